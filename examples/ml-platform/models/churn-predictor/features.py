@@ -1,0 +1,2 @@
+import sklearn
+# feature pipeline (example)

@@ -1,0 +1,3 @@
+import xgboost
+
+# training entry point (example)

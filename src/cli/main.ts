@@ -1,0 +1,78 @@
+import { readJsonAsset } from '../assets.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { check } from './check.js';
+import { explain } from './explain.js';
+import { init } from './init.js';
+
+export const VERSION = readJsonAsset<{ version: string }>('package.json').version;
+
+export const USAGE = `Usage: aims-gate <command> [options]
+
+Commands:
+  check [dir]            Check the AI systems in a repository against policy
+      --config PATH        configuration file (default .github/aims-gate.yml)
+      --base REF           judge what this branch changes since REF, with REF's configuration
+      --format FORMAT      text | json | markdown | sarif (default text)
+      --output FILE        write the report to FILE; the verdict still goes to the terminal
+      --fail-on LEVEL      major | minor | never (default: the config's, else major)
+      --today DATE         evaluate as of DATE (YYYY-MM-DD) instead of today
+  init <system-path>     Write a model card, risk and impact assessment to fill in
+      --tier TIER          minimal | limited | high | prohibited (default high)
+      --force              overwrite existing documents
+  explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
+      --config PATH        configuration whose rules to explain
+
+Exit codes: 0 pass, 1 blocking findings, 2 usage or configuration error.`;
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether standard output is a terminal that shows colour. */
+  color: boolean;
+}
+
+const processOutput: Output = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+};
+
+/** The CLI's one error boundary: every failure becomes a message and an exit code, never a stack trace. */
+export async function main(argv: string[], io: Output = processOutput): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await check(rest, io);
+      case 'init':
+        return await init(rest, io);
+      case 'explain':
+        return await explain(rest, io);
+      case '--version':
+      case '-v':
+        io.out(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        io.out(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.err(`aims-gate: configuration error\n${error.toString()}\n`);
+    } else if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      io.err(`aims-gate: ${(error as Error).message}\nRun "aims-gate --help" for usage.\n`);
+    } else {
+      io.err(`aims-gate: ${(error as Error).message ?? String(error)}\n`);
+      if (process.env.AIMS_GATE_DEBUG) io.err(`${(error as Error).stack}\n`);
+    }
+    return 2;
+  }
+}

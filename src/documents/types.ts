@@ -1,0 +1,114 @@
+import type { Problem } from '../parse/problem.js';
+import type { ParsedData } from '../parse/yaml.js';
+import type { SchemaViolation } from '../schema.js';
+import type { DocumentKind, LifecycleStatus, Pointer, Position, RiskTier } from '../types.js';
+
+/** What every parsed document keeps: where it came from, its raw data with positions, and its schema violations. */
+export interface DocumentBase<K extends DocumentKind> {
+  kind: K;
+  path: string;
+  /** The raw mapping as written (for a Markdown card: its front matter). Rules with schema fragments read this. */
+  data: ParsedData;
+  violations: SchemaViolation[];
+  /** Line of a value in the file; falls back to the nearest ancestor. */
+  locate(pointer: Pointer): Position;
+}
+
+export interface Governance {
+  system?: string;
+  version?: string;
+  owner?: string;
+  status?: LifecycleStatus;
+  tier?: RiskTier;
+}
+
+export interface Section {
+  title: string;
+  line: number;
+  /** The section's text with placeholders, comments and empty labels removed; '' when it says nothing. */
+  content: string;
+}
+
+export interface Metric {
+  model?: string;
+  task?: string;
+  dataset?: string;
+  type: string;
+  name?: string;
+  value: number;
+  pointer: Pointer;
+}
+
+export interface ModelCard extends DocumentBase<'model-card'> {
+  format: 'markdown' | 'data';
+  governance: Governance;
+  /** Sections by normalised title (see `sectionKey`). */
+  sections: Map<string, Section>;
+  metrics: Metric[];
+}
+
+export interface ScaleAxis {
+  max: number;
+  labels?: string[];
+}
+
+export interface Rating {
+  /** The value on the numeric scale (1..max), when the written value is on the declared scale. */
+  value?: number;
+  written: unknown;
+  pointer: Pointer;
+}
+
+export interface Risk {
+  index: number;
+  id?: string;
+  title?: string;
+  likelihood: Rating;
+  impact: Rating;
+  score?: number;
+  treatment?: 'avoid' | 'mitigate' | 'transfer' | 'accept';
+  controls: string[];
+  residual?: { likelihood: Rating; impact: Rating; score?: number };
+  owner?: string;
+  status?: string;
+  reviewDate?: string;
+}
+
+export interface RiskAssessment extends DocumentBase<'risk-assessment'> {
+  system?: string;
+  version?: string;
+  tier?: RiskTier;
+  date?: string;
+  nextReview?: string;
+  scale?: { likelihood: ScaleAxis; impact: ScaleAxis; high?: number };
+  risks: Risk[];
+  acceptance?: { approver: string; date?: string };
+}
+
+export interface Impact {
+  index: number;
+  id?: string;
+  type?: 'benefit' | 'harm';
+  severity?: string;
+  mitigations: string[];
+}
+
+export interface ImpactAssessment extends DocumentBase<'impact-assessment'> {
+  system?: string;
+  version?: string;
+  date?: string;
+  nextReview?: string;
+  impacts: Impact[];
+  approval?: { approver: string; date?: string };
+}
+
+export type GovernanceDocument = ModelCard | RiskAssessment | ImpactAssessment;
+
+export type DocumentOf<K extends DocumentKind> = Extract<GovernanceDocument, { kind: K }>;
+
+/** A document that could not be parsed at all: the problem says where and why. */
+export interface UnreadableDocument {
+  kind: DocumentKind;
+  path: string;
+  problem: Problem;
+}

@@ -1,0 +1,312 @@
+import { controlIds, controlTitle } from './controls.js';
+import { isReadable, loadDocument } from './documents/index.js';
+import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
+import { type SystemLocation, takeInventory } from './inventory.js';
+import { LIMITS } from './limits.js';
+import { tooLarge } from './parse/text.js';
+import { loadPolicy, type Policy } from './policy/load.js';
+import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
+import { compileSchema } from './schema.js';
+import type { Source } from './source.js';
+import {
+  type ControlResult,
+  type DocumentKind,
+  type Evaluation,
+  type Finding,
+  RISK_TIERS,
+  type RiskTier,
+  type RuleSummary,
+  SEVERITIES,
+  type Severity,
+  type SystemSummary,
+  type WaiverResult,
+} from './types.js';
+
+export interface EvaluationInput {
+  /** The revision under evaluation: documents are read from here. */
+  source: Source;
+  /** Where configuration and policy come from: the BASE revision of a change. Defaults to `source`. */
+  policySource?: Source;
+  /** The base revision's documents, so that a change cannot lower its own risk tier. */
+  baseSource?: Source;
+  configPath?: string;
+  /** Files the change touches; when given, only the systems they touch are evaluated. */
+  changedFiles?: string[];
+  /** YYYY-MM-DD the evaluation is for. */
+  today: string;
+  failOn?: Severity | 'never';
+}
+
+type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | UnreadableDocument>>;
+
+/** One run of the whole flow: policy → inventory → documents → findings → waivers → verdict. */
+export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
+  const policySource = input.policySource ?? input.source;
+  const policy = await loadPolicy(policySource, input.configPath);
+  const notices: string[] = [];
+  const files = await input.source.list();
+  const inventory = takeInventory(files, policy.systems);
+  for (const pattern of inventory.unmatched)
+    notices.push(`The systems pattern "${pattern}" matches no folder.`);
+
+  const changed = input.changedFiles;
+  if (changed && policy.configPath && changed.includes(policy.configPath)) {
+    notices.push(
+      `This change edits ${policy.configPath}; it was judged by the configuration in ${policySource.label}. The new configuration applies once merged.`,
+    );
+  }
+  const inScope = changed
+    ? inventory.systems.filter((s) => changed.some((file) => s.path === '.' || file.startsWith(`${s.path}/`)))
+    : inventory.systems;
+  if (changed && inScope.length < inventory.systems.length) {
+    notices.push(
+      `${inventory.systems.length - inScope.length} of ${inventory.systems.length} AI systems are untouched by this change and were not checked.`,
+    );
+  }
+
+  const [documents, baseDocuments] = await Promise.all([
+    Promise.all(inScope.map((system) => readDocuments(input.source, system, system.present))),
+    input.baseSource
+      ? Promise.all(
+          inScope.map((system) =>
+            readDocuments(input.baseSource!, system, ['model-card', 'risk-assessment']),
+          ),
+        )
+      : undefined,
+  ]);
+
+  const findings: Finding[] = [];
+  const summaries: SystemSummary[] = [];
+  /** Rules that ran (with or without findings) on at least one system: they can vouch for their controls. */
+  const evaluated = new Set<string>();
+  inScope.forEach((location, i) => {
+    const system = systemContext(location, documents[i]!, changed);
+    const summary = summarise(system, location, baseDocuments?.[i]);
+    system.facts.tier = summary.tier;
+    for (const rule of policy.rules) {
+      const outcome = runRule(rule, system, input.today);
+      if (outcome === 'not-applicable') continue;
+      if (outcome !== 'unreadable') evaluated.add(rule.id);
+      for (const violation of outcome === 'unreadable' ? [] : outcome) {
+        findings.push({
+          rule: rule.id,
+          severity: rule.severity,
+          controls: rule.controls,
+          system: summary.id,
+          path: violation.path,
+          line: violation.line,
+          column: violation.column,
+          message: violation.message,
+          remedy: violation.remedy ?? rule.remedy,
+        });
+      }
+    }
+    summaries.push(summary);
+  });
+  for (const orphan of inventory.orphans) {
+    findings.push({
+      rule: 'inventory.orphan-document',
+      severity: 'minor',
+      controls: [],
+      path: orphan.path,
+      line: 1,
+      message: `this ${orphan.kind.replace('-', ' ')} is in no declared AI system folder`,
+      remedy:
+        'Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes.',
+    });
+  }
+
+  const waivers = applyWaivers(findings, policy, summaries, input.today);
+  for (const w of waivers.filter((w) => w.status === 'expired')) {
+    notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
+  }
+  findings.sort(compareFindings);
+  countFindings(summaries, findings);
+
+  const failOn = input.failOn ?? policy.failOn;
+  return {
+    verdict: findings.some((f) => !f.waiver && blocks(f.severity, failOn)) ? 'fail' : 'pass',
+    failOn,
+    today: input.today,
+    policy: { id: policy.packs.join(' + '), configPath: policy.configPath, configSource: policySource.label },
+    rules: policy.rules.map(summariseRule),
+    systems: summaries,
+    findings,
+    controls: controlResults(policy, findings, evaluated),
+    waivers,
+    notices,
+    disabled: policy.disabled,
+  };
+}
+
+export function summariseRule(rule: RuleDefinition): RuleSummary {
+  const { id, title, kind, severity, controls, clauses = [], remedy } = rule;
+  return { id, title, kind, severity, controls, clauses, remedy };
+}
+
+export function blocks(severity: Severity, failOn: Severity | 'never'): boolean {
+  return failOn !== 'never' && SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(failOn);
+}
+
+async function readDocuments(
+  source: Source,
+  system: SystemLocation,
+  kinds: DocumentKind[],
+): Promise<LoadedDocuments> {
+  const loaded: LoadedDocuments = {};
+  await Promise.all(
+    kinds.map(async (kind) => {
+      const path = system.paths[kind];
+      const read = await source.read(path, LIMITS.maxFileBytes);
+      if ('missing' in read) return;
+      loaded[kind] =
+        'tooLarge' in read
+          ? { kind, path, problem: tooLarge(read.tooLarge) }
+          : loadDocument(kind, path, read.bytes);
+    }),
+  );
+  return loaded;
+}
+
+function systemContext(
+  location: SystemLocation,
+  loaded: LoadedDocuments,
+  changed: string[] | undefined,
+): SystemContext {
+  const documents: SystemContext['documents'] = {};
+  const unreadable: SystemContext['unreadable'] = {};
+  for (const [kind, doc] of Object.entries(loaded) as [
+    DocumentKind,
+    GovernanceDocument | UnreadableDocument,
+  ][]) {
+    if (isReadable(doc)) (documents as Record<string, GovernanceDocument>)[kind] = doc;
+    else unreadable[kind] = doc;
+  }
+  const card = documents['model-card'];
+  const governance = card?.kind === 'model-card' ? card.governance : {};
+  const prefix = location.path === '.' ? '' : `${location.path}/`;
+  return {
+    facts: {
+      id: governance.system ?? location.name,
+      path: location.path,
+      status: governance.status,
+      changed: changed ? true : undefined,
+      documents: location.present,
+    },
+    paths: location.paths,
+    documents,
+    unreadable,
+    changedFiles: changed?.filter((file) => file.startsWith(prefix)),
+    watch: location.watch,
+  };
+}
+
+/** The tier is the highest any document states, in this revision or the base: a change cannot lower its own bar. */
+function summarise(
+  system: SystemContext,
+  location: SystemLocation,
+  base: LoadedDocuments | undefined,
+): SystemSummary {
+  const card = system.documents['model-card'];
+  const risk = system.documents['risk-assessment'];
+  const governance = card?.kind === 'model-card' ? card.governance : {};
+  const headTiers = [governance.tier, risk?.kind === 'risk-assessment' ? risk.tier : undefined];
+  const baseTiers = [base?.['model-card'], base?.['risk-assessment']].map((doc) =>
+    doc && isReadable(doc)
+      ? doc.kind === 'model-card'
+        ? doc.governance.tier
+        : doc.kind === 'risk-assessment'
+          ? doc.tier
+          : undefined
+      : undefined,
+  );
+  const head = highest(headTiers);
+  const tier = highest([head, ...baseTiers]);
+  return {
+    id: system.facts.id,
+    path: location.path,
+    tier,
+    tierNote:
+      tier !== head
+        ? `the base revision states tier ${tier}; this change lowers it to ${head ?? 'none'}`
+        : undefined,
+    status: system.facts.status,
+    owner: governance.owner,
+    version: governance.version ?? (risk?.kind === 'risk-assessment' ? risk.version : undefined),
+    changed: system.facts.changed,
+    documents: Object.fromEntries(location.present.map((kind) => [kind, location.paths[kind]])),
+    counts: { major: 0, minor: 0, observation: 0 },
+    waived: 0,
+  };
+}
+
+function highest(tiers: (RiskTier | undefined)[]): RiskTier | undefined {
+  return tiers.reduce<RiskTier | undefined>(
+    (max, t) =>
+      t !== undefined && (max === undefined || RISK_TIERS.indexOf(t) > RISK_TIERS.indexOf(max)) ? t : max,
+    undefined,
+  );
+}
+
+function runRule(rule: RuleDefinition, system: SystemContext, today: string) {
+  if (rule.when && !compileSchema(rule.when)(system.facts)) return 'not-applicable' as const;
+  const kind = RULE_KINDS.get(rule.kind)!;
+  if (kind.reads(rule).some((doc) => system.unreadable[doc])) return 'unreadable' as const;
+  const outcome = kind.evaluate(rule, system, { today });
+  if (outcome === 'not-applicable' || outcome.length <= LIMITS.maxFindingsPerRule) return outcome;
+  const rest = outcome.length - LIMITS.maxFindingsPerRule + 1;
+  return [
+    ...outcome.slice(0, LIMITS.maxFindingsPerRule - 1),
+    { ...outcome.at(-1)!, message: `${rest} more like this; the first is: ${outcome.at(-1)!.message}` },
+  ];
+}
+
+function applyWaivers(
+  findings: Finding[],
+  policy: Policy,
+  systems: SystemSummary[],
+  today: string,
+): WaiverResult[] {
+  return policy.waivers.map((waiver) => {
+    const expired = waiver.expires < today;
+    const system = systems.find((s) => s.id === waiver.system || s.path === waiver.system);
+    const covered = findings.filter((f) => f.rule === waiver.rule && system && f.system === system.id);
+    if (!expired) for (const finding of covered) finding.waiver = waiver;
+    return {
+      ...waiver,
+      status: expired ? 'expired' : covered.length > 0 ? 'applied' : 'unused',
+      findings: covered.length,
+    };
+  });
+}
+
+function countFindings(systems: SystemSummary[], findings: Finding[]): void {
+  const byId = new Map(systems.map((s) => [s.id, s]));
+  for (const finding of findings) {
+    const summary = finding.system ? byId.get(finding.system) : undefined;
+    if (!summary) continue;
+    if (finding.waiver) summary.waived++;
+    else summary.counts[finding.severity]++;
+  }
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    (a.system ?? '~').localeCompare(b.system ?? '~') ||
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    (a.path ?? '').localeCompare(b.path ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.rule.localeCompare(b.rule)
+  );
+}
+
+/** Per Annex A control: the worst open finding of the rules citing it, or conformant if they ran clean. */
+function controlResults(policy: Policy, findings: Finding[], evaluated: Set<string>): ControlResult[] {
+  return controlIds().map((control) => {
+    const rules = policy.rules.filter((r) => r.controls.includes(control)).map((r) => r.id);
+    const open = findings.filter((f) => !f.waiver && f.controls.includes(control));
+    const worst = SEVERITIES.find((s) => open.some((f) => f.severity === s));
+    const status = worst ?? (rules.some((id) => evaluated.has(id)) ? 'conformant' : 'not-evaluated');
+    return { control, title: controlTitle(control), status, rules, findings: open.length };
+  });
+}

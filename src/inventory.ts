@@ -1,0 +1,78 @@
+import { minimatch } from 'minimatch';
+import type { SystemPattern } from './policy/load.js';
+import { DOCUMENT_KINDS, type DocumentKind } from './types.js';
+
+/** One AI system found in the repository: its folder and where each of its documents is or should be. */
+export interface SystemLocation {
+  path: string;
+  /** Folder name; the model card may give the system another id. */
+  name: string;
+  paths: Record<DocumentKind, string>;
+  present: DocumentKind[];
+  watch: string[];
+}
+
+export interface Inventory {
+  systems: SystemLocation[];
+  /** Governance documents outside every system folder: they describe a system the config does not declare. */
+  orphans: { path: string; kind: DocumentKind }[];
+  /** Patterns that match no folder: most often a typo in the config. */
+  unmatched: string[];
+}
+
+/** Finds the AI systems declared by the config's folder globs, and the documents in each. */
+export function takeInventory(files: string[], patterns: SystemPattern[]): Inventory {
+  const fileSet = new Set(files);
+  const folders = new Set<string>();
+  for (const file of files) {
+    for (let i = file.lastIndexOf('/'); i > 0; i = file.lastIndexOf('/', i - 1))
+      folders.add(file.slice(0, i));
+  }
+  const systems = new Map<string, SystemLocation>();
+  const unmatched: string[] = [];
+  for (const pattern of patterns) {
+    const matches =
+      pattern.path === '.'
+        ? ['.']
+        : [...folders].filter((folder) => minimatch(folder, pattern.path, { dot: false }));
+    if (matches.length === 0) unmatched.push(pattern.path);
+    for (const folder of matches.sort()) {
+      if (systems.has(folder)) continue;
+      const prefix = folder === '.' ? '' : `${folder}/`;
+      const paths = {} as Record<DocumentKind, string>;
+      const present: DocumentKind[] = [];
+      for (const kind of DOCUMENT_KINDS) {
+        const names = pattern.documents[kind];
+        const found = names.find((name) => fileSet.has(prefix + name));
+        paths[kind] = prefix + (found ?? names[0]!);
+        if (found) present.push(kind);
+      }
+      systems.set(folder, {
+        path: folder,
+        name: folder.split('/').pop()!,
+        paths,
+        present,
+        watch: pattern.watch,
+      });
+    }
+  }
+  return { systems: [...systems.values()], orphans: findOrphans(files, patterns, systems), unmatched };
+}
+
+/** Files named like a risk or impact assessment (or a MODEL_CARD.md) that sit in no system folder. */
+function findOrphans(files: string[], patterns: SystemPattern[], systems: Map<string, SystemLocation>) {
+  const names = new Map<string, DocumentKind>();
+  for (const pattern of patterns) {
+    for (const kind of DOCUMENT_KINDS) {
+      // README.md is every folder's file; only names that mean "governance document" are looked for.
+      for (const name of pattern.documents[kind]) if (!/^readme\./i.test(name)) names.set(name, kind);
+    }
+  }
+  const owned = new Set([...systems.values()].flatMap((s) => Object.values(s.paths)));
+  const orphans: Inventory['orphans'] = [];
+  for (const file of files) {
+    const kind = names.get(file.slice(file.lastIndexOf('/') + 1));
+    if (kind && !owned.has(file)) orphans.push({ path: file, kind });
+  }
+  return orphans;
+}

@@ -1,0 +1,113 @@
+import { type Document, isAlias, isCollection, isNode, LineCounter, parseDocument, visit } from 'yaml';
+import { LIMITS } from '../limits.js';
+import type { Pointer, Position } from '../types.js';
+import type { Problem } from './problem.js';
+
+/** A parsed YAML or JSON document that still knows where each of its values came from. */
+export interface ParsedData {
+  value: unknown;
+  /** The line (and column) of the value at `pointer`, or of its nearest existing ancestor. */
+  locate(pointer: Pointer): Position;
+}
+
+/**
+ * Parses untrusted YAML or JSON (JSON is YAML 1.2) with the core schema only: no custom tags, no
+ * duplicate keys, bounded aliases and depth. `lineOffset` shifts reported lines, for front matter
+ * that starts below line 1.
+ */
+export function parseData(text: string, lineOffset = 0): { data: ParsedData } | { problem: Problem } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, customTags: [], strict: true });
+  const position = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line: line + lineOffset, column: col };
+  };
+
+  const first = doc.errors[0] ?? doc.warnings[0];
+  if (first) {
+    const at = position(first.pos[0]);
+    return { problem: { ...at, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
+  }
+  const structural = checkStructure(doc);
+  if (structural) return { problem: { ...position(structural.offset), ...structural.problem } };
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+  } catch (error) {
+    return {
+      problem: {
+        line: 1 + lineOffset,
+        message: `the document cannot be resolved: ${(error as Error).message}`,
+        fix: 'Write values out in full instead of using YAML anchors and aliases.',
+      },
+    };
+  }
+
+  return {
+    data: {
+      value,
+      locate(pointer) {
+        for (let depth = pointer.length; depth >= 0; depth--) {
+          const node = doc.getIn(pointer.slice(0, depth), true);
+          if (isNode(node) && node.range) return position(node.range[0]);
+        }
+        return { line: 1 + lineOffset };
+      },
+    },
+  };
+}
+
+/** Alias count and nesting depth, checked on the syntax tree before anything is expanded. */
+function checkStructure(doc: Document): { offset: number; problem: Problem } | undefined {
+  let aliases = 0;
+  let found: { offset: number; problem: Problem } | undefined;
+  visit(doc, (_key, node, path) => {
+    if (isAlias(node) && ++aliases > LIMITS.maxAliasCount) {
+      found = {
+        offset: node.range?.[0] ?? 0,
+        problem: {
+          message: `the document uses more than ${LIMITS.maxAliasCount} YAML aliases`,
+          fix: 'Write values out in full instead of using YAML anchors and aliases.',
+        },
+      };
+      return visit.BREAK;
+    }
+    // `path` alternates collections and pairs, so nesting depth is about half its length.
+    if (isCollection(node) && path.length / 2 > LIMITS.maxDepth) {
+      found = {
+        offset: node.range?.[0] ?? 0,
+        problem: {
+          message: `the document nests deeper than ${LIMITS.maxDepth} levels`,
+          fix: 'Flatten the structure: governance documents need only a few levels of nesting.',
+        },
+      };
+      return visit.BREAK;
+    }
+    return undefined;
+  });
+  return found;
+}
+
+function yamlMessage(code: string, message: string): string {
+  const text = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'TAG_RESOLVE_FAILED') return `${text} (custom YAML tags are not allowed)`;
+  return `invalid YAML: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+}
+
+function yamlFix(code: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'Remove or rename one of the repeated keys.';
+    case 'TAG_RESOLVE_FAILED':
+      return 'Remove the tag (the part starting with "!") and write a plain value.';
+    case 'MULTIPLE_DOCS':
+      return 'Keep one YAML document per file: remove the extra "---" line.';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+    case 'UNEXPECTED_TOKEN':
+      return 'Check indentation (spaces, not tabs) and that every bracket and quote is closed.';
+    default:
+      return 'Fix the YAML syntax at this line; a YAML linter or editor with a schema shows the exact spot.';
+  }
+}

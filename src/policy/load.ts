@@ -1,0 +1,246 @@
+import { readAsset } from '../assets.js';
+import { ConfigError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { decodeText } from '../parse/text.js';
+import { type ParsedData, parseData } from '../parse/yaml.js';
+import type { RuleDefinition } from '../rules/index.js';
+import { closest, compileSchema, schemaProblem, validateData } from '../schema.js';
+import type { Source } from '../source.js';
+import type { DocumentKind, Severity, Waiver } from '../types.js';
+import { configSchema, policySchema } from './schema.js';
+
+export const CONFIG_PATH = '.github/aims-gate.yml';
+export const DEFAULT_PACK = 'iso42001-baseline';
+
+export interface SystemPattern {
+  path: string;
+  documents: Record<DocumentKind, string[]>;
+  watch: string[];
+}
+
+/** Everything an evaluation needs from configuration and policy, resolved and checked. */
+export interface Policy {
+  /** The pack chain, outermost last, e.g. ["iso42001-baseline", ".github/aims-gate.yml"]. */
+  packs: string[];
+  configPath?: string;
+  rules: RuleDefinition[];
+  disabled: { id: string; reason: string }[];
+  systems: SystemPattern[];
+  waivers: Waiver[];
+  failOn: Severity | 'never';
+}
+
+export const DEFAULT_DOCUMENTS: Record<DocumentKind, string[]> = {
+  'model-card': [
+    'MODEL_CARD.md',
+    'model-card.md',
+    'model_card.md',
+    'model-card.yml',
+    'model-card.yaml',
+    'model-card.json',
+    'README.md',
+  ],
+  'risk-assessment': ['risk-assessment.yml', 'risk-assessment.yaml', 'risk-assessment.json'],
+  'impact-assessment': ['impact-assessment.yml', 'impact-assessment.yaml', 'impact-assessment.json'],
+};
+
+export const DEFAULT_WATCH = [
+  '**/*.py',
+  '**/*.ipynb',
+  '**/*.{pt,pth,onnx,safetensors,pkl,joblib,h5,ckpt}',
+  '**/{train,training,config,params}*.{yml,yaml,json,toml}',
+];
+
+/** Reads a YAML file from a source, or throws a ConfigError that names the file and line. */
+async function readYaml(source: Source, path: string): Promise<ParsedData | undefined> {
+  const read = await source.read(path, LIMITS.maxFileBytes);
+  if ('missing' in read) return undefined;
+  const decoded =
+    'tooLarge' in read
+      ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: 'Shorten it.' } }
+      : decodeText(read.bytes);
+  if ('problem' in decoded)
+    throw new ConfigError(path, undefined, decoded.problem.message, decoded.problem.fix);
+  const parsed = parseData(decoded.text);
+  if ('problem' in parsed)
+    throw new ConfigError(path, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
+  return parsed.data;
+}
+
+function checkAgainst(schema: object, data: ParsedData, path: string): void {
+  const [first] = validateData(compileSchema(schema), data, 1);
+  if (first) throw new ConfigError(path, first.line, first.message, first.fix);
+}
+
+/**
+ * Loads `.github/aims-gate.yml` and the packs it extends from `source` (the BASE revision, for a change),
+ * so that a change cannot loosen the policy that judges it. A repository without a config gets the
+ * baseline pack and one system pattern, `models/*`.
+ */
+export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Promise<Policy> {
+  const data = await readYaml(source, configPath);
+  if (data === undefined && configPath !== CONFIG_PATH) {
+    throw new ConfigError(
+      configPath,
+      undefined,
+      `no configuration file at ${configPath} in ${source.label}`,
+      'Check the --config path.',
+    );
+  }
+  const config = (data?.value ?? { systems: ['models/*'] }) as Record<string, unknown>;
+  if (data) checkAgainst(configSchema(), data, configPath);
+
+  const packs: string[] = [];
+  const rules = new Map<string, RuleDefinition>();
+  await addPack(source, (config.extends as string | undefined) ?? DEFAULT_PACK, rules, packs, 0);
+
+  for (const [i, raw] of ((config.rules as object[] | undefined) ?? []).entries()) {
+    addRule(rules, raw, { path: configPath, line: data?.locate(['rules', i]).line });
+  }
+  if (data) packs.push(configPath);
+
+  const disabled: Policy['disabled'] = [];
+  const overrides = (config.overrides ?? {}) as Record<
+    string,
+    { severity?: Severity; disabled?: true; reason?: string }
+  >;
+  for (const [id, override] of Object.entries(overrides)) {
+    const rule = rules.get(id);
+    if (!rule) {
+      const near = closest(id, [...rules.keys()]);
+      throw new ConfigError(
+        configPath,
+        data?.locate(['overrides', id]).line,
+        `overrides name rule "${id}", which no pack defines`,
+        near ? `Did you mean "${near}"?` : 'Run `aims-gate explain` to list the rule ids.',
+      );
+    }
+    if (override.disabled) {
+      rules.delete(id);
+      disabled.push({ id, reason: override.reason ?? '' });
+    } else if (override.severity) {
+      rule.severity = override.severity;
+    }
+  }
+
+  const documents = { ...DEFAULT_DOCUMENTS, ...namesOf(config.documents) };
+  const watch = (config.watch as string[] | undefined) ?? DEFAULT_WATCH;
+  const systems = (
+    config.systems as (string | { path: string; documents?: unknown; watch?: string[] })[]
+  ).map((entry) =>
+    typeof entry === 'string'
+      ? { path: trimSlashes(entry), documents, watch }
+      : {
+          path: trimSlashes(entry.path),
+          documents: { ...documents, ...namesOf(entry.documents) },
+          watch: entry.watch ?? watch,
+        },
+  );
+
+  return {
+    packs,
+    configPath: data ? configPath : undefined,
+    rules: [...rules.values()],
+    disabled,
+    systems,
+    waivers: (config.waivers as Waiver[] | undefined) ?? [],
+    failOn: (config['fail-on'] as Policy['failOn'] | undefined) ?? 'major',
+  };
+}
+
+async function addPack(
+  source: Source,
+  name: string,
+  rules: Map<string, RuleDefinition>,
+  packs: string[],
+  depth: number,
+): Promise<void> {
+  if (depth >= LIMITS.maxExtendsDepth) {
+    throw new ConfigError(
+      name,
+      undefined,
+      `policy packs extend each other more than ${LIMITS.maxExtendsDepth} levels deep`,
+      'Flatten the chain of `extends`.',
+    );
+  }
+  const builtin = /^[a-z0-9][a-z0-9-]*$/.test(name);
+  const path = builtin ? `policies/${name}.yml` : name.replace(/^\.\//, '');
+  let data: ParsedData | undefined;
+  if (builtin) {
+    const parsed = (() => {
+      try {
+        return parseData(readAsset(path));
+      } catch {
+        throw new ConfigError(
+          CONFIG_PATH,
+          undefined,
+          `there is no built-in policy pack "${name}"`,
+          `Use "extends: ${DEFAULT_PACK}", or a repository path such as ./policies/org.yml.`,
+        );
+      }
+    })();
+    if ('problem' in parsed)
+      throw new ConfigError(path, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
+    data = parsed.data;
+  } else {
+    data = await readYaml(source, path);
+    if (!data)
+      throw new ConfigError(
+        path,
+        undefined,
+        `the policy pack ${path} does not exist in ${source.label}`,
+        'Check the `extends` path: it is relative to the repository root.',
+      );
+  }
+  checkAgainst(policySchema(), data, path);
+  const pack = data.value as { extends?: string; rules: object[] };
+  if (pack.extends) await addPack(source, pack.extends, rules, packs, depth + 1);
+  for (const [i, raw] of pack.rules.entries())
+    addRule(rules, raw, { path, line: data.locate(['rules', i]).line });
+  packs.push(builtin ? name : path);
+}
+
+function addRule(rules: Map<string, RuleDefinition>, raw: object, origin: RuleDefinition['origin']): void {
+  const rule = { ...raw, origin } as RuleDefinition;
+  if (rules.has(rule.id)) {
+    throw new ConfigError(
+      origin.path,
+      origin.line,
+      `rule "${rule.id}" is already defined by ${rules.get(rule.id)!.origin.path}`,
+      'Give the new rule its own id, or change the existing one under `overrides`.',
+    );
+  }
+  for (const key of ['when', 'schema'] as const) {
+    const problem = rule[key] === undefined ? undefined : schemaProblem(rule[key]);
+    if (problem) {
+      throw new ConfigError(
+        origin.path,
+        origin.line,
+        `rule "${rule.id}": its \`${key}\` is not a valid JSON Schema (${problem})`,
+        'Write a JSON Schema (draft-07) fragment, e.g. { required: [license] }.',
+      );
+    }
+  }
+  if (rule.controls.length === 0 && !rule.clauses?.length) {
+    throw new ConfigError(
+      origin.path,
+      origin.line,
+      `rule "${rule.id}" cites no ISO/IEC 42001 control or clause`,
+      'Add the Annex A controls it evidences under `controls`, e.g. [A.6.2.7].',
+    );
+  }
+  rules.set(rule.id, rule);
+}
+
+function namesOf(value: unknown): Partial<Record<DocumentKind, string[]>> {
+  return Object.fromEntries(
+    Object.entries((value ?? {}) as Record<string, string | string[]>).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? [v] : v,
+    ]),
+  );
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\.?\/+/, '').replace(/\/+$/, '') || '.';
+}

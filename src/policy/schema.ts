@@ -1,0 +1,179 @@
+import { annexA } from '../controls.js';
+import { RULE_KINDS } from '../rules/index.js';
+import { DOCUMENT_KINDS, SEVERITIES } from '../types.js';
+
+/**
+ * The policy-pack and config schemas are built from the rule kinds, so a new kind documents itself.
+ * `npm run schemas` writes them to schemas/ for editors; a test keeps those files current.
+ */
+
+const RULE_ID = '^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$';
+
+function ruleSchema(): object {
+  const common = {
+    id: { type: 'string', pattern: RULE_ID, description: 'Stable id, e.g. card.intended-use.' },
+    title: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    severity: {
+      enum: [...SEVERITIES],
+      description: 'major nonconformity (blocks), minor nonconformity, or observation.',
+    },
+    controls: {
+      type: 'array',
+      uniqueItems: true,
+      items: { enum: Object.keys(annexA().controls) },
+      description: 'ISO/IEC 42001 Annex A controls this rule evidences.',
+    },
+    clauses: {
+      type: 'array',
+      uniqueItems: true,
+      items: { enum: Object.keys(annexA().clauses) },
+      description: 'ISO/IEC 42001 management-system clauses this rule evidences.',
+    },
+    remedy: { type: 'string', minLength: 1, description: 'What the user should write to fix a finding.' },
+    when: {
+      type: 'object',
+      description:
+        "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches.",
+    },
+  };
+  return {
+    type: 'object',
+    required: ['kind'],
+    discriminator: { propertyName: 'kind' },
+    oneOf: [...RULE_KINDS.values()].map((kind) => ({
+      type: 'object',
+      description: kind.summary,
+      additionalProperties: false,
+      required: ['id', 'title', 'kind', 'severity', 'controls', 'remedy', ...(kind.params.required ?? [])],
+      properties: { ...common, kind: { const: kind.kind }, ...kind.params.properties },
+      ...(kind.params.anyOf ? { anyOf: kind.params.anyOf } : {}),
+    })),
+  };
+}
+
+export function policySchema(): object {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'aims-gate policy pack',
+    type: 'object',
+    additionalProperties: false,
+    required: ['id', 'title', 'rules'],
+    properties: {
+      $schema: { type: 'string' },
+      id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+      title: { type: 'string' },
+      description: { type: 'string' },
+      version: { type: 'string' },
+      extends: { type: 'string', description: 'A built-in pack, e.g. iso42001-baseline.' },
+      rules: { type: 'array', items: { $ref: '#/definitions/rule' } },
+    },
+    definitions: { rule: ruleSchema() },
+  };
+}
+
+const documentNames = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(
+    DOCUMENT_KINDS.map((kind) => [
+      kind,
+      {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        ],
+        description: `File name(s) of the ${kind} inside a system folder; the first that exists is used.`,
+      },
+    ]),
+  ),
+};
+
+export function configSchema(): object {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'aims-gate configuration (.github/aims-gate.yml)',
+    type: 'object',
+    additionalProperties: false,
+    required: ['systems'],
+    properties: {
+      $schema: { type: 'string' },
+      extends: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml.',
+      },
+      systems: {
+        type: 'array',
+        minItems: 1,
+        description: 'Where AI systems live: folder globs such as models/*.',
+        items: {
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['path'],
+              properties: {
+                path: { type: 'string', minLength: 1 },
+                documents: documentNames,
+                watch: { type: 'array', items: { type: 'string', minLength: 1 } },
+              },
+            },
+          ],
+        },
+      },
+      documents: documentNames,
+      watch: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        description:
+          'Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config).',
+      },
+      rules: {
+        type: 'array',
+        items: { $ref: '#/definitions/rule' },
+        description: 'Rules added to the pack.',
+      },
+      overrides: {
+        type: 'object',
+        description: 'Per rule id: a new severity, or disabled with a reason.',
+        propertyNames: { pattern: RULE_ID },
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            severity: { enum: [...SEVERITIES] },
+            disabled: { const: true },
+            reason: { type: 'string', minLength: 1 },
+          },
+          // A disabled rule must say why: auditors ask.
+          if: { required: ['disabled'] },
+          // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+          then: { required: ['reason'] },
+        },
+      },
+      waivers: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rule', 'system', 'reason', 'approver', 'expires'],
+          properties: {
+            rule: { type: 'string', pattern: RULE_ID },
+            system: { type: 'string', minLength: 1, description: 'System id or folder path.' },
+            reason: { type: 'string', minLength: 1 },
+            approver: { type: 'string', minLength: 1 },
+            expires: { type: 'string', format: 'date' },
+          },
+        },
+      },
+      'fail-on': {
+        enum: [...SEVERITIES.slice(0, 2), 'never'],
+        description: 'Lowest severity that fails the check (default major).',
+      },
+    },
+    definitions: { rule: ruleSchema() },
+  };
+}

@@ -1,0 +1,23 @@
+import type { Evaluation } from '../types.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
+import { renderText } from './text.js';
+
+export interface RenderOptions {
+  color: boolean;
+  version: string;
+}
+
+/** Every output format, by name: each is a pure function of the evaluation and never re-evaluates. */
+export const FORMATS = {
+  text: (e: Evaluation, o: RenderOptions) => renderText(e, o),
+  json: (e: Evaluation) => `${JSON.stringify(e, null, 2)}\n`,
+  markdown: (e: Evaluation) => renderMarkdown(e),
+  sarif: (e: Evaluation, o: RenderOptions) => renderSarif(e, o.version),
+} as const;
+
+export type Format = keyof typeof FORMATS;
+
+export function isFormat(name: string): name is Format {
+  return Object.hasOwn(FORMATS, name);
+}

@@ -1,0 +1,238 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { ParsedData } from './parse/yaml.js';
+import type { Pointer, Position } from './types.js';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/**
+ * One Ajv instance for the process: every schema (published document schemas, policy and config schemas,
+ * rule conditions) is compiled once and cached, never per document.
+ */
+// Strict about unknown keywords (a typo in a policy fragment is an error), lenient about omitted `type`s,
+// which policy authors rightly leave out of short conditions such as { required: [license] }.
+const ajv = new Ajv({
+  allErrors: true,
+  // Keeps each error's schema and parent schema, which the explanations below read.
+  verbose: true,
+  strict: true,
+  strictTypes: false,
+  strictRequired: false,
+  strictTuples: false,
+  allowUnionTypes: true,
+  discriminator: true,
+});
+addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
+
+const compiled = new Map<string, ValidateFunction>();
+
+/** Compiles a JSON Schema once per distinct content. Throws if the schema itself is invalid. */
+export function compileSchema(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(key, validate);
+  }
+  return validate;
+}
+
+/** Checks a JSON Schema fragment from a policy without compiling it for use; returns the reason it is invalid. */
+export function schemaProblem(schema: unknown): string | undefined {
+  try {
+    compileSchema(schema as object);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export interface SchemaViolation extends Position {
+  pointer: Pointer;
+  message: string;
+  fix: string;
+}
+
+/** Validates `data` and explains each violation at the line it is on. */
+export function validateData(validate: ValidateFunction, data: ParsedData, limit = 50): SchemaViolation[] {
+  if (validate(data.value)) return [];
+  const violations: SchemaViolation[] = [];
+  const seen = new Set<string>();
+  for (const error of relevantErrors(validate.errors ?? [])) {
+    const explained = explain(error);
+    const key = `${explained.pointer.join('/')}|${explained.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    violations.push({ ...data.locate(explained.pointer), ...explained });
+    if (violations.length >= limit) break;
+  }
+  return violations;
+}
+
+/** An anyOf failure explains itself better than the failures of each of its branches. */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors.filter((e) => e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath));
+}
+
+export function pointerOf(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((part) => {
+      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(key) ? Number(key) : key;
+    });
+}
+
+export function describePointer(pointer: Pointer): string {
+  if (pointer.length === 0) return 'the document';
+  return pointer.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function explain(error: ErrorObject): { pointer: Pointer; message: string; fix: string } {
+  const pointer = pointerOf(error.instancePath);
+  const where = describePointer(pointer);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      const key = String(params.missingProperty);
+      return {
+        pointer,
+        message: `${where} is missing the required key "${key}"`,
+        fix: `Add "${key}:" to ${where}${describeSchema(error.parentSchema, key)}.`,
+      };
+    }
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
+      const near = closest(key, known);
+      return {
+        pointer: [...pointer, key],
+        message: `unknown key "${key}" in ${where}`,
+        fix: near
+          ? `Did you mean "${near}"? Rename the key, or prefix it with "x-" to keep it as your own data.`
+          : `Remove "${key}", or prefix it with "x-" to keep it as your own data. Known keys: ${known.filter((k) => k !== '$schema').join(', ')}.`,
+      };
+    }
+    case 'type':
+      return {
+        pointer,
+        message: `${where} must be ${article(String(params.type))}`,
+        fix:
+          params.type === 'string'
+            ? `Write ${where} as text; quote values that look like numbers or dates, e.g. "2.1".`
+            : `Write ${where} as ${article(String(params.type))}.`,
+      };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      return {
+        pointer,
+        message: `${where} must be one of: ${allowed.join(', ')}`,
+        fix: `Use one of: ${allowed.join(', ')}.`,
+      };
+    }
+    case 'format':
+      return params.format === 'date'
+        ? {
+            pointer,
+            message: `${where} is not a date`,
+            fix: 'Write the date as YYYY-MM-DD, e.g. 2026-03-31.',
+          }
+        : {
+            pointer,
+            message: `${where} is not a valid ${params.format}`,
+            fix: `Write a valid ${params.format}.`,
+          };
+    case 'anyOf':
+      return {
+        pointer,
+        message: `${where} has the wrong form`,
+        fix: `Write ${where} as ${describeBranches(error.schema)}.`,
+      };
+    case 'minLength':
+      return params.limit === 1
+        ? { pointer, message: `${where} is empty`, fix: `Fill in ${where}.` }
+        : {
+            pointer,
+            message: `${where} is shorter than ${params.limit} characters`,
+            fix: `Write more in ${where}.`,
+          };
+    case 'minItems':
+      return params.limit === 1
+        ? { pointer, message: `${where} is an empty list`, fix: `List at least one item under ${where}.` }
+        : {
+            pointer,
+            message: `${where} has fewer than ${params.limit} items`,
+            fix: `List at least ${params.limit} items under ${where}.`,
+          };
+    case 'not':
+      return { pointer, message: `${where} has a value this policy does not allow`, fix: `Change ${where}.` };
+    case 'const':
+      return {
+        pointer,
+        message: `${where} must be ${JSON.stringify(params.allowedValue)}`,
+        fix: `Set ${where} to ${JSON.stringify(params.allowedValue)}.`,
+      };
+    default:
+      return {
+        pointer,
+        message: `${where} ${error.message ?? 'is invalid'}`,
+        fix: `Change ${where} so that it ${error.message ?? 'is valid'}.`,
+      };
+  }
+}
+
+function describeSchema(parent: unknown, key: string): string {
+  const property = (parent as { properties?: Record<string, { description?: string }> })?.properties?.[key];
+  return property?.description ? ` (${property.description.replace(/\.$/, '')})` : '';
+}
+
+function describeBranches(branches: unknown): string {
+  if (!Array.isArray(branches)) return 'one of the allowed forms';
+  return branches
+    .map((b: { type?: string; items?: { type?: string }; $ref?: string }) => {
+      if (b.type === 'array') return `a list${b.items?.type ? ` of ${b.items.type}s` : ''}`;
+      if (b.type) return article(b.type);
+      return 'the allowed form';
+    })
+    .join(' or ');
+}
+
+function article(type: string): string {
+  const word = type === 'object' ? 'mapping (key: value)' : type === 'array' ? 'list' : type;
+  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+/** The known key within edit distance 2 of a misspelt one, if any. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

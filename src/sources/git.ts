@@ -1,0 +1,104 @@
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { ReadResult, Source } from '../source.js';
+
+const run = promisify(execFile);
+
+/** Runs git in `cwd`; a failure becomes an error that says which git command failed and why. */
+export async function git(cwd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('git', args, { cwd, maxBuffer: 256 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? '').trim();
+    throw new Error(`git ${args.join(' ')} failed${stderr ? `: ${stderr.split('\n')[0]}` : ''}`);
+  }
+}
+
+/**
+ * The files of a git revision, read with git itself: `ls-tree` once for the listing and sizes, then
+ * `cat-file --batch` for contents. For `aims-gate check --base REF`.
+ */
+export class GitSource implements Source {
+  private tree?: Promise<Map<string, { object: string; size: number }>>;
+
+  /**
+   * @param root the folder being checked, anywhere inside a git work tree
+   * @param prefix that folder's path from the top of the work tree ('' or ending in '/')
+   */
+  constructor(
+    readonly root: string,
+    readonly revision: string,
+    readonly prefix = '',
+  ) {}
+
+  get label(): string {
+    return this.revision;
+  }
+
+  static async resolve(root: string, revision: string): Promise<GitSource> {
+    await git(root, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(() => {
+      throw new Error(
+        `"${revision}" is not a commit in this repository (try origin/main, and fetch it first)`,
+      );
+    });
+    return new GitSource(root, revision, await folderPrefix(root));
+  }
+
+  private entries() {
+    this.tree ??= git(this.root, ['ls-tree', '-r', '-l', '-z', '--full-tree', this.revision]).then((out) => {
+      const map = new Map<string, { object: string; size: number }>();
+      for (const line of out.split('\0')) {
+        const match = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.+)$/.exec(line);
+        const [, object, size, path] = match ?? [];
+        if (object && path?.startsWith(this.prefix)) {
+          map.set(path.slice(this.prefix.length), { object, size: Number(size) });
+        }
+      }
+      return map;
+    });
+    return this.tree;
+  }
+
+  async list(): Promise<string[]> {
+    return [...(await this.entries()).keys()];
+  }
+
+  async read(path: string, maxBytes: number): Promise<ReadResult> {
+    const entry = (await this.entries()).get(path);
+    if (!entry) return { missing: true };
+    if (entry.size > maxBytes) return { tooLarge: entry.size };
+    return { bytes: await catBlob(this.root, entry.object) };
+  }
+}
+
+function catBlob(cwd: string, object: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['cat-file', 'blob', object], { cwd });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git cat-file blob ${object} failed`)),
+    );
+  });
+}
+
+/**
+ * What a branch changes since it left `base`: committed changes since the merge base, plus uncommitted
+ * and untracked files, the way a pull request would show them once pushed.
+ */
+export async function changedSince(root: string, base: string): Promise<string[]> {
+  const mergeBase = (await git(root, ['merge-base', base, 'HEAD'])).trim();
+  const [diff, untracked] = await Promise.all([
+    git(root, ['diff', '--name-only', '-z', '--no-renames', mergeBase]),
+    git(root, ['ls-files', '--others', '--exclude-standard', '--full-name', '-z']),
+  ]);
+  const prefix = await folderPrefix(root);
+  const files = [...diff.split('\0'), ...untracked.split('\0')].filter((file) => file?.startsWith(prefix));
+  return [...new Set(files.map((file) => file.slice(prefix.length)))].sort();
+}
+
+async function folderPrefix(root: string): Promise<string> {
+  return (await git(root, ['rev-parse', '--show-prefix'])).trim();
+}

@@ -1,0 +1,65 @@
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { ReadResult, Source } from '../source.js';
+
+const SKIPPED = new Set([
+  '.git',
+  'node_modules',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.tox',
+]);
+
+/** The files of a folder on disk: the working tree, for `aims-gate check`. Symlinks are not followed. */
+export class LocalSource implements Source {
+  readonly label: string;
+
+  constructor(
+    readonly root: string,
+    label = 'working tree',
+  ) {
+    this.label = label;
+  }
+
+  async list(): Promise<string[]> {
+    const files: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true });
+      await Promise.all(
+        entries.map(async (entry) => {
+          const full = join(dir, entry.name);
+          if (entry.isDirectory() && !SKIPPED.has(entry.name)) await walk(full);
+          else if (entry.isFile()) files.push(relative(this.root, full).split(sep).join('/'));
+        }),
+      );
+    };
+    await walk(this.root);
+    return files.sort();
+  }
+
+  async read(path: string, maxBytes: number): Promise<ReadResult> {
+    if (path.split('/').includes('..')) return { missing: true };
+    const full = join(this.root, path);
+    try {
+      const stat = await lstat(full);
+      if (!stat.isFile()) return { missing: true };
+      if (stat.size > maxBytes) return { tooLarge: stat.size };
+      const handle = await open(full, 'r');
+      try {
+        return { bytes: await handle.readFile() };
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        return { missing: true };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/** Plain data passed between the stages of one evaluation. Tests build these by hand. */
+
+export const SEVERITIES = ['major', 'minor', 'observation'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const DOCUMENT_KINDS = ['model-card', 'risk-assessment', 'impact-assessment'] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
+
+export const RISK_TIERS = ['minimal', 'limited', 'high', 'prohibited'] as const;
+export type RiskTier = (typeof RISK_TIERS)[number];
+
+export const LIFECYCLE_STATUSES = [
+  'development',
+  'validation',
+  'production',
+  'deprecated',
+  'retired',
+] as const;
+export type LifecycleStatus = (typeof LIFECYCLE_STATUSES)[number];
+
+/** A place in a file: 1-based line and column. */
+export interface Position {
+  line: number;
+  column?: number;
+}
+
+/** A path into a parsed document, as keys and array indexes. */
+export type Pointer = readonly (string | number)[];
+
+export interface Waiver {
+  rule: string;
+  system: string;
+  reason: string;
+  approver: string;
+  expires: string;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  controls: string[];
+  system?: string;
+  path?: string;
+  line?: number;
+  column?: number;
+  message: string;
+  remedy: string;
+  /** Set when a valid waiver covers this finding: it is reported but does not block. */
+  waiver?: Waiver;
+}
+
+export type ControlStatus = 'conformant' | 'observation' | 'minor' | 'major' | 'not-evaluated';
+export type Verdict = 'pass' | 'fail';
+
+export interface SystemSummary {
+  id: string;
+  path: string;
+  tier?: RiskTier;
+  /** Why the tier is what it is, when it is not simply what the documents say. */
+  tierNote?: string;
+  status?: LifecycleStatus;
+  owner?: string;
+  version?: string;
+  changed?: boolean;
+  documents: Partial<Record<DocumentKind, string>>;
+  counts: Record<Severity, number>;
+  waived: number;
+}
+
+export interface ControlResult {
+  control: string;
+  title: string;
+  status: ControlStatus;
+  rules: string[];
+  findings: number;
+}
+
+export interface WaiverResult extends Waiver {
+  status: 'applied' | 'expired' | 'unused';
+  findings: number;
+}
+
+/** What outputs need to know about a rule of the policy in force (SARIF rule metadata, `explain`). */
+export interface RuleSummary {
+  id: string;
+  title: string;
+  kind: string;
+  severity: Severity;
+  controls: string[];
+  clauses: string[];
+  remedy: string;
+}
+
+export interface Evaluation {
+  verdict: Verdict;
+  failOn: Severity | 'never';
+  today: string;
+  policy: { id: string; configPath?: string; configSource: string };
+  rules: RuleSummary[];
+  systems: SystemSummary[];
+  findings: Finding[];
+  controls: ControlResult[];
+  waivers: WaiverResult[];
+  /** Things the user should know that are not findings (a config change not applied, a scope note). */
+  notices: string[];
+  /** Rules switched off by the config, each with the reason given. */
+  disabled: { id: string; reason: string }[];
+}
