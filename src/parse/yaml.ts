@@ -1,4 +1,14 @@
-import { type Document, isAlias, isCollection, isNode, LineCounter, parseDocument, visit } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  visit,
+} from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Pointer, Position } from '../types.js';
 import type { Problem } from './problem.js';
@@ -17,7 +27,13 @@ export interface ParsedData {
  */
 export function parseData(text: string, lineOffset = 0): { data: ParsedData } | { problem: Problem } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, customTags: [], strict: true });
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    customTags: [],
+    strict: true,
+    logLevel: 'error',
+  });
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: line + lineOffset, column: col };
@@ -63,6 +79,16 @@ function checkStructure(doc: Document): { offset: number; problem: Problem } | u
   let aliases = 0;
   let found: { offset: number; problem: Problem } | undefined;
   visit(doc, (_key, node, path) => {
+    if (isPair(node) && !isScalar(node.key)) {
+      found = {
+        offset: (isNode(node.key) && node.key.range?.[0]) || 0,
+        problem: {
+          message: 'a key is a list or mapping, not plain text',
+          fix: 'Write keys as plain text; a value that starts with "{" or "[" must be quoted, e.g. system: "{name}".',
+        },
+      };
+      return visit.BREAK;
+    }
     if (isAlias(node) && ++aliases > LIMITS.maxAliasCount) {
       found = {
         offset: node.range?.[0] ?? 0,
@@ -73,8 +99,8 @@ function checkStructure(doc: Document): { offset: number; problem: Problem } | u
       };
       return visit.BREAK;
     }
-    // `path` alternates collections and pairs, so nesting depth is about half its length.
-    if (isCollection(node) && path.length / 2 > LIMITS.maxDepth) {
+    // `path` holds the ancestors (documents, pairs, collections); only collections nest.
+    if (isCollection(node) && path.filter(isCollection).length >= LIMITS.maxDepth) {
       found = {
         offset: node.range?.[0] ?? 0,
         problem: {

@@ -1,0 +1,243 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { conformantRepo, EXAMPLE, IMPACT } from './helpers.js';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const temps: string[] = [];
+
+/** Runs the built CLI as a user would, in a subprocess. */
+function cli(args: string[], cwd = process.cwd()) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function tempRepo(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aims-gate-'));
+  temps.push(dir);
+  writeFiles(dir, files);
+  return dir;
+}
+
+function writeFiles(dir: string, files: Record<string, string>) {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync(
+    'git',
+    ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd, encoding: 'utf8' },
+  );
+
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('aims-gate check', () => {
+  it('checks the example repository: exit 1, findings by system, the verdict last', () => {
+    const { code, stdout, stderr } = cli(['check', EXAMPLE, '--today', '2026-11-01']);
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout).toContain('aims-gate · 3 AI systems · policy iso42001-baseline + .github/aims-gate.yml');
+    expect(stdout).toContain(
+      'models/legacy-recommender  legacy-recommender · v0.9.3 · tier minimal · retired',
+    );
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe(
+      'FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)',
+    );
+  });
+
+  it('exits 0 on a conformant repository', () => {
+    const dir = tempRepo(conformantRepo());
+    const { code, stdout } = cli(['check', '--today', '2026-11-01'], dir);
+    expect(stdout).toContain('PASS: no findings');
+    expect(code).toBe(0);
+  });
+
+  it('writes JSON and SARIF, and keeps the verdict on the terminal', () => {
+    const json = cli(['check', EXAMPLE, '--today', '2026-11-01', '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      verdict: 'fail',
+      today: '2026-11-01',
+      systems: { length: 3 },
+    });
+    const dir = tempRepo({});
+    const out = join(dir, 'results.sarif');
+    const sarif = cli(['check', EXAMPLE, '--today', '2026-11-01', '--format', 'sarif', '--output', out]);
+    expect(sarif.code).toBe(1);
+    expect(sarif.stdout).toBe('');
+    expect(sarif.stderr).toContain(`wrote sarif to ${out}`);
+    expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+  });
+
+  it('--fail-on changes what blocks', () => {
+    expect(cli(['check', EXAMPLE, '--today', '2026-11-01', '--fail-on', 'never']).code).toBe(0);
+  });
+
+  it('a configuration error: exit 2, file:line, the fix, no stack trace', () => {
+    const dir = tempRepo({
+      ...conformantRepo(),
+      '.github/aims-gate.yml': 'systems: [models/*]\nfail-on: sometimes\n',
+    });
+    const { code, stdout, stderr } = cli(['check'], dir);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'aims-gate: configuration error\n.github/aims-gate.yml:2: fail-on must be one of: major, minor, never\n  fix: Use one of: major, minor, never.\n',
+    );
+  });
+
+  it('usage errors: exit 2 with a pointer to --help', () => {
+    for (const args of [
+      ['check', '--formt', 'json'],
+      ['check', '--format', 'pdf'],
+      ['check', '--today', 'yesterday'],
+      ['frobnicate'],
+      [],
+    ]) {
+      const { code, stderr } = cli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    }
+    expect(cli(['check', '--formt', 'json']).stderr).toContain("Unknown option '--formt'");
+  });
+
+  it('a folder that does not exist: exit 2 and a plain message', () => {
+    const { code, stderr } = cli(['check', '/nonexistent/repo']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^aims-gate: ENOENT.*\/nonexistent\/repo/);
+  });
+});
+
+describe('aims-gate check --base', () => {
+  function branchRepo() {
+    const dir = tempRepo(conformantRepo());
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'base');
+    git(dir, 'checkout', '-qb', 'feature');
+    return dir;
+  }
+
+  it('judges a change by the base configuration, not the one the change edits', () => {
+    const dir = branchRepo();
+    // The branch retrains the model and tries to switch off the rule that would catch it.
+    writeFiles(dir, {
+      'models/credit-scoring/train.py': 'import xgboost  # retrained\n',
+      '.github/aims-gate.yml':
+        'systems: [models/*]\noverrides:\n  change.model-card: { disabled: true, reason: no }\n',
+    });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'retrain');
+
+    const { code, stdout } = cli(
+      ['check', '--base', 'main', '--today', '2026-11-01', '--format', 'json'],
+      dir,
+    );
+    const evaluation = JSON.parse(stdout);
+    expect(evaluation.policy.configSource).toBe('main');
+    expect(evaluation.notices[0]).toContain(
+      'This change edits .github/aims-gate.yml; it was judged by the configuration in main',
+    );
+    expect(evaluation.findings.map((f: { rule: string }) => f.rule)).toEqual([
+      'change.model-card',
+      'change.risk-assessment',
+    ]);
+    expect(evaluation.disabled).toEqual([]);
+    expect(code).toBe(0); // change.model-card is a minor nonconformity: reported, not blocking by default
+  });
+
+  it('cannot lower its own risk tier: the higher of base and head applies', () => {
+    const dir = branchRepo();
+    for (const file of ['models/credit-scoring/MODEL_CARD.md', 'models/credit-scoring/risk-assessment.yml']) {
+      const path = join(dir, file);
+      writeFileSync(path, readFileSync(path, 'utf8').replace('tier: high', 'tier: minimal'));
+    }
+    rmSync(join(dir, IMPACT));
+    const { code, stdout } = cli(
+      ['check', '--base', 'main', '--today', '2026-11-01', '--format', 'json'],
+      dir,
+    );
+    const evaluation = JSON.parse(stdout);
+    expect(evaluation.systems[0]).toMatchObject({
+      tier: 'high',
+      tierNote: 'the base revision states tier high; this change lowers it to minimal',
+    });
+    expect(evaluation.findings.map((f: { rule: string }) => f.rule)).toContain('impact.required');
+    expect(code).toBe(1);
+  });
+
+  it('checks only the systems a change touches', () => {
+    const dir = branchRepo();
+    writeFiles(dir, { 'models/other/MODEL_CARD.md': '# Other\n', 'docs/readme.md': 'x\n' });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'other');
+    const { stdout } = cli(['check', '--base', 'main', '--format', 'json', '--today', '2026-11-01'], dir);
+    const evaluation = JSON.parse(stdout);
+    expect(evaluation.systems.map((s: { id: string }) => s.id)).toEqual(['other']);
+    expect(evaluation.notices).toContain(
+      '1 of 2 AI systems are untouched by this change and were not checked.',
+    );
+  });
+
+  it('a base that is not a commit: exit 2', () => {
+    const dir = branchRepo();
+    const { code, stderr } = cli(['check', '--base', 'origin/nope'], dir);
+    expect(code).toBe(2);
+    expect(stderr).toContain('"origin/nope" is not a commit in this repository');
+  });
+});
+
+describe('aims-gate init and explain', () => {
+  it('init writes the three documents and a config; check then lists what to fill in', () => {
+    const dir = tempRepo({});
+    const init = cli(['init', 'models/churn', '--tier', 'limited'], dir);
+    expect(init.code).toBe(0);
+    for (const file of [
+      'models/churn/MODEL_CARD.md',
+      'models/churn/risk-assessment.yml',
+      'models/churn/impact-assessment.yml',
+      '.github/aims-gate.yml',
+    ]) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+    }
+    expect(readFileSync(join(dir, '.github/aims-gate.yml'), 'utf8')).toContain('  - models/*\n');
+    const check = cli(['check', '--format', 'json'], dir);
+    expect(check.code).toBe(1);
+    const findings = JSON.parse(check.stdout).findings.map(
+      (f: { rule: string; message: string }) => `${f.rule}: ${f.message}`,
+    );
+    expect(findings).toContain('card.valid: governance.owner is empty');
+    expect(findings).toContain(
+      'card.intended-use: the "Out-of-Scope Use" section is empty or holds only placeholders',
+    );
+    expect(cli(['init', 'models/churn'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('use --force to overwrite'),
+    });
+  });
+
+  it('explain shows a rule with its controls and remedy, and lists all rules', () => {
+    const one = cli(['explain', 'impact.required']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('impact.required: A high-risk system has an impact assessment');
+    expect(one.stdout).toContain('  controls  A.5.2 AI system impact assessment process');
+    expect(one.stdout).toContain('  clauses   6.1.4 AI system impact assessment');
+    const all = cli(['explain']);
+    expect(all.stdout).toMatch(/^\d+ rules from iso42001-baseline:/);
+    expect(cli(['explain', 'card.licence'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('did you mean "card.license"?'),
+    });
+  });
+});

@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { readAsset } from '../src/assets.js';
+import { ConfigError } from '../src/errors.js';
+import { loadPolicy } from '../src/policy/load.js';
+import { configSchema, policySchema } from '../src/policy/schema.js';
+import { MemorySource } from '../src/source.js';
+import { conformantRepo, edit, findingsOf, run } from './helpers.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+async function configError(config: string, extra: Record<string, string> = {}): Promise<ConfigError> {
+  const error = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': config, ...extra })).catch(
+    (e: unknown) => e,
+  );
+  if (!(error instanceof ConfigError)) throw new Error(`expected a ConfigError, got ${String(error)}`);
+  return error;
+}
+
+describe('the ISO/IEC 42001 baseline pack', () => {
+  const annex = parse(readAsset('reference/iso42001-annex-a.yml')) as { controls: Record<string, string> };
+  const pack = parse(readAsset('policies/iso42001-baseline.yml')) as {
+    rules: { id: string; controls: string[]; remedy: string }[];
+  };
+
+  it('uses the reference numbering: 38 controls, A.2.2 to A.10.4, as in ../shared', () => {
+    expect(Object.keys(annex.controls)).toHaveLength(38);
+    expect(Object.keys(annex.controls).at(0)).toBe('A.2.2');
+    expect(Object.keys(annex.controls).at(-1)).toBe('A.10.4');
+    const shared = join(ROOT, '..', 'shared', 'reference', 'iso42001-annex-a.yml');
+    let sharedText: string | undefined;
+    try {
+      sharedText = readFileSync(shared, 'utf8');
+    } catch {
+      // The shared reference sits beside the repository in CI and development; a published package has only its copy.
+    }
+    if (sharedText !== undefined)
+      expect(parse(sharedText)).toEqual(parse(readAsset('reference/iso42001-annex-a.yml')));
+  });
+
+  it('has rules that each cite real Annex A controls and carry a remedy', () => {
+    expect(pack.rules.length).toBeGreaterThan(30);
+    for (const rule of pack.rules) {
+      expect(rule.controls.length, rule.id).toBeGreaterThan(0);
+      for (const control of rule.controls)
+        expect(annex.controls, `${rule.id} cites ${control}`).toHaveProperty([control]);
+      expect(rule.remedy.length, rule.id).toBeGreaterThan(20);
+    }
+  });
+
+  it('is what loadPolicy uses when a repository has no config', async () => {
+    const policy = await loadPolicy(new MemorySource({}));
+    expect(policy.packs).toEqual(['iso42001-baseline']);
+    expect(policy.rules.map((r) => r.id)).toEqual(pack.rules.map((r) => r.id));
+    expect(policy.systems.map((s) => s.path)).toEqual(['models/*']);
+  });
+});
+
+describe('published schemas', () => {
+  it('are current with the rule kinds (run `npm run schemas` after changing one)', () => {
+    expect(JSON.parse(readAsset('schemas/policy.schema.json'))).toEqual(policySchema());
+    expect(JSON.parse(readAsset('schemas/config.schema.json'))).toEqual(configSchema());
+  });
+});
+
+describe('configuration errors name the file, the line and the fix', () => {
+  it('a config that fails its schema', async () => {
+    const error = await configError('systems: [models/*]\nfail-on: sometimes\n');
+    expect(error).toMatchObject({
+      path: '.github/aims-gate.yml',
+      line: 2,
+      message: 'fail-on must be one of: major, minor, never',
+    });
+  });
+
+  it('an unknown top-level key, with the key that was meant', async () => {
+    const error = await configError('systems: [models/*]\nwaviers: []\n');
+    expect(error).toMatchObject({
+      line: 2,
+      message: 'unknown key "waviers" in the document',
+      fix: expect.stringContaining('"waivers"'),
+    });
+  });
+
+  it('malformed YAML', async () => {
+    expect(await configError('systems: [models/*\n')).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/^invalid YAML/),
+    });
+  });
+
+  it('a rule that cites a control that does not exist (a wrongly numbered one)', async () => {
+    const error = await configError(`systems: [models/*]
+rules:
+  - id: custom.x
+    title: X
+    kind: required-document
+    document: model-card
+    severity: minor
+    controls: [A.6.1]
+    remedy: Add it.
+`);
+    expect(error).toMatchObject({
+      line: 8,
+      message: expect.stringContaining('rules[0].controls[0] must be one of: A.2.2'),
+    });
+  });
+
+  it('a rule with a parameter its kind does not take', async () => {
+    const error = await configError(`systems: [models/*]
+rules:
+  - { id: custom.x, title: X, kind: metric, metric: f1, minimum: 0.5, severity: minor, controls: [A.6.2.4], remedy: Fix it. }
+`);
+    expect(error).toMatchObject({ line: 3, message: 'unknown key "minimum" in rules[0]' });
+  });
+
+  it('a condition that is not a valid JSON Schema', async () => {
+    const error = await configError(`systems: [models/*]
+rules:
+  - id: custom.x
+    title: X
+    kind: required-document
+    document: model-card
+    when: { propertys: { tier: { const: high } } }
+    severity: minor
+    controls: [A.6.2.7]
+    remedy: Add it.
+`);
+    expect(error).toMatchObject({
+      line: 3,
+      message: expect.stringContaining('rule "custom.x": its `when` is not a valid JSON Schema'),
+    });
+  });
+
+  it('a rule id the pack already defines', async () => {
+    const error = await configError(`systems: [models/*]
+rules:
+  - { id: card.required, title: X, kind: required-document, document: model-card, severity: minor, controls: [A.6.2.7], remedy: Add it. }
+`);
+    expect(error.message).toBe('rule "card.required" is already defined by policies/iso42001-baseline.yml');
+  });
+
+  it('an override of a rule that does not exist, and a disabled rule without a reason', async () => {
+    expect(
+      await configError('systems: [models/*]\noverrides:\n  card.licence: { severity: major }\n'),
+    ).toMatchObject({
+      line: 3,
+      fix: 'Did you mean "card.license"?',
+    });
+    expect(
+      await configError('systems: [models/*]\noverrides:\n  card.license: { disabled: true }\n'),
+    ).toMatchObject({
+      message: 'overrides.card.license is missing the required key "reason"',
+    });
+  });
+
+  it('an unknown built-in pack, and a missing repository pack', async () => {
+    expect((await configError('extends: iso27001\nsystems: [models/*]\n')).message).toBe(
+      'there is no built-in policy pack "iso27001"',
+    );
+    expect((await configError('extends: ./policies/org.yml\nsystems: [models/*]\n')).message).toBe(
+      'the policy pack policies/org.yml does not exist in memory',
+    );
+  });
+});
+
+describe('policy composition', () => {
+  it('extends a pack kept in the repository, which extends the baseline', async () => {
+    const policy = await loadPolicy(
+      new MemorySource({
+        '.github/aims-gate.yml': 'extends: ./policies/org.yml\nsystems: [ml/*]\n',
+        'policies/org.yml': `id: org
+title: Org policy
+extends: iso42001-baseline
+rules:
+  - { id: org.contact, title: Contact, kind: sections, sections: [Contact], severity: minor, controls: [A.3.3], remedy: Add a contact. }
+`,
+      }),
+    );
+    expect(policy.packs).toEqual(['iso42001-baseline', 'policies/org.yml', '.github/aims-gate.yml']);
+    expect(policy.rules.at(-1)).toMatchObject({
+      id: 'org.contact',
+      origin: { path: 'policies/org.yml', line: 5 },
+    });
+  });
+
+  it('overrides severity, disables a rule with its reason, and reports both', async () => {
+    const files = edit(
+      conformantRepo(),
+      '.github/aims-gate.yml',
+      'systems: [models/*]\n',
+      'systems: [models/*]\noverrides:\n  card.contact: { severity: major }\n  card.license: { disabled: true, reason: Licensing is tracked in the legal register. }\n',
+    );
+    const evaluation = await run(
+      edit(
+        edit(files, 'models/credit-scoring/MODEL_CARD.md', /## Model Card Contact\n\n.*\n/, ''),
+        'models/credit-scoring/MODEL_CARD.md',
+        'license: apache-2.0\n',
+        '',
+      ),
+    );
+    expect(findingsOf(evaluation, 'card.contact')).toMatchObject([{ severity: 'major' }]);
+    expect(findingsOf(evaluation, 'card.license')).toEqual([]);
+    expect(evaluation.disabled).toEqual([
+      { id: 'card.license', reason: 'Licensing is tracked in the legal register.' },
+    ]);
+    expect(evaluation.verdict).toBe('fail');
+  });
+});
+
+describe('waivers', () => {
+  const waived = (expires: string) =>
+    edit(
+      edit(conformantRepo(), 'models/credit-scoring/MODEL_CARD.md', /## Model Card Contact\n\n.*\n/, ''),
+      '.github/aims-gate.yml',
+      'systems: [models/*]\n',
+      `systems: [models/*]\noverrides: { card.contact: { severity: major } }\nwaivers:\n  - { rule: card.contact, system: credit-scoring, reason: Contact page in migration, approver: "@ciso", expires: ${expires} }\n  - { rule: card.license, system: models/credit-scoring, reason: Not needed, approver: "@ciso", expires: 2027-01-01 }\n`,
+    );
+
+  it('a valid waiver keeps the finding visible but no longer blocking', async () => {
+    const evaluation = await run(waived('2026-12-31'));
+    expect(findingsOf(evaluation, 'card.contact')).toMatchObject([
+      { waiver: { approver: '@ciso', expires: '2026-12-31' } },
+    ]);
+    expect(evaluation.verdict).toBe('pass');
+    expect(evaluation.waivers.map((w) => `${w.rule} ${w.status} ${w.findings}`)).toEqual([
+      'card.contact applied 1',
+      'card.license unused 0',
+    ]);
+  });
+
+  it('an expired waiver stops applying and is reported', async () => {
+    const evaluation = await run(waived('2026-10-31'));
+    expect(findingsOf(evaluation, 'card.contact')[0]?.waiver).toBeUndefined();
+    expect(evaluation.verdict).toBe('fail');
+    expect(evaluation.waivers[0]?.status).toBe('expired');
+    expect(evaluation.notices).toContain(
+      'The waiver of card.contact for credit-scoring expired on 2026-10-31 and no longer applies.',
+    );
+  });
+});

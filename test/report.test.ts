@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import AjvDraft04Module from 'ajv-draft-04';
+import { describe, expect, it } from 'vitest';
+import { FORMATS } from '../src/report/index.js';
+import type { Evaluation } from '../src/types.js';
+import { EXAMPLE, readTree, run } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+// ajv-draft-04 is CommonJS; under NodeNext its default export arrives wrapped.
+const AjvDraft04 = AjvDraft04Module as unknown as typeof AjvDraft04Module.default;
+const sarifSchema = JSON.parse(
+  readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+);
+const options = { color: false, version: '0.1.0' };
+
+async function example(): Promise<Evaluation> {
+  return run(readTree(EXAMPLE));
+}
+
+describe('SARIF', () => {
+  it('is valid SARIF 2.1.0 with rules, locations and fingerprints', async () => {
+    const evaluation = await example();
+    const log = JSON.parse(FORMATS.sarif(evaluation, options));
+    // The published schema has a pattern that is valid only as a non-unicode regular expression.
+    const validate = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false }).compile(
+      sarifSchema,
+    );
+    expect(validate(log) ? [] : validate.errors).toEqual([]);
+    // The check can fail: a result with an unknown level is not SARIF.
+    expect(
+      validate({
+        ...log,
+        runs: [{ ...log.runs[0], results: [{ ...log.runs[0].results[0], level: 'fatal' }] }],
+      }),
+    ).toBe(false);
+
+    const [runLog] = log.runs;
+    expect(runLog.tool.driver.rules.length).toBe(evaluation.rules.length);
+    expect(runLog.results).toHaveLength(evaluation.findings.length);
+    const result = runLog.results.find((r: { ruleId: string }) => r.ruleId === 'risk.scores');
+    expect(result).toMatchObject({
+      level: 'error',
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: 'models/churn-predictor/risk-assessment.yml' },
+            region: { startLine: 15 },
+          },
+        },
+      ],
+      partialFingerprints: { 'aimsGate/v1': expect.stringMatching(/^[0-9a-f]{32}$/) },
+    });
+    expect(runLog.tool.driver.rules[result.ruleIndex].id).toBe('risk.scores');
+    const waived = runLog.results.find((r: { ruleId: string }) => r.ruleId === 'card.datasets');
+    expect(waived.suppressions).toMatchObject([{ kind: 'external', status: 'accepted' }]);
+  });
+});
+
+describe('text', () => {
+  it('groups by system, has no colour codes unless asked, and ends with the verdict', async () => {
+    const evaluation = await example();
+    const text = FORMATS.text(evaluation, options);
+    expect(text).not.toContain('\x1b[');
+    expect(text).toContain(
+      'models/credit-scoring  credit-scoring · v3.2.0 · tier high · production · owner @acme/risk-ml\n  ✔ no findings',
+    );
+    expect(text).toContain(
+      '  ✖ major  risk.scores  models/churn-predictor/risk-assessment.yml:15:12\n      risk R-1: score 12 is not likelihood × impact (3 × 3 = 9)',
+    );
+    expect(text.trimEnd().split('\n').at(-1)).toBe(
+      'FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)',
+    );
+    expect(FORMATS.text(evaluation, { ...options, color: true })).toContain('\x1b[31m✖ major\x1b[39m');
+  });
+});
+
+describe('markdown', () => {
+  it('summarises per system and per control, and escapes document text', async () => {
+    const evaluation = await example();
+    evaluation.findings[0]!.message = 'a <script>alert(1)</script> | pipe';
+    const markdown = FORMATS.markdown(evaluation);
+    expect(markdown).toMatch(/^## aims-gate: ❌ FAIL/);
+    expect(markdown).toContain(
+      '| `models/credit-scoring` credit-scoring v3.2.0 | high | production | @acme/risk-ml | 0 | 0 | 0 | 0 |',
+    );
+    expect(markdown).toContain(
+      '| A.5.3 Documentation of AI system impact assessments | major nonconformity | 1 |',
+    );
+    expect(markdown).toContain('a &lt;script&gt;alert(1)&lt;/script&gt; | pipe');
+    expect(markdown).not.toContain('<script>');
+  });
+});
+
+describe('json', () => {
+  it('carries the whole evaluation', async () => {
+    const evaluation = await example();
+    expect(JSON.parse(FORMATS.json(evaluation))).toEqual(JSON.parse(JSON.stringify(evaluation)));
+  });
+});
