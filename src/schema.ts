@@ -54,13 +54,21 @@ export interface SchemaViolation extends Position {
   fix: string;
 }
 
-/** Validates `data` and explains each violation at the line it is on. */
-export function validateData(validate: ValidateFunction, data: ParsedData, limit = 50): SchemaViolation[] {
-  if (validate(data.value)) return [];
+/**
+ * Validates `data` (or the part of it at `at`) and explains each violation at the line it is on.
+ */
+export function validateData(
+  validate: ValidateFunction,
+  data: ParsedData,
+  { at = [], limit = 50 }: { at?: Pointer; limit?: number } = {},
+): SchemaViolation[] {
+  let value = data.value;
+  for (const key of at) value = (value as Record<string | number, unknown>)[key];
+  if (validate(value)) return [];
   const violations: SchemaViolation[] = [];
   const seen = new Set<string>();
   for (const error of relevantErrors(validate.errors ?? [])) {
-    const explained = explain(error);
+    const explained = explain(error, at);
     const key = `${explained.pointer.join('/')}|${explained.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -92,8 +100,8 @@ export function describePointer(pointer: Pointer): string {
   return pointer.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function explain(error: ErrorObject): { pointer: Pointer; message: string; fix: string } {
-  const pointer = pointerOf(error.instancePath);
+function explain(error: ErrorObject, at: Pointer): { pointer: Pointer; message: string; fix: string } {
+  const pointer = [...at, ...pointerOf(error.instancePath)];
   const where = describePointer(pointer);
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {

@@ -7,7 +7,7 @@ import type { RuleDefinition } from '../rules/index.js';
 import { closest, compileSchema, schemaProblem, validateData } from '../schema.js';
 import type { Source } from '../source.js';
 import type { DocumentKind, Severity, Waiver } from '../types.js';
-import { configSchema, policySchema } from './schema.js';
+import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
 
 export const CONFIG_PATH = '.github/aims-gate.yml';
 export const DEFAULT_PACK = 'iso42001-baseline';
@@ -67,9 +67,18 @@ async function readYaml(source: Source, path: string): Promise<ParsedData | unde
   return parsed.data;
 }
 
+/** Checks a config or pack: its shape first, then each rule against the schema of its kind. */
 function checkAgainst(schema: object, data: ParsedData, path: string): void {
-  const [first] = validateData(compileSchema(schema), data, 1);
+  const [first] = validateData(compileSchema(schema), data, { limit: 1 });
   if (first) throw new ConfigError(path, first.line, first.message, first.fix);
+  const rules = (data.value as { rules?: { kind: string }[] }).rules ?? [];
+  for (const [i, rule] of rules.entries()) {
+    const [error] = validateData(compileSchema(ruleKindSchema(rule.kind)), data, {
+      at: ['rules', i],
+      limit: 1,
+    });
+    if (error) throw new ConfigError(path, error.line, error.message, error.fix);
+  }
 }
 
 /**
@@ -88,7 +97,7 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
     );
   }
   const config = (data?.value ?? { systems: ['models/*'] }) as Record<string, unknown>;
-  if (data) checkAgainst(configSchema(), data, configPath);
+  if (data) checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
 
   const packs: string[] = [];
   const rules = new Map<string, RuleDefinition>();
@@ -192,7 +201,7 @@ async function addPack(
         'Check the `extends` path: it is relative to the repository root.',
       );
   }
-  checkAgainst(policySchema(), data, path);
+  checkAgainst(policySchema(RULE_ENVELOPE), data, path);
   const pack = data.value as { extends?: string; rules: object[] };
   if (pack.extends) await addPack(source, pack.extends, rules, packs, depth + 1);
   for (const [i, raw] of pack.rules.entries())

@@ -1,0 +1,71 @@
+// npm run bench: prints figures and ratios; targets are aims, not assertions (machines are shared and noisy).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateMonorepo } from './generate.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const WORK = join(ROOT, '.bench');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function time(args) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return { ms, stdout: result.stdout, stderr: result.stderr };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function measure(label, args) {
+  time(args); // warm the file cache
+  const samples = Array.from({ length: RUNS }, () => time(args).ms);
+  console.log(
+    `  ${label.padEnd(44)} median ${median(samples).toFixed(0).padStart(6)} ms  (min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, ${RUNS} runs)`,
+  );
+  return median(samples);
+}
+
+console.log(`aims-gate benchmarks · node ${process.version} · ${RUNS} runs each\n`);
+
+// 1. check on a synthetic monorepo of 2,000 systems (6,000 documents), against reading + YAML-parsing the same files.
+const monorepo = join(WORK, 'monorepo-2000');
+if (!existsSync(join(monorepo, '.github/aims-gate.yml'))) {
+  const documents = generateMonorepo(monorepo, 2000);
+  console.log(`generated ${monorepo}: 2,000 systems, ${documents} documents`);
+}
+console.log('check of a 2,000-system monorepo (6,000 documents)');
+const floor = measure('read + YAML-parse the documents (floor)', [join(ROOT, 'bench/baseline.js'), monorepo]);
+const check = measure('aims-gate check --format json', [
+  join(ROOT, 'bin/aims-gate.js'),
+  'check',
+  monorepo,
+  '--format',
+  'json',
+  '--today',
+  '2026-11-01',
+]);
+const startup = measure('aims-gate check of the 3-system example', [
+  join(ROOT, 'bin/aims-gate.js'),
+  'check',
+  join(ROOT, 'examples/ml-platform'),
+  '--today',
+  '2026-11-01',
+]);
+const nodeStart = measure('node -e 0', ['-e', '0']);
+const result = JSON.parse(
+  time([join(ROOT, 'bin/aims-gate.js'), 'check', monorepo, '--format', 'json', '--today', '2026-11-01'])
+    .stdout,
+);
+console.log(
+  `  evaluated ${result.systems.length} systems, ${result.findings.length} findings, verdict ${result.verdict}`,
+);
+console.log(`  ratio check / floor: ${(check / floor).toFixed(2)}  (aim: at most 2.0)`);
+console.log(
+  `  per system: ${((check - startup) / 2000).toFixed(2)} ms beyond start-up; start-up ${startup.toFixed(0)} ms = ${(startup / nodeStart).toFixed(1)}× node -e 0`,
+);
