@@ -79,8 +79,19 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   const summaries: SystemSummary[] = [];
   /** Rules that ran (with or without findings) on at least one system: they can vouch for their controls. */
   const evaluated = new Set<string>();
+  const contexts = inScope.map((location, i) => systemContext(location, documents[i]!, changed));
+  const ids = contexts.map((c) => c.facts.id);
+  for (const context of contexts) {
+    // Findings, waivers and reports key on the id; where two folders share one, the folder path tells them apart.
+    if (ids.indexOf(context.facts.id) !== ids.lastIndexOf(context.facts.id)) {
+      notices.push(
+        `Two AI systems are named "${context.facts.id}"; ${context.facts.path} is reported by its path.`,
+      );
+      context.facts.id = context.facts.path;
+    }
+  }
   inScope.forEach((location, i) => {
-    const system = systemContext(location, documents[i]!, changed);
+    const system = contexts[i]!;
     const summary = summarise(system, location, baseDocuments?.[i]);
     system.facts.tier = summary.tier;
     for (const rule of policy.rules) {

@@ -161,6 +161,20 @@ describe('one bad document never hides the others', () => {
     ]);
   });
 
+  it('tells apart two systems whose folders have the same name', async () => {
+    const files = {
+      '.github/aims-gate.yml': 'systems: [teams/*/models/*]\n',
+      'teams/a/models/churn/x.py': '',
+      'teams/b/models/churn/x.py': '',
+    };
+    const evaluation = await run(files);
+    expect(evaluation.systems.map((s) => s.id)).toEqual(['teams/a/models/churn', 'teams/b/models/churn']);
+    expect(findingsOf(evaluation, 'card.required').map((f) => f.system)).toEqual([
+      'teams/a/models/churn',
+      'teams/b/models/churn',
+    ]);
+  });
+
   it('says so when a systems pattern matches no folder', async () => {
     const evaluation = await run({
       ...conformantRepo(),
