@@ -25,16 +25,21 @@ const ajv = new Ajv({
 });
 addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
 
-const compiled = new Map<string, ValidateFunction>();
+const byContent = new Map<string, ValidateFunction>();
+/** Rules ask for their schemas once per system: the same object is found without serialising it again. */
+const byObject = new WeakMap<object, ValidateFunction>();
 
 /** Compiles a JSON Schema once per distinct content. Throws if the schema itself is invalid. */
 export function compileSchema(schema: object): ValidateFunction {
+  let validate = byObject.get(schema);
+  if (validate) return validate;
   const key = JSON.stringify(schema);
-  let validate = compiled.get(key);
+  validate = byContent.get(key);
   if (!validate) {
     validate = ajv.compile(schema);
-    compiled.set(key, validate);
+    byContent.set(key, validate);
   }
+  byObject.set(schema, validate);
   return validate;
 }
 
