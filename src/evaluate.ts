@@ -1,3 +1,4 @@
+import { sha256 } from './audit/entry.js';
 import { controlIds, controlTitle } from './controls.js';
 import { isReadable, loadDocument } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
@@ -10,6 +11,7 @@ import { compileSchema } from './schema.js';
 import type { Source } from './source.js';
 import {
   type ControlResult,
+  DOCUMENT_KINDS,
   type DocumentKind,
   type Evaluation,
   type Finding,
@@ -37,7 +39,10 @@ export interface EvaluationInput {
   failOn?: Severity | 'never';
 }
 
-type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | UnreadableDocument>>;
+type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | UnreadableDocument>> & {
+  /** SHA-256 of the bytes of each document that was read. */
+  digests?: { path: string; sha256: string }[];
+};
 
 /** One run of the whole flow: policy → inventory → documents → findings → waivers → verdict. */
 export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
@@ -92,7 +97,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   }
   inScope.forEach((location, i) => {
     const system = contexts[i]!;
-    const summary = summarise(system, location, baseDocuments?.[i]);
+    const summary = summarise(system, location, documents[i]!.digests ?? [], baseDocuments?.[i]);
     system.facts.tier = summary.tier;
     for (const rule of policy.rules) {
       const outcome = runRule(rule, system, input.today);
@@ -139,7 +144,13 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     verdict: findings.some((f) => !f.waiver && blocks(f.severity, failOn)) ? 'fail' : 'pass',
     failOn,
     today: input.today,
-    policy: { id: policy.packs.join(' + '), configPath: policy.configPath, configSource: policySource.label },
+    policy: {
+      id: policy.packs.join(' + '),
+      configPath: policy.configPath,
+      configSource: policySource.label,
+      auditLog: policy.auditLog,
+      applicability: policy.applicability,
+    },
     rules: policy.rules.map(summariseRule),
     systems: summaries,
     findings,
@@ -164,18 +175,21 @@ async function readDocuments(
   system: SystemLocation,
   kinds: DocumentKind[],
 ): Promise<LoadedDocuments> {
-  const loaded: LoadedDocuments = {};
+  const loaded: LoadedDocuments = { digests: [] };
   await Promise.all(
     kinds.map(async (kind) => {
       const path = system.paths[kind];
       const read = await source.read(path, LIMITS.maxFileBytes);
       if ('missing' in read) return;
-      loaded[kind] =
-        'tooLarge' in read
-          ? { kind, path, problem: tooLarge(read.tooLarge) }
-          : loadDocument(kind, path, read.bytes);
+      if ('tooLarge' in read) {
+        loaded[kind] = { kind, path, problem: tooLarge(read.tooLarge) };
+        return;
+      }
+      loaded[kind] = loadDocument(kind, path, read.bytes);
+      loaded.digests!.push({ path, sha256: sha256(read.bytes) });
     }),
   );
+  loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
   return loaded;
 }
 
@@ -216,6 +230,7 @@ function systemContext(
 function summarise(
   system: SystemContext,
   location: SystemLocation,
+  digests: SystemSummary['evidence'],
   base: LoadedDocuments | undefined,
 ): SystemSummary {
   const card = system.documents['model-card'];
@@ -246,6 +261,7 @@ function summarise(
     version: governance.version ?? (risk?.kind === 'risk-assessment' ? risk.version : undefined),
     changed: system.facts.changed,
     documents: Object.fromEntries(location.present.map((kind) => [kind, location.paths[kind]])),
+    evidence: digests,
     counts: { major: 0, minor: 0, observation: 0 },
     waived: 0,
   };

@@ -63,6 +63,8 @@ export interface SystemSummary {
   version?: string;
   changed?: boolean;
   documents: Partial<Record<DocumentKind, string>>;
+  /** SHA-256 of each document as read: what an audit entry cites as evidence. */
+  evidence: { path: string; sha256: string }[];
   counts: Record<Severity, number>;
   waived: number;
 }
@@ -95,7 +97,15 @@ export interface Evaluation {
   verdict: Verdict;
   failOn: Severity | 'never';
   today: string;
-  policy: { id: string; configPath?: string; configSource: string };
+  policy: {
+    id: string;
+    configPath?: string;
+    configSource: string;
+    /** Where the config sends lifecycle events: `file:PATH`, `branch:NAME` or `none`. */
+    auditLog: string;
+    /** The config's Statement of Applicability entries, by control. */
+    applicability: Record<string, { applicable: boolean; justification: string; evidence?: string[] }>;
+  };
   rules: RuleSummary[];
   systems: SystemSummary[];
   findings: Finding[];

@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
+import { evaluationEvents } from '../audit/events.js';
+import { record } from '../audit/store.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { FORMATS, isFormat } from '../report/index.js';
@@ -8,6 +11,7 @@ import { verdictLine } from '../report/words.js';
 import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { SEVERITIES, type Severity } from '../types.js';
+import { fileStoreFor, whoAndWhere } from './context.js';
 import { type Output, VERSION } from './main.js';
 
 export async function check(argv: string[], io: Output): Promise<number> {
@@ -22,6 +26,8 @@ export async function check(argv: string[], io: Output): Promise<number> {
       output: { type: 'string' },
       'fail-on': { type: 'string' },
       today: { type: 'string' },
+      record: { type: 'boolean', default: false },
+      log: { type: 'string' },
     },
   });
   if (positionals.length > 1)
@@ -50,6 +56,18 @@ export async function check(argv: string[], io: Output): Promise<number> {
     today,
     failOn: failOn as Severity | 'never' | undefined,
   });
+
+  if (values.record) {
+    const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
+    const { actor, subject } = await whoAndWhere(root);
+    let checkpoint: Checkpoint | undefined;
+    for (const draft of evaluationEvents(evaluation, { time: new Date().toISOString(), actor, subject })) {
+      checkpoint = (await record(store, draft)).checkpoint;
+    }
+    io.err(
+      `aims-gate: recorded ${evaluation.systems.length} "evaluated" events in ${store.path}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
+    );
+  }
 
   const rendered = FORMATS[format](evaluation, { color: io.color && !values.output, version: VERSION });
   if (values.output) {

@@ -1,5 +1,6 @@
 import { readJsonAsset } from '../assets.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { log, record, verify } from './audit.js';
 import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
@@ -16,13 +17,24 @@ Commands:
       --output FILE        write the report to FILE; the verdict still goes to the terminal
       --fail-on LEVEL      major | minor | never (default: the config's, else major)
       --today DATE         evaluate as of DATE (YYYY-MM-DD) instead of today
+      --record             append an "evaluated" event per AI system to the audit log
+      --log PATH           the audit log file (default: the config's audit-log, .aims-gate/audit-log.jsonl)
   init <system-path>     Write a model card, risk and impact assessment to fill in
       --tier TIER          minimal | limited | high | prohibited (default high)
       --force              overwrite existing documents
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
       --config PATH        configuration whose rules to explain
+  record [dir]           Append a lifecycle event to the audit log
+      --type TYPE          e.g. model.retrained, monitoring.alert, system.retired, custom.<name>
+      --system ID          the AI system it is about
+      --detail KEY=VALUE   repeatable; --evidence PATH (repeatable) records a file's SHA-256
+      --environment NAME, --actor LOGIN, --log PATH
+  verify [dir]           Verify the audit log's hash chain
+      --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
+      --log PATH, --format text|json
+  log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, --format
 
-Exit codes: 0 pass, 1 blocking findings, 2 usage or configuration error.`;
+Exit codes: 0 pass (verify: intact), 1 blocking findings (verify: tampered), 2 usage or configuration error.`;
 
 export interface Output {
   out(text: string): void;
@@ -48,6 +60,12 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await init(rest, io);
       case 'explain':
         return await explain(rest, io);
+      case 'record':
+        return await record(rest, io);
+      case 'verify':
+        return await verify(rest, io);
+      case 'log':
+        return await log(rest, io);
       case '--version':
       case '-v':
         io.out(`${VERSION}\n`);

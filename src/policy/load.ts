@@ -28,7 +28,19 @@ export interface Policy {
   systems: SystemPattern[];
   waivers: Waiver[];
   failOn: Severity | 'never';
+  /** `file:PATH`, `branch:NAME` or `none`. */
+  auditLog: string;
+  applicability: Record<string, Applicability>;
 }
+
+/** A control's entry in the Statement of Applicability, as the config declares it. */
+export interface Applicability {
+  applicable: boolean;
+  justification: string;
+  evidence?: string[];
+}
+
+export const DEFAULT_AUDIT_LOG = 'file:.aims-gate/audit-log.jsonl';
 
 export const DEFAULT_DOCUMENTS: Record<DocumentKind, string[]> = {
   'model-card': [
@@ -154,6 +166,8 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
     systems,
     waivers: (config.waivers as Waiver[] | undefined) ?? [],
     failOn: (config['fail-on'] as Policy['failOn'] | undefined) ?? 'major',
+    auditLog: (config['audit-log'] as string | undefined) ?? DEFAULT_AUDIT_LOG,
+    applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
   };
 }
 

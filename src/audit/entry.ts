@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+
+/** Format version of an audit entry; `verify` refuses versions it does not know. */
+export const AUDIT_FORMAT = 1;
+
+/** Life cycle events of an AI system (ISO/IEC 42001 A.6.2.8), plus `custom.*` types recorded from pipelines. */
+export const EVENT_TYPES = {
+  'system.registered': 'AI system registered',
+  'documents.changed': 'governance documents changed',
+  evaluated: 'evaluated against policy',
+  'approval.given': 'approval given',
+  'approval.withdrawn': 'approval withdrawn',
+  'deployment.approved': 'deployment approved',
+  'deployment.rejected': 'deployment rejected',
+  'waiver.applied': 'waiver applied',
+  'waiver.expired': 'waiver expired',
+  'model.retrained': 'model retrained',
+  'monitoring.alert': 'monitoring alert',
+  incident: 'incident',
+  'system.retired': 'AI system retired',
+} as const;
+
+export type EventType = keyof typeof EVENT_TYPES | `custom.${string}`;
+
+export const CUSTOM_TYPE = /^custom\.[a-z0-9][a-z0-9-]{0,62}$/;
+export const DETAIL_KEY = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
+export const HASH = /^[0-9a-f]{64}$/;
+/** The `prev` of the first entry. */
+export const GENESIS = '0'.repeat(64);
+
+export interface Actor {
+  login: string;
+  id?: number;
+}
+
+export interface Subject {
+  repository?: string;
+  system?: string;
+  commit?: string;
+  ref?: string;
+  environment?: string;
+  pullRequest?: number;
+}
+
+export interface Evidence {
+  path: string;
+  sha256: string;
+}
+
+export type Details = Record<string, string | number | boolean | null | string[] | Record<string, number>>;
+
+/** What a caller records; the store adds the sequence number, `prev` and `hash`. */
+export interface EventDraft {
+  type: EventType;
+  time: string;
+  actor: Actor;
+  subject: Subject;
+  details: Details;
+  evidence: Evidence[];
+}
+
+export interface AuditEntry extends EventDraft {
+  v: typeof AUDIT_FORMAT;
+  seq: number;
+  prev: string;
+  hash: string;
+}
+
+/** The last entry of a chain, kept outside the log so that truncation and rewrites can be detected. */
+export interface Checkpoint {
+  seq: number;
+  hash: string;
+}
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_TYPES, type) || CUSTOM_TYPE.test(type);
+}
+
+/** SHA-256 over the RFC 8785 canonical JSON of the entry without its `hash`. */
+export function entryHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): string {
+  const { hash: _ignored, ...rest } = entry;
+  return sha256(canonicalize(rest) as string);
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Chains a draft after `head` (undefined for an empty log): sequence number, `prev`, then `hash`. */
+export function seal(draft: EventDraft, head: Checkpoint | undefined): AuditEntry {
+  const unsealed: Omit<AuditEntry, 'hash'> = {
+    v: AUDIT_FORMAT,
+    seq: (head?.seq ?? 0) + 1,
+    ...draft,
+    prev: head?.hash ?? GENESIS,
+  };
+  return { ...unsealed, hash: entryHash(unsealed) };
+}
+
+/** One JSON line, canonical, so that the bytes on disk are the bytes that were hashed (plus `hash`). */
+export function serialise(entry: AuditEntry): string {
+  return `${canonicalize(entry)}\n`;
+}
+
+export function formatCheckpoint(checkpoint: Checkpoint): string {
+  return `${checkpoint.seq}:${checkpoint.hash}`;
+}
+
+/** Parses "SEQ:HASH"; undefined when the text is not of that form. */
+export function parseCheckpoint(text: string): Checkpoint | undefined {
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { seq: Number(match[1]), hash: match[2]! } : undefined;
+}
+
+/** Why a draft cannot be recorded, or undefined: checked before anything is written. */
+export function draftProblem(draft: EventDraft): string | undefined {
+  if (!isEventType(draft.type)) {
+    return `"${draft.type}" is not an event type: use one of ${Object.keys(EVENT_TYPES).join(', ')}, or custom.<name> (lower case, digits, dashes)`;
+  }
+  if (!draft.actor.login) return 'the event has no actor';
+  for (const key of Object.keys(draft.details)) {
+    if (!DETAIL_KEY.test(key))
+      return `detail key "${key}" must start with a letter and use only letters, digits, "_", "." and "-"`;
+  }
+  try {
+    canonicalize(draft);
+  } catch (error) {
+    return `the event cannot be written as canonical JSON: ${(error as Error).message}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import canonicalize from 'canonicalize';
+import { blocks } from '../evaluate.js';
+import type { Evaluation } from '../types.js';
+import { type Actor, type EventDraft, type Subject, sha256 } from './entry.js';
+
+/**
+ * The "evaluated" event of each AI system a check looked at: its verdict, finding counts, a digest of its
+ * findings (so a later report can prove what was found), and the documents' digests as evidence.
+ */
+export function evaluationEvents(
+  evaluation: Evaluation,
+  context: { time: string; actor: Actor; subject: Subject },
+): EventDraft[] {
+  return evaluation.systems.map((system) => {
+    const findings = evaluation.findings
+      .filter((f) => f.system === system.id)
+      .map(({ rule, severity, path, line, message, waiver }) => ({
+        rule,
+        severity,
+        path,
+        line,
+        message,
+        waived: Boolean(waiver),
+      }));
+    const blocking = findings.some((f) => !f.waived && blocks(f.severity, evaluation.failOn));
+    return {
+      type: 'evaluated',
+      time: context.time,
+      actor: context.actor,
+      subject: { ...context.subject, system: system.id },
+      details: {
+        verdict: blocking ? 'fail' : 'pass',
+        policy: evaluation.policy.id,
+        tier: system.tier ?? null,
+        status: system.status ?? null,
+        version: system.version ?? null,
+        findings: { ...system.counts, waived: system.waived },
+        findingsDigest: sha256(canonicalize(findings) as string),
+        waivers: evaluation.waivers
+          .filter((w) => w.system === system.id || w.system === system.path)
+          .map((w) => `${w.rule} ${w.status} until ${w.expires}`),
+      },
+      evidence: system.evidence,
+    };
+  });
+}

@@ -1,0 +1,163 @@
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdir, open, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { type AuditEntry, type Checkpoint, serialise } from './entry.js';
+import { AppendConflict, type AuditStore } from './store.js';
+
+export interface FileStoreOptions {
+  /** How long to wait for another process's lock before giving up (ms). */
+  lockTimeout?: number;
+  /** A lock older than this is taken to be left by a crashed process (ms). */
+  staleLock?: number;
+}
+
+/**
+ * A JSON Lines file. Appends hold an exclusive lock file (`<log>.lock`, created with O_EXCL), so processes
+ * on one machine never interleave, and write each entry as one whole line with one write and an fsync.
+ */
+export class FileStore implements AuditStore {
+  readonly lockPath: string;
+  private readonly lockTimeout: number;
+  private readonly staleLock: number;
+
+  constructor(
+    readonly path: string,
+    { lockTimeout = 15_000, staleLock = 60_000 }: FileStoreOptions = {},
+  ) {
+    this.lockPath = `${path}.lock`;
+    this.lockTimeout = lockTimeout;
+    this.staleLock = staleLock;
+  }
+
+  get label(): string {
+    return this.path;
+  }
+
+  async head(): Promise<Checkpoint | undefined> {
+    return (await this.tail()).head;
+  }
+
+  async append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
+    await mkdir(dirname(this.path), { recursive: true });
+    const release = await this.lock();
+    try {
+      const { head, torn } = await this.tail();
+      if (head?.hash !== expected?.hash) throw new AppendConflict(head);
+      if (torn) {
+        // A writer crashed mid-line. The fragment was never acknowledged; keep it beside the log, not in it.
+        await appendFile(`${this.path}.torn`, `${torn.text}\n`);
+        await truncate(this.path, torn.offset);
+      }
+      const handle = await open(this.path, 'a');
+      try {
+        await handle.write(serialise(entry));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return { seq: entry.seq, hash: entry.hash };
+    } finally {
+      await release();
+    }
+  }
+
+  async *lines(): AsyncIterable<string | { torn: string }> {
+    let rest = '';
+    for await (const chunk of createReadStream(this.path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      const text = rest + (chunk as string);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        yield text.slice(start, end);
+        start = end + 1;
+      }
+      rest = text.slice(start);
+    }
+    if (rest) yield { torn: rest };
+  }
+
+  /** The head (last complete line) and any torn fragment after it, read from the end of the file. */
+  private async tail(): Promise<{ head?: Checkpoint; torn?: { text: string; offset: number } }> {
+    let size: number;
+    try {
+      size = (await stat(this.path)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+    const handle = await open(this.path, 'r');
+    try {
+      for (let window = 64 * 1024; ; window *= 4) {
+        const start = Math.max(0, size - window);
+        const buffer = Buffer.alloc(size - start);
+        await handle.read(buffer, 0, buffer.length, start);
+        const text = buffer.toString('utf8');
+        const end = text.lastIndexOf('\n');
+        const begin = end === -1 ? -1 : text.lastIndexOf('\n', end - 1);
+        // The last complete line may start before this window: read a larger one.
+        if (begin === -1 && start > 0) continue;
+        const tornText = text.slice(end + 1);
+        const torn = tornText ? { text: tornText, offset: size - Buffer.byteLength(tornText) } : undefined;
+        if (end === -1) return { torn };
+        return { head: this.checkpointOf(text.slice(begin + 1, end)), torn };
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private checkpointOf(line: string): Checkpoint {
+    try {
+      const { seq, hash } = JSON.parse(line) as Checkpoint;
+      if (Number.isInteger(seq) && typeof hash === 'string') return { seq, hash };
+    } catch {
+      // reported below
+    }
+    throw new Error(
+      `the last line of the audit log ${this.path} is not an audit entry; run "aims-gate verify --log ${this.path}" to find what happened to it`,
+    );
+  }
+
+  private async lock(): Promise<() => Promise<void>> {
+    const deadline = Date.now() + this.lockTimeout;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const handle = await open(this.lockPath, 'wx');
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        return () => rm(this.lockPath, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      if (await this.lockIsStale()) {
+        await rm(this.lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the audit log ${this.path} is locked by another process (${this.lockPath}); try again, or remove the lock if no aims-gate is running`,
+        );
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(100, 5 + Math.random() * 5 * (attempt + 1))),
+      );
+    }
+  }
+
+  /** A lock whose process is gone, or that is older than `staleLock`, was left by a crash. */
+  private async lockIsStale(): Promise<boolean> {
+    try {
+      const [info, text] = await Promise.all([stat(this.lockPath), readFile(this.lockPath, 'utf8')]);
+      if (Date.now() - info.mtimeMs > this.staleLock) return true;
+      const pid = Number(text.trim());
+      if (!pid) return false; // being written right now
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'ESRCH';
+      }
+    } catch {
+      return false; // released between our attempts
+    }
+  }
+}

@@ -1,0 +1,37 @@
+import type { AuditEntry } from './entry.js';
+import type { AuditStore } from './store.js';
+
+export interface EntryFilter {
+  system?: string;
+  type?: string;
+  /** YYYY-MM-DD or an ISO time: entries at or after it. */
+  since?: string;
+}
+
+/** The entries of a log that match a filter; lines that are not entries are passed to `onBadLine`, not dropped silently. */
+export async function* readEntries(
+  store: AuditStore,
+  filter: EntryFilter = {},
+  onBadLine: (line: number, text: string) => void = () => {},
+): AsyncIterable<AuditEntry> {
+  let line = 0;
+  for await (const text of store.lines()) {
+    line++;
+    if (typeof text !== 'string') {
+      onBadLine(line, text.torn);
+      continue;
+    }
+    let entry: AuditEntry;
+    try {
+      entry = JSON.parse(text) as AuditEntry;
+      if (typeof entry?.seq !== 'number' || typeof entry.type !== 'string') throw new Error('not an entry');
+    } catch {
+      onBadLine(line, text);
+      continue;
+    }
+    if (filter.system && entry.subject?.system !== filter.system) continue;
+    if (filter.type && entry.type !== filter.type) continue;
+    if (filter.since && entry.time < filter.since) continue;
+    yield entry;
+  }
+}

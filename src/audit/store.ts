@@ -1,0 +1,57 @@
+import { type AuditEntry, type Checkpoint, draftProblem, type EventDraft, seal } from './entry.js';
+
+/** Another writer appended first: the caller re-reads the head, re-seals its entry and tries again. */
+export class AppendConflict extends Error {
+  constructor(readonly actual: Checkpoint | undefined) {
+    super(
+      `the audit log moved on to ${actual ? `entry ${actual.seq}` : 'nothing'} while this entry was being written`,
+    );
+    this.name = 'AppendConflict';
+  }
+}
+
+/**
+ * An append-only audit log. Every store (a local file, memory, a git branch through the GitHub API) offers
+ * compare-and-swap: `append` writes only if the log's head is still `expected`.
+ */
+export interface AuditStore {
+  /** Where the log is, for messages. */
+  readonly label: string;
+  head(): Promise<Checkpoint | undefined>;
+  /** Appends `entry` if the head is still `expected`; otherwise throws AppendConflict. */
+  append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint>;
+  /** The log's lines, in order, without line ends; a last line with no line end is yielded as `torn`. */
+  lines(): AsyncIterable<string | { torn: string }>;
+}
+
+export interface AppendOptions {
+  attempts?: number;
+  /** Waits before a retry; jittered by the caller's choice. Tests pass a no-op. */
+  backoff?: (attempt: number) => Promise<void>;
+}
+
+const jittered = (attempt: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+
+/**
+ * Records one event: seals it after the current head and appends it, re-sealing from the new head when
+ * another writer won the race. Refuses an invalid draft before anything is written.
+ */
+export async function record(
+  store: AuditStore,
+  draft: EventDraft,
+  { attempts = 8, backoff = jittered }: AppendOptions = {},
+): Promise<{ entry: AuditEntry; checkpoint: Checkpoint }> {
+  const problem = draftProblem(draft);
+  if (problem) throw new Error(problem);
+  for (let attempt = 1; ; attempt++) {
+    const head = await store.head();
+    const entry = seal(draft, head);
+    try {
+      return { entry, checkpoint: await store.append(entry, head) };
+    } catch (error) {
+      if (!(error instanceof AppendConflict) || attempt >= attempts) throw error;
+      await backoff(attempt);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { access, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type Details,
+  EVENT_TYPES,
+  type EventDraft,
+  formatCheckpoint,
+  parseCheckpoint,
+  sha256,
+} from '../audit/entry.js';
+import type { FileStore } from '../audit/file-store.js';
+import { readEntries } from '../audit/read.js';
+import { record as recordEvent } from '../audit/store.js';
+import { verifyLog } from '../audit/verify.js';
+import { UsageError } from '../errors.js';
+import { loadPolicy } from '../policy/load.js';
+import { LocalSource } from '../sources/local.js';
+import { fileStoreFor, whoAndWhere } from './context.js';
+import type { Output } from './main.js';
+
+/** The log a command works on: --log, else the one the repository's config names. */
+async function logFor(root: string, log: string | undefined): Promise<FileStore> {
+  if (log) return fileStoreFor(root, log);
+  return fileStoreFor(root, undefined, (await loadPolicy(new LocalSource(root))).auditLog);
+}
+
+async function existingLog(root: string, log: string | undefined): Promise<FileStore> {
+  const store = await logFor(root, log);
+  await access(store.path).catch(() => {
+    throw new UsageError(`there is no audit log at ${store.path}`);
+  });
+  return store;
+}
+
+/** aims-gate record: appends one lifecycle event, for pipelines (retraining, monitoring alerts, retirement). */
+export async function record(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      type: { type: 'string' },
+      system: { type: 'string' },
+      detail: { type: 'string', multiple: true, default: [] },
+      evidence: { type: 'string', multiple: true, default: [] },
+      environment: { type: 'string' },
+      actor: { type: 'string' },
+      log: { type: 'string' },
+    },
+  });
+  if (!values.type)
+    throw new UsageError(
+      `record needs --type: one of ${Object.keys(EVENT_TYPES).join(', ')}, or custom.<name>`,
+    );
+  if (!values.system)
+    throw new UsageError('record needs --system: the id of the AI system the event is about');
+  const root = resolve(positionals[0] ?? '.');
+  const details: Details = {};
+  for (const pair of values.detail) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--detail takes key=value, not "${pair}"`);
+    details[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const evidence = await Promise.all(
+    values.evidence.map(async (path) => {
+      const bytes = await readFile(join(root, path)).catch(() => {
+        throw new UsageError(`--evidence ${path}: no such file in ${root}`);
+      });
+      return { path, sha256: sha256(bytes) };
+    }),
+  );
+  const { actor, subject } = await whoAndWhere(root, values.actor);
+  const draft: EventDraft = {
+    type: values.type as EventDraft['type'],
+    time: new Date().toISOString(),
+    actor,
+    subject: {
+      ...subject,
+      system: values.system,
+      ...(values.environment ? { environment: values.environment } : {}),
+    },
+    details,
+    evidence,
+  };
+  const store = await logFor(root, values.log);
+  try {
+    const { entry, checkpoint } = await recordEvent(store, draft);
+    io.out(
+      `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${store.path}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
+    );
+  } catch (error) {
+    // The draft is checked before anything is written: an invalid event leaves the log as it was.
+    throw (error as Error).name === 'AppendConflict' || (error as NodeJS.ErrnoException).code
+      ? error
+      : new UsageError((error as Error).message);
+  }
+  return 0;
+}
+
+/** aims-gate verify: exit 0 only for an intact chain (and, with --checkpoint, one that reaches it). */
+export async function verify(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      log: { type: 'string' },
+      checkpoint: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+    },
+  });
+  const checkpoint = values.checkpoint === undefined ? undefined : parseCheckpoint(values.checkpoint);
+  if (values.checkpoint !== undefined && !checkpoint) {
+    throw new UsageError(
+      `--checkpoint takes SEQ:HASH (a number, a colon, 64 hex digits), as record and check --record print it; got "${values.checkpoint}"`,
+    );
+  }
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new UsageError('--format must be text or json');
+  const store = await existingLog(resolve(positionals[0] ?? '.'), values.log);
+  const result = await verifyLog(store.lines(), checkpoint);
+  if (values.format === 'json') {
+    io.out(`${JSON.stringify({ log: store.path, ...result }, null, 2)}\n`);
+  } else if (result.ok) {
+    const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
+    io.out(
+      `✔ ${store.path}: intact, ${result.entries} entries${head}${result.checkpoint === 'matched' ? '; checkpoint matched' : ''}\n`,
+    );
+  } else {
+    const { seq, line, reason } = result.problem!;
+    io.out(
+      `✖ ${store.path}: verification failed at entry ${seq} (line ${line}): ${reason}\n  ${result.entries} entries before it are intact.\n`,
+    );
+  }
+  return result.ok ? 0 : 1;
+}
+
+/** aims-gate log: lists events, newest last, filtered by system, type and date. */
+export async function log(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      log: { type: 'string' },
+      system: { type: 'string' },
+      type: { type: 'string' },
+      since: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+    },
+  });
+  if (values.since && Number.isNaN(Date.parse(values.since)))
+    throw new UsageError(`--since takes a date (YYYY-MM-DD), not "${values.since}"`);
+  if (values.format !== 'text' && values.format !== 'json')
+    throw new UsageError('--format must be text or json');
+  const store = await existingLog(resolve(positionals[0] ?? '.'), values.log);
+  const bad: number[] = [];
+  for await (const entry of readEntries(store, values, (line) => bad.push(line))) {
+    if (values.format === 'json') {
+      io.out(`${JSON.stringify(entry)}\n`);
+      continue;
+    }
+    const details = Object.entries(entry.details ?? {})
+      .filter(([, v]) => typeof v !== 'object' || v === null)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    io.out(
+      `#${entry.seq}  ${entry.time}  ${entry.type}  ${entry.subject?.system ?? '-'}  by ${entry.actor?.login ?? '?'}${details ? `  ${details}` : ''}\n`,
+    );
+  }
+  if (bad.length)
+    io.err(
+      `aims-gate: ${bad.length} line(s) are not audit entries (line ${bad.slice(0, 5).join(', ')}); run aims-gate verify\n`,
+    );
+  return 0;
+}

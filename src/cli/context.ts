@@ -1,0 +1,66 @@
+import { userInfo } from 'node:os';
+import { basename, isAbsolute, join } from 'node:path';
+import type { Actor, Subject } from '../audit/entry.js';
+import { FileStore } from '../audit/file-store.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_AUDIT_LOG } from '../policy/load.js';
+import { git } from '../sources/git.js';
+
+/**
+ * Who is acting and on what, for audit entries written from a terminal or a pipeline. CI variables win
+ * (GITHUB_ACTOR, GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_REF), then git, then the operating system.
+ */
+export async function whoAndWhere(
+  root: string,
+  actorLogin?: string,
+): Promise<{ actor: Actor; subject: Subject }> {
+  const env = process.env;
+  const fromGit = (args: string[]) =>
+    git(root, args).then(
+      (out) => out.trim() || undefined,
+      () => undefined,
+    );
+  const [commit, remote, ref] = await Promise.all([
+    env.GITHUB_SHA ?? fromGit(['rev-parse', 'HEAD']),
+    env.GITHUB_REPOSITORY ? undefined : fromGit(['remote', 'get-url', 'origin']),
+    env.GITHUB_REF ?? fromGit(['symbolic-ref', '-q', 'HEAD']),
+  ]);
+  const login = actorLogin ?? env.GITHUB_ACTOR ?? userInfo().username;
+  const actorId =
+    env.GITHUB_ACTOR_ID && /^\d+$/.test(env.GITHUB_ACTOR_ID) && !actorLogin
+      ? Number(env.GITHUB_ACTOR_ID)
+      : undefined;
+  return {
+    actor: actorId ? { login, id: actorId } : { login },
+    subject: {
+      repository: env.GITHUB_REPOSITORY ?? repositoryOf(remote) ?? basename(root),
+      ...(commit ? { commit } : {}),
+      ...(ref ? { ref } : {}),
+    },
+  };
+}
+
+/** "owner/name" from a git remote URL (https or ssh). */
+function repositoryOf(remote: string | undefined): string | undefined {
+  return remote?.match(/[:/]([^/:]+\/[^/]+?)(?:\.git)?$/)?.[1];
+}
+
+/** The file store for `--log PATH`, else the config's `audit-log: file:PATH`, relative to the repository. */
+export function fileStoreFor(
+  root: string,
+  log: string | undefined,
+  configured = DEFAULT_AUDIT_LOG,
+): FileStore {
+  if (log) return new FileStore(isAbsolute(log) ? log : join(process.cwd(), log));
+  if (configured === 'none')
+    throw new UsageError(
+      'the configuration says `audit-log: none`; pass --log PATH to use a log file anyway',
+    );
+  if (!configured.startsWith('file:')) {
+    throw new UsageError(
+      `the configured audit log is ${configured}, which the GitHub Action and App write; pass --log PATH for a local file`,
+    );
+  }
+  const path = configured.slice('file:'.length);
+  return new FileStore(isAbsolute(path) ? path : join(root, path));
+}
