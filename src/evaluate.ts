@@ -11,7 +11,6 @@ import { compileSchema } from './schema.js';
 import type { Source } from './source.js';
 import {
   type ControlResult,
-  DOCUMENT_KINDS,
   type DocumentKind,
   type Evaluation,
   type Finding,

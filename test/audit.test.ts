@@ -6,6 +6,7 @@ import canonicalize from 'canonicalize';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AuditEntry,
+  type Checkpoint,
   type EventDraft,
   entryHash,
   formatCheckpoint,
@@ -290,7 +291,7 @@ describe('the file store', () => {
     const path = tempLog();
     const store = new FileStore(path);
     expect(await store.head()).toBeUndefined();
-    let checkpoint;
+    let checkpoint: Checkpoint | undefined;
     for (let i = 1; i <= 5; i++) checkpoint = (await record(store, draft(i))).checkpoint;
     expect(await store.head()).toEqual(checkpoint);
     expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(6);
