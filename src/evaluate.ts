@@ -162,7 +162,11 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
 
 export function summariseRule(rule: RuleDefinition): RuleSummary {
   const { id, title, kind, severity, controls, clauses = [], remedy } = rule;
-  return { id, title, kind, severity, controls, clauses, remedy };
+  const reads = RULE_KINDS.get(kind)!.reads(rule);
+  const documents = [
+    ...new Set([...reads, ...(typeof rule.document === 'string' ? [rule.document as DocumentKind] : [])]),
+  ];
+  return { id, title, kind, severity, controls, clauses, remedy, documents };
 }
 
 export function blocks(severity: Severity, failOn: Severity | 'never'): boolean {

@@ -91,6 +91,8 @@ export interface RuleSummary {
   controls: string[];
   clauses: string[];
   remedy: string;
+  /** The documents the rule looks at: what evidences its controls in a Statement of Applicability. */
+  documents: DocumentKind[];
 }
 
 export interface Evaluation {

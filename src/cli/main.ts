@@ -4,6 +4,7 @@ import { log, record, verify } from './audit.js';
 import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
+import { report } from './report.js';
 
 export const VERSION = readJsonAsset<{ version: string }>('package.json').version;
 
@@ -33,8 +34,11 @@ Commands:
       --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
       --log PATH, --format text|json
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, --format
+  report [dir]           The auditor's report: verification, inventory, timelines, findings, SoA
+      --format markdown|html, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
 
-Exit codes: 0 pass (verify: intact), 1 blocking findings (verify: tampered), 2 usage or configuration error.`;
+Exit codes: 0 pass (verify, report: log intact), 1 blocking findings (verify, report: log tampered),
+2 usage or configuration error.`;
 
 export interface Output {
   out(text: string): void;
@@ -66,6 +70,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await verify(rest, io);
       case 'log':
         return await log(rest, io);
+      case 'report':
+        return await report(rest, io);
       case '--version':
       case '-v':
         io.out(`${VERSION}\n`);

@@ -191,6 +191,32 @@ export function configSchema(rule: object = ruleSchema()): object {
         enum: [...SEVERITIES.slice(0, 2), 'never'],
         description: 'Lowest severity that fails the check (default major).',
       },
+      'audit-log': {
+        type: 'string',
+        pattern: '^(file:.+|branch:[A-Za-z0-9._/-]+|none)$',
+        description:
+          'Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none.',
+      },
+      'statement-of-applicability': {
+        type: 'object',
+        description:
+          'Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.',
+        propertyNames: { enum: Object.keys(annexA().controls) },
+        additionalProperties: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['applicable', 'justification'],
+          properties: {
+            applicable: { type: 'boolean' },
+            justification: { type: 'string', minLength: 1 },
+            evidence: {
+              type: 'array',
+              items: { type: 'string', minLength: 1 },
+              description: 'Documents or links that evidence the control.',
+            },
+          },
+        },
+      },
     },
     definitions: { rule },
   };

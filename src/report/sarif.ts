@@ -25,6 +25,7 @@ export function renderSarif(evaluation: Evaluation, version: string): string {
         controls: f.controls,
         clauses: [],
         remedy: f.remedy,
+        documents: [],
       });
     }),
   ];

@@ -1,0 +1,122 @@
+// Writes examples/ml-platform/.aims-gate/audit-log.jsonl: a year in the life of the example's AI systems,
+// recorded through the same code as `aims-gate record` (run after `npm run build`). Prints its checkpoint.
+import { rmSync } from 'node:fs';
+import { formatCheckpoint } from '../lib/audit/entry.js';
+import { FileStore } from '../lib/audit/file-store.js';
+import { record } from '../lib/audit/store.js';
+
+const path = new URL('../examples/ml-platform/.aims-gate/audit-log.jsonl', import.meta.url).pathname;
+rmSync(path, { force: true });
+const store = new FileStore(path);
+const repository = 'acme/ml-platform';
+const digest = (c) => c.repeat(64);
+const events = [
+  ['2025-03-02T09:12:00Z', 'system.registered', 'legacy-recommender', 'maria', { tier: 'minimal' }],
+  [
+    '2026-01-10T10:00:00Z',
+    'system.retired',
+    'legacy-recommender',
+    'maria',
+    { replaced_by: 'feed-ranking', retired_on: '2025-12-31' },
+  ],
+  ['2026-02-03T14:20:00Z', 'system.registered', 'credit-scoring', 'dana', { tier: 'high' }],
+  ['2026-02-03T14:25:00Z', 'system.registered', 'churn-predictor', 'li', { tier: 'limited' }],
+  [
+    '2026-06-15T08:30:00Z',
+    'model.retrained',
+    'credit-scoring',
+    'ci-bot',
+    { run: '2026-06-15.1', data_window: '2019-2025' },
+  ],
+  [
+    '2026-06-15T09:02:00Z',
+    'documents.changed',
+    'credit-scoring',
+    'dana',
+    { files: 'MODEL_CARD.md, risk-assessment.yml' },
+    412,
+  ],
+  [
+    '2026-06-15T09:05:00Z',
+    'evaluated',
+    'credit-scoring',
+    'ci-bot',
+    { verdict: 'pass', policy: 'iso42001-baseline' },
+    412,
+  ],
+  [
+    '2026-06-20T16:40:00Z',
+    'approval.given',
+    'credit-scoring',
+    'dana-w',
+    { role: 'Chief Risk Officer', review: 'APPROVED' },
+    412,
+  ],
+  [
+    '2026-06-20T16:45:00Z',
+    'approval.given',
+    'credit-scoring',
+    'gov-lead',
+    { role: 'AI governance lead', review: 'APPROVED' },
+    412,
+  ],
+  [
+    '2026-06-21T07:00:00Z',
+    'deployment.approved',
+    'credit-scoring',
+    'aims-gate[bot]',
+    { approvals: '2 of 2', required: 'governance team + risk owner' },
+    412,
+    'production',
+  ],
+  [
+    '2026-08-02T03:10:00Z',
+    'monitoring.alert',
+    'credit-scoring',
+    'monitoring-bot',
+    { metric: 'psi', value: '0.23', threshold: '0.2' },
+  ],
+  [
+    '2026-08-04T11:00:00Z',
+    'incident',
+    'credit-scoring',
+    'dana',
+    { summary: 'Score drift after rate change', severity: 'medium', status: 'resolved' },
+  ],
+  [
+    '2026-09-12T10:00:00Z',
+    'deployment.rejected',
+    'churn-predictor',
+    'aims-gate[bot]',
+    { reason: 'impact assessment mitigations name a missing risk (R-7)' },
+    433,
+    'production',
+  ],
+  [
+    '2026-10-01T12:00:00Z',
+    'custom.fairness-review',
+    'credit-scoring',
+    'gov-lead',
+    { outcome: 'parity within limits', next: '2027-01' },
+  ],
+];
+let checkpoint;
+for (const [time, type, system, login, details, pullRequest, environment] of events) {
+  ({ checkpoint } = await record(store, {
+    type,
+    time: new Date(time).toISOString(),
+    actor: { login },
+    subject: {
+      repository,
+      system,
+      ...(pullRequest ? { pullRequest } : {}),
+      ...(environment ? { environment } : {}),
+    },
+    details,
+    evidence:
+      type === 'evaluated' || type === 'deployment.approved'
+        ? [{ path: `models/${system}/MODEL_CARD.md`, sha256: digest('1') }]
+        : [],
+  }));
+}
+console.log(`wrote ${events.length} entries to ${path}\ncheckpoint ${formatCheckpoint(checkpoint)}`);

@@ -1,0 +1,75 @@
+import { access, writeFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AuditEntry } from '../audit/entry.js';
+import { parseCheckpoint } from '../audit/entry.js';
+import { readEntries } from '../audit/read.js';
+import { verifyLog } from '../audit/verify.js';
+import { UsageError } from '../errors.js';
+import { evaluate } from '../evaluate.js';
+import { buildAuditorReport } from '../report/auditor.js';
+import { renderAuditorHtml } from '../report/auditor-html.js';
+import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
+import { LocalSource } from '../sources/local.js';
+import { fileStoreFor } from './context.js';
+import type { Output } from './main.js';
+
+/** aims-gate report: the auditor's report from the log, its verification and the current documents. */
+export async function report(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      log: { type: 'string' },
+      checkpoint: { type: 'string' },
+      format: { type: 'string', default: 'markdown' },
+      output: { type: 'string' },
+      config: { type: 'string' },
+      today: { type: 'string' },
+    },
+  });
+  if (values.format !== 'markdown' && values.format !== 'html')
+    throw new UsageError(`--format must be markdown or html, not "${values.format}"`);
+  const checkpoint = values.checkpoint === undefined ? undefined : parseCheckpoint(values.checkpoint);
+  if (values.checkpoint !== undefined && !checkpoint)
+    throw new UsageError(`--checkpoint takes SEQ:HASH, not "${values.checkpoint}"`);
+  const today = values.today ?? new Date().toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(today))
+    throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+
+  const root = resolve(positionals[0] ?? '.');
+  const evaluation = await evaluate({ source: new LocalSource(root), configPath: values.config, today });
+  const store = fileStoreFor(
+    root,
+    values.log,
+    values.log ? undefined : evaluation.policy.auditLog === 'none' ? undefined : evaluation.policy.auditLog,
+  );
+  const found = await access(store.path).then(
+    () => true,
+    () => false,
+  );
+  const entries: AuditEntry[] = [];
+  const verification = found ? await verifyLog(store.lines(), checkpoint) : undefined;
+  if (found) for await (const entry of readEntries(store)) entries.push(entry);
+
+  const model = buildAuditorReport({
+    evaluation,
+    entries,
+    log: {
+      path: relative(process.cwd(), store.path) || store.path,
+      found,
+      verification,
+      checkpointGiven: Boolean(checkpoint),
+    },
+    generated: new Date().toISOString(),
+  });
+  const rendered = values.format === 'html' ? renderAuditorHtml(model) : renderAuditorMarkdown(model);
+  if (values.output) {
+    await writeFile(values.output, rendered);
+    io.err(`aims-gate: wrote the ${values.format} report to ${values.output}\n`);
+  } else {
+    io.out(rendered);
+  }
+  return verification && !verification.ok ? 1 : 0;
+}

@@ -1,0 +1,94 @@
+import type { AuditEntry } from '../audit/entry.js';
+import type { AuditorReport } from './auditor.js';
+import { APPLICABILITY_STATUS, eventDetails, eventLabel, verificationSentence } from './auditor-words.js';
+import { location, SEVERITY_WORDS } from './words.js';
+
+/** The auditor's report as Markdown: verification, inventory, timelines, approvals, findings, SoA. */
+export function renderAuditorMarkdown(report: AuditorReport): string {
+  const { evaluation } = report;
+  const out: string[] = [];
+  const verification = verificationSentence(report);
+  out.push('# AI management system audit report', '');
+  out.push(
+    `Generated ${report.generated} · documents evaluated as of ${report.today} · policy ${cell(evaluation.policy.id)}`,
+    '',
+  );
+  out.push('## 1. Audit log verification', '', `${verification.ok ? '✅' : '❌'} ${verification.text}`, '');
+
+  out.push('## 2. AI system inventory', '');
+  out.push(
+    '| AI system | Folder | Owner | Tier | Lifecycle | Version | Documents (SHA-256) |',
+    '|---|---|---|---|---|---|---|',
+  );
+  for (const s of evaluation.systems) {
+    const docs = s.evidence.map((e) => `\`${cell(e.path)}\` ${e.sha256.slice(0, 12)}…`).join('<br>');
+    out.push(
+      `| ${cell(s.id)} | \`${cell(s.path)}\` | ${cell(s.owner ?? '—')} | ${s.tier ?? '—'} | ${s.status ?? '—'} | ${cell(s.version ?? '—')} | ${docs || '—'} |`,
+    );
+  }
+  out.push('');
+
+  out.push(`## 3. Timeline per system (${report.totalEvents} events)`, '');
+  for (const system of report.systems) {
+    out.push(`### ${cell(system.id)}${system.summary ? '' : ' (no longer in the repository)'}`, '');
+    if (system.events.length === 0) out.push('_No recorded events._', '');
+    else out.push(...eventTable(system.events), '');
+  }
+
+  out.push('## 4. Approvals and deployments', '');
+  const gates = [...report.approvals, ...report.deployments].sort((a, b) => a.seq - b.seq);
+  out.push(...(gates.length ? eventTable(gates) : ['_No approvals or deployment decisions recorded._']), '');
+
+  out.push('## 5. Open findings by control', '');
+  if (report.findingsByControl.length === 0) out.push('_No open findings._');
+  for (const c of report.findingsByControl) {
+    out.push(`- **${c.control} ${cell(c.title)}**`);
+    for (const f of c.findings)
+      out.push(
+        `  - ${SEVERITY_WORDS[f.severity]} \`${f.rule}\` (${cell(f.system ?? '—')}) at \`${location(f)}\`: ${cell(f.message)}`,
+      );
+  }
+  out.push('');
+
+  out.push('## 6. Waivers', '');
+  if (report.waivers.length === 0) out.push('_No waivers._');
+  else {
+    out.push('| Rule | System | Status | Expires | Approver | Reason |', '|---|---|---|---|---|---|');
+    for (const w of report.waivers)
+      out.push(
+        `| ${w.rule} | ${cell(w.system)} | ${w.status} | ${w.expires} | ${cell(w.approver)} | ${cell(w.reason)} |`,
+      );
+  }
+  out.push('');
+
+  out.push('## 7. Statement of Applicability (ISO/IEC 42001:2023 Annex A)', '');
+  out.push('| Control | Applicable | Justification | Evidence | Status |', '|---|---|---|---|---|');
+  for (const row of report.applicability) {
+    const evidence =
+      [...row.rules.map((r) => `\`${r}\``), ...row.documents, ...row.evidence.map(cell)].join(', ') || '—';
+    out.push(
+      `| ${row.control} ${cell(row.title)} | ${row.applicable} | ${cell(row.justification) || '—'} | ${evidence} | ${APPLICABILITY_STATUS[row.status]} |`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function eventTable(events: AuditEntry[]): string[] {
+  return [
+    '| # | Time (UTC) | Event | System | Actor | Details |',
+    '|--:|---|---|---|---|---|',
+    ...events.map(
+      (e) =>
+        `| ${e.seq} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject?.system ?? '—')} | ${cell(e.actor?.login ?? '—')} | ${cell(eventDetails(e))} |`,
+    ),
+  ];
+}
+
+function cell(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
+}

@@ -1,0 +1,57 @@
+import type { AuditEntry } from '../audit/entry.js';
+import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
+import type { ApplicabilityRow, AuditorReport } from './auditor.js';
+import { CONTROL_STATUS_WORDS } from './words.js';
+
+/** Words both auditor renderers use, so the Markdown and HTML reports say the same thing. */
+export const APPLICABILITY_STATUS: Record<ApplicabilityRow['status'], string> = {
+  ...CONTROL_STATUS_WORDS,
+  excluded: 'excluded (not applicable)',
+  declared: 'evidenced outside the repository',
+  'not addressed': 'not addressed',
+};
+
+export function eventLabel(type: string): string {
+  return (EVENT_TYPES as Record<string, string>)[type] ?? type.replace(/^custom\./, 'custom: ');
+}
+
+export function eventDetails(entry: AuditEntry): string {
+  const parts = Object.entries(entry.details ?? {}).map(
+    ([k, v]) =>
+      `${k}=${
+        typeof v === 'object' && v !== null
+          ? Array.isArray(v)
+            ? v.join('; ')
+            : Object.entries(v)
+                .map(([a, b]) => `${a}:${b}`)
+                .join(',')
+          : String(v)
+      }`,
+  );
+  const subject = entry.subject ?? {};
+  if (subject.environment) parts.unshift(`environment=${subject.environment}`);
+  if (subject.pullRequest) parts.unshift(`PR #${subject.pullRequest}`);
+  return parts.join(' · ');
+}
+
+export function verificationSentence(report: AuditorReport): { ok: boolean; text: string } {
+  const { log } = report;
+  if (!log.found)
+    return { ok: false, text: `No audit log at ${log.path}: there are no lifecycle records to verify.` };
+  const v = log.verification!;
+  if (!v.ok) {
+    return {
+      ok: false,
+      text: `Verification FAILED at entry ${v.problem!.seq} (line ${v.problem!.line}): ${v.problem!.reason}. The ${v.entries} entries before it are intact; nothing after it can be relied on.`,
+    };
+  }
+  const head = v.head ? ` Head ${formatCheckpoint(v.head)}.` : '';
+  const checkpoint =
+    v.checkpoint === 'matched'
+      ? ' It reaches the checkpoint kept outside the log, so nothing was removed from its end or rewritten.'
+      : ' No checkpoint was given: verify with --checkpoint SEQ:HASH from a copy kept outside the repository to rule out truncation and rewrites.';
+  return {
+    ok: true,
+    text: `The hash chain of ${log.path} is intact: ${v.entries} entries.${head}${checkpoint}`,
+  };
+}

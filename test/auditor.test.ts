@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../src/audit/entry.js';
+import { FileStore } from '../src/audit/file-store.js';
+import { readEntries } from '../src/audit/read.js';
+import { verifyLog } from '../src/audit/verify.js';
+import { buildAuditorReport } from '../src/report/auditor.js';
+import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
+import { EXAMPLE, readTree, run } from './helpers.js';
+
+async function exampleReport() {
+  const evaluation = await run(readTree(EXAMPLE));
+  const store = new FileStore(`${EXAMPLE}/.aims-gate/audit-log.jsonl`);
+  const entries: AuditEntry[] = [];
+  for await (const entry of readEntries(store)) entries.push(entry);
+  const verification = await verifyLog(store.lines());
+  return buildAuditorReport({
+    evaluation,
+    entries,
+    log: { path: '.aims-gate/audit-log.jsonl', found: true, verification, checkpointGiven: false },
+    generated: '2026-11-02T00:00:00.000Z',
+  });
+}
+
+describe("the auditor's report", () => {
+  it('lists all 38 Annex A controls in the Statement of Applicability, none dropped', async () => {
+    const report = await exampleReport();
+    expect(report.applicability).toHaveLength(38);
+    const row = (control: string) => report.applicability.find((r) => r.control === control)!;
+    // Evidenced by rules in the repository, with the documents that carry the evidence.
+    expect(row('A.5.3')).toMatchObject({
+      applicable: 'yes',
+      status: 'major',
+      documents: ['2 impact assessments', '3 risk assessments'],
+    });
+    expect(row('A.5.3').rules).toEqual(
+      expect.arrayContaining(['impact.required', 'impact.valid', 'impact.mitigations-exist']),
+    );
+    // Organisational controls: the config's applicability, justification and evidence.
+    expect(row('A.2.2')).toMatchObject({
+      applicable: 'yes',
+      status: 'declared',
+      evidence: ['https://intranet.acme.example/policies/ai-policy-v2.pdf'],
+    });
+    expect(row('A.10.4')).toMatchObject({
+      applicable: 'no',
+      status: 'excluded',
+      justification: expect.stringContaining('used internally'),
+    });
+    // The verified audit log evidences the recording of event logs.
+    expect(row('A.6.2.8')).toMatchObject({
+      applicable: 'yes',
+      status: 'conformant',
+      evidence: ['.aims-gate/audit-log.jsonl'],
+    });
+    // Neither a rule nor the config: shown as not addressed.
+    expect(row('A.4.2')).toMatchObject({ applicable: 'not addressed', status: 'not addressed', rules: [] });
+    expect(report.applicability.filter((r) => r.status === 'not addressed').map((r) => r.control)).toEqual([
+      'A.4.2',
+      'A.4.3',
+      'A.4.4',
+      'A.6.1.2',
+      'A.6.2.2',
+      'A.6.2.5',
+      'A.7.4',
+      'A.7.6',
+      'A.8.3',
+      'A.8.5',
+      'A.10.2',
+    ]);
+  });
+
+  it('has the timeline per system, the gate decisions and the open findings by control', async () => {
+    const report = await exampleReport();
+    expect(report.totalEvents).toBe(14);
+    const credit = report.systems.find((s) => s.id === 'credit-scoring')!;
+    expect(credit.events.map((e) => e.type)).toEqual([
+      'system.registered',
+      'model.retrained',
+      'documents.changed',
+      'evaluated',
+      'approval.given',
+      'approval.given',
+      'deployment.approved',
+      'monitoring.alert',
+      'incident',
+      'custom.fairness-review',
+    ]);
+    expect(report.approvals.map((e) => e.actor.login)).toEqual(['dana-w', 'gov-lead']);
+    expect(report.deployments.map((e) => `${e.type} ${e.subject.system}`)).toEqual([
+      'deployment.approved credit-scoring',
+      'deployment.rejected churn-predictor',
+    ]);
+    expect(
+      report.findingsByControl.find((c) => c.control === 'A.6.1.3')?.findings.map((f) => f.rule),
+    ).toEqual(['risk.scores', 'risk.residual']);
+  });
+
+  it('renders as Markdown with every section, and says when verification failed', async () => {
+    const report = await exampleReport();
+    const markdown = renderAuditorMarkdown(report);
+    for (const heading of [
+      '## 1. Audit log verification',
+      '## 2. AI system inventory',
+      '## 3. Timeline per system (14 events)',
+      '## 4. Approvals and deployments',
+      '## 5. Open findings by control',
+      '## 6. Waivers',
+      '## 7. Statement of Applicability',
+    ]) {
+      expect(markdown).toContain(heading);
+    }
+    expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 14 entries.');
+    expect(markdown).toContain(
+      '| A.10.4 Customers | no | Acme provides no AI systems to customers; all AI systems are used internally. | — | excluded (not applicable) |',
+    );
+    expect(markdown).toMatch(
+      /\| credit-scoring \| `models\/credit-scoring` \| @acme\/risk-ml \| high \| production \| 3\.2\.0 \| `models\/credit-scoring\/impact-assessment\.yml` [0-9a-f]{12}…/,
+    );
+    const failed = renderAuditorMarkdown({
+      ...report,
+      log: {
+        ...report.log,
+        verification: {
+          ok: false,
+          entries: 4,
+          checkpoint: 'not-given',
+          problem: { line: 5, seq: 5, reason: 'entry 5 was changed after it was written' },
+        },
+      },
+    });
+    expect(failed).toContain(
+      '❌ Verification FAILED at entry 5 (line 5): entry 5 was changed after it was written.',
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE } from './helpers.js';
+
+// Debian's chromium: .ci/run installs it. The test fails (not skips) without it: the report must be seen working.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const dir = mkdtempSync(join(tmpdir(), 'aims-html-'));
+let browser: Browser;
+
+function htmlReport(repo: string, name: string): { code: number | null; file: string } {
+  const file = join(dir, name);
+  const result = spawnSync(
+    process.execPath,
+    [BIN, 'report', repo, '--format', 'html', '--output', file, '--today', '2026-11-01'],
+    { encoding: 'utf8' },
+  );
+  return { code: result.status, file };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(file: string) {
+  const page = await browser.newPage();
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(pathToFileURL(file).href);
+  return { page, requests };
+}
+
+describe('the HTML report in a real Chromium', () => {
+  it('opens offline, makes no request, and shows the right counts', async () => {
+    const { code, file } = htmlReport(EXAMPLE, 'report.html');
+    expect(code).toBe(0);
+    const { page, requests } = await open(file);
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    expect(await page.getAttribute('#verification', 'data-verified')).toBe('true');
+    expect(await page.textContent('#verification strong')).toBe('✔ Audit log intact');
+    expect(await page.textContent('#count-systems .value')).toBe('3');
+    expect(await page.textContent('#count-events .value')).toBe('14');
+    expect(await page.textContent('#count-major .value')).toBe('4');
+    expect(await page.locator('#soa tbody tr').count()).toBe(38);
+    expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(11);
+    expect(await page.textContent('#event-count')).toBe('14 of 14 events');
+    await page.close();
+  });
+
+  it('filters the timeline by system and by event type', async () => {
+    const { page } = await open(join(dir, 'report.html'));
+    await page.selectOption('#filter-system', 'credit-scoring');
+    expect(await page.textContent('#event-count')).toBe('10 of 14 events');
+    expect(await page.locator('.system-timeline:visible').count()).toBe(1);
+    expect(await page.locator('#inventory tbody tr:visible').count()).toBe(1);
+    await page.selectOption('#filter-type', 'approval.given');
+    expect(await page.textContent('#event-count')).toBe('2 of 14 events');
+    expect(await page.locator('#timeline tr.event:visible td:nth-child(5)').allTextContents()).toEqual([
+      'dana-w',
+      'gov-lead',
+    ]);
+    await page.selectOption('#filter-system', '');
+    await page.selectOption('#filter-type', 'deployment.rejected');
+    expect(await page.textContent('#event-count')).toBe('1 of 14 events');
+    await page.close();
+  });
+
+  it('prints without the filters', async () => {
+    const { page } = await open(join(dir, 'report.html'));
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('.filters').isVisible()).toBe(false);
+    const pdf = await page.pdf({ format: 'A4' });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    await page.close();
+  });
+
+  it('shows a tampered log as failed verification', async () => {
+    const repo = join(dir, 'tampered');
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const log = join(repo, '.aims-gate/audit-log.jsonl');
+    const lines = readFileSync(log, 'utf8').split('\n');
+    lines[4] = lines[4]!.replace('"data_window":"2019-2025"', '"data_window":"2020-2025"');
+    writeFileSync(log, lines.join('\n'));
+    const { code, file } = htmlReport(repo, 'tampered.html');
+    expect(code).toBe(1);
+    const { page } = await open(file);
+    expect(await page.getAttribute('#verification', 'data-verified')).toBe('false');
+    expect(await page.textContent('#verification p')).toContain(
+      'Verification FAILED at entry 5 (line 5): entry 5 was changed after it was written',
+    );
+    expect(await page.getAttribute('#soa tr[data-control="A.6.2.8"]', 'data-status')).toBe('major');
+    await page.close();
+  });
+});
