@@ -69,3 +69,35 @@ console.log(`  ratio check / floor: ${(check / floor).toFixed(2)}  (aim: at most
 console.log(
   `  per system: ${((check - startup) / 2000).toFixed(2)} ms beyond start-up; start-up ${startup.toFixed(0)} ms = ${(startup / nodeStart).toFixed(1)}× node -e 0`,
 );
+
+// 2. The audit log: append throughput, and verify of a 1,000,000-entry log against a plain SHA-256 of its bytes.
+const LOG_ENTRIES = Number(process.env.BENCH_LOG_ENTRIES ?? 1_000_000);
+const step = (...args) => JSON.parse(time([join(ROOT, 'bench/audit-log.js'), ...args]).stdout);
+const bigLog = join(WORK, 'audit-1m.jsonl');
+const smallLog = join(WORK, 'audit-100k.jsonl');
+console.log(`\naudit log`);
+const generated = step('generate', bigLog, String(LOG_ENTRIES));
+step('generate', smallLog, String(Math.round(LOG_ENTRIES / 10)));
+const { statSync, rmSync } = await import('node:fs');
+const bytes = statSync(bigLog).size;
+console.log(
+  `  generated ${LOG_ENTRIES.toLocaleString('en')} entries (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${(generated.ms / 1000).toFixed(1)} s: ${Math.round(LOG_ENTRIES / (generated.ms / 1000)).toLocaleString('en')} entries/s sealed and written in blocks`,
+);
+const appendLog = join(WORK, 'audit-append.jsonl');
+rmSync(appendLog, { force: true });
+const appended = step('append', appendLog, '2000');
+console.log(
+  `  file store append (lock + tail read + write + fsync per entry): ${Math.round(2000 / (appended.ms / 1000)).toLocaleString('en')} entries/s over 2,000 appends`,
+);
+const verifyRuns = Array.from({ length: Math.min(RUNS, 3) }, () => step('verify', bigLog));
+const shaRuns = Array.from({ length: Math.min(RUNS, 3) }, () => step('sha256', bigLog));
+const verifyMs = median(verifyRuns.map((r) => r.ms));
+const shaMs = median(shaRuns.map((r) => r.ms));
+const small = step('verify', smallLog);
+console.log(
+  `  verify: ${(verifyMs / 1000).toFixed(2)} s = ${Math.round(LOG_ENTRIES / (verifyMs / 1000)).toLocaleString('en')} entries/s; plain SHA-256 of the bytes ${(shaMs / 1000).toFixed(2)} s`,
+);
+console.log(`  ratio verify / SHA-256 floor: ${(verifyMs / shaMs).toFixed(2)}  (aim: at most 4)`);
+console.log(
+  `  peak RSS of verify: ${small.maxRssMiB.toFixed(0)} MiB for ${(LOG_ENTRIES / 10).toLocaleString('en')} entries, ${verifyRuns[0].maxRssMiB.toFixed(0)} MiB for ${LOG_ENTRIES.toLocaleString('en')} (flat is the aim)`,
+);

@@ -16,7 +16,7 @@ import {
 } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { MemoryStore } from '../src/audit/memory-store.js';
-import { AppendConflict, record } from '../src/audit/store.js';
+import { AppendConflict, type LogLine, record } from '../src/audit/store.js';
 import { verifyLog } from '../src/audit/verify.js';
 
 const temps: string[] = [];
@@ -38,11 +38,11 @@ const draft = (n: number, system = 'credit-scoring'): EventDraft => ({
   evidence: [{ path: 'models/credit-scoring/MODEL_CARD.md', sha256: 'b'.repeat(64) }],
 });
 
-async function* linesOf(text: string): AsyncIterable<string | { torn: string }> {
-  const parts = text.split('\n');
-  const last = parts.pop()!;
-  yield* parts;
-  if (last) yield { torn: last };
+async function* linesOf(text: string): AsyncIterable<LogLine[]> {
+  const parts: LogLine[] = text.split('\n');
+  const last = parts.pop() as string;
+  if (last) parts.push({ torn: last });
+  yield parts;
 }
 
 /** A log of n entries as text, with its checkpoint. */

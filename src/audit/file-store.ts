@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AuditEntry, type Checkpoint, serialise } from './entry.js';
-import { AppendConflict, type AuditStore } from './store.js';
+import { AppendConflict, type AuditStore, type LogLine } from './store.js';
 
 export interface FileStoreOptions {
   /** How long to wait for another process's lock before giving up (ms). */
@@ -61,18 +61,14 @@ export class FileStore implements AuditStore {
     }
   }
 
-  async *lines(): AsyncIterable<string | { torn: string }> {
+  async *lines(): AsyncIterable<LogLine[]> {
     let rest = '';
     for await (const chunk of createReadStream(this.path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-      const text = rest + (chunk as string);
-      let start = 0;
-      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-        yield text.slice(start, end);
-        start = end + 1;
-      }
-      rest = text.slice(start);
+      const lines = (rest + (chunk as string)).split('\n');
+      rest = lines.pop()!;
+      yield lines;
     }
-    if (rest) yield { torn: rest };
+    if (rest) yield [{ torn: rest }];
   }
 
   /** The head (last complete line) and any torn fragment after it, read from the end of the file. */

@@ -1,5 +1,5 @@
 import { type AuditEntry, type Checkpoint, serialise } from './entry.js';
-import { AppendConflict, type AuditStore } from './store.js';
+import { AppendConflict, type AuditStore, type LogLine } from './store.js';
 
 /** An audit log in memory: for tests, and the reference behaviour of the interface. */
 export class MemoryStore implements AuditStore {
@@ -18,7 +18,7 @@ export class MemoryStore implements AuditStore {
     return this.last;
   }
 
-  async *lines(): AsyncIterable<string> {
-    yield* this.text;
+  async *lines(): AsyncIterable<LogLine[]> {
+    yield [...this.text];
   }
 }

@@ -15,23 +15,24 @@ export async function* readEntries(
   onBadLine: (line: number, text: string) => void = () => {},
 ): AsyncIterable<AuditEntry> {
   let line = 0;
-  for await (const text of store.lines()) {
-    line++;
-    if (typeof text !== 'string') {
-      onBadLine(line, text.torn);
-      continue;
+  for await (const batch of store.lines())
+    for (const text of batch) {
+      line++;
+      if (typeof text !== 'string') {
+        onBadLine(line, text.torn);
+        continue;
+      }
+      let entry: AuditEntry;
+      try {
+        entry = JSON.parse(text) as AuditEntry;
+        if (typeof entry?.seq !== 'number' || typeof entry.type !== 'string') throw new Error('not an entry');
+      } catch {
+        onBadLine(line, text);
+        continue;
+      }
+      if (filter.system && entry.subject?.system !== filter.system) continue;
+      if (filter.type && entry.type !== filter.type) continue;
+      if (filter.since && entry.time < filter.since) continue;
+      yield entry;
     }
-    let entry: AuditEntry;
-    try {
-      entry = JSON.parse(text) as AuditEntry;
-      if (typeof entry?.seq !== 'number' || typeof entry.type !== 'string') throw new Error('not an entry');
-    } catch {
-      onBadLine(line, text);
-      continue;
-    }
-    if (filter.system && entry.subject?.system !== filter.system) continue;
-    if (filter.type && entry.type !== filter.type) continue;
-    if (filter.since && entry.time < filter.since) continue;
-    yield entry;
-  }
 }

@@ -1,6 +1,8 @@
 import { type AuditEntry, type Checkpoint, draftProblem, type EventDraft, seal } from './entry.js';
 
 /** Another writer appended first: the caller re-reads the head, re-seals its entry and tries again. */
+export type LogLine = string | { torn: string };
+
 export class AppendConflict extends Error {
   constructor(readonly actual: Checkpoint | undefined) {
     super(
@@ -20,8 +22,11 @@ export interface AuditStore {
   head(): Promise<Checkpoint | undefined>;
   /** Appends `entry` if the head is still `expected`; otherwise throws AppendConflict. */
   append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint>;
-  /** The log's lines, in order, without line ends; a last line with no line end is yielded as `torn`. */
-  lines(): AsyncIterable<string | { torn: string }>;
+  /**
+   * The log's lines, in order, without line ends, in batches (one per block read: a line at a time would
+   * cost more than hashing it); a last line with no line end comes as `torn`.
+   */
+  lines(): AsyncIterable<LogLine[]>;
 }
 
 export interface AppendOptions {

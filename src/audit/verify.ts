@@ -1,7 +1,8 @@
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { compileSchema } from '../schema.js';
-import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS } from './entry.js';
+import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
+import type { LogLine } from './store.js';
 
 export interface VerifyProblem {
   /** 1-based line of the log file. */
@@ -22,16 +23,83 @@ export interface VerifyResult {
 
 let validateEntry: ValidateFunction | undefined;
 
+/** What the chain needs of one entry. */
+interface Link {
+  seq: number;
+  prev: string;
+  hash: string;
+}
+
+/**
+ * The link of one line, or why the line cannot be one. Lines as `serialise` writes them are checked by
+ * their bytes alone: with the top-level `"hash"` member cut out, a sealed line is exactly the canonical JSON
+ * that was hashed, so one SHA-256 authenticates it and its other fields can be read in place. Any other
+ * line (edited, re-serialised, hand-written) is parsed, checked against the entry schema and re-hashed
+ * from its canonical form, which also says precisely what is wrong with it.
+ */
+function readLink(text: string, line: number): Link | { problem: string; seq?: number } {
+  return sealedLink(text) ?? parsedLink(text, line);
+}
+
+const HASH_MEMBER = ',"hash":"';
+const PREV_MEMBER = ',"prev":"';
+const SEQ_MEMBER = '","seq":';
+
+function sealedLink(text: string): Link | undefined {
+  // Keys are sorted, so the top-level hash is the last "hash" member: after it come only prev, seq,
+  // subject (fixed keys), time, type and v.
+  const at = text.lastIndexOf(HASH_MEMBER);
+  const prevAt = at + HASH_MEMBER.length + 65;
+  if (at === -1 || text.charCodeAt(prevAt - 1) !== 34 || !text.startsWith(PREV_MEMBER, prevAt))
+    return undefined;
+  const seqAt = prevAt + PREV_MEMBER.length + 64;
+  if (!text.startsWith(SEQ_MEMBER, seqAt) || !text.endsWith(`,"v":${AUDIT_FORMAT}}`)) return undefined;
+  const hash = text.slice(at + HASH_MEMBER.length, prevAt - 1);
+  if (sha256(text.slice(0, at) + text.slice(prevAt)) !== hash) return undefined;
+  const seqEnd = text.indexOf(',', seqAt + SEQ_MEMBER.length);
+  const seq = Number(text.slice(seqAt + SEQ_MEMBER.length, seqEnd));
+  if (!Number.isSafeInteger(seq) || seq < 1) return undefined;
+  return { seq, prev: text.slice(prevAt + PREV_MEMBER.length, seqAt), hash };
+}
+
+function parsedLink(text: string, line: number): Link | { problem: string; seq?: number } {
+  let entry: AuditEntry;
+  try {
+    entry = JSON.parse(text) as AuditEntry;
+  } catch {
+    return { problem: `line ${line} is not JSON` };
+  }
+  if (entry === null || typeof entry !== 'object') return { problem: `line ${line} is not an audit entry` };
+  if (entry.v !== AUDIT_FORMAT) {
+    return {
+      problem: `line ${line} has format version ${JSON.stringify(entry.v)}; this aims-gate reads version ${AUDIT_FORMAT}`,
+    };
+  }
+  validateEntry ??= compileSchema(readJsonAsset('schemas/audit-entry.schema.json'));
+  if (!validateEntry(entry)) {
+    const error = validateEntry.errors![0]!;
+    return {
+      problem: `line ${line} is not a valid entry: ${error.instancePath || 'the entry'} ${error.message}`,
+    };
+  }
+  if (entryHash(entry) !== entry.hash) {
+    return {
+      problem: `entry ${entry.seq} was changed after it was written: its content does not match its hash`,
+      seq: entry.seq,
+    };
+  }
+  return entry;
+}
+
 /**
  * Walks the chain line by line, keeping only the previous hash, so a log larger than memory verifies.
  * Detects edited entries (hash), deleted, inserted and reordered ones (sequence and prev), forged `prev`s,
  * and, against a checkpoint kept outside the log, rewrites and truncation. Stops at the first problem.
  */
 export async function verifyLog(
-  lines: AsyncIterable<string | { torn: string }>,
+  lines: AsyncIterable<LogLine[]>,
   checkpoint?: Checkpoint,
 ): Promise<VerifyResult> {
-  validateEntry ??= compileSchema(readJsonAsset('schemas/audit-entry.schema.json'));
   let line = 0;
   let head: Checkpoint | undefined;
   let checkpointSeen = false;
@@ -43,57 +111,44 @@ export async function verifyLog(
     checkpoint: checkpoint ? 'failed' : 'not-given',
   });
 
-  for await (const text of lines) {
-    line++;
-    const expected = (head?.seq ?? 0) + 1;
-    if (typeof text !== 'string')
-      return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
-    let entry: AuditEntry;
-    try {
-      entry = JSON.parse(text) as AuditEntry;
-    } catch {
-      return fail(`line ${line} is not JSON`);
-    }
-    if (entry === null || typeof entry !== 'object') return fail(`line ${line} is not an audit entry`);
-    if (entry.v !== AUDIT_FORMAT)
-      return fail(
-        `line ${line} has format version ${JSON.stringify(entry.v)}; this aims-gate reads version ${AUDIT_FORMAT}`,
-      );
-    if (!validateEntry(entry)) {
-      const error = validateEntry.errors![0]!;
-      return fail(`line ${line} is not a valid entry: ${error.instancePath || 'the entry'} ${error.message}`);
-    }
-    if (entryHash(entry) !== entry.hash)
-      return fail(
-        `entry ${entry.seq} was changed after it was written: its content does not match its hash`,
-        entry.seq,
-      );
-    if (entry.seq > expected)
-      return fail(
-        `entry ${expected} is missing: entry ${entry.seq} follows entry ${expected - 1} (deleted, or moved)`,
-        expected,
-      );
-    if (entry.seq < expected)
-      return fail(`entry ${entry.seq} appears after entry ${expected - 1}: inserted or reordered`, entry.seq);
-    if (entry.prev !== (head?.hash ?? GENESIS)) {
-      return fail(
-        head
-          ? `entry ${entry.seq} does not chain to entry ${head.seq}: its prev is not that entry's hash (entry ${head.seq} was rewritten, or this prev forged)`
-          : 'entry 1 does not start the chain: its prev is not 64 zeros',
-        entry.seq,
-      );
-    }
-    head = { seq: entry.seq, hash: entry.hash };
-    if (checkpoint && entry.seq === checkpoint.seq) {
-      if (entry.hash !== checkpoint.hash) {
+  for await (const batch of lines)
+    for (const text of batch) {
+      line++;
+      const expected = (head?.seq ?? 0) + 1;
+      if (typeof text !== 'string')
+        return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      const read = readLink(text, line);
+      if ('problem' in read) return fail(read.problem, read.seq);
+      const entry = read;
+      if (entry.seq > expected)
         return fail(
-          `entry ${entry.seq} is not the one the checkpoint recorded: the log was rewritten up to here`,
+          `entry ${expected} is missing: entry ${entry.seq} follows entry ${expected - 1} (deleted, or moved)`,
+          expected,
+        );
+      if (entry.seq < expected)
+        return fail(
+          `entry ${entry.seq} appears after entry ${expected - 1}: inserted or reordered`,
+          entry.seq,
+        );
+      if (entry.prev !== (head?.hash ?? GENESIS)) {
+        return fail(
+          head
+            ? `entry ${entry.seq} does not chain to entry ${head.seq}: its prev is not that entry's hash (entry ${head.seq} was rewritten, or this prev forged)`
+            : 'entry 1 does not start the chain: its prev is not 64 zeros',
           entry.seq,
         );
       }
-      checkpointSeen = true;
+      head = { seq: entry.seq, hash: entry.hash };
+      if (checkpoint && entry.seq === checkpoint.seq) {
+        if (entry.hash !== checkpoint.hash) {
+          return fail(
+            `entry ${entry.seq} is not the one the checkpoint recorded: the log was rewritten up to here`,
+            entry.seq,
+          );
+        }
+        checkpointSeen = true;
+      }
     }
-  }
   if (checkpoint && !checkpointSeen) {
     line++;
     return fail(

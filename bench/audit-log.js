@@ -1,0 +1,72 @@
+// Audit-log benchmarks, each step in its own process so memory figures are its own.
+//   node bench/audit-log.js generate PATH N   write a valid chain of N entries (sealed one by one, written in blocks)
+//   node bench/audit-log.js append PATH N     append N entries through the file store (lock, tail read, fsync each)
+//   node bench/audit-log.js verify PATH       verify the chain (streaming)
+//   node bench/audit-log.js sha256 PATH       a plain SHA-256 over the same bytes: the floor
+// Each prints one JSON line: { ms, entries, maxRssMiB }.
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
+import { seal, serialise } from '../lib/audit/entry.js';
+import { FileStore } from '../lib/audit/file-store.js';
+import { record } from '../lib/audit/store.js';
+import { verifyLog } from '../lib/audit/verify.js';
+
+const [command, path, count] = process.argv.slice(2);
+const n = Number(count);
+const draft = (i) => ({
+  type: i % 10 === 0 ? 'model.retrained' : 'evaluated',
+  time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+  actor: { login: 'ci-bot', id: 41898282 },
+  subject: {
+    repository: 'acme/ml-platform',
+    system: `system-${i % 2000}`,
+    commit: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3',
+  },
+  details: {
+    verdict: i % 7 ? 'pass' : 'fail',
+    findings: { major: i % 3, minor: i % 5, observation: 0, waived: 0 },
+  },
+  evidence: [
+    {
+      path: `models/system-${i % 2000}/MODEL_CARD.md`,
+      sha256: createHash('sha256').update(String(i)).digest('hex'),
+    },
+  ],
+});
+
+const start = performance.now();
+let entries = 0;
+if (command === 'generate') {
+  rmSync(path, { force: true });
+  const fd = openSync(path, 'w');
+  let head;
+  let block = '';
+  for (let i = 1; i <= n; i++) {
+    const entry = seal(draft(i), head);
+    head = { seq: entry.seq, hash: entry.hash };
+    block += serialise(entry);
+    if (block.length > 1 << 22) {
+      writeSync(fd, block);
+      block = '';
+    }
+  }
+  writeSync(fd, block);
+  closeSync(fd);
+  entries = n;
+} else if (command === 'append') {
+  const store = new FileStore(path);
+  for (let i = 1; i <= n; i++) await record(store, draft(i));
+  entries = n;
+} else if (command === 'verify') {
+  const result = await verifyLog(new FileStore(path).lines());
+  if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.problem)}`);
+  entries = result.entries;
+} else if (command === 'sha256') {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk);
+  hash.digest('hex');
+} else {
+  throw new Error(`unknown command ${command}`);
+}
+const ms = performance.now() - start;
+console.log(JSON.stringify({ ms, entries, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
