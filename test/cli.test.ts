@@ -241,3 +241,109 @@ describe('aims-gate init and explain', () => {
     });
   });
 });
+
+describe('aims-gate record, verify, log and report', () => {
+  it('records events, verifies the chain against the checkpoint, and lists them', () => {
+    const dir = tempRepo(conformantRepo());
+    const first = cli(
+      [
+        'record',
+        '--type',
+        'model.retrained',
+        '--system',
+        'credit-scoring',
+        '--detail',
+        'run=42',
+        '--evidence',
+        'models/credit-scoring/train.py',
+        '--actor',
+        'ml-bot',
+      ],
+      dir,
+    );
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(
+      /^recorded entry 1 \(model\.retrained, credit-scoring\) in \.aims-gate\/audit-log\.jsonl\ncheckpoint 1:[0-9a-f]{64}\n$/,
+    );
+    const check = cli(['check', '--record', '--today', '2026-11-01'], dir);
+    expect(check.code).toBe(0);
+    const checkpoint = /checkpoint (2:[0-9a-f]{64})/.exec(check.stderr)?.[1];
+    expect(checkpoint).toBeDefined();
+
+    const verified = cli(['verify', '--checkpoint', checkpoint!], dir);
+    expect(verified).toMatchObject({
+      code: 0,
+      stdout: `✔ .aims-gate/audit-log.jsonl: intact, 2 entries, head ${checkpoint}; checkpoint matched\n`,
+    });
+    const listed = cli(['log', '--system', 'credit-scoring'], dir).stdout.trim().split('\n');
+    expect(listed).toHaveLength(2);
+    expect(listed[0]).toMatch(/^#1 {2}\S+ {2}model\.retrained {2}credit-scoring {2}by ml-bot {2}run=42$/);
+    expect(cli(['log', '--type', 'evaluated', '--format', 'json'], dir).stdout).toContain(
+      '"type":"evaluated"',
+    );
+
+    // Truncation is invisible to the chain alone, and caught by the checkpoint.
+    const log = join(dir, '.aims-gate/audit-log.jsonl');
+    writeFileSync(log, `${readFileSync(log, 'utf8').split('\n')[0]}\n`);
+    expect(cli(['verify'], dir).code).toBe(0);
+    const truncated = cli(['verify', '--checkpoint', checkpoint!], dir);
+    expect(truncated.code).toBe(1);
+    expect(truncated.stdout).toContain(
+      'verification failed at entry 2 (line 2): the log ends at entry 1 but the checkpoint records entry 2',
+    );
+  });
+
+  it('refuses bad input before writing anything: exit 2, plain messages', () => {
+    const dir = tempRepo(conformantRepo());
+    const log = join(dir, '.aims-gate/audit-log.jsonl');
+    expect(cli(['record', '--type', 'retrained', '--system', 's'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('"retrained" is not an event type'),
+    });
+    expect(
+      cli(['record', '--type', 'custom.ok', '--system', 's', '--detail', 'no-equals'], dir),
+    ).toMatchObject({ code: 2, stderr: expect.stringContaining('--detail takes key=value') });
+    expect(cli(['record', '--type', 'custom.ok', '--system', 's', '--detail', '1bad=x'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('detail key "1bad"'),
+    });
+    expect(existsSync(log)).toBe(false);
+    expect(cli(['verify'], dir)).toMatchObject({
+      code: 2,
+      stderr:
+        'aims-gate: there is no audit log at .aims-gate/audit-log.jsonl\nRun "aims-gate --help" for usage.\n',
+    });
+    expect(cli(['verify', '--log', log, '--checkpoint', '12'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--checkpoint takes SEQ:HASH'),
+    });
+    const unwritable = cli(
+      ['record', '--type', 'incident', '--system', 's', '--log', '/proc/aims/log.jsonl'],
+      dir,
+    );
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('verify names the line of a broken log: exit 1', () => {
+    const dir = tempRepo({
+      ...conformantRepo(),
+      '.aims-gate/audit-log.jsonl': readFileSync(join(EXAMPLE, '.aims-gate/audit-log.jsonl'), 'utf8').replace(
+        '"tier":"high"',
+        '"tier":"limited"',
+      ),
+    });
+    const { code, stdout } = cli(['verify'], dir);
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      '✖ .aims-gate/audit-log.jsonl: verification failed at entry 3 (line 3): entry 3 was changed after it was written: its content does not match its hash\n  2 entries before it are intact.\n',
+    );
+  });
+
+  it('report writes Markdown with the Statement of Applicability', () => {
+    const { code, stdout } = cli(['report', EXAMPLE, '--today', '2026-11-01']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('## 7. Statement of Applicability (ISO/IEC 42001:2023 Annex A)');
+    expect(stdout.match(/^\| A\.\d+\.\d+(\.\d+)? /gm)).toHaveLength(38);
+  });
+});

@@ -34,11 +34,15 @@ export class FileStore implements AuditStore {
   }
 
   async head(): Promise<Checkpoint | undefined> {
-    return (await this.tail()).head;
+    return (await explained(`read the audit log ${this.path}`, () => this.tail())).head;
   }
 
-  async append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
-    await mkdir(dirname(this.path), { recursive: true });
+  append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
+    return explained(`write the audit log ${this.path}`, () => this.appendLocked(entry, expected));
+  }
+
+  private async appendLocked(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
+    await makeFolder(dirname(this.path));
     const release = await this.lock();
     try {
       const { head, torn } = await this.tail();
@@ -155,5 +159,34 @@ export class FileStore implements AuditStore {
     } catch {
       return false; // released between our attempts
     }
+  }
+}
+
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdir never returns for a path it cannot create
+ * under /proc, and a log path is user input.
+ */
+async function makeFolder(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeFolder(dirname(dir));
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
+
+/** A file-system error, said with what was being done (the message already names the path). */
+async function explained<T>(doing: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code) throw error;
+    throw new Error(`cannot ${doing}: ${(error as Error).message.replace(/^\w+: /, '')}`, { cause: error });
   }
 }

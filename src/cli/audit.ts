@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type Details,
+  draftProblem,
   EVENT_TYPES,
   type EventDraft,
   formatCheckpoint,
@@ -16,7 +17,7 @@ import { verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor, whoAndWhere } from './context.js';
+import { fileStoreFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 
 /** The log a command works on: --log, else the one the repository's config names. */
@@ -28,7 +29,7 @@ async function logFor(root: string, log: string | undefined): Promise<FileStore>
 async function existingLog(root: string, log: string | undefined): Promise<FileStore> {
   const store = await logFor(root, log);
   await access(store.path).catch(() => {
-    throw new UsageError(`there is no audit log at ${store.path}`);
+    throw new UsageError(`there is no audit log at ${shown(store.path)}`);
   });
   return store;
 }
@@ -84,17 +85,13 @@ export async function record(argv: string[], io: Output): Promise<number> {
     evidence,
   };
   const store = await logFor(root, values.log);
-  try {
-    const { entry, checkpoint } = await recordEvent(store, draft);
-    io.out(
-      `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${store.path}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
-    );
-  } catch (error) {
-    // The draft is checked before anything is written: an invalid event leaves the log as it was.
-    throw (error as Error).name === 'AppendConflict' || (error as NodeJS.ErrnoException).code
-      ? error
-      : new UsageError((error as Error).message);
-  }
+  // Checked before anything is written (record checks again): an invalid event leaves the log as it was.
+  const problem = draftProblem(draft);
+  if (problem) throw new UsageError(problem);
+  const { entry, checkpoint } = await recordEvent(store, draft);
+  io.out(
+    `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
+  );
   return 0;
 }
 
@@ -125,12 +122,12 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   } else if (result.ok) {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
     io.out(
-      `✔ ${store.path}: intact, ${result.entries} entries${head}${result.checkpoint === 'matched' ? '; checkpoint matched' : ''}\n`,
+      `✔ ${shown(store.path)}: intact, ${result.entries} entries${head}${result.checkpoint === 'matched' ? '; checkpoint matched' : ''}\n`,
     );
   } else {
     const { seq, line, reason } = result.problem!;
     io.out(
-      `✖ ${store.path}: verification failed at entry ${seq} (line ${line}): ${reason}\n  ${result.entries} entries before it are intact.\n`,
+      `✖ ${shown(store.path)}: verification failed at entry ${seq} (line ${line}): ${reason}\n  ${result.entries} entries before it are intact.\n`,
     );
   }
   return result.ok ? 0 : 1;

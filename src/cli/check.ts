@@ -11,7 +11,7 @@ import { verdictLine } from '../report/words.js';
 import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { SEVERITIES, type Severity } from '../types.js';
-import { fileStoreFor, whoAndWhere } from './context.js';
+import { fileStoreFor, shown, whoAndWhere } from './context.js';
 import { type Output, VERSION } from './main.js';
 
 export async function check(argv: string[], io: Output): Promise<number> {
@@ -65,7 +65,7 @@ export async function check(argv: string[], io: Output): Promise<number> {
       checkpoint = (await record(store, draft)).checkpoint;
     }
     io.err(
-      `aims-gate: recorded ${evaluation.systems.length} "evaluated" events in ${store.path}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
+      `aims-gate: recorded ${evaluation.systems.length} "evaluated" events in ${shown(store.path)}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
     );
   }
 

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { basename, isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import type { Actor, Subject } from '../audit/entry.js';
 import { FileStore } from '../audit/file-store.js';
 import { UsageError } from '../errors.js';
@@ -63,4 +63,9 @@ export function fileStoreFor(
   }
   const path = configured.slice('file:'.length);
   return new FileStore(isAbsolute(path) ? path : join(root, path));
+}
+
+/** A path as the user would type it from where they are. */
+export function shown(path: string): string {
+  return relative(process.cwd(), path) || path;
 }

@@ -1,5 +1,5 @@
 import { access, writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditEntry } from '../audit/entry.js';
 import { parseCheckpoint } from '../audit/entry.js';
@@ -11,7 +11,7 @@ import { buildAuditorReport } from '../report/auditor.js';
 import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor } from './context.js';
+import { fileStoreFor, shown } from './context.js';
 import type { Output } from './main.js';
 
 /** aims-gate report: the auditor's report from the log, its verification and the current documents. */
@@ -57,7 +57,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
     evaluation,
     entries,
     log: {
-      path: relative(process.cwd(), store.path) || store.path,
+      path: shown(store.path),
       found,
       verification,
       checkpointGiven: Boolean(checkpoint),
