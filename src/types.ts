@@ -3,6 +3,9 @@
 export const SEVERITIES = ['major', 'minor', 'observation'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** The lowest severity that fails a check, or never. */
+export const FAIL_ON = ['major', 'minor', 'never'] as const;
+
 export const DOCUMENT_KINDS = ['model-card', 'risk-assessment', 'impact-assessment'] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 

@@ -7,7 +7,6 @@ import {
   EVENT_TYPES,
   type EventDraft,
   formatCheckpoint,
-  parseCheckpoint,
   sha256,
 } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
@@ -19,6 +18,7 @@ import { loadPolicy } from '../policy/load.js';
 import { LocalSource } from '../sources/local.js';
 import { fileStoreFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
+import { checkpointOption, choice, dateOption } from './options.js';
 
 /** The log a command works on: --log, else the one the repository's config names. */
 async function logFor(root: string, log: string | undefined): Promise<FileStore> {
@@ -107,17 +107,11 @@ export async function verify(argv: string[], io: Output): Promise<number> {
       format: { type: 'string', default: 'text' },
     },
   });
-  const checkpoint = values.checkpoint === undefined ? undefined : parseCheckpoint(values.checkpoint);
-  if (values.checkpoint !== undefined && !checkpoint) {
-    throw new UsageError(
-      `--checkpoint takes SEQ:HASH (a number, a colon, 64 hex digits), as record and check --record print it; got "${values.checkpoint}"`,
-    );
-  }
-  if (values.format !== 'text' && values.format !== 'json')
-    throw new UsageError('--format must be text or json');
+  const checkpoint = checkpointOption(values.checkpoint);
+  const format = choice('format', values.format, ['text', 'json']);
   const store = await existingLog(resolve(positionals[0] ?? '.'), values.log);
   const result = await verifyLog(store.lines(), checkpoint);
-  if (values.format === 'json') {
+  if (format === 'json') {
     io.out(`${JSON.stringify({ log: store.path, ...result }, null, 2)}\n`);
   } else if (result.ok) {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
@@ -147,14 +141,12 @@ export async function log(argv: string[], io: Output): Promise<number> {
       format: { type: 'string', default: 'text' },
     },
   });
-  if (values.since && Number.isNaN(Date.parse(values.since)))
-    throw new UsageError(`--since takes a date (YYYY-MM-DD), not "${values.since}"`);
-  if (values.format !== 'text' && values.format !== 'json')
-    throw new UsageError('--format must be text or json');
+  dateOption('since', values.since);
+  const format = choice('format', values.format, ['text', 'json']);
   const store = await existingLog(resolve(positionals[0] ?? '.'), values.log);
   const bad: number[] = [];
   for await (const entry of readEntries(store, values, (line) => bad.push(line))) {
-    if (values.format === 'json') {
+    if (format === 'json') {
       io.out(`${JSON.stringify(entry)}\n`);
       continue;
     }

@@ -6,13 +6,14 @@ import { evaluationEvents } from '../audit/events.js';
 import { record } from '../audit/store.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
-import { FORMATS, isFormat } from '../report/index.js';
+import { FORMATS, type Format } from '../report/index.js';
 import { verdictLine } from '../report/words.js';
 import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
-import { SEVERITIES, type Severity } from '../types.js';
+import { FAIL_ON } from '../types.js';
 import { fileStoreFor, shown, whoAndWhere } from './context.js';
 import { type Output, VERSION } from './main.js';
+import { choice, today } from './options.js';
 
 export async function check(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,17 +33,8 @@ export async function check(argv: string[], io: Output): Promise<number> {
   });
   if (positionals.length > 1)
     throw new UsageError(`check takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
-  const format = values.format!;
-  if (!isFormat(format))
-    throw new UsageError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, not "${format}"`);
-  const failOn = values['fail-on'];
-  if (failOn !== undefined && failOn !== 'never' && !SEVERITIES.includes(failOn as Severity)) {
-    throw new UsageError(`--fail-on must be major, minor, observation or never, not "${failOn}"`);
-  }
-  const today = values.today ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today) || Number.isNaN(Date.parse(today))) {
-    throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
-  }
+  const format = choice('format', values.format!, Object.keys(FORMATS) as Format[]);
+  const failOn = values['fail-on'] === undefined ? undefined : choice('fail-on', values['fail-on'], FAIL_ON);
 
   const root = resolve(positionals[0] ?? '.');
   const source = new LocalSource(root);
@@ -53,8 +45,8 @@ export async function check(argv: string[], io: Output): Promise<number> {
     baseSource: base,
     configPath: values.config,
     changedFiles: base ? await changedSince(root, values.base!) : undefined,
-    today,
-    failOn: failOn as Severity | 'never' | undefined,
+    today: today(values.today),
+    failOn,
   });
 
   if (values.record) {

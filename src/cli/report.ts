@@ -2,10 +2,8 @@ import { access, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditEntry } from '../audit/entry.js';
-import { parseCheckpoint } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { verifyLog } from '../audit/verify.js';
-import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { buildAuditorReport } from '../report/auditor.js';
 import { renderAuditorHtml } from '../report/auditor-html.js';
@@ -13,6 +11,7 @@ import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
 import { fileStoreFor, shown } from './context.js';
 import type { Output } from './main.js';
+import { checkpointOption, choice, today } from './options.js';
 
 /** aims-gate report: the auditor's report from the log, its verification and the current documents. */
 export async function report(argv: string[], io: Output): Promise<number> {
@@ -29,17 +28,15 @@ export async function report(argv: string[], io: Output): Promise<number> {
       today: { type: 'string' },
     },
   });
-  if (values.format !== 'markdown' && values.format !== 'html')
-    throw new UsageError(`--format must be markdown or html, not "${values.format}"`);
-  const checkpoint = values.checkpoint === undefined ? undefined : parseCheckpoint(values.checkpoint);
-  if (values.checkpoint !== undefined && !checkpoint)
-    throw new UsageError(`--checkpoint takes SEQ:HASH, not "${values.checkpoint}"`);
-  const today = values.today ?? new Date().toISOString().slice(0, 10);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(today))
-    throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+  const format = choice('format', values.format, ['markdown', 'html']);
+  const checkpoint = checkpointOption(values.checkpoint);
 
   const root = resolve(positionals[0] ?? '.');
-  const evaluation = await evaluate({ source: new LocalSource(root), configPath: values.config, today });
+  const evaluation = await evaluate({
+    source: new LocalSource(root),
+    configPath: values.config,
+    today: today(values.today),
+  });
   const store = fileStoreFor(
     root,
     values.log,
@@ -64,10 +61,10 @@ export async function report(argv: string[], io: Output): Promise<number> {
     },
     generated: new Date().toISOString(),
   });
-  const rendered = values.format === 'html' ? renderAuditorHtml(model) : renderAuditorMarkdown(model);
+  const rendered = format === 'html' ? renderAuditorHtml(model) : renderAuditorMarkdown(model);
   if (values.output) {
     await writeFile(values.output, rendered);
-    io.err(`aims-gate: wrote the ${values.format} report to ${values.output}\n`);
+    io.err(`aims-gate: wrote the ${format} report to ${values.output}\n`);
   } else {
     io.out(rendered);
   }

@@ -1,6 +1,6 @@
 import { annexA } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
-import { DOCUMENT_KINDS, SEVERITIES } from '../types.js';
+import { DOCUMENT_KINDS, FAIL_ON, SEVERITIES } from '../types.js';
 
 /**
  * The policy-pack and config schemas are built from the rule kinds, so a new kind documents itself.
@@ -188,7 +188,7 @@ export function configSchema(rule: object = ruleSchema()): object {
         },
       },
       'fail-on': {
-        enum: [...SEVERITIES.slice(0, 2), 'never'],
+        enum: [...FAIL_ON],
         description: 'Lowest severity that fails the check (default major).',
       },
       'audit-log': {

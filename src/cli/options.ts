@@ -1,0 +1,33 @@
+import { type Checkpoint, parseCheckpoint } from '../audit/entry.js';
+import { date } from '../documents/fields.js';
+import { UsageError } from '../errors.js';
+
+/** Checks of option values shared by the commands: each failure is a usage error that says what to pass. */
+
+export function choice<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T))
+    throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, not "${value}"`);
+  return value as T;
+}
+
+/** A calendar date written YYYY-MM-DD; `undefined` stays undefined. */
+export function dateOption(option: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !date(value))
+    throw new UsageError(`--${option} must be a date written YYYY-MM-DD, not "${value}"`);
+  return value;
+}
+
+export function today(value: string | undefined): string {
+  return dateOption('today', value) ?? new Date().toISOString().slice(0, 10);
+}
+
+export function checkpointOption(value: string | undefined): Checkpoint | undefined {
+  if (value === undefined) return undefined;
+  const checkpoint = parseCheckpoint(value);
+  if (!checkpoint) {
+    throw new UsageError(
+      `--checkpoint takes SEQ:HASH (a number, a colon, 64 hex digits), as record and check --record print it; not "${value}"`,
+    );
+  }
+  return checkpoint;
+}
