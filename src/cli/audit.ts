@@ -1,6 +1,5 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   type Details,
   draftProblem,
@@ -18,7 +17,7 @@ import { loadPolicy } from '../policy/load.js';
 import { LocalSource } from '../sources/local.js';
 import { fileStoreFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
-import { checkpointOption, choice, dateOption } from './options.js';
+import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
 
 /** The log a command works on: --log, else the one the repository's config names. */
 async function logFor(root: string, log: string | undefined): Promise<FileStore> {
@@ -36,19 +35,14 @@ async function existingLog(root: string, log: string | undefined): Promise<FileS
 
 /** aims-gate record: appends one lifecycle event, for pipelines (retraining, monitoring alerts, retirement). */
 export async function record(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      type: { type: 'string' },
-      system: { type: 'string' },
-      detail: { type: 'string', multiple: true, default: [] },
-      evidence: { type: 'string', multiple: true, default: [] },
-      environment: { type: 'string' },
-      actor: { type: 'string' },
-      log: { type: 'string' },
-    },
+  const { values, positionals } = parseCommand(argv, {
+    type: { type: 'string' },
+    system: { type: 'string' },
+    detail: { type: 'string', multiple: true, default: [] },
+    evidence: { type: 'string', multiple: true, default: [] },
+    environment: { type: 'string' },
+    actor: { type: 'string' },
+    log: { type: 'string' },
   });
   if (!values.type)
     throw new UsageError(
@@ -97,15 +91,10 @@ export async function record(argv: string[], io: Output): Promise<number> {
 
 /** aims-gate verify: exit 0 only for an intact chain (and, with --checkpoint, one that reaches it). */
 export async function verify(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      log: { type: 'string' },
-      checkpoint: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-    },
+  const { values, positionals } = parseCommand(argv, {
+    log: { type: 'string' },
+    checkpoint: { type: 'string' },
+    format: { type: 'string', default: 'text' },
   });
   const checkpoint = checkpointOption(values.checkpoint);
   const format = choice('format', values.format, ['text', 'json']);
@@ -129,17 +118,12 @@ export async function verify(argv: string[], io: Output): Promise<number> {
 
 /** aims-gate log: lists events, newest last, filtered by system, type and date. */
 export async function log(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      log: { type: 'string' },
-      system: { type: 'string' },
-      type: { type: 'string' },
-      since: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-    },
+  const { values, positionals } = parseCommand(argv, {
+    log: { type: 'string' },
+    system: { type: 'string' },
+    type: { type: 'string' },
+    since: { type: 'string' },
+    format: { type: 'string', default: 'text' },
   });
   dateOption('since', values.since);
   const format = choice('format', values.format, ['text', 'json']);

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
 import { evaluationEvents } from '../audit/events.js';
 import { record } from '../audit/store.js';
@@ -13,23 +12,18 @@ import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
 import { fileStoreFor, shown, whoAndWhere } from './context.js';
 import { type Output, VERSION } from './main.js';
-import { choice, today } from './options.js';
+import { choice, parseCommand, today } from './options.js';
 
 export async function check(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      base: { type: 'string' },
-      format: { type: 'string', default: 'text' },
-      output: { type: 'string' },
-      'fail-on': { type: 'string' },
-      today: { type: 'string' },
-      record: { type: 'boolean', default: false },
-      log: { type: 'string' },
-    },
+  const { values, positionals } = parseCommand(argv, {
+    config: { type: 'string' },
+    base: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    output: { type: 'string' },
+    'fail-on': { type: 'string' },
+    today: { type: 'string' },
+    record: { type: 'boolean', default: false },
+    log: { type: 'string' },
   });
   if (positionals.length > 1)
     throw new UsageError(`check takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);

@@ -1,20 +1,15 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { controlTitle } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { closest } from '../schema.js';
 import { LocalSource } from '../sources/local.js';
 import type { Output } from './main.js';
+import { parseCommand } from './options.js';
 
 /** Explains one rule (title, controls, remedy), or lists them all. */
 export async function explain(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: { config: { type: 'string' } },
-  });
+  const { values, positionals } = parseCommand(argv, { config: { type: 'string' } });
   const policy = await loadPolicy(new LocalSource(resolve('.')), values.config);
   const [id] = positionals;
   if (!id) {

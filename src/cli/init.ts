@@ -1,21 +1,19 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readAsset } from '../assets.js';
 import { UsageError } from '../errors.js';
 import { CONFIG_PATH } from '../policy/load.js';
 import { RISK_TIERS, type RiskTier } from '../types.js';
 import type { Output } from './main.js';
+import { parseCommand } from './options.js';
 
 const TEMPLATES = ['MODEL_CARD.md', 'risk-assessment.yml', 'impact-assessment.yml'];
 
 /** Writes the three documents for a new AI system, and a config if the repository has none. */
 export async function init(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: { tier: { type: 'string', default: 'high' }, force: { type: 'boolean', default: false } },
+  const { values, positionals } = parseCommand(argv, {
+    tier: { type: 'string', default: 'high' },
+    force: { type: 'boolean', default: false },
   });
   const [target] = positionals;
   if (!target || positionals.length > 1)

@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Checkpoint, parseCheckpoint } from '../audit/entry.js';
 import { date } from '../documents/fields.js';
 import { UsageError } from '../errors.js';
@@ -30,4 +31,14 @@ export function checkpointOption(value: string | undefined): Checkpoint | undefi
     );
   }
   return checkpoint;
+}
+
+type CommandConfig<T> = { args: string[]; options: T; allowPositionals: true; strict: true };
+
+/** A command's arguments: its options (unknown ones are usage errors) and positionals. */
+export function parseCommand<const T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+): ReturnType<typeof parseArgs<CommandConfig<T>>> {
+  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
 }

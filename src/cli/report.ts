@@ -1,6 +1,5 @@
 import { access, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { verifyLog } from '../audit/verify.js';
@@ -11,22 +10,17 @@ import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
 import { fileStoreFor, shown } from './context.js';
 import type { Output } from './main.js';
-import { checkpointOption, choice, today } from './options.js';
+import { checkpointOption, choice, parseCommand, today } from './options.js';
 
 /** aims-gate report: the auditor's report from the log, its verification and the current documents. */
 export async function report(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      log: { type: 'string' },
-      checkpoint: { type: 'string' },
-      format: { type: 'string', default: 'markdown' },
-      output: { type: 'string' },
-      config: { type: 'string' },
-      today: { type: 'string' },
-    },
+  const { values, positionals } = parseCommand(argv, {
+    log: { type: 'string' },
+    checkpoint: { type: 'string' },
+    format: { type: 'string', default: 'markdown' },
+    output: { type: 'string' },
+    config: { type: 'string' },
+    today: { type: 'string' },
   });
   const format = choice('format', values.format, ['markdown', 'html']);
   const checkpoint = checkpointOption(values.checkpoint);
