@@ -1,3 +1,4 @@
+import type { ApprovalRule } from '../approvals.js';
 import { readAsset } from '../assets.js';
 import { ConfigError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -31,6 +32,7 @@ export interface Policy {
   /** `file:PATH`, `branch:NAME` or `none`. */
   auditLog: string;
   applicability: Record<string, Applicability>;
+  approvals: ApprovalRule[];
 }
 
 /** A control's entry in the Statement of Applicability, as the config declares it. */
@@ -168,6 +170,7 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
     failOn: (config['fail-on'] as Policy['failOn'] | undefined) ?? 'major',
     auditLog: (config['audit-log'] as string | undefined) ?? DEFAULT_AUDIT_LOG,
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
+    approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
   };
 }
 

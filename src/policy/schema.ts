@@ -1,6 +1,6 @@
 import { annexA } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
-import { DOCUMENT_KINDS, FAIL_ON, SEVERITIES } from '../types.js';
+import { DOCUMENT_KINDS, FAIL_ON, RISK_TIERS, SEVERITIES } from '../types.js';
 
 /**
  * The policy-pack and config schemas are built from the rule kinds, so a new kind documents itself.
@@ -190,6 +190,51 @@ export function configSchema(rule: object = ruleSchema()): object {
       'fail-on': {
         enum: [...FAIL_ON],
         description: 'Lowest severity that fails the check (default major).',
+      },
+      approvals: {
+        type: 'array',
+        description:
+          'Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['require'],
+          properties: {
+            environment: {
+              type: 'string',
+              minLength: 1,
+              description: 'Deployment environment; absent: every environment and pull requests.',
+            },
+            tiers: {
+              type: 'array',
+              minItems: 1,
+              items: { enum: [...RISK_TIERS] },
+              description: 'Risk tiers the rule applies to; absent: all.',
+            },
+            require: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['count'],
+                properties: {
+                  count: { type: 'integer', minimum: 1 },
+                  users: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\[bot\\])?$' } },
+                  teams: {
+                    type: 'array',
+                    items: { type: 'string', pattern: '^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$' },
+                    description: 'org/team-slug',
+                  },
+                },
+              },
+            },
+            'allow-stale': {
+              type: 'boolean',
+              description: 'Count approvals of earlier commits (default false).',
+            },
+          },
+        },
       },
       'audit-log': {
         type: 'string',
