@@ -190,7 +190,9 @@ function dedupe(list: ApprovalResult['ignored']): ApprovalResult['ignored'] {
   const seen = new Set<string>();
   return list.filter((item) => {
     const key = `${item.login}|${item.reason}`;
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

@@ -112,6 +112,19 @@ export function formatCheckpoint(checkpoint: Checkpoint): string {
   return `${checkpoint.seq}:${checkpoint.hash}`;
 }
 
+/** The checkpoint of a log whose last complete line is `line`; a line that is no entry is an error naming the log. */
+export function checkpointOfLine(line: string, log: string): Checkpoint {
+  try {
+    const { seq, hash } = JSON.parse(line) as Checkpoint;
+    if (Number.isInteger(seq) && typeof hash === 'string') return { seq, hash };
+  } catch {
+    // reported below
+  }
+  throw new Error(
+    `the last line of the audit log ${log} is not an audit entry; run "aims-gate verify" on it to find what happened`,
+  );
+}
+
 /** Parses "SEQ:HASH"; undefined when the text is not of that form. */
 export function parseCheckpoint(text: string): Checkpoint | undefined {
   const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());

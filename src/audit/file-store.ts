@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type AuditEntry, type Checkpoint, serialise } from './entry.js';
+import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from './entry.js';
 import { AppendConflict, type AuditStore, type LogLine } from './store.js';
 
 export interface FileStoreOptions {
@@ -98,23 +98,11 @@ export class FileStore implements AuditStore {
         const tornText = text.slice(end + 1);
         const torn = tornText ? { text: tornText, offset: size - Buffer.byteLength(tornText) } : undefined;
         if (end === -1) return { torn };
-        return { head: this.checkpointOf(text.slice(begin + 1, end)), torn };
+        return { head: checkpointOfLine(text.slice(begin + 1, end), this.path), torn };
       }
     } finally {
       await handle.close();
     }
-  }
-
-  private checkpointOf(line: string): Checkpoint {
-    try {
-      const { seq, hash } = JSON.parse(line) as Checkpoint;
-      if (Number.isInteger(seq) && typeof hash === 'string') return { seq, hash };
-    } catch {
-      // reported below
-    }
-    throw new Error(
-      `the last line of the audit log ${this.path} is not an audit entry; run "aims-gate verify --log ${this.path}" to find what happened to it`,
-    );
   }
 
   private async lock(): Promise<() => Promise<void>> {

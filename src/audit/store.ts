@@ -4,9 +4,10 @@ import { type AuditEntry, type Checkpoint, draftProblem, type EventDraft, seal }
 export type LogLine = string | { torn: string };
 
 export class AppendConflict extends Error {
-  constructor(readonly actual: Checkpoint | undefined) {
+  /** `actual`: the head another writer left, where the store knows it. */
+  constructor(readonly actual?: Checkpoint) {
     super(
-      `the audit log moved on to ${actual ? `entry ${actual.seq}` : 'nothing'} while this entry was being written`,
+      `another writer appended to the audit log first${actual ? ` (its head is now entry ${actual.seq})` : ''}`,
     );
     this.name = 'AppendConflict';
   }
@@ -45,7 +46,7 @@ const jittered = (attempt: number) =>
 export async function record(
   store: AuditStore,
   draft: EventDraft,
-  { attempts = 8, backoff = jittered }: AppendOptions = {},
+  { attempts = 30, backoff = jittered }: AppendOptions = {},
 ): Promise<{ entry: AuditEntry; checkpoint: Checkpoint }> {
   const problem = draftProblem(draft);
   if (problem) throw new Error(problem);

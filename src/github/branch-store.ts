@@ -1,0 +1,115 @@
+import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from '../audit/entry.js';
+import { AppendConflict, type AuditStore, type LogLine } from '../audit/store.js';
+import type { GitHub } from './octokit.js';
+
+export interface BranchLocation {
+  owner: string;
+  repo: string;
+  /** The branch that holds only the log, e.g. aims-audit-log. */
+  branch: string;
+  /** The log's path on that branch. */
+  path?: string;
+}
+
+interface Snapshot {
+  commit?: string;
+  tree?: string;
+  text: string;
+  head?: Checkpoint;
+}
+
+/**
+ * The audit log as a file on a git branch, written through the Git Data API: blob, tree on `base_tree`,
+ * commit, then the ref moved with `force: false`. GitHub answers 422 "Update is not a fast forward" when
+ * another writer moved the ref first: that is the compare-and-swap, reported as AppendConflict so that
+ * `record` re-reads the head and re-seals its entry.
+ */
+export class BranchStore implements AuditStore {
+  private readonly path: string;
+  /** What `head()` read, reused by the `append` that follows it. */
+  private seen?: Snapshot;
+
+  constructor(
+    private readonly github: GitHub,
+    private readonly at: BranchLocation,
+  ) {
+    this.path = at.path ?? 'audit-log.jsonl';
+  }
+
+  get label(): string {
+    return `${this.at.owner}/${this.at.repo}@${this.at.branch}:${this.path}`;
+  }
+
+  async head(): Promise<Checkpoint | undefined> {
+    this.seen = await this.read();
+    return this.seen.head;
+  }
+
+  async append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
+    const state = this.seen?.head?.hash === expected?.hash ? this.seen! : await this.read();
+    this.seen = undefined;
+    if (state.head?.hash !== expected?.hash) throw new AppendConflict(state.head);
+    const { owner, repo, branch } = this.at;
+    const git = this.github.rest.git;
+    const blob = await git.createBlob({
+      owner,
+      repo,
+      content: state.text + serialise(entry),
+      encoding: 'utf-8',
+    });
+    const tree = await git.createTree({
+      owner,
+      repo,
+      ...(state.tree ? { base_tree: state.tree } : {}),
+      tree: [{ path: this.path, mode: '100644', type: 'blob', sha: blob.data.sha }],
+    });
+    const commit = await git.createCommit({
+      owner,
+      repo,
+      message: `audit: ${entry.type}${entry.subject.system ? ` ${entry.subject.system}` : ''} (entry ${entry.seq})`,
+      tree: tree.data.sha,
+      parents: state.commit ? [state.commit] : [],
+    });
+    try {
+      if (state.commit)
+        await git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit.data.sha, force: false });
+      else await git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit.data.sha });
+    } catch (error) {
+      // Not a fast forward, or the branch was created meanwhile: another writer won.
+      if ((error as { status?: number }).status === 422) throw new AppendConflict();
+      throw error;
+    }
+    return { seq: entry.seq, hash: entry.hash };
+  }
+
+  async *lines(): AsyncIterable<LogLine[]> {
+    const { text } = await this.read();
+    const lines: LogLine[] = text.split('\n');
+    const last = lines.pop() as string;
+    if (last) lines.push({ torn: last });
+    yield lines;
+  }
+
+  /** The branch's head commit and the log on it: ref, commit, tree, blob. A missing branch is an empty log. */
+  private async read(): Promise<Snapshot> {
+    const { owner, repo, branch } = this.at;
+    const git = this.github.rest.git;
+    let commit: string;
+    try {
+      commit = (await git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return { text: '' };
+      throw error;
+    }
+    const tree = (await git.getCommit({ owner, repo, commit_sha: commit })).data.tree.sha;
+    const entry = (await git.getTree({ owner, repo, tree_sha: tree })).data.tree.find(
+      (item) => item.path === this.path,
+    );
+    if (!entry?.sha) return { commit, tree, text: '' };
+    const blob = await git.getBlob({ owner, repo, file_sha: entry.sha });
+    const text = Buffer.from(blob.data.content, 'base64').toString('utf8');
+    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    const last = complete.slice(complete.lastIndexOf('\n', complete.length - 2) + 1, -1);
+    return { commit, tree, text, head: last ? checkpointOfLine(last, this.label) : undefined };
+  }
+}

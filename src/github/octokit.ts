@@ -1,0 +1,50 @@
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+
+/** Octokit with the retry plugin (5xx, dropped connections) and the throttling plugin (rate limits). */
+const GitHubClient = Octokit.plugin(retry, throttling);
+/** What the adapters use: the REST client (the plugins act on every request without adding methods used here). */
+export type GitHub = Octokit;
+
+export interface ClientOptions {
+  token?: string;
+  /** GITHUB_API_URL on GitHub Enterprise Server or in tests; https://api.github.com otherwise. */
+  baseUrl?: string;
+  /** How many times a request is retried after a 5xx, a dropped connection or a rate limit. */
+  retries?: number;
+  /** Milliseconds per second of Retry-After (1000; tests shorten the waits). */
+  retryAfterBaseValue?: number;
+  /** Extra throttle settings, e.g. a write limiter for tests. */
+  throttle?: Record<string, unknown>;
+}
+
+/**
+ * The one way aims-gate builds a GitHub client, for the Action and the App alike. Errors are retried a
+ * bounded number of times; after that they surface, and the caller fails closed. The token is passed to
+ * Octokit only, which never logs it.
+ */
+export function createGitHub({
+  token,
+  baseUrl,
+  retries = 3,
+  retryAfterBaseValue = 1000,
+  throttle = {},
+}: ClientOptions = {}): GitHub {
+  // Wait as long as GitHub asks (Retry-After), a bounded number of times.
+  const retryRateLimit = (_retryAfter: number, options: { request: object }) =>
+    ((options.request as { retryCount?: number }).retryCount ?? 0) < retries;
+  return new GitHubClient({
+    auth: token,
+    ...(baseUrl ? { baseUrl } : {}),
+    userAgent: 'aims-gate',
+    retry: { retries, retryAfterBaseValue },
+    throttle: {
+      onRateLimit: retryRateLimit,
+      onSecondaryRateLimit: retryRateLimit,
+      retryAfterBaseValue,
+      ...throttle,
+    },
+    log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  });
+}

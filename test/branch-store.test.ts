@@ -1,0 +1,104 @@
+import Bottleneck from 'bottleneck';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventDraft } from '../src/audit/entry.js';
+import { record } from '../src/audit/store.js';
+import { verifyLog } from '../src/audit/verify.js';
+import { BranchStore } from '../src/github/branch-store.js';
+import { createGitHub } from '../src/github/octokit.js';
+import { FakeGitHub } from './fake-github.js';
+
+let github: FakeGitHub;
+beforeEach(async () => {
+  github = await new FakeGitHub().start();
+});
+afterEach(async () => {
+  await github.stop();
+});
+
+/** A client as the Action builds one, with waits shortened and writes not spaced a second apart. */
+function client(retries = 3) {
+  return createGitHub({
+    token: 'ghs_test',
+    baseUrl: github.url,
+    retries,
+    retryAfterBaseValue: 1,
+    throttle: { write: new Bottleneck.Group({ maxConcurrent: 100, minTime: 0 }) },
+  });
+}
+
+const store = (retries?: number) =>
+  new BranchStore(client(retries), { owner: 'acme', repo: 'ml-platform', branch: 'aims-audit-log' });
+const draft = (n: number): EventDraft => ({
+  type: 'evaluated',
+  time: '2026-11-22T10:00:00.000Z',
+  actor: { login: `writer-${n}` },
+  subject: { repository: 'acme/ml-platform', system: 'credit-scoring' },
+  details: { n },
+  evidence: [],
+});
+const fast = {
+  backoff: (attempt: number) =>
+    new Promise<void>((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** attempt))),
+};
+
+describe('the git-branch audit store, against a Git Data API on 127.0.0.1', () => {
+  it('creates the branch with the first entry and appends a commit per entry', async () => {
+    const log = store();
+    expect(await log.head()).toBeUndefined();
+    await record(log, draft(1), fast);
+    const { checkpoint } = await record(log, draft(2), fast);
+    expect(github.history('aims-audit-log')).toBe(2);
+    expect(github.file('aims-audit-log', 'audit-log.jsonl')?.trim().split('\n')).toHaveLength(2);
+    expect(await verifyLog(log.lines(), checkpoint)).toMatchObject({
+      ok: true,
+      entries: 2,
+      checkpoint: 'matched',
+    });
+    // head(), then the append's blob, tree, commit and ref update: nothing is read twice.
+    github.requests.length = 0;
+    await record(log, draft(3), fast);
+    expect(github.requests.map((r) => r.replace(/[0-9a-f]{40}/, ':sha'))).toEqual([
+      'GET /repos/acme/ml-platform/git/ref/heads/aims-audit-log',
+      'GET /repos/acme/ml-platform/git/commits/:sha',
+      'GET /repos/acme/ml-platform/git/trees/:sha',
+      'GET /repos/acme/ml-platform/git/blobs/:sha',
+      'POST /repos/acme/ml-platform/git/blobs',
+      'POST /repos/acme/ml-platform/git/trees',
+      'POST /repos/acme/ml-platform/git/commits',
+      'PATCH /repos/acme/ml-platform/git/refs/heads/aims-audit-log',
+    ]);
+  });
+
+  it('loses nothing when 20 writers race on the same branch', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => record(store(), draft(i), fast)));
+    const text = github.file('aims-audit-log', 'audit-log.jsonl')!;
+    const entries = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; details: { n: number } });
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(new Set(entries.map((e) => e.details.n)).size).toBe(20);
+    expect(github.history('aims-audit-log')).toBe(20);
+    const last = results.reduce((a, b) => (a.checkpoint.seq > b.checkpoint.seq ? a : b));
+    expect(await verifyLog(store().lines(), last.checkpoint)).toMatchObject({ ok: true, entries: 20 });
+    expect(github.requests.filter((r) => r.startsWith('PATCH')).length).toBeGreaterThan(19); // some lost the race and retried
+  });
+
+  it('retries a 500, a secondary rate limit and a dropped connection', async () => {
+    const log = store();
+    await record(log, draft(1), fast);
+    github.fail('500', 'secondary-rate-limit', 'drop');
+    const { entry } = await record(log, draft(2), fast);
+    expect(github.pendingFaults).toBe(0);
+    expect(entry.seq).toBe(2);
+    expect(github.file('aims-audit-log', 'audit-log.jsonl')?.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('gives up after its retries with the error, writing nothing', async () => {
+    const log = store(1);
+    await record(log, draft(1), fast);
+    github.fail('500', '500', '500', '500');
+    await expect(record(log, draft(2), fast)).rejects.toMatchObject({ status: 500 });
+    expect(github.history('aims-audit-log')).toBe(1);
+  });
+});

@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A small GitHub on 127.0.0.1 serving the Git Data API the way GitHub does for one repository: blobs,
+ * trees on base_tree, commits, and refs whose non-forced update must be a fast forward (else 422).
+ * Faults can be queued: a 500, a secondary rate limit (403 with retry-after), a dropped connection.
+ */
+export class FakeGitHub {
+  readonly requests: string[] = [];
+  private readonly blobs = new Map<string, Buffer>();
+  private readonly trees = new Map<string, { path: string; mode: string; type: string; sha: string }[]>();
+  private readonly commits = new Map<string, { tree: string; parents: string[]; message: string }>();
+  private readonly refs = new Map<string, string>();
+  private readonly faults: ('500' | 'secondary-rate-limit' | 'drop')[] = [];
+  private server?: Server;
+  url = '';
+
+  constructor(readonly repository = 'acme/ml-platform') {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  get pendingFaults(): number {
+    return this.faults.length;
+  }
+
+  fail(...faults: ('500' | 'secondary-rate-limit' | 'drop')[]): void {
+    this.faults.push(...faults);
+  }
+
+  /** The content of a file at the head of a branch, as a client would clone it. */
+  file(branch: string, path: string): string | undefined {
+    const commit = this.refs.get(`heads/${branch}`);
+    const entry = commit && this.trees.get(this.commits.get(commit)!.tree)!.find((e) => e.path === path);
+    return entry ? this.blobs.get(entry.sha)!.toString('utf8') : undefined;
+  }
+
+  /** How many commits the branch's history has. */
+  history(branch: string): number {
+    let n = 0;
+    for (let sha = this.refs.get(`heads/${branch}`); sha; sha = this.commits.get(sha)!.parents[0]) n++;
+    return n;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url!, this.url);
+    // Octokit percent-encodes the slash in a ref name ("heads%2Fmain"); GitHub decodes it.
+    const pathname = decodeURIComponent(url.pathname);
+    this.requests.push(`${req.method} ${pathname}`);
+    const fault = this.faults.shift();
+    if (fault === 'drop') return void req.socket.destroy();
+    if (fault === '500') return send(res, 500, { message: 'Server Error' });
+    if (fault === 'secondary-rate-limit') {
+      return send(
+        res,
+        403,
+        {
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        },
+        { 'retry-after': '1' },
+      );
+    }
+    const prefix = `/repos/${this.repository}/git/`;
+    if (!pathname.startsWith(prefix)) return send(res, 404, { message: 'Not Found' });
+    const route = pathname.slice(prefix.length);
+    const body = req.method === 'GET' ? {} : JSON.parse((await text(req)) || '{}');
+    for (const [method, pattern, handler] of this.routes()) {
+      const match = req.method === method ? pattern.exec(route) : null;
+      if (match) {
+        const [status, answer] = handler(match[1] ?? '', body);
+        return send(res, status, answer);
+      }
+    }
+    return send(res, 404, { message: 'Not Found' });
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are whatever the client sent
+  private routes(): [string, RegExp, (arg: string, body: any) => [number, unknown]][] {
+    const notFound: [number, unknown] = [404, { message: 'Not Found' }];
+    const prefix = `${this.url}/repos/${this.repository}/git/`;
+    return [
+      [
+        'GET',
+        /^ref\/(heads\/.+)$/,
+        (ref) => {
+          const sha = this.refs.get(ref);
+          return sha ? [200, { ref: `refs/${ref}`, object: { sha, type: 'commit' } }] : notFound;
+        },
+      ],
+      [
+        'POST',
+        /^refs$/,
+        (_, body) => {
+          const ref = String(body.ref).replace(/^refs\//, '');
+          if (this.refs.has(ref)) return [422, { message: 'Reference already exists' }];
+          this.refs.set(ref, body.sha);
+          return [201, { ref: body.ref, object: { sha: body.sha, type: 'commit' } }];
+        },
+      ],
+      [
+        'PATCH',
+        /^refs\/(heads\/.+)$/,
+        (ref, body) => {
+          const current = this.refs.get(ref);
+          if (!current) return [422, { message: 'Reference does not exist' }];
+          if (!body.force && !this.descends(body.sha, current))
+            return [422, { message: 'Update is not a fast forward' }];
+          this.refs.set(ref, body.sha);
+          return [200, { ref: `refs/${ref}`, object: { sha: body.sha, type: 'commit' } }];
+        },
+      ],
+      [
+        'POST',
+        /^blobs$/,
+        (_, body) => {
+          const content = Buffer.from(body.content, body.encoding === 'base64' ? 'base64' : 'utf8');
+          const sha = id('blob', content);
+          this.blobs.set(sha, content);
+          return [201, { sha, url: `${prefix}blobs/${sha}` }];
+        },
+      ],
+      [
+        'GET',
+        /^blobs\/([0-9a-f]{40})$/,
+        (sha) => {
+          const blob = this.blobs.get(sha);
+          return blob
+            ? [200, { sha, size: blob.length, encoding: 'base64', content: blob.toString('base64') }]
+            : notFound;
+        },
+      ],
+      [
+        'POST',
+        /^trees$/,
+        (_, body) => {
+          const base = body.base_tree ? (this.trees.get(body.base_tree) ?? []) : [];
+          const entries = [
+            ...base.filter((e) => !body.tree.some((n: { path: string }) => n.path === e.path)),
+            ...body.tree,
+          ];
+          const sha = id('tree', entries);
+          this.trees.set(sha, entries);
+          return [201, { sha, tree: entries }];
+        },
+      ],
+      [
+        'GET',
+        /^trees\/([0-9a-f]{40})$/,
+        (sha) => {
+          const tree = this.trees.get(sha);
+          return tree ? [200, { sha, tree, truncated: false }] : notFound;
+        },
+      ],
+      [
+        'POST',
+        /^commits$/,
+        (_, body) => {
+          const sha = id('commit', [body, this.commits.size]);
+          this.commits.set(sha, { tree: body.tree, parents: body.parents ?? [], message: body.message });
+          return [
+            201,
+            {
+              sha,
+              tree: { sha: body.tree },
+              parents: (body.parents ?? []).map((p: string) => ({ sha: p })),
+              message: body.message,
+            },
+          ];
+        },
+      ],
+      [
+        'GET',
+        /^commits\/([0-9a-f]{40})$/,
+        (sha) => {
+          const commit = this.commits.get(sha);
+          return commit
+            ? [
+                200,
+                {
+                  sha,
+                  tree: { sha: commit.tree },
+                  parents: commit.parents.map((p) => ({ sha: p })),
+                  message: commit.message,
+                },
+              ]
+            : notFound;
+        },
+      ],
+    ];
+  }
+
+  private descends(sha: string, ancestor: string): boolean {
+    for (let at: string | undefined = sha; at; at = this.commits.get(at)?.parents[0])
+      if (at === ancestor) return true;
+    return false;
+  }
+}
+
+function id(kind: string, content: unknown): string {
+  return createHash('sha1')
+    .update(kind)
+    .update(Buffer.isBuffer(content) ? content : JSON.stringify(content))
+    .digest('hex');
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+async function text(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
