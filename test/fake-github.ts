@@ -31,6 +31,24 @@ export class FakeGitHub {
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
+  /** Commits these files (path → content) on top of nothing and returns the commit's SHA. */
+  seed(files: Record<string, string | Uint8Array>): string {
+    const entries = Object.entries(files).map(([path, content]) => {
+      const bytes = Buffer.from(content);
+      const sha = id('blob', bytes);
+      this.blobs.set(sha, bytes);
+      return { path, mode: '100644', type: 'blob', sha };
+    });
+    const tree = id('tree', entries);
+    this.trees.set(tree, entries);
+    const commit = id('commit', [tree, this.commits.size]);
+    this.commits.set(commit, { tree, parents: [], message: 'seed' });
+    return commit;
+  }
+
+  /** Answer tree listings as GitHub does past its limits: `truncated: true`. */
+  truncateTrees = false;
+
   get pendingFaults(): number {
     return this.faults.length;
   }
@@ -72,6 +90,8 @@ export class FakeGitHub {
         { 'retry-after': '1' },
       );
     }
+    if (req.method === 'POST' && pathname === '/graphql')
+      return send(res, 200, this.graphql(JSON.parse(await text(req))));
     const prefix = `/repos/${this.repository}/git/`;
     if (!pathname.startsWith(prefix)) return send(res, 404, { message: 'Not Found' });
     const route = pathname.slice(prefix.length);
@@ -159,8 +179,10 @@ export class FakeGitHub {
         'GET',
         /^trees\/([0-9a-f]{40})$/,
         (sha) => {
-          const tree = this.trees.get(sha);
-          return tree ? [200, { sha, tree, truncated: false }] : notFound;
+          // Like GitHub, a commit SHA stands for its tree; entries carry full paths (as with recursive=1).
+          const treeSha = this.commits.get(sha)?.tree ?? sha;
+          const tree = this.trees.get(treeSha)?.map((e) => ({ ...e, size: this.blobs.get(e.sha)?.length }));
+          return tree ? [200, { sha: treeSha, tree, truncated: this.truncateTrees }] : notFound;
         },
       ],
       [
@@ -199,6 +221,23 @@ export class FakeGitHub {
         },
       ],
     ];
+  }
+
+  /** Enough of GraphQL for blob reads: repository { fN: object(expression: $eN) { ... on Blob { text isBinary } } }. */
+  private graphql({ query, variables }: { query: string; variables: Record<string, string> }): unknown {
+    const repository: Record<string, unknown> = {};
+    for (const [, alias, variable] of query.matchAll(/(f\d+): object\(expression: \$(e\d+)\)/g)) {
+      const [commit, ...rest] = variables[variable!]!.split(':');
+      const entry = this.trees
+        .get(this.commits.get(commit!)?.tree ?? '')
+        ?.find((e) => e.path === rest.join(':'));
+      const bytes = entry && this.blobs.get(entry.sha);
+      const binary = bytes?.includes(0);
+      repository[alias!] = bytes
+        ? { text: binary ? null : bytes.toString('utf8'), isBinary: Boolean(binary) }
+        : null;
+    }
+    return { data: { repository } };
   }
 
   private descends(sha: string, ancestor: string): boolean {
