@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import { APPLICABILITY_STATUS, eventDetails, eventLabel, verificationSentence } from './auditor-words.js';
+import { escapeHtml as esc } from './escape.js';
 import { location, SEVERITY_WORDS } from './words.js';
 
 /**
@@ -165,10 +166,6 @@ function card(id: string, value: number, label: string): string {
 
 function tier(value: string | undefined): string {
   return value ? `<span class="tier ${value}">${value}</span>` : '—';
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 const STYLE = `

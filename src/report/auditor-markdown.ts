@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import { APPLICABILITY_STATUS, eventDetails, eventLabel, verificationSentence } from './auditor-words.js';
+import { cell } from './escape.js';
 import { location, SEVERITY_WORDS } from './words.js';
 
 /** The auditor's report as Markdown: verification, inventory, timelines, approvals, findings, SoA. */
@@ -82,13 +83,4 @@ function eventTable(events: AuditEntry[]): string[] {
         `| ${e.seq} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject?.system ?? '—')} | ${cell(e.actor?.login ?? '—')} | ${cell(eventDetails(e))} |`,
     ),
   ];
-}
-
-function cell(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\n/g, ' ');
 }

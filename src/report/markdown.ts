@@ -1,4 +1,5 @@
 import type { Evaluation, Finding } from '../types.js';
+import { cell, escapeHtml, inline } from './escape.js';
 import { bySystem, CONTROL_STATUS_WORDS, location, plural, SEVERITY_WORDS, verdictLine } from './words.js';
 
 const ICON = { major: '🔴', minor: '🟠', observation: '🔵' } as const;
@@ -31,7 +32,7 @@ export function renderMarkdown(evaluation: Evaluation): string {
     out.push('### Findings', '');
     for (const [system, list] of bySystem(findings)) {
       out.push(
-        `<details${list.some((f) => f.severity === 'major' && !f.waiver) ? ' open' : ''}><summary><b>${html(system ?? 'outside any AI system')}</b>: ${plural(list.length, 'finding')}</summary>`,
+        `<details${list.some((f) => f.severity === 'major' && !f.waiver) ? ' open' : ''}><summary><b>${escapeHtml(system ?? 'outside any AI system')}</b>: ${plural(list.length, 'finding')}</summary>`,
         '',
       );
       for (const f of list) out.push(findingItem(f));
@@ -79,17 +80,4 @@ function findingItem(f: Finding): string {
     `  ${inline(f.message)}  `,
     `  _Fix:_ ${inline(f.remedy)}${f.controls.length ? ` _(${f.controls.join(', ')})_` : ''}`,
   ].join('\n');
-}
-
-/** Text from documents is untrusted: it must not break the table or inject HTML into a PR comment. */
-function cell(s: string): string {
-  return html(s).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
-function inline(s: string): string {
-  return html(s).replace(/\n/g, ' ');
-}
-
-function html(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
