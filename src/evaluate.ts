@@ -149,6 +149,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       configSource: policySource.label,
       auditLog: policy.auditLog,
       applicability: policy.applicability,
+      approvals: policy.approvals,
     },
     rules: policy.rules.map(summariseRule),
     systems: summaries,
@@ -249,8 +250,8 @@ function summarise(
           : undefined
       : undefined,
   );
-  const head = highest(headTiers);
-  const tier = highest([head, ...baseTiers]);
+  const head = highestTier(headTiers);
+  const tier = highestTier([head, ...baseTiers]);
   return {
     id: system.facts.id,
     path: location.path,
@@ -270,7 +271,7 @@ function summarise(
   };
 }
 
-function highest(tiers: (RiskTier | undefined)[]): RiskTier | undefined {
+export function highestTier(tiers: (RiskTier | undefined)[]): RiskTier | undefined {
   return tiers.reduce<RiskTier | undefined>(
     (max, t) =>
       t !== undefined && (max === undefined || RISK_TIERS.indexOf(t) > RISK_TIERS.indexOf(max)) ? t : max,

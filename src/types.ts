@@ -1,3 +1,5 @@
+import type { ApprovalRule } from './approvals.js';
+
 /** Plain data passed between the stages of one evaluation. Tests build these by hand. */
 
 export const SEVERITIES = ['major', 'minor', 'observation'] as const;
@@ -110,6 +112,8 @@ export interface Evaluation {
     auditLog: string;
     /** The config's Statement of Applicability entries, by control. */
     applicability: Record<string, { applicable: boolean; justification: string; evidence?: string[] }>;
+    /** The config's approval requirements, for the pull-request check and the deployment gate. */
+    approvals: ApprovalRule[];
   };
   rules: RuleSummary[];
   systems: SystemSummary[];

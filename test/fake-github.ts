@@ -31,8 +31,15 @@ export class FakeGitHub {
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
-  /** Commits these files (path → content) on top of nothing and returns the commit's SHA. */
-  seed(files: Record<string, string | Uint8Array>): string {
+  /** Fixed answers for REST endpoints the Git Data routes do not cover (pull request files, reviews, teams). */
+  readonly answers = new Map<string, unknown>();
+
+  answer(method: string, path: string, body: unknown): void {
+    this.answers.set(`${method} ${path}`, body);
+  }
+
+  /** Commits these files (path → content) on top of nothing and returns the commit's SHA (or `sha`). */
+  seed(files: Record<string, string | Uint8Array>, sha?: string): string {
     const entries = Object.entries(files).map(([path, content]) => {
       const bytes = Buffer.from(content);
       const sha = id('blob', bytes);
@@ -41,7 +48,7 @@ export class FakeGitHub {
     });
     const tree = id('tree', entries);
     this.trees.set(tree, entries);
-    const commit = id('commit', [tree, this.commits.size]);
+    const commit = sha ?? id('commit', [tree, this.commits.size]);
     this.commits.set(commit, { tree, parents: [], message: 'seed' });
     return commit;
   }
@@ -90,6 +97,8 @@ export class FakeGitHub {
         { 'retry-after': '1' },
       );
     }
+    const answer = this.answers.get(`${req.method} ${pathname}`);
+    if (answer !== undefined) return send(res, 200, answer);
     if (req.method === 'POST' && pathname === '/graphql')
       return send(res, 200, this.graphql(JSON.parse(await text(req))));
     const prefix = `/repos/${this.repository}/git/`;
@@ -223,18 +232,31 @@ export class FakeGitHub {
     ];
   }
 
-  /** Enough of GraphQL for blob reads: repository { fN: object(expression: $eN) { ... on Blob { text isBinary } } }. */
+  /** Enough of GraphQL for blob reads: repository { fN: object(expression: $eN) { ... on Blob { … } } }. */
   private graphql({ query, variables }: { query: string; variables: Record<string, string> }): unknown {
     const repository: Record<string, unknown> = {};
     for (const [, alias, variable] of query.matchAll(/(f\d+): object\(expression: \$(e\d+)\)/g)) {
       const [commit, ...rest] = variables[variable!]!.split(':');
-      const entry = this.trees
-        .get(this.commits.get(commit!)?.tree ?? '')
-        ?.find((e) => e.path === rest.join(':'));
+      const path = rest.join(':');
+      const entries = this.trees.get(this.commits.get(commit!)?.tree ?? '') ?? [];
+      const entry = entries.find((e) => e.path === path);
+      // A folder is a Tree, which the Blob fragment leaves empty.
+      if (!entry && entries.some((e) => e.path.startsWith(`${path}/`))) {
+        repository[alias!] = {};
+        continue;
+      }
       const bytes = entry && this.blobs.get(entry.sha);
       const binary = bytes?.includes(0);
+      // Like GitHub, the text of a large blob is cut (here at 512 KiB) and flagged.
+      const truncated = (bytes?.length ?? 0) > 512 * 1024;
       repository[alias!] = bytes
-        ? { text: binary ? null : bytes.toString('utf8'), isBinary: Boolean(binary) }
+        ? {
+            oid: entry.sha,
+            byteSize: bytes.length,
+            isBinary: Boolean(binary),
+            isTruncated: truncated,
+            text: binary ? null : bytes.subarray(0, 512 * 1024).toString('utf8'),
+          }
         : null;
     }
     return { data: { repository } };

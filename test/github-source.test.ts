@@ -28,22 +28,46 @@ describe('a repository read through the API at one commit', () => {
       ...local,
       policy: { ...local.policy, configSource: '' },
     });
-    // The config, then the eight documents of three systems: one listing, two batched reads.
+    // The config (no listing needed), the listing, then the eight documents of three systems in one read.
     expect(github.requests).toEqual([
-      `GET /repos/acme/ml-platform/git/trees/${commit}`,
       'POST /graphql',
+      `GET /repos/acme/ml-platform/git/trees/${commit}`,
       'POST /graphql',
     ]);
   });
 
-  it('never downloads a file over the limit, and reads binary files as bytes', async () => {
+  it('once listed, never downloads a file over the limit, and reads binary files as bytes', async () => {
     const commit = github.seed({ 'big.yml': 'a'.repeat(2000), 'weights.bin': new Uint8Array([1, 0, 2]) });
     const source = new GitHubSource(client(), at(commit));
+    await source.list();
     expect(await source.read('big.yml', 1000)).toEqual({ tooLarge: 2000 });
     expect(await source.read('missing.yml', 1000)).toEqual({ missing: true });
     const binary = await source.read('weights.bin', 1000);
     expect('bytes' in binary && [...binary.bytes]).toEqual([1, 0, 2]);
     expect(github.requests.filter((r) => r === 'POST /graphql')).toHaveLength(1);
+  });
+
+  it('before any listing, lets the blob size decide, and treats a folder as no file', async () => {
+    const commit = github.seed({ 'big.yml': 'a'.repeat(600 * 1024), 'models/a/card.md': '# A' });
+    const source = new GitHubSource(client(), at(commit));
+    expect(await source.read('big.yml', 1024 * 1024)).toEqual({ tooLarge: 600 * 1024 }); // GitHub cut the text
+    expect(await source.read('big.yml', 1000)).toEqual({ tooLarge: 600 * 1024 });
+    expect(await source.read('models/a', 1000)).toEqual({ missing: true });
+    expect(github.requests.every((r) => r === 'POST /graphql')).toBe(true);
+  });
+
+  it('reads two revisions of one repository in one request', async () => {
+    const base = github.seed({ 'a.yml': 'base' });
+    const head = github.seed({ 'a.yml': 'head', 'b.yml': 'new' });
+    const gh = client();
+    const [a, b, c] = await Promise.all([
+      new GitHubSource(gh, at(base)).read('a.yml', 100),
+      new GitHubSource(gh, at(head)).read('a.yml', 100),
+      new GitHubSource(gh, at(head)).read('b.yml', 100),
+    ]);
+    const text = (r: typeof a) => ('bytes' in r ? Buffer.from(r.bytes).toString() : r);
+    expect([text(a), text(b), text(c)]).toEqual(['base', 'head', 'new']);
+    expect(github.requests).toEqual(['POST /graphql']);
   });
 
   it('refuses a truncated tree instead of judging part of the repository', async () => {

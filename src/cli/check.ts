@@ -10,8 +10,9 @@ import { verdictLine } from '../report/words.js';
 import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
+import { VERSION } from '../version.js';
 import { fileStoreFor, shown, whoAndWhere } from './context.js';
-import { type Output, VERSION } from './main.js';
+import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
 export async function check(argv: string[], io: Output): Promise<number> {

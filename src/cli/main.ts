@@ -1,12 +1,10 @@
-import { readJsonAsset } from '../assets.js';
 import { ConfigError, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { log, record, verify } from './audit.js';
 import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
 import { report } from './report.js';
-
-export const VERSION = readJsonAsset<{ version: string }>('package.json').version;
 
 export const USAGE = `Usage: aims-gate <command> [options]
 

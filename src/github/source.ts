@@ -8,48 +8,56 @@ export interface Revision {
   commit: string;
 }
 
-interface TreeEntry {
-  sha: string;
-  size: number;
+interface Blob {
+  oid: string;
+  byteSize: number;
+  isBinary: boolean | null;
+  isTruncated: boolean;
+  text: string | null;
 }
 
-/** Blobs one GraphQL request reads at most. */
-const BATCH = 100;
+/** Blobs one GraphQL request reads at most: the documents of ~80 systems at two revisions. */
+const BATCH = 250;
 
 /**
- * A repository at one commit, read through the API: one recursive tree call lists every file with its
- * size, then reads asked for in the same tick are fetched together, up to 100 blobs per GraphQL request.
- * Files over the size limit are never downloaded.
+ * A repository at one commit, read through the API. `list()` costs one recursive tree call; reads are
+ * batched, up to 250 blobs per GraphQL request, together with the reads of every other revision of the
+ * same repository asked for in the same turn of the event loop (a pull request's base and head documents
+ * travel in one request). Once the tree is listed, files over the size limit are never downloaded;
+ * before that (the base revision, read only for its config and a few documents) GraphQL's `byteSize`
+ * decides, and GitHub truncates what it sends of a large blob.
  */
 export class GitHubSource implements Source {
-  private tree?: Promise<Map<string, TreeEntry>>;
-  private pending: {
-    path: string;
-    entry: TreeEntry;
-    resolve: (r: ReadResult) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+  private tree?: Promise<Map<string, { size: number }>>;
+  private readonly blobs: BlobReader;
 
   constructor(
     private readonly github: GitHub,
     private readonly at: Revision,
     readonly label = at.commit.slice(0, 7),
-  ) {}
+  ) {
+    this.blobs = BlobReader.of(github, at);
+  }
 
   async list(): Promise<string[]> {
     return [...(await this.entries()).keys()];
   }
 
   async read(path: string, maxBytes: number): Promise<ReadResult> {
-    const entry = (await this.entries()).get(path);
-    if (!entry) return { missing: true };
-    if (entry.size > maxBytes) return { tooLarge: entry.size };
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ path, entry, resolve, reject }) === 1) queueMicrotask(() => void this.flush());
-    });
+    if (this.tree) {
+      const entry = (await this.tree).get(path);
+      if (!entry) return { missing: true };
+      if (entry.size > maxBytes) return { tooLarge: entry.size };
+    }
+    const blob = await this.blobs.read(`${this.at.commit}:${path}`);
+    if (!blob) return { missing: true };
+    if (blob.byteSize > maxBytes || blob.isTruncated) return { tooLarge: blob.byteSize };
+    // GraphQL gives no text for a binary blob: its bytes come from the REST blob, so the binary check sees them.
+    if (blob.isBinary || blob.text === null) return { bytes: await this.binaryBlob(blob.oid) };
+    return { bytes: new TextEncoder().encode(blob.text) };
   }
 
-  private entries(): Promise<Map<string, TreeEntry>> {
+  private entries(): Promise<Map<string, { size: number }>> {
     this.tree ??= this.github.rest.git
       .getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: 'true' })
       .then(({ data }) => {
@@ -61,51 +69,13 @@ export class GitHubSource implements Source {
         }
         return new Map(
           data.tree
-            .filter((item) => item.type === 'blob' && item.path && item.sha)
-            .map((item) => [item.path!, { sha: item.sha!, size: item.size ?? 0 }]),
+            .filter((item) => item.type === 'blob' && item.path)
+            .map((item) => [item.path!, { size: item.size ?? 0 }]),
         );
       });
     return this.tree;
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    for (let start = 0; start < batch.length; start += BATCH) {
-      const part = batch.slice(start, start + BATCH);
-      try {
-        const blobs = await this.fetchBlobs(part.map((p) => p.path));
-        for (const [i, item] of part.entries()) {
-          const blob = blobs[i];
-          if (!blob) item.resolve({ missing: true });
-          else if (blob.isBinary || blob.text === null)
-            item.resolve({ bytes: await this.binaryBlob(item.entry.sha) });
-          else item.resolve({ bytes: new TextEncoder().encode(blob.text) });
-        }
-      } catch (error) {
-        for (const item of part) item.reject(error);
-      }
-    }
-  }
-
-  /** One GraphQL request for many blobs; paths travel as variables, never spliced into the query. */
-  private async fetchBlobs(
-    paths: string[],
-  ): Promise<({ text: string | null; isBinary: boolean | null } | null)[]> {
-    const variables: Record<string, string> = { owner: this.at.owner, repo: this.at.repo };
-    const fields = paths.map((path, i) => {
-      variables[`e${i}`] = `${this.at.commit}:${path}`;
-      return `f${i}: object(expression: $e${i}) { ... on Blob { text isBinary } }`;
-    });
-    const declarations = paths.map((_, i) => `$e${i}: String!`).join(', ');
-    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields.join(' ')} } }`;
-    const data = await this.github.graphql<{
-      repository: Record<string, { text: string | null; isBinary: boolean | null } | null>;
-    }>(query, variables);
-    return paths.map((_, i) => data.repository[`f${i}`] ?? null);
-  }
-
-  /** GraphQL gives no text for binary blobs: their bytes come from the REST blob, so the binary check sees them. */
   private async binaryBlob(sha: string): Promise<Uint8Array> {
     const { data } = await this.github.rest.git.getBlob({
       owner: this.at.owner,
@@ -113,5 +83,71 @@ export class GitHubSource implements Source {
       file_sha: sha,
     });
     return Buffer.from(data.content, 'base64');
+  }
+}
+
+/** Reads of one repository's blobs by `commit:path`, gathered over one turn of the event loop. */
+class BlobReader {
+  private static readonly readers = new WeakMap<GitHub, Map<string, BlobReader>>();
+  private pending: { expression: string; resolve: (b: Blob | null) => void; reject: (e: unknown) => void }[] =
+    [];
+
+  static of(github: GitHub, { owner, repo }: { owner: string; repo: string }): BlobReader {
+    const byRepo = BlobReader.readers.get(github) ?? new Map<string, BlobReader>();
+    BlobReader.readers.set(github, byRepo);
+    const key = `${owner}/${repo}`;
+    const reader = byRepo.get(key) ?? new BlobReader(github, owner, repo);
+    byRepo.set(key, reader);
+    return reader;
+  }
+
+  private constructor(
+    private readonly github: GitHub,
+    private readonly owner: string,
+    private readonly repo: string,
+  ) {}
+
+  read(expression: string): Promise<Blob | null> {
+    return new Promise((resolve, reject) => {
+      // setImmediate, not a microtask: reads that first await a listing still join the same request.
+      if (this.pending.push({ expression, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    await Promise.all(
+      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
+        const part = batch.slice(n * BATCH, (n + 1) * BATCH);
+        try {
+          const blobs = await this.fetch(part.map((p) => p.expression));
+          for (const [i, item] of part.entries()) item.resolve(blobs[i] ?? null);
+        } catch (error) {
+          for (const item of part) item.reject(error);
+        }
+      }),
+    );
+  }
+
+  /** One GraphQL request for many blobs; expressions travel as variables, never spliced into the query. */
+  private async fetch(expressions: string[]): Promise<(Blob | null)[]> {
+    const variables: Record<string, string> = { owner: this.owner, repo: this.repo };
+    const fields = expressions.map((expression, i) => {
+      variables[`e${i}`] = expression;
+      return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
+    });
+    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(', ');
+    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields.join(' ')} } }`;
+    const data = await this.github.graphql<{ repository: Record<string, Partial<Blob> | null> | null }>(
+      query,
+      variables,
+    );
+    if (!data.repository) throw new Error(`the repository ${this.owner}/${this.repo} cannot be read`);
+    // A path that names a folder is a Tree: the Blob fragment leaves it empty, and it is no file.
+    return expressions.map((_, i) => {
+      const object = data.repository![`f${i}`];
+      return object?.oid ? (object as Blob) : null;
+    });
   }
 }

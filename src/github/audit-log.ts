@@ -1,0 +1,23 @@
+import { isAbsolute, join } from 'node:path';
+import { FileStore } from '../audit/file-store.js';
+import type { AuditStore } from '../audit/store.js';
+import { BranchStore } from './branch-store.js';
+import type { GitHub } from './octokit.js';
+import type { Repository } from './pull-request.js';
+
+/** The store an `audit-log` setting names: `branch:NAME`, `file:PATH` (in the workspace) or `none`. */
+export function auditStoreFor(
+  spec: string,
+  github: GitHub,
+  repository: Repository,
+  workspace: string,
+): AuditStore | undefined {
+  if (spec === 'none') return undefined;
+  if (spec.startsWith('branch:'))
+    return new BranchStore(github, { ...repository, branch: spec.slice('branch:'.length) });
+  if (spec.startsWith('file:')) {
+    const path = spec.slice('file:'.length);
+    return new FileStore(isAbsolute(path) ? path : join(workspace, path));
+  }
+  throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
+}

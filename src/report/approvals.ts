@@ -1,0 +1,23 @@
+import type { ApprovalResult } from '../approvals.js';
+import { cell } from './escape.js';
+
+/** The approvals section of a summary: what is required, who counted, what is missing, and what did not count. */
+export function renderApprovals(result: ApprovalResult, heading = '### Approvals'): string {
+  const out = [heading, ''];
+  if (result.groups.length === 0 && result.undecidable.length === 0) {
+    out.push('No approvals are required here.');
+    return `${out.join('\n')}\n`;
+  }
+  out.push(`${result.satisfied ? '✅' : '⏳'} ${cell(result.summary)}`, '');
+  if (result.groups.length) {
+    out.push('| Requirement | Approved by | Missing |', '|---|---|--:|');
+    for (const g of result.groups)
+      out.push(
+        `| ${cell(g.description)} | ${g.approvers.map((a) => `@${a}`).join(', ') || '—'} | ${g.missing} |`,
+      );
+  }
+  if (result.ignored.length) {
+    out.push('', 'Not counted:', ...result.ignored.map((i) => `- @${cell(i.login)}: ${cell(i.reason)}`));
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,265 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import examples from '@octokit/webhooks-examples' with { type: 'json' };
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyLog } from '../src/audit/verify.js';
+import { FakeGitHub } from './fake-github.js';
+import { conformantRepo, edit } from './helpers.js';
+
+const DIST = join(import.meta.dirname, '..', 'dist', 'index.js');
+const CONFIG = `systems: [models/*]
+audit-log: branch:aims-audit-log
+approvals:
+  - tiers: [high, prohibited]
+    require: [{ count: 1, teams: [acme/ai-governance] }]
+  - environment: production
+    tiers: [high, prohibited]
+    require: [{ count: 2 }, { count: 1, teams: [acme/ai-governance] }]
+`;
+
+// The real pull_request.opened payload: Codertocat/Hello-World #2, base f95f852…, head ec26c3e….
+const opened = (examples as unknown as { name: string; examples: { action?: string }[] }[])
+  .find((e) => e.name === 'pull_request')!
+  .examples.find((e) => e.action === 'opened') as {
+  repository: { full_name: string };
+  pull_request: {
+    number: number;
+    base: { sha: string };
+    head: { sha: string; ref: string };
+    user: { login: string };
+  };
+};
+const PR = opened.pull_request;
+const REPO = `/repos/${opened.repository.full_name}`;
+
+let github: FakeGitHub;
+let dir: string;
+beforeEach(async () => {
+  github = await new FakeGitHub(opened.repository.full_name).start();
+  dir = mkdtempSync(join(tmpdir(), 'aims-action-'));
+  github.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'gov-lead', id: 7 }]);
+});
+afterEach(async () => {
+  await github.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the committed bundle exactly as a runner does: INPUT_* variables, the event file, output files. */
+async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  const event = join(dir, 'event.json');
+  const summary = join(dir, 'summary.md');
+  const output = join(dir, 'output.txt');
+  writeFileSync(event, JSON.stringify(opened));
+  writeFileSync(summary, '');
+  writeFileSync(output, '');
+  // Asynchronous: the fake API answers from this process, so a blocking spawn would deadlock.
+  const child = spawn(process.execPath, [DIST], {
+    env: {
+      PATH: process.env.PATH,
+      ...Object.fromEntries(
+        Object.entries({ token: 'ghs_secret_token', today: '2026-11-01', ...inputs }).map(([k, v]) => [
+          `INPUT_${k.toUpperCase()}`,
+          v,
+        ]),
+      ),
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REPOSITORY: opened.repository.full_name,
+      GITHUB_API_URL: github.url,
+      GITHUB_GRAPHQL_URL: `${github.url}/graphql`,
+      GITHUB_STEP_SUMMARY: summary,
+      GITHUB_OUTPUT: output,
+      GITHUB_ACTOR: 'Codertocat',
+      GITHUB_SHA: PR.head.sha,
+      GITHUB_REF: 'refs/pull/2/merge',
+      GITHUB_WORKSPACE: dir,
+      ...env,
+    },
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const [code] = (await once(child, 'close')) as [number];
+  const outputs: Record<string, string> = {};
+  for (const m of readFileSync(output, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
+    outputs[m[1]!] = m[3]!;
+  return { code, stdout, summary: readFileSync(summary, 'utf8'), outputs };
+}
+
+async function auditEntries() {
+  const text = github.file('aims-audit-log', 'audit-log.jsonl') ?? '';
+  return {
+    entries: text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    verified: await verifyLog(
+      (async function* () {
+        yield text.trim().split('\n');
+      })(),
+    ),
+  };
+}
+
+function pullRequest(head: Record<string, string>, changed: string[], reviews: unknown[] = []) {
+  const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+  github.seed(base, PR.base.sha);
+  github.seed(head, PR.head.sha);
+  github.answer(
+    'GET',
+    `${REPO}/pulls/2/files`,
+    changed.map((filename) => ({ filename, status: 'modified' })),
+  );
+  github.answer('GET', `${REPO}/pulls/2/reviews`, reviews);
+  return base;
+}
+
+describe('the bundled Action, run as a runner runs it, against a GitHub API on 127.0.0.1', () => {
+  it('pr-check judges with the base config, annotates, summarises, and records to the audit branch', async () => {
+    const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+    // The pull request retrains the model and tries to switch off the rule that would catch it.
+    const head = {
+      ...base,
+      'models/credit-scoring/train.py': 'import xgboost  # retrained\n',
+      '.github/aims-gate.yml': `${CONFIG}overrides:\n  change.model-card: { disabled: true, reason: no }\n`,
+    };
+    pullRequest(head, ['models/credit-scoring/train.py', '.github/aims-gate.yml']);
+    const { code, stdout, summary, outputs } = await runAction({ mode: 'pr-check' });
+    expect(code).toBe(0); // a minor nonconformity does not block by default
+    expect(stdout).toContain(
+      '::warning title=minor nonconformity%3A change.model-card (A.6.2.3%2C A.6.2.7),file=models/credit-scoring/MODEL_CARD.md,line=1::',
+    );
+    // The token appears once, in the command that tells the runner to mask it, and nowhere else.
+    expect(stdout.split('ghs_secret_token')).toHaveLength(2);
+    expect(stdout).toContain('::add-mask::ghs_secret_token\n');
+    expect(summary).toContain('## aims-gate: ✅ PASS: 1 minor nonconformity, 1 observation');
+    expect(summary).toContain(
+      'This change edits .github/aims-gate.yml; it was judged by the configuration in the base branch master.',
+    );
+    expect(summary).toContain(
+      '⏳ waiting for 1 more of 1 approval from team acme/ai-governance (high/prohibited risk)',
+    );
+    expect(outputs).toMatchObject({
+      verdict: 'pass',
+      systems: '["credit-scoring"]',
+      findings: '{"major":0,"minor":1,"observation":1,"waived":0}',
+    });
+    const { entries, verified } = await auditEntries();
+    expect(entries).toMatchObject([
+      {
+        seq: 1,
+        type: 'evaluated',
+        actor: { login: 'Codertocat' },
+        subject: { system: 'credit-scoring', pullRequest: 2, commit: PR.head.sha },
+      },
+    ]);
+    expect(verified.ok).toBe(true);
+    expect(outputs.checkpoint).toBe(`1:${entries[0].hash}`);
+  });
+
+  it('pr-check fails on a major nonconformity, with an error annotation at its line', async () => {
+    const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+    const head = edit(
+      base,
+      'models/credit-scoring/risk-assessment.yml',
+      '    score: 16\n',
+      '    score: 15\n',
+    );
+    pullRequest(head, ['models/credit-scoring/risk-assessment.yml']);
+    const { code, stdout, outputs } = await runAction({ mode: 'pr-check', 'audit-log': 'none' });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /::error title=major nonconformity%3A risk\.scores \(A\.6\.1\.3\),file=models\/credit-scoring\/risk-assessment\.yml,line=19,col=12::risk R-001: score 15/,
+    );
+    expect(stdout).toContain('::error::FAIL: 1 major nonconformity');
+    expect(outputs.verdict).toBe('fail');
+  });
+
+  describe('deploy-gate', () => {
+    const merged = {
+      number: 2,
+      merged_at: '2026-11-20T12:00:00Z',
+      base: { sha: PR.base.sha },
+      head: { sha: PR.head.sha },
+      user: { login: 'Codertocat' },
+    };
+    const review = (login: string, state: string, commit: string, at: string) => ({
+      id: at.length + login.length,
+      user: { login, id: login.length, type: 'User' },
+      state,
+      commit_id: commit,
+      submitted_at: `2026-11-20T${at}Z`,
+    });
+
+    function deployment(reviews: unknown[]) {
+      const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+      pullRequest(base, ['models/credit-scoring/MODEL_CARD.md'], reviews);
+      github.answer('GET', `${REPO}/commits/${PR.head.sha}/pulls`, [merged]);
+    }
+
+    it('rejects approvals an attacker would fake, records the rejection, and says what is missing', async () => {
+      deployment([
+        review('Codertocat', 'APPROVED', PR.head.sha, '10:00:00'), // the author
+        review('gov-lead', 'APPROVED', PR.base.sha, '10:01:00'), // an older commit
+        review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
+        review('hubot', 'CHANGES_REQUESTED', PR.head.sha, '10:03:00'), // withdrawn
+        review('mallory', 'APPROVED', PR.head.sha, '10:04:00'), // not in the team
+      ]);
+      const { code, stdout, outputs } = await runAction({
+        mode: 'deploy-gate',
+        environment: 'production',
+        'audit-log': 'branch:aims-audit-log',
+      });
+      expect(code).toBe(1);
+      expect(outputs.verdict).toBe('rejected');
+      expect(stdout).toContain(
+        '1 more of 2 approvals from anyone but the author (to production, high/prohibited risk) (has mallory); 1 more of 1 approval from team acme/ai-governance (to production',
+      );
+      const { entries } = await auditEntries();
+      expect(entries).toMatchObject([
+        {
+          type: 'deployment.rejected',
+          subject: { environment: 'production', commit: PR.head.sha },
+          details: { pullRequest: 2, tier: 'high', approvers: ['mallory'] },
+        },
+      ]);
+    });
+
+    it('approves with two approvals on the final head, one from the governance team', async () => {
+      deployment([
+        review('gov-lead', 'APPROVED', PR.head.sha, '10:01:00'),
+        review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
+      ]);
+      const { code, outputs } = await runAction({
+        mode: 'deploy-gate',
+        environment: 'production',
+        'audit-log': 'branch:aims-audit-log',
+      });
+      expect(code).toBe(0);
+      expect(outputs.verdict).toBe('approved');
+      expect((await auditEntries()).entries.map((e) => e.type)).toEqual(['deployment.approved']);
+    });
+
+    it('fails closed when GitHub keeps failing: a rejection with the reason, never an approval', async () => {
+      deployment([
+        review('gov-lead', 'APPROVED', PR.head.sha, '10:01:00'),
+        review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
+      ]);
+      github.fail(...Array(12).fill('500'));
+      const { code, stdout, outputs } = await runAction({
+        mode: 'deploy-gate',
+        environment: 'production',
+        'audit-log': 'none',
+      });
+      expect(code).toBe(1);
+      expect(outputs.verdict).toBeUndefined();
+      expect(stdout).toContain(
+        '::error::Deployment rejected: aims-gate could not decide, so it fails closed.',
+      );
+    });
+  });
+});
