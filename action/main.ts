@@ -1,21 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { applicableRules, judgeApprovals } from '../src/approvals.js';
-import { type EventDraft, formatCheckpoint } from '../src/audit/entry.js';
-import { evaluationEvents } from '../src/audit/events.js';
+import { type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
+import { deploymentEvent, evaluationEvents } from '../src/audit/events.js';
 import { type AuditStore, record } from '../src/audit/store.js';
-import { evaluate, highestTier } from '../src/evaluate.js';
 import { auditStoreFor } from '../src/github/audit-log.js';
+import { checkPullRequest, gateDeployment, type PullRequestFacts } from '../src/github/evaluate.js';
 import { createGitHub, type GitHub } from '../src/github/octokit.js';
-import {
-  changedFiles,
-  MAX_LISTED_FILES,
-  pullRequestsOfCommit,
-  reviewsOf,
-  teamMembers,
-} from '../src/github/pull-request.js';
-import { GitHubSource } from '../src/github/source.js';
 import { annotationsOf } from '../src/report/annotations.js';
 import { renderApprovals } from '../src/report/approvals.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -61,78 +52,38 @@ function inputs() {
   };
 }
 
+/** The audit store an `audit-log` setting names; a relative file path is in the workspace. */
+const storeFor = (spec: string, github: GitHub) =>
+  auditStoreFor(spec, github, context.repo, process.env.GITHUB_WORKSPACE ?? '.');
+
+const repositoryName = () => `${context.repo.owner}/${context.repo.repo}`;
+
 const actor = () => ({
   login: context.actor,
   ...(process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {}),
 });
 
 async function prCheck(github: GitHub): Promise<void> {
-  const pr = context.payload.pull_request;
+  const pr = context.payload.pull_request as PullRequestFacts | undefined;
   if (!pr)
     throw new Error(`pr-check runs on pull_request events; this run was triggered by ${context.eventName}`);
-  const repository = context.repo;
   const options = inputs();
-  const base = new GitHubSource(
-    github,
-    { ...repository, commit: pr.base.sha },
-    `the base branch ${pr.base.ref}`,
-  );
-  const head = new GitHubSource(github, { ...repository, commit: pr.head.sha }, 'this pull request');
-  const [changes, reviews] = await Promise.all([
-    changedFiles(github, repository, pr.number),
-    reviewsOf(github, repository, pr.number),
-  ]);
-  const evaluation = await evaluate({
-    source: head,
-    policySource: base,
-    baseSource: base,
-    configPath: options.config,
-    changedFiles: changes.files,
-    today: options.today,
-    failOn: options.failOn,
-  });
-  if (!changes.complete) {
-    evaluation.notices.push(
-      `GitHub lists only the first ${MAX_LISTED_FILES.toLocaleString('en')} files of a pull request: AI systems touched only by the others were not checked. Split the pull request.`,
-    );
-  }
-
-  const rules = applicableRules(evaluation.policy.approvals, {
-    tier: highestTier(evaluation.systems.map((s) => s.tier)),
-  });
-  const teams = await teamMembers(
-    github,
-    rules.flatMap((r) => r.require.flatMap((g) => g.teams ?? [])),
-  );
-  const approval = judgeApprovals(rules, {
-    author: pr.user.login,
-    headSha: pr.head.sha,
-    reviews,
-    teams: teams.members,
-  });
-
+  const { evaluation, approval } = await checkPullRequest(github, context.repo, pr, options);
   await report(
     evaluation,
     options.sarifFile,
     renderApprovals(approval, '### Approvals (shown, not blocking on pull requests)'),
   );
-  const store = auditStoreFor(
-    options.auditLog ?? evaluation.policy.auditLog,
-    github,
-    repository,
-    process.env.GITHUB_WORKSPACE ?? '.',
+  const subject = {
+    repository: repositoryName(),
+    commit: pr.head.sha,
+    ref: pr.head.ref,
+    pullRequest: pr.number,
+  };
+  await append(
+    storeFor(options.auditLog ?? evaluation.policy.auditLog, github),
+    evaluationEvents(evaluation, { time: new Date().toISOString(), actor: actor(), subject }),
   );
-  const drafts = evaluationEvents(evaluation, {
-    time: new Date().toISOString(),
-    actor: actor(),
-    subject: {
-      repository: `${repository.owner}/${repository.repo}`,
-      commit: pr.head.sha,
-      ref: pr.head.ref,
-      pullRequest: pr.number,
-    },
-  });
-  await append(store, drafts);
   if (evaluation.verdict === 'fail') core.setFailed(verdictLine(evaluation));
 }
 
@@ -140,92 +91,53 @@ async function deployGate(github: GitHub): Promise<void> {
   const environment = core.getInput('environment');
   if (!environment)
     throw new Error('deploy-gate needs the environment input: the environment this job deploys to');
-  const repository = context.repo;
   const options = inputs();
   const commit = core.getInput('commit') || context.sha;
-  const store = auditStoreFor(
-    options.auditLog ?? 'none',
-    github,
-    repository,
-    process.env.GITHUB_WORKSPACE ?? '.',
-  );
-  const subject = { repository: `${repository.owner}/${repository.repo}`, commit, environment };
-  const decide = async (approved: boolean, reason: string, details: EventDraft['details']) => {
-    await append(store, [
-      {
-        type: approved ? 'deployment.approved' : 'deployment.rejected',
-        time: new Date().toISOString(),
-        actor: actor(),
-        subject,
-        details: { reason, ...details },
-        evidence: [],
-      },
-    ]);
-    core.setOutput('verdict', approved ? 'approved' : 'rejected');
-    if (!approved) core.setFailed(`Deployment to ${environment} rejected: ${reason}`);
-    else core.info(`Deployment to ${environment} approved: ${reason}`);
-  };
-
-  const prs = await pullRequestsOfCommit(github, repository, commit);
-  const pr = prs.sort((a, b) => (b.merged_at ?? '').localeCompare(a.merged_at ?? ''))[0];
-  if (!pr)
-    return decide(
-      false,
-      `no merged pull request brought ${commit.slice(0, 7)}; deployments must come through a reviewed pull request`,
-      {},
+  const decision = await gateDeployment(github, context.repo, { commit, environment }, options);
+  const { evaluation, approval } = decision;
+  if (evaluation && approval)
+    await report(
+      evaluation,
+      options.sarifFile,
+      renderApprovals(approval, `### Approvals for ${environment} (pull request #${decision.pullRequest})`),
     );
+  core.setOutput('verdict', decision.approved ? 'approved' : 'rejected');
 
-  const base = new GitHubSource(github, { ...repository, commit: pr.base.sha }, `the base of #${pr.number}`);
-  const evaluation = await evaluate({
-    source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-    policySource: base,
-    baseSource: base,
-    configPath: options.config,
-    today: options.today,
-    failOn: options.failOn,
-  });
-  const tier = highestTier(evaluation.systems.map((s) => s.tier));
-  const rules = applicableRules(evaluation.policy.approvals, { environment, tier });
-  const teams = await teamMembers(
-    github,
-    rules.flatMap((r) => r.require.flatMap((g) => g.teams ?? [])),
-  );
-  const reviews = await reviewsOf(github, repository, pr.number);
-  const approval = judgeApprovals(rules, {
-    author: pr.user?.login ?? '',
-    headSha: pr.head.sha,
-    reviews,
-    teams: teams.members,
-  });
-  await report(
-    evaluation,
-    options.sarifFile,
-    renderApprovals(approval, `### Approvals for ${environment} (pull request #${pr.number})`),
-  );
-
-  const reasons = [
-    ...(evaluation.verdict === 'fail' ? [verdictLine(evaluation)] : []),
-    ...(approval.satisfied ? [] : [approval.summary]),
-  ];
-  await decide(reasons.length === 0, reasons.length ? reasons.join('; ') : approval.summary, {
-    pullRequest: pr.number,
-    tier: tier ?? null,
-    verdict: evaluation.verdict,
-    approvers: approval.groups.flatMap((g) => g.approvers),
-  });
+  // The input's log, else the config's; a gate that failed before reading the config records only to the input's.
+  const spec = options.auditLog ?? evaluation?.policy.auditLog;
+  const time = new Date().toISOString();
+  const subject = { repository: repositoryName(), commit, environment };
+  try {
+    await append(spec ? storeFor(spec, github) : undefined, [
+      ...(evaluation ? evaluationEvents(evaluation, { time, actor: actor(), subject }) : []),
+      deploymentEvent(
+        {
+          approved: decision.approved,
+          reason: decision.reason,
+          ...(decision.pullRequest ? { pullRequest: decision.pullRequest } : {}),
+          ...(decision.tier ? { tier: decision.tier } : {}),
+          ...(evaluation ? { verdict: evaluation.verdict } : {}),
+          ...(approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}),
+        },
+        { time, actor: actor(), subject },
+      ),
+    ]);
+  } catch (error) {
+    // An approval that cannot be logged is not given: the log must show every gate decision.
+    if (decision.approved)
+      throw new Error(`the decision could not be recorded in the audit log: ${(error as Error).message}`);
+    core.warning(`The rejection could not be recorded in the audit log: ${(error as Error).message}`);
+  }
+  if (decision.approved) core.info(`Deployment to ${environment} approved: ${decision.reason}`);
+  else core.setFailed(`Deployment to ${environment} rejected: ${decision.reason}`);
 }
 
 async function recordEvent(github: GitHub): Promise<void> {
-  const repository = context.repo;
   const spec = core.getInput('audit-log') || 'branch:aims-audit-log';
-  const store = auditStoreFor(spec, github, repository, process.env.GITHUB_WORKSPACE ?? '.');
+  const store = storeFor(spec, github);
   if (!store) throw new Error('record mode needs an audit log: set audit-log to branch:NAME or file:PATH');
-  const details: EventDraft['details'] = {};
-  for (const line of core.getMultilineInput('details')) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) throw new Error(`details takes one key=value per line, not "${line}"`);
-    details[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
-  }
+  const parsed = parseDetails(core.getMultilineInput('details'));
+  if ('bad' in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = core.getInput('system', { required: true });
   await append(store, [
     {
@@ -233,13 +145,13 @@ async function recordEvent(github: GitHub): Promise<void> {
       time: new Date().toISOString(),
       actor: actor(),
       subject: {
-        repository: `${repository.owner}/${repository.repo}`,
+        repository: repositoryName(),
         system,
         commit: context.sha,
         ref: context.ref,
         ...(core.getInput('environment') ? { environment: core.getInput('environment') } : {}),
       },
-      details,
+      details: parsed.details,
       evidence: [],
     },
   ]);

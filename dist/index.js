@@ -40675,106 +40675,6 @@ var GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults
 // node_modules/@actions/github/lib/github.js
 var context2 = new Context();
 
-// src/approvals.ts
-function applicableRules(rules, where) {
-  return rules.filter(
-    (rule) => (rule.environment === void 0 || rule.environment === where.environment) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
-  );
-}
-function judgeApprovals(rules, facts) {
-  const ignored = [];
-  const undecidable = [
-    ...new Set(
-      rules.flatMap((r) => r.require.flatMap((g) => g.teams ?? [])).filter((t) => !facts.teams[lower(t)] && !facts.teams[t])
-    )
-  ];
-  const latest = latestDecisions(facts.reviews);
-  const groups2 = [];
-  for (const rule of rules) {
-    const approvals = [...latest.values()].filter((review) => {
-      const login = review.user.login;
-      const why = review.state !== "APPROVED" ? void 0 : lower(login) === lower(facts.author) ? "the author cannot approve their own pull request" : review.user.type === "Bot" ? "bots do not count as approvers" : !rule["allow-stale"] && review.commit_id !== facts.headSha ? `approved an earlier commit (${(review.commit_id ?? "unknown").slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}` : void 0;
-      if (why) ignored.push({ login, reason: why });
-      return review.state === "APPROVED" && !why;
-    });
-    for (const group of rule.require) {
-      const eligible = approvals.map((r) => r.user.login).filter((login) => inGroup(login, group, facts.teams));
-      for (const review of approvals) {
-        const login = review.user.login;
-        if (!eligible.includes(login) && (group.users || group.teams))
-          ignored.push({ login, reason: `is not in ${describeWho(group)}` });
-      }
-      groups2.push({
-        group,
-        approvers: eligible,
-        missing: Math.max(0, group.count - eligible.length),
-        description: describeGroup(group, rule)
-      });
-    }
-  }
-  for (const [login, review] of latest) {
-    if (review.state === "CHANGES_REQUESTED")
-      ignored.push({ login, reason: "requested changes after (or instead of) approving" });
-    if (review.state === "DISMISSED") ignored.push({ login, reason: "their approval was dismissed" });
-  }
-  const satisfied = undecidable.length === 0 && groups2.every((g) => g.missing === 0);
-  return {
-    satisfied,
-    groups: groups2,
-    ignored: dedupe(ignored),
-    undecidable,
-    summary: summarise(groups2, undecidable)
-  };
-}
-function latestDecisions(reviews) {
-  const ordered = [...reviews].sort(
-    (a, b) => (a.submitted_at ?? "").localeCompare(b.submitted_at ?? "") || a.id - b.id
-  );
-  const latest = /* @__PURE__ */ new Map();
-  for (const review of ordered) {
-    if (!review.user) continue;
-    if (review.state === "COMMENTED" || review.state === "PENDING") continue;
-    latest.set(review.user.login, review);
-  }
-  return latest;
-}
-function inGroup(login, group, teams) {
-  if (!group.users && !group.teams) return true;
-  if (group.users?.some((user) => lower(user) === lower(login))) return true;
-  return (group.teams ?? []).some(
-    (team) => (teams[lower(team)] ?? teams[team] ?? []).some((member) => lower(member) === lower(login))
-  );
-}
-function describeWho(group) {
-  const who = [...(group.teams ?? []).map((t) => `team ${t}`), ...(group.users ?? []).map((u) => `@${u}`)];
-  return who.length ? who.join(" or ") : "anyone but the author";
-}
-function describeGroup(group, rule) {
-  const where = [rule.environment && `to ${rule.environment}`, rule.tiers && `${rule.tiers.join("/")} risk`].filter(Boolean).join(", ");
-  return `${group.count} approval${group.count === 1 ? "" : "s"} from ${describeWho(group)}${where ? ` (${where})` : ""}`;
-}
-function summarise(groups2, undecidable) {
-  if (undecidable.length)
-    return `cannot decide: the members of ${undecidable.map((t) => `team ${t}`).join(", ")} are unknown`;
-  if (groups2.length === 0) return "no approvals required";
-  const missing = groups2.filter((g) => g.missing > 0);
-  if (missing.length === 0)
-    return `approved: ${groups2.map((g) => `${g.description}: ${g.approvers.join(", ")}`).join("; ")}`;
-  return `waiting for ${missing.map((g) => `${g.missing} more of ${g.description}${g.approvers.length ? ` (has ${g.approvers.join(", ")})` : ""}`).join("; ")}`;
-}
-function dedupe(list3) {
-  const seen = /* @__PURE__ */ new Set();
-  return list3.filter((item) => {
-    const key = `${item.login}|${item.reason}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-function lower(s) {
-  return s.toLowerCase();
-}
-
 // src/audit/entry.ts
 import crypto2, { createHash } from "node:crypto";
 
@@ -40864,6 +40764,15 @@ var EVENT_TYPES = {
 var CUSTOM_TYPE = /^custom\.[a-z0-9][a-z0-9-]{0,62}$/;
 var DETAIL_KEY = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
 var GENESIS = "0".repeat(64);
+function parseDetails(pairs) {
+  const details = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) return { bad: pair };
+    details[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return { details };
+}
 function isEventType(type) {
   return Object.hasOwn(EVENT_TYPES, type) || CUSTOM_TYPE.test(type);
 }
@@ -50048,7 +49957,7 @@ async function evaluate(input) {
   }
   inScope.forEach((location2, i) => {
     const system = contexts[i];
-    const summary2 = summarise2(system, location2, documents[i].digests ?? [], baseDocuments?.[i]);
+    const summary2 = summarise(system, location2, documents[i].digests ?? [], baseDocuments?.[i]);
     system.facts.tier = summary2.tier;
     for (const rule of policy.rules) {
       const outcome = runRule(rule, system, input.today);
@@ -50163,7 +50072,7 @@ function systemContext(location2, loaded, changed) {
     watch: location2.watch
   };
 }
-function summarise2(system, location2, digests, base) {
+function summarise(system, location2, digests, base) {
   const card = system.documents["model-card"];
   const risk = system.documents["risk-assessment"];
   const governance = card?.kind === "model-card" ? card.governance : {};
@@ -50271,6 +50180,17 @@ function evaluationEvents(evaluation, context3) {
       evidence: system.evidence
     };
   });
+}
+function deploymentEvent(decision, context3) {
+  const { approved, reason, ...details } = decision;
+  return {
+    type: approved ? "deployment.approved" : "deployment.rejected",
+    time: context3.time,
+    actor: context3.actor,
+    subject: context3.subject,
+    details: { reason, ...details },
+    evidence: []
+  };
 }
 
 // src/audit/store.ts
@@ -50550,6 +50470,400 @@ function auditStoreFor(spec, github, repository, workspace) {
     return new FileStore(isAbsolute(path2) ? path2 : join2(workspace, path2));
   }
   throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
+}
+
+// src/report/words.ts
+var SEVERITY_WORDS = {
+  major: "major nonconformity",
+  minor: "minor nonconformity",
+  observation: "observation"
+};
+var CONTROL_STATUS_WORDS = {
+  conformant: "conformant",
+  observation: "observation",
+  minor: "minor nonconformity",
+  major: "major nonconformity",
+  "not-evaluated": "not evaluated"
+};
+function plural(n, word) {
+  return `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+}
+function location(f) {
+  return f.path ? `${f.path}${f.line ? `:${f.line}` : ""}${f.line && f.column ? `:${f.column}` : ""}` : "";
+}
+function openFindings(evaluation) {
+  return evaluation.findings.filter((f) => !f.waiver);
+}
+function verdictLine(evaluation) {
+  const open3 = openFindings(evaluation);
+  const count = (s) => open3.filter((f) => f.severity === s).length;
+  const parts = ["major", "minor", "observation"].filter((s) => count(s) > 0).map((s) => plural(count(s), SEVERITY_WORDS[s]));
+  const summary2 = parts.length ? parts.join(", ") : "no findings";
+  return evaluation.verdict === "pass" ? `PASS: ${summary2} (fails on: ${evaluation.failOn})` : `FAIL: ${summary2} (fails on: ${evaluation.failOn})`;
+}
+function bySystem(findings) {
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const f of findings) groups2.set(f.system, [...groups2.get(f.system) ?? [], f]);
+  return groups2;
+}
+
+// src/approvals.ts
+function applicableRules(rules, where) {
+  return rules.filter(
+    (rule) => (rule.environment === void 0 || rule.environment === where.environment) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
+  );
+}
+function judgeApprovals(rules, facts) {
+  const ignored = [];
+  const undecidable = [
+    ...new Set(
+      rules.flatMap((r) => r.require.flatMap((g) => g.teams ?? [])).filter((t) => !facts.teams[lower(t)] && !facts.teams[t])
+    )
+  ];
+  const latest = latestDecisions(facts.reviews);
+  const groups2 = [];
+  for (const rule of rules) {
+    const approvals = [...latest.values()].filter((review) => {
+      const login = review.user.login;
+      const why = review.state !== "APPROVED" ? void 0 : lower(login) === lower(facts.author) ? "the author cannot approve their own pull request" : review.user.type === "Bot" ? "bots do not count as approvers" : !rule["allow-stale"] && review.commit_id !== facts.headSha ? `approved an earlier commit (${(review.commit_id ?? "unknown").slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}` : void 0;
+      if (why) ignored.push({ login, reason: why });
+      return review.state === "APPROVED" && !why;
+    });
+    for (const group of rule.require) {
+      const eligible = approvals.map((r) => r.user.login).filter((login) => inGroup(login, group, facts.teams));
+      for (const review of approvals) {
+        const login = review.user.login;
+        if (!eligible.includes(login) && (group.users || group.teams))
+          ignored.push({ login, reason: `is not in ${describeWho(group)}` });
+      }
+      groups2.push({
+        group,
+        approvers: eligible,
+        missing: Math.max(0, group.count - eligible.length),
+        description: describeGroup(group, rule)
+      });
+    }
+  }
+  for (const [login, review] of latest) {
+    if (review.state === "CHANGES_REQUESTED")
+      ignored.push({ login, reason: "requested changes after (or instead of) approving" });
+    if (review.state === "DISMISSED") ignored.push({ login, reason: "their approval was dismissed" });
+  }
+  const satisfied = undecidable.length === 0 && groups2.every((g) => g.missing === 0);
+  return {
+    satisfied,
+    groups: groups2,
+    ignored: dedupe(ignored),
+    undecidable,
+    summary: summarise2(groups2, undecidable)
+  };
+}
+function latestDecisions(reviews) {
+  const ordered = [...reviews].sort(
+    (a, b) => (a.submitted_at ?? "").localeCompare(b.submitted_at ?? "") || a.id - b.id
+  );
+  const latest = /* @__PURE__ */ new Map();
+  for (const review of ordered) {
+    if (!review.user) continue;
+    if (review.state === "COMMENTED" || review.state === "PENDING") continue;
+    latest.set(review.user.login, review);
+  }
+  return latest;
+}
+function inGroup(login, group, teams) {
+  if (!group.users && !group.teams) return true;
+  if (group.users?.some((user) => lower(user) === lower(login))) return true;
+  return (group.teams ?? []).some(
+    (team) => (teams[lower(team)] ?? teams[team] ?? []).some((member) => lower(member) === lower(login))
+  );
+}
+function describeWho(group) {
+  const who = [...(group.teams ?? []).map((t) => `team ${t}`), ...(group.users ?? []).map((u) => `@${u}`)];
+  return who.length ? who.join(" or ") : "anyone but the author";
+}
+function describeGroup(group, rule) {
+  const where = [rule.environment && `to ${rule.environment}`, rule.tiers && `${rule.tiers.join("/")} risk`].filter(Boolean).join(", ");
+  return `${group.count} approval${group.count === 1 ? "" : "s"} from ${describeWho(group)}${where ? ` (${where})` : ""}`;
+}
+function summarise2(groups2, undecidable) {
+  if (undecidable.length)
+    return `cannot decide: the members of ${undecidable.map((t) => `team ${t}`).join(", ")} are unknown`;
+  if (groups2.length === 0) return "no approvals required";
+  const missing = groups2.filter((g) => g.missing > 0);
+  if (missing.length === 0)
+    return `approved: ${groups2.map((g) => `${g.description}: ${g.approvers.join(", ")}`).join("; ")}`;
+  return `waiting for ${missing.map((g) => `${g.missing} more of ${g.description}${g.approvers.length ? ` (has ${g.approvers.join(", ")})` : ""}`).join("; ")}`;
+}
+function dedupe(list3) {
+  const seen = /* @__PURE__ */ new Set();
+  return list3.filter((item) => {
+    const key = `${item.login}|${item.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function lower(s) {
+  return s.toLowerCase();
+}
+
+// src/github/pull-request.ts
+var MAX_LISTED_FILES = 3e3;
+async function changedFiles(github, at2, pullNumber) {
+  const listed = await github.paginate(github.rest.pulls.listFiles, {
+    ...at2,
+    pull_number: pullNumber,
+    per_page: 100
+  });
+  const files = /* @__PURE__ */ new Set();
+  for (const file of listed) {
+    files.add(file.filename);
+    if (file.previous_filename) files.add(file.previous_filename);
+  }
+  return { files: [...files].sort(), complete: listed.length < MAX_LISTED_FILES };
+}
+async function reviewsOf(github, at2, pullNumber) {
+  return await github.paginate(github.rest.pulls.listReviews, {
+    ...at2,
+    pull_number: pullNumber,
+    per_page: 100
+  });
+}
+async function teamMembers(github, teams) {
+  const members = {};
+  const unreadable = [];
+  await Promise.all(
+    [...new Set(teams.map((t) => t.toLowerCase()))].map(async (team) => {
+      const [org, slug] = team.split("/");
+      try {
+        const list3 = await github.paginate(github.rest.teams.listMembersInOrg, {
+          org,
+          team_slug: slug,
+          per_page: 100
+        });
+        members[team] = list3.map((member) => member.login);
+      } catch (error2) {
+        const status = error2.status;
+        if (status !== 404 && status !== 403) throw error2;
+        unreadable.push(team);
+      }
+    })
+  );
+  return { members, unreadable };
+}
+async function pullRequestsOfCommit(github, at2, commit) {
+  const { data } = await github.rest.repos.listPullRequestsAssociatedWithCommit({
+    ...at2,
+    commit_sha: commit,
+    per_page: 100
+  });
+  return data.filter((pr) => pr.merged_at !== null || pr.head.sha === commit);
+}
+async function judgeReviews(github, approvals, where, facts) {
+  const rules = applicableRules(approvals, where);
+  const { members } = await teamMembers(
+    github,
+    rules.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []))
+  );
+  return judgeApprovals(rules, { ...facts, teams: members });
+}
+
+// src/github/source.ts
+var BATCH = 250;
+var GitHubSource = class {
+  constructor(github, at2, label2 = at2.commit.slice(0, 7)) {
+    this.github = github;
+    this.at = at2;
+    this.label = label2;
+    this.blobs = BlobReader.of(github, at2);
+  }
+  github;
+  at;
+  label;
+  tree;
+  blobs;
+  async list() {
+    return [...(await this.entries()).keys()];
+  }
+  async read(path2, maxBytes) {
+    if (this.tree) {
+      const entry = (await this.tree).get(path2);
+      if (!entry) return { missing: true };
+      if (entry.size > maxBytes) return { tooLarge: entry.size };
+    }
+    const blob = await this.blobs.read(`${this.at.commit}:${path2}`);
+    if (!blob) return { missing: true };
+    if (blob.byteSize > maxBytes || blob.isTruncated) return { tooLarge: blob.byteSize };
+    if (blob.isBinary || blob.text === null) return { bytes: await this.binaryBlob(blob.oid) };
+    return { bytes: new TextEncoder().encode(blob.text) };
+  }
+  entries() {
+    this.tree ??= this.github.rest.git.getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: "true" }).then(({ data }) => {
+      if (data.truncated) {
+        throw new Error(
+          `the file tree of ${this.at.owner}/${this.at.repo}@${this.label} is too large for the API to list in one response`
+        );
+      }
+      return new Map(
+        data.tree.filter((item) => item.type === "blob" && item.path).map((item) => [item.path, { size: item.size ?? 0 }])
+      );
+    });
+    return this.tree;
+  }
+  async binaryBlob(sha) {
+    const { data } = await this.github.rest.git.getBlob({
+      owner: this.at.owner,
+      repo: this.at.repo,
+      file_sha: sha
+    });
+    return Buffer.from(data.content, "base64");
+  }
+};
+var BlobReader = class _BlobReader {
+  constructor(github, owner, repo) {
+    this.github = github;
+    this.owner = owner;
+    this.repo = repo;
+  }
+  github;
+  owner;
+  repo;
+  static readers = /* @__PURE__ */ new WeakMap();
+  pending = [];
+  static of(github, { owner, repo }) {
+    const byRepo = _BlobReader.readers.get(github) ?? /* @__PURE__ */ new Map();
+    _BlobReader.readers.set(github, byRepo);
+    const key = `${owner}/${repo}`;
+    const reader = byRepo.get(key) ?? new _BlobReader(github, owner, repo);
+    byRepo.set(key, reader);
+    return reader;
+  }
+  read(expression) {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ expression, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+  async flush() {
+    const batch = this.pending;
+    this.pending = [];
+    await Promise.all(
+      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
+        const part = batch.slice(n * BATCH, (n + 1) * BATCH);
+        try {
+          const blobs = await this.fetch(part.map((p) => p.expression));
+          for (const [i, item] of part.entries()) item.resolve(blobs[i] ?? null);
+        } catch (error2) {
+          for (const item of part) item.reject(error2);
+        }
+      })
+    );
+  }
+  /** One GraphQL request for many blobs; expressions travel as variables, never spliced into the query. */
+  async fetch(expressions) {
+    const variables = { owner: this.owner, repo: this.repo };
+    const fields2 = expressions.map((expression, i) => {
+      variables[`e${i}`] = expression;
+      return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
+    });
+    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
+    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
+    const data = await this.github.graphql(
+      query,
+      variables
+    );
+    if (!data.repository) throw new Error(`the repository ${this.owner}/${this.repo} cannot be read`);
+    return expressions.map((_, i) => {
+      const object = data.repository[`f${i}`];
+      return object?.oid ? object : null;
+    });
+  }
+};
+
+// src/github/evaluate.ts
+async function checkPullRequest(github, repository, pr, options) {
+  const base = new GitHubSource(
+    github,
+    { ...repository, commit: pr.base.sha },
+    `the base branch ${pr.base.ref}`
+  );
+  const head = new GitHubSource(github, { ...repository, commit: pr.head.sha }, "this pull request");
+  const [changes, reviews] = await Promise.all([
+    changedFiles(github, repository, pr.number),
+    reviewsOf(github, repository, pr.number)
+  ]);
+  const evaluation = await evaluate({
+    source: head,
+    policySource: base,
+    baseSource: base,
+    configPath: options.config,
+    changedFiles: changes.files,
+    today: options.today,
+    failOn: options.failOn
+  });
+  if (!changes.complete) {
+    evaluation.notices.push(
+      `GitHub lists only the first ${MAX_LISTED_FILES.toLocaleString("en")} files of a pull request: AI systems touched only by the others were not checked. Split the pull request.`
+    );
+  }
+  const approval = await judgeReviews(
+    github,
+    evaluation.policy.approvals,
+    { tier: highestTier(evaluation.systems.map((s) => s.tier)) },
+    { author: pr.user?.login ?? "", headSha: pr.head.sha, reviews }
+  );
+  return { evaluation, approval };
+}
+async function gateDeployment(github, repository, { commit, environment }, options) {
+  try {
+    const prs = await pullRequestsOfCommit(github, repository, commit);
+    const pr = prs.sort((a, b) => (b.merged_at ?? "").localeCompare(a.merged_at ?? ""))[0];
+    if (!pr) {
+      return {
+        approved: false,
+        reason: `no merged pull request brought ${commit.slice(0, 7)}; deployments must come through a reviewed pull request`
+      };
+    }
+    const base = new GitHubSource(
+      github,
+      { ...repository, commit: pr.base.sha },
+      `the base of #${pr.number}`
+    );
+    const [evaluation, reviews] = await Promise.all([
+      evaluate({
+        source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
+        policySource: base,
+        baseSource: base,
+        configPath: options.config,
+        today: options.today,
+        failOn: options.failOn
+      }),
+      reviewsOf(github, repository, pr.number)
+    ]);
+    const tier = highestTier(evaluation.systems.map((s) => s.tier));
+    const approval = await judgeReviews(
+      github,
+      evaluation.policy.approvals,
+      { environment, tier },
+      { author: pr.user?.login ?? "", headSha: pr.head.sha, reviews }
+    );
+    const reasons = [
+      ...evaluation.verdict === "fail" ? [verdictLine(evaluation)] : [],
+      ...approval.satisfied ? [] : [approval.summary]
+    ];
+    return {
+      approved: reasons.length === 0,
+      reason: reasons.length === 0 ? approval.summary : reasons.join("; "),
+      evaluation,
+      approval,
+      pullRequest: pr.number,
+      ...tier ? { tier } : {}
+    };
+  } catch (error2) {
+    return {
+      approved: false,
+      reason: `aims-gate could not decide, so it fails closed: ${error2.message ?? String(error2)}`
+    };
+  }
 }
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
@@ -50922,205 +51236,6 @@ function createGitHub({
   });
 }
 
-// src/github/pull-request.ts
-var MAX_LISTED_FILES = 3e3;
-async function changedFiles(github, at2, pullNumber) {
-  const listed = await github.paginate(github.rest.pulls.listFiles, {
-    ...at2,
-    pull_number: pullNumber,
-    per_page: 100
-  });
-  const files = /* @__PURE__ */ new Set();
-  for (const file of listed) {
-    files.add(file.filename);
-    if (file.previous_filename) files.add(file.previous_filename);
-  }
-  return { files: [...files].sort(), complete: listed.length < MAX_LISTED_FILES };
-}
-async function reviewsOf(github, at2, pullNumber) {
-  return await github.paginate(github.rest.pulls.listReviews, {
-    ...at2,
-    pull_number: pullNumber,
-    per_page: 100
-  });
-}
-async function teamMembers(github, teams) {
-  const members = {};
-  const unreadable = [];
-  await Promise.all(
-    [...new Set(teams.map((t) => t.toLowerCase()))].map(async (team) => {
-      const [org, slug] = team.split("/");
-      try {
-        const list3 = await github.paginate(github.rest.teams.listMembersInOrg, {
-          org,
-          team_slug: slug,
-          per_page: 100
-        });
-        members[team] = list3.map((member) => member.login);
-      } catch (error2) {
-        const status = error2.status;
-        if (status !== 404 && status !== 403) throw error2;
-        unreadable.push(team);
-      }
-    })
-  );
-  return { members, unreadable };
-}
-async function pullRequestsOfCommit(github, at2, commit) {
-  const { data } = await github.rest.repos.listPullRequestsAssociatedWithCommit({
-    ...at2,
-    commit_sha: commit,
-    per_page: 100
-  });
-  return data.filter((pr) => pr.merged_at !== null || pr.head.sha === commit);
-}
-
-// src/github/source.ts
-var BATCH = 250;
-var GitHubSource = class {
-  constructor(github, at2, label2 = at2.commit.slice(0, 7)) {
-    this.github = github;
-    this.at = at2;
-    this.label = label2;
-    this.blobs = BlobReader.of(github, at2);
-  }
-  github;
-  at;
-  label;
-  tree;
-  blobs;
-  async list() {
-    return [...(await this.entries()).keys()];
-  }
-  async read(path2, maxBytes) {
-    if (this.tree) {
-      const entry = (await this.tree).get(path2);
-      if (!entry) return { missing: true };
-      if (entry.size > maxBytes) return { tooLarge: entry.size };
-    }
-    const blob = await this.blobs.read(`${this.at.commit}:${path2}`);
-    if (!blob) return { missing: true };
-    if (blob.byteSize > maxBytes || blob.isTruncated) return { tooLarge: blob.byteSize };
-    if (blob.isBinary || blob.text === null) return { bytes: await this.binaryBlob(blob.oid) };
-    return { bytes: new TextEncoder().encode(blob.text) };
-  }
-  entries() {
-    this.tree ??= this.github.rest.git.getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: "true" }).then(({ data }) => {
-      if (data.truncated) {
-        throw new Error(
-          `the file tree of ${this.at.owner}/${this.at.repo}@${this.label} is too large for the API to list in one response`
-        );
-      }
-      return new Map(
-        data.tree.filter((item) => item.type === "blob" && item.path).map((item) => [item.path, { size: item.size ?? 0 }])
-      );
-    });
-    return this.tree;
-  }
-  async binaryBlob(sha) {
-    const { data } = await this.github.rest.git.getBlob({
-      owner: this.at.owner,
-      repo: this.at.repo,
-      file_sha: sha
-    });
-    return Buffer.from(data.content, "base64");
-  }
-};
-var BlobReader = class _BlobReader {
-  constructor(github, owner, repo) {
-    this.github = github;
-    this.owner = owner;
-    this.repo = repo;
-  }
-  github;
-  owner;
-  repo;
-  static readers = /* @__PURE__ */ new WeakMap();
-  pending = [];
-  static of(github, { owner, repo }) {
-    const byRepo = _BlobReader.readers.get(github) ?? /* @__PURE__ */ new Map();
-    _BlobReader.readers.set(github, byRepo);
-    const key = `${owner}/${repo}`;
-    const reader = byRepo.get(key) ?? new _BlobReader(github, owner, repo);
-    byRepo.set(key, reader);
-    return reader;
-  }
-  read(expression) {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ expression, resolve, reject }) === 1) setImmediate(() => void this.flush());
-    });
-  }
-  async flush() {
-    const batch = this.pending;
-    this.pending = [];
-    await Promise.all(
-      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
-        const part = batch.slice(n * BATCH, (n + 1) * BATCH);
-        try {
-          const blobs = await this.fetch(part.map((p) => p.expression));
-          for (const [i, item] of part.entries()) item.resolve(blobs[i] ?? null);
-        } catch (error2) {
-          for (const item of part) item.reject(error2);
-        }
-      })
-    );
-  }
-  /** One GraphQL request for many blobs; expressions travel as variables, never spliced into the query. */
-  async fetch(expressions) {
-    const variables = { owner: this.owner, repo: this.repo };
-    const fields2 = expressions.map((expression, i) => {
-      variables[`e${i}`] = expression;
-      return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
-    });
-    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
-    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
-    const data = await this.github.graphql(
-      query,
-      variables
-    );
-    if (!data.repository) throw new Error(`the repository ${this.owner}/${this.repo} cannot be read`);
-    return expressions.map((_, i) => {
-      const object = data.repository[`f${i}`];
-      return object?.oid ? object : null;
-    });
-  }
-};
-
-// src/report/words.ts
-var SEVERITY_WORDS = {
-  major: "major nonconformity",
-  minor: "minor nonconformity",
-  observation: "observation"
-};
-var CONTROL_STATUS_WORDS = {
-  conformant: "conformant",
-  observation: "observation",
-  minor: "minor nonconformity",
-  major: "major nonconformity",
-  "not-evaluated": "not evaluated"
-};
-function plural(n, word) {
-  return `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
-}
-function location(f) {
-  return f.path ? `${f.path}${f.line ? `:${f.line}` : ""}${f.line && f.column ? `:${f.column}` : ""}` : "";
-}
-function openFindings(evaluation) {
-  return evaluation.findings.filter((f) => !f.waiver);
-}
-function verdictLine(evaluation) {
-  const open3 = openFindings(evaluation);
-  const count = (s) => open3.filter((f) => f.severity === s).length;
-  const parts = ["major", "minor", "observation"].filter((s) => count(s) > 0).map((s) => plural(count(s), SEVERITY_WORDS[s]));
-  const summary2 = parts.length ? parts.join(", ") : "no findings";
-  return evaluation.verdict === "pass" ? `PASS: ${summary2} (fails on: ${evaluation.failOn})` : `FAIL: ${summary2} (fails on: ${evaluation.failOn})`;
-}
-function bySystem(findings) {
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const f of findings) groups2.set(f.system, [...groups2.get(f.system) ?? [], f]);
-  return groups2;
-}
-
 // src/report/annotations.ts
 var LEVEL = {
   major: "error",
@@ -51398,6 +51513,8 @@ function inputs() {
     today: getInput("today") || (/* @__PURE__ */ new Date()).toISOString().slice(0, 10)
   };
 }
+var storeFor = (spec, github) => auditStoreFor(spec, github, context2.repo, process.env.GITHUB_WORKSPACE ?? ".");
+var repositoryName = () => `${context2.repo.owner}/${context2.repo.repo}`;
 var actor = () => ({
   login: context2.actor,
   ...process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {}
@@ -51406,155 +51523,72 @@ async function prCheck(github) {
   const pr = context2.payload.pull_request;
   if (!pr)
     throw new Error(`pr-check runs on pull_request events; this run was triggered by ${context2.eventName}`);
-  const repository = context2.repo;
   const options = inputs();
-  const base = new GitHubSource(
-    github,
-    { ...repository, commit: pr.base.sha },
-    `the base branch ${pr.base.ref}`
-  );
-  const head = new GitHubSource(github, { ...repository, commit: pr.head.sha }, "this pull request");
-  const [changes, reviews] = await Promise.all([
-    changedFiles(github, repository, pr.number),
-    reviewsOf(github, repository, pr.number)
-  ]);
-  const evaluation = await evaluate({
-    source: head,
-    policySource: base,
-    baseSource: base,
-    configPath: options.config,
-    changedFiles: changes.files,
-    today: options.today,
-    failOn: options.failOn
-  });
-  if (!changes.complete) {
-    evaluation.notices.push(
-      `GitHub lists only the first ${MAX_LISTED_FILES.toLocaleString("en")} files of a pull request: AI systems touched only by the others were not checked. Split the pull request.`
-    );
-  }
-  const rules = applicableRules(evaluation.policy.approvals, {
-    tier: highestTier(evaluation.systems.map((s) => s.tier))
-  });
-  const teams = await teamMembers(
-    github,
-    rules.flatMap((r) => r.require.flatMap((g) => g.teams ?? []))
-  );
-  const approval = judgeApprovals(rules, {
-    author: pr.user.login,
-    headSha: pr.head.sha,
-    reviews,
-    teams: teams.members
-  });
+  const { evaluation, approval } = await checkPullRequest(github, context2.repo, pr, options);
   await report(
     evaluation,
     options.sarifFile,
     renderApprovals(approval, "### Approvals (shown, not blocking on pull requests)")
   );
-  const store = auditStoreFor(
-    options.auditLog ?? evaluation.policy.auditLog,
-    github,
-    repository,
-    process.env.GITHUB_WORKSPACE ?? "."
+  const subject = {
+    repository: repositoryName(),
+    commit: pr.head.sha,
+    ref: pr.head.ref,
+    pullRequest: pr.number
+  };
+  await append(
+    storeFor(options.auditLog ?? evaluation.policy.auditLog, github),
+    evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject })
   );
-  const drafts = evaluationEvents(evaluation, {
-    time: (/* @__PURE__ */ new Date()).toISOString(),
-    actor: actor(),
-    subject: {
-      repository: `${repository.owner}/${repository.repo}`,
-      commit: pr.head.sha,
-      ref: pr.head.ref,
-      pullRequest: pr.number
-    }
-  });
-  await append(store, drafts);
   if (evaluation.verdict === "fail") setFailed(verdictLine(evaluation));
 }
 async function deployGate(github) {
   const environment = getInput("environment");
   if (!environment)
     throw new Error("deploy-gate needs the environment input: the environment this job deploys to");
-  const repository = context2.repo;
   const options = inputs();
   const commit = getInput("commit") || context2.sha;
-  const store = auditStoreFor(
-    options.auditLog ?? "none",
-    github,
-    repository,
-    process.env.GITHUB_WORKSPACE ?? "."
-  );
-  const subject = { repository: `${repository.owner}/${repository.repo}`, commit, environment };
-  const decide = async (approved, reason, details) => {
-    await append(store, [
-      {
-        type: approved ? "deployment.approved" : "deployment.rejected",
-        time: (/* @__PURE__ */ new Date()).toISOString(),
-        actor: actor(),
-        subject,
-        details: { reason, ...details },
-        evidence: []
-      }
-    ]);
-    setOutput("verdict", approved ? "approved" : "rejected");
-    if (!approved) setFailed(`Deployment to ${environment} rejected: ${reason}`);
-    else info(`Deployment to ${environment} approved: ${reason}`);
-  };
-  const prs = await pullRequestsOfCommit(github, repository, commit);
-  const pr = prs.sort((a, b) => (b.merged_at ?? "").localeCompare(a.merged_at ?? ""))[0];
-  if (!pr)
-    return decide(
-      false,
-      `no merged pull request brought ${commit.slice(0, 7)}; deployments must come through a reviewed pull request`,
-      {}
+  const decision = await gateDeployment(github, context2.repo, { commit, environment }, options);
+  const { evaluation, approval } = decision;
+  if (evaluation && approval)
+    await report(
+      evaluation,
+      options.sarifFile,
+      renderApprovals(approval, `### Approvals for ${environment} (pull request #${decision.pullRequest})`)
     );
-  const base = new GitHubSource(github, { ...repository, commit: pr.base.sha }, `the base of #${pr.number}`);
-  const evaluation = await evaluate({
-    source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-    policySource: base,
-    baseSource: base,
-    configPath: options.config,
-    today: options.today,
-    failOn: options.failOn
-  });
-  const tier = highestTier(evaluation.systems.map((s) => s.tier));
-  const rules = applicableRules(evaluation.policy.approvals, { environment, tier });
-  const teams = await teamMembers(
-    github,
-    rules.flatMap((r) => r.require.flatMap((g) => g.teams ?? []))
-  );
-  const reviews = await reviewsOf(github, repository, pr.number);
-  const approval = judgeApprovals(rules, {
-    author: pr.user?.login ?? "",
-    headSha: pr.head.sha,
-    reviews,
-    teams: teams.members
-  });
-  await report(
-    evaluation,
-    options.sarifFile,
-    renderApprovals(approval, `### Approvals for ${environment} (pull request #${pr.number})`)
-  );
-  const reasons = [
-    ...evaluation.verdict === "fail" ? [verdictLine(evaluation)] : [],
-    ...approval.satisfied ? [] : [approval.summary]
-  ];
-  await decide(reasons.length === 0, reasons.length ? reasons.join("; ") : approval.summary, {
-    pullRequest: pr.number,
-    tier: tier ?? null,
-    verdict: evaluation.verdict,
-    approvers: approval.groups.flatMap((g) => g.approvers)
-  });
+  setOutput("verdict", decision.approved ? "approved" : "rejected");
+  const spec = options.auditLog ?? evaluation?.policy.auditLog;
+  const time = (/* @__PURE__ */ new Date()).toISOString();
+  const subject = { repository: repositoryName(), commit, environment };
+  try {
+    await append(spec ? storeFor(spec, github) : void 0, [
+      ...evaluation ? evaluationEvents(evaluation, { time, actor: actor(), subject }) : [],
+      deploymentEvent(
+        {
+          approved: decision.approved,
+          reason: decision.reason,
+          ...decision.pullRequest ? { pullRequest: decision.pullRequest } : {},
+          ...decision.tier ? { tier: decision.tier } : {},
+          ...evaluation ? { verdict: evaluation.verdict } : {},
+          ...approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}
+        },
+        { time, actor: actor(), subject }
+      )
+    ]);
+  } catch (error2) {
+    if (decision.approved)
+      throw new Error(`the decision could not be recorded in the audit log: ${error2.message}`);
+    warning(`The rejection could not be recorded in the audit log: ${error2.message}`);
+  }
+  if (decision.approved) info(`Deployment to ${environment} approved: ${decision.reason}`);
+  else setFailed(`Deployment to ${environment} rejected: ${decision.reason}`);
 }
 async function recordEvent(github) {
-  const repository = context2.repo;
   const spec = getInput("audit-log") || "branch:aims-audit-log";
-  const store = auditStoreFor(spec, github, repository, process.env.GITHUB_WORKSPACE ?? ".");
+  const store = storeFor(spec, github);
   if (!store) throw new Error("record mode needs an audit log: set audit-log to branch:NAME or file:PATH");
-  const details = {};
-  for (const line of getMultilineInput("details")) {
-    const eq = line.indexOf("=");
-    if (eq <= 0) throw new Error(`details takes one key=value per line, not "${line}"`);
-    details[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
-  }
+  const parsed = parseDetails(getMultilineInput("details"));
+  if ("bad" in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = getInput("system", { required: true });
   await append(store, [
     {
@@ -51562,13 +51596,13 @@ async function recordEvent(github) {
       time: (/* @__PURE__ */ new Date()).toISOString(),
       actor: actor(),
       subject: {
-        repository: `${repository.owner}/${repository.repo}`,
+        repository: repositoryName(),
         system,
         commit: context2.sha,
         ref: context2.ref,
         ...getInput("environment") ? { environment: getInput("environment") } : {}
       },
-      details,
+      details: parsed.details,
       evidence: []
     }
   ]);

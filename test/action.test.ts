@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import examples from '@octokit/webhooks-examples' with { type: 'json' };
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../src/audit/verify.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
+import { webhook } from './webhooks.js';
 
 const DIST = join(import.meta.dirname, '..', 'dist', 'index.js');
 const CONFIG = `systems: [models/*]
@@ -21,17 +21,7 @@ approvals:
 `;
 
 // The real pull_request.opened payload: Codertocat/Hello-World #2, base f95f852…, head ec26c3e….
-const opened = (examples as unknown as { name: string; examples: { action?: string }[] }[])
-  .find((e) => e.name === 'pull_request')!
-  .examples.find((e) => e.action === 'opened') as {
-  repository: { full_name: string };
-  pull_request: {
-    number: number;
-    base: { sha: string };
-    head: { sha: string; ref: string };
-    user: { login: string };
-  };
-};
+const opened = webhook('pull_request', 'opened');
 const PR = opened.pull_request;
 const REPO = `/repos/${opened.repository.full_name}`;
 
@@ -195,9 +185,9 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       submitted_at: `2026-11-20T${at}Z`,
     });
 
-    function deployment(reviews: unknown[]) {
+    function deployment(reviews: unknown[], change = (files: Record<string, string>) => files) {
       const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
-      pullRequest(base, ['models/credit-scoring/MODEL_CARD.md'], reviews);
+      pullRequest(change(base), ['models/credit-scoring/MODEL_CARD.md'], reviews);
       github.answer('GET', `${REPO}/commits/${PR.head.sha}/pulls`, [merged]);
     }
 
@@ -221,6 +211,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       );
       const { entries } = await auditEntries();
       expect(entries).toMatchObject([
+        { type: 'evaluated', subject: { system: 'credit-scoring', environment: 'production' } },
         {
           type: 'deployment.rejected',
           subject: { environment: 'production', commit: PR.head.sha },
@@ -241,7 +232,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       });
       expect(code).toBe(0);
       expect(outputs.verdict).toBe('approved');
-      expect((await auditEntries()).entries.map((e) => e.type)).toEqual(['deployment.approved']);
+      expect((await auditEntries()).entries.map((e) => e.type)).toEqual(['evaluated', 'deployment.approved']);
     });
 
     it('fails closed when GitHub keeps failing: a rejection with the reason, never an approval', async () => {
@@ -256,10 +247,107 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         'audit-log': 'none',
       });
       expect(code).toBe(1);
-      expect(outputs.verdict).toBeUndefined();
+      expect(outputs.verdict).toBe('rejected');
       expect(stdout).toContain(
-        '::error::Deployment rejected: aims-gate could not decide, so it fails closed.',
+        '::error::Deployment to production rejected: aims-gate could not decide, so it fails closed: ',
       );
     });
+
+    it('a pull request that lowers the risk tier still needs the approvals of the higher tier', async () => {
+      const lowered = (files: Record<string, string>) =>
+        edit(
+          edit(files, 'models/credit-scoring/risk-assessment.yml', 'tier: high', 'tier: minimal'),
+          'models/credit-scoring/MODEL_CARD.md',
+          'tier: high',
+          'tier: minimal',
+        );
+      deployment(
+        [
+          review('hubot', 'APPROVED', PR.head.sha, '10:01:00'),
+          review('octocat', 'APPROVED', PR.head.sha, '10:02:00'),
+        ],
+        lowered,
+      );
+      const { code, stdout, summary } = await runAction({
+        mode: 'deploy-gate',
+        environment: 'production',
+        'audit-log': 'none',
+      });
+      expect(code).toBe(1);
+      expect(summary).toContain('| high ⚠️ |'); // the head says minimal; the base's high applies
+      expect(stdout).toContain(
+        '1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+      );
+    });
+
+    it('rejects a commit no pull request brought, and records that in the log the input names', async () => {
+      deployment([]);
+      github.answer('GET', `${REPO}/commits/${PR.head.sha}/pulls`, []);
+      const { code, stdout } = await runAction({
+        mode: 'deploy-gate',
+        environment: 'production',
+        'audit-log': 'branch:aims-audit-log',
+      });
+      expect(code).toBe(1);
+      expect(stdout).toContain(
+        'no merged pull request brought ec26c3e; deployments must come through a reviewed pull request',
+      );
+      expect((await auditEntries()).entries).toMatchObject([{ type: 'deployment.rejected' }]);
+    });
+  });
+
+  it('record appends a pipeline event to the audit branch and refuses a bad one before writing', async () => {
+    const ok = await runAction({
+      mode: 'record',
+      'event-type': 'model.retrained',
+      system: 'credit-scoring',
+      details: 'run=2026-11-21\naccuracy=0.91',
+    });
+    expect(ok.code).toBe(0);
+    const { entries } = await auditEntries();
+    expect(entries).toMatchObject([
+      {
+        seq: 1,
+        type: 'model.retrained',
+        subject: { system: 'credit-scoring' },
+        details: { run: '2026-11-21', accuracy: '0.91' },
+      },
+    ]);
+    expect(ok.outputs.checkpoint).toBe(`1:${entries[0].hash}`);
+    const bad = await runAction({ mode: 'record', 'event-type': 'model.deleted', system: 'credit-scoring' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('::error::aims-gate: "model.deleted" is not an event type');
+    expect((await auditEntries()).entries).toHaveLength(1);
+  });
+
+  it('shows 10 annotations per level, most severe first, points to the summary for the rest, and writes SARIF', async () => {
+    // Ten systems, each with a broken score: eleven major findings or more.
+    const base: Record<string, string> = {
+      '.github/aims-gate.yml': CONFIG.replace('audit-log: branch:aims-audit-log\n', ''),
+    };
+    for (let i = 0; i < 11; i++)
+      for (const [path, content] of Object.entries(conformantRepo()))
+        base[path.replace('models/credit-scoring/', `models/credit-scoring-${i}/`)] = content;
+    const head = Object.fromEntries(
+      Object.entries(base).map(([p, c]) => [p, c.replace('    score: 16\n', '    score: 15\n')]),
+    );
+    pullRequest(
+      head,
+      Object.keys(head).filter((p) => p.endsWith('risk-assessment.yml')),
+    );
+    github.seed(base, PR.base.sha);
+    const { code, stdout, outputs } = await runAction({
+      mode: 'pr-check',
+      'sarif-file': join(dir, 'out.sarif'),
+    });
+    expect(code).toBe(1);
+    const errors = stdout.split('\n').filter((l) => l.startsWith('::error title='));
+    expect(errors).toHaveLength(10);
+    expect(stdout).toMatch(/::notice title=aims-gate::\d+ more findings are listed in the job summary\./);
+    expect(outputs['report-path']).toBe(join(dir, 'out.sarif'));
+    const sarif = JSON.parse(readFileSync(join(dir, 'out.sarif'), 'utf8'));
+    expect(
+      sarif.runs[0].results.filter((r: { level: string }) => r.level === 'error').length,
+    ).toBeGreaterThan(10);
   });
 });

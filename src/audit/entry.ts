@@ -50,6 +50,20 @@ export interface Evidence {
 
 export type Details = Record<string, string | number | boolean | null | string[] | Record<string, number>>;
 
+/**
+ * Details given as `key=value` pairs (a command line, a workflow input). Returns the first pair that has no
+ * key instead, so the caller refuses it before anything is written.
+ */
+export function parseDetails(pairs: string[]): { details: Details } | { bad: string } {
+  const details: Details = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) return { bad: pair };
+    details[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return { details };
+}
+
 /** What a caller records; the store adds the sequence number, `prev` and `hash`. */
 export interface EventDraft {
   type: EventType;

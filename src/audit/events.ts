@@ -44,3 +44,26 @@ export function evaluationEvents(
     };
   });
 }
+
+/** A deployment gate's decision, as the log keeps it: who asked, for which commit and environment, and why. */
+export function deploymentEvent(
+  decision: {
+    approved: boolean;
+    reason: string;
+    pullRequest?: number;
+    tier?: string;
+    verdict?: string;
+    approvers?: string[];
+  },
+  context: { time: string; actor: Actor; subject: Subject },
+): EventDraft {
+  const { approved, reason, ...details } = decision;
+  return {
+    type: approved ? 'deployment.approved' : 'deployment.rejected',
+    time: context.time,
+    actor: context.actor,
+    subject: context.subject,
+    details: { reason, ...details },
+    evidence: [],
+  };
+}

@@ -1,11 +1,11 @@
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  type Details,
   draftProblem,
   EVENT_TYPES,
   type EventDraft,
   formatCheckpoint,
+  parseDetails,
   sha256,
 } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
@@ -51,12 +51,8 @@ export async function record(argv: string[], io: Output): Promise<number> {
   if (!values.system)
     throw new UsageError('record needs --system: the id of the AI system the event is about');
   const root = resolve(positionals[0] ?? '.');
-  const details: Details = {};
-  for (const pair of values.detail) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--detail takes key=value, not "${pair}"`);
-    details[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const parsed = parseDetails(values.detail);
+  if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
   const evidence = await Promise.all(
     values.evidence.map(async (path) => {
       const bytes = await readFile(join(root, path)).catch(() => {
@@ -75,7 +71,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
       system: values.system,
       ...(values.environment ? { environment: values.environment } : {}),
     },
-    details,
+    details: parsed.details,
     evidence,
   };
   const store = await logFor(root, values.log);

@@ -1,4 +1,12 @@
-import type { Review } from '../approvals.js';
+import {
+  type ApprovalFacts,
+  type ApprovalResult,
+  type ApprovalRule,
+  applicableRules,
+  judgeApprovals,
+  type Review,
+} from '../approvals.js';
+import type { RiskTier } from '../types.js';
 import type { GitHub } from './octokit.js';
 
 export interface Repository {
@@ -78,4 +86,22 @@ export async function pullRequestsOfCommit(github: GitHub, at: Repository, commi
     per_page: 100,
   });
   return data.filter((pr) => pr.merged_at !== null || pr.head.sha === commit);
+}
+
+/**
+ * The approval requirements that apply here, judged against a pull request's reviews, with the members of
+ * every team they name read from GitHub (one request per team). The Action and the App both decide here.
+ */
+export async function judgeReviews(
+  github: GitHub,
+  approvals: ApprovalRule[],
+  where: { environment?: string; tier?: RiskTier },
+  facts: Omit<ApprovalFacts, 'teams'>,
+): Promise<ApprovalResult> {
+  const rules = applicableRules(approvals, where);
+  const { members } = await teamMembers(
+    github,
+    rules.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? [])),
+  );
+  return judgeApprovals(rules, { ...facts, teams: members });
 }

@@ -1,0 +1,147 @@
+import type { ApprovalResult } from '../approvals.js';
+import { evaluate, highestTier } from '../evaluate.js';
+import { verdictLine } from '../report/words.js';
+import type { Evaluation, RiskTier, Severity } from '../types.js';
+import type { GitHub } from './octokit.js';
+import {
+  changedFiles,
+  judgeReviews,
+  MAX_LISTED_FILES,
+  pullRequestsOfCommit,
+  type Repository,
+  reviewsOf,
+} from './pull-request.js';
+import { GitHubSource } from './source.js';
+
+/**
+ * The two evaluations the Action and the App share, so that both give the same verdict on the same commit:
+ * a pull request (config from its base, documents from its head) and a deployment (the deployed commit, the
+ * approvals of the pull request that brought it).
+ */
+
+export interface EvaluationOptions {
+  config?: string;
+  today: string;
+  failOn?: Severity | 'never';
+}
+
+/** The fields of a pull request (webhook payload or REST answer) an evaluation needs. */
+export interface PullRequestFacts {
+  number: number;
+  base: { sha: string; ref: string };
+  head: { sha: string; ref: string };
+  user: { login: string } | null;
+}
+
+export async function checkPullRequest(
+  github: GitHub,
+  repository: Repository,
+  pr: PullRequestFacts,
+  options: EvaluationOptions,
+): Promise<{ evaluation: Evaluation; approval: ApprovalResult }> {
+  const base = new GitHubSource(
+    github,
+    { ...repository, commit: pr.base.sha },
+    `the base branch ${pr.base.ref}`,
+  );
+  const head = new GitHubSource(github, { ...repository, commit: pr.head.sha }, 'this pull request');
+  const [changes, reviews] = await Promise.all([
+    changedFiles(github, repository, pr.number),
+    reviewsOf(github, repository, pr.number),
+  ]);
+  const evaluation = await evaluate({
+    source: head,
+    policySource: base,
+    baseSource: base,
+    configPath: options.config,
+    changedFiles: changes.files,
+    today: options.today,
+    failOn: options.failOn,
+  });
+  if (!changes.complete) {
+    evaluation.notices.push(
+      `GitHub lists only the first ${MAX_LISTED_FILES.toLocaleString('en')} files of a pull request: AI systems touched only by the others were not checked. Split the pull request.`,
+    );
+  }
+  const approval = await judgeReviews(
+    github,
+    evaluation.policy.approvals,
+    { tier: highestTier(evaluation.systems.map((s) => s.tier)) },
+    { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
+  );
+  return { evaluation, approval };
+}
+
+export interface DeploymentDecision {
+  approved: boolean;
+  /** One sentence a release manager can act on: what passed, or exactly what is missing. */
+  reason: string;
+  /** Absent when the gate could not get as far as evaluating. */
+  evaluation?: Evaluation;
+  approval?: ApprovalResult;
+  pullRequest?: number;
+  tier?: RiskTier;
+}
+
+/**
+ * Whether `commit` may be deployed to `environment`: its documents must pass, and the pull request that
+ * brought it must carry the approvals that environment and the higher of its base and head tiers require.
+ * Fails closed: any error is a rejection that says why, never an exception and never an approval.
+ */
+export async function gateDeployment(
+  github: GitHub,
+  repository: Repository,
+  { commit, environment }: { commit: string; environment: string },
+  options: EvaluationOptions,
+): Promise<DeploymentDecision> {
+  try {
+    const prs = await pullRequestsOfCommit(github, repository, commit);
+    const pr = prs.sort((a, b) => (b.merged_at ?? '').localeCompare(a.merged_at ?? ''))[0];
+    if (!pr) {
+      return {
+        approved: false,
+        reason: `no merged pull request brought ${commit.slice(0, 7)}; deployments must come through a reviewed pull request`,
+      };
+    }
+    const base = new GitHubSource(
+      github,
+      { ...repository, commit: pr.base.sha },
+      `the base of #${pr.number}`,
+    );
+    const [evaluation, reviews] = await Promise.all([
+      evaluate({
+        source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
+        policySource: base,
+        baseSource: base,
+        configPath: options.config,
+        today: options.today,
+        failOn: options.failOn,
+      }),
+      reviewsOf(github, repository, pr.number),
+    ]);
+    const tier = highestTier(evaluation.systems.map((s) => s.tier));
+    const approval = await judgeReviews(
+      github,
+      evaluation.policy.approvals,
+      { environment, tier },
+      { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
+    );
+    const reasons = [
+      ...(evaluation.verdict === 'fail' ? [verdictLine(evaluation)] : []),
+      ...(approval.satisfied ? [] : [approval.summary]),
+    ];
+    return {
+      approved: reasons.length === 0,
+      reason: reasons.length === 0 ? approval.summary : reasons.join('; '),
+      evaluation,
+      approval,
+      pullRequest: pr.number,
+      ...(tier ? { tier } : {}),
+    };
+  } catch (error) {
+    return {
+      approved: false,
+      reason: `aims-gate could not decide, so it fails closed: ${(error as Error).message ?? String(error)}`,
+    };
+  }
+}
