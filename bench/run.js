@@ -8,9 +8,9 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const WORK = join(ROOT, '.bench');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-function time(args) {
+function time(args, env = process.env) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0 && result.status !== 1)
     throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
@@ -22,9 +22,9 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function measure(label, args) {
-  time(args); // warm the file cache
-  const samples = Array.from({ length: RUNS }, () => time(args).ms);
+function measure(label, args, env) {
+  time(args, env); // warm the file cache
+  const samples = Array.from({ length: RUNS }, () => time(args, env).ms);
   console.log(
     `  ${label.padEnd(44)} median ${median(samples).toFixed(0).padStart(6)} ms  (min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, ${RUNS} runs)`,
   );
@@ -101,3 +101,30 @@ console.log(`  ratio verify / SHA-256 floor: ${(verifyMs / shaMs).toFixed(2)}  (
 console.log(
   `  peak RSS of verify: ${small.maxRssMiB.toFixed(0)} MiB for ${(LOG_ENTRIES / 10).toLocaleString('en')} entries, ${verifyRuns[0].maxRssMiB.toFixed(0)} MiB for ${LOG_ENTRIES.toLocaleString('en')} (flat is the aim)`,
 );
+
+// 3. The Action: API requests of one pull-request check, the bundle's size, and its cold start.
+console.log('\nGitHub Action (dist/index.js)');
+const { build } = await import('esbuild');
+await build({
+  entryPoints: [join(ROOT, 'bench/action.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  outfile: join(WORK, 'action.mjs'),
+  logLevel: 'warning',
+});
+const prCheck = JSON.parse(time([join(WORK, 'action.mjs')]).stdout);
+console.log(
+  `  pr-check of a PR changing ${prCheck.files} files across ${prCheck.systems} systems, 5 reviews: ${prCheck.requests} API requests (aim: at most 8), ${prCheck.ms.toFixed(0)} ms`,
+);
+for (const [route, n] of Object.entries(prCheck.byRoute))
+  console.log(`    ${String(n).padStart(2)} × ${route}`);
+const bundleBytes = statSync(join(ROOT, 'dist/index.js')).size;
+console.log(`  bundle: ${(bundleBytes / 1024).toFixed(0)} KiB, one file`);
+// With no token the Action loads, parses its inputs and stops: the cost of starting it on a runner.
+const cold = measure('node dist/index.js (load, read inputs, exit)', [join(ROOT, 'dist/index.js')], {
+  PATH: process.env.PATH,
+  INPUT_MODE: 'pr-check',
+});
+console.log(`  cold start ratio to node -e 0: ${(cold / nodeStart).toFixed(1)}×`);

@@ -98,6 +98,7 @@ export class FakeGitHub {
       );
     }
     const answer = this.answers.get(`${req.method} ${pathname}`);
+    if (Array.isArray(answer)) return this.page(res, url, answer);
     if (answer !== undefined) return send(res, 200, answer);
     if (req.method === 'POST' && pathname === '/graphql')
       return send(res, 200, this.graphql(JSON.parse(await text(req))));
@@ -230,6 +231,21 @@ export class FakeGitHub {
         },
       ],
     ];
+  }
+
+  /** A list answered as GitHub pages it: `per_page` items (at most 100), a Link header to the next page. */
+  private page(res: ServerResponse, url: URL, items: unknown[]): void {
+    const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+    const page = Number(url.searchParams.get('page') ?? 1);
+    const last = Math.max(1, Math.ceil(items.length / perPage));
+    const at = (n: number) => {
+      const next = new URL(url);
+      next.searchParams.set('page', String(n));
+      return next.href;
+    };
+    const headers: Record<string, string> =
+      page < last ? { link: `<${at(page + 1)}>; rel="next", <${at(last)}>; rel="last"` } : {};
+    send(res, 200, items.slice((page - 1) * perPage, page * perPage), headers);
   }
 
   /** Enough of GraphQL for blob reads: repository { fN: object(expression: $eN) { ... on Blob { … } } }. */
