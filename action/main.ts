@@ -2,10 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
-import { deploymentEvent, evaluationEvents } from '../src/audit/events.js';
+import { evaluationEvents } from '../src/audit/events.js';
 import { type AuditStore, record } from '../src/audit/store.js';
 import { auditStoreFor } from '../src/github/audit-log.js';
-import { checkPullRequest, gateDeployment, type PullRequestFacts } from '../src/github/evaluate.js';
+import {
+  checkPullRequest,
+  gateDeployment,
+  type PullRequestFacts,
+  recordDeployment,
+} from '../src/github/evaluate.js';
 import { createGitHub, type GitHub } from '../src/github/octokit.js';
 import { annotationsOf } from '../src/report/annotations.js';
 import { renderApprovals } from '../src/report/approvals.js';
@@ -101,35 +106,20 @@ async function deployGate(github: GitHub): Promise<void> {
       options.sarifFile,
       renderApprovals(approval, `### Approvals for ${environment} (pull request #${decision.pullRequest})`),
     );
-  core.setOutput('verdict', decision.approved ? 'approved' : 'rejected');
 
   // The input's log, else the config's; a gate that failed before reading the config records only to the input's.
   const spec = options.auditLog ?? evaluation?.policy.auditLog;
-  const time = new Date().toISOString();
-  const subject = { repository: repositoryName(), commit, environment };
-  try {
-    await append(spec ? storeFor(spec, github) : undefined, [
-      ...(evaluation ? evaluationEvents(evaluation, { time, actor: actor(), subject }) : []),
-      deploymentEvent(
-        {
-          approved: decision.approved,
-          reason: decision.reason,
-          ...(decision.pullRequest ? { pullRequest: decision.pullRequest } : {}),
-          ...(decision.tier ? { tier: decision.tier } : {}),
-          ...(evaluation ? { verdict: evaluation.verdict } : {}),
-          ...(approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}),
-        },
-        { time, actor: actor(), subject },
-      ),
-    ]);
-  } catch (error) {
-    // An approval that cannot be logged is not given: the log must show every gate decision.
-    if (decision.approved)
-      throw new Error(`the decision could not be recorded in the audit log: ${(error as Error).message}`);
-    core.warning(`The rejection could not be recorded in the audit log: ${(error as Error).message}`);
-  }
-  if (decision.approved) core.info(`Deployment to ${environment} approved: ${decision.reason}`);
-  else core.setFailed(`Deployment to ${environment} rejected: ${decision.reason}`);
+  const recorded = await recordDeployment(spec ? storeFor(spec, github) : undefined, decision, {
+    time: new Date().toISOString(),
+    actor: actor(),
+    subject: { repository: repositoryName(), commit, environment },
+  });
+  if (recorded.problem) core.warning(recorded.problem);
+  if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec!);
+  const final = recorded.decision;
+  core.setOutput('verdict', final.approved ? 'approved' : 'rejected');
+  if (final.approved) core.info(`Deployment to ${environment} approved: ${final.reason}`);
+  else core.setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
 }
 
 async function recordEvent(github: GitHub): Promise<void> {
@@ -196,10 +186,12 @@ async function append(store: AuditStore | undefined, drafts: EventDraft[]): Prom
   if (!store) return;
   let checkpoint: string | undefined;
   for (const draft of drafts) checkpoint = formatCheckpoint((await record(store, draft)).checkpoint);
-  if (checkpoint) {
-    core.info(`aims-gate: recorded ${drafts.length} event(s) in ${store.label}; checkpoint ${checkpoint}`);
-    core.setOutput('checkpoint', checkpoint);
-  }
+  if (checkpoint) showCheckpoint(checkpoint, store.label);
+}
+
+function showCheckpoint(checkpoint: string, where: string): void {
+  core.info(`aims-gate: audit log ${where} is at checkpoint ${checkpoint}`);
+  core.setOutput('checkpoint', checkpoint);
 }
 
 await run();

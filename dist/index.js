@@ -49694,6 +49694,22 @@ function configSchema(rule = ruleSchema()) {
         pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$",
         description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none."
       },
+      app: {
+        type: "object",
+        additionalProperties: false,
+        description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).",
+        properties: {
+          "without-config": {
+            enum: ["neutral", "skip", "org-defaults"],
+            description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration."
+          },
+          "audit-repository": {
+            type: "string",
+            pattern: "^[A-Za-z0-9._-]+$",
+            description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository."
+          }
+        }
+      },
       "statement-of-applicability": {
         type: "object",
         description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.",
@@ -49822,7 +49838,8 @@ async function loadPolicy(source, configPath = CONFIG_PATH) {
     failOn: config2["fail-on"] ?? "major",
     auditLog: config2["audit-log"] ?? DEFAULT_AUDIT_LOG,
     applicability: config2["statement-of-applicability"] ?? {},
-    approvals: config2.approvals ?? []
+    approvals: config2.approvals ?? [],
+    app: config2.app ?? {}
   };
 }
 async function addPack(source, name, rules, packs, depth) {
@@ -50793,7 +50810,7 @@ async function checkPullRequest(github, repository, pr, options) {
   ]);
   const evaluation = await evaluate({
     source: head,
-    policySource: base,
+    policySource: options.policySource ?? base,
     baseSource: base,
     configPath: options.config,
     changedFiles: changes.files,
@@ -50831,7 +50848,7 @@ async function gateDeployment(github, repository, { commit, environment }, optio
     const [evaluation, reviews] = await Promise.all([
       evaluate({
         source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-        policySource: base,
+        policySource: options.policySource ?? base,
         baseSource: base,
         configPath: options.config,
         today: options.today,
@@ -50863,6 +50880,32 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       approved: false,
       reason: `aims-gate could not decide, so it fails closed: ${error2.message ?? String(error2)}`
     };
+  }
+}
+async function recordDeployment(store, decision, context3) {
+  if (!store) return { decision };
+  const { evaluation, approval } = decision;
+  const drafts = [
+    ...evaluation ? evaluationEvents(evaluation, context3) : [],
+    deploymentEvent(
+      {
+        approved: decision.approved,
+        reason: decision.reason,
+        ...decision.pullRequest ? { pullRequest: decision.pullRequest } : {},
+        ...decision.tier ? { tier: decision.tier } : {},
+        ...evaluation ? { verdict: evaluation.verdict } : {},
+        ...approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}
+      },
+      context3
+    )
+  ];
+  try {
+    let checkpoint;
+    for (const draft of drafts) checkpoint = (await record2(store, draft)).checkpoint;
+    return { decision, ...checkpoint ? { checkpoint } : {} };
+  } catch (error2) {
+    const problem = `the decision could not be recorded in the audit log ${store.label}: ${error2.message}`;
+    return { decision: decision.approved ? { approved: false, reason: problem } : decision, problem };
   }
 }
 
@@ -51556,32 +51599,18 @@ async function deployGate(github) {
       options.sarifFile,
       renderApprovals(approval, `### Approvals for ${environment} (pull request #${decision.pullRequest})`)
     );
-  setOutput("verdict", decision.approved ? "approved" : "rejected");
   const spec = options.auditLog ?? evaluation?.policy.auditLog;
-  const time = (/* @__PURE__ */ new Date()).toISOString();
-  const subject = { repository: repositoryName(), commit, environment };
-  try {
-    await append(spec ? storeFor(spec, github) : void 0, [
-      ...evaluation ? evaluationEvents(evaluation, { time, actor: actor(), subject }) : [],
-      deploymentEvent(
-        {
-          approved: decision.approved,
-          reason: decision.reason,
-          ...decision.pullRequest ? { pullRequest: decision.pullRequest } : {},
-          ...decision.tier ? { tier: decision.tier } : {},
-          ...evaluation ? { verdict: evaluation.verdict } : {},
-          ...approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}
-        },
-        { time, actor: actor(), subject }
-      )
-    ]);
-  } catch (error2) {
-    if (decision.approved)
-      throw new Error(`the decision could not be recorded in the audit log: ${error2.message}`);
-    warning(`The rejection could not be recorded in the audit log: ${error2.message}`);
-  }
-  if (decision.approved) info(`Deployment to ${environment} approved: ${decision.reason}`);
-  else setFailed(`Deployment to ${environment} rejected: ${decision.reason}`);
+  const recorded = await recordDeployment(spec ? storeFor(spec, github) : void 0, decision, {
+    time: (/* @__PURE__ */ new Date()).toISOString(),
+    actor: actor(),
+    subject: { repository: repositoryName(), commit, environment }
+  });
+  if (recorded.problem) warning(recorded.problem);
+  if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec);
+  const final = recorded.decision;
+  setOutput("verdict", final.approved ? "approved" : "rejected");
+  if (final.approved) info(`Deployment to ${environment} approved: ${final.reason}`);
+  else setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
 }
 async function recordEvent(github) {
   const spec = getInput("audit-log") || "branch:aims-audit-log";
@@ -51640,10 +51669,11 @@ async function append(store, drafts) {
   if (!store) return;
   let checkpoint;
   for (const draft of drafts) checkpoint = formatCheckpoint((await record2(store, draft)).checkpoint);
-  if (checkpoint) {
-    info(`aims-gate: recorded ${drafts.length} event(s) in ${store.label}; checkpoint ${checkpoint}`);
-    setOutput("checkpoint", checkpoint);
-  }
+  if (checkpoint) showCheckpoint(checkpoint, store.label);
+}
+function showCheckpoint(checkpoint, where) {
+  info(`aims-gate: audit log ${where} is at checkpoint ${checkpoint}`);
+  setOutput("checkpoint", checkpoint);
 }
 await run();
 export {

@@ -1,6 +1,10 @@
 import type { ApprovalResult } from '../approvals.js';
+import type { Actor, Subject } from '../audit/entry.js';
+import { deploymentEvent, evaluationEvents } from '../audit/events.js';
+import { type AuditStore, record } from '../audit/store.js';
 import { evaluate, highestTier } from '../evaluate.js';
 import { verdictLine } from '../report/words.js';
+import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
 import type { GitHub } from './octokit.js';
 import {
@@ -21,6 +25,8 @@ import { GitHubSource } from './source.js';
 
 export interface EvaluationOptions {
   config?: string;
+  /** Where config and policy come from instead of the base (the App's organisation defaults). */
+  policySource?: Source;
   today: string;
   failOn?: Severity | 'never';
 }
@@ -51,7 +57,7 @@ export async function checkPullRequest(
   ]);
   const evaluation = await evaluate({
     source: head,
-    policySource: base,
+    policySource: options.policySource ?? base,
     baseSource: base,
     configPath: options.config,
     changedFiles: changes.files,
@@ -111,7 +117,7 @@ export async function gateDeployment(
     const [evaluation, reviews] = await Promise.all([
       evaluate({
         source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-        policySource: base,
+        policySource: options.policySource ?? base,
         baseSource: base,
         configPath: options.config,
         today: options.today,
@@ -143,5 +149,41 @@ export async function gateDeployment(
       approved: false,
       reason: `aims-gate could not decide, so it fails closed: ${(error as Error).message ?? String(error)}`,
     };
+  }
+}
+
+/**
+ * Appends a gate's evaluation and decision to the audit log. The log must show every gate decision, so an
+ * approval that cannot be recorded is not given: the decision returned is then a rejection that says why.
+ * Returns the checkpoint after the last entry, where one was written.
+ */
+export async function recordDeployment(
+  store: AuditStore | undefined,
+  decision: DeploymentDecision,
+  context: { time: string; actor: Actor; subject: Subject },
+): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
+  if (!store) return { decision };
+  const { evaluation, approval } = decision;
+  const drafts = [
+    ...(evaluation ? evaluationEvents(evaluation, context) : []),
+    deploymentEvent(
+      {
+        approved: decision.approved,
+        reason: decision.reason,
+        ...(decision.pullRequest ? { pullRequest: decision.pullRequest } : {}),
+        ...(decision.tier ? { tier: decision.tier } : {}),
+        ...(evaluation ? { verdict: evaluation.verdict } : {}),
+        ...(approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}),
+      },
+      context,
+    ),
+  ];
+  try {
+    let checkpoint: { seq: number; hash: string } | undefined;
+    for (const draft of drafts) checkpoint = (await record(store, draft)).checkpoint;
+    return { decision, ...(checkpoint ? { checkpoint } : {}) };
+  } catch (error) {
+    const problem = `the decision could not be recorded in the audit log ${store.label}: ${(error as Error).message}`;
+    return { decision: decision.approved ? { approved: false, reason: problem } : decision, problem };
   }
 }

@@ -33,6 +33,13 @@ export interface Policy {
   auditLog: string;
   applicability: Record<string, Applicability>;
   approvals: ApprovalRule[];
+  /** GitHub App settings (meaningful in the organisation's .github repository). */
+  app: AppSettings;
+}
+
+export interface AppSettings {
+  'without-config'?: 'neutral' | 'skip' | 'org-defaults';
+  'audit-repository'?: string;
 }
 
 /** A control's entry in the Statement of Applicability, as the config declares it. */
@@ -171,6 +178,7 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
     auditLog: (config['audit-log'] as string | undefined) ?? DEFAULT_AUDIT_LOG,
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
+    app: (config.app as AppSettings | undefined) ?? {},
   };
 }
 

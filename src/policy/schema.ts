@@ -242,6 +242,25 @@ export function configSchema(rule: object = ruleSchema()): object {
         description:
           'Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none.',
       },
+      app: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).",
+        properties: {
+          'without-config': {
+            enum: ['neutral', 'skip', 'org-defaults'],
+            description:
+              'What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration.',
+          },
+          'audit-repository': {
+            type: 'string',
+            pattern: '^[A-Za-z0-9._-]+$',
+            description:
+              "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository.",
+          },
+        },
+      },
       'statement-of-applicability': {
         type: 'object',
         description:
