@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
  */
 export class FakeGitHub {
   readonly requests: string[] = [];
+  /** The body of every request that has one, in order. */
+  // biome-ignore lint/suspicious/noExplicitAny: request bodies are whatever the client sent
+  readonly bodies: { request: string; body: any }[] = [];
   private readonly blobs = new Map<string, Buffer>();
   private readonly trees = new Map<string, { path: string; mode: string; type: string; sha: string }[]>();
   private readonly commits = new Map<string, { tree: string; parents: string[]; message: string }>();
@@ -97,15 +100,15 @@ export class FakeGitHub {
         { 'retry-after': '1' },
       );
     }
+    const body = req.method === 'GET' ? {} : JSON.parse((await text(req)) || '{}');
+    if (req.method !== 'GET') this.bodies.push({ request: `${req.method} ${pathname}`, body });
     const answer = this.answers.get(`${req.method} ${pathname}`);
     if (Array.isArray(answer)) return this.page(res, url, answer);
     if (answer !== undefined) return send(res, 200, answer);
-    if (req.method === 'POST' && pathname === '/graphql')
-      return send(res, 200, this.graphql(JSON.parse(await text(req))));
+    if (req.method === 'POST' && pathname === '/graphql') return send(res, 200, this.graphql(body));
     const prefix = `/repos/${this.repository}/git/`;
     if (!pathname.startsWith(prefix)) return send(res, 404, { message: 'Not Found' });
     const route = pathname.slice(prefix.length);
-    const body = req.method === 'GET' ? {} : JSON.parse((await text(req)) || '{}');
     for (const [method, pattern, handler] of this.routes()) {
       const match = req.method === method ? pattern.exec(route) : null;
       if (match) {
@@ -248,34 +251,13 @@ export class FakeGitHub {
     send(res, 200, items.slice((page - 1) * perPage, page * perPage), headers);
   }
 
-  /** Enough of GraphQL for blob reads: repository { fN: object(expression: $eN) { ... on Blob { … } } }. */
   private graphql({ query, variables }: { query: string; variables: Record<string, string> }): unknown {
-    const repository: Record<string, unknown> = {};
-    for (const [, alias, variable] of query.matchAll(/(f\d+): object\(expression: \$(e\d+)\)/g)) {
-      const [commit, ...rest] = variables[variable!]!.split(':');
-      const path = rest.join(':');
-      const entries = this.trees.get(this.commits.get(commit!)?.tree ?? '') ?? [];
+    return blobQueryAnswer(query, variables, (commit, path) => {
+      const entries = this.trees.get(this.commits.get(commit)?.tree ?? '') ?? [];
       const entry = entries.find((e) => e.path === path);
-      // A folder is a Tree, which the Blob fragment leaves empty.
-      if (!entry && entries.some((e) => e.path.startsWith(`${path}/`))) {
-        repository[alias!] = {};
-        continue;
-      }
-      const bytes = entry && this.blobs.get(entry.sha);
-      const binary = bytes?.includes(0);
-      // Like GitHub, the text of a large blob is cut (here at 512 KiB) and flagged.
-      const truncated = (bytes?.length ?? 0) > 512 * 1024;
-      repository[alias!] = bytes
-        ? {
-            oid: entry.sha,
-            byteSize: bytes.length,
-            isBinary: Boolean(binary),
-            isTruncated: truncated,
-            text: binary ? null : bytes.subarray(0, 512 * 1024).toString('utf8'),
-          }
-        : null;
-    }
-    return { data: { repository } };
+      if (entry) return { oid: entry.sha, bytes: this.blobs.get(entry.sha)! };
+      return entries.some((e) => e.path.startsWith(`${path}/`)) ? 'folder' : undefined;
+    });
   }
 
   private descends(sha: string, ancestor: string): boolean {
@@ -306,4 +288,34 @@ async function text(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * GitHub's answer to aims-gate's blob query, repository { fN: object(expression: $eN) { ... on Blob { … } } },
+ * for files found by `lookup(commit, path)`: a folder is a Tree (empty under the Blob fragment), a missing
+ * path is null, and the text of a large blob is cut (here at 512 KiB) and flagged, as GitHub does.
+ */
+export function blobQueryAnswer(
+  query: string,
+  variables: Record<string, string>,
+  lookup: (commit: string, path: string) => { oid: string; bytes: Buffer } | 'folder' | undefined,
+): unknown {
+  const repository: Record<string, unknown> = {};
+  for (const [, alias, variable] of query.matchAll(/(f\d+): object\(expression: \$(e\d+)\)/g)) {
+    const [commit, ...rest] = variables[variable!]!.split(':');
+    const found = lookup(commit!, rest.join(':'));
+    if (found === 'folder') repository[alias!] = {};
+    else if (!found) repository[alias!] = null;
+    else {
+      const binary = found.bytes.includes(0);
+      repository[alias!] = {
+        oid: found.oid,
+        byteSize: found.bytes.length,
+        isBinary: binary,
+        isTruncated: found.bytes.length > 512 * 1024,
+        text: binary ? null : found.bytes.subarray(0, 512 * 1024).toString('utf8'),
+      };
+    }
+  }
+  return { data: { repository } };
 }

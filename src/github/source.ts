@@ -16,6 +16,14 @@ interface Blob {
   text: string | null;
 }
 
+/** The repository does not exist, or this token may not see it. */
+export class RepositoryNotFound extends Error {
+  constructor(readonly repository: string) {
+    super(`the repository ${repository} does not exist or cannot be read with this token`);
+    this.name = 'RepositoryNotFound';
+  }
+}
+
 /** Blobs one GraphQL request reads at most: the documents of ~80 systems at two revisions. */
 const BATCH = 250;
 
@@ -29,6 +37,7 @@ const BATCH = 250;
  */
 export class GitHubSource implements Source {
   private tree?: Promise<Map<string, { size: number }>>;
+  private readonly reads = new Map<string, Promise<ReadResult>>();
   private readonly blobs: BlobReader;
 
   constructor(
@@ -43,7 +52,18 @@ export class GitHubSource implements Source {
     return [...(await this.entries()).keys()];
   }
 
-  async read(path: string, maxBytes: number): Promise<ReadResult> {
+  /** Reads are pinned to one commit, so each path is fetched once however often it is asked for. */
+  read(path: string, maxBytes: number): Promise<ReadResult> {
+    const key = `${maxBytes}:${path}`;
+    let result = this.reads.get(key);
+    if (!result) {
+      result = this.fetch(path, maxBytes);
+      this.reads.set(key, result);
+    }
+    return result;
+  }
+
+  private async fetch(path: string, maxBytes: number): Promise<ReadResult> {
     if (this.tree) {
       const entry = (await this.tree).get(path);
       if (!entry) return { missing: true };
@@ -139,11 +159,13 @@ class BlobReader {
     });
     const declarations = expressions.map((_, i) => `$e${i}: String!`).join(', ');
     const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields.join(' ')} } }`;
-    const data = await this.github.graphql<{ repository: Record<string, Partial<Blob> | null> | null }>(
-      query,
-      variables,
-    );
-    if (!data.repository) throw new Error(`the repository ${this.owner}/${this.repo} cannot be read`);
+    const name = `${this.owner}/${this.repo}`;
+    const data = await this.github
+      .graphql<{ repository: Record<string, Partial<Blob> | null> | null }>(query, variables)
+      .catch((error: { errors?: { type?: string }[] }) => {
+        throw error.errors?.some((e) => e.type === 'NOT_FOUND') ? new RepositoryNotFound(name) : error;
+      });
+    if (!data.repository) throw new RepositoryNotFound(name);
     // A path that names a folder is a Tree: the Blob fragment leaves it empty, and it is no file.
     return expressions.map((_, i) => {
       const object = data.repository![`f${i}`];

@@ -1,3 +1,4 @@
+import { controlTitle } from '../controls.js';
 import type { Evaluation, Finding } from '../types.js';
 import { cell, escapeHtml, inline } from './escape.js';
 import { bySystem, CONTROL_STATUS_WORDS, location, plural, SEVERITY_WORDS, verdictLine } from './words.js';
@@ -80,4 +81,22 @@ function findingItem(f: Finding): string {
     `  ${inline(f.message)}  `,
     `  _Fix:_ ${inline(f.remedy)}${f.controls.length ? ` _(${f.controls.join(', ')})_` : ''}`,
   ].join('\n');
+}
+
+/** What each rule with open findings checks, the controls it evidences, and how to fix it: the "Explain" of a check. */
+export function renderExplanations(evaluation: Evaluation): string {
+  const open = new Set(evaluation.findings.filter((f) => !f.waiver).map((f) => f.rule));
+  const rules = evaluation.rules.filter((r) => open.has(r.id));
+  if (rules.length === 0) return 'No open findings: nothing to explain.\n';
+  return `${rules
+    .map((r) =>
+      [
+        `#### \`${r.id}\`: ${inline(r.title)} (${SEVERITY_WORDS[r.severity]})`,
+        '',
+        ...r.controls.map((c) => `- ${c} ${inline(controlTitle(c))}`),
+        '',
+        `**Fix:** ${inline(r.remedy)}`,
+      ].join('\n'),
+    )
+    .join('\n\n')}\n`;
 }

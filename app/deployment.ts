@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import { record } from '../src/audit/store.js';
+import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
+import type { GitHub } from '../src/github/octokit.js';
+import type { Repository } from '../src/github/pull-request.js';
+import { appAuditStore, orgDefaults } from './settings.js';
+
+/** GitHub keeps a protection rule's comment to 1,024 characters. */
+const MAX_COMMENT = 1024;
+
+export interface ProtectionRequest {
+  github: GitHub;
+  repository: Repository;
+  environment: string;
+  /** `deployment.sha`, or the payload's top-level `sha` where present. */
+  commit: string | undefined;
+  callbackUrl: string | undefined;
+  log: Logger;
+  today: string;
+  actor: { login: string; id?: number };
+}
+
+/**
+ * The custom deployment protection rule: evaluates the deployed commit for its environment and answers
+ * approved or rejected, with a comment that names what is missing. Fails closed: whatever goes wrong, the
+ * answer is a rejection with the reason, never silence (GitHub would otherwise wait 30 days).
+ */
+export async function answerProtectionRule(request: ProtectionRequest): Promise<'approved' | 'rejected'> {
+  const { github, repository, environment, commit, log } = request;
+  const runId = /\/actions\/runs\/(\d+)\/deployment_protection_rule/.exec(request.callbackUrl ?? '')?.[1];
+  if (!runId) {
+    // Nowhere to answer: GitHub times the deployment out; say so loudly.
+    log.error(
+      { callback: request.callbackUrl },
+      'deployment_protection_rule without a usable deployment_callback_url',
+    );
+    return 'rejected';
+  }
+
+  let decision = commit
+    ? await gateDeployment(github, repository, { commit, environment }, { today: request.today })
+    : { approved: false, reason: 'the event names no commit to deploy' };
+  try {
+    const settings = (await orgDefaults(github, repository.owner)).settings;
+    const policy = decision.evaluation?.policy ?? { auditLog: `branch:aims-audit-log` };
+    const recorded = await recordDeployment(appAuditStore(github, repository, policy, settings), decision, {
+      time: new Date().toISOString(),
+      actor: request.actor,
+      subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
+    });
+    if (recorded.problem) log.error(recorded.problem);
+    decision = recorded.decision;
+  } catch (error) {
+    // The organisation's settings could not be read, so the decision has no log: not an approval.
+    const reason = `the decision could not be recorded: ${(error as Error).message}`;
+    log.error({ err: error }, reason);
+    if (decision.approved) decision = { approved: false, reason };
+  }
+
+  const state = decision.approved ? 'approved' : 'rejected';
+  await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
+    ...repository,
+    run_id: Number(runId),
+    environment_name: environment,
+    state,
+    comment: comment(`aims-gate ${state} the deployment to ${environment}: ${decision.reason}`),
+  });
+  log.info({ environment, commit, state }, decision.reason);
+  return state;
+}
+
+function comment(text: string): string {
+  return text.length <= MAX_COMMENT ? text : `${text.slice(0, MAX_COMMENT - 1)}…`;
+}
+
+export interface ReviewRequest {
+  github: GitHub;
+  repository: Repository;
+  state: 'approved' | 'rejected';
+  environments: string[];
+  commit: string;
+  reviewer: { login: string; id?: number };
+  comment?: string;
+  workflowRun: number;
+  log: Logger;
+}
+
+/** A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision. */
+export async function recordDeploymentReview(request: ReviewRequest): Promise<void> {
+  const { github, repository } = request;
+  const settings = (await orgDefaults(github, repository.owner)).settings;
+  const store = appAuditStore(github, repository, { auditLog: 'branch:aims-audit-log' }, settings);
+  for (const environment of request.environments) {
+    await record(store!, {
+      type: request.state === 'approved' ? 'deployment.approved' : 'deployment.rejected',
+      time: new Date().toISOString(),
+      actor: request.reviewer,
+      subject: { repository: `${repository.owner}/${repository.repo}`, commit: request.commit, environment },
+      details: {
+        reason: request.comment || `${request.state} by an environment reviewer`,
+        by: 'environment reviewer',
+        workflowRun: request.workflowRun,
+      },
+      evidence: [],
+    });
+  }
+}

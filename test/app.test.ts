@@ -1,0 +1,610 @@
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
+import webhookSchemas from '@octokit/webhooks-schemas' with { type: 'json' };
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import nock from 'nock';
+import pino from 'pino';
+import { Probot, ProbotOctokit, Server } from 'probot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aimsGateApp } from '../app/index.js';
+import { blobQueryAnswer } from './fake-github.js';
+import { conformantRepo, edit } from './helpers.js';
+import { webhook } from './webhooks.js';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+/** A request body or answer as JSON, read field by field in assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON read field by field
+type Json = any;
+const API = 'https://api.github.com';
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const SECRET = 'webhook-secret';
+const CONFIG = `systems: [models/*]
+audit-log: none
+approvals:
+  - environment: production
+    tiers: [high, prohibited]
+    require: [{ count: 1, teams: [Codertocat/ai-governance] }]
+`;
+
+// Real payloads: Codertocat/Hello-World #2, base f95f852…, head ec26c3e…; installation 1 added where the example has none.
+const opened = {
+  ...webhook('pull_request', 'opened'),
+  installation: { id: 1, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' },
+};
+const PR = opened.pull_request;
+const REPO = `/repos/${opened.repository.full_name}`;
+
+/**
+ * No retries (a fault is a fault) and no pacing of writes a second apart (the throttling plugin's guard for
+ * GitHub, not the App's behaviour). A function, because Probot replaces a plain `throttle` option wholesale.
+ */
+const TestOctokit = ProbotOctokit.defaults((options: Json) => ({
+  ...options,
+  retry: { enabled: false },
+  throttle: { ...options.throttle, enabled: false },
+}));
+
+/** Every request the App made, with its body: what the tests assert on. */
+let calls: { request: string; body: unknown }[];
+/** Files by commit, as the GraphQL and tree answers serve them. */
+let commits: Record<string, Record<string, string>>;
+let logs: Record<string, unknown>[];
+
+beforeEach(() => {
+  calls = [];
+  logs = [];
+  commits = {};
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+});
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  nock.enableNetConnect();
+  expect(pending, 'every request the test announced was made').toEqual([]);
+});
+
+function app(options: Parameters<typeof aimsGateApp>[0] = {}) {
+  const gate = aimsGateApp({ today: () => '2026-11-01', ...options });
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    secret: SECRET,
+    log,
+    Octokit: TestOctokit,
+  });
+  return { gate, probot, log };
+}
+
+/** nock 15.0.2 hands a reply function the Fetch Request (its README still shows `(uri, body)`). */
+const answer =
+  (fn: (body: Json, url: string) => unknown): Json =>
+  async (request: Request) =>
+    fn(request.method === 'GET' ? undefined : await request.json(), request.url);
+
+const record = (request: string) => (_uri: string, body: unknown) => {
+  calls.push({ request, body });
+};
+
+/** GitHub as the App first sees it: an installation token, then the organisation's defaults and the base's config. */
+function github({ org = false } = {}) {
+  const scope = token(nock(API));
+  // The organisation's defaults and the base's config, read side by side.
+  scope
+    .post('/graphql')
+    .times(2)
+    .reply(
+      200,
+      answer((body) => {
+        const { query, variables } = body as { query: string; variables: Record<string, string> };
+        record(`POST /graphql ${variables.repo}`)('', { variables });
+        if (variables.repo === '.github')
+          return org
+            ? blobQueryAnswer(query, variables, (_c, path) => lookup('org', path))
+            : {
+                data: { repository: null },
+                errors: [
+                  { type: 'NOT_FOUND', path: ['repository'], message: 'Could not resolve to a Repository' },
+                ],
+              };
+        return blobQueryAnswer(query, variables, lookup);
+      }),
+    );
+  return scope;
+}
+
+const token = (scope: nock.Scope) =>
+  scope
+    .post('/app/installations/1/access_tokens')
+    .reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
+
+function lookup(commit: string, path: string) {
+  const text = commits[commit]?.[path];
+  if (text !== undefined) return { oid: commit.slice(0, 8) + path.length, bytes: Buffer.from(text) };
+  return Object.keys(commits[commit] ?? {}).some((p) => p.startsWith(`${path}/`))
+    ? ('folder' as const)
+    : undefined;
+}
+
+/** The requests of one pull-request evaluation after the config was read. */
+function evaluation(
+  scope: nock.Scope,
+  { files = ['models/credit-scoring/MODEL_CARD.md'], reviews = [] as unknown[] } = {},
+) {
+  scope
+    .post('/graphql')
+    .reply(
+      200,
+      answer((body) => {
+        const { query, variables } = body as { query: string; variables: Record<string, string> };
+        record(`POST /graphql ${variables.repo}`)('', { variables });
+        return blobQueryAnswer(query, variables, lookup);
+      }),
+    )
+    .get(`${REPO}/pulls/2/files`)
+    .query({ per_page: 100 })
+    .reply(
+      200,
+      files.map((filename) => ({ filename, status: 'modified' })),
+    )
+    .get(`${REPO}/pulls/2/reviews`)
+    .query({ per_page: 100 })
+    .reply(200, reviews)
+    .get(`${REPO}/git/trees/${PR.head.sha}`)
+    .query({ recursive: 'true' })
+    .reply(200, () => ({
+      sha: PR.head.sha,
+      truncated: false,
+      tree: Object.entries(commits[PR.head.sha]!).map(([path, text]) => ({
+        path,
+        type: 'blob',
+        mode: '100644',
+        sha: 'f'.repeat(40),
+        size: text.length,
+      })),
+    }));
+}
+
+function checkRuns(scope: nock.Scope, updates = 1) {
+  scope
+    .post(`${REPO}/check-runs`)
+    .reply(
+      201,
+      answer((body, uri) => {
+        record('POST check-runs')(uri, body);
+        return { id: 42 };
+      }),
+    )
+    .patch(`${REPO}/check-runs/42`)
+    .times(updates)
+    .reply(
+      200,
+      answer((body, uri) => {
+        record('PATCH check-runs/42')(uri, body);
+        return { id: 42 };
+      }),
+    );
+}
+
+function seed(head: Record<string, string> = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG }) {
+  commits[PR.base.sha] = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+  commits[PR.head.sha] = head;
+}
+
+describe('the GitHub App, with probot.receive and GitHub answered by nock', () => {
+  it('runs a check on a pull request: in progress at once, then success with a summary', async () => {
+    seed();
+    const scope = github();
+    checkRuns(scope);
+    evaluation(scope);
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'delivery-1', name: 'pull_request', payload: opened });
+    await gate.queue.idle();
+
+    const [create, complete] = calls.filter((c) => c.request.includes('check-runs'));
+    expect(create!.body).toMatchObject({ name: 'aims-gate', head_sha: PR.head.sha, status: 'in_progress' });
+    expect(complete!.body).toMatchObject({
+      status: 'completed',
+      output: { title: 'PASS: no findings (fails on: major)' },
+      conclusion: 'success',
+      actions: [{ identifier: 'rerun' }, { identifier: 'explain' }],
+    });
+    const summary = (complete!.body as { output: { summary: string } }).output.summary;
+    expect(summary).toContain('| `models/credit-scoring` credit-scoring');
+    expect(summary).toContain('### ISO/IEC 42001 Annex A controls');
+    expect(summary).toContain('### Approvals (shown, not blocking on pull requests)');
+    // The org's .github repository is asked for defaults; the base is read for config; the documents of
+    // base and head travel in one request.
+    expect(calls.map((c) => c.request)).toEqual([
+      'POST /graphql .github',
+      'POST /graphql Hello-World',
+      'POST check-runs',
+      'POST /graphql Hello-World',
+      'PATCH check-runs/42',
+    ]);
+    // Every log line of the delivery carries its id and the repository.
+    const lines = logs.filter((l) => l.id === 'delivery-1');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.repository === 'Codertocat/Hello-World')).toBe(true);
+    expect(JSON.stringify(logs)).not.toContain('ghs_installation');
+  });
+
+  it('fails the check on a major nonconformity, with annotations most severe first', async () => {
+    seed(
+      edit(
+        { ...conformantRepo(), '.github/aims-gate.yml': CONFIG },
+        'models/credit-scoring/risk-assessment.yml',
+        '    score: 16\n',
+        '    score: 15\n',
+      ),
+    );
+    const scope = github();
+    checkRuns(scope, 2);
+    evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'd2', name: 'pull_request', payload: opened });
+    await gate.queue.idle();
+    const [annotations, complete] = calls
+      .filter((c) => c.request === 'PATCH check-runs/42')
+      .map((c) => c.body as Json);
+    expect(annotations.output.annotations[0]).toMatchObject({
+      path: 'models/credit-scoring/risk-assessment.yml',
+      start_line: 19,
+      annotation_level: 'failure',
+      title: 'major nonconformity: risk.scores (A.6.1.3)',
+    });
+    expect(annotations.status).toBeUndefined();
+    expect(complete).toMatchObject({
+      conclusion: 'failure',
+      output: { title: 'FAIL: 1 major nonconformity (fails on: major)' },
+    });
+  });
+
+  it('gives a repository without a config a neutral check that says how to start', async () => {
+    commits[PR.base.sha] = { 'README.md': '# Hello' };
+    const scope = github();
+    checkRuns(scope);
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'd3', name: 'pull_request', payload: opened });
+    await gate.queue.idle();
+    const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
+    expect(complete).toMatchObject({
+      conclusion: 'neutral',
+      output: { title: 'aims-gate is not set up here' },
+    });
+    expect(complete.output.summary).toContain('npx aims-gate init models/<your-model>');
+  });
+
+  it('makes no check at all where the organisation says so', async () => {
+    commits[PR.base.sha] = { 'README.md': '# Hello' };
+    commits.org = { '.github/aims-gate.yml': 'systems: [models/*]\napp: { without-config: skip }\n' };
+    github({ org: true });
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'd4', name: 'pull_request', payload: opened });
+    await gate.queue.idle();
+    expect(calls.map((c) => c.request)).toEqual(['POST /graphql .github', 'POST /graphql Hello-World']);
+  });
+
+  it('completes the check with the error when GitHub fails mid-evaluation, instead of leaving it in progress', async () => {
+    seed();
+    const scope = github();
+    checkRuns(scope);
+    scope.get(`${REPO}/pulls/2/files`).query(true).reply(502, { message: 'Bad Gateway' });
+    scope.get(`${REPO}/pulls/2/reviews`).query(true).reply(200, []);
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'd5', name: 'pull_request', payload: opened });
+    await gate.queue.idle();
+    const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
+    expect(complete).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      output: { title: 'aims-gate could not evaluate this pull request' },
+    });
+    expect(complete.output.summary).toContain('Bad Gateway');
+  });
+
+  it('evaluates a burst of 50 synchronize events for one pull request at most twice: the first, then the latest head', async () => {
+    seed();
+    const scope = token(nock(API));
+    const { gate, probot } = app();
+    await probot.load(gate);
+    let evaluations = 0;
+    // Count evaluations where they start: the check-run creation, one per evaluation.
+    scope
+      .post(`${REPO}/check-runs`)
+      .times(2)
+      .reply(
+        201,
+        answer((body) => {
+          evaluations++;
+          calls.push({ request: 'POST check-runs', body });
+          return { id: 42 };
+        }),
+      )
+      .patch(`${REPO}/check-runs/42`)
+      .times(2)
+      .reply(200, { id: 42 });
+    const heads = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(40, 'a'));
+    for (const sha of heads) commits[sha] = commits[PR.head.sha]!;
+    // Each evaluation asks the organisation's defaults, the base config, then the documents.
+    scope
+      .post('/graphql')
+      .times(6)
+      .reply(
+        200,
+        answer((body) => {
+          const { query, variables } = body as { query: string; variables: Record<string, string> };
+          return blobQueryAnswer(query, variables, lookup);
+        }),
+      );
+    scope
+      .get(`${REPO}/pulls/2/files`)
+      .query(true)
+      .times(2)
+      .reply(200, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
+    scope.get(`${REPO}/pulls/2/reviews`).query(true).times(2).reply(200, []);
+    scope
+      .get(/\/git\/trees\//)
+      .query(true)
+      .times(2)
+      .reply(
+        200,
+        answer((_body, uri) => {
+          const sha = /trees\/([0-9a-f]{40})/.exec(uri)![1]!;
+          return {
+            sha,
+            truncated: false,
+            tree: Object.entries(commits[sha]!).map(([path, text]) => ({
+              path,
+              type: 'blob',
+              sha: 'f'.repeat(40),
+              size: text.length,
+            })),
+          };
+        }),
+      );
+    await Promise.all(
+      heads.map((sha, i) =>
+        probot.receive({
+          id: `burst-${i}`,
+          name: 'pull_request',
+          payload: { ...opened, action: 'synchronize', pull_request: { ...PR, head: { ...PR.head, sha } } },
+        }),
+      ),
+    );
+    await gate.queue.idle();
+    expect(evaluations).toBe(2);
+    const evaluated = calls
+      .filter((c) => c.request === 'POST check-runs')
+      .map((c) => (c.body as { head_sha: string }).head_sha);
+    expect(evaluated).toEqual([heads[0], heads[49]]);
+  });
+});
+
+describe('the deployment protection rule', () => {
+  const validate = (() => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema(webhookSchemas as object, 'webhooks');
+    return ajv.getSchema('webhooks#/definitions/deployment_protection_rule$requested')!;
+  })();
+
+  /** GitHub sends no example of this event: one built from real parts that validates against its schema. */
+  function requested(sha = PR.head.sha) {
+    const deployment = webhook('deployment', 'created');
+    const payload = {
+      action: 'requested',
+      environment: 'production',
+      event: 'push',
+      deployment_callback_url: `${API}${REPO}/actions/runs/1234/deployment_protection_rule`,
+      deployment: { ...deployment.deployment, sha, environment: 'production' },
+      pull_requests: [],
+      // The example repository predates fields the schema now requires.
+      repository: {
+        ...opened.repository,
+        is_template: false,
+        web_commit_signoff_required: false,
+        topics: [],
+        visibility: 'public',
+        custom_properties: {},
+      },
+      sender: opened.sender,
+      installation: opened.installation,
+    };
+    expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
+    return payload;
+  }
+
+  function gateRequests(scope: nock.Scope, reviews: unknown[]) {
+    seed();
+    const merged = { ...PR, merged_at: '2026-11-20T12:00:00Z' };
+    scope
+      .get(`${REPO}/commits/${PR.head.sha}/pulls`)
+      .query(true)
+      .reply(200, [merged])
+      .get(`${REPO}/pulls/2/reviews`)
+      .query(true)
+      .reply(200, reviews)
+      .get(`${REPO}/git/trees/${PR.head.sha}`)
+      .query(true)
+      .reply(200, () => ({
+        sha: PR.head.sha,
+        truncated: false,
+        tree: Object.entries(commits[PR.head.sha]!).map(([path, text]) => ({
+          path,
+          type: 'blob',
+          sha: 'f'.repeat(40),
+          size: text.length,
+        })),
+      }))
+      .post('/graphql')
+      .times(3)
+      .reply(
+        200,
+        answer((body) => {
+          const { query, variables } = body as { query: string; variables: Record<string, string> };
+          if (variables.repo === '.github')
+            return { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'] }] };
+          return blobQueryAnswer(query, variables, lookup);
+        }),
+      )
+      .get('/orgs/codertocat/teams/ai-governance/members') // GitHub's names are case-insensitive
+      .query(true)
+      .reply(200, [{ login: 'gov-lead', id: 9 }])
+      .post(`${REPO}/actions/runs/1234/deployment_protection_rule`)
+      .reply(
+        204,
+        answer((body, uri) => {
+          record('POST deployment_protection_rule')(uri, body);
+          return '';
+        }),
+      );
+  }
+
+  it('rejects a deployment that lacks the required approval, naming what is missing', async () => {
+    const scope = token(nock(API));
+    gateRequests(scope, [
+      {
+        id: 1,
+        user: { login: 'mallory', id: 5, type: 'User' },
+        state: 'APPROVED',
+        commit_id: PR.head.sha,
+        submitted_at: '2026-11-20T10:00:00Z',
+      },
+    ]);
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'dpr-1', name: 'deployment_protection_rule', payload: requested() as never });
+    await gate.queue.idle();
+    const answered = calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
+    expect(answered).toMatchObject({ environment_name: 'production', state: 'rejected' });
+    expect(answered.comment).toContain(
+      '1 more of 1 approval from team Codertocat/ai-governance (to production, high/prohibited risk)',
+    );
+    expect(answered.comment.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('approves when the governance team approved the final head', async () => {
+    const scope = token(nock(API));
+    gateRequests(scope, [
+      {
+        id: 1,
+        user: { login: 'gov-lead', id: 9, type: 'User' },
+        state: 'APPROVED',
+        commit_id: PR.head.sha,
+        submitted_at: '2026-11-20T10:00:00Z',
+      },
+    ]);
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'dpr-2', name: 'deployment_protection_rule', payload: requested() as never });
+    await gate.queue.idle();
+    expect(calls.find((c) => c.request === 'POST deployment_protection_rule')!.body).toMatchObject({
+      state: 'approved',
+    });
+  });
+
+  it('fails closed: GitHub errors become a rejection with the reason, never silence', async () => {
+    const scope = token(nock(API));
+    scope
+      .get(`${REPO}/commits/${PR.head.sha}/pulls`)
+      .query(true)
+      .reply(500, { message: 'Server Error' })
+      .post('/graphql')
+      .reply(200, { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'] }] })
+      .post(`${REPO}/actions/runs/1234/deployment_protection_rule`)
+      .reply(
+        204,
+        answer((body, uri) => {
+          record('POST deployment_protection_rule')(uri, body);
+          return '';
+        }),
+      );
+    const { gate, probot } = app();
+    await probot.load(gate);
+    await probot.receive({ id: 'dpr-3', name: 'deployment_protection_rule', payload: requested() as never });
+    await gate.queue.idle();
+    const answered = calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
+    expect(answered.state).toBe('rejected');
+    expect(answered.comment).toContain('aims-gate could not decide, so it fails closed: Server Error');
+  });
+});
+
+describe("the App's HTTP server on 127.0.0.1", () => {
+  it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
+    seed();
+    const gate = aimsGateApp({ today: () => '2026-11-01' });
+    const log = pino({ level: 'silent' });
+    const server = new Server({
+      Probot: Probot.defaults({
+        appId: 1,
+        privateKey,
+        secret: SECRET,
+        log,
+        Octokit: TestOctokit,
+      }),
+      log,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    await server.load(gate);
+    const http = await server.start();
+    const port = (http.address() as { port: number }).port;
+    const post = (body: string, signature: string) =>
+      fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'pull_request',
+          'x-github-delivery': 'http-1',
+          'x-hub-signature-256': signature,
+        },
+        body,
+      });
+    try {
+      const body = JSON.stringify(opened);
+      const forged = await post(
+        body,
+        `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}`,
+      );
+      expect(forged.status).toBe(400);
+      await gate.queue.idle();
+      expect(calls).toEqual([]); // nothing was evaluated
+
+      const scope = github();
+      checkRuns(scope);
+      evaluation(scope);
+      const signed = await post(body, `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`);
+      expect(signed.status).toBe(200);
+      await gate.queue.idle();
+      expect(calls.find((c) => c.request === 'PATCH check-runs/42')!.body).toMatchObject({
+        conclusion: 'success',
+      });
+
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(await health.json()).toEqual({ status: 'ok', queue: { running: 0, waiting: 0 } });
+    } finally {
+      await server.stop();
+    }
+  });
+});
