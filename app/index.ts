@@ -23,10 +23,13 @@ export function aimsGateApp({ concurrency = 4, capacity = 1000, today = isoToday
   const queue = new LatestQueue({
     concurrency,
     capacity,
-    onError: (key, error) => console.error(`aims-gate: ${key}: ${(error as Error).message}`),
+    // Errors the task did not turn into a check-run or protection-rule answer: logged where operators look.
+    onError: (key, error) => log.error({ err: error, key }, `evaluation of ${key} failed`),
   });
+  let log = { error: (_fields: object, message: string) => console.error(`aims-gate: ${message}`) };
 
   const app = (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
+    log = { error: (fields: object, message: string) => app.log.error(fields, message) };
     // Without an HTTP server (probot.receive, a serverless adapter) Probot refuses routes: none are needed.
     if (addHandler) {
       try {

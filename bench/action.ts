@@ -1,13 +1,12 @@
 // The Action's pr-check as a runner runs it (dist/index.js, a child process) against the fake GitHub API on
 // 127.0.0.1: a pull request changing 300 files across 50 AI systems, with 5 reviews. Prints one JSON line:
 // the API requests it made, by route, and the wall time. Bundled and run by bench/run.js.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeGitHub } from '../test/fake-github.js';
 import { conformantRepo } from '../test/helpers.js';
+import { runAction } from '../test/run-action.js';
 
 const SYSTEMS = 50;
 const FILES_PER_SYSTEM = 6;
@@ -62,30 +61,12 @@ const event = {
   },
   repository: { full_name: 'acme/ml-platform', name: 'ml-platform', owner: { login: 'acme' } },
 };
-writeFileSync(join(dir, 'event.json'), JSON.stringify(event));
-for (const f of ['summary.md', 'output.txt']) writeFileSync(join(dir, f), '');
-const start = process.hrtime.bigint();
-const child = spawn(process.execPath, [join(process.cwd(), 'dist/index.js')], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: {
-    PATH: process.env.PATH,
-    INPUT_MODE: 'pr-check',
-    INPUT_TOKEN: 'ghs_bench',
-    INPUT_TODAY: '2026-11-01',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: join(dir, 'event.json'),
-    GITHUB_REPOSITORY: 'acme/ml-platform',
-    GITHUB_API_URL: github.url,
-    GITHUB_GRAPHQL_URL: `${github.url}/graphql`,
-    GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
-    GITHUB_OUTPUT: join(dir, 'output.txt'),
-    GITHUB_WORKSPACE: dir,
-  },
+const { code, stdout, ms } = await runAction({
+  api: github.url,
+  dir,
+  event,
+  inputs: { mode: 'pr-check', token: 'ghs_bench', today: '2026-11-01' },
 });
-let stdout = '';
-child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-const [code] = await once(child, 'close');
-const ms = Number(process.hrtime.bigint() - start) / 1e6;
 await github.stop();
 rmSync(dir, { recursive: true, force: true });
 if (code !== 0) throw new Error(`pr-check exited ${code}:\n${stdout}`);

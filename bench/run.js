@@ -105,16 +105,21 @@ console.log(
 // 3. The Action: API requests of one pull-request check, the bundle's size, and its cold start.
 console.log('\nGitHub Action (dist/index.js)');
 const { build } = await import('esbuild');
-await build({
-  entryPoints: [join(ROOT, 'bench/action.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  packages: 'external',
-  outfile: join(WORK, 'action.mjs'),
-  logLevel: 'warning',
-});
-const prCheck = JSON.parse(time([join(WORK, 'action.mjs')]).stdout);
+/** Bundles a TypeScript bench script (it shares the tests' fake GitHub) into .bench/ and returns its path. */
+async function bundled(name) {
+  const outfile = join(WORK, `${name}.mjs`);
+  await build({
+    entryPoints: [join(ROOT, `bench/${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+const prCheck = JSON.parse(time([await bundled('action')]).stdout);
 console.log(
   `  pr-check of a PR changing ${prCheck.files} files across ${prCheck.systems} systems, 5 reviews: ${prCheck.requests} API requests (aim: at most 8), ${prCheck.ms.toFixed(0)} ms`,
 );
@@ -128,3 +133,16 @@ const cold = measure('node dist/index.js (load, read inputs, exit)', [join(ROOT,
   INPUT_MODE: 'pr-check',
 });
 console.log(`  cold start ratio to node -e 0: ${(cold / nodeStart).toFixed(1)}×`);
+
+// 4. The App: 1,000 signed webhooks through its real HTTP server, GitHub answered at once by nock.
+console.log('\nGitHub App (Probot, real HTTP server on 127.0.0.1, GitHub answered by nock with no latency)');
+const app = JSON.parse(time([await bundled('app')]).stdout);
+const ms = (p) => `p50 ${p.p50.toFixed(0)} ms, p99 ${p.p99.toFixed(0)} ms`;
+console.log(
+  `  ${app.webhooks.toLocaleString('en')} pull_request webhooks, ${app.evaluations.toLocaleString('en')} evaluations in ${app.seconds.toFixed(1)} s: ${app.perSecond.toFixed(1)} evaluations/s (4 at a time)`,
+);
+console.log(`  one evaluation (check run created → completed): ${ms(app.evaluation)}`);
+console.log(`  delivery → completed check run, queueing included: ${ms(app.endToEnd)}`);
+console.log(
+  `  GitHub requests per evaluation: ${app.requestsPerEvaluation.toFixed(2)}; peak RSS ${app.peakRssMiB.toFixed(0)} MiB`,
+);

@@ -50686,6 +50686,14 @@ async function judgeReviews(github, approvals, where, facts) {
 }
 
 // src/github/source.ts
+var RepositoryNotFound = class extends Error {
+  constructor(repository) {
+    super(`the repository ${repository} does not exist or cannot be read with this token`);
+    this.repository = repository;
+    this.name = "RepositoryNotFound";
+  }
+  repository;
+};
 var BATCH = 250;
 var GitHubSource = class {
   constructor(github, at2, label2 = at2.commit.slice(0, 7)) {
@@ -50698,11 +50706,22 @@ var GitHubSource = class {
   at;
   label;
   tree;
+  reads = /* @__PURE__ */ new Map();
   blobs;
   async list() {
     return [...(await this.entries()).keys()];
   }
-  async read(path2, maxBytes) {
+  /** Reads are pinned to one commit, so each path is fetched once however often it is asked for. */
+  read(path2, maxBytes) {
+    const key = `${maxBytes}:${path2}`;
+    let result2 = this.reads.get(key);
+    if (!result2) {
+      result2 = this.fetch(path2, maxBytes);
+      this.reads.set(key, result2);
+    }
+    return result2;
+  }
+  async fetch(path2, maxBytes) {
     if (this.tree) {
       const entry = (await this.tree).get(path2);
       if (!entry) return { missing: true };
@@ -50784,11 +50803,11 @@ var BlobReader = class _BlobReader {
     });
     const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
     const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
-    const data = await this.github.graphql(
-      query,
-      variables
-    );
-    if (!data.repository) throw new Error(`the repository ${this.owner}/${this.repo} cannot be read`);
+    const name = `${this.owner}/${this.repo}`;
+    const data = await this.github.graphql(query, variables).catch((error2) => {
+      throw error2.errors?.some((e) => e.type === "NOT_FOUND") ? new RepositoryNotFound(name) : error2;
+    });
+    if (!data.repository) throw new RepositoryNotFound(name);
     return expressions.map((_, i) => {
       const object = data.repository[`f${i}`];
       return object?.oid ? object : null;

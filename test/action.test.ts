@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../src/audit/verify.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
+import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
-const DIST = join(import.meta.dirname, '..', 'dist', 'index.js');
 const CONFIG = `systems: [models/*]
 audit-log: branch:aims-audit-log
 approvals:
@@ -37,47 +35,15 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the committed bundle exactly as a runner does: INPUT_* variables, the event file, output files. */
-async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}) {
-  const event = join(dir, 'event.json');
-  const summary = join(dir, 'summary.md');
-  const output = join(dir, 'output.txt');
-  writeFileSync(event, JSON.stringify(opened));
-  writeFileSync(summary, '');
-  writeFileSync(output, '');
-  // Asynchronous: the fake API answers from this process, so a blocking spawn would deadlock.
-  const child = spawn(process.execPath, [DIST], {
-    env: {
-      PATH: process.env.PATH,
-      ...Object.fromEntries(
-        Object.entries({ token: 'ghs_secret_token', today: '2026-11-01', ...inputs }).map(([k, v]) => [
-          `INPUT_${k.toUpperCase()}`,
-          v,
-        ]),
-      ),
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: event,
-      GITHUB_REPOSITORY: opened.repository.full_name,
-      GITHUB_API_URL: github.url,
-      GITHUB_GRAPHQL_URL: `${github.url}/graphql`,
-      GITHUB_STEP_SUMMARY: summary,
-      GITHUB_OUTPUT: output,
-      GITHUB_ACTOR: 'Codertocat',
-      GITHUB_SHA: PR.head.sha,
-      GITHUB_REF: 'refs/pull/2/merge',
-      GITHUB_WORKSPACE: dir,
-      ...env,
-    },
+/** The Action on the pull_request.opened payload, as the Codertocat who opened it. */
+const action = (inputs: Record<string, string>) =>
+  runAction({
+    api: github.url,
+    dir,
+    event: opened,
+    inputs: { token: 'ghs_secret_token', today: '2026-11-01', ...inputs },
+    env: { GITHUB_ACTOR: 'Codertocat', GITHUB_SHA: PR.head.sha, GITHUB_REF: 'refs/pull/2/merge' },
   });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  const [code] = (await once(child, 'close')) as [number];
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(output, 'utf8').matchAll(/^(\S+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1]!] = m[3]!;
-  return { code, stdout, summary: readFileSync(summary, 'utf8'), outputs };
-}
 
 async function auditEntries() {
   const text = github.file('aims-audit-log', 'audit-log.jsonl') ?? '';
@@ -118,7 +84,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       '.github/aims-gate.yml': `${CONFIG}overrides:\n  change.model-card: { disabled: true, reason: no }\n`,
     };
     pullRequest(head, ['models/credit-scoring/train.py', '.github/aims-gate.yml']);
-    const { code, stdout, summary, outputs } = await runAction({ mode: 'pr-check' });
+    const { code, stdout, summary, outputs } = await action({ mode: 'pr-check' });
     expect(code).toBe(0); // a minor nonconformity does not block by default
     expect(stdout).toContain(
       '::warning title=minor nonconformity%3A change.model-card (A.6.2.3%2C A.6.2.7),file=models/credit-scoring/MODEL_CARD.md,line=1::',
@@ -160,7 +126,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       '    score: 15\n',
     );
     pullRequest(head, ['models/credit-scoring/risk-assessment.yml']);
-    const { code, stdout, outputs } = await runAction({ mode: 'pr-check', 'audit-log': 'none' });
+    const { code, stdout, outputs } = await action({ mode: 'pr-check', 'audit-log': 'none' });
     expect(code).toBe(1);
     expect(stdout).toMatch(
       /::error title=major nonconformity%3A risk\.scores \(A\.6\.1\.3\),file=models\/credit-scoring\/risk-assessment\.yml,line=19,col=12::risk R-001: score 15/,
@@ -199,7 +165,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         review('hubot', 'CHANGES_REQUESTED', PR.head.sha, '10:03:00'), // withdrawn
         review('mallory', 'APPROVED', PR.head.sha, '10:04:00'), // not in the team
       ]);
-      const { code, stdout, outputs } = await runAction({
+      const { code, stdout, outputs } = await action({
         mode: 'deploy-gate',
         environment: 'production',
         'audit-log': 'branch:aims-audit-log',
@@ -225,7 +191,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         review('gov-lead', 'APPROVED', PR.head.sha, '10:01:00'),
         review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
       ]);
-      const { code, outputs } = await runAction({
+      const { code, outputs } = await action({
         mode: 'deploy-gate',
         environment: 'production',
         'audit-log': 'branch:aims-audit-log',
@@ -241,7 +207,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
       ]);
       github.fail(...Array(12).fill('500'));
-      const { code, stdout, outputs } = await runAction({
+      const { code, stdout, outputs } = await action({
         mode: 'deploy-gate',
         environment: 'production',
         'audit-log': 'none',
@@ -268,7 +234,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         ],
         lowered,
       );
-      const { code, stdout, summary } = await runAction({
+      const { code, stdout, summary } = await action({
         mode: 'deploy-gate',
         environment: 'production',
         'audit-log': 'none',
@@ -283,7 +249,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     it('rejects a commit no pull request brought, and records that in the log the input names', async () => {
       deployment([]);
       github.answer('GET', `${REPO}/commits/${PR.head.sha}/pulls`, []);
-      const { code, stdout } = await runAction({
+      const { code, stdout } = await action({
         mode: 'deploy-gate',
         environment: 'production',
         'audit-log': 'branch:aims-audit-log',
@@ -297,7 +263,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
   });
 
   it('record appends a pipeline event to the audit branch and refuses a bad one before writing', async () => {
-    const ok = await runAction({
+    const ok = await action({
       mode: 'record',
       'event-type': 'model.retrained',
       system: 'credit-scoring',
@@ -314,7 +280,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       },
     ]);
     expect(ok.outputs.checkpoint).toBe(`1:${entries[0].hash}`);
-    const bad = await runAction({ mode: 'record', 'event-type': 'model.deleted', system: 'credit-scoring' });
+    const bad = await action({ mode: 'record', 'event-type': 'model.deleted', system: 'credit-scoring' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('::error::aims-gate: "model.deleted" is not an event type');
     expect((await auditEntries()).entries).toHaveLength(1);
@@ -336,7 +302,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       Object.keys(head).filter((p) => p.endsWith('risk-assessment.yml')),
     );
     github.seed(base, PR.base.sha);
-    const { code, stdout, outputs } = await runAction({
+    const { code, stdout, outputs } = await action({
       mode: 'pr-check',
       'sarif-file': join(dir, 'out.sarif'),
     });

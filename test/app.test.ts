@@ -1,28 +1,25 @@
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import webhookSchemas from '@octokit/webhooks-schemas' with { type: 'json' };
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import nock from 'nock';
 import pino from 'pino';
-import { Probot, ProbotOctokit, Server } from 'probot';
+import { Probot, Server } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
-import { blobQueryAnswer } from './fake-github.js';
+import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
+import { answer, type Json, privateKey, TestOctokit } from './probot.js';
+import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-/** A request body or answer as JSON, read field by field in assertions. */
-// biome-ignore lint/suspicious/noExplicitAny: JSON read field by field
-type Json = any;
 const API = 'https://api.github.com';
-const { privateKey } = generateKeyPairSync('rsa', {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  publicKeyEncoding: { type: 'spki', format: 'pem' },
-});
 const SECRET = 'webhook-secret';
 const CONFIG = `systems: [models/*]
 audit-log: none
@@ -39,16 +36,6 @@ const opened = {
 };
 const PR = opened.pull_request;
 const REPO = `/repos/${opened.repository.full_name}`;
-
-/**
- * No retries (a fault is a fault) and no pacing of writes a second apart (the throttling plugin's guard for
- * GitHub, not the App's behaviour). A function, because Probot replaces a plain `throttle` option wholesale.
- */
-const TestOctokit = ProbotOctokit.defaults((options: Json) => ({
-  ...options,
-  retry: { enabled: false },
-  throttle: { ...options.throttle, enabled: false },
-}));
 
 /** Every request the App made, with its body: what the tests assert on. */
 let calls: { request: string; body: unknown }[];
@@ -70,7 +57,7 @@ afterEach(() => {
   expect(pending, 'every request the test announced was made').toEqual([]);
 });
 
-function app(options: Parameters<typeof aimsGateApp>[0] = {}) {
+function app(options: Parameters<typeof aimsGateApp>[0] = {}, baseUrl?: string) {
   const gate = aimsGateApp({ today: () => '2026-11-01', ...options });
   const log = pino(
     { level: 'info' },
@@ -87,15 +74,10 @@ function app(options: Parameters<typeof aimsGateApp>[0] = {}) {
     secret: SECRET,
     log,
     Octokit: TestOctokit,
+    ...(baseUrl ? { baseUrl } : {}),
   });
   return { gate, probot, log };
 }
-
-/** nock 15.0.2 hands a reply function the Fetch Request (its README still shows `(uri, body)`). */
-const answer =
-  (fn: (body: Json, url: string) => unknown): Json =>
-  async (request: Request) =>
-    fn(request.method === 'GET' ? undefined : await request.json(), request.url);
 
 const record = (request: string) => (_uri: string, body: unknown) => {
   calls.push({ request, body });
@@ -605,6 +587,109 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       expect(await health.json()).toEqual({ status: 'ok', queue: { running: 0, waiting: 0 } });
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('the App and the Action on the same commit', () => {
+  const broken = (files: Record<string, string>) =>
+    edit(files, 'models/credit-scoring/risk-assessment.yml', '    score: 16\n', '    score: 15\n');
+
+  it.each([
+    ['a conformant change', (files: Record<string, string>) => files],
+    ['a broken risk score', broken],
+  ])('give the same verdict: %s', async (_name, change) => {
+    const fake = await new FakeGitHub(opened.repository.full_name).start();
+    const dir = mkdtempSync(join(tmpdir(), 'aims-same-'));
+    try {
+      const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+      fake.seed(base, PR.base.sha);
+      fake.seed(change(base), PR.head.sha);
+      fake.answer('GET', `${REPO}/pulls/2/files`, [
+        { filename: 'models/credit-scoring/risk-assessment.yml' },
+      ]);
+      fake.answer('GET', `${REPO}/pulls/2/reviews`, []);
+      fake.answer('POST', '/app/installations/1/access_tokens', {
+        token: 'ghs_installation',
+        expires_at: '2099-01-01T00:00:00Z',
+      });
+      fake.answer('POST', `${REPO}/check-runs`, { id: 42 });
+      fake.answer('PATCH', `${REPO}/check-runs/42`, { id: 42 });
+
+      const action = await runAction({
+        api: fake.url,
+        dir,
+        event: opened,
+        inputs: { mode: 'pr-check', token: 'ghs_action', today: '2026-11-01' },
+      });
+      const { gate, probot } = app({}, fake.url);
+      await probot.load(gate);
+      await probot.receive({ id: 'same-1', name: 'pull_request', payload: opened });
+      await gate.queue.idle();
+
+      const completed = fake.bodies.filter((b) => b.request === `PATCH ${REPO}/check-runs/42`).at(-1)!.body;
+      expect(completed.conclusion).toBe(action.outputs.verdict === 'pass' ? 'success' : 'failure');
+      // The same sentence heads the Action's job summary and the App's check run.
+      expect(action.summary).toContain(
+        `## aims-gate: ${action.outputs.verdict === 'pass' ? '✅' : '❌'} ${completed.output.title}\n`,
+      );
+      expect(action.outputs.findings).toBe(
+        change === broken
+          ? '{"major":1,"minor":0,"observation":0,"waived":0}'
+          : '{"major":0,"minor":0,"observation":0,"waived":0}',
+      );
+    } finally {
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deployment reviews by people', () => {
+  it('records an environment reviewer’s approval in the repository’s audit log', async () => {
+    const requested = webhook('deployment_review', 'requested');
+    const {
+      workflow_job_run: job,
+      environment: _requestedOnly,
+      requestor: _also,
+      reviewers: _too,
+      ...rest
+    } = requested;
+    const payload = {
+      ...rest,
+      action: 'approved',
+      approver: requested.requestor,
+      comment: 'Model card and risk sign-off reviewed.',
+      workflow_job_runs: [job],
+    };
+    const ajv = new Ajv({ strict: false });
+    addFormats(ajv);
+    ajv.addSchema(webhookSchemas as object, 'webhooks');
+    const validate = ajv.getSchema('webhooks#/definitions/deployment_review$approved')!;
+    expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
+
+    const fake = await new FakeGitHub(requested.repository.full_name).start();
+    try {
+      fake.answer('POST', `/app/installations/${requested.installation.id}/access_tokens`, {
+        token: 'ghs_installation',
+        expires_at: '2099-01-01T00:00:00Z',
+      });
+      const { gate, probot } = app({}, fake.url);
+      await probot.load(gate);
+      await probot.receive({ id: 'review-1', name: 'deployment_review', payload: payload as never });
+      const [entry] = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(entry).toMatchObject({
+        seq: 1,
+        type: 'deployment.approved',
+        actor: { login: requested.requestor.login },
+        subject: { environment: 'TST', commit: requested.workflow_run.head_sha },
+        details: { by: 'environment reviewer', reason: 'Model card and risk sign-off reviewed.' },
+      });
+    } finally {
+      await fake.stop();
     }
   });
 });
