@@ -1,14 +1,8 @@
-// The GitHub App under load: 1,000 signed pull_request webhooks POSTed to its real HTTP server on
-// 127.0.0.1, GitHub answered at once by nock (so the figures exclude GitHub's latency). Prints one JSON line.
-// Bundled and run by bench/run.js.
-import { createHmac } from 'node:crypto';
 import nock from 'nock';
-import pino from 'pino';
-import { Probot, Server } from 'probot';
 import { aimsGateApp } from '../app/index.js';
 import { blobQueryAnswer } from '../test/fake-github.js';
 import { conformantRepo } from '../test/helpers.js';
-import { answer, type Json, privateKey, TestOctokit } from '../test/probot.js';
+import { answer, type Json, postWebhook, startAppServer } from '../test/probot.js';
 import '../test/setup.js';
 import { webhook } from '../test/webhooks.js';
 
@@ -96,24 +90,9 @@ nock(API)
     })),
   );
 
-const log = pino({ level: 'silent' });
 const gate = aimsGateApp({ today: () => '2026-11-01' });
-const server = new Server({
-  Probot: Probot.defaults({
-    appId: 1,
-    privateKey,
-    secret: SECRET,
-    log,
-    // GitHub's pacing of writes (a second apart) is the throttling plugin's, not the App's cost: off here.
-    Octokit: TestOctokit,
-  }),
-  log,
-  host: '127.0.0.1',
-  port: 0,
-});
-await server.load(gate);
-const http = await server.start();
-const url = `http://127.0.0.1:${(http.address() as { port: number }).port}/api/github/webhooks`;
+// Probot's pacing of writes a second apart per installation is GitHub's guard, not the App's cost: off here.
+const { server, url } = await startAppServer(gate, SECRET);
 
 // Each webhook is a different pull request, so none coalesces: 1,000 evaluations. The head SHA carries
 // the number, and the check run's id is derived from it, so each completion is matched to its delivery.
@@ -125,16 +104,7 @@ const deliver = async (n: number) => {
     pull_request: { ...opened.pull_request, number: n, head: { ...opened.pull_request.head, sha } },
   });
   delivered.set(Number(sha.slice(0, 8)), performance.now());
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'pull_request',
-      'x-github-delivery': `bench-${n}`,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
+  const res = await postWebhook(url, 'pull_request', `bench-${n}`, body, SECRET);
   if (res.status !== 200) throw new Error(`webhook ${n}: HTTP ${res.status}`);
 };
 const start = performance.now();

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +7,12 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import nock from 'nock';
 import pino from 'pino';
-import { Probot, Server } from 'probot';
+import { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
 import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
-import { answer, type Json, privateKey, TestOctokit } from './probot.js';
+import { answer, type Json, postWebhook, privateKey, startAppServer, TestOctokit } from './probot.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
@@ -55,6 +54,24 @@ afterEach(() => {
   nock.cleanAll();
   nock.enableNetConnect();
   expect(pending, 'every request the test announced was made').toEqual([]);
+});
+
+/** Loads the App into a Probot, delivers one event, and waits until the work it queued is done. */
+async function deliver(name: string, payload: unknown, id: string) {
+  const { gate, probot } = app();
+  await probot.load(gate);
+  await probot.receive({ id, name, payload } as never);
+  await gate.queue.idle();
+  return gate;
+}
+
+/** A review approving the pull request's final head. */
+const approval = (login: string, id: number) => ({
+  id: 1,
+  user: { login, id, type: 'User' },
+  state: 'APPROVED',
+  commit_id: PR.head.sha,
+  submitted_at: '2026-11-20T10:00:00Z',
 });
 
 function app(options: Parameters<typeof aimsGateApp>[0] = {}, baseUrl?: string) {
@@ -194,10 +211,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const scope = github();
     checkRuns(scope);
     evaluation(scope);
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'delivery-1', name: 'pull_request', payload: opened });
-    await gate.queue.idle();
+    await deliver('pull_request', opened, 'delivery-1');
 
     const [create, complete] = calls.filter((c) => c.request.includes('check-runs'));
     expect(create!.body).toMatchObject({ name: 'aims-gate', head_sha: PR.head.sha, status: 'in_progress' });
@@ -239,10 +253,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const scope = github();
     checkRuns(scope, 2);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'd2', name: 'pull_request', payload: opened });
-    await gate.queue.idle();
+    await deliver('pull_request', opened, 'd2');
     const [annotations, complete] = calls
       .filter((c) => c.request === 'PATCH check-runs/42')
       .map((c) => c.body as Json);
@@ -263,10 +274,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     commits[PR.base.sha] = { 'README.md': '# Hello' };
     const scope = github();
     checkRuns(scope);
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'd3', name: 'pull_request', payload: opened });
-    await gate.queue.idle();
+    await deliver('pull_request', opened, 'd3');
     const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
     expect(complete).toMatchObject({
       conclusion: 'neutral',
@@ -279,10 +287,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     commits[PR.base.sha] = { 'README.md': '# Hello' };
     commits.org = { '.github/aims-gate.yml': 'systems: [models/*]\napp: { without-config: skip }\n' };
     github({ org: true });
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'd4', name: 'pull_request', payload: opened });
-    await gate.queue.idle();
+    await deliver('pull_request', opened, 'd4');
     expect(calls.map((c) => c.request)).toEqual(['POST /graphql .github', 'POST /graphql Hello-World']);
   });
 
@@ -292,10 +297,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     checkRuns(scope);
     scope.get(`${REPO}/pulls/2/files`).query(true).reply(502, { message: 'Bad Gateway' });
     scope.get(`${REPO}/pulls/2/reviews`).query(true).reply(200, []);
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'd5', name: 'pull_request', payload: opened });
-    await gate.queue.idle();
+    await deliver('pull_request', opened, 'd5');
     const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
     expect(complete).toMatchObject({
       status: 'completed',
@@ -465,19 +467,8 @@ describe('the deployment protection rule', () => {
 
   it('rejects a deployment that lacks the required approval, naming what is missing', async () => {
     const scope = token(nock(API));
-    gateRequests(scope, [
-      {
-        id: 1,
-        user: { login: 'mallory', id: 5, type: 'User' },
-        state: 'APPROVED',
-        commit_id: PR.head.sha,
-        submitted_at: '2026-11-20T10:00:00Z',
-      },
-    ]);
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'dpr-1', name: 'deployment_protection_rule', payload: requested() as never });
-    await gate.queue.idle();
+    gateRequests(scope, [approval('mallory', 5)]);
+    await deliver('deployment_protection_rule', requested() as never, 'dpr-1');
     const answered = calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
     expect(answered).toMatchObject({ environment_name: 'production', state: 'rejected' });
     expect(answered.comment).toContain(
@@ -488,19 +479,8 @@ describe('the deployment protection rule', () => {
 
   it('approves when the governance team approved the final head', async () => {
     const scope = token(nock(API));
-    gateRequests(scope, [
-      {
-        id: 1,
-        user: { login: 'gov-lead', id: 9, type: 'User' },
-        state: 'APPROVED',
-        commit_id: PR.head.sha,
-        submitted_at: '2026-11-20T10:00:00Z',
-      },
-    ]);
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'dpr-2', name: 'deployment_protection_rule', payload: requested() as never });
-    await gate.queue.idle();
+    gateRequests(scope, [approval('gov-lead', 9)]);
+    await deliver('deployment_protection_rule', requested() as never, 'dpr-2');
     expect(calls.find((c) => c.request === 'POST deployment_protection_rule')!.body).toMatchObject({
       state: 'approved',
     });
@@ -522,10 +502,7 @@ describe('the deployment protection rule', () => {
           return '';
         }),
       );
-    const { gate, probot } = app();
-    await probot.load(gate);
-    await probot.receive({ id: 'dpr-3', name: 'deployment_protection_rule', payload: requested() as never });
-    await gate.queue.idle();
+    await deliver('deployment_protection_rule', requested() as never, 'dpr-3');
     const answered = calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
     expect(answered.state).toBe('rejected');
     expect(answered.comment).toContain('aims-gate could not decide, so it fails closed: Server Error');
@@ -536,39 +513,10 @@ describe("the App's HTTP server on 127.0.0.1", () => {
   it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
     seed();
     const gate = aimsGateApp({ today: () => '2026-11-01' });
-    const log = pino({ level: 'silent' });
-    const server = new Server({
-      Probot: Probot.defaults({
-        appId: 1,
-        privateKey,
-        secret: SECRET,
-        log,
-        Octokit: TestOctokit,
-      }),
-      log,
-      host: '127.0.0.1',
-      port: 0,
-    });
-    await server.load(gate);
-    const http = await server.start();
-    const port = (http.address() as { port: number }).port;
-    const post = (body: string, signature: string) =>
-      fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'pull_request',
-          'x-github-delivery': 'http-1',
-          'x-hub-signature-256': signature,
-        },
-        body,
-      });
+    const { server, url } = await startAppServer(gate, SECRET);
     try {
       const body = JSON.stringify(opened);
-      const forged = await post(
-        body,
-        `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}`,
-      );
+      const forged = await postWebhook(url, 'pull_request', 'http-1', body, 'not-the-secret');
       expect(forged.status).toBe(400);
       await gate.queue.idle();
       expect(calls).toEqual([]); // nothing was evaluated
@@ -576,14 +524,14 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       const scope = github();
       checkRuns(scope);
       evaluation(scope);
-      const signed = await post(body, `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`);
+      const signed = await postWebhook(url, 'pull_request', 'http-2', body, SECRET);
       expect(signed.status).toBe(200);
       await gate.queue.idle();
       expect(calls.find((c) => c.request === 'PATCH check-runs/42')!.body).toMatchObject({
         conclusion: 'success',
       });
 
-      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      const health = await fetch(`${url}/health`);
       expect(await health.json()).toEqual({ status: 'ok', queue: { running: 0, waiting: 0 } });
     } finally {
       await server.stop();

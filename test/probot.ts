@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { ProbotOctokit } from 'probot';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import pino from 'pino';
+import { type ApplicationFunction, Probot, ProbotOctokit, Server } from 'probot';
 
 /** JSON read field by field: request bodies and answers in tests. */
 // biome-ignore lint/suspicious/noExplicitAny: JSON read field by field
@@ -33,3 +34,37 @@ export const answer =
     const text = await request.text();
     return fn(text ? JSON.parse(text) : undefined, request.url);
   };
+
+/**
+ * The App behind Probot's real HTTP server on 127.0.0.1 (a free port), with webhooks signed by `secret`.
+ * Returns the server (stop it) and the base URL; webhooks go to `${url}/api/github/webhooks`.
+ */
+export async function startAppServer(
+  app: ApplicationFunction,
+  secret: string,
+): Promise<{ server: Server; url: string }> {
+  const log = pino({ level: 'silent' });
+  const server = new Server({
+    Probot: Probot.defaults({ appId: 1, privateKey, secret, log, Octokit: TestOctokit }),
+    log,
+    host: '127.0.0.1',
+    port: 0,
+  });
+  await server.load(app);
+  const http = await server.start();
+  return { server, url: `http://127.0.0.1:${(http.address() as { port: number }).port}` };
+}
+
+/** A webhook as GitHub sends it: JSON, with its event name, delivery id and HMAC signature. */
+export function postWebhook(url: string, event: string, delivery: string, body: string, secret: string) {
+  return fetch(`${url}/api/github/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    },
+    body,
+  });
+}
