@@ -104,26 +104,7 @@ const record = (request: string) => (_uri: string, body: unknown) => {
 function github({ org = false } = {}) {
   const scope = token(nock(API));
   // The organisation's defaults and the base's config, read side by side.
-  scope
-    .post('/graphql')
-    .times(2)
-    .reply(
-      200,
-      answer((body) => {
-        const { query, variables } = body as { query: string; variables: Record<string, string> };
-        record(`POST /graphql ${variables.repo}`)('', { variables });
-        if (variables.repo === '.github')
-          return org
-            ? blobQueryAnswer(query, variables, (_c, path) => lookup('org', path))
-            : {
-                data: { repository: null },
-                errors: [
-                  { type: 'NOT_FOUND', path: ['repository'], message: 'Could not resolve to a Repository' },
-                ],
-              };
-        return blobQueryAnswer(query, variables, lookup);
-      }),
-    );
+  scope.post('/graphql').times(2).reply(200, blobs(org));
   return scope;
 }
 
@@ -140,6 +121,39 @@ function lookup(commit: string, path: string) {
     : undefined;
 }
 
+/**
+ * GitHub's answer to the blob query, recorded: files from `commits`; the organisation's `.github`
+ * repository holds the files of `commits.org` when `org`, and does not exist otherwise.
+ */
+const blobs = (org = false) =>
+  answer((body) => {
+    const { query, variables } = body as { query: string; variables: Record<string, string> };
+    record(`POST /graphql ${variables.repo}`)('', { variables });
+    if (variables.repo !== '.github') return blobQueryAnswer(query, variables, lookup);
+    return org
+      ? blobQueryAnswer(query, variables, (_commit, path) => lookup('org', path))
+      : {
+          data: { repository: null },
+          errors: [{ type: 'NOT_FOUND', path: ['repository'], message: 'Could not resolve to a Repository' }],
+        };
+  });
+
+/** The recursive tree of the commit the URL names, as GET /git/trees/{sha}?recursive=true answers it. */
+const tree = answer((_body, url) => {
+  const sha = /trees\/([0-9a-f]{40})/.exec(url)![1]!;
+  return {
+    sha,
+    truncated: false,
+    tree: Object.entries(commits[sha]!).map(([path, text]) => ({
+      path,
+      type: 'blob',
+      mode: '100644',
+      sha: 'f'.repeat(40),
+      size: text.length,
+    })),
+  };
+});
+
 /** The requests of one pull-request evaluation after the config was read. */
 function evaluation(
   scope: nock.Scope,
@@ -147,14 +161,7 @@ function evaluation(
 ) {
   scope
     .post('/graphql')
-    .reply(
-      200,
-      answer((body) => {
-        const { query, variables } = body as { query: string; variables: Record<string, string> };
-        record(`POST /graphql ${variables.repo}`)('', { variables });
-        return blobQueryAnswer(query, variables, lookup);
-      }),
-    )
+    .reply(200, blobs())
     .get(`${REPO}/pulls/2/files`)
     .query({ per_page: 100 })
     .reply(
@@ -166,17 +173,7 @@ function evaluation(
     .reply(200, reviews)
     .get(`${REPO}/git/trees/${PR.head.sha}`)
     .query({ recursive: 'true' })
-    .reply(200, () => ({
-      sha: PR.head.sha,
-      truncated: false,
-      tree: Object.entries(commits[PR.head.sha]!).map(([path, text]) => ({
-        path,
-        type: 'blob',
-        mode: '100644',
-        sha: 'f'.repeat(40),
-        size: text.length,
-      })),
-    }));
+    .reply(200, tree);
 }
 
 function checkRuns(scope: nock.Scope, updates = 1) {
@@ -331,16 +328,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const heads = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(40, 'a'));
     for (const sha of heads) commits[sha] = commits[PR.head.sha]!;
     // Each evaluation asks the organisation's defaults, the base config, then the documents.
-    scope
-      .post('/graphql')
-      .times(6)
-      .reply(
-        200,
-        answer((body) => {
-          const { query, variables } = body as { query: string; variables: Record<string, string> };
-          return blobQueryAnswer(query, variables, lookup);
-        }),
-      );
+    scope.post('/graphql').times(6).reply(200, blobs());
     scope
       .get(`${REPO}/pulls/2/files`)
       .query(true)
@@ -351,22 +339,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
       .get(/\/git\/trees\//)
       .query(true)
       .times(2)
-      .reply(
-        200,
-        answer((_body, uri) => {
-          const sha = /trees\/([0-9a-f]{40})/.exec(uri)![1]!;
-          return {
-            sha,
-            truncated: false,
-            tree: Object.entries(commits[sha]!).map(([path, text]) => ({
-              path,
-              type: 'blob',
-              sha: 'f'.repeat(40),
-              size: text.length,
-            })),
-          };
-        }),
-      );
+      .reply(200, tree);
     await Promise.all(
       heads.map((sha, i) =>
         probot.receive({
@@ -431,27 +404,10 @@ describe('the deployment protection rule', () => {
       .reply(200, reviews)
       .get(`${REPO}/git/trees/${PR.head.sha}`)
       .query(true)
-      .reply(200, () => ({
-        sha: PR.head.sha,
-        truncated: false,
-        tree: Object.entries(commits[PR.head.sha]!).map(([path, text]) => ({
-          path,
-          type: 'blob',
-          sha: 'f'.repeat(40),
-          size: text.length,
-        })),
-      }))
+      .reply(200, tree)
       .post('/graphql')
       .times(3)
-      .reply(
-        200,
-        answer((body) => {
-          const { query, variables } = body as { query: string; variables: Record<string, string> };
-          if (variables.repo === '.github')
-            return { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'] }] };
-          return blobQueryAnswer(query, variables, lookup);
-        }),
-      )
+      .reply(200, blobs())
       .get('/orgs/codertocat/teams/ai-governance/members') // GitHub's names are case-insensitive
       .query(true)
       .reply(200, [{ login: 'gov-lead', id: 9 }])
