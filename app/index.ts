@@ -113,24 +113,30 @@ export function aimsGateApp({ concurrency = 4, capacity = 1000, today = isoToday
     return true;
   }
 
-  /** Enqueues a check of a pull request's current head; a later event for the same pull request replaces it. */
+  /**
+   * Enqueues a check of a pull request's current head; a later event for the same pull request replaces it.
+   * The task keeps only the facts it needs, not the event: a thousand waiting must stay small.
+   */
   function check(context: Context, pr: PullRequestFacts, explain = false) {
     const repository = context.repo();
     const key = `${repository.owner}/${repository.repo}#${pr.number}`;
-    const fresh = queue.schedule(key, () =>
-      runCheck({
-        github: octokit(context),
-        repository,
-        pr,
-        log: logFor(context),
-        today: today(),
-        explain,
-        actor: {
-          login: context.payload.sender?.login ?? 'aims-gate',
-          ...(context.payload.sender ? { id: context.payload.sender.id } : {}),
-        },
-      }),
-    );
+    const request = {
+      github: octokit(context),
+      repository,
+      pr: {
+        number: pr.number,
+        base: { sha: pr.base.sha, ref: pr.base.ref },
+        head: { sha: pr.head.sha, ref: pr.head.ref },
+        user: pr.user ? { login: pr.user.login } : null,
+      },
+      log: logFor(context),
+      explain,
+      actor: {
+        login: context.payload.sender?.login ?? 'aims-gate',
+        ...(context.payload.sender ? { id: context.payload.sender.id } : {}),
+      },
+    };
+    const fresh = queue.schedule(key, () => runCheck({ ...request, today: today() }));
     if (!fresh) context.log.debug({ pullRequest: pr.number }, 'coalesced with a waiting evaluation');
   }
 

@@ -144,5 +144,9 @@ console.log(
 console.log(`  one evaluation (check run created → completed): ${ms(app.evaluation)}`);
 console.log(`  delivery → completed check run, queueing included: ${ms(app.endToEnd)}`);
 console.log(
-  `  GitHub requests per evaluation: ${app.requestsPerEvaluation.toFixed(2)}; peak RSS ${app.peakRssMiB.toFixed(0)} MiB`,
+  `  GitHub requests per evaluation: ${app.requestsPerEvaluation.toFixed(2)}; peak RSS ${app.peakRssMiB.toFixed(0)} MiB (nock keeps every request it intercepts)`,
+);
+const memory = JSON.parse(time(['--expose-gc', await bundled('app-memory')]).stdout);
+console.log(
+  `  heap in use after GC every 250 of ${memory.evaluations.toLocaleString('en')} check runs against the fake GitHub over HTTP: ${memory.heapMiB.join(', ')} MiB (flat is the aim)`,
 );

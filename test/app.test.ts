@@ -267,6 +267,33 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     });
   });
 
+  it('"Explain" on the check run evaluates again and adds what each rule behind a finding means', async () => {
+    seed(
+      edit(
+        { ...conformantRepo(), '.github/aims-gate.yml': CONFIG },
+        'models/credit-scoring/risk-assessment.yml',
+        '    score: 16\n',
+        '    score: 15\n',
+      ),
+    );
+    // The real requested_action payload, pointed at the fixture's repository and pull request.
+    const clicked = webhook('check_run', 'requested_action');
+    clicked.repository = opened.repository;
+    clicked.installation = opened.installation;
+    clicked.requested_action = { identifier: 'explain' };
+    clicked.check_run.pull_requests = [{ number: 2, head: PR.head, base: PR.base }];
+    const scope = github();
+    scope.get(`${REPO}/pulls/2`).reply(200, PR); // the author is not in the check run's payload
+    checkRuns(scope, 2);
+    evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
+    await deliver('check_run', clicked, 'explain-1');
+    const complete = calls.filter((c) => c.request === 'PATCH check-runs/42').at(-1)!.body as Json;
+    expect(complete.conclusion).toBe('failure');
+    expect(complete.output.text).toContain('#### `risk.scores`');
+    expect(complete.output.text).toContain('A.6.1.3');
+    expect(complete.output.text).toContain('**Fix:**');
+  });
+
   it('gives a repository without a config a neutral check that says how to start', async () => {
     commits[PR.base.sha] = { 'README.md': '# Hello' };
     const scope = github();
