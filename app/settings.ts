@@ -1,8 +1,9 @@
 import type { AuditStore } from '../src/audit/store.js';
 import { BranchStore } from '../src/github/branch-store.js';
+import { extendsFrom } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
-import { GitHubSource, RepositoryNotFound } from '../src/github/source.js';
+import { RepositoryNotFound } from '../src/github/source.js';
 import { type AppSettings, loadPolicy, type Policy } from '../src/policy/load.js';
 import type { Source } from '../src/source.js';
 
@@ -18,7 +19,7 @@ export interface OrgDefaults {
  * invalid file is a configuration error, reported on the check like any other.
  */
 export async function orgDefaults(github: GitHub, owner: string): Promise<OrgDefaults> {
-  const source = new GitHubSource(github, { owner, repo: '.github', commit: 'HEAD' }, `${owner}/.github`);
+  const source = extendsFrom(github, owner)('.github');
   try {
     const policy = await loadPolicy(source);
     return policy.configPath ? { settings: policy.app, source } : { settings: {} };

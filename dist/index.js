@@ -37281,8 +37281,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject2 = val !== null && typeof val === "object";
-    const hasToJSON = isObject2 && typeof val.toJSON === "function";
+    const isObject3 = val !== null && typeof val === "object";
+    const hasToJSON = isObject3 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -49569,9 +49569,17 @@ function configSchema(rule = ruleSchema()) {
     title: "aims-gate configuration (.github/aims-gate.yml)",
     type: "object",
     additionalProperties: false,
-    required: ["systems"],
+    // A config that extends the organisation's may take its systems from there.
+    if: { not: { required: ["_extends"] } },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+    then: { required: ["systems"] },
     properties: {
       $schema: { type: "string" },
+      _extends: {
+        type: "string",
+        pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$",
+        description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere."
+      },
       extends: {
         type: "string",
         minLength: 1,
@@ -49737,6 +49745,29 @@ function configSchema(rule = ruleSchema()) {
 // src/policy/load.ts
 var CONFIG_PATH = ".github/aims-gate.yml";
 var DEFAULT_PACK = "iso42001-baseline";
+var ADDITIVE = /* @__PURE__ */ new Set(["rules", "waivers", "approvals"]);
+function mergeConfigs(configs) {
+  const merged = {};
+  for (const config2 of configs) {
+    for (const [key, value] of Object.entries(config2)) {
+      const before = merged[key];
+      if (ADDITIVE.has(key)) merged[key] = [...before ?? [], ...value];
+      else if (isObject2(value) && isObject2(before)) merged[key] = { ...before, ...value };
+      else merged[key] = value;
+    }
+  }
+  delete merged._extends;
+  return merged;
+}
+var isObject2 = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function locate(layers, pointer) {
+  for (const layer of [...layers].reverse()) {
+    let value = layer.data.value;
+    for (const key of pointer) value = isObject2(value) ? value[key] : void 0;
+    if (value !== void 0) return { path: layer.path, line: layer.data.locate(pointer).line };
+  }
+  return { path: layers.at(-1)?.path ?? CONFIG_PATH };
+}
 var DEFAULT_AUDIT_LOG = "file:.aims-gate/audit-log.jsonl";
 var DEFAULT_DOCUMENTS = {
   "model-card": [
@@ -49757,15 +49788,15 @@ var DEFAULT_WATCH = [
   "**/*.{pt,pth,onnx,safetensors,pkl,joblib,h5,ckpt}",
   "**/{train,training,config,params}*.{yml,yaml,json,toml}"
 ];
-async function readYaml(source, path2) {
+async function readYaml(source, path2, label2 = path2) {
   const read = await source.read(path2, LIMITS.maxFileBytes);
   if ("missing" in read) return void 0;
   const decoded = "tooLarge" in read ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: "Shorten it." } } : decodeText(read.bytes);
   if ("problem" in decoded)
-    throw new ConfigError(path2, void 0, decoded.problem.message, decoded.problem.fix);
+    throw new ConfigError(label2, void 0, decoded.problem.message, decoded.problem.fix);
   const parsed = parseData(decoded.text);
   if ("problem" in parsed)
-    throw new ConfigError(path2, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
+    throw new ConfigError(label2, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
   return parsed.data;
 }
 function checkAgainst(schema, data, path2) {
@@ -49780,7 +49811,7 @@ function checkAgainst(schema, data, path2) {
     if (error2) throw new ConfigError(path2, error2.line, error2.message, error2.fix);
   }
 }
-async function loadPolicy(source, configPath = CONFIG_PATH) {
+async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: extendsFrom2 } = {}) {
   const data = await readYaml(source, configPath);
   if (data === void 0 && configPath !== CONFIG_PATH) {
     throw new ConfigError(
@@ -49790,24 +49821,57 @@ async function loadPolicy(source, configPath = CONFIG_PATH) {
       "Check the --config path."
     );
   }
-  const config2 = data?.value ?? { systems: ["models/*"] };
   if (data) checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
+  const layers = data ? [{ data, path: configPath }] : [];
+  const notices = [];
+  const target = data?.value?._extends;
+  if (target && !extendsFrom2) {
+    notices.push(
+      `${configPath} extends ${target}, which only the GitHub App and Action read: its settings were left out here${data?.value?.systems ? "" : ", and systems default to models/*"}.`
+    );
+  } else if (target && extendsFrom2) {
+    const label2 = `${target}:${CONFIG_PATH}`;
+    const org = await readYaml(extendsFrom2(target), CONFIG_PATH, label2);
+    if (!org) {
+      throw new ConfigError(
+        configPath,
+        data.locate(["_extends"]).line,
+        `_extends names ${target}, which has no ${CONFIG_PATH} on its default branch`,
+        `Create ${CONFIG_PATH} in ${target}, or remove _extends.`
+      );
+    }
+    checkAgainst(configSchema(RULE_ENVELOPE), org, label2);
+    layers.unshift({ data: org, path: label2 });
+  }
+  const config2 = layers.length ? mergeConfigs(layers.map((l) => l.data.value)) : { systems: ["models/*"] };
+  if (!config2.systems && target && !extendsFrom2) config2.systems = ["models/*"];
+  if (!config2.systems) {
+    throw new ConfigError(
+      configPath,
+      1,
+      `no systems: neither ${configPath} nor ${target} says where AI systems live`,
+      "Add systems, e.g. systems: [models/*]."
+    );
+  }
   const packs = [];
   const rules = /* @__PURE__ */ new Map();
   await addPack(source, config2.extends ?? DEFAULT_PACK, rules, packs, 0);
-  for (const [i, raw] of (config2.rules ?? []).entries()) {
-    addRule(rules, raw, { path: configPath, line: data?.locate(["rules", i]).line });
+  for (const layer of layers) {
+    const raws = (layer.data.value.rules ?? []).entries();
+    for (const [i, raw] of raws)
+      addRule(rules, raw, { path: layer.path, line: layer.data.locate(["rules", i]).line });
+    packs.push(layer.path);
   }
-  if (data) packs.push(configPath);
   const disabled = [];
   const overrides = config2.overrides ?? {};
   for (const [id, override] of Object.entries(overrides)) {
     const rule = rules.get(id);
     if (!rule) {
       const near = closest(id, [...rules.keys()]);
+      const where = locate(layers, ["overrides", id]);
       throw new ConfigError(
-        configPath,
-        data?.locate(["overrides", id]).line,
+        where.path,
+        where.line,
         `overrides name rule "${id}", which no pack defines`,
         near ? `Did you mean "${near}"?` : "Run `aims-gate explain` to list the rule ids."
       );
@@ -49831,6 +49895,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH) {
   return {
     packs,
     configPath: data ? configPath : void 0,
+    notices,
     rules: [...rules.values()],
     disabled,
     systems,
@@ -49933,8 +49998,10 @@ function trimSlashes(path2) {
 // src/evaluate.ts
 async function evaluate(input) {
   const policySource = input.policySource ?? input.source;
-  const policy = await loadPolicy(policySource, input.configPath);
-  const notices = [];
+  const policy = await loadPolicy(policySource, input.configPath, {
+    ...input.extendsFrom ? { extendsFrom: input.extendsFrom } : {}
+  });
+  const notices = [...policy.notices];
   const files = await input.source.list();
   const inventory = takeInventory(files, policy.systems);
   for (const pattern of inventory.unmatched)
@@ -50830,6 +50897,7 @@ async function checkPullRequest(github, repository, pr, options) {
   const evaluation = await evaluate({
     source: head,
     policySource: options.policySource ?? base,
+    extendsFrom: extendsFrom(github, repository.owner),
     baseSource: base,
     configPath: options.config,
     changedFiles: changes.files,
@@ -50848,6 +50916,12 @@ async function checkPullRequest(github, repository, pr, options) {
     { author: pr.user?.login ?? "", headSha: pr.head.sha, reviews }
   );
   return { evaluation, approval };
+}
+function extendsFrom(github, owner) {
+  return (target) => {
+    const [org, repo] = target.includes("/") ? target.split("/") : [owner, target];
+    return new GitHubSource(github, { owner: org, repo, commit: "HEAD" }, target);
+  };
 }
 async function gateDeployment(github, repository, { commit, environment }, options) {
   try {
@@ -50868,6 +50942,7 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       evaluate({
         source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
         policySource: options.policySource ?? base,
+        extendsFrom: extendsFrom(github, repository.owner),
         baseSource: base,
         configPath: options.config,
         today: options.today,

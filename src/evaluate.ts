@@ -31,6 +31,8 @@ export interface EvaluationInput {
   /** The base revision's documents, so that a change cannot lower its own risk tier. */
   baseSource?: Source;
   configPath?: string;
+  /** Where the config's `_extends` is read (the GitHub App and Action); see loadPolicy. */
+  extendsFrom?: (target: string) => Source;
   /** Files the change touches; when given, only the systems they touch are evaluated. */
   changedFiles?: string[];
   /** YYYY-MM-DD the evaluation is for. */
@@ -46,8 +48,10 @@ type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | Unreada
 /** One run of the whole flow: policy → inventory → documents → findings → waivers → verdict. */
 export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   const policySource = input.policySource ?? input.source;
-  const policy = await loadPolicy(policySource, input.configPath);
-  const notices: string[] = [];
+  const policy = await loadPolicy(policySource, input.configPath, {
+    ...(input.extendsFrom ? { extendsFrom: input.extendsFrom } : {}),
+  });
+  const notices: string[] = [...policy.notices];
   const files = await input.source.list();
   const inventory = takeInventory(files, policy.systems);
   for (const pattern of inventory.unmatched)

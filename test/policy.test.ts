@@ -241,3 +241,78 @@ describe('waivers', () => {
     );
   });
 });
+
+describe('_extends: the organisation’s config under the repository’s (GitHub App and Action)', () => {
+  const ORG = `systems: [models/*]
+fail-on: major
+approvals:
+  - environment: production
+    require: [{ count: 1, teams: [acme/ai-governance] }]
+rules:
+  - id: org.license
+    title: Every model card names its licence
+    kind: fields
+    document: model-card
+    schema: { required: [license] }
+    severity: minor
+    controls: [A.6.2.3]
+    remedy: Add license to the front matter.
+`;
+  const REPO = `_extends: .github
+fail-on: minor
+approvals:
+  - environment: production
+    require: [{ count: 2 }]
+overrides:
+  card.license: { disabled: true, reason: The organisation's rule checks it. }
+`;
+  const org = new MemorySource({ '.github/aims-gate.yml': ORG }, 'acme/.github');
+  const asked: string[] = [];
+  const extendsFrom = (target: string) => {
+    asked.push(target);
+    return org;
+  };
+
+  it('merges: the repository wins on values, rules and approvals add up, systems come from the organisation', async () => {
+    const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': REPO }), undefined, {
+      extendsFrom,
+    });
+    expect(asked).toEqual(['.github']);
+    expect(policy.failOn).toBe('minor');
+    expect(policy.systems.map((s) => s.path)).toEqual(['models/*']);
+    expect(policy.approvals).toHaveLength(2);
+    expect(policy.rules.find((r) => r.id === 'org.license')?.origin).toEqual({
+      path: '.github:.github/aims-gate.yml',
+      line: 7,
+    });
+    expect(policy.packs).toEqual([
+      'iso42001-baseline',
+      '.github:.github/aims-gate.yml',
+      '.github/aims-gate.yml',
+    ]);
+  });
+
+  it('names the organisation’s file and line when that file is wrong', async () => {
+    const broken = new MemorySource({ '.github/aims-gate.yml': 'systems: [models/*]\nfail-on: sometimes\n' });
+    const error = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': REPO }), undefined, {
+      extendsFrom: () => broken,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain('.github:.github/aims-gate.yml:2');
+  });
+
+  it('refuses an _extends that names a repository without the file', async () => {
+    const error = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': REPO }), undefined, {
+      extendsFrom: () => new MemorySource({}),
+    }).catch((e: unknown) => e);
+    expect(String(error)).toContain('_extends names .github, which has no .github/aims-gate.yml');
+  });
+
+  it('locally, where no organisation can be read, leaves it out and says so', async () => {
+    const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': REPO }));
+    expect(policy.notices).toEqual([
+      '.github/aims-gate.yml extends .github, which only the GitHub App and Action read: its settings were left out here, and systems default to models/*.',
+    ]);
+    expect(policy.approvals).toHaveLength(1);
+  });
+});

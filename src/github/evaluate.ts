@@ -58,6 +58,7 @@ export async function checkPullRequest(
   const evaluation = await evaluate({
     source: head,
     policySource: options.policySource ?? base,
+    extendsFrom: extendsFrom(github, repository.owner),
     baseSource: base,
     configPath: options.config,
     changedFiles: changes.files,
@@ -76,6 +77,17 @@ export async function checkPullRequest(
     { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
   );
   return { evaluation, approval };
+}
+
+/**
+ * Where a config's `_extends: NAME` is read: `.github/aims-gate.yml` in the owner's repository NAME (usually
+ * `.github`), or in OWNER/NAME, on its default branch, as other Probot apps read organisation-wide config.
+ */
+export function extendsFrom(github: GitHub, owner: string): (target: string) => Source {
+  return (target) => {
+    const [org, repo] = target.includes('/') ? (target.split('/') as [string, string]) : [owner, target];
+    return new GitHubSource(github, { owner: org, repo, commit: 'HEAD' }, target);
+  };
 }
 
 export interface DeploymentDecision {
@@ -118,6 +130,7 @@ export async function gateDeployment(
       evaluate({
         source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
         policySource: options.policySource ?? base,
+        extendsFrom: extendsFrom(github, repository.owner),
         baseSource: base,
         configPath: options.config,
         today: options.today,

@@ -35,6 +35,50 @@ export interface Policy {
   approvals: ApprovalRule[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
+  /** What the evaluation should tell the user about its configuration. */
+  notices: string[];
+}
+
+export interface PolicyOptions {
+  /** Where `_extends: NAME` is read (the GitHub App and Action); without it, `_extends` is left out with a notice. */
+  extendsFrom?: (target: string) => Source;
+}
+
+/** A config file and where it is, for messages: the organisation's under `_extends`, then the repository's. */
+interface Layer {
+  data: ParsedData;
+  path: string;
+}
+
+/** Lists that add up across `_extends`: an organisation's rules, waivers and approvals stay a floor. */
+const ADDITIVE = new Set(['rules', 'waivers', 'approvals']);
+
+/** Merges configs, outermost first: objects key by key, ADDITIVE lists concatenated, otherwise the last wins. */
+function mergeConfigs(configs: Record<string, unknown>[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const config of configs) {
+    for (const [key, value] of Object.entries(config)) {
+      const before = merged[key];
+      if (ADDITIVE.has(key)) merged[key] = [...((before as unknown[]) ?? []), ...(value as unknown[])];
+      else if (isObject(value) && isObject(before)) merged[key] = { ...before, ...value };
+      else merged[key] = value;
+    }
+  }
+  delete merged._extends;
+  return merged;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The file and line that define the value at `pointer`: the innermost layer that has it. */
+function locate(layers: Layer[], pointer: (string | number)[]): { path: string; line?: number } {
+  for (const layer of [...layers].reverse()) {
+    let value: unknown = layer.data.value;
+    for (const key of pointer) value = isObject(value) ? value[key as string] : undefined;
+    if (value !== undefined) return { path: layer.path, line: layer.data.locate(pointer).line };
+  }
+  return { path: layers.at(-1)?.path ?? CONFIG_PATH };
 }
 
 export interface AppSettings {
@@ -73,7 +117,7 @@ export const DEFAULT_WATCH = [
 ];
 
 /** Reads a YAML file from a source, or throws a ConfigError that names the file and line. */
-async function readYaml(source: Source, path: string): Promise<ParsedData | undefined> {
+async function readYaml(source: Source, path: string, label = path): Promise<ParsedData | undefined> {
   const read = await source.read(path, LIMITS.maxFileBytes);
   if ('missing' in read) return undefined;
   const decoded =
@@ -81,10 +125,10 @@ async function readYaml(source: Source, path: string): Promise<ParsedData | unde
       ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: 'Shorten it.' } }
       : decodeText(read.bytes);
   if ('problem' in decoded)
-    throw new ConfigError(path, undefined, decoded.problem.message, decoded.problem.fix);
+    throw new ConfigError(label, undefined, decoded.problem.message, decoded.problem.fix);
   const parsed = parseData(decoded.text);
   if ('problem' in parsed)
-    throw new ConfigError(path, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
+    throw new ConfigError(label, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
   return parsed.data;
 }
 
@@ -107,7 +151,11 @@ function checkAgainst(schema: object, data: ParsedData, path: string): void {
  * so that a change cannot loosen the policy that judges it. A repository without a config gets the
  * baseline pack and one system pattern, `models/*`.
  */
-export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Promise<Policy> {
+export async function loadPolicy(
+  source: Source,
+  configPath = CONFIG_PATH,
+  { extendsFrom }: PolicyOptions = {},
+): Promise<Policy> {
   const data = await readYaml(source, configPath);
   if (data === undefined && configPath !== CONFIG_PATH) {
     throw new ConfigError(
@@ -117,17 +165,52 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
       'Check the --config path.',
     );
   }
-  const config = (data?.value ?? { systems: ['models/*'] }) as Record<string, unknown>;
   if (data) checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
+  const layers: Layer[] = data ? [{ data, path: configPath }] : [];
+  const notices: string[] = [];
+  const target = (data?.value as { _extends?: string } | undefined)?._extends;
+  if (target && !extendsFrom) {
+    notices.push(
+      `${configPath} extends ${target}, which only the GitHub App and Action read: its settings were left out here${(data?.value as { systems?: unknown } | undefined)?.systems ? '' : ', and systems default to models/*'}.`,
+    );
+  } else if (target && extendsFrom) {
+    const label = `${target}:${CONFIG_PATH}`;
+    const org = await readYaml(extendsFrom(target), CONFIG_PATH, label);
+    if (!org) {
+      throw new ConfigError(
+        configPath,
+        data!.locate(['_extends']).line,
+        `_extends names ${target}, which has no ${CONFIG_PATH} on its default branch`,
+        `Create ${CONFIG_PATH} in ${target}, or remove _extends.`,
+      );
+    }
+    checkAgainst(configSchema(RULE_ENVELOPE), org, label);
+    layers.unshift({ data: org, path: label });
+  }
+  const config = layers.length
+    ? mergeConfigs(layers.map((l) => l.data.value as Record<string, unknown>))
+    : { systems: ['models/*'] };
+  // Locally, a config that takes its systems from the organisation's falls back to the default folders.
+  if (!config.systems && target && !extendsFrom) config.systems = ['models/*'];
+  if (!config.systems) {
+    throw new ConfigError(
+      configPath,
+      1,
+      `no systems: neither ${configPath} nor ${target} says where AI systems live`,
+      'Add systems, e.g. systems: [models/*].',
+    );
+  }
 
   const packs: string[] = [];
   const rules = new Map<string, RuleDefinition>();
   await addPack(source, (config.extends as string | undefined) ?? DEFAULT_PACK, rules, packs, 0);
 
-  for (const [i, raw] of ((config.rules as object[] | undefined) ?? []).entries()) {
-    addRule(rules, raw, { path: configPath, line: data?.locate(['rules', i]).line });
+  for (const layer of layers) {
+    const raws = ((layer.data.value as { rules?: object[] }).rules ?? []).entries();
+    for (const [i, raw] of raws)
+      addRule(rules, raw, { path: layer.path, line: layer.data.locate(['rules', i]).line });
+    packs.push(layer.path);
   }
-  if (data) packs.push(configPath);
 
   const disabled: Policy['disabled'] = [];
   const overrides = (config.overrides ?? {}) as Record<
@@ -138,9 +221,10 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
     const rule = rules.get(id);
     if (!rule) {
       const near = closest(id, [...rules.keys()]);
+      const where = locate(layers, ['overrides', id]);
       throw new ConfigError(
-        configPath,
-        data?.locate(['overrides', id]).line,
+        where.path,
+        where.line,
         `overrides name rule "${id}", which no pack defines`,
         near ? `Did you mean "${near}"?` : 'Run `aims-gate explain` to list the rule ids.',
       );
@@ -170,6 +254,7 @@ export async function loadPolicy(source: Source, configPath = CONFIG_PATH): Prom
   return {
     packs,
     configPath: data ? configPath : undefined,
+    notices,
     rules: [...rules.values()],
     disabled,
     systems,

@@ -113,9 +113,18 @@ export function configSchema(rule: object = ruleSchema()): object {
     title: 'aims-gate configuration (.github/aims-gate.yml)',
     type: 'object',
     additionalProperties: false,
-    required: ['systems'],
+    // A config that extends the organisation's may take its systems from there.
+    if: { not: { required: ['_extends'] } },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+    then: { required: ['systems'] },
     properties: {
       $schema: { type: 'string' },
+      _extends: {
+        type: 'string',
+        pattern: '^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$',
+        description:
+          "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere.",
+      },
       extends: {
         type: 'string',
         minLength: 1,
