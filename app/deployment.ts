@@ -3,7 +3,7 @@ import { record } from '../src/audit/store.js';
 import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
-import { appAuditStore, orgDefaults } from './settings.js';
+import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
 
 /** GitHub keeps a protection rule's comment to 1,024 characters. */
 const MAX_COMMENT = 1024;
@@ -42,7 +42,7 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
     : { approved: false, reason: 'the event names no commit to deploy' };
   try {
     const settings = (await orgDefaults(github, repository.owner)).settings;
-    const policy = decision.evaluation?.policy ?? { auditLog: `branch:aims-audit-log` };
+    const policy = decision.evaluation?.policy ?? APP_AUDIT_LOG;
     const recorded = await recordDeployment(appAuditStore(github, repository, policy, settings), decision, {
       time: new Date().toISOString(),
       actor: request.actor,
@@ -89,7 +89,7 @@ export interface ReviewRequest {
 export async function recordDeploymentReview(request: ReviewRequest): Promise<void> {
   const { github, repository } = request;
   const settings = (await orgDefaults(github, repository.owner)).settings;
-  const store = appAuditStore(github, repository, { auditLog: 'branch:aims-audit-log' }, settings);
+  const store = appAuditStore(github, repository, APP_AUDIT_LOG, settings);
   for (const environment of request.environments) {
     await record(store!, {
       type: request.state === 'approved' ? 'deployment.approved' : 'deployment.rejected',

@@ -29,8 +29,9 @@ export async function orgDefaults(github: GitHub, owner: string): Promise<OrgDef
   }
 }
 
-/** The default branch of the App's audit logs, where a config names a file (which the App cannot write). */
+/** The branch of the App's audit logs where a config names a file (which the App cannot write) or none is known. */
 export const APP_AUDIT_BRANCH = 'aims-audit-log';
+export const APP_AUDIT_LOG = { auditLog: `branch:${APP_AUDIT_BRANCH}` };
 
 /**
  * Where the App records a repository's events: the config's `branch:NAME` (a `file:` log becomes the
