@@ -56,6 +56,10 @@ afterEach(() => {
   expect(pending, 'every request the test announced was made').toEqual([]);
 });
 
+/** The fixture with a risk score that is not likelihood × impact: a major nonconformity. */
+const broken = (files: Record<string, string>) =>
+  edit(files, 'models/credit-scoring/risk-assessment.yml', '    score: 16\n', '    score: 15\n');
+
 /** Loads the App into a Probot, delivers one event, and waits until the work it queued is done. */
 async function deliver(name: string, payload: unknown, id: string) {
   const { gate, probot } = app();
@@ -239,14 +243,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
   });
 
   it('fails the check on a major nonconformity, with annotations most severe first', async () => {
-    seed(
-      edit(
-        { ...conformantRepo(), '.github/aims-gate.yml': CONFIG },
-        'models/credit-scoring/risk-assessment.yml',
-        '    score: 16\n',
-        '    score: 15\n',
-      ),
-    );
+    seed(broken({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }));
     const scope = github();
     checkRuns(scope, 2);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
@@ -268,14 +265,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
   });
 
   it('"Explain" on the check run evaluates again and adds what each rule behind a finding means', async () => {
-    seed(
-      edit(
-        { ...conformantRepo(), '.github/aims-gate.yml': CONFIG },
-        'models/credit-scoring/risk-assessment.yml',
-        '    score: 16\n',
-        '    score: 15\n',
-      ),
-    );
+    seed(broken({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }));
     // The real requested_action payload, pointed at the fixture's repository and pull request.
     const clicked = webhook('check_run', 'requested_action');
     clicked.repository = opened.repository;
@@ -523,9 +513,6 @@ describe("the App's HTTP server on 127.0.0.1", () => {
 });
 
 describe('the App and the Action on the same commit', () => {
-  const broken = (files: Record<string, string>) =>
-    edit(files, 'models/credit-scoring/risk-assessment.yml', '    score: 16\n', '    score: 15\n');
-
   it.each([
     ['a conformant change', (files: Record<string, string>) => files],
     ['a broken risk score', broken],
