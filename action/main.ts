@@ -3,7 +3,7 @@ import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
-import { type AuditStore, record } from '../src/audit/store.js';
+import { type AuditStore, recordAll } from '../src/audit/store.js';
 import { auditStoreFor } from '../src/github/audit-log.js';
 import {
   checkPullRequest,
@@ -16,7 +16,7 @@ import { annotationsOf } from '../src/report/annotations.js';
 import { renderApprovals } from '../src/report/approvals.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { renderSarif } from '../src/report/sarif.js';
-import { verdictLine } from '../src/report/words.js';
+import { findingCounts, verdictLine } from '../src/report/words.js';
 import { type Evaluation, FAIL_ON, type Severity } from '../src/types.js';
 import { VERSION } from '../src/version.js';
 
@@ -167,26 +167,16 @@ async function report(
     await writeFile(sarifFile, renderSarif(evaluation, VERSION));
     core.setOutput('report-path', sarifFile);
   }
-  const open = evaluation.findings.filter((f) => !f.waiver);
   core.setOutput('verdict', evaluation.verdict);
-  core.setOutput(
-    'findings',
-    JSON.stringify({
-      major: open.filter((f) => f.severity === 'major').length,
-      minor: open.filter((f) => f.severity === 'minor').length,
-      observation: open.filter((f) => f.severity === 'observation').length,
-      waived: evaluation.findings.length - open.length,
-    }),
-  );
+  core.setOutput('findings', JSON.stringify(findingCounts(evaluation)));
   core.setOutput('systems', JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
 
 /** Appends events and prints and outputs the checkpoint; with no audit log configured, does nothing. */
 async function append(store: AuditStore | undefined, drafts: EventDraft[]): Promise<void> {
   if (!store) return;
-  let checkpoint: string | undefined;
-  for (const draft of drafts) checkpoint = formatCheckpoint((await record(store, draft)).checkpoint);
-  if (checkpoint) showCheckpoint(checkpoint, store.label);
+  const checkpoint = await recordAll(store, drafts);
+  if (checkpoint) showCheckpoint(formatCheckpoint(checkpoint), store.label);
 }
 
 function showCheckpoint(checkpoint: string, where: string): void {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { evaluationEvents } from '../src/audit/events.js';
-import { record } from '../src/audit/store.js';
+import { recordAll } from '../src/audit/store.js';
 import { ConfigError } from '../src/errors.js';
 import { checkPullRequest, type PullRequestFacts } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
@@ -176,7 +176,7 @@ async function recordEvaluation(
     },
   });
   try {
-    for (const draft of drafts) await record(store, draft);
+    await recordAll(store, drafts);
   } catch (error) {
     // The check stands; the log's gap is reported where an operator looks.
     request.log.error({ err: error, store: store.label }, 'could not record the evaluation in the audit log');

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { record } from '../src/audit/store.js';
+import { deploymentEvent } from '../src/audit/events.js';
+import { recordAll } from '../src/audit/store.js';
 import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
@@ -90,18 +91,25 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
   const { github, repository } = request;
   const settings = (await orgDefaults(github, repository.owner)).settings;
   const store = appAuditStore(github, repository, APP_AUDIT_LOG, settings);
-  for (const environment of request.environments) {
-    await record(store!, {
-      type: request.state === 'approved' ? 'deployment.approved' : 'deployment.rejected',
-      time: new Date().toISOString(),
-      actor: request.reviewer,
-      subject: { repository: `${repository.owner}/${repository.repo}`, commit: request.commit, environment },
-      details: {
-        reason: request.comment || `${request.state} by an environment reviewer`,
-        by: 'environment reviewer',
-        workflowRun: request.workflowRun,
-      },
-      evidence: [],
-    });
-  }
+  const time = new Date().toISOString();
+  const decision = {
+    approved: request.state === 'approved',
+    reason: request.comment || `${request.state} by an environment reviewer`,
+    by: 'environment reviewer',
+    workflowRun: request.workflowRun,
+  };
+  await recordAll(
+    store!,
+    request.environments.map((environment) =>
+      deploymentEvent(decision, {
+        time,
+        actor: request.reviewer,
+        subject: {
+          repository: `${repository.owner}/${repository.repo}`,
+          commit: request.commit,
+          environment,
+        },
+      }),
+    ),
+  );
 }

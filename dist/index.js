@@ -50304,6 +50304,11 @@ async function record2(store, draft, { attempts = 30, backoff = jittered } = {})
     }
   }
 }
+async function recordAll(store, drafts, options) {
+  let checkpoint;
+  for (const draft of drafts) checkpoint = (await record2(store, draft, options)).checkpoint;
+  return checkpoint;
+}
 
 // src/github/audit-log.ts
 import { isAbsolute, join as join2 } from "node:path";
@@ -50578,10 +50583,14 @@ function location(f) {
 function openFindings(evaluation) {
   return evaluation.findings.filter((f) => !f.waiver);
 }
+function findingCounts(evaluation) {
+  const counts = { major: 0, minor: 0, observation: 0, waived: 0 };
+  for (const f of evaluation.findings) counts[f.waiver ? "waived" : f.severity]++;
+  return counts;
+}
 function verdictLine(evaluation) {
-  const open3 = openFindings(evaluation);
-  const count = (s) => open3.filter((f) => f.severity === s).length;
-  const parts = ["major", "minor", "observation"].filter((s) => count(s) > 0).map((s) => plural(count(s), SEVERITY_WORDS[s]));
+  const counts = findingCounts(evaluation);
+  const parts = ["major", "minor", "observation"].filter((s) => counts[s] > 0).map((s) => plural(counts[s], SEVERITY_WORDS[s]));
   const summary2 = parts.length ? parts.join(", ") : "no findings";
   return evaluation.verdict === "pass" ? `PASS: ${summary2} (fails on: ${evaluation.failOn})` : `FAIL: ${summary2} (fails on: ${evaluation.failOn})`;
 }
@@ -50994,8 +51003,7 @@ async function recordDeployment(store, decision, context3) {
     )
   ];
   try {
-    let checkpoint;
-    for (const draft of drafts) checkpoint = (await record2(store, draft)).checkpoint;
+    const checkpoint = await recordAll(store, drafts);
     return { decision, ...checkpoint ? { checkpoint } : {} };
   } catch (error2) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${error2.message}`;
@@ -51384,7 +51392,7 @@ function annotationsOf(evaluation, perLevel = 10) {
   const shown = [];
   let hidden = 0;
   const order = ["major", "minor", "observation"];
-  const open3 = evaluation.findings.filter((f) => !f.waiver).sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+  const open3 = openFindings(evaluation).sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
   for (const f of open3) {
     const level = LEVEL[f.severity];
     if (counts[level]++ >= perLevel) {
@@ -51746,24 +51754,14 @@ ${approvals}`).write();
     await writeFile2(sarifFile, renderSarif(evaluation, VERSION11));
     setOutput("report-path", sarifFile);
   }
-  const open3 = evaluation.findings.filter((f) => !f.waiver);
   setOutput("verdict", evaluation.verdict);
-  setOutput(
-    "findings",
-    JSON.stringify({
-      major: open3.filter((f) => f.severity === "major").length,
-      minor: open3.filter((f) => f.severity === "minor").length,
-      observation: open3.filter((f) => f.severity === "observation").length,
-      waived: evaluation.findings.length - open3.length
-    })
-  );
+  setOutput("findings", JSON.stringify(findingCounts(evaluation)));
   setOutput("systems", JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
 async function append(store, drafts) {
   if (!store) return;
-  let checkpoint;
-  for (const draft of drafts) checkpoint = formatCheckpoint((await record2(store, draft)).checkpoint);
-  if (checkpoint) showCheckpoint(checkpoint, store.label);
+  const checkpoint = await recordAll(store, drafts);
+  if (checkpoint) showCheckpoint(formatCheckpoint(checkpoint), store.label);
 }
 function showCheckpoint(checkpoint, where) {
   info(`aims-gate: audit log ${where} is at checkpoint ${checkpoint}`);

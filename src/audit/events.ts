@@ -1,7 +1,7 @@
 import canonicalize from 'canonicalize';
 import { blocks } from '../evaluate.js';
 import type { Evaluation } from '../types.js';
-import { type Actor, type EventDraft, type Subject, sha256 } from './entry.js';
+import { type Actor, type Details, type EventDraft, type Subject, sha256 } from './entry.js';
 
 /**
  * The "evaluated" event of each AI system a check looked at: its verdict, finding counts, a digest of its
@@ -47,14 +47,7 @@ export function evaluationEvents(
 
 /** A deployment gate's decision, as the log keeps it: who asked, for which commit and environment, and why. */
 export function deploymentEvent(
-  decision: {
-    approved: boolean;
-    reason: string;
-    pullRequest?: number;
-    tier?: string;
-    verdict?: string;
-    approvers?: string[];
-  },
+  decision: Details & { approved: boolean; reason: string },
   context: { time: string; actor: Actor; subject: Subject },
 ): EventDraft {
   const { approved, reason, ...details } = decision;

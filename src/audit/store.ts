@@ -61,3 +61,14 @@ export async function record(
     }
   }
 }
+
+/** Records events in order; returns the checkpoint after the last, if there was one. */
+export async function recordAll(
+  store: AuditStore,
+  drafts: EventDraft[],
+  options?: AppendOptions,
+): Promise<Checkpoint | undefined> {
+  let checkpoint: Checkpoint | undefined;
+  for (const draft of drafts) checkpoint = (await record(store, draft, options)).checkpoint;
+  return checkpoint;
+}

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
+import { formatCheckpoint } from '../audit/entry.js';
 import { evaluationEvents } from '../audit/events.js';
-import { record } from '../audit/store.js';
+import { recordAll } from '../audit/store.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { FORMATS, type Format } from '../report/index.js';
@@ -47,10 +47,10 @@ export async function check(argv: string[], io: Output): Promise<number> {
   if (values.record) {
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
     const { actor, subject } = await whoAndWhere(root);
-    let checkpoint: Checkpoint | undefined;
-    for (const draft of evaluationEvents(evaluation, { time: new Date().toISOString(), actor, subject })) {
-      checkpoint = (await record(store, draft)).checkpoint;
-    }
+    const checkpoint = await recordAll(
+      store,
+      evaluationEvents(evaluation, { time: new Date().toISOString(), actor, subject }),
+    );
     io.err(
       `aims-gate: recorded ${evaluation.systems.length} "evaluated" events in ${shown(store.path)}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
     );

@@ -1,7 +1,7 @@
 import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
-import { type AuditStore, record } from '../audit/store.js';
+import { type AuditStore, recordAll } from '../audit/store.js';
 import { evaluate, highestTier } from '../evaluate.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
@@ -192,8 +192,7 @@ export async function recordDeployment(
     ),
   ];
   try {
-    let checkpoint: { seq: number; hash: string } | undefined;
-    for (const draft of drafts) checkpoint = (await record(store, draft)).checkpoint;
+    const checkpoint = await recordAll(store, drafts);
     return { decision, ...(checkpoint ? { checkpoint } : {}) };
   } catch (error) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${(error as Error).message}`;

@@ -1,5 +1,5 @@
 import type { Evaluation, Severity } from '../types.js';
-import { SEVERITY_WORDS } from './words.js';
+import { openFindings, SEVERITY_WORDS } from './words.js';
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';
@@ -28,9 +28,7 @@ export function annotationsOf(
   const shown: Annotation[] = [];
   let hidden = 0;
   const order: Severity[] = ['major', 'minor', 'observation'];
-  const open = evaluation.findings
-    .filter((f) => !f.waiver)
-    .sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+  const open = openFindings(evaluation).sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
   for (const f of open) {
     const level = LEVEL[f.severity];
     if (counts[level]++ >= perLevel) {

@@ -2,7 +2,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import { APPLICABILITY_STATUS, eventDetails, eventLabel, verificationSentence } from './auditor-words.js';
 import { escapeHtml as esc } from './escape.js';
-import { location, SEVERITY_WORDS } from './words.js';
+import { location, openFindings, SEVERITY_WORDS } from './words.js';
 
 /**
  * The auditor's report as one self-contained HTML file: inline style and script, a Content-Security-Policy
@@ -11,7 +11,7 @@ import { location, SEVERITY_WORDS } from './words.js';
 export function renderAuditorHtml(report: AuditorReport): string {
   const { evaluation } = report;
   const verification = verificationSentence(report);
-  const open = evaluation.findings.filter((f) => !f.waiver);
+  const open = openFindings(evaluation);
   const count = (s: string) => open.filter((f) => f.severity === s).length;
   const soaCount = (status: string) => report.applicability.filter((r) => r.applicable === status).length;
   const systemIds = report.systems.map((s) => s.id);

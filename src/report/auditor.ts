@@ -9,6 +9,7 @@ import type {
   SystemSummary,
   WaiverResult,
 } from '../types.js';
+import { openFindings } from './words.js';
 
 /** One line of the Statement of Applicability. */
 export interface ApplicabilityRow {
@@ -73,7 +74,7 @@ export function buildAuditorReport(input: {
     })),
     ...[...bySystem].filter(([id]) => !known.has(id)).map(([id, events]) => ({ id, events })),
   ];
-  const open = evaluation.findings.filter((f) => !f.waiver);
+  const open = openFindings(evaluation);
   return {
     generated: input.generated,
     today: evaluation.today,

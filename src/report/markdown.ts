@@ -1,7 +1,15 @@
 import { controlTitle } from '../controls.js';
 import type { Evaluation, Finding } from '../types.js';
 import { cell, escapeHtml, inline } from './escape.js';
-import { bySystem, CONTROL_STATUS_WORDS, location, plural, SEVERITY_WORDS, verdictLine } from './words.js';
+import {
+  bySystem,
+  CONTROL_STATUS_WORDS,
+  location,
+  openFindings,
+  plural,
+  SEVERITY_WORDS,
+  verdictLine,
+} from './words.js';
 
 const ICON = { major: '🔴', minor: '🟠', observation: '🔵' } as const;
 
@@ -85,7 +93,7 @@ function findingItem(f: Finding): string {
 
 /** What each rule with open findings checks, the controls it evidences, and how to fix it: the "Explain" of a check. */
 export function renderExplanations(evaluation: Evaluation): string {
-  const open = new Set(evaluation.findings.filter((f) => !f.waiver).map((f) => f.rule));
+  const open = new Set(openFindings(evaluation).map((f) => f.rule));
   const rules = evaluation.rules.filter((r) => open.has(r.id));
   if (rules.length === 0) return 'No open findings: nothing to explain.\n';
   return `${rules

@@ -27,12 +27,18 @@ export function openFindings(evaluation: Evaluation): Finding[] {
   return evaluation.findings.filter((f) => !f.waiver);
 }
 
+/** Open findings by severity, and how many are waived. */
+export function findingCounts(evaluation: Evaluation): Record<Severity | 'waived', number> {
+  const counts = { major: 0, minor: 0, observation: 0, waived: 0 };
+  for (const f of evaluation.findings) counts[f.waiver ? 'waived' : f.severity]++;
+  return counts;
+}
+
 export function verdictLine(evaluation: Evaluation): string {
-  const open = openFindings(evaluation);
-  const count = (s: Severity) => open.filter((f) => f.severity === s).length;
+  const counts = findingCounts(evaluation);
   const parts = (['major', 'minor', 'observation'] as const)
-    .filter((s) => count(s) > 0)
-    .map((s) => plural(count(s), SEVERITY_WORDS[s]));
+    .filter((s) => counts[s] > 0)
+    .map((s) => plural(counts[s], SEVERITY_WORDS[s]));
   const summary = parts.length ? parts.join(', ') : 'no findings';
   return evaluation.verdict === 'pass'
     ? `PASS: ${summary} (fails on: ${evaluation.failOn})`
