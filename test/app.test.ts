@@ -409,6 +409,14 @@ describe('the deployment protection rule', () => {
     return payload;
   }
 
+  const answered = () => calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
+
+  /** GitHub's end of the protection rule: the App's answer, recorded. */
+  const protectionAnswer = answer((body, uri) => {
+    record('POST deployment_protection_rule')(uri, body);
+    return '';
+  });
+
   function gateRequests(scope: nock.Scope, reviews: unknown[]) {
     seed();
     const merged = { ...PR, merged_at: '2026-11-20T12:00:00Z' };
@@ -429,32 +437,26 @@ describe('the deployment protection rule', () => {
       .query(true)
       .reply(200, [{ login: 'gov-lead', id: 9 }])
       .post(`${REPO}/actions/runs/1234/deployment_protection_rule`)
-      .reply(
-        204,
-        answer((body, uri) => {
-          record('POST deployment_protection_rule')(uri, body);
-          return '';
-        }),
-      );
+      .reply(204, protectionAnswer);
   }
 
   it('rejects a deployment that lacks the required approval, naming what is missing', async () => {
     const scope = token(nock(API));
     gateRequests(scope, [approval('mallory', 5)]);
     await deliver('deployment_protection_rule', requested() as never, 'dpr-1');
-    const answered = calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
-    expect(answered).toMatchObject({ environment_name: 'production', state: 'rejected' });
-    expect(answered.comment).toContain(
+    const given = answered();
+    expect(given).toMatchObject({ environment_name: 'production', state: 'rejected' });
+    expect(given.comment).toContain(
       '1 more of 1 approval from team Codertocat/ai-governance (to production, high/prohibited risk)',
     );
-    expect(answered.comment.length).toBeLessThanOrEqual(1024);
+    expect(given.comment.length).toBeLessThanOrEqual(1024);
   });
 
   it('approves when the governance team approved the final head', async () => {
     const scope = token(nock(API));
     gateRequests(scope, [approval('gov-lead', 9)]);
     await deliver('deployment_protection_rule', requested() as never, 'dpr-2');
-    expect(calls.find((c) => c.request === 'POST deployment_protection_rule')!.body).toMatchObject({
+    expect(answered()).toMatchObject({
       state: 'approved',
     });
   });
@@ -468,17 +470,11 @@ describe('the deployment protection rule', () => {
       .post('/graphql')
       .reply(200, { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'] }] })
       .post(`${REPO}/actions/runs/1234/deployment_protection_rule`)
-      .reply(
-        204,
-        answer((body, uri) => {
-          record('POST deployment_protection_rule')(uri, body);
-          return '';
-        }),
-      );
+      .reply(204, protectionAnswer);
     await deliver('deployment_protection_rule', requested() as never, 'dpr-3');
-    const answered = calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
-    expect(answered.state).toBe('rejected');
-    expect(answered.comment).toContain('aims-gate could not decide, so it fails closed: Server Error');
+    const given = answered();
+    expect(given.state).toBe('rejected');
+    expect(given.comment).toContain('aims-gate could not decide, so it fails closed: Server Error');
   });
 });
 
