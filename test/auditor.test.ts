@@ -26,6 +26,10 @@ describe("the auditor's report", () => {
     const report = await exampleReport();
     expect(report.applicability).toHaveLength(38);
     const row = (control: string) => report.applicability.find((r) => r.control === control)!;
+    // Each control under its narrowest objective: A.6 has the sub-objectives A.6.1 and A.6.2.
+    expect(row('A.6.1.2').objective).toBe('Management guidance for AI system development');
+    expect(row('A.6.2.5').objective).toBe('AI system life cycle');
+    expect(row('A.5.3').objective).toBe('Assessing impacts of AI systems');
     // Evidenced by rules in the repository, with the documents that carry the evidence.
     expect(row('A.5.3')).toMatchObject({
       applicable: 'yes',

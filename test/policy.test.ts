@@ -20,7 +20,10 @@ async function configError(config: string, extra: Record<string, string> = {}): 
 }
 
 describe('the ISO/IEC 42001 baseline pack', () => {
-  const annex = parse(readAsset('reference/iso42001-annex-a.yml')) as { controls: Record<string, string> };
+  const annex = parse(readAsset('reference/iso42001-annex-a.yml')) as {
+    controls: Record<string, string>;
+    objectives: Record<string, string>;
+  };
   const pack = parse(readAsset('policies/iso42001-baseline.yml')) as {
     rules: { id: string; controls: string[]; remedy: string }[];
   };
@@ -29,6 +32,10 @@ describe('the ISO/IEC 42001 baseline pack', () => {
     expect(Object.keys(annex.controls)).toHaveLength(38);
     expect(Object.keys(annex.controls).at(0)).toBe('A.2.2');
     expect(Object.keys(annex.controls).at(-1)).toBe('A.10.4');
+    expect(annex.objectives).toMatchObject({
+      'A.6.1': 'Management guidance for AI system development',
+      'A.6.2': 'AI system life cycle',
+    });
     const shared = join(ROOT, '..', 'shared', 'reference', 'iso42001-annex-a.yml');
     let sharedText: string | undefined;
     try {

@@ -112,7 +112,10 @@ function applicabilityRows(evaluation: Evaluation, log: AuditorReport['log']): A
       .map((kind) => [kind, evaluation.systems.filter((s) => s.documents[kind]).length] as const)
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${n} ${DOCUMENT_NOUN[kind]}${n === 1 ? '' : 's'}`);
-    const objective = objectives[control.split('.').slice(0, 2).join('.')] ?? '';
+    // A.6 has sub-objectives (A.6.1, A.6.2): a control sits under the narrowest objective that exists.
+    const parts = control.split('.');
+    const objective =
+      objectives[parts.slice(0, 3).join('.')] ?? objectives[parts.slice(0, 2).join('.')] ?? '';
     const base = {
       control,
       title,
