@@ -48916,7 +48916,7 @@ function takeInventory(files, patterns) {
   const systems = /* @__PURE__ */ new Map();
   const unmatched = [];
   for (const pattern of patterns) {
-    const matches = pattern.path === "." ? ["."] : [...folders].filter((folder) => minimatch(folder, pattern.path, { dot: false }));
+    const matches = pattern.path === "." ? ["."] : [...folders].filter((folder) => isSystemFolder(folder, pattern));
     if (matches.length === 0) unmatched.push(pattern.path);
     for (const folder of matches.sort()) {
       if (systems.has(folder)) continue;
@@ -48939,6 +48939,22 @@ function takeInventory(files, patterns) {
     }
   }
   return { systems: [...systems.values()], orphans: findOrphans(files, patterns, systems), unmatched };
+}
+function isSystemFolder(folder, pattern) {
+  return pattern.path === "." ? folder === "." : minimatch(folder, pattern.path, { dot: false });
+}
+function foldersOf(paths, patterns) {
+  const folders = /* @__PURE__ */ new Map();
+  for (const path2 of paths) {
+    const candidates = ["."];
+    for (let i = path2.indexOf("/"); i > 0; i = path2.indexOf("/", i + 1)) candidates.push(path2.slice(0, i));
+    for (const folder of candidates) {
+      if (folders.has(folder)) continue;
+      const pattern = patterns.find((p) => isSystemFolder(folder, p));
+      if (pattern) folders.set(folder, pattern);
+    }
+  }
+  return folders;
 }
 function findOrphans(files, patterns, systems) {
   const names = /* @__PURE__ */ new Map();
@@ -49697,9 +49713,43 @@ function configSchema(rule = ruleSchema()) {
           }
         }
       },
+      release: {
+        type: "object",
+        additionalProperties: false,
+        description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.",
+        properties: {
+          branches: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" },
+            description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them."
+          },
+          baseline: {
+            type: "string",
+            pattern: "^[0-9a-f]{7,40}$",
+            description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)."
+          }
+        }
+      },
+      enforce: {
+        type: "object",
+        additionalProperties: false,
+        description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.",
+        properties: {
+          rules: {
+            anyOf: [
+              { const: "all" },
+              { type: "array", minItems: 1, items: { type: "string", pattern: RULE_ID } }
+            ],
+            description: "Rule ids, or all: every rule of the organisation's pack and its own rules."
+          },
+          "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." }
+        }
+      },
       "audit-log": {
         type: "string",
         pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$",
+        // The branch must be the log's alone: never the default branch, a release branch or a protected one.
         description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none."
       },
       app: {
@@ -49768,6 +49818,46 @@ function locate(layers, pointer) {
   }
   return { path: layers.at(-1)?.path ?? CONFIG_PATH };
 }
+var FAIL_ON_STRICTNESS = ["observation", "minor", "major", "never"];
+function laxer(value, floor) {
+  return FAIL_ON_STRICTNESS.indexOf(value) > FAIL_ON_STRICTNESS.indexOf(floor);
+}
+function belowFloor(repo, org, enforced, severityOf) {
+  const config2 = { ...repo.data.value };
+  const enforce = org.data.value.enforce ?? {};
+  const notices = [];
+  const refused = (pointer, what) => notices.push(
+    `${repo.path}:${repo.data.locate(pointer).line ?? 1}: ${what} is below the organisation's floor (${org.path} enforces it); it was not applied.`
+  );
+  const overrides = config2.overrides;
+  if (overrides) {
+    config2.overrides = Object.fromEntries(
+      Object.entries(overrides).filter(([id, o]) => {
+        if (!enforced(id)) return true;
+        const before = severityOf(id);
+        if (o.disabled) refused(["overrides", id], `disabling enforced rule ${id}`);
+        else if (o.severity && before && SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(before))
+          refused(["overrides", id], `lowering enforced rule ${id} from ${before} to ${o.severity}`);
+        else return true;
+        return false;
+      })
+    );
+  }
+  const waivers = config2.waivers;
+  if (waivers) {
+    config2.waivers = waivers.filter((w, i) => {
+      if (enforced(w.rule)) refused(["waivers", i], `a waiver of enforced rule ${w.rule} for ${w.system}`);
+      return !enforced(w.rule);
+    });
+  }
+  const orgFailOn = org.data.value["fail-on"] ?? "major";
+  const failOn = config2["fail-on"];
+  if (enforce["fail-on"] && failOn && laxer(failOn, orgFailOn)) {
+    refused(["fail-on"], `fail-on: ${failOn}`);
+    delete config2["fail-on"];
+  }
+  return { config: config2, notices };
+}
 var DEFAULT_AUDIT_LOG = "file:.aims-gate/audit-log.jsonl";
 var DEFAULT_DOCUMENTS = {
   "model-card": [
@@ -49831,8 +49921,8 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     );
   } else if (target && extendsFrom2) {
     const label2 = `${target}:${CONFIG_PATH}`;
-    const org = await readYaml(extendsFrom2(target), CONFIG_PATH, label2);
-    if (!org) {
+    const org2 = await readYaml(extendsFrom2(target), CONFIG_PATH, label2);
+    if (!org2) {
       throw new ConfigError(
         configPath,
         data.locate(["_extends"]).line,
@@ -49840,10 +49930,28 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
         `Create ${CONFIG_PATH} in ${target}, or remove _extends.`
       );
     }
-    checkAgainst(configSchema(RULE_ENVELOPE), org, label2);
-    layers.unshift({ data: org, path: label2 });
+    checkAgainst(configSchema(RULE_ENVELOPE), org2, label2);
+    layers.unshift({ data: org2, path: label2 });
   }
-  const config2 = layers.length ? mergeConfigs(layers.map((l) => l.data.value)) : { systems: ["models/*"] };
+  const org = layers.length > 1 ? layers[0] : void 0;
+  const enforce = org?.data.value?.enforce;
+  const packs = [];
+  const rules = /* @__PURE__ */ new Map();
+  const orgPack = org?.data.value?.extends ?? DEFAULT_PACK;
+  const floorRules = /* @__PURE__ */ new Map();
+  if (enforce?.rules) {
+    await addPack(source, orgPack, floorRules, [], 0);
+    for (const [i, raw] of (org.data.value.rules ?? []).entries())
+      addRule(floorRules, raw, { path: org.path, line: org.data.locate(["rules", i]).line });
+  }
+  const enforced = (id) => enforce?.rules === "all" ? floorRules.has(id) : enforce?.rules?.includes(id) ?? false;
+  let repoConfig = layers.at(-1)?.data.value;
+  if (org && enforce) {
+    const floor = belowFloor(layers.at(-1), org, enforced, (id) => floorRules.get(id)?.severity);
+    repoConfig = floor.config;
+    notices.push(...floor.notices);
+  }
+  const config2 = layers.length ? mergeConfigs([...layers.slice(0, -1).map((l) => l.data.value), repoConfig]) : { systems: ["models/*"] };
   if (!config2.systems && target && !extendsFrom2) config2.systems = ["models/*"];
   if (!config2.systems) {
     throw new ConfigError(
@@ -49853,9 +49961,19 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
       "Add systems, e.g. systems: [models/*]."
     );
   }
-  const packs = [];
-  const rules = /* @__PURE__ */ new Map();
-  await addPack(source, config2.extends ?? DEFAULT_PACK, rules, packs, 0);
+  const pack = config2.extends ?? DEFAULT_PACK;
+  await addPack(source, pack, rules, packs, 0);
+  const dropped = enforce?.rules ? [...enforce.rules === "all" ? floorRules.keys() : enforce.rules].filter(
+    (id) => !rules.has(id) && !isLayerRule(layers, id)
+  ) : [];
+  if (dropped.length && pack !== orgPack) {
+    notices.push(
+      `${configPath}: extends ${pack} leaves out the enforced rules ${dropped.slice(0, 4).join(", ")}${dropped.length > 4 ? ` and ${dropped.length - 4} more` : ""}; the organisation's pack ${orgPack} applies instead.`
+    );
+    rules.clear();
+    packs.length = 0;
+    await addPack(source, orgPack, rules, packs, 0);
+  }
   for (const layer of layers) {
     const raws = (layer.data.value.rules ?? []).entries();
     for (const [i, raw] of raws)
@@ -49904,8 +50022,15 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     auditLog: config2["audit-log"] ?? DEFAULT_AUDIT_LOG,
     applicability: config2["statement-of-applicability"] ?? {},
     approvals: config2.approvals ?? [],
-    app: config2.app ?? {}
+    app: config2.app ?? {},
+    release: config2.release ?? {},
+    ...enforce?.["fail-on"] ? { failOnFloor: org.data.value["fail-on"] ?? "major" } : {}
   };
+}
+function isLayerRule(layers, id) {
+  return layers.some(
+    (l) => (l.data.value.rules ?? []).some((r) => r.id === id)
+  );
 }
 async function addPack(source, name, rules, packs, depth) {
   if (depth >= LIMITS.maxExtendsDepth) {
@@ -49995,6 +50120,68 @@ function trimSlashes(path2) {
   return path2.replace(/^\.?\/+/, "").replace(/\/+$/, "") || ".";
 }
 
+// src/tiers.ts
+async function changeTiers(base, head, changed, patterns) {
+  const folders = [...foldersOf(changed, patterns)];
+  const [before, after] = await Promise.all([
+    Promise.all(folders.map(([folder, pattern]) => readSide(base, folder, pattern))),
+    Promise.all(folders.map(([folder, pattern]) => readSide(head, folder, pattern)))
+  ]);
+  const systems = /* @__PURE__ */ new Map();
+  for (const side of before.filter((s) => s.documented)) {
+    const known = systems.get(side.id);
+    systems.set(side.id, {
+      id: side.id,
+      basePath: side.path,
+      base: highestTier([known?.base, side.tier]),
+      removed: true
+    });
+  }
+  for (const side of after.filter((s) => s.documented)) {
+    const known = systems.get(side.id);
+    systems.set(side.id, {
+      ...known ?? { id: side.id },
+      path: side.path,
+      head: highestTier([known?.head, side.tier]),
+      removed: false
+    });
+  }
+  for (const system of systems.values()) {
+    system.tier = highestTier([system.base, system.head]);
+    if (system.base && !system.head) system.removed = true;
+  }
+  return [...systems.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+async function readSide(source, folder, pattern) {
+  const prefix = folder === "." ? "" : `${folder}/`;
+  const name = folder === "." ? "." : folder.slice(folder.lastIndexOf("/") + 1);
+  const [card, risk] = await Promise.all(
+    ["model-card", "risk-assessment"].map(async (kind) => {
+      const names = pattern.documents[kind].map((file) => prefix + file);
+      const reads = await Promise.all(names.map((path2) => source.read(path2, LIMITS.maxFileBytes)));
+      const at2 = reads.findIndex((read2) => !("missing" in read2));
+      const read = reads[at2];
+      if (!read || "missing" in read) return { present: false };
+      if ("tooLarge" in read) return { present: true };
+      const doc = loadDocument(kind, names[at2], read.bytes);
+      if (!isReadable(doc)) return { present: true };
+      return doc.kind === "model-card" ? { present: true, tier: doc.governance.tier, id: doc.governance.system } : { present: true, tier: doc.kind === "risk-assessment" ? doc.tier : void 0 };
+    })
+  );
+  return {
+    id: card.id ?? name,
+    path: folder,
+    tier: highestTier([card.tier, risk.tier]),
+    documented: card.present || risk.present
+  };
+}
+function highestTier(tiers) {
+  return tiers.reduce(
+    (max, t) => t !== void 0 && (max === void 0 || RISK_TIERS.indexOf(t) > RISK_TIERS.indexOf(max)) ? t : max,
+    void 0
+  );
+}
+
 // src/evaluate.ts
 async function evaluate(input) {
   const policySource = input.policySource ?? input.source;
@@ -50018,14 +50205,15 @@ async function evaluate(input) {
       `${inventory.systems.length - inScope.length} of ${inventory.systems.length} AI systems are untouched by this change and were not checked.`
     );
   }
-  const [documents, baseDocuments] = await Promise.all([
+  const [documents, changedSystems] = await Promise.all([
     Promise.all(inScope.map((system) => readDocuments(input.source, system, system.present))),
-    input.baseSource ? Promise.all(
-      inScope.map(
-        (system) => readDocuments(input.baseSource, system, ["model-card", "risk-assessment"])
-      )
-    ) : void 0
+    input.baseSource ? changeTiers(input.baseSource, input.source, changed ?? files, policy.systems) : void 0
   ]);
+  for (const gone of changedSystems?.filter((s) => s.removed && s.base) ?? []) {
+    notices.push(
+      `This change removes ${gone.id} (${gone.basePath}) from the inventory or deletes the documents that state its tier; its base tier ${gone.base} still applies.`
+    );
+  }
   const findings = [];
   const summaries = [];
   const evaluated = /* @__PURE__ */ new Set();
@@ -50041,7 +50229,8 @@ async function evaluate(input) {
   }
   inScope.forEach((location2, i) => {
     const system = contexts[i];
-    const summary2 = summarise(system, location2, documents[i].digests ?? [], baseDocuments?.[i]);
+    const before = changedSystems?.find((c) => c.id === system.facts.id || c.path === location2.path);
+    const summary2 = summarise(system, location2, documents[i].digests ?? [], before?.base);
     system.facts.tier = summary2.tier;
     for (const rule of policy.rules) {
       const outcome = runRule(rule, system, input.today);
@@ -50080,7 +50269,11 @@ async function evaluate(input) {
   }
   findings.sort(compareFindings);
   countFindings(summaries, findings);
-  const failOn = input.failOn ?? policy.failOn;
+  let failOn = input.failOn ?? policy.failOn;
+  if (policy.failOnFloor && laxer(failOn, policy.failOnFloor)) {
+    notices.push(`fail-on ${failOn} is laxer than the organisation enforces; ${policy.failOnFloor} applies.`);
+    failOn = policy.failOnFloor;
+  }
   return {
     verdict: findings.some((f) => !f.waiver && blocks(f.severity, failOn)) ? "fail" : "pass",
     failOn,
@@ -50095,6 +50288,7 @@ async function evaluate(input) {
     },
     rules: policy.rules.map(summariseRule),
     systems: summaries,
+    ...changedSystems ? { changedSystems } : {},
     findings,
     controls: controlResults(policy, findings, evaluated),
     waivers,
@@ -50156,16 +50350,12 @@ function systemContext(location2, loaded, changed) {
     watch: location2.watch
   };
 }
-function summarise(system, location2, digests, base) {
+function summarise(system, location2, digests, baseTier) {
   const card = system.documents["model-card"];
   const risk = system.documents["risk-assessment"];
   const governance = card?.kind === "model-card" ? card.governance : {};
-  const headTiers = [governance.tier, risk?.kind === "risk-assessment" ? risk.tier : void 0];
-  const baseTiers = [base?.["model-card"], base?.["risk-assessment"]].map(
-    (doc) => doc && isReadable(doc) ? doc.kind === "model-card" ? doc.governance.tier : doc.kind === "risk-assessment" ? doc.tier : void 0 : void 0
-  );
-  const head = highestTier(headTiers);
-  const tier = highestTier([head, ...baseTiers]);
+  const head = highestTier([governance.tier, risk?.kind === "risk-assessment" ? risk.tier : void 0]);
+  const tier = highestTier([head, baseTier]);
   return {
     id: system.facts.id,
     path: location2.path,
@@ -50181,11 +50371,11 @@ function summarise(system, location2, digests, base) {
     waived: 0
   };
 }
-function highestTier(tiers) {
-  return tiers.reduce(
-    (max, t) => t !== void 0 && (max === void 0 || RISK_TIERS.indexOf(t) > RISK_TIERS.indexOf(max)) ? t : max,
-    void 0
-  );
+function requiredTier(evaluation) {
+  return highestTier([
+    ...evaluation.systems.map((s) => s.tier),
+    ...(evaluation.changedSystems ?? []).map((s) => s.tier)
+  ]);
 }
 function runRule(rule, system, today) {
   if (rule.when && !compileSchema(rule.when)(system.facts)) return "not-applicable";
@@ -50603,7 +50793,10 @@ function bySystem(findings) {
 // src/approvals.ts
 function applicableRules(rules, where) {
   return rules.filter(
-    (rule) => (rule.environment === void 0 || rule.environment === where.environment) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
+    (rule) => (
+      // GitHub's environment names are case-insensitive: "Production" is the production environment.
+      (rule.environment === void 0 || where.environment !== void 0 && lower(rule.environment) === lower(where.environment)) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
+    )
   );
 }
 function judgeApprovals(rules, facts) {
@@ -50921,7 +51114,7 @@ async function checkPullRequest(github, repository, pr, options) {
   const approval = await judgeReviews(
     github,
     evaluation.policy.approvals,
-    { tier: highestTier(evaluation.systems.map((s) => s.tier)) },
+    { tier: requiredTier(evaluation) },
     { author: pr.user?.login ?? "", headSha: pr.head.sha, reviews }
   );
   return { evaluation, approval };

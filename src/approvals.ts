@@ -69,7 +69,9 @@ export function applicableRules(
 ): ApprovalRule[] {
   return rules.filter(
     (rule) =>
-      (rule.environment === undefined || rule.environment === where.environment) &&
+      // GitHub's environment names are case-insensitive: "Production" is the production environment.
+      (rule.environment === undefined ||
+        (where.environment !== undefined && lower(rule.environment) === lower(where.environment))) &&
       (rule.tiers === undefined || (where.tier !== undefined && rule.tiers.includes(where.tier))),
   );
 }

@@ -5,16 +5,16 @@ import type { GovernanceDocument, UnreadableDocument } from './documents/types.j
 import { type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
 import { tooLarge } from './parse/text.js';
-import { loadPolicy, type Policy } from './policy/load.js';
+import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
 import { compileSchema } from './schema.js';
 import type { Source } from './source.js';
+import { changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
   type DocumentKind,
   type Evaluation,
   type Finding,
-  RISK_TIERS,
   type RiskTier,
   type RuleSummary,
   SEVERITIES,
@@ -39,6 +39,8 @@ export interface EvaluationInput {
   today: string;
   failOn?: Severity | 'never';
 }
+
+export { highestTier } from './tiers.js';
 
 type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | UnreadableDocument>> & {
   /** SHA-256 of the bytes of each document that was read. */
@@ -72,16 +74,17 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
-  const [documents, baseDocuments] = await Promise.all([
+  const [documents, changedSystems] = await Promise.all([
     Promise.all(inScope.map((system) => readDocuments(input.source, system, system.present))),
     input.baseSource
-      ? Promise.all(
-          inScope.map((system) =>
-            readDocuments(input.baseSource!, system, ['model-card', 'risk-assessment']),
-          ),
-        )
+      ? changeTiers(input.baseSource, input.source, changed ?? files, policy.systems)
       : undefined,
   ]);
+  for (const gone of changedSystems?.filter((s) => s.removed && s.base) ?? []) {
+    notices.push(
+      `This change removes ${gone.id} (${gone.basePath}) from the inventory or deletes the documents that state its tier; its base tier ${gone.base} still applies.`,
+    );
+  }
 
   const findings: Finding[] = [];
   const summaries: SystemSummary[] = [];
@@ -100,7 +103,8 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   }
   inScope.forEach((location, i) => {
     const system = contexts[i]!;
-    const summary = summarise(system, location, documents[i]!.digests ?? [], baseDocuments?.[i]);
+    const before = changedSystems?.find((c) => c.id === system.facts.id || c.path === location.path);
+    const summary = summarise(system, location, documents[i]!.digests ?? [], before?.base);
     system.facts.tier = summary.tier;
     for (const rule of policy.rules) {
       const outcome = runRule(rule, system, input.today);
@@ -142,7 +146,11 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   findings.sort(compareFindings);
   countFindings(summaries, findings);
 
-  const failOn = input.failOn ?? policy.failOn;
+  let failOn = input.failOn ?? policy.failOn;
+  if (policy.failOnFloor && laxer(failOn, policy.failOnFloor)) {
+    notices.push(`fail-on ${failOn} is laxer than the organisation enforces; ${policy.failOnFloor} applies.`);
+    failOn = policy.failOnFloor;
+  }
   return {
     verdict: findings.some((f) => !f.waiver && blocks(f.severity, failOn)) ? 'fail' : 'pass',
     failOn,
@@ -157,6 +165,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     },
     rules: policy.rules.map(summariseRule),
     systems: summaries,
+    ...(changedSystems ? { changedSystems } : {}),
     findings,
     controls: controlResults(policy, findings, evaluated),
     waivers,
@@ -239,23 +248,13 @@ function summarise(
   system: SystemContext,
   location: SystemLocation,
   digests: SystemSummary['evidence'],
-  base: LoadedDocuments | undefined,
+  baseTier: RiskTier | undefined,
 ): SystemSummary {
   const card = system.documents['model-card'];
   const risk = system.documents['risk-assessment'];
   const governance = card?.kind === 'model-card' ? card.governance : {};
-  const headTiers = [governance.tier, risk?.kind === 'risk-assessment' ? risk.tier : undefined];
-  const baseTiers = [base?.['model-card'], base?.['risk-assessment']].map((doc) =>
-    doc && isReadable(doc)
-      ? doc.kind === 'model-card'
-        ? doc.governance.tier
-        : doc.kind === 'risk-assessment'
-          ? doc.tier
-          : undefined
-      : undefined,
-  );
-  const head = highestTier(headTiers);
-  const tier = highestTier([head, ...baseTiers]);
+  const head = highestTier([governance.tier, risk?.kind === 'risk-assessment' ? risk.tier : undefined]);
+  const tier = highestTier([head, baseTier]);
   return {
     id: system.facts.id,
     path: location.path,
@@ -275,12 +274,12 @@ function summarise(
   };
 }
 
-export function highestTier(tiers: (RiskTier | undefined)[]): RiskTier | undefined {
-  return tiers.reduce<RiskTier | undefined>(
-    (max, t) =>
-      t !== undefined && (max === undefined || RISK_TIERS.indexOf(t) > RISK_TIERS.indexOf(max)) ? t : max,
-    undefined,
-  );
+/** The tier a change is judged at: the highest of its systems', those it removes included. */
+export function requiredTier(evaluation: Evaluation): RiskTier | undefined {
+  return highestTier([
+    ...evaluation.systems.map((s) => s.tier),
+    ...(evaluation.changedSystems ?? []).map((s) => s.tier),
+  ]);
 }
 
 function runRule(rule: RuleDefinition, system: SystemContext, today: string) {

@@ -32,9 +32,7 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
   const unmatched: string[] = [];
   for (const pattern of patterns) {
     const matches =
-      pattern.path === '.'
-        ? ['.']
-        : [...folders].filter((folder) => minimatch(folder, pattern.path, { dot: false }));
+      pattern.path === '.' ? ['.'] : [...folders].filter((folder) => isSystemFolder(folder, pattern));
     if (matches.length === 0) unmatched.push(pattern.path);
     for (const folder of matches.sort()) {
       if (systems.has(folder)) continue;
@@ -57,6 +55,28 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
     }
   }
   return { systems: [...systems.values()], orphans: findOrphans(files, patterns, systems), unmatched };
+}
+
+function isSystemFolder(folder: string, pattern: SystemPattern): boolean {
+  return pattern.path === '.' ? folder === '.' : minimatch(folder, pattern.path, { dot: false });
+}
+
+/**
+ * The system folders that hold any of these paths, each with the first pattern that declares it: what a
+ * change touches, found without listing the repository (a deleted or moved file still names its folder).
+ */
+export function foldersOf(paths: string[], patterns: SystemPattern[]): Map<string, SystemPattern> {
+  const folders = new Map<string, SystemPattern>();
+  for (const path of paths) {
+    const candidates = ['.'];
+    for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) candidates.push(path.slice(0, i));
+    for (const folder of candidates) {
+      if (folders.has(folder)) continue;
+      const pattern = patterns.find((p) => isSystemFolder(folder, p));
+      if (pattern) folders.set(folder, pattern);
+    }
+  }
+  return folders;
 }
 
 /** Files named like a risk or impact assessment (or a MODEL_CARD.md) that sit in no system folder. */

@@ -1,4 +1,5 @@
 import type { ApprovalRule } from './approvals.js';
+import type { ChangedSystem } from './tiers.js';
 
 /** Plain data passed between the stages of one evaluation. Tests build these by hand. */
 
@@ -117,6 +118,8 @@ export interface Evaluation {
   };
   rules: RuleSummary[];
   systems: SystemSummary[];
+  /** With a base revision: the systems the change touches on either side, by id, with both tiers. */
+  changedSystems?: ChangedSystem[];
   findings: Finding[];
   controls: ControlResult[];
   waivers: WaiverResult[];

@@ -39,6 +39,9 @@ describe('approval requirements', () => {
     expect(applicableRules(rules, { environment: 'production', tier: 'high' })).toEqual(rules);
     expect(applicableRules(rules, { environment: 'production', tier: 'limited' })).toEqual([anyPr]);
     expect(applicableRules(rules, { environment: 'staging', tier: 'high' })).toEqual([anyPr]);
+    // GitHub's environment names are case-insensitive: "Production" is production.
+    expect(applicableRules(rules, { environment: 'Production', tier: 'high' })).toEqual(rules);
+    expect(applicableRules(rules, { environment: 'PRODUCTION', tier: 'high' })).toEqual(rules);
     expect(applicableRules(rules, { tier: 'high' })).toEqual([anyPr]);
   });
 

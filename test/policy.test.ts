@@ -315,6 +315,85 @@ overrides:
     expect(String(error)).toContain('_extends names .github, which has no .github/aims-gate.yml');
   });
 
+  describe('an enforced floor', () => {
+    const FLOOR = `${ORG}enforce: { rules: all, fail-on: true }\n`;
+    const ATTEMPT = `_extends: .github
+fail-on: never
+extends: ./policies/lax.yml
+overrides:
+  org.license: { disabled: true, reason: not for us }
+  card.intended-use: { severity: observation }
+  card.limitations: { severity: major }
+waivers:
+  - { rule: risk.scores, system: credit-scoring, reason: later, approver: me, expires: 2099-01-01 }
+`;
+    const LAX = `id: lax
+title: A pack that checks nothing
+rules:
+  - id: lax.nothing
+    title: Nothing
+    kind: fields
+    document: model-card
+    schema: {}
+    severity: observation
+    controls: [A.6.2.3]
+    remedy: Nothing.
+`;
+    const load = (org: string, repo = ATTEMPT.replace('extends: ./policies/lax.yml\n', '')) =>
+      loadPolicy(new MemorySource({ '.github/aims-gate.yml': repo, 'policies/lax.yml': LAX }), undefined, {
+        extendsFrom: () => new MemorySource({ '.github/aims-gate.yml': org }, 'acme/.github'),
+      });
+
+    it('cannot be disabled, waived, softened or swapped for a lax pack; each attempt is reported', async () => {
+      const policy = await load(FLOOR, ATTEMPT);
+      const rule = (id: string) => policy.rules.find((r) => r.id === id);
+      expect(rule('org.license')).toBeDefined();
+      expect(rule('card.intended-use')?.severity).toBe('major');
+      expect(rule('card.limitations')?.severity).toBe('major'); // stricter is allowed
+      expect(rule('lax.nothing')).toBeUndefined();
+      expect(policy.waivers).toEqual([]);
+      expect(policy.failOn).toBe('major');
+      expect(policy.failOnFloor).toBe('major');
+      expect(policy.disabled).toEqual([]);
+      expect(policy.notices).toEqual([
+        ".github/aims-gate.yml:5: disabling enforced rule org.license is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
+        ".github/aims-gate.yml:6: lowering enforced rule card.intended-use from major to observation is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
+        ".github/aims-gate.yml:9: a waiver of enforced rule risk.scores for credit-scoring is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
+        ".github/aims-gate.yml:2: fail-on: never is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
+        ".github/aims-gate.yml: extends ./policies/lax.yml leaves out the enforced rules card.required, card.valid, card.governance, card.license and 36 more; the organisation's pack iso42001-baseline applies instead.",
+      ]);
+    });
+
+    it('enforces only the rules it names, and a fail-on input cannot go below it either', async () => {
+      const policy = await load(`${ORG}enforce: { rules: [org.license], fail-on: true }\n`);
+      expect(policy.rules.find((r) => r.id === 'card.intended-use')?.severity).toBe('observation');
+      expect(policy.waivers).toHaveLength(1);
+      expect(policy.notices).toHaveLength(2);
+      const evaluation = await run(
+        {
+          ...conformantRepo(),
+          '.github/aims-gate.yml': ATTEMPT.replace('extends: ./policies/lax.yml\n', ''),
+        },
+        {
+          failOn: 'never',
+          extendsFrom: () =>
+            new MemorySource({ '.github/aims-gate.yml': `${ORG}enforce: { fail-on: true }\n` }),
+        },
+      );
+      expect(evaluation.failOn).toBe('major');
+      expect(evaluation.notices).toContain(
+        'fail-on never is laxer than the organisation enforces; major applies.',
+      );
+    });
+
+    it('without enforce, the repository may still do all of it', async () => {
+      const policy = await load(ORG);
+      expect(policy.failOn).toBe('never');
+      expect(policy.rules.find((r) => r.id === 'org.license')).toBeUndefined();
+      expect(policy.notices).toEqual([]);
+    });
+  });
+
   it('locally, where no organisation can be read, leaves it out and says so', async () => {
     const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': REPO }));
     expect(policy.notices).toEqual([

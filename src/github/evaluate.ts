@@ -2,7 +2,7 @@ import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
-import { evaluate, highestTier } from '../evaluate.js';
+import { evaluate, highestTier, requiredTier } from '../evaluate.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
@@ -73,7 +73,7 @@ export async function checkPullRequest(
   const approval = await judgeReviews(
     github,
     evaluation.policy.approvals,
-    { tier: highestTier(evaluation.systems.map((s) => s.tier)) },
+    { tier: requiredTier(evaluation) },
     { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
   );
   return { evaluation, approval };

@@ -7,7 +7,7 @@ import { type ParsedData, parseData } from '../parse/yaml.js';
 import type { RuleDefinition } from '../rules/index.js';
 import { closest, compileSchema, schemaProblem, validateData } from '../schema.js';
 import type { Source } from '../source.js';
-import type { DocumentKind, Severity, Waiver } from '../types.js';
+import { type DocumentKind, SEVERITIES, type Severity, type Waiver } from '../types.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
 
 export const CONFIG_PATH = '.github/aims-gate.yml';
@@ -35,6 +35,10 @@ export interface Policy {
   approvals: ApprovalRule[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
+  /** What the deployment gate trusts (meaningful in the default branch's config). */
+  release: ReleaseSettings;
+  /** The organisation's enforced fail-on: no input or config may be laxer. */
+  failOnFloor?: Severity | 'never';
   /** What the evaluation should tell the user about its configuration. */
   notices: string[];
 }
@@ -79,6 +83,73 @@ function locate(layers: Layer[], pointer: (string | number)[]): { path: string; 
     if (value !== undefined) return { path: layer.path, line: layer.data.locate(pointer).line };
   }
   return { path: layers.at(-1)?.path ?? CONFIG_PATH };
+}
+
+export interface ReleaseSettings {
+  /** Names or globs; absent: the repository's default branch. */
+  branches?: string[];
+  baseline?: string;
+}
+
+/** The organisation's floor, from its config under `_extends`. */
+interface Enforce {
+  rules?: 'all' | string[];
+  'fail-on'?: boolean;
+}
+
+/** Strictest first: a fail-on of `minor` fails on more than `major`, and `never` fails on nothing. */
+const FAIL_ON_STRICTNESS: (Severity | 'never')[] = ['observation', 'minor', 'major', 'never'];
+
+/** Whether a fail-on `value` lets through more than `floor` does. */
+export function laxer(value: Severity | 'never', floor: Severity | 'never'): boolean {
+  return FAIL_ON_STRICTNESS.indexOf(value) > FAIL_ON_STRICTNESS.indexOf(floor);
+}
+
+/**
+ * The repository's layer with every attempt to go below the organisation's floor taken out, each one
+ * reported: overrides that disable or soften an enforced rule, waivers of one, a laxer fail-on.
+ */
+function belowFloor(
+  repo: Layer,
+  org: Layer,
+  enforced: (id: string) => boolean,
+  severityOf: (id: string) => Severity | undefined,
+): { config: Record<string, unknown>; notices: string[] } {
+  const config = { ...(repo.data.value as Record<string, unknown>) };
+  const enforce = (org.data.value as { enforce?: Enforce }).enforce ?? {};
+  const notices: string[] = [];
+  const refused = (pointer: (string | number)[], what: string) =>
+    notices.push(
+      `${repo.path}:${repo.data.locate(pointer).line ?? 1}: ${what} is below the organisation's floor (${org.path} enforces it); it was not applied.`,
+    );
+  const overrides = config.overrides as Record<string, { severity?: Severity; disabled?: true }> | undefined;
+  if (overrides) {
+    config.overrides = Object.fromEntries(
+      Object.entries(overrides).filter(([id, o]) => {
+        if (!enforced(id)) return true;
+        const before = severityOf(id);
+        if (o.disabled) refused(['overrides', id], `disabling enforced rule ${id}`);
+        else if (o.severity && before && SEVERITIES.indexOf(o.severity) > SEVERITIES.indexOf(before))
+          refused(['overrides', id], `lowering enforced rule ${id} from ${before} to ${o.severity}`);
+        else return true;
+        return false;
+      }),
+    );
+  }
+  const waivers = config.waivers as Waiver[] | undefined;
+  if (waivers) {
+    config.waivers = waivers.filter((w, i) => {
+      if (enforced(w.rule)) refused(['waivers', i], `a waiver of enforced rule ${w.rule} for ${w.system}`);
+      return !enforced(w.rule);
+    });
+  }
+  const orgFailOn = ((org.data.value as Record<string, unknown>)['fail-on'] as Severity | 'never') ?? 'major';
+  const failOn = config['fail-on'] as Severity | 'never' | undefined;
+  if (enforce['fail-on'] && failOn && laxer(failOn, orgFailOn)) {
+    refused(['fail-on'], `fail-on: ${failOn}`);
+    delete config['fail-on'];
+  }
+  return { config, notices };
 }
 
 export interface AppSettings {
@@ -187,8 +258,28 @@ export async function loadPolicy(
     checkAgainst(configSchema(RULE_ENVELOPE), org, label);
     layers.unshift({ data: org, path: label });
   }
+  const org = layers.length > 1 ? layers[0]! : undefined;
+  const enforce = (org?.data.value as { enforce?: Enforce } | undefined)?.enforce;
+  const packs: string[] = [];
+  const rules = new Map<string, RuleDefinition>();
+  const orgPack = (org?.data.value as { extends?: string } | undefined)?.extends ?? DEFAULT_PACK;
+  // The organisation's rules are known before the repository's layer is judged against its floor.
+  const floorRules = new Map<string, RuleDefinition>();
+  if (enforce?.rules) {
+    await addPack(source, orgPack, floorRules, [], 0);
+    for (const [i, raw] of ((org!.data.value as { rules?: object[] }).rules ?? []).entries())
+      addRule(floorRules, raw, { path: org!.path, line: org!.data.locate(['rules', i]).line });
+  }
+  const enforced = (id: string) =>
+    enforce?.rules === 'all' ? floorRules.has(id) : (enforce?.rules?.includes(id) ?? false);
+  let repoConfig = layers.at(-1)?.data.value as Record<string, unknown> | undefined;
+  if (org && enforce) {
+    const floor = belowFloor(layers.at(-1)!, org, enforced, (id) => floorRules.get(id)?.severity);
+    repoConfig = floor.config;
+    notices.push(...floor.notices);
+  }
   const config = layers.length
-    ? mergeConfigs(layers.map((l) => l.data.value as Record<string, unknown>))
+    ? mergeConfigs([...layers.slice(0, -1).map((l) => l.data.value as Record<string, unknown>), repoConfig!])
     : { systems: ['models/*'] };
   // Locally, a config that takes its systems from the organisation's falls back to the default folders.
   if (!config.systems && target && !extendsFrom) config.systems = ['models/*'];
@@ -201,9 +292,22 @@ export async function loadPolicy(
     );
   }
 
-  const packs: string[] = [];
-  const rules = new Map<string, RuleDefinition>();
-  await addPack(source, (config.extends as string | undefined) ?? DEFAULT_PACK, rules, packs, 0);
+  const pack = (config.extends as string | undefined) ?? DEFAULT_PACK;
+  await addPack(source, pack, rules, packs, 0);
+  const dropped = enforce?.rules
+    ? [...(enforce.rules === 'all' ? floorRules.keys() : enforce.rules)].filter(
+        (id) => !rules.has(id) && !isLayerRule(layers, id),
+      )
+    : [];
+  if (dropped.length && pack !== orgPack) {
+    // A pack that leaves out enforced rules cannot replace the organisation's.
+    notices.push(
+      `${configPath}: extends ${pack} leaves out the enforced rules ${dropped.slice(0, 4).join(', ')}${dropped.length > 4 ? ` and ${dropped.length - 4} more` : ''}; the organisation's pack ${orgPack} applies instead.`,
+    );
+    rules.clear();
+    packs.length = 0;
+    await addPack(source, orgPack, rules, packs, 0);
+  }
 
   for (const layer of layers) {
     const raws = ((layer.data.value as { rules?: object[] }).rules ?? []).entries();
@@ -264,7 +368,17 @@ export async function loadPolicy(
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     app: (config.app as AppSettings | undefined) ?? {},
+    release: (config.release as ReleaseSettings | undefined) ?? {},
+    ...(enforce?.['fail-on']
+      ? { failOnFloor: ((org!.data.value as Record<string, unknown>)['fail-on'] as Severity) ?? 'major' }
+      : {}),
   };
+}
+
+function isLayerRule(layers: Layer[], id: string): boolean {
+  return layers.some((l) =>
+    ((l.data.value as { rules?: { id: string }[] }).rules ?? []).some((r) => r.id === id),
+  );
 }
 
 async function addPack(

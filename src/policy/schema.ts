@@ -245,9 +245,47 @@ export function configSchema(rule: object = ruleSchema()): object {
           },
         },
       },
+      release: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.",
+        properties: {
+          branches: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'string', minLength: 1, pattern: '^[^\\s~^:?\\\\]+$' },
+            description:
+              'Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them.',
+          },
+          baseline: {
+            type: 'string',
+            pattern: '^[0-9a-f]{7,40}$',
+            description:
+              'A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits).',
+          },
+        },
+      },
+      enforce: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.",
+        properties: {
+          rules: {
+            anyOf: [
+              { const: 'all' },
+              { type: 'array', minItems: 1, items: { type: 'string', pattern: RULE_ID } },
+            ],
+            description: "Rule ids, or all: every rule of the organisation's pack and its own rules.",
+          },
+          'fail-on': { type: 'boolean', description: "The organisation's fail-on is the laxest allowed." },
+        },
+      },
       'audit-log': {
         type: 'string',
         pattern: '^(file:.+|branch:[A-Za-z0-9._/-]+|none)$',
+        // The branch must be the log's alone: never the default branch, a release branch or a protected one.
         description:
           'Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none.',
       },
