@@ -1,0 +1,195 @@
+import { minimatch } from 'minimatch';
+import {
+  type ApprovalResult,
+  type ApprovalRule,
+  applicableRules,
+  judgeApprovals,
+  type Review,
+} from './approvals.js';
+import type { RiskTier } from './types.js';
+
+/**
+ * The deployment gate's decision: what a deployment ships, judged against what is trusted. Pure: the facts
+ * (the change set, the pull requests that brought each commit, their reviews and tiers, team members) are
+ * gathered by `src/github/`, and tests build them by hand.
+ *
+ * The rule: the deployed commit is on a release branch, where that branch stood right after merging a pull
+ * request; and every commit since the last approved deployment to that environment came through a pull
+ * request merged into a release branch, whose approvals meet what the environment and its systems' tiers
+ * require. A direct push, an open or closed-unmerged pull request, or one merged into any other branch
+ * never counts.
+ */
+
+/** A pull request as the gate sees it. */
+export interface ShippedPullRequest {
+  number: number;
+  state: 'open' | 'closed' | 'merged';
+  /** The branch it was opened against. */
+  baseRef: string;
+  /** The final head: approvals count only on it (unless a rule allows stale ones). */
+  headSha: string;
+  /** Where the base branch stood right after the merge: the merge, squash or last rebased commit. */
+  mergeCommit?: string;
+  author: string;
+  reviews: Review[];
+  /** The highest tier, base or head, of the systems it touches (removed ones included). */
+  tier?: RiskTier;
+  /** The ids of those systems. */
+  systems: string[];
+}
+
+export interface ShippedCommit {
+  sha: string;
+  message: string;
+  /** The pull requests GitHub associates with the commit (that contain it or were merged as it). */
+  pullRequests: number[];
+}
+
+export interface ChangeSet {
+  environment: string;
+  commit: string;
+  /** Release branches, by name or glob, from the trusted config. */
+  releaseBranches: string[];
+  /** The release branch the deployed commit is on; absent: none is. */
+  branch?: string;
+  /** Where the change set starts; absent: the whole history of the commit (the first deployment). */
+  since?: { commit: string; what: string };
+  /** Commits after `since`, up to and including `commit`. */
+  commits: ShippedCommit[];
+  /** How many commits there are in all: more than `commits` holds when the history was cut at a bound. */
+  total: number;
+  pullRequests: ShippedPullRequest[];
+  /** Members (logins) of each team a rule names. */
+  teams: Record<string, string[]>;
+}
+
+export interface PullRequestVerdict {
+  number: number;
+  tier?: RiskTier;
+  systems: string[];
+  approval: ApprovalResult;
+}
+
+export interface DeploymentVerdict {
+  approved: boolean;
+  /** One paragraph a release manager can act on: what passed, or each pull request and commit that lacks. */
+  reason: string;
+  /** Every pull request the deployment ships through a release branch, with its approvals. */
+  pullRequests: PullRequestVerdict[];
+  /** What stops the deployment, one item per pull request or commit. */
+  problems: string[];
+}
+
+/** The most commits one decision judges: GitHub's compare lists 250 per page; beyond, the gate fails closed. */
+export const MAX_CHANGE_SET = 250;
+
+export function isReleaseBranch(branch: string, patterns: string[]): boolean {
+  return patterns.some((pattern) => minimatch(branch, pattern));
+}
+
+export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): DeploymentVerdict {
+  const short = set.commit.slice(0, 7);
+  const reject = (problem: string): DeploymentVerdict => ({
+    approved: false,
+    reason: problem,
+    pullRequests: [],
+    problems: [problem],
+  });
+  if (!set.branch) {
+    return reject(
+      `${short} is on no release branch (${set.releaseBranches.join(', ')}): deploy a commit merged into one of them`,
+    );
+  }
+  if (set.since?.commit === set.commit) {
+    return {
+      approved: true,
+      reason: `nothing new since ${set.since.what}`,
+      pullRequests: [],
+      problems: [],
+    };
+  }
+  if (set.commits.length < set.total) {
+    return reject(
+      `${set.total} commits since ${set.since?.what ?? 'the start of the history'}, more than the ${set.commits.length} aims-gate judges in one decision: ${set.since ? 'deploy an approved commit in between first' : 'set release.baseline in the default branch’s config to the last commit shipped before aims-gate'}`,
+    );
+  }
+
+  const byNumber = new Map(set.pullRequests.map((pr) => [pr.number, pr]));
+  const releasePull = (pr: ShippedPullRequest | undefined): pr is ShippedPullRequest =>
+    pr?.state === 'merged' && isReleaseBranch(pr.baseRef, set.releaseBranches);
+  const verdicts = new Map<number, PullRequestVerdict>();
+  const verdictOf = (pr: ShippedPullRequest): PullRequestVerdict => {
+    let verdict = verdicts.get(pr.number);
+    if (!verdict) {
+      const applicable = applicableRules(rules, { environment: set.environment, tier: pr.tier });
+      const approval = judgeApprovals(applicable, {
+        author: pr.author,
+        headSha: pr.headSha,
+        reviews: pr.reviews,
+        teams: set.teams,
+      });
+      verdict = { number: pr.number, tier: pr.tier, systems: pr.systems, approval };
+      verdicts.set(pr.number, verdict);
+    }
+    return verdict;
+  };
+
+  const problems: string[] = [];
+  const lacking = new Set<number>();
+  const deployed = set.pullRequests.filter((pr) => releasePull(pr) && pr.mergeCommit === set.commit);
+  if (deployed.length === 0) {
+    const inside = set.commits.find((c) => c.sha === set.commit)?.pullRequests[0];
+    problems.push(
+      `${short} is not where ${set.branch} stood right after merging a pull request${inside ? ` (it is a commit inside #${inside}, whose approvals are on its final head)` : ''}: deploy the merge commit of an approved pull request`,
+    );
+  }
+  for (const commit of set.commits) {
+    const associated = commit.pullRequests.map((n) => byNumber.get(n)).filter((pr) => pr !== undefined);
+    const through = associated.filter(releasePull);
+    if (through.length === 0) {
+      problems.push(
+        `${commit.sha.slice(0, 7)} "${firstLine(commit.message)}" ${
+          associated.length
+            ? `came only through ${associated.map((pr) => describe(pr, set.releaseBranches)).join(', ')}`
+            : 'was pushed without a pull request'
+        }`,
+      );
+      continue;
+    }
+    // Brought by at least one approved pull request: the commit was reviewed there.
+    if (!through.map(verdictOf).some((v) => v.approval.satisfied))
+      for (const pr of through) lacking.add(pr.number);
+  }
+  for (const number of [...lacking].sort((a, b) => a - b)) {
+    const verdict = verdicts.get(number)!;
+    problems.push(`#${number} (${tierWords(verdict)}): ${verdict.approval.summary}`);
+  }
+
+  const pullRequests = [...verdicts.values()].sort((a, b) => a.number - b.number);
+  if (problems.length) return { approved: false, reason: problems.join('; '), pullRequests, problems };
+  const since = set.since?.what ?? 'the start of the history';
+  return {
+    approved: true,
+    reason: `${set.commits.length} commit${set.commits.length === 1 ? '' : 's'} since ${since}, through ${pullRequests.length === 1 ? 'pull request' : 'pull requests'} ${pullRequests.map((v) => `#${v.number} (${v.approval.summary})`).join('; ')}`,
+    pullRequests,
+    problems,
+  };
+}
+
+function describe(pr: ShippedPullRequest, releaseBranches: string[]): string {
+  if (pr.state === 'open') return `#${pr.number} (still open)`;
+  if (pr.state === 'closed') return `#${pr.number} (closed without merging)`;
+  return isReleaseBranch(pr.baseRef, releaseBranches)
+    ? `#${pr.number}`
+    : `#${pr.number} (merged into ${pr.baseRef}, not a release branch)`;
+}
+
+function tierWords(verdict: PullRequestVerdict): string {
+  const tier = verdict.tier ? `${verdict.tier} risk` : 'no risk tier';
+  return verdict.systems.length ? `${tier}: ${verdict.systems.join(', ')}` : tier;
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n', 1)[0]!.trim();
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
