@@ -13,7 +13,7 @@ import {
 } from '../src/github/evaluate.js';
 import { createGitHub, type GitHub } from '../src/github/octokit.js';
 import { annotationsOf } from '../src/report/annotations.js';
-import { renderApprovals } from '../src/report/approvals.js';
+import { renderApprovals, renderChangeSet } from '../src/report/approvals.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { renderSarif } from '../src/report/sarif.js';
 import { findingCounts, verdictLine } from '../src/report/words.js';
@@ -99,12 +99,12 @@ async function deployGate(github: GitHub): Promise<void> {
   const options = inputs();
   const commit = core.getInput('commit') || context.sha;
   const decision = await gateDeployment(github, context.repo, { commit, environment }, options);
-  const { evaluation, approval } = decision;
-  if (evaluation && approval)
+  const { evaluation, verdict } = decision;
+  if (evaluation && verdict)
     await report(
       evaluation,
       options.sarifFile,
-      renderApprovals(approval, `### Approvals for ${environment} (pull request #${decision.pullRequest})`),
+      renderChangeSet(verdict, `### What this deployment to ${environment} ships`),
     );
 
   // The input's log, else the config's; a gate that failed before reading the config records only to the input's.

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
-import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
+import { type DeploymentDecision, gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
+import type { Policy } from '../src/policy/load.js';
 import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
 
 /** GitHub keeps a protection rule's comment to 1,024 characters. */
@@ -38,13 +39,20 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
     return 'rejected';
   }
 
-  let decision = commit
-    ? await gateDeployment(github, repository, { commit, environment }, { today: request.today })
-    : { approved: false, reason: 'the event names no commit to deploy' };
+  let decision: DeploymentDecision;
   try {
     const settings = (await orgDefaults(github, repository.owner)).settings;
-    const policy = decision.evaluation?.policy ?? APP_AUDIT_LOG;
-    const recorded = await recordDeployment(appAuditStore(github, repository, policy, settings), decision, {
+    // The gate reads its past approvals from the store it records to: the next change set starts there.
+    const store = (policy: Pick<Policy, 'auditLog'>) => appAuditStore(github, repository, policy, settings);
+    decision = commit
+      ? await gateDeployment(
+          github,
+          repository,
+          { commit, environment },
+          { today: request.today, history: store },
+        )
+      : { approved: false, reason: 'the event names no commit to deploy' };
+    const recorded = await recordDeployment(store(decision.evaluation?.policy ?? APP_AUDIT_LOG), decision, {
       time: new Date().toISOString(),
       actor: request.actor,
       subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
@@ -52,10 +60,10 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
     if (recorded.problem) log.error(recorded.problem);
     decision = recorded.decision;
   } catch (error) {
-    // The organisation's settings could not be read, so the decision has no log: not an approval.
-    const reason = `the decision could not be recorded: ${(error as Error).message}`;
+    // The organisation's settings could not be read: no trusted place to judge or record in, so no approval.
+    const reason = `aims-gate could not decide, so it fails closed: ${(error as Error).message}`;
     log.error({ err: error }, reason);
-    if (decision.approved) decision = { approved: false, reason };
+    decision = { approved: false, reason };
   }
 
   const state = decision.approved ? 'approved' : 'rejected';

@@ -34166,8 +34166,8 @@ var require_formats = __commonJS({
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.formatNames = exports.fastFormats = exports.fullFormats = void 0;
-    function fmtDef(validate2, compare) {
-      return { validate: validate2, compare };
+    function fmtDef(validate2, compare2) {
+      return { validate: validate2, compare: compare2 };
     }
     exports.fullFormats = {
       // date: http://tools.ietf.org/html/rfc3339#section-5.6
@@ -50751,45 +50751,6 @@ function auditStoreFor(spec, github, repository, workspace) {
   throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
 }
 
-// src/report/words.ts
-var SEVERITY_WORDS = {
-  major: "major nonconformity",
-  minor: "minor nonconformity",
-  observation: "observation"
-};
-var CONTROL_STATUS_WORDS = {
-  conformant: "conformant",
-  observation: "observation",
-  minor: "minor nonconformity",
-  major: "major nonconformity",
-  "not-evaluated": "not evaluated"
-};
-function plural(n, word) {
-  return `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
-}
-function location(f) {
-  return f.path ? `${f.path}${f.line ? `:${f.line}` : ""}${f.line && f.column ? `:${f.column}` : ""}` : "";
-}
-function openFindings(evaluation) {
-  return evaluation.findings.filter((f) => !f.waiver);
-}
-function findingCounts(evaluation) {
-  const counts = { major: 0, minor: 0, observation: 0, waived: 0 };
-  for (const f of evaluation.findings) counts[f.waiver ? "waived" : f.severity]++;
-  return counts;
-}
-function verdictLine(evaluation) {
-  const counts = findingCounts(evaluation);
-  const parts = ["major", "minor", "observation"].filter((s) => counts[s] > 0).map((s) => plural(counts[s], SEVERITY_WORDS[s]));
-  const summary2 = parts.length ? parts.join(", ") : "no findings";
-  return evaluation.verdict === "pass" ? `PASS: ${summary2} (fails on: ${evaluation.failOn})` : `FAIL: ${summary2} (fails on: ${evaluation.failOn})`;
-}
-function bySystem(findings) {
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const f of findings) groups2.set(f.system, [...groups2.get(f.system) ?? [], f]);
-  return groups2;
-}
-
 // src/approvals.ts
 function applicableRules(rules, where) {
   return rules.filter(
@@ -50893,6 +50854,276 @@ function lower(s) {
   return s.toLowerCase();
 }
 
+// src/deployment.ts
+var MAX_CHANGE_SET = 250;
+function isReleaseBranch(branch, patterns) {
+  return patterns.some((pattern) => minimatch(branch, pattern));
+}
+function judgeChangeSet(rules, set2) {
+  const short = set2.commit.slice(0, 7);
+  const reject = (problem) => ({
+    approved: false,
+    reason: problem,
+    pullRequests: [],
+    problems: [problem]
+  });
+  if (!set2.branch) {
+    return reject(
+      `${short} is on no release branch (${set2.releaseBranches.join(", ")}): deploy a commit merged into one of them`
+    );
+  }
+  if (set2.since?.commit === set2.commit) {
+    return {
+      approved: true,
+      reason: `nothing new since ${set2.since.what}`,
+      pullRequests: [],
+      problems: []
+    };
+  }
+  if (set2.commits.length < set2.total) {
+    return reject(
+      `${set2.total} commits since ${set2.since?.what ?? "the start of the history"}, more than the ${set2.commits.length} aims-gate judges in one decision: ${set2.since ? "deploy an approved commit in between first" : "set release.baseline in the default branch\u2019s config to the last commit shipped before aims-gate"}`
+    );
+  }
+  const byNumber = new Map(set2.pullRequests.map((pr) => [pr.number, pr]));
+  const releasePull = (pr) => pr?.state === "merged" && isReleaseBranch(pr.baseRef, set2.releaseBranches);
+  const verdicts = /* @__PURE__ */ new Map();
+  const verdictOf = (pr) => {
+    let verdict = verdicts.get(pr.number);
+    if (!verdict) {
+      const applicable = applicableRules(rules, { environment: set2.environment, tier: pr.tier });
+      const approval = judgeApprovals(applicable, {
+        author: pr.author,
+        headSha: pr.headSha,
+        reviews: pr.reviews,
+        teams: set2.teams
+      });
+      verdict = { number: pr.number, tier: pr.tier, systems: pr.systems, approval };
+      verdicts.set(pr.number, verdict);
+    }
+    return verdict;
+  };
+  const problems = [];
+  const lacking = /* @__PURE__ */ new Set();
+  const deployed = set2.pullRequests.filter((pr) => releasePull(pr) && pr.mergeCommit === set2.commit);
+  if (deployed.length === 0) {
+    const inside = set2.commits.find((c) => c.sha === set2.commit)?.pullRequests[0];
+    problems.push(
+      `${short} is not where ${set2.branch} stood right after merging a pull request${inside ? ` (it is a commit inside #${inside}, whose approvals are on its final head)` : ""}: deploy the merge commit of an approved pull request`
+    );
+  }
+  for (const commit of set2.commits) {
+    const associated = commit.pullRequests.map((n) => byNumber.get(n)).filter((pr) => pr !== void 0);
+    const carried = set2.pullRequests.filter((pr) => pr.commits?.includes(commit.sha));
+    const through = [.../* @__PURE__ */ new Set([...associated, ...carried])].filter(releasePull);
+    if (through.length === 0) {
+      problems.push(
+        `${commit.sha.slice(0, 7)} "${firstLine(commit.message)}" ${associated.length ? `came only through ${associated.map((pr) => describe(pr, set2.releaseBranches)).join(", ")}` : "was pushed without a pull request"}`
+      );
+      continue;
+    }
+    if (!through.map(verdictOf).some((v) => v.approval.satisfied))
+      for (const pr of through) lacking.add(pr.number);
+  }
+  for (const number2 of [...lacking].sort((a, b) => a - b)) {
+    const verdict = verdicts.get(number2);
+    problems.push(`#${number2} (${tierWords(verdict)}): ${verdict.approval.summary}`);
+  }
+  const pullRequests = [...verdicts.values()].sort((a, b) => a.number - b.number);
+  if (problems.length) return { approved: false, reason: problems.join("; "), pullRequests, problems };
+  const since = set2.since?.what ?? "the start of the history";
+  return {
+    approved: true,
+    reason: `${set2.commits.length} commit${set2.commits.length === 1 ? "" : "s"} since ${since}, through ${pullRequests.length === 1 ? "pull request" : "pull requests"} ${pullRequests.map((v) => `#${v.number} (${v.approval.summary})`).join("; ")}`,
+    pullRequests,
+    problems
+  };
+}
+function describe(pr, releaseBranches2) {
+  if (pr.state === "open") return `#${pr.number} (still open)`;
+  if (pr.state === "closed") return `#${pr.number} (closed without merging)`;
+  return isReleaseBranch(pr.baseRef, releaseBranches2) ? `#${pr.number}` : `#${pr.number} (merged into ${pr.baseRef}, not a release branch)`;
+}
+function tierWords(verdict) {
+  const tier = verdict.tier ? `${verdict.tier} risk` : "no risk tier";
+  return verdict.systems.length ? `${tier}: ${verdict.systems.join(", ")}` : tier;
+}
+function firstLine(message) {
+  const line = message.split("\n", 1)[0].trim();
+  return line.length > 60 ? `${line.slice(0, 59)}\u2026` : line;
+}
+
+// src/report/words.ts
+var SEVERITY_WORDS = {
+  major: "major nonconformity",
+  minor: "minor nonconformity",
+  observation: "observation"
+};
+var CONTROL_STATUS_WORDS = {
+  conformant: "conformant",
+  observation: "observation",
+  minor: "minor nonconformity",
+  major: "major nonconformity",
+  "not-evaluated": "not evaluated"
+};
+function plural(n, word) {
+  return `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+}
+function location(f) {
+  return f.path ? `${f.path}${f.line ? `:${f.line}` : ""}${f.line && f.column ? `:${f.column}` : ""}` : "";
+}
+function openFindings(evaluation) {
+  return evaluation.findings.filter((f) => !f.waiver);
+}
+function findingCounts(evaluation) {
+  const counts = { major: 0, minor: 0, observation: 0, waived: 0 };
+  for (const f of evaluation.findings) counts[f.waiver ? "waived" : f.severity]++;
+  return counts;
+}
+function verdictLine(evaluation) {
+  const counts = findingCounts(evaluation);
+  const parts = ["major", "minor", "observation"].filter((s) => counts[s] > 0).map((s) => plural(counts[s], SEVERITY_WORDS[s]));
+  const summary2 = parts.length ? parts.join(", ") : "no findings";
+  return evaluation.verdict === "pass" ? `PASS: ${summary2} (fails on: ${evaluation.failOn})` : `FAIL: ${summary2} (fails on: ${evaluation.failOn})`;
+}
+function bySystem(findings) {
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const f of findings) groups2.set(f.system, [...groups2.get(f.system) ?? [], f]);
+  return groups2;
+}
+
+// src/audit/read.ts
+async function* readEntries(store, filter2 = {}, onBadLine = () => {
+}) {
+  let line = 0;
+  for await (const batch of store.lines())
+    for (const text3 of batch) {
+      line++;
+      if (typeof text3 !== "string") {
+        onBadLine(line, text3.torn);
+        continue;
+      }
+      let entry;
+      try {
+        entry = JSON.parse(text3);
+        if (typeof entry?.seq !== "number" || typeof entry.type !== "string") throw new Error("not an entry");
+      } catch {
+        onBadLine(line, text3);
+        continue;
+      }
+      if (filter2.system && entry.subject?.system !== filter2.system) continue;
+      if (filter2.type && entry.type !== filter2.type) continue;
+      if (filter2.since && entry.time < filter2.since) continue;
+      yield entry;
+    }
+}
+
+// src/audit/verify.ts
+var validateEntry;
+function readLink(text3, line) {
+  return sealedLink(text3) ?? parsedLink(text3, line);
+}
+var HASH_MEMBER = ',"hash":"';
+var PREV_MEMBER = ',"prev":"';
+var SEQ_MEMBER = '","seq":';
+function sealedLink(text3) {
+  const at2 = text3.lastIndexOf(HASH_MEMBER);
+  const prevAt = at2 + HASH_MEMBER.length + 65;
+  if (at2 === -1 || text3.charCodeAt(prevAt - 1) !== 34 || !text3.startsWith(PREV_MEMBER, prevAt))
+    return void 0;
+  const seqAt = prevAt + PREV_MEMBER.length + 64;
+  if (!text3.startsWith(SEQ_MEMBER, seqAt) || !text3.endsWith(`,"v":${AUDIT_FORMAT}}`)) return void 0;
+  const hash = text3.slice(at2 + HASH_MEMBER.length, prevAt - 1);
+  if (sha256(text3.slice(0, at2) + text3.slice(prevAt)) !== hash) return void 0;
+  const seqEnd = text3.indexOf(",", seqAt + SEQ_MEMBER.length);
+  const seq = Number(text3.slice(seqAt + SEQ_MEMBER.length, seqEnd));
+  if (!Number.isSafeInteger(seq) || seq < 1) return void 0;
+  return { seq, prev: text3.slice(prevAt + PREV_MEMBER.length, seqAt), hash };
+}
+function parsedLink(text3, line) {
+  let entry;
+  try {
+    entry = JSON.parse(text3);
+  } catch {
+    return { problem: `line ${line} is not JSON` };
+  }
+  if (entry === null || typeof entry !== "object") return { problem: `line ${line} is not an audit entry` };
+  if (entry.v !== AUDIT_FORMAT) {
+    return {
+      problem: `line ${line} has format version ${JSON.stringify(entry.v)}; this aims-gate reads version ${AUDIT_FORMAT}`
+    };
+  }
+  validateEntry ??= compileSchema(readJsonAsset("schemas/audit-entry.schema.json"));
+  if (!validateEntry(entry)) {
+    const error2 = validateEntry.errors[0];
+    return {
+      problem: `line ${line} is not a valid entry: ${error2.instancePath || "the entry"} ${error2.message}`
+    };
+  }
+  if (entryHash(entry) !== entry.hash) {
+    return {
+      problem: `entry ${entry.seq} was changed after it was written: its content does not match its hash`,
+      seq: entry.seq
+    };
+  }
+  return entry;
+}
+async function verifyLog(lines, checkpoint) {
+  let line = 0;
+  let head;
+  let checkpointSeen = false;
+  const fail = (reason, seq = (head?.seq ?? 0) + 1) => ({
+    ok: false,
+    entries: head?.seq ?? 0,
+    head,
+    problem: { line, seq, reason },
+    checkpoint: checkpoint ? "failed" : "not-given"
+  });
+  for await (const batch of lines)
+    for (const text3 of batch) {
+      line++;
+      const expected = (head?.seq ?? 0) + 1;
+      if (typeof text3 !== "string")
+        return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      const read = readLink(text3, line);
+      if ("problem" in read) return fail(read.problem, read.seq);
+      const entry = read;
+      if (entry.seq > expected)
+        return fail(
+          `entry ${expected} is missing: entry ${entry.seq} follows entry ${expected - 1} (deleted, or moved)`,
+          expected
+        );
+      if (entry.seq < expected)
+        return fail(
+          `entry ${entry.seq} appears after entry ${expected - 1}: inserted or reordered`,
+          entry.seq
+        );
+      if (entry.prev !== (head?.hash ?? GENESIS)) {
+        return fail(
+          head ? `entry ${entry.seq} does not chain to entry ${head.seq}: its prev is not that entry's hash (entry ${head.seq} was rewritten, or this prev forged)` : "entry 1 does not start the chain: its prev is not 64 zeros",
+          entry.seq
+        );
+      }
+      head = { seq: entry.seq, hash: entry.hash };
+      if (checkpoint && entry.seq === checkpoint.seq) {
+        if (entry.hash !== checkpoint.hash) {
+          return fail(
+            `entry ${entry.seq} is not the one the checkpoint recorded: the log was rewritten up to here`,
+            entry.seq
+          );
+        }
+        checkpointSeen = true;
+      }
+    }
+  if (checkpoint && !checkpointSeen) {
+    line++;
+    return fail(
+      `the log ends at entry ${head?.seq ?? 0} but the checkpoint records entry ${checkpoint.seq}: entries were removed from its end`
+    );
+  }
+  return { ok: true, entries: head?.seq ?? 0, head, checkpoint: checkpoint ? "matched" : "not-given" };
+}
+
 // src/github/pull-request.ts
 var MAX_LISTED_FILES = 3e3;
 async function changedFiles(github, at2, pullNumber) {
@@ -50936,14 +51167,6 @@ async function teamMembers(github, teams) {
     })
   );
   return { members, unreadable };
-}
-async function pullRequestsOfCommit(github, at2, commit) {
-  const { data } = await github.rest.repos.listPullRequestsAssociatedWithCommit({
-    ...at2,
-    commit_sha: commit,
-    per_page: 100
-  });
-  return data.filter((pr) => pr.merged_at !== null || pr.head.sha === commit);
 }
 async function judgeReviews(github, approvals, where, facts) {
   const rules = applicableRules(approvals, where);
@@ -51084,6 +51307,267 @@ var BlobReader = class _BlobReader {
   }
 };
 
+// src/github/change-set.ts
+var REPOSITORY_QUERY = `query ($owner: String!, $repo: String!, $environments: [String!]) {
+  repository(owner: $owner, name: $repo) {
+    defaultBranchRef { name target { oid } }
+    deployments(first: 20, environments: $environments, orderBy: { field: CREATED_AT, direction: DESC }) {
+      nodes { commitOid environment state }
+    }
+  }
+}`;
+async function repositoryFacts(github, at2, environment) {
+  const { repository } = await github.graphql(REPOSITORY_QUERY, {
+    ...at2,
+    environments: [environment]
+  });
+  if (!repository?.defaultBranchRef)
+    throw new Error(`${at2.owner}/${at2.repo} has no default branch to read the trusted configuration from`);
+  return {
+    defaultBranch: repository.defaultBranchRef.name,
+    defaultHead: repository.defaultBranchRef.target.oid,
+    deployments: repository.deployments.nodes.map((d) => ({
+      commit: d.commitOid,
+      environment: d.environment ?? "",
+      state: d.state
+    }))
+  };
+}
+async function lastDeployments(facts, environment, repository, log) {
+  const same = (name) => name?.toLowerCase() === environment.toLowerCase();
+  if (log) {
+    const verified = await verifyLog(log.lines());
+    if (!verified.ok)
+      throw new Error(
+        `the audit log ${log.label} does not verify (line ${verified.problem.line}: ${verified.problem.reason}), so what was deployed last cannot be trusted`
+      );
+    const approved = [];
+    for await (const entry of readEntries(log, { type: "deployment.approved" })) {
+      const { subject, details } = entry;
+      if (details.by !== "aims-gate" || subject.repository !== repository || !same(subject.environment))
+        continue;
+      if (subject.commit)
+        approved.unshift({
+          commit: subject.commit,
+          what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`
+        });
+    }
+    if (approved.length) return approved;
+  }
+  return facts.deployments.filter((d) => same(d.environment) && (d.state === "ACTIVE" || d.state === "INACTIVE")).map((d) => ({
+    commit: d.commit,
+    what: `the last deployment to ${environment} (${d.commit.slice(0, 7)}, GitHub deployments)`
+  }));
+}
+async function compare(github, at2, base, head, page = 1, perPage = 1) {
+  const { data } = await github.rest.repos.compareCommitsWithBasehead({
+    ...at2,
+    basehead: `${base}...${head}`,
+    per_page: perPage,
+    page
+  });
+  return data;
+}
+async function releaseBranches(github, at2, patterns, hints) {
+  const names = new Set(hints.filter((b) => isReleaseBranch(b, patterns)));
+  for (const pattern of patterns) {
+    if (!/[*?[{]/.test(pattern)) {
+      names.add(pattern);
+      continue;
+    }
+    const prefix = pattern.slice(0, pattern.search(/[*?[{]/));
+    const refs = await github.paginate(github.rest.git.listMatchingRefs, {
+      ...at2,
+      ref: `heads/${prefix}`,
+      per_page: 100
+    });
+    for (const ref of refs) {
+      const name = ref.ref.replace(/^refs\/heads\//, "");
+      if (isReleaseBranch(name, [pattern])) names.add(name);
+    }
+  }
+  return [...names];
+}
+var MAX_BRANCHES = 10;
+async function branchOf(github, at2, commit, candidates) {
+  for (const branch of candidates.slice(0, MAX_BRANCHES)) {
+    try {
+      const { status } = await compare(github, at2, branch, commit);
+      if (status === "behind" || status === "identical") return branch;
+    } catch (error2) {
+      if (error2.status !== 404) throw error2;
+    }
+  }
+  if (candidates.length > MAX_BRANCHES)
+    throw new Error(
+      `${candidates.length} release branches match; aims-gate compares at most ${MAX_BRANCHES} (name the release branches more narrowly)`
+    );
+  return void 0;
+}
+async function commitsSince(github, at2, since, commit) {
+  const pages = Math.ceil(MAX_CHANGE_SET / 100);
+  const commits = [];
+  if (since) {
+    let total = 0;
+    for (let page = 1; page <= pages; page++) {
+      const data = await compare(github, at2, since, commit, page, 100);
+      if (data.status !== "ahead" && data.status !== "identical") return "not-ancestor";
+      total = data.total_commits;
+      commits.push(...data.commits.map((c) => ({ sha: c.sha, message: c.commit.message })));
+      if (commits.length >= total || data.commits.length < 100) break;
+    }
+    return { commits: commits.slice(0, MAX_CHANGE_SET), total };
+  }
+  for (let page = 1; page <= pages; page++) {
+    const { data } = await github.rest.repos.listCommits({ ...at2, sha: commit, per_page: 100, page });
+    commits.push(...data.map((c) => ({ sha: c.sha, message: c.commit.message })));
+    if (data.length < 100) return { commits: commits.reverse(), total: commits.length };
+  }
+  return { commits: commits.slice(0, MAX_CHANGE_SET).reverse(), total: commits.length + 1 };
+}
+var COMMITS_PER_QUERY = 50;
+var PULL_FIELDS = `number state baseRefName baseRefOid headRefOid mergeCommit { oid } author { login }
+  reviews(first: 100) { totalCount nodes { databaseId state submittedAt author { __typename login } commit { oid } } }
+  commits(first: 100) { totalCount nodes { commit { oid } } }`;
+async function pullRequestsOf(github, at2, shas) {
+  const byCommit = /* @__PURE__ */ new Map();
+  const pulls = /* @__PURE__ */ new Map();
+  const batches = Array.from(
+    { length: Math.ceil(shas.length / COMMITS_PER_QUERY) },
+    (_, i) => shas.slice(i * COMMITS_PER_QUERY, (i + 1) * COMMITS_PER_QUERY)
+  );
+  await Promise.all(
+    batches.map(async (batch) => {
+      const variables = { owner: at2.owner, repo: at2.repo };
+      const fields2 = batch.map((sha, i) => {
+        variables[`c${i}`] = sha;
+        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { nodes { ${PULL_FIELDS} } } } }`;
+      });
+      const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(", ");
+      const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
+      const { repository } = await github.graphql(query, variables);
+      batch.forEach((sha, i) => {
+        const nodes = repository?.[`c${i}`]?.associatedPullRequests.nodes ?? [];
+        byCommit.set(
+          sha,
+          nodes.map((pr) => pr.number)
+        );
+        for (const pr of nodes) pulls.set(pr.number, pr);
+      });
+    })
+  );
+  return { byCommit, pulls };
+}
+function reviewsOf2(node) {
+  return node.reviews.nodes.map((r) => ({
+    id: r.databaseId,
+    user: r.author ? { login: r.author.login, id: 0, type: r.author.__typename === "Bot" ? "Bot" : "User" } : null,
+    state: r.state,
+    commit_id: r.commit?.oid ?? null,
+    submitted_at: r.submittedAt
+  }));
+}
+async function changeSetOf(github, at2, request2) {
+  const { commit, environment, policy } = request2;
+  const patterns = policy.release.branches ?? [request2.defaultBranch];
+  const own = await pullRequestsOf(github, at2, [commit]);
+  const hints = [...own.pulls.values()].filter((pr) => pr.mergeCommit?.oid === commit).map((pr) => pr.baseRefName);
+  const branch = await branchOf(github, at2, commit, await releaseBranches(github, at2, patterns, hints));
+  const base = {
+    environment,
+    commit,
+    releaseBranches: patterns,
+    ...branch ? { branch } : {},
+    commits: [],
+    total: 0,
+    pullRequests: [],
+    teams: {}
+  };
+  if (!branch) return base;
+  let since;
+  let range2;
+  const baseline = policy.release.baseline ? [
+    {
+      commit: policy.release.baseline,
+      what: `the baseline ${policy.release.baseline.slice(0, 7)} (release.baseline)`
+    }
+  ] : [];
+  for (const candidate of [...request2.deployed.slice(0, 5), ...baseline]) {
+    if (candidate.commit === commit) return { ...base, since: candidate };
+    const found = await commitsSince(github, at2, candidate.commit, commit);
+    if (found !== "not-ancestor") {
+      since = candidate;
+      range2 = found;
+      break;
+    }
+  }
+  range2 ??= await commitsSince(github, at2, void 0, commit);
+  if (range2.commits.length < range2.total)
+    return {
+      ...base,
+      ...since ? { since } : {},
+      commits: range2.commits.map((c) => ({ ...c, pullRequests: [] })),
+      total: range2.total
+    };
+  const { byCommit, pulls } = await pullRequestsOf(
+    github,
+    at2,
+    range2.commits.map((c) => c.sha).filter((sha) => sha !== commit)
+  );
+  byCommit.set(commit, own.byCommit.get(commit) ?? []);
+  for (const [n, pr] of own.pulls) pulls.set(n, pr);
+  const commits = range2.commits.map((c) => ({
+    sha: c.sha,
+    message: c.message,
+    pullRequests: byCommit.get(c.sha) ?? []
+  }));
+  const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
+  const [members, pullRequests] = await Promise.all([
+    teamMembers(github, teams),
+    Promise.all([...pulls.values()].map((node) => shippedPullRequest(github, at2, node, policy)))
+  ]);
+  return {
+    ...base,
+    ...since ? { since } : {},
+    commits,
+    total: range2.total,
+    pullRequests,
+    teams: members.members
+  };
+}
+async function shippedPullRequest(github, at2, node, policy) {
+  const state = node.state === "MERGED" ? "merged" : node.state === "OPEN" ? "open" : "closed";
+  if (node.reviews.totalCount > node.reviews.nodes.length || node.commits.totalCount > node.commits.nodes.length)
+    throw new Error(
+      `#${node.number} has more than 100 reviews or commits, more than aims-gate reads in one query`
+    );
+  const facts = {
+    number: node.number,
+    state,
+    baseRef: node.baseRefName,
+    headSha: node.headRefOid,
+    ...node.mergeCommit ? { mergeCommit: node.mergeCommit.oid } : {},
+    author: node.author?.login ?? "",
+    reviews: reviewsOf2(node),
+    commits: node.commits.nodes.map((c) => c.commit.oid),
+    systems: []
+  };
+  if (state !== "merged") return facts;
+  const files = await changedFiles(github, at2, node.number);
+  if (!files.complete)
+    throw new Error(
+      `#${node.number} changes more files than GitHub lists, so its systems cannot all be known`
+    );
+  const systems = await changeTiers(
+    new GitHubSource(github, { ...at2, commit: node.baseRefOid }, `the base of #${node.number}`),
+    new GitHubSource(github, { ...at2, commit: node.headRefOid }, `#${node.number}`),
+    files.files,
+    policy.systems
+  );
+  const tier = highestTier(systems.map((s) => s.tier));
+  return { ...facts, systems: systems.map((s) => s.id), ...tier ? { tier } : {} };
+}
+
 // src/github/evaluate.ts
 async function checkPullRequest(github, repository, pr, options) {
   const base = new GitHubSource(
@@ -51127,48 +51611,50 @@ function extendsFrom(github, owner) {
 }
 async function gateDeployment(github, repository, { commit, environment }, options) {
   try {
-    const prs = await pullRequestsOfCommit(github, repository, commit);
-    const pr = prs.sort((a, b) => (b.merged_at ?? "").localeCompare(a.merged_at ?? ""))[0];
-    if (!pr) {
-      return {
-        approved: false,
-        reason: `no merged pull request brought ${commit.slice(0, 7)}; deployments must come through a reviewed pull request`
-      };
-    }
-    const base = new GitHubSource(
+    const facts = await repositoryFacts(github, repository, environment);
+    const trusted = options.policySource ?? new GitHubSource(
       github,
-      { ...repository, commit: pr.base.sha },
-      `the base of #${pr.number}`
+      { ...repository, commit: facts.defaultHead },
+      `the default branch ${facts.defaultBranch}`
     );
-    const [evaluation, reviews] = await Promise.all([
+    const load = { extendsFrom: extendsFrom(github, repository.owner) };
+    const [policy, evaluation] = await Promise.all([
+      loadPolicy(trusted, options.config, load),
       evaluate({
         source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-        policySource: options.policySource ?? base,
-        extendsFrom: extendsFrom(github, repository.owner),
-        baseSource: base,
+        policySource: trusted,
+        ...load,
         configPath: options.config,
         today: options.today,
         failOn: options.failOn
-      }),
-      reviewsOf(github, repository, pr.number)
+      })
     ]);
-    const tier = highestTier(evaluation.systems.map((s) => s.tier));
-    const approval = await judgeReviews(
-      github,
-      evaluation.policy.approvals,
-      { environment, tier },
-      { author: pr.user?.login ?? "", headSha: pr.head.sha, reviews }
+    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(policy);
+    const deployed = await lastDeployments(
+      facts,
+      environment,
+      `${repository.owner}/${repository.repo}`,
+      history
     );
+    const set2 = await changeSetOf(github, repository, {
+      commit,
+      environment,
+      policy,
+      defaultBranch: facts.defaultBranch,
+      deployed
+    });
+    const verdict = judgeChangeSet(policy.approvals, set2);
     const reasons = [
-      ...evaluation.verdict === "fail" ? [verdictLine(evaluation)] : [],
-      ...approval.satisfied ? [] : [approval.summary]
+      ...evaluation.verdict === "fail" ? [`${verdictLine(evaluation)} at ${commit.slice(0, 7)}`] : [],
+      ...verdict.approved ? [] : [verdict.reason]
     ];
+    const tier = highestTier(verdict.pullRequests.map((p) => p.tier));
     return {
       approved: reasons.length === 0,
-      reason: reasons.length === 0 ? approval.summary : reasons.join("; "),
+      reason: reasons.length === 0 ? verdict.reason : reasons.join("; "),
       evaluation,
-      approval,
-      pullRequest: pr.number,
+      verdict,
+      since: set2.since?.commit,
       ...tier ? { tier } : {}
     };
   } catch (error2) {
@@ -51178,19 +51664,31 @@ async function gateDeployment(github, repository, { commit, environment }, optio
     };
   }
 }
+function branchLog(github, repository, policy) {
+  return policy.auditLog.startsWith("branch:") ? new BranchStore(github, { ...repository, branch: policy.auditLog.slice("branch:".length) }) : void 0;
+}
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
-  const { evaluation, approval } = decision;
+  const { evaluation, verdict } = decision;
   const drafts = [
     ...evaluation ? evaluationEvents(evaluation, context3) : [],
     deploymentEvent(
       {
         approved: decision.approved,
         reason: decision.reason,
-        ...decision.pullRequest ? { pullRequest: decision.pullRequest } : {},
+        // Marks the gate's own decisions: the next deployment's change set starts at the last of them.
+        by: "aims-gate",
+        ...decision.since ? { since: decision.since } : {},
+        ...verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {},
         ...decision.tier ? { tier: decision.tier } : {},
         ...evaluation ? { verdict: evaluation.verdict } : {},
-        ...approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}
+        ...verdict ? {
+          approvers: [
+            ...new Set(
+              verdict.pullRequests.flatMap((p) => p.approval.groups.flatMap((g) => g.approvers))
+            )
+          ]
+        } : {}
       },
       context3
     )
@@ -51637,6 +52135,20 @@ function renderApprovals(result2, heading2 = "### Approvals") {
   return `${out.join("\n")}
 `;
 }
+function renderChangeSet(verdict, heading2) {
+  const out = [heading2, "", `${verdict.approved ? "\u2705" : "\u274C"} ${cell(verdict.reason)}`, ""];
+  if (verdict.pullRequests.length) {
+    out.push("| Pull request | Tier | Systems | Approvals |", "|---|---|---|---|");
+    for (const pr of verdict.pullRequests)
+      out.push(
+        `| #${pr.number} | ${pr.tier ?? "\u2014"} | ${cell(pr.systems.join(", ")) || "\u2014"} | ${pr.approval.satisfied ? "\u2705" : "\u23F3"} ${cell(pr.approval.summary)} |`
+      );
+    out.push("");
+  }
+  if (verdict.problems.length) out.push("What stops it:", ...verdict.problems.map((p) => `- ${cell(p)}`));
+  return `${out.join("\n")}
+`;
+}
 
 // src/report/markdown.ts
 var ICON = { major: "\u{1F534}", minor: "\u{1F7E0}", observation: "\u{1F535}" };
@@ -51887,12 +52399,12 @@ async function deployGate(github) {
   const options = inputs();
   const commit = getInput("commit") || context2.sha;
   const decision = await gateDeployment(github, context2.repo, { commit, environment }, options);
-  const { evaluation, approval } = decision;
-  if (evaluation && approval)
+  const { evaluation, verdict } = decision;
+  if (evaluation && verdict)
     await report(
       evaluation,
       options.sarifFile,
-      renderApprovals(approval, `### Approvals for ${environment} (pull request #${decision.pullRequest})`)
+      renderChangeSet(verdict, `### What this deployment to ${environment} ships`)
     );
   const spec = options.auditLog ?? evaluation?.policy.auditLog;
   const recorded = await recordDeployment(spec ? storeFor(spec, github) : void 0, decision, {

@@ -32,6 +32,8 @@ export interface ShippedPullRequest {
   mergeCommit?: string;
   author: string;
   reviews: Review[];
+  /** Its own commits, where known: a commit it lists was reviewed in it, whatever GitHub associates. */
+  commits?: string[];
   /** The highest tier, base or head, of the systems it touches (removed ones included). */
   tier?: RiskTier;
   /** The ids of those systems. */
@@ -145,7 +147,9 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
   }
   for (const commit of set.commits) {
     const associated = commit.pullRequests.map((n) => byNumber.get(n)).filter((pr) => pr !== undefined);
-    const through = associated.filter(releasePull);
+    // GitHub associates a commit with the pull request that first brought it; a later one may carry it on.
+    const carried = set.pullRequests.filter((pr) => pr.commits?.includes(commit.sha));
+    const through = [...new Set([...associated, ...carried])].filter(releasePull);
     if (through.length === 0) {
       problems.push(
         `${commit.sha.slice(0, 7)} "${firstLine(commit.message)}" ${

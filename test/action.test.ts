@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../src/audit/verify.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
+import { RepositoryHistory, review } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
@@ -136,129 +137,112 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
   });
 
   describe('deploy-gate', () => {
-    const merged = {
-      number: 2,
-      merged_at: '2026-11-20T12:00:00Z',
-      base: { sha: PR.base.sha },
-      head: { sha: PR.head.sha },
-      user: { login: 'Codertocat' },
-    };
-    const review = (login: string, state: string, commit: string, at: string) => ({
-      id: at.length + login.length,
-      user: { login, id: login.length, type: 'User' },
-      state,
-      commit_id: commit,
-      submitted_at: `2026-11-20T${at}Z`,
+    let history: RepositoryHistory;
+    beforeEach(() => {
+      history = new RepositoryHistory(github, { ...conformantRepo(), '.github/aims-gate.yml': CONFIG });
+      history.deployed(history.head());
     });
-
-    function deployment(reviews: unknown[], change = (files: Record<string, string>) => files) {
-      const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
-      pullRequest(change(base), ['models/credit-scoring/MODEL_CARD.md'], reviews);
-      github.answer('GET', `${REPO}/commits/${PR.head.sha}/pulls`, [merged]);
-    }
+    const retrain = (files: Record<string, string>) => ({
+      ...files,
+      'models/credit-scoring/train.py': '# v2\n',
+    });
+    const gate = (commit: string, auditLog = 'branch:aims-audit-log') =>
+      action({ mode: 'deploy-gate', environment: 'production', commit, 'audit-log': auditLog });
 
     it('rejects approvals an attacker would fake, records the rejection, and says what is missing', async () => {
-      deployment([
-        review('Codertocat', 'APPROVED', PR.head.sha, '10:00:00'), // the author
-        review('gov-lead', 'APPROVED', PR.base.sha, '10:01:00'), // an older commit
-        review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
-        review('hubot', 'CHANGES_REQUESTED', PR.head.sha, '10:03:00'), // withdrawn
-        review('mallory', 'APPROVED', PR.head.sha, '10:04:00'), // not in the team
-      ]);
-      const { code, stdout, outputs } = await action({
-        mode: 'deploy-gate',
-        environment: 'production',
-        'audit-log': 'branch:aims-audit-log',
+      const pr = history.pullRequest({
+        number: 2,
+        change: retrain,
+        author: 'Codertocat',
+        reviews: (head, own) => [
+          review('Codertocat', head), // the author
+          review('gov-lead', own[0]!), // an earlier commit
+          review('hubot', head),
+          { ...review('hubot', head, 'CHANGES_REQUESTED'), submitted_at: '2026-11-20T11:00:00Z' }, // withdrawn
+          review('mallory', head), // not in the team
+        ],
       });
+      const { code, stdout, outputs, summary } = await gate(pr.mergeCommit!);
       expect(code).toBe(1);
       expect(outputs.verdict).toBe('rejected');
       expect(stdout).toContain(
-        '1 more of 2 approvals from anyone but the author (to production, high/prohibited risk) (has mallory); 1 more of 1 approval from team acme/ai-governance (to production',
+        '::error::Deployment to production rejected: #2 (high risk: credit-scoring): waiting for 1 more of 1 approval from team acme/ai-governance (high/prohibited risk); 1 more of 2 approvals from anyone but the author (to production, high/prohibited risk) (has mallory);',
+      );
+      expect(summary).toContain('### What this deployment to production ships');
+      expect(summary).toContain(
+        '| #2 | high | credit-scoring | ⏳ waiting for 1 more of 1 approval from team',
       );
       const { entries } = await auditEntries();
       expect(entries).toMatchObject([
         { type: 'evaluated', subject: { system: 'credit-scoring', environment: 'production' } },
         {
           type: 'deployment.rejected',
-          subject: { environment: 'production', commit: PR.head.sha },
-          details: { pullRequest: 2, tier: 'high', approvers: ['mallory'] },
+          subject: { environment: 'production', commit: pr.mergeCommit },
+          details: { by: 'aims-gate', pullRequests: ['#2'], tier: 'high', approvers: ['mallory'] },
         },
       ]);
     });
 
-    it('approves with two approvals on the final head, one from the governance team', async () => {
-      deployment([
-        review('gov-lead', 'APPROVED', PR.head.sha, '10:01:00'),
-        review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
-      ]);
-      const { code, outputs } = await action({
-        mode: 'deploy-gate',
-        environment: 'production',
-        'audit-log': 'branch:aims-audit-log',
-      });
-      expect(code).toBe(0);
-      expect(outputs.verdict).toBe('approved');
+    it('approves with two approvals on the final head, one from the governance team, and the next deploy starts there', async () => {
+      const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead', 'hubot'] });
+      const first = await gate(pr.mergeCommit!);
+      expect(first.code).toBe(0);
+      expect(first.outputs.verdict).toBe('approved');
       expect((await auditEntries()).entries.map((e) => e.type)).toEqual(['evaluated', 'deployment.approved']);
+      // The gate's own approval in the log is where the next change set starts: nothing new.
+      const again = await gate(pr.mergeCommit!);
+      expect(again.stdout).toMatch(
+        /approved: nothing new since the last approved deployment to production \(\w{7}, audit log entry 2\)/,
+      );
+    });
+
+    it('rejects a merge into a branch the attacker made, and never writes the log onto main', async () => {
+      const main = github.history('main');
+      const pr = history.pullRequest({
+        number: 3,
+        into: 'attacker',
+        change: (files) => ({
+          ...retrain(files),
+          '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: branch:main\n',
+        }),
+      });
+      const { code, stdout } = await gate(pr.mergeCommit!, '');
+      expect(code).toBe(1);
+      expect(stdout).toContain(`${pr.mergeCommit!.slice(0, 7)} is on no release branch (main)`);
+      expect(github.history('main')).toBe(main);
+      expect(github.file('aims-audit-log', 'audit-log.jsonl')).toContain('deployment.rejected');
+    });
+
+    it('rejects one commit in an unapproved pull request to main and an approved one to a weak branch', async () => {
+      const unapproved = history.pullRequest({ number: 4, change: retrain, commits: 1 });
+      // The same commit, then approved in a pull request to a weak branch that GitHub records as merged later.
+      history.carry(5, 'weak', unapproved.head, ['gov-lead', 'hubot']);
+      const { code, stdout } = await gate(unapproved.mergeCommit!);
+      expect(code).toBe(1);
+      expect(stdout).toContain('#4 (high risk: credit-scoring): waiting for');
+    });
+
+    it('rejects the head of an open pull request', async () => {
+      const pr = history.pullRequest({
+        number: 6,
+        change: retrain,
+        state: 'open',
+        approvers: ['gov-lead', 'hubot'],
+      });
+      const { code, stdout } = await gate(pr.head);
+      expect(code).toBe(1);
+      expect(stdout).toContain(`${pr.head.slice(0, 7)} is on no release branch (main)`);
     });
 
     it('fails closed when GitHub keeps failing: a rejection with the reason, never an approval', async () => {
-      deployment([
-        review('gov-lead', 'APPROVED', PR.head.sha, '10:01:00'),
-        review('hubot', 'APPROVED', PR.head.sha, '10:02:00'),
-      ]);
+      const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead', 'hubot'] });
       github.fail(...Array(12).fill('500'));
-      const { code, stdout, outputs } = await action({
-        mode: 'deploy-gate',
-        environment: 'production',
-        'audit-log': 'none',
-      });
+      const { code, stdout, outputs } = await gate(pr.mergeCommit!, 'none');
       expect(code).toBe(1);
       expect(outputs.verdict).toBe('rejected');
       expect(stdout).toContain(
         '::error::Deployment to production rejected: aims-gate could not decide, so it fails closed: ',
       );
-    });
-
-    it('a pull request that lowers the risk tier still needs the approvals of the higher tier', async () => {
-      const lowered = (files: Record<string, string>) =>
-        edit(
-          edit(files, 'models/credit-scoring/risk-assessment.yml', 'tier: high', 'tier: minimal'),
-          'models/credit-scoring/MODEL_CARD.md',
-          'tier: high',
-          'tier: minimal',
-        );
-      deployment(
-        [
-          review('hubot', 'APPROVED', PR.head.sha, '10:01:00'),
-          review('octocat', 'APPROVED', PR.head.sha, '10:02:00'),
-        ],
-        lowered,
-      );
-      const { code, stdout, summary } = await action({
-        mode: 'deploy-gate',
-        environment: 'production',
-        'audit-log': 'none',
-      });
-      expect(code).toBe(1);
-      expect(summary).toContain('| high ⚠️ |'); // the head says minimal; the base's high applies
-      expect(stdout).toContain(
-        '1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
-      );
-    });
-
-    it('rejects a commit no pull request brought, and records that in the log the input names', async () => {
-      deployment([]);
-      github.answer('GET', `${REPO}/commits/${PR.head.sha}/pulls`, []);
-      const { code, stdout } = await action({
-        mode: 'deploy-gate',
-        environment: 'production',
-        'audit-log': 'branch:aims-audit-log',
-      });
-      expect(code).toBe(1);
-      expect(stdout).toContain(
-        'no merged pull request brought ec26c3e; deployments must come through a reviewed pull request',
-      );
-      expect((await auditEntries()).entries).toMatchObject([{ type: 'deployment.rejected' }]);
     });
   });
 

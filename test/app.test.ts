@@ -13,6 +13,7 @@ import { aimsGateApp } from '../app/index.js';
 import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
 import { answer, type Json, postWebhook, privateKey, startAppServer, TestOctokit } from './probot.js';
+import { RepositoryHistory } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
@@ -409,72 +410,94 @@ describe('the deployment protection rule', () => {
     return payload;
   }
 
-  const answered = () => calls.find((c) => c.request === 'POST deployment_protection_rule')!.body as Json;
+  /** The App on a fake GitHub that keeps a commit graph: delivers the event and returns the App's answer. */
+  let fake: FakeGitHub;
+  let history: RepositoryHistory;
+  beforeEach(async () => {
+    fake = await new FakeGitHub(opened.repository.full_name).start();
+    fake.answer('POST', '/app/installations/1/access_tokens', {
+      token: 'ghs_installation',
+      expires_at: '2099-01-01T00:00:00Z',
+    });
+    fake.answer('GET', '/orgs/codertocat/teams/ai-governance/members', [{ login: 'gov-lead', id: 9 }]);
+    fake.answer('POST', `${REPO}/actions/runs/1234/deployment_protection_rule`, {});
+    history = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': CONFIG });
+    history.deployed(history.head());
+  });
+  afterEach(() => fake.stop());
 
-  /** GitHub's end of the protection rule: the App's answer, recorded. */
-  const protectionAnswer = answer((body, uri) => {
-    record('POST deployment_protection_rule')(uri, body);
-    return '';
+  async function protect(sha: string, id: string): Promise<Json> {
+    const { gate, probot } = app({}, fake.url);
+    await probot.load(gate);
+    await probot.receive({ id, name: 'deployment_protection_rule', payload: requested(sha) as never });
+    await gate.queue.idle();
+    return fake.bodies.find((b) => b.request === `POST ${REPO}/actions/runs/1234/deployment_protection_rule`)
+      ?.body;
+  }
+  const retrain = (files: Record<string, string>) => ({
+    ...files,
+    'models/credit-scoring/train.py': '# v2\n',
   });
 
-  function gateRequests(scope: nock.Scope, reviews: unknown[]) {
-    seed();
-    const merged = { ...PR, merged_at: '2026-11-20T12:00:00Z' };
-    scope
-      .get(`${REPO}/commits/${PR.head.sha}/pulls`)
-      .query(true)
-      .reply(200, [merged])
-      .get(`${REPO}/pulls/2/reviews`)
-      .query(true)
-      .reply(200, reviews)
-      .get(`${REPO}/git/trees/${PR.head.sha}`)
-      .query(true)
-      .reply(200, tree)
-      .post('/graphql')
-      .times(3)
-      .reply(200, blobs())
-      .get('/orgs/codertocat/teams/ai-governance/members') // GitHub's names are case-insensitive
-      .query(true)
-      .reply(200, [{ login: 'gov-lead', id: 9 }])
-      .post(`${REPO}/actions/runs/1234/deployment_protection_rule`)
-      .reply(204, protectionAnswer);
-  }
-
   it('rejects a deployment that lacks the required approval, naming what is missing', async () => {
-    const scope = token(nock(API));
-    gateRequests(scope, [approval('mallory', 5)]);
-    await deliver('deployment_protection_rule', requested() as never, 'dpr-1');
-    const given = answered();
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['mallory'] });
+    const given = await protect(pr.mergeCommit!, 'dpr-1');
     expect(given).toMatchObject({ environment_name: 'production', state: 'rejected' });
     expect(given.comment).toContain(
-      '1 more of 1 approval from team Codertocat/ai-governance (to production, high/prohibited risk)',
+      '#2 (high risk: credit-scoring): waiting for 1 more of 1 approval from team Codertocat/ai-governance (to production, high/prohibited risk)',
     );
     expect(given.comment.length).toBeLessThanOrEqual(1024);
   });
 
   it('approves when the governance team approved the final head', async () => {
-    const scope = token(nock(API));
-    gateRequests(scope, [approval('gov-lead', 9)]);
-    await deliver('deployment_protection_rule', requested() as never, 'dpr-2');
-    expect(answered()).toMatchObject({
-      state: 'approved',
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
+    expect(await protect(pr.mergeCommit!, 'dpr-2')).toMatchObject({ state: 'approved' });
+  });
+
+  it('rejects a merge into a branch the attacker made, whose config asks for nothing', async () => {
+    const pr = history.pullRequest({
+      number: 3,
+      into: 'attacker',
+      change: (files) => ({ ...retrain(files), '.github/aims-gate.yml': 'systems: [models/*]\n' }),
     });
+    const given = await protect(pr.mergeCommit!, 'dpr-3');
+    expect(given.state).toBe('rejected');
+    expect(given.comment).toContain(`${pr.mergeCommit!.slice(0, 7)} is on no release branch (main)`);
+  });
+
+  it('rejects one commit in an unapproved pull request to main and an approved one to a weak branch', async () => {
+    const unapproved = history.pullRequest({ number: 4, change: retrain, commits: 1 });
+    history.carry(5, 'weak', unapproved.head, ['gov-lead']);
+    const given = await protect(unapproved.mergeCommit!, 'dpr-4');
+    expect(given.state).toBe('rejected');
+    expect(given.comment).toContain(
+      '#4 (high risk: credit-scoring): waiting for 1 more of 1 approval from team',
+    );
+  });
+
+  it('rejects the head of an open pull request', async () => {
+    const pr = history.pullRequest({ number: 6, change: retrain, state: 'open', approvers: ['gov-lead'] });
+    const given = await protect(pr.head, 'dpr-5');
+    expect(given.state).toBe('rejected');
+    expect(given.comment).toContain(`${pr.head.slice(0, 7)} is on no release branch (main)`);
   });
 
   it('fails closed: GitHub errors become a rejection with the reason, never silence', async () => {
-    const scope = token(nock(API));
-    scope
-      .get(`${REPO}/commits/${PR.head.sha}/pulls`)
-      .query(true)
-      .reply(500, { message: 'Server Error' })
-      .post('/graphql')
-      .reply(200, { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'] }] })
-      .post(`${REPO}/actions/runs/1234/deployment_protection_rule`)
-      .reply(204, protectionAnswer);
-    await deliver('deployment_protection_rule', requested() as never, 'dpr-3');
-    const given = answered();
-    expect(given.state).toBe('rejected');
-    expect(given.comment).toContain('aims-gate could not decide, so it fails closed: Server Error');
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
+    fake.broken.push(/^GET \/repos\/[^/]+\/[^/]+\/compare\//); // GitHub fails the gate's compare
+    const { gate, probot } = app({}, fake.url);
+    await probot.load(gate);
+    await probot.receive({
+      id: 'dpr-6',
+      name: 'deployment_protection_rule',
+      payload: requested(pr.mergeCommit!) as never,
+    });
+    await gate.queue.idle();
+    const given = fake.bodies.find(
+      (b) => b.request === `POST ${REPO}/actions/runs/1234/deployment_protection_rule`,
+    )?.body;
+    expect(given?.state).toBe('rejected');
+    expect(given?.comment).toContain('aims-gate could not decide, so it fails closed');
   });
 });
 

@@ -124,6 +124,24 @@ describe('the deployment gate’s decision', () => {
     ]);
   });
 
+  it('a commit first merged into a feature branch is covered by the approved pull request that carried it to main', () => {
+    const stacked = merged(8, sha(8), [], { baseRef: 'feature-x' });
+    const carrier = merged(2, sha(2), ['bob'], { commits: [sha(8), sha(1008)] });
+    const set = changeSet({
+      commits: [
+        { sha: sha(8), message: 'part one', pullRequests: [8] },
+        { sha: sha(2), message: 'Merge pull request #2', pullRequests: [2] },
+      ],
+      pullRequests: [stacked, carrier],
+    });
+    expect(judgeChangeSet(RULES, set).approved).toBe(true);
+    expect(
+      judgeChangeSet(RULES, { ...set, pullRequests: [stacked, { ...carrier, commits: [] }] }).problems,
+    ).toEqual([
+      `${sha(8).slice(0, 7)} "part one" came only through #8 (merged into feature-x, not a release branch)`,
+    ]);
+  });
+
   it('an intermediate commit of an approved pull request is not what was approved', () => {
     const set = changeSet({
       commit: sha(11),

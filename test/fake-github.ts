@@ -41,8 +41,13 @@ export class FakeGitHub {
     this.answers.set(`${method} ${path}`, body);
   }
 
-  /** Commits these files (path → content) on top of nothing and returns the commit's SHA (or `sha`). */
-  seed(files: Record<string, string | Uint8Array>, sha?: string): string {
+  /** Commits these files (path → content) on `parents` (none by default) and returns the commit's SHA (or `sha`). */
+  seed(
+    files: Record<string, string | Uint8Array>,
+    sha?: string,
+    parents: string[] = [],
+    message = 'seed',
+  ): string {
     const entries = Object.entries(files).map(([path, content]) => {
       const bytes = Buffer.from(content);
       const sha = id('blob', bytes);
@@ -52,9 +57,26 @@ export class FakeGitHub {
     const tree = id('tree', entries);
     this.trees.set(tree, entries);
     const commit = sha ?? id('commit', [tree, this.commits.size]);
-    this.commits.set(commit, { tree, parents: [], message: 'seed' });
+    this.commits.set(commit, { tree, parents, message });
     return commit;
   }
+
+  /** Points a branch at a commit, as a push does. */
+  branch(name: string, sha: string): void {
+    this.refs.set(`heads/${name}`, sha);
+  }
+
+  /** The repository's default branch, as GET /repos and GraphQL's defaultBranchRef name it. */
+  defaultBranch = 'main';
+  /** Branches GitHub reports as protected (GET /repos/{repo}/branches/{branch}). */
+  readonly protectedBranches = new Set<string>();
+  /** Pull requests, as the REST and GraphQL answers need them. */
+  readonly pulls = new Map<number, FakePull>();
+  /** Deployments, newest first, as GraphQL's repository.deployments lists them. */
+  readonly deployments: { commit: string; environment: string; state: string }[] = [];
+
+  /** Routes ("METHOD /path") that always answer 500. */
+  readonly broken: RegExp[] = [];
 
   /** Answer tree listings as GitHub does past its limits: `truncated: true`. */
   truncateTrees = false;
@@ -86,6 +108,8 @@ export class FakeGitHub {
     // Octokit percent-encodes the slash in a ref name ("heads%2Fmain"); GitHub decodes it.
     const pathname = decodeURIComponent(url.pathname);
     this.requests.push(`${req.method} ${pathname}`);
+    if (this.broken.some((route) => route.test(`${req.method} ${pathname}`)))
+      return send(res, 500, { message: 'Server Error' });
     const fault = this.faults.shift();
     if (fault === 'drop') return void req.socket.destroy();
     if (fault === '500') return send(res, 500, { message: 'Server Error' });
@@ -106,6 +130,11 @@ export class FakeGitHub {
     if (Array.isArray(answer)) return this.page(res, url, answer);
     if (answer !== undefined) return send(res, 200, answer);
     if (req.method === 'POST' && pathname === '/graphql') return send(res, 200, this.graphql(body));
+    const repo = `/repos/${this.repository}`;
+    if (req.method === 'GET') {
+      const history = this.historyRoute(res, url, pathname.slice(repo.length));
+      if (pathname.startsWith(repo) && history) return;
+    }
     const prefix = `/repos/${this.repository}/git/`;
     if (!pathname.startsWith(prefix)) return send(res, 404, { message: 'Not Found' });
     const route = pathname.slice(prefix.length);
@@ -251,7 +280,174 @@ export class FakeGitHub {
     send(res, 200, items.slice((page - 1) * perPage, page * perPage), headers);
   }
 
+  /** GET routes over the commit graph: compare, commit listings, matching refs, pull request files, branches. */
+  private historyRoute(res: ServerResponse, url: URL, route: string): boolean {
+    let match = /^\/compare\/(.+)\.\.\.(.+)$/.exec(route);
+    if (match) {
+      const [base, head] = [this.resolve(match[1]!), this.resolve(match[2]!)];
+      if (!base || !head) return send(res, 404, { message: 'Not Found' }), true;
+      const ahead = this.ancestors(head).filter((sha) => !this.ancestors(base).includes(sha));
+      const behind = this.ancestors(base).filter((sha) => !this.ancestors(head).includes(sha));
+      const status =
+        base === head
+          ? 'identical'
+          : behind.length === 0
+            ? 'ahead'
+            : ahead.length === 0
+              ? 'behind'
+              : 'diverged';
+      const perPage = Number(url.searchParams.get('per_page') ?? 250);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const commits = ahead.reverse().slice((page - 1) * perPage, page * perPage);
+      return (
+        send(res, 200, {
+          status,
+          ahead_by: ahead.length,
+          behind_by: behind.length,
+          total_commits: ahead.length,
+          commits: commits.map((sha) => this.commitJson(sha)),
+        }),
+        true
+      );
+    }
+    if (route === '/commits' && url.searchParams.get('sha')) {
+      const head = this.resolve(url.searchParams.get('sha')!);
+      const all = head ? this.ancestors(head) : [];
+      return (
+        this.page(
+          res,
+          url,
+          all.map((sha) => this.commitJson(sha)),
+        ),
+        true
+      );
+    }
+    match = /^\/git\/matching-refs\/(heads\/.*)$/.exec(route);
+    if (match) {
+      const refs = [...this.refs].filter(([ref]) => ref.startsWith(match![1]!));
+      return (
+        this.page(
+          res,
+          url,
+          refs.map(([ref, sha]) => ({ ref: `refs/${ref}`, object: { sha, type: 'commit' } })),
+        ),
+        true
+      );
+    }
+    match = /^\/pulls\/(\d+)\/files$/.exec(route);
+    const pull = match && this.pulls.get(Number(match[1]));
+    if (pull && !this.answers.has(`GET /repos/${this.repository}${route}`)) {
+      return (
+        this.page(
+          res,
+          url,
+          pull.files.map((filename) => ({ filename, status: 'modified' })),
+        ),
+        true
+      );
+    }
+    if (route === '' && !this.answers.has(`GET /repos/${this.repository}`)) {
+      return send(res, 200, { full_name: this.repository, default_branch: this.defaultBranch }), true;
+    }
+    match = /^\/branches\/(.+)$/.exec(route);
+    if (match) {
+      if (!this.refs.has(`heads/${match[1]}`)) return send(res, 404, { message: 'Branch not found' }), true;
+      return send(res, 200, { name: match[1], protected: this.protectedBranches.has(match[1]!) }), true;
+    }
+    return false;
+  }
+
+  /** A branch name or a commit SHA, as GitHub resolves either in a compare. */
+  private resolve(name: string): string | undefined {
+    return this.refs.get(`heads/${name}`) ?? (this.commits.has(name) ? name : undefined);
+  }
+
+  /** Every commit reachable from `sha` (all parents), newest first, as `git rev-list` lists them. */
+  ancestors(sha: string): string[] {
+    const seen: string[] = [];
+    const visit = (at: string) => {
+      if (seen.includes(at) || !this.commits.has(at)) return;
+      for (const parent of this.commits.get(at)!.parents) visit(parent);
+      seen.push(at);
+    };
+    visit(sha);
+    return seen.reverse();
+  }
+
+  private commitJson(sha: string) {
+    const commit = this.commits.get(sha)!;
+    return {
+      sha,
+      commit: { message: commit.message },
+      parents: commit.parents.map((p) => ({ sha: p })),
+    };
+  }
+
+  /** The pull requests GitHub associates with a commit: on the default branch, the merged one that brought it; elsewhere every one that contains it. */
+  associated(sha: string): FakePull[] {
+    const containing = [...this.pulls.values()].filter(
+      (p) => p.mergeCommit === sha || p.commits.includes(sha) || p.rebased?.includes(sha),
+    );
+    const main = this.refs.get(`heads/${this.defaultBranch}`);
+    if (main && this.ancestors(main).includes(sha)) {
+      const first = containing
+        .filter((p) => p.state === 'merged')
+        .sort((a, b) => (a.mergedOrder ?? 0) - (b.mergedOrder ?? 0))[0];
+      return first ? [first] : [];
+    }
+    return containing;
+  }
+
+  private pullNode(pull: FakePull) {
+    return {
+      number: pull.number,
+      state: pull.state.toUpperCase(),
+      baseRefName: pull.base,
+      baseRefOid: pull.baseSha,
+      headRefOid: pull.head,
+      mergeCommit: pull.mergeCommit ? { oid: pull.mergeCommit } : null,
+      author: { login: pull.author },
+      reviews: {
+        totalCount: pull.reviews.length,
+        nodes: pull.reviews.map((r) => ({
+          databaseId: r.id,
+          state: r.state,
+          submittedAt: r.submitted_at,
+          author: r.user ? { __typename: r.user.type === 'Bot' ? 'Bot' : 'User', login: r.user.login } : null,
+          commit: { oid: r.commit_id },
+        })),
+      },
+      commits: { totalCount: pull.commits.length, nodes: pull.commits.map((oid) => ({ commit: { oid } })) },
+    };
+  }
+
   private graphql({ query, variables }: { query: string; variables: Record<string, string> }): unknown {
+    if (query.includes('defaultBranchRef')) {
+      const head = this.refs.get(`heads/${this.defaultBranch}`);
+      const environments = (variables as unknown as { environments?: string[] }).environments;
+      return {
+        data: {
+          repository: {
+            defaultBranchRef: head ? { name: this.defaultBranch, target: { oid: head } } : null,
+            deployments: {
+              nodes: this.deployments
+                .filter((d) => !environments || environments.includes(d.environment))
+                .map((d) => ({ commitOid: d.commit, environment: d.environment, state: d.state })),
+            },
+          },
+        },
+      };
+    }
+    if (query.includes('associatedPullRequests')) {
+      const repository: Record<string, unknown> = {};
+      for (const [name, sha] of Object.entries(variables)) {
+        if (!/^c\d+$/.test(name)) continue;
+        repository[name] = this.commits.has(sha)
+          ? { associatedPullRequests: { nodes: this.associated(sha).map((p) => this.pullNode(p)) } }
+          : null;
+      }
+      return { data: { repository } };
+    }
     return blobQueryAnswer(query, variables, (commit, path) => {
       const entries = this.trees.get(this.commits.get(commit)?.tree ?? '') ?? [];
       const entry = entries.find((e) => e.path === path);
@@ -265,6 +461,28 @@ export class FakeGitHub {
       if (at === ancestor) return true;
     return false;
   }
+}
+
+/** A pull request in the fake: where it goes, its head, how it ended, its reviews (REST shape) and commits. */
+export interface FakePull {
+  number: number;
+  state: 'open' | 'closed' | 'merged';
+  /** The base branch's name, and its commit when the pull request was opened. */
+  base: string;
+  baseSha: string;
+  head: string;
+  mergeCommit?: string;
+  /** Merge order, for GitHub's "the merged pull request that brought the commit". */
+  mergedOrder?: number;
+  author: string;
+  // biome-ignore lint/suspicious/noExplicitAny: reviews in the REST shape the tests write
+  reviews: any[];
+  /** Its own commits (the head branch's, after the base). */
+  commits: string[];
+  /** The commits a rebase merge wrote onto the base branch. */
+  rebased?: string[];
+  /** Changed paths, both sides of a rename. */
+  files: string[];
 }
 
 function id(kind: string, content: unknown): string {

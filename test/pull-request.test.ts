@@ -2,13 +2,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { judgeApprovals } from '../src/approvals.js';
 import { createGitHub } from '../src/github/octokit.js';
-import {
-  changedFiles,
-  MAX_LISTED_FILES,
-  pullRequestsOfCommit,
-  reviewsOf,
-  teamMembers,
-} from '../src/github/pull-request.js';
+import { changedFiles, MAX_LISTED_FILES, reviewsOf, teamMembers } from '../src/github/pull-request.js';
 import { webhook } from './webhooks.js';
 
 const API = 'https://api.github.com';
@@ -98,21 +92,5 @@ describe('pull-request adapters, against GitHub REST shapes (nock)', () => {
   it('a team lookup that keeps failing is an error (the gate then fails closed)', async () => {
     nock(API).get('/orgs/acme/teams/ai-governance/members').query(true).times(2).reply(500, {});
     await expect(teamMembers(github(), ['acme/ai-governance'])).rejects.toMatchObject({ status: 500 });
-  });
-
-  it('finds the merged pull request that brought a commit, not an open one that merely contains it', async () => {
-    const merged = { ...opened.pull_request, merged_at: '2026-11-20T12:00:00Z' };
-    const open = {
-      ...opened.pull_request,
-      number: 3,
-      merged_at: null,
-      head: { ...opened.pull_request.head, sha: 'b'.repeat(40) },
-    };
-    nock(API)
-      .get(`${REPO}/commits/${'a'.repeat(40)}/pulls`)
-      .query({ per_page: 100 })
-      .reply(200, [merged, open]);
-    const prs = await pullRequestsOfCommit(github(), at, 'a'.repeat(40));
-    expect(prs.map((pr) => pr.number)).toEqual([2]);
   });
 });

@@ -2,19 +2,16 @@ import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
+import { type DeploymentVerdict, judgeChangeSet } from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
+import { loadPolicy, type Policy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
+import { BranchStore } from './branch-store.js';
+import { changeSetOf, lastDeployments, repositoryFacts } from './change-set.js';
 import type { GitHub } from './octokit.js';
-import {
-  changedFiles,
-  judgeReviews,
-  MAX_LISTED_FILES,
-  pullRequestsOfCommit,
-  type Repository,
-  reviewsOf,
-} from './pull-request.js';
+import { changedFiles, judgeReviews, MAX_LISTED_FILES, type Repository, reviewsOf } from './pull-request.js';
 import { GitHubSource } from './source.js';
 
 /**
@@ -92,69 +89,82 @@ export function extendsFrom(github: GitHub, owner: string): (target: string) => 
 
 export interface DeploymentDecision {
   approved: boolean;
-  /** One sentence a release manager can act on: what passed, or exactly what is missing. */
+  /** One paragraph a release manager can act on: what passed, or each pull request and commit that lacks. */
   reason: string;
   /** Absent when the gate could not get as far as evaluating. */
   evaluation?: Evaluation;
-  approval?: ApprovalResult;
-  pullRequest?: number;
+  /** The change set's judgement: each pull request shipped, with its approvals. */
+  verdict?: DeploymentVerdict;
+  /** Where the change set started: the last approved deployment, the baseline, or the whole history. */
+  since?: string;
   tier?: RiskTier;
 }
 
+export interface GateOptions extends EvaluationOptions {
+  /** Where the gate's past approvals are kept (the App's store); default: the trusted config's `branch:` log. */
+  history?: (policy: Policy) => AuditStore | undefined;
+}
+
 /**
- * Whether `commit` may be deployed to `environment`: its documents must pass, and the pull request that
- * brought it must carry the approvals that environment and the higher of its base and head tiers require.
- * Fails closed: any error is a rejection that says why, never an exception and never an approval.
+ * Whether `commit` may be deployed to `environment`, judged by what is trusted: the config, policy and
+ * approval rules on the head of the default branch (never those of a pull request or of the commit), the
+ * release branches it names, and their history. The documents at the commit must pass that policy, and
+ * every commit since the last approved deployment must have come through an approved pull request merged
+ * into a release branch (src/deployment.ts). Fails closed: any error is a rejection that says why.
  */
 export async function gateDeployment(
   github: GitHub,
   repository: Repository,
   { commit, environment }: { commit: string; environment: string },
-  options: EvaluationOptions,
+  options: GateOptions,
 ): Promise<DeploymentDecision> {
   try {
-    const prs = await pullRequestsOfCommit(github, repository, commit);
-    const pr = prs.sort((a, b) => (b.merged_at ?? '').localeCompare(a.merged_at ?? ''))[0];
-    if (!pr) {
-      return {
-        approved: false,
-        reason: `no merged pull request brought ${commit.slice(0, 7)}; deployments must come through a reviewed pull request`,
-      };
-    }
-    const base = new GitHubSource(
-      github,
-      { ...repository, commit: pr.base.sha },
-      `the base of #${pr.number}`,
-    );
-    const [evaluation, reviews] = await Promise.all([
+    const facts = await repositoryFacts(github, repository, environment);
+    const trusted =
+      options.policySource ??
+      new GitHubSource(
+        github,
+        { ...repository, commit: facts.defaultHead },
+        `the default branch ${facts.defaultBranch}`,
+      );
+    const load = { extendsFrom: extendsFrom(github, repository.owner) };
+    const [policy, evaluation] = await Promise.all([
+      loadPolicy(trusted, options.config, load),
       evaluate({
         source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-        policySource: options.policySource ?? base,
-        extendsFrom: extendsFrom(github, repository.owner),
-        baseSource: base,
+        policySource: trusted,
+        ...load,
         configPath: options.config,
         today: options.today,
         failOn: options.failOn,
       }),
-      reviewsOf(github, repository, pr.number),
     ]);
-    const tier = highestTier(evaluation.systems.map((s) => s.tier));
-    const approval = await judgeReviews(
-      github,
-      evaluation.policy.approvals,
-      { environment, tier },
-      { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
+    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(policy);
+    const deployed = await lastDeployments(
+      facts,
+      environment,
+      `${repository.owner}/${repository.repo}`,
+      history,
     );
+    const set = await changeSetOf(github, repository, {
+      commit,
+      environment,
+      policy,
+      defaultBranch: facts.defaultBranch,
+      deployed,
+    });
+    const verdict = judgeChangeSet(policy.approvals, set);
     const reasons = [
-      ...(evaluation.verdict === 'fail' ? [verdictLine(evaluation)] : []),
-      ...(approval.satisfied ? [] : [approval.summary]),
+      ...(evaluation.verdict === 'fail' ? [`${verdictLine(evaluation)} at ${commit.slice(0, 7)}`] : []),
+      ...(verdict.approved ? [] : [verdict.reason]),
     ];
+    const tier = highestTier(verdict.pullRequests.map((p) => p.tier));
     return {
       approved: reasons.length === 0,
-      reason: reasons.length === 0 ? approval.summary : reasons.join('; '),
+      reason: reasons.length === 0 ? verdict.reason : reasons.join('; '),
       evaluation,
-      approval,
-      pullRequest: pr.number,
+      verdict,
+      since: set.since?.commit,
       ...(tier ? { tier } : {}),
     };
   } catch (error) {
@@ -163,6 +173,13 @@ export async function gateDeployment(
       reason: `aims-gate could not decide, so it fails closed: ${(error as Error).message ?? String(error)}`,
     };
   }
+}
+
+/** The repository's audit branch a config names, where the gate reads its past approvals. */
+function branchLog(github: GitHub, repository: Repository, policy: Policy): AuditStore | undefined {
+  return policy.auditLog.startsWith('branch:')
+    ? new BranchStore(github, { ...repository, branch: policy.auditLog.slice('branch:'.length) })
+    : undefined;
 }
 
 /**
@@ -176,17 +193,28 @@ export async function recordDeployment(
   context: { time: string; actor: Actor; subject: Subject },
 ): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
   if (!store) return { decision };
-  const { evaluation, approval } = decision;
+  const { evaluation, verdict } = decision;
   const drafts = [
     ...(evaluation ? evaluationEvents(evaluation, context) : []),
     deploymentEvent(
       {
         approved: decision.approved,
         reason: decision.reason,
-        ...(decision.pullRequest ? { pullRequest: decision.pullRequest } : {}),
+        // Marks the gate's own decisions: the next deployment's change set starts at the last of them.
+        by: 'aims-gate',
+        ...(decision.since ? { since: decision.since } : {}),
+        ...(verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {}),
         ...(decision.tier ? { tier: decision.tier } : {}),
         ...(evaluation ? { verdict: evaluation.verdict } : {}),
-        ...(approval ? { approvers: approval.groups.flatMap((g) => g.approvers) } : {}),
+        ...(verdict
+          ? {
+              approvers: [
+                ...new Set(
+                  verdict.pullRequests.flatMap((p) => p.approval.groups.flatMap((g) => g.approvers)),
+                ),
+              ],
+            }
+          : {}),
       },
       context,
     ),

@@ -78,16 +78,6 @@ export async function teamMembers(
   return { members, unreadable };
 }
 
-/** The merged pull requests that brought a commit to its branch (a deployment gate asks who approved them). */
-export async function pullRequestsOfCommit(github: GitHub, at: Repository, commit: string) {
-  const { data } = await github.rest.repos.listPullRequestsAssociatedWithCommit({
-    ...at,
-    commit_sha: commit,
-    per_page: 100,
-  });
-  return data.filter((pr) => pr.merged_at !== null || pr.head.sha === commit);
-}
-
 /**
  * The approval requirements that apply here, judged against a pull request's reviews, with the members of
  * every team they name read from GitHub (one request per team). The Action and the App both decide here.

@@ -1,4 +1,5 @@
 import type { ApprovalResult } from '../approvals.js';
+import type { DeploymentVerdict } from '../deployment.js';
 import { cell } from './escape.js';
 
 /** The approvals section of a summary: what is required, who counted, what is missing, and what did not count. */
@@ -19,5 +20,20 @@ export function renderApprovals(result: ApprovalResult, heading = '### Approvals
   if (result.ignored.length) {
     out.push('', 'Not counted:', ...result.ignored.map((i) => `- @${cell(i.login)}: ${cell(i.reason)}`));
   }
+  return `${out.join('\n')}\n`;
+}
+
+/** A deployment's change set in a summary: each pull request it ships, its tier and approvals, then what stops it. */
+export function renderChangeSet(verdict: DeploymentVerdict, heading: string): string {
+  const out = [heading, '', `${verdict.approved ? '✅' : '❌'} ${cell(verdict.reason)}`, ''];
+  if (verdict.pullRequests.length) {
+    out.push('| Pull request | Tier | Systems | Approvals |', '|---|---|---|---|');
+    for (const pr of verdict.pullRequests)
+      out.push(
+        `| #${pr.number} | ${pr.tier ?? '—'} | ${cell(pr.systems.join(', ')) || '—'} | ${pr.approval.satisfied ? '✅' : '⏳'} ${cell(pr.approval.summary)} |`,
+      );
+    out.push('');
+  }
+  if (verdict.problems.length) out.push('What stops it:', ...verdict.problems.map((p) => `- ${cell(p)}`));
   return `${out.join('\n')}\n`;
 }
