@@ -10,7 +10,7 @@ import { RepositoryHistory, review } from './repository-history.js';
  * a real commit graph: every way a person with write access tried to ship unapproved code is refused, with
  * the reason the gate gives. The credit-scoring system is high risk.
  */
-export const TRUSTED_CONFIG = `systems: [models/*]
+const TRUSTED_CONFIG = `systems: [models/*]
 audit-log: none
 approvals:
   - environment: production
