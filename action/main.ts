@@ -58,8 +58,8 @@ function inputs() {
 }
 
 /** The audit store an `audit-log` setting names; a relative file path is in the workspace. */
-const storeFor = (spec: string, github: GitHub) =>
-  auditStoreFor(spec, github, context.repo, process.env.GITHUB_WORKSPACE ?? '.');
+const storeFor = (spec: string, github: GitHub, reserved: string[] = []) =>
+  auditStoreFor(spec, github, context.repo, process.env.GITHUB_WORKSPACE ?? '.', reserved);
 
 const repositoryName = () => `${context.repo.owner}/${context.repo.repo}`;
 
@@ -86,7 +86,7 @@ async function prCheck(github: GitHub): Promise<void> {
     pullRequest: pr.number,
   };
   await append(
-    storeFor(options.auditLog ?? evaluation.policy.auditLog, github),
+    storeFor(options.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
     evaluationEvents(evaluation, { time: new Date().toISOString(), actor: actor(), subject }),
   );
   if (evaluation.verdict === 'fail') core.setFailed(verdictLine(evaluation));
@@ -109,7 +109,8 @@ async function deployGate(github: GitHub): Promise<void> {
 
   // The input's log, else the config's; a gate that failed before reading the config records only to the input's.
   const spec = options.auditLog ?? evaluation?.policy.auditLog;
-  const recorded = await recordDeployment(spec ? storeFor(spec, github) : undefined, decision, {
+  const store = spec ? storeFor(spec, github, evaluation?.policy.releaseBranches) : undefined;
+  const recorded = await recordDeployment(store, decision, {
     time: new Date().toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },

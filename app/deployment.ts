@@ -1,10 +1,14 @@
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
-import { type DeploymentDecision, gateDeployment, recordDeployment } from '../src/github/evaluate.js';
+import {
+  type DeploymentDecision,
+  gateDeployment,
+  type LogSettings,
+  recordDeployment,
+} from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
-import type { Policy } from '../src/policy/load.js';
 import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
 
 /** GitHub keeps a protection rule's comment to 1,024 characters. */
@@ -43,7 +47,7 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
   try {
     const settings = (await orgDefaults(github, repository.owner)).settings;
     // The gate reads its past approvals from the store it records to: the next change set starts there.
-    const store = (policy: Pick<Policy, 'auditLog'>) => appAuditStore(github, repository, policy, settings);
+    const store = (log: LogSettings) => appAuditStore(github, repository, log, settings);
     decision = commit
       ? await gateDeployment(
           github,

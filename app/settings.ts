@@ -31,7 +31,7 @@ export async function orgDefaults(github: GitHub, owner: string): Promise<OrgDef
 
 /** The branch of the App's audit logs where a config names a file (which the App cannot write) or none is known. */
 export const APP_AUDIT_BRANCH = 'aims-audit-log';
-export const APP_AUDIT_LOG = { auditLog: `branch:${APP_AUDIT_BRANCH}` };
+export const APP_AUDIT_LOG = { auditLog: `branch:${APP_AUDIT_BRANCH}`, releaseBranches: [] };
 
 /**
  * Where the App records a repository's events: the config's `branch:NAME` (a `file:` log becomes the
@@ -42,7 +42,7 @@ export const APP_AUDIT_LOG = { auditLog: `branch:${APP_AUDIT_BRANCH}` };
 export function appAuditStore(
   github: GitHub,
   repository: Repository,
-  policy: Pick<Policy, 'auditLog'>,
+  policy: { auditLog: string; releaseBranches?: string[] },
   settings: AppSettings,
 ): AuditStore | undefined {
   if (policy.auditLog === 'none') return undefined;
@@ -57,5 +57,5 @@ export function appAuditStore(
         branch,
         path: `${repository.repo}/audit-log.jsonl`,
       })
-    : new BranchStore(github, { ...repository, branch });
+    : new BranchStore(github, { ...repository, branch, reserved: policy.releaseBranches ?? [] });
 }

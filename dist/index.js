@@ -50283,6 +50283,7 @@ async function evaluate(input) {
       configPath: policy.configPath,
       configSource: policySource.label,
       auditLog: policy.auditLog,
+      releaseBranches: policy.release.branches ?? [],
       applicability: policy.applicability,
       approvals: policy.approvals
     },
@@ -50654,103 +50655,6 @@ async function explained(doing, work) {
   }
 }
 
-// src/github/branch-store.ts
-var BranchStore = class {
-  constructor(github, at2) {
-    this.github = github;
-    this.at = at2;
-    this.path = at2.path ?? "audit-log.jsonl";
-  }
-  github;
-  at;
-  path;
-  /** What `head()` read, reused by the `append` that follows it. */
-  seen;
-  get label() {
-    return `${this.at.owner}/${this.at.repo}@${this.at.branch}:${this.path}`;
-  }
-  async head() {
-    this.seen = await this.read();
-    return this.seen.head;
-  }
-  async append(entry, expected) {
-    const state = this.seen?.head?.hash === expected?.hash ? this.seen : await this.read();
-    this.seen = void 0;
-    if (state.head?.hash !== expected?.hash) throw new AppendConflict(state.head);
-    const { owner, repo, branch } = this.at;
-    const git = this.github.rest.git;
-    const blob = await git.createBlob({
-      owner,
-      repo,
-      content: state.text + serialise(entry),
-      encoding: "utf-8"
-    });
-    const tree = await git.createTree({
-      owner,
-      repo,
-      ...state.tree ? { base_tree: state.tree } : {},
-      tree: [{ path: this.path, mode: "100644", type: "blob", sha: blob.data.sha }]
-    });
-    const commit = await git.createCommit({
-      owner,
-      repo,
-      message: `audit: ${entry.type}${entry.subject.system ? ` ${entry.subject.system}` : ""} (entry ${entry.seq})`,
-      tree: tree.data.sha,
-      parents: state.commit ? [state.commit] : []
-    });
-    try {
-      if (state.commit)
-        await git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit.data.sha, force: false });
-      else await git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit.data.sha });
-    } catch (error2) {
-      if (error2.status === 422) throw new AppendConflict();
-      throw error2;
-    }
-    return { seq: entry.seq, hash: entry.hash };
-  }
-  async *lines() {
-    const { text: text3 } = await this.read();
-    const lines = text3.split("\n");
-    const last = lines.pop();
-    if (last) lines.push({ torn: last });
-    yield lines;
-  }
-  /** The branch's head commit and the log on it: ref, commit, tree, blob. A missing branch is an empty log. */
-  async read() {
-    const { owner, repo, branch } = this.at;
-    const git = this.github.rest.git;
-    let commit;
-    try {
-      commit = (await git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
-    } catch (error2) {
-      if (error2.status === 404) return { text: "" };
-      throw error2;
-    }
-    const tree = (await git.getCommit({ owner, repo, commit_sha: commit })).data.tree.sha;
-    const entry = (await git.getTree({ owner, repo, tree_sha: tree })).data.tree.find(
-      (item) => item.path === this.path
-    );
-    if (!entry?.sha) return { commit, tree, text: "" };
-    const blob = await git.getBlob({ owner, repo, file_sha: entry.sha });
-    const text3 = Buffer.from(blob.data.content, "base64").toString("utf8");
-    const complete = text3.endsWith("\n") ? text3 : text3.slice(0, text3.lastIndexOf("\n") + 1);
-    const last = complete.slice(complete.lastIndexOf("\n", complete.length - 2) + 1, -1);
-    return { commit, tree, text: text3, head: last ? checkpointOfLine(last, this.label) : void 0 };
-  }
-};
-
-// src/github/audit-log.ts
-function auditStoreFor(spec, github, repository, workspace) {
-  if (spec === "none") return void 0;
-  if (spec.startsWith("branch:"))
-    return new BranchStore(github, { ...repository, branch: spec.slice("branch:".length) });
-  if (spec.startsWith("file:")) {
-    const path2 = spec.slice("file:".length);
-    return new FileStore(isAbsolute(path2) ? path2 : join2(workspace, path2));
-  }
-  throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
-}
-
 // src/approvals.ts
 function applicableRules(rules, where) {
   return rules.filter(
@@ -50951,6 +50855,149 @@ function tierWords(verdict) {
 function firstLine(message) {
   const line = message.split("\n", 1)[0].trim();
   return line.length > 60 ? `${line.slice(0, 59)}\u2026` : line;
+}
+
+// src/github/branch-store.ts
+function refFormatProblem(branch) {
+  if (branch === "" || branch === "@") return 'is empty or "@"';
+  if (branch.startsWith("-")) return 'starts with "-"';
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(branch))
+    return "has a space, a control character or one of ~ ^ : ? * [ \\";
+  if (branch.includes("..") || branch.includes("@{") || branch.includes("//"))
+    return 'has "..", "@{" or "//"';
+  if (branch.startsWith("/") || branch.endsWith("/") || branch.endsWith("."))
+    return 'starts or ends with "/", or ends with "."';
+  if (branch.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock")))
+    return 'has a part that starts with "." or ends with ".lock"';
+  return void 0;
+}
+var AuditBranchRefused = class extends Error {
+  constructor(branch, why) {
+    super(
+      `the audit log cannot be written to branch ${JSON.stringify(branch)}: it ${why}. The log needs a branch of its own, e.g. audit-log: branch:aims-audit-log; nothing was written`
+    );
+    this.name = "AuditBranchRefused";
+  }
+};
+var BranchStore = class {
+  constructor(github, at2) {
+    this.github = github;
+    this.at = at2;
+    this.path = at2.path ?? "audit-log.jsonl";
+  }
+  github;
+  at;
+  path;
+  /** What `head()` read, reused by the `append` that follows it. */
+  seen;
+  /** The check that the branch is the log's own, made once before the first write. */
+  dedicated;
+  get label() {
+    return `${this.at.owner}/${this.at.repo}@${this.at.branch}:${this.path}`;
+  }
+  async head() {
+    this.seen = await this.read();
+    return this.seen.head;
+  }
+  async append(entry, expected) {
+    this.dedicated ??= this.checkDedicated();
+    await this.dedicated;
+    const state = this.seen?.head?.hash === expected?.hash ? this.seen : await this.read();
+    this.seen = void 0;
+    if (state.head?.hash !== expected?.hash) throw new AppendConflict(state.head);
+    const { owner, repo, branch } = this.at;
+    const git = this.github.rest.git;
+    const blob = await git.createBlob({
+      owner,
+      repo,
+      content: state.text + serialise(entry),
+      encoding: "utf-8"
+    });
+    const tree = await git.createTree({
+      owner,
+      repo,
+      ...state.tree ? { base_tree: state.tree } : {},
+      tree: [{ path: this.path, mode: "100644", type: "blob", sha: blob.data.sha }]
+    });
+    const commit = await git.createCommit({
+      owner,
+      repo,
+      message: `audit: ${entry.type}${entry.subject.system ? ` ${entry.subject.system}` : ""} (entry ${entry.seq})`,
+      tree: tree.data.sha,
+      parents: state.commit ? [state.commit] : []
+    });
+    try {
+      if (state.commit)
+        await git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: commit.data.sha, force: false });
+      else await git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha: commit.data.sha });
+    } catch (error2) {
+      if (error2.status === 422) throw new AppendConflict();
+      throw error2;
+    }
+    return { seq: entry.seq, hash: entry.hash };
+  }
+  async *lines() {
+    const { text: text3 } = await this.read();
+    const lines = text3.split("\n");
+    const last = lines.pop();
+    if (last) lines.push({ torn: last });
+    yield lines;
+  }
+  /**
+   * Refuses a branch that is not the log's alone: one git would not name, the default branch, a release
+   * branch, or a protected one (a log there would be a commit onto what is deployed, or blocked).
+   */
+  async checkDedicated() {
+    const { owner, repo, branch } = this.at;
+    const format2 = refFormatProblem(branch);
+    if (format2) throw new AuditBranchRefused(branch, `${format2}, which git refuses in a branch name`);
+    if (isReleaseBranch(branch, this.at.reserved ?? []))
+      throw new AuditBranchRefused(branch, "is a release branch");
+    const [repository, existing] = await Promise.all([
+      this.github.rest.repos.get({ owner, repo }),
+      this.github.rest.repos.getBranch({ owner, repo, branch }).catch((error2) => {
+        if (error2.status === 404) return void 0;
+        throw error2;
+      })
+    ]);
+    if (repository.data.default_branch.toLowerCase() === branch.toLowerCase())
+      throw new AuditBranchRefused(branch, `is the default branch of ${owner}/${repo}`);
+    if (existing?.data.protected) throw new AuditBranchRefused(branch, "is a protected branch");
+  }
+  /** The branch's head commit and the log on it: ref, commit, tree, blob. A missing branch is an empty log. */
+  async read() {
+    const { owner, repo, branch } = this.at;
+    const git = this.github.rest.git;
+    let commit;
+    try {
+      commit = (await git.getRef({ owner, repo, ref: `heads/${branch}` })).data.object.sha;
+    } catch (error2) {
+      if (error2.status === 404) return { text: "" };
+      throw error2;
+    }
+    const tree = (await git.getCommit({ owner, repo, commit_sha: commit })).data.tree.sha;
+    const entry = (await git.getTree({ owner, repo, tree_sha: tree })).data.tree.find(
+      (item) => item.path === this.path
+    );
+    if (!entry?.sha) return { commit, tree, text: "" };
+    const blob = await git.getBlob({ owner, repo, file_sha: entry.sha });
+    const text3 = Buffer.from(blob.data.content, "base64").toString("utf8");
+    const complete = text3.endsWith("\n") ? text3 : text3.slice(0, text3.lastIndexOf("\n") + 1);
+    const last = complete.slice(complete.lastIndexOf("\n", complete.length - 2) + 1, -1);
+    return { commit, tree, text: text3, head: last ? checkpointOfLine(last, this.label) : void 0 };
+  }
+};
+
+// src/github/audit-log.ts
+function auditStoreFor(spec, github, repository, workspace, reserved = []) {
+  if (spec === "none") return void 0;
+  if (spec.startsWith("branch:"))
+    return new BranchStore(github, { ...repository, branch: spec.slice("branch:".length), reserved });
+  if (spec.startsWith("file:")) {
+    const path2 = spec.slice("file:".length);
+    return new FileStore(isAbsolute(path2) ? path2 : join2(workspace, path2));
+  }
+  throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
 }
 
 // src/report/words.ts
@@ -51629,7 +51676,8 @@ async function gateDeployment(github, repository, { commit, environment }, optio
         failOn: options.failOn
       })
     ]);
-    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(policy);
+    const settings = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
+    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(settings);
     const deployed = await lastDeployments(
       facts,
       environment,
@@ -51664,8 +51712,12 @@ async function gateDeployment(github, repository, { commit, environment }, optio
     };
   }
 }
-function branchLog(github, repository, policy) {
-  return policy.auditLog.startsWith("branch:") ? new BranchStore(github, { ...repository, branch: policy.auditLog.slice("branch:".length) }) : void 0;
+function branchLog(github, repository, log) {
+  return log.auditLog.startsWith("branch:") ? new BranchStore(github, {
+    ...repository,
+    branch: log.auditLog.slice("branch:".length),
+    reserved: log.releaseBranches
+  }) : void 0;
 }
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
@@ -52363,7 +52415,7 @@ function inputs() {
     today: getInput("today") || (/* @__PURE__ */ new Date()).toISOString().slice(0, 10)
   };
 }
-var storeFor = (spec, github) => auditStoreFor(spec, github, context2.repo, process.env.GITHUB_WORKSPACE ?? ".");
+var storeFor = (spec, github, reserved = []) => auditStoreFor(spec, github, context2.repo, process.env.GITHUB_WORKSPACE ?? ".", reserved);
 var repositoryName = () => `${context2.repo.owner}/${context2.repo.repo}`;
 var actor = () => ({
   login: context2.actor,
@@ -52387,7 +52439,7 @@ async function prCheck(github) {
     pullRequest: pr.number
   };
   await append(
-    storeFor(options.auditLog ?? evaluation.policy.auditLog, github),
+    storeFor(options.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
     evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject })
   );
   if (evaluation.verdict === "fail") setFailed(verdictLine(evaluation));
@@ -52407,7 +52459,8 @@ async function deployGate(github) {
       renderChangeSet(verdict, `### What this deployment to ${environment} ships`)
     );
   const spec = options.auditLog ?? evaluation?.policy.auditLog;
-  const recorded = await recordDeployment(spec ? storeFor(spec, github) : void 0, decision, {
+  const store = spec ? storeFor(spec, github, evaluation?.policy.releaseBranches) : void 0;
+  const recorded = await recordDeployment(store, decision, {
     time: (/* @__PURE__ */ new Date()).toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment }

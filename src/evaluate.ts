@@ -160,6 +160,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       configPath: policy.configPath,
       configSource: policySource.label,
       auditLog: policy.auditLog,
+      releaseBranches: policy.release.branches ?? [],
       applicability: policy.applicability,
       approvals: policy.approvals,
     },

@@ -111,6 +111,8 @@ export interface Evaluation {
     configSource: string;
     /** Where the config sends lifecycle events: `file:PATH`, `branch:NAME` or `none`. */
     auditLog: string;
+    /** The config's release branches (names or globs); empty: the default branch alone. */
+    releaseBranches: string[];
     /** The config's Statement of Applicability entries, by control. */
     applicability: Record<string, { applicable: boolean; justification: string; evidence?: string[] }>;
     /** The config's approval requirements, for the pull-request check and the deployment gate. */

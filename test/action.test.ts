@@ -213,6 +213,18 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       expect(github.file('aims-audit-log', 'audit-log.jsonl')).toContain('deployment.rejected');
     });
 
+    it('an approval that would be logged onto main is not given, and nothing is written there', async () => {
+      const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead', 'hubot'] });
+      const main = github.history('main');
+      const { code, stdout, outputs } = await gate(pr.mergeCommit!, 'branch:main');
+      expect(code).toBe(1);
+      expect(outputs.verdict).toBe('rejected');
+      expect(stdout).toContain(
+        'the audit log cannot be written to branch "main": it is the default branch of Codertocat/Hello-World.',
+      );
+      expect(github.history('main')).toBe(main);
+    });
+
     it('rejects one commit in an unapproved pull request to main and an approved one to a weak branch', async () => {
       const unapproved = history.pullRequest({ number: 4, change: retrain, commits: 1 });
       // The same commit, then approved in a pull request to a weak branch that GitHub records as merged later.

@@ -102,3 +102,37 @@ describe('the git-branch audit store, against a Git Data API on 127.0.0.1', () =
     expect(github.history('aims-audit-log')).toBe(1);
   });
 });
+
+describe('the audit branch is the log’s own', () => {
+  const at = (branch: string, reserved: string[] = []) =>
+    new BranchStore(client(), { owner: 'acme', repo: 'ml-platform', branch, reserved });
+
+  it.each([
+    ['main', [], 'is the default branch of acme/ml-platform'],
+    ['Main', [], 'is the default branch of acme/ml-platform'],
+    ['release/2.0', ['release/*'], 'is a release branch'],
+    ['guarded', [], 'is a protected branch'],
+    ['audit..log', [], 'has "..", "@{" or "//", which git refuses in a branch name'],
+    [
+      'audit-log.lock',
+      [],
+      'has a part that starts with "." or ends with ".lock", which git refuses in a branch name',
+    ],
+    ['-audit', [], 'starts with "-", which git refuses in a branch name'],
+    [
+      'audit log',
+      [],
+      'has a space, a control character or one of ~ ^ : ? * [ \\, which git refuses in a branch name',
+    ],
+  ])('refuses %s, and writes nothing', async (branch, reserved, why) => {
+    const main = github.seed({ 'README.md': 'hi\n' });
+    github.branch('main', main);
+    github.branch('guarded', main);
+    github.protectedBranches.add('guarded');
+    await expect(record(at(branch, reserved), draft(1), fast)).rejects.toThrow(
+      `the audit log cannot be written to branch ${JSON.stringify(branch)}: it ${why}. The log needs a branch of its own, e.g. audit-log: branch:aims-audit-log; nothing was written`,
+    );
+    expect(github.history('main')).toBe(1);
+    expect(github.bodies).toEqual([]);
+  });
+});

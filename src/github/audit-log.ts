@@ -5,16 +5,20 @@ import { BranchStore } from './branch-store.js';
 import type { GitHub } from './octokit.js';
 import type { Repository } from './pull-request.js';
 
-/** The store an `audit-log` setting names: `branch:NAME`, `file:PATH` (in the workspace) or `none`. */
+/**
+ * The store an `audit-log` setting names: `branch:NAME`, `file:PATH` (in the workspace) or `none`. A branch
+ * must be the log's own: never `reserved` (the release branches), the default branch or a protected one.
+ */
 export function auditStoreFor(
   spec: string,
   github: GitHub,
   repository: Repository,
   workspace: string,
+  reserved: string[] = [],
 ): AuditStore | undefined {
   if (spec === 'none') return undefined;
   if (spec.startsWith('branch:'))
-    return new BranchStore(github, { ...repository, branch: spec.slice('branch:'.length) });
+    return new BranchStore(github, { ...repository, branch: spec.slice('branch:'.length), reserved });
   if (spec.startsWith('file:')) {
     const path = spec.slice('file:'.length);
     return new FileStore(isAbsolute(path) ? path : join(workspace, path));

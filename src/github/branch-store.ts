@@ -1,5 +1,6 @@
 import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from '../audit/entry.js';
 import { AppendConflict, type AuditStore, type LogLine } from '../audit/store.js';
+import { isReleaseBranch } from '../deployment.js';
 import type { GitHub } from './octokit.js';
 
 export interface BranchLocation {
@@ -9,6 +10,34 @@ export interface BranchLocation {
   branch: string;
   /** The log's path on that branch. */
   path?: string;
+  /** Release branches (names or globs) the log must never be written to. */
+  reserved?: string[];
+}
+
+/** Why a branch name is not one `git check-ref-format --branch` accepts, or undefined if it is. */
+export function refFormatProblem(branch: string): string | undefined {
+  if (branch === '' || branch === '@') return 'is empty or "@"';
+  if (branch.startsWith('-')) return 'starts with "-"';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git refuses
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(branch))
+    return 'has a space, a control character or one of ~ ^ : ? * [ \\';
+  if (branch.includes('..') || branch.includes('@{') || branch.includes('//'))
+    return 'has "..", "@{" or "//"';
+  if (branch.startsWith('/') || branch.endsWith('/') || branch.endsWith('.'))
+    return 'starts or ends with "/", or ends with "."';
+  if (branch.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock')))
+    return 'has a part that starts with "." or ends with ".lock"';
+  return undefined;
+}
+
+/** The log was refused a branch that is not its own: nothing was written. */
+export class AuditBranchRefused extends Error {
+  constructor(branch: string, why: string) {
+    super(
+      `the audit log cannot be written to branch ${JSON.stringify(branch)}: it ${why}. The log needs a branch of its own, e.g. audit-log: branch:aims-audit-log; nothing was written`,
+    );
+    this.name = 'AuditBranchRefused';
+  }
 }
 
 interface Snapshot {
@@ -28,6 +57,8 @@ export class BranchStore implements AuditStore {
   private readonly path: string;
   /** What `head()` read, reused by the `append` that follows it. */
   private seen?: Snapshot;
+  /** The check that the branch is the log's own, made once before the first write. */
+  private dedicated?: Promise<void>;
 
   constructor(
     private readonly github: GitHub,
@@ -46,6 +77,8 @@ export class BranchStore implements AuditStore {
   }
 
   async append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
+    this.dedicated ??= this.checkDedicated();
+    await this.dedicated;
     const state = this.seen?.head?.hash === expected?.hash ? this.seen! : await this.read();
     this.seen = undefined;
     if (state.head?.hash !== expected?.hash) throw new AppendConflict(state.head);
@@ -88,6 +121,28 @@ export class BranchStore implements AuditStore {
     const last = lines.pop() as string;
     if (last) lines.push({ torn: last });
     yield lines;
+  }
+
+  /**
+   * Refuses a branch that is not the log's alone: one git would not name, the default branch, a release
+   * branch, or a protected one (a log there would be a commit onto what is deployed, or blocked).
+   */
+  private async checkDedicated(): Promise<void> {
+    const { owner, repo, branch } = this.at;
+    const format = refFormatProblem(branch);
+    if (format) throw new AuditBranchRefused(branch, `${format}, which git refuses in a branch name`);
+    if (isReleaseBranch(branch, this.at.reserved ?? []))
+      throw new AuditBranchRefused(branch, 'is a release branch');
+    const [repository, existing] = await Promise.all([
+      this.github.rest.repos.get({ owner, repo }),
+      this.github.rest.repos.getBranch({ owner, repo, branch }).catch((error: { status?: number }) => {
+        if (error.status === 404) return undefined;
+        throw error;
+      }),
+    ]);
+    if (repository.data.default_branch.toLowerCase() === branch.toLowerCase())
+      throw new AuditBranchRefused(branch, `is the default branch of ${owner}/${repo}`);
+    if (existing?.data.protected) throw new AuditBranchRefused(branch, 'is a protected branch');
   }
 
   /** The branch's head commit and the log on it: ref, commit, tree, blob. A missing branch is an empty log. */

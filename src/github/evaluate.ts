@@ -4,7 +4,7 @@ import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
 import { type DeploymentVerdict, judgeChangeSet } from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
-import { loadPolicy, type Policy } from '../policy/load.js';
+import { loadPolicy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
@@ -102,7 +102,7 @@ export interface DeploymentDecision {
 
 export interface GateOptions extends EvaluationOptions {
   /** Where the gate's past approvals are kept (the App's store); default: the trusted config's `branch:` log. */
-  history?: (policy: Policy) => AuditStore | undefined;
+  history?: (policy: LogSettings) => AuditStore | undefined;
 }
 
 /**
@@ -139,7 +139,8 @@ export async function gateDeployment(
         failOn: options.failOn,
       }),
     ]);
-    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(policy);
+    const settings = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
+    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(settings);
     const deployed = await lastDeployments(
       facts,
       environment,
@@ -176,11 +177,18 @@ export async function gateDeployment(
 }
 
 /** The repository's audit branch a config names, where the gate reads its past approvals. */
-function branchLog(github: GitHub, repository: Repository, policy: Policy): AuditStore | undefined {
-  return policy.auditLog.startsWith('branch:')
-    ? new BranchStore(github, { ...repository, branch: policy.auditLog.slice('branch:'.length) })
+function branchLog(github: GitHub, repository: Repository, log: LogSettings): AuditStore | undefined {
+  return log.auditLog.startsWith('branch:')
+    ? new BranchStore(github, {
+        ...repository,
+        branch: log.auditLog.slice('branch:'.length),
+        reserved: log.releaseBranches,
+      })
     : undefined;
 }
+
+/** What choosing an audit store needs of a config: where it logs, and the branches a log must never be. */
+export type LogSettings = Pick<Evaluation['policy'], 'auditLog' | 'releaseBranches'>;
 
 /**
  * Appends a gate's evaluation and decision to the audit log. The log must show every gate decision, so an
