@@ -51637,6 +51637,12 @@ async function checkPullRequest(github, repository, pr, options) {
     today: options.today,
     failOn: options.failOn
   });
+  const release = evaluation.policy.releaseBranches.length ? evaluation.policy.releaseBranches : [pr.base.repo?.default_branch].filter((b) => b !== void 0);
+  if (release.length && !isReleaseBranch(pr.base.ref, release)) {
+    evaluation.notices.push(
+      `This pull request targets ${pr.base.ref}, which is not a release branch (${release.join(", ")}): it was judged by the configuration on ${pr.base.ref}. Its commits are judged again, by the default branch's configuration, before they can be deployed.`
+    );
+  }
   if (!changes.complete) {
     evaluation.notices.push(
       `GitHub lists only the first ${MAX_LISTED_FILES.toLocaleString("en")} files of a pull request: AI systems touched only by the others were not checked. Split the pull request.`

@@ -118,6 +118,22 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     expect(outputs.checkpoint).toBe(`1:${entries[0].hash}`);
   });
 
+  it('pr-check says when the base is not a release branch: its config judged, the gate judges again', async () => {
+    pullRequest({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }, [
+      'models/credit-scoring/MODEL_CARD.md',
+    ]);
+    const stacked = { ...opened, pull_request: { ...PR, base: { ...PR.base, ref: 'feature-x' } } };
+    const { summary } = await runAction({
+      api: github.url,
+      dir,
+      event: stacked,
+      inputs: { mode: 'pr-check', token: 'ghs_secret_token', today: '2026-11-01', 'audit-log': 'none' },
+    });
+    expect(summary).toContain(
+      "> This pull request targets feature-x, which is not a release branch (master): it was judged by the configuration on feature-x. Its commits are judged again, by the default branch's configuration, before they can be deployed.",
+    );
+  });
+
   it('pr-check fails on a major nonconformity, with an error annotation at its line', async () => {
     const base = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
     const head = edit(

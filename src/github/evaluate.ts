@@ -2,7 +2,7 @@ import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
-import { type DeploymentVerdict, judgeChangeSet } from '../deployment.js';
+import { type DeploymentVerdict, isReleaseBranch, judgeChangeSet } from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
 import { loadPolicy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
@@ -31,7 +31,8 @@ export interface EvaluationOptions {
 /** The fields of a pull request (webhook payload or REST answer) an evaluation needs. */
 export interface PullRequestFacts {
   number: number;
-  base: { sha: string; ref: string };
+  /** `repo.default_branch`: the release branch when the config names none. */
+  base: { sha: string; ref: string; repo?: { default_branch?: string } };
   head: { sha: string; ref: string };
   user: { login: string } | null;
 }
@@ -62,6 +63,14 @@ export async function checkPullRequest(
     today: options.today,
     failOn: options.failOn,
   });
+  const release = evaluation.policy.releaseBranches.length
+    ? evaluation.policy.releaseBranches
+    : [pr.base.repo?.default_branch].filter((b) => b !== undefined);
+  if (release.length && !isReleaseBranch(pr.base.ref, release)) {
+    evaluation.notices.push(
+      `This pull request targets ${pr.base.ref}, which is not a release branch (${release.join(', ')}): it was judged by the configuration on ${pr.base.ref}. Its commits are judged again, by the default branch's configuration, before they can be deployed.`,
+    );
+  }
   if (!changes.complete) {
     evaluation.notices.push(
       `GitHub lists only the first ${MAX_LISTED_FILES.toLocaleString('en')} files of a pull request: AI systems touched only by the others were not checked. Split the pull request.`,
