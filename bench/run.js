@@ -125,6 +125,12 @@ console.log(
 );
 for (const [route, n] of Object.entries(prCheck.byRoute))
   console.log(`    ${String(n).padStart(2)} × ${route}`);
+const deploy = JSON.parse(time([await bundled('deploy-gate')]).stdout);
+console.log(
+  `  deploy-gate of a deployment shipping ${deploy.pullRequests} merged PRs touching ${deploy.systems} systems: ${deploy.requests} API requests (aim: a constant plus at most one per PR), ${deploy.ms.toFixed(0)} ms`,
+);
+for (const [route, n] of Object.entries(deploy.byRoute))
+  console.log(`    ${String(n).padStart(2)} × ${route}`);
 const bundleBytes = statSync(join(ROOT, 'dist/index.js')).size;
 console.log(`  bundle: ${(bundleBytes / 1024).toFixed(0)} KiB, one file`);
 // With no token the Action loads, parses its inputs and stops: the cost of starting it on a runner.

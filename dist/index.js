@@ -51569,10 +51569,14 @@ async function changeSetOf(github, at2, request2) {
     pullRequests: byCommit.get(c.sha) ?? []
   }));
   const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
-  const [members, pullRequests] = await Promise.all([
+  const nodes = [...pulls.values()];
+  const [members, files] = await Promise.all([
     teamMembers(github, teams),
-    Promise.all([...pulls.values()].map((node) => shippedPullRequest(github, at2, node, policy)))
+    Promise.all(nodes.map((node) => node.state === "MERGED" ? filesOf(github, at2, node.number) : []))
   ]);
+  const pullRequests = await Promise.all(
+    nodes.map((node, i) => shippedPullRequest(github, at2, node, files[i], policy))
+  );
   return {
     ...base,
     ...since ? { since } : {},
@@ -51582,7 +51586,13 @@ async function changeSetOf(github, at2, request2) {
     teams: members.members
   };
 }
-async function shippedPullRequest(github, at2, node, policy) {
+async function filesOf(github, at2, number2) {
+  const files = await changedFiles(github, at2, number2);
+  if (!files.complete)
+    throw new Error(`#${number2} changes more files than GitHub lists, so its systems cannot all be known`);
+  return files.files;
+}
+async function shippedPullRequest(github, at2, node, files, policy) {
   const state = node.state === "MERGED" ? "merged" : node.state === "OPEN" ? "open" : "closed";
   if (node.reviews.totalCount > node.reviews.nodes.length || node.commits.totalCount > node.commits.nodes.length)
     throw new Error(
@@ -51600,15 +51610,10 @@ async function shippedPullRequest(github, at2, node, policy) {
     systems: []
   };
   if (state !== "merged") return facts;
-  const files = await changedFiles(github, at2, node.number);
-  if (!files.complete)
-    throw new Error(
-      `#${node.number} changes more files than GitHub lists, so its systems cannot all be known`
-    );
   const systems = await changeTiers(
     new GitHubSource(github, { ...at2, commit: node.baseRefOid }, `the base of #${node.number}`),
     new GitHubSource(github, { ...at2, commit: node.headRefOid }, `#${node.number}`),
-    files.files,
+    files,
     policy.systems
   );
   const tier = highestTier(systems.map((s) => s.tier));

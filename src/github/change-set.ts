@@ -349,10 +349,15 @@ export async function changeSetOf(
   }));
 
   const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
-  const [members, pullRequests] = await Promise.all([
+  const nodes = [...pulls.values()];
+  const [members, files] = await Promise.all([
     teamMembers(github, teams),
-    Promise.all([...pulls.values()].map((node) => shippedPullRequest(github, at, node, policy))),
+    Promise.all(nodes.map((node) => (node.state === 'MERGED' ? filesOf(github, at, node.number) : []))),
   ]);
+  // Every pull request's documents are asked for in one turn, so they travel in as few queries as they fit.
+  const pullRequests = await Promise.all(
+    nodes.map((node, i) => shippedPullRequest(github, at, node, files[i]!, policy)),
+  );
   return {
     ...base,
     ...(since ? { since } : {}),
@@ -363,11 +368,20 @@ export async function changeSetOf(
   };
 }
 
-/** A pull request's facts; for a merged one, the tier its change is judged at (one files request, reads batched). */
+/** The paths a merged pull request changed, both sides of a rename; all of them, or the gate fails closed. */
+async function filesOf(github: GitHub, at: Repository, number: number): Promise<string[]> {
+  const files = await changedFiles(github, at, number);
+  if (!files.complete)
+    throw new Error(`#${number} changes more files than GitHub lists, so its systems cannot all be known`);
+  return files.files;
+}
+
+/** A pull request's facts; for a merged one, the tier its change is judged at. */
 async function shippedPullRequest(
   github: GitHub,
   at: Repository,
   node: PullNode,
+  files: string[],
   policy: Policy,
 ): Promise<ShippedPullRequest> {
   const state = node.state === 'MERGED' ? 'merged' : node.state === 'OPEN' ? 'open' : 'closed';
@@ -390,15 +404,10 @@ async function shippedPullRequest(
     systems: [],
   };
   if (state !== 'merged') return facts;
-  const files = await changedFiles(github, at, node.number);
-  if (!files.complete)
-    throw new Error(
-      `#${node.number} changes more files than GitHub lists, so its systems cannot all be known`,
-    );
   const systems = await changeTiers(
     new GitHubSource(github, { ...at, commit: node.baseRefOid }, `the base of #${node.number}`),
     new GitHubSource(github, { ...at, commit: node.headRefOid }, `#${node.number}`),
-    files.files,
+    files,
     policy.systems,
   );
   const tier = highestTier(systems.map((s) => s.tier));
