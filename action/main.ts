@@ -8,6 +8,7 @@ import { auditStoreFor } from '../src/github/audit-log.js';
 import {
   checkPullRequest,
   gateDeployment,
+  type LogSettings,
   type PullRequestFacts,
   recordDeployment,
 } from '../src/github/evaluate.js';
@@ -98,7 +99,18 @@ async function deployGate(github: GitHub): Promise<void> {
     throw new Error('deploy-gate needs the environment input: the environment this job deploys to');
   const options = inputs();
   const commit = core.getInput('commit') || context.sha;
-  const decision = await gateDeployment(github, context.repo, { commit, environment }, options);
+  // The gate reads its past approvals from the log it records to (a branch: a workspace file is the deployed
+  // commit's own, so it proves nothing).
+  const history = (log: LogSettings) => {
+    const spec = options.auditLog ?? log.auditLog;
+    return spec.startsWith('branch:') ? storeFor(spec, github, log.releaseBranches) : undefined;
+  };
+  const decision = await gateDeployment(
+    github,
+    context.repo,
+    { commit, environment },
+    { ...options, history },
+  );
   const { evaluation, verdict } = decision;
   if (evaluation && verdict)
     await report(

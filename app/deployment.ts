@@ -45,7 +45,8 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
 
   let decision: DeploymentDecision;
   try {
-    const settings = (await orgDefaults(github, repository.owner)).settings;
+    const org = await orgDefaults(github, repository.owner);
+    const settings = org.settings;
     // The gate reads its past approvals from the store it records to: the next change set starts there.
     const store = (log: LogSettings) => appAuditStore(github, repository, log, settings);
     decision = commit

@@ -50676,7 +50676,7 @@ function judgeApprovals(rules, facts) {
   for (const rule of rules) {
     const approvals = [...latest.values()].filter((review) => {
       const login = review.user.login;
-      const why = review.state !== "APPROVED" ? void 0 : lower(login) === lower(facts.author) ? "the author cannot approve their own pull request" : review.user.type === "Bot" ? "bots do not count as approvers" : !rule["allow-stale"] && review.commit_id !== facts.headSha ? `approved an earlier commit (${(review.commit_id ?? "unknown").slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}` : void 0;
+      const why = review.state !== "APPROVED" ? void 0 : lower(login) === lower(facts.author) ? "the author cannot approve their own pull request" : facts.contributors?.some((c) => lower(c) === lower(login)) ? "wrote commits in the pull request, so cannot approve it" : review.user.type === "Bot" ? "bots do not count as approvers" : !rule["allow-stale"] && review.commit_id !== facts.headSha ? `approved an earlier commit (${(review.commit_id ?? "unknown").slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}` : void 0;
       if (why) ignored.push({ login, reason: why });
       return review.state === "APPROVED" && !why;
     });
@@ -50764,7 +50764,7 @@ function isReleaseBranch(branch, patterns) {
   return patterns.some((pattern) => minimatch(branch, pattern));
 }
 function judgeChangeSet(rules, set2) {
-  const short = set2.commit.slice(0, 7);
+  const short2 = set2.commit.slice(0, 7);
   const reject = (problem) => ({
     approved: false,
     reason: problem,
@@ -50773,10 +50773,10 @@ function judgeChangeSet(rules, set2) {
   });
   if (!set2.branch) {
     return reject(
-      `${short} is on no release branch (${set2.releaseBranches.join(", ")}): deploy a commit merged into one of them`
+      `${short2} is on no release branch (${set2.releaseBranches.join(", ")}): deploy a commit merged into one of them`
     );
   }
-  if (set2.since?.commit === set2.commit) {
+  if (set2.since?.commit === set2.commit && set2.since.trusted) {
     return {
       approved: true,
       reason: `nothing new since ${set2.since.what}`,
@@ -50795,14 +50795,24 @@ function judgeChangeSet(rules, set2) {
   const verdictOf = (pr) => {
     let verdict = verdicts.get(pr.number);
     if (!verdict) {
-      const applicable = applicableRules(rules, { environment: set2.environment, tier: pr.tier });
-      const approval = judgeApprovals(applicable, {
+      const all = [...rules, ...(pr.rules ?? []).filter((r) => !rules.includes(r))];
+      const applicable = pr.changesPolicy ? all.filter(
+        (r) => applicableRules([{ ...r, tiers: void 0 }], { environment: set2.environment }).length
+      ) : applicableRules(all, { environment: set2.environment, tier: pr.tier });
+      const approval = judgeApprovals(dedupeRules(applicable), {
         author: pr.author,
         headSha: pr.headSha,
         reviews: pr.reviews,
-        teams: set2.teams
+        teams: set2.teams,
+        ...pr.contributors ? { contributors: pr.contributors } : {}
       });
-      verdict = { number: pr.number, tier: pr.tier, systems: pr.systems, approval };
+      verdict = {
+        number: pr.number,
+        tier: pr.tier,
+        systems: pr.systems,
+        approval,
+        ...pr.changesPolicy ? { changesPolicy: true } : {}
+      };
       verdicts.set(pr.number, verdict);
     }
     return verdict;
@@ -50813,8 +50823,10 @@ function judgeChangeSet(rules, set2) {
   if (deployed.length === 0) {
     const inside = set2.commits.find((c) => c.sha === set2.commit)?.pullRequests[0];
     problems.push(
-      `${short} is not where ${set2.branch} stood right after merging a pull request${inside ? ` (it is a commit inside #${inside}, whose approvals are on its final head)` : ""}: deploy the merge commit of an approved pull request`
+      `${short2} is not where ${set2.branch} stood right after merging a pull request${inside ? ` (it is a commit inside #${inside}, whose approvals are on its final head)` : ""}: deploy the merge commit of an approved pull request`
     );
+  } else if (!deployed.map(verdictOf).some((v) => v.approval.satisfied)) {
+    for (const pr of deployed) lacking.add(pr.number);
   }
   for (const commit of set2.commits) {
     const associated = commit.pullRequests.map((n) => byNumber.get(n)).filter((pr) => pr !== void 0);
@@ -50843,12 +50855,23 @@ function judgeChangeSet(rules, set2) {
     problems
   };
 }
+function dedupeRules(rules) {
+  const seen = /* @__PURE__ */ new Set();
+  return rules.filter((rule) => {
+    const key = JSON.stringify(rule);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 function describe(pr, releaseBranches2) {
   if (pr.state === "open") return `#${pr.number} (still open)`;
   if (pr.state === "closed") return `#${pr.number} (closed without merging)`;
   return isReleaseBranch(pr.baseRef, releaseBranches2) ? `#${pr.number}` : `#${pr.number} (merged into ${pr.baseRef}, not a release branch)`;
 }
 function tierWords(verdict) {
+  if (verdict.changesPolicy)
+    return "changes the aims-gate configuration or a policy pack: every approval rule for the environment";
   const tier = verdict.tier ? `${verdict.tier} risk` : "no risk tier";
   return verdict.systems.length ? `${tier}: ${verdict.systems.join(", ")}` : tier;
 }
@@ -51355,19 +51378,16 @@ var BlobReader = class _BlobReader {
 };
 
 // src/github/change-set.ts
-var REPOSITORY_QUERY = `query ($owner: String!, $repo: String!, $environments: [String!]) {
+var REPOSITORY_QUERY = `query ($owner: String!, $repo: String!) {
   repository(owner: $owner, name: $repo) {
     defaultBranchRef { name target { oid } }
-    deployments(first: 20, environments: $environments, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { commitOid environment state }
+    deployments(first: 50, orderBy: { field: CREATED_AT, direction: DESC }) {
+      nodes { commitOid environment state creator { __typename } }
     }
   }
 }`;
-async function repositoryFacts(github, at2, environment) {
-  const { repository } = await github.graphql(REPOSITORY_QUERY, {
-    ...at2,
-    environments: [environment]
-  });
+async function repositoryFacts(github, at2) {
+  const { repository } = await github.graphql(REPOSITORY_QUERY, { ...at2 });
   if (!repository?.defaultBranchRef)
     throw new Error(`${at2.owner}/${at2.repo} has no default branch to read the trusted configuration from`);
   return {
@@ -51376,7 +51396,8 @@ async function repositoryFacts(github, at2, environment) {
     deployments: repository.deployments.nodes.map((d) => ({
       commit: d.commitOid,
       environment: d.environment ?? "",
-      state: d.state
+      state: d.state,
+      byBot: d.creator?.__typename === "Bot"
     }))
   };
 }
@@ -51391,17 +51412,17 @@ async function lastDeployments(facts, environment, repository, log) {
     const approved = [];
     for await (const entry of readEntries(log, { type: "deployment.approved" })) {
       const { subject, details } = entry;
-      if (details.by !== "aims-gate" || subject.repository !== repository || !same(subject.environment))
+      if (details.by !== "aims-gate" || subject.repository?.toLowerCase() !== repository.toLowerCase() || !same(subject.environment) || !subject.commit)
         continue;
-      if (subject.commit)
-        approved.unshift({
-          commit: subject.commit,
-          what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`
-        });
+      approved.unshift({
+        commit: subject.commit,
+        what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`,
+        trusted: true
+      });
     }
-    if (approved.length) return approved;
+    return approved;
   }
-  return facts.deployments.filter((d) => same(d.environment) && (d.state === "ACTIVE" || d.state === "INACTIVE")).map((d) => ({
+  return facts.deployments.filter((d) => same(d.environment) && d.byBot && (d.state === "ACTIVE" || d.state === "INACTIVE")).map((d) => ({
     commit: d.commit,
     what: `the last deployment to ${environment} (${d.commit.slice(0, 7)}, GitHub deployments)`
   }));
@@ -51474,8 +51495,9 @@ async function commitsSince(github, at2, since, commit) {
 }
 var COMMITS_PER_QUERY = 50;
 var PULL_FIELDS = `number state baseRefName baseRefOid headRefOid mergeCommit { oid } author { login }
+  baseRepository { nameWithOwner }
   reviews(first: 100) { totalCount nodes { databaseId state submittedAt author { __typename login } commit { oid } } }
-  commits(first: 100) { totalCount nodes { commit { oid } } }`;
+  commits(first: 100) { totalCount nodes { commit { oid author { user { login } } committer { user { login } } } } }`;
 async function pullRequestsOf(github, at2, shas) {
   const byCommit = /* @__PURE__ */ new Map();
   const pulls = /* @__PURE__ */ new Map();
@@ -51488,13 +51510,20 @@ async function pullRequestsOf(github, at2, shas) {
       const variables = { owner: at2.owner, repo: at2.repo };
       const fields2 = batch.map((sha, i) => {
         variables[`c${i}`] = sha;
-        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { nodes { ${PULL_FIELDS} } } } }`;
+        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { totalCount nodes { ${PULL_FIELDS} } } } }`;
       });
       const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(", ");
       const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
       const { repository } = await github.graphql(query, variables);
       batch.forEach((sha, i) => {
-        const nodes = repository?.[`c${i}`]?.associatedPullRequests.nodes ?? [];
+        const associated = repository?.[`c${i}`]?.associatedPullRequests;
+        if (associated && associated.totalCount > associated.nodes.length)
+          throw new Error(
+            `${sha.slice(0, 7)} belongs to more pull requests than aims-gate reads in one query`
+          );
+        const nodes = (associated?.nodes ?? []).filter(
+          (pr) => pr.baseRepository?.nameWithOwner.toLowerCase() === `${at2.owner}/${at2.repo}`.toLowerCase()
+        );
         byCommit.set(
           sha,
           nodes.map((pr) => pr.number)
@@ -51540,7 +51569,10 @@ async function changeSetOf(github, at2, request2) {
     }
   ] : [];
   for (const candidate of [...request2.deployed.slice(0, 5), ...baseline]) {
-    if (candidate.commit === commit) return { ...base, since: candidate };
+    if (candidate.commit === commit) {
+      if (candidate.trusted) return { ...base, since: candidate };
+      continue;
+    }
     const found = await commitsSince(github, at2, candidate.commit, commit);
     if (found !== "not-ancestor") {
       since = candidate;
@@ -51574,16 +51606,25 @@ async function changeSetOf(github, at2, request2) {
     teamMembers(github, teams),
     Promise.all(nodes.map((node) => node.state === "MERGED" ? filesOf(github, at2, node.number) : []))
   ]);
+  const production = [.../* @__PURE__ */ new Set([request2.deployed[0]?.commit, since?.commit])].filter((sha) => sha !== void 0).map((sha) => new GitHubSource(github, { ...at2, commit: sha }, short(sha)));
+  const target = new GitHubSource(github, { ...at2, commit }, short(commit));
   const pullRequests = await Promise.all(
-    nodes.map((node, i) => shippedPullRequest(github, at2, node, files[i], policy))
+    nodes.map(
+      (node, i) => shippedPullRequest(github, at2, node, files[i], { ...request2, production, target })
+    )
   );
+  const more = pullRequests.flatMap(
+    (pr) => (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? []))
+  );
+  const missing = more.filter((team) => !(team.toLowerCase() in members.members));
+  const extra = missing.length ? (await teamMembers(github, missing)).members : {};
   return {
     ...base,
     ...since ? { since } : {},
     commits,
     total: range2.total,
     pullRequests,
-    teams: members.members
+    teams: { ...members.members, ...extra }
   };
 }
 async function filesOf(github, at2, number2) {
@@ -51592,12 +51633,17 @@ async function filesOf(github, at2, number2) {
     throw new Error(`#${number2} changes more files than GitHub lists, so its systems cannot all be known`);
   return files.files;
 }
-async function shippedPullRequest(github, at2, node, files, policy) {
+async function shippedPullRequest(github, at2, node, files, context3) {
   const state = node.state === "MERGED" ? "merged" : node.state === "OPEN" ? "open" : "closed";
   if (node.reviews.totalCount > node.reviews.nodes.length || node.commits.totalCount > node.commits.nodes.length)
     throw new Error(
       `#${node.number} has more than 100 reviews or commits, more than aims-gate reads in one query`
     );
+  const contributors = node.commits.nodes.flatMap(
+    ({ commit }) => [commit.author?.user?.login, commit.committer?.user?.login].filter(
+      (login) => login !== void 0 && login !== "web-flow"
+    )
+  );
   const facts = {
     number: node.number,
     state,
@@ -51607,18 +51653,36 @@ async function shippedPullRequest(github, at2, node, files, policy) {
     author: node.author?.login ?? "",
     reviews: reviewsOf2(node),
     commits: node.commits.nodes.map((c) => c.commit.oid),
+    contributors: [...new Set(contributors)],
     systems: []
   };
   if (state !== "merged") return facts;
-  const systems = await changeTiers(
-    new GitHubSource(github, { ...at2, commit: node.baseRefOid }, `the base of #${node.number}`),
-    new GitHubSource(github, { ...at2, commit: node.headRefOid }, `#${node.number}`),
-    files,
-    policy.systems
-  );
-  const tier = highestTier(systems.map((s) => s.tier));
-  return { ...facts, systems: systems.map((s) => s.id), ...tier ? { tier } : {} };
+  const base = new GitHubSource(github, { ...at2, commit: node.baseRefOid }, `the base of #${node.number}`);
+  const head = new GitHubSource(github, { ...at2, commit: node.headRefOid }, `#${node.number}`);
+  const before = await loadPolicy(base, context3.configPath, { extendsFrom: context3.extendsFrom });
+  const patterns = [...context3.policy.systems, ...before.systems];
+  const sides = await Promise.all([
+    changeTiers(base, head, files, patterns),
+    changeTiers(base, context3.target, files, patterns),
+    ...context3.production.map((production) => changeTiers(production, context3.target, files, patterns))
+  ]);
+  const [own, shipped] = [sides[0], sides.slice(1).flat()];
+  const policyFiles = [
+    before.configPath,
+    context3.policy.configPath,
+    ...before.packs,
+    ...context3.policy.packs
+  ];
+  const tier = highestTier([...own, ...shipped].map((s) => s.tier));
+  return {
+    ...facts,
+    rules: before.approvals,
+    ...files.some((f) => policyFiles.includes(f)) ? { changesPolicy: true } : {},
+    systems: [...new Set([...own, ...shipped].map((s) => s.id))].sort(),
+    ...tier ? { tier } : {}
+  };
 }
+var short = (sha) => sha.slice(0, 7);
 
 // src/github/evaluate.ts
 async function checkPullRequest(github, repository, pr, options) {
@@ -51669,24 +51733,32 @@ function extendsFrom(github, owner) {
 }
 async function gateDeployment(github, repository, { commit, environment }, options) {
   try {
-    const facts = await repositoryFacts(github, repository, environment);
-    const trusted = options.policySource ?? new GitHubSource(
+    const facts = await repositoryFacts(github, repository);
+    const load = { extendsFrom: extendsFrom(github, repository.owner) };
+    let trusted = options.policySource ?? new GitHubSource(
       github,
       { ...repository, commit: facts.defaultHead },
       `the default branch ${facts.defaultBranch}`
     );
-    const load = { extendsFrom: extendsFrom(github, repository.owner) };
-    const [policy, evaluation] = await Promise.all([
-      loadPolicy(trusted, options.config, load),
-      evaluate({
-        source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-        policySource: trusted,
-        ...load,
-        configPath: options.config,
-        today: options.today,
-        failOn: options.failOn
-      })
-    ]);
+    let policy = await loadPolicy(trusted, options.config, load);
+    if (!policy.configPath && !options.policySource) {
+      if (!options.withoutConfig) {
+        return {
+          approved: false,
+          reason: `the default branch ${facts.defaultBranch} has no ${CONFIG_PATH}, so nothing says what a deployment needs: add one with the approvals each environment requires`
+        };
+      }
+      trusted = options.withoutConfig;
+      policy = await loadPolicy(trusted, void 0, load);
+    }
+    const evaluation = await evaluate({
+      source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
+      policySource: trusted,
+      ...load,
+      configPath: options.config,
+      today: options.today,
+      failOn: options.failOn
+    });
     const settings = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
     const history = (options.history ?? ((p) => branchLog(github, repository, p)))(settings);
     const deployed = await lastDeployments(
@@ -51700,7 +51772,9 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       environment,
       policy,
       defaultBranch: facts.defaultBranch,
-      deployed
+      deployed,
+      ...load,
+      ...options.config ? { configPath: options.config } : {}
     });
     const verdict = judgeChangeSet(policy.approvals, set2);
     const reasons = [
@@ -52461,7 +52535,16 @@ async function deployGate(github) {
     throw new Error("deploy-gate needs the environment input: the environment this job deploys to");
   const options = inputs();
   const commit = getInput("commit") || context2.sha;
-  const decision = await gateDeployment(github, context2.repo, { commit, environment }, options);
+  const history = (log) => {
+    const spec2 = options.auditLog ?? log.auditLog;
+    return spec2.startsWith("branch:") ? storeFor(spec2, github, log.releaseBranches) : void 0;
+  };
+  const decision = await gateDeployment(
+    github,
+    context2.repo,
+    { commit, environment },
+    { ...options, history }
+  );
   const { evaluation, verdict } = decision;
   if (evaluation && verdict)
     await report(

@@ -34,7 +34,19 @@ export interface ShippedPullRequest {
   reviews: Review[];
   /** Its own commits, where known: a commit it lists was reviewed in it, whatever GitHub associates. */
   commits?: string[];
-  /** The highest tier, base or head, of the systems it touches (removed ones included). */
+  /** Logins that wrote or committed its commits: they cannot approve it (four eyes). */
+  contributors?: string[];
+  /**
+   * Approval rules in force before it (at its base) as well as the trusted ones: a pull request that weakens
+   * the rules is judged by the rules it weakens.
+   */
+  rules?: ApprovalRule[];
+  /** It changes the aims-gate config or a policy pack: every approval rule for the environment applies. */
+  changesPolicy?: boolean;
+  /**
+   * The highest tier of the systems it touches: at its own base and head, and where production stands (the
+   * last approved deployment) and where it will stand (the deployed commit), removed systems included.
+   */
   tier?: RiskTier;
   /** The ids of those systems. */
   systems: string[];
@@ -54,8 +66,11 @@ export interface ChangeSet {
   releaseBranches: string[];
   /** The release branch the deployed commit is on; absent: none is. */
   branch?: string;
-  /** Where the change set starts; absent: the whole history of the commit (the first deployment). */
-  since?: { commit: string; what: string };
+  /**
+   * Where the change set starts; absent: the whole history of the commit (the first deployment). Only the
+   * gate's own record (`trusted`) may say that the deployed commit itself was approved before.
+   */
+  since?: { commit: string; what: string; trusted?: boolean };
   /** Commits after `since`, up to and including `commit`. */
   commits: ShippedCommit[];
   /** How many commits there are in all: more than `commits` holds when the history was cut at a bound. */
@@ -68,6 +83,7 @@ export interface ChangeSet {
 export interface PullRequestVerdict {
   number: number;
   tier?: RiskTier;
+  changesPolicy?: boolean;
   systems: string[];
   approval: ApprovalResult;
 }
@@ -102,7 +118,7 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
       `${short} is on no release branch (${set.releaseBranches.join(', ')}): deploy a commit merged into one of them`,
     );
   }
-  if (set.since?.commit === set.commit) {
+  if (set.since?.commit === set.commit && set.since.trusted) {
     return {
       approved: true,
       reason: `nothing new since ${set.since.what}`,
@@ -123,14 +139,26 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
   const verdictOf = (pr: ShippedPullRequest): PullRequestVerdict => {
     let verdict = verdicts.get(pr.number);
     if (!verdict) {
-      const applicable = applicableRules(rules, { environment: set.environment, tier: pr.tier });
-      const approval = judgeApprovals(applicable, {
+      const all = [...rules, ...(pr.rules ?? []).filter((r) => !rules.includes(r))];
+      const applicable = pr.changesPolicy
+        ? all.filter(
+            (r) => applicableRules([{ ...r, tiers: undefined }], { environment: set.environment }).length,
+          )
+        : applicableRules(all, { environment: set.environment, tier: pr.tier });
+      const approval = judgeApprovals(dedupeRules(applicable), {
         author: pr.author,
         headSha: pr.headSha,
         reviews: pr.reviews,
         teams: set.teams,
+        ...(pr.contributors ? { contributors: pr.contributors } : {}),
       });
-      verdict = { number: pr.number, tier: pr.tier, systems: pr.systems, approval };
+      verdict = {
+        number: pr.number,
+        tier: pr.tier,
+        systems: pr.systems,
+        approval,
+        ...(pr.changesPolicy ? { changesPolicy: true } : {}),
+      };
       verdicts.set(pr.number, verdict);
     }
     return verdict;
@@ -138,12 +166,15 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
 
   const problems: string[] = [];
   const lacking = new Set<number>();
+  // The deployed state must be one a release branch reached by merging an approved pull request.
   const deployed = set.pullRequests.filter((pr) => releasePull(pr) && pr.mergeCommit === set.commit);
   if (deployed.length === 0) {
     const inside = set.commits.find((c) => c.sha === set.commit)?.pullRequests[0];
     problems.push(
       `${short} is not where ${set.branch} stood right after merging a pull request${inside ? ` (it is a commit inside #${inside}, whose approvals are on its final head)` : ''}: deploy the merge commit of an approved pull request`,
     );
+  } else if (!deployed.map(verdictOf).some((v) => v.approval.satisfied)) {
+    for (const pr of deployed) lacking.add(pr.number);
   }
   for (const commit of set.commits) {
     const associated = commit.pullRequests.map((n) => byNumber.get(n)).filter((pr) => pr !== undefined);
@@ -180,6 +211,17 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
   };
 }
 
+/** The same rule twice (trusted and at a pull request's base, unchanged) is one requirement, not two. */
+function dedupeRules(rules: ApprovalRule[]): ApprovalRule[] {
+  const seen = new Set<string>();
+  return rules.filter((rule) => {
+    const key = JSON.stringify(rule);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function describe(pr: ShippedPullRequest, releaseBranches: string[]): string {
   if (pr.state === 'open') return `#${pr.number} (still open)`;
   if (pr.state === 'closed') return `#${pr.number} (closed without merging)`;
@@ -189,6 +231,8 @@ function describe(pr: ShippedPullRequest, releaseBranches: string[]): string {
 }
 
 function tierWords(verdict: PullRequestVerdict): string {
+  if (verdict.changesPolicy)
+    return 'changes the aims-gate configuration or a policy pack: every approval rule for the environment';
   const tier = verdict.tier ? `${verdict.tier} risk` : 'no risk tier';
   return verdict.systems.length ? `${tier}: ${verdict.systems.join(', ')}` : tier;
 }

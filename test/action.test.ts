@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../src/audit/verify.js';
+import { BranchStore } from '../src/github/branch-store.js';
+import { recordDeployment } from '../src/github/evaluate.js';
+import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
 import { RepositoryHistory, review } from './repository-history.js';
@@ -154,9 +157,27 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
 
   describe('deploy-gate', () => {
     let history: RepositoryHistory;
-    beforeEach(() => {
+    beforeEach(async () => {
       history = new RepositoryHistory(github, { ...conformantRepo(), '.github/aims-gate.yml': CONFIG });
-      history.deployed(history.head());
+      // Where production starts: the gate's own approval in the audit log, which the gate trusts over GitHub's deployments.
+      const store = new BranchStore(createGitHub({ baseUrl: github.url, throttle: { enabled: false } }), {
+        owner: 'Codertocat',
+        repo: 'Hello-World',
+        branch: 'aims-audit-log',
+      });
+      await recordDeployment(
+        store,
+        { approved: true, reason: 'the start' },
+        {
+          time: '2026-11-01T00:00:00Z',
+          actor: { login: 'release-manager' },
+          subject: {
+            repository: opened.repository.full_name,
+            commit: history.head(),
+            environment: 'production',
+          },
+        },
+      );
     });
     const retrain = (files: Record<string, string>) => ({
       ...files,
@@ -189,7 +210,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         '| #2 | high | credit-scoring | ⏳ waiting for 1 more of 1 approval from team',
       );
       const { entries } = await auditEntries();
-      expect(entries).toMatchObject([
+      expect(entries.slice(1)).toMatchObject([
         { type: 'evaluated', subject: { system: 'credit-scoring', environment: 'production' } },
         {
           type: 'deployment.rejected',
@@ -204,11 +225,15 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       const first = await gate(pr.mergeCommit!);
       expect(first.code).toBe(0);
       expect(first.outputs.verdict).toBe('approved');
-      expect((await auditEntries()).entries.map((e) => e.type)).toEqual(['evaluated', 'deployment.approved']);
+      expect((await auditEntries()).entries.map((e) => e.type)).toEqual([
+        'deployment.approved',
+        'evaluated',
+        'deployment.approved',
+      ]);
       // The gate's own approval in the log is where the next change set starts: nothing new.
       const again = await gate(pr.mergeCommit!);
       expect(again.stdout).toMatch(
-        /approved: nothing new since the last approved deployment to production \(\w{7}, audit log entry 2\)/,
+        /approved: nothing new since the last approved deployment to production \(\w{7}, audit log entry 3\)/,
       );
     });
 

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gateDeployment } from '../src/github/evaluate.js';
+import { MemoryStore } from '../src/audit/memory-store.js';
+import type { AuditStore } from '../src/audit/store.js';
+import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { CARD, conformantRepo, edit, RISK } from './helpers.js';
@@ -31,12 +33,12 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
-const gate = (commit: string, environment = 'production') =>
+const gate = (commit: string, environment = 'production', log?: AuditStore) =>
   gateDeployment(
     createGitHub({ token: 't', baseUrl: fake.url, retries: 0, throttle: { enabled: false } }),
     REPOSITORY,
     { commit, environment },
-    { today: '2026-11-01' },
+    { today: '2026-11-01', ...(log ? { history: () => log } : {}) },
   );
 
 /** A change to the high-risk system's model code. */
@@ -183,10 +185,28 @@ describe('the deployment gate, through the shared flow', () => {
     ]);
   });
 
-  it('approves a deploy with nothing new since the last approved one', async () => {
-    const decision = await gate(repo.head());
-    expect(decision).toMatchObject({ approved: true });
-    expect(decision.reason).toMatch(/^nothing new since the last deployment to production/);
+  it('nothing new since the gate’s own last approval is approved; a GitHub deployment alone is not proof', async () => {
+    const pr = repo.pullRequest({ number: 16, change: retrain, approvers: ['alice', 'gov-lead'] });
+    fake.deployments.unshift({ commit: pr.mergeCommit!, environment: 'production', state: 'ACTIVE' });
+    // Only GitHub's record: it is judged from the deployment before it, so #16 is judged again.
+    expect((await gate(pr.mergeCommit!)).reason).toMatch(
+      /^\d commits? since the last deployment to production/,
+    );
+    const log = new MemoryStore();
+    await recordDeployment(
+      log,
+      { approved: true, reason: 'approved' },
+      {
+        time: '2026-11-20T00:00:00Z',
+        actor: { login: 'aims-gate' },
+        subject: { repository: 'acme/ml-platform', commit: pr.mergeCommit!, environment: 'PRODUCTION' },
+      },
+    );
+    const again = await gate(pr.mergeCommit!, 'production', log);
+    expect(again).toMatchObject({ approved: true });
+    expect(again.reason).toMatch(
+      /^nothing new since the last approved deployment to production \(\w{7}, audit log entry 1\)$/,
+    );
   });
 
   it('first deployment: the whole history is judged, so the history before aims-gate needs a baseline', async () => {
@@ -199,7 +219,7 @@ describe('the deployment gate, through the shared flow', () => {
     const adopt = repo.pullRequest({
       number: 14,
       change: (f) => ({ ...f, '.github/aims-gate.yml': `${TRUSTED_CONFIG}release:\n  baseline: ${root}\n` }),
-      approvers: ['alice'],
+      approvers: ['alice', 'gov-lead'], // a change to the config needs every approval rule for production
     });
     const decision = await gate(adopt.mergeCommit!);
     expect(decision.reason).toMatch(new RegExp(`since the baseline ${short(root)} \\(release.baseline\\)`));
@@ -221,5 +241,219 @@ describe('the deployment gate, through the shared flow', () => {
     const decision = await gate(pr.mergeCommit!);
     expect(decision.approved).toBe(false);
     expect(decision.reason).toMatch(/^aims-gate could not decide, so it fails closed: /);
+  });
+});
+
+/** The bypasses an attacker with write access found in review, each now refused. Release branches: main, release/*. */
+describe('the deployment gate against a reviewer’s attacks', () => {
+  const CONFIG = TRUSTED_CONFIG.replace(
+    'audit-log: none\n',
+    "audit-log: none\nrelease:\n  branches: [main, 'release/*']\n",
+  );
+  const minimal = (files: Record<string, string>) =>
+    edit(edit(files, CARD, 'tier: high', 'tier: minimal'), RISK, 'tier: high', 'tier: minimal');
+  const raiseToHigh = (f: Record<string, string>) =>
+    edit(edit(f, CARD, 'tier: minimal', 'tier: high'), RISK, 'tier: minimal', 'tier: high');
+  let rm: RepositoryHistory;
+  beforeEach(() => {
+    fake.deployments.length = 0;
+    rm = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': CONFIG });
+    rm.deployed(rm.head());
+  });
+
+  it('a branch made at an old commit, where the system was minimal, cannot lower what production runs', async () => {
+    const low = new RepositoryHistory(
+      fake,
+      minimal({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }),
+    );
+    const old = low.head();
+    const raise = low.pullRequest({ number: 1, change: raiseToHigh, approvers: ['alice', 'gov-lead'] });
+    fake.deployments.length = 0;
+    low.deployed(raise.mergeCommit!);
+    // The default branch's config accepts history up to the old commit (release.baseline).
+    low.push(
+      'main',
+      (f) => ({
+        ...f,
+        '.github/aims-gate.yml': CONFIG.replace(
+          "  branches: [main, 'release/*']\n",
+          `$&  baseline: ${old}\n`,
+        ),
+      }),
+      'adopt aims-gate',
+    );
+    fake.branch('release/x', old);
+    const pr = low.pullRequest({
+      number: 2,
+      into: 'release/x',
+      change: () => retrain(minimal(low.filesAt(raise.mergeCommit!))),
+      approvers: ['alice'],
+    });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain(
+      '#2 (high risk: credit-scoring): waiting for 1 more of 1 approval from team',
+    );
+  });
+
+  it('a pull request branched before the tier was raised is judged at the raised tier', async () => {
+    const low = new RepositoryHistory(
+      fake,
+      minimal({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }),
+    );
+    const stale = low.pullRequest({
+      number: 3,
+      change: retrain,
+      state: 'open',
+      approvers: ['alice'],
+      commits: 1,
+    });
+    const raise = low.pullRequest({ number: 4, change: raiseToHigh, approvers: ['alice', 'gov-lead'] });
+    fake.deployments.length = 0;
+    low.deployed(raise.mergeCommit!);
+    const merge = fake.seed(
+      retrain(low.filesAt(raise.mergeCommit!)),
+      undefined,
+      [raise.mergeCommit!, stale.head],
+      'Merge pull request #3',
+    );
+    fake.branch('main', merge);
+    Object.assign(stale, { state: 'merged', mergeCommit: merge, mergedOrder: 50 });
+    const decision = await gate(merge);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain(
+      '#3 (high risk: credit-scoring): waiting for 1 more of 1 approval from team',
+    );
+  });
+
+  it('a pull request that weakens the approval rules is judged by every rule it would weaken', async () => {
+    const pr = rm.pullRequest({
+      number: 5,
+      change: (f) => ({
+        ...retrain(f),
+        '.github/aims-gate.yml': CONFIG.replace(/ {2}- environment: production\n {4}tiers[\s\S]*$/, ''),
+      }),
+      approvers: ['alice'],
+    });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.verdict!.problems).toEqual([
+      '#5 (changes the aims-gate configuration or a policy pack: every approval rule for the environment): waiting for 1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+    ]);
+  });
+
+  it('a deployment forged through the API is no proof: neither "nothing new" nor a shorter change set', async () => {
+    const pushed = rm.push('release/x', retrain, 'evil, unreviewed');
+    fake.deployments.unshift({ commit: pushed, environment: 'production', state: 'ACTIVE', creator: 'User' });
+    expect((await gate(pushed)).approved).toBe(false);
+    // Even one a workflow made (a bot) only shortens what is judged, never approves the commit it names.
+    fake.deployments.unshift({ commit: pushed, environment: 'production', state: 'INACTIVE' });
+    expect((await gate(pushed)).reason).toContain(
+      `${pushed.slice(0, 7)} is not where release/x stood right after merging a pull request`,
+    );
+  });
+
+  it('with a log, only the gate’s own approvals say where production stands', async () => {
+    const log = new MemoryStore();
+    const pushed = rm.push('main', retrain, 'evil, unreviewed');
+    fake.deployments.unshift({ commit: pushed, environment: 'production', state: 'ACTIVE' }); // forged
+    const pr = rm.pullRequest({
+      number: 6,
+      change: (f) => ({ ...f, 'README.md': 'docs\n' }),
+      approvers: ['alice'],
+    });
+    const decision = await gate(pr.mergeCommit!, 'production', log);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain(
+      `${pushed.slice(0, 7)} "evil, unreviewed" was pushed without a pull request`,
+    );
+  });
+
+  it('an intermediate commit fast-forwarded into another release branch through an unapproved pull request', async () => {
+    const base = rm.head();
+    const c1 = fake.seed(
+      { ...rm.filesAt(base), 'models/credit-scoring/backdoor.py': 'evil\n' },
+      undefined,
+      [base],
+      '#7 step 1',
+    );
+    const c2 = fake.seed(retrain(rm.filesAt(base)), undefined, [c1], '#7 step 2');
+    const m7 = fake.seed(retrain(rm.filesAt(base)), undefined, [base], '#7 (squashed)');
+    fake.branch('main', m7);
+    const common = { state: 'merged' as const, baseSha: base, author: 'mallory' };
+    fake.pulls.set(7, {
+      ...common,
+      number: 7,
+      base: 'main',
+      head: c2,
+      reviews: [review('alice', c2), review('gov-lead', c2)],
+      commits: [c1, c2],
+      files: ['models/credit-scoring/train.py'],
+      mergeCommit: m7,
+      mergedOrder: 1,
+    });
+    fake.branch('release/y', c1);
+    fake.pulls.set(8, {
+      ...common,
+      number: 8,
+      base: 'release/y',
+      head: c1,
+      reviews: [],
+      commits: [c1],
+      files: ['models/credit-scoring/backdoor.py'],
+      mergeCommit: c1,
+      mergedOrder: 2,
+    });
+    const decision = await gate(c1);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain('#8 (high risk: credit-scoring): waiting for');
+  });
+
+  it('a repository whose default branch has no config is not approved by default', async () => {
+    const files = conformantRepo();
+    delete files['.github/aims-gate.yml'];
+    const bare = new RepositoryHistory(fake, files);
+    const pr = bare.pullRequest({ number: 40, change: retrain });
+    expect((await gate(pr.mergeCommit!)).reason).toBe(
+      'the default branch main has no .github/aims-gate.yml, so nothing says what a deployment needs: add one with the approvals each environment requires',
+    );
+  });
+
+  it('someone who pushed commits to a colleague’s pull request cannot approve it', async () => {
+    const pr = rm.pullRequest({ number: 9, change: retrain, approvers: ['alice', 'gov-lead'] });
+    pr.committers = { [pr.commits[0]!]: 'gov-lead' };
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.verdict!.pullRequests[0]!.approval.ignored).toContainEqual({
+      login: 'gov-lead',
+      reason: 'wrote commits in the pull request, so cannot approve it',
+    });
+  });
+
+  it('a pull request merged in a fork does not vouch for a commit', async () => {
+    const pushed = rm.push('main', retrain, 'pushed, then proposed in a fork');
+    fake.pulls.set(77, {
+      number: 77,
+      state: 'merged',
+      base: 'main',
+      baseSha: pushed,
+      head: pushed,
+      author: 'friend',
+      reviews: [review('alice', pushed), review('gov-lead', pushed)],
+      commits: [pushed],
+      files: ['models/credit-scoring/train.py'],
+      mergeCommit: pushed,
+      mergedOrder: 0,
+      repository: 'friend/ml-platform',
+    });
+    const pr = rm.pullRequest({
+      number: 10,
+      change: (f) => ({ ...f, 'README.md': 'x\n' }),
+      approvers: ['alice'],
+    });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.reason).toContain(
+      `${pushed.slice(0, 7)} "pushed, then proposed in a fork" was pushed without a pull request`,
+    );
   });
 });

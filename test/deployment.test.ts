@@ -164,7 +164,7 @@ describe('the deployment gate’s decision', () => {
   it('nothing new since the last approved deployment is approved', () => {
     const verdict = judgeChangeSet(
       RULES,
-      changeSet({ since: { commit: sha(2), what: 'the last approved deployment (aaaaaab)' } }),
+      changeSet({ since: { commit: sha(2), what: 'the last approved deployment (aaaaaab)', trusted: true } }),
     );
     expect(verdict).toMatchObject({
       approved: true,

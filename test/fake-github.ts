@@ -73,7 +73,8 @@ export class FakeGitHub {
   /** Pull requests, as the REST and GraphQL answers need them. */
   readonly pulls = new Map<number, FakePull>();
   /** Deployments, newest first, as GraphQL's repository.deployments lists them. */
-  readonly deployments: { commit: string; environment: string; state: string }[] = [];
+  readonly deployments: { commit: string; environment: string; state: string; creator?: 'Bot' | 'User' }[] =
+    [];
 
   /** Routes ("METHOD /path") that always answer 500. */
   readonly broken: RegExp[] = [];
@@ -359,7 +360,9 @@ export class FakeGitHub {
 
   /** A branch name or a commit SHA, as GitHub resolves either in a compare. */
   private resolve(name: string): string | undefined {
-    return this.refs.get(`heads/${name}`) ?? (this.commits.has(name) ? name : undefined);
+    // As git does, 40 hex digits name a commit before they could name a branch.
+    if (/^[0-9a-f]{40}$/.test(name)) return this.commits.has(name) ? name : undefined;
+    return this.refs.get(`heads/${name}`);
   }
 
   /** Every commit reachable from `sha` (all parents), newest first, as `git rev-list` lists them. */
@@ -407,6 +410,7 @@ export class FakeGitHub {
       headRefOid: pull.head,
       mergeCommit: pull.mergeCommit ? { oid: pull.mergeCommit } : null,
       author: { login: pull.author },
+      baseRepository: { nameWithOwner: pull.repository ?? this.repository },
       reviews: {
         totalCount: pull.reviews.length,
         nodes: pull.reviews.map((r) => ({
@@ -417,7 +421,13 @@ export class FakeGitHub {
           commit: { oid: r.commit_id },
         })),
       },
-      commits: { totalCount: pull.commits.length, nodes: pull.commits.map((oid) => ({ commit: { oid } })) },
+      commits: {
+        totalCount: pull.commits.length,
+        nodes: pull.commits.map((oid) => {
+          const user = { user: { login: pull.committers?.[oid] ?? pull.author } };
+          return { commit: { oid, author: user, committer: user } };
+        }),
+      },
     };
   }
 
@@ -432,7 +442,12 @@ export class FakeGitHub {
             deployments: {
               nodes: this.deployments
                 .filter((d) => !environments || environments.includes(d.environment))
-                .map((d) => ({ commitOid: d.commit, environment: d.environment, state: d.state })),
+                .map((d) => ({
+                  commitOid: d.commit,
+                  environment: d.environment,
+                  state: d.state,
+                  creator: { __typename: d.creator ?? 'Bot' },
+                })),
             },
           },
         },
@@ -443,7 +458,12 @@ export class FakeGitHub {
       for (const [name, sha] of Object.entries(variables)) {
         if (!/^c\d+$/.test(name)) continue;
         repository[name] = this.commits.has(sha)
-          ? { associatedPullRequests: { nodes: this.associated(sha).map((p) => this.pullNode(p)) } }
+          ? {
+              associatedPullRequests: {
+                totalCount: this.associated(sha).length,
+                nodes: this.associated(sha).map((p) => this.pullNode(p)),
+              },
+            }
           : null;
       }
       return { data: { repository } };
@@ -483,6 +503,10 @@ export interface FakePull {
   rebased?: string[];
   /** Changed paths, both sides of a rename. */
   files: string[];
+  /** Who wrote each commit, where not the author. */
+  committers?: Record<string, string>;
+  /** The repository it was merged into, where a fork's (GitHub associates those too). */
+  repository?: string;
 }
 
 function id(kind: string, content: unknown): string {

@@ -9,7 +9,8 @@ import {
   type ShippedCommit,
   type ShippedPullRequest,
 } from '../deployment.js';
-import type { Policy } from '../policy/load.js';
+import { loadPolicy, type Policy } from '../policy/load.js';
+import type { Source } from '../source.js';
 import { changeTiers, highestTier } from '../tiers.js';
 import type { GitHub } from './octokit.js';
 import { changedFiles, type Repository, teamMembers } from './pull-request.js';
@@ -26,34 +27,35 @@ export interface RepositoryFacts {
   defaultBranch: string;
   /** The default branch's head: where the trusted config is read. */
   defaultHead: string;
-  /** Recent deployments to the environment, newest first, as GitHub records them. */
-  deployments: { commit: string; environment: string; state: string }[];
+  /** Recent deployments (to any environment), newest first, as GitHub records them. */
+  deployments: { commit: string; environment: string; state: string; byBot: boolean }[];
 }
 
-const REPOSITORY_QUERY = `query ($owner: String!, $repo: String!, $environments: [String!]) {
+// Deployments to every environment: GitHub's names are case-insensitive, its filter may not be.
+const REPOSITORY_QUERY = `query ($owner: String!, $repo: String!) {
   repository(owner: $owner, name: $repo) {
     defaultBranchRef { name target { oid } }
-    deployments(first: 20, environments: $environments, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { commitOid environment state }
+    deployments(first: 50, orderBy: { field: CREATED_AT, direction: DESC }) {
+      nodes { commitOid environment state creator { __typename } }
     }
   }
 }`;
 
-export async function repositoryFacts(
-  github: GitHub,
-  at: Repository,
-  environment: string,
-): Promise<RepositoryFacts> {
+export async function repositoryFacts(github: GitHub, at: Repository): Promise<RepositoryFacts> {
   type Answer = {
     repository: {
       defaultBranchRef: { name: string; target: { oid: string } } | null;
-      deployments: { nodes: { commitOid: string; environment: string | null; state: string }[] };
+      deployments: {
+        nodes: {
+          commitOid: string;
+          environment: string | null;
+          state: string;
+          creator: { __typename: string } | null;
+        }[];
+      };
     } | null;
   };
-  const { repository } = await github.graphql<Answer>(REPOSITORY_QUERY, {
-    ...at,
-    environments: [environment],
-  });
+  const { repository } = await github.graphql<Answer>(REPOSITORY_QUERY, { ...at });
   if (!repository?.defaultBranchRef)
     throw new Error(`${at.owner}/${at.repo} has no default branch to read the trusted configuration from`);
   return {
@@ -63,21 +65,23 @@ export async function repositoryFacts(
       commit: d.commitOid,
       environment: d.environment ?? '',
       state: d.state,
+      byBot: d.creator?.__typename === 'Bot',
     })),
   };
 }
 
 /**
- * Candidates for the last approved deployment to `environment`, newest first: the gate's own approvals in
- * the audit log where it keeps one (its chain must verify, or nothing in it is trusted), else the
- * deployments GitHub records as having succeeded (ACTIVE, or INACTIVE once a newer one replaced them).
+ * Candidates for the last approved deployment to `environment`, newest first. Where the gate keeps a log
+ * (a `branch:` log, or the App's store), only its own approvals there count, and its chain must verify: no
+ * entry means a first deployment. Without one, the deployments GitHub records as succeeded (ACTIVE, or
+ * INACTIVE once replaced) that GitHub Actions or an App made, never a person: those are easier to forge.
  */
 export async function lastDeployments(
   facts: RepositoryFacts,
   environment: string,
   repository: string,
   log: AuditStore | undefined,
-): Promise<{ commit: string; what: string }[]> {
+): Promise<{ commit: string; what: string; trusted?: boolean }[]> {
   const same = (name: string | undefined) => name?.toLowerCase() === environment.toLowerCase();
   if (log) {
     const verified = await verifyLog(log.lines());
@@ -85,21 +89,26 @@ export async function lastDeployments(
       throw new Error(
         `the audit log ${log.label} does not verify (line ${verified.problem!.line}: ${verified.problem!.reason}), so what was deployed last cannot be trusted`,
       );
-    const approved: { commit: string; what: string }[] = [];
+    const approved: { commit: string; what: string; trusted: boolean }[] = [];
     for await (const entry of readEntries(log, { type: 'deployment.approved' })) {
       const { subject, details } = entry;
-      if (details.by !== 'aims-gate' || subject.repository !== repository || !same(subject.environment))
+      if (
+        details.by !== 'aims-gate' ||
+        subject.repository?.toLowerCase() !== repository.toLowerCase() ||
+        !same(subject.environment) ||
+        !subject.commit
+      )
         continue;
-      if (subject.commit)
-        approved.unshift({
-          commit: subject.commit,
-          what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`,
-        });
+      approved.unshift({
+        commit: subject.commit,
+        what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`,
+        trusted: true,
+      });
     }
-    if (approved.length) return approved;
+    return approved;
   }
   return facts.deployments
-    .filter((d) => same(d.environment) && (d.state === 'ACTIVE' || d.state === 'INACTIVE'))
+    .filter((d) => same(d.environment) && d.byBot && (d.state === 'ACTIVE' || d.state === 'INACTIVE'))
     .map((d) => ({
       commit: d.commit,
       what: `the last deployment to ${environment} (${d.commit.slice(0, 7)}, GitHub deployments)`,
@@ -198,8 +207,9 @@ async function commitsSince(
 const COMMITS_PER_QUERY = 50;
 
 const PULL_FIELDS = `number state baseRefName baseRefOid headRefOid mergeCommit { oid } author { login }
+  baseRepository { nameWithOwner }
   reviews(first: 100) { totalCount nodes { databaseId state submittedAt author { __typename login } commit { oid } } }
-  commits(first: 100) { totalCount nodes { commit { oid } } }`;
+  commits(first: 100) { totalCount nodes { commit { oid author { user { login } } committer { user { login } } } } }`;
 
 interface PullNode {
   number: number;
@@ -209,6 +219,7 @@ interface PullNode {
   headRefOid: string;
   mergeCommit: { oid: string } | null;
   author: { login: string } | null;
+  baseRepository: { nameWithOwner: string } | null;
   reviews: {
     totalCount: number;
     nodes: {
@@ -219,7 +230,16 @@ interface PullNode {
       commit: { oid: string } | null;
     }[];
   };
-  commits: { totalCount: number; nodes: { commit: { oid: string } }[] };
+  commits: {
+    totalCount: number;
+    nodes: {
+      commit: {
+        oid: string;
+        author: { user: { login: string } | null } | null;
+        committer: { user: { login: string } | null } | null;
+      };
+    }[];
+  };
 }
 
 /** The pull requests GitHub associates with each commit, with their reviews and own commits, batched. */
@@ -238,16 +258,27 @@ async function pullRequestsOf(
       const variables: Record<string, string> = { owner: at.owner, repo: at.repo };
       const fields = batch.map((sha, i) => {
         variables[`c${i}`] = sha;
-        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { nodes { ${PULL_FIELDS} } } } }`;
+        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { totalCount nodes { ${PULL_FIELDS} } } } }`;
       });
       const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(', ');
       const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields.join(' ')} } }`;
       type Answer = {
-        repository: Record<string, { associatedPullRequests: { nodes: PullNode[] } } | null> | null;
+        repository: Record<
+          string,
+          { associatedPullRequests: { totalCount: number; nodes: PullNode[] } } | null
+        > | null;
       };
       const { repository } = await github.graphql<Answer>(query, variables);
       batch.forEach((sha, i) => {
-        const nodes = repository?.[`c${i}`]?.associatedPullRequests.nodes ?? [];
+        const associated = repository?.[`c${i}`]?.associatedPullRequests;
+        if (associated && associated.totalCount > associated.nodes.length)
+          throw new Error(
+            `${sha.slice(0, 7)} belongs to more pull requests than aims-gate reads in one query`,
+          );
+        // GitHub also associates pull requests of forks: only this repository's own count.
+        const nodes = (associated?.nodes ?? []).filter(
+          (pr) => pr.baseRepository?.nameWithOwner.toLowerCase() === `${at.owner}/${at.repo}`.toLowerCase(),
+        );
         byCommit.set(
           sha,
           nodes.map((pr) => pr.number),
@@ -279,7 +310,10 @@ export interface ChangeSetRequest {
   policy: Policy;
   defaultBranch: string;
   /** Candidates for the last approved deployment, newest first. */
-  deployed: { commit: string; what: string }[];
+  deployed: { commit: string; what: string; trusted?: boolean }[];
+  /** Where `_extends` is read, for the config at each pull request's base. */
+  extendsFrom: (target: string) => Source;
+  configPath?: string;
 }
 
 export async function changeSetOf(
@@ -309,7 +343,7 @@ export async function changeSetOf(
   // The newest recorded deployment that is an ancestor of this commit; else the baseline; else the whole history.
   let since: ChangeSet['since'];
   let range: Exclude<Awaited<ReturnType<typeof commitsSince>>, 'not-ancestor'> | undefined;
-  const baseline = policy.release.baseline
+  const baseline: ChangeSetRequest['deployed'] = policy.release.baseline
     ? [
         {
           commit: policy.release.baseline,
@@ -318,7 +352,11 @@ export async function changeSetOf(
       ]
     : [];
   for (const candidate of [...request.deployed.slice(0, 5), ...baseline]) {
-    if (candidate.commit === commit) return { ...base, since: candidate };
+    if (candidate.commit === commit) {
+      // Only the gate's own record proves this very commit was approved; GitHub's deployment may be forged.
+      if (candidate.trusted) return { ...base, since: candidate };
+      continue;
+    }
     const found = await commitsSince(github, at, candidate.commit, commit);
     if (found !== 'not-ancestor') {
       since = candidate;
@@ -355,16 +393,30 @@ export async function changeSetOf(
     Promise.all(nodes.map((node) => (node.state === 'MERGED' ? filesOf(github, at, node.number) : []))),
   ]);
   // Every pull request's documents are asked for in one turn, so they travel in as few queries as they fit.
+  // Where production stands: the newest deployment on record, an ancestor or not (a branch made from an old
+  // commit must not lower a tier production already runs at), and where the change set starts.
+  const production = [...new Set([request.deployed[0]?.commit, since?.commit])]
+    .filter((sha): sha is string => sha !== undefined)
+    .map((sha) => new GitHubSource(github, { ...at, commit: sha }, short(sha)));
+  const target = new GitHubSource(github, { ...at, commit }, short(commit));
   const pullRequests = await Promise.all(
-    nodes.map((node, i) => shippedPullRequest(github, at, node, files[i]!, policy)),
+    nodes.map((node, i) =>
+      shippedPullRequest(github, at, node, files[i]!, { ...request, production, target }),
+    ),
   );
+  // Teams that only the rules at some pull request's base name (rules since weakened) are read too.
+  const more = pullRequests.flatMap((pr) =>
+    (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? [])),
+  );
+  const missing = more.filter((team) => !(team.toLowerCase() in members.members));
+  const extra = missing.length ? (await teamMembers(github, missing)).members : {};
   return {
     ...base,
     ...(since ? { since } : {}),
     commits,
     total: range.total,
     pullRequests,
-    teams: members.members,
+    teams: { ...members.members, ...extra },
   };
 }
 
@@ -376,13 +428,17 @@ async function filesOf(github: GitHub, at: Repository, number: number): Promise<
   return files.files;
 }
 
-/** A pull request's facts; for a merged one, the tier its change is judged at. */
+/**
+ * A pull request's facts. For a merged one: the rules in force at its base, whether it changes the policy,
+ * and its tier, the highest of the systems it touches at its own base and head, where production stands and
+ * where the deployment takes it (so a stale base, or a branch made from an old commit, cannot lower it).
+ */
 async function shippedPullRequest(
   github: GitHub,
   at: Repository,
   node: PullNode,
   files: string[],
-  policy: Policy,
+  context: ChangeSetRequest & { production: Source[]; target: Source },
 ): Promise<ShippedPullRequest> {
   const state = node.state === 'MERGED' ? 'merged' : node.state === 'OPEN' ? 'open' : 'closed';
   if (
@@ -392,6 +448,11 @@ async function shippedPullRequest(
     throw new Error(
       `#${node.number} has more than 100 reviews or commits, more than aims-gate reads in one query`,
     );
+  const contributors = node.commits.nodes.flatMap(({ commit }) =>
+    [commit.author?.user?.login, commit.committer?.user?.login].filter(
+      (login): login is string => login !== undefined && login !== 'web-flow',
+    ),
+  );
   const facts: ShippedPullRequest = {
     number: node.number,
     state,
@@ -401,15 +462,34 @@ async function shippedPullRequest(
     author: node.author?.login ?? '',
     reviews: reviewsOf(node),
     commits: node.commits.nodes.map((c) => c.commit.oid),
+    contributors: [...new Set(contributors)],
     systems: [],
   };
   if (state !== 'merged') return facts;
-  const systems = await changeTiers(
-    new GitHubSource(github, { ...at, commit: node.baseRefOid }, `the base of #${node.number}`),
-    new GitHubSource(github, { ...at, commit: node.headRefOid }, `#${node.number}`),
-    files,
-    policy.systems,
-  );
-  const tier = highestTier(systems.map((s) => s.tier));
-  return { ...facts, systems: systems.map((s) => s.id), ...(tier ? { tier } : {}) };
+  const base = new GitHubSource(github, { ...at, commit: node.baseRefOid }, `the base of #${node.number}`);
+  const head = new GitHubSource(github, { ...at, commit: node.headRefOid }, `#${node.number}`);
+  const before = await loadPolicy(base, context.configPath, { extendsFrom: context.extendsFrom });
+  const patterns = [...context.policy.systems, ...before.systems];
+  const sides = await Promise.all([
+    changeTiers(base, head, files, patterns),
+    changeTiers(base, context.target, files, patterns),
+    ...context.production.map((production) => changeTiers(production, context.target, files, patterns)),
+  ]);
+  const [own, shipped] = [sides[0]!, sides.slice(1).flat()];
+  const policyFiles = [
+    before.configPath,
+    context.policy.configPath,
+    ...before.packs,
+    ...context.policy.packs,
+  ];
+  const tier = highestTier([...own, ...shipped].map((s) => s.tier));
+  return {
+    ...facts,
+    rules: before.approvals,
+    ...(files.some((f) => policyFiles.includes(f)) ? { changesPolicy: true } : {}),
+    systems: [...new Set([...own, ...shipped].map((s) => s.id))].sort(),
+    ...(tier ? { tier } : {}),
+  };
 }
+
+const short = (sha: string) => sha.slice(0, 7);

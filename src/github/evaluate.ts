@@ -4,7 +4,7 @@ import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
 import { type DeploymentVerdict, isReleaseBranch, judgeChangeSet } from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
-import { loadPolicy } from '../policy/load.js';
+import { CONFIG_PATH, loadPolicy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
@@ -110,6 +110,8 @@ export interface DeploymentDecision {
 }
 
 export interface GateOptions extends EvaluationOptions {
+  /** The policy of a repository whose default branch has no config (the App's organisation defaults). */
+  withoutConfig?: Source;
   /** Where the gate's past approvals are kept (the App's store); default: the trusted config's `branch:` log. */
   history?: (policy: LogSettings) => AuditStore | undefined;
 }
@@ -128,26 +130,34 @@ export async function gateDeployment(
   options: GateOptions,
 ): Promise<DeploymentDecision> {
   try {
-    const facts = await repositoryFacts(github, repository, environment);
-    const trusted =
+    const facts = await repositoryFacts(github, repository);
+    const load = { extendsFrom: extendsFrom(github, repository.owner) };
+    let trusted =
       options.policySource ??
       new GitHubSource(
         github,
         { ...repository, commit: facts.defaultHead },
         `the default branch ${facts.defaultBranch}`,
       );
-    const load = { extendsFrom: extendsFrom(github, repository.owner) };
-    const [policy, evaluation] = await Promise.all([
-      loadPolicy(trusted, options.config, load),
-      evaluate({
-        source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
-        policySource: trusted,
-        ...load,
-        configPath: options.config,
-        today: options.today,
-        failOn: options.failOn,
-      }),
-    ]);
+    let policy = await loadPolicy(trusted, options.config, load);
+    if (!policy.configPath && !options.policySource) {
+      if (!options.withoutConfig) {
+        return {
+          approved: false,
+          reason: `the default branch ${facts.defaultBranch} has no ${CONFIG_PATH}, so nothing says what a deployment needs: add one with the approvals each environment requires`,
+        };
+      }
+      trusted = options.withoutConfig;
+      policy = await loadPolicy(trusted, undefined, load);
+    }
+    const evaluation = await evaluate({
+      source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
+      policySource: trusted,
+      ...load,
+      configPath: options.config,
+      today: options.today,
+      failOn: options.failOn,
+    });
     const settings = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
     const history = (options.history ?? ((p) => branchLog(github, repository, p)))(settings);
     const deployed = await lastDeployments(
@@ -162,6 +172,8 @@ export async function gateDeployment(
       policy,
       defaultBranch: facts.defaultBranch,
       deployed,
+      ...load,
+      ...(options.config ? { configPath: options.config } : {}),
     });
     const verdict = judgeChangeSet(policy.approvals, set);
     const reasons = [
