@@ -41189,8 +41189,10 @@ function describeBranches(branches) {
   }).join(" or ");
 }
 function article(type) {
-  const word = type === "object" ? "mapping (key: value)" : type === "array" ? "list" : type;
-  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+  return type.split(",").map((one) => {
+    const word = one === "object" ? "mapping (key: value)" : one === "array" ? "list" : one;
+    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+  }).join(" or ");
 }
 function closest(word, candidates) {
   let best;
@@ -41248,6 +41250,27 @@ function date(value) {
 }
 function daysBetween(from, to) {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 864e5);
+}
+var NUMBER = "[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?";
+var PERCENT = new RegExp(`^(${NUMBER})\\s*%$`, "i");
+var MEAN_STD = new RegExp(`^(${NUMBER})\\s*(?:\\+/-|\\+-|\xB1)\\s*${NUMBER}$`, "i");
+var PLAIN = new RegExp(`^${NUMBER}$`, "i");
+function metricValue(value) {
+  if (typeof value === "number") return Number.isFinite(value) ? value : void 0;
+  if (typeof value !== "string" || value.length > 100) return void 0;
+  const trimmed = value.trim();
+  const percent = PERCENT.exec(trimmed);
+  if (percent) return Number(percent[1]) / 100;
+  const mean = MEAN_STD.exec(trimmed);
+  if (mean) return Number(mean[1]);
+  return PLAIN.test(trimmed) ? Number(trimmed) : void 0;
+}
+function withoutEmpty(value) {
+  const map = record(value);
+  if (!map) return value;
+  return Object.fromEntries(
+    Object.entries(map).filter(([, v]) => v !== null).map(([k, v]) => [k, Array.isArray(v) ? v.filter((item) => item !== null) : v])
+  );
 }
 
 // src/documents/impact-assessment.ts
@@ -46690,19 +46713,19 @@ function parseMarkdownCard(source) {
   if ("problem" in front) return front;
   let data = { value: {}, locate: () => ({ line: 1 }) };
   if (front.yaml !== void 0) {
-    const parsed = parseData(front.yaml, 1);
+    const parsed = parseData(front.yaml, front.yamlLine - 1);
     if ("problem" in parsed) return parsed;
     data = parsed.data;
     if (!record(data.value) && data.value !== null) {
       return {
         problem: {
-          line: 2,
+          line: front.yamlLine,
           message: "the front matter is not a mapping of keys to values",
           fix: 'Write the metadata as "key: value" lines between the two "---" lines.'
         }
       };
     }
-    if (data.value === null) data = { ...data, value: {} };
+    data = { ...data, value: data.value === null ? {} : withoutEmpty(data.value) };
   }
   return {
     format: "markdown",
@@ -46732,15 +46755,17 @@ function parseDataCard(source) {
   return { format: "data", data: parsed.data, ...metadataParts(parsed.data.value), sections: sections2 };
 }
 function splitFrontMatter(source) {
-  if (!/^---[ \t]*\n/.test(source)) return { body: source, bodyLine: 1 };
+  const open3 = /^\s*?---[ \t]*\n/.exec(source);
+  if (!open3) return { body: source, bodyLine: 1 };
+  const openLine = countLines(open3[0]);
   const close = /^(?:---|\.\.\.)[ \t]*$/m;
-  const rest = source.slice(source.indexOf("\n") + 1);
+  const rest = source.slice(open3[0].length);
   const match3 = close.exec(rest);
   if (!match3) {
     return {
       problem: {
-        line: 1,
-        message: "the front matter opened on line 1 is never closed",
+        line: openLine,
+        message: `the front matter opened on line ${openLine} is never closed`,
         fix: 'Add a line with only "---" after the metadata, before the Markdown text.'
       }
     };
@@ -46748,7 +46773,7 @@ function splitFrontMatter(source) {
   const yaml = rest.slice(0, match3.index);
   const afterClose = rest.indexOf("\n", match3.index);
   const body = afterClose === -1 ? "" : rest.slice(afterClose + 1);
-  return { yaml, body, bodyLine: 2 + countLines(yaml) + 1 };
+  return { yaml, yamlLine: openLine + 1, body, bodyLine: openLine + 1 + countLines(yaml) + 1 };
 }
 function countLines(s) {
   let n = 0;
@@ -46779,10 +46804,20 @@ function metricsOf(modelIndex) {
       const dataset = text(record(res?.dataset)?.name) ?? text(record(res?.dataset)?.type);
       list(res?.metrics).forEach((metric2, k) => {
         const type = text(record(metric2)?.type);
-        const value = number(record(metric2)?.value);
-        if (type === void 0 || value === void 0) return;
+        const raw = record(metric2)?.value;
+        if (type === void 0 || typeof raw !== "number" && typeof raw !== "string") return;
         const pointer = ["model-index", m, "results", r, "metrics", k, "value"];
-        metrics.push({ model, task, dataset, type, name: text(record(metric2)?.name), value, pointer });
+        const value = metricValue(raw);
+        metrics.push({
+          model,
+          task,
+          dataset,
+          type,
+          name: text(record(metric2)?.name),
+          ...value !== void 0 ? { value } : {},
+          text: String(raw),
+          pointer
+        });
       });
     });
   });
@@ -46791,6 +46826,7 @@ function metricsOf(modelIndex) {
 function markdownSections(body, bodyLine) {
   const tokens = markdown.parse(body, {});
   const headings = [];
+  const labels = [];
   tokens.forEach((token, i) => {
     if (token.type === "heading_open") {
       headings.push({
@@ -46800,33 +46836,77 @@ function markdownSections(body, bodyLine) {
         start: i
       });
     }
+    const label2 = token.type === "paragraph_open" ? labelOf(tokens[i + 1]) : void 0;
+    if (label2) labels.push({ title: label2, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
+  });
+  const ends = headings.map(() => tokens.length);
+  const open3 = [];
+  headings.forEach((heading2, h) => {
+    while (open3.length && headings[open3.at(-1)].level >= heading2.level) ends[open3.pop()] = heading2.start;
+    open3.push(h);
   });
   const sections2 = /* @__PURE__ */ new Map();
-  headings.forEach((heading2, h) => {
-    const next = headings.slice(h + 1).find((other) => other.level <= heading2.level);
-    const parts = [];
-    for (let i = heading2.start + 3; i < (next?.start ?? tokens.length); i++) {
-      const token = tokens[i];
-      if (token.type === "inline" || token.type === "fence" || token.type === "code_block" || token.type === "html_block") {
-        parts.push(token.content);
-      }
-    }
-    const key = sectionKey(heading2.title);
+  const add2 = (title, line, from, to) => {
+    const key = sectionKey(title);
     if (!sections2.has(key))
-      sections2.set(key, {
-        title: heading2.title,
-        line: heading2.line,
-        content: meaningfulText(parts.join("\n"))
-      });
-  });
+      sections2.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)) });
+  };
+  headings.forEach((heading2, h) => add2(heading2.title, heading2.line, heading2.start + 3, ends[h]));
+  const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
+    (a, b) => a - b
+  );
+  let next = 0;
+  for (const label2 of labels) {
+    while (boundaries[next] <= label2.start) next++;
+    add2(label2.title, label2.line, label2.start + 1, boundaries[next]);
+  }
   return sections2;
+}
+function textOf(tokens, from, to) {
+  const parts = [];
+  for (let i = from; i < to; i++) {
+    const token = tokens[i];
+    if (token.type === "inline") {
+      const label2 = labelOf(token);
+      parts.push(
+        label2 ? token.content.slice(token.content.indexOf(label2) + label2.length).replace(/^[*_:\s]+/, "") : token.content
+      );
+    } else if (token.type === "fence" || token.type === "code_block" || token.type === "html_block") {
+      parts.push(token.content);
+    }
+  }
+  return parts.join("\n");
+}
+function labelOf(inline3) {
+  const children = inline3?.type === "inline" ? inline3.children?.filter((c, i) => i > 0 || c.content !== "") : null;
+  if (!children || children[0]?.type !== "strong_open") return void 0;
+  const close = children.findIndex((c) => c.type === "strong_close");
+  if (close < 0 || close > 4) return void 0;
+  const label2 = children.slice(1, close).map((c) => c.content).join("").replace(/[:\s]+$/, "").trim();
+  return label2.length > 0 && label2.length <= 60 ? label2 : void 0;
 }
 function sectionKey(title) {
   return title.replace(/[[(]optional[\])]/gi, "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ");
 }
-var PLACEHOLDER = /\[(?:more information needed|needs more information|optional)\]|\{\{[^}]*\}\}|\bTODO\b|\bTBD\b/gi;
+var PLACEHOLDER_PHRASES = "more information needed|needs more information|more info needed|more details needed|coming soon|to be (?:added|announced|determined|completed)|tbd|tba|todo|n/?a|none yet|fill (?:this )?in";
+var BRACKETED = new RegExp(
+  `\\[(?:${PLACEHOLDER_PHRASES}|optional)\\]|\\{\\{[^{}]*\\}\\}|\\bTODO\\b|\\bTBD\\b`,
+  "gi"
+);
+var PLACEHOLDER_LINE = new RegExp(`^(?:[^:]{1,60}:\\s*)?(?:${PLACEHOLDER_PHRASES})[.!\u2026]*$`, "i");
 function meaningfulText(raw) {
-  return raw.replace(/<!--[\s\S]*?-->/g, "").replace(PLACEHOLDER, "").split("\n").map((line) => line.replace(/[*_`#>|-]/g, " ").trim()).filter((line) => line !== "" && !/^[^:]{1,60}:$/.test(line)).join("\n");
+  return withoutComments(raw).replace(BRACKETED, "").split("\n").map((line) => line.replace(/[*_`#>|-]/g, " ").trim()).filter((line) => line !== "" && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(line)).join("\n");
+}
+function withoutComments(text3) {
+  let out = "";
+  let at2 = 0;
+  for (let open3 = text3.indexOf("<!--"); open3 !== -1; open3 = text3.indexOf("<!--", at2)) {
+    out += text3.slice(at2, open3);
+    const close = text3.indexOf("-->", open3 + 4);
+    if (close === -1) return out;
+    at2 = close + 3;
+  }
+  return out + text3.slice(at2);
 }
 
 // src/documents/risk-assessment.ts
@@ -49261,6 +49341,15 @@ var metric = {
     const max = rule.max;
     const violations = [];
     for (const m of matching) {
+      if (m.value === void 0) {
+        if (min === void 0 && max === void 0) continue;
+        violations.push({
+          ...at(card, m.pointer),
+          message: `${m.name ?? m.type} = ${JSON.stringify(m.text)}${m.dataset ? ` on ${m.dataset}` : ""} holds no number, so it cannot be compared with ${min !== void 0 ? `the minimum ${min}` : `the maximum ${max}`}`,
+          remedy: 'Write the value as a number ("0.91"), a percentage ("91%") or "mean +/- std".'
+        });
+        continue;
+      }
       const bound2 = min !== void 0 && m.value < min ? `below the minimum ${min}` : max !== void 0 && m.value > max ? `above the maximum ${max}` : void 0;
       if (bound2) {
         violations.push({
@@ -49441,12 +49530,51 @@ function ownershipViolations(doc) {
 }
 
 // src/rules/sections.ts
+function sectionSpec(entry) {
+  return typeof entry === "string" ? { name: entry } : entry;
+}
+function acceptedHeadings(spec) {
+  const names = [spec.name, ...spec.aliases ?? []].map((n) => `"${n}"`).join(", ");
+  const patterns = (spec.patterns ?? []).map((p) => `"${p}"`).join(" or ");
+  return patterns ? `${names}, or a heading like ${patterns}` : names;
+}
+function findSection(card, spec) {
+  const keys = new Set([spec.name, ...spec.aliases ?? []].map(sectionKey));
+  let best;
+  for (const [key, section] of card.sections) {
+    const means = keys.has(key) || (spec.patterns ?? []).some((p) => minimatch(key, p, { nocase: true }));
+    if (means && (!best || section.content.length > best.content.length)) best = section;
+  }
+  return best;
+}
 var sections = {
   kind: "sections",
-  summary: 'The model card has these sections (any heading level, case and "[optional]" ignored), each with real content, not placeholders.',
+  summary: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives.',
   params: {
     properties: {
-      sections: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
+      sections: {
+        type: "array",
+        minItems: 1,
+        items: {
+          anyOf: [
+            { type: "string", minLength: 1 },
+            {
+              type: "object",
+              additionalProperties: false,
+              required: ["name"],
+              properties: {
+                name: { type: "string", minLength: 1 },
+                aliases: { type: "array", items: { type: "string", minLength: 1 } },
+                patterns: {
+                  type: "array",
+                  items: { type: "string", minLength: 1, maxLength: 100 },
+                  description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".'
+                }
+              }
+            }
+          ]
+        }
+      },
       "min-length": {
         type: "integer",
         minimum: 1,
@@ -49461,10 +49589,15 @@ var sections = {
     if (!card) return "not-applicable";
     const minLength = rule["min-length"] ?? 1;
     const violations = [];
-    for (const title of rule.sections) {
-      const section = card.sections.get(sectionKey(title));
+    for (const spec of rule.sections.map(sectionSpec)) {
+      const section = findSection(card, spec);
       if (!section) {
-        violations.push({ path: card.path, line: 1, message: `the model card has no "${title}" section` });
+        violations.push({
+          path: card.path,
+          line: 1,
+          message: `the model card has no "${spec.name}" section`,
+          remedy: `${rule.remedy} Headings that count: ${acceptedHeadings(spec)}.`
+        });
       } else if (section.content.length < minLength) {
         violations.push({
           path: card.path,

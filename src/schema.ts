@@ -214,9 +214,15 @@ function describeBranches(branches: unknown): string {
     .join(' or ');
 }
 
+/** "a string", "a list", or for several types (ajv joins them with commas) "a number or a string". */
 function article(type: string): string {
-  const word = type === 'object' ? 'mapping (key: value)' : type === 'array' ? 'list' : type;
-  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+  return type
+    .split(',')
+    .map((one) => {
+      const word = one === 'object' ? 'mapping (key: value)' : one === 'array' ? 'list' : one;
+      return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+    })
+    .join(' or ');
 }
 
 /** The known key within edit distance 2 of a misspelt one, if any. */

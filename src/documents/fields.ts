@@ -38,3 +38,34 @@ export function date(value: unknown): string | undefined {
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
+
+const NUMBER = '[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?';
+const PERCENT = new RegExp(`^(${NUMBER})\\s*%$`, 'i');
+const MEAN_STD = new RegExp(`^(${NUMBER})\\s*(?:\\+/-|\\+-|±)\\s*${NUMBER}$`, 'i');
+const PLAIN = new RegExp(`^${NUMBER}$`, 'i');
+
+/**
+ * A metric value as the Hugging Face card spec allows it: a number, or text that holds one — "0.91",
+ * "91.2%" (read as 0.912), "245.37 +/- 48.64" (the mean). Undefined when the text holds no number.
+ */
+export function metricValue(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value.length > 100) return undefined;
+  const trimmed = value.trim();
+  const percent = PERCENT.exec(trimmed);
+  if (percent) return Number(percent[1]) / 100;
+  const mean = MEAN_STD.exec(trimmed);
+  if (mean) return Number(mean[1]);
+  return PLAIN.test(trimmed) ? Number(trimmed) : undefined;
+}
+
+/** A parsed mapping without empty values: a key or list item with no value is absent, as the Hub reads it. */
+export function withoutEmpty(value: unknown): unknown {
+  const map = record(value);
+  if (!map) return value;
+  return Object.fromEntries(
+    Object.entries(map)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, Array.isArray(v) ? v.filter((item) => item !== null) : v]),
+  );
+}

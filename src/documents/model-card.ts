@@ -2,7 +2,7 @@ import MarkdownIt from 'markdown-it';
 import type { Problem } from '../parse/problem.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import { LIFECYCLE_STATUSES, RISK_TIERS } from '../types.js';
-import { list, number, oneOf, record, text } from './fields.js';
+import { list, metricValue, oneOf, record, text, withoutEmpty } from './fields.js';
 import type { Governance, Metric, ModelCard, Section } from './types.js';
 
 type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics'>;
@@ -19,19 +19,19 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
   if ('problem' in front) return front;
   let data: ParsedData = { value: {}, locate: () => ({ line: 1 }) };
   if (front.yaml !== undefined) {
-    const parsed = parseData(front.yaml, 1);
+    const parsed = parseData(front.yaml, front.yamlLine! - 1);
     if ('problem' in parsed) return parsed;
     data = parsed.data;
     if (!record(data.value) && data.value !== null) {
       return {
         problem: {
-          line: 2,
+          line: front.yamlLine!,
           message: 'the front matter is not a mapping of keys to values',
           fix: 'Write the metadata as "key: value" lines between the two "---" lines.',
         },
       };
     }
-    if (data.value === null) data = { ...data, value: {} };
+    data = { ...data, value: data.value === null ? {} : withoutEmpty(data.value) };
   }
   return {
     format: 'markdown',
@@ -62,19 +62,24 @@ function parseDataCard(source: string): CardParts | { problem: Problem } {
   return { format: 'data', data: parsed.data, ...metadataParts(parsed.data.value), sections };
 }
 
-/** Front matter is a first line "---", then YAML, then a closing "---" (or "..."). */
+/**
+ * Front matter as huggingface_hub finds it: after any leading blank lines or whitespace, a line "---", then
+ * YAML, then a closing "---" (or "...") line. BOM and CRLF are gone already (decodeText).
+ */
 function splitFrontMatter(
   source: string,
-): { yaml?: string; body: string; bodyLine: number } | { problem: Problem } {
-  if (!/^---[ \t]*\n/.test(source)) return { body: source, bodyLine: 1 };
+): { yaml?: string; yamlLine?: number; body: string; bodyLine: number } | { problem: Problem } {
+  const open = /^\s*?---[ \t]*\n/.exec(source);
+  if (!open) return { body: source, bodyLine: 1 };
+  const openLine = countLines(open[0]); // the line of the opening "---"
   const close = /^(?:---|\.\.\.)[ \t]*$/m;
-  const rest = source.slice(source.indexOf('\n') + 1);
+  const rest = source.slice(open[0].length);
   const match = close.exec(rest);
   if (!match) {
     return {
       problem: {
-        line: 1,
-        message: 'the front matter opened on line 1 is never closed',
+        line: openLine,
+        message: `the front matter opened on line ${openLine} is never closed`,
         fix: 'Add a line with only "---" after the metadata, before the Markdown text.',
       },
     };
@@ -82,7 +87,7 @@ function splitFrontMatter(
   const yaml = rest.slice(0, match.index);
   const afterClose = rest.indexOf('\n', match.index);
   const body = afterClose === -1 ? '' : rest.slice(afterClose + 1);
-  return { yaml, body, bodyLine: 2 + countLines(yaml) + 1 };
+  return { yaml, yamlLine: openLine + 1, body, bodyLine: openLine + 1 + countLines(yaml) + 1 };
 }
 
 function countLines(s: string): number {
@@ -117,10 +122,20 @@ function metricsOf(modelIndex: unknown): Metric[] {
       const dataset = text(record(res?.dataset)?.name) ?? text(record(res?.dataset)?.type);
       list(res?.metrics).forEach((metric, k) => {
         const type = text(record(metric)?.type);
-        const value = number(record(metric)?.value);
-        if (type === undefined || value === undefined) return;
+        const raw = record(metric)?.value;
+        if (type === undefined || (typeof raw !== 'number' && typeof raw !== 'string')) return;
         const pointer = ['model-index', m, 'results', r, 'metrics', k, 'value'];
-        metrics.push({ model, task, dataset, type, name: text(record(metric)?.name), value, pointer });
+        const value = metricValue(raw);
+        metrics.push({
+          model,
+          task,
+          dataset,
+          type,
+          name: text(record(metric)?.name),
+          ...(value !== undefined ? { value } : {}),
+          text: String(raw),
+          pointer,
+        });
       });
     });
   });
@@ -134,6 +149,7 @@ function metricsOf(modelIndex: unknown): Metric[] {
 function markdownSections(body: string, bodyLine: number): Map<string, Section> {
   const tokens = markdown.parse(body, {});
   const headings: { level: number; title: string; line: number; start: number }[] = [];
+  const labels: { title: string; line: number; start: number }[] = [];
   tokens.forEach((token, i) => {
     if (token.type === 'heading_open') {
       headings.push({
@@ -143,31 +159,68 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
         start: i,
       });
     }
+    const label = token.type === 'paragraph_open' ? labelOf(tokens[i + 1]) : undefined;
+    if (label) labels.push({ title: label, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
+  });
+  // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
+  const ends = headings.map(() => tokens.length);
+  const open: number[] = [];
+  headings.forEach((heading, h) => {
+    while (open.length && headings[open.at(-1)!]!.level >= heading.level) ends[open.pop()!] = heading.start;
+    open.push(h);
   });
   const sections = new Map<string, Section>();
-  headings.forEach((heading, h) => {
-    const next = headings.slice(h + 1).find((other) => other.level <= heading.level);
-    const parts: string[] = [];
-    for (let i = heading.start + 3; i < (next?.start ?? tokens.length); i++) {
-      const token = tokens[i]!;
-      if (
-        token.type === 'inline' ||
-        token.type === 'fence' ||
-        token.type === 'code_block' ||
-        token.type === 'html_block'
-      ) {
-        parts.push(token.content);
-      }
-    }
-    const key = sectionKey(heading.title);
+  const add = (title: string, line: number, from: number, to: number) => {
+    const key = sectionKey(title);
     if (!sections.has(key))
-      sections.set(key, {
-        title: heading.title,
-        line: heading.line,
-        content: meaningfulText(parts.join('\n')),
-      });
-  });
+      sections.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)) });
+  };
+  headings.forEach((heading, h) => add(heading.title, heading.line, heading.start + 3, ends[h]!));
+  // A bold label's section runs to the next label or heading, whichever comes first.
+  const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
+    (a, b) => a - b,
+  );
+  let next = 0;
+  for (const label of labels) {
+    while (boundaries[next]! <= label.start) next++;
+    add(label.title, label.line, label.start + 1, boundaries[next]!);
+  }
   return sections;
+}
+
+/** The text of the blocks between two token indexes; a label's own words are left out of its content. */
+function textOf(tokens: ReturnType<typeof markdown.parse>, from: number, to: number): string {
+  const parts: string[] = [];
+  for (let i = from; i < to; i++) {
+    const token = tokens[i]!;
+    if (token.type === 'inline') {
+      const label = labelOf(token);
+      parts.push(
+        label
+          ? token.content.slice(token.content.indexOf(label) + label.length).replace(/^[*_:\s]+/, '')
+          : token.content,
+      );
+    } else if (token.type === 'fence' || token.type === 'code_block' || token.type === 'html_block') {
+      parts.push(token.content);
+    }
+  }
+  return parts.join('\n');
+}
+
+/** "Out-of-scope" for a paragraph that opens with **Out-of-scope:** (or __…__): a label of at most 60 characters. */
+function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
+  // markdown-it opens an inline run with an empty text token.
+  const children = inline?.type === 'inline' ? inline.children?.filter((c, i) => i > 0 || c.content !== '') : null;
+  if (!children || children[0]?.type !== 'strong_open') return undefined;
+  const close = children.findIndex((c) => c.type === 'strong_close');
+  if (close < 0 || close > 4) return undefined;
+  const label = children
+    .slice(1, close)
+    .map((c) => c.content)
+    .join('')
+    .replace(/[:\s]+$/, '')
+    .trim();
+  return label.length > 0 && label.length <= 60 ? label : undefined;
 }
 
 /** "## Bias, Risks, and Limitations [optional]" and "bias, risks and limitations" have the same key. */
@@ -180,19 +233,38 @@ export function sectionKey(title: string): string {
     .join(' ');
 }
 
-const PLACEHOLDER =
-  /\[(?:more information needed|needs more information|optional)\]|\{\{[^}]*\}\}|\bTODO\b|\bTBD\b/gi;
+/** What template authors leave where content should be: a placeholder says nothing, bracketed or not. */
+const PLACEHOLDER_PHRASES =
+  'more information needed|needs more information|more info needed|more details needed|coming soon|to be (?:added|announced|determined|completed)|tbd|tba|todo|n/?a|none yet|fill (?:this )?in';
+const BRACKETED = new RegExp(
+  `\\[(?:${PLACEHOLDER_PHRASES}|optional)\\]|\\{\\{[^{}]*\\}\\}|\\bTODO\\b|\\bTBD\\b`,
+  'gi',
+);
+/** A line whose whole value is a placeholder, after an optional "Label:". */
+const PLACEHOLDER_LINE = new RegExp(`^(?:[^:]{1,60}:\\s*)?(?:${PLACEHOLDER_PHRASES})[.!…]*$`, 'i');
 
 /**
- * What a section really says: without HTML comments, template placeholders, and label lines left empty
- * ("- **Developed by:** [More Information Needed]" says nothing).
+ * What a section really says: without HTML comments, template placeholders (bracketed or a line's whole
+ * value), and label lines left empty ("- **Developed by:** [More Information Needed]" says nothing).
  */
 export function meaningfulText(raw: string): string {
-  return raw
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(PLACEHOLDER, '')
+  return withoutComments(raw)
+    .replace(BRACKETED, '')
     .split('\n')
     .map((line) => line.replace(/[*_`#>|-]/g, ' ').trim())
-    .filter((line) => line !== '' && !/^[^:]{1,60}:$/.test(line))
+    .filter((line) => line !== '' && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(line))
     .join('\n');
+}
+
+/** Text without HTML comments, in one pass: an unclosed "<!--" hides the rest, as in a browser. */
+function withoutComments(text: string): string {
+  let out = '';
+  let at = 0;
+  for (let open = text.indexOf('<!--'); open !== -1; open = text.indexOf('<!--', at)) {
+    out += text.slice(at, open);
+    const close = text.indexOf('-->', open + 4);
+    if (close === -1) return out;
+    at = close + 3;
+  }
+  return out + text.slice(at);
 }

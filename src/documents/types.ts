@@ -35,7 +35,10 @@ export interface Metric {
   dataset?: string;
   type: string;
   name?: string;
-  value: number;
+  /** The value as a number where it reads as one ("0.91", "91.2%" as 0.912, the mean of "245.37 +/- 48.64"). */
+  value?: number;
+  /** The value as the card writes it. */
+  text: string;
   pointer: Pointer;
 }
 

@@ -44,6 +44,15 @@ export const metric: RuleKind = {
     const max = rule.max as number | undefined;
     const violations: Violation[] = [];
     for (const m of matching) {
+      if (m.value === undefined) {
+        if (min === undefined && max === undefined) continue;
+        violations.push({
+          ...at(card, m.pointer),
+          message: `${m.name ?? m.type} = ${JSON.stringify(m.text)}${m.dataset ? ` on ${m.dataset}` : ''} holds no number, so it cannot be compared with ${min !== undefined ? `the minimum ${min}` : `the maximum ${max}`}`,
+          remedy: 'Write the value as a number ("0.91"), a percentage ("91%") or "mean +/- std".',
+        });
+        continue;
+      }
       const bound =
         min !== undefined && m.value < min
           ? `below the minimum ${min}`

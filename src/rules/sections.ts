@@ -1,15 +1,74 @@
+import { minimatch } from 'minimatch';
 import { sectionKey } from '../documents/model-card.js';
+import type { ModelCard, Section } from '../documents/types.js';
 import type { RuleKind, Violation } from './types.js';
 import { documentOf } from './types.js';
 
-/** The model card has these sections, found by heading at any level, each with real content. */
+/** A required section by meaning: its name, the other headings that mean it, and globs over normalised headings. */
+export interface SectionSpec {
+  name: string;
+  aliases?: string[];
+  /** Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*". */
+  patterns?: string[];
+}
+
+export function sectionSpec(entry: string | SectionSpec): SectionSpec {
+  return typeof entry === 'string' ? { name: entry } : entry;
+}
+
+/** Every way a spec is written, for messages and `explain`: the name, the aliases, then "a heading like …". */
+export function acceptedHeadings(spec: SectionSpec): string {
+  const names = [spec.name, ...(spec.aliases ?? [])].map((n) => `"${n}"`).join(', ');
+  const patterns = (spec.patterns ?? []).map((p) => `"${p}"`).join(' or ');
+  return patterns ? `${names}, or a heading like ${patterns}` : names;
+}
+
+/**
+ * The sections of a card that mean `spec`: by heading at any level, or by a bold label opening a paragraph
+ * ("**Out-of-scope:** …" under "Intended Use"). The one that says the most wins, so an empty "Limitations"
+ * beside a written "Bias" section is no finding.
+ */
+export function findSection(card: ModelCard, spec: SectionSpec): Section | undefined {
+  const keys = new Set([spec.name, ...(spec.aliases ?? [])].map(sectionKey));
+  let best: Section | undefined;
+  for (const [key, section] of card.sections) {
+    const means = keys.has(key) || (spec.patterns ?? []).some((p) => minimatch(key, p, { nocase: true }));
+    if (means && (!best || section.content.length > best.content.length)) best = section;
+  }
+  return best;
+}
+
+/** The model card has these sections, found by meaning (name, aliases, heading patterns), each with real content. */
 export const sections: RuleKind = {
   kind: 'sections',
   summary:
-    'The model card has these sections (any heading level, case and "[optional]" ignored), each with real content, not placeholders.',
+    'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives.',
   params: {
     properties: {
-      sections: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+      sections: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          anyOf: [
+            { type: 'string', minLength: 1 },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: {
+                name: { type: 'string', minLength: 1 },
+                aliases: { type: 'array', items: { type: 'string', minLength: 1 } },
+                patterns: {
+                  type: 'array',
+                  items: { type: 'string', minLength: 1, maxLength: 100 },
+                  description:
+                    'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".',
+                },
+              },
+            },
+          ],
+        },
+      },
       'min-length': {
         type: 'integer',
         minimum: 1,
@@ -24,10 +83,15 @@ export const sections: RuleKind = {
     if (!card) return 'not-applicable';
     const minLength = (rule['min-length'] as number | undefined) ?? 1;
     const violations: Violation[] = [];
-    for (const title of rule.sections as string[]) {
-      const section = card.sections.get(sectionKey(title));
+    for (const spec of (rule.sections as (string | SectionSpec)[]).map(sectionSpec)) {
+      const section = findSection(card, spec);
       if (!section) {
-        violations.push({ path: card.path, line: 1, message: `the model card has no "${title}" section` });
+        violations.push({
+          path: card.path,
+          line: 1,
+          message: `the model card has no "${spec.name}" section`,
+          remedy: `${rule.remedy} Headings that count: ${acceptedHeadings(spec)}.`,
+        });
       } else if (section.content.length < minLength) {
         violations.push({
           path: card.path,

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { loadDocument } from '../src/documents/index.js';
+import { parseModelCard } from '../src/documents/model-card.js';
+import type { ModelCard } from '../src/documents/types.js';
+import { findingsOf, run } from './helpers.js';
+
+/**
+ * Model cards as others write them, in the shapes found on the Hugging Face Hub: written for these tests
+ * (the real ones stay in ../shared/corpus, measured by `npm run bench:cards`).
+ */
+const CONFIG = { '.github/aims-gate.yml': 'systems: [models/*]\n' };
+const check = (card: string) => run({ ...CONFIG, 'models/demo/README.md': card });
+const messages = async (card: string, rule: string) =>
+  findingsOf(await check(card), rule).map((f) => f.message);
+
+function card(text: string): ModelCard {
+  const parsed = parseModelCard('README.md', text);
+  if ('problem' in parsed) throw new Error(parsed.problem.message);
+  return { kind: 'model-card', path: 'README.md', ...parsed } as ModelCard;
+}
+
+describe('sections by meaning', () => {
+  it.each([
+    ['## Limitations and Bias', 'card.limitations'],
+    ['## Ethical Considerations and Limitations', 'card.limitations'],
+    ['### Performance and Limitations', 'card.limitations'],
+    ['# Limitations', 'card.limitations'],
+    ['## Evaluation Results', 'card.evaluation'],
+    ['## Benchmarks', 'card.evaluation'],
+    ['## Intended Use', 'card.intended-use'],
+    ['## Intended uses & limitations', 'card.intended-use'],
+    ['### Where to send questions or comments about the model', 'card.contact'],
+    ['## Carbon Emissions', 'card.environmental-impact'],
+    ['## Training and evaluation data', 'card.training-data'],
+  ])('"%s" is a section %s accepts', async (heading, rule) => {
+    const found = await messages(
+      `${heading}\n\nThe model was checked on held-out data; details follow.\n`,
+      rule,
+    );
+    expect(found.filter((m) => m.includes('has no'))).toHaveLength(rule === 'card.intended-use' ? 1 : 0);
+  });
+
+  it('finds a bold label that opens a paragraph inside a parent section', async () => {
+    const text = `## Intended Use
+
+**Primary intended uses:** ranking support tickets by urgency.
+
+**Out-of-scope:** decisions about people's employment or credit.
+
+## Training
+
+**Training Data**: 40,000 tickets from 2023, anonymised.
+`;
+    expect(await messages(text, 'card.intended-use')).toEqual([]);
+    expect(await messages(text, 'card.training-data')).toEqual([]);
+    const sections = card(text).sections;
+    expect(sections.get('out of scope')).toMatchObject({
+      line: 5,
+      content: "decisions about people's employment or credit.",
+    });
+  });
+
+  it('says which headings it would accept when a section is missing', async () => {
+    const [finding] = findingsOf(await check('# Demo\n\nA model.\n'), 'card.limitations');
+    expect(finding!.message).toBe('the model card has no "Bias, Risks, and Limitations" section');
+    expect(finding!.remedy).toContain(
+      'Headings that count: "Bias, Risks, and Limitations", "Limitations and Bias"',
+    );
+    expect(finding!.remedy).toContain('or a heading like "*limitation*" or "*bias*"');
+  });
+
+  it('of several sections that mean the same, the one that says something counts', async () => {
+    const text =
+      '## Limitations\n\n[More Information Needed]\n\n## Bias\n\nIt scores women lower on average.\n';
+    expect(await messages(text, 'card.limitations')).toEqual([]);
+  });
+
+  it('a user’s config adds its own aliases', async () => {
+    const evaluation = await run({
+      '.github/aims-gate.yml': `systems: [models/*]
+rules:
+  - id: team.runbook
+    title: The card links the runbook
+    kind: sections
+    sections: [{ name: Runbook, aliases: [Operations], patterns: ["*on call*"] }]
+    severity: minor
+    controls: [A.6.2.6]
+    remedy: Add a runbook section.
+`,
+      'models/demo/README.md': '## On-call guide\n\nPage the ML on-call.\n',
+    });
+    expect(findingsOf(evaluation, 'team.runbook')).toEqual([]);
+  });
+});
+
+describe('placeholders count as empty, bracketed or not', () => {
+  it.each([
+    'More information needed',
+    'More information needed.',
+    'Needs more information',
+    'TBD',
+    'N/A',
+    'Coming soon',
+    '{{ limitations | default("") }}',
+    '[More Information Needed]',
+    '- **Known failure modes:** More information needed',
+    '<!-- write here -->',
+  ])('"%s"', async (placeholder) => {
+    expect(await messages(`## Limitations\n\n${placeholder}\n`, 'card.limitations')).toEqual([
+      'the "Limitations" section is empty or holds only placeholders',
+    ]);
+  });
+
+  it('an unclosed comment hides the rest, and real words next to a placeholder still count', async () => {
+    expect(await messages('## Limitations\n\nNone known TBD <!-- draft', 'card.limitations')).toEqual([]);
+  });
+});
+
+describe('front matter as huggingface_hub reads it', () => {
+  const meta = 'license: mit\nlanguage:\n- no\n- nb\ndatasets: [tickets]\n';
+  it.each([
+    ['a leading blank line', `\n---\n${meta}---\n# Card\n`],
+    ['leading blank lines and spaces', `\n  \n---\n${meta}---\n# Card\n`],
+    ['a byte-order mark', `\ufeff---\n${meta}---\n# Card\n`],
+    ['CRLF line ends', `---\r\n${meta.replaceAll('\n', '\r\n')}---\r\n# Card\r\n`],
+  ])('%s', async (_quirk, text) => {
+    const loaded = loadDocument('model-card', 'README.md', new TextEncoder().encode(text));
+    expect(loaded).toMatchObject({ data: { value: { license: 'mit', language: ['no', 'nb'] } } });
+    expect(await messages(text, 'card.license')).toEqual([]);
+  });
+
+  it('reports errors at the line they are on, below leading blank lines', async () => {
+    const evaluation = await check('\n\n---\nlicense: mit\nlicense: apache-2.0\n---\n# Card\n');
+    expect(findingsOf(evaluation, 'card.valid')[0]).toMatchObject({ line: 5 });
+  });
+
+  it('a key with no value is absent, not a wrong type', async () => {
+    const text = '---\nlicense:\ndatasets:\n-\n---\n# Card\n';
+    expect(await messages(text, 'card.valid')).toEqual([]);
+    expect(await messages(text, 'card.license')).toEqual([
+      'the document is missing the required key "license"',
+    ]);
+  });
+});
+
+describe('metric values as the Hub spec allows', () => {
+  const withMetric = (value: string) => `---
+model-index:
+- name: demo
+  results:
+  - task: { type: reinforcement-learning }
+    dataset: { type: LunarLander-v2, name: LunarLander-v2 }
+    metrics:
+    - { type: mean_reward, value: ${value} }
+---
+# Card
+`;
+  const rule = (min: number) => `systems: [models/*]
+rules:
+  - id: team.reward
+    title: Reward is high enough
+    kind: metric
+    metric: mean_reward
+    min: ${min}
+    severity: major
+    controls: [A.6.2.4]
+    remedy: Train longer.
+`;
+  const evaluate = (value: string, min: number) =>
+    run({ '.github/aims-gate.yml': rule(min), 'models/demo/README.md': withMetric(value) });
+
+  it.each([
+    ['245.37', 245.37],
+    ['"245.37 +/- 48.64"', 245.37],
+    ['"25.59%"', 0.2559],
+    ['"0.91"', 0.91],
+  ])('%s reads as %s, keeping the text', async (value, number) => {
+    const loaded = loadDocument(
+      'model-card',
+      'README.md',
+      new TextEncoder().encode(withMetric(value)),
+    ) as ModelCard;
+    expect(loaded.metrics[0]).toMatchObject({ value: number, text: value.replaceAll('"', '') });
+    const evaluation = await evaluate(value, 0.1);
+    expect(findingsOf(evaluation, 'card.valid')).toEqual([]);
+    expect(findingsOf(evaluation, 'team.reward')).toEqual([]);
+  });
+
+  it('says clearly when a value holds no number to compare', async () => {
+    const [finding] = findingsOf(await evaluate('"solved"', 200), 'team.reward');
+    expect(finding).toMatchObject({
+      message:
+        'mean_reward = "solved" on LunarLander-v2 holds no number, so it cannot be compared with the minimum 200',
+      remedy: 'Write the value as a number ("0.91"), a percentage ("91%") or "mean +/- std".',
+    });
+  });
+
+  it('still compares what it can read', async () => {
+    expect(findingsOf(await evaluate('"120.5 +/- 3"', 200), 'team.reward')[0]?.message).toBe(
+      'mean_reward = 120.5 on LunarLander-v2 is below the minimum 200',
+    );
+  });
+});
