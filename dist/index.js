@@ -50809,7 +50809,7 @@ function judgeApprovals(rules, facts) {
   for (const rule of rules) {
     const approvals = [...latest.values()].filter((review) => {
       const login = review.user.login;
-      const why = review.state !== "APPROVED" ? void 0 : lower(login) === lower(facts.author) ? "the author cannot approve their own pull request" : facts.contributors?.some((c) => lower(c) === lower(login)) ? "wrote commits in the pull request, so cannot approve it" : review.user.type === "Bot" ? "bots do not count as approvers" : !rule["allow-stale"] && review.commit_id !== facts.headSha ? `approved an earlier commit (${(review.commit_id ?? "unknown").slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}` : void 0;
+      const why = review.state !== "APPROVED" ? void 0 : lower(login) === lower(facts.author) ? "the author cannot approve their own pull request" : review.user.type === "Bot" ? "bots do not count as approvers" : !rule["allow-stale"] && review.commit_id !== facts.headSha ? `approved an earlier commit (${(review.commit_id ?? "unknown").slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}` : void 0;
       if (why) ignored.push({ login, reason: why });
       return review.state === "APPROVED" && !why;
     });
@@ -50936,8 +50936,7 @@ function judgeChangeSet(rules, set2) {
         author: pr.author,
         headSha: pr.headSha,
         reviews: pr.reviews,
-        teams: set2.teams,
-        ...pr.contributors ? { contributors: pr.contributors } : {}
+        teams: set2.teams
       });
       verdict = {
         number: pr.number,
@@ -50978,6 +50977,16 @@ function judgeChangeSet(rules, set2) {
     const verdict = verdicts.get(number2);
     problems.push(`#${number2} (${tierWords(verdict)}): ${verdict.approval.summary}`);
   }
+  const approvedFor = set2.pullRequests.filter(releasePull).map(verdictOf).filter((v) => v.approval.satisfied);
+  for (const system of set2.shipped) {
+    const reviewed = approvedFor.some(
+      (v) => v.systems.includes(system.id) && tierRank(v.tier) >= tierRank(system.tier)
+    );
+    if (!reviewed)
+      problems.push(
+        `the deployment changes ${system.id}${system.tier ? ` (${system.tier} risk)` : ""} from ${set2.production ?? "nothing deployed before"}, but no approved pull request in it changed ${system.id}${system.tier ? " at that tier" : ""}`
+      );
+  }
   const pullRequests = [...verdicts.values()].sort((a, b) => a.number - b.number);
   if (problems.length) return { approved: false, reason: problems.join("; "), pullRequests, problems };
   const since = set2.since?.what ?? "the start of the history";
@@ -51007,6 +51016,9 @@ function tierWords(verdict) {
     return "changes the aims-gate configuration or a policy pack: every approval rule for the environment";
   const tier = verdict.tier ? `${verdict.tier} risk` : "no risk tier";
   return verdict.systems.length ? `${tier}: ${verdict.systems.join(", ")}` : tier;
+}
+function tierRank(tier) {
+  return tier ? RISK_TIERS.indexOf(tier) : -1;
 }
 function firstLine(message) {
   const line = message.split("\n", 1)[0].trim();
@@ -51138,8 +51150,8 @@ var BranchStore = class {
     if (!entry?.sha) return { commit, tree, text: "" };
     const blob = await git.getBlob({ owner, repo, file_sha: entry.sha });
     const text3 = Buffer.from(blob.data.content, "base64").toString("utf8");
-    const complete = text3.endsWith("\n") ? text3 : text3.slice(0, text3.lastIndexOf("\n") + 1);
-    const last = complete.slice(complete.lastIndexOf("\n", complete.length - 2) + 1, -1);
+    const complete2 = text3.endsWith("\n") ? text3 : text3.slice(0, text3.lastIndexOf("\n") + 1);
+    const last = complete2.slice(complete2.lastIndexOf("\n", complete2.length - 2) + 1, -1);
     return { commit, tree, text: text3, head: last ? checkpointOfLine(last, this.label) : void 0 };
   }
 };
@@ -51327,6 +51339,29 @@ async function verifyLog(lines, checkpoint) {
   return { ok: true, entries: head?.seq ?? 0, head, checkpoint: checkpoint ? "matched" : "not-given" };
 }
 
+// src/source.ts
+var MemorySource = class {
+  constructor(files, label2 = "memory") {
+    this.label = label2;
+    this.files = new Map(
+      Object.entries(files).map(([path2, content]) => [
+        path2,
+        typeof content === "string" ? new TextEncoder().encode(content) : content
+      ])
+    );
+  }
+  label;
+  files;
+  async list() {
+    return [...this.files.keys()];
+  }
+  async read(path2, maxBytes) {
+    const bytes = this.files.get(path2);
+    if (!bytes) return { missing: true };
+    return bytes.byteLength > maxBytes ? { tooLarge: bytes.byteLength } : { bytes };
+  }
+};
+
 // src/github/pull-request.ts
 var MAX_LISTED_FILES = 3e3;
 async function changedFiles(github, at2, pullNumber) {
@@ -51406,6 +51441,10 @@ var GitHubSource = class {
   async list() {
     return [...(await this.entries()).keys()];
   }
+  /** Each file's blob SHA: two revisions differ exactly where these do (one tree call, shared with list). */
+  async blobShas() {
+    return new Map([...await this.entries()].map(([path2, entry]) => [path2, entry.sha]));
+  }
   /** Reads are pinned to one commit, so each path is fetched once however often it is asked for. */
   read(path2, maxBytes) {
     const key = `${maxBytes}:${path2}`;
@@ -51436,7 +51475,7 @@ var GitHubSource = class {
         );
       }
       return new Map(
-        data.tree.filter((item) => item.type === "blob" && item.path).map((item) => [item.path, { size: item.size ?? 0 }])
+        data.tree.filter((item) => item.type === "blob" && item.path).map((item) => [item.path, { size: item.size ?? 0, sha: item.sha ?? "" }])
       );
     });
     return this.tree;
@@ -51626,11 +51665,11 @@ async function commitsSince(github, at2, since, commit) {
   }
   return { commits: commits.slice(0, MAX_CHANGE_SET).reverse(), total: commits.length + 1 };
 }
-var COMMITS_PER_QUERY = 50;
+var COMMITS_PER_QUERY = 20;
 var PULL_FIELDS = `number state baseRefName baseRefOid headRefOid mergeCommit { oid } author { login }
   baseRepository { nameWithOwner }
   reviews(first: 100) { totalCount nodes { databaseId state submittedAt author { __typename login } commit { oid } } }
-  commits(first: 100) { totalCount nodes { commit { oid author { user { login } } committer { user { login } } } } }`;
+  commits(first: 100) { totalCount nodes { commit { oid } } }`;
 async function pullRequestsOf(github, at2, shas) {
   const byCommit = /* @__PURE__ */ new Map();
   const pulls = /* @__PURE__ */ new Map();
@@ -51643,7 +51682,7 @@ async function pullRequestsOf(github, at2, shas) {
       const variables = { owner: at2.owner, repo: at2.repo };
       const fields2 = batch.map((sha, i) => {
         variables[`c${i}`] = sha;
-        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { totalCount nodes { ${PULL_FIELDS} } } } }`;
+        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 25) { totalCount nodes { ${PULL_FIELDS} } } } }`;
       });
       const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(", ");
       const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
@@ -51690,30 +51729,21 @@ async function changeSetOf(github, at2, request2) {
     commits: [],
     total: 0,
     pullRequests: [],
+    shipped: [],
     teams: {}
   };
   if (!branch) return base;
-  let since;
-  let range2;
-  const baseline = policy.release.baseline ? [
-    {
-      commit: policy.release.baseline,
-      what: `the baseline ${policy.release.baseline.slice(0, 7)} (release.baseline)`
-    }
-  ] : [];
-  for (const candidate of [...request2.deployed.slice(0, 5), ...baseline]) {
-    if (candidate.commit === commit) {
-      if (candidate.trusted) return { ...base, since: candidate };
-      continue;
-    }
-    const found = await commitsSince(github, at2, candidate.commit, commit);
-    if (found !== "not-ancestor") {
-      since = candidate;
-      range2 = found;
-      break;
-    }
-  }
-  range2 ??= await commitsSince(github, at2, void 0, commit);
+  const trusted = request2.deployed.find((d) => d.commit === commit && d.trusted);
+  if (trusted) return { ...base, since: trusted };
+  const { since, range: range2 } = await changeSetStart(github, at2, commit, [
+    ...request2.deployed.filter((d) => d.commit !== commit),
+    ...policy.release.baseline ? [
+      {
+        commit: policy.release.baseline,
+        what: `the baseline ${short(policy.release.baseline)} (release.baseline)`
+      }
+    ] : []
+  ]);
   if (range2.commits.length < range2.total)
     return {
       ...base,
@@ -51733,17 +51763,27 @@ async function changeSetOf(github, at2, request2) {
     message: c.message,
     pullRequests: byCommit.get(c.sha) ?? []
   }));
+  const productionAt = request2.deployed[0] ?? since;
+  const production = productionAt ? new GitHubSource(github, { ...at2, commit: productionAt.commit }, short(productionAt.commit)) : void 0;
+  const target = request2.deployedSource;
   const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
   const nodes = [...pulls.values()];
-  const [members, files] = await Promise.all([
+  const isRelease = (node) => node.state === "MERGED" && isReleaseBranch(node.baseRefName, patterns);
+  const [members, files, shipped] = await Promise.all([
     teamMembers(github, teams),
-    Promise.all(nodes.map((node) => node.state === "MERGED" ? filesOf(github, at2, node.number) : []))
+    limited(nodes, (node) => isRelease(node) ? filesOf(github, at2, node.number) : Promise.resolve([])),
+    shippedSystems(production, target, policy)
   ]);
-  const production = [.../* @__PURE__ */ new Set([request2.deployed[0]?.commit, since?.commit])].filter((sha) => sha !== void 0).map((sha) => new GitHubSource(github, { ...at2, commit: sha }, short(sha)));
-  const target = new GitHubSource(github, { ...at2, commit }, short(commit));
+  const sides = production ? [production, target] : [target];
   const pullRequests = await Promise.all(
     nodes.map(
-      (node, i) => shippedPullRequest(github, at2, node, files[i], { ...request2, production, target })
+      async (node, i) => shippedPullRequest(
+        github,
+        at2,
+        await complete(github, at2, node),
+        isRelease(node) ? files[i] : void 0,
+        { ...request2, sides }
+      )
     )
   );
   const more = pullRequests.flatMap(
@@ -51751,14 +51791,61 @@ async function changeSetOf(github, at2, request2) {
   );
   const missing = more.filter((team) => !(team.toLowerCase() in members.members));
   const extra = missing.length ? (await teamMembers(github, missing)).members : {};
+  const known = { ...members.members, ...extra };
+  for (const pr of pullRequests)
+    if (pr.rules)
+      pr.rules = pr.rules.filter(
+        (r) => r.require.every((g) => (g.teams ?? []).every((t) => t.toLowerCase() in known))
+      );
   return {
     ...base,
     ...since ? { since } : {},
     commits,
     total: range2.total,
     pullRequests,
-    teams: { ...members.members, ...extra }
+    shipped,
+    ...productionAt ? { production: productionAt.what } : {},
+    teams: known
   };
+}
+var MAX_CANDIDATES = 20;
+async function changeSetStart(github, at2, commit, candidates) {
+  const tried = candidates.slice(0, MAX_CANDIDATES);
+  const statuses = await limited(tried, async (candidate) => {
+    try {
+      return (await compare(github, at2, candidate.commit, commit)).status;
+    } catch (error2) {
+      if (error2.status === 404) return "missing";
+      throw error2;
+    }
+  });
+  const since = tried.find((_, i) => statuses[i] === "ahead");
+  const range2 = await commitsSince(github, at2, since?.commit, commit);
+  if (range2 === "not-ancestor") throw new Error(`the history of ${short(commit)} changed while it was read`);
+  return { ...since ? { since } : {}, range: range2 };
+}
+async function shippedSystems(production, target, policy) {
+  const [before, after] = await Promise.all([
+    production instanceof GitHubSource ? production.blobShas() : /* @__PURE__ */ new Map(),
+    target.blobShas()
+  ]);
+  const paths = /* @__PURE__ */ new Set([...before.keys(), ...after.keys()]);
+  const changed = [...paths].filter((path2) => before.get(path2) !== after.get(path2));
+  const systems = await changeTiers(production ?? new MemorySource({}), target, changed, policy.systems);
+  return systems.map((s) => ({ id: s.id, ...s.tier ? { tier: s.tier } : {} }));
+}
+async function limited(items, task, width = 10) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await task(items[i]);
+      }
+    })
+  );
+  return results;
 }
 async function filesOf(github, at2, number2) {
   const files = await changedFiles(github, at2, number2);
@@ -51766,17 +51853,27 @@ async function filesOf(github, at2, number2) {
     throw new Error(`#${number2} changes more files than GitHub lists, so its systems cannot all be known`);
   return files.files;
 }
+async function complete(github, at2, node) {
+  const reviews = node.reviews.totalCount > node.reviews.nodes.length ? (await reviewsOf(github, at2, node.number)).map((r) => ({
+    databaseId: r.id,
+    state: r.state,
+    submittedAt: r.submitted_at ?? null,
+    author: r.user ? { __typename: r.user.type === "Bot" ? "Bot" : "User", login: r.user.login } : null,
+    commit: r.commit_id ? { oid: r.commit_id } : null
+  })) : node.reviews.nodes;
+  const commits = node.commits.totalCount > node.commits.nodes.length ? (await github.paginate(github.rest.pulls.listCommits, {
+    ...at2,
+    pull_number: node.number,
+    per_page: 100
+  })).map((c) => ({ commit: { oid: c.sha } })) : node.commits.nodes;
+  return {
+    ...node,
+    reviews: { totalCount: reviews.length, nodes: reviews },
+    commits: { totalCount: commits.length, nodes: commits }
+  };
+}
 async function shippedPullRequest(github, at2, node, files, context3) {
   const state = node.state === "MERGED" ? "merged" : node.state === "OPEN" ? "open" : "closed";
-  if (node.reviews.totalCount > node.reviews.nodes.length || node.commits.totalCount > node.commits.nodes.length)
-    throw new Error(
-      `#${node.number} has more than 100 reviews or commits, more than aims-gate reads in one query`
-    );
-  const contributors = node.commits.nodes.flatMap(
-    ({ commit }) => [commit.author?.user?.login, commit.committer?.user?.login].filter(
-      (login) => login !== void 0 && login !== "web-flow"
-    )
-  );
   const facts = {
     number: node.number,
     state,
@@ -51786,32 +51883,32 @@ async function shippedPullRequest(github, at2, node, files, context3) {
     author: node.author?.login ?? "",
     reviews: reviewsOf2(node),
     commits: node.commits.nodes.map((c) => c.commit.oid),
-    contributors: [...new Set(contributors)],
     systems: []
   };
-  if (state !== "merged") return facts;
+  if (!files) return facts;
   const base = new GitHubSource(github, { ...at2, commit: node.baseRefOid }, `the base of #${node.number}`);
   const head = new GitHubSource(github, { ...at2, commit: node.headRefOid }, `#${node.number}`);
-  const before = await loadPolicy(base, context3.configPath, { extendsFrom: context3.extendsFrom });
-  const patterns = [...context3.policy.systems, ...before.systems];
+  const before = await loadPolicy(base, context3.configPath, { extendsFrom: context3.extendsFrom }).catch(
+    () => void 0
+  );
+  const patterns = [...context3.policy.systems, ...before?.systems ?? []];
   const sides = await Promise.all([
     changeTiers(base, head, files, patterns),
-    changeTiers(base, context3.target, files, patterns),
-    ...context3.production.map((production) => changeTiers(production, context3.target, files, patterns))
+    ...[base, ...context3.sides].map((side) => changeTiers(side, context3.sides.at(-1), files, patterns))
   ]);
-  const [own, shipped] = [sides[0], sides.slice(1).flat()];
+  const systems = sides.flat();
   const policyFiles = [
-    before.configPath,
+    before?.configPath,
     context3.policy.configPath,
-    ...before.packs,
+    ...before?.packs ?? [],
     ...context3.policy.packs
   ];
-  const tier = highestTier([...own, ...shipped].map((s) => s.tier));
+  const tier = highestTier(systems.map((s) => s.tier));
   return {
     ...facts,
-    rules: before.approvals,
-    ...files.some((f) => policyFiles.includes(f)) ? { changesPolicy: true } : {},
-    systems: [...new Set([...own, ...shipped].map((s) => s.id))].sort(),
+    ...before ? { rules: before.approvals } : {},
+    ...!before || files.some((f) => policyFiles.includes(f)) ? { changesPolicy: true } : {},
+    systems: [...new Set(systems.map((s) => s.id))].sort(),
     ...tier ? { tier } : {}
   };
 }
@@ -51884,8 +51981,9 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       trusted = options.withoutConfig;
       policy = await loadPolicy(trusted, void 0, load);
     }
+    const deployedSource = new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7));
     const evaluation = await evaluate({
-      source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
+      source: deployedSource,
       policySource: trusted,
       ...load,
       configPath: options.config,
@@ -51906,6 +52004,7 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       policy,
       defaultBranch: facts.defaultBranch,
       deployed,
+      deployedSource,
       ...load,
       ...options.config ? { configPath: options.config } : {}
     });

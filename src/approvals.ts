@@ -41,8 +41,6 @@ export interface ApprovalFacts {
   reviews: Review[];
   /** Members (logins) of each team a matching rule names; a team missing here cannot be decided. */
   teams: Record<string, string[]>;
-  /** Logins that wrote or committed the pull request's commits: like its author, they cannot approve it. */
-  contributors?: string[];
 }
 
 export interface GroupResult {
@@ -103,13 +101,11 @@ export function judgeApprovals(rules: ApprovalRule[], facts: ApprovalFacts): App
           ? undefined
           : lower(login) === lower(facts.author)
             ? 'the author cannot approve their own pull request'
-            : facts.contributors?.some((c) => lower(c) === lower(login))
-              ? 'wrote commits in the pull request, so cannot approve it'
-              : review.user!.type === 'Bot'
-                ? 'bots do not count as approvers'
-                : !rule['allow-stale'] && review.commit_id !== facts.headSha
-                  ? `approved an earlier commit (${(review.commit_id ?? 'unknown').slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}`
-                  : undefined;
+            : review.user!.type === 'Bot'
+              ? 'bots do not count as approvers'
+              : !rule['allow-stale'] && review.commit_id !== facts.headSha
+                ? `approved an earlier commit (${(review.commit_id ?? 'unknown').slice(0, 7)}), not the final head ${facts.headSha.slice(0, 7)}`
+                : undefined;
       if (why) ignored.push({ login, reason: why });
       return review.state === 'APPROVED' && !why;
     });

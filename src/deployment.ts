@@ -6,7 +6,7 @@ import {
   judgeApprovals,
   type Review,
 } from './approvals.js';
-import type { RiskTier } from './types.js';
+import { RISK_TIERS, type RiskTier } from './types.js';
 
 /**
  * The deployment gate's decision: what a deployment ships, judged against what is trusted. Pure: the facts
@@ -34,8 +34,6 @@ export interface ShippedPullRequest {
   reviews: Review[];
   /** Its own commits, where known: a commit it lists was reviewed in it, whatever GitHub associates. */
   commits?: string[];
-  /** Logins that wrote or committed its commits: they cannot approve it (four eyes). */
-  contributors?: string[];
   /**
    * Approval rules in force before it (at its base) as well as the trusted ones: a pull request that weakens
    * the rules is judged by the rules it weakens.
@@ -76,6 +74,13 @@ export interface ChangeSet {
   /** How many commits there are in all: more than `commits` holds when the history was cut at a bound. */
   total: number;
   pullRequests: ShippedPullRequest[];
+  /**
+   * The systems whose files differ between what production runs and the deployed commit (the whole commit
+   * on a first deployment), each at the higher tier of the two: the net change the deployment makes.
+   */
+  shipped: { id: string; tier?: RiskTier }[];
+  /** What production runs, for messages ("the last approved deployment (1a2b3c4)"). */
+  production?: string;
   /** Members (logins) of each team a rule names. */
   teams: Record<string, string[]>;
 }
@@ -150,7 +155,6 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
         headSha: pr.headSha,
         reviews: pr.reviews,
         teams: set.teams,
-        ...(pr.contributors ? { contributors: pr.contributors } : {}),
       });
       verdict = {
         number: pr.number,
@@ -199,6 +203,21 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
     const verdict = verdicts.get(number)!;
     problems.push(`#${number} (${tierWords(verdict)}): ${verdict.approval.summary}`);
   }
+  // The net change must be reviewed too: a commit listed in an approved pull request but undone before its
+  // head (so in none of its files), or a branch made from an old commit, can change a system no one approved.
+  const approvedFor = set.pullRequests
+    .filter(releasePull)
+    .map(verdictOf)
+    .filter((v) => v.approval.satisfied);
+  for (const system of set.shipped) {
+    const reviewed = approvedFor.some(
+      (v) => v.systems.includes(system.id) && tierRank(v.tier) >= tierRank(system.tier),
+    );
+    if (!reviewed)
+      problems.push(
+        `the deployment changes ${system.id}${system.tier ? ` (${system.tier} risk)` : ''} from ${set.production ?? 'nothing deployed before'}, but no approved pull request in it changed ${system.id}${system.tier ? ' at that tier' : ''}`,
+      );
+  }
 
   const pullRequests = [...verdicts.values()].sort((a, b) => a.number - b.number);
   if (problems.length) return { approved: false, reason: problems.join('; '), pullRequests, problems };
@@ -235,6 +254,10 @@ function tierWords(verdict: PullRequestVerdict): string {
     return 'changes the aims-gate configuration or a policy pack: every approval rule for the environment';
   const tier = verdict.tier ? `${verdict.tier} risk` : 'no risk tier';
   return verdict.systems.length ? `${tier}: ${verdict.systems.join(', ')}` : tier;
+}
+
+function tierRank(tier: RiskTier | undefined): number {
+  return tier ? RISK_TIERS.indexOf(tier) : -1;
 }
 
 function firstLine(message: string): string {

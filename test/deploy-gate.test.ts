@@ -47,6 +47,10 @@ const retrain = (files: Record<string, string>) => ({
   'models/credit-scoring/train.py': `${files['models/credit-scoring/train.py'] ?? ''}# retrained\n`,
 });
 const short = (sha: string) => sha.slice(0, 7);
+/** The net-change check's line for the high-risk system, when no approved pull request changed it. */
+const unreviewedHigh = expect.stringMatching(
+  /^the deployment changes credit-scoring \(high risk\) from the last deployment to production \(\w{7}, GitHub deployments\), but no approved pull request in it changed credit-scoring at that tier$/,
+);
 
 describe('the deployment gate, through the shared flow', () => {
   it.each(['merge', 'squash', 'rebase'] as const)(
@@ -86,6 +90,7 @@ describe('the deployment gate, through the shared flow', () => {
     expect(decision.approved).toBe(false);
     expect(decision.verdict!.problems).toEqual([
       '#3 (high risk: credit-scoring): waiting for 1 more of 1 approval from anyone but the author (to production); 1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+      unreviewedHigh,
     ]);
   });
 
@@ -146,6 +151,7 @@ describe('the deployment gate, through the shared flow', () => {
     expect(decision.approved).toBe(false);
     expect(decision.verdict!.problems).toEqual([
       '#8 (high risk: credit-scoring): waiting for 1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+      unreviewedHigh,
     ]);
   });
 
@@ -167,6 +173,7 @@ describe('the deployment gate, through the shared flow', () => {
     expect(decision.approved).toBe(false);
     expect(decision.verdict!.problems).toEqual([
       '#10 (high risk: credit-scoring): waiting for 1 more of 1 approval from anyone but the author (to production); 1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+      unreviewedHigh,
     ]);
     expect(decision.verdict!.pullRequests.map((p) => p.number)).toEqual([10, 11]);
   });
@@ -182,6 +189,7 @@ describe('the deployment gate, through the shared flow', () => {
     expect(decision.approved).toBe(false);
     expect(decision.verdict!.problems).toEqual([
       `${short(pushed)} "quick fix, no review" was pushed without a pull request`,
+      unreviewedHigh,
     ]);
   });
 
@@ -339,6 +347,7 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     expect(decision.approved).toBe(false);
     expect(decision.verdict!.problems).toEqual([
       '#5 (changes the aims-gate configuration or a policy pack: every approval rule for the environment): waiting for 1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+      unreviewedHigh,
     ]);
   });
 
@@ -419,15 +428,165 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     );
   });
 
-  it('someone who pushed commits to a colleague’s pull request cannot approve it', async () => {
-    const pr = rm.pullRequest({ number: 9, change: retrain, approvers: ['alice', 'gov-lead'] });
-    pr.committers = { [pr.commits[0]!]: 'gov-lead' };
-    const decision = await gate(pr.mergeCommit!);
-    expect(decision.approved).toBe(false);
-    expect(decision.verdict!.pullRequests[0]!.approval.ignored).toContainEqual({
-      login: 'gov-lead',
-      reason: 'wrote commits in the pull request, so cannot approve it',
+  it('a commit undone within an approved pull request, then deployed from a branch made at it: the net change is unreviewed', async () => {
+    const base = rm.head();
+    const backdoor = { ...rm.filesAt(base), 'models/credit-scoring/backdoor.py': 'evil\n' };
+    const typo = { ...rm.filesAt(base), 'README.md': 'typo fix\n' };
+    const c1 = fake.seed(backdoor, undefined, [base], 'wip');
+    const c2 = fake.seed(typo, undefined, [c1], 'revert wip; fix typo');
+    const m20 = fake.seed(typo, undefined, [base, c2], 'Merge pull request #20');
+    fake.branch('main', m20);
+    const common = { state: 'merged' as const, author: 'mallory' };
+    fake.pulls.set(20, {
+      ...common,
+      number: 20,
+      base: 'main',
+      baseSha: base,
+      head: c2,
+      reviews: [review('alice', c2)],
+      commits: [c1, c2],
+      files: ['README.md'],
+      mergeCommit: m20,
+      mergedOrder: 1,
     });
+    fake.branch('release/evil', c1);
+    const h21 = fake.seed({ ...backdoor, 'CHANGELOG.md': 'x\n' }, undefined, [c1], 'changelog');
+    const m21 = fake.seed(
+      { ...backdoor, 'CHANGELOG.md': 'x\n' },
+      undefined,
+      [c1, h21],
+      'Merge pull request #21',
+    );
+    fake.branch('release/evil', m21);
+    fake.pulls.set(21, {
+      ...common,
+      number: 21,
+      base: 'release/evil',
+      baseSha: c1,
+      head: h21,
+      reviews: [review('bob', h21)],
+      commits: [h21],
+      files: ['CHANGELOG.md'],
+      mergeCommit: m21,
+      mergedOrder: 2,
+    });
+    const decision = await gate(m21);
+    expect(decision.approved).toBe(false);
+    expect(decision.verdict!.problems).toEqual([unreviewedHigh]);
+  });
+
+  it('rolling production back past an approved high-risk change needs that tier’s approvals', async () => {
+    const log = new MemoryStore();
+    const approve = (commit: string) =>
+      recordDeployment(
+        log,
+        { approved: true, reason: 'approved' },
+        {
+          time: '2026-11-20T00:00:00Z',
+          actor: { login: 'aims-gate' },
+          subject: { repository: 'acme/ml-platform', commit, environment: 'production' },
+        },
+      );
+    const before = rm.head();
+    await approve(before);
+    const fix = rm.pullRequest({ number: 60, change: retrain, approvers: ['alice', 'gov-lead'] });
+    expect((await gate(fix.mergeCommit!, 'production', log)).approved).toBe(true);
+    await approve(fix.mergeCommit!);
+    // Re-deploying the exact state approved before is a rollback the log vouches for...
+    expect((await gate(before, 'production', log)).approved).toBe(true);
+    // ...but a new state that undoes the fix is a change to credit-scoring like any other.
+    fake.branch('release/old', before);
+    const trivial = rm.pullRequest({
+      number: 61,
+      into: 'release/old',
+      change: (f) => ({ ...f, 'CHANGELOG.md': 'x\n' }),
+      approvers: ['bob'],
+    });
+    expect((await gate(trivial.mergeCommit!, 'production', log)).reason).toMatch(
+      /the deployment changes credit-scoring \(high risk\) from the last approved deployment to production \(\w{7}, audit log entry 2\), but no approved pull request in it changed credit-scoring at that tier/,
+    );
+  });
+
+  it('hotfix deployments from another release branch do not crowd out the last deployment of this one', async () => {
+    const log = new MemoryStore();
+    const approve = (commit: string) =>
+      recordDeployment(
+        log,
+        { approved: true, reason: 'approved' },
+        {
+          time: '2026-11-20T00:00:00Z',
+          actor: { login: 'aims-gate' },
+          subject: { repository: 'acme/ml-platform', commit, environment: 'production' },
+        },
+      );
+    const docs = rm.pullRequest({
+      number: 90,
+      change: (f) => ({ ...f, 'README.md': 'a\n' }),
+      approvers: ['alice'],
+    });
+    await approve(docs.mergeCommit!);
+    fake.branch('release/1', docs.mergeCommit!);
+    for (let i = 0; i < 6; i++) {
+      const hotfix = rm.pullRequest({
+        number: 91 + i,
+        into: 'release/1',
+        change: (f) => ({ ...f, 'HOTFIX.md': `${i}\n` }),
+        approvers: ['alice'],
+      });
+      expect((await gate(hotfix.mergeCommit!, 'production', log)).approved).toBe(true);
+      await approve(hotfix.mergeCommit!);
+    }
+    const next = rm.pullRequest({
+      number: 99,
+      change: (f) => ({ ...f, 'README.md': 'b\n' }),
+      approvers: ['alice'],
+    });
+    const decision = await gate(next.mergeCommit!, 'production', log);
+    expect(decision.reason).toMatch(
+      /^3 commits since the last approved deployment to production \(\w{7}, audit log entry 1\)/,
+    );
+    expect(decision.approved).toBe(true);
+  });
+
+  it('a pull request into a junk branch whose base config is broken does not block deployments of main', async () => {
+    rm.push('junk', (f) => ({ ...f, '.github/aims-gate.yml': 'systems: [models/*\n' }), 'junk');
+    const pr = rm.pullRequest({
+      number: 30,
+      change: (f) => ({ ...f, 'README.md': 'doc\n', 'x.txt': 'x\n' }),
+      approvers: ['alice'],
+    });
+    fake.pulls.set(31, {
+      number: 31,
+      state: 'merged',
+      base: 'junk',
+      baseSha: rm.head('junk'),
+      head: pr.commits[0]!,
+      author: 'mallory',
+      reviews: [],
+      commits: [pr.commits[0]!],
+      files: ['x.txt'],
+      mergeCommit: pr.commits[0]!,
+      mergedOrder: 0,
+    });
+    expect((await gate(pr.mergeCommit!)).approved).toBe(true);
+  });
+
+  it('a pull request with more than 100 reviews and commits is read to the end', async () => {
+    const pr = rm.pullRequest({
+      number: 50,
+      change: (f) => ({ ...f, 'README.md': 'doc\n' }),
+      commits: 102,
+      approvers: [],
+    });
+    pr.reviews = [
+      ...Array.from({ length: 101 }, (_, i) => ({ ...review(`fan-${i}`, pr.head, 'COMMENTED'), id: i + 1 })),
+      { ...review('alice', pr.head), id: 500 },
+    ];
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.reason).toContain(
+      '#50 (approved: 1 approval from anyone but the author (to production): alice)',
+    );
+    expect(decision.approved).toBe(true);
   });
 
   it('a pull request merged in a fork does not vouch for a commit', async () => {

@@ -46,6 +46,8 @@ function changeSet(more: Partial<ChangeSet> = {}): ChangeSet {
     ],
     total: 2,
     pullRequests: [merged(1, sha(1), ['alice']), merged(2, sha(2), ['bob'])],
+    shipped: [{ id: 'churn', tier: 'limited' }],
+    production: 'production',
     teams: { 'acme/ai-governance': ['gov-lead'] },
     ...more,
   };
@@ -99,6 +101,7 @@ describe('the deployment gate’s decision', () => {
     const closed = merged(4, sha(4), ['alice'], { state: 'closed', mergeCommit: undefined });
     const weak = merged(5, sha(5), ['alice'], { baseRef: 'attacker/weak' });
     const set = changeSet({
+      shipped: [],
       commit: sha(5),
       commits: [{ sha: sha(5), message: 'models: lower the tier', pullRequests: [3, 4, 5] }],
       total: 1,
@@ -112,6 +115,7 @@ describe('the deployment gate’s decision', () => {
 
   it('the same commit in an unapproved pull request to main and an approved one to a weak branch: rejected', () => {
     const set = changeSet({
+      shipped: [],
       commit: sha(2),
       commits: [{ sha: sha(2), message: 'both', pullRequests: [6, 7] }],
       total: 1,
@@ -151,6 +155,26 @@ describe('the deployment gate’s decision', () => {
     });
     expect(judgeChangeSet(RULES, set).problems).toEqual([
       `${sha(11).slice(0, 7)} is not where main stood right after merging a pull request (it is a commit inside #1, whose approvals are on its final head): deploy the merge commit of an approved pull request`,
+    ]);
+  });
+
+  it('the net change must be reviewed: a system changed since production by no approved pull request', () => {
+    const set = changeSet({
+      shipped: [
+        { id: 'churn', tier: 'limited' },
+        { id: 'credit-scoring', tier: 'high' },
+      ],
+    });
+    expect(judgeChangeSet(RULES, set).problems).toEqual([
+      'the deployment changes credit-scoring (high risk) from production, but no approved pull request in it changed credit-scoring at that tier',
+    ]);
+    // A pull request that changed it at a lower tier does not cover it either.
+    const low = changeSet({
+      shipped: [{ id: 'churn', tier: 'high' }],
+      production: 'production',
+    });
+    expect(judgeChangeSet(RULES, low).problems).toEqual([
+      'the deployment changes churn (high risk) from production, but no approved pull request in it changed churn at that tier',
     ]);
   });
 

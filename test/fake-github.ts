@@ -335,17 +335,16 @@ export class FakeGitHub {
         true
       );
     }
-    match = /^\/pulls\/(\d+)\/files$/.exec(route);
+    match = /^\/pulls\/(\d+)\/(files|reviews|commits)$/.exec(route);
     const pull = match && this.pulls.get(Number(match[1]));
     if (pull && !this.answers.has(`GET /repos/${this.repository}${route}`)) {
-      return (
-        this.page(
-          res,
-          url,
-          pull.files.map((filename) => ({ filename, status: 'modified' })),
-        ),
-        true
-      );
+      const items =
+        match![2] === 'files'
+          ? pull.files.map((filename) => ({ filename, status: 'modified' }))
+          : match![2] === 'reviews'
+            ? pull.reviews
+            : pull.commits.slice(0, 250).map((sha) => this.commitJson(sha));
+      return this.page(res, url, items), true;
     }
     if (route === '' && !this.answers.has(`GET /repos/${this.repository}`)) {
       return send(res, 200, { full_name: this.repository, default_branch: this.defaultBranch }), true;
@@ -413,7 +412,8 @@ export class FakeGitHub {
       baseRepository: { nameWithOwner: pull.repository ?? this.repository },
       reviews: {
         totalCount: pull.reviews.length,
-        nodes: pull.reviews.map((r) => ({
+        // As GitHub answers reviews(first: 100).
+        nodes: pull.reviews.slice(0, 100).map((r) => ({
           databaseId: r.id,
           state: r.state,
           submittedAt: r.submitted_at,
@@ -423,10 +423,7 @@ export class FakeGitHub {
       },
       commits: {
         totalCount: pull.commits.length,
-        nodes: pull.commits.map((oid) => {
-          const user = { user: { login: pull.committers?.[oid] ?? pull.author } };
-          return { commit: { oid, author: user, committer: user } };
-        }),
+        nodes: pull.commits.slice(0, 100).map((oid) => ({ commit: { oid } })),
       },
     };
   }
@@ -461,7 +458,9 @@ export class FakeGitHub {
           ? {
               associatedPullRequests: {
                 totalCount: this.associated(sha).length,
-                nodes: this.associated(sha).map((p) => this.pullNode(p)),
+                nodes: this.associated(sha)
+                  .slice(0, 25)
+                  .map((p) => this.pullNode(p)),
               },
             }
           : null;
@@ -503,8 +502,6 @@ export interface FakePull {
   rebased?: string[];
   /** Changed paths, both sides of a rename. */
   files: string[];
-  /** Who wrote each commit, where not the author. */
-  committers?: Record<string, string>;
   /** The repository it was merged into, where a fork's (GitHub associates those too). */
   repository?: string;
 }

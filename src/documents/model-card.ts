@@ -210,7 +210,8 @@ function textOf(tokens: ReturnType<typeof markdown.parse>, from: number, to: num
 /** "Out-of-scope" for a paragraph that opens with **Out-of-scope:** (or __…__): a label of at most 60 characters. */
 function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
   // markdown-it opens an inline run with an empty text token.
-  const children = inline?.type === 'inline' ? inline.children?.filter((c, i) => i > 0 || c.content !== '') : null;
+  const children =
+    inline?.type === 'inline' ? inline.children?.filter((c, i) => i > 0 || c.content !== '') : null;
   if (!children || children[0]?.type !== 'strong_open') return undefined;
   const close = children.findIndex((c) => c.type === 'strong_close');
   if (close < 0 || close > 4) return undefined;

@@ -10,10 +10,10 @@ import {
   type ShippedPullRequest,
 } from '../deployment.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
-import type { Source } from '../source.js';
+import { MemorySource, type Source } from '../source.js';
 import { changeTiers, highestTier } from '../tiers.js';
 import type { GitHub } from './octokit.js';
-import { changedFiles, type Repository, teamMembers } from './pull-request.js';
+import { changedFiles, reviewsOf as listReviews, type Repository, teamMembers } from './pull-request.js';
 import { GitHubSource } from './source.js';
 
 /**
@@ -203,13 +203,13 @@ async function commitsSince(
   return { commits: commits.slice(0, MAX_CHANGE_SET).reverse(), total: commits.length + 1 };
 }
 
-/** Commits per GraphQL query: 50 commits × 10 pull requests × 200 reviews and commits stays well inside GitHub's node limit. */
-const COMMITS_PER_QUERY = 50;
+/** Commits per GraphQL query: 20 commits × 25 pull requests × 200 reviews and commits stays well inside GitHub's node limit. */
+const COMMITS_PER_QUERY = 20;
 
 const PULL_FIELDS = `number state baseRefName baseRefOid headRefOid mergeCommit { oid } author { login }
   baseRepository { nameWithOwner }
   reviews(first: 100) { totalCount nodes { databaseId state submittedAt author { __typename login } commit { oid } } }
-  commits(first: 100) { totalCount nodes { commit { oid author { user { login } } committer { user { login } } } } }`;
+  commits(first: 100) { totalCount nodes { commit { oid } } }`;
 
 interface PullNode {
   number: number;
@@ -230,16 +230,7 @@ interface PullNode {
       commit: { oid: string } | null;
     }[];
   };
-  commits: {
-    totalCount: number;
-    nodes: {
-      commit: {
-        oid: string;
-        author: { user: { login: string } | null } | null;
-        committer: { user: { login: string } | null } | null;
-      };
-    }[];
-  };
+  commits: { totalCount: number; nodes: { commit: { oid: string } }[] };
 }
 
 /** The pull requests GitHub associates with each commit, with their reviews and own commits, batched. */
@@ -258,7 +249,7 @@ async function pullRequestsOf(
       const variables: Record<string, string> = { owner: at.owner, repo: at.repo };
       const fields = batch.map((sha, i) => {
         variables[`c${i}`] = sha;
-        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 10) { totalCount nodes { ${PULL_FIELDS} } } } }`;
+        return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 25) { totalCount nodes { ${PULL_FIELDS} } } } }`;
       });
       const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(', ');
       const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields.join(' ')} } }`;
@@ -311,6 +302,8 @@ export interface ChangeSetRequest {
   defaultBranch: string;
   /** Candidates for the last approved deployment, newest first. */
   deployed: { commit: string; what: string; trusted?: boolean }[];
+  /** The deployed commit, as the evaluation of its documents read it (its tree is listed once). */
+  deployedSource: GitHubSource;
   /** Where `_extends` is read, for the config at each pull request's base. */
   extendsFrom: (target: string) => Source;
   configPath?: string;
@@ -336,35 +329,25 @@ export async function changeSetOf(
     commits: [],
     total: 0,
     pullRequests: [],
+    shipped: [],
     teams: {},
   };
   if (!branch) return base;
 
-  // The newest recorded deployment that is an ancestor of this commit; else the baseline; else the whole history.
-  let since: ChangeSet['since'];
-  let range: Exclude<Awaited<ReturnType<typeof commitsSince>>, 'not-ancestor'> | undefined;
-  const baseline: ChangeSetRequest['deployed'] = policy.release.baseline
-    ? [
-        {
-          commit: policy.release.baseline,
-          what: `the baseline ${policy.release.baseline.slice(0, 7)} (release.baseline)`,
-        },
-      ]
-    : [];
-  for (const candidate of [...request.deployed.slice(0, 5), ...baseline]) {
-    if (candidate.commit === commit) {
-      // Only the gate's own record proves this very commit was approved; GitHub's deployment may be forged.
-      if (candidate.trusted) return { ...base, since: candidate };
-      continue;
-    }
-    const found = await commitsSince(github, at, candidate.commit, commit);
-    if (found !== 'not-ancestor') {
-      since = candidate;
-      range = found;
-      break;
-    }
-  }
-  range ??= (await commitsSince(github, at, undefined, commit)) as Exclude<typeof range, undefined>;
+  const trusted = request.deployed.find((d) => d.commit === commit && d.trusted);
+  // Only the gate's own record proves this very commit was approved; GitHub's deployment may be forged.
+  if (trusted) return { ...base, since: trusted };
+  const { since, range } = await changeSetStart(github, at, commit, [
+    ...request.deployed.filter((d) => d.commit !== commit),
+    ...(policy.release.baseline
+      ? [
+          {
+            commit: policy.release.baseline,
+            what: `the baseline ${short(policy.release.baseline)} (release.baseline)`,
+          },
+        ]
+      : []),
+  ]);
   if (range.commits.length < range.total)
     return {
       ...base,
@@ -386,38 +369,121 @@ export async function changeSetOf(
     pullRequests: byCommit.get(c.sha) ?? [],
   }));
 
+  // Where production stands: the newest deployment on record, an ancestor or not (a branch made from an old
+  // commit must not lower a tier production already runs at), else where the change set starts.
+  const productionAt = request.deployed[0] ?? since;
+  const production = productionAt
+    ? new GitHubSource(github, { ...at, commit: productionAt.commit }, short(productionAt.commit))
+    : undefined;
+  const target = request.deployedSource;
   const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
   const nodes = [...pulls.values()];
-  const [members, files] = await Promise.all([
+  const isRelease = (node: PullNode) =>
+    node.state === 'MERGED' && isReleaseBranch(node.baseRefName, patterns);
+  const [members, files, shipped] = await Promise.all([
     teamMembers(github, teams),
-    Promise.all(nodes.map((node) => (node.state === 'MERGED' ? filesOf(github, at, node.number) : []))),
+    limited(nodes, (node) => (isRelease(node) ? filesOf(github, at, node.number) : Promise.resolve([]))),
+    shippedSystems(production, target, policy),
   ]);
   // Every pull request's documents are asked for in one turn, so they travel in as few queries as they fit.
-  // Where production stands: the newest deployment on record, an ancestor or not (a branch made from an old
-  // commit must not lower a tier production already runs at), and where the change set starts.
-  const production = [...new Set([request.deployed[0]?.commit, since?.commit])]
-    .filter((sha): sha is string => sha !== undefined)
-    .map((sha) => new GitHubSource(github, { ...at, commit: sha }, short(sha)));
-  const target = new GitHubSource(github, { ...at, commit }, short(commit));
+  const sides: Source[] = production ? [production, target] : [target];
   const pullRequests = await Promise.all(
-    nodes.map((node, i) =>
-      shippedPullRequest(github, at, node, files[i]!, { ...request, production, target }),
+    nodes.map(async (node, i) =>
+      shippedPullRequest(
+        github,
+        at,
+        await complete(github, at, node),
+        isRelease(node) ? files[i]! : undefined,
+        { ...request, sides },
+      ),
     ),
   );
-  // Teams that only the rules at some pull request's base name (rules since weakened) are read too.
+  // Teams that only the rules at some pull request's base name (rules since weakened) are read too; a
+  // requirement of a team that no longer exists is superseded by the trusted rules.
   const more = pullRequests.flatMap((pr) =>
     (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? [])),
   );
   const missing = more.filter((team) => !(team.toLowerCase() in members.members));
   const extra = missing.length ? (await teamMembers(github, missing)).members : {};
+  const known = { ...members.members, ...extra };
+  for (const pr of pullRequests)
+    if (pr.rules)
+      pr.rules = pr.rules.filter((r) =>
+        r.require.every((g) => (g.teams ?? []).every((t) => t.toLowerCase() in known)),
+      );
   return {
     ...base,
     ...(since ? { since } : {}),
     commits,
     total: range.total,
     pullRequests,
-    teams: { ...members.members, ...extra },
+    shipped,
+    ...(productionAt ? { production: productionAt.what } : {}),
+    teams: known,
   };
+}
+
+/** Candidates for the last approved deployment tried at once, newest first: hotfixes elsewhere must not crowd out this branch's. */
+const MAX_CANDIDATES = 20;
+
+/**
+ * Where the change set starts: the newest candidate that is an ancestor of the commit (all compared at once,
+ * one page each), else the whole history. The candidate found is then compared again for its commits.
+ */
+async function changeSetStart(
+  github: GitHub,
+  at: Repository,
+  commit: string,
+  candidates: ChangeSetRequest['deployed'],
+): Promise<{
+  since?: ChangeSet['since'];
+  range: { commits: { sha: string; message: string }[]; total: number };
+}> {
+  const tried = candidates.slice(0, MAX_CANDIDATES);
+  const statuses = await limited(tried, async (candidate) => {
+    try {
+      return (await compare(github, at, candidate.commit, commit)).status;
+    } catch (error) {
+      // A deployment of a commit that no longer exists (a deleted branch, a rewritten history) is no start.
+      if ((error as { status?: number }).status === 404) return 'missing';
+      throw error;
+    }
+  });
+  const since = tried.find((_, i) => statuses[i] === 'ahead');
+  const range = await commitsSince(github, at, since?.commit, commit);
+  if (range === 'not-ancestor') throw new Error(`the history of ${short(commit)} changed while it was read`);
+  return { ...(since ? { since } : {}), range };
+}
+
+/** The systems the deployment changes: files whose blobs differ between production and the commit, by system. */
+async function shippedSystems(
+  production: Source | undefined,
+  target: GitHubSource,
+  policy: Policy,
+): Promise<ChangeSet['shipped']> {
+  const [before, after] = await Promise.all([
+    production instanceof GitHubSource ? production.blobShas() : new Map<string, string>(),
+    target.blobShas(),
+  ]);
+  const paths = new Set([...before.keys(), ...after.keys()]);
+  const changed = [...paths].filter((path) => before.get(path) !== after.get(path));
+  const systems = await changeTiers(production ?? new MemorySource({}), target, changed, policy.systems);
+  return systems.map((s) => ({ id: s.id, ...(s.tier ? { tier: s.tier } : {}) }));
+}
+
+/** Runs `task` over `items`, at most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits. */
+async function limited<T, R>(items: T[], task: (item: T) => Promise<R>, width = 10): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await task(items[i]!);
+      }
+    }),
+  );
+  return results;
 }
 
 /** The paths a merged pull request changed, both sides of a rename; all of them, or the gate fails closed. */
@@ -428,31 +494,49 @@ async function filesOf(github: GitHub, at: Repository, number: number): Promise<
   return files.files;
 }
 
+/** A pull request with more than 100 reviews or commits, read to the end through REST (GitHub lists 250 commits at most). */
+async function complete(github: GitHub, at: Repository, node: PullNode): Promise<PullNode> {
+  const reviews =
+    node.reviews.totalCount > node.reviews.nodes.length
+      ? (await listReviews(github, at, node.number)).map((r) => ({
+          databaseId: r.id,
+          state: r.state,
+          submittedAt: r.submitted_at ?? null,
+          author: r.user ? { __typename: r.user.type === 'Bot' ? 'Bot' : 'User', login: r.user.login } : null,
+          commit: r.commit_id ? { oid: r.commit_id } : null,
+        }))
+      : node.reviews.nodes;
+  const commits =
+    node.commits.totalCount > node.commits.nodes.length
+      ? (
+          await github.paginate(github.rest.pulls.listCommits, {
+            ...at,
+            pull_number: node.number,
+            per_page: 100,
+          })
+        ).map((c) => ({ commit: { oid: c.sha } }))
+      : node.commits.nodes;
+  return {
+    ...node,
+    reviews: { totalCount: reviews.length, nodes: reviews },
+    commits: { totalCount: commits.length, nodes: commits },
+  };
+}
+
 /**
- * A pull request's facts. For a merged one: the rules in force at its base, whether it changes the policy,
- * and its tier, the highest of the systems it touches at its own base and head, where production stands and
- * where the deployment takes it (so a stale base, or a branch made from an old commit, cannot lower it).
+ * A pull request's facts. For one merged into a release branch: the rules in force at its base, whether it
+ * changes the policy, and its tier, the highest of the systems it touches at its own base and head, where
+ * production stands and where the deployment takes it (so a stale base, or a branch made from an old
+ * commit, cannot lower it).
  */
 async function shippedPullRequest(
   github: GitHub,
   at: Repository,
   node: PullNode,
-  files: string[],
-  context: ChangeSetRequest & { production: Source[]; target: Source },
+  files: string[] | undefined,
+  context: ChangeSetRequest & { sides: Source[] },
 ): Promise<ShippedPullRequest> {
   const state = node.state === 'MERGED' ? 'merged' : node.state === 'OPEN' ? 'open' : 'closed';
-  if (
-    node.reviews.totalCount > node.reviews.nodes.length ||
-    node.commits.totalCount > node.commits.nodes.length
-  )
-    throw new Error(
-      `#${node.number} has more than 100 reviews or commits, more than aims-gate reads in one query`,
-    );
-  const contributors = node.commits.nodes.flatMap(({ commit }) =>
-    [commit.author?.user?.login, commit.committer?.user?.login].filter(
-      (login): login is string => login !== undefined && login !== 'web-flow',
-    ),
-  );
   const facts: ShippedPullRequest = {
     number: node.number,
     state,
@@ -462,32 +546,33 @@ async function shippedPullRequest(
     author: node.author?.login ?? '',
     reviews: reviewsOf(node),
     commits: node.commits.nodes.map((c) => c.commit.oid),
-    contributors: [...new Set(contributors)],
     systems: [],
   };
-  if (state !== 'merged') return facts;
+  if (!files) return facts;
   const base = new GitHubSource(github, { ...at, commit: node.baseRefOid }, `the base of #${node.number}`);
   const head = new GitHubSource(github, { ...at, commit: node.headRefOid }, `#${node.number}`);
-  const before = await loadPolicy(base, context.configPath, { extendsFrom: context.extendsFrom });
-  const patterns = [...context.policy.systems, ...before.systems];
+  // The rules at its base; where they cannot be read, every trusted rule for the environment applies instead.
+  const before = await loadPolicy(base, context.configPath, { extendsFrom: context.extendsFrom }).catch(
+    () => undefined,
+  );
+  const patterns = [...context.policy.systems, ...(before?.systems ?? [])];
   const sides = await Promise.all([
     changeTiers(base, head, files, patterns),
-    changeTiers(base, context.target, files, patterns),
-    ...context.production.map((production) => changeTiers(production, context.target, files, patterns)),
+    ...[base, ...context.sides].map((side) => changeTiers(side, context.sides.at(-1)!, files, patterns)),
   ]);
-  const [own, shipped] = [sides[0]!, sides.slice(1).flat()];
+  const systems = sides.flat();
   const policyFiles = [
-    before.configPath,
+    before?.configPath,
     context.policy.configPath,
-    ...before.packs,
+    ...(before?.packs ?? []),
     ...context.policy.packs,
   ];
-  const tier = highestTier([...own, ...shipped].map((s) => s.tier));
+  const tier = highestTier(systems.map((s) => s.tier));
   return {
     ...facts,
-    rules: before.approvals,
-    ...(files.some((f) => policyFiles.includes(f)) ? { changesPolicy: true } : {}),
-    systems: [...new Set([...own, ...shipped].map((s) => s.id))].sort(),
+    ...(before ? { rules: before.approvals } : {}),
+    ...(!before || files.some((f) => policyFiles.includes(f)) ? { changesPolicy: true } : {}),
+    systems: [...new Set(systems.map((s) => s.id))].sort(),
     ...(tier ? { tier } : {}),
   };
 }

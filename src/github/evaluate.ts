@@ -150,8 +150,9 @@ export async function gateDeployment(
       trusted = options.withoutConfig;
       policy = await loadPolicy(trusted, undefined, load);
     }
+    const deployedSource = new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7));
     const evaluation = await evaluate({
-      source: new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7)),
+      source: deployedSource,
       policySource: trusted,
       ...load,
       configPath: options.config,
@@ -172,6 +173,7 @@ export async function gateDeployment(
       policy,
       defaultBranch: facts.defaultBranch,
       deployed,
+      deployedSource,
       ...load,
       ...(options.config ? { configPath: options.config } : {}),
     });

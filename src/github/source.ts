@@ -36,7 +36,7 @@ const BATCH = 250;
  * decides, and GitHub truncates what it sends of a large blob.
  */
 export class GitHubSource implements Source {
-  private tree?: Promise<Map<string, { size: number }>>;
+  private tree?: Promise<Map<string, { size: number; sha: string }>>;
   private readonly reads = new Map<string, Promise<ReadResult>>();
   private readonly blobs: BlobReader;
 
@@ -50,6 +50,11 @@ export class GitHubSource implements Source {
 
   async list(): Promise<string[]> {
     return [...(await this.entries()).keys()];
+  }
+
+  /** Each file's blob SHA: two revisions differ exactly where these do (one tree call, shared with list). */
+  async blobShas(): Promise<Map<string, string>> {
+    return new Map([...(await this.entries())].map(([path, entry]) => [path, entry.sha]));
   }
 
   /** Reads are pinned to one commit, so each path is fetched once however often it is asked for. */
@@ -77,7 +82,7 @@ export class GitHubSource implements Source {
     return { bytes: new TextEncoder().encode(blob.text) };
   }
 
-  private entries(): Promise<Map<string, { size: number }>> {
+  private entries(): Promise<Map<string, { size: number; sha: string }>> {
     this.tree ??= this.github.rest.git
       .getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: 'true' })
       .then(({ data }) => {
@@ -90,7 +95,7 @@ export class GitHubSource implements Source {
         return new Map(
           data.tree
             .filter((item) => item.type === 'blob' && item.path)
-            .map((item) => [item.path!, { size: item.size ?? 0 }]),
+            .map((item) => [item.path!, { size: item.size ?? 0, sha: item.sha ?? '' }]),
         );
       });
     return this.tree;
