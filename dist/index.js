@@ -46713,8 +46713,12 @@ function parseMarkdownCard(source) {
   if ("problem" in front) return front;
   let data = { value: {}, locate: () => ({ line: 1 }) };
   if (front.yaml !== void 0) {
-    const parsed = parseData(front.yaml, front.yamlLine - 1);
-    if ("problem" in parsed) return parsed;
+    let parsed = parseData(front.yaml, front.yamlLine - 1);
+    if ("problem" in parsed) {
+      const lenient = parseData(reindentQuoted(front.yaml), front.yamlLine - 1);
+      if ("problem" in lenient) return parsed;
+      parsed = lenient;
+    }
     data = parsed.data;
     if (!record(data.value) && data.value !== null) {
       return {
@@ -46774,6 +46778,38 @@ function splitFrontMatter(source) {
   const afterClose = rest.indexOf("\n", match3.index);
   const body = afterClose === -1 ? "" : rest.slice(afterClose + 1);
   return { yaml, yamlLine: openLine + 1, body, bodyLine: openLine + 1 + countLines(yaml) + 1 };
+}
+var QUOTED_VALUE = /^([ \t]*(?:- +)*(?:[^\s'"#-][^#]*?:[ \t]+)?(?:- +)?)(["'])/;
+function reindentQuoted(yaml) {
+  const lines = yaml.split("\n");
+  let open3;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    let from;
+    if (open3) {
+      const text3 = line.replace(/^[ \t]*/, "");
+      line = " ".repeat(open3.indent + 2) + text3;
+      lines[i] = line;
+      from = open3.indent + 2;
+    } else {
+      const start = QUOTED_VALUE.exec(line);
+      if (!start) continue;
+      open3 = { quote: start[2], indent: /^[ \t]*(?:- +)*/.exec(line)[0].length };
+      from = start[1].length + 1;
+    }
+    if (closes(line, from, open3.quote)) open3 = void 0;
+  }
+  return lines.join("\n");
+}
+function closes(line, from, quote) {
+  for (let i = from; i < line.length; i++) {
+    if (quote === '"' && line[i] === "\\") i++;
+    else if (line[i] === quote) {
+      if (quote === "'" && line[i + 1] === "'") i++;
+      else return true;
+    }
+  }
+  return false;
 }
 function countLines(s) {
   let n = 0;

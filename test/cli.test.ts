@@ -233,6 +233,11 @@ describe('aims-gate init and explain', () => {
     expect(one.stdout).toContain('impact.required: A high-risk system has an impact assessment');
     expect(one.stdout).toContain('  controls  A.5.2 AI system impact assessment process');
     expect(one.stdout).toContain('  clauses   6.1.4 AI system impact assessment');
+    // A sections rule lists every heading it accepts, one line per required section.
+    const sections = cli(['explain', 'card.intended-use']).stdout;
+    expect(sections).toContain('  headings  "Direct Use", "Uses", "Intended Use",');
+    expect(sections).toContain('            "Out-of-Scope Use", "Out-of-scope use cases",');
+    expect(sections).toContain('or a heading like "*out of scope*" or "*misuse*"');
     const all = cli(['explain']);
     expect(all.stdout).toMatch(/^\d+ rules from iso42001-baseline:/);
     expect(cli(['explain', 'card.licence'])).toMatchObject({

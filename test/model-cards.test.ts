@@ -129,6 +129,35 @@ describe('front matter as huggingface_hub reads it', () => {
     expect(await messages(text, 'card.license')).toEqual([]);
   });
 
+  it('multi-line quoted strings as PyYAML reads them, and still refuses what no reader accepts', async () => {
+    const text = `---
+widget:
+- text: "summarize: We describe a system called Overton,
+machine learning systems. It has \\"quotes\\" inside
+and ends here."
+  example_title: 'it''s
+multi-line too'
+license: mit
+---
+# Card
+`;
+    const loaded = loadDocument('model-card', 'README.md', new TextEncoder().encode(text)) as ModelCard;
+    expect(loaded.data.value).toMatchObject({
+      widget: [
+        {
+          text: 'summarize: We describe a system called Overton, machine learning systems. It has "quotes" inside and ends here.',
+          example_title: "it's multi-line too",
+        },
+      ],
+      license: 'mit',
+    });
+    expect(loaded.data.locate(['license']).line).toBe(8);
+    const broken = '---\nwidget:\n- text: "never closed\nlicense: mit\n---\n# Card\n';
+    expect(await messages(broken, 'card.valid')).toEqual([
+      expect.stringMatching(/^cannot be read: invalid YAML/),
+    ]);
+  });
+
   it('reports errors at the line they are on, below leading blank lines', async () => {
     const evaluation = await check('\n\n---\nlicense: mit\nlicense: apache-2.0\n---\n# Card\n');
     expect(findingsOf(evaluation, 'card.valid')[0]).toMatchObject({ line: 5 });

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { controlTitle } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
+import { acceptedHeadings, type SectionSpec, sectionSpec } from '../rules/sections.js';
 import { closest } from '../schema.js';
 import { LocalSource } from '../sources/local.js';
 import type { Output } from './main.js';
@@ -36,6 +37,11 @@ export async function explain(argv: string[], io: Output): Promise<number> {
     ...rule.controls.map((c, i) => `  ${i === 0 ? 'controls ' : '         '} ${c} ${controlTitle(c)}`),
     ...(rule.clauses ?? []).map((c, i) => `  ${i === 0 ? 'clauses  ' : '         '} ${c} ${controlTitle(c)}`),
     ...(rule.when ? [`  applies   where ${JSON.stringify(rule.when)}`] : []),
+    ...(rule.kind === 'sections'
+      ? (rule.sections as (string | SectionSpec)[])
+          .map(sectionSpec)
+          .map((spec, i) => `  ${i === 0 ? 'headings ' : '         '} ${acceptedHeadings(spec)}`)
+      : []),
     `  fix       ${rule.remedy}`,
   ];
   io.out(`${lines.join('\n')}\n`);

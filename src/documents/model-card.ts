@@ -19,8 +19,13 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
   if ('problem' in front) return front;
   let data: ParsedData = { value: {}, locate: () => ({ line: 1 }) };
   if (front.yaml !== undefined) {
-    const parsed = parseData(front.yaml, front.yamlLine! - 1);
-    if ('problem' in parsed) return parsed;
+    let parsed = parseData(front.yaml, front.yamlLine! - 1);
+    if ('problem' in parsed) {
+      // PyYAML, and so the Hub, reads quoted strings whose later lines are indented less than their key.
+      const lenient = parseData(reindentQuoted(front.yaml), front.yamlLine! - 1);
+      if ('problem' in lenient) return parsed;
+      parsed = lenient;
+    }
     data = parsed.data;
     if (!record(data.value) && data.value !== null) {
       return {
@@ -88,6 +93,48 @@ function splitFrontMatter(
   const afterClose = rest.indexOf('\n', match.index);
   const body = afterClose === -1 ? '' : rest.slice(afterClose + 1);
   return { yaml, yamlLine: openLine + 1, body, bodyLine: openLine + 1 + countLines(yaml) + 1 };
+}
+
+/** A line whose value opens a quoted string: the key (or list dash) before it, then the quote. */
+const QUOTED_VALUE = /^([ \t]*(?:- +)*(?:[^\s'"#-][^#]*?:[ \t]+)?(?:- +)?)(["'])/;
+
+/**
+ * YAML with the continuation lines of multi-line quoted strings indented past the line that opened them,
+ * as YAML 1.2 requires and PyYAML does not. Only spaces are added, so every line keeps its number. One pass.
+ */
+export function reindentQuoted(yaml: string): string {
+  const lines = yaml.split('\n');
+  let open: { quote: string; indent: number } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    let from: number;
+    if (open) {
+      const text = line.replace(/^[ \t]*/, '');
+      line = ' '.repeat(open.indent + 2) + text;
+      lines[i] = line;
+      from = open.indent + 2;
+    } else {
+      const start = QUOTED_VALUE.exec(line);
+      if (!start) continue;
+      // Deeper than the key, which in a list item sits after its dash.
+      open = { quote: start[2]!, indent: /^[ \t]*(?:- +)*/.exec(line)![0].length };
+      from = start[1]!.length + 1;
+    }
+    if (closes(line, from, open.quote)) open = undefined;
+  }
+  return lines.join('\n');
+}
+
+/** Whether a quoted string closes on this line, from `from`: `\"` escapes in double quotes, `''` in single ones. */
+function closes(line: string, from: number, quote: string): boolean {
+  for (let i = from; i < line.length; i++) {
+    if (quote === '"' && line[i] === '\\') i++;
+    else if (line[i] === quote) {
+      if (quote === "'" && line[i + 1] === "'") i++;
+      else return true;
+    }
+  }
+  return false;
 }
 
 function countLines(s: string): number {
