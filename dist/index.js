@@ -46887,7 +46887,9 @@ function markdownSections(body, bodyLine) {
     if (!sections2.has(key))
       sections2.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)) });
   };
-  headings.forEach((heading2, h) => add2(heading2.title, heading2.line, heading2.start + 3, ends[h]));
+  headings.forEach((heading2, h) => {
+    add2(heading2.title, heading2.line, heading2.start + 3, ends[h]);
+  });
   const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
     (a, b) => a - b
   );

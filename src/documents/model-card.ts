@@ -222,7 +222,9 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
     if (!sections.has(key))
       sections.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)) });
   };
-  headings.forEach((heading, h) => add(heading.title, heading.line, heading.start + 3, ends[h]!));
+  headings.forEach((heading, h) => {
+    add(heading.title, heading.line, heading.start + 3, ends[h]!);
+  });
   // A bold label's section runs to the next label or heading, whichever comes first.
   const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
     (a, b) => a - b,
