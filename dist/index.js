@@ -27255,6 +27255,245 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/punycode.js/punycode.js
+var require_punycode = __commonJS({
+  "node_modules/punycode.js/punycode.js"(exports, module) {
+    "use strict";
+    var maxInt = 2147483647;
+    var base = 36;
+    var tMin = 1;
+    var tMax = 26;
+    var skew = 38;
+    var damp = 700;
+    var initialBias = 72;
+    var initialN = 128;
+    var delimiter = "-";
+    var regexPunycode = /^xn--/;
+    var regexNonASCII = /[^\0-\x7F]/;
+    var regexSeparators = /[\x2E\u3002\uFF0E\uFF61]/g;
+    var errors = {
+      "overflow": "Overflow: input needs wider integers to process",
+      "not-basic": "Illegal input >= 0x80 (not a basic code point)",
+      "invalid-input": "Invalid input"
+    };
+    var baseMinusTMin = base - tMin;
+    var floor = Math.floor;
+    var stringFromCharCode = String.fromCharCode;
+    function error2(type) {
+      throw new RangeError(errors[type]);
+    }
+    function map(array, callback) {
+      const result2 = [];
+      let length = array.length;
+      while (length--) {
+        result2[length] = callback(array[length]);
+      }
+      return result2;
+    }
+    function mapDomain(domain, callback) {
+      const parts = domain.split("@");
+      let result2 = "";
+      if (parts.length > 1) {
+        result2 = parts[0] + "@";
+        domain = parts[1];
+      }
+      domain = domain.replace(regexSeparators, ".");
+      const labels = domain.split(".");
+      const encoded = map(labels, callback).join(".");
+      return result2 + encoded;
+    }
+    function ucs2decode(string) {
+      const output = [];
+      let counter = 0;
+      const length = string.length;
+      while (counter < length) {
+        const value = string.charCodeAt(counter++);
+        if (value >= 55296 && value <= 56319 && counter < length) {
+          const extra = string.charCodeAt(counter++);
+          if ((extra & 64512) == 56320) {
+            output.push(((value & 1023) << 10) + (extra & 1023) + 65536);
+          } else {
+            output.push(value);
+            counter--;
+          }
+        } else {
+          output.push(value);
+        }
+      }
+      return output;
+    }
+    var ucs2encode = (codePoints) => String.fromCodePoint(...codePoints);
+    var basicToDigit = function(codePoint) {
+      if (codePoint >= 48 && codePoint < 58) {
+        return 26 + (codePoint - 48);
+      }
+      if (codePoint >= 65 && codePoint < 91) {
+        return codePoint - 65;
+      }
+      if (codePoint >= 97 && codePoint < 123) {
+        return codePoint - 97;
+      }
+      return base;
+    };
+    var digitToBasic = function(digit, flag) {
+      return digit + 22 + 75 * (digit < 26) - ((flag != 0) << 5);
+    };
+    var adapt = function(delta, numPoints, firstTime) {
+      let k = 0;
+      delta = firstTime ? floor(delta / damp) : delta >> 1;
+      delta += floor(delta / numPoints);
+      for (; delta > baseMinusTMin * tMax >> 1; k += base) {
+        delta = floor(delta / baseMinusTMin);
+      }
+      return floor(k + (baseMinusTMin + 1) * delta / (delta + skew));
+    };
+    var decode2 = function(input) {
+      const output = [];
+      const inputLength = input.length;
+      let i = 0;
+      let n = initialN;
+      let bias = initialBias;
+      let basic = input.lastIndexOf(delimiter);
+      if (basic < 0) {
+        basic = 0;
+      }
+      for (let j = 0; j < basic; ++j) {
+        if (input.charCodeAt(j) >= 128) {
+          error2("not-basic");
+        }
+        output.push(input.charCodeAt(j));
+      }
+      for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
+        const oldi = i;
+        for (let w = 1, k = base; ; k += base) {
+          if (index >= inputLength) {
+            error2("invalid-input");
+          }
+          const digit = basicToDigit(input.charCodeAt(index++));
+          if (digit >= base) {
+            error2("invalid-input");
+          }
+          if (digit > floor((maxInt - i) / w)) {
+            error2("overflow");
+          }
+          i += digit * w;
+          const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
+          if (digit < t) {
+            break;
+          }
+          const baseMinusT = base - t;
+          if (w > floor(maxInt / baseMinusT)) {
+            error2("overflow");
+          }
+          w *= baseMinusT;
+        }
+        const out = output.length + 1;
+        bias = adapt(i - oldi, out, oldi == 0);
+        if (floor(i / out) > maxInt - n) {
+          error2("overflow");
+        }
+        n += floor(i / out);
+        i %= out;
+        output.splice(i++, 0, n);
+      }
+      return String.fromCodePoint(...output);
+    };
+    var encode2 = function(input) {
+      const output = [];
+      input = ucs2decode(input);
+      const inputLength = input.length;
+      let n = initialN;
+      let delta = 0;
+      let bias = initialBias;
+      for (const currentValue of input) {
+        if (currentValue < 128) {
+          output.push(stringFromCharCode(currentValue));
+        }
+      }
+      const basicLength = output.length;
+      let handledCPCount = basicLength;
+      if (basicLength) {
+        output.push(delimiter);
+      }
+      while (handledCPCount < inputLength) {
+        let m = maxInt;
+        for (const currentValue of input) {
+          if (currentValue >= n && currentValue < m) {
+            m = currentValue;
+          }
+        }
+        const handledCPCountPlusOne = handledCPCount + 1;
+        if (m - n > floor((maxInt - delta) / handledCPCountPlusOne)) {
+          error2("overflow");
+        }
+        delta += (m - n) * handledCPCountPlusOne;
+        n = m;
+        for (const currentValue of input) {
+          if (currentValue < n && ++delta > maxInt) {
+            error2("overflow");
+          }
+          if (currentValue === n) {
+            let q = delta;
+            for (let k = base; ; k += base) {
+              const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
+              if (q < t) {
+                break;
+              }
+              const qMinusT = q - t;
+              const baseMinusT = base - t;
+              output.push(
+                stringFromCharCode(digitToBasic(t + qMinusT % baseMinusT, 0))
+              );
+              q = floor(qMinusT / baseMinusT);
+            }
+            output.push(stringFromCharCode(digitToBasic(q, 0)));
+            bias = adapt(delta, handledCPCountPlusOne, handledCPCount === basicLength);
+            delta = 0;
+            ++handledCPCount;
+          }
+        }
+        ++delta;
+        ++n;
+      }
+      return output.join("");
+    };
+    var toUnicode = function(input) {
+      return mapDomain(input, function(string) {
+        return regexPunycode.test(string) ? decode2(string.slice(4).toLowerCase()) : string;
+      });
+    };
+    var toASCII = function(input) {
+      return mapDomain(input, function(string) {
+        return regexNonASCII.test(string) ? "xn--" + encode2(string) : string;
+      });
+    };
+    var punycode2 = {
+      /**
+       * A string representing the current Punycode.js version number.
+       * @memberOf punycode
+       * @type String
+       */
+      "version": "2.3.1",
+      /**
+       * An object of methods to convert from JavaScript's internal character
+       * representation (UCS-2) to Unicode code points, and back.
+       * @see <https://mathiasbynens.be/notes/javascript-encoding>
+       * @memberOf punycode
+       * @type Object
+       */
+      "ucs2": {
+        "decode": ucs2decode,
+        "encode": ucs2encode
+      },
+      "decode": decode2,
+      "encode": encode2,
+      "toASCII": toASCII,
+      "toUnicode": toUnicode
+    };
+    module.exports = punycode2;
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -34477,245 +34716,6 @@ var require_dist2 = __commonJS({
   }
 });
 
-// node_modules/punycode.js/punycode.js
-var require_punycode = __commonJS({
-  "node_modules/punycode.js/punycode.js"(exports, module) {
-    "use strict";
-    var maxInt = 2147483647;
-    var base = 36;
-    var tMin = 1;
-    var tMax = 26;
-    var skew = 38;
-    var damp = 700;
-    var initialBias = 72;
-    var initialN = 128;
-    var delimiter = "-";
-    var regexPunycode = /^xn--/;
-    var regexNonASCII = /[^\0-\x7F]/;
-    var regexSeparators = /[\x2E\u3002\uFF0E\uFF61]/g;
-    var errors = {
-      "overflow": "Overflow: input needs wider integers to process",
-      "not-basic": "Illegal input >= 0x80 (not a basic code point)",
-      "invalid-input": "Invalid input"
-    };
-    var baseMinusTMin = base - tMin;
-    var floor = Math.floor;
-    var stringFromCharCode = String.fromCharCode;
-    function error2(type) {
-      throw new RangeError(errors[type]);
-    }
-    function map(array, callback) {
-      const result2 = [];
-      let length = array.length;
-      while (length--) {
-        result2[length] = callback(array[length]);
-      }
-      return result2;
-    }
-    function mapDomain(domain, callback) {
-      const parts = domain.split("@");
-      let result2 = "";
-      if (parts.length > 1) {
-        result2 = parts[0] + "@";
-        domain = parts[1];
-      }
-      domain = domain.replace(regexSeparators, ".");
-      const labels = domain.split(".");
-      const encoded = map(labels, callback).join(".");
-      return result2 + encoded;
-    }
-    function ucs2decode(string) {
-      const output = [];
-      let counter = 0;
-      const length = string.length;
-      while (counter < length) {
-        const value = string.charCodeAt(counter++);
-        if (value >= 55296 && value <= 56319 && counter < length) {
-          const extra = string.charCodeAt(counter++);
-          if ((extra & 64512) == 56320) {
-            output.push(((value & 1023) << 10) + (extra & 1023) + 65536);
-          } else {
-            output.push(value);
-            counter--;
-          }
-        } else {
-          output.push(value);
-        }
-      }
-      return output;
-    }
-    var ucs2encode = (codePoints) => String.fromCodePoint(...codePoints);
-    var basicToDigit = function(codePoint) {
-      if (codePoint >= 48 && codePoint < 58) {
-        return 26 + (codePoint - 48);
-      }
-      if (codePoint >= 65 && codePoint < 91) {
-        return codePoint - 65;
-      }
-      if (codePoint >= 97 && codePoint < 123) {
-        return codePoint - 97;
-      }
-      return base;
-    };
-    var digitToBasic = function(digit, flag) {
-      return digit + 22 + 75 * (digit < 26) - ((flag != 0) << 5);
-    };
-    var adapt = function(delta, numPoints, firstTime) {
-      let k = 0;
-      delta = firstTime ? floor(delta / damp) : delta >> 1;
-      delta += floor(delta / numPoints);
-      for (; delta > baseMinusTMin * tMax >> 1; k += base) {
-        delta = floor(delta / baseMinusTMin);
-      }
-      return floor(k + (baseMinusTMin + 1) * delta / (delta + skew));
-    };
-    var decode2 = function(input) {
-      const output = [];
-      const inputLength = input.length;
-      let i = 0;
-      let n = initialN;
-      let bias = initialBias;
-      let basic = input.lastIndexOf(delimiter);
-      if (basic < 0) {
-        basic = 0;
-      }
-      for (let j = 0; j < basic; ++j) {
-        if (input.charCodeAt(j) >= 128) {
-          error2("not-basic");
-        }
-        output.push(input.charCodeAt(j));
-      }
-      for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
-        const oldi = i;
-        for (let w = 1, k = base; ; k += base) {
-          if (index >= inputLength) {
-            error2("invalid-input");
-          }
-          const digit = basicToDigit(input.charCodeAt(index++));
-          if (digit >= base) {
-            error2("invalid-input");
-          }
-          if (digit > floor((maxInt - i) / w)) {
-            error2("overflow");
-          }
-          i += digit * w;
-          const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
-          if (digit < t) {
-            break;
-          }
-          const baseMinusT = base - t;
-          if (w > floor(maxInt / baseMinusT)) {
-            error2("overflow");
-          }
-          w *= baseMinusT;
-        }
-        const out = output.length + 1;
-        bias = adapt(i - oldi, out, oldi == 0);
-        if (floor(i / out) > maxInt - n) {
-          error2("overflow");
-        }
-        n += floor(i / out);
-        i %= out;
-        output.splice(i++, 0, n);
-      }
-      return String.fromCodePoint(...output);
-    };
-    var encode2 = function(input) {
-      const output = [];
-      input = ucs2decode(input);
-      const inputLength = input.length;
-      let n = initialN;
-      let delta = 0;
-      let bias = initialBias;
-      for (const currentValue of input) {
-        if (currentValue < 128) {
-          output.push(stringFromCharCode(currentValue));
-        }
-      }
-      const basicLength = output.length;
-      let handledCPCount = basicLength;
-      if (basicLength) {
-        output.push(delimiter);
-      }
-      while (handledCPCount < inputLength) {
-        let m = maxInt;
-        for (const currentValue of input) {
-          if (currentValue >= n && currentValue < m) {
-            m = currentValue;
-          }
-        }
-        const handledCPCountPlusOne = handledCPCount + 1;
-        if (m - n > floor((maxInt - delta) / handledCPCountPlusOne)) {
-          error2("overflow");
-        }
-        delta += (m - n) * handledCPCountPlusOne;
-        n = m;
-        for (const currentValue of input) {
-          if (currentValue < n && ++delta > maxInt) {
-            error2("overflow");
-          }
-          if (currentValue === n) {
-            let q = delta;
-            for (let k = base; ; k += base) {
-              const t = k <= bias ? tMin : k >= bias + tMax ? tMax : k - bias;
-              if (q < t) {
-                break;
-              }
-              const qMinusT = q - t;
-              const baseMinusT = base - t;
-              output.push(
-                stringFromCharCode(digitToBasic(t + qMinusT % baseMinusT, 0))
-              );
-              q = floor(qMinusT / baseMinusT);
-            }
-            output.push(stringFromCharCode(digitToBasic(q, 0)));
-            bias = adapt(delta, handledCPCountPlusOne, handledCPCount === basicLength);
-            delta = 0;
-            ++handledCPCount;
-          }
-        }
-        ++delta;
-        ++n;
-      }
-      return output.join("");
-    };
-    var toUnicode = function(input) {
-      return mapDomain(input, function(string) {
-        return regexPunycode.test(string) ? decode2(string.slice(4).toLowerCase()) : string;
-      });
-    };
-    var toASCII = function(input) {
-      return mapDomain(input, function(string) {
-        return regexNonASCII.test(string) ? "xn--" + encode2(string) : string;
-      });
-    };
-    var punycode2 = {
-      /**
-       * A string representing the current Punycode.js version number.
-       * @memberOf punycode
-       * @type String
-       */
-      "version": "2.3.1",
-      /**
-       * An object of methods to convert from JavaScript's internal character
-       * representation (UCS-2) to Unicode code points, and back.
-       * @see <https://mathiasbynens.be/notes/javascript-encoding>
-       * @memberOf punycode
-       * @type Object
-       */
-      "ucs2": {
-        "decode": ucs2decode,
-        "encode": ucs2encode
-      },
-      "decode": decode2,
-      "encode": encode2,
-      "toASCII": toASCII,
-      "toUnicode": toUnicode
-    };
-    module.exports = punycode2;
-  }
-});
-
 // node_modules/bottleneck/light.js
 var require_light = __commonJS({
   "node_modules/bottleneck/light.js"(exports, module) {
@@ -41026,276 +41026,6 @@ function yamlFix(code2) {
   }
 }
 
-// src/schema.ts
-var import_ajv = __toESM(require_ajv(), 1);
-var import_ajv_formats = __toESM(require_dist2(), 1);
-var addFormats = import_ajv_formats.default;
-var ajv = new import_ajv.Ajv({
-  allErrors: true,
-  // Keeps each error's schema and parent schema, which the explanations below read.
-  verbose: true,
-  strict: true,
-  strictTypes: false,
-  strictRequired: false,
-  strictTuples: false,
-  allowUnionTypes: true,
-  discriminator: true
-});
-addFormats(ajv, ["date", "date-time", "email", "uri"]);
-var byContent = /* @__PURE__ */ new Map();
-var byObject = /* @__PURE__ */ new WeakMap();
-function compileSchema(schema) {
-  let validate2 = byObject.get(schema);
-  if (validate2) return validate2;
-  const key = JSON.stringify(schema);
-  validate2 = byContent.get(key);
-  if (!validate2) {
-    validate2 = ajv.compile(schema);
-    byContent.set(key, validate2);
-  }
-  byObject.set(schema, validate2);
-  return validate2;
-}
-function schemaProblem(schema) {
-  try {
-    compileSchema(schema);
-    return void 0;
-  } catch (error2) {
-    return error2.message;
-  }
-}
-function validateData(validate2, data, { at: at2 = [], limit = 50 } = {}) {
-  let value = data.value;
-  for (const key of at2) value = value[key];
-  if (validate2(value)) return [];
-  const violations = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const error2 of relevantErrors(validate2.errors ?? [])) {
-    const explained2 = explain(error2, at2);
-    const key = `${explained2.pointer.join("/")}|${explained2.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    violations.push({ ...data.locate(explained2.pointer), ...explained2 });
-    if (violations.length >= limit) break;
-  }
-  return violations;
-}
-function relevantErrors(errors) {
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath));
-}
-function pointerOf(instancePath) {
-  if (!instancePath) return [];
-  return instancePath.slice(1).split("/").map((part) => {
-    const key = part.replace(/~1/g, "/").replace(/~0/g, "~");
-    return /^\d+$/.test(key) ? Number(key) : key;
-  });
-}
-function describePointer(pointer) {
-  if (pointer.length === 0) return "the document";
-  return pointer.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
-}
-function explain(error2, at2) {
-  const pointer = [...at2, ...pointerOf(error2.instancePath)];
-  const where = describePointer(pointer);
-  const params = error2.params;
-  switch (error2.keyword) {
-    case "required": {
-      const key = String(params.missingProperty);
-      return {
-        pointer,
-        message: `${where} is missing the required key "${key}"`,
-        fix: `Add "${key}:" to ${where}${describeSchema(error2.parentSchema, key)}.`
-      };
-    }
-    case "additionalProperties": {
-      const key = String(params.additionalProperty);
-      const known = Object.keys(error2.parentSchema?.properties ?? {});
-      const near = closest(key, known);
-      return {
-        pointer: [...pointer, key],
-        message: `unknown key "${key}" in ${where}`,
-        fix: near ? `Did you mean "${near}"? Rename the key, or prefix it with "x-" to keep it as your own data.` : `Remove "${key}", or prefix it with "x-" to keep it as your own data. Known keys: ${known.filter((k) => k !== "$schema").join(", ")}.`
-      };
-    }
-    case "type":
-      return {
-        pointer,
-        message: `${where} must be ${article(String(params.type))}`,
-        fix: params.type === "string" ? `Write ${where} as text; quote values that look like numbers or dates, e.g. "2.1".` : `Write ${where} as ${article(String(params.type))}.`
-      };
-    case "enum": {
-      const allowed = params.allowedValues.map(String);
-      return {
-        pointer,
-        message: `${where} must be one of: ${allowed.join(", ")}`,
-        fix: `Use one of: ${allowed.join(", ")}.`
-      };
-    }
-    case "format":
-      return params.format === "date" ? {
-        pointer,
-        message: `${where} is not a date`,
-        fix: "Write the date as YYYY-MM-DD, e.g. 2026-03-31."
-      } : {
-        pointer,
-        message: `${where} is not a valid ${params.format}`,
-        fix: `Write a valid ${params.format}.`
-      };
-    case "anyOf":
-      return {
-        pointer,
-        message: `${where} has the wrong form`,
-        fix: `Write ${where} as ${describeBranches(error2.schema)}.`
-      };
-    case "minLength":
-      return params.limit === 1 ? { pointer, message: `${where} is empty`, fix: `Fill in ${where}.` } : {
-        pointer,
-        message: `${where} is shorter than ${params.limit} characters`,
-        fix: `Write more in ${where}.`
-      };
-    case "minItems":
-      return params.limit === 1 ? { pointer, message: `${where} is an empty list`, fix: `List at least one item under ${where}.` } : {
-        pointer,
-        message: `${where} has fewer than ${params.limit} items`,
-        fix: `List at least ${params.limit} items under ${where}.`
-      };
-    case "not":
-      return { pointer, message: `${where} has a value this policy does not allow`, fix: `Change ${where}.` };
-    case "const":
-      return {
-        pointer,
-        message: `${where} must be ${JSON.stringify(params.allowedValue)}`,
-        fix: `Set ${where} to ${JSON.stringify(params.allowedValue)}.`
-      };
-    default:
-      return {
-        pointer,
-        message: `${where} ${error2.message ?? "is invalid"}`,
-        fix: `Change ${where} so that it ${error2.message ?? "is valid"}.`
-      };
-  }
-}
-function describeSchema(parent, key) {
-  const property = parent?.properties?.[key];
-  return property?.description ? ` (${property.description.replace(/\.$/, "")})` : "";
-}
-function describeBranches(branches) {
-  if (!Array.isArray(branches)) return "one of the allowed forms";
-  return branches.map((b) => {
-    if (b.type === "array") return `a list${b.items?.type ? ` of ${b.items.type}s` : ""}`;
-    if (b.type) return article(b.type);
-    return "the allowed form";
-  }).join(" or ");
-}
-function article(type) {
-  return type.split(",").map((one) => {
-    const word = one === "object" ? "mapping (key: value)" : one === "array" ? "list" : one;
-    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
-  }).join(" or ");
-}
-function closest(word, candidates) {
-  let best;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-function editDistance(a, b) {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-// src/documents/fields.ts
-function record(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : void 0;
-}
-function text(value) {
-  return typeof value === "string" && value.trim() !== "" ? value : void 0;
-}
-function number(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value : void 0;
-}
-function list(value) {
-  return Array.isArray(value) ? value : [];
-}
-function texts(value) {
-  if (typeof value === "string") return text(value) ? [value] : [];
-  return list(value).filter((v) => text(v) !== void 0);
-}
-function oneOf(value, allowed) {
-  return allowed.includes(value) ? value : void 0;
-}
-function date(value) {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return void 0;
-  const parsed = /* @__PURE__ */ new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value) ? value : void 0;
-}
-function daysBetween(from, to) {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 864e5);
-}
-var NUMBER = "[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?";
-var PERCENT = new RegExp(`^(${NUMBER})\\s*%$`, "i");
-var MEAN_STD = new RegExp(`^(${NUMBER})\\s*(?:\\+/-|\\+-|\xB1)\\s*${NUMBER}$`, "i");
-var PLAIN = new RegExp(`^${NUMBER}$`, "i");
-function metricValue(value) {
-  if (typeof value === "number") return Number.isFinite(value) ? value : void 0;
-  if (typeof value !== "string" || value.length > 100) return void 0;
-  const trimmed = value.trim();
-  const percent = PERCENT.exec(trimmed);
-  if (percent) return Number(percent[1]) / 100;
-  const mean = MEAN_STD.exec(trimmed);
-  if (mean) return Number(mean[1]);
-  return PLAIN.test(trimmed) ? Number(trimmed) : void 0;
-}
-function withoutEmpty(value) {
-  const map = record(value);
-  if (!map) return value;
-  return Object.fromEntries(
-    Object.entries(map).filter(([, v]) => v !== null).map(([k, v]) => [k, Array.isArray(v) ? v.filter((item) => item !== null) : v])
-  );
-}
-
-// src/documents/impact-assessment.ts
-function normaliseImpactAssessment(data) {
-  const doc = record(data.value) ?? {};
-  const approval = record(doc.approval);
-  return {
-    system: text(doc.system),
-    version: text(doc.version),
-    date: date(doc.date),
-    nextReview: date(doc.next_review),
-    impacts: list(doc.impacts).map((value, index) => {
-      const impact = record(value) ?? {};
-      return {
-        index,
-        id: text(impact.id),
-        type: oneOf(impact.type, ["benefit", "harm"]),
-        severity: text(impact.severity),
-        mitigations: texts(impact.mitigations)
-      };
-    }),
-    approval: text(approval?.approver) ? { approver: approval?.approver, date: date(approval?.date) } : void 0
-  };
-}
-
 // node_modules/markdown-it/lib/common/utils.mjs
 var utils_exports2 = {};
 __export(utils_exports2, {
@@ -44097,7 +43827,7 @@ function markTightParagraphs(state, idx) {
     }
   }
 }
-function list2(state, startLine, endLine, silent) {
+function list(state, startLine, endLine, silent) {
   let max, pos, start, token;
   let nextLine = startLine;
   let tight = true;
@@ -44756,7 +44486,7 @@ var _rules2 = [
   ["fence", fence, ["paragraph", "reference", "blockquote", "list"]],
   ["blockquote", blockquote, ["paragraph", "reference", "blockquote", "list"]],
   ["hr", hr, ["paragraph", "reference", "blockquote", "list"]],
-  ["list", list2, ["paragraph", "reference", "blockquote"]],
+  ["list", list, ["paragraph", "reference", "blockquote"]],
   ["reference", reference],
   ["html_block", html_block, ["paragraph", "reference", "blockquote"]],
   ["heading", heading, ["paragraph", "reference", "blockquote"]],
@@ -44947,7 +44677,7 @@ function isTerminatorChar(ch) {
       return false;
   }
 }
-function text2(state, silent) {
+function text(state, silent) {
   let pos = state.pos;
   while (pos < state.posMax && !isTerminatorChar(state.src.charCodeAt(pos))) {
     pos++;
@@ -45822,7 +45552,7 @@ function fragments_join(state) {
 
 // node_modules/markdown-it/lib/parser_inline.mjs
 var _rules3 = [
-  ["text", text2],
+  ["text", text],
   ["linkify", linkify2],
   ["newline", newline],
   ["escape", escape3],
@@ -46703,6 +46433,56 @@ var LIFECYCLE_STATUSES = [
   "retired"
 ];
 
+// src/documents/fields.ts
+function record(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? value : void 0;
+}
+function text2(value) {
+  return typeof value === "string" && value.trim() !== "" ? value : void 0;
+}
+function number(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : void 0;
+}
+function list2(value) {
+  return Array.isArray(value) ? value : [];
+}
+function texts(value) {
+  if (typeof value === "string") return text2(value) ? [value] : [];
+  return list2(value).filter((v) => text2(v) !== void 0);
+}
+function oneOf(value, allowed) {
+  return allowed.includes(value) ? value : void 0;
+}
+function date(value) {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return void 0;
+  const parsed = /* @__PURE__ */ new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value) ? value : void 0;
+}
+function daysBetween(from, to) {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 864e5);
+}
+var NUMBER = "[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?";
+var PERCENT = new RegExp(`^(${NUMBER})\\s*%$`, "i");
+var MEAN_STD = new RegExp(`^(${NUMBER})\\s*(?:\\+/-|\\+-|\xB1)\\s*${NUMBER}$`, "i");
+var PLAIN = new RegExp(`^${NUMBER}$`, "i");
+function metricValue(value) {
+  if (typeof value === "number") return Number.isFinite(value) ? value : void 0;
+  if (typeof value !== "string" || value.length > 100) return void 0;
+  const trimmed = value.trim();
+  const percent = PERCENT.exec(trimmed);
+  if (percent) return Number(percent[1]) / 100;
+  const mean = MEAN_STD.exec(trimmed);
+  if (mean) return Number(mean[1]);
+  return PLAIN.test(trimmed) ? Number(trimmed) : void 0;
+}
+function withoutEmpty(value) {
+  const map = record(value);
+  if (!map) return value;
+  return Object.fromEntries(
+    Object.entries(map).filter(([, v]) => v !== null).map(([k, v]) => [k, Array.isArray(v) ? v.filter((item) => item !== null) : v])
+  );
+}
+
 // src/documents/model-card.ts
 var markdown = new lib_default("commonmark");
 function parseModelCard(path2, source) {
@@ -46823,23 +46603,23 @@ function metadataParts(value) {
 function governanceOf(value) {
   const g = record(value) ?? {};
   return {
-    system: text(g.system),
-    version: text(g.version),
-    owner: text(g.owner),
+    system: text2(g.system),
+    version: text2(g.version),
+    owner: text2(g.owner),
     status: oneOf(g.status, LIFECYCLE_STATUSES),
     tier: oneOf(g.tier, RISK_TIERS)
   };
 }
 function metricsOf(modelIndex) {
   const metrics = [];
-  list(modelIndex).forEach((entry, m) => {
-    const model = text(record(entry)?.name);
-    list(record(entry)?.results).forEach((result2, r) => {
+  list2(modelIndex).forEach((entry, m) => {
+    const model = text2(record(entry)?.name);
+    list2(record(entry)?.results).forEach((result2, r) => {
       const res = record(result2);
-      const task = text(record(res?.task)?.type);
-      const dataset = text(record(res?.dataset)?.name) ?? text(record(res?.dataset)?.type);
-      list(res?.metrics).forEach((metric2, k) => {
-        const type = text(record(metric2)?.type);
+      const task = text2(record(res?.task)?.type);
+      const dataset = text2(record(res?.dataset)?.name) ?? text2(record(res?.dataset)?.type);
+      list2(res?.metrics).forEach((metric2, k) => {
+        const type = text2(record(metric2)?.type);
         const raw = record(metric2)?.value;
         if (type === void 0 || typeof raw !== "number" && typeof raw !== "string") return;
         const pointer = ["model-index", m, "results", r, "metrics", k, "value"];
@@ -46849,7 +46629,7 @@ function metricsOf(modelIndex) {
           task,
           dataset,
           type,
-          name: text(record(metric2)?.name),
+          name: text2(record(metric2)?.name),
           ...value !== void 0 ? { value } : {},
           text: String(raw),
           pointer
@@ -46947,6 +46727,247 @@ function withoutComments(text3) {
   return out + text3.slice(at2);
 }
 
+// src/documents/governance.ts
+var GOVERNANCE_FILE = "governance.yml";
+var GOVERNANCE_FACTS = ["system", "owner", "version", "status", "tier"];
+function mergeGovernance(layers) {
+  const facts = { values: {}, from: {} };
+  for (const fact of GOVERNANCE_FACTS) {
+    const layer = layers.find((l) => l.values?.[fact] !== void 0);
+    if (!layer) continue;
+    facts.values[fact] = layer.values[fact];
+    facts.from[fact] = layer.from;
+  }
+  return facts;
+}
+function parseGovernanceFile(bytes) {
+  const decoded = decodeText(bytes);
+  if ("problem" in decoded) return decoded;
+  const parsed = parseData(decoded.text);
+  if ("problem" in parsed) return parsed;
+  return { governance: governanceOf(parsed.data.value) };
+}
+
+// src/schema.ts
+var import_ajv = __toESM(require_ajv(), 1);
+var import_ajv_formats = __toESM(require_dist2(), 1);
+var addFormats = import_ajv_formats.default;
+var ajv = new import_ajv.Ajv({
+  allErrors: true,
+  // Keeps each error's schema and parent schema, which the explanations below read.
+  verbose: true,
+  strict: true,
+  strictTypes: false,
+  strictRequired: false,
+  strictTuples: false,
+  allowUnionTypes: true,
+  discriminator: true
+});
+addFormats(ajv, ["date", "date-time", "email", "uri"]);
+var byContent = /* @__PURE__ */ new Map();
+var byObject = /* @__PURE__ */ new WeakMap();
+function compileSchema(schema) {
+  let validate2 = byObject.get(schema);
+  if (validate2) return validate2;
+  const key = JSON.stringify(schema);
+  validate2 = byContent.get(key);
+  if (!validate2) {
+    validate2 = ajv.compile(schema);
+    byContent.set(key, validate2);
+  }
+  byObject.set(schema, validate2);
+  return validate2;
+}
+function schemaProblem(schema) {
+  try {
+    compileSchema(schema);
+    return void 0;
+  } catch (error2) {
+    return error2.message;
+  }
+}
+function validateData(validate2, data, { at: at2 = [], limit = 50 } = {}) {
+  let value = data.value;
+  for (const key of at2) value = value[key];
+  if (validate2(value)) return [];
+  const violations = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (const error2 of relevantErrors(validate2.errors ?? [])) {
+    const explained2 = explain(error2, at2);
+    const key = `${explained2.pointer.join("/")}|${explained2.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    violations.push({ ...data.locate(explained2.pointer), ...explained2 });
+    if (violations.length >= limit) break;
+  }
+  return violations;
+}
+function relevantErrors(errors) {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
+  return errors.filter((e) => e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath));
+}
+function pointerOf(instancePath) {
+  if (!instancePath) return [];
+  return instancePath.slice(1).split("/").map((part) => {
+    const key = part.replace(/~1/g, "/").replace(/~0/g, "~");
+    return /^\d+$/.test(key) ? Number(key) : key;
+  });
+}
+function describePointer(pointer) {
+  if (pointer.length === 0) return "the document";
+  return pointer.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+}
+function explain(error2, at2) {
+  const pointer = [...at2, ...pointerOf(error2.instancePath)];
+  const where = describePointer(pointer);
+  const params = error2.params;
+  switch (error2.keyword) {
+    case "required": {
+      const key = String(params.missingProperty);
+      return {
+        pointer,
+        message: `${where} is missing the required key "${key}"`,
+        fix: `Add "${key}:" to ${where}${describeSchema(error2.parentSchema, key)}.`
+      };
+    }
+    case "additionalProperties": {
+      const key = String(params.additionalProperty);
+      const known = Object.keys(error2.parentSchema?.properties ?? {});
+      const near = closest(key, known);
+      return {
+        pointer: [...pointer, key],
+        message: `unknown key "${key}" in ${where}`,
+        fix: near ? `Did you mean "${near}"? Rename the key, or prefix it with "x-" to keep it as your own data.` : `Remove "${key}", or prefix it with "x-" to keep it as your own data. Known keys: ${known.filter((k) => k !== "$schema").join(", ")}.`
+      };
+    }
+    case "type":
+      return {
+        pointer,
+        message: `${where} must be ${article(String(params.type))}`,
+        fix: params.type === "string" ? `Write ${where} as text; quote values that look like numbers or dates, e.g. "2.1".` : `Write ${where} as ${article(String(params.type))}.`
+      };
+    case "enum": {
+      const allowed = params.allowedValues.map(String);
+      return {
+        pointer,
+        message: `${where} must be one of: ${allowed.join(", ")}`,
+        fix: `Use one of: ${allowed.join(", ")}.`
+      };
+    }
+    case "format":
+      return params.format === "date" ? {
+        pointer,
+        message: `${where} is not a date`,
+        fix: "Write the date as YYYY-MM-DD, e.g. 2026-03-31."
+      } : {
+        pointer,
+        message: `${where} is not a valid ${params.format}`,
+        fix: `Write a valid ${params.format}.`
+      };
+    case "anyOf":
+      return {
+        pointer,
+        message: `${where} has the wrong form`,
+        fix: `Write ${where} as ${describeBranches(error2.schema)}.`
+      };
+    case "minLength":
+      return params.limit === 1 ? { pointer, message: `${where} is empty`, fix: `Fill in ${where}.` } : {
+        pointer,
+        message: `${where} is shorter than ${params.limit} characters`,
+        fix: `Write more in ${where}.`
+      };
+    case "minItems":
+      return params.limit === 1 ? { pointer, message: `${where} is an empty list`, fix: `List at least one item under ${where}.` } : {
+        pointer,
+        message: `${where} has fewer than ${params.limit} items`,
+        fix: `List at least ${params.limit} items under ${where}.`
+      };
+    case "not":
+      return { pointer, message: `${where} has a value this policy does not allow`, fix: `Change ${where}.` };
+    case "const":
+      return {
+        pointer,
+        message: `${where} must be ${JSON.stringify(params.allowedValue)}`,
+        fix: `Set ${where} to ${JSON.stringify(params.allowedValue)}.`
+      };
+    default:
+      return {
+        pointer,
+        message: `${where} ${error2.message ?? "is invalid"}`,
+        fix: `Change ${where} so that it ${error2.message ?? "is valid"}.`
+      };
+  }
+}
+function describeSchema(parent, key) {
+  const property = parent?.properties?.[key];
+  return property?.description ? ` (${property.description.replace(/\.$/, "")})` : "";
+}
+function describeBranches(branches) {
+  if (!Array.isArray(branches)) return "one of the allowed forms";
+  return branches.map((b) => {
+    if (b.type === "array") return `a list${b.items?.type ? ` of ${b.items.type}s` : ""}`;
+    if (b.type) return article(b.type);
+    return "the allowed form";
+  }).join(" or ");
+}
+function article(type) {
+  return type.split(",").map((one) => {
+    const word = one === "object" ? "mapping (key: value)" : one === "array" ? "list" : one;
+    return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
+  }).join(" or ");
+}
+function closest(word, candidates) {
+  let best;
+  let bestDistance = 3;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+function editDistance(a, b) {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+// src/documents/impact-assessment.ts
+function normaliseImpactAssessment(data) {
+  const doc = record(data.value) ?? {};
+  const approval = record(doc.approval);
+  return {
+    system: text2(doc.system),
+    version: text2(doc.version),
+    date: date(doc.date),
+    nextReview: date(doc.next_review),
+    impacts: list2(doc.impacts).map((value, index) => {
+      const impact = record(value) ?? {};
+      return {
+        index,
+        id: text2(impact.id),
+        type: oneOf(impact.type, ["benefit", "harm"]),
+        severity: text2(impact.severity),
+        mitigations: texts(impact.mitigations)
+      };
+    }),
+    approval: text2(approval?.approver) ? { approver: approval?.approver, date: date(approval?.date) } : void 0
+  };
+}
+
 // src/documents/risk-assessment.ts
 var TREATMENTS = ["avoid", "mitigate", "transfer", "accept"];
 function normaliseRiskAssessment(data) {
@@ -46954,14 +46975,14 @@ function normaliseRiskAssessment(data) {
   const scale = scaleOf(doc.scale);
   const acceptance = record(doc.acceptance);
   return {
-    system: text(doc.system),
-    version: text(doc.version),
+    system: text2(doc.system),
+    version: text2(doc.version),
     tier: oneOf(doc.tier, RISK_TIERS),
     date: date(doc.date),
     nextReview: date(doc.next_review),
     scale,
-    risks: list(doc.risks).map((risk, index) => riskOf(risk, index, scale)),
-    acceptance: text(acceptance?.approver) ? { approver: acceptance?.approver, date: date(acceptance?.date) } : void 0
+    risks: list2(doc.risks).map((risk, index) => riskOf(risk, index, scale)),
+    acceptance: text2(acceptance?.approver) ? { approver: acceptance?.approver, date: date(acceptance?.date) } : void 0
   };
 }
 function scaleOf(value) {
@@ -46982,8 +47003,8 @@ function riskOf(value, index, scale) {
   const residual = record(risk.residual);
   return {
     index,
-    id: text(risk.id),
-    title: text(risk.title),
+    id: text2(risk.id),
+    title: text2(risk.title),
     likelihood: rating(risk.likelihood, scale?.likelihood, [...at2, "likelihood"]),
     impact: rating(risk.impact, scale?.impact, [...at2, "impact"]),
     score: number(risk.score),
@@ -46994,8 +47015,8 @@ function riskOf(value, index, scale) {
       impact: rating(residual.impact, scale?.impact, [...at2, "residual", "impact"]),
       score: number(residual.score)
     } : void 0,
-    owner: text(risk.owner),
-    status: text(risk.status),
+    owner: text2(risk.owner),
+    status: text2(risk.status),
     reviewDate: date(risk.review_date)
   };
 }
@@ -49052,7 +49073,8 @@ function takeInventory(files, patterns) {
         name: folder.split("/").pop(),
         paths,
         present,
-        watch: pattern.watch
+        watch: pattern.watch,
+        ...pattern.governance ? { governance: pattern.governance } : {}
       });
     }
   }
@@ -49132,9 +49154,9 @@ var changeCoupling = {
     const docPath = system.paths[kind];
     if (!system.changedFiles || !(system.documents[kind] || system.unreadable[kind])) return "not-applicable";
     const prefix = system.facts.path === "." ? "" : `${system.facts.path}/`;
-    const governance = new Set(Object.values(system.paths));
+    const governance2 = new Set(Object.values(system.paths));
     const watched = system.changedFiles.filter(
-      (file) => !governance.has(file) && system.watch.some((pattern) => minimatch(file.slice(prefix.length), pattern, { dot: true }))
+      (file) => !governance2.has(file) && system.watch.some((pattern) => minimatch(file.slice(prefix.length), pattern, { dot: true }))
     );
     if (watched.length === 0 || system.changedFiles.includes(docPath)) return [];
     const shown = watched.slice(0, 3).join(", ") + (watched.length > 3 ? ` and ${watched.length - 3} more` : "");
@@ -49338,6 +49360,41 @@ function resolveField(root, field) {
   }
   return current;
 }
+
+// src/rules/governance.ts
+var governance = {
+  kind: "governance",
+  summary: `The system's governance facts are stated, in the model card's \`governance:\` front matter, a ${GOVERNANCE_FILE} beside it, or its entry under \`systems\` in the config.`,
+  params: {
+    properties: {
+      facts: {
+        type: "array",
+        minItems: 1,
+        uniqueItems: true,
+        items: { enum: [...GOVERNANCE_FACTS] },
+        description: "The facts required, e.g. [system, owner, version, status, tier]."
+      }
+    },
+    required: ["facts"]
+  },
+  reads: () => ["model-card"],
+  evaluate(rule, system) {
+    const missing = rule.facts.filter(
+      (fact) => system.governance.values[fact] === void 0
+    );
+    if (missing.length === 0) return [];
+    const prefix = system.facts.path === "." ? "" : `${system.facts.path}/`;
+    const card = documentOf(system, "model-card");
+    const stated = card && card.data.value.governance !== void 0;
+    return [
+      {
+        ...card && stated ? at(card, ["governance"]) : { path: card?.path ?? system.paths["model-card"], line: 1 },
+        message: `no ${missing.join(", ")} for this system in its model card, ${prefix}${GOVERNANCE_FILE} or the config`,
+        remedy: `State ${missing.join(", ")} in one place: under governance: in the model card's front matter, as keys of ${prefix}${GOVERNANCE_FILE} (keeps Hub cards free of aims-gate keys), or under governance: in the system's entry in .github/aims-gate.yml.`
+      }
+    ];
+  }
+};
 
 // src/rules/metric.ts
 var metric = {
@@ -49654,6 +49711,7 @@ var RULE_KINDS = new Map(
     documentValid,
     requiredDocument,
     fields,
+    governance,
     sections,
     riskRegister,
     freshness,
@@ -49786,7 +49844,19 @@ function configSchema(rule = ruleSchema()) {
               properties: {
                 path: { type: "string", minLength: 1 },
                 documents: documentNames,
-                watch: { type: "array", items: { type: "string", minLength: 1 } }
+                watch: { type: "array", items: { type: "string", minLength: 1 } },
+                governance: {
+                  type: "object",
+                  additionalProperties: false,
+                  description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.",
+                  properties: {
+                    system: { type: "string", minLength: 1 },
+                    owner: { type: "string", minLength: 1 },
+                    version: { type: "string", minLength: 1 },
+                    status: { enum: [...LIFECYCLE_STATUSES] },
+                    tier: { enum: [...RISK_TIERS] }
+                  }
+                }
               }
             }
           ]
@@ -50178,7 +50248,8 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     (entry) => typeof entry === "string" ? { path: trimSlashes(entry), documents, watch } : {
       path: trimSlashes(entry.path),
       documents: { ...documents, ...namesOf(entry.documents) },
-      watch: entry.watch ?? watch
+      watch: entry.watch ?? watch,
+      ...entry.governance ? { governance: entry.governance } : {}
     }
   );
   return {
@@ -50326,6 +50397,7 @@ async function changeTiers(base, head, changed, patterns) {
 async function readSide(source, folder, pattern) {
   const prefix = folder === "." ? "" : `${folder}/`;
   const name = folder === "." ? "." : folder.slice(folder.lastIndexOf("/") + 1);
+  const sidecarRead = source.read(prefix + GOVERNANCE_FILE, LIMITS.maxFileBytes);
   const [card, risk] = await Promise.all(
     ["model-card", "risk-assessment"].map(async (kind) => {
       const names = pattern.documents[kind].map((file) => prefix + file);
@@ -50339,11 +50411,18 @@ async function readSide(source, folder, pattern) {
       return doc.kind === "model-card" ? { present: true, tier: doc.governance.tier, id: doc.governance.system } : { present: true, tier: doc.kind === "risk-assessment" ? doc.tier : void 0 };
     })
   );
+  const sidecar = await sidecarRead;
+  const parsed = "bytes" in sidecar ? parseGovernanceFile(sidecar.bytes) : void 0;
+  const facts = mergeGovernance([
+    { from: "card", values: { system: card.id, tier: card.tier } },
+    { from: GOVERNANCE_FILE, values: parsed && "governance" in parsed ? parsed.governance : void 0 },
+    { from: "config", values: pattern.governance }
+  ]).values;
   return {
-    id: card.id ?? name,
+    id: facts.system ?? name,
     path: folder,
-    tier: highestTier([card.tier, risk.tier]),
-    documented: card.present || risk.present
+    tier: highestTier([card.tier, risk.tier, facts.tier]),
+    documented: card.present || risk.present || !("missing" in sidecar)
   };
 }
 function highestTier(tiers) {
@@ -50423,6 +50502,20 @@ async function evaluate(input) {
     }
     summaries.push(summary2);
   });
+  inScope.forEach((location2, i) => {
+    const file = documents[i].governanceFile;
+    if (file && "problem" in file)
+      findings.push({
+        rule: "inventory.governance-file",
+        severity: "major",
+        controls: [],
+        system: summaries[i].id,
+        path: file.path,
+        line: file.problem.line ?? 1,
+        message: `cannot be read: ${file.problem.message}`,
+        remedy: file.problem.fix
+      });
+  });
   for (const orphan of inventory.orphans) {
     findings.push({
       rule: "inventory.orphan-document",
@@ -50481,52 +50574,73 @@ function blocks(severity, failOn) {
 }
 async function readDocuments(source, system, kinds) {
   const loaded = { digests: [] };
+  const prefix = system.path === "." ? "" : `${system.path}/`;
+  const path2 = prefix + GOVERNANCE_FILE;
+  const sidecar = source.read(path2, LIMITS.maxFileBytes);
   await Promise.all(
     kinds.map(async (kind) => {
-      const path2 = system.paths[kind];
-      const read = await source.read(path2, LIMITS.maxFileBytes);
-      if ("missing" in read) return;
-      if ("tooLarge" in read) {
-        loaded[kind] = { kind, path: path2, problem: tooLarge(read.tooLarge) };
+      const path3 = system.paths[kind];
+      const read2 = await source.read(path3, LIMITS.maxFileBytes);
+      if ("missing" in read2) return;
+      if ("tooLarge" in read2) {
+        loaded[kind] = { kind, path: path3, problem: tooLarge(read2.tooLarge) };
         return;
       }
-      loaded[kind] = loadDocument(kind, path2, read.bytes);
-      loaded.digests.push({ path: path2, sha256: sha256(read.bytes) });
+      loaded[kind] = loadDocument(kind, path3, read2.bytes);
+      loaded.digests.push({ path: path3, sha256: sha256(read2.bytes) });
     })
   );
+  const read = await sidecar;
+  if ("bytes" in read) {
+    loaded.governanceFile = { path: path2, ...parseGovernanceFile(read.bytes) };
+    loaded.digests.push({ path: path2, sha256: sha256(read.bytes) });
+  } else if ("tooLarge" in read) {
+    loaded.governanceFile = { path: path2, problem: tooLarge(read.tooLarge) };
+  }
   loaded.digests.sort((a, b) => a.path.localeCompare(b.path));
   return loaded;
 }
 function systemContext(location2, loaded, changed) {
   const documents = {};
   const unreadable = {};
-  for (const [kind, doc] of Object.entries(loaded)) {
+  for (const kind of DOCUMENT_KINDS) {
+    const doc = loaded[kind];
+    if (!doc) continue;
     if (isReadable(doc)) documents[kind] = doc;
     else unreadable[kind] = doc;
   }
   const card = documents["model-card"];
-  const governance = card?.kind === "model-card" ? card.governance : {};
+  const file = loaded.governanceFile;
+  const merged = mergeGovernance([
+    { from: card?.path ?? "model card", values: card?.kind === "model-card" ? card.governance : void 0 },
+    {
+      from: file?.path ?? GOVERNANCE_FILE,
+      values: file && "governance" in file ? file.governance : void 0
+    },
+    { from: "the config", values: location2.governance }
+  ]);
+  const governance2 = merged.values;
   const prefix = location2.path === "." ? "" : `${location2.path}/`;
   return {
+    governance: merged,
     facts: {
-      id: governance.system ?? location2.name,
+      id: governance2.system ?? location2.name,
       path: location2.path,
-      status: governance.status,
+      status: governance2.status,
       changed: changed ? true : void 0,
       documents: location2.present
     },
     paths: location2.paths,
     documents,
     unreadable,
-    changedFiles: changed?.filter((file) => file.startsWith(prefix)),
+    changedFiles: changed?.filter((file2) => file2.startsWith(prefix)),
     watch: location2.watch
   };
 }
 function summarise(system, location2, digests, baseTier) {
-  const card = system.documents["model-card"];
   const risk = system.documents["risk-assessment"];
-  const governance = card?.kind === "model-card" ? card.governance : {};
-  const head = highestTier([governance.tier, risk?.kind === "risk-assessment" ? risk.tier : void 0]);
+  const governance2 = system.governance.values;
+  const head = highestTier([governance2.tier, risk?.kind === "risk-assessment" ? risk.tier : void 0]);
   const tier = highestTier([head, baseTier]);
   return {
     id: system.facts.id,
@@ -50534,8 +50648,8 @@ function summarise(system, location2, digests, baseTier) {
     tier,
     tierNote: tier !== head ? `the base revision states tier ${tier}; this change lowers it to ${head ?? "none"}` : void 0,
     status: system.facts.status,
-    owner: governance.owner,
-    version: governance.version ?? (risk?.kind === "risk-assessment" ? risk.version : void 0),
+    owner: governance2.owner,
+    version: governance2.version ?? (risk?.kind === "risk-assessment" ? risk.version : void 0),
     changed: system.facts.changed,
     documents: Object.fromEntries(location2.present.map((kind) => [kind, location2.paths[kind]])),
     evidence: digests,

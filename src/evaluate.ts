@@ -1,9 +1,11 @@
 import { sha256 } from './audit/entry.js';
 import { controlIds, controlTitle } from './controls.js';
+import { GOVERNANCE_FILE, mergeGovernance, parseGovernanceFile } from './documents/governance.js';
 import { isReadable, loadDocument } from './documents/index.js';
-import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
+import type { Governance, GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
+import type { Problem } from './parse/problem.js';
 import { tooLarge } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
@@ -12,6 +14,7 @@ import type { Source } from './source.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
+  DOCUMENT_KINDS,
   type DocumentKind,
   type Evaluation,
   type Finding,
@@ -45,6 +48,8 @@ export { highestTier } from './tiers.js';
 type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | UnreadableDocument>> & {
   /** SHA-256 of the bytes of each document that was read. */
   digests?: { path: string; sha256: string }[];
+  /** The system's governance.yml, where it has one. */
+  governanceFile?: { path: string } & ({ governance: Governance } | { problem: Problem });
 };
 
 /** One run of the whole flow: policy → inventory → documents → findings → waivers → verdict. */
@@ -126,6 +131,20 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     }
     summaries.push(summary);
   });
+  inScope.forEach((location, i) => {
+    const file = documents[i]!.governanceFile;
+    if (file && 'problem' in file)
+      findings.push({
+        rule: 'inventory.governance-file',
+        severity: 'major',
+        controls: [],
+        system: summaries[i]!.id,
+        path: file.path,
+        line: file.problem.line ?? 1,
+        message: `cannot be read: ${file.problem.message}`,
+        remedy: file.problem.fix,
+      });
+  });
   for (const orphan of inventory.orphans) {
     findings.push({
       rule: 'inventory.orphan-document',
@@ -194,6 +213,10 @@ async function readDocuments(
   kinds: DocumentKind[],
 ): Promise<LoadedDocuments> {
   const loaded: LoadedDocuments = { digests: [] };
+  const prefix = system.path === '.' ? '' : `${system.path}/`;
+  const path = prefix + GOVERNANCE_FILE;
+  // Asked for with the documents, so a GitHub source reads them in one request.
+  const sidecar = source.read(path, LIMITS.maxFileBytes);
   await Promise.all(
     kinds.map(async (kind) => {
       const path = system.paths[kind];
@@ -207,6 +230,13 @@ async function readDocuments(
       loaded.digests!.push({ path, sha256: sha256(read.bytes) });
     }),
   );
+  const read = await sidecar;
+  if ('bytes' in read) {
+    loaded.governanceFile = { path, ...parseGovernanceFile(read.bytes) };
+    loaded.digests!.push({ path, sha256: sha256(read.bytes) });
+  } else if ('tooLarge' in read) {
+    loaded.governanceFile = { path, problem: tooLarge(read.tooLarge) };
+  }
   loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
   return loaded;
 }
@@ -218,17 +248,26 @@ function systemContext(
 ): SystemContext {
   const documents: SystemContext['documents'] = {};
   const unreadable: SystemContext['unreadable'] = {};
-  for (const [kind, doc] of Object.entries(loaded) as [
-    DocumentKind,
-    GovernanceDocument | UnreadableDocument,
-  ][]) {
+  for (const kind of DOCUMENT_KINDS) {
+    const doc = loaded[kind];
+    if (!doc) continue;
     if (isReadable(doc)) (documents as Record<string, GovernanceDocument>)[kind] = doc;
     else unreadable[kind] = doc;
   }
   const card = documents['model-card'];
-  const governance = card?.kind === 'model-card' ? card.governance : {};
+  const file = loaded.governanceFile;
+  const merged = mergeGovernance([
+    { from: card?.path ?? 'model card', values: card?.kind === 'model-card' ? card.governance : undefined },
+    {
+      from: file?.path ?? GOVERNANCE_FILE,
+      values: file && 'governance' in file ? file.governance : undefined,
+    },
+    { from: 'the config', values: location.governance },
+  ]);
+  const governance = merged.values;
   const prefix = location.path === '.' ? '' : `${location.path}/`;
   return {
+    governance: merged,
     facts: {
       id: governance.system ?? location.name,
       path: location.path,
@@ -251,9 +290,8 @@ function summarise(
   digests: SystemSummary['evidence'],
   baseTier: RiskTier | undefined,
 ): SystemSummary {
-  const card = system.documents['model-card'];
   const risk = system.documents['risk-assessment'];
-  const governance = card?.kind === 'model-card' ? card.governance : {};
+  const governance = system.governance.values;
   const head = highestTier([governance.tier, risk?.kind === 'risk-assessment' ? risk.tier : undefined]);
   const tier = highestTier([head, baseTier]);
   return {

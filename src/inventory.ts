@@ -1,4 +1,5 @@
 import { minimatch } from 'minimatch';
+import type { Governance } from './documents/types.js';
 import type { SystemPattern } from './policy/load.js';
 import { DOCUMENT_KINDS, type DocumentKind } from './types.js';
 
@@ -10,6 +11,8 @@ export interface SystemLocation {
   paths: Record<DocumentKind, string>;
   present: DocumentKind[];
   watch: string[];
+  /** The governance facts its config entry states. */
+  governance?: Governance;
 }
 
 export interface Inventory {
@@ -51,6 +54,7 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
         paths,
         present,
         watch: pattern.watch,
+        ...(pattern.governance ? { governance: pattern.governance } : {}),
       });
     }
   }

@@ -1,3 +1,4 @@
+import { GOVERNANCE_FILE, mergeGovernance, parseGovernanceFile } from './documents/governance.js';
 import { isReadable, loadDocument } from './documents/index.js';
 import { foldersOf } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -79,6 +80,8 @@ export async function changeTiers(
 async function readSide(source: Source, folder: string, pattern: SystemPattern): Promise<Side> {
   const prefix = folder === '.' ? '' : `${folder}/`;
   const name = folder === '.' ? '.' : folder.slice(folder.lastIndexOf('/') + 1);
+  // The governance.yml beside the documents is asked for with them, so it travels in the same request.
+  const sidecarRead = source.read(prefix + GOVERNANCE_FILE, LIMITS.maxFileBytes);
   const [card, risk] = await Promise.all(
     (['model-card', 'risk-assessment'] as const).map(async (kind) => {
       // Every name at once, so a GitHub source batches them into one request; the first that exists wins.
@@ -95,11 +98,19 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
         : { present: true, tier: doc.kind === 'risk-assessment' ? doc.tier : undefined };
     }),
   );
+  // The governance.yml and the config's entry state facts too, after the card's own.
+  const sidecar = await sidecarRead;
+  const parsed = 'bytes' in sidecar ? parseGovernanceFile(sidecar.bytes) : undefined;
+  const facts = mergeGovernance([
+    { from: 'card', values: { system: (card as { id?: string }).id, tier: card!.tier } },
+    { from: GOVERNANCE_FILE, values: parsed && 'governance' in parsed ? parsed.governance : undefined },
+    { from: 'config', values: pattern.governance },
+  ]).values;
   return {
-    id: (card as { id?: string }).id ?? name,
+    id: facts.system ?? name,
     path: folder,
-    tier: highestTier([card!.tier, risk!.tier]),
-    documented: card!.present || risk!.present,
+    tier: highestTier([card!.tier, risk!.tier, facts.tier]),
+    documented: card!.present || risk!.present || !('missing' in sidecar),
   };
 }
 

@@ -72,13 +72,43 @@ describe('document-valid', () => {
 });
 
 describe('fields', () => {
-  it('reports each required governance key that is missing', async () => {
+  it('reports each required governance fact that is missing', async () => {
     const files = edit(conformantRepo(), CARD, '  owner: "@acme/risk-ml"\n', '');
     const [finding] = findingsOf(await run(files), 'card.governance');
     expect(finding).toMatchObject({
       path: CARD,
       line: 3,
-      message: 'governance is missing the required key "owner"',
+      message:
+        'no owner for this system in its model card, models/credit-scoring/governance.yml or the config',
+    });
+  });
+
+  it('takes governance facts from a governance.yml beside the card, or the config, so a Hub card needs no aims-gate keys', async () => {
+    const hubCard = edit(conformantRepo(), CARD, /^---\ngovernance:\n(?: {2}.*\n)+/, '---\n');
+    expect(findingsOf(await run(hubCard), 'card.governance')[0]?.message).toBe(
+      'no system, owner, version, status, tier for this system in its model card, models/credit-scoring/governance.yml or the config',
+    );
+    const sidecar = {
+      ...hubCard,
+      'models/credit-scoring/governance.yml':
+        'system: credit-scoring\nowner: "@acme/risk-ml"\nversion: "3.2.0"\nstatus: production\n',
+      '.github/aims-gate.yml': 'systems:\n  - path: models/*\n    governance: { tier: high }\n',
+    };
+    const evaluation = await run(sidecar);
+    expect(findingsOf(evaluation, 'card.governance')).toEqual([]);
+    expect(evaluation.systems[0]).toMatchObject({
+      id: 'credit-scoring',
+      tier: 'high',
+      owner: '@acme/risk-ml',
+    });
+    expect(evaluation.systems[0]!.evidence.map((e) => e.path)).toContain(
+      'models/credit-scoring/governance.yml',
+    );
+    // A governance.yml that cannot be read is a finding, not a silent fallback.
+    const broken = await run({ ...sidecar, 'models/credit-scoring/governance.yml': 'owner: [unclosed\n' });
+    expect(findingsOf(broken, 'inventory.governance-file')[0]).toMatchObject({
+      path: 'models/credit-scoring/governance.yml',
+      message: expect.stringMatching(/^cannot be read: invalid YAML/),
     });
   });
 

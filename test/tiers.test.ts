@@ -88,6 +88,27 @@ describe('the tier a change is judged at', () => {
     ]);
   });
 
+  it('a tier stated only in governance.yml or the config counts like one in the card', async () => {
+    const hub = (files: Record<string, string>) =>
+      edit(
+        edit(files, CARD, /^---\ngovernance:\n(?: {2}.*\n)+/, '---\n'),
+        RISK,
+        'tier: high',
+        'tier: minimal',
+      );
+    const head = hub({ ...base, 'models/credit-scoring/train.py': '# v2\n' });
+    const config = 'systems:\n  - path: models/*\n    governance: { tier: high }\n';
+    expect(await tiersOf(head, config)).toMatchObject([{ id: 'credit-scoring', head: 'high', tier: 'high' }]);
+    const sidecar = {
+      ...head,
+      'models/credit-scoring/governance.yml': 'system: scoring\ntier: prohibited\n',
+    };
+    expect(await tiersOf(sidecar)).toMatchObject([
+      { id: 'credit-scoring', base: 'high', removed: true },
+      { id: 'scoring', head: 'prohibited', tier: 'prohibited' },
+    ]);
+  });
+
   it('through evaluate: the removed system is in the change, with a notice, and sets the tier', async () => {
     const head = move(base, 'models/credit-scoring/', 'archive/credit-scoring/');
     const evaluation = await run(head, {

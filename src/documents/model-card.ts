@@ -148,7 +148,8 @@ function metadataParts(value: unknown): Pick<CardParts, 'governance' | 'metrics'
   return { governance: governanceOf(meta.governance), metrics: metricsOf(meta['model-index']) };
 }
 
-function governanceOf(value: unknown): Governance {
+/** The governance facts a mapping states: each of the wrong type reads as absent. */
+export function governanceOf(value: unknown): Governance {
   const g = record(value) ?? {};
   return {
     system: text(g.system),

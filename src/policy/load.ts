@@ -1,5 +1,6 @@
 import type { ApprovalRule } from '../approvals.js';
 import { readAsset } from '../assets.js';
+import type { Governance } from '../documents/types.js';
 import { ConfigError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { decodeText } from '../parse/text.js';
@@ -17,6 +18,8 @@ export interface SystemPattern {
   path: string;
   documents: Record<DocumentKind, string[]>;
   watch: string[];
+  /** Governance facts the config states for the systems of this entry. */
+  governance?: Governance;
 }
 
 /** Everything an evaluation needs from configuration and policy, resolved and checked. */
@@ -344,7 +347,10 @@ export async function loadPolicy(
   const documents = { ...DEFAULT_DOCUMENTS, ...namesOf(config.documents) };
   const watch = (config.watch as string[] | undefined) ?? DEFAULT_WATCH;
   const systems = (
-    config.systems as (string | { path: string; documents?: unknown; watch?: string[] })[]
+    config.systems as (
+      | string
+      | { path: string; documents?: unknown; watch?: string[]; governance?: Governance }
+    )[]
   ).map((entry) =>
     typeof entry === 'string'
       ? { path: trimSlashes(entry), documents, watch }
@@ -352,6 +358,7 @@ export async function loadPolicy(
           path: trimSlashes(entry.path),
           documents: { ...documents, ...namesOf(entry.documents) },
           watch: entry.watch ?? watch,
+          ...(entry.governance ? { governance: entry.governance } : {}),
         },
   );
 

@@ -1,6 +1,6 @@
 import { annexA } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
-import { DOCUMENT_KINDS, FAIL_ON, RISK_TIERS, SEVERITIES } from '../types.js';
+import { DOCUMENT_KINDS, FAIL_ON, LIFECYCLE_STATUSES, RISK_TIERS, SEVERITIES } from '../types.js';
 
 /**
  * The policy-pack and config schemas are built from the rule kinds, so a new kind documents itself.
@@ -146,6 +146,19 @@ export function configSchema(rule: object = ruleSchema()): object {
                 path: { type: 'string', minLength: 1 },
                 documents: documentNames,
                 watch: { type: 'array', items: { type: 'string', minLength: 1 } },
+                governance: {
+                  type: 'object',
+                  additionalProperties: false,
+                  description:
+                    "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.",
+                  properties: {
+                    system: { type: 'string', minLength: 1 },
+                    owner: { type: 'string', minLength: 1 },
+                    version: { type: 'string', minLength: 1 },
+                    status: { enum: [...LIFECYCLE_STATUSES] },
+                    tier: { enum: [...RISK_TIERS] },
+                  },
+                },
               },
             },
           ],

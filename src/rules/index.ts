@@ -3,6 +3,7 @@ import { consistency } from './consistency.js';
 import { documentValid } from './document-valid.js';
 import { fields } from './fields.js';
 import { freshness } from './freshness.js';
+import { governance } from './governance.js';
 import { metric } from './metric.js';
 import { requiredDocument } from './required-document.js';
 import { riskRegister } from './risk-register.js';
@@ -17,6 +18,7 @@ export const RULE_KINDS: ReadonlyMap<string, RuleKind> = new Map(
     documentValid,
     requiredDocument,
     fields,
+    governance,
     sections,
     riskRegister,
     freshness,

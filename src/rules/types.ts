@@ -1,3 +1,4 @@
+import type { GovernanceFacts } from '../documents/governance.js';
 import type { DocumentOf, GovernanceDocument, UnreadableDocument } from '../documents/types.js';
 import type { DocumentKind, LifecycleStatus, Pointer, RiskTier, Severity } from '../types.js';
 
@@ -40,6 +41,8 @@ export interface SystemContext {
   changedFiles?: string[];
   /** Patterns (relative to the system folder) whose change counts as a change to the model. */
   watch: string[];
+  /** The governance facts from the card, its governance.yml or the config, first stated wins. */
+  governance: GovernanceFacts;
 }
 
 export interface RuleEnvironment {

@@ -1,0 +1,40 @@
+import type { Problem } from '../parse/problem.js';
+import { decodeText } from '../parse/text.js';
+import { parseData } from '../parse/yaml.js';
+import { governanceOf } from './model-card.js';
+import type { Governance } from './types.js';
+
+/**
+ * A system's governance facts (id, owner, version, lifecycle status, risk tier), wherever the team keeps
+ * them: the model card's `governance:` front matter, a `governance.yml` beside it (so a card published to
+ * the Hub needs no aims-gate keys), or the system's entry in the config. The first that states a fact wins.
+ */
+export const GOVERNANCE_FILE = 'governance.yml';
+
+export const GOVERNANCE_FACTS = ['system', 'owner', 'version', 'status', 'tier'] as const;
+
+export interface GovernanceFacts {
+  values: Governance;
+  /** Where each stated fact came from, for messages. */
+  from: Partial<Record<keyof Governance, string>>;
+}
+
+export function mergeGovernance(layers: { from: string; values: Governance | undefined }[]): GovernanceFacts {
+  const facts: GovernanceFacts = { values: {}, from: {} };
+  for (const fact of GOVERNANCE_FACTS) {
+    const layer = layers.find((l) => l.values?.[fact] !== undefined);
+    if (!layer) continue;
+    (facts.values as Record<string, unknown>)[fact] = layer.values![fact];
+    facts.from[fact] = layer.from;
+  }
+  return facts;
+}
+
+/** A `governance.yml`: the facts as top-level keys. */
+export function parseGovernanceFile(bytes: Uint8Array): { governance: Governance } | { problem: Problem } {
+  const decoded = decodeText(bytes);
+  if ('problem' in decoded) return decoded;
+  const parsed = parseData(decoded.text);
+  if ('problem' in parsed) return parsed;
+  return { governance: governanceOf(parsed.data.value) };
+}

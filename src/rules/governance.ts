@@ -1,0 +1,39 @@
+import { GOVERNANCE_FACTS, GOVERNANCE_FILE } from '../documents/governance.js';
+import { at, documentOf, type RuleKind } from './types.js';
+
+/** The system's governance facts are stated: in its model card, a governance.yml beside it, or the config. */
+export const governance: RuleKind = {
+  kind: 'governance',
+  summary: `The system's governance facts are stated, in the model card's \`governance:\` front matter, a ${GOVERNANCE_FILE} beside it, or its entry under \`systems\` in the config.`,
+  params: {
+    properties: {
+      facts: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: { enum: [...GOVERNANCE_FACTS] },
+        description: 'The facts required, e.g. [system, owner, version, status, tier].',
+      },
+    },
+    required: ['facts'],
+  },
+  reads: () => ['model-card'],
+  evaluate(rule, system) {
+    const missing = (rule.facts as (typeof GOVERNANCE_FACTS)[number][]).filter(
+      (fact) => system.governance.values[fact] === undefined,
+    );
+    if (missing.length === 0) return [];
+    const prefix = system.facts.path === '.' ? '' : `${system.facts.path}/`;
+    const card = documentOf(system, 'model-card');
+    const stated = card && (card.data.value as Record<string, unknown>).governance !== undefined;
+    return [
+      {
+        ...(card && stated
+          ? at(card, ['governance'])
+          : { path: card?.path ?? system.paths['model-card'], line: 1 }),
+        message: `no ${missing.join(', ')} for this system in its model card, ${prefix}${GOVERNANCE_FILE} or the config`,
+        remedy: `State ${missing.join(', ')} in one place: under governance: in the model card's front matter, as keys of ${prefix}${GOVERNANCE_FILE} (keeps Hub cards free of aims-gate keys), or under governance: in the system's entry in .github/aims-gate.yml.`,
+      },
+    ];
+  },
+};
