@@ -18,6 +18,7 @@ const names = readdirSync(dir)
   .sort();
 const perRule = new Map<string, number>();
 const times: number[] = [];
+let slowest = { name: '', ms: 0 };
 const lines: string[] = [];
 let crashes = 0;
 for (const name of names) {
@@ -30,7 +31,9 @@ for (const name of names) {
   const start = performance.now();
   try {
     const evaluation = await evaluate({ source, today: '2026-11-01' });
-    times.push(performance.now() - start);
+    const ms = performance.now() - start;
+    times.push(ms);
+    if (ms > slowest.ms) slowest = { name, ms };
     for (const f of evaluation.findings) {
       perRule.set(f.rule, (perRule.get(f.rule) ?? 0) + 1);
       if (f.rule.startsWith('card.'))
@@ -54,6 +57,9 @@ const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.
 console.log(`cards read: ${names.length}, crashes: ${crashes}`);
 console.log(
   `time per card: mean ${(times.reduce((a, b) => a + b, 0) / Math.max(1, times.length)).toFixed(2)} ms, p50 ${at(0.5).toFixed(2)} ms, p99 ${at(0.99).toFixed(2)} ms, max ${at(1).toFixed(2)} ms`,
+);
+console.log(
+  `slowest: ${slowest.name} (${slowest.ms.toFixed(0)} ms, ${readFileSync(join(dir, slowest.name)).length} bytes)`,
 );
 console.log('findings per rule:');
 for (const [rule, n] of [...perRule].sort((a, b) => b[1] - a[1]))

@@ -140,6 +140,16 @@ const cold = measure('node dist/index.js (load, read inputs, exit)', [join(ROOT,
 });
 console.log(`  cold start ratio to node -e 0: ${(cold / nodeStart).toFixed(1)}×`);
 
+// 5. Model cards nobody here wrote: adversarial shapes through the card parser, 1 to 5 MB.
+console.log('\nmodel-card parser on adversarial input (past the 1 MiB file limit, to show it is linear)');
+const parse = JSON.parse(time([await bundled('card-parse')]).stdout);
+for (const [shape, bySize] of Object.entries(parse)) {
+  const perMb = bySize['5MB'] / 5;
+  console.log(
+    `  ${shape.padEnd(22)} 1 MB ${bySize['1MB'].toFixed(0).padStart(5)} ms, 5 MB ${bySize['5MB'].toFixed(0).padStart(5)} ms: ${perMb.toFixed(0)} ms per MB, 5 MB / 1 MB = ${(bySize['5MB'] / bySize['1MB']).toFixed(1)} (linear: 5; aim: well under 1,000 ms per MB)`,
+  );
+}
+
 // 4. The App: 1,000 signed webhooks through its real HTTP server, GitHub answered at once by nock.
 console.log('\nGitHub App (Probot, real HTTP server on 127.0.0.1, GitHub answered by nock with no latency)');
 const app = JSON.parse(time([await bundled('app')]).stdout);

@@ -11,6 +11,8 @@ export const LIMITS = {
   maxDepth: 24,
   /** How many `extends` a policy chain may follow. */
   maxExtendsDepth: 4,
+  /** Headings in one Markdown card (the largest of 2,511 Hub cards has under 500 lines starting with "#"). */
+  maxHeadings: 5000,
   /** Findings reported per document and rule before the rest are summarised in one line. */
   maxFindingsPerRule: 50,
 } as const;

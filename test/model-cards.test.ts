@@ -116,6 +116,17 @@ describe('placeholders count as empty, bracketed or not', () => {
   });
 });
 
+describe('hostile cards are refused by limits, never parsed slowly', () => {
+  it('more headings than any real card is a finding that names the limit', async () => {
+    const [finding] = findingsOf(await check('#\n'.repeat(5001)), 'card.valid');
+    expect(finding).toMatchObject({
+      path: 'models/demo/README.md',
+      line: 1,
+      message: 'cannot be read: the card has 5,001 headings, more than the 5,000 aims-gate reads',
+    });
+  });
+});
+
 describe('front matter as huggingface_hub reads it', () => {
   const meta = 'license: mit\nlanguage:\n- no\n- nb\ndatasets: [tickets]\n';
   it.each([

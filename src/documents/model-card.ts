@@ -1,4 +1,5 @@
 import MarkdownIt from 'markdown-it';
+import { LIMITS } from '../limits.js';
 import type { Problem } from '../parse/problem.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import { LIFECYCLE_STATUSES, RISK_TIERS } from '../types.js';
@@ -7,7 +8,10 @@ import type { Governance, Metric, ModelCard, Section } from './types.js';
 
 type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics'>;
 
+// Block structure only: headings, paragraphs, code. Inline markup is not parsed (a label is read by a bounded
+// pattern instead), which keeps hostile inline input such as 1 MB of "[[" linear and cheap.
 const markdown = new MarkdownIt('commonmark');
+markdown.core.ruler.disable(['inline', 'text_join']);
 
 /** Parses a model card: Markdown with optional YAML front matter, or the same content as YAML/JSON. */
 export function parseModelCard(path: string, source: string): CardParts | { problem: Problem } {
@@ -37,6 +41,17 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
       };
     }
     data = { ...data, value: data.value === null ? {} : withoutEmpty(data.value) };
+  }
+  // One linear count before parsing: every heading costs markdown-it three tokens.
+  const headings = front.body.match(/^ {0,3}#{1,6}(?=[ \t\n]|$)/gm)?.length ?? 0;
+  if (headings > LIMITS.maxHeadings) {
+    return {
+      problem: {
+        line: front.bodyLine,
+        message: `the card has ${headings.toLocaleString('en')} headings, more than the ${LIMITS.maxHeadings.toLocaleString('en')} aims-gate reads`,
+        fix: 'Keep the model card to its documentation; move generated listings elsewhere and link to them.',
+      },
+    };
   }
   return {
     format: 'markdown',
@@ -244,12 +259,8 @@ function textOf(tokens: ReturnType<typeof markdown.parse>, from: number, to: num
   for (let i = from; i < to; i++) {
     const token = tokens[i]!;
     if (token.type === 'inline') {
-      const label = labelOf(token);
-      parts.push(
-        label
-          ? token.content.slice(token.content.indexOf(label) + label.length).replace(/^[*_:\s]+/, '')
-          : token.content,
-      );
+      const label = LABEL.exec(token.content);
+      parts.push(label ? token.content.slice(label[0].length).replace(/^[:\s]+/, '') : token.content);
     } else if (token.type === 'fence' || token.type === 'code_block' || token.type === 'html_block') {
       parts.push(token.content);
     }
@@ -257,21 +268,17 @@ function textOf(tokens: ReturnType<typeof markdown.parse>, from: number, to: num
   return parts.join('\n');
 }
 
-/** "Out-of-scope" for a paragraph that opens with **Out-of-scope:** (or __…__): a label of at most 60 characters. */
+/** A paragraph that opens with **Label** or __Label__ (a colon inside or after it): at most 60 characters. */
+const LABEL = /^(\*\*|__)([^*_\n]{1,60}?)\1/;
+
+/** "Out-of-scope" for a paragraph that opens with **Out-of-scope:**. */
 function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
-  // markdown-it opens an inline run with an empty text token.
-  const children =
-    inline?.type === 'inline' ? inline.children?.filter((c, i) => i > 0 || c.content !== '') : null;
-  if (!children || children[0]?.type !== 'strong_open') return undefined;
-  const close = children.findIndex((c) => c.type === 'strong_close');
-  if (close < 0 || close > 4) return undefined;
-  const label = children
-    .slice(1, close)
-    .map((c) => c.content)
-    .join('')
-    .replace(/[:\s]+$/, '')
-    .trim();
-  return label.length > 0 && label.length <= 60 ? label : undefined;
+  if (inline?.type !== 'inline') return undefined;
+  return (
+    LABEL.exec(inline.content)?.[2]
+      ?.replace(/[:\s]+$/, '')
+      .trim() || undefined
+  );
 }
 
 /** "## Bias, Risks, and Limitations [optional]" and "bias, risks and limitations" have the same key. */
