@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -501,12 +502,35 @@ describe('the deployment protection rule', () => {
   });
 });
 
+describe('the App manifest (app.yml)', () => {
+  it('subscribes to every event the App handles, and to none GitHub refuses', async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const manifest = parse(readFileSync(join(import.meta.dirname, '..', 'app.yml'), 'utf8'));
+    const handled: string[] = [];
+    aimsGateApp()({ on: (events: string | string[]) => handled.push(...[events].flat()), log: {} } as never);
+    const names = [...new Set(handled.map((e) => e.split('.')[0]!))]
+      .filter((e) => e !== 'installation')
+      .sort();
+    expect(manifest.default_events).toEqual(names);
+    // GitHub delivers these to every App and refuses them as subscriptions.
+    expect(manifest.default_events).not.toContain('installation');
+    expect(manifest.default_events).not.toContain('installation_repositories');
+  });
+});
+
 describe("the App's HTTP server on 127.0.0.1", () => {
   it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
     seed();
+    // Probot's default port held, as another process on a shared machine may hold it: the App must not need it.
+    const squatter = createServer();
+    await new Promise<void>((resolve) =>
+      squatter.once('error', () => resolve()).listen(3000, '127.0.0.1', resolve),
+    );
     const gate = aimsGateApp({ today: () => '2026-11-01' });
-    const { server, url } = await startAppServer(gate, SECRET);
+    const { server, url } = await startAppServer(gate, SECRET).finally(() => squatter.close());
     try {
+      expect(url).not.toMatch(/:3000$/);
       const body = JSON.stringify(opened);
       const forged = await postWebhook(url, 'pull_request', 'http-1', body, 'not-the-secret');
       expect(forged.status).toBe(400);

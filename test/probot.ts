@@ -1,4 +1,5 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
 import pino from 'pino';
 import { type ApplicationFunction, Probot, ProbotOctokit, Server } from 'probot';
 
@@ -48,11 +49,24 @@ export async function startAppServer(
     Probot: Probot.defaults({ appId: 1, privateKey, secret, log, Octokit: TestOctokit }),
     log,
     host: '127.0.0.1',
-    port: 0,
+    // Probot reads port 0 as "unset" and takes 3000, which another process may hold: ask the OS for a free one.
+    port: await freePort(),
   });
   await server.load(app);
   const http = await server.start();
   return { server, url: `http://127.0.0.1:${(http.address() as { port: number }).port}` };
+}
+
+/** A port no one listens on, from the OS (bound on 0, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /** A webhook as GitHub sends it: JSON, with its event name, delivery id and HMAC signature. */
