@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -522,14 +521,10 @@ describe('the App manifest (app.yml)', () => {
 describe("the App's HTTP server on 127.0.0.1", () => {
   it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
     seed();
-    // Probot's default port held, as another process on a shared machine may hold it: the App must not need it.
-    const squatter = createServer();
-    await new Promise<void>((resolve) =>
-      squatter.once('error', () => resolve()).listen(3000, '127.0.0.1', resolve),
-    );
     const gate = aimsGateApp({ today: () => '2026-11-01' });
-    const { server, url } = await startAppServer(gate, SECRET).finally(() => squatter.close());
+    const { server, url } = await startAppServer(gate, SECRET);
     try {
+      // A port the OS chose, not Probot's default 3000, which another process on a shared machine may hold.
       expect(url).not.toMatch(/:3000$/);
       const body = JSON.stringify(opened);
       const forged = await postWebhook(url, 'pull_request', 'http-1', body, 'not-the-secret');
