@@ -4,7 +4,7 @@ import { context } from '@actions/github';
 import { type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
-import { auditStoreFor } from '../src/github/audit-log.js';
+import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
 import {
   checkPullRequest,
   gateDeployment,
@@ -99,12 +99,9 @@ async function deployGate(github: GitHub): Promise<void> {
     throw new Error('deploy-gate needs the environment input: the environment this job deploys to');
   const options = inputs();
   const commit = core.getInput('commit') || context.sha;
-  // The gate reads its past approvals from the log it records to (a branch: a workspace file is the deployed
-  // commit's own, so it proves nothing).
-  const history = (log: LogSettings) => {
-    const spec = options.auditLog ?? log.auditLog;
-    return spec.startsWith('branch:') ? storeFor(spec, github, log.releaseBranches) : undefined;
-  };
+  // The gate reads its past approvals from the log it records to.
+  const history = (log: LogSettings) =>
+    historyStoreFor(options.auditLog ?? log.auditLog, github, context.repo, log.releaseBranches);
   const decision = await gateDeployment(
     github,
     context.repo,

@@ -50968,11 +50968,11 @@ async function explained(doing, work) {
 // src/approvals.ts
 function applicableRules(rules, where) {
   return rules.filter(
-    (rule) => (
-      // GitHub's environment names are case-insensitive: "Production" is the production environment.
-      (rule.environment === void 0 || where.environment !== void 0 && lower(rule.environment) === lower(where.environment)) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
-    )
+    (rule) => inEnvironment(rule, where.environment) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
   );
+}
+function inEnvironment(rule, environment) {
+  return rule.environment === void 0 || environment !== void 0 && lower(rule.environment) === lower(environment);
 }
 function judgeApprovals(rules, facts) {
   const ignored = [];
@@ -51105,11 +51105,9 @@ function judgeChangeSet(rules, set2) {
   const verdictOf = (pr) => {
     let verdict = verdicts.get(pr.number);
     if (!verdict) {
-      const all = [...rules, ...(pr.rules ?? []).filter((r) => !rules.includes(r))];
-      const applicable = pr.changesPolicy ? all.filter(
-        (r) => applicableRules([{ ...r, tiers: void 0 }], { environment: set2.environment }).length
-      ) : applicableRules(all, { environment: set2.environment, tier: pr.tier });
-      const approval = judgeApprovals(dedupeRules(applicable), {
+      const all = dedupeRules([...rules, ...pr.rules ?? []]);
+      const applicable = pr.changesPolicy ? all.filter((r) => inEnvironment(r, set2.environment)) : applicableRules(all, { environment: set2.environment, tier: pr.tier });
+      const approval = judgeApprovals(applicable, {
         author: pr.author,
         headSha: pr.headSha,
         reviews: pr.reviews,
@@ -51157,7 +51155,7 @@ function judgeChangeSet(rules, set2) {
   const approvedFor = set2.pullRequests.filter(releasePull).map(verdictOf).filter((v) => v.approval.satisfied);
   for (const system of set2.shipped) {
     const reviewed = approvedFor.some(
-      (v) => v.systems.includes(system.id) && tierRank(v.tier) >= tierRank(system.tier)
+      (v) => v.systems.includes(system.id) && highestTier([v.tier, system.tier]) === v.tier
     );
     if (!reviewed)
       problems.push(
@@ -51193,9 +51191,6 @@ function tierWords(verdict) {
     return "changes the aims-gate configuration or a policy pack: every approval rule for the environment";
   const tier = verdict.tier ? `${verdict.tier} risk` : "no risk tier";
   return verdict.systems.length ? `${tier}: ${verdict.systems.join(", ")}` : tier;
-}
-function tierRank(tier) {
-  return tier ? RISK_TIERS.indexOf(tier) : -1;
 }
 function firstLine(message) {
   const line = message.split("\n", 1)[0].trim();
@@ -51327,8 +51322,8 @@ var BranchStore = class {
     if (!entry?.sha) return { commit, tree, text: "" };
     const blob = await git.getBlob({ owner, repo, file_sha: entry.sha });
     const text3 = Buffer.from(blob.data.content, "base64").toString("utf8");
-    const complete2 = text3.endsWith("\n") ? text3 : text3.slice(0, text3.lastIndexOf("\n") + 1);
-    const last = complete2.slice(complete2.lastIndexOf("\n", complete2.length - 2) + 1, -1);
+    const complete = text3.endsWith("\n") ? text3 : text3.slice(0, text3.lastIndexOf("\n") + 1);
+    const last = complete.slice(complete.lastIndexOf("\n", complete.length - 2) + 1, -1);
     return { commit, tree, text: text3, head: last ? checkpointOfLine(last, this.label) : void 0 };
   }
 };
@@ -51343,6 +51338,9 @@ function auditStoreFor(spec, github, repository, workspace, reserved = []) {
     return new FileStore(isAbsolute(path2) ? path2 : join2(workspace, path2));
   }
   throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
+}
+function historyStoreFor(spec, github, repository, reserved) {
+  return spec.startsWith("branch:") ? auditStoreFor(spec, github, repository, ".", reserved) : void 0;
 }
 
 // src/report/words.ts
@@ -51753,13 +51751,20 @@ async function repositoryFacts(github, at2) {
 async function lastDeployments(facts, environment, repository, log) {
   const same = (name) => name?.toLowerCase() === environment.toLowerCase();
   if (log) {
-    const verified = await verifyLog(log.lines());
+    const batches = [];
+    for await (const batch of log.lines()) batches.push(batch);
+    const read = {
+      lines: async function* () {
+        yield* batches;
+      }
+    };
+    const verified = await verifyLog(read.lines());
     if (!verified.ok)
       throw new Error(
         `the audit log ${log.label} does not verify (line ${verified.problem.line}: ${verified.problem.reason}), so what was deployed last cannot be trusted`
       );
     const approved = [];
-    for await (const entry of readEntries(log, { type: "deployment.approved" })) {
+    for await (const entry of readEntries(read, { type: "deployment.approved" })) {
       const { subject, details } = entry;
       if (details.by !== "aims-gate" || subject.repository?.toLowerCase() !== repository.toLowerCase() || !same(subject.environment) || !subject.commit)
         continue;
@@ -51951,16 +51956,13 @@ async function changeSetOf(github, at2, request2) {
     limited(nodes, (node) => isRelease(node) ? filesOf(github, at2, node.number) : Promise.resolve([])),
     shippedSystems(production, target, policy)
   ]);
-  const sides = production ? [production, target] : [target];
   const pullRequests = await Promise.all(
     nodes.map(
-      async (node, i) => shippedPullRequest(
-        github,
-        at2,
-        await complete(github, at2, node),
-        isRelease(node) ? files[i] : void 0,
-        { ...request2, sides }
-      )
+      (node, i) => shippedPullRequest(github, at2, node, isRelease(node) ? files[i] : void 0, {
+        ...request2,
+        production,
+        target
+      })
     )
   );
   const more = pullRequests.flatMap(
@@ -52030,27 +52032,12 @@ async function filesOf(github, at2, number2) {
     throw new Error(`#${number2} changes more files than GitHub lists, so its systems cannot all be known`);
   return files.files;
 }
-async function complete(github, at2, node) {
-  const reviews = node.reviews.totalCount > node.reviews.nodes.length ? (await reviewsOf(github, at2, node.number)).map((r) => ({
-    databaseId: r.id,
-    state: r.state,
-    submittedAt: r.submitted_at ?? null,
-    author: r.user ? { __typename: r.user.type === "Bot" ? "Bot" : "User", login: r.user.login } : null,
-    commit: r.commit_id ? { oid: r.commit_id } : null
-  })) : node.reviews.nodes;
-  const commits = node.commits.totalCount > node.commits.nodes.length ? (await github.paginate(github.rest.pulls.listCommits, {
-    ...at2,
-    pull_number: node.number,
-    per_page: 100
-  })).map((c) => ({ commit: { oid: c.sha } })) : node.commits.nodes;
-  return {
-    ...node,
-    reviews: { totalCount: reviews.length, nodes: reviews },
-    commits: { totalCount: commits.length, nodes: commits }
-  };
-}
 async function shippedPullRequest(github, at2, node, files, context3) {
   const state = node.state === "MERGED" ? "merged" : node.state === "OPEN" ? "open" : "closed";
+  const [reviews, commits] = await Promise.all([
+    node.reviews.totalCount > node.reviews.nodes.length ? reviewsOf(github, at2, node.number) : reviewsOf2(node),
+    node.commits.totalCount > node.commits.nodes.length ? github.paginate(github.rest.pulls.listCommits, { ...at2, pull_number: node.number, per_page: 100 }).then((list3) => list3.map((c) => c.sha)) : node.commits.nodes.map((c) => c.commit.oid)
+  ]);
   const facts = {
     number: node.number,
     state,
@@ -52058,8 +52045,8 @@ async function shippedPullRequest(github, at2, node, files, context3) {
     headSha: node.headRefOid,
     ...node.mergeCommit ? { mergeCommit: node.mergeCommit.oid } : {},
     author: node.author?.login ?? "",
-    reviews: reviewsOf2(node),
-    commits: node.commits.nodes.map((c) => c.commit.oid),
+    reviews,
+    commits,
     systems: []
   };
   if (!files) return facts;
@@ -52069,9 +52056,11 @@ async function shippedPullRequest(github, at2, node, files, context3) {
     () => void 0
   );
   const patterns = [...context3.policy.systems, ...before?.systems ?? []];
+  const { production, target } = context3;
   const sides = await Promise.all([
     changeTiers(base, head, files, patterns),
-    ...[base, ...context3.sides].map((side) => changeTiers(side, context3.sides.at(-1), files, patterns))
+    changeTiers(base, target, files, patterns),
+    ...production ? [changeTiers(production, target, files, patterns)] : []
   ]);
   const systems = sides.flat();
   const policyFiles = [
@@ -52159,32 +52148,30 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       policy = await loadPolicy(trusted, void 0, load);
     }
     const deployedSource = new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7));
-    const evaluation = await evaluate({
-      source: deployedSource,
-      policySource: trusted,
-      ...load,
-      configPath: options.config,
-      today: options.today,
-      failOn: options.failOn
-    });
-    const settings = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
-    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(settings);
-    const deployed = await lastDeployments(
-      facts,
-      environment,
-      `${repository.owner}/${repository.repo}`,
-      history
-    );
-    const set2 = await changeSetOf(github, repository, {
-      commit,
-      environment,
-      policy,
-      defaultBranch: facts.defaultBranch,
-      deployed,
-      deployedSource,
-      ...load,
-      ...options.config ? { configPath: options.config } : {}
-    });
+    const log = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
+    const history = options.history ? options.history(log) : historyStoreFor(log.auditLog, github, repository, log.releaseBranches);
+    const [evaluation, set2] = await Promise.all([
+      evaluate({
+        source: deployedSource,
+        policySource: trusted,
+        ...load,
+        configPath: options.config,
+        today: options.today,
+        failOn: options.failOn
+      }),
+      lastDeployments(facts, environment, `${repository.owner}/${repository.repo}`, history).then(
+        (deployed) => changeSetOf(github, repository, {
+          commit,
+          environment,
+          policy,
+          defaultBranch: facts.defaultBranch,
+          deployed,
+          deployedSource,
+          ...load,
+          ...options.config ? { configPath: options.config } : {}
+        })
+      )
+    ]);
     const verdict = judgeChangeSet(policy.approvals, set2);
     const reasons = [
       ...evaluation.verdict === "fail" ? [`${verdictLine(evaluation)} at ${commit.slice(0, 7)}`] : [],
@@ -52205,13 +52192,6 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       reason: `aims-gate could not decide, so it fails closed: ${error2.message ?? String(error2)}`
     };
   }
-}
-function branchLog(github, repository, log) {
-  return log.auditLog.startsWith("branch:") ? new BranchStore(github, {
-    ...repository,
-    branch: log.auditLog.slice("branch:".length),
-    reserved: log.releaseBranches
-  }) : void 0;
 }
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
@@ -52944,10 +52924,7 @@ async function deployGate(github) {
     throw new Error("deploy-gate needs the environment input: the environment this job deploys to");
   const options = inputs();
   const commit = getInput("commit") || context2.sha;
-  const history = (log) => {
-    const spec2 = options.auditLog ?? log.auditLog;
-    return spec2.startsWith("branch:") ? storeFor(spec2, github, log.releaseBranches) : void 0;
-  };
+  const history = (log) => historyStoreFor(options.auditLog ?? log.auditLog, github, context2.repo, log.releaseBranches);
   const decision = await gateDeployment(
     github,
     context2.repo,

@@ -69,10 +69,16 @@ export function applicableRules(
 ): ApprovalRule[] {
   return rules.filter(
     (rule) =>
-      // GitHub's environment names are case-insensitive: "Production" is the production environment.
-      (rule.environment === undefined ||
-        (where.environment !== undefined && lower(rule.environment) === lower(where.environment))) &&
+      inEnvironment(rule, where.environment) &&
       (rule.tiers === undefined || (where.tier !== undefined && rule.tiers.includes(where.tier))),
+  );
+}
+
+/** Whether a rule guards this environment (or every one). GitHub's names are case-insensitive: "Production" is production. */
+export function inEnvironment(rule: ApprovalRule, environment: string | undefined): boolean {
+  return (
+    rule.environment === undefined ||
+    (environment !== undefined && lower(rule.environment) === lower(environment))
   );
 }
 

@@ -3,10 +3,12 @@ import {
   type ApprovalResult,
   type ApprovalRule,
   applicableRules,
+  inEnvironment,
   judgeApprovals,
   type Review,
 } from './approvals.js';
-import { RISK_TIERS, type RiskTier } from './types.js';
+import { highestTier } from './tiers.js';
+import type { RiskTier } from './types.js';
 
 /**
  * The deployment gate's decision: what a deployment ships, judged against what is trusted. Pure: the facts
@@ -144,13 +146,12 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
   const verdictOf = (pr: ShippedPullRequest): PullRequestVerdict => {
     let verdict = verdicts.get(pr.number);
     if (!verdict) {
-      const all = [...rules, ...(pr.rules ?? []).filter((r) => !rules.includes(r))];
+      // The trusted rules and those at its base, once each.
+      const all = dedupeRules([...rules, ...(pr.rules ?? [])]);
       const applicable = pr.changesPolicy
-        ? all.filter(
-            (r) => applicableRules([{ ...r, tiers: undefined }], { environment: set.environment }).length,
-          )
+        ? all.filter((r) => inEnvironment(r, set.environment))
         : applicableRules(all, { environment: set.environment, tier: pr.tier });
-      const approval = judgeApprovals(dedupeRules(applicable), {
+      const approval = judgeApprovals(applicable, {
         author: pr.author,
         headSha: pr.headSha,
         reviews: pr.reviews,
@@ -210,8 +211,9 @@ export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): Deploymen
     .map(verdictOf)
     .filter((v) => v.approval.satisfied);
   for (const system of set.shipped) {
+    // Approved at the system's tier or above: the higher of the two is the pull request's.
     const reviewed = approvedFor.some(
-      (v) => v.systems.includes(system.id) && tierRank(v.tier) >= tierRank(system.tier),
+      (v) => v.systems.includes(system.id) && highestTier([v.tier, system.tier]) === v.tier,
     );
     if (!reviewed)
       problems.push(
@@ -254,10 +256,6 @@ function tierWords(verdict: PullRequestVerdict): string {
     return 'changes the aims-gate configuration or a policy pack: every approval rule for the environment';
   const tier = verdict.tier ? `${verdict.tier} risk` : 'no risk tier';
   return verdict.systems.length ? `${tier}: ${verdict.systems.join(', ')}` : tier;
-}
-
-function tierRank(tier: RiskTier | undefined): number {
-  return tier ? RISK_TIERS.indexOf(tier) : -1;
 }
 
 function firstLine(message: string): string {

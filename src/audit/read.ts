@@ -10,7 +10,7 @@ export interface EntryFilter {
 
 /** The entries of a log that match a filter; lines that are not entries are passed to `onBadLine`, not dropped silently. */
 export async function* readEntries(
-  store: AuditStore,
+  store: Pick<AuditStore, 'lines'>,
   filter: EntryFilter = {},
   onBadLine: (line: number, text: string) => void = () => {},
 ): AsyncIterable<AuditEntry> {

@@ -25,3 +25,16 @@ export function auditStoreFor(
   }
   throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
 }
+
+/**
+ * Where a deployment gate reads its own past approvals: a `branch:` log only. A `file:` log in the workspace
+ * belongs to the very commit being judged, so it proves nothing.
+ */
+export function historyStoreFor(
+  spec: string,
+  github: GitHub,
+  repository: Repository,
+  reserved: string[],
+): AuditStore | undefined {
+  return spec.startsWith('branch:') ? auditStoreFor(spec, github, repository, '.', reserved) : undefined;
+}

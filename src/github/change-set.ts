@@ -1,6 +1,6 @@
 import type { Review } from '../approvals.js';
 import { readEntries } from '../audit/read.js';
-import type { AuditStore } from '../audit/store.js';
+import type { AuditStore, LogLine } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
 import {
   type ChangeSet,
@@ -19,7 +19,7 @@ import { GitHubSource } from './source.js';
 /**
  * Gathers what the deployment gate judges (src/deployment.ts), batched: one GraphQL query for the default
  * branch and recent deployments, a compare per candidate release branch and for the change set, one
- * GraphQL query per 50 commits for the pull requests that brought them with their reviews, then per pull
+ * GraphQL query per 20 commits for the pull requests that brought them with their reviews, then per pull
  * request its files (REST, for renames' old paths) and its documents at base and head (GraphQL, batched).
  */
 
@@ -84,13 +84,21 @@ export async function lastDeployments(
 ): Promise<{ commit: string; what: string; trusted?: boolean }[]> {
   const same = (name: string | undefined) => name?.toLowerCase() === environment.toLowerCase();
   if (log) {
-    const verified = await verifyLog(log.lines());
+    // Read once (a branch log is four requests), then verified and searched from memory.
+    const batches: LogLine[][] = [];
+    for await (const batch of log.lines()) batches.push(batch);
+    const read = {
+      lines: async function* () {
+        yield* batches;
+      },
+    };
+    const verified = await verifyLog(read.lines());
     if (!verified.ok)
       throw new Error(
         `the audit log ${log.label} does not verify (line ${verified.problem!.line}: ${verified.problem!.reason}), so what was deployed last cannot be trusted`,
       );
     const approved: { commit: string; what: string; trusted: boolean }[] = [];
-    for await (const entry of readEntries(log, { type: 'deployment.approved' })) {
+    for await (const entry of readEntries(read, { type: 'deployment.approved' })) {
       const { subject, details } = entry;
       if (
         details.by !== 'aims-gate' ||
@@ -114,8 +122,6 @@ export async function lastDeployments(
       what: `the last deployment to ${environment} (${d.commit.slice(0, 7)}, GitHub deployments)`,
     }));
 }
-
-type Comparison = 'ahead' | 'behind' | 'identical' | 'diverged';
 
 async function compare(github: GitHub, at: Repository, base: string, head: string, page = 1, perPage = 1) {
   const { data } = await github.rest.repos.compareCommitsWithBasehead({
@@ -162,7 +168,7 @@ async function branchOf(github: GitHub, at: Repository, commit: string, candidat
   for (const branch of candidates.slice(0, MAX_BRANCHES)) {
     try {
       const { status } = await compare(github, at, branch, commit);
-      if ((status as Comparison) === 'behind' || status === 'identical') return branch;
+      if (status === 'behind' || status === 'identical') return branch;
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
     }
@@ -386,16 +392,13 @@ export async function changeSetOf(
     shippedSystems(production, target, policy),
   ]);
   // Every pull request's documents are asked for in one turn, so they travel in as few queries as they fit.
-  const sides: Source[] = production ? [production, target] : [target];
   const pullRequests = await Promise.all(
-    nodes.map(async (node, i) =>
-      shippedPullRequest(
-        github,
-        at,
-        await complete(github, at, node),
-        isRelease(node) ? files[i]! : undefined,
-        { ...request, sides },
-      ),
+    nodes.map((node, i) =>
+      shippedPullRequest(github, at, node, isRelease(node) ? files[i]! : undefined, {
+        ...request,
+        production,
+        target,
+      }),
     ),
   );
   // Teams that only the rules at some pull request's base name (rules since weakened) are read too; a
@@ -494,35 +497,6 @@ async function filesOf(github: GitHub, at: Repository, number: number): Promise<
   return files.files;
 }
 
-/** A pull request with more than 100 reviews or commits, read to the end through REST (GitHub lists 250 commits at most). */
-async function complete(github: GitHub, at: Repository, node: PullNode): Promise<PullNode> {
-  const reviews =
-    node.reviews.totalCount > node.reviews.nodes.length
-      ? (await listReviews(github, at, node.number)).map((r) => ({
-          databaseId: r.id,
-          state: r.state,
-          submittedAt: r.submitted_at ?? null,
-          author: r.user ? { __typename: r.user.type === 'Bot' ? 'Bot' : 'User', login: r.user.login } : null,
-          commit: r.commit_id ? { oid: r.commit_id } : null,
-        }))
-      : node.reviews.nodes;
-  const commits =
-    node.commits.totalCount > node.commits.nodes.length
-      ? (
-          await github.paginate(github.rest.pulls.listCommits, {
-            ...at,
-            pull_number: node.number,
-            per_page: 100,
-          })
-        ).map((c) => ({ commit: { oid: c.sha } }))
-      : node.commits.nodes;
-  return {
-    ...node,
-    reviews: { totalCount: reviews.length, nodes: reviews },
-    commits: { totalCount: commits.length, nodes: commits },
-  };
-}
-
 /**
  * A pull request's facts. For one merged into a release branch: the rules in force at its base, whether it
  * changes the policy, and its tier, the highest of the systems it touches at its own base and head, where
@@ -534,9 +508,20 @@ async function shippedPullRequest(
   at: Repository,
   node: PullNode,
   files: string[] | undefined,
-  context: ChangeSetRequest & { sides: Source[] },
+  context: ChangeSetRequest & { production: Source | undefined; target: Source },
 ): Promise<ShippedPullRequest> {
   const state = node.state === 'MERGED' ? 'merged' : node.state === 'OPEN' ? 'open' : 'closed';
+  // GraphQL gave the first 100 reviews and commits; past that they are read to the end through REST.
+  const [reviews, commits] = await Promise.all([
+    node.reviews.totalCount > node.reviews.nodes.length
+      ? listReviews(github, at, node.number)
+      : reviewsOf(node),
+    node.commits.totalCount > node.commits.nodes.length
+      ? github
+          .paginate(github.rest.pulls.listCommits, { ...at, pull_number: node.number, per_page: 100 })
+          .then((list) => list.map((c) => c.sha))
+      : node.commits.nodes.map((c) => c.commit.oid),
+  ]);
   const facts: ShippedPullRequest = {
     number: node.number,
     state,
@@ -544,8 +529,8 @@ async function shippedPullRequest(
     headSha: node.headRefOid,
     ...(node.mergeCommit ? { mergeCommit: node.mergeCommit.oid } : {}),
     author: node.author?.login ?? '',
-    reviews: reviewsOf(node),
-    commits: node.commits.nodes.map((c) => c.commit.oid),
+    reviews,
+    commits,
     systems: [],
   };
   if (!files) return facts;
@@ -556,9 +541,11 @@ async function shippedPullRequest(
     () => undefined,
   );
   const patterns = [...context.policy.systems, ...(before?.systems ?? [])];
+  const { production, target } = context;
   const sides = await Promise.all([
     changeTiers(base, head, files, patterns),
-    ...[base, ...context.sides].map((side) => changeTiers(side, context.sides.at(-1)!, files, patterns)),
+    changeTiers(base, target, files, patterns),
+    ...(production ? [changeTiers(production, target, files, patterns)] : []),
   ]);
   const systems = sides.flat();
   const policyFiles = [

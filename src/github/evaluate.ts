@@ -8,7 +8,7 @@ import { CONFIG_PATH, loadPolicy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
-import { BranchStore } from './branch-store.js';
+import { historyStoreFor } from './audit-log.js';
 import { changeSetOf, lastDeployments, repositoryFacts } from './change-set.js';
 import type { GitHub } from './octokit.js';
 import { changedFiles, judgeReviews, MAX_LISTED_FILES, type Repository, reviewsOf } from './pull-request.js';
@@ -151,32 +151,34 @@ export async function gateDeployment(
       policy = await loadPolicy(trusted, undefined, load);
     }
     const deployedSource = new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7));
-    const evaluation = await evaluate({
-      source: deployedSource,
-      policySource: trusted,
-      ...load,
-      configPath: options.config,
-      today: options.today,
-      failOn: options.failOn,
-    });
-    const settings = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
-    const history = (options.history ?? ((p) => branchLog(github, repository, p)))(settings);
-    const deployed = await lastDeployments(
-      facts,
-      environment,
-      `${repository.owner}/${repository.repo}`,
-      history,
-    );
-    const set = await changeSetOf(github, repository, {
-      commit,
-      environment,
-      policy,
-      defaultBranch: facts.defaultBranch,
-      deployed,
-      deployedSource,
-      ...load,
-      ...(options.config ? { configPath: options.config } : {}),
-    });
+    const log = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
+    const history = options.history
+      ? options.history(log)
+      : historyStoreFor(log.auditLog, github, repository, log.releaseBranches);
+    // The documents at the commit and what it ships are judged side by side; their reads share requests.
+    const [evaluation, set] = await Promise.all([
+      evaluate({
+        source: deployedSource,
+        policySource: trusted,
+        ...load,
+        configPath: options.config,
+        today: options.today,
+        failOn: options.failOn,
+      }),
+      lastDeployments(facts, environment, `${repository.owner}/${repository.repo}`, history).then(
+        (deployed) =>
+          changeSetOf(github, repository, {
+            commit,
+            environment,
+            policy,
+            defaultBranch: facts.defaultBranch,
+            deployed,
+            deployedSource,
+            ...load,
+            ...(options.config ? { configPath: options.config } : {}),
+          }),
+      ),
+    ]);
     const verdict = judgeChangeSet(policy.approvals, set);
     const reasons = [
       ...(evaluation.verdict === 'fail' ? [`${verdictLine(evaluation)} at ${commit.slice(0, 7)}`] : []),
@@ -197,17 +199,6 @@ export async function gateDeployment(
       reason: `aims-gate could not decide, so it fails closed: ${(error as Error).message ?? String(error)}`,
     };
   }
-}
-
-/** The repository's audit branch a config names, where the gate reads its past approvals. */
-function branchLog(github: GitHub, repository: Repository, log: LogSettings): AuditStore | undefined {
-  return log.auditLog.startsWith('branch:')
-    ? new BranchStore(github, {
-        ...repository,
-        branch: log.auditLog.slice('branch:'.length),
-        reserved: log.releaseBranches,
-      })
-    : undefined;
 }
 
 /** What choosing an audit store needs of a config: where it logs, and the branches a log must never be. */
