@@ -1,11 +1,10 @@
 import { sha256 } from './audit/entry.js';
 import { controlIds, controlTitle } from './controls.js';
-import { GOVERNANCE_FILE, mergeGovernance, parseGovernanceFile } from './documents/governance.js';
+import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
 import { isReadable, loadDocument } from './documents/index.js';
-import type { Governance, GovernanceDocument, UnreadableDocument } from './documents/types.js';
-import { type SystemLocation, takeInventory } from './inventory.js';
+import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
+import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
-import type { Problem } from './parse/problem.js';
 import { tooLarge } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
@@ -49,7 +48,7 @@ type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | Unreada
   /** SHA-256 of the bytes of each document that was read. */
   digests?: { path: string; sha256: string }[];
   /** The system's governance.yml, where it has one. */
-  governanceFile?: { path: string } & ({ governance: Governance } | { problem: Problem });
+  governanceFile?: GovernanceFile;
 };
 
 /** One run of the whole flow: policy → inventory → documents → findings → waivers → verdict. */
@@ -213,10 +212,8 @@ async function readDocuments(
   kinds: DocumentKind[],
 ): Promise<LoadedDocuments> {
   const loaded: LoadedDocuments = { digests: [] };
-  const prefix = system.path === '.' ? '' : `${system.path}/`;
-  const path = prefix + GOVERNANCE_FILE;
   // Asked for with the documents, so a GitHub source reads them in one request.
-  const sidecar = source.read(path, LIMITS.maxFileBytes);
+  const sidecar = readGovernanceFile(source, system.path);
   await Promise.all(
     kinds.map(async (kind) => {
       const path = system.paths[kind];
@@ -230,13 +227,9 @@ async function readDocuments(
       loaded.digests!.push({ path, sha256: sha256(read.bytes) });
     }),
   );
-  const read = await sidecar;
-  if ('bytes' in read) {
-    loaded.governanceFile = { path, ...parseGovernanceFile(read.bytes) };
-    loaded.digests!.push({ path, sha256: sha256(read.bytes) });
-  } else if ('tooLarge' in read) {
-    loaded.governanceFile = { path, problem: tooLarge(read.tooLarge) };
-  }
+  const file = await sidecar;
+  if (file) loaded.governanceFile = file;
+  if (file?.bytes) loaded.digests!.push({ path: file.path, sha256: sha256(file.bytes) });
   loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
   return loaded;
 }
@@ -255,17 +248,13 @@ function systemContext(
     else unreadable[kind] = doc;
   }
   const card = documents['model-card'];
-  const file = loaded.governanceFile;
-  const merged = mergeGovernance([
-    { from: card?.path ?? 'model card', values: card?.kind === 'model-card' ? card.governance : undefined },
-    {
-      from: file?.path ?? GOVERNANCE_FILE,
-      values: file && 'governance' in file ? file.governance : undefined,
-    },
-    { from: 'the config', values: location.governance },
-  ]);
+  const merged = systemGovernance(
+    card?.kind === 'model-card' ? card : undefined,
+    loaded.governanceFile,
+    location.governance,
+  );
   const governance = merged.values;
-  const prefix = location.path === '.' ? '' : `${location.path}/`;
+  const prefix = folderPrefix(location.path);
   return {
     governance: merged,
     facts: {

@@ -39,7 +39,7 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
     if (matches.length === 0) unmatched.push(pattern.path);
     for (const folder of matches.sort()) {
       if (systems.has(folder)) continue;
-      const prefix = folder === '.' ? '' : `${folder}/`;
+      const prefix = folderPrefix(folder);
       const paths = {} as Record<DocumentKind, string>;
       const present: DocumentKind[] = [];
       for (const kind of DOCUMENT_KINDS) {
@@ -59,6 +59,11 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
     }
   }
   return { systems: [...systems.values()], orphans: findOrphans(files, patterns, systems), unmatched };
+}
+
+/** What the paths of a system folder start with: "" for the repository root ("."), else "folder/". */
+export function folderPrefix(folder: string): string {
+  return folder === '.' ? '' : `${folder}/`;
 }
 
 function isSystemFolder(folder: string, pattern: SystemPattern): boolean {

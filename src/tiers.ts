@@ -1,6 +1,6 @@
-import { GOVERNANCE_FILE, mergeGovernance, parseGovernanceFile } from './documents/governance.js';
+import { readGovernanceFile, systemGovernance } from './documents/governance.js';
 import { isReadable, loadDocument } from './documents/index.js';
-import { foldersOf } from './inventory.js';
+import { folderPrefix, foldersOf } from './inventory.js';
 import { LIMITS } from './limits.js';
 import type { SystemPattern } from './policy/load.js';
 import type { Source } from './source.js';
@@ -78,10 +78,10 @@ export async function changeTiers(
 
 /** A folder's id and stated tier at one revision, reading each document under its first name that exists. */
 async function readSide(source: Source, folder: string, pattern: SystemPattern): Promise<Side> {
-  const prefix = folder === '.' ? '' : `${folder}/`;
+  const prefix = folderPrefix(folder);
   const name = folder === '.' ? '.' : folder.slice(folder.lastIndexOf('/') + 1);
   // The governance.yml beside the documents is asked for with them, so it travels in the same request.
-  const sidecarRead = source.read(prefix + GOVERNANCE_FILE, LIMITS.maxFileBytes);
+  const sidecarRead = readGovernanceFile(source, folder);
   const [card, risk] = await Promise.all(
     (['model-card', 'risk-assessment'] as const).map(async (kind) => {
       // Every name at once, so a GitHub source batches them into one request; the first that exists wins.
@@ -100,17 +100,16 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
   );
   // The governance.yml and the config's entry state facts too, after the card's own.
   const sidecar = await sidecarRead;
-  const parsed = 'bytes' in sidecar ? parseGovernanceFile(sidecar.bytes) : undefined;
-  const facts = mergeGovernance([
-    { from: 'card', values: { system: (card as { id?: string }).id, tier: card!.tier } },
-    { from: GOVERNANCE_FILE, values: parsed && 'governance' in parsed ? parsed.governance : undefined },
-    { from: 'config', values: pattern.governance },
-  ]).values;
+  const facts = systemGovernance(
+    { path: 'model card', governance: { system: (card as { id?: string }).id, tier: card!.tier } },
+    sidecar,
+    pattern.governance,
+  ).values;
   return {
     id: facts.system ?? name,
     path: folder,
     tier: highestTier([card!.tier, risk!.tier, facts.tier]),
-    documented: card!.present || risk!.present || !('missing' in sidecar),
+    documented: card!.present || risk!.present || sidecar !== undefined,
   };
 }
 

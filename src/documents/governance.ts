@@ -1,6 +1,9 @@
+import { folderPrefix } from '../inventory.js';
+import { LIMITS } from '../limits.js';
 import type { Problem } from '../parse/problem.js';
-import { decodeText } from '../parse/text.js';
+import { decodeText, tooLarge } from '../parse/text.js';
 import { parseData } from '../parse/yaml.js';
+import type { Source } from '../source.js';
 import { governanceOf } from './model-card.js';
 import type { Governance } from './types.js';
 
@@ -19,7 +22,7 @@ export interface GovernanceFacts {
   from: Partial<Record<keyof Governance, string>>;
 }
 
-export function mergeGovernance(layers: { from: string; values: Governance | undefined }[]): GovernanceFacts {
+function mergeGovernance(layers: { from: string; values: Governance | undefined }[]): GovernanceFacts {
   const facts: GovernanceFacts = { values: {}, from: {} };
   for (const fact of GOVERNANCE_FACTS) {
     const layer = layers.find((l) => l.values?.[fact] !== undefined);
@@ -31,10 +34,44 @@ export function mergeGovernance(layers: { from: string; values: Governance | und
 }
 
 /** A `governance.yml`: the facts as top-level keys. */
-export function parseGovernanceFile(bytes: Uint8Array): { governance: Governance } | { problem: Problem } {
+function parseGovernanceFile(bytes: Uint8Array): { governance: Governance } | { problem: Problem } {
   const decoded = decodeText(bytes);
   if ('problem' in decoded) return decoded;
   const parsed = parseData(decoded.text);
   if ('problem' in parsed) return parsed;
   return { governance: governanceOf(parsed.data.value) };
+}
+
+/** A system's governance.yml as read: its bytes (evidence) and the facts it states, or why it cannot be read. */
+export type GovernanceFile = { path: string; bytes?: Uint8Array } & (
+  | { governance: Governance }
+  | { problem: Problem }
+);
+
+/** The governance.yml in a system folder, if there is one. */
+export async function readGovernanceFile(
+  source: Source,
+  folder: string,
+): Promise<GovernanceFile | undefined> {
+  const path = folderPrefix(folder) + GOVERNANCE_FILE;
+  const read = await source.read(path, LIMITS.maxFileBytes);
+  if ('missing' in read) return undefined;
+  if ('tooLarge' in read) return { path, problem: tooLarge(read.tooLarge) };
+  return { path, bytes: read.bytes, ...parseGovernanceFile(read.bytes) };
+}
+
+/** One system's facts: its model card's first, then its governance.yml, then its entry in the config. */
+export function systemGovernance(
+  card: { path: string; governance: Governance } | undefined,
+  file: GovernanceFile | undefined,
+  config: Governance | undefined,
+): GovernanceFacts {
+  return mergeGovernance([
+    { from: card?.path ?? 'model card', values: card?.governance },
+    {
+      from: file?.path ?? GOVERNANCE_FILE,
+      values: file && 'governance' in file ? file.governance : undefined,
+    },
+    { from: 'the config', values: config },
+  ]);
 }

@@ -1,4 +1,5 @@
 import { minimatch } from 'minimatch';
+import { folderPrefix } from '../inventory.js';
 import type { RuleKind } from './types.js';
 import { documentKindOf, documentParam } from './types.js';
 
@@ -13,7 +14,7 @@ export const changeCoupling: RuleKind = {
     const kind = documentKindOf(rule);
     const docPath = system.paths[kind];
     if (!system.changedFiles || !(system.documents[kind] || system.unreadable[kind])) return 'not-applicable';
-    const prefix = system.facts.path === '.' ? '' : `${system.facts.path}/`;
+    const prefix = folderPrefix(system.facts.path);
     const governance = new Set(Object.values(system.paths));
     const watched = system.changedFiles.filter(
       (file) =>

@@ -1,4 +1,5 @@
 import { GOVERNANCE_FACTS, GOVERNANCE_FILE } from '../documents/governance.js';
+import { folderPrefix } from '../inventory.js';
 import { at, documentOf, type RuleKind } from './types.js';
 
 /** The system's governance facts are stated: in its model card, a governance.yml beside it, or the config. */
@@ -23,7 +24,7 @@ export const governance: RuleKind = {
       (fact) => system.governance.values[fact] === undefined,
     );
     if (missing.length === 0) return [];
-    const prefix = system.facts.path === '.' ? '' : `${system.facts.path}/`;
+    const prefix = folderPrefix(system.facts.path);
     const card = documentOf(system, 'model-card');
     const stated = card && (card.data.value as Record<string, unknown>).governance !== undefined;
     return [
