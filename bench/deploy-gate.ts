@@ -6,23 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeGitHub } from '../test/fake-github.js';
 import { conformantRepo } from '../test/helpers.js';
-import { RepositoryHistory } from '../test/repository-history.js';
+import { GATE_CONFIG, RepositoryHistory } from '../test/repository-history.js';
 import { runAction } from '../test/run-action.js';
 
 const SYSTEMS = 10;
 const PULL_REQUESTS = 20;
-const CONFIG = `systems: [models/*]
-audit-log: none
-approvals:
-  - environment: production
-    require: [{ count: 1 }]
-  - environment: production
-    tiers: [high, prohibited]
-    require: [{ count: 1, teams: [acme/ai-governance] }]
-`;
 
 const github = await new FakeGitHub('acme/ml-platform').start();
-const files: Record<string, string> = { '.github/aims-gate.yml': CONFIG };
+const files: Record<string, string> = { '.github/aims-gate.yml': GATE_CONFIG };
 for (let i = 0; i < SYSTEMS; i++) {
   for (const [path, text] of Object.entries(conformantRepo())) {
     if (path.startsWith('models/'))

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyLog } from '../src/audit/verify.js';
 import { BranchStore } from '../src/github/branch-store.js';
-import { recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
-import { RepositoryHistory, review } from './repository-history.js';
+import { approvedInLog, RepositoryHistory, review } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
@@ -165,19 +164,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         repo: 'Hello-World',
         branch: 'aims-audit-log',
       });
-      await recordDeployment(
-        store,
-        { approved: true, reason: 'the start' },
-        {
-          time: '2026-11-01T00:00:00Z',
-          actor: { login: 'release-manager' },
-          subject: {
-            repository: opened.repository.full_name,
-            commit: history.head(),
-            environment: 'production',
-          },
-        },
-      );
+      await approvedInLog(store, opened.repository.full_name, history.head());
     });
     const retrain = (files: Record<string, string>) => ({
       ...files,

@@ -1,26 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import type { AuditStore } from '../src/audit/store.js';
-import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
+import { gateDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { CARD, conformantRepo, edit, RISK } from './helpers.js';
-import { RepositoryHistory, review } from './repository-history.js';
+import { approvedInLog, GATE_CONFIG, RepositoryHistory, review } from './repository-history.js';
 
 /**
  * The deployment gate through the shared flow (src/github/), against a fake GitHub on 127.0.0.1 that keeps
  * a real commit graph: every way a person with write access tried to ship unapproved code is refused, with
  * the reason the gate gives. The credit-scoring system is high risk.
  */
-const TRUSTED_CONFIG = `systems: [models/*]
-audit-log: none
-approvals:
-  - environment: production
-    require: [{ count: 1 }]
-  - environment: production
-    tiers: [high, prohibited]
-    require: [{ count: 1, teams: [acme/ai-governance] }]
-`;
 const REPOSITORY = { owner: 'acme', repo: 'ml-platform' };
 
 let fake: FakeGitHub;
@@ -28,7 +19,7 @@ let repo: RepositoryHistory;
 beforeEach(async () => {
   fake = await new FakeGitHub('acme/ml-platform').start();
   fake.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'gov-lead', id: 7 }]);
-  repo = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': TRUSTED_CONFIG });
+  repo = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': GATE_CONFIG });
   repo.deployed(repo.head()); // the start: what production runs
 });
 afterEach(() => fake.stop());
@@ -201,15 +192,7 @@ describe('the deployment gate, through the shared flow', () => {
       /^\d commits? since the last deployment to production/,
     );
     const log = new MemoryStore();
-    await recordDeployment(
-      log,
-      { approved: true, reason: 'approved' },
-      {
-        time: '2026-11-20T00:00:00Z',
-        actor: { login: 'aims-gate' },
-        subject: { repository: 'acme/ml-platform', commit: pr.mergeCommit!, environment: 'PRODUCTION' },
-      },
-    );
+    await approvedInLog(log, 'acme/ml-platform', pr.mergeCommit!, 'PRODUCTION');
     const again = await gate(pr.mergeCommit!, 'production', log);
     expect(again).toMatchObject({ approved: true });
     expect(again.reason).toMatch(
@@ -226,7 +209,7 @@ describe('the deployment gate, through the shared flow', () => {
     );
     const adopt = repo.pullRequest({
       number: 14,
-      change: (f) => ({ ...f, '.github/aims-gate.yml': `${TRUSTED_CONFIG}release:\n  baseline: ${root}\n` }),
+      change: (f) => ({ ...f, '.github/aims-gate.yml': `${GATE_CONFIG}release:\n  baseline: ${root}\n` }),
       approvers: ['alice', 'gov-lead'], // a change to the config needs every approval rule for production
     });
     const decision = await gate(adopt.mergeCommit!);
@@ -254,7 +237,7 @@ describe('the deployment gate, through the shared flow', () => {
 
 /** The bypasses an attacker with write access found in review, each now refused. Release branches: main, release/*. */
 describe('the deployment gate against a reviewer’s attacks', () => {
-  const CONFIG = TRUSTED_CONFIG.replace(
+  const CONFIG = GATE_CONFIG.replace(
     'audit-log: none\n',
     "audit-log: none\nrelease:\n  branches: [main, 'release/*']\n",
   );
@@ -477,16 +460,7 @@ describe('the deployment gate against a reviewer’s attacks', () => {
 
   it('rolling production back past an approved high-risk change needs that tier’s approvals', async () => {
     const log = new MemoryStore();
-    const approve = (commit: string) =>
-      recordDeployment(
-        log,
-        { approved: true, reason: 'approved' },
-        {
-          time: '2026-11-20T00:00:00Z',
-          actor: { login: 'aims-gate' },
-          subject: { repository: 'acme/ml-platform', commit, environment: 'production' },
-        },
-      );
+    const approve = (commit: string) => approvedInLog(log, 'acme/ml-platform', commit);
     const before = rm.head();
     await approve(before);
     const fix = rm.pullRequest({ number: 60, change: retrain, approvers: ['alice', 'gov-lead'] });
@@ -509,16 +483,7 @@ describe('the deployment gate against a reviewer’s attacks', () => {
 
   it('hotfix deployments from another release branch do not crowd out the last deployment of this one', async () => {
     const log = new MemoryStore();
-    const approve = (commit: string) =>
-      recordDeployment(
-        log,
-        { approved: true, reason: 'approved' },
-        {
-          time: '2026-11-20T00:00:00Z',
-          actor: { login: 'aims-gate' },
-          subject: { repository: 'acme/ml-platform', commit, environment: 'production' },
-        },
-      );
+    const approve = (commit: string) => approvedInLog(log, 'acme/ml-platform', commit);
     const docs = rm.pullRequest({
       number: 90,
       change: (f) => ({ ...f, 'README.md': 'a\n' }),

@@ -1,6 +1,37 @@
+import type { AuditStore } from '../src/audit/store.js';
+import { recordDeployment } from '../src/github/evaluate.js';
 import type { FakeGitHub, FakePull } from './fake-github.js';
 
 type Files = Record<string, string>;
+
+/** A trusted config for the gate: one approval for production, and the governance team's for high risk. */
+export const GATE_CONFIG = `systems: [models/*]
+audit-log: none
+approvals:
+  - environment: production
+    require: [{ count: 1 }]
+  - environment: production
+    tiers: [high, prohibited]
+    require: [{ count: 1, teams: [acme/ai-governance] }]
+`;
+
+/** The gate's own approval of `commit` in a log, as recordDeployment writes it: where the next change set starts. */
+export function approvedInLog(
+  log: AuditStore,
+  repository: string,
+  commit: string,
+  environment = 'production',
+) {
+  return recordDeployment(
+    log,
+    { approved: true, reason: 'approved' },
+    {
+      time: '2026-11-20T00:00:00Z',
+      actor: { login: 'aims-gate' },
+      subject: { repository, commit, environment },
+    },
+  );
+}
 type Change = (files: Files) => Files;
 
 /** A review as GET /pulls/{n}/reviews returns it. */
