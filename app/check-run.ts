@@ -13,7 +13,8 @@ import { renderApprovals } from '../src/report/approvals.js';
 import { renderExplanations, renderMarkdown } from '../src/report/markdown.js';
 import { verdictLine } from '../src/report/words.js';
 import type { Evaluation } from '../src/types.js';
-import { appAuditStore, orgDefaults } from './settings.js';
+import { appAuditStore, type OrgDefaults, orgDefaults } from './settings.js';
+import type { CheckTask } from './tasks.js';
 
 export const CHECK_NAME = 'aims-gate';
 /** GitHub takes at most 50 annotations per request, and a summary of at most 65,535 characters. */
@@ -30,77 +31,75 @@ const LEVEL = { error: 'failure', warning: 'warning', notice: 'notice' } as cons
 
 export interface CheckRequest {
   github: GitHub;
-  repository: Repository;
-  pr: PullRequestFacts;
+  task: CheckTask;
   log: Logger;
   today: string;
-  /** Add what each rule behind a finding means (the "Explain" button). */
-  explain?: boolean;
-  /** Who or what asked, for the audit log. */
-  actor: { login: string; id?: number };
 }
 
 /**
- * One check run for one pull-request head: created in progress at once, then completed with a conclusion,
- * a summary (per system, per control, approvals) and annotations, most severe first. It never stays in
- * progress: an error completes it with the reason. Config comes from the base branch, or the organisation's
- * defaults when the repository has none and the organisation says so.
+ * One check run for one pull request's current head, read from GitHub when the task starts: a late event
+ * for an older head checks the newest one. Created in progress, then completed with a conclusion, a summary
+ * (per system, per control, approvals) and annotations, most severe first. Never silent: a configuration
+ * that cannot be used, or a GitHub failure before or during the evaluation, completes a check run that says
+ * so. Only when GitHub takes no check run at all does the task fail, and the queue retries it. Config comes
+ * from the base branch, or the organisation's defaults when the repository has none and it says so.
  */
 export async function runCheck(request: CheckRequest): Promise<void> {
-  const { github, repository, pr, log } = request;
+  const { github, task, log } = request;
+  const repository = { owner: task.owner, repo: task.repo };
+  let pr: PullRequestFacts & { state: string };
+  try {
+    ({ data: pr } = await github.rest.pulls.get({ ...repository, pull_number: task.pullRequest }));
+  } catch (error) {
+    const run = await startRun(github, repository, task.head);
+    await run.complete(
+      'failure',
+      'aims-gate could not read this pull request',
+      couldNot(`GitHub did not give the pull request: ${(error as Error).message}`),
+    );
+    throw error; // the queue tries again; a later try completes a new run on the current head
+  }
+  if (pr.state !== 'open') {
+    log.info({ pullRequest: pr.number, state: pr.state }, 'the pull request is no longer open: no check');
+    return;
+  }
+
+  let settings: OrgDefaults | Error;
+  let config: Awaited<ReturnType<GitHubSource['read']>> | Error;
   const base = new GitHubSource(
     github,
     { ...repository, commit: pr.base.sha },
     `the base branch ${pr.base.ref}`,
   );
-  const [org, config] = await Promise.all([
-    orgDefaults(github, repository.owner),
-    base.read(CONFIG_PATH, LIMITS.maxFileBytes),
+  [settings, config] = await Promise.all([
+    orgDefaults(github, repository.owner).catch((error: Error) => error),
+    base.read(CONFIG_PATH, LIMITS.maxFileBytes).catch((error: Error) => error),
   ]);
-  const configured = !('missing' in config);
-  const without = org.settings['without-config'] ?? 'neutral';
-  if (!configured && without === 'skip') {
+  const configured = !(config instanceof Error) && !('missing' in config);
+  const org = settings instanceof Error ? undefined : settings;
+  const without = org?.settings['without-config'] ?? 'neutral';
+  if (org && !configured && !(config instanceof Error) && without === 'skip') {
     log.info('no .github/aims-gate.yml and the organisation skips such repositories: no check');
     return;
   }
 
-  const { data: run } = await github.rest.checks.create({
-    ...repository,
-    name: CHECK_NAME,
-    head_sha: pr.head.sha,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-  });
-  const complete = (
-    conclusion: 'success' | 'failure' | 'neutral',
-    title: string,
-    summary: string,
-    text?: string,
-  ) =>
-    github.rest.checks.update({
-      ...repository,
-      check_run_id: run.id,
-      status: 'completed',
-      conclusion,
-      completed_at: new Date().toISOString(),
-      output: { title, summary: clip(summary), ...(text ? { text: clip(text) } : {}) },
-      actions: ACTIONS,
-    });
-
+  const run = await startRun(github, repository, pr.head.sha);
   try {
+    if (settings instanceof Error) throw settings;
+    if (config instanceof Error) throw config;
     if (!configured && without !== 'org-defaults') {
-      await complete('neutral', 'aims-gate is not set up here', HOW_TO_START);
+      await run.complete('neutral', 'aims-gate is not set up here', HOW_TO_START);
       return;
     }
     const { evaluation, approval } = await checkPullRequest(github, repository, pr, {
       today: request.today,
-      policySource: configured ? base : org.source!, // the base's config is already read
+      policySource: configured ? base : settings.source!, // the base's config is already read
     });
     const title = verdictLine(evaluation);
     const summary = `${renderMarkdown(evaluation)}\n${renderApprovals(approval, '### Approvals (shown, not blocking on pull requests)')}`;
-    const text = request.explain ? renderExplanations(evaluation) : undefined;
+    const text = task.explain ? renderExplanations(evaluation) : undefined;
     await annotate(github, repository, run.id, evaluation, title, summary);
-    await complete(evaluation.verdict === 'pass' ? 'success' : 'failure', title, summary, text);
+    await run.complete(evaluation.verdict === 'pass' ? 'success' : 'failure', title, summary, text);
     log.info(
       {
         verdict: evaluation.verdict,
@@ -109,19 +108,52 @@ export async function runCheck(request: CheckRequest): Promise<void> {
       },
       title,
     );
-    await recordEvaluation(request, evaluation, org.settings);
+    await recordEvaluation(request, pr, evaluation, settings.settings);
   } catch (error) {
     const configError = error instanceof ConfigError;
-    const message = configError ? error.message : (error as Error).message;
+    // A ConfigError names the file, the line and the fix.
+    const message = configError ? error.toString() : (error as Error).message;
     log.error({ err: error }, 'evaluation failed');
-    await complete(
+    await run.complete(
       'failure',
       configError ? 'aims-gate: configuration error' : 'aims-gate could not evaluate this pull request',
       configError
-        ? `The configuration in the base branch cannot be used:\n\n\`\`\`\n${message}\n\`\`\``
-        : `aims-gate stopped before a verdict: ${message}\n\nUse **Re-run** to try again; if this persists, the App's logs have the details.`,
+        ? `The configuration cannot be used, so nothing was checked:\n\n\`\`\`\n${message}\n\`\`\`\n\nFix it on the base branch (or in the organisation's \`.github\` repository), then use **Re-run**.`
+        : couldNot(message),
     );
   }
+}
+
+const couldNot = (message: string) =>
+  `aims-gate stopped before a verdict: ${message}\n\nUse **Re-run** to try again; if this persists, the App's logs have the details.`;
+
+/** A check run in progress on `head`, and the one way to complete it. */
+async function startRun(github: GitHub, repository: Repository, head: string) {
+  const { data } = await github.rest.checks.create({
+    ...repository,
+    name: CHECK_NAME,
+    head_sha: head,
+    status: 'in_progress',
+    started_at: new Date().toISOString(),
+  });
+  return {
+    id: data.id,
+    complete: (
+      conclusion: 'success' | 'failure' | 'neutral',
+      title: string,
+      summary: string,
+      text?: string,
+    ) =>
+      github.rest.checks.update({
+        ...repository,
+        check_run_id: data.id,
+        status: 'completed',
+        conclusion,
+        completed_at: new Date().toISOString(),
+        output: { title, summary: clip(summary), ...(text ? { text: clip(text) } : {}) },
+        actions: ACTIONS,
+      }),
+  };
 }
 
 /** Annotations in batches of 50 while the run is in progress; the completing update then sets the conclusion. */
@@ -159,15 +191,17 @@ async function annotate(
 
 async function recordEvaluation(
   request: CheckRequest,
+  pr: PullRequestFacts,
   evaluation: Evaluation,
   settings: Parameters<typeof appAuditStore>[3],
 ): Promise<void> {
-  const { github, repository, pr } = request;
+  const { github, task } = request;
+  const repository = { owner: task.owner, repo: task.repo };
   const store = appAuditStore(github, repository, evaluation.policy, settings);
   if (!store) return;
   const drafts = evaluationEvents(evaluation, {
     time: new Date().toISOString(),
-    actor: request.actor,
+    actor: task.actor,
     subject: {
       repository: `${repository.owner}/${repository.repo}`,
       commit: pr.head.sha,

@@ -8,41 +8,83 @@ import {
   recordDeployment,
 } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
-import type { Repository } from '../src/github/pull-request.js';
+import type { WorkQueue } from './queue.js';
 import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
+import type { ProtectionTask, ReviewTask } from './tasks.js';
 
 /** GitHub keeps a protection rule's comment to 1,024 characters. */
 const MAX_COMMENT = 1024;
+/** Milliseconds before each retry of posting the answer (then the task fails and the queue retries it). */
+export const ANSWER_DELAYS = [1_000, 2_000, 4_000, 8_000, 16_000];
+/** How long the decision given for a workflow run is kept: GitHub waits at most 30 days for an answer. */
+const DECISION_SECONDS = 30 * 24 * 3600;
 
 export interface ProtectionRequest {
   github: GitHub;
-  repository: Repository;
-  environment: string;
-  /** `deployment.sha`, or the payload's top-level `sha` where present. */
-  commit: string | undefined;
-  callbackUrl: string | undefined;
+  task: ProtectionTask;
   log: Logger;
   today: string;
-  actor: { login: string; id?: number };
+  /** Where the decision is kept between tries, so a retry repeats it instead of deciding (and logging) again. */
+  ledger: Pick<WorkQueue, 'remember' | 'recall'>;
+  delays?: number[];
+}
+
+interface Answer {
+  state: 'approved' | 'rejected';
+  comment: string;
 }
 
 /**
  * The custom deployment protection rule: evaluates the deployed commit for its environment and answers
  * approved or rejected, with a comment that names what is missing. Fails closed: whatever goes wrong, the
- * answer is a rejection with the reason, never silence (GitHub would otherwise wait 30 days).
+ * answer is a rejection with the reason, never silence (GitHub would otherwise wait 30 days). One decision
+ * per workflow run and environment, one audit entry for it: the decision is kept before it is posted, and a
+ * retried task (the post failed, the process died) posts the kept decision again.
  */
-export async function answerProtectionRule(request: ProtectionRequest): Promise<'approved' | 'rejected'> {
-  const { github, repository, environment, commit, log } = request;
-  const runId = /\/actions\/runs\/(\d+)\/deployment_protection_rule/.exec(request.callbackUrl ?? '')?.[1];
-  if (!runId) {
-    // Nowhere to answer: GitHub times the deployment out; say so loudly.
-    log.error(
-      { callback: request.callbackUrl },
-      'deployment_protection_rule without a usable deployment_callback_url',
-    );
-    return 'rejected';
-  }
+export async function answerProtectionRule(request: ProtectionRequest): Promise<Answer['state']> {
+  const { github, task, log } = request;
+  const repository = { owner: task.owner, repo: task.repo };
+  const key = `decision ${task.owner}/${task.repo} run ${task.run} ${task.environment}`.toLowerCase();
+  const kept = await request.ledger.recall(key);
+  const answer: Answer = kept ? JSON.parse(kept) : await decide(request);
+  if (!kept) await request.ledger.remember(key, JSON.stringify(answer), DECISION_SECONDS);
+  else log.info({ environment: task.environment, state: answer.state }, 'posting the decision already made');
 
+  const delays = request.delays ?? ANSWER_DELAYS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
+        ...repository,
+        run_id: task.run,
+        environment_name: task.environment,
+        state: answer.state,
+        comment: answer.comment,
+      });
+      log.info(
+        { environment: task.environment, commit: task.commit, state: answer.state, delivered: true, attempt },
+        answer.comment,
+      );
+      return answer.state;
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 0;
+      // GitHub refusing the answer itself (the run was answered or cancelled): trying again cannot help.
+      const final = status >= 400 && status < 500 && status !== 429 && status !== 403;
+      log.error(
+        { err: error, environment: task.environment, state: answer.state, delivered: false, attempt },
+        final ? 'GitHub refused the protection-rule answer' : 'could not post the protection-rule answer',
+      );
+      if (final) return answer.state;
+      if (attempt >= delays.length) throw error; // the queue retries the task, which posts the kept decision
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
+  }
+}
+
+/** The gate's decision, recorded in the audit log: any error is a rejection that says why. */
+async function decide(request: ProtectionRequest): Promise<Answer> {
+  const { github, task, log } = request;
+  const repository = { owner: task.owner, repo: task.repo };
+  const { commit, environment } = task;
   let decision: DeploymentDecision;
   try {
     const org = await orgDefaults(github, repository.owner);
@@ -59,7 +101,7 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
       : { approved: false, reason: 'the event names no commit to deploy' };
     const recorded = await recordDeployment(store(decision.evaluation?.policy ?? APP_AUDIT_LOG), decision, {
       time: new Date().toISOString(),
-      actor: request.actor,
+      actor: task.actor,
       subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
     });
     if (recorded.problem) log.error(recorded.problem);
@@ -70,17 +112,11 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
     log.error({ err: error }, reason);
     decision = { approved: false, reason };
   }
-
   const state = decision.approved ? 'approved' : 'rejected';
-  await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
-    ...repository,
-    run_id: Number(runId),
-    environment_name: environment,
+  return {
     state,
     comment: comment(`aims-gate ${state} the deployment to ${environment}: ${decision.reason}`),
-  });
-  log.info({ environment, commit, state }, decision.reason);
-  return state;
+  };
 }
 
 function comment(text: string): string {
@@ -89,37 +125,32 @@ function comment(text: string): string {
 
 export interface ReviewRequest {
   github: GitHub;
-  repository: Repository;
-  state: 'approved' | 'rejected';
-  environments: string[];
-  commit: string;
-  reviewer: { login: string; id?: number };
-  comment?: string;
-  workflowRun: number;
+  task: ReviewTask;
   log: Logger;
 }
 
 /** A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision. */
 export async function recordDeploymentReview(request: ReviewRequest): Promise<void> {
-  const { github, repository } = request;
+  const { github, task } = request;
+  const repository = { owner: task.owner, repo: task.repo };
   const settings = (await orgDefaults(github, repository.owner)).settings;
   const store = appAuditStore(github, repository, APP_AUDIT_LOG, settings);
   const time = new Date().toISOString();
   const decision = {
-    approved: request.state === 'approved',
-    reason: request.comment || `${request.state} by an environment reviewer`,
+    approved: task.state === 'approved',
+    reason: task.comment || `${task.state} by an environment reviewer`,
     by: 'environment reviewer',
-    workflowRun: request.workflowRun,
+    workflowRun: task.run,
   };
   await recordAll(
     store!,
-    request.environments.map((environment) =>
+    task.environments.map((environment) =>
       deploymentEvent(decision, {
         time,
-        actor: request.reviewer,
+        actor: task.reviewer,
         subject: {
           repository: `${repository.owner}/${repository.repo}`,
-          commit: request.commit,
+          commit: task.commit,
           environment,
         },
       }),

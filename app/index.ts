@@ -1,39 +1,108 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
-import type { PullRequestFacts } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import { runCheck } from './check-run.js';
 import { answerProtectionRule, recordDeploymentReview } from './deployment.js';
-import { LatestQueue } from './queue.js';
+import { MemoryQueue, type QueueOptions, type WorkQueue } from './queue.js';
+import { reconcile } from './reconcile.js';
+import { RedisQueue } from './redis-queue.js';
+import { type Actor, type CheckTask, type Task, taskKey } from './tasks.js';
 
 export interface AppOptions {
-  /** Evaluations at a time, across all repositories. */
+  /** Tasks at a time in this process, across all repositories. */
   concurrency?: number;
-  /** Pull requests and deployments that may wait; beyond that a webhook is refused and can be redelivered. */
+  /** Pull requests and deployments that may wait in memory; beyond that a webhook is refused and redelivered. */
   capacity?: number;
   /** YYYY-MM-DD to evaluate as of (tests); today otherwise. */
   today?: () => string;
+  /** redis://…: tasks go through BullMQ on Redis, shared by every process pointing there. */
+  redisUrl?: string;
+  /** The queue's name on Redis (two Apps, or two test runs, on one Redis). */
+  queueName?: string;
+  /** Milliseconds a process holds a running task on Redis before another may take it over. */
+  lockDuration?: number;
+  /** Milliseconds before each retry of a failed task. */
+  retryDelays?: number[];
+  /** Milliseconds before each retry of posting a protection-rule answer GitHub did not take. */
+  answerDelays?: number[];
+  /** Milliseconds between reconciliations (0: only when asked); the first runs at start. */
+  reconcileEvery?: number;
 }
 
+/** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
+export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+export const WEBHOOK_PATH = '/api/github/webhooks';
+
 /**
- * The aims-gate GitHub App. Webhook handlers only enqueue: the evaluation runs after GitHub has had its
- * answer, one at a time per pull request, the latest head winning over a burst of events.
+ * The aims-gate GitHub App. Webhook handlers only turn events into tasks (app/tasks.ts) and queue them; a
+ * task runs after GitHub has had its answer, in this process or, with Redis, in any of them. Every task ends
+ * in something GitHub shows: a completed check run or a protection-rule answer, with the reason when it
+ * could not decide. Reconciliation finds what was missed (a lost webhook, a process that died) and queues it.
  */
-export function aimsGateApp({ concurrency = 4, capacity = 1000, today = isoToday }: AppOptions = {}) {
-  const queue = new LatestQueue({
-    concurrency,
-    capacity,
-    // Errors the task did not turn into a check-run or protection-rule answer: logged where operators look.
-    onError: (key, error) => log.error({ err: error, key }, `evaluation of ${key} failed`),
+export function aimsGateApp(options: AppOptions = {}) {
+  const { concurrency = 4, capacity = 1000, today = isoToday } = options;
+  let probot: Probot | undefined;
+  let loaded: () => void;
+  const ready = new Promise<void>((resolve) => {
+    loaded = resolve;
   });
-  let log = { error: (_fields: object, message: string) => console.error(`aims-gate: ${message}`) };
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const queueOptions: QueueOptions = {
+    concurrency,
+    ...(options.retryDelays ? { retryDelays: options.retryDelays } : {}),
+    // A task that failed every try: reconciliation finds it again; say so where operators look.
+    onGiveUp: (task, error) =>
+      probot?.log.error({ err: error, task: taskKey(task) }, `gave up on ${taskKey(task)} after retries`),
+  };
+  const queue: WorkQueue = options.redisUrl
+    ? new RedisQueue(runTask, {
+        ...queueOptions,
+        url: options.redisUrl,
+        ...(options.queueName ? { name: options.queueName } : {}),
+        ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
+      })
+    : new MemoryQueue(runTask, { ...queueOptions, capacity });
+
+  async function runTask(task: Task): Promise<void> {
+    await ready;
+    const github = (await probot!.auth(task.installation)) as unknown as GitHub;
+    // Every line carries the delivery id (as Probot's own lines do), the repository and the task.
+    const log = probot!.log.child({
+      ...(task.delivery ? { id: task.delivery } : {}),
+      repository: `${task.owner}/${task.repo}`,
+      task: taskKey(task),
+    });
+    switch (task.kind) {
+      case 'check':
+        return runCheck({ github, task, log, today: today() });
+      case 'protection':
+        return void (await answerProtectionRule({
+          github,
+          task,
+          log,
+          today: today(),
+          ledger: queue,
+          ...(options.answerDelays ? { delays: options.answerDelays } : {}),
+        }));
+      case 'review':
+        return recordDeploymentReview({ github, task, log });
+    }
+  }
+
+  /** Queues a task for the event; a replayed delivery is ignored, one the queue cannot keep fails the webhook. */
+  async function enqueue(context: Context, task: Task): Promise<void> {
+    const scheduled = await queue.schedule(task, context.id);
+    if (scheduled !== 'queued') context.log.debug({ task: taskKey(task) }, scheduled);
+  }
 
   const app = (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
-    log = { error: (fields: object, message: string) => app.log.error(fields, message) };
+    probot = app;
+    loaded();
     // Without an HTTP server (probot.receive, a serverless adapter) Probot refuses routes: none are needed.
     if (addHandler) {
       try {
-        addHandler(health);
+        addHandler(guard);
       } catch {}
     }
 
@@ -46,52 +115,62 @@ export function aimsGateApp({ concurrency = 4, capacity = 1000, today = isoToday
         'pull_request_review.submitted',
         'pull_request_review.dismissed',
       ],
-      async (context) => check(context, context.payload.pull_request),
+      async (context) => enqueue(context, checkTask(context, context.payload.pull_request)),
     );
     app.on('check_run.rerequested', async (context) =>
-      recheck(context, context.payload.check_run.pull_requests),
+      recheck(context, context.payload.check_run.pull_requests, context.payload.check_run.head_sha),
     );
     app.on('check_suite.rerequested', async (context) =>
-      recheck(context, context.payload.check_suite.pull_requests),
+      recheck(context, context.payload.check_suite.pull_requests, context.payload.check_suite.head_sha),
     );
     app.on('check_run.requested_action', async (context) => {
       // GitHub sends requested_action only to the App that made the check run.
       const explain = context.payload.requested_action?.identifier === 'explain';
-      await recheck(context, context.payload.check_run.pull_requests, explain);
+      await recheck(
+        context,
+        context.payload.check_run.pull_requests,
+        context.payload.check_run.head_sha,
+        explain,
+      );
     });
     app.on('deployment_protection_rule.requested', async (context) => {
       const { payload } = context;
-      const repository = context.repo();
-      const key = `${repository.owner}/${repository.repo}@${payload.deployment_callback_url}`;
-      queue.schedule(key, async () => {
-        await answerProtectionRule({
-          github: octokit(context),
-          repository,
-          environment: payload.environment ?? '',
-          commit: payload.deployment?.sha ?? (payload as { sha?: string }).sha,
-          callbackUrl: payload.deployment_callback_url,
-          log: logFor(context),
-          today: today(),
-          actor: { login: payload.sender.login, id: payload.sender.id },
-        });
+      const run = /\/actions\/runs\/(\d+)\/deployment_protection_rule/.exec(
+        payload.deployment_callback_url ?? '',
+      )?.[1];
+      if (!run) {
+        // Nowhere to answer: GitHub times the deployment out; say so loudly.
+        context.log.error(
+          { callback: payload.deployment_callback_url },
+          'deployment_protection_rule without a usable deployment_callback_url',
+        );
+        return;
+      }
+      const commit = payload.deployment?.sha ?? (payload as { sha?: string }).sha;
+      await enqueue(context, {
+        kind: 'protection',
+        ...where(context),
+        environment: payload.environment ?? '',
+        ...(commit ? { commit } : {}),
+        run: Number(run),
+        actor: actorOf(payload.sender),
       });
     });
     app.on(['deployment_review.approved', 'deployment_review.rejected'], async (context) => {
       const { payload } = context;
-      await recordDeploymentReview({
-        github: octokit(context),
-        repository: context.repo(),
+      await enqueue(context, {
+        kind: 'review',
+        ...where(context),
         state: payload.action,
         environments: (payload.workflow_job_runs ?? []).flatMap((run) =>
           run.environment ? [run.environment] : [],
         ),
         commit: payload.workflow_run?.head_sha ?? '',
         reviewer: payload.approver?.login
-          ? { login: payload.approver.login, ...(payload.approver.id ? { id: payload.approver.id } : {}) }
+          ? actorOf({ login: payload.approver.login, id: payload.approver.id })
           : { login: payload.sender.login },
         ...(payload.comment ? { comment: payload.comment } : {}),
-        workflowRun: payload.workflow_run?.id ?? 0,
-        log: logFor(context),
+        run: payload.workflow_run?.id ?? 0,
       });
     });
     app.on('installation', async (context) => {
@@ -104,61 +183,91 @@ export function aimsGateApp({ concurrency = 4, capacity = 1000, today = isoToday
         'installation',
       );
     });
+
+    if (options.reconcileEvery) {
+      const sweep = () =>
+        void reconcileNow().catch((error) => app.log.error({ err: error }, 'reconciliation failed'));
+      sweep();
+      timer = setInterval(sweep, options.reconcileEvery);
+      timer.unref();
+    }
   };
 
-  function health(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== 'GET' || req.url !== '/health') return false;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: 'ok', queue: queue.size }));
-    return true;
-  }
-
   /**
-   * Enqueues a check of a pull request's current head; a later event for the same pull request replaces it.
-   * The task keeps only the facts it needs, not the event: a thousand waiting must stay small.
+   * Before Probot reads a webhook: a body over GitHub's limit is refused unread (413), one of unknown length
+   * too (411; GitHub always sends Content-Length). Also `/health`: queue depth and whether its store answers.
    */
-  function check(context: Context, pr: PullRequestFacts, explain = false) {
-    const repository = context.repo();
-    const key = `${repository.owner}/${repository.repo}#${pr.number}`;
-    const request = {
-      github: octokit(context),
-      repository,
-      pr: {
-        number: pr.number,
-        base: { sha: pr.base.sha, ref: pr.base.ref },
-        head: { sha: pr.head.sha, ref: pr.head.ref },
-        user: pr.user ? { login: pr.user.login } : null,
-      },
-      log: logFor(context),
-      explain,
-      actor: {
-        login: context.payload.sender?.login ?? 'aims-gate',
-        ...(context.payload.sender ? { id: context.payload.sender.id } : {}),
-      },
-    };
-    const fresh = queue.schedule(key, () => runCheck({ ...request, today: today() }));
-    if (!fresh) context.log.debug({ pullRequest: pr.number }, 'coalesced with a waiting evaluation');
-  }
-
-  /** Re-runs for the pull requests a check run or suite belongs to: their author comes from the API. */
-  async function recheck(context: Context, prs: { number: number }[], explain = false) {
-    for (const { number } of prs) {
-      const { data } = await octokit(context).rest.pulls.get({ ...context.repo(), pull_number: number });
-      check(context, data, explain);
+  async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'POST' && path === WEBHOOK_PATH) {
+      const length = req.headers['content-length'];
+      if (length === undefined) return refuse(res, 411, 'a webhook must say its Content-Length');
+      if (Number(length) > MAX_WEBHOOK_BYTES)
+        return refuse(res, 413, `a webhook body is at most ${MAX_WEBHOOK_BYTES} bytes (GitHub's limit)`);
+      return false;
     }
+    if (req.method === 'GET' && path === '/health') {
+      const health = await queue.health();
+      res.writeHead(health.store.reachable ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: health.store.reachable ? 'ok' : 'unavailable', ...health }));
+      return true;
+    }
+    return false;
   }
 
-  return Object.assign(app, { queue });
+  /** One check task per pull request; the handler keeps only what the task needs, never the event. */
+  function checkTask(
+    context: Context,
+    pr: { number: number; head: { sha: string } },
+    explain = false,
+  ): CheckTask {
+    return {
+      kind: 'check',
+      ...where(context),
+      pullRequest: pr.number,
+      head: pr.head.sha,
+      ...(explain ? { explain } : {}),
+      actor: context.payload.sender ? actorOf(context.payload.sender) : { login: 'aims-gate' },
+    };
+  }
+
+  /** Re-runs for the pull requests a check run or suite belongs to. */
+  async function recheck(context: Context, prs: { number: number }[], head: string, explain = false) {
+    for (const { number } of prs)
+      await enqueue(context, checkTask(context, { number, head: { sha: head } }, explain));
+  }
+
+  async function reconcileNow() {
+    await ready;
+    return reconcile({ probot: probot!, queue, log: probot!.log });
+  }
+
+  async function close(): Promise<void> {
+    if (timer) clearInterval(timer);
+    await queue.close();
+  }
+
+  return Object.assign(app, { queue, reconcile: reconcileNow, close });
 }
 
-/** Probot's Octokit has the same REST, pagination and GraphQL surface the adapters use. */
-const octokit = (context: Context) => context.octokit as unknown as GitHub;
+function where(context: Context): { installation: number; owner: string; repo: string; delivery: string } {
+  const installation = (context.payload as { installation?: { id: number } }).installation?.id;
+  if (!installation)
+    throw new Error('the event names no installation: aims-gate acts only as an installed App');
+  const { owner, repo } = context.repo();
+  return { installation, owner, repo, delivery: context.id };
+}
 
-/** Every line carries the delivery id (from Probot) and the repository. */
-const logFor = (context: Context) =>
-  context.log.child({
-    repository: (context.payload as { repository?: { full_name: string } }).repository?.full_name,
-  });
+const actorOf = (user: { login: string; id?: number }): Actor => ({
+  login: user.login,
+  ...(user.id ? { id: user.id } : {}),
+});
+
+function refuse(res: ServerResponse, status: number, message: string): true {
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify({ error: message }));
+  return true;
+}
 
 const isoToday = () => new Date().toISOString().slice(0, 10);
 

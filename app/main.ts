@@ -1,20 +1,33 @@
-// Starts the App's HTTP server: `npm run app` (after `npm run build`). Configuration from the environment,
-// as every Probot app: APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH), WEBHOOK_SECRET, PORT, LOG_LEVEL, WEBHOOK_PROXY_URL.
-import { run } from 'probot';
+// Starts the App: `npm run app` (after `npm run build`). Configured from the environment (README, "Running
+// the App in production"): Probot's APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, LOG_LEVEL,
+// GHE_HOST; and PORT, HOST, REDIS_URL, AIMS_GATE_CONCURRENCY, AIMS_GATE_QUEUE, AIMS_GATE_RECONCILE_MINUTES,
+// AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS.
+import { createProbot } from 'probot';
 import { aimsGateApp } from './index.js';
+import { startServer } from './server.js';
 
+const env = process.env;
+const probot = createProbot();
 const app = aimsGateApp({
-  concurrency: Number(process.env.AIMS_GATE_CONCURRENCY ?? 4),
-  capacity: Number(process.env.AIMS_GATE_QUEUE ?? 1000),
+  concurrency: Number(env.AIMS_GATE_CONCURRENCY ?? 4),
+  capacity: Number(env.AIMS_GATE_QUEUE ?? 1000),
+  ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+  ...(env.AIMS_GATE_QUEUE_NAME ? { queueName: env.AIMS_GATE_QUEUE_NAME } : {}),
+  ...(env.AIMS_GATE_LOCK_MS ? { lockDuration: Number(env.AIMS_GATE_LOCK_MS) } : {}),
+  reconcileEvery: Number(env.AIMS_GATE_RECONCILE_MINUTES ?? 5) * 60_000,
 });
-const server = await run(app);
+const { url, stop } = await startServer(app, probot, {
+  port: Number(env.PORT ?? 3000),
+  host: env.HOST ?? '0.0.0.0',
+});
+probot.log.info(`aims-gate listening on ${url} (queue: ${env.REDIS_URL ? 'Redis' : 'in this process'})`);
 
-// Graceful shutdown: stop taking webhooks, let the evaluations under way finish (their check runs and
-// protection-rule answers must not be left hanging), then exit.
+// Graceful shutdown: stop taking webhooks, finish the tasks under way (their check runs and protection-rule
+// answers must not be left hanging); on Redis the waiting ones stay for the other instances.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, async () => {
-    await server.stop();
-    await app.queue.idle();
+    probot.log.info(`${signal}: finishing the tasks under way`);
+    await stop();
     process.exit(0);
   });
 }

@@ -1,60 +1,160 @@
+import { type Task, taskKey } from './tasks.js';
+
+/** What `schedule` did with a task: queued it, merged it into one waiting for the same key, or ignored a replay. */
+export type Scheduled = 'queued' | 'coalesced' | 'duplicate';
+
+export interface QueueHealth {
+  /** Tasks running (here) and waiting (everywhere the queue reaches). */
+  queue: { running: number; waiting: number };
+  /** Where the queue lives, and whether it answers. */
+  store: { kind: 'memory' | 'redis'; reachable: boolean; error?: string };
+}
+
 /**
- * A bounded in-process queue that keeps only the latest task per key. A burst of webhooks for one pull
- * request runs the first task at once and, after it, only the last one that arrived: N events, at most two
- * evaluations. At most `concurrency` tasks run at a time; at most `capacity` keys wait, and beyond that
- * `schedule` refuses, so the webhook answers with an error and GitHub can redeliver it.
+ * Where the App's tasks wait. Two kinds: `MemoryQueue` in one process (the default), and `RedisQueue`
+ * (app/redis-queue.ts) shared by several processes, which loses nothing on a restart. Both coalesce tasks by
+ * key, ignore a delivery seen before, retry a failed task with backoff, and keep small facts (`remember`)
+ * that a retried task needs, such as the decision already given for a deployment.
  */
-export class LatestQueue {
+export interface WorkQueue {
+  /** Throws when the task cannot be kept: the webhook then fails and GitHub can redeliver it. */
+  schedule(task: Task, delivery?: string): Promise<Scheduled>;
+  health(): Promise<QueueHealth>;
+  /** Resolves when no task runs or waits (for tests and benchmarks). */
+  idle(): Promise<void>;
+  /** Stops taking tasks and finishes those under way; the rest stay queued (Redis) or are dropped (memory). */
+  close(): Promise<void>;
+  remember(key: string, value: string, seconds: number): Promise<void>;
+  recall(key: string): Promise<string | undefined>;
+}
+
+export interface QueueOptions {
+  /** Tasks at a time in this process. */
+  concurrency: number;
+  /** Milliseconds before each retry of a failed task; its length is the number of retries. */
+  retryDelays?: number[];
+  /** A task that failed every try: logged where operators look (reconciliation picks it up later). */
+  onGiveUp?: (task: Task, error: unknown) => void;
+}
+
+export const RETRY_DELAYS = [1_000, 5_000, 30_000, 120_000];
+
+/** Deliveries remembered to ignore a replay: GitHub redelivers with the same id. */
+const DELIVERIES_KEPT = 10_000;
+
+/**
+ * The embedded queue: bounded, in this process. A burst of events for one pull request runs at most two
+ * checks: the one running and the latest waiting. At most `capacity` keys wait; beyond that `schedule`
+ * throws, so the webhook answers with an error and GitHub can redeliver it.
+ */
+export class MemoryQueue implements WorkQueue {
   private readonly running = new Set<string>();
   /** Waiting tasks by key, in arrival order of their key; a later task for a key replaces the earlier. */
-  private readonly waiting = new Map<string, () => Promise<void>>();
+  private readonly waiting = new Map<string, { task: Task; attempt: number }>();
+  private readonly retrying = new Set<ReturnType<typeof setTimeout>>();
+  private readonly deliveries = new Set<string>();
+  private readonly facts = new Map<string, { value: string; until: number }>();
   private idleWaiters: (() => void)[] = [];
+  private closed = false;
 
   constructor(
-    private readonly options: {
-      concurrency: number;
-      capacity: number;
-      onError: (key: string, error: unknown) => void;
-    },
+    private readonly run: (task: Task) => Promise<void>,
+    private readonly options: QueueOptions & { capacity: number },
   ) {}
 
-  get size(): { running: number; waiting: number } {
-    return { running: this.running.size, waiting: this.waiting.size };
+  async schedule(task: Task, delivery?: string): Promise<Scheduled> {
+    if (this.closed) throw new Error('aims-gate is shutting down; redeliver this webhook later');
+    if (delivery && this.deliveries.has(delivery)) return 'duplicate';
+    const scheduled = this.enqueue(task, 0);
+    if (delivery) this.seen(delivery);
+    return scheduled;
   }
 
-  /** Returns false when the task replaced one already waiting for the same key (coalesced). */
-  schedule(key: string, task: () => Promise<void>): boolean {
-    const replaced = this.waiting.delete(key);
-    if (!replaced && this.waiting.size >= this.options.capacity)
-      throw new Error(
-        `aims-gate is busy: ${this.waiting.size} evaluations are waiting; redeliver this webhook later`,
-      );
-    this.waiting.set(key, task);
-    this.pump();
-    return !replaced;
+  async health(): Promise<QueueHealth> {
+    return {
+      queue: { running: this.running.size, waiting: this.waiting.size + this.retrying.size },
+      store: { kind: 'memory', reachable: true },
+    };
   }
 
-  /** Resolves when nothing runs and nothing waits: for graceful shutdown and tests. */
   idle(): Promise<void> {
-    if (this.running.size === 0 && this.waiting.size === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.retrying) clearTimeout(timer);
+    this.retrying.clear();
+    this.waiting.clear();
+    if (this.running.size) await this.idle();
+  }
+
+  async remember(key: string, value: string, seconds: number): Promise<void> {
+    this.facts.set(key, { value, until: Date.now() + seconds * 1000 });
+  }
+
+  async recall(key: string): Promise<string | undefined> {
+    const fact = this.facts.get(key);
+    if (fact && fact.until < Date.now()) this.facts.delete(key);
+    return fact && fact.until >= Date.now() ? fact.value : undefined;
+  }
+
+  private enqueue(task: Task, attempt: number): Scheduled {
+    const key = taskKey(task);
+    const replaced = this.waiting.delete(key);
+    if (!replaced && this.waiting.size >= this.options.capacity)
+      throw new Error(
+        `aims-gate is busy: ${this.waiting.size} tasks are waiting; redeliver this webhook later`,
+      );
+    this.waiting.set(key, { task, attempt });
+    this.pump();
+    return replaced ? 'coalesced' : 'queued';
+  }
+
+  private seen(delivery: string): void {
+    this.deliveries.add(delivery);
+    if (this.deliveries.size > DELIVERIES_KEPT) {
+      this.deliveries.delete(this.deliveries.values().next().value!);
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.running.size === 0 && this.waiting.size === 0 && this.retrying.size === 0;
+  }
+
   private pump(): void {
-    for (const [key, task] of this.waiting) {
+    for (const [key, { task, attempt }] of this.waiting) {
       if (this.running.size >= this.options.concurrency) break;
-      if (this.running.has(key)) continue; // one evaluation per key at a time; the latest waits its turn
+      if (this.running.has(key)) continue; // one task per key at a time; the latest waits its turn
       this.waiting.delete(key);
       this.running.add(key);
-      task()
-        .catch((error) => this.options.onError(key, error))
+      this.run(task)
+        .catch((error) => this.failed(key, task, attempt, error))
         .finally(() => {
           this.running.delete(key);
           this.pump();
-          if (this.running.size === 0 && this.waiting.size === 0) {
-            for (const resolve of this.idleWaiters.splice(0)) resolve();
-          }
+          if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
         });
     }
+  }
+
+  /** Tries again after the next delay, unless a newer task for the key has arrived meanwhile. */
+  private failed(key: string, task: Task, attempt: number, error: unknown): void {
+    const delays = this.options.retryDelays ?? RETRY_DELAYS;
+    if (attempt >= delays.length || this.closed) {
+      this.options.onGiveUp?.(task, error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.retrying.delete(timer);
+      try {
+        if (!this.waiting.has(key) && !this.closed) this.enqueue(task, attempt + 1);
+      } catch (busy) {
+        this.options.onGiveUp?.(task, busy);
+      }
+      if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }, delays[attempt]);
+    this.retrying.add(timer);
   }
 }

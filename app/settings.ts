@@ -4,7 +4,7 @@ import { extendsFrom } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
 import { RepositoryNotFound } from '../src/github/source.js';
-import { type AppSettings, loadPolicy, type Policy } from '../src/policy/load.js';
+import { type AppSettings, loadPolicy } from '../src/policy/load.js';
 import type { Source } from '../src/source.js';
 
 export interface OrgDefaults {

@@ -13,6 +13,13 @@ const [base, head] = ['b'.repeat(40), 'c'.repeat(40)];
 fake.seed(files, base);
 fake.seed(files, head);
 const REPO = '/repos/Codertocat/Hello-World';
+fake.answer('GET', `${REPO}/pulls/1`, {
+  number: 1,
+  state: 'open',
+  base: { sha: base, ref: 'main' },
+  head: { sha: head, ref: 'retrain' },
+  user: { login: 'dev' },
+});
 fake.answer('GET', `${REPO}/pulls/1/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
 fake.answer('GET', `${REPO}/pulls/1/reviews`, []);
 fake.answer('POST', `${REPO}/check-runs`, { id: 1 });
@@ -23,16 +30,17 @@ const heapMiB: number[] = [];
 for (let n = 1; n <= 1000; n++) {
   await runCheck({
     github,
-    repository: { owner: 'Codertocat', repo: 'Hello-World' },
-    pr: {
-      number: 1,
-      base: { sha: base, ref: 'main' },
-      head: { sha: head, ref: 'retrain' },
-      user: { login: 'dev' },
+    task: {
+      kind: 'check',
+      installation: 1,
+      owner: 'Codertocat',
+      repo: 'Hello-World',
+      pullRequest: 1,
+      head,
+      actor: { login: 'dev' },
     },
     log,
     today: '2026-11-01',
-    actor: { login: 'dev' },
   });
   fake.requests.length = 0; // the fake's own request log is not the App's memory
   fake.bodies.length = 0;

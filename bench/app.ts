@@ -66,6 +66,15 @@ nock(API)
       return {};
     }),
   )
+  .get(/\/pulls\/\d+$/)
+  .reply(
+    200,
+    json((_body, url) => {
+      const n = Number(/pulls\/(\d+)$/.exec(url)![1]);
+      const sha = String(10_000_000 + n).padEnd(40, '0');
+      return { ...opened.pull_request, number: n, head: { ...opened.pull_request.head, sha } };
+    }),
+  )
   .get(/\/pulls\/\d+\/files/)
   .reply(
     200,
@@ -92,7 +101,7 @@ nock(API)
 
 const gate = aimsGateApp({ today: () => '2026-11-01' });
 // Probot's pacing of writes a second apart per installation is GitHub's guard, not the App's cost: off here.
-const { server, url } = await startAppServer(gate, SECRET);
+const { stop, url } = await startAppServer(gate, SECRET);
 
 // Each webhook is a different pull request, so none coalesces: 1,000 evaluations. The head SHA carries
 // the number, and the check run's id is derived from it, so each completion is matched to its delivery.
@@ -116,7 +125,7 @@ await Promise.all(
 );
 await gate.queue.idle();
 const seconds = (performance.now() - start) / 1000;
-await server.stop();
+await stop();
 
 const percentiles = (from: Map<number, number>) => {
   const times = [...from].map(([id, t]) => (finished.get(id) ?? Number.NaN) - t).sort((a, b) => a - b);

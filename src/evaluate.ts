@@ -130,7 +130,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     }
     summaries.push(summary);
   });
-  inScope.forEach((location, i) => {
+  inScope.forEach((_location, i) => {
     const file = documents[i]!.governanceFile;
     if (file && 'problem' in file)
       findings.push({

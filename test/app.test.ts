@@ -70,15 +70,6 @@ async function deliver(name: string, payload: unknown, id: string) {
   return gate;
 }
 
-/** A review approving the pull request's final head. */
-const approval = (login: string, id: number) => ({
-  id: 1,
-  user: { login, id, type: 'User' },
-  state: 'APPROVED',
-  commit_id: PR.head.sha,
-  submitted_at: '2026-11-20T10:00:00Z',
-});
-
 function app(options: Parameters<typeof aimsGateApp>[0] = {}, baseUrl?: string) {
   const gate = aimsGateApp({ today: () => '2026-11-01', ...options });
   const log = pino(
@@ -108,6 +99,8 @@ const record = (request: string) => (_uri: string, body: unknown) => {
 /** GitHub as the App first sees it: an installation token, then the organisation's defaults and the base's config. */
 function github({ org = false } = {}) {
   const scope = token(nock(API));
+  // The pull request as it is now: its current head is what gets checked.
+  scope.get(`${REPO}/pulls/2`).reply(200, PR);
   // The organisation's defaults and the base's config, read side by side.
   scope.post('/graphql').times(2).reply(200, blobs(org));
   return scope;
@@ -274,7 +267,6 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     clicked.requested_action = { identifier: 'explain' };
     clicked.check_run.pull_requests = [{ number: 2, head: PR.head, base: PR.base }];
     const scope = github();
-    scope.get(`${REPO}/pulls/2`).reply(200, PR); // the author is not in the check run's payload
     checkRuns(scope, 2);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
     await deliver('check_run', clicked, 'explain-1');
@@ -327,6 +319,12 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const scope = token(nock(API));
     const { gate, probot } = app();
     await probot.load(gate);
+    const heads = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(40, 'a'));
+    // GitHub's pull request has the last pushed head: every check reads it when it starts.
+    scope
+      .get(`${REPO}/pulls/2`)
+      .times(2)
+      .reply(200, { ...PR, head: { ...PR.head, sha: heads[49] } });
     let evaluations = 0;
     // Count evaluations where they start: the check-run creation, one per evaluation.
     scope
@@ -343,7 +341,6 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
       .patch(`${REPO}/check-runs/42`)
       .times(2)
       .reply(200, { id: 42 });
-    const heads = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(40, 'a'));
     for (const sha of heads) commits[sha] = commits[PR.head.sha]!;
     // Each evaluation asks the organisation's defaults, the base config, then the documents.
     scope.post('/graphql').times(6).reply(200, blobs());
@@ -372,7 +369,8 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const evaluated = calls
       .filter((c) => c.request === 'POST check-runs')
       .map((c) => (c.body as { head_sha: string }).head_sha);
-    expect(evaluated).toEqual([heads[0], heads[49]]);
+    // The first event starts a check, the 49 after it coalesce into one: both check the current head.
+    expect(evaluated).toEqual([heads[49], heads[49]]);
   });
 });
 
@@ -522,7 +520,7 @@ describe("the App's HTTP server on 127.0.0.1", () => {
   it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
     seed();
     const gate = aimsGateApp({ today: () => '2026-11-01' });
-    const { server, url } = await startAppServer(gate, SECRET);
+    const { stop, url } = await startAppServer(gate, SECRET);
     try {
       // A port the OS chose, not Probot's default 3000, which another process on a shared machine may hold.
       expect(url).not.toMatch(/:3000$/);
@@ -543,9 +541,13 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       });
 
       const health = await fetch(`${url}/health`);
-      expect(await health.json()).toEqual({ status: 'ok', queue: { running: 0, waiting: 0 } });
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        queue: { running: 0, waiting: 0 },
+        store: { kind: 'memory', reachable: true },
+      });
     } finally {
-      await server.stop();
+      await stop();
     }
   });
 });
@@ -565,6 +567,7 @@ describe('the App and the Action on the same commit', () => {
         { filename: 'models/credit-scoring/risk-assessment.yml' },
       ]);
       fake.answer('GET', `${REPO}/pulls/2/reviews`, []);
+      fake.answer('GET', `${REPO}/pulls/2`, PR);
       fake.answer('POST', '/app/installations/1/access_tokens', {
         token: 'ghs_installation',
         expires_at: '2099-01-01T00:00:00Z',
@@ -633,6 +636,7 @@ describe('deployment reviews by people', () => {
       const { gate, probot } = app({}, fake.url);
       await probot.load(gate);
       await probot.receive({ id: 'review-1', name: 'deployment_review', payload: payload as never });
+      await gate.queue.idle();
       const [entry] = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
         .trim()
         .split('\n')

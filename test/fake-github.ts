@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON read field by field
+type Json = any;
+
 /**
  * A small GitHub on 127.0.0.1 serving the Git Data API the way GitHub does for one repository: blobs,
  * trees on base_tree, commits, and refs whose non-forced update must be a fast forward (else 422).
@@ -104,13 +107,35 @@ export class FakeGitHub {
     return n;
   }
 
+  /** Files of the organisation's `.github` repository at its head (none: as if it had no such file). */
+  readonly organisation = new Map<string, string>();
+
+  /** Routes that answer 500 the next `times` times, then as usual. */
+  readonly flaky: { route: RegExp; times: number }[] = [];
+  /** Milliseconds each request matching `route` is held before its answer (work under way, in tests). */
+  readonly slow: { route: RegExp; ms: number }[] = [];
+  /** Check runs made by POST /check-runs when no fixed answer is set: by id, as GitHub keeps them. */
+  readonly checkRuns = new Map<
+    number,
+    { head_sha: string; status: string; conclusion?: string; output?: Json }
+  >();
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url!, this.url);
-    // Octokit percent-encodes the slash in a ref name ("heads%2Fmain"); GitHub decodes it.
-    const pathname = decodeURIComponent(url.pathname);
-    this.requests.push(`${req.method} ${pathname}`);
-    if (this.broken.some((route) => route.test(`${req.method} ${pathname}`)))
+    // Octokit percent-encodes the slash in a ref name ("heads%2Fmain"); GitHub decodes it. GitHub Enterprise
+    // Server's paths (GHE_HOST, as the App's process uses) start /api/v3, and its GraphQL is /api/graphql.
+    const pathname = decodeURIComponent(url.pathname)
+      .replace(/^\/api\/v3(?=\/)/, '')
+      .replace(/^\/api\/graphql$/, '/graphql');
+    const request = `${req.method} ${pathname}`;
+    this.requests.push(request);
+    for (const { route, ms } of this.slow) if (route.test(request)) await sleep(ms);
+    const flaky = this.flaky.find((f) => f.times > 0 && f.route.test(request));
+    if (flaky) {
+      flaky.times--;
       return send(res, 500, { message: 'Server Error' });
+    }
+    if (this.broken.some((route) => route.test(request))) return send(res, 500, { message: 'Server Error' });
     const fault = this.faults.shift();
     if (fault === 'drop') return void req.socket.destroy();
     if (fault === '500') return send(res, 500, { message: 'Server Error' });
@@ -132,6 +157,8 @@ export class FakeGitHub {
     if (answer !== undefined) return send(res, 200, answer);
     if (req.method === 'POST' && pathname === '/graphql') return send(res, 200, this.graphql(body));
     const repo = `/repos/${this.repository}`;
+    if (pathname.startsWith(`${repo}/check-runs`) || /\/commits\/[^/]+\/check-runs$/.test(pathname))
+      return this.checkRun(res, req.method!, pathname.slice(repo.length), body);
     if (req.method === 'GET') {
       const history = this.historyRoute(res, url, pathname.slice(repo.length));
       if (pathname.startsWith(repo) && history) return;
@@ -279,6 +306,37 @@ export class FakeGitHub {
     const headers: Record<string, string> =
       page < last ? { link: `<${at(page + 1)}>; rel="next", <${at(last)}>; rel="last"` } : {};
     send(res, 200, items.slice((page - 1) * perPage, page * perPage), headers);
+  }
+
+  /** Check runs as GitHub keeps them: made, completed, and listed per commit (by name). */
+  private checkRun(res: ServerResponse, method: string, route: string, body: Json): void {
+    const listed = /^\/commits\/([^/]+)\/check-runs$/.exec(route);
+    if (method === 'GET' && listed) {
+      const runs = [...this.checkRuns.entries()]
+        .filter(([, run]) => run.head_sha === listed[1])
+        .map(([id, run]) => ({ id, name: 'aims-gate', ...run }));
+      send(res, 200, { total_count: runs.length, check_runs: runs });
+      return;
+    }
+    if (method === 'POST' && route === '/check-runs') {
+      const id = this.checkRuns.size + 1;
+      this.checkRuns.set(id, { head_sha: body.head_sha, status: body.status ?? 'queued' });
+      send(res, 201, { id, head_sha: body.head_sha });
+      return;
+    }
+    const run = /^\/check-runs\/(\d+)$/.exec(route);
+    const kept = run && this.checkRuns.get(Number(run[1]));
+    if (method === 'PATCH' && kept) {
+      Object.assign(
+        kept,
+        body.status ? { status: body.status } : {},
+        body.conclusion ? { conclusion: body.conclusion } : {},
+      );
+      if (body.output) kept.output = body.output;
+      send(res, 200, { id: Number(run![1]) });
+      return;
+    }
+    send(res, 404, { message: 'Not Found' });
   }
 
   /** GET routes over the commit graph: compare, commit listings, matching refs, pull request files, branches. */
@@ -467,6 +525,15 @@ export class FakeGitHub {
       }
       return { data: { repository } };
     }
+    if (variables.repo === '.github') {
+      // The organisation's .github repository, where the App reads its defaults.
+      return blobQueryAnswer(query, variables, (_commit, path) => {
+        const text = this.organisation.get(path);
+        return text === undefined
+          ? undefined
+          : { oid: id('blob', Buffer.from(text)), bytes: Buffer.from(text) };
+      });
+    }
     return blobQueryAnswer(query, variables, (commit, path) => {
       const entries = this.trees.get(this.commits.get(commit)?.tree ?? '') ?? [];
       const entry = entries.find((e) => e.path === path);
@@ -512,6 +579,8 @@ function id(kind: string, content: unknown): string {
     .update(Buffer.isBuffer(content) ? content : JSON.stringify(content))
     .digest('hex');
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function send(
   res: ServerResponse,

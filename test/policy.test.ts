@@ -91,9 +91,9 @@ describe('configuration errors name the file, the line and the fix', () => {
     });
   });
 
-  it('malformed YAML', async () => {
+  it('malformed YAML, on the line that has it (not the empty line after a one-line file)', async () => {
     expect(await configError('systems: [models/*\n')).toMatchObject({
-      line: 2,
+      line: 1,
       message: expect.stringMatching(/^invalid YAML/),
     });
   });

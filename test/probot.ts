@@ -1,7 +1,9 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import pino from 'pino';
-import { type ApplicationFunction, Probot, ProbotOctokit, Server } from 'probot';
+import { Probot, ProbotOctokit } from 'probot';
+import type { aimsGateApp } from '../app/index.js';
+import { startServer } from '../app/server.js';
 
 /** JSON read field by field: request bodies and answers in tests. */
 // biome-ignore lint/suspicious/noExplicitAny: JSON read field by field
@@ -37,36 +39,25 @@ export const answer =
   };
 
 /**
- * The App behind Probot's real HTTP server on 127.0.0.1 (a free port), with webhooks signed by `secret`.
- * Returns the server (stop it) and the base URL; webhooks go to `${url}/api/github/webhooks`.
+ * The App behind its real HTTP server (app/server.ts) on 127.0.0.1, on a port the OS chooses, with webhooks
+ * signed by `secret` and GitHub at `baseUrl`. Returns the base URL; webhooks go to `${url}/api/github/webhooks`.
  */
 export async function startAppServer(
-  app: ApplicationFunction,
+  app: ReturnType<typeof aimsGateApp>,
   secret: string,
-): Promise<{ server: Server; url: string }> {
+  baseUrl?: string,
+): Promise<{ stop: () => Promise<void>; url: string }> {
   const log = pino({ level: 'silent' });
-  const server = new Server({
-    Probot: Probot.defaults({ appId: 1, privateKey, secret, log, Octokit: TestOctokit }),
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    secret,
     log,
-    host: '127.0.0.1',
-    // Probot reads port 0 as "unset" and takes 3000, which another process may hold: ask the OS for a free one.
-    port: await freePort(),
+    Octokit: TestOctokit,
+    ...(baseUrl ? { baseUrl } : {}),
   });
-  await server.load(app);
-  const http = await server.start();
-  return { server, url: `http://127.0.0.1:${(http.address() as { port: number }).port}` };
-}
-
-/** A port no one listens on, from the OS (bound on 0, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+  const { url, stop } = await startServer(app, probot, { port: 0, host: '127.0.0.1' });
+  return { url, stop };
 }
 
 /** A webhook as GitHub sends it: JSON, with its event name, delivery id and HMAC signature. */
@@ -80,5 +71,17 @@ export function postWebhook(url: string, event: string, delivery: string, body: 
       'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
     },
     body,
+  });
+}
+
+/** A port no one listens on, from the OS (bound on 0, then released): for processes that take a port number. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }

@@ -1,9 +1,13 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import { readLimiter } from './read-limiter.js';
 
-/** Octokit with the retry plugin (5xx, dropped connections) and the throttling plugin (rate limits). */
-const GitHubClient = Octokit.plugin(retry, throttling);
+/**
+ * Octokit with the retry plugin (5xx, dropped connections), the throttling plugin (rate limits; writes
+ * paced a second apart) and the read limiter (GraphQL queries paced by GitHub's limits for reads).
+ */
+const GitHubClient = Octokit.plugin(retry, throttling, readLimiter);
 /** What the adapters use: the REST client (the plugins act on every request without adding methods used here). */
 export type GitHub = Octokit;
 

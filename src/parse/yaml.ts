@@ -44,7 +44,10 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
 
   const first = doc.errors[0] ?? doc.warnings[0];
   if (first) {
-    const at = position(first.pos[0]);
+    // An error at the end of the input (an unclosed bracket) is reported on the last line with text, not on
+    // the empty line after the final newline, which an editor does not show.
+    const end = text.trimEnd().length;
+    const at = position(first.pos[0] >= end ? Math.max(0, end - 1) : first.pos[0]);
     return { problem: { ...at, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
   }
   const structural = checkStructure(doc);

@@ -1,0 +1,35 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createNodeMiddleware, type Probot } from 'probot';
+import type { aimsGateApp } from './index.js';
+import { WEBHOOK_PATH } from './index.js';
+
+/**
+ * The App's HTTP server: Node's own, with Probot's middleware for webhooks. Not Probot's `Server`, because
+ * its handlers run after the webhook middleware has read the body, and the App's guard (app/index.ts) must
+ * refuse an oversized body before anything reads it. Binds `port` (0: one the OS chooses) on `host`.
+ */
+export async function startServer(
+  app: ReturnType<typeof aimsGateApp>,
+  probot: Probot,
+  { port = 3000, host = '0.0.0.0' }: { port?: number; host?: string } = {},
+): Promise<{ server: Server; url: string; stop: () => Promise<void> }> {
+  const middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
+  const server = createServer((req, res) => {
+    void middleware(req, res, () => {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const address = server.address() as AddressInfo;
+  const stop = async () => {
+    // Stop taking webhooks, then let the queue finish what runs (Redis keeps what waits for the others).
+    await new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await app.close();
+  };
+  return { server, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`, stop };
+}

@@ -1,0 +1,276 @@
+import { request } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aimsGateApp, MAX_WEBHOOK_BYTES } from '../app/index.js';
+import { FakeGitHub } from './fake-github.js';
+import { conformantRepo } from './helpers.js';
+import { postWebhook, startAppServer } from './probot.js';
+import { RepositoryHistory } from './repository-history.js';
+import { webhook } from './webhooks.js';
+
+// The App behind its real HTTP server on 127.0.0.1, GitHub faked on 127.0.0.1: each way v1 went silent
+// (issue 11) now ends in a completed check run or a protection-rule answer.
+const SECRET = 'never-silent';
+const opened = { ...webhook('pull_request', 'opened'), installation: { id: 1, node_id: 'x' } };
+const PR = opened.pull_request;
+const REPO = `/repos/${opened.repository.full_name}`;
+const CONFIG = 'systems: [models/*]\naudit-log: branch:aims-audit-log\n';
+const files = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
+
+let fake: FakeGitHub;
+let gate: ReturnType<typeof aimsGateApp>;
+let url: string;
+let stop: () => Promise<void>;
+let deliveries = 0;
+
+beforeEach(async () => {
+  fake = await new FakeGitHub(opened.repository.full_name).start();
+  fake.answer('POST', '/app/installations/1/access_tokens', {
+    token: 'ghs_installation',
+    expires_at: '2099-01-01T00:00:00Z',
+  });
+  fake.seed(files, PR.base.sha);
+  fake.seed(files, PR.head.sha);
+  fake.answer('GET', `${REPO}/pulls/2`, PR);
+  fake.answer('GET', `${REPO}/pulls/2/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
+  fake.answer('GET', `${REPO}/pulls/2/reviews`, []);
+});
+afterEach(async () => {
+  await stop?.();
+  await fake.stop();
+});
+
+async function start(options: Parameters<typeof aimsGateApp>[0] = {}) {
+  gate = aimsGateApp({
+    today: () => '2026-11-01',
+    retryDelays: [20, 20],
+    answerDelays: [10, 10, 10],
+    ...options,
+  });
+  ({ url, stop } = await startAppServer(gate, SECRET, fake.url));
+}
+
+async function send(event: string, payload: unknown, delivery = `d-${++deliveries}`) {
+  const response = await postWebhook(url, event, delivery, JSON.stringify(payload), SECRET);
+  expect(response.status).toBe(200);
+}
+
+/** The check runs GitHub holds for a commit, as the fake kept them. */
+const runsOn = (sha: string) => [...fake.checkRuns.values()].filter((r) => r.head_sha === sha);
+
+describe('every pull-request event ends in a completed check run', () => {
+  it('an invalid organisation config: a failed check run that names the file', async () => {
+    fake.organisation.set('.github/aims-gate.yml', 'systems: [models/*\n');
+    await start();
+    await send('pull_request', opened);
+    await gate.queue.idle();
+    const [run] = runsOn(PR.head.sha);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(run!.output.title).toBe('aims-gate: configuration error');
+    expect(run!.output.summary).toContain('.github/aims-gate.yml:1: invalid YAML');
+    expect(run!.output.summary).toContain('fix:');
+  });
+
+  it('GitHub failing before the check run is made (a GraphQL 500): a failed check run with the reason', async () => {
+    fake.broken.push(/^POST \/graphql$/);
+    await start();
+    await send('pull_request', opened);
+    await gate.queue.idle();
+    const [run] = runsOn(PR.head.sha);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(run!.output.title).toBe('aims-gate could not evaluate this pull request');
+    expect(run!.output.summary).toContain('Re-run');
+  });
+
+  it('the pull request unreadable for a moment: a failed check run says so, and the retry completes a verdict', async () => {
+    fake.flaky.push({ route: /^GET \/repos\/[^/]+\/[^/]+\/pulls\/2$/, times: 1 });
+    await start();
+    await send('pull_request', opened);
+    await gate.queue.idle();
+    const runs = runsOn(PR.head.sha);
+    expect(runs.map((r) => [r.status, r.conclusion])).toEqual([
+      ['completed', 'failure'],
+      ['completed', 'success'],
+    ]);
+    expect(runs[0]!.output.title).toBe('aims-gate could not read this pull request');
+  });
+
+  it('the newest head wins: a late event naming an older head checks the current one, and never the old', async () => {
+    const older = fake.seed(files, 'a'.repeat(40));
+    await start();
+    await send('pull_request', { ...opened, action: 'synchronize' });
+    // A review submitted on the older head arrives after the push.
+    const late = webhook('pull_request_review', 'submitted');
+    await send('pull_request_review', {
+      ...late,
+      repository: opened.repository,
+      installation: opened.installation,
+      pull_request: { ...PR, head: { ...PR.head, sha: older } },
+    });
+    await gate.queue.idle();
+    expect(runsOn(older)).toEqual([]);
+    expect(runsOn(PR.head.sha).length).toBeGreaterThan(0);
+    expect(runsOn(PR.head.sha).every((r) => r.conclusion === 'success')).toBe(true);
+  });
+
+  it('a replayed delivery is evaluated once and recorded once', async () => {
+    await start();
+    await send('pull_request', opened, 'replayed');
+    await gate.queue.idle();
+    await send('pull_request', opened, 'replayed');
+    await gate.queue.idle();
+    expect(runsOn(PR.head.sha)).toHaveLength(1);
+    const entries = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '').trim().split('\n');
+    expect(entries.filter((l) => l.includes('"type":"evaluated"'))).toHaveLength(1);
+  });
+
+  it('a check run GitHub will not take: retried with backoff, given up loudly, then made by reconciliation', async () => {
+    fake.broken.push(/^POST \/repos\/[^/]+\/[^/]+\/check-runs$/);
+    await start({ retryDelays: [10, 10] });
+    await send('pull_request', opened);
+    await gate.queue.idle();
+    expect(fake.requests.filter((r) => r.endsWith('/check-runs'))).toHaveLength(3); // a try and two retries
+    expect(fake.checkRuns.size).toBe(0);
+
+    fake.broken.length = 0;
+    installed();
+    fake.answer('GET', `${REPO}/pulls`, [PR]);
+    const swept = await gate.reconcile();
+    await gate.queue.idle();
+    expect(swept).toMatchObject({ installations: 1, repositories: 1, pullRequests: 1, deployments: 0 });
+    expect(runsOn(PR.head.sha)).toMatchObject([{ status: 'completed', conclusion: 'success' }]);
+    // Once the head has a check run, another sweep queues nothing.
+    expect(await gate.reconcile()).toMatchObject({ pullRequests: 0 });
+  });
+});
+
+/** GitHub's answers for a sweep: the App, its one installation and repository, no waiting runs. */
+function installed() {
+  fake.answer('GET', '/app', { id: 1, slug: 'aims-gate' });
+  fake.answer('GET', '/app/installations', [{ id: 1, account: { login: 'Codertocat' } }]);
+  fake.answer('GET', '/installation/repositories', {
+    total_count: 1,
+    repositories: [
+      { name: 'Hello-World', owner: { login: 'Codertocat' }, full_name: 'Codertocat/Hello-World' },
+    ],
+  });
+  fake.answer('GET', `${REPO}/actions/runs`, { total_count: 0, workflow_runs: [] });
+  fake.answer('GET', `${REPO}/pulls`, []);
+}
+
+describe('the deployment protection rule is always answered, once', () => {
+  const ANSWER = `POST ${REPO}/actions/runs/1234/deployment_protection_rule`;
+  function requested(sha: string) {
+    return {
+      action: 'requested',
+      environment: 'production',
+      event: 'push',
+      deployment_callback_url: `https://api.github.com${REPO}/actions/runs/1234/deployment_protection_rule`,
+      deployment: { ...webhook('deployment', 'created').deployment, sha, environment: 'production' },
+      repository: opened.repository,
+      sender: opened.sender,
+      installation: opened.installation,
+    };
+  }
+  let head: string;
+  beforeEach(() => {
+    const history = new RepositoryHistory(fake, files);
+    head = history.head();
+    fake.answer('POST', `${REPO}/actions/runs/1234/deployment_protection_rule`, {});
+  });
+  const decisions = () =>
+    (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('"deployment.'));
+
+  it('an answer GitHub does not take at first is posted again with backoff; the decision is made and logged once', async () => {
+    fake.flaky.push({ route: /deployment_protection_rule$/, times: 2 });
+    await start();
+    await send('deployment_protection_rule', requested(head));
+    await gate.queue.idle();
+    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(3);
+    expect(fake.bodies.filter((b) => b.request === ANSWER).at(-1)!.body).toMatchObject({
+      environment_name: 'production',
+      state: expect.stringMatching(/^(approved|rejected)$/),
+    });
+    expect(decisions()).toHaveLength(1);
+  });
+
+  it('posting failing past every retry fails the task; its retry posts the decision already made', async () => {
+    fake.flaky.push({ route: /deployment_protection_rule$/, times: 5 });
+    await start({ answerDelays: [5, 5], retryDelays: [10, 10] });
+    await send('deployment_protection_rule', requested(head));
+    await gate.queue.idle();
+    // 3 tries, then the task's retry: 2 more failures and the answer.
+    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(6);
+    expect(fake.bodies.filter((b) => b.request === ANSWER)).toHaveLength(1);
+    expect(decisions()).toHaveLength(1);
+  });
+
+  it('after a restart, reconciliation answers runs waiting on this App’s rule, and only those', async () => {
+    installed();
+    fake.answer('GET', `${REPO}/actions/runs`, {
+      total_count: 2,
+      workflow_runs: [
+        { id: 1234, head_sha: head, actor: { login: 'release-bot', id: 5 } },
+        { id: 999, head_sha: head, actor: { login: 'release-bot', id: 5 } },
+      ],
+    });
+    fake.answer('GET', `${REPO}/actions/runs/1234/pending_deployments`, [
+      { environment: { id: 1, name: 'production' } },
+    ]);
+    fake.answer('GET', `${REPO}/actions/runs/999/pending_deployments`, [
+      { environment: { id: 2, name: 'staging' } },
+    ]);
+    fake.answer('GET', `${REPO}/environments/production/deployment_protection_rules`, {
+      total_count: 1,
+      custom_deployment_protection_rules: [{ id: 3, enabled: true, app: { id: 1, slug: 'aims-gate' } }],
+    });
+    // Staging waits on another App's rule: not ours to answer.
+    fake.answer('GET', `${REPO}/environments/staging/deployment_protection_rules`, {
+      total_count: 1,
+      custom_deployment_protection_rules: [{ id: 4, enabled: true, app: { id: 77, slug: 'other' } }],
+    });
+    await start();
+    expect(await gate.reconcile()).toMatchObject({ deployments: 1, pullRequests: 0, errors: [] });
+    await gate.queue.idle();
+    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(1);
+    expect(fake.requests.some((r) => r.includes('/runs/999/deployment_protection_rule'))).toBe(false);
+    // The same run found again (GitHub had not yet shown the answer): the kept decision, not a second one.
+    await gate.reconcile();
+    await gate.queue.idle();
+    expect(decisions()).toHaveLength(1);
+  });
+});
+
+describe('bounded input', () => {
+  /** A POST that announces `length` bytes and sends 1 KiB: the answer must come before the rest. */
+  function announce(length: number | 'chunked'): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = request(`${url}/api/github/webhooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'pull_request',
+          'x-github-delivery': 'huge',
+          ...(length === 'chunked' ? { 'transfer-encoding': 'chunked' } : { 'content-length': length }),
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(1024, 32));
+    });
+  }
+
+  it('refuses a body over GitHub’s 25 MB before reading it (413), and one of unknown length (411)', async () => {
+    await start();
+    expect(await announce(MAX_WEBHOOK_BYTES + 1)).toBe(413);
+    expect(await announce(800 * 1024 * 1024)).toBe(413);
+    expect(await announce('chunked')).toBe(411);
+    expect(fake.requests.filter((r) => !r.includes('access_tokens'))).toEqual([]);
+  });
+});
