@@ -50,10 +50,9 @@ export class RedisQueue implements WorkQueue {
     const name = options.name ?? 'aims-gate';
     this.prefix = `${name}:`;
     // Commands fail fast while Redis is away: the webhook then fails and GitHub can redeliver it.
-    this.redis = new Redis(options.url, { maxRetriesPerRequest: 1, lazyConnect: false });
-    this.redis.on('error', () => {}); // reported by health(); ioredis reconnects by itself
+    this.redis = connect(options.url, 1);
     this.queue = new Queue('tasks', {
-      connection: new Redis(options.url, { maxRetriesPerRequest: 1 }),
+      connection: connect(options.url, 1),
       prefix: name,
     });
     this.queue.on('error', () => {});
@@ -106,10 +105,19 @@ export class RedisQueue implements WorkQueue {
     }
   }
 
-  async close(): Promise<void> {
-    // BullMQ's close waits for the tasks under way; the waiting ones stay in Redis for the other processes.
-    await this.worker?.close();
-    await this.queue.close();
+  /**
+   * BullMQ's close waits for the tasks under way; the waiting ones stay in Redis for the other processes. With
+   * Redis gone it would wait forever: after `closeWithin` ms the tasks still held are left to their locks,
+   * which expire, and another process takes them over.
+   */
+  async close(closeWithin = 60_000): Promise<void> {
+    const limit = this.redis.status === 'ready' ? closeWithin : 100;
+    const within = (promise: Promise<unknown> | undefined) =>
+      withTimeout(promise ?? Promise.resolve(), limit).catch(() => {});
+    await within(this.worker?.close());
+    await within(this.queue.close());
+    await within(this.worker?.disconnect());
+    await within(this.queue.disconnect());
     this.redis.disconnect();
   }
 
@@ -163,7 +171,7 @@ export class RedisQueue implements WorkQueue {
     const delays = this.options.retryDelays ?? RETRY_DELAYS;
     const lockDuration = this.options.lockDuration ?? 30_000;
     this.worker = new Worker('tasks', (job: Job<{ key: string }>) => this.process(job), {
-      connection: new Redis(this.options.url, { maxRetriesPerRequest: null }),
+      connection: connect(this.options.url, null),
       prefix: name,
       concurrency: this.options.concurrency,
       lockDuration,
@@ -205,6 +213,13 @@ export class RedisQueue implements WorkQueue {
       if (await this.redis.eval(DELETE_IF_UNCHANGED, 1, stored, raw)) return;
     }
   }
+}
+
+/** A Redis client whose errors are reported by health(), not thrown: ioredis reconnects by itself. */
+function connect(url: string, maxRetriesPerRequest: number | null): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest });
+  client.on('error', () => {});
+  return client;
 }
 
 /** BullMQ job ids may not contain ':'; a digest of the key is short and safe. */

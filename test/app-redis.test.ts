@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { aimsGateApp } from '../app/index.js';
+import { FakeGitHub } from './fake-github.js';
+import { conformantRepo } from './helpers.js';
+import { type Json, postWebhook, privateKey, startAppServer } from './probot.js';
+import { startRedis } from './redis.js';
+import { webhook } from './webhooks.js';
+
+// The durable queue on a real redis-server: several App instances share it, a replay is processed once, and
+// an instance killed mid-burst loses nothing.
+const SECRET = 'redis-queue';
+const opened = { ...webhook('pull_request', 'opened'), installation: { id: 1, node_id: 'x' } };
+const PR = opened.pull_request;
+const REPO = `/repos/${opened.repository.full_name}`;
+const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
+
+let redis: Awaited<ReturnType<typeof startRedis>>;
+let fake: FakeGitHub;
+let queues = 0;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+beforeEach(async () => {
+  fake = await new FakeGitHub(opened.repository.full_name).start();
+  fake.answer('POST', '/app/installations/1/access_tokens', {
+    token: 'ghs_installation',
+    expires_at: '2099-01-01T00:00:00Z',
+  });
+  fake.seed(files, PR.base.sha);
+});
+afterEach(async () => {
+  await fake.stop();
+});
+
+/** Pull request `n`, with its own head, as GitHub answers for it; and the webhook that opened it. */
+function pullRequest(n: number): { head: string; body: string } {
+  const head = fake.seed(files, (0x1000 + n).toString(16).padStart(40, 'c'));
+  const pull = { ...PR, number: n, head: { ...PR.head, sha: head } };
+  fake.answer('GET', `${REPO}/pulls/${n}`, pull);
+  fake.answer('GET', `${REPO}/pulls/${n}/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
+  fake.answer('GET', `${REPO}/pulls/${n}/reviews`, []);
+  return { head, body: JSON.stringify({ ...opened, number: n, pull_request: pull }) };
+}
+
+const completed = (head: string) =>
+  [...fake.checkRuns.values()].filter((r) => r.head_sha === head && r.status === 'completed');
+
+describe('the App on Redis (BullMQ)', () => {
+  it('two instances share one queue: every task runs once, a replayed delivery is ignored by both', async () => {
+    const name = `share-${++queues}`;
+    const instances = await Promise.all(
+      [1, 2].map(async () => {
+        const gate = aimsGateApp({ today: () => '2026-11-01', redisUrl: redis.url, queueName: name });
+        return { gate, ...(await startAppServer(gate, SECRET, fake.url)) };
+      }),
+    );
+    try {
+      const prs = Array.from({ length: 12 }, (_, i) => pullRequest(i + 10));
+      const answers = await Promise.all(
+        prs.flatMap(({ body }, i) => [
+          postWebhook(instances[i % 2]!.url, 'pull_request', `pr-${i}`, body, SECRET),
+          // The same delivery again, to the other instance.
+          postWebhook(instances[(i + 1) % 2]!.url, 'pull_request', `pr-${i}`, body, SECRET),
+        ]),
+      );
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      await instances[0]!.gate.queue.idle();
+      for (const { head } of prs) expect(completed(head), head).toHaveLength(1);
+      expect(fake.checkRuns.size).toBe(12);
+      const health = await (await fetch(`${instances[1]!.url}/health`)).json();
+      expect(health).toEqual({
+        status: 'ok',
+        queue: { running: 0, waiting: 0 },
+        store: { kind: 'redis', reachable: true },
+      });
+    } finally {
+      for (const { stop } of instances) await stop();
+    }
+  });
+
+  it('coalesces a burst for one pull request across instances, and checks its current head', async () => {
+    const name = `burst-${++queues}`;
+    const instances = await Promise.all(
+      [1, 2].map(async () => {
+        const gate = aimsGateApp({ today: () => '2026-11-01', redisUrl: redis.url, queueName: name });
+        return { gate, ...(await startAppServer(gate, SECRET, fake.url)) };
+      }),
+    );
+    try {
+      const { head, body } = pullRequest(7);
+      fake.slow.push({ route: /\/pulls\/7\/files$/, ms: 300 });
+      await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          postWebhook(instances[i % 2]!.url, 'pull_request', `burst-${i}`, body, SECRET),
+        ),
+      );
+      await instances[0]!.gate.queue.idle();
+      // One running when the burst came, at most one more for all that arrived meanwhile.
+      expect(completed(head).length).toBeGreaterThanOrEqual(1);
+      expect(completed(head).length).toBeLessThanOrEqual(3);
+    } finally {
+      for (const { stop } of instances) await stop();
+    }
+  });
+
+  it('answers 503 on /health and fails the webhook (so GitHub redelivers) while Redis is unreachable', async () => {
+    const gate = aimsGateApp({ redisUrl: 'redis://127.0.0.1:1', queueName: `down-${++queues}` });
+    const { url, stop } = await startAppServer(gate, SECRET, fake.url);
+    try {
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as Json).store).toMatchObject({ kind: 'redis', reachable: false });
+      const { body } = pullRequest(3);
+      const answer = await postWebhook(url, 'pull_request', 'lost?', body, SECRET);
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('App processes on Redis, one killed mid-burst', () => {
+  const APP = new URL('../lib/app.js', import.meta.url).pathname;
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  /** `npm run app` as production runs it, pointed at the fake GitHub (as GitHub Enterprise) and Redis. */
+  async function instance(name: string): Promise<{ child: ChildProcess; url: string }> {
+    if (!existsSync(APP)) throw new Error('lib/app.js is missing: npm run build (npm test builds first)');
+    const child = spawn(process.execPath, [APP], {
+      env: {
+        PATH: process.env.PATH,
+        APP_ID: '1',
+        PRIVATE_KEY: privateKey,
+        WEBHOOK_SECRET: SECRET,
+        GHE_HOST: fake.url.replace('http://', ''),
+        GHE_PROTOCOL: 'http',
+        REDIS_URL: redis.url,
+        AIMS_GATE_QUEUE_NAME: name,
+        AIMS_GATE_LOCK_MS: '2000',
+        AIMS_GATE_RECONCILE_MINUTES: '0',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (chunk) => {
+        out += chunk;
+        const listening = /aims-gate listening on (http:\/\/[\d.:]+)/.exec(out);
+        if (listening) resolve(listening[1]!);
+      });
+      child.stderr!.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.once('exit', (code) => reject(new Error(`the App exited ${code}: ${out}`)));
+    });
+    return { child, url };
+  }
+
+  it('the other instance finishes every task, including those the killed one had started', async () => {
+    const name = `kill-${++queues}`;
+    const [a, b] = [await instance(name), await instance(name)];
+    // Each evaluation takes a while, so the killed instance dies with tasks in hand.
+    fake.slow.push({ route: /\/pulls\/\d+\/files$/, ms: 500 });
+    const prs = Array.from({ length: 4 }, (_, i) => pullRequest(i + 100));
+    for (const [i, { body }] of prs.entries()) {
+      const answer = await postWebhook(a.url, 'pull_request', `kill-${i}`, body, SECRET);
+      expect(answer.status).toBe(200);
+    }
+    // Wait until A is mid-task (it has read a pull request's files), then kill it without warning.
+    for (let waited = 0; !fake.requests.some((r) => r.endsWith('/files')) && waited < 20_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    a.child.kill('SIGKILL');
+
+    const done = () => prs.every(({ head }) => completed(head).length > 0);
+    for (let waited = 0; !done() && waited < 60_000; waited += 200)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(prs.filter(({ head }) => completed(head).length === 0)).toEqual([]);
+    const health = (await (await fetch(`${b.url}/health`)).json()) as Json;
+    expect(health.queue.waiting).toBe(0);
+  }, 90_000);
+});
