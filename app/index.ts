@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
+import { type ApplicationFunctionOptions, type Context, type Probot, ProbotOctokit } from 'probot';
 import type { GitHub } from '../src/github/octokit.js';
+import { readLimiter } from '../src/github/read-limiter.js';
 import { runCheck } from './check-run.js';
 import { answerProtectionRule, recordDeploymentReview } from './deployment.js';
 import { MemoryQueue, type QueueOptions, type WorkQueue } from './queue.js';
@@ -28,6 +29,12 @@ export interface AppOptions {
   /** Milliseconds between reconciliations (0: only when asked); the first runs at start. */
   reconcileEvery?: number;
 }
+
+/**
+ * Probot's Octokit (retries; writes paced a second apart per installation, across instances when REDIS_URL
+ * is set) with GraphQL reads paced by GitHub's limits for reads instead (src/github/read-limiter.ts).
+ */
+export const AppOctokit = ProbotOctokit.plugin(readLimiter);
 
 /** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;

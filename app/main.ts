@@ -2,12 +2,17 @@
 // the App in production"): Probot's APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, LOG_LEVEL,
 // GHE_HOST; and PORT, HOST, REDIS_URL, AIMS_GATE_CONCURRENCY, AIMS_GATE_QUEUE, AIMS_GATE_RECONCILE_MINUTES,
 // AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS.
-import { createProbot } from 'probot';
-import { aimsGateApp } from './index.js';
+import { createProbot, run } from 'probot';
+import { AppOctokit, aimsGateApp } from './index.js';
 import { startServer } from './server.js';
 
 const env = process.env;
-const probot = createProbot();
+if (!env.APP_ID) {
+  // Not registered yet: Probot's setup page registers the App from app.yml and writes .env.
+  await run(() => {});
+  await new Promise(() => {});
+}
+const probot = createProbot({ overrides: { Octokit: AppOctokit } });
 const app = aimsGateApp({
   concurrency: Number(env.AIMS_GATE_CONCURRENCY ?? 4),
   capacity: Number(env.AIMS_GATE_QUEUE ?? 1000),

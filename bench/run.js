@@ -166,3 +166,20 @@ const memory = JSON.parse(time(['--expose-gc', await bundled('app-memory')]).std
 console.log(
   `  heap in use after GC every 250 of ${memory.evaluations.toLocaleString('en')} check runs against the fake GitHub over HTTP: ${memory.heapMiB.join(', ')} MiB (flat is the aim)`,
 );
+
+// The App as several instances run it: 2 processes on one redis-server, one killed half-way.
+console.log('\nGitHub App on Redis: 2 processes sharing one redis-server, GitHub faked on 127.0.0.1');
+const shared = JSON.parse(time([await bundled('app-redis'), await bundled('app-instance')]).stdout);
+console.log(
+  `  ${shared.webhooks.toLocaleString('en')} webhooks, one process killed (SIGKILL) half-way: ${shared.completed.toLocaleString('en')} completed check runs, ${shared.lost} lost (aim: 0), ${shared.redelivered} deliveries cut by the kill redelivered`,
+);
+console.log(
+  `  ${shared.perSecond.toFixed(1)} evaluations/s over ${shared.seconds.toFixed(1)} s (4 at a time per process); delivery → completed check run ${ms(shared.endToEnd)}`,
+);
+console.log(
+  `  GitHub requests per evaluation: ${shared.requestsPerEvaluation.toFixed(2)}; peak RSS ${shared.peakRssMiB.killed.toFixed(0)} MiB (killed), ${shared.peakRssMiB.survivor.toFixed(0)} MiB (survivor)`,
+);
+const limiter = JSON.parse(time([await bundled('app-limiter')]).stdout);
+console.log(
+  `  ${limiter.pullRequests} pull requests of one installation, throttling on (writes a second apart): ${limiter.v1.seconds.toFixed(1)} s with GraphQL reads paced as writes (v1), ${limiter.limiter.seconds.toFixed(1)} s with the read limiter: ${(limiter.v1.seconds / limiter.limiter.seconds).toFixed(1)}× faster`,
+);

@@ -1,8 +1,8 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import pino from 'pino';
-import { Probot, ProbotOctokit } from 'probot';
-import type { aimsGateApp } from '../app/index.js';
+import { Probot } from 'probot';
+import { AppOctokit, type aimsGateApp } from '../app/index.js';
 import { startServer } from '../app/server.js';
 
 /** JSON read field by field: request bodies and answers in tests. */
@@ -21,7 +21,7 @@ export const privateKey = generateKeyPairSync('rsa', {
  * throttling plugin's guard for GitHub, not the App's behaviour). A function, because Probot replaces a
  * plain `throttle` option wholesale.
  */
-export const TestOctokit = ProbotOctokit.defaults((options: Json) => ({
+export const TestOctokit = AppOctokit.defaults((options: Json) => ({
   ...options,
   retry: { enabled: false },
   throttle: { ...options.throttle, enabled: false },
