@@ -34,6 +34,8 @@ export interface CheckRequest {
   task: CheckTask;
   log: Logger;
   today: string;
+  /** A retry after a failure: a run an earlier try left in progress on the head is completed, not left. */
+  retry?: boolean;
 }
 
 /**
@@ -51,7 +53,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
   try {
     ({ data: pr } = await github.rest.pulls.get({ ...repository, pull_number: task.pullRequest }));
   } catch (error) {
-    const run = await startRun(github, repository, task.head);
+    const run = await startRun(github, repository, task.head, request.retry);
     await run.complete(
       'failure',
       'aims-gate could not read this pull request',
@@ -83,7 +85,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
     return;
   }
 
-  const run = await startRun(github, repository, pr.head.sha);
+  const run = await startRun(github, repository, pr.head.sha, request.retry);
   try {
     if (settings instanceof Error) throw settings;
     if (config instanceof Error) throw config;
@@ -127,15 +129,31 @@ export async function runCheck(request: CheckRequest): Promise<void> {
 const couldNot = (message: string) =>
   `aims-gate stopped before a verdict: ${message}\n\nUse **Re-run** to try again; if this persists, the App's logs have the details.`;
 
-/** A check run in progress on `head`, and the one way to complete it. */
-async function startRun(github: GitHub, repository: Repository, head: string) {
-  const { data } = await github.rest.checks.create({
-    ...repository,
-    name: CHECK_NAME,
-    head_sha: head,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-  });
+/**
+ * A check run in progress on `head`, and the one way to complete it. On a retry, the run an earlier try
+ * made and could not complete is taken up again, so none stays in progress for ever.
+ */
+async function startRun(github: GitHub, repository: Repository, head: string, retry = false) {
+  const left = retry
+    ? (
+        await github.rest.checks.listForRef({
+          ...repository,
+          ref: head,
+          check_name: CHECK_NAME,
+          status: 'in_progress',
+          filter: 'latest',
+        })
+      ).data.check_runs[0]
+    : undefined;
+  const { data } = left
+    ? { data: left }
+    : await github.rest.checks.create({
+        ...repository,
+        name: CHECK_NAME,
+        head_sha: head,
+        status: 'in_progress',
+        started_at: new Date().toISOString(),
+      });
   return {
     id: data.id,
     complete: (

@@ -47,8 +47,14 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
   const key = `decision ${task.owner}/${task.repo} run ${task.run} ${task.environment}`.toLowerCase();
   const kept = await request.ledger.recall(key);
   const answer: Answer = kept ? JSON.parse(kept) : await decide(request);
-  if (!kept) await request.ledger.remember(key, JSON.stringify(answer), DECISION_SECONDS);
-  else log.info({ environment: task.environment, state: answer.state }, 'posting the decision already made');
+  if (!kept) {
+    // Kept for a retry of the post; if it cannot be kept, the answer is posted all the same (a retry of the
+    // whole task, which would decide again, is what keeping it avoids).
+    await request.ledger
+      .remember(key, JSON.stringify(answer), DECISION_SECONDS)
+      .catch((error) => log.error({ err: error }, 'could not keep the decision; posting it'));
+  } else
+    log.info({ environment: task.environment, state: answer.state }, 'posting the decision already made');
 
   const delays = request.delays ?? ANSWER_DELAYS;
   for (let attempt = 0; ; attempt++) {

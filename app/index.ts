@@ -28,6 +28,8 @@ export interface AppOptions {
   answerDelays?: number[];
   /** Milliseconds between reconciliations (0: only when asked); the first runs at start. */
   reconcileEvery?: number;
+  /** Bytes of webhook bodies read at once, all requests together (default 100 MiB); past it, 503. */
+  bodyBudget?: number;
 }
 
 /**
@@ -54,6 +56,9 @@ export function aimsGateApp(options: AppOptions = {}) {
     loaded = resolve;
   });
   let timer: ReturnType<typeof setInterval> | undefined;
+  /** Bytes of webhook bodies being read now, and how many may be. */
+  let reading = 0;
+  const bodyBudget = options.bodyBudget ?? 4 * MAX_WEBHOOK_BYTES;
 
   const queueOptions: QueueOptions = {
     concurrency,
@@ -71,7 +76,7 @@ export function aimsGateApp(options: AppOptions = {}) {
       })
     : new MemoryQueue(runTask, { ...queueOptions, capacity });
 
-  async function runTask(task: Task): Promise<void> {
+  async function runTask(task: Task, attempt: number): Promise<void> {
     await ready;
     const github = (await probot!.auth(task.installation)) as unknown as GitHub;
     // Every line carries the delivery id (as Probot's own lines do), the repository and the task.
@@ -82,7 +87,7 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
     switch (task.kind) {
       case 'check':
-        return runCheck({ github, task, log, today: today() });
+        return runCheck({ github, task, log, today: today(), retry: attempt > 0 });
       case 'protection':
         return void (await answerProtectionRule({
           github,
@@ -207,10 +212,18 @@ export function aimsGateApp(options: AppOptions = {}) {
   async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && path === WEBHOOK_PATH) {
-      const length = req.headers['content-length'];
-      if (length === undefined) return refuse(res, 411, 'a webhook must say its Content-Length');
-      if (Number(length) > MAX_WEBHOOK_BYTES)
+      const length = Number(req.headers['content-length']);
+      if (req.headers['content-length'] === undefined || !Number.isSafeInteger(length) || length < 0)
+        return refuse(res, 411, 'a webhook must say its Content-Length');
+      if (length > MAX_WEBHOOK_BYTES)
         return refuse(res, 413, `a webhook body is at most ${MAX_WEBHOOK_BYTES} bytes (GitHub's limit)`);
+      // Bodies are read whole before their signature can be checked: bound what all of them hold at once.
+      if (reading + length > bodyBudget)
+        return refuse(res, 503, 'too many webhook bodies are being read; redeliver this webhook later');
+      reading += length;
+      res.once('close', () => {
+        reading -= length;
+      });
       return false;
     }
     if (req.method === 'GET' && path === '/health') {
@@ -238,15 +251,29 @@ export function aimsGateApp(options: AppOptions = {}) {
     };
   }
 
-  /** Re-runs for the pull requests a check run or suite belongs to. */
+  /**
+   * Re-runs for the pull requests a check run or suite belongs to. GitHub lists none for a pull request from a
+   * fork: those are found among the open pull requests by their head.
+   */
   async function recheck(context: Context, prs: { number: number }[], head: string, explain = false) {
-    for (const { number } of prs)
+    const github = context.octokit as unknown as GitHub;
+    const numbers = prs.length
+      ? prs.map((p) => p.number)
+      : (await github.paginate(github.rest.pulls.list, { ...context.repo(), state: 'open', per_page: 100 }))
+          .filter((p) => p.head.sha === head)
+          .map((p) => p.number);
+    for (const number of numbers)
       await enqueue(context, checkTask(context, { number, head: { sha: head } }, explain));
   }
 
+  /** One sweep at a time: a slow one is not overtaken by the next. */
+  let sweeping: ReturnType<typeof reconcile> | undefined;
   async function reconcileNow() {
     await ready;
-    return reconcile({ probot: probot!, queue, log: probot!.log });
+    sweeping ??= reconcile({ probot: probot!, queue, log: probot!.log }).finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
   }
 
   async function close(): Promise<void> {

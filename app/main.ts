@@ -13,16 +13,28 @@ if (!env.APP_ID) {
   await new Promise(() => {});
 }
 const probot = createProbot({ overrides: { Octokit: AppOctokit } });
+/** A whole number from the environment, or its default; anything else stops the App with what to set. */
+function whole(name: string, fallback: number, least = 1): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < least) {
+    console.error(`aims-gate: ${name} must be a whole number of at least ${least}, not "${text}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
 const app = aimsGateApp({
-  concurrency: Number(env.AIMS_GATE_CONCURRENCY ?? 4),
-  capacity: Number(env.AIMS_GATE_QUEUE ?? 1000),
+  concurrency: whole('AIMS_GATE_CONCURRENCY', 4),
+  capacity: whole('AIMS_GATE_QUEUE', 1000),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   ...(env.AIMS_GATE_QUEUE_NAME ? { queueName: env.AIMS_GATE_QUEUE_NAME } : {}),
-  ...(env.AIMS_GATE_LOCK_MS ? { lockDuration: Number(env.AIMS_GATE_LOCK_MS) } : {}),
-  reconcileEvery: Number(env.AIMS_GATE_RECONCILE_MINUTES ?? 5) * 60_000,
+  lockDuration: whole('AIMS_GATE_LOCK_MS', 30_000, 1_000),
+  reconcileEvery: whole('AIMS_GATE_RECONCILE_MINUTES', 5, 0) * 60_000,
 });
 const { url, stop } = await startServer(app, probot, {
-  port: Number(env.PORT ?? 3000),
+  port: whole('PORT', 3000, 0),
   host: env.HOST ?? '0.0.0.0',
 });
 probot.log.info(`aims-gate listening on ${url} (queue: ${env.REDIS_URL ? 'Redis' : 'in this process'})`);

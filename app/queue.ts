@@ -37,6 +37,9 @@ export interface QueueOptions {
   onGiveUp?: (task: Task, error: unknown) => void;
 }
 
+/** Runs a task; `attempt` is 0 the first time, and counts the retries after a failure. */
+export type RunTask = (task: Task, attempt: number) => Promise<void>;
+
 export const RETRY_DELAYS = [1_000, 5_000, 30_000, 120_000];
 
 /** Deliveries remembered to ignore a replay: GitHub redelivers with the same id. */
@@ -58,15 +61,17 @@ export class MemoryQueue implements WorkQueue {
   private closed = false;
 
   constructor(
-    private readonly run: (task: Task) => Promise<void>,
+    private readonly run: RunTask,
     private readonly options: QueueOptions & { capacity: number },
   ) {}
 
   async schedule(task: Task, delivery?: string): Promise<Scheduled> {
     if (this.closed) throw new Error('aims-gate is shutting down; redeliver this webhook later');
-    if (delivery && this.deliveries.has(delivery)) return 'duplicate';
+    // One delivery may ask for several tasks (a check suite of several pull requests): each is one delivery.
+    const seen = delivery && `${delivery} ${taskKey(task)}`;
+    if (seen && this.deliveries.has(seen)) return 'duplicate';
     const scheduled = this.enqueue(task, 0);
-    if (delivery) this.seen(delivery);
+    if (seen) this.seen(seen);
     return scheduled;
   }
 
@@ -129,7 +134,7 @@ export class MemoryQueue implements WorkQueue {
       if (this.running.has(key)) continue; // one task per key at a time; the latest waits its turn
       this.waiting.delete(key);
       this.running.add(key);
-      this.run(task)
+      this.run(task, attempt)
         .catch((error) => this.failed(key, task, attempt, error))
         .finally(() => {
           this.running.delete(key);

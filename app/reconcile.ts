@@ -51,14 +51,19 @@ export async function reconcile({
       for (const repository of repositories) {
         done.repositories++;
         const where = { installation: installation.id, owner: repository.owner.login, repo: repository.name };
-        const tasks = [
-          ...(await waitingDeployments(github, where, me?.id ?? 0)),
-          ...(await uncheckedPullRequests(github, where, me?.id ?? 0)),
-        ];
-        for (const task of tasks) {
-          await queue.schedule(task);
-          if (task.kind === 'protection') done.deployments++;
-          else done.pullRequests++;
+        // One repository's error (Actions disabled, a 404) leaves the others of the installation to be swept.
+        try {
+          const tasks = [
+            ...(await waitingDeployments(github, where, me?.id ?? 0)),
+            ...(await uncheckedPullRequests(github, where, me?.id ?? 0)),
+          ];
+          for (const task of tasks) {
+            await queue.schedule(task);
+            if (task.kind === 'protection') done.deployments++;
+            else done.pullRequests++;
+          }
+        } catch (error) {
+          done.errors.push(`${where.owner}/${where.repo}: ${(error as Error).message}`);
         }
       }
     } catch (error) {
@@ -69,12 +74,15 @@ export async function reconcile({
   return done;
 }
 
+/** A check run in progress this long was left by a try that died: its pull request is checked again. */
+const STALE_RUN_MS = 15 * 60_000;
+
 type Where = { installation: number; owner: string; repo: string };
 
 /** Runs waiting for an environment whose custom protection rules include this App's. */
 async function waitingDeployments(github: GitHub, where: Where, appId: number): Promise<Task[]> {
   const { owner, repo } = where;
-  const { data } = await github.rest.actions.listWorkflowRunsForRepo({
+  const runs = await github.paginate(github.rest.actions.listWorkflowRunsForRepo, {
     owner,
     repo,
     status: 'waiting',
@@ -96,7 +104,7 @@ async function waitingDeployments(github: GitHub, where: Where, appId: number): 
     return guarded.get(environment)!;
   };
   const tasks: Task[] = [];
-  for (const run of data.workflow_runs) {
+  for (const run of runs) {
     const { data: pending } = await github.rest.actions.getPendingDeploymentsForRun({
       owner,
       repo,
@@ -130,9 +138,15 @@ async function uncheckedPullRequests(github: GitHub, where: Where, appId: number
       ref: pull.head.sha,
       check_name: CHECK_NAME,
       app_id: appId,
-      per_page: 1,
+      filter: 'latest',
     });
-    if (data.total_count > 0) continue;
+    // Checked: a run completed, or one in progress for less than a stale run's age (an evaluation under way).
+    const checked = data.check_runs.some(
+      (run) =>
+        run.status === 'completed' ||
+        (run.started_at !== null && Date.now() - Date.parse(run.started_at) < STALE_RUN_MS),
+    );
+    if (checked) continue;
     tasks.push({
       kind: 'check',
       ...where,

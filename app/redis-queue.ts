@@ -5,6 +5,7 @@ import {
   type QueueHealth,
   type QueueOptions,
   RETRY_DELAYS,
+  type RunTask,
   type Scheduled,
   type WorkQueue,
 } from './queue.js';
@@ -44,7 +45,7 @@ export class RedisQueue implements WorkQueue {
   private running = 0;
 
   constructor(
-    private readonly run: (task: Task) => Promise<void>,
+    private readonly run: RunTask,
     private readonly options: RedisQueueOptions,
   ) {
     const name = options.name ?? 'aims-gate';
@@ -60,7 +61,8 @@ export class RedisQueue implements WorkQueue {
   }
 
   async schedule(task: Task, delivery?: string): Promise<Scheduled> {
-    const deliveryKey = `${this.prefix}delivery:${delivery}`;
+    // One delivery may ask for several tasks (a check suite of several pull requests): each is one delivery.
+    const deliveryKey = `${this.prefix}delivery:${delivery} ${taskKey(task)}`;
     if (delivery && !(await this.redis.set(deliveryKey, '1', 'EX', DELIVERY_SECONDS, 'NX')))
       return 'duplicate';
     try {
@@ -107,10 +109,10 @@ export class RedisQueue implements WorkQueue {
 
   /**
    * BullMQ's close waits for the tasks under way; the waiting ones stay in Redis for the other processes. With
-   * Redis gone it would wait forever: after `closeWithin` ms the tasks still held are left to their locks,
-   * which expire, and another process takes them over.
+   * Redis gone it would wait forever: after `closeWithin` ms (inside a usual 30 s kill grace period) the
+   * tasks still held are left to their locks, which expire, and another process takes them over.
    */
-  async close(closeWithin = 60_000): Promise<void> {
+  async close(closeWithin = 25_000): Promise<void> {
     const limit = this.redis.status === 'ready' ? closeWithin : 100;
     const within = (promise: Promise<unknown> | undefined) =>
       withTimeout(promise ?? Promise.resolve(), limit).catch(() => {});
@@ -198,6 +200,22 @@ export class RedisQueue implements WorkQueue {
     });
   }
 
+  /**
+   * Deletes the task that ran unless a newer one was stored meanwhile (then returns false). Redis going
+   * away here must not fail the job: its retry would run a finished task again. So: a few tries, then the
+   * task stays stored and runs once more (a second check run, never a lost one).
+   */
+  private async done(stored: string, raw: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        return Boolean(await this.redis.eval(DELETE_IF_UNCHANGED, 1, stored, raw));
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+      }
+    }
+    return true;
+  }
+
   /** Runs the task the key holds, and again while a newer one arrived during the run (at most 10 rounds). */
   private async process(job: Job<{ key: string }>): Promise<void> {
     const stored = this.taskKey(job.data.key);
@@ -206,18 +224,23 @@ export class RedisQueue implements WorkQueue {
       if (!raw) return;
       this.running++;
       try {
-        await this.run(JSON.parse(raw).task as Task);
+        await this.run(JSON.parse(raw).task as Task, job.attemptsMade);
       } finally {
         this.running--;
       }
-      if (await this.redis.eval(DELETE_IF_UNCHANGED, 1, stored, raw)) return;
+      if (await this.done(stored, raw)) return;
     }
   }
 }
 
 /** A Redis client whose errors are reported by health(), not thrown: ioredis reconnects by itself. */
 function connect(url: string, maxRetriesPerRequest: number | null): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest });
+  // A command sent just before Redis went away would otherwise wait for it without end (the worker's
+  // blocking connection excepted, whose commands wait by design).
+  const client = new Redis(url, {
+    maxRetriesPerRequest,
+    ...(maxRetriesPerRequest === null ? {} : { commandTimeout: 5_000 }),
+  });
   client.on('error', () => {});
   return client;
 }

@@ -20,6 +20,9 @@ export async function startServer(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     });
   });
+  // A client that sends a body slowly holds its share of the body budget (app/index.ts) only this long.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);

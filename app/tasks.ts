@@ -61,6 +61,7 @@ export function taskKey(task: Task): string {
     case 'protection':
       return `protection ${repository} run ${task.run} ${task.environment.toLowerCase()}`;
     case 'review':
-      return `review ${repository} run ${task.run} ${task.state} ${task.environments.join(',').toLowerCase()}`;
+      // Each reviewer's decision is its own entry in the log: never merged into another's.
+      return `review ${repository} run ${task.run} ${task.state} ${task.environments.join(',').toLowerCase()} by ${task.reviewer.login.toLowerCase()}`;
   }
 }

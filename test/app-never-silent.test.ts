@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp, MAX_WEBHOOK_BYTES } from '../app/index.js';
+import { taskKey } from '../app/tasks.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
 import { postWebhook, startAppServer } from './probot.js';
@@ -128,7 +129,8 @@ describe('every pull-request event ends in a completed check run', () => {
     await start({ retryDelays: [10, 10] });
     await send('pull_request', opened);
     await gate.queue.idle();
-    expect(fake.requests.filter((r) => r.endsWith('/check-runs'))).toHaveLength(3); // a try and two retries
+    // A try and two retries.
+    expect(fake.requests.filter((r) => r.startsWith('POST') && r.endsWith('/check-runs'))).toHaveLength(3);
     expect(fake.checkRuns.size).toBe(0);
 
     fake.broken.length = 0;
@@ -140,6 +142,74 @@ describe('every pull-request event ends in a completed check run', () => {
     expect(runsOn(PR.head.sha)).toMatchObject([{ status: 'completed', conclusion: 'success' }]);
     // Once the head has a check run, another sweep queues nothing.
     expect(await gate.reconcile()).toMatchObject({ pullRequests: 0 });
+  });
+});
+
+describe('what a second pair of eyes found (each was silent or lost work)', () => {
+  it('a check run GitHub would not complete is completed by the retry, not left in progress beside a new one', async () => {
+    fake.flaky.push({ route: /^PATCH .*\/check-runs\/\d+$/, times: 2 });
+    await start();
+    await send('pull_request', opened);
+    await gate.queue.idle();
+    expect([...fake.checkRuns.values()].map((r) => [r.head_sha, r.status, r.conclusion])).toEqual([
+      [PR.head.sha, 'completed', 'success'],
+    ]);
+  });
+
+  it('a check suite of two pull requests re-runs both; one from a fork (GitHub lists none) is found by its head', async () => {
+    const other = fake.seed(files, 'b'.repeat(40));
+    fake.answer('GET', `${REPO}/pulls/3`, { ...PR, number: 3, head: { ...PR.head, sha: other } });
+    fake.answer('GET', `${REPO}/pulls/3/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
+    fake.answer('GET', `${REPO}/pulls/3/reviews`, []);
+    await start();
+    const suite = webhook('check_suite', 'rerequested');
+    const rerun = (pulls: unknown[], head: string) => ({
+      ...suite,
+      repository: opened.repository,
+      installation: opened.installation,
+      check_suite: { ...suite.check_suite, head_sha: head, pull_requests: pulls },
+    });
+    await send('check_suite', rerun([{ number: 2 }, { number: 3 }], PR.head.sha));
+    await gate.queue.idle();
+    expect([runsOn(PR.head.sha).length, runsOn(other).length]).toEqual([1, 1]);
+
+    fake.answer('GET', `${REPO}/pulls`, [{ number: 3, head: { sha: other } }]);
+    await send('check_suite', rerun([], other));
+    await gate.queue.idle();
+    expect(runsOn(other)).toHaveLength(2);
+  });
+
+  it('each reviewer’s decision is its own task, never merged into another’s', () => {
+    const review = (login: string) =>
+      taskKey({
+        kind: 'review',
+        installation: 1,
+        owner: 'acme',
+        repo: 'ml',
+        state: 'approved',
+        environments: ['production'],
+        commit: 'c'.repeat(40),
+        reviewer: { login },
+        run: 7,
+      });
+    expect(review('alice')).not.toBe(review('bob'));
+  });
+
+  it('one repository failing does not stop the sweep of the others', async () => {
+    installed();
+    fake.answer('GET', '/installation/repositories', {
+      total_count: 2,
+      repositories: [
+        { name: 'broken', owner: { login: 'Codertocat' } },
+        { name: 'Hello-World', owner: { login: 'Codertocat' } },
+      ],
+    });
+    fake.answer('GET', `${REPO}/pulls`, [PR]);
+    await start();
+    const swept = await gate.reconcile();
+    expect(swept.errors).toEqual([expect.stringMatching(/^Codertocat\/broken: /)]);
+    expect(swept.pullRequests).toBe(1);
+    await gate.queue.idle();
   });
 });
 
@@ -244,8 +314,13 @@ describe('the deployment protection rule is always answered, once', () => {
 });
 
 describe('bounded input', () => {
+  const requests: ReturnType<typeof request>[] = [];
+  afterEach(() => {
+    for (const req of requests.splice(0)) req.destroy();
+  });
+
   /** A POST that announces `length` bytes and sends 1 KiB: the answer must come before the rest. */
-  function announce(length: number | 'chunked'): Promise<number> {
+  function announce(length: number | 'chunked', close = true): Promise<number> {
     return new Promise((resolve, reject) => {
       const req = request(`${url}/api/github/webhooks`, {
         method: 'POST',
@@ -253,6 +328,8 @@ describe('bounded input', () => {
           'content-type': 'application/json',
           'x-github-event': 'pull_request',
           'x-github-delivery': 'huge',
+          // Signed (wrongly): the signature is checked only once the whole body is read.
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
           ...(length === 'chunked' ? { 'transfer-encoding': 'chunked' } : { 'content-length': length }),
         },
       });
@@ -261,10 +338,21 @@ describe('bounded input', () => {
         resolve(res.statusCode!);
         req.destroy();
       });
-      req.on('error', reject);
+      req.on('error', (error) => (close ? reject(error) : undefined));
+      if (!close) requests.push(req);
       req.write(Buffer.alloc(1024, 32));
     });
   }
+
+  it('bounds the bodies read at once, all requests together (503 past the budget)', async () => {
+    await start({ bodyBudget: 30 * 1024 * 1024 });
+    const first = announce(20 * 1024 * 1024, false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await announce(20 * 1024 * 1024)).toBe(503);
+    expect(
+      await Promise.race([first, new Promise((resolve) => setTimeout(() => resolve('reading'), 200))]),
+    ).toBe('reading');
+  });
 
   it('refuses a body over GitHub’s 25 MB before reading it (413), and one of unknown length (411)', async () => {
     await start();

@@ -117,7 +117,7 @@ export class FakeGitHub {
   /** Check runs made by POST /check-runs when no fixed answer is set: by id, as GitHub keeps them. */
   readonly checkRuns = new Map<
     number,
-    { head_sha: string; status: string; conclusion?: string; output?: Json }
+    { head_sha: string; status: string; started_at?: string | null; conclusion?: string; output?: Json }
   >();
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -158,7 +158,7 @@ export class FakeGitHub {
     if (req.method === 'POST' && pathname === '/graphql') return send(res, 200, this.graphql(body));
     const repo = `/repos/${this.repository}`;
     if (pathname.startsWith(`${repo}/check-runs`) || /\/commits\/[^/]+\/check-runs$/.test(pathname))
-      return this.checkRun(res, req.method!, pathname.slice(repo.length), body);
+      return this.checkRun(res, req.method!, pathname.slice(repo.length), body, url);
     if (req.method === 'GET') {
       const history = this.historyRoute(res, url, pathname.slice(repo.length));
       if (pathname.startsWith(repo) && history) return;
@@ -309,18 +309,24 @@ export class FakeGitHub {
   }
 
   /** Check runs as GitHub keeps them: made, completed, and listed per commit (by name). */
-  private checkRun(res: ServerResponse, method: string, route: string, body: Json): void {
+  private checkRun(res: ServerResponse, method: string, route: string, body: Json, url: URL): void {
     const listed = /^\/commits\/([^/]+)\/check-runs$/.exec(route);
     if (method === 'GET' && listed) {
       const runs = [...this.checkRuns.entries()]
         .filter(([, run]) => run.head_sha === listed[1])
+        .filter(([, run]) => !url.searchParams.get('status') || run.status === url.searchParams.get('status'))
+        .reverse() // newest first, as GitHub lists them
         .map(([id, run]) => ({ id, name: 'aims-gate', ...run }));
       send(res, 200, { total_count: runs.length, check_runs: runs });
       return;
     }
     if (method === 'POST' && route === '/check-runs') {
       const id = this.checkRuns.size + 1;
-      this.checkRuns.set(id, { head_sha: body.head_sha, status: body.status ?? 'queued' });
+      this.checkRuns.set(id, {
+        head_sha: body.head_sha,
+        status: body.status ?? 'queued',
+        started_at: body.started_at ?? null,
+      });
       send(res, 201, { id, head_sha: body.head_sha });
       return;
     }
