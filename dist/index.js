@@ -43700,6 +43700,20 @@ function draftProblem(draft) {
   return void 0;
 }
 
+// src/builtin-checks.ts
+var BUILT_IN_CHECKS = {
+  "inventory.orphan-document": {
+    title: "Every governance document belongs to a declared AI system",
+    severity: "minor",
+    remedy: "Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes."
+  },
+  "inventory.governance-file": {
+    title: "A system's governance.yml can be read",
+    severity: "major",
+    remedy: "Fix the file as the finding says (its line and the fix are given), or remove it."
+  }
+};
+
 // src/controls.ts
 var import_yaml = __toESM(require_dist(), 1);
 
@@ -53367,10 +53381,19 @@ async function evaluate(input) {
       `This change edits ${policy.configPath}; it was judged by the configuration in ${policySource.label}. The new configuration applies once merged.`
     );
   }
-  const inScope = changed ? inventory.systems.filter((s) => changed.some((file) => s.path === "." || file.startsWith(`${s.path}/`))) : inventory.systems;
-  if (changed && inScope.length < inventory.systems.length) {
+  const scope = input.scope;
+  const inFolder = scope ? inventory.systems.filter(
+    (s) => s.path === "." || s.path === scope || s.path.startsWith(`${scope}/`) || scope.startsWith(`${s.path}/`)
+  ) : inventory.systems;
+  if (scope && inFolder.length < inventory.systems.length) {
     notices.push(
-      `${inventory.systems.length - inScope.length} of ${inventory.systems.length} AI systems are untouched by this change and were not checked.`
+      `Checked the AI systems under ${scope}: ${inventory.systems.length - inFolder.length} of ${inventory.systems.length} in the repository are elsewhere and were not checked.`
+    );
+  }
+  const inScope = changed ? inFolder.filter((s) => changed.some((file) => s.path === "." || file.startsWith(`${s.path}/`))) : inFolder;
+  if (changed && inScope.length < inFolder.length) {
+    notices.push(
+      `${inFolder.length - inScope.length} of ${inFolder.length} AI systems are untouched by this change and were not checked.`
     );
   }
   const [documents, changedSystems] = await Promise.all([
@@ -53425,7 +53448,7 @@ async function evaluate(input) {
     if (file && "problem" in file)
       findings.push({
         rule: "inventory.governance-file",
-        severity: "major",
+        severity: BUILT_IN_CHECKS["inventory.governance-file"].severity,
         controls: [],
         system: summaries[i].id,
         path: file.path,
@@ -53437,12 +53460,12 @@ async function evaluate(input) {
   for (const orphan of inventory.orphans) {
     findings.push({
       rule: "inventory.orphan-document",
-      severity: "minor",
+      severity: BUILT_IN_CHECKS["inventory.orphan-document"].severity,
       controls: [],
       path: orphan.path,
       line: 1,
       message: `this ${orphan.kind.replace("-", " ")} is in no declared AI system folder`,
-      remedy: "Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes."
+      remedy: BUILT_IN_CHECKS["inventory.orphan-document"].remedy
     });
   }
   const waivers = applyWaivers(findings, policy, summaries, input.today);

@@ -1,4 +1,5 @@
 import { sha256 } from './audit/entry.js';
+import { BUILT_IN_CHECKS } from './builtin-checks.js';
 import { controlIds, controlTitle } from './controls.js';
 import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
 import { isReadable, loadDocument } from './documents/index.js';
@@ -37,6 +38,8 @@ export interface EvaluationInput {
   extendsFrom?: (target: string) => Source;
   /** Files the change touches; when given, only the systems they touch are evaluated. */
   changedFiles?: string[];
+  /** A folder of the repository: only the systems in it, or the one it is in, are evaluated. */
+  scope?: string;
   /** YYYY-MM-DD the evaluation is for. */
   today: string;
   failOn?: Severity | 'never';
@@ -69,12 +72,27 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       `This change edits ${policy.configPath}; it was judged by the configuration in ${policySource.label}. The new configuration applies once merged.`,
     );
   }
-  const inScope = changed
-    ? inventory.systems.filter((s) => changed.some((file) => s.path === '.' || file.startsWith(`${s.path}/`)))
+  const scope = input.scope;
+  const inFolder = scope
+    ? inventory.systems.filter(
+        (s) =>
+          s.path === '.' ||
+          s.path === scope ||
+          s.path.startsWith(`${scope}/`) ||
+          scope.startsWith(`${s.path}/`),
+      )
     : inventory.systems;
-  if (changed && inScope.length < inventory.systems.length) {
+  if (scope && inFolder.length < inventory.systems.length) {
     notices.push(
-      `${inventory.systems.length - inScope.length} of ${inventory.systems.length} AI systems are untouched by this change and were not checked.`,
+      `Checked the AI systems under ${scope}: ${inventory.systems.length - inFolder.length} of ${inventory.systems.length} in the repository are elsewhere and were not checked.`,
+    );
+  }
+  const inScope = changed
+    ? inFolder.filter((s) => changed.some((file) => s.path === '.' || file.startsWith(`${s.path}/`)))
+    : inFolder;
+  if (changed && inScope.length < inFolder.length) {
+    notices.push(
+      `${inFolder.length - inScope.length} of ${inFolder.length} AI systems are untouched by this change and were not checked.`,
     );
   }
 
@@ -135,7 +153,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     if (file && 'problem' in file)
       findings.push({
         rule: 'inventory.governance-file',
-        severity: 'major',
+        severity: BUILT_IN_CHECKS['inventory.governance-file'].severity,
         controls: [],
         system: summaries[i]!.id,
         path: file.path,
@@ -147,13 +165,12 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   for (const orphan of inventory.orphans) {
     findings.push({
       rule: 'inventory.orphan-document',
-      severity: 'minor',
+      severity: BUILT_IN_CHECKS['inventory.orphan-document'].severity,
       controls: [],
       path: orphan.path,
       line: 1,
       message: `this ${orphan.kind.replace('-', ' ')} is in no declared AI system folder`,
-      remedy:
-        'Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes.',
+      remedy: BUILT_IN_CHECKS['inventory.orphan-document'].remedy,
     });
   }
 

@@ -1,5 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,13 +118,15 @@ describe('aims-gate check', () => {
       expect(code, args.join(' ')).toBe(2);
       expect(stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
-    expect(cli(['check', '--formt', 'json']).stderr).toContain("Unknown option '--formt'");
+    expect(cli(['check', '--formt', 'json']).stderr).toBe(
+      'aims-gate check: unknown option --formt\nRun "aims-gate check --help" for usage.\n',
+    );
   });
 
   it('a folder that does not exist: exit 2 and a plain message', () => {
     const { code, stderr } = cli(['check', '/nonexistent/repo']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^aims-gate: ENOENT.*\/nonexistent\/repo/);
+    expect(stderr).toMatch(/^aims-gate: \/nonexistent\/repo: no such folder\n/);
   });
 });
 
@@ -316,7 +327,7 @@ describe('aims-gate record, verify, log and report', () => {
     expect(cli(['verify'], dir)).toMatchObject({
       code: 2,
       stderr:
-        'aims-gate: there is no audit log at .aims-gate/audit-log.jsonl\nRun "aims-gate --help" for usage.\n',
+        'aims-gate: there is no audit log at .aims-gate/audit-log.jsonl\nRun "aims-gate verify --help" for usage.\n',
     });
     expect(cli(['verify', '--log', log, '--checkpoint', '12'], dir)).toMatchObject({
       code: 2,
@@ -350,5 +361,139 @@ describe('aims-gate record, verify, log and report', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('## 7. Statement of Applicability (ISO/IEC 42001:2023 Annex A)');
     expect(stdout.match(/^\| A\.\d+\.\d+(\.\d+)? /gm)).toHaveLength(38);
+  });
+});
+
+describe('the CLI as a new user meets it (issue 12)', () => {
+  it('check from a system’s folder, or naming it, finds the repository and checks that system: no false pass', () => {
+    const repo = tempRepo(EXAMPLE_FILES());
+    git(repo, 'init', '-q');
+    const inside = cli(['check', '--today', '2026-11-01'], join(repo, 'models/churn-predictor'));
+    expect(inside.code).toBe(1);
+    expect(inside.stdout).toContain('aims-gate · 1 AI system');
+    expect(inside.stdout).toContain('policy iso42001-baseline + .github/aims-gate.yml');
+    expect(inside.stdout).toContain('models/churn-predictor/impact-assessment.yml:17');
+    const named = cli(
+      ['check', 'models/churn-predictor', '--today', '2026-11-01', '--format', 'sarif'],
+      repo,
+    );
+    expect(named.code).toBe(1);
+    // SARIF paths stay relative to the repository's root, whatever folder was named.
+    expect(named.stdout).toContain('"uri": "models/churn-predictor/impact-assessment.yml"');
+    const folder = cli(['check', '--today', '2026-11-01'], join(repo, 'models'));
+    expect(folder.stdout).toContain('aims-gate · 3 AI systems');
+  });
+
+  it('finding no AI system is an error (exit 2) that says where it looked, unless --allow-empty', () => {
+    const empty = tempRepo({ 'README.md': '# nothing governed here\n' });
+    git(empty, 'init', '-q');
+    const { code, stdout, stderr } = cli(['check'], empty);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^aims-gate: no AI systems found in .*--allow-empty passes anyway\n/);
+    expect(cli(['check', '--allow-empty'], empty).code).toBe(0);
+  });
+
+  it('-h and --help on every command print its own usage and exit 0; short flags work', () => {
+    for (const command of ['check', 'init', 'explain', 'record', 'verify', 'log', 'report']) {
+      for (const flag of ['--help', '-h']) {
+        const { code, stdout, stderr } = cli([command, flag]);
+        expect([code, stderr], `${command} ${flag}`).toEqual([0, '']);
+        expect(stdout.startsWith(`Usage: aims-gate ${command}`)).toBe(true);
+      }
+    }
+    const short = cli(['check', EXAMPLE, '-f', 'json', '--today', '2026-11-01']);
+    expect(JSON.parse(short.stdout).systems).toHaveLength(3);
+    const unknown = cli(['check', '--nope']);
+    expect([unknown.code, unknown.stderr]).toEqual([
+      2,
+      'aims-gate check: unknown option --nope\nRun "aims-gate check --help" for usage.\n',
+    ]);
+  });
+
+  it('a reader that stops early ends the output quietly, with no stack trace', () => {
+    // Far more than a pipe holds, so the writer is still writing when head has gone.
+    const example = readFileSync(join(EXAMPLE, '.aims-gate/audit-log.jsonl'), 'utf8');
+    const repo = tempRepo({ 'log.jsonl': example.repeat(50) });
+    const log = join(repo, 'log.jsonl');
+    const piped = spawnSync('sh', ['-c', `node ${BIN} log ${repo} --log ${log} | head -2`], {
+      encoding: 'utf8',
+    });
+    expect(piped.stdout.trim().split('\n')).toHaveLength(2);
+    expect(piped.stderr).toBe('');
+  });
+
+  it('control characters from a document or the log are shown escaped; in Actions, no workflow command gets through', () => {
+    const files = conformantRepo();
+    const card = 'models/credit-scoring/MODEL_CARD.md';
+    files[card] = files[card]!.replace(/version: .*/, 'version: "1.0\\n::error::forged\\u001b[2J"');
+    const repo = tempRepo(files);
+    const { stdout } = cli(['check', repo, '--today', '2026-11-01']);
+    expect(stdout).toContain('1.0\\n::error::forged\\u001b[2J');
+    expect(stdout).not.toMatch(/^::error::/m);
+    expect(stdout).not.toContain('\u001b[2J');
+
+    const inActions = spawnSync(process.execPath, [BIN, 'check', repo, '--today', '2026-11-01'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: 'true' },
+    });
+    const [first, ...rest] = inActions.stdout.trimEnd().split('\n');
+    const token = /^::stop-commands::(\S+)$/.exec(first!)?.[1];
+    expect(token).toBeTruthy();
+    expect(rest.at(-1)).toBe(`::${token}::`);
+
+    const log = join(repo, 'log.jsonl');
+    cli([
+      'record',
+      repo,
+      '--log',
+      log,
+      '--type',
+      'monitoring.alert',
+      '--system',
+      'credit-scoring',
+      '--detail',
+      'note=a\n#2 forged line\u001b[31m',
+    ]);
+    const listed = cli(['log', repo, '--log', log]);
+    expect(listed.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(listed.stdout).toContain('note=a\\n#2 forged line\\u001b[31m');
+  });
+});
+
+/** The example repository's files, to copy into a repository of the test's own. */
+function EXAMPLE_FILES(): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string, prefix = '') => {
+    for (const name of readdirSync(join(dir, prefix))) {
+      const path = prefix ? `${prefix}/${name}` : name;
+      if (statSync(join(dir, path)).isDirectory()) walk(dir, path);
+      else files[path] = readFileSync(join(dir, path), 'utf8');
+    }
+  };
+  walk(EXAMPLE);
+  return files;
+}
+
+describe('explain, for every id the tool prints', () => {
+  it('explains the checks aims-gate makes itself, rules disabled here (by whom, why), and `when` in words', () => {
+    const repo = tempRepo({
+      ...conformantRepo(),
+      '.github/aims-gate.yml':
+        'systems: [models/*]\noverrides:\n  card.license: { disabled: true, reason: Licensing is tracked in the legal register. }\n',
+    });
+    const orphan = cli(['explain', 'inventory.orphan-document'], repo);
+    expect(orphan.code).toBe(0);
+    expect(orphan.stdout).toContain(
+      'inventory.orphan-document: Every governance document belongs to a declared AI system',
+    );
+    const disabled = cli(['explain', 'card.license'], join(repo, 'models'));
+    expect([disabled.code, disabled.stdout]).toEqual([
+      0,
+      'card.license: disabled here: Licensing is tracked in the legal register.\n',
+    ]);
+    const tiered = cli(['explain', 'card.evaluation-results'], repo);
+    expect(tiered.stdout).toContain('applies   where tier is high or prohibited');
+    expect(cli(['explain', 'card.retirement'], repo).stdout).toContain('applies   where status is retired');
   });
 });

@@ -1,5 +1,5 @@
 import { access, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   draftProblem,
   EVENT_TYPES,
@@ -14,8 +14,9 @@ import { record as recordEvent } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
+import { printable } from '../report/printable.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor, shown, whoAndWhere } from './context.js';
+import { fileStoreFor, locate, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
 
@@ -50,7 +51,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
     );
   if (!values.system)
     throw new UsageError('record needs --system: the id of the AI system the event is about');
-  const root = resolve(positionals[0] ?? '.');
+  const root = locate(positionals[0]).root;
   const parsed = parseDetails(values.detail);
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
   const evidence = await Promise.all(
@@ -90,11 +91,11 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     log: { type: 'string' },
     checkpoint: { type: 'string' },
-    format: { type: 'string', default: 'text' },
+    format: { type: 'string', short: 'f', default: 'text' },
   });
   const checkpoint = checkpointOption(values.checkpoint);
   const format = choice('format', values.format, ['text', 'json']);
-  const store = await existingLog(resolve(positionals[0] ?? '.'), values.log);
+  const store = await existingLog(locate(positionals[0]).root, values.log);
   const result = await verifyLog(store.lines(), checkpoint);
   if (format === 'json') {
     io.out(`${JSON.stringify({ log: store.path, ...result }, null, 2)}\n`);
@@ -119,23 +120,25 @@ export async function log(argv: string[], io: Output): Promise<number> {
     system: { type: 'string' },
     type: { type: 'string' },
     since: { type: 'string' },
-    format: { type: 'string', default: 'text' },
+    format: { type: 'string', short: 'f', default: 'text' },
   });
   dateOption('since', values.since);
   const format = choice('format', values.format, ['text', 'json']);
-  const store = await existingLog(resolve(positionals[0] ?? '.'), values.log);
+  const store = await existingLog(locate(positionals[0]).root, values.log);
   const bad: number[] = [];
   for await (const entry of readEntries(store, values, (line) => bad.push(line))) {
     if (format === 'json') {
       io.out(`${JSON.stringify(entry)}\n`);
       continue;
     }
-    const details = Object.entries(entry.details ?? {})
+    // Anyone who can run `record` wrote these strings: shown escaped, a line of the log is one line here.
+    const shown = printable(entry);
+    const details = Object.entries(shown.details ?? {})
       .filter(([, v]) => typeof v !== 'object' || v === null)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     io.out(
-      `#${entry.seq}  ${entry.time}  ${entry.type}  ${entry.subject?.system ?? '-'}  by ${entry.actor?.login ?? '?'}${details ? `  ${details}` : ''}\n`,
+      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${shown.actor?.login ?? '?'}${details ? `  ${details}` : ''}\n`,
     );
   }
   if (bad.length)

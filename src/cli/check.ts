@@ -1,37 +1,39 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { formatCheckpoint } from '../audit/entry.js';
 import { evaluationEvents } from '../audit/events.js';
 import { recordAll } from '../audit/store.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { FORMATS, type Format } from '../report/index.js';
+import { withoutWorkflowCommands } from '../report/printable.js';
 import { verdictLine } from '../report/words.js';
 import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
 import { VERSION } from '../version.js';
-import { fileStoreFor, shown, whoAndWhere } from './context.js';
+import { fileStoreFor, locate, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
 export async function check(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
-    config: { type: 'string' },
-    base: { type: 'string' },
-    format: { type: 'string', default: 'text' },
-    output: { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    base: { type: 'string', short: 'b' },
+    format: { type: 'string', short: 'f', default: 'text' },
+    output: { type: 'string', short: 'o' },
     'fail-on': { type: 'string' },
     today: { type: 'string' },
     record: { type: 'boolean', default: false },
     log: { type: 'string' },
+    'allow-empty': { type: 'boolean', default: false },
   });
   if (positionals.length > 1)
     throw new UsageError(`check takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
   const format = choice('format', values.format!, Object.keys(FORMATS) as Format[]);
   const failOn = values['fail-on'] === undefined ? undefined : choice('fail-on', values['fail-on'], FAIL_ON);
 
-  const root = resolve(positionals[0] ?? '.');
+  const { root, scope } = locate(positionals[0]);
   const source = new LocalSource(root);
   const base = values.base ? await GitSource.resolve(root, values.base) : undefined;
   const evaluation = await evaluate({
@@ -40,9 +42,17 @@ export async function check(argv: string[], io: Output): Promise<number> {
     baseSource: base,
     configPath: values.config,
     changedFiles: base ? await changedSince(root, values.base!) : undefined,
+    ...(scope ? { scope } : {}),
     today: today(values.today),
     failOn,
   });
+  // Nothing checked is not a pass: a wrong folder, or patterns that match nothing, must not look green.
+  if (evaluation.systems.length === 0 && !base && !values['allow-empty']) {
+    const where = scope ? `${scope} (in ${shown(root) || '.'})` : shown(root) || '.';
+    throw new UsageError(
+      `no AI systems found in ${where}: the \`systems\` patterns of ${evaluation.policy.configPath ?? 'the default configuration'} match no folder there. Run it in the repository or a system's folder, or add a system (aims-gate init <folder>); --allow-empty passes anyway`,
+    );
+  }
 
   if (values.record) {
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
@@ -61,7 +71,12 @@ export async function check(argv: string[], io: Output): Promise<number> {
     await writeFile(values.output, rendered);
     io.err(`aims-gate: wrote ${format} to ${values.output}\n${verdictLine(evaluation)}\n`);
   } else {
-    io.out(rendered);
+    // In GitHub Actions, the runner reads workflow commands from the log: a finding's text must not be one.
+    io.out(
+      process.env.GITHUB_ACTIONS === 'true' && (format === 'text' || format === 'markdown')
+        ? withoutWorkflowCommands(rendered, randomUUID())
+        : rendered,
+    );
   }
   return evaluation.verdict === 'pass' ? 0 : 1;
 }

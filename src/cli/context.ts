@@ -1,9 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { basename, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Actor, Subject } from '../audit/entry.js';
 import { FileStore } from '../audit/file-store.js';
 import { UsageError } from '../errors.js';
-import { DEFAULT_AUDIT_LOG } from '../policy/load.js';
+import { CONFIG_PATH, DEFAULT_AUDIT_LOG } from '../policy/load.js';
 import { git } from '../sources/git.js';
 
 /**
@@ -38,6 +39,32 @@ export async function whoAndWhere(
       ...(ref ? { ref } : {}),
     },
   };
+}
+
+/**
+ * The repository a path is in, as git finds its work tree: the nearest folder at or above `path` holding
+ * `.github/aims-gate.yml` or `.git`, else `path` itself. `scope` is where `path` is in
+ * it (absent at the root): `check models/churn` and `check` run from `models/` check what is there, with the
+ * repository's configuration, and never report an empty folder as a pass.
+ */
+export function locate(path = '.'): { root: string; scope?: string } {
+  const start = resolve(path);
+  let stat: ReturnType<typeof statSync> | undefined;
+  try {
+    stat = statSync(start);
+  } catch {
+    throw new UsageError(`${path}: no such folder`);
+  }
+  if (!stat.isDirectory()) throw new UsageError(`${path} is a file; pass the folder it is in`);
+  for (let dir = start; ; dir = dirname(dir)) {
+    // A work tree's top (.git) bounds the search: a repository inside another is its own.
+    if (existsSync(join(dir, CONFIG_PATH)) || existsSync(join(dir, '.git'))) return at(dir);
+    if (dirname(dir) === dir) return at(start);
+  }
+  function at(root: string) {
+    const scope = relative(root, start).split(sep).join('/');
+    return scope ? { root, scope } : { root };
+  }
 }
 
 /** "owner/name" from a git remote URL (https or ssh). */

@@ -1,17 +1,18 @@
-import { resolve } from 'node:path';
+import { BUILT_IN_CHECKS } from '../builtin-checks.js';
 import { controlTitle } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { acceptedHeadings, type SectionSpec, sectionSpec } from '../rules/sections.js';
 import { closest } from '../schema.js';
 import { LocalSource } from '../sources/local.js';
+import { locate } from './context.js';
 import type { Output } from './main.js';
 import { parseCommand } from './options.js';
 
 /** Explains one rule (title, controls, remedy), or lists them all. */
 export async function explain(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { config: { type: 'string' } });
-  const policy = await loadPolicy(new LocalSource(resolve('.')), values.config);
+  const { values, positionals } = parseCommand(argv, { config: { type: 'string', short: 'c' } });
+  const policy = await loadPolicy(new LocalSource(locate().root), values.config);
   const [id] = positionals;
   if (!id) {
     const width = Math.max(...policy.rules.map((r) => r.id.length));
@@ -20,11 +21,22 @@ export async function explain(argv: string[], io: Output): Promise<number> {
     return 0;
   }
   const rule = policy.rules.find((r) => r.id === id);
-  if (!rule) {
-    const near = closest(
-      id,
-      policy.rules.map((r) => r.id),
+  const builtIn = (BUILT_IN_CHECKS as Record<string, { title: string; severity: string; remedy: string }>)[
+    id
+  ];
+  if (!rule && builtIn) {
+    io.out(
+      `${id}: ${builtIn.title}\n  severity  ${builtIn.severity}\n  defined   by aims-gate itself (in no policy pack; it cannot be disabled)\n  fix       ${builtIn.remedy}\n`,
     );
+    return 0;
+  }
+  const disabled = policy.disabled.find((d) => d.id === id);
+  if (!rule && disabled) {
+    io.out(`${id}: disabled here: ${disabled.reason}\n`);
+    return 0;
+  }
+  if (!rule) {
+    const near = closest(id, [...policy.rules.map((r) => r.id), ...Object.keys(BUILT_IN_CHECKS)]);
     throw new UsageError(
       `no rule "${id}" in ${policy.packs.join(' + ')}${near ? `; did you mean "${near}"?` : ''}`,
     );
@@ -36,7 +48,7 @@ export async function explain(argv: string[], io: Output): Promise<number> {
     `  defined   ${rule.origin.path}${rule.origin.line ? `:${rule.origin.line}` : ''}`,
     ...rule.controls.map((c, i) => `  ${i === 0 ? 'controls ' : '         '} ${c} ${controlTitle(c)}`),
     ...(rule.clauses ?? []).map((c, i) => `  ${i === 0 ? 'clauses  ' : '         '} ${c} ${controlTitle(c)}`),
-    ...(rule.when ? [`  applies   where ${JSON.stringify(rule.when)}`] : []),
+    ...(rule.when ? [`  applies   where ${conditionInWords(rule.when)}`] : []),
     ...(rule.kind === 'sections'
       ? (rule.sections as (string | SectionSpec)[])
           .map(sectionSpec)
@@ -46,4 +58,22 @@ export async function explain(argv: string[], io: Output): Promise<number> {
   ];
   io.out(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * A rule's `when` (a JSON Schema over the system's governance facts) as a person reads it: "tier is high or
+ * prohibited and status is not retired". Shapes beyond these read as the schema itself.
+ */
+export function conditionInWords(when: unknown): string {
+  const schema = when as { properties?: Record<string, unknown>; required?: string[] };
+  const parts = Object.entries(schema.properties ?? {}).map(([fact, test]) => `${fact} ${testInWords(test)}`);
+  return parts.length && parts.every((p) => !p.includes('{')) ? parts.join(' and ') : JSON.stringify(when);
+}
+
+function testInWords(test: unknown): string {
+  const t = test as { const?: unknown; enum?: unknown[]; not?: unknown };
+  if (t.const !== undefined) return `is ${t.const}`;
+  if (t.enum) return `is ${t.enum.join(' or ')}`;
+  if (t.not) return testInWords(t.not).replace(/^is /, 'is not ');
+  return JSON.stringify(test);
 }

@@ -9,20 +9,22 @@ import { report } from './report.js';
 export const USAGE = `Usage: aims-gate <command> [options]
 
 Commands:
-  check [dir]            Check the AI systems in a repository against policy
-      --config PATH        configuration file (default .github/aims-gate.yml)
-      --base REF           judge what this branch changes since REF, with REF's configuration
-      --format FORMAT      text | json | markdown | sarif (default text)
-      --output FILE        write the report to FILE; the verdict still goes to the terminal
+  check [path]           Check the AI systems in a repository, or in one of its folders, against policy
+                           (from any folder: the repository is found as git finds it)
+      -c, --config PATH    configuration file (default .github/aims-gate.yml)
+      -b, --base REF       judge what this branch changes since REF, with REF's configuration
+      -f, --format FORMAT  text | json | markdown | sarif (default text)
+      -o, --output FILE    write the report to FILE; the verdict still goes to the terminal
       --fail-on LEVEL      major | minor | never (default: the config's, else major)
       --today DATE         evaluate as of DATE (YYYY-MM-DD) instead of today
       --record             append an "evaluated" event per AI system to the audit log
       --log PATH           the audit log file (default: the config's audit-log, .aims-gate/audit-log.jsonl)
+      --allow-empty        pass when no AI system is found (otherwise an error, exit 2)
   init <system-path>     Write a model card, risk and impact assessment to fill in
       --tier TIER          minimal | limited | high | prohibited (default high)
       --force              overwrite existing documents
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
-      --config PATH        configuration whose rules to explain
+      -c, --config PATH    configuration whose rules to explain
   record [dir]           Append a lifecycle event to the audit log
       --type TYPE          e.g. model.retrained, monitoring.alert, system.retired, custom.<name>
       --system ID          the AI system it is about
@@ -30,10 +32,12 @@ Commands:
       --environment NAME, --actor LOGIN, --log PATH
   verify [dir]           Verify the audit log's hash chain
       --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
-      --log PATH, --format text|json
-  log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, --format
+      --log PATH, -f, --format text|json
+  log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
   report [dir]           The auditor's report: verification, inventory, timelines, findings, SoA
-      --format markdown|html, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
+      -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
+
+Every command takes -h, --help.
 
 Exit codes: 0 pass (verify, report: log intact), 1 blocking findings (verify, report: log tampered),
 2 usage or configuration error.`;
@@ -51,9 +55,36 @@ const processOutput: Output = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
+const COMMANDS = ['check', 'init', 'explain', 'record', 'verify', 'log', 'report'];
+
+/** A command's lines of the usage: its own help. */
+export function commandUsage(command: string): string {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  ${command} `));
+  const end = lines.findIndex((l, i) => i > start && (/^ {2}\S/.test(l) || l === ''));
+  return `Usage: aims-gate ${lines[start]!.trim()}\n${lines.slice(start + 1, end).join('\n')}`;
+}
+
+/** Node's parseArgs messages, said plainly: the option, and what is wrong with it. */
+function argumentProblem(error: Error): string {
+  const option = /'(-[^']*)'/.exec(error.message)?.[1];
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? ''}`.trim();
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return /argument missing/.test(error.message)
+      ? `${option ?? 'an option'} needs a value`
+      : `${option ?? 'an option'} takes no value`;
+  return error.message;
+}
+
 /** The CLI's one error boundary: every failure becomes a message and an exit code, never a stack trace. */
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   const [command, ...rest] = argv;
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (command && COMMANDS.includes(command) && (options.includes('--help') || options.includes('-h'))) {
+    io.out(`${commandUsage(command)}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'check':
@@ -86,11 +117,14 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(`aims-gate: configuration error\n${error.toString()}\n`);
-    } else if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
-      io.err(`aims-gate: ${(error as Error).message}\nRun "aims-gate --help" for usage.\n`);
+    } else if (error instanceof UsageError) {
+      io.err(
+        `aims-gate: ${(error as Error).message}\nRun "aims-gate ${COMMANDS.includes(command!) ? `${command} ` : ''}--help" for usage.\n`,
+      );
+    } else if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(
+        `aims-gate ${command}: ${argumentProblem(error as Error)}\nRun "aims-gate ${command} --help" for usage.\n`,
+      );
     } else {
       io.err(`aims-gate: ${(error as Error).message ?? String(error)}\n`);
       if (process.env.AIMS_GATE_DEBUG) io.err(`${(error as Error).stack}\n`);

@@ -1,5 +1,4 @@
 import { access, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { verifyLog } from '../audit/verify.js';
@@ -8,7 +7,7 @@ import { buildAuditorReport } from '../report/auditor.js';
 import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor, shown } from './context.js';
+import { fileStoreFor, locate, shown } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, parseCommand, today } from './options.js';
 
@@ -17,15 +16,15 @@ export async function report(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     log: { type: 'string' },
     checkpoint: { type: 'string' },
-    format: { type: 'string', default: 'markdown' },
-    output: { type: 'string' },
-    config: { type: 'string' },
+    format: { type: 'string', short: 'f', default: 'markdown' },
+    output: { type: 'string', short: 'o' },
+    config: { type: 'string', short: 'c' },
     today: { type: 'string' },
   });
   const format = choice('format', values.format, ['markdown', 'html']);
   const checkpoint = checkpointOption(values.checkpoint);
 
-  const root = resolve(positionals[0] ?? '.');
+  const root = locate(positionals[0]).root;
   const evaluation = await evaluate({
     source: new LocalSource(root),
     configPath: values.config,

@@ -1,5 +1,6 @@
 import type { Evaluation } from '../types.js';
 import { renderMarkdown } from './markdown.js';
+import { printable } from './printable.js';
 import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
 
@@ -8,11 +9,14 @@ export interface RenderOptions {
   version: string;
 }
 
-/** Every output format, by name: each is a pure function of the evaluation and never re-evaluates. */
+/**
+ * Every output format, by name: each is a pure function of the evaluation and never re-evaluates. Text and
+ * Markdown show every string with its control characters escaped (JSON and SARIF escape them already).
+ */
 export const FORMATS = {
-  text: (e: Evaluation, o: RenderOptions) => renderText(e, o),
+  text: (e: Evaluation, o: RenderOptions) => renderText(printable(e), o),
   json: (e: Evaluation) => `${JSON.stringify(e, null, 2)}\n`,
-  markdown: (e: Evaluation) => renderMarkdown(e),
+  markdown: (e: Evaluation) => renderMarkdown(printable(e)),
   sarif: (e: Evaluation, o: RenderOptions) => renderSarif(e, o.version),
 } as const;
 

@@ -1,0 +1,21 @@
+import type { Severity } from './types.js';
+
+/**
+ * Checks the evaluation makes itself, outside any policy pack: their ids appear in findings like a rule's,
+ * so `explain` must know them too. One table, read by the evaluation and by `explain`.
+ */
+export const BUILT_IN_CHECKS = {
+  'inventory.orphan-document': {
+    title: 'Every governance document belongs to a declared AI system',
+    severity: 'minor',
+    remedy:
+      'Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes.',
+  },
+  'inventory.governance-file': {
+    title: "A system's governance.yml can be read",
+    severity: 'major',
+    remedy: 'Fix the file as the finding says (its line and the fix are given), or remove it.',
+  },
+} as const satisfies Record<string, { title: string; severity: Severity; remedy: string }>;
+
+export type BuiltInCheck = keyof typeof BUILT_IN_CHECKS;
