@@ -55709,7 +55709,11 @@ function findingItem(f) {
 // src/report/sarif.ts
 import { createHash as createHash2 } from "node:crypto";
 var LEVEL2 = { major: "error", minor: "warning", observation: "note" };
-var SECURITY_SEVERITY = { major: "7.0", minor: "4.0", observation: "1.0" };
+var PROBLEM_SEVERITY = {
+  major: "error",
+  minor: "warning",
+  observation: "recommendation"
+};
 function renderSarif(evaluation, version) {
   const rules = evaluation.rules;
   const extra = [...new Set(evaluation.findings.map((f) => f.rule))].filter(
@@ -55772,7 +55776,7 @@ Evidences: ${cites.join(", ")}` },
     defaultConfiguration: { level: LEVEL2[rule.severity] },
     properties: {
       tags: ["ai-governance", "iso-42001", ...rule.controls],
-      "security-severity": SECURITY_SEVERITY[rule.severity]
+      "problem.severity": PROBLEM_SEVERITY[rule.severity]
     }
   };
 }
@@ -55793,9 +55797,10 @@ function result(f, ruleIndex) {
         }
       ]
     } : {},
-    // Stable across line moves, so code scanning keeps one alert per problem.
+    // Code scanning matches alerts across runs by primaryLocationLineHash (it computes one from the line's
+    // text when none is given). This one names the problem, not the line: an edit above it keeps the alert.
     partialFingerprints: {
-      "aimsGate/v1": createHash2("sha256").update(`${f.rule}\0${f.system ?? ""}\0${f.path ?? ""}\0${f.message}`).digest("hex").slice(0, 32)
+      primaryLocationLineHash: `${createHash2("sha256").update(`${f.rule}\0${f.system ?? ""}\0${f.path ?? ""}\0${f.message}`).digest("hex").slice(0, 32)}:1`
     },
     ...f.waiver ? {
       suppressions: [

@@ -232,10 +232,39 @@ describe('aims-gate init and explain', () => {
     expect(findings).toContain(
       'card.intended-use: the "Out-of-Scope Use" section is empty or holds only placeholders',
     );
-    expect(cli(['init', 'models/churn'], dir)).toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('use --force to overwrite'),
+    // Again: nothing is written over, and it says so.
+    const card = readFileSync(join(dir, 'models/churn/MODEL_CARD.md'), 'utf8');
+    const again = cli(['init', 'models/churn'], dir);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('kept models/churn/MODEL_CARD.md (already there)');
+    expect(again.stdout).not.toContain('wrote');
+    expect(readFileSync(join(dir, 'models/churn/MODEL_CARD.md'), 'utf8')).toBe(card);
+  });
+
+  it('init adds only what is missing, never destroys a document, and warns outside `systems`', () => {
+    const dir = tempRepo({
+      '.github/aims-gate.yml': 'systems: [models/*]\n',
+      'models/churn/README.md': '# my own card\n',
+      // The package installed in the repository: schema links point at its copy.
+      'node_modules/aims-gate/schemas/risk-assessment.schema.json': '{}',
     });
+    const { code, stdout, stderr } = cli(['init', 'churn'], join(dir, 'models'));
+    expect(code).toBe(0);
+    expect(stdout).toContain('kept models/churn/README.md (already there)');
+    expect(stdout).toContain('wrote churn/risk-assessment.yml');
+    expect(existsSync(join(dir, 'models/churn/MODEL_CARD.md'))).toBe(false);
+    expect(readFileSync(join(dir, 'models/churn/README.md'), 'utf8')).toBe('# my own card\n');
+    expect(readFileSync(join(dir, 'models/churn/risk-assessment.yml'), 'utf8')).toContain(
+      '$schema=../../node_modules/aims-gate/schemas/risk-assessment.schema.json',
+    );
+    expect(stderr).toBe('');
+    expect(cli(['init', 'models/churn', '--force'], dir).code).toBe(2); // there is no overwriting
+
+    const outside = cli(['init', 'services/scorer'], dir);
+    expect(outside.code).toBe(0);
+    expect(outside.stderr).toContain(
+      'services/scorer is outside the `systems` patterns of .github/aims-gate.yml (models/*), so check will not see it: add "services/*" to systems',
+    );
   });
 
   it('explain shows a rule with its controls and remedy, and lists all rules', () => {

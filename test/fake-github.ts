@@ -350,7 +350,10 @@ export class FakeGitHub {
     let match = /^\/compare\/(.+)\.\.\.(.+)$/.exec(route);
     if (match) {
       const [base, head] = [this.resolve(match[1]!), this.resolve(match[2]!)];
-      if (!base || !head) return send(res, 404, { message: 'Not Found' }), true;
+      if (!base || !head) {
+        send(res, 404, { message: 'Not Found' });
+        return true;
+      }
       const ahead = this.ancestors(head).filter((sha) => !this.ancestors(base).includes(sha));
       const behind = this.ancestors(base).filter((sha) => !this.ancestors(head).includes(sha));
       const status =
@@ -364,40 +367,34 @@ export class FakeGitHub {
       const perPage = Number(url.searchParams.get('per_page') ?? 250);
       const page = Number(url.searchParams.get('page') ?? 1);
       const commits = ahead.reverse().slice((page - 1) * perPage, page * perPage);
-      return (
-        send(res, 200, {
-          status,
-          ahead_by: ahead.length,
-          behind_by: behind.length,
-          total_commits: ahead.length,
-          commits: commits.map((sha) => this.commitJson(sha)),
-        }),
-        true
-      );
+      send(res, 200, {
+        status,
+        ahead_by: ahead.length,
+        behind_by: behind.length,
+        total_commits: ahead.length,
+        commits: commits.map((sha) => this.commitJson(sha)),
+      });
+      return true;
     }
     if (route === '/commits' && url.searchParams.get('sha')) {
       const head = this.resolve(url.searchParams.get('sha')!);
       const all = head ? this.ancestors(head) : [];
-      return (
-        this.page(
-          res,
-          url,
-          all.map((sha) => this.commitJson(sha)),
-        ),
-        true
+      this.page(
+        res,
+        url,
+        all.map((sha) => this.commitJson(sha)),
       );
+      return true;
     }
     match = /^\/git\/matching-refs\/(heads\/.*)$/.exec(route);
     if (match) {
       const refs = [...this.refs].filter(([ref]) => ref.startsWith(match![1]!));
-      return (
-        this.page(
-          res,
-          url,
-          refs.map(([ref, sha]) => ({ ref: `refs/${ref}`, object: { sha, type: 'commit' } })),
-        ),
-        true
+      this.page(
+        res,
+        url,
+        refs.map(([ref, sha]) => ({ ref: `refs/${ref}`, object: { sha, type: 'commit' } })),
       );
+      return true;
     }
     match = /^\/pulls\/(\d+)\/(files|reviews|commits)$/.exec(route);
     const pull = match && this.pulls.get(Number(match[1]));
@@ -408,15 +405,21 @@ export class FakeGitHub {
           : match![2] === 'reviews'
             ? pull.reviews
             : pull.commits.slice(0, 250).map((sha) => this.commitJson(sha));
-      return this.page(res, url, items), true;
+      this.page(res, url, items);
+      return true;
     }
     if (route === '' && !this.answers.has(`GET /repos/${this.repository}`)) {
-      return send(res, 200, { full_name: this.repository, default_branch: this.defaultBranch }), true;
+      send(res, 200, { full_name: this.repository, default_branch: this.defaultBranch });
+      return true;
     }
     match = /^\/branches\/(.+)$/.exec(route);
     if (match) {
-      if (!this.refs.has(`heads/${match[1]}`)) return send(res, 404, { message: 'Branch not found' }), true;
-      return send(res, 200, { name: match[1], protected: this.protectedBranches.has(match[1]!) }), true;
+      if (!this.refs.has(`heads/${match[1]}`)) {
+        send(res, 404, { message: 'Branch not found' });
+        return true;
+      }
+      send(res, 200, { name: match[1], protected: this.protectedBranches.has(match[1]!) });
+      return true;
     }
     return false;
   }

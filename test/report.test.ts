@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import AjvDraft04Module from 'ajv-draft-04';
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { FORMATS } from '../src/report/index.js';
 import type { Evaluation } from '../src/types.js';
@@ -18,14 +20,16 @@ async function example(): Promise<Evaluation> {
   return run(readTree(EXAMPLE));
 }
 
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
 describe('SARIF', () => {
   it('is valid SARIF 2.1.0 with rules, locations and fingerprints', async () => {
     const evaluation = await example();
     const log = JSON.parse(FORMATS.sarif(evaluation, options));
     // The published schema has a pattern that is valid only as a non-unicode regular expression.
-    const validate = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false }).compile(
-      sarifSchema,
-    );
+    const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false });
+    addFormats(ajv as unknown as Parameters<typeof addFormats>[0]); // the schema's `uri` formats are checked, not ignored
+    const validate = ajv.compile(sarifSchema);
     expect(validate(log) ? [] : validate.errors).toEqual([]);
     // The check can fail: a result with an unknown level is not SARIF.
     expect(
@@ -49,8 +53,23 @@ describe('SARIF', () => {
           },
         },
       ],
-      partialFingerprints: { 'aimsGate/v1': expect.stringMatching(/^[0-9a-f]{32}$/) },
+      partialFingerprints: { primaryLocationLineHash: expect.stringMatching(/^[0-9a-f]{32}:1$/) },
     });
+    // Governance findings are not security alerts: no security-severity, no security tag.
+    expect(JSON.stringify(log)).not.toContain('security-severity');
+    for (const rule of runLog.tool.driver.rules) {
+      expect(rule.properties.tags).not.toContain('security');
+      expect(['error', 'warning', 'recommendation']).toContain(rule.properties['problem.severity']);
+    }
+    // The fingerprint names the problem, not its line: moved down by an edit above, the alert stays one.
+    const moved = JSON.parse(
+      FORMATS.sarif(
+        { ...evaluation, findings: evaluation.findings.map((f) => ({ ...f, line: (f.line ?? 1) + 3 })) },
+        options,
+      ),
+    ).runs[0].results.find((r: { ruleId: string }) => r.ruleId === 'risk.scores');
+    expect(moved.partialFingerprints).toEqual(result.partialFingerprints);
+    expect(moved.locations[0].physicalLocation.region.startLine).toBe(18);
     expect(runLog.tool.driver.rules[result.ruleIndex].id).toBe('risk.scores');
     const waived = runLog.results.find((r: { ruleId: string }) => r.ruleId === 'card.datasets');
     expect(waived.suppressions).toMatchObject([{ kind: 'external', status: 'accepted' }]);

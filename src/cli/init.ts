@@ -1,64 +1,104 @@
+import { existsSync } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { readAsset } from '../assets.js';
 import { UsageError } from '../errors.js';
-import { CONFIG_PATH } from '../policy/load.js';
-import { RISK_TIERS, type RiskTier } from '../types.js';
+import { foldersOf } from '../inventory.js';
+import { CONFIG_PATH, DEFAULT_DOCUMENTS, loadPolicy } from '../policy/load.js';
+import { LocalSource } from '../sources/local.js';
+import { type DocumentKind, RISK_TIERS, type RiskTier } from '../types.js';
+import { locate } from './context.js';
 import type { Output } from './main.js';
 import { parseCommand } from './options.js';
 
-const TEMPLATES = ['MODEL_CARD.md', 'risk-assessment.yml', 'impact-assessment.yml'];
+/** The template for each kind of document, and the schema its editor link points at. */
+const TEMPLATES: { kind: DocumentKind; name: string; schema: string }[] = [
+  { kind: 'model-card', name: 'MODEL_CARD.md', schema: 'model-card' },
+  { kind: 'risk-assessment', name: 'risk-assessment.yml', schema: 'risk-assessment' },
+  { kind: 'impact-assessment', name: 'impact-assessment.yml', schema: 'impact-assessment' },
+];
 
-/** Writes the three documents for a new AI system, and a config if the repository has none. */
+/**
+ * Adds what a system's folder lacks: a model card, a risk assessment and an impact assessment, each only if
+ * no document of its kind is there under any name the configuration accepts, and a config if the repository
+ * has none. It never overwrites a document. A folder the config's `systems` patterns do not cover is written
+ * all the same, with a warning that says what to add, since `check` would not see it.
+ */
 export async function init(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseCommand(argv, {
-    tier: { type: 'string', default: 'high' },
-    force: { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseCommand(argv, { tier: { type: 'string', default: 'high' } });
   const [target] = positionals;
   if (!target || positionals.length > 1)
     throw new UsageError('init takes one system folder, e.g. aims-gate init models/churn');
   if (!RISK_TIERS.includes(values.tier as RiskTier))
     throw new UsageError(`--tier must be one of ${RISK_TIERS.join(', ')}`);
+  const { root } = locate('.');
   const folder = resolve(target);
-  const repo = resolve('.');
-  const path = relative(repo, folder).split(/[\\/]/).join('/');
+  const path = relative(root, folder).split(/[\\/]/).join('/');
   if (path.startsWith('..') || path === '')
-    throw new UsageError('the system folder must be inside the current folder, e.g. models/churn');
+    throw new UsageError(`the system folder must be inside the repository (${root}), e.g. models/churn`);
+
+  const configured = await exists(join(root, CONFIG_PATH));
+  const policy = configured ? await loadPolicy(new LocalSource(root)) : undefined;
+  const names = (kind: DocumentKind) =>
+    policy ? [...new Set(policy.systems.flatMap((s) => s.documents[kind]))] : DEFAULT_DOCUMENTS[kind];
 
   const today = new Date().toISOString().slice(0, 10);
   const nextReview = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
-  const fill = (text: string) =>
+  const fill = (text: string, file: string, schema?: string) =>
     text
       .replaceAll('{{system}}', posix.basename(path))
       .replaceAll('{{tier}}', values.tier!)
       .replaceAll('{{today}}', today)
       .replaceAll('{{next_review}}', nextReview)
-      .replaceAll('{{systems}}', `${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}`);
+      .replaceAll('{{systems}}', `${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}`)
+      .replace(/https:\/\/unpkg\.com\/aims-gate@0\/schemas\/[\w-]+\.schema\.json/g, (link) =>
+        schemaLink(root, file, schema ?? link.split('/').at(-1)!.replace('.schema.json', ''), link),
+      );
 
-  const writes: [string, string][] = TEMPLATES.map((name) => [
-    join(folder, name),
-    fill(readAsset(`templates/${name}`)),
-  ]);
-  if (!(await exists(join(repo, CONFIG_PATH))))
-    writes.push([join(repo, CONFIG_PATH), fill(readAsset('templates/aims-gate.yml'))]);
-  const existing = values.force
-    ? []
-    : (
-        await Promise.all(
-          TEMPLATES.map(async (name) => ((await exists(join(folder, name))) ? name : undefined)),
-        )
-      ).filter(Boolean);
-  if (existing.length > 0)
-    throw new UsageError(`${path} already has ${existing.join(', ')}; use --force to overwrite`);
+  const writes: [string, string][] = [];
+  const kept: string[] = [];
+  for (const template of TEMPLATES) {
+    const present = await firstExisting(folder, names(template.kind));
+    if (present) kept.push(`${path}/${present}`);
+    else {
+      const file = join(folder, template.name);
+      writes.push([file, fill(readAsset(`templates/${template.name}`), file, template.schema)]);
+    }
+  }
+  const configFile = join(root, CONFIG_PATH);
+  if (!configured) writes.push([configFile, fill(readAsset('templates/aims-gate.yml'), configFile)]);
 
   for (const [file, text] of writes) {
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text);
-    io.out(`wrote ${relative(repo, file)}\n`);
+    await writeFile(file, text, { flag: 'wx' }); // never over a file that appeared meanwhile
+    io.out(`wrote ${relative(process.cwd(), file)}\n`);
   }
-  io.out(`\nFill in the documents, then run: npx aims-gate check\n`);
+  for (const file of kept) io.out(`kept ${file} (already there)\n`);
+  if (policy && foldersOf([`${path}/x`], policy.systems).size === 0) {
+    io.err(
+      `aims-gate: warning: ${path} is outside the \`systems\` patterns of ${CONFIG_PATH} (${policy.systems.map((s) => s.path).join(', ')}), so check will not see it: add "${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}" to systems\n`,
+    );
+  }
+  io.out(
+    writes.length
+      ? `\nFill in the documents, then run: npx aims-gate check ${path}\n`
+      : `\n${path} has every document already: npx aims-gate check ${path}\n`,
+  );
   return 0;
+}
+
+/**
+ * The editor's schema link: the copy in the installed package (node_modules/aims-gate/schemas), relative to
+ * the file, when the repository has it installed; the published one otherwise.
+ */
+function schemaLink(root: string, file: string, schema: string, published: string): string {
+  const installed = join(root, 'node_modules/aims-gate/schemas', `${schema}.schema.json`);
+  return existsSync(installed) ? relative(dirname(file), installed).split(/[\\/]/).join('/') : published;
+}
+
+async function firstExisting(folder: string, names: string[]): Promise<string | undefined> {
+  for (const name of names) if (await exists(join(folder, name))) return name;
+  return undefined;
 }
 
 async function exists(path: string): Promise<boolean> {

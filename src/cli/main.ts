@@ -20,9 +20,8 @@ Commands:
       --record             append an "evaluated" event per AI system to the audit log
       --log PATH           the audit log file (default: the config's audit-log, .aims-gate/audit-log.jsonl)
       --allow-empty        pass when no AI system is found (otherwise an error, exit 2)
-  init <system-path>     Write a model card, risk and impact assessment to fill in
+  init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites)
       --tier TIER          minimal | limited | high | prohibited (default high)
-      --force              overwrite existing documents
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
       -c, --config PATH    configuration whose rules to explain
   record [dir]           Append a lifecycle event to the audit log

@@ -4,8 +4,15 @@ import type { Evaluation, Finding, RuleSummary, Severity } from '../types.js';
 import { SEVERITY_WORDS } from './words.js';
 
 const LEVEL: Record<Severity, Result.level> = { major: 'error', minor: 'warning', observation: 'note' };
-/** Code scanning sorts by this 0–10 score. */
-const SECURITY_SEVERITY: Record<Severity, string> = { major: '7.0', minor: '4.0', observation: '1.0' };
+/**
+ * Code scanning's severity for alerts that are not security alerts. (`security-severity` would file
+ * governance findings as security vulnerabilities: it is left out, as is the `security` tag.)
+ */
+const PROBLEM_SEVERITY: Record<Severity, string> = {
+  major: 'error',
+  minor: 'warning',
+  observation: 'recommendation',
+};
 
 /** SARIF 2.1.0 for GitHub code scanning: one rule per policy rule, one result per finding. */
 export function renderSarif(evaluation: Evaluation, version: string): string {
@@ -70,7 +77,7 @@ function descriptor(rule: RuleSummary): ReportingDescriptor {
     defaultConfiguration: { level: LEVEL[rule.severity] },
     properties: {
       tags: ['ai-governance', 'iso-42001', ...rule.controls],
-      'security-severity': SECURITY_SEVERITY[rule.severity],
+      'problem.severity': PROBLEM_SEVERITY[rule.severity],
     },
   };
 }
@@ -94,12 +101,13 @@ function result(f: Finding, ruleIndex: number): Result {
           ],
         }
       : {}),
-    // Stable across line moves, so code scanning keeps one alert per problem.
+    // Code scanning matches alerts across runs by primaryLocationLineHash (it computes one from the line's
+    // text when none is given). This one names the problem, not the line: an edit above it keeps the alert.
     partialFingerprints: {
-      'aimsGate/v1': createHash('sha256')
+      primaryLocationLineHash: `${createHash('sha256')
         .update(`${f.rule}\0${f.system ?? ''}\0${f.path ?? ''}\0${f.message}`)
         .digest('hex')
-        .slice(0, 32),
+        .slice(0, 32)}:1`,
     },
     ...(f.waiver
       ? {
