@@ -52046,7 +52046,7 @@ function isReadable(doc) {
 }
 
 // src/errors.ts
-var ConfigError = class extends Error {
+var ConfigError = class _ConfigError extends Error {
   constructor(path2, line, message, fix) {
     super(message);
     this.path = path2;
@@ -52057,9 +52057,18 @@ var ConfigError = class extends Error {
   path;
   line;
   fix;
+  /** Further problems in the same file, after this one (the first by line): a file's errors are told at once. */
+  others = [];
+  /** One error for every problem of one file, the first by line leading. */
+  static all(path2, problems) {
+    const [first, ...others] = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const error2 = new _ConfigError(path2, first.line, first.message, first.fix);
+    error2.others = others;
+    return error2;
+  }
   toString() {
-    return `${this.path}${this.line ? `:${this.line}` : ""}: ${this.message}
-  fix: ${this.fix}`;
+    return [this, ...this.others].map((p) => `${this.path}${p.line ? `:${p.line}` : ""}: ${p.message}
+  fix: ${p.fix}`).join("\n");
   }
 };
 
@@ -53064,16 +53073,16 @@ async function readYaml(source, path2, label2 = path2) {
   return parsed.data;
 }
 function checkAgainst(schema, data, path2) {
-  const [first] = validateData(compileSchema(schema), data, { limit: 1 });
-  if (first) throw new ConfigError(path2, first.line, first.message, first.fix);
-  const rules = data.value.rules ?? [];
-  for (const [i, rule] of rules.entries()) {
-    const [error2] = validateData(compileSchema(ruleKindSchema(rule.kind)), data, {
-      at: ["rules", i],
-      limit: 1
-    });
-    if (error2) throw new ConfigError(path2, error2.line, error2.message, error2.fix);
+  const problems = validateData(compileSchema(schema), data, { limit: 20 });
+  const rules = data.value.rules;
+  if (problems.length === 0 && Array.isArray(rules)) {
+    for (const [i, rule] of rules.entries()) {
+      problems.push(
+        ...validateData(compileSchema(ruleKindSchema(rule.kind)), data, { at: ["rules", i], limit: 5 })
+      );
+    }
   }
+  if (problems.length) throw ConfigError.all(path2, problems);
 }
 async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: extendsFrom2 } = {}) {
   const data = await readYaml(source, configPath);
@@ -53426,6 +53435,7 @@ async function evaluate(input) {
     for (const rule of policy.rules) {
       const outcome = runRule(rule, system, input.today);
       if (outcome === "not-applicable") continue;
+      summary2.checks++;
       if (outcome !== "unreadable") evaluated.add(rule.id);
       for (const violation of outcome === "unreadable" ? [] : outcome) {
         findings.push({
@@ -53585,7 +53595,8 @@ function summarise(system, location2, digests, baseTier) {
     documents: Object.fromEntries(location2.present.map((kind) => [kind, location2.paths[kind]])),
     evidence: digests,
     counts: { major: 0, minor: 0, observation: 0 },
-    waived: 0
+    waived: 0,
+    checks: 0
   };
 }
 function requiredTier(evaluation) {

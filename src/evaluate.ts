@@ -131,6 +131,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     for (const rule of policy.rules) {
       const outcome = runRule(rule, system, input.today);
       if (outcome === 'not-applicable') continue;
+      summary.checks++;
       if (outcome !== 'unreadable') evaluated.add(rule.id);
       for (const violation of outcome === 'unreadable' ? [] : outcome) {
         findings.push({
@@ -316,6 +317,7 @@ function summarise(
     evidence: digests,
     counts: { major: 0, minor: 0, observation: 0 },
     waived: 0,
+    checks: 0,
   };
 }
 

@@ -73,6 +73,8 @@ export interface SystemSummary {
   evidence: { path: string; sha256: string }[];
   counts: Record<Severity, number>;
   waived: number;
+  /** How many rules ran on the system (those their `when` did not exclude). */
+  checks: number;
 }
 
 export interface ControlResult {

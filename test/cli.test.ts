@@ -526,3 +526,36 @@ describe('explain, for every id the tool prints', () => {
     expect(cli(['explain', 'card.retirement'], repo).stdout).toContain('applies   where status is retired');
   });
 });
+
+describe('aims-gate validate', () => {
+  it('tells every configuration problem at once, in the order of the file, with its line', () => {
+    const repo = tempRepo({
+      ...conformantRepo(),
+      '.github/aims-gate.yml': 'systems: 42\nfail-on: sometimes\nbogus: 1\n',
+    });
+    const { code, stdout } = cli(['validate'], repo);
+    expect(code).toBe(1);
+    expect(stdout.split('\n').filter((l) => /^\.github\/aims-gate\.yml:\d+:/.test(l))).toEqual([
+      '.github/aims-gate.yml:1: systems must be a list',
+      '.github/aims-gate.yml:2: fail-on must be one of: major, minor, never',
+      '.github/aims-gate.yml:3: unknown key "bogus" in the document',
+    ]);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('invalid: the configuration (3 problems)');
+  });
+
+  it('tells every document problem, and passes a valid repository', () => {
+    const files = conformantRepo();
+    files['models/credit-scoring/risk-assessment.yml'] = files[
+      'models/credit-scoring/risk-assessment.yml'
+    ]!.replace(/score: 16/, 'score: sixteen');
+    const broken = cli(['validate'], tempRepo(files));
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^models\/credit-scoring\/risk-assessment\.yml:\d+:\d+: .*score/m);
+    expect(broken.stdout.trimEnd().split('\n').at(-1)).toMatch(/^invalid: 1 problem in /);
+    const valid = cli(['validate'], EXAMPLE);
+    expect([valid.code, valid.stdout]).toEqual([
+      0,
+      'valid: .github/aims-gate.yml, 8 documents of 3 AI systems\n',
+    ]);
+  });
+});

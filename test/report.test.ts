@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import AjvDraft04Module from 'ajv-draft-04';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 import addFormatsModule from 'ajv-formats';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { FORMATS } from '../src/report/index.js';
 import type { Evaluation } from '../src/types.js';
@@ -115,5 +116,66 @@ describe('json', () => {
   it('carries the whole evaluation', async () => {
     const evaluation = await example();
     expect(JSON.parse(FORMATS.json(evaluation))).toEqual(JSON.parse(JSON.stringify(evaluation)));
+  });
+});
+
+describe('formats for other CIs: compact, github, junit', () => {
+  /** The example, with a finding whose text tries to end its line and start a command of its own. */
+  async function hostile(): Promise<Evaluation> {
+    const evaluation = await example();
+    const [first, ...rest] = evaluation.findings;
+    return {
+      ...evaluation,
+      findings: [
+        { ...first!, message: 'bad\n::error::forged, 100%', path: 'models/a,b:c/MODEL_CARD.md' },
+        ...rest,
+      ],
+    };
+  }
+
+  it('compact: one line per finding, then the totals and the verdict', async () => {
+    const evaluation = await example();
+    const lines = FORMATS.compact(evaluation).trimEnd().split('\n');
+    expect(lines).toHaveLength(evaluation.findings.length + 2);
+    expect(lines).toContain(
+      'models/churn-predictor/risk-assessment.yml:15:12: major risk.scores: risk R-1: score 12 is not likelihood × impact (3 × 3 = 9) [churn-predictor]',
+    );
+    expect(lines.at(-2)).toBe(
+      '89 checks (42 rules on 3 AI systems): 78 passed, 11 failed; 14 findings, 1 waived',
+    );
+    expect(lines.at(-1)).toBe('FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)');
+    expect(FORMATS.compact(await hostile()).split('\n')[0]).toContain('bad\\n::error::forged');
+  });
+
+  it('github: a workflow command per open finding, escaped so no text ends one or starts another', async () => {
+    const evaluation = await hostile();
+    const lines = FORMATS.github(evaluation).trimEnd().split('\n');
+    const open = evaluation.findings.filter((f) => !f.waiver);
+    expect(lines).toHaveLength(open.length + 2);
+    expect(lines[0]).toBe(
+      `::error file=models/a%2Cb%3Ac/MODEL_CARD.md,line=${open[0]!.line}${open[0]!.column ? `,col=${open[0]!.column}` : ''},title=${open[0]!.rule} (churn-predictor)::bad%0A::error::forged, 100%25. Fix: ${open[0]!.remedy}`,
+    );
+    // Every line is one command, or plain text that is none.
+    expect(lines.filter((l) => l.startsWith('::'))).toHaveLength(open.length);
+    expect(lines.some((l) => l.startsWith('::warning file=') && l.includes('risk.review-due'))).toBe(true);
+  });
+
+  it('junit: well-formed XML, a suite per system, a failed case per rule with open findings', async () => {
+    const evaluation = await hostile();
+    const text = FORMATS.junit(evaluation);
+    expect(XMLValidator.validate(text)).toBe(true);
+    const { testsuites } = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(text);
+    expect(testsuites).toMatchObject({ name: 'aims-gate', tests: '89', failures: '11' });
+    const suites = [testsuites.testsuite].flat();
+    expect(suites.map((s: { name: string }) => s.name).sort()).toEqual([
+      'churn-predictor',
+      'credit-scoring',
+      'legacy-recommender',
+    ]);
+    const churn = suites.find((s: { name: string }) => s.name === 'churn-predictor');
+    expect(churn.failures).toBe('11');
+    expect([churn.testcase].flat().map((c: { name: string }) => c.name)).toContain('risk.scores');
+    // The waived finding's rule does not fail.
+    expect([churn.testcase].flat().some((c: { name: string }) => c.name === 'card.datasets')).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
 import { report } from './report.js';
+import { validate } from './validate.js';
 
 export const USAGE = `Usage: aims-gate <command> [options]
 
@@ -13,13 +14,16 @@ Commands:
                            (from any folder: the repository is found as git finds it)
       -c, --config PATH    configuration file (default .github/aims-gate.yml)
       -b, --base REF       judge what this branch changes since REF, with REF's configuration
-      -f, --format FORMAT  text | json | markdown | sarif (default text)
+      -f, --format FORMAT  text | json | markdown | sarif | compact | github | junit (default text)
       -o, --output FILE    write the report to FILE; the verdict still goes to the terminal
       --fail-on LEVEL      major | minor | never (default: the config's, else major)
       --today DATE         evaluate as of DATE (YYYY-MM-DD) instead of today
       --record             append an "evaluated" event per AI system to the audit log
       --log PATH           the audit log file (default: the config's audit-log, .aims-gate/audit-log.jsonl)
       --allow-empty        pass when no AI system is found (otherwise an error, exit 2)
+  validate [path]        Check that the config, its packs and every document parse and match their schemas:
+                           every problem at once, with its line (exit 1 if any)
+      -c, --config PATH    configuration file (default .github/aims-gate.yml)
   init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites)
       --tier TIER          minimal | limited | high | prohibited (default high)
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
@@ -54,7 +58,7 @@ const processOutput: Output = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
-const COMMANDS = ['check', 'init', 'explain', 'record', 'verify', 'log', 'report'];
+const COMMANDS = ['check', 'validate', 'init', 'explain', 'record', 'verify', 'log', 'report'];
 
 /** A command's lines of the usage: its own help. */
 export function commandUsage(command: string): string {
@@ -90,6 +94,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await check(rest, io);
       case 'init':
         return await init(rest, io);
+      case 'validate':
+        return await validate(rest, io);
       case 'explain':
         return await explain(rest, io);
       case 'record':

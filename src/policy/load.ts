@@ -208,16 +208,17 @@ async function readYaml(source: Source, path: string, label = path): Promise<Par
 
 /** Checks a config or pack: its shape first, then each rule against the schema of its kind. */
 function checkAgainst(schema: object, data: ParsedData, path: string): void {
-  const [first] = validateData(compileSchema(schema), data, { limit: 1 });
-  if (first) throw new ConfigError(path, first.line, first.message, first.fix);
-  const rules = (data.value as { rules?: { kind: string }[] }).rules ?? [];
-  for (const [i, rule] of rules.entries()) {
-    const [error] = validateData(compileSchema(ruleKindSchema(rule.kind)), data, {
-      at: ['rules', i],
-      limit: 1,
-    });
-    if (error) throw new ConfigError(path, error.line, error.message, error.fix);
+  const problems = validateData(compileSchema(schema), data, { limit: 20 });
+  // Each rule against its kind's schema, where the file's shape let it be read as a list of rules.
+  const rules = (data.value as { rules?: unknown }).rules;
+  if (problems.length === 0 && Array.isArray(rules)) {
+    for (const [i, rule] of (rules as { kind: string }[]).entries()) {
+      problems.push(
+        ...validateData(compileSchema(ruleKindSchema(rule.kind)), data, { at: ['rules', i], limit: 5 }),
+      );
+    }
   }
+  if (problems.length) throw ConfigError.all(path, problems);
 }
 
 /**

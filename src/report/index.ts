@@ -1,4 +1,7 @@
 import type { Evaluation } from '../types.js';
+import { renderCompact } from './compact.js';
+import { renderGithub } from './github.js';
+import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { printable } from './printable.js';
 import { renderSarif } from './sarif.js';
@@ -18,6 +21,9 @@ export const FORMATS = {
   json: (e: Evaluation) => `${JSON.stringify(e, null, 2)}\n`,
   markdown: (e: Evaluation) => renderMarkdown(printable(e)),
   sarif: (e: Evaluation, o: RenderOptions) => renderSarif(e, o.version),
+  compact: (e: Evaluation) => renderCompact(printable(e)),
+  github: (e: Evaluation) => renderGithub(e),
+  junit: (e: Evaluation) => renderJunit(e),
 } as const;
 
 export type Format = keyof typeof FORMATS;

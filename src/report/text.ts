@@ -1,5 +1,5 @@
 import type { Evaluation, Finding, Severity } from '../types.js';
-import { bySystem, controlCounts, location, plural, verdictLine } from './words.js';
+import { bySystem, controlCounts, location, plural, totalsLine, verdictLine } from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -55,7 +55,11 @@ export function renderText(evaluation: Evaluation, { color }: TextOptions): stri
     );
   }
   for (const d of evaluation.disabled) lines.push(paint('dim', `Rule ${d.id} is disabled: ${d.reason}`));
-  lines.push('', paint(evaluation.verdict === 'pass' ? 'ok' : 'major', verdictLine(evaluation)));
+  lines.push(
+    '',
+    paint('dim', totalsLine(evaluation)),
+    paint(evaluation.verdict === 'pass' ? 'ok' : 'major', verdictLine(evaluation)),
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -64,3 +64,30 @@ export function bySystem(findings: Finding[]): Map<string | undefined, Finding[]
   for (const f of findings) groups.set(f.system, [...(groups.get(f.system) ?? []), f]);
   return groups;
 }
+
+/** The checks that failed, as "system rule": a rule with an open finding on a system (waived ones pass). */
+export function failedChecks(evaluation: Evaluation): Set<string> {
+  return new Set(
+    evaluation.findings.filter((f) => f.system && !f.waiver).map((f) => `${f.system} ${f.rule}`),
+  );
+}
+
+/** What ran, as conftest counts it: rule checks (a rule on a system), how many passed, findings, waivers. */
+export function totals(evaluation: Evaluation) {
+  const checks = evaluation.systems.reduce((n, s) => n + s.checks, 0);
+  const failed = failedChecks(evaluation).size;
+  return {
+    rules: evaluation.rules.length,
+    systems: evaluation.systems.length,
+    checks,
+    passed: checks - failed,
+    failed,
+    findings: evaluation.findings.length,
+    waived: evaluation.findings.filter((f) => f.waiver).length,
+  };
+}
+
+export function totalsLine(evaluation: Evaluation): string {
+  const t = totals(evaluation);
+  return `${plural(t.checks, 'check')} (${plural(t.rules, 'rule')} on ${plural(t.systems, 'AI system')}): ${t.passed} passed, ${t.failed} failed; ${plural(t.findings, 'finding')}, ${t.waived} waived`;
+}

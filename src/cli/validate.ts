@@ -1,0 +1,44 @@
+import { ConfigError } from '../errors.js';
+import { evaluate } from '../evaluate.js';
+import { printable } from '../report/printable.js';
+import { location, plural } from '../report/words.js';
+import { LocalSource } from '../sources/local.js';
+import { locate } from './context.js';
+import type { Output } from './main.js';
+import { parseCommand, today } from './options.js';
+
+/**
+ * Whether the configuration, the policy packs it names and every governance document parse and match their
+ * schemas, with every problem at once and where it is: what to run before `check`, or in an editor's save hook.
+ * Policy findings (a missing section, a risk score) are `check`'s business, not this command's.
+ */
+export async function validate(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseCommand(argv, { config: { type: 'string', short: 'c' } });
+  const { root, scope } = locate(positionals[0]);
+  let evaluation: Awaited<ReturnType<typeof evaluate>>;
+  try {
+    evaluation = await evaluate({
+      source: new LocalSource(root),
+      configPath: values.config,
+      ...(scope ? { scope } : {}),
+      today: today(undefined),
+    });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.out(`${error.toString()}\ninvalid: the configuration (${1 + error.others.length} problems)\n`);
+    return 1;
+  }
+  const kinds = new Map(evaluation.rules.map((r) => [r.id, r.kind]));
+  const problems = printable(
+    evaluation.findings.filter(
+      (f) => kinds.get(f.rule) === 'document-valid' || f.rule === 'inventory.governance-file',
+    ),
+  );
+  for (const f of problems) io.out(`${location(f)}: ${f.message}\n  fix: ${f.remedy}\n`);
+  const documents = evaluation.systems.reduce((n, s) => n + Object.keys(s.documents).length, 0);
+  const what = `${evaluation.policy.configPath ?? 'the default configuration'}, ${plural(documents, 'document')} of ${plural(evaluation.systems.length, 'AI system')}`;
+  io.out(
+    problems.length ? `invalid: ${plural(problems.length, 'problem')} in ${what}\n` : `valid: ${what}\n`,
+  );
+  return problems.length ? 1 : 0;
+}
