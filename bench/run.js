@@ -70,6 +70,21 @@ console.log(
   `  per system: ${((check - startup) / 2000).toFixed(2)} ms beyond start-up; start-up ${startup.toFixed(0)} ms = ${(startup / nodeStart).toFixed(1)}× node -e 0`,
 );
 
+// 1b. Scale: 20,000 systems (60,000 documents), with the open-file limit many machines have (ulimit -n 1024).
+const SCALE = Number(process.env.BENCH_SCALE_SYSTEMS ?? 20_000);
+const huge = join(WORK, `monorepo-${SCALE}`);
+if (!existsSync(join(huge, '.github/aims-gate.yml'))) generateMonorepo(huge, SCALE);
+const scaled = spawnSync('sh', ['-c', `ulimit -n 1024 && "${process.execPath}" bench/check-scale.js "${huge}"`], {
+  cwd: ROOT,
+  encoding: 'utf8',
+  maxBuffer: 1 << 26,
+});
+if (scaled.status !== 0) throw new Error(`check of ${SCALE} systems failed: ${scaled.stderr}`);
+const scale = JSON.parse(scaled.stdout);
+console.log(
+  `  ${scale.systems.toLocaleString('en')} systems (${(scale.systems * 3).toLocaleString('en')} documents), at most 1,024 open files: ${(scale.ms / 1000).toFixed(1)} s, ${(scale.ms / scale.systems).toFixed(2)} ms per system, peak RSS ${scale.peakRssMiB.toFixed(0)} MiB`,
+);
+
 // 2. The audit log: append throughput, and verify of a 1,000,000-entry log against a plain SHA-256 of its bytes.
 const LOG_ENTRIES = Number(process.env.BENCH_LOG_ENTRIES ?? 1_000_000);
 const step = (...args) => JSON.parse(time([join(ROOT, 'bench/audit-log.js'), ...args]).stdout);

@@ -30255,11 +30255,11 @@ var require_validate = __commonJS({
         jsonPointer = $data;
         data = names_1.default.rootData;
       } else {
-        const matches = RELATIVE_JSON_POINTER.exec($data);
-        if (!matches)
+        const matches2 = RELATIVE_JSON_POINTER.exec($data);
+        if (!matches2)
           throw new Error(`Invalid JSON-pointer: ${$data}`);
-        const up = +matches[1];
-        jsonPointer = matches[2];
+        const up = +matches2[1];
+        jsonPointer = matches2[2];
         if (jsonPointer === "#") {
           if (up >= dataLevel)
             throw new Error(errorMsg("property/index", up));
@@ -31178,11 +31178,11 @@ var require_schemes = __commonJS({
         urnComponent.error = "URN can not be parsed";
         return urnComponent;
       }
-      const matches = urnComponent.path.match(URN_REG);
-      if (matches && matches[0] === urnComponent.path) {
+      const matches2 = urnComponent.path.match(URN_REG);
+      if (matches2 && matches2[0] === urnComponent.path) {
         const scheme = options2.scheme || urnComponent.scheme || "urn";
-        urnComponent.nid = matches[1].toLowerCase();
-        urnComponent.nss = matches[2];
+        urnComponent.nid = matches2[1].toLowerCase();
+        urnComponent.nss = matches2[2];
         const urnScheme = `${scheme}:${options2.nid || urnComponent.nid}`;
         const schemeHandler = getSchemeHandler(urnScheme);
         urnComponent.path = void 0;
@@ -31503,8 +31503,8 @@ var require_fast_uri = __commonJS({
     var URI_PARSE = /^(?:([^#/:?]+):)?(?:\/\/((?:([^#/?@]*)@)?(\[[^#/?\]]+\]|[^#/:?]*)(?::(\d*))?))?([^#?]*)(?:\?([^#]*))?(?:#((?:.|[\n\r])*))?/u;
     var AUTHORITY_PREFIX = /^(?:[^#/:?]+:)?\/\/([^/?#]*)/;
     var AUTHORITY_INTRODUCER_REGION = /^(?:[^#/:?]+:)?([/\\\t\n\r]*)/;
-    function getParseError(parsed, matches) {
-      if (matches[2] !== void 0 && parsed.path && parsed.path[0] !== "/") {
+    function getParseError(parsed, matches2) {
+      if (matches2[2] !== void 0 && parsed.path && parsed.path[0] !== "/") {
         return 'URI path must start with "/" when authority is present.';
       }
       if (typeof parsed.port === "number" && (parsed.port < 0 || parsed.port > 65535)) {
@@ -31526,9 +31526,9 @@ var require_fast_uri = __commonJS({
     function isIPLiteral(host) {
       return host[0] === "[" && host[host.length - 1] === "]";
     }
-    function hasMalformedComponentPercentEncoding(matches) {
-      const host = matches[4];
-      return hasMalformedPercentEncoding(matches[3]) || host !== void 0 && !isIPLiteral(host) && hasMalformedPercentEncoding(host) || hasMalformedPercentEncoding(matches[6]) || hasMalformedPercentEncoding(matches[7]) || hasMalformedPercentEncoding(matches[8]);
+    function hasMalformedComponentPercentEncoding(matches2) {
+      const host = matches2[4];
+      return hasMalformedPercentEncoding(matches2[3]) || host !== void 0 && !isIPLiteral(host) && hasMalformedPercentEncoding(host) || hasMalformedPercentEncoding(matches2[6]) || hasMalformedPercentEncoding(matches2[7]) || hasMalformedPercentEncoding(matches2[8]);
     }
     function canonicalizeHost(parsed, options2, schemeHandler, isIP) {
       if (hasForbiddenDomainHost(parsed, options2, schemeHandler, isIP)) {
@@ -31603,15 +31603,15 @@ var require_fast_uri = __commonJS({
           }
         }
       }
-      const matches = uri.match(URI_PARSE);
-      if (matches) {
-        parsed.scheme = matches[1];
-        parsed.userinfo = matches[3];
-        parsed.host = matches[4];
-        parsed.port = parseInt(matches[5], 10);
-        parsed.path = matches[6] || "";
-        parsed.query = matches[7];
-        parsed.fragment = matches[8];
+      const matches2 = uri.match(URI_PARSE);
+      if (matches2) {
+        parsed.scheme = matches2[1];
+        parsed.userinfo = matches2[3];
+        parsed.host = matches2[4];
+        parsed.port = parseInt(matches2[5], 10);
+        parsed.path = matches2[6] || "";
+        parsed.query = matches2[7];
+        parsed.fragment = matches2[8];
         if (parsed.scheme !== void 0) {
           if (VALID_SCHEME.test(parsed.scheme)) {
             parsed.scheme = parsed.scheme.toLowerCase();
@@ -31620,14 +31620,14 @@ var require_fast_uri = __commonJS({
             malformedScheme = true;
           }
         }
-        malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches);
+        malformedPercentEncoding = hasMalformedComponentPercentEncoding(matches2);
         if (malformedPercentEncoding) {
           parsed.error = parsed.error || "URI contains malformed percent-encoding.";
         }
         if (isNaN(parsed.port)) {
-          parsed.port = matches[5];
+          parsed.port = matches2[5];
         }
-        const parseError = getParseError(parsed, matches);
+        const parseError = getParseError(parsed, matches2);
         if (parseError !== void 0) {
           parsed.error = parsed.error || parseError;
           malformedAuthorityOrPort = true;
@@ -34477,12 +34477,12 @@ var require_formats = __commonJS({
     var DATE = /^(\d\d\d\d)-(\d\d)-(\d\d)$/;
     var DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     function date2(str) {
-      const matches = DATE.exec(str);
-      if (!matches)
+      const matches2 = DATE.exec(str);
+      if (!matches2)
         return false;
-      const year = +matches[1];
-      const month = +matches[2];
-      const day = +matches[3];
+      const year = +matches2[1];
+      const month = +matches2[2];
+      const day = +matches2[3];
       return month >= 1 && month <= 12 && day >= 1 && day <= (month === 2 && isLeapYear(year) ? 29 : DAYS[month]);
     }
     function compareDate(d1, d2) {
@@ -34497,16 +34497,16 @@ var require_formats = __commonJS({
     var TIME = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
     function getTime(strictTimeZone) {
       return function time(str) {
-        const matches = TIME.exec(str);
-        if (!matches)
+        const matches2 = TIME.exec(str);
+        if (!matches2)
           return false;
-        const hr2 = +matches[1];
-        const min = +matches[2];
-        const sec = +matches[3];
-        const tz = matches[4];
-        const tzSign = matches[5] === "-" ? -1 : 1;
-        const tzH = +(matches[6] || 0);
-        const tzM = +(matches[7] || 0);
+        const hr2 = +matches2[1];
+        const min = +matches2[2];
+        const sec = +matches2[3];
+        const tz = matches2[4];
+        const tzSign = matches2[5] === "-" ? -1 : 1;
+        const tzH = +(matches2[6] || 0);
+        const tzM = +(matches2[7] || 0);
         if (tzH > 23 || tzM > 59 || strictTimeZone && !tz)
           return false;
         if (hr2 <= 23 && min <= 59 && sec < 60)
@@ -39727,11 +39727,11 @@ function removeNonChars(variableName) {
   return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
 }
 function extractUrlVariableNames(url) {
-  const matches = url.match(urlVariableRegex);
-  if (!matches) {
+  const matches2 = url.match(urlVariableRegex);
+  if (!matches2) {
     return [];
   }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
 }
 function omit(object, keysToOmit) {
   const result2 = { __proto__: null };
@@ -40587,8 +40587,8 @@ async function fetchWrapper(requestOptions) {
     data: ""
   };
   if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
+    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches2 && matches2.pop();
     log.warn(
       `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
     );
@@ -45722,6 +45722,18 @@ minimatch.Minimatch = Minimatch;
 minimatch.escape = escape2;
 minimatch.unescape = unescape;
 
+// src/glob.ts
+function matches(path2, pattern, options2 = {}) {
+  const key = `${options2.dot ? "d" : ""}${options2.nocase ? "i" : ""} ${pattern}`;
+  let compiled = compiledPatterns.get(key);
+  if (!compiled) {
+    compiled = new Minimatch(pattern, options2);
+    compiledPatterns.set(key, compiled);
+  }
+  return compiled.match(path2);
+}
+var compiledPatterns = /* @__PURE__ */ new Map();
+
 // src/types.ts
 var SEVERITIES = ["major", "minor", "observation"];
 var FAIL_ON = ["major", "minor", "never"];
@@ -45746,9 +45758,9 @@ function takeInventory(files, patterns) {
   const systems = /* @__PURE__ */ new Map();
   const unmatched = [];
   for (const pattern of patterns) {
-    const matches = pattern.path === "." ? ["."] : [...folders].filter((folder) => isSystemFolder(folder, pattern));
-    if (matches.length === 0) unmatched.push(pattern.path);
-    for (const folder of matches.sort()) {
+    const matches2 = pattern.path === "." ? ["."] : [...folders].filter((folder) => isSystemFolder(folder, pattern));
+    if (matches2.length === 0) unmatched.push(pattern.path);
+    for (const folder of matches2.sort()) {
       if (systems.has(folder)) continue;
       const prefix = folderPrefix(folder);
       const paths = {};
@@ -45775,7 +45787,7 @@ function folderPrefix(folder) {
   return folder === "." ? "" : `${folder}/`;
 }
 function isSystemFolder(folder, pattern) {
-  return pattern.path === "." ? folder === "." : minimatch(folder, pattern.path, { dot: false });
+  return pattern.path === "." ? folder === "." : matches(folder, pattern.path, { dot: false });
 }
 function foldersOf(paths, patterns) {
   const folders = /* @__PURE__ */ new Map();
@@ -52098,7 +52110,7 @@ var changeCoupling = {
     const prefix = folderPrefix(system.facts.path);
     const governance2 = new Set(Object.values(system.paths));
     const watched = system.changedFiles.filter(
-      (file) => !governance2.has(file) && system.watch.some((pattern) => minimatch(file.slice(prefix.length), pattern, { dot: true }))
+      (file) => !governance2.has(file) && system.watch.some((pattern) => matches(file.slice(prefix.length), pattern, { dot: true }))
     );
     if (watched.length === 0 || system.changedFiles.includes(docPath)) return [];
     const shown = watched.slice(0, 3).join(", ") + (watched.length > 3 ? ` and ${watched.length - 3} more` : "");
@@ -52579,7 +52591,7 @@ function findSection(card, spec) {
   const keys = new Set([spec.name, ...spec.aliases ?? []].map(sectionKey));
   let best;
   for (const [key, section] of card.sections) {
-    const means = keys.has(key) || (spec.patterns ?? []).some((p) => minimatch(key, p, { nocase: true }));
+    const means = keys.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
     if (means && (!best || section.content.length > best.content.length)) best = section;
   }
   return best;
@@ -53418,9 +53430,10 @@ async function evaluate(input) {
   const summaries = [];
   const evaluated = /* @__PURE__ */ new Set();
   const contexts = inScope.map((location2, i) => systemContext(location2, documents[i], changed));
-  const ids = contexts.map((c) => c.facts.id);
+  const named = /* @__PURE__ */ new Map();
+  for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
   for (const context3 of contexts) {
-    if (ids.indexOf(context3.facts.id) !== ids.lastIndexOf(context3.facts.id)) {
+    if (named.get(context3.facts.id) > 1) {
       notices.push(
         `Two AI systems are named "${context3.facts.id}"; ${context3.facts.path} is reported by its path.`
       );
@@ -53988,7 +54001,7 @@ function lower(s) {
 // src/deployment.ts
 var MAX_CHANGE_SET = 250;
 function isReleaseBranch(branch, patterns) {
-  return patterns.some((pattern) => minimatch(branch, pattern));
+  return patterns.some((pattern) => matches(branch, pattern));
 }
 function judgeChangeSet(rules, set2) {
   const short2 = set2.commit.slice(0, 7);
@@ -54431,6 +54444,21 @@ async function verifyLog(lines, checkpoint) {
   return { ok: true, entries: head?.seq ?? 0, head, checkpoint: checkpoint ? "matched" : "not-given" };
 }
 
+// src/concurrency.ts
+async function limited(items, task, width = 10) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await task(items[i]);
+      }
+    })
+  );
+  return results;
+}
+
 // src/source.ts
 var MemorySource = class {
   constructor(files, label2 = "memory") {
@@ -54870,6 +54898,7 @@ async function changeSetOf(github, at2, request2) {
   const isRelease = (node) => node.state === "MERGED" && isReleaseBranch(node.baseRefName, patterns);
   const [members, files, shipped] = await Promise.all([
     teamMembers(github, teams),
+    // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
     limited(nodes, (node) => isRelease(node) ? filesOf(github, at2, node.number) : Promise.resolve([])),
     shippedSystems(production, target, policy)
   ]);
@@ -54929,19 +54958,6 @@ async function shippedSystems(production, target, policy) {
   const changed = [...paths].filter((path2) => before.get(path2) !== after.get(path2));
   const systems = await changeTiers(production ?? new MemorySource({}), target, changed, policy.systems);
   return systems.map((s) => ({ id: s.id, ...s.tier ? { tier: s.tier } : {} }));
-}
-async function limited(items, task, width = 10) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await task(items[i]);
-      }
-    })
-  );
-  return results;
 }
 async function filesOf(github, at2, number2) {
   const files = await changedFiles(github, at2, number2);

@@ -1,4 +1,3 @@
-import { minimatch } from 'minimatch';
 import {
   type ApprovalResult,
   type ApprovalRule,
@@ -7,6 +6,7 @@ import {
   judgeApprovals,
   type Review,
 } from './approvals.js';
+import { matches } from './glob.js';
 import { highestTier } from './tiers.js';
 import type { RiskTier } from './types.js';
 
@@ -109,7 +109,7 @@ export interface DeploymentVerdict {
 export const MAX_CHANGE_SET = 250;
 
 export function isReleaseBranch(branch: string, patterns: string[]): boolean {
-  return patterns.some((pattern) => minimatch(branch, pattern));
+  return patterns.some((pattern) => matches(branch, pattern));
 }
 
 export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): DeploymentVerdict {

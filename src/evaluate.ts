@@ -113,10 +113,11 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   /** Rules that ran (with or without findings) on at least one system: they can vouch for their controls. */
   const evaluated = new Set<string>();
   const contexts = inScope.map((location, i) => systemContext(location, documents[i]!, changed));
-  const ids = contexts.map((c) => c.facts.id);
+  const named = new Map<string, number>();
+  for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
   for (const context of contexts) {
     // Findings, waivers and reports key on the id; where two folders share one, the folder path tells them apart.
-    if (ids.indexOf(context.facts.id) !== ids.lastIndexOf(context.facts.id)) {
+    if (named.get(context.facts.id)! > 1) {
       notices.push(
         `Two AI systems are named "${context.facts.id}"; ${context.facts.path} is reported by its path.`,
       );

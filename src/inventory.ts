@@ -1,5 +1,5 @@
-import { minimatch } from 'minimatch';
 import type { Governance } from './documents/types.js';
+import { matches } from './glob.js';
 import type { SystemPattern } from './policy/load.js';
 import { DOCUMENT_KINDS, type DocumentKind } from './types.js';
 
@@ -67,7 +67,7 @@ export function folderPrefix(folder: string): string {
 }
 
 function isSystemFolder(folder: string, pattern: SystemPattern): boolean {
-  return pattern.path === '.' ? folder === '.' : minimatch(folder, pattern.path, { dot: false });
+  return pattern.path === '.' ? folder === '.' : matches(folder, pattern.path, { dot: false });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Review } from '../approvals.js';
 import { readEntries } from '../audit/read.js';
 import type { AuditStore, LogLine } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
+import { limited } from '../concurrency.js';
 import {
   type ChangeSet,
   isReleaseBranch,
@@ -388,6 +389,7 @@ export async function changeSetOf(
     node.state === 'MERGED' && isReleaseBranch(node.baseRefName, patterns);
   const [members, files, shipped] = await Promise.all([
     teamMembers(github, teams),
+    // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
     limited(nodes, (node) => (isRelease(node) ? filesOf(github, at, node.number) : Promise.resolve([]))),
     shippedSystems(production, target, policy),
   ]);
@@ -472,21 +474,6 @@ async function shippedSystems(
   const changed = [...paths].filter((path) => before.get(path) !== after.get(path));
   const systems = await changeTiers(production ?? new MemorySource({}), target, changed, policy.systems);
   return systems.map((s) => ({ id: s.id, ...(s.tier ? { tier: s.tier } : {}) }));
-}
-
-/** Runs `task` over `items`, at most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits. */
-async function limited<T, R>(items: T[], task: (item: T) => Promise<R>, width = 10): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await task(items[i]!);
-      }
-    }),
-  );
-  return results;
 }
 
 /** The paths a merged pull request changed, both sides of a rename; all of them, or the gate fails closed. */

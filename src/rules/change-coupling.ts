@@ -1,4 +1,4 @@
-import { minimatch } from 'minimatch';
+import { matches } from '../glob.js';
 import { folderPrefix } from '../inventory.js';
 import type { RuleKind } from './types.js';
 import { documentKindOf, documentParam } from './types.js';
@@ -19,7 +19,7 @@ export const changeCoupling: RuleKind = {
     const watched = system.changedFiles.filter(
       (file) =>
         !governance.has(file) &&
-        system.watch.some((pattern) => minimatch(file.slice(prefix.length), pattern, { dot: true })),
+        system.watch.some((pattern) => matches(file.slice(prefix.length), pattern, { dot: true })),
     );
     if (watched.length === 0 || system.changedFiles.includes(docPath)) return [];
     const shown =

@@ -1,6 +1,6 @@
-import { minimatch } from 'minimatch';
 import { sectionKey } from '../documents/model-card.js';
 import type { ModelCard, Section } from '../documents/types.js';
+import { matches } from '../glob.js';
 import type { RuleKind, Violation } from './types.js';
 import { documentOf } from './types.js';
 
@@ -32,7 +32,7 @@ export function findSection(card: ModelCard, spec: SectionSpec): Section | undef
   const keys = new Set([spec.name, ...(spec.aliases ?? [])].map(sectionKey));
   let best: Section | undefined;
   for (const [key, section] of card.sections) {
-    const means = keys.has(key) || (spec.patterns ?? []).some((p) => minimatch(key, p, { nocase: true }));
+    const means = keys.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
     if (means && (!best || section.content.length > best.content.length)) best = section;
   }
   return best;
