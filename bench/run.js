@@ -74,11 +74,15 @@ console.log(
 const SCALE = Number(process.env.BENCH_SCALE_SYSTEMS ?? 20_000);
 const huge = join(WORK, `monorepo-${SCALE}`);
 if (!existsSync(join(huge, '.github/aims-gate.yml'))) generateMonorepo(huge, SCALE);
-const scaled = spawnSync('sh', ['-c', `ulimit -n 1024 && "${process.execPath}" bench/check-scale.js "${huge}"`], {
-  cwd: ROOT,
-  encoding: 'utf8',
-  maxBuffer: 1 << 26,
-});
+const scaled = spawnSync(
+  'sh',
+  ['-c', `ulimit -n 1024 && "${process.execPath}" bench/check-scale.js "${huge}"`],
+  {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  },
+);
 if (scaled.status !== 0) throw new Error(`check of ${SCALE} systems failed: ${scaled.stderr}`);
 const scale = JSON.parse(scaled.stdout);
 console.log(
