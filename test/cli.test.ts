@@ -559,3 +559,17 @@ describe('aims-gate validate', () => {
     ]);
   });
 });
+
+describe('errors a person can cause, said plainly', () => {
+  it('--output into a folder that does not exist, and --base outside a git repository', () => {
+    const repo = tempRepo(conformantRepo());
+    const output = cli(['check', repo, '--today', '2026-11-01', '-o', join(repo, 'nope/report.json')]);
+    expect([output.code, output.stderr.split('\n')[0]]).toEqual([
+      2,
+      `aims-gate: cannot write ${join(repo, 'nope/report.json')}: the folder ${join(repo, 'nope')} does not exist`,
+    ]);
+    const base = cli(['check', repo, '--base', 'main']);
+    expect(base.code).toBe(2);
+    expect(base.stderr).toContain('is not in a git repository, so there is no "main" to compare with');
+  });
+});

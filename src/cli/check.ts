@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { formatCheckpoint } from '../audit/entry.js';
 import { evaluationEvents } from '../audit/events.js';
 import { recordAll } from '../audit/store.js';
@@ -12,7 +11,7 @@ import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
 import { VERSION } from '../version.js';
-import { fileStoreFor, locate, shown, whoAndWhere } from './context.js';
+import { fileStoreFor, locate, shown, whoAndWhere, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
@@ -68,7 +67,7 @@ export async function check(argv: string[], io: Output): Promise<number> {
 
   const rendered = FORMATS[format](evaluation, { color: io.color && !values.output, version: VERSION });
   if (values.output) {
-    await writeFile(values.output, rendered);
+    await writeOutput(values.output, rendered);
     io.err(`aims-gate: wrote ${format} to ${values.output}\n${verdictLine(evaluation)}\n`);
   } else {
     // In GitHub Actions, the runner reads workflow commands from the log: a finding's text must not be one.

@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Actor, Subject } from '../audit/entry.js';
@@ -90,6 +91,20 @@ export function fileStoreFor(
   }
   const path = configured.slice('file:'.length);
   return new FileStore(isAbsolute(path) ? path : join(root, path));
+}
+
+/** Writes `--output FILE`; a folder that does not exist, or one that cannot be written, is said plainly. */
+export async function writeOutput(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new UsageError(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'EROFS')
+      throw new UsageError(`cannot write ${file} (${code}): choose another --output`);
+    throw error;
+  }
 }
 
 /** A path as the user would type it from where they are. */

@@ -1,4 +1,4 @@
-import { access, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { verifyLog } from '../audit/verify.js';
@@ -7,7 +7,7 @@ import { buildAuditorReport } from '../report/auditor.js';
 import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor, locate, shown } from './context.js';
+import { fileStoreFor, locate, shown, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, parseCommand, today } from './options.js';
 
@@ -56,7 +56,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
   });
   const rendered = format === 'html' ? renderAuditorHtml(model) : renderAuditorMarkdown(model);
   if (values.output) {
-    await writeFile(values.output, rendered);
+    await writeOutput(values.output, rendered);
     io.err(`aims-gate: wrote the ${format} report to ${values.output}\n`);
   } else {
     io.out(rendered);

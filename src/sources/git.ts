@@ -37,6 +37,11 @@ export class GitSource implements Source {
   }
 
   static async resolve(root: string, revision: string): Promise<GitSource> {
+    await git(root, ['rev-parse', '--git-dir']).catch(() => {
+      throw new Error(
+        `${root} is not in a git repository, so there is no "${revision}" to compare with: drop --base, or run it in a clone`,
+      );
+    });
     await git(root, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(() => {
       throw new Error(
         `"${revision}" is not a commit in this repository (try origin/main, and fetch it first)`,

@@ -1,0 +1,27 @@
+// `npm start` builds only when a source changed since the last build: lib/.built records when that was.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const STAMP = join(ROOT, 'lib/.built');
+
+/** The newest modification time among the files that go into lib/. */
+function newest(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+// `npm run build` ends with --stamp: what it built is fresh, whoever ran it (npm ci's prepare, a developer).
+if (process.argv.includes('--stamp')) {
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  process.exit(0);
+}
+
+const inputs = ['src', 'app', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
+if (inputs.some((input) => newest(join(ROOT, input)) > built)) {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
