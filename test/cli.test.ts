@@ -573,3 +573,41 @@ describe('errors a person can cause, said plainly', () => {
     expect(base.stderr).toContain('is not in a git repository, so there is no "main" to compare with');
   });
 });
+
+describe('aims-gate test', () => {
+  it('runs the policy against fixture repositories and compares each with its expect.yml, as conftest verify', () => {
+    const { '.github/aims-gate.yml': config, ...documents }: Record<string, string> = conformantRepo();
+    const inCase = (name: string, files: Record<string, string>, expect: string) =>
+      Object.fromEntries([
+        ...Object.entries(files).map(([path, text]) => [`policy-tests/${name}/${path}`, text]),
+        [`policy-tests/${name}/expect.yml`, expect],
+      ]);
+    const broken = {
+      ...documents,
+      'models/credit-scoring/risk-assessment.yml': documents[
+        'models/credit-scoring/risk-assessment.yml'
+      ]!.replace('score: 16', 'score: 15'),
+    };
+    const repo = tempRepo({
+      '.github/aims-gate.yml': config!,
+      ...inCase('conformant', documents, 'today: 2026-11-01\nfindings: []\n'),
+      ...inCase(
+        'score-mismatch',
+        broken,
+        'today: 2026-11-01\nfindings:\n  - { rule: risk.scores, system: credit-scoring }\n',
+      ),
+    });
+    const passing = cli(['test'], repo);
+    expect(passing.stdout).toBe(
+      'PASS  conformant\nPASS  score-mismatch\n\n2 cases: 2 passed, 0 failed (policy: .)\n',
+    );
+    expect(passing.code).toBe(0);
+
+    // A case whose expectation the policy does not meet fails, and says which way.
+    writeFiles(repo, inCase('wrong', documents, 'today: 2026-11-01\nfindings: [card.license]\n'));
+    const failing = cli(['test'], repo);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toContain('FAIL  wrong\n      expected card.license, not found\n');
+    expect(failing.stdout.trimEnd().split('\n').at(-1)).toBe('3 cases: 2 passed, 1 failed (policy: .)');
+  });
+});

@@ -5,6 +5,7 @@ import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
 import { report } from './report.js';
+import { test } from './test.js';
 import { validate } from './validate.js';
 
 export const USAGE = `Usage: aims-gate <command> [options]
@@ -24,6 +25,9 @@ Commands:
   validate [path]        Check that the config, its packs and every document parse and match their schemas:
                            every problem at once, with its line (exit 1 if any)
       -c, --config PATH    configuration file (default .github/aims-gate.yml)
+  test [dir]             Run the policy against fixture repositories (default policy-tests/), each with an
+                           expect.yml of the findings it must produce, as conftest verify does
+      -c, --config PATH    configuration under test (default .github/aims-gate.yml)
   init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites)
       --tier TIER          minimal | limited | high | prohibited (default high)
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
@@ -58,7 +62,7 @@ const processOutput: Output = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
-const COMMANDS = ['check', 'validate', 'init', 'explain', 'record', 'verify', 'log', 'report'];
+const COMMANDS = ['check', 'validate', 'test', 'init', 'explain', 'record', 'verify', 'log', 'report'];
 
 /** A command's lines of the usage: its own help. */
 export function commandUsage(command: string): string {
@@ -96,6 +100,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await init(rest, io);
       case 'validate':
         return await validate(rest, io);
+      case 'test':
+        return await test(rest, io);
       case 'explain':
         return await explain(rest, io);
       case 'record':
