@@ -611,3 +611,42 @@ describe('aims-gate test', () => {
     expect(failing.stdout.trimEnd().split('\n').at(-1)).toBe('3 cases: 2 passed, 1 failed (policy: .)');
   });
 });
+
+describe('the in-repository log on two branches', () => {
+  it('a merge where both branches recorded is refused with what to do, and the log stays a verifiable chain', () => {
+    const repo = tempRepo({});
+    git(repo, 'init', '-q');
+    expect(cli(['init', 'models/churn'], repo).stdout).toContain('wrote .gitattributes');
+    expect(readFileSync(join(repo, '.gitattributes'), 'utf8')).toBe(
+      '.aims-gate/audit-log.jsonl merge=aims-gate-log\n',
+    );
+    git(repo, 'config', 'merge.aims-gate-log.driver', `"${process.execPath}" "${BIN}" merge-log %O %A %B %P`);
+    const record = (detail: string) =>
+      cli(['record', '--type', 'monitoring.alert', '--system', 'churn', '--detail', `note=${detail}`], repo);
+    record('on main');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'start');
+    git(repo, 'checkout', '-qb', 'feature');
+    record('on the feature branch');
+    git(repo, 'commit', '-qam', 'feature records');
+    git(repo, 'checkout', '-q', 'main');
+    record('on main again');
+    git(repo, 'commit', '-qam', 'main records');
+
+    const merge = spawnSync(
+      'git',
+      ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'merge', 'feature'],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+      },
+    );
+    expect(merge.status).not.toBe(0);
+    expect(merge.stderr + merge.stdout).toContain(
+      'aims-gate: both branches appended to the hash-chained audit log .aims-gate/audit-log.jsonl (after entry 1: 1 here, 1 on the other branch)',
+    );
+    const log = readFileSync(join(repo, '.aims-gate/audit-log.jsonl'), 'utf8');
+    expect(log).not.toContain('<<<<<<<');
+    expect(cli(['verify'], repo).code).toBe(0);
+  });
+});

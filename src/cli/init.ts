@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { readAsset } from '../assets.js';
 import { UsageError } from '../errors.js';
 import { foldersOf } from '../inventory.js';
-import { CONFIG_PATH, DEFAULT_DOCUMENTS, loadPolicy } from '../policy/load.js';
+import { CONFIG_PATH, DEFAULT_AUDIT_LOG, DEFAULT_DOCUMENTS, loadPolicy } from '../policy/load.js';
 import { LocalSource } from '../sources/local.js';
 import { type DocumentKind, RISK_TIERS, type RiskTier } from '../types.js';
 import { locate } from './context.js';
 import type { Output } from './main.js';
+import { MERGE_DRIVER_SETUP } from './merge-log.js';
 import { parseCommand } from './options.js';
 
 /** The template for each kind of document, and the schema its editor link points at. */
@@ -67,11 +68,25 @@ export async function init(argv: string[], io: Output): Promise<number> {
   }
   const configFile = join(root, CONFIG_PATH);
   if (!configured) writes.push([configFile, fill(readAsset('templates/aims-gate.yml'), configFile)]);
+  const attributes = join(root, '.gitattributes');
+  const mergeLine = `${DEFAULT_AUDIT_LOG.slice('file:'.length)} merge=aims-gate-log`;
+  const attributesText = await readFile(attributes, 'utf8').catch(() => undefined);
+  const addAttributes = !configured && !attributesText?.includes('merge=aims-gate-log');
 
   for (const [file, text] of writes) {
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, text, { flag: 'wx' }); // never over a file that appeared meanwhile
     io.out(`wrote ${relative(process.cwd(), file)}\n`);
+  }
+  if (addAttributes) {
+    // Two branches that both record to the in-repository log meet a merge driver that says what to do.
+    await writeFile(
+      attributes,
+      `${attributesText ?? ''}${attributesText && !attributesText.endsWith('\n') ? '\n' : ''}${mergeLine}\n`,
+    );
+    io.out(
+      `wrote ${relative(process.cwd(), attributes)} (the audit log's merge driver; turn it on with: ${MERGE_DRIVER_SETUP})\n`,
+    );
   }
   for (const file of kept) io.out(`kept ${file} (already there)\n`);
   if (policy && foldersOf([`${path}/x`], policy.systems).size === 0) {

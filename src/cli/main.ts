@@ -4,6 +4,7 @@ import { log, record, verify } from './audit.js';
 import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
+import { mergeLog } from './merge-log.js';
 import { report } from './report.js';
 import { test } from './test.js';
 import { validate } from './validate.js';
@@ -41,6 +42,7 @@ Commands:
       --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
       --log PATH, -f, --format text|json
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
+  merge-log %O %A %B %P  git merge driver for the in-repository log: refuses to interleave two chains, says what to do
   report [dir]           The auditor's report: verification, inventory, timelines, findings, SoA
       -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
 
@@ -62,7 +64,18 @@ const processOutput: Output = {
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
 };
 
-const COMMANDS = ['check', 'validate', 'test', 'init', 'explain', 'record', 'verify', 'log', 'report'];
+const COMMANDS = [
+  'check',
+  'validate',
+  'test',
+  'init',
+  'explain',
+  'record',
+  'verify',
+  'log',
+  'merge-log',
+  'report',
+];
 
 /** A command's lines of the usage: its own help. */
 export function commandUsage(command: string): string {
@@ -102,6 +115,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await validate(rest, io);
       case 'test':
         return await test(rest, io);
+      case 'merge-log':
+        return await mergeLog(rest, io);
       case 'explain':
         return await explain(rest, io);
       case 'record':
