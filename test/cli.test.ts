@@ -650,3 +650,38 @@ describe('the in-repository log on two branches', () => {
     expect(cli(['verify'], repo).code).toBe(0);
   });
 });
+
+describe('record writes only what a person may write (issue 13)', () => {
+  it('refuses the gate’s own event types and systems nobody knows; a system known only from the log is fine', () => {
+    const repo = tempRepo(conformantRepo());
+    const log = join(repo, 'log.jsonl');
+    const forged = cli([
+      'record',
+      repo,
+      '--log',
+      log,
+      '--type',
+      'deployment.approved',
+      '--system',
+      'credit-scoring',
+      '--actor',
+      'anyone',
+    ]);
+    expect(forged.code).toBe(2);
+    expect(forged.stderr).toContain('deployment.approved is written only by the deployment gate');
+    const typo = cli(['record', repo, '--log', log, '--type', 'incident', '--system', 'credit-scorin']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      '--system credit-scorin is no AI system of this repository (credit-scoring)',
+    );
+    expect(existsSync(log)).toBe(false);
+    expect(cli(['record', repo, '--log', log, '--type', 'incident', '--system', 'credit-scoring']).code).toBe(
+      0,
+    );
+    // Retired and removed from the repository: the log still knows it.
+    rmSync(join(repo, 'models/credit-scoring'), { recursive: true });
+    expect(
+      cli(['record', repo, '--log', log, '--type', 'system.retired', '--system', 'credit-scoring']).code,
+    ).toBe(0);
+  });
+});

@@ -13,6 +13,7 @@ import { readEntries } from '../audit/read.js';
 import { record as recordEvent } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
+import { evaluate } from '../evaluate.js';
 import { loadPolicy } from '../policy/load.js';
 import { printable } from '../report/printable.js';
 import { LocalSource } from '../sources/local.js';
@@ -34,6 +35,39 @@ async function existingLog(root: string, log: string | undefined): Promise<FileS
   return store;
 }
 
+/** Event types only aims-gate writes, each with who writes it: `record` refuses them. */
+const WRITTEN_BY: Record<string, string> = {
+  'deployment.approved': 'the deployment gate (the Action in deploy-gate mode, or the App)',
+  'deployment.rejected': 'the deployment gate (the Action in deploy-gate mode, or the App)',
+  'approval.given': 'the deployment gate, from the reviews it checked',
+  'approval.withdrawn': 'the deployment gate, from the reviews it checked',
+  evaluated: 'aims-gate check --record and the gate',
+};
+
+/**
+ * `--system` must name an AI system: one in the repository (by id or folder) or one the log already knows (a
+ * system retired and removed is still in its log). Anything else is a typo that would start a phantom system.
+ */
+async function knownSystem(root: string, store: FileStore, system: string): Promise<void> {
+  const evaluation = await evaluate({
+    source: new LocalSource(root),
+    today: new Date().toISOString().slice(0, 10),
+  });
+  const known = new Set(evaluation.systems.flatMap((s) => [s.id, s.path]));
+  if (known.has(system)) return;
+  if (
+    await access(store.path).then(
+      () => true,
+      () => false,
+    )
+  )
+    for await (const entry of readEntries(store, { system })) if (entry.subject?.system === system) return;
+  const ids = evaluation.systems.map((s) => s.id);
+  throw new UsageError(
+    `--system ${system} is no AI system of this repository${ids.length ? ` (${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})` : ''} nor of its audit log`,
+  );
+}
+
 /** aims-gate record: appends one lifecycle event, for pipelines (retraining, monitoring alerts, retirement). */
 export async function record(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
@@ -51,6 +85,11 @@ export async function record(argv: string[], io: Output): Promise<number> {
     );
   if (!values.system)
     throw new UsageError('record needs --system: the id of the AI system the event is about');
+  const writer = WRITTEN_BY[values.type];
+  if (writer)
+    throw new UsageError(
+      `${values.type} is written only by ${writer}, so that the log's decisions cannot be typed in; record what happened as another type (e.g. custom.<name>)`,
+    );
   const root = locate(positionals[0]).root;
   const parsed = parseDetails(values.detail);
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
@@ -79,6 +118,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
   // Checked before anything is written (record checks again): an invalid event leaves the log as it was.
   const problem = draftProblem(draft);
   if (problem) throw new UsageError(problem);
+  await knownSystem(root, store, values.system);
   const { entry, checkpoint } = await recordEvent(store, draft);
   io.out(
     `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
