@@ -45789,6 +45789,7 @@ function folderPrefix(folder) {
 function isSystemFolder(folder, pattern) {
   return pattern.path === "." ? folder === "." : matches(folder, pattern.path, { dot: false });
 }
+var POLICY_TESTS = "policy-tests";
 function foldersOf(paths, patterns) {
   const folders = /* @__PURE__ */ new Map();
   for (const path2 of paths) {
@@ -45812,6 +45813,7 @@ function findOrphans(files, patterns, systems) {
   const owned = new Set([...systems.values()].flatMap((s) => Object.values(s.paths)));
   const orphans = [];
   for (const file of files) {
+    if (file.startsWith(`${POLICY_TESTS}/`)) continue;
     const kind = names.get(file.slice(file.lastIndexOf("/") + 1));
     if (kind && !owned.has(file)) orphans.push({ path: file, kind });
   }
@@ -51781,7 +51783,9 @@ function validateData(validate2, data, { at: at2 = [], limit = 50 } = {}) {
 }
 function relevantErrors(errors) {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath));
+  return errors.filter(
+    (e) => e.keyword !== "if" && (e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath))
+  );
 }
 function pointerOf(instancePath) {
   if (!instancePath) return [];
@@ -53082,6 +53086,7 @@ async function readYaml(source, path2, label2 = path2) {
   const parsed = parseData(decoded.text);
   if ("problem" in parsed)
     throw new ConfigError(label2, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
+  if (parsed.data.value === null || parsed.data.value === void 0) return { ...parsed.data, value: {} };
   return parsed.data;
 }
 function checkAgainst(schema, data, path2) {
@@ -53480,7 +53485,7 @@ async function evaluate(input) {
         remedy: file.problem.fix
       });
   });
-  for (const orphan of inventory.orphans) {
+  for (const orphan of inventory.orphans.filter((o) => !scope || o.path.startsWith(`${scope}/`))) {
     findings.push({
       rule: "inventory.orphan-document",
       severity: BUILT_IN_CHECKS["inventory.orphan-document"].severity,
@@ -54346,6 +54351,7 @@ function readLink(text3, line) {
 var HASH_MEMBER = ',"hash":"';
 var PREV_MEMBER = ',"prev":"';
 var SEQ_MEMBER = '","seq":';
+var TIME_MEMBER = ',"time":"';
 function sealedLink(text3) {
   const at2 = text3.lastIndexOf(HASH_MEMBER);
   const prevAt = at2 + HASH_MEMBER.length + 65;
@@ -54358,7 +54364,9 @@ function sealedLink(text3) {
   const seqEnd = text3.indexOf(",", seqAt + SEQ_MEMBER.length);
   const seq = Number(text3.slice(seqAt + SEQ_MEMBER.length, seqEnd));
   if (!Number.isSafeInteger(seq) || seq < 1) return void 0;
-  return { seq, prev: text3.slice(prevAt + PREV_MEMBER.length, seqAt), hash };
+  const timeAt = text3.lastIndexOf(TIME_MEMBER);
+  const time = timeAt === -1 ? void 0 : text3.slice(timeAt + TIME_MEMBER.length, text3.indexOf('"', timeAt + TIME_MEMBER.length));
+  return { seq, prev: text3.slice(prevAt + PREV_MEMBER.length, seqAt), hash, ...time ? { time } : {} };
 }
 function parsedLink(text3, line) {
   let entry;
@@ -54392,12 +54400,15 @@ async function verifyLog(lines, checkpoint) {
   let line = 0;
   let head;
   let checkpointSeen = false;
+  let lastTime;
+  const warnings = [];
   const fail = (reason, seq = (head?.seq ?? 0) + 1) => ({
     ok: false,
     entries: head?.seq ?? 0,
     head,
     problem: { line, seq, reason },
-    checkpoint: checkpoint ? "failed" : "not-given"
+    checkpoint: checkpoint ? "failed" : "not-given",
+    warnings
   });
   for await (const batch of lines)
     for (const text3 of batch) {
@@ -54424,6 +54435,11 @@ async function verifyLog(lines, checkpoint) {
           entry.seq
         );
       }
+      if (entry.time && lastTime && Date.parse(entry.time) < Date.parse(lastTime) && warnings.length < 10)
+        warnings.push(
+          `entry ${entry.seq} is dated ${entry.time}, before entry ${entry.seq - 1} (${lastTime}): time runs backwards here (a clock set back, or a backdated entry)`
+        );
+      if (entry.time) lastTime = entry.time;
       head = { seq: entry.seq, hash: entry.hash };
       if (checkpoint && entry.seq === checkpoint.seq) {
         if (entry.hash !== checkpoint.hash) {
@@ -54438,10 +54454,16 @@ async function verifyLog(lines, checkpoint) {
   if (checkpoint && !checkpointSeen) {
     line++;
     return fail(
-      `the log ends at entry ${head?.seq ?? 0} but the checkpoint records entry ${checkpoint.seq}: entries were removed from its end`
+      `the log ends at entry ${head?.seq ?? 0} but the checkpoint records entry ${checkpoint.seq}: ${checkpoint.seq - (head?.seq ?? 0)} entries were removed, from its end or, with the rest re-chained, from anywhere before it`
     );
   }
-  return { ok: true, entries: head?.seq ?? 0, head, checkpoint: checkpoint ? "matched" : "not-given" };
+  return {
+    ok: true,
+    entries: head?.seq ?? 0,
+    head,
+    checkpoint: checkpoint ? "matched" : "not-given",
+    warnings
+  };
 }
 
 // src/concurrency.ts

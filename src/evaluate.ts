@@ -164,7 +164,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
         remedy: file.problem.fix,
       });
   });
-  for (const orphan of inventory.orphans) {
+  for (const orphan of inventory.orphans.filter((o) => !scope || o.path.startsWith(`${scope}/`))) {
     findings.push({
       rule: 'inventory.orphan-document',
       severity: BUILT_IN_CHECKS['inventory.orphan-document'].severity,

@@ -74,6 +74,9 @@ function isSystemFolder(folder: string, pattern: SystemPattern): boolean {
  * The system folders that hold any of these paths, each with the first pattern that declares it: what a
  * change touches, found without listing the repository (a deleted or moved file still names its folder).
  */
+/** Where `aims-gate test` finds its cases, by default: documents there are fixtures, not the repository's. */
+export const POLICY_TESTS = 'policy-tests';
+
 export function foldersOf(paths: string[], patterns: SystemPattern[]): Map<string, SystemPattern> {
   const folders = new Map<string, SystemPattern>();
   for (const path of paths) {
@@ -100,6 +103,8 @@ function findOrphans(files: string[], patterns: SystemPattern[], systems: Map<st
   const owned = new Set([...systems.values()].flatMap((s) => Object.values(s.paths)));
   const orphans: Inventory['orphans'] = [];
   for (const file of files) {
+    // Fixture repositories of `aims-gate test` hold documents on purpose, outside any system.
+    if (file.startsWith(`${POLICY_TESTS}/`)) continue;
     const kind = names.get(file.slice(file.lastIndexOf('/') + 1));
     if (kind && !owned.has(file)) orphans.push({ path: file, kind });
   }

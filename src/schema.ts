@@ -86,7 +86,10 @@ export function validateData(
 /** An anyOf failure explains itself better than the failures of each of its branches. */
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
-  return errors.filter((e) => e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath));
+  // An if/then failure says only 'must match "then" schema'; the errors of the `then` itself say what.
+  return errors.filter(
+    (e) => e.keyword !== 'if' && (e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath)),
+  );
 }
 
 export function pointerOf(instancePath: string): (string | number)[] {

@@ -245,7 +245,7 @@ describe('verify detects every kind of tampering, naming the first bad entry', (
       problem: {
         seq: 9,
         reason:
-          'the log ends at entry 8 but the checkpoint records entry 10: entries were removed from its end',
+          'the log ends at entry 8 but the checkpoint records entry 10: 2 entries were removed, from its end or, with the rest re-chained, from anywhere before it',
       },
     });
   });

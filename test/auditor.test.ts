@@ -128,6 +128,7 @@ describe("the auditor's report", () => {
           ok: false,
           entries: 4,
           checkpoint: 'not-given',
+          warnings: [],
           problem: { line: 5, seq: 5, reason: 'entry 5 was changed after it was written' },
         },
       },

@@ -263,7 +263,7 @@ describe('aims-gate init and explain', () => {
     const outside = cli(['init', 'services/scorer'], dir);
     expect(outside.code).toBe(0);
     expect(outside.stderr).toContain(
-      'services/scorer is outside the `systems` patterns of .github/aims-gate.yml (models/*), so check will not see it: add "services/*" to systems',
+      'services/scorer is not a system folder by the `systems` patterns of .github/aims-gate.yml (models/*), so check will not see it: add "services/*" to systems',
     );
   });
 
@@ -381,7 +381,7 @@ describe('aims-gate record, verify, log and report', () => {
     const { code, stdout } = cli(['verify'], dir);
     expect(code).toBe(1);
     expect(stdout).toBe(
-      '✖ .aims-gate/audit-log.jsonl: verification failed at entry 3 (line 3): entry 3 was changed after it was written: its content does not match its hash\n  2 entries before it are intact.\n',
+      '✖ .aims-gate/audit-log.jsonl: verification failed at entry 3 (line 3): entry 3 was changed after it was written: its content does not match its hash\n  The 2 entries before it chain to each other; only a checkpoint kept outside the log proves they were not rewritten.\n',
     );
   });
 
@@ -534,7 +534,7 @@ describe('aims-gate validate', () => {
       '.github/aims-gate.yml': 'systems: 42\nfail-on: sometimes\nbogus: 1\n',
     });
     const { code, stdout } = cli(['validate'], repo);
-    expect(code).toBe(1);
+    expect(code).toBe(2); // a configuration error, as everywhere
     expect(stdout.split('\n').filter((l) => /^\.github\/aims-gate\.yml:\d+:/.test(l))).toEqual([
       '.github/aims-gate.yml:1: systems must be a list',
       '.github/aims-gate.yml:2: fail-on must be one of: major, minor, never',
@@ -551,7 +551,7 @@ describe('aims-gate validate', () => {
     const broken = cli(['validate'], tempRepo(files));
     expect(broken.code).toBe(1);
     expect(broken.stdout).toMatch(/^models\/credit-scoring\/risk-assessment\.yml:\d+:\d+: .*score/m);
-    expect(broken.stdout.trimEnd().split('\n').at(-1)).toMatch(/^invalid: 1 problem in /);
+    expect(broken.stdout.trimEnd().split('\n').at(-1)).toMatch(/^invalid: 1 problem, checking /);
     const valid = cli(['validate'], EXAMPLE);
     expect([valid.code, valid.stdout]).toEqual([
       0,
@@ -599,7 +599,7 @@ describe('aims-gate test', () => {
     });
     const passing = cli(['test'], repo);
     expect(passing.stdout).toBe(
-      'PASS  conformant\nPASS  score-mismatch\n\n2 cases: 2 passed, 0 failed (policy: .)\n',
+      'PASS  conformant\nPASS  score-mismatch\n\n2 cases: 2 passed, 0 failed (policy: this repository)\n',
     );
     expect(passing.code).toBe(0);
 
@@ -608,7 +608,9 @@ describe('aims-gate test', () => {
     const failing = cli(['test'], repo);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toContain('FAIL  wrong\n      expected card.license, not found\n');
-    expect(failing.stdout.trimEnd().split('\n').at(-1)).toBe('3 cases: 2 passed, 1 failed (policy: .)');
+    expect(failing.stdout.trimEnd().split('\n').at(-1)).toBe(
+      '3 cases: 2 passed, 1 failed (policy: this repository)',
+    );
   });
 });
 
@@ -683,5 +685,48 @@ describe('record writes only what a person may write (issue 13)', () => {
     expect(
       cli(['record', repo, '--log', log, '--type', 'system.retired', '--system', 'credit-scoring']).code,
     ).toBe(0);
+  });
+});
+
+describe('what a new user tried next (a second pair of eyes)', () => {
+  it('an empty config, a missing option value, a nested init, an empty validate, fixtures and a case that checks nothing', () => {
+    const empty = tempRepo({ ...conformantRepo(), '.github/aims-gate.yml': '# to be written\n' });
+    const read = cli(['check', '--today', '2026-11-01'], empty);
+    expect(read.code).toBe(2);
+    expect(read.stderr).not.toContain('Cannot read properties');
+    expect(read.stderr).toContain('.github/aims-gate.yml');
+
+    expect(cli(['check', '--config', '--format', 'json']).stderr.split('\n')[0]).toBe(
+      'aims-gate check: --config needs a value',
+    );
+
+    const repo = tempRepo({ '.github/aims-gate.yml': 'systems: [models/*]\n' });
+    expect(cli(['init', 'models/deep/nested/sys'], repo).stderr).toContain(
+      'models/deep/nested/sys is not a system folder by the `systems` patterns',
+    );
+
+    const bare = tempRepo({ 'README.md': '# nothing\n' });
+    git(bare, 'init', '-q');
+    expect(cli(['validate'], bare).code).toBe(2);
+
+    // Fixtures of `aims-gate test` are not orphans of the repository; a case without a system fails.
+    const { '.github/aims-gate.yml': config, ...documents }: Record<string, string> = conformantRepo();
+    const withTests = tempRepo({
+      '.github/aims-gate.yml': config!,
+      ...documents,
+      ...Object.fromEntries(Object.entries(documents).map(([p, t]) => [`policy-tests/ok/${p}`, t])),
+      'policy-tests/ok/expect.yml': 'today: 2026-11-01\nfindings: []\n',
+      'policy-tests/nothing/expect.yml': 'findings: []\n',
+    });
+    const checked = cli(['check', '--today', '2026-11-01', '--format', 'json'], withTests);
+    expect(JSON.parse(checked.stdout).findings.map((f: { rule: string }) => f.rule)).not.toContain(
+      'inventory.orphan-document',
+    );
+    const tested = cli(['test'], withTests);
+    expect(tested.code).toBe(1);
+    expect(tested.stdout).toContain(
+      'FAIL  nothing\n      the case holds no AI system, so it checked nothing',
+    );
+    expect(tested.stdout).toContain('PASS  ok\n');
   });
 });

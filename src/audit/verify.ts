@@ -19,6 +19,11 @@ export interface VerifyResult {
   problem?: VerifyProblem;
   /** Whether a checkpoint was given and the log reached it with the same hash. */
   checkpoint: 'matched' | 'not-given' | 'failed';
+  /**
+   * What the chain cannot prove wrong but an auditor should see: an entry dated before the one it follows
+   * (a writer's clock set back, or an entry backdated before it was sealed). The first 10.
+   */
+  warnings: string[];
 }
 
 let validateEntry: ValidateFunction | undefined;
@@ -28,6 +33,7 @@ interface Link {
   seq: number;
   prev: string;
   hash: string;
+  time?: string;
 }
 
 /**
@@ -44,6 +50,7 @@ function readLink(text: string, line: number): Link | { problem: string; seq?: n
 const HASH_MEMBER = ',"hash":"';
 const PREV_MEMBER = ',"prev":"';
 const SEQ_MEMBER = '","seq":';
+const TIME_MEMBER = ',"time":"';
 
 function sealedLink(text: string): Link | undefined {
   // Keys are sorted, so the top-level hash is the last "hash" member: after it come only prev, seq,
@@ -59,7 +66,13 @@ function sealedLink(text: string): Link | undefined {
   const seqEnd = text.indexOf(',', seqAt + SEQ_MEMBER.length);
   const seq = Number(text.slice(seqAt + SEQ_MEMBER.length, seqEnd));
   if (!Number.isSafeInteger(seq) || seq < 1) return undefined;
-  return { seq, prev: text.slice(prevAt + PREV_MEMBER.length, seqAt), hash };
+  // Only type and v follow time, and no string can hold an unescaped quote: the last such member is the entry's.
+  const timeAt = text.lastIndexOf(TIME_MEMBER);
+  const time =
+    timeAt === -1
+      ? undefined
+      : text.slice(timeAt + TIME_MEMBER.length, text.indexOf('"', timeAt + TIME_MEMBER.length));
+  return { seq, prev: text.slice(prevAt + PREV_MEMBER.length, seqAt), hash, ...(time ? { time } : {}) };
 }
 
 function parsedLink(text: string, line: number): Link | { problem: string; seq?: number } {
@@ -103,12 +116,15 @@ export async function verifyLog(
   let line = 0;
   let head: Checkpoint | undefined;
   let checkpointSeen = false;
+  let lastTime: string | undefined;
+  const warnings: string[] = [];
   const fail = (reason: string, seq = (head?.seq ?? 0) + 1): VerifyResult => ({
     ok: false,
     entries: head?.seq ?? 0,
     head,
     problem: { line, seq, reason },
     checkpoint: checkpoint ? 'failed' : 'not-given',
+    warnings,
   });
 
   for await (const batch of lines)
@@ -138,6 +154,11 @@ export async function verifyLog(
           entry.seq,
         );
       }
+      if (entry.time && lastTime && Date.parse(entry.time) < Date.parse(lastTime) && warnings.length < 10)
+        warnings.push(
+          `entry ${entry.seq} is dated ${entry.time}, before entry ${entry.seq - 1} (${lastTime}): time runs backwards here (a clock set back, or a backdated entry)`,
+        );
+      if (entry.time) lastTime = entry.time;
       head = { seq: entry.seq, hash: entry.hash };
       if (checkpoint && entry.seq === checkpoint.seq) {
         if (entry.hash !== checkpoint.hash) {
@@ -152,8 +173,14 @@ export async function verifyLog(
   if (checkpoint && !checkpointSeen) {
     line++;
     return fail(
-      `the log ends at entry ${head?.seq ?? 0} but the checkpoint records entry ${checkpoint.seq}: entries were removed from its end`,
+      `the log ends at entry ${head?.seq ?? 0} but the checkpoint records entry ${checkpoint.seq}: ${checkpoint.seq - (head?.seq ?? 0)} entries were removed, from its end or, with the rest re-chained, from anywhere before it`,
     );
   }
-  return { ok: true, entries: head?.seq ?? 0, head, checkpoint: checkpoint ? 'matched' : 'not-given' };
+  return {
+    ok: true,
+    entries: head?.seq ?? 0,
+    head,
+    checkpoint: checkpoint ? 'matched' : 'not-given',
+    warnings,
+  };
 }

@@ -1,5 +1,5 @@
 import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import {
   draftProblem,
   EVENT_TYPES,
@@ -16,6 +16,7 @@ import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { loadPolicy } from '../policy/load.js';
 import { printable } from '../report/printable.js';
+import { plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
 import { fileStoreFor, locate, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
@@ -94,11 +95,13 @@ export async function record(argv: string[], io: Output): Promise<number> {
   const parsed = parseDetails(values.detail);
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
   const evidence = await Promise.all(
-    values.evidence.map(async (path) => {
-      const bytes = await readFile(join(root, path)).catch(() => {
-        throw new UsageError(`--evidence ${path}: no such file in ${root}`);
+    values.evidence.map(async (given) => {
+      // As typed, from where the user is; recorded relative to the repository's root.
+      const full = resolve(given);
+      const bytes = await readFile(full).catch(() => {
+        throw new UsageError(`--evidence ${given}: no such file`);
       });
-      return { path, sha256: sha256(bytes) };
+      return { path: relative(root, full).split(sep).join('/'), sha256: sha256(bytes) };
     }),
   );
   const { actor, subject } = await whoAndWhere(root, values.actor);
@@ -142,14 +145,15 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   } else if (result.ok) {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
     io.out(
-      `✔ ${shown(store.path)}: intact, ${result.entries} entries${head}${result.checkpoint === 'matched' ? '; checkpoint matched' : ''}\n`,
+      `✔ ${shown(store.path)}: intact, ${plural(result.entries, 'entry')}${head}${result.checkpoint === 'matched' ? '; checkpoint matched' : ' (a chain its writer could have re-hashed whole: pass --checkpoint to prove it was not)'}\n`,
     );
   } else {
     const { seq, line, reason } = result.problem!;
     io.out(
-      `✖ ${shown(store.path)}: verification failed at entry ${seq} (line ${line}): ${reason}\n  ${result.entries} entries before it are intact.\n`,
+      `✖ ${shown(store.path)}: verification failed at entry ${seq} (line ${line}): ${reason}\n  The ${plural(result.entries, 'entry')} before it chain to each other; only a checkpoint kept outside the log proves they were not rewritten.\n`,
     );
   }
+  for (const warning of format === 'json' ? [] : result.warnings) io.out(`  ! ${warning}\n`);
   return result.ok ? 0 : 1;
 }
 

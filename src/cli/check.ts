@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { FORMATS, type Format } from '../report/index.js';
 import { withoutWorkflowCommands } from '../report/printable.js';
-import { verdictLine } from '../report/words.js';
+import { plural, verdictLine } from '../report/words.js';
 import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
@@ -61,7 +61,7 @@ export async function check(argv: string[], io: Output): Promise<number> {
       evaluationEvents(evaluation, { time: new Date().toISOString(), actor, subject }),
     );
     io.err(
-      `aims-gate: recorded ${evaluation.systems.length} "evaluated" events in ${shown(store.path)}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
+      `aims-gate: recorded ${plural(evaluation.systems.length, '"evaluated" event')} in ${shown(store.path)}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
     );
   }
 

@@ -89,9 +89,9 @@ export async function init(argv: string[], io: Output): Promise<number> {
     );
   }
   for (const file of kept) io.out(`kept ${file} (already there)\n`);
-  if (policy && foldersOf([`${path}/x`], policy.systems).size === 0) {
+  if (policy && !foldersOf([`${path}/x`], policy.systems).has(path)) {
     io.err(
-      `aims-gate: warning: ${path} is outside the \`systems\` patterns of ${CONFIG_PATH} (${policy.systems.map((s) => s.path).join(', ')}), so check will not see it: add "${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}" to systems\n`,
+      `aims-gate: warning: ${path} is not a system folder by the \`systems\` patterns of ${CONFIG_PATH} (${policy.systems.map((s) => s.path).join(', ')}), so check will not see it: add "${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}" to systems\n`,
     );
   }
   io.out(

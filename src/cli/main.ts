@@ -91,9 +91,9 @@ function argumentProblem(error: Error): string {
   const code = (error as { code?: string }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? ''}`.trim();
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
-    return /argument missing/.test(error.message)
-      ? `${option ?? 'an option'} needs a value`
-      : `${option ?? 'an option'} takes no value`;
+    return /does not take an argument/.test(error.message)
+      ? `${option ?? 'an option'} takes no value`
+      : `${option ?? 'an option'} needs a value`;
   return error.message;
 }
 

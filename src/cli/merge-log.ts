@@ -5,7 +5,7 @@ import { parseCommand } from './options.js';
 
 /** How to turn the merge driver on in a clone: .gitattributes names it, git's config says what runs. */
 export const MERGE_DRIVER_SETUP =
-  'git config merge.aims-gate-log.name "aims-gate audit log" && git config merge.aims-gate-log.driver "npx aims-gate merge-log %O %A %B %P"';
+  'git config merge.aims-gate-log.name "aims-gate audit log" && git config merge.aims-gate-log.driver "npx --no-install aims-gate merge-log %O %A %B %P"';
 
 /**
  * A git merge driver for the in-repository audit log (`.gitattributes`: `.aims-gate/audit-log.jsonl

@@ -1,9 +1,9 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { printable } from '../report/printable.js';
 import { location, plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
-import { locate } from './context.js';
+import { locate, shown } from './context.js';
 import type { Output } from './main.js';
 import { parseCommand, today } from './options.js';
 
@@ -25,9 +25,15 @@ export async function validate(argv: string[], io: Output): Promise<number> {
     });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    io.out(`${error.toString()}\ninvalid: the configuration (${1 + error.others.length} problems)\n`);
-    return 1;
+    io.out(
+      `${error.toString()}\ninvalid: the configuration (${plural(1 + error.others.length, 'problem')})\n`,
+    );
+    return 2;
   }
+  if (evaluation.systems.length === 0)
+    throw new UsageError(
+      `no AI systems found in ${scope ?? (shown(root) || '.')}: nothing was validated. Run it in the repository, or add a system (aims-gate init <folder>)`,
+    );
   const kinds = new Map(evaluation.rules.map((r) => [r.id, r.kind]));
   const problems = printable(
     evaluation.findings.filter(
@@ -38,7 +44,9 @@ export async function validate(argv: string[], io: Output): Promise<number> {
   const documents = evaluation.systems.reduce((n, s) => n + Object.keys(s.documents).length, 0);
   const what = `${evaluation.policy.configPath ?? 'the default configuration'}, ${plural(documents, 'document')} of ${plural(evaluation.systems.length, 'AI system')}`;
   io.out(
-    problems.length ? `invalid: ${plural(problems.length, 'problem')} in ${what}\n` : `valid: ${what}\n`,
+    problems.length
+      ? `invalid: ${plural(problems.length, 'problem')}, checking ${what}\n`
+      : `valid: ${what}\n`,
   );
   return problems.length ? 1 : 0;
 }

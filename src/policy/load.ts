@@ -203,6 +203,8 @@ async function readYaml(source: Source, path: string, label = path): Promise<Par
   const parsed = parseData(decoded.text);
   if ('problem' in parsed)
     throw new ConfigError(label, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
+  // An empty file (or only comments) says nothing: read as an empty mapping, which the schema then judges.
+  if (parsed.data.value === null || parsed.data.value === undefined) return { ...parsed.data, value: {} };
   return parsed.data;
 }
 

@@ -13,8 +13,9 @@ export interface RenderOptions {
 }
 
 /**
- * Every output format, by name: each is a pure function of the evaluation and never re-evaluates. Text and
- * Markdown show every string with its control characters escaped (JSON and SARIF escape them already).
+ * Every output format, by name: each is a pure function of the evaluation and never re-evaluates. Text,
+ * Markdown, compact and github show every string with its control characters escaped (JSON and SARIF escape
+ * them already; JUnit does its own).
  */
 export const FORMATS = {
   text: (e: Evaluation, o: RenderOptions) => renderText(printable(e), o),
@@ -22,7 +23,7 @@ export const FORMATS = {
   markdown: (e: Evaluation) => renderMarkdown(printable(e)),
   sarif: (e: Evaluation, o: RenderOptions) => renderSarif(e, o.version),
   compact: (e: Evaluation) => renderCompact(printable(e)),
-  github: (e: Evaluation) => renderGithub(e),
+  github: (e: Evaluation) => renderGithub(printable(e)),
   junit: (e: Evaluation) => renderJunit(e),
 } as const;
 

@@ -23,7 +23,7 @@ export function renderJunit(evaluation: Evaluation): string {
           ]
         : []),
     ];
-    return `  <testsuite name="${xml(system.id)}" tests="${system.checks}" failures="${failed.length}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${xml(system.id)}" tests="${cases.length}" failures="${failed.length}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`;
   });
   const loose = evaluation.findings.filter((f) => !f.system && !f.waiver);
   if (loose.length)
@@ -35,10 +35,13 @@ export function renderJunit(evaluation: Evaluation): string {
         )
         .join('\n')}\n  </testsuite>`,
     );
-  const tests = evaluation.systems.reduce((n, s) => n + s.checks, 0) + loose.length;
+  // Counted as written: a test case per failed rule, one for the rules that passed, one per loose finding.
+  const tests = [...text(suites).matchAll(/<testcase /g)].length;
   const failures = failedChecks(evaluation).size + loose.length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="aims-gate" tests="${tests}" failures="${failures}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
+
+const text = (parts: string[]) => parts.join('\n');
 
 /** Text in XML 1.0: markup escaped, and control characters (which XML 1.0 cannot hold) shown escaped. */
 function xml(s: string): string {
