@@ -352,3 +352,17 @@ function serialiseHalf(entry: AuditEntry): string {
   const line = canonicalize(entry) as string;
   return line.slice(0, Math.floor(line.length / 2));
 }
+
+describe('what the chain cannot prove wrong', () => {
+  it('flags time running backwards (a clock set back, or a backdated entry), on an intact chain', async () => {
+    const store = new FileStore(tempLog());
+    await record(store, { ...draft(1), time: '2026-03-01T00:00:00Z' });
+    await record(store, { ...draft(2), time: '2026-01-15T00:00:00Z' });
+    await record(store, { ...draft(3), time: '2026-04-01T00:00:00Z' });
+    const result = await verifyLog(store.lines());
+    expect(result).toMatchObject({ ok: true, entries: 3 });
+    expect(result.warnings).toEqual([
+      'entry 2 is dated 2026-01-15T00:00:00Z, before entry 1 (2026-03-01T00:00:00Z): time runs backwards here (a clock set back, or a backdated entry)',
+    ]);
+  });
+});
