@@ -730,3 +730,39 @@ describe('what a new user tried next (a second pair of eyes)', () => {
     expect(tested.stdout).toContain('PASS  ok\n');
   });
 });
+
+describe('aims-gate inventory (issue 13)', () => {
+  it('lists the systems reconciled with the log, as text, CSV and JSON', () => {
+    const repo = tempRepo(EXAMPLE_FILES());
+    const log = join(repo, '.aims-gate/audit-log.jsonl');
+    // Retired in the log while its card still says production; and a system the repository no longer has.
+    cli(['record', repo, '--type', 'system.retired', '--system', 'churn-predictor', '--log', log]);
+    rmSync(join(repo, 'models/legacy-recommender'), { recursive: true });
+    writeFileSync(join(repo, 'models/.keep'), '');
+
+    const json = JSON.parse(cli(['inventory', repo, '-f', 'json', '--today', '2026-11-01']).stdout);
+    const byId = Object.fromEntries(json.map((r: { id: string }) => [r.id, r]));
+    expect(byId['credit-scoring']).toMatchObject({
+      tier: 'high',
+      status: 'production',
+      owner: '@acme/risk-ml',
+      present: ['model-card', 'risk-assessment', 'impact-assessment'],
+      lastEvaluation: '2026-06-15 pass',
+      lastDeployment: { production: expect.stringMatching(/^2026-06-21/) },
+      warning: '',
+    });
+    expect(byId['churn-predictor'].warning).toBe('retired in the log, but its documents say production');
+    expect(byId['legacy-recommender']).toMatchObject({
+      path: '',
+      warning: 'retired: known only from the log',
+    });
+
+    const csv = cli(['inventory', repo, '-f', 'csv', '--today', '2026-11-01']).stdout;
+    const [header, ...rows] = csv.trimEnd().split('\r\n');
+    expect(header).toBe(
+      'id,path,owner,tier,status,documents required,documents present,last evaluation,deployed:production,warning',
+    );
+    expect(rows).toHaveLength(3);
+    expect(rows.find((r) => r.startsWith('credit-scoring,'))).toContain(',@acme/risk-ml,high,production,');
+  });
+});

@@ -6,6 +6,7 @@ import addFormatsModule from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { FORMATS } from '../src/report/index.js';
+import { inventoryCsv } from '../src/report/inventory-export.js';
 import type { Evaluation } from '../src/types.js';
 import { EXAMPLE, readTree, run } from './helpers.js';
 
@@ -178,5 +179,29 @@ describe('formats for other CIs: compact, github, junit', () => {
     expect([churn.testcase].flat().map((c: { name: string }) => c.name)).toContain('risk.scores');
     // The waived finding's rule does not fail.
     expect([churn.testcase].flat().some((c: { name: string }) => c.name === 'card.datasets')).toBe(false);
+  });
+});
+
+describe('inventory CSV', () => {
+  it('quotes what must be quoted, and shows a formula a spreadsheet would run instead of running it', () => {
+    const row = {
+      id: 'scorer',
+      path: 'models/scorer',
+      owner: '=HYPERLINK("https://evil.example","x")',
+      tier: 'high',
+      status: 'production',
+      required: [],
+      present: [],
+      lastEvaluation: '',
+      lastDeployment: {},
+      warning: 'a, b\nc',
+    };
+    const [, line] = inventoryCsv([row]).split('\r\n');
+    expect(line).toBe(
+      'scorer,models/scorer,"\'=HYPERLINK(""https://evil.example"",""x"")",high,production,,,,"a, b\nc"',
+    );
+    expect(inventoryCsv([{ ...row, owner: '@acme/risk-ml', warning: '' }]).split('\r\n')[1]).toContain(
+      ',@acme/risk-ml,',
+    );
   });
 });

@@ -4,6 +4,7 @@ import { log, record, verify } from './audit.js';
 import { check } from './check.js';
 import { explain } from './explain.js';
 import { init } from './init.js';
+import { inventory } from './inventory.js';
 import { mergeLog } from './merge-log.js';
 import { report } from './report.js';
 import { test } from './test.js';
@@ -43,6 +44,9 @@ Commands:
       --log PATH, -f, --format text|json
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
   merge-log %O %A %B %P  git merge driver for the in-repository log: refuses to interleave two chains, says what to do
+  inventory [dir]        The AI systems in scope, reconciled with the audit log: owner, tier, status, documents,
+                           last evaluation and last deployment per environment
+      -f, --format FORMAT  text | csv | json (default text); --log PATH, --today DATE
   report [dir]           The auditor's report: verification, inventory, timelines, findings, SoA
       -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
 
@@ -74,6 +78,7 @@ const COMMANDS = [
   'verify',
   'log',
   'merge-log',
+  'inventory',
   'report',
 ];
 
@@ -127,6 +132,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await log(rest, io);
       case 'report':
         return await report(rest, io);
+      case 'inventory':
+        return await inventory(rest, io);
       case '--version':
       case '-v':
         io.out(`${VERSION}\n`);
