@@ -54009,6 +54009,9 @@ function isReleaseBranch(branch, patterns) {
   return patterns.some((pattern) => matches(branch, pattern));
 }
 function judgeChangeSet(rules, set2) {
+  return { ...judge(rules, set2), systems: set2.shipped.map((s) => s.id) };
+}
+function judge(rules, set2) {
   const short2 = set2.commit.slice(0, 7);
   const reject = (problem) => ({
     approved: false,
@@ -55161,6 +55164,8 @@ async function recordDeployment(store, decision, context3) {
         by: "aims-gate",
         ...decision.since ? { since: decision.since } : {},
         ...verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {},
+        // Which systems the deployment changes: each system's deployment register is read from these.
+        ...verdict ? { systems: verdict.systems } : {},
         ...decision.tier ? { tier: decision.tier } : {},
         ...evaluation ? { verdict: evaluation.verdict } : {},
         ...verdict ? {

@@ -103,6 +103,8 @@ export interface DeploymentVerdict {
   pullRequests: PullRequestVerdict[];
   /** What stops the deployment, one item per pull request or commit. */
   problems: string[];
+  /** The AI systems the deployment changes (by id): what each system's deployment register records. */
+  systems: string[];
 }
 
 /** The most commits one decision judges: GitHub's compare lists 250 per page; beyond, the gate fails closed. */
@@ -113,8 +115,12 @@ export function isReleaseBranch(branch: string, patterns: string[]): boolean {
 }
 
 export function judgeChangeSet(rules: ApprovalRule[], set: ChangeSet): DeploymentVerdict {
+  return { ...judge(rules, set), systems: set.shipped.map((s) => s.id) };
+}
+
+function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, 'systems'> {
   const short = set.commit.slice(0, 7);
-  const reject = (problem: string): DeploymentVerdict => ({
+  const reject = (problem: string): Omit<DeploymentVerdict, 'systems'> => ({
     approved: false,
     reason: problem,
     pullRequests: [],

@@ -202,7 +202,14 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         {
           type: 'deployment.rejected',
           subject: { environment: 'production', commit: pr.mergeCommit },
-          details: { by: 'aims-gate', pullRequests: ['#2'], tier: 'high', approvers: ['mallory'] },
+          // The systems it would have deployed: each system's deployment register reads them.
+          details: {
+            by: 'aims-gate',
+            pullRequests: ['#2'],
+            tier: 'high',
+            approvers: ['mallory'],
+            systems: ['credit-scoring'],
+          },
         },
       ]);
     });

@@ -5,8 +5,9 @@ import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../src/audit/entry.js';
 import { FORMATS } from '../src/report/index.js';
-import { inventoryCsv } from '../src/report/inventory-export.js';
+import { inventoryCsv, inventoryRows } from '../src/report/inventory-export.js';
 import type { Evaluation } from '../src/types.js';
 import { EXAMPLE, readTree, run } from './helpers.js';
 
@@ -203,5 +204,34 @@ describe('inventory CSV', () => {
     expect(inventoryCsv([{ ...row, owner: '@acme/risk-ml', warning: '' }]).split('\r\n')[1]).toContain(
       ',@acme/risk-ml,',
     );
+  });
+});
+
+describe('inventory rows', () => {
+  it('a gate decision counts for the systems it deployed; an older one without systems counts for each', async () => {
+    const evaluation = await example();
+    const decision = (seq: number, environment: string, systems?: string[]) =>
+      ({
+        v: 1,
+        seq,
+        prev: '0'.repeat(64),
+        hash: '0'.repeat(64),
+        type: 'deployment.approved',
+        time: `2026-0${seq}-01T00:00:00Z`,
+        actor: { login: 'aims-gate' },
+        subject: { environment, commit: `${seq}`.repeat(40) },
+        details: { by: 'aims-gate', ...(systems ? { systems } : {}) },
+        evidence: [],
+      }) as unknown as AuditEntry;
+    const rows = inventoryRows(evaluation, [
+      decision(1, 'staging'),
+      decision(2, 'production', ['credit-scoring']),
+    ]);
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r.lastDeployment]));
+    expect(byId['credit-scoring']).toEqual({
+      staging: '2026-01-01 1111111',
+      production: '2026-02-01 2222222',
+    });
+    expect(byId['churn-predictor']).toEqual({ staging: '2026-01-01 1111111' });
   });
 });

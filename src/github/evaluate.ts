@@ -226,6 +226,8 @@ export async function recordDeployment(
         by: 'aims-gate',
         ...(decision.since ? { since: decision.since } : {}),
         ...(verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {}),
+        // Which systems the deployment changes: each system's deployment register is read from these.
+        ...(verdict ? { systems: verdict.systems } : {}),
         ...(decision.tier ? { tier: decision.tier } : {}),
         ...(evaluation ? { verdict: evaluation.verdict } : {}),
         ...(verdict

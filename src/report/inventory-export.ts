@@ -13,7 +13,7 @@ export interface InventoryRow {
   present: DocumentKind[];
   /** The last "evaluated" event for it in the log: when, and its verdict. */
   lastEvaluation: string;
-  /** The last approved deployment per environment (a gate decision names the repository, so it counts for each system). */
+  /** The last approved deployment per environment that changed this system (older decisions count for each). */
   lastDeployment: Record<string, string>;
   /** Where the repository and the log disagree: a system only in the log, or retired there but not in its card. */
   warning: string;
@@ -38,8 +38,15 @@ export function inventoryRows(evaluation: Evaluation, entries: AuditEntry[]): In
     if (system) bySystem.set(system, [...(bySystem.get(system) ?? []), entry]);
     else repositoryWide.push(entry);
   }
+  // A gate decision names the systems it deployed (details.systems); an older one, without, counts for each.
+  const concerns = (entry: AuditEntry, id: string) => {
+    const systems = entry.details?.systems;
+    return !Array.isArray(systems) || systems.includes(id);
+  };
   const history = (id: string) =>
-    [...(bySystem.get(id) ?? []), ...repositoryWide].sort((a, b) => a.seq - b.seq);
+    [...(bySystem.get(id) ?? []), ...repositoryWide.filter((e) => concerns(e, id))].sort(
+      (a, b) => a.seq - b.seq,
+    );
   const rows: InventoryRow[] = evaluation.systems.map((system) => {
     const present = Object.keys(system.documents) as DocumentKind[];
     const missing = evaluation.findings
