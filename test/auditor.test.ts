@@ -4,6 +4,7 @@ import { FileStore } from '../src/audit/file-store.js';
 import { readEntries } from '../src/audit/read.js';
 import { verifyLog } from '../src/audit/verify.js';
 import { buildAuditorReport } from '../src/report/auditor.js';
+import { renderAuditorHtml } from '../src/report/auditor-html.js';
 import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
 import { EXAMPLE, readTree, run } from './helpers.js';
 
@@ -136,5 +137,21 @@ describe("the auditor's report", () => {
     expect(failed).toContain(
       '❌ Verification FAILED at entry 5 (line 5): entry 5 was changed after it was written.',
     );
+    // Entries from the break on are marked in both formats; those before it are not.
+    const broken = {
+      ...report,
+      log: {
+        ...report.log,
+        verification: { ...report.log.verification!, ok: false, problem: { line: 5, seq: 5, reason: 'x' } },
+      },
+    };
+    const marked = [...failed.matchAll(/^\| (\d+) ⚠ after the break \|/gm)].map((m) => Number(m[1]));
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked.every((seq) => seq >= 5)).toBe(true);
+    const html = renderAuditorHtml(broken);
+    expect(html).toMatch(
+      /<tr class="event unproven"[^>]*><td>5 <span class="mark">⚠ after the break<\/span>/,
+    );
+    expect(html).not.toMatch(/<tr class="event unproven"[^>]*><td>4 /);
   });
 });

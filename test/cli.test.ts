@@ -383,6 +383,16 @@ describe('aims-gate record, verify, log and report', () => {
     expect(stdout).toBe(
       '✖ .aims-gate/audit-log.jsonl: verification failed at entry 3 (line 3): entry 3 was changed after it was written: its content does not match its hash\n  The 2 entries before it chain to each other; only a checkpoint kept outside the log proves they were not rewritten.\n',
     );
+    // log and report mark every entry from the break on: the chain no longer vouches for them.
+    const listed = cli(['log'], dir);
+    expect(listed.code).toBe(1);
+    const lines = listed.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 2).every((l) => !l.includes('⚠'))).toBe(true);
+    expect(lines.slice(2).every((l) => l.endsWith('⚠ after the break'))).toBe(true);
+    expect(listed.stderr).toContain('the log fails verification at entry 3');
+    const report = cli(['report', '--today', '2026-11-01'], dir);
+    expect(report.stdout).toMatch(/\| 3 ⚠ after the break \|/);
+    expect(report.stdout).not.toMatch(/\| 2 ⚠ after the break \|/);
   });
 
   it('report writes Markdown with the Statement of Applicability', () => {

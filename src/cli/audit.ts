@@ -169,6 +169,9 @@ export async function log(argv: string[], io: Output): Promise<number> {
   dateOption('since', values.since);
   const format = choice('format', values.format, ['text', 'json']);
   const store = await existingLog(locate(positionals[0]).root, values.log);
+  // Listed with what the chain says of them: from a break on, entries are marked, never shown as proven.
+  const verification = await verifyLog(store.lines());
+  const unproven = verification.ok ? Number.POSITIVE_INFINITY : (verification.problem?.seq ?? 1);
   const bad: number[] = [];
   for await (const entry of readEntries(store, values, (line) => bad.push(line))) {
     if (format === 'json') {
@@ -182,12 +185,16 @@ export async function log(argv: string[], io: Output): Promise<number> {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     io.out(
-      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${shown.actor?.login ?? '?'}${details ? `  ${details}` : ''}\n`,
+      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${shown.actor?.login ?? '?'}${details ? `  ${details}` : ''}${entry.seq >= unproven ? '  ⚠ after the break' : ''}\n`,
     );
   }
+  if (!verification.ok)
+    io.err(
+      `aims-gate: the log fails verification at entry ${verification.problem?.seq} (${verification.problem?.reason}); entries from there on are marked: run aims-gate verify\n`,
+    );
   if (bad.length)
     io.err(
       `aims-gate: ${bad.length} line(s) are not audit entries (line ${bad.slice(0, 5).join(', ')}); run aims-gate verify\n`,
     );
-  return 0;
+  return verification.ok ? 0 : 1;
 }

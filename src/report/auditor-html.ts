@@ -1,6 +1,13 @@
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
-import { APPLICABILITY_STATUS, eventDetails, eventLabel, verificationSentence } from './auditor-words.js';
+import {
+  APPLICABILITY_STATUS,
+  eventDetails,
+  eventLabel,
+  UNPROVEN_MARK,
+  unprovenFrom,
+  verificationSentence,
+} from './auditor-words.js';
 import { escapeHtml as esc } from './escape.js';
 import { location, openFindings, SEVERITY_WORDS } from './words.js';
 
@@ -80,7 +87,7 @@ ${report.systems
   .map(
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
 <h3>${esc(s.id)}${s.summary ? '' : ' <small>(no longer in the repository)</small>'}</h3>
-${s.events.length ? eventTable(s.events) : '<p class="empty">No recorded events.</p>'}
+${s.events.length ? eventTable(s.events, unprovenFrom(report)) : '<p class="empty">No recorded events.</p>'}
 </section>`,
   )
   .join('\n')}
@@ -88,7 +95,14 @@ ${s.events.length ? eventTable(s.events) : '<p class="empty">No recorded events.
 
 <section id="gates">
 <h2>Approvals and deployments</h2>
-${report.approvals.length + report.deployments.length ? eventTable([...report.approvals, ...report.deployments].sort((a, b) => a.seq - b.seq)) : '<p class="empty">No approvals or deployment decisions recorded.</p>'}
+${
+  report.approvals.length + report.deployments.length
+    ? eventTable(
+        [...report.approvals, ...report.deployments].sort((a, b) => a.seq - b.seq),
+        unprovenFrom(report),
+      )
+    : '<p class="empty">No approvals or deployment decisions recorded.</p>'
+}
 </section>
 
 <section id="findings">
@@ -151,11 +165,12 @@ ${report.applicability
 `;
 }
 
-function eventTable(events: AuditEntry[]): string {
+/** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
+function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): string {
   return `<table class="events"><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>System</th><th>Actor</th><th>Details</th></tr></thead><tbody>${events
     .map(
       (e) =>
-        `<tr class="event" data-type="${esc(e.type)}" data-system="${esc(e.subject?.system ?? '')}"><td>${e.seq}</td><td>${esc(e.time)}</td><td>${esc(eventLabel(e.type))}</td><td>${esc(e.subject?.system ?? '—')}</td><td>${esc(e.actor?.login ?? '—')}</td><td>${esc(eventDetails(e))}</td></tr>`,
+        `<tr class="event${e.seq >= unproven ? ' unproven' : ''}" data-type="${esc(e.type)}" data-system="${esc(e.subject?.system ?? '')}"><td>${e.seq}${e.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(e.time)}</td><td>${esc(eventLabel(e.type))}</td><td>${esc(e.subject?.system ?? '—')}</td><td>${esc(e.actor?.login ?? '—')}</td><td>${esc(eventDetails(e))}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }
@@ -182,6 +197,7 @@ h1 { margin: 0 0 4px; font-size: 24px; } h2 { margin-top: 32px; border-bottom: 1
 table { border-collapse: collapse; width: 100%; margin: 8px 0; } th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid #eaeef2; }
 th { background: #f6f8fa; } .events td:nth-child(2) { white-space: nowrap; } code { font-size: 12px; } .digest { font-family: ui-monospace, monospace; font-size: 11px; color: #59636e; }
 .empty { color: #59636e; font-style: italic; }
+tr.unproven { background: #fff8c5; } .mark { color: #9a6700; font-weight: 600; white-space: nowrap; }
 .sev, .tier { padding: 0 6px; border-radius: 10px; font-size: 12px; }
 .sev.major, .tier.prohibited, .status.major { background: #ffebe9; } .sev.minor, .tier.high, .status.minor { background: #fff8c5; }
 .sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed { background: #ffebe9; font-weight: 600; }

@@ -1,6 +1,13 @@
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
-import { APPLICABILITY_STATUS, eventDetails, eventLabel, verificationSentence } from './auditor-words.js';
+import {
+  APPLICABILITY_STATUS,
+  eventDetails,
+  eventLabel,
+  UNPROVEN_MARK,
+  unprovenFrom,
+  verificationSentence,
+} from './auditor-words.js';
 import { cell } from './escape.js';
 import { location, SEVERITY_WORDS } from './words.js';
 
@@ -33,12 +40,17 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   for (const system of report.systems) {
     out.push(`### ${cell(system.id)}${system.summary ? '' : ' (no longer in the repository)'}`, '');
     if (system.events.length === 0) out.push('_No recorded events._', '');
-    else out.push(...eventTable(system.events), '');
+    else out.push(...eventTable(system.events, unprovenFrom(report)), '');
   }
 
   out.push('## 4. Approvals and deployments', '');
   const gates = [...report.approvals, ...report.deployments].sort((a, b) => a.seq - b.seq);
-  out.push(...(gates.length ? eventTable(gates) : ['_No approvals or deployment decisions recorded._']), '');
+  out.push(
+    ...(gates.length
+      ? eventTable(gates, unprovenFrom(report))
+      : ['_No approvals or deployment decisions recorded._']),
+    '',
+  );
 
   out.push('## 5. Open findings by control', '');
   if (report.findingsByControl.length === 0) out.push('_No open findings._');
@@ -74,13 +86,14 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function eventTable(events: AuditEntry[]): string[] {
+/** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
+function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): string[] {
   return [
     '| # | Time (UTC) | Event | System | Actor | Details |',
     '|--:|---|---|---|---|---|',
     ...events.map(
       (e) =>
-        `| ${e.seq} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject?.system ?? '—')} | ${cell(e.actor?.login ?? '—')} | ${cell(eventDetails(e))} |`,
+        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject?.system ?? '—')} | ${cell(e.actor?.login ?? '—')} | ${cell(eventDetails(e))} |`,
     ),
   ];
 }

@@ -55,3 +55,14 @@ export function verificationSentence(report: AuditorReport): { ok: boolean; text
     text: `The hash chain of ${log.path} is intact: ${v.entries} entries.${head}${checkpoint}`,
   };
 }
+
+/**
+ * The first entry the chain no longer vouches for: from the break on, an entry may have been inserted, edited or
+ * re-chained. Undefined for a log that verifies.
+ */
+export function unprovenFrom(report: Pick<AuditorReport, 'log'>): number | undefined {
+  const verification = report.log.verification;
+  return verification && !verification.ok ? verification.problem?.seq : undefined;
+}
+
+export const UNPROVEN_MARK = '⚠ after the break';
