@@ -25,7 +25,7 @@ Commands:
       --log PATH           the audit log file (default: the config's audit-log, .aims-gate/audit-log.jsonl)
       --allow-empty        pass when no AI system is found (otherwise an error, exit 2)
   validate [path]        Check that the config, its packs and every document parse and match their schemas:
-                           every problem at once, with its line (exit 1 if any)
+                           every problem at once, with its line (exit 1 for a document's, 2 for the config's)
       -c, --config PATH    configuration file (default .github/aims-gate.yml)
   test [dir]             Run the policy against fixture repositories (default policy-tests/), each with an
                            expect.yml of the findings it must produce, as conftest verify does
@@ -52,7 +52,7 @@ Commands:
 
 Every command takes -h, --help.
 
-Exit codes: 0 pass (verify, report: log intact), 1 blocking findings (verify, report: log tampered),
+Exit codes: 0 pass (verify, report, log: log intact), 1 blocking findings (verify, report, log: log tampered),
 2 usage or configuration error.`;
 
 export interface Output {
