@@ -14,6 +14,7 @@ import { record as recordEvent } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
+import { takeInventory } from '../inventory.js';
 import { loadPolicy } from '../policy/load.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
@@ -50,12 +51,14 @@ const WRITTEN_BY: Record<string, string> = {
  * system retired and removed is still in its log). Anything else is a typo that would start a phantom system.
  */
 async function knownSystem(root: string, store: FileStore, system: string): Promise<void> {
-  const evaluation = await evaluate({
-    source: new LocalSource(root),
-    today: new Date().toISOString().slice(0, 10),
-  });
-  const known = new Set(evaluation.systems.flatMap((s) => [s.id, s.path]));
-  if (known.has(system)) return;
+  const source = new LocalSource(root);
+  const evaluated = (scope?: string) =>
+    evaluate({ source, today: new Date().toISOString().slice(0, 10), ...(scope ? { scope } : {}) });
+  const names = (e: Awaited<ReturnType<typeof evaluated>>) => e.systems.flatMap((s) => [s.id, s.path]);
+  // A system's id is most often its folder's name: that folder alone is read first, not the whole repository.
+  const { systems } = takeInventory(await source.list(), (await loadPolicy(source)).systems);
+  for (const folder of systems.filter((s) => s.path === system || s.path.split('/').pop() === system))
+    if (names(await evaluated(folder.path)).includes(system)) return;
   if (
     await access(store.path).then(
       () => true,
@@ -63,6 +66,8 @@ async function knownSystem(root: string, store: FileStore, system: string): Prom
     )
   )
     for await (const entry of readEntries(store, { system })) if (entry.subject?.system === system) return;
+  const evaluation = await evaluated();
+  if (names(evaluation).includes(system)) return;
   const ids = evaluation.systems.map((s) => s.id);
   throw new UsageError(
     `--system ${system} is no AI system of this repository${ids.length ? ` (${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})` : ''} nor of its audit log`,
