@@ -54281,6 +54281,18 @@ function historyStoreFor(spec, github, repository, reserved) {
   return spec.startsWith("branch:") ? auditStoreFor(spec, github, repository, ".", reserved) : void 0;
 }
 
+// src/group.ts
+function groupBy(items, key) {
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups2.get(k);
+    if (group) group.push(item);
+    else groups2.set(k, [item]);
+  }
+  return groups2;
+}
+
 // src/report/words.ts
 var SEVERITY_WORDS = {
   major: "major nonconformity",
@@ -54315,9 +54327,7 @@ function verdictLine(evaluation) {
   return evaluation.verdict === "pass" ? `PASS: ${summary2} (fails on: ${evaluation.failOn})` : `FAIL: ${summary2} (fails on: ${evaluation.failOn})`;
 }
 function bySystem(findings) {
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const f of findings) groups2.set(f.system, [...groups2.get(f.system) ?? [], f]);
-  return groups2;
+  return groupBy(findings, (f) => f.system);
 }
 
 // src/audit/read.ts

@@ -1,5 +1,5 @@
 import { access, readFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import {
   draftProblem,
   EVENT_TYPES,

@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../audit/entry.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { annexA } from '../controls.js';
+import { groupBy } from '../group.js';
 import type {
   ControlStatus,
   DocumentKind,
@@ -60,11 +61,7 @@ export function buildAuditorReport(input: {
   generated: string;
 }): AuditorReport {
   const { evaluation, entries } = input;
-  const bySystem = new Map<string, AuditEntry[]>();
-  for (const entry of entries) {
-    const id = entry.subject?.system ?? '(no system)';
-    bySystem.set(id, [...(bySystem.get(id) ?? []), entry]);
-  }
+  const bySystem = groupBy(entries, (entry) => entry.subject?.system ?? '(no system)');
   const known = new Set(evaluation.systems.map((s) => s.id));
   const systems = [
     ...evaluation.systems.map((summary) => ({

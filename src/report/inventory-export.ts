@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { groupBy } from '../group.js';
 import type { DocumentKind, Evaluation } from '../types.js';
 
 /** One row of the AI-system inventory, as an auditor's scope and a management review read it. */
@@ -31,13 +32,9 @@ const REQUIRED_BY: Record<string, DocumentKind> = {
  * and every system the log knows that the repository no longer has.
  */
 export function inventoryRows(evaluation: Evaluation, entries: AuditEntry[]): InventoryRow[] {
-  const bySystem = new Map<string, AuditEntry[]>();
-  const repositoryWide: AuditEntry[] = [];
-  for (const entry of entries) {
-    const system = entry.subject?.system;
-    if (system) bySystem.set(system, [...(bySystem.get(system) ?? []), entry]);
-    else repositoryWide.push(entry);
-  }
+  const grouped = groupBy(entries, (entry) => entry.subject?.system);
+  const repositoryWide = grouped.get(undefined) ?? [];
+  const bySystem = new Map([...grouped].filter((g): g is [string, AuditEntry[]] => g[0] !== undefined));
   // A gate decision names the systems it deployed (details.systems); an older one, without, counts for each.
   const concerns = (entry: AuditEntry, id: string) => {
     const systems = entry.details?.systems;

@@ -1,3 +1,4 @@
+import { groupBy } from '../group.js';
 import type { ControlStatus, Evaluation, Finding, Severity } from '../types.js';
 
 /** The words every output uses, so a terminal, a PR comment and a report say the same thing. */
@@ -58,11 +59,9 @@ export function controlCounts(evaluation: Evaluation): string {
     .join(', ');
 }
 
-/** Findings by system, in evaluation order (Map.groupBy needs Node 21). */
+/** Findings by system, in evaluation order. */
 export function bySystem(findings: Finding[]): Map<string | undefined, Finding[]> {
-  const groups = new Map<string | undefined, Finding[]>();
-  for (const f of findings) groups.set(f.system, [...(groups.get(f.system) ?? []), f]);
-  return groups;
+  return groupBy(findings, (f) => f.system);
 }
 
 /** The checks that failed, as "system rule": a rule with an open finding on a system (waived ones pass). */
