@@ -4,32 +4,18 @@
 import pino from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { AppOctokit, aimsGateApp } from '../app/index.js';
-import { FakeGitHub } from '../test/fake-github.js';
+import { appGitHub, openPullRequest } from '../test/app-github.js';
 import { conformantRepo } from '../test/helpers.js';
 import { privateKey } from '../test/probot.js';
-import { webhook } from '../test/webhooks.js';
 
 const PULL_REQUESTS = Number(process.env.BENCH_PULL_REQUESTS ?? 20);
-const opened = { ...webhook('pull_request', 'opened'), installation: { id: 1, node_id: 'x' } };
-const PR = opened.pull_request;
-const REPO = `/repos/${opened.repository.full_name}`;
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
 
 async function run(Octokit: typeof ProbotOctokit): Promise<{ seconds: number; requests: number }> {
-  const fake = await new FakeGitHub(opened.repository.full_name).start();
-  fake.answer('POST', '/app/installations/1/access_tokens', {
-    token: 'ghs_bench',
-    expires_at: '2099-01-01T00:00:00Z',
-  });
-  fake.seed(files, PR.base.sha);
-  const payloads = Array.from({ length: PULL_REQUESTS }, (_, n) => {
-    const head = fake.seed(files, (0x200000 + n).toString(16).padStart(40, 'c'));
-    const pull = { ...PR, number: n + 1, head: { ...PR.head, sha: head } };
-    fake.answer('GET', `${REPO}/pulls/${n + 1}`, pull);
-    fake.answer('GET', `${REPO}/pulls/${n + 1}/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
-    fake.answer('GET', `${REPO}/pulls/${n + 1}/reviews`, []);
-    return { ...opened, number: n + 1, pull_request: pull };
-  });
+  const fake = await appGitHub(files);
+  const payloads = Array.from({ length: PULL_REQUESTS }, (_, n) =>
+    JSON.parse(openPullRequest(fake, n + 1, files).body),
+  );
   const probot = new Probot({
     appId: 1,
     privateKey,

@@ -4,36 +4,20 @@
 // process's peak RSS, and how many pull requests never got a completed check run (the aim: 0).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { FakeGitHub } from '../test/fake-github.js';
+import { appGitHub, openPullRequest } from '../test/app-github.js';
 import { conformantRepo } from '../test/helpers.js';
 import { postWebhook, privateKey } from '../test/probot.js';
 import { startRedis } from '../test/redis.js';
-import { webhook } from '../test/webhooks.js';
 
 const INSTANCE = process.argv[2]!; // the bundled bench/app-instance.ts
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 1000);
 const IN_FLIGHT = 20;
 const SECRET = 'bench-secret';
-const opened = { ...webhook('pull_request', 'opened'), installation: { id: 1, node_id: 'x' } };
-const PR = opened.pull_request;
-const REPO = `/repos/${opened.repository.full_name}`;
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
 
 const redis = await startRedis();
-const fake = await new FakeGitHub(opened.repository.full_name).start();
-fake.answer('POST', '/app/installations/1/access_tokens', {
-  token: 'ghs_bench',
-  expires_at: '2099-01-01T00:00:00Z',
-});
-fake.seed(files, PR.base.sha);
-const bodies = Array.from({ length: WEBHOOKS }, (_, n) => {
-  const head = fake.seed(files, (0x100000 + n).toString(16).padStart(40, 'c'));
-  const pull = { ...PR, number: n + 1, head: { ...PR.head, sha: head } };
-  fake.answer('GET', `${REPO}/pulls/${n + 1}`, pull);
-  fake.answer('GET', `${REPO}/pulls/${n + 1}/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
-  fake.answer('GET', `${REPO}/pulls/${n + 1}/reviews`, []);
-  return { head, body: JSON.stringify({ ...opened, number: n + 1, pull_request: pull }) };
-});
+const fake = await appGitHub(files);
+const bodies = Array.from({ length: WEBHOOKS }, (_, n) => openPullRequest(fake, n + 1, files));
 
 function start(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [INSTANCE], {

@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp, MAX_WEBHOOK_BYTES } from '../app/index.js';
 import { taskKey } from '../app/tasks.js';
-import { FakeGitHub } from './fake-github.js';
+import { appGitHub, opened, openPullRequest, PR, REPO } from './app-github.js';
+import type { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
 import { postWebhook, startAppServer } from './probot.js';
 import { RepositoryHistory } from './repository-history.js';
@@ -11,9 +12,6 @@ import { webhook } from './webhooks.js';
 // The App behind its real HTTP server on 127.0.0.1, GitHub faked on 127.0.0.1: each way v1 went silent
 // (issue 11) now ends in a completed check run or a protection-rule answer.
 const SECRET = 'never-silent';
-const opened = { ...webhook('pull_request', 'opened'), installation: { id: 1, node_id: 'x' } };
-const PR = opened.pull_request;
-const REPO = `/repos/${opened.repository.full_name}`;
 const CONFIG = 'systems: [models/*]\naudit-log: branch:aims-audit-log\n';
 const files = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG };
 
@@ -24,16 +22,8 @@ let stop: () => Promise<void>;
 let deliveries = 0;
 
 beforeEach(async () => {
-  fake = await new FakeGitHub(opened.repository.full_name).start();
-  fake.answer('POST', '/app/installations/1/access_tokens', {
-    token: 'ghs_installation',
-    expires_at: '2099-01-01T00:00:00Z',
-  });
-  fake.seed(files, PR.base.sha);
-  fake.seed(files, PR.head.sha);
-  fake.answer('GET', `${REPO}/pulls/2`, PR);
-  fake.answer('GET', `${REPO}/pulls/2/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
-  fake.answer('GET', `${REPO}/pulls/2/reviews`, []);
+  fake = await appGitHub(files);
+  openPullRequest(fake, 2, files, PR.head.sha);
 });
 afterEach(async () => {
   await stop?.();

@@ -2,18 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
-import { FakeGitHub } from './fake-github.js';
+import { appGitHub, openPullRequest } from './app-github.js';
+import type { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
 import { type Json, postWebhook, privateKey, startAppServer } from './probot.js';
 import { startRedis } from './redis.js';
-import { webhook } from './webhooks.js';
 
 // The durable queue on a real redis-server: several App instances share it, a replay is processed once, and
 // an instance killed mid-burst loses nothing.
 const SECRET = 'redis-queue';
-const opened = { ...webhook('pull_request', 'opened'), installation: { id: 1, node_id: 'x' } };
-const PR = opened.pull_request;
-const REPO = `/repos/${opened.repository.full_name}`;
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
 
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -26,26 +23,13 @@ afterAll(async () => {
   await redis?.stop();
 });
 beforeEach(async () => {
-  fake = await new FakeGitHub(opened.repository.full_name).start();
-  fake.answer('POST', '/app/installations/1/access_tokens', {
-    token: 'ghs_installation',
-    expires_at: '2099-01-01T00:00:00Z',
-  });
-  fake.seed(files, PR.base.sha);
+  fake = await appGitHub(files);
 });
 afterEach(async () => {
   await fake.stop();
 });
 
-/** Pull request `n`, with its own head, as GitHub answers for it; and the webhook that opened it. */
-function pullRequest(n: number): { head: string; body: string } {
-  const head = fake.seed(files, (0x1000 + n).toString(16).padStart(40, 'c'));
-  const pull = { ...PR, number: n, head: { ...PR.head, sha: head } };
-  fake.answer('GET', `${REPO}/pulls/${n}`, pull);
-  fake.answer('GET', `${REPO}/pulls/${n}/files`, [{ filename: 'models/credit-scoring/MODEL_CARD.md' }]);
-  fake.answer('GET', `${REPO}/pulls/${n}/reviews`, []);
-  return { head, body: JSON.stringify({ ...opened, number: n, pull_request: pull }) };
-}
+const pullRequest = (n: number) => openPullRequest(fake, n, files);
 
 const completed = (head: string) =>
   [...fake.checkRuns.values()].filter((r) => r.head_sha === head && r.status === 'completed');
