@@ -53751,7 +53751,7 @@ import { isAbsolute, join as join2 } from "node:path";
 
 // src/audit/file-store.ts
 import { createReadStream } from "node:fs";
-import { appendFile as appendFile2, mkdir as mkdir2, open as open2, readFile, rm as rm2, stat as stat2, truncate } from "node:fs/promises";
+import { access as access2, appendFile as appendFile2, mkdir as mkdir2, open as open2, readFile, rm as rm2, stat as stat2, truncate } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
 var FileStore = class {
   constructor(path2, { lockTimeout = 15e3, staleLock = 6e4 } = {}) {
@@ -53764,6 +53764,13 @@ var FileStore = class {
   lockPath;
   lockTimeout;
   staleLock;
+  /** Whether the log file is there at all (an empty one is there). */
+  exists() {
+    return access2(this.path).then(
+      () => true,
+      () => false
+    );
+  }
   get label() {
     return this.path;
   }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, open, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { access, appendFile, mkdir, open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from './entry.js';
 import { AppendConflict, type AuditStore, type LogLine } from './store.js';
@@ -27,6 +27,14 @@ export class FileStore implements AuditStore {
     this.lockPath = `${path}.lock`;
     this.lockTimeout = lockTimeout;
     this.staleLock = staleLock;
+  }
+
+  /** Whether the log file is there at all (an empty one is there). */
+  exists(): Promise<boolean> {
+    return access(this.path).then(
+      () => true,
+      () => false,
+    );
   }
 
   get label(): string {

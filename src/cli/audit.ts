@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import {
   draftProblem,
@@ -31,9 +31,7 @@ async function logFor(root: string, log: string | undefined): Promise<FileStore>
 
 async function existingLog(root: string, log: string | undefined): Promise<FileStore> {
   const store = await logFor(root, log);
-  await access(store.path).catch(() => {
-    throw new UsageError(`there is no audit log at ${shown(store.path)}`);
-  });
+  if (!(await store.exists())) throw new UsageError(`there is no audit log at ${shown(store.path)}`);
   return store;
 }
 
@@ -59,12 +57,7 @@ async function knownSystem(root: string, store: FileStore, system: string): Prom
   const { systems } = takeInventory(await source.list(), (await loadPolicy(source)).systems);
   for (const folder of systems.filter((s) => s.path === system || s.path.split('/').pop() === system))
     if (names(await evaluated(folder.path)).includes(system)) return;
-  if (
-    await access(store.path).then(
-      () => true,
-      () => false,
-    )
-  )
+  if (await store.exists())
     for await (const entry of readEntries(store, { system })) if (entry.subject?.system === system) return;
   const evaluation = await evaluated();
   if (names(evaluation).includes(system)) return;

@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { evaluate } from '../evaluate.js';
@@ -28,12 +27,7 @@ export async function inventory(argv: string[], io: Output): Promise<number> {
   let bad = 0;
   if (evaluation.policy.auditLog.startsWith('file:') || values.log) {
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
-    if (
-      await access(store.path).then(
-        () => true,
-        () => false,
-      )
-    )
+    if (await store.exists())
       for await (const entry of readEntries(store, {}, () => bad++)) entries.push(entry);
   }
   const rows = inventoryRows(evaluation, entries);

@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { verifyLog } from '../audit/verify.js';
@@ -35,10 +34,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
     values.log,
     values.log ? undefined : evaluation.policy.auditLog === 'none' ? undefined : evaluation.policy.auditLog,
   );
-  const found = await access(store.path).then(
-    () => true,
-    () => false,
-  );
+  const found = await store.exists();
   const entries: AuditEntry[] = [];
   const verification = found ? await verifyLog(store.lines(), checkpoint) : undefined;
   if (found) for await (const entry of readEntries(store)) entries.push(entry);
