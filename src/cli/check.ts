@@ -11,7 +11,7 @@ import { changedSince, GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
 import { VERSION } from '../version.js';
-import { fileStoreFor, locate, shown, whoAndWhere, writeOutput } from './context.js';
+import { fileStoreFor, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
@@ -47,9 +47,8 @@ export async function check(argv: string[], io: Output): Promise<number> {
   });
   // Nothing checked is not a pass: a wrong folder, or patterns that match nothing, must not look green.
   if (evaluation.systems.length === 0 && !base && !values['allow-empty']) {
-    const where = scope ? `${scope} (in ${shown(root) || '.'})` : shown(root) || '.';
     throw new UsageError(
-      `no AI systems found in ${where}: the \`systems\` patterns of ${evaluation.policy.configPath ?? 'the default configuration'} match no folder there. Run it in the repository or a system's folder, or add a system (aims-gate init <folder>); --allow-empty passes anyway`,
+      `${noSystemsFound(root, scope, evaluation.policy.configPath)}; --allow-empty passes anyway`,
     );
   }
 

@@ -107,6 +107,16 @@ export async function writeOutput(file: string, text: string): Promise<void> {
   }
 }
 
+/** Why finding no AI system is an error, not a pass: where it looked, and what to do. */
+export function noSystemsFound(
+  root: string,
+  scope: string | undefined,
+  configPath: string | undefined,
+): string {
+  const where = scope ? `${scope} (in ${shown(root) || '.'})` : shown(root) || '.';
+  return `no AI systems found in ${where}: the \`systems\` patterns of ${configPath ?? 'the default configuration'} match no folder there. Run it in the repository or a system's folder, or add a system (aims-gate init <folder>)`;
+}
+
 /** A path as the user would type it from where they are. */
 export function shown(path: string): string {
   return relative(process.cwd(), path) || path;

@@ -3,7 +3,7 @@ import { evaluate } from '../evaluate.js';
 import { printable } from '../report/printable.js';
 import { location, plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
-import { locate, shown } from './context.js';
+import { locate, noSystemsFound } from './context.js';
 import type { Output } from './main.js';
 import { parseCommand, today } from './options.js';
 
@@ -32,7 +32,7 @@ export async function validate(argv: string[], io: Output): Promise<number> {
   }
   if (evaluation.systems.length === 0)
     throw new UsageError(
-      `no AI systems found in ${scope ?? (shown(root) || '.')}: nothing was validated. Run it in the repository, or add a system (aims-gate init <folder>)`,
+      `${noSystemsFound(root, scope, evaluation.policy.configPath)}; nothing was validated`,
     );
   const kinds = new Map(evaluation.rules.map((r) => [r.id, r.kind]));
   const problems = printable(
