@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
@@ -81,7 +82,7 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
       );
       if (final) return answer.state;
       if (attempt >= delays.length) throw error; // the queue retries the task, which posts the kept decision
-      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+      await sleep(delays[attempt]);
     }
   }
 }

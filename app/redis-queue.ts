@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -103,7 +104,7 @@ export class RedisQueue implements WorkQueue {
     for (;;) {
       const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       if (Object.values(counts).every((n) => n === 0)) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
 
@@ -210,7 +211,7 @@ export class RedisQueue implements WorkQueue {
       try {
         return Boolean(await this.redis.eval(DELETE_IF_UNCHANGED, 1, stored, raw));
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+        await sleep(500 * (attempt + 1));
       }
     }
     return true;

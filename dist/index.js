@@ -55547,6 +55547,7 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 );
 
 // src/github/read-limiter.ts
+import { setTimeout as sleep } from "node:timers/promises";
 var import_bottleneck = __toESM(require_lib2(), 1);
 var READ_LIMITS = { maxConcurrent: 8, pointsPerHalfMinute: 1e3 };
 var limiters = new import_bottleneck.default.Group({
@@ -55571,7 +55572,7 @@ function readLimiter(octokit, octokitOptions) {
       } catch (error2) {
         const wait = retryAfter(error2, attempt, second);
         if (attempt >= retries || wait === void 0) throw error2;
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait);
       }
     }
   });

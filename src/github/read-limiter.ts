@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Octokit, OctokitOptions } from '@octokit/core';
 import { request as plainRequest } from '@octokit/request';
 import Bottleneck from 'bottleneck';
@@ -56,7 +57,7 @@ export function readLimiter(octokit: Octokit, octokitOptions: OctokitOptions): R
       } catch (error) {
         const wait = retryAfter(error as HttpError, attempt, second);
         if (attempt >= retries || wait === undefined) throw error;
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait);
       }
     }
   });
