@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
+import { type Actor, type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
 import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
@@ -64,9 +64,11 @@ const storeFor = (spec: string, github: GitHub, reserved: string[] = []) =>
 
 const repositoryName = () => `${context.repo.owner}/${context.repo.repo}`;
 
-const actor = () => ({
+/** Who started the workflow run, as its runner says. */
+const actor = (): Actor => ({
   login: context.actor,
   ...(process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {}),
+  via: 'github',
 });
 
 async function prCheck(github: GitHub): Promise<void> {
@@ -123,6 +125,7 @@ async function deployGate(github: GitHub): Promise<void> {
     time: new Date().toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },
+    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? `${context.serverUrl}/${repositoryName()}/actions/runs/${context.runId}` : '(the runner set no GITHUB_RUN_ID)'}`,
   });
   if (recorded.problem) core.warning(recorded.problem);
   if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec!);

@@ -110,6 +110,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
       time: new Date().toISOString(),
       actor: task.actor,
       subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
+      writer: `aims-gate App, installation ${task.installation}`,
     });
     if (recorded.problem) log.error(recorded.problem);
     decision = recorded.decision;
@@ -148,6 +149,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     reason: task.comment || `${task.state} by an environment reviewer`,
     by: 'environment reviewer',
     workflowRun: task.run,
+    writer: `aims-gate App, installation ${task.installation}, from a deployment_review webhook`,
   };
   await recordAll(
     store!,

@@ -180,7 +180,7 @@ export function aimsGateApp(options: AppOptions = {}) {
         commit: payload.workflow_run?.head_sha ?? '',
         reviewer: payload.approver?.login
           ? actorOf({ login: payload.approver.login, id: payload.approver.id })
-          : { login: payload.sender.login },
+          : actorOf({ login: payload.sender.login }),
         ...(payload.comment ? { comment: payload.comment } : {}),
         run: payload.workflow_run?.id ?? 0,
       });
@@ -292,9 +292,11 @@ function where(context: Context): { installation: number; owner: string; repo: s
   return { installation, owner, repo, delivery: context.id };
 }
 
+/** A webhook's user: GitHub signed the payload that names them. */
 const actorOf = (user: { login: string; id?: number }): Actor => ({
   login: user.login,
   ...(user.id ? { id: user.id } : {}),
+  via: 'github',
 });
 
 function refuse(res: ServerResponse, status: number, message: string): true {

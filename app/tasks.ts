@@ -3,10 +3,9 @@
  * keeps it, and any instance runs it. A task names what to look at, never what the event said it was: the
  * pull request's head and the deployment's state are read from GitHub when the task starts.
  */
-export interface Actor {
-  login: string;
-  id?: number;
-}
+import type { Actor } from '../src/audit/entry.js';
+
+export type { Actor };
 
 interface InRepository {
   installation: number;

@@ -3,6 +3,7 @@
 //   node bench/audit-log.js append PATH N     append N entries through the file store (lock, tail read, fsync each)
 //   node bench/audit-log.js verify PATH       verify the chain (streaming)
 //   node bench/audit-log.js sha256 PATH       a plain SHA-256 over the same bytes: the floor
+//   node bench/audit-log.js report PATH       the auditor's HTML report of the example with this log
 // Each prints one JSON line: { ms, entries, maxRssMiB }.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
@@ -36,6 +37,7 @@ const draft = (i) => ({
 
 const start = performance.now();
 let entries = 0;
+let reportBytes;
 if (command === 'generate') {
   rmSync(path, { force: true });
   const fd = openSync(path, 'w');
@@ -61,6 +63,19 @@ if (command === 'generate') {
   const result = await verifyLog(new FileStore(path).lines());
   if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.problem)}`);
   entries = result.entries;
+} else if (command === 'report') {
+  // The auditor's HTML report of the example's documents with this log: its time, peak memory and size.
+  const { main } = await import('../lib/cli/main.js');
+  const out = `${path}.html`;
+  const example = new URL('../examples/ml-platform', import.meta.url).pathname;
+  const silent = { out() {}, err() {}, color: false };
+  const code = await main(
+    ['report', example, '--log', path, '--format', 'html', '--output', out, '--today', '2026-11-01'],
+    silent,
+  );
+  if (code !== 0) throw new Error(`report exited ${code}`);
+  const { statSync } = await import('node:fs');
+  reportBytes = statSync(out).size;
 } else if (command === 'sha256') {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk);
@@ -69,4 +84,4 @@ if (command === 'generate') {
   throw new Error(`unknown command ${command}`);
 }
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, entries, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+console.log(JSON.stringify({ ms, entries, maxRssMiB: process.resourceUsage().maxRSS / 1024, reportBytes }));

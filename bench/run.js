@@ -121,6 +121,11 @@ console.log(
   `  peak RSS of verify: ${small.maxRssMiB.toFixed(0)} MiB for ${(LOG_ENTRIES / 10).toLocaleString('en')} entries, ${verifyRuns[0].maxRssMiB.toFixed(0)} MiB for ${LOG_ENTRIES.toLocaleString('en')} (flat is the aim)`,
 );
 
+const reported = step('report', bigLog);
+console.log(
+  `  HTML report of the example with the ${LOG_ENTRIES.toLocaleString('en')}-entry log: ${(reported.ms / 1000).toFixed(1)} s, ${(reported.reportBytes / 1024).toFixed(0)} KiB (v1: 258 MB), peak RSS ${reported.maxRssMiB.toFixed(0)} MiB`,
+);
+
 // 3. The Action: API requests of one pull-request check, the bundle's size, and its cold start.
 console.log('\nGitHub Action (dist/index.js)');
 const { build } = await import('esbuild');

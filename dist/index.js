@@ -40154,8 +40154,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject3 = val !== null && typeof val === "object";
-    const hasToJSON = isObject3 && typeof val.toJSON === "function";
+    const isObject4 = val !== null && typeof val === "object";
+    const hasToJSON = isObject4 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -43632,7 +43632,12 @@ var EVENT_TYPES = {
   "model.retrained": "model retrained",
   "monitoring.alert": "monitoring alert",
   incident: "incident",
-  "system.retired": "AI system retired"
+  "system.retired": "AI system retired",
+  "nonconformity.opened": "nonconformity opened",
+  "nonconformity.updated": "nonconformity updated",
+  "nonconformity.closed": "nonconformity closed",
+  "corrective-action.planned": "corrective action planned",
+  "corrective-action.completed": "corrective action completed"
 };
 var CUSTOM_TYPE = /^custom\.[a-z0-9][a-z0-9-]{0,62}$/;
 var DETAIL_KEY = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
@@ -53670,6 +53675,14 @@ function controlResults(policy, findings, evaluated) {
   });
 }
 
+// src/fingerprint.ts
+import { createHash as createHash2 } from "node:crypto";
+function findingFingerprint(finding) {
+  return createHash2("sha256").update(
+    `${finding.rule}\0${finding.system ?? ""}\0${finding.path ?? ""}\0${finding.message.replace(/\d+/g, "#")}`
+  ).digest("hex").slice(0, 32);
+}
+
 // src/audit/events.ts
 function evaluationEvents(evaluation, context3) {
   return evaluation.systems.map((system) => {
@@ -53695,6 +53708,9 @@ function evaluationEvents(evaluation, context3) {
         version: system.version ?? null,
         findings: { ...system.counts, waived: system.waived },
         findingsDigest: sha256(canonicalize(findings)),
+        // Each finding not waived, as "FINGERPRINT SEVERITY RULE": the nonconformity register reads from these
+        // when a finding opened and when it closed.
+        open: evaluation.findings.filter((f) => f.system === system.id && !f.waiver).map((f) => `${findingFingerprint(f)} ${f.severity} ${f.rule}`),
         waivers: evaluation.waivers.filter((w) => w.system === system.id || w.system === system.path).map((w) => `${w.rule} ${w.status} until ${w.expires}`)
       },
       evidence: system.evidence
@@ -54314,7 +54330,7 @@ var CONTROL_STATUS_WORDS = {
   "not-evaluated": "not evaluated"
 };
 function plural(n, word) {
-  return `${n} ${n === 1 ? word : word.endsWith("y") ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+  return `${n} ${n === 1 ? word : /[^aeiou]y$/.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 }
 function location(f) {
   return f.path ? `${f.path}${f.line ? `:${f.line}` : ""}${f.line && f.column ? `:${f.column}` : ""}` : "";
@@ -54351,7 +54367,7 @@ async function* readEntries(store, filter2 = {}, onBadLine = () => {
       let entry;
       try {
         entry = JSON.parse(text3);
-        if (typeof entry?.seq !== "number" || typeof entry.type !== "string") throw new Error("not an entry");
+        if (!isEntryShaped(entry)) throw new Error("not an entry");
       } catch {
         onBadLine(line, text3);
         continue;
@@ -54361,6 +54377,10 @@ async function* readEntries(store, filter2 = {}, onBadLine = () => {
       if (filter2.since && entry.time < filter2.since) continue;
       yield entry;
     }
+}
+var isObject3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+function isEntryShaped(entry) {
+  return isObject3(entry) && Number.isSafeInteger(entry.seq) && typeof entry.type === "string" && typeof entry.time === "string" && isObject3(entry.actor) && typeof entry.actor.login === "string" && isObject3(entry.subject) && isObject3(entry.details) && Array.isArray(entry.evidence);
 }
 
 // src/audit/verify.ts
@@ -55171,14 +55191,17 @@ async function gateDeployment(github, repository, { commit, environment }, optio
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
+  const { writer, ...where } = context3;
   const drafts = [
-    ...evaluation ? evaluationEvents(evaluation, context3) : [],
+    ...evaluation ? evaluationEvents(evaluation, where) : [],
     deploymentEvent(
       {
         approved: decision.approved,
         reason: decision.reason,
         // Marks the gate's own decisions: the next deployment's change set starts at the last of them.
         by: "aims-gate",
+        // Which run of the gate wrote it (a workflow run, an App installation): where an auditor checks it.
+        writer,
         ...decision.since ? { since: decision.since } : {},
         ...verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {},
         // Which systems the deployment changes: each system's deployment register is read from these.
@@ -55190,10 +55213,16 @@ async function recordDeployment(store, decision, context3) {
             ...new Set(
               verdict.pullRequests.flatMap((p) => p.approval.groups.flatMap((g) => g.approvers))
             )
-          ]
+          ],
+          // Each requirement each pull request met, and who met it: the approvers in their roles.
+          roles: verdict.pullRequests.flatMap(
+            (p) => p.approval.groups.map(
+              (g) => `#${p.number} ${g.description}: ${g.approvers.join(", ") || "nobody"}`
+            )
+          )
         } : {}
       },
-      context3
+      where
     )
   ];
   try {
@@ -55779,7 +55808,6 @@ function findingItem(f) {
 }
 
 // src/report/sarif.ts
-import { createHash as createHash2 } from "node:crypto";
 var LEVEL2 = { major: "error", minor: "warning", observation: "note" };
 var PROBLEM_SEVERITY = {
   major: "error",
@@ -55871,9 +55899,7 @@ function result(f, ruleIndex) {
     } : {},
     // Code scanning matches alerts across runs by primaryLocationLineHash (it computes one from the line's
     // text when none is given). This one names the problem, not the line: an edit above it keeps the alert.
-    partialFingerprints: {
-      primaryLocationLineHash: `${createHash2("sha256").update(`${f.rule}\0${f.system ?? ""}\0${f.path ?? ""}\0${f.message}`).digest("hex").slice(0, 32)}:1`
-    },
+    partialFingerprints: { primaryLocationLineHash: `${findingFingerprint(f)}:1` },
     ...f.waiver ? {
       suppressions: [
         {
@@ -55924,7 +55950,8 @@ var storeFor = (spec, github, reserved = []) => auditStoreFor(spec, github, cont
 var repositoryName = () => `${context2.repo.owner}/${context2.repo.repo}`;
 var actor = () => ({
   login: context2.actor,
-  ...process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {}
+  ...process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {},
+  via: "github"
 });
 async function prCheck(github) {
   const pr = context2.payload.pull_request;
@@ -55974,7 +56001,8 @@ async function deployGate(github) {
   const recorded = await recordDeployment(store, decision, {
     time: (/* @__PURE__ */ new Date()).toISOString(),
     actor: actor(),
-    subject: { repository: repositoryName(), commit, environment }
+    subject: { repository: repositoryName(), commit, environment },
+    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? `${context2.serverUrl}/${repositoryName()}/actions/runs/${context2.runId}` : "(the runner set no GITHUB_RUN_ID)"}`
   });
   if (recorded.problem) warning(recorded.problem);
   if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec);

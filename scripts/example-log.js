@@ -99,9 +99,71 @@ const events = [
     'gov-lead',
     { outcome: 'parity within limits', next: '2027-01' },
   ],
+  // The nonconformity register: one from the incident above, corrected and closed; one from an internal audit,
+  // open and overdue. `@name` stands for the id the opening entry gets (NC-<its seq>).
+  [
+    '2026-08-05T09:00:00Z',
+    'nonconformity.opened',
+    'credit-scoring',
+    'dana',
+    {
+      ref: '@drift',
+      grade: 'minor',
+      source: 'incident',
+      title: 'Drift reached customers before the monitoring alert was acted on',
+      controls: ['A.6.2.6'],
+      owner: '@acme/risk-ml',
+      due: '2026-09-30',
+    },
+  ],
+  [
+    '2026-08-10T14:00:00Z',
+    'corrective-action.planned',
+    'credit-scoring',
+    'dana',
+    {
+      nc: '@drift',
+      action: 'Drift alerts page the on-call engineer; retraining stops on PSI over 0.2',
+      owner: 'dana',
+    },
+  ],
+  ['2026-09-18T16:30:00Z', 'corrective-action.completed', 'credit-scoring', 'dana', { nc: '@drift' }],
+  [
+    '2026-09-25T10:00:00Z',
+    'nonconformity.closed',
+    'credit-scoring',
+    'gov-lead',
+    { nc: '@drift', note: 'Drift gate live since 2026-09-18; no alert left unanswered since' },
+  ],
+  [
+    '2026-10-15T09:30:00Z',
+    'nonconformity.opened',
+    'churn-predictor',
+    'internal-auditor',
+    {
+      ref: '@audit',
+      grade: 'major',
+      source: 'internal-audit',
+      title: 'Impact assessment mitigations do not match the risk register',
+      controls: ['A.5.3'],
+      owner: '@acme/growth-ml',
+      due: '2026-10-31',
+    },
+  ],
+  [
+    '2026-10-20T11:00:00Z',
+    'nonconformity.updated',
+    'churn-predictor',
+    'li',
+    { nc: '@audit', rootCause: 'Risk R-7 was merged into R-2 without updating the impact assessment' },
+  ],
 ];
+const ncIds = new Map();
+// In the order they happened, as a log is written.
+events.sort((a, b) => a[0].localeCompare(b[0]));
 let checkpoint;
-for (const [time, type, system, login, details, pullRequest, environment] of events) {
+for (const [time, type, system, login, { ref, ...details }, pullRequest, environment] of events) {
+  if (details.nc) details.nc = ncIds.get(details.nc);
   ({ checkpoint } = await record(store, {
     type,
     time: new Date(time).toISOString(),
@@ -118,5 +180,6 @@ for (const [time, type, system, login, details, pullRequest, environment] of eve
         ? [{ path: `models/${system}/MODEL_CARD.md`, sha256: digest('1') }]
         : [],
   }));
+  if (ref) ncIds.set(ref, `NC-${checkpoint.seq}`);
 }
 console.log(`wrote ${events.length} entries to ${path}\ncheckpoint ${formatCheckpoint(checkpoint)}`);

@@ -209,7 +209,17 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
             tier: 'high',
             approvers: ['mallory'],
             systems: ['credit-scoring'],
+            // Who met which requirement, and which run of the gate wrote this: where an auditor checks it.
+            roles: [
+              '#2 1 approval from team acme/ai-governance (high/prohibited risk): nobody',
+              '#2 2 approvals from anyone but the author (to production, high/prohibited risk): mallory',
+              '#2 1 approval from team acme/ai-governance (to production, high/prohibited risk): nobody',
+            ],
+            writer: expect.stringMatching(
+              /^aims-gate Action, workflow run https:\/\/\S+\/actions\/runs\/\d+$/,
+            ),
           },
+          actor: { via: 'github' },
         },
       ]);
     });

@@ -644,9 +644,13 @@ describe('deployment reviews by people', () => {
       expect(entry).toMatchObject({
         seq: 1,
         type: 'deployment.approved',
-        actor: { login: requested.requestor.login },
+        actor: { login: requested.requestor.login, via: 'github' },
         subject: { environment: 'TST', commit: requested.workflow_run.head_sha },
-        details: { by: 'environment reviewer', reason: 'Model card and risk sign-off reviewed.' },
+        details: {
+          by: 'environment reviewer',
+          reason: 'Model card and risk sign-off reviewed.',
+          writer: `aims-gate App, installation ${requested.installation.id}, from a deployment_review webhook`,
+        },
       });
     } finally {
       await fake.stop();

@@ -76,7 +76,7 @@ describe("the auditor's report", () => {
 
   it('has the timeline per system, the gate decisions and the open findings by control', async () => {
     const report = await exampleReport();
-    expect(report.totalEvents).toBe(14);
+    expect(report.totalEvents).toBe(20);
     const credit = report.systems.find((s) => s.id === 'credit-scoring')!;
     expect(credit.events.map((e) => e.type)).toEqual([
       'system.registered',
@@ -88,13 +88,19 @@ describe("the auditor's report", () => {
       'deployment.approved',
       'monitoring.alert',
       'incident',
+      'nonconformity.opened',
+      'corrective-action.planned',
+      'corrective-action.completed',
+      'nonconformity.closed',
       'custom.fairness-review',
     ]);
     expect(report.approvals.map((e) => e.actor.login)).toEqual(['dana-w', 'gov-lead']);
-    expect(report.deployments.map((e) => `${e.type} ${e.subject.system}`)).toEqual([
-      'deployment.approved credit-scoring',
-      'deployment.rejected churn-predictor',
+    expect(report.deployments.map((d) => `${d.decision} ${d.system} ${d.environment}`)).toEqual([
+      'approved credit-scoring production',
+      'rejected churn-predictor production',
     ]);
+    // Written by `record` in the example, not by the gate: the register says so.
+    expect(report.deployments.every((d) => d.writer === undefined)).toBe(true);
     expect(
       report.findingsByControl.find((c) => c.control === 'A.6.1.3')?.findings.map((f) => f.rule),
     ).toEqual(['risk.scores', 'risk.residual']);
@@ -106,15 +112,18 @@ describe("the auditor's report", () => {
     for (const heading of [
       '## 1. Audit log verification',
       '## 2. AI system inventory',
-      '## 3. Timeline per system (14 events)',
-      '## 4. Approvals and deployments',
-      '## 5. Open findings by control',
-      '## 6. Waivers',
-      '## 7. Statement of Applicability',
+      '## 3. Figures for management review',
+      '## 4. Nonconformity register (1 open, 1 closed)',
+      '## 5. Deployment register',
+      '## 6. Timeline per system (20 events)',
+      '## 6a. Approvals recorded outside a gate decision',
+      '## 7. Open findings by control',
+      '## 8. Waivers',
+      '## 9. Statement of Applicability',
     ]) {
       expect(markdown).toContain(heading);
     }
-    expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 14 entries.');
+    expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 20 entries.');
     expect(markdown).toContain(
       '| A.10.4 Customers | no | Acme provides no AI systems to customers; all AI systems are used internally. | — | excluded (not applicable) |',
     );

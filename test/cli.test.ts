@@ -322,7 +322,9 @@ describe('aims-gate record, verify, log and report', () => {
     });
     const listed = cli(['log', '--system', 'credit-scoring'], dir).stdout.trim().split('\n');
     expect(listed).toHaveLength(2);
-    expect(listed[0]).toMatch(/^#1 {2}\S+ {2}model\.retrained {2}credit-scoring {2}by ml-bot {2}run=42$/);
+    expect(listed[0]).toMatch(
+      /^#1 {2}\S+ {2}model\.retrained {2}credit-scoring {2}by ml-bot \(typed: unverified\) {2}run=42$/,
+    );
     expect(cli(['log', '--type', 'evaluated', '--format', 'json'], dir).stdout).toContain(
       '"type":"evaluated"',
     );
@@ -398,7 +400,7 @@ describe('aims-gate record, verify, log and report', () => {
   it('report writes Markdown with the Statement of Applicability', () => {
     const { code, stdout } = cli(['report', EXAMPLE, '--today', '2026-11-01']);
     expect(code).toBe(0);
-    expect(stdout).toContain('## 7. Statement of Applicability (ISO/IEC 42001:2023 Annex A)');
+    expect(stdout).toContain('## 9. Statement of Applicability (ISO/IEC 42001:2023 Annex A)');
     expect(stdout.match(/^\| A\.\d+\.\d+(\.\d+)? /gm)).toHaveLength(38);
   });
 });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileStore } from '../src/audit/file-store.js';
+import { record } from '../src/audit/store.js';
 import { EXAMPLE } from './helpers.js';
 
 // Debian's chromium: .ci/run installs it. The test fails (not skips) without it: the report must be seen working.
@@ -62,29 +64,99 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.getAttribute('#verification', 'data-verified')).toBe('true');
     expect(await page.textContent('#verification strong')).toBe('✔ Audit log intact');
     expect(await page.textContent('#count-systems .value')).toBe('3');
-    expect(await page.textContent('#count-events .value')).toBe('14');
+    expect(await page.textContent('#count-events .value')).toBe('20');
     expect(await page.textContent('#count-major .value')).toBe('4');
     expect(await page.locator('#soa tbody tr').count()).toBe(38);
     expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(11);
-    expect(await page.textContent('#event-count')).toBe('14 of 14 events');
+    expect(await page.textContent('#event-count')).toBe('20 of 20 events');
     await page.close();
   });
 
   it('filters the timeline by system and by event type', async () => {
     const { page } = await open(join(dir, 'report.html'));
     await page.selectOption('#filter-system', 'credit-scoring');
-    expect(await page.textContent('#event-count')).toBe('10 of 14 events');
+    expect(await page.textContent('#event-count')).toBe('14 of 20 events');
     expect(await page.locator('.system-timeline:visible').count()).toBe(1);
     expect(await page.locator('#inventory tbody tr:visible').count()).toBe(1);
     await page.selectOption('#filter-type', 'approval.given');
-    expect(await page.textContent('#event-count')).toBe('2 of 14 events');
+    expect(await page.textContent('#event-count')).toBe('2 of 20 events');
     expect(await page.locator('#timeline tr.event:visible td:nth-child(5)').allTextContents()).toEqual([
       'dana-w',
       'gov-lead',
     ]);
     await page.selectOption('#filter-system', '');
     await page.selectOption('#filter-type', 'deployment.rejected');
-    expect(await page.textContent('#event-count')).toBe('1 of 14 events');
+    expect(await page.textContent('#event-count')).toBe('1 of 20 events');
+    await page.close();
+  });
+
+  it('shows the registers and the figures: nonconformities, deployments per environment, inline SVG charts', async () => {
+    const repo = join(dir, 'registers');
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const store = new FileStore(join(repo, '.aims-gate/audit-log.jsonl'));
+    const gate = (time: string, environment: string, approved: boolean) =>
+      record(store, {
+        type: approved ? 'deployment.approved' : 'deployment.rejected',
+        time,
+        actor: { login: 'release-bot', id: 7, via: 'github' },
+        subject: { repository: 'acme/ml-platform', commit: 'c0ffee'.repeat(6).slice(0, 40), environment },
+        details: {
+          reason: approved ? 'approved' : 'missing an approval',
+          by: 'aims-gate',
+          writer: 'aims-gate Action, workflow run https://github.com/acme/ml-platform/actions/runs/9',
+          systems: ['credit-scoring', 'churn-predictor'],
+          pullRequests: ['#41'],
+          approvers: ['dana'],
+          roles: ['#41 risk owner: dana'],
+        },
+        evidence: [],
+      });
+    await gate('2026-10-20T10:00:00Z', 'staging', true);
+    await gate('2026-10-21T10:00:00Z', 'production', false);
+    const { code, file } = htmlReport(repo, 'registers.html');
+    expect(code).toBe(0);
+    const { page, requests } = await open(file);
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    // The internal audit's nonconformity is open and past its due date; the incident's is closed.
+    expect(await page.locator('#nonconformities tr.nc.overdue td:first-child').allTextContents()).toEqual([
+      'NC-19',
+    ]);
+    expect(await page.locator('#nonconformities tr.nc.closed td:first-child').allTextContents()).toEqual([
+      'NC-13',
+    ]);
+    expect(await page.textContent('#count-overdue .value')).toBe('1');
+    // One row per system a decision ships: 2 from the example (typed in, not the gate's) + 2 decisions × 2 systems.
+    expect(await page.locator('#deployments tr.deployment').count()).toBe(6);
+    expect(await page.locator('#deployments tr.not-gate').count()).toBe(2);
+    await page.selectOption('#filter-environment', 'staging');
+    expect(
+      await page.locator('#deployments tr.deployment:visible td:nth-child(3)').allTextContents(),
+    ).toEqual(['credit-scoring', 'churn-predictor']);
+    expect(await page.textContent('#deployments tr.deployment:visible td:nth-child(8)')).toBe(
+      '#41 risk owner: dana',
+    );
+    await page.selectOption('#filter-system', 'churn-predictor');
+    expect(await page.locator('#deployments tr.deployment:visible').count()).toBe(1);
+    // Three charts, drawn inline: October has the two decisions, one approved and one rejected.
+    expect(await page.locator('#kpis svg').count()).toBe(3);
+    const titles = await page.locator('#kpis svg rect title').allTextContents();
+    expect(titles).toContain('2026-10 approved: 1');
+    expect(titles).toContain('2026-10 rejected: 1');
+    await page.close();
+  });
+
+  it('reports a log line that parses but is no entry, and still renders', async () => {
+    const repo = join(dir, 'malformed');
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const log = join(repo, '.aims-gate/audit-log.jsonl');
+    writeFileSync(log, `${readFileSync(log, 'utf8')}{"seq":21,"type":"incident","details":null}\n`);
+    const { code, file } = htmlReport(repo, 'malformed.html');
+    expect(code).toBe(1);
+    const { page } = await open(file);
+    expect(await page.textContent('#verification .bad-lines')).toContain(
+      '1 line of the log is no audit entry (line 21)',
+    );
+    expect(await page.textContent('#count-events .value')).toBe('20');
     await page.close();
   });
 

@@ -29,6 +29,7 @@ export function approvedInLog(
       time: '2026-11-20T00:00:00Z',
       actor: { login: 'aims-gate' },
       subject: { repository, commit, environment },
+      writer: 'aims-gate Action, workflow run in a test',
     },
   );
 }

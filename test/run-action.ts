@@ -44,6 +44,9 @@ export async function runAction({
       GITHUB_EVENT_NAME: eventName,
       GITHUB_EVENT_PATH: files.event,
       GITHUB_REPOSITORY: event.repository.full_name,
+      // As a runner sets them: the run the gate's decisions name as their writer.
+      GITHUB_RUN_ID: '4242',
+      GITHUB_ACTIONS: 'true',
       GITHUB_API_URL: api,
       GITHUB_GRAPHQL_URL: `${api}/graphql`,
       GITHUB_STEP_SUMMARY: files.summary,

@@ -19,6 +19,11 @@ export const EVENT_TYPES = {
   'monitoring.alert': 'monitoring alert',
   incident: 'incident',
   'system.retired': 'AI system retired',
+  'nonconformity.opened': 'nonconformity opened',
+  'nonconformity.updated': 'nonconformity updated',
+  'nonconformity.closed': 'nonconformity closed',
+  'corrective-action.planned': 'corrective action planned',
+  'corrective-action.completed': 'corrective action completed',
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES | `custom.${string}`;
@@ -32,6 +37,11 @@ export const GENESIS = '0'.repeat(64);
 export interface Actor {
   login: string;
   id?: number;
+  /**
+   * How the login is known: `github` when GitHub said who (a workflow run's actor, a webhook's sender),
+   * `typed` when it was given on a command line or is the machine's user, so that nobody vouched for it.
+   */
+  via?: 'github' | 'typed';
 }
 
 export interface Subject {

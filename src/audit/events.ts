@@ -1,5 +1,6 @@
 import canonicalize from 'canonicalize';
 import { blocks } from '../evaluate.js';
+import { findingFingerprint } from '../fingerprint.js';
 import type { Evaluation } from '../types.js';
 import { type Actor, type Details, type EventDraft, type Subject, sha256 } from './entry.js';
 
@@ -36,6 +37,11 @@ export function evaluationEvents(
         version: system.version ?? null,
         findings: { ...system.counts, waived: system.waived },
         findingsDigest: sha256(canonicalize(findings) as string),
+        // Each finding not waived, as "FINGERPRINT SEVERITY RULE": the nonconformity register reads from these
+        // when a finding opened and when it closed.
+        open: evaluation.findings
+          .filter((f) => f.system === system.id && !f.waiver)
+          .map((f) => `${findingFingerprint(f)} ${f.severity} ${f.rule}`),
         waivers: evaluation.waivers
           .filter((w) => w.system === system.id || w.system === system.path)
           .map((w) => `${w.rule} ${w.status} until ${w.expires}`),

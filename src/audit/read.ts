@@ -25,7 +25,7 @@ export async function* readEntries(
       let entry: AuditEntry;
       try {
         entry = JSON.parse(text) as AuditEntry;
-        if (typeof entry?.seq !== 'number' || typeof entry.type !== 'string') throw new Error('not an entry');
+        if (!isEntryShaped(entry)) throw new Error('not an entry');
       } catch {
         onBadLine(line, text);
         continue;
@@ -35,4 +35,25 @@ export async function* readEntries(
       if (filter.since && entry.time < filter.since) continue;
       yield entry;
     }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Whether a parsed line has the fields every reader relies on. The chain is checked by `verify`; this keeps a
+ * line that parses but is no entry (a hand edit, a bad merge) from reaching a report that would trip on it.
+ */
+function isEntryShaped(entry: unknown): entry is AuditEntry {
+  return (
+    isObject(entry) &&
+    Number.isSafeInteger(entry.seq) &&
+    typeof entry.type === 'string' &&
+    typeof entry.time === 'string' &&
+    isObject(entry.actor) &&
+    typeof entry.actor.login === 'string' &&
+    isObject(entry.subject) &&
+    isObject(entry.details) &&
+    Array.isArray(entry.evidence)
+  );
 }

@@ -4,6 +4,7 @@ import {
   draftProblem,
   EVENT_TYPES,
   type EventDraft,
+  type Evidence,
   formatCheckpoint,
   parseDetails,
   sha256,
@@ -24,7 +25,7 @@ import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
 
 /** The log a command works on: --log, else the one the repository's config names. */
-async function logFor(root: string, log: string | undefined): Promise<FileStore> {
+export async function logFor(root: string, log: string | undefined): Promise<FileStore> {
   if (log) return fileStoreFor(root, log);
   return fileStoreFor(root, undefined, (await loadPolicy(new LocalSource(root))).auditLog);
 }
@@ -42,13 +43,18 @@ const WRITTEN_BY: Record<string, string> = {
   'approval.given': 'the deployment gate, from the reviews it checked',
   'approval.withdrawn': 'the deployment gate, from the reviews it checked',
   evaluated: 'aims-gate check --record and the gate',
+  'nonconformity.opened': 'aims-gate nonconformity open, which checks what it records',
+  'nonconformity.updated': 'aims-gate nonconformity update',
+  'nonconformity.closed': 'aims-gate nonconformity close',
+  'corrective-action.planned': 'aims-gate nonconformity action',
+  'corrective-action.completed': 'aims-gate nonconformity done',
 };
 
 /**
  * `--system` must name an AI system: one in the repository (by id or folder) or one the log already knows (a
  * system retired and removed is still in its log). Anything else is a typo that would start a phantom system.
  */
-async function knownSystem(root: string, store: FileStore, system: string): Promise<void> {
+export async function knownSystem(root: string, store: FileStore, system: string): Promise<void> {
   const source = new LocalSource(root);
   const evaluated = (scope?: string) =>
     evaluate({ source, today: new Date().toISOString().slice(0, 10), ...(scope ? { scope } : {}) });
@@ -64,6 +70,19 @@ async function knownSystem(root: string, store: FileStore, system: string): Prom
   const ids = evaluation.systems.map((s) => s.id);
   throw new UsageError(
     `--system ${system} is no AI system of this repository${ids.length ? ` (${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''})` : ''} nor of its audit log`,
+  );
+}
+
+/** Files given as evidence, as typed from where the user is: each recorded relative to the root, with its SHA-256. */
+export function evidenceOf(root: string, files: string[]): Promise<Evidence[]> {
+  return Promise.all(
+    files.map(async (given) => {
+      const full = resolve(given);
+      const bytes = await readFile(full).catch(() => {
+        throw new UsageError(`--evidence ${given}: no such file`);
+      });
+      return { path: relative(root, full).split(sep).join('/'), sha256: sha256(bytes) };
+    }),
   );
 }
 
@@ -92,16 +111,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
   const root = locate(positionals[0]).root;
   const parsed = parseDetails(values.detail);
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
-  const evidence = await Promise.all(
-    values.evidence.map(async (given) => {
-      // As typed, from where the user is; recorded relative to the repository's root.
-      const full = resolve(given);
-      const bytes = await readFile(full).catch(() => {
-        throw new UsageError(`--evidence ${given}: no such file`);
-      });
-      return { path: relative(root, full).split(sep).join('/'), sha256: sha256(bytes) };
-    }),
-  );
+  const evidence = await evidenceOf(root, values.evidence);
   const { actor, subject } = await whoAndWhere(root, values.actor);
   const draft: EventDraft = {
     type: values.type as EventDraft['type'],
@@ -183,7 +193,7 @@ export async function log(argv: string[], io: Output): Promise<number> {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     io.out(
-      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${shown.actor?.login ?? '?'}${details ? `  ${details}` : ''}${entry.seq >= unproven ? '  ⚠ after the break' : ''}\n`,
+      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${shown.actor?.login ?? '?'}${entry.actor?.via === 'typed' ? ' (typed: unverified)' : ''}${details ? `  ${details}` : ''}${entry.seq >= unproven ? '  ⚠ after the break' : ''}\n`,
     );
   }
   if (!verification.ok)

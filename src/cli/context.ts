@@ -27,13 +27,16 @@ export async function whoAndWhere(
     env.GITHUB_REPOSITORY ? undefined : fromGit(['remote', 'get-url', 'origin']),
     env.GITHUB_REF ?? fromGit(['symbolic-ref', '-q', 'HEAD']),
   ]);
-  const login = actorLogin ?? env.GITHUB_ACTOR ?? userInfo().username;
+  // In a workflow run the runner sets who started it; anything else is what someone typed or who they are
+  // logged in as here, and the log says so.
+  const fromGitHub = !actorLogin && env.GITHUB_ACTIONS === 'true' && Boolean(env.GITHUB_ACTOR);
+  const login = actorLogin ?? (fromGitHub ? env.GITHUB_ACTOR! : userInfo().username);
   const actorId =
-    env.GITHUB_ACTOR_ID && /^\d+$/.test(env.GITHUB_ACTOR_ID) && !actorLogin
+    fromGitHub && env.GITHUB_ACTOR_ID && /^\d+$/.test(env.GITHUB_ACTOR_ID)
       ? Number(env.GITHUB_ACTOR_ID)
       : undefined;
   return {
-    actor: actorId ? { login, id: actorId } : { login },
+    actor: { login, ...(actorId ? { id: actorId } : {}), via: fromGitHub ? 'github' : 'typed' },
     subject: {
       repository: env.GITHUB_REPOSITORY ?? repositoryOf(remote) ?? basename(root),
       ...(commit ? { commit } : {}),

@@ -6,6 +6,7 @@ import { explain } from './explain.js';
 import { init } from './init.js';
 import { inventory } from './inventory.js';
 import { mergeLog } from './merge-log.js';
+import { nonconformity } from './nonconformity.js';
 import { report } from './report.js';
 import { test } from './test.js';
 import { validate } from './validate.js';
@@ -43,12 +44,21 @@ Commands:
       --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
       --log PATH, -f, --format text|json
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
+  nonconformity [sub]    The nonconformity register (alias nc): list [--all] [-f json] [--today DATE], or
+                           open --title T --source S [--grade G] [--system ID] [--control A.x.y] [--owner @o] [--due D]
+                           update NC-ID [--owner] [--due] [--grade] [--root-cause T] [--title] [--control]
+                           action NC-ID --action T [--owner] [--due];  done NC-ID [--action T]
+                           close NC-ID --note T --evidence FILE  (only those opened by hand)
+                           S: internal-audit | external-audit | incident | complaint | management-review
+                           G: major | minor | observation; all take --log PATH, --evidence PATH, --actor LOGIN
   merge-log %O %A %B %P  git merge driver for the in-repository log: refuses to interleave two chains, says what to do
   inventory [dir]        The AI systems in scope, reconciled with the audit log: owner, tier, status, documents,
                            last evaluation and last deployment per environment
       -f, --format FORMAT  text | csv | json (default text); --log PATH, --today DATE
-  report [dir]           The auditor's report: verification, inventory, timelines, findings, SoA
+  report [dir]           The auditor's report: verification, inventory, figures, nonconformity and deployment
+                           registers, timelines, findings, SoA
       -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
+      --since DATE         list only events from DATE (registers and figures still read the whole log)
 
 Every command takes -h, --help.
 
@@ -78,6 +88,8 @@ const COMMANDS = [
   'verify',
   'log',
   'merge-log',
+  'nonconformity',
+  'nc',
   'inventory',
   'report',
 ];
@@ -85,7 +97,8 @@ const COMMANDS = [
 /** A command's lines of the usage: its own help. */
 export function commandUsage(command: string): string {
   const lines = USAGE.split('\n');
-  const start = lines.findIndex((l) => l.startsWith(`  ${command} `));
+  const name = command === 'nc' ? 'nonconformity' : command;
+  const start = lines.findIndex((l) => l.startsWith(`  ${name} `));
   const end = lines.findIndex((l, i) => i > start && (/^ {2}\S/.test(l) || l === ''));
   return `Usage: aims-gate ${lines[start]!.trim()}\n${lines.slice(start + 1, end).join('\n')}`;
 }
@@ -134,6 +147,9 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await report(rest, io);
       case 'inventory':
         return await inventory(rest, io);
+      case 'nonconformity':
+      case 'nc':
+        return await nonconformity(rest, io);
       case '--version':
       case '-v':
         io.out(`${VERSION}\n`);

@@ -8,7 +8,7 @@ import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
 import { fileStoreFor, locate, shown, writeOutput } from './context.js';
 import type { Output } from './main.js';
-import { checkpointOption, choice, parseCommand, today } from './options.js';
+import { checkpointOption, choice, dateOption, parseCommand, today } from './options.js';
 
 /** aims-gate report: the auditor's report from the log, its verification and the current documents. */
 export async function report(argv: string[], io: Output): Promise<number> {
@@ -19,7 +19,9 @@ export async function report(argv: string[], io: Output): Promise<number> {
     output: { type: 'string', short: 'o' },
     config: { type: 'string', short: 'c' },
     today: { type: 'string' },
+    since: { type: 'string' },
   });
+  const since = dateOption('since', values.since);
   const format = choice('format', values.format, ['markdown', 'html']);
   const checkpoint = checkpointOption(values.checkpoint);
 
@@ -37,7 +39,9 @@ export async function report(argv: string[], io: Output): Promise<number> {
   const found = await store.exists();
   const entries: AuditEntry[] = [];
   const verification = found ? await verifyLog(store.lines(), checkpoint) : undefined;
-  if (found) for await (const entry of readEntries(store)) entries.push(entry);
+  const badLines: number[] = [];
+  if (found)
+    for await (const entry of readEntries(store, {}, (line) => badLines.push(line))) entries.push(entry);
 
   const model = buildAuditorReport({
     evaluation,
@@ -47,6 +51,8 @@ export async function report(argv: string[], io: Output): Promise<number> {
       found,
       verification,
       checkpointGiven: Boolean(checkpoint),
+      badLines,
+      ...(since ? { since } : {}),
     },
     generated: new Date().toISOString(),
   });

@@ -212,18 +212,21 @@ export type LogSettings = Pick<Evaluation['policy'], 'auditLog' | 'releaseBranch
 export async function recordDeployment(
   store: AuditStore | undefined,
   decision: DeploymentDecision,
-  context: { time: string; actor: Actor; subject: Subject },
+  context: { time: string; actor: Actor; subject: Subject; writer: string },
 ): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
+  const { writer, ...where } = context;
   const drafts = [
-    ...(evaluation ? evaluationEvents(evaluation, context) : []),
+    ...(evaluation ? evaluationEvents(evaluation, where) : []),
     deploymentEvent(
       {
         approved: decision.approved,
         reason: decision.reason,
         // Marks the gate's own decisions: the next deployment's change set starts at the last of them.
         by: 'aims-gate',
+        // Which run of the gate wrote it (a workflow run, an App installation): where an auditor checks it.
+        writer,
         ...(decision.since ? { since: decision.since } : {}),
         ...(verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {}),
         // Which systems the deployment changes: each system's deployment register is read from these.
@@ -237,10 +240,16 @@ export async function recordDeployment(
                   verdict.pullRequests.flatMap((p) => p.approval.groups.flatMap((g) => g.approvers)),
                 ),
               ],
+              // Each requirement each pull request met, and who met it: the approvers in their roles.
+              roles: verdict.pullRequests.flatMap((p) =>
+                p.approval.groups.map(
+                  (g) => `#${p.number} ${g.description}: ${g.approvers.join(', ') || 'nobody'}`,
+                ),
+              ),
             }
           : {}),
       },
-      context,
+      where,
     ),
   ];
   try {

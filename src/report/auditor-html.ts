@@ -2,8 +2,14 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
+  actorWords,
+  badLinesSentence,
+  deploymentWords,
+  earlierSentence,
   eventDetails,
   eventLabel,
+  NONCONFORMITY_RULE,
+  nonconformityWords,
   UNPROVEN_MARK,
   unprovenFrom,
   verificationSentence,
@@ -22,6 +28,11 @@ export function renderAuditorHtml(report: AuditorReport): string {
   const count = (s: string) => open.filter((f) => f.severity === s).length;
   const soaCount = (status: string) => report.applicability.filter((r) => r.applicable === status).length;
   const systemIds = report.systems.map((s) => s.id);
+  const environments = [...new Set(report.deployments.map((d) => d.environment))].sort();
+  const openNcs = report.nonconformities.filter((nc) => !nc.closed);
+  const bad = badLinesSentence(report);
+  const unproven = unprovenFrom(report) ?? Number.POSITIVE_INFINITY;
+  const { kpis } = report;
 
   return `<!doctype html>
 <html lang="en">
@@ -40,7 +51,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
 
 <section id="verification" class="banner ${verification.ok ? 'ok' : 'failed'}" data-verified="${verification.ok}">
 <strong>${verification.ok ? '✔ Audit log intact' : '✖ Audit log verification failed'}</strong>
-<p>${esc(verification.text)}</p>
+<p>${esc(verification.text)}</p>${bad ? `\n<p class="bad-lines">⚠ ${esc(bad)}</p>` : ''}
 </section>
 
 <section id="summary" class="cards">
@@ -49,6 +60,8 @@ ${card('events', report.totalEvents, 'lifecycle events')}
 ${card('major', count('major'), 'major nonconformities')}
 ${card('minor', count('minor'), 'minor nonconformities')}
 ${card('observations', count('observation'), 'observations')}
+${card('nonconformities', openNcs.length, 'open nonconformities')}
+${card('overdue', report.kpis.overdueNonconformities, 'overdue nonconformities')}
 ${card('applicable', soaCount('yes'), 'controls applicable')}
 ${card('not-addressed', soaCount('not addressed'), 'controls not addressed')}
 </section>
@@ -56,6 +69,7 @@ ${card('not-addressed', soaCount('not addressed'), 'controls not addressed')}
 <nav class="filters">
 <label>System <select id="filter-system"><option value="">All systems</option>${systemIds.map((id) => `<option value="${esc(id)}">${esc(id)}</option>`).join('')}</select></label>
 <label>Event type <select id="filter-type"><option value="">All types</option>${report.eventTypes.map((t) => `<option value="${esc(t)}">${esc(eventLabel(t))}</option>`).join('')}</select></label>
+<label>Environment <select id="filter-environment"><option value="">All environments</option>${environments.map((e) => `<option value="${esc(e)}">${esc(e)}</option>`).join('')}</select></label>
 <span id="event-count" aria-live="polite">${report.totalEvents} of ${report.totalEvents} events</span>
 </nav>
 
@@ -81,30 +95,71 @@ ${evaluation.systems
 </table>
 </section>
 
+<section id="kpis">
+<h2>Figures for management review</h2>
+<p>Nonconformities closed: ${kpis.daysToClose.closed}${kpis.daysToClose.median === undefined ? '' : `, in ${kpis.daysToClose.median} days (median), ${kpis.daysToClose.mean} (mean)`} · overdue nonconformities: ${kpis.overdueNonconformities} · overdue reviews: ${kpis.overdueReviews}</p>
+<div class="charts">
+${barChart('Findings at month end', kpis.months, [{ name: 'findings', values: kpis.months.map((m) => m.findings) }])}
+${barChart('Nonconformities', kpis.months, [
+  { name: 'opened', values: kpis.months.map((m) => m.opened) },
+  { name: 'closed', values: kpis.months.map((m) => m.closed) },
+  { name: 'open', values: kpis.months.map((m) => m.open) },
+])}
+${barChart('Deployment decisions', kpis.months, [
+  { name: 'approved', values: kpis.months.map((m) => m.approved) },
+  { name: 'rejected', values: kpis.months.map((m) => m.rejected) },
+])}
+</div>
+</section>
+
+<section id="nonconformities">
+<h2>Nonconformity register <small>(${openNcs.length} open, ${report.nonconformities.length - openNcs.length} closed)</small></h2>
+<p class="note">${esc(NONCONFORMITY_RULE)}</p>
+${
+  report.nonconformities.length === 0
+    ? '<p class="empty">No nonconformities recorded.</p>'
+    : `<table><thead><tr><th>Id</th><th>Grade</th><th>System</th><th>Nonconformity</th><th>Source</th><th>Since</th><th>Owner</th><th>Due</th><th>Corrective action</th><th>State</th></tr></thead><tbody>${report.nonconformities
+        .map((nc) => {
+          const words = nonconformityWords(nc);
+          return `<tr class="nc${nc.closed ? ' closed' : ''}${nc.overdue ? ' overdue' : ''}" data-system="${esc(nc.system ?? '')}"><td>${esc(nc.id)}</td><td><span class="sev ${nc.grade}">${nc.grade}</span></td><td>${esc(nc.system ?? '(organisation)')}</td><td>${esc(words.title)}</td><td>${esc(nc.source)}</td><td>${esc(words.since)}</td><td>${esc(nc.owner ?? '—')}</td><td>${esc(words.due)}</td><td>${esc(words.actions)}</td><td>${esc(words.state)}</td></tr>`;
+        })
+        .join('')}</tbody></table>`
+}
+${report.registerProblems.map((p) => `<p class="bad-lines">⚠ ${esc(p)}</p>`).join('\n')}
+</section>
+
+<section id="deployments">
+<h2>Deployment register</h2>
+${report.earlierDeployments ? `<p class="note">The latest ${report.deployments.length} decisions; ${report.earlierDeployments} earlier ones are in the log.</p>` : ''}
+${
+  report.deployments.length === 0
+    ? '<p class="empty">No deployment decisions recorded.</p>'
+    : `<table><thead><tr><th>#</th><th>Time (UTC)</th><th>System</th><th>Environment</th><th>Decision</th><th>Commit</th><th>Pull requests</th><th>Approvers in their roles</th><th>Evaluation</th><th>Written by</th></tr></thead><tbody>${report.deployments
+        .map((d) => {
+          const words = deploymentWords(d);
+          return `<tr class="deployment ${d.decision}${d.seq >= unproven ? ' unproven' : ''}${d.writer ? '' : ' not-gate'}" data-system="${esc(d.system)}" data-environment="${esc(d.environment)}"><td>${d.seq}${d.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(d.time)}</td><td>${esc(d.system)}</td><td>${esc(d.environment)}</td><td>${d.decision}</td><td><code title="${esc(d.commit ?? '')}">${esc(words.commit)}</code></td><td>${esc(d.pullRequests.join(', ') || '—')}</td><td>${esc(words.roles)}</td><td>${esc(words.evaluation)}</td><td>${esc(words.writer)}</td></tr>`;
+        })
+        .join('')}</tbody></table>`
+}
+</section>
+
 <section id="timeline">
 <h2>Timeline per system</h2>
 ${report.systems
   .map(
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
 <h3>${esc(s.id)}${s.summary ? '' : ' <small>(no longer in the repository)</small>'}</h3>
-${s.events.length ? eventTable(s.events, unprovenFrom(report)) : '<p class="empty">No recorded events.</p>'}
+${s.earlier ? `<p class="note">${esc(earlierSentence(s))}</p>` : ''}
+${s.events.length ? eventTable(s.events, unproven) : '<p class="empty">No recorded events.</p>'}
 </section>`,
   )
   .join('\n')}
 </section>
-
-<section id="gates">
-<h2>Approvals and deployments</h2>
 ${
-  report.approvals.length + report.deployments.length
-    ? eventTable(
-        [...report.approvals, ...report.deployments].sort((a, b) => a.seq - b.seq),
-        unprovenFrom(report),
-      )
-    : '<p class="empty">No approvals or deployment decisions recorded.</p>'
+  report.approvals.length
+    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${eventTable(report.approvals, unproven)}\n</section>\n`
+    : ''
 }
-</section>
-
 <section id="findings">
 <h2>Open findings by control</h2>
 ${
@@ -170,9 +225,46 @@ function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): 
   return `<table class="events"><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>System</th><th>Actor</th><th>Details</th></tr></thead><tbody>${events
     .map(
       (e) =>
-        `<tr class="event${e.seq >= unproven ? ' unproven' : ''}" data-type="${esc(e.type)}" data-system="${esc(e.subject?.system ?? '')}"><td>${e.seq}${e.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(e.time)}</td><td>${esc(eventLabel(e.type))}</td><td>${esc(e.subject?.system ?? '—')}</td><td>${esc(e.actor?.login ?? '—')}</td><td>${esc(eventDetails(e))}</td></tr>`,
+        `<tr class="event${e.seq >= unproven ? ' unproven' : ''}" data-type="${esc(e.type)}" data-system="${esc(e.subject?.system ?? '')}"><td>${e.seq}${e.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(e.time)}</td><td>${esc(eventLabel(e.type))}</td><td>${esc(e.subject.system ?? '—')}</td><td>${esc(actorWords(e.actor))}</td><td>${esc(eventDetails(e))}</td></tr>`,
     )
     .join('')}</tbody></table>`;
+}
+
+/**
+ * A bar chart as inline SVG (the report loads nothing): one group of bars per month, one bar per series,
+ * each with its figure as a tooltip and in the table a screen reader gets from the title.
+ */
+function barChart(
+  title: string,
+  months: { month: string }[],
+  series: { name: string; values: number[] }[],
+): string {
+  const width = 360;
+  const height = 140;
+  const top = 16;
+  const bottom = 20;
+  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const group = width / months.length;
+  const bar = Math.max(2, (group - 4) / series.length);
+  const bars = months
+    .map((m, i) =>
+      series
+        .map((s, j) => {
+          const value = s.values[i]!;
+          const h = ((height - top - bottom) * value) / max;
+          return `<rect class="bar s${j}" x="${(i * group + 2 + j * bar).toFixed(1)}" y="${(height - bottom - h).toFixed(1)}" width="${(bar - 1).toFixed(1)}" height="${h.toFixed(1)}"><title>${esc(m.month)} ${esc(s.name)}: ${value}</title></rect>`;
+        })
+        .join(''),
+    )
+    .join('');
+  const labels = months
+    .map(
+      (m, i) =>
+        `<text x="${(i * group + group / 2).toFixed(1)}" y="${height - 6}" text-anchor="middle">${esc(m.month.slice(5))}</text>`,
+    )
+    .join('');
+  const legend = series.map((s, j) => `<span class="key s${j}">■</span> ${esc(s.name)}`).join(' ');
+  return `<figure class="chart"><figcaption>${esc(title)} <small>(max ${max})</small></figcaption><svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">${bars}${labels}</svg><div class="legend">${legend}</div></figure>`;
 }
 
 function card(id: string, value: number, label: string): string {
@@ -202,6 +294,11 @@ tr.unproven { background: #fff8c5; } .mark { color: #9a6700; font-weight: 600; w
 .sev.major, .tier.prohibited, .status.major { background: #ffebe9; } .sev.minor, .tier.high, .status.minor { background: #fff8c5; }
 .sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed { background: #ffebe9; font-weight: 600; }
 [hidden] { display: none !important; }
+.note { color: #59636e; } .bad-lines { color: #9a6700; font-weight: 600; }
+tr.nc.overdue td { background: #ffebe9; } tr.nc.closed { color: #59636e; } tr.deployment.rejected td:nth-child(5) { color: #cf222e; font-weight: 600; }
+tr.not-gate td:last-child { color: #9a6700; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; } .chart { margin: 0; } .chart text { font-size: 10px; fill: #59636e; }
+.bar.s0, .key.s0 { fill: #0969da; color: #0969da; } .bar.s1, .key.s1 { fill: #1a7f37; color: #1a7f37; } .bar.s2, .key.s2 { fill: #bf8700; color: #bf8700; }
 @media print {
   .filters { display: none; } body { max-width: none; padding: 0; font-size: 11px; }
   section { break-inside: auto; } tr { break-inside: avoid; } h2 { break-after: avoid; } .banner { break-inside: avoid; }
@@ -211,6 +308,7 @@ const SCRIPT = `
 (function () {
   var system = document.getElementById('filter-system');
   var type = document.getElementById('filter-type');
+  var environment = document.getElementById('filter-environment');
   var counter = document.getElementById('event-count');
   function apply() {
     var shown = 0, total = 0;
@@ -223,11 +321,15 @@ const SCRIPT = `
       total++;
       if (visible) shown++;
     });
-    document.querySelectorAll('#gates tr.event, #inventory tbody tr, #findings li').forEach(function (row) {
+    document.querySelectorAll('#gates tr.event, #inventory tbody tr, #findings li, #nonconformities tr.nc').forEach(function (row) {
       row.hidden = Boolean(system.value) && row.dataset.system !== system.value || (row.matches('#gates tr') && Boolean(type.value) && row.dataset.type !== type.value);
+    });
+    document.querySelectorAll('#deployments tr.deployment').forEach(function (row) {
+      row.hidden = Boolean(system.value) && row.dataset.system !== system.value || Boolean(environment.value) && row.dataset.environment !== environment.value;
     });
     counter.textContent = shown + ' of ' + total + ' events';
   }
   system.addEventListener('change', apply);
   type.addEventListener('change', apply);
+  environment.addEventListener('change', apply);
 })();`;

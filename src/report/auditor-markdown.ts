@@ -2,8 +2,14 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
+  actorWords,
+  badLinesSentence,
+  deploymentWords,
+  earlierSentence,
   eventDetails,
   eventLabel,
+  NONCONFORMITY_RULE,
+  nonconformityWords,
   UNPROVEN_MARK,
   unprovenFrom,
   verificationSentence,
@@ -22,6 +28,8 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     '',
   );
   out.push('## 1. Audit log verification', '', `${verification.ok ? '✅' : '❌'} ${verification.text}`, '');
+  const bad = badLinesSentence(report);
+  if (bad) out.push(`⚠ ${bad}`, '');
 
   out.push('## 2. AI system inventory', '');
   out.push(
@@ -36,23 +44,72 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   }
   out.push('');
 
-  out.push(`## 3. Timeline per system (${report.totalEvents} events)`, '');
+  const { kpis } = report;
+  out.push('## 3. Figures for management review', '');
+  out.push(
+    `Nonconformities closed: ${kpis.daysToClose.closed}${kpis.daysToClose.median === undefined ? '' : `, in ${kpis.daysToClose.median} days (median), ${kpis.daysToClose.mean} (mean)`} · overdue nonconformities: ${kpis.overdueNonconformities} · overdue reviews: ${kpis.overdueReviews}`,
+    '',
+    '| Month | Findings | Nonconformities opened | closed | open at month end | Deployments approved | rejected |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...kpis.months.map(
+      (m) =>
+        `| ${m.month} | ${m.findings} | ${m.opened} | ${m.closed} | ${m.open} | ${m.approved} | ${m.rejected} |`,
+    ),
+    '',
+  );
+
+  const ncs = report.nonconformities;
+  const openNcs = ncs.filter((nc) => !nc.closed);
+  out.push(
+    `## 4. Nonconformity register (${openNcs.length} open, ${ncs.length - openNcs.length} closed)`,
+    '',
+  );
+  out.push(`_${NONCONFORMITY_RULE}_`, '');
+  if (ncs.length === 0) out.push('_No nonconformities recorded._', '');
+  else
+    out.push(
+      '| Id | Grade | System | Nonconformity | Source | Since | Owner | Due | Corrective action | State |',
+      '|---|---|---|---|---|---|---|---|---|---|',
+      ...ncs.map((nc) => {
+        const words = nonconformityWords(nc);
+        return `| ${nc.id} | ${nc.grade} | ${cell(nc.system ?? '(organisation)')} | ${cell(words.title)} | ${cell(nc.source)} | ${words.since} | ${cell(nc.owner ?? '—')} | ${words.due} | ${cell(words.actions)} | ${cell(words.state)} |`;
+      }),
+      '',
+    );
+  for (const problem of report.registerProblems) out.push(`- ⚠ ${cell(problem)}`);
+
+  out.push('## 5. Deployment register', '');
+  if (report.earlierDeployments)
+    out.push(
+      `_The latest ${report.deployments.length} decisions; ${report.earlierDeployments} earlier ones are in the log._`,
+      '',
+    );
+  if (report.deployments.length === 0) out.push('_No deployment decisions recorded._', '');
+  else
+    out.push(
+      '| # | Time (UTC) | System | Environment | Decision | Commit | Pull requests | Approvers in their roles | Evaluation | Written by |',
+      '|--:|---|---|---|---|---|---|---|---|---|',
+      ...report.deployments.map((d) => {
+        const words = deploymentWords(d);
+        return `| ${d.seq}${d.seq >= (unprovenFrom(report) ?? Number.POSITIVE_INFINITY) ? ` ${UNPROVEN_MARK}` : ''} | ${d.time} | ${cell(d.system)} | ${cell(d.environment)} | ${d.decision} | ${cell(words.commit)} | ${cell(d.pullRequests.join(', ') || '—')} | ${cell(words.roles)} | ${words.evaluation} | ${cell(words.writer)} |`;
+      }),
+      '',
+    );
+
+  out.push(`## 6. Timeline per system (${report.totalEvents} events)`, '');
   for (const system of report.systems) {
     out.push(`### ${cell(system.id)}${system.summary ? '' : ' (no longer in the repository)'}`, '');
+    if (system.earlier) out.push(`_${earlierSentence(system)}_`, '');
     if (system.events.length === 0) out.push('_No recorded events._', '');
     else out.push(...eventTable(system.events, unprovenFrom(report)), '');
   }
 
-  out.push('## 4. Approvals and deployments', '');
-  const gates = [...report.approvals, ...report.deployments].sort((a, b) => a.seq - b.seq);
-  out.push(
-    ...(gates.length
-      ? eventTable(gates, unprovenFrom(report))
-      : ['_No approvals or deployment decisions recorded._']),
-    '',
-  );
+  if (report.approvals.length) {
+    out.push('## 6a. Approvals recorded outside a gate decision', '');
+    out.push(...eventTable(report.approvals, unprovenFrom(report)), '');
+  }
 
-  out.push('## 5. Open findings by control', '');
+  out.push('## 7. Open findings by control', '');
   if (report.findingsByControl.length === 0) out.push('_No open findings._');
   for (const c of report.findingsByControl) {
     out.push(`- **${c.control} ${cell(c.title)}**`);
@@ -63,7 +120,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   }
   out.push('');
 
-  out.push('## 6. Waivers', '');
+  out.push('## 8. Waivers', '');
   if (report.waivers.length === 0) out.push('_No waivers._');
   else {
     out.push('| Rule | System | Status | Expires | Approver | Reason |', '|---|---|---|---|---|---|');
@@ -74,7 +131,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   }
   out.push('');
 
-  out.push('## 7. Statement of Applicability (ISO/IEC 42001:2023 Annex A)', '');
+  out.push('## 9. Statement of Applicability (ISO/IEC 42001:2023 Annex A)', '');
   out.push('| Control | Applicable | Justification | Evidence | Status |', '|---|---|---|---|---|');
   for (const row of report.applicability) {
     const evidence =
@@ -93,7 +150,7 @@ function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): 
     '|--:|---|---|---|---|---|',
     ...events.map(
       (e) =>
-        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject?.system ?? '—')} | ${cell(e.actor?.login ?? '—')} | ${cell(eventDetails(e))} |`,
+        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject.system ?? '—')} | ${cell(actorWords(e.actor))} | ${cell(eventDetails(e))} |`,
     ),
   ];
 }

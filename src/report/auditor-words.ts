@@ -1,7 +1,9 @@
-import type { AuditEntry } from '../audit/entry.js';
+import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
+import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
 import type { ApplicabilityRow, AuditorReport } from './auditor.js';
-import { CONTROL_STATUS_WORDS } from './words.js';
+import type { DeploymentRow } from './deployments.js';
+import { CONTROL_STATUS_WORDS, plural } from './words.js';
 
 /** Words both auditor renderers use, so the Markdown and HTML reports say the same thing. */
 export const APPLICABILITY_STATUS: Record<ApplicabilityRow['status'], string> = {
@@ -42,14 +44,14 @@ export function verificationSentence(report: AuditorReport): { ok: boolean; text
   if (!v.ok) {
     return {
       ok: false,
-      text: `Verification FAILED at entry ${v.problem!.seq} (line ${v.problem!.line}): ${v.problem!.reason}. The ${v.entries} entries before it are intact; nothing after it can be relied on.`,
+      text: `Verification FAILED at entry ${v.problem!.seq} (line ${v.problem!.line}): ${v.problem!.reason}. The ${v.entries} entries before it chain to each other, which a writer who re-hashed them would also achieve; nothing from it on can be relied on.`,
     };
   }
   const head = v.head ? ` Head ${formatCheckpoint(v.head)}.` : '';
   const checkpoint =
     v.checkpoint === 'matched'
-      ? ' It reaches the checkpoint kept outside the log, so nothing was removed from its end or rewritten.'
-      : ' No checkpoint was given: verify with --checkpoint SEQ:HASH from a copy kept outside the repository to rule out truncation and rewrites.';
+      ? " It reaches the checkpoint given to this report, so nothing up to that checkpoint was removed or rewritten since it was taken: as far as that checkpoint was kept where the log's writer cannot change it."
+      : ' No checkpoint was given: the chain alone cannot show that its writer did not rewrite and re-hash it. Verify with --checkpoint SEQ:HASH from a copy kept outside the repository.';
   return {
     ok: true,
     text: `The hash chain of ${log.path} is intact: ${v.entries} entries.${head}${checkpoint}`,
@@ -66,3 +68,60 @@ export function unprovenFrom(report: Pick<AuditorReport, 'log'>): number | undef
 }
 
 export const UNPROVEN_MARK = '⚠ after the break';
+
+/** Who an entry says did it, and whether anyone vouched for that name. */
+export function actorWords(actor: Actor): string {
+  return actor.via === 'typed' ? `${actor.login} (typed: unverified)` : actor.login;
+}
+
+export function badLinesSentence(report: Pick<AuditorReport, 'log'>): string | undefined {
+  const bad = report.log.badLines ?? [];
+  return bad.length
+    ? `${plural(bad.length, 'line')} of the log ${bad.length === 1 ? 'is' : 'are'} no audit entry (line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ', …' : ''}): not shown; run aims-gate verify.`
+    : undefined;
+}
+
+export function earlierSentence(system: { id: string; earlier: number }): string {
+  return `${plural(system.earlier, 'earlier event')} not listed: aims-gate log --system ${system.id} lists them all.`;
+}
+
+/** When a finding becomes a nonconformity, as the report states it. */
+export const NONCONFORMITY_RULE = `A finding becomes a nonconformity when it is major or minor, not waived, and found on a system in production or deprecated by an evaluation recorded outside a pull request; it closes when such an evaluation no longer finds it. Audit findings, incidents and complaints are opened and closed by hand (aims-gate nonconformity). Due dates default to ${DEFAULT_DAYS_TO_DUE.major} days (major) and ${DEFAULT_DAYS_TO_DUE.minor} days (minor) from opening.`;
+
+export function nonconformityWords(nc: AuditorReport['nonconformities'][number]): {
+  title: string;
+  since: string;
+  due: string;
+  actions: string;
+  state: string;
+} {
+  return {
+    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${nc.controls.length ? ` [${nc.controls.join(', ')}]` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}`,
+    since: `${nc.opened.time.slice(0, 10)} (entry ${nc.opened.seq})`,
+    due: nc.due ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.overdue ? ' OVERDUE' : ''}` : '—',
+    actions:
+      nc.actions
+        .map(
+          (a) =>
+            `${a.action}${a.owner ? ` (${a.owner})` : ''}${a.completed ? `, done ${a.completed.time.slice(0, 10)}` : a.due ? `, due ${a.due}` : ''}`,
+        )
+        .join('; ') || '—',
+    state: nc.closed
+      ? `closed ${nc.closed.time.slice(0, 10)} (entry ${nc.closed.seq}): ${nc.closed.note}${nc.closed.evidence.length ? `; evidence ${nc.closed.evidence.map((e) => `${e.path} ${e.sha256.slice(0, 12)}…`).join(', ')}` : ''}`
+      : `open${nc.reopened ? `, reopened ${nc.reopened}×` : ''}`,
+  };
+}
+
+export function deploymentWords(d: DeploymentRow): {
+  commit: string;
+  roles: string;
+  evaluation: string;
+  writer: string;
+} {
+  return {
+    commit: d.commit ? d.commit.slice(0, 12) : '—',
+    roles: d.roles.join('; ') || d.approvers.join(', ') || '—',
+    evaluation: d.evaluation ? `entry ${d.evaluation}` : '—',
+    writer: d.writer ?? `not the gate: recorded by ${d.actor}, no writer named`,
+  };
+}

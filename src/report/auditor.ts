@@ -1,6 +1,8 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { annexA } from '../controls.js';
+import { findingFingerprint } from '../fingerprint.js';
 import { groupBy } from '../group.js';
 import type {
   ControlStatus,
@@ -10,6 +12,8 @@ import type {
   SystemSummary,
   WaiverResult,
 } from '../types.js';
+import { type DeploymentRow, deploymentRegister } from './deployments.js';
+import { type Kpis, kpis } from './kpis.js';
 import { openFindings } from './words.js';
 
 /** One line of the Statement of Applicability. */
@@ -30,11 +34,27 @@ export interface ApplicabilityRow {
 export interface AuditorReport {
   generated: string;
   today: string;
-  log: { path: string; found: boolean; verification?: VerifyResult; checkpointGiven: boolean };
+  log: {
+    path: string;
+    found: boolean;
+    verification?: VerifyResult;
+    checkpointGiven: boolean;
+    /** Lines of the log that are no entries: reported, never skipped silently. */
+    badLines?: number[];
+    /** Only entries at or after this date are listed (the registers and figures still read the whole log). */
+    since?: string;
+  };
   evaluation: Evaluation;
-  systems: { summary?: SystemSummary; id: string; events: AuditEntry[] }[];
+  /** Each system's latest events (at most TIMELINE_LIMIT), with how many earlier ones are not listed. */
+  systems: { summary?: SystemSummary; id: string; events: AuditEntry[]; earlier: number }[];
+  /** Approvals recorded outside a gate decision (older logs, the example). */
   approvals: AuditEntry[];
-  deployments: AuditEntry[];
+  deployments: DeploymentRow[];
+  /** How many deployment decisions are not listed: only the latest DEPLOYMENT_LIMIT are. */
+  earlierDeployments: number;
+  nonconformities: (Nonconformity & { message?: string; overdue: boolean })[];
+  registerProblems: string[];
+  kpis: Kpis;
   findingsByControl: { control: string; title: string; findings: Finding[] }[];
   waivers: WaiverResult[];
   applicability: ApplicabilityRow[];
@@ -43,6 +63,29 @@ export interface AuditorReport {
 }
 
 const EVENT_LOG_CONTROL = 'A.6.2.8';
+
+/** Events listed per system, and deployment decisions listed: a report of a million entries stays readable. */
+export const TIMELINE_LIMIT = 100;
+export const DEPLOYMENT_LIMIT = 500;
+
+/**
+ * A nonconformity with what today's evaluation says of it: a finding's controls and title come from its rule,
+ * and while it is open, its message.
+ */
+function described(nc: Nonconformity, evaluation: Evaluation): AuditorReport['nonconformities'][number] {
+  const rule = nc.rule ? evaluation.rules.find((r) => r.id === nc.rule) : undefined;
+  const finding = nc.fingerprint
+    ? evaluation.findings.find(
+        (f) => f.rule === nc.rule && f.system === nc.system && findingFingerprint(f) === nc.fingerprint,
+      )
+    : undefined;
+  return {
+    ...nc,
+    ...(rule ? { title: `${rule.title} (${rule.id})`, controls: rule.controls } : {}),
+    ...(finding && !nc.closed ? { message: finding.message } : {}),
+    overdue: isOverdue(nc, evaluation.today),
+  };
+}
 
 const DOCUMENT_NOUN: Record<DocumentKind, string> = {
   'model-card': 'model card',
@@ -61,25 +104,44 @@ export function buildAuditorReport(input: {
   generated: string;
 }): AuditorReport {
   const { evaluation, entries } = input;
-  const bySystem = groupBy(entries, (entry) => entry.subject?.system ?? '(no system)');
+  const since = input.log.since;
+  const listed = since ? entries.filter((e) => e.time >= since) : entries;
+  const bySystem = groupBy(listed, (entry) => entry.subject.system ?? '(no system)');
   const known = new Set(evaluation.systems.map((s) => s.id));
+  const latest = (events: AuditEntry[] = []) => ({
+    events: events.slice(-TIMELINE_LIMIT),
+    earlier: Math.max(0, events.length - TIMELINE_LIMIT),
+  });
   const systems = [
     ...evaluation.systems.map((summary) => ({
       summary,
       id: summary.id,
-      events: bySystem.get(summary.id) ?? [],
+      ...latest(bySystem.get(summary.id)),
     })),
-    ...[...bySystem].filter(([id]) => !known.has(id)).map(([id, events]) => ({ id, events })),
+    ...[...bySystem].filter(([id]) => !known.has(id)).map(([id, events]) => ({ id, ...latest(events) })),
   ];
   const open = openFindings(evaluation);
+  const register = nonconformityRegister(entries);
+  const deployments = deploymentRegister(entries);
+  const listedDeployments = since ? deployments.filter((d) => d.time >= since) : deployments;
+  const freshness = new Set(evaluation.rules.filter((r) => r.kind === 'freshness').map((r) => r.id));
   return {
     generated: input.generated,
     today: evaluation.today,
     log: input.log,
     evaluation,
     systems,
-    approvals: entries.filter((e) => e.type.startsWith('approval.')),
-    deployments: entries.filter((e) => e.type.startsWith('deployment.')),
+    approvals: listed.filter((e) => e.type.startsWith('approval.')).slice(-DEPLOYMENT_LIMIT),
+    deployments: listedDeployments.slice(-DEPLOYMENT_LIMIT),
+    earlierDeployments: Math.max(0, listedDeployments.length - DEPLOYMENT_LIMIT),
+    nonconformities: register.nonconformities
+      .filter((nc) => !nc.closed || !since || nc.closed.time >= since)
+      .map((nc) => described(nc, evaluation)),
+    registerProblems: register.problems,
+    kpis: kpis(entries, register, deployments, {
+      today: evaluation.today,
+      overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
+    }),
     findingsByControl: evaluation.controls
       .map((c) => ({
         control: c.control,

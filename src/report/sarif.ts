@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
+import { findingFingerprint } from '../fingerprint.js';
 import type { Evaluation, Finding, RuleSummary, Severity } from '../types.js';
 import { SEVERITY_WORDS } from './words.js';
 
@@ -103,12 +103,7 @@ function result(f: Finding, ruleIndex: number): Result {
       : {}),
     // Code scanning matches alerts across runs by primaryLocationLineHash (it computes one from the line's
     // text when none is given). This one names the problem, not the line: an edit above it keeps the alert.
-    partialFingerprints: {
-      primaryLocationLineHash: `${createHash('sha256')
-        .update(`${f.rule}\0${f.system ?? ''}\0${f.path ?? ''}\0${f.message}`)
-        .digest('hex')
-        .slice(0, 32)}:1`,
-    },
+    partialFingerprints: { primaryLocationLineHash: `${findingFingerprint(f)}:1` },
     ...(f.waiver
       ? {
           suppressions: [

@@ -17,7 +17,7 @@ export const CONTROL_STATUS_WORDS: Record<ControlStatus, string> = {
 };
 
 export function plural(n: number, word: string): string {
-  return `${n} ${n === 1 ? word : word.endsWith('y') ? `${word.slice(0, -1)}ies` : `${word}s`}`;
+  return `${n} ${n === 1 ? word : /[^aeiou]y$/.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`}`;
 }
 
 export function location(f: Finding): string {

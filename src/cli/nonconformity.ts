@@ -1,0 +1,204 @@
+import type { EventDraft, EventType } from '../audit/entry.js';
+import type { FileStore } from '../audit/file-store.js';
+import {
+  daysOpen,
+  isOverdue,
+  NC_GRADES,
+  NC_SOURCES,
+  type Nonconformity,
+  nonconformityRegister,
+} from '../audit/nonconformities.js';
+import { readEntries } from '../audit/read.js';
+import { record as recordEvent } from '../audit/store.js';
+import { controlIds } from '../controls.js';
+import { UsageError } from '../errors.js';
+import { printable } from '../report/printable.js';
+import { plural } from '../report/words.js';
+import { evidenceOf, knownSystem, logFor } from './audit.js';
+import { locate, shown, whoAndWhere } from './context.js';
+import type { Output } from './main.js';
+import { choice, dateOption, parseCommand, today } from './options.js';
+
+const SUBCOMMANDS = ['list', 'open', 'update', 'action', 'done', 'close'] as const;
+
+/** Sources a person opens a nonconformity from; `check` opens its own, from evaluations. */
+const MANUAL_SOURCES = NC_SOURCES.filter((s) => s !== 'check');
+
+async function registerOf(store: FileStore) {
+  const entries = [];
+  if (await store.exists()) for await (const entry of readEntries(store)) entries.push(entry);
+  return nonconformityRegister(entries);
+}
+
+/** The nonconformity an update names, open: anything else is refused before anything is written. */
+async function openOne(store: FileStore, id: string | undefined, command: string): Promise<Nonconformity> {
+  if (!id) throw new UsageError(`nonconformity ${command} needs the nonconformity's id, e.g. NC-12`);
+  const { nonconformities } = await registerOf(store);
+  const nc = nonconformities.find((n) => n.id === id);
+  if (!nc)
+    throw new UsageError(
+      `${id} is no nonconformity of ${shown(store.path)}; "aims-gate nonconformity list --all" lists them`,
+    );
+  if (nc.closed) throw new UsageError(`${id} was closed in entry ${nc.closed.seq}; open a new one`);
+  return nc;
+}
+
+function line(nc: Nonconformity, day: string): string {
+  const due = nc.due ? `due ${nc.due}${nc.dueByDefault ? ' (default)' : ''}` : 'no due date';
+  const state = nc.closed
+    ? `closed ${nc.closed.time.slice(0, 10)} after ${plural(daysOpen(nc, day), 'day')}`
+    : `open since ${nc.opened.time.slice(0, 10)}, ${due}${isOverdue(nc, day) ? ' OVERDUE' : ''}`;
+  const actions = nc.actions.filter((a) => !a.completed).length;
+  return `${nc.id}  ${nc.grade}  ${nc.system ?? '(organisation)'}  ${nc.title}\n    ${nc.source}, ${state}, owner ${nc.owner ?? 'none'}${nc.rootCause ? `, root cause: ${nc.rootCause}` : ''}${actions ? `, ${plural(actions, 'corrective action')} open` : ''}\n`;
+}
+
+/**
+ * aims-gate nonconformity: the register (list) and the way to open, update, act on and close a
+ * nonconformity; each change is one audit log entry, checked before it is written.
+ */
+export async function nonconformity(argv: string[], io: Output): Promise<number> {
+  const [sub, ...rest] = argv;
+  const subcommand = choice('subcommand', sub ?? 'list', SUBCOMMANDS);
+  const { values, positionals } = parseCommand(rest, {
+    log: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    format: { type: 'string', short: 'f', default: 'text' },
+    today: { type: 'string' },
+    title: { type: 'string' },
+    grade: { type: 'string' },
+    source: { type: 'string' },
+    system: { type: 'string' },
+    control: { type: 'string', multiple: true, default: [] },
+    owner: { type: 'string' },
+    due: { type: 'string' },
+    'root-cause': { type: 'string' },
+    action: { type: 'string' },
+    note: { type: 'string' },
+    evidence: { type: 'string', multiple: true, default: [] },
+    actor: { type: 'string' },
+  });
+  const root = locate(subcommand === 'list' ? positionals[0] : undefined).root;
+  const store = await logFor(root, values.log);
+  dateOption('due', values.due);
+  if (values.grade) choice('grade', values.grade, NC_GRADES);
+  for (const control of values.control)
+    if (!controlIds().includes(control))
+      throw new UsageError(`--control ${control} is no ISO/IEC 42001 Annex A control (A.2.2 to A.10.4)`);
+
+  if (subcommand === 'list') {
+    const day = today(values.today);
+    const format = choice('format', values.format, ['text', 'json']);
+    const register = await registerOf(store);
+    const shownOnes = register.nonconformities.filter((n) => values.all || !n.closed);
+    if (format === 'json') {
+      io.out(`${JSON.stringify({ ...register, nonconformities: shownOnes }, null, 2)}\n`);
+      return 0;
+    }
+    const open = register.nonconformities.filter((n) => !n.closed);
+    io.out(
+      `${plural(open.length, 'open nonconformity')} (${open.filter((n) => isOverdue(n, day)).length} overdue), ${register.nonconformities.length - open.length} closed\n`,
+    );
+    for (const nc of shownOnes) io.out(line(printable(nc), day));
+    for (const problem of register.problems) io.err(`aims-gate: ${printable(problem)}\n`);
+    return 0;
+  }
+
+  let draft: { type: EventType; system?: string; details: EventDraft['details'] };
+  const id = positionals[0];
+  const optional = (entries: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  switch (subcommand) {
+    case 'open': {
+      if (!values.title) throw new UsageError('nonconformity open needs --title: what is not fulfilled');
+      if (!values.source)
+        throw new UsageError(`nonconformity open needs --source: one of ${MANUAL_SOURCES.join(', ')}`);
+      choice('source', values.source, MANUAL_SOURCES);
+      if (values.system) await knownSystem(root, store, values.system);
+      draft = {
+        type: 'nonconformity.opened',
+        ...(values.system ? { system: values.system } : {}),
+        details: {
+          grade: values.grade ?? 'major',
+          source: values.source,
+          title: values.title,
+          ...(values.control.length ? { controls: values.control } : {}),
+          ...optional({ owner: values.owner, due: values.due }),
+        },
+      };
+      break;
+    }
+    case 'update': {
+      const nc = await openOne(store, id, subcommand);
+      const changes = optional({
+        grade: values.grade,
+        owner: values.owner,
+        due: values.due,
+        rootCause: values['root-cause'],
+        title: values.title,
+      });
+      if (!Object.keys(changes).length && !values.control.length)
+        throw new UsageError(
+          'nonconformity update needs something to change: --owner, --due, --grade, --root-cause, --title or --control',
+        );
+      draft = {
+        type: 'nonconformity.updated',
+        system: nc.system,
+        details: { nc: nc.id, ...changes, ...(values.control.length ? { controls: values.control } : {}) },
+      };
+      break;
+    }
+    case 'action': {
+      const nc = await openOne(store, id, subcommand);
+      if (!values.action)
+        throw new UsageError('nonconformity action needs --action: the corrective action planned');
+      draft = {
+        type: 'corrective-action.planned',
+        system: nc.system,
+        details: { nc: nc.id, action: values.action, ...optional({ owner: values.owner, due: values.due }) },
+      };
+      break;
+    }
+    case 'done': {
+      const nc = await openOne(store, id, subcommand);
+      const pending = nc.actions.filter(
+        (a) => !a.completed && (!values.action || a.action === values.action),
+      );
+      if (!pending.length)
+        throw new UsageError(
+          `${nc.id} has no planned corrective action${values.action ? ` "${values.action}"` : ''} to complete; plan one with "aims-gate nonconformity action ${nc.id} --action TEXT"`,
+        );
+      draft = {
+        type: 'corrective-action.completed',
+        system: nc.system,
+        details: { nc: nc.id, action: pending[0]!.action },
+      };
+      break;
+    }
+    case 'close': {
+      const nc = await openOne(store, id, subcommand);
+      if (nc.source === 'check')
+        throw new UsageError(
+          `${nc.id} is a finding of ${nc.rule} on ${nc.system}: it closes itself when a recorded evaluation ("aims-gate check --record" on the release branch, or the deployment gate) no longer finds it`,
+        );
+      if (!values.note)
+        throw new UsageError('nonconformity close needs --note: how it was corrected and checked');
+      if (!values.evidence.length)
+        throw new UsageError('nonconformity close needs --evidence FILE: what shows it was corrected');
+      draft = { type: 'nonconformity.closed', system: nc.system, details: { nc: nc.id, note: values.note } };
+      break;
+    }
+  }
+  const evidence = await evidenceOf(root, values.evidence);
+  const { actor, subject } = await whoAndWhere(root, values.actor);
+  const { entry } = await recordEvent(store, {
+    type: draft.type,
+    time: new Date().toISOString(),
+    actor,
+    subject: { ...subject, ...(draft.system ? { system: draft.system } : {}) },
+    details: draft.details,
+    evidence,
+  });
+  const name = entry.type === 'nonconformity.opened' ? `NC-${entry.seq}` : String(draft.details.nc);
+  io.out(`recorded entry ${entry.seq} (${entry.type}, ${name}) in ${shown(store.path)}\n`);
+  return 0;
+}

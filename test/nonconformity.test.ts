@@ -1,0 +1,260 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AUDIT_FORMAT, type AuditEntry } from '../src/audit/entry.js';
+import { nonconformityRegister } from '../src/audit/nonconformities.js';
+import { EXAMPLE } from './helpers.js';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+let seq = 0;
+function entry(
+  type: string,
+  system: string | undefined,
+  details: AuditEntry['details'],
+  extra: Partial<AuditEntry['subject']> = {},
+  time = `2026-0${Math.min(9, 1 + Math.floor(seq / 3))}-1${seq % 10}T10:00:00Z`,
+): AuditEntry {
+  seq++;
+  return {
+    v: AUDIT_FORMAT,
+    seq,
+    time,
+    type: type as AuditEntry['type'],
+    actor: { login: 'someone' },
+    subject: { ...(system ? { system } : {}), ...extra },
+    details,
+    evidence: [],
+    prev: '0'.repeat(64),
+    hash: '0'.repeat(64),
+  };
+}
+
+const A = `${'a'.repeat(32)} major risk.scores`;
+const B = `${'b'.repeat(32)} minor docs.version`;
+const OBS = `${'c'.repeat(32)} observation card.license`;
+const evaluated = (status: string, open: string[], extra = {}) =>
+  entry('evaluated', 'churn', { status, open }, extra);
+
+describe('the nonconformity register, replayed from the log', () => {
+  it('opens a nonconformity for a major or minor finding on a system in operation, and closes it when fixed', () => {
+    seq = 0;
+    const register = nonconformityRegister([
+      evaluated('development', [A]), // 1: not in operation: a finding, not a nonconformity
+      evaluated('production', [A, B, OBS], { pullRequest: 7 }), // 2: a pull request proposes; nothing opens
+      evaluated('production', [A, B, OBS]), // 3: opens two (the observation does not)
+      evaluated('production', [B]), // 4: A fixed
+      evaluated('production', [A, B]), // 5: A back: reopened
+      entry('system.retired', 'churn', {}), // 6: retiring closes what is open
+    ]);
+    expect(register.problems).toEqual([]);
+    const [a, b] = register.nonconformities;
+    expect(register.nonconformities).toHaveLength(2);
+    expect(a).toMatchObject({
+      id: 'NC-aaaaaaaa',
+      grade: 'major',
+      source: 'check',
+      rule: 'risk.scores',
+      system: 'churn',
+      opened: { seq: 3 },
+      reopened: 1,
+      history: [3, 4, 5, 6],
+      closed: { seq: 6, note: 'the system was retired (entry 6)' },
+      dueByDefault: true,
+    });
+    // Due 30 days after opening for a major one, 90 for a minor one.
+    expect(a!.due).toBe('2026-02-11');
+    expect(b).toMatchObject({ id: 'NC-bbbbbbbb', grade: 'minor', due: '2026-04-12', closed: { seq: 6 } });
+  });
+
+  it('an evaluation of a system out of operation proves nothing fixed; an old evaluation without findings is skipped', () => {
+    seq = 0;
+    const { nonconformities } = nonconformityRegister([
+      evaluated('production', [A]),
+      evaluated('development', []),
+      entry('evaluated', 'churn', { status: 'production', findings: { major: 0 } }),
+    ]);
+    expect(nonconformities[0]!.closed).toBeUndefined();
+  });
+
+  it('keeps one opened by hand through its update, corrective action and closure', () => {
+    seq = 0;
+    const { nonconformities, problems } = nonconformityRegister([
+      entry('nonconformity.opened', 'churn', {
+        grade: 'minor',
+        source: 'internal-audit',
+        title: 'no bias tests',
+        controls: ['A.6.2.4'],
+        owner: '@ml',
+      }),
+      entry('nonconformity.updated', 'churn', {
+        nc: 'NC-1',
+        grade: 'major',
+        rootCause: 'nobody owned it',
+        due: '2026-12-01',
+      }),
+      entry('corrective-action.planned', 'churn', { nc: 'NC-1', action: 'add bias tests', owner: 'li' }),
+      entry('corrective-action.completed', 'churn', { nc: 'NC-1' }),
+      entry('nonconformity.closed', 'churn', { nc: 'NC-1', note: 'tests run in CI' }),
+      entry('nonconformity.updated', undefined, { nc: 'NC-99', owner: 'x' }),
+      entry('corrective-action.completed', 'churn', { nc: 'NC-1' }),
+    ]);
+    expect(nonconformities[0]).toMatchObject({
+      id: 'NC-1',
+      grade: 'major',
+      source: 'internal-audit',
+      controls: ['A.6.2.4'],
+      owner: '@ml',
+      due: '2026-12-01',
+      dueByDefault: false,
+      rootCause: 'nobody owned it',
+      actions: [{ action: 'add bias tests', owner: 'li', planned: { seq: 3 }, completed: { seq: 4 } }],
+      closed: { seq: 5, note: 'tests run in CI' },
+    });
+    expect(problems).toEqual([
+      'entry 6 (nonconformity.updated) names NC-99, which the log does not know',
+      'entry 7 completes a corrective action of NC-1 that was not planned',
+    ]);
+  });
+
+  it('refuses, as a problem shown, to close a finding’s nonconformity by hand', () => {
+    seq = 0;
+    const { nonconformities, problems } = nonconformityRegister([
+      evaluated('production', [A]),
+      entry('nonconformity.closed', 'churn', { nc: 'NC-aaaaaaaa', note: 'trust me' }),
+    ]);
+    expect(nonconformities[0]!.closed).toBeUndefined();
+    expect(problems[0]).toContain('closes NC-aaaaaaaa by hand');
+  });
+});
+
+function cli(args: string[], cwd: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('aims-gate nonconformity', () => {
+  it('opens from recorded checks, closes when the check no longer finds it, and takes hand-made ones to closure', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
+    temps.push(repo);
+    cpSync(EXAMPLE, repo, { recursive: true });
+    rmSync(join(repo, '.aims-gate'), { recursive: true });
+    expect(cli(['check', '--record', '--today', '2026-11-01'], repo).code).toBe(1);
+    const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout);
+    const version = listed.nonconformities.filter((n: { rule: string }) => n.rule === 'docs.version');
+    // churn-predictor is in production: its findings are nonconformities; the others have none.
+    expect(new Set(listed.nonconformities.map((n: { system: string }) => n.system))).toEqual(
+      new Set(['churn-predictor']),
+    );
+    expect(version).toHaveLength(2);
+
+    // Fixing the versions closes those two at the next recorded check, and nothing else.
+    for (const file of ['impact-assessment.yml', 'risk-assessment.yml']) {
+      const path = join(repo, 'models/churn-predictor', file);
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/version: "?1\.3\.0"?/, 'version: "1.4.0"'));
+    }
+    cli(['check', '--record', '--today', '2026-11-01'], repo);
+    const after = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
+    const closed = after.filter((n: { closed?: unknown }) => n.closed);
+    expect(closed.map((n: { rule: string }) => n.rule)).toEqual(['docs.version', 'docs.version']);
+    expect(closed[0].closed.note).toMatch(/^no longer found by the evaluation in entry \d+$/);
+    expect(cli(['nc', 'close', version[0].id, '--note', 'x', '--evidence', 'README.md'], repo)).toMatchObject(
+      {
+        code: 2,
+      },
+    );
+    const openOne = after.find((n: { closed?: unknown }) => !n.closed);
+    expect(cli(['nc', 'close', openOne.id, '--note', 'x', '--evidence', 'models'], repo).stderr).toContain(
+      'it closes itself when a recorded evaluation',
+    );
+
+    // By hand: an internal audit's finding, through its corrective action to closure with evidence.
+    const opened = cli(
+      [
+        'nc',
+        'open',
+        '--title',
+        'No record of the fairness review',
+        '--source',
+        'internal-audit',
+        '--grade',
+        'minor',
+        '--system',
+        'credit-scoring',
+        '--control',
+        'A.6.2.4',
+        '--owner',
+        '@acme/risk-ml',
+      ],
+      repo,
+    );
+    expect(opened.code).toBe(0);
+    const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
+    expect(
+      cli(['nc', 'action', id, '--action', 'Record reviews in the log', '--due', '2026-12-01'], repo).code,
+    ).toBe(0);
+    expect(cli(['nc', 'update', id, '--root-cause', 'No template for reviews'], repo).code).toBe(0);
+    expect(cli(['nc', 'done', id], repo).code).toBe(0);
+    writeFileSync(join(repo, 'review.md'), 'reviewed');
+    expect(
+      cli(['nc', 'close', id, '--note', 'Reviews recorded since November', '--evidence', 'review.md'], repo)
+        .code,
+    ).toBe(0);
+    const text = cli(['nc', 'list', '--all', '--today', '2026-11-30'], repo).stdout;
+    expect(text).toContain(`${id}  minor  credit-scoring  No record of the fairness review`);
+    expect(text).toMatch(
+      /internal-audit, closed \d{4}-\d\d-\d\d after 0 days, owner @acme\/risk-ml, root cause: No template for reviews/,
+    );
+    const log = cli(['log', '--type', 'nonconformity.closed', '-f', 'json'], repo).stdout;
+    expect(JSON.parse(log)).toMatchObject({
+      details: { nc: id, note: 'Reviews recorded since November' },
+      evidence: [{ path: 'review.md' }],
+      actor: { via: 'typed' },
+    });
+  });
+
+  it('refuses what it cannot record truthfully: exit 2, nothing written', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
+    temps.push(repo);
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const log = join(repo, '.aims-gate/audit-log.jsonl');
+    const before = readFileSync(log, 'utf8');
+    const refused = [
+      [['nc', 'open', '--title', 'x'], '--source'],
+      [['nc', 'open', '--title', 'x', '--source', 'check'], '--source must be one of internal-audit'],
+      [['nc', 'open', '--title', 'x', '--source', 'incident', '--grade', 'huge'], '--grade must be one of'],
+      [
+        ['nc', 'open', '--title', 'x', '--source', 'incident', '--control', 'A.6.1.1'],
+        'no ISO/IEC 42001 Annex A control',
+      ],
+      [['nc', 'open', '--title', 'x', '--source', 'incident', '--system', 'nosuch'], 'no AI system'],
+      [['nc', 'open', '--title', 'x', '--source', 'incident', '--due', 'soon'], '--due must be a date'],
+      [['nc', 'update', 'NC-404', '--owner', 'x'], 'NC-404 is no nonconformity'],
+      [['nc', 'update', 'NC-13', '--owner', 'x'], 'NC-13 was closed in entry 17'],
+      [['nc', 'done', 'NC-19'], 'has no planned corrective action'],
+      [['nc', 'close', 'NC-19', '--note', 'x'], '--evidence'],
+      [['nc', 'frobnicate'], '--subcommand must be one of'],
+      [
+        ['record', '--type', 'nonconformity.closed', '--system', 'credit-scoring'],
+        'aims-gate nonconformity close',
+      ],
+    ] as const;
+    for (const [args, message] of refused) {
+      const result = cli([...args], repo);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain(message);
+    }
+    expect(readFileSync(log, 'utf8')).toBe(before);
+    expect(cli(['nc', '--help'], repo).stdout).toMatch(/^Usage: aims-gate nonconformity/);
+  });
+});
