@@ -164,3 +164,48 @@ describe("the auditor's report", () => {
     expect(html).not.toMatch(/<tr class="event unproven"[^>]*><td>4 /);
   });
 });
+
+describe('the auditor report of a large log', () => {
+  it('lists a bounded number of events and decisions, says how many more there are, and honours --since', async () => {
+    const evaluation = await run(readTree(EXAMPLE));
+    const entries: AuditEntry[] = [];
+    for (let i = 1; i <= 30_000; i++)
+      entries.push({
+        v: 1,
+        seq: i,
+        time: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+        type: i % 50 === 0 ? 'deployment.approved' : 'model.retrained',
+        actor: { login: 'ci-bot' },
+        subject: { system: `system-${i % 1000}`, environment: 'production' },
+        details: {},
+        evidence: [],
+        prev: '0'.repeat(64),
+        hash: '0'.repeat(64),
+      });
+    const build = (since?: string) =>
+      buildAuditorReport({
+        evaluation,
+        entries,
+        log: {
+          path: 'log',
+          found: true,
+          verification: { ok: true, entries: 30_000, checkpoint: 'not-given', warnings: [] },
+          checkpointGiven: false,
+          ...(since ? { since } : {}),
+        },
+        generated: '2026-11-02T00:00:00.000Z',
+      });
+    const report = build();
+    const listed = report.systems.reduce((n, s) => n + s.events.length, 0);
+    expect(listed).toBeLessThanOrEqual(5_000);
+    expect(listed + report.systems.reduce((n, s) => n + s.earlier, 0)).toBe(30_000);
+    expect(report.deployments).toHaveLength(500);
+    expect(report.earlierDeployments).toBe(100);
+    expect(renderAuditorHtml(report)).toContain('100 earlier ones are in the log');
+    // Only what happened since a date is listed; the figures still count the whole log.
+    const since = build('2026-01-21');
+    expect(since.deployments.every((d) => d.time >= '2026-01-21')).toBe(true);
+    expect(since.deployments.length).toBeLessThan(report.deployments.length);
+    expect(since.kpis.months.find((m) => m.month === '2026-01')?.approved).toBe(600);
+  });
+});

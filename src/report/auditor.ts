@@ -64,8 +64,13 @@ export interface AuditorReport {
 
 const EVENT_LOG_CONTROL = 'A.6.2.8';
 
-/** Events listed per system, and deployment decisions listed: a report of a million entries stays readable. */
+/**
+ * Events listed per system (at most TIMELINE_LIMIT, fewer when there are many systems, so that all of them
+ * list at most TIMELINE_BUDGET together), and deployment decisions listed: a report of a million entries stays
+ * a few megabytes a browser opens at once.
+ */
 export const TIMELINE_LIMIT = 100;
+const TIMELINE_BUDGET = 5_000;
 export const DEPLOYMENT_LIMIT = 500;
 
 /**
@@ -108,9 +113,11 @@ export function buildAuditorReport(input: {
   const listed = since ? entries.filter((e) => e.time >= since) : entries;
   const bySystem = groupBy(listed, (entry) => entry.subject.system ?? '(no system)');
   const known = new Set(evaluation.systems.map((s) => s.id));
+  const systemCount = new Set([...known, ...bySystem.keys()]).size;
+  const limit = Math.max(3, Math.min(TIMELINE_LIMIT, Math.floor(TIMELINE_BUDGET / Math.max(1, systemCount))));
   const latest = (events: AuditEntry[] = []) => ({
-    events: events.slice(-TIMELINE_LIMIT),
-    earlier: Math.max(0, events.length - TIMELINE_LIMIT),
+    events: events.slice(-limit),
+    earlier: Math.max(0, events.length - limit),
   });
   const systems = [
     ...evaluation.systems.map((summary) => ({
