@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
+import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
   type DeploymentDecision,
   gateDeployment,
@@ -112,6 +113,10 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
       subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
     });
     if (recorded.problem) log.error(recorded.problem);
+    if (recorded.checkpoint)
+      await publishCheckpoint(github, repository, commit, recorded.checkpoint, (problem) =>
+        log.warn(problem),
+      );
     decision = recorded.decision;
   } catch (error) {
     // The organisation's settings could not be read: no trusted place to judge or record in, so no approval.
@@ -149,7 +154,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     by: 'environment reviewer',
     workflowRun: task.run,
   };
-  await recordAll(
+  const checkpoint = await recordAll(
     store!,
     task.environments.map((environment) =>
       deploymentEvent(decision, {
@@ -163,4 +168,8 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
       }),
     ),
   );
+  if (checkpoint)
+    await publishCheckpoint(github, repository, task.commit, checkpoint, (problem) =>
+      request.log.warn(problem),
+    );
 }

@@ -54294,6 +54294,28 @@ function historyStoreFor(spec, github, repository, reserved) {
   return spec.startsWith("branch:") ? auditStoreFor(spec, github, repository, ".", reserved) : void 0;
 }
 
+// src/github/checkpoint-status.ts
+var CHECKPOINT_CONTEXT = "aims-gate/audit-checkpoint";
+async function publishCheckpoint(github, repository, commit, checkpoint, warn) {
+  if (!commit)
+    return warn(
+      `the checkpoint ${formatCheckpoint(checkpoint)} was not published as a commit status: the entry names no commit`
+    );
+  try {
+    await github.rest.repos.createCommitStatus({
+      ...repository,
+      sha: commit,
+      state: "success",
+      context: CHECKPOINT_CONTEXT,
+      description: formatCheckpoint(checkpoint)
+    });
+  } catch (error2) {
+    warn(
+      `the audit log's checkpoint ${formatCheckpoint(checkpoint)} is recorded, but could not be published as a commit status on ${commit.slice(0, 7)}: ${error2.message}`
+    );
+  }
+}
+
 // src/group.ts
 function groupBy(items, key) {
   const groups2 = /* @__PURE__ */ new Map();
@@ -55950,6 +55972,7 @@ async function prCheck(github) {
     pullRequest: pr.number
   };
   await append(
+    github,
     storeFor(options2.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
     evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject })
   );
@@ -55983,7 +56006,7 @@ async function deployGate(github) {
     subject: { repository: repositoryName(), commit, environment }
   });
   if (recorded.problem) warning(recorded.problem);
-  if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec);
+  if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec, commit);
   const final = recorded.decision;
   setOutput("verdict", final.approved ? "approved" : "rejected");
   if (final.approved) info(`Deployment to ${environment} approved: ${final.reason}`);
@@ -55996,7 +56019,7 @@ async function recordEvent(github) {
   const parsed = parseDetails(getMultilineInput("details"));
   if ("bad" in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = getInput("system", { required: true });
-  await append(store, [
+  await append(github, store, [
     {
       type: getInput("event-type", { required: true }),
       time: (/* @__PURE__ */ new Date()).toISOString(),
@@ -56033,14 +56056,15 @@ ${approvals}`).write();
   setOutput("findings", JSON.stringify(findingCounts(evaluation)));
   setOutput("systems", JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
-async function append(store, drafts) {
+async function append(github, store, drafts) {
   if (!store) return;
   const checkpoint = await recordAll(store, drafts);
-  if (checkpoint) showCheckpoint(formatCheckpoint(checkpoint), store.label);
+  if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
-function showCheckpoint(checkpoint, where) {
-  info(`aims-gate: audit log ${where} is at checkpoint ${checkpoint}`);
-  setOutput("checkpoint", checkpoint);
+async function showCheckpoint(github, checkpoint, where, commit) {
+  info(`aims-gate: audit log ${where} is at checkpoint ${formatCheckpoint(checkpoint)}`);
+  setOutput("checkpoint", formatCheckpoint(checkpoint));
+  await publishCheckpoint(github, context2.repo, commit, checkpoint, (problem) => warning(problem));
 }
 await run();
 export {

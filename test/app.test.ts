@@ -648,6 +648,15 @@ describe('deployment reviews by people', () => {
         subject: { environment: 'TST', commit: requested.workflow_run.head_sha },
         details: { by: 'environment reviewer', reason: 'Model card and risk sign-off reviewed.' },
       });
+      // Published where the log's writer cannot rewrite it: a status on the reviewed commit.
+      expect(fake.statuses).toEqual([
+        {
+          sha: requested.workflow_run.head_sha,
+          state: 'success',
+          context: 'aims-gate/audit-checkpoint',
+          description: `1:${entry.hash}`,
+        },
+      ]);
     } finally {
       await fake.stop();
     }
