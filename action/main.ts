@@ -1,10 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { type Actor, type EventDraft, formatCheckpoint, parseDetails } from '../src/audit/entry.js';
+import {
+  type Actor,
+  type Checkpoint,
+  type EventDraft,
+  formatCheckpoint,
+  parseDetails,
+} from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
 import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
+import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
   checkPullRequest,
   gateDeployment,
@@ -89,6 +96,7 @@ async function prCheck(github: GitHub): Promise<void> {
     pullRequest: pr.number,
   };
   await append(
+    github,
     storeFor(options.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
     evaluationEvents(evaluation, { time: new Date().toISOString(), actor: actor(), subject }),
   );
@@ -128,7 +136,7 @@ async function deployGate(github: GitHub): Promise<void> {
     writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? `${context.serverUrl}/${repositoryName()}/actions/runs/${context.runId}` : '(the runner set no GITHUB_RUN_ID)'}`,
   });
   if (recorded.problem) core.warning(recorded.problem);
-  if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec!);
+  if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec!, commit);
   const final = recorded.decision;
   core.setOutput('verdict', final.approved ? 'approved' : 'rejected');
   if (final.approved) core.info(`Deployment to ${environment} approved: ${final.reason}`);
@@ -142,7 +150,7 @@ async function recordEvent(github: GitHub): Promise<void> {
   const parsed = parseDetails(core.getMultilineInput('details'));
   if ('bad' in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = core.getInput('system', { required: true });
-  await append(store, [
+  await append(github, store, [
     {
       type: core.getInput('event-type', { required: true }) as EventDraft['type'],
       time: new Date().toISOString(),
@@ -185,16 +193,23 @@ async function report(
   core.setOutput('systems', JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
 
-/** Appends events and prints and outputs the checkpoint; with no audit log configured, does nothing. */
-async function append(store: AuditStore | undefined, drafts: EventDraft[]): Promise<void> {
+/** Appends events, then prints, outputs and publishes the checkpoint; with no audit log configured, does nothing. */
+async function append(github: GitHub, store: AuditStore | undefined, drafts: EventDraft[]): Promise<void> {
   if (!store) return;
   const checkpoint = await recordAll(store, drafts);
-  if (checkpoint) showCheckpoint(formatCheckpoint(checkpoint), store.label);
+  if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
 
-function showCheckpoint(checkpoint: string, where: string): void {
-  core.info(`aims-gate: audit log ${where} is at checkpoint ${checkpoint}`);
-  core.setOutput('checkpoint', checkpoint);
+/** The checkpoint in the log, the step's output, and a commit status on the audited commit (else a warning). */
+async function showCheckpoint(
+  github: GitHub,
+  checkpoint: Checkpoint,
+  where: string,
+  commit: string | undefined,
+): Promise<void> {
+  core.info(`aims-gate: audit log ${where} is at checkpoint ${formatCheckpoint(checkpoint)}`);
+  core.setOutput('checkpoint', formatCheckpoint(checkpoint));
+  await publishCheckpoint(github, context.repo, commit, checkpoint, (problem) => core.warning(problem));
 }
 
 await run();

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { Checkpoint } from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
 import { ConfigError } from '../src/errors.js';
+import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import { checkPullRequest, type PullRequestFacts } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
@@ -227,12 +229,17 @@ async function recordEvaluation(
       pullRequest: pr.number,
     },
   });
+  let checkpoint: Checkpoint | undefined;
   try {
-    await recordAll(store, drafts);
+    checkpoint = await recordAll(store, drafts);
   } catch (error) {
     // The check stands; the log's gap is reported where an operator looks.
     request.log.error({ err: error, store: store.label }, 'could not record the evaluation in the audit log');
   }
+  if (checkpoint)
+    await publishCheckpoint(github, repository, pr.head.sha, checkpoint, (problem) =>
+      request.log.warn(problem),
+    );
 }
 
 function clip(text: string): string {

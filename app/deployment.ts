@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
+import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
   type DeploymentDecision,
   gateDeployment,
@@ -113,6 +114,10 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
       writer: `aims-gate App, installation ${task.installation}`,
     });
     if (recorded.problem) log.error(recorded.problem);
+    if (recorded.checkpoint)
+      await publishCheckpoint(github, repository, commit, recorded.checkpoint, (problem) =>
+        log.warn(problem),
+      );
     decision = recorded.decision;
   } catch (error) {
     // The organisation's settings could not be read: no trusted place to judge or record in, so no approval.
@@ -151,7 +156,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     workflowRun: task.run,
     writer: `aims-gate App, installation ${task.installation}, from a deployment_review webhook`,
   };
-  await recordAll(
+  const checkpoint = await recordAll(
     store!,
     task.environments.map((environment) =>
       deploymentEvent(decision, {
@@ -165,4 +170,8 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
       }),
     ),
   );
+  if (checkpoint)
+    await publishCheckpoint(github, repository, task.commit, checkpoint, (problem) =>
+      request.log.warn(problem),
+    );
 }

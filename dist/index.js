@@ -52956,6 +52956,11 @@ function configSchema(rule = ruleSchema()) {
         // The branch must be the log's alone: never the default branch, a release branch or a protected one.
         description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none."
       },
+      "timestamp-authority": {
+        type: "string",
+        pattern: "^https?://[^\\s]+$",
+        description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log."
+      },
       app: {
         type: "object",
         additionalProperties: false,
@@ -53226,6 +53231,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     waivers: config2.waivers ?? [],
     failOn: config2["fail-on"] ?? "major",
     auditLog: config2["audit-log"] ?? DEFAULT_AUDIT_LOG,
+    ...config2["timestamp-authority"] ? { timestampAuthority: config2["timestamp-authority"] } : {},
     applicability: config2["statement-of-applicability"] ?? {},
     approvals: config2.approvals ?? [],
     app: config2.app ?? {},
@@ -54302,6 +54308,28 @@ function auditStoreFor(spec, github, repository, workspace, reserved = []) {
 }
 function historyStoreFor(spec, github, repository, reserved) {
   return spec.startsWith("branch:") ? auditStoreFor(spec, github, repository, ".", reserved) : void 0;
+}
+
+// src/github/checkpoint-status.ts
+var CHECKPOINT_CONTEXT = "aims-gate/audit-checkpoint";
+async function publishCheckpoint(github, repository, commit, checkpoint, warn) {
+  if (!commit)
+    return warn(
+      `the checkpoint ${formatCheckpoint(checkpoint)} was not published as a commit status: the entry names no commit`
+    );
+  try {
+    await github.rest.repos.createCommitStatus({
+      ...repository,
+      sha: commit,
+      state: "success",
+      context: CHECKPOINT_CONTEXT,
+      description: formatCheckpoint(checkpoint)
+    });
+  } catch (error2) {
+    warn(
+      `the audit log's checkpoint ${formatCheckpoint(checkpoint)} is recorded, but could not be published as a commit status on ${commit.slice(0, 7)}: ${error2.message}`
+    );
+  }
 }
 
 // src/group.ts
@@ -55971,6 +55999,7 @@ async function prCheck(github) {
     pullRequest: pr.number
   };
   await append(
+    github,
     storeFor(options2.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
     evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject })
   );
@@ -56005,7 +56034,7 @@ async function deployGate(github) {
     writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? `${context2.serverUrl}/${repositoryName()}/actions/runs/${context2.runId}` : "(the runner set no GITHUB_RUN_ID)"}`
   });
   if (recorded.problem) warning(recorded.problem);
-  if (recorded.checkpoint) showCheckpoint(formatCheckpoint(recorded.checkpoint), spec);
+  if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec, commit);
   const final = recorded.decision;
   setOutput("verdict", final.approved ? "approved" : "rejected");
   if (final.approved) info(`Deployment to ${environment} approved: ${final.reason}`);
@@ -56018,7 +56047,7 @@ async function recordEvent(github) {
   const parsed = parseDetails(getMultilineInput("details"));
   if ("bad" in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = getInput("system", { required: true });
-  await append(store, [
+  await append(github, store, [
     {
       type: getInput("event-type", { required: true }),
       time: (/* @__PURE__ */ new Date()).toISOString(),
@@ -56055,14 +56084,15 @@ ${approvals}`).write();
   setOutput("findings", JSON.stringify(findingCounts(evaluation)));
   setOutput("systems", JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
-async function append(store, drafts) {
+async function append(github, store, drafts) {
   if (!store) return;
   const checkpoint = await recordAll(store, drafts);
-  if (checkpoint) showCheckpoint(formatCheckpoint(checkpoint), store.label);
+  if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
-function showCheckpoint(checkpoint, where) {
-  info(`aims-gate: audit log ${where} is at checkpoint ${checkpoint}`);
-  setOutput("checkpoint", checkpoint);
+async function showCheckpoint(github, checkpoint, where, commit) {
+  info(`aims-gate: audit log ${where} is at checkpoint ${formatCheckpoint(checkpoint)}`);
+  setOutput("checkpoint", formatCheckpoint(checkpoint));
+  await publishCheckpoint(github, context2.repo, commit, checkpoint, (problem) => warning(problem));
 }
 await run();
 export {

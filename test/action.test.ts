@@ -118,6 +118,15 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     ]);
     expect(verified.ok).toBe(true);
     expect(outputs.checkpoint).toBe(`1:${entries[0].hash}`);
+    // The checkpoint where the log's writer cannot rewrite it: a status on the audited commit.
+    expect(github.statuses).toEqual([
+      {
+        sha: PR.head.sha,
+        state: 'success',
+        context: 'aims-gate/audit-checkpoint',
+        description: outputs.checkpoint,
+      },
+    ]);
   });
 
   it('pr-check says when the base is not a release branch: its config judged, the gate judges again', async () => {
@@ -234,6 +243,9 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         'evaluated',
         'deployment.approved',
       ]);
+      expect(github.statuses).toMatchObject([
+        { sha: pr.mergeCommit, context: 'aims-gate/audit-checkpoint', description: first.outputs.checkpoint },
+      ]);
       // The gate's own approval in the log is where the next change set starts: nothing new.
       const again = await gate(pr.mergeCommit!);
       expect(again.stdout).toMatch(
@@ -321,10 +333,28 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       },
     ]);
     expect(ok.outputs.checkpoint).toBe(`1:${entries[0].hash}`);
+    expect(github.statuses).toMatchObject([{ sha: PR.head.sha, description: ok.outputs.checkpoint }]);
     const bad = await action({ mode: 'record', 'event-type': 'model.deleted', system: 'credit-scoring' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('::error::aims-gate: "model.deleted" is not an event type');
     expect((await auditEntries()).entries).toHaveLength(1);
+  });
+
+  it('a checkpoint GitHub does not take is a warning: the entry stays in the log', async () => {
+    github.statusesForbidden = true; // a token without statuses: write
+    const { code, stdout, outputs } = await action({
+      mode: 'record',
+      'event-type': 'model.retrained',
+      system: 'credit-scoring',
+    });
+    expect(code).toBe(0);
+    const { entries } = await auditEntries();
+    expect(entries).toHaveLength(1);
+    expect(outputs.checkpoint).toBe(`1:${entries[0].hash}`);
+    expect(stdout).toContain(
+      `::warning::the audit log's checkpoint ${outputs.checkpoint} is recorded, but could not be published as a commit status on ${PR.head.sha.slice(0, 7)}: Resource not accessible by integration`,
+    );
+    expect(github.statuses).toEqual([]);
   });
 
   it('shows 10 annotations per level, most severe first, points to the summary for the rest, and writes SARIF', async () => {

@@ -652,6 +652,15 @@ describe('deployment reviews by people', () => {
           writer: `aims-gate App, installation ${requested.installation.id}, from a deployment_review webhook`,
         },
       });
+      // Published where the log's writer cannot rewrite it: a status on the reviewed commit.
+      expect(fake.statuses).toEqual([
+        {
+          sha: requested.workflow_run.head_sha,
+          state: 'success',
+          context: 'aims-gate/audit-checkpoint',
+          description: `1:${entry.hash}`,
+        },
+      ]);
     } finally {
       await fake.stop();
     }

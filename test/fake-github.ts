@@ -120,6 +120,11 @@ export class FakeGitHub {
     { head_sha: string; status: string; started_at?: string | null; conclusion?: string; output?: Json }
   >();
 
+  /** Commit statuses made by POST /statuses/{sha}, in order: GitHub keeps every one. */
+  readonly statuses: { sha: string; state: string; context: string; description?: string }[] = [];
+  /** Answer POST /statuses as GitHub answers a token without `statuses: write`. */
+  statusesForbidden = false;
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url!, this.url);
     // Octokit percent-encodes the slash in a ref name ("heads%2Fmain"); GitHub decodes it. GitHub Enterprise
@@ -159,6 +164,13 @@ export class FakeGitHub {
     const repo = `/repos/${this.repository}`;
     if (pathname.startsWith(`${repo}/check-runs`) || /\/commits\/[^/]+\/check-runs$/.test(pathname))
       return this.checkRun(res, req.method!, pathname.slice(repo.length), body, url);
+    const status = /^\/statuses\/([0-9a-f]{40})$/.exec(pathname.slice(repo.length));
+    if (req.method === 'POST' && pathname.startsWith(repo) && status) {
+      if (this.statusesForbidden)
+        return send(res, 403, { message: 'Resource not accessible by integration' });
+      this.statuses.push({ sha: status[1]!, ...body });
+      return send(res, 201, { id: this.statuses.length, ...body });
+    }
     if (req.method === 'GET') {
       const history = this.historyRoute(res, url, pathname.slice(repo.length));
       if (pathname.startsWith(repo) && history) return;

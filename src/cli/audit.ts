@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
+import { anchorsPath, checkAnchors, keepLines, readAnchors } from '../audit/anchors.js';
 import {
   draftProblem,
   EVENT_TYPES,
@@ -20,21 +21,10 @@ import { loadPolicy } from '../policy/load.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor, locate, shown, whoAndWhere } from './context.js';
+import { anchorVerdict, tsaCertificates } from './anchor.js';
+import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
-
-/** The log a command works on: --log, else the one the repository's config names. */
-export async function logFor(root: string, log: string | undefined): Promise<FileStore> {
-  if (log) return fileStoreFor(root, log);
-  return fileStoreFor(root, undefined, (await loadPolicy(new LocalSource(root))).auditLog);
-}
-
-async function existingLog(root: string, log: string | undefined): Promise<FileStore> {
-  const store = await logFor(root, log);
-  if (!(await store.exists())) throw new UsageError(`there is no audit log at ${shown(store.path)}`);
-  return store;
-}
 
 /** Event types only aims-gate writes, each with who writes it: `record` refuses them. */
 const WRITTEN_BY: Record<string, string> = {
@@ -137,32 +127,57 @@ export async function record(argv: string[], io: Output): Promise<number> {
   return 0;
 }
 
-/** aims-gate verify: exit 0 only for an intact chain (and, with --checkpoint, one that reaches it). */
+/**
+ * aims-gate verify: exit 0 only for an intact chain that reaches --checkpoint when one is given, and holds
+ * the checkpoints its anchors timestamped (with --tsa-cert, signed by that TSA: at least one must be).
+ */
 export async function verify(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     log: { type: 'string' },
     checkpoint: { type: 'string' },
+    'tsa-cert': { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
   });
   const checkpoint = checkpointOption(values.checkpoint);
   const format = choice('format', values.format, ['text', 'json']);
+  const trusted = await tsaCertificates(values['tsa-cert']);
   const store = await existingLog(locate(positionals[0]).root, values.log);
-  const result = await verifyLog(store.lines(), checkpoint);
+  const anchors = await readAnchors(anchorsPath(store.path));
+  // The anchored entries are picked up in verify's one pass over the log.
+  const anchored = new Map<number, string>();
+  const wanted = anchors.flatMap((a) => ('checkpoint' in a ? [a.checkpoint.seq] : []));
+  const result = await verifyLog(keepLines(store.lines(), wanted, anchored), checkpoint);
+  const reports = checkAnchors(anchors, result, anchored, trusted);
+  const anchorsHeld = anchorVerdict(reports, {
+    log: store.path,
+    entries: result.entries,
+    trusted: !!trusted,
+  });
+  const ok = result.ok && anchorsHeld.ok;
   if (format === 'json') {
-    io.out(`${JSON.stringify({ log: store.path, ...result }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ log: store.path, ...result, ok, chain: result.ok, anchors: reports }, null, 2)}\n`,
+    );
   } else if (result.ok) {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
-    io.out(
-      `✔ ${shown(store.path)}: intact, ${plural(result.entries, 'entry')}${head}${result.checkpoint === 'matched' ? '; checkpoint matched' : ' (a chain its writer could have re-hashed whole: pass --checkpoint to prove it was not)'}\n`,
-    );
+    const proven =
+      result.checkpoint === 'matched'
+        ? '; checkpoint matched'
+        : anchorsHeld.proven
+          ? ''
+          : ' (a chain its writer could have re-hashed whole: pass --checkpoint, or --tsa-cert for its anchors, to prove it was not)';
+    io.out(`✔ ${shown(store.path)}: intact, ${plural(result.entries, 'entry')}${head}${proven}\n`);
   } else {
     const { seq, line, reason } = result.problem!;
     io.out(
       `✖ ${shown(store.path)}: verification failed at entry ${seq} (line ${line}): ${reason}\n  The ${plural(result.entries, 'entry')} before it chain to each other; only a checkpoint kept outside the log proves they were not rewritten.\n`,
     );
   }
-  for (const warning of format === 'json' ? [] : result.warnings) io.out(`  ! ${warning}\n`);
-  return result.ok ? 0 : 1;
+  for (const text of format === 'json'
+    ? []
+    : [...anchorsHeld.lines, ...result.warnings.map((w) => `  ! ${w}`)])
+    io.out(`${text}\n`);
+  return ok ? 0 : 1;
 }
 
 /** aims-gate log: lists events, newest last, filtered by system, type and date. */

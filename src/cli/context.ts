@@ -5,8 +5,9 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { Actor, Subject } from '../audit/entry.js';
 import { FileStore } from '../audit/file-store.js';
 import { UsageError } from '../errors.js';
-import { CONFIG_PATH, DEFAULT_AUDIT_LOG } from '../policy/load.js';
+import { CONFIG_PATH, DEFAULT_AUDIT_LOG, loadPolicy } from '../policy/load.js';
 import { git } from '../sources/git.js';
+import { LocalSource } from '../sources/local.js';
 
 /**
  * Who is acting and on what, for audit entries written from a terminal or a pipeline. CI variables win
@@ -94,6 +95,18 @@ export function fileStoreFor(
   }
   const path = configured.slice('file:'.length);
   return new FileStore(isAbsolute(path) ? path : join(root, path));
+}
+
+/** The log a command works on: --log, else the one the repository's config names. */
+export async function logFor(root: string, log: string | undefined): Promise<FileStore> {
+  if (log) return fileStoreFor(root, log);
+  return fileStoreFor(root, undefined, (await loadPolicy(new LocalSource(root))).auditLog);
+}
+
+export async function existingLog(root: string, log: string | undefined): Promise<FileStore> {
+  const store = await logFor(root, log);
+  if (!(await store.exists())) throw new UsageError(`there is no audit log at ${shown(store.path)}`);
+  return store;
 }
 
 /** Writes `--output FILE`; a folder that does not exist, or one that cannot be written, is said plainly. */

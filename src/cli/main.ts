@@ -1,5 +1,6 @@
 import { ConfigError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { anchor } from './anchor.js';
 import { log, record, verify } from './audit.js';
 import { check } from './check.js';
 import { explain } from './explain.js';
@@ -40,9 +41,15 @@ Commands:
       --system ID          the AI system it is about
       --detail KEY=VALUE   repeatable; --evidence PATH (repeatable) records a file's SHA-256
       --environment NAME, --actor LOGIN, --log PATH
-  verify [dir]           Verify the audit log's hash chain
+  verify [dir]           Verify the audit log's hash chain, and the anchors beside it (<log>.anchors)
       --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
+      --tsa-cert FILE      the timestamp authority's certificate, or its CA's (PEM): the anchors must be
+                           signed by it, and at least one must be
       --log PATH, -f, --format text|json
+  anchor [dir]           Timestamp the audit log's head with an RFC 3161 timestamp authority; the token is
+                           kept beside the log, in <log>.anchors
+      --tsa URL            the timestamp authority (default: the config's timestamp-authority)
+      --timeout SECONDS    how long to wait for its answer (default 30); --log PATH
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
   nonconformity [sub]    The nonconformity register (alias nc): list [--all] [-f json] [--today DATE], or
                            open --title T --source S [--grade G] [--system ID] [--control A.x.y] [--owner @o] [--due D]
@@ -62,8 +69,9 @@ Commands:
 
 Every command takes -h, --help.
 
-Exit codes: 0 pass (verify, report, log: log intact), 1 blocking findings (verify, report, log: log tampered),
-2 usage or configuration error.`;
+Exit codes: 0 pass (verify, report, log: log intact), 1 blocking findings (verify, report, log: log tampered or
+its anchors fail; anchor: a log that fails verification), 2 usage or configuration error (anchor: the timestamp
+authority's failure too; nothing is written).`;
 
 export interface Output {
   out(text: string): void;
@@ -86,6 +94,7 @@ const COMMANDS = [
   'explain',
   'record',
   'verify',
+  'anchor',
   'log',
   'merge-log',
   'nonconformity',
@@ -141,6 +150,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await record(rest, io);
       case 'verify':
         return await verify(rest, io);
+      case 'anchor':
+        return await anchor(rest, io);
       case 'log':
         return await log(rest, io);
       case 'report':

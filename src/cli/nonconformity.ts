@@ -14,8 +14,8 @@ import { controlIds } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
-import { evidenceOf, knownSystem, logFor } from './audit.js';
-import { locate, shown, whoAndWhere } from './context.js';
+import { evidenceOf, knownSystem } from './audit.js';
+import { locate, logFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { choice, dateOption, parseCommand, today } from './options.js';
 

@@ -34,6 +34,8 @@ export interface Policy {
   failOn: Severity | 'never';
   /** `file:PATH`, `branch:NAME` or `none`. */
   auditLog: string;
+  /** The RFC 3161 timestamp authority that anchors the log's checkpoints. */
+  timestampAuthority?: string;
   applicability: Record<string, Applicability>;
   approvals: ApprovalRule[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
@@ -375,6 +377,7 @@ export async function loadPolicy(
     waivers: (config.waivers as Waiver[] | undefined) ?? [],
     failOn: (config['fail-on'] as Policy['failOn'] | undefined) ?? 'major',
     auditLog: (config['audit-log'] as string | undefined) ?? DEFAULT_AUDIT_LOG,
+    ...(config['timestamp-authority'] ? { timestampAuthority: config['timestamp-authority'] as string } : {}),
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     app: (config.app as AppSettings | undefined) ?? {},

@@ -302,6 +302,12 @@ export function configSchema(rule: object = ruleSchema()): object {
         description:
           'Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none.',
       },
+      'timestamp-authority': {
+        type: 'string',
+        pattern: '^https?://[^\\s]+$',
+        description:
+          "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log.",
+      },
       app: {
         type: 'object',
         additionalProperties: false,
