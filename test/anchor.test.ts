@@ -167,6 +167,26 @@ describe('aims-gate anchor and verify --tsa-cert, against a local RFC 3161 autho
     expect((await cli(['verify'], dir)).code).toBe(1);
   });
 
+  it('the auditor report states exactly which anchor was verified, and fails when the log was rewritten', async () => {
+    const { dir, log } = await repository(4);
+    expect((await cli(['anchor'], dir)).code).toBe(0);
+    const hash = entriesOf(log)[3]!.hash;
+    const report = await cli(['report', '--tsa-cert', alpha.caCert], dir);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(
+      new RegExp(
+        `✅ The hash chain .* Anchor of entry 4 \\(${hash.slice(0, 12)}…\\) verified: timestamped \\S+ by CN=Alpha TSA, signed by the TSA certificate given to this report`,
+      ),
+    );
+    rewrite(log, 2);
+    const rewritten = await cli(['report', '--tsa-cert', alpha.caCert], dir);
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stdout).toContain('❌ The hash chain');
+    expect(rewritten.stdout).toContain('Anchor on line 1 (entry 4');
+    expect(rewritten.stdout).toContain('FAILED: log rewritten');
+    expect(rewritten.stdout).toMatch(/\| A\.6\.2\.8 .*\| major nonconformity \|/);
+  });
+
   it('fails a log truncated below the anchored entry', async () => {
     const { dir, log } = await repository(3);
     expect((await cli(['anchor'], dir)).code).toBe(0);

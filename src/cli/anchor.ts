@@ -1,10 +1,18 @@
 import type { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type AnchorReport, anchorsPath, appendAnchor } from '../audit/anchors.js';
-import { formatCheckpoint } from '../audit/entry.js';
+import {
+  type AnchorReport,
+  anchorsPath,
+  appendAnchor,
+  checkAnchors,
+  keepLines,
+  readAnchors,
+} from '../audit/anchors.js';
+import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
+import type { FileStore } from '../audit/file-store.js';
 import { timestampQuery, tokenOfResponse } from '../audit/timestamp.js';
 import { readCertificates } from '../audit/token.js';
-import { verifyLog } from '../audit/verify.js';
+import { type VerifyResult, verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { plural } from '../report/words.js';
@@ -114,4 +122,25 @@ export function anchorVerdict(
     );
   const ok = failed === 0 && (!trusted || reports.some((r) => r.status === 'verified'));
   return { ok, lines, proven };
+}
+
+/**
+ * The log's verification with its anchors, in one pass over the log (keepLines picks up the anchored entries
+ * on the way): what verify prints and what the auditor's report states.
+ */
+export async function verifyAnchored(
+  store: FileStore,
+  checkpoint: Checkpoint | undefined,
+  trusted: X509Certificate[] | undefined,
+): Promise<{ result: VerifyResult; anchors: AnchorReport[]; held: ReturnType<typeof anchorVerdict> }> {
+  const stored = await readAnchors(anchorsPath(store.path));
+  const anchored = new Map<number, string>();
+  const wanted = stored.flatMap((a) => ('checkpoint' in a ? [a.checkpoint.seq] : []));
+  const result = await verifyLog(keepLines(store.lines(), wanted, anchored), checkpoint);
+  const anchors = checkAnchors(stored, result, anchored, trusted);
+  return {
+    result,
+    anchors,
+    held: anchorVerdict(anchors, { log: store.path, entries: result.entries, trusted: Boolean(trusted) }),
+  };
 }

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { anchorsPath, checkAnchors, keepLines, readAnchors } from '../audit/anchors.js';
 import {
   draftProblem,
   EVENT_TYPES,
@@ -21,7 +20,7 @@ import { loadPolicy } from '../policy/load.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
-import { anchorVerdict, tsaCertificates } from './anchor.js';
+import { tsaCertificates, verifyAnchored } from './anchor.js';
 import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
@@ -142,17 +141,7 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   const format = choice('format', values.format, ['text', 'json']);
   const trusted = await tsaCertificates(values['tsa-cert']);
   const store = await existingLog(locate(positionals[0]).root, values.log);
-  const anchors = await readAnchors(anchorsPath(store.path));
-  // The anchored entries are picked up in verify's one pass over the log.
-  const anchored = new Map<number, string>();
-  const wanted = anchors.flatMap((a) => ('checkpoint' in a ? [a.checkpoint.seq] : []));
-  const result = await verifyLog(keepLines(store.lines(), wanted, anchored), checkpoint);
-  const reports = checkAnchors(anchors, result, anchored, trusted);
-  const anchorsHeld = anchorVerdict(reports, {
-    log: store.path,
-    entries: result.entries,
-    trusted: !!trusted,
-  });
+  const { result, anchors: reports, held: anchorsHeld } = await verifyAnchored(store, checkpoint, trusted);
   const ok = result.ok && anchorsHeld.ok;
   if (format === 'json') {
     io.out(

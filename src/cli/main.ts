@@ -66,6 +66,7 @@ Commands:
                            registers, timelines, findings, SoA
       -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
       --since DATE         list only events from DATE (registers and figures still read the whole log)
+      --tsa-cert FILE      check the log's RFC 3161 anchors against this TSA (or CA) certificate
 
 Every command takes -h, --help.
 

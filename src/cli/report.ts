@@ -1,11 +1,11 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
-import { verifyLog } from '../audit/verify.js';
 import { evaluate } from '../evaluate.js';
 import { buildAuditorReport } from '../report/auditor.js';
 import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
+import { tsaCertificates, verifyAnchored } from './anchor.js';
 import { fileStoreFor, locate, shown, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand, today } from './options.js';
@@ -20,7 +20,9 @@ export async function report(argv: string[], io: Output): Promise<number> {
     config: { type: 'string', short: 'c' },
     today: { type: 'string' },
     since: { type: 'string' },
+    'tsa-cert': { type: 'string' },
   });
+  const trusted = await tsaCertificates(values['tsa-cert']);
   const since = dateOption('since', values.since);
   const format = choice('format', values.format, ['markdown', 'html']);
   const checkpoint = checkpointOption(values.checkpoint);
@@ -38,7 +40,8 @@ export async function report(argv: string[], io: Output): Promise<number> {
   );
   const found = await store.exists();
   const entries: AuditEntry[] = [];
-  const verification = found ? await verifyLog(store.lines(), checkpoint) : undefined;
+  const verified = found ? await verifyAnchored(store, checkpoint, trusted) : undefined;
+  const verification = verified?.result;
   const badLines: number[] = [];
   if (found)
     for await (const entry of readEntries(store, {}, (line) => badLines.push(line))) entries.push(entry);
@@ -52,6 +55,15 @@ export async function report(argv: string[], io: Output): Promise<number> {
       verification,
       checkpointGiven: Boolean(checkpoint),
       badLines,
+      ...(verified?.anchors.length || trusted
+        ? {
+            anchors: {
+              reports: verified?.anchors ?? [],
+              ok: verified?.held.ok ?? false,
+              trusted: Boolean(trusted),
+            },
+          }
+        : {}),
       ...(since ? { since } : {}),
     },
     generated: new Date().toISOString(),
@@ -63,5 +75,5 @@ export async function report(argv: string[], io: Output): Promise<number> {
   } else {
     io.out(rendered);
   }
-  return verification && !verification.ok ? 1 : 0;
+  return verification && !(verification.ok && verified!.held.ok) ? 1 : 0;
 }

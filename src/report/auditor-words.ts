@@ -1,3 +1,4 @@
+import type { AnchorReport } from '../audit/anchors.js';
 import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
 import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
@@ -36,7 +37,40 @@ export function eventDetails(entry: AuditEntry): string {
   return parts.join(' · ');
 }
 
-export function verificationSentence(report: AuditorReport): { ok: boolean; text: string } {
+export function verificationSentence(report: Pick<AuditorReport, 'log'>): { ok: boolean; text: string } {
+  const chain = chainSentence(report);
+  const anchors = report.log.anchors;
+  if (!anchors) return chain;
+  return { ok: chain.ok && anchors.ok, text: `${chain.text} ${anchorSentence(anchors)}` };
+}
+
+/** Exactly which anchors were verified, against what, and which failed and why. */
+function anchorSentence(anchors: NonNullable<AuditorReport['log']['anchors']>): string {
+  const named = (r: AnchorReport) => `entry ${r.seq ?? '?'}${r.hash ? ` (${r.hash.slice(0, 12)}…)` : ''}`;
+  const verified = anchors.reports.filter((r) => r.status === 'verified');
+  const matched = anchors.reports.filter((r) => r.status === 'matched');
+  const failed = anchors.reports.filter((r) => r.status === 'failed');
+  const parts = [
+    ...verified.map(
+      (r) =>
+        `Anchor of ${named(r)} verified: timestamped ${r.genTime} by ${r.authority}, signed by the TSA certificate given to this report, and the log still holds that entry.`,
+    ),
+    ...matched.map(
+      (r) =>
+        `Anchor of ${named(r)} matches the log and says it was timestamped ${r.genTime} by ${r.authority}; who signed it was not checked (no TSA certificate was given).`,
+    ),
+    ...failed.map((r) => `Anchor on line ${r.line} (${named(r)}) FAILED: ${r.reason}.`),
+  ];
+  if (anchors.trusted && verified.length === 0)
+    parts.push(
+      anchors.reports.length
+        ? 'No anchor verified against the TSA certificate given.'
+        : 'A TSA certificate was given but the log has no anchors: they may have been removed with a rewrite.',
+    );
+  return parts.join(' ');
+}
+
+function chainSentence(report: Pick<AuditorReport, 'log'>): { ok: boolean; text: string } {
   const { log } = report;
   if (!log.found)
     return { ok: false, text: `No audit log at ${log.path}: there are no lifecycle records to verify.` };

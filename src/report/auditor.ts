@@ -1,3 +1,4 @@
+import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
 import type { VerifyResult } from '../audit/verify.js';
@@ -43,6 +44,8 @@ export interface AuditorReport {
     badLines?: number[];
     /** Only entries at or after this date are listed (the registers and figures still read the whole log). */
     since?: string;
+    /** The log's RFC 3161 anchors as verify checked them; `trusted`: against a TSA certificate the auditor gave. */
+    anchors?: { reports: AnchorReport[]; ok: boolean; trusted: boolean };
   };
   evaluation: Evaluation;
   /** Each system's latest events (at most TIMELINE_LIMIT), with how many earlier ones are not listed. */
@@ -211,7 +214,7 @@ function applicabilityRows(evaluation: Evaluation, log: AuditorReport['log']): A
         applicable: 'yes',
         justification: `Lifecycle events of every AI system are recorded in a hash-chained audit log (${log.verification.entries} entries).`,
         evidence: [log.path],
-        status: log.verification.ok ? 'conformant' : 'major',
+        status: log.verification.ok && (log.anchors?.ok ?? true) ? 'conformant' : 'major',
       };
     }
     return { ...base, applicable: 'not addressed', justification: '', status: 'not addressed' };
