@@ -76,7 +76,10 @@ const actor = (): Actor => ({
   login: context.actor,
   ...(process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {}),
   via: 'github',
+  ...(Number.isSafeInteger(context.runId) ? { run: runUrl() } : {}),
 });
+
+const runUrl = () => `${context.serverUrl}/${repositoryName()}/actions/runs/${context.runId}`;
 
 async function prCheck(github: GitHub): Promise<void> {
   const pr = context.payload.pull_request as PullRequestFacts | undefined;
@@ -133,7 +136,7 @@ async function deployGate(github: GitHub): Promise<void> {
     time: new Date().toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },
-    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? `${context.serverUrl}/${repositoryName()}/actions/runs/${context.runId}` : '(the runner set no GITHUB_RUN_ID)'}`,
+    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? runUrl() : '(the runner set no GITHUB_RUN_ID)'}`,
   });
   if (recorded.problem) core.warning(recorded.problem);
   if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec!, commit);

@@ -53683,10 +53683,14 @@ function controlResults(policy, findings, evaluated) {
 
 // src/fingerprint.ts
 import { createHash as createHash2 } from "node:crypto";
+import { basename } from "node:path";
 function findingFingerprint(finding) {
   return createHash2("sha256").update(
     `${finding.rule}\0${finding.system ?? ""}\0${finding.path ?? ""}\0${finding.message.replace(/\d+/g, "#")}`
   ).digest("hex").slice(0, 32);
+}
+function nonconformityKey(finding) {
+  return createHash2("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
 }
 
 // src/audit/events.ts
@@ -53714,14 +53718,32 @@ function evaluationEvents(evaluation, context3) {
         version: system.version ?? null,
         findings: { ...system.counts, waived: system.waived },
         findingsDigest: sha256(canonicalize(findings)),
-        // Each finding not waived, as "FINGERPRINT SEVERITY RULE": the nonconformity register reads from these
-        // when a finding opened and when it closed.
-        open: evaluation.findings.filter((f) => f.system === system.id && !f.waiver).map((f) => `${findingFingerprint(f)} ${f.severity} ${f.rule}`),
+        ...nonconformityFacts(evaluation, system.id),
         waivers: evaluation.waivers.filter((w) => w.system === system.id || w.system === system.path).map((w) => `${w.rule} ${w.status} until ${w.expires}`)
       },
       evidence: system.evidence
     };
   });
+}
+function nonconformityFacts(evaluation, system) {
+  const open3 = /* @__PURE__ */ new Map();
+  const waived = /* @__PURE__ */ new Set();
+  for (const f of evaluation.findings) {
+    if (f.system !== system) continue;
+    const key = nonconformityKey(f);
+    if (f.waiver) {
+      waived.add(key);
+      continue;
+    }
+    const known = open3.get(key);
+    if (!known || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(known.severity))
+      open3.set(key, { severity: f.severity, rule: f.rule });
+  }
+  return {
+    open: [...open3].map(([key, f]) => `${key} ${f.severity} ${f.rule}`),
+    waived: [...waived].filter((key) => !open3.has(key)),
+    disabled: evaluation.disabled.map((d) => d.id)
+  };
 }
 function deploymentEvent(decision, context3) {
   const { approved, reason, ...details } = decision;
@@ -54407,8 +54429,13 @@ async function* readEntries(store, filter2 = {}, onBadLine = () => {
     }
 }
 var isObject3 = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+var optional = (value, type) => value === void 0 || (type === "number" ? Number.isSafeInteger(value) : typeof value === "string");
+var ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+var isTime = (value) => typeof value === "string" && ISO_TIME.test(value) && new Date(value).toISOString().slice(0, 19) === value.slice(0, 19);
 function isEntryShaped(entry) {
-  return isObject3(entry) && Number.isSafeInteger(entry.seq) && typeof entry.type === "string" && typeof entry.time === "string" && isObject3(entry.actor) && typeof entry.actor.login === "string" && isObject3(entry.subject) && isObject3(entry.details) && Array.isArray(entry.evidence);
+  if (!isObject3(entry)) return false;
+  const { seq, type, time, actor: actor2, subject, details, evidence } = entry;
+  return Number.isSafeInteger(seq) && typeof type === "string" && isTime(time) && isObject3(actor2) && typeof actor2.login === "string" && optional(actor2.id, "number") && isObject3(subject) && ["repository", "system", "commit", "ref", "environment"].every((k) => optional(subject[k], "string")) && optional(subject.pullRequest, "number") && isObject3(details) && Array.isArray(evidence) && evidence.every((e) => isObject3(e) && typeof e.path === "string" && typeof e.sha256 === "string");
 }
 
 // src/audit/verify.ts
@@ -55711,12 +55738,19 @@ function annotationsOf(evaluation, perLevel = 10) {
   return { shown, hidden };
 }
 
+// src/report/printable.ts
+var CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+var NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+function printableText(s) {
+  return s.replace(CONTROL, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 // src/report/escape.ts
 function escapeHtml2(s) {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 function inline2(s) {
-  return escapeHtml2(s).replace(/\r?\n/g, " ");
+  return escapeHtml2(printableText(s.replace(/\r\n|[\r\n\u2028\u2029]/g, " ")));
 }
 function cell(s) {
   return inline2(s).replace(/\|/g, "\\|");
@@ -55979,8 +56013,10 @@ var repositoryName = () => `${context2.repo.owner}/${context2.repo.repo}`;
 var actor = () => ({
   login: context2.actor,
   ...process.env.GITHUB_ACTOR_ID ? { id: Number(process.env.GITHUB_ACTOR_ID) } : {},
-  via: "github"
+  via: "github",
+  ...Number.isSafeInteger(context2.runId) ? { run: runUrl() } : {}
 });
+var runUrl = () => `${context2.serverUrl}/${repositoryName()}/actions/runs/${context2.runId}`;
 async function prCheck(github) {
   const pr = context2.payload.pull_request;
   if (!pr)
@@ -56031,7 +56067,7 @@ async function deployGate(github) {
     time: (/* @__PURE__ */ new Date()).toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },
-    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? `${context2.serverUrl}/${repositoryName()}/actions/runs/${context2.runId}` : "(the runner set no GITHUB_RUN_ID)"}`
+    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`
   });
   if (recorded.problem) warning(recorded.problem);
   if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec, commit);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import type { Finding } from './types.js';
 
 /**
@@ -12,6 +13,18 @@ export function findingFingerprint(finding: Pick<Finding, 'rule' | 'system' | 'p
     .update(
       `${finding.rule}\0${finding.system ?? ''}\0${finding.path ?? ''}\0${finding.message.replace(/\d+/g, '#')}`,
     )
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * What a nonconformity is about: a rule a system does not meet in one of its documents, named by the file's
+ * name and not its folder (moving the system keeps it) and not by the message (rewording a heading, renaming a
+ * risk or a date passing keeps it). Several findings of one rule in one document are one nonconformity.
+ */
+export function nonconformityKey(finding: Pick<Finding, 'rule' | 'system' | 'path'>): string {
+  return createHash('sha256')
+    .update(`${finding.rule}\0${finding.system ?? ''}\0${finding.path ? basename(finding.path) : ''}`)
     .digest('hex')
     .slice(0, 32);
 }

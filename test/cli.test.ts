@@ -310,7 +310,11 @@ describe('aims-gate record, verify, log and report', () => {
     expect(first.stdout).toMatch(
       /^recorded entry 1 \(model\.retrained, credit-scoring\) in \.aims-gate\/audit-log\.jsonl\ncheckpoint 1:[0-9a-f]{64}\n$/,
     );
-    const check = cli(['check', '--record', '--today', '2026-11-01'], dir);
+    // An evaluation is recorded of what is committed, as of today.
+    git(dir, 'init', '-q');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'documents');
+    const check = cli(['check', '--record'], dir);
     expect(check.code).toBe(0);
     const checkpoint = /checkpoint (2:[0-9a-f]{64})/.exec(check.stderr)?.[1];
     expect(checkpoint).toBeDefined();

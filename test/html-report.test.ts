@@ -80,9 +80,10 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.locator('#inventory tbody tr:visible').count()).toBe(1);
     await page.selectOption('#filter-type', 'approval.given');
     expect(await page.textContent('#event-count')).toBe('2 of 20 events');
+    // The example's approvals were typed in, not taken from GitHub: shown as unverified.
     expect(await page.locator('#timeline tr.event:visible td:nth-child(5)').allTextContents()).toEqual([
-      'dana-w',
-      'gov-lead',
+      'dana-w (unverified)',
+      'gov-lead (unverified)',
     ]);
     await page.selectOption('#filter-system', '');
     await page.selectOption('#filter-type', 'deployment.rejected');

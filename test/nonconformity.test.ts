@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ const A = `${'a'.repeat(32)} major risk.scores`;
 const B = `${'b'.repeat(32)} minor docs.version`;
 const OBS = `${'c'.repeat(32)} observation card.license`;
 const evaluated = (status: string, open: string[], extra = {}) =>
-  entry('evaluated', 'churn', { status, open }, extra);
+  entry('evaluated', 'churn', { status, open }, { commit: 'c0ffee', ...extra });
 
 describe('the nonconformity register, replayed from the log', () => {
   it('opens a nonconformity for a major or minor finding on a system in operation, and closes it when fixed', () => {
@@ -48,39 +48,80 @@ describe('the nonconformity register, replayed from the log', () => {
     const register = nonconformityRegister([
       evaluated('development', [A]), // 1: not in operation: a finding, not a nonconformity
       evaluated('production', [A, B, OBS], { pullRequest: 7 }), // 2: a pull request proposes; nothing opens
-      evaluated('production', [A, B, OBS]), // 3: opens two (the observation does not)
-      evaluated('production', [B]), // 4: A fixed
-      evaluated('production', [A, B]), // 5: A back: reopened
-      entry('system.retired', 'churn', {}), // 6: retiring closes what is open
+      evaluated('production', [A, B], { ref: 'refs/pull/7/merge' }), // 3: so does its merge ref in CI
+      evaluated('production', [A, B], { commit: undefined }), // 4: no commit: not of a committed tree
+      evaluated('production', [A, B, OBS]), // 5: opens two (the observation does not)
+      evaluated('production', [B]), // 6: A fixed
+      evaluated('production', [A, B]), // 7: A found again
+      entry('system.retired', 'churn', {}), // 8: a recorded retirement closes nothing
+      evaluated('retired', [A, B]), // 9: documents that say retired close what is open
     ]);
     expect(register.problems).toEqual([]);
     const [a, b] = register.nonconformities;
     expect(register.nonconformities).toHaveLength(2);
     expect(a).toMatchObject({
-      id: 'NC-aaaaaaaa',
+      id: 'NC-aaaaaaaaaaaa',
       grade: 'major',
       source: 'check',
       rule: 'risk.scores',
       system: 'churn',
-      opened: { seq: 3 },
-      reopened: 1,
-      history: [3, 4, 5, 6],
-      closed: { seq: 6, note: 'the system was retired (entry 6)' },
+      opened: { seq: 5 },
+      earlierClosures: [{ seq: 6, note: 'no longer found by the evaluation in entry 6' }],
+      history: [5, 6, 7, 9],
+      closed: { seq: 9, note: "the system's documents say it is retired (evaluation in entry 9)" },
       dueByDefault: true,
     });
     // Due 30 days after opening for a major one, 90 for a minor one.
-    expect(a!.due).toBe('2026-02-11');
-    expect(b).toMatchObject({ id: 'NC-bbbbbbbb', grade: 'minor', due: '2026-04-12', closed: { seq: 6 } });
+    expect(a!.due).toBe('2026-03-16');
+    expect(b).toMatchObject({ id: 'NC-bbbbbbbbbbbb', grade: 'minor', due: '2026-05-15', closed: { seq: 9 } });
+  });
+
+  it('says why a finding closed: fixed, waived, or its rule disabled; a downgrade to an observation keeps it open', () => {
+    seq = 0;
+    const key = (c: string) => c.repeat(32);
+    const { nonconformities } = nonconformityRegister([
+      evaluated('production', [A, B, `${key('d')} minor risk.ownership`]),
+      evaluated('production', [`${'a'.repeat(32)} observation risk.scores`], {}),
+      entry(
+        'evaluated',
+        'churn',
+        { status: 'production', open: [], waived: [key('b')], disabled: ['risk.ownership'] },
+        { commit: 'c0ffee' },
+      ),
+    ]);
+    expect(nonconformities.map((n) => [n.id, n.closed?.seq, n.closed?.note])).toEqual([
+      ['NC-aaaaaaaaaaaa', 3, 'no longer found by the evaluation in entry 3'],
+      ['NC-bbbbbbbbbbbb', 2, 'no longer found by the evaluation in entry 2'],
+      ['NC-dddddddddddd', 2, 'no longer found by the evaluation in entry 2'],
+    ]);
+    seq = 0;
+    const again = nonconformityRegister([
+      evaluated('production', [A, B, `${key('d')} minor risk.ownership`]),
+      entry(
+        'evaluated',
+        'churn',
+        { status: 'production', open: [], waived: [key('b')], disabled: ['risk.ownership'] },
+        { commit: 'c0ffee' },
+      ),
+    ]).nonconformities;
+    expect(again.map((n) => n.closed?.note)).toEqual([
+      'no longer found by the evaluation in entry 2',
+      'waived: the evaluation in entry 2 finds it under a waiver',
+      'no longer checked: the configuration evaluated in entry 2 disables risk.ownership',
+    ]);
   });
 
   it('an evaluation of a system out of operation proves nothing fixed; an old evaluation without findings is skipped', () => {
     seq = 0;
-    const { nonconformities } = nonconformityRegister([
+    const { nonconformities, problems } = nonconformityRegister([
       evaluated('production', [A]),
       evaluated('development', []),
-      entry('evaluated', 'churn', { status: 'production', findings: { major: 0 } }),
+      entry('evaluated', 'churn', { status: 'production', findings: { major: 0 } }, { commit: 'c0ffee' }),
+      evaluated('production', [A, '13 minor forged']),
     ]);
+    expect(nonconformities).toHaveLength(1);
     expect(nonconformities[0]!.closed).toBeUndefined();
+    expect(problems).toEqual(['entry 4 lists findings that are not "KEY SEVERITY RULE": those were skipped']);
   });
 
   it('keeps one opened by hand through its update, corrective action and closure', () => {
@@ -127,12 +168,30 @@ describe('the nonconformity register, replayed from the log', () => {
     seq = 0;
     const { nonconformities, problems } = nonconformityRegister([
       evaluated('production', [A]),
-      entry('nonconformity.closed', 'churn', { nc: 'NC-aaaaaaaa', note: 'trust me' }),
+      entry('nonconformity.closed', 'churn', { nc: 'NC-aaaaaaaaaaaa', note: 'trust me' }),
+      entry('nonconformity.updated', 'churn', {
+        nc: 'NC-aaaaaaaaaaaa',
+        grade: 'observation',
+        due: '2099-02-30',
+      }),
     ]);
+    expect(nonconformities[0]).toMatchObject({ grade: 'major', due: '2026-02-09' });
     expect(nonconformities[0]!.closed).toBeUndefined();
-    expect(problems[0]).toContain('closes NC-aaaaaaaa by hand');
+    expect(problems).toEqual([
+      "entry 2 closes NC-aaaaaaaaaaaa by hand; a finding's nonconformity closes only when an evaluation no longer finds it",
+      "entry 3 regrades NC-aaaaaaaaaaaa; a finding's nonconformity has its rule's grade",
+      'entry 3 gives NC-aaaaaaaaaaaa a due date that is no date (YYYY-MM-DD)',
+    ]);
   });
 });
+
+function commitAll(repo: string, message: string): void {
+  const git = (...args: string[]) =>
+    spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
+  if (!existsSync(join(repo, '.git'))) git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', message);
+}
 
 function cli(args: string[], cwd: string) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
@@ -149,7 +208,8 @@ describe('aims-gate nonconformity', () => {
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
     rmSync(join(repo, '.aims-gate'), { recursive: true });
-    expect(cli(['check', '--record', '--today', '2026-11-01'], repo).code).toBe(1);
+    commitAll(repo, 'init');
+    expect(cli(['check', '--record'], repo).code).toBe(1);
     const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout);
     const version = listed.nonconformities.filter((n: { rule: string }) => n.rule === 'docs.version');
     // churn-predictor is in production: its findings are nonconformities; the others have none.
@@ -163,7 +223,15 @@ describe('aims-gate nonconformity', () => {
       const path = join(repo, 'models/churn-predictor', file);
       writeFileSync(path, readFileSync(path, 'utf8').replace(/version: "?1\.3\.0"?/, 'version: "1.4.0"'));
     }
-    cli(['check', '--record', '--today', '2026-11-01'], repo);
+    // Only what is committed, as of today, under the repository's own configuration is recorded.
+    for (const [args, message] of [
+      [['check', '--record'], '2 files differ'],
+      [['check', '--record', '--today', '2026-01-01'], '--today would backdate it'],
+      [['check', '--record', '-c', 'lax.yml'], "the repository's own configuration"],
+    ] as const)
+      expect(cli([...args], repo)).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    commitAll(repo, 'fix the versions');
+    cli(['check', '--record'], repo);
     const after = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
     const closed = after.filter((n: { closed?: unknown }) => n.closed);
     expect(closed.map((n: { rule: string }) => n.rule)).toEqual(['docs.version', 'docs.version']);
@@ -243,7 +311,7 @@ describe('aims-gate nonconformity', () => {
       [['nc', 'update', 'NC-13', '--owner', 'x'], 'NC-13 was closed in entry 17'],
       [['nc', 'done', 'NC-19'], 'has no planned corrective action'],
       [['nc', 'close', 'NC-19', '--note', 'x'], '--evidence'],
-      [['nc', 'frobnicate'], '--subcommand must be one of'],
+      [['nc', 'frobnicate'], 'nonconformity has no subcommand "frobnicate"'],
       [
         ['record', '--type', 'nonconformity.closed', '--system', 'credit-scoring'],
         'aims-gate nonconformity close',

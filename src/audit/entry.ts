@@ -42,6 +42,8 @@ export interface Actor {
    * `typed` when it was given on a command line or is the machine's user, so that nobody vouched for it.
    */
   via?: 'github' | 'typed';
+  /** With `via: github` from a workflow run: the run's URL, where an auditor checks who started it. */
+  run?: string;
 }
 
 export interface Subject {

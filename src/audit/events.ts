@@ -1,7 +1,8 @@
 import canonicalize from 'canonicalize';
 import { blocks } from '../evaluate.js';
-import { findingFingerprint } from '../fingerprint.js';
-import type { Evaluation } from '../types.js';
+import { nonconformityKey } from '../fingerprint.js';
+import type { Evaluation, Severity } from '../types.js';
+import { SEVERITIES } from '../types.js';
 import { type Actor, type Details, type EventDraft, type Subject, sha256 } from './entry.js';
 
 /**
@@ -37,11 +38,7 @@ export function evaluationEvents(
         version: system.version ?? null,
         findings: { ...system.counts, waived: system.waived },
         findingsDigest: sha256(canonicalize(findings) as string),
-        // Each finding not waived, as "FINGERPRINT SEVERITY RULE": the nonconformity register reads from these
-        // when a finding opened and when it closed.
-        open: evaluation.findings
-          .filter((f) => f.system === system.id && !f.waiver)
-          .map((f) => `${findingFingerprint(f)} ${f.severity} ${f.rule}`),
+        ...nonconformityFacts(evaluation, system.id),
         waivers: evaluation.waivers
           .filter((w) => w.system === system.id || w.system === system.path)
           .map((w) => `${w.rule} ${w.status} until ${w.expires}`),
@@ -49,6 +46,33 @@ export function evaluationEvents(
       evidence: system.evidence,
     };
   });
+}
+
+/**
+ * What the nonconformity register reads from an evaluation: each rule not met, once per document at its most
+ * severe, as "KEY SEVERITY RULE" (`open`), the keys only waivers keep from being open (`waived`), and the rules
+ * the configuration disables (`disabled`): so that a closure can say whether something was fixed, waived, or
+ * no longer checked.
+ */
+function nonconformityFacts(evaluation: Evaluation, system: string): Details {
+  const open = new Map<string, { severity: Severity; rule: string }>();
+  const waived = new Set<string>();
+  for (const f of evaluation.findings) {
+    if (f.system !== system) continue;
+    const key = nonconformityKey(f);
+    if (f.waiver) {
+      waived.add(key);
+      continue;
+    }
+    const known = open.get(key);
+    if (!known || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(known.severity))
+      open.set(key, { severity: f.severity, rule: f.rule });
+  }
+  return {
+    open: [...open].map(([key, f]) => `${key} ${f.severity} ${f.rule}`),
+    waived: [...waived].filter((key) => !open.has(key)),
+    disabled: evaluation.disabled.map((d) => d.id),
+  };
 }
 
 /** A deployment gate's decision, as the log keeps it: who asked, for which commit and environment, and why. */

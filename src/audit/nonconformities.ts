@@ -7,11 +7,13 @@ import type { AuditEntry, Evidence } from './entry.js';
  *
  * When a finding becomes a nonconformity: a finding is a proposal until it reaches a system in operation.
  * A major or minor finding that is not waived, in an evaluation of a system whose status is production or
- * deprecated, recorded outside a pull request (`check --record` on a branch, the deployment gate), opens a
- * nonconformity of that grade. It closes itself at the first such evaluation that no longer finds it (fixed
- * or waived) or when the system is retired; it cannot be closed by hand. Observations never open one by
- * themselves. Anything else (an internal or external audit's finding, an incident, a complaint) is opened by
- * hand with `aims-gate nonconformity open`, at any grade, and closed by hand with its closure evidence.
+ * deprecated, recorded outside a pull request (`check --record` of a clean, committed tree, the deployment
+ * gate), opens a nonconformity of that grade, one per rule and document. It closes itself at the first such
+ * evaluation that no longer finds it at any grade, saying whether it was fixed, waived, or its rule disabled,
+ * or at an evaluation whose documents say the system is retired; it cannot be closed by hand, and a `record`ed
+ * retirement does not close it. Observations never open one by themselves. Anything else (an internal or
+ * external audit's finding, an incident, a complaint) is opened by hand with `aims-gate nonconformity open`,
+ * at any grade, and closed by hand with its closure evidence.
  */
 
 export const NC_GRADES = ['major', 'minor', 'observation'] as const satisfies readonly Severity[];
@@ -44,17 +46,19 @@ export interface CorrectiveAction {
   completed?: LogMark;
 }
 
+export type Closure = LogMark & { note: string; evidence: Evidence[] };
+
 export interface Nonconformity {
-  /** NC-<seq> for one opened by hand (the entry that opened it), NC-<8 hex> for a finding's (its fingerprint). */
+  /** NC-<seq> for one opened by hand (the entry that opened it), NC-<12 hex> for a finding's (its key). */
   id: string;
   grade: Severity;
   source: string;
   title: string;
   system?: string;
   controls: string[];
-  /** The finding's rule and full fingerprint, for one opened by an evaluation. */
+  /** The finding's rule and key (src/fingerprint.ts), for one opened by an evaluation. */
   rule?: string;
-  fingerprint?: string;
+  key?: string;
   opened: LogMark;
   owner?: string;
   due?: string;
@@ -62,9 +66,11 @@ export interface Nonconformity {
   dueByDefault: boolean;
   rootCause?: string;
   actions: CorrectiveAction[];
-  closed?: LogMark & { note: string; evidence: Evidence[] };
-  /** Times a finding's nonconformity came back after it had closed. */
-  reopened: number;
+  closed?: Closure;
+  /** Why the due date was moved, when it was. */
+  dueReason?: string;
+  /** Closures before the nonconformity came back (a finding found again). */
+  earlierClosures: Closure[];
   /** Every entry that changed it, in order. */
   history: number[];
 }
@@ -104,12 +110,28 @@ function defaultDue(nc: Nonconformity): void {
   nc.dueByDefault = nc.due !== undefined;
 }
 
-/** "FINGERPRINT SEVERITY RULE", as an evaluated entry lists its open findings. */
-function openFinding(item: string): { fingerprint: string; severity: Severity; rule: string } | undefined {
-  const [fingerprint, severity, rule] = item.split(' ');
+const KEY = /^[0-9a-f]{32}$/;
+
+/** "KEY SEVERITY RULE", as an evaluated entry lists what is open. */
+function openFinding(item: unknown): { key: string; severity: Severity; rule: string } | undefined {
+  if (typeof item !== 'string') return undefined;
+  const [key, severity, rule] = item.split(' ');
   const g = grade(severity);
-  return fingerprint && g && rule ? { fingerprint, severity: g, rule } : undefined;
+  return key && KEY.test(key) && g && rule ? { key, severity: g, rule } : undefined;
 }
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+/** An evaluation proposed by a pull request (by its number, or by a pull request's ref as CI checks it out). */
+const fromPullRequest = (entry: AuditEntry) =>
+  entry.subject.pullRequest !== undefined || /^refs\/pull\//.test(entry.subject.ref ?? '');
+
+const DATE = /^\d{4}-\d\d-\d\d$/;
+const day = (value: unknown): string | undefined => {
+  const t = text(value);
+  return t && DATE.test(t) && new Date(`${t}T00:00:00Z`).toISOString().startsWith(t) ? t : undefined;
+};
 
 /** Replays the log into the register. Entries must be in log order. */
 export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
@@ -128,20 +150,26 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
     const details = entry.details ?? {};
     const system = entry.subject?.system;
     if (entry.type === 'evaluated') {
-      if (!system || entry.subject.pullRequest !== undefined || !Array.isArray(details.open)) continue;
-      const inOperation = IN_OPERATION.has(String(details.status));
-      const found = new Set<string>();
-      if (inOperation)
-        for (const item of details.open) {
-          const finding = openFinding(String(item));
-          if (!finding || finding.severity === 'observation') continue;
-          const id = `NC-${finding.fingerprint.slice(0, 8)}`;
-          found.add(id);
+      // An evaluation names the commit it judged; one with none (not of a git work tree) proves nothing.
+      if (!system || !entry.subject.commit || fromPullRequest(entry) || !Array.isArray(details.open))
+        continue;
+      const status = String(details.status);
+      const open = details.open.map(openFinding).filter((f) => f !== undefined);
+      if (open.length !== details.open.length)
+        problems.push(
+          `entry ${entry.seq} lists findings that are not "KEY SEVERITY RULE": those were skipped`,
+        );
+      // Still found, at any grade: a major finding turned into an observation has not been fixed.
+      const found = new Set(open.map((f) => `NC-${f.key.slice(0, 12)}`));
+      if (IN_OPERATION.has(status))
+        for (const finding of open) {
+          if (finding.severity === 'observation') continue;
+          const id = `NC-${finding.key.slice(0, 12)}`;
           const known = byId.get(id);
           if (known && !known.closed) continue;
           if (known) {
+            known.earlierClosures.push(known.closed!);
             known.closed = undefined;
-            known.reopened++;
             known.history.push(entry.seq);
           } else {
             const nc: Nonconformity = {
@@ -152,11 +180,11 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
               system,
               controls: [],
               rule: finding.rule,
-              fingerprint: finding.fingerprint,
+              key: finding.key,
               opened: mark(entry),
               dueByDefault: false,
               actions: [],
-              reopened: 0,
+              earlierClosures: [],
               history: [entry.seq],
             };
             defaultDue(nc);
@@ -164,17 +192,31 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
           }
           openOfSystem.set(system, (openOfSystem.get(system) ?? new Set()).add(id));
         }
-      // An evaluation of a system no longer in operation proves nothing fixed: only one that ran and did not
-      // find it closes a finding's nonconformity.
-      if (!inOperation) continue;
-      for (const id of [...(openOfSystem.get(system) ?? [])])
-        if (!found.has(id))
-          closeFinding(byId.get(id)!, entry, `no longer found by the evaluation in entry ${entry.seq}`);
-      continue;
-    }
-    if (entry.type === 'system.retired' && system) {
-      for (const id of [...(openOfSystem.get(system) ?? [])])
-        closeFinding(byId.get(id)!, entry, `the system was retired (entry ${entry.seq})`);
+      // Only an evaluation of a system in operation that ran and did not find it closes a finding's
+      // nonconformity (one of a system put back into development proves nothing fixed), or one whose documents
+      // say the system is retired.
+      if (!IN_OPERATION.has(status) && status !== 'retired') continue;
+      const waived = new Set(strings(details.waived));
+      const disabled = new Set(strings(details.disabled));
+      for (const id of [...(openOfSystem.get(system) ?? [])]) {
+        const nc = byId.get(id)!;
+        if (status === 'retired')
+          closeFinding(
+            nc,
+            entry,
+            `the system's documents say it is retired (evaluation in entry ${entry.seq})`,
+          );
+        else if (found.has(id)) continue;
+        else if (waived.has(nc.key!))
+          closeFinding(nc, entry, `waived: the evaluation in entry ${entry.seq} finds it under a waiver`);
+        else if (disabled.has(nc.rule!))
+          closeFinding(
+            nc,
+            entry,
+            `no longer checked: the configuration evaluated in entry ${entry.seq} disables ${nc.rule}`,
+          );
+        else closeFinding(nc, entry, `no longer found by the evaluation in entry ${entry.seq}`);
+      }
       continue;
     }
     if (entry.type === 'nonconformity.opened') {
@@ -187,10 +229,10 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         controls: list(details.controls),
         opened: mark(entry),
         ...(text(details.owner) ? { owner: text(details.owner) } : {}),
-        ...(text(details.due) ? { due: text(details.due) } : {}),
+        ...(day(details.due) ? { due: day(details.due) } : {}),
         dueByDefault: false,
         actions: [],
-        reopened: 0,
+        earlierClosures: [],
         history: [entry.seq],
       };
       defaultDue(nc);
@@ -210,12 +252,18 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
     switch (entry.type) {
       case 'nonconformity.updated': {
         const g = grade(details.grade);
-        if (g) nc.grade = g;
+        if (g && nc.source === 'check')
+          problems.push(
+            `entry ${entry.seq} regrades ${nc.id}; a finding's nonconformity has its rule's grade`,
+          );
+        else if (g) nc.grade = g;
         if (text(details.owner)) nc.owner = text(details.owner);
-        if (text(details.due)) {
-          nc.due = text(details.due);
+        if (day(details.due)) {
+          nc.due = day(details.due);
           nc.dueByDefault = false;
-        }
+          if (text(details.reason)) nc.dueReason = text(details.reason);
+        } else if (details.due !== undefined)
+          problems.push(`entry ${entry.seq} gives ${nc.id} a due date that is no date (YYYY-MM-DD)`);
         if (text(details.rootCause)) nc.rootCause = text(details.rootCause);
         if (text(details.title)) nc.title = text(details.title)!;
         if (details.controls !== undefined) nc.controls = list(details.controls);
@@ -226,7 +274,7 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         nc.actions.push({
           action: text(details.action) ?? '(no action named)',
           ...(text(details.owner) ? { owner: text(details.owner) } : {}),
-          ...(text(details.due) ? { due: text(details.due) } : {}),
+          ...(day(details.due) ? { due: day(details.due) } : {}),
           planned: mark(entry),
         });
         break;

@@ -40,20 +40,36 @@ export async function* readEntries(
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const optional = (value: unknown, type: 'string' | 'number') =>
+  value === undefined || (type === 'number' ? Number.isSafeInteger(value) : typeof value === 'string');
+
+/** An ISO 8601 UTC time a reader can compare and do date arithmetic with (no 30 February). */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+const isTime = (value: unknown) =>
+  typeof value === 'string' &&
+  ISO_TIME.test(value) &&
+  new Date(value).toISOString().slice(0, 19) === value.slice(0, 19);
+
 /**
- * Whether a parsed line has the fields every reader relies on. The chain is checked by `verify`; this keeps a
- * line that parses but is no entry (a hand edit, a bad merge) from reaching a report that would trip on it.
+ * Whether a parsed line has the fields, of the types, every reader relies on. `verify` proves the chain; a
+ * line can chain and still be no entry (written by hand, sealed by a script), and it must not reach a report
+ * that would trip on it: it is reported as a bad line instead.
  */
 function isEntryShaped(entry: unknown): entry is AuditEntry {
+  if (!isObject(entry)) return false;
+  const { seq, type, time, actor, subject, details, evidence } = entry;
   return (
-    isObject(entry) &&
-    Number.isSafeInteger(entry.seq) &&
-    typeof entry.type === 'string' &&
-    typeof entry.time === 'string' &&
-    isObject(entry.actor) &&
-    typeof entry.actor.login === 'string' &&
-    isObject(entry.subject) &&
-    isObject(entry.details) &&
-    Array.isArray(entry.evidence)
+    Number.isSafeInteger(seq) &&
+    typeof type === 'string' &&
+    isTime(time) &&
+    isObject(actor) &&
+    typeof actor.login === 'string' &&
+    optional(actor.id, 'number') &&
+    isObject(subject) &&
+    ['repository', 'system', 'commit', 'ref', 'environment'].every((k) => optional(subject[k], 'string')) &&
+    optional(subject.pullRequest, 'number') &&
+    isObject(details) &&
+    Array.isArray(evidence) &&
+    evidence.every((e) => isObject(e) && typeof e.path === 'string' && typeof e.sha256 === 'string')
   );
 }

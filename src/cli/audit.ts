@@ -17,6 +17,7 @@ import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { takeInventory } from '../inventory.js';
 import { loadPolicy } from '../policy/load.js';
+import { actorWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
@@ -197,7 +198,7 @@ export async function log(argv: string[], io: Output): Promise<number> {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     io.out(
-      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${shown.actor?.login ?? '?'}${entry.actor?.via === 'typed' ? ' (typed: unverified)' : ''}${details ? `  ${details}` : ''}${entry.seq >= unproven ? '  ⚠ after the break' : ''}\n`,
+      `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${actorWords(shown.actor)}${details ? `  ${details}` : ''}${entry.seq >= unproven ? '  ⚠ after the break' : ''}\n`,
     );
   }
   if (!verification.ok)

@@ -7,13 +7,50 @@ import { evaluate } from '../evaluate.js';
 import { FORMATS, type Format } from '../report/index.js';
 import { withoutWorkflowCommands } from '../report/printable.js';
 import { plural, verdictLine } from '../report/words.js';
-import { changedSince, GitSource } from '../sources/git.js';
+import { changedSince, GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { FAIL_ON } from '../types.js';
 import { VERSION } from '../version.js';
 import { fileStoreFor, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
+
+/**
+ * An evaluation recorded in the log opens and closes nonconformities, so it must be one of what is committed,
+ * as of today, under the repository's own configuration: anything else could close a nonconformity that was
+ * never fixed.
+ */
+async function recordable(
+  root: string,
+  options: { today?: string; config?: string; base?: string; log?: string },
+): Promise<void> {
+  const refuse = (why: string) => {
+    throw new UsageError(`--record ${why}`);
+  };
+  if (options.today) refuse('records an evaluation as of today: --today would backdate it');
+  if (options.config)
+    refuse(
+      "evaluates with the repository's own configuration: -c would record a verdict under another policy",
+    );
+  if (options.base) refuse('records the state of the branch, not a change: drop --base');
+  // The log itself changes with every record: it is not what is judged.
+  const changed = await git(root, [
+    'status',
+    '--porcelain',
+    '--untracked-files=all',
+    '--',
+    '.',
+    ':!.aims-gate',
+  ]).then(
+    (out) => out.split('\n').filter((line) => line.trim() && !(options.log && line.includes(options.log))),
+    () => undefined,
+  );
+  if (changed === undefined) refuse('records what is committed, and this is no git work tree');
+  else if (changed.length)
+    refuse(
+      `records what is committed, and ${plural(changed.length, 'file')} differ from it (${changed[0]!.slice(3)}${changed.length > 1 ? ', …' : ''}): commit or stash them first`,
+    );
+}
 
 export async function check(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
@@ -33,6 +70,7 @@ export async function check(argv: string[], io: Output): Promise<number> {
   const failOn = values['fail-on'] === undefined ? undefined : choice('fail-on', values['fail-on'], FAIL_ON);
 
   const { root, scope } = locate(positionals[0]);
+  if (values.record) await recordable(root, values);
   const source = new LocalSource(root);
   const base = values.base ? await GitSource.resolve(root, values.base) : undefined;
   const evaluation = await evaluate({

@@ -28,20 +28,31 @@ export async function whoAndWhere(
     env.GITHUB_REPOSITORY ? undefined : fromGit(['remote', 'get-url', 'origin']),
     env.GITHUB_REF ?? fromGit(['symbolic-ref', '-q', 'HEAD']),
   ]);
-  // In a workflow run the runner sets who started it; anything else is what someone typed or who they are
-  // logged in as here, and the log says so.
-  const fromGitHub = !actorLogin && env.GITHUB_ACTIONS === 'true' && Boolean(env.GITHUB_ACTOR);
+  // In a workflow run the runner sets who started it, and the entry names the run, where an auditor checks
+  // that claim (anyone can set these variables on their own machine). Anything else is what someone typed or
+  // who they are logged in as here, and the log says so.
+  const runId = env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? env.GITHUB_RUN_ID : undefined;
+  const fromGitHub =
+    !actorLogin &&
+    env.GITHUB_ACTIONS === 'true' &&
+    Boolean(env.GITHUB_ACTOR && env.GITHUB_REPOSITORY && runId);
   const login = actorLogin ?? (fromGitHub ? env.GITHUB_ACTOR! : userInfo().username);
   const actorId =
     fromGitHub && env.GITHUB_ACTOR_ID && /^\d+$/.test(env.GITHUB_ACTOR_ID)
       ? Number(env.GITHUB_ACTOR_ID)
       : undefined;
+  const run = `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${runId}`;
+  // A workflow run on a pull request checks out refs/pull/N/merge: what it evaluates is proposed, not merged.
+  const pullRequest = /^refs\/pull\/(\d+)\//.exec(ref ?? '')?.[1];
   return {
-    actor: { login, ...(actorId ? { id: actorId } : {}), via: fromGitHub ? 'github' : 'typed' },
+    actor: fromGitHub
+      ? { login, ...(actorId ? { id: actorId } : {}), via: 'github', run }
+      : { login, via: 'typed' },
     subject: {
       repository: env.GITHUB_REPOSITORY ?? repositoryOf(remote) ?? basename(root),
       ...(commit ? { commit } : {}),
       ...(ref ? { ref } : {}),
+      ...(pullRequest ? { pullRequest: Number(pullRequest) } : {}),
     },
   };
 }

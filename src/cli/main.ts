@@ -51,9 +51,10 @@ Commands:
       --tsa URL            the timestamp authority (default: the config's timestamp-authority)
       --timeout SECONDS    how long to wait for its answer (default 30); --log PATH
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
-  nonconformity [sub]    The nonconformity register (alias nc): list [--all] [-f json] [--today DATE], or
+  nonconformity [sub]    The nonconformity register (alias nc): list (the default) [--all] [-f json] [--today DATE];
+                           NC-<hex> ones come from recorded checks and close themselves when fixed; or
                            open --title T --source S [--grade G] [--system ID] [--control A.x.y] [--owner @o] [--due D]
-                           update NC-ID [--owner] [--due] [--grade] [--root-cause T] [--title] [--control]
+                           update NC-ID [--owner] [--due D --reason T] [--grade] [--root-cause T] [--title] [--control]
                            action NC-ID --action T [--owner] [--due];  done NC-ID [--action T]
                            close NC-ID --note T --evidence FILE  (only those opened by hand)
                            S: internal-audit | external-audit | incident | complaint | management-review

@@ -10,6 +10,7 @@ import {
 } from '../audit/nonconformities.js';
 import { readEntries } from '../audit/read.js';
 import { record as recordEvent } from '../audit/store.js';
+import { verifyLog } from '../audit/verify.js';
 import { controlIds } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { printable } from '../report/printable.js';
@@ -20,24 +21,52 @@ import type { Output } from './main.js';
 import { choice, dateOption, parseCommand, today } from './options.js';
 
 const SUBCOMMANDS = ['list', 'open', 'update', 'action', 'done', 'close'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+/** The options each subcommand takes besides --log, --evidence and --actor: any other is refused, never dropped. */
+const TAKES: Record<Subcommand, string[]> = {
+  list: ['all', 'format', 'today'],
+  open: ['title', 'grade', 'source', 'system', 'control', 'owner', 'due'],
+  update: ['grade', 'owner', 'due', 'reason', 'root-cause', 'title', 'control'],
+  action: ['action', 'owner', 'due'],
+  done: ['action'],
+  close: ['note'],
+};
 
 /** Sources a person opens a nonconformity from; `check` opens its own, from evaluations. */
 const MANUAL_SOURCES = NC_SOURCES.filter((s) => s !== 'check');
 
+/** The register, from a log that verifies: one whose chain is broken is no ground to record on. */
 async function registerOf(store: FileStore) {
   const entries = [];
-  if (await store.exists()) for await (const entry of readEntries(store)) entries.push(entry);
-  return nonconformityRegister(entries);
+  if (!(await store.exists())) return { ...nonconformityRegister([]), found: false, broken: undefined };
+  const verification = await verifyLog(store.lines());
+  for await (const entry of readEntries(store)) entries.push(entry);
+  const broken = verification.ok
+    ? undefined
+    : `the audit log ${shown(store.path)} fails verification at entry ${verification.problem!.seq} (${verification.problem!.reason})`;
+  return { ...nonconformityRegister(entries), found: true, broken };
+}
+
+/** NC-19 as typed: nc-19, 19, NC-19; a finding's NC-3fa2… in any case. */
+function idOf(typed: string): string {
+  const id = typed.trim();
+  if (/^\d+$/.test(id)) return `NC-${id}`;
+  const match = /^nc-([0-9a-f]+)$/i.exec(id);
+  return match ? `NC-${/^\d+$/.test(match[1]!) ? match[1] : match[1]!.toLowerCase()}` : id;
 }
 
 /** The nonconformity an update names, open: anything else is refused before anything is written. */
-async function openOne(store: FileStore, id: string | undefined, command: string): Promise<Nonconformity> {
-  if (!id) throw new UsageError(`nonconformity ${command} needs the nonconformity's id, e.g. NC-12`);
-  const { nonconformities } = await registerOf(store);
-  const nc = nonconformities.find((n) => n.id === id);
+async function openOne(store: FileStore, typed: string | undefined, command: string): Promise<Nonconformity> {
+  if (!typed) throw new UsageError(`nonconformity ${command} needs the nonconformity's id, e.g. NC-12`);
+  const register = await registerOf(store);
+  if (register.broken)
+    throw new UsageError(`${register.broken}: nothing is recorded on it; run aims-gate verify`);
+  const id = idOf(typed);
+  const nc = register.nonconformities.find((n) => n.id === id);
   if (!nc)
     throw new UsageError(
-      `${id} is no nonconformity of ${shown(store.path)}; "aims-gate nonconformity list --all" lists them`,
+      `${typed} is no nonconformity of ${shown(store.path)}; "aims-gate nonconformity list --all" lists them`,
     );
   if (nc.closed) throw new UsageError(`${id} was closed in entry ${nc.closed.seq}; open a new one`);
   return nc;
@@ -52,13 +81,20 @@ function line(nc: Nonconformity, day: string): string {
   return `${nc.id}  ${nc.grade}  ${nc.system ?? '(organisation)'}  ${nc.title}\n    ${nc.source}, ${state}, owner ${nc.owner ?? 'none'}${nc.rootCause ? `, root cause: ${nc.rootCause}` : ''}${actions ? `, ${plural(actions, 'corrective action')} open` : ''}\n`;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused in what is recorded
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
 /**
  * aims-gate nonconformity: the register (list) and the way to open, update, act on and close a
  * nonconformity; each change is one audit log entry, checked before it is written.
  */
 export async function nonconformity(argv: string[], io: Output): Promise<number> {
   const [sub, ...rest] = argv;
-  const subcommand = choice('subcommand', sub ?? 'list', SUBCOMMANDS);
+  if (sub !== undefined && !SUBCOMMANDS.includes(sub as Subcommand))
+    throw new UsageError(
+      `nonconformity has no subcommand "${sub}": use ${SUBCOMMANDS.join(', ')} (list is the default)`,
+    );
+  const subcommand = (sub ?? 'list') as Subcommand;
   const { values, positionals } = parseCommand(rest, {
     log: { type: 'string' },
     all: { type: 'boolean', default: false },
@@ -71,12 +107,23 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     control: { type: 'string', multiple: true, default: [] },
     owner: { type: 'string' },
     due: { type: 'string' },
+    reason: { type: 'string' },
     'root-cause': { type: 'string' },
     action: { type: 'string' },
     note: { type: 'string' },
     evidence: { type: 'string', multiple: true, default: [] },
     actor: { type: 'string' },
   });
+  const given = rest.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!);
+  for (const option of given)
+    if (!['log', 'evidence', 'actor', ...TAKES[subcommand]].includes(option) && option !== '')
+      throw new UsageError(`nonconformity ${subcommand} does not take --${option}`);
+  for (const [option, value] of Object.entries(values))
+    for (const text of [value].flat())
+      if (typeof text === 'string' && CONTROL.test(text))
+        throw new UsageError(
+          `--${option} holds a control character (a line break, an escape): write it on one line`,
+        );
   const root = locate(subcommand === 'list' ? positionals[0] : undefined).root;
   const store = await logFor(root, values.log);
   dateOption('due', values.due);
@@ -91,16 +138,21 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     const register = await registerOf(store);
     const shownOnes = register.nonconformities.filter((n) => values.all || !n.closed);
     if (format === 'json') {
-      io.out(`${JSON.stringify({ ...register, nonconformities: shownOnes }, null, 2)}\n`);
-      return 0;
+      const { found: _found, ...data } = register;
+      io.out(`${JSON.stringify({ ...data, nonconformities: shownOnes }, null, 2)}\n`);
+    } else {
+      const open = register.nonconformities.filter((n) => !n.closed);
+      if (!register.found) io.out(`no audit log at ${shown(store.path)}: no nonconformity is recorded\n`);
+      else
+        io.out(
+          `${plural(open.length, 'open nonconformity')} (${open.filter((n) => isOverdue(n, day)).length} overdue), ${register.nonconformities.length - open.length} closed\n`,
+        );
+      for (const nc of shownOnes) io.out(line(printable(nc), day));
+      for (const problem of register.problems) io.err(`aims-gate: ${printable(problem)}\n`);
     }
-    const open = register.nonconformities.filter((n) => !n.closed);
-    io.out(
-      `${plural(open.length, 'open nonconformity')} (${open.filter((n) => isOverdue(n, day)).length} overdue), ${register.nonconformities.length - open.length} closed\n`,
-    );
-    for (const nc of shownOnes) io.out(line(printable(nc), day));
-    for (const problem of register.problems) io.err(`aims-gate: ${printable(problem)}\n`);
-    return 0;
+    if (register.broken)
+      io.err(`aims-gate: ${register.broken}: this register cannot be relied on; run aims-gate verify\n`);
+    return register.broken ? 1 : 0;
   }
 
   let draft: { type: EventType; system?: string; details: EventDraft['details'] };
@@ -129,12 +181,19 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     }
     case 'update': {
       const nc = await openOne(store, id, subcommand);
+      if (values.grade && nc.source === 'check')
+        throw new UsageError(
+          `${nc.id} is a finding of ${nc.rule}: its grade is its rule's severity, which the policy sets`,
+        );
+      if (values.due && !values.reason)
+        throw new UsageError('a due date moves with a --reason, which the register shows beside it');
       const changes = optional({
         grade: values.grade,
         owner: values.owner,
         due: values.due,
         rootCause: values['root-cause'],
         title: values.title,
+        reason: values.reason,
       });
       if (!Object.keys(changes).length && !values.control.length)
         throw new UsageError(
@@ -184,6 +243,11 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
         throw new UsageError('nonconformity close needs --note: how it was corrected and checked');
       if (!values.evidence.length)
         throw new UsageError('nonconformity close needs --evidence FILE: what shows it was corrected');
+      const pending = nc.actions.filter((a) => !a.completed).length;
+      if (pending)
+        io.err(
+          `aims-gate: ${nc.id} is closed with ${plural(pending, 'corrective action')} not marked done\n`,
+        );
       draft = { type: 'nonconformity.closed', system: nc.system, details: { nc: nc.id, note: values.note } };
       break;
     }

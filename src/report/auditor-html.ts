@@ -3,11 +3,11 @@ import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   actorWords,
-  badLinesSentence,
   deploymentWords,
   earlierSentence,
   eventDetails,
   eventLabel,
+  logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
   UNPROVEN_MARK,
@@ -30,7 +30,6 @@ export function renderAuditorHtml(report: AuditorReport): string {
   const systemIds = report.systems.map((s) => s.id);
   const environments = [...new Set(report.deployments.map((d) => d.environment))].sort();
   const openNcs = report.nonconformities.filter((nc) => !nc.closed);
-  const bad = badLinesSentence(report);
   const unproven = unprovenFrom(report) ?? Number.POSITIVE_INFINITY;
   const { kpis } = report;
 
@@ -51,7 +50,9 @@ export function renderAuditorHtml(report: AuditorReport): string {
 
 <section id="verification" class="banner ${verification.ok ? 'ok' : 'failed'}" data-verified="${verification.ok}">
 <strong>${verification.ok ? '✔ Audit log intact' : '✖ Audit log verification failed'}</strong>
-<p>${esc(verification.text)}</p>${bad ? `\n<p class="bad-lines">⚠ ${esc(bad)}</p>` : ''}
+<p>${esc(verification.text)}</p>${logNotes(report)
+    .map((note) => `\n<p class="bad-lines">⚠ ${esc(note)}</p>`)
+    .join('')}
 </section>
 
 <section id="summary" class="cards">
@@ -121,7 +122,8 @@ ${
     : `<table><thead><tr><th>Id</th><th>Grade</th><th>System</th><th>Nonconformity</th><th>Source</th><th>Since</th><th>Owner</th><th>Due</th><th>Corrective action</th><th>State</th></tr></thead><tbody>${report.nonconformities
         .map((nc) => {
           const words = nonconformityWords(nc);
-          return `<tr class="nc${nc.closed ? ' closed' : ''}${nc.overdue ? ' overdue' : ''}" data-system="${esc(nc.system ?? '')}"><td>${esc(nc.id)}</td><td><span class="sev ${nc.grade}">${nc.grade}</span></td><td>${esc(nc.system ?? '(organisation)')}</td><td>${esc(words.title)}</td><td>${esc(nc.source)}</td><td>${esc(words.since)}</td><td>${esc(nc.owner ?? '—')}</td><td>${esc(words.due)}</td><td>${esc(words.actions)}</td><td>${esc(words.state)}</td></tr>`;
+          const after = nc.history.some((seq) => seq >= unproven);
+          return `<tr class="nc${nc.closed ? ' closed' : ''}${nc.overdue ? ' overdue' : ''}${after ? ' unproven' : ''}" data-system="${esc(nc.system ?? '')}"><td>${esc(nc.id)}${after ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td><span class="sev ${nc.grade}">${nc.grade}</span></td><td>${esc(nc.system ?? '(organisation)')}</td><td>${esc(words.title)}</td><td>${esc(nc.source)}</td><td>${esc(words.since)}</td><td>${esc(nc.owner ?? '—')}</td><td>${esc(words.due)}</td><td>${esc(words.actions)}</td><td>${esc(words.state)}</td></tr>`;
         })
         .join('')}</tbody></table>`
 }

@@ -3,18 +3,18 @@ import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   actorWords,
-  badLinesSentence,
   deploymentWords,
   earlierSentence,
   eventDetails,
   eventLabel,
+  logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
   UNPROVEN_MARK,
   unprovenFrom,
   verificationSentence,
 } from './auditor-words.js';
-import { cell } from './escape.js';
+import { cell, inline } from './escape.js';
 import { location, SEVERITY_WORDS } from './words.js';
 
 /** The auditor's report as Markdown: verification, inventory, timelines, approvals, findings, SoA. */
@@ -28,8 +28,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     '',
   );
   out.push('## 1. Audit log verification', '', `${verification.ok ? '✅' : '❌'} ${verification.text}`, '');
-  const bad = badLinesSentence(report);
-  if (bad) out.push(`⚠ ${bad}`, '');
+  for (const note of logNotes(report)) out.push(`⚠ ${inline(note)}`, '');
 
   out.push('## 2. AI system inventory', '');
   out.push(
@@ -72,7 +71,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
       '|---|---|---|---|---|---|---|---|---|---|',
       ...ncs.map((nc) => {
         const words = nonconformityWords(nc);
-        return `| ${nc.id} | ${nc.grade} | ${cell(nc.system ?? '(organisation)')} | ${cell(words.title)} | ${cell(nc.source)} | ${words.since} | ${cell(nc.owner ?? '—')} | ${words.due} | ${cell(words.actions)} | ${cell(words.state)} |`;
+        return `| ${cell(nc.id)}${ncMark(nc, unprovenFrom(report))} | ${nc.grade} | ${cell(nc.system ?? '(organisation)')} | ${cell(words.title)} | ${cell(nc.source)} | ${cell(words.since)} | ${cell(nc.owner ?? '—')} | ${cell(words.due)} | ${cell(words.actions)} | ${cell(words.state)} |`;
       }),
       '',
     );
@@ -91,7 +90,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
       '|--:|---|---|---|---|---|---|---|---|---|',
       ...report.deployments.map((d) => {
         const words = deploymentWords(d);
-        return `| ${d.seq}${d.seq >= (unprovenFrom(report) ?? Number.POSITIVE_INFINITY) ? ` ${UNPROVEN_MARK}` : ''} | ${d.time} | ${cell(d.system)} | ${cell(d.environment)} | ${d.decision} | ${cell(words.commit)} | ${cell(d.pullRequests.join(', ') || '—')} | ${cell(words.roles)} | ${words.evaluation} | ${cell(words.writer)} |`;
+        return `| ${d.seq}${d.seq >= (unprovenFrom(report) ?? Number.POSITIVE_INFINITY) ? ` ${UNPROVEN_MARK}` : ''} | ${cell(d.time)} | ${cell(d.system)} | ${cell(d.environment)} | ${d.decision} | ${cell(words.commit)} | ${cell(d.pullRequests.join(', ') || '—')} | ${cell(words.roles)} | ${cell(words.evaluation)} | ${cell(words.writer)} |`;
       }),
       '',
     );
@@ -143,6 +142,11 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A nonconformity an entry after a verification break changed: the chain no longer vouches for its state. */
+function ncMark(nc: { history: number[] }, unproven = Number.POSITIVE_INFINITY): string {
+  return nc.history.some((seq) => seq >= unproven) ? ` ${UNPROVEN_MARK}` : '';
+}
+
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
 function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): string[] {
   return [
@@ -150,7 +154,7 @@ function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): 
     '|--:|---|---|---|---|---|',
     ...events.map(
       (e) =>
-        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${e.time} | ${cell(eventLabel(e.type))} | ${cell(e.subject.system ?? '—')} | ${cell(actorWords(e.actor))} | ${cell(eventDetails(e))} |`,
+        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${cell(e.time)} | ${cell(eventLabel(e.type))} | ${cell(e.subject.system ?? '—')} | ${cell(actorWords(e.actor))} | ${cell(eventDetails(e))} |`,
     ),
   ];
 }

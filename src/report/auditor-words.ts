@@ -105,14 +105,21 @@ export const UNPROVEN_MARK = '⚠ after the break';
 
 /** Who an entry says did it, and whether anyone vouched for that name. */
 export function actorWords(actor: Actor): string {
-  return actor.via === 'typed' ? `${actor.login} (typed: unverified)` : actor.login;
+  if (actor.via === 'github') return actor.run ? `${actor.login} (workflow run ${actor.run})` : actor.login;
+  return `${actor.login} (${actor.via === 'typed' ? 'typed: unverified' : 'unverified'})`;
 }
 
-export function badLinesSentence(report: Pick<AuditorReport, 'log'>): string | undefined {
+/** What else an auditor must know of the log: lines that are no entry, and time running backwards. */
+export function logNotes(report: Pick<AuditorReport, 'log'>): string[] {
   const bad = report.log.badLines ?? [];
-  return bad.length
-    ? `${plural(bad.length, 'line')} of the log ${bad.length === 1 ? 'is' : 'are'} no audit entry (line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ', …' : ''}): not shown; run aims-gate verify.`
-    : undefined;
+  return [
+    ...(bad.length
+      ? [
+          `${plural(bad.length, 'line')} of the log ${bad.length === 1 ? 'is' : 'are'} no audit entry (line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ', …' : ''}): not shown; a line can chain and still not be an entry (written by hand, or sealed by a script).`,
+        ]
+      : []),
+    ...(report.log.verification?.warnings ?? []),
+  ];
 }
 
 export function earlierSentence(system: { id: string; earlier: number }): string {
@@ -132,7 +139,9 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
   return {
     title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${nc.controls.length ? ` [${nc.controls.join(', ')}]` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}`,
     since: `${nc.opened.time.slice(0, 10)} (entry ${nc.opened.seq})`,
-    due: nc.due ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.overdue ? ' OVERDUE' : ''}` : '—',
+    due: nc.due
+      ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.dueReason ? ` (moved: ${nc.dueReason})` : ''}${nc.overdue ? ' OVERDUE' : ''}`
+      : '—',
     actions:
       nc.actions
         .map(
@@ -142,7 +151,7 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
         .join('; ') || '—',
     state: nc.closed
       ? `closed ${nc.closed.time.slice(0, 10)} (entry ${nc.closed.seq}): ${nc.closed.note}${nc.closed.evidence.length ? `; evidence ${nc.closed.evidence.map((e) => `${e.path} ${e.sha256.slice(0, 12)}…`).join(', ')}` : ''}`
-      : `open${nc.reopened ? `, reopened ${nc.reopened}×` : ''}`,
+      : `open${nc.earlierClosures.length ? `, found again after ${plural(nc.earlierClosures.length, 'closure')} (last ${nc.earlierClosures.at(-1)!.time.slice(0, 10)}, entry ${nc.earlierClosures.at(-1)!.seq})` : ''}`,
   };
 }
 

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { annexA } from '../controls.js';
-import { findingFingerprint } from '../fingerprint.js';
+import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
 import type {
   ControlStatus,
@@ -82,15 +82,15 @@ export const DEPLOYMENT_LIMIT = 500;
  */
 function described(nc: Nonconformity, evaluation: Evaluation): AuditorReport['nonconformities'][number] {
   const rule = nc.rule ? evaluation.rules.find((r) => r.id === nc.rule) : undefined;
-  const finding = nc.fingerprint
-    ? evaluation.findings.find(
-        (f) => f.rule === nc.rule && f.system === nc.system && findingFingerprint(f) === nc.fingerprint,
-      )
-    : undefined;
+  const messages = nc.key
+    ? evaluation.findings
+        .filter((f) => f.rule === nc.rule && f.system === nc.system && nonconformityKey(f) === nc.key)
+        .map((f) => f.message)
+    : [];
   return {
     ...nc,
     ...(rule ? { title: `${rule.title} (${rule.id})`, controls: rule.controls } : {}),
-    ...(finding && !nc.closed ? { message: finding.message } : {}),
+    ...(messages.length && !nc.closed ? { message: messages.join('; ') } : {}),
     overdue: isOverdue(nc, evaluation.today),
   };
 }

@@ -51,28 +51,31 @@ export function kpis(
       { month, findings: 0, opened: 0, closed: 0, open: 0, approved: 0, rejected: 0 },
     ]),
   );
-  // Findings as of each month's end: the latest evaluation of each system so far, carried forward.
+  // Findings as of each month's end: the latest evaluation of each system so far, carried forward. In time
+  // order, whatever order the log has them in (a writer's clock may have been off).
+  const evaluations = entries
+    .filter((e) => e.type === 'evaluated' && e.subject.system && e.subject.pullRequest === undefined)
+    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
   const latest = new Map<string, number>();
-  let entry = 0;
+  let next = 0;
   for (const month of months) {
-    for (; entry < entries.length && monthOf(entries[entry]!.time) <= month; entry++) {
-      const e = entries[entry]!;
-      const counts = e.details.findings;
-      if (e.type !== 'evaluated' || !e.subject.system || e.subject.pullRequest !== undefined) continue;
-      if (typeof counts !== 'object' || counts === null || Array.isArray(counts)) continue;
-      const { major, minor, observation } = counts as Record<string, unknown>;
-      latest.set(e.subject.system, (Number(major) || 0) + (Number(minor) || 0) + (Number(observation) || 0));
+    for (; next < evaluations.length && monthOf(evaluations[next]!.time) <= month; next++) {
+      const e = evaluations[next]!;
+      latest.set(e.subject.system!, findingsOf(e.details.findings));
     }
     figures.get(month)!.findings = [...latest.values()].reduce((a, b) => a + b, 0);
   }
   for (const nc of register.nonconformities) {
     const opened = figures.get(monthOf(nc.opened.time));
     if (opened) opened.opened++;
-    const closed = nc.closed && figures.get(monthOf(nc.closed.time));
-    if (closed) closed.closed++;
+    // A finding found again after it closed was closed more than once: each closure counts.
+    for (const closure of [...nc.earlierClosures, ...(nc.closed ? [nc.closed] : [])]) {
+      const closed = figures.get(monthOf(closure.time));
+      if (closed) closed.closed++;
+    }
+    const end = nc.closed ? monthOf(nc.closed.time) : undefined;
     for (const month of months)
-      if (monthOf(nc.opened.time) <= month && (!nc.closed || monthOf(nc.closed.time) > month))
-        figures.get(month)!.open++;
+      if (monthOf(nc.opened.time) <= month && (end === undefined || end > month)) figures.get(month)!.open++;
   }
   for (const row of new Map(deployments.map((d) => [d.seq, d])).values()) {
     const month = figures.get(monthOf(row.time));
@@ -88,7 +91,10 @@ export function kpis(
       closed: days.length,
       ...(days.length
         ? {
-            median: days[Math.floor((days.length - 1) / 2)]!,
+            median:
+              days.length % 2
+                ? days[(days.length - 1) / 2]!
+                : (days[days.length / 2 - 1]! + days[days.length / 2]!) / 2,
             mean: Math.round((days.reduce((a, b) => a + b, 0) / days.length) * 10) / 10,
           }
         : {}),
@@ -96,4 +102,13 @@ export function kpis(
     overdueNonconformities: register.nonconformities.filter((nc) => isOverdue(nc, context.today)).length,
     overdueReviews: context.overdueReviews,
   };
+}
+
+/** Findings of an evaluation (major, minor and observation), counts that are no count read as none. */
+function findingsOf(counts: unknown): number {
+  if (typeof counts !== 'object' || counts === null) return 0;
+  const count = (value: unknown) =>
+    Number.isSafeInteger(value) && (value as number) > 0 ? (value as number) : 0;
+  const { major, minor, observation } = counts as Record<string, unknown>;
+  return count(major) + count(minor) + count(observation);
 }
