@@ -93,6 +93,43 @@ rules:
   });
 });
 
+describe('metadata that stands for a section', () => {
+  const config = `systems: [models/*]
+rules:
+  - id: team.software
+    title: The card names its software
+    kind: sections
+    sections: [{ name: Software, aliases: [Framework versions], keys: [library_name] }]
+    when: { properties: { status: { not: { const: retired } } } }
+    severity: minor
+    controls: [A.4.4]
+    remedy: Name the software.
+`;
+  const evaluate = (card: string) => run({ '.github/aims-gate.yml': config, 'models/demo/README.md': card });
+
+  it('a front-matter key with a value counts as the section; an empty one does not', async () => {
+    const stated = await evaluate('---\nlibrary_name: transformers\n---\n# Demo\n');
+    expect(findingsOf(stated, 'team.software')).toEqual([]);
+    const empty = await evaluate('---\nlibrary_name: ""\n---\n# Demo\n');
+    expect(findingsOf(empty, 'team.software').map((f) => f.message)).toEqual([
+      'the model card has no "Software" section',
+    ]);
+    expect(findingsOf(empty, 'team.software')[0]!.remedy).toContain(
+      'Headings that count: "Software", "Framework versions", or the front-matter key "library_name:".',
+    );
+  });
+
+  it('the evaluation says which systems each rule ran on, and its condition', async () => {
+    const evaluation = await evaluate('---\nlibrary_name: transformers\n---\n# Demo\n');
+    expect(evaluation.rules.find((r) => r.id === 'team.software')).toMatchObject({
+      appliedTo: ['demo'],
+      when: { properties: { status: { not: { const: 'retired' } } } },
+    });
+    const retired = await evaluate('---\ngovernance: { status: retired }\n---\n# Demo\n');
+    expect(retired.rules.find((r) => r.id === 'team.software')!.appliedTo).toEqual([]);
+  });
+});
+
 describe('placeholders count as empty, bracketed or not', () => {
   it.each([
     'More information needed',
