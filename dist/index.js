@@ -51886,6 +51886,8 @@ function describeSchema(parent, key) {
 function describeBranches(branches) {
   if (!Array.isArray(branches)) return "one of the allowed forms";
   return branches.map((b) => {
+    if (b.enum) return `one of ${b.enum.join(", ")}`;
+    if (b.description) return b.description;
     if (b.type === "array") return `a list${b.items?.type ? ` of ${b.items.type}s` : ""}`;
     if (b.type) return article(b.type);
     return "the allowed form";
@@ -52997,6 +52999,21 @@ function configSchema(rule = ruleSchema()) {
               type: "array",
               items: { type: "string", minLength: 1 },
               description: "Documents or links that evidence the control."
+            },
+            events: {
+              type: "array",
+              uniqueItems: true,
+              items: {
+                anyOf: [
+                  { enum: Object.keys(EVENT_TYPES) },
+                  {
+                    type: "string",
+                    pattern: CUSTOM_TYPE.source,
+                    description: "custom.<name> (lower case, digits, dashes)"
+                  }
+                ]
+              },
+              description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded."
             }
           }
         }

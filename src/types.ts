@@ -123,7 +123,10 @@ export interface Evaluation {
     /** The config's release branches (names or globs); empty: the default branch alone. */
     releaseBranches: string[];
     /** The config's Statement of Applicability entries, by control. */
-    applicability: Record<string, { applicable: boolean; justification: string; evidence?: string[] }>;
+    applicability: Record<
+      string,
+      { applicable: boolean; justification: string; evidence?: string[]; events?: string[] }
+    >;
     /** The config's approval requirements, for the pull-request check and the deployment gate. */
     approvals: ApprovalRule[];
   };

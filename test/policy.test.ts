@@ -115,6 +115,20 @@ rules:
     });
   });
 
+  it('a statement-of-applicability entry naming a log event type that does not exist', async () => {
+    const error = await configError(`systems: [models/*]
+statement-of-applicability:
+  A.9.3: { applicable: true, justification: Reviewed., events: [fairness-review] }
+`);
+    expect(error).toMatchObject({ line: 3, message: expect.stringContaining('events[0]') });
+    const config = `systems: [models/*]
+statement-of-applicability:
+  A.9.3: { applicable: true, justification: Reviewed., events: [custom.fairness-review, incident] }
+`;
+    const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': config }));
+    expect(policy.applicability['A.9.3']?.events).toEqual(['custom.fairness-review', 'incident']);
+  });
+
   it('a rule with a parameter its kind does not take', async () => {
     const error = await configError(`systems: [models/*]
 rules:

@@ -1,9 +1,13 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { type ApplicabilityRow, applicabilitySummary } from './applicability.js';
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
+  applicabilitySentence,
   eventDetails,
   eventLabel,
+  evidenceEntryWords,
+  evidenceItems,
   UNPROVEN_MARK,
   unprovenFrom,
   verificationSentence,
@@ -21,6 +25,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
   const open = openFindings(evaluation);
   const count = (s: string) => open.filter((f) => f.severity === s).length;
   const soaCount = (status: string) => report.applicability.filter((r) => r.applicable === status).length;
+  const soa = applicabilitySummary(report.applicability);
   const systemIds = report.systems.map((s) => s.id);
 
   return `<!doctype html>
@@ -50,6 +55,8 @@ ${card('major', count('major'), 'major nonconformities')}
 ${card('minor', count('minor'), 'minor nonconformities')}
 ${card('observations', count('observation'), 'observations')}
 ${card('applicable', soaCount('yes'), 'controls applicable')}
+${card('evidenced', soa.automatic, 'controls evidenced automatically')}
+${card('flagged', soa.flagged, 'controls flagged')}
 ${card('not-addressed', soaCount('not addressed'), 'controls not addressed')}
 </section>
 
@@ -140,21 +147,11 @@ ${
 
 <section id="soa">
 <h2>Statement of Applicability — ISO/IEC 42001:2023 Annex A</h2>
+<p id="soa-summary">${esc(applicabilitySentence(report.applicability))}</p>
 <table>
 <thead><tr><th>Control</th><th>Applicable</th><th>Justification</th><th>Evidence</th><th>Status</th></tr></thead>
 <tbody>
-${report.applicability
-  .map(
-    (r) =>
-      `<tr data-control="${r.control}" data-status="${r.status}"><td><strong>${r.control}</strong> ${esc(r.title)}<br><small>${esc(r.objective)}</small></td><td>${r.applicable}</td><td>${esc(r.justification) || '—'}</td><td>${
-        [
-          ...r.rules.map((id) => `<code>${esc(id)}</code>`),
-          ...r.documents.map(esc),
-          ...r.evidence.map(esc),
-        ].join(', ') || '—'
-      }</td><td class="status ${r.status.replace(/ /g, '-')}">${APPLICABILITY_STATUS[r.status]}</td></tr>`,
-  )
-  .join('\n')}
+${report.applicability.map(soaRow).join('\n')}
 </tbody>
 </table>
 </section>
@@ -163,6 +160,22 @@ ${report.applicability
 </body>
 </html>
 `;
+}
+
+/** One control: its objective under its title, the evidence as a list (documents with digests, log entries), what is missing. */
+function soaRow(r: ApplicabilityRow): string {
+  const items = evidenceItems(r).map((item) =>
+    'document' in item
+      ? `<li class="document"><code>${esc(item.document.path)}</code> <span class="digest" title="SHA-256 ${item.document.sha256}">${item.document.sha256.slice(0, 16)}…</span></li>`
+      : 'entry' in item
+        ? `<li class="entry" data-seq="${item.entry.seq}">log ${esc(evidenceEntryWords(item.entry))}</li>`
+        : `<li${'more' in item ? ' class="more"' : ''}>${esc('more' in item ? item.more : item.named)}</li>`,
+  );
+  const evidence = [
+    items.length ? `<ul class="evidence">${items.join('')}</ul>` : '',
+    r.missing ? `<p class="missing"><strong>Missing:</strong> ${esc(r.missing)}</p>` : '',
+  ].join('');
+  return `<tr data-control="${r.control}" data-status="${r.status}" data-automatic="${r.automatic}"><td><strong>${r.control}</strong> ${esc(r.title)}<br><small class="objective">${esc(r.objectiveId)} ${esc(r.objective)}</small></td><td>${r.applicable}</td><td>${esc(r.justification) || '—'}</td><td>${evidence || '—'}</td><td class="status ${r.status.replace(/ /g, '-')}">${APPLICABILITY_STATUS[r.status]}</td></tr>`;
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
@@ -200,7 +213,8 @@ th { background: #f6f8fa; } .events td:nth-child(2) { white-space: nowrap; } cod
 tr.unproven { background: #fff8c5; } .mark { color: #9a6700; font-weight: 600; white-space: nowrap; }
 .sev, .tier { padding: 0 6px; border-radius: 10px; font-size: 12px; }
 .sev.major, .tier.prohibited, .status.major { background: #ffebe9; } .sev.minor, .tier.high, .status.minor { background: #fff8c5; }
-.sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed { background: #ffebe9; font-weight: 600; }
+.sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed, .status.flagged { background: #ffebe9; font-weight: 600; }
+ul.evidence { margin: 0; padding-left: 16px; } .evidence .more { color: #59636e; list-style: none; } .missing { margin: 4px 0 0; color: #9a6700; } .objective { color: #59636e; }
 [hidden] { display: none !important; }
 @media print {
   .filters { display: none; } body { max-width: none; padding: 0; font-size: 11px; }

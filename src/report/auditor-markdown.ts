@@ -2,8 +2,12 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
+  applicabilitySentence,
+  type EvidenceItem,
   eventDetails,
   eventLabel,
+  evidenceEntryWords,
+  evidenceItems,
   UNPROVEN_MARK,
   unprovenFrom,
   verificationSentence,
@@ -75,15 +79,25 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   out.push('');
 
   out.push('## 7. Statement of Applicability (ISO/IEC 42001:2023 Annex A)', '');
+  out.push(applicabilitySentence(report.applicability), '');
   out.push('| Control | Applicable | Justification | Evidence | Status |', '|---|---|---|---|---|');
   for (const row of report.applicability) {
-    const evidence =
-      [...row.rules.map((r) => `\`${r}\``), ...row.documents, ...row.evidence.map(cell)].join(', ') || '—';
+    const evidence = [
+      ...evidenceItems(row).map(evidenceMarkdown),
+      ...(row.missing ? [`**Missing:** ${cell(row.missing)}`] : []),
+    ];
     out.push(
-      `| ${row.control} ${cell(row.title)} | ${row.applicable} | ${cell(row.justification) || '—'} | ${evidence} | ${APPLICABILITY_STATUS[row.status]} |`,
+      `| ${row.control} ${cell(row.title)}<br>_${row.objectiveId} ${cell(row.objective)}_ | ${row.applicable} | ${cell(row.justification) || '—'} | ${evidence.join('<br>') || '—'} | ${APPLICABILITY_STATUS[row.status]} |`,
     );
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A document by path and the start of its digest (the inventory gives it whole), an entry by number. */
+function evidenceMarkdown(item: EvidenceItem): string {
+  if ('document' in item) return `\`${cell(item.document.path)}\` ${item.document.sha256.slice(0, 12)}…`;
+  if ('entry' in item) return `log ${cell(evidenceEntryWords(item.entry))}`;
+  return cell('more' in item ? item.more : item.named);
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
