@@ -65,11 +65,11 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.textContent('#count-events .value')).toBe('14');
     expect(await page.textContent('#count-major .value')).toBe('4');
     expect(await page.locator('#soa tbody tr').count()).toBe(38);
-    expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(8);
-    expect(await page.locator('#soa tr[data-automatic="true"]').count()).toBe(25);
-    expect(await page.textContent('#count-evidenced .value')).toBe('25');
+    expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(3);
+    expect(await page.locator('#soa tr[data-automatic="true"]').count()).toBe(30);
+    expect(await page.textContent('#count-evidenced .value')).toBe('30');
     expect(await page.textContent('#count-flagged .value')).toBe('0');
-    expect(await page.textContent('#soa-summary')).toContain('38 controls: 25 evidenced');
+    expect(await page.textContent('#soa-summary')).toContain('38 controls: 30 evidenced');
     expect(await page.textContent('#event-count')).toBe('14 of 14 events');
     await page.close();
   });
@@ -92,9 +92,12 @@ describe('the HTML report in a real Chromium', () => {
     expect(await oversight.locator('li.document .digest').first().getAttribute('title')).toMatch(
       /^SHA-256 [0-9a-f]{64}$/,
     );
-    const data = page.locator('#soa tr[data-control="A.7.2"]');
-    expect(await data.locator('td').nth(2).textContent()).toBe(
-      'Checked by card.training-data (where status is not retired) on 2 of 3 AI systems: churn-predictor, credit-scoring.',
+    const quality = page.locator('#soa tr[data-control="A.7.4"]');
+    expect(await quality.locator('td').nth(2).textContent()).toBe(
+      'Checked by card.data-quality (where tier is high or prohibited) on 1 of 3 AI systems: credit-scoring.',
+    );
+    expect(await quality.locator('li.document code').textContent()).toBe(
+      'models/credit-scoring/MODEL_CARD.md',
     );
     const missing = page.locator('#soa tr[data-control="A.8.5"] .missing');
     expect(await missing.isVisible()).toBe(true);
