@@ -51891,6 +51891,8 @@ function describeSchema(parent, key) {
 function describeBranches(branches) {
   if (!Array.isArray(branches)) return "one of the allowed forms";
   return branches.map((b) => {
+    if (b.enum) return `one of ${b.enum.join(", ")}`;
+    if (b.description) return b.description;
     if (b.type === "array") return `a list${b.items?.type ? ` of ${b.items.type}s` : ""}`;
     if (b.type) return article(b.type);
     return "the allowed form";
@@ -52594,7 +52596,16 @@ function sectionSpec(entry) {
 function acceptedHeadings(spec) {
   const names = [spec.name, ...spec.aliases ?? []].map((n) => `"${n}"`).join(", ");
   const patterns = (spec.patterns ?? []).map((p) => `"${p}"`).join(" or ");
-  return patterns ? `${names}, or a heading like ${patterns}` : names;
+  const keys = (spec.keys ?? []).map((k) => `"${k}:"`).join(" or ");
+  return [names, patterns && `a heading like ${patterns}`, keys && `the front-matter key ${keys}`].filter(Boolean).join(", or ");
+}
+function statedInMetadata(card, spec) {
+  const meta = card.data.value;
+  if (typeof meta !== "object" || meta === null) return false;
+  return (spec.keys ?? []).some((key) => {
+    const value = meta[key];
+    return Array.isArray(value) ? value.length > 0 : typeof value === "string" ? value.trim() !== "" : value != null;
+  });
 }
 function findSection(card, spec) {
   const keys = new Set([spec.name, ...spec.aliases ?? []].map(sectionKey));
@@ -52607,7 +52618,7 @@ function findSection(card, spec) {
 }
 var sections = {
   kind: "sections",
-  summary: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives.',
+  summary: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.',
   params: {
     properties: {
       sections: {
@@ -52627,6 +52638,11 @@ var sections = {
                   type: "array",
                   items: { type: "string", minLength: 1, maxLength: 100 },
                   description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".'
+                },
+                keys: {
+                  type: "array",
+                  items: { type: "string", minLength: 1 },
+                  description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section."
                 }
               }
             }
@@ -52649,6 +52665,7 @@ var sections = {
     const violations = [];
     for (const spec of rule.sections.map(sectionSpec)) {
       const section = findSection(card, spec);
+      if ((!section || section.content.length < minLength) && statedInMetadata(card, spec)) continue;
       if (!section) {
         violations.push({
           path: card.path,
@@ -52992,6 +53009,21 @@ function configSchema(rule = ruleSchema()) {
               type: "array",
               items: { type: "string", minLength: 1 },
               description: "Documents or links that evidence the control."
+            },
+            events: {
+              type: "array",
+              uniqueItems: true,
+              items: {
+                anyOf: [
+                  { enum: Object.keys(EVENT_TYPES) },
+                  {
+                    type: "string",
+                    pattern: CUSTOM_TYPE.source,
+                    description: "custom.<name> (lower case, digits, dashes)"
+                  }
+                ]
+              },
+              description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded."
             }
           }
         }
@@ -53444,7 +53476,7 @@ async function evaluate(input) {
   }
   const findings = [];
   const summaries = [];
-  const evaluated = /* @__PURE__ */ new Set();
+  const appliedTo = new Map(policy.rules.map((r) => [r.id, []]));
   const contexts = inScope.map((location2, i) => systemContext(location2, documents[i], changed));
   const named = /* @__PURE__ */ new Map();
   for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
@@ -53465,7 +53497,7 @@ async function evaluate(input) {
       const outcome = runRule(rule, system, input.today);
       if (outcome === "not-applicable") continue;
       summary2.checks++;
-      if (outcome !== "unreadable") evaluated.add(rule.id);
+      if (outcome !== "unreadable") appliedTo.get(rule.id).push(summary2.id);
       for (const violation of outcome === "unreadable" ? [] : outcome) {
         findings.push({
           rule: rule.id,
@@ -53531,23 +53563,23 @@ async function evaluate(input) {
       applicability: policy.applicability,
       approvals: policy.approvals
     },
-    rules: policy.rules.map(summariseRule),
+    rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id) })),
     systems: summaries,
     ...changedSystems ? { changedSystems } : {},
     findings,
-    controls: controlResults(policy, findings, evaluated),
+    controls: controlResults(policy, findings, appliedTo),
     waivers,
     notices,
     disabled: policy.disabled
   };
 }
 function summariseRule(rule) {
-  const { id, title, kind, severity, controls, clauses = [], remedy } = rule;
+  const { id, title, kind, severity, controls, clauses = [], remedy, when } = rule;
   const reads = RULE_KINDS.get(kind).reads(rule);
   const documents = [
     .../* @__PURE__ */ new Set([...reads, ...typeof rule.document === "string" ? [rule.document] : []])
   ];
-  return { id, title, kind, severity, controls, clauses, remedy, documents };
+  return { id, title, kind, severity, controls, clauses, remedy, documents, ...when ? { when } : {} };
 }
 function blocks(severity, failOn) {
   return failOn !== "never" && SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(failOn);
@@ -53671,12 +53703,12 @@ function countFindings(systems, findings) {
 function compareFindings(a, b) {
   return (a.system ?? "~").localeCompare(b.system ?? "~") || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.path ?? "").localeCompare(b.path ?? "") || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule);
 }
-function controlResults(policy, findings, evaluated) {
+function controlResults(policy, findings, appliedTo) {
   return controlIds().map((control) => {
     const rules = policy.rules.filter((r) => r.controls.includes(control)).map((r) => r.id);
     const open3 = findings.filter((f) => !f.waiver && f.controls.includes(control));
     const worst = SEVERITIES.find((s) => open3.some((f) => f.severity === s));
-    const status = worst ?? (rules.some((id) => evaluated.has(id)) ? "conformant" : "not-evaluated");
+    const status = worst ?? (rules.some((id) => appliedTo.get(id).length > 0) ? "conformant" : "not-evaluated");
     return { control, title: controlTitle(control), status, rules, findings: open3.length };
   });
 }

@@ -22,3 +22,18 @@ export function controlIds(): string[] {
 export function controlTitle(id: string): string {
   return annexA().controls[id] ?? annexA().clauses[id] ?? id;
 }
+
+/** The control the audit log as a whole evidences: AI system recording of event logs. */
+export const EVENT_LOG_CONTROL = 'A.6.2.8';
+
+/**
+ * Controls that lifecycle events evidence by being in the audit log, beyond A.6.2.8 (which the log itself
+ * evidences): the gate's decisions and the approvals it counted (A.6.2.5), what operation records (A.6.2.6),
+ * incidents (A.8.4) and documentation changes (A.6.2.3). Only what these entries show, nothing they imply.
+ */
+export const LOG_EVIDENCE: Readonly<Record<string, readonly string[]>> = {
+  'A.6.2.3': ['documents.changed'],
+  'A.6.2.5': ['deployment.approved', 'deployment.rejected', 'approval.given', 'approval.withdrawn'],
+  'A.6.2.6': ['monitoring.alert', 'model.retrained'],
+  'A.8.4': ['incident'],
+};

@@ -110,8 +110,8 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
 
   const findings: Finding[] = [];
   const summaries: SystemSummary[] = [];
-  /** Rules that ran (with or without findings) on at least one system: they can vouch for their controls. */
-  const evaluated = new Set<string>();
+  /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
+  const appliedTo = new Map<string, string[]>(policy.rules.map((r) => [r.id, []]));
   const contexts = inScope.map((location, i) => systemContext(location, documents[i]!, changed));
   const named = new Map<string, number>();
   for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
@@ -133,7 +133,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       const outcome = runRule(rule, system, input.today);
       if (outcome === 'not-applicable') continue;
       summary.checks++;
-      if (outcome !== 'unreadable') evaluated.add(rule.id);
+      if (outcome !== 'unreadable') appliedTo.get(rule.id)!.push(summary.id);
       for (const violation of outcome === 'unreadable' ? [] : outcome) {
         findings.push({
           rule: rule.id,
@@ -201,24 +201,24 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       applicability: policy.applicability,
       approvals: policy.approvals,
     },
-    rules: policy.rules.map(summariseRule),
+    rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
     systems: summaries,
     ...(changedSystems ? { changedSystems } : {}),
     findings,
-    controls: controlResults(policy, findings, evaluated),
+    controls: controlResults(policy, findings, appliedTo),
     waivers,
     notices,
     disabled: policy.disabled,
   };
 }
 
-export function summariseRule(rule: RuleDefinition): RuleSummary {
-  const { id, title, kind, severity, controls, clauses = [], remedy } = rule;
+export function summariseRule(rule: RuleDefinition): Omit<RuleSummary, 'appliedTo'> {
+  const { id, title, kind, severity, controls, clauses = [], remedy, when } = rule;
   const reads = RULE_KINDS.get(kind)!.reads(rule);
   const documents = [
     ...new Set([...reads, ...(typeof rule.document === 'string' ? [rule.document as DocumentKind] : [])]),
   ];
-  return { id, title, kind, severity, controls, clauses, remedy, documents };
+  return { id, title, kind, severity, controls, clauses, remedy, documents, ...(when ? { when } : {}) };
 }
 
 export function blocks(severity: Severity, failOn: Severity | 'never'): boolean {
@@ -383,12 +383,17 @@ function compareFindings(a: Finding, b: Finding): number {
 }
 
 /** Per Annex A control: the worst open finding of the rules citing it, or conformant if they ran clean. */
-function controlResults(policy: Policy, findings: Finding[], evaluated: Set<string>): ControlResult[] {
+function controlResults(
+  policy: Policy,
+  findings: Finding[],
+  appliedTo: Map<string, string[]>,
+): ControlResult[] {
   return controlIds().map((control) => {
     const rules = policy.rules.filter((r) => r.controls.includes(control)).map((r) => r.id);
     const open = findings.filter((f) => !f.waiver && f.controls.includes(control));
     const worst = SEVERITIES.find((s) => open.some((f) => f.severity === s));
-    const status = worst ?? (rules.some((id) => evaluated.has(id)) ? 'conformant' : 'not-evaluated');
+    const status =
+      worst ?? (rules.some((id) => appliedTo.get(id)!.length > 0) ? 'conformant' : 'not-evaluated');
     return { control, title: controlTitle(control), status, rules, findings: open.length };
   });
 }

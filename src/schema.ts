@@ -209,7 +209,10 @@ function describeSchema(parent: unknown, key: string): string {
 function describeBranches(branches: unknown): string {
   if (!Array.isArray(branches)) return 'one of the allowed forms';
   return branches
-    .map((b: { type?: string; items?: { type?: string }; $ref?: string }) => {
+    .map((b: { type?: string; items?: { type?: string }; enum?: unknown[]; description?: string }) => {
+      if (b.enum) return `one of ${b.enum.join(', ')}`;
+      // A pattern says nothing to a reader: the branch's description says what it allows.
+      if (b.description) return b.description;
       if (b.type === 'array') return `a list${b.items?.type ? ` of ${b.items.type}s` : ''}`;
       if (b.type) return article(b.type);
       return 'the allowed form';

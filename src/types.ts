@@ -101,6 +101,13 @@ export interface RuleSummary {
   remedy: string;
   /** The documents the rule looks at: what evidences its controls in a Statement of Applicability. */
   documents: DocumentKind[];
+  /** The rule's condition over the system's facts; absent: it applies to every AI system. */
+  when?: object;
+  /**
+   * The AI systems (ids) it ran on in this evaluation: its `when` held and it had a readable document to
+   * judge. What a Statement of Applicability may claim it evidences, and no more.
+   */
+  appliedTo: string[];
 }
 
 export interface Evaluation {
@@ -116,7 +123,10 @@ export interface Evaluation {
     /** The config's release branches (names or globs); empty: the default branch alone. */
     releaseBranches: string[];
     /** The config's Statement of Applicability entries, by control. */
-    applicability: Record<string, { applicable: boolean; justification: string; evidence?: string[] }>;
+    applicability: Record<
+      string,
+      { applicable: boolean; justification: string; evidence?: string[]; events?: string[] }
+    >;
     /** The config's approval requirements, for the pull-request check and the deployment gate. */
     approvals: ApprovalRule[];
   };

@@ -31,19 +31,22 @@ describe("the auditor's report", () => {
     expect(row('A.6.1.2').objective).toBe('Management guidance for AI system development');
     expect(row('A.6.2.5').objective).toBe('AI system life cycle');
     expect(row('A.5.3').objective).toBe('Assessing impacts of AI systems');
-    // Evidenced by rules in the repository, with the documents that carry the evidence.
-    expect(row('A.5.3')).toMatchObject({
-      applicable: 'yes',
-      status: 'major',
-      documents: ['2 impact assessments', '3 risk assessments'],
-    });
-    expect(row('A.5.3').rules).toEqual(
+    // Evidenced by rules in the repository, with the documents they ran on (path and SHA-256).
+    expect(row('A.5.3')).toMatchObject({ applicable: 'yes', status: 'major', automatic: true });
+    expect(row('A.5.3').documents.map((d) => d.path)).toEqual([
+      'models/churn-predictor/impact-assessment.yml',
+      'models/churn-predictor/risk-assessment.yml',
+      'models/credit-scoring/impact-assessment.yml',
+      'models/credit-scoring/risk-assessment.yml',
+    ]);
+    expect(row('A.5.3').rules.map((r) => r.id)).toEqual(
       expect.arrayContaining(['impact.required', 'impact.valid', 'impact.mitigations-exist']),
     );
     // Organisational controls: the config's applicability, justification and evidence.
     expect(row('A.2.2')).toMatchObject({
       applicable: 'yes',
       status: 'declared',
+      automatic: false,
       evidence: ['https://intranet.acme.example/policies/ai-policy-v2.pdf'],
     });
     expect(row('A.10.4')).toMatchObject({
@@ -55,22 +58,21 @@ describe("the auditor's report", () => {
     expect(row('A.6.2.8')).toMatchObject({
       applicable: 'yes',
       status: 'conformant',
+      automatic: true,
       evidence: ['.aims-gate/audit-log.jsonl'],
+      entries: [{ seq: 7, type: 'evaluated', system: 'credit-scoring' }],
     });
-    // Neither a rule nor the config: shown as not addressed.
-    expect(row('A.4.2')).toMatchObject({ applicable: 'not addressed', status: 'not addressed', rules: [] });
+    // Neither a rule, the log nor the config: shown as not addressed, with what is missing.
+    expect(row('A.8.5')).toMatchObject({
+      applicable: 'not addressed',
+      status: 'not addressed',
+      rules: [],
+      missing: 'No rule of the policy cites it and the config does not declare it.',
+    });
     expect(report.applicability.filter((r) => r.status === 'not addressed').map((r) => r.control)).toEqual([
-      'A.4.2',
-      'A.4.3',
-      'A.4.4',
-      'A.6.1.2',
-      'A.6.2.2',
-      'A.6.2.5',
-      'A.7.4',
-      'A.7.6',
-      'A.8.3',
       'A.8.5',
       'A.10.2',
+      'A.10.3',
     ]);
   });
 
@@ -125,7 +127,7 @@ describe("the auditor's report", () => {
     }
     expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 20 entries.');
     expect(markdown).toContain(
-      '| A.10.4 Customers | no | Acme provides no AI systems to customers; all AI systems are used internally. | — | excluded (not applicable) |',
+      '| A.10.4 Customers<br>_A.10 Third-party and customer relationships_ | no | Acme provides no AI systems to customers; all AI systems are used internally. | — | excluded (not applicable) |',
     );
     expect(markdown).toMatch(
       /\| credit-scoring \| `models\/credit-scoring` \| @acme\/risk-ml \| high \| production \| 3\.2\.0 \| `models\/credit-scoring\/impact-assessment\.yml` [0-9a-f]{12}…/,

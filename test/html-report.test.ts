@@ -67,8 +67,46 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.textContent('#count-events .value')).toBe('20');
     expect(await page.textContent('#count-major .value')).toBe('4');
     expect(await page.locator('#soa tbody tr').count()).toBe(38);
-    expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(11);
+    expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(3);
+    expect(await page.locator('#soa tr[data-automatic="true"]').count()).toBe(30);
+    expect(await page.textContent('#count-evidenced .value')).toBe('30');
+    expect(await page.textContent('#count-flagged .value')).toBe('0');
+    expect(await page.textContent('#soa-summary')).toContain('38 controls: 30 evidenced');
     expect(await page.textContent('#event-count')).toBe('20 of 20 events');
+    await page.close();
+  });
+
+  it('shows each control under its objective, with its documents, digests and log entries', async () => {
+    const { page } = await open(join(dir, 'report.html'));
+    const deployment = page.locator('#soa tr[data-control="A.6.2.5"]');
+    expect(await deployment.locator('.objective').textContent()).toBe('A.6.2 AI system life cycle');
+    expect(await deployment.locator('li.entry').allTextContents()).toEqual([
+      'log #8 approval given, credit-scoring',
+      'log #9 approval given, credit-scoring',
+      'log #10 deployment approved, credit-scoring',
+      'log #15 deployment rejected, churn-predictor',
+    ]);
+    const oversight = page.locator('#soa tr[data-control="A.9.2"]');
+    expect(await oversight.locator('li.document code').allTextContents()).toEqual([
+      'models/churn-predictor/impact-assessment.yml',
+      'models/credit-scoring/impact-assessment.yml',
+    ]);
+    expect(await oversight.locator('li.document .digest').first().getAttribute('title')).toMatch(
+      /^SHA-256 [0-9a-f]{64}$/,
+    );
+    const quality = page.locator('#soa tr[data-control="A.7.4"]');
+    expect(await quality.locator('td').nth(2).textContent()).toBe(
+      'Checked by card.data-quality (where tier is high or prohibited) on 1 of 3 AI systems: credit-scoring.',
+    );
+    expect(await quality.locator('li.document code').textContent()).toBe(
+      'models/credit-scoring/MODEL_CARD.md',
+    );
+    const missing = page.locator('#soa tr[data-control="A.8.5"] .missing');
+    expect(await missing.isVisible()).toBe(true);
+    expect(await missing.textContent()).toContain('Missing:');
+    expect(await page.locator('#soa tr[data-control="A.6.2.7"] li.more').textContent()).toBe(
+      'and 3 more documents',
+    );
     await page.close();
   });
 

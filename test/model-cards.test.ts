@@ -93,6 +93,81 @@ rules:
   });
 });
 
+describe("a high-risk system's development and data", () => {
+  const HIGH_RISK = [
+    'card.training-procedure',
+    'card.software',
+    'card.data-preparation',
+    'card.data-quality',
+  ];
+  it('draw no finding on a card that states no tier, as no Hub card does', async () => {
+    const evaluation = await check('---\nlicense: mit\n---\n# Demo\n\nA model.\n');
+    expect(evaluation.findings.filter((f) => HIGH_RISK.includes(f.rule))).toEqual([]);
+    expect(evaluation.rules.filter((r) => HIGH_RISK.includes(r.id)).map((r) => r.appliedTo)).toEqual([
+      [],
+      [],
+      [],
+      [],
+    ]);
+  });
+
+  it('are asked of a high-risk card, and a front-matter key can stand for a section', async () => {
+    const card = (meta: string, body: string) =>
+      check(`---\ngovernance: { tier: high }\n${meta}---\n# Demo\n\n${body}`);
+    const bare = await card('', 'A model.\n');
+    const messages = bare.findings.filter((f) => HIGH_RISK.includes(f.rule)).map((f) => f.message);
+    expect(messages.sort()).toEqual([
+      'the model card has no "Data Quality" section',
+      'the model card has no "Preprocessing" section',
+      'the model card has no "Software" section',
+      'the model card has no "Training Procedure" section',
+    ]);
+    const documented = await card(
+      'library_name: transformers\n',
+      '## Training hyperparameters\n\nlr 2e-5, 3 epochs.\n\n#### Preprocessing\n\nLower-cased.\n\n## Data quality checks\n\nDeduplicated; 0.1% missing labels dropped.\n',
+    );
+    expect(documented.findings.filter((f) => HIGH_RISK.includes(f.rule))).toEqual([]);
+    expect(findingsOf(bare, 'card.software')[0]!.remedy).toContain('or the front-matter key "library_name:"');
+  });
+});
+
+describe('metadata that stands for a section', () => {
+  const config = `systems: [models/*]
+rules:
+  - id: team.software
+    title: The card names its software
+    kind: sections
+    sections: [{ name: Software, aliases: [Framework versions], keys: [library_name] }]
+    when: { properties: { status: { not: { const: retired } } } }
+    severity: minor
+    controls: [A.4.4]
+    remedy: Name the software.
+`;
+  const evaluate = (card: string) => run({ '.github/aims-gate.yml': config, 'models/demo/README.md': card });
+
+  it('a front-matter key with a value counts as the section; an empty one does not', async () => {
+    const stated = await evaluate('---\nlibrary_name: transformers\n---\n# Demo\n');
+    expect(findingsOf(stated, 'team.software')).toEqual([]);
+    const empty = await evaluate('---\nlibrary_name: ""\n---\n# Demo\n');
+    expect(findingsOf(empty, 'team.software').map((f) => f.message)).toEqual([
+      'the model card has no "Software" section',
+    ]);
+    expect(findingsOf(empty, 'team.software')[0]!.remedy).toContain(
+      'Headings that count: "Software", "Framework versions", or the front-matter key "library_name:".',
+    );
+  });
+
+  it('the evaluation says which systems each rule ran on, and its condition', async () => {
+    const evaluation = await evaluate('---\nlibrary_name: transformers\n---\n# Demo\n');
+    expect(evaluation.rules.find((r) => r.id === 'team.software')).toMatchObject({
+      appliedTo: ['demo'],
+      when: { properties: { status: { not: { const: 'retired' } } } },
+    });
+    const retired = await evaluate('---\ngovernance: { status: retired }\n---\n# Demo\n');
+    expect(retired.rules.find((r) => r.id === 'team.software')!.appliedTo).toEqual([]);
+  });
+});
+
 describe('placeholders count as empty, bracketed or not', () => {
   it.each([
     'More information needed',

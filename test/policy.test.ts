@@ -115,6 +115,20 @@ rules:
     });
   });
 
+  it('a statement-of-applicability entry naming a log event type that does not exist', async () => {
+    const error = await configError(`systems: [models/*]
+statement-of-applicability:
+  A.9.3: { applicable: true, justification: Reviewed., events: [fairness-review] }
+`);
+    expect(error).toMatchObject({ line: 3, message: expect.stringContaining('events[0]') });
+    const config = `systems: [models/*]
+statement-of-applicability:
+  A.9.3: { applicable: true, justification: Reviewed., events: [custom.fairness-review, incident] }
+`;
+    const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': config }));
+    expect(policy.applicability['A.9.3']?.events).toEqual(['custom.fairness-review', 'incident']);
+  });
+
   it('a rule with a parameter its kind does not take', async () => {
     const error = await configError(`systems: [models/*]
 rules:
@@ -360,7 +374,7 @@ rules:
         ".github/aims-gate.yml:6: lowering enforced rule card.intended-use from major to observation is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
         ".github/aims-gate.yml:9: a waiver of enforced rule risk.scores for credit-scoring is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
         ".github/aims-gate.yml:2: fail-on: never is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
-        ".github/aims-gate.yml: extends ./policies/lax.yml leaves out the enforced rules card.required, card.valid, card.governance, card.license and 36 more; the organisation's pack iso42001-baseline applies instead.",
+        ".github/aims-gate.yml: extends ./policies/lax.yml leaves out the enforced rules card.required, card.valid, card.governance, card.license and 40 more; the organisation's pack iso42001-baseline applies instead.",
       ]);
     });
 

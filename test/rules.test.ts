@@ -138,7 +138,7 @@ describe('sections', () => {
     const [finding] = findingsOf(await run(files), 'card.evaluation');
     expect(finding).toMatchObject({
       message: 'the "Evaluation" section is empty or holds only placeholders',
-      line: 61,
+      line: 78,
     });
   });
 
@@ -328,7 +328,7 @@ describe('metric', () => {
     const [finding] = findingsOf(await run(withRule(parity)), 'fairness.parity');
     expect(finding).toMatchObject({
       path: CARD,
-      line: 21,
+      line: 22,
       message: 'Parity difference (sex) = 0.04 on Loan applications holdout 2025 is above the maximum 0.03',
     });
   });

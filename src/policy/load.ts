@@ -167,6 +167,8 @@ export interface Applicability {
   applicable: boolean;
   justification: string;
   evidence?: string[];
+  /** Audit-log event types whose entries evidence the control (e.g. custom.fairness-review). */
+  events?: string[];
 }
 
 export const DEFAULT_AUDIT_LOG = 'file:.aims-gate/audit-log.jsonl';

@@ -1,3 +1,4 @@
+import { CUSTOM_TYPE, EVENT_TYPES } from '../audit/entry.js';
 import { annexA } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
 import { DOCUMENT_KINDS, FAIL_ON, LIFECYCLE_STATUSES, RISK_TIERS, SEVERITIES } from '../types.js';
@@ -343,6 +344,22 @@ export function configSchema(rule: object = ruleSchema()): object {
               type: 'array',
               items: { type: 'string', minLength: 1 },
               description: 'Documents or links that evidence the control.',
+            },
+            events: {
+              type: 'array',
+              uniqueItems: true,
+              items: {
+                anyOf: [
+                  { enum: Object.keys(EVENT_TYPES) },
+                  {
+                    type: 'string',
+                    pattern: CUSTOM_TYPE.source,
+                    description: 'custom.<name> (lower case, digits, dashes)',
+                  },
+                ],
+              },
+              description:
+                'Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded.',
             },
           },
         },

@@ -1,12 +1,16 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { type ApplicabilityRow, applicabilitySummary } from './applicability.js';
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   actorWords,
+  applicabilitySentence,
   deploymentWords,
   earlierSentence,
   eventDetails,
   eventLabel,
+  evidenceEntryWords,
+  evidenceItems,
   logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
@@ -27,6 +31,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
   const open = openFindings(evaluation);
   const count = (s: string) => open.filter((f) => f.severity === s).length;
   const soaCount = (status: string) => report.applicability.filter((r) => r.applicable === status).length;
+  const soa = applicabilitySummary(report.applicability);
   const systemIds = report.systems.map((s) => s.id);
   const environments = [...new Set(report.deployments.map((d) => d.environment))].sort();
   const openNcs = report.nonconformities.filter((nc) => !nc.closed);
@@ -64,6 +69,8 @@ ${card('observations', count('observation'), 'observations')}
 ${card('nonconformities', openNcs.length, 'open nonconformities')}
 ${card('overdue', report.kpis.overdueNonconformities, 'overdue nonconformities')}
 ${card('applicable', soaCount('yes'), 'controls applicable')}
+${card('evidenced', soa.automatic, 'controls evidenced automatically')}
+${card('flagged', soa.flagged, 'controls flagged')}
 ${card('not-addressed', soaCount('not addressed'), 'controls not addressed')}
 </section>
 
@@ -197,21 +204,11 @@ ${
 
 <section id="soa">
 <h2>Statement of Applicability — ISO/IEC 42001:2023 Annex A</h2>
+<p id="soa-summary">${esc(applicabilitySentence(report.applicability))}</p>
 <table>
 <thead><tr><th>Control</th><th>Applicable</th><th>Justification</th><th>Evidence</th><th>Status</th></tr></thead>
 <tbody>
-${report.applicability
-  .map(
-    (r) =>
-      `<tr data-control="${r.control}" data-status="${r.status}"><td><strong>${r.control}</strong> ${esc(r.title)}<br><small>${esc(r.objective)}</small></td><td>${r.applicable}</td><td>${esc(r.justification) || '—'}</td><td>${
-        [
-          ...r.rules.map((id) => `<code>${esc(id)}</code>`),
-          ...r.documents.map(esc),
-          ...r.evidence.map(esc),
-        ].join(', ') || '—'
-      }</td><td class="status ${r.status.replace(/ /g, '-')}">${APPLICABILITY_STATUS[r.status]}</td></tr>`,
-  )
-  .join('\n')}
+${report.applicability.map(soaRow).join('\n')}
 </tbody>
 </table>
 </section>
@@ -220,6 +217,22 @@ ${report.applicability
 </body>
 </html>
 `;
+}
+
+/** One control: its objective under its title, the evidence as a list (documents with digests, log entries), what is missing. */
+function soaRow(r: ApplicabilityRow): string {
+  const items = evidenceItems(r).map((item) =>
+    'document' in item
+      ? `<li class="document"><code>${esc(item.document.path)}</code> <span class="digest" title="SHA-256 ${item.document.sha256}">${item.document.sha256.slice(0, 16)}…</span></li>`
+      : 'entry' in item
+        ? `<li class="entry" data-seq="${item.entry.seq}">log ${esc(evidenceEntryWords(item.entry))}</li>`
+        : `<li${'more' in item ? ' class="more"' : ''}>${esc('more' in item ? item.more : item.named)}</li>`,
+  );
+  const evidence = [
+    items.length ? `<ul class="evidence">${items.join('')}</ul>` : '',
+    r.missing ? `<p class="missing"><strong>Missing:</strong> ${esc(r.missing)}</p>` : '',
+  ].join('');
+  return `<tr data-control="${r.control}" data-status="${r.status}" data-automatic="${r.automatic}"><td><strong>${r.control}</strong> ${esc(r.title)}<br><small class="objective">${esc(r.objectiveId)} ${esc(r.objective)}</small></td><td>${r.applicable}</td><td>${esc(r.justification) || '—'}</td><td>${evidence || '—'}</td><td class="status ${r.status.replace(/ /g, '-')}">${APPLICABILITY_STATUS[r.status]}</td></tr>`;
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
@@ -294,7 +307,8 @@ th { background: #f6f8fa; } .events td:nth-child(2) { white-space: nowrap; } cod
 tr.unproven { background: #fff8c5; } .mark { color: #9a6700; font-weight: 600; white-space: nowrap; }
 .sev, .tier { padding: 0 6px; border-radius: 10px; font-size: 12px; }
 .sev.major, .tier.prohibited, .status.major { background: #ffebe9; } .sev.minor, .tier.high, .status.minor { background: #fff8c5; }
-.sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed { background: #ffebe9; font-weight: 600; }
+.sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed, .status.flagged { background: #ffebe9; font-weight: 600; }
+ul.evidence { margin: 0; padding-left: 16px; } .evidence .more { color: #59636e; list-style: none; } .missing { margin: 4px 0 0; color: #9a6700; } .objective { color: #59636e; }
 [hidden] { display: none !important; }
 .note { color: #59636e; } .bad-lines { color: #9a6700; font-weight: 600; }
 tr.nc.overdue td { background: #ffebe9; } tr.nc.closed { color: #59636e; } tr.deployment.rejected td:nth-child(5) { color: #cf222e; font-weight: 600; }

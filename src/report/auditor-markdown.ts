@@ -3,10 +3,14 @@ import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   actorWords,
+  applicabilitySentence,
   deploymentWords,
+  type EvidenceItem,
   earlierSentence,
   eventDetails,
   eventLabel,
+  evidenceEntryWords,
+  evidenceItems,
   logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
@@ -131,12 +135,15 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   out.push('');
 
   out.push('## 9. Statement of Applicability (ISO/IEC 42001:2023 Annex A)', '');
+  out.push(applicabilitySentence(report.applicability), '');
   out.push('| Control | Applicable | Justification | Evidence | Status |', '|---|---|---|---|---|');
   for (const row of report.applicability) {
-    const evidence =
-      [...row.rules.map((r) => `\`${r}\``), ...row.documents, ...row.evidence.map(cell)].join(', ') || '—';
+    const evidence = [
+      ...evidenceItems(row).map(evidenceMarkdown),
+      ...(row.missing ? [`**Missing:** ${cell(row.missing)}`] : []),
+    ];
     out.push(
-      `| ${row.control} ${cell(row.title)} | ${row.applicable} | ${cell(row.justification) || '—'} | ${evidence} | ${APPLICABILITY_STATUS[row.status]} |`,
+      `| ${row.control} ${cell(row.title)}<br>_${row.objectiveId} ${cell(row.objective)}_ | ${row.applicable} | ${cell(row.justification) || '—'} | ${evidence.join('<br>') || '—'} | ${APPLICABILITY_STATUS[row.status]} |`,
     );
   }
   return `${out.join('\n')}\n`;
@@ -145,6 +152,13 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
 /** A nonconformity an entry after a verification break changed: the chain no longer vouches for its state. */
 function ncMark(nc: { history: number[] }, unproven = Number.POSITIVE_INFINITY): string {
   return nc.history.some((seq) => seq >= unproven) ? ` ${UNPROVEN_MARK}` : '';
+}
+
+/** A document by path and the start of its digest (the inventory gives it whole), an entry by number. */
+function evidenceMarkdown(item: EvidenceItem): string {
+  if ('document' in item) return `\`${cell(item.document.path)}\` ${item.document.sha256.slice(0, 12)}…`;
+  if ('entry' in item) return `log ${cell(evidenceEntryWords(item.entry))}`;
+  return cell('more' in item ? item.more : item.named);
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */

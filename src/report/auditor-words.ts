@@ -2,7 +2,13 @@ import type { AnchorReport } from '../audit/anchors.js';
 import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
 import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
-import type { ApplicabilityRow, AuditorReport } from './auditor.js';
+import {
+  type ApplicabilityRow,
+  applicabilitySummary,
+  type EvidenceDocument,
+  type EvidenceEntry,
+} from './applicability.js';
+import type { AuditorReport } from './auditor.js';
 import type { DeploymentRow } from './deployments.js';
 import { CONTROL_STATUS_WORDS, plural } from './words.js';
 
@@ -10,9 +16,38 @@ import { CONTROL_STATUS_WORDS, plural } from './words.js';
 export const APPLICABILITY_STATUS: Record<ApplicabilityRow['status'], string> = {
   ...CONTROL_STATUS_WORDS,
   excluded: 'excluded (not applicable)',
+  flagged: 'flagged: excluded, yet it applies',
   declared: 'evidenced outside the repository',
   'not addressed': 'not addressed',
 };
+
+/** The Statement of Applicability in one sentence, above its table. */
+export function applicabilitySentence(rows: ApplicabilityRow[]): string {
+  const n = applicabilitySummary(rows);
+  return `${n.controls} controls: ${n.automatic} evidenced by the documents checked or the audit log, ${n.declared} by a statement in the config alone, ${n.unevidenced} applicable but not evidenced, ${n.excluded} excluded, ${n.flagged} flagged (excluded, yet findings, rules or log entries say it applies), ${n.notAddressed} not addressed.`;
+}
+
+/** A log entry cited as evidence: "#7 evaluated against policy, credit-scoring". */
+export function evidenceEntryWords(entry: EvidenceEntry): string {
+  return `#${entry.seq} ${eventLabel(entry.type)}${entry.system ? `, ${entry.system}` : ''}`;
+}
+
+/** A control's evidence in the order both renderers list it: documents, log entries, what the config names. */
+export type EvidenceItem =
+  | { document: EvidenceDocument }
+  | { entry: EvidenceEntry }
+  | { more: string }
+  | { named: string };
+
+export function evidenceItems(row: ApplicabilityRow): EvidenceItem[] {
+  return [
+    ...row.documents.map((document) => ({ document })),
+    ...(row.moreDocuments ? [{ more: `and ${plural(row.moreDocuments, 'more document')}` }] : []),
+    ...row.entries.map((entry) => ({ entry })),
+    ...(row.moreEntries ? [{ more: `and ${plural(row.moreEntries, 'earlier entry')}` }] : []),
+    ...row.evidence.map((named) => ({ named })),
+  ];
+}
 
 export function eventLabel(type: string): string {
   return (EVENT_TYPES as Record<string, string>)[type] ?? type.replace(/^custom\./, 'custom: ');

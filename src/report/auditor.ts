@@ -2,35 +2,15 @@ import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
 import type { VerifyResult } from '../audit/verify.js';
-import { annexA } from '../controls.js';
 import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
-import type {
-  ControlStatus,
-  DocumentKind,
-  Evaluation,
-  Finding,
-  SystemSummary,
-  WaiverResult,
-} from '../types.js';
+import type { Evaluation, Finding, SystemSummary, WaiverResult } from '../types.js';
+import { type ApplicabilityRow, applicabilityRows } from './applicability.js';
 import { type DeploymentRow, deploymentRegister } from './deployments.js';
 import { type Kpis, kpis } from './kpis.js';
 import { openFindings } from './words.js';
 
-/** One line of the Statement of Applicability. */
-export interface ApplicabilityRow {
-  control: string;
-  title: string;
-  objective: string;
-  applicable: 'yes' | 'no' | 'not addressed';
-  justification: string;
-  rules: string[];
-  /** Document kinds with how many of them evidence the control, e.g. "3 model cards". */
-  documents: string[];
-  /** Links or documents the config names as evidence (organisational controls). */
-  evidence: string[];
-  status: ControlStatus | 'excluded' | 'declared' | 'not addressed';
-}
+export type { ApplicabilityRow } from './applicability.js';
 
 export interface AuditorReport {
   generated: string;
@@ -65,8 +45,6 @@ export interface AuditorReport {
   totalEvents: number;
 }
 
-const EVENT_LOG_CONTROL = 'A.6.2.8';
-
 /**
  * Events listed per system (at most TIMELINE_LIMIT, fewer when there are many systems, so that all of them
  * list at most TIMELINE_BUDGET together), and deployment decisions listed: a report of a million entries stays
@@ -94,12 +72,6 @@ function described(nc: Nonconformity, evaluation: Evaluation): AuditorReport['no
     overdue: isOverdue(nc, evaluation.today),
   };
 }
-
-const DOCUMENT_NOUN: Record<DocumentKind, string> = {
-  'model-card': 'model card',
-  'risk-assessment': 'risk assessment',
-  'impact-assessment': 'impact assessment',
-};
 
 /**
  * Everything the auditor's report shows, as data: built once from the log, its verification and the
@@ -160,63 +132,8 @@ export function buildAuditorReport(input: {
       }))
       .filter((c) => c.findings.length > 0),
     waivers: evaluation.waivers,
-    applicability: applicabilityRows(evaluation, input.log),
+    applicability: applicabilityRows(evaluation, input.log, entries),
     eventTypes: [...new Set(entries.map((e) => e.type))].sort(),
     totalEvents: entries.length,
   };
-}
-
-/**
- * All 38 Annex A controls. A control is applicable when the config says so or a rule evidences it; the
- * config's justification wins; a control with neither is "not addressed", never dropped.
- */
-function applicabilityRows(evaluation: Evaluation, log: AuditorReport['log']): ApplicabilityRow[] {
-  const { controls, objectives } = annexA();
-  return Object.entries(controls).map(([control, title]) => {
-    const declared = evaluation.policy.applicability[control];
-    const rules = evaluation.rules.filter((r) => r.controls.includes(control));
-    const result = evaluation.controls.find((c) => c.control === control);
-    const kinds = [...new Set(rules.flatMap((r) => r.documents))];
-    const documents = kinds
-      .map((kind) => [kind, evaluation.systems.filter((s) => s.documents[kind]).length] as const)
-      .filter(([, n]) => n > 0)
-      .map(([kind, n]) => `${n} ${DOCUMENT_NOUN[kind]}${n === 1 ? '' : 's'}`);
-    // A.6 has sub-objectives (A.6.1, A.6.2): a control sits under the narrowest objective that exists.
-    const parts = control.split('.');
-    const objective =
-      objectives[parts.slice(0, 3).join('.')] ?? objectives[parts.slice(0, 2).join('.')] ?? '';
-    const base = {
-      control,
-      title,
-      objective,
-      rules: rules.map((r) => r.id),
-      documents,
-      evidence: declared?.evidence ?? [],
-    };
-    if (declared && !declared.applicable)
-      return { ...base, applicable: 'no', justification: declared.justification, status: 'excluded' };
-    if (rules.length > 0) {
-      return {
-        ...base,
-        applicable: 'yes',
-        justification:
-          declared?.justification ??
-          `Evidenced in the repository by ${rules.length} rule${rules.length === 1 ? '' : 's'} applied to every AI system.`,
-        status: result?.status ?? 'not-evaluated',
-      };
-    }
-    if (declared)
-      return { ...base, applicable: 'yes', justification: declared.justification, status: 'declared' };
-    // The audit log is itself the evidence of A.6.2.8 (recording of event logs): as good as its verification.
-    if (control === EVENT_LOG_CONTROL && log.found && log.verification) {
-      return {
-        ...base,
-        applicable: 'yes',
-        justification: `Lifecycle events of every AI system are recorded in a hash-chained audit log (${log.verification.entries} entries).`,
-        evidence: [log.path],
-        status: log.verification.ok && (log.anchors?.ok ?? true) ? 'conformant' : 'major',
-      };
-    }
-    return { ...base, applicable: 'not addressed', justification: '', status: 'not addressed' };
-  });
 }

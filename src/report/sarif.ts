@@ -59,7 +59,7 @@ export function renderSarif(evaluation: Evaluation, version: string): string {
   return `${JSON.stringify(log, null, 2)}\n`;
 }
 
-function descriptor(rule: RuleSummary): ReportingDescriptor {
+function descriptor(rule: Omit<RuleSummary, 'appliedTo'>): ReportingDescriptor {
   const cites = [
     ...rule.controls.map((c) => `ISO/IEC 42001 ${c}`),
     ...rule.clauses.map((c) => `ISO/IEC 42001 clause ${c}`),

@@ -10,6 +10,11 @@ export interface SectionSpec {
   aliases?: string[];
   /** Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*". */
   patterns?: string[];
+  /**
+   * Front-matter keys that say the same (e.g. `library_name` for the software used): Hub cards often state in
+   * their metadata what a template gives a section for, and a card that states it there says it.
+   */
+  keys?: string[];
 }
 
 export function sectionSpec(entry: string | SectionSpec): SectionSpec {
@@ -20,7 +25,24 @@ export function sectionSpec(entry: string | SectionSpec): SectionSpec {
 export function acceptedHeadings(spec: SectionSpec): string {
   const names = [spec.name, ...(spec.aliases ?? [])].map((n) => `"${n}"`).join(', ');
   const patterns = (spec.patterns ?? []).map((p) => `"${p}"`).join(' or ');
-  return patterns ? `${names}, or a heading like ${patterns}` : names;
+  const keys = (spec.keys ?? []).map((k) => `"${k}:"`).join(' or ');
+  return [names, patterns && `a heading like ${patterns}`, keys && `the front-matter key ${keys}`]
+    .filter(Boolean)
+    .join(', or ');
+}
+
+/** Whether the card's front matter gives one of the spec's keys a value (not empty, not an empty list). */
+function statedInMetadata(card: ModelCard, spec: SectionSpec): boolean {
+  const meta = card.data.value;
+  if (typeof meta !== 'object' || meta === null) return false;
+  return (spec.keys ?? []).some((key) => {
+    const value = (meta as Record<string, unknown>)[key];
+    return Array.isArray(value)
+      ? value.length > 0
+      : typeof value === 'string'
+        ? value.trim() !== ''
+        : value != null;
+  });
 }
 
 /**
@@ -42,7 +64,7 @@ export function findSection(card: ModelCard, spec: SectionSpec): Section | undef
 export const sections: RuleKind = {
   kind: 'sections',
   summary:
-    'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives.',
+    'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.',
   params: {
     properties: {
       sections: {
@@ -63,6 +85,12 @@ export const sections: RuleKind = {
                   items: { type: 'string', minLength: 1, maxLength: 100 },
                   description:
                     'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".',
+                },
+                keys: {
+                  type: 'array',
+                  items: { type: 'string', minLength: 1 },
+                  description:
+                    'Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section.',
                 },
               },
             },
@@ -85,6 +113,7 @@ export const sections: RuleKind = {
     const violations: Violation[] = [];
     for (const spec of (rule.sections as (string | SectionSpec)[]).map(sectionSpec)) {
       const section = findSection(card, spec);
+      if ((!section || section.content.length < minLength) && statedInMetadata(card, spec)) continue;
       if (!section) {
         violations.push({
           path: card.path,
