@@ -387,7 +387,7 @@ describe('aims-gate record, verify, log and report', () => {
     const { code, stdout } = cli(['verify'], dir);
     expect(code).toBe(1);
     expect(stdout).toBe(
-      '✖ .aims-gate/audit-log.jsonl: verification failed at entry 3 (line 3): entry 3 was changed after it was written: its content does not match its hash\n  The 2 entries before it chain to each other; only a checkpoint kept outside the log proves they were not rewritten.\n',
+      '✖ .aims-gate/audit-log.jsonl: verification failed at entry 3 (line 3): entry 3 was changed after it was written: its content does not match its hash\n  The 2 entries before it chain to each other; only a checkpoint kept outside the log, or an anchor, proves they were not rewritten.\n',
     );
     // log and report mark every entry from the break on: the chain no longer vouches for them.
     const listed = cli(['log'], dir);

@@ -160,7 +160,7 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   } else {
     const { seq, line, reason } = result.problem!;
     io.out(
-      `✖ ${shown(store.path)}: verification failed at entry ${seq} (line ${line}): ${reason}\n  The ${plural(result.entries, 'entry')} before it chain to each other; only a checkpoint kept outside the log proves they were not rewritten.\n`,
+      `✖ ${shown(store.path)}: verification failed at entry ${seq} (line ${line}): ${reason}\n  The ${plural(Math.max(0, seq - 1), 'entry')} before it chain to each other; only a checkpoint kept outside the log, or an anchor, proves they were not rewritten.\n`,
     );
   }
   for (const text of format === 'json'

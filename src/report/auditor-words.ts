@@ -113,7 +113,7 @@ function chainSentence(report: Pick<AuditorReport, 'log'>): { ok: boolean; text:
   if (!v.ok) {
     return {
       ok: false,
-      text: `Verification FAILED at entry ${v.problem!.seq} (line ${v.problem!.line}): ${v.problem!.reason}. The ${v.entries} entries before it chain to each other, which a writer who re-hashed them would also achieve; nothing from it on can be relied on.`,
+      text: `Verification FAILED at entry ${v.problem!.seq} (line ${v.problem!.line}): ${v.problem!.reason}. The ${plural(Math.max(0, v.problem!.seq - 1), 'entry')} before it chain to each other, which a writer who re-hashed them would also achieve; nothing from it on can be relied on.`,
     };
   }
   const head = v.head ? ` Head ${formatCheckpoint(v.head)}.` : '';
