@@ -202,7 +202,8 @@ function cli(args: string[], cwd: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('aims-gate nonconformity', () => {
+// A person's whole flow, one command at a time: a dozen processes or more, slow on a loaded 2-core machine.
+describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
   it('opens from recorded checks, closes when the check no longer finds it, and takes hand-made ones to closure', () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);

@@ -30,8 +30,10 @@ import { checkpointOption, choice, dateOption, parseCommand } from './options.js
 const WRITTEN_BY: Record<string, string> = {
   'deployment.approved': 'the deployment gate (the Action in deploy-gate mode, or the App)',
   'deployment.rejected': 'the deployment gate (the Action in deploy-gate mode, or the App)',
-  'approval.given': 'the deployment gate, from the reviews it checked',
-  'approval.withdrawn': 'the deployment gate, from the reviews it checked',
+  'approval.given':
+    'the deployment gate, which keeps the approvals it counted in its decision (details.roles)',
+  'approval.withdrawn':
+    'the deployment gate, which keeps the approvals it counted in its decision (details.roles)',
   evaluated: 'aims-gate check --record and the gate',
   'nonconformity.opened': 'aims-gate nonconformity open, which checks what it records',
   'nonconformity.updated': 'aims-gate nonconformity update',
