@@ -34,6 +34,8 @@ export interface ProtectionRequest {
 interface Answer {
   state: 'approved' | 'rejected';
   comment: string;
+  /** The log's checkpoint after the decision's entry: published on the commit once GitHub has its answer. */
+  checkpoint?: { seq: number; hash: string };
 }
 
 /**
@@ -57,6 +59,19 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
       .catch((error) => log.error({ err: error }, 'could not keep the decision; posting it'));
   } else
     log.info({ environment: task.environment, state: answer.state }, 'posting the decision already made');
+  const state = await post(request, answer);
+  // After the answer, not before it: a deployment waits on the answer, never on a commit status.
+  if (answer.checkpoint && task.commit)
+    await publishCheckpoint(github, repository, task.commit, answer.checkpoint, (problem) =>
+      log.warn(problem),
+    );
+  return state;
+}
+
+/** Posts the answer, retrying what may pass on a later try; GitHub's refusal of the answer itself is final. */
+async function post(request: ProtectionRequest, answer: Answer): Promise<Answer['state']> {
+  const { github, task, log } = request;
+  const repository = { owner: task.owner, repo: task.repo };
 
   const delays = request.delays ?? ANSWER_DELAYS;
   for (let attempt = 0; ; attempt++) {
@@ -94,6 +109,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
   const repository = { owner: task.owner, repo: task.repo };
   const { commit, environment } = task;
   let decision: DeploymentDecision;
+  let checkpoint: Answer['checkpoint'];
   try {
     const org = await orgDefaults(github, repository.owner);
     const settings = org.settings;
@@ -114,10 +130,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
       writer: `aims-gate App, installation ${task.installation}`,
     });
     if (recorded.problem) log.error(recorded.problem);
-    if (recorded.checkpoint)
-      await publishCheckpoint(github, repository, commit, recorded.checkpoint, (problem) =>
-        log.warn(problem),
-      );
+    checkpoint = recorded.checkpoint;
     decision = recorded.decision;
   } catch (error) {
     // The organisation's settings could not be read: no trusted place to judge or record in, so no approval.
@@ -129,6 +142,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
   return {
     state,
     comment: comment(`aims-gate ${state} the deployment to ${environment}: ${decision.reason}`),
+    ...(checkpoint ? { checkpoint } : {}),
   };
 }
 

@@ -452,6 +452,34 @@ describe('the deployment protection rule', () => {
     expect(await protect(pr.mergeCommit!, 'dpr-2')).toMatchObject({ state: 'approved' });
   });
 
+  it('records its decision and publishes the log’s checkpoint on the deployed commit, after answering', async () => {
+    history = new RepositoryHistory(fake, {
+      ...conformantRepo(),
+      '.github/aims-gate.yml': CONFIG.replace('audit-log: none\n', ''),
+    });
+    history.deployed(history.head());
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
+    // The log has no earlier approval to start from: the first commit, pushed without a pull request, rejects.
+    expect(await protect(pr.mergeCommit!, 'dpr-log')).toMatchObject({ state: 'rejected' });
+    const decision = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .at(-1);
+    expect(decision).toMatchObject({ type: 'deployment.rejected', subject: { commit: pr.mergeCommit } });
+    expect(fake.statuses).toEqual([
+      {
+        sha: pr.mergeCommit,
+        state: 'success',
+        context: 'aims-gate/audit-checkpoint',
+        description: `${decision.seq}:${decision.hash}`,
+      },
+    ]);
+    // A deployment waits on the answer, never on a commit status.
+    const posts = fake.requests.filter((r) => /deployment_protection_rule|\/statuses\//.test(r));
+    expect(posts.map((r) => r.split('/').at(-2))).toEqual(['1234', 'statuses']);
+  });
+
   it('rejects a merge into a branch the attacker made, whose config asks for nothing', async () => {
     const pr = history.pullRequest({
       number: 3,
