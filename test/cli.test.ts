@@ -636,7 +636,7 @@ describe('the in-repository log on two branches', () => {
     git(repo, 'init', '-q');
     expect(cli(['init', 'models/churn'], repo).stdout).toContain('wrote .gitattributes');
     expect(readFileSync(join(repo, '.gitattributes'), 'utf8')).toBe(
-      '.aims-gate/audit-log.jsonl merge=aims-gate-log\n',
+      '.aims-gate/audit-log.jsonl merge=aims-gate-log\n.aims-gate/audit-log.jsonl.anchors merge=aims-gate-log\n',
     );
     git(repo, 'config', 'merge.aims-gate-log.driver', `"${process.execPath}" "${BIN}" merge-log %O %A %B %P`);
     const record = (detail: string) =>
@@ -666,6 +666,24 @@ describe('the in-repository log on two branches', () => {
     const log = readFileSync(join(repo, '.aims-gate/audit-log.jsonl'), 'utf8');
     expect(log).not.toContain('<<<<<<<');
     expect(cli(['verify'], repo).code).toBe(0);
+  });
+
+  it('merges the anchors beside the log the same way: one side’s, or a refusal that says to anchor again', () => {
+    const dir = tempRepo({});
+    const anchor = (seq: number) => `{"seq":${seq},"hash":"${'a'.repeat(64)}","tsa":"t","token":"AA=="}\n`;
+    const files = (ancestor: string, ours: string, theirs: string) => {
+      writeFiles(dir, { O: ancestor, A: ours, B: theirs });
+      return ['merge-log', ...['O', 'A', 'B'].map((f) => join(dir, f)), '.aims-gate/audit-log.jsonl.anchors'];
+    };
+    expect(cli(files(anchor(1), anchor(1), anchor(1) + anchor(2)), dir).code).toBe(0);
+    expect(readFileSync(join(dir, 'A'), 'utf8')).toBe(anchor(1) + anchor(2));
+    const both = cli(files(anchor(1), anchor(1) + anchor(2), anchor(1) + anchor(3)), dir);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain(
+      'both branches added anchors to .aims-gate/audit-log.jsonl.anchors (after anchor 1: 1 here, 1 on the other branch)',
+    );
+    expect(both.stderr).toContain('anchor its head again (aims-gate anchor)');
+    expect(readFileSync(join(dir, 'A'), 'utf8')).toBe(anchor(1) + anchor(2));
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { readAsset } from '../assets.js';
+import { anchorsPath } from '../audit/anchors.js';
 import { UsageError } from '../errors.js';
 import { foldersOf } from '../inventory.js';
 import { CONFIG_PATH, DEFAULT_AUDIT_LOG, DEFAULT_DOCUMENTS, loadPolicy } from '../policy/load.js';
@@ -69,7 +70,8 @@ export async function init(argv: string[], io: Output): Promise<number> {
   const configFile = join(root, CONFIG_PATH);
   if (!configured) writes.push([configFile, fill(readAsset('templates/aims-gate.yml'), configFile)]);
   const attributes = join(root, '.gitattributes');
-  const mergeLine = `${DEFAULT_AUDIT_LOG.slice('file:'.length)} merge=aims-gate-log`;
+  const log = DEFAULT_AUDIT_LOG.slice('file:'.length);
+  const mergeLines = `${log} merge=aims-gate-log\n${anchorsPath(log)} merge=aims-gate-log\n`;
   const attributesText = await readFile(attributes, 'utf8').catch(() => undefined);
   const addAttributes = !configured && !attributesText?.includes('merge=aims-gate-log');
 
@@ -82,7 +84,7 @@ export async function init(argv: string[], io: Output): Promise<number> {
     // Two branches that both record to the in-repository log meet a merge driver that says what to do.
     await writeFile(
       attributes,
-      `${attributesText ?? ''}${attributesText && !attributesText.endsWith('\n') ? '\n' : ''}${mergeLine}\n`,
+      `${attributesText ?? ''}${attributesText && !attributesText.endsWith('\n') ? '\n' : ''}${mergeLines}`,
     );
     io.out(
       `wrote ${relative(process.cwd(), attributes)} (the audit log's merge driver; turn it on with: ${MERGE_DRIVER_SETUP})\n`,

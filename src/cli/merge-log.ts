@@ -11,7 +11,8 @@ export const MERGE_DRIVER_SETUP =
  * A git merge driver for the in-repository audit log (`.gitattributes`: `.aims-gate/audit-log.jsonl
  * merge=aims-gate-log`). A hash chain has one order: when only one side appended, that side is the merge;
  * when both did, no merge exists without rewriting entries a checkpoint may already cite, so it refuses,
- * keeps our side, and says what to do instead of leaving conflict markers in a log.
+ * keeps our side, and says what to do instead of leaving conflict markers in a log. Its anchors file
+ * (`<log>.anchors`) is merged the same way: an anchor is only good for the log it was made on.
  */
 export async function mergeLog(argv: string[], io: Output): Promise<number> {
   const { positionals } = parseCommand(argv, {});
@@ -28,6 +29,14 @@ export async function mergeLog(argv: string[], io: Output): Promise<number> {
   }
   const count = (text: string) => text.split('\n').filter(Boolean).length;
   const shared = count(ancestor);
+  if (shownPath.endsWith('.anchors')) {
+    io.err(
+      `aims-gate: both branches added anchors to ${shownPath} (after anchor ${shared}: ${count(ours) - shared} here, ${count(theirs) - shared} on the other branch).\n` +
+        "The other branch's anchors are for entries of its own log, which this merge does not take, so ours are kept.\n" +
+        `To go on: keep ours (git add ${shownPath}); once the log is merged, anchor its head again (aims-gate anchor).\n`,
+    );
+    return 1;
+  }
   io.err(
     `aims-gate: both branches appended to the hash-chained audit log ${shownPath} (after entry ${shared}: ${count(ours) - shared} here, ${count(theirs) - shared} on the other branch).\n` +
       'A hash chain cannot be merged without rewriting entries that checkpoints may already cite, so ours is kept.\n' +
