@@ -252,6 +252,7 @@ describe('aims-gate init and explain', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('kept models/churn/README.md (already there)');
     expect(stdout).toContain('wrote churn/risk-assessment.yml');
+    expect(stdout).toContain('then run: npx aims-gate check churn\n'); // as typed from models/
     expect(existsSync(join(dir, 'models/churn/MODEL_CARD.md'))).toBe(false);
     expect(readFileSync(join(dir, 'models/churn/README.md'), 'utf8')).toBe('# my own card\n');
     expect(readFileSync(join(dir, 'models/churn/risk-assessment.yml'), 'utf8')).toContain(
@@ -374,6 +375,34 @@ describe('aims-gate record, verify, log and report', () => {
     );
     expect(unwritable.code).toBe(2);
     expect(unwritable.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a folder or an empty value for --log, an explicit log that is not there, a report of nothing: exit 2', () => {
+    const dir = tempRepo(conformantRepo());
+    for (const command of ['verify', 'log', 'report', 'inventory', 'nc'])
+      expect(cli([command, '--log', 'models'], dir)).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining(
+          'models is a folder, not an audit log: name the log file (as models/audit-log.jsonl)',
+        ),
+      });
+    expect(
+      cli(['record', '--type', 'incident', '--system', 'credit-scoring', '--log', ''], dir),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--log needs a value, not an empty one'),
+    });
+    for (const command of ['report', 'inventory'])
+      expect(cli([command, '--log', 'typo.jsonl'], dir)).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('there is no audit log at typo.jsonl (--log typo.jsonl)'),
+      });
+    const empty = tempRepo({ 'README.md': '# nothing here\n' });
+    for (const command of ['report', 'inventory'])
+      expect(cli([command], empty)).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('no AI systems found in '),
+      });
   });
 
   it('verify names the line of a broken log: exit 1', () => {

@@ -268,6 +268,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       repo,
     );
     expect(opened.code).toBe(0);
+    expect(opened.stdout).toMatch(/\ncheckpoint \d+:[0-9a-f]{64}\n$/);
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
     expect(
       cli(['nc', 'action', id, '--action', 'Record reviews in the log', '--due', '2026-12-01'], repo).code,
@@ -324,6 +325,13 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       expect(result.stderr).toContain(message);
     }
     expect(readFileSync(log, 'utf8')).toBe(before);
+    // Nothing is written on a log that fails verification, a new nonconformity included.
+    const tampered = before.replace('"credit-scoring"', '"credit-scorinG"');
+    writeFileSync(log, tampered);
+    const onTampered = cli(['nc', 'open', '--title', 'x', '--source', 'incident'], repo);
+    expect(onTampered.code).toBe(2);
+    expect(onTampered.stderr).toContain('fails verification at entry');
+    expect(readFileSync(log, 'utf8')).toBe(tampered);
     expect(cli(['nc', '--help'], repo).stdout).toMatch(/^Usage: aims-gate nonconformity/);
   });
 });

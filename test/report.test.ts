@@ -201,6 +201,13 @@ describe('inventory CSV', () => {
     expect(line).toBe(
       'scorer,models/scorer,"\'=HYPERLINK(""https://evil.example"",""x"")",high,production,,,,"a, b\nc"',
     );
+    const cell = (owner: string) =>
+      inventoryCsv([{ ...row, owner, warning: '' }])
+        .split('\r\n')[1]!
+        .split(',')[2];
+    for (const formula of ['=2+5', '+1+1', '-1+1', '@SUM(A1)', '\t=1+1'])
+      expect(cell(formula)).toBe(`'${formula}`);
+    for (const plain of ['-1', '+2.5', '@octocat']) expect(cell(plain)).toBe(plain);
     expect(inventoryCsv([{ ...row, owner: '@acme/risk-ml', warning: '' }]).split('\r\n')[1]).toContain(
       ',@acme/risk-ml,',
     );

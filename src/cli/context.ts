@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { CONFIG_PATH, DEFAULT_AUDIT_LOG, loadPolicy } from '../policy/load.js';
 import { git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
+import type { Evaluation } from '../types.js';
 
 /**
  * Who is acting and on what, for audit entries written from a terminal or a pipeline. CI variables win
@@ -94,7 +95,7 @@ export function fileStoreFor(
   log: string | undefined,
   configured = DEFAULT_AUDIT_LOG,
 ): FileStore {
-  if (log) return new FileStore(isAbsolute(log) ? log : join(process.cwd(), log));
+  if (log) return fileStore(isAbsolute(log) ? log : join(process.cwd(), log));
   if (configured === 'none')
     throw new UsageError(
       'the configuration says `audit-log: none`; pass --log PATH to use a log file anyway',
@@ -105,7 +106,23 @@ export function fileStoreFor(
     );
   }
   const path = configured.slice('file:'.length);
-  return new FileStore(isAbsolute(path) ? path : join(root, path));
+  return fileStore(isAbsolute(path) ? path : join(root, path));
+}
+
+/** A log file's store; a folder given for one is said plainly (reading it would fail with EISDIR). */
+function fileStore(path: string): FileStore {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
+    throw new UsageError(
+      `${shown(path)} is a folder, not an audit log: name the log file (as ${shown(join(path, 'audit-log.jsonl'))})`,
+    );
+  return new FileStore(path);
+}
+
+/** An explicit --log that is not there is a typo, not an empty log: said, where a command would read it. */
+export async function givenLogExists(store: FileStore, log: string | undefined): Promise<boolean> {
+  const found = await store.exists();
+  if (log && !found) throw new UsageError(`there is no audit log at ${shown(store.path)} (--log ${log})`);
+  return found;
 }
 
 /** The log a command works on: --log, else the one the repository's config names. */
@@ -142,6 +159,17 @@ export function noSystemsFound(
 ): string {
   const where = scope ? `${scope} (in ${shown(root) || '.'})` : shown(root) || '.';
   return `no AI systems found in ${where}: the \`systems\` patterns of ${configPath ?? 'the default configuration'} match no folder there. Run it in the repository or a system's folder, or add a system (aims-gate init <folder>)`;
+}
+
+/**
+ * A report or inventory of nothing (no AI system in the repository, no log about any) is a wrong folder or
+ * a wrong config, not an empty result: said, exit 2.
+ */
+export function refuseNothing(root: string, evaluation: Evaluation, logFound: boolean): void {
+  if (evaluation.systems.length === 0 && !logFound)
+    throw new UsageError(
+      `${noSystemsFound(root, undefined, evaluation.policy.configPath)}, and there is no audit log to report on`,
+    );
 }
 
 /** A path as the user would type it from where they are. */

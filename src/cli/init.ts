@@ -96,10 +96,11 @@ export async function init(argv: string[], io: Output): Promise<number> {
       `aims-gate: warning: ${path} is not a system folder by the \`systems\` patterns of ${CONFIG_PATH} (${policy.systems.map((s) => s.path).join(', ')}), so check will not see it: add "${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}" to systems\n`,
     );
   }
+  const here = relative(process.cwd(), folder) || '.'; // the next command, as typed from where the user is
   io.out(
     writes.length
-      ? `\nFill in the documents, then run: npx aims-gate check ${path}\n`
-      : `\n${path} has every document already: npx aims-gate check ${path}\n`,
+      ? `\nFill in the documents, then run: npx aims-gate check ${here}\n`
+      : `\n${path} has every document already: npx aims-gate check ${here}\n`,
   );
   return 0;
 }

@@ -4,7 +4,7 @@ import { evaluate } from '../evaluate.js';
 import { inventoryCsv, inventoryRows } from '../report/inventory-export.js';
 import { printable } from '../report/printable.js';
 import { LocalSource } from '../sources/local.js';
-import { fileStoreFor, locate } from './context.js';
+import { fileStoreFor, givenLogExists, locate, refuseNothing } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
@@ -25,11 +25,13 @@ export async function inventory(argv: string[], io: Output): Promise<number> {
   });
   const entries: AuditEntry[] = [];
   let bad = 0;
+  let found = false;
   if (evaluation.policy.auditLog.startsWith('file:') || values.log) {
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
-    if (await store.exists())
-      for await (const entry of readEntries(store, {}, () => bad++)) entries.push(entry);
+    found = await givenLogExists(store, values.log);
+    if (found) for await (const entry of readEntries(store, {}, () => bad++)) entries.push(entry);
   }
+  refuseNothing(root, evaluation, found);
   const rows = inventoryRows(evaluation, entries);
   if (format === 'json') io.out(`${JSON.stringify(rows, null, 2)}\n`);
   else if (format === 'csv') io.out(inventoryCsv(rows));

@@ -1,4 +1,4 @@
-import type { EventDraft, EventType } from '../audit/entry.js';
+import { type EventDraft, type EventType, formatCheckpoint } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
 import {
   daysOpen,
@@ -56,12 +56,18 @@ function idOf(typed: string): string {
   return match ? `NC-${/^\d+$/.test(match[1]!) ? match[1] : match[1]!.toLowerCase()}` : id;
 }
 
-/** The nonconformity an update names, open: anything else is refused before anything is written. */
-async function openOne(store: FileStore, typed: string | undefined, command: string): Promise<Nonconformity> {
-  if (!typed) throw new UsageError(`nonconformity ${command} needs the nonconformity's id, e.g. NC-12`);
+/** The register of a log that verifies: a log that does not is refused before anything is written on it. */
+async function writableRegister(store: FileStore) {
   const register = await registerOf(store);
   if (register.broken)
     throw new UsageError(`${register.broken}: nothing is recorded on it; run aims-gate verify`);
+  return register;
+}
+
+/** The nonconformity an update names, open: anything else is refused before anything is written. */
+async function openOne(store: FileStore, typed: string | undefined, command: string): Promise<Nonconformity> {
+  if (!typed) throw new UsageError(`nonconformity ${command} needs the nonconformity's id, e.g. NC-12`);
+  const register = await writableRegister(store);
   const id = idOf(typed);
   const nc = register.nonconformities.find((n) => n.id === id);
   if (!nc)
@@ -89,7 +95,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
  * nonconformity; each change is one audit log entry, checked before it is written.
  */
 export async function nonconformity(argv: string[], io: Output): Promise<number> {
-  const [sub, ...rest] = argv;
+  // `nc --all` lists, as `nc` does: only a word names a subcommand.
+  const sub = argv[0]?.startsWith('-') ? undefined : argv[0];
+  const rest = sub === undefined ? argv : argv.slice(1);
   if (sub !== undefined && !SUBCOMMANDS.includes(sub as Subcommand))
     throw new UsageError(
       `nonconformity has no subcommand "${sub}": use ${SUBCOMMANDS.join(', ')} (list is the default)`,
@@ -166,6 +174,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
         throw new UsageError(`nonconformity open needs --source: one of ${MANUAL_SOURCES.join(', ')}`);
       choice('source', values.source, MANUAL_SOURCES);
       if (values.system) await knownSystem(root, store, values.system);
+      await writableRegister(store);
       draft = {
         type: 'nonconformity.opened',
         ...(values.system ? { system: values.system } : {}),
@@ -254,7 +263,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
   }
   const evidence = await evidenceOf(root, values.evidence);
   const { actor, subject } = await whoAndWhere(root, values.actor);
-  const { entry } = await recordEvent(store, {
+  const { entry, checkpoint } = await recordEvent(store, {
     type: draft.type,
     time: new Date().toISOString(),
     actor,
@@ -263,6 +272,8 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     evidence,
   });
   const name = entry.type === 'nonconformity.opened' ? `NC-${entry.seq}` : String(draft.details.nc);
-  io.out(`recorded entry ${entry.seq} (${entry.type}, ${name}) in ${shown(store.path)}\n`);
+  io.out(
+    `recorded entry ${entry.seq} (${entry.type}, ${name}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
+  );
   return 0;
 }

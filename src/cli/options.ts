@@ -40,5 +40,9 @@ export function parseCommand<const T extends NonNullable<ParseArgsConfig['option
   argv: string[],
   options: T,
 ): ReturnType<typeof parseArgs<CommandConfig<T>>> {
-  return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  // `--log ""` (an unset variable in a script) would otherwise mean "no --log": the default, silently.
+  for (const [name, value] of Object.entries(parsed.values))
+    if ([value].flat().includes('')) throw new UsageError(`--${name} needs a value, not an empty one`);
+  return parsed;
 }

@@ -6,7 +6,7 @@ import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
 import { tsaCertificates, verifyAnchored } from './anchor.js';
-import { fileStoreFor, locate, shown, writeOutput } from './context.js';
+import { fileStoreFor, givenLogExists, locate, refuseNothing, shown, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand, today } from './options.js';
 
@@ -38,7 +38,8 @@ export async function report(argv: string[], io: Output): Promise<number> {
     values.log,
     values.log ? undefined : evaluation.policy.auditLog === 'none' ? undefined : evaluation.policy.auditLog,
   );
-  const found = await store.exists();
+  const found = await givenLogExists(store, values.log);
+  refuseNothing(root, evaluation, found);
   const entries: AuditEntry[] = [];
   const verified = found ? await verifyAnchored(store, checkpoint, trusted) : undefined;
   const verification = verified?.result;

@@ -137,11 +137,14 @@ export function inventoryCsv(rows: InventoryRow[]): string {
   ].join('\r\n')}\r\n`;
 }
 
+/** A team or user handle (@acme/ml) or a plain number: text a spreadsheet shows as it is. */
+const SHOWN_AS_IS = /^(@[A-Za-z0-9][\w.-]*(\/[\w.-]+)?|[-+]?\d+(\.\d+)?)$/;
+
 /**
- * A cell quoted when it must be. One that a spreadsheet would run as a formula (a leading = + - @ with a call,
- * a reference or a pipe in it) is prefixed with ' so it is shown, not run; a team handle like @acme/ml is not.
+ * A cell quoted when it must be. One a spreadsheet would read as a formula (a leading = + - @, tab or carriage
+ * return, as OWASP lists them) is prefixed with ' so it is shown, not run; a handle or a number is not.
  */
 function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r].*[(!|]/s.test(value) ? `'${value}` : value;
+  const safe = /^[=+\-@\t\r]/.test(value) && !SHOWN_AS_IS.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
