@@ -53497,7 +53497,8 @@ async function evaluate(input) {
       const outcome = runRule(rule, system, input.today);
       if (outcome === "not-applicable") continue;
       summary2.checks++;
-      if (outcome !== "unreadable") appliedTo.get(rule.id).push(summary2.id);
+      if (outcome === "unreadable") summary2.skipped++;
+      else appliedTo.get(rule.id).push(summary2.id);
       for (const violation of outcome === "unreadable" ? [] : outcome) {
         findings.push({
           rule: rule.id,
@@ -53657,7 +53658,8 @@ function summarise(system, location2, digests, baseTier) {
     evidence: digests,
     counts: { major: 0, minor: 0, observation: 0 },
     waived: 0,
-    checks: 0
+    checks: 0,
+    skipped: 0
   };
 }
 function requiredTier(evaluation) {

@@ -133,7 +133,8 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       const outcome = runRule(rule, system, input.today);
       if (outcome === 'not-applicable') continue;
       summary.checks++;
-      if (outcome !== 'unreadable') appliedTo.get(rule.id)!.push(summary.id);
+      if (outcome === 'unreadable') summary.skipped++;
+      else appliedTo.get(rule.id)!.push(summary.id);
       for (const violation of outcome === 'unreadable' ? [] : outcome) {
         findings.push({
           rule: rule.id,
@@ -319,6 +320,7 @@ function summarise(
     counts: { major: 0, minor: 0, observation: 0 },
     waived: 0,
     checks: 0,
+    skipped: 0,
   };
 }
 

@@ -75,6 +75,8 @@ export interface SystemSummary {
   waived: number;
   /** How many rules ran on the system (those their `when` did not exclude). */
   checks: number;
+  /** Of those, how many could not look: a document they read cannot be read (its own finding says why). */
+  skipped: number;
 }
 
 export interface ControlResult {

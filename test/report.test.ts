@@ -138,7 +138,11 @@ describe('formats for other CIs: compact, github, junit', () => {
   it('compact: one line per finding, then the totals and the verdict', async () => {
     const evaluation = await example();
     const lines = FORMATS.compact(evaluation).trimEnd().split('\n');
-    expect(lines).toHaveLength(evaluation.findings.length + 2);
+    // A line per finding, the waiver, the totals and the verdict.
+    expect(lines).toHaveLength(evaluation.findings.length + 3);
+    expect(lines.at(-3)).toBe(
+      'Waiver card.datasets for churn-predictor: applied to 1 finding (expires 2027-03-31, approved by @governance/lead)',
+    );
     expect(lines).toContain(
       'models/churn-predictor/risk-assessment.yml:15:12: major risk.scores: risk R-1: score 12 is not likelihood × impact (3 × 3 = 9) [churn-predictor]',
     );
@@ -153,13 +157,56 @@ describe('formats for other CIs: compact, github, junit', () => {
     const evaluation = await hostile();
     const lines = FORMATS.github(evaluation).trimEnd().split('\n');
     const open = evaluation.findings.filter((f) => !f.waiver);
-    expect(lines).toHaveLength(open.length + 2);
+    expect(lines).toHaveLength(open.length + 3); // and the waiver, the totals, the verdict
     expect(lines[0]).toBe(
       `::error file=models/a%2Cb%3Ac/MODEL_CARD.md,line=${open[0]!.line}${open[0]!.column ? `,col=${open[0]!.column}` : ''},title=${open[0]!.rule} (churn-predictor)::bad\\n::error::forged, 100%25. Fix: ${open[0]!.remedy}`,
     );
     // Every line is one command, or plain text that is none.
     expect(lines.filter((l) => l.startsWith('::'))).toHaveLength(open.length);
     expect(lines.some((l) => l.startsWith('::warning file=') && l.includes('risk.review-due'))).toBe(true);
+  });
+
+  it('compact and github name what the policy set aside: disabled rules, waivers (unused too), notes', async () => {
+    const files = readTree(EXAMPLE);
+    const config = '.github/aims-gate.yml';
+    files[config] = files[config]!.replace(
+      'overrides:\n',
+      'overrides:\n  card.license: { disabled: true, reason: "in the legal register" }\n',
+    );
+    const evaluation = await run(files);
+    expect(evaluation.disabled).toHaveLength(1);
+    for (const format of ['compact', 'github'] as const) {
+      const text = FORMATS[format](evaluation);
+      expect(text).toContain('\nRule card.license is disabled: in the legal register\n');
+      expect(text).toContain('\nWaiver card.datasets for churn-predictor: applied to 1 finding');
+    }
+  });
+
+  it('rules that cannot read their document are skipped, not counted as passed', async () => {
+    const files = readTree(EXAMPLE);
+    const card = 'models/credit-scoring/MODEL_CARD.md';
+    files[card] = files[card]!.replace('---\n', '---\nbroken: "unclosed\n');
+    const evaluation = await run(files);
+    const credit = evaluation.systems.find((s) => s.path === 'models/credit-scoring')!;
+    expect(credit.skipped).toBeGreaterThan(10);
+    const totals = FORMATS.compact(evaluation).trimEnd().split('\n').at(-2)!;
+    const [, checks, passed, failed, skipped] =
+      /^(\d+) checks .*: (\d+) passed, (\d+) failed, (\d+) skipped \(a document they read cannot be read\)/
+        .exec(totals)!
+        .map(Number);
+    expect(skipped).toBe(credit.skipped);
+    expect(passed! + failed! + skipped!).toBe(checks);
+    const { testsuites } = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(
+      FORMATS.junit(evaluation),
+    );
+    expect(testsuites.skipped).toBe('1');
+    const suite = [testsuites.testsuite].flat().find((s: { name: string }) => s.name === credit.id);
+    expect(suite.skipped).toBe('1');
+    expect([suite.testcase].flat()).toContainEqual({
+      classname: credit.id,
+      name: `${credit.skipped} rules skipped`,
+      skipped: { message: 'a document they read cannot be read' },
+    });
   });
 
   it('junit: well-formed XML, a suite per system, a failed case per rule with open findings', async () => {

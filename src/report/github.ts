@@ -1,5 +1,5 @@
 import type { Evaluation, Severity } from '../types.js';
-import { totalsLine, verdictLine } from './words.js';
+import { contextLines, totalsLine, verdictLine } from './words.js';
 
 const COMMAND: Record<Severity, string> = { major: 'error', minor: 'warning', observation: 'notice' };
 
@@ -20,7 +20,9 @@ export function renderGithub(evaluation: Evaluation): string {
       ];
       return `::${COMMAND[f.severity]} ${properties.join(',')}::${data(`${f.message}. Fix: ${f.remedy}`)}`;
     });
-  return `${[...lines, data(totalsLine(evaluation)), data(verdictLine(evaluation))].join('\n')}\n`;
+  // Notes, waivers and disabled rules are plain lines of the log, escaped: none can start a command.
+  const plain = [...contextLines(evaluation), totalsLine(evaluation), verdictLine(evaluation)].map(data);
+  return `${[...lines, ...plain].join('\n')}\n`;
 }
 
 const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

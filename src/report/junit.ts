@@ -16,11 +16,15 @@ export function renderJunit(evaluation: Evaluation): string {
       const body = own.map((f) => `${location(f)}: ${f.message}\nfix: ${f.remedy}`).join('\n\n');
       return `    <testcase classname="${xml(system.id)}" name="${xml(rule)}">\n      <failure type="${own[0]!.severity}" message="${xml(own[0]!.message)}">${xml(body)}</failure>\n    </testcase>`;
     });
-    if (system.checks > byRule.size)
+    const passed = system.checks - system.skipped - byRule.size;
+    if (passed > 0)
+      cases.push(`    <testcase classname="${xml(system.id)}" name="${passed} other rules passed"/>`);
+    // Rules that could not read their document did not pass: reported as skipped, the document's finding says why.
+    if (system.skipped > 0)
       cases.push(
-        `    <testcase classname="${xml(system.id)}" name="${system.checks - byRule.size} other rules passed"/>`,
+        `    <testcase classname="${xml(system.id)}" name="${system.skipped} rules skipped">\n      <skipped message="a document they read cannot be read"/>\n    </testcase>`,
       );
-    return suite(system.id, cases, byRule.size);
+    return suite(system.id, cases, byRule.size, system.skipped > 0 ? 1 : 0);
   });
   const loose = open.get(undefined) ?? [];
   if (loose.length)
@@ -36,15 +40,17 @@ export function renderJunit(evaluation: Evaluation): string {
     );
   const tests = suites.reduce((n, s) => n + s.tests, 0);
   const failures = suites.reduce((n, s) => n + s.failures, 0);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="aims-gate" tests="${tests}" failures="${failures}">\n${suites.map((s) => s.xml).join('\n')}\n</testsuites>\n`;
+  const skipped = suites.reduce((n, s) => n + s.skipped, 0);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="aims-gate" tests="${tests}" failures="${failures}" skipped="${skipped}">\n${suites.map((s) => s.xml).join('\n')}\n</testsuites>\n`;
 }
 
-/** A test suite of these cases, of which `failures` failed; its counts are those of what it holds. */
-function suite(name: string, cases: string[], failures: number) {
+/** A test suite of these cases, of which `failures` failed and `skipped` were skipped: counts of what it holds. */
+function suite(name: string, cases: string[], failures: number, skipped = 0) {
   return {
     tests: cases.length,
     failures,
-    xml: `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">\n${cases.join('\n')}\n  </testsuite>`,
+    skipped,
+    xml: `  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}">\n${cases.join('\n')}\n  </testsuite>`,
   };
 }
 

@@ -1,5 +1,13 @@
 import type { Evaluation, Finding, Severity } from '../types.js';
-import { bySystem, controlCounts, location, plural, totalsLine, verdictLine } from './words.js';
+import {
+  bySystem,
+  controlCounts,
+  location,
+  plural,
+  setAsideLines,
+  totalsLine,
+  verdictLine,
+} from './words.js';
 
 export interface TextOptions {
   color: boolean;
@@ -49,12 +57,8 @@ export function renderText(evaluation: Evaluation, { color }: TextOptions): stri
   }
 
   lines.push('', `Controls (ISO/IEC 42001 Annex A): ${controlCounts(evaluation)}`);
-  for (const w of evaluation.waivers) {
-    lines.push(
-      `Waiver ${w.rule} for ${w.system}: ${w.status}${w.status === 'applied' ? ` to ${plural(w.findings, 'finding')}` : ''} (expires ${w.expires}, approved by ${w.approver})`,
-    );
-  }
-  for (const d of evaluation.disabled) lines.push(paint('dim', `Rule ${d.id} is disabled: ${d.reason}`));
+  const { waivers, disabled } = setAsideLines(evaluation);
+  lines.push(...waivers, ...disabled.map((line) => paint('dim', line)));
   lines.push(
     '',
     paint('dim', totalsLine(evaluation)),

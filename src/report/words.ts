@@ -71,22 +71,44 @@ export function failedChecks(evaluation: Evaluation): Set<string> {
   );
 }
 
-/** What ran, as conftest counts it: rule checks (a rule on a system), how many passed, findings, waivers. */
+/**
+ * What ran, as conftest counts it: rule checks (a rule on a system), how many passed, failed, or were skipped
+ * (a document they read cannot be read: they did not look, so they did not pass), findings, waivers.
+ */
 export function totals(evaluation: Evaluation) {
   const checks = evaluation.systems.reduce((n, s) => n + s.checks, 0);
+  const skipped = evaluation.systems.reduce((n, s) => n + s.skipped, 0);
   const failed = failedChecks(evaluation).size;
   return {
     rules: evaluation.rules.length,
     systems: evaluation.systems.length,
     checks,
-    passed: checks - failed,
+    passed: Math.max(0, checks - failed - skipped),
     failed,
+    skipped,
     findings: evaluation.findings.length,
     waived: evaluation.findings.filter((f) => f.waiver).length,
   };
 }
 
+/** What the policy set aside, said in every format: each waiver (applied, expired, unused) and disabled rule. */
+export function setAsideLines(evaluation: Evaluation): { waivers: string[]; disabled: string[] } {
+  return {
+    waivers: evaluation.waivers.map(
+      (w) =>
+        `Waiver ${w.rule} for ${w.system}: ${w.status}${w.status === 'applied' ? ` to ${plural(w.findings, 'finding')}` : ''} (expires ${w.expires}, approved by ${w.approver})`,
+    ),
+    disabled: evaluation.disabled.map((d) => `Rule ${d.id} is disabled: ${d.reason}`),
+  };
+}
+
+/** Notes, waivers and disabled rules, as lines of plain text for the one-line-per-finding formats. */
+export function contextLines(evaluation: Evaluation): string[] {
+  const { waivers, disabled } = setAsideLines(evaluation);
+  return [...evaluation.notices.map((notice) => `note: ${notice}`), ...waivers, ...disabled];
+}
+
 export function totalsLine(evaluation: Evaluation): string {
   const t = totals(evaluation);
-  return `${plural(t.checks, 'check')} (${plural(t.rules, 'rule')} on ${plural(t.systems, 'AI system')}): ${t.passed} passed, ${t.failed} failed; ${plural(t.findings, 'finding')}, ${t.waived} waived`;
+  return `${plural(t.checks, 'check')} (${plural(t.rules, 'rule')} on ${plural(t.systems, 'AI system')}): ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped (a document they read cannot be read)` : ''}; ${plural(t.findings, 'finding')}, ${t.waived} waived`;
 }
