@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +232,20 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     ] as const)
       expect(cli([...args], repo)).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
     commitAll(repo, 'fix the versions');
+    // A document git ignores is checked from disk, but is in no commit: not recorded either.
+    writeFileSync(join(repo, '.gitignore'), 'impact-assessment.yml\n');
+    execFileSync('git', ['rm', '-q', '--cached', 'models/churn-predictor/impact-assessment.yml'], {
+      cwd: repo,
+    });
+    commitAll(repo, 'keep an assessment out of git');
+    expect(cli(['check', '--record'], repo)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        '--record records what is committed, and models/churn-predictor/impact-assessment.yml is in no commit (ignored, or never added)',
+      ),
+    });
+    rmSync(join(repo, '.gitignore'));
+    commitAll(repo, 'the assessment back in git');
     cli(['check', '--record'], repo);
     const after = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
     const closed = after.filter((n: { closed?: unknown }) => n.closed);

@@ -9,7 +9,7 @@ import { withoutWorkflowCommands } from '../report/printable.js';
 import { plural, verdictLine } from '../report/words.js';
 import { changedSince, GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
-import { FAIL_ON } from '../types.js';
+import { type Evaluation, FAIL_ON } from '../types.js';
 import { VERSION } from '../version.js';
 import { fileStoreFor, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
 import type { Output } from './main.js';
@@ -52,6 +52,21 @@ async function recordable(
     );
 }
 
+/**
+ * git status does not show an ignored file: a document kept out of git (ignored, or untracked and excluded) is
+ * checked from disk, so a recorded evaluation would cite evidence no commit holds. Each must be in the index.
+ */
+async function committedEvidence(root: string, evaluation: Evaluation): Promise<void> {
+  const tracked = new Set((await git(root, ['ls-files', '-z'])).split('\0'));
+  const outside = evaluation.systems
+    .flatMap((s) => s.evidence.map((e) => e.path))
+    .filter((p) => !tracked.has(p));
+  if (outside.length)
+    throw new UsageError(
+      `--record records what is committed, and ${outside[0]}${outside.length > 1 ? ` (and ${outside.length - 1} more)` : ''} is in no commit (ignored, or never added): git add it, or move it out of the system's folder`,
+    );
+}
+
 export async function check(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     config: { type: 'string', short: 'c' },
@@ -91,6 +106,7 @@ export async function check(argv: string[], io: Output): Promise<number> {
   }
 
   if (values.record) {
+    await committedEvidence(root, evaluation);
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
     const { actor, subject } = await whoAndWhere(root);
     const checkpoint = await recordAll(
