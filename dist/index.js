@@ -51634,13 +51634,25 @@ function markdownSections(body, bodyLine) {
     open3.push(h);
   });
   const sections2 = /* @__PURE__ */ new Map();
-  const add2 = (title, line, from, to) => {
+  const add2 = (title, line, from, to, nested) => {
     const key = sectionKey(title);
     if (!sections2.has(key))
-      sections2.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)) });
+      sections2.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)), ...nested });
   };
   headings.forEach((heading2, h) => {
-    add2(heading2.title, heading2.line, heading2.start + 3, ends[h]);
+    const under = [];
+    for (let next2 = h + 1; next2 < headings.length && headings[next2].start < ends[h]; next2++)
+      under.push(headings[next2]);
+    add2(
+      heading2.title,
+      heading2.line,
+      heading2.start + 3,
+      ends[h],
+      under.length ? {
+        own: meaningfulText(textOf(tokens, heading2.start + 3, under[0].start)),
+        subsections: under.map((other) => sectionKey(other.title))
+      } : void 0
+    );
   });
   const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
     (a, b) => a - b
@@ -51680,8 +51692,13 @@ var BRACKETED = new RegExp(
 );
 var PLACEHOLDER_LINE = new RegExp(`^(?:[^:]{1,60}:\\s*)?(?:${PLACEHOLDER_PHRASES})[.!\u2026]*$`, "i");
 function meaningfulText(raw) {
-  return withoutComments(raw).replace(BRACKETED, "").split("\n").map((line) => line.replace(/[*_`#>|-]/g, " ").trim()).filter((line) => line !== "" && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(line)).join("\n");
+  return withoutComments(raw).replace(BRACKETED, "").replace(HTML_TAG, " ").split("\n").map((line) => line.replace(/[*_`#>|-]/g, " ").trim()).filter((line) => {
+    const words = line.replace(EDGE_PUNCTUATION, "");
+    return /[\p{L}\p{N}]/u.test(words) && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(words);
+  }).join("\n");
 }
+var HTML_TAG = /<\/?[a-z][^<>]*>|&[a-z]+;|&#\d+;/gi;
+var EDGE_PUNCTUATION = /^[\s\p{P}]+|[\s\p{P}]+$/gu;
 function withoutComments(text3) {
   let out = "";
   let at2 = 0;
@@ -52607,14 +52624,24 @@ function statedInMetadata(card, spec) {
     return Array.isArray(value) ? value.length > 0 : typeof value === "string" ? value.trim() !== "" : value != null;
   });
 }
-function findSection(card, spec) {
-  const keys = new Set([spec.name, ...spec.aliases ?? []].map(sectionKey));
+function findSection(card, spec, siblings = []) {
+  const meansAny = (key) => [spec, ...siblings].some((s) => means(key, s));
   let best;
-  for (const [key, section] of card.sections) {
-    const means = keys.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
-    if (means && (!best || section.content.length > best.content.length)) best = section;
+  for (const [key, found] of card.sections) {
+    if (!means(key, spec)) continue;
+    const section = found.subsections?.some(meansAny) ? { ...found, content: found.own ?? "" } : found;
+    if (!best || section.content.length > best.content.length) best = section;
   }
   return best;
+}
+var namesOf = /* @__PURE__ */ new WeakMap();
+function means(key, spec) {
+  let names = namesOf.get(spec);
+  if (!names) {
+    names = new Set([spec.name, ...spec.aliases ?? []].map(sectionKey));
+    namesOf.set(spec, names);
+  }
+  return names.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
 }
 var sections = {
   kind: "sections",
@@ -52663,8 +52690,9 @@ var sections = {
     if (!card) return "not-applicable";
     const minLength = rule["min-length"] ?? 1;
     const violations = [];
-    for (const spec of rule.sections.map(sectionSpec)) {
-      const section = findSection(card, spec);
+    const specs = rule.sections.map(sectionSpec);
+    for (const spec of specs) {
+      const section = findSection(card, spec, specs);
       if ((!section || section.content.length < minLength) && statedInMetadata(card, spec)) continue;
       if (!section) {
         violations.push({
@@ -53243,12 +53271,12 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
       rule.severity = override.severity;
     }
   }
-  const documents = { ...DEFAULT_DOCUMENTS, ...namesOf(config2.documents) };
+  const documents = { ...DEFAULT_DOCUMENTS, ...namesOf2(config2.documents) };
   const watch = config2.watch ?? DEFAULT_WATCH;
   const systems = config2.systems.map(
     (entry) => typeof entry === "string" ? { path: trimSlashes(entry), documents, watch } : {
       path: trimSlashes(entry.path),
-      documents: { ...documents, ...namesOf(entry.documents) },
+      documents: { ...documents, ...namesOf2(entry.documents) },
       watch: entry.watch ?? watch,
       ...entry.governance ? { governance: entry.governance } : {}
     }
@@ -53352,7 +53380,7 @@ function addRule(rules, raw, origin) {
   }
   rules.set(rule.id, rule);
 }
-function namesOf(value) {
+function namesOf2(value) {
   return Object.fromEntries(
     Object.entries(value ?? {}).map(([k, v]) => [
       k,

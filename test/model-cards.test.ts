@@ -180,14 +180,41 @@ describe('placeholders count as empty, bracketed or not', () => {
     '[More Information Needed]',
     '- **Known failure modes:** More information needed',
     '<!-- write here -->',
+    // Left around a placeholder, or markup that shows nothing (a browser hides an unknown <TAG>).
+    '[More Information Needed].',
+    '[More Information Needed](#)',
+    '**[More Information Needed]**.',
+    '[TODO: fill in]',
+    'TODO: fill in',
+    '...',
+    '<br>',
+    '&nbsp;',
+    '<DECLARE ANY POTENTIAL LIMITATIONS OF THE MODEL>',
+    '<details>\n<summary></summary>\n</details>',
   ])('"%s"', async (placeholder) => {
     expect(await messages(`## Limitations\n\n${placeholder}\n`, 'card.limitations')).toEqual([
       'the "Limitations" section is empty or holds only placeholders',
     ]);
   });
 
+  it('a heading over this rule’s sections counts by its own words: a written Out-of-Scope Use is no Direct Use', async () => {
+    const uses = (direct: string) =>
+      `## Uses\n\n${direct}### Out-of-Scope Use\n\nNot for credit decisions.\n\n## Limitations\n\nEnglish only.\n`;
+    const emptyDirect = uses('### Direct Use\n\n[More Information Needed]\n\n');
+    expect(await messages(emptyDirect, 'card.intended-use')).toEqual([
+      'the "Uses" section is empty or holds only placeholders',
+    ]);
+    expect(await messages(uses(''), 'card.intended-use')).toEqual([
+      'the "Uses" section is empty or holds only placeholders',
+    ]);
+    // Words of its own under "Uses", or a written Direct Use, are what it asks for.
+    expect(await messages(uses('Ranking support tickets by urgency.\n\n'), 'card.intended-use')).toEqual([]);
+    expect(await messages(uses('### Direct Use\n\nRanking tickets.\n\n'), 'card.intended-use')).toEqual([]);
+  });
+
   it('an unclosed comment hides the rest, and real words next to a placeholder still count', async () => {
     expect(await messages('## Limitations\n\nNone known TBD <!-- draft', 'card.limitations')).toEqual([]);
+    expect(await messages('## Limitations\n\n<b>Not for medical use.</b>', 'card.limitations')).toEqual([]);
   });
 });
 

@@ -233,13 +233,27 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
     open.push(h);
   });
   const sections = new Map<string, Section>();
-  const add = (title: string, line: number, from: number, to: number) => {
+  const add = (title: string, line: number, from: number, to: number, nested?: Partial<Section>) => {
     const key = sectionKey(title);
     if (!sections.has(key))
-      sections.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)) });
+      sections.set(key, { title, line, content: meaningfulText(textOf(tokens, from, to)), ...nested });
   };
   headings.forEach((heading, h) => {
-    add(heading.title, heading.line, heading.start + 3, ends[h]!);
+    const under: typeof headings = []; // the headings after it, up to its end, are the ones under it
+    for (let next = h + 1; next < headings.length && headings[next]!.start < ends[h]!; next++)
+      under.push(headings[next]!);
+    add(
+      heading.title,
+      heading.line,
+      heading.start + 3,
+      ends[h]!,
+      under.length
+        ? {
+            own: meaningfulText(textOf(tokens, heading.start + 3, under[0]!.start)),
+            subsections: under.map((other) => sectionKey(other.title)),
+          }
+        : undefined,
+    );
   });
   // A bold label's section runs to the next label or heading, whichever comes first.
   const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
@@ -308,11 +322,20 @@ const PLACEHOLDER_LINE = new RegExp(`^(?:[^:]{1,60}:\\s*)?(?:${PLACEHOLDER_PHRAS
 export function meaningfulText(raw: string): string {
   return withoutComments(raw)
     .replace(BRACKETED, '')
+    .replace(HTML_TAG, ' ')
     .split('\n')
     .map((line) => line.replace(/[*_`#>|-]/g, ' ').trim())
-    .filter((line) => line !== '' && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(line))
+    .filter((line) => {
+      const words = line.replace(EDGE_PUNCTUATION, '');
+      return /[\p{L}\p{N}]/u.test(words) && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(words);
+    })
     .join('\n');
 }
+
+/** Markup that says nothing by itself: tags (<br>, <details>), entities (&nbsp;). */
+const HTML_TAG = /<\/?[a-z][^<>]*>|&[a-z]+;|&#\d+;/gi;
+/** What a placeholder leaves around it once removed: "[TODO: fill in]." → "fill in", "(#)" → "". */
+const EDGE_PUNCTUATION = /^[\s\p{P}]+|[\s\p{P}]+$/gu;
 
 /** Text without HTML comments, in one pass: an unclosed "<!--" hides the rest, as in a browser. */
 function withoutComments(text: string): string {

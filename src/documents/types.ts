@@ -27,6 +27,10 @@ export interface Section {
   line: number;
   /** The section's text with placeholders, comments and empty labels removed; '' when it says nothing. */
   content: string;
+  /** A heading's own text, before its first subheading, where it has subheadings (cleaned as `content`). */
+  own?: string;
+  /** The keys of the headings under it, where it has any. */
+  subsections?: string[];
 }
 
 export interface Metric {

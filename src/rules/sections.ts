@@ -50,14 +50,32 @@ function statedInMetadata(card: ModelCard, spec: SectionSpec): boolean {
  * ("**Out-of-scope:** …" under "Intended Use"). The one that says the most wins, so an empty "Limitations"
  * beside a written "Bias" section is no finding.
  */
-export function findSection(card: ModelCard, spec: SectionSpec): Section | undefined {
-  const keys = new Set([spec.name, ...(spec.aliases ?? [])].map(sectionKey));
+export function findSection(
+  card: ModelCard,
+  spec: SectionSpec,
+  siblings: SectionSpec[] = [],
+): Section | undefined {
+  const meansAny = (key: string) => [spec, ...siblings].some((s) => means(key, s));
   let best: Section | undefined;
-  for (const [key, section] of card.sections) {
-    const means = keys.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
-    if (means && (!best || section.content.length > best.content.length)) best = section;
+  for (const [key, found] of card.sections) {
+    if (!means(key, spec)) continue;
+    // "Uses" holds "Direct Use" and "Out-of-Scope Use": a heading over sections of this rule counts by its own
+    // words, not theirs, so a written Out-of-Scope Use does not make an empty Direct Use pass.
+    const section = found.subsections?.some(meansAny) ? { ...found, content: found.own ?? '' } : found;
+    if (!best || section.content.length > best.content.length) best = section;
   }
   return best;
+}
+
+const namesOf = new WeakMap<SectionSpec, Set<string>>();
+
+function means(key: string, spec: SectionSpec): boolean {
+  let names = namesOf.get(spec);
+  if (!names) {
+    names = new Set([spec.name, ...(spec.aliases ?? [])].map(sectionKey));
+    namesOf.set(spec, names);
+  }
+  return names.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
 }
 
 /** The model card has these sections, found by meaning (name, aliases, heading patterns), each with real content. */
@@ -111,8 +129,9 @@ export const sections: RuleKind = {
     if (!card) return 'not-applicable';
     const minLength = (rule['min-length'] as number | undefined) ?? 1;
     const violations: Violation[] = [];
-    for (const spec of (rule.sections as (string | SectionSpec)[]).map(sectionSpec)) {
-      const section = findSection(card, spec);
+    const specs = (rule.sections as (string | SectionSpec)[]).map(sectionSpec);
+    for (const spec of specs) {
+      const section = findSection(card, spec, specs);
       if ((!section || section.content.length < minLength) && statedInMetadata(card, spec)) continue;
       if (!section) {
         violations.push({
