@@ -1,8 +1,9 @@
+import { isAscii } from 'node:buffer';
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { compileSchema } from '../schema.js';
 import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
-import type { LogLine } from './store.js';
+import type { LogBatch } from './store.js';
 
 export interface VerifyProblem {
   /** 1-based line of the log file. */
@@ -51,6 +52,7 @@ const HASH_MEMBER = ',"hash":"';
 const PREV_MEMBER = ',"prev":"';
 const SEQ_MEMBER = '","seq":';
 const TIME_MEMBER = ',"time":"';
+const LINE_FEED = 0x0a;
 
 function sealedLink(text: string): Link | undefined {
   // Keys are sorted, so the top-level hash is the last "hash" member: after it come only prev, seq,
@@ -104,19 +106,86 @@ function parsedLink(text: string, line: number): Link | { problem: string; seq?:
   return entry;
 }
 
+const bytesOf = (text: string) => Buffer.from(text, 'latin1');
+const HASH_BYTES = bytesOf(HASH_MEMBER);
+const PREV_BYTES = bytesOf(PREV_MEMBER);
+const SEQ_BYTES = bytesOf(SEQ_MEMBER);
+const TIME_BYTES = bytesOf(TIME_MEMBER);
+const END_BYTES = bytesOf(`,"v":${AUDIT_FORMAT}}`);
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+/** Where a line's bytes without its hash member are put together to be hashed; grown for a longer line. */
+let unsealed = Buffer.allocUnsafe(1 << 12);
+
+const bytesAt = (line: Buffer, at: number, expected: Buffer) => {
+  if (at < 0 || at + expected.length > line.length) return false;
+  for (let i = 0; i < expected.length; i++) if (line[at + i] !== expected[i]) return false;
+  return true;
+};
+
+/**
+ * sealedLink over the bytes of an ASCII line, where a byte is a character: the same checks at the same places,
+ * without decoding the line into a string and encoding it back to hash it.
+ */
+function sealedBytes(line: Buffer): Link | undefined {
+  const at = line.lastIndexOf(HASH_BYTES);
+  const prevAt = at + HASH_BYTES.length + 65;
+  if (at === -1 || line[prevAt - 1] !== QUOTE || !bytesAt(line, prevAt, PREV_BYTES)) return undefined;
+  const seqAt = prevAt + PREV_BYTES.length + 64;
+  if (!bytesAt(line, seqAt, SEQ_BYTES) || !bytesAt(line, line.length - END_BYTES.length, END_BYTES))
+    return undefined;
+  const length = line.length - (prevAt - at);
+  if (unsealed.length < length) unsealed = Buffer.allocUnsafe(length * 2);
+  line.copy(unsealed, 0, 0, at);
+  line.copy(unsealed, at, prevAt);
+  const hash = line.toString('latin1', at + HASH_BYTES.length, prevAt - 1);
+  if (sha256(unsealed.subarray(0, length)) !== hash) return undefined;
+  // The same number as Number() of the text before the next comma, read from the digits canonical JSON writes.
+  const digitsAt = seqAt + SEQ_BYTES.length;
+  let seqEnd = digitsAt;
+  let seq = 0;
+  let digits = true;
+  for (; seqEnd < line.length && line[seqEnd] !== COMMA; seqEnd++) {
+    const digit = line[seqEnd]! - 48;
+    if (digit < 0 || digit > 9) digits = false;
+    seq = seq * 10 + digit;
+  }
+  if (!digits) seq = Number(line.toString('latin1', digitsAt, seqEnd));
+  if (!Number.isSafeInteger(seq) || seq < 1) return undefined;
+  const timeAt = line.lastIndexOf(TIME_BYTES);
+  // The line ends with END_BYTES, which holds a quote: the time's closing quote, or one after it, is there.
+  const time =
+    timeAt === -1
+      ? undefined
+      : line.toString('latin1', timeAt + TIME_BYTES.length, line.indexOf(QUOTE, timeAt + TIME_BYTES.length));
+  return {
+    seq,
+    prev: line.toString('latin1', prevAt + PREV_BYTES.length, seqAt),
+    hash,
+    ...(time ? { time } : {}),
+  };
+}
+
+/** The link of one line of a block, read from its bytes where it is ASCII, else as its text as ever. */
+function blockLink(line: Buffer, ascii: boolean, number: number): Link | { problem: string; seq?: number } {
+  if (ascii || isAscii(line)) return sealedBytes(line) ?? parsedLink(line.toString('latin1'), number);
+  return readLink(line.toString('utf8'), number);
+}
+
 /**
  * Walks the chain line by line, keeping only the previous hash, so a log larger than memory verifies.
  * Detects edited entries (hash), deleted, inserted and reordered ones (sequence and prev), forged `prev`s,
  * and, against a checkpoint kept outside the log, rewrites and truncation. Stops at the first problem.
  */
 export async function verifyLog(
-  lines: AsyncIterable<LogLine[]>,
+  lines: AsyncIterable<LogBatch>,
   checkpoint?: Checkpoint,
 ): Promise<VerifyResult> {
   let line = 0;
   let head: Checkpoint | undefined;
   let checkpointSeen = false;
   let lastTime: string | undefined;
+  let lastMs = Number.NaN;
   const warnings: string[] = [];
   const fail = (reason: string, seq = (head?.seq ?? 0) + 1): VerifyResult => ({
     ok: false,
@@ -126,50 +195,70 @@ export async function verifyLog(
     checkpoint: checkpoint ? 'failed' : 'not-given',
     warnings,
   });
-
-  for await (const batch of lines)
-    for (const text of batch) {
-      line++;
-      const expected = (head?.seq ?? 0) + 1;
-      if (typeof text !== 'string')
-        return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
-      const read = readLink(text, line);
-      if ('problem' in read) return fail(read.problem, read.seq);
-      const entry = read;
-      if (entry.seq > expected)
-        return fail(
-          `entry ${expected} is missing: entry ${entry.seq} follows entry ${expected - 1} (deleted, or moved)`,
-          expected,
-        );
-      if (entry.seq < expected)
-        return fail(
-          `entry ${entry.seq} appears after entry ${expected - 1}: inserted or reordered`,
-          entry.seq,
-        );
-      if (entry.prev !== (head?.hash ?? GENESIS)) {
-        return fail(
-          head
-            ? `entry ${entry.seq} does not chain to entry ${head.seq}: its prev is not that entry's hash (entry ${head.seq} was rewritten, or this prev forged)`
-            : 'entry 1 does not start the chain: its prev is not 64 zeros',
-          entry.seq,
-        );
-      }
-      if (entry.time && lastTime && Date.parse(entry.time) < Date.parse(lastTime) && warnings.length < 10)
+  /** Chains the link of the line just read after the head; the failure, if it does not. */
+  const chain = (read: Link | { problem: string; seq?: number }): VerifyResult | undefined => {
+    if ('problem' in read) return fail(read.problem, read.seq);
+    const entry = read;
+    const expected = (head?.seq ?? 0) + 1;
+    if (entry.seq > expected)
+      return fail(
+        `entry ${expected} is missing: entry ${entry.seq} follows entry ${expected - 1} (deleted, or moved)`,
+        expected,
+      );
+    if (entry.seq < expected)
+      return fail(`entry ${entry.seq} appears after entry ${expected - 1}: inserted or reordered`, entry.seq);
+    if (entry.prev !== (head?.hash ?? GENESIS)) {
+      return fail(
+        head
+          ? `entry ${entry.seq} does not chain to entry ${head.seq}: its prev is not that entry's hash (entry ${head.seq} was rewritten, or this prev forged)`
+          : 'entry 1 does not start the chain: its prev is not 64 zeros',
+        entry.seq,
+      );
+    }
+    // Each time is parsed once; past the tenth warning, no more are said, so none is parsed.
+    if (entry.time && warnings.length < 10) {
+      const ms = Date.parse(entry.time);
+      if (lastTime && ms < lastMs)
         warnings.push(
           `entry ${entry.seq} is dated ${entry.time}, before entry ${entry.seq - 1} (${lastTime}): time runs backwards here (a clock set back, or a backdated entry)`,
         );
-      if (entry.time) lastTime = entry.time;
-      head = { seq: entry.seq, hash: entry.hash };
-      if (checkpoint && entry.seq === checkpoint.seq) {
-        if (entry.hash !== checkpoint.hash) {
-          return fail(
-            `entry ${entry.seq} is not the one the checkpoint recorded: the log was rewritten up to here`,
-            entry.seq,
-          );
-        }
-        checkpointSeen = true;
-      }
+      lastTime = entry.time;
+      lastMs = ms;
     }
+    head = { seq: entry.seq, hash: entry.hash };
+    if (checkpoint && entry.seq === checkpoint.seq) {
+      if (entry.hash !== checkpoint.hash) {
+        return fail(
+          `entry ${entry.seq} is not the one the checkpoint recorded: the log was rewritten up to here`,
+          entry.seq,
+        );
+      }
+      checkpointSeen = true;
+    }
+    return undefined;
+  };
+
+  for await (const batch of lines) {
+    if (Buffer.isBuffer(batch)) {
+      const ascii = isAscii(batch);
+      for (let start = 0; start < batch.length; ) {
+        const end = batch.indexOf(LINE_FEED, start);
+        line++;
+        const failed = chain(blockLink(batch.subarray(start, end), ascii, line));
+        if (failed) return failed;
+        start = end + 1;
+      }
+      continue;
+    }
+    for (const text of batch) {
+      line++;
+      const failed =
+        typeof text === 'string'
+          ? chain(readLink(text, line))
+          : fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      if (failed) return failed;
+    }
+  }
   if (checkpoint && !checkpointSeen) {
     line++;
     return fail(
