@@ -54613,6 +54613,31 @@ function sealedBytes(line) {
     ...time ? { time } : {}
   };
 }
+var FIELDS = [
+  [4, 45, 9999],
+  [7, 45, 12],
+  [10, 84, 28],
+  [13, 58, 23],
+  [16, 58, 59],
+  [19, 46, 59],
+  [23, 90, 999]
+];
+function inOrderAsText(time) {
+  if (time.length !== 24) return false;
+  let from = 0;
+  for (const [at2, mark, max] of FIELDS) {
+    if (time.charCodeAt(at2) !== mark) return false;
+    let value = 0;
+    for (let i = from; i < at2; i++) {
+      const digit = time.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return false;
+      value = value * 10 + digit;
+    }
+    if (value > max || value === 0 && (at2 === 7 || at2 === 10)) return false;
+    from = at2 + 1;
+  }
+  return true;
+}
 function blockLink(line, ascii, number2) {
   if (ascii || isAscii2(line)) return sealedBytes(line) ?? parsedLink(line.toString("latin1"), number2);
   return readLink(line.toString("utf8"), number2);
@@ -54622,7 +54647,7 @@ async function verifyLog(lines, checkpoint) {
   let head;
   let checkpointSeen = false;
   let lastTime;
-  let lastMs = Number.NaN;
+  let lastPlain = false;
   const warnings = [];
   const fail = (reason, seq = (head?.seq ?? 0) + 1) => ({
     ok: false,
@@ -54650,13 +54675,14 @@ async function verifyLog(lines, checkpoint) {
       );
     }
     if (entry.time && warnings.length < 10) {
-      const ms = Date.parse(entry.time);
-      if (lastTime && ms < lastMs)
+      const plain = inOrderAsText(entry.time);
+      const backwards = lastTime && (plain && lastPlain ? entry.time < lastTime : Date.parse(entry.time) < Date.parse(lastTime));
+      if (backwards)
         warnings.push(
           `entry ${entry.seq} is dated ${entry.time}, before entry ${entry.seq - 1} (${lastTime}): time runs backwards here (a clock set back, or a backdated entry)`
         );
       lastTime = entry.time;
-      lastMs = ms;
+      lastPlain = plain;
     }
     head = { seq: entry.seq, hash: entry.hash };
     if (checkpoint && entry.seq === checkpoint.seq) {

@@ -54,6 +54,10 @@ async function* decoded(path: string): AsyncIterable<LogLine[]> {
   yield parts;
 }
 
+async function* inMemory(text: string): AsyncIterable<LogLine[]> {
+  yield text.trimEnd().split('\n');
+}
+
 async function linesOf(batches: AsyncIterable<LogBatch>): Promise<LogLine[]> {
   const lines: LogLine[] = [];
   for await (const batch of batches) {
@@ -223,6 +227,52 @@ describe('the file store in blocks, and verify of their bytes, say what the text
             : bytes.fill(random(256), at, at + 1);
       const last = entries.at(-1)!;
       await agree(fileOf(damaged), round % 2 ? { seq: last.seq, hash: last.hash } : undefined);
+    }
+  });
+
+  it('times are ordered as Date.parse orders them, rolled-over and odd ones included', async () => {
+    const fields = {
+      year: ['0000', '2025', '2026', '9999'],
+      month: ['00', '01', '02', '12', '13'],
+      day: ['00', '01', '28', '29', '30', '31', '32'],
+      hour: ['00', '23', '24'],
+      second: ['00', '59', '60'],
+      fraction: ['.000', '.001', '.999', '.5', ''],
+    };
+    let seed = 7;
+    const pick = (values: string[]) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return values[seed % values.length]!;
+    };
+    const time = () =>
+      `${pick(fields.year)}-${pick(fields.month)}-${pick(fields.day)}T${pick(fields.hour)}:00:${pick(fields.second)}${pick(fields.fraction)}Z`;
+    const close = (a: string) =>
+      a.replace(/T\d\d/, `T${pick(fields.hour)}`).replace(/-\d\d-/, `-${pick(fields.month)}-`);
+    // Pairs whose order as text is not their order to Date.parse: rolled over, or no time at all to it.
+    const odd = [
+      ['2026-02-29T12:00:00.000Z', '2026-03-01T00:00:00.000Z'],
+      ['2026-02-30T00:00:00.000Z', '2026-03-01T00:00:00.000Z'],
+      ['2026-02-31T00:00:00.000Z', '2026-03-02T00:00:00.000Z'],
+      ['2026-01-02T00:00:00.000Z', '2026-01-01T24:00:00.000Z'],
+      ['2027-01-01T00:00:00.000Z', '2026-13-01T00:00:00.000Z'],
+      ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Zx'],
+      ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:60.000Z'],
+      ['2026-01-02T00:00:00.000Z', '2026-00-01T00:00:00.000Z'],
+      ['2026-01-02T00:00:00.000Z', '2026-01-01T00:00:00.000Z'],
+    ];
+    const random = Array.from({ length: 400 }, (_, round) => {
+      const first = time();
+      return [first, round % 2 ? time() : close(first)];
+    });
+    for (const [first, second] of [...odd, ...random] as [string, string][]) {
+      const entries: AuditEntry[] = [];
+      for (const [i, at] of [first, second].entries()) {
+        const last = entries.at(-1);
+        entries.push(seal({ ...draft(i + 1), time: at }, last && { seq: last.seq, hash: last.hash }));
+      }
+      const result = await verifyLog(inMemory(textOf(entries)));
+      const backwards = Date.parse(second) < Date.parse(first);
+      expect(result.warnings, `${first} then ${second}`).toHaveLength(backwards ? 1 : 0);
     }
   });
 });

@@ -166,6 +166,39 @@ function sealedBytes(line: Buffer): Link | undefined {
   };
 }
 
+/** Where each field of `YYYY-MM-DDTHH:MM:SS.sssZ` stops, with its largest value; the rest are digits. */
+const FIELDS: [at: number, mark: number, max: number][] = [
+  [4, 0x2d, 9999],
+  [7, 0x2d, 12],
+  [10, 0x54, 28],
+  [13, 0x3a, 23],
+  [16, 0x3a, 59],
+  [19, 0x2e, 59],
+  [23, 0x5a, 999],
+];
+
+/**
+ * Whether a time's order as text is its order in time, so that two such times are compared without parsing:
+ * fixed width, and no field that rolls over (Date.parse reads 30 February as 2 March, and 24:00 as the next
+ * day). Any other time is parsed, as before.
+ */
+function inOrderAsText(time: string): boolean {
+  if (time.length !== 24) return false;
+  let from = 0;
+  for (const [at, mark, max] of FIELDS) {
+    if (time.charCodeAt(at) !== mark) return false;
+    let value = 0;
+    for (let i = from; i < at; i++) {
+      const digit = time.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return false;
+      value = value * 10 + digit;
+    }
+    if (value > max || (value === 0 && (at === 7 || at === 10))) return false;
+    from = at + 1;
+  }
+  return true;
+}
+
 /** The link of one line of a block, read from its bytes where it is ASCII, else as its text as ever. */
 function blockLink(line: Buffer, ascii: boolean, number: number): Link | { problem: string; seq?: number } {
   if (ascii || isAscii(line)) return sealedBytes(line) ?? parsedLink(line.toString('latin1'), number);
@@ -185,7 +218,7 @@ export async function verifyLog(
   let head: Checkpoint | undefined;
   let checkpointSeen = false;
   let lastTime: string | undefined;
-  let lastMs = Number.NaN;
+  let lastPlain = false;
   const warnings: string[] = [];
   const fail = (reason: string, seq = (head?.seq ?? 0) + 1): VerifyResult => ({
     ok: false,
@@ -215,15 +248,18 @@ export async function verifyLog(
         entry.seq,
       );
     }
-    // Each time is parsed once; past the tenth warning, no more are said, so none is parsed.
+    // Past the tenth warning no more are said, so no time need be read.
     if (entry.time && warnings.length < 10) {
-      const ms = Date.parse(entry.time);
-      if (lastTime && ms < lastMs)
+      const plain = inOrderAsText(entry.time);
+      const backwards =
+        lastTime &&
+        (plain && lastPlain ? entry.time < lastTime : Date.parse(entry.time) < Date.parse(lastTime));
+      if (backwards)
         warnings.push(
           `entry ${entry.seq} is dated ${entry.time}, before entry ${entry.seq - 1} (${lastTime}): time runs backwards here (a clock set back, or a backdated entry)`,
         );
       lastTime = entry.time;
-      lastMs = ms;
+      lastPlain = plain;
     }
     head = { seq: entry.seq, hash: entry.hash };
     if (checkpoint && entry.seq === checkpoint.seq) {
