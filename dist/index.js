@@ -54580,17 +54580,27 @@ var bytesAt = (line, at2, expected) => {
   for (let i = 0; i < expected.length; i++) if (line[at2 + i] !== expected[i]) return false;
   return true;
 };
+function lastAt(line, member) {
+  const first = member[0];
+  for (let at2 = line.length - member.length; at2 >= 0; at2--) {
+    if (line[at2] !== first) continue;
+    let i = 1;
+    while (i < member.length && line[at2 + i] === member[i]) i++;
+    if (i === member.length) return at2;
+  }
+  return -1;
+}
 function sealedBytes(line) {
-  const at2 = line.lastIndexOf(HASH_BYTES);
+  const at2 = lastAt(line, HASH_BYTES);
   const prevAt = at2 + HASH_BYTES.length + 65;
   if (at2 === -1 || line[prevAt - 1] !== QUOTE || !bytesAt(line, prevAt, PREV_BYTES)) return void 0;
   const seqAt = prevAt + PREV_BYTES.length + 64;
   if (!bytesAt(line, seqAt, SEQ_BYTES) || !bytesAt(line, line.length - END_BYTES.length, END_BYTES))
     return void 0;
   const length = line.length - (prevAt - at2);
-  if (unsealed.length < length) unsealed = Buffer.allocUnsafe(length * 2);
-  line.copy(unsealed, 0, 0, at2);
-  line.copy(unsealed, at2, prevAt);
+  if (unsealed.length < line.length) unsealed = Buffer.allocUnsafe(line.length * 2);
+  unsealed.set(line);
+  unsealed.copyWithin(at2, prevAt, line.length);
   const hash = line.toString("latin1", at2 + HASH_BYTES.length, prevAt - 1);
   if (sha256(unsealed.subarray(0, length)) !== hash) return void 0;
   const digitsAt = seqAt + SEQ_BYTES.length;
@@ -54604,8 +54614,14 @@ function sealedBytes(line) {
   }
   if (!digits) seq = Number(line.toString("latin1", digitsAt, seqEnd));
   if (!Number.isSafeInteger(seq) || seq < 1) return void 0;
-  const timeAt = line.lastIndexOf(TIME_BYTES);
-  const time = timeAt === -1 ? void 0 : line.toString("latin1", timeAt + TIME_BYTES.length, line.indexOf(QUOTE, timeAt + TIME_BYTES.length));
+  const timeAt = lastAt(line, TIME_BYTES);
+  let time;
+  if (timeAt !== -1) {
+    const timeStart = timeAt + TIME_BYTES.length;
+    let timeEnd = timeStart;
+    while (timeEnd < line.length && line[timeEnd] !== QUOTE) timeEnd++;
+    time = line.toString("latin1", timeStart, timeEnd);
+  }
   return {
     seq,
     prev: line.toString("latin1", prevAt + PREV_BYTES.length, seqAt),

@@ -144,9 +144,9 @@ describe('the file store in blocks, and verify of their bytes, say what the text
     expect(result.problem).toEqual({ line: 25, seq: 25, reason: 'line 25 is not JSON' });
   });
 
-  it('a line longer than a block, and empty lines', async () => {
+  it('a line longer than a block, and than the buffer it is hashed in; empty lines', async () => {
     const long = seal(
-      { ...draft(2), details: { note: 'x'.repeat(3000) } },
+      { ...draft(2), details: { note: 'x'.repeat(10_000) } },
       chainOf(1).map(({ seq, hash }) => ({ seq, hash }))[0],
     );
     const text = `${textOf(chainOf(1))}${serialise(long)}`;
