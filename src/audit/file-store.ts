@@ -13,14 +13,14 @@ export interface FileStoreOptions {
   blockSize?: number;
 }
 
-/**
- * A JSON Lines file. Appends hold an exclusive lock file (`<log>.lock`, created with O_EXCL), so processes
- * on one machine never interleave, and write each entry as one whole line with one write and an fsync.
- */
 /** Bytes read at a time: enough that a read costs little per line, little enough to keep memory flat. */
 const BLOCK = 1 << 20;
 const LINE_FEED = 0x0a;
 
+/**
+ * A JSON Lines file. Appends hold an exclusive lock file (`<log>.lock`, created with O_EXCL), so processes
+ * on one machine never interleave, and write each entry as one whole line with one write and an fsync.
+ */
 export class FileStore implements AuditStore {
   readonly lockPath: string;
   private readonly lockTimeout: number;
