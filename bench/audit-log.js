@@ -60,7 +60,8 @@ if (command === 'generate') {
   for (let i = 1; i <= n; i++) await record(store, draft(i));
   entries = n;
 } else if (command === 'verify') {
-  const result = await verifyLog(new FileStore(path).lines());
+  // As aims-gate verify reads a file log: its blocks of bytes.
+  const result = await verifyLog(new FileStore(path).blocks());
   if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.problem)}`);
   entries = result.entries;
 } else if (command === 'report') {

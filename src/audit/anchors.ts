@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { printableText } from '../report/printable.js';
 import { type Checkpoint, formatCheckpoint, HASH } from './entry.js';
-import type { LogLine } from './store.js';
+import type { LogBatch } from './store.js';
 import { checkpointDigest } from './timestamp.js';
 import { TokenError, verifyToken } from './token.js';
 import type { VerifyResult } from './verify.js';
@@ -85,20 +85,37 @@ export async function appendAnchor(path: string, record: AnchorRecord): Promise<
  * `verifyLog` makes instead of a second.
  */
 export async function* keepLines(
-  lines: AsyncIterable<LogLine[]>,
+  lines: AsyncIterable<LogBatch>,
   wanted: number[],
   kept: Map<number, string>,
-): AsyncIterable<LogLine[]> {
+): AsyncIterable<LogBatch> {
   const numbers = [...new Set(wanted)].sort((a, b) => a - b);
   let next = 0;
   let first = 1;
   for await (const batch of lines) {
-    const end = first + batch.length;
-    for (; next < numbers.length && numbers[next]! < end; next++) {
-      const text = batch[numbers[next]! - first];
-      if (typeof text === 'string') kept.set(numbers[next]!, text);
+    if (next === numbers.length) {
+      yield batch;
+      continue;
     }
-    first = end;
+    if (Buffer.isBuffer(batch)) {
+      // Lines of bytes are counted, and only those wanted decoded (before the buffer is handed on and reused).
+      for (let start = 0, number = first; start < batch.length; number++) {
+        const end = batch.indexOf(0x0a, start);
+        if (number === numbers[next]) {
+          kept.set(number, batch.toString('utf8', start, end));
+          next++;
+        }
+        start = end + 1;
+        first = number + 1;
+      }
+    } else {
+      const end = first + batch.length;
+      for (; next < numbers.length && numbers[next]! < end; next++) {
+        const text = batch[numbers[next]! - first];
+        if (typeof text === 'string') kept.set(numbers[next]!, text);
+      }
+      first = end;
+    }
     yield batch;
   }
 }

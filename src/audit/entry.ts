@@ -109,7 +109,7 @@ export function entryHash(entry: Omit<AuditEntry, 'hash'> & { hash?: string }): 
   return sha256(canonicalize(rest) as string);
 }
 
-/** Node 21.7+ has a one-shot `crypto.hash`, several times cheaper per small input than a Hash object. */
+/** Node 20.12+ and 21.7+ have a one-shot `crypto.hash`, several times cheaper per small input than a Hash object. */
 const oneShot = (
   crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }
 ).hash;

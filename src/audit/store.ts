@@ -3,6 +3,12 @@ import { type AuditEntry, type Checkpoint, draftProblem, type EventDraft, seal }
 /** Another writer appended first: the caller re-reads the head, re-seals its entry and tries again. */
 export type LogLine = string | { torn: string };
 
+/**
+ * Lines in a batch: decoded, or a store's own bytes of whole lines, each ended by a line feed (what verify
+ * reads fastest: see FileStore.blocks).
+ */
+export type LogBatch = LogLine[] | Buffer;
+
 export class AppendConflict extends Error {
   /** `actual`: the head another writer left, where the store knows it. */
   constructor(readonly actual?: Checkpoint) {

@@ -44,7 +44,7 @@ export async function anchor(argv: string[], io: Output): Promise<number> {
   if (!/^https?:\/\/\S+$/.test(url) || !URL.canParse(url))
     throw new UsageError(`--tsa takes an http:// or https:// URL, not "${url}"`);
   const store = await existingLog(root, values.log);
-  const verification = await verifyLog(store.lines());
+  const verification = await verifyLog(store.blocks());
   if (!verification.ok) {
     io.err(
       `aims-gate: the audit log ${shown(store.path)} fails verification at entry ${verification.problem!.seq} (${verification.problem!.reason}); an anchor would vouch for it, so none was made: run aims-gate verify\n`,
@@ -136,7 +136,7 @@ export async function verifyAnchored(
   const stored = await readAnchors(anchorsPath(store.path));
   const anchored = new Map<number, string>();
   const wanted = stored.flatMap((a) => ('checkpoint' in a ? [a.checkpoint.seq] : []));
-  const result = await verifyLog(keepLines(store.lines(), wanted, anchored), checkpoint);
+  const result = await verifyLog(keepLines(store.blocks(), wanted, anchored), checkpoint);
   const anchors = checkAnchors(stored, result, anchored, trusted);
   return {
     result,

@@ -185,7 +185,7 @@ export async function log(argv: string[], io: Output): Promise<number> {
   const format = choice('format', values.format, ['text', 'json']);
   const store = await existingLog(locate(positionals[0]).root, values.log);
   // Listed with what the chain says of them: from a break on, entries are marked, never shown as proven.
-  const verification = await verifyLog(store.lines());
+  const verification = await verifyLog(store.blocks());
   const unproven = verification.ok ? Number.POSITIVE_INFINITY : (verification.problem?.seq ?? 1);
   const bad: number[] = [];
   for await (const entry of readEntries(store, values, (line) => bad.push(line))) {

@@ -40,7 +40,7 @@ const MANUAL_SOURCES = NC_SOURCES.filter((s) => s !== 'check');
 async function registerOf(store: FileStore) {
   const entries = [];
   if (!(await store.exists())) return { ...nonconformityRegister([]), found: false, broken: undefined };
-  const verification = await verifyLog(store.lines());
+  const verification = await verifyLog(store.blocks());
   for await (const entry of readEntries(store)) entries.push(entry);
   const broken = verification.ok
     ? undefined
