@@ -53894,8 +53894,9 @@ var FileStore = class {
     await makeFolder(dirname2(this.path));
     const release = await this.lock();
     try {
-      const { head, torn } = await this.tail();
+      const { head, torn, unended } = await this.tail();
       if (head?.hash !== expected?.hash) throw new AppendConflict(head);
+      if (unended) await appendFile2(this.path, "\n");
       if (torn) {
         await appendFile2(`${this.path}.torn`, `${torn.text}
 `);
@@ -53924,8 +53925,8 @@ var FileStore = class {
     }
   }
   /**
-   * The log's whole lines as their bytes, each block ending with a line feed, then a last line with no line end
-   * as `torn`. A block is only valid until the next is asked for: its buffer is read into again. The next block
+   * The log's whole lines as their bytes, each block ending with a line feed, then a last line with no line end:
+   * `torn` when a write was cut off, as text when only its line end is missing. A block is only valid until the next is asked for: its buffer is read into again. The next block
    * is read while the caller works on this one, so reading costs almost nothing beside hashing.
    */
   async *blocks() {
@@ -53941,7 +53942,7 @@ var FileStore = class {
         position += bytesRead;
         const filled = kept + bytesRead;
         if (bytesRead === 0) {
-          if (kept) yield [{ torn: current.toString("utf8", 0, kept) }];
+          if (kept) yield [lastLine(current.toString("utf8", 0, kept))];
           return;
         }
         const end = current.lastIndexOf(LINE_FEED, filled - 1) + 1;
@@ -53979,6 +53980,8 @@ var FileStore = class {
         const begin = end === -1 ? -1 : text3.lastIndexOf("\n", end - 1);
         if (begin === -1 && start > 0) continue;
         const tornText = text3.slice(end + 1);
+        if (tornText && typeof lastLine(tornText) === "string")
+          return { head: checkpointOfLine(tornText, this.path), unended: true };
         const torn = tornText ? { text: tornText, offset: size - Buffer.byteLength(tornText) } : void 0;
         if (end === -1) return { torn };
         return { head: checkpointOfLine(text3.slice(begin + 1, end), this.path), torn };
@@ -54051,6 +54054,14 @@ async function explained(doing, work) {
     const code2 = error2.code;
     if (!code2) throw error2;
     throw new Error(`cannot ${doing}: ${error2.message.replace(/^\w+: /, "")}`, { cause: error2 });
+  }
+}
+function lastLine(text3) {
+  try {
+    JSON.parse(text3);
+    return text3;
+  } catch {
+    return { torn: text3 };
   }
 }
 

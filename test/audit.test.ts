@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
@@ -309,6 +309,20 @@ describe('the file store', () => {
     expect(entry.seq).toBe(2);
     expect(await verifyLog(store.lines())).toMatchObject({ ok: true, entries: 2 });
     expect(readFileSync(`${path}.torn`, 'utf8')).toBe(`${half}\n`);
+  });
+
+  it('keeps a last entry that lost only its line end (an editor’s doing), and ends it before the next', async () => {
+    const path = tempLog();
+    const store = new FileStore(path);
+    for (let i = 1; i <= 2; i++) await record(store, draft(i));
+    writeFileSync(path, readFileSync(path, 'utf8').trimEnd());
+    expect(await verifyLog(store.lines())).toMatchObject({ ok: true, entries: 2 });
+    expect((await store.head())?.seq).toBe(2);
+    const { entry } = await record(store, draft(3));
+    expect(entry.seq).toBe(3);
+    expect(await verifyLog(store.lines())).toMatchObject({ ok: true, entries: 3 });
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
+    expect(existsSync(`${path}.torn`)).toBe(false);
   });
 
   it('loses nothing when several processes append at once', async () => {

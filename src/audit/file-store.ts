@@ -61,8 +61,10 @@ export class FileStore implements AuditStore {
     await makeFolder(dirname(this.path));
     const release = await this.lock();
     try {
-      const { head, torn } = await this.tail();
+      const { head, torn, unended } = await this.tail();
       if (head?.hash !== expected?.hash) throw new AppendConflict(head);
+      // A whole entry that lost only its line end (an editor's doing) is kept, and ended before the next.
+      if (unended) await appendFile(this.path, '\n');
       if (torn) {
         // A writer crashed mid-line. The fragment was never acknowledged; keep it beside the log, not in it.
         await appendFile(`${this.path}.torn`, `${torn.text}\n`);
@@ -96,8 +98,8 @@ export class FileStore implements AuditStore {
   }
 
   /**
-   * The log's whole lines as their bytes, each block ending with a line feed, then a last line with no line end
-   * as `torn`. A block is only valid until the next is asked for: its buffer is read into again. The next block
+   * The log's whole lines as their bytes, each block ending with a line feed, then a last line with no line end:
+   * `torn` when a write was cut off, as text when only its line end is missing. A block is only valid until the next is asked for: its buffer is read into again. The next block
    * is read while the caller works on this one, so reading costs almost nothing beside hashing.
    */
   async *blocks(): AsyncIterable<LogBatch> {
@@ -113,7 +115,7 @@ export class FileStore implements AuditStore {
         position += bytesRead;
         const filled = kept + bytesRead;
         if (bytesRead === 0) {
-          if (kept) yield [{ torn: current.toString('utf8', 0, kept) }];
+          if (kept) yield [lastLine(current.toString('utf8', 0, kept))];
           return;
         }
         const end = current.lastIndexOf(LINE_FEED, filled - 1) + 1;
@@ -134,7 +136,12 @@ export class FileStore implements AuditStore {
   }
 
   /** The head (last complete line) and any torn fragment after it, read from the end of the file. */
-  private async tail(): Promise<{ head?: Checkpoint; torn?: { text: string; offset: number } }> {
+  private async tail(): Promise<{
+    head?: Checkpoint;
+    torn?: { text: string; offset: number };
+    /** The last line is a whole entry without its line end. */
+    unended?: boolean;
+  }> {
     let size: number;
     try {
       size = (await stat(this.path)).size;
@@ -154,6 +161,8 @@ export class FileStore implements AuditStore {
         // The last complete line may start before this window: read a larger one.
         if (begin === -1 && start > 0) continue;
         const tornText = text.slice(end + 1);
+        if (tornText && typeof lastLine(tornText) === 'string')
+          return { head: checkpointOfLine(tornText, this.path), unended: true };
         const torn = tornText ? { text: tornText, offset: size - Buffer.byteLength(tornText) } : undefined;
         if (end === -1) return { torn };
         return { head: checkpointOfLine(text.slice(begin + 1, end), this.path), torn };
@@ -234,5 +243,18 @@ async function explained<T>(doing: string, work: () => Promise<T>): Promise<T> {
     const code = (error as NodeJS.ErrnoException).code;
     if (!code) throw error;
     throw new Error(`cannot ${doing}: ${(error as Error).message.replace(/^\w+: /, '')}`, { cause: error });
+  }
+}
+
+/**
+ * A last line with no line end: a write cut off (torn), or a whole entry whose line end alone is missing. JSON
+ * tells them apart: no cut-off prefix of an object's JSON is itself JSON, since the object closes only at its end.
+ */
+function lastLine(text: string): LogLine {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return { torn: text };
   }
 }
