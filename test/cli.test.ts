@@ -285,6 +285,11 @@ describe('aims-gate init and explain', () => {
       code: 2,
       stderr: expect.stringContaining('did you mean "card.license"?'),
     });
+    // A control every finding prints: its title, the rules here that cite it, the log events that evidence it.
+    const control = cli(['explain', 'A.6.2.5']).stdout;
+    expect(control).toMatch(/^A\.6\.2\.5: AI system deployment \(ISO\/IEC 42001\)\n/);
+    expect(control).toContain('  rule      card.prohibited-not-deployed');
+    expect(control).toContain('  log       deployment.approved, deployment.rejected');
   });
 });
 

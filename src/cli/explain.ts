@@ -1,5 +1,5 @@
 import { BUILT_IN_CHECKS } from '../builtin-checks.js';
-import { controlTitle } from '../controls.js';
+import { controlTitle, EVENT_LOG_CONTROL, LOG_EVIDENCE } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { conditionInWords } from '../policy/when.js';
@@ -10,7 +10,7 @@ import { locate } from './context.js';
 import type { Output } from './main.js';
 import { parseCommand } from './options.js';
 
-/** Explains one rule (title, controls, remedy), or lists them all. */
+/** Explains one rule (title, controls, remedy), a built-in check or a control, or lists the rules. */
 export async function explain(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, { config: { type: 'string', short: 'c' } });
   const policy = await loadPolicy(new LocalSource(locate().root), values.config);
@@ -28,6 +28,19 @@ export async function explain(argv: string[], io: Output): Promise<number> {
   if (!rule && builtIn) {
     io.out(
       `${id}: ${builtIn.title}\n  severity  ${builtIn.severity}\n  defined   by aims-gate itself (in no policy pack; it cannot be disabled)\n  fix       ${builtIn.remedy}\n`,
+    );
+    return 0;
+  }
+  if (!rule && controlTitle(id) !== id) {
+    // A control or clause a finding cites: its title, and what here evidences it.
+    const citing = policy.rules.filter((r) => r.controls.includes(id) || r.clauses?.includes(id));
+    const logged = LOG_EVIDENCE[id] ?? (id === EVENT_LOG_CONTROL ? ['the audit log itself, verified'] : []);
+    io.out(
+      `${id}: ${controlTitle(id)} (ISO/IEC 42001)\n${
+        citing.length
+          ? citing.map((r) => `  rule      ${r.id}  ${r.title}\n`).join('')
+          : '  rules     none here cite it\n'
+      }${logged.length ? `  log       ${logged.join(', ')}\n` : ''}`,
     );
     return 0;
   }
