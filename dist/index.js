@@ -52271,7 +52271,7 @@ var fields = {
 // src/rules/freshness.ts
 var freshness = {
   kind: "freshness",
-  summary: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old.",
+  summary: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).",
   params: {
     properties: {
       document: documentParam,
@@ -52314,6 +52314,12 @@ var freshness = {
         violations.push({
           ...where,
           message: `${name} ${day} has passed (${daysBetween(day, env.today)} days ago)`
+        });
+      } else if (typeof rule["max-age-days"] === "number" && day > env.today) {
+        violations.push({
+          ...where,
+          message: `${name} ${day} is in the future (today is ${env.today})`,
+          remedy: `Write the date it was done. ${rule.remedy}`
         });
       } else if (typeof rule["max-age-days"] === "number" && daysBetween(day, env.today) > rule["max-age-days"]) {
         violations.push({

@@ -223,6 +223,13 @@ describe('freshness', () => {
     ]);
   });
 
+  it('reports an assessment dated in the future, which would be fresh forever', async () => {
+    const evaluation = await run(edit(conformantRepo(), RISK, 'date: 2026-06-15', 'date: 2099-11-15'));
+    expect(findingsOf(evaluation, 'risk.age').map((f) => f.message)).toEqual([
+      'date 2099-11-15 is in the future (today is 2026-11-01)',
+    ]);
+  });
+
   it('does not apply to a retired system', async () => {
     const files = edit(
       conformantRepo(),

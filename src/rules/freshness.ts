@@ -7,7 +7,7 @@ import { at, documentKindOf, documentParam } from './types.js';
 export const freshness: RuleKind = {
   kind: 'freshness',
   summary:
-    'A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old.',
+    'A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).',
   params: {
     properties: {
       document: documentParam,
@@ -50,6 +50,13 @@ export const freshness: RuleKind = {
         violations.push({
           ...where,
           message: `${name} ${day} has passed (${daysBetween(day, env.today)} days ago)`,
+        });
+      } else if (typeof rule['max-age-days'] === 'number' && day > env.today) {
+        // The date something was done cannot be ahead: one in 2099 would make it fresh forever.
+        violations.push({
+          ...where,
+          message: `${name} ${day} is in the future (today is ${env.today})`,
+          remedy: `Write the date it was done. ${rule.remedy}`,
         });
       } else if (
         typeof rule['max-age-days'] === 'number' &&
