@@ -338,6 +338,11 @@ describe('aims-gate record, verify, log and report', () => {
     expect(cli(['log', '--type', 'evaluated', '--format', 'json'], dir).stdout).toContain(
       '"type":"evaluated"',
     );
+    expect(cli(['log', '--system', 'credit-scorin'], dir)).toMatchObject({
+      code: 0,
+      stdout: '',
+      stderr: 'aims-gate: no entry of .aims-gate/audit-log.jsonl matches --system credit-scorin\n',
+    });
 
     // Truncation is invisible to the chain alone, and caught by the checkpoint.
     const log = join(dir, '.aims-gate/audit-log.jsonl');

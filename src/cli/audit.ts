@@ -188,7 +188,9 @@ export async function log(argv: string[], io: Output): Promise<number> {
   const verification = await verifyLog(store.blocks());
   const unproven = verification.ok ? Number.POSITIVE_INFINITY : (verification.problem?.seq ?? 1);
   const bad: number[] = [];
+  let listed = 0;
   for await (const entry of readEntries(store, values, (line) => bad.push(line))) {
+    listed++;
     if (format === 'json') {
       io.out(`${JSON.stringify(entry)}\n`);
       continue;
@@ -203,6 +205,12 @@ export async function log(argv: string[], io: Output): Promise<number> {
       `#${shown.seq}  ${shown.time}  ${shown.type}  ${shown.subject?.system ?? '-'}  by ${actorWords(shown.actor)}${details ? `  ${details}` : ''}${entry.seq >= unproven ? '  ⚠ after the break' : ''}\n`,
     );
   }
+  const filters = (['system', 'type', 'since'] as const).filter((f) => values[f] !== undefined);
+  // Nothing listed for a filter is most often a typo in it: said, not left as an empty screen.
+  if (!listed && filters.length)
+    io.err(
+      `aims-gate: no entry of ${shown(store.path)} matches ${filters.map((f) => `--${f} ${values[f]}`).join(' ')}\n`,
+    );
   if (!verification.ok)
     io.err(
       `aims-gate: the log fails verification at entry ${verification.problem?.seq} (${verification.problem?.reason}); entries from there on are marked: run aims-gate verify\n`,
