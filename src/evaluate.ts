@@ -2,7 +2,7 @@ import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
 import { controlIds, controlTitle } from './controls.js';
 import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
-import { isReadable, loadDocument } from './documents/index.js';
+import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -231,6 +231,7 @@ async function readDocuments(
   kinds: DocumentKind[],
 ): Promise<LoadedDocuments> {
   const loaded: LoadedDocuments = { digests: [] };
+  await prepareDocumentSchemas();
   // Asked for with the documents, so a GitHub source reads them in one request.
   const sidecar = readGovernanceFile(source, system.path);
   await Promise.all(

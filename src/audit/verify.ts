@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
-import { compileSchema } from '../schema.js';
+import { compileSchema, prepareSchemas } from '../schema.js';
 import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
 import type { LogLine } from './store.js';
 
@@ -26,6 +26,7 @@ export interface VerifyResult {
   warnings: string[];
 }
 
+const ENTRY_SCHEMA = 'schemas/audit-entry.schema.json';
 let validateEntry: ValidateFunction | undefined;
 
 /** What the chain needs of one entry. */
@@ -88,7 +89,7 @@ function parsedLink(text: string, line: number): Link | { problem: string; seq?:
       problem: `line ${line} has format version ${JSON.stringify(entry.v)}; this aims-gate reads version ${AUDIT_FORMAT}`,
     };
   }
-  validateEntry ??= compileSchema(readJsonAsset('schemas/audit-entry.schema.json'));
+  validateEntry ??= compileSchema(readJsonAsset(ENTRY_SCHEMA));
   if (!validateEntry(entry)) {
     const error = validateEntry.errors![0]!;
     return {
@@ -113,6 +114,7 @@ export async function verifyLog(
   lines: AsyncIterable<LogLine[]>,
   checkpoint?: Checkpoint,
 ): Promise<VerifyResult> {
+  await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
   let line = 0;
   let head: Checkpoint | undefined;
   let checkpointSeen = false;
