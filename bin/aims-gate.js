@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../lib/cli/main.js';
+import { loadMain } from '../lib/cli/load.js';
 
 // A reader that stops early (`aims-gate log | head -2`) is not an error: end quietly, as other tools do.
 process.stdout.on('error', (error) => {
@@ -7,4 +7,5 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+const main = await loadMain();
 process.exitCode = await main(process.argv.slice(2));

@@ -8,8 +8,8 @@ import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js
 import { LIMITS } from './limits.js';
 import { tooLarge } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
+import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
-import { compileSchema } from './schema.js';
 import type { Source } from './source.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
@@ -332,7 +332,7 @@ export function requiredTier(evaluation: Evaluation): RiskTier | undefined {
 }
 
 function runRule(rule: RuleDefinition, system: SystemContext, today: string) {
-  if (rule.when && !compileSchema(rule.when)(system.facts)) return 'not-applicable' as const;
+  if (rule.when && !applies(rule.when, system.facts)) return 'not-applicable' as const;
   const kind = RULE_KINDS.get(rule.kind)!;
   if (kind.reads(rule).some((doc) => system.unreadable[doc])) return 'unreadable' as const;
   const outcome = kind.evaluate(rule, system, { today });

@@ -10,6 +10,7 @@ import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } f
 import type { Source } from '../source.js';
 import { type DocumentKind, SEVERITIES, type Severity, type Waiver } from '../types.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
+import { simpleCondition } from './when.js';
 
 export const CONFIG_PATH = '.github/aims-gate.yml';
 export const DEFAULT_PACK = 'iso42001-baseline';
@@ -225,7 +226,10 @@ async function checkAgainst(schema: object, data: ParsedData, path: string): Pro
       problems.push(...validateData(compileSchema(schema), data, { at: ['rules', i], limit: 5 }));
     // The rules' own schemas are compiled as they are added (addRule), which cannot wait for Ajv to load.
     await prepareSchemas(
-      (rules as { when?: unknown; schema?: unknown }[]).flatMap((rule) => [rule.when, rule.schema]),
+      (rules as { when?: unknown; schema?: unknown }[]).flatMap((rule) => [
+        simpleCondition(rule.when) ? undefined : rule.when,
+        rule.schema,
+      ]),
     );
   }
   if (problems.length) throw ConfigError.all(path, problems);
@@ -475,7 +479,10 @@ function addRule(rules: Map<string, RuleDefinition>, raw: object, origin: RuleDe
     );
   }
   for (const key of ['when', 'schema'] as const) {
-    const problem = rule[key] === undefined ? undefined : schemaProblem(rule[key]);
+    const problem =
+      rule[key] === undefined || (key === 'when' && simpleCondition(rule.when))
+        ? undefined
+        : schemaProblem(rule[key]);
     if (problem) {
       throw new ConfigError(
         origin.path,
