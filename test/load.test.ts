@@ -17,7 +17,7 @@ function node(code: string): string {
 describe('the CLI bundle (lib/cli.cjs) and its code cache, from `npm run build`', () => {
   const script = (code: string, cache: string) => `
     import { readFileSync } from 'node:fs';
-    import { BUNDLE, CODE_CACHE, bundleScript } from './lib/cli/load.js';
+    import { BUNDLE, CODE_CACHE, bundleScript } from './lib/cli/load.cjs';
     const script = bundleScript(${code}, ${cache});
     console.log(JSON.stringify({ rejected: script.cachedDataRejected ?? 'not given' }));`;
 
@@ -40,7 +40,7 @@ describe('the CLI bundle (lib/cli.cjs) and its code cache, from `npm run build`'
         const io = { out: (t) => out.push(t), err: (t) => out.push(t), color: false };
         const code = await main(['check', 'examples/ml-platform', '--today', '2026-11-01', '--format', 'json'], io);
         console.log(JSON.stringify({ code, out: out.join('') }));`);
-    const bundled = run("import { loadMain } from './lib/cli/load.js'; const main = await loadMain();");
+    const bundled = run("import { loadMain } from './lib/cli/load.cjs'; const main = await loadMain();");
     const modules = run("import { main } from './lib/cli/main.js';");
     expect(JSON.parse(bundled)).toEqual(JSON.parse(modules));
     expect(JSON.parse(bundled).code).toBe(1);
