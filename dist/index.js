@@ -57463,7 +57463,9 @@ function known(schema) {
 async function prepareSchemas(schemas) {
   if (compiler) return;
   for (const schema of schemas) {
-    if (typeof schema === "object" && schema !== null && !byObject.has(schema) && !known(schema).validate) {
+    if (schema === void 0 || typeof schema === "object" && schema !== null && byObject.has(schema))
+      continue;
+    if (!known(schema).validate) {
       compiler = await Promise.resolve().then(() => (init_schema_compiler(), schema_compiler_exports));
       return;
     }

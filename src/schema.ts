@@ -38,7 +38,10 @@ function known(schema: object): { key: string; validate?: ValidateFunction } {
 export async function prepareSchemas(schemas: Iterable<unknown>): Promise<void> {
   if (compiler) return;
   for (const schema of schemas) {
-    if (typeof schema === 'object' && schema !== null && !byObject.has(schema) && !known(schema).validate) {
+    if (schema === undefined || (typeof schema === 'object' && schema !== null && byObject.has(schema)))
+      continue;
+    // Not a schema at all (a string, say) is Ajv's to explain, as before.
+    if (!known(schema as object).validate) {
       compiler = await import('./schema-compiler.js');
       return;
     }
