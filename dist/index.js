@@ -34727,7 +34727,7 @@ var require_dist2 = __commonJS({
 // src/schema-compiler.ts
 var schema_compiler_exports = {};
 __export(schema_compiler_exports, {
-  compile: () => compile2,
+  compile: () => compile3,
   createAjv: () => createAjv
 });
 function createAjv(options2 = {}) {
@@ -34746,7 +34746,7 @@ function createAjv(options2 = {}) {
   addFormats(ajv2, ["date", "date-time", "email", "uri"]);
   return ajv2;
 }
-function compile2(schema) {
+function compile3(schema) {
   return ajv.compile(schema);
 }
 var import_ajv, import_ajv_formats, addFormats, ajv;
@@ -51586,10 +51586,18 @@ function matches(path2, pattern, options2 = {}) {
   const key = `${options2.dot ? "d" : ""}${options2.nocase ? "i" : ""} ${pattern}`;
   let compiled = compiledPatterns.get(key);
   if (!compiled) {
-    compiled = new Minimatch(pattern, options2);
+    compiled = compile(pattern, options2);
     compiledPatterns.set(key, compiled);
   }
-  return compiled.match(path2);
+  if (compiled.segment && !path2.includes("/")) return compiled.segment.test(path2);
+  return compiled.minimatch.match(path2);
+}
+function compile(pattern, options2) {
+  const minimatch2 = new Minimatch(pattern, options2);
+  const { set: set2, negate, comment: comment2, empty, isWindows } = minimatch2;
+  const only = set2.length === 1 && set2[0].length === 1 ? set2[0][0] : void 0;
+  const plain2 = !negate && !comment2 && !empty && !isWindows && !options2.matchBase && !options2.partial;
+  return only instanceof RegExp && !only.global && !only.sticky && plain2 ? { minimatch: minimatch2, segment: only } : { minimatch: minimatch2 };
 }
 var compiledPatterns = /* @__PURE__ */ new Map();
 
@@ -56500,7 +56508,7 @@ function createNormalizer() {
     self2.normalize(match3);
   };
 }
-function compile(self2) {
+function compile2(self2) {
   const re2 = self2.re = re_default(self2.__opts__);
   const tlds2 = self2.__tlds__.slice();
   self2.onCompile();
@@ -56598,11 +56606,11 @@ function LinkifyIt(schemas, options2) {
   this.__tlds__ = tlds_default;
   this.__tlds_replaced__ = false;
   this.re = {};
-  compile(this);
+  compile2(this);
 }
 LinkifyIt.prototype.add = function add(schema, definition) {
   this.__schemas__[schema] = definition;
-  compile(this);
+  compile2(this);
   return this;
 };
 LinkifyIt.prototype.set = function set(options2) {
@@ -56752,13 +56760,13 @@ LinkifyIt.prototype.tlds = function tlds(list3, keepOld) {
   if (!keepOld) {
     this.__tlds__ = list3.slice();
     this.__tlds_replaced__ = true;
-    compile(this);
+    compile2(this);
     return this;
   }
   this.__tlds__ = this.__tlds__.concat(list3).sort().filter(function(el, idx, arr) {
     return el !== arr[idx - 1];
   }).reverse();
-  compile(this);
+  compile2(this);
   return this;
 };
 LinkifyIt.prototype.normalize = function normalize2(match3) {

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { simpleCondition } from '../src/policy/when.js';
 import { createAjv } from '../src/schema-compiler.js';
+import { seeded } from './helpers.js';
 
-/** A small deterministic generator (mulberry32), so a failure names the same case on every run. */
+/** Draws from a seeded sequence, so a failure names the same case on every run. */
 function random(seed: number) {
-  let state = seed;
-  const next = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seeded(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   return { next, pick };
 }
