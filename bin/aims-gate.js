@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../lib/cli/main.js';
+// CommonJS (bin/package.json says so): an ES module entry costs Node its ESM loader, some 10 ms of every start.
+const { loadMain } = require('../lib/cli/load.cjs');
 
 // A reader that stops early (`aims-gate log | head -2`) is not an error: end quietly, as other tools do.
 process.stdout.on('error', (error) => {
@@ -7,4 +8,8 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+loadMain()
+  .then((main) => main(process.argv.slice(2)))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -11,6 +11,14 @@ var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require2() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -3685,15 +3693,15 @@ var require_webidl = __commonJS({
         message: `"${context3.value}" is an invalid ${context3.type}.`
       });
     };
-    webidl.brandCheck = function(V, I, opts) {
+    webidl.brandCheck = function(V2, I, opts) {
       if (opts?.strict !== false) {
-        if (!(V instanceof I)) {
+        if (!(V2 instanceof I)) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
           throw err;
         }
       } else {
-        if (V?.[Symbol.toStringTag] !== I.prototype[Symbol.toStringTag]) {
+        if (V2?.[Symbol.toStringTag] !== I.prototype[Symbol.toStringTag]) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
           throw err;
@@ -3714,8 +3722,8 @@ var require_webidl = __commonJS({
         message: "Illegal constructor"
       });
     };
-    webidl.util.Type = function(V) {
-      switch (typeof V) {
+    webidl.util.Type = function(V2) {
+      switch (typeof V2) {
         case "undefined":
           return "Undefined";
         case "boolean":
@@ -3730,7 +3738,7 @@ var require_webidl = __commonJS({
           return "BigInt";
         case "function":
         case "object": {
-          if (V === null) {
+          if (V2 === null) {
             return "Null";
           }
           return "Object";
@@ -3739,7 +3747,7 @@ var require_webidl = __commonJS({
     };
     webidl.util.markAsUncloneable = markAsUncloneable || (() => {
     });
-    webidl.util.ConvertToInt = function(V, bitLength, signedness, opts) {
+    webidl.util.ConvertToInt = function(V2, bitLength, signedness, opts) {
       let upperBound;
       let lowerBound;
       if (bitLength === 64) {
@@ -3756,7 +3764,7 @@ var require_webidl = __commonJS({
         lowerBound = Math.pow(-2, bitLength) - 1;
         upperBound = Math.pow(2, bitLength - 1) - 1;
       }
-      let x = Number(V);
+      let x = Number(V2);
       if (x === 0) {
         x = 0;
       }
@@ -3764,7 +3772,7 @@ var require_webidl = __commonJS({
         if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Could not convert ${webidl.util.Stringify(V)} to an integer.`
+            message: `Could not convert ${webidl.util.Stringify(V2)} to an integer.`
           });
         }
         x = webidl.util.IntegerPart(x);
@@ -3802,28 +3810,28 @@ var require_webidl = __commonJS({
       }
       return r;
     };
-    webidl.util.Stringify = function(V) {
-      const type = webidl.util.Type(V);
+    webidl.util.Stringify = function(V2) {
+      const type = webidl.util.Type(V2);
       switch (type) {
         case "Symbol":
-          return `Symbol(${V.description})`;
+          return `Symbol(${V2.description})`;
         case "Object":
-          return inspect(V);
+          return inspect(V2);
         case "String":
-          return `"${V}"`;
+          return `"${V2}"`;
         default:
-          return `${V}`;
+          return `${V2}`;
       }
     };
     webidl.sequenceConverter = function(converter) {
-      return (V, prefix, argument, Iterable) => {
-        if (webidl.util.Type(V) !== "Object") {
+      return (V2, prefix, argument, Iterable) => {
+        if (webidl.util.Type(V2) !== "Object") {
           throw webidl.errors.exception({
             header: prefix,
-            message: `${argument} (${webidl.util.Stringify(V)}) is not iterable.`
+            message: `${argument} (${webidl.util.Stringify(V2)}) is not iterable.`
           });
         }
-        const method = typeof Iterable === "function" ? Iterable() : V?.[Symbol.iterator]?.();
+        const method = typeof Iterable === "function" ? Iterable() : V2?.[Symbol.iterator]?.();
         const seq = [];
         let index = 0;
         if (method === void 0 || typeof method.next !== "function") {
@@ -3873,14 +3881,14 @@ var require_webidl = __commonJS({
       };
     };
     webidl.interfaceConverter = function(i) {
-      return (V, prefix, argument, opts) => {
-        if (opts?.strict !== false && !(V instanceof i)) {
+      return (V2, prefix, argument, opts) => {
+        if (opts?.strict !== false && !(V2 instanceof i)) {
           throw webidl.errors.exception({
             header: prefix,
-            message: `Expected ${argument} ("${webidl.util.Stringify(V)}") to be an instance of ${i.name}.`
+            message: `Expected ${argument} ("${webidl.util.Stringify(V2)}") to be an instance of ${i.name}.`
           });
         }
-        return V;
+        return V2;
       };
     };
     webidl.dictionaryConverter = function(converters) {
@@ -3925,27 +3933,27 @@ var require_webidl = __commonJS({
       };
     };
     webidl.nullableConverter = function(converter) {
-      return (V, prefix, argument) => {
-        if (V === null) {
-          return V;
+      return (V2, prefix, argument) => {
+        if (V2 === null) {
+          return V2;
         }
-        return converter(V, prefix, argument);
+        return converter(V2, prefix, argument);
       };
     };
-    webidl.converters.DOMString = function(V, prefix, argument, opts) {
-      if (V === null && opts?.legacyNullToEmptyString) {
+    webidl.converters.DOMString = function(V2, prefix, argument, opts) {
+      if (V2 === null && opts?.legacyNullToEmptyString) {
         return "";
       }
-      if (typeof V === "symbol") {
+      if (typeof V2 === "symbol") {
         throw webidl.errors.exception({
           header: prefix,
           message: `${argument} is a symbol, which cannot be converted to a DOMString.`
         });
       }
-      return String(V);
+      return String(V2);
     };
-    webidl.converters.ByteString = function(V, prefix, argument) {
-      const x = webidl.converters.DOMString(V, prefix, argument);
+    webidl.converters.ByteString = function(V2, prefix, argument) {
+      const x = webidl.converters.DOMString(V2, prefix, argument);
       for (let index = 0; index < x.length; index++) {
         if (x.charCodeAt(index) > 255) {
           throw new TypeError(
@@ -3956,107 +3964,107 @@ var require_webidl = __commonJS({
       return x;
     };
     webidl.converters.USVString = toUSVString;
-    webidl.converters.boolean = function(V) {
-      const x = Boolean(V);
+    webidl.converters.boolean = function(V2) {
+      const x = Boolean(V2);
       return x;
     };
-    webidl.converters.any = function(V) {
-      return V;
+    webidl.converters.any = function(V2) {
+      return V2;
     };
-    webidl.converters["long long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 64, "signed", void 0, prefix, argument);
+    webidl.converters["long long"] = function(V2, prefix, argument) {
+      const x = webidl.util.ConvertToInt(V2, 64, "signed", void 0, prefix, argument);
       return x;
     };
-    webidl.converters["unsigned long long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 64, "unsigned", void 0, prefix, argument);
+    webidl.converters["unsigned long long"] = function(V2, prefix, argument) {
+      const x = webidl.util.ConvertToInt(V2, 64, "unsigned", void 0, prefix, argument);
       return x;
     };
-    webidl.converters["unsigned long"] = function(V, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V, 32, "unsigned", void 0, prefix, argument);
+    webidl.converters["unsigned long"] = function(V2, prefix, argument) {
+      const x = webidl.util.ConvertToInt(V2, 32, "unsigned", void 0, prefix, argument);
       return x;
     };
-    webidl.converters["unsigned short"] = function(V, prefix, argument, opts) {
-      const x = webidl.util.ConvertToInt(V, 16, "unsigned", opts, prefix, argument);
+    webidl.converters["unsigned short"] = function(V2, prefix, argument, opts) {
+      const x = webidl.util.ConvertToInt(V2, 16, "unsigned", opts, prefix, argument);
       return x;
     };
-    webidl.converters.ArrayBuffer = function(V, prefix, argument, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isAnyArrayBuffer(V)) {
+    webidl.converters.ArrayBuffer = function(V2, prefix, argument, opts) {
+      if (webidl.util.Type(V2) !== "Object" || !types2.isAnyArrayBuffer(V2)) {
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${argument} ("${webidl.util.Stringify(V)}")`,
+          argument: `${argument} ("${webidl.util.Stringify(V2)}")`,
           types: ["ArrayBuffer"]
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V2)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
         });
       }
-      if (V.resizable || V.growable) {
+      if (V2.resizable || V2.growable) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "Received a resizable ArrayBuffer."
         });
       }
-      return V;
+      return V2;
     };
-    webidl.converters.TypedArray = function(V, T, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isTypedArray(V) || V.constructor.name !== T.name) {
+    webidl.converters.TypedArray = function(V2, T, prefix, name, opts) {
+      if (webidl.util.Type(V2) !== "Object" || !types2.isTypedArray(V2) || V2.constructor.name !== T.name) {
         throw webidl.errors.conversionFailed({
           prefix,
-          argument: `${name} ("${webidl.util.Stringify(V)}")`,
+          argument: `${name} ("${webidl.util.Stringify(V2)}")`,
           types: [T.name]
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V2.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
         });
       }
-      if (V.buffer.resizable || V.buffer.growable) {
+      if (V2.buffer.resizable || V2.buffer.growable) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "Received a resizable ArrayBuffer."
         });
       }
-      return V;
+      return V2;
     };
-    webidl.converters.DataView = function(V, prefix, name, opts) {
-      if (webidl.util.Type(V) !== "Object" || !types2.isDataView(V)) {
+    webidl.converters.DataView = function(V2, prefix, name, opts) {
+      if (webidl.util.Type(V2) !== "Object" || !types2.isDataView(V2)) {
         throw webidl.errors.exception({
           header: prefix,
           message: `${name} is not a DataView.`
         });
       }
-      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V.buffer)) {
+      if (opts?.allowShared === false && types2.isSharedArrayBuffer(V2.buffer)) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "SharedArrayBuffer is not allowed."
         });
       }
-      if (V.buffer.resizable || V.buffer.growable) {
+      if (V2.buffer.resizable || V2.buffer.growable) {
         throw webidl.errors.exception({
           header: "ArrayBuffer",
           message: "Received a resizable ArrayBuffer."
         });
       }
-      return V;
+      return V2;
     };
-    webidl.converters.BufferSource = function(V, prefix, name, opts) {
-      if (types2.isAnyArrayBuffer(V)) {
-        return webidl.converters.ArrayBuffer(V, prefix, name, { ...opts, allowShared: false });
+    webidl.converters.BufferSource = function(V2, prefix, name, opts) {
+      if (types2.isAnyArrayBuffer(V2)) {
+        return webidl.converters.ArrayBuffer(V2, prefix, name, { ...opts, allowShared: false });
       }
-      if (types2.isTypedArray(V)) {
-        return webidl.converters.TypedArray(V, V.constructor, prefix, name, { ...opts, allowShared: false });
+      if (types2.isTypedArray(V2)) {
+        return webidl.converters.TypedArray(V2, V2.constructor, prefix, name, { ...opts, allowShared: false });
       }
-      if (types2.isDataView(V)) {
-        return webidl.converters.DataView(V, prefix, name, { ...opts, allowShared: false });
+      if (types2.isDataView(V2)) {
+        return webidl.converters.DataView(V2, prefix, name, { ...opts, allowShared: false });
       }
       throw webidl.errors.conversionFailed({
         prefix,
-        argument: `${name} ("${webidl.util.Stringify(V)}")`,
+        argument: `${name} ("${webidl.util.Stringify(V2)}")`,
         types: ["BufferSource"]
       });
     };
@@ -6639,8 +6647,8 @@ upgrade: ${upgrade}\r
         if (!err) {
           try {
             writer.end();
-          } catch (er) {
-            err = er;
+          } catch (er2) {
+            err = er2;
           }
         }
         writer.destroy(err);
@@ -12339,19 +12347,19 @@ var require_headers = __commonJS({
         enumerable: false
       }
     });
-    webidl.converters.HeadersInit = function(V, prefix, argument) {
-      if (webidl.util.Type(V) === "Object") {
-        const iterator2 = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator2 === Headers2.prototype.entries) {
+    webidl.converters.HeadersInit = function(V2, prefix, argument) {
+      if (webidl.util.Type(V2) === "Object") {
+        const iterator2 = Reflect.get(V2, Symbol.iterator);
+        if (!util.types.isProxy(V2) && iterator2 === Headers2.prototype.entries) {
           try {
-            return getHeadersList(V).entriesList;
+            return getHeadersList(V2).entriesList;
           } catch {
           }
         }
         if (typeof iterator2 === "function") {
-          return webidl.converters["sequence<sequence<ByteString>>"](V, prefix, argument, iterator2.bind(V));
+          return webidl.converters["sequence<sequence<ByteString>>"](V2, prefix, argument, iterator2.bind(V2));
         }
-        return webidl.converters["record<ByteString, ByteString>"](V, prefix, argument);
+        return webidl.converters["record<ByteString, ByteString>"](V2, prefix, argument);
       }
       throw webidl.errors.conversionFailed({
         prefix: "Headers constructor",
@@ -12716,32 +12724,32 @@ var require_response = __commonJS({
     webidl.converters.URLSearchParams = webidl.interfaceConverter(
       URLSearchParams
     );
-    webidl.converters.XMLHttpRequestBodyInit = function(V, prefix, name) {
-      if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix, name);
+    webidl.converters.XMLHttpRequestBodyInit = function(V2, prefix, name) {
+      if (typeof V2 === "string") {
+        return webidl.converters.USVString(V2, prefix, name);
       }
-      if (isBlobLike(V)) {
-        return webidl.converters.Blob(V, prefix, name, { strict: false });
+      if (isBlobLike(V2)) {
+        return webidl.converters.Blob(V2, prefix, name, { strict: false });
       }
-      if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
-        return webidl.converters.BufferSource(V, prefix, name);
+      if (ArrayBuffer.isView(V2) || types2.isArrayBuffer(V2)) {
+        return webidl.converters.BufferSource(V2, prefix, name);
       }
-      if (util.isFormDataLike(V)) {
-        return webidl.converters.FormData(V, prefix, name, { strict: false });
+      if (util.isFormDataLike(V2)) {
+        return webidl.converters.FormData(V2, prefix, name, { strict: false });
       }
-      if (V instanceof URLSearchParams) {
-        return webidl.converters.URLSearchParams(V, prefix, name);
+      if (V2 instanceof URLSearchParams) {
+        return webidl.converters.URLSearchParams(V2, prefix, name);
       }
-      return webidl.converters.DOMString(V, prefix, name);
+      return webidl.converters.DOMString(V2, prefix, name);
     };
-    webidl.converters.BodyInit = function(V, prefix, argument) {
-      if (V instanceof ReadableStream) {
-        return webidl.converters.ReadableStream(V, prefix, argument);
+    webidl.converters.BodyInit = function(V2, prefix, argument) {
+      if (V2 instanceof ReadableStream) {
+        return webidl.converters.ReadableStream(V2, prefix, argument);
       }
-      if (V?.[Symbol.asyncIterator]) {
-        return V;
+      if (V2?.[Symbol.asyncIterator]) {
+        return V2;
       }
-      return webidl.converters.XMLHttpRequestBodyInit(V, prefix, argument);
+      return webidl.converters.XMLHttpRequestBodyInit(V2, prefix, argument);
     };
     webidl.converters.ResponseInit = webidl.dictionaryConverter([
       {
@@ -13410,14 +13418,14 @@ var require_request2 = __commonJS({
     webidl.converters.Request = webidl.interfaceConverter(
       Request
     );
-    webidl.converters.RequestInfo = function(V, prefix, argument) {
-      if (typeof V === "string") {
-        return webidl.converters.USVString(V, prefix, argument);
+    webidl.converters.RequestInfo = function(V2, prefix, argument) {
+      if (typeof V2 === "string") {
+        return webidl.converters.USVString(V2, prefix, argument);
       }
-      if (V instanceof Request) {
-        return webidl.converters.Request(V, prefix, argument);
+      if (V2 instanceof Request) {
+        return webidl.converters.Request(V2, prefix, argument);
       }
-      return webidl.converters.USVString(V, prefix, argument);
+      return webidl.converters.USVString(V2, prefix, argument);
     };
     webidl.converters.AbortSignal = webidl.interfaceConverter(
       AbortSignal
@@ -16228,7 +16236,7 @@ var require_util6 = __commonJS({
       "Nov",
       "Dec"
     ];
-    var IMFPaddedNumbers = Array(61).fill(0).map((_, i) => i.toString().padStart(2, "0"));
+    var IMFPaddedNumbers = Array(61).fill(0).map((_2, i) => i.toString().padStart(2, "0"));
     function toIMFDate(date2) {
       if (typeof date2 === "number") {
         date2 = new Date(date2);
@@ -16917,24 +16925,24 @@ var require_util7 = __commonJS({
     var { ErrorEvent, createFastMessageEvent } = require_events();
     var { isUtf8 } = __require("node:buffer");
     var { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = require_data_url();
-    function isConnecting(ws) {
-      return ws[kReadyState] === states.CONNECTING;
+    function isConnecting(ws2) {
+      return ws2[kReadyState] === states.CONNECTING;
     }
-    function isEstablished(ws) {
-      return ws[kReadyState] === states.OPEN;
+    function isEstablished(ws2) {
+      return ws2[kReadyState] === states.OPEN;
     }
-    function isClosing(ws) {
-      return ws[kReadyState] === states.CLOSING;
+    function isClosing(ws2) {
+      return ws2[kReadyState] === states.CLOSING;
     }
-    function isClosed(ws) {
-      return ws[kReadyState] === states.CLOSED;
+    function isClosed(ws2) {
+      return ws2[kReadyState] === states.CLOSED;
     }
     function fireEvent(e, target, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
       const event = eventFactory(e, eventInitDict);
       target.dispatchEvent(event);
     }
-    function websocketMessageReceived(ws, type, data) {
-      if (ws[kReadyState] !== states.OPEN) {
+    function websocketMessageReceived(ws2, type, data) {
+      if (ws2[kReadyState] !== states.OPEN) {
         return;
       }
       let dataForEvent;
@@ -16942,18 +16950,18 @@ var require_util7 = __commonJS({
         try {
           dataForEvent = utf8Decode(data);
         } catch {
-          failWebsocketConnection(ws, "Received invalid UTF-8 in text frame.");
+          failWebsocketConnection(ws2, "Received invalid UTF-8 in text frame.");
           return;
         }
       } else if (type === opcodes.BINARY) {
-        if (ws[kBinaryType] === "blob") {
+        if (ws2[kBinaryType] === "blob") {
           dataForEvent = new Blob([data]);
         } else {
           dataForEvent = toArrayBuffer(data);
         }
       }
-      fireEvent("message", ws, createFastMessageEvent, {
-        origin: ws[kWebSocketURL].origin,
+      fireEvent("message", ws2, createFastMessageEvent, {
+        origin: ws2[kWebSocketURL].origin,
         data: dataForEvent
       });
     }
@@ -17000,14 +17008,14 @@ var require_util7 = __commonJS({
       }
       return code2 >= 3e3 && code2 <= 4999;
     }
-    function failWebsocketConnection(ws, reason) {
-      const { [kController]: controller, [kResponse]: response } = ws;
+    function failWebsocketConnection(ws2, reason) {
+      const { [kController]: controller, [kResponse]: response } = ws2;
       controller.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
       if (reason) {
-        fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
+        fireEvent("error", ws2, (type, init) => new ErrorEvent(type, init), {
           error: new Error(reason),
           message: reason
         });
@@ -17183,7 +17191,7 @@ var require_connection = __commonJS({
       crypto3 = __require("node:crypto");
     } catch {
     }
-    function establishWebSocketConnection(url, protocols, client, ws, onEstablish, options2) {
+    function establishWebSocketConnection(url, protocols, client, ws2, onEstablish, options2) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
       const request2 = makeRequest({
@@ -17214,25 +17222,25 @@ var require_connection = __commonJS({
         dispatcher: options2.dispatcher,
         processResponse(response) {
           if (response.type === "error" || response.status !== 101) {
-            failWebsocketConnection(ws, "Received network error or non-101 status code.");
+            failWebsocketConnection(ws2, "Received network error or non-101 status code.");
             return;
           }
           if (protocols.length !== 0 && !response.headersList.get("Sec-WebSocket-Protocol")) {
-            failWebsocketConnection(ws, "Server did not respond with sent protocols.");
+            failWebsocketConnection(ws2, "Server did not respond with sent protocols.");
             return;
           }
           if (response.headersList.get("Upgrade")?.toLowerCase() !== "websocket") {
-            failWebsocketConnection(ws, 'Server did not set Upgrade header to "websocket".');
+            failWebsocketConnection(ws2, 'Server did not set Upgrade header to "websocket".');
             return;
           }
           if (response.headersList.get("Connection")?.toLowerCase() !== "upgrade") {
-            failWebsocketConnection(ws, 'Server did not set Connection header to "upgrade".');
+            failWebsocketConnection(ws2, 'Server did not set Connection header to "upgrade".');
             return;
           }
           const secWSAccept = response.headersList.get("Sec-WebSocket-Accept");
           const digest = crypto3.createHash("sha1").update(keyValue + uid).digest("base64");
           if (secWSAccept !== digest) {
-            failWebsocketConnection(ws, "Incorrect hash received in Sec-WebSocket-Accept header.");
+            failWebsocketConnection(ws2, "Incorrect hash received in Sec-WebSocket-Accept header.");
             return;
           }
           const secExtension = response.headersList.get("Sec-WebSocket-Extensions");
@@ -17240,7 +17248,7 @@ var require_connection = __commonJS({
           if (secExtension !== null) {
             extensions = parseExtensions(secExtension);
             if (!extensions.has("permessage-deflate")) {
-              failWebsocketConnection(ws, "Sec-WebSocket-Extensions header does not match.");
+              failWebsocketConnection(ws2, "Sec-WebSocket-Extensions header does not match.");
               return;
             }
           }
@@ -17248,7 +17256,7 @@ var require_connection = __commonJS({
           if (secProtocol !== null) {
             const requestProtocols = getDecodeSplit("sec-websocket-protocol", request2.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
-              failWebsocketConnection(ws, "Protocol was not set in the opening handshake.");
+              failWebsocketConnection(ws2, "Protocol was not set in the opening handshake.");
               return;
             }
           }
@@ -17267,13 +17275,13 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code2, reason, reasonByteLength) {
-      if (isClosing(ws) || isClosed(ws)) {
-      } else if (!isEstablished(ws)) {
-        failWebsocketConnection(ws, "Connection was closed before it was established.");
-        ws[kReadyState] = states.CLOSING;
-      } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
-        ws[kSentClose] = sentCloseFrameState.PROCESSING;
+    function closeWebSocketConnection(ws2, code2, reason, reasonByteLength) {
+      if (isClosing(ws2) || isClosed(ws2)) {
+      } else if (!isEstablished(ws2)) {
+        failWebsocketConnection(ws2, "Connection was closed before it was established.");
+        ws2[kReadyState] = states.CLOSING;
+      } else if (ws2[kSentClose] === sentCloseFrameState.NOT_SENT) {
+        ws2[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
         if (code2 !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
@@ -17285,12 +17293,12 @@ var require_connection = __commonJS({
         } else {
           frame.frameData = emptyBuffer;
         }
-        const socket = ws[kResponse].socket;
+        const socket = ws2[kResponse].socket;
         socket.write(frame.createFrame(opcodes.CLOSE));
-        ws[kSentClose] = sentCloseFrameState.SENT;
-        ws[kReadyState] = states.CLOSING;
+        ws2[kSentClose] = sentCloseFrameState.SENT;
+        ws2[kReadyState] = states.CLOSING;
       } else {
-        ws[kReadyState] = states.CLOSING;
+        ws2[kReadyState] = states.CLOSING;
       }
     }
     function onSocketData(chunk) {
@@ -17299,38 +17307,38 @@ var require_connection = __commonJS({
       }
     }
     function onSocketClose() {
-      const { ws } = this;
-      const { [kResponse]: response } = ws;
+      const { ws: ws2 } = this;
+      const { [kResponse]: response } = ws2;
       response.socket.off("data", onSocketData);
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
-      const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
+      const wasClean = ws2[kSentClose] === sentCloseFrameState.SENT && ws2[kReceivedClose];
       let code2 = 1005;
       let reason = "";
-      const result2 = ws[kByteParser].closingInfo;
+      const result2 = ws2[kByteParser].closingInfo;
       if (result2 && !result2.error) {
         code2 = result2.code ?? 1005;
         reason = result2.reason;
-      } else if (!ws[kReceivedClose]) {
+      } else if (!ws2[kReceivedClose]) {
         code2 = 1006;
       }
-      ws[kReadyState] = states.CLOSED;
-      fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
+      ws2[kReadyState] = states.CLOSED;
+      fireEvent("close", ws2, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code: code2,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
-          websocket: ws,
+          websocket: ws2,
           code: code2,
           reason
         });
       }
     }
     function onSocketError(error2) {
-      const { ws } = this;
-      ws[kReadyState] = states.CLOSING;
+      const { ws: ws2 } = this;
+      ws2[kReadyState] = states.CLOSING;
       if (channels.socketError.hasSubscribers) {
         channels.socketError.publish(error2);
       }
@@ -17448,9 +17456,9 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code2, reason) {
-      closeWebSocketConnection(ws, code2, reason, Buffer.byteLength(reason));
-      failWebsocketConnection(ws, reason);
+    function failWebsocketConnectionWithCode(ws2, code2, reason) {
+      closeWebSocketConnection(ws2, code2, reason, Buffer.byteLength(reason));
+      failWebsocketConnection(ws2, reason);
     }
     var ByteParser = class extends Writable {
       #buffers = [];
@@ -17471,9 +17479,9 @@ var require_receiver = __commonJS({
        * @param {Map<string, string>|null} extensions
        * @param {{ maxFragments?: number, maxPayloadSize?: number }} [options]
        */
-      constructor(ws, extensions, options2 = {}) {
+      constructor(ws2, extensions, options2 = {}) {
         super();
-        this.ws = ws;
+        this.ws = ws2;
         this.#extensions = extensions == null ? /* @__PURE__ */ new Map() : extensions;
         this.#maxFragments = options2.maxFragments ?? 0;
         this.#maxPayloadSize = options2.maxPayloadSize ?? 0;
@@ -17485,7 +17493,7 @@ var require_receiver = __commonJS({
        * @param {Buffer} chunk
        * @param {() => void} callback
        */
-      _write(chunk, _, callback) {
+      _write(chunk, _2, callback) {
         this.#buffers.push(chunk);
         this.#byteOffset += chunk.length;
         this.#loop = true;
@@ -18219,11 +18227,11 @@ var require_websocket = __commonJS({
     webidl.converters["sequence<DOMString>"] = webidl.sequenceConverter(
       webidl.converters.DOMString
     );
-    webidl.converters["DOMString or sequence<DOMString>"] = function(V, prefix, argument) {
-      if (webidl.util.Type(V) === "Object" && Symbol.iterator in V) {
-        return webidl.converters["sequence<DOMString>"](V);
+    webidl.converters["DOMString or sequence<DOMString>"] = function(V2, prefix, argument) {
+      if (webidl.util.Type(V2) === "Object" && Symbol.iterator in V2) {
+        return webidl.converters["sequence<DOMString>"](V2);
       }
-      return webidl.converters.DOMString(V, prefix, argument);
+      return webidl.converters.DOMString(V2, prefix, argument);
     };
     webidl.converters.WebSocketInit = webidl.dictionaryConverter([
       {
@@ -18241,22 +18249,22 @@ var require_websocket = __commonJS({
         converter: webidl.nullableConverter(webidl.converters.HeadersInit)
       }
     ]);
-    webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"] = function(V) {
-      if (webidl.util.Type(V) === "Object" && !(Symbol.iterator in V)) {
-        return webidl.converters.WebSocketInit(V);
+    webidl.converters["DOMString or sequence<DOMString> or WebSocketInit"] = function(V2) {
+      if (webidl.util.Type(V2) === "Object" && !(Symbol.iterator in V2)) {
+        return webidl.converters.WebSocketInit(V2);
       }
-      return { protocols: webidl.converters["DOMString or sequence<DOMString>"](V) };
+      return { protocols: webidl.converters["DOMString or sequence<DOMString>"](V2) };
     };
-    webidl.converters.WebSocketSendData = function(V) {
-      if (webidl.util.Type(V) === "Object") {
-        if (isBlobLike(V)) {
-          return webidl.converters.Blob(V, { strict: false });
+    webidl.converters.WebSocketSendData = function(V2) {
+      if (webidl.util.Type(V2) === "Object") {
+        if (isBlobLike(V2)) {
+          return webidl.converters.Blob(V2, { strict: false });
         }
-        if (ArrayBuffer.isView(V) || types2.isArrayBuffer(V)) {
-          return webidl.converters.BufferSource(V);
+        if (ArrayBuffer.isView(V2) || types2.isArrayBuffer(V2)) {
+          return webidl.converters.BufferSource(V2);
         }
       }
-      return webidl.converters.USVString(V);
+      return webidl.converters.USVString(V2);
     };
     function onParserDrain() {
       this.ws[kResponse].socket.resume();
@@ -18293,9 +18301,9 @@ var require_util8 = __commonJS({
       }
       return true;
     }
-    function delay(ms) {
+    function delay(ms2) {
       return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+        setTimeout(resolve, ms2).unref();
       });
     }
     module2.exports = {
@@ -19861,8 +19869,8 @@ var require_lib = __commonJS({
       _performExponentialBackoff(retryNumber) {
         return __awaiter3(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-          const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve) => setTimeout(() => resolve(), ms));
+          const ms2 = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+          return new Promise((resolve) => setTimeout(() => resolve(), ms2));
         });
       }
       _processResponse(res, options2) {
@@ -20131,8 +20139,8 @@ var require_visit = __commonJS({
       } else if (identity.isDocument(parent)) {
         parent.contents = node;
       } else {
-        const pt = identity.isAlias(parent) ? "alias" : "scalar";
-        throw new Error(`Cannot replace node with ${pt} parent`);
+        const pt2 = identity.isAlias(parent) ? "alias" : "scalar";
+        throw new Error(`Cannot replace node with ${pt2} parent`);
       }
     }
     exports2.visit = visit2;
@@ -20774,7 +20782,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it2) => identity.isNode(it2) || identity.isPair(it2) ? it2.clone(schema) : it2);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -21141,20 +21149,20 @@ ${indent}`) + "'";
     }
     function quotedString(value, ctx) {
       const { singleQuote } = ctx.options;
-      let qs;
+      let qs2;
       if (singleQuote === false)
-        qs = doubleQuotedString;
+        qs2 = doubleQuotedString;
       else {
         const hasDouble = value.includes('"');
         const hasSingle = value.includes("'");
         if (hasDouble && !hasSingle)
-          qs = singleQuotedString;
+          qs2 = singleQuotedString;
         else if (hasSingle && !hasDouble)
-          qs = doubleQuotedString;
+          qs2 = doubleQuotedString;
         else
-          qs = singleQuote ? singleQuotedString : doubleQuotedString;
+          qs2 = singleQuote ? singleQuotedString : doubleQuotedString;
       }
-      return qs(value, ctx);
+      return qs2(value, ctx);
     }
     var blockEndNewlines;
     try {
@@ -21509,19 +21517,19 @@ ${indent}:`;
       }
       let valueCommentDone = false;
       const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
-      let ws = " ";
+      let ws2 = " ";
       if (keyComment || vsb || vcb) {
-        ws = vsb ? "\n" : "";
+        ws2 = vsb ? "\n" : "";
         if (vcb) {
-          const cs = commentString(vcb);
-          ws += `
-${stringifyComment.indentComment(cs, ctx.indent)}`;
+          const cs2 = commentString(vcb);
+          ws2 += `
+${stringifyComment.indentComment(cs2, ctx.indent)}`;
         }
         if (valueStr === "" && !ctx.inFlow) {
-          if (ws === "\n" && valueComment)
-            ws = "\n\n";
+          if (ws2 === "\n" && valueComment)
+            ws2 = "\n\n";
         } else {
-          ws += `
+          ws2 += `
 ${ctx.indent}`;
         }
       } else if (!explicitKey && identity.isCollection(value)) {
@@ -21540,13 +21548,13 @@ ${ctx.indent}`;
               hasPropsLine = true;
           }
           if (!hasPropsLine)
-            ws = `
+            ws2 = `
 ${ctx.indent}`;
         }
       } else if (valueStr === "" || valueStr[0] === "\n") {
-        ws = "";
+        ws2 = "";
       }
-      str += ws + valueStr;
+      str += ws2 + valueStr;
       if (ctx.inFlow) {
         if (valueCommentDone && onComment)
           onComment();
@@ -21604,11 +21612,11 @@ var require_merge = __commonJS({
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
-        for (const it of source.items)
-          mergeValue(ctx, map, it);
+        for (const it2 of source.items)
+          mergeValue(ctx, map, it2);
       else if (Array.isArray(source))
-        for (const it of source)
-          mergeValue(ctx, map, it);
+        for (const it2 of source)
+          mergeValue(ctx, map, it2);
       else
         mergeValue(ctx, map, source);
     }
@@ -21734,7 +21742,7 @@ var require_Pair = __commonJS({
           value = value.clone(schema);
         return new _Pair(key, value);
       }
-      toJSON(_, ctx) {
+      toJSON(_2, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         return addPairToJSMap.addPairToJSMap(ctx, pair, this);
       }
@@ -21910,12 +21918,12 @@ var require_YAMLMap = __commonJS({
     var Scalar = require_Scalar();
     function findPair(items, key) {
       const k = identity.isScalar(key) ? key.value : key;
-      for (const it of items) {
-        if (identity.isPair(it)) {
-          if (it.key === key || it.key === k)
-            return it;
-          if (identity.isScalar(it.key) && it.key.value === k)
-            return it;
+      for (const it2 of items) {
+        if (identity.isPair(it2)) {
+          if (it2.key === key || it2.key === k)
+            return it2;
+          if (identity.isScalar(it2.key) && it2.key.value === k)
+            return it2;
         }
       }
       return void 0;
@@ -21989,15 +21997,15 @@ var require_YAMLMap = __commonJS({
         }
       }
       delete(key) {
-        const it = findPair(this.items, key);
-        if (!it)
+        const it2 = findPair(this.items, key);
+        if (!it2)
           return false;
-        const del = this.items.splice(this.items.indexOf(it), 1);
+        const del = this.items.splice(this.items.indexOf(it2), 1);
         return del.length > 0;
       }
       get(key, keepScalar) {
-        const it = findPair(this.items, key);
-        const node = it?.value;
+        const it2 = findPair(this.items, key);
+        const node = it2?.value;
         return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? void 0;
       }
       has(key) {
@@ -22011,7 +22019,7 @@ var require_YAMLMap = __commonJS({
        * @param {Class} Type - If set, forces the returned collection type
        * @returns Instance of Type, Map, or Object
        */
-      toJSON(_, ctx, Type) {
+      toJSON(_2, ctx, Type) {
         const map = Type ? new Type() : ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         if (ctx?.onCreate)
           ctx.onCreate(map);
@@ -22104,8 +22112,8 @@ var require_YAMLSeq = __commonJS({
         const idx = asItemIndex(key);
         if (typeof idx !== "number")
           return void 0;
-        const it = this.items[idx];
-        return !keepScalar && identity.isScalar(it) ? it.value : it;
+        const it2 = this.items[idx];
+        return !keepScalar && identity.isScalar(it2) ? it2.value : it2;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -22134,7 +22142,7 @@ var require_YAMLSeq = __commonJS({
         else
           this.items[idx] = value;
       }
-      toJSON(_, ctx) {
+      toJSON(_2, ctx) {
         const seq = [];
         if (ctx?.onCreate)
           ctx.onCreate(seq);
@@ -22159,12 +22167,12 @@ var require_YAMLSeq = __commonJS({
         const seq = new this(schema);
         if (obj && Symbol.iterator in Object(obj)) {
           let i = 0;
-          for (let it of obj) {
+          for (let it2 of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it : String(i++);
-              it = replacer.call(obj, key, it);
+              const key = obj instanceof Set ? it2 : String(i++);
+              it2 = replacer.call(obj, key, it2);
             }
-            seq.items.push(createNode.createNode(it, void 0, ctx));
+            seq.items.push(createNode.createNode(it2, void 0, ctx));
           }
         }
         return seq;
@@ -22582,26 +22590,26 @@ ${cn.comment}` : item.comment;
       pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
-        for (let it of iterable) {
+        for (let it2 of iterable) {
           if (typeof replacer === "function")
-            it = replacer.call(iterable, String(i++), it);
+            it2 = replacer.call(iterable, String(i++), it2);
           let key, value;
-          if (Array.isArray(it)) {
-            if (it.length === 2) {
-              key = it[0];
-              value = it[1];
+          if (Array.isArray(it2)) {
+            if (it2.length === 2) {
+              key = it2[0];
+              value = it2[1];
             } else
-              throw new TypeError(`Expected [key, value] tuple: ${it}`);
-          } else if (it && it instanceof Object) {
-            const keys = Object.keys(it);
+              throw new TypeError(`Expected [key, value] tuple: ${it2}`);
+          } else if (it2 && it2 instanceof Object) {
+            const keys = Object.keys(it2);
             if (keys.length === 1) {
               key = keys[0];
-              value = it[key];
+              value = it2[key];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key = it;
+            key = it2;
           }
           pairs2.items.push(Pair.createPair(key, value, ctx));
         }
@@ -22643,9 +22651,9 @@ var require_omap = __commonJS({
        * If `ctx` is given, the return type is actually `Map<unknown, unknown>`,
        * but TypeScript won't allow widening the signature of a child method.
        */
-      toJSON(_, ctx) {
+      toJSON(_2, ctx) {
         if (!ctx)
-          return super.toJSON(_);
+          return super.toJSON(_2);
         const map = /* @__PURE__ */ new Map();
         if (ctx?.onCreate)
           ctx.onCreate(map);
@@ -22900,8 +22908,8 @@ var require_set = __commonJS({
           this.items.push(new Pair.Pair(key));
         }
       }
-      toJSON(_, ctx) {
-        return super.toJSON(_, ctx, Set);
+      toJSON(_2, ctx) {
+        return super.toJSON(_2, ctx, Set);
       }
       toString(ctx, onComment, onChompKeep) {
         if (!ctx)
@@ -23230,8 +23238,8 @@ var require_stringifyDocument = __commonJS({
       if (doc.commentBefore) {
         if (lines.length !== 1)
           lines.unshift("");
-        const cs = commentString(doc.commentBefore);
-        lines.unshift(stringifyComment.indentComment(cs, ""));
+        const cs2 = commentString(doc.commentBefore);
+        lines.unshift(stringifyComment.indentComment(cs2, ""));
       }
       let chompKeep = false;
       let contentComment = null;
@@ -23240,8 +23248,8 @@ var require_stringifyDocument = __commonJS({
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
-            const cs = commentString(doc.contents.commentBefore);
-            lines.push(stringifyComment.indentComment(cs, ""));
+            const cs2 = commentString(doc.contents.commentBefore);
+            lines.push(stringifyComment.indentComment(cs2, ""));
           }
           ctx.forceBlockIndent = !!doc.comment;
           contentComment = doc.contents.comment;
@@ -23259,12 +23267,12 @@ var require_stringifyDocument = __commonJS({
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
-          const cs = commentString(doc.comment);
-          if (cs.includes("\n")) {
+          const cs2 = commentString(doc.comment);
+          if (cs2.includes("\n")) {
             lines.push("...");
-            lines.push(stringifyComment.indentComment(cs, ""));
+            lines.push(stringifyComment.indentComment(cs2, ""));
           } else {
-            lines.push(`... ${cs}`);
+            lines.push(`... ${cs2}`);
           }
         } else {
           lines.push("...");
@@ -23814,16 +23822,16 @@ var require_util_contains_newline = __commonJS({
           }
           return false;
         case "flow-collection":
-          for (const it of key.items) {
-            for (const st of it.start)
+          for (const it2 of key.items) {
+            for (const st of it2.start)
               if (st.type === "newline")
                 return true;
-            if (it.sep) {
-              for (const st of it.sep)
+            if (it2.sep) {
+              for (const st of it2.sep)
                 if (st.type === "newline")
                   return true;
             }
-            if (containsNewline(it.key) || containsNewline(it.value))
+            if (containsNewline(it2.key) || containsNewline(it2.value))
               return true;
           }
           return false;
@@ -23984,22 +23992,22 @@ var require_resolve_block_seq = __commonJS({
     var YAMLSeq = require_YAMLSeq();
     var resolveProps = require_resolve_props();
     var utilFlowIndentCheck = require_util_flow_indent_check();
-    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
+    function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs2, onError, tag) {
       const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
       const seq = new NodeClass(ctx.schema);
       if (ctx.atRoot)
         ctx.atRoot = false;
       if (ctx.atKey)
         ctx.atKey = false;
-      let offset = bs.offset;
+      let offset = bs2.offset;
       let commentEnd = null;
-      for (const { start, value } of bs.items) {
+      for (const { start, value } of bs2.items) {
         const props = resolveProps.resolveProps(start, {
           indicator: "seq-item-ind",
           next: value,
           offset,
           onError,
-          parentIndent: bs.indent,
+          parentIndent: bs2.indent,
           startOnNewline: true
         });
         if (!props.found) {
@@ -24017,11 +24025,11 @@ var require_resolve_block_seq = __commonJS({
         }
         const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
-          utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
+          utilFlowIndentCheck.flowIndentCheck(bs2.indent, value, onError);
         offset = node.range[2];
         seq.items.push(node);
       }
-      seq.range = [bs.offset, offset, commentEnd ?? offset];
+      seq.range = [bs2.offset, offset, commentEnd ?? offset];
       return seq;
     }
     exports2.resolveBlockSeq = resolveBlockSeq;
@@ -24236,7 +24244,7 @@ var require_resolve_flow_collection = __commonJS({
         }
       }
       const expectedEnd = isMap2 ? "}" : "]";
-      const [ce, ...ee] = fc.end;
+      const [ce, ...ee2] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
         cePos = ce.offset + ce.source.length;
@@ -24245,10 +24253,10 @@ var require_resolve_flow_collection = __commonJS({
         const msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
         onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
         if (ce && ce.source.length !== 1)
-          ee.unshift(ce);
+          ee2.unshift(ce);
       }
-      if (ee.length > 0) {
-        const end = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
+      if (ee2.length > 0) {
+        const end = resolveEnd.resolveEnd(ee2, cePos, ctx.options.strict, onError);
         if (end.comment) {
           if (coll.comment)
             coll.comment += "\n" + end.comment;
@@ -24548,12 +24556,12 @@ var require_resolve_flow_scalar = __commonJS({
           };
       }
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+      const re2 = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
       return {
         value,
         type: _type,
-        comment: re.comment,
-        range: [offset, valueEnd, re.offset]
+        comment: re2.comment,
+        range: [offset, valueEnd, re2.offset]
       };
     }
     function plainValue(source, onError) {
@@ -24804,8 +24812,8 @@ var require_compose_scalar = __commonJS({
         const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
-          const cs = directives.tagString(compat.tag);
-          const msg = `Value may be parsed as either ${ts} or ${cs}`;
+          const cs2 = directives.tagString(compat.tag);
+          const msg = `Value may be parsed as either ${ts} or ${cs2}`;
           onError(token, "TAG_RESOLVE_FAILED", msg, true);
         }
       }
@@ -24940,10 +24948,10 @@ var require_compose_node = __commonJS({
       if (alias.source.endsWith(":"))
         onError(offset + source.length - 1, "BAD_ALIAS", "Alias ending in : is ambiguous", true);
       const valueEnd = offset + source.length;
-      const re = resolveEnd.resolveEnd(end, valueEnd, options2.strict, onError);
-      alias.range = [offset, valueEnd, re.offset];
-      if (re.comment)
-        alias.comment = re.comment;
+      const re2 = resolveEnd.resolveEnd(end, valueEnd, options2.strict, onError);
+      alias.range = [offset, valueEnd, re2.offset];
+      if (re2.comment)
+        alias.comment = re2.comment;
       return alias;
     }
     exports2.composeEmptyNode = composeEmptyNode;
@@ -24984,10 +24992,10 @@ var require_compose_doc = __commonJS({
       }
       doc.contents = value ? composeNode.composeNode(ctx, value, props, onError) : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
       const contentEnd = doc.contents.range[2];
-      const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
-      if (re.comment)
-        doc.comment = re.comment;
-      doc.range = [offset, contentEnd, re.offset];
+      const re2 = resolveEnd.resolveEnd(end, contentEnd, false, onError);
+      if (re2.comment)
+        doc.comment = re2.comment;
+      doc.range = [offset, contentEnd, re2.offset];
       return doc;
     }
     exports2.composeDoc = composeDoc;
@@ -25065,11 +25073,11 @@ ${comment2}` : comment2;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment2;
           } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
-            let it = dc.items[0];
-            if (identity.isPair(it))
-              it = it.key;
-            const cb = it.commentBefore;
-            it.commentBefore = cb ? `${comment2}
+            let it2 = dc.items[0];
+            if (identity.isPair(it2))
+              it2 = it2.key;
+            const cb = it2.commentBefore;
+            it2.commentBefore = cb ? `${comment2}
 ${cb}` : comment2;
           } else {
             const cb = dc.commentBefore;
@@ -25694,8 +25702,8 @@ var require_lexer = __commonJS({
           return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
         }
         if (ch === "-" || ch === ".") {
-          const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
+          const dt2 = this.buffer.substr(offset, 3);
+          if ((dt2 === "---" || dt2 === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -25755,14 +25763,14 @@ var require_lexer = __commonJS({
         }
         if (line[0] === "%") {
           let dirEnd = line.length;
-          let cs = line.indexOf("#");
-          while (cs !== -1) {
-            const ch = line[cs - 1];
+          let cs2 = line.indexOf("#");
+          while (cs2 !== -1) {
+            const ch = line[cs2 - 1];
             if (ch === " " || ch === "	") {
-              dirEnd = cs - 1;
+              dirEnd = cs2 - 1;
               break;
             } else {
-              cs = line.indexOf("#", cs + 1);
+              cs2 = line.indexOf("#", cs2 + 1);
             }
           }
           while (true) {
@@ -25949,10 +25957,10 @@ var require_lexer = __commonJS({
         let nl = qb.indexOf("\n", this.pos);
         if (nl !== -1) {
           while (nl !== -1) {
-            const cs = this.continueScalar(nl + 1);
-            if (cs === -1)
+            const cs2 = this.continueScalar(nl + 1);
+            if (cs2 === -1)
               break;
-            nl = qb.indexOf("\n", cs);
+            nl = qb.indexOf("\n", cs2);
           }
           if (nl !== -1) {
             end = nl - (qb[nl - 1] === "\r" ? 2 : 1);
@@ -26015,10 +26023,10 @@ var require_lexer = __commonJS({
             this.indentNext = this.blockScalarIndent + (this.indentNext === 0 ? 1 : this.indentNext);
           }
           do {
-            const cs = this.continueScalar(nl + 1);
-            if (cs === -1)
+            const cs2 = this.continueScalar(nl + 1);
+            if (cs2 === -1)
               break;
-            nl = this.buffer.indexOf("\n", cs);
+            nl = this.buffer.indexOf("\n", cs2);
           } while (nl !== -1);
           if (nl === -1) {
             if (!this.atEnd)
@@ -26077,10 +26085,10 @@ var require_lexer = __commonJS({
             if (next === "#" || inFlow && flowIndicatorChars.has(next))
               break;
             if (ch === "\n") {
-              const cs = this.continueScalar(i + 1);
-              if (cs === -1)
+              const cs2 = this.continueScalar(i + 1);
+              if (cs2 === -1)
                 break;
-              i = Math.max(i, cs - 2);
+              i = Math.max(i, cs2 - 2);
             }
           } else {
             if (inFlow && flowIndicatorChars.has(ch))
@@ -26275,8 +26283,8 @@ var require_parser = __commonJS({
         case "document":
           return parent.start;
         case "block-map": {
-          const it = parent.items[parent.items.length - 1];
-          return it.sep ?? it.start;
+          const it2 = parent.items[parent.items.length - 1];
+          return it2.sep ?? it2.start;
         }
         case "block-seq":
           return parent.items[parent.items.length - 1].start;
@@ -26312,19 +26320,19 @@ var require_parser = __commonJS({
     }
     function fixFlowSeqItems(fc) {
       if (fc.start.type === "flow-seq-start") {
-        for (const it of fc.items) {
-          if (it.sep && !it.value && !includesToken(it.start, "explicit-key-ind") && !includesToken(it.sep, "map-value-ind")) {
-            if (it.key)
-              it.value = it.key;
-            delete it.key;
-            if (isFlowToken(it.value)) {
-              if (it.value.end)
-                arrayPushArray(it.value.end, it.sep);
+        for (const it2 of fc.items) {
+          if (it2.sep && !it2.value && !includesToken(it2.start, "explicit-key-ind") && !includesToken(it2.sep, "map-value-ind")) {
+            if (it2.key)
+              it2.value = it2.key;
+            delete it2.key;
+            if (isFlowToken(it2.value)) {
+              if (it2.value.end)
+                arrayPushArray(it2.value.end, it2.sep);
               else
-                it.value.end = it.sep;
+                it2.value.end = it2.sep;
             } else
-              arrayPushArray(it.start, it.sep);
-            delete it.sep;
+              arrayPushArray(it2.start, it2.sep);
+            delete it2.sep;
           }
         }
       }
@@ -26489,36 +26497,36 @@ var require_parser = __commonJS({
               top.props.push(token);
               break;
             case "block-map": {
-              const it = top.items[top.items.length - 1];
-              if (it.value) {
+              const it2 = top.items[top.items.length - 1];
+              if (it2.value) {
                 top.items.push({ start: [], key: token, sep: [] });
                 this.onKeyLine = true;
                 return;
-              } else if (it.sep) {
-                it.value = token;
+              } else if (it2.sep) {
+                it2.value = token;
               } else {
-                Object.assign(it, { key: token, sep: [] });
-                this.onKeyLine = !it.explicitKey;
+                Object.assign(it2, { key: token, sep: [] });
+                this.onKeyLine = !it2.explicitKey;
                 return;
               }
               break;
             }
             case "block-seq": {
-              const it = top.items[top.items.length - 1];
-              if (it.value)
+              const it2 = top.items[top.items.length - 1];
+              if (it2.value)
                 top.items.push({ start: [], value: token });
               else
-                it.value = token;
+                it2.value = token;
               break;
             }
             case "flow-collection": {
-              const it = top.items[top.items.length - 1];
-              if (!it || it.value)
+              const it2 = top.items[top.items.length - 1];
+              if (!it2 || it2.value)
                 top.items.push({ start: [], key: token, sep: [] });
-              else if (it.sep)
-                it.value = token;
+              else if (it2.sep)
+                it2.value = token;
               else
-                Object.assign(it, { key: token, sep: [] });
+                Object.assign(it2, { key: token, sep: [] });
               return;
             }
             /* istanbul ignore next should not happen */
@@ -26650,52 +26658,52 @@ var require_parser = __commonJS({
         }
       }
       *blockMap(map) {
-        const it = map.items[map.items.length - 1];
+        const it2 = map.items[map.items.length - 1];
         switch (this.type) {
           case "newline":
             this.onKeyLine = false;
-            if (it.value) {
-              const end = "end" in it.value ? it.value.end : void 0;
+            if (it2.value) {
+              const end = "end" in it2.value ? it2.value.end : void 0;
               const last = Array.isArray(end) ? end[end.length - 1] : void 0;
               if (last?.type === "comment")
                 end?.push(this.sourceToken);
               else
                 map.items.push({ start: [this.sourceToken] });
-            } else if (it.sep) {
-              it.sep.push(this.sourceToken);
+            } else if (it2.sep) {
+              it2.sep.push(this.sourceToken);
             } else {
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             }
             return;
           case "space":
           case "comment":
-            if (it.value) {
+            if (it2.value) {
               map.items.push({ start: [this.sourceToken] });
-            } else if (it.sep) {
-              it.sep.push(this.sourceToken);
+            } else if (it2.sep) {
+              it2.sep.push(this.sourceToken);
             } else {
-              if (this.atIndentedComment(it.start, map.indent)) {
+              if (this.atIndentedComment(it2.start, map.indent)) {
                 const prev = map.items[map.items.length - 2];
                 const end = prev?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it.start);
+                  arrayPushArray(end, it2.start);
                   end.push(this.sourceToken);
                   map.items.pop();
                   return;
                 }
               }
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             }
             return;
         }
         if (this.indent >= map.indent) {
           const atMapIndent = !this.onKeyLine && this.indent === map.indent;
-          const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
+          const atNextItem = atMapIndent && (it2.sep || it2.explicitKey) && this.type !== "seq-item-ind";
           let start = [];
-          if (atNextItem && it.sep && !it.value) {
+          if (atNextItem && it2.sep && !it2.value) {
             const nl = [];
-            for (let i = 0; i < it.sep.length; ++i) {
-              const st = it.sep[i];
+            for (let i = 0; i < it2.sep.length; ++i) {
+              const st = it2.sep[i];
               switch (st.type) {
                 case "newline":
                   nl.push(i);
@@ -26711,26 +26719,26 @@ var require_parser = __commonJS({
               }
             }
             if (nl.length >= 2)
-              start = it.sep.splice(nl[1]);
+              start = it2.sep.splice(nl[1]);
           }
           switch (this.type) {
             case "anchor":
             case "tag":
-              if (atNextItem || it.value) {
+              if (atNextItem || it2.value) {
                 start.push(this.sourceToken);
                 map.items.push({ start });
                 this.onKeyLine = true;
-              } else if (it.sep) {
-                it.sep.push(this.sourceToken);
+              } else if (it2.sep) {
+                it2.sep.push(this.sourceToken);
               } else {
-                it.start.push(this.sourceToken);
+                it2.start.push(this.sourceToken);
               }
               return;
             case "explicit-key-ind":
-              if (!it.sep && !it.explicitKey) {
-                it.start.push(this.sourceToken);
-                it.explicitKey = true;
-              } else if (atNextItem || it.value) {
+              if (!it2.sep && !it2.explicitKey) {
+                it2.start.push(this.sourceToken);
+                it2.explicitKey = true;
+              } else if (atNextItem || it2.value) {
                 start.push(this.sourceToken);
                 map.items.push({ start, explicitKey: true });
               } else {
@@ -26744,12 +26752,12 @@ var require_parser = __commonJS({
               this.onKeyLine = true;
               return;
             case "map-value-ind":
-              if (it.explicitKey) {
-                if (!it.sep) {
-                  if (includesToken(it.start, "newline")) {
-                    Object.assign(it, { key: null, sep: [this.sourceToken] });
+              if (it2.explicitKey) {
+                if (!it2.sep) {
+                  if (includesToken(it2.start, "newline")) {
+                    Object.assign(it2, { key: null, sep: [this.sourceToken] });
                   } else {
-                    const start2 = getFirstKeyStartProps(it.start);
+                    const start2 = getFirstKeyStartProps(it2.start);
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
@@ -26757,22 +26765,22 @@ var require_parser = __commonJS({
                       items: [{ start: start2, key: null, sep: [this.sourceToken] }]
                     });
                   }
-                } else if (it.value) {
+                } else if (it2.value) {
                   map.items.push({ start: [], key: null, sep: [this.sourceToken] });
-                } else if (includesToken(it.sep, "map-value-ind")) {
+                } else if (includesToken(it2.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
                     items: [{ start, key: null, sep: [this.sourceToken] }]
                   });
-                } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
-                  const start2 = getFirstKeyStartProps(it.start);
-                  const key = it.key;
-                  const sep3 = it.sep;
+                } else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
+                  const start2 = getFirstKeyStartProps(it2.start);
+                  const key = it2.key;
+                  const sep3 = it2.sep;
                   sep3.push(this.sourceToken);
-                  delete it.key;
-                  delete it.sep;
+                  delete it2.key;
+                  delete it2.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -26780,16 +26788,16 @@ var require_parser = __commonJS({
                     items: [{ start: start2, key, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
-                  it.sep = it.sep.concat(start, this.sourceToken);
+                  it2.sep = it2.sep.concat(start, this.sourceToken);
                 } else {
-                  it.sep.push(this.sourceToken);
+                  it2.sep.push(this.sourceToken);
                 }
               } else {
-                if (!it.sep) {
-                  Object.assign(it, { key: null, sep: [this.sourceToken] });
-                } else if (it.value || atNextItem) {
+                if (!it2.sep) {
+                  Object.assign(it2, { key: null, sep: [this.sourceToken] });
+                } else if (it2.value || atNextItem) {
                   map.items.push({ start, key: null, sep: [this.sourceToken] });
-                } else if (includesToken(it.sep, "map-value-ind")) {
+                } else if (includesToken(it2.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -26797,7 +26805,7 @@ var require_parser = __commonJS({
                     items: [{ start: [], key: null, sep: [this.sourceToken] }]
                   });
                 } else {
-                  it.sep.push(this.sourceToken);
+                  it2.sep.push(this.sourceToken);
                 }
               }
               this.onKeyLine = true;
@@ -26806,14 +26814,14 @@ var require_parser = __commonJS({
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs3 = this.flowScalar(this.type);
-              if (atNextItem || it.value) {
-                map.items.push({ start, key: fs3, sep: [] });
+              const fs4 = this.flowScalar(this.type);
+              if (atNextItem || it2.value) {
+                map.items.push({ start, key: fs4, sep: [] });
                 this.onKeyLine = true;
-              } else if (it.sep) {
-                this.stack.push(fs3);
+              } else if (it2.sep) {
+                this.stack.push(fs4);
               } else {
-                Object.assign(it, { key: fs3, sep: [] });
+                Object.assign(it2, { key: fs4, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -26822,7 +26830,7 @@ var require_parser = __commonJS({
               const bv = this.startBlockValue(map);
               if (bv) {
                 if (bv.type === "block-seq") {
-                  if (!it.explicitKey && it.sep && !includesToken(it.sep, "newline")) {
+                  if (!it2.explicitKey && it2.sep && !includesToken(it2.sep, "newline")) {
                     yield* this.pop({
                       type: "error",
                       offset: this.offset,
@@ -26844,50 +26852,50 @@ var require_parser = __commonJS({
         yield* this.step();
       }
       *blockSequence(seq) {
-        const it = seq.items[seq.items.length - 1];
+        const it2 = seq.items[seq.items.length - 1];
         switch (this.type) {
           case "newline":
-            if (it.value) {
-              const end = "end" in it.value ? it.value.end : void 0;
+            if (it2.value) {
+              const end = "end" in it2.value ? it2.value.end : void 0;
               const last = Array.isArray(end) ? end[end.length - 1] : void 0;
               if (last?.type === "comment")
                 end?.push(this.sourceToken);
               else
                 seq.items.push({ start: [this.sourceToken] });
             } else
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             return;
           case "space":
           case "comment":
-            if (it.value)
+            if (it2.value)
               seq.items.push({ start: [this.sourceToken] });
             else {
-              if (this.atIndentedComment(it.start, seq.indent)) {
+              if (this.atIndentedComment(it2.start, seq.indent)) {
                 const prev = seq.items[seq.items.length - 2];
                 const end = prev?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it.start);
+                  arrayPushArray(end, it2.start);
                   end.push(this.sourceToken);
                   seq.items.pop();
                   return;
                 }
               }
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             }
             return;
           case "anchor":
           case "tag":
-            if (it.value || this.indent <= seq.indent)
+            if (it2.value || this.indent <= seq.indent)
               break;
-            it.start.push(this.sourceToken);
+            it2.start.push(this.sourceToken);
             return;
           case "seq-item-ind":
             if (this.indent !== seq.indent)
               break;
-            if (it.value || includesToken(it.start, "seq-item-ind"))
+            if (it2.value || includesToken(it2.start, "seq-item-ind"))
               seq.items.push({ start: [this.sourceToken] });
             else
-              it.start.push(this.sourceToken);
+              it2.start.push(this.sourceToken);
             return;
         }
         if (this.indent > seq.indent) {
@@ -26901,7 +26909,7 @@ var require_parser = __commonJS({
         yield* this.step();
       }
       *flowCollection(fc) {
-        const it = fc.items[fc.items.length - 1];
+        const it2 = fc.items[fc.items.length - 1];
         if (this.type === "flow-error-end") {
           let top;
           do {
@@ -26912,42 +26920,42 @@ var require_parser = __commonJS({
           switch (this.type) {
             case "comma":
             case "explicit-key-ind":
-              if (!it || it.sep)
+              if (!it2 || it2.sep)
                 fc.items.push({ start: [this.sourceToken] });
               else
-                it.start.push(this.sourceToken);
+                it2.start.push(this.sourceToken);
               return;
             case "map-value-ind":
-              if (!it || it.value)
+              if (!it2 || it2.value)
                 fc.items.push({ start: [], key: null, sep: [this.sourceToken] });
-              else if (it.sep)
-                it.sep.push(this.sourceToken);
+              else if (it2.sep)
+                it2.sep.push(this.sourceToken);
               else
-                Object.assign(it, { key: null, sep: [this.sourceToken] });
+                Object.assign(it2, { key: null, sep: [this.sourceToken] });
               return;
             case "space":
             case "comment":
             case "newline":
             case "anchor":
             case "tag":
-              if (!it || it.value)
+              if (!it2 || it2.value)
                 fc.items.push({ start: [this.sourceToken] });
-              else if (it.sep)
-                it.sep.push(this.sourceToken);
+              else if (it2.sep)
+                it2.sep.push(this.sourceToken);
               else
-                it.start.push(this.sourceToken);
+                it2.start.push(this.sourceToken);
               return;
             case "alias":
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
-              const fs3 = this.flowScalar(this.type);
-              if (!it || it.value)
-                fc.items.push({ start: [], key: fs3, sep: [] });
-              else if (it.sep)
-                this.stack.push(fs3);
+              const fs4 = this.flowScalar(this.type);
+              if (!it2 || it2.value)
+                fc.items.push({ start: [], key: fs4, sep: [] });
+              else if (it2.sep)
+                this.stack.push(fs4);
               else
-                Object.assign(it, { key: fs3, sep: [] });
+                Object.assign(it2, { key: fs4, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -27155,7 +27163,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse4(src, reviver, options2) {
+    function parse3(src, reviver, options2) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -27196,7 +27204,7 @@ var require_public_api = __commonJS({
         return value.toString(options2);
       return new Document.Document(value, _replacer, options2).toString(options2);
     }
-    exports2.parse = parse4;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -27551,7 +27559,7 @@ var require_code = __commonJS({
     };
     exports2._Code = _Code;
     exports2.nil = new _Code("");
-    function _(strs, ...args) {
+    function _2(strs, ...args) {
       const code2 = [strs[0]];
       let i = 0;
       while (i < args.length) {
@@ -27560,7 +27568,7 @@ var require_code = __commonJS({
       }
       return new _Code(code2);
     }
-    exports2._ = _;
+    exports2._ = _2;
     var plus = new _Code("+");
     function str(strs, ...args) {
       const expr = [safeStringify(strs[0])];
@@ -27631,7 +27639,7 @@ var require_code = __commonJS({
     }
     exports2.safeStringify = safeStringify;
     function getProperty(key) {
-      return typeof key == "string" && exports2.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _`[${key}]`;
+      return typeof key == "string" && exports2.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _2`[${key}]`;
     }
     exports2.getProperty = getProperty;
     function getEsmExportName(key) {
@@ -27728,15 +27736,15 @@ var require_scope = __commonJS({
         const name = this.toName(nameOrPrefix);
         const { prefix } = name;
         const valueKey = (_a3 = value.key) !== null && _a3 !== void 0 ? _a3 : value.ref;
-        let vs = this._values[prefix];
-        if (vs) {
-          const _name = vs.get(valueKey);
+        let vs2 = this._values[prefix];
+        if (vs2) {
+          const _name = vs2.get(valueKey);
           if (_name)
             return _name;
         } else {
-          vs = this._values[prefix] = /* @__PURE__ */ new Map();
+          vs2 = this._values[prefix] = /* @__PURE__ */ new Map();
         }
-        vs.set(valueKey, name);
+        vs2.set(valueKey, name);
         const s = this._scope[prefix] || (this._scope[prefix] = []);
         const itemIndex = s.length;
         s[itemIndex] = value.ref;
@@ -27744,10 +27752,10 @@ var require_scope = __commonJS({
         return name;
       }
       getValue(prefix, keyOrRef) {
-        const vs = this._values[prefix];
-        if (!vs)
+        const vs2 = this._values[prefix];
+        if (!vs2)
           return;
-        return vs.get(keyOrRef);
+        return vs2.get(keyOrRef);
       }
       scopeRefs(scopeName, values = this._values) {
         return this._reduceValues(values, (name) => {
@@ -27766,11 +27774,11 @@ var require_scope = __commonJS({
       _reduceValues(values, valueCode, usedValues = {}, getCode) {
         let code2 = code_1.nil;
         for (const prefix in values) {
-          const vs = values[prefix];
-          if (!vs)
+          const vs2 = values[prefix];
+          if (!vs2)
             continue;
           const nameSet = usedValues[prefix] = usedValues[prefix] || /* @__PURE__ */ new Map();
-          vs.forEach((name) => {
+          vs2.forEach((name) => {
             if (nameSet.has(name))
               return;
             nameSet.set(name, UsedValueState.Started);
@@ -28030,8 +28038,8 @@ var require_codegen = __commonJS({
           return this.nodes;
         let e = this.else;
         if (e) {
-          const ns = e.optimizeNodes();
-          e = this.else = Array.isArray(ns) ? new Else(ns) : ns;
+          const ns2 = e.optimizeNodes();
+          e = this.else = Array.isArray(ns2) ? new Else(ns2) : ns2;
         }
         if (e) {
           if (cond === false)
@@ -28212,8 +28220,8 @@ var require_codegen = __commonJS({
       // reserves unique name in the external scope and assigns value to it
       scopeValue(prefixOrName, value) {
         const name = this._extScope.value(prefixOrName, value);
-        const vs = this._values[name.prefix] || (this._values[name.prefix] = /* @__PURE__ */ new Set());
-        vs.add(name);
+        const vs2 = this._values[name.prefix] || (this._values[name.prefix] = /* @__PURE__ */ new Set());
+        vs2.add(name);
         return name;
       }
       getScopeValue(prefix, keyOrRef) {
@@ -28444,12 +28452,12 @@ var require_codegen = __commonJS({
         return this._nodes[0];
       }
       get _currNode() {
-        const ns = this._nodes;
-        return ns[ns.length - 1];
+        const ns2 = this._nodes;
+        return ns2[ns2.length - 1];
       }
       set _currNode(node) {
-        const ns = this._nodes;
-        ns[ns.length - 1] = node;
+        const ns2 = this._nodes;
+        ns2[ns2.length - 1] = node;
       }
     };
     exports2.CodeGen = CodeGen;
@@ -28528,17 +28536,17 @@ var require_util9 = __commonJS({
       return hash;
     }
     exports2.toHash = toHash;
-    function alwaysValidSchema(it, schema) {
+    function alwaysValidSchema(it2, schema) {
       if (typeof schema == "boolean")
         return schema;
       if (Object.keys(schema).length === 0)
         return true;
-      checkUnknownRules(it, schema);
-      return !schemaHasRules(schema, it.self.RULES.all);
+      checkUnknownRules(it2, schema);
+      return !schemaHasRules(schema, it2.self.RULES.all);
     }
     exports2.alwaysValidSchema = alwaysValidSchema;
-    function checkUnknownRules(it, schema = it.schema) {
-      const { opts, self: self2 } = it;
+    function checkUnknownRules(it2, schema = it2.schema) {
+      const { opts, self: self2 } = it2;
       if (!opts.strictSchema)
         return;
       if (typeof schema === "boolean")
@@ -28546,7 +28554,7 @@ var require_util9 = __commonJS({
       const rules = self2.RULES.keywords;
       for (const key in schema) {
         if (!rules[key])
-          checkStrictMode(it, `unknown keyword: "${key}"`);
+          checkStrictMode(it2, `unknown keyword: "${key}"`);
       }
     }
     exports2.checkUnknownRules = checkUnknownRules;
@@ -28596,12 +28604,12 @@ var require_util9 = __commonJS({
       return str.replace(/~1/g, "/").replace(/~0/g, "~");
     }
     exports2.unescapeJsonPointer = unescapeJsonPointer;
-    function eachItem(xs, f) {
-      if (Array.isArray(xs)) {
-        for (const x of xs)
+    function eachItem(xs2, f) {
+      if (Array.isArray(xs2)) {
+        for (const x of xs2)
           f(x);
       } else {
-        f(xs);
+        f(xs2);
       }
     }
     exports2.eachItem = eachItem;
@@ -28668,13 +28676,13 @@ var require_util9 = __commonJS({
       return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
     }
     exports2.getErrorPath = getErrorPath;
-    function checkStrictMode(it, msg, mode = it.opts.strictSchema) {
+    function checkStrictMode(it2, msg, mode = it2.opts.strictSchema) {
       if (!mode)
         return;
       msg = `strict mode: ${msg}`;
       if (mode === true)
         throw new Error(msg);
-      it.self.logger.warn(msg);
+      it2.self.logger.warn(msg);
     }
     exports2.checkStrictMode = checkStrictMode;
   }
@@ -28735,23 +28743,23 @@ var require_errors3 = __commonJS({
       message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
     };
     function reportError(cxt, error2 = exports2.keywordError, errorPaths, overrideAllErrors) {
-      const { it } = cxt;
-      const { gen, compositeRule, allErrors } = it;
+      const { it: it2 } = cxt;
+      const { gen, compositeRule, allErrors } = it2;
       const errObj = errorObjectCode(cxt, error2, errorPaths);
       if (overrideAllErrors !== null && overrideAllErrors !== void 0 ? overrideAllErrors : compositeRule || allErrors) {
         addError(gen, errObj);
       } else {
-        returnErrors(it, (0, codegen_1._)`[${errObj}]`);
+        returnErrors(it2, (0, codegen_1._)`[${errObj}]`);
       }
     }
     exports2.reportError = reportError;
     function reportExtraError(cxt, error2 = exports2.keywordError, errorPaths) {
-      const { it } = cxt;
-      const { gen, compositeRule, allErrors } = it;
+      const { it: it2 } = cxt;
+      const { gen, compositeRule, allErrors } = it2;
       const errObj = errorObjectCode(cxt, error2, errorPaths);
       addError(gen, errObj);
       if (!(compositeRule || allErrors)) {
-        returnErrors(it, names_1.default.vErrors);
+        returnErrors(it2, names_1.default.vErrors);
       }
     }
     exports2.reportExtraError = reportExtraError;
@@ -28760,15 +28768,15 @@ var require_errors3 = __commonJS({
       gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
     }
     exports2.resetErrorsCount = resetErrorsCount;
-    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
+    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it: it2 }) {
       if (errsCount === void 0)
         throw new Error("ajv implementation error");
       const err = gen.name("err");
       gen.forRange("i", errsCount, names_1.default.errors, (i) => {
         gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i}]`);
-        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
-        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
-        if (it.opts.verbose) {
+        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it2.errorPath)));
+        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it2.errSchemaPath}/${keyword}`);
+        if (it2.opts.verbose) {
           gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
           gen.assign((0, codegen_1._)`${err}.data`, data);
         }
@@ -28780,10 +28788,10 @@ var require_errors3 = __commonJS({
       gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._)`[${err}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err})`);
       gen.code((0, codegen_1._)`${names_1.default.errors}++`);
     }
-    function returnErrors(it, errs) {
-      const { gen, validateName, schemaEnv } = it;
+    function returnErrors(it2, errs) {
+      const { gen, validateName, schemaEnv } = it2;
       if (schemaEnv.$async) {
-        gen.throw((0, codegen_1._)`new ${it.ValidationError}(${errs})`);
+        gen.throw((0, codegen_1._)`new ${it2.ValidationError}(${errs})`);
       } else {
         gen.assign((0, codegen_1._)`${validateName}.errors`, errs);
         gen.return(false);
@@ -28806,9 +28814,9 @@ var require_errors3 = __commonJS({
       return errorObject(cxt, error2, errorPaths);
     }
     function errorObject(cxt, error2, errorPaths = {}) {
-      const { gen, it } = cxt;
+      const { gen, it: it2 } = cxt;
       const keyValues = [
-        errorInstancePath(it, errorPaths),
+        errorInstancePath(it2, errorPaths),
         errorSchemaPath(cxt, errorPaths)
       ];
       extraErrorProps(cxt, error2, keyValues);
@@ -28826,8 +28834,8 @@ var require_errors3 = __commonJS({
       return [E.schemaPath, schPath];
     }
     function extraErrorProps(cxt, { params, message }, keyValues) {
-      const { keyword, data, schemaValue, it } = cxt;
-      const { opts, propertyName, topSchemaRef, schemaPath } = it;
+      const { keyword, data, schemaValue, it: it2 } = cxt;
+      const { opts, propertyName, topSchemaRef, schemaPath } = it2;
       keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
       if (opts.messages) {
         keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
@@ -28853,10 +28861,10 @@ var require_boolSchema = __commonJS({
     var boolError = {
       message: "boolean schema is false"
     };
-    function topBoolOrEmptySchema(it) {
-      const { gen, schema, validateName } = it;
+    function topBoolOrEmptySchema(it2) {
+      const { gen, schema, validateName } = it2;
       if (schema === false) {
-        falseSchemaError(it, false);
+        falseSchemaError(it2, false);
       } else if (typeof schema == "object" && schema.$async === true) {
         gen.return(names_1.default.data);
       } else {
@@ -28865,18 +28873,18 @@ var require_boolSchema = __commonJS({
       }
     }
     exports2.topBoolOrEmptySchema = topBoolOrEmptySchema;
-    function boolOrEmptySchema(it, valid) {
-      const { gen, schema } = it;
+    function boolOrEmptySchema(it2, valid) {
+      const { gen, schema } = it2;
       if (schema === false) {
         gen.var(valid, false);
-        falseSchemaError(it);
+        falseSchemaError(it2);
       } else {
         gen.var(valid, true);
       }
     }
     exports2.boolOrEmptySchema = boolOrEmptySchema;
-    function falseSchemaError(it, overrideAllErrors) {
-      const { gen, data } = it;
+    function falseSchemaError(it2, overrideAllErrors) {
+      const { gen, data } = it2;
       const cxt = {
         gen,
         keyword: "false schema",
@@ -28885,7 +28893,7 @@ var require_boolSchema = __commonJS({
         schemaCode: false,
         schemaValue: false,
         params: {},
-        it
+        it: it2
       };
       (0, errors_1.reportError)(cxt, boolError, void 0, overrideAllErrors);
     }
@@ -28985,17 +28993,17 @@ var require_dataType = __commonJS({
       throw new Error("type must be JSONType or JSONType[]: " + types2.join(","));
     }
     exports2.getJSONTypes = getJSONTypes;
-    function coerceAndCheckDataType(it, types2) {
-      const { gen, data, opts } = it;
+    function coerceAndCheckDataType(it2, types2) {
+      const { gen, data, opts } = it2;
       const coerceTo = coerceToTypes(types2, opts.coerceTypes);
-      const checkTypes = types2.length > 0 && !(coerceTo.length === 0 && types2.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types2[0]));
+      const checkTypes = types2.length > 0 && !(coerceTo.length === 0 && types2.length === 1 && (0, applicability_1.schemaHasRulesForType)(it2, types2[0]));
       if (checkTypes) {
         const wrongType = checkDataTypes(types2, data, opts.strictNumbers, DataType.Wrong);
         gen.if(wrongType, () => {
           if (coerceTo.length)
-            coerceData(it, types2, coerceTo);
+            coerceData(it2, types2, coerceTo);
           else
-            reportTypeError(it);
+            reportTypeError(it2);
         });
       }
       return checkTypes;
@@ -29005,8 +29013,8 @@ var require_dataType = __commonJS({
     function coerceToTypes(types2, coerceTypes) {
       return coerceTypes ? types2.filter((t) => COERCIBLE.has(t) || coerceTypes === "array" && t === "array") : [];
     }
-    function coerceData(it, types2, coerceTo) {
-      const { gen, data, opts } = it;
+    function coerceData(it2, types2, coerceTo) {
+      const { gen, data, opts } = it2;
       const dataType = gen.let("dataType", (0, codegen_1._)`typeof ${data}`);
       const coerced = gen.let("coerced", (0, codegen_1._)`undefined`);
       if (opts.coerceTypes === "array") {
@@ -29019,11 +29027,11 @@ var require_dataType = __commonJS({
         }
       }
       gen.else();
-      reportTypeError(it);
+      reportTypeError(it2);
       gen.endIf();
       gen.if((0, codegen_1._)`${coerced} !== undefined`, () => {
         gen.assign(data, coerced);
-        assignParentData(it, coerced);
+        assignParentData(it2, coerced);
       });
       function coerceSpecificType(t) {
         switch (t) {
@@ -29107,14 +29115,14 @@ var require_dataType = __commonJS({
       message: ({ schema }) => `must be ${schema}`,
       params: ({ schema, schemaValue }) => typeof schema == "string" ? (0, codegen_1._)`{type: ${schema}}` : (0, codegen_1._)`{type: ${schemaValue}}`
     };
-    function reportTypeError(it) {
-      const cxt = getTypeErrorContext(it);
+    function reportTypeError(it2) {
+      const cxt = getTypeErrorContext(it2);
       (0, errors_1.reportError)(cxt, typeError);
     }
     exports2.reportTypeError = reportTypeError;
-    function getTypeErrorContext(it) {
-      const { gen, data, schema } = it;
-      const schemaCode = (0, util_1.schemaRefOrVal)(it, schema, "type");
+    function getTypeErrorContext(it2) {
+      const { gen, data, schema } = it2;
+      const schemaCode = (0, util_1.schemaRefOrVal)(it2, schema, "type");
       return {
         gen,
         keyword: "type",
@@ -29124,7 +29132,7 @@ var require_dataType = __commonJS({
         schemaValue: schemaCode,
         parentSchema: schema,
         params: {},
-        it
+        it: it2
       };
     }
   }
@@ -29138,24 +29146,24 @@ var require_defaults = __commonJS({
     exports2.assignDefaults = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util9();
-    function assignDefaults(it, ty) {
-      const { properties, items } = it.schema;
+    function assignDefaults(it2, ty) {
+      const { properties, items } = it2.schema;
       if (ty === "object" && properties) {
         for (const key in properties) {
-          assignDefault(it, key, properties[key].default);
+          assignDefault(it2, key, properties[key].default);
         }
       } else if (ty === "array" && Array.isArray(items)) {
-        items.forEach((sch, i) => assignDefault(it, i, sch.default));
+        items.forEach((sch, i) => assignDefault(it2, i, sch.default));
       }
     }
     exports2.assignDefaults = assignDefaults;
-    function assignDefault(it, prop, defaultValue) {
-      const { gen, compositeRule, data, opts } = it;
+    function assignDefault(it2, prop, defaultValue) {
+      const { gen, compositeRule, data, opts } = it2;
       if (defaultValue === void 0)
         return;
       const childData = (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(prop)}`;
       if (compositeRule) {
-        (0, util_1.checkStrictMode)(it, `default is ignored for: ${childData}`);
+        (0, util_1.checkStrictMode)(it2, `default is ignored for: ${childData}`);
         return;
       }
       let condition = (0, codegen_1._)`${childData} === undefined`;
@@ -29178,8 +29186,8 @@ var require_code2 = __commonJS({
     var names_1 = require_names();
     var util_2 = require_util9();
     function checkReportMissingProp(cxt, prop) {
-      const { gen, data, it } = cxt;
-      gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
+      const { gen, data, it: it2 } = cxt;
+      gen.if(noPropertyInData(gen, data, prop, it2.opts.ownProperties), () => {
         cxt.setParams({ missingProperty: (0, codegen_1._)`${prop}` }, true);
         cxt.error();
       });
@@ -29220,19 +29228,19 @@ var require_code2 = __commonJS({
       return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
     }
     exports2.allSchemaProperties = allSchemaProperties;
-    function schemaProperties(it, schemaMap) {
-      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
+    function schemaProperties(it2, schemaMap) {
+      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it2, schemaMap[p]));
     }
     exports2.schemaProperties = schemaProperties;
-    function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context3, passSchema) {
+    function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it: it2 }, func, context3, passSchema) {
       const dataAndSchema = passSchema ? (0, codegen_1._)`${schemaCode}, ${data}, ${topSchemaRef}${schemaPath}` : data;
       const valCxt = [
         [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, errorPath)],
-        [names_1.default.parentData, it.parentData],
-        [names_1.default.parentDataProperty, it.parentDataProperty],
+        [names_1.default.parentData, it2.parentData],
+        [names_1.default.parentDataProperty, it2.parentDataProperty],
         [names_1.default.rootData, names_1.default.rootData]
       ];
-      if (it.opts.dynamicRef)
+      if (it2.opts.dynamicRef)
         valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
       const args = (0, codegen_1._)`${dataAndSchema}, ${gen.object(...valCxt)}`;
       return context3 !== codegen_1.nil ? (0, codegen_1._)`${func}.call(${context3}, ${args})` : (0, codegen_1._)`${func}(${args})`;
@@ -29251,9 +29259,9 @@ var require_code2 = __commonJS({
     }
     exports2.usePattern = usePattern;
     function validateArray(cxt) {
-      const { gen, data, keyword, it } = cxt;
+      const { gen, data, keyword, it: it2 } = cxt;
       const valid = gen.name("valid");
-      if (it.allErrors) {
+      if (it2.allErrors) {
         const validArr = gen.let("valid", true);
         validateItems(() => gen.assign(validArr, false));
         return validArr;
@@ -29275,11 +29283,11 @@ var require_code2 = __commonJS({
     }
     exports2.validateArray = validateArray;
     function validateUnion(cxt) {
-      const { gen, schema, keyword, it } = cxt;
+      const { gen, schema, keyword, it: it2 } = cxt;
       if (!Array.isArray(schema))
         throw new Error("ajv implementation error");
-      const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
-      if (alwaysValid && !it.opts.unevaluated)
+      const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it2, sch));
+      if (alwaysValid && !it2.opts.unevaluated)
         return;
       const valid = gen.let("valid", false);
       const schValid = gen.name("_valid");
@@ -29311,16 +29319,16 @@ var require_keyword = __commonJS({
     var code_1 = require_code2();
     var errors_1 = require_errors3();
     function macroKeywordCode(cxt, def) {
-      const { gen, keyword, schema, parentSchema, it } = cxt;
-      const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
+      const { gen, keyword, schema, parentSchema, it: it2 } = cxt;
+      const macroSchema = def.macro.call(it2.self, schema, parentSchema, it2);
       const schemaRef = useKeyword(gen, keyword, macroSchema);
-      if (it.opts.validateSchema !== false)
-        it.self.validateSchema(macroSchema, true);
+      if (it2.opts.validateSchema !== false)
+        it2.self.validateSchema(macroSchema, true);
       const valid = gen.name("valid");
       cxt.subschema({
         schema: macroSchema,
         schemaPath: codegen_1.nil,
-        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
+        errSchemaPath: `${it2.errSchemaPath}/${keyword}`,
         topSchemaRef: schemaRef,
         compositeRule: true
       }, valid);
@@ -29329,9 +29337,9 @@ var require_keyword = __commonJS({
     exports2.macroKeywordCode = macroKeywordCode;
     function funcKeywordCode(cxt, def) {
       var _a3;
-      const { gen, keyword, schema, parentSchema, $data, it } = cxt;
-      checkAsyncKeyword(it, def);
-      const validate2 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+      const { gen, keyword, schema, parentSchema, $data, it: it2 } = cxt;
+      checkAsyncKeyword(it2, def);
+      const validate2 = !$data && def.compile ? def.compile.call(it2.self, schema, parentSchema, it2) : def.validate;
       const validateRef = useKeyword(gen, keyword, validate2);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
@@ -29351,7 +29359,7 @@ var require_keyword = __commonJS({
       }
       function validateAsync() {
         const ruleErrs = gen.let("ruleErrs", null);
-        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
+        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it2.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
         return ruleErrs;
       }
       function validateSync() {
@@ -29361,7 +29369,7 @@ var require_keyword = __commonJS({
         return validateErrs;
       }
       function assignValid(_await = def.async ? (0, codegen_1._)`await ` : codegen_1.nil) {
-        const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
+        const passCxt = it2.opts.passContext ? names_1.default.this : names_1.default.self;
         const passSchema = !("compile" in def && !$data || def.schema === false);
         gen.assign(valid, (0, codegen_1._)`${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
       }
@@ -29372,8 +29380,8 @@ var require_keyword = __commonJS({
     }
     exports2.funcKeywordCode = funcKeywordCode;
     function modifyData(cxt) {
-      const { gen, data, it } = cxt;
-      gen.if(it.parentData, () => gen.assign(data, (0, codegen_1._)`${it.parentData}[${it.parentDataProperty}]`));
+      const { gen, data, it: it2 } = cxt;
+      gen.if(it2.parentData, () => gen.assign(data, (0, codegen_1._)`${it2.parentData}[${it2.parentDataProperty}]`));
     }
     function addErrs(cxt, errs) {
       const { gen } = cxt;
@@ -29426,20 +29434,20 @@ var require_subschema = __commonJS({
     exports2.extendSubschemaMode = exports2.extendSubschemaData = exports2.getSubschema = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util9();
-    function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+    function getSubschema(it2, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
       if (keyword !== void 0 && schema !== void 0) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
       }
       if (keyword !== void 0) {
-        const sch = it.schema[keyword];
+        const sch = it2.schema[keyword];
         return schemaProp === void 0 ? {
           schema: sch,
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
-          errSchemaPath: `${it.errSchemaPath}/${keyword}`
+          schemaPath: (0, codegen_1._)`${it2.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
+          errSchemaPath: `${it2.errSchemaPath}/${keyword}`
         } : {
           schema: sch[schemaProp],
-          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
-          errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
+          schemaPath: (0, codegen_1._)`${it2.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
+          errSchemaPath: `${it2.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
         };
       }
       if (schema !== void 0) {
@@ -29456,14 +29464,14 @@ var require_subschema = __commonJS({
       throw new Error('either "keyword" or "schema" must be passed');
     }
     exports2.getSubschema = getSubschema;
-    function extendSubschemaData(subschema, it, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
+    function extendSubschemaData(subschema, it2, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
       if (data !== void 0 && dataProp !== void 0) {
         throw new Error('both "data" and "dataProp" passed, only one allowed');
       }
-      const { gen } = it;
+      const { gen } = it2;
       if (dataProp !== void 0) {
-        const { errorPath, dataPathArr, opts } = it;
-        const nextData = gen.let("data", (0, codegen_1._)`${it.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
+        const { errorPath, dataPathArr, opts } = it2;
+        const nextData = gen.let("data", (0, codegen_1._)`${it2.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
         dataContextProps(nextData);
         subschema.errorPath = (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(dataProp, dpType, opts.jsPropertySyntax)}`;
         subschema.parentDataProperty = (0, codegen_1._)`${dataProp}`;
@@ -29479,11 +29487,11 @@ var require_subschema = __commonJS({
         subschema.dataTypes = dataTypes;
       function dataContextProps(_nextData) {
         subschema.data = _nextData;
-        subschema.dataLevel = it.dataLevel + 1;
+        subschema.dataLevel = it2.dataLevel + 1;
         subschema.dataTypes = [];
-        it.definedProperties = /* @__PURE__ */ new Set();
-        subschema.parentData = it.data;
-        subschema.dataNames = [...it.dataNames, _nextData];
+        it2.definedProperties = /* @__PURE__ */ new Set();
+        subschema.parentData = it2.data;
+        subschema.dataNames = [...it2.dataNames, _nextData];
       }
     }
     exports2.extendSubschemaData = extendSubschemaData;
@@ -29728,7 +29736,7 @@ var require_resolve = __commonJS({
       const pathPrefix = getFullPath(uriResolver, schId, false);
       const localRefs = {};
       const schemaRefs = /* @__PURE__ */ new Set();
-      traverse(schema, { allKeys: true }, (sch, jsonPtr, _, parentJsonPtr) => {
+      traverse(schema, { allKeys: true }, (sch, jsonPtr, _2, parentJsonPtr) => {
         if (parentJsonPtr === void 0)
           return;
         const fullPath = pathPrefix + jsonPtr;
@@ -29798,15 +29806,15 @@ var require_validate = __commonJS({
     var resolve_1 = require_resolve();
     var util_1 = require_util9();
     var errors_1 = require_errors3();
-    function validateFunctionCode(it) {
-      if (isSchemaObj(it)) {
-        checkKeywords(it);
-        if (schemaCxtHasRules(it)) {
-          topSchemaObjCode(it);
+    function validateFunctionCode(it2) {
+      if (isSchemaObj(it2)) {
+        checkKeywords(it2);
+        if (schemaCxtHasRules(it2)) {
+          topSchemaObjCode(it2);
           return;
         }
       }
-      validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
+      validateFunction(it2, () => (0, boolSchema_1.topBoolOrEmptySchema)(it2));
     }
     exports2.validateFunctionCode = validateFunctionCode;
     function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
@@ -29840,40 +29848,40 @@ var require_validate = __commonJS({
           gen.var(names_1.default.dynamicAnchors, (0, codegen_1._)`{}`);
       });
     }
-    function topSchemaObjCode(it) {
-      const { schema, opts, gen } = it;
-      validateFunction(it, () => {
+    function topSchemaObjCode(it2) {
+      const { schema, opts, gen } = it2;
+      validateFunction(it2, () => {
         if (opts.$comment && schema.$comment)
-          commentKeyword(it);
-        checkNoDefault(it);
+          commentKeyword(it2);
+        checkNoDefault(it2);
         gen.let(names_1.default.vErrors, null);
         gen.let(names_1.default.errors, 0);
         if (opts.unevaluated)
-          resetEvaluated(it);
-        typeAndKeywords(it);
-        returnResults(it);
+          resetEvaluated(it2);
+        typeAndKeywords(it2);
+        returnResults(it2);
       });
       return;
     }
-    function resetEvaluated(it) {
-      const { gen, validateName } = it;
-      it.evaluated = gen.const("evaluated", (0, codegen_1._)`${validateName}.evaluated`);
-      gen.if((0, codegen_1._)`${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it.evaluated}.props`, (0, codegen_1._)`undefined`));
-      gen.if((0, codegen_1._)`${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it.evaluated}.items`, (0, codegen_1._)`undefined`));
+    function resetEvaluated(it2) {
+      const { gen, validateName } = it2;
+      it2.evaluated = gen.const("evaluated", (0, codegen_1._)`${validateName}.evaluated`);
+      gen.if((0, codegen_1._)`${it2.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it2.evaluated}.props`, (0, codegen_1._)`undefined`));
+      gen.if((0, codegen_1._)`${it2.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it2.evaluated}.items`, (0, codegen_1._)`undefined`));
     }
     function funcSourceUrl(schema, opts) {
       const schId = typeof schema == "object" && schema[opts.schemaId];
       return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._)`/*# sourceURL=${schId} */` : codegen_1.nil;
     }
-    function subschemaCode(it, valid) {
-      if (isSchemaObj(it)) {
-        checkKeywords(it);
-        if (schemaCxtHasRules(it)) {
-          subSchemaObjCode(it, valid);
+    function subschemaCode(it2, valid) {
+      if (isSchemaObj(it2)) {
+        checkKeywords(it2);
+        if (schemaCxtHasRules(it2)) {
+          subSchemaObjCode(it2, valid);
           return;
         }
       }
-      (0, boolSchema_1.boolOrEmptySchema)(it, valid);
+      (0, boolSchema_1.boolOrEmptySchema)(it2, valid);
     }
     function schemaCxtHasRules({ schema, self: self2 }) {
       if (typeof schema == "boolean")
@@ -29883,49 +29891,49 @@ var require_validate = __commonJS({
           return true;
       return false;
     }
-    function isSchemaObj(it) {
-      return typeof it.schema != "boolean";
+    function isSchemaObj(it2) {
+      return typeof it2.schema != "boolean";
     }
-    function subSchemaObjCode(it, valid) {
-      const { schema, gen, opts } = it;
+    function subSchemaObjCode(it2, valid) {
+      const { schema, gen, opts } = it2;
       if (opts.$comment && schema.$comment)
-        commentKeyword(it);
-      updateContext(it);
-      checkAsyncSchema(it);
+        commentKeyword(it2);
+      updateContext(it2);
+      checkAsyncSchema(it2);
       const errsCount = gen.const("_errs", names_1.default.errors);
-      typeAndKeywords(it, errsCount);
+      typeAndKeywords(it2, errsCount);
       gen.var(valid, (0, codegen_1._)`${errsCount} === ${names_1.default.errors}`);
     }
-    function checkKeywords(it) {
-      (0, util_1.checkUnknownRules)(it);
-      checkRefsAndKeywords(it);
+    function checkKeywords(it2) {
+      (0, util_1.checkUnknownRules)(it2);
+      checkRefsAndKeywords(it2);
     }
-    function typeAndKeywords(it, errsCount) {
-      if (it.opts.jtd)
-        return schemaKeywords(it, [], false, errsCount);
-      const types2 = (0, dataType_1.getSchemaTypes)(it.schema);
-      const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it, types2);
-      schemaKeywords(it, types2, !checkedTypes, errsCount);
+    function typeAndKeywords(it2, errsCount) {
+      if (it2.opts.jtd)
+        return schemaKeywords(it2, [], false, errsCount);
+      const types2 = (0, dataType_1.getSchemaTypes)(it2.schema);
+      const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it2, types2);
+      schemaKeywords(it2, types2, !checkedTypes, errsCount);
     }
-    function checkRefsAndKeywords(it) {
-      const { schema, errSchemaPath, opts, self: self2 } = it;
+    function checkRefsAndKeywords(it2) {
+      const { schema, errSchemaPath, opts, self: self2 } = it2;
       if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self2.RULES)) {
         self2.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
       }
     }
-    function checkNoDefault(it) {
-      const { schema, opts } = it;
+    function checkNoDefault(it2) {
+      const { schema, opts } = it2;
       if (schema.default !== void 0 && opts.useDefaults && opts.strictSchema) {
-        (0, util_1.checkStrictMode)(it, "default is ignored in the schema root");
+        (0, util_1.checkStrictMode)(it2, "default is ignored in the schema root");
       }
     }
-    function updateContext(it) {
-      const schId = it.schema[it.opts.schemaId];
+    function updateContext(it2) {
+      const schId = it2.schema[it2.opts.schemaId];
       if (schId)
-        it.baseId = (0, resolve_1.resolveUrl)(it.opts.uriResolver, it.baseId, schId);
+        it2.baseId = (0, resolve_1.resolveUrl)(it2.opts.uriResolver, it2.baseId, schId);
     }
-    function checkAsyncSchema(it) {
-      if (it.schema.$async && !it.schemaEnv.$async)
+    function checkAsyncSchema(it2) {
+      if (it2.schema.$async && !it2.schemaEnv.$async)
         throw new Error("async schema in sync schema");
     }
     function commentKeyword({ gen, schemaEnv, schema, errSchemaPath, opts }) {
@@ -29938,14 +29946,14 @@ var require_validate = __commonJS({
         gen.code((0, codegen_1._)`${names_1.default.self}.opts.$comment(${msg}, ${schemaPath}, ${rootName}.schema)`);
       }
     }
-    function returnResults(it) {
-      const { gen, schemaEnv, validateName, ValidationError, opts } = it;
+    function returnResults(it2) {
+      const { gen, schemaEnv, validateName, ValidationError, opts } = it2;
       if (schemaEnv.$async) {
         gen.if((0, codegen_1._)`${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._)`new ${ValidationError}(${names_1.default.vErrors})`));
       } else {
         gen.assign((0, codegen_1._)`${validateName}.errors`, names_1.default.vErrors);
         if (opts.unevaluated)
-          assignEvaluated(it);
+          assignEvaluated(it2);
         gen.return((0, codegen_1._)`${names_1.default.errors} === 0`);
       }
     }
@@ -29955,15 +29963,15 @@ var require_validate = __commonJS({
       if (items instanceof codegen_1.Name)
         gen.assign((0, codegen_1._)`${evaluated}.items`, items);
     }
-    function schemaKeywords(it, types2, typeErrors, errsCount) {
-      const { gen, schema, data, allErrors, opts, self: self2 } = it;
+    function schemaKeywords(it2, types2, typeErrors, errsCount) {
+      const { gen, schema, data, allErrors, opts, self: self2 } = it2;
       const { RULES } = self2;
       if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
-        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition));
+        gen.block(() => keywordCode(it2, "$ref", RULES.all.$ref.definition));
         return;
       }
       if (!opts.jtd)
-        checkStrictTypes(it, types2);
+        checkStrictTypes(it2, types2);
       gen.block(() => {
         for (const group of RULES.rules)
           groupKeywords(group);
@@ -29974,66 +29982,66 @@ var require_validate = __commonJS({
           return;
         if (group.type) {
           gen.if((0, dataType_2.checkDataType)(group.type, data, opts.strictNumbers));
-          iterateKeywords(it, group);
+          iterateKeywords(it2, group);
           if (types2.length === 1 && types2[0] === group.type && typeErrors) {
             gen.else();
-            (0, dataType_2.reportTypeError)(it);
+            (0, dataType_2.reportTypeError)(it2);
           }
           gen.endIf();
         } else {
-          iterateKeywords(it, group);
+          iterateKeywords(it2, group);
         }
         if (!allErrors)
           gen.if((0, codegen_1._)`${names_1.default.errors} === ${errsCount || 0}`);
       }
     }
-    function iterateKeywords(it, group) {
-      const { gen, schema, opts: { useDefaults } } = it;
+    function iterateKeywords(it2, group) {
+      const { gen, schema, opts: { useDefaults } } = it2;
       if (useDefaults)
-        (0, defaults_1.assignDefaults)(it, group.type);
+        (0, defaults_1.assignDefaults)(it2, group.type);
       gen.block(() => {
         for (const rule of group.rules) {
           if ((0, applicability_1.shouldUseRule)(schema, rule)) {
-            keywordCode(it, rule.keyword, rule.definition, group.type);
+            keywordCode(it2, rule.keyword, rule.definition, group.type);
           }
         }
       });
     }
-    function checkStrictTypes(it, types2) {
-      if (it.schemaEnv.meta || !it.opts.strictTypes)
+    function checkStrictTypes(it2, types2) {
+      if (it2.schemaEnv.meta || !it2.opts.strictTypes)
         return;
-      checkContextTypes(it, types2);
-      if (!it.opts.allowUnionTypes)
-        checkMultipleTypes(it, types2);
-      checkKeywordTypes(it, it.dataTypes);
+      checkContextTypes(it2, types2);
+      if (!it2.opts.allowUnionTypes)
+        checkMultipleTypes(it2, types2);
+      checkKeywordTypes(it2, it2.dataTypes);
     }
-    function checkContextTypes(it, types2) {
+    function checkContextTypes(it2, types2) {
       if (!types2.length)
         return;
-      if (!it.dataTypes.length) {
-        it.dataTypes = types2;
+      if (!it2.dataTypes.length) {
+        it2.dataTypes = types2;
         return;
       }
       types2.forEach((t) => {
-        if (!includesType(it.dataTypes, t)) {
-          strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
+        if (!includesType(it2.dataTypes, t)) {
+          strictTypesError(it2, `type "${t}" not allowed by context "${it2.dataTypes.join(",")}"`);
         }
       });
-      narrowSchemaTypes(it, types2);
+      narrowSchemaTypes(it2, types2);
     }
-    function checkMultipleTypes(it, ts) {
+    function checkMultipleTypes(it2, ts) {
       if (ts.length > 1 && !(ts.length === 2 && ts.includes("null"))) {
-        strictTypesError(it, "use allowUnionTypes to allow union type keyword");
+        strictTypesError(it2, "use allowUnionTypes to allow union type keyword");
       }
     }
-    function checkKeywordTypes(it, ts) {
-      const rules = it.self.RULES.all;
+    function checkKeywordTypes(it2, ts) {
+      const rules = it2.self.RULES.all;
       for (const keyword in rules) {
         const rule = rules[keyword];
-        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
+        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it2.schema, rule)) {
           const { type } = rule.definition;
           if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
-            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+            strictTypesError(it2, `missing type "${type.join(",")}" for keyword "${keyword}"`);
           }
         }
       }
@@ -30044,38 +30052,38 @@ var require_validate = __commonJS({
     function includesType(ts, t) {
       return ts.includes(t) || t === "integer" && ts.includes("number");
     }
-    function narrowSchemaTypes(it, withTypes) {
+    function narrowSchemaTypes(it2, withTypes) {
       const ts = [];
-      for (const t of it.dataTypes) {
+      for (const t of it2.dataTypes) {
         if (includesType(withTypes, t))
           ts.push(t);
         else if (withTypes.includes("integer") && t === "number")
           ts.push("integer");
       }
-      it.dataTypes = ts;
+      it2.dataTypes = ts;
     }
-    function strictTypesError(it, msg) {
-      const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+    function strictTypesError(it2, msg) {
+      const schemaPath = it2.schemaEnv.baseId + it2.errSchemaPath;
       msg += ` at "${schemaPath}" (strictTypes)`;
-      (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
+      (0, util_1.checkStrictMode)(it2, msg, it2.opts.strictTypes);
     }
     var KeywordCxt = class {
-      constructor(it, def, keyword) {
-        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
-        this.gen = it.gen;
-        this.allErrors = it.allErrors;
+      constructor(it2, def, keyword) {
+        (0, keyword_1.validateKeywordUsage)(it2, def, keyword);
+        this.gen = it2.gen;
+        this.allErrors = it2.allErrors;
         this.keyword = keyword;
-        this.data = it.data;
-        this.schema = it.schema[keyword];
-        this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
-        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
+        this.data = it2.data;
+        this.schema = it2.schema[keyword];
+        this.$data = def.$data && it2.opts.$data && this.schema && this.schema.$data;
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it2, this.schema, keyword, this.$data);
         this.schemaType = def.schemaType;
-        this.parentSchema = it.schema;
+        this.parentSchema = it2.schema;
         this.params = {};
-        this.it = it;
+        this.it = it2;
         this.def = def;
         if (this.$data) {
-          this.schemaCode = it.gen.const("vSchema", getData(this.$data, it));
+          this.schemaCode = it2.gen.const("vSchema", getData(this.$data, it2));
         } else {
           this.schemaCode = this.schemaValue;
           if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
@@ -30083,7 +30091,7 @@ var require_validate = __commonJS({
           }
         }
         if ("code" in def ? def.trackErrors : def.errors !== false) {
-          this.errsCount = it.gen.const("_errs", names_1.default.errors);
+          this.errsCount = it2.gen.const("_errs", names_1.default.errors);
         }
       }
       result(condition, successAction, failAction) {
@@ -30183,14 +30191,14 @@ var require_validate = __commonJS({
         gen.else();
       }
       invalid$data() {
-        const { gen, schemaCode, schemaType, def, it } = this;
+        const { gen, schemaCode, schemaType, def, it: it2 } = this;
         return (0, codegen_1.or)(wrong$DataType(), invalid$DataSchema());
         function wrong$DataType() {
           if (schemaType.length) {
             if (!(schemaCode instanceof codegen_1.Name))
               throw new Error("ajv implementation error");
             const st = Array.isArray(schemaType) ? schemaType : [schemaType];
-            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
+            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it2.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
           }
           return codegen_1.nil;
         }
@@ -30211,27 +30219,27 @@ var require_validate = __commonJS({
         return nextContext;
       }
       mergeEvaluated(schemaCxt, toName) {
-        const { it, gen } = this;
-        if (!it.opts.unevaluated)
+        const { it: it2, gen } = this;
+        if (!it2.opts.unevaluated)
           return;
-        if (it.props !== true && schemaCxt.props !== void 0) {
-          it.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it.props, toName);
+        if (it2.props !== true && schemaCxt.props !== void 0) {
+          it2.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it2.props, toName);
         }
-        if (it.items !== true && schemaCxt.items !== void 0) {
-          it.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it.items, toName);
+        if (it2.items !== true && schemaCxt.items !== void 0) {
+          it2.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it2.items, toName);
         }
       }
       mergeValidEvaluated(schemaCxt, valid) {
-        const { it, gen } = this;
-        if (it.opts.unevaluated && (it.props !== true || it.items !== true)) {
+        const { it: it2, gen } = this;
+        if (it2.opts.unevaluated && (it2.props !== true || it2.items !== true)) {
           gen.if(valid, () => this.mergeEvaluated(schemaCxt, codegen_1.Name));
           return true;
         }
       }
     };
     exports2.KeywordCxt = KeywordCxt;
-    function keywordCode(it, keyword, def, ruleType) {
-      const cxt = new KeywordCxt(it, def, keyword);
+    function keywordCode(it2, keyword, def, ruleType) {
+      const cxt = new KeywordCxt(it2, def, keyword);
       if ("code" in def) {
         def.code(cxt, ruleType);
       } else if (cxt.$data && def.validate) {
@@ -30833,9 +30841,9 @@ var require_utils2 = __commonJS({
     var HOST_DELIM_RE = /[@/?#:]/g;
     var HOST_DELIM_NO_COLON_RE = /[@/?#]/g;
     function reescapeHostDelimiters(host, isIP) {
-      const re = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE;
-      re.lastIndex = 0;
-      return host.replace(re, (ch) => HOST_DELIMS[ch]);
+      const re2 = isIP ? HOST_DELIM_NO_COLON_RE : HOST_DELIM_RE;
+      re2.lastIndex = 0;
+      return host.replace(re2, (ch) => HOST_DELIMS[ch]);
     }
     function normalizePercentEncoding(input, decodeUnreserved = false) {
       if (input.indexOf("%") === -1) {
@@ -31243,7 +31251,7 @@ var require_schemes = __commonJS({
         serialize: httpSerialize
       }
     );
-    var ws = (
+    var ws2 = (
       /** @type {SchemeHandler} */
       {
         scheme: "ws",
@@ -31256,9 +31264,9 @@ var require_schemes = __commonJS({
       /** @type {SchemeHandler} */
       {
         scheme: "wss",
-        domainHost: ws.domainHost,
-        parse: ws.parse,
-        serialize: ws.serialize
+        domainHost: ws2.domainHost,
+        parse: ws2.parse,
+        serialize: ws2.serialize
       }
     );
     var urn = (
@@ -31284,7 +31292,7 @@ var require_schemes = __commonJS({
       {
         http,
         https,
-        ws,
+        ws: ws2,
         wss,
         urn,
         "urn:uuid": urnuuid
@@ -31332,7 +31340,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options2);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse4(serialize(uri, options2), options2);
+        parse3(serialize(uri, options2), options2);
       }
       return uri;
     }
@@ -31375,8 +31383,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative, options2, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse4(serialize(base, options2), options2);
-        relative = parse4(serialize(relative, options2), options2);
+        base = parse3(serialize(base, options2), options2);
+        relative = parse3(serialize(relative, options2), options2);
       }
       options2 = options2 || {};
       if (!options2.tolerant && relative.scheme) {
@@ -31694,7 +31702,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse4(uri, opts) {
+    function parse3(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -31731,7 +31739,7 @@ var require_fast_uri = __commonJS({
       resolveComponent,
       equal,
       serialize,
-      parse: parse4
+      parse: parse3
     };
     module2.exports = fastUri;
     module2.exports.default = fastUri;
@@ -31831,14 +31839,14 @@ var require_core = __commonJS({
     };
     var MAX_EXPRESSION = 200;
     function requiredOptions(o) {
-      var _a3, _b, _c, _d, _e, _f, _g, _h, _j, _k, _l, _m, _o, _p, _q, _r, _s, _t, _u, _v, _w, _x, _y, _z, _0;
+      var _a3, _b, _c, _d, _e2, _f, _g, _h, _j, _k, _l, _m, _o, _p, _q, _r, _s2, _t2, _u, _v, _w, _x, _y, _z, _0;
       const s = o.strict;
       const _optz = (_a3 = o.code) === null || _a3 === void 0 ? void 0 : _a3.optimize;
       const optimize = _optz === true || _optz === void 0 ? 1 : _optz || 0;
       const regExp = (_c = (_b = o.code) === null || _b === void 0 ? void 0 : _b.regExp) !== null && _c !== void 0 ? _c : defaultRegExp;
       const uriResolver = (_d = o.uriResolver) !== null && _d !== void 0 ? _d : uri_1.default;
       return {
-        strictSchema: (_f = (_e = o.strictSchema) !== null && _e !== void 0 ? _e : s) !== null && _f !== void 0 ? _f : true,
+        strictSchema: (_f = (_e2 = o.strictSchema) !== null && _e2 !== void 0 ? _e2 : s) !== null && _f !== void 0 ? _f : true,
         strictNumbers: (_h = (_g = o.strictNumbers) !== null && _g !== void 0 ? _g : s) !== null && _h !== void 0 ? _h : true,
         strictTypes: (_k = (_j = o.strictTypes) !== null && _j !== void 0 ? _j : s) !== null && _k !== void 0 ? _k : "log",
         strictTuples: (_m = (_l = o.strictTuples) !== null && _l !== void 0 ? _l : s) !== null && _m !== void 0 ? _m : "log",
@@ -31846,8 +31854,8 @@ var require_core = __commonJS({
         code: o.code ? { ...o.code, optimize, regExp } : { optimize, regExp },
         loopRequired: (_q = o.loopRequired) !== null && _q !== void 0 ? _q : MAX_EXPRESSION,
         loopEnum: (_r = o.loopEnum) !== null && _r !== void 0 ? _r : MAX_EXPRESSION,
-        meta: (_s = o.meta) !== null && _s !== void 0 ? _s : true,
-        messages: (_t = o.messages) !== null && _t !== void 0 ? _t : true,
+        meta: (_s2 = o.meta) !== null && _s2 !== void 0 ? _s2 : true,
+        messages: (_t2 = o.messages) !== null && _t2 !== void 0 ? _t2 : true,
         inlineRefs: (_u = o.inlineRefs) !== null && _u !== void 0 ? _u : true,
         schemaId: (_v = o.schemaId) !== null && _v !== void 0 ? _v : "$id",
         addUsedSchema: (_w = o.addUsedSchema) !== null && _w !== void 0 ? _w : true,
@@ -32392,14 +32400,14 @@ var require_ref = __commonJS({
       keyword: "$ref",
       schemaType: "string",
       code(cxt) {
-        const { gen, schema: $ref, it } = cxt;
-        const { baseId, schemaEnv: env, validateName, opts, self: self2 } = it;
+        const { gen, schema: $ref, it: it2 } = cxt;
+        const { baseId, schemaEnv: env, validateName, opts, self: self2 } = it2;
         const { root } = env;
         if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
           return callRootRef();
         const schOrEnv = compile_1.resolveRef.call(self2, root, baseId, $ref);
         if (schOrEnv === void 0)
-          throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
+          throw new ref_error_1.default(it2.opts.uriResolver, baseId, $ref);
         if (schOrEnv instanceof compile_1.SchemaEnv)
           return callValidate(schOrEnv);
         return inlineRefSchema(schOrEnv);
@@ -32434,8 +32442,8 @@ var require_ref = __commonJS({
     }
     exports2.getValidate = getValidate;
     function callRef(cxt, v, sch, $async) {
-      const { gen, it } = cxt;
-      const { allErrors, schemaEnv: env, opts } = it;
+      const { gen, it: it2 } = cxt;
+      const { allErrors, schemaEnv: env, opts } = it2;
       const passCxt = opts.passContext ? names_1.default.this : codegen_1.nil;
       if ($async)
         callAsyncRef();
@@ -32451,7 +32459,7 @@ var require_ref = __commonJS({
           if (!allErrors)
             gen.assign(valid, true);
         }, (e) => {
-          gen.if((0, codegen_1._)`!(${e} instanceof ${it.ValidationError})`, () => gen.throw(e));
+          gen.if((0, codegen_1._)`!(${e} instanceof ${it2.ValidationError})`, () => gen.throw(e));
           addErrorsFrom(e);
           if (!allErrors)
             gen.assign(valid, false);
@@ -32468,27 +32476,27 @@ var require_ref = __commonJS({
       }
       function addEvaluatedFrom(source) {
         var _a3;
-        if (!it.opts.unevaluated)
+        if (!it2.opts.unevaluated)
           return;
         const schEvaluated = (_a3 = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a3 === void 0 ? void 0 : _a3.evaluated;
-        if (it.props !== true) {
+        if (it2.props !== true) {
           if (schEvaluated && !schEvaluated.dynamicProps) {
             if (schEvaluated.props !== void 0) {
-              it.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it.props);
+              it2.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it2.props);
             }
           } else {
             const props = gen.var("props", (0, codegen_1._)`${source}.evaluated.props`);
-            it.props = util_1.mergeEvaluated.props(gen, props, it.props, codegen_1.Name);
+            it2.props = util_1.mergeEvaluated.props(gen, props, it2.props, codegen_1.Name);
           }
         }
-        if (it.items !== true) {
+        if (it2.items !== true) {
           if (schEvaluated && !schEvaluated.dynamicItems) {
             if (schEvaluated.items !== void 0) {
-              it.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it.items);
+              it2.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it2.items);
             }
           } else {
             const items = gen.var("items", (0, codegen_1._)`${source}.evaluated.items`);
-            it.items = util_1.mergeEvaluated.items(gen, items, it.items, codegen_1.Name);
+            it2.items = util_1.mergeEvaluated.items(gen, items, it2.items, codegen_1.Name);
           }
         }
       }
@@ -32568,8 +32576,8 @@ var require_multipleOf = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, schemaCode, it } = cxt;
-        const prec = it.opts.multipleOfPrecision;
+        const { gen, data, schemaCode, it: it2 } = cxt;
+        const prec = it2.opts.multipleOfPrecision;
         const res = gen.let("res");
         const invalid = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
         cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
@@ -32627,9 +32635,9 @@ var require_limitLength = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode, it } = cxt;
+        const { keyword, data, schemaCode, it: it2 } = cxt;
         const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
-        const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
+        const len = it2.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
         cxt.fail$data((0, codegen_1._)`${len} ${op} ${schemaCode}`);
       }
     };
@@ -32656,10 +32664,10 @@ var require_pattern = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, $data, schema, schemaCode, it } = cxt;
-        const u = it.opts.unicodeRegExp ? "u" : "";
+        const { gen, data, $data, schema, schemaCode, it: it2 } = cxt;
+        const u = it2.opts.unicodeRegExp ? "u" : "";
         if ($data) {
-          const { regExp } = it.opts.code;
+          const { regExp } = it2.opts.code;
           const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._)`new RegExp` : (0, util_1.useFunc)(gen, regExp);
           const valid = gen.let("valid");
           gen.try(() => gen.assign(valid, (0, codegen_1._)`${regExpCode}(${schemaCode}, ${u}).test(${data})`), () => gen.assign(valid, false));
@@ -32722,12 +32730,12 @@ var require_required = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, schemaCode, data, $data, it } = cxt;
-        const { opts } = it;
+        const { gen, schema, schemaCode, data, $data, it: it2 } = cxt;
+        const { opts } = it2;
         if (!$data && schema.length === 0)
           return;
         const useLoop = schema.length >= opts.loopRequired;
-        if (it.allErrors)
+        if (it2.allErrors)
           allErrorsMode();
         else
           exitOnErrorMode();
@@ -32736,9 +32744,9 @@ var require_required = __commonJS({
           const { definedProperties } = cxt.it;
           for (const requiredKey of schema) {
             if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === void 0 && !definedProperties.has(requiredKey)) {
-              const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
+              const schemaPath = it2.schemaEnv.baseId + it2.errSchemaPath;
               const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
-              (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
+              (0, util_1.checkStrictMode)(it2, msg, it2.opts.strictRequired);
             }
           }
         }
@@ -32845,7 +32853,7 @@ var require_uniqueItems = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, $data, schema, parentSchema, schemaCode, it } = cxt;
+        const { gen, data, $data, schema, parentSchema, schemaCode, it: it2 } = cxt;
         if (!$data && !schema)
           return;
         const valid = gen.let("valid");
@@ -32864,7 +32872,7 @@ var require_uniqueItems = __commonJS({
         }
         function loopN(i, j) {
           const item = gen.name("item");
-          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
+          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it2.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
           gen.for((0, codegen_1._)`;${i}--;`, () => {
             gen.let(item, (0, codegen_1._)`${data}[${i}]`);
@@ -32939,10 +32947,10 @@ var require_enum = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const { gen, data, $data, schema, schemaCode, it: it2 } = cxt;
         if (!$data && schema.length === 0)
           throw new Error("enum must have non-empty array");
-        const useLoop = schema.length >= it.opts.loopEnum;
+        const useLoop = schema.length >= it2.opts.loopEnum;
         let eql;
         const getEql = () => eql !== null && eql !== void 0 ? eql : eql = (0, util_1.useFunc)(gen, equal_1.default);
         let valid;
@@ -33027,23 +33035,23 @@ var require_additionalItems = __commonJS({
       before: "uniqueItems",
       error: error2,
       code(cxt) {
-        const { parentSchema, it } = cxt;
+        const { parentSchema, it: it2 } = cxt;
         const { items } = parentSchema;
         if (!Array.isArray(items)) {
-          (0, util_1.checkStrictMode)(it, '"additionalItems" is ignored when "items" is not an array of schemas');
+          (0, util_1.checkStrictMode)(it2, '"additionalItems" is ignored when "items" is not an array of schemas');
           return;
         }
         validateAdditionalItems(cxt, items);
       }
     };
     function validateAdditionalItems(cxt, items) {
-      const { gen, schema, data, keyword, it } = cxt;
-      it.items = true;
+      const { gen, schema, data, keyword, it: it2 } = cxt;
+      it2.items = true;
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
       if (schema === false) {
         cxt.setParams({ len: items.length });
         cxt.pass((0, codegen_1._)`${len} <= ${items.length}`);
-      } else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+      } else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it2, schema)) {
         const valid = gen.var("valid", (0, codegen_1._)`${len} <= ${items.length}`);
         gen.if((0, codegen_1.not)(valid), () => validateItems(valid));
         cxt.ok(valid);
@@ -33051,7 +33059,7 @@ var require_additionalItems = __commonJS({
       function validateItems(valid) {
         gen.forRange("i", items.length, len, (i) => {
           cxt.subschema({ keyword, dataProp: i, dataPropType: util_1.Type.Num }, valid);
-          if (!it.allErrors)
+          if (!it2.allErrors)
             gen.if((0, codegen_1.not)(valid), () => gen.break());
         });
       }
@@ -33076,25 +33084,25 @@ var require_items = __commonJS({
       schemaType: ["object", "array", "boolean"],
       before: "uniqueItems",
       code(cxt) {
-        const { schema, it } = cxt;
+        const { schema, it: it2 } = cxt;
         if (Array.isArray(schema))
           return validateTuple(cxt, "additionalItems", schema);
-        it.items = true;
-        if ((0, util_1.alwaysValidSchema)(it, schema))
+        it2.items = true;
+        if ((0, util_1.alwaysValidSchema)(it2, schema))
           return;
         cxt.ok((0, code_1.validateArray)(cxt));
       }
     };
     function validateTuple(cxt, extraItems, schArr = cxt.schema) {
-      const { gen, parentSchema, data, keyword, it } = cxt;
+      const { gen, parentSchema, data, keyword, it: it2 } = cxt;
       checkStrictTuple(parentSchema);
-      if (it.opts.unevaluated && schArr.length && it.items !== true) {
-        it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
+      if (it2.opts.unevaluated && schArr.length && it2.items !== true) {
+        it2.items = util_1.mergeEvaluated.items(gen, schArr.length, it2.items);
       }
       const valid = gen.name("valid");
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
       schArr.forEach((sch, i) => {
-        if ((0, util_1.alwaysValidSchema)(it, sch))
+        if ((0, util_1.alwaysValidSchema)(it2, sch))
           return;
         gen.if((0, codegen_1._)`${len} > ${i}`, () => cxt.subschema({
           keyword,
@@ -33104,12 +33112,12 @@ var require_items = __commonJS({
         cxt.ok(valid);
       });
       function checkStrictTuple(sch) {
-        const { opts, errSchemaPath } = it;
-        const l = schArr.length;
-        const fullTuple = l === sch.minItems && (l === sch.maxItems || sch[extraItems] === false);
+        const { opts, errSchemaPath } = it2;
+        const l2 = schArr.length;
+        const fullTuple = l2 === sch.minItems && (l2 === sch.maxItems || sch[extraItems] === false);
         if (opts.strictTuples && !fullTuple) {
-          const msg = `"${keyword}" is ${l}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
-          (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
+          const msg = `"${keyword}" is ${l2}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
+          (0, util_1.checkStrictMode)(it2, msg, opts.strictTuples);
         }
       }
     }
@@ -33155,10 +33163,10 @@ var require_items2020 = __commonJS({
       before: "uniqueItems",
       error: error2,
       code(cxt) {
-        const { schema, parentSchema, it } = cxt;
+        const { schema, parentSchema, it: it2 } = cxt;
         const { prefixItems } = parentSchema;
-        it.items = true;
-        if ((0, util_1.alwaysValidSchema)(it, schema))
+        it2.items = true;
+        if ((0, util_1.alwaysValidSchema)(it2, schema))
           return;
         if (prefixItems)
           (0, additionalItems_1.validateAdditionalItems)(cxt, prefixItems);
@@ -33189,11 +33197,11 @@ var require_contains = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, parentSchema, data, it } = cxt;
+        const { gen, schema, parentSchema, data, it: it2 } = cxt;
         let min;
         let max;
         const { minContains, maxContains } = parentSchema;
-        if (it.opts.next) {
+        if (it2.opts.next) {
           min = minContains === void 0 ? 1 : minContains;
           max = maxContains;
         } else {
@@ -33202,22 +33210,22 @@ var require_contains = __commonJS({
         const len = gen.const("len", (0, codegen_1._)`${data}.length`);
         cxt.setParams({ min, max });
         if (max === void 0 && min === 0) {
-          (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
+          (0, util_1.checkStrictMode)(it2, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
           return;
         }
         if (max !== void 0 && min > max) {
-          (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
+          (0, util_1.checkStrictMode)(it2, `"minContains" > "maxContains" is always invalid`);
           cxt.fail();
           return;
         }
-        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+        if ((0, util_1.alwaysValidSchema)(it2, schema)) {
           let cond = (0, codegen_1._)`${len} >= ${min}`;
           if (max !== void 0)
             cond = (0, codegen_1._)`${cond} && ${len} <= ${max}`;
           cxt.pass(cond);
           return;
         }
-        it.items = true;
+        it2.items = true;
         const valid = gen.name("valid");
         if (max === void 0 && min === 1) {
           validateItems(valid, () => gen.if(valid, () => gen.break()));
@@ -33307,7 +33315,7 @@ var require_dependencies = __commonJS({
       return [propertyDeps, schemaDeps];
     }
     function validatePropertyDeps(cxt, propertyDeps = cxt.schema) {
-      const { gen, data, it } = cxt;
+      const { gen, data, it: it2 } = cxt;
       if (Object.keys(propertyDeps).length === 0)
         return;
       const missing = gen.let("missing");
@@ -33315,13 +33323,13 @@ var require_dependencies = __commonJS({
         const deps = propertyDeps[prop];
         if (deps.length === 0)
           continue;
-        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties);
+        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it2.opts.ownProperties);
         cxt.setParams({
           property: prop,
           depsCount: deps.length,
           deps: deps.join(", ")
         });
-        if (it.allErrors) {
+        if (it2.allErrors) {
           gen.if(hasProperty, () => {
             for (const depProp of deps) {
               (0, code_1.checkReportMissingProp)(cxt, depProp);
@@ -33336,13 +33344,13 @@ var require_dependencies = __commonJS({
     }
     exports2.validatePropertyDeps = validatePropertyDeps;
     function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
-      const { gen, data, keyword, it } = cxt;
+      const { gen, data, keyword, it: it2 } = cxt;
       const valid = gen.name("valid");
       for (const prop in schemaDeps) {
-        if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
+        if ((0, util_1.alwaysValidSchema)(it2, schemaDeps[prop]))
           continue;
         gen.if(
-          (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties),
+          (0, code_1.propertyInData)(gen, data, prop, it2.opts.ownProperties),
           () => {
             const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
             cxt.mergeValidEvaluated(schCxt, valid);
@@ -33375,8 +33383,8 @@ var require_propertyNames = __commonJS({
       schemaType: ["object", "boolean"],
       error: error2,
       code(cxt) {
-        const { gen, schema, data, it } = cxt;
-        if ((0, util_1.alwaysValidSchema)(it, schema))
+        const { gen, schema, data, it: it2 } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it2, schema))
           return;
         const valid = gen.name("valid");
         gen.forIn("key", data, (key) => {
@@ -33390,7 +33398,7 @@ var require_propertyNames = __commonJS({
           }, valid);
           gen.if((0, codegen_1.not)(valid), () => {
             cxt.error(true);
-            if (!it.allErrors)
+            if (!it2.allErrors)
               gen.break();
           });
         });
@@ -33422,12 +33430,12 @@ var require_additionalProperties = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, parentSchema, data, errsCount, it } = cxt;
+        const { gen, schema, parentSchema, data, errsCount, it: it2 } = cxt;
         if (!errsCount)
           throw new Error("ajv implementation error");
-        const { allErrors, opts } = it;
-        it.props = true;
-        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it, schema))
+        const { allErrors, opts } = it2;
+        it2.props = true;
+        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it2, schema))
           return;
         const props = (0, code_1.allSchemaProperties)(parentSchema.properties);
         const patProps = (0, code_1.allSchemaProperties)(parentSchema.patternProperties);
@@ -33444,7 +33452,7 @@ var require_additionalProperties = __commonJS({
         function isAdditional(key) {
           let definedProp;
           if (props.length > 8) {
-            const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
+            const propsSchema = (0, util_1.schemaRefOrVal)(it2, parentSchema.properties, "properties");
             definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
           } else if (props.length) {
             definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._)`${key} === ${p}`));
@@ -33471,7 +33479,7 @@ var require_additionalProperties = __commonJS({
               gen.break();
             return;
           }
-          if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
+          if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it2, schema)) {
             const valid = gen.name("valid");
             if (opts.removeAdditional === "failing") {
               applyAdditionalSchema(key, valid, false);
@@ -33521,18 +33529,18 @@ var require_properties = __commonJS({
       type: "object",
       schemaType: "object",
       code(cxt) {
-        const { gen, schema, parentSchema, data, it } = cxt;
-        if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === void 0) {
-          additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
+        const { gen, schema, parentSchema, data, it: it2 } = cxt;
+        if (it2.opts.removeAdditional === "all" && parentSchema.additionalProperties === void 0) {
+          additionalProperties_1.default.code(new validate_1.KeywordCxt(it2, additionalProperties_1.default, "additionalProperties"));
         }
         const allProps = (0, code_1.allSchemaProperties)(schema);
         for (const prop of allProps) {
-          it.definedProperties.add(prop);
+          it2.definedProperties.add(prop);
         }
-        if (it.opts.unevaluated && allProps.length && it.props !== true) {
-          it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
+        if (it2.opts.unevaluated && allProps.length && it2.props !== true) {
+          it2.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it2.props);
         }
-        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
+        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it2, schema[p]));
         if (properties.length === 0)
           return;
         const valid = gen.name("valid");
@@ -33540,9 +33548,9 @@ var require_properties = __commonJS({
           if (hasDefault(prop)) {
             applyPropertySchema(prop);
           } else {
-            gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties));
+            gen.if((0, code_1.propertyInData)(gen, data, prop, it2.opts.ownProperties));
             applyPropertySchema(prop);
-            if (!it.allErrors)
+            if (!it2.allErrors)
               gen.else().var(valid, true);
             gen.endIf();
           }
@@ -33550,7 +33558,7 @@ var require_properties = __commonJS({
           cxt.ok(valid);
         }
         function hasDefault(prop) {
-          return it.opts.useDefaults && !it.compositeRule && schema[prop].default !== void 0;
+          return it2.opts.useDefaults && !it2.compositeRule && schema[prop].default !== void 0;
         }
         function applyPropertySchema(prop) {
           cxt.subschema({
@@ -33579,25 +33587,25 @@ var require_patternProperties = __commonJS({
       type: "object",
       schemaType: "object",
       code(cxt) {
-        const { gen, schema, data, parentSchema, it } = cxt;
-        const { opts } = it;
+        const { gen, schema, data, parentSchema, it: it2 } = cxt;
+        const { opts } = it2;
         const patterns = (0, code_1.allSchemaProperties)(schema);
-        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
-        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props === true)) {
+        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it2, schema[p]));
+        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it2.opts.unevaluated || it2.props === true)) {
           return;
         }
         const checkProperties = opts.strictSchema && !opts.allowMatchingProperties && parentSchema.properties;
         const valid = gen.name("valid");
-        if (it.props !== true && !(it.props instanceof codegen_1.Name)) {
-          it.props = (0, util_2.evaluatedPropsToName)(gen, it.props);
+        if (it2.props !== true && !(it2.props instanceof codegen_1.Name)) {
+          it2.props = (0, util_2.evaluatedPropsToName)(gen, it2.props);
         }
-        const { props } = it;
+        const { props } = it2;
         validatePatternProperties();
         function validatePatternProperties() {
           for (const pat of patterns) {
             if (checkProperties)
               checkMatchingProperties(pat);
-            if (it.allErrors) {
+            if (it2.allErrors) {
               validateProperties(pat);
             } else {
               gen.var(valid, true);
@@ -33609,7 +33617,7 @@ var require_patternProperties = __commonJS({
         function checkMatchingProperties(pat) {
           for (const prop in checkProperties) {
             if (new RegExp(pat).test(prop)) {
-              (0, util_1.checkStrictMode)(it, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
+              (0, util_1.checkStrictMode)(it2, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
             }
           }
         }
@@ -33625,9 +33633,9 @@ var require_patternProperties = __commonJS({
                   dataPropType: util_2.Type.Str
                 }, valid);
               }
-              if (it.opts.unevaluated && props !== true) {
+              if (it2.opts.unevaluated && props !== true) {
                 gen.assign((0, codegen_1._)`${props}[${key}]`, true);
-              } else if (!alwaysValid && !it.allErrors) {
+              } else if (!alwaysValid && !it2.allErrors) {
                 gen.if((0, codegen_1.not)(valid), () => gen.break());
               }
             });
@@ -33650,8 +33658,8 @@ var require_not = __commonJS({
       schemaType: ["object", "boolean"],
       trackErrors: true,
       code(cxt) {
-        const { gen, schema, it } = cxt;
-        if ((0, util_1.alwaysValidSchema)(it, schema)) {
+        const { gen, schema, it: it2 } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it2, schema)) {
           cxt.fail();
           return;
         }
@@ -33704,10 +33712,10 @@ var require_oneOf = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, parentSchema, it } = cxt;
+        const { gen, schema, parentSchema, it: it2 } = cxt;
         if (!Array.isArray(schema))
           throw new Error("ajv implementation error");
-        if (it.opts.discriminator && parentSchema.discriminator)
+        if (it2.opts.discriminator && parentSchema.discriminator)
           return;
         const schArr = schema;
         const valid = gen.let("valid", false);
@@ -33719,7 +33727,7 @@ var require_oneOf = __commonJS({
         function validateOneOf() {
           schArr.forEach((sch, i) => {
             let schCxt;
-            if ((0, util_1.alwaysValidSchema)(it, sch)) {
+            if ((0, util_1.alwaysValidSchema)(it2, sch)) {
               gen.var(schValid, true);
             } else {
               schCxt = cxt.subschema({
@@ -33755,12 +33763,12 @@ var require_allOf = __commonJS({
       keyword: "allOf",
       schemaType: "array",
       code(cxt) {
-        const { gen, schema, it } = cxt;
+        const { gen, schema, it: it2 } = cxt;
         if (!Array.isArray(schema))
           throw new Error("ajv implementation error");
         const valid = gen.name("valid");
         schema.forEach((sch, i) => {
-          if ((0, util_1.alwaysValidSchema)(it, sch))
+          if ((0, util_1.alwaysValidSchema)(it2, sch))
             return;
           const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i }, valid);
           cxt.ok(valid);
@@ -33789,12 +33797,12 @@ var require_if = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, parentSchema, it } = cxt;
+        const { gen, parentSchema, it: it2 } = cxt;
         if (parentSchema.then === void 0 && parentSchema.else === void 0) {
-          (0, util_1.checkStrictMode)(it, '"if" without "then" and "else" is ignored');
+          (0, util_1.checkStrictMode)(it2, '"if" without "then" and "else" is ignored');
         }
-        const hasThen = hasSchema(it, "then");
-        const hasElse = hasSchema(it, "else");
+        const hasThen = hasSchema(it2, "then");
+        const hasElse = hasSchema(it2, "else");
         if (!hasThen && !hasElse)
           return;
         const valid = gen.let("valid", true);
@@ -33833,9 +33841,9 @@ var require_if = __commonJS({
         }
       }
     };
-    function hasSchema(it, keyword) {
-      const schema = it.schema[keyword];
-      return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it, schema);
+    function hasSchema(it2, keyword) {
+      const schema = it2.schema[keyword];
+      return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it2, schema);
     }
     exports2.default = def;
   }
@@ -33850,9 +33858,9 @@ var require_thenElse = __commonJS({
     var def = {
       keyword: ["then", "else"],
       schemaType: ["object", "boolean"],
-      code({ keyword, parentSchema, it }) {
+      code({ keyword, parentSchema, it: it2 }) {
         if (parentSchema.if === void 0)
-          (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
+          (0, util_1.checkStrictMode)(it2, `"${keyword}" without "if" is ignored`);
       }
     };
     exports2.default = def;
@@ -33924,8 +33932,8 @@ var require_format = __commonJS({
       $data: true,
       error: error2,
       code(cxt, ruleType) {
-        const { gen, data, $data, schema, schemaCode, it } = cxt;
-        const { opts, errSchemaPath, schemaEnv, self: self2 } = it;
+        const { gen, data, $data, schema, schemaCode, it: it2 } = cxt;
+        const { opts, errSchemaPath, schemaEnv, self: self2 } = it2;
         if (!opts.validateFormats)
           return;
         if ($data)
@@ -34087,9 +34095,9 @@ var require_discriminator = __commonJS({
       schemaType: "object",
       error: error2,
       code(cxt) {
-        const { gen, data, schema, parentSchema, it } = cxt;
+        const { gen, data, schema, parentSchema, it: it2 } = cxt;
         const { oneOf: oneOf2 } = parentSchema;
-        if (!it.opts.discriminator) {
+        if (!it2.opts.discriminator) {
           throw new Error("discriminator: requires discriminator option");
         }
         const tagName = schema.propertyName;
@@ -34127,13 +34135,13 @@ var require_discriminator = __commonJS({
           let tagRequired = true;
           for (let i = 0; i < oneOf2.length; i++) {
             let sch = oneOf2[i];
-            if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
+            if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it2.self.RULES)) {
               const ref = sch.$ref;
-              sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
+              sch = compile_1.resolveRef.call(it2.self, it2.schemaEnv.root, it2.baseId, ref);
               if (sch instanceof compile_1.SchemaEnv)
                 sch = sch.schema;
               if (sch === void 0)
-                throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
+                throw new ref_error_1.default(it2.opts.uriResolver, it2.baseId, ref);
             }
             const propSch = (_a3 = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a3 === void 0 ? void 0 : _a3[tagName];
             if (typeof propSch != "object") {
@@ -34628,11 +34636,11 @@ var require_limit = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, schemaCode, keyword, it } = cxt;
-        const { opts, self: self2 } = it;
+        const { gen, data, schemaCode, keyword, it: it2 } = cxt;
+        const { opts, self: self2 } = it2;
         if (!opts.validateFormats)
           return;
-        const fCxt = new ajv_1.KeywordCxt(it, self2.RULES.all.format.definition, "format");
+        const fCxt = new ajv_1.KeywordCxt(it2, self2.RULES.all.format.definition, "format");
         if (fCxt.$data)
           validate$DataFormat();
         else
@@ -34703,16 +34711,52 @@ var require_dist2 = __commonJS({
         throw new Error(`Unknown format "${name}"`);
       return f;
     };
-    function addFormats2(ajv2, list3, fs3, exportName) {
+    function addFormats2(ajv2, list3, fs4, exportName) {
       var _a3;
       var _b;
       (_a3 = (_b = ajv2.opts.code).formats) !== null && _a3 !== void 0 ? _a3 : _b.formats = (0, codegen_1._)`require("ajv-formats/dist/formats").${exportName}`;
       for (const f of list3)
-        ajv2.addFormat(f, fs3[f]);
+        ajv2.addFormat(f, fs4[f]);
     }
     module2.exports = exports2 = formatsPlugin;
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.default = formatsPlugin;
+  }
+});
+
+// src/schema-compiler.ts
+var schema_compiler_exports = {};
+__export(schema_compiler_exports, {
+  compile: () => compile3,
+  createAjv: () => createAjv
+});
+function createAjv(options2 = {}) {
+  const ajv2 = new import_ajv.Ajv({
+    allErrors: true,
+    // Keeps each error's schema and parent schema, which the explanations in schema.ts read.
+    verbose: true,
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    strictTuples: false,
+    allowUnionTypes: true,
+    discriminator: true,
+    ...options2
+  });
+  addFormats(ajv2, ["date", "date-time", "email", "uri"]);
+  return ajv2;
+}
+function compile3(schema) {
+  return ajv.compile(schema);
+}
+var import_ajv, import_ajv_formats, addFormats, ajv;
+var init_schema_compiler = __esm({
+  "src/schema-compiler.ts"() {
+    "use strict";
+    import_ajv = __toESM(require_ajv(), 1);
+    import_ajv_formats = __toESM(require_dist2(), 1);
+    addFormats = import_ajv_formats.default;
+    ajv = createAjv();
   }
 });
 
@@ -37342,20 +37386,20 @@ var require_IORedisConnection = __commonJS({
       var _arr = [];
       var _n = true;
       var _d = false;
-      var _e = void 0;
+      var _e2 = void 0;
       try {
-        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
-          _arr.push(_s.value);
+        for (var _i = arr[Symbol.iterator](), _s2; !(_n = (_s2 = _i.next()).done); _n = true) {
+          _arr.push(_s2.value);
           if (i && _arr.length === i) break;
         }
       } catch (err) {
         _d = true;
-        _e = err;
+        _e2 = err;
       } finally {
         try {
           if (!_n && _i["return"] != null) _i["return"]();
         } finally {
-          if (_d) throw _e;
+          if (_d) throw _e2;
         }
       }
       return _arr;
@@ -37459,12 +37503,12 @@ var require_IORedisConnection = __commonJS({
         __runCommand__(cmd) {
           var _this = this;
           return _asyncToGenerator(function* () {
-            var _, deleted;
+            var _2, deleted;
             yield _this.ready;
             var _ref = yield _this.client.pipeline([cmd]).exec();
             var _ref2 = _slicedToArray(_ref, 1);
             var _ref2$ = _slicedToArray(_ref2[0], 2);
-            _ = _ref2$[0];
+            _2 = _ref2$[0];
             deleted = _ref2$[1];
             return deleted;
           })();
@@ -37551,20 +37595,20 @@ var require_RedisDatastore = __commonJS({
       var _arr = [];
       var _n = true;
       var _d = false;
-      var _e = void 0;
+      var _e2 = void 0;
       try {
-        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
-          _arr.push(_s.value);
+        for (var _i = arr[Symbol.iterator](), _s2; !(_n = (_s2 = _i.next()).done); _n = true) {
+          _arr.push(_s2.value);
           if (i && _arr.length === i) break;
         }
       } catch (err) {
         _d = true;
-        _e = err;
+        _e2 = err;
       } finally {
         try {
           if (!_n && _i["return"] != null) _i["return"]();
         } finally {
-          if (_d) throw _e;
+          if (_d) throw _e2;
         }
       }
       return _arr;
@@ -38085,20 +38129,20 @@ var require_Group = __commonJS({
       var _arr = [];
       var _n = true;
       var _d = false;
-      var _e = void 0;
+      var _e2 = void 0;
       try {
-        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
-          _arr.push(_s.value);
+        for (var _i = arr[Symbol.iterator](), _s2; !(_n = (_s2 = _i.next()).done); _n = true) {
+          _arr.push(_s2.value);
           if (i && _arr.length === i) break;
         }
       } catch (err) {
         _d = true;
-        _e = err;
+        _e2 = err;
       } finally {
         try {
           if (!_n && _i["return"] != null) _i["return"]();
         } finally {
-          if (_d) throw _e;
+          if (_d) throw _e2;
         }
       }
       return _arr;
@@ -38362,20 +38406,20 @@ var require_Bottleneck = __commonJS({
       var _arr = [];
       var _n = true;
       var _d = false;
-      var _e = void 0;
+      var _e2 = void 0;
       try {
-        for (var _i = arr[Symbol.iterator](), _s; !(_n = (_s = _i.next()).done); _n = true) {
-          _arr.push(_s.value);
+        for (var _i = arr[Symbol.iterator](), _s2; !(_n = (_s2 = _i.next()).done); _n = true) {
+          _arr.push(_s2.value);
           if (i && _arr.length === i) break;
         }
       } catch (err) {
         _d = true;
-        _e = err;
+        _e2 = err;
       } finally {
         try {
           if (!_n && _i["return"] != null) _i["return"]();
         } finally {
-          if (_d) throw _e;
+          if (_d) throw _e2;
         }
       }
       return _arr;
@@ -39838,7 +39882,7 @@ function expand(template, context3) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal) {
+    function(_2, expression, literal) {
       if (expression) {
         let operator = "";
         const values = [];
@@ -39986,10 +40030,10 @@ for (let code2 = 97; code2 <= 122; code2++) {
   CHAR_MAP[code2] |= TOKEN_FLAG;
 }
 var NullObject = /* @__PURE__ */ (() => {
-  const C = function() {
+  const C2 = function() {
   };
-  C.prototype = /* @__PURE__ */ Object.create(null);
-  return C;
+  C2.prototype = /* @__PURE__ */ Object.create(null);
+  return C2;
 })();
 function parse2(header, options2) {
   const stopFlags = SEMI_FLAG | (options2?.comma === true ? COMMA_FLAG : 0);
@@ -40358,7 +40402,7 @@ var isContextSourceSupported = () => {
   try {
     const result2 = JSON.parse(
       "1",
-      (_, __, context3) => !!context3?.source && context3.source === "1"
+      (_2, __, context3) => !!context3?.source && context3.source === "1"
     );
     featureCache.set(parseFingerprint, result2);
     return result2;
@@ -43719,13 +43763,5791 @@ var BUILT_IN_CHECKS = {
   }
 };
 
-// src/controls.ts
-var import_yaml = __toESM(require_dist(), 1);
-
 // src/assets.ts
+import { createHash as createHash2 } from "node:crypto";
 import { existsSync as existsSync3, readFileSync as readFileSync2 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// src/parse/yaml.ts
+var import_yaml = __toESM(require_dist(), 1);
+
+// src/limits.ts
+var LIMITS = {
+  /** Largest governance document or config file read, in bytes. Real documents are a few kilobytes. */
+  maxFileBytes: 1024 * 1024,
+  /** YAML aliases resolved per document; anchors and aliases have no business in governance documents. */
+  maxAliasCount: 20,
+  /** Deepest nesting of maps and lists in a YAML or JSON document. */
+  maxDepth: 24,
+  /** How many `extends` a policy chain may follow. */
+  maxExtendsDepth: 4,
+  /** Headings in one Markdown card (the largest of 2,511 Hub cards has under 500 lines starting with "#"). */
+  maxHeadings: 5e3,
+  /** Findings reported per document and rule before the rest are summarised in one line. */
+  maxFindingsPerRule: 50
+};
+
+// src/parse/yaml.ts
+function parseData(text3, lineOffset = 0) {
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text3, {
+    lineCounter,
+    // The library compares each key with every earlier one (quadratic: 18 s for a 1 MiB mapping);
+    // checkStructure finds repeated keys in one pass instead.
+    uniqueKeys: false,
+    customTags: [],
+    strict: true,
+    logLevel: "error"
+  });
+  const position = (offset) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line: line + lineOffset, column: col };
+  };
+  const first = doc.errors[0] ?? doc.warnings[0];
+  if (first) {
+    const end = text3.trimEnd().length;
+    const at2 = position(first.pos[0] >= end ? Math.max(0, end - 1) : first.pos[0]);
+    return { problem: { ...at2, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
+  }
+  const structural = checkStructure(doc);
+  if (structural) return { problem: { ...position(structural.offset), ...structural.problem } };
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+  } catch (error2) {
+    return {
+      problem: {
+        line: 1 + lineOffset,
+        message: `the document cannot be resolved: ${error2.message}`,
+        fix: "Write values out in full instead of using YAML anchors and aliases."
+      }
+    };
+  }
+  return {
+    data: {
+      value,
+      locate(pointer) {
+        for (let depth = pointer.length; depth >= 0; depth--) {
+          const node = doc.getIn(pointer.slice(0, depth), true);
+          if ((0, import_yaml.isNode)(node) && node.range) return position(node.range[0]);
+        }
+        return { line: 1 + lineOffset };
+      }
+    }
+  };
+}
+function checkStructure(doc) {
+  let aliases = 0;
+  let found;
+  (0, import_yaml.visit)(doc, (_key, node, path2) => {
+    if ((0, import_yaml.isPair)(node) && !(0, import_yaml.isScalar)(node.key)) {
+      found = {
+        offset: (0, import_yaml.isNode)(node.key) && node.key.range?.[0] || 0,
+        problem: {
+          message: "a key is a list or mapping, not plain text",
+          fix: 'Write keys as plain text; a value that starts with "{" or "[" must be quoted, e.g. system: "{name}".'
+        }
+      };
+      return import_yaml.visit.BREAK;
+    }
+    if ((0, import_yaml.isMap)(node)) {
+      const keys = /* @__PURE__ */ new Set();
+      for (const pair of node.items) {
+        const key = (0, import_yaml.isScalar)(pair.key) ? pair.key.value : pair.key;
+        if (!keys.has(key)) {
+          keys.add(key);
+          continue;
+        }
+        found = {
+          offset: (0, import_yaml.isNode)(pair.key) && pair.key.range?.[0] || 0,
+          problem: { message: "invalid YAML: map keys must be unique", fix: yamlFix("DUPLICATE_KEY") }
+        };
+        return import_yaml.visit.BREAK;
+      }
+    }
+    if ((0, import_yaml.isAlias)(node) && ++aliases > LIMITS.maxAliasCount) {
+      found = {
+        offset: node.range?.[0] ?? 0,
+        problem: {
+          message: `the document uses more than ${LIMITS.maxAliasCount} YAML aliases`,
+          fix: "Write values out in full instead of using YAML anchors and aliases."
+        }
+      };
+      return import_yaml.visit.BREAK;
+    }
+    if ((0, import_yaml.isCollection)(node) && path2.filter(import_yaml.isCollection).length >= LIMITS.maxDepth) {
+      found = {
+        offset: node.range?.[0] ?? 0,
+        problem: {
+          message: `the document nests deeper than ${LIMITS.maxDepth} levels`,
+          fix: "Flatten the structure: governance documents need only a few levels of nesting."
+        }
+      };
+      return import_yaml.visit.BREAK;
+    }
+    return void 0;
+  });
+  return found;
+}
+function yamlMessage(code2, message) {
+  const text3 = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  if (code2 === "TAG_RESOLVE_FAILED") return `${text3} (custom YAML tags are not allowed)`;
+  return `invalid YAML: ${text3.charAt(0).toLowerCase()}${text3.slice(1)}`;
+}
+function yamlFix(code2) {
+  switch (code2) {
+    case "DUPLICATE_KEY":
+      return "Remove or rename one of the repeated keys.";
+    case "TAG_RESOLVE_FAILED":
+      return 'Remove the tag (the part starting with "!") and write a plain value.';
+    case "MULTIPLE_DOCS":
+      return 'Keep one YAML document per file: remove the extra "---" line.';
+    case "BAD_INDENT":
+    case "MISSING_CHAR":
+    case "UNEXPECTED_TOKEN":
+      return "Check indentation (spaces, not tabs) and that every bracket and quote is closed.";
+    default:
+      return "Fix the YAML syntax at this line; a YAML linter or editor with a schema shows the exact spot.";
+  }
+}
+
+// src/precompiled.js
+var precompiled_exports = {};
+__export(precompiled_exports, {
+  assets: () => assets,
+  h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => tr,
+  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => _t,
+  h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Ct,
+  h13c84a71857fe561e8d2f9b4b0d7c420803b2b5050acf96b92f57d928a3a7e1d: () => Pt,
+  h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Tt,
+  h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Ft,
+  h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => Ut,
+  h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => sr,
+  h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => Kt,
+  h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => qt,
+  h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => er,
+  h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => Xt,
+  h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => Qt,
+  h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => Jt,
+  h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Rt,
+  h8031aee67d828fa9555c1e5370891539a2e35a2c359d5421de4cae0407538775: () => Vt,
+  h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Zt,
+  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => zt,
+  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => Ot,
+  h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => Yt,
+  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => Lt,
+  had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Et,
+  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => Nt,
+  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => St,
+  hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Ht,
+  hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => Bt,
+  hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Mt,
+  hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => Gt,
+  hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Dt,
+  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => $t,
+  he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Wt,
+  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => jt,
+  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => xt,
+  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => It
+});
+var _e = (r, a) => () => {
+  try {
+    return a || r((a = { exports: {} }).exports, a), a.exports;
+  } catch (T) {
+    throw a = 0, T;
+  }
+};
+var Ue = _e((Le) => {
+  "use strict";
+  Object.defineProperty(Le, "__esModule", { value: true });
+  function Ge(r) {
+    let a = r.length, T = 0, I = 0, D;
+    for (; I < a; ) T++, D = r.charCodeAt(I++), D >= 55296 && D <= 56319 && I < a && (D = r.charCodeAt(I), (D & 64512) === 56320 && I++);
+    return T;
+  }
+  Le.default = Ge;
+  Ge.code = 'require("ajv/dist/runtime/ucs2length").default';
+});
+var Qe = _e((bt, Ke) => {
+  "use strict";
+  Ke.exports = function r(a, T) {
+    if (a === T) return true;
+    if (a && T && typeof a == "object" && typeof T == "object") {
+      if (a.constructor !== T.constructor) return false;
+      var I, D, e;
+      if (Array.isArray(a)) {
+        if (I = a.length, I != T.length) return false;
+        for (D = I; D-- !== 0; ) if (!r(a[D], T[D])) return false;
+        return true;
+      }
+      if (a.constructor === RegExp) return a.source === T.source && a.flags === T.flags;
+      if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === T.valueOf();
+      if (a.toString !== Object.prototype.toString) return a.toString() === T.toString();
+      if (e = Object.keys(a), I = e.length, I !== Object.keys(T).length) return false;
+      for (D = I; D-- !== 0; ) if (!Object.prototype.hasOwnProperty.call(T, e[D])) return false;
+      for (D = I; D-- !== 0; ) {
+        var t = e[D];
+        if (!r(a[t], T[t])) return false;
+      }
+      return true;
+    }
+    return a !== a && T !== T;
+  };
+});
+var Be = _e(($e) => {
+  "use strict";
+  Object.defineProperty($e, "__esModule", { value: true });
+  var Xe = Qe();
+  Xe.code = 'require("ajv/dist/runtime/equal").default';
+  $e.default = Xe;
+});
+var Fe = _e((be) => {
+  "use strict";
+  Object.defineProperty(be, "__esModule", { value: true });
+  be.formatNames = be.fastFormats = be.fullFormats = void 0;
+  function we(r, a) {
+    return { validate: r, compare: a };
+  }
+  be.fullFormats = { date: we(rs, Ee), time: we(Te(true), Ve), "date-time": we(es(true), is), "iso-time": we(Te(), as), "iso-date-time": we(es(), ps), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: Qs, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: at2, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: Xs, int32: { type: "number", validate: st }, int64: { type: "number", validate: tt }, float: { type: "number", validate: ts }, double: { type: "number", validate: ts }, password: true, binary: true };
+  be.fastFormats = { ...be.fullFormats, date: we(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, Ee), time: we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, Ve), "date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, is), "iso-time": we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, as), "iso-date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, ps), uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i, "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i, email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i };
+  be.formatNames = Object.keys(be.fullFormats);
+  function Js(r) {
+    return r % 4 === 0 && (r % 100 !== 0 || r % 400 === 0);
+  }
+  var Ys = /^(\d\d\d\d)-(\d\d)-(\d\d)$/, Gs = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  function rs(r) {
+    let a = Ys.exec(r);
+    if (!a) return false;
+    let T = +a[1], I = +a[2], D = +a[3];
+    return I >= 1 && I <= 12 && D >= 1 && D <= (I === 2 && Js(T) ? 29 : Gs[I]);
+  }
+  function Ee(r, a) {
+    if (r && a) return r > a ? 1 : r < a ? -1 : 0;
+  }
+  var Ie = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+  function Te(r) {
+    return function(T) {
+      let I = Ie.exec(T);
+      if (!I) return false;
+      let D = +I[1], e = +I[2], t = +I[3], s = I[4], i = I[5] === "-" ? -1 : 1, o = +(I[6] || 0), m = +(I[7] || 0);
+      if (o > 23 || m > 59 || r && !s) return false;
+      if (D <= 23 && e <= 59 && t < 60) return true;
+      let n = e - m * i, p = D - o * i - (n < 0 ? 1 : 0);
+      return (p === 23 || p === -1) && (n === 59 || n === -1) && t < 61;
+    };
+  }
+  function Ve(r, a) {
+    if (!(r && a)) return;
+    let T = (/* @__PURE__ */ new Date("2020-01-01T" + r)).valueOf(), I = (/* @__PURE__ */ new Date("2020-01-01T" + a)).valueOf();
+    if (T && I) return T - I;
+  }
+  function as(r, a) {
+    if (!(r && a)) return;
+    let T = Ie.exec(r), I = Ie.exec(a);
+    if (T && I) return r = T[1] + T[2] + T[3], a = I[1] + I[2] + I[3], r > a ? 1 : r < a ? -1 : 0;
+  }
+  var De = /t|\s/i;
+  function es(r) {
+    let a = Te(r);
+    return function(I) {
+      let D = I.split(De);
+      return D.length === 2 && rs(D[0]) && a(D[1]);
+    };
+  }
+  function is(r, a) {
+    if (!(r && a)) return;
+    let T = new Date(r).valueOf(), I = new Date(a).valueOf();
+    if (T && I) return T - I;
+  }
+  function ps(r, a) {
+    if (!(r && a)) return;
+    let [T, I] = r.split(De), [D, e] = a.split(De), t = Ee(T, D);
+    if (t !== void 0) return t || Ve(I, e);
+  }
+  var Us = /\/|:/, Ks = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+  function Qs(r) {
+    return Us.test(r) && Ks.test(r);
+  }
+  var ss = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+  function Xs(r) {
+    return ss.lastIndex = 0, ss.test(r);
+  }
+  var Bs = -(2 ** 31), et = 2 ** 31 - 1;
+  function st(r) {
+    return Number.isInteger(r) && r <= et && r >= Bs;
+  }
+  function tt(r) {
+    return Number.isInteger(r);
+  }
+  function ts() {
+    return true;
+  }
+  var rt = /[^\\]\\Z/;
+  function at2(r) {
+    if (rt.test(r)) return false;
+    try {
+      return new RegExp(r), true;
+    } catch {
+      return false;
+    }
+  }
+});
+var Pt = ds;
+var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", minLength: 1, description: "Deployment environment; absent: every environment and pull requests." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["count"], properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var fe = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
+var ue = Object.prototype.hasOwnProperty;
+var _ = Ue().default;
+var le = Be().default;
+var it = new RegExp("^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", "u");
+var ge = new RegExp("^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", "u");
+var pt = new RegExp("^[A-Za-z0-9-]+(\\[bot\\])?$", "u");
+var nt = new RegExp("^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", "u");
+var ot = new RegExp("^[^\\s~^:?\\\\]+$", "u");
+var mt = new RegExp("^[0-9a-f]{7,40}$", "u");
+var lt = new RegExp("^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", "u");
+var ct = new RegExp("^https?://[^\\s]+$", "u");
+var dt = new RegExp("^[A-Za-z0-9._-]+$", "u");
+var ut = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
+var Ae = Fe().fullFormats.date;
+function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0, s = t, i = true, o = t, m = t, n = t;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    let w;
+    if (r._extends === void 0 && (w = "_extends")) {
+      let d = {};
+      e === null ? e = [d] : e.push(d), t++;
+    }
+  }
+  var p = n === t;
+  if (p) {
+    let w = {};
+    e === null ? e = [w] : e.push(w), t++;
+  } else t = m, e !== null && (m ? e.length = m : e = null);
+  var c = o === t;
+  if (t = s, e !== null && (s ? e.length = s : e = null), c) {
+    let w = t;
+    if (r && typeof r == "object" && !Array.isArray(r) && r.systems === void 0) {
+      let u = { instancePath: a, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: "systems" }, message: "must have required property 'systems'", schema: l.then.required, parentSchema: l.then, data: r };
+      e === null ? e = [u] : e.push(u), t++;
+    }
+    var c = w === t;
+    i = c;
+  }
+  if (!i) {
+    let w = { instancePath: a, schemaPath: "#/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.if, parentSchema: l, data: r };
+    e === null ? e = [w] : e.push(w), t++;
+  }
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    for (let w in r) if (!ue.call(l.properties, w)) {
+      let d = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: w }, message: "must NOT have additional properties", schema: false, parentSchema: l, data: r };
+      e === null ? e = [d] : e.push(d), t++;
+    }
+    if (r.$schema !== void 0) {
+      let w = r.$schema;
+      if (typeof w != "string") {
+        let d = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.$schema.type, parentSchema: l.properties.$schema, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r._extends !== void 0) {
+      let w = r._extends;
+      if (typeof w == "string") {
+        if (!it.test(w)) {
+          let d = { instancePath: a + "/_extends", schemaPath: "#/properties/_extends/pattern", keyword: "pattern", params: { pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$" }, message: 'must match pattern "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$"', schema: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", parentSchema: l.properties._extends, data: w };
+          e === null ? e = [d] : e.push(d), t++;
+        }
+      } else {
+        let d = { instancePath: a + "/_extends", schemaPath: "#/properties/_extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties._extends.type, parentSchema: l.properties._extends, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.extends !== void 0) {
+      let w = r.extends;
+      if (typeof w == "string") {
+        if (_(w) < 1) {
+          let d = { instancePath: a + "/extends", schemaPath: "#/properties/extends/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.extends, data: w };
+          e === null ? e = [d] : e.push(d), t++;
+        }
+      } else {
+        let d = { instancePath: a + "/extends", schemaPath: "#/properties/extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.extends.type, parentSchema: l.properties.extends, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.systems !== void 0) {
+      let w = r.systems;
+      if (Array.isArray(w)) {
+        if (w.length < 1) {
+          let u = { instancePath: a + "/systems", schemaPath: "#/properties/systems/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems, data: w };
+          e === null ? e = [u] : e.push(u), t++;
+        }
+        let d = w.length;
+        for (let u = 0; u < d; u++) {
+          let y = w[u], g = t, b = false, E = t;
+          if (typeof y == "string") {
+            if (_(y) < 1) {
+              let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+          } else {
+            let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+            e === null ? e = [x] : e.push(x), t++;
+          }
+          var h = E === t;
+          if (b = b || h, !b) {
+            let x = t;
+            if (y && typeof y == "object" && !Array.isArray(y)) {
+              if (y.path === void 0) {
+                let S = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+                e === null ? e = [S] : e.push(S), t++;
+              }
+              for (let S in y) if (!(S === "path" || S === "documents" || S === "watch" || S === "governance")) {
+                let v = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: S }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+                e === null ? e = [v] : e.push(v), t++;
+              }
+              if (y.path !== void 0) {
+                let S = y.path;
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let v = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
+                    e === null ? e = [v] : e.push(v), t++;
+                  }
+                } else {
+                  let v = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+              if (y.documents !== void 0) {
+                let S = y.documents;
+                if (S && typeof S == "object" && !Array.isArray(S)) {
+                  for (let v in S) if (!(v === "model-card" || v === "risk-assessment" || v === "impact-assessment")) {
+                    let Z = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
+                    e === null ? e = [Z] : e.push(Z), t++;
+                  }
+                  if (S["model-card"] !== void 0) {
+                    let v = S["model-card"], Z = t, Q = false, ve = t;
+                    if (typeof v == "string") {
+                      if (_(v) < 1) {
+                        let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: v };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: v };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var j = ve === t;
+                    if (Q = Q || j, !Q) {
+                      let B = t;
+                      if (Array.isArray(v)) {
+                        if (v.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: v };
+                          e === null ? e = [ie] : e.push(ie), t++;
+                        }
+                        let he = v.length;
+                        for (let ie = 0; ie < he; ie++) {
+                          let ye = v[ie];
+                          if (typeof ye == "string") {
+                            if (_(ye) < 1) {
+                              let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                              e === null ? e = [de] : e.push(de), t++;
+                            }
+                          } else {
+                            let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                            e === null ? e = [de] : e.push(de), t++;
+                          }
+                        }
+                      } else {
+                        let he = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: v };
+                        e === null ? e = [he] : e.push(he), t++;
+                      }
+                      var j = B === t;
+                      Q = Q || j;
+                    }
+                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    else {
+                      let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: v };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                  }
+                  if (S["risk-assessment"] !== void 0) {
+                    let v = S["risk-assessment"], Z = t, Q = false, ve = t;
+                    if (typeof v == "string") {
+                      if (_(v) < 1) {
+                        let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: v };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: v };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var f = ve === t;
+                    if (Q = Q || f, !Q) {
+                      let B = t;
+                      if (Array.isArray(v)) {
+                        if (v.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: v };
+                          e === null ? e = [ie] : e.push(ie), t++;
+                        }
+                        let he = v.length;
+                        for (let ie = 0; ie < he; ie++) {
+                          let ye = v[ie];
+                          if (typeof ye == "string") {
+                            if (_(ye) < 1) {
+                              let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                              e === null ? e = [de] : e.push(de), t++;
+                            }
+                          } else {
+                            let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                            e === null ? e = [de] : e.push(de), t++;
+                          }
+                        }
+                      } else {
+                        let he = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: v };
+                        e === null ? e = [he] : e.push(he), t++;
+                      }
+                      var f = B === t;
+                      Q = Q || f;
+                    }
+                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    else {
+                      let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: v };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                  }
+                  if (S["impact-assessment"] !== void 0) {
+                    let v = S["impact-assessment"], Z = t, Q = false, ve = t;
+                    if (typeof v == "string") {
+                      if (_(v) < 1) {
+                        let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: v };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: v };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var L = ve === t;
+                    if (Q = Q || L, !Q) {
+                      let B = t;
+                      if (Array.isArray(v)) {
+                        if (v.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: v };
+                          e === null ? e = [ie] : e.push(ie), t++;
+                        }
+                        let he = v.length;
+                        for (let ie = 0; ie < he; ie++) {
+                          let ye = v[ie];
+                          if (typeof ye == "string") {
+                            if (_(ye) < 1) {
+                              let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                              e === null ? e = [de] : e.push(de), t++;
+                            }
+                          } else {
+                            let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                            e === null ? e = [de] : e.push(de), t++;
+                          }
+                        }
+                      } else {
+                        let he = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: v };
+                        e === null ? e = [he] : e.push(he), t++;
+                      }
+                      var L = B === t;
+                      Q = Q || L;
+                    }
+                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    else {
+                      let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: v };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                  }
+                } else {
+                  let v = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+              if (y.watch !== void 0) {
+                let S = y.watch;
+                if (Array.isArray(S)) {
+                  let v = S.length;
+                  for (let Z = 0; Z < v; Z++) {
+                    let Q = S[Z];
+                    if (typeof Q == "string") {
+                      if (_(Q) < 1) {
+                        let ve = { instancePath: a + "/systems/" + u + "/watch/" + Z, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
+                        e === null ? e = [ve] : e.push(ve), t++;
+                      }
+                    } else {
+                      let ve = { instancePath: a + "/systems/" + u + "/watch/" + Z, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.watch.items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
+                      e === null ? e = [ve] : e.push(ve), t++;
+                    }
+                  }
+                } else {
+                  let v = { instancePath: a + "/systems/" + u + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+              if (y.governance !== void 0) {
+                let S = y.governance;
+                if (S && typeof S == "object" && !Array.isArray(S)) {
+                  for (let v in S) if (!(v === "system" || v === "owner" || v === "version" || v === "status" || v === "tier")) {
+                    let Z = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
+                    e === null ? e = [Z] : e.push(Z), t++;
+                  }
+                  if (S.system !== void 0) {
+                    let v = S.system;
+                    if (typeof v == "string") {
+                      if (_(v) < 1) {
+                        let Z = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: v };
+                        e === null ? e = [Z] : e.push(Z), t++;
+                      }
+                    } else {
+                      let Z = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: v };
+                      e === null ? e = [Z] : e.push(Z), t++;
+                    }
+                  }
+                  if (S.owner !== void 0) {
+                    let v = S.owner;
+                    if (typeof v == "string") {
+                      if (_(v) < 1) {
+                        let Z = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: v };
+                        e === null ? e = [Z] : e.push(Z), t++;
+                      }
+                    } else {
+                      let Z = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: v };
+                      e === null ? e = [Z] : e.push(Z), t++;
+                    }
+                  }
+                  if (S.version !== void 0) {
+                    let v = S.version;
+                    if (typeof v == "string") {
+                      if (_(v) < 1) {
+                        let Z = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: v };
+                        e === null ? e = [Z] : e.push(Z), t++;
+                      }
+                    } else {
+                      let Z = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: v };
+                      e === null ? e = [Z] : e.push(Z), t++;
+                    }
+                  }
+                  if (S.status !== void 0) {
+                    let v = S.status;
+                    if (!(v === "development" || v === "validation" || v === "production" || v === "deprecated" || v === "retired")) {
+                      let Z = { instancePath: a + "/systems/" + u + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: v };
+                      e === null ? e = [Z] : e.push(Z), t++;
+                    }
+                  }
+                  if (S.tier !== void 0) {
+                    let v = S.tier;
+                    if (!(v === "minimal" || v === "limited" || v === "high" || v === "prohibited")) {
+                      let Z = { instancePath: a + "/systems/" + u + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: v };
+                      e === null ? e = [Z] : e.push(Z), t++;
+                    }
+                  }
+                } else {
+                  let v = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+            } else {
+              let S = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+              e === null ? e = [S] : e.push(S), t++;
+            }
+            var h = x === t;
+            b = b || h;
+          }
+          if (b) t = g, e !== null && (g ? e.length = g : e = null);
+          else {
+            let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: y };
+            e === null ? e = [x] : e.push(x), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/systems", schemaPath: "#/properties/systems/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.type, parentSchema: l.properties.systems, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.documents !== void 0) {
+      let w = r.documents;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "model-card" || d === "risk-assessment" || d === "impact-assessment")) {
+          let u = { instancePath: a + "/documents", schemaPath: "#/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.documents, data: w };
+          e === null ? e = [u] : e.push(u), t++;
+        }
+        if (w["model-card"] !== void 0) {
+          let d = w["model-card"], u = t, y = false, g = t;
+          if (typeof d == "string") {
+            if (_(d) < 1) {
+              let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+              e === null ? e = [b] : e.push(b), t++;
+            }
+          } else {
+            let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+          var k = g === t;
+          if (y = y || k, !y) {
+            let b = t;
+            if (Array.isArray(d)) {
+              if (d.length < 1) {
+                let P = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
+                e === null ? e = [P] : e.push(P), t++;
+              }
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let v = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
+                    e === null ? e = [v] : e.push(v), t++;
+                  }
+                } else {
+                  let v = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+            } else {
+              let x = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+            var k = b === t;
+            y = y || k;
+          }
+          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          else {
+            let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+        }
+        if (w["risk-assessment"] !== void 0) {
+          let d = w["risk-assessment"], u = t, y = false, g = t;
+          if (typeof d == "string") {
+            if (_(d) < 1) {
+              let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+              e === null ? e = [b] : e.push(b), t++;
+            }
+          } else {
+            let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+          var q = g === t;
+          if (y = y || q, !y) {
+            let b = t;
+            if (Array.isArray(d)) {
+              if (d.length < 1) {
+                let P = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
+                e === null ? e = [P] : e.push(P), t++;
+              }
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let v = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
+                    e === null ? e = [v] : e.push(v), t++;
+                  }
+                } else {
+                  let v = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+            } else {
+              let x = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+            var q = b === t;
+            y = y || q;
+          }
+          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          else {
+            let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+        }
+        if (w["impact-assessment"] !== void 0) {
+          let d = w["impact-assessment"], u = t, y = false, g = t;
+          if (typeof d == "string") {
+            if (_(d) < 1) {
+              let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+              e === null ? e = [b] : e.push(b), t++;
+            }
+          } else {
+            let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+          var A = g === t;
+          if (y = y || A, !y) {
+            let b = t;
+            if (Array.isArray(d)) {
+              if (d.length < 1) {
+                let P = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
+                e === null ? e = [P] : e.push(P), t++;
+              }
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let v = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
+                    e === null ? e = [v] : e.push(v), t++;
+                  }
+                } else {
+                  let v = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+            } else {
+              let x = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+            var A = b === t;
+            y = y || A;
+          }
+          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          else {
+            let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/documents", schemaPath: "#/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.documents.type, parentSchema: l.properties.documents, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.watch !== void 0) {
+      let w = r.watch;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let u = 0; u < d; u++) {
+          let y = w[u];
+          if (typeof y == "string") {
+            if (_(y) < 1) {
+              let g = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+          } else {
+            let g = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: y };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/watch", schemaPath: "#/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.watch.type, parentSchema: l.properties.watch, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.rules !== void 0) {
+      let w = r.rules;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let u = 0; u < d; u++) {
+          let y = w[u];
+          if (y && typeof y == "object" && !Array.isArray(y)) {
+            if (y.kind === void 0) {
+              let g = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (y.kind !== void 0) {
+              let g = y.kind;
+              if (!(g === "document-valid" || g === "required-document" || g === "fields" || g === "governance" || g === "sections" || g === "risk-register" || g === "freshness" || g === "consistency" || g === "change-coupling" || g === "metric")) {
+                let b = { instancePath: a + "/rules/" + u + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+          } else {
+            let g = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: y };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.rules.type, parentSchema: l.properties.rules, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.overrides !== void 0) {
+      let w = r.overrides;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) {
+          let u = t;
+          if (typeof d == "string" && !ge.test(d)) {
+            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: d, propertyName: d };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+          var O = u === t;
+          if (!O) {
+            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: w };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+        }
+        for (let d in w) {
+          let u = w[d], y = t, g = true, b = t;
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            let E;
+            if (u.disabled === void 0 && (E = "disabled")) {
+              let x = {};
+              e === null ? e = [x] : e.push(x), t++;
+            }
+          }
+          var se = b === t;
+          if (t = y, e !== null && (y ? e.length = y : e = null), se) {
+            let E = t;
+            if (u && typeof u == "object" && !Array.isArray(u) && u.reason === void 0) {
+              let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: u };
+              e === null ? e = [P] : e.push(P), t++;
+            }
+            var se = E === t;
+            g = se;
+          }
+          if (!g) {
+            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.overrides.additionalProperties.if, parentSchema: l.properties.overrides.additionalProperties, data: u };
+            e === null ? e = [E] : e.push(E), t++;
+          }
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            for (let E in u) if (!(E === "severity" || E === "disabled" || E === "reason")) {
+              let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: E }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.overrides.additionalProperties, data: u };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+            if (u.severity !== void 0) {
+              let E = u.severity;
+              if (!(E === "major" || E === "minor" || E === "observation")) {
+                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/severity", schemaPath: "#/properties/overrides/additionalProperties/properties/severity/enum", keyword: "enum", params: { allowedValues: l.properties.overrides.additionalProperties.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: l.properties.overrides.additionalProperties.properties.severity.enum, parentSchema: l.properties.overrides.additionalProperties.properties.severity, data: E };
+                e === null ? e = [x] : e.push(x), t++;
+              }
+            }
+            if (u.disabled !== void 0) {
+              let E = u.disabled;
+              if (E !== true) {
+                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/disabled", schemaPath: "#/properties/overrides/additionalProperties/properties/disabled/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: l.properties.overrides.additionalProperties.properties.disabled, data: E };
+                e === null ? e = [x] : e.push(x), t++;
+              }
+            }
+            if (u.reason !== void 0) {
+              let E = u.reason;
+              if (typeof E == "string") {
+                if (_(E) < 1) {
+                  let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: E };
+                  e === null ? e = [x] : e.push(x), t++;
+                }
+              } else {
+                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.overrides.additionalProperties.properties.reason.type, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: E };
+                e === null ? e = [x] : e.push(x), t++;
+              }
+            }
+          } else {
+            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: u };
+            e === null ? e = [E] : e.push(E), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.type, parentSchema: l.properties.overrides, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.waivers !== void 0) {
+      let w = r.waivers;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let u = 0; u < d; u++) {
+          let y = w[u];
+          if (y && typeof y == "object" && !Array.isArray(y)) {
+            if (y.rule === void 0) {
+              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (y.system === void 0) {
+              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (y.reason === void 0) {
+              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (y.approver === void 0) {
+              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (y.expires === void 0) {
+              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            for (let g in y) if (!(g === "rule" || g === "system" || g === "reason" || g === "approver" || g === "expires")) {
+              let b = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [b] : e.push(b), t++;
+            }
+            if (y.rule !== void 0) {
+              let g = y.rule;
+              if (typeof g == "string") {
+                if (!ge.test(g)) {
+                  let b = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.rule.type, parentSchema: l.properties.waivers.items.properties.rule, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y.system !== void 0) {
+              let g = y.system;
+              if (typeof g == "string") {
+                if (_(g) < 1) {
+                  let b = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.system.type, parentSchema: l.properties.waivers.items.properties.system, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y.reason !== void 0) {
+              let g = y.reason;
+              if (typeof g == "string") {
+                if (_(g) < 1) {
+                  let b = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.reason.type, parentSchema: l.properties.waivers.items.properties.reason, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y.approver !== void 0) {
+              let g = y.approver;
+              if (typeof g == "string") {
+                if (_(g) < 1) {
+                  let b = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.approver.type, parentSchema: l.properties.waivers.items.properties.approver, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y.expires !== void 0) {
+              let g = y.expires;
+              if (typeof g == "string") {
+                if (!Ae.validate(g)) {
+                  let b = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.expires.type, parentSchema: l.properties.waivers.items.properties.expires, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+          } else {
+            let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: y };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/waivers", schemaPath: "#/properties/waivers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.waivers.type, parentSchema: l.properties.waivers, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r["fail-on"] !== void 0) {
+      let w = r["fail-on"];
+      if (!(w === "major" || w === "minor" || w === "never")) {
+        let d = { instancePath: a + "/fail-on", schemaPath: "#/properties/fail-on/enum", keyword: "enum", params: { allowedValues: l.properties["fail-on"].enum }, message: "must be equal to one of the allowed values", schema: l.properties["fail-on"].enum, parentSchema: l.properties["fail-on"], data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.approvals !== void 0) {
+      let w = r.approvals;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let u = 0; u < d; u++) {
+          let y = w[u];
+          if (y && typeof y == "object" && !Array.isArray(y)) {
+            if (y.require === void 0) {
+              let g = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: y };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            for (let g in y) if (!(g === "environment" || g === "tiers" || g === "require" || g === "allow-stale")) {
+              let b = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: y };
+              e === null ? e = [b] : e.push(b), t++;
+            }
+            if (y.environment !== void 0) {
+              let g = y.environment;
+              if (typeof g == "string") {
+                if (_(g) < 1) {
+                  let b = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.approvals.items.properties.environment, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.environment.type, parentSchema: l.properties.approvals.items.properties.environment, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y.tiers !== void 0) {
+              let g = y.tiers;
+              if (Array.isArray(g)) {
+                if (g.length < 1) {
+                  let E = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: g };
+                  e === null ? e = [E] : e.push(E), t++;
+                }
+                let b = g.length;
+                for (let E = 0; E < b; E++) {
+                  let x = g[E];
+                  if (!(x === "minimal" || x === "limited" || x === "high" || x === "prohibited")) {
+                    let P = { instancePath: a + "/approvals/" + u + "/tiers/" + E, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: x };
+                    e === null ? e = [P] : e.push(P), t++;
+                  }
+                }
+              } else {
+                let b = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.tiers.type, parentSchema: l.properties.approvals.items.properties.tiers, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y.require !== void 0) {
+              let g = y.require;
+              if (Array.isArray(g)) {
+                if (g.length < 1) {
+                  let E = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.require, data: g };
+                  e === null ? e = [E] : e.push(E), t++;
+                }
+                let b = g.length;
+                for (let E = 0; E < b; E++) {
+                  let x = g[E];
+                  if (x && typeof x == "object" && !Array.isArray(x)) {
+                    if (x.count === void 0) {
+                      let P = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.required, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                      e === null ? e = [P] : e.push(P), t++;
+                    }
+                    for (let P in x) if (!(P === "count" || P === "users" || P === "teams")) {
+                      let S = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: P }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                      e === null ? e = [S] : e.push(S), t++;
+                    }
+                    if (x.count !== void 0) {
+                      let P = x.count;
+                      if (!(typeof P == "number" && !(P % 1) && !isNaN(P) && isFinite(P))) {
+                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                      if (typeof P == "number" && isFinite(P) && (P < 1 || isNaN(P))) {
+                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                    }
+                    if (x.users !== void 0) {
+                      let P = x.users;
+                      if (Array.isArray(P)) {
+                        let S = P.length;
+                        for (let v = 0; v < S; v++) {
+                          let Z = P[v];
+                          if (typeof Z == "string") {
+                            if (!pt.test(Z)) {
+                              let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9-]+(\\[bot\\])?$"', schema: "^[A-Za-z0-9-]+(\\[bot\\])?$", parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: Z };
+                              e === null ? e = [Q] : e.push(Q), t++;
+                            }
+                          } else {
+                            let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.users.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: Z };
+                            e === null ? e = [Q] : e.push(Q), t++;
+                          }
+                        }
+                      } else {
+                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users", schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.users.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                    }
+                    if (x.teams !== void 0) {
+                      let P = x.teams;
+                      if (Array.isArray(P)) {
+                        let S = P.length;
+                        for (let v = 0; v < S; v++) {
+                          let Z = P[v];
+                          if (typeof Z == "string") {
+                            if (!nt.test(Z)) {
+                              let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, message: 'must match pattern "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$"', schema: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: Z };
+                              e === null ? e = [Q] : e.push(Q), t++;
+                            }
+                          } else {
+                            let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.teams.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: Z };
+                            e === null ? e = [Q] : e.push(Q), t++;
+                          }
+                        }
+                      } else {
+                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams", schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.teams.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                    }
+                  } else {
+                    let P = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.type, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                    e === null ? e = [P] : e.push(P), t++;
+                  }
+                }
+              } else {
+                let b = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.type, parentSchema: l.properties.approvals.items.properties.require, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+            if (y["allow-stale"] !== void 0) {
+              let g = y["allow-stale"];
+              if (typeof g != "boolean") {
+                let b = { instancePath: a + "/approvals/" + u + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+          } else {
+            let g = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: y };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/approvals", schemaPath: "#/properties/approvals/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.type, parentSchema: l.properties.approvals, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.release !== void 0) {
+      let w = r.release;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "branches" || d === "baseline")) {
+          let u = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: w };
+          e === null ? e = [u] : e.push(u), t++;
+        }
+        if (w.branches !== void 0) {
+          let d = w.branches;
+          if (Array.isArray(d)) {
+            if (d.length < 1) {
+              let y = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: d };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            let u = d.length;
+            for (let y = 0; y < u; y++) {
+              let g = d[y];
+              if (typeof g == "string") {
+                if (_(g) < 1) {
+                  let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+                if (!ot.test(g)) {
+                  let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: g };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              } else {
+                let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: g };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+            }
+          } else {
+            let u = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.release.properties.branches.type, parentSchema: l.properties.release.properties.branches, data: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+        if (w.baseline !== void 0) {
+          let d = w.baseline;
+          if (typeof d == "string") {
+            if (!mt.test(d)) {
+              let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,40}$" }, message: 'must match pattern "^[0-9a-f]{7,40}$"', schema: "^[0-9a-f]{7,40}$", parentSchema: l.properties.release.properties.baseline, data: d };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+          } else {
+            let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.baseline.type, parentSchema: l.properties.release.properties.baseline, data: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/release", schemaPath: "#/properties/release/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.release.type, parentSchema: l.properties.release, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.enforce !== void 0) {
+      let w = r.enforce;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "rules" || d === "fail-on")) {
+          let u = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.enforce, data: w };
+          e === null ? e = [u] : e.push(u), t++;
+        }
+        if (w.rules !== void 0) {
+          let d = w.rules, u = t, y = false, g = t;
+          if (d !== "all") {
+            let b = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+          var me = g === t;
+          if (y = y || me, !y) {
+            let b = t;
+            if (Array.isArray(d)) {
+              if (d.length < 1) {
+                let P = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
+                e === null ? e = [P] : e.push(P), t++;
+              }
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (!ge.test(S)) {
+                    let v = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
+                    e === null ? e = [v] : e.push(v), t++;
+                  }
+                } else {
+                  let v = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
+                  e === null ? e = [v] : e.push(v), t++;
+                }
+              }
+            } else {
+              let x = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.enforce.properties.rules.anyOf[1].type, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+            var me = b === t;
+            y = y || me;
+          }
+          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          else {
+            let b = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
+            e === null ? e = [b] : e.push(b), t++;
+          }
+        }
+        if (w["fail-on"] !== void 0) {
+          let d = w["fail-on"];
+          if (typeof d != "boolean") {
+            let u = { instancePath: a + "/enforce/fail-on", schemaPath: "#/properties/enforce/properties/fail-on/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.enforce.properties["fail-on"].type, parentSchema: l.properties.enforce.properties["fail-on"], data: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.enforce.type, parentSchema: l.properties.enforce, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r["audit-log"] !== void 0) {
+      let w = r["audit-log"];
+      if (typeof w == "string") {
+        if (!lt.test(w)) {
+          let d = { instancePath: a + "/audit-log", schemaPath: "#/properties/audit-log/pattern", keyword: "pattern", params: { pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$" }, message: 'must match pattern "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$"', schema: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", parentSchema: l.properties["audit-log"], data: w };
+          e === null ? e = [d] : e.push(d), t++;
+        }
+      } else {
+        let d = { instancePath: a + "/audit-log", schemaPath: "#/properties/audit-log/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["audit-log"].type, parentSchema: l.properties["audit-log"], data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r["timestamp-authority"] !== void 0) {
+      let w = r["timestamp-authority"];
+      if (typeof w == "string") {
+        if (!ct.test(w)) {
+          let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/pattern", keyword: "pattern", params: { pattern: "^https?://[^\\s]+$" }, message: 'must match pattern "^https?://[^\\s]+$"', schema: "^https?://[^\\s]+$", parentSchema: l.properties["timestamp-authority"], data: w };
+          e === null ? e = [d] : e.push(d), t++;
+        }
+      } else {
+        let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["timestamp-authority"].type, parentSchema: l.properties["timestamp-authority"], data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r.app !== void 0) {
+      let w = r.app;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "without-config" || d === "audit-repository")) {
+          let u = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: w };
+          e === null ? e = [u] : e.push(u), t++;
+        }
+        if (w["without-config"] !== void 0) {
+          let d = w["without-config"];
+          if (!(d === "neutral" || d === "skip" || d === "org-defaults")) {
+            let u = { instancePath: a + "/app/without-config", schemaPath: "#/properties/app/properties/without-config/enum", keyword: "enum", params: { allowedValues: l.properties.app.properties["without-config"].enum }, message: "must be equal to one of the allowed values", schema: l.properties.app.properties["without-config"].enum, parentSchema: l.properties.app.properties["without-config"], data: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+        if (w["audit-repository"] !== void 0) {
+          let d = w["audit-repository"];
+          if (typeof d == "string") {
+            if (!dt.test(d)) {
+              let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+$" }, message: 'must match pattern "^[A-Za-z0-9._-]+$"', schema: "^[A-Za-z0-9._-]+$", parentSchema: l.properties.app.properties["audit-repository"], data: d };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+          } else {
+            let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.app.properties["audit-repository"].type, parentSchema: l.properties.app.properties["audit-repository"], data: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/app", schemaPath: "#/properties/app/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.app.type, parentSchema: l.properties.app, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r["statement-of-applicability"] !== void 0) {
+      let w = r["statement-of-applicability"];
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) {
+          let u = t;
+          if (!(d === "A.2.2" || d === "A.2.3" || d === "A.2.4" || d === "A.3.2" || d === "A.3.3" || d === "A.4.2" || d === "A.4.3" || d === "A.4.4" || d === "A.4.5" || d === "A.4.6" || d === "A.5.2" || d === "A.5.3" || d === "A.5.4" || d === "A.5.5" || d === "A.6.1.2" || d === "A.6.1.3" || d === "A.6.2.2" || d === "A.6.2.3" || d === "A.6.2.4" || d === "A.6.2.5" || d === "A.6.2.6" || d === "A.6.2.7" || d === "A.6.2.8" || d === "A.7.2" || d === "A.7.3" || d === "A.7.4" || d === "A.7.5" || d === "A.7.6" || d === "A.8.2" || d === "A.8.3" || d === "A.8.4" || d === "A.8.5" || d === "A.9.2" || d === "A.9.3" || d === "A.9.4" || d === "A.10.2" || d === "A.10.3" || d === "A.10.4")) {
+            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: d, propertyName: d };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+          var ae = u === t;
+          if (!ae) {
+            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: w };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+        }
+        for (let d in w) {
+          let u = w[d];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.applicable === void 0) {
+              let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.justification === void 0) {
+              let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "justification" }, message: "must have required property 'justification'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "applicable" || y === "justification" || y === "evidence" || y === "events")) {
+              let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (u.applicable !== void 0) {
+              let y = u.applicable;
+              if (typeof y != "boolean") {
+                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.justification !== void 0) {
+              let y = u.justification;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.evidence !== void 0) {
+              let y = u.evidence;
+              if (Array.isArray(y)) {
+                let g = y.length;
+                for (let b = 0; b < g; b++) {
+                  let E = y[b];
+                  if (typeof E == "string") {
+                    if (_(E) < 1) {
+                      let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + b, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
+                      e === null ? e = [x] : e.push(x), t++;
+                    }
+                  } else {
+                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + b, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
+                    e === null ? e = [x] : e.push(x), t++;
+                  }
+                }
+              } else {
+                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.events !== void 0) {
+              let y = u.events;
+              if (Array.isArray(y)) {
+                let g = y.length;
+                for (let x = 0; x < g; x++) {
+                  let P = y[x], S = t, v = false, Z = t;
+                  if (!(P === "system.registered" || P === "documents.changed" || P === "evaluated" || P === "approval.given" || P === "approval.withdrawn" || P === "deployment.approved" || P === "deployment.rejected" || P === "waiver.applied" || P === "waiver.expired" || P === "model.retrained" || P === "monitoring.alert" || P === "incident" || P === "system.retired" || P === "nonconformity.opened" || P === "nonconformity.updated" || P === "nonconformity.closed" || P === "corrective-action.planned" || P === "corrective-action.completed")) {
+                    let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/0/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0], data: P };
+                    e === null ? e = [Q] : e.push(Q), t++;
+                  }
+                  var ce = Z === t;
+                  if (v = v || ce, !v) {
+                    let Q = t;
+                    if (typeof P == "string") {
+                      if (!ut.test(P)) {
+                        let B = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^custom\\.[a-z0-9][a-z0-9-]{0,62}$"', schema: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: P };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1].type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: P };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var ce = Q === t;
+                    v = v || ce;
+                  }
+                  if (v) t = S, e !== null && (S ? e.length = S : e = null);
+                  else {
+                    let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items, data: P };
+                    e === null ? e = [Q] : e.push(Q), t++;
+                  }
+                }
+                let b = y.length, E;
+                if (b > 1) {
+                  e: for (; b--; ) for (E = b; E--; ) if (le(y[b], y[E])) {
+                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: b, j: E }, message: "must NOT have duplicate items (items ## " + E + " and " + b + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                    e === null ? e = [x] : e.push(x), t++;
+                    break e;
+                  }
+                }
+              } else {
+                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].type, parentSchema: l.properties["statement-of-applicability"], data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+  } else {
+    let w = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.type, parentSchema: l, data: r };
+    e === null ? e = [w] : e.push(w), t++;
+  }
+  return ds.errors = e, t === 0;
+}
+var qt = us;
+var ne = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate policy pack", type: "object", additionalProperties: false, required: ["id", "title", "rules"], properties: { $schema: { type: "string" }, id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" }, title: { type: "string" }, description: { type: "string" }, version: { type: "string" }, extends: { type: "string", description: "A built-in pack, e.g. iso42001-baseline." }, rules: { type: "array", items: { $ref: "#/definitions/rule" } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var ht = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
+function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: ne.required, parentSchema: ne, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: ne.required, parentSchema: ne, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.rules === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "rules" }, message: "must have required property 'rules'", schema: ne.required, parentSchema: ne, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!(s === "$schema" || s === "id" || s === "title" || s === "description" || s === "version" || s === "extends" || s === "rules")) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: ne, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.$schema !== void 0) {
+      let s = r.$schema;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ne.properties.$schema.type, parentSchema: ne.properties.$schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ht.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: ne.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ne.properties.id.type, parentSchema: ne.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ne.properties.title.type, parentSchema: ne.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ne.properties.description.type, parentSchema: ne.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.version !== void 0) {
+      let s = r.version;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ne.properties.version.type, parentSchema: ne.properties.version, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.extends !== void 0) {
+      let s = r.extends;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/extends", schemaPath: "#/properties/extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ne.properties.extends.type, parentSchema: ne.properties.extends, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.rules !== void 0) {
+      let s = r.rules;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (m && typeof m == "object" && !Array.isArray(m)) {
+            if (m.kind === void 0) {
+              let n = { instancePath: a + "/rules/" + o, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+            if (m.kind !== void 0) {
+              let n = m.kind;
+              if (!(n === "document-valid" || n === "required-document" || n === "fields" || n === "governance" || n === "sections" || n === "risk-register" || n === "freshness" || n === "consistency" || n === "change-coupling" || n === "metric")) {
+                let p = { instancePath: a + "/rules/" + o + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: n };
+                e === null ? e = [p] : e.push(p), t++;
+              }
+            }
+          } else {
+            let n = { instancePath: a + "/rules/" + o, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ne.properties.rules.type, parentSchema: ne.properties.rules, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ne.type, parentSchema: ne, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return us.errors = e, t === 0;
+}
+var St = hs;
+var W = { type: "object", description: "The document parses and matches its published JSON Schema (types, allowed values, no unknown keys).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "document-valid" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.document === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(W.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: W.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.id.type, parentSchema: W.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.title.type, parentSchema: W.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.description.type, parentSchema: W.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: W.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: W.properties.severity.enum, parentSchema: W.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: W.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: W.properties.controls.items.enum, parentSchema: W.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: W.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: W.properties.controls.type, parentSchema: W.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: W.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: W.properties.clauses.items.enum, parentSchema: W.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: W.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: W.properties.clauses.type, parentSchema: W.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.remedy.type, parentSchema: W.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.properties.when.type, parentSchema: W.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "document-valid") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "document-valid" }, message: "must be equal to constant", schema: "document-valid", parentSchema: W.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let s = r.document;
+      if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: W.properties.document.enum }, message: "must be equal to one of the allowed values", schema: W.properties.document.enum, parentSchema: W.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.type, parentSchema: W, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return hs.errors = e, t === 0;
+}
+var Ot = ys;
+var J = { type: "object", description: "The system has this document; with `when`, only where the condition holds (e.g. high risk tier).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "required-document" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.document === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(J.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: J.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.id.type, parentSchema: J.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.title.type, parentSchema: J.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.description.type, parentSchema: J.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: J.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: J.properties.severity.enum, parentSchema: J.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: J.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: J.properties.controls.items.enum, parentSchema: J.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: J.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: J.properties.controls.type, parentSchema: J.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: J.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: J.properties.clauses.items.enum, parentSchema: J.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: J.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: J.properties.clauses.type, parentSchema: J.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.remedy.type, parentSchema: J.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: J.properties.when.type, parentSchema: J.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "required-document") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "required-document" }, message: "must be equal to constant", schema: "required-document", parentSchema: J.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let s = r.document;
+      if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: J.properties.document.enum }, message: "must be equal to one of the allowed values", schema: J.properties.document.enum, parentSchema: J.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: J.type, parentSchema: J, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return ys.errors = e, t === 0;
+}
+var jt = fs3;
+var C = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
+function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.document === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.schema === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property 'schema'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(C.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: C, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: C.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.id.type, parentSchema: C.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.title.type, parentSchema: C.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.description.type, parentSchema: C.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: C.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: C.properties.severity.enum, parentSchema: C.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: C.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.controls.items.enum, parentSchema: C.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.controls.type, parentSchema: C.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: C.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.clauses.items.enum, parentSchema: C.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.clauses.type, parentSchema: C.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.remedy.type, parentSchema: C.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.when.type, parentSchema: C.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "fields") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "fields" }, message: "must be equal to constant", schema: "fields", parentSchema: C.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let s = r.document;
+      if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: C.properties.document.enum }, message: "must be equal to one of the allowed values", schema: C.properties.document.enum, parentSchema: C.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.schema !== void 0) {
+      let s = r.schema;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/schema", schemaPath: "#/properties/schema/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.schema.type, parentSchema: C.properties.schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.type, parentSchema: C, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return fs3.errors = e, t === 0;
+}
+var _t = gs;
+var M = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
+function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.facts === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "facts" }, message: "must have required property 'facts'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(M.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: M, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: M.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.id.type, parentSchema: M.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.title.type, parentSchema: M.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.description.type, parentSchema: M.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: M.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: M.properties.severity.enum, parentSchema: M.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: M.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.controls.items.enum, parentSchema: M.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.controls.type, parentSchema: M.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: M.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.clauses.items.enum, parentSchema: M.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.clauses.type, parentSchema: M.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.remedy.type, parentSchema: M.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.properties.when.type, parentSchema: M.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "governance") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "governance" }, message: "must be equal to constant", schema: "governance", parentSchema: M.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.facts !== void 0) {
+      let s = r.facts;
+      if (Array.isArray(s)) {
+        if (s.length < 1) {
+          let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: M.properties.facts, data: s };
+          e === null ? e = [n] : e.push(n), t++;
+        }
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "system" || p === "owner" || p === "version" || p === "status" || p === "tier")) {
+            let c = { instancePath: a + "/facts/" + n, schemaPath: "#/properties/facts/items/enum", keyword: "enum", params: { allowedValues: M.properties.facts.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.facts.items.enum, parentSchema: M.properties.facts.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.facts, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/facts", schemaPath: "#/properties/facts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.facts.type, parentSchema: M.properties.facts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.type, parentSchema: M, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return gs.errors = e, t === 0;
+}
+var xt = vs;
+var $ = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
+function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.title === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.kind === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.severity === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.controls === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.remedy === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.sections === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    for (let i in r) if (!ue.call($.properties, i)) {
+      let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: $, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.id !== void 0) {
+      let i = r.id;
+      if (typeof i == "string") {
+        if (!ge.test(i)) {
+          let o = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: $.properties.id, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.id.type, parentSchema: $.properties.id, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let i = r.title;
+      if (typeof i == "string") {
+        if (_(i) < 1) {
+          let o = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.title, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.title.type, parentSchema: $.properties.title, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let i = r.description;
+      if (typeof i != "string") {
+        let o = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.description.type, parentSchema: $.properties.description, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let i = r.severity;
+      if (!(i === "major" || i === "minor" || i === "observation")) {
+        let o = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: $.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: $.properties.severity.enum, parentSchema: $.properties.severity, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let i = r.controls;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "A.2.2" || c === "A.2.3" || c === "A.2.4" || c === "A.3.2" || c === "A.3.3" || c === "A.4.2" || c === "A.4.3" || c === "A.4.4" || c === "A.4.5" || c === "A.4.6" || c === "A.5.2" || c === "A.5.3" || c === "A.5.4" || c === "A.5.5" || c === "A.6.1.2" || c === "A.6.1.3" || c === "A.6.2.2" || c === "A.6.2.3" || c === "A.6.2.4" || c === "A.6.2.5" || c === "A.6.2.6" || c === "A.6.2.7" || c === "A.6.2.8" || c === "A.7.2" || c === "A.7.3" || c === "A.7.4" || c === "A.7.5" || c === "A.7.6" || c === "A.8.2" || c === "A.8.3" || c === "A.8.4" || c === "A.8.5" || c === "A.9.2" || c === "A.9.3" || c === "A.9.4" || c === "A.10.2" || c === "A.10.3" || c === "A.10.4")) {
+            let h = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        let m = i.length, n;
+        if (m > 1) {
+          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
+            let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.controls, data: i };
+            e === null ? e = [p] : e.push(p), t++;
+            break e;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.controls.type, parentSchema: $.properties.controls, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let i = r.clauses;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "7.5" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.2" || c === "10.2")) {
+            let h = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        let m = i.length, n;
+        if (m > 1) {
+          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
+            let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.clauses, data: i };
+            e === null ? e = [p] : e.push(p), t++;
+            break e;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.clauses.type, parentSchema: $.properties.clauses, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let i = r.remedy;
+      if (typeof i == "string") {
+        if (_(i) < 1) {
+          let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.remedy, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.remedy.type, parentSchema: $.properties.remedy, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let i = r.when;
+      if (!(i && typeof i == "object" && !Array.isArray(i))) {
+        let o = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.when.type, parentSchema: $.properties.when, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let i = r.kind;
+      if (i !== "sections") {
+        let o = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "sections" }, message: "must be equal to constant", schema: "sections", parentSchema: $.properties.kind, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.sections !== void 0) {
+      let i = r.sections;
+      if (Array.isArray(i)) {
+        if (i.length < 1) {
+          let m = { instancePath: a + "/sections", schemaPath: "#/properties/sections/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: $.properties.sections, data: i };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        let o = i.length;
+        for (let m = 0; m < o; m++) {
+          let n = i[m], p = t, c = false, h = t;
+          if (typeof n == "string") {
+            if (_(n) < 1) {
+              let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[0], data: n };
+              e === null ? e = [j] : e.push(j), t++;
+            }
+          } else {
+            let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[0].type, parentSchema: $.properties.sections.items.anyOf[0], data: n };
+            e === null ? e = [j] : e.push(j), t++;
+          }
+          var s = h === t;
+          if (c = c || s, !c) {
+            let j = t;
+            if (n && typeof n == "object" && !Array.isArray(n)) {
+              if (n.name === void 0) {
+                let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: $.properties.sections.items.anyOf[1].required, parentSchema: $.properties.sections.items.anyOf[1], data: n };
+                e === null ? e = [L] : e.push(L), t++;
+              }
+              for (let L in n) if (!(L === "name" || L === "aliases" || L === "patterns" || L === "keys")) {
+                let k = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: L }, message: "must NOT have additional properties", schema: false, parentSchema: $.properties.sections.items.anyOf[1], data: n };
+                e === null ? e = [k] : e.push(k), t++;
+              }
+              if (n.name !== void 0) {
+                let L = n.name;
+                if (typeof L == "string") {
+                  if (_(L) < 1) {
+                    let k = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.name, data: L };
+                    e === null ? e = [k] : e.push(k), t++;
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.name.type, parentSchema: $.properties.sections.items.anyOf[1].properties.name, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+              if (n.aliases !== void 0) {
+                let L = n.aliases;
+                if (Array.isArray(L)) {
+                  let k = L.length;
+                  for (let q = 0; q < k; q++) {
+                    let A = L[q];
+                    if (typeof A == "string") {
+                      if (_(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/aliases/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/aliases/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.aliases.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/aliases", schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.aliases.type, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+              if (n.patterns !== void 0) {
+                let L = n.patterns;
+                if (Array.isArray(L)) {
+                  let k = L.length;
+                  for (let q = 0; q < k; q++) {
+                    let A = L[q];
+                    if (typeof A == "string") {
+                      if (_(A) > 100) {
+                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                      if (_(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.patterns.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/patterns", schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.patterns.type, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+              if (n.keys !== void 0) {
+                let L = n.keys;
+                if (Array.isArray(L)) {
+                  let k = L.length;
+                  for (let q = 0; q < k; q++) {
+                    let A = L[q];
+                    if (typeof A == "string") {
+                      if (_(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/keys/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.keys.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/keys/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.keys.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.keys.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/keys", schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.keys.type, parentSchema: $.properties.sections.items.anyOf[1].properties.keys, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+            } else {
+              let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.sections.items.anyOf[1].type, parentSchema: $.properties.sections.items.anyOf[1], data: n };
+              e === null ? e = [L] : e.push(L), t++;
+            }
+            var s = j === t;
+            c = c || s;
+          }
+          if (c) t = p, e !== null && (p ? e.length = p : e = null);
+          else {
+            let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: $.properties.sections.items.anyOf, parentSchema: $.properties.sections.items, data: n };
+            e === null ? e = [j] : e.push(j), t++;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.type, parentSchema: $.properties.sections, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r["min-length"] !== void 0) {
+      let i = r["min-length"];
+      if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: $.properties["min-length"].type, parentSchema: $.properties["min-length"], data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+      if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: $.properties["min-length"], data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+  } else {
+    let i = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.type, parentSchema: $, data: r };
+    e === null ? e = [i] : e.push(i), t++;
+  }
+  return vs.errors = e, t === 0;
+}
+var zt = ws;
+var H = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
+function ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.check === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(H.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: H, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: H.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.id.type, parentSchema: H.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.title.type, parentSchema: H.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.description.type, parentSchema: H.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: H.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: H.properties.severity.enum, parentSchema: H.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: H.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.controls.items.enum, parentSchema: H.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: H.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.controls.type, parentSchema: H.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: H.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.clauses.items.enum, parentSchema: H.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: H.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.clauses.type, parentSchema: H.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.remedy.type, parentSchema: H.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.properties.when.type, parentSchema: H.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "risk-register") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "risk-register" }, message: "must be equal to constant", schema: "risk-register", parentSchema: H.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.check !== void 0) {
+      let s = r.check;
+      if (!(s === "scores" || s === "residual" || s === "acceptance" || s === "ownership")) {
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: H.properties.check.enum }, message: "must be equal to one of the allowed values", schema: H.properties.check.enum, parentSchema: H.properties.check, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.threshold !== void 0) {
+      let s = r.threshold;
+      if (typeof s == "number" && isFinite(s)) {
+        if (s < 1 || isNaN(s)) {
+          let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: H.properties.threshold, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: H.properties.threshold.type, parentSchema: H.properties.threshold, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.type, parentSchema: H, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return ws.errors = e, t === 0;
+}
+var Nt = bs;
+var V = { type: "object", description: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "field"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "freshness" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, field: { type: "string", pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", description: 'Dotted path to the date; "[]" after a key means each item of that list.' }, "not-past": { const: true }, "max-age-days": { type: "integer", minimum: 1 } }, anyOf: [{ required: ["not-past"] }, { required: ["max-age-days"] }] };
+var yt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
+function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0, s = t, i = false, o = t;
+  if (r && typeof r == "object" && !Array.isArray(r) && r["not-past"] === void 0) {
+    let n = { instancePath: a, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "not-past" }, message: "must have required property 'not-past'", schema: V.anyOf[0].required, parentSchema: V.anyOf[0], data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  var m = o === t;
+  if (i = i || m, !i) {
+    let n = t;
+    if (r && typeof r == "object" && !Array.isArray(r) && r["max-age-days"] === void 0) {
+      let c = { instancePath: a, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "max-age-days" }, message: "must have required property 'max-age-days'", schema: V.anyOf[1].required, parentSchema: V.anyOf[1], data: r };
+      e === null ? e = [c] : e.push(c), t++;
+    }
+    var m = n === t;
+    i = i || m;
+  }
+  if (i) t = s, e !== null && (s ? e.length = s : e = null);
+  else {
+    let n = { instancePath: a, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: V.anyOf, parentSchema: V, data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.title === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.kind === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.severity === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.controls === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.remedy === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.document === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.field === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "field" }, message: "must have required property 'field'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    for (let n in r) if (!ue.call(V.properties, n)) {
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: V, data: r };
+      e === null ? e = [p] : e.push(p), t++;
+    }
+    if (r.id !== void 0) {
+      let n = r.id;
+      if (typeof n == "string") {
+        if (!ge.test(n)) {
+          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: V.properties.id, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.id.type, parentSchema: V.properties.id, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let n = r.title;
+      if (typeof n == "string") {
+        if (_(n) < 1) {
+          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: V.properties.title, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.title.type, parentSchema: V.properties.title, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let n = r.description;
+      if (typeof n != "string") {
+        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.description.type, parentSchema: V.properties.description, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let n = r.severity;
+      if (!(n === "major" || n === "minor" || n === "observation")) {
+        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: V.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: V.properties.severity.enum, parentSchema: V.properties.severity, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let n = r.controls;
+      if (Array.isArray(n)) {
+        let p = n.length;
+        for (let j = 0; j < p; j++) {
+          let f = n[j];
+          if (!(f === "A.2.2" || f === "A.2.3" || f === "A.2.4" || f === "A.3.2" || f === "A.3.3" || f === "A.4.2" || f === "A.4.3" || f === "A.4.4" || f === "A.4.5" || f === "A.4.6" || f === "A.5.2" || f === "A.5.3" || f === "A.5.4" || f === "A.5.5" || f === "A.6.1.2" || f === "A.6.1.3" || f === "A.6.2.2" || f === "A.6.2.3" || f === "A.6.2.4" || f === "A.6.2.5" || f === "A.6.2.6" || f === "A.6.2.7" || f === "A.6.2.8" || f === "A.7.2" || f === "A.7.3" || f === "A.7.4" || f === "A.7.5" || f === "A.7.6" || f === "A.8.2" || f === "A.8.3" || f === "A.8.4" || f === "A.8.5" || f === "A.9.2" || f === "A.9.3" || f === "A.9.4" || f === "A.10.2" || f === "A.10.3" || f === "A.10.4")) {
+            let L = { instancePath: a + "/controls/" + j, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: V.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.controls.items.enum, parentSchema: V.properties.controls.items, data: f };
+            e === null ? e = [L] : e.push(L), t++;
+          }
+        }
+        let c = n.length, h;
+        if (c > 1) {
+          e: for (; c--; ) for (h = c; h--; ) if (le(n[c], n[h])) {
+            let j = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.controls, data: n };
+            e === null ? e = [j] : e.push(j), t++;
+            break e;
+          }
+        }
+      } else {
+        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: V.properties.controls.type, parentSchema: V.properties.controls, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let n = r.clauses;
+      if (Array.isArray(n)) {
+        let p = n.length;
+        for (let j = 0; j < p; j++) {
+          let f = n[j];
+          if (!(f === "6.1.2" || f === "6.1.3" || f === "6.1.4" || f === "7.5" || f === "8.2" || f === "8.3" || f === "8.4" || f === "9.2" || f === "10.2")) {
+            let L = { instancePath: a + "/clauses/" + j, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: V.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.clauses.items.enum, parentSchema: V.properties.clauses.items, data: f };
+            e === null ? e = [L] : e.push(L), t++;
+          }
+        }
+        let c = n.length, h;
+        if (c > 1) {
+          e: for (; c--; ) for (h = c; h--; ) if (le(n[c], n[h])) {
+            let j = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.clauses, data: n };
+            e === null ? e = [j] : e.push(j), t++;
+            break e;
+          }
+        }
+      } else {
+        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: V.properties.clauses.type, parentSchema: V.properties.clauses, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let n = r.remedy;
+      if (typeof n == "string") {
+        if (_(n) < 1) {
+          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: V.properties.remedy, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.remedy.type, parentSchema: V.properties.remedy, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let n = r.when;
+      if (!(n && typeof n == "object" && !Array.isArray(n))) {
+        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: V.properties.when.type, parentSchema: V.properties.when, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let n = r.kind;
+      if (n !== "freshness") {
+        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "freshness" }, message: "must be equal to constant", schema: "freshness", parentSchema: V.properties.kind, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let n = r.document;
+      if (!(n === "model-card" || n === "risk-assessment" || n === "impact-assessment")) {
+        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: V.properties.document.enum }, message: "must be equal to one of the allowed values", schema: V.properties.document.enum, parentSchema: V.properties.document, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.field !== void 0) {
+      let n = r.field;
+      if (typeof n == "string") {
+        if (!yt.test(n)) {
+          let p = { instancePath: a + "/field", schemaPath: "#/properties/field/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$" }, message: 'must match pattern "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$"', schema: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", parentSchema: V.properties.field, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/field", schemaPath: "#/properties/field/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.field.type, parentSchema: V.properties.field, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r["not-past"] !== void 0) {
+      let n = r["not-past"];
+      if (n !== true) {
+        let p = { instancePath: a + "/not-past", schemaPath: "#/properties/not-past/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: V.properties["not-past"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r["max-age-days"] !== void 0) {
+      let n = r["max-age-days"];
+      if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
+        let p = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: V.properties["max-age-days"].type, parentSchema: V.properties["max-age-days"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+      if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
+        let p = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: V.properties["max-age-days"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+  } else {
+    let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: V.type, parentSchema: V, data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  return bs.errors = e, t === 0;
+}
+var Lt = ks;
+var Y = { type: "object", description: "The documents agree: `system` (same system id as the folder), `version` (same version), `tier` (model card and risk assessment give the same tier), `mitigations` (impact mitigations name existing risk ids).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "consistency" }, check: { enum: ["system", "version", "tier", "mitigations"] } } };
+function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.check === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(Y.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Y, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Y.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.id.type, parentSchema: Y.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.title.type, parentSchema: Y.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.description.type, parentSchema: Y.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Y.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.severity.enum, parentSchema: Y.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: Y.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.controls.items.enum, parentSchema: Y.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Y.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.controls.type, parentSchema: Y.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: Y.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.clauses.items.enum, parentSchema: Y.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Y.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.clauses.type, parentSchema: Y.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.remedy.type, parentSchema: Y.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.properties.when.type, parentSchema: Y.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "consistency") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "consistency" }, message: "must be equal to constant", schema: "consistency", parentSchema: Y.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.check !== void 0) {
+      let s = r.check;
+      if (!(s === "system" || s === "version" || s === "tier" || s === "mitigations")) {
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: Y.properties.check.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.check.enum, parentSchema: Y.properties.check, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.type, parentSchema: Y, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return ks.errors = e, t === 0;
+}
+var $t = As;
+var G = { type: "object", description: "When files matching the system's `watch` patterns change (code, weights, training config), this document is updated in the same change.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "change-coupling" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.document === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(G.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: G, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: G.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.id.type, parentSchema: G.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.title.type, parentSchema: G.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.description.type, parentSchema: G.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: G.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: G.properties.severity.enum, parentSchema: G.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: G.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.controls.items.enum, parentSchema: G.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: G.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.controls.type, parentSchema: G.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: G.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.clauses.items.enum, parentSchema: G.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: G.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.clauses.type, parentSchema: G.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.remedy.type, parentSchema: G.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.properties.when.type, parentSchema: G.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "change-coupling") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "change-coupling" }, message: "must be equal to constant", schema: "change-coupling", parentSchema: G.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let s = r.document;
+      if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: G.properties.document.enum }, message: "must be equal to one of the allowed values", schema: G.properties.document.enum, parentSchema: G.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.type, parentSchema: G, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return As.errors = e, t === 0;
+}
+var It = Ps;
+var R = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
+function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.metric === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property 'metric'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(R.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: R.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.id.type, parentSchema: R.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.title.type, parentSchema: R.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.description.type, parentSchema: R.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: R.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: R.properties.severity.enum, parentSchema: R.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: R.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.controls.items.enum, parentSchema: R.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.controls.type, parentSchema: R.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: R.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.clauses.items.enum, parentSchema: R.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.clauses.type, parentSchema: R.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.remedy.type, parentSchema: R.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.properties.when.type, parentSchema: R.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "metric") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "metric" }, message: "must be equal to constant", schema: "metric", parentSchema: R.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.metric !== void 0) {
+      let s = r.metric;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.metric, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.metric.type, parentSchema: R.properties.metric, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.dataset !== void 0) {
+      let s = r.dataset;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.dataset, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.dataset.type, parentSchema: R.properties.dataset, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.min !== void 0) {
+      let s = r.min;
+      if (!(typeof s == "number" && isFinite(s))) {
+        let i = { instancePath: a + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.min.type, parentSchema: R.properties.min, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.max !== void 0) {
+      let s = r.max;
+      if (!(typeof s == "number" && isFinite(s))) {
+        let i = { instancePath: a + "/max", schemaPath: "#/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.max.type, parentSchema: R.properties.max, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.required !== void 0) {
+      let s = r.required;
+      if (typeof s != "boolean") {
+        let i = { instancePath: a + "/required", schemaPath: "#/properties/required/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: R.properties.required.type, parentSchema: R.properties.required, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.type, parentSchema: R, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return Ps.errors = e, t === 0;
+}
+var Tt = qs;
+var N = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:model-card:1", title: "aims-gate model card metadata", description: "The YAML front matter of a Hugging Face style model card (README.md / MODEL_CARD.md), or a whole model card written as YAML/JSON with its sections under `sections`. Hugging Face metadata keys are kept as they are; the governance keys they lack live under `governance`.", type: "object", properties: { $schema: { type: "string" }, governance: { $ref: "#/definitions/governance" }, license: { type: "string", description: "SPDX identifier or Hugging Face license id, e.g. apache-2.0." }, license_name: { type: "string" }, license_link: { type: "string" }, language: { $ref: "#/definitions/stringOrStrings" }, library_name: { type: "string" }, tags: { $ref: "#/definitions/stringOrStrings" }, datasets: { $ref: "#/definitions/stringOrStrings", description: "Training datasets (Hugging Face ids or names)." }, metrics: { $ref: "#/definitions/stringOrStrings" }, base_model: { $ref: "#/definitions/stringOrStrings" }, base_model_relation: { type: "string" }, pipeline_tag: { type: "string" }, inference: { type: ["boolean", "object"] }, "model-index": { type: "array", description: "Evaluation results, as in the Hugging Face model card spec.", items: { type: "object", required: ["name", "results"], properties: { name: { type: "string" }, results: { type: "array", items: { type: "object", required: ["task", "metrics"], properties: { task: { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } }, dataset: { type: "object", required: ["type", "name"], properties: { type: { type: "string" }, name: { type: "string" }, config: { type: "string" }, split: { type: "string" }, revision: { type: "string" } } }, metrics: { type: "array", items: { type: "object", required: ["type", "value"], properties: { type: { type: "string", description: "Metric id, e.g. accuracy, f1, demographic_parity_difference." }, value: { type: ["number", "string"], description: 'A number, or text as the Hub allows: "0.91", "91.2%", "245.37 +/- 48.64".' }, name: { type: "string" }, config: { type: "string" }, verified: { type: "boolean" } } } } } } } } } }, sections: { type: "object", description: 'Only in a model card written as YAML/JSON: section title \u2192 text, e.g. "Out-of-Scope Use": "\u2026".', additionalProperties: { type: "string" } } }, definitions: { stringOrStrings: { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] }, governance: { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } } } };
+var oe = { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } };
+var X = { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] };
+var je = new RegExp("^x-", "u");
+function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.$schema !== void 0) {
+      let p = r.$schema;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.$schema.type, parentSchema: N.properties.$schema, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.governance !== void 0) {
+      let p = r.governance;
+      if (p && typeof p == "object" && !Array.isArray(p)) {
+        for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || je.test(c))) {
+          let h = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: oe, data: p };
+          e === null ? e = [h] : e.push(h), t++;
+        }
+        if (p.system !== void 0) {
+          let c = p.system;
+          if (typeof c == "string") {
+            if (_(c) < 1) {
+              let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.system, data: c };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          } else {
+            let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.system.type, parentSchema: oe.properties.system, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (p.version !== void 0) {
+          let c = p.version;
+          if (typeof c == "string") {
+            if (_(c) < 1) {
+              let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.version, data: c };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          } else {
+            let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.version.type, parentSchema: oe.properties.version, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (p.owner !== void 0) {
+          let c = p.owner;
+          if (typeof c == "string") {
+            if (_(c) < 1) {
+              let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.owner, data: c };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          } else {
+            let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.owner.type, parentSchema: oe.properties.owner, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (p.status !== void 0) {
+          let c = p.status;
+          if (!(c === "development" || c === "validation" || c === "production" || c === "deprecated" || c === "retired")) {
+            let h = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: oe.properties.status.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.status.enum, parentSchema: oe.properties.status, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (p.tier !== void 0) {
+          let c = p.tier;
+          if (!(c === "minimal" || c === "limited" || c === "high" || c === "prohibited")) {
+            let h = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.tier.enum, parentSchema: oe.properties.tier, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (p.contact !== void 0) {
+          let c = p.contact;
+          if (typeof c != "string") {
+            let h = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.contact.type, parentSchema: oe.properties.contact, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (p.retired_on !== void 0) {
+          let c = p.retired_on;
+          if (typeof c == "string") {
+            if (!Ae.validate(c)) {
+              let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: oe.properties.retired_on, data: c };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          } else {
+            let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.retired_on.type, parentSchema: oe.properties.retired_on, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+      } else {
+        let c = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: oe.type, parentSchema: oe, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.license !== void 0) {
+      let p = r.license;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/license", schemaPath: "#/properties/license/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license.type, parentSchema: N.properties.license, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.license_name !== void 0) {
+      let p = r.license_name;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/license_name", schemaPath: "#/properties/license_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_name.type, parentSchema: N.properties.license_name, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.license_link !== void 0) {
+      let p = r.license_link;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/license_link", schemaPath: "#/properties/license_link/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_link.type, parentSchema: N.properties.license_link, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.language !== void 0) {
+      let p = r.language, c = t, h = false, j = t;
+      if (typeof p != "string") {
+        let f = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+      var s = j === t;
+      if (h = h || s, !h) {
+        let f = t;
+        if (Array.isArray(p)) {
+          let k = p.length;
+          for (let q = 0; q < k; q++) {
+            let A = p[q];
+            if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
+              let O = { instancePath: a + "/language/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              e === null ? e = [O] : e.push(O), t++;
+            }
+          }
+        } else {
+          let k = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [k] : e.push(k), t++;
+        }
+        var s = f === t;
+        h = h || s;
+      }
+      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let f = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+    }
+    if (r.library_name !== void 0) {
+      let p = r.library_name;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/library_name", schemaPath: "#/properties/library_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.library_name.type, parentSchema: N.properties.library_name, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.tags !== void 0) {
+      let p = r.tags, c = t, h = false, j = t;
+      if (typeof p != "string") {
+        let f = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+      var i = j === t;
+      if (h = h || i, !h) {
+        let f = t;
+        if (Array.isArray(p)) {
+          let k = p.length;
+          for (let q = 0; q < k; q++) {
+            let A = p[q];
+            if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
+              let O = { instancePath: a + "/tags/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              e === null ? e = [O] : e.push(O), t++;
+            }
+          }
+        } else {
+          let k = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [k] : e.push(k), t++;
+        }
+        var i = f === t;
+        h = h || i;
+      }
+      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let f = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+    }
+    if (r.datasets !== void 0) {
+      let p = r.datasets, c = t, h = false, j = t;
+      if (typeof p != "string") {
+        let f = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+      var o = j === t;
+      if (h = h || o, !h) {
+        let f = t;
+        if (Array.isArray(p)) {
+          let k = p.length;
+          for (let q = 0; q < k; q++) {
+            let A = p[q];
+            if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
+              let O = { instancePath: a + "/datasets/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              e === null ? e = [O] : e.push(O), t++;
+            }
+          }
+        } else {
+          let k = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [k] : e.push(k), t++;
+        }
+        var o = f === t;
+        h = h || o;
+      }
+      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let f = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+    }
+    if (r.metrics !== void 0) {
+      let p = r.metrics, c = t, h = false, j = t;
+      if (typeof p != "string") {
+        let f = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+      var m = j === t;
+      if (h = h || m, !h) {
+        let f = t;
+        if (Array.isArray(p)) {
+          let k = p.length;
+          for (let q = 0; q < k; q++) {
+            let A = p[q];
+            if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
+              let O = { instancePath: a + "/metrics/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              e === null ? e = [O] : e.push(O), t++;
+            }
+          }
+        } else {
+          let k = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [k] : e.push(k), t++;
+        }
+        var m = f === t;
+        h = h || m;
+      }
+      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let f = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+    }
+    if (r.base_model !== void 0) {
+      let p = r.base_model, c = t, h = false, j = t;
+      if (typeof p != "string") {
+        let f = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+      var n = j === t;
+      if (h = h || n, !h) {
+        let f = t;
+        if (Array.isArray(p)) {
+          let k = p.length;
+          for (let q = 0; q < k; q++) {
+            let A = p[q];
+            if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
+              let O = { instancePath: a + "/base_model/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              e === null ? e = [O] : e.push(O), t++;
+            }
+          }
+        } else {
+          let k = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [k] : e.push(k), t++;
+        }
+        var n = f === t;
+        h = h || n;
+      }
+      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let f = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [f] : e.push(f), t++;
+      }
+    }
+    if (r.base_model_relation !== void 0) {
+      let p = r.base_model_relation;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/base_model_relation", schemaPath: "#/properties/base_model_relation/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.base_model_relation.type, parentSchema: N.properties.base_model_relation, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.pipeline_tag !== void 0) {
+      let p = r.pipeline_tag;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/pipeline_tag", schemaPath: "#/properties/pipeline_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.pipeline_tag.type, parentSchema: N.properties.pipeline_tag, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.inference !== void 0) {
+      let p = r.inference;
+      if (typeof p != "boolean" && !(p && typeof p == "object" && !Array.isArray(p))) {
+        let c = { instancePath: a + "/inference", schemaPath: "#/properties/inference/type", keyword: "type", params: { type: N.properties.inference.type }, message: "must be boolean,object", schema: N.properties.inference.type, parentSchema: N.properties.inference, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r["model-index"] !== void 0) {
+      let p = r["model-index"];
+      if (Array.isArray(p)) {
+        let c = p.length;
+        for (let h = 0; h < c; h++) {
+          let j = p[h];
+          if (j && typeof j == "object" && !Array.isArray(j)) {
+            if (j.name === void 0) {
+              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: j };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+            if (j.results === void 0) {
+              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property 'results'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: j };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+            if (j.name !== void 0) {
+              let f = j.name;
+              if (typeof f != "string") {
+                let L = { instancePath: a + "/model-index/" + h + "/name", schemaPath: "#/properties/model-index/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.name, data: f };
+                e === null ? e = [L] : e.push(L), t++;
+              }
+            }
+            if (j.results !== void 0) {
+              let f = j.results;
+              if (Array.isArray(f)) {
+                let L = f.length;
+                for (let k = 0; k < L; k++) {
+                  let q = f[k];
+                  if (q && typeof q == "object" && !Array.isArray(q)) {
+                    if (q.task === void 0) {
+                      let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "task" }, message: "must have required property 'task'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                      e === null ? e = [A] : e.push(A), t++;
+                    }
+                    if (q.metrics === void 0) {
+                      let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                      e === null ? e = [A] : e.push(A), t++;
+                    }
+                    if (q.task !== void 0) {
+                      let A = q.task;
+                      if (A && typeof A == "object" && !Array.isArray(A)) {
+                        if (A.type === void 0) {
+                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                          e === null ? e = [O] : e.push(O), t++;
+                        }
+                        if (A.type !== void 0) {
+                          let O = A.type;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                        if (A.name !== void 0) {
+                          let O = A.name;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                      } else {
+                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    }
+                    if (q.dataset !== void 0) {
+                      let A = q.dataset;
+                      if (A && typeof A == "object" && !Array.isArray(A)) {
+                        if (A.type === void 0) {
+                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          e === null ? e = [O] : e.push(O), t++;
+                        }
+                        if (A.name === void 0) {
+                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          e === null ? e = [O] : e.push(O), t++;
+                        }
+                        if (A.type !== void 0) {
+                          let O = A.type;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                        if (A.name !== void 0) {
+                          let O = A.name;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                        if (A.config !== void 0) {
+                          let O = A.config;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                        if (A.split !== void 0) {
+                          let O = A.split;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                        if (A.revision !== void 0) {
+                          let O = A.revision;
+                          if (typeof O != "string") {
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                      } else {
+                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    }
+                    if (q.metrics !== void 0) {
+                      let A = q.metrics;
+                      if (Array.isArray(A)) {
+                        let O = A.length;
+                        for (let se = 0; se < O; se++) {
+                          let me = A[se];
+                          if (me && typeof me == "object" && !Array.isArray(me)) {
+                            if (me.type === void 0) {
+                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                              e === null ? e = [ae] : e.push(ae), t++;
+                            }
+                            if (me.value === void 0) {
+                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property 'value'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                              e === null ? e = [ae] : e.push(ae), t++;
+                            }
+                            if (me.type !== void 0) {
+                              let ae = me.type;
+                              if (typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.value !== void 0) {
+                              let ae = me.value;
+                              if (!(typeof ae == "number" && isFinite(ae)) && typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/value", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/value/type", keyword: "type", params: { type: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type }, message: "must be number,string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.name !== void 0) {
+                              let ae = me.name;
+                              if (typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.config !== void 0) {
+                              let ae = me.config;
+                              if (typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.verified !== void 0) {
+                              let ae = me.verified;
+                              if (typeof ae != "boolean") {
+                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/verified", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/verified/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                          } else {
+                            let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                            e === null ? e = [ae] : e.push(ae), t++;
+                          }
+                        }
+                      } else {
+                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    }
+                  } else {
+                    let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.type, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                    e === null ? e = [A] : e.push(A), t++;
+                  }
+                }
+              } else {
+                let L = { instancePath: a + "/model-index/" + h + "/results", schemaPath: "#/properties/model-index/items/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.type, parentSchema: N.properties["model-index"].items.properties.results, data: f };
+                e === null ? e = [L] : e.push(L), t++;
+              }
+            }
+          } else {
+            let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.type, parentSchema: N.properties["model-index"].items, data: j };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+        }
+      } else {
+        let c = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].type, parentSchema: N.properties["model-index"], data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+    if (r.sections !== void 0) {
+      let p = r.sections;
+      if (p && typeof p == "object" && !Array.isArray(p)) for (let c in p) {
+        let h = p[c];
+        if (typeof h != "string") {
+          let j = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: h };
+          e === null ? e = [j] : e.push(j), t++;
+        }
+      }
+      else {
+        let c = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties.sections.type, parentSchema: N.properties.sections, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+      }
+    }
+  } else {
+    let p = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.type, parentSchema: N, data: r };
+    e === null ? e = [p] : e.push(p), t++;
+  }
+  return qs.errors = e, t === 0;
+}
+var Dt = Ss;
+var F = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:risk-assessment:1", title: "aims-gate risk assessment", description: "The risk register of one AI system (ISO/IEC 42001 clauses 6.1.2 and 8.2). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "tier", "scale", "risks"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system assessed. Quote it: "2.1".' }, date: { type: "string", format: "date", description: "When this assessment was made (YYYY-MM-DD)." }, assessor: { type: "string" }, next_review: { type: "string", format: "date" }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Overall risk tier (EU AI Act style)." }, tier_rationale: { type: "string" }, scale: { type: "object", description: "How likelihood and impact are rated: a number N (ratings 1..N) or the ordered labels.", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/scaleAxis" }, impact: { $ref: "#/definitions/scaleAxis" }, high: { type: "number", minimum: 1, description: "Residual scores at or above this are high and need acceptance." } } }, risks: { type: "array", items: { $ref: "#/definitions/risk" } }, acceptance: { type: "object", description: "Sign-off of the residual risk that remains.", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" }, statement: { type: "string" } } } }, definitions: { scaleAxis: { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] }, rating: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." }, risk: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } } } };
+var pe = { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] };
+var K = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } };
+var re = { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." };
+function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: K.required, parentSchema: K, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.title === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: K.required, parentSchema: K, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.likelihood === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: K.required, parentSchema: K, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.impact === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: K.required, parentSchema: K, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    for (let n in r) if (!(ue.call(K.properties, n) || je.test(n))) {
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: r };
+      e === null ? e = [p] : e.push(p), t++;
+    }
+    if (r.id !== void 0) {
+      let n = r.id;
+      if (typeof n == "string") {
+        if (_(n) < 1) {
+          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.id, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.id.type, parentSchema: K.properties.id, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let n = r.title;
+      if (typeof n == "string") {
+        if (_(n) < 1) {
+          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.title, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.title.type, parentSchema: K.properties.title, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let n = r.description;
+      if (typeof n != "string") {
+        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.description.type, parentSchema: K.properties.description, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.category !== void 0) {
+      let n = r.category;
+      if (typeof n != "string") {
+        let p = { instancePath: a + "/category", schemaPath: "#/properties/category/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.category.type, parentSchema: K.properties.category, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.likelihood !== void 0) {
+      let n = r.likelihood, p = t, c = false, h = t;
+      if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
+        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [j] : e.push(j), t++;
+      }
+      if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
+        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [j] : e.push(j), t++;
+      }
+      var s = h === t;
+      if (c = c || s, !c) {
+        let j = t;
+        if (typeof n == "string") {
+          if (_(n) < 1) {
+            let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
+            e === null ? e = [L] : e.push(L), t++;
+          }
+        } else {
+          let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
+          e === null ? e = [L] : e.push(L), t++;
+        }
+        var s = j === t;
+        c = c || s;
+      }
+      if (c) t = p, e !== null && (p ? e.length = p : e = null);
+      else {
+        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [j] : e.push(j), t++;
+      }
+    }
+    if (r.impact !== void 0) {
+      let n = r.impact, p = t, c = false, h = t;
+      if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
+        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [j] : e.push(j), t++;
+      }
+      if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
+        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [j] : e.push(j), t++;
+      }
+      var i = h === t;
+      if (c = c || i, !c) {
+        let j = t;
+        if (typeof n == "string") {
+          if (_(n) < 1) {
+            let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
+            e === null ? e = [L] : e.push(L), t++;
+          }
+        } else {
+          let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
+          e === null ? e = [L] : e.push(L), t++;
+        }
+        var i = j === t;
+        c = c || i;
+      }
+      if (c) t = p, e !== null && (p ? e.length = p : e = null);
+      else {
+        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [j] : e.push(j), t++;
+      }
+    }
+    if (r.score !== void 0) {
+      let n = r.score;
+      if (!(typeof n == "number" && isFinite(n))) {
+        let p = { instancePath: a + "/score", schemaPath: "#/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: K.properties.score.type, parentSchema: K.properties.score, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.treatment !== void 0) {
+      let n = r.treatment;
+      if (!(n === "avoid" || n === "mitigate" || n === "transfer" || n === "accept")) {
+        let p = { instancePath: a + "/treatment", schemaPath: "#/properties/treatment/enum", keyword: "enum", params: { allowedValues: K.properties.treatment.enum }, message: "must be equal to one of the allowed values", schema: K.properties.treatment.enum, parentSchema: K.properties.treatment, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let n = r.controls;
+      if (Array.isArray(n)) {
+        let p = n.length;
+        for (let c = 0; c < p; c++) {
+          let h = n[c];
+          if (typeof h != "string") {
+            let j = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.controls.items.type, parentSchema: K.properties.controls.items, data: h };
+            e === null ? e = [j] : e.push(j), t++;
+          }
+        }
+      } else {
+        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: K.properties.controls.type, parentSchema: K.properties.controls, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.residual !== void 0) {
+      let n = r.residual;
+      if (n && typeof n == "object" && !Array.isArray(n)) {
+        if (n.likelihood === void 0) {
+          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: K.properties.residual.required, parentSchema: K.properties.residual, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+        if (n.impact === void 0) {
+          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: K.properties.residual.required, parentSchema: K.properties.residual, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+        for (let p in n) if (!(p === "likelihood" || p === "impact" || p === "score")) {
+          let c = { instancePath: a + "/residual", schemaPath: "#/properties/residual/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: K.properties.residual, data: n };
+          e === null ? e = [c] : e.push(c), t++;
+        }
+        if (n.likelihood !== void 0) {
+          let p = n.likelihood, c = t, h = false, j = t;
+          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
+            let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+          if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
+            let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+          var o = j === t;
+          if (h = h || o, !h) {
+            let f = t;
+            if (typeof p == "string") {
+              if (_(p) < 1) {
+                let k = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
+                e === null ? e = [k] : e.push(k), t++;
+              }
+            } else {
+              let k = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
+              e === null ? e = [k] : e.push(k), t++;
+            }
+            var o = f === t;
+            h = h || o;
+          }
+          if (h) t = c, e !== null && (c ? e.length = c : e = null);
+          else {
+            let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+        }
+        if (n.impact !== void 0) {
+          let p = n.impact, c = t, h = false, j = t;
+          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
+            let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+          if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
+            let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+          var m = j === t;
+          if (h = h || m, !h) {
+            let f = t;
+            if (typeof p == "string") {
+              if (_(p) < 1) {
+                let k = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
+                e === null ? e = [k] : e.push(k), t++;
+              }
+            } else {
+              let k = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
+              e === null ? e = [k] : e.push(k), t++;
+            }
+            var m = f === t;
+            h = h || m;
+          }
+          if (h) t = c, e !== null && (c ? e.length = c : e = null);
+          else {
+            let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+        }
+        if (n.score !== void 0) {
+          let p = n.score;
+          if (!(typeof p == "number" && isFinite(p))) {
+            let c = { instancePath: a + "/residual/score", schemaPath: "#/properties/residual/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: K.properties.residual.properties.score.type, parentSchema: K.properties.residual.properties.score, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+      } else {
+        let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.properties.residual.type, parentSchema: K.properties.residual, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.owner !== void 0) {
+      let n = r.owner;
+      if (typeof n != "string") {
+        let p = { instancePath: a + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.owner.type, parentSchema: K.properties.owner, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.status !== void 0) {
+      let n = r.status;
+      if (!(n === "open" || n === "treating" || n === "treated" || n === "accepted" || n === "closed")) {
+        let p = { instancePath: a + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: K.properties.status.enum }, message: "must be equal to one of the allowed values", schema: K.properties.status.enum, parentSchema: K.properties.status, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.review_date !== void 0) {
+      let n = r.review_date;
+      if (typeof n == "string") {
+        if (!Ae.validate(n)) {
+          let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.review_date, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.review_date.type, parentSchema: K.properties.review_date, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+  } else {
+    let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.type, parentSchema: K, data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  return ze.errors = e, t === 0;
+}
+function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.system === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: F.required, parentSchema: F, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.tier === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: F.required, parentSchema: F, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.scale === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scale" }, message: "must have required property 'scale'", schema: F.required, parentSchema: F, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.risks === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "risks" }, message: "must have required property 'risks'", schema: F.required, parentSchema: F, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    for (let o in r) if (!(ue.call(F.properties, o) || je.test(o))) {
+      let m = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: o }, message: "must NOT have additional properties", schema: false, parentSchema: F, data: r };
+      e === null ? e = [m] : e.push(m), t++;
+    }
+    if (r.$schema !== void 0) {
+      let o = r.$schema;
+      if (typeof o != "string") {
+        let m = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.$schema.type, parentSchema: F.properties.$schema, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.system !== void 0) {
+      let o = r.system;
+      if (typeof o == "string") {
+        if (_(o) < 1) {
+          let m = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.system, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.system.type, parentSchema: F.properties.system, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.version !== void 0) {
+      let o = r.version;
+      if (typeof o == "string") {
+        if (_(o) < 1) {
+          let m = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.version, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.version.type, parentSchema: F.properties.version, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.date !== void 0) {
+      let o = r.date;
+      if (typeof o == "string") {
+        if (!Ae.validate(o)) {
+          let m = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.date, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.date.type, parentSchema: F.properties.date, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.assessor !== void 0) {
+      let o = r.assessor;
+      if (typeof o != "string") {
+        let m = { instancePath: a + "/assessor", schemaPath: "#/properties/assessor/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.assessor.type, parentSchema: F.properties.assessor, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.next_review !== void 0) {
+      let o = r.next_review;
+      if (typeof o == "string") {
+        if (!Ae.validate(o)) {
+          let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.next_review, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.next_review.type, parentSchema: F.properties.next_review, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.tier !== void 0) {
+      let o = r.tier;
+      if (!(o === "minimal" || o === "limited" || o === "high" || o === "prohibited")) {
+        let m = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: F.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: F.properties.tier.enum, parentSchema: F.properties.tier, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.tier_rationale !== void 0) {
+      let o = r.tier_rationale;
+      if (typeof o != "string") {
+        let m = { instancePath: a + "/tier_rationale", schemaPath: "#/properties/tier_rationale/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.tier_rationale.type, parentSchema: F.properties.tier_rationale, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.scale !== void 0) {
+      let o = r.scale;
+      if (o && typeof o == "object" && !Array.isArray(o)) {
+        if (o.likelihood === void 0) {
+          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: F.properties.scale.required, parentSchema: F.properties.scale, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        if (o.impact === void 0) {
+          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: F.properties.scale.required, parentSchema: F.properties.scale, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        for (let m in o) if (!(m === "likelihood" || m === "impact" || m === "high")) {
+          let n = { instancePath: a + "/scale", schemaPath: "#/properties/scale/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: F.properties.scale, data: o };
+          e === null ? e = [n] : e.push(n), t++;
+        }
+        if (o.likelihood !== void 0) {
+          let m = o.likelihood, n = t, p = false, c = t;
+          if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
+            let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+          if (typeof m == "number" && isFinite(m)) {
+            if (m > 10 || isNaN(m)) {
+              let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+            if (m < 2 || isNaN(m)) {
+              let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          }
+          var s = c === t;
+          if (p = p || s, !p) {
+            let h = t;
+            if (Array.isArray(m)) {
+              if (m.length > 10) {
+                let q = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [q] : e.push(q), t++;
+              }
+              if (m.length < 2) {
+                let q = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [q] : e.push(q), t++;
+              }
+              let f = m.length;
+              for (let q = 0; q < f; q++) {
+                let A = m[q];
+                if (typeof A != "string") {
+                  let O = { instancePath: a + "/scale/likelihood/" + q, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
+                  e === null ? e = [O] : e.push(O), t++;
+                }
+              }
+              let L = m.length, k;
+              if (L > 1) {
+                let q = {};
+                for (; L--; ) {
+                  let A = m[L];
+                  if (typeof A == "string") {
+                    if (typeof q[A] == "number") {
+                      k = q[A];
+                      let O = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: L, j: k }, message: "must NOT have duplicate items (items ## " + k + " and " + L + " are identical)", schema: true, parentSchema: pe.anyOf[1], data: m };
+                      e === null ? e = [O] : e.push(O), t++;
+                      break;
+                    }
+                    q[A] = L;
+                  }
+                }
+              }
+            } else {
+              let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+            var s = h === t;
+            p = p || s;
+          }
+          if (p) t = n, e !== null && (n ? e.length = n : e = null);
+          else {
+            let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (o.impact !== void 0) {
+          let m = o.impact, n = t, p = false, c = t;
+          if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
+            let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+          if (typeof m == "number" && isFinite(m)) {
+            if (m > 10 || isNaN(m)) {
+              let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+            if (m < 2 || isNaN(m)) {
+              let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          }
+          var i = c === t;
+          if (p = p || i, !p) {
+            let h = t;
+            if (Array.isArray(m)) {
+              if (m.length > 10) {
+                let q = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [q] : e.push(q), t++;
+              }
+              if (m.length < 2) {
+                let q = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [q] : e.push(q), t++;
+              }
+              let f = m.length;
+              for (let q = 0; q < f; q++) {
+                let A = m[q];
+                if (typeof A != "string") {
+                  let O = { instancePath: a + "/scale/impact/" + q, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
+                  e === null ? e = [O] : e.push(O), t++;
+                }
+              }
+              let L = m.length, k;
+              if (L > 1) {
+                let q = {};
+                for (; L--; ) {
+                  let A = m[L];
+                  if (typeof A == "string") {
+                    if (typeof q[A] == "number") {
+                      k = q[A];
+                      let O = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: L, j: k }, message: "must NOT have duplicate items (items ## " + k + " and " + L + " are identical)", schema: true, parentSchema: pe.anyOf[1], data: m };
+                      e === null ? e = [O] : e.push(O), t++;
+                      break;
+                    }
+                    q[A] = L;
+                  }
+                }
+              }
+            } else {
+              let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+            var i = h === t;
+            p = p || i;
+          }
+          if (p) t = n, e !== null && (n ? e.length = n : e = null);
+          else {
+            let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        if (o.high !== void 0) {
+          let m = o.high;
+          if (typeof m == "number" && isFinite(m)) {
+            if (m < 1 || isNaN(m)) {
+              let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: F.properties.scale.properties.high, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: F.properties.scale.properties.high.type, parentSchema: F.properties.scale.properties.high, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.properties.scale.type, parentSchema: F.properties.scale, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.risks !== void 0) {
+      let o = r.risks;
+      if (Array.isArray(o)) {
+        let m = o.length;
+        for (let n = 0; n < m; n++) ze(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: D }) || (e = e === null ? ze.errors : e.concat(ze.errors), t = e.length);
+      } else {
+        let m = { instancePath: a + "/risks", schemaPath: "#/properties/risks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: F.properties.risks.type, parentSchema: F.properties.risks, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+    if (r.acceptance !== void 0) {
+      let o = r.acceptance;
+      if (o && typeof o == "object" && !Array.isArray(o)) {
+        if (o.approver === void 0) {
+          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: F.properties.acceptance.required, parentSchema: F.properties.acceptance, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        if (o.date === void 0) {
+          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: F.properties.acceptance.required, parentSchema: F.properties.acceptance, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        for (let m in o) if (!(m === "approver" || m === "role" || m === "date" || m === "statement")) {
+          let n = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: F.properties.acceptance, data: o };
+          e === null ? e = [n] : e.push(n), t++;
+        }
+        if (o.approver !== void 0) {
+          let m = o.approver;
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.acceptance.properties.approver, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.approver.type, parentSchema: F.properties.acceptance.properties.approver, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+        if (o.role !== void 0) {
+          let m = o.role;
+          if (typeof m != "string") {
+            let n = { instancePath: a + "/acceptance/role", schemaPath: "#/properties/acceptance/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.role.type, parentSchema: F.properties.acceptance.properties.role, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+        if (o.date !== void 0) {
+          let m = o.date;
+          if (typeof m == "string") {
+            if (!Ae.validate(m)) {
+              let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.acceptance.properties.date, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.date.type, parentSchema: F.properties.acceptance.properties.date, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+        if (o.statement !== void 0) {
+          let m = o.statement;
+          if (typeof m != "string") {
+            let n = { instancePath: a + "/acceptance/statement", schemaPath: "#/properties/acceptance/properties/statement/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.statement.type, parentSchema: F.properties.acceptance.properties.statement, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.properties.acceptance.type, parentSchema: F.properties.acceptance, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+  } else {
+    let o = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.type, parentSchema: F, data: r };
+    e === null ? e = [o] : e.push(o), t++;
+  }
+  return Ss.errors = e, t === 0;
+}
+var Et = Os;
+var U = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:impact-assessment:1", title: "aims-gate impact assessment", description: "AI system impact assessment in the style of ISO/IEC 42005 (ISO/IEC 42001 A.5). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "scope", "intended_uses", "impacts"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1, description: 'Quote it: "2.1".' }, date: { type: "string", format: "date" }, scope: { type: "string", minLength: 1, description: "What the assessment covers: system, deployment context, geography." }, intended_uses: { $ref: "#/definitions/strings" }, foreseeable_misuse: { $ref: "#/definitions/strings" }, stakeholders: { $ref: "#/definitions/strings" }, affected_groups: { $ref: "#/definitions/strings" }, impacts: { type: "array", items: { $ref: "#/definitions/impact" } }, human_oversight: { type: "string", description: "Who can intervene, how, and when." }, monitoring: { type: "string" }, reassessment_triggers: { $ref: "#/definitions/strings" }, next_review: { type: "string", format: "date" }, approval: { type: "object", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" } } } }, definitions: { strings: { type: "array", items: { type: "string", minLength: 1 } }, impact: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } } } };
+var te = { type: "array", items: { type: "string", minLength: 1 } };
+var ee = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } };
+function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: ee.required, parentSchema: ee, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.description === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "description" }, message: "must have required property 'description'", schema: ee.required, parentSchema: ee, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.type === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: ee.required, parentSchema: ee, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: ee.required, parentSchema: ee, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!(ue.call(ee.properties, s) || je.test(s))) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: ee, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ee.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ee.properties.id.type, parentSchema: ee.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/description", schemaPath: "#/properties/description/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ee.properties.description, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ee.properties.description.type, parentSchema: ee.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.type !== void 0) {
+      let s = r.type;
+      if (!(s === "benefit" || s === "harm")) {
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/enum", keyword: "enum", params: { allowedValues: ee.properties.type.enum }, message: "must be equal to one of the allowed values", schema: ee.properties.type.enum, parentSchema: ee.properties.type, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.affected_groups !== void 0) {
+      let s = r.affected_groups;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/affected_groups/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/affected_groups/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "negligible" || s === "low" || s === "medium" || s === "high" || s === "critical")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: ee.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: ee.properties.severity.enum, parentSchema: ee.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.likelihood !== void 0) {
+      let s = r.likelihood;
+      if (!(s === "rare" || s === "unlikely" || s === "possible" || s === "likely" || s === "almost-certain")) {
+        let i = { instancePath: a + "/likelihood", schemaPath: "#/properties/likelihood/enum", keyword: "enum", params: { allowedValues: ee.properties.likelihood.enum }, message: "must be equal to one of the allowed values", schema: ee.properties.likelihood.enum, parentSchema: ee.properties.likelihood, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.reversibility !== void 0) {
+      let s = r.reversibility;
+      if (!(s === "reversible" || s === "partially-reversible" || s === "irreversible")) {
+        let i = { instancePath: a + "/reversibility", schemaPath: "#/properties/reversibility/enum", keyword: "enum", params: { allowedValues: ee.properties.reversibility.enum }, message: "must be equal to one of the allowed values", schema: ee.properties.reversibility.enum, parentSchema: ee.properties.reversibility, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.rights_affected !== void 0) {
+      let s = r.rights_affected;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/rights_affected/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/rights_affected/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/rights_affected", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.societal !== void 0) {
+      let s = r.societal;
+      if (typeof s != "boolean") {
+        let i = { instancePath: a + "/societal", schemaPath: "#/properties/societal/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: ee.properties.societal.type, parentSchema: ee.properties.societal, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.mitigations !== void 0) {
+      let s = r.mitigations;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/mitigations/" + o, schemaPath: "#/properties/mitigations/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ee.properties.mitigations.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/mitigations/" + o, schemaPath: "#/properties/mitigations/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ee.properties.mitigations.items.type, parentSchema: ee.properties.mitigations.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/mitigations", schemaPath: "#/properties/mitigations/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ee.properties.mitigations.type, parentSchema: ee.properties.mitigations, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ee.type, parentSchema: ee, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return Ne.errors = e, t === 0;
+}
+function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.system === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: U.required, parentSchema: U, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.scope === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scope" }, message: "must have required property 'scope'", schema: U.required, parentSchema: U, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.intended_uses === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "intended_uses" }, message: "must have required property 'intended_uses'", schema: U.required, parentSchema: U, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.impacts === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: U.required, parentSchema: U, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!(ue.call(U.properties, s) || je.test(s))) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.$schema !== void 0) {
+      let s = r.$schema;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.$schema.type, parentSchema: U.properties.$schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.system !== void 0) {
+      let s = r.system;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.system, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.system.type, parentSchema: U.properties.system, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.version !== void 0) {
+      let s = r.version;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.version, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.version.type, parentSchema: U.properties.version, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.date !== void 0) {
+      let s = r.date;
+      if (typeof s == "string") {
+        if (!Ae.validate(s)) {
+          let i = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: U.properties.date, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.date.type, parentSchema: U.properties.date, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.scope !== void 0) {
+      let s = r.scope;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/scope", schemaPath: "#/properties/scope/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.scope, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/scope", schemaPath: "#/properties/scope/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.scope.type, parentSchema: U.properties.scope, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.intended_uses !== void 0) {
+      let s = r.intended_uses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/intended_uses/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/intended_uses/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/intended_uses", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.foreseeable_misuse !== void 0) {
+      let s = r.foreseeable_misuse;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/foreseeable_misuse/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/foreseeable_misuse/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.stakeholders !== void 0) {
+      let s = r.stakeholders;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/stakeholders/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/stakeholders/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/stakeholders", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.affected_groups !== void 0) {
+      let s = r.affected_groups;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/affected_groups/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/affected_groups/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.impacts !== void 0) {
+      let s = r.impacts;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) Ne(s[o], { instancePath: a + "/impacts/" + o, parentData: s, parentDataProperty: o, rootData: D }) || (e = e === null ? Ne.errors : e.concat(Ne.errors), t = e.length);
+      } else {
+        let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: U.properties.impacts.type, parentSchema: U.properties.impacts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.human_oversight !== void 0) {
+      let s = r.human_oversight;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.human_oversight.type, parentSchema: U.properties.human_oversight, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.monitoring !== void 0) {
+      let s = r.monitoring;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.monitoring.type, parentSchema: U.properties.monitoring, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.reassessment_triggers !== void 0) {
+      let s = r.reassessment_triggers;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (typeof m == "string") {
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/reassessment_triggers/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/reassessment_triggers/" + o, schemaPath: "#/definitions/strings/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.items.type, parentSchema: te.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/reassessment_triggers", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.type, parentSchema: te, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.next_review !== void 0) {
+      let s = r.next_review;
+      if (typeof s == "string") {
+        if (!Ae.validate(s)) {
+          let i = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: U.properties.next_review, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.next_review.type, parentSchema: U.properties.next_review, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.approval !== void 0) {
+      let s = r.approval;
+      if (s && typeof s == "object" && !Array.isArray(s)) {
+        if (s.approver === void 0) {
+          let i = { instancePath: a + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: U.properties.approval.required, parentSchema: U.properties.approval, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+        if (s.date === void 0) {
+          let i = { instancePath: a + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: U.properties.approval.required, parentSchema: U.properties.approval, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+        for (let i in s) if (!(i === "approver" || i === "role" || i === "date")) {
+          let o = { instancePath: a + "/approval", schemaPath: "#/properties/approval/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: U.properties.approval, data: s };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+        if (s.approver !== void 0) {
+          let i = s.approver;
+          if (typeof i == "string") {
+            if (_(i) < 1) {
+              let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.approval.properties.approver, data: i };
+              e === null ? e = [o] : e.push(o), t++;
+            }
+          } else {
+            let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.approval.properties.approver.type, parentSchema: U.properties.approval.properties.approver, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.role !== void 0) {
+          let i = s.role;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/approval/role", schemaPath: "#/properties/approval/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.approval.properties.role.type, parentSchema: U.properties.approval.properties.role, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.date !== void 0) {
+          let i = s.date;
+          if (typeof i == "string") {
+            if (!Ae.validate(i)) {
+              let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: U.properties.approval.properties.date, data: i };
+              e === null ? e = [o] : e.push(o), t++;
+            }
+          } else {
+            let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.approval.properties.date.type, parentSchema: U.properties.approval.properties.date, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/approval", schemaPath: "#/properties/approval/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: U.properties.approval.type, parentSchema: U.properties.approval, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: U.type, parentSchema: U, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return Os.errors = e, t === 0;
+}
+var Vt = js;
+var z = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first).", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
+var ft = Fe().fullFormats["date-time"];
+var gt = new RegExp("^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", "u");
+var Ze = new RegExp("^[0-9a-f]{64}$", "u");
+function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.v === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "v" }, message: "must have required property 'v'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.seq === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seq" }, message: "must have required property 'seq'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.time === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "time" }, message: "must have required property 'time'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.type === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.actor === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "actor" }, message: "must have required property 'actor'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.subject === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.details === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "details" }, message: "must have required property 'details'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.evidence === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "evidence" }, message: "must have required property 'evidence'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.prev === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "prev" }, message: "must have required property 'prev'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.hash === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "hash" }, message: "must have required property 'hash'", schema: z.required, parentSchema: z, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!ue.call(z.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: z, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.v !== void 0) {
+      let s = r.v;
+      if (s !== 1) {
+        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: z.properties.v, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.seq !== void 0) {
+      let s = r.seq;
+      if (!(typeof s == "number" && !(s % 1) && !isNaN(s) && isFinite(s))) {
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.seq.type, parentSchema: z.properties.seq, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+      if (typeof s == "number" && isFinite(s) && (s < 1 || isNaN(s))) {
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: z.properties.seq, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.time !== void 0) {
+      let s = r.time;
+      if (typeof s == "string") {
+        if (!ft.validate(s)) {
+          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: z.properties.time, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.time.type, parentSchema: z.properties.time, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.type !== void 0) {
+      let s = r.type;
+      if (typeof s == "string") {
+        if (!gt.test(s)) {
+          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: z.properties.type, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.type.type, parentSchema: z.properties.type, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.actor !== void 0) {
+      let s = r.actor;
+      if (s && typeof s == "object" && !Array.isArray(s)) {
+        if (s.login === void 0) {
+          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: z.properties.actor.required, parentSchema: z.properties.actor, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+        for (let i in s) if (!(i === "login" || i === "id" || i === "via" || i === "run")) {
+          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.actor, data: s };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+        if (s.login !== void 0) {
+          let i = s.login;
+          if (typeof i == "string") {
+            if (_(i) < 1) {
+              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: z.properties.actor.properties.login, data: i };
+              e === null ? e = [o] : e.push(o), t++;
+            }
+          } else {
+            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.login.type, parentSchema: z.properties.actor.properties.login, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.id !== void 0) {
+          let i = s.id;
+          if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.actor.properties.id.type, parentSchema: z.properties.actor.properties.id, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.via !== void 0) {
+          let i = s.via;
+          if (!(i === "github" || i === "typed")) {
+            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: z.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: z.properties.actor.properties.via.enum, parentSchema: z.properties.actor.properties.via, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.run !== void 0) {
+          let i = s.run;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.run.type, parentSchema: z.properties.actor.properties.run, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.actor.type, parentSchema: z.properties.actor, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.subject !== void 0) {
+      let s = r.subject;
+      if (s && typeof s == "object" && !Array.isArray(s)) {
+        for (let i in s) if (!(i === "repository" || i === "system" || i === "commit" || i === "ref" || i === "environment" || i === "pullRequest")) {
+          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.subject, data: s };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+        if (s.repository !== void 0) {
+          let i = s.repository;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.repository.type, parentSchema: z.properties.subject.properties.repository, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.system !== void 0) {
+          let i = s.system;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.system.type, parentSchema: z.properties.subject.properties.system, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.commit !== void 0) {
+          let i = s.commit;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.commit.type, parentSchema: z.properties.subject.properties.commit, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.ref !== void 0) {
+          let i = s.ref;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.ref.type, parentSchema: z.properties.subject.properties.ref, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.environment !== void 0) {
+          let i = s.environment;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.environment.type, parentSchema: z.properties.subject.properties.environment, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+        if (s.pullRequest !== void 0) {
+          let i = s.pullRequest;
+          if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.subject.properties.pullRequest.type, parentSchema: z.properties.subject.properties.pullRequest, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.subject.type, parentSchema: z.properties.subject, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.details !== void 0) {
+      let s = r.details;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.details.type, parentSchema: z.properties.details, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.evidence !== void 0) {
+      let s = r.evidence;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
+          let m = s[o];
+          if (m && typeof m == "object" && !Array.isArray(m)) {
+            if (m.path === void 0) {
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: z.properties.evidence.items.required, parentSchema: z.properties.evidence.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+            if (m.sha256 === void 0) {
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "sha256" }, message: "must have required property 'sha256'", schema: z.properties.evidence.items.required, parentSchema: z.properties.evidence.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+            for (let n in m) if (!(n === "path" || n === "sha256")) {
+              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.evidence.items, data: m };
+              e === null ? e = [p] : e.push(p), t++;
+            }
+            if (m.path !== void 0) {
+              let n = m.path;
+              if (typeof n != "string") {
+                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.path.type, parentSchema: z.properties.evidence.items.properties.path, data: n };
+                e === null ? e = [p] : e.push(p), t++;
+              }
+            }
+            if (m.sha256 !== void 0) {
+              let n = m.sha256;
+              if (typeof n == "string") {
+                if (!Ze.test(n)) {
+                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                  e === null ? e = [p] : e.push(p), t++;
+                }
+              } else {
+                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.sha256.type, parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                e === null ? e = [p] : e.push(p), t++;
+              }
+            }
+          } else {
+            let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.evidence.items.type, parentSchema: z.properties.evidence.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: z.properties.evidence.type, parentSchema: z.properties.evidence, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.prev !== void 0) {
+      let s = r.prev;
+      if (typeof s == "string") {
+        if (!Ze.test(s)) {
+          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.prev, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.prev.type, parentSchema: z.properties.prev, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.hash !== void 0) {
+      let s = r.hash;
+      if (typeof s == "string") {
+        if (!Ze.test(s)) {
+          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.hash, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.hash.type, parentSchema: z.properties.hash, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.type, parentSchema: z, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return js.errors = e, t === 0;
+}
+var Ft = _s;
+var Re = { required: ["license"], properties: { license: { minLength: 1 } } };
+function _s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.license === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "license" }, message: "must have required property 'license'", schema: Re.required, parentSchema: Re, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.license !== void 0) {
+      let s = r.license;
+      if (typeof s == "string" && _(s) < 1) {
+        let i = { instancePath: a + "/license", schemaPath: "#/properties/license/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Re.properties.license, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return _s.errors = e, t === 0;
+}
+var Zt = xs;
+var ns = { properties: { status: { not: { const: "retired" } } } };
+function xs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.status !== void 0) {
+    let i = r.status, o = t, m = t;
+    if (i !== "retired") {
+      let n = {};
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    var s = m === t;
+    if (s) {
+      let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ns.properties.status.not, parentSchema: ns.properties.status, data: i };
+      e === null ? e = [n] : e.push(n), t++;
+    } else t = o, e !== null && (o ? e.length = o : e = null);
+  }
+  return xs.errors = e, t === 0;
+}
+var Rt = zs;
+var xe = { required: ["datasets"], properties: { datasets: { minLength: 1, minItems: 1 } } };
+function zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.datasets === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "datasets" }, message: "must have required property 'datasets'", schema: xe.required, parentSchema: xe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.datasets !== void 0) {
+      let s = r.datasets;
+      if (typeof s == "string" && _(s) < 1) {
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: xe.properties.datasets, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: xe.properties.datasets, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return zs.errors = e, t === 0;
+}
+var Ct = Ns;
+var Se = { required: ["tier"], properties: { tier: { enum: ["high", "prohibited"] } } };
+function Ns(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Se.required, parentSchema: Se, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.tier !== void 0) {
+      let s = r.tier;
+      if (!(s === "high" || s === "prohibited")) {
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Se.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Se.properties.tier.enum, parentSchema: Se.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Ns.errors = e, t === 0;
+}
+var Mt = Ls;
+var Ce = { required: ["model-index"], properties: { "model-index": { minItems: 1 } } };
+function Ls(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r["model-index"] === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "model-index" }, message: "must have required property 'model-index'", schema: Ce.required, parentSchema: Ce, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r["model-index"] !== void 0) {
+      let s = r["model-index"];
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Ce.properties["model-index"], data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Ls.errors = e, t === 0;
+}
+var Ht = $s;
+var Me = { required: ["status"], properties: { status: { const: "retired" } } };
+function $s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.status === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Me.required, parentSchema: Me, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.status !== void 0) {
+      let s = r.status;
+      if (s !== "retired") {
+        let i = { instancePath: a + "/status", schemaPath: "#/properties/status/const", keyword: "const", params: { allowedValue: "retired" }, message: "must be equal to constant", schema: "retired", parentSchema: Me.properties.status, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return $s.errors = e, t === 0;
+}
+var Wt = Is;
+var os5 = { properties: { governance: { required: ["retired_on"] } } };
+function Is(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
+    let s = r.governance;
+    if (s && typeof s == "object" && !Array.isArray(s) && s.retired_on === void 0) {
+      let i = { instancePath: a + "/governance", schemaPath: "#/properties/governance/required", keyword: "required", params: { missingProperty: "retired_on" }, message: "must have required property 'retired_on'", schema: os5.properties.governance.required, parentSchema: os5.properties.governance, data: s };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+  }
+  return Is.errors = e, t === 0;
+}
+var Jt = Ts;
+var He = { required: ["tier"], properties: { tier: { const: "prohibited" } } };
+function Ts(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: He.required, parentSchema: He, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.tier !== void 0) {
+      let s = r.tier;
+      if (s !== "prohibited") {
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "prohibited" }, message: "must be equal to constant", schema: "prohibited", parentSchema: He.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Ts.errors = e, t === 0;
+}
+var Yt = Ds;
+var ms = { properties: { governance: { properties: { status: { not: { enum: ["validation", "production"] } } } } } };
+function Ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
+    let i = r.governance;
+    if (i && typeof i == "object" && !Array.isArray(i) && i.status !== void 0) {
+      let o = i.status, m = t, n = t;
+      if (!(o === "validation" || o === "production")) {
+        let p = {};
+        e === null ? e = [p] : e.push(p), t++;
+      }
+      var s = n === t;
+      if (s) {
+        let p = { instancePath: a + "/governance/status", schemaPath: "#/properties/governance/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ms.properties.governance.properties.status.not, parentSchema: ms.properties.governance.properties.status, data: o };
+        e === null ? e = [p] : e.push(p), t++;
+      } else t = m, e !== null && (m ? e.length = m : e = null);
+    }
+  }
+  return Ds.errors = e, t === 0;
+}
+var Gt = Es;
+var ke = { required: ["tier", "status"], properties: { tier: { enum: ["high", "prohibited"] }, status: { not: { const: "retired" } } } };
+function Es(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: ke.required, parentSchema: ke, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.status === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: ke.required, parentSchema: ke, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.tier !== void 0) {
+      let i = r.tier;
+      if (!(i === "high" || i === "prohibited")) {
+        let o = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: ke.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: ke.properties.tier.enum, parentSchema: ke.properties.tier, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.status !== void 0) {
+      let i = r.status, o = t, m = t;
+      if (i !== "retired") {
+        let n = {};
+        e === null ? e = [n] : e.push(n), t++;
+      }
+      var s = m === t;
+      if (s) {
+        let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ke.properties.status.not, parentSchema: ke.properties.status, data: i };
+        e === null ? e = [n] : e.push(n), t++;
+      } else t = o, e !== null && (o ? e.length = o : e = null);
+    }
+  }
+  return Es.errors = e, t === 0;
+}
+var Ut = Vs;
+var We = { required: ["tier"], properties: { tier: { const: "limited" } } };
+function Vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: We.required, parentSchema: We, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.tier !== void 0) {
+      let s = r.tier;
+      if (s !== "limited") {
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "limited" }, message: "must be equal to constant", schema: "limited", parentSchema: We.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Vs.errors = e, t === 0;
+}
+var Kt = Fs;
+var Pe = { required: ["affected_groups", "impacts"], properties: { affected_groups: { minItems: 1 }, impacts: { minItems: 1 } } };
+function Fs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.affected_groups === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "affected_groups" }, message: "must have required property 'affected_groups'", schema: Pe.required, parentSchema: Pe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.impacts === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: Pe.required, parentSchema: Pe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.affected_groups !== void 0) {
+      let s = r.affected_groups;
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/properties/affected_groups/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Pe.properties.affected_groups, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.impacts !== void 0) {
+      let s = r.impacts;
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Pe.properties.impacts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Fs.errors = e, t === 0;
+}
+var Qt = Zs;
+var Oe = { properties: { impacts: { items: { if: { required: ["type", "severity"], properties: { type: { const: "harm" }, severity: { enum: ["high", "critical"] } } }, then: { required: ["mitigations"], properties: { mitigations: { minItems: 1 } } } } } } };
+function Zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
+    let o = r.impacts;
+    if (Array.isArray(o)) {
+      let m = o.length;
+      for (let n = 0; n < m; n++) {
+        let p = o[n], c = t, h = true, j = t;
+        if (p && typeof p == "object" && !Array.isArray(p)) {
+          let f;
+          if (p.type === void 0 && (f = "type") || p.severity === void 0 && (f = "severity")) {
+            let L = {};
+            e === null ? e = [L] : e.push(L), t++;
+          } else {
+            if (p.type !== void 0) {
+              let L = t;
+              if (p.type !== "harm") {
+                let k = {};
+                e === null ? e = [k] : e.push(k), t++;
+              }
+              var s = L === t;
+            } else var s = true;
+            if (s) if (p.severity !== void 0) {
+              let L = p.severity, k = t;
+              if (!(L === "high" || L === "critical")) {
+                let A = {};
+                e === null ? e = [A] : e.push(A), t++;
+              }
+              var s = k === t;
+            } else var s = true;
+          }
+        }
+        var i = j === t;
+        if (t = c, e !== null && (c ? e.length = c : e = null), i) {
+          let f = t;
+          if (p && typeof p == "object" && !Array.isArray(p)) {
+            if (p.mitigations === void 0) {
+              let k = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: Oe.properties.impacts.items.then.required, parentSchema: Oe.properties.impacts.items.then, data: p };
+              e === null ? e = [k] : e.push(k), t++;
+            }
+            if (p.mitigations !== void 0) {
+              let k = p.mitigations;
+              if (Array.isArray(k) && k.length < 1) {
+                let q = { instancePath: a + "/impacts/" + n + "/mitigations", schemaPath: "#/properties/impacts/items/then/properties/mitigations/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Oe.properties.impacts.items.then.properties.mitigations, data: k };
+                e === null ? e = [q] : e.push(q), t++;
+              }
+            }
+          }
+          var i = f === t;
+          h = i;
+        }
+        if (!h) {
+          let f = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: Oe.properties.impacts.items.if, parentSchema: Oe.properties.impacts.items, data: p };
+          e === null ? e = [f] : e.push(f), t++;
+        }
+      }
+    }
+  }
+  return Zs.errors = e, t === 0;
+}
+var Xt = Rs;
+var ls = { properties: { impacts: { items: { required: ["societal"] } } } };
+function Rs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
+    let s = r.impacts;
+    if (Array.isArray(s)) {
+      let i = s.length;
+      for (let o = 0; o < i; o++) {
+        let m = s[o];
+        if (m && typeof m == "object" && !Array.isArray(m) && m.societal === void 0) {
+          let n = { instancePath: a + "/impacts/" + o, schemaPath: "#/properties/impacts/items/required", keyword: "required", params: { missingProperty: "societal" }, message: "must have required property 'societal'", schema: ls.properties.impacts.items.required, parentSchema: ls.properties.impacts.items, data: m };
+          e === null ? e = [n] : e.push(n), t++;
+        }
+      }
+    }
+  }
+  return Rs.errors = e, t === 0;
+}
+var Bt = Cs;
+var Je = { required: ["foreseeable_misuse"], properties: { foreseeable_misuse: { minItems: 1 } } };
+function Cs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.foreseeable_misuse === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "foreseeable_misuse" }, message: "must have required property 'foreseeable_misuse'", schema: Je.required, parentSchema: Je, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.foreseeable_misuse !== void 0) {
+      let s = r.foreseeable_misuse;
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/properties/foreseeable_misuse/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Je.properties.foreseeable_misuse, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Cs.errors = e, t === 0;
+}
+var er = Ms;
+var Ye = { required: ["human_oversight"], properties: { human_oversight: { minLength: 1 } } };
+function Ms(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.human_oversight === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "human_oversight" }, message: "must have required property 'human_oversight'", schema: Ye.required, parentSchema: Ye, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.human_oversight !== void 0) {
+      let s = r.human_oversight;
+      if (typeof s == "string" && _(s) < 1) {
+        let i = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Ye.properties.human_oversight, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Ms.errors = e, t === 0;
+}
+var sr = Hs;
+var qe = { required: ["monitoring", "reassessment_triggers"], properties: { monitoring: { minLength: 1 }, reassessment_triggers: { minItems: 1 } } };
+function Hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.monitoring === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "monitoring" }, message: "must have required property 'monitoring'", schema: qe.required, parentSchema: qe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.reassessment_triggers === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reassessment_triggers" }, message: "must have required property 'reassessment_triggers'", schema: qe.required, parentSchema: qe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.monitoring !== void 0) {
+      let s = r.monitoring;
+      if (typeof s == "string" && _(s) < 1) {
+        let i = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: qe.properties.monitoring, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.reassessment_triggers !== void 0) {
+      let s = r.reassessment_triggers;
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/reassessment_triggers", schemaPath: "#/properties/reassessment_triggers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.reassessment_triggers, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Hs.errors = e, t === 0;
+}
+var tr = Ws;
+var cs = { required: ["approval"] };
+function Ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.approval === void 0) {
+    let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property 'approval'", schema: cs.required, parentSchema: cs, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return Ws.errors = e, t === 0;
+}
+var assets = {
+  "policies/iso42001-baseline.yml": {
+    "sha256": "c2f20734bafc070a8a16f6f10b40809e111d68bbdf0cae8ffbecb956afc1b4fb",
+    "data": `{"value":{"id":"iso42001-baseline","title":"ISO/IEC 42001:2023 baseline","version":"1","description":"Documentation, risk, impact and change controls for every AI system in the repository.","rules":[{"id":"card.required","title":"Every AI system has a model card","kind":"required-document","document":"model-card","severity":"major","controls":["A.6.2.7","A.8.2"],"clauses":["7.5"],"remedy":"Add a model card (MODEL_CARD.md) to the system folder; \`npx aims-gate init <folder>\` writes one to fill in."},{"id":"card.valid","title":"The model card parses and its metadata matches the schema","kind":"document-valid","document":"model-card","severity":"major","controls":["A.6.2.7"],"clauses":["7.5"],"remedy":"Fix the front matter as the message says; schemas/model-card.schema.json lists the keys."},{"id":"card.governance","title":"The system's id, owner, version, lifecycle status and risk tier are stated","kind":"governance","facts":["system","owner","version","status","tier"],"severity":"major","controls":["A.3.2","A.6.2.7"],"remedy":"State them once: governance: {system: <id>, owner: <team>, version: \\"1.0\\", status: development|validation|production|retired, tier: minimal|limited|high|prohibited} in the model card's front matter, the same keys in governance.yml beside it, or under governance: in the system's entry in .github/aims-gate.yml."},{"id":"card.license","title":"The model card states the model's license","kind":"fields","document":"model-card","schema":{"required":["license"],"properties":{"license":{"minLength":1}}},"severity":"minor","controls":["A.8.2"],"remedy":"Add \\"license:\\" to the front matter (an SPDX id such as apache-2.0, or \\"other\\" with license_name)."},{"id":"card.intended-use","title":"The model card states intended and out-of-scope uses","kind":"sections","sections":[{"name":"Direct Use","aliases":["Uses","Intended Use","Intended Uses","Intended uses & limitations","Intended use and limitations","Uses and limitations","Use cases","Primary intended uses"],"patterns":["intended use*","*intended use*","direct use*"]},{"name":"Out-of-Scope Use","aliases":["Out-of-scope use cases","Misuse and Out-of-Scope Use","Misuse, Malicious Use, and Out-of-Scope Use","Misuse and malicious use","Prohibited uses","Limitations on use","Not intended for"],"patterns":["*out of scope*","*misuse*","*prohibited use*","*not intended*","*unintended use*"]}],"severity":"major","controls":["A.9.4","A.8.2"],"remedy":"Under \\"Uses\\", write who the model is for and what it may be used for (\\"Direct Use\\"), and what it must not be used for (\\"Out-of-Scope Use\\")."},{"id":"card.limitations","title":"The model card describes bias, risks and limitations","kind":"sections","sections":[{"name":"Bias, Risks, and Limitations","aliases":["Limitations and Bias","Limitations and Biases","Limitations","Bias","Biases","Risks","Risks and Limitations","Ethical Considerations","Ethical Considerations and Limitations","Ethical Statement","Caveats and Recommendations","Known Limitations","Known Issues","Bias and Robustness","Fairness"],"patterns":["*limitation*","*bias*","*risk*","*ethic*","*caveat*","*fairness*"]}],"severity":"major","controls":["A.8.2","A.6.2.7"],"remedy":"In \\"Bias, Risks, and Limitations\\", describe known failure modes, groups the model serves worse, and what users should do about it."},{"id":"card.training-data","title":"The model card documents its training data and where it came from","kind":"sections","sections":[{"name":"Training Data","aliases":["Training and evaluation data","Training Dataset","Training Datasets","Dataset","Datasets","Data","Pretraining Data","Training corpus","The training data","Training data and setup","Data sources"],"patterns":["*training data*","*train* dataset*","*pretraining data*","*training corpus*","dataset*","data"]}],"severity":"minor","controls":["A.7.2","A.7.3","A.7.5","A.4.3"],"when":{"properties":{"status":{"not":{"const":"retired"}}}},"remedy":"In \\"Training Data\\", name the datasets, their source and licence, and how they were selected; link to a data card if there is one."},{"id":"card.datasets","title":"The model card lists its datasets in the metadata","kind":"fields","document":"model-card","schema":{"required":["datasets"],"properties":{"datasets":{"minLength":1,"minItems":1}}},"severity":"observation","controls":["A.7.5","A.4.3"],"remedy":"Add \\"datasets:\\" to the front matter with the ids or names of the training datasets."},{"id":"card.evaluation","title":"The model card describes how the model was evaluated","kind":"sections","sections":[{"name":"Evaluation","aliases":["Evaluation Results","Eval results","Results","Benchmarks","Benchmark","Performance","Metrics","Evaluation metrics","Test results","Testing Data","Factors & Metrics","Validation metrics","Training results","Model performance","Accuracy"],"patterns":["*evaluat*","*result*","*benchmark*","*performance*","*metric*","*accuracy*"]}],"severity":"major","controls":["A.6.2.4"],"remedy":"In \\"Evaluation\\", give the test data, the metrics and the results, including results per group where fairness matters."},{"id":"card.evaluation-results","title":"A high-risk system reports its evaluation results as model-index metrics","kind":"fields","document":"model-card","schema":{"required":["model-index"],"properties":{"model-index":{"minItems":1}}},"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.6.2.4"],"remedy":"Add \\"model-index:\\" to the front matter with task, dataset and metrics (type and value), as in the Hugging Face model card spec."},{"id":"card.training-procedure","title":"A high-risk system's model card describes how the model was trained","kind":"sections","sections":[{"name":"Training Procedure","aliases":["Training hyperparameters","Hyperparameters","Training setup","Training configuration","Training regime","Fine-tuning","Finetuning","Fine-tuning details","Pretraining","Training","Model training","Methodology"],"patterns":["*training procedure*","*hyperparameter*","*training setup*","*fine tuning*","*finetuning*","*training config*","*training regime*","*pre training*","*pretraining*"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.6.2.3"],"remedy":"In \\"Training Procedure\\", describe how the model was built and trained (method, hyperparameters, how they were chosen), so the model can be reproduced and reviewed."},{"id":"card.software","title":"A high-risk system's model card names the software it was built with","kind":"sections","sections":[{"name":"Software","aliases":["Framework versions","Frameworks","Framework","Libraries","Software dependencies","Dependencies","Environment","Environments"],"patterns":["*framework version*","*software*","*librar*","*dependenc*"],"keys":["library_name"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.4.4","A.4.2"],"remedy":"Name the libraries and tools the model was built with, and their versions, in a \\"Software\\" section, or the main one as \\"library_name:\\" in the front matter."},{"id":"card.data-preparation","title":"A high-risk system's model card describes how its data was prepared","kind":"sections","sections":[{"name":"Preprocessing","aliases":["Data preparation","Data preprocessing","Data processing","Data cleaning","Feature engineering","Labelling","Labeling","Annotation"],"patterns":["*preprocess*","*data preparation*","*data processing*","*data cleaning*","*feature engineering*","*labelling*","*labeling*","*annotation*"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.7.6"],"remedy":"In \\"Preprocessing\\", describe how the data was prepared (cleaning, labelling, feature engineering, what was excluded and why)."},{"id":"card.data-quality","title":"A high-risk system's model card states how the quality of its data was checked","kind":"sections","sections":[{"name":"Data Quality","aliases":["Data quality checks","Data validation","Data quality and bias","Known data issues"],"patterns":["*data quality*","*data validation*","*data issues*","*data gaps*"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.7.4"],"remedy":"In \\"Data Quality\\", state the quality requirements the data had to meet (completeness, accuracy, representativeness, bias) and how they were checked."},{"id":"card.contact","title":"The model card says where to report concerns","kind":"sections","sections":[{"name":"Model Card Contact","aliases":["Contact","Contact information","Contact us","Contacts","Questions","Feedback","Feedback and questions","Where to send questions or comments about the model","Support","Issues","Reporting issues"],"patterns":["*contact*","*questions*","*feedback*","*report* issue*"]}],"severity":"observation","controls":["A.3.3","A.8.3"],"remedy":"In \\"Model Card Contact\\", give a channel (team alias, issue tracker) for reporting concerns and incidents."},{"id":"card.environmental-impact","title":"The model card states the compute used","kind":"sections","sections":[{"name":"Environmental Impact","aliases":["Carbon Emissions","Carbon Footprint","CO2 Emissions","Compute Infrastructure","Hardware","Training hardware","Compute","Energy consumption"],"patterns":["*environmental*","*carbon*","*emission*","*co2*","*compute infrastructure*","*hardware*","*energy*"]}],"severity":"observation","controls":["A.4.5","A.4.2"],"when":{"properties":{"status":{"not":{"const":"retired"}}}},"remedy":"In \\"Environmental Impact\\", give hardware, hours used and, if known, the estimated emissions."},{"id":"card.retirement","title":"A retired system records when it was retired","kind":"fields","document":"model-card","schema":{"properties":{"governance":{"required":["retired_on"]}}},"when":{"required":["status"],"properties":{"status":{"const":"retired"}}},"severity":"minor","controls":["A.6.2.7"],"remedy":"Add \\"retired_on: YYYY-MM-DD\\" under governance in the front matter."},{"id":"card.prohibited-not-deployed","title":"A system in the prohibited tier is not deployed","kind":"fields","document":"model-card","schema":{"properties":{"governance":{"properties":{"status":{"not":{"enum":["validation","production"]}}}}}},"when":{"required":["tier"],"properties":{"tier":{"const":"prohibited"}}},"severity":"major","controls":["A.5.2","A.6.2.5","A.9.3"],"remedy":"A prohibited AI practice must not be put into service; set governance.status to development or retired, or re-assess the tier."},{"id":"risk.required","title":"Every AI system has a risk assessment","kind":"required-document","document":"risk-assessment","severity":"major","controls":["A.6.1.3"],"clauses":["6.1.2","8.2"],"remedy":"Add risk-assessment.yml to the system folder; \`npx aims-gate init <folder>\` writes one to fill in."},{"id":"risk.valid","title":"The risk assessment parses and matches the schema","kind":"document-valid","document":"risk-assessment","severity":"major","controls":["A.6.1.3"],"clauses":["7.5","6.1.2"],"remedy":"Fix the risk assessment as the message says; schemas/risk-assessment.schema.json lists the keys."},{"id":"risk.scores","title":"Risk scores are likelihood \xD7 impact on the declared scale","kind":"risk-register","check":"scores","severity":"major","controls":["A.6.1.3"],"clauses":["6.1.2","8.2"],"remedy":"Rate likelihood and impact on the declared scale and set score to their product."},{"id":"risk.residual","title":"Every treated risk has a residual rating no higher than its inherent one","kind":"risk-register","check":"residual","severity":"major","controls":["A.6.1.3"],"clauses":["6.1.3","8.3"],"remedy":"Add \\"residual:\\" with likelihood, impact and score after treatment; it cannot exceed the inherent score."},{"id":"risk.acceptance","title":"High or accepted residual risk is signed off","kind":"risk-register","check":"acceptance","severity":"major","controls":["A.3.2"],"clauses":["6.1.3","8.3"],"remedy":"Add \\"acceptance: {approver: <name>, role: <role>, date: YYYY-MM-DD}\\" signed by the risk owner's management."},{"id":"risk.ownership","title":"Every risk has a unique id, an owner and a treatment","kind":"risk-register","check":"ownership","severity":"minor","controls":["A.3.2"],"clauses":["6.1.2"],"remedy":"Give each risk an \\"owner:\\" (person or team) and a \\"treatment:\\" (avoid, mitigate, transfer or accept)."},{"id":"risk.review-due","title":"No risk is past its review date","kind":"freshness","document":"risk-assessment","field":"risks[].review_date","not-past":true,"when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.2.6"],"clauses":["8.2"],"remedy":"Review the risk, update its rating if needed, and set a new review_date."},{"id":"risk.next-review","title":"The risk assessment's next review is not overdue","kind":"freshness","document":"risk-assessment","field":"next_review","not-past":true,"when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.2.6"],"clauses":["8.2"],"remedy":"Review the assessment and set next_review to the date of the next planned review."},{"id":"risk.age","title":"A high-risk system's risk assessment is at most a year old","kind":"freshness","document":"risk-assessment","field":"date","max-age-days":365,"when":{"required":["tier","status"],"properties":{"tier":{"enum":["high","prohibited"]},"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.1.3"],"clauses":["8.2"],"remedy":"Re-assess the risks of this system and update the assessment's date."},{"id":"impact.required","title":"A high-risk system has an impact assessment","kind":"required-document","document":"impact-assessment","when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"major","controls":["A.5.2","A.5.3"],"clauses":["6.1.4","8.4"],"remedy":"Add impact-assessment.yml to the system folder; \`npx aims-gate init <folder>\` writes one to fill in."},{"id":"impact.recommended","title":"A limited-risk system has an impact assessment","kind":"required-document","document":"impact-assessment","when":{"required":["tier"],"properties":{"tier":{"const":"limited"}}},"severity":"observation","controls":["A.5.2"],"remedy":"Consider an impact assessment (impact-assessment.yml) for this system; it becomes required if the tier rises to high."},{"id":"impact.valid","title":"The impact assessment parses and matches the schema","kind":"document-valid","document":"impact-assessment","severity":"major","controls":["A.5.3"],"clauses":["7.5"],"remedy":"Fix the impact assessment as the message says; schemas/impact-assessment.schema.json lists the keys."},{"id":"impact.individuals","title":"The impact assessment names affected groups and assesses impacts on them","kind":"fields","document":"impact-assessment","schema":{"required":["affected_groups","impacts"],"properties":{"affected_groups":{"minItems":1},"impacts":{"minItems":1}}},"severity":"major","controls":["A.5.4"],"remedy":"List the affected groups and, under impacts, each benefit or harm to them with its severity."},{"id":"impact.harms-mitigated","title":"Every high or critical harm is linked to a mitigating risk treatment","kind":"fields","document":"impact-assessment","schema":{"properties":{"impacts":{"items":{"if":{"required":["type","severity"],"properties":{"type":{"const":"harm"},"severity":{"enum":["high","critical"]}}},"then":{"required":["mitigations"],"properties":{"mitigations":{"minItems":1}}}}}}},"severity":"major","controls":["A.5.4"],"clauses":["6.1.4"],"remedy":"Under the harm, add \\"mitigations:\\" with the ids of the risks (in risk-assessment.yml) whose treatment reduces it."},{"id":"impact.mitigations-exist","title":"Mitigations name risks that exist in the risk register","kind":"consistency","check":"mitigations","severity":"major","controls":["A.5.3"],"clauses":["6.1.4"],"remedy":"Use risk ids from risk-assessment.yml in mitigations, or add the missing risks there."},{"id":"impact.societal","title":"Each impact says whether it reaches society at large","kind":"fields","document":"impact-assessment","schema":{"properties":{"impacts":{"items":{"required":["societal"]}}}},"severity":"minor","controls":["A.5.5"],"remedy":"Add \\"societal: true\\" or \\"societal: false\\" to each impact."},{"id":"impact.misuse","title":"The impact assessment considers foreseeable misuse","kind":"fields","document":"impact-assessment","schema":{"required":["foreseeable_misuse"],"properties":{"foreseeable_misuse":{"minItems":1}}},"severity":"minor","controls":["A.9.4","A.5.4"],"remedy":"List under foreseeable_misuse the ways the system could be misused or used beyond its intended purpose."},{"id":"impact.oversight","title":"The impact assessment describes human oversight","kind":"fields","document":"impact-assessment","schema":{"required":["human_oversight"],"properties":{"human_oversight":{"minLength":1}}},"severity":"major","controls":["A.9.2"],"remedy":"Describe in human_oversight who can review, override or stop the system's decisions, and how."},{"id":"impact.monitoring","title":"The impact assessment defines monitoring and re-assessment triggers","kind":"fields","document":"impact-assessment","schema":{"required":["monitoring","reassessment_triggers"],"properties":{"monitoring":{"minLength":1},"reassessment_triggers":{"minItems":1}}},"severity":"minor","controls":["A.6.2.6"],"remedy":"Describe monitoring in production and list the events that trigger a new assessment (retraining, new data, incidents)."},{"id":"impact.approval","title":"A high-risk system's impact assessment is approved","kind":"fields","document":"impact-assessment","schema":{"required":["approval"]},"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"major","controls":["A.5.3","A.3.2"],"remedy":"Add \\"approval: {approver: <name>, role: <role>, date: YYYY-MM-DD}\\" once the assessment has been reviewed."},{"id":"impact.next-review","title":"The impact assessment's next review is not overdue","kind":"freshness","document":"impact-assessment","field":"next_review","not-past":true,"when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.5.2"],"clauses":["8.4"],"remedy":"Review the impact assessment and set next_review to the date of the next planned review."},{"id":"docs.system-id","title":"All documents name the same system","kind":"consistency","check":"system","severity":"major","controls":["A.6.2.7"],"remedy":"Use the same system id in the model card (governance.system), the risk assessment and the impact assessment."},{"id":"docs.version","title":"All documents describe the same version","kind":"consistency","check":"version","severity":"minor","controls":["A.6.2.7"],"remedy":"Re-assess for the new version and update the version in every document."},{"id":"docs.tier","title":"The model card and the risk assessment give the same risk tier","kind":"consistency","check":"tier","severity":"minor","controls":["A.6.2.7"],"clauses":["6.1.2"],"remedy":"Align the tiers; the higher one applies until they agree."},{"id":"change.model-card","title":"A change to the model updates its model card","kind":"change-coupling","document":"model-card","when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.2.3","A.6.2.7"],"remedy":"Update the model card in this change (version, training details, evaluation results) to describe the changed model."},{"id":"change.risk-assessment","title":"A change to a high-risk model revisits its risk assessment","kind":"change-coupling","document":"risk-assessment","when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"observation","controls":["A.6.2.3"],"clauses":["8.2"],"remedy":"Review the risk assessment for this change and update it (ratings, review dates), even if only to record the review."}]},"positions":[["[]",[9,1]],["[\\"id\\"]",[9,5]],["[\\"title\\"]",[10,8]],["[\\"version\\"]",[11,10]],["[\\"description\\"]",[12,14]],["[\\"rules\\"]",[15,3]],["[\\"rules\\",\\"0\\"]",[15,5]],["[\\"rules\\",\\"0\\",\\"id\\"]",[15,9]],["[\\"rules\\",\\"0\\",\\"title\\"]",[16,12]],["[\\"rules\\",\\"0\\",\\"kind\\"]",[17,11]],["[\\"rules\\",\\"0\\",\\"document\\"]",[18,15]],["[\\"rules\\",\\"0\\",\\"severity\\"]",[19,15]],["[\\"rules\\",\\"0\\",\\"controls\\"]",[20,15]],["[\\"rules\\",\\"0\\",\\"controls\\",\\"0\\"]",[20,16]],["[\\"rules\\",\\"0\\",\\"controls\\",\\"1\\"]",[20,25]],["[\\"rules\\",\\"0\\",\\"clauses\\"]",[21,14]],["[\\"rules\\",\\"0\\",\\"clauses\\",\\"0\\"]",[21,15]],["[\\"rules\\",\\"0\\",\\"remedy\\"]",[22,13]],["[\\"rules\\",\\"1\\"]",[24,5]],["[\\"rules\\",\\"1\\",\\"id\\"]",[24,9]],["[\\"rules\\",\\"1\\",\\"title\\"]",[25,12]],["[\\"rules\\",\\"1\\",\\"kind\\"]",[26,11]],["[\\"rules\\",\\"1\\",\\"document\\"]",[27,15]],["[\\"rules\\",\\"1\\",\\"severity\\"]",[28,15]],["[\\"rules\\",\\"1\\",\\"controls\\"]",[29,15]],["[\\"rules\\",\\"1\\",\\"controls\\",\\"0\\"]",[29,16]],["[\\"rules\\",\\"1\\",\\"clauses\\"]",[30,14]],["[\\"rules\\",\\"1\\",\\"clauses\\",\\"0\\"]",[30,15]],["[\\"rules\\",\\"1\\",\\"remedy\\"]",[31,13]],["[\\"rules\\",\\"2\\"]",[33,5]],["[\\"rules\\",\\"2\\",\\"id\\"]",[33,9]],["[\\"rules\\",\\"2\\",\\"title\\"]",[34,12]],["[\\"rules\\",\\"2\\",\\"kind\\"]",[35,11]],["[\\"rules\\",\\"2\\",\\"facts\\"]",[36,12]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"0\\"]",[36,13]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"1\\"]",[36,21]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"2\\"]",[36,28]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"3\\"]",[36,37]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"4\\"]",[36,45]],["[\\"rules\\",\\"2\\",\\"severity\\"]",[37,15]],["[\\"rules\\",\\"2\\",\\"controls\\"]",[38,15]],["[\\"rules\\",\\"2\\",\\"controls\\",\\"0\\"]",[38,16]],["[\\"rules\\",\\"2\\",\\"controls\\",\\"1\\"]",[38,23]],["[\\"rules\\",\\"2\\",\\"remedy\\"]",[39,13]],["[\\"rules\\",\\"3\\"]",[41,5]],["[\\"rules\\",\\"3\\",\\"id\\"]",[41,9]],["[\\"rules\\",\\"3\\",\\"title\\"]",[42,12]],["[\\"rules\\",\\"3\\",\\"kind\\"]",[43,11]],["[\\"rules\\",\\"3\\",\\"document\\"]",[44,15]],["[\\"rules\\",\\"3\\",\\"schema\\"]",[46,7]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"required\\"]",[46,17]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"required\\",\\"0\\"]",[46,18]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"properties\\"]",[47,19]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"properties\\",\\"license\\"]",[47,30]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"properties\\",\\"license\\",\\"minLength\\"]",[47,43]],["[\\"rules\\",\\"3\\",\\"severity\\"]",[48,15]],["[\\"rules\\",\\"3\\",\\"controls\\"]",[51,15]],["[\\"rules\\",\\"3\\",\\"controls\\",\\"0\\"]",[51,16]],["[\\"rules\\",\\"3\\",\\"remedy\\"]",[52,13]],["[\\"rules\\",\\"4\\"]",[54,5]],["[\\"rules\\",\\"4\\",\\"id\\"]",[54,9]],["[\\"rules\\",\\"4\\",\\"title\\"]",[55,12]],["[\\"rules\\",\\"4\\",\\"kind\\"]",[56,11]],["[\\"rules\\",\\"4\\",\\"sections\\"]",[60,7]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\"]",[60,9]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"name\\"]",[60,15]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[61,18]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[61,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[61,25]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[61,39]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[61,54]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[61,85]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[61,115]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[61,137]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[61,148]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[62,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[62,20]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[62,37]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[62,55]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\"]",[63,9]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"name\\"]",[63,15]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\"]",[64,18]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"0\\"]",[64,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"1\\"]",[64,43]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"2\\"]",[64,72]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"3\\"]",[64,119]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"4\\"]",[64,145]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"5\\"]",[64,162]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"6\\"]",[64,182]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\"]",[65,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"0\\"]",[65,20]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"1\\"]",[65,38]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"2\\"]",[65,50]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"3\\"]",[65,70]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"4\\"]",[65,88]],["[\\"rules\\",\\"4\\",\\"severity\\"]",[66,15]],["[\\"rules\\",\\"4\\",\\"controls\\"]",[67,15]],["[\\"rules\\",\\"4\\",\\"controls\\",\\"0\\"]",[67,16]],["[\\"rules\\",\\"4\\",\\"controls\\",\\"1\\"]",[67,23]],["[\\"rules\\",\\"4\\",\\"remedy\\"]",[68,13]],["[\\"rules\\",\\"5\\"]",[70,5]],["[\\"rules\\",\\"5\\",\\"id\\"]",[70,9]],["[\\"rules\\",\\"5\\",\\"title\\"]",[71,12]],["[\\"rules\\",\\"5\\",\\"kind\\"]",[72,11]],["[\\"rules\\",\\"5\\",\\"sections\\"]",[74,7]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\"]",[74,9]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"name\\"]",[74,15]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[75,18]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[75,19]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[75,41]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[75,65]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[75,78]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[75,84]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[75,92]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[75,99]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[75,122]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[75,146]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[75,186]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[75,205]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"11\\"]",[75,234]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"12\\"]",[75,253]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"13\\"]",[75,267]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"14\\"]",[75,288]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[76,19]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[76,20]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[76,36]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[76,46]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[76,56]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[76,67]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[76,79]],["[\\"rules\\",\\"5\\",\\"severity\\"]",[77,15]],["[\\"rules\\",\\"5\\",\\"controls\\"]",[78,15]],["[\\"rules\\",\\"5\\",\\"controls\\",\\"0\\"]",[78,16]],["[\\"rules\\",\\"5\\",\\"controls\\",\\"1\\"]",[78,23]],["[\\"rules\\",\\"5\\",\\"remedy\\"]",[79,13]],["[\\"rules\\",\\"6\\"]",[81,5]],["[\\"rules\\",\\"6\\",\\"id\\"]",[81,9]],["[\\"rules\\",\\"6\\",\\"title\\"]",[82,12]],["[\\"rules\\",\\"6\\",\\"kind\\"]",[83,11]],["[\\"rules\\",\\"6\\",\\"sections\\"]",[85,7]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\"]",[85,9]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"name\\"]",[85,15]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[86,18]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[86,19]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[86,49]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[86,67]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[86,86]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[86,95]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[86,105]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[86,111]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[86,129]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[86,146]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[86,165]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[86,190]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[87,19]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[87,20]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[87,39]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[87,59]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[87,81]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[87,102]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[87,114]],["[\\"rules\\",\\"6\\",\\"severity\\"]",[88,15]],["[\\"rules\\",\\"6\\",\\"controls\\"]",[90,15]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"0\\"]",[90,16]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"1\\"]",[90,23]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"2\\"]",[90,30]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"3\\"]",[90,37]],["[\\"rules\\",\\"6\\",\\"when\\"]",[91,11]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\"]",[91,25]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\",\\"status\\"]",[91,35]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[91,42]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[91,51]],["[\\"rules\\",\\"6\\",\\"remedy\\"]",[92,13]],["[\\"rules\\",\\"7\\"]",[94,5]],["[\\"rules\\",\\"7\\",\\"id\\"]",[94,9]],["[\\"rules\\",\\"7\\",\\"title\\"]",[95,12]],["[\\"rules\\",\\"7\\",\\"kind\\"]",[96,11]],["[\\"rules\\",\\"7\\",\\"document\\"]",[97,15]],["[\\"rules\\",\\"7\\",\\"schema\\"]",[99,7]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"required\\"]",[99,17]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"required\\",\\"0\\"]",[99,18]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\"]",[100,19]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\",\\"datasets\\"]",[100,31]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\",\\"datasets\\",\\"minLength\\"]",[100,44]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\",\\"datasets\\",\\"minItems\\"]",[100,57]],["[\\"rules\\",\\"7\\",\\"severity\\"]",[101,15]],["[\\"rules\\",\\"7\\",\\"controls\\"]",[104,15]],["[\\"rules\\",\\"7\\",\\"controls\\",\\"0\\"]",[104,16]],["[\\"rules\\",\\"7\\",\\"controls\\",\\"1\\"]",[104,23]],["[\\"rules\\",\\"7\\",\\"remedy\\"]",[105,13]],["[\\"rules\\",\\"8\\"]",[107,5]],["[\\"rules\\",\\"8\\",\\"id\\"]",[107,9]],["[\\"rules\\",\\"8\\",\\"title\\"]",[108,12]],["[\\"rules\\",\\"8\\",\\"kind\\"]",[109,11]],["[\\"rules\\",\\"8\\",\\"sections\\"]",[111,7]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\"]",[111,9]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"name\\"]",[111,15]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[112,18]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[112,19]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[112,39]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[112,53]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[112,62]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[112,74]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[112,85]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[112,98]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[112,107]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[112,127]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[112,141]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[112,155]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"11\\"]",[112,174]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"12\\"]",[112,194]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"13\\"]",[112,212]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"14\\"]",[112,231]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[113,19]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[113,20]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[113,33]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[113,45]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[113,60]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[113,77]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[113,89]],["[\\"rules\\",\\"8\\",\\"severity\\"]",[114,15]],["[\\"rules\\",\\"8\\",\\"controls\\"]",[115,15]],["[\\"rules\\",\\"8\\",\\"controls\\",\\"0\\"]",[115,16]],["[\\"rules\\",\\"8\\",\\"remedy\\"]",[116,13]],["[\\"rules\\",\\"9\\"]",[118,5]],["[\\"rules\\",\\"9\\",\\"id\\"]",[118,9]],["[\\"rules\\",\\"9\\",\\"title\\"]",[119,12]],["[\\"rules\\",\\"9\\",\\"kind\\"]",[120,11]],["[\\"rules\\",\\"9\\",\\"document\\"]",[121,15]],["[\\"rules\\",\\"9\\",\\"schema\\"]",[123,7]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"required\\"]",[123,17]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"required\\",\\"0\\"]",[123,18]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"properties\\"]",[124,19]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"properties\\",\\"model-index\\"]",[124,34]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"properties\\",\\"model-index\\",\\"minItems\\"]",[124,46]],["[\\"rules\\",\\"9\\",\\"when\\"]",[125,11]],["[\\"rules\\",\\"9\\",\\"when\\",\\"required\\"]",[125,23]],["[\\"rules\\",\\"9\\",\\"when\\",\\"required\\",\\"0\\"]",[125,24]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\"]",[125,43]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\"]",[125,51]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[125,59]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[125,60]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[125,66]],["[\\"rules\\",\\"9\\",\\"severity\\"]",[126,15]],["[\\"rules\\",\\"9\\",\\"controls\\"]",[127,15]],["[\\"rules\\",\\"9\\",\\"controls\\",\\"0\\"]",[127,16]],["[\\"rules\\",\\"9\\",\\"remedy\\"]",[128,13]],["[\\"rules\\",\\"10\\"]",[133,5]],["[\\"rules\\",\\"10\\",\\"id\\"]",[133,9]],["[\\"rules\\",\\"10\\",\\"title\\"]",[134,12]],["[\\"rules\\",\\"10\\",\\"kind\\"]",[135,11]],["[\\"rules\\",\\"10\\",\\"sections\\"]",[137,7]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\"]",[137,9]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"name\\"]",[137,15]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[138,18]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[138,19]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[138,45]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[138,62]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[138,78]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[138,102]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[138,119]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[138,132]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[138,144]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[138,165]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[138,178]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[138,188]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"11\\"]",[138,204]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[139,19]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[139,20]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[139,44]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[139,64]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[139,84]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[139,101]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[139,117]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"6\\"]",[139,138]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"7\\"]",[139,159]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"8\\"]",[139,177]],["[\\"rules\\",\\"10\\",\\"when\\"]",[140,11]],["[\\"rules\\",\\"10\\",\\"when\\",\\"required\\"]",[140,23]],["[\\"rules\\",\\"10\\",\\"when\\",\\"required\\",\\"0\\"]",[140,24]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\"]",[140,43]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\"]",[140,51]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[140,59]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[140,60]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[140,66]],["[\\"rules\\",\\"10\\",\\"severity\\"]",[141,15]],["[\\"rules\\",\\"10\\",\\"controls\\"]",[142,15]],["[\\"rules\\",\\"10\\",\\"controls\\",\\"0\\"]",[142,16]],["[\\"rules\\",\\"10\\",\\"remedy\\"]",[143,13]],["[\\"rules\\",\\"11\\"]",[145,5]],["[\\"rules\\",\\"11\\",\\"id\\"]",[145,9]],["[\\"rules\\",\\"11\\",\\"title\\"]",[146,12]],["[\\"rules\\",\\"11\\",\\"kind\\"]",[147,11]],["[\\"rules\\",\\"11\\",\\"sections\\"]",[149,7]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\"]",[149,9]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"name\\"]",[149,15]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[150,18]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[150,19]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[150,39]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[150,51]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[150,62]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[150,73]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[150,96]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[150,110]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[150,123]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[151,19]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[151,20]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[151,43]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[151,57]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[151,69]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"keys\\"]",[152,15]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"keys\\",\\"0\\"]",[152,16]],["[\\"rules\\",\\"11\\",\\"when\\"]",[153,11]],["[\\"rules\\",\\"11\\",\\"when\\",\\"required\\"]",[153,23]],["[\\"rules\\",\\"11\\",\\"when\\",\\"required\\",\\"0\\"]",[153,24]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\"]",[153,43]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\"]",[153,51]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[153,59]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[153,60]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[153,66]],["[\\"rules\\",\\"11\\",\\"severity\\"]",[154,15]],["[\\"rules\\",\\"11\\",\\"controls\\"]",[155,15]],["[\\"rules\\",\\"11\\",\\"controls\\",\\"0\\"]",[155,16]],["[\\"rules\\",\\"11\\",\\"controls\\",\\"1\\"]",[155,23]],["[\\"rules\\",\\"11\\",\\"remedy\\"]",[156,13]],["[\\"rules\\",\\"12\\"]",[158,5]],["[\\"rules\\",\\"12\\",\\"id\\"]",[158,9]],["[\\"rules\\",\\"12\\",\\"title\\"]",[159,12]],["[\\"rules\\",\\"12\\",\\"kind\\"]",[160,11]],["[\\"rules\\",\\"12\\",\\"sections\\"]",[162,7]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\"]",[162,9]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"name\\"]",[162,15]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[163,18]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[163,19]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[163,37]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[163,57]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[163,74]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[163,89]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[163,110]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[163,121]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[163,131]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[164,19]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[164,20]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[164,36]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[164,58]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[164,79]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[164,98]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[164,123]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"6\\"]",[164,138]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"7\\"]",[164,152]],["[\\"rules\\",\\"12\\",\\"when\\"]",[165,11]],["[\\"rules\\",\\"12\\",\\"when\\",\\"required\\"]",[165,23]],["[\\"rules\\",\\"12\\",\\"when\\",\\"required\\",\\"0\\"]",[165,24]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\"]",[165,43]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\"]",[165,51]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[165,59]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[165,60]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[165,66]],["[\\"rules\\",\\"12\\",\\"severity\\"]",[166,15]],["[\\"rules\\",\\"12\\",\\"controls\\"]",[167,15]],["[\\"rules\\",\\"12\\",\\"controls\\",\\"0\\"]",[167,16]],["[\\"rules\\",\\"12\\",\\"remedy\\"]",[168,13]],["[\\"rules\\",\\"13\\"]",[170,5]],["[\\"rules\\",\\"13\\",\\"id\\"]",[170,9]],["[\\"rules\\",\\"13\\",\\"title\\"]",[171,12]],["[\\"rules\\",\\"13\\",\\"kind\\"]",[172,11]],["[\\"rules\\",\\"13\\",\\"sections\\"]",[174,7]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\"]",[174,9]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"name\\"]",[174,15]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[175,18]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[175,19]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[175,40]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[175,57]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[175,80]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[176,19]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[176,20]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[176,38]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[176,59]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[176,76]],["[\\"rules\\",\\"13\\",\\"when\\"]",[177,11]],["[\\"rules\\",\\"13\\",\\"when\\",\\"required\\"]",[177,23]],["[\\"rules\\",\\"13\\",\\"when\\",\\"required\\",\\"0\\"]",[177,24]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\"]",[177,43]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\"]",[177,51]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[177,59]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[177,60]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[177,66]],["[\\"rules\\",\\"13\\",\\"severity\\"]",[178,15]],["[\\"rules\\",\\"13\\",\\"controls\\"]",[179,15]],["[\\"rules\\",\\"13\\",\\"controls\\",\\"0\\"]",[179,16]],["[\\"rules\\",\\"13\\",\\"remedy\\"]",[180,13]],["[\\"rules\\",\\"14\\"]",[182,5]],["[\\"rules\\",\\"14\\",\\"id\\"]",[182,9]],["[\\"rules\\",\\"14\\",\\"title\\"]",[183,12]],["[\\"rules\\",\\"14\\",\\"kind\\"]",[184,11]],["[\\"rules\\",\\"14\\",\\"sections\\"]",[186,7]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\"]",[186,9]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"name\\"]",[186,15]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[187,18]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[187,19]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[187,28]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[187,49]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[187,61]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[187,71]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[187,82]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[187,92]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[187,116]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[187,169]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[187,178]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[187,186]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[188,19]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[188,20]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[188,33]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[188,48]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[188,62]],["[\\"rules\\",\\"14\\",\\"severity\\"]",[189,15]],["[\\"rules\\",\\"14\\",\\"controls\\"]",[193,15]],["[\\"rules\\",\\"14\\",\\"controls\\",\\"0\\"]",[193,16]],["[\\"rules\\",\\"14\\",\\"controls\\",\\"1\\"]",[193,23]],["[\\"rules\\",\\"14\\",\\"remedy\\"]",[194,13]],["[\\"rules\\",\\"15\\"]",[196,5]],["[\\"rules\\",\\"15\\",\\"id\\"]",[196,9]],["[\\"rules\\",\\"15\\",\\"title\\"]",[197,12]],["[\\"rules\\",\\"15\\",\\"kind\\"]",[198,11]],["[\\"rules\\",\\"15\\",\\"sections\\"]",[200,7]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\"]",[200,9]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"name\\"]",[200,15]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[201,18]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[201,19]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[201,37]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[201,55]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[201,70]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[201,94]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[201,104]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[201,123]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[201,132]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[202,19]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[202,20]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[202,39]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[202,51]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[202,65]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[202,74]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[202,102]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"6\\"]",[202,116]],["[\\"rules\\",\\"15\\",\\"severity\\"]",[203,15]],["[\\"rules\\",\\"15\\",\\"controls\\"]",[205,15]],["[\\"rules\\",\\"15\\",\\"controls\\",\\"0\\"]",[205,16]],["[\\"rules\\",\\"15\\",\\"controls\\",\\"1\\"]",[205,23]],["[\\"rules\\",\\"15\\",\\"when\\"]",[206,11]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\"]",[206,25]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\",\\"status\\"]",[206,35]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[206,42]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[206,51]],["[\\"rules\\",\\"15\\",\\"remedy\\"]",[207,13]],["[\\"rules\\",\\"16\\"]",[209,5]],["[\\"rules\\",\\"16\\",\\"id\\"]",[209,9]],["[\\"rules\\",\\"16\\",\\"title\\"]",[210,12]],["[\\"rules\\",\\"16\\",\\"kind\\"]",[211,11]],["[\\"rules\\",\\"16\\",\\"document\\"]",[212,15]],["[\\"rules\\",\\"16\\",\\"schema\\"]",[214,7]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\"]",[214,19]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\",\\"governance\\"]",[214,33]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"required\\"]",[214,45]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"required\\",\\"0\\"]",[214,46]],["[\\"rules\\",\\"16\\",\\"when\\"]",[215,11]],["[\\"rules\\",\\"16\\",\\"when\\",\\"required\\"]",[215,23]],["[\\"rules\\",\\"16\\",\\"when\\",\\"required\\",\\"0\\"]",[215,24]],["[\\"rules\\",\\"16\\",\\"when\\",\\"properties\\"]",[215,45]],["[\\"rules\\",\\"16\\",\\"when\\",\\"properties\\",\\"status\\"]",[215,55]],["[\\"rules\\",\\"16\\",\\"when\\",\\"properties\\",\\"status\\",\\"const\\"]",[215,64]],["[\\"rules\\",\\"16\\",\\"severity\\"]",[216,15]],["[\\"rules\\",\\"16\\",\\"controls\\"]",[217,15]],["[\\"rules\\",\\"16\\",\\"controls\\",\\"0\\"]",[217,16]],["[\\"rules\\",\\"16\\",\\"remedy\\"]",[218,13]],["[\\"rules\\",\\"17\\"]",[220,5]],["[\\"rules\\",\\"17\\",\\"id\\"]",[220,9]],["[\\"rules\\",\\"17\\",\\"title\\"]",[221,12]],["[\\"rules\\",\\"17\\",\\"kind\\"]",[222,11]],["[\\"rules\\",\\"17\\",\\"document\\"]",[223,15]],["[\\"rules\\",\\"17\\",\\"schema\\"]",[225,7]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\"]",[225,19]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\"]",[225,33]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\"]",[225,47]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\"]",[225,57]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\"]",[225,64]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\",\\"enum\\"]",[225,72]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\",\\"enum\\",\\"0\\"]",[225,73]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\",\\"enum\\",\\"1\\"]",[225,85]],["[\\"rules\\",\\"17\\",\\"when\\"]",[226,11]],["[\\"rules\\",\\"17\\",\\"when\\",\\"required\\"]",[226,23]],["[\\"rules\\",\\"17\\",\\"when\\",\\"required\\",\\"0\\"]",[226,24]],["[\\"rules\\",\\"17\\",\\"when\\",\\"properties\\"]",[226,43]],["[\\"rules\\",\\"17\\",\\"when\\",\\"properties\\",\\"tier\\"]",[226,51]],["[\\"rules\\",\\"17\\",\\"when\\",\\"properties\\",\\"tier\\",\\"const\\"]",[226,60]],["[\\"rules\\",\\"17\\",\\"severity\\"]",[227,15]],["[\\"rules\\",\\"17\\",\\"controls\\"]",[228,15]],["[\\"rules\\",\\"17\\",\\"controls\\",\\"0\\"]",[228,16]],["[\\"rules\\",\\"17\\",\\"controls\\",\\"1\\"]",[228,23]],["[\\"rules\\",\\"17\\",\\"controls\\",\\"2\\"]",[228,32]],["[\\"rules\\",\\"17\\",\\"remedy\\"]",[229,13]],["[\\"rules\\",\\"18\\"]",[232,5]],["[\\"rules\\",\\"18\\",\\"id\\"]",[232,9]],["[\\"rules\\",\\"18\\",\\"title\\"]",[233,12]],["[\\"rules\\",\\"18\\",\\"kind\\"]",[234,11]],["[\\"rules\\",\\"18\\",\\"document\\"]",[235,15]],["[\\"rules\\",\\"18\\",\\"severity\\"]",[236,15]],["[\\"rules\\",\\"18\\",\\"controls\\"]",[237,15]],["[\\"rules\\",\\"18\\",\\"controls\\",\\"0\\"]",[237,16]],["[\\"rules\\",\\"18\\",\\"clauses\\"]",[238,14]],["[\\"rules\\",\\"18\\",\\"clauses\\",\\"0\\"]",[238,15]],["[\\"rules\\",\\"18\\",\\"clauses\\",\\"1\\"]",[238,24]],["[\\"rules\\",\\"18\\",\\"remedy\\"]",[239,13]],["[\\"rules\\",\\"19\\"]",[241,5]],["[\\"rules\\",\\"19\\",\\"id\\"]",[241,9]],["[\\"rules\\",\\"19\\",\\"title\\"]",[242,12]],["[\\"rules\\",\\"19\\",\\"kind\\"]",[243,11]],["[\\"rules\\",\\"19\\",\\"document\\"]",[244,15]],["[\\"rules\\",\\"19\\",\\"severity\\"]",[245,15]],["[\\"rules\\",\\"19\\",\\"controls\\"]",[246,15]],["[\\"rules\\",\\"19\\",\\"controls\\",\\"0\\"]",[246,16]],["[\\"rules\\",\\"19\\",\\"clauses\\"]",[247,14]],["[\\"rules\\",\\"19\\",\\"clauses\\",\\"0\\"]",[247,15]],["[\\"rules\\",\\"19\\",\\"clauses\\",\\"1\\"]",[247,22]],["[\\"rules\\",\\"19\\",\\"remedy\\"]",[248,13]],["[\\"rules\\",\\"20\\"]",[250,5]],["[\\"rules\\",\\"20\\",\\"id\\"]",[250,9]],["[\\"rules\\",\\"20\\",\\"title\\"]",[251,12]],["[\\"rules\\",\\"20\\",\\"kind\\"]",[252,11]],["[\\"rules\\",\\"20\\",\\"check\\"]",[253,12]],["[\\"rules\\",\\"20\\",\\"severity\\"]",[254,15]],["[\\"rules\\",\\"20\\",\\"controls\\"]",[255,15]],["[\\"rules\\",\\"20\\",\\"controls\\",\\"0\\"]",[255,16]],["[\\"rules\\",\\"20\\",\\"clauses\\"]",[256,14]],["[\\"rules\\",\\"20\\",\\"clauses\\",\\"0\\"]",[256,15]],["[\\"rules\\",\\"20\\",\\"clauses\\",\\"1\\"]",[256,24]],["[\\"rules\\",\\"20\\",\\"remedy\\"]",[257,13]],["[\\"rules\\",\\"21\\"]",[259,5]],["[\\"rules\\",\\"21\\",\\"id\\"]",[259,9]],["[\\"rules\\",\\"21\\",\\"title\\"]",[260,12]],["[\\"rules\\",\\"21\\",\\"kind\\"]",[261,11]],["[\\"rules\\",\\"21\\",\\"check\\"]",[262,12]],["[\\"rules\\",\\"21\\",\\"severity\\"]",[263,15]],["[\\"rules\\",\\"21\\",\\"controls\\"]",[264,15]],["[\\"rules\\",\\"21\\",\\"controls\\",\\"0\\"]",[264,16]],["[\\"rules\\",\\"21\\",\\"clauses\\"]",[265,14]],["[\\"rules\\",\\"21\\",\\"clauses\\",\\"0\\"]",[265,15]],["[\\"rules\\",\\"21\\",\\"clauses\\",\\"1\\"]",[265,24]],["[\\"rules\\",\\"21\\",\\"remedy\\"]",[266,13]],["[\\"rules\\",\\"22\\"]",[268,5]],["[\\"rules\\",\\"22\\",\\"id\\"]",[268,9]],["[\\"rules\\",\\"22\\",\\"title\\"]",[269,12]],["[\\"rules\\",\\"22\\",\\"kind\\"]",[270,11]],["[\\"rules\\",\\"22\\",\\"check\\"]",[271,12]],["[\\"rules\\",\\"22\\",\\"severity\\"]",[272,15]],["[\\"rules\\",\\"22\\",\\"controls\\"]",[273,15]],["[\\"rules\\",\\"22\\",\\"controls\\",\\"0\\"]",[273,16]],["[\\"rules\\",\\"22\\",\\"clauses\\"]",[274,14]],["[\\"rules\\",\\"22\\",\\"clauses\\",\\"0\\"]",[274,15]],["[\\"rules\\",\\"22\\",\\"clauses\\",\\"1\\"]",[274,24]],["[\\"rules\\",\\"22\\",\\"remedy\\"]",[275,13]],["[\\"rules\\",\\"23\\"]",[277,5]],["[\\"rules\\",\\"23\\",\\"id\\"]",[277,9]],["[\\"rules\\",\\"23\\",\\"title\\"]",[278,12]],["[\\"rules\\",\\"23\\",\\"kind\\"]",[279,11]],["[\\"rules\\",\\"23\\",\\"check\\"]",[280,12]],["[\\"rules\\",\\"23\\",\\"severity\\"]",[281,15]],["[\\"rules\\",\\"23\\",\\"controls\\"]",[282,15]],["[\\"rules\\",\\"23\\",\\"controls\\",\\"0\\"]",[282,16]],["[\\"rules\\",\\"23\\",\\"clauses\\"]",[283,14]],["[\\"rules\\",\\"23\\",\\"clauses\\",\\"0\\"]",[283,15]],["[\\"rules\\",\\"23\\",\\"remedy\\"]",[284,13]],["[\\"rules\\",\\"24\\"]",[286,5]],["[\\"rules\\",\\"24\\",\\"id\\"]",[286,9]],["[\\"rules\\",\\"24\\",\\"title\\"]",[287,12]],["[\\"rules\\",\\"24\\",\\"kind\\"]",[288,11]],["[\\"rules\\",\\"24\\",\\"document\\"]",[289,15]],["[\\"rules\\",\\"24\\",\\"field\\"]",[290,12]],["[\\"rules\\",\\"24\\",\\"not-past\\"]",[291,15]],["[\\"rules\\",\\"24\\",\\"when\\"]",[292,11]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\"]",[292,25]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\",\\"status\\"]",[292,35]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[292,42]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[292,51]],["[\\"rules\\",\\"24\\",\\"severity\\"]",[293,15]],["[\\"rules\\",\\"24\\",\\"controls\\"]",[294,15]],["[\\"rules\\",\\"24\\",\\"controls\\",\\"0\\"]",[294,16]],["[\\"rules\\",\\"24\\",\\"clauses\\"]",[295,14]],["[\\"rules\\",\\"24\\",\\"clauses\\",\\"0\\"]",[295,15]],["[\\"rules\\",\\"24\\",\\"remedy\\"]",[296,13]],["[\\"rules\\",\\"25\\"]",[298,5]],["[\\"rules\\",\\"25\\",\\"id\\"]",[298,9]],["[\\"rules\\",\\"25\\",\\"title\\"]",[299,12]],["[\\"rules\\",\\"25\\",\\"kind\\"]",[300,11]],["[\\"rules\\",\\"25\\",\\"document\\"]",[301,15]],["[\\"rules\\",\\"25\\",\\"field\\"]",[302,12]],["[\\"rules\\",\\"25\\",\\"not-past\\"]",[303,15]],["[\\"rules\\",\\"25\\",\\"when\\"]",[304,11]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\"]",[304,25]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\",\\"status\\"]",[304,35]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[304,42]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[304,51]],["[\\"rules\\",\\"25\\",\\"severity\\"]",[305,15]],["[\\"rules\\",\\"25\\",\\"controls\\"]",[306,15]],["[\\"rules\\",\\"25\\",\\"controls\\",\\"0\\"]",[306,16]],["[\\"rules\\",\\"25\\",\\"clauses\\"]",[307,14]],["[\\"rules\\",\\"25\\",\\"clauses\\",\\"0\\"]",[307,15]],["[\\"rules\\",\\"25\\",\\"remedy\\"]",[308,13]],["[\\"rules\\",\\"26\\"]",[310,5]],["[\\"rules\\",\\"26\\",\\"id\\"]",[310,9]],["[\\"rules\\",\\"26\\",\\"title\\"]",[311,12]],["[\\"rules\\",\\"26\\",\\"kind\\"]",[312,11]],["[\\"rules\\",\\"26\\",\\"document\\"]",[313,15]],["[\\"rules\\",\\"26\\",\\"field\\"]",[314,12]],["[\\"rules\\",\\"26\\",\\"max-age-days\\"]",[315,19]],["[\\"rules\\",\\"26\\",\\"when\\"]",[317,7]],["[\\"rules\\",\\"26\\",\\"when\\",\\"required\\"]",[318,19]],["[\\"rules\\",\\"26\\",\\"when\\",\\"required\\",\\"0\\"]",[318,20]],["[\\"rules\\",\\"26\\",\\"when\\",\\"required\\",\\"1\\"]",[318,26]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\"]",[319,21]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\"]",[319,29]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[319,37]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[319,38]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[319,44]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"status\\"]",[319,67]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[319,74]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[319,83]],["[\\"rules\\",\\"26\\",\\"severity\\"]",[321,15]],["[\\"rules\\",\\"26\\",\\"controls\\"]",[322,15]],["[\\"rules\\",\\"26\\",\\"controls\\",\\"0\\"]",[322,16]],["[\\"rules\\",\\"26\\",\\"clauses\\"]",[323,14]],["[\\"rules\\",\\"26\\",\\"clauses\\",\\"0\\"]",[323,15]],["[\\"rules\\",\\"26\\",\\"remedy\\"]",[324,13]],["[\\"rules\\",\\"27\\"]",[327,5]],["[\\"rules\\",\\"27\\",\\"id\\"]",[327,9]],["[\\"rules\\",\\"27\\",\\"title\\"]",[328,12]],["[\\"rules\\",\\"27\\",\\"kind\\"]",[329,11]],["[\\"rules\\",\\"27\\",\\"document\\"]",[330,15]],["[\\"rules\\",\\"27\\",\\"when\\"]",[331,11]],["[\\"rules\\",\\"27\\",\\"when\\",\\"required\\"]",[331,23]],["[\\"rules\\",\\"27\\",\\"when\\",\\"required\\",\\"0\\"]",[331,24]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\"]",[331,43]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\"]",[331,51]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[331,59]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[331,60]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[331,66]],["[\\"rules\\",\\"27\\",\\"severity\\"]",[332,15]],["[\\"rules\\",\\"27\\",\\"controls\\"]",[333,15]],["[\\"rules\\",\\"27\\",\\"controls\\",\\"0\\"]",[333,16]],["[\\"rules\\",\\"27\\",\\"controls\\",\\"1\\"]",[333,23]],["[\\"rules\\",\\"27\\",\\"clauses\\"]",[334,14]],["[\\"rules\\",\\"27\\",\\"clauses\\",\\"0\\"]",[334,15]],["[\\"rules\\",\\"27\\",\\"clauses\\",\\"1\\"]",[334,24]],["[\\"rules\\",\\"27\\",\\"remedy\\"]",[335,13]],["[\\"rules\\",\\"28\\"]",[337,5]],["[\\"rules\\",\\"28\\",\\"id\\"]",[337,9]],["[\\"rules\\",\\"28\\",\\"title\\"]",[338,12]],["[\\"rules\\",\\"28\\",\\"kind\\"]",[339,11]],["[\\"rules\\",\\"28\\",\\"document\\"]",[340,15]],["[\\"rules\\",\\"28\\",\\"when\\"]",[341,11]],["[\\"rules\\",\\"28\\",\\"when\\",\\"required\\"]",[341,23]],["[\\"rules\\",\\"28\\",\\"when\\",\\"required\\",\\"0\\"]",[341,24]],["[\\"rules\\",\\"28\\",\\"when\\",\\"properties\\"]",[341,43]],["[\\"rules\\",\\"28\\",\\"when\\",\\"properties\\",\\"tier\\"]",[341,51]],["[\\"rules\\",\\"28\\",\\"when\\",\\"properties\\",\\"tier\\",\\"const\\"]",[341,60]],["[\\"rules\\",\\"28\\",\\"severity\\"]",[342,15]],["[\\"rules\\",\\"28\\",\\"controls\\"]",[343,15]],["[\\"rules\\",\\"28\\",\\"controls\\",\\"0\\"]",[343,16]],["[\\"rules\\",\\"28\\",\\"remedy\\"]",[344,13]],["[\\"rules\\",\\"29\\"]",[346,5]],["[\\"rules\\",\\"29\\",\\"id\\"]",[346,9]],["[\\"rules\\",\\"29\\",\\"title\\"]",[347,12]],["[\\"rules\\",\\"29\\",\\"kind\\"]",[348,11]],["[\\"rules\\",\\"29\\",\\"document\\"]",[349,15]],["[\\"rules\\",\\"29\\",\\"severity\\"]",[350,15]],["[\\"rules\\",\\"29\\",\\"controls\\"]",[351,15]],["[\\"rules\\",\\"29\\",\\"controls\\",\\"0\\"]",[351,16]],["[\\"rules\\",\\"29\\",\\"clauses\\"]",[352,14]],["[\\"rules\\",\\"29\\",\\"clauses\\",\\"0\\"]",[352,15]],["[\\"rules\\",\\"29\\",\\"remedy\\"]",[353,13]],["[\\"rules\\",\\"30\\"]",[355,5]],["[\\"rules\\",\\"30\\",\\"id\\"]",[355,9]],["[\\"rules\\",\\"30\\",\\"title\\"]",[356,12]],["[\\"rules\\",\\"30\\",\\"kind\\"]",[357,11]],["[\\"rules\\",\\"30\\",\\"document\\"]",[358,15]],["[\\"rules\\",\\"30\\",\\"schema\\"]",[360,7]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"required\\"]",[360,17]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"required\\",\\"0\\"]",[360,18]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"required\\",\\"1\\"]",[360,35]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\"]",[362,9]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"affected_groups\\"]",[362,26]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"affected_groups\\",\\"minItems\\"]",[362,38]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"impacts\\"]",[363,18]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"minItems\\"]",[363,30]],["[\\"rules\\",\\"30\\",\\"severity\\"]",[364,15]],["[\\"rules\\",\\"30\\",\\"controls\\"]",[365,15]],["[\\"rules\\",\\"30\\",\\"controls\\",\\"0\\"]",[365,16]],["[\\"rules\\",\\"30\\",\\"remedy\\"]",[366,13]],["[\\"rules\\",\\"31\\"]",[368,5]],["[\\"rules\\",\\"31\\",\\"id\\"]",[368,9]],["[\\"rules\\",\\"31\\",\\"title\\"]",[369,12]],["[\\"rules\\",\\"31\\",\\"kind\\"]",[370,11]],["[\\"rules\\",\\"31\\",\\"document\\"]",[371,15]],["[\\"rules\\",\\"31\\",\\"schema\\"]",[373,7]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\"]",[374,9]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\"]",[375,11]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\"]",[376,13]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\"]",[377,15]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"required\\"]",[377,25]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"required\\",\\"0\\"]",[377,26]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"required\\",\\"1\\"]",[377,32]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\"]",[378,27]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"type\\"]",[378,35]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"type\\",\\"const\\"]",[378,44]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\"]",[378,62]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\",\\"enum\\"]",[378,70]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\",\\"enum\\",\\"0\\"]",[378,71]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\",\\"enum\\",\\"1\\"]",[378,77]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\"]",[380,15]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"required\\"]",[380,25]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"required\\",\\"0\\"]",[380,26]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"properties\\"]",[381,27]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"properties\\",\\"mitigations\\"]",[381,42]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"properties\\",\\"mitigations\\",\\"minItems\\"]",[381,54]],["[\\"rules\\",\\"31\\",\\"severity\\"]",[382,15]],["[\\"rules\\",\\"31\\",\\"controls\\"]",[383,15]],["[\\"rules\\",\\"31\\",\\"controls\\",\\"0\\"]",[383,16]],["[\\"rules\\",\\"31\\",\\"clauses\\"]",[384,14]],["[\\"rules\\",\\"31\\",\\"clauses\\",\\"0\\"]",[384,15]],["[\\"rules\\",\\"31\\",\\"remedy\\"]",[385,13]],["[\\"rules\\",\\"32\\"]",[387,5]],["[\\"rules\\",\\"32\\",\\"id\\"]",[387,9]],["[\\"rules\\",\\"32\\",\\"title\\"]",[388,12]],["[\\"rules\\",\\"32\\",\\"kind\\"]",[389,11]],["[\\"rules\\",\\"32\\",\\"check\\"]",[390,12]],["[\\"rules\\",\\"32\\",\\"severity\\"]",[391,15]],["[\\"rules\\",\\"32\\",\\"controls\\"]",[392,15]],["[\\"rules\\",\\"32\\",\\"controls\\",\\"0\\"]",[392,16]],["[\\"rules\\",\\"32\\",\\"clauses\\"]",[393,14]],["[\\"rules\\",\\"32\\",\\"clauses\\",\\"0\\"]",[393,15]],["[\\"rules\\",\\"32\\",\\"remedy\\"]",[394,13]],["[\\"rules\\",\\"33\\"]",[396,5]],["[\\"rules\\",\\"33\\",\\"id\\"]",[396,9]],["[\\"rules\\",\\"33\\",\\"title\\"]",[397,12]],["[\\"rules\\",\\"33\\",\\"kind\\"]",[398,11]],["[\\"rules\\",\\"33\\",\\"document\\"]",[399,15]],["[\\"rules\\",\\"33\\",\\"schema\\"]",[401,7]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\"]",[401,19]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\"]",[401,30]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\"]",[401,39]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"required\\"]",[401,51]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"required\\",\\"0\\"]",[401,52]],["[\\"rules\\",\\"33\\",\\"severity\\"]",[402,15]],["[\\"rules\\",\\"33\\",\\"controls\\"]",[403,15]],["[\\"rules\\",\\"33\\",\\"controls\\",\\"0\\"]",[403,16]],["[\\"rules\\",\\"33\\",\\"remedy\\"]",[404,13]],["[\\"rules\\",\\"34\\"]",[406,5]],["[\\"rules\\",\\"34\\",\\"id\\"]",[406,9]],["[\\"rules\\",\\"34\\",\\"title\\"]",[407,12]],["[\\"rules\\",\\"34\\",\\"kind\\"]",[408,11]],["[\\"rules\\",\\"34\\",\\"document\\"]",[409,15]],["[\\"rules\\",\\"34\\",\\"schema\\"]",[411,7]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"required\\"]",[411,17]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"required\\",\\"0\\"]",[411,18]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"properties\\"]",[412,19]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"properties\\",\\"foreseeable_misuse\\"]",[412,41]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"properties\\",\\"foreseeable_misuse\\",\\"minItems\\"]",[412,53]],["[\\"rules\\",\\"34\\",\\"severity\\"]",[413,15]],["[\\"rules\\",\\"34\\",\\"controls\\"]",[414,15]],["[\\"rules\\",\\"34\\",\\"controls\\",\\"0\\"]",[414,16]],["[\\"rules\\",\\"34\\",\\"controls\\",\\"1\\"]",[414,23]],["[\\"rules\\",\\"34\\",\\"remedy\\"]",[415,13]],["[\\"rules\\",\\"35\\"]",[417,5]],["[\\"rules\\",\\"35\\",\\"id\\"]",[417,9]],["[\\"rules\\",\\"35\\",\\"title\\"]",[418,12]],["[\\"rules\\",\\"35\\",\\"kind\\"]",[419,11]],["[\\"rules\\",\\"35\\",\\"document\\"]",[420,15]],["[\\"rules\\",\\"35\\",\\"schema\\"]",[422,7]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"required\\"]",[422,17]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"required\\",\\"0\\"]",[422,18]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"properties\\"]",[423,19]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"properties\\",\\"human_oversight\\"]",[423,38]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"properties\\",\\"human_oversight\\",\\"minLength\\"]",[423,51]],["[\\"rules\\",\\"35\\",\\"severity\\"]",[424,15]],["[\\"rules\\",\\"35\\",\\"controls\\"]",[425,15]],["[\\"rules\\",\\"35\\",\\"controls\\",\\"0\\"]",[425,16]],["[\\"rules\\",\\"35\\",\\"remedy\\"]",[426,13]],["[\\"rules\\",\\"36\\"]",[428,5]],["[\\"rules\\",\\"36\\",\\"id\\"]",[428,9]],["[\\"rules\\",\\"36\\",\\"title\\"]",[429,12]],["[\\"rules\\",\\"36\\",\\"kind\\"]",[430,11]],["[\\"rules\\",\\"36\\",\\"document\\"]",[431,15]],["[\\"rules\\",\\"36\\",\\"schema\\"]",[433,7]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"required\\"]",[433,17]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"required\\",\\"0\\"]",[433,18]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"required\\",\\"1\\"]",[433,30]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\"]",[434,19]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"monitoring\\"]",[434,33]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"monitoring\\",\\"minLength\\"]",[434,46]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"reassessment_triggers\\"]",[434,74]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"reassessment_triggers\\",\\"minItems\\"]",[434,86]],["[\\"rules\\",\\"36\\",\\"severity\\"]",[435,15]],["[\\"rules\\",\\"36\\",\\"controls\\"]",[436,15]],["[\\"rules\\",\\"36\\",\\"controls\\",\\"0\\"]",[436,16]],["[\\"rules\\",\\"36\\",\\"remedy\\"]",[437,13]],["[\\"rules\\",\\"37\\"]",[439,5]],["[\\"rules\\",\\"37\\",\\"id\\"]",[439,9]],["[\\"rules\\",\\"37\\",\\"title\\"]",[440,12]],["[\\"rules\\",\\"37\\",\\"kind\\"]",[441,11]],["[\\"rules\\",\\"37\\",\\"document\\"]",[442,15]],["[\\"rules\\",\\"37\\",\\"schema\\"]",[443,13]],["[\\"rules\\",\\"37\\",\\"schema\\",\\"required\\"]",[443,25]],["[\\"rules\\",\\"37\\",\\"schema\\",\\"required\\",\\"0\\"]",[443,26]],["[\\"rules\\",\\"37\\",\\"when\\"]",[444,11]],["[\\"rules\\",\\"37\\",\\"when\\",\\"required\\"]",[444,23]],["[\\"rules\\",\\"37\\",\\"when\\",\\"required\\",\\"0\\"]",[444,24]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\"]",[444,43]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\"]",[444,51]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[444,59]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[444,60]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[444,66]],["[\\"rules\\",\\"37\\",\\"severity\\"]",[445,15]],["[\\"rules\\",\\"37\\",\\"controls\\"]",[446,15]],["[\\"rules\\",\\"37\\",\\"controls\\",\\"0\\"]",[446,16]],["[\\"rules\\",\\"37\\",\\"controls\\",\\"1\\"]",[446,23]],["[\\"rules\\",\\"37\\",\\"remedy\\"]",[447,13]],["[\\"rules\\",\\"38\\"]",[449,5]],["[\\"rules\\",\\"38\\",\\"id\\"]",[449,9]],["[\\"rules\\",\\"38\\",\\"title\\"]",[450,12]],["[\\"rules\\",\\"38\\",\\"kind\\"]",[451,11]],["[\\"rules\\",\\"38\\",\\"document\\"]",[452,15]],["[\\"rules\\",\\"38\\",\\"field\\"]",[453,12]],["[\\"rules\\",\\"38\\",\\"not-past\\"]",[454,15]],["[\\"rules\\",\\"38\\",\\"when\\"]",[455,11]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\"]",[455,25]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\",\\"status\\"]",[455,35]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[455,42]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[455,51]],["[\\"rules\\",\\"38\\",\\"severity\\"]",[456,15]],["[\\"rules\\",\\"38\\",\\"controls\\"]",[457,15]],["[\\"rules\\",\\"38\\",\\"controls\\",\\"0\\"]",[457,16]],["[\\"rules\\",\\"38\\",\\"clauses\\"]",[458,14]],["[\\"rules\\",\\"38\\",\\"clauses\\",\\"0\\"]",[458,15]],["[\\"rules\\",\\"38\\",\\"remedy\\"]",[459,13]],["[\\"rules\\",\\"39\\"]",[462,5]],["[\\"rules\\",\\"39\\",\\"id\\"]",[462,9]],["[\\"rules\\",\\"39\\",\\"title\\"]",[463,12]],["[\\"rules\\",\\"39\\",\\"kind\\"]",[464,11]],["[\\"rules\\",\\"39\\",\\"check\\"]",[465,12]],["[\\"rules\\",\\"39\\",\\"severity\\"]",[466,15]],["[\\"rules\\",\\"39\\",\\"controls\\"]",[467,15]],["[\\"rules\\",\\"39\\",\\"controls\\",\\"0\\"]",[467,16]],["[\\"rules\\",\\"39\\",\\"remedy\\"]",[468,13]],["[\\"rules\\",\\"40\\"]",[470,5]],["[\\"rules\\",\\"40\\",\\"id\\"]",[470,9]],["[\\"rules\\",\\"40\\",\\"title\\"]",[471,12]],["[\\"rules\\",\\"40\\",\\"kind\\"]",[472,11]],["[\\"rules\\",\\"40\\",\\"check\\"]",[473,12]],["[\\"rules\\",\\"40\\",\\"severity\\"]",[474,15]],["[\\"rules\\",\\"40\\",\\"controls\\"]",[475,15]],["[\\"rules\\",\\"40\\",\\"controls\\",\\"0\\"]",[475,16]],["[\\"rules\\",\\"40\\",\\"remedy\\"]",[476,13]],["[\\"rules\\",\\"41\\"]",[478,5]],["[\\"rules\\",\\"41\\",\\"id\\"]",[478,9]],["[\\"rules\\",\\"41\\",\\"title\\"]",[479,12]],["[\\"rules\\",\\"41\\",\\"kind\\"]",[480,11]],["[\\"rules\\",\\"41\\",\\"check\\"]",[481,12]],["[\\"rules\\",\\"41\\",\\"severity\\"]",[482,15]],["[\\"rules\\",\\"41\\",\\"controls\\"]",[483,15]],["[\\"rules\\",\\"41\\",\\"controls\\",\\"0\\"]",[483,16]],["[\\"rules\\",\\"41\\",\\"clauses\\"]",[484,14]],["[\\"rules\\",\\"41\\",\\"clauses\\",\\"0\\"]",[484,15]],["[\\"rules\\",\\"41\\",\\"remedy\\"]",[485,13]],["[\\"rules\\",\\"42\\"]",[488,5]],["[\\"rules\\",\\"42\\",\\"id\\"]",[488,9]],["[\\"rules\\",\\"42\\",\\"title\\"]",[489,12]],["[\\"rules\\",\\"42\\",\\"kind\\"]",[490,11]],["[\\"rules\\",\\"42\\",\\"document\\"]",[491,15]],["[\\"rules\\",\\"42\\",\\"when\\"]",[492,11]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\"]",[492,25]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\",\\"status\\"]",[492,35]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[492,42]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[492,51]],["[\\"rules\\",\\"42\\",\\"severity\\"]",[493,15]],["[\\"rules\\",\\"42\\",\\"controls\\"]",[494,15]],["[\\"rules\\",\\"42\\",\\"controls\\",\\"0\\"]",[494,16]],["[\\"rules\\",\\"42\\",\\"controls\\",\\"1\\"]",[494,25]],["[\\"rules\\",\\"42\\",\\"remedy\\"]",[495,13]],["[\\"rules\\",\\"43\\"]",[497,5]],["[\\"rules\\",\\"43\\",\\"id\\"]",[497,9]],["[\\"rules\\",\\"43\\",\\"title\\"]",[498,12]],["[\\"rules\\",\\"43\\",\\"kind\\"]",[499,11]],["[\\"rules\\",\\"43\\",\\"document\\"]",[500,15]],["[\\"rules\\",\\"43\\",\\"when\\"]",[501,11]],["[\\"rules\\",\\"43\\",\\"when\\",\\"required\\"]",[501,23]],["[\\"rules\\",\\"43\\",\\"when\\",\\"required\\",\\"0\\"]",[501,24]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\"]",[501,43]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\"]",[501,51]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[501,59]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[501,60]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[501,66]],["[\\"rules\\",\\"43\\",\\"severity\\"]",[502,15]],["[\\"rules\\",\\"43\\",\\"controls\\"]",[503,15]],["[\\"rules\\",\\"43\\",\\"controls\\",\\"0\\"]",[503,16]],["[\\"rules\\",\\"43\\",\\"clauses\\"]",[504,14]],["[\\"rules\\",\\"43\\",\\"clauses\\",\\"0\\"]",[504,15]],["[\\"rules\\",\\"43\\",\\"remedy\\"]",[505,13]]]}`
+  },
+  "reference/iso42001-annex-a.yml": {
+    "sha256": "d3def119c6192c1f3c2e47d856e7d4bdb0077632580a518e51f7e17ceca39d8f",
+    "data": '{"value":{"objectives":{"A.2":"Policies related to AI","A.3":"Internal organization","A.4":"Resources for AI systems","A.5":"Assessing impacts of AI systems","A.6":"AI system life cycle","A.6.1":"Management guidance for AI system development","A.6.2":"AI system life cycle","A.7":"Data for AI systems","A.8":"Information for interested parties of AI systems","A.9":"Use of AI systems","A.10":"Third-party and customer relationships"},"controls":{"A.2.2":"AI policy","A.2.3":"Alignment with other organizational policies","A.2.4":"Review of the AI policy","A.3.2":"AI roles and responsibilities","A.3.3":"Reporting of concerns","A.4.2":"Resource documentation","A.4.3":"Data resources","A.4.4":"Tooling resources","A.4.5":"System and computing resources","A.4.6":"Human resources","A.5.2":"AI system impact assessment process","A.5.3":"Documentation of AI system impact assessments","A.5.4":"Assessing AI system impact on individuals or groups of individuals","A.5.5":"Assessing societal impacts of AI systems","A.6.1.2":"Objectives for responsible development of AI system","A.6.1.3":"Processes for responsible AI system design and development","A.6.2.2":"AI system requirements and specification","A.6.2.3":"Documentation of AI system design and development","A.6.2.4":"AI system verification and validation","A.6.2.5":"AI system deployment","A.6.2.6":"AI system operation and monitoring","A.6.2.7":"AI system technical documentation","A.6.2.8":"AI system recording of event logs","A.7.2":"Data for development and enhancement of AI system","A.7.3":"Acquisition of data","A.7.4":"Quality of data for AI systems","A.7.5":"Data provenance","A.7.6":"Data preparation","A.8.2":"System documentation and information for users","A.8.3":"External reporting","A.8.4":"Communication of incidents","A.8.5":"Information for interested parties","A.9.2":"Processes for responsible use of AI systems","A.9.3":"Objectives for responsible use of AI system","A.9.4":"Intended use of the AI system","A.10.2":"Allocating responsibilities","A.10.3":"Suppliers","A.10.4":"Customers"},"clauses":{"6.1.2":"AI risk assessment","6.1.3":"AI risk treatment (includes the Statement of Applicability)","6.1.4":"AI system impact assessment","7.5":"Documented information","8.2":"AI risk assessment (operation)","8.3":"AI risk treatment (operation)","8.4":"AI system impact assessment (operation)","9.2":"Internal audit","10.2":"Nonconformity and corrective action"}},"positions":[["[]",[5,1]],["[\\"objectives\\"]",[6,3]],["[\\"objectives\\",\\"A.2\\"]",[6,8]],["[\\"objectives\\",\\"A.3\\"]",[7,8]],["[\\"objectives\\",\\"A.4\\"]",[8,8]],["[\\"objectives\\",\\"A.5\\"]",[9,8]],["[\\"objectives\\",\\"A.6\\"]",[10,8]],["[\\"objectives\\",\\"A.6.1\\"]",[11,10]],["[\\"objectives\\",\\"A.6.2\\"]",[12,10]],["[\\"objectives\\",\\"A.7\\"]",[13,8]],["[\\"objectives\\",\\"A.8\\"]",[14,8]],["[\\"objectives\\",\\"A.9\\"]",[15,8]],["[\\"objectives\\",\\"A.10\\"]",[16,9]],["[\\"controls\\"]",[18,3]],["[\\"controls\\",\\"A.2.2\\"]",[18,10]],["[\\"controls\\",\\"A.2.3\\"]",[19,10]],["[\\"controls\\",\\"A.2.4\\"]",[20,10]],["[\\"controls\\",\\"A.3.2\\"]",[21,10]],["[\\"controls\\",\\"A.3.3\\"]",[22,10]],["[\\"controls\\",\\"A.4.2\\"]",[23,10]],["[\\"controls\\",\\"A.4.3\\"]",[24,10]],["[\\"controls\\",\\"A.4.4\\"]",[25,10]],["[\\"controls\\",\\"A.4.5\\"]",[26,10]],["[\\"controls\\",\\"A.4.6\\"]",[27,10]],["[\\"controls\\",\\"A.5.2\\"]",[28,10]],["[\\"controls\\",\\"A.5.3\\"]",[29,10]],["[\\"controls\\",\\"A.5.4\\"]",[30,10]],["[\\"controls\\",\\"A.5.5\\"]",[31,10]],["[\\"controls\\",\\"A.6.1.2\\"]",[32,12]],["[\\"controls\\",\\"A.6.1.3\\"]",[33,12]],["[\\"controls\\",\\"A.6.2.2\\"]",[34,12]],["[\\"controls\\",\\"A.6.2.3\\"]",[35,12]],["[\\"controls\\",\\"A.6.2.4\\"]",[36,12]],["[\\"controls\\",\\"A.6.2.5\\"]",[37,12]],["[\\"controls\\",\\"A.6.2.6\\"]",[38,12]],["[\\"controls\\",\\"A.6.2.7\\"]",[39,12]],["[\\"controls\\",\\"A.6.2.8\\"]",[40,12]],["[\\"controls\\",\\"A.7.2\\"]",[41,10]],["[\\"controls\\",\\"A.7.3\\"]",[42,10]],["[\\"controls\\",\\"A.7.4\\"]",[43,10]],["[\\"controls\\",\\"A.7.5\\"]",[44,10]],["[\\"controls\\",\\"A.7.6\\"]",[45,10]],["[\\"controls\\",\\"A.8.2\\"]",[46,10]],["[\\"controls\\",\\"A.8.3\\"]",[47,10]],["[\\"controls\\",\\"A.8.4\\"]",[48,10]],["[\\"controls\\",\\"A.8.5\\"]",[49,10]],["[\\"controls\\",\\"A.9.2\\"]",[50,10]],["[\\"controls\\",\\"A.9.3\\"]",[51,10]],["[\\"controls\\",\\"A.9.4\\"]",[52,10]],["[\\"controls\\",\\"A.10.2\\"]",[53,11]],["[\\"controls\\",\\"A.10.3\\"]",[54,11]],["[\\"controls\\",\\"A.10.4\\"]",[55,11]],["[\\"clauses\\"]",[58,3]],["[\\"clauses\\",\\"6.1.2\\"]",[58,12]],["[\\"clauses\\",\\"6.1.3\\"]",[59,12]],["[\\"clauses\\",\\"6.1.4\\"]",[60,12]],["[\\"clauses\\",\\"7.5\\"]",[61,10]],["[\\"clauses\\",\\"8.2\\"]",[62,10]],["[\\"clauses\\",\\"8.3\\"]",[63,10]],["[\\"clauses\\",\\"8.4\\"]",[64,10]],["[\\"clauses\\",\\"9.2\\"]",[65,10]],["[\\"clauses\\",\\"10.2\\"]",[66,11]]]}'
+  }
+};
+
+// src/assets.ts
 function findPackageRoot(from) {
   let dir = from;
   for (; ; ) {
@@ -43749,11 +49571,43 @@ function readAsset(relativePath) {
 function readJsonAsset(relativePath) {
   return JSON.parse(readAsset(relativePath));
 }
+function sha256Text(text3) {
+  return createHash2("sha256").update(text3).digest("hex");
+}
+var precompiledAssets = assets;
+function readYamlAsset(relativePath) {
+  return parsedAsset(relativePath, readAsset(relativePath));
+}
+function pointerKey(pointer) {
+  return JSON.stringify(pointer.map(String));
+}
+function parsedAsset(relativePath, text3) {
+  const entry = precompiledAssets[relativePath];
+  if (!entry || entry.sha256 !== sha256Text(text3)) return parseData(text3);
+  const { value, positions } = JSON.parse(entry.data);
+  const at2 = new Map(positions);
+  return {
+    data: {
+      value,
+      locate(pointer) {
+        for (let depth = pointer.length; depth >= 0; depth--) {
+          const found = at2.get(pointerKey(pointer.slice(0, depth)));
+          if (found) return found.length > 1 ? { line: found[0], column: found[1] } : { line: found[0] };
+        }
+        return { line: 1 };
+      }
+    }
+  };
+}
 
 // src/controls.ts
 var annex;
 function annexA() {
-  annex ??= (0, import_yaml.parse)(readAsset("reference/iso42001-annex-a.yml"));
+  if (!annex) {
+    const parsed = readYamlAsset("reference/iso42001-annex-a.yml");
+    if ("problem" in parsed) throw new Error(`reference/iso42001-annex-a.yml: ${parsed.problem.message}`);
+    annex = parsed.data.value;
+  }
   return annex;
 }
 function controlIds() {
@@ -43954,16 +49808,16 @@ function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
   let nonEmpty;
   outer: for (let a = 0; a < acc.length; a++) {
     const prefix = acc[a] + pre;
-    let vs = values;
+    let vs2 = values;
     if (dropEmpties && !prefix) {
       if (!nonEmpty)
         nonEmpty = values.filter((v) => v);
-      vs = nonEmpty;
+      vs2 = nonEmpty;
     }
-    for (let v = 0; v < vs.length; v++) {
+    for (let v = 0; v < vs2.length; v++) {
       if (out.length >= max)
         break outer;
-      const expansion = prefix + vs[v];
+      const expansion = prefix + vs2[v];
       if (length + expansion.length > maxLength)
         break outer;
       out.push(expansion);
@@ -43975,9 +49829,9 @@ function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
 }
 function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
   const n = body.split(/\.\./);
-  const N = [];
+  const N2 = [];
   if (n[0] === void 0 || n[1] === void 0) {
-    return N;
+    return N2;
   }
   const x = numeric(n[0]);
   const y = numeric(n[1]);
@@ -43992,7 +49846,7 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
   const pad = n.some(isPadded);
   const cost = pad ? width : 1;
   let length = 0;
-  for (let i = x; test2(i, y) && N.length < max; i += incr) {
+  for (let i = x; test2(i, y) && N2.length < max; i += incr) {
     budget.remaining -= cost;
     if (budget.remaining < 0) {
       return void 0;
@@ -44008,21 +49862,21 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
       if (pad) {
         const need = width - c.length;
         if (need > 0) {
-          const z = new Array(need + 1).join("0");
+          const z2 = new Array(need + 1).join("0");
           if (i < 0) {
-            c = "-" + z + c.slice(1);
+            c = "-" + z2 + c.slice(1);
           } else {
-            c = z + c;
+            c = z2 + c;
           }
         }
       }
     }
     if (length + c.length > maxLength)
       break;
-    N.push(c);
+    N2.push(c);
     length += c.length;
   }
-  return N;
+  return N2;
 }
 function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
   budget.remaining -= CALL_STEPS;
@@ -44631,8 +50485,8 @@ var AST = class {
   #usurp(child) {
     const m = usurpMap.get(this.type);
     const gc = child.#parts[0];
-    const nt = m?.get(gc.type);
-    if (!nt)
+    const nt2 = m?.get(gc.type);
+    if (!nt2)
       return false;
     this.#parts = gc.#parts;
     for (const p of this.#parts) {
@@ -44640,7 +50494,7 @@ var AST = class {
         p.#parent = this;
       }
     }
-    this.type = nt;
+    this.type = nt2;
     this.#toString = void 0;
     this.#emptyExt = false;
   }
@@ -44655,14 +50509,14 @@ var AST = class {
     if (this !== this.#root)
       return this.#root.toMMPattern();
     const glob = this.toString();
-    const [re, body, hasMagic, uflag] = this.toRegExpSource();
+    const [re2, body, hasMagic, uflag] = this.toRegExpSource();
     const anyMagic = hasMagic || this.#hasMagic || this.#options.nocase && !this.#options.nocaseMagicOnly && glob.toUpperCase() !== glob.toLowerCase();
     if (!anyMagic) {
       return body;
     }
     const flags = (this.#options.nocase ? "i" : "") + (uflag ? "u" : "");
-    return Object.assign(new RegExp(`^${re}$`, flags), {
-      _src: re,
+    return Object.assign(new RegExp(`^${re2}$`, flags), {
+      _src: re2,
       _glob: glob
     });
   }
@@ -44747,10 +50601,10 @@ var AST = class {
     if (!isExtglobAST(this)) {
       const noEmpty = this.isStart() && this.isEnd() && !this.#parts.some((s) => typeof s !== "string");
       const src = this.#parts.map((p) => {
-        const [re, _, hasMagic, uflag] = typeof p === "string" ? _a.#parseGlob(p, this.#hasMagic, noEmpty) : p.toRegExpSource(allowDot);
+        const [re2, _2, hasMagic, uflag] = typeof p === "string" ? _a.#parseGlob(p, this.#hasMagic, noEmpty) : p.toRegExpSource(allowDot);
         this.#hasMagic = this.#hasMagic || hasMagic;
         this.#uflag = this.#uflag || uflag;
-        return re;
+        return re2;
       }).join("");
       let start2 = "";
       if (this.isStart()) {
@@ -44853,28 +50707,28 @@ var AST = class {
       if (typeof p === "string") {
         throw new Error("string type in extglob ast??");
       }
-      const [re, _, _hasMagic, uflag] = p.toRegExpSource(dot);
+      const [re2, _2, _hasMagic, uflag] = p.toRegExpSource(dot);
       this.#uflag = this.#uflag || uflag;
-      return re;
+      return re2;
     }).filter((p) => !(this.isStart() && this.isEnd()) || !!p).join("|");
   }
   static #parseGlob(glob, hasMagic, noEmpty = false) {
     let escaping = false;
-    let re = "";
+    let re2 = "";
     let uflag = false;
     let inStar = false;
     for (let i = 0; i < glob.length; i++) {
       const c = glob.charAt(i);
       if (escaping) {
         escaping = false;
-        re += (reSpecials.has(c) ? "\\" : "") + c;
+        re2 += (reSpecials.has(c) ? "\\" : "") + c;
         continue;
       }
       if (c === "*") {
         if (inStar)
           continue;
         inStar = true;
-        re += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
+        re2 += noEmpty && /^[*]+$/.test(glob) ? starNoEmpty : star;
         hasMagic = true;
         continue;
       } else {
@@ -44882,7 +50736,7 @@ var AST = class {
       }
       if (c === "\\") {
         if (i === glob.length - 1) {
-          re += "\\\\";
+          re2 += "\\\\";
         } else {
           escaping = true;
         }
@@ -44891,7 +50745,7 @@ var AST = class {
       if (c === "[") {
         const [src, needUflag, consumed, magic] = parseClass(glob, i);
         if (consumed) {
-          re += src;
+          re2 += src;
           uflag = uflag || needUflag;
           i += consumed - 1;
           hasMagic = hasMagic || magic;
@@ -44899,13 +50753,13 @@ var AST = class {
         }
       }
       if (c === "?") {
-        re += qmark;
+        re2 += qmark;
         hasMagic = true;
         continue;
       }
-      re += regExpEscape(c);
+      re2 += regExpEscape(c);
     }
-    return [re, unescape(glob), !!hasMagic, uflag];
+    return [re2, unescape(glob), !!hasMagic, uflag];
   }
 };
 _a = AST;
@@ -45108,7 +50962,7 @@ var Minimatch = class {
     }
     return false;
   }
-  debug(..._) {
+  debug(..._2) {
   }
   make() {
     const pattern = this.pattern;
@@ -45130,7 +50984,7 @@ var Minimatch = class {
     const rawGlobParts = this.globSet.map((s) => this.slashSplit(s));
     this.globParts = this.preprocess(rawGlobParts);
     this.debug(this.pattern, this.globParts);
-    let set2 = this.globParts.map((s, _, __) => {
+    let set2 = this.globParts.map((s, _2, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
         const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && !globMagic.test(s[3]);
         const isDrive = /^[a-z]:/i.test(s[0]);
@@ -45186,14 +51040,14 @@ var Minimatch = class {
   // just get rid of adjascent ** portions
   adjascentGlobstarOptimize(globParts) {
     return globParts.map((parts) => {
-      let gs = -1;
-      while (-1 !== (gs = parts.indexOf("**", gs + 1))) {
-        let i = gs;
+      let gs2 = -1;
+      while (-1 !== (gs2 = parts.indexOf("**", gs2 + 1))) {
+        let i = gs2;
         while (parts[i + 1] === "**") {
           i++;
         }
-        if (i !== gs) {
-          parts.splice(gs, i - gs);
+        if (i !== gs2) {
+          parts.splice(gs2, i - gs2);
         }
       }
       return parts;
@@ -45277,29 +51131,29 @@ var Minimatch = class {
     do {
       didSomething = false;
       for (let parts of globParts) {
-        let gs = -1;
-        while (-1 !== (gs = parts.indexOf("**", gs + 1))) {
-          let gss = gs;
+        let gs2 = -1;
+        while (-1 !== (gs2 = parts.indexOf("**", gs2 + 1))) {
+          let gss = gs2;
           while (parts[gss + 1] === "**") {
             gss++;
           }
-          if (gss > gs) {
-            parts.splice(gs + 1, gss - gs);
+          if (gss > gs2) {
+            parts.splice(gs2 + 1, gss - gs2);
           }
-          let next = parts[gs + 1];
-          const p = parts[gs + 2];
-          const p2 = parts[gs + 3];
+          let next = parts[gs2 + 1];
+          const p = parts[gs2 + 2];
+          const p2 = parts[gs2 + 3];
           if (next !== "..")
             continue;
           if (!p || p === "." || p === ".." || !p2 || p2 === "." || p2 === "..") {
             continue;
           }
           didSomething = true;
-          parts.splice(gs, 1);
+          parts.splice(gs2, 1);
           const other = parts.slice(0);
-          other[gs] = "**";
+          other[gs2] = "**";
           globParts.push(other);
-          gs--;
+          gs2--;
         }
         if (!this.preserveMultipleSlashes) {
           for (let i = 1; i < parts.length - 1; i++) {
@@ -45352,7 +51206,7 @@ var Minimatch = class {
         }
       }
     }
-    return globParts.filter((gs) => gs.length);
+    return globParts.filter((gs2) => gs2.length);
   }
   partsMatch(a, b, emptyGSMatch = false) {
     let ai = 0;
@@ -45513,8 +51367,8 @@ var Minimatch = class {
   // return false for "nope, not matching"
   // return null for "not matching, cannot keep trying"
   #matchGlobStarBodySections(file, bodySegments, fileIndex, bodyIndex, partial, globStarDepth, sawTail) {
-    const bs = bodySegments[bodyIndex];
-    if (!bs) {
+    const bs2 = bodySegments[bodyIndex];
+    if (!bs2) {
       for (let i = fileIndex; i < file.length; i++) {
         sawTail = true;
         const f = file[i];
@@ -45524,7 +51378,7 @@ var Minimatch = class {
       }
       return sawTail;
     }
-    const [body, after] = bs;
+    const [body, after] = bs2;
     while (fileIndex <= after) {
       const m = this.#matchOne(file.slice(0, fileIndex + body.length), body, partial, fileIndex, 0);
       if (m && globStarDepth < this.maxGlobstarRecursion) {
@@ -45598,11 +51452,11 @@ var Minimatch = class {
     } else if (m = pattern.match(dotStarRE)) {
       fastTest = dotStarTest;
     }
-    const re = AST.fromGlob(pattern, this.options).toMMPattern();
-    if (fastTest && typeof re === "object") {
-      Reflect.defineProperty(re, "test", { value: fastTest });
+    const re2 = AST.fromGlob(pattern, this.options).toMMPattern();
+    if (fastTest && typeof re2 === "object") {
+      Reflect.defineProperty(re2, "test", { value: fastTest });
     }
-    return re;
+    return re2;
   }
   makeRe() {
     if (this.regexp || this.regexp === false)
@@ -45615,7 +51469,7 @@ var Minimatch = class {
     const options2 = this.options;
     const twoStar = options2.noglobstar ? star2 : options2.dot ? twoStarDot : twoStarNoDot;
     const flags = new Set(options2.nocase ? ["i"] : []);
-    let re = set2.map((pattern) => {
+    let re2 = set2.map((pattern) => {
       const pp = pattern.map((p) => {
         if (p instanceof RegExp) {
           for (const f of p.flags.split(""))
@@ -45653,14 +51507,14 @@ var Minimatch = class {
       return filtered.join("/");
     }).join("|");
     const [open3, close] = set2.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open3 + re + close + "$";
+    re2 = "^" + open3 + re2 + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open3 + re.slice(1, -1) + close + ")$";
+      re2 = "^(?:\\/|" + open3 + re2.slice(1, -1) + close + ")$";
     }
     if (this.negate)
-      re = "^(?!" + re + ").+$";
+      re2 = "^(?!" + re2 + ").+$";
     try {
-      this.regexp = new RegExp(re, [...flags].join(""));
+      this.regexp = new RegExp(re2, [...flags].join(""));
     } catch {
       this.regexp = false;
     }
@@ -45732,10 +51586,18 @@ function matches(path2, pattern, options2 = {}) {
   const key = `${options2.dot ? "d" : ""}${options2.nocase ? "i" : ""} ${pattern}`;
   let compiled = compiledPatterns.get(key);
   if (!compiled) {
-    compiled = new Minimatch(pattern, options2);
+    compiled = compile(pattern, options2);
     compiledPatterns.set(key, compiled);
   }
-  return compiled.match(path2);
+  if (compiled.segment && !path2.includes("/")) return compiled.segment.test(path2);
+  return compiled.minimatch.match(path2);
+}
+function compile(pattern, options2) {
+  const minimatch2 = new Minimatch(pattern, options2);
+  const { set: set2, negate, comment: comment2, empty, isWindows } = minimatch2;
+  const only = set2.length === 1 && set2[0].length === 1 ? set2[0][0] : void 0;
+  const plain2 = !negate && !comment2 && !empty && !isWindows && !options2.matchBase && !options2.partial;
+  return only instanceof RegExp && !only.global && !only.sticky && plain2 ? { minimatch: minimatch2, segment: only } : { minimatch: minimatch2 };
 }
 var compiledPatterns = /* @__PURE__ */ new Map();
 
@@ -45825,22 +51687,6 @@ function findOrphans(files, patterns, systems) {
   return orphans;
 }
 
-// src/limits.ts
-var LIMITS = {
-  /** Largest governance document or config file read, in bytes. Real documents are a few kilobytes. */
-  maxFileBytes: 1024 * 1024,
-  /** YAML aliases resolved per document; anchors and aliases have no business in governance documents. */
-  maxAliasCount: 20,
-  /** Deepest nesting of maps and lists in a YAML or JSON document. */
-  maxDepth: 24,
-  /** How many `extends` a policy chain may follow. */
-  maxExtendsDepth: 4,
-  /** Headings in one Markdown card (the largest of 2,511 Hub cards has under 500 lines starting with "#"). */
-  maxHeadings: 5e3,
-  /** Findings reported per document and rule before the rest are summarised in one line. */
-  maxFindingsPerRule: 50
-};
-
 // src/parse/text.ts
 var utf8 = new TextDecoder("utf-8", { fatal: true });
 function decodeText(bytes) {
@@ -45873,131 +51719,6 @@ function tooLarge(size) {
 }
 function formatBytes(n) {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`;
-}
-
-// src/parse/yaml.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-function parseData(text3, lineOffset = 0) {
-  const lineCounter = new import_yaml2.LineCounter();
-  const doc = (0, import_yaml2.parseDocument)(text3, {
-    lineCounter,
-    // The library compares each key with every earlier one (quadratic: 18 s for a 1 MiB mapping);
-    // checkStructure finds repeated keys in one pass instead.
-    uniqueKeys: false,
-    customTags: [],
-    strict: true,
-    logLevel: "error"
-  });
-  const position = (offset) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line: line + lineOffset, column: col };
-  };
-  const first = doc.errors[0] ?? doc.warnings[0];
-  if (first) {
-    const end = text3.trimEnd().length;
-    const at2 = position(first.pos[0] >= end ? Math.max(0, end - 1) : first.pos[0]);
-    return { problem: { ...at2, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
-  }
-  const structural = checkStructure(doc);
-  if (structural) return { problem: { ...position(structural.offset), ...structural.problem } };
-  let value;
-  try {
-    value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-  } catch (error2) {
-    return {
-      problem: {
-        line: 1 + lineOffset,
-        message: `the document cannot be resolved: ${error2.message}`,
-        fix: "Write values out in full instead of using YAML anchors and aliases."
-      }
-    };
-  }
-  return {
-    data: {
-      value,
-      locate(pointer) {
-        for (let depth = pointer.length; depth >= 0; depth--) {
-          const node = doc.getIn(pointer.slice(0, depth), true);
-          if ((0, import_yaml2.isNode)(node) && node.range) return position(node.range[0]);
-        }
-        return { line: 1 + lineOffset };
-      }
-    }
-  };
-}
-function checkStructure(doc) {
-  let aliases = 0;
-  let found;
-  (0, import_yaml2.visit)(doc, (_key, node, path2) => {
-    if ((0, import_yaml2.isPair)(node) && !(0, import_yaml2.isScalar)(node.key)) {
-      found = {
-        offset: (0, import_yaml2.isNode)(node.key) && node.key.range?.[0] || 0,
-        problem: {
-          message: "a key is a list or mapping, not plain text",
-          fix: 'Write keys as plain text; a value that starts with "{" or "[" must be quoted, e.g. system: "{name}".'
-        }
-      };
-      return import_yaml2.visit.BREAK;
-    }
-    if ((0, import_yaml2.isMap)(node)) {
-      const keys = /* @__PURE__ */ new Set();
-      for (const pair of node.items) {
-        const key = (0, import_yaml2.isScalar)(pair.key) ? pair.key.value : pair.key;
-        if (!keys.has(key)) {
-          keys.add(key);
-          continue;
-        }
-        found = {
-          offset: (0, import_yaml2.isNode)(pair.key) && pair.key.range?.[0] || 0,
-          problem: { message: "invalid YAML: map keys must be unique", fix: yamlFix("DUPLICATE_KEY") }
-        };
-        return import_yaml2.visit.BREAK;
-      }
-    }
-    if ((0, import_yaml2.isAlias)(node) && ++aliases > LIMITS.maxAliasCount) {
-      found = {
-        offset: node.range?.[0] ?? 0,
-        problem: {
-          message: `the document uses more than ${LIMITS.maxAliasCount} YAML aliases`,
-          fix: "Write values out in full instead of using YAML anchors and aliases."
-        }
-      };
-      return import_yaml2.visit.BREAK;
-    }
-    if ((0, import_yaml2.isCollection)(node) && path2.filter(import_yaml2.isCollection).length >= LIMITS.maxDepth) {
-      found = {
-        offset: node.range?.[0] ?? 0,
-        problem: {
-          message: `the document nests deeper than ${LIMITS.maxDepth} levels`,
-          fix: "Flatten the structure: governance documents need only a few levels of nesting."
-        }
-      };
-      return import_yaml2.visit.BREAK;
-    }
-    return void 0;
-  });
-  return found;
-}
-function yamlMessage(code2, message) {
-  const text3 = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-  if (code2 === "TAG_RESOLVE_FAILED") return `${text3} (custom YAML tags are not allowed)`;
-  return `invalid YAML: ${text3.charAt(0).toLowerCase()}${text3.slice(1)}`;
-}
-function yamlFix(code2) {
-  switch (code2) {
-    case "DUPLICATE_KEY":
-      return "Remove or rename one of the repeated keys.";
-    case "TAG_RESOLVE_FAILED":
-      return 'Remove the tag (the part starting with "!") and write a plain value.';
-    case "MULTIPLE_DOCS":
-      return 'Keep one YAML document per file: remove the extra "---" line.';
-    case "BAD_INDENT":
-    case "MISSING_CHAR":
-    case "UNEXPECTED_TOKEN":
-      return "Check indentation (spaces, not tabs) and that every bracket and quote is closed.";
-    default:
-      return "Fix the YAML syntax at this line; a YAML linter or editor with a schema shows the exact spot.";
-  }
 }
 
 // node_modules/markdown-it/lib/common/utils.mjs
@@ -46057,13 +51778,13 @@ function decode(string, exclude) {
   const cache2 = getDecodeCache(exclude);
   return string.replace(/(%[a-f0-9]{2})+/gi, function(seq) {
     let result2 = "";
-    for (let i = 0, l = seq.length; i < l; i += 3) {
+    for (let i = 0, l2 = seq.length; i < l2; i += 3) {
       const b1 = parseInt(seq.slice(i + 1, i + 3), 16);
       if (b1 < 128) {
         result2 += cache2[b1];
         continue;
       }
-      if ((b1 & 224) === 192 && i + 3 < l) {
+      if ((b1 & 224) === 192 && i + 3 < l2) {
         const b2 = parseInt(seq.slice(i + 4, i + 6), 16);
         if ((b2 & 192) === 128) {
           const chr = b1 << 6 & 1984 | b2 & 63;
@@ -46076,7 +51797,7 @@ function decode(string, exclude) {
           continue;
         }
       }
-      if ((b1 & 240) === 224 && i + 6 < l) {
+      if ((b1 & 240) === 224 && i + 6 < l2) {
         const b2 = parseInt(seq.slice(i + 4, i + 6), 16);
         const b3 = parseInt(seq.slice(i + 7, i + 9), 16);
         if ((b2 & 192) === 128 && (b3 & 192) === 128) {
@@ -46090,7 +51811,7 @@ function decode(string, exclude) {
           continue;
         }
       }
-      if ((b1 & 248) === 240 && i + 9 < l) {
+      if ((b1 & 248) === 240 && i + 9 < l2) {
         const b2 = parseInt(seq.slice(i + 4, i + 6), 16);
         const b3 = parseInt(seq.slice(i + 7, i + 9), 16);
         const b4 = parseInt(seq.slice(i + 10, i + 12), 16);
@@ -46146,9 +51867,9 @@ function encode(string, exclude, keepEscaped) {
   }
   const cache2 = getEncodeCache(exclude);
   let result2 = "";
-  for (let i = 0, l = string.length; i < l; i++) {
+  for (let i = 0, l2 = string.length; i < l2; i++) {
     const code2 = string.charCodeAt(i);
-    if (keepEscaped && code2 === 37 && i + 2 < l) {
+    if (keepEscaped && code2 === 37 && i + 2 < l2) {
       if (/^[0-9a-f]{2}$/i.test(string.slice(i + 1, i + 3))) {
         result2 += string.slice(i, i + 3);
         i += 2;
@@ -46160,7 +51881,7 @@ function encode(string, exclude, keepEscaped) {
       continue;
     }
     if (code2 >= 55296 && code2 <= 57343) {
-      if (code2 >= 55296 && code2 <= 56319 && i + 1 < l) {
+      if (code2 >= 55296 && code2 <= 56319 && i + 1 < l2) {
         const nextCode = string.charCodeAt(i + 1);
         if (nextCode >= 56320 && nextCode <= 57343) {
           result2 += encodeURIComponent(string[i] + string[i + 1]);
@@ -46308,7 +52029,7 @@ Url.prototype.parse = function(url, slashesDenoteHost) {
     const ipv6Hostname = this.hostname[0] === "[" && this.hostname[this.hostname.length - 1] === "]";
     if (!ipv6Hostname) {
       const hostparts = this.hostname.split(/\./);
-      for (let i = 0, l = hostparts.length; i < l; i++) {
+      for (let i = 0, l2 = hostparts.length; i < l2; i++) {
         const part = hostparts[i];
         if (!part) {
           continue;
@@ -47380,12 +53101,12 @@ function Renderer() {
   this.rules = assign({}, default_rules);
 }
 Renderer.prototype.renderAttrs = function renderAttrs(token) {
-  let i, l, result2;
+  let i, l2, result2;
   if (!token.attrs) {
     return "";
   }
   result2 = "";
-  for (i = 0, l = token.attrs.length; i < l; i++) {
+  for (i = 0, l2 = token.attrs.length; i < l2; i++) {
     result2 += " " + escapeHtml(token.attrs[i][0]) + '="' + escapeHtml(token.attrs[i][1]) + '"';
   }
   return result2;
@@ -47717,7 +53438,7 @@ function block(state) {
 // node_modules/markdown-it/lib/rules_core/inline.mjs
 function inline(state) {
   const tokens = state.tokens;
-  for (let i = 0, l = tokens.length; i < l; i++) {
+  for (let i = 0, l2 = tokens.length; i < l2; i++) {
     const tok = tokens[i];
     if (tok.type === "inline") {
       state.md.inline.parse(tok.content, state.md, state.env, tok.children);
@@ -47737,7 +53458,7 @@ function linkify(state) {
   if (!state.md.options.linkify) {
     return;
   }
-  for (let j = 0, l = blockTokens.length; j < l; j++) {
+  for (let j = 0, l2 = blockTokens.length; j < l2; j++) {
     if (blockTokens[j].type !== "inline" || !state.md.linkify.pretest(blockTokens[j].content)) {
       continue;
     }
@@ -48086,8 +53807,8 @@ function smartquotes(state) {
 function text_join(state) {
   let curr, last;
   const blockTokens = state.tokens;
-  const l = blockTokens.length;
-  for (let j = 0; j < l; j++) {
+  const l2 = blockTokens.length;
+  for (let j = 0; j < l2; j++) {
     if (blockTokens[j].type !== "inline") continue;
     const tokens = blockTokens[j].children;
     const max = tokens.length;
@@ -48132,7 +53853,7 @@ function Core() {
 }
 Core.prototype.process = function(state) {
   const rules = this.ruler.getRules("");
-  for (let i = 0, l = rules.length; i < l; i++) {
+  for (let i = 0, l2 = rules.length; i < l2; i++) {
     rules[i](state);
   }
 };
@@ -48434,7 +54155,7 @@ function table(state, startLine, endLine, silent) {
       break;
     }
     let terminate = false;
-    for (let i = 0, l = terminatorRules.length; i < l; i++) {
+    for (let i = 0, l2 = terminatorRules.length; i < l2; i++) {
       if (terminatorRules[i](state, nextLine, endLine, true)) {
         terminate = true;
         break;
@@ -48661,7 +54382,7 @@ function blockquote(state, startLine, endLine, silent) {
       break;
     }
     let terminate = false;
-    for (let i = 0, l = terminatorRules.length; i < l; i++) {
+    for (let i = 0, l2 = terminatorRules.length; i < l2; i++) {
       if (terminatorRules[i](state, nextLine, endLine, true)) {
         terminate = true;
         break;
@@ -48793,7 +54514,7 @@ function skipOrderedListMarker(state, startLine) {
 }
 function markTightParagraphs(state, idx) {
   const level = state.level + 2;
-  for (let i = idx + 2, l = state.tokens.length - 2; i < l; i++) {
+  for (let i = idx + 2, l2 = state.tokens.length - 2; i < l2; i++) {
     if (state.tokens[i].level === level && state.tokens[i].type === "paragraph_open") {
       state.tokens[i + 2].hidden = true;
       state.tokens[i].hidden = true;
@@ -48924,7 +54645,7 @@ function list(state, startLine, endLine, silent) {
       break;
     }
     let terminate = false;
-    for (let i = 0, l = terminatorRules.length; i < l; i++) {
+    for (let i = 0, l2 = terminatorRules.length; i < l2; i++) {
       if (terminatorRules[i](state, nextLine, endLine, true)) {
         terminate = true;
         break;
@@ -49001,7 +54722,7 @@ function getNextLinePos(state, nextLine) {
     const oldParentType = state.parentType;
     state.parentType = "reference";
     let terminate = false;
-    for (let i = 0, l = terminatorRules.length; i < l; i++) {
+    for (let i = 0, l2 = terminatorRules.length; i < l2; i++) {
       if (terminatorRules[i](state, nextLine, endLine, true)) {
         terminate = true;
         break;
@@ -49385,7 +55106,7 @@ function lheading(state, startLine, endLine) {
       continue;
     }
     let terminate = false;
-    for (let i = 0, l = terminatorRules.length; i < l; i++) {
+    for (let i = 0, l2 = terminatorRules.length; i < l2; i++) {
       if (terminatorRules[i](state, nextLine, endLine, true)) {
         terminate = true;
         break;
@@ -49428,7 +55149,7 @@ function paragraph(state, startLine, endLine) {
       continue;
     }
     let terminate = false;
-    for (let i = 0, l = terminatorRules.length; i < l; i++) {
+    for (let i = 0, l2 = terminatorRules.length; i < l2; i++) {
       if (terminatorRules[i](state, nextLine, endLine, true)) {
         terminate = true;
         break;
@@ -49729,9 +55450,9 @@ function newline(state, silent) {
   if (!silent) {
     if (pmax >= 0 && state.pending.charCodeAt(pmax) === 32) {
       if (pmax >= 1 && state.pending.charCodeAt(pmax - 1) === 32) {
-        let ws = pmax - 1;
-        while (ws >= 1 && state.pending.charCodeAt(ws - 1) === 32) ws--;
-        state.pending = state.pending.slice(0, ws);
+        let ws2 = pmax - 1;
+        while (ws2 >= 1 && state.pending.charCodeAt(ws2 - 1) === 32) ws2--;
+        state.pending = state.pending.slice(0, ws2);
         state.push("hardbreak", "br", 0);
       } else {
         state.pending = state.pending.slice(0, -1);
@@ -50633,44 +56354,44 @@ var parser_inline_default = ParserInline;
 
 // node_modules/linkify-it/lib/re.mjs
 function re_default(opts) {
-  const re = {};
+  const re2 = {};
   opts = opts || {};
-  re.src_Any = regex_default.source;
-  re.src_Cc = regex_default2.source;
-  re.src_Z = regex_default6.source;
-  re.src_P = regex_default4.source;
-  re.src_ZPCc = [re.src_Z, re.src_P, re.src_Cc].join("|");
-  re.src_ZCc = [re.src_Z, re.src_Cc].join("|");
+  re2.src_Any = regex_default.source;
+  re2.src_Cc = regex_default2.source;
+  re2.src_Z = regex_default6.source;
+  re2.src_P = regex_default4.source;
+  re2.src_ZPCc = [re2.src_Z, re2.src_P, re2.src_Cc].join("|");
+  re2.src_ZCc = [re2.src_Z, re2.src_Cc].join("|");
   const text_separators = "[><\uFF5C]";
-  re.src_pseudo_letter = `(?:(?!${text_separators}|${re.src_ZPCc})${re.src_Any})`;
-  re.src_ip4 = "(?:(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)";
-  re.src_auth = `(?:(?:(?!${re.src_ZCc}|[@/\\[\\]()]).){1,50}@)?`;
-  re.src_port = "(?::(?:6(?:[0-4]\\d{3}|5(?:[0-4]\\d{2}|5(?:[0-2]\\d|3[0-5])))|[1-5]?\\d{1,4}))?";
-  re.src_host_terminator = `(?=$|${text_separators}|${re.src_ZPCc})(?!${opts["---"] ? "-(?!--)|" : "-|"}_|:\\d|\\.-|\\.(?!$|${re.src_ZPCc}))`;
-  re.src_path = `(?:[/?#](?:(?!${re.src_ZCc}|${text_separators}|[()[\\]{}.,"'?!\\-;]).|\\[(?:(?!${re.src_ZCc}|\\]).)*\\]|\\((?:(?!${re.src_ZCc}|[)]).)*\\)|\\{(?:(?!${re.src_ZCc}|[}]).)*\\}|\\"(?:(?!${re.src_ZCc}|["]).)+\\"|\\'(?:(?!${re.src_ZCc}|[']).)+\\'|\\'(?=${re.src_pseudo_letter}|[-])|\\.{2,}[a-zA-Z0-9%/&]|\\.(?!${re.src_ZCc}|[.]|$)|` + (opts["---"] ? "\\-(?!--(?:[^-]|$))(?:-*)|" : "\\-+|") + // allow `,,,` in paths
-  `,(?!${re.src_ZCc}|$)|;(?!${re.src_ZCc}|$)|\\!+(?!${re.src_ZCc}|[!]|$)|\\?(?!${re.src_ZCc}|[?]|$))+|\\/)?`;
-  re.src_email_name = '[\\-;:&=\\+\\$,\\.a-zA-Z0-9_][\\-;:&=\\+\\$,\\"\\.a-zA-Z0-9_]{0,63}';
-  re.src_xn = "xn--[a-z0-9\\-]{1,59}";
-  re.src_domain_root = // Allow letters & digits (http://test1)
-  "(?:" + re.src_xn + `|${re.src_pseudo_letter}{1,63})`;
-  re.src_domain = "(?:" + re.src_xn + `|(?:${re.src_pseudo_letter})|(?:${re.src_pseudo_letter}(?:-|${re.src_pseudo_letter}){0,61}${re.src_pseudo_letter}))`;
-  re.src_host = `(?:(?:(?:(?:${re.src_domain})\\.)*${re.src_domain}))`;
-  re.tpl_host_fuzzy = "(?:" + re.src_ip4 + `|(?:(?:(?:${re.src_domain})\\.)+(?:%TLDS%)))`;
-  re.tpl_host_no_ip_fuzzy = `(?:(?:(?:${re.src_domain})\\.)+(?:%TLDS%))`;
-  re.src_host_strict = re.src_host + re.src_host_terminator;
-  re.tpl_host_fuzzy_strict = re.tpl_host_fuzzy + re.src_host_terminator;
-  re.src_host_port_strict = re.src_host + re.src_port + re.src_host_terminator;
-  re.tpl_host_port_fuzzy_strict = re.tpl_host_fuzzy + re.src_port + re.src_host_terminator;
-  re.tpl_host_port_no_ip_fuzzy_strict = re.tpl_host_no_ip_fuzzy + re.src_port + re.src_host_terminator;
-  re.tpl_host_fuzzy_test = `localhost|www\\.|\\.\\d{1,3}\\.|(?:\\.(?:%TLDS%)(?:${re.src_ZPCc}|>|$))`;
-  re.tpl_email_fuzzy = `(^|${text_separators}|"|\\(|${re.src_ZCc})(${re.src_email_name}@${re.tpl_host_fuzzy_strict})`;
-  re.tpl_link_fuzzy = // Fuzzy link can't be prepended with .:/\- and non punctuation.
+  re2.src_pseudo_letter = `(?:(?!${text_separators}|${re2.src_ZPCc})${re2.src_Any})`;
+  re2.src_ip4 = "(?:(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)";
+  re2.src_auth = `(?:(?:(?!${re2.src_ZCc}|[@/\\[\\]()]).){1,50}@)?`;
+  re2.src_port = "(?::(?:6(?:[0-4]\\d{3}|5(?:[0-4]\\d{2}|5(?:[0-2]\\d|3[0-5])))|[1-5]?\\d{1,4}))?";
+  re2.src_host_terminator = `(?=$|${text_separators}|${re2.src_ZPCc})(?!${opts["---"] ? "-(?!--)|" : "-|"}_|:\\d|\\.-|\\.(?!$|${re2.src_ZPCc}))`;
+  re2.src_path = `(?:[/?#](?:(?!${re2.src_ZCc}|${text_separators}|[()[\\]{}.,"'?!\\-;]).|\\[(?:(?!${re2.src_ZCc}|\\]).)*\\]|\\((?:(?!${re2.src_ZCc}|[)]).)*\\)|\\{(?:(?!${re2.src_ZCc}|[}]).)*\\}|\\"(?:(?!${re2.src_ZCc}|["]).)+\\"|\\'(?:(?!${re2.src_ZCc}|[']).)+\\'|\\'(?=${re2.src_pseudo_letter}|[-])|\\.{2,}[a-zA-Z0-9%/&]|\\.(?!${re2.src_ZCc}|[.]|$)|` + (opts["---"] ? "\\-(?!--(?:[^-]|$))(?:-*)|" : "\\-+|") + // allow `,,,` in paths
+  `,(?!${re2.src_ZCc}|$)|;(?!${re2.src_ZCc}|$)|\\!+(?!${re2.src_ZCc}|[!]|$)|\\?(?!${re2.src_ZCc}|[?]|$))+|\\/)?`;
+  re2.src_email_name = '[\\-;:&=\\+\\$,\\.a-zA-Z0-9_][\\-;:&=\\+\\$,\\"\\.a-zA-Z0-9_]{0,63}';
+  re2.src_xn = "xn--[a-z0-9\\-]{1,59}";
+  re2.src_domain_root = // Allow letters & digits (http://test1)
+  "(?:" + re2.src_xn + `|${re2.src_pseudo_letter}{1,63})`;
+  re2.src_domain = "(?:" + re2.src_xn + `|(?:${re2.src_pseudo_letter})|(?:${re2.src_pseudo_letter}(?:-|${re2.src_pseudo_letter}){0,61}${re2.src_pseudo_letter}))`;
+  re2.src_host = `(?:(?:(?:(?:${re2.src_domain})\\.)*${re2.src_domain}))`;
+  re2.tpl_host_fuzzy = "(?:" + re2.src_ip4 + `|(?:(?:(?:${re2.src_domain})\\.)+(?:%TLDS%)))`;
+  re2.tpl_host_no_ip_fuzzy = `(?:(?:(?:${re2.src_domain})\\.)+(?:%TLDS%))`;
+  re2.src_host_strict = re2.src_host + re2.src_host_terminator;
+  re2.tpl_host_fuzzy_strict = re2.tpl_host_fuzzy + re2.src_host_terminator;
+  re2.src_host_port_strict = re2.src_host + re2.src_port + re2.src_host_terminator;
+  re2.tpl_host_port_fuzzy_strict = re2.tpl_host_fuzzy + re2.src_port + re2.src_host_terminator;
+  re2.tpl_host_port_no_ip_fuzzy_strict = re2.tpl_host_no_ip_fuzzy + re2.src_port + re2.src_host_terminator;
+  re2.tpl_host_fuzzy_test = `localhost|www\\.|\\.\\d{1,3}\\.|(?:\\.(?:%TLDS%)(?:${re2.src_ZPCc}|>|$))`;
+  re2.tpl_email_fuzzy = `(^|${text_separators}|"|\\(|${re2.src_ZCc})(${re2.src_email_name}@${re2.tpl_host_fuzzy_strict})`;
+  re2.tpl_link_fuzzy = // Fuzzy link can't be prepended with .:/\- and non punctuation.
   // but can start with > (markdown blockquote)
-  `(^|(?![.:/\\-_@])(?:[$+<=>^\`|\uFF5C]|${re.src_ZPCc}))((?![$+<=>^\`|\uFF5C])${re.tpl_host_port_fuzzy_strict}${re.src_path})`;
-  re.tpl_link_no_ip_fuzzy = // Fuzzy link can't be prepended with .:/\- and non punctuation.
+  `(^|(?![.:/\\-_@])(?:[$+<=>^\`|\uFF5C]|${re2.src_ZPCc}))((?![$+<=>^\`|\uFF5C])${re2.tpl_host_port_fuzzy_strict}${re2.src_path})`;
+  re2.tpl_link_no_ip_fuzzy = // Fuzzy link can't be prepended with .:/\- and non punctuation.
   // but can start with > (markdown blockquote)
-  `(^|(?![.:/\\-_@])(?:[$+<=>^\`|\uFF5C]|${re.src_ZPCc}))((?![$+<=>^\`|\uFF5C])${re.tpl_host_port_no_ip_fuzzy_strict}${re.src_path})`;
-  return re;
+  `(^|(?![.:/\\-_@])(?:[$+<=>^\`|\uFF5C]|${re2.src_ZPCc}))((?![$+<=>^\`|\uFF5C])${re2.tpl_host_port_no_ip_fuzzy_strict}${re2.src_path})`;
+  return re2;
 }
 
 // node_modules/linkify-it/index.mjs
@@ -50773,11 +56494,11 @@ var defaultSchemas = {
 };
 var tlds_2ch_src_re = "a[cdefgilmnoqrstuwxz]|b[abdefghijmnorstvwyz]|c[acdfghiklmnoruvwxyz]|d[ejkmoz]|e[cegrstu]|f[ijkmor]|g[abdefghilmnpqrstuwy]|h[kmnrtu]|i[delmnoqrst]|j[emop]|k[eghimnprwyz]|l[abcikrstuvy]|m[acdeghklmnopqrstuvwxyz]|n[acefgilopruz]|om|p[aefghklmnrstwy]|qa|r[eosuw]|s[abcdeghijklmnortuvxyz]|t[cdfghjklmnortvwz]|u[agksyz]|v[aceginu]|w[fs]|y[et]|z[amw]";
 var tlds_default = "biz|com|edu|gov|net|org|pro|web|xxx|aero|asia|coop|info|museum|name|shop|\u0440\u0444".split("|");
-function createValidator(re) {
+function createValidator(re2) {
   return function(text3, pos) {
     const tail = text3.slice(pos);
-    if (re.test(tail)) {
-      return tail.match(re)[0].length;
+    if (re2.test(tail)) {
+      return tail.match(re2)[0].length;
     }
     return 0;
   };
@@ -50787,25 +56508,25 @@ function createNormalizer() {
     self2.normalize(match3);
   };
 }
-function compile(self2) {
-  const re = self2.re = re_default(self2.__opts__);
+function compile2(self2) {
+  const re2 = self2.re = re_default(self2.__opts__);
   const tlds2 = self2.__tlds__.slice();
   self2.onCompile();
   if (!self2.__tlds_replaced__) {
     tlds2.push(tlds_2ch_src_re);
   }
-  tlds2.push(re.src_xn);
-  re.src_tlds = tlds2.join("|");
+  tlds2.push(re2.src_xn);
+  re2.src_tlds = tlds2.join("|");
   function untpl(tpl) {
-    return tpl.replace("%TLDS%", re.src_tlds);
+    return tpl.replace("%TLDS%", re2.src_tlds);
   }
-  re.email_fuzzy = RegExp(untpl(re.tpl_email_fuzzy), "i");
-  re.email_fuzzy_global = RegExp(untpl(re.tpl_email_fuzzy), "ig");
-  re.link_fuzzy = RegExp(untpl(re.tpl_link_fuzzy), "i");
-  re.link_fuzzy_global = RegExp(untpl(re.tpl_link_fuzzy), "ig");
-  re.link_no_ip_fuzzy = RegExp(untpl(re.tpl_link_no_ip_fuzzy), "i");
-  re.link_no_ip_fuzzy_global = RegExp(untpl(re.tpl_link_no_ip_fuzzy), "ig");
-  re.host_fuzzy_test = RegExp(untpl(re.tpl_host_fuzzy_test), "i");
+  re2.email_fuzzy = RegExp(untpl(re2.tpl_email_fuzzy), "i");
+  re2.email_fuzzy_global = RegExp(untpl(re2.tpl_email_fuzzy), "ig");
+  re2.link_fuzzy = RegExp(untpl(re2.tpl_link_fuzzy), "i");
+  re2.link_fuzzy_global = RegExp(untpl(re2.tpl_link_fuzzy), "ig");
+  re2.link_no_ip_fuzzy = RegExp(untpl(re2.tpl_link_no_ip_fuzzy), "i");
+  re2.link_no_ip_fuzzy_global = RegExp(untpl(re2.tpl_link_no_ip_fuzzy), "ig");
+  re2.host_fuzzy_test = RegExp(untpl(re2.tpl_host_fuzzy_test), "i");
   const aliases = [];
   self2.__compiled__ = {};
   function schemaError(name, val) {
@@ -50852,8 +56573,8 @@ function compile(self2) {
   const slist = Object.keys(self2.__compiled__).filter(function(name) {
     return name.length > 0 && self2.__compiled__[name];
   }).map(escapeRE2).join("|");
-  self2.re.schema_test = RegExp(`(^|(?!_)(?:[><\uFF5C]|${re.src_ZPCc}))(${slist})`, "i");
-  self2.re.schema_search = RegExp(`(^|(?!_)(?:[><\uFF5C]|${re.src_ZPCc}))(${slist})`, "ig");
+  self2.re.schema_test = RegExp(`(^|(?!_)(?:[><\uFF5C]|${re2.src_ZPCc}))(${slist})`, "i");
+  self2.re.schema_search = RegExp(`(^|(?!_)(?:[><\uFF5C]|${re2.src_ZPCc}))(${slist})`, "ig");
   self2.re.schema_at_start = RegExp(`^${self2.re.schema_search.source}`, "i");
   self2.re.pretest = RegExp(
     `(${self2.re.schema_test.source})|(${self2.re.host_fuzzy_test.source})|@`,
@@ -50885,11 +56606,11 @@ function LinkifyIt(schemas, options2) {
   this.__tlds__ = tlds_default;
   this.__tlds_replaced__ = false;
   this.re = {};
-  compile(this);
+  compile2(this);
 }
 LinkifyIt.prototype.add = function add(schema, definition) {
   this.__schemas__[schema] = definition;
-  compile(this);
+  compile2(this);
   return this;
 };
 LinkifyIt.prototype.set = function set(options2) {
@@ -50900,12 +56621,12 @@ LinkifyIt.prototype.test = function test(text3) {
   if (!text3.length) {
     return false;
   }
-  let m, re;
+  let m, re2;
   if (this.re.schema_test.test(text3)) {
-    re = this.re.schema_search;
-    re.lastIndex = 0;
-    while ((m = re.exec(text3)) !== null) {
-      if (this.testSchemaAt(text3, m[2], re.lastIndex)) {
+    re2 = this.re.schema_search;
+    re2.lastIndex = 0;
+    while ((m = re2.exec(text3)) !== null) {
+      if (this.testSchemaAt(text3, m[2], re2.lastIndex)) {
         return true;
       }
     }
@@ -50940,7 +56661,7 @@ LinkifyIt.prototype.match = function match2(text3) {
   const type_schemed = [];
   const type_fuzzy_link = [];
   const type_fuzzy_email = [];
-  let m, len, re;
+  let m, len, re2;
   function choose(a, b) {
     if (!a) {
       return b;
@@ -50957,10 +56678,10 @@ LinkifyIt.prototype.match = function match2(text3) {
     return null;
   }
   if (this.re.schema_test.test(text3)) {
-    re = this.re.schema_search;
-    re.lastIndex = 0;
-    while ((m = re.exec(text3)) !== null) {
-      len = this.testSchemaAt(text3, m[2], re.lastIndex);
+    re2 = this.re.schema_search;
+    re2.lastIndex = 0;
+    while ((m = re2.exec(text3)) !== null) {
+      len = this.testSchemaAt(text3, m[2], re2.lastIndex);
       if (len) {
         type_schemed.push({
           schema: m[2],
@@ -50971,9 +56692,9 @@ LinkifyIt.prototype.match = function match2(text3) {
     }
   }
   if (this.__opts__.fuzzyLink && this.__compiled__["http:"]) {
-    re = this.__opts__.fuzzyIP ? this.re.link_fuzzy_global : this.re.link_no_ip_fuzzy_global;
-    re.lastIndex = 0;
-    while ((m = re.exec(text3)) !== null) {
+    re2 = this.__opts__.fuzzyIP ? this.re.link_fuzzy_global : this.re.link_no_ip_fuzzy_global;
+    re2.lastIndex = 0;
+    while ((m = re2.exec(text3)) !== null) {
       type_fuzzy_link.push({
         schema: "",
         index: m.index + m[1].length,
@@ -50982,9 +56703,9 @@ LinkifyIt.prototype.match = function match2(text3) {
     }
   }
   if (this.__opts__.fuzzyEmail && this.__compiled__["mailto:"]) {
-    re = this.re.email_fuzzy_global;
-    re.lastIndex = 0;
-    while ((m = re.exec(text3)) !== null) {
+    re2 = this.re.email_fuzzy_global;
+    re2.lastIndex = 0;
+    while ((m = re2.exec(text3)) !== null) {
       type_fuzzy_email.push({
         schema: "mailto:",
         index: m.index + m[1].length,
@@ -51039,13 +56760,13 @@ LinkifyIt.prototype.tlds = function tlds(list3, keepOld) {
   if (!keepOld) {
     this.__tlds__ = list3.slice();
     this.__tlds_replaced__ = true;
-    compile(this);
+    compile2(this);
     return this;
   }
   this.__tlds__ = this.__tlds__.concat(list3).sort().filter(function(el, idx, arr) {
     return el !== arr[idx - 1];
   }).reverse();
-  compile(this);
+  compile2(this);
   return this;
 };
 LinkifyIt.prototype.normalize = function normalize2(match3) {
@@ -51256,7 +56977,7 @@ function normalizeLink(url) {
     if (!parsed.protocol || RECODE_HOSTNAME_FOR.indexOf(parsed.protocol) >= 0) {
       try {
         parsed.hostname = import_punycode.default.toASCII(parsed.hostname);
-      } catch (er) {
+      } catch (er2) {
       }
     }
   }
@@ -51268,7 +56989,7 @@ function normalizeLinkText(url) {
     if (!parsed.protocol || RECODE_HOSTNAME_FOR.indexOf(parsed.protocol) >= 0) {
       try {
         parsed.hostname = import_punycode.default.toUnicode(parsed.hostname);
-      } catch (er) {
+      } catch (er2) {
       }
     }
   }
@@ -51654,7 +57375,7 @@ function markdownSections(body, bodyLine) {
       } : void 0
     );
   });
-  const boundaries = [...headings.map((h) => h.start), ...labels.map((l) => l.start), tokens.length].sort(
+  const boundaries = [...headings.map((h) => h.start), ...labels.map((l2) => l2.start), tokens.length].sort(
     (a, b) => a - b
   );
   let next = 0;
@@ -51717,7 +57438,7 @@ var GOVERNANCE_FACTS = ["system", "owner", "version", "status", "tier"];
 function mergeGovernance(layers) {
   const facts = { values: {}, from: {} };
   for (const fact of GOVERNANCE_FACTS) {
-    const layer = layers.find((l) => l.values?.[fact] !== void 0);
+    const layer = layers.find((l2) => l2.values?.[fact] !== void 0);
     if (!layer) continue;
     facts.values[fact] = layer.values[fact];
     facts.from[fact] = layer.from;
@@ -51750,31 +57471,41 @@ function systemGovernance(card, file, config2) {
 }
 
 // src/schema.ts
-var import_ajv = __toESM(require_ajv(), 1);
-var import_ajv_formats = __toESM(require_dist2(), 1);
-var addFormats = import_ajv_formats.default;
-var ajv = new import_ajv.Ajv({
-  allErrors: true,
-  // Keeps each error's schema and parent schema, which the explanations below read.
-  verbose: true,
-  strict: true,
-  strictTypes: false,
-  strictRequired: false,
-  strictTuples: false,
-  allowUnionTypes: true,
-  discriminator: true
-});
-addFormats(ajv, ["date", "date-time", "email", "uri"]);
+import { createHash as createHash3 } from "node:crypto";
+function schemaKey(json) {
+  return `h${createHash3("sha256").update(json).digest("hex")}`;
+}
+var standalone = precompiled_exports;
+var compiler;
 var byContent = /* @__PURE__ */ new Map();
 var byObject = /* @__PURE__ */ new WeakMap();
+function known(schema) {
+  const key = JSON.stringify(schema);
+  const validate2 = byContent.get(key) ?? standalone[schemaKey(key)];
+  if (validate2) byContent.set(key, validate2);
+  return { key, validate: validate2 };
+}
+async function prepareSchemas(schemas) {
+  if (compiler) return;
+  for (const schema of schemas) {
+    if (schema === void 0 || typeof schema === "object" && schema !== null && byObject.has(schema))
+      continue;
+    if (!known(schema).validate) {
+      compiler = await Promise.resolve().then(() => (init_schema_compiler(), schema_compiler_exports));
+      return;
+    }
+  }
+}
 function compileSchema(schema) {
   let validate2 = byObject.get(schema);
   if (validate2) return validate2;
-  const key = JSON.stringify(schema);
-  validate2 = byContent.get(key);
+  const found = known(schema);
+  validate2 = found.validate;
   if (!validate2) {
-    validate2 = ajv.compile(schema);
-    byContent.set(key, validate2);
+    if (!compiler)
+      throw new Error("aims-gate: a schema to compile before prepareSchemas loaded the compiler");
+    validate2 = compiler.compile(schema);
+    byContent.set(found.key, validate2);
   }
   byObject.set(schema, validate2);
   return validate2;
@@ -51835,12 +57566,12 @@ function explain(error2, at2) {
     }
     case "additionalProperties": {
       const key = String(params.additionalProperty);
-      const known = Object.keys(error2.parentSchema?.properties ?? {});
-      const near = closest(key, known);
+      const known2 = Object.keys(error2.parentSchema?.properties ?? {});
+      const near = closest(key, known2);
       return {
         pointer: [...pointer, key],
         message: `unknown key "${key}" in ${where}`,
-        fix: near ? `Did you mean "${near}"? Rename the key, or prefix it with "x-" to keep it as your own data.` : `Remove "${key}", or prefix it with "x-" to keep it as your own data. Known keys: ${known.filter((k) => k !== "$schema").join(", ")}.`
+        fix: near ? `Did you mean "${near}"? Rename the key, or prefix it with "x-" to keep it as your own data.` : `Remove "${key}", or prefix it with "x-" to keep it as your own data. Known keys: ${known2.filter((k) => k !== "$schema").join(", ")}.`
       };
     }
     case "type":
@@ -51935,7 +57666,7 @@ function closest(word, candidates) {
 }
 function editDistance(a, b) {
   if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let previous = Array.from({ length: b.length + 1 }, (_2, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
@@ -52073,6 +57804,11 @@ function loadDocument(kind, path2, bytes) {
   return kind === "risk-assessment" ? { kind, ...base, ...normaliseRiskAssessment(data) } : { kind, ...base, ...normaliseImpactAssessment(data) };
 }
 var validators = /* @__PURE__ */ new Map();
+var prepared;
+function prepareDocumentSchemas() {
+  prepared ??= prepareSchemas(Object.values(SCHEMA_FILES).map((file) => readJsonAsset(file)));
+  return prepared;
+}
 function validate(kind, data) {
   let validator = validators.get(kind);
   if (!validator) {
@@ -53067,6 +58803,58 @@ function configSchema(rule = ruleSchema()) {
   };
 }
 
+// src/policy/when.ts
+var KEYWORDS = /* @__PURE__ */ new Set(["required", "properties", "const", "enum", "not"]);
+var plain = (v) => typeof v === "string" || typeof v === "boolean" || v === null || typeof v === "number" && Number.isFinite(v);
+var isRecord = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function simpleCondition(when) {
+  if (!isRecord(when) || !Object.keys(when).every((key) => KEYWORDS.has(key))) return void 0;
+  const tests = [];
+  const { required, properties, not } = when;
+  if (required !== void 0) {
+    if (!Array.isArray(required) || !required.every((key) => typeof key === "string")) return void 0;
+    if (new Set(required).size !== required.length) return void 0;
+    tests.push((data) => !isRecord(data) || required.every((key) => data[key] !== void 0));
+  }
+  if (properties !== void 0) {
+    if (!isRecord(properties) || Object.hasOwn(properties, "__proto__")) return void 0;
+    const each = [];
+    for (const [key, schema] of Object.entries(properties)) {
+      const test2 = simpleCondition(schema);
+      if (!test2) return void 0;
+      each.push([key, test2]);
+    }
+    tests.push(
+      (data) => !isRecord(data) || each.every(([key, test2]) => data[key] === void 0 || test2(data[key]))
+    );
+  }
+  if ("const" in when) {
+    if (!plain(when.const)) return void 0;
+    tests.push((data) => data === when.const);
+  }
+  if ("enum" in when) {
+    const values = when.enum;
+    if (!Array.isArray(values) || values.length === 0 || !values.every(plain)) return void 0;
+    if (new Set(values).size !== values.length) return void 0;
+    tests.push((data) => values.includes(data));
+  }
+  if (not !== void 0) {
+    const test2 = simpleCondition(not);
+    if (!test2) return void 0;
+    tests.push((data) => !test2(data));
+  }
+  return (data) => tests.every((test2) => test2(data));
+}
+var conditions = /* @__PURE__ */ new WeakMap();
+function applies(when, facts) {
+  let test2 = conditions.get(when);
+  if (!test2) {
+    test2 = simpleCondition(when) ?? compileSchema(when);
+    conditions.set(when, test2);
+  }
+  return test2(facts);
+}
+
 // src/policy/load.ts
 var CONFIG_PATH = ".github/aims-gate.yml";
 var DEFAULT_PACK = "iso42001-baseline";
@@ -53165,17 +58953,32 @@ async function readYaml(source, path2, label2 = path2) {
   if (parsed.data.value === null || parsed.data.value === void 0) return { ...parsed.data, value: {} };
   return parsed.data;
 }
-function checkAgainst(schema, data, path2) {
+async function checkAgainst(schema, data, path2) {
+  await prepareSchemas([schema]);
   const problems = validateData(compileSchema(schema), data, { limit: 20 });
   const rules = data.value.rules;
   if (problems.length === 0 && Array.isArray(rules)) {
-    for (const [i, rule] of rules.entries()) {
-      problems.push(
-        ...validateData(compileSchema(ruleKindSchema(rule.kind)), data, { at: ["rules", i], limit: 5 })
-      );
-    }
+    const kinds = rules.map((rule) => kindSchema(rule.kind));
+    await prepareSchemas(kinds);
+    for (const [i, schema2] of kinds.entries())
+      problems.push(...validateData(compileSchema(schema2), data, { at: ["rules", i], limit: 5 }));
+    await prepareSchemas(
+      rules.flatMap((rule) => [
+        simpleCondition(rule.when) ? void 0 : rule.when,
+        rule.schema
+      ])
+    );
   }
   if (problems.length) throw ConfigError.all(path2, problems);
+}
+var kindSchemas = /* @__PURE__ */ new Map();
+function kindSchema(kind) {
+  let schema = kindSchemas.get(kind);
+  if (!schema) {
+    schema = ruleKindSchema(kind);
+    kindSchemas.set(kind, schema);
+  }
+  return schema;
 }
 async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: extendsFrom2 } = {}) {
   const data = await readYaml(source, configPath);
@@ -53187,7 +58990,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
       "Check the --config path."
     );
   }
-  if (data) checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
+  if (data) await checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
   const layers = data ? [{ data, path: configPath }] : [];
   const notices = [];
   const target = data?.value?._extends;
@@ -53206,7 +59009,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
         `Create ${CONFIG_PATH} in ${target}, or remove _extends.`
       );
     }
-    checkAgainst(configSchema(RULE_ENVELOPE), org2, label2);
+    await checkAgainst(configSchema(RULE_ENVELOPE), org2, label2);
     layers.unshift({ data: org2, path: label2 });
   }
   const org = layers.length > 1 ? layers[0] : void 0;
@@ -53227,7 +59030,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     repoConfig = floor.config;
     notices.push(...floor.notices);
   }
-  const config2 = layers.length ? mergeConfigs([...layers.slice(0, -1).map((l) => l.data.value), repoConfig]) : { systems: ["models/*"] };
+  const config2 = layers.length ? mergeConfigs([...layers.slice(0, -1).map((l2) => l2.data.value), repoConfig]) : { systems: ["models/*"] };
   if (!config2.systems && target && !extendsFrom2) config2.systems = ["models/*"];
   if (!config2.systems) {
     throw new ConfigError(
@@ -53307,7 +59110,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
 }
 function isLayerRule(layers, id) {
   return layers.some(
-    (l) => (l.data.value.rules ?? []).some((r) => r.id === id)
+    (l2) => (l2.data.value.rules ?? []).some((r) => r.id === id)
   );
 }
 async function addPack(source, name, rules, packs, depth) {
@@ -53325,7 +59128,7 @@ async function addPack(source, name, rules, packs, depth) {
   if (builtin) {
     const parsed = (() => {
       try {
-        return parseData(readAsset(path2));
+        return readYamlAsset(path2);
       } catch {
         throw new ConfigError(
           CONFIG_PATH,
@@ -53348,7 +59151,7 @@ async function addPack(source, name, rules, packs, depth) {
         "Check the `extends` path: it is relative to the repository root."
       );
   }
-  checkAgainst(policySchema(RULE_ENVELOPE), data, path2);
+  await checkAgainst(policySchema(RULE_ENVELOPE), data, path2);
   const pack = data.value;
   if (pack.extends) await addPack(source, pack.extends, rules, packs, depth + 1);
   for (const [i, raw] of pack.rules.entries())
@@ -53366,7 +59169,7 @@ function addRule(rules, raw, origin) {
     );
   }
   for (const key of ["when", "schema"]) {
-    const problem = rule[key] === void 0 ? void 0 : schemaProblem(rule[key]);
+    const problem = rule[key] === void 0 || key === "when" && simpleCondition(rule.when) ? void 0 : schemaProblem(rule[key]);
     if (problem) {
       throw new ConfigError(
         origin.path,
@@ -53407,20 +59210,20 @@ async function changeTiers(base, head, changed, patterns) {
   ]);
   const systems = /* @__PURE__ */ new Map();
   for (const side of before.filter((s) => s.documented)) {
-    const known = systems.get(side.id);
+    const known2 = systems.get(side.id);
     systems.set(side.id, {
       id: side.id,
       basePath: side.path,
-      base: highestTier([known?.base, side.tier]),
+      base: highestTier([known2?.base, side.tier]),
       removed: true
     });
   }
   for (const side of after.filter((s) => s.documented)) {
-    const known = systems.get(side.id);
+    const known2 = systems.get(side.id);
     systems.set(side.id, {
-      ...known ?? { id: side.id },
+      ...known2 ?? { id: side.id },
       path: side.path,
-      head: highestTier([known?.head, side.tier]),
+      head: highestTier([known2?.head, side.tier]),
       removed: false
     });
   }
@@ -53432,6 +59235,7 @@ async function changeTiers(base, head, changed, patterns) {
 }
 async function readSide(source, folder, pattern) {
   const prefix = folderPrefix(folder);
+  await prepareDocumentSchemas();
   const name = folder === "." ? "." : folder.slice(folder.lastIndexOf("/") + 1);
   const sidecarRead = readGovernanceFile(source, folder);
   const [card, risk] = await Promise.all(
@@ -53621,6 +59425,7 @@ function blocks(severity, failOn) {
 }
 async function readDocuments(source, system, kinds) {
   const loaded = { digests: [] };
+  await prepareDocumentSchemas();
   const sidecar = readGovernanceFile(source, system.path);
   await Promise.all(
     kinds.map(async (kind) => {
@@ -53703,7 +59508,7 @@ function requiredTier(evaluation) {
   ]);
 }
 function runRule(rule, system, today) {
-  if (rule.when && !compileSchema(rule.when)(system.facts)) return "not-applicable";
+  if (rule.when && !applies(rule.when, system.facts)) return "not-applicable";
   const kind = RULE_KINDS.get(rule.kind);
   if (kind.reads(rule).some((doc) => system.unreadable[doc])) return "unreadable";
   const outcome = kind.evaluate(rule, system, { today });
@@ -53750,15 +59555,15 @@ function controlResults(policy, findings, appliedTo) {
 }
 
 // src/fingerprint.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 import { basename } from "node:path";
 function findingFingerprint(finding) {
-  return createHash2("sha256").update(
+  return createHash4("sha256").update(
     `${finding.rule}\0${finding.system ?? ""}\0${finding.path ?? ""}\0${finding.message.replace(/\d+/g, "#")}`
   ).digest("hex").slice(0, 32);
 }
 function nonconformityKey(finding) {
-  return createHash2("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
+  return createHash4("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
 }
 
 // src/audit/events.ts
@@ -53803,8 +59608,8 @@ function nonconformityFacts(evaluation, system) {
       waived.add(key);
       continue;
     }
-    const known = open3.get(key);
-    if (!known || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(known.severity))
+    const known2 = open3.get(key);
+    if (!known2 || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(known2.severity))
       open3.set(key, { severity: f.severity, rule: f.rule });
   }
   return {
@@ -54560,6 +60365,7 @@ function isEntryShaped(entry) {
 
 // src/audit/verify.ts
 import { isAscii as isAscii2 } from "node:buffer";
+var ENTRY_SCHEMA = "schemas/audit-entry.schema.json";
 var validateEntry;
 function readLink(text3, line) {
   return sealedLink(text3) ?? parsedLink(text3, line);
@@ -54598,7 +60404,7 @@ function parsedLink(text3, line) {
       problem: `line ${line} has format version ${JSON.stringify(entry.v)}; this aims-gate reads version ${AUDIT_FORMAT}`
     };
   }
-  validateEntry ??= compileSchema(readJsonAsset("schemas/audit-entry.schema.json"));
+  validateEntry ??= compileSchema(readJsonAsset(ENTRY_SCHEMA));
   if (!validateEntry(entry)) {
     const error2 = validateEntry.errors[0];
     return {
@@ -54706,6 +60512,7 @@ function blockLink(line, ascii, number2) {
   return readLink(line.toString("utf8"), number2);
 }
 async function verifyLog(lines, checkpoint) {
+  await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
   let line = 0;
   let head;
   let checkpointSeen = false;
@@ -54738,14 +60545,14 @@ async function verifyLog(lines, checkpoint) {
       );
     }
     if (entry.time && warnings.length < 10) {
-      const plain = inOrderAsText(entry.time);
-      const backwards = lastTime && (plain && lastPlain ? entry.time < lastTime : Date.parse(entry.time) < Date.parse(lastTime));
+      const plain2 = inOrderAsText(entry.time);
+      const backwards = lastTime && (plain2 && lastPlain ? entry.time < lastTime : Date.parse(entry.time) < Date.parse(lastTime));
       if (backwards)
         warnings.push(
           `entry ${entry.seq} is dated ${entry.time}, before entry ${entry.seq - 1} (${lastTime}): time runs backwards here (a clock set back, or a backdated entry)`
         );
       lastTime = entry.time;
-      lastPlain = plain;
+      lastPlain = plain2;
     }
     head = { seq: entry.seq, hash: entry.hash };
     if (checkpoint && entry.seq === checkpoint.seq) {
@@ -54985,7 +60792,7 @@ var BlobReader = class _BlobReader {
     const batch = this.pending;
     this.pending = [];
     await Promise.all(
-      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
+      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_2, n) => {
         const part = batch.slice(n * BATCH, (n + 1) * BATCH);
         try {
           const blobs = await this.fetch(part.map((p) => p.expression));
@@ -55003,14 +60810,14 @@ var BlobReader = class _BlobReader {
       variables[`e${i}`] = expression;
       return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
     });
-    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
+    const declarations = expressions.map((_2, i) => `$e${i}: String!`).join(", ");
     const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
     const name = `${this.owner}/${this.repo}`;
     const data = await this.github.graphql(query, variables).catch((error2) => {
       throw error2.errors?.some((e) => e.type === "NOT_FOUND") ? new RepositoryNotFound(name) : error2;
     });
     if (!data.repository) throw new RepositoryNotFound(name);
-    return expressions.map((_, i) => {
+    return expressions.map((_2, i) => {
       const object = data.repository[`f${i}`];
       return object?.oid ? object : null;
     });
@@ -55150,7 +60957,7 @@ async function pullRequestsOf(github, at2, shas) {
   const pulls = /* @__PURE__ */ new Map();
   const batches = Array.from(
     { length: Math.ceil(shas.length / COMMITS_PER_QUERY) },
-    (_, i) => shas.slice(i * COMMITS_PER_QUERY, (i + 1) * COMMITS_PER_QUERY)
+    (_2, i) => shas.slice(i * COMMITS_PER_QUERY, (i + 1) * COMMITS_PER_QUERY)
   );
   await Promise.all(
     batches.map(async (batch) => {
@@ -55159,7 +60966,7 @@ async function pullRequestsOf(github, at2, shas) {
         variables[`c${i}`] = sha;
         return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 25) { totalCount nodes { ${PULL_FIELDS} } } } }`;
       });
-      const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(", ");
+      const declarations = batch.map((_2, i) => `$c${i}: GitObjectID!`).join(", ");
       const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
       const { repository } = await github.graphql(query, variables);
       batch.forEach((sha, i) => {
@@ -55264,11 +61071,11 @@ async function changeSetOf(github, at2, request2) {
   );
   const missing = more.filter((team) => !(team.toLowerCase() in members.members));
   const extra = missing.length ? (await teamMembers(github, missing)).members : {};
-  const known = { ...members.members, ...extra };
+  const known2 = { ...members.members, ...extra };
   for (const pr of pullRequests)
     if (pr.rules)
       pr.rules = pr.rules.filter(
-        (r) => r.require.every((g) => (g.teams ?? []).every((t) => t.toLowerCase() in known))
+        (r) => r.require.every((g) => (g.teams ?? []).every((t) => t.toLowerCase() in known2))
       );
   return {
     ...base,
@@ -55278,7 +61085,7 @@ async function changeSetOf(github, at2, request2) {
     pullRequests,
     shipped,
     ...productionAt ? { production: productionAt.what } : {},
-    teams: known
+    teams: known2
   };
 }
 var MAX_CANDIDATES = 20;
@@ -55292,7 +61099,7 @@ async function changeSetStart(github, at2, commit, candidates) {
       throw error2;
     }
   });
-  const since = tried.find((_, i) => statuses[i] === "ahead");
+  const since = tried.find((_2, i) => statuses[i] === "ahead");
   const range2 = await commitsSince(github, at2, since?.commit, commit);
   if (range2 === "not-ancestor") throw new Error(`the history of ${short(commit)} changed while it was read`);
   return { ...since ? { since } : {}, range: range2 };
@@ -56158,7 +61965,7 @@ function descriptor(rule) {
   ];
   return {
     id: rule.id,
-    name: rule.id.replace(/[.-](\w)/g, (_, c) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
+    name: rule.id.replace(/[.-](\w)/g, (_2, c) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
     shortDescription: { text: rule.title },
     fullDescription: {
       text: `${rule.title} (${SEVERITY_WORDS[rule.severity]}; evidences ${cites.join(", ") || "no control"}).`

@@ -19,7 +19,15 @@ if (process.argv.includes('--stamp')) {
   process.exit(0);
 }
 
-const inputs = ['src', 'app', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const inputs = [
+  'src',
+  'app',
+  'scripts/build-cli.js',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'package-lock.json',
+];
 const built = existsSync(STAMP) ? statSync(STAMP).mtimeMs : 0;
 if (inputs.some((input) => newest(join(ROOT, input)) > built)) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });

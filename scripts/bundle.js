@@ -15,6 +15,8 @@ export async function bundle() {
     target: 'node24',
     format: 'esm',
     legalComments: 'none',
+    // The modules' paths are in the bundle: as a fresh clone has them, even where node_modules is a symlink.
+    preserveSymlinks: true,
     write: false,
     logLevel: 'warning',
     // Some dependencies are CommonJS and call require(): give the ESM bundle one.

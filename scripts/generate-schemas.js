@@ -1,4 +1,5 @@
-// Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds (run after `npm run build`).
+// Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds, then src/precompiled.js
+// (the package's schemas as standalone validators, its YAML data files parsed) from those (run after `npm run build`).
 import { writeFileSync } from 'node:fs';
 import { configSchema, policySchema } from '../lib/policy/schema.js';
 
@@ -9,3 +10,8 @@ for (const [file, schema] of [
   writeFileSync(new URL(`../${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
+
+// Imported after the schemas are written: it reads them.
+const { precompiledSource } = await import('../lib/precompile.js');
+writeFileSync(new URL('../src/precompiled.js', import.meta.url), await precompiledSource());
+console.log('wrote src/precompiled.js');

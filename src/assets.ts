@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Problem } from './parse/problem.js';
+import { type ParsedData, parseData } from './parse/yaml.js';
+import { assets } from './precompiled.js';
+import type { Pointer, Position } from './types.js';
 
 /**
  * The package's data files (policies/, schemas/, reference/, templates/) are read from the package root,
@@ -32,4 +37,43 @@ export function readAsset(relativePath: string): string {
 
 export function readJsonAsset<T = unknown>(relativePath: string): T {
   return JSON.parse(readAsset(relativePath)) as T;
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const precompiledAssets = assets as Record<string, { sha256: string; data: string } | undefined>;
+
+/**
+ * A YAML data file of the package, parsed. Parsing the baseline pack and the Annex A reference cost a
+ * noticeable part of every start: src/precompiled.js holds them parsed, used only while the file's text is
+ * the one they were parsed from. Each call returns values of its own, which the caller may change.
+ */
+export function readYamlAsset(relativePath: string): { data: ParsedData } | { problem: Problem } {
+  return parsedAsset(relativePath, readAsset(relativePath));
+}
+
+/** A pointer as a key of the precompiled positions; indices and their digits alike, as `getIn` takes both. */
+export function pointerKey(pointer: Pointer): string {
+  return JSON.stringify(pointer.map(String));
+}
+
+export function parsedAsset(relativePath: string, text: string): { data: ParsedData } | { problem: Problem } {
+  const entry = precompiledAssets[relativePath];
+  if (!entry || entry.sha256 !== sha256Text(text)) return parseData(text);
+  const { value, positions } = JSON.parse(entry.data) as { value: unknown; positions: [string, number[]][] };
+  const at = new Map(positions);
+  return {
+    data: {
+      value,
+      locate(pointer): Position {
+        for (let depth = pointer.length; depth >= 0; depth--) {
+          const found = at.get(pointerKey(pointer.slice(0, depth)));
+          if (found) return found.length > 1 ? { line: found[0]!, column: found[1]! } : { line: found[0]! };
+        }
+        return { line: 1 };
+      },
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import { parse } from 'yaml';
-import { readAsset } from './assets.js';
+import { readYamlAsset } from './assets.js';
 
 interface AnnexA {
   objectives: Record<string, string>;
@@ -11,7 +10,11 @@ let annex: AnnexA | undefined;
 
 /** ISO/IEC 42001:2023 Annex A: the 38 controls (A.2.2–A.10.4) and their titles, from reference/. */
 export function annexA(): AnnexA {
-  annex ??= parse(readAsset('reference/iso42001-annex-a.yml')) as AnnexA;
+  if (!annex) {
+    const parsed = readYamlAsset('reference/iso42001-annex-a.yml');
+    if ('problem' in parsed) throw new Error(`reference/iso42001-annex-a.yml: ${parsed.problem.message}`);
+    annex = parsed.data.value as AnnexA;
+  }
   return annex;
 }
 

@@ -2,14 +2,14 @@ import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
 import { controlIds, controlTitle } from './controls.js';
 import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
-import { isReadable, loadDocument } from './documents/index.js';
+import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
 import { tooLarge } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
+import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
-import { compileSchema } from './schema.js';
 import type { Source } from './source.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
@@ -232,6 +232,7 @@ async function readDocuments(
   kinds: DocumentKind[],
 ): Promise<LoadedDocuments> {
   const loaded: LoadedDocuments = { digests: [] };
+  await prepareDocumentSchemas();
   // Asked for with the documents, so a GitHub source reads them in one request.
   const sidecar = readGovernanceFile(source, system.path);
   await Promise.all(
@@ -333,7 +334,7 @@ export function requiredTier(evaluation: Evaluation): RiskTier | undefined {
 }
 
 function runRule(rule: RuleDefinition, system: SystemContext, today: string) {
-  if (rule.when && !compileSchema(rule.when)(system.facts)) return 'not-applicable' as const;
+  if (rule.when && !applies(rule.when, system.facts)) return 'not-applicable' as const;
   const kind = RULE_KINDS.get(rule.kind)!;
   if (kind.reads(rule).some((doc) => system.unreadable[doc])) return 'unreadable' as const;
   const outcome = kind.evaluate(rule, system, { today });

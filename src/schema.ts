@@ -1,43 +1,64 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createHash } from 'node:crypto';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ParsedData } from './parse/yaml.js';
+import * as precompiled from './precompiled.js';
 import type { Pointer, Position } from './types.js';
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+/** The key of a schema among the precompiled validators: the SHA-256 of its JSON, so a changed schema misses. */
+export function schemaKey(json: string): string {
+  return `h${createHash('sha256').update(json).digest('hex')}`;
+}
 
 /**
- * One Ajv instance for the process: every schema (published document schemas, policy and config schemas,
- * rule conditions) is compiled once and cached, never per document.
+ * The schemas aims-gate ships with (document, policy and config schemas, the baseline pack's conditions)
+ * come precompiled (src/precompiled.js, from `npm run schemas`): compiling them with Ajv at each start cost
+ * most of a check's time. Ajv itself is loaded only for a schema that is not there, such as a condition a
+ * repository's own policy writes.
  */
-// Strict about unknown keywords (a typo in a policy fragment is an error), lenient about omitted `type`s,
-// which policy authors rightly leave out of short conditions such as { required: [license] }.
-const ajv = new Ajv({
-  allErrors: true,
-  // Keeps each error's schema and parent schema, which the explanations below read.
-  verbose: true,
-  strict: true,
-  strictTypes: false,
-  strictRequired: false,
-  strictTuples: false,
-  allowUnionTypes: true,
-  discriminator: true,
-});
-addFormats(ajv, ['date', 'date-time', 'email', 'uri']);
+const standalone = precompiled as unknown as Record<string, ValidateFunction | undefined>;
+let compiler: typeof import('./schema-compiler.js') | undefined;
 
 const byContent = new Map<string, ValidateFunction>();
 /** Rules ask for their schemas once per system: the same object is found without serialising it again. */
 const byObject = new WeakMap<object, ValidateFunction>();
 
+/** The validator of a schema without compiling it: one compiled before, or a precompiled one. */
+function known(schema: object): { key: string; validate?: ValidateFunction } {
+  const key = JSON.stringify(schema);
+  const validate = byContent.get(key) ?? standalone[schemaKey(key)];
+  if (validate) byContent.set(key, validate);
+  return { key, validate };
+}
+
+/**
+ * Loads Ajv if any of `schemas` has no validator yet: compileSchema is synchronous, and only a dynamic
+ * import keeps Ajv out of a start-up that does not need it. Call it where schemas from outside the package
+ * (a repository's policy) first appear, before compiling them.
+ */
+export async function prepareSchemas(schemas: Iterable<unknown>): Promise<void> {
+  if (compiler) return;
+  for (const schema of schemas) {
+    if (schema === undefined || (typeof schema === 'object' && schema !== null && byObject.has(schema)))
+      continue;
+    // Not a schema at all (a string, say) is Ajv's to explain, as before.
+    if (!known(schema as object).validate) {
+      compiler = await import('./schema-compiler.js');
+      return;
+    }
+  }
+}
+
 /** Compiles a JSON Schema once per distinct content. Throws if the schema itself is invalid. */
 export function compileSchema(schema: object): ValidateFunction {
   let validate = byObject.get(schema);
   if (validate) return validate;
-  const key = JSON.stringify(schema);
-  validate = byContent.get(key);
+  const found = known(schema);
+  validate = found.validate;
   if (!validate) {
-    validate = ajv.compile(schema);
-    byContent.set(key, validate);
+    if (!compiler)
+      throw new Error('aims-gate: a schema to compile before prepareSchemas loaded the compiler');
+    validate = compiler.compile(schema);
+    byContent.set(found.key, validate);
   }
   byObject.set(schema, validate);
   return validate;

@@ -1,5 +1,5 @@
 import { readGovernanceFile, systemGovernance } from './documents/governance.js';
-import { isReadable, loadDocument } from './documents/index.js';
+import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import { folderPrefix, foldersOf } from './inventory.js';
 import { LIMITS } from './limits.js';
 import type { SystemPattern } from './policy/load.js';
@@ -79,6 +79,7 @@ export async function changeTiers(
 /** A folder's id and stated tier at one revision, reading each document under its first name that exists. */
 async function readSide(source: Source, folder: string, pattern: SystemPattern): Promise<Side> {
   const prefix = folderPrefix(folder);
+  await prepareDocumentSchemas();
   const name = folder === '.' ? '.' : folder.slice(folder.lastIndexOf('/') + 1);
   // The governance.yml beside the documents is asked for with them, so it travels in the same request.
   const sidecarRead = readGovernanceFile(source, folder);

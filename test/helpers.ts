@@ -60,3 +60,14 @@ export function edit(
   if (next === text) throw new Error(`edit of ${path} changed nothing: ${String(from)}`);
   return { ...files, [path]: next };
 }
+
+/** Numbers in [0, 1) from a seed (mulberry32): generated cases that are the same on every run. */
+export function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -153,6 +153,8 @@ rules:
       line: 3,
       message: expect.stringContaining('rule "custom.x": its `when` is not a valid JSON Schema'),
     });
+    // Ajv, loaded for it (a simple condition needs none), says what is wrong.
+    expect(error.message).toContain('unknown keyword: "propertys"');
   });
 
   it('a rule id the pack already defines', async () => {

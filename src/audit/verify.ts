@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
-import { compileSchema } from '../schema.js';
+import { compileSchema, prepareSchemas } from '../schema.js';
 import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
 import type { LogBatch } from './store.js';
 
@@ -27,6 +27,7 @@ export interface VerifyResult {
   warnings: string[];
 }
 
+const ENTRY_SCHEMA = 'schemas/audit-entry.schema.json';
 let validateEntry: ValidateFunction | undefined;
 
 /** What the chain needs of one entry. */
@@ -90,7 +91,7 @@ function parsedLink(text: string, line: number): Link | { problem: string; seq?:
       problem: `line ${line} has format version ${JSON.stringify(entry.v)}; this aims-gate reads version ${AUDIT_FORMAT}`,
     };
   }
-  validateEntry ??= compileSchema(readJsonAsset('schemas/audit-entry.schema.json'));
+  validateEntry ??= compileSchema(readJsonAsset(ENTRY_SCHEMA));
   if (!validateEntry(entry)) {
     const error = validateEntry.errors![0]!;
     return {
@@ -233,6 +234,7 @@ export async function verifyLog(
   lines: AsyncIterable<LogBatch>,
   checkpoint?: Checkpoint,
 ): Promise<VerifyResult> {
+  await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
   let line = 0;
   let head: Checkpoint | undefined;
   let checkpointSeen = false;

@@ -1,16 +1,5 @@
 import { ConfigError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { anchor } from './anchor.js';
-import { log, record, verify } from './audit.js';
-import { check } from './check.js';
-import { explain } from './explain.js';
-import { init } from './init.js';
-import { inventory } from './inventory.js';
-import { mergeLog } from './merge-log.js';
-import { nonconformity } from './nonconformity.js';
-import { report } from './report.js';
-import { test } from './test.js';
-import { validate } from './validate.js';
 
 export const USAGE = `Usage: aims-gate <command> [options]
 
@@ -126,7 +115,11 @@ function argumentProblem(error: Error): string {
   return error.message;
 }
 
-/** The CLI's one error boundary: every failure becomes a message and an exit code, never a stack trace. */
+/**
+ * The CLI's one error boundary: every failure becomes a message and an exit code, never a stack trace.
+ * Each command's module is imported when it runs: a check does not load what anchoring or the auditor's
+ * report need (ASN.1, HTML), which every start would pay for.
+ */
 export async function main(argv: string[], io: Output = processOutput): Promise<number> {
   const [command, ...rest] = argv;
   const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
@@ -137,32 +130,32 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   try {
     switch (command) {
       case 'check':
-        return await check(rest, io);
+        return await (await import('./check.js')).check(rest, io);
       case 'init':
-        return await init(rest, io);
+        return await (await import('./init.js')).init(rest, io);
       case 'validate':
-        return await validate(rest, io);
+        return await (await import('./validate.js')).validate(rest, io);
       case 'test':
-        return await test(rest, io);
+        return await (await import('./test.js')).test(rest, io);
       case 'merge-log':
-        return await mergeLog(rest, io);
+        return await (await import('./merge-log.js')).mergeLog(rest, io);
       case 'explain':
-        return await explain(rest, io);
+        return await (await import('./explain.js')).explain(rest, io);
       case 'record':
-        return await record(rest, io);
+        return await (await import('./audit.js')).record(rest, io);
       case 'verify':
-        return await verify(rest, io);
+        return await (await import('./audit.js')).verify(rest, io);
       case 'anchor':
-        return await anchor(rest, io);
+        return await (await import('./anchor.js')).anchor(rest, io);
       case 'log':
-        return await log(rest, io);
+        return await (await import('./audit.js')).log(rest, io);
       case 'report':
-        return await report(rest, io);
+        return await (await import('./report.js')).report(rest, io);
       case 'inventory':
-        return await inventory(rest, io);
+        return await (await import('./inventory.js')).inventory(rest, io);
       case 'nonconformity':
       case 'nc':
-        return await nonconformity(rest, io);
+        return await (await import('./nonconformity.js')).nonconformity(rest, io);
       case '--version':
       case '-v':
         io.out(`${VERSION}\n`);

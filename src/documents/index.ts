@@ -2,7 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { decodeText } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
-import { compileSchema, validateData } from '../schema.js';
+import { compileSchema, prepareSchemas, validateData } from '../schema.js';
 import type { DocumentKind } from '../types.js';
 import { record } from './fields.js';
 import { normaliseImpactAssessment } from './impact-assessment.js';
@@ -58,6 +58,13 @@ export function loadDocument(
 }
 
 const validators = new Map<DocumentKind, ValidateFunction>();
+let prepared: Promise<void> | undefined;
+
+/** Loads Ajv before loadDocument if a document schema changed since `npm run schemas` precompiled it. */
+export function prepareDocumentSchemas(): Promise<void> {
+  prepared ??= prepareSchemas(Object.values(SCHEMA_FILES).map((file) => readJsonAsset(file)));
+  return prepared;
+}
 
 function validate(kind: DocumentKind, data: ParsedData) {
   let validator = validators.get(kind);

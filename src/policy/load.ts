@@ -1,15 +1,16 @@
 import type { ApprovalRule } from '../approvals.js';
-import { readAsset } from '../assets.js';
+import { readYamlAsset } from '../assets.js';
 import type { Governance } from '../documents/types.js';
 import { ConfigError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { decodeText } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import type { RuleDefinition } from '../rules/index.js';
-import { closest, compileSchema, schemaProblem, validateData } from '../schema.js';
+import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
 import type { Source } from '../source.js';
 import { type DocumentKind, SEVERITIES, type Severity, type Waiver } from '../types.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
+import { simpleCondition } from './when.js';
 
 export const CONFIG_PATH = '.github/aims-gate.yml';
 export const DEFAULT_PACK = 'iso42001-baseline';
@@ -213,18 +214,37 @@ async function readYaml(source: Source, path: string, label = path): Promise<Par
 }
 
 /** Checks a config or pack: its shape first, then each rule against the schema of its kind. */
-function checkAgainst(schema: object, data: ParsedData, path: string): void {
+async function checkAgainst(schema: object, data: ParsedData, path: string): Promise<void> {
+  await prepareSchemas([schema]);
   const problems = validateData(compileSchema(schema), data, { limit: 20 });
   // Each rule against its kind's schema, where the file's shape let it be read as a list of rules.
   const rules = (data.value as { rules?: unknown }).rules;
   if (problems.length === 0 && Array.isArray(rules)) {
-    for (const [i, rule] of (rules as { kind: string }[]).entries()) {
-      problems.push(
-        ...validateData(compileSchema(ruleKindSchema(rule.kind)), data, { at: ['rules', i], limit: 5 }),
-      );
-    }
+    const kinds = (rules as { kind: string }[]).map((rule) => kindSchema(rule.kind));
+    await prepareSchemas(kinds);
+    for (const [i, schema] of kinds.entries())
+      problems.push(...validateData(compileSchema(schema), data, { at: ['rules', i], limit: 5 }));
+    // The rules' own schemas are compiled as they are added (addRule), which cannot wait for Ajv to load.
+    await prepareSchemas(
+      (rules as { when?: unknown; schema?: unknown }[]).flatMap((rule) => [
+        simpleCondition(rule.when) ? undefined : rule.when,
+        rule.schema,
+      ]),
+    );
   }
   if (problems.length) throw ConfigError.all(path, problems);
+}
+
+const kindSchemas = new Map<string, object>();
+
+/** A rule kind's schema, the same object each time, so its validator is found without serialising it. */
+function kindSchema(kind: string): object {
+  let schema = kindSchemas.get(kind);
+  if (!schema) {
+    schema = ruleKindSchema(kind);
+    kindSchemas.set(kind, schema);
+  }
+  return schema;
 }
 
 /**
@@ -246,7 +266,7 @@ export async function loadPolicy(
       'Check the --config path.',
     );
   }
-  if (data) checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
+  if (data) await checkAgainst(configSchema(RULE_ENVELOPE), data, configPath);
   const layers: Layer[] = data ? [{ data, path: configPath }] : [];
   const notices: string[] = [];
   const target = (data?.value as { _extends?: string } | undefined)?._extends;
@@ -265,7 +285,7 @@ export async function loadPolicy(
         `Create ${CONFIG_PATH} in ${target}, or remove _extends.`,
       );
     }
-    checkAgainst(configSchema(RULE_ENVELOPE), org, label);
+    await checkAgainst(configSchema(RULE_ENVELOPE), org, label);
     layers.unshift({ data: org, path: label });
   }
   const org = layers.length > 1 ? layers[0]! : undefined;
@@ -417,7 +437,7 @@ async function addPack(
   if (builtin) {
     const parsed = (() => {
       try {
-        return parseData(readAsset(path));
+        return readYamlAsset(path);
       } catch {
         throw new ConfigError(
           CONFIG_PATH,
@@ -440,7 +460,7 @@ async function addPack(
         'Check the `extends` path: it is relative to the repository root.',
       );
   }
-  checkAgainst(policySchema(RULE_ENVELOPE), data, path);
+  await checkAgainst(policySchema(RULE_ENVELOPE), data, path);
   const pack = data.value as { extends?: string; rules: object[] };
   if (pack.extends) await addPack(source, pack.extends, rules, packs, depth + 1);
   for (const [i, raw] of pack.rules.entries())
@@ -459,7 +479,10 @@ function addRule(rules: Map<string, RuleDefinition>, raw: object, origin: RuleDe
     );
   }
   for (const key of ['when', 'schema'] as const) {
-    const problem = rule[key] === undefined ? undefined : schemaProblem(rule[key]);
+    const problem =
+      rule[key] === undefined || (key === 'when' && simpleCondition(rule.when))
+        ? undefined
+        : schemaProblem(rule[key]);
     if (problem) {
       throw new ConfigError(
         origin.path,

@@ -1,12 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ReadResult, Source } from '../source.js';
 
-const run = promisify(execFile);
+// node:child_process loads net and dgram with it: imported when git first runs, not by every check.
+const childProcess = () => import('node:child_process');
 
 /** Runs git in `cwd`; a failure becomes an error that says which git command failed and why. */
 export async function git(cwd: string, args: string[]): Promise<string> {
   try {
+    const run = promisify((await childProcess()).execFile);
     const { stdout } = await run('git', args, { cwd, maxBuffer: 256 * 1024 * 1024 });
     return stdout;
   } catch (error) {
@@ -77,7 +78,8 @@ export class GitSource implements Source {
   }
 }
 
-function catBlob(cwd: string, object: string): Promise<Uint8Array> {
+async function catBlob(cwd: string, object: string): Promise<Uint8Array> {
+  const { spawn } = await childProcess();
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['cat-file', 'blob', object], { cwd });
     const chunks: Buffer[] = [];

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import type { main as Main } from './main.js';
+
+/**
+ * Where `npm run build` puts the CLI as one CommonJS file (scripts/build-cli.js) and V8's code cache of it.
+ * Loading some 250 modules one by one, and compiling them, cost most of a short command's time.
+ */
+export const BUNDLE = fileURLToPath(new URL('../cli.cjs', import.meta.url));
+export const CODE_CACHE = `${BUNDLE}.cache`;
+/** The cache starts with the SHA-256 of the bundle it was made from: a cache of another build is not used. */
+const HASH_BYTES = 32;
+
+export function bundleHash(code: Buffer): Buffer {
+  return createHash('sha256').update(code).digest();
+}
+
+/** The bundle as a script, wrapped as Node wraps a CommonJS module, with the code cache if it is its own. */
+export function bundleScript(code: Buffer, cache?: Buffer): Script {
+  const cachedData =
+    cache && cache.length > HASH_BYTES && cache.subarray(0, HASH_BYTES).equals(bundleHash(code))
+      ? cache.subarray(HASH_BYTES)
+      : undefined;
+  return new Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, {
+    filename: BUNDLE,
+    ...(cachedData ? { cachedData } : {}),
+  });
+}
+
+/** Runs the bundle's top level and returns what it exports. */
+export function runBundle(script: Script): { main: typeof Main } {
+  const module = { exports: {} as { main: typeof Main } };
+  script.runInThisContext()(module.exports, createRequire(BUNDLE), module, BUNDLE, dirname(BUNDLE));
+  return module.exports;
+}
+
+/**
+ * The CLI's `main`: from the bundle, or, where there is none (src/ run by tests), from its modules. A cache
+ * V8 rejects (another Node version, other flags) costs only the time it saves.
+ */
+export async function loadMain(): Promise<typeof Main> {
+  if (!existsSync(BUNDLE)) return (await import('./main.js')).main;
+  let cache: Buffer | undefined;
+  try {
+    cache = readFileSync(CODE_CACHE);
+  } catch {
+    // Built without a cache: compiled as it runs.
+  }
+  return runBundle(bundleScript(readFileSync(BUNDLE), cache)).main;
+}
