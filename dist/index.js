@@ -59080,6 +59080,14 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
       rule.severity = override.severity;
     }
   }
+  for (const waiver of config2.waivers ?? []) {
+    if (rules.has(waiver.rule) || disabled.some((d) => d.id === waiver.rule) || waiver.rule in BUILT_IN_CHECKS)
+      continue;
+    const near = closest(waiver.rule, [...rules.keys()]);
+    notices.push(
+      `A waiver names rule "${waiver.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
+    );
+  }
   const documents = { ...DEFAULT_DOCUMENTS, ...namesOf2(config2.documents) };
   const watch = config2.watch ?? DEFAULT_WATCH;
   const systems = config2.systems.map(
@@ -59276,6 +59284,10 @@ async function evaluate(input) {
   const policySource = input.policySource ?? input.source;
   const policy = await loadPolicy(policySource, input.configPath, {
     ...input.extendsFrom ? { extendsFrom: input.extendsFrom } : {}
+  }).catch((error2) => {
+    if (error2 instanceof ConfigError && policySource !== input.source)
+      error2.message += ` (in ${policySource.label}, whose configuration judges this change)`;
+    throw error2;
   });
   const notices = [...policy.notices];
   const files = await input.source.list();

@@ -4,6 +4,7 @@ import { controlIds, controlTitle } from './controls.js';
 import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
+import { ConfigError } from './errors.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
 import { tooLarge } from './parse/text.js';
@@ -59,6 +60,11 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   const policySource = input.policySource ?? input.source;
   const policy = await loadPolicy(policySource, input.configPath, {
     ...(input.extendsFrom ? { extendsFrom: input.extendsFrom } : {}),
+  }).catch((error) => {
+    // The configuration that judges a change is the base's: a problem there is not in the file on disk.
+    if (error instanceof ConfigError && policySource !== input.source)
+      error.message += ` (in ${policySource.label}, whose configuration judges this change)`;
+    throw error;
   });
   const notices: string[] = [...policy.notices];
   const files = await input.source.list();

@@ -19,6 +19,10 @@ async function configError(config: string, extra: Record<string, string> = {}): 
   return error;
 }
 
+/** The conformant repository, its config given more than its systems. */
+const withConfig = (more: string) =>
+  edit(conformantRepo(), '.github/aims-gate.yml', 'systems: [models/*]\n', `systems: [models/*]\n${more}`);
+
 describe('the ISO/IEC 42001 baseline pack', () => {
   const annex = parse(readAsset('reference/iso42001-annex-a.yml')) as {
     controls: Record<string, string>;
@@ -210,11 +214,8 @@ rules:
   });
 
   it('overrides severity, disables a rule with its reason, and reports both', async () => {
-    const files = edit(
-      conformantRepo(),
-      '.github/aims-gate.yml',
-      'systems: [models/*]\n',
-      'systems: [models/*]\noverrides:\n  card.contact: { severity: major }\n  card.license: { disabled: true, reason: Licensing is tracked in the legal register. }\n',
+    const files = withConfig(
+      'overrides:\n  card.contact: { severity: major }\n  card.license: { disabled: true, reason: Licensing is tracked in the legal register. }\n',
     );
     const evaluation = await run(
       edit(
@@ -262,6 +263,24 @@ describe('waivers', () => {
     expect(evaluation.notices).toContain(
       'The waiver of card.contact for credit-scoring expired on 2026-10-31 and no longer applies.',
     );
+  });
+});
+
+describe('a waiver or a base configuration that cannot do what it says is said', () => {
+  it('a waiver of a rule no pack defines waives nothing, and says which rule was meant', async () => {
+    const files = withConfig(
+      'waivers:\n  - { rule: card.licence, system: credit-scoring, reason: x, approver: "@ciso", expires: 2027-01-01 }\n',
+    );
+    expect((await run(files)).notices).toContain(
+      'A waiver names rule "card.licence", which no pack defines (did you mean "card.license"?): it waives nothing.',
+    );
+  });
+
+  it('an error in the base revision’s configuration names that revision, not the file on disk', async () => {
+    const base = new MemorySource(withConfig('fail-on: bad\n'), 'brokenbase');
+    const error = await run(conformantRepo(), { policySource: base, baseSource: base }).catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/\(in brokenbase, whose configuration judges this change\)$/);
   });
 });
 
