@@ -48,7 +48,7 @@ async function recordable(
   if (changed === undefined) refuse('records what is committed, and this is no git work tree');
   else if (changed.length)
     refuse(
-      `records what is committed, and ${plural(changed.length, 'file')} differ from it (${changed[0]!.slice(3)}${changed.length > 1 ? ', …' : ''}): commit or stash them first`,
+      `records what is committed, and ${plural(changed.length, 'file')} ${changed.length === 1 ? 'differs' : 'differ'} from it (${changed[0]!.slice(3)}${changed.length > 1 ? ', …' : ''}): commit or stash them first`,
     );
 }
 
