@@ -59721,8 +59721,7 @@ var FileStore = class {
       if (head?.hash !== expected?.hash) throw new AppendConflict(head);
       if (unended) await appendFile2(this.path, "\n");
       if (torn) {
-        await appendFile2(`${this.path}.torn`, `${torn.text}
-`);
+        await appendFile2(`${this.path}.torn`, Buffer.concat([torn.bytes, Buffer.from("\n")]));
         await truncate(this.path, torn.offset);
       }
       const handle = await open2(this.path, "a");
@@ -59798,16 +59797,15 @@ var FileStore = class {
         const start = Math.max(0, size - window2);
         const buffer = Buffer.alloc(size - start);
         await handle.read(buffer, 0, buffer.length, start);
-        const text3 = buffer.toString("utf8");
-        const end = text3.lastIndexOf("\n");
-        const begin = end === -1 ? -1 : text3.lastIndexOf("\n", end - 1);
+        const end = buffer.lastIndexOf(LINE_FEED);
+        const begin = end <= 0 ? -1 : buffer.lastIndexOf(LINE_FEED, end - 1);
         if (begin === -1 && start > 0) continue;
-        const tornText = text3.slice(end + 1);
-        if (tornText && typeof lastLine(tornText) === "string")
-          return { head: checkpointOfLine(tornText, this.path), unended: true };
-        const torn = tornText ? { text: tornText, offset: size - Buffer.byteLength(tornText) } : void 0;
+        const fragment = buffer.subarray(end + 1);
+        if (fragment.length && typeof lastLine(fragment.toString("utf8")) === "string")
+          return { head: checkpointOfLine(fragment.toString("utf8"), this.path), unended: true };
+        const torn = fragment.length ? { bytes: fragment, offset: start + end + 1 } : void 0;
         if (end === -1) return { torn };
-        return { head: checkpointOfLine(text3.slice(begin + 1, end), this.path), torn };
+        return { head: checkpointOfLine(buffer.toString("utf8", begin + 1, end), this.path), torn };
       }
     } finally {
       await handle.close();

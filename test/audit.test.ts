@@ -311,6 +311,22 @@ describe('the file store', () => {
     expect(readFileSync(`${path}.torn`, 'utf8')).toBe(`${half}\n`);
   });
 
+  it('moves aside a line torn inside a character, byte for byte, and cuts the log where it began', async () => {
+    const path = tempLog();
+    const store = new FileStore(path);
+    await record(store, { ...draft(1), actor: { login: 'jösé' } });
+    const intact = readFileSync(path);
+    // A write cut after the first byte of "ö": the fragment decodes to more bytes than it has.
+    const line = intact.subarray(0, intact.indexOf(0x0a));
+    const fragment = line.subarray(0, line.indexOf(Buffer.from('ö')) + 1);
+    writeFileSync(path, Buffer.concat([intact, fragment]));
+    const { entry } = await record(store, draft(2));
+    expect(entry.seq).toBe(2);
+    expect(await verifyLog(store.lines())).toMatchObject({ ok: true, entries: 2 });
+    expect(readFileSync(path).subarray(0, intact.length)).toEqual(intact);
+    expect(readFileSync(`${path}.torn`)).toEqual(Buffer.concat([fragment, Buffer.from('\n')]));
+  });
+
   it('keeps a last entry that lost only its line end (an editor’s doing), and ends it before the next', async () => {
     const path = tempLog();
     const store = new FileStore(path);

@@ -67,7 +67,7 @@ export class FileStore implements AuditStore {
       if (unended) await appendFile(this.path, '\n');
       if (torn) {
         // A writer crashed mid-line. The fragment was never acknowledged; keep it beside the log, not in it.
-        await appendFile(`${this.path}.torn`, `${torn.text}\n`);
+        await appendFile(`${this.path}.torn`, Buffer.concat([torn.bytes, Buffer.from('\n')]));
         await truncate(this.path, torn.offset);
       }
       const handle = await open(this.path, 'a');
@@ -138,7 +138,8 @@ export class FileStore implements AuditStore {
   /** The head (last complete line) and any torn fragment after it, read from the end of the file. */
   private async tail(): Promise<{
     head?: Checkpoint;
-    torn?: { text: string; offset: number };
+    /** A write cut off: its bytes as they are (a character may be cut in two) and where they start. */
+    torn?: { bytes: Buffer; offset: number };
     /** The last line is a whole entry without its line end. */
     unended?: boolean;
   }> {
@@ -155,17 +156,17 @@ export class FileStore implements AuditStore {
         const start = Math.max(0, size - window);
         const buffer = Buffer.alloc(size - start);
         await handle.read(buffer, 0, buffer.length, start);
-        const text = buffer.toString('utf8');
-        const end = text.lastIndexOf('\n');
-        const begin = end === -1 ? -1 : text.lastIndexOf('\n', end - 1);
+        // In bytes, not text: a fragment cut inside a character decodes to more bytes than it has.
+        const end = buffer.lastIndexOf(LINE_FEED);
+        const begin = end <= 0 ? -1 : buffer.lastIndexOf(LINE_FEED, end - 1);
         // The last complete line may start before this window: read a larger one.
         if (begin === -1 && start > 0) continue;
-        const tornText = text.slice(end + 1);
-        if (tornText && typeof lastLine(tornText) === 'string')
-          return { head: checkpointOfLine(tornText, this.path), unended: true };
-        const torn = tornText ? { text: tornText, offset: size - Buffer.byteLength(tornText) } : undefined;
+        const fragment = buffer.subarray(end + 1);
+        if (fragment.length && typeof lastLine(fragment.toString('utf8')) === 'string')
+          return { head: checkpointOfLine(fragment.toString('utf8'), this.path), unended: true };
+        const torn = fragment.length ? { bytes: fragment, offset: start + end + 1 } : undefined;
         if (end === -1) return { torn };
-        return { head: checkpointOfLine(text.slice(begin + 1, end), this.path), torn };
+        return { head: checkpointOfLine(buffer.toString('utf8', begin + 1, end), this.path), torn };
       }
     } finally {
       await handle.close();
