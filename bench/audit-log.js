@@ -7,6 +7,7 @@
 // Each prints one JSON line: { ms, entries, maxRssMiB }.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, rmSync, writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { seal, serialise } from '../lib/audit/entry.js';
 import { FileStore } from '../lib/audit/file-store.js';
 import { record } from '../lib/audit/store.js';
@@ -68,7 +69,7 @@ if (command === 'generate') {
   // The auditor's HTML report of the example's documents with this log: its time, peak memory and size.
   const { main } = await import('../lib/cli/main.js');
   const out = `${path}.html`;
-  const example = new URL('../examples/ml-platform', import.meta.url).pathname;
+  const example = fileURLToPath(new URL('../examples/ml-platform', import.meta.url));
   const silent = { out() {}, err() {}, color: false };
   const code = await main(
     ['report', example, '--log', path, '--format', 'html', '--output', out, '--today', '2026-11-01'],

@@ -20,7 +20,7 @@ const COMMONJS = {
 
 // The loader, for bin/aims-gate.js, which is CommonJS so that Node need not start its ES module loader.
 await build({ ...COMMONJS, entryPoints: [`${ROOT}src/cli/load.ts`], outfile: `${ROOT}lib/cli/load.cjs` });
-const { BUNDLE, bundleHash, bundleScript, CODE_CACHE, runBundle } = await import('../lib/cli/load.cjs');
+const { BUNDLE, bundleScript, CODE_CACHE, runBundle, sealedCache } = await import('../lib/cli/load.cjs');
 
 const result = await build({
   entryPoints: [`${ROOT}src/cli/main.ts`],
@@ -52,4 +52,4 @@ if (existsSync(example)) {
   const quiet = { out() {}, err() {}, color: false };
   await main(['check', example, '--today', '2026-11-01'], quiet);
 }
-writeFileSync(CODE_CACHE, Buffer.concat([bundleHash(code), script.createCachedData()]));
+writeFileSync(CODE_CACHE, sealedCache(code, script.createCachedData()));

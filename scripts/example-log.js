@@ -1,11 +1,12 @@
 // Writes examples/ml-platform/.aims-gate/audit-log.jsonl: a year in the life of the example's AI systems,
 // recorded through the same code as `aims-gate record` (run after `npm run build`). Prints its checkpoint.
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { formatCheckpoint } from '../lib/audit/entry.js';
 import { FileStore } from '../lib/audit/file-store.js';
 import { record } from '../lib/audit/store.js';
 
-const path = new URL('../examples/ml-platform/.aims-gate/audit-log.jsonl', import.meta.url).pathname;
+const path = fileURLToPath(new URL('../examples/ml-platform/.aims-gate/audit-log.jsonl', import.meta.url));
 rmSync(path, { force: true });
 const store = new FileStore(path);
 const repository = 'acme/ml-platform';

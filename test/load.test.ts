@@ -32,6 +32,20 @@ describe('the CLI bundle (lib/cli.cjs) and its code cache, from `npm run build`'
     expect(JSON.parse(node(script(other, 'readFileSync(CODE_CACHE)')))).toEqual({ rejected: 'not given' });
   });
 
+  it('is never given a damaged cache: a byte flipped anywhere in it, which V8 would read unchecked', () => {
+    for (const at of [40, 1000, 50_000])
+      expect(
+        JSON.parse(
+          node(
+            script(
+              'readFileSync(BUNDLE)',
+              `(() => { const c = readFileSync(CODE_CACHE); c[${at}] ^= 1; return c; })()`,
+            ),
+          ),
+        ),
+      ).toEqual({ rejected: 'not given' });
+  });
+
   it('runs the same commands as the modules it is built from', () => {
     const run = (from: string) =>
       node(`

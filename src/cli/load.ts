@@ -12,19 +12,25 @@ import type { main as Main } from './main.js';
  */
 export const BUNDLE = fileURLToPath(new URL('../cli.cjs', import.meta.url));
 export const CODE_CACHE = `${BUNDLE}.cache`;
-/** The cache starts with the SHA-256 of the bundle it was made from: a cache of another build is not used. */
+/**
+ * The cache starts with the SHA-256 of the bundle it was made from and of itself: a cache of another build is
+ * not used, nor a damaged one, which V8 would read unchecked (a flipped byte crashed the process).
+ */
 const HASH_BYTES = 32;
 
-export function bundleHash(code: Buffer): Buffer {
-  return createHash('sha256').update(code).digest();
+function seal(code: Buffer, data: Buffer): Buffer {
+  return createHash('sha256').update(code).update(data).digest();
+}
+
+/** The code cache as written beside the bundle: its seal, then V8's data. */
+export function sealedCache(code: Buffer, data: Buffer): Buffer {
+  return Buffer.concat([seal(code, data), data]);
 }
 
 /** The bundle as a script, wrapped as Node wraps a CommonJS module, with the code cache if it is its own. */
 export function bundleScript(code: Buffer, cache?: Buffer): Script {
-  const cachedData =
-    cache && cache.length > HASH_BYTES && cache.subarray(0, HASH_BYTES).equals(bundleHash(code))
-      ? cache.subarray(HASH_BYTES)
-      : undefined;
+  const data = cache && cache.length > HASH_BYTES ? cache.subarray(HASH_BYTES) : undefined;
+  const cachedData = data && cache!.subarray(0, HASH_BYTES).equals(seal(code, data)) ? data : undefined;
   return new Script(`(function (exports, require, module, __filename, __dirname) {${code}\n})`, {
     filename: BUNDLE,
     ...(cachedData ? { cachedData } : {}),
@@ -50,5 +56,11 @@ export async function loadMain(): Promise<typeof Main> {
   } catch {
     // Built without a cache: compiled as it runs.
   }
-  return runBundle(bundleScript(readFileSync(BUNDLE), cache)).main;
+  try {
+    const { main } = runBundle(bundleScript(readFileSync(BUNDLE), cache));
+    if (typeof main === 'function') return main;
+  } catch {
+    // A damaged bundle (a build cut short): the modules it is built from run the same commands.
+  }
+  return (await import('./main.js')).main;
 }
