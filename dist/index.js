@@ -59081,9 +59081,12 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     }
   }
   for (const waiver of config2.waivers ?? []) {
-    if (rules.has(waiver.rule) || disabled.some((d) => d.id === waiver.rule) || waiver.rule in BUILT_IN_CHECKS)
+    if (rules.has(waiver.rule) || waiver.rule in BUILT_IN_CHECKS) continue;
+    if (disabled.some((d) => d.id === waiver.rule)) {
+      notices.push(`A waiver names rule "${waiver.rule}", which is disabled here: it waives nothing.`);
       continue;
-    const near = closest(waiver.rule, [...rules.keys()]);
+    }
+    const near = closest(waiver.rule, [...rules.keys(), ...disabled.map((d) => d.id)]);
     notices.push(
       `A waiver names rule "${waiver.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
     );
@@ -59393,6 +59396,16 @@ async function evaluate(input) {
   const waivers = applyWaivers(findings, policy, summaries, input.today);
   for (const w of waivers.filter((w2) => w2.status === "expired")) {
     notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
+  }
+  const known2 = /* @__PURE__ */ new Set([
+    ...summaries.flatMap((s) => [s.id, s.path]),
+    ...inventory.systems.flatMap((s) => [s.path, s.path.split("/").pop()])
+  ]);
+  for (const w of waivers.filter((w2) => !known2.has(w2.system))) {
+    const near = closest(w.system, [...known2]);
+    notices.push(
+      `The waiver of ${w.rule} names system "${w.system}", which is not in this repository${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
+    );
   }
   findings.sort(compareFindings);
   countFindings(summaries, findings);

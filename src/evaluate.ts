@@ -11,6 +11,7 @@ import { tooLarge } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
+import { closest } from './schema.js';
 import type { Source } from './source.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
@@ -186,6 +187,17 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   const waivers = applyWaivers(findings, policy, summaries, input.today);
   for (const w of waivers.filter((w) => w.status === 'expired')) {
     notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
+  }
+  // A waiver for a system that is nowhere (not even outside this check's scope) is a typo that waives nothing.
+  const known = new Set([
+    ...summaries.flatMap((s) => [s.id, s.path]),
+    ...inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]),
+  ]);
+  for (const w of waivers.filter((w) => !known.has(w.system))) {
+    const near = closest(w.system, [...known]);
+    notices.push(
+      `The waiver of ${w.rule} names system "${w.system}", which is not in this repository${near ? ` (did you mean "${near}"?)` : ''}: it waives nothing.`,
+    );
   }
   findings.sort(compareFindings);
   countFindings(summaries, findings);

@@ -290,6 +290,11 @@ describe('aims-gate init and explain', () => {
     expect(control).toMatch(/^A\.6\.2\.5: AI system deployment \(ISO\/IEC 42001\)\n/);
     expect(control).toContain('  rule      card.prohibited-not-deployed');
     expect(control).toContain('  log       deployment.approved, deployment.rejected');
+    // What the Statement of Applicability declares of it, in any case typed; one id only.
+    expect(cli(['explain', 'a.10.4'], EXAMPLE).stdout).toContain(
+      '  declared  not applicable: Acme provides no AI systems to customers',
+    );
+    expect(cli(['explain', 'A.6.2.5', 'A.8.4']).stderr).toContain('explain takes one id, not 2');
   });
 });
 
@@ -396,6 +401,19 @@ describe('aims-gate record, verify, log and report', () => {
           'models is a folder, not an audit log: name the log file (as models/audit-log.jsonl)',
         ),
       });
+    const slashed = cli(
+      ['record', '--type', 'incident', '--system', 'credit-scoring', '--log', 'new/sub/'],
+      dir,
+    );
+    expect(slashed).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('new/sub names a folder (it ends with a slash), not an audit log'),
+    });
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+    expect(cli(['verify', '--log', 'models/credit-scoring/MODEL_CARD.md/log'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('cannot be an audit log: a part of its path is a file, not a folder'),
+    });
     expect(
       cli(['record', '--type', 'incident', '--system', 'credit-scoring', '--log', ''], dir),
     ).toMatchObject({

@@ -276,6 +276,20 @@ describe('a waiver or a base configuration that cannot do what it says is said',
     );
   });
 
+  it('a waiver of a disabled rule, or of a system that is nowhere, waives nothing and says so', async () => {
+    const files = withConfig(
+      'overrides:\n  card.license: { disabled: true, reason: legal register }\nwaivers:\n  - { rule: card.license, system: credit-scoring, reason: x, approver: "@ciso", expires: 2027-01-01 }\n  - { rule: card.contact, system: credit-scorin, reason: x, approver: "@ciso", expires: 2027-01-01 }\n',
+    );
+    const { notices } = await run(files);
+    expect(notices).toContain(
+      'A waiver names rule "card.license", which is disabled here: it waives nothing.',
+    );
+    expect(notices).toContain(
+      'The waiver of card.contact names system "credit-scorin", which is not in this repository (did you mean "credit-scoring"?): it waives nothing.',
+    );
+    expect(notices.filter((n) => n.includes('credit-scoring"'))).toHaveLength(1);
+  });
+
   it('an error in the base revision’s configuration names that revision, not the file on disk', async () => {
     const base = new MemorySource(withConfig('fail-on: bad\n'), 'brokenbase');
     const error = await run(conformantRepo(), { policySource: base, baseSource: base }).catch((e) => e);

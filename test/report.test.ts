@@ -252,12 +252,9 @@ describe('inventory CSV', () => {
       inventoryCsv([{ ...row, owner, warning: '' }])
         .split('\r\n')[1]!
         .split(',')[2];
-    for (const formula of ['=2+5', '+1+1', '-1+1', '@SUM(A1)', '\t=1+1'])
+    for (const formula of ['=2+5', '+1+1', '-1+1', '@SUM(A1)', '\t=1+1', '@A1/B1', '@acme/risk-ml'])
       expect(cell(formula)).toBe(`'${formula}`);
-    for (const plain of ['-1', '+2.5', '@octocat']) expect(cell(plain)).toBe(plain);
-    expect(inventoryCsv([{ ...row, owner: '@acme/risk-ml', warning: '' }]).split('\r\n')[1]).toContain(
-      ',@acme/risk-ml,',
-    );
+    for (const plain of ['-1', '+2.5', 'acme/risk-ml']) expect(cell(plain)).toBe(plain);
   });
 });
 

@@ -111,10 +111,22 @@ export function fileStoreFor(
 
 /** A log file's store; a folder given for one is said plainly (reading it would fail with EISDIR). */
 function fileStore(path: string): FileStore {
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory())
-    throw new UsageError(
-      `${shown(path)} is a folder, not an audit log: name the log file (as ${shown(join(path, 'audit-log.jsonl'))})`,
+  const folder = (is = 'is a folder') =>
+    new UsageError(
+      `${shown(path)} ${is}, not an audit log: name the log file (as ${shown(join(path, 'audit-log.jsonl'))})`,
     );
+  if (/[\\/]$/.test(path)) throw folder('names a folder (it ends with a slash)');
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new UsageError(
+        `${shown(path)} cannot be an audit log: a part of its path is a file, not a folder`,
+      );
+    throw error;
+  }
+  if (stats?.isDirectory()) throw folder();
   return new FileStore(path);
 }
 

@@ -14,7 +14,10 @@ import { parseCommand } from './options.js';
 export async function explain(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, { config: { type: 'string', short: 'c' } });
   const policy = await loadPolicy(new LocalSource(locate().root), values.config);
-  const [id] = positionals;
+  if (positionals.length > 1)
+    throw new UsageError(`explain takes one id, not ${positionals.length}: ${positionals.join(' ')}`);
+  // A control typed in lower case (a.6.2.5) is the control.
+  const id = positionals[0]?.replace(/^a\.(?=\d)/, 'A.');
   if (!id) {
     const width = Math.max(...policy.rules.map((r) => r.id.length));
     io.out(`${policy.rules.length} rules from ${policy.packs.join(' + ')}:\n`);
@@ -34,9 +37,17 @@ export async function explain(argv: string[], io: Output): Promise<number> {
   if (!rule && controlTitle(id) !== id) {
     // A control or clause a finding cites: its title, and what here evidences it.
     const citing = policy.rules.filter((r) => r.controls.includes(id) || r.clauses?.includes(id));
-    const logged = LOG_EVIDENCE[id] ?? (id === EVENT_LOG_CONTROL ? ['the audit log itself, verified'] : []);
+    const declared = policy.applicability[id];
+    const logged = [
+      ...(LOG_EVIDENCE[id] ?? (id === EVENT_LOG_CONTROL ? ['the audit log itself, verified'] : [])),
+      ...(declared?.events ?? []),
+    ];
     io.out(
       `${id}: ${controlTitle(id)} (ISO/IEC 42001)\n${
+        declared
+          ? `  declared  ${declared.applicable ? 'applicable' : 'not applicable'}: ${declared.justification}\n`
+          : ''
+      }${
         citing.length
           ? citing.map((r) => `  rule      ${r.id}  ${r.title}\n`).join('')
           : '  rules     none here cite it\n'

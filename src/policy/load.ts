@@ -374,13 +374,12 @@ export async function loadPolicy(
 
   // A waiver of a rule no pack defines waives nothing: most often a typo, said where it can be fixed.
   for (const waiver of (config.waivers as Waiver[] | undefined) ?? []) {
-    if (
-      rules.has(waiver.rule) ||
-      disabled.some((d) => d.id === waiver.rule) ||
-      waiver.rule in BUILT_IN_CHECKS
-    )
+    if (rules.has(waiver.rule) || waiver.rule in BUILT_IN_CHECKS) continue;
+    if (disabled.some((d) => d.id === waiver.rule)) {
+      notices.push(`A waiver names rule "${waiver.rule}", which is disabled here: it waives nothing.`);
       continue;
-    const near = closest(waiver.rule, [...rules.keys()]);
+    }
+    const near = closest(waiver.rule, [...rules.keys(), ...disabled.map((d) => d.id)]);
     notices.push(
       `A waiver names rule "${waiver.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ''}: it waives nothing.`,
     );

@@ -137,12 +137,12 @@ export function inventoryCsv(rows: InventoryRow[]): string {
   ].join('\r\n')}\r\n`;
 }
 
-/** A team or user handle (@acme/ml) or a plain number: text a spreadsheet shows as it is. */
-const SHOWN_AS_IS = /^(@[A-Za-z0-9][\w.-]*(\/[\w.-]+)?|[-+]?\d+(\.\d+)?)$/;
+/** A plain number: a spreadsheet shows it as it is. A handle (@acme/ml) is not one: Excel reads @ as a formula. */
+const SHOWN_AS_IS = /^[-+]?\d+(\.\d+)?$/;
 
 /**
  * A cell quoted when it must be. One a spreadsheet would read as a formula (a leading = + - @, tab or carriage
- * return, as OWASP lists them) is prefixed with ' so it is shown, not run; a handle or a number is not.
+ * return, as OWASP lists them) is prefixed with ' so it is shown, not run; a plain number is not.
  */
 function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) && !SHOWN_AS_IS.test(value) ? `'${value}` : value;
