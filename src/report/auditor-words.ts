@@ -123,7 +123,7 @@ function chainSentence(report: Pick<AuditorReport, 'log'>): { ok: boolean; text:
       : ' No checkpoint was given: the chain alone cannot show that its writer did not rewrite and re-hash it. Verify with --checkpoint SEQ:HASH from a copy kept outside the repository.';
   return {
     ok: true,
-    text: `The hash chain of ${log.path} is intact: ${v.entries} entries.${head}${checkpoint}`,
+    text: `The hash chain of ${log.path} is intact: ${plural(v.entries, 'entry')}.${head}${checkpoint}`,
   };
 }
 
