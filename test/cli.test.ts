@@ -854,6 +854,6 @@ describe('aims-gate inventory (issue 13)', () => {
       'id,path,owner,tier,status,documents required,documents present,last evaluation,deployed:production,warning',
     );
     expect(rows).toHaveLength(3);
-    expect(rows.find((r) => r.startsWith('credit-scoring,'))).toContain(',@acme/risk-ml,high,production,');
+    expect(rows.find((r) => r.startsWith('credit-scoring,'))).toContain(",'@acme/risk-ml,high,production,");
   });
 });
