@@ -58366,8 +58366,8 @@ function statedInMetadata(card, spec) {
     return Array.isArray(value) ? value.length > 0 : typeof value === "string" ? value.trim() !== "" : value != null;
   });
 }
-function findSection(card, spec, siblings = []) {
-  const meansAny = (key) => [spec, ...siblings].some((s) => means(key, s));
+function findSection(card, spec, ofRule = [spec]) {
+  const meansAny = (key) => ofRule.some((s) => means(key, s));
   let best;
   for (const [key, found] of card.sections) {
     if (!means(key, spec)) continue;
@@ -59080,17 +59080,6 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
       rule.severity = override.severity;
     }
   }
-  for (const waiver of config2.waivers ?? []) {
-    if (rules.has(waiver.rule) || waiver.rule in BUILT_IN_CHECKS) continue;
-    if (disabled.some((d) => d.id === waiver.rule)) {
-      notices.push(`A waiver names rule "${waiver.rule}", which is disabled here: it waives nothing.`);
-      continue;
-    }
-    const near = closest(waiver.rule, [...rules.keys(), ...disabled.map((d) => d.id)]);
-    notices.push(
-      `A waiver names rule "${waiver.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
-    );
-  }
   const documents = { ...DEFAULT_DOCUMENTS, ...namesOf2(config2.documents) };
   const watch = config2.watch ?? DEFAULT_WATCH;
   const systems = config2.systems.map(
@@ -59397,16 +59386,12 @@ async function evaluate(input) {
   for (const w of waivers.filter((w2) => w2.status === "expired")) {
     notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
   }
-  const known2 = /* @__PURE__ */ new Set([
-    ...summaries.flatMap((s) => [s.id, s.path]),
-    ...inventory.systems.flatMap((s) => [s.path, s.path.split("/").pop()])
-  ]);
-  for (const w of waivers.filter((w2) => !known2.has(w2.system))) {
-    const near = closest(w.system, [...known2]);
-    notices.push(
-      `The waiver of ${w.rule} names system "${w.system}", which is not in this repository${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
-    );
-  }
+  notices.push(
+    ...idleWaivers(policy, [
+      ...summaries.flatMap((s) => [s.id, s.path]),
+      ...inventory.systems.flatMap((s) => [s.path, s.path.split("/").pop()])
+    ])
+  );
   findings.sort(compareFindings);
   countFindings(summaries, findings);
   let failOn = input.failOn ?? policy.failOn;
@@ -59555,6 +59540,29 @@ function applyWaivers(findings, policy, systems, today) {
       status: expired ? "expired" : covered.length > 0 ? "applied" : "unused",
       findings: covered.length
     };
+  });
+}
+function idleWaivers(policy, systems) {
+  const rules = policy.rules.map((r) => r.id);
+  const disabled = policy.disabled.map((d) => d.id);
+  const known2 = new Set(systems);
+  return policy.waivers.flatMap((w) => {
+    const said = [];
+    if (disabled.includes(w.rule))
+      said.push(`A waiver names rule "${w.rule}", which is disabled here: it waives nothing.`);
+    else if (!rules.includes(w.rule) && !(w.rule in BUILT_IN_CHECKS)) {
+      const near = closest(w.rule, [...rules, ...disabled]);
+      said.push(
+        `A waiver names rule "${w.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
+      );
+    }
+    if (!known2.has(w.system)) {
+      const near = closest(w.system, [...known2]);
+      said.push(
+        `The waiver of ${w.rule} names system "${w.system}", which is not in this repository${near ? ` (did you mean "${near}"?)` : ""}: it waives nothing.`
+      );
+    }
+    return said;
   });
 }
 function countFindings(systems, findings) {
@@ -59761,8 +59769,9 @@ var FileStore = class {
   }
   /**
    * The log's whole lines as their bytes, each block ending with a line feed, then a last line with no line end:
-   * `torn` when a write was cut off, as text when only its line end is missing. A block is only valid until the next is asked for: its buffer is read into again. The next block
-   * is read while the caller works on this one, so reading costs almost nothing beside hashing.
+   * `torn` when a write was cut off, as text when only its line end is missing. A block is only valid until the
+   * next is asked for: its buffer is read into again. The next block is read while the caller works on this
+   * one, so reading costs almost nothing beside hashing.
    */
   async *blocks() {
     const handle = await open2(this.path, "r");
@@ -59814,9 +59823,9 @@ var FileStore = class {
         const begin = end <= 0 ? -1 : buffer.lastIndexOf(LINE_FEED, end - 1);
         if (begin === -1 && start > 0) continue;
         const fragment = buffer.subarray(end + 1);
-        if (fragment.length && typeof lastLine(fragment.toString("utf8")) === "string")
-          return { head: checkpointOfLine(fragment.toString("utf8"), this.path), unended: true };
-        const torn = fragment.length ? { bytes: fragment, offset: start + end + 1 } : void 0;
+        const last = fragment.length ? lastLine(fragment.toString("utf8")) : void 0;
+        if (typeof last === "string") return { head: checkpointOfLine(last, this.path), unended: true };
+        const torn = last ? { bytes: fragment, offset: start + end + 1 } : void 0;
         if (end === -1) return { torn };
         return { head: checkpointOfLine(buffer.toString("utf8", begin + 1, end), this.path), torn };
       }

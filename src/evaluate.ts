@@ -188,17 +188,12 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   for (const w of waivers.filter((w) => w.status === 'expired')) {
     notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
   }
-  // A waiver for a system that is nowhere (not even outside this check's scope) is a typo that waives nothing.
-  const known = new Set([
-    ...summaries.flatMap((s) => [s.id, s.path]),
-    ...inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]),
-  ]);
-  for (const w of waivers.filter((w) => !known.has(w.system))) {
-    const near = closest(w.system, [...known]);
-    notices.push(
-      `The waiver of ${w.rule} names system "${w.system}", which is not in this repository${near ? ` (did you mean "${near}"?)` : ''}: it waives nothing.`,
-    );
-  }
+  notices.push(
+    ...idleWaivers(policy, [
+      ...summaries.flatMap((s) => [s.id, s.path]),
+      ...inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]),
+    ]),
+  );
   findings.sort(compareFindings);
   countFindings(summaries, findings);
 
@@ -380,6 +375,35 @@ function applyWaivers(
       status: expired ? 'expired' : covered.length > 0 ? 'applied' : 'unused',
       findings: covered.length,
     };
+  });
+}
+
+/**
+ * Waivers that waive nothing because of what they name, most often a typo: a rule no pack defines or one
+ * disabled here, or a system that is nowhere (`systems`: every id and folder known, outside this check's
+ * scope too).
+ */
+function idleWaivers(policy: Policy, systems: string[]): string[] {
+  const rules = policy.rules.map((r) => r.id);
+  const disabled = policy.disabled.map((d) => d.id);
+  const known = new Set(systems);
+  return policy.waivers.flatMap((w) => {
+    const said: string[] = [];
+    if (disabled.includes(w.rule))
+      said.push(`A waiver names rule "${w.rule}", which is disabled here: it waives nothing.`);
+    else if (!rules.includes(w.rule) && !(w.rule in BUILT_IN_CHECKS)) {
+      const near = closest(w.rule, [...rules, ...disabled]);
+      said.push(
+        `A waiver names rule "${w.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ''}: it waives nothing.`,
+      );
+    }
+    if (!known.has(w.system)) {
+      const near = closest(w.system, [...known]);
+      said.push(
+        `The waiver of ${w.rule} names system "${w.system}", which is not in this repository${near ? ` (did you mean "${near}"?)` : ''}: it waives nothing.`,
+      );
+    }
+    return said;
   });
 }
 

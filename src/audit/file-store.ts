@@ -99,8 +99,9 @@ export class FileStore implements AuditStore {
 
   /**
    * The log's whole lines as their bytes, each block ending with a line feed, then a last line with no line end:
-   * `torn` when a write was cut off, as text when only its line end is missing. A block is only valid until the next is asked for: its buffer is read into again. The next block
-   * is read while the caller works on this one, so reading costs almost nothing beside hashing.
+   * `torn` when a write was cut off, as text when only its line end is missing. A block is only valid until the
+   * next is asked for: its buffer is read into again. The next block is read while the caller works on this
+   * one, so reading costs almost nothing beside hashing.
    */
   async *blocks(): AsyncIterable<LogBatch> {
     const handle = await open(this.path, 'r');
@@ -162,9 +163,9 @@ export class FileStore implements AuditStore {
         // The last complete line may start before this window: read a larger one.
         if (begin === -1 && start > 0) continue;
         const fragment = buffer.subarray(end + 1);
-        if (fragment.length && typeof lastLine(fragment.toString('utf8')) === 'string')
-          return { head: checkpointOfLine(fragment.toString('utf8'), this.path), unended: true };
-        const torn = fragment.length ? { bytes: fragment, offset: start + end + 1 } : undefined;
+        const last = fragment.length ? lastLine(fragment.toString('utf8')) : undefined;
+        if (typeof last === 'string') return { head: checkpointOfLine(last, this.path), unended: true };
+        const torn = last ? { bytes: fragment, offset: start + end + 1 } : undefined;
         if (end === -1) return { torn };
         return { head: checkpointOfLine(buffer.toString('utf8', begin + 1, end), this.path), torn };
       }

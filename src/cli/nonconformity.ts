@@ -36,16 +36,26 @@ const TAKES: Record<Subcommand, string[]> = {
 /** Sources a person opens a nonconformity from; `check` opens its own, from evaluations. */
 const MANUAL_SOURCES = NC_SOURCES.filter((s) => s !== 'check');
 
-/** The register, from a log that verifies: one whose chain is broken is no ground to record on. */
+/** Why an existing log is no ground to record on, where its chain does not verify. */
+async function brokenReason(store: FileStore): Promise<string | undefined> {
+  const verification = await verifyLog(store.blocks());
+  return verification.ok
+    ? undefined
+    : `the audit log ${shown(store.path)} fails verification at entry ${verification.problem!.seq} (${verification.problem!.reason})`;
+}
+
+/** The register, and whether the log it is read from verifies. */
 async function registerOf(store: FileStore) {
   const entries = [];
   if (!(await store.exists())) return { ...nonconformityRegister([]), found: false, broken: undefined };
-  const verification = await verifyLog(store.blocks());
+  const broken = await brokenReason(store);
   for await (const entry of readEntries(store)) entries.push(entry);
-  const broken = verification.ok
-    ? undefined
-    : `the audit log ${shown(store.path)} fails verification at entry ${verification.problem!.seq} (${verification.problem!.reason})`;
   return { ...nonconformityRegister(entries), found: true, broken };
+}
+
+/** Nothing is written on a log that fails verification. */
+function refuseBroken(broken: string | undefined): void {
+  if (broken) throw new UsageError(`${broken}: nothing is recorded on it; run aims-gate verify`);
 }
 
 /** NC-19 as typed: nc-19, 19, NC-19; a finding's NC-3fa2… in any case. */
@@ -56,18 +66,11 @@ function idOf(typed: string): string {
   return match ? `NC-${/^\d+$/.test(match[1]!) ? match[1] : match[1]!.toLowerCase()}` : id;
 }
 
-/** The register of a log that verifies: a log that does not is refused before anything is written on it. */
-async function writableRegister(store: FileStore) {
-  const register = await registerOf(store);
-  if (register.broken)
-    throw new UsageError(`${register.broken}: nothing is recorded on it; run aims-gate verify`);
-  return register;
-}
-
 /** The nonconformity an update names, open: anything else is refused before anything is written. */
 async function openOne(store: FileStore, typed: string | undefined, command: string): Promise<Nonconformity> {
   if (!typed) throw new UsageError(`nonconformity ${command} needs the nonconformity's id, e.g. NC-12`);
-  const register = await writableRegister(store);
+  const register = await registerOf(store);
+  refuseBroken(register.broken);
   const id = idOf(typed);
   const nc = register.nonconformities.find((n) => n.id === id);
   if (!nc)
@@ -174,7 +177,8 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
         throw new UsageError(`nonconformity open needs --source: one of ${MANUAL_SOURCES.join(', ')}`);
       choice('source', values.source, MANUAL_SOURCES);
       if (values.system) await knownSystem(root, store, values.system);
-      await writableRegister(store);
+      // Only the chain is needed here, not the register: a long log is not held in memory to open one.
+      if (await store.exists()) refuseBroken(await brokenReason(store));
       draft = {
         type: 'nonconformity.opened',
         ...(values.system ? { system: values.system } : {}),

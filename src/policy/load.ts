@@ -1,6 +1,5 @@
 import type { ApprovalRule } from '../approvals.js';
 import { readYamlAsset } from '../assets.js';
-import { BUILT_IN_CHECKS } from '../builtin-checks.js';
 import type { Governance } from '../documents/types.js';
 import { ConfigError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -370,19 +369,6 @@ export async function loadPolicy(
     } else if (override.severity) {
       rule.severity = override.severity;
     }
-  }
-
-  // A waiver of a rule no pack defines waives nothing: most often a typo, said where it can be fixed.
-  for (const waiver of (config.waivers as Waiver[] | undefined) ?? []) {
-    if (rules.has(waiver.rule) || waiver.rule in BUILT_IN_CHECKS) continue;
-    if (disabled.some((d) => d.id === waiver.rule)) {
-      notices.push(`A waiver names rule "${waiver.rule}", which is disabled here: it waives nothing.`);
-      continue;
-    }
-    const near = closest(waiver.rule, [...rules.keys(), ...disabled.map((d) => d.id)]);
-    notices.push(
-      `A waiver names rule "${waiver.rule}", which no pack defines${near ? ` (did you mean "${near}"?)` : ''}: it waives nothing.`,
-    );
   }
 
   const documents = { ...DEFAULT_DOCUMENTS, ...namesOf(config.documents) };

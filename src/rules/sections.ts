@@ -53,9 +53,9 @@ function statedInMetadata(card: ModelCard, spec: SectionSpec): boolean {
 export function findSection(
   card: ModelCard,
   spec: SectionSpec,
-  siblings: SectionSpec[] = [],
+  ofRule: SectionSpec[] = [spec],
 ): Section | undefined {
-  const meansAny = (key: string) => [spec, ...siblings].some((s) => means(key, s));
+  const meansAny = (key: string) => ofRule.some((s) => means(key, s));
   let best: Section | undefined;
   for (const [key, found] of card.sections) {
     if (!means(key, spec)) continue;
