@@ -74,12 +74,19 @@ export function applicableRules(
   );
 }
 
-/** Whether a rule guards this environment (or every one). GitHub's names are case-insensitive: "Production" is production. */
+/**
+ * Whether a rule guards this environment (or every one). Names compare as GitHub compares them, without case,
+ * and trimmed: " production" is production.
+ */
 export function inEnvironment(rule: ApprovalRule, environment: string | undefined): boolean {
   return (
     rule.environment === undefined ||
-    (environment !== undefined && lower(rule.environment) === lower(environment))
+    (environment !== undefined && sameEnvironment(rule.environment, environment))
   );
+}
+
+export function sameEnvironment(a: string, b: string): boolean {
+  return lower(a.trim()) === lower(b.trim());
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   inEnvironment,
   judgeApprovals,
   type Review,
+  sameEnvironment,
 } from './approvals.js';
 import { matches } from './glob.js';
 import { highestTier } from './tiers.js';
@@ -70,7 +71,7 @@ export interface ChangeSet {
    * Where the change set starts; absent: the whole history of the commit (the first deployment). Only the
    * gate's own record (`trusted`) may say that the deployed commit itself was approved before.
    */
-  since?: { commit: string; what: string; trusted?: boolean };
+  since?: StartingPoint;
   /** Commits after `since`, up to and including `commit`. */
   commits: ShippedCommit[];
   /** How many commits there are in all: more than `commits` holds when the history was cut at a bound. */
@@ -85,6 +86,12 @@ export interface ChangeSet {
   production?: string;
   /** Members (logins) of each team a rule names. */
   teams: Record<string, string[]>;
+  /**
+   * The commits that changed the trusted configuration (the config, its packs, `audit-log`, `release.*`) on
+   * the default branch since the config that judged the last approved deployment, wherever they were merged:
+   * what the gate trusts is judged too. Their pull requests are in `pullRequests`.
+   */
+  config?: { branch: string; since: string; commits: ShippedCommit[] };
 }
 
 export interface PullRequestVerdict {
@@ -107,8 +114,124 @@ export interface DeploymentVerdict {
   systems: string[];
 }
 
+/** Where a change set may start: a deployment the gate approved before, or the trusted baseline. */
+export interface StartingPoint {
+  commit: string;
+  what: string;
+  /** The gate's own signed record: only it may say that the deployed commit itself was approved before. */
+  trusted?: boolean;
+  /** The default branch's commit whose config judged that deployment: config changes since then are judged. */
+  config?: string;
+}
+
+/** What the gate's log and GitHub say was deployed before, each with who wrote it. */
+export interface DeploymentHistory {
+  environment: string;
+  repository: string;
+  /** The log the gate keeps and reads its past approvals from; absent: none (`none`, or a file in the judged commit). */
+  log?: string;
+  /** The log's `deployment.approved` entries, oldest first. */
+  approvals: {
+    seq: number;
+    repository?: string;
+    environment?: string;
+    commit?: string;
+    /** The default branch's commit whose config judged it. */
+    config?: string;
+    /** Who signed the entry, in words; `gate` when a trusted gate or App key did, the only case that counts. */
+    signer: { gate: boolean; who: string };
+  }[];
+  /** How many deployments to any environment GitHub records, by environment (anyone with write access can make one). */
+  deployments: { environment: string; commit: string }[];
+  /** `release.baseline` of the trusted config. */
+  baseline?: string;
+}
+
+/**
+ * Where the change set may start, newest first: only the gate's own approvals, signed by a trusted gate key,
+ * say what production runs. An entry anyone could append (unsigned, or signed by another key) and a GitHub
+ * deployment any workflow can create say nothing. Where GitHub remembers deployments to the environment but
+ * the log holds no signed approval (a new or moved log, an old unsigned one), the gate does not start afresh
+ * from an unknown state: it rejects, unless the trusted config names a baseline, judged with the change set.
+ */
+export function startingPoints(
+  history: DeploymentHistory,
+): { points: StartingPoint[] } | { problem: string } {
+  const { environment, repository } = history;
+  const points: StartingPoint[] = [];
+  for (const entry of history.approvals) {
+    if (
+      !entry.signer.gate ||
+      !entry.commit ||
+      entry.repository?.toLowerCase() !== repository.toLowerCase() ||
+      !entry.environment ||
+      !sameEnvironment(entry.environment, environment)
+    )
+      continue;
+    points.unshift({
+      commit: entry.commit,
+      what: `the last approved deployment to ${environment} (${entry.commit.slice(0, 7)}, audit log entry ${entry.seq}, signed by ${entry.signer.who})`,
+      trusted: true,
+      ...(entry.config ? { config: entry.config } : {}),
+    });
+  }
+  if (points.length || history.baseline) return { points };
+  const earlier = history.deployments.filter((d) => sameEnvironment(d.environment, environment));
+  if (earlier.length === 0) return { points };
+  const unsigned = history.approvals.filter((e) => !e.signer.gate).length;
+  return {
+    problem: `GitHub records ${earlier.length === 1 ? 'a deployment' : `${earlier.length} deployments`} to ${environment} (the last of ${earlier[0]!.commit.slice(0, 7)}), but ${
+      history.log
+        ? `the audit log ${history.log} holds no approval of it signed by a gate key${unsigned ? ` (${unsigned} unsigned or signed by an untrusted key, which count for nothing)` : ''}`
+        : 'aims-gate keeps no log it could read its own approvals from (audit-log is none or a file)'
+    }, so what production runs is unknown: set release.baseline in the default branch’s config to the commit production runs, through a pull request approved by every approval rule for ${environment}, then deploy again`,
+  };
+}
+
 /** The most commits one decision judges: GitHub's compare lists 250 per page; beyond, the gate fails closed. */
 export const MAX_CHANGE_SET = 250;
+
+/**
+ * The files of the trusted config in the repository: the config and the packs it extends from the repository
+ * (built-in packs ship with aims-gate; the organisation's config is its own repository's). A change to any of
+ * them changes what the gate trusts, so it needs every approval rule.
+ */
+export function trustedFiles(policy: { configPath?: string; packs: string[] }): string[] {
+  const paths = [policy.configPath, ...policy.packs].filter(
+    (p): p is string => p !== undefined && !p.includes(':') && /[/.]/.test(p),
+  );
+  return [...new Set(paths)];
+}
+
+/** Characters no environment name holds: controls, and format characters that show as nothing (zero-width, bidi). */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Why a deployment to `environment` cannot be judged at all, or undefined. Environments fail closed: one that
+ * no approval rule names gets no "no approvals required" but a rejection, unless the config lists it with
+ * `require: []`; a name is compared trimmed, and one holding invisible characters is refused (it would look
+ * like a guarded name and match none).
+ */
+export function environmentProblem(environment: string, rules: ApprovalRule[]): string | undefined {
+  const name = environment.trim();
+  if (!name)
+    return 'the deployment names no environment: aims-gate judges a deployment by the approvals its environment requires, so it needs the environment’s name';
+  if (HIDDEN.test(name))
+    return `the environment name "${visible(environment)}" holds control or invisible characters: rename the environment in the repository’s settings`;
+  if (!rules.some((rule) => inEnvironment(rule, name))) {
+    const named = [...new Set(rules.flatMap((r) => (r.environment ? [r.environment] : [])))];
+    return `no approval rule names the environment "${name}"${named.length ? ` (the trusted config names ${named.join(', ')})` : ''}: add its approvals to the default branch’s config, or list it with "require: []" to deploy to it without approvals`;
+  }
+  return undefined;
+}
+
+/** A name with each hidden character written as \uXXXX, so that a message shows what is there. */
+function visible(name: string): string {
+  return name.replace(
+    new RegExp(HIDDEN.source, 'gu'),
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
+}
 
 export function isReleaseBranch(branch: string, patterns: string[]): boolean {
   return patterns.some((pattern) => matches(branch, pattern));
@@ -126,12 +249,14 @@ function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, '
     pullRequests: [],
     problems: [problem],
   });
+  const unjudgeable = environmentProblem(set.environment, rules);
+  if (unjudgeable) return reject(unjudgeable);
   if (!set.branch) {
     return reject(
       `${short} is on no release branch (${set.releaseBranches.join(', ')}): deploy a commit merged into one of them`,
     );
   }
-  if (set.since?.commit === set.commit && set.since.trusted) {
+  if (set.since?.commit === set.commit && set.since.trusted && !set.config?.commits.length) {
     return {
       approved: true,
       reason: `nothing new since ${set.since.what}`,
@@ -149,12 +274,18 @@ function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, '
   const releasePull = (pr: ShippedPullRequest | undefined): pr is ShippedPullRequest =>
     pr?.state === 'merged' && isReleaseBranch(pr.baseRef, set.releaseBranches);
   const verdicts = new Map<number, PullRequestVerdict>();
+  // A pull request that brought a change to the trusted config needs every rule, wherever it was merged.
+  const changesConfig = (pr: ShippedPullRequest) =>
+    (set.config?.commits ?? []).some(
+      (c) => c.pullRequests.includes(pr.number) || pr.commits?.includes(c.sha),
+    );
   const verdictOf = (pr: ShippedPullRequest): PullRequestVerdict => {
     let verdict = verdicts.get(pr.number);
     if (!verdict) {
       // The trusted rules and those at its base, once each.
       const all = dedupeRules([...rules, ...(pr.rules ?? [])]);
-      const applicable = pr.changesPolicy
+      const everything = pr.changesPolicy || changesConfig(pr);
+      const applicable = everything
         ? all.filter((r) => inEnvironment(r, set.environment))
         : applicableRules(all, { environment: set.environment, tier: pr.tier });
       const approval = judgeApprovals(applicable, {
@@ -168,7 +299,7 @@ function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, '
         tier: pr.tier,
         systems: pr.systems,
         approval,
-        ...(pr.changesPolicy ? { changesPolicy: true } : {}),
+        ...(everything ? { changesPolicy: true } : {}),
       };
       verdicts.set(pr.number, verdict);
     }
@@ -203,6 +334,25 @@ function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, '
       continue;
     }
     // Brought by at least one approved pull request: the commit was reviewed there.
+    if (!through.map(verdictOf).some((v) => v.approval.satisfied))
+      for (const pr of through) lacking.add(pr.number);
+  }
+  // The trusted config itself: each change to it came through a pull request merged into the default branch
+  // and approved by every rule for the environment, whichever branch is released.
+  for (const commit of set.config?.commits ?? []) {
+    const branch = set.config!.branch;
+    const through = set.pullRequests.filter(
+      (pr) =>
+        pr.state === 'merged' &&
+        pr.baseRef === branch &&
+        (commit.pullRequests.includes(pr.number) || pr.commits?.includes(commit.sha)),
+    );
+    if (through.length === 0) {
+      problems.push(
+        `${commit.sha.slice(0, 7)} "${firstLine(commit.message)}" changed the trusted configuration on ${branch} without a pull request merged into it (since ${set.config!.since}): revert it through an approved pull request`,
+      );
+      continue;
+    }
     if (!through.map(verdictOf).some((v) => v.approval.satisfied))
       for (const pr of through) lacking.add(pr.number);
   }

@@ -10,10 +10,13 @@ import pino from 'pino';
 import { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
+import { APP_AUDIT_BRANCH } from '../app/settings.js';
+import { BranchStore } from '../src/github/branch-store.js';
+import { createGitHub } from '../src/github/octokit.js';
 import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
 import { answer, type Json, postWebhook, privateKey, startAppServer, TestOctokit } from './probot.js';
-import { RepositoryHistory } from './repository-history.js';
+import { approvedInLog, RepositoryHistory } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
@@ -419,9 +422,20 @@ describe('the deployment protection rule', () => {
     });
     fake.answer('GET', '/orgs/codertocat/teams/ai-governance/members', [{ login: 'gov-lead', id: 9 }]);
     fake.answer('POST', `${REPO}/actions/runs/1234/deployment_protection_rule`, {});
-    history = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': CONFIG });
-    history.deployed(history.head());
+    history = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': LOGGED });
+    await deployed(history.head());
   });
+
+  /** The gate's config with the App's log, where its signed approvals say what production runs. */
+  const LOGGED = CONFIG.replace('audit-log: none\n', '');
+  /** A deployment the App approved before: in GitHub's deployments and in its log. */
+  async function deployed(commit: string) {
+    history.deployed(commit);
+    const github = createGitHub({ token: 't', baseUrl: fake.url, retries: 0, throttle: { enabled: false } });
+    const [owner, repo] = opened.repository.full_name.split('/') as [string, string];
+    const store = new BranchStore(github, { owner, repo, branch: APP_AUDIT_BRANCH });
+    await approvedInLog(store, opened.repository.full_name, commit, 'production', history.head());
+  }
   afterEach(() => fake.stop());
 
   async function protect(sha: string, id: string): Promise<Json> {
@@ -453,10 +467,7 @@ describe('the deployment protection rule', () => {
   });
 
   it('records its decision and publishes the log’s checkpoint on the deployed commit, after answering', async () => {
-    history = new RepositoryHistory(fake, {
-      ...conformantRepo(),
-      '.github/aims-gate.yml': CONFIG.replace('audit-log: none\n', ''),
-    });
+    history = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': LOGGED });
     history.deployed(history.head());
     const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
     // The log has no earlier approval to start from: the first commit, pushed without a pull request, rejects.

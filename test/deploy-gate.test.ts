@@ -16,20 +16,30 @@ const REPOSITORY = { owner: 'acme', repo: 'ml-platform' };
 
 let fake: FakeGitHub;
 let repo: RepositoryHistory;
+/** The gate's own log: its signed approvals say what production runs. */
+let log: MemoryStore;
 beforeEach(async () => {
   fake = await new FakeGitHub('acme/ml-platform').start();
   fake.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'gov-lead', id: 7 }]);
   repo = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': GATE_CONFIG });
-  repo.deployed(repo.head()); // the start: what production runs
+  log = new MemoryStore();
+  await deploy(repo, repo.head()); // the start: what production runs
 });
 afterEach(() => fake.stop());
 
-const gate = (commit: string, environment = 'production', log?: AuditStore) =>
+/** A deployment the gate approved: in GitHub's deployments and, signed, in its log, with the config that judged it. */
+async function deploy(history: RepositoryHistory, commit: string, environment = 'production') {
+  history.deployed(commit, environment);
+  await approvedInLog(log, 'acme/ml-platform', commit, environment, history.head());
+}
+
+/** The gate, reading its history from `store` (null: it keeps no log). */
+const gate = (commit: string, environment = 'production', store: AuditStore | null = log) =>
   gateDeployment(
     createGitHub({ token: 't', baseUrl: fake.url, retries: 0, throttle: { enabled: false } }),
     REPOSITORY,
     { commit, environment },
-    { today: '2026-11-01', ...(log ? { history: () => log } : {}) },
+    { today: '2026-11-01', history: () => store ?? undefined },
   );
 
 /** A change to the high-risk system's model code. */
@@ -40,7 +50,7 @@ const retrain = (files: Record<string, string>) => ({
 const short = (sha: string) => sha.slice(0, 7);
 /** The net-change check's line for the high-risk system, when no approved pull request changed it. */
 const unreviewedHigh = expect.stringMatching(
-  /^the deployment changes credit-scoring \(high risk\) from the last deployment to production \(\w{7}, GitHub deployments\), but no approved pull request in it changed credit-scoring at that tier$/,
+  /^the deployment changes credit-scoring \(high risk\) from the last approved deployment to production \(\w{7}, audit log entry \d+, signed by [^)]+\), but no approved pull request in it changed credit-scoring at that tier$/,
 );
 
 describe('the deployment gate, through the shared flow', () => {
@@ -49,7 +59,7 @@ describe('the deployment gate, through the shared flow', () => {
     async (method) => {
       const pr = repo.pullRequest({ number: 1, change: retrain, method, approvers: ['alice', 'gov-lead'] });
       const decision = await gate(pr.mergeCommit!);
-      expect(decision.reason).toMatch(/^\d commits? since the last deployment to production \(/);
+      expect(decision.reason).toMatch(/^\d commits? since the last approved deployment to production \(/);
       expect(decision.approved).toBe(true);
       expect(decision.verdict!.pullRequests).toMatchObject([
         { number: 1, tier: 'high', systems: ['credit-scoring'], approval: { satisfied: true } },
@@ -189,19 +199,19 @@ describe('the deployment gate, through the shared flow', () => {
     fake.deployments.unshift({ commit: pr.mergeCommit!, environment: 'production', state: 'ACTIVE' });
     // Only GitHub's record: it is judged from the deployment before it, so #16 is judged again.
     expect((await gate(pr.mergeCommit!)).reason).toMatch(
-      /^\d commits? since the last deployment to production/,
+      /^\d commits? since the last approved deployment to production \(\w{7}, audit log entry 1,/,
     );
-    const log = new MemoryStore();
-    await approvedInLog(log, 'acme/ml-platform', pr.mergeCommit!, 'PRODUCTION');
-    const again = await gate(pr.mergeCommit!, 'production', log);
+    await approvedInLog(log, 'acme/ml-platform', pr.mergeCommit!, 'PRODUCTION', repo.head());
+    const again = await gate(pr.mergeCommit!);
     expect(again).toMatchObject({ approved: true });
     expect(again.reason).toMatch(
-      /^nothing new since the last approved deployment to production \(\w{7}, audit log entry 1\)$/,
+      /^nothing new since the last approved deployment to production \(\w{7}, audit log entry 2, signed by [^)]+\)$/,
     );
   });
 
   it('first deployment: the whole history is judged, so the history before aims-gate needs a baseline', async () => {
     fake.deployments.length = 0;
+    log = new MemoryStore();
     const root = repo.head();
     const first = repo.pullRequest({ number: 13, change: retrain, approvers: ['alice', 'gov-lead'] });
     expect((await gate(first.mergeCommit!)).reason).toContain(
@@ -222,7 +232,7 @@ describe('the deployment gate, through the shared flow', () => {
     const decision = await gate(repo.head());
     expect(decision.approved).toBe(false);
     expect(decision.reason).toMatch(
-      /251 commits since the last deployment to production \(.+\), more than the 250 aims-gate judges in one decision/,
+      /251 commits since the last approved deployment to production \(.+\), more than the 250 aims-gate judges in one decision/,
     );
   });
 
@@ -246,10 +256,11 @@ describe('the deployment gate against a reviewer’s attacks', () => {
   const raiseToHigh = (f: Record<string, string>) =>
     edit(edit(f, CARD, 'tier: minimal', 'tier: high'), RISK, 'tier: minimal', 'tier: high');
   let rm: RepositoryHistory;
-  beforeEach(() => {
+  beforeEach(async () => {
     fake.deployments.length = 0;
+    log = new MemoryStore();
     rm = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': CONFIG });
-    rm.deployed(rm.head());
+    await deploy(rm, rm.head());
   });
 
   it('a branch made at an old commit, where the system was minimal, cannot lower what production runs', async () => {
@@ -260,7 +271,8 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     const old = low.head();
     const raise = low.pullRequest({ number: 1, change: raiseToHigh, approvers: ['alice', 'gov-lead'] });
     fake.deployments.length = 0;
-    low.deployed(raise.mergeCommit!);
+    log = new MemoryStore();
+    await deploy(low, raise.mergeCommit!);
     // The default branch's config accepts history up to the old commit (release.baseline).
     low.push(
       'main',
@@ -301,7 +313,8 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     });
     const raise = low.pullRequest({ number: 4, change: raiseToHigh, approvers: ['alice', 'gov-lead'] });
     fake.deployments.length = 0;
-    low.deployed(raise.mergeCommit!);
+    log = new MemoryStore();
+    await deploy(low, raise.mergeCommit!);
     const merge = fake.seed(
       retrain(low.filesAt(raise.mergeCommit!)),
       undefined,
@@ -345,8 +358,7 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     );
   });
 
-  it('with a log, only the gate’s own approvals say where production stands', async () => {
-    const log = new MemoryStore();
+  it('only the gate’s own approvals say where production stands, never a GitHub deployment', async () => {
     const pushed = rm.push('main', retrain, 'evil, unreviewed');
     fake.deployments.unshift({ commit: pushed, environment: 'production', state: 'ACTIVE' }); // forged
     const pr = rm.pullRequest({
@@ -354,11 +366,136 @@ describe('the deployment gate against a reviewer’s attacks', () => {
       change: (f) => ({ ...f, 'README.md': 'docs\n' }),
       approvers: ['alice'],
     });
-    const decision = await gate(pr.mergeCommit!, 'production', log);
+    const decision = await gate(pr.mergeCommit!);
     expect(decision.approved).toBe(false);
     expect(decision.reason).toContain(
       `${pushed.slice(0, 7)} "evil, unreviewed" was pushed without a pull request`,
     );
+  });
+
+  describe('the trusted config is judged too, wherever it was merged', () => {
+    // release/1 is cut from main before the config changes: they reach main only.
+    beforeEach(() => fake.branch('release/1', rm.head()));
+    /** An approved pull request into release/1: what it ships. */
+    const releaseFix = () =>
+      rm.pullRequest({
+        number: 41,
+        into: 'release/1',
+        change: (f) => ({ ...f, 'HOTFIX.md': 'fix\n' }),
+        approvers: ['alice'],
+      });
+    const weaken = (f: Record<string, string>) => ({
+      ...f,
+      '.github/aims-gate.yml': f['.github/aims-gate.yml']!.replace(
+        'audit-log: none',
+        'audit-log: branch:empty',
+      ),
+    });
+
+    it('an unapproved change to the config merged into main rejects a deployment from release/1', async () => {
+      rm.pullRequest({ number: 40, change: weaken, approvers: ['alice'] });
+      const decision = await gate(releaseFix().mergeCommit!);
+      expect(decision.approved).toBe(false);
+      expect(decision.verdict!.problems).toEqual([
+        '#40 (changes the aims-gate configuration or a policy pack: every approval rule for the environment): waiting for 1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)',
+      ]);
+    });
+
+    it('a change to the config pushed to main without a pull request rejects, naming the commit', async () => {
+      const pushed = rm.push('main', weaken, 'switch the audit log');
+      const decision = await gate(releaseFix().mergeCommit!);
+      expect(decision.approved).toBe(false);
+      expect(decision.reason).toMatch(
+        new RegExp(
+          `^${short(pushed)} "switch the audit log" changed the trusted configuration on main without a pull request merged into it \\(since \\w{7}, whose config judged the last approved deployment\\): revert it through an approved pull request$`,
+        ),
+      );
+    });
+
+    it('a change to the config approved by every rule is trusted; a re-deploy after an unapproved one is not "nothing new"', async () => {
+      rm.pullRequest({ number: 42, change: weaken, approvers: ['alice', 'gov-lead'] });
+      const fix = releaseFix();
+      expect((await gate(fix.mergeCommit!)).approved).toBe(true);
+      await deploy(rm, fix.mergeCommit!);
+      expect((await gate(fix.mergeCommit!)).reason).toMatch(
+        /^nothing new since the last approved deployment/,
+      );
+      rm.pullRequest({
+        number: 43,
+        change: (f) => ({
+          ...f,
+          '.github/aims-gate.yml': f['.github/aims-gate.yml']!.replace(
+            "'release/*'",
+            "'release/*', 'hotfix/*'",
+          ),
+        }),
+        approvers: ['alice'],
+      });
+      const again = await gate(fix.mergeCommit!);
+      expect(again.approved).toBe(false);
+      expect(again.reason).toContain('#43 (changes the aims-gate configuration or a policy pack');
+    });
+  });
+
+  describe('environments fail closed', () => {
+    const approvedDocs = () =>
+      rm.pullRequest({ number: 44, change: (f) => ({ ...f, 'README.md': 'y\n' }), approvers: ['alice'] })
+        .mergeCommit!;
+
+    it.each([
+      [
+        'prod',
+        /^no approval rule names the environment "prod" \(the trusted config names production\): add its approvals to the default branch’s config, or list it with "require: \[\]" to deploy to it without approvals$/,
+      ],
+      ['', /^the deployment names no environment/],
+      [' \t', /^the deployment names no environment/],
+      ['production\u200b', /^the environment name "production\\u200b" holds control or invisible characters/],
+      ['pro\u0000duction', /holds control or invisible characters/],
+    ])('a deployment to %j is rejected', async (environment, reason) => {
+      const decision = await gate(approvedDocs(), environment);
+      expect(decision.approved).toBe(false);
+      expect(decision.reason).toMatch(reason);
+    });
+
+    it('names compare trimmed and without case: " Production " is production, and its rules apply', async () => {
+      const decision = await gate(approvedDocs(), ' Production ');
+      expect(decision.approved).toBe(true);
+      expect(decision.reason).toContain(
+        '(approved: 1 approval from anyone but the author (to production): alice)',
+      );
+    });
+
+    it('an environment listed with require: [] is deployed without approvals, by decision', async () => {
+      rm.pullRequest({
+        number: 45,
+        change: (f) => ({
+          ...f,
+          '.github/aims-gate.yml': `${f['.github/aims-gate.yml']}  - environment: preview\n    require: []\n`,
+        }),
+        approvers: ['alice', 'gov-lead'],
+      });
+      await deploy(rm, rm.head(), 'preview');
+      const commit = rm.pullRequest({ number: 46, change: (f) => ({ ...f, 'README.md': 'z\n' }) })
+        .mergeCommit!;
+      const decision = await gate(commit, 'preview');
+      expect(decision.reason).toContain('#46 (no approvals required)');
+      expect(decision.approved).toBe(true);
+    });
+  });
+
+  it('an empty or moved log while GitHub remembers deployments is a rejection that says what to do', async () => {
+    const pr = rm.pullRequest({
+      number: 7,
+      change: (f) => ({ ...f, 'README.md': 'x\n' }),
+      approvers: ['alice'],
+    });
+    for (const store of [new MemoryStore(), null]) {
+      const decision = await gate(pr.mergeCommit!, 'production', store);
+      expect(decision.approved).toBe(false);
+      expect(decision.reason).toMatch(
+        /^GitHub records a deployment to production \(the last of \w{7}\), but .+: set release\.baseline in the default branch’s config to the commit production runs, through a pull request approved by every approval rule for production, then deploy again$/,
+      );
+    }
   });
 
   it('an intermediate commit fast-forwarded into another release branch through an unapproved pull request', async () => {
@@ -460,7 +597,8 @@ describe('the deployment gate against a reviewer’s attacks', () => {
 
   it('rolling production back past an approved high-risk change needs that tier’s approvals', async () => {
     const log = new MemoryStore();
-    const approve = (commit: string) => approvedInLog(log, 'acme/ml-platform', commit);
+    const approve = (commit: string) =>
+      approvedInLog(log, 'acme/ml-platform', commit, 'production', rm.head());
     const before = rm.head();
     await approve(before);
     const fix = rm.pullRequest({ number: 60, change: retrain, approvers: ['alice', 'gov-lead'] });
@@ -477,13 +615,14 @@ describe('the deployment gate against a reviewer’s attacks', () => {
       approvers: ['bob'],
     });
     expect((await gate(trivial.mergeCommit!, 'production', log)).reason).toMatch(
-      /the deployment changes credit-scoring \(high risk\) from the last approved deployment to production \(\w{7}, audit log entry 2\), but no approved pull request in it changed credit-scoring at that tier/,
+      /the deployment changes credit-scoring \(high risk\) from the last approved deployment to production \(\w{7}, audit log entry 2, signed by [^)]+\), but no approved pull request in it changed credit-scoring at that tier/,
     );
   });
 
   it('hotfix deployments from another release branch do not crowd out the last deployment of this one', async () => {
     const log = new MemoryStore();
-    const approve = (commit: string) => approvedInLog(log, 'acme/ml-platform', commit);
+    const approve = (commit: string) =>
+      approvedInLog(log, 'acme/ml-platform', commit, 'production', rm.head());
     const docs = rm.pullRequest({
       number: 90,
       change: (f) => ({ ...f, 'README.md': 'a\n' }),
@@ -508,7 +647,7 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     });
     const decision = await gate(next.mergeCommit!, 'production', log);
     expect(decision.reason).toMatch(
-      /^3 commits since the last approved deployment to production \(\w{7}, audit log entry 1\)/,
+      /^3 commits since the last approved deployment to production \(\w{7}, audit log entry 1, signed by [^)]+\)/,
     );
     expect(decision.approved).toBe(true);
   });

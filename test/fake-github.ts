@@ -385,12 +385,25 @@ export class FakeGitHub {
         behind_by: behind.length,
         total_commits: ahead.length,
         commits: commits.map((sha) => this.commitJson(sha)),
+        // The three-dot diff: from where the two meet to the head.
+        files: this.changedPaths(
+          this.ancestors(base).find((sha) => this.ancestors(head).includes(sha)),
+          head,
+        ).map((filename) => ({ filename, status: 'modified' })),
       });
       return true;
     }
     if (route === '/commits' && url.searchParams.get('sha')) {
       const head = this.resolve(url.searchParams.get('sha')!);
-      const all = head ? this.ancestors(head) : [];
+      const path = url.searchParams.get('path');
+      // With a path, as git log does by default: a commit that changed it from its parent (a merge: from each).
+      const all = (head ? this.ancestors(head) : []).filter((sha) => {
+        if (!path) return true;
+        const { parents } = this.commits.get(sha)!;
+        return parents.length === 0
+          ? this.changedPaths(undefined, sha).includes(path)
+          : parents.every((parent) => this.changedPaths(parent, sha).includes(path));
+      });
       this.page(
         res,
         url,
@@ -434,6 +447,14 @@ export class FakeGitHub {
       return true;
     }
     return false;
+  }
+
+  /** The paths whose blobs differ between two commits (`from` absent: every path of `to`). */
+  private changedPaths(from: string | undefined, to: string): string[] {
+    const blobs = (sha: string | undefined) =>
+      new Map(sha ? this.trees.get(this.commits.get(sha)!.tree)!.map((e) => [e.path, e.sha]) : []);
+    const [before, after] = [blobs(from), blobs(to)];
+    return [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p));
   }
 
   /** A branch name or a commit SHA, as GitHub resolves either in a compare. */

@@ -21,10 +21,11 @@ export function approvedInLog(
   repository: string,
   commit: string,
   environment = 'production',
+  config?: string,
 ) {
   return recordDeployment(
     log,
-    { approved: true, reason: 'approved' },
+    { approved: true, reason: 'approved', ...(config ? { config } : {}) },
     {
       time: '2026-11-20T00:00:00Z',
       actor: { login: 'aims-gate' },

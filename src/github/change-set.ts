@@ -1,14 +1,18 @@
 import type { Review } from '../approvals.js';
+import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import type { AuditStore, LogLine } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
 import { limited } from '../concurrency.js';
 import {
   type ChangeSet,
+  type DeploymentHistory,
   isReleaseBranch,
   MAX_CHANGE_SET,
   type ShippedCommit,
   type ShippedPullRequest,
+  type StartingPoint,
+  trustedFiles,
 } from '../deployment.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
 import { MemorySource, type Source } from '../source.js';
@@ -28,8 +32,8 @@ export interface RepositoryFacts {
   defaultBranch: string;
   /** The default branch's head: where the trusted config is read. */
   defaultHead: string;
-  /** Recent deployments (to any environment), newest first, as GitHub records them. */
-  deployments: { commit: string; environment: string; state: string; byBot: boolean }[];
+  /** Recent deployments (to any environment), newest first, as GitHub records them: anyone with write access can make one. */
+  deployments: { commit: string; environment: string }[];
 }
 
 // Deployments to every environment: GitHub's names are case-insensitive, its filter may not be.
@@ -37,7 +41,7 @@ const REPOSITORY_QUERY = `query ($owner: String!, $repo: String!) {
   repository(owner: $owner, name: $repo) {
     defaultBranchRef { name target { oid } }
     deployments(first: 50, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { commitOid environment state creator { __typename } }
+      nodes { commitOid environment }
     }
   }
 }`;
@@ -47,12 +51,7 @@ export async function repositoryFacts(github: GitHub, at: Repository): Promise<R
     repository: {
       defaultBranchRef: { name: string; target: { oid: string } } | null;
       deployments: {
-        nodes: {
-          commitOid: string;
-          environment: string | null;
-          state: string;
-          creator: { __typename: string } | null;
-        }[];
+        nodes: { commitOid: string; environment: string | null }[];
       };
     } | null;
   };
@@ -65,63 +64,55 @@ export async function repositoryFacts(github: GitHub, at: Repository): Promise<R
     deployments: repository.deployments.nodes.map((d) => ({
       commit: d.commitOid,
       environment: d.environment ?? '',
-      state: d.state,
-      byBot: d.creator?.__typename === 'Bot',
     })),
   };
 }
 
+/** Who signed an entry, as the trust rules read it: `gate` only for a valid signature by a trusted gate or App key. */
+export type EntrySigner = (entry: AuditEntry) => { gate: boolean; who: string };
+
 /**
- * Candidates for the last approved deployment to `environment`, newest first. Where the gate keeps a log
- * (a `branch:` log, or the App's store), only its own approvals there count, and its chain must verify: no
- * entry means a first deployment. Without one, the deployments GitHub records as succeeded (ACTIVE, or
- * INACTIVE once replaced) that GitHub Actions or an App made, never a person: those are easier to forge.
+ * What the gate's log and GitHub say was deployed before (src/deployment.ts decides what of it counts). The
+ * log is read once (a branch log is four requests), its chain verified, and its deployment approvals kept
+ * with who signed each; a log whose chain does not verify is an error, so the gate fails closed.
  */
-export async function lastDeployments(
+export async function deploymentHistory(
   facts: RepositoryFacts,
-  environment: string,
-  repository: string,
+  where: { environment: string; repository: string; baseline?: string },
   log: AuditStore | undefined,
-): Promise<{ commit: string; what: string; trusted?: boolean }[]> {
-  const same = (name: string | undefined) => name?.toLowerCase() === environment.toLowerCase();
-  if (log) {
-    // Read once (a branch log is four requests), then verified and searched from memory.
-    const batches: LogLine[][] = [];
-    for await (const batch of log.lines()) batches.push(batch);
-    const read = {
-      lines: async function* () {
-        yield* batches;
-      },
-    };
-    const verified = await verifyLog(read.lines());
-    if (!verified.ok)
-      throw new Error(
-        `the audit log ${log.label} does not verify (line ${verified.problem!.line}: ${verified.problem!.reason}), so what was deployed last cannot be trusted`,
-      );
-    const approved: { commit: string; what: string; trusted: boolean }[] = [];
-    for await (const entry of readEntries(read, { type: 'deployment.approved' })) {
-      const { subject, details } = entry;
-      if (
-        details.by !== 'aims-gate' ||
-        subject.repository?.toLowerCase() !== repository.toLowerCase() ||
-        !same(subject.environment) ||
-        !subject.commit
-      )
-        continue;
-      approved.unshift({
-        commit: subject.commit,
-        what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`,
-        trusted: true,
-      });
-    }
-    return approved;
+  signer: EntrySigner,
+): Promise<DeploymentHistory> {
+  const history: DeploymentHistory = {
+    ...where,
+    ...(log ? { log: log.label } : {}),
+    approvals: [],
+    deployments: facts.deployments,
+  };
+  if (!log) return history;
+  const batches: LogLine[][] = [];
+  for await (const batch of log.lines()) batches.push(batch);
+  const read = {
+    lines: async function* () {
+      yield* batches;
+    },
+  };
+  const verified = await verifyLog(read.lines());
+  if (!verified.ok)
+    throw new Error(
+      `the audit log ${log.label} does not verify (line ${verified.problem!.line}: ${verified.problem!.reason}), so what was deployed last cannot be trusted`,
+    );
+  for await (const entry of readEntries(read, { type: 'deployment.approved' })) {
+    const { subject, details } = entry;
+    history.approvals.push({
+      seq: entry.seq,
+      ...(subject.repository ? { repository: subject.repository } : {}),
+      ...(subject.environment ? { environment: subject.environment } : {}),
+      ...(subject.commit ? { commit: subject.commit } : {}),
+      ...(typeof details.config === 'string' ? { config: details.config } : {}),
+      signer: signer(entry),
+    });
   }
-  return facts.deployments
-    .filter((d) => same(d.environment) && d.byBot && (d.state === 'ACTIVE' || d.state === 'INACTIVE'))
-    .map((d) => ({
-      commit: d.commit,
-      what: `the last deployment to ${environment} (${d.commit.slice(0, 7)}, GitHub deployments)`,
-    }));
+  return history;
 }
 
 async function compare(github: GitHub, at: Repository, base: string, head: string, page = 1, perPage = 1) {
@@ -307,8 +298,10 @@ export interface ChangeSetRequest {
   /** The trusted policy: release branches, baseline, systems and approval rules. */
   policy: Policy;
   defaultBranch: string;
-  /** Candidates for the last approved deployment, newest first. */
-  deployed: { commit: string; what: string; trusted?: boolean }[];
+  /** The default branch's head, whose config is trusted. */
+  defaultHead: string;
+  /** The gate's signed approvals to this environment, newest first. */
+  deployed: StartingPoint[];
   /** The deployed commit, as the evaluation of its documents read it (its tree is listed once). */
   deployedSource: GitHubSource;
   /** Where `_extends` is read, for the config at each pull request's base. */
@@ -342,19 +335,28 @@ export async function changeSetOf(
   if (!branch) return base;
 
   const trusted = request.deployed.find((d) => d.commit === commit && d.trusted);
+  // Changes to the trusted config since the config that judged the last approved deployment, wherever merged.
+  const configSince = request.deployed[0]?.config ?? policy.release.baseline;
+  const config = await configChangesOf(github, at, {
+    branch: request.defaultBranch,
+    head: request.defaultHead,
+    files: trustedFiles(policy),
+    ...(configSince ? { since: configSince } : {}),
+  });
   // Only the gate's own record proves this very commit was approved; GitHub's deployment may be forged.
-  if (trusted) return { ...base, since: trusted };
-  const { since, range } = await changeSetStart(github, at, commit, [
-    ...request.deployed.filter((d) => d.commit !== commit),
-    ...(policy.release.baseline
-      ? [
-          {
-            commit: policy.release.baseline,
-            what: `the baseline ${short(policy.release.baseline)} (release.baseline)`,
-          },
-        ]
-      : []),
-  ]);
+  const { since, range } = trusted
+    ? { since: trusted, range: { commits: [], total: 0 } }
+    : await changeSetStart(github, at, commit, [
+        ...request.deployed.filter((d) => d.commit !== commit),
+        ...(policy.release.baseline
+          ? [
+              {
+                commit: policy.release.baseline,
+                what: `the baseline ${short(policy.release.baseline)} (release.baseline)`,
+              },
+            ]
+          : []),
+      ]);
   if (range.commits.length < range.total)
     return {
       ...base,
@@ -363,10 +365,13 @@ export async function changeSetOf(
       total: range.total,
     };
 
+  const judged = new Set(range.commits.map((c) => c.sha));
   const { byCommit, pulls } = await pullRequestsOf(
     github,
     at,
-    range.commits.map((c) => c.sha).filter((sha) => sha !== commit),
+    [...range.commits, ...config.commits.filter((c) => !judged.has(c.sha))]
+      .map((c) => c.sha)
+      .filter((sha) => sha !== commit),
   );
   byCommit.set(commit, own.byCommit.get(commit) ?? []);
   for (const [n, pr] of own.pulls) pulls.set(n, pr);
@@ -385,8 +390,12 @@ export async function changeSetOf(
   const target = request.deployedSource;
   const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
   const nodes = [...pulls.values()];
+  // Config commits' pull requests are read like release ones: their base rules and files decide what they need.
+  const configPulls = new Set(config.commits.flatMap((c) => byCommit.get(c.sha) ?? []));
   const isRelease = (node: PullNode) =>
-    node.state === 'MERGED' && isReleaseBranch(node.baseRefName, patterns);
+    node.state === 'MERGED' &&
+    (isReleaseBranch(node.baseRefName, patterns) ||
+      (configPulls.has(node.number) && node.baseRefName === request.defaultBranch));
   const [members, files, shipped] = await Promise.all([
     teamMembers(github, teams),
     // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
@@ -425,7 +434,73 @@ export async function changeSetOf(
     shipped,
     ...(productionAt ? { production: productionAt.what } : {}),
     teams: known,
+    ...(config.commits.length
+      ? {
+          config: {
+            branch: request.defaultBranch,
+            since: config.since,
+            commits: config.commits.map((c) => ({ ...c, pullRequests: byCommit.get(c.sha) ?? [] })),
+          },
+        }
+      : {}),
   };
+}
+
+/** Commits GitHub lists per path when looking for changes to the trusted config; more fails closed. */
+const MAX_CONFIG_COMMITS = 100;
+
+/**
+ * The commits on the default branch that changed a trusted config file since `since` (the default branch's
+ * commit whose config judged the last approved deployment, or the baseline), else in its whole history. One
+ * compare says whether any did; only then are the files' histories listed, and each commit placed by the
+ * compare's commits (or, past what a compare lists, its own compare).
+ */
+async function configChangesOf(
+  github: GitHub,
+  at: Repository,
+  request: { branch: string; head: string; files: string[]; since?: string },
+): Promise<{ since: string; commits: { sha: string; message: string }[] }> {
+  const { branch, head, files, since } = request;
+  const what = since ? `${short(since)}, whose config judged the last approved deployment` : 'its start';
+  if (since === head) return { since: what, commits: [] };
+  let inRange: ((sha: string) => Promise<boolean>) | undefined;
+  if (since) {
+    const range = await compare(github, at, since, head, 1, 100).catch((error) => {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    });
+    // Diverged is fine (a baseline on another branch): the range is what the head has and `since` has not.
+    if (!range)
+      throw new Error(
+        `${short(since)}, where the trusted config was last judged, is not in ${at.owner}/${at.repo} (a rewritten history): the changes to the trusted config since cannot be traced`,
+      );
+    const changed = range.files ?? [];
+    // GitHub lists at most 300 files of a compare: fewer, and none of them config, means no config change.
+    if (
+      changed.length < 300 &&
+      !changed.some((f) => files.includes(f.filename) || files.includes(f.previous_filename ?? ''))
+    )
+      return { since: what, commits: [] };
+    const listed = new Set(range.commits.map((c) => c.sha));
+    inRange =
+      range.total_commits <= range.commits.length
+        ? async (sha) => listed.has(sha)
+        : async (sha) =>
+            listed.has(sha) || ['ahead', 'diverged'].includes((await compare(github, at, since, sha)).status);
+  }
+  const histories = await limited(files, (path) =>
+    github.rest.repos
+      .listCommits({ ...at, sha: head, path, per_page: MAX_CONFIG_COMMITS })
+      .then((r) => r.data),
+  );
+  const candidates = new Map(histories.flat().map((c) => [c.sha, c.commit.message]));
+  const placed = await limited([...candidates.keys()], async (sha) => (inRange ? inRange(sha) : true));
+  const commits = [...candidates].filter((_, i) => placed[i]).map(([sha, message]) => ({ sha, message }));
+  if (histories.some((list) => list.length >= MAX_CONFIG_COMMITS) && commits.length >= MAX_CONFIG_COMMITS)
+    throw new Error(
+      `the trusted config changed more than ${MAX_CONFIG_COMMITS} times on ${branch} since ${what}, more than aims-gate judges in one decision: set release.baseline to a recent commit of ${branch}, through an approved pull request`,
+    );
+  return { since: what, commits: commits.reverse() };
 }
 
 /** Candidates for the last approved deployment tried at once, newest first: hotfixes elsewhere must not crowd out this branch's. */
@@ -439,7 +514,7 @@ async function changeSetStart(
   github: GitHub,
   at: Repository,
   commit: string,
-  candidates: ChangeSetRequest['deployed'],
+  candidates: StartingPoint[],
 ): Promise<{
   since?: ChangeSet['since'];
   range: { commits: { sha: string; message: string }[]; total: number };
@@ -535,12 +610,7 @@ async function shippedPullRequest(
     ...(production ? [changeTiers(production, target, files, patterns)] : []),
   ]);
   const systems = sides.flat();
-  const policyFiles = [
-    before?.configPath,
-    context.policy.configPath,
-    ...(before?.packs ?? []),
-    ...context.policy.packs,
-  ];
+  const policyFiles = [...trustedFiles(before ?? { packs: [] }), ...trustedFiles(context.policy)];
   const tier = highestTier(systems.map((s) => s.tier));
   return {
     ...facts,

@@ -2,14 +2,20 @@ import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
-import { type DeploymentVerdict, isReleaseBranch, judgeChangeSet } from '../deployment.js';
+import {
+  type DeploymentVerdict,
+  environmentProblem,
+  isReleaseBranch,
+  judgeChangeSet,
+  startingPoints,
+} from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
-import { CONFIG_PATH, loadPolicy } from '../policy/load.js';
+import { CONFIG_PATH, loadPolicy, type Policy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier, Severity } from '../types.js';
 import { historyStoreFor } from './audit-log.js';
-import { changeSetOf, lastDeployments, repositoryFacts } from './change-set.js';
+import { changeSetOf, deploymentHistory, type EntrySigner, repositoryFacts } from './change-set.js';
 import type { GitHub } from './octokit.js';
 import { changedFiles, judgeReviews, MAX_LISTED_FILES, type Repository, reviewsOf } from './pull-request.js';
 import { GitHubSource } from './source.js';
@@ -106,6 +112,8 @@ export interface DeploymentDecision {
   verdict?: DeploymentVerdict;
   /** Where the change set started: the last approved deployment, the baseline, or the whole history. */
   since?: string;
+  /** The default branch's commit whose config judged it: the next decision judges the config's changes since. */
+  config?: string;
   tier?: RiskTier;
 }
 
@@ -119,9 +127,10 @@ export interface GateOptions extends EvaluationOptions {
 /**
  * Whether `commit` may be deployed to `environment`, judged by what is trusted: the config, policy and
  * approval rules on the head of the default branch (never those of a pull request or of the commit), the
- * release branches it names, and their history. The documents at the commit must pass that policy, and
- * every commit since the last approved deployment must have come through an approved pull request merged
- * into a release branch (src/deployment.ts). Fails closed: any error is a rejection that says why.
+ * release branches it names, and the gate's own signed history. The documents at the commit must pass that
+ * policy, and every commit since the last approved deployment, and every change to the trusted config, must
+ * have come through an approved pull request (src/deployment.ts owns each of these rules; this only gathers
+ * the facts). The one fail-closed boundary: any error is a rejection that says why.
  */
 export async function gateDeployment(
   github: GitHub,
@@ -150,11 +159,25 @@ export async function gateDeployment(
       trusted = options.withoutConfig;
       policy = await loadPolicy(trusted, undefined, load);
     }
+    const unjudgeable = environmentProblem(environment, policy.approvals);
+    if (unjudgeable) return { approved: false, reason: unjudgeable };
     const deployedSource = new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7));
     const log = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
-    const history = options.history
+    const store = options.history
       ? options.history(log)
       : historyStoreFor(log.auditLog, github, repository, log.releaseBranches);
+    const history = await deploymentHistory(
+      facts,
+      {
+        environment: environment.trim(),
+        repository: `${repository.owner}/${repository.repo}`,
+        ...(policy.release.baseline ? { baseline: policy.release.baseline } : {}),
+      },
+      store,
+      entrySigner(policy),
+    );
+    const start = startingPoints(history);
+    if ('problem' in start) return { approved: false, reason: start.problem };
     // The documents at the commit and what it ships are judged side by side; their reads share requests.
     const [evaluation, set] = await Promise.all([
       evaluate({
@@ -165,19 +188,17 @@ export async function gateDeployment(
         today: options.today,
         failOn: options.failOn,
       }),
-      lastDeployments(facts, environment, `${repository.owner}/${repository.repo}`, history).then(
-        (deployed) =>
-          changeSetOf(github, repository, {
-            commit,
-            environment,
-            policy,
-            defaultBranch: facts.defaultBranch,
-            deployed,
-            deployedSource,
-            ...load,
-            ...(options.config ? { configPath: options.config } : {}),
-          }),
-      ),
+      changeSetOf(github, repository, {
+        commit,
+        environment: environment.trim(),
+        policy,
+        defaultBranch: facts.defaultBranch,
+        defaultHead: facts.defaultHead,
+        deployed: start.points,
+        deployedSource,
+        ...load,
+        ...(options.config ? { configPath: options.config } : {}),
+      }),
     ]);
     const verdict = judgeChangeSet(policy.approvals, set);
     const reasons = [
@@ -191,6 +212,7 @@ export async function gateDeployment(
       evaluation,
       verdict,
       since: set.since?.commit,
+      config: facts.defaultHead,
       ...(tier ? { tier } : {}),
     };
   } catch (error) {
@@ -199,6 +221,14 @@ export async function gateDeployment(
       reason: `aims-gate could not decide, so it fails closed: ${(error as Error).message ?? String(error)}`,
     };
   }
+}
+
+/**
+ * Who signed a log entry, by the trusted config's keys.
+ * TODO(signing): replaced by the signature check of src/audit/signature.ts when it lands.
+ */
+function entrySigner(_policy: Policy): EntrySigner {
+  return (entry) => ({ gate: entry.details.by === 'aims-gate', who: 'aims-gate' });
 }
 
 /** What choosing an audit store needs of a config: where it logs, and the branches a log must never be. */
@@ -228,6 +258,7 @@ export async function recordDeployment(
         // Which run of the gate wrote it (a workflow run, an App installation): where an auditor checks it.
         writer,
         ...(decision.since ? { since: decision.since } : {}),
+        ...(decision.config ? { config: decision.config } : {}),
         ...(verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {}),
         // Which systems the deployment changes: each system's deployment register is read from these.
         ...(verdict ? { systems: verdict.systems } : {}),

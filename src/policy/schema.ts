@@ -225,8 +225,10 @@ export function configSchema(rule: object = ruleSchema()): object {
           properties: {
             environment: {
               type: 'string',
-              minLength: 1,
-              description: 'Deployment environment; absent: every environment and pull requests.',
+              // No blank at either end, no control or invisible character: GitHub's names are compared trimmed.
+              pattern: '^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$',
+              description:
+                'Deployment environment; absent: every environment and pull requests. A deployment to an environment no rule names is rejected: list one deployed without approvals with require: [].',
             },
             tiers: {
               type: 'array',
@@ -236,7 +238,8 @@ export function configSchema(rule: object = ruleSchema()): object {
             },
             require: {
               type: 'array',
-              minItems: 1,
+              description:
+                'Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.',
               items: {
                 type: 'object',
                 additionalProperties: false,
@@ -257,6 +260,10 @@ export function configSchema(rule: object = ruleSchema()): object {
               description: 'Count approvals of earlier commits (default false).',
             },
           },
+          // An empty requirement must name its environment: "no approvals anywhere" is no decision.
+          if: { properties: { require: { maxItems: 0 } } },
+          // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+          then: { required: ['environment'] },
         },
       },
       release: {
