@@ -519,6 +519,17 @@ describe('the deployment protection rule', () => {
     expect(given.comment).toContain(`${pr.head.slice(0, 7)} is on no release branch (main)`);
   });
 
+  it('fails closed when the organisation’s settings cannot be read: no trusted place to judge or record in', async () => {
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
+    // GitHub fails every read of the organisation's .github repository.
+    fake.broken.push(/Codertocat\/\.github|"repo":"\.github"/i);
+    const given = await protect(pr.mergeCommit!, 'dpr-org');
+    expect(given.state).toBe('rejected');
+    expect(given.comment).toMatch(
+      /^aims-gate rejected the deployment to production: aims-gate could not decide, so it fails closed: /,
+    );
+  });
+
   it('fails closed: GitHub errors become a rejection with the reason, never silence', async () => {
     const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
     fake.broken.push(/^GET \/repos\/[^/]+\/[^/]+\/compare\//); // GitHub fails the gate's compare

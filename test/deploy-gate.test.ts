@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import type { AuditStore } from '../src/audit/store.js';
-import { gateDeployment } from '../src/github/evaluate.js';
+import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { CARD, conformantRepo, edit, RISK } from './helpers.js';
@@ -480,6 +480,65 @@ describe('the deployment gate against a reviewer’s attacks', () => {
       const decision = await gate(commit, 'preview');
       expect(decision.reason).toContain('#46 (no approvals required)');
       expect(decision.approved).toBe(true);
+    });
+  });
+
+  describe('fails closed where it cannot know', () => {
+    it('a log whose chain does not verify: no history is believed, and the reason names the line', async () => {
+      const pr = rm.pullRequest({
+        number: 47,
+        change: (f) => ({ ...f, 'README.md': 'v\n' }),
+        approvers: ['alice'],
+      });
+      log.text[0] = log.text[0]!.replace('"approved"', '"approved!"');
+      const decision = await gate(pr.mergeCommit!);
+      expect(decision.approved).toBe(false);
+      expect(decision.reason).toMatch(
+        /^aims-gate could not decide, so it fails closed: the audit log memory does not verify \(line 1: entry 1 was changed after it was written: its content does not match its hash\), so what was deployed last cannot be trusted$/,
+      );
+    });
+
+    it('a pull request with more files than GitHub lists: its systems cannot all be known', async () => {
+      const pr = rm.pullRequest({
+        number: 48,
+        change: (f) => ({ ...f, 'README.md': 'w\n' }),
+        approvers: ['alice'],
+      });
+      fake.pulls.get(48)!.files = Array.from({ length: 3001 }, (_, i) => `generated/${i}.txt`);
+      const decision = await gate(pr.mergeCommit!);
+      expect(decision.approved).toBe(false);
+      expect(decision.reason).toContain(
+        '#48 changes more files than GitHub lists, so its systems cannot all be known',
+      );
+    });
+
+    it('a decision that cannot be recorded is no approval', async () => {
+      const pr = rm.pullRequest({
+        number: 49,
+        change: (f) => ({ ...f, 'README.md': 'u\n' }),
+        approvers: ['alice'],
+      });
+      const decision = await gate(pr.mergeCommit!);
+      expect(decision.approved).toBe(true);
+      const broken: AuditStore = {
+        label: 'a log that refuses writes',
+        head: () => log.head(),
+        lines: () => log.lines(),
+        append: async () => {
+          throw new Error('403 Resource not accessible by integration');
+        },
+      };
+      const recorded = await recordDeployment(broken, decision, {
+        time: '2026-11-21T00:00:00Z',
+        actor: { login: 'release-bot' },
+        subject: { repository: 'acme/ml-platform', commit: pr.mergeCommit!, environment: 'production' },
+        writer: 'a test',
+      });
+      expect(recorded.decision).toEqual({
+        approved: false,
+        reason:
+          'the decision could not be recorded in the audit log a log that refuses writes: 403 Resource not accessible by integration',
+      });
     });
   });
 

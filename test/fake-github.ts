@@ -156,6 +156,12 @@ export class FakeGitHub {
       );
     }
     const body = req.method === 'GET' ? {} : JSON.parse((await text(req)) || '{}');
+    // A GraphQL query is broken by what it asks for: its variables name the repository.
+    if (
+      body.variables &&
+      this.broken.some((route) => route.test(`${request} ${JSON.stringify(body.variables)}`))
+    )
+      return send(res, 502, { message: 'Bad Gateway' });
     if (req.method !== 'GET') this.bodies.push({ request: `${req.method} ${pathname}`, body });
     const answer = this.answers.get(`${req.method} ${pathname}`);
     if (Array.isArray(answer)) return this.page(res, url, answer);
