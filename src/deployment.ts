@@ -1,4 +1,5 @@
 import {
+  type ApprovalFacts,
   type ApprovalResult,
   type ApprovalRule,
   applicableRules,
@@ -41,6 +42,11 @@ export interface ShippedPullRequest {
    * the rules is judged by the rules it weakens.
    */
   rules?: ApprovalRule[];
+  /**
+   * What else its approvals are judged on (src/approvals.ts): who may not approve it (who pushed or wrote its
+   * commits), what is unknown, and its changed paths with CODEOWNERS for a codeowners requirement.
+   */
+  approvalFacts?: Pick<ApprovalFacts, 'repository' | 'excluded' | 'unknown' | 'codeowners'>;
   /** It changes the aims-gate config or a policy pack: every approval rule for the environment applies. */
   changesPolicy?: boolean;
   /**
@@ -162,6 +168,7 @@ function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, '
         headSha: pr.headSha,
         reviews: pr.reviews,
         teams: set.teams,
+        ...pr.approvalFacts,
       });
       verdict = {
         number: pr.number,

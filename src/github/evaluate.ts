@@ -78,9 +78,17 @@ export async function checkPullRequest(
   }
   const approval = await judgeReviews(
     github,
+    repository,
     evaluation.policy.approvals,
     { tier: requiredTier(evaluation) },
-    { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
+    {
+      number: pr.number,
+      author: pr.user?.login ?? '',
+      headSha: pr.head.sha,
+      reviews,
+      changes,
+      base,
+    },
   );
   return { evaluation, approval };
 }
@@ -132,13 +140,12 @@ export async function gateDeployment(
   try {
     const facts = await repositoryFacts(github, repository);
     const load = { extendsFrom: extendsFrom(github, repository.owner) };
-    let trusted =
-      options.policySource ??
-      new GitHubSource(
-        github,
-        { ...repository, commit: facts.defaultHead },
-        `the default branch ${facts.defaultBranch}`,
-      );
+    const defaultHead = new GitHubSource(
+      github,
+      { ...repository, commit: facts.defaultHead },
+      `the default branch ${facts.defaultBranch}`,
+    );
+    let trusted = options.policySource ?? defaultHead;
     let policy = await loadPolicy(trusted, options.config, load);
     if (!policy.configPath && !options.policySource) {
       if (!options.withoutConfig) {
@@ -174,6 +181,7 @@ export async function gateDeployment(
             defaultBranch: facts.defaultBranch,
             deployed,
             deployedSource,
+            codeownersFrom: defaultHead,
             ...load,
             ...(options.config ? { configPath: options.config } : {}),
           }),
