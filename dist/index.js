@@ -61441,8 +61441,7 @@ async function changeSetOf(github, at2, request2) {
   const approved = nodes.filter(
     (node) => isRelease(node) && (node.reviews.totalCount > node.reviews.nodes.length || node.reviews.nodes.some((r) => r.state === "APPROVED"))
   );
-  let owners = needsCodeowners(policy.approvals) ? codeownersOf(request2) : void 0;
-  const [members, files, shipped, pushed] = await Promise.all([
+  const [members, files, shipped, pushed, trustedOwners] = await Promise.all([
     teamMembers(github, teams),
     // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
     limited(nodes, (node) => isRelease(node) ? filesOf(github, at2, node.number) : Promise.resolve([])),
@@ -61451,7 +61450,8 @@ async function changeSetOf(github, at2, request2) {
       github,
       at2,
       approved.map((node) => node.number)
-    )
+    ),
+    needsCodeowners(policy.approvals) ? codeownersOf(request2) : void 0
   ]);
   const pullRequests = await Promise.all(
     nodes.map(
@@ -61462,8 +61462,7 @@ async function changeSetOf(github, at2, request2) {
       })
     )
   );
-  if (!owners && pullRequests.some((pr) => needsCodeowners(pr.rules ?? []))) owners = codeownersOf(request2);
-  const codeowners = await owners;
+  const codeowners = trustedOwners ?? (pullRequests.some((pr) => needsCodeowners(pr.rules ?? [])) ? await codeownersOf(request2) : void 0);
   const more = [
     ...pullRequests.flatMap((pr) => (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? []))),
     ...codeowners?.codeowners ? ownerTeams(codeowners.codeowners, [...new Set(files.flat())]) : []

@@ -384,8 +384,7 @@ export async function changeSetOf(
       (node.reviews.totalCount > node.reviews.nodes.length ||
         node.reviews.nodes.some((r) => r.state === 'APPROVED')),
   );
-  let owners = needsCodeowners(policy.approvals) ? codeownersOf(request) : undefined;
-  const [members, files, shipped, pushed] = await Promise.all([
+  const [members, files, shipped, pushed, trustedOwners] = await Promise.all([
     teamMembers(github, teams),
     // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
     limited(nodes, (node) => (isRelease(node) ? filesOf(github, at, node.number) : Promise.resolve([]))),
@@ -395,6 +394,7 @@ export async function changeSetOf(
       at,
       approved.map((node) => node.number),
     ),
+    needsCodeowners(policy.approvals) ? codeownersOf(request) : undefined,
   ]);
   // Every pull request's documents are asked for in one turn, so they travel in as few queries as they fit.
   const pullRequests = await Promise.all(
@@ -407,8 +407,9 @@ export async function changeSetOf(
     ),
   );
   // A codeowners requirement that only the rules at some pull request's base make needs the file too.
-  if (!owners && pullRequests.some((pr) => needsCodeowners(pr.rules ?? []))) owners = codeownersOf(request);
-  const codeowners = await owners;
+  const codeowners =
+    trustedOwners ??
+    (pullRequests.some((pr) => needsCodeowners(pr.rules ?? [])) ? await codeownersOf(request) : undefined);
   // Teams that only the rules at some pull request's base name (rules since weakened) are read too; a
   // requirement of a team that no longer exists is superseded by the trusted rules. So are the teams that
   // own the changed paths in CODEOWNERS.
