@@ -31,22 +31,25 @@ for (let i = 0; i < SYSTEMS; i++) {
 }
 github.seed(repo, base);
 github.seed({ ...repo, ...Object.fromEntries(changed.map((p) => [p, '# changed\n'])) }, head);
-github.answer(
-  'GET',
-  '/repos/acme/ml-platform/pulls/7/files',
-  changed.map((filename) => ({ filename, status: 'modified' })),
-);
-github.answer(
-  'GET',
-  '/repos/acme/ml-platform/pulls/7/reviews',
-  ['gov-lead', 'alice', 'bob', 'carol', 'dave'].map((login, i) => ({
+// The pull request as GitHub serves it: files and reviews through REST, what it knows of the approvers and
+// the commits through GraphQL.
+github.pulls.set(7, {
+  number: 7,
+  state: 'open',
+  base: 'main',
+  baseSha: base,
+  head,
+  author: 'ml-engineer',
+  reviews: ['gov-lead', 'alice', 'bob', 'carol', 'dave'].map((login, i) => ({
     id: i + 1,
     user: { login, id: i + 100, type: 'User' },
     state: i === 4 ? 'COMMENTED' : 'APPROVED',
     commit_id: head,
     submitted_at: `2026-11-20T10:0${i}:00Z`,
   })),
-);
+  commits: [head],
+  files: changed,
+});
 github.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'gov-lead', id: 100 }]);
 
 const dir = mkdtempSync(join(tmpdir(), 'aims-bench-'));

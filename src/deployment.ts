@@ -1,4 +1,5 @@
 import {
+  type ApprovalFacts,
   type ApprovalResult,
   type ApprovalRule,
   applicableRules,
@@ -7,6 +8,7 @@ import {
   type Review,
   sameEnvironment,
 } from './approvals.js';
+import { CODEOWNERS_PATHS } from './codeowners.js';
 import { matches } from './glob.js';
 import { highestTier } from './tiers.js';
 import type { RiskTier } from './types.js';
@@ -42,6 +44,11 @@ export interface ShippedPullRequest {
    * the rules is judged by the rules it weakens.
    */
   rules?: ApprovalRule[];
+  /**
+   * What else its approvals are judged on (src/approvals.ts): who may not approve it (who pushed or wrote its
+   * commits), what is unknown, and its changed paths with CODEOWNERS for a codeowners requirement.
+   */
+  approvalFacts?: Pick<ApprovalFacts, 'repository' | 'excluded' | 'unknown' | 'codeowners'>;
   /** It changes the aims-gate config or a policy pack: every approval rule for the environment applies. */
   changesPolicy?: boolean;
   /**
@@ -192,15 +199,21 @@ export function startingPoints(
 export const MAX_CHANGE_SET = 250;
 
 /**
- * The files of the trusted config in the repository: the config and the packs it extends from the repository
- * (built-in packs ship with aims-gate; the organisation's config is its own repository's). A change to any of
- * them changes what the gate trusts, so it needs every approval rule.
+ * The files of the trusted config in the repository: the config, the packs it extends from the repository
+ * (built-in packs ship with aims-gate; the organisation's config is its own repository's), and CODEOWNERS where
+ * a rule asks for code owners. A change to any of them changes what the gate trusts, so it needs every approval
+ * rule.
  */
-export function trustedFiles(policy: { configPath?: string; packs: string[] }): string[] {
+export function trustedFiles(policy: {
+  configPath?: string;
+  packs: string[];
+  approvals?: ApprovalRule[];
+}): string[] {
   const paths = [policy.configPath, ...policy.packs].filter(
     (p): p is string => p !== undefined && !p.includes(':') && /[/.]/.test(p),
   );
-  return [...new Set(paths)];
+  const owners = policy.approvals?.some((rule) => rule.require.some((group) => group.codeowners));
+  return [...new Set([...paths, ...(owners ? CODEOWNERS_PATHS : [])])];
 }
 
 /** Characters no environment name holds: controls, and format characters that show as nothing (zero-width, bidi). */
@@ -293,6 +306,7 @@ function judge(rules: ApprovalRule[], set: ChangeSet): Omit<DeploymentVerdict, '
         headSha: pr.headSha,
         reviews: pr.reviews,
         teams: set.teams,
+        ...pr.approvalFacts,
       });
       verdict = {
         number: pr.number,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ApprovalRule, applicableRules, judgeApprovals, type Review } from '../src/approvals.js';
+import { parseCodeowners } from '../src/codeowners.js';
 import { loadPolicy } from '../src/policy/load.js';
+import { renderApprovals } from '../src/report/approvals.js';
 import { MemorySource } from '../src/source.js';
 
 const HEAD = '6dcb09b5b57875f334f61aebed695e2e4193db5e';
@@ -16,6 +18,7 @@ function review(login: string, state: string, at: string, commit = HEAD, type = 
     state,
     commit_id: commit,
     submitted_at: `2026-11-20T${at}:00Z`,
+    canPush: true,
   };
 }
 
@@ -154,9 +157,227 @@ describe('approvals an attacker would try to fake do not count', () => {
     });
     expect(result).toMatchObject({
       satisfied: false,
-      undecidable: ['acme/ai-governance'],
+      undecidable: ['the members of team acme/ai-governance are unknown'],
       summary: 'cannot decide: the members of team acme/ai-governance are unknown',
     });
+  });
+});
+
+describe('approvals as GitHub counts them', () => {
+  const anyone: ApprovalRule = { require: [{ count: 1 }] };
+  const withFacts = (reviews: Review[], more = {}) => ({
+    ...facts(reviews),
+    repository: 'acme/ml-platform',
+    ...more,
+  });
+
+  it('an approval by someone who cannot push to the repository does not count', () => {
+    const result = judgeApprovals(
+      [anyone],
+      withFacts([{ ...review('outsider', 'APPROVED', '10:00'), canPush: false }]),
+    );
+    expect(result.satisfied).toBe(false);
+    expect(result.ignored).toEqual([
+      {
+        login: 'outsider',
+        reason: 'cannot push to acme/ml-platform: GitHub would not count this approval',
+      },
+    ]);
+  });
+
+  it('an approval whose reviewer’s push access is unknown does not count either, and says so', () => {
+    const { canPush: _, ...unknown } = review('hubot', 'APPROVED', '10:00');
+    const result = judgeApprovals([anyone], withFacts([unknown]));
+    expect(result.satisfied).toBe(false);
+    expect(result.ignored).toEqual([
+      {
+        login: 'hubot',
+        reason: 'whether they can push to acme/ml-platform is unknown, so the approval does not count',
+      },
+    ]);
+  });
+
+  it('the pusher of the last commit, a co-author or a committer of any commit does not count', () => {
+    const excluded = [
+      {
+        login: 'Pusher',
+        reason:
+          'force-pushed the final head 6dcb09b: GitHub does not count an approval by whoever pushed last',
+      },
+      { login: 'coauthor', reason: 'is an author or co-author of f95f852 in this pull request' },
+    ];
+    const result = judgeApprovals(
+      [{ require: [{ count: 1 }] }],
+      withFacts([review('pusher', 'APPROVED', '10:00'), review('coauthor', 'APPROVED', '10:01')], {
+        excluded,
+      }),
+    );
+    expect(result.satisfied).toBe(false);
+    // Logins compare without regard to case: "Pusher" is pusher.
+    expect(result.ignored).toEqual([
+      { login: 'pusher', reason: excluded[0]!.reason },
+      { login: 'coauthor', reason: excluded[1]!.reason },
+    ]);
+    // Someone else's approval still counts.
+    expect(
+      judgeApprovals(
+        [{ require: [{ count: 1 }] }],
+        withFacts([review('pusher', 'APPROVED', '10:00'), review('hubot', 'APPROVED', '10:01')], {
+          excluded,
+        }),
+      ).groups[0]!.approvers,
+    ).toEqual(['hubot']);
+  });
+
+  it('facts the adapter could not gather in full make the result undecidable', () => {
+    const result = judgeApprovals(
+      [anyone],
+      withFacts([review('hubot', 'APPROVED', '10:00')], {
+        unknown: [
+          'GitHub lists 250 of the 260 commits of #7, so who wrote the others, who may not approve it, is unknown',
+        ],
+      }),
+    );
+    expect(result).toMatchObject({
+      satisfied: false,
+      summary:
+        'cannot decide: GitHub lists 250 of the 260 commits of #7, so who wrote the others, who may not approve it, is unknown',
+    });
+  });
+});
+
+describe('a codeowners requirement', () => {
+  const CODEOWNERS = `# Owners of the AI systems
+*                        @acme/platform
+models/                  @gov-lead
+models/credit-scoring/   @acme/ai-governance  risk@acme.example
+/docs/                   docs@acme.example
+models/**/*.md           # documentation of a model: no owner
+`;
+  const file = parseCodeowners(CODEOWNERS, '.github/CODEOWNERS');
+  const owners: ApprovalRule = { environment: 'production', require: [{ codeowners: true }] };
+  const judge = (reviews: Review[], paths: string[], more = {}) =>
+    judgeApprovals([owners], {
+      ...facts(reviews),
+      repository: 'acme/ml-platform',
+      teams: { 'acme/ai-governance': ['risk-officer'], 'acme/platform': ['sre'] },
+      codeowners: { file, paths, complete: true },
+      ...more,
+    });
+
+  it('is met when every changed path has an approval from one of its owners: the last matching line wins', () => {
+    // models/churn/train.py: models/ (@gov-lead), not * (@acme/platform), which comes earlier.
+    const result = judge(
+      [review('gov-lead', 'APPROVED', '10:00'), review('risk-officer', 'APPROVED', '10:01')],
+      ['models/churn/train.py', 'models/credit-scoring/train.py'],
+    );
+    expect(result.satisfied).toBe(true);
+    expect(result.groups[0]).toMatchObject({
+      approvers: ['gov-lead', 'risk-officer'],
+      missing: 0,
+      description: 'an approval from a code owner of each changed path (.github/CODEOWNERS) (to production)',
+    });
+  });
+
+  it('needs an owner for every path: one owner’s approval does not cover another’s path', () => {
+    const result = judge(
+      [review('gov-lead', 'APPROVED', '10:00')],
+      ['models/churn/train.py', 'models/credit-scoring/train.py', 'Dockerfile'],
+    );
+    expect(result.satisfied).toBe(false);
+    expect(result.groups[0]!.unapproved).toEqual([
+      {
+        path: 'models/credit-scoring/train.py',
+        owners: ['@acme/ai-governance', 'risk@acme.example'],
+        line: 4,
+        note: 'risk@acme.example is an e-mail address, which aims-gate cannot match to a GitHub account: name that owner as @user in .github/CODEOWNERS line 4',
+      },
+      { path: 'Dockerfile', owners: ['@acme/platform'], line: 2 },
+    ]);
+    expect(result.summary).toBe(
+      'waiting for an approval from a code owner of each changed path (.github/CODEOWNERS) (to production) (has gov-lead): 2 paths without one (models/credit-scoring/train.py: @acme/ai-governance or risk@acme.example; Dockerfile: @acme/platform)',
+    );
+  });
+
+  it('a team owner is met by a member of the team, read live', () => {
+    expect(judge([review('sre', 'APPROVED', '10:00')], ['Dockerfile']).satisfied).toBe(true);
+    // A team whose members are unknown, with no other owner approving: cannot be decided.
+    const unknown = judge([review('sre', 'APPROVED', '10:00')], ['Dockerfile'], { teams: {} });
+    expect(unknown).toMatchObject({
+      satisfied: false,
+      undecidable: ['the members of team acme/platform (a code owner of Dockerfile) are unknown'],
+    });
+  });
+
+  it('an e-mail owner cannot be matched to anyone, and the panel says so', () => {
+    const result = judge([review('hubot', 'APPROVED', '10:00')], ['docs/model-governance.md']);
+    expect(result.satisfied).toBe(false);
+    expect(result.groups[0]!.unapproved).toEqual([
+      {
+        path: 'docs/model-governance.md',
+        owners: ['docs@acme.example'],
+        line: 5,
+        note: 'docs@acme.example is an e-mail address, which aims-gate cannot match to a GitHub account: name that owner as @user in .github/CODEOWNERS line 5',
+      },
+    ]);
+    expect(result.ignored).toEqual([
+      { login: 'hubot', reason: 'owns none of the changed paths in CODEOWNERS' },
+    ]);
+  });
+
+  it('a path no line gives an owner needs no owner’s approval, as on GitHub', () => {
+    const result = judge([], ['models/churn/MODEL_CARD.md']);
+    expect(result).toMatchObject({ satisfied: true, groups: [{ missing: 0, approvers: [] }] });
+    expect(result.summary).toContain('no changed path has a code owner');
+  });
+
+  it('an owner’s approval counts only as any other: not the author’s, not by someone who cannot push', () => {
+    const result = judgeApprovals([owners], {
+      ...facts([{ ...review('gov-lead', 'APPROVED', '10:00'), canPush: false }]),
+      author: 'octocat',
+      codeowners: { file, paths: ['models/churn/train.py'], complete: true },
+    });
+    expect(result.satisfied).toBe(false);
+  });
+
+  it('the approvals panel lists each path still lacking an owner’s approval, and each approval not counted', () => {
+    const result = judge(
+      [
+        review('gov-lead', 'APPROVED', '10:00'),
+        { ...review('outsider', 'APPROVED', '10:01'), canPush: false },
+      ],
+      ['models/churn/train.py', 'docs/policy.md', 'Dockerfile'],
+    );
+    expect(renderApprovals(result)).toBe(`### Approvals
+
+⏳ waiting for an approval from a code owner of each changed path (.github/CODEOWNERS) (to production) (has gov-lead): 2 paths without one (docs/policy.md: docs@acme.example; Dockerfile: @acme/platform)
+
+| Requirement | Approved by | Missing |
+|---|---|--:|
+| an approval from a code owner of each changed path (.github/CODEOWNERS) (to production) | @gov-lead | 2 |
+
+Changed paths still without an approval from one of their code owners:
+- \`docs/policy.md\`: docs@acme.example (line 5). docs@acme.example is an e-mail address, which aims-gate cannot match to a GitHub account: name that owner as @user in .github/CODEOWNERS line 5
+- \`Dockerfile\`: @acme/platform (line 2)
+
+Not counted:
+- @outsider: cannot push to acme/ml-platform: GitHub would not count this approval
+`);
+  });
+
+  it('fails closed without a CODEOWNERS file, or when GitHub listed only some of the changed files', () => {
+    const none = judgeApprovals([owners], {
+      ...facts([review('gov-lead', 'APPROVED', '10:00')]),
+      codeowners: { problem: 'there is no CODEOWNERS file on main', paths: ['a.py'], complete: true },
+    });
+    expect(none).toMatchObject({ satisfied: false, undecidable: ['there is no CODEOWNERS file on main'] });
+    const partial = judge([review('gov-lead', 'APPROVED', '10:00')], ['models/churn/train.py'], {
+      codeowners: { file, paths: ['models/churn/train.py'], complete: false },
+    });
+    expect(partial.satisfied).toBe(false);
+    expect(partial.summary).toMatch(/^cannot decide: GitHub lists only some of the files/);
+    // Facts never gathered are no approval either.
+    expect(judgeApprovals([owners], facts([review('gov-lead', 'APPROVED', '10:00')])).satisfied).toBe(false);
   });
 });
 
@@ -184,6 +405,30 @@ approvals:
     await expect(bad).rejects.toMatchObject({
       line: 6,
       message: 'approvals[0].require[0].count must be >= 1',
+    });
+  });
+
+  it('a codeowners requirement loads, and cannot be mixed with a count', async () => {
+    const config = `systems: [models/*]
+approvals:
+  - environment: production
+    require:
+      - codeowners: true
+      - { count: 1, teams: [acme/ai-governance] }
+`;
+    const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': config }));
+    expect(policy.approvals[0]!.require).toEqual([
+      { codeowners: true },
+      { count: 1, teams: ['acme/ai-governance'] },
+    ]);
+    const mixed = loadPolicy(
+      new MemorySource({
+        '.github/aims-gate.yml': config.replace('codeowners: true', '{ codeowners: true, count: 2 }'),
+      }),
+    );
+    await expect(mixed).rejects.toMatchObject({
+      line: 5,
+      message: 'approvals[0].require[0] has the wrong form',
     });
   });
 });

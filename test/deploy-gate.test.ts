@@ -779,3 +779,116 @@ describe('the deployment gate against a reviewer’s attacks', () => {
     );
   });
 });
+
+/** Approvals as GitHub counts them (issue 20, item 5), and code owners as approvers (item 8), at the gate. */
+describe('approvals at the deployment gate, as GitHub counts them', () => {
+  const team = '1 more of 1 approval from team acme/ai-governance (to production, high/prohibited risk)';
+  const ignoredOf = (decision: Awaited<ReturnType<typeof gate>>, number: number) =>
+    decision.verdict!.pullRequests.find((p) => p.number === number)!.approval.ignored;
+
+  it('an approval from a user without write access does not count', async () => {
+    fake.readOnly.add('gov-lead');
+    const pr = repo.pullRequest({ number: 60, change: retrain, approvers: ['alice', 'gov-lead'] });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.verdict!.problems[0]).toBe(`#60 (high risk: credit-scoring): waiting for ${team}`);
+    expect(ignoredOf(decision, 60)).toContainEqual({
+      login: 'gov-lead',
+      reason: 'cannot push to acme/ml-platform: GitHub would not count this approval',
+    });
+  });
+
+  it('the pusher of the last commit approving does not count: a force push, or the final head’s committer', async () => {
+    const forced = repo.pullRequest({ number: 61, change: retrain, approvers: ['alice', 'gov-lead'] });
+    forced.forcePush = { by: 'gov-lead', to: forced.head };
+    const decision = await gate(forced.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(ignoredOf(decision, 61)).toContainEqual({
+      login: 'gov-lead',
+      reason: `force-pushed the final head ${short(forced.head)}: GitHub does not count an approval by whoever pushed last`,
+    });
+    // A force push that an ordinary push followed says nothing of who pushed last; the committer then does.
+    forced.forcePush = { by: 'gov-lead', to: forced.commits[0]! };
+    forced.people = { [forced.head]: { authors: ['dev'], committer: 'gov-lead' } };
+    expect(ignoredOf(await gate(forced.mergeCommit!), 61)).toContainEqual({
+      login: 'gov-lead',
+      reason: `committed the final head ${short(forced.head)}, so most likely pushed it: GitHub does not count an approval by whoever pushed last`,
+    });
+  });
+
+  it('a co-author approving does not count', async () => {
+    const pr = repo.pullRequest({ number: 62, change: retrain, approvers: ['alice', 'gov-lead'] });
+    // The first commit carries "Co-authored-by: Gov Lead <gov-lead@acme.example>", which GitHub maps to the account.
+    pr.people = { [pr.commits[0]!]: { authors: ['dev', 'gov-lead', null] } };
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.verdict!.problems[0]).toBe(`#62 (high risk: credit-scoring): waiting for ${team}`);
+    expect(ignoredOf(decision, 62)).toContainEqual({
+      login: 'gov-lead',
+      reason: `is an author or co-author of ${short(pr.commits[0]!)} in this pull request`,
+    });
+    // Another member of the team who wrote nothing of it approves: the deployment goes ahead.
+    fake.answer('GET', '/orgs/acme/teams/ai-governance/members', [
+      { login: 'gov-lead', id: 7 },
+      { login: 'risk-officer', id: 8 },
+    ]);
+    pr.reviews.push({ ...review('risk-officer', pr.head), id: 9000 });
+    expect(await gate(pr.mergeCommit!)).toMatchObject({ approved: true });
+  });
+
+  it('codeowners rule: every changed path needs one of its owners in CODEOWNERS on the default branch', async () => {
+    const config = `${GATE_CONFIG}  - environment: production\n    require: [{ codeowners: true }]\n`;
+    const owners = `*                        @alice
+models/credit-scoring/   @acme/ai-governance
+`;
+    const own = new RepositoryHistory(fake, {
+      ...conformantRepo(),
+      '.github/aims-gate.yml': config,
+      '.github/CODEOWNERS': owners,
+    });
+    fake.deployments.length = 0;
+    log = new MemoryStore();
+    await deploy(own, own.head());
+    // alice owns README.md, not the model: the governance team, read live, does.
+    const docs = own.pullRequest({
+      number: 63,
+      change: (f) => ({ ...retrain(f), 'README.md': 'docs\n' }),
+      approvers: ['alice', 'bob'],
+    });
+    const decision = await gate(docs.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.verdict!.problems[0]).toContain(
+      'an approval from a code owner of each changed path (.github/CODEOWNERS) (to production) (has alice): 1 path without one (models/credit-scoring/train.py: @acme/ai-governance)',
+    );
+    docs.reviews.push({ ...review('gov-lead', docs.head), id: 9001 });
+    expect(await gate(docs.mergeCommit!)).toMatchObject({ approved: true });
+    // The file is read at the default branch's head: without one there, the requirement fails closed.
+    own.push(
+      'main',
+      (f) => {
+        const { '.github/CODEOWNERS': _, ...rest } = f;
+        return rest;
+      },
+      'remove CODEOWNERS',
+    );
+    const after = own.pullRequest({
+      number: 64,
+      change: (f) => ({ ...f, 'README.md': 'x\n' }),
+      approvers: ['alice'],
+    });
+    const without = await gate(after.mergeCommit!);
+    expect(without.approved).toBe(false);
+    expect(without.reason).toContain(
+      'cannot decide: there is no CODEOWNERS file on the default branch main (.github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS): add one, or remove the codeowners requirement',
+    );
+  });
+
+  it('fails closed when who pushed or wrote the commits cannot be read', async () => {
+    const pr = repo.pullRequest({ number: 65, change: retrain, approvers: ['alice', 'gov-lead'] });
+    fake.broken.push(/^POST \/graphql$/);
+    fake.pulls.delete(65);
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toMatch(/^aims-gate could not decide, so it fails closed: /);
+  });
+});

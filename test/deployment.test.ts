@@ -14,6 +14,7 @@ const approve = (login: string, head: string): Review => ({
   state: 'APPROVED',
   commit_id: head,
   submitted_at: '2026-11-20T10:00:00Z',
+  canPush: true,
 });
 
 /** A pull request merged into main as commit `merge`, approved by `approvers` on its final head. */

@@ -75,6 +75,8 @@ export class FakeGitHub {
   readonly protectedBranches = new Set<string>();
   /** Pull requests, as the REST and GraphQL answers need them. */
   readonly pulls = new Map<number, FakePull>();
+  /** Logins without write access to the repository: GraphQL's `authorCanPushToRepository` is false for them. */
+  readonly readOnly = new Set<string>();
   /** Deployments, newest first, as GraphQL's repository.deployments lists them. */
   readonly deployments: { commit: string; environment: string; state: string; creator?: 'Bot' | 'User' }[] =
     [];
@@ -519,19 +521,108 @@ export class FakeGitHub {
       reviews: {
         totalCount: pull.reviews.length,
         // As GitHub answers reviews(first: 100).
-        nodes: pull.reviews.slice(0, 100).map((r) => ({
-          databaseId: r.id,
-          state: r.state,
-          submittedAt: r.submitted_at,
-          author: r.user ? { __typename: r.user.type === 'Bot' ? 'Bot' : 'User', login: r.user.login } : null,
-          commit: { oid: r.commit_id },
-        })),
+        nodes: pull.reviews.slice(0, 100).map((r) => this.reviewNode(r)),
       },
       commits: {
         totalCount: pull.commits.length,
         nodes: pull.commits.slice(0, 100).map((oid) => ({ commit: { oid } })),
       },
     };
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: a review in the REST shape the tests write
+  private reviewNode(r: any) {
+    return {
+      databaseId: r.id,
+      state: r.state,
+      submittedAt: r.submitted_at,
+      authorCanPushToRepository: r.user ? !this.readOnly.has(r.user.login) : false,
+      author: r.user ? { __typename: r.user.type === 'Bot' ? 'Bot' : 'User', login: r.user.login } : null,
+      commit: r.commit_id ? { oid: r.commit_id } : null,
+    };
+  }
+
+  /** A pull request commit as GraphQL's PullRequestCommit gives it: authors (co-authors too) and committer. */
+  private commitNode(pull: FakePull, oid: string) {
+    const people = pull.people?.[oid] ?? {};
+    const authors = people.authors ?? [pull.author];
+    const committer = people.committer === undefined ? pull.author : people.committer;
+    return {
+      commit: {
+        oid,
+        // As GitHub answers authors(first: 10): a co-author with no GitHub account has no user.
+        authors: {
+          totalCount: authors.length,
+          nodes: authors.slice(0, 10).map((login) => ({ user: login ? { login } : null })),
+        },
+        committer: { user: committer ? { login: committer } : null },
+      },
+    };
+  }
+
+  /**
+   * GitHub's answer to pullRequest(number: …) queries: aims-gate's push facts (aliases p0, p1, …: commits with
+   * their people, the last force push, and with `states: [APPROVED]` the approvers), and a connection read
+   * page by page (alias `page`, cursors are offsets).
+   */
+  private pullRequestQuery(query: string, variables: Record<string, unknown>): unknown {
+    const repository: Record<string, unknown> = {};
+    const paged = /page: (\w+)\(first: 100, after: \$after(?:, states: \[APPROVED\])?\)/.exec(query);
+    if (paged) {
+      const pull = this.pulls.get(Number(variables.number));
+      if (!pull) return { data: { repository: { pullRequest: null } } };
+      const all =
+        paged[1] === 'commits'
+          ? pull.commits.map((oid) => this.commitNode(pull, oid))
+          : pull.reviews
+              .filter((r) => !paged[0]!.includes('APPROVED') || r.state === 'APPROVED')
+              .map((r) => this.reviewNode(r));
+      const start = variables.after ? Number(variables.after) : 0;
+      const nodes = all.slice(start, start + 100);
+      const end = start + nodes.length;
+      return {
+        data: {
+          repository: {
+            pullRequest: {
+              page: { pageInfo: { hasNextPage: end < all.length, endCursor: String(end) }, nodes },
+            },
+          },
+        },
+      };
+    }
+    for (const [, alias, variable] of query.matchAll(/(p\d+): pullRequest\(number: \$(p\d+)\)/g)) {
+      const pull = this.pulls.get(Number(variables[variable!]));
+      if (!pull) {
+        repository[alias!] = null;
+        continue;
+      }
+      const approved = pull.reviews.filter((r) => r.state === 'APPROVED');
+      repository[alias!] = {
+        number: pull.number,
+        headRefOid: pull.head,
+        commits: {
+          totalCount: pull.commits.length,
+          nodes: pull.commits.slice(0, 100).map((oid) => this.commitNode(pull, oid)),
+        },
+        timelineItems: {
+          nodes: pull.forcePush
+            ? [{ actor: { login: pull.forcePush.by }, afterCommit: { oid: pull.forcePush.to } }]
+            : [],
+        },
+        ...(query.includes('reviews(first: 100, states: [APPROVED])')
+          ? {
+              reviews: {
+                totalCount: approved.length,
+                nodes: approved.slice(0, 100).map((r) => {
+                  const { authorCanPushToRepository, author } = this.reviewNode(r);
+                  return { authorCanPushToRepository, author: author && { login: author.login } };
+                }),
+              },
+            }
+          : {}),
+      };
+    }
+    return { data: { repository } };
   }
 
   private graphql({ query, variables }: { query: string; variables: Record<string, string> }): unknown {
@@ -573,6 +664,7 @@ export class FakeGitHub {
       }
       return { data: { repository } };
     }
+    if (/pullRequest\(number: \$/.test(query)) return this.pullRequestQuery(query, variables);
     if (variables.repo === '.github') {
       // The organisation's .github repository, where the App reads its defaults.
       return blobQueryAnswer(query, variables, (_commit, path) => {
@@ -619,6 +711,13 @@ export interface FakePull {
   files: string[];
   /** The repository it was merged into, where a fork's (GitHub associates those too). */
   repository?: string;
+  /**
+   * Who wrote and committed each of its commits, as GitHub matched them to accounts (null: an address no
+   * account has); by default the pull request's author did both.
+   */
+  people?: Record<string, { authors?: (string | null)[]; committer?: string | null }>;
+  /** The last force push to its head branch, if any: who, and the commit it left the branch at. */
+  forcePush?: { by: string; to: string };
 }
 
 function id(kind: string, content: unknown): string {

@@ -66,13 +66,22 @@ describe('pull-request adapters, against GitHub REST shapes (nock)', () => {
     };
     nock(API).get(`${REPO}/pulls/2/reviews`).query({ per_page: 100 }).reply(200, [review]);
     const reviews = await reviewsOf(github(), at, opened.number);
-    const result = judgeApprovals([{ require: [{ count: 1 }] }], {
+    const facts = {
       author: opened.pull_request.user.login,
       headSha: review.commit_id,
       reviews,
       teams: {},
+    };
+    // REST does not say whether the reviewer can push: unknown, the approval does not count.
+    expect(judgeApprovals([{ require: [{ count: 1 }] }], facts)).toMatchObject({
+      satisfied: false,
+      ignored: [{ login: 'gov-lead', reason: expect.stringContaining('can push') }],
     });
-    expect(result).toMatchObject({ satisfied: true, groups: [{ approvers: ['gov-lead'] }] });
+    const known = { ...facts, reviews: reviews.map((r) => ({ ...r, canPush: true })) };
+    expect(judgeApprovals([{ require: [{ count: 1 }] }], known)).toMatchObject({
+      satisfied: true,
+      groups: [{ approvers: ['gov-lead'] }],
+    });
   });
 
   it('reads team members; a team it may not read is undecidable, not empty', async () => {

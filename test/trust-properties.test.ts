@@ -32,6 +32,7 @@ const review = fc.record({
   state: fc.constantFrom('APPROVED', 'APPROVED', 'CHANGES_REQUESTED', 'COMMENTED', 'DISMISSED'),
   onHead: fc.boolean(),
   at: fc.integer({ min: 0, max: 50 }),
+  canPush: fc.option(fc.boolean(), { nil: undefined }),
 });
 
 const pull = fc.record({
@@ -42,6 +43,8 @@ const pull = fc.record({
   reviews: fc.array(review, { maxLength: 5 }),
   commits: fc.integer({ min: 1, max: 3 }),
   changesPolicy: fc.boolean(),
+  /** Someone who pushed to it or co-wrote it, who never counts. */
+  excluded: fc.option(fc.constantFrom(...PEOPLE), { nil: undefined }),
 });
 
 /** A change set of 1 to 6 pull requests, each bringing its own commits, the last one's merge deployed. */
@@ -74,8 +77,12 @@ const changeSets = fc
             state: r.state,
             commit_id: r.onHead ? head : sha(9999),
             submitted_at: `2026-11-20T10:${String(r.at).padStart(2, '0')}:00Z`,
+            ...(r.canPush === undefined ? {} : { canPush: r.canPush }),
           }),
         ),
+        ...(p.excluded
+          ? { approvalFacts: { excluded: [{ login: p.excluded, reason: 'pushed the final head' }] } }
+          : {}),
         commits: own,
         systems: p.tier ? ['s'] : [],
         ...(p.tier ? { tier: p.tier } : {}),
@@ -98,7 +105,10 @@ const changeSets = fc
     return set;
   });
 
-/** The rule in words: approvals count from people other than the author, not bots, whose latest decision approved the final head. */
+/**
+ * The rule in words: approvals count from people who can push, other than the author, a pusher or co-author,
+ * not bots, whose latest decision approved the final head.
+ */
 function approvers(pr: ShippedPullRequest): Set<string> {
   const latest = new Map<string, Review>();
   for (const r of [...pr.reviews].sort(
@@ -107,9 +117,14 @@ function approvers(pr: ShippedPullRequest): Set<string> {
     if (r.state !== 'COMMENTED') latest.set(r.user!.login, r);
   return new Set(
     [...latest.values()]
-      .filter((r) => r.state === 'APPROVED' && r.commit_id === pr.headSha)
+      .filter((r) => r.state === 'APPROVED' && r.commit_id === pr.headSha && r.canPush === true)
       .map((r) => r.user!.login)
-      .filter((login) => login !== pr.author && !login.endsWith('[bot]')),
+      .filter(
+        (login) =>
+          login !== pr.author &&
+          !login.endsWith('[bot]') &&
+          !pr.approvalFacts?.excluded?.some((e) => e.login === login),
+      ),
   );
 }
 

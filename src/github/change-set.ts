@@ -1,8 +1,9 @@
-import type { Review } from '../approvals.js';
+import type { ApprovalRule } from '../approvals.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import type { AuditStore, LogLine } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
+import { ownerTeams, readCodeowners } from '../codeowners.js';
 import { limited } from '../concurrency.js';
 import {
   type ChangeSet,
@@ -18,7 +19,16 @@ import { loadPolicy, type Policy } from '../policy/load.js';
 import { MemorySource, type Source } from '../source.js';
 import { changeTiers, highestTier } from '../tiers.js';
 import type { GitHub } from './octokit.js';
-import { changedFiles, reviewsOf as listReviews, type Repository, teamMembers } from './pull-request.js';
+import {
+  changedFiles,
+  everyNode,
+  pushFactsOf,
+  REVIEW_FIELDS,
+  type Repository,
+  type ReviewNode,
+  reviewOf,
+  teamMembers,
+} from './pull-request.js';
 import { GitHubSource } from './source.js';
 
 /**
@@ -206,7 +216,7 @@ const COMMITS_PER_QUERY = 20;
 
 const PULL_FIELDS = `number state baseRefName baseRefOid headRefOid mergeCommit { oid } author { login }
   baseRepository { nameWithOwner }
-  reviews(first: 100) { totalCount nodes { databaseId state submittedAt author { __typename login } commit { oid } } }
+  reviews(first: 100) { totalCount nodes { ${REVIEW_FIELDS} } }
   commits(first: 100) { totalCount nodes { commit { oid } } }`;
 
 interface PullNode {
@@ -218,16 +228,7 @@ interface PullNode {
   mergeCommit: { oid: string } | null;
   author: { login: string } | null;
   baseRepository: { nameWithOwner: string } | null;
-  reviews: {
-    totalCount: number;
-    nodes: {
-      databaseId: number;
-      state: string;
-      submittedAt: string | null;
-      author: { __typename: string; login: string } | null;
-      commit: { oid: string } | null;
-    }[];
-  };
+  reviews: { totalCount: number; nodes: ReviewNode[] };
   commits: { totalCount: number; nodes: { commit: { oid: string } }[] };
 }
 
@@ -279,19 +280,6 @@ async function pullRequestsOf(
   return { byCommit, pulls };
 }
 
-/** A pull request's reviews as the REST API shapes them, which is what the approval judge reads. */
-function reviewsOf(node: PullNode): Review[] {
-  return node.reviews.nodes.map((r) => ({
-    id: r.databaseId,
-    user: r.author
-      ? { login: r.author.login, id: 0, type: r.author.__typename === 'Bot' ? 'Bot' : 'User' }
-      : null,
-    state: r.state,
-    commit_id: r.commit?.oid ?? null,
-    submitted_at: r.submittedAt,
-  }));
-}
-
 export interface ChangeSetRequest {
   commit: string;
   environment: string;
@@ -306,6 +294,8 @@ export interface ChangeSetRequest {
   deployedSource: GitHubSource;
   /** Where `_extends` is read, for the config at each pull request's base. */
   extendsFrom: (target: string) => Source;
+  /** Where CODEOWNERS is read for a codeowners requirement: the default branch's head. */
+  codeownersFrom?: Source;
   configPath?: string;
 }
 
@@ -396,11 +386,24 @@ export async function changeSetOf(
     node.state === 'MERGED' &&
     (isReleaseBranch(node.baseRefName, patterns) ||
       (configPulls.has(node.number) && node.baseRefName === request.defaultBranch));
-  const [members, files, shipped] = await Promise.all([
+  // Who may not approve (pushers, authors) is read only for release pull requests someone approved.
+  const approved = nodes.filter(
+    (node) =>
+      isRelease(node) &&
+      (node.reviews.totalCount > node.reviews.nodes.length ||
+        node.reviews.nodes.some((r) => r.state === 'APPROVED')),
+  );
+  const [members, files, shipped, pushed, trustedOwners] = await Promise.all([
     teamMembers(github, teams),
     // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
     limited(nodes, (node) => (isRelease(node) ? filesOf(github, at, node.number) : Promise.resolve([]))),
     shippedSystems(production, target, policy),
+    pushFactsOf(
+      github,
+      at,
+      approved.map((node) => node.number),
+    ),
+    needsCodeowners(policy.approvals) ? codeownersOf(request) : undefined,
   ]);
   // Every pull request's documents are asked for in one turn, so they travel in as few queries as they fit.
   const pullRequests = await Promise.all(
@@ -412,11 +415,17 @@ export async function changeSetOf(
       }),
     ),
   );
+  // A codeowners requirement that only the rules at some pull request's base make needs the file too.
+  const codeowners =
+    trustedOwners ??
+    (pullRequests.some((pr) => needsCodeowners(pr.rules ?? [])) ? await codeownersOf(request) : undefined);
   // Teams that only the rules at some pull request's base name (rules since weakened) are read too; a
-  // requirement of a team that no longer exists is superseded by the trusted rules.
-  const more = pullRequests.flatMap((pr) =>
-    (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? [])),
-  );
+  // requirement of a team that no longer exists is superseded by the trusted rules. So are the teams that
+  // own the changed paths in CODEOWNERS.
+  const more = [
+    ...pullRequests.flatMap((pr) => (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? []))),
+    ...(codeowners?.codeowners ? ownerTeams(codeowners.codeowners, [...new Set(files.flat())]) : []),
+  ];
   const missing = more.filter((team) => !(team.toLowerCase() in members.members));
   const extra = missing.length ? (await teamMembers(github, missing)).members : {};
   const known = { ...members.members, ...extra };
@@ -425,6 +434,23 @@ export async function changeSetOf(
       pr.rules = pr.rules.filter((r) =>
         r.require.every((g) => (g.teams ?? []).every((t) => t.toLowerCase() in known)),
       );
+  pullRequests.forEach((pr, i) => {
+    const facts = pushed.get(pr.number);
+    pr.approvalFacts = {
+      repository: `${at.owner}/${at.repo}`,
+      ...(facts ? { excluded: facts.excluded, unknown: facts.unknown } : {}),
+      // A release pull request's files are all listed (filesOf fails closed otherwise).
+      ...(codeowners && isRelease(nodes[i]!)
+        ? {
+            codeowners: {
+              ...(codeowners.codeowners ? { file: codeowners.codeowners } : { problem: codeowners.problem }),
+              paths: files[i]!,
+              complete: true,
+            },
+          }
+        : {}),
+    };
+  });
   return {
     ...base,
     ...(since ? { since } : {}),
@@ -503,6 +529,17 @@ async function configChangesOf(
   return { since: what, commits: commits.reverse() };
 }
 
+function needsCodeowners(rules: ApprovalRule[]): boolean {
+  return rules.some((rule) => rule.require.some((group) => group.codeowners));
+}
+
+/** CODEOWNERS on the default branch's head, which GitHub itself uses for the branches it protects. */
+function codeownersOf(request: ChangeSetRequest): ReturnType<typeof readCodeowners> {
+  return request.codeownersFrom
+    ? readCodeowners(request.codeownersFrom)
+    : Promise.resolve({ problem: 'CODEOWNERS was not read: no trusted revision was given to read it from' });
+}
+
 /** Candidates for the last approved deployment tried at once, newest first: hotfixes elsewhere must not crowd out this branch's. */
 const MAX_CANDIDATES = 20;
 
@@ -573,11 +610,13 @@ async function shippedPullRequest(
   context: ChangeSetRequest & { production: Source | undefined; target: Source },
 ): Promise<ShippedPullRequest> {
   const state = node.state === 'MERGED' ? 'merged' : node.state === 'OPEN' ? 'open' : 'closed';
-  // GraphQL gave the first 100 reviews and commits; past that they are read to the end through REST.
+  // GraphQL gave the first 100 reviews and commits; past that they are read to the end (reviews through
+  // GraphQL, which says whether each reviewer can push; commits through REST).
   const [reviews, commits] = await Promise.all([
-    node.reviews.totalCount > node.reviews.nodes.length
-      ? listReviews(github, at, node.number)
-      : reviewsOf(node),
+    (node.reviews.totalCount > node.reviews.nodes.length
+      ? everyNode<ReviewNode>(github, at, node.number, 'reviews', REVIEW_FIELDS)
+      : Promise.resolve(node.reviews.nodes)
+    ).then((nodes) => nodes.map(reviewOf)),
     node.commits.totalCount > node.commits.nodes.length
       ? github
           .paginate(github.rest.pulls.listCommits, { ...at, pull_number: node.number, per_page: 100 })

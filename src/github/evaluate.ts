@@ -84,9 +84,17 @@ export async function checkPullRequest(
   }
   const approval = await judgeReviews(
     github,
+    repository,
     evaluation.policy.approvals,
     { tier: requiredTier(evaluation) },
-    { author: pr.user?.login ?? '', headSha: pr.head.sha, reviews },
+    {
+      number: pr.number,
+      author: pr.user?.login ?? '',
+      headSha: pr.head.sha,
+      reviews,
+      changes,
+      base,
+    },
   );
   return { evaluation, approval };
 }
@@ -141,13 +149,12 @@ export async function gateDeployment(
   try {
     const facts = await repositoryFacts(github, repository);
     const load = { extendsFrom: extendsFrom(github, repository.owner) };
-    let trusted =
-      options.policySource ??
-      new GitHubSource(
-        github,
-        { ...repository, commit: facts.defaultHead },
-        `the default branch ${facts.defaultBranch}`,
-      );
+    const defaultHead = new GitHubSource(
+      github,
+      { ...repository, commit: facts.defaultHead },
+      `the default branch ${facts.defaultBranch}`,
+    );
+    let trusted = options.policySource ?? defaultHead;
     let policy = await loadPolicy(trusted, options.config, load);
     if (!policy.configPath && !options.policySource) {
       if (!options.withoutConfig) {
@@ -196,6 +203,7 @@ export async function gateDeployment(
         defaultHead: facts.defaultHead,
         deployed: start.points,
         deployedSource,
+        codeownersFrom: defaultHead,
         ...load,
         ...(options.config ? { configPath: options.config } : {}),
       }),

@@ -3,9 +3,13 @@ import {
   type ApprovalResult,
   type ApprovalRule,
   applicableRules,
+  type Excluded,
   judgeApprovals,
   type Review,
 } from '../approvals.js';
+import { ownerTeams, readCodeowners } from '../codeowners.js';
+import { limited } from '../concurrency.js';
+import type { Source } from '../source.js';
 import type { RiskTier } from '../types.js';
 import type { GitHub } from './octokit.js';
 
@@ -48,9 +52,225 @@ export async function reviewsOf(github: GitHub, at: Repository, pullNumber: numb
   })) as Review[];
 }
 
+/** A review's fields in GraphQL: the REST fields the judge reads, and whether its author can push. */
+export const REVIEW_FIELDS =
+  'databaseId state submittedAt authorCanPushToRepository author { __typename login } commit { oid }';
+
+export interface ReviewNode {
+  databaseId: number;
+  state: string;
+  submittedAt: string | null;
+  authorCanPushToRepository: boolean;
+  author: { __typename: string; login: string } | null;
+  commit: { oid: string } | null;
+}
+
+/** A GraphQL review in the REST shape the approval judge reads. */
+export function reviewOf(node: ReviewNode): Review {
+  return {
+    id: node.databaseId,
+    user: node.author
+      ? { login: node.author.login, id: 0, type: node.author.__typename === 'Bot' ? 'Bot' : 'User' }
+      : null,
+    state: node.state,
+    commit_id: node.commit?.oid ?? null,
+    submitted_at: node.submittedAt,
+    canPush: node.authorCanPushToRepository,
+  };
+}
+
+/** Every node of one of a pull request's connections, from its start, 100 per query. */
+export async function everyNode<T>(
+  github: GitHub,
+  at: Repository,
+  number: number,
+  connection: string,
+  fields: string,
+): Promise<T[]> {
+  const [name, args = ''] = connection.split(/(?=\()/) as [string, string?];
+  const extra = args.replace(/^\(|\)$/g, '');
+  const query = `query ($owner: String!, $repo: String!, $number: Int!, $after: String) {
+    repository(owner: $owner, name: $repo) { pullRequest(number: $number) {
+      page: ${name}(first: 100, after: $after${extra ? `, ${extra}` : ''}) { pageInfo { hasNextPage endCursor } nodes { ${fields} } }
+    } }
+  }`;
+  type Answer = {
+    repository: {
+      pullRequest: {
+        page: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: T[] };
+      } | null;
+    } | null;
+  };
+  const nodes: T[] = [];
+  let after: string | null = null;
+  do {
+    const answer: Answer = await github.graphql<Answer>(query, { ...at, number, after });
+    const page = answer.repository?.pullRequest?.page;
+    if (!page) throw new Error(`#${number} of ${at.owner}/${at.repo} cannot be read`);
+    nodes.push(...page.nodes);
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  } while (after);
+  return nodes;
+}
+
 /**
- * The members of each team ("org/slug"). A team that cannot be read (missing, or no permission to read
- * members) is left out, so the approval judge finds it undecidable and fails closed.
+ * Who wrote and who pushed a pull request's commits, in GraphQL. GitHub records no pusher for a commit (the
+ * REST and GraphQL `pushedDate` are gone); what it does record:
+ * - a force push's `actor` (HeadRefForcePushedEvent): when the force push left the branch at the final head,
+ *   that person pushed last, for certain;
+ * - each commit's authors, `Co-authored-by` trailers included, and its committer, as GitHub users (matched by
+ *   the e-mail addresses in the commit). Whoever pushed an ordinary (not forced) last push is usually its
+ *   head commit's committer, but git lets the pusher write any name there.
+ * What is not covered: someone who pushes, without force, commits whose author and committer name other
+ * people, and then approves. GitHub's own branch protection "Require approval of the most recent reviewable
+ * push" knows the pusher and closes that: the README says to turn it on.
+ */
+const COMMIT_FIELDS =
+  'commit { oid authors(first: 10) { totalCount nodes { user { login } } } committer { user { login } } }';
+const FORCE_PUSH = `timelineItems(last: 1, itemTypes: [HEAD_REF_FORCE_PUSHED_EVENT]) {
+    nodes { ... on HeadRefForcePushedEvent { actor { login } afterCommit { oid } } } }`;
+const APPROVER_FIELDS = 'authorCanPushToRepository author { login }';
+
+interface CommitNode {
+  commit: {
+    oid: string;
+    authors: { totalCount: number; nodes: { user: { login: string } | null }[] };
+    committer: { user: { login: string } | null } | null;
+  };
+}
+
+interface PushNode {
+  number: number;
+  headRefOid: string;
+  commits: { totalCount: number; nodes: CommitNode[] };
+  timelineItems: {
+    nodes: ({ actor: { login: string } | null; afterCommit: { oid: string } | null } | null)[];
+  };
+  reviews?: {
+    totalCount: number;
+    nodes: { authorCanPushToRepository: boolean; author: { login: string } | null }[];
+  };
+}
+
+/** What a pull request's commits say about who may not approve it: `excluded`, and what is `unknown`. */
+export interface PushFacts {
+  excluded: Excluded[];
+  unknown: string[];
+  /** With `approvers`: whether the author of each APPROVED review can push (by lower-case login). */
+  canPush?: Map<string, boolean>;
+}
+
+/** Pull requests per query: 25 × 100 commits × 10 authors stays far inside GitHub's node and cost limits. */
+const PULLS_PER_QUERY = 25;
+
+/**
+ * The push facts of these pull requests, 25 per GraphQL query (a pull request's commits past the first 100
+ * in queries of their own). With `approvers`, also whether each approver can push.
+ */
+export async function pushFactsOf(
+  github: GitHub,
+  at: Repository,
+  numbers: number[],
+  { approvers = false } = {},
+): Promise<Map<number, PushFacts>> {
+  const facts = new Map<number, PushFacts>();
+  const batches = Array.from({ length: Math.ceil(numbers.length / PULLS_PER_QUERY) }, (_, i) =>
+    numbers.slice(i * PULLS_PER_QUERY, (i + 1) * PULLS_PER_QUERY),
+  );
+  const reviews = approvers
+    ? `reviews(first: 100, states: [APPROVED]) { totalCount nodes { ${APPROVER_FIELDS} } }`
+    : '';
+  await limited(batches, async (batch) => {
+    const variables: Record<string, string | number> = { owner: at.owner, repo: at.repo };
+    const fields = batch.map((number, i) => {
+      variables[`p${i}`] = number;
+      return `p${i}: pullRequest(number: $p${i}) { number headRefOid
+        commits(first: 100) { totalCount nodes { ${COMMIT_FIELDS} } } ${FORCE_PUSH} ${reviews} }`;
+    });
+    const declarations = batch.map((_, i) => `$p${i}: Int!`).join(', ');
+    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields.join(' ')} } }`;
+    const { repository } = await github.graphql<{ repository: Record<string, PushNode | null> | null }>(
+      query,
+      variables,
+    );
+    await Promise.all(
+      batch.map(async (number, i) => {
+        const node = repository?.[`p${i}`];
+        if (!node) throw new Error(`#${number} of ${at.owner}/${at.repo} cannot be read`);
+        const [commits, approvals] = await Promise.all([
+          node.commits.totalCount > node.commits.nodes.length
+            ? everyNode<CommitNode>(github, at, number, 'commits', COMMIT_FIELDS)
+            : node.commits.nodes,
+          node.reviews && node.reviews.totalCount > node.reviews.nodes.length
+            ? everyNode<NonNullable<PushNode['reviews']>['nodes'][number]>(
+                github,
+                at,
+                number,
+                'reviews(states: [APPROVED])',
+                APPROVER_FIELDS,
+              )
+            : node.reviews?.nodes,
+        ]);
+        facts.set(number, {
+          ...pushFactsFrom(node, commits),
+          ...(approvals
+            ? {
+                canPush: new Map(
+                  approvals
+                    .filter((r) => r.author)
+                    .map((r) => [r.author!.login.toLowerCase(), r.authorCanPushToRepository]),
+                ),
+              }
+            : {}),
+        });
+      }),
+    );
+  });
+  return facts;
+}
+
+function pushFactsFrom(node: PushNode, commits: CommitNode[]): PushFacts {
+  const excluded = new Map<string, Excluded>();
+  const unknown: string[] = [];
+  const exclude = (login: string, reason: string) => {
+    if (!excluded.has(login.toLowerCase())) excluded.set(login.toLowerCase(), { login, reason });
+  };
+  const head = node.headRefOid;
+  const last = node.timelineItems.nodes.at(-1);
+  if (last?.actor && last.afterCommit?.oid === head)
+    exclude(
+      last.actor.login,
+      `force-pushed the final head ${short(head)}: GitHub does not count an approval by whoever pushed last`,
+    );
+  // The final head first: its committer most likely pushed it, and is named for that.
+  const ordered = [...commits].sort((a, b) => Number(b.commit.oid === head) - Number(a.commit.oid === head));
+  for (const { commit } of ordered) {
+    const sha = short(commit.oid);
+    if (commit.oid === head && commit.committer?.user)
+      exclude(
+        commit.committer.user.login,
+        `committed the final head ${sha}, so most likely pushed it: GitHub does not count an approval by whoever pushed last`,
+      );
+    for (const author of commit.authors.nodes)
+      if (author.user) exclude(author.user.login, `is an author or co-author of ${sha} in this pull request`);
+    if (commit.committer?.user) exclude(commit.committer.user.login, `committed ${sha} in this pull request`);
+    if (commit.authors.totalCount > commit.authors.nodes.length)
+      unknown.push(
+        `${sha} in #${node.number} names ${commit.authors.totalCount} authors, more than aims-gate reads, so who may not approve #${node.number} is unknown`,
+      );
+  }
+  if (commits.length < node.commits.totalCount)
+    unknown.push(
+      `GitHub lists ${commits.length} of the ${node.commits.totalCount} commits of #${node.number}, so who wrote the others, who may not approve it, is unknown`,
+    );
+  return { excluded: [...excluded.values()], unknown };
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/**
+ * The members of each team ("org/slug"), read live, 10 teams at a time. A team that cannot be read (missing,
+ * or no permission to read members) is left out, so the approval judge finds it undecidable and fails closed.
  */
 export async function teamMembers(
   github: GitHub,
@@ -58,40 +278,73 @@ export async function teamMembers(
 ): Promise<{ members: Record<string, string[]>; unreadable: string[] }> {
   const members: Record<string, string[]> = {};
   const unreadable: string[] = [];
-  await Promise.all(
-    [...new Set(teams.map((t) => t.toLowerCase()))].map(async (team) => {
-      const [org, slug] = team.split('/') as [string, string];
-      try {
-        const list = await github.paginate(github.rest.teams.listMembersInOrg, {
-          org,
-          team_slug: slug,
-          per_page: 100,
-        });
-        members[team] = list.map((member) => member.login);
-      } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (status !== 404 && status !== 403) throw error;
-        unreadable.push(team);
-      }
-    }),
-  );
+  await limited([...new Set(teams.map((t) => t.toLowerCase()))], async (team) => {
+    const [org, slug] = team.split('/') as [string, string];
+    try {
+      const list = await github.paginate(github.rest.teams.listMembersInOrg, {
+        org,
+        team_slug: slug,
+        per_page: 100,
+      });
+      members[team] = list.map((member) => member.login);
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status !== 404 && status !== 403) throw error;
+      unreadable.push(team);
+    }
+  });
   return { members, unreadable };
 }
 
 /**
- * The approval requirements that apply here, judged against a pull request's reviews, with the members of
- * every team they name read from GitHub (one request per team). The Action and the App both decide here.
+ * The approval requirements that apply here, judged against a pull request's reviews (REST) with what else
+ * GitHub knows: when someone approved, one GraphQL query for whether each approver can push and who pushed
+ * or wrote its commits; for a codeowners requirement, CODEOWNERS at the base; and the members of every
+ * team the rules or the code owners of the changed paths name, read live (one request per team).
  */
 export async function judgeReviews(
   github: GitHub,
+  at: Repository,
   approvals: ApprovalRule[],
   where: { environment?: string; tier?: RiskTier },
-  facts: Omit<ApprovalFacts, 'teams'>,
+  pr: Omit<ApprovalFacts, 'teams' | 'repository'> & {
+    number: number;
+    changes: { files: string[]; complete: boolean };
+    /** The pull request's base: where CODEOWNERS is read. */
+    base: Source;
+  },
 ): Promise<ApprovalResult> {
   const rules = applicableRules(approvals, where);
-  const { members } = await teamMembers(
-    github,
-    rules.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? [])),
-  );
-  return judgeApprovals(rules, { ...facts, teams: members });
+  // With no rule to meet, or nobody approving, nothing more is needed to judge.
+  const approved = rules.length > 0 && pr.reviews.some((r) => r.state === 'APPROVED' && r.user);
+  const needsOwners = rules.some((rule) => rule.require.some((group) => group.codeowners));
+  const [pushed, owners] = await Promise.all([
+    approved ? pushFactsOf(github, at, [pr.number], { approvers: true }) : undefined,
+    needsOwners ? readCodeowners(pr.base) : undefined,
+  ]);
+  const facts = pushed?.get(pr.number);
+  const { members } = await teamMembers(github, [
+    ...rules.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? [])),
+    ...(owners?.codeowners ? ownerTeams(owners.codeowners, pr.changes.files) : []),
+  ]);
+  return judgeApprovals(rules, {
+    repository: `${at.owner}/${at.repo}`,
+    author: pr.author,
+    headSha: pr.headSha,
+    reviews: pr.reviews.map((review) => {
+      const canPush = review.user && facts?.canPush?.get(review.user.login.toLowerCase());
+      return canPush === undefined || canPush === null ? review : { ...review, canPush };
+    }),
+    teams: members,
+    ...(facts ? { excluded: facts.excluded, unknown: facts.unknown } : {}),
+    ...(owners
+      ? {
+          codeowners: {
+            ...(owners.codeowners ? { file: owners.codeowners } : { problem: owners.problem }),
+            paths: pr.changes.files,
+            complete: pr.changes.complete,
+          },
+        }
+      : {}),
+  });
 }

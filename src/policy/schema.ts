@@ -241,18 +241,39 @@ export function configSchema(rule: object = ruleSchema()): object {
               description:
                 'Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.',
               items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['count'],
-                properties: {
-                  count: { type: 'integer', minimum: 1 },
-                  users: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\[bot\\])?$' } },
-                  teams: {
-                    type: 'array',
-                    items: { type: 'string', pattern: '^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$' },
-                    description: 'org/team-slug',
+                anyOf: [
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['count'],
+                    description: '{ count: N } with optional users and teams',
+                    properties: {
+                      count: { type: 'integer', minimum: 1 },
+                      users: {
+                        type: 'array',
+                        items: { type: 'string', pattern: '^[A-Za-z0-9-]+(\\[bot\\])?$' },
+                      },
+                      teams: {
+                        type: 'array',
+                        items: { type: 'string', pattern: '^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$' },
+                        description: 'org/team-slug',
+                      },
+                    },
                   },
-                },
+                  {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['codeowners'],
+                    description: '{ codeowners: true }',
+                    properties: {
+                      codeowners: {
+                        const: true,
+                        description:
+                          "Every changed path needs an approval from one of its code owners, in the CODEOWNERS file of the pull request's base (of the default branch, for a deployment). Paths no line owns need none, as on GitHub.",
+                      },
+                    },
+                  },
+                ],
               },
             },
             'allow-stale': {

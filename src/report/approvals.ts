@@ -17,11 +17,27 @@ export function renderApprovals(result: ApprovalResult, heading = '### Approvals
         `| ${cell(g.description)} | ${g.approvers.map((a) => `@${a}`).join(', ') || '—'} | ${g.missing} |`,
       );
   }
+  for (const g of result.groups) {
+    if (!g.unapproved?.length) continue;
+    const shown = g.unapproved.slice(0, MAX_PATHS);
+    out.push(
+      '',
+      'Changed paths still without an approval from one of their code owners:',
+      ...shown.map(
+        (u) =>
+          `- \`${cell(u.path)}\`: ${cell(u.owners.join(' or '))} (line ${u.line})${u.note ? `. ${cell(u.note)}` : ''}`,
+      ),
+      ...(g.unapproved.length > shown.length ? [`- and ${g.unapproved.length - shown.length} more`] : []),
+    );
+  }
   if (result.ignored.length) {
     out.push('', 'Not counted:', ...result.ignored.map((i) => `- @${cell(i.login)}: ${cell(i.reason)}`));
   }
   return `${out.join('\n')}\n`;
 }
+
+/** Paths listed per codeowners requirement: a check run's summary holds at most 65,535 characters. */
+const MAX_PATHS = 50;
 
 /** A deployment's change set in a summary: each pull request it ships, its tier and approvals, then what stops it. */
 export function renderChangeSet(verdict: DeploymentVerdict, heading: string): string {
