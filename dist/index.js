@@ -5,11 +5,11 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
+var __require = /* @__PURE__ */ ((x2) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x2, {
   get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
-}) : x)(function(x) {
+}) : x2)(function(x2) {
   if (typeof require !== "undefined") return require.apply(this, arguments);
-  throw Error('Dynamic require of "' + x + '" is not supported');
+  throw Error('Dynamic require of "' + x2 + '" is not supported');
 });
 var __esm = (fn, res, err) => function __init() {
   if (err) throw err[0];
@@ -1198,7 +1198,7 @@ var require_util = __commonJS({
           if (typeof headersValue === "string") {
             obj[key] = headersValue;
           } else {
-            obj[key] = Array.isArray(headersValue) ? headersValue.map((x) => x.toString("utf8")) : headersValue.toString("utf8");
+            obj[key] = Array.isArray(headersValue) ? headersValue.map((x2) => x2.toString("utf8")) : headersValue.toString("utf8");
           }
         }
       }
@@ -2589,14 +2589,14 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
             tls = __require("node:tls");
           }
           servername = servername || options2.servername || util.getServerName(host) || null;
-          const sessionKey = servername || hostname;
+          const sessionKey = servername || hostname2;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
@@ -2612,7 +2612,7 @@ var require_connect = __commonJS({
             socket: httpSocket,
             // upgrade socket connection
             port,
-            host: hostname
+            host: hostname2
           });
           socket.on("session", function(session2) {
             sessionCache.set(sessionKey, session2);
@@ -2626,14 +2626,14 @@ var require_connect = __commonJS({
             ...options2,
             localAddress,
             port,
-            host: hostname
+            host: hostname2
           });
         }
         if (options2.keepAlive == null || options2.keepAlive) {
           const keepAliveInitialDelay = options2.keepAliveInitialDelay === void 0 ? 6e4 : options2.keepAliveInitialDelay;
           socket.setKeepAlive(true, keepAliveInitialDelay);
         }
-        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
+        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname: hostname2, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
@@ -3693,15 +3693,15 @@ var require_webidl = __commonJS({
         message: `"${context3.value}" is an invalid ${context3.type}.`
       });
     };
-    webidl.brandCheck = function(V2, I, opts) {
+    webidl.brandCheck = function(V2, I2, opts) {
       if (opts?.strict !== false) {
-        if (!(V2 instanceof I)) {
+        if (!(V2 instanceof I2)) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
           throw err;
         }
       } else {
-        if (V2?.[Symbol.toStringTag] !== I.prototype[Symbol.toStringTag]) {
+        if (V2?.[Symbol.toStringTag] !== I2.prototype[Symbol.toStringTag]) {
           const err = new TypeError("Illegal invocation");
           err.code = "ERR_INVALID_THIS";
           throw err;
@@ -3764,44 +3764,44 @@ var require_webidl = __commonJS({
         lowerBound = Math.pow(-2, bitLength) - 1;
         upperBound = Math.pow(2, bitLength - 1) - 1;
       }
-      let x = Number(V2);
-      if (x === 0) {
-        x = 0;
+      let x2 = Number(V2);
+      if (x2 === 0) {
+        x2 = 0;
       }
       if (opts?.enforceRange === true) {
-        if (Number.isNaN(x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+        if (Number.isNaN(x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
           throw webidl.errors.exception({
             header: "Integer conversion",
             message: `Could not convert ${webidl.util.Stringify(V2)} to an integer.`
           });
         }
-        x = webidl.util.IntegerPart(x);
-        if (x < lowerBound || x > upperBound) {
+        x2 = webidl.util.IntegerPart(x2);
+        if (x2 < lowerBound || x2 > upperBound) {
           throw webidl.errors.exception({
             header: "Integer conversion",
-            message: `Value must be between ${lowerBound}-${upperBound}, got ${x}.`
+            message: `Value must be between ${lowerBound}-${upperBound}, got ${x2}.`
           });
         }
-        return x;
+        return x2;
       }
-      if (!Number.isNaN(x) && opts?.clamp === true) {
-        x = Math.min(Math.max(x, lowerBound), upperBound);
-        if (Math.floor(x) % 2 === 0) {
-          x = Math.floor(x);
+      if (!Number.isNaN(x2) && opts?.clamp === true) {
+        x2 = Math.min(Math.max(x2, lowerBound), upperBound);
+        if (Math.floor(x2) % 2 === 0) {
+          x2 = Math.floor(x2);
         } else {
-          x = Math.ceil(x);
+          x2 = Math.ceil(x2);
         }
-        return x;
+        return x2;
       }
-      if (Number.isNaN(x) || x === 0 && Object.is(0, x) || x === Number.POSITIVE_INFINITY || x === Number.NEGATIVE_INFINITY) {
+      if (Number.isNaN(x2) || x2 === 0 && Object.is(0, x2) || x2 === Number.POSITIVE_INFINITY || x2 === Number.NEGATIVE_INFINITY) {
         return 0;
       }
-      x = webidl.util.IntegerPart(x);
-      x = x % Math.pow(2, bitLength);
-      if (signedness === "signed" && x >= Math.pow(2, bitLength) - 1) {
-        return x - Math.pow(2, bitLength);
+      x2 = webidl.util.IntegerPart(x2);
+      x2 = x2 % Math.pow(2, bitLength);
+      if (signedness === "signed" && x2 >= Math.pow(2, bitLength) - 1) {
+        return x2 - Math.pow(2, bitLength);
       }
-      return x;
+      return x2;
     };
     webidl.util.IntegerPart = function(n) {
       const r = Math.floor(Math.abs(n));
@@ -3953,39 +3953,39 @@ var require_webidl = __commonJS({
       return String(V2);
     };
     webidl.converters.ByteString = function(V2, prefix, argument) {
-      const x = webidl.converters.DOMString(V2, prefix, argument);
-      for (let index = 0; index < x.length; index++) {
-        if (x.charCodeAt(index) > 255) {
+      const x2 = webidl.converters.DOMString(V2, prefix, argument);
+      for (let index = 0; index < x2.length; index++) {
+        if (x2.charCodeAt(index) > 255) {
           throw new TypeError(
-            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x.charCodeAt(index)} which is greater than 255.`
+            `Cannot convert argument to a ByteString because the character at index ${index} has a value of ${x2.charCodeAt(index)} which is greater than 255.`
           );
         }
       }
-      return x;
+      return x2;
     };
     webidl.converters.USVString = toUSVString;
     webidl.converters.boolean = function(V2) {
-      const x = Boolean(V2);
-      return x;
+      const x2 = Boolean(V2);
+      return x2;
     };
     webidl.converters.any = function(V2) {
       return V2;
     };
     webidl.converters["long long"] = function(V2, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V2, 64, "signed", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V2, 64, "signed", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned long long"] = function(V2, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V2, 64, "unsigned", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V2, 64, "unsigned", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned long"] = function(V2, prefix, argument) {
-      const x = webidl.util.ConvertToInt(V2, 32, "unsigned", void 0, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V2, 32, "unsigned", void 0, prefix, argument);
+      return x2;
     };
     webidl.converters["unsigned short"] = function(V2, prefix, argument, opts) {
-      const x = webidl.util.ConvertToInt(V2, 16, "unsigned", opts, prefix, argument);
-      return x;
+      const x2 = webidl.util.ConvertToInt(V2, 16, "unsigned", opts, prefix, argument);
+      return x2;
     };
     webidl.converters.ArrayBuffer = function(V2, prefix, argument, opts) {
       if (webidl.util.Type(V2) !== "Object" || !types2.isAnyArrayBuffer(V2)) {
@@ -7101,8 +7101,8 @@ var require_client_h2 = __commonJS({
         }
       }
       let stream;
-      const { hostname, port } = client[kUrl];
-      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
+      const { hostname: hostname2, port } = client[kUrl];
+      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname2}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
         if (request2.aborted) {
@@ -7942,20 +7942,20 @@ var require_client = __commonJS({
     async function connect(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
-      let { host, hostname, protocol, port } = client[kUrl];
-      if (hostname[0] === "[") {
-        const idx = hostname.indexOf("]");
+      let { host, hostname: hostname2, protocol, port } = client[kUrl];
+      if (hostname2[0] === "[") {
+        const idx = hostname2.indexOf("]");
         assert(idx !== -1);
-        const ip = hostname.substring(1, idx);
+        const ip = hostname2.substring(1, idx);
         assert(net.isIP(ip));
-        hostname = ip;
+        hostname2 = ip;
       }
       client[kConnecting] = true;
       if (channels.beforeConnect.hasSubscribers) {
         channels.beforeConnect.publish({
           connectParams: {
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -7969,7 +7969,7 @@ var require_client = __commonJS({
         const socket = await new Promise((resolve, reject) => {
           client[kConnector]({
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             servername: client[kServerName],
@@ -8002,7 +8002,7 @@ var require_client = __commonJS({
           channels.connected.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8023,7 +8023,7 @@ var require_client = __commonJS({
           channels.connectError.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8998,10 +8998,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
       }
       #getProxyAgentForUrl(url) {
-        let { protocol, host: hostname, port } = url;
-        hostname = hostname.replace(/:\d*$/, "").toLowerCase();
+        let { protocol, host: hostname2, port } = url;
+        hostname2 = hostname2.replace(/:\d*$/, "").toLowerCase();
         port = Number.parseInt(port, 10) || DEFAULT_PORTS[protocol] || 0;
-        if (!this.#shouldProxy(hostname, port)) {
+        if (!this.#shouldProxy(hostname2, port)) {
           return this[kNoProxyAgent];
         }
         if (protocol === "https:") {
@@ -9009,7 +9009,7 @@ var require_env_http_proxy_agent = __commonJS({
         }
         return this[kHttpProxyAgent];
       }
-      #shouldProxy(hostname, port) {
+      #shouldProxy(hostname2, port) {
         if (this.#noProxyChanged) {
           this.#parseNoProxy();
         }
@@ -9025,11 +9025,11 @@ var require_env_http_proxy_agent = __commonJS({
             continue;
           }
           if (!/^[.*]/.test(entry.hostname)) {
-            if (hostname === entry.hostname) {
+            if (hostname2 === entry.hostname) {
               return false;
             }
           } else {
-            if (hostname.endsWith(entry.hostname.replace(/^\*/, ""))) {
+            if (hostname2.endsWith(entry.hostname.replace(/^\*/, ""))) {
               return false;
             }
           }
@@ -12140,15 +12140,15 @@ var require_headers = __commonJS({
           const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
-          for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
+          for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x2, value; i < size; ++i) {
             value = iterator2.next().value;
-            x = array[i] = [value[0], value[1].value];
-            assert(x[1] !== null);
+            x2 = array[i] = [value[0], value[1].value];
+            assert(x2[1] !== null);
             left = 0;
             right = i;
             while (left < right) {
               pivot = left + (right - left >> 1);
-              if (array[pivot][0] <= x[0]) {
+              if (array[pivot][0] <= x2[0]) {
                 left = pivot + 1;
               } else {
                 right = pivot;
@@ -12159,7 +12159,7 @@ var require_headers = __commonJS({
               while (j > left) {
                 array[j] = array[--j];
               }
-              array[left] = x;
+              array[left] = x2;
             }
           }
           if (!iterator2.next().done) {
@@ -16236,7 +16236,7 @@ var require_util6 = __commonJS({
       "Nov",
       "Dec"
     ];
-    var IMFPaddedNumbers = Array(61).fill(0).map((_2, i) => i.toString().padStart(2, "0"));
+    var IMFPaddedNumbers = Array(61).fill(0).map((_, i) => i.toString().padStart(2, "0"));
     function toIMFDate(date2) {
       if (typeof date2 === "number") {
         date2 = new Date(date2);
@@ -17493,7 +17493,7 @@ var require_receiver = __commonJS({
        * @param {Buffer} chunk
        * @param {() => void} callback
        */
-      _write(chunk, _2, callback) {
+      _write(chunk, _, callback) {
         this.#buffers.push(chunk);
         this.#byteOffset += chunk.length;
         this.#loop = true;
@@ -19215,8 +19215,8 @@ var require_proxy = __commonJS({
       if (typeof reqPort === "number") {
         upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
       }
-      for (const upperNoProxyItem of noProxy.split(",").map((x) => x.trim().toUpperCase()).filter((x) => x)) {
-        if (upperNoProxyItem === "*" || upperReqHosts.some((x) => x === upperNoProxyItem || x.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x.endsWith(`${upperNoProxyItem}`))) {
+      for (const upperNoProxyItem of noProxy.split(",").map((x2) => x2.trim().toUpperCase()).filter((x2) => x2)) {
+        if (upperNoProxyItem === "*" || upperReqHosts.some((x2) => x2 === upperNoProxyItem || x2.endsWith(`.${upperNoProxyItem}`) || upperNoProxyItem.startsWith(".") && x2.endsWith(`${upperNoProxyItem}`))) {
           return true;
         }
       }
@@ -19267,9 +19267,9 @@ var require_lib = __commonJS({
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar2[ar2.length] = k;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -20139,8 +20139,8 @@ var require_visit = __commonJS({
       } else if (identity.isDocument(parent)) {
         parent.contents = node;
       } else {
-        const pt2 = identity.isAlias(parent) ? "alias" : "scalar";
-        throw new Error(`Cannot replace node with ${pt2} parent`);
+        const pt = identity.isAlias(parent) ? "alias" : "scalar";
+        throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
     exports2.visit = visit2;
@@ -20782,7 +20782,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it2) => identity.isNode(it2) || identity.isPair(it2) ? it2.clone(schema) : it2);
+        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -21277,23 +21277,23 @@ ${indent}`);
     }
     function stringifyString(item, ctx, onComment, onChompKeep) {
       const { implicitKey, inFlow } = ctx;
-      const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
+      const ss2 = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
       if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
-        if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
+        if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss2.value))
           type = Scalar.Scalar.QUOTE_DOUBLE;
       }
       const _stringify = (_type) => {
         switch (_type) {
           case Scalar.Scalar.BLOCK_FOLDED:
           case Scalar.Scalar.BLOCK_LITERAL:
-            return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
+            return implicitKey || inFlow ? quotedString(ss2.value, ctx) : blockString(ss2, ctx, onComment, onChompKeep);
           case Scalar.Scalar.QUOTE_DOUBLE:
-            return doubleQuotedString(ss.value, ctx);
+            return doubleQuotedString(ss2.value, ctx);
           case Scalar.Scalar.QUOTE_SINGLE:
-            return singleQuotedString(ss.value, ctx);
+            return singleQuotedString(ss2.value, ctx);
           case Scalar.Scalar.PLAIN:
-            return plainString(ss, ctx, onComment, onChompKeep);
+            return plainString(ss2, ctx, onComment, onChompKeep);
           default:
             return null;
         }
@@ -21612,11 +21612,11 @@ var require_merge = __commonJS({
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
-        for (const it2 of source.items)
-          mergeValue(ctx, map, it2);
+        for (const it of source.items)
+          mergeValue(ctx, map, it);
       else if (Array.isArray(source))
-        for (const it2 of source)
-          mergeValue(ctx, map, it2);
+        for (const it of source)
+          mergeValue(ctx, map, it);
       else
         mergeValue(ctx, map, source);
     }
@@ -21742,7 +21742,7 @@ var require_Pair = __commonJS({
           value = value.clone(schema);
         return new _Pair(key, value);
       }
-      toJSON(_2, ctx) {
+      toJSON(_, ctx) {
         const pair = ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         return addPairToJSMap.addPairToJSMap(ctx, pair, this);
       }
@@ -21918,12 +21918,12 @@ var require_YAMLMap = __commonJS({
     var Scalar = require_Scalar();
     function findPair(items, key) {
       const k = identity.isScalar(key) ? key.value : key;
-      for (const it2 of items) {
-        if (identity.isPair(it2)) {
-          if (it2.key === key || it2.key === k)
-            return it2;
-          if (identity.isScalar(it2.key) && it2.key.value === k)
-            return it2;
+      for (const it of items) {
+        if (identity.isPair(it)) {
+          if (it.key === key || it.key === k)
+            return it;
+          if (identity.isScalar(it.key) && it.key.value === k)
+            return it;
         }
       }
       return void 0;
@@ -21997,15 +21997,15 @@ var require_YAMLMap = __commonJS({
         }
       }
       delete(key) {
-        const it2 = findPair(this.items, key);
-        if (!it2)
+        const it = findPair(this.items, key);
+        if (!it)
           return false;
-        const del = this.items.splice(this.items.indexOf(it2), 1);
+        const del = this.items.splice(this.items.indexOf(it), 1);
         return del.length > 0;
       }
       get(key, keepScalar) {
-        const it2 = findPair(this.items, key);
-        const node = it2?.value;
+        const it = findPair(this.items, key);
+        const node = it?.value;
         return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? void 0;
       }
       has(key) {
@@ -22019,7 +22019,7 @@ var require_YAMLMap = __commonJS({
        * @param {Class} Type - If set, forces the returned collection type
        * @returns Instance of Type, Map, or Object
        */
-      toJSON(_2, ctx, Type) {
+      toJSON(_, ctx, Type) {
         const map = Type ? new Type() : ctx?.mapAsMap ? /* @__PURE__ */ new Map() : {};
         if (ctx?.onCreate)
           ctx.onCreate(map);
@@ -22112,8 +22112,8 @@ var require_YAMLSeq = __commonJS({
         const idx = asItemIndex(key);
         if (typeof idx !== "number")
           return void 0;
-        const it2 = this.items[idx];
-        return !keepScalar && identity.isScalar(it2) ? it2.value : it2;
+        const it = this.items[idx];
+        return !keepScalar && identity.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -22142,7 +22142,7 @@ var require_YAMLSeq = __commonJS({
         else
           this.items[idx] = value;
       }
-      toJSON(_2, ctx) {
+      toJSON(_, ctx) {
         const seq = [];
         if (ctx?.onCreate)
           ctx.onCreate(seq);
@@ -22167,12 +22167,12 @@ var require_YAMLSeq = __commonJS({
         const seq = new this(schema);
         if (obj && Symbol.iterator in Object(obj)) {
           let i = 0;
-          for (let it2 of obj) {
+          for (let it of obj) {
             if (typeof replacer === "function") {
-              const key = obj instanceof Set ? it2 : String(i++);
-              it2 = replacer.call(obj, key, it2);
+              const key = obj instanceof Set ? it : String(i++);
+              it = replacer.call(obj, key, it);
             }
-            seq.items.push(createNode.createNode(it2, void 0, ctx));
+            seq.items.push(createNode.createNode(it, void 0, ctx));
           }
         }
         return seq;
@@ -22590,26 +22590,26 @@ ${cn.comment}` : item.comment;
       pairs2.tag = "tag:yaml.org,2002:pairs";
       let i = 0;
       if (iterable && Symbol.iterator in Object(iterable))
-        for (let it2 of iterable) {
+        for (let it of iterable) {
           if (typeof replacer === "function")
-            it2 = replacer.call(iterable, String(i++), it2);
+            it = replacer.call(iterable, String(i++), it);
           let key, value;
-          if (Array.isArray(it2)) {
-            if (it2.length === 2) {
-              key = it2[0];
-              value = it2[1];
+          if (Array.isArray(it)) {
+            if (it.length === 2) {
+              key = it[0];
+              value = it[1];
             } else
-              throw new TypeError(`Expected [key, value] tuple: ${it2}`);
-          } else if (it2 && it2 instanceof Object) {
-            const keys = Object.keys(it2);
+              throw new TypeError(`Expected [key, value] tuple: ${it}`);
+          } else if (it && it instanceof Object) {
+            const keys = Object.keys(it);
             if (keys.length === 1) {
               key = keys[0];
-              value = it2[key];
+              value = it[key];
             } else {
               throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
             }
           } else {
-            key = it2;
+            key = it;
           }
           pairs2.items.push(Pair.createPair(key, value, ctx));
         }
@@ -22651,9 +22651,9 @@ var require_omap = __commonJS({
        * If `ctx` is given, the return type is actually `Map<unknown, unknown>`,
        * but TypeScript won't allow widening the signature of a child method.
        */
-      toJSON(_2, ctx) {
+      toJSON(_, ctx) {
         if (!ctx)
-          return super.toJSON(_2);
+          return super.toJSON(_);
         const map = /* @__PURE__ */ new Map();
         if (ctx?.onCreate)
           ctx.onCreate(map);
@@ -22908,8 +22908,8 @@ var require_set = __commonJS({
           this.items.push(new Pair.Pair(key));
         }
       }
-      toJSON(_2, ctx) {
-        return super.toJSON(_2, ctx, Set);
+      toJSON(_, ctx) {
+        return super.toJSON(_, ctx, Set);
       }
       toString(ctx, onComment, onChompKeep) {
         if (!ctx)
@@ -23822,16 +23822,16 @@ var require_util_contains_newline = __commonJS({
           }
           return false;
         case "flow-collection":
-          for (const it2 of key.items) {
-            for (const st of it2.start)
+          for (const it of key.items) {
+            for (const st of it.start)
               if (st.type === "newline")
                 return true;
-            if (it2.sep) {
-              for (const st of it2.sep)
+            if (it.sep) {
+              for (const st of it.sep)
                 if (st.type === "newline")
                   return true;
             }
-            if (containsNewline(it2.key) || containsNewline(it2.value))
+            if (containsNewline(it.key) || containsNewline(it.value))
               return true;
           }
           return false;
@@ -24244,16 +24244,16 @@ var require_resolve_flow_collection = __commonJS({
         }
       }
       const expectedEnd = isMap2 ? "}" : "]";
-      const [ce, ...ee2] = fc.end;
+      const [ce2, ...ee2] = fc.end;
       let cePos = offset;
-      if (ce?.source === expectedEnd)
-        cePos = ce.offset + ce.source.length;
+      if (ce2?.source === expectedEnd)
+        cePos = ce2.offset + ce2.source.length;
       else {
         const name = fcName[0].toUpperCase() + fcName.substring(1);
         const msg = atRoot ? `${name} must end with a ${expectedEnd}` : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
         onError(offset, atRoot ? "MISSING_CHAR" : "BAD_INDENT", msg);
-        if (ce && ce.source.length !== 1)
-          ee2.unshift(ce);
+        if (ce2 && ce2.source.length !== 1)
+          ee2.unshift(ce2);
       }
       if (ee2.length > 0) {
         const end = resolveEnd.resolveEnd(ee2, cePos, ctx.options.strict, onError);
@@ -25073,11 +25073,11 @@ ${comment2}` : comment2;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment2;
           } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
-            let it2 = dc.items[0];
-            if (identity.isPair(it2))
-              it2 = it2.key;
-            const cb = it2.commentBefore;
-            it2.commentBefore = cb ? `${comment2}
+            let it = dc.items[0];
+            if (identity.isPair(it))
+              it = it.key;
+            const cb = it.commentBefore;
+            it.commentBefore = cb ? `${comment2}
 ${cb}` : comment2;
           } else {
             const cb = dc.commentBefore;
@@ -25252,9 +25252,9 @@ var require_cst_scalar = __commonJS({
       switch (source[0]) {
         case "|":
         case ">": {
-          const he = source.indexOf("\n");
-          const head = source.substring(0, he);
-          const body = source.substring(he + 1) + "\n";
+          const he2 = source.indexOf("\n");
+          const head = source.substring(0, he2);
+          const body = source.substring(he2 + 1) + "\n";
           const props = [
             { type: "block-scalar-header", offset, indent, source: head }
           ];
@@ -25315,9 +25315,9 @@ var require_cst_scalar = __commonJS({
       }
     }
     function setBlockScalarValue(token, source) {
-      const he = source.indexOf("\n");
-      const head = source.substring(0, he);
-      const body = source.substring(he + 1) + "\n";
+      const he2 = source.indexOf("\n");
+      const head = source.substring(0, he2);
+      const body = source.substring(he2 + 1) + "\n";
       if (token.type === "block-scalar") {
         const header = token.props[0];
         if (header.type !== "block-scalar-header")
@@ -26283,8 +26283,8 @@ var require_parser = __commonJS({
         case "document":
           return parent.start;
         case "block-map": {
-          const it2 = parent.items[parent.items.length - 1];
-          return it2.sep ?? it2.start;
+          const it = parent.items[parent.items.length - 1];
+          return it.sep ?? it.start;
         }
         case "block-seq":
           return parent.items[parent.items.length - 1].start;
@@ -26320,19 +26320,19 @@ var require_parser = __commonJS({
     }
     function fixFlowSeqItems(fc) {
       if (fc.start.type === "flow-seq-start") {
-        for (const it2 of fc.items) {
-          if (it2.sep && !it2.value && !includesToken(it2.start, "explicit-key-ind") && !includesToken(it2.sep, "map-value-ind")) {
-            if (it2.key)
-              it2.value = it2.key;
-            delete it2.key;
-            if (isFlowToken(it2.value)) {
-              if (it2.value.end)
-                arrayPushArray(it2.value.end, it2.sep);
+        for (const it of fc.items) {
+          if (it.sep && !it.value && !includesToken(it.start, "explicit-key-ind") && !includesToken(it.sep, "map-value-ind")) {
+            if (it.key)
+              it.value = it.key;
+            delete it.key;
+            if (isFlowToken(it.value)) {
+              if (it.value.end)
+                arrayPushArray(it.value.end, it.sep);
               else
-                it2.value.end = it2.sep;
+                it.value.end = it.sep;
             } else
-              arrayPushArray(it2.start, it2.sep);
-            delete it2.sep;
+              arrayPushArray(it.start, it.sep);
+            delete it.sep;
           }
         }
       }
@@ -26497,36 +26497,36 @@ var require_parser = __commonJS({
               top.props.push(token);
               break;
             case "block-map": {
-              const it2 = top.items[top.items.length - 1];
-              if (it2.value) {
+              const it = top.items[top.items.length - 1];
+              if (it.value) {
                 top.items.push({ start: [], key: token, sep: [] });
                 this.onKeyLine = true;
                 return;
-              } else if (it2.sep) {
-                it2.value = token;
+              } else if (it.sep) {
+                it.value = token;
               } else {
-                Object.assign(it2, { key: token, sep: [] });
-                this.onKeyLine = !it2.explicitKey;
+                Object.assign(it, { key: token, sep: [] });
+                this.onKeyLine = !it.explicitKey;
                 return;
               }
               break;
             }
             case "block-seq": {
-              const it2 = top.items[top.items.length - 1];
-              if (it2.value)
+              const it = top.items[top.items.length - 1];
+              if (it.value)
                 top.items.push({ start: [], value: token });
               else
-                it2.value = token;
+                it.value = token;
               break;
             }
             case "flow-collection": {
-              const it2 = top.items[top.items.length - 1];
-              if (!it2 || it2.value)
+              const it = top.items[top.items.length - 1];
+              if (!it || it.value)
                 top.items.push({ start: [], key: token, sep: [] });
-              else if (it2.sep)
-                it2.value = token;
+              else if (it.sep)
+                it.value = token;
               else
-                Object.assign(it2, { key: token, sep: [] });
+                Object.assign(it, { key: token, sep: [] });
               return;
             }
             /* istanbul ignore next should not happen */
@@ -26658,52 +26658,52 @@ var require_parser = __commonJS({
         }
       }
       *blockMap(map) {
-        const it2 = map.items[map.items.length - 1];
+        const it = map.items[map.items.length - 1];
         switch (this.type) {
           case "newline":
             this.onKeyLine = false;
-            if (it2.value) {
-              const end = "end" in it2.value ? it2.value.end : void 0;
+            if (it.value) {
+              const end = "end" in it.value ? it.value.end : void 0;
               const last = Array.isArray(end) ? end[end.length - 1] : void 0;
               if (last?.type === "comment")
                 end?.push(this.sourceToken);
               else
                 map.items.push({ start: [this.sourceToken] });
-            } else if (it2.sep) {
-              it2.sep.push(this.sourceToken);
+            } else if (it.sep) {
+              it.sep.push(this.sourceToken);
             } else {
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             }
             return;
           case "space":
           case "comment":
-            if (it2.value) {
+            if (it.value) {
               map.items.push({ start: [this.sourceToken] });
-            } else if (it2.sep) {
-              it2.sep.push(this.sourceToken);
+            } else if (it.sep) {
+              it.sep.push(this.sourceToken);
             } else {
-              if (this.atIndentedComment(it2.start, map.indent)) {
+              if (this.atIndentedComment(it.start, map.indent)) {
                 const prev = map.items[map.items.length - 2];
                 const end = prev?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it2.start);
+                  arrayPushArray(end, it.start);
                   end.push(this.sourceToken);
                   map.items.pop();
                   return;
                 }
               }
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             }
             return;
         }
         if (this.indent >= map.indent) {
           const atMapIndent = !this.onKeyLine && this.indent === map.indent;
-          const atNextItem = atMapIndent && (it2.sep || it2.explicitKey) && this.type !== "seq-item-ind";
+          const atNextItem = atMapIndent && (it.sep || it.explicitKey) && this.type !== "seq-item-ind";
           let start = [];
-          if (atNextItem && it2.sep && !it2.value) {
+          if (atNextItem && it.sep && !it.value) {
             const nl = [];
-            for (let i = 0; i < it2.sep.length; ++i) {
-              const st = it2.sep[i];
+            for (let i = 0; i < it.sep.length; ++i) {
+              const st = it.sep[i];
               switch (st.type) {
                 case "newline":
                   nl.push(i);
@@ -26719,26 +26719,26 @@ var require_parser = __commonJS({
               }
             }
             if (nl.length >= 2)
-              start = it2.sep.splice(nl[1]);
+              start = it.sep.splice(nl[1]);
           }
           switch (this.type) {
             case "anchor":
             case "tag":
-              if (atNextItem || it2.value) {
+              if (atNextItem || it.value) {
                 start.push(this.sourceToken);
                 map.items.push({ start });
                 this.onKeyLine = true;
-              } else if (it2.sep) {
-                it2.sep.push(this.sourceToken);
+              } else if (it.sep) {
+                it.sep.push(this.sourceToken);
               } else {
-                it2.start.push(this.sourceToken);
+                it.start.push(this.sourceToken);
               }
               return;
             case "explicit-key-ind":
-              if (!it2.sep && !it2.explicitKey) {
-                it2.start.push(this.sourceToken);
-                it2.explicitKey = true;
-              } else if (atNextItem || it2.value) {
+              if (!it.sep && !it.explicitKey) {
+                it.start.push(this.sourceToken);
+                it.explicitKey = true;
+              } else if (atNextItem || it.value) {
                 start.push(this.sourceToken);
                 map.items.push({ start, explicitKey: true });
               } else {
@@ -26752,12 +26752,12 @@ var require_parser = __commonJS({
               this.onKeyLine = true;
               return;
             case "map-value-ind":
-              if (it2.explicitKey) {
-                if (!it2.sep) {
-                  if (includesToken(it2.start, "newline")) {
-                    Object.assign(it2, { key: null, sep: [this.sourceToken] });
+              if (it.explicitKey) {
+                if (!it.sep) {
+                  if (includesToken(it.start, "newline")) {
+                    Object.assign(it, { key: null, sep: [this.sourceToken] });
                   } else {
-                    const start2 = getFirstKeyStartProps(it2.start);
+                    const start2 = getFirstKeyStartProps(it.start);
                     this.stack.push({
                       type: "block-map",
                       offset: this.offset,
@@ -26765,22 +26765,22 @@ var require_parser = __commonJS({
                       items: [{ start: start2, key: null, sep: [this.sourceToken] }]
                     });
                   }
-                } else if (it2.value) {
+                } else if (it.value) {
                   map.items.push({ start: [], key: null, sep: [this.sourceToken] });
-                } else if (includesToken(it2.sep, "map-value-ind")) {
+                } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
                     items: [{ start, key: null, sep: [this.sourceToken] }]
                   });
-                } else if (isFlowToken(it2.key) && !includesToken(it2.sep, "newline")) {
-                  const start2 = getFirstKeyStartProps(it2.start);
-                  const key = it2.key;
-                  const sep3 = it2.sep;
+                } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
+                  const start2 = getFirstKeyStartProps(it.start);
+                  const key = it.key;
+                  const sep3 = it.sep;
                   sep3.push(this.sourceToken);
-                  delete it2.key;
-                  delete it2.sep;
+                  delete it.key;
+                  delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -26788,16 +26788,16 @@ var require_parser = __commonJS({
                     items: [{ start: start2, key, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
-                  it2.sep = it2.sep.concat(start, this.sourceToken);
+                  it.sep = it.sep.concat(start, this.sourceToken);
                 } else {
-                  it2.sep.push(this.sourceToken);
+                  it.sep.push(this.sourceToken);
                 }
               } else {
-                if (!it2.sep) {
-                  Object.assign(it2, { key: null, sep: [this.sourceToken] });
-                } else if (it2.value || atNextItem) {
+                if (!it.sep) {
+                  Object.assign(it, { key: null, sep: [this.sourceToken] });
+                } else if (it.value || atNextItem) {
                   map.items.push({ start, key: null, sep: [this.sourceToken] });
-                } else if (includesToken(it2.sep, "map-value-ind")) {
+                } else if (includesToken(it.sep, "map-value-ind")) {
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
@@ -26805,7 +26805,7 @@ var require_parser = __commonJS({
                     items: [{ start: [], key: null, sep: [this.sourceToken] }]
                   });
                 } else {
-                  it2.sep.push(this.sourceToken);
+                  it.sep.push(this.sourceToken);
                 }
               }
               this.onKeyLine = true;
@@ -26815,13 +26815,13 @@ var require_parser = __commonJS({
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
               const fs4 = this.flowScalar(this.type);
-              if (atNextItem || it2.value) {
+              if (atNextItem || it.value) {
                 map.items.push({ start, key: fs4, sep: [] });
                 this.onKeyLine = true;
-              } else if (it2.sep) {
+              } else if (it.sep) {
                 this.stack.push(fs4);
               } else {
-                Object.assign(it2, { key: fs4, sep: [] });
+                Object.assign(it, { key: fs4, sep: [] });
                 this.onKeyLine = true;
               }
               return;
@@ -26830,7 +26830,7 @@ var require_parser = __commonJS({
               const bv = this.startBlockValue(map);
               if (bv) {
                 if (bv.type === "block-seq") {
-                  if (!it2.explicitKey && it2.sep && !includesToken(it2.sep, "newline")) {
+                  if (!it.explicitKey && it.sep && !includesToken(it.sep, "newline")) {
                     yield* this.pop({
                       type: "error",
                       offset: this.offset,
@@ -26852,50 +26852,50 @@ var require_parser = __commonJS({
         yield* this.step();
       }
       *blockSequence(seq) {
-        const it2 = seq.items[seq.items.length - 1];
+        const it = seq.items[seq.items.length - 1];
         switch (this.type) {
           case "newline":
-            if (it2.value) {
-              const end = "end" in it2.value ? it2.value.end : void 0;
+            if (it.value) {
+              const end = "end" in it.value ? it.value.end : void 0;
               const last = Array.isArray(end) ? end[end.length - 1] : void 0;
               if (last?.type === "comment")
                 end?.push(this.sourceToken);
               else
                 seq.items.push({ start: [this.sourceToken] });
             } else
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             return;
           case "space":
           case "comment":
-            if (it2.value)
+            if (it.value)
               seq.items.push({ start: [this.sourceToken] });
             else {
-              if (this.atIndentedComment(it2.start, seq.indent)) {
+              if (this.atIndentedComment(it.start, seq.indent)) {
                 const prev = seq.items[seq.items.length - 2];
                 const end = prev?.value?.end;
                 if (Array.isArray(end)) {
-                  arrayPushArray(end, it2.start);
+                  arrayPushArray(end, it.start);
                   end.push(this.sourceToken);
                   seq.items.pop();
                   return;
                 }
               }
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             }
             return;
           case "anchor":
           case "tag":
-            if (it2.value || this.indent <= seq.indent)
+            if (it.value || this.indent <= seq.indent)
               break;
-            it2.start.push(this.sourceToken);
+            it.start.push(this.sourceToken);
             return;
           case "seq-item-ind":
             if (this.indent !== seq.indent)
               break;
-            if (it2.value || includesToken(it2.start, "seq-item-ind"))
+            if (it.value || includesToken(it.start, "seq-item-ind"))
               seq.items.push({ start: [this.sourceToken] });
             else
-              it2.start.push(this.sourceToken);
+              it.start.push(this.sourceToken);
             return;
         }
         if (this.indent > seq.indent) {
@@ -26909,7 +26909,7 @@ var require_parser = __commonJS({
         yield* this.step();
       }
       *flowCollection(fc) {
-        const it2 = fc.items[fc.items.length - 1];
+        const it = fc.items[fc.items.length - 1];
         if (this.type === "flow-error-end") {
           let top;
           do {
@@ -26920,42 +26920,42 @@ var require_parser = __commonJS({
           switch (this.type) {
             case "comma":
             case "explicit-key-ind":
-              if (!it2 || it2.sep)
+              if (!it || it.sep)
                 fc.items.push({ start: [this.sourceToken] });
               else
-                it2.start.push(this.sourceToken);
+                it.start.push(this.sourceToken);
               return;
             case "map-value-ind":
-              if (!it2 || it2.value)
+              if (!it || it.value)
                 fc.items.push({ start: [], key: null, sep: [this.sourceToken] });
-              else if (it2.sep)
-                it2.sep.push(this.sourceToken);
+              else if (it.sep)
+                it.sep.push(this.sourceToken);
               else
-                Object.assign(it2, { key: null, sep: [this.sourceToken] });
+                Object.assign(it, { key: null, sep: [this.sourceToken] });
               return;
             case "space":
             case "comment":
             case "newline":
             case "anchor":
             case "tag":
-              if (!it2 || it2.value)
+              if (!it || it.value)
                 fc.items.push({ start: [this.sourceToken] });
-              else if (it2.sep)
-                it2.sep.push(this.sourceToken);
+              else if (it.sep)
+                it.sep.push(this.sourceToken);
               else
-                it2.start.push(this.sourceToken);
+                it.start.push(this.sourceToken);
               return;
             case "alias":
             case "scalar":
             case "single-quoted-scalar":
             case "double-quoted-scalar": {
               const fs4 = this.flowScalar(this.type);
-              if (!it2 || it2.value)
+              if (!it || it.value)
                 fc.items.push({ start: [], key: fs4, sep: [] });
-              else if (it2.sep)
+              else if (it.sep)
                 this.stack.push(fs4);
               else
-                Object.assign(it2, { key: fs4, sep: [] });
+                Object.assign(it, { key: fs4, sep: [] });
               return;
             }
             case "flow-map-end":
@@ -27559,7 +27559,7 @@ var require_code = __commonJS({
     };
     exports2._Code = _Code;
     exports2.nil = new _Code("");
-    function _2(strs, ...args) {
+    function _(strs, ...args) {
       const code2 = [strs[0]];
       let i = 0;
       while (i < args.length) {
@@ -27568,7 +27568,7 @@ var require_code = __commonJS({
       }
       return new _Code(code2);
     }
-    exports2._ = _2;
+    exports2._ = _;
     var plus = new _Code("+");
     function str(strs, ...args) {
       const expr = [safeStringify(strs[0])];
@@ -27627,19 +27627,19 @@ var require_code = __commonJS({
       return c2.emptyStr() ? c1 : c1.emptyStr() ? c2 : str`${c1}${c2}`;
     }
     exports2.strConcat = strConcat;
-    function interpolate(x) {
-      return typeof x == "number" || typeof x == "boolean" || x === null ? x : safeStringify(Array.isArray(x) ? x.join(",") : x);
+    function interpolate(x2) {
+      return typeof x2 == "number" || typeof x2 == "boolean" || x2 === null ? x2 : safeStringify(Array.isArray(x2) ? x2.join(",") : x2);
     }
-    function stringify(x) {
-      return new _Code(safeStringify(x));
+    function stringify(x2) {
+      return new _Code(safeStringify(x2));
     }
     exports2.stringify = stringify;
-    function safeStringify(x) {
-      return JSON.stringify(x).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+    function safeStringify(x2) {
+      return JSON.stringify(x2).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
     }
     exports2.safeStringify = safeStringify;
     function getProperty(key) {
-      return typeof key == "string" && exports2.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _2`[${key}]`;
+      return typeof key == "string" && exports2.IDENTIFIER.test(key) ? new _Code(`.${key}`) : _`[${key}]`;
     }
     exports2.getProperty = getProperty;
     function getEsmExportName(key) {
@@ -28038,8 +28038,8 @@ var require_codegen = __commonJS({
           return this.nodes;
         let e = this.else;
         if (e) {
-          const ns2 = e.optimizeNodes();
-          e = this.else = Array.isArray(ns2) ? new Else(ns2) : ns2;
+          const ns = e.optimizeNodes();
+          e = this.else = Array.isArray(ns) ? new Else(ns) : ns;
         }
         if (e) {
           if (cond === false)
@@ -28452,12 +28452,12 @@ var require_codegen = __commonJS({
         return this._nodes[0];
       }
       get _currNode() {
-        const ns2 = this._nodes;
-        return ns2[ns2.length - 1];
+        const ns = this._nodes;
+        return ns[ns.length - 1];
       }
       set _currNode(node) {
-        const ns2 = this._nodes;
-        ns2[ns2.length - 1] = node;
+        const ns = this._nodes;
+        ns[ns.length - 1] = node;
       }
     };
     exports2.CodeGen = CodeGen;
@@ -28498,8 +28498,8 @@ var require_codegen = __commonJS({
       for (const n in from)
         names[n] = (names[n] || 0) - (from[n] || 0);
     }
-    function not(x) {
-      return typeof x == "boolean" || typeof x == "number" || x === null ? !x : (0, code_1._)`!${par(x)}`;
+    function not(x2) {
+      return typeof x2 == "boolean" || typeof x2 == "number" || x2 === null ? !x2 : (0, code_1._)`!${par(x2)}`;
     }
     exports2.not = not;
     var andCode = mappend(exports2.operators.AND);
@@ -28513,10 +28513,10 @@ var require_codegen = __commonJS({
     }
     exports2.or = or;
     function mappend(op) {
-      return (x, y) => x === code_1.nil ? y : y === code_1.nil ? x : (0, code_1._)`${par(x)} ${op} ${par(y)}`;
+      return (x2, y) => x2 === code_1.nil ? y : y === code_1.nil ? x2 : (0, code_1._)`${par(x2)} ${op} ${par(y)}`;
     }
-    function par(x) {
-      return x instanceof code_1.Name ? x : (0, code_1._)`(${x})`;
+    function par(x2) {
+      return x2 instanceof code_1.Name ? x2 : (0, code_1._)`(${x2})`;
     }
   }
 });
@@ -28536,17 +28536,17 @@ var require_util9 = __commonJS({
       return hash;
     }
     exports2.toHash = toHash;
-    function alwaysValidSchema(it2, schema) {
+    function alwaysValidSchema(it, schema) {
       if (typeof schema == "boolean")
         return schema;
       if (Object.keys(schema).length === 0)
         return true;
-      checkUnknownRules(it2, schema);
-      return !schemaHasRules(schema, it2.self.RULES.all);
+      checkUnknownRules(it, schema);
+      return !schemaHasRules(schema, it.self.RULES.all);
     }
     exports2.alwaysValidSchema = alwaysValidSchema;
-    function checkUnknownRules(it2, schema = it2.schema) {
-      const { opts, self: self2 } = it2;
+    function checkUnknownRules(it, schema = it.schema) {
+      const { opts, self: self2 } = it;
       if (!opts.strictSchema)
         return;
       if (typeof schema === "boolean")
@@ -28554,7 +28554,7 @@ var require_util9 = __commonJS({
       const rules = self2.RULES.keywords;
       for (const key in schema) {
         if (!rules[key])
-          checkStrictMode(it2, `unknown keyword: "${key}"`);
+          checkStrictMode(it, `unknown keyword: "${key}"`);
       }
     }
     exports2.checkUnknownRules = checkUnknownRules;
@@ -28606,8 +28606,8 @@ var require_util9 = __commonJS({
     exports2.unescapeJsonPointer = unescapeJsonPointer;
     function eachItem(xs2, f) {
       if (Array.isArray(xs2)) {
-        for (const x of xs2)
-          f(x);
+        for (const x2 of xs2)
+          f(x2);
       } else {
         f(xs2);
       }
@@ -28676,13 +28676,13 @@ var require_util9 = __commonJS({
       return jsPropertySyntax ? (0, codegen_1.getProperty)(dataProp).toString() : "/" + escapeJsonPointer(dataProp);
     }
     exports2.getErrorPath = getErrorPath;
-    function checkStrictMode(it2, msg, mode = it2.opts.strictSchema) {
+    function checkStrictMode(it, msg, mode = it.opts.strictSchema) {
       if (!mode)
         return;
       msg = `strict mode: ${msg}`;
       if (mode === true)
         throw new Error(msg);
-      it2.self.logger.warn(msg);
+      it.self.logger.warn(msg);
     }
     exports2.checkStrictMode = checkStrictMode;
   }
@@ -28743,23 +28743,23 @@ var require_errors3 = __commonJS({
       message: ({ keyword, schemaType }) => schemaType ? (0, codegen_1.str)`"${keyword}" keyword must be ${schemaType} ($data)` : (0, codegen_1.str)`"${keyword}" keyword is invalid ($data)`
     };
     function reportError(cxt, error2 = exports2.keywordError, errorPaths, overrideAllErrors) {
-      const { it: it2 } = cxt;
-      const { gen, compositeRule, allErrors } = it2;
+      const { it } = cxt;
+      const { gen, compositeRule, allErrors } = it;
       const errObj = errorObjectCode(cxt, error2, errorPaths);
       if (overrideAllErrors !== null && overrideAllErrors !== void 0 ? overrideAllErrors : compositeRule || allErrors) {
         addError(gen, errObj);
       } else {
-        returnErrors(it2, (0, codegen_1._)`[${errObj}]`);
+        returnErrors(it, (0, codegen_1._)`[${errObj}]`);
       }
     }
     exports2.reportError = reportError;
     function reportExtraError(cxt, error2 = exports2.keywordError, errorPaths) {
-      const { it: it2 } = cxt;
-      const { gen, compositeRule, allErrors } = it2;
+      const { it } = cxt;
+      const { gen, compositeRule, allErrors } = it;
       const errObj = errorObjectCode(cxt, error2, errorPaths);
       addError(gen, errObj);
       if (!(compositeRule || allErrors)) {
-        returnErrors(it2, names_1.default.vErrors);
+        returnErrors(it, names_1.default.vErrors);
       }
     }
     exports2.reportExtraError = reportExtraError;
@@ -28768,15 +28768,15 @@ var require_errors3 = __commonJS({
       gen.if((0, codegen_1._)`${names_1.default.vErrors} !== null`, () => gen.if(errsCount, () => gen.assign((0, codegen_1._)`${names_1.default.vErrors}.length`, errsCount), () => gen.assign(names_1.default.vErrors, null)));
     }
     exports2.resetErrorsCount = resetErrorsCount;
-    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it: it2 }) {
+    function extendErrors({ gen, keyword, schemaValue, data, errsCount, it }) {
       if (errsCount === void 0)
         throw new Error("ajv implementation error");
       const err = gen.name("err");
       gen.forRange("i", errsCount, names_1.default.errors, (i) => {
         gen.const(err, (0, codegen_1._)`${names_1.default.vErrors}[${i}]`);
-        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it2.errorPath)));
-        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it2.errSchemaPath}/${keyword}`);
-        if (it2.opts.verbose) {
+        gen.if((0, codegen_1._)`${err}.instancePath === undefined`, () => gen.assign((0, codegen_1._)`${err}.instancePath`, (0, codegen_1.strConcat)(names_1.default.instancePath, it.errorPath)));
+        gen.assign((0, codegen_1._)`${err}.schemaPath`, (0, codegen_1.str)`${it.errSchemaPath}/${keyword}`);
+        if (it.opts.verbose) {
           gen.assign((0, codegen_1._)`${err}.schema`, schemaValue);
           gen.assign((0, codegen_1._)`${err}.data`, data);
         }
@@ -28788,10 +28788,10 @@ var require_errors3 = __commonJS({
       gen.if((0, codegen_1._)`${names_1.default.vErrors} === null`, () => gen.assign(names_1.default.vErrors, (0, codegen_1._)`[${err}]`), (0, codegen_1._)`${names_1.default.vErrors}.push(${err})`);
       gen.code((0, codegen_1._)`${names_1.default.errors}++`);
     }
-    function returnErrors(it2, errs) {
-      const { gen, validateName, schemaEnv } = it2;
+    function returnErrors(it, errs) {
+      const { gen, validateName, schemaEnv } = it;
       if (schemaEnv.$async) {
-        gen.throw((0, codegen_1._)`new ${it2.ValidationError}(${errs})`);
+        gen.throw((0, codegen_1._)`new ${it.ValidationError}(${errs})`);
       } else {
         gen.assign((0, codegen_1._)`${validateName}.errors`, errs);
         gen.return(false);
@@ -28814,9 +28814,9 @@ var require_errors3 = __commonJS({
       return errorObject(cxt, error2, errorPaths);
     }
     function errorObject(cxt, error2, errorPaths = {}) {
-      const { gen, it: it2 } = cxt;
+      const { gen, it } = cxt;
       const keyValues = [
-        errorInstancePath(it2, errorPaths),
+        errorInstancePath(it, errorPaths),
         errorSchemaPath(cxt, errorPaths)
       ];
       extraErrorProps(cxt, error2, keyValues);
@@ -28834,8 +28834,8 @@ var require_errors3 = __commonJS({
       return [E.schemaPath, schPath];
     }
     function extraErrorProps(cxt, { params, message }, keyValues) {
-      const { keyword, data, schemaValue, it: it2 } = cxt;
-      const { opts, propertyName, topSchemaRef, schemaPath } = it2;
+      const { keyword, data, schemaValue, it } = cxt;
+      const { opts, propertyName, topSchemaRef, schemaPath } = it;
       keyValues.push([E.keyword, keyword], [E.params, typeof params == "function" ? params(cxt) : params || (0, codegen_1._)`{}`]);
       if (opts.messages) {
         keyValues.push([E.message, typeof message == "function" ? message(cxt) : message]);
@@ -28861,10 +28861,10 @@ var require_boolSchema = __commonJS({
     var boolError = {
       message: "boolean schema is false"
     };
-    function topBoolOrEmptySchema(it2) {
-      const { gen, schema, validateName } = it2;
+    function topBoolOrEmptySchema(it) {
+      const { gen, schema, validateName } = it;
       if (schema === false) {
-        falseSchemaError(it2, false);
+        falseSchemaError(it, false);
       } else if (typeof schema == "object" && schema.$async === true) {
         gen.return(names_1.default.data);
       } else {
@@ -28873,18 +28873,18 @@ var require_boolSchema = __commonJS({
       }
     }
     exports2.topBoolOrEmptySchema = topBoolOrEmptySchema;
-    function boolOrEmptySchema(it2, valid) {
-      const { gen, schema } = it2;
+    function boolOrEmptySchema(it, valid) {
+      const { gen, schema } = it;
       if (schema === false) {
         gen.var(valid, false);
-        falseSchemaError(it2);
+        falseSchemaError(it);
       } else {
         gen.var(valid, true);
       }
     }
     exports2.boolOrEmptySchema = boolOrEmptySchema;
-    function falseSchemaError(it2, overrideAllErrors) {
-      const { gen, data } = it2;
+    function falseSchemaError(it, overrideAllErrors) {
+      const { gen, data } = it;
       const cxt = {
         gen,
         keyword: "false schema",
@@ -28893,7 +28893,7 @@ var require_boolSchema = __commonJS({
         schemaCode: false,
         schemaValue: false,
         params: {},
-        it: it2
+        it
       };
       (0, errors_1.reportError)(cxt, boolError, void 0, overrideAllErrors);
     }
@@ -28908,8 +28908,8 @@ var require_rules = __commonJS({
     exports2.getRules = exports2.isJSONType = void 0;
     var _jsonTypes = ["string", "number", "integer", "boolean", "null", "object", "array"];
     var jsonTypes = new Set(_jsonTypes);
-    function isJSONType(x) {
-      return typeof x == "string" && jsonTypes.has(x);
+    function isJSONType(x2) {
+      return typeof x2 == "string" && jsonTypes.has(x2);
     }
     exports2.isJSONType = isJSONType;
     function getRules() {
@@ -28993,17 +28993,17 @@ var require_dataType = __commonJS({
       throw new Error("type must be JSONType or JSONType[]: " + types2.join(","));
     }
     exports2.getJSONTypes = getJSONTypes;
-    function coerceAndCheckDataType(it2, types2) {
-      const { gen, data, opts } = it2;
+    function coerceAndCheckDataType(it, types2) {
+      const { gen, data, opts } = it;
       const coerceTo = coerceToTypes(types2, opts.coerceTypes);
-      const checkTypes = types2.length > 0 && !(coerceTo.length === 0 && types2.length === 1 && (0, applicability_1.schemaHasRulesForType)(it2, types2[0]));
+      const checkTypes = types2.length > 0 && !(coerceTo.length === 0 && types2.length === 1 && (0, applicability_1.schemaHasRulesForType)(it, types2[0]));
       if (checkTypes) {
         const wrongType = checkDataTypes(types2, data, opts.strictNumbers, DataType.Wrong);
         gen.if(wrongType, () => {
           if (coerceTo.length)
-            coerceData(it2, types2, coerceTo);
+            coerceData(it, types2, coerceTo);
           else
-            reportTypeError(it2);
+            reportTypeError(it);
         });
       }
       return checkTypes;
@@ -29013,8 +29013,8 @@ var require_dataType = __commonJS({
     function coerceToTypes(types2, coerceTypes) {
       return coerceTypes ? types2.filter((t) => COERCIBLE.has(t) || coerceTypes === "array" && t === "array") : [];
     }
-    function coerceData(it2, types2, coerceTo) {
-      const { gen, data, opts } = it2;
+    function coerceData(it, types2, coerceTo) {
+      const { gen, data, opts } = it;
       const dataType = gen.let("dataType", (0, codegen_1._)`typeof ${data}`);
       const coerced = gen.let("coerced", (0, codegen_1._)`undefined`);
       if (opts.coerceTypes === "array") {
@@ -29027,11 +29027,11 @@ var require_dataType = __commonJS({
         }
       }
       gen.else();
-      reportTypeError(it2);
+      reportTypeError(it);
       gen.endIf();
       gen.if((0, codegen_1._)`${coerced} !== undefined`, () => {
         gen.assign(data, coerced);
-        assignParentData(it2, coerced);
+        assignParentData(it, coerced);
       });
       function coerceSpecificType(t) {
         switch (t) {
@@ -29115,14 +29115,14 @@ var require_dataType = __commonJS({
       message: ({ schema }) => `must be ${schema}`,
       params: ({ schema, schemaValue }) => typeof schema == "string" ? (0, codegen_1._)`{type: ${schema}}` : (0, codegen_1._)`{type: ${schemaValue}}`
     };
-    function reportTypeError(it2) {
-      const cxt = getTypeErrorContext(it2);
+    function reportTypeError(it) {
+      const cxt = getTypeErrorContext(it);
       (0, errors_1.reportError)(cxt, typeError);
     }
     exports2.reportTypeError = reportTypeError;
-    function getTypeErrorContext(it2) {
-      const { gen, data, schema } = it2;
-      const schemaCode = (0, util_1.schemaRefOrVal)(it2, schema, "type");
+    function getTypeErrorContext(it) {
+      const { gen, data, schema } = it;
+      const schemaCode = (0, util_1.schemaRefOrVal)(it, schema, "type");
       return {
         gen,
         keyword: "type",
@@ -29132,7 +29132,7 @@ var require_dataType = __commonJS({
         schemaValue: schemaCode,
         parentSchema: schema,
         params: {},
-        it: it2
+        it
       };
     }
   }
@@ -29146,24 +29146,24 @@ var require_defaults = __commonJS({
     exports2.assignDefaults = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util9();
-    function assignDefaults(it2, ty) {
-      const { properties, items } = it2.schema;
+    function assignDefaults(it, ty) {
+      const { properties, items } = it.schema;
       if (ty === "object" && properties) {
         for (const key in properties) {
-          assignDefault(it2, key, properties[key].default);
+          assignDefault(it, key, properties[key].default);
         }
       } else if (ty === "array" && Array.isArray(items)) {
-        items.forEach((sch, i) => assignDefault(it2, i, sch.default));
+        items.forEach((sch, i) => assignDefault(it, i, sch.default));
       }
     }
     exports2.assignDefaults = assignDefaults;
-    function assignDefault(it2, prop, defaultValue) {
-      const { gen, compositeRule, data, opts } = it2;
+    function assignDefault(it, prop, defaultValue) {
+      const { gen, compositeRule, data, opts } = it;
       if (defaultValue === void 0)
         return;
       const childData = (0, codegen_1._)`${data}${(0, codegen_1.getProperty)(prop)}`;
       if (compositeRule) {
-        (0, util_1.checkStrictMode)(it2, `default is ignored for: ${childData}`);
+        (0, util_1.checkStrictMode)(it, `default is ignored for: ${childData}`);
         return;
       }
       let condition = (0, codegen_1._)`${childData} === undefined`;
@@ -29186,8 +29186,8 @@ var require_code2 = __commonJS({
     var names_1 = require_names();
     var util_2 = require_util9();
     function checkReportMissingProp(cxt, prop) {
-      const { gen, data, it: it2 } = cxt;
-      gen.if(noPropertyInData(gen, data, prop, it2.opts.ownProperties), () => {
+      const { gen, data, it } = cxt;
+      gen.if(noPropertyInData(gen, data, prop, it.opts.ownProperties), () => {
         cxt.setParams({ missingProperty: (0, codegen_1._)`${prop}` }, true);
         cxt.error();
       });
@@ -29228,19 +29228,19 @@ var require_code2 = __commonJS({
       return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
     }
     exports2.allSchemaProperties = allSchemaProperties;
-    function schemaProperties(it2, schemaMap) {
-      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it2, schemaMap[p]));
+    function schemaProperties(it, schemaMap) {
+      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
     }
     exports2.schemaProperties = schemaProperties;
-    function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it: it2 }, func, context3, passSchema) {
+    function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context3, passSchema) {
       const dataAndSchema = passSchema ? (0, codegen_1._)`${schemaCode}, ${data}, ${topSchemaRef}${schemaPath}` : data;
       const valCxt = [
         [names_1.default.instancePath, (0, codegen_1.strConcat)(names_1.default.instancePath, errorPath)],
-        [names_1.default.parentData, it2.parentData],
-        [names_1.default.parentDataProperty, it2.parentDataProperty],
+        [names_1.default.parentData, it.parentData],
+        [names_1.default.parentDataProperty, it.parentDataProperty],
         [names_1.default.rootData, names_1.default.rootData]
       ];
-      if (it2.opts.dynamicRef)
+      if (it.opts.dynamicRef)
         valCxt.push([names_1.default.dynamicAnchors, names_1.default.dynamicAnchors]);
       const args = (0, codegen_1._)`${dataAndSchema}, ${gen.object(...valCxt)}`;
       return context3 !== codegen_1.nil ? (0, codegen_1._)`${func}.call(${context3}, ${args})` : (0, codegen_1._)`${func}(${args})`;
@@ -29259,9 +29259,9 @@ var require_code2 = __commonJS({
     }
     exports2.usePattern = usePattern;
     function validateArray(cxt) {
-      const { gen, data, keyword, it: it2 } = cxt;
+      const { gen, data, keyword, it } = cxt;
       const valid = gen.name("valid");
-      if (it2.allErrors) {
+      if (it.allErrors) {
         const validArr = gen.let("valid", true);
         validateItems(() => gen.assign(validArr, false));
         return validArr;
@@ -29283,11 +29283,11 @@ var require_code2 = __commonJS({
     }
     exports2.validateArray = validateArray;
     function validateUnion(cxt) {
-      const { gen, schema, keyword, it: it2 } = cxt;
+      const { gen, schema, keyword, it } = cxt;
       if (!Array.isArray(schema))
         throw new Error("ajv implementation error");
-      const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it2, sch));
-      if (alwaysValid && !it2.opts.unevaluated)
+      const alwaysValid = schema.some((sch) => (0, util_1.alwaysValidSchema)(it, sch));
+      if (alwaysValid && !it.opts.unevaluated)
         return;
       const valid = gen.let("valid", false);
       const schValid = gen.name("_valid");
@@ -29319,16 +29319,16 @@ var require_keyword = __commonJS({
     var code_1 = require_code2();
     var errors_1 = require_errors3();
     function macroKeywordCode(cxt, def) {
-      const { gen, keyword, schema, parentSchema, it: it2 } = cxt;
-      const macroSchema = def.macro.call(it2.self, schema, parentSchema, it2);
+      const { gen, keyword, schema, parentSchema, it } = cxt;
+      const macroSchema = def.macro.call(it.self, schema, parentSchema, it);
       const schemaRef = useKeyword(gen, keyword, macroSchema);
-      if (it2.opts.validateSchema !== false)
-        it2.self.validateSchema(macroSchema, true);
+      if (it.opts.validateSchema !== false)
+        it.self.validateSchema(macroSchema, true);
       const valid = gen.name("valid");
       cxt.subschema({
         schema: macroSchema,
         schemaPath: codegen_1.nil,
-        errSchemaPath: `${it2.errSchemaPath}/${keyword}`,
+        errSchemaPath: `${it.errSchemaPath}/${keyword}`,
         topSchemaRef: schemaRef,
         compositeRule: true
       }, valid);
@@ -29337,9 +29337,9 @@ var require_keyword = __commonJS({
     exports2.macroKeywordCode = macroKeywordCode;
     function funcKeywordCode(cxt, def) {
       var _a3;
-      const { gen, keyword, schema, parentSchema, $data, it: it2 } = cxt;
-      checkAsyncKeyword(it2, def);
-      const validate2 = !$data && def.compile ? def.compile.call(it2.self, schema, parentSchema, it2) : def.validate;
+      const { gen, keyword, schema, parentSchema, $data, it } = cxt;
+      checkAsyncKeyword(it, def);
+      const validate2 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
       const validateRef = useKeyword(gen, keyword, validate2);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
@@ -29359,7 +29359,7 @@ var require_keyword = __commonJS({
       }
       function validateAsync() {
         const ruleErrs = gen.let("ruleErrs", null);
-        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it2.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
+        gen.try(() => assignValid((0, codegen_1._)`await `), (e) => gen.assign(valid, false).if((0, codegen_1._)`${e} instanceof ${it.ValidationError}`, () => gen.assign(ruleErrs, (0, codegen_1._)`${e}.errors`), () => gen.throw(e)));
         return ruleErrs;
       }
       function validateSync() {
@@ -29369,7 +29369,7 @@ var require_keyword = __commonJS({
         return validateErrs;
       }
       function assignValid(_await = def.async ? (0, codegen_1._)`await ` : codegen_1.nil) {
-        const passCxt = it2.opts.passContext ? names_1.default.this : names_1.default.self;
+        const passCxt = it.opts.passContext ? names_1.default.this : names_1.default.self;
         const passSchema = !("compile" in def && !$data || def.schema === false);
         gen.assign(valid, (0, codegen_1._)`${_await}${(0, code_1.callValidateCode)(cxt, validateRef, passCxt, passSchema)}`, def.modifying);
       }
@@ -29380,8 +29380,8 @@ var require_keyword = __commonJS({
     }
     exports2.funcKeywordCode = funcKeywordCode;
     function modifyData(cxt) {
-      const { gen, data, it: it2 } = cxt;
-      gen.if(it2.parentData, () => gen.assign(data, (0, codegen_1._)`${it2.parentData}[${it2.parentDataProperty}]`));
+      const { gen, data, it } = cxt;
+      gen.if(it.parentData, () => gen.assign(data, (0, codegen_1._)`${it.parentData}[${it.parentDataProperty}]`));
     }
     function addErrs(cxt, errs) {
       const { gen } = cxt;
@@ -29434,20 +29434,20 @@ var require_subschema = __commonJS({
     exports2.extendSubschemaMode = exports2.extendSubschemaData = exports2.getSubschema = void 0;
     var codegen_1 = require_codegen();
     var util_1 = require_util9();
-    function getSubschema(it2, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
+    function getSubschema(it, { keyword, schemaProp, schema, schemaPath, errSchemaPath, topSchemaRef }) {
       if (keyword !== void 0 && schema !== void 0) {
         throw new Error('both "keyword" and "schema" passed, only one allowed');
       }
       if (keyword !== void 0) {
-        const sch = it2.schema[keyword];
+        const sch = it.schema[keyword];
         return schemaProp === void 0 ? {
           schema: sch,
-          schemaPath: (0, codegen_1._)`${it2.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
-          errSchemaPath: `${it2.errSchemaPath}/${keyword}`
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword}`
         } : {
           schema: sch[schemaProp],
-          schemaPath: (0, codegen_1._)`${it2.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
-          errSchemaPath: `${it2.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
+          schemaPath: (0, codegen_1._)`${it.schemaPath}${(0, codegen_1.getProperty)(keyword)}${(0, codegen_1.getProperty)(schemaProp)}`,
+          errSchemaPath: `${it.errSchemaPath}/${keyword}/${(0, util_1.escapeFragment)(schemaProp)}`
         };
       }
       if (schema !== void 0) {
@@ -29464,14 +29464,14 @@ var require_subschema = __commonJS({
       throw new Error('either "keyword" or "schema" must be passed');
     }
     exports2.getSubschema = getSubschema;
-    function extendSubschemaData(subschema, it2, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
+    function extendSubschemaData(subschema, it, { dataProp, dataPropType: dpType, data, dataTypes, propertyName }) {
       if (data !== void 0 && dataProp !== void 0) {
         throw new Error('both "data" and "dataProp" passed, only one allowed');
       }
-      const { gen } = it2;
+      const { gen } = it;
       if (dataProp !== void 0) {
-        const { errorPath, dataPathArr, opts } = it2;
-        const nextData = gen.let("data", (0, codegen_1._)`${it2.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
+        const { errorPath, dataPathArr, opts } = it;
+        const nextData = gen.let("data", (0, codegen_1._)`${it.data}${(0, codegen_1.getProperty)(dataProp)}`, true);
         dataContextProps(nextData);
         subschema.errorPath = (0, codegen_1.str)`${errorPath}${(0, util_1.getErrorPath)(dataProp, dpType, opts.jsPropertySyntax)}`;
         subschema.parentDataProperty = (0, codegen_1._)`${dataProp}`;
@@ -29487,11 +29487,11 @@ var require_subschema = __commonJS({
         subschema.dataTypes = dataTypes;
       function dataContextProps(_nextData) {
         subschema.data = _nextData;
-        subschema.dataLevel = it2.dataLevel + 1;
+        subschema.dataLevel = it.dataLevel + 1;
         subschema.dataTypes = [];
-        it2.definedProperties = /* @__PURE__ */ new Set();
-        subschema.parentData = it2.data;
-        subschema.dataNames = [...it2.dataNames, _nextData];
+        it.definedProperties = /* @__PURE__ */ new Set();
+        subschema.parentData = it.data;
+        subschema.dataNames = [...it.dataNames, _nextData];
       }
     }
     exports2.extendSubschemaData = extendSubschemaData;
@@ -29736,7 +29736,7 @@ var require_resolve = __commonJS({
       const pathPrefix = getFullPath(uriResolver, schId, false);
       const localRefs = {};
       const schemaRefs = /* @__PURE__ */ new Set();
-      traverse(schema, { allKeys: true }, (sch, jsonPtr, _2, parentJsonPtr) => {
+      traverse(schema, { allKeys: true }, (sch, jsonPtr, _, parentJsonPtr) => {
         if (parentJsonPtr === void 0)
           return;
         const fullPath = pathPrefix + jsonPtr;
@@ -29806,15 +29806,15 @@ var require_validate = __commonJS({
     var resolve_1 = require_resolve();
     var util_1 = require_util9();
     var errors_1 = require_errors3();
-    function validateFunctionCode(it2) {
-      if (isSchemaObj(it2)) {
-        checkKeywords(it2);
-        if (schemaCxtHasRules(it2)) {
-          topSchemaObjCode(it2);
+    function validateFunctionCode(it) {
+      if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+          topSchemaObjCode(it);
           return;
         }
       }
-      validateFunction(it2, () => (0, boolSchema_1.topBoolOrEmptySchema)(it2));
+      validateFunction(it, () => (0, boolSchema_1.topBoolOrEmptySchema)(it));
     }
     exports2.validateFunctionCode = validateFunctionCode;
     function validateFunction({ gen, validateName, schema, schemaEnv, opts }, body) {
@@ -29848,40 +29848,40 @@ var require_validate = __commonJS({
           gen.var(names_1.default.dynamicAnchors, (0, codegen_1._)`{}`);
       });
     }
-    function topSchemaObjCode(it2) {
-      const { schema, opts, gen } = it2;
-      validateFunction(it2, () => {
+    function topSchemaObjCode(it) {
+      const { schema, opts, gen } = it;
+      validateFunction(it, () => {
         if (opts.$comment && schema.$comment)
-          commentKeyword(it2);
-        checkNoDefault(it2);
+          commentKeyword(it);
+        checkNoDefault(it);
         gen.let(names_1.default.vErrors, null);
         gen.let(names_1.default.errors, 0);
         if (opts.unevaluated)
-          resetEvaluated(it2);
-        typeAndKeywords(it2);
-        returnResults(it2);
+          resetEvaluated(it);
+        typeAndKeywords(it);
+        returnResults(it);
       });
       return;
     }
-    function resetEvaluated(it2) {
-      const { gen, validateName } = it2;
-      it2.evaluated = gen.const("evaluated", (0, codegen_1._)`${validateName}.evaluated`);
-      gen.if((0, codegen_1._)`${it2.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it2.evaluated}.props`, (0, codegen_1._)`undefined`));
-      gen.if((0, codegen_1._)`${it2.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it2.evaluated}.items`, (0, codegen_1._)`undefined`));
+    function resetEvaluated(it) {
+      const { gen, validateName } = it;
+      it.evaluated = gen.const("evaluated", (0, codegen_1._)`${validateName}.evaluated`);
+      gen.if((0, codegen_1._)`${it.evaluated}.dynamicProps`, () => gen.assign((0, codegen_1._)`${it.evaluated}.props`, (0, codegen_1._)`undefined`));
+      gen.if((0, codegen_1._)`${it.evaluated}.dynamicItems`, () => gen.assign((0, codegen_1._)`${it.evaluated}.items`, (0, codegen_1._)`undefined`));
     }
     function funcSourceUrl(schema, opts) {
       const schId = typeof schema == "object" && schema[opts.schemaId];
       return schId && (opts.code.source || opts.code.process) ? (0, codegen_1._)`/*# sourceURL=${schId} */` : codegen_1.nil;
     }
-    function subschemaCode(it2, valid) {
-      if (isSchemaObj(it2)) {
-        checkKeywords(it2);
-        if (schemaCxtHasRules(it2)) {
-          subSchemaObjCode(it2, valid);
+    function subschemaCode(it, valid) {
+      if (isSchemaObj(it)) {
+        checkKeywords(it);
+        if (schemaCxtHasRules(it)) {
+          subSchemaObjCode(it, valid);
           return;
         }
       }
-      (0, boolSchema_1.boolOrEmptySchema)(it2, valid);
+      (0, boolSchema_1.boolOrEmptySchema)(it, valid);
     }
     function schemaCxtHasRules({ schema, self: self2 }) {
       if (typeof schema == "boolean")
@@ -29891,49 +29891,49 @@ var require_validate = __commonJS({
           return true;
       return false;
     }
-    function isSchemaObj(it2) {
-      return typeof it2.schema != "boolean";
+    function isSchemaObj(it) {
+      return typeof it.schema != "boolean";
     }
-    function subSchemaObjCode(it2, valid) {
-      const { schema, gen, opts } = it2;
+    function subSchemaObjCode(it, valid) {
+      const { schema, gen, opts } = it;
       if (opts.$comment && schema.$comment)
-        commentKeyword(it2);
-      updateContext(it2);
-      checkAsyncSchema(it2);
+        commentKeyword(it);
+      updateContext(it);
+      checkAsyncSchema(it);
       const errsCount = gen.const("_errs", names_1.default.errors);
-      typeAndKeywords(it2, errsCount);
+      typeAndKeywords(it, errsCount);
       gen.var(valid, (0, codegen_1._)`${errsCount} === ${names_1.default.errors}`);
     }
-    function checkKeywords(it2) {
-      (0, util_1.checkUnknownRules)(it2);
-      checkRefsAndKeywords(it2);
+    function checkKeywords(it) {
+      (0, util_1.checkUnknownRules)(it);
+      checkRefsAndKeywords(it);
     }
-    function typeAndKeywords(it2, errsCount) {
-      if (it2.opts.jtd)
-        return schemaKeywords(it2, [], false, errsCount);
-      const types2 = (0, dataType_1.getSchemaTypes)(it2.schema);
-      const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it2, types2);
-      schemaKeywords(it2, types2, !checkedTypes, errsCount);
+    function typeAndKeywords(it, errsCount) {
+      if (it.opts.jtd)
+        return schemaKeywords(it, [], false, errsCount);
+      const types2 = (0, dataType_1.getSchemaTypes)(it.schema);
+      const checkedTypes = (0, dataType_1.coerceAndCheckDataType)(it, types2);
+      schemaKeywords(it, types2, !checkedTypes, errsCount);
     }
-    function checkRefsAndKeywords(it2) {
-      const { schema, errSchemaPath, opts, self: self2 } = it2;
+    function checkRefsAndKeywords(it) {
+      const { schema, errSchemaPath, opts, self: self2 } = it;
       if (schema.$ref && opts.ignoreKeywordsWithRef && (0, util_1.schemaHasRulesButRef)(schema, self2.RULES)) {
         self2.logger.warn(`$ref: keywords ignored in schema at path "${errSchemaPath}"`);
       }
     }
-    function checkNoDefault(it2) {
-      const { schema, opts } = it2;
+    function checkNoDefault(it) {
+      const { schema, opts } = it;
       if (schema.default !== void 0 && opts.useDefaults && opts.strictSchema) {
-        (0, util_1.checkStrictMode)(it2, "default is ignored in the schema root");
+        (0, util_1.checkStrictMode)(it, "default is ignored in the schema root");
       }
     }
-    function updateContext(it2) {
-      const schId = it2.schema[it2.opts.schemaId];
+    function updateContext(it) {
+      const schId = it.schema[it.opts.schemaId];
       if (schId)
-        it2.baseId = (0, resolve_1.resolveUrl)(it2.opts.uriResolver, it2.baseId, schId);
+        it.baseId = (0, resolve_1.resolveUrl)(it.opts.uriResolver, it.baseId, schId);
     }
-    function checkAsyncSchema(it2) {
-      if (it2.schema.$async && !it2.schemaEnv.$async)
+    function checkAsyncSchema(it) {
+      if (it.schema.$async && !it.schemaEnv.$async)
         throw new Error("async schema in sync schema");
     }
     function commentKeyword({ gen, schemaEnv, schema, errSchemaPath, opts }) {
@@ -29946,14 +29946,14 @@ var require_validate = __commonJS({
         gen.code((0, codegen_1._)`${names_1.default.self}.opts.$comment(${msg}, ${schemaPath}, ${rootName}.schema)`);
       }
     }
-    function returnResults(it2) {
-      const { gen, schemaEnv, validateName, ValidationError, opts } = it2;
+    function returnResults(it) {
+      const { gen, schemaEnv, validateName, ValidationError, opts } = it;
       if (schemaEnv.$async) {
         gen.if((0, codegen_1._)`${names_1.default.errors} === 0`, () => gen.return(names_1.default.data), () => gen.throw((0, codegen_1._)`new ${ValidationError}(${names_1.default.vErrors})`));
       } else {
         gen.assign((0, codegen_1._)`${validateName}.errors`, names_1.default.vErrors);
         if (opts.unevaluated)
-          assignEvaluated(it2);
+          assignEvaluated(it);
         gen.return((0, codegen_1._)`${names_1.default.errors} === 0`);
       }
     }
@@ -29963,15 +29963,15 @@ var require_validate = __commonJS({
       if (items instanceof codegen_1.Name)
         gen.assign((0, codegen_1._)`${evaluated}.items`, items);
     }
-    function schemaKeywords(it2, types2, typeErrors, errsCount) {
-      const { gen, schema, data, allErrors, opts, self: self2 } = it2;
+    function schemaKeywords(it, types2, typeErrors, errsCount) {
+      const { gen, schema, data, allErrors, opts, self: self2 } = it;
       const { RULES } = self2;
       if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
-        gen.block(() => keywordCode(it2, "$ref", RULES.all.$ref.definition));
+        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition));
         return;
       }
       if (!opts.jtd)
-        checkStrictTypes(it2, types2);
+        checkStrictTypes(it, types2);
       gen.block(() => {
         for (const group of RULES.rules)
           groupKeywords(group);
@@ -29982,66 +29982,66 @@ var require_validate = __commonJS({
           return;
         if (group.type) {
           gen.if((0, dataType_2.checkDataType)(group.type, data, opts.strictNumbers));
-          iterateKeywords(it2, group);
+          iterateKeywords(it, group);
           if (types2.length === 1 && types2[0] === group.type && typeErrors) {
             gen.else();
-            (0, dataType_2.reportTypeError)(it2);
+            (0, dataType_2.reportTypeError)(it);
           }
           gen.endIf();
         } else {
-          iterateKeywords(it2, group);
+          iterateKeywords(it, group);
         }
         if (!allErrors)
           gen.if((0, codegen_1._)`${names_1.default.errors} === ${errsCount || 0}`);
       }
     }
-    function iterateKeywords(it2, group) {
-      const { gen, schema, opts: { useDefaults } } = it2;
+    function iterateKeywords(it, group) {
+      const { gen, schema, opts: { useDefaults } } = it;
       if (useDefaults)
-        (0, defaults_1.assignDefaults)(it2, group.type);
+        (0, defaults_1.assignDefaults)(it, group.type);
       gen.block(() => {
         for (const rule of group.rules) {
           if ((0, applicability_1.shouldUseRule)(schema, rule)) {
-            keywordCode(it2, rule.keyword, rule.definition, group.type);
+            keywordCode(it, rule.keyword, rule.definition, group.type);
           }
         }
       });
     }
-    function checkStrictTypes(it2, types2) {
-      if (it2.schemaEnv.meta || !it2.opts.strictTypes)
+    function checkStrictTypes(it, types2) {
+      if (it.schemaEnv.meta || !it.opts.strictTypes)
         return;
-      checkContextTypes(it2, types2);
-      if (!it2.opts.allowUnionTypes)
-        checkMultipleTypes(it2, types2);
-      checkKeywordTypes(it2, it2.dataTypes);
+      checkContextTypes(it, types2);
+      if (!it.opts.allowUnionTypes)
+        checkMultipleTypes(it, types2);
+      checkKeywordTypes(it, it.dataTypes);
     }
-    function checkContextTypes(it2, types2) {
+    function checkContextTypes(it, types2) {
       if (!types2.length)
         return;
-      if (!it2.dataTypes.length) {
-        it2.dataTypes = types2;
+      if (!it.dataTypes.length) {
+        it.dataTypes = types2;
         return;
       }
       types2.forEach((t) => {
-        if (!includesType(it2.dataTypes, t)) {
-          strictTypesError(it2, `type "${t}" not allowed by context "${it2.dataTypes.join(",")}"`);
+        if (!includesType(it.dataTypes, t)) {
+          strictTypesError(it, `type "${t}" not allowed by context "${it.dataTypes.join(",")}"`);
         }
       });
-      narrowSchemaTypes(it2, types2);
+      narrowSchemaTypes(it, types2);
     }
-    function checkMultipleTypes(it2, ts) {
+    function checkMultipleTypes(it, ts) {
       if (ts.length > 1 && !(ts.length === 2 && ts.includes("null"))) {
-        strictTypesError(it2, "use allowUnionTypes to allow union type keyword");
+        strictTypesError(it, "use allowUnionTypes to allow union type keyword");
       }
     }
-    function checkKeywordTypes(it2, ts) {
-      const rules = it2.self.RULES.all;
+    function checkKeywordTypes(it, ts) {
+      const rules = it.self.RULES.all;
       for (const keyword in rules) {
         const rule = rules[keyword];
-        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it2.schema, rule)) {
+        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
           const { type } = rule.definition;
           if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
-            strictTypesError(it2, `missing type "${type.join(",")}" for keyword "${keyword}"`);
+            strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
           }
         }
       }
@@ -30052,38 +30052,38 @@ var require_validate = __commonJS({
     function includesType(ts, t) {
       return ts.includes(t) || t === "integer" && ts.includes("number");
     }
-    function narrowSchemaTypes(it2, withTypes) {
+    function narrowSchemaTypes(it, withTypes) {
       const ts = [];
-      for (const t of it2.dataTypes) {
+      for (const t of it.dataTypes) {
         if (includesType(withTypes, t))
           ts.push(t);
         else if (withTypes.includes("integer") && t === "number")
           ts.push("integer");
       }
-      it2.dataTypes = ts;
+      it.dataTypes = ts;
     }
-    function strictTypesError(it2, msg) {
-      const schemaPath = it2.schemaEnv.baseId + it2.errSchemaPath;
+    function strictTypesError(it, msg) {
+      const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
       msg += ` at "${schemaPath}" (strictTypes)`;
-      (0, util_1.checkStrictMode)(it2, msg, it2.opts.strictTypes);
+      (0, util_1.checkStrictMode)(it, msg, it.opts.strictTypes);
     }
     var KeywordCxt = class {
-      constructor(it2, def, keyword) {
-        (0, keyword_1.validateKeywordUsage)(it2, def, keyword);
-        this.gen = it2.gen;
-        this.allErrors = it2.allErrors;
+      constructor(it, def, keyword) {
+        (0, keyword_1.validateKeywordUsage)(it, def, keyword);
+        this.gen = it.gen;
+        this.allErrors = it.allErrors;
         this.keyword = keyword;
-        this.data = it2.data;
-        this.schema = it2.schema[keyword];
-        this.$data = def.$data && it2.opts.$data && this.schema && this.schema.$data;
-        this.schemaValue = (0, util_1.schemaRefOrVal)(it2, this.schema, keyword, this.$data);
+        this.data = it.data;
+        this.schema = it.schema[keyword];
+        this.$data = def.$data && it.opts.$data && this.schema && this.schema.$data;
+        this.schemaValue = (0, util_1.schemaRefOrVal)(it, this.schema, keyword, this.$data);
         this.schemaType = def.schemaType;
-        this.parentSchema = it2.schema;
+        this.parentSchema = it.schema;
         this.params = {};
-        this.it = it2;
+        this.it = it;
         this.def = def;
         if (this.$data) {
-          this.schemaCode = it2.gen.const("vSchema", getData(this.$data, it2));
+          this.schemaCode = it.gen.const("vSchema", getData(this.$data, it));
         } else {
           this.schemaCode = this.schemaValue;
           if (!(0, keyword_1.validSchemaType)(this.schema, def.schemaType, def.allowUndefined)) {
@@ -30091,7 +30091,7 @@ var require_validate = __commonJS({
           }
         }
         if ("code" in def ? def.trackErrors : def.errors !== false) {
-          this.errsCount = it2.gen.const("_errs", names_1.default.errors);
+          this.errsCount = it.gen.const("_errs", names_1.default.errors);
         }
       }
       result(condition, successAction, failAction) {
@@ -30191,14 +30191,14 @@ var require_validate = __commonJS({
         gen.else();
       }
       invalid$data() {
-        const { gen, schemaCode, schemaType, def, it: it2 } = this;
+        const { gen, schemaCode, schemaType, def, it } = this;
         return (0, codegen_1.or)(wrong$DataType(), invalid$DataSchema());
         function wrong$DataType() {
           if (schemaType.length) {
             if (!(schemaCode instanceof codegen_1.Name))
               throw new Error("ajv implementation error");
             const st = Array.isArray(schemaType) ? schemaType : [schemaType];
-            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it2.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
+            return (0, codegen_1._)`${(0, dataType_2.checkDataTypes)(st, schemaCode, it.opts.strictNumbers, dataType_2.DataType.Wrong)}`;
           }
           return codegen_1.nil;
         }
@@ -30219,27 +30219,27 @@ var require_validate = __commonJS({
         return nextContext;
       }
       mergeEvaluated(schemaCxt, toName) {
-        const { it: it2, gen } = this;
-        if (!it2.opts.unevaluated)
+        const { it, gen } = this;
+        if (!it.opts.unevaluated)
           return;
-        if (it2.props !== true && schemaCxt.props !== void 0) {
-          it2.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it2.props, toName);
+        if (it.props !== true && schemaCxt.props !== void 0) {
+          it.props = util_1.mergeEvaluated.props(gen, schemaCxt.props, it.props, toName);
         }
-        if (it2.items !== true && schemaCxt.items !== void 0) {
-          it2.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it2.items, toName);
+        if (it.items !== true && schemaCxt.items !== void 0) {
+          it.items = util_1.mergeEvaluated.items(gen, schemaCxt.items, it.items, toName);
         }
       }
       mergeValidEvaluated(schemaCxt, valid) {
-        const { it: it2, gen } = this;
-        if (it2.opts.unevaluated && (it2.props !== true || it2.items !== true)) {
+        const { it, gen } = this;
+        if (it.opts.unevaluated && (it.props !== true || it.items !== true)) {
           gen.if(valid, () => this.mergeEvaluated(schemaCxt, codegen_1.Name));
           return true;
         }
       }
     };
     exports2.KeywordCxt = KeywordCxt;
-    function keywordCode(it2, keyword, def, ruleType) {
-      const cxt = new KeywordCxt(it2, def, keyword);
+    function keywordCode(it, keyword, def, ruleType) {
+      const cxt = new KeywordCxt(it, def, keyword);
       if ("code" in def) {
         def.code(cxt, ruleType);
       } else if (cxt.$data && def.validate) {
@@ -32400,14 +32400,14 @@ var require_ref = __commonJS({
       keyword: "$ref",
       schemaType: "string",
       code(cxt) {
-        const { gen, schema: $ref, it: it2 } = cxt;
-        const { baseId, schemaEnv: env, validateName, opts, self: self2 } = it2;
+        const { gen, schema: $ref, it } = cxt;
+        const { baseId, schemaEnv: env, validateName, opts, self: self2 } = it;
         const { root } = env;
         if (($ref === "#" || $ref === "#/") && baseId === root.baseId)
           return callRootRef();
         const schOrEnv = compile_1.resolveRef.call(self2, root, baseId, $ref);
         if (schOrEnv === void 0)
-          throw new ref_error_1.default(it2.opts.uriResolver, baseId, $ref);
+          throw new ref_error_1.default(it.opts.uriResolver, baseId, $ref);
         if (schOrEnv instanceof compile_1.SchemaEnv)
           return callValidate(schOrEnv);
         return inlineRefSchema(schOrEnv);
@@ -32442,8 +32442,8 @@ var require_ref = __commonJS({
     }
     exports2.getValidate = getValidate;
     function callRef(cxt, v, sch, $async) {
-      const { gen, it: it2 } = cxt;
-      const { allErrors, schemaEnv: env, opts } = it2;
+      const { gen, it } = cxt;
+      const { allErrors, schemaEnv: env, opts } = it;
       const passCxt = opts.passContext ? names_1.default.this : codegen_1.nil;
       if ($async)
         callAsyncRef();
@@ -32459,7 +32459,7 @@ var require_ref = __commonJS({
           if (!allErrors)
             gen.assign(valid, true);
         }, (e) => {
-          gen.if((0, codegen_1._)`!(${e} instanceof ${it2.ValidationError})`, () => gen.throw(e));
+          gen.if((0, codegen_1._)`!(${e} instanceof ${it.ValidationError})`, () => gen.throw(e));
           addErrorsFrom(e);
           if (!allErrors)
             gen.assign(valid, false);
@@ -32476,27 +32476,27 @@ var require_ref = __commonJS({
       }
       function addEvaluatedFrom(source) {
         var _a3;
-        if (!it2.opts.unevaluated)
+        if (!it.opts.unevaluated)
           return;
         const schEvaluated = (_a3 = sch === null || sch === void 0 ? void 0 : sch.validate) === null || _a3 === void 0 ? void 0 : _a3.evaluated;
-        if (it2.props !== true) {
+        if (it.props !== true) {
           if (schEvaluated && !schEvaluated.dynamicProps) {
             if (schEvaluated.props !== void 0) {
-              it2.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it2.props);
+              it.props = util_1.mergeEvaluated.props(gen, schEvaluated.props, it.props);
             }
           } else {
             const props = gen.var("props", (0, codegen_1._)`${source}.evaluated.props`);
-            it2.props = util_1.mergeEvaluated.props(gen, props, it2.props, codegen_1.Name);
+            it.props = util_1.mergeEvaluated.props(gen, props, it.props, codegen_1.Name);
           }
         }
-        if (it2.items !== true) {
+        if (it.items !== true) {
           if (schEvaluated && !schEvaluated.dynamicItems) {
             if (schEvaluated.items !== void 0) {
-              it2.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it2.items);
+              it.items = util_1.mergeEvaluated.items(gen, schEvaluated.items, it.items);
             }
           } else {
             const items = gen.var("items", (0, codegen_1._)`${source}.evaluated.items`);
-            it2.items = util_1.mergeEvaluated.items(gen, items, it2.items, codegen_1.Name);
+            it.items = util_1.mergeEvaluated.items(gen, items, it.items, codegen_1.Name);
           }
         }
       }
@@ -32576,8 +32576,8 @@ var require_multipleOf = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, schemaCode, it: it2 } = cxt;
-        const prec = it2.opts.multipleOfPrecision;
+        const { gen, data, schemaCode, it } = cxt;
+        const prec = it.opts.multipleOfPrecision;
         const res = gen.let("res");
         const invalid = prec ? (0, codegen_1._)`Math.abs(Math.round(${res}) - ${res}) > 1e-${prec}` : (0, codegen_1._)`${res} !== parseInt(${res})`;
         cxt.fail$data((0, codegen_1._)`(${schemaCode} === 0 || (${res} = ${data}/${schemaCode}, ${invalid}))`);
@@ -32635,9 +32635,9 @@ var require_limitLength = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { keyword, data, schemaCode, it: it2 } = cxt;
+        const { keyword, data, schemaCode, it } = cxt;
         const op = keyword === "maxLength" ? codegen_1.operators.GT : codegen_1.operators.LT;
-        const len = it2.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
+        const len = it.opts.unicode === false ? (0, codegen_1._)`${data}.length` : (0, codegen_1._)`${(0, util_1.useFunc)(cxt.gen, ucs2length_1.default)}(${data})`;
         cxt.fail$data((0, codegen_1._)`${len} ${op} ${schemaCode}`);
       }
     };
@@ -32664,10 +32664,10 @@ var require_pattern = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, $data, schema, schemaCode, it: it2 } = cxt;
-        const u = it2.opts.unicodeRegExp ? "u" : "";
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const u = it.opts.unicodeRegExp ? "u" : "";
         if ($data) {
-          const { regExp } = it2.opts.code;
+          const { regExp } = it.opts.code;
           const regExpCode = regExp.code === "new RegExp" ? (0, codegen_1._)`new RegExp` : (0, util_1.useFunc)(gen, regExp);
           const valid = gen.let("valid");
           gen.try(() => gen.assign(valid, (0, codegen_1._)`${regExpCode}(${schemaCode}, ${u}).test(${data})`), () => gen.assign(valid, false));
@@ -32730,12 +32730,12 @@ var require_required = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, schemaCode, data, $data, it: it2 } = cxt;
-        const { opts } = it2;
+        const { gen, schema, schemaCode, data, $data, it } = cxt;
+        const { opts } = it;
         if (!$data && schema.length === 0)
           return;
         const useLoop = schema.length >= opts.loopRequired;
-        if (it2.allErrors)
+        if (it.allErrors)
           allErrorsMode();
         else
           exitOnErrorMode();
@@ -32744,9 +32744,9 @@ var require_required = __commonJS({
           const { definedProperties } = cxt.it;
           for (const requiredKey of schema) {
             if ((props === null || props === void 0 ? void 0 : props[requiredKey]) === void 0 && !definedProperties.has(requiredKey)) {
-              const schemaPath = it2.schemaEnv.baseId + it2.errSchemaPath;
+              const schemaPath = it.schemaEnv.baseId + it.errSchemaPath;
               const msg = `required property "${requiredKey}" is not defined at "${schemaPath}" (strictRequired)`;
-              (0, util_1.checkStrictMode)(it2, msg, it2.opts.strictRequired);
+              (0, util_1.checkStrictMode)(it, msg, it.opts.strictRequired);
             }
           }
         }
@@ -32853,7 +32853,7 @@ var require_uniqueItems = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, $data, schema, parentSchema, schemaCode, it: it2 } = cxt;
+        const { gen, data, $data, schema, parentSchema, schemaCode, it } = cxt;
         if (!$data && !schema)
           return;
         const valid = gen.let("valid");
@@ -32872,7 +32872,7 @@ var require_uniqueItems = __commonJS({
         }
         function loopN(i, j) {
           const item = gen.name("item");
-          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it2.opts.strictNumbers, dataType_1.DataType.Wrong);
+          const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
           gen.for((0, codegen_1._)`;${i}--;`, () => {
             gen.let(item, (0, codegen_1._)`${data}[${i}]`);
@@ -32947,10 +32947,10 @@ var require_enum = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, $data, schema, schemaCode, it: it2 } = cxt;
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
         if (!$data && schema.length === 0)
           throw new Error("enum must have non-empty array");
-        const useLoop = schema.length >= it2.opts.loopEnum;
+        const useLoop = schema.length >= it.opts.loopEnum;
         let eql;
         const getEql = () => eql !== null && eql !== void 0 ? eql : eql = (0, util_1.useFunc)(gen, equal_1.default);
         let valid;
@@ -33035,23 +33035,23 @@ var require_additionalItems = __commonJS({
       before: "uniqueItems",
       error: error2,
       code(cxt) {
-        const { parentSchema, it: it2 } = cxt;
+        const { parentSchema, it } = cxt;
         const { items } = parentSchema;
         if (!Array.isArray(items)) {
-          (0, util_1.checkStrictMode)(it2, '"additionalItems" is ignored when "items" is not an array of schemas');
+          (0, util_1.checkStrictMode)(it, '"additionalItems" is ignored when "items" is not an array of schemas');
           return;
         }
         validateAdditionalItems(cxt, items);
       }
     };
     function validateAdditionalItems(cxt, items) {
-      const { gen, schema, data, keyword, it: it2 } = cxt;
-      it2.items = true;
+      const { gen, schema, data, keyword, it } = cxt;
+      it.items = true;
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
       if (schema === false) {
         cxt.setParams({ len: items.length });
         cxt.pass((0, codegen_1._)`${len} <= ${items.length}`);
-      } else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it2, schema)) {
+      } else if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
         const valid = gen.var("valid", (0, codegen_1._)`${len} <= ${items.length}`);
         gen.if((0, codegen_1.not)(valid), () => validateItems(valid));
         cxt.ok(valid);
@@ -33059,7 +33059,7 @@ var require_additionalItems = __commonJS({
       function validateItems(valid) {
         gen.forRange("i", items.length, len, (i) => {
           cxt.subschema({ keyword, dataProp: i, dataPropType: util_1.Type.Num }, valid);
-          if (!it2.allErrors)
+          if (!it.allErrors)
             gen.if((0, codegen_1.not)(valid), () => gen.break());
         });
       }
@@ -33084,25 +33084,25 @@ var require_items = __commonJS({
       schemaType: ["object", "array", "boolean"],
       before: "uniqueItems",
       code(cxt) {
-        const { schema, it: it2 } = cxt;
+        const { schema, it } = cxt;
         if (Array.isArray(schema))
           return validateTuple(cxt, "additionalItems", schema);
-        it2.items = true;
-        if ((0, util_1.alwaysValidSchema)(it2, schema))
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
           return;
         cxt.ok((0, code_1.validateArray)(cxt));
       }
     };
     function validateTuple(cxt, extraItems, schArr = cxt.schema) {
-      const { gen, parentSchema, data, keyword, it: it2 } = cxt;
+      const { gen, parentSchema, data, keyword, it } = cxt;
       checkStrictTuple(parentSchema);
-      if (it2.opts.unevaluated && schArr.length && it2.items !== true) {
-        it2.items = util_1.mergeEvaluated.items(gen, schArr.length, it2.items);
+      if (it.opts.unevaluated && schArr.length && it.items !== true) {
+        it.items = util_1.mergeEvaluated.items(gen, schArr.length, it.items);
       }
       const valid = gen.name("valid");
       const len = gen.const("len", (0, codegen_1._)`${data}.length`);
       schArr.forEach((sch, i) => {
-        if ((0, util_1.alwaysValidSchema)(it2, sch))
+        if ((0, util_1.alwaysValidSchema)(it, sch))
           return;
         gen.if((0, codegen_1._)`${len} > ${i}`, () => cxt.subschema({
           keyword,
@@ -33112,12 +33112,12 @@ var require_items = __commonJS({
         cxt.ok(valid);
       });
       function checkStrictTuple(sch) {
-        const { opts, errSchemaPath } = it2;
+        const { opts, errSchemaPath } = it;
         const l2 = schArr.length;
         const fullTuple = l2 === sch.minItems && (l2 === sch.maxItems || sch[extraItems] === false);
         if (opts.strictTuples && !fullTuple) {
           const msg = `"${keyword}" is ${l2}-tuple, but minItems or maxItems/${extraItems} are not specified or different at path "${errSchemaPath}"`;
-          (0, util_1.checkStrictMode)(it2, msg, opts.strictTuples);
+          (0, util_1.checkStrictMode)(it, msg, opts.strictTuples);
         }
       }
     }
@@ -33163,10 +33163,10 @@ var require_items2020 = __commonJS({
       before: "uniqueItems",
       error: error2,
       code(cxt) {
-        const { schema, parentSchema, it: it2 } = cxt;
+        const { schema, parentSchema, it } = cxt;
         const { prefixItems } = parentSchema;
-        it2.items = true;
-        if ((0, util_1.alwaysValidSchema)(it2, schema))
+        it.items = true;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
           return;
         if (prefixItems)
           (0, additionalItems_1.validateAdditionalItems)(cxt, prefixItems);
@@ -33197,11 +33197,11 @@ var require_contains = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, parentSchema, data, it: it2 } = cxt;
+        const { gen, schema, parentSchema, data, it } = cxt;
         let min;
         let max;
         const { minContains, maxContains } = parentSchema;
-        if (it2.opts.next) {
+        if (it.opts.next) {
           min = minContains === void 0 ? 1 : minContains;
           max = maxContains;
         } else {
@@ -33210,22 +33210,22 @@ var require_contains = __commonJS({
         const len = gen.const("len", (0, codegen_1._)`${data}.length`);
         cxt.setParams({ min, max });
         if (max === void 0 && min === 0) {
-          (0, util_1.checkStrictMode)(it2, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
+          (0, util_1.checkStrictMode)(it, `"minContains" == 0 without "maxContains": "contains" keyword ignored`);
           return;
         }
         if (max !== void 0 && min > max) {
-          (0, util_1.checkStrictMode)(it2, `"minContains" > "maxContains" is always invalid`);
+          (0, util_1.checkStrictMode)(it, `"minContains" > "maxContains" is always invalid`);
           cxt.fail();
           return;
         }
-        if ((0, util_1.alwaysValidSchema)(it2, schema)) {
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
           let cond = (0, codegen_1._)`${len} >= ${min}`;
           if (max !== void 0)
             cond = (0, codegen_1._)`${cond} && ${len} <= ${max}`;
           cxt.pass(cond);
           return;
         }
-        it2.items = true;
+        it.items = true;
         const valid = gen.name("valid");
         if (max === void 0 && min === 1) {
           validateItems(valid, () => gen.if(valid, () => gen.break()));
@@ -33315,7 +33315,7 @@ var require_dependencies = __commonJS({
       return [propertyDeps, schemaDeps];
     }
     function validatePropertyDeps(cxt, propertyDeps = cxt.schema) {
-      const { gen, data, it: it2 } = cxt;
+      const { gen, data, it } = cxt;
       if (Object.keys(propertyDeps).length === 0)
         return;
       const missing = gen.let("missing");
@@ -33323,13 +33323,13 @@ var require_dependencies = __commonJS({
         const deps = propertyDeps[prop];
         if (deps.length === 0)
           continue;
-        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it2.opts.ownProperties);
+        const hasProperty = (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties);
         cxt.setParams({
           property: prop,
           depsCount: deps.length,
           deps: deps.join(", ")
         });
-        if (it2.allErrors) {
+        if (it.allErrors) {
           gen.if(hasProperty, () => {
             for (const depProp of deps) {
               (0, code_1.checkReportMissingProp)(cxt, depProp);
@@ -33344,13 +33344,13 @@ var require_dependencies = __commonJS({
     }
     exports2.validatePropertyDeps = validatePropertyDeps;
     function validateSchemaDeps(cxt, schemaDeps = cxt.schema) {
-      const { gen, data, keyword, it: it2 } = cxt;
+      const { gen, data, keyword, it } = cxt;
       const valid = gen.name("valid");
       for (const prop in schemaDeps) {
-        if ((0, util_1.alwaysValidSchema)(it2, schemaDeps[prop]))
+        if ((0, util_1.alwaysValidSchema)(it, schemaDeps[prop]))
           continue;
         gen.if(
-          (0, code_1.propertyInData)(gen, data, prop, it2.opts.ownProperties),
+          (0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties),
           () => {
             const schCxt = cxt.subschema({ keyword, schemaProp: prop }, valid);
             cxt.mergeValidEvaluated(schCxt, valid);
@@ -33383,8 +33383,8 @@ var require_propertyNames = __commonJS({
       schemaType: ["object", "boolean"],
       error: error2,
       code(cxt) {
-        const { gen, schema, data, it: it2 } = cxt;
-        if ((0, util_1.alwaysValidSchema)(it2, schema))
+        const { gen, schema, data, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema))
           return;
         const valid = gen.name("valid");
         gen.forIn("key", data, (key) => {
@@ -33398,7 +33398,7 @@ var require_propertyNames = __commonJS({
           }, valid);
           gen.if((0, codegen_1.not)(valid), () => {
             cxt.error(true);
-            if (!it2.allErrors)
+            if (!it.allErrors)
               gen.break();
           });
         });
@@ -33430,12 +33430,12 @@ var require_additionalProperties = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, parentSchema, data, errsCount, it: it2 } = cxt;
+        const { gen, schema, parentSchema, data, errsCount, it } = cxt;
         if (!errsCount)
           throw new Error("ajv implementation error");
-        const { allErrors, opts } = it2;
-        it2.props = true;
-        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it2, schema))
+        const { allErrors, opts } = it;
+        it.props = true;
+        if (opts.removeAdditional !== "all" && (0, util_1.alwaysValidSchema)(it, schema))
           return;
         const props = (0, code_1.allSchemaProperties)(parentSchema.properties);
         const patProps = (0, code_1.allSchemaProperties)(parentSchema.patternProperties);
@@ -33452,7 +33452,7 @@ var require_additionalProperties = __commonJS({
         function isAdditional(key) {
           let definedProp;
           if (props.length > 8) {
-            const propsSchema = (0, util_1.schemaRefOrVal)(it2, parentSchema.properties, "properties");
+            const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
             definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
           } else if (props.length) {
             definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._)`${key} === ${p}`));
@@ -33479,7 +33479,7 @@ var require_additionalProperties = __commonJS({
               gen.break();
             return;
           }
-          if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it2, schema)) {
+          if (typeof schema == "object" && !(0, util_1.alwaysValidSchema)(it, schema)) {
             const valid = gen.name("valid");
             if (opts.removeAdditional === "failing") {
               applyAdditionalSchema(key, valid, false);
@@ -33529,18 +33529,18 @@ var require_properties = __commonJS({
       type: "object",
       schemaType: "object",
       code(cxt) {
-        const { gen, schema, parentSchema, data, it: it2 } = cxt;
-        if (it2.opts.removeAdditional === "all" && parentSchema.additionalProperties === void 0) {
-          additionalProperties_1.default.code(new validate_1.KeywordCxt(it2, additionalProperties_1.default, "additionalProperties"));
+        const { gen, schema, parentSchema, data, it } = cxt;
+        if (it.opts.removeAdditional === "all" && parentSchema.additionalProperties === void 0) {
+          additionalProperties_1.default.code(new validate_1.KeywordCxt(it, additionalProperties_1.default, "additionalProperties"));
         }
         const allProps = (0, code_1.allSchemaProperties)(schema);
         for (const prop of allProps) {
-          it2.definedProperties.add(prop);
+          it.definedProperties.add(prop);
         }
-        if (it2.opts.unevaluated && allProps.length && it2.props !== true) {
-          it2.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it2.props);
+        if (it.opts.unevaluated && allProps.length && it.props !== true) {
+          it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
         }
-        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it2, schema[p]));
+        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
         if (properties.length === 0)
           return;
         const valid = gen.name("valid");
@@ -33548,9 +33548,9 @@ var require_properties = __commonJS({
           if (hasDefault(prop)) {
             applyPropertySchema(prop);
           } else {
-            gen.if((0, code_1.propertyInData)(gen, data, prop, it2.opts.ownProperties));
+            gen.if((0, code_1.propertyInData)(gen, data, prop, it.opts.ownProperties));
             applyPropertySchema(prop);
-            if (!it2.allErrors)
+            if (!it.allErrors)
               gen.else().var(valid, true);
             gen.endIf();
           }
@@ -33558,7 +33558,7 @@ var require_properties = __commonJS({
           cxt.ok(valid);
         }
         function hasDefault(prop) {
-          return it2.opts.useDefaults && !it2.compositeRule && schema[prop].default !== void 0;
+          return it.opts.useDefaults && !it.compositeRule && schema[prop].default !== void 0;
         }
         function applyPropertySchema(prop) {
           cxt.subschema({
@@ -33587,25 +33587,25 @@ var require_patternProperties = __commonJS({
       type: "object",
       schemaType: "object",
       code(cxt) {
-        const { gen, schema, data, parentSchema, it: it2 } = cxt;
-        const { opts } = it2;
+        const { gen, schema, data, parentSchema, it } = cxt;
+        const { opts } = it;
         const patterns = (0, code_1.allSchemaProperties)(schema);
-        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it2, schema[p]));
-        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it2.opts.unevaluated || it2.props === true)) {
+        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
+        if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props === true)) {
           return;
         }
         const checkProperties = opts.strictSchema && !opts.allowMatchingProperties && parentSchema.properties;
         const valid = gen.name("valid");
-        if (it2.props !== true && !(it2.props instanceof codegen_1.Name)) {
-          it2.props = (0, util_2.evaluatedPropsToName)(gen, it2.props);
+        if (it.props !== true && !(it.props instanceof codegen_1.Name)) {
+          it.props = (0, util_2.evaluatedPropsToName)(gen, it.props);
         }
-        const { props } = it2;
+        const { props } = it;
         validatePatternProperties();
         function validatePatternProperties() {
           for (const pat of patterns) {
             if (checkProperties)
               checkMatchingProperties(pat);
-            if (it2.allErrors) {
+            if (it.allErrors) {
               validateProperties(pat);
             } else {
               gen.var(valid, true);
@@ -33617,7 +33617,7 @@ var require_patternProperties = __commonJS({
         function checkMatchingProperties(pat) {
           for (const prop in checkProperties) {
             if (new RegExp(pat).test(prop)) {
-              (0, util_1.checkStrictMode)(it2, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
+              (0, util_1.checkStrictMode)(it, `property ${prop} matches pattern ${pat} (use allowMatchingProperties)`);
             }
           }
         }
@@ -33633,9 +33633,9 @@ var require_patternProperties = __commonJS({
                   dataPropType: util_2.Type.Str
                 }, valid);
               }
-              if (it2.opts.unevaluated && props !== true) {
+              if (it.opts.unevaluated && props !== true) {
                 gen.assign((0, codegen_1._)`${props}[${key}]`, true);
-              } else if (!alwaysValid && !it2.allErrors) {
+              } else if (!alwaysValid && !it.allErrors) {
                 gen.if((0, codegen_1.not)(valid), () => gen.break());
               }
             });
@@ -33658,8 +33658,8 @@ var require_not = __commonJS({
       schemaType: ["object", "boolean"],
       trackErrors: true,
       code(cxt) {
-        const { gen, schema, it: it2 } = cxt;
-        if ((0, util_1.alwaysValidSchema)(it2, schema)) {
+        const { gen, schema, it } = cxt;
+        if ((0, util_1.alwaysValidSchema)(it, schema)) {
           cxt.fail();
           return;
         }
@@ -33712,10 +33712,10 @@ var require_oneOf = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, schema, parentSchema, it: it2 } = cxt;
+        const { gen, schema, parentSchema, it } = cxt;
         if (!Array.isArray(schema))
           throw new Error("ajv implementation error");
-        if (it2.opts.discriminator && parentSchema.discriminator)
+        if (it.opts.discriminator && parentSchema.discriminator)
           return;
         const schArr = schema;
         const valid = gen.let("valid", false);
@@ -33727,7 +33727,7 @@ var require_oneOf = __commonJS({
         function validateOneOf() {
           schArr.forEach((sch, i) => {
             let schCxt;
-            if ((0, util_1.alwaysValidSchema)(it2, sch)) {
+            if ((0, util_1.alwaysValidSchema)(it, sch)) {
               gen.var(schValid, true);
             } else {
               schCxt = cxt.subschema({
@@ -33763,12 +33763,12 @@ var require_allOf = __commonJS({
       keyword: "allOf",
       schemaType: "array",
       code(cxt) {
-        const { gen, schema, it: it2 } = cxt;
+        const { gen, schema, it } = cxt;
         if (!Array.isArray(schema))
           throw new Error("ajv implementation error");
         const valid = gen.name("valid");
         schema.forEach((sch, i) => {
-          if ((0, util_1.alwaysValidSchema)(it2, sch))
+          if ((0, util_1.alwaysValidSchema)(it, sch))
             return;
           const schCxt = cxt.subschema({ keyword: "allOf", schemaProp: i }, valid);
           cxt.ok(valid);
@@ -33797,12 +33797,12 @@ var require_if = __commonJS({
       trackErrors: true,
       error: error2,
       code(cxt) {
-        const { gen, parentSchema, it: it2 } = cxt;
+        const { gen, parentSchema, it } = cxt;
         if (parentSchema.then === void 0 && parentSchema.else === void 0) {
-          (0, util_1.checkStrictMode)(it2, '"if" without "then" and "else" is ignored');
+          (0, util_1.checkStrictMode)(it, '"if" without "then" and "else" is ignored');
         }
-        const hasThen = hasSchema(it2, "then");
-        const hasElse = hasSchema(it2, "else");
+        const hasThen = hasSchema(it, "then");
+        const hasElse = hasSchema(it, "else");
         if (!hasThen && !hasElse)
           return;
         const valid = gen.let("valid", true);
@@ -33841,9 +33841,9 @@ var require_if = __commonJS({
         }
       }
     };
-    function hasSchema(it2, keyword) {
-      const schema = it2.schema[keyword];
-      return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it2, schema);
+    function hasSchema(it, keyword) {
+      const schema = it.schema[keyword];
+      return schema !== void 0 && !(0, util_1.alwaysValidSchema)(it, schema);
     }
     exports2.default = def;
   }
@@ -33858,9 +33858,9 @@ var require_thenElse = __commonJS({
     var def = {
       keyword: ["then", "else"],
       schemaType: ["object", "boolean"],
-      code({ keyword, parentSchema, it: it2 }) {
+      code({ keyword, parentSchema, it }) {
         if (parentSchema.if === void 0)
-          (0, util_1.checkStrictMode)(it2, `"${keyword}" without "if" is ignored`);
+          (0, util_1.checkStrictMode)(it, `"${keyword}" without "if" is ignored`);
       }
     };
     exports2.default = def;
@@ -33932,8 +33932,8 @@ var require_format = __commonJS({
       $data: true,
       error: error2,
       code(cxt, ruleType) {
-        const { gen, data, $data, schema, schemaCode, it: it2 } = cxt;
-        const { opts, errSchemaPath, schemaEnv, self: self2 } = it2;
+        const { gen, data, $data, schema, schemaCode, it } = cxt;
+        const { opts, errSchemaPath, schemaEnv, self: self2 } = it;
         if (!opts.validateFormats)
           return;
         if ($data)
@@ -34095,9 +34095,9 @@ var require_discriminator = __commonJS({
       schemaType: "object",
       error: error2,
       code(cxt) {
-        const { gen, data, schema, parentSchema, it: it2 } = cxt;
+        const { gen, data, schema, parentSchema, it } = cxt;
         const { oneOf: oneOf2 } = parentSchema;
-        if (!it2.opts.discriminator) {
+        if (!it.opts.discriminator) {
           throw new Error("discriminator: requires discriminator option");
         }
         const tagName = schema.propertyName;
@@ -34135,13 +34135,13 @@ var require_discriminator = __commonJS({
           let tagRequired = true;
           for (let i = 0; i < oneOf2.length; i++) {
             let sch = oneOf2[i];
-            if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it2.self.RULES)) {
+            if ((sch === null || sch === void 0 ? void 0 : sch.$ref) && !(0, util_1.schemaHasRulesButRef)(sch, it.self.RULES)) {
               const ref = sch.$ref;
-              sch = compile_1.resolveRef.call(it2.self, it2.schemaEnv.root, it2.baseId, ref);
+              sch = compile_1.resolveRef.call(it.self, it.schemaEnv.root, it.baseId, ref);
               if (sch instanceof compile_1.SchemaEnv)
                 sch = sch.schema;
               if (sch === void 0)
-                throw new ref_error_1.default(it2.opts.uriResolver, it2.baseId, ref);
+                throw new ref_error_1.default(it.opts.uriResolver, it.baseId, ref);
             }
             const propSch = (_a3 = sch === null || sch === void 0 ? void 0 : sch.properties) === null || _a3 === void 0 ? void 0 : _a3[tagName];
             if (typeof propSch != "object") {
@@ -34636,11 +34636,11 @@ var require_limit = __commonJS({
       $data: true,
       error: error2,
       code(cxt) {
-        const { gen, data, schemaCode, keyword, it: it2 } = cxt;
-        const { opts, self: self2 } = it2;
+        const { gen, data, schemaCode, keyword, it } = cxt;
+        const { opts, self: self2 } = it;
         if (!opts.validateFormats)
           return;
-        const fCxt = new ajv_1.KeywordCxt(it2, self2.RULES.all.format.definition, "format");
+        const fCxt = new ajv_1.KeywordCxt(it, self2.RULES.all.format.definition, "format");
         if (fCxt.$data)
           validate$DataFormat();
         else
@@ -34948,8 +34948,8 @@ var require_light = __commonJS({
                 return null;
               }
             });
-            return (await Promise.all(promises3)).find(function(x) {
-              return x != null;
+            return (await Promise.all(promises3)).find(function(x2) {
+              return x2 != null;
             });
           } catch (error2) {
             e = error2;
@@ -36311,8 +36311,8 @@ var require_Events = __commonJS({
                 };
               })()
             );
-            return (yield Promise.all(promises3)).find(function(x) {
-              return x != null;
+            return (yield Promise.all(promises3)).find(function(x2) {
+              return x2 != null;
             });
           } catch (error2) {
             e = error2;
@@ -37503,12 +37503,12 @@ var require_IORedisConnection = __commonJS({
         __runCommand__(cmd) {
           var _this = this;
           return _asyncToGenerator(function* () {
-            var _2, deleted;
+            var _, deleted;
             yield _this.ready;
             var _ref = yield _this.client.pipeline([cmd]).exec();
             var _ref2 = _slicedToArray(_ref, 1);
             var _ref2$ = _slicedToArray(_ref2[0], 2);
-            _2 = _ref2$[0];
+            _ = _ref2$[0];
             deleted = _ref2$[1];
             return deleted;
           })();
@@ -37806,11 +37806,11 @@ var require_RedisDatastore = __commonJS({
         })();
       }
       prepareArray(arr) {
-        var i, len, results, x;
+        var i, len, results, x2;
         results = [];
         for (i = 0, len = arr.length; i < len; i++) {
-          x = arr[i];
-          results.push(x != null ? x.toString() : "");
+          x2 = arr[i];
+          results.push(x2 != null ? x2.toString() : "");
         }
         return results;
       }
@@ -39433,7 +39433,7 @@ function getInput(name, options2) {
   return val.trim();
 }
 function getMultilineInput(name, options2) {
-  const inputs2 = getInput(name, options2).split("\n").filter((x) => x !== "");
+  const inputs2 = getInput(name, options2).split("\n").filter((x2) => x2 !== "");
   if (options2 && options2.trimWhitespace === false) {
     return inputs2;
   }
@@ -39882,7 +39882,7 @@ function expand(template, context3) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_2, expression, literal) {
+    function(_, expression, literal) {
       if (expression) {
         let operator = "";
         const values = [];
@@ -40402,7 +40402,7 @@ var isContextSourceSupported = () => {
   try {
     const result2 = JSON.parse(
       "1",
-      (_2, __, context3) => !!context3?.source && context3.source === "1"
+      (_, __, context3) => !!context3?.source && context3.source === "1"
     );
     featureCache.set(parseFingerprint, result2);
     return result2;
@@ -43916,176 +43916,176 @@ function yamlFix(code2) {
 var precompiled_exports = {};
 __export(precompiled_exports, {
   assets: () => assets,
-  h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => tr,
-  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => _t,
-  h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Ct,
-  h13c84a71857fe561e8d2f9b4b0d7c420803b2b5050acf96b92f57d928a3a7e1d: () => Pt,
-  h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Tt,
-  h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Ft,
-  h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => Ut,
-  h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => sr,
-  h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => Kt,
-  h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => qt,
-  h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => er,
-  h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => Xt,
-  h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => Qt,
-  h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => Jt,
-  h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Rt,
-  h8031aee67d828fa9555c1e5370891539a2e35a2c359d5421de4cae0407538775: () => Vt,
-  h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Zt,
-  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => zt,
-  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => Ot,
-  h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => Yt,
-  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => Lt,
-  had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Et,
-  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => Nt,
-  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => St,
-  hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Ht,
-  hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => Bt,
-  hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Mt,
-  hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => Gt,
-  hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Dt,
-  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => $t,
-  he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Wt,
-  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => jt,
-  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => xt,
-  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => It
+  h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => ir,
+  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => Nt,
+  h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Wt,
+  h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Vt,
+  h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Rt,
+  h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => Xt,
+  h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => ar,
+  h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => Bt,
+  h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => jt,
+  h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => rr,
+  h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => sr,
+  h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => er,
+  h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => Ut,
+  h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Ht,
+  h8031aee67d828fa9555c1e5370891539a2e35a2c359d5421de4cae0407538775: () => Zt,
+  h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Mt,
+  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => $t,
+  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => xt,
+  h9c39379b6cc1c0aaf7c36b805d3721c64075a62e92b5eeddd6375a141a1a665e: () => Ot,
+  h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => Kt,
+  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => Tt,
+  had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Ct,
+  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => It,
+  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => _t,
+  hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Yt,
+  hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => tr,
+  hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Jt,
+  hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => Qt,
+  hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Ft,
+  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => Dt,
+  he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Gt,
+  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => zt,
+  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => Lt,
+  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => Et
 });
-var _e = (r, a) => () => {
+var xe = (r, a) => () => {
   try {
     return a || r((a = { exports: {} }).exports, a), a.exports;
-  } catch (T) {
-    throw a = 0, T;
+  } catch (D) {
+    throw a = 0, D;
   }
 };
-var Ue = _e((Le) => {
+var Qe = xe((Ie) => {
   "use strict";
-  Object.defineProperty(Le, "__esModule", { value: true });
-  function Ge(r) {
-    let a = r.length, T = 0, I = 0, D;
-    for (; I < a; ) T++, D = r.charCodeAt(I++), D >= 55296 && D <= 56319 && I < a && (D = r.charCodeAt(I), (D & 64512) === 56320 && I++);
-    return T;
+  Object.defineProperty(Ie, "__esModule", { value: true });
+  function Ke(r) {
+    let a = r.length, D = 0, T = 0, E;
+    for (; T < a; ) D++, E = r.charCodeAt(T++), E >= 55296 && E <= 56319 && T < a && (E = r.charCodeAt(T), (E & 64512) === 56320 && T++);
+    return D;
   }
-  Le.default = Ge;
-  Ge.code = 'require("ajv/dist/runtime/ucs2length").default';
+  Ie.default = Ke;
+  Ke.code = 'require("ajv/dist/runtime/ucs2length").default';
 });
-var Qe = _e((bt, Ke) => {
+var Be = xe((Pt, Xe) => {
   "use strict";
-  Ke.exports = function r(a, T) {
-    if (a === T) return true;
-    if (a && T && typeof a == "object" && typeof T == "object") {
-      if (a.constructor !== T.constructor) return false;
-      var I, D, e;
+  Xe.exports = function r(a, D) {
+    if (a === D) return true;
+    if (a && D && typeof a == "object" && typeof D == "object") {
+      if (a.constructor !== D.constructor) return false;
+      var T, E, e;
       if (Array.isArray(a)) {
-        if (I = a.length, I != T.length) return false;
-        for (D = I; D-- !== 0; ) if (!r(a[D], T[D])) return false;
+        if (T = a.length, T != D.length) return false;
+        for (E = T; E-- !== 0; ) if (!r(a[E], D[E])) return false;
         return true;
       }
-      if (a.constructor === RegExp) return a.source === T.source && a.flags === T.flags;
-      if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === T.valueOf();
-      if (a.toString !== Object.prototype.toString) return a.toString() === T.toString();
-      if (e = Object.keys(a), I = e.length, I !== Object.keys(T).length) return false;
-      for (D = I; D-- !== 0; ) if (!Object.prototype.hasOwnProperty.call(T, e[D])) return false;
-      for (D = I; D-- !== 0; ) {
-        var t = e[D];
-        if (!r(a[t], T[t])) return false;
+      if (a.constructor === RegExp) return a.source === D.source && a.flags === D.flags;
+      if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === D.valueOf();
+      if (a.toString !== Object.prototype.toString) return a.toString() === D.toString();
+      if (e = Object.keys(a), T = e.length, T !== Object.keys(D).length) return false;
+      for (E = T; E-- !== 0; ) if (!Object.prototype.hasOwnProperty.call(D, e[E])) return false;
+      for (E = T; E-- !== 0; ) {
+        var t = e[E];
+        if (!r(a[t], D[t])) return false;
       }
       return true;
     }
-    return a !== a && T !== T;
+    return a !== a && D !== D;
   };
 });
-var Be = _e(($e) => {
+var ss = xe((Te) => {
   "use strict";
-  Object.defineProperty($e, "__esModule", { value: true });
-  var Xe = Qe();
-  Xe.code = 'require("ajv/dist/runtime/equal").default';
-  $e.default = Xe;
+  Object.defineProperty(Te, "__esModule", { value: true });
+  var es = Be();
+  es.code = 'require("ajv/dist/runtime/equal").default';
+  Te.default = es;
 });
-var Fe = _e((be) => {
+var Ze = xe((ke) => {
   "use strict";
-  Object.defineProperty(be, "__esModule", { value: true });
-  be.formatNames = be.fastFormats = be.fullFormats = void 0;
-  function we(r, a) {
+  Object.defineProperty(ke, "__esModule", { value: true });
+  ke.formatNames = ke.fastFormats = ke.fullFormats = void 0;
+  function be(r, a) {
     return { validate: r, compare: a };
   }
-  be.fullFormats = { date: we(rs, Ee), time: we(Te(true), Ve), "date-time": we(es(true), is), "iso-time": we(Te(), as), "iso-date-time": we(es(), ps), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: Qs, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: at2, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: Xs, int32: { type: "number", validate: st }, int64: { type: "number", validate: tt }, float: { type: "number", validate: ts }, double: { type: "number", validate: ts }, password: true, binary: true };
-  be.fastFormats = { ...be.fullFormats, date: we(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, Ee), time: we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, Ve), "date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, is), "iso-time": we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, as), "iso-date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, ps), uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i, "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i, email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i };
-  be.formatNames = Object.keys(be.fullFormats);
-  function Js(r) {
+  ke.fullFormats = { date: be(is, Fe), time: be(Ee(true), Ce), "date-time": be(ts(true), ns), "iso-time": be(Ee(), ps), "iso-date-time": be(ts(), os5), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: Bs, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: pt, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: et, int32: { type: "number", validate: rt }, int64: { type: "number", validate: at2 }, float: { type: "number", validate: as }, double: { type: "number", validate: as }, password: true, binary: true };
+  ke.fastFormats = { ...ke.fullFormats, date: be(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, Fe), time: be(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, Ce), "date-time": be(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, ns), "iso-time": be(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, ps), "iso-date-time": be(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, os5), uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i, "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i, email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i };
+  ke.formatNames = Object.keys(ke.fullFormats);
+  function Gs(r) {
     return r % 4 === 0 && (r % 100 !== 0 || r % 400 === 0);
   }
-  var Ys = /^(\d\d\d\d)-(\d\d)-(\d\d)$/, Gs = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  function rs(r) {
-    let a = Ys.exec(r);
+  var Us = /^(\d\d\d\d)-(\d\d)-(\d\d)$/, Ks = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  function is(r) {
+    let a = Us.exec(r);
     if (!a) return false;
-    let T = +a[1], I = +a[2], D = +a[3];
-    return I >= 1 && I <= 12 && D >= 1 && D <= (I === 2 && Js(T) ? 29 : Gs[I]);
+    let D = +a[1], T = +a[2], E = +a[3];
+    return T >= 1 && T <= 12 && E >= 1 && E <= (T === 2 && Gs(D) ? 29 : Ks[T]);
   }
-  function Ee(r, a) {
+  function Fe(r, a) {
     if (r && a) return r > a ? 1 : r < a ? -1 : 0;
   }
-  var Ie = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-  function Te(r) {
-    return function(T) {
-      let I = Ie.exec(T);
-      if (!I) return false;
-      let D = +I[1], e = +I[2], t = +I[3], s = I[4], i = I[5] === "-" ? -1 : 1, o = +(I[6] || 0), m = +(I[7] || 0);
+  var De = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+  function Ee(r) {
+    return function(D) {
+      let T = De.exec(D);
+      if (!T) return false;
+      let E = +T[1], e = +T[2], t = +T[3], s = T[4], i = T[5] === "-" ? -1 : 1, o = +(T[6] || 0), m = +(T[7] || 0);
       if (o > 23 || m > 59 || r && !s) return false;
-      if (D <= 23 && e <= 59 && t < 60) return true;
-      let n = e - m * i, p = D - o * i - (n < 0 ? 1 : 0);
+      if (E <= 23 && e <= 59 && t < 60) return true;
+      let n = e - m * i, p = E - o * i - (n < 0 ? 1 : 0);
       return (p === 23 || p === -1) && (n === 59 || n === -1) && t < 61;
     };
   }
-  function Ve(r, a) {
+  function Ce(r, a) {
     if (!(r && a)) return;
-    let T = (/* @__PURE__ */ new Date("2020-01-01T" + r)).valueOf(), I = (/* @__PURE__ */ new Date("2020-01-01T" + a)).valueOf();
-    if (T && I) return T - I;
-  }
-  function as(r, a) {
-    if (!(r && a)) return;
-    let T = Ie.exec(r), I = Ie.exec(a);
-    if (T && I) return r = T[1] + T[2] + T[3], a = I[1] + I[2] + I[3], r > a ? 1 : r < a ? -1 : 0;
-  }
-  var De = /t|\s/i;
-  function es(r) {
-    let a = Te(r);
-    return function(I) {
-      let D = I.split(De);
-      return D.length === 2 && rs(D[0]) && a(D[1]);
-    };
-  }
-  function is(r, a) {
-    if (!(r && a)) return;
-    let T = new Date(r).valueOf(), I = new Date(a).valueOf();
-    if (T && I) return T - I;
+    let D = (/* @__PURE__ */ new Date("2020-01-01T" + r)).valueOf(), T = (/* @__PURE__ */ new Date("2020-01-01T" + a)).valueOf();
+    if (D && T) return D - T;
   }
   function ps(r, a) {
     if (!(r && a)) return;
-    let [T, I] = r.split(De), [D, e] = a.split(De), t = Ee(T, D);
-    if (t !== void 0) return t || Ve(I, e);
+    let D = De.exec(r), T = De.exec(a);
+    if (D && T) return r = D[1] + D[2] + D[3], a = T[1] + T[2] + T[3], r > a ? 1 : r < a ? -1 : 0;
   }
-  var Us = /\/|:/, Ks = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
-  function Qs(r) {
-    return Us.test(r) && Ks.test(r);
+  var Ve = /t|\s/i;
+  function ts(r) {
+    let a = Ee(r);
+    return function(T) {
+      let E = T.split(Ve);
+      return E.length === 2 && is(E[0]) && a(E[1]);
+    };
   }
-  var ss = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
-  function Xs(r) {
-    return ss.lastIndex = 0, ss.test(r);
+  function ns(r, a) {
+    if (!(r && a)) return;
+    let D = new Date(r).valueOf(), T = new Date(a).valueOf();
+    if (D && T) return D - T;
   }
-  var Bs = -(2 ** 31), et = 2 ** 31 - 1;
-  function st(r) {
-    return Number.isInteger(r) && r <= et && r >= Bs;
+  function os5(r, a) {
+    if (!(r && a)) return;
+    let [D, T] = r.split(Ve), [E, e] = a.split(Ve), t = Fe(D, E);
+    if (t !== void 0) return t || Ce(T, e);
   }
-  function tt(r) {
+  var Qs = /\/|:/, Xs = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+  function Bs(r) {
+    return Qs.test(r) && Xs.test(r);
+  }
+  var rs = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/gm;
+  function et(r) {
+    return rs.lastIndex = 0, rs.test(r);
+  }
+  var st = -(2 ** 31), tt = 2 ** 31 - 1;
+  function rt(r) {
+    return Number.isInteger(r) && r <= tt && r >= st;
+  }
+  function at2(r) {
     return Number.isInteger(r);
   }
-  function ts() {
+  function as() {
     return true;
   }
-  var rt = /[^\\]\\Z/;
-  function at2(r) {
-    if (rt.test(r)) return false;
+  var it = /[^\\]\\Z/;
+  function pt(r) {
+    if (it.test(r)) return false;
     try {
       return new RegExp(r), true;
     } catch {
@@ -44093,916 +44093,934 @@ var Fe = _e((be) => {
     }
   }
 });
-var Pt = ds;
-var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", minLength: 1, description: "Deployment environment; absent: every environment and pull requests." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["count"], properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
-var fe = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
-var ue = Object.prototype.hasOwnProperty;
-var _ = Ue().default;
-var le = Be().default;
-var it = new RegExp("^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", "u");
-var ge = new RegExp("^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", "u");
-var pt = new RegExp("^[A-Za-z0-9-]+(\\[bot\\])?$", "u");
-var nt = new RegExp("^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", "u");
-var ot = new RegExp("^[^\\s~^:?\\\\]+$", "u");
-var mt = new RegExp("^[0-9a-f]{7,40}$", "u");
-var lt = new RegExp("^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", "u");
-var ct = new RegExp("^https?://[^\\s]+$", "u");
-var dt = new RegExp("^[A-Za-z0-9._-]+$", "u");
-var ut = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
-var Ae = Fe().fullFormats.date;
-function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Ot = hs;
+var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", description: "Deployment environment; absent: every environment and pull requests. A deployment to an environment no rule names is rejected: list one deployed without approvals with require: []." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", description: "Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.", items: { type: "object", additionalProperties: false, required: ["count"], properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } }, if: { properties: { require: { maxItems: 0 } } }, then: { required: ["environment"] } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var ge = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
+var he = Object.prototype.hasOwnProperty;
+var z = Qe().default;
+var ce = ss().default;
+var nt = new RegExp("^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", "u");
+var ve = new RegExp("^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", "u");
+var ot = new RegExp("^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", "u");
+var mt = new RegExp("^[A-Za-z0-9-]+(\\[bot\\])?$", "u");
+var lt = new RegExp("^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", "u");
+var ct = new RegExp("^[^\\s~^:?\\\\]+$", "u");
+var dt = new RegExp("^[0-9a-f]{7,40}$", "u");
+var ut = new RegExp("^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", "u");
+var ht = new RegExp("^https?://[^\\s]+$", "u");
+var yt = new RegExp("^[A-Za-z0-9._-]+$", "u");
+var ft = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
+var Pe = Ze().fullFormats.date;
+function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0, s = t, i = true, o = t, m = t, n = t;
   if (r && typeof r == "object" && !Array.isArray(r)) {
-    let w;
-    if (r._extends === void 0 && (w = "_extends")) {
+    let v;
+    if (r._extends === void 0 && (v = "_extends")) {
       let d = {};
       e === null ? e = [d] : e.push(d), t++;
     }
   }
   var p = n === t;
   if (p) {
-    let w = {};
-    e === null ? e = [w] : e.push(w), t++;
+    let v = {};
+    e === null ? e = [v] : e.push(v), t++;
   } else t = m, e !== null && (m ? e.length = m : e = null);
   var c = o === t;
   if (t = s, e !== null && (s ? e.length = s : e = null), c) {
-    let w = t;
+    let v = t;
     if (r && typeof r == "object" && !Array.isArray(r) && r.systems === void 0) {
       let u = { instancePath: a, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: "systems" }, message: "must have required property 'systems'", schema: l.then.required, parentSchema: l.then, data: r };
       e === null ? e = [u] : e.push(u), t++;
     }
-    var c = w === t;
+    var c = v === t;
     i = c;
   }
   if (!i) {
-    let w = { instancePath: a, schemaPath: "#/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.if, parentSchema: l, data: r };
-    e === null ? e = [w] : e.push(w), t++;
+    let v = { instancePath: a, schemaPath: "#/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.if, parentSchema: l, data: r };
+    e === null ? e = [v] : e.push(v), t++;
   }
   if (r && typeof r == "object" && !Array.isArray(r)) {
-    for (let w in r) if (!ue.call(l.properties, w)) {
-      let d = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: w }, message: "must NOT have additional properties", schema: false, parentSchema: l, data: r };
+    for (let v in r) if (!he.call(l.properties, v)) {
+      let d = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l, data: r };
       e === null ? e = [d] : e.push(d), t++;
     }
     if (r.$schema !== void 0) {
-      let w = r.$schema;
-      if (typeof w != "string") {
-        let d = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.$schema.type, parentSchema: l.properties.$schema, data: w };
+      let v = r.$schema;
+      if (typeof v != "string") {
+        let d = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.$schema.type, parentSchema: l.properties.$schema, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r._extends !== void 0) {
-      let w = r._extends;
-      if (typeof w == "string") {
-        if (!it.test(w)) {
-          let d = { instancePath: a + "/_extends", schemaPath: "#/properties/_extends/pattern", keyword: "pattern", params: { pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$" }, message: 'must match pattern "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$"', schema: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", parentSchema: l.properties._extends, data: w };
+      let v = r._extends;
+      if (typeof v == "string") {
+        if (!nt.test(v)) {
+          let d = { instancePath: a + "/_extends", schemaPath: "#/properties/_extends/pattern", keyword: "pattern", params: { pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$" }, message: 'must match pattern "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$"', schema: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", parentSchema: l.properties._extends, data: v };
           e === null ? e = [d] : e.push(d), t++;
         }
       } else {
-        let d = { instancePath: a + "/_extends", schemaPath: "#/properties/_extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties._extends.type, parentSchema: l.properties._extends, data: w };
+        let d = { instancePath: a + "/_extends", schemaPath: "#/properties/_extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties._extends.type, parentSchema: l.properties._extends, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.extends !== void 0) {
-      let w = r.extends;
-      if (typeof w == "string") {
-        if (_(w) < 1) {
-          let d = { instancePath: a + "/extends", schemaPath: "#/properties/extends/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.extends, data: w };
+      let v = r.extends;
+      if (typeof v == "string") {
+        if (z(v) < 1) {
+          let d = { instancePath: a + "/extends", schemaPath: "#/properties/extends/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.extends, data: v };
           e === null ? e = [d] : e.push(d), t++;
         }
       } else {
-        let d = { instancePath: a + "/extends", schemaPath: "#/properties/extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.extends.type, parentSchema: l.properties.extends, data: w };
+        let d = { instancePath: a + "/extends", schemaPath: "#/properties/extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.extends.type, parentSchema: l.properties.extends, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.systems !== void 0) {
-      let w = r.systems;
-      if (Array.isArray(w)) {
-        if (w.length < 1) {
-          let u = { instancePath: a + "/systems", schemaPath: "#/properties/systems/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems, data: w };
+      let v = r.systems;
+      if (Array.isArray(v)) {
+        if (v.length < 1) {
+          let u = { instancePath: a + "/systems", schemaPath: "#/properties/systems/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems, data: v };
           e === null ? e = [u] : e.push(u), t++;
         }
-        let d = w.length;
+        let d = v.length;
         for (let u = 0; u < d; u++) {
-          let y = w[u], g = t, b = false, E = t;
+          let y = v[u], w = t, k = false, B = t;
           if (typeof y == "string") {
-            if (_(y) < 1) {
-              let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: y };
-              e === null ? e = [x] : e.push(x), t++;
+            if (z(y) < 1) {
+              let P = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+              e === null ? e = [P] : e.push(P), t++;
             }
           } else {
-            let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: y };
-            e === null ? e = [x] : e.push(x), t++;
+            let P = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+            e === null ? e = [P] : e.push(P), t++;
           }
-          var h = E === t;
-          if (b = b || h, !b) {
-            let x = t;
+          var h = B === t;
+          if (k = k || h, !k) {
+            let P = t;
             if (y && typeof y == "object" && !Array.isArray(y)) {
               if (y.path === void 0) {
-                let S = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: y };
-                e === null ? e = [S] : e.push(S), t++;
+                let q = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+                e === null ? e = [q] : e.push(q), t++;
               }
-              for (let S in y) if (!(S === "path" || S === "documents" || S === "watch" || S === "governance")) {
-                let v = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: S }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: y };
-                e === null ? e = [v] : e.push(v), t++;
+              for (let q in y) if (!(q === "path" || q === "documents" || q === "watch" || q === "governance")) {
+                let g = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: q }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
               if (y.path !== void 0) {
-                let S = y.path;
-                if (typeof S == "string") {
-                  if (_(S) < 1) {
-                    let v = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+                let q = y.path;
+                if (typeof q == "string") {
+                  if (z(q) < 1) {
+                    let g = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: q };
+                    e === null ? e = [g] : e.push(g), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
               if (y.documents !== void 0) {
-                let S = y.documents;
-                if (S && typeof S == "object" && !Array.isArray(S)) {
-                  for (let v in S) if (!(v === "model-card" || v === "risk-assessment" || v === "impact-assessment")) {
-                    let Z = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
-                    e === null ? e = [Z] : e.push(Z), t++;
+                let q = y.documents;
+                if (q && typeof q == "object" && !Array.isArray(q)) {
+                  for (let g in q) if (!(g === "model-card" || g === "risk-assessment" || g === "impact-assessment")) {
+                    let N = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: q };
+                    e === null ? e = [N] : e.push(N), t++;
                   }
-                  if (S["model-card"] !== void 0) {
-                    let v = S["model-card"], Z = t, Q = false, ve = t;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: v };
-                        e === null ? e = [B] : e.push(B), t++;
+                  if (q["model-card"] !== void 0) {
+                    let g = q["model-card"], N = t, H = false, oe = t;
+                    if (typeof g == "string") {
+                      if (z(g) < 1) {
+                        let K = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: g };
+                        e === null ? e = [K] : e.push(K), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: v };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: g };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
-                    var j = ve === t;
-                    if (Q = Q || j, !Q) {
-                      let B = t;
-                      if (Array.isArray(v)) {
-                        if (v.length < 1) {
-                          let ie = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: v };
+                    var _ = oe === t;
+                    if (H = H || _, !H) {
+                      let K = t;
+                      if (Array.isArray(g)) {
+                        if (g.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: g };
                           e === null ? e = [ie] : e.push(ie), t++;
                         }
-                        let he = v.length;
-                        for (let ie = 0; ie < he; ie++) {
-                          let ye = v[ie];
-                          if (typeof ye == "string") {
-                            if (_(ye) < 1) {
-                              let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                        let ye = g.length;
+                        for (let ie = 0; ie < ye; ie++) {
+                          let fe = g[ie];
+                          if (typeof fe == "string") {
+                            if (z(fe) < 1) {
+                              let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: fe };
                               e === null ? e = [de] : e.push(de), t++;
                             }
                           } else {
-                            let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                            let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: fe };
                             e === null ? e = [de] : e.push(de), t++;
                           }
                         }
                       } else {
-                        let he = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: v };
-                        e === null ? e = [he] : e.push(he), t++;
+                        let ye = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: g };
+                        e === null ? e = [ye] : e.push(ye), t++;
                       }
-                      var j = B === t;
-                      Q = Q || j;
+                      var _ = K === t;
+                      H = H || _;
                     }
-                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    if (H) t = N, e !== null && (N ? e.length = N : e = null);
                     else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: v };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: g };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
                   }
-                  if (S["risk-assessment"] !== void 0) {
-                    let v = S["risk-assessment"], Z = t, Q = false, ve = t;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: v };
-                        e === null ? e = [B] : e.push(B), t++;
+                  if (q["risk-assessment"] !== void 0) {
+                    let g = q["risk-assessment"], N = t, H = false, oe = t;
+                    if (typeof g == "string") {
+                      if (z(g) < 1) {
+                        let K = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: g };
+                        e === null ? e = [K] : e.push(K), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: v };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: g };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
-                    var f = ve === t;
-                    if (Q = Q || f, !Q) {
-                      let B = t;
-                      if (Array.isArray(v)) {
-                        if (v.length < 1) {
-                          let ie = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: v };
+                    var f = oe === t;
+                    if (H = H || f, !H) {
+                      let K = t;
+                      if (Array.isArray(g)) {
+                        if (g.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: g };
                           e === null ? e = [ie] : e.push(ie), t++;
                         }
-                        let he = v.length;
-                        for (let ie = 0; ie < he; ie++) {
-                          let ye = v[ie];
-                          if (typeof ye == "string") {
-                            if (_(ye) < 1) {
-                              let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                        let ye = g.length;
+                        for (let ie = 0; ie < ye; ie++) {
+                          let fe = g[ie];
+                          if (typeof fe == "string") {
+                            if (z(fe) < 1) {
+                              let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: fe };
                               e === null ? e = [de] : e.push(de), t++;
                             }
                           } else {
-                            let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                            let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: fe };
                             e === null ? e = [de] : e.push(de), t++;
                           }
                         }
                       } else {
-                        let he = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: v };
-                        e === null ? e = [he] : e.push(he), t++;
+                        let ye = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: g };
+                        e === null ? e = [ye] : e.push(ye), t++;
                       }
-                      var f = B === t;
-                      Q = Q || f;
+                      var f = K === t;
+                      H = H || f;
                     }
-                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    if (H) t = N, e !== null && (N ? e.length = N : e = null);
                     else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: v };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: g };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
                   }
-                  if (S["impact-assessment"] !== void 0) {
-                    let v = S["impact-assessment"], Z = t, Q = false, ve = t;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: v };
-                        e === null ? e = [B] : e.push(B), t++;
+                  if (q["impact-assessment"] !== void 0) {
+                    let g = q["impact-assessment"], N = t, H = false, oe = t;
+                    if (typeof g == "string") {
+                      if (z(g) < 1) {
+                        let K = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: g };
+                        e === null ? e = [K] : e.push(K), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: v };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: g };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
-                    var L = ve === t;
-                    if (Q = Q || L, !Q) {
-                      let B = t;
-                      if (Array.isArray(v)) {
-                        if (v.length < 1) {
-                          let ie = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: v };
+                    var $ = oe === t;
+                    if (H = H || $, !H) {
+                      let K = t;
+                      if (Array.isArray(g)) {
+                        if (g.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: g };
                           e === null ? e = [ie] : e.push(ie), t++;
                         }
-                        let he = v.length;
-                        for (let ie = 0; ie < he; ie++) {
-                          let ye = v[ie];
-                          if (typeof ye == "string") {
-                            if (_(ye) < 1) {
-                              let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                        let ye = g.length;
+                        for (let ie = 0; ie < ye; ie++) {
+                          let fe = g[ie];
+                          if (typeof fe == "string") {
+                            if (z(fe) < 1) {
+                              let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: fe };
                               e === null ? e = [de] : e.push(de), t++;
                             }
                           } else {
-                            let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                            let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: fe };
                             e === null ? e = [de] : e.push(de), t++;
                           }
                         }
                       } else {
-                        let he = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: v };
-                        e === null ? e = [he] : e.push(he), t++;
+                        let ye = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: g };
+                        e === null ? e = [ye] : e.push(ye), t++;
                       }
-                      var L = B === t;
-                      Q = Q || L;
+                      var $ = K === t;
+                      H = H || $;
                     }
-                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    if (H) t = N, e !== null && (N ? e.length = N : e = null);
                     else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: v };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: g };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
               if (y.watch !== void 0) {
-                let S = y.watch;
-                if (Array.isArray(S)) {
-                  let v = S.length;
-                  for (let Z = 0; Z < v; Z++) {
-                    let Q = S[Z];
-                    if (typeof Q == "string") {
-                      if (_(Q) < 1) {
-                        let ve = { instancePath: a + "/systems/" + u + "/watch/" + Z, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
-                        e === null ? e = [ve] : e.push(ve), t++;
+                let q = y.watch;
+                if (Array.isArray(q)) {
+                  let g = q.length;
+                  for (let N = 0; N < g; N++) {
+                    let H = q[N];
+                    if (typeof H == "string") {
+                      if (z(H) < 1) {
+                        let oe = { instancePath: a + "/systems/" + u + "/watch/" + N, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: H };
+                        e === null ? e = [oe] : e.push(oe), t++;
                       }
                     } else {
-                      let ve = { instancePath: a + "/systems/" + u + "/watch/" + Z, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.watch.items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
-                      e === null ? e = [ve] : e.push(ve), t++;
+                      let oe = { instancePath: a + "/systems/" + u + "/watch/" + N, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.watch.items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: H };
+                      e === null ? e = [oe] : e.push(oe), t++;
                     }
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/systems/" + u + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
               if (y.governance !== void 0) {
-                let S = y.governance;
-                if (S && typeof S == "object" && !Array.isArray(S)) {
-                  for (let v in S) if (!(v === "system" || v === "owner" || v === "version" || v === "status" || v === "tier")) {
-                    let Z = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
-                    e === null ? e = [Z] : e.push(Z), t++;
+                let q = y.governance;
+                if (q && typeof q == "object" && !Array.isArray(q)) {
+                  for (let g in q) if (!(g === "system" || g === "owner" || g === "version" || g === "status" || g === "tier")) {
+                    let N = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: q };
+                    e === null ? e = [N] : e.push(N), t++;
                   }
-                  if (S.system !== void 0) {
-                    let v = S.system;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let Z = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: v };
-                        e === null ? e = [Z] : e.push(Z), t++;
+                  if (q.system !== void 0) {
+                    let g = q.system;
+                    if (typeof g == "string") {
+                      if (z(g) < 1) {
+                        let N = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: g };
+                        e === null ? e = [N] : e.push(N), t++;
                       }
                     } else {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                      let N = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: g };
+                      e === null ? e = [N] : e.push(N), t++;
                     }
                   }
-                  if (S.owner !== void 0) {
-                    let v = S.owner;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let Z = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: v };
-                        e === null ? e = [Z] : e.push(Z), t++;
+                  if (q.owner !== void 0) {
+                    let g = q.owner;
+                    if (typeof g == "string") {
+                      if (z(g) < 1) {
+                        let N = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: g };
+                        e === null ? e = [N] : e.push(N), t++;
                       }
                     } else {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                      let N = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: g };
+                      e === null ? e = [N] : e.push(N), t++;
                     }
                   }
-                  if (S.version !== void 0) {
-                    let v = S.version;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let Z = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: v };
-                        e === null ? e = [Z] : e.push(Z), t++;
+                  if (q.version !== void 0) {
+                    let g = q.version;
+                    if (typeof g == "string") {
+                      if (z(g) < 1) {
+                        let N = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: g };
+                        e === null ? e = [N] : e.push(N), t++;
                       }
                     } else {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                      let N = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: g };
+                      e === null ? e = [N] : e.push(N), t++;
                     }
                   }
-                  if (S.status !== void 0) {
-                    let v = S.status;
-                    if (!(v === "development" || v === "validation" || v === "production" || v === "deprecated" || v === "retired")) {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                  if (q.status !== void 0) {
+                    let g = q.status;
+                    if (!(g === "development" || g === "validation" || g === "production" || g === "deprecated" || g === "retired")) {
+                      let N = { instancePath: a + "/systems/" + u + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: g };
+                      e === null ? e = [N] : e.push(N), t++;
                     }
                   }
-                  if (S.tier !== void 0) {
-                    let v = S.tier;
-                    if (!(v === "minimal" || v === "limited" || v === "high" || v === "prohibited")) {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                  if (q.tier !== void 0) {
+                    let g = q.tier;
+                    if (!(g === "minimal" || g === "limited" || g === "high" || g === "prohibited")) {
+                      let N = { instancePath: a + "/systems/" + u + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: g };
+                      e === null ? e = [N] : e.push(N), t++;
                     }
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
             } else {
-              let S = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: y };
-              e === null ? e = [S] : e.push(S), t++;
+              let q = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+              e === null ? e = [q] : e.push(q), t++;
             }
-            var h = x === t;
-            b = b || h;
+            var h = P === t;
+            k = k || h;
           }
-          if (b) t = g, e !== null && (g ? e.length = g : e = null);
+          if (k) t = w, e !== null && (w ? e.length = w : e = null);
           else {
-            let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: y };
-            e === null ? e = [x] : e.push(x), t++;
+            let P = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: y };
+            e === null ? e = [P] : e.push(P), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/systems", schemaPath: "#/properties/systems/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.type, parentSchema: l.properties.systems, data: w };
+        let d = { instancePath: a + "/systems", schemaPath: "#/properties/systems/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.type, parentSchema: l.properties.systems, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.documents !== void 0) {
-      let w = r.documents;
-      if (w && typeof w == "object" && !Array.isArray(w)) {
-        for (let d in w) if (!(d === "model-card" || d === "risk-assessment" || d === "impact-assessment")) {
-          let u = { instancePath: a + "/documents", schemaPath: "#/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.documents, data: w };
+      let v = r.documents;
+      if (v && typeof v == "object" && !Array.isArray(v)) {
+        for (let d in v) if (!(d === "model-card" || d === "risk-assessment" || d === "impact-assessment")) {
+          let u = { instancePath: a + "/documents", schemaPath: "#/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.documents, data: v };
           e === null ? e = [u] : e.push(u), t++;
         }
-        if (w["model-card"] !== void 0) {
-          let d = w["model-card"], u = t, y = false, g = t;
+        if (v["model-card"] !== void 0) {
+          let d = v["model-card"], u = t, y = false, w = t;
           if (typeof d == "string") {
-            if (_(d) < 1) {
-              let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
-              e === null ? e = [b] : e.push(b), t++;
+            if (z(d) < 1) {
+              let k = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+              e === null ? e = [k] : e.push(k), t++;
             }
           } else {
-            let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
-          var k = g === t;
-          if (y = y || k, !y) {
-            let b = t;
+          var b = w === t;
+          if (y = y || b, !y) {
+            let k = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
-                let P = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
-                e === null ? e = [P] : e.push(P), t++;
+                let j = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
+                e === null ? e = [j] : e.push(j), t++;
               }
-              let x = d.length;
-              for (let P = 0; P < x; P++) {
-                let S = d[P];
-                if (typeof S == "string") {
-                  if (_(S) < 1) {
-                    let v = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+              let P = d.length;
+              for (let j = 0; j < P; j++) {
+                let q = d[j];
+                if (typeof q == "string") {
+                  if (z(q) < 1) {
+                    let g = { instancePath: a + "/documents/model-card/" + j, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: q };
+                    e === null ? e = [g] : e.push(g), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/documents/model-card/" + j, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
             } else {
-              let x = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
-              e === null ? e = [x] : e.push(x), t++;
+              let P = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
+              e === null ? e = [P] : e.push(P), t++;
             }
-            var k = b === t;
-            y = y || k;
+            var b = k === t;
+            y = y || b;
           }
           if (y) t = u, e !== null && (u ? e.length = u : e = null);
           else {
-            let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
         }
-        if (w["risk-assessment"] !== void 0) {
-          let d = w["risk-assessment"], u = t, y = false, g = t;
+        if (v["risk-assessment"] !== void 0) {
+          let d = v["risk-assessment"], u = t, y = false, w = t;
           if (typeof d == "string") {
-            if (_(d) < 1) {
-              let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
-              e === null ? e = [b] : e.push(b), t++;
+            if (z(d) < 1) {
+              let k = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+              e === null ? e = [k] : e.push(k), t++;
             }
           } else {
-            let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
-          var q = g === t;
-          if (y = y || q, !y) {
-            let b = t;
+          var S = w === t;
+          if (y = y || S, !y) {
+            let k = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
-                let P = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
-                e === null ? e = [P] : e.push(P), t++;
+                let j = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
+                e === null ? e = [j] : e.push(j), t++;
               }
-              let x = d.length;
-              for (let P = 0; P < x; P++) {
-                let S = d[P];
-                if (typeof S == "string") {
-                  if (_(S) < 1) {
-                    let v = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+              let P = d.length;
+              for (let j = 0; j < P; j++) {
+                let q = d[j];
+                if (typeof q == "string") {
+                  if (z(q) < 1) {
+                    let g = { instancePath: a + "/documents/risk-assessment/" + j, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: q };
+                    e === null ? e = [g] : e.push(g), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/documents/risk-assessment/" + j, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
             } else {
-              let x = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
-              e === null ? e = [x] : e.push(x), t++;
+              let P = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
+              e === null ? e = [P] : e.push(P), t++;
             }
-            var q = b === t;
-            y = y || q;
+            var S = k === t;
+            y = y || S;
           }
           if (y) t = u, e !== null && (u ? e.length = u : e = null);
           else {
-            let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
         }
-        if (w["impact-assessment"] !== void 0) {
-          let d = w["impact-assessment"], u = t, y = false, g = t;
+        if (v["impact-assessment"] !== void 0) {
+          let d = v["impact-assessment"], u = t, y = false, w = t;
           if (typeof d == "string") {
-            if (_(d) < 1) {
-              let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
-              e === null ? e = [b] : e.push(b), t++;
+            if (z(d) < 1) {
+              let k = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+              e === null ? e = [k] : e.push(k), t++;
             }
           } else {
-            let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
-          var A = g === t;
+          var A = w === t;
           if (y = y || A, !y) {
-            let b = t;
+            let k = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
-                let P = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
-                e === null ? e = [P] : e.push(P), t++;
+                let j = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
+                e === null ? e = [j] : e.push(j), t++;
               }
-              let x = d.length;
-              for (let P = 0; P < x; P++) {
-                let S = d[P];
-                if (typeof S == "string") {
-                  if (_(S) < 1) {
-                    let v = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+              let P = d.length;
+              for (let j = 0; j < P; j++) {
+                let q = d[j];
+                if (typeof q == "string") {
+                  if (z(q) < 1) {
+                    let g = { instancePath: a + "/documents/impact-assessment/" + j, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: q };
+                    e === null ? e = [g] : e.push(g), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/documents/impact-assessment/" + j, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
             } else {
-              let x = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
-              e === null ? e = [x] : e.push(x), t++;
+              let P = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
+              e === null ? e = [P] : e.push(P), t++;
             }
-            var A = b === t;
+            var A = k === t;
             y = y || A;
           }
           if (y) t = u, e !== null && (u ? e.length = u : e = null);
           else {
-            let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/documents", schemaPath: "#/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.documents.type, parentSchema: l.properties.documents, data: w };
+        let d = { instancePath: a + "/documents", schemaPath: "#/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.documents.type, parentSchema: l.properties.documents, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.watch !== void 0) {
-      let w = r.watch;
-      if (Array.isArray(w)) {
-        let d = w.length;
+      let v = r.watch;
+      if (Array.isArray(v)) {
+        let d = v.length;
         for (let u = 0; u < d; u++) {
-          let y = w[u];
+          let y = v[u];
           if (typeof y == "string") {
-            if (_(y) < 1) {
-              let g = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+            if (z(y) < 1) {
+              let w = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
           } else {
-            let g = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let w = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: y };
+            e === null ? e = [w] : e.push(w), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/watch", schemaPath: "#/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.watch.type, parentSchema: l.properties.watch, data: w };
+        let d = { instancePath: a + "/watch", schemaPath: "#/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.watch.type, parentSchema: l.properties.watch, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.rules !== void 0) {
-      let w = r.rules;
-      if (Array.isArray(w)) {
-        let d = w.length;
+      let v = r.rules;
+      if (Array.isArray(v)) {
+        let d = v.length;
         for (let u = 0; u < d; u++) {
-          let y = w[u];
+          let y = v[u];
           if (y && typeof y == "object" && !Array.isArray(y)) {
             if (y.kind === void 0) {
-              let g = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: ge.required, parentSchema: ge, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
             if (y.kind !== void 0) {
-              let g = y.kind;
-              if (!(g === "document-valid" || g === "required-document" || g === "fields" || g === "governance" || g === "sections" || g === "risk-register" || g === "freshness" || g === "consistency" || g === "change-coupling" || g === "metric")) {
-                let b = { instancePath: a + "/rules/" + u + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+              let w = y.kind;
+              if (!(w === "document-valid" || w === "required-document" || w === "fields" || w === "governance" || w === "sections" || w === "risk-register" || w === "freshness" || w === "consistency" || w === "change-coupling" || w === "metric")) {
+                let k = { instancePath: a + "/rules/" + u + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: ge.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: ge.properties.kind.enum, parentSchema: ge.properties.kind, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
           } else {
-            let g = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let w = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ge.type, parentSchema: ge, data: y };
+            e === null ? e = [w] : e.push(w), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.rules.type, parentSchema: l.properties.rules, data: w };
+        let d = { instancePath: a + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.rules.type, parentSchema: l.properties.rules, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.overrides !== void 0) {
-      let w = r.overrides;
-      if (w && typeof w == "object" && !Array.isArray(w)) {
-        for (let d in w) {
+      let v = r.overrides;
+      if (v && typeof v == "object" && !Array.isArray(v)) {
+        for (let d in v) {
           let u = t;
-          if (typeof d == "string" && !ge.test(d)) {
+          if (typeof d == "string" && !ve.test(d)) {
             let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: d, propertyName: d };
             e === null ? e = [y] : e.push(y), t++;
           }
           var O = u === t;
           if (!O) {
-            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: w };
+            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: v };
             e === null ? e = [y] : e.push(y), t++;
           }
         }
-        for (let d in w) {
-          let u = w[d], y = t, g = true, b = t;
+        for (let d in v) {
+          let u = v[d], y = t, w = true, k = t;
           if (u && typeof u == "object" && !Array.isArray(u)) {
-            let E;
-            if (u.disabled === void 0 && (E = "disabled")) {
-              let x = {};
-              e === null ? e = [x] : e.push(x), t++;
-            }
-          }
-          var se = b === t;
-          if (t = y, e !== null && (y ? e.length = y : e = null), se) {
-            let E = t;
-            if (u && typeof u == "object" && !Array.isArray(u) && u.reason === void 0) {
-              let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: u };
+            let B;
+            if (u.disabled === void 0 && (B = "disabled")) {
+              let P = {};
               e === null ? e = [P] : e.push(P), t++;
             }
-            var se = E === t;
-            g = se;
           }
-          if (!g) {
-            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.overrides.additionalProperties.if, parentSchema: l.properties.overrides.additionalProperties, data: u };
-            e === null ? e = [E] : e.push(E), t++;
+          var se = k === t;
+          if (t = y, e !== null && (y ? e.length = y : e = null), se) {
+            let B = t;
+            if (u && typeof u == "object" && !Array.isArray(u) && u.reason === void 0) {
+              let j = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: u };
+              e === null ? e = [j] : e.push(j), t++;
+            }
+            var se = B === t;
+            w = se;
+          }
+          if (!w) {
+            let B = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.overrides.additionalProperties.if, parentSchema: l.properties.overrides.additionalProperties, data: u };
+            e === null ? e = [B] : e.push(B), t++;
           }
           if (u && typeof u == "object" && !Array.isArray(u)) {
-            for (let E in u) if (!(E === "severity" || E === "disabled" || E === "reason")) {
-              let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: E }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.overrides.additionalProperties, data: u };
-              e === null ? e = [x] : e.push(x), t++;
+            for (let B in u) if (!(B === "severity" || B === "disabled" || B === "reason")) {
+              let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: B }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.overrides.additionalProperties, data: u };
+              e === null ? e = [P] : e.push(P), t++;
             }
             if (u.severity !== void 0) {
-              let E = u.severity;
-              if (!(E === "major" || E === "minor" || E === "observation")) {
-                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/severity", schemaPath: "#/properties/overrides/additionalProperties/properties/severity/enum", keyword: "enum", params: { allowedValues: l.properties.overrides.additionalProperties.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: l.properties.overrides.additionalProperties.properties.severity.enum, parentSchema: l.properties.overrides.additionalProperties.properties.severity, data: E };
-                e === null ? e = [x] : e.push(x), t++;
+              let B = u.severity;
+              if (!(B === "major" || B === "minor" || B === "observation")) {
+                let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/severity", schemaPath: "#/properties/overrides/additionalProperties/properties/severity/enum", keyword: "enum", params: { allowedValues: l.properties.overrides.additionalProperties.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: l.properties.overrides.additionalProperties.properties.severity.enum, parentSchema: l.properties.overrides.additionalProperties.properties.severity, data: B };
+                e === null ? e = [P] : e.push(P), t++;
               }
             }
             if (u.disabled !== void 0) {
-              let E = u.disabled;
-              if (E !== true) {
-                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/disabled", schemaPath: "#/properties/overrides/additionalProperties/properties/disabled/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: l.properties.overrides.additionalProperties.properties.disabled, data: E };
-                e === null ? e = [x] : e.push(x), t++;
+              let B = u.disabled;
+              if (B !== true) {
+                let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/disabled", schemaPath: "#/properties/overrides/additionalProperties/properties/disabled/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: l.properties.overrides.additionalProperties.properties.disabled, data: B };
+                e === null ? e = [P] : e.push(P), t++;
               }
             }
             if (u.reason !== void 0) {
-              let E = u.reason;
-              if (typeof E == "string") {
-                if (_(E) < 1) {
-                  let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: E };
-                  e === null ? e = [x] : e.push(x), t++;
+              let B = u.reason;
+              if (typeof B == "string") {
+                if (z(B) < 1) {
+                  let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: B };
+                  e === null ? e = [P] : e.push(P), t++;
                 }
               } else {
-                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.overrides.additionalProperties.properties.reason.type, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: E };
-                e === null ? e = [x] : e.push(x), t++;
+                let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.overrides.additionalProperties.properties.reason.type, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: B };
+                e === null ? e = [P] : e.push(P), t++;
               }
             }
           } else {
-            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: u };
-            e === null ? e = [E] : e.push(E), t++;
+            let B = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: u };
+            e === null ? e = [B] : e.push(B), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.type, parentSchema: l.properties.overrides, data: w };
+        let d = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.type, parentSchema: l.properties.overrides, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.waivers !== void 0) {
-      let w = r.waivers;
-      if (Array.isArray(w)) {
-        let d = w.length;
+      let v = r.waivers;
+      if (Array.isArray(v)) {
+        let d = v.length;
         for (let u = 0; u < d; u++) {
-          let y = w[u];
+          let y = v[u];
           if (y && typeof y == "object" && !Array.isArray(y)) {
             if (y.rule === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
             if (y.system === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
             if (y.reason === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
             if (y.approver === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
             if (y.expires === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [w] : e.push(w), t++;
             }
-            for (let g in y) if (!(g === "rule" || g === "system" || g === "reason" || g === "approver" || g === "expires")) {
-              let b = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [b] : e.push(b), t++;
+            for (let w in y) if (!(w === "rule" || w === "system" || w === "reason" || w === "approver" || w === "expires")) {
+              let k = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: w }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: y };
+              e === null ? e = [k] : e.push(k), t++;
             }
             if (y.rule !== void 0) {
-              let g = y.rule;
-              if (typeof g == "string") {
-                if (!ge.test(g)) {
-                  let b = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let w = y.rule;
+              if (typeof w == "string") {
+                if (!ve.test(w)) {
+                  let k = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.rule.type, parentSchema: l.properties.waivers.items.properties.rule, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let k = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.rule.type, parentSchema: l.properties.waivers.items.properties.rule, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
             if (y.system !== void 0) {
-              let g = y.system;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let w = y.system;
+              if (typeof w == "string") {
+                if (z(w) < 1) {
+                  let k = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.system.type, parentSchema: l.properties.waivers.items.properties.system, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let k = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.system.type, parentSchema: l.properties.waivers.items.properties.system, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
             if (y.reason !== void 0) {
-              let g = y.reason;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let w = y.reason;
+              if (typeof w == "string") {
+                if (z(w) < 1) {
+                  let k = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.reason.type, parentSchema: l.properties.waivers.items.properties.reason, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let k = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.reason.type, parentSchema: l.properties.waivers.items.properties.reason, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
             if (y.approver !== void 0) {
-              let g = y.approver;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let w = y.approver;
+              if (typeof w == "string") {
+                if (z(w) < 1) {
+                  let k = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.approver.type, parentSchema: l.properties.waivers.items.properties.approver, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let k = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.approver.type, parentSchema: l.properties.waivers.items.properties.approver, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
             if (y.expires !== void 0) {
-              let g = y.expires;
-              if (typeof g == "string") {
-                if (!Ae.validate(g)) {
-                  let b = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let w = y.expires;
+              if (typeof w == "string") {
+                if (!Pe.validate(w)) {
+                  let k = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.expires.type, parentSchema: l.properties.waivers.items.properties.expires, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let k = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.expires.type, parentSchema: l.properties.waivers.items.properties.expires, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
           } else {
-            let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: y };
+            e === null ? e = [w] : e.push(w), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/waivers", schemaPath: "#/properties/waivers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.waivers.type, parentSchema: l.properties.waivers, data: w };
+        let d = { instancePath: a + "/waivers", schemaPath: "#/properties/waivers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.waivers.type, parentSchema: l.properties.waivers, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r["fail-on"] !== void 0) {
-      let w = r["fail-on"];
-      if (!(w === "major" || w === "minor" || w === "never")) {
-        let d = { instancePath: a + "/fail-on", schemaPath: "#/properties/fail-on/enum", keyword: "enum", params: { allowedValues: l.properties["fail-on"].enum }, message: "must be equal to one of the allowed values", schema: l.properties["fail-on"].enum, parentSchema: l.properties["fail-on"], data: w };
+      let v = r["fail-on"];
+      if (!(v === "major" || v === "minor" || v === "never")) {
+        let d = { instancePath: a + "/fail-on", schemaPath: "#/properties/fail-on/enum", keyword: "enum", params: { allowedValues: l.properties["fail-on"].enum }, message: "must be equal to one of the allowed values", schema: l.properties["fail-on"].enum, parentSchema: l.properties["fail-on"], data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.approvals !== void 0) {
-      let w = r.approvals;
-      if (Array.isArray(w)) {
-        let d = w.length;
+      let v = r.approvals;
+      if (Array.isArray(v)) {
+        let d = v.length;
         for (let u = 0; u < d; u++) {
-          let y = w[u];
+          let y = v[u], w = t, k = true, B = t;
+          if (y && typeof y == "object" && !Array.isArray(y) && y.require !== void 0) {
+            let P = y.require;
+            if (Array.isArray(P) && P.length > 0) {
+              let j = {};
+              e === null ? e = [j] : e.push(j), t++;
+            }
+          }
+          var le = B === t;
+          if (t = w, e !== null && (w ? e.length = w : e = null), le) {
+            let P = t;
+            if (y && typeof y == "object" && !Array.isArray(y) && y.environment === void 0) {
+              let q = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/then/required", keyword: "required", params: { missingProperty: "environment" }, message: "must have required property 'environment'", schema: l.properties.approvals.items.then.required, parentSchema: l.properties.approvals.items.then, data: y };
+              e === null ? e = [q] : e.push(q), t++;
+            }
+            var le = P === t;
+            k = le;
+          }
+          if (!k) {
+            let P = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.approvals.items.if, parentSchema: l.properties.approvals.items, data: y };
+            e === null ? e = [P] : e.push(P), t++;
+          }
           if (y && typeof y == "object" && !Array.isArray(y)) {
             if (y.require === void 0) {
-              let g = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+              let P = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: y };
+              e === null ? e = [P] : e.push(P), t++;
             }
-            for (let g in y) if (!(g === "environment" || g === "tiers" || g === "require" || g === "allow-stale")) {
-              let b = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: y };
-              e === null ? e = [b] : e.push(b), t++;
+            for (let P in y) if (!(P === "environment" || P === "tiers" || P === "require" || P === "allow-stale")) {
+              let j = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: P }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: y };
+              e === null ? e = [j] : e.push(j), t++;
             }
             if (y.environment !== void 0) {
-              let g = y.environment;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.approvals.items.properties.environment, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let P = y.environment;
+              if (typeof P == "string") {
+                if (!ot.test(P)) {
+                  let j = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/pattern", keyword: "pattern", params: { pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$" }, message: 'must match pattern "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$"', schema: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", parentSchema: l.properties.approvals.items.properties.environment, data: P };
+                  e === null ? e = [j] : e.push(j), t++;
                 }
               } else {
-                let b = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.environment.type, parentSchema: l.properties.approvals.items.properties.environment, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let j = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.environment.type, parentSchema: l.properties.approvals.items.properties.environment, data: P };
+                e === null ? e = [j] : e.push(j), t++;
               }
             }
             if (y.tiers !== void 0) {
-              let g = y.tiers;
-              if (Array.isArray(g)) {
-                if (g.length < 1) {
-                  let E = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: g };
-                  e === null ? e = [E] : e.push(E), t++;
+              let P = y.tiers;
+              if (Array.isArray(P)) {
+                if (P.length < 1) {
+                  let q = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: P };
+                  e === null ? e = [q] : e.push(q), t++;
                 }
-                let b = g.length;
-                for (let E = 0; E < b; E++) {
-                  let x = g[E];
-                  if (!(x === "minimal" || x === "limited" || x === "high" || x === "prohibited")) {
-                    let P = { instancePath: a + "/approvals/" + u + "/tiers/" + E, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: x };
-                    e === null ? e = [P] : e.push(P), t++;
+                let j = P.length;
+                for (let q = 0; q < j; q++) {
+                  let g = P[q];
+                  if (!(g === "minimal" || g === "limited" || g === "high" || g === "prohibited")) {
+                    let N = { instancePath: a + "/approvals/" + u + "/tiers/" + q, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: g };
+                    e === null ? e = [N] : e.push(N), t++;
                   }
                 }
               } else {
-                let b = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.tiers.type, parentSchema: l.properties.approvals.items.properties.tiers, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let j = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.tiers.type, parentSchema: l.properties.approvals.items.properties.tiers, data: P };
+                e === null ? e = [j] : e.push(j), t++;
               }
             }
             if (y.require !== void 0) {
-              let g = y.require;
-              if (Array.isArray(g)) {
-                if (g.length < 1) {
-                  let E = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.require, data: g };
-                  e === null ? e = [E] : e.push(E), t++;
-                }
-                let b = g.length;
-                for (let E = 0; E < b; E++) {
-                  let x = g[E];
-                  if (x && typeof x == "object" && !Array.isArray(x)) {
-                    if (x.count === void 0) {
-                      let P = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.required, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
-                      e === null ? e = [P] : e.push(P), t++;
+              let P = y.require;
+              if (Array.isArray(P)) {
+                let j = P.length;
+                for (let q = 0; q < j; q++) {
+                  let g = P[q];
+                  if (g && typeof g == "object" && !Array.isArray(g)) {
+                    if (g.count === void 0) {
+                      let N = { instancePath: a + "/approvals/" + u + "/require/" + q, schemaPath: "#/properties/approvals/items/properties/require/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.required, parentSchema: l.properties.approvals.items.properties.require.items, data: g };
+                      e === null ? e = [N] : e.push(N), t++;
                     }
-                    for (let P in x) if (!(P === "count" || P === "users" || P === "teams")) {
-                      let S = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: P }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
-                      e === null ? e = [S] : e.push(S), t++;
+                    for (let N in g) if (!(N === "count" || N === "users" || N === "teams")) {
+                      let H = { instancePath: a + "/approvals/" + u + "/require/" + q, schemaPath: "#/properties/approvals/items/properties/require/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: N }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items, data: g };
+                      e === null ? e = [H] : e.push(H), t++;
                     }
-                    if (x.count !== void 0) {
-                      let P = x.count;
-                      if (!(typeof P == "number" && !(P % 1) && !isNaN(P) && isFinite(P))) {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
-                        e === null ? e = [S] : e.push(S), t++;
+                    if (g.count !== void 0) {
+                      let N = g.count;
+                      if (!(typeof N == "number" && !(N % 1) && !isNaN(N) && isFinite(N))) {
+                        let H = { instancePath: a + "/approvals/" + u + "/require/" + q + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: N };
+                        e === null ? e = [H] : e.push(H), t++;
                       }
-                      if (typeof P == "number" && isFinite(P) && (P < 1 || isNaN(P))) {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
-                        e === null ? e = [S] : e.push(S), t++;
+                      if (typeof N == "number" && isFinite(N) && (N < 1 || isNaN(N))) {
+                        let H = { instancePath: a + "/approvals/" + u + "/require/" + q + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: N };
+                        e === null ? e = [H] : e.push(H), t++;
                       }
                     }
-                    if (x.users !== void 0) {
-                      let P = x.users;
-                      if (Array.isArray(P)) {
-                        let S = P.length;
-                        for (let v = 0; v < S; v++) {
-                          let Z = P[v];
-                          if (typeof Z == "string") {
-                            if (!pt.test(Z)) {
-                              let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9-]+(\\[bot\\])?$"', schema: "^[A-Za-z0-9-]+(\\[bot\\])?$", parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: Z };
-                              e === null ? e = [Q] : e.push(Q), t++;
+                    if (g.users !== void 0) {
+                      let N = g.users;
+                      if (Array.isArray(N)) {
+                        let H = N.length;
+                        for (let oe = 0; oe < H; oe++) {
+                          let K = N[oe];
+                          if (typeof K == "string") {
+                            if (!mt.test(K)) {
+                              let we = { instancePath: a + "/approvals/" + u + "/require/" + q + "/users/" + oe, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9-]+(\\[bot\\])?$"', schema: "^[A-Za-z0-9-]+(\\[bot\\])?$", parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: K };
+                              e === null ? e = [we] : e.push(we), t++;
                             }
                           } else {
-                            let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.users.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: Z };
-                            e === null ? e = [Q] : e.push(Q), t++;
+                            let we = { instancePath: a + "/approvals/" + u + "/require/" + q + "/users/" + oe, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.users.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: K };
+                            e === null ? e = [we] : e.push(we), t++;
                           }
                         }
                       } else {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users", schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.users.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users, data: P };
-                        e === null ? e = [S] : e.push(S), t++;
+                        let H = { instancePath: a + "/approvals/" + u + "/require/" + q + "/users", schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.users.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users, data: N };
+                        e === null ? e = [H] : e.push(H), t++;
                       }
                     }
-                    if (x.teams !== void 0) {
-                      let P = x.teams;
-                      if (Array.isArray(P)) {
-                        let S = P.length;
-                        for (let v = 0; v < S; v++) {
-                          let Z = P[v];
-                          if (typeof Z == "string") {
-                            if (!nt.test(Z)) {
-                              let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, message: 'must match pattern "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$"', schema: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: Z };
-                              e === null ? e = [Q] : e.push(Q), t++;
+                    if (g.teams !== void 0) {
+                      let N = g.teams;
+                      if (Array.isArray(N)) {
+                        let H = N.length;
+                        for (let oe = 0; oe < H; oe++) {
+                          let K = N[oe];
+                          if (typeof K == "string") {
+                            if (!lt.test(K)) {
+                              let we = { instancePath: a + "/approvals/" + u + "/require/" + q + "/teams/" + oe, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, message: 'must match pattern "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$"', schema: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: K };
+                              e === null ? e = [we] : e.push(we), t++;
                             }
                           } else {
-                            let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.teams.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: Z };
-                            e === null ? e = [Q] : e.push(Q), t++;
+                            let we = { instancePath: a + "/approvals/" + u + "/require/" + q + "/teams/" + oe, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.teams.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: K };
+                            e === null ? e = [we] : e.push(we), t++;
                           }
                         }
                       } else {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams", schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.teams.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams, data: P };
-                        e === null ? e = [S] : e.push(S), t++;
+                        let H = { instancePath: a + "/approvals/" + u + "/require/" + q + "/teams", schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.teams.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams, data: N };
+                        e === null ? e = [H] : e.push(H), t++;
                       }
                     }
                   } else {
-                    let P = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.type, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
-                    e === null ? e = [P] : e.push(P), t++;
+                    let N = { instancePath: a + "/approvals/" + u + "/require/" + q, schemaPath: "#/properties/approvals/items/properties/require/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.type, parentSchema: l.properties.approvals.items.properties.require.items, data: g };
+                    e === null ? e = [N] : e.push(N), t++;
                   }
                 }
               } else {
-                let b = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.type, parentSchema: l.properties.approvals.items.properties.require, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let j = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.type, parentSchema: l.properties.approvals.items.properties.require, data: P };
+                e === null ? e = [j] : e.push(j), t++;
               }
             }
             if (y["allow-stale"] !== void 0) {
-              let g = y["allow-stale"];
-              if (typeof g != "boolean") {
-                let b = { instancePath: a + "/approvals/" + u + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: g };
-                e === null ? e = [b] : e.push(b), t++;
+              let P = y["allow-stale"];
+              if (typeof P != "boolean") {
+                let j = { instancePath: a + "/approvals/" + u + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: P };
+                e === null ? e = [j] : e.push(j), t++;
               }
             }
           } else {
-            let g = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let P = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: y };
+            e === null ? e = [P] : e.push(P), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/approvals", schemaPath: "#/properties/approvals/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.type, parentSchema: l.properties.approvals, data: w };
+        let d = { instancePath: a + "/approvals", schemaPath: "#/properties/approvals/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.type, parentSchema: l.properties.approvals, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.release !== void 0) {
-      let w = r.release;
-      if (w && typeof w == "object" && !Array.isArray(w)) {
-        for (let d in w) if (!(d === "branches" || d === "baseline")) {
-          let u = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: w };
+      let v = r.release;
+      if (v && typeof v == "object" && !Array.isArray(v)) {
+        for (let d in v) if (!(d === "branches" || d === "baseline")) {
+          let u = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: v };
           e === null ? e = [u] : e.push(u), t++;
         }
-        if (w.branches !== void 0) {
-          let d = w.branches;
+        if (v.branches !== void 0) {
+          let d = v.branches;
           if (Array.isArray(d)) {
             if (d.length < 1) {
               let y = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: d };
@@ -45010,19 +45028,19 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             }
             let u = d.length;
             for (let y = 0; y < u; y++) {
-              let g = d[y];
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+              let w = d[y];
+              if (typeof w == "string") {
+                if (z(w) < 1) {
+                  let k = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
-                if (!ot.test(g)) {
-                  let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+                if (!ct.test(w)) {
+                  let k = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: w };
+                  e === null ? e = [k] : e.push(k), t++;
                 }
               } else {
-                let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let k = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: w };
+                e === null ? e = [k] : e.push(k), t++;
               }
             }
           } else {
@@ -45030,10 +45048,10 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             e === null ? e = [u] : e.push(u), t++;
           }
         }
-        if (w.baseline !== void 0) {
-          let d = w.baseline;
+        if (v.baseline !== void 0) {
+          let d = v.baseline;
           if (typeof d == "string") {
-            if (!mt.test(d)) {
+            if (!dt.test(d)) {
               let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,40}$" }, message: 'must match pattern "^[0-9a-f]{7,40}$"', schema: "^[0-9a-f]{7,40}$", parentSchema: l.properties.release.properties.baseline, data: d };
               e === null ? e = [u] : e.push(u), t++;
             }
@@ -45043,111 +45061,111 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           }
         }
       } else {
-        let d = { instancePath: a + "/release", schemaPath: "#/properties/release/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.release.type, parentSchema: l.properties.release, data: w };
+        let d = { instancePath: a + "/release", schemaPath: "#/properties/release/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.release.type, parentSchema: l.properties.release, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.enforce !== void 0) {
-      let w = r.enforce;
-      if (w && typeof w == "object" && !Array.isArray(w)) {
-        for (let d in w) if (!(d === "rules" || d === "fail-on")) {
-          let u = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.enforce, data: w };
+      let v = r.enforce;
+      if (v && typeof v == "object" && !Array.isArray(v)) {
+        for (let d in v) if (!(d === "rules" || d === "fail-on")) {
+          let u = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.enforce, data: v };
           e === null ? e = [u] : e.push(u), t++;
         }
-        if (w.rules !== void 0) {
-          let d = w.rules, u = t, y = false, g = t;
+        if (v.rules !== void 0) {
+          let d = v.rules, u = t, y = false, w = t;
           if (d !== "all") {
-            let b = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
-          var me = g === t;
-          if (y = y || me, !y) {
-            let b = t;
+          var ae = w === t;
+          if (y = y || ae, !y) {
+            let k = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
-                let P = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
-                e === null ? e = [P] : e.push(P), t++;
+                let j = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
+                e === null ? e = [j] : e.push(j), t++;
               }
-              let x = d.length;
-              for (let P = 0; P < x; P++) {
-                let S = d[P];
-                if (typeof S == "string") {
-                  if (!ge.test(S)) {
-                    let v = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+              let P = d.length;
+              for (let j = 0; j < P; j++) {
+                let q = d[j];
+                if (typeof q == "string") {
+                  if (!ve.test(q)) {
+                    let g = { instancePath: a + "/enforce/rules/" + j, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: q };
+                    e === null ? e = [g] : e.push(g), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let g = { instancePath: a + "/enforce/rules/" + j, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: q };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               }
             } else {
-              let x = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.enforce.properties.rules.anyOf[1].type, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
-              e === null ? e = [x] : e.push(x), t++;
+              let P = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.enforce.properties.rules.anyOf[1].type, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
+              e === null ? e = [P] : e.push(P), t++;
             }
-            var me = b === t;
-            y = y || me;
+            var ae = k === t;
+            y = y || ae;
           }
           if (y) t = u, e !== null && (u ? e.length = u : e = null);
           else {
-            let b = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let k = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
+            e === null ? e = [k] : e.push(k), t++;
           }
         }
-        if (w["fail-on"] !== void 0) {
-          let d = w["fail-on"];
+        if (v["fail-on"] !== void 0) {
+          let d = v["fail-on"];
           if (typeof d != "boolean") {
             let u = { instancePath: a + "/enforce/fail-on", schemaPath: "#/properties/enforce/properties/fail-on/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.enforce.properties["fail-on"].type, parentSchema: l.properties.enforce.properties["fail-on"], data: d };
             e === null ? e = [u] : e.push(u), t++;
           }
         }
       } else {
-        let d = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.enforce.type, parentSchema: l.properties.enforce, data: w };
+        let d = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.enforce.type, parentSchema: l.properties.enforce, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r["audit-log"] !== void 0) {
-      let w = r["audit-log"];
-      if (typeof w == "string") {
-        if (!lt.test(w)) {
-          let d = { instancePath: a + "/audit-log", schemaPath: "#/properties/audit-log/pattern", keyword: "pattern", params: { pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$" }, message: 'must match pattern "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$"', schema: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", parentSchema: l.properties["audit-log"], data: w };
+      let v = r["audit-log"];
+      if (typeof v == "string") {
+        if (!ut.test(v)) {
+          let d = { instancePath: a + "/audit-log", schemaPath: "#/properties/audit-log/pattern", keyword: "pattern", params: { pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$" }, message: 'must match pattern "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$"', schema: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", parentSchema: l.properties["audit-log"], data: v };
           e === null ? e = [d] : e.push(d), t++;
         }
       } else {
-        let d = { instancePath: a + "/audit-log", schemaPath: "#/properties/audit-log/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["audit-log"].type, parentSchema: l.properties["audit-log"], data: w };
+        let d = { instancePath: a + "/audit-log", schemaPath: "#/properties/audit-log/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["audit-log"].type, parentSchema: l.properties["audit-log"], data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r["timestamp-authority"] !== void 0) {
-      let w = r["timestamp-authority"];
-      if (typeof w == "string") {
-        if (!ct.test(w)) {
-          let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/pattern", keyword: "pattern", params: { pattern: "^https?://[^\\s]+$" }, message: 'must match pattern "^https?://[^\\s]+$"', schema: "^https?://[^\\s]+$", parentSchema: l.properties["timestamp-authority"], data: w };
+      let v = r["timestamp-authority"];
+      if (typeof v == "string") {
+        if (!ht.test(v)) {
+          let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/pattern", keyword: "pattern", params: { pattern: "^https?://[^\\s]+$" }, message: 'must match pattern "^https?://[^\\s]+$"', schema: "^https?://[^\\s]+$", parentSchema: l.properties["timestamp-authority"], data: v };
           e === null ? e = [d] : e.push(d), t++;
         }
       } else {
-        let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["timestamp-authority"].type, parentSchema: l.properties["timestamp-authority"], data: w };
+        let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["timestamp-authority"].type, parentSchema: l.properties["timestamp-authority"], data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r.app !== void 0) {
-      let w = r.app;
-      if (w && typeof w == "object" && !Array.isArray(w)) {
-        for (let d in w) if (!(d === "without-config" || d === "audit-repository")) {
-          let u = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: w };
+      let v = r.app;
+      if (v && typeof v == "object" && !Array.isArray(v)) {
+        for (let d in v) if (!(d === "without-config" || d === "audit-repository")) {
+          let u = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: v };
           e === null ? e = [u] : e.push(u), t++;
         }
-        if (w["without-config"] !== void 0) {
-          let d = w["without-config"];
+        if (v["without-config"] !== void 0) {
+          let d = v["without-config"];
           if (!(d === "neutral" || d === "skip" || d === "org-defaults")) {
             let u = { instancePath: a + "/app/without-config", schemaPath: "#/properties/app/properties/without-config/enum", keyword: "enum", params: { allowedValues: l.properties.app.properties["without-config"].enum }, message: "must be equal to one of the allowed values", schema: l.properties.app.properties["without-config"].enum, parentSchema: l.properties.app.properties["without-config"], data: d };
             e === null ? e = [u] : e.push(u), t++;
           }
         }
-        if (w["audit-repository"] !== void 0) {
-          let d = w["audit-repository"];
+        if (v["audit-repository"] !== void 0) {
+          let d = v["audit-repository"];
           if (typeof d == "string") {
-            if (!dt.test(d)) {
+            if (!yt.test(d)) {
               let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+$" }, message: 'must match pattern "^[A-Za-z0-9._-]+$"', schema: "^[A-Za-z0-9._-]+$", parentSchema: l.properties.app.properties["audit-repository"], data: d };
               e === null ? e = [u] : e.push(u), t++;
             }
@@ -45157,27 +45175,27 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           }
         }
       } else {
-        let d = { instancePath: a + "/app", schemaPath: "#/properties/app/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.app.type, parentSchema: l.properties.app, data: w };
+        let d = { instancePath: a + "/app", schemaPath: "#/properties/app/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.app.type, parentSchema: l.properties.app, data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
     if (r["statement-of-applicability"] !== void 0) {
-      let w = r["statement-of-applicability"];
-      if (w && typeof w == "object" && !Array.isArray(w)) {
-        for (let d in w) {
+      let v = r["statement-of-applicability"];
+      if (v && typeof v == "object" && !Array.isArray(v)) {
+        for (let d in v) {
           let u = t;
           if (!(d === "A.2.2" || d === "A.2.3" || d === "A.2.4" || d === "A.3.2" || d === "A.3.3" || d === "A.4.2" || d === "A.4.3" || d === "A.4.4" || d === "A.4.5" || d === "A.4.6" || d === "A.5.2" || d === "A.5.3" || d === "A.5.4" || d === "A.5.5" || d === "A.6.1.2" || d === "A.6.1.3" || d === "A.6.2.2" || d === "A.6.2.3" || d === "A.6.2.4" || d === "A.6.2.5" || d === "A.6.2.6" || d === "A.6.2.7" || d === "A.6.2.8" || d === "A.7.2" || d === "A.7.3" || d === "A.7.4" || d === "A.7.5" || d === "A.7.6" || d === "A.8.2" || d === "A.8.3" || d === "A.8.4" || d === "A.8.5" || d === "A.9.2" || d === "A.9.3" || d === "A.9.4" || d === "A.10.2" || d === "A.10.3" || d === "A.10.4")) {
             let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: d, propertyName: d };
             e === null ? e = [y] : e.push(y), t++;
           }
-          var ae = u === t;
-          if (!ae) {
-            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: w };
+          var ue = u === t;
+          if (!ue) {
+            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: v };
             e === null ? e = [y] : e.push(y), t++;
           }
         }
-        for (let d in w) {
-          let u = w[d];
+        for (let d in v) {
+          let u = v[d];
           if (u && typeof u == "object" && !Array.isArray(u)) {
             if (u.applicable === void 0) {
               let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
@@ -45188,91 +45206,91 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
               e === null ? e = [y] : e.push(y), t++;
             }
             for (let y in u) if (!(y === "applicable" || y === "justification" || y === "evidence" || y === "events")) {
-              let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
-              e === null ? e = [g] : e.push(g), t++;
+              let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
+              e === null ? e = [w] : e.push(w), t++;
             }
             if (u.applicable !== void 0) {
               let y = u.applicable;
               if (typeof y != "boolean") {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: y };
+                e === null ? e = [w] : e.push(w), t++;
               }
             }
             if (u.justification !== void 0) {
               let y = u.justification;
               if (typeof y == "string") {
-                if (_(y) < 1) {
-                  let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
-                  e === null ? e = [g] : e.push(g), t++;
+                if (z(y) < 1) {
+                  let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
+                  e === null ? e = [w] : e.push(w), t++;
                 }
               } else {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
+                e === null ? e = [w] : e.push(w), t++;
               }
             }
             if (u.evidence !== void 0) {
               let y = u.evidence;
               if (Array.isArray(y)) {
-                let g = y.length;
-                for (let b = 0; b < g; b++) {
-                  let E = y[b];
-                  if (typeof E == "string") {
-                    if (_(E) < 1) {
-                      let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + b, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
-                      e === null ? e = [x] : e.push(x), t++;
+                let w = y.length;
+                for (let k = 0; k < w; k++) {
+                  let B = y[k];
+                  if (typeof B == "string") {
+                    if (z(B) < 1) {
+                      let P = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + k, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: B };
+                      e === null ? e = [P] : e.push(P), t++;
                     }
                   } else {
-                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + b, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
-                    e === null ? e = [x] : e.push(x), t++;
+                    let P = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + k, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: B };
+                    e === null ? e = [P] : e.push(P), t++;
                   }
                 }
               } else {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: y };
+                e === null ? e = [w] : e.push(w), t++;
               }
             }
             if (u.events !== void 0) {
               let y = u.events;
               if (Array.isArray(y)) {
-                let g = y.length;
-                for (let x = 0; x < g; x++) {
-                  let P = y[x], S = t, v = false, Z = t;
-                  if (!(P === "system.registered" || P === "documents.changed" || P === "evaluated" || P === "approval.given" || P === "approval.withdrawn" || P === "deployment.approved" || P === "deployment.rejected" || P === "waiver.applied" || P === "waiver.expired" || P === "model.retrained" || P === "monitoring.alert" || P === "incident" || P === "system.retired" || P === "nonconformity.opened" || P === "nonconformity.updated" || P === "nonconformity.closed" || P === "corrective-action.planned" || P === "corrective-action.completed")) {
-                    let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/0/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0], data: P };
-                    e === null ? e = [Q] : e.push(Q), t++;
+                let w = y.length;
+                for (let P = 0; P < w; P++) {
+                  let j = y[P], q = t, g = false, N = t;
+                  if (!(j === "system.registered" || j === "documents.changed" || j === "evaluated" || j === "approval.given" || j === "approval.withdrawn" || j === "deployment.approved" || j === "deployment.rejected" || j === "waiver.applied" || j === "waiver.expired" || j === "model.retrained" || j === "monitoring.alert" || j === "incident" || j === "system.retired" || j === "nonconformity.opened" || j === "nonconformity.updated" || j === "nonconformity.closed" || j === "corrective-action.planned" || j === "corrective-action.completed")) {
+                    let H = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + P, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/0/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0], data: j };
+                    e === null ? e = [H] : e.push(H), t++;
                   }
-                  var ce = Z === t;
-                  if (v = v || ce, !v) {
-                    let Q = t;
-                    if (typeof P == "string") {
-                      if (!ut.test(P)) {
-                        let B = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^custom\\.[a-z0-9][a-z0-9-]{0,62}$"', schema: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: P };
-                        e === null ? e = [B] : e.push(B), t++;
+                  var $e = N === t;
+                  if (g = g || $e, !g) {
+                    let H = t;
+                    if (typeof j == "string") {
+                      if (!ft.test(j)) {
+                        let K = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + P, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^custom\\.[a-z0-9][a-z0-9-]{0,62}$"', schema: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: j };
+                        e === null ? e = [K] : e.push(K), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1].type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: P };
-                      e === null ? e = [B] : e.push(B), t++;
+                      let K = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + P, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1].type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: j };
+                      e === null ? e = [K] : e.push(K), t++;
                     }
-                    var ce = Q === t;
-                    v = v || ce;
+                    var $e = H === t;
+                    g = g || $e;
                   }
-                  if (v) t = S, e !== null && (S ? e.length = S : e = null);
+                  if (g) t = q, e !== null && (q ? e.length = q : e = null);
                   else {
-                    let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items, data: P };
-                    e === null ? e = [Q] : e.push(Q), t++;
+                    let H = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + P, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items, data: j };
+                    e === null ? e = [H] : e.push(H), t++;
                   }
                 }
-                let b = y.length, E;
-                if (b > 1) {
-                  e: for (; b--; ) for (E = b; E--; ) if (le(y[b], y[E])) {
-                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: b, j: E }, message: "must NOT have duplicate items (items ## " + E + " and " + b + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
-                    e === null ? e = [x] : e.push(x), t++;
+                let k = y.length, B;
+                if (k > 1) {
+                  e: for (; k--; ) for (B = k; B--; ) if (ce(y[k], y[B])) {
+                    let P = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: k, j: B }, message: "must NOT have duplicate items (items ## " + B + " and " + k + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                    e === null ? e = [P] : e.push(P), t++;
                     break e;
                   }
                 }
               } else {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                e === null ? e = [w] : e.push(w), t++;
               }
             }
           } else {
@@ -45281,20 +45299,20 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           }
         }
       } else {
-        let d = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].type, parentSchema: l.properties["statement-of-applicability"], data: w };
+        let d = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].type, parentSchema: l.properties["statement-of-applicability"], data: v };
         e === null ? e = [d] : e.push(d), t++;
       }
     }
   } else {
-    let w = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.type, parentSchema: l, data: r };
-    e === null ? e = [w] : e.push(w), t++;
+    let v = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.type, parentSchema: l, data: r };
+    e === null ? e = [v] : e.push(v), t++;
   }
-  return ds.errors = e, t === 0;
+  return hs.errors = e, t === 0;
 }
-var qt = us;
+var jt = ys;
 var ne = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate policy pack", type: "object", additionalProperties: false, required: ["id", "title", "rules"], properties: { $schema: { type: "string" }, id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" }, title: { type: "string" }, description: { type: "string" }, version: { type: "string" }, extends: { type: "string", description: "A built-in pack, e.g. iso42001-baseline." }, rules: { type: "array", items: { $ref: "#/definitions/rule" } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
-var ht = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
-function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var gt = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
+function ys(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45323,7 +45341,7 @@ function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ht.test(s)) {
+        if (!gt.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: ne.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45368,18 +45386,18 @@ function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let m = s[o];
           if (m && typeof m == "object" && !Array.isArray(m)) {
             if (m.kind === void 0) {
-              let n = { instancePath: a + "/rules/" + o, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: m };
+              let n = { instancePath: a + "/rules/" + o, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: ge.required, parentSchema: ge, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
             if (m.kind !== void 0) {
               let n = m.kind;
               if (!(n === "document-valid" || n === "required-document" || n === "fields" || n === "governance" || n === "sections" || n === "risk-register" || n === "freshness" || n === "consistency" || n === "change-coupling" || n === "metric")) {
-                let p = { instancePath: a + "/rules/" + o + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: n };
+                let p = { instancePath: a + "/rules/" + o + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: ge.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: ge.properties.kind.enum, parentSchema: ge.properties.kind, data: n };
                 e === null ? e = [p] : e.push(p), t++;
               }
             }
           } else {
-            let n = { instancePath: a + "/rules/" + o, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: m };
+            let n = { instancePath: a + "/rules/" + o, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ge.type, parentSchema: ge, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
@@ -45392,11 +45410,11 @@ function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ne.type, parentSchema: ne, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return us.errors = e, t === 0;
+  return ys.errors = e, t === 0;
 }
-var St = hs;
+var _t = fs3;
 var W = { type: "object", description: "The document parses and matches its published JSON Schema (types, allowed values, no unknown keys).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "document-valid" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
-function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function fs3(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45427,14 +45445,14 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: W.required, parentSchema: W, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(W.properties, s)) {
+    for (let s in r) if (!he.call(W.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
+        if (!ve.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: W.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45446,7 +45464,7 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45482,7 +45500,7 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: W.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -45506,7 +45524,7 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: W.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -45520,7 +45538,7 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45554,11 +45572,11 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.type, parentSchema: W, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return hs.errors = e, t === 0;
+  return fs3.errors = e, t === 0;
 }
-var Ot = ys;
+var xt = gs;
 var J = { type: "object", description: "The system has this document; with `when`, only where the condition holds (e.g. high risk tier).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "required-document" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
-function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function gs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45589,14 +45607,14 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: J.required, parentSchema: J, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(J.properties, s)) {
+    for (let s in r) if (!he.call(J.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
+        if (!ve.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: J.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45608,7 +45626,7 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45644,7 +45662,7 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: J.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -45668,7 +45686,7 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: J.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -45682,7 +45700,7 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45716,84 +45734,84 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: J.type, parentSchema: J, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return ys.errors = e, t === 0;
+  return gs.errors = e, t === 0;
 }
-var jt = fs3;
-var C = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
-function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var zt = vs;
+var Z = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
+function vs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.title === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.kind === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.severity === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.controls === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.remedy === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.document === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.schema === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property 'schema'", schema: C.required, parentSchema: C, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property 'schema'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(C.properties, s)) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: C, data: r };
+    for (let s in r) if (!he.call(Z.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Z, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
-          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: C.properties.id, data: s };
+        if (!ve.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Z.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.id.type, parentSchema: C.properties.id, data: s };
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.id.type, parentSchema: Z.properties.id, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.title, data: s };
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.title.type, parentSchema: C.properties.title, data: s };
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.title.type, parentSchema: Z.properties.title, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.description.type, parentSchema: C.properties.description, data: s };
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.description.type, parentSchema: Z.properties.description, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: C.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: C.properties.severity.enum, parentSchema: C.properties.severity, data: s };
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Z.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.severity.enum, parentSchema: Z.properties.severity, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -45804,20 +45822,20 @@ function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, ro
         for (let n = 0; n < i; n++) {
           let p = s[n];
           if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: C.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.controls.items.enum, parentSchema: C.properties.controls.items, data: p };
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: Z.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.controls.items.enum, parentSchema: Z.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.controls, data: s };
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Z.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
           }
         }
       } else {
-        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.controls.type, parentSchema: C.properties.controls, data: s };
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.controls.type, parentSchema: Z.properties.controls, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -45828,72 +45846,549 @@ function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, ro
         for (let n = 0; n < i; n++) {
           let p = s[n];
           if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: C.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.clauses.items.enum, parentSchema: C.properties.clauses.items, data: p };
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: Z.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.clauses.items.enum, parentSchema: Z.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.clauses, data: s };
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Z.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
           }
         }
       } else {
-        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.clauses.type, parentSchema: C.properties.clauses, data: s };
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.clauses.type, parentSchema: Z.properties.clauses, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.remedy, data: s };
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.remedy.type, parentSchema: C.properties.remedy, data: s };
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.remedy.type, parentSchema: Z.properties.remedy, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.when.type, parentSchema: C.properties.when, data: s };
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.when.type, parentSchema: Z.properties.when, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "fields") {
-        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "fields" }, message: "must be equal to constant", schema: "fields", parentSchema: C.properties.kind, data: s };
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "fields" }, message: "must be equal to constant", schema: "fields", parentSchema: Z.properties.kind, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.document !== void 0) {
       let s = r.document;
       if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
-        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: C.properties.document.enum }, message: "must be equal to one of the allowed values", schema: C.properties.document.enum, parentSchema: C.properties.document, data: s };
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: Z.properties.document.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.document.enum, parentSchema: Z.properties.document, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.schema !== void 0) {
       let s = r.schema;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let i = { instancePath: a + "/schema", schemaPath: "#/properties/schema/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.schema.type, parentSchema: C.properties.schema, data: s };
+        let i = { instancePath: a + "/schema", schemaPath: "#/properties/schema/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.schema.type, parentSchema: Z.properties.schema, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
-    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.type, parentSchema: C, data: r };
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.type, parentSchema: Z, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return fs3.errors = e, t === 0;
+  return vs.errors = e, t === 0;
 }
-var _t = gs;
-var M = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
-function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Nt = ws;
+var R = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
+function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.facts === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "facts" }, message: "must have required property 'facts'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(R.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ve.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: R.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.id.type, parentSchema: R.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.title.type, parentSchema: R.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.description.type, parentSchema: R.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: R.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: R.properties.severity.enum, parentSchema: R.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: R.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.controls.items.enum, parentSchema: R.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.controls.type, parentSchema: R.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: R.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.clauses.items.enum, parentSchema: R.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.clauses.type, parentSchema: R.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.remedy.type, parentSchema: R.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.properties.when.type, parentSchema: R.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "governance") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "governance" }, message: "must be equal to constant", schema: "governance", parentSchema: R.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.facts !== void 0) {
+      let s = r.facts;
+      if (Array.isArray(s)) {
+        if (s.length < 1) {
+          let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: R.properties.facts, data: s };
+          e === null ? e = [n] : e.push(n), t++;
+        }
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "system" || p === "owner" || p === "version" || p === "status" || p === "tier")) {
+            let c = { instancePath: a + "/facts/" + n, schemaPath: "#/properties/facts/items/enum", keyword: "enum", params: { allowedValues: R.properties.facts.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.facts.items.enum, parentSchema: R.properties.facts.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.facts, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/facts", schemaPath: "#/properties/facts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.facts.type, parentSchema: R.properties.facts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.type, parentSchema: R, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return ws.errors = e, t === 0;
+}
+var Lt = bs;
+var I = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
+function bs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.title === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.kind === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.severity === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.controls === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.remedy === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.sections === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: I.required, parentSchema: I, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    for (let i in r) if (!he.call(I.properties, i)) {
+      let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: I, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.id !== void 0) {
+      let i = r.id;
+      if (typeof i == "string") {
+        if (!ve.test(i)) {
+          let o = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: I.properties.id, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.id.type, parentSchema: I.properties.id, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let i = r.title;
+      if (typeof i == "string") {
+        if (z(i) < 1) {
+          let o = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.title, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.title.type, parentSchema: I.properties.title, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let i = r.description;
+      if (typeof i != "string") {
+        let o = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.description.type, parentSchema: I.properties.description, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let i = r.severity;
+      if (!(i === "major" || i === "minor" || i === "observation")) {
+        let o = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: I.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: I.properties.severity.enum, parentSchema: I.properties.severity, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let i = r.controls;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "A.2.2" || c === "A.2.3" || c === "A.2.4" || c === "A.3.2" || c === "A.3.3" || c === "A.4.2" || c === "A.4.3" || c === "A.4.4" || c === "A.4.5" || c === "A.4.6" || c === "A.5.2" || c === "A.5.3" || c === "A.5.4" || c === "A.5.5" || c === "A.6.1.2" || c === "A.6.1.3" || c === "A.6.2.2" || c === "A.6.2.3" || c === "A.6.2.4" || c === "A.6.2.5" || c === "A.6.2.6" || c === "A.6.2.7" || c === "A.6.2.8" || c === "A.7.2" || c === "A.7.3" || c === "A.7.4" || c === "A.7.5" || c === "A.7.6" || c === "A.8.2" || c === "A.8.3" || c === "A.8.4" || c === "A.8.5" || c === "A.9.2" || c === "A.9.3" || c === "A.9.4" || c === "A.10.2" || c === "A.10.3" || c === "A.10.4")) {
+            let h = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: I.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: I.properties.controls.items.enum, parentSchema: I.properties.controls.items, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        let m = i.length, n;
+        if (m > 1) {
+          e: for (; m--; ) for (n = m; n--; ) if (ce(i[m], i[n])) {
+            let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: I.properties.controls, data: i };
+            e === null ? e = [p] : e.push(p), t++;
+            break e;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: I.properties.controls.type, parentSchema: I.properties.controls, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let i = r.clauses;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "7.5" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.2" || c === "10.2")) {
+            let h = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: I.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: I.properties.clauses.items.enum, parentSchema: I.properties.clauses.items, data: c };
+            e === null ? e = [h] : e.push(h), t++;
+          }
+        }
+        let m = i.length, n;
+        if (m > 1) {
+          e: for (; m--; ) for (n = m; n--; ) if (ce(i[m], i[n])) {
+            let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: I.properties.clauses, data: i };
+            e === null ? e = [p] : e.push(p), t++;
+            break e;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: I.properties.clauses.type, parentSchema: I.properties.clauses, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let i = r.remedy;
+      if (typeof i == "string") {
+        if (z(i) < 1) {
+          let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.remedy, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.remedy.type, parentSchema: I.properties.remedy, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let i = r.when;
+      if (!(i && typeof i == "object" && !Array.isArray(i))) {
+        let o = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: I.properties.when.type, parentSchema: I.properties.when, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let i = r.kind;
+      if (i !== "sections") {
+        let o = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "sections" }, message: "must be equal to constant", schema: "sections", parentSchema: I.properties.kind, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.sections !== void 0) {
+      let i = r.sections;
+      if (Array.isArray(i)) {
+        if (i.length < 1) {
+          let m = { instancePath: a + "/sections", schemaPath: "#/properties/sections/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: I.properties.sections, data: i };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        let o = i.length;
+        for (let m = 0; m < o; m++) {
+          let n = i[m], p = t, c = false, h = t;
+          if (typeof n == "string") {
+            if (z(n) < 1) {
+              let _ = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.sections.items.anyOf[0], data: n };
+              e === null ? e = [_] : e.push(_), t++;
+            }
+          } else {
+            let _ = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.sections.items.anyOf[0].type, parentSchema: I.properties.sections.items.anyOf[0], data: n };
+            e === null ? e = [_] : e.push(_), t++;
+          }
+          var s = h === t;
+          if (c = c || s, !c) {
+            let _ = t;
+            if (n && typeof n == "object" && !Array.isArray(n)) {
+              if (n.name === void 0) {
+                let $ = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: I.properties.sections.items.anyOf[1].required, parentSchema: I.properties.sections.items.anyOf[1], data: n };
+                e === null ? e = [$] : e.push($), t++;
+              }
+              for (let $ in n) if (!($ === "name" || $ === "aliases" || $ === "patterns" || $ === "keys")) {
+                let b = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: $ }, message: "must NOT have additional properties", schema: false, parentSchema: I.properties.sections.items.anyOf[1], data: n };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+              if (n.name !== void 0) {
+                let $ = n.name;
+                if (typeof $ == "string") {
+                  if (z($) < 1) {
+                    let b = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.sections.items.anyOf[1].properties.name, data: $ };
+                    e === null ? e = [b] : e.push(b), t++;
+                  }
+                } else {
+                  let b = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.sections.items.anyOf[1].properties.name.type, parentSchema: I.properties.sections.items.anyOf[1].properties.name, data: $ };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+              if (n.aliases !== void 0) {
+                let $ = n.aliases;
+                if (Array.isArray($)) {
+                  let b = $.length;
+                  for (let S = 0; S < b; S++) {
+                    let A = $[S];
+                    if (typeof A == "string") {
+                      if (z(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/aliases/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/aliases/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.sections.items.anyOf[1].properties.aliases.items.type, parentSchema: I.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let b = { instancePath: a + "/sections/" + m + "/aliases", schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: I.properties.sections.items.anyOf[1].properties.aliases.type, parentSchema: I.properties.sections.items.anyOf[1].properties.aliases, data: $ };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+              if (n.patterns !== void 0) {
+                let $ = n.patterns;
+                if (Array.isArray($)) {
+                  let b = $.length;
+                  for (let S = 0; S < b; S++) {
+                    let A = $[S];
+                    if (typeof A == "string") {
+                      if (z(A) > 100) {
+                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: I.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                      if (z(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/patterns/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.sections.items.anyOf[1].properties.patterns.items.type, parentSchema: I.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let b = { instancePath: a + "/sections/" + m + "/patterns", schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: I.properties.sections.items.anyOf[1].properties.patterns.type, parentSchema: I.properties.sections.items.anyOf[1].properties.patterns, data: $ };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+              if (n.keys !== void 0) {
+                let $ = n.keys;
+                if (Array.isArray($)) {
+                  let b = $.length;
+                  for (let S = 0; S < b; S++) {
+                    let A = $[S];
+                    if (typeof A == "string") {
+                      if (z(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/keys/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: I.properties.sections.items.anyOf[1].properties.keys.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/keys/" + S, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: I.properties.sections.items.anyOf[1].properties.keys.items.type, parentSchema: I.properties.sections.items.anyOf[1].properties.keys.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let b = { instancePath: a + "/sections/" + m + "/keys", schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: I.properties.sections.items.anyOf[1].properties.keys.type, parentSchema: I.properties.sections.items.anyOf[1].properties.keys, data: $ };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+            } else {
+              let $ = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: I.properties.sections.items.anyOf[1].type, parentSchema: I.properties.sections.items.anyOf[1], data: n };
+              e === null ? e = [$] : e.push($), t++;
+            }
+            var s = _ === t;
+            c = c || s;
+          }
+          if (c) t = p, e !== null && (p ? e.length = p : e = null);
+          else {
+            let _ = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: I.properties.sections.items.anyOf, parentSchema: I.properties.sections.items, data: n };
+            e === null ? e = [_] : e.push(_), t++;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: I.properties.sections.type, parentSchema: I.properties.sections, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r["min-length"] !== void 0) {
+      let i = r["min-length"];
+      if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: I.properties["min-length"].type, parentSchema: I.properties["min-length"], data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+      if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: I.properties["min-length"], data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+  } else {
+    let i = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: I.type, parentSchema: I, data: r };
+    e === null ? e = [i] : e.push(i), t++;
+  }
+  return bs.errors = e, t === 0;
+}
+var $t = ks;
+var M = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
+function ks(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45920,18 +46415,18 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: M.required, parentSchema: M, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    if (r.facts === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "facts" }, message: "must have required property 'facts'", schema: M.required, parentSchema: M, data: r };
+    if (r.check === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: M.required, parentSchema: M, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(M.properties, s)) {
+    for (let s in r) if (!he.call(M.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: M, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
+        if (!ve.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: M.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45943,7 +46438,7 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45979,7 +46474,7 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -46003,7 +46498,7 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -46017,7 +46512,7 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -46035,492 +46530,15 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     }
     if (r.kind !== void 0) {
       let s = r.kind;
-      if (s !== "governance") {
-        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "governance" }, message: "must be equal to constant", schema: "governance", parentSchema: M.properties.kind, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.facts !== void 0) {
-      let s = r.facts;
-      if (Array.isArray(s)) {
-        if (s.length < 1) {
-          let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: M.properties.facts, data: s };
-          e === null ? e = [n] : e.push(n), t++;
-        }
-        let i = s.length;
-        for (let n = 0; n < i; n++) {
-          let p = s[n];
-          if (!(p === "system" || p === "owner" || p === "version" || p === "status" || p === "tier")) {
-            let c = { instancePath: a + "/facts/" + n, schemaPath: "#/properties/facts/items/enum", keyword: "enum", params: { allowedValues: M.properties.facts.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.facts.items.enum, parentSchema: M.properties.facts.items, data: p };
-            e === null ? e = [c] : e.push(c), t++;
-          }
-        }
-        let o = s.length, m;
-        if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.facts, data: s };
-            e === null ? e = [n] : e.push(n), t++;
-            break e;
-          }
-        }
-      } else {
-        let i = { instancePath: a + "/facts", schemaPath: "#/properties/facts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.facts.type, parentSchema: M.properties.facts, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-  } else {
-    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.type, parentSchema: M, data: r };
-    e === null ? e = [s] : e.push(s), t++;
-  }
-  return gs.errors = e, t === 0;
-}
-var xt = vs;
-var $ = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
-function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
-  let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.id === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.title === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.kind === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.severity === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.controls === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.remedy === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.sections === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    for (let i in r) if (!ue.call($.properties, i)) {
-      let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: $, data: r };
-      e === null ? e = [o] : e.push(o), t++;
-    }
-    if (r.id !== void 0) {
-      let i = r.id;
-      if (typeof i == "string") {
-        if (!ge.test(i)) {
-          let o = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: $.properties.id, data: i };
-          e === null ? e = [o] : e.push(o), t++;
-        }
-      } else {
-        let o = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.id.type, parentSchema: $.properties.id, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.title !== void 0) {
-      let i = r.title;
-      if (typeof i == "string") {
-        if (_(i) < 1) {
-          let o = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.title, data: i };
-          e === null ? e = [o] : e.push(o), t++;
-        }
-      } else {
-        let o = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.title.type, parentSchema: $.properties.title, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.description !== void 0) {
-      let i = r.description;
-      if (typeof i != "string") {
-        let o = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.description.type, parentSchema: $.properties.description, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.severity !== void 0) {
-      let i = r.severity;
-      if (!(i === "major" || i === "minor" || i === "observation")) {
-        let o = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: $.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: $.properties.severity.enum, parentSchema: $.properties.severity, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.controls !== void 0) {
-      let i = r.controls;
-      if (Array.isArray(i)) {
-        let o = i.length;
-        for (let p = 0; p < o; p++) {
-          let c = i[p];
-          if (!(c === "A.2.2" || c === "A.2.3" || c === "A.2.4" || c === "A.3.2" || c === "A.3.3" || c === "A.4.2" || c === "A.4.3" || c === "A.4.4" || c === "A.4.5" || c === "A.4.6" || c === "A.5.2" || c === "A.5.3" || c === "A.5.4" || c === "A.5.5" || c === "A.6.1.2" || c === "A.6.1.3" || c === "A.6.2.2" || c === "A.6.2.3" || c === "A.6.2.4" || c === "A.6.2.5" || c === "A.6.2.6" || c === "A.6.2.7" || c === "A.6.2.8" || c === "A.7.2" || c === "A.7.3" || c === "A.7.4" || c === "A.7.5" || c === "A.7.6" || c === "A.8.2" || c === "A.8.3" || c === "A.8.4" || c === "A.8.5" || c === "A.9.2" || c === "A.9.3" || c === "A.9.4" || c === "A.10.2" || c === "A.10.3" || c === "A.10.4")) {
-            let h = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
-            e === null ? e = [h] : e.push(h), t++;
-          }
-        }
-        let m = i.length, n;
-        if (m > 1) {
-          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
-            let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.controls, data: i };
-            e === null ? e = [p] : e.push(p), t++;
-            break e;
-          }
-        }
-      } else {
-        let o = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.controls.type, parentSchema: $.properties.controls, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.clauses !== void 0) {
-      let i = r.clauses;
-      if (Array.isArray(i)) {
-        let o = i.length;
-        for (let p = 0; p < o; p++) {
-          let c = i[p];
-          if (!(c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "7.5" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.2" || c === "10.2")) {
-            let h = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
-            e === null ? e = [h] : e.push(h), t++;
-          }
-        }
-        let m = i.length, n;
-        if (m > 1) {
-          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
-            let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.clauses, data: i };
-            e === null ? e = [p] : e.push(p), t++;
-            break e;
-          }
-        }
-      } else {
-        let o = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.clauses.type, parentSchema: $.properties.clauses, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.remedy !== void 0) {
-      let i = r.remedy;
-      if (typeof i == "string") {
-        if (_(i) < 1) {
-          let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.remedy, data: i };
-          e === null ? e = [o] : e.push(o), t++;
-        }
-      } else {
-        let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.remedy.type, parentSchema: $.properties.remedy, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.when !== void 0) {
-      let i = r.when;
-      if (!(i && typeof i == "object" && !Array.isArray(i))) {
-        let o = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.when.type, parentSchema: $.properties.when, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.kind !== void 0) {
-      let i = r.kind;
-      if (i !== "sections") {
-        let o = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "sections" }, message: "must be equal to constant", schema: "sections", parentSchema: $.properties.kind, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r.sections !== void 0) {
-      let i = r.sections;
-      if (Array.isArray(i)) {
-        if (i.length < 1) {
-          let m = { instancePath: a + "/sections", schemaPath: "#/properties/sections/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: $.properties.sections, data: i };
-          e === null ? e = [m] : e.push(m), t++;
-        }
-        let o = i.length;
-        for (let m = 0; m < o; m++) {
-          let n = i[m], p = t, c = false, h = t;
-          if (typeof n == "string") {
-            if (_(n) < 1) {
-              let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[0], data: n };
-              e === null ? e = [j] : e.push(j), t++;
-            }
-          } else {
-            let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[0].type, parentSchema: $.properties.sections.items.anyOf[0], data: n };
-            e === null ? e = [j] : e.push(j), t++;
-          }
-          var s = h === t;
-          if (c = c || s, !c) {
-            let j = t;
-            if (n && typeof n == "object" && !Array.isArray(n)) {
-              if (n.name === void 0) {
-                let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: $.properties.sections.items.anyOf[1].required, parentSchema: $.properties.sections.items.anyOf[1], data: n };
-                e === null ? e = [L] : e.push(L), t++;
-              }
-              for (let L in n) if (!(L === "name" || L === "aliases" || L === "patterns" || L === "keys")) {
-                let k = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: L }, message: "must NOT have additional properties", schema: false, parentSchema: $.properties.sections.items.anyOf[1], data: n };
-                e === null ? e = [k] : e.push(k), t++;
-              }
-              if (n.name !== void 0) {
-                let L = n.name;
-                if (typeof L == "string") {
-                  if (_(L) < 1) {
-                    let k = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.name, data: L };
-                    e === null ? e = [k] : e.push(k), t++;
-                  }
-                } else {
-                  let k = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.name.type, parentSchema: $.properties.sections.items.anyOf[1].properties.name, data: L };
-                  e === null ? e = [k] : e.push(k), t++;
-                }
-              }
-              if (n.aliases !== void 0) {
-                let L = n.aliases;
-                if (Array.isArray(L)) {
-                  let k = L.length;
-                  for (let q = 0; q < k; q++) {
-                    let A = L[q];
-                    if (typeof A == "string") {
-                      if (_(A) < 1) {
-                        let O = { instancePath: a + "/sections/" + m + "/aliases/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
-                        e === null ? e = [O] : e.push(O), t++;
-                      }
-                    } else {
-                      let O = { instancePath: a + "/sections/" + m + "/aliases/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.aliases.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
-                      e === null ? e = [O] : e.push(O), t++;
-                    }
-                  }
-                } else {
-                  let k = { instancePath: a + "/sections/" + m + "/aliases", schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.aliases.type, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases, data: L };
-                  e === null ? e = [k] : e.push(k), t++;
-                }
-              }
-              if (n.patterns !== void 0) {
-                let L = n.patterns;
-                if (Array.isArray(L)) {
-                  let k = L.length;
-                  for (let q = 0; q < k; q++) {
-                    let A = L[q];
-                    if (typeof A == "string") {
-                      if (_(A) > 100) {
-                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
-                        e === null ? e = [O] : e.push(O), t++;
-                      }
-                      if (_(A) < 1) {
-                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
-                        e === null ? e = [O] : e.push(O), t++;
-                      }
-                    } else {
-                      let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.patterns.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
-                      e === null ? e = [O] : e.push(O), t++;
-                    }
-                  }
-                } else {
-                  let k = { instancePath: a + "/sections/" + m + "/patterns", schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.patterns.type, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns, data: L };
-                  e === null ? e = [k] : e.push(k), t++;
-                }
-              }
-              if (n.keys !== void 0) {
-                let L = n.keys;
-                if (Array.isArray(L)) {
-                  let k = L.length;
-                  for (let q = 0; q < k; q++) {
-                    let A = L[q];
-                    if (typeof A == "string") {
-                      if (_(A) < 1) {
-                        let O = { instancePath: a + "/sections/" + m + "/keys/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.keys.items, data: A };
-                        e === null ? e = [O] : e.push(O), t++;
-                      }
-                    } else {
-                      let O = { instancePath: a + "/sections/" + m + "/keys/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.keys.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.keys.items, data: A };
-                      e === null ? e = [O] : e.push(O), t++;
-                    }
-                  }
-                } else {
-                  let k = { instancePath: a + "/sections/" + m + "/keys", schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.keys.type, parentSchema: $.properties.sections.items.anyOf[1].properties.keys, data: L };
-                  e === null ? e = [k] : e.push(k), t++;
-                }
-              }
-            } else {
-              let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.sections.items.anyOf[1].type, parentSchema: $.properties.sections.items.anyOf[1], data: n };
-              e === null ? e = [L] : e.push(L), t++;
-            }
-            var s = j === t;
-            c = c || s;
-          }
-          if (c) t = p, e !== null && (p ? e.length = p : e = null);
-          else {
-            let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: $.properties.sections.items.anyOf, parentSchema: $.properties.sections.items, data: n };
-            e === null ? e = [j] : e.push(j), t++;
-          }
-        }
-      } else {
-        let o = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.type, parentSchema: $.properties.sections, data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-    if (r["min-length"] !== void 0) {
-      let i = r["min-length"];
-      if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: $.properties["min-length"].type, parentSchema: $.properties["min-length"], data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-      if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
-        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: $.properties["min-length"], data: i };
-        e === null ? e = [o] : e.push(o), t++;
-      }
-    }
-  } else {
-    let i = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.type, parentSchema: $, data: r };
-    e === null ? e = [i] : e.push(i), t++;
-  }
-  return vs.errors = e, t === 0;
-}
-var zt = ws;
-var H = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
-function ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
-  let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.id === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.title === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.kind === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.severity === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.controls === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.remedy === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.check === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: H.required, parentSchema: H, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    for (let s in r) if (!ue.call(H.properties, s)) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: H, data: r };
-      e === null ? e = [i] : e.push(i), t++;
-    }
-    if (r.id !== void 0) {
-      let s = r.id;
-      if (typeof s == "string") {
-        if (!ge.test(s)) {
-          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: H.properties.id, data: s };
-          e === null ? e = [i] : e.push(i), t++;
-        }
-      } else {
-        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.id.type, parentSchema: H.properties.id, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.title !== void 0) {
-      let s = r.title;
-      if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.title, data: s };
-          e === null ? e = [i] : e.push(i), t++;
-        }
-      } else {
-        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.title.type, parentSchema: H.properties.title, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.description !== void 0) {
-      let s = r.description;
-      if (typeof s != "string") {
-        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.description.type, parentSchema: H.properties.description, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.severity !== void 0) {
-      let s = r.severity;
-      if (!(s === "major" || s === "minor" || s === "observation")) {
-        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: H.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: H.properties.severity.enum, parentSchema: H.properties.severity, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.controls !== void 0) {
-      let s = r.controls;
-      if (Array.isArray(s)) {
-        let i = s.length;
-        for (let n = 0; n < i; n++) {
-          let p = s[n];
-          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: H.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.controls.items.enum, parentSchema: H.properties.controls.items, data: p };
-            e === null ? e = [c] : e.push(c), t++;
-          }
-        }
-        let o = s.length, m;
-        if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: H.properties.controls, data: s };
-            e === null ? e = [n] : e.push(n), t++;
-            break e;
-          }
-        }
-      } else {
-        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.controls.type, parentSchema: H.properties.controls, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.clauses !== void 0) {
-      let s = r.clauses;
-      if (Array.isArray(s)) {
-        let i = s.length;
-        for (let n = 0; n < i; n++) {
-          let p = s[n];
-          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: H.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.clauses.items.enum, parentSchema: H.properties.clauses.items, data: p };
-            e === null ? e = [c] : e.push(c), t++;
-          }
-        }
-        let o = s.length, m;
-        if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: H.properties.clauses, data: s };
-            e === null ? e = [n] : e.push(n), t++;
-            break e;
-          }
-        }
-      } else {
-        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.clauses.type, parentSchema: H.properties.clauses, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.remedy !== void 0) {
-      let s = r.remedy;
-      if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.remedy, data: s };
-          e === null ? e = [i] : e.push(i), t++;
-        }
-      } else {
-        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.remedy.type, parentSchema: H.properties.remedy, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.when !== void 0) {
-      let s = r.when;
-      if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.properties.when.type, parentSchema: H.properties.when, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.kind !== void 0) {
-      let s = r.kind;
       if (s !== "risk-register") {
-        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "risk-register" }, message: "must be equal to constant", schema: "risk-register", parentSchema: H.properties.kind, data: s };
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "risk-register" }, message: "must be equal to constant", schema: "risk-register", parentSchema: M.properties.kind, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.check !== void 0) {
       let s = r.check;
       if (!(s === "scores" || s === "residual" || s === "acceptance" || s === "ownership")) {
-        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: H.properties.check.enum }, message: "must be equal to one of the allowed values", schema: H.properties.check.enum, parentSchema: H.properties.check, data: s };
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: M.properties.check.enum }, message: "must be equal to one of the allowed values", schema: M.properties.check.enum, parentSchema: M.properties.check, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -46528,24 +46546,24 @@ function ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = r.threshold;
       if (typeof s == "number" && isFinite(s)) {
         if (s < 1 || isNaN(s)) {
-          let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: H.properties.threshold, data: s };
+          let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: M.properties.threshold, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: H.properties.threshold.type, parentSchema: H.properties.threshold, data: s };
+        let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: M.properties.threshold.type, parentSchema: M.properties.threshold, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
-    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.type, parentSchema: H, data: r };
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.type, parentSchema: M, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return ws.errors = e, t === 0;
+  return ks.errors = e, t === 0;
 }
-var Nt = bs;
+var It = As;
 var V = { type: "object", description: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "field"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "freshness" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, field: { type: "string", pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", description: 'Dotted path to the date; "[]" after a key means each item of that list.' }, "not-past": { const: true }, "max-age-days": { type: "integer", minimum: 1 } }, anyOf: [{ required: ["not-past"] }, { required: ["max-age-days"] }] };
-var yt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
-function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var vt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
+function As(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0, s = t, i = false, o = t;
   if (r && typeof r == "object" && !Array.isArray(r) && r["not-past"] === void 0) {
     let n = { instancePath: a, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "not-past" }, message: "must have required property 'not-past'", schema: V.anyOf[0].required, parentSchema: V.anyOf[0], data: r };
@@ -46599,14 +46617,14 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "field" }, message: "must have required property 'field'", schema: V.required, parentSchema: V, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
-    for (let n in r) if (!ue.call(V.properties, n)) {
+    for (let n in r) if (!he.call(V.properties, n)) {
       let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: V, data: r };
       e === null ? e = [p] : e.push(p), t++;
     }
     if (r.id !== void 0) {
       let n = r.id;
       if (typeof n == "string") {
-        if (!ge.test(n)) {
+        if (!ve.test(n)) {
           let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: V.properties.id, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
@@ -46618,7 +46636,7 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.title !== void 0) {
       let n = r.title;
       if (typeof n == "string") {
-        if (_(n) < 1) {
+        if (z(n) < 1) {
           let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: V.properties.title, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
@@ -46645,18 +46663,18 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = r.controls;
       if (Array.isArray(n)) {
         let p = n.length;
-        for (let j = 0; j < p; j++) {
-          let f = n[j];
+        for (let _ = 0; _ < p; _++) {
+          let f = n[_];
           if (!(f === "A.2.2" || f === "A.2.3" || f === "A.2.4" || f === "A.3.2" || f === "A.3.3" || f === "A.4.2" || f === "A.4.3" || f === "A.4.4" || f === "A.4.5" || f === "A.4.6" || f === "A.5.2" || f === "A.5.3" || f === "A.5.4" || f === "A.5.5" || f === "A.6.1.2" || f === "A.6.1.3" || f === "A.6.2.2" || f === "A.6.2.3" || f === "A.6.2.4" || f === "A.6.2.5" || f === "A.6.2.6" || f === "A.6.2.7" || f === "A.6.2.8" || f === "A.7.2" || f === "A.7.3" || f === "A.7.4" || f === "A.7.5" || f === "A.7.6" || f === "A.8.2" || f === "A.8.3" || f === "A.8.4" || f === "A.8.5" || f === "A.9.2" || f === "A.9.3" || f === "A.9.4" || f === "A.10.2" || f === "A.10.3" || f === "A.10.4")) {
-            let L = { instancePath: a + "/controls/" + j, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: V.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.controls.items.enum, parentSchema: V.properties.controls.items, data: f };
-            e === null ? e = [L] : e.push(L), t++;
+            let $ = { instancePath: a + "/controls/" + _, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: V.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.controls.items.enum, parentSchema: V.properties.controls.items, data: f };
+            e === null ? e = [$] : e.push($), t++;
           }
         }
         let c = n.length, h;
         if (c > 1) {
-          e: for (; c--; ) for (h = c; h--; ) if (le(n[c], n[h])) {
-            let j = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.controls, data: n };
-            e === null ? e = [j] : e.push(j), t++;
+          e: for (; c--; ) for (h = c; h--; ) if (ce(n[c], n[h])) {
+            let _ = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.controls, data: n };
+            e === null ? e = [_] : e.push(_), t++;
             break e;
           }
         }
@@ -46669,18 +46687,18 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = r.clauses;
       if (Array.isArray(n)) {
         let p = n.length;
-        for (let j = 0; j < p; j++) {
-          let f = n[j];
+        for (let _ = 0; _ < p; _++) {
+          let f = n[_];
           if (!(f === "6.1.2" || f === "6.1.3" || f === "6.1.4" || f === "7.5" || f === "8.2" || f === "8.3" || f === "8.4" || f === "9.2" || f === "10.2")) {
-            let L = { instancePath: a + "/clauses/" + j, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: V.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.clauses.items.enum, parentSchema: V.properties.clauses.items, data: f };
-            e === null ? e = [L] : e.push(L), t++;
+            let $ = { instancePath: a + "/clauses/" + _, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: V.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.clauses.items.enum, parentSchema: V.properties.clauses.items, data: f };
+            e === null ? e = [$] : e.push($), t++;
           }
         }
         let c = n.length, h;
         if (c > 1) {
-          e: for (; c--; ) for (h = c; h--; ) if (le(n[c], n[h])) {
-            let j = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.clauses, data: n };
-            e === null ? e = [j] : e.push(j), t++;
+          e: for (; c--; ) for (h = c; h--; ) if (ce(n[c], n[h])) {
+            let _ = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.clauses, data: n };
+            e === null ? e = [_] : e.push(_), t++;
             break e;
           }
         }
@@ -46692,7 +46710,7 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.remedy !== void 0) {
       let n = r.remedy;
       if (typeof n == "string") {
-        if (_(n) < 1) {
+        if (z(n) < 1) {
           let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: V.properties.remedy, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
@@ -46725,7 +46743,7 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.field !== void 0) {
       let n = r.field;
       if (typeof n == "string") {
-        if (!yt.test(n)) {
+        if (!vt.test(n)) {
           let p = { instancePath: a + "/field", schemaPath: "#/properties/field/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$" }, message: 'must match pattern "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$"', schema: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", parentSchema: V.properties.field, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
@@ -46756,11 +46774,11 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: V.type, parentSchema: V, data: r };
     e === null ? e = [n] : e.push(n), t++;
   }
-  return bs.errors = e, t === 0;
+  return As.errors = e, t === 0;
 }
-var Lt = ks;
+var Tt = Ps;
 var Y = { type: "object", description: "The documents agree: `system` (same system id as the folder), `version` (same version), `tier` (model card and risk assessment give the same tier), `mitigations` (impact mitigations name existing risk ids).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "consistency" }, check: { enum: ["system", "version", "tier", "mitigations"] } } };
-function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ps(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -46791,14 +46809,14 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: Y.required, parentSchema: Y, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(Y.properties, s)) {
+    for (let s in r) if (!he.call(Y.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Y, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
+        if (!ve.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Y.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -46810,7 +46828,7 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -46846,7 +46864,7 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Y.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -46870,7 +46888,7 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Y.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -46884,7 +46902,7 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -46918,11 +46936,11 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.type, parentSchema: Y, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return ks.errors = e, t === 0;
+  return Ps.errors = e, t === 0;
 }
-var $t = As;
+var Dt = qs;
 var G = { type: "object", description: "When files matching the system's `watch` patterns change (code, weights, training config), this document is updated in the same change.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "change-coupling" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
-function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function qs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -46953,14 +46971,14 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: G.required, parentSchema: G, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(G.properties, s)) {
+    for (let s in r) if (!he.call(G.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: G, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
+        if (!ve.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: G.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -46972,7 +46990,7 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -47008,7 +47026,7 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: G.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -47032,7 +47050,7 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
             let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: G.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
@@ -47046,7 +47064,7 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -47080,80 +47098,80 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.type, parentSchema: G, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return As.errors = e, t === 0;
+  return qs.errors = e, t === 0;
 }
-var It = Ps;
-var R = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
-function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Et = Ss;
+var C = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
+function Ss(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.title === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.kind === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.severity === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.controls === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.remedy === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.metric === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property 'metric'", schema: R.required, parentSchema: R, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property 'metric'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(R.properties, s)) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
+    for (let s in r) if (!he.call(C.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: C, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ge.test(s)) {
-          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: R.properties.id, data: s };
+        if (!ve.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: C.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.id.type, parentSchema: R.properties.id, data: s };
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.id.type, parentSchema: C.properties.id, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.title, data: s };
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.title, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.title.type, parentSchema: R.properties.title, data: s };
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.title.type, parentSchema: C.properties.title, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.description.type, parentSchema: R.properties.description, data: s };
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.description.type, parentSchema: C.properties.description, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: R.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: R.properties.severity.enum, parentSchema: R.properties.severity, data: s };
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: C.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: C.properties.severity.enum, parentSchema: C.properties.severity, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -47164,20 +47182,20 @@ function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let n = 0; n < i; n++) {
           let p = s[n];
           if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: R.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.controls.items.enum, parentSchema: R.properties.controls.items, data: p };
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: C.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.controls.items.enum, parentSchema: C.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.controls, data: s };
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.controls, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
           }
         }
       } else {
-        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.controls.type, parentSchema: R.properties.controls, data: s };
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.controls.type, parentSchema: C.properties.controls, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -47188,238 +47206,238 @@ function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let n = 0; n < i; n++) {
           let p = s[n];
           if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: R.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.clauses.items.enum, parentSchema: R.properties.clauses.items, data: p };
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: C.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.clauses.items.enum, parentSchema: C.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
         let o = s.length, m;
         if (o > 1) {
-          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
-            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: R.properties.clauses, data: s };
+          e: for (; o--; ) for (m = o; m--; ) if (ce(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.clauses, data: s };
             e === null ? e = [n] : e.push(n), t++;
             break e;
           }
         }
       } else {
-        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.clauses.type, parentSchema: R.properties.clauses, data: s };
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.clauses.type, parentSchema: C.properties.clauses, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.remedy, data: s };
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.remedy, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.remedy.type, parentSchema: R.properties.remedy, data: s };
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.remedy.type, parentSchema: C.properties.remedy, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.properties.when.type, parentSchema: R.properties.when, data: s };
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.when.type, parentSchema: C.properties.when, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "metric") {
-        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "metric" }, message: "must be equal to constant", schema: "metric", parentSchema: R.properties.kind, data: s };
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "metric" }, message: "must be equal to constant", schema: "metric", parentSchema: C.properties.kind, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.metric !== void 0) {
       let s = r.metric;
       if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.metric, data: s };
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.metric, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.metric.type, parentSchema: R.properties.metric, data: s };
+        let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.metric.type, parentSchema: C.properties.metric, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.dataset !== void 0) {
       let s = r.dataset;
       if (typeof s == "string") {
-        if (_(s) < 1) {
-          let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.dataset, data: s };
+        if (z(s) < 1) {
+          let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.dataset, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.dataset.type, parentSchema: R.properties.dataset, data: s };
+        let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.dataset.type, parentSchema: C.properties.dataset, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.min !== void 0) {
       let s = r.min;
       if (!(typeof s == "number" && isFinite(s))) {
-        let i = { instancePath: a + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.min.type, parentSchema: R.properties.min, data: s };
+        let i = { instancePath: a + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: C.properties.min.type, parentSchema: C.properties.min, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.max !== void 0) {
       let s = r.max;
       if (!(typeof s == "number" && isFinite(s))) {
-        let i = { instancePath: a + "/max", schemaPath: "#/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.max.type, parentSchema: R.properties.max, data: s };
+        let i = { instancePath: a + "/max", schemaPath: "#/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: C.properties.max.type, parentSchema: C.properties.max, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.required !== void 0) {
       let s = r.required;
       if (typeof s != "boolean") {
-        let i = { instancePath: a + "/required", schemaPath: "#/properties/required/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: R.properties.required.type, parentSchema: R.properties.required, data: s };
+        let i = { instancePath: a + "/required", schemaPath: "#/properties/required/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: C.properties.required.type, parentSchema: C.properties.required, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
-    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.type, parentSchema: R, data: r };
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.type, parentSchema: C, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return Ps.errors = e, t === 0;
+  return Ss.errors = e, t === 0;
 }
-var Tt = qs;
-var N = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:model-card:1", title: "aims-gate model card metadata", description: "The YAML front matter of a Hugging Face style model card (README.md / MODEL_CARD.md), or a whole model card written as YAML/JSON with its sections under `sections`. Hugging Face metadata keys are kept as they are; the governance keys they lack live under `governance`.", type: "object", properties: { $schema: { type: "string" }, governance: { $ref: "#/definitions/governance" }, license: { type: "string", description: "SPDX identifier or Hugging Face license id, e.g. apache-2.0." }, license_name: { type: "string" }, license_link: { type: "string" }, language: { $ref: "#/definitions/stringOrStrings" }, library_name: { type: "string" }, tags: { $ref: "#/definitions/stringOrStrings" }, datasets: { $ref: "#/definitions/stringOrStrings", description: "Training datasets (Hugging Face ids or names)." }, metrics: { $ref: "#/definitions/stringOrStrings" }, base_model: { $ref: "#/definitions/stringOrStrings" }, base_model_relation: { type: "string" }, pipeline_tag: { type: "string" }, inference: { type: ["boolean", "object"] }, "model-index": { type: "array", description: "Evaluation results, as in the Hugging Face model card spec.", items: { type: "object", required: ["name", "results"], properties: { name: { type: "string" }, results: { type: "array", items: { type: "object", required: ["task", "metrics"], properties: { task: { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } }, dataset: { type: "object", required: ["type", "name"], properties: { type: { type: "string" }, name: { type: "string" }, config: { type: "string" }, split: { type: "string" }, revision: { type: "string" } } }, metrics: { type: "array", items: { type: "object", required: ["type", "value"], properties: { type: { type: "string", description: "Metric id, e.g. accuracy, f1, demographic_parity_difference." }, value: { type: ["number", "string"], description: 'A number, or text as the Hub allows: "0.91", "91.2%", "245.37 +/- 48.64".' }, name: { type: "string" }, config: { type: "string" }, verified: { type: "boolean" } } } } } } } } } }, sections: { type: "object", description: 'Only in a model card written as YAML/JSON: section title \u2192 text, e.g. "Out-of-Scope Use": "\u2026".', additionalProperties: { type: "string" } } }, definitions: { stringOrStrings: { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] }, governance: { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } } } };
-var oe = { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } };
+var Vt = Os;
+var L = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:model-card:1", title: "aims-gate model card metadata", description: "The YAML front matter of a Hugging Face style model card (README.md / MODEL_CARD.md), or a whole model card written as YAML/JSON with its sections under `sections`. Hugging Face metadata keys are kept as they are; the governance keys they lack live under `governance`.", type: "object", properties: { $schema: { type: "string" }, governance: { $ref: "#/definitions/governance" }, license: { type: "string", description: "SPDX identifier or Hugging Face license id, e.g. apache-2.0." }, license_name: { type: "string" }, license_link: { type: "string" }, language: { $ref: "#/definitions/stringOrStrings" }, library_name: { type: "string" }, tags: { $ref: "#/definitions/stringOrStrings" }, datasets: { $ref: "#/definitions/stringOrStrings", description: "Training datasets (Hugging Face ids or names)." }, metrics: { $ref: "#/definitions/stringOrStrings" }, base_model: { $ref: "#/definitions/stringOrStrings" }, base_model_relation: { type: "string" }, pipeline_tag: { type: "string" }, inference: { type: ["boolean", "object"] }, "model-index": { type: "array", description: "Evaluation results, as in the Hugging Face model card spec.", items: { type: "object", required: ["name", "results"], properties: { name: { type: "string" }, results: { type: "array", items: { type: "object", required: ["task", "metrics"], properties: { task: { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } }, dataset: { type: "object", required: ["type", "name"], properties: { type: { type: "string" }, name: { type: "string" }, config: { type: "string" }, split: { type: "string" }, revision: { type: "string" } } }, metrics: { type: "array", items: { type: "object", required: ["type", "value"], properties: { type: { type: "string", description: "Metric id, e.g. accuracy, f1, demographic_parity_difference." }, value: { type: ["number", "string"], description: 'A number, or text as the Hub allows: "0.91", "91.2%", "245.37 +/- 48.64".' }, name: { type: "string" }, config: { type: "string" }, verified: { type: "boolean" } } } } } } } } } }, sections: { type: "object", description: 'Only in a model card written as YAML/JSON: section title \u2192 text, e.g. "Out-of-Scope Use": "\u2026".', additionalProperties: { type: "string" } } }, definitions: { stringOrStrings: { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] }, governance: { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } } } };
+var me = { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } };
 var X = { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] };
-var je = new RegExp("^x-", "u");
-function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var _e = new RegExp("^x-", "u");
+function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.$schema !== void 0) {
       let p = r.$schema;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.$schema.type, parentSchema: N.properties.$schema, data: p };
+        let c = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.$schema.type, parentSchema: L.properties.$schema, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.governance !== void 0) {
       let p = r.governance;
       if (p && typeof p == "object" && !Array.isArray(p)) {
-        for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || je.test(c))) {
-          let h = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: oe, data: p };
+        for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || _e.test(c))) {
+          let h = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: me, data: p };
           e === null ? e = [h] : e.push(h), t++;
         }
         if (p.system !== void 0) {
           let c = p.system;
           if (typeof c == "string") {
-            if (_(c) < 1) {
-              let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.system, data: c };
+            if (z(c) < 1) {
+              let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: me.properties.system, data: c };
               e === null ? e = [h] : e.push(h), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.system.type, parentSchema: oe.properties.system, data: c };
+            let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.system.type, parentSchema: me.properties.system, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (p.version !== void 0) {
           let c = p.version;
           if (typeof c == "string") {
-            if (_(c) < 1) {
-              let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.version, data: c };
+            if (z(c) < 1) {
+              let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: me.properties.version, data: c };
               e === null ? e = [h] : e.push(h), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.version.type, parentSchema: oe.properties.version, data: c };
+            let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.version.type, parentSchema: me.properties.version, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (p.owner !== void 0) {
           let c = p.owner;
           if (typeof c == "string") {
-            if (_(c) < 1) {
-              let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.owner, data: c };
+            if (z(c) < 1) {
+              let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: me.properties.owner, data: c };
               e === null ? e = [h] : e.push(h), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.owner.type, parentSchema: oe.properties.owner, data: c };
+            let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.owner.type, parentSchema: me.properties.owner, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (p.status !== void 0) {
           let c = p.status;
           if (!(c === "development" || c === "validation" || c === "production" || c === "deprecated" || c === "retired")) {
-            let h = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: oe.properties.status.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.status.enum, parentSchema: oe.properties.status, data: c };
+            let h = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: me.properties.status.enum }, message: "must be equal to one of the allowed values", schema: me.properties.status.enum, parentSchema: me.properties.status, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (p.tier !== void 0) {
           let c = p.tier;
           if (!(c === "minimal" || c === "limited" || c === "high" || c === "prohibited")) {
-            let h = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.tier.enum, parentSchema: oe.properties.tier, data: c };
+            let h = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: me.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: me.properties.tier.enum, parentSchema: me.properties.tier, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (p.contact !== void 0) {
           let c = p.contact;
           if (typeof c != "string") {
-            let h = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.contact.type, parentSchema: oe.properties.contact, data: c };
+            let h = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.contact.type, parentSchema: me.properties.contact, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (p.retired_on !== void 0) {
           let c = p.retired_on;
           if (typeof c == "string") {
-            if (!Ae.validate(c)) {
-              let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: oe.properties.retired_on, data: c };
+            if (!Pe.validate(c)) {
+              let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: me.properties.retired_on, data: c };
               e === null ? e = [h] : e.push(h), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.retired_on.type, parentSchema: oe.properties.retired_on, data: c };
+            let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.retired_on.type, parentSchema: me.properties.retired_on, data: c };
             e === null ? e = [h] : e.push(h), t++;
           }
         }
       } else {
-        let c = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: oe.type, parentSchema: oe, data: p };
+        let c = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: me.type, parentSchema: me, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.license !== void 0) {
       let p = r.license;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/license", schemaPath: "#/properties/license/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license.type, parentSchema: N.properties.license, data: p };
+        let c = { instancePath: a + "/license", schemaPath: "#/properties/license/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.license.type, parentSchema: L.properties.license, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.license_name !== void 0) {
       let p = r.license_name;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/license_name", schemaPath: "#/properties/license_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_name.type, parentSchema: N.properties.license_name, data: p };
+        let c = { instancePath: a + "/license_name", schemaPath: "#/properties/license_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.license_name.type, parentSchema: L.properties.license_name, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.license_link !== void 0) {
       let p = r.license_link;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/license_link", schemaPath: "#/properties/license_link/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_link.type, parentSchema: N.properties.license_link, data: p };
+        let c = { instancePath: a + "/license_link", schemaPath: "#/properties/license_link/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.license_link.type, parentSchema: L.properties.license_link, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.language !== void 0) {
-      let p = r.language, c = t, h = false, j = t;
+      let p = r.language, c = t, h = false, _ = t;
       if (typeof p != "string") {
         let f = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [f] : e.push(f), t++;
       }
-      var s = j === t;
+      var s = _ === t;
       if (h = h || s, !h) {
         let f = t;
         if (Array.isArray(p)) {
-          let k = p.length;
-          for (let q = 0; q < k; q++) {
-            let A = p[q];
+          let b = p.length;
+          for (let S = 0; S < b; S++) {
+            let A = p[S];
             if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
-              let O = { instancePath: a + "/language/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              let O = { instancePath: a + "/language/" + S, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
               e === null ? e = [O] : e.push(O), t++;
             }
           }
         } else {
-          let k = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
-          e === null ? e = [k] : e.push(k), t++;
+          let b = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [b] : e.push(b), t++;
         }
         var s = f === t;
         h = h || s;
@@ -47433,31 +47451,31 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.library_name !== void 0) {
       let p = r.library_name;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/library_name", schemaPath: "#/properties/library_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.library_name.type, parentSchema: N.properties.library_name, data: p };
+        let c = { instancePath: a + "/library_name", schemaPath: "#/properties/library_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.library_name.type, parentSchema: L.properties.library_name, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.tags !== void 0) {
-      let p = r.tags, c = t, h = false, j = t;
+      let p = r.tags, c = t, h = false, _ = t;
       if (typeof p != "string") {
         let f = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [f] : e.push(f), t++;
       }
-      var i = j === t;
+      var i = _ === t;
       if (h = h || i, !h) {
         let f = t;
         if (Array.isArray(p)) {
-          let k = p.length;
-          for (let q = 0; q < k; q++) {
-            let A = p[q];
+          let b = p.length;
+          for (let S = 0; S < b; S++) {
+            let A = p[S];
             if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
-              let O = { instancePath: a + "/tags/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              let O = { instancePath: a + "/tags/" + S, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
               e === null ? e = [O] : e.push(O), t++;
             }
           }
         } else {
-          let k = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
-          e === null ? e = [k] : e.push(k), t++;
+          let b = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [b] : e.push(b), t++;
         }
         var i = f === t;
         h = h || i;
@@ -47469,26 +47487,26 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
     if (r.datasets !== void 0) {
-      let p = r.datasets, c = t, h = false, j = t;
+      let p = r.datasets, c = t, h = false, _ = t;
       if (typeof p != "string") {
         let f = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [f] : e.push(f), t++;
       }
-      var o = j === t;
+      var o = _ === t;
       if (h = h || o, !h) {
         let f = t;
         if (Array.isArray(p)) {
-          let k = p.length;
-          for (let q = 0; q < k; q++) {
-            let A = p[q];
+          let b = p.length;
+          for (let S = 0; S < b; S++) {
+            let A = p[S];
             if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
-              let O = { instancePath: a + "/datasets/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              let O = { instancePath: a + "/datasets/" + S, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
               e === null ? e = [O] : e.push(O), t++;
             }
           }
         } else {
-          let k = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
-          e === null ? e = [k] : e.push(k), t++;
+          let b = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [b] : e.push(b), t++;
         }
         var o = f === t;
         h = h || o;
@@ -47500,26 +47518,26 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
     if (r.metrics !== void 0) {
-      let p = r.metrics, c = t, h = false, j = t;
+      let p = r.metrics, c = t, h = false, _ = t;
       if (typeof p != "string") {
         let f = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [f] : e.push(f), t++;
       }
-      var m = j === t;
+      var m = _ === t;
       if (h = h || m, !h) {
         let f = t;
         if (Array.isArray(p)) {
-          let k = p.length;
-          for (let q = 0; q < k; q++) {
-            let A = p[q];
+          let b = p.length;
+          for (let S = 0; S < b; S++) {
+            let A = p[S];
             if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
-              let O = { instancePath: a + "/metrics/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              let O = { instancePath: a + "/metrics/" + S, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
               e === null ? e = [O] : e.push(O), t++;
             }
           }
         } else {
-          let k = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
-          e === null ? e = [k] : e.push(k), t++;
+          let b = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [b] : e.push(b), t++;
         }
         var m = f === t;
         h = h || m;
@@ -47531,26 +47549,26 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
     if (r.base_model !== void 0) {
-      let p = r.base_model, c = t, h = false, j = t;
+      let p = r.base_model, c = t, h = false, _ = t;
       if (typeof p != "string") {
         let f = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [f] : e.push(f), t++;
       }
-      var n = j === t;
+      var n = _ === t;
       if (h = h || n, !h) {
         let f = t;
         if (Array.isArray(p)) {
-          let k = p.length;
-          for (let q = 0; q < k; q++) {
-            let A = p[q];
+          let b = p.length;
+          for (let S = 0; S < b; S++) {
+            let A = p[S];
             if (typeof A != "string" && !(typeof A == "number" && isFinite(A))) {
-              let O = { instancePath: a + "/base_model/" + q, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
+              let O = { instancePath: a + "/base_model/" + S, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: A };
               e === null ? e = [O] : e.push(O), t++;
             }
           }
         } else {
-          let k = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
-          e === null ? e = [k] : e.push(k), t++;
+          let b = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
+          e === null ? e = [b] : e.push(b), t++;
         }
         var n = f === t;
         h = h || n;
@@ -47564,21 +47582,21 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.base_model_relation !== void 0) {
       let p = r.base_model_relation;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/base_model_relation", schemaPath: "#/properties/base_model_relation/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.base_model_relation.type, parentSchema: N.properties.base_model_relation, data: p };
+        let c = { instancePath: a + "/base_model_relation", schemaPath: "#/properties/base_model_relation/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.base_model_relation.type, parentSchema: L.properties.base_model_relation, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.pipeline_tag !== void 0) {
       let p = r.pipeline_tag;
       if (typeof p != "string") {
-        let c = { instancePath: a + "/pipeline_tag", schemaPath: "#/properties/pipeline_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.pipeline_tag.type, parentSchema: N.properties.pipeline_tag, data: p };
+        let c = { instancePath: a + "/pipeline_tag", schemaPath: "#/properties/pipeline_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.pipeline_tag.type, parentSchema: L.properties.pipeline_tag, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.inference !== void 0) {
       let p = r.inference;
       if (typeof p != "boolean" && !(p && typeof p == "object" && !Array.isArray(p))) {
-        let c = { instancePath: a + "/inference", schemaPath: "#/properties/inference/type", keyword: "type", params: { type: N.properties.inference.type }, message: "must be boolean,object", schema: N.properties.inference.type, parentSchema: N.properties.inference, data: p };
+        let c = { instancePath: a + "/inference", schemaPath: "#/properties/inference/type", keyword: "type", params: { type: L.properties.inference.type }, message: "must be boolean,object", schema: L.properties.inference.type, parentSchema: L.properties.inference, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
@@ -47587,192 +47605,192 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       if (Array.isArray(p)) {
         let c = p.length;
         for (let h = 0; h < c; h++) {
-          let j = p[h];
-          if (j && typeof j == "object" && !Array.isArray(j)) {
-            if (j.name === void 0) {
-              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: j };
+          let _ = p[h];
+          if (_ && typeof _ == "object" && !Array.isArray(_)) {
+            if (_.name === void 0) {
+              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: L.properties["model-index"].items.required, parentSchema: L.properties["model-index"].items, data: _ };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (j.results === void 0) {
-              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property 'results'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: j };
+            if (_.results === void 0) {
+              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property 'results'", schema: L.properties["model-index"].items.required, parentSchema: L.properties["model-index"].items, data: _ };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (j.name !== void 0) {
-              let f = j.name;
+            if (_.name !== void 0) {
+              let f = _.name;
               if (typeof f != "string") {
-                let L = { instancePath: a + "/model-index/" + h + "/name", schemaPath: "#/properties/model-index/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.name, data: f };
-                e === null ? e = [L] : e.push(L), t++;
+                let $ = { instancePath: a + "/model-index/" + h + "/name", schemaPath: "#/properties/model-index/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.name.type, parentSchema: L.properties["model-index"].items.properties.name, data: f };
+                e === null ? e = [$] : e.push($), t++;
               }
             }
-            if (j.results !== void 0) {
-              let f = j.results;
+            if (_.results !== void 0) {
+              let f = _.results;
               if (Array.isArray(f)) {
-                let L = f.length;
-                for (let k = 0; k < L; k++) {
-                  let q = f[k];
-                  if (q && typeof q == "object" && !Array.isArray(q)) {
-                    if (q.task === void 0) {
-                      let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "task" }, message: "must have required property 'task'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                let $ = f.length;
+                for (let b = 0; b < $; b++) {
+                  let S = f[b];
+                  if (S && typeof S == "object" && !Array.isArray(S)) {
+                    if (S.task === void 0) {
+                      let A = { instancePath: a + "/model-index/" + h + "/results/" + b, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "task" }, message: "must have required property 'task'", schema: L.properties["model-index"].items.properties.results.items.required, parentSchema: L.properties["model-index"].items.properties.results.items, data: S };
                       e === null ? e = [A] : e.push(A), t++;
                     }
-                    if (q.metrics === void 0) {
-                      let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                    if (S.metrics === void 0) {
+                      let A = { instancePath: a + "/model-index/" + h + "/results/" + b, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: L.properties["model-index"].items.properties.results.items.required, parentSchema: L.properties["model-index"].items.properties.results.items, data: S };
                       e === null ? e = [A] : e.push(A), t++;
                     }
-                    if (q.task !== void 0) {
-                      let A = q.task;
+                    if (S.task !== void 0) {
+                      let A = S.task;
                       if (A && typeof A == "object" && !Array.isArray(A)) {
                         if (A.type === void 0) {
-                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                          let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: L.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: L.properties["model-index"].items.properties.results.items.properties.task, data: A };
                           e === null ? e = [O] : e.push(O), t++;
                         }
                         if (A.type !== void 0) {
                           let O = A.type;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.name !== void 0) {
                           let O = A.name;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                       } else {
-                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                        let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.task, data: A };
                         e === null ? e = [O] : e.push(O), t++;
                       }
                     }
-                    if (q.dataset !== void 0) {
-                      let A = q.dataset;
+                    if (S.dataset !== void 0) {
+                      let A = S.dataset;
                       if (A && typeof A == "object" && !Array.isArray(A)) {
                         if (A.type === void 0) {
-                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                           e === null ? e = [O] : e.push(O), t++;
                         }
                         if (A.name === void 0) {
-                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                           e === null ? e = [O] : e.push(O), t++;
                         }
                         if (A.type !== void 0) {
                           let O = A.type;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.name !== void 0) {
                           let O = A.name;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.config !== void 0) {
                           let O = A.config;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.split !== void 0) {
                           let O = A.split;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.revision !== void 0) {
                           let O = A.revision;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
+                            let se = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                       } else {
-                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                        let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                         e === null ? e = [O] : e.push(O), t++;
                       }
                     }
-                    if (q.metrics !== void 0) {
-                      let A = q.metrics;
+                    if (S.metrics !== void 0) {
+                      let A = S.metrics;
                       if (Array.isArray(A)) {
                         let O = A.length;
                         for (let se = 0; se < O; se++) {
-                          let me = A[se];
-                          if (me && typeof me == "object" && !Array.isArray(me)) {
-                            if (me.type === void 0) {
-                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                          let le = A[se];
+                          if (le && typeof le == "object" && !Array.isArray(le)) {
+                            if (le.type === void 0) {
+                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items, data: le };
                               e === null ? e = [ae] : e.push(ae), t++;
                             }
-                            if (me.value === void 0) {
-                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property 'value'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                            if (le.value === void 0) {
+                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property 'value'", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items, data: le };
                               e === null ? e = [ae] : e.push(ae), t++;
                             }
-                            if (me.type !== void 0) {
-                              let ae = me.type;
+                            if (le.type !== void 0) {
+                              let ae = le.type;
                               if (typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type, data: ae };
-                                e === null ? e = [ce] : e.push(ce), t++;
+                                let ue = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se + "/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type, data: ae };
+                                e === null ? e = [ue] : e.push(ue), t++;
                               }
                             }
-                            if (me.value !== void 0) {
-                              let ae = me.value;
+                            if (le.value !== void 0) {
+                              let ae = le.value;
                               if (!(typeof ae == "number" && isFinite(ae)) && typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/value", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/value/type", keyword: "type", params: { type: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type }, message: "must be number,string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value, data: ae };
-                                e === null ? e = [ce] : e.push(ce), t++;
+                                let ue = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se + "/value", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/value/type", keyword: "type", params: { type: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type }, message: "must be number,string", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value, data: ae };
+                                e === null ? e = [ue] : e.push(ue), t++;
                               }
                             }
-                            if (me.name !== void 0) {
-                              let ae = me.name;
+                            if (le.name !== void 0) {
+                              let ae = le.name;
                               if (typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name, data: ae };
-                                e === null ? e = [ce] : e.push(ce), t++;
+                                let ue = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se + "/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name, data: ae };
+                                e === null ? e = [ue] : e.push(ue), t++;
                               }
                             }
-                            if (me.config !== void 0) {
-                              let ae = me.config;
+                            if (le.config !== void 0) {
+                              let ae = le.config;
                               if (typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config, data: ae };
-                                e === null ? e = [ce] : e.push(ce), t++;
+                                let ue = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se + "/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config, data: ae };
+                                e === null ? e = [ue] : e.push(ue), t++;
                               }
                             }
-                            if (me.verified !== void 0) {
-                              let ae = me.verified;
+                            if (le.verified !== void 0) {
+                              let ae = le.verified;
                               if (typeof ae != "boolean") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/verified", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/verified/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified, data: ae };
-                                e === null ? e = [ce] : e.push(ce), t++;
+                                let ue = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se + "/verified", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/verified/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified, data: ae };
+                                e === null ? e = [ue] : e.push(ue), t++;
                               }
                             }
                           } else {
-                            let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                            let ae = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.items.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics.items, data: le };
                             e === null ? e = [ae] : e.push(ae), t++;
                           }
                         }
                       } else {
-                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics, data: A };
+                        let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/metrics", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: L.properties["model-index"].items.properties.results.items.properties.metrics.type, parentSchema: L.properties["model-index"].items.properties.results.items.properties.metrics, data: A };
                         e === null ? e = [O] : e.push(O), t++;
                       }
                     }
                   } else {
-                    let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.type, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                    let A = { instancePath: a + "/model-index/" + h + "/results/" + b, schemaPath: "#/properties/model-index/items/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.properties["model-index"].items.properties.results.items.type, parentSchema: L.properties["model-index"].items.properties.results.items, data: S };
                     e === null ? e = [A] : e.push(A), t++;
                   }
                 }
               } else {
-                let L = { instancePath: a + "/model-index/" + h + "/results", schemaPath: "#/properties/model-index/items/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.type, parentSchema: N.properties["model-index"].items.properties.results, data: f };
-                e === null ? e = [L] : e.push(L), t++;
+                let $ = { instancePath: a + "/model-index/" + h + "/results", schemaPath: "#/properties/model-index/items/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: L.properties["model-index"].items.properties.results.type, parentSchema: L.properties["model-index"].items.properties.results, data: f };
+                e === null ? e = [$] : e.push($), t++;
               }
             }
           } else {
-            let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.type, parentSchema: N.properties["model-index"].items, data: j };
+            let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.properties["model-index"].items.type, parentSchema: L.properties["model-index"].items, data: _ };
             e === null ? e = [f] : e.push(f), t++;
           }
         }
       } else {
-        let c = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].type, parentSchema: N.properties["model-index"], data: p };
+        let c = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: L.properties["model-index"].type, parentSchema: L.properties["model-index"], data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
@@ -47781,160 +47799,160 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       if (p && typeof p == "object" && !Array.isArray(p)) for (let c in p) {
         let h = p[c];
         if (typeof h != "string") {
-          let j = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: h };
-          e === null ? e = [j] : e.push(j), t++;
+          let _ = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: L.properties.sections.additionalProperties.type, parentSchema: L.properties.sections.additionalProperties, data: h };
+          e === null ? e = [_] : e.push(_), t++;
         }
       }
       else {
-        let c = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties.sections.type, parentSchema: N.properties.sections, data: p };
+        let c = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.properties.sections.type, parentSchema: L.properties.sections, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
   } else {
-    let p = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.type, parentSchema: N, data: r };
+    let p = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: L.type, parentSchema: L, data: r };
     e === null ? e = [p] : e.push(p), t++;
   }
-  return qs.errors = e, t === 0;
+  return Os.errors = e, t === 0;
 }
-var Dt = Ss;
+var Ft = js;
 var F = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:risk-assessment:1", title: "aims-gate risk assessment", description: "The risk register of one AI system (ISO/IEC 42001 clauses 6.1.2 and 8.2). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "tier", "scale", "risks"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system assessed. Quote it: "2.1".' }, date: { type: "string", format: "date", description: "When this assessment was made (YYYY-MM-DD)." }, assessor: { type: "string" }, next_review: { type: "string", format: "date" }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Overall risk tier (EU AI Act style)." }, tier_rationale: { type: "string" }, scale: { type: "object", description: "How likelihood and impact are rated: a number N (ratings 1..N) or the ordered labels.", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/scaleAxis" }, impact: { $ref: "#/definitions/scaleAxis" }, high: { type: "number", minimum: 1, description: "Residual scores at or above this are high and need acceptance." } } }, risks: { type: "array", items: { $ref: "#/definitions/risk" } }, acceptance: { type: "object", description: "Sign-off of the residual risk that remains.", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" }, statement: { type: "string" } } } }, definitions: { scaleAxis: { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] }, rating: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." }, risk: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } } } };
 var pe = { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] };
-var K = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } };
+var Q = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } };
 var re = { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." };
-function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
-      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: K.required, parentSchema: K, data: r };
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: Q.required, parentSchema: Q, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
     if (r.title === void 0) {
-      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: K.required, parentSchema: K, data: r };
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: Q.required, parentSchema: Q, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
     if (r.likelihood === void 0) {
-      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: K.required, parentSchema: K, data: r };
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: Q.required, parentSchema: Q, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
     if (r.impact === void 0) {
-      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: K.required, parentSchema: K, data: r };
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: Q.required, parentSchema: Q, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
-    for (let n in r) if (!(ue.call(K.properties, n) || je.test(n))) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: r };
+    for (let n in r) if (!(he.call(Q.properties, n) || _e.test(n))) {
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: Q, data: r };
       e === null ? e = [p] : e.push(p), t++;
     }
     if (r.id !== void 0) {
       let n = r.id;
       if (typeof n == "string") {
-        if (_(n) < 1) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.id, data: n };
+        if (z(n) < 1) {
+          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Q.properties.id, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.id.type, parentSchema: K.properties.id, data: n };
+        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.id.type, parentSchema: Q.properties.id, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.title !== void 0) {
       let n = r.title;
       if (typeof n == "string") {
-        if (_(n) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.title, data: n };
+        if (z(n) < 1) {
+          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Q.properties.title, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.title.type, parentSchema: K.properties.title, data: n };
+        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.title.type, parentSchema: Q.properties.title, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.description !== void 0) {
       let n = r.description;
       if (typeof n != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.description.type, parentSchema: K.properties.description, data: n };
+        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.description.type, parentSchema: Q.properties.description, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.category !== void 0) {
       let n = r.category;
       if (typeof n != "string") {
-        let p = { instancePath: a + "/category", schemaPath: "#/properties/category/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.category.type, parentSchema: K.properties.category, data: n };
+        let p = { instancePath: a + "/category", schemaPath: "#/properties/category/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.category.type, parentSchema: Q.properties.category, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.likelihood !== void 0) {
       let n = r.likelihood, p = t, c = false, h = t;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
-        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let _ = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [_] : e.push(_), t++;
       }
       if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
-        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let _ = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [_] : e.push(_), t++;
       }
       var s = h === t;
       if (c = c || s, !c) {
-        let j = t;
+        let _ = t;
         if (typeof n == "string") {
-          if (_(n) < 1) {
-            let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
-            e === null ? e = [L] : e.push(L), t++;
+          if (z(n) < 1) {
+            let $ = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
+            e === null ? e = [$] : e.push($), t++;
           }
         } else {
-          let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
-          e === null ? e = [L] : e.push(L), t++;
+          let $ = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
+          e === null ? e = [$] : e.push($), t++;
         }
-        var s = j === t;
+        var s = _ === t;
         c = c || s;
       }
       if (c) t = p, e !== null && (p ? e.length = p : e = null);
       else {
-        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let _ = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [_] : e.push(_), t++;
       }
     }
     if (r.impact !== void 0) {
       let n = r.impact, p = t, c = false, h = t;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
-        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let _ = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [_] : e.push(_), t++;
       }
       if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
-        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let _ = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [_] : e.push(_), t++;
       }
       var i = h === t;
       if (c = c || i, !c) {
-        let j = t;
+        let _ = t;
         if (typeof n == "string") {
-          if (_(n) < 1) {
-            let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
-            e === null ? e = [L] : e.push(L), t++;
+          if (z(n) < 1) {
+            let $ = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
+            e === null ? e = [$] : e.push($), t++;
           }
         } else {
-          let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
-          e === null ? e = [L] : e.push(L), t++;
+          let $ = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
+          e === null ? e = [$] : e.push($), t++;
         }
-        var i = j === t;
+        var i = _ === t;
         c = c || i;
       }
       if (c) t = p, e !== null && (p ? e.length = p : e = null);
       else {
-        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let _ = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [_] : e.push(_), t++;
       }
     }
     if (r.score !== void 0) {
       let n = r.score;
       if (!(typeof n == "number" && isFinite(n))) {
-        let p = { instancePath: a + "/score", schemaPath: "#/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: K.properties.score.type, parentSchema: K.properties.score, data: n };
+        let p = { instancePath: a + "/score", schemaPath: "#/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Q.properties.score.type, parentSchema: Q.properties.score, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.treatment !== void 0) {
       let n = r.treatment;
       if (!(n === "avoid" || n === "mitigate" || n === "transfer" || n === "accept")) {
-        let p = { instancePath: a + "/treatment", schemaPath: "#/properties/treatment/enum", keyword: "enum", params: { allowedValues: K.properties.treatment.enum }, message: "must be equal to one of the allowed values", schema: K.properties.treatment.enum, parentSchema: K.properties.treatment, data: n };
+        let p = { instancePath: a + "/treatment", schemaPath: "#/properties/treatment/enum", keyword: "enum", params: { allowedValues: Q.properties.treatment.enum }, message: "must be equal to one of the allowed values", schema: Q.properties.treatment.enum, parentSchema: Q.properties.treatment, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
@@ -47945,12 +47963,12 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let c = 0; c < p; c++) {
           let h = n[c];
           if (typeof h != "string") {
-            let j = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.controls.items.type, parentSchema: K.properties.controls.items, data: h };
-            e === null ? e = [j] : e.push(j), t++;
+            let _ = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.controls.items.type, parentSchema: Q.properties.controls.items, data: h };
+            e === null ? e = [_] : e.push(_), t++;
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: K.properties.controls.type, parentSchema: K.properties.controls, data: n };
+        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.properties.controls.type, parentSchema: Q.properties.controls, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
@@ -47958,19 +47976,19 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = r.residual;
       if (n && typeof n == "object" && !Array.isArray(n)) {
         if (n.likelihood === void 0) {
-          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: K.properties.residual.required, parentSchema: K.properties.residual, data: n };
+          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: Q.properties.residual.required, parentSchema: Q.properties.residual, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
         if (n.impact === void 0) {
-          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: K.properties.residual.required, parentSchema: K.properties.residual, data: n };
+          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: Q.properties.residual.required, parentSchema: Q.properties.residual, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
         for (let p in n) if (!(p === "likelihood" || p === "impact" || p === "score")) {
-          let c = { instancePath: a + "/residual", schemaPath: "#/properties/residual/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: K.properties.residual, data: n };
+          let c = { instancePath: a + "/residual", schemaPath: "#/properties/residual/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: Q.properties.residual, data: n };
           e === null ? e = [c] : e.push(c), t++;
         }
         if (n.likelihood !== void 0) {
-          let p = n.likelihood, c = t, h = false, j = t;
+          let p = n.likelihood, c = t, h = false, _ = t;
           if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
             let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
             e === null ? e = [f] : e.push(f), t++;
@@ -47979,17 +47997,17 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
             e === null ? e = [f] : e.push(f), t++;
           }
-          var o = j === t;
+          var o = _ === t;
           if (h = h || o, !h) {
             let f = t;
             if (typeof p == "string") {
-              if (_(p) < 1) {
-                let k = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
-                e === null ? e = [k] : e.push(k), t++;
+              if (z(p) < 1) {
+                let b = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
+                e === null ? e = [b] : e.push(b), t++;
               }
             } else {
-              let k = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
-              e === null ? e = [k] : e.push(k), t++;
+              let b = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
+              e === null ? e = [b] : e.push(b), t++;
             }
             var o = f === t;
             h = h || o;
@@ -48001,7 +48019,7 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           }
         }
         if (n.impact !== void 0) {
-          let p = n.impact, c = t, h = false, j = t;
+          let p = n.impact, c = t, h = false, _ = t;
           if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
             let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
             e === null ? e = [f] : e.push(f), t++;
@@ -48010,17 +48028,17 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
             e === null ? e = [f] : e.push(f), t++;
           }
-          var m = j === t;
+          var m = _ === t;
           if (h = h || m, !h) {
             let f = t;
             if (typeof p == "string") {
-              if (_(p) < 1) {
-                let k = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
-                e === null ? e = [k] : e.push(k), t++;
+              if (z(p) < 1) {
+                let b = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
+                e === null ? e = [b] : e.push(b), t++;
               }
             } else {
-              let k = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
-              e === null ? e = [k] : e.push(k), t++;
+              let b = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
+              e === null ? e = [b] : e.push(b), t++;
             }
             var m = f === t;
             h = h || m;
@@ -48034,48 +48052,48 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         if (n.score !== void 0) {
           let p = n.score;
           if (!(typeof p == "number" && isFinite(p))) {
-            let c = { instancePath: a + "/residual/score", schemaPath: "#/properties/residual/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: K.properties.residual.properties.score.type, parentSchema: K.properties.residual.properties.score, data: p };
+            let c = { instancePath: a + "/residual/score", schemaPath: "#/properties/residual/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Q.properties.residual.properties.score.type, parentSchema: Q.properties.residual.properties.score, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
       } else {
-        let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.properties.residual.type, parentSchema: K.properties.residual, data: n };
+        let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Q.properties.residual.type, parentSchema: Q.properties.residual, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.owner !== void 0) {
       let n = r.owner;
       if (typeof n != "string") {
-        let p = { instancePath: a + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.owner.type, parentSchema: K.properties.owner, data: n };
+        let p = { instancePath: a + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.owner.type, parentSchema: Q.properties.owner, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.status !== void 0) {
       let n = r.status;
       if (!(n === "open" || n === "treating" || n === "treated" || n === "accepted" || n === "closed")) {
-        let p = { instancePath: a + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: K.properties.status.enum }, message: "must be equal to one of the allowed values", schema: K.properties.status.enum, parentSchema: K.properties.status, data: n };
+        let p = { instancePath: a + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: Q.properties.status.enum }, message: "must be equal to one of the allowed values", schema: Q.properties.status.enum, parentSchema: Q.properties.status, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.review_date !== void 0) {
       let n = r.review_date;
       if (typeof n == "string") {
-        if (!Ae.validate(n)) {
-          let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.review_date, data: n };
+        if (!Pe.validate(n)) {
+          let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Q.properties.review_date, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.review_date.type, parentSchema: K.properties.review_date, data: n };
+        let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.review_date.type, parentSchema: Q.properties.review_date, data: n };
         e === null ? e = [p] : e.push(p), t++;
       }
     }
   } else {
-    let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.type, parentSchema: K, data: r };
+    let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Q.type, parentSchema: Q, data: r };
     e === null ? e = [n] : e.push(n), t++;
   }
-  return ze.errors = e, t === 0;
+  return Ne.errors = e, t === 0;
 }
-function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function js(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.system === void 0) {
@@ -48094,7 +48112,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "risks" }, message: "must have required property 'risks'", schema: F.required, parentSchema: F, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
-    for (let o in r) if (!(ue.call(F.properties, o) || je.test(o))) {
+    for (let o in r) if (!(he.call(F.properties, o) || _e.test(o))) {
       let m = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: o }, message: "must NOT have additional properties", schema: false, parentSchema: F, data: r };
       e === null ? e = [m] : e.push(m), t++;
     }
@@ -48108,7 +48126,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.system !== void 0) {
       let o = r.system;
       if (typeof o == "string") {
-        if (_(o) < 1) {
+        if (z(o) < 1) {
           let m = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.system, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
@@ -48120,7 +48138,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.version !== void 0) {
       let o = r.version;
       if (typeof o == "string") {
-        if (_(o) < 1) {
+        if (z(o) < 1) {
           let m = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.version, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
@@ -48132,7 +48150,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.date !== void 0) {
       let o = r.date;
       if (typeof o == "string") {
-        if (!Ae.validate(o)) {
+        if (!Pe.validate(o)) {
           let m = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.date, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
@@ -48151,7 +48169,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.next_review !== void 0) {
       let o = r.next_review;
       if (typeof o == "string") {
-        if (!Ae.validate(o)) {
+        if (!Pe.validate(o)) {
           let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.next_review, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
@@ -48210,34 +48228,34 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             let h = t;
             if (Array.isArray(m)) {
               if (m.length > 10) {
-                let q = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
-                e === null ? e = [q] : e.push(q), t++;
+                let S = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [S] : e.push(S), t++;
               }
               if (m.length < 2) {
-                let q = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
-                e === null ? e = [q] : e.push(q), t++;
+                let S = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [S] : e.push(S), t++;
               }
               let f = m.length;
-              for (let q = 0; q < f; q++) {
-                let A = m[q];
+              for (let S = 0; S < f; S++) {
+                let A = m[S];
                 if (typeof A != "string") {
-                  let O = { instancePath: a + "/scale/likelihood/" + q, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
+                  let O = { instancePath: a + "/scale/likelihood/" + S, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
                   e === null ? e = [O] : e.push(O), t++;
                 }
               }
-              let L = m.length, k;
-              if (L > 1) {
-                let q = {};
-                for (; L--; ) {
-                  let A = m[L];
+              let $ = m.length, b;
+              if ($ > 1) {
+                let S = {};
+                for (; $--; ) {
+                  let A = m[$];
                   if (typeof A == "string") {
-                    if (typeof q[A] == "number") {
-                      k = q[A];
-                      let O = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: L, j: k }, message: "must NOT have duplicate items (items ## " + k + " and " + L + " are identical)", schema: true, parentSchema: pe.anyOf[1], data: m };
+                    if (typeof S[A] == "number") {
+                      b = S[A];
+                      let O = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: $, j: b }, message: "must NOT have duplicate items (items ## " + b + " and " + $ + " are identical)", schema: true, parentSchema: pe.anyOf[1], data: m };
                       e === null ? e = [O] : e.push(O), t++;
                       break;
                     }
-                    q[A] = L;
+                    S[A] = $;
                   }
                 }
               }
@@ -48275,34 +48293,34 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             let h = t;
             if (Array.isArray(m)) {
               if (m.length > 10) {
-                let q = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
-                e === null ? e = [q] : e.push(q), t++;
+                let S = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [S] : e.push(S), t++;
               }
               if (m.length < 2) {
-                let q = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
-                e === null ? e = [q] : e.push(q), t++;
+                let S = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
+                e === null ? e = [S] : e.push(S), t++;
               }
               let f = m.length;
-              for (let q = 0; q < f; q++) {
-                let A = m[q];
+              for (let S = 0; S < f; S++) {
+                let A = m[S];
                 if (typeof A != "string") {
-                  let O = { instancePath: a + "/scale/impact/" + q, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
+                  let O = { instancePath: a + "/scale/impact/" + S, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
                   e === null ? e = [O] : e.push(O), t++;
                 }
               }
-              let L = m.length, k;
-              if (L > 1) {
-                let q = {};
-                for (; L--; ) {
-                  let A = m[L];
+              let $ = m.length, b;
+              if ($ > 1) {
+                let S = {};
+                for (; $--; ) {
+                  let A = m[$];
                   if (typeof A == "string") {
-                    if (typeof q[A] == "number") {
-                      k = q[A];
-                      let O = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: L, j: k }, message: "must NOT have duplicate items (items ## " + k + " and " + L + " are identical)", schema: true, parentSchema: pe.anyOf[1], data: m };
+                    if (typeof S[A] == "number") {
+                      b = S[A];
+                      let O = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/uniqueItems", keyword: "uniqueItems", params: { i: $, j: b }, message: "must NOT have duplicate items (items ## " + b + " and " + $ + " are identical)", schema: true, parentSchema: pe.anyOf[1], data: m };
                       e === null ? e = [O] : e.push(O), t++;
                       break;
                     }
-                    q[A] = L;
+                    S[A] = $;
                   }
                 }
               }
@@ -48340,7 +48358,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.risks;
       if (Array.isArray(o)) {
         let m = o.length;
-        for (let n = 0; n < m; n++) ze(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: D }) || (e = e === null ? ze.errors : e.concat(ze.errors), t = e.length);
+        for (let n = 0; n < m; n++) Ne(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: E }) || (e = e === null ? Ne.errors : e.concat(Ne.errors), t = e.length);
       } else {
         let m = { instancePath: a + "/risks", schemaPath: "#/properties/risks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: F.properties.risks.type, parentSchema: F.properties.risks, data: o };
         e === null ? e = [m] : e.push(m), t++;
@@ -48364,7 +48382,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         if (o.approver !== void 0) {
           let m = o.approver;
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.acceptance.properties.approver, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48383,7 +48401,7 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         if (o.date !== void 0) {
           let m = o.date;
           if (typeof m == "string") {
-            if (!Ae.validate(m)) {
+            if (!Pe.validate(m)) {
               let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.acceptance.properties.date, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48408,13 +48426,13 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let o = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.type, parentSchema: F, data: r };
     e === null ? e = [o] : e.push(o), t++;
   }
-  return Ss.errors = e, t === 0;
+  return js.errors = e, t === 0;
 }
-var Et = Os;
+var Ct = _s;
 var U = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:impact-assessment:1", title: "aims-gate impact assessment", description: "AI system impact assessment in the style of ISO/IEC 42005 (ISO/IEC 42001 A.5). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "scope", "intended_uses", "impacts"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1, description: 'Quote it: "2.1".' }, date: { type: "string", format: "date" }, scope: { type: "string", minLength: 1, description: "What the assessment covers: system, deployment context, geography." }, intended_uses: { $ref: "#/definitions/strings" }, foreseeable_misuse: { $ref: "#/definitions/strings" }, stakeholders: { $ref: "#/definitions/strings" }, affected_groups: { $ref: "#/definitions/strings" }, impacts: { type: "array", items: { $ref: "#/definitions/impact" } }, human_oversight: { type: "string", description: "Who can intervene, how, and when." }, monitoring: { type: "string" }, reassessment_triggers: { $ref: "#/definitions/strings" }, next_review: { type: "string", format: "date" }, approval: { type: "object", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" } } } }, definitions: { strings: { type: "array", items: { type: "string", minLength: 1 } }, impact: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } } } };
 var te = { type: "array", items: { type: "string", minLength: 1 } };
 var ee = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } };
-function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Le(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -48433,14 +48451,14 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: ee.required, parentSchema: ee, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!(ue.call(ee.properties, s) || je.test(s))) {
+    for (let s in r) if (!(he.call(ee.properties, s) || _e.test(s))) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: ee, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ee.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48452,7 +48470,7 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/description", schemaPath: "#/properties/description/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ee.properties.description, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48475,7 +48493,7 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/affected_groups/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48517,7 +48535,7 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/rights_affected/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48545,7 +48563,7 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/mitigations/" + o, schemaPath: "#/properties/mitigations/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ee.properties.mitigations.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48563,9 +48581,9 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ee.type, parentSchema: ee, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return Ne.errors = e, t === 0;
+  return Le.errors = e, t === 0;
 }
-function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.system === void 0) {
@@ -48584,7 +48602,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: U.required, parentSchema: U, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!(ue.call(U.properties, s) || je.test(s))) {
+    for (let s in r) if (!(he.call(U.properties, s) || _e.test(s))) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -48598,7 +48616,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.system !== void 0) {
       let s = r.system;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.system, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48610,7 +48628,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.version !== void 0) {
       let s = r.version;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.version, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48622,7 +48640,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.date !== void 0) {
       let s = r.date;
       if (typeof s == "string") {
-        if (!Ae.validate(s)) {
+        if (!Pe.validate(s)) {
           let i = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: U.properties.date, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48634,7 +48652,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.scope !== void 0) {
       let s = r.scope;
       if (typeof s == "string") {
-        if (_(s) < 1) {
+        if (z(s) < 1) {
           let i = { instancePath: a + "/scope", schemaPath: "#/properties/scope/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.scope, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48650,7 +48668,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/intended_uses/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48671,7 +48689,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/foreseeable_misuse/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48692,7 +48710,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/stakeholders/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48713,7 +48731,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/affected_groups/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48731,7 +48749,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = r.impacts;
       if (Array.isArray(s)) {
         let i = s.length;
-        for (let o = 0; o < i; o++) Ne(s[o], { instancePath: a + "/impacts/" + o, parentData: s, parentDataProperty: o, rootData: D }) || (e = e === null ? Ne.errors : e.concat(Ne.errors), t = e.length);
+        for (let o = 0; o < i; o++) Le(s[o], { instancePath: a + "/impacts/" + o, parentData: s, parentDataProperty: o, rootData: E }) || (e = e === null ? Le.errors : e.concat(Le.errors), t = e.length);
       } else {
         let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: U.properties.impacts.type, parentSchema: U.properties.impacts, data: s };
         e === null ? e = [i] : e.push(i), t++;
@@ -48758,7 +48776,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
-            if (_(m) < 1) {
+            if (z(m) < 1) {
               let n = { instancePath: a + "/reassessment_triggers/" + o, schemaPath: "#/definitions/strings/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
@@ -48775,7 +48793,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.next_review !== void 0) {
       let s = r.next_review;
       if (typeof s == "string") {
-        if (!Ae.validate(s)) {
+        if (!Pe.validate(s)) {
           let i = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: U.properties.next_review, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -48802,7 +48820,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         if (s.approver !== void 0) {
           let i = s.approver;
           if (typeof i == "string") {
-            if (_(i) < 1) {
+            if (z(i) < 1) {
               let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.approval.properties.approver, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
@@ -48821,7 +48839,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         if (s.date !== void 0) {
           let i = s.date;
           if (typeof i == "string") {
-            if (!Ae.validate(i)) {
+            if (!Pe.validate(i)) {
               let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: U.properties.approval.properties.date, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
@@ -48839,99 +48857,99 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: U.type, parentSchema: U, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return Os.errors = e, t === 0;
+  return _s.errors = e, t === 0;
 }
-var Vt = js;
-var z = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first).", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
-var ft = Fe().fullFormats["date-time"];
-var gt = new RegExp("^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", "u");
-var Ze = new RegExp("^[0-9a-f]{64}$", "u");
-function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Zt = xs;
+var x = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first).", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
+var wt = Ze().fullFormats["date-time"];
+var bt = new RegExp("^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", "u");
+var Re = new RegExp("^[0-9a-f]{64}$", "u");
+function xs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.v === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "v" }, message: "must have required property 'v'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "v" }, message: "must have required property 'v'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.seq === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seq" }, message: "must have required property 'seq'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seq" }, message: "must have required property 'seq'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.time === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "time" }, message: "must have required property 'time'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "time" }, message: "must have required property 'time'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.type === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.actor === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "actor" }, message: "must have required property 'actor'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "actor" }, message: "must have required property 'actor'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.subject === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.details === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "details" }, message: "must have required property 'details'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "details" }, message: "must have required property 'details'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.evidence === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "evidence" }, message: "must have required property 'evidence'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "evidence" }, message: "must have required property 'evidence'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.prev === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "prev" }, message: "must have required property 'prev'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "prev" }, message: "must have required property 'prev'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.hash === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "hash" }, message: "must have required property 'hash'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "hash" }, message: "must have required property 'hash'", schema: x.required, parentSchema: x, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(z.properties, s)) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: z, data: r };
+    for (let s in r) if (!he.call(x.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: x, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.v !== void 0) {
       let s = r.v;
       if (s !== 1) {
-        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: z.properties.v, data: s };
+        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: x.properties.v, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.seq !== void 0) {
       let s = r.seq;
       if (!(typeof s == "number" && !(s % 1) && !isNaN(s) && isFinite(s))) {
-        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.seq.type, parentSchema: z.properties.seq, data: s };
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: x.properties.seq.type, parentSchema: x.properties.seq, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
       if (typeof s == "number" && isFinite(s) && (s < 1 || isNaN(s))) {
-        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: z.properties.seq, data: s };
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: x.properties.seq, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.time !== void 0) {
       let s = r.time;
       if (typeof s == "string") {
-        if (!ft.validate(s)) {
-          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: z.properties.time, data: s };
+        if (!wt.validate(s)) {
+          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: x.properties.time, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.time.type, parentSchema: z.properties.time, data: s };
+        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.time.type, parentSchema: x.properties.time, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.type !== void 0) {
       let s = r.type;
       if (typeof s == "string") {
-        if (!gt.test(s)) {
-          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: z.properties.type, data: s };
+        if (!bt.test(s)) {
+          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: x.properties.type, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.type.type, parentSchema: z.properties.type, data: s };
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.type.type, parentSchema: x.properties.type, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -48939,48 +48957,48 @@ function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = r.actor;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         if (s.login === void 0) {
-          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: z.properties.actor.required, parentSchema: z.properties.actor, data: s };
+          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: x.properties.actor.required, parentSchema: x.properties.actor, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
         for (let i in s) if (!(i === "login" || i === "id" || i === "via" || i === "run")) {
-          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.actor, data: s };
+          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: x.properties.actor, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.login !== void 0) {
           let i = s.login;
           if (typeof i == "string") {
-            if (_(i) < 1) {
-              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: z.properties.actor.properties.login, data: i };
+            if (z(i) < 1) {
+              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: x.properties.actor.properties.login, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
           } else {
-            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.login.type, parentSchema: z.properties.actor.properties.login, data: i };
+            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.actor.properties.login.type, parentSchema: x.properties.actor.properties.login, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.id !== void 0) {
           let i = s.id;
           if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.actor.properties.id.type, parentSchema: z.properties.actor.properties.id, data: i };
+            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: x.properties.actor.properties.id.type, parentSchema: x.properties.actor.properties.id, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.via !== void 0) {
           let i = s.via;
           if (!(i === "github" || i === "typed")) {
-            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: z.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: z.properties.actor.properties.via.enum, parentSchema: z.properties.actor.properties.via, data: i };
+            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: x.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: x.properties.actor.properties.via.enum, parentSchema: x.properties.actor.properties.via, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.run !== void 0) {
           let i = s.run;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.run.type, parentSchema: z.properties.actor.properties.run, data: i };
+            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.actor.properties.run.type, parentSchema: x.properties.actor.properties.run, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.actor.type, parentSchema: z.properties.actor, data: s };
+        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.actor.type, parentSchema: x.properties.actor, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -48988,60 +49006,60 @@ function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = r.subject;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         for (let i in s) if (!(i === "repository" || i === "system" || i === "commit" || i === "ref" || i === "environment" || i === "pullRequest")) {
-          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.subject, data: s };
+          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: x.properties.subject, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.repository !== void 0) {
           let i = s.repository;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.repository.type, parentSchema: z.properties.subject.properties.repository, data: i };
+            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.repository.type, parentSchema: x.properties.subject.properties.repository, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.system !== void 0) {
           let i = s.system;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.system.type, parentSchema: z.properties.subject.properties.system, data: i };
+            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.system.type, parentSchema: x.properties.subject.properties.system, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.commit !== void 0) {
           let i = s.commit;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.commit.type, parentSchema: z.properties.subject.properties.commit, data: i };
+            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.commit.type, parentSchema: x.properties.subject.properties.commit, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.ref !== void 0) {
           let i = s.ref;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.ref.type, parentSchema: z.properties.subject.properties.ref, data: i };
+            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.ref.type, parentSchema: x.properties.subject.properties.ref, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.environment !== void 0) {
           let i = s.environment;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.environment.type, parentSchema: z.properties.subject.properties.environment, data: i };
+            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.environment.type, parentSchema: x.properties.subject.properties.environment, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.pullRequest !== void 0) {
           let i = s.pullRequest;
           if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.subject.properties.pullRequest.type, parentSchema: z.properties.subject.properties.pullRequest, data: i };
+            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: x.properties.subject.properties.pullRequest.type, parentSchema: x.properties.subject.properties.pullRequest, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.subject.type, parentSchema: z.properties.subject, data: s };
+        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.subject.type, parentSchema: x.properties.subject, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.details !== void 0) {
       let s = r.details;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.details.type, parentSchema: z.properties.details, data: s };
+        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.details.type, parentSchema: x.properties.details, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -49053,98 +49071,98 @@ function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let m = s[o];
           if (m && typeof m == "object" && !Array.isArray(m)) {
             if (m.path === void 0) {
-              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: z.properties.evidence.items.required, parentSchema: z.properties.evidence.items, data: m };
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: x.properties.evidence.items.required, parentSchema: x.properties.evidence.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
             if (m.sha256 === void 0) {
-              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "sha256" }, message: "must have required property 'sha256'", schema: z.properties.evidence.items.required, parentSchema: z.properties.evidence.items, data: m };
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "sha256" }, message: "must have required property 'sha256'", schema: x.properties.evidence.items.required, parentSchema: x.properties.evidence.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
             for (let n in m) if (!(n === "path" || n === "sha256")) {
-              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.evidence.items, data: m };
+              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: x.properties.evidence.items, data: m };
               e === null ? e = [p] : e.push(p), t++;
             }
             if (m.path !== void 0) {
               let n = m.path;
               if (typeof n != "string") {
-                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.path.type, parentSchema: z.properties.evidence.items.properties.path, data: n };
+                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.evidence.items.properties.path.type, parentSchema: x.properties.evidence.items.properties.path, data: n };
                 e === null ? e = [p] : e.push(p), t++;
               }
             }
             if (m.sha256 !== void 0) {
               let n = m.sha256;
               if (typeof n == "string") {
-                if (!Ze.test(n)) {
-                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                if (!Re.test(n)) {
+                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: x.properties.evidence.items.properties.sha256, data: n };
                   e === null ? e = [p] : e.push(p), t++;
                 }
               } else {
-                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.sha256.type, parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.evidence.items.properties.sha256.type, parentSchema: x.properties.evidence.items.properties.sha256, data: n };
                 e === null ? e = [p] : e.push(p), t++;
               }
             }
           } else {
-            let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.evidence.items.type, parentSchema: z.properties.evidence.items, data: m };
+            let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.evidence.items.type, parentSchema: x.properties.evidence.items, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: z.properties.evidence.type, parentSchema: z.properties.evidence, data: s };
+        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: x.properties.evidence.type, parentSchema: x.properties.evidence, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.prev !== void 0) {
       let s = r.prev;
       if (typeof s == "string") {
-        if (!Ze.test(s)) {
-          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.prev, data: s };
+        if (!Re.test(s)) {
+          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: x.properties.prev, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.prev.type, parentSchema: z.properties.prev, data: s };
+        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.prev.type, parentSchema: x.properties.prev, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.hash !== void 0) {
       let s = r.hash;
       if (typeof s == "string") {
-        if (!Ze.test(s)) {
-          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.hash, data: s };
+        if (!Re.test(s)) {
+          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: x.properties.hash, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.hash.type, parentSchema: z.properties.hash, data: s };
+        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.hash.type, parentSchema: x.properties.hash, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
-    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.type, parentSchema: z, data: r };
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.type, parentSchema: x, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return js.errors = e, t === 0;
+  return xs.errors = e, t === 0;
 }
-var Ft = _s;
-var Re = { required: ["license"], properties: { license: { minLength: 1 } } };
-function _s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Rt = zs;
+var Me = { required: ["license"], properties: { license: { minLength: 1 } } };
+function zs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.license === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "license" }, message: "must have required property 'license'", schema: Re.required, parentSchema: Re, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "license" }, message: "must have required property 'license'", schema: Me.required, parentSchema: Me, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.license !== void 0) {
       let s = r.license;
-      if (typeof s == "string" && _(s) < 1) {
-        let i = { instancePath: a + "/license", schemaPath: "#/properties/license/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Re.properties.license, data: s };
+      if (typeof s == "string" && z(s) < 1) {
+        let i = { instancePath: a + "/license", schemaPath: "#/properties/license/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Me.properties.license, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
-  return _s.errors = e, t === 0;
+  return zs.errors = e, t === 0;
 }
-var Zt = xs;
-var ns = { properties: { status: { not: { const: "retired" } } } };
-function xs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Mt = Ns;
+var ms = { properties: { status: { not: { const: "retired" } } } };
+function Ns(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.status !== void 0) {
     let i = r.status, o = t, m = t;
@@ -49154,127 +49172,127 @@ function xs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     }
     var s = m === t;
     if (s) {
-      let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ns.properties.status.not, parentSchema: ns.properties.status, data: i };
+      let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ms.properties.status.not, parentSchema: ms.properties.status, data: i };
       e === null ? e = [n] : e.push(n), t++;
     } else t = o, e !== null && (o ? e.length = o : e = null);
   }
-  return xs.errors = e, t === 0;
+  return Ns.errors = e, t === 0;
 }
-var Rt = zs;
-var xe = { required: ["datasets"], properties: { datasets: { minLength: 1, minItems: 1 } } };
-function zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Ht = Ls;
+var ze = { required: ["datasets"], properties: { datasets: { minLength: 1, minItems: 1 } } };
+function Ls(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.datasets === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "datasets" }, message: "must have required property 'datasets'", schema: xe.required, parentSchema: xe, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "datasets" }, message: "must have required property 'datasets'", schema: ze.required, parentSchema: ze, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.datasets !== void 0) {
       let s = r.datasets;
-      if (typeof s == "string" && _(s) < 1) {
-        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: xe.properties.datasets, data: s };
+      if (typeof s == "string" && z(s) < 1) {
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ze.properties.datasets, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
       if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: xe.properties.datasets, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-  }
-  return zs.errors = e, t === 0;
-}
-var Ct = Ns;
-var Se = { required: ["tier"], properties: { tier: { enum: ["high", "prohibited"] } } };
-function Ns(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
-  let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.tier === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Se.required, parentSchema: Se, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.tier !== void 0) {
-      let s = r.tier;
-      if (!(s === "high" || s === "prohibited")) {
-        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Se.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Se.properties.tier.enum, parentSchema: Se.properties.tier, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-  }
-  return Ns.errors = e, t === 0;
-}
-var Mt = Ls;
-var Ce = { required: ["model-index"], properties: { "model-index": { minItems: 1 } } };
-function Ls(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
-  let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r["model-index"] === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "model-index" }, message: "must have required property 'model-index'", schema: Ce.required, parentSchema: Ce, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r["model-index"] !== void 0) {
-      let s = r["model-index"];
-      if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Ce.properties["model-index"], data: s };
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: ze.properties.datasets, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
   return Ls.errors = e, t === 0;
 }
-var Ht = $s;
-var Me = { required: ["status"], properties: { status: { const: "retired" } } };
-function $s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Wt = $s;
+var Oe = { required: ["tier"], properties: { tier: { enum: ["high", "prohibited"] } } };
+function $s(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.status === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Me.required, parentSchema: Me, data: r };
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Oe.required, parentSchema: Oe, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    if (r.status !== void 0) {
-      let s = r.status;
-      if (s !== "retired") {
-        let i = { instancePath: a + "/status", schemaPath: "#/properties/status/const", keyword: "const", params: { allowedValue: "retired" }, message: "must be equal to constant", schema: "retired", parentSchema: Me.properties.status, data: s };
+    if (r.tier !== void 0) {
+      let s = r.tier;
+      if (!(s === "high" || s === "prohibited")) {
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Oe.properties.tier.enum, parentSchema: Oe.properties.tier, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
   return $s.errors = e, t === 0;
 }
-var Wt = Is;
-var os5 = { properties: { governance: { required: ["retired_on"] } } };
-function Is(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Jt = Is;
+var He = { required: ["model-index"], properties: { "model-index": { minItems: 1 } } };
+function Is(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
-    let s = r.governance;
-    if (s && typeof s == "object" && !Array.isArray(s) && s.retired_on === void 0) {
-      let i = { instancePath: a + "/governance", schemaPath: "#/properties/governance/required", keyword: "required", params: { missingProperty: "retired_on" }, message: "must have required property 'retired_on'", schema: os5.properties.governance.required, parentSchema: os5.properties.governance, data: s };
-      e === null ? e = [i] : e.push(i), t++;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r["model-index"] === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "model-index" }, message: "must have required property 'model-index'", schema: He.required, parentSchema: He, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r["model-index"] !== void 0) {
+      let s = r["model-index"];
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: He.properties["model-index"], data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
     }
   }
   return Is.errors = e, t === 0;
 }
-var Jt = Ts;
-var He = { required: ["tier"], properties: { tier: { const: "prohibited" } } };
-function Ts(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Yt = Ts;
+var We = { required: ["status"], properties: { status: { const: "retired" } } };
+function Ts(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.tier === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: He.required, parentSchema: He, data: r };
+    if (r.status === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: We.required, parentSchema: We, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    if (r.tier !== void 0) {
-      let s = r.tier;
-      if (s !== "prohibited") {
-        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "prohibited" }, message: "must be equal to constant", schema: "prohibited", parentSchema: He.properties.tier, data: s };
+    if (r.status !== void 0) {
+      let s = r.status;
+      if (s !== "retired") {
+        let i = { instancePath: a + "/status", schemaPath: "#/properties/status/const", keyword: "const", params: { allowedValue: "retired" }, message: "must be equal to constant", schema: "retired", parentSchema: We.properties.status, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
   return Ts.errors = e, t === 0;
 }
-var Yt = Ds;
-var ms = { properties: { governance: { properties: { status: { not: { enum: ["validation", "production"] } } } } } };
-function Ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Gt = Ds;
+var ls = { properties: { governance: { required: ["retired_on"] } } };
+function Ds(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
+    let s = r.governance;
+    if (s && typeof s == "object" && !Array.isArray(s) && s.retired_on === void 0) {
+      let i = { instancePath: a + "/governance", schemaPath: "#/properties/governance/required", keyword: "required", params: { missingProperty: "retired_on" }, message: "must have required property 'retired_on'", schema: ls.properties.governance.required, parentSchema: ls.properties.governance, data: s };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+  }
+  return Ds.errors = e, t === 0;
+}
+var Ut = Es;
+var Je = { required: ["tier"], properties: { tier: { const: "prohibited" } } };
+function Es(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Je.required, parentSchema: Je, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.tier !== void 0) {
+      let s = r.tier;
+      if (s !== "prohibited") {
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "prohibited" }, message: "must be equal to constant", schema: "prohibited", parentSchema: Je.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Es.errors = e, t === 0;
+}
+var Kt = Vs;
+var cs = { properties: { governance: { properties: { status: { not: { enum: ["validation", "production"] } } } } } };
+function Vs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
     let i = r.governance;
@@ -49286,30 +49304,30 @@ function Ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
       var s = n === t;
       if (s) {
-        let p = { instancePath: a + "/governance/status", schemaPath: "#/properties/governance/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ms.properties.governance.properties.status.not, parentSchema: ms.properties.governance.properties.status, data: o };
+        let p = { instancePath: a + "/governance/status", schemaPath: "#/properties/governance/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: cs.properties.governance.properties.status.not, parentSchema: cs.properties.governance.properties.status, data: o };
         e === null ? e = [p] : e.push(p), t++;
       } else t = m, e !== null && (m ? e.length = m : e = null);
     }
   }
-  return Ds.errors = e, t === 0;
+  return Vs.errors = e, t === 0;
 }
-var Gt = Es;
-var ke = { required: ["tier", "status"], properties: { tier: { enum: ["high", "prohibited"] }, status: { not: { const: "retired" } } } };
-function Es(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Qt = Fs;
+var Ae = { required: ["tier", "status"], properties: { tier: { enum: ["high", "prohibited"] }, status: { not: { const: "retired" } } } };
+function Fs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: ke.required, parentSchema: ke, data: r };
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Ae.required, parentSchema: Ae, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.status === void 0) {
-      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: ke.required, parentSchema: ke, data: r };
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Ae.required, parentSchema: Ae, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.tier !== void 0) {
       let i = r.tier;
       if (!(i === "high" || i === "prohibited")) {
-        let o = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: ke.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: ke.properties.tier.enum, parentSchema: ke.properties.tier, data: i };
+        let o = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Ae.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Ae.properties.tier.enum, parentSchema: Ae.properties.tier, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
@@ -49321,109 +49339,109 @@ function Es(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
       var s = m === t;
       if (s) {
-        let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ke.properties.status.not, parentSchema: ke.properties.status, data: i };
+        let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: Ae.properties.status.not, parentSchema: Ae.properties.status, data: i };
         e === null ? e = [n] : e.push(n), t++;
       } else t = o, e !== null && (o ? e.length = o : e = null);
     }
   }
-  return Es.errors = e, t === 0;
+  return Fs.errors = e, t === 0;
 }
-var Ut = Vs;
-var We = { required: ["tier"], properties: { tier: { const: "limited" } } };
-function Vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Xt = Cs;
+var Ye = { required: ["tier"], properties: { tier: { const: "limited" } } };
+function Cs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: We.required, parentSchema: We, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Ye.required, parentSchema: Ye, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.tier !== void 0) {
       let s = r.tier;
       if (s !== "limited") {
-        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "limited" }, message: "must be equal to constant", schema: "limited", parentSchema: We.properties.tier, data: s };
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "limited" }, message: "must be equal to constant", schema: "limited", parentSchema: Ye.properties.tier, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
-  return Vs.errors = e, t === 0;
+  return Cs.errors = e, t === 0;
 }
-var Kt = Fs;
-var Pe = { required: ["affected_groups", "impacts"], properties: { affected_groups: { minItems: 1 }, impacts: { minItems: 1 } } };
-function Fs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Bt = Zs;
+var qe = { required: ["affected_groups", "impacts"], properties: { affected_groups: { minItems: 1 }, impacts: { minItems: 1 } } };
+function Zs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.affected_groups === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "affected_groups" }, message: "must have required property 'affected_groups'", schema: Pe.required, parentSchema: Pe, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "affected_groups" }, message: "must have required property 'affected_groups'", schema: qe.required, parentSchema: qe, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.impacts === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: Pe.required, parentSchema: Pe, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: qe.required, parentSchema: qe, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.affected_groups !== void 0) {
       let s = r.affected_groups;
       if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/affected_groups", schemaPath: "#/properties/affected_groups/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Pe.properties.affected_groups, data: s };
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/properties/affected_groups/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.affected_groups, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.impacts !== void 0) {
       let s = r.impacts;
       if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Pe.properties.impacts, data: s };
+        let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.impacts, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
-  return Fs.errors = e, t === 0;
+  return Zs.errors = e, t === 0;
 }
-var Qt = Zs;
-var Oe = { properties: { impacts: { items: { if: { required: ["type", "severity"], properties: { type: { const: "harm" }, severity: { enum: ["high", "critical"] } } }, then: { required: ["mitigations"], properties: { mitigations: { minItems: 1 } } } } } } };
-function Zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var er = Rs;
+var je = { properties: { impacts: { items: { if: { required: ["type", "severity"], properties: { type: { const: "harm" }, severity: { enum: ["high", "critical"] } } }, then: { required: ["mitigations"], properties: { mitigations: { minItems: 1 } } } } } } };
+function Rs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
     let o = r.impacts;
     if (Array.isArray(o)) {
       let m = o.length;
       for (let n = 0; n < m; n++) {
-        let p = o[n], c = t, h = true, j = t;
+        let p = o[n], c = t, h = true, _ = t;
         if (p && typeof p == "object" && !Array.isArray(p)) {
           let f;
           if (p.type === void 0 && (f = "type") || p.severity === void 0 && (f = "severity")) {
-            let L = {};
-            e === null ? e = [L] : e.push(L), t++;
+            let $ = {};
+            e === null ? e = [$] : e.push($), t++;
           } else {
             if (p.type !== void 0) {
-              let L = t;
+              let $ = t;
               if (p.type !== "harm") {
-                let k = {};
-                e === null ? e = [k] : e.push(k), t++;
+                let b = {};
+                e === null ? e = [b] : e.push(b), t++;
               }
-              var s = L === t;
+              var s = $ === t;
             } else var s = true;
             if (s) if (p.severity !== void 0) {
-              let L = p.severity, k = t;
-              if (!(L === "high" || L === "critical")) {
+              let $ = p.severity, b = t;
+              if (!($ === "high" || $ === "critical")) {
                 let A = {};
                 e === null ? e = [A] : e.push(A), t++;
               }
-              var s = k === t;
+              var s = b === t;
             } else var s = true;
           }
         }
-        var i = j === t;
+        var i = _ === t;
         if (t = c, e !== null && (c ? e.length = c : e = null), i) {
           let f = t;
           if (p && typeof p == "object" && !Array.isArray(p)) {
             if (p.mitigations === void 0) {
-              let k = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: Oe.properties.impacts.items.then.required, parentSchema: Oe.properties.impacts.items.then, data: p };
-              e === null ? e = [k] : e.push(k), t++;
+              let b = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: je.properties.impacts.items.then.required, parentSchema: je.properties.impacts.items.then, data: p };
+              e === null ? e = [b] : e.push(b), t++;
             }
             if (p.mitigations !== void 0) {
-              let k = p.mitigations;
-              if (Array.isArray(k) && k.length < 1) {
-                let q = { instancePath: a + "/impacts/" + n + "/mitigations", schemaPath: "#/properties/impacts/items/then/properties/mitigations/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Oe.properties.impacts.items.then.properties.mitigations, data: k };
-                e === null ? e = [q] : e.push(q), t++;
+              let b = p.mitigations;
+              if (Array.isArray(b) && b.length < 1) {
+                let S = { instancePath: a + "/impacts/" + n + "/mitigations", schemaPath: "#/properties/impacts/items/then/properties/mitigations/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: je.properties.impacts.items.then.properties.mitigations, data: b };
+                e === null ? e = [S] : e.push(S), t++;
               }
             }
           }
@@ -49431,17 +49449,17 @@ function Zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           h = i;
         }
         if (!h) {
-          let f = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: Oe.properties.impacts.items.if, parentSchema: Oe.properties.impacts.items, data: p };
+          let f = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: je.properties.impacts.items.if, parentSchema: je.properties.impacts.items, data: p };
           e === null ? e = [f] : e.push(f), t++;
         }
       }
     }
   }
-  return Zs.errors = e, t === 0;
+  return Rs.errors = e, t === 0;
 }
-var Xt = Rs;
-var ls = { properties: { impacts: { items: { required: ["societal"] } } } };
-function Rs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var sr = Ms;
+var ds = { properties: { impacts: { items: { required: ["societal"] } } } };
+function Ms(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
     let s = r.impacts;
@@ -49450,91 +49468,91 @@ function Rs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       for (let o = 0; o < i; o++) {
         let m = s[o];
         if (m && typeof m == "object" && !Array.isArray(m) && m.societal === void 0) {
-          let n = { instancePath: a + "/impacts/" + o, schemaPath: "#/properties/impacts/items/required", keyword: "required", params: { missingProperty: "societal" }, message: "must have required property 'societal'", schema: ls.properties.impacts.items.required, parentSchema: ls.properties.impacts.items, data: m };
+          let n = { instancePath: a + "/impacts/" + o, schemaPath: "#/properties/impacts/items/required", keyword: "required", params: { missingProperty: "societal" }, message: "must have required property 'societal'", schema: ds.properties.impacts.items.required, parentSchema: ds.properties.impacts.items, data: m };
           e === null ? e = [n] : e.push(n), t++;
         }
       }
     }
   }
-  return Rs.errors = e, t === 0;
+  return Ms.errors = e, t === 0;
 }
-var Bt = Cs;
-var Je = { required: ["foreseeable_misuse"], properties: { foreseeable_misuse: { minItems: 1 } } };
-function Cs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var tr = Hs;
+var Ge = { required: ["foreseeable_misuse"], properties: { foreseeable_misuse: { minItems: 1 } } };
+function Hs(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.foreseeable_misuse === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "foreseeable_misuse" }, message: "must have required property 'foreseeable_misuse'", schema: Je.required, parentSchema: Je, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "foreseeable_misuse" }, message: "must have required property 'foreseeable_misuse'", schema: Ge.required, parentSchema: Ge, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.foreseeable_misuse !== void 0) {
       let s = r.foreseeable_misuse;
       if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/properties/foreseeable_misuse/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Je.properties.foreseeable_misuse, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-  }
-  return Cs.errors = e, t === 0;
-}
-var er = Ms;
-var Ye = { required: ["human_oversight"], properties: { human_oversight: { minLength: 1 } } };
-function Ms(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
-  let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.human_oversight === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "human_oversight" }, message: "must have required property 'human_oversight'", schema: Ye.required, parentSchema: Ye, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.human_oversight !== void 0) {
-      let s = r.human_oversight;
-      if (typeof s == "string" && _(s) < 1) {
-        let i = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Ye.properties.human_oversight, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-  }
-  return Ms.errors = e, t === 0;
-}
-var sr = Hs;
-var qe = { required: ["monitoring", "reassessment_triggers"], properties: { monitoring: { minLength: 1 }, reassessment_triggers: { minItems: 1 } } };
-function Hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
-  let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r)) {
-    if (r.monitoring === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "monitoring" }, message: "must have required property 'monitoring'", schema: qe.required, parentSchema: qe, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.reassessment_triggers === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reassessment_triggers" }, message: "must have required property 'reassessment_triggers'", schema: qe.required, parentSchema: qe, data: r };
-      e === null ? e = [s] : e.push(s), t++;
-    }
-    if (r.monitoring !== void 0) {
-      let s = r.monitoring;
-      if (typeof s == "string" && _(s) < 1) {
-        let i = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: qe.properties.monitoring, data: s };
-        e === null ? e = [i] : e.push(i), t++;
-      }
-    }
-    if (r.reassessment_triggers !== void 0) {
-      let s = r.reassessment_triggers;
-      if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/reassessment_triggers", schemaPath: "#/properties/reassessment_triggers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.reassessment_triggers, data: s };
+        let i = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/properties/foreseeable_misuse/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Ge.properties.foreseeable_misuse, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
   return Hs.errors = e, t === 0;
 }
-var tr = Ws;
-var cs = { required: ["approval"] };
-function Ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var rr = Ws;
+var Ue = { required: ["human_oversight"], properties: { human_oversight: { minLength: 1 } } };
+function Ws(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
   let e = null, t = 0;
-  if (r && typeof r == "object" && !Array.isArray(r) && r.approval === void 0) {
-    let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property 'approval'", schema: cs.required, parentSchema: cs, data: r };
-    e === null ? e = [s] : e.push(s), t++;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.human_oversight === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "human_oversight" }, message: "must have required property 'human_oversight'", schema: Ue.required, parentSchema: Ue, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.human_oversight !== void 0) {
+      let s = r.human_oversight;
+      if (typeof s == "string" && z(s) < 1) {
+        let i = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Ue.properties.human_oversight, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
   }
   return Ws.errors = e, t === 0;
+}
+var ar = Js;
+var Se = { required: ["monitoring", "reassessment_triggers"], properties: { monitoring: { minLength: 1 }, reassessment_triggers: { minItems: 1 } } };
+function Js(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.monitoring === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "monitoring" }, message: "must have required property 'monitoring'", schema: Se.required, parentSchema: Se, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.reassessment_triggers === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reassessment_triggers" }, message: "must have required property 'reassessment_triggers'", schema: Se.required, parentSchema: Se, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.monitoring !== void 0) {
+      let s = r.monitoring;
+      if (typeof s == "string" && z(s) < 1) {
+        let i = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Se.properties.monitoring, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.reassessment_triggers !== void 0) {
+      let s = r.reassessment_triggers;
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/reassessment_triggers", schemaPath: "#/properties/reassessment_triggers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Se.properties.reassessment_triggers, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return Js.errors = e, t === 0;
+}
+var ir = Ys;
+var us = { required: ["approval"] };
+function Ys(r, { instancePath: a = "", parentData: D, parentDataProperty: T, rootData: E = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.approval === void 0) {
+    let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property 'approval'", schema: us.required, parentSchema: us, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return Ys.errors = e, t === 0;
 }
 var assets = {
   "policies/iso42001-baseline.yml": {
@@ -49829,16 +49847,16 @@ function combine(acc, pre, values, max, maxLength, dropEmpties, budget) {
 }
 function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
   const n = body.split(/\.\./);
-  const N2 = [];
+  const N = [];
   if (n[0] === void 0 || n[1] === void 0) {
-    return N2;
+    return N;
   }
-  const x = numeric(n[0]);
+  const x2 = numeric(n[0]);
   const y = numeric(n[1]);
   const width = Math.max(n[0].length, n[1].length);
   let incr = n.length === 3 && n[2] !== void 0 ? Math.max(Math.abs(numeric(n[2])), 1) : 1;
   let test2 = lte;
-  const reverse = y < x;
+  const reverse = y < x2;
   if (reverse) {
     incr *= -1;
     test2 = gte;
@@ -49846,7 +49864,7 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
   const pad = n.some(isPadded);
   const cost = pad ? width : 1;
   let length = 0;
-  for (let i = x; test2(i, y) && N2.length < max; i += incr) {
+  for (let i = x2; test2(i, y) && N.length < max; i += incr) {
     budget.remaining -= cost;
     if (budget.remaining < 0) {
       return void 0;
@@ -49873,10 +49891,10 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
     }
     if (length + c.length > maxLength)
       break;
-    N2.push(c);
+    N.push(c);
     length += c.length;
   }
-  return N2;
+  return N;
 }
 function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTop) {
   budget.remaining -= CALL_STEPS;
@@ -50601,7 +50619,7 @@ var AST = class {
     if (!isExtglobAST(this)) {
       const noEmpty = this.isStart() && this.isEnd() && !this.#parts.some((s) => typeof s !== "string");
       const src = this.#parts.map((p) => {
-        const [re2, _2, hasMagic, uflag] = typeof p === "string" ? _a.#parseGlob(p, this.#hasMagic, noEmpty) : p.toRegExpSource(allowDot);
+        const [re2, _, hasMagic, uflag] = typeof p === "string" ? _a.#parseGlob(p, this.#hasMagic, noEmpty) : p.toRegExpSource(allowDot);
         this.#hasMagic = this.#hasMagic || hasMagic;
         this.#uflag = this.#uflag || uflag;
         return re2;
@@ -50640,10 +50658,10 @@ var AST = class {
     let body = this.#partsToRegExp(dot);
     if (this.isStart() && this.isEnd() && !body && this.type !== "!") {
       const s = this.toString();
-      const me = this;
-      me.#parts = [s];
-      me.type = null;
-      me.#hasMagic = void 0;
+      const me2 = this;
+      me2.#parts = [s];
+      me2.type = null;
+      me2.#hasMagic = void 0;
       return [s, unescape(this.toString()), false, false];
     }
     let bodyDotAllowed = !repeated || allowDot || dot || !startNoDot ? "" : this.#partsToRegExp(true);
@@ -50707,7 +50725,7 @@ var AST = class {
       if (typeof p === "string") {
         throw new Error("string type in extglob ast??");
       }
-      const [re2, _2, _hasMagic, uflag] = p.toRegExpSource(dot);
+      const [re2, _, _hasMagic, uflag] = p.toRegExpSource(dot);
       this.#uflag = this.#uflag || uflag;
       return re2;
     }).filter((p) => !(this.isStart() && this.isEnd()) || !!p).join("|");
@@ -50962,7 +50980,7 @@ var Minimatch = class {
     }
     return false;
   }
-  debug(..._2) {
+  debug(..._) {
   }
   make() {
     const pattern = this.pattern;
@@ -50984,20 +51002,20 @@ var Minimatch = class {
     const rawGlobParts = this.globSet.map((s) => this.slashSplit(s));
     this.globParts = this.preprocess(rawGlobParts);
     this.debug(this.pattern, this.globParts);
-    let set2 = this.globParts.map((s, _2, __) => {
+    let set2 = this.globParts.map((s, _, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
         const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && !globMagic.test(s[3]);
         const isDrive = /^[a-z]:/i.test(s[0]);
         if (isUNC) {
           return [
             ...s.slice(0, 4),
-            ...s.slice(4).map((ss) => this.parse(ss))
+            ...s.slice(4).map((ss2) => this.parse(ss2))
           ];
         } else if (isDrive) {
-          return [s[0], ...s.slice(1).map((ss) => this.parse(ss))];
+          return [s[0], ...s.slice(1).map((ss2) => this.parse(ss2))];
         }
       }
-      return s.map((ss) => this.parse(ss));
+      return s.map((ss2) => this.parse(ss2));
     });
     this.debug(this.pattern, set2);
     this.set = set2.filter((s) => s.indexOf(false) === -1);
@@ -57553,15 +57571,15 @@ function describePointer(pointer) {
 }
 function explain(error2, at2) {
   const pointer = [...at2, ...pointerOf(error2.instancePath)];
-  const where = describePointer(pointer);
+  const where2 = describePointer(pointer);
   const params = error2.params;
   switch (error2.keyword) {
     case "required": {
       const key = String(params.missingProperty);
       return {
         pointer,
-        message: `${where} is missing the required key "${key}"`,
-        fix: `Add "${key}:" to ${where}${describeSchema(error2.parentSchema, key)}.`
+        message: `${where2} is missing the required key "${key}"`,
+        fix: `Add "${key}:" to ${where2}${describeSchema(error2.parentSchema, key)}.`
       };
     }
     case "additionalProperties": {
@@ -57570,65 +57588,65 @@ function explain(error2, at2) {
       const near = closest(key, known2);
       return {
         pointer: [...pointer, key],
-        message: `unknown key "${key}" in ${where}`,
+        message: `unknown key "${key}" in ${where2}`,
         fix: near ? `Did you mean "${near}"? Rename the key, or prefix it with "x-" to keep it as your own data.` : `Remove "${key}", or prefix it with "x-" to keep it as your own data. Known keys: ${known2.filter((k) => k !== "$schema").join(", ")}.`
       };
     }
     case "type":
       return {
         pointer,
-        message: `${where} must be ${article(String(params.type))}`,
-        fix: params.type === "string" ? `Write ${where} as text; quote values that look like numbers or dates, e.g. "2.1".` : `Write ${where} as ${article(String(params.type))}.`
+        message: `${where2} must be ${article(String(params.type))}`,
+        fix: params.type === "string" ? `Write ${where2} as text; quote values that look like numbers or dates, e.g. "2.1".` : `Write ${where2} as ${article(String(params.type))}.`
       };
     case "enum": {
       const allowed = params.allowedValues.map(String);
       return {
         pointer,
-        message: `${where} must be one of: ${allowed.join(", ")}`,
+        message: `${where2} must be one of: ${allowed.join(", ")}`,
         fix: `Use one of: ${allowed.join(", ")}.`
       };
     }
     case "format":
       return params.format === "date" ? {
         pointer,
-        message: `${where} is not a date`,
+        message: `${where2} is not a date`,
         fix: "Write the date as YYYY-MM-DD, e.g. 2026-03-31."
       } : {
         pointer,
-        message: `${where} is not a valid ${params.format}`,
+        message: `${where2} is not a valid ${params.format}`,
         fix: `Write a valid ${params.format}.`
       };
     case "anyOf":
       return {
         pointer,
-        message: `${where} has the wrong form`,
-        fix: `Write ${where} as ${describeBranches(error2.schema)}.`
+        message: `${where2} has the wrong form`,
+        fix: `Write ${where2} as ${describeBranches(error2.schema)}.`
       };
     case "minLength":
-      return params.limit === 1 ? { pointer, message: `${where} is empty`, fix: `Fill in ${where}.` } : {
+      return params.limit === 1 ? { pointer, message: `${where2} is empty`, fix: `Fill in ${where2}.` } : {
         pointer,
-        message: `${where} is shorter than ${params.limit} characters`,
-        fix: `Write more in ${where}.`
+        message: `${where2} is shorter than ${params.limit} characters`,
+        fix: `Write more in ${where2}.`
       };
     case "minItems":
-      return params.limit === 1 ? { pointer, message: `${where} is an empty list`, fix: `List at least one item under ${where}.` } : {
+      return params.limit === 1 ? { pointer, message: `${where2} is an empty list`, fix: `List at least one item under ${where2}.` } : {
         pointer,
-        message: `${where} has fewer than ${params.limit} items`,
-        fix: `List at least ${params.limit} items under ${where}.`
+        message: `${where2} has fewer than ${params.limit} items`,
+        fix: `List at least ${params.limit} items under ${where2}.`
       };
     case "not":
-      return { pointer, message: `${where} has a value this policy does not allow`, fix: `Change ${where}.` };
+      return { pointer, message: `${where2} has a value this policy does not allow`, fix: `Change ${where2}.` };
     case "const":
       return {
         pointer,
-        message: `${where} must be ${JSON.stringify(params.allowedValue)}`,
-        fix: `Set ${where} to ${JSON.stringify(params.allowedValue)}.`
+        message: `${where2} must be ${JSON.stringify(params.allowedValue)}`,
+        fix: `Set ${where2} to ${JSON.stringify(params.allowedValue)}.`
       };
     default:
       return {
         pointer,
-        message: `${where} ${error2.message ?? "is invalid"}`,
-        fix: `Change ${where} so that it ${error2.message ?? "is valid"}.`
+        message: `${where2} ${error2.message ?? "is invalid"}`,
+        fix: `Change ${where2} so that it ${error2.message ?? "is valid"}.`
       };
   }
 }
@@ -57666,7 +57684,7 @@ function closest(word, candidates) {
 }
 function editDistance(a, b) {
   if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_2, i) => i);
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
@@ -58029,11 +58047,11 @@ var freshness = {
     const field = rule.field;
     const violations = [];
     for (const { pointer, value } of resolveField(doc.data.value, field)) {
-      const where = at(doc, pointer);
+      const where2 = at(doc, pointer);
       const name = pointer.join(".").replace(/\.(\d+)\./g, "[$1].");
       if (value === void 0) {
         violations.push({
-          ...where,
+          ...where2,
           message: `${name} is missing`,
           remedy: `Add "${pointer.at(-1)}: YYYY-MM-DD". ${rule.remedy}`
         });
@@ -58042,24 +58060,24 @@ var freshness = {
       const day = date(value);
       if (!day) {
         violations.push({
-          ...where,
+          ...where2,
           message: `${name} is not a date`,
           remedy: "Write the date as YYYY-MM-DD."
         });
       } else if (rule["not-past"] && day < env.today) {
         violations.push({
-          ...where,
+          ...where2,
           message: `${name} ${day} has passed (${daysBetween(day, env.today)} days ago)`
         });
       } else if (typeof rule["max-age-days"] === "number" && day > env.today) {
         violations.push({
-          ...where,
+          ...where2,
           message: `${name} ${day} is in the future (today is ${env.today})`,
           remedy: `Write the date it was done. ${rule.remedy}`
         });
       } else if (typeof rule["max-age-days"] === "number" && daysBetween(day, env.today) > rule["max-age-days"]) {
         violations.push({
-          ...where,
+          ...where2,
           message: `${name} ${day} is ${daysBetween(day, env.today)} days old, over the limit of ${rule["max-age-days"]}`
         });
       }
@@ -58670,8 +58688,9 @@ function configSchema(rule = ruleSchema()) {
           properties: {
             environment: {
               type: "string",
-              minLength: 1,
-              description: "Deployment environment; absent: every environment and pull requests."
+              // No blank at either end, no control or invisible character: GitHub's names are compared trimmed.
+              pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$",
+              description: "Deployment environment; absent: every environment and pull requests. A deployment to an environment no rule names is rejected: list one deployed without approvals with require: []."
             },
             tiers: {
               type: "array",
@@ -58681,7 +58700,7 @@ function configSchema(rule = ruleSchema()) {
             },
             require: {
               type: "array",
-              minItems: 1,
+              description: "Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.",
               items: {
                 type: "object",
                 additionalProperties: false,
@@ -58701,7 +58720,11 @@ function configSchema(rule = ruleSchema()) {
               type: "boolean",
               description: "Count approvals of earlier commits (default false)."
             }
-          }
+          },
+          // An empty requirement must name its environment: "no approvals anywhere" is no decision.
+          if: { properties: { require: { maxItems: 0 } } },
+          // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+          then: { required: ["environment"] }
         }
       },
       release: {
@@ -59065,10 +59088,10 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     const rule = rules.get(id);
     if (!rule) {
       const near = closest(id, [...rules.keys()]);
-      const where = locate(layers, ["overrides", id]);
+      const where2 = locate(layers, ["overrides", id]);
       throw new ConfigError(
-        where.path,
-        where.line,
+        where2.path,
+        where2.line,
         `overrides name rule "${id}", which no pack defines`,
         near ? `Did you mean "${near}"?` : "Run `aims-gate explain` to list the rule ids."
       );
@@ -59697,12 +59720,15 @@ async function recordAll(store, drafts, options2) {
 }
 
 // src/github/audit-log.ts
-import { isAbsolute, join as join2 } from "node:path";
+import { isAbsolute, join as join3 } from "node:path";
 
 // src/audit/file-store.ts
 import { isAscii } from "node:buffer";
-import { access as access2, appendFile as appendFile2, mkdir as mkdir2, open as open2, readFile, rm as rm2, stat as stat2, truncate } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
+import { createHash as createHash5, randomBytes } from "node:crypto";
+import { readlinkSync } from "node:fs";
+import { access as access2, appendFile as appendFile2, mkdir as mkdir2, open as open2, readdir as readdir2, rm as rm2, rmdir as rmdir2, stat as stat2, truncate } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname as dirname2, join as join2 } from "node:path";
 var BLOCK = 1 << 20;
 var LINE_FEED = 10;
 var FileStore = class {
@@ -59833,25 +59859,27 @@ var FileStore = class {
       await handle.close();
     }
   }
+  /**
+   * Takes the lock: a directory `<log>.lock` whose only entry is this append's own token. Returns its release.
+   *
+   * Why not a lock file, broken by removing it: two writers that judge the same stale lock at once both remove
+   * "it", and the slower removes the lock the faster has just made; both then append (a forked chain). No file
+   * call removes a path only if it is still the file that was judged, and `proper-lockfile` has this very race
+   * (it breaks a stale lock with rmdir, then mkdir). Here nothing is removed by what a path held a moment ago:
+   * a stale holder's token is removed by its own name, unique to that holder, so it can never name a fresh lock;
+   * and an empty directory, the only thing removed by path, locks nothing: a writer holds the lock only once its
+   * token is in the directory and alone there, so one whose directory was removed under it, or who finds
+   * another's token beside its own, steps back and tries again. An empty directory (a writer killed between
+   * mkdir and its token) is therefore removed at once, not after `staleLock`.
+   */
   async lock() {
+    const token = `${process.pid}.${here()}.${randomBytes(6).toString("hex")}`;
     const deadline = Date.now() + this.lockTimeout;
     for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await open2(this.lockPath, "wx");
-        await handle.writeFile(`${process.pid}
-`);
-        await handle.close();
-        return () => rm2(this.lockPath, { force: true });
-      } catch (error2) {
-        if (error2.code !== "EEXIST") throw error2;
-      }
-      if (await this.lockIsStale()) {
-        await rm2(this.lockPath, { force: true });
-        continue;
-      }
+      if (await this.tryLock(token)) return () => this.unlock(token);
       if (Date.now() > deadline) {
         throw new Error(
-          `the audit log ${this.path} is locked by another process (${this.lockPath}); try again, or remove the lock if no aims-gate is running`
+          `the audit log ${this.path} is locked by another process (${this.lockPath}); try again, or remove ${this.lockPath} if no aims-gate is running`
         );
       }
       await new Promise(
@@ -59859,24 +59887,85 @@ var FileStore = class {
       );
     }
   }
-  /** A lock whose process is gone, or that is older than `staleLock`, was left by a crash. */
-  async lockIsStale() {
-    try {
-      const [info2, text3] = await Promise.all([stat2(this.lockPath), readFile(this.lockPath, "utf8")]);
-      if (Date.now() - info2.mtimeMs > this.staleLock) return true;
-      const pid = Number(text3.trim());
-      if (!pid) return false;
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch (error2) {
-        return error2.code === "ESRCH";
+  /** One attempt: whether `token` now holds the lock. On the way, removes what crashed writers left. */
+  async tryLock(token) {
+    const made = await mkdir2(this.lockPath).then(
+      () => true,
+      (error2) => {
+        if (error2.code === "EEXIST") return false;
+        throw error2;
       }
+    );
+    if (made) {
+      try {
+        await (await open2(join2(this.lockPath, token), "wx")).close();
+      } catch (error2) {
+        if (error2.code === "ENOENT") return false;
+        throw error2;
+      }
+    }
+    let others;
+    try {
+      others = (await readdir2(this.lockPath)).filter((name) => name !== token);
+    } catch (error2) {
+      const code2 = error2.code;
+      if (code2 === "ENOTDIR" || code2 === "ENOENT") return false;
+      throw error2;
+    }
+    if (made && others.length === 0) return true;
+    if (made) await rm2(join2(this.lockPath, token), { force: true });
+    for (const name of others) {
+      if (await this.isStale(name)) await rm2(join2(this.lockPath, name), { force: true });
+    }
+    await this.removeIfEmpty();
+    return false;
+  }
+  async unlock(token) {
+    await rm2(join2(this.lockPath, token), { force: true });
+    await this.removeIfEmpty();
+  }
+  /** Removes the lock directory if no token is in it: always safe, since an empty directory locks nothing. */
+  async removeIfEmpty() {
+    await rmdir2(this.lockPath).catch((error2) => {
+      if (!["ENOTEMPTY", "EEXIST", "ENOENT", "ENOTDIR"].includes(error2.code ?? "")) throw error2;
+    });
+  }
+  /**
+   * Whether a token was left by a crash: older than `staleLock`, or naming a process that is gone. A pid is
+   * judged only where it was written (the same host and pid namespace): a writer in another container sharing
+   * the log's folder has pids this one cannot see, and is alive though `kill` says ESRCH.
+   */
+  async isStale(name) {
+    let modified;
+    try {
+      modified = (await stat2(join2(this.lockPath, name))).mtimeMs;
     } catch {
       return false;
     }
+    if (Date.now() - modified > this.staleLock) return true;
+    const [pid, where2] = name.split(".");
+    if (where2 !== here() || !/^[1-9]\d*$/.test(pid ?? "")) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (error2) {
+      return error2.code === "ESRCH";
+    }
   }
 };
+var where;
+function here() {
+  if (where === void 0) {
+    let namespace = "";
+    try {
+      namespace = readlinkSync("/proc/self/ns/pid");
+    } catch {
+    }
+    where = createHash5("sha256").update(`${hostname()}
+${namespace}`).digest("hex").slice(0, 16);
+  }
+  return where;
+}
 async function makeFolder(dir) {
   try {
     await mkdir2(dir);
@@ -59909,13 +59998,16 @@ function lastLine(text3) {
 }
 
 // src/approvals.ts
-function applicableRules(rules, where) {
+function applicableRules(rules, where2) {
   return rules.filter(
-    (rule) => inEnvironment(rule, where.environment) && (rule.tiers === void 0 || where.tier !== void 0 && rule.tiers.includes(where.tier))
+    (rule) => inEnvironment(rule, where2.environment) && (rule.tiers === void 0 || where2.tier !== void 0 && rule.tiers.includes(where2.tier))
   );
 }
 function inEnvironment(rule, environment) {
-  return rule.environment === void 0 || environment !== void 0 && lower(rule.environment) === lower(environment);
+  return rule.environment === void 0 || environment !== void 0 && sameEnvironment(rule.environment, environment);
+}
+function sameEnvironment(a, b) {
+  return lower(a.trim()) === lower(b.trim());
 }
 function judgeApprovals(rules, facts) {
   const ignored = [];
@@ -59986,8 +60078,8 @@ function describeWho(group) {
   return who.length ? who.join(" or ") : "anyone but the author";
 }
 function describeGroup(group, rule) {
-  const where = [rule.environment && `to ${rule.environment}`, rule.tiers && `${rule.tiers.join("/")} risk`].filter(Boolean).join(", ");
-  return `${group.count} approval${group.count === 1 ? "" : "s"} from ${describeWho(group)}${where ? ` (${where})` : ""}`;
+  const where2 = [rule.environment && `to ${rule.environment}`, rule.tiers && `${rule.tiers.join("/")} risk`].filter(Boolean).join(", ");
+  return `${group.count} approval${group.count === 1 ? "" : "s"} from ${describeWho(group)}${where2 ? ` (${where2})` : ""}`;
 }
 function summarise2(groups2, undecidable) {
   if (undecidable.length)
@@ -60012,7 +60104,53 @@ function lower(s) {
 }
 
 // src/deployment.ts
+function startingPoints(history) {
+  const { environment, repository } = history;
+  const points = [];
+  for (const entry of history.approvals) {
+    if (!entry.signer.gate || !entry.commit || entry.repository?.toLowerCase() !== repository.toLowerCase() || !entry.environment || !sameEnvironment(entry.environment, environment))
+      continue;
+    points.unshift({
+      commit: entry.commit,
+      what: `the last approved deployment to ${environment} (${entry.commit.slice(0, 7)}, audit log entry ${entry.seq}, signed by ${entry.signer.who})`,
+      trusted: true,
+      ...entry.config ? { config: entry.config } : {}
+    });
+  }
+  if (points.length || history.baseline) return { points };
+  const earlier = history.deployments.filter((d) => sameEnvironment(d.environment, environment));
+  if (earlier.length === 0) return { points };
+  const unsigned = history.approvals.filter((e) => !e.signer.gate).length;
+  return {
+    problem: `GitHub records ${earlier.length === 1 ? "a deployment" : `${earlier.length} deployments`} to ${environment} (the last of ${earlier[0].commit.slice(0, 7)}), but ${history.log ? `the audit log ${history.log} holds no approval of it signed by a gate key${unsigned ? ` (${unsigned} unsigned or signed by an untrusted key, which count for nothing)` : ""}` : "aims-gate keeps no log it could read its own approvals from (audit-log is none or a file)"}, so what production runs is unknown: set release.baseline in the default branch\u2019s config to the commit production runs, through a pull request approved by every approval rule for ${environment}, then deploy again`
+  };
+}
 var MAX_CHANGE_SET = 250;
+function trustedFiles(policy) {
+  const paths = [policy.configPath, ...policy.packs].filter(
+    (p) => p !== void 0 && !p.includes(":") && /[/.]/.test(p)
+  );
+  return [...new Set(paths)];
+}
+var HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+function environmentProblem(environment, rules) {
+  const name = environment.trim();
+  if (!name)
+    return "the deployment names no environment: aims-gate judges a deployment by the approvals its environment requires, so it needs the environment\u2019s name";
+  if (HIDDEN.test(name))
+    return `the environment name "${visible(environment)}" holds control or invisible characters: rename the environment in the repository\u2019s settings`;
+  if (!rules.some((rule) => inEnvironment(rule, name))) {
+    const named = [...new Set(rules.flatMap((r) => r.environment ? [r.environment] : []))];
+    return `no approval rule names the environment "${name}"${named.length ? ` (the trusted config names ${named.join(", ")})` : ""}: add its approvals to the default branch\u2019s config, or list it with "require: []" to deploy to it without approvals`;
+  }
+  return void 0;
+}
+function visible(name) {
+  return name.replace(
+    new RegExp(HIDDEN.source, "gu"),
+    (c) => `\\u${c.codePointAt(0).toString(16).padStart(4, "0")}`
+  );
+}
 function isReleaseBranch(branch, patterns) {
   return patterns.some((pattern) => matches(branch, pattern));
 }
@@ -60027,12 +60165,14 @@ function judge(rules, set2) {
     pullRequests: [],
     problems: [problem]
   });
+  const unjudgeable = environmentProblem(set2.environment, rules);
+  if (unjudgeable) return reject(unjudgeable);
   if (!set2.branch) {
     return reject(
       `${short2} is on no release branch (${set2.releaseBranches.join(", ")}): deploy a commit merged into one of them`
     );
   }
-  if (set2.since?.commit === set2.commit && set2.since.trusted) {
+  if (set2.since?.commit === set2.commit && set2.since.trusted && !set2.config?.commits.length) {
     return {
       approved: true,
       reason: `nothing new since ${set2.since.what}`,
@@ -60048,11 +60188,15 @@ function judge(rules, set2) {
   const byNumber = new Map(set2.pullRequests.map((pr) => [pr.number, pr]));
   const releasePull = (pr) => pr?.state === "merged" && isReleaseBranch(pr.baseRef, set2.releaseBranches);
   const verdicts = /* @__PURE__ */ new Map();
+  const changesConfig = (pr) => (set2.config?.commits ?? []).some(
+    (c) => c.pullRequests.includes(pr.number) || pr.commits?.includes(c.sha)
+  );
   const verdictOf = (pr) => {
     let verdict = verdicts.get(pr.number);
     if (!verdict) {
       const all = dedupeRules([...rules, ...pr.rules ?? []]);
-      const applicable = pr.changesPolicy ? all.filter((r) => inEnvironment(r, set2.environment)) : applicableRules(all, { environment: set2.environment, tier: pr.tier });
+      const everything = pr.changesPolicy || changesConfig(pr);
+      const applicable = everything ? all.filter((r) => inEnvironment(r, set2.environment)) : applicableRules(all, { environment: set2.environment, tier: pr.tier });
       const approval = judgeApprovals(applicable, {
         author: pr.author,
         headSha: pr.headSha,
@@ -60064,7 +60208,7 @@ function judge(rules, set2) {
         tier: pr.tier,
         systems: pr.systems,
         approval,
-        ...pr.changesPolicy ? { changesPolicy: true } : {}
+        ...everything ? { changesPolicy: true } : {}
       };
       verdicts.set(pr.number, verdict);
     }
@@ -60088,6 +60232,20 @@ function judge(rules, set2) {
     if (through.length === 0) {
       problems.push(
         `${commit.sha.slice(0, 7)} "${firstLine(commit.message)}" ${associated.length ? `came only through ${associated.map((pr) => describe(pr, set2.releaseBranches)).join(", ")}` : "was pushed without a pull request"}`
+      );
+      continue;
+    }
+    if (!through.map(verdictOf).some((v) => v.approval.satisfied))
+      for (const pr of through) lacking.add(pr.number);
+  }
+  for (const commit of set2.config?.commits ?? []) {
+    const branch = set2.config.branch;
+    const through = set2.pullRequests.filter(
+      (pr) => pr.state === "merged" && pr.baseRef === branch && (commit.pullRequests.includes(pr.number) || pr.commits?.includes(commit.sha))
+    );
+    if (through.length === 0) {
+      problems.push(
+        `${commit.sha.slice(0, 7)} "${firstLine(commit.message)}" changed the trusted configuration on ${branch} without a pull request merged into it (since ${set2.config.since}): revert it through an approved pull request`
       );
       continue;
     }
@@ -60281,7 +60439,7 @@ function auditStoreFor(spec, github, repository, workspace, reserved = []) {
     return new BranchStore(github, { ...repository, branch: spec.slice("branch:".length), reserved });
   if (spec.startsWith("file:")) {
     const path2 = spec.slice("file:".length);
-    return new FileStore(isAbsolute(path2) ? path2 : join2(workspace, path2));
+    return new FileStore(isAbsolute(path2) ? path2 : join3(workspace, path2));
   }
   throw new Error(`audit-log must be branch:NAME, file:PATH or none, not "${spec}"`);
 }
@@ -60713,8 +60871,8 @@ async function teamMembers(github, teams) {
   );
   return { members, unreadable };
 }
-async function judgeReviews(github, approvals, where, facts) {
-  const rules = applicableRules(approvals, where);
+async function judgeReviews(github, approvals, where2, facts) {
+  const rules = applicableRules(approvals, where2);
   const { members } = await teamMembers(
     github,
     rules.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []))
@@ -60824,7 +60982,7 @@ var BlobReader = class _BlobReader {
     const batch = this.pending;
     this.pending = [];
     await Promise.all(
-      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_2, n) => {
+      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
         const part = batch.slice(n * BATCH, (n + 1) * BATCH);
         try {
           const blobs = await this.fetch(part.map((p) => p.expression));
@@ -60842,14 +61000,14 @@ var BlobReader = class _BlobReader {
       variables[`e${i}`] = expression;
       return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
     });
-    const declarations = expressions.map((_2, i) => `$e${i}: String!`).join(", ");
+    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
     const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
     const name = `${this.owner}/${this.repo}`;
     const data = await this.github.graphql(query, variables).catch((error2) => {
       throw error2.errors?.some((e) => e.type === "NOT_FOUND") ? new RepositoryNotFound(name) : error2;
     });
     if (!data.repository) throw new RepositoryNotFound(name);
-    return expressions.map((_2, i) => {
+    return expressions.map((_, i) => {
       const object = data.repository[`f${i}`];
       return object?.oid ? object : null;
     });
@@ -60861,7 +61019,7 @@ var REPOSITORY_QUERY = `query ($owner: String!, $repo: String!) {
   repository(owner: $owner, name: $repo) {
     defaultBranchRef { name target { oid } }
     deployments(first: 50, orderBy: { field: CREATED_AT, direction: DESC }) {
-      nodes { commitOid environment state creator { __typename } }
+      nodes { commitOid environment }
     }
   }
 }`;
@@ -60874,44 +61032,42 @@ async function repositoryFacts(github, at2) {
     defaultHead: repository.defaultBranchRef.target.oid,
     deployments: repository.deployments.nodes.map((d) => ({
       commit: d.commitOid,
-      environment: d.environment ?? "",
-      state: d.state,
-      byBot: d.creator?.__typename === "Bot"
+      environment: d.environment ?? ""
     }))
   };
 }
-async function lastDeployments(facts, environment, repository, log) {
-  const same = (name) => name?.toLowerCase() === environment.toLowerCase();
-  if (log) {
-    const batches = [];
-    for await (const batch of log.lines()) batches.push(batch);
-    const read = {
-      lines: async function* () {
-        yield* batches;
-      }
-    };
-    const verified = await verifyLog(read.lines());
-    if (!verified.ok)
-      throw new Error(
-        `the audit log ${log.label} does not verify (line ${verified.problem.line}: ${verified.problem.reason}), so what was deployed last cannot be trusted`
-      );
-    const approved = [];
-    for await (const entry of readEntries(read, { type: "deployment.approved" })) {
-      const { subject, details } = entry;
-      if (details.by !== "aims-gate" || subject.repository?.toLowerCase() !== repository.toLowerCase() || !same(subject.environment) || !subject.commit)
-        continue;
-      approved.unshift({
-        commit: subject.commit,
-        what: `the last approved deployment to ${environment} (${subject.commit.slice(0, 7)}, audit log entry ${entry.seq})`,
-        trusted: true
-      });
+async function deploymentHistory(facts, where2, log, signer) {
+  const history = {
+    ...where2,
+    ...log ? { log: log.label } : {},
+    approvals: [],
+    deployments: facts.deployments
+  };
+  if (!log) return history;
+  const batches = [];
+  for await (const batch of log.lines()) batches.push(batch);
+  const read = {
+    lines: async function* () {
+      yield* batches;
     }
-    return approved;
+  };
+  const verified = await verifyLog(read.lines());
+  if (!verified.ok)
+    throw new Error(
+      `the audit log ${log.label} does not verify (line ${verified.problem.line}: ${verified.problem.reason}), so what was deployed last cannot be trusted`
+    );
+  for await (const entry of readEntries(read, { type: "deployment.approved" })) {
+    const { subject, details } = entry;
+    history.approvals.push({
+      seq: entry.seq,
+      ...subject.repository ? { repository: subject.repository } : {},
+      ...subject.environment ? { environment: subject.environment } : {},
+      ...subject.commit ? { commit: subject.commit } : {},
+      ...typeof details.config === "string" ? { config: details.config } : {},
+      signer: signer(entry)
+    });
   }
-  return facts.deployments.filter((d) => same(d.environment) && d.byBot && (d.state === "ACTIVE" || d.state === "INACTIVE")).map((d) => ({
-    commit: d.commit,
-    what: `the last deployment to ${environment} (${d.commit.slice(0, 7)}, GitHub deployments)`
-  }));
+  return history;
 }
 async function compare(github, at2, base, head, page = 1, perPage = 1) {
   const { data } = await github.rest.repos.compareCommitsWithBasehead({
@@ -60989,7 +61145,7 @@ async function pullRequestsOf(github, at2, shas) {
   const pulls = /* @__PURE__ */ new Map();
   const batches = Array.from(
     { length: Math.ceil(shas.length / COMMITS_PER_QUERY) },
-    (_2, i) => shas.slice(i * COMMITS_PER_QUERY, (i + 1) * COMMITS_PER_QUERY)
+    (_, i) => shas.slice(i * COMMITS_PER_QUERY, (i + 1) * COMMITS_PER_QUERY)
   );
   await Promise.all(
     batches.map(async (batch) => {
@@ -60998,7 +61154,7 @@ async function pullRequestsOf(github, at2, shas) {
         variables[`c${i}`] = sha;
         return `c${i}: object(oid: $c${i}) { ... on Commit { associatedPullRequests(first: 25) { totalCount nodes { ${PULL_FIELDS} } } } }`;
       });
-      const declarations = batch.map((_2, i) => `$c${i}: GitObjectID!`).join(", ");
+      const declarations = batch.map((_, i) => `$c${i}: GitObjectID!`).join(", ");
       const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
       const { repository } = await github.graphql(query, variables);
       batch.forEach((sha, i) => {
@@ -61048,8 +61204,14 @@ async function changeSetOf(github, at2, request2) {
   };
   if (!branch) return base;
   const trusted = request2.deployed.find((d) => d.commit === commit && d.trusted);
-  if (trusted) return { ...base, since: trusted };
-  const { since, range: range2 } = await changeSetStart(github, at2, commit, [
+  const configSince = request2.deployed[0]?.config ?? policy.release.baseline;
+  const config2 = await configChangesOf(github, at2, {
+    branch: request2.defaultBranch,
+    head: request2.defaultHead,
+    files: trustedFiles(policy),
+    ...configSince ? { since: configSince } : {}
+  });
+  const { since, range: range2 } = trusted ? { since: trusted, range: { commits: [], total: 0 } } : await changeSetStart(github, at2, commit, [
     ...request2.deployed.filter((d) => d.commit !== commit),
     ...policy.release.baseline ? [
       {
@@ -61065,10 +61227,11 @@ async function changeSetOf(github, at2, request2) {
       commits: range2.commits.map((c) => ({ ...c, pullRequests: [] })),
       total: range2.total
     };
+  const judged = new Set(range2.commits.map((c) => c.sha));
   const { byCommit, pulls } = await pullRequestsOf(
     github,
     at2,
-    range2.commits.map((c) => c.sha).filter((sha) => sha !== commit)
+    [...range2.commits, ...config2.commits.filter((c) => !judged.has(c.sha))].map((c) => c.sha).filter((sha) => sha !== commit)
   );
   byCommit.set(commit, own.byCommit.get(commit) ?? []);
   for (const [n, pr] of own.pulls) pulls.set(n, pr);
@@ -61082,7 +61245,8 @@ async function changeSetOf(github, at2, request2) {
   const target = request2.deployedSource;
   const teams = policy.approvals.flatMap((rule) => rule.require.flatMap((group) => group.teams ?? []));
   const nodes = [...pulls.values()];
-  const isRelease = (node) => node.state === "MERGED" && isReleaseBranch(node.baseRefName, patterns);
+  const configPulls = new Set(config2.commits.flatMap((c) => byCommit.get(c.sha) ?? []));
+  const isRelease = (node) => node.state === "MERGED" && (isReleaseBranch(node.baseRefName, patterns) || configPulls.has(node.number) && node.baseRefName === request2.defaultBranch);
   const [members, files, shipped] = await Promise.all([
     teamMembers(github, teams),
     // At most 10 at a time: a deployment of 250 pull requests must not trip GitHub's limits.
@@ -61117,8 +61281,49 @@ async function changeSetOf(github, at2, request2) {
     pullRequests,
     shipped,
     ...productionAt ? { production: productionAt.what } : {},
-    teams: known2
+    teams: known2,
+    ...config2.commits.length ? {
+      config: {
+        branch: request2.defaultBranch,
+        since: config2.since,
+        commits: config2.commits.map((c) => ({ ...c, pullRequests: byCommit.get(c.sha) ?? [] }))
+      }
+    } : {}
   };
+}
+var MAX_CONFIG_COMMITS = 100;
+async function configChangesOf(github, at2, request2) {
+  const { branch, head, files, since } = request2;
+  const what = since ? `${short(since)}, whose config judged the last approved deployment` : "its start";
+  if (since === head) return { since: what, commits: [] };
+  let inRange;
+  if (since) {
+    const range2 = await compare(github, at2, since, head, 1, 100).catch((error2) => {
+      if (error2.status === 404) return void 0;
+      throw error2;
+    });
+    if (!range2)
+      throw new Error(
+        `${short(since)}, where the trusted config was last judged, is not in ${at2.owner}/${at2.repo} (a rewritten history): the changes to the trusted config since cannot be traced`
+      );
+    const changed = range2.files ?? [];
+    if (changed.length < 300 && !changed.some((f) => files.includes(f.filename) || files.includes(f.previous_filename ?? "")))
+      return { since: what, commits: [] };
+    const listed = new Set(range2.commits.map((c) => c.sha));
+    inRange = range2.total_commits <= range2.commits.length ? async (sha) => listed.has(sha) : async (sha) => listed.has(sha) || ["ahead", "diverged"].includes((await compare(github, at2, since, sha)).status);
+  }
+  const histories = await limited(
+    files,
+    (path2) => github.rest.repos.listCommits({ ...at2, sha: head, path: path2, per_page: MAX_CONFIG_COMMITS }).then((r) => r.data)
+  );
+  const candidates = new Map(histories.flat().map((c) => [c.sha, c.commit.message]));
+  const placed = await limited([...candidates.keys()], async (sha) => inRange ? inRange(sha) : true);
+  const commits = [...candidates].filter((_, i) => placed[i]).map(([sha, message]) => ({ sha, message }));
+  if (histories.some((list3) => list3.length >= MAX_CONFIG_COMMITS) && commits.length >= MAX_CONFIG_COMMITS)
+    throw new Error(
+      `the trusted config changed more than ${MAX_CONFIG_COMMITS} times on ${branch} since ${what}, more than aims-gate judges in one decision: set release.baseline to a recent commit of ${branch}, through an approved pull request`
+    );
+  return { since: what, commits: commits.reverse() };
 }
 var MAX_CANDIDATES = 20;
 async function changeSetStart(github, at2, commit, candidates) {
@@ -61131,7 +61336,7 @@ async function changeSetStart(github, at2, commit, candidates) {
       throw error2;
     }
   });
-  const since = tried.find((_2, i) => statuses[i] === "ahead");
+  const since = tried.find((_, i) => statuses[i] === "ahead");
   const range2 = await commitsSince(github, at2, since?.commit, commit);
   if (range2 === "not-ancestor") throw new Error(`the history of ${short(commit)} changed while it was read`);
   return { ...since ? { since } : {}, range: range2 };
@@ -61183,12 +61388,7 @@ async function shippedPullRequest(github, at2, node, files, context3) {
     ...production ? [changeTiers(production, target, files, patterns)] : []
   ]);
   const systems = sides.flat();
-  const policyFiles = [
-    before?.configPath,
-    context3.policy.configPath,
-    ...before?.packs ?? [],
-    ...context3.policy.packs
-  ];
+  const policyFiles = [...trustedFiles(before ?? { packs: [] }), ...trustedFiles(context3.policy)];
   const tier = highestTier(systems.map((s) => s.tier));
   return {
     ...facts,
@@ -61267,9 +61467,23 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       trusted = options2.withoutConfig;
       policy = await loadPolicy(trusted, void 0, load);
     }
+    const unjudgeable = environmentProblem(environment, policy.approvals);
+    if (unjudgeable) return { approved: false, reason: unjudgeable };
     const deployedSource = new GitHubSource(github, { ...repository, commit }, commit.slice(0, 7));
     const log = { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] };
-    const history = options2.history ? options2.history(log) : historyStoreFor(log.auditLog, github, repository, log.releaseBranches);
+    const store = options2.history ? options2.history(log) : historyStoreFor(log.auditLog, github, repository, log.releaseBranches);
+    const history = await deploymentHistory(
+      facts,
+      {
+        environment: environment.trim(),
+        repository: `${repository.owner}/${repository.repo}`,
+        ...policy.release.baseline ? { baseline: policy.release.baseline } : {}
+      },
+      store,
+      entrySigner(policy)
+    );
+    const start = startingPoints(history);
+    if ("problem" in start) return { approved: false, reason: start.problem };
     const [evaluation, set2] = await Promise.all([
       evaluate({
         source: deployedSource,
@@ -61279,18 +61493,17 @@ async function gateDeployment(github, repository, { commit, environment }, optio
         today: options2.today,
         failOn: options2.failOn
       }),
-      lastDeployments(facts, environment, `${repository.owner}/${repository.repo}`, history).then(
-        (deployed) => changeSetOf(github, repository, {
-          commit,
-          environment,
-          policy,
-          defaultBranch: facts.defaultBranch,
-          deployed,
-          deployedSource,
-          ...load,
-          ...options2.config ? { configPath: options2.config } : {}
-        })
-      )
+      changeSetOf(github, repository, {
+        commit,
+        environment: environment.trim(),
+        policy,
+        defaultBranch: facts.defaultBranch,
+        defaultHead: facts.defaultHead,
+        deployed: start.points,
+        deployedSource,
+        ...load,
+        ...options2.config ? { configPath: options2.config } : {}
+      })
     ]);
     const verdict = judgeChangeSet(policy.approvals, set2);
     const reasons = [
@@ -61304,6 +61517,7 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       evaluation,
       verdict,
       since: set2.since?.commit,
+      config: facts.defaultHead,
       ...tier ? { tier } : {}
     };
   } catch (error2) {
@@ -61313,12 +61527,15 @@ async function gateDeployment(github, repository, { commit, environment }, optio
     };
   }
 }
+function entrySigner(_policy) {
+  return (entry) => ({ gate: entry.details.by === "aims-gate", who: "aims-gate" });
+}
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, ...where } = context3;
+  const { writer, ...where2 } = context3;
   const drafts = [
-    ...evaluation ? evaluationEvents(evaluation, where) : [],
+    ...evaluation ? evaluationEvents(evaluation, where2) : [],
     deploymentEvent(
       {
         approved: decision.approved,
@@ -61328,6 +61545,7 @@ async function recordDeployment(store, decision, context3) {
         // Which run of the gate wrote it (a workflow run, an App installation): where an auditor checks it.
         writer,
         ...decision.since ? { since: decision.since } : {},
+        ...decision.config ? { config: decision.config } : {},
         ...verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {},
         // Which systems the deployment changes: each system's deployment register is read from these.
         ...verdict ? { systems: verdict.systems } : {},
@@ -61347,7 +61565,7 @@ async function recordDeployment(store, decision, context3) {
           )
         } : {}
       },
-      where
+      where2
     )
   ];
   try {
@@ -61930,10 +62148,10 @@ function renderMarkdown(evaluation) {
 `;
 }
 function findingItem(f) {
-  const where = location(f);
+  const where2 = location(f);
   const waived = f.waiver ? ` _(waived until ${f.waiver.expires}: ${inline2(f.waiver.reason)})_` : "";
   return [
-    `- ${ICON[f.severity]} **${SEVERITY_WORDS[f.severity]}** \`${f.rule}\`${where ? ` at \`${where}\`` : ""}${waived}  `,
+    `- ${ICON[f.severity]} **${SEVERITY_WORDS[f.severity]}** \`${f.rule}\`${where2 ? ` at \`${where2}\`` : ""}${waived}  `,
     `  ${inline2(f.message)}  `,
     `  _Fix:_ ${inline2(f.remedy)}${f.controls.length ? ` _(${f.controls.join(", ")})_` : ""}`
   ].join("\n");
@@ -61954,7 +62172,7 @@ function renderSarif(evaluation, version) {
   const descriptors = [
     ...rules.map(descriptor),
     ...extra.map((id) => {
-      const f = evaluation.findings.find((x) => x.rule === id);
+      const f = evaluation.findings.find((x2) => x2.rule === id);
       return descriptor({
         id,
         title: id,
@@ -61997,7 +62215,7 @@ function descriptor(rule) {
   ];
   return {
     id: rule.id,
-    name: rule.id.replace(/[.-](\w)/g, (_2, c) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
+    name: rule.id.replace(/[.-](\w)/g, (_, c) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
     shortDescription: { text: rule.title },
     fullDescription: {
       text: `${rule.title} (${SEVERITY_WORDS[rule.severity]}; evidences ${cites.join(", ") || "no control"}).`
@@ -62195,8 +62413,8 @@ async function append(github, store, drafts) {
   const checkpoint = await recordAll(store, drafts);
   if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
-async function showCheckpoint(github, checkpoint, where, commit) {
-  info(`aims-gate: audit log ${where} is at checkpoint ${formatCheckpoint(checkpoint)}`);
+async function showCheckpoint(github, checkpoint, where2, commit) {
+  info(`aims-gate: audit log ${where2} is at checkpoint ${formatCheckpoint(checkpoint)}`);
   setOutput("checkpoint", formatCheckpoint(checkpoint));
   await publishCheckpoint(github, context2.repo, commit, checkpoint, (problem) => warning(problem));
 }

@@ -30,16 +30,12 @@ import { conformantRepo } from './helpers.js';
 const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
 const lib = (file: string) => JSON.stringify(new URL(`../lib/audit/${file}`, import.meta.url).href);
 
-/** Appends `each` entries; with a fourth argument, says "ready" and waits for a line on stdin first. */
+/** Appends `each` entries. */
 const WRITER = `
   const { FileStore } = await import(${lib('file-store.js')});
   const { record } = await import(${lib('store.js')});
-  const [path, writer, each, gated] = process.argv.slice(1);
+  const [path, writer, each] = process.argv.slice(1);
   const store = new FileStore(path);
-  if (gated) {
-    process.stdout.write('ready\\n');
-    await new Promise((go) => process.stdin.once('data', go));
-  }
   for (let i = 0; i < Number(each); i++)
     await record(store, { type: 'custom.lock-test', time: new Date().toISOString(),
       actor: { login: 'writer-' + writer }, subject: { system: 's' }, details: { i }, evidence: [] });`;
@@ -130,8 +126,8 @@ function lines(child: ChildProcess): () => Promise<string> {
 }
 
 const cli = (args: string[], cwd: string) => ended(node([BIN, ...args], cwd));
-const writer = (log: string, name: string, each: number, gated = false) =>
-  node(['--input-type=module', '-e', WRITER, log, name, String(each), ...(gated ? ['gated'] : [])]);
+const writer = (log: string, name: string, each: number) =>
+  node(['--input-type=module', '-e', WRITER, log, name, String(each)]);
 
 /** A live process holding the lock of `log`. */
 async function holder(log: string): Promise<ChildProcess> {
