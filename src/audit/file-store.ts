@@ -1,6 +1,9 @@
 import { isAscii } from 'node:buffer';
-import { access, appendFile, mkdir, open, readFile, rm, stat, truncate } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { access, appendFile, mkdir, open, readdir, rm, rmdir, stat, truncate } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from './entry.js';
 import { AppendConflict, type AuditStore, type LogBatch, type LogLine } from './store.js';
 
@@ -18,8 +21,8 @@ const BLOCK = 1 << 20;
 const LINE_FEED = 0x0a;
 
 /**
- * A JSON Lines file. Appends hold an exclusive lock file (`<log>.lock`, created with O_EXCL), so processes
- * on one machine never interleave, and write each entry as one whole line with one write and an fsync.
+ * A JSON Lines file. Appends hold an exclusive lock (`<log>.lock`: see lock), so processes on one machine
+ * never interleave, and write each entry as one whole line with one write and an fsync.
  */
 export class FileStore implements AuditStore {
   readonly lockPath: string;
@@ -174,24 +177,27 @@ export class FileStore implements AuditStore {
     }
   }
 
+  /**
+   * Takes the lock: a directory `<log>.lock` whose only entry is this append's own token. Returns its release.
+   *
+   * Why not a lock file, broken by removing it: two writers that judge the same stale lock at once both remove
+   * "it", and the slower removes the lock the faster has just made; both then append (a forked chain). No file
+   * call removes a path only if it is still the file that was judged, and `proper-lockfile` has this very race
+   * (it breaks a stale lock with rmdir, then mkdir). Here nothing is removed by what a path held a moment ago:
+   * a stale holder's token is removed by its own name, unique to that holder, so it can never name a fresh lock;
+   * and an empty directory, the only thing removed by path, locks nothing: a writer holds the lock only once its
+   * token is in the directory and alone there, so one whose directory was removed under it, or who finds
+   * another's token beside its own, steps back and tries again. An empty directory (a writer killed between
+   * mkdir and its token) is therefore removed at once, not after `staleLock`.
+   */
   private async lock(): Promise<() => Promise<void>> {
+    const token = `${process.pid}.${here()}.${randomBytes(6).toString('hex')}`;
     const deadline = Date.now() + this.lockTimeout;
     for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await open(this.lockPath, 'wx');
-        await handle.writeFile(`${process.pid}\n`);
-        await handle.close();
-        return () => rm(this.lockPath, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      if (await this.lockIsStale()) {
-        await rm(this.lockPath, { force: true });
-        continue;
-      }
+      if (await this.tryLock(token)) return () => this.unlock(token);
       if (Date.now() > deadline) {
         throw new Error(
-          `the audit log ${this.path} is locked by another process (${this.lockPath}); try again, or remove the lock if no aims-gate is running`,
+          `the audit log ${this.path} is locked by another process (${this.lockPath}); try again, or remove ${this.lockPath} if no aims-gate is running`,
         );
       }
       await new Promise((resolve) =>
@@ -200,23 +206,95 @@ export class FileStore implements AuditStore {
     }
   }
 
-  /** A lock whose process is gone, or that is older than `staleLock`, was left by a crash. */
-  private async lockIsStale(): Promise<boolean> {
-    try {
-      const [info, text] = await Promise.all([stat(this.lockPath), readFile(this.lockPath, 'utf8')]);
-      if (Date.now() - info.mtimeMs > this.staleLock) return true;
-      const pid = Number(text.trim());
-      if (!pid) return false; // being written right now
+  /** One attempt: whether `token` now holds the lock. On the way, removes what crashed writers left. */
+  private async tryLock(token: string): Promise<boolean> {
+    const made = await mkdir(this.lockPath).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') return false;
+        throw error;
+      },
+    );
+    if (made) {
       try {
-        process.kill(pid, 0);
-        return false;
+        await (await open(join(this.lockPath, token), 'wx')).close();
       } catch (error) {
-        return (error as NodeJS.ErrnoException).code === 'ESRCH';
+        // Removed while empty, between our mkdir and our token: try again.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
       }
+    }
+    let others: string[];
+    try {
+      others = (await readdir(this.lockPath)).filter((name) => name !== token);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // An older aims-gate's lock file, never broken here (its holder is judged by rules this one has not), or
+      // a lock released since mkdir.
+      if (code === 'ENOTDIR' || code === 'ENOENT') return false;
+      throw error;
+    }
+    if (made && others.length === 0) return true;
+    if (made) await rm(join(this.lockPath, token), { force: true });
+    for (const name of others) {
+      if (await this.isStale(name)) await rm(join(this.lockPath, name), { force: true });
+    }
+    await this.removeIfEmpty();
+    return false;
+  }
+
+  private async unlock(token: string): Promise<void> {
+    await rm(join(this.lockPath, token), { force: true });
+    await this.removeIfEmpty();
+  }
+
+  /** Removes the lock directory if no token is in it: always safe, since an empty directory locks nothing. */
+  private async removeIfEmpty(): Promise<void> {
+    await rmdir(this.lockPath).catch((error: NodeJS.ErrnoException) => {
+      if (!['ENOTEMPTY', 'EEXIST', 'ENOENT', 'ENOTDIR'].includes(error.code ?? '')) throw error;
+    });
+  }
+
+  /**
+   * Whether a token was left by a crash: older than `staleLock`, or naming a process that is gone. A pid is
+   * judged only where it was written (the same host and pid namespace): a writer in another container sharing
+   * the log's folder has pids this one cannot see, and is alive though `kill` says ESRCH.
+   */
+  private async isStale(name: string): Promise<boolean> {
+    let modified: number;
+    try {
+      modified = (await stat(join(this.lockPath, name))).mtimeMs;
     } catch {
       return false; // released between our attempts
     }
+    if (Date.now() - modified > this.staleLock) return true;
+    const [pid, where] = name.split('.');
+    if (where !== here() || !/^[1-9]\d*$/.test(pid ?? '')) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
   }
+}
+
+/**
+ * Where this process's pid means what it says: its host and, on Linux, its pid namespace (hashed, so that a
+ * token is a plain file name).
+ */
+let where: string | undefined;
+function here(): string {
+  if (where === undefined) {
+    let namespace = '';
+    try {
+      namespace = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      // not Linux: the host alone
+    }
+    where = createHash('sha256').update(`${hostname()}\n${namespace}`).digest('hex').slice(0, 16);
+  }
+  return where;
 }
 
 /**
