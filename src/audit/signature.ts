@@ -67,7 +67,7 @@ export function claimsGate(entry: Pick<AuditEntry, 'type' | 'subject'>): boolean
 }
 
 /** Signed by a trusted key of the gate (the Action) or the App. */
-export function isGateKey(check: SignerCheck): check is Extract<SignerCheck, { status: 'signed' }> {
+export function isGateKey(check: SignerCheck): boolean {
   return check.status === 'signed' && (check.key.role === 'gate' || check.key.role === 'app');
 }
 
