@@ -72,6 +72,8 @@ export interface SignatureReport {
   failed: number;
   /** With perEntry: every entry's signer. */
   entries?: EntrySigner[];
+  /** The signer of the entry the checkpoint names, when one was given and reached. */
+  checkpoint?: EntrySigner;
 }
 
 const MAX_FAILURES = 100;
@@ -459,7 +461,8 @@ export async function verifyLog(
       signatures!.ok = false;
       if (signatures!.failed++ < MAX_FAILURES) signatures!.failures.push({ line, seq, reason: problem });
     }
-    signatures!.entries?.push({
+    if (!perEntry && checkpoint?.seq !== seq) return;
+    const entry: EntrySigner = {
       seq,
       status: check.status,
       gate,
@@ -468,7 +471,9 @@ export async function verifyLog(
         ? { role: check.key.role, ...(check.key.name ? { name: check.key.name } : {}) }
         : {}),
       ...(check.status === 'invalid' || check.status === 'untrusted' ? { reason: check.reason } : {}),
-    });
+    };
+    signatures!.entries?.push(entry);
+    if (checkpoint?.seq === seq) signatures!.checkpoint = entry;
   };
   let line = 0;
   let head: Checkpoint | undefined;
