@@ -248,8 +248,8 @@ var require_tunnel = __commonJS({
         var overrides = arguments[i];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
-          for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
-            var k = keys[j];
+          for (var j2 = 0, keyLen = keys.length; j2 < keyLen; ++j2) {
+            var k = keys[j2];
             if (overrides[k] !== void 0) {
               target[k] = overrides[k];
             }
@@ -3406,19 +3406,19 @@ var require_data_url = __commonJS({
     function percentDecode(input) {
       const length = input.length;
       const output = new Uint8Array(length);
-      let j = 0;
+      let j2 = 0;
       for (let i = 0; i < length; ++i) {
         const byte = input[i];
         if (byte !== 37) {
-          output[j++] = byte;
+          output[j2++] = byte;
         } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
-          output[j++] = 37;
+          output[j2++] = 37;
         } else {
-          output[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output[j2++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
           i += 2;
         }
       }
-      return length === j ? output : output.subarray(0, j);
+      return length === j2 ? output : output.subarray(0, j2);
     }
     function parseMIMEType(input) {
       input = removeHTTPWhitespace(input, true, true);
@@ -10834,8 +10834,8 @@ var require_mock_utils = __commonJS({
         const value = data[key];
         const name = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
-          for (let j = 0; j < value.length; ++j) {
-            result2.push(name, Buffer.from(`${value[j]}`));
+          for (let j2 = 0; j2 < value.length; ++j2) {
+            result2.push(name, Buffer.from(`${value[j2]}`));
           }
         } else {
           result2.push(name, Buffer.from(`${value}`));
@@ -11958,10 +11958,10 @@ var require_headers = __commonJS({
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
-      let j = potentialValue.length;
-      while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j - 1))) --j;
-      while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
-      return i === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i, j);
+      let j2 = potentialValue.length;
+      while (j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j2 - 1))) --j2;
+      while (j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
+      return i === 0 && j2 === potentialValue.length ? potentialValue : potentialValue.substring(i, j2);
     }
     function fill(headers, object) {
       if (Array.isArray(object)) {
@@ -12140,7 +12140,7 @@ var require_headers = __commonJS({
           const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
-          for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
+          for (let i = 1, j2 = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
             value = iterator2.next().value;
             x = array[i] = [value[0], value[1].value];
             assert(x[1] !== null);
@@ -12155,9 +12155,9 @@ var require_headers = __commonJS({
               }
             }
             if (i !== pivot) {
-              j = i;
-              while (j > left) {
-                array[j] = array[--j];
+              j2 = i;
+              while (j2 > left) {
+                array[j2] = array[--j2];
               }
               array[left] = x;
             }
@@ -12300,8 +12300,8 @@ var require_headers = __commonJS({
         for (let i = 0; i < names.length; ++i) {
           const { 0: name, 1: value } = names[i];
           if (name === "set-cookie") {
-            for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name, cookies[j]]);
+            for (let j2 = 0; j2 < cookies.length; ++j2) {
+              headers.push([name, cookies[j2]]);
             }
           } else {
             headers.push([name, value]);
@@ -19267,9 +19267,9 @@ var require_lib = __commonJS({
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar2[ar2.length] = k;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -20968,12 +20968,12 @@ var require_foldFlowLines = __commonJS({
                 ch = text3[i += 1];
                 overflow = true;
               }
-              const j = i > escEnd + 1 ? i - 2 : escStart - 1;
-              if (escapedFolds[j])
+              const j2 = i > escEnd + 1 ? i - 2 : escStart - 1;
+              if (escapedFolds[j2])
                 return text3;
-              folds.push(j);
-              escapedFolds[j] = true;
-              end = j + endStep;
+              folds.push(j2);
+              escapedFolds[j2] = true;
+              end = j2 + endStep;
               split = void 0;
             } else {
               overflow = true;
@@ -22215,7 +22215,7 @@ var require_string = __commonJS({
   "node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     var stringifyString = require_stringifyString();
-    var string = {
+    var string2 = {
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
@@ -22225,7 +22225,7 @@ var require_string = __commonJS({
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
       }
     };
-    exports2.string = string;
+    exports2.string = string2;
   }
 });
 
@@ -22396,14 +22396,14 @@ var require_schema = __commonJS({
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var bool = require_bool();
     var float = require_float();
     var int = require_int();
     var schema = [
       map.map,
       seq.seq,
-      string.string,
+      string2.string,
       _null.nullTag,
       bool.boolTag,
       int.intOct,
@@ -23050,7 +23050,7 @@ var require_schema3 = __commonJS({
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var binary = require_binary();
     var bool = require_bool2();
     var float = require_float2();
@@ -23063,7 +23063,7 @@ var require_schema3 = __commonJS({
     var schema = [
       map.map,
       seq.seq,
-      string.string,
+      string2.string,
       _null.nullTag,
       bool.trueTag,
       bool.falseTag,
@@ -23094,7 +23094,7 @@ var require_tags = __commonJS({
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var bool = require_bool();
     var float = require_float();
     var int = require_int();
@@ -23109,7 +23109,7 @@ var require_tags = __commonJS({
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
-      ["failsafe", [map.map, seq.seq, string.string]],
+      ["failsafe", [map.map, seq.seq, string2.string]],
       ["json", schema$1.schema],
       ["yaml11", schema$2.schema],
       ["yaml-1.1", schema$2.schema]
@@ -23188,7 +23188,7 @@ var require_Schema = __commonJS({
     var identity = require_identity();
     var map = require_map();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
@@ -23199,7 +23199,7 @@ var require_Schema = __commonJS({
         this.tags = tags.getTags(customTags, this.name, merge2);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity.SCALAR, { value: string2.string });
         Object.defineProperty(this, identity.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
@@ -25252,9 +25252,9 @@ var require_cst_scalar = __commonJS({
       switch (source[0]) {
         case "|":
         case ">": {
-          const he = source.indexOf("\n");
-          const head = source.substring(0, he);
-          const body = source.substring(he + 1) + "\n";
+          const he2 = source.indexOf("\n");
+          const head = source.substring(0, he2);
+          const body = source.substring(he2 + 1) + "\n";
           const props = [
             { type: "block-scalar-header", offset, indent, source: head }
           ];
@@ -25315,9 +25315,9 @@ var require_cst_scalar = __commonJS({
       }
     }
     function setBlockScalarValue(token, source) {
-      const he = source.indexOf("\n");
-      const head = source.substring(0, he);
-      const body = source.substring(he + 1) + "\n";
+      const he2 = source.indexOf("\n");
+      const head = source.substring(0, he2);
+      const body = source.substring(he2 + 1) + "\n";
       if (token.type === "block-scalar") {
         const header = token.props[0];
         if (header.type !== "block-scalar-header")
@@ -27310,14 +27310,14 @@ var require_punycode = __commonJS({
       const encoded = map(labels, callback).join(".");
       return result2 + encoded;
     }
-    function ucs2decode(string) {
+    function ucs2decode(string2) {
       const output = [];
       let counter = 0;
-      const length = string.length;
+      const length = string2.length;
       while (counter < length) {
-        const value = string.charCodeAt(counter++);
+        const value = string2.charCodeAt(counter++);
         if (value >= 55296 && value <= 56319 && counter < length) {
-          const extra = string.charCodeAt(counter++);
+          const extra = string2.charCodeAt(counter++);
           if ((extra & 64512) == 56320) {
             output.push(((value & 1023) << 10) + (extra & 1023) + 65536);
           } else {
@@ -27365,11 +27365,11 @@ var require_punycode = __commonJS({
       if (basic < 0) {
         basic = 0;
       }
-      for (let j = 0; j < basic; ++j) {
-        if (input.charCodeAt(j) >= 128) {
+      for (let j2 = 0; j2 < basic; ++j2) {
+        if (input.charCodeAt(j2) >= 128) {
           error2("not-basic");
         }
-        output.push(input.charCodeAt(j));
+        output.push(input.charCodeAt(j2));
       }
       for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
         const oldi = i;
@@ -27466,13 +27466,13 @@ var require_punycode = __commonJS({
       return output.join("");
     };
     var toUnicode = function(input) {
-      return mapDomain(input, function(string) {
-        return regexPunycode.test(string) ? decode2(string.slice(4).toLowerCase()) : string;
+      return mapDomain(input, function(string2) {
+        return regexPunycode.test(string2) ? decode2(string2.slice(4).toLowerCase()) : string2;
       });
     };
     var toASCII = function(input) {
-      return mapDomain(input, function(string) {
-        return regexNonASCII.test(string) ? "xn--" + encode2(string) : string;
+      return mapDomain(input, function(string2) {
+        return regexNonASCII.test(string2) ? "xn--" + encode2(string2) : string2;
       });
     };
     var punycode2 = {
@@ -30855,9 +30855,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decodeUnreserved && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decodeUnreserved && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -30877,9 +30877,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decoded !== "." && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decoded2 !== "." && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -31004,9 +31004,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -32843,8 +32843,8 @@ var require_uniqueItems = __commonJS({
     var util_1 = require_util9();
     var equal_1 = require_equal();
     var error2 = {
-      message: ({ params: { i, j } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
-      params: ({ params: { i, j } }) => (0, codegen_1._)`{i: ${i}, j: ${j}}`
+      message: ({ params: { i, j: j2 } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j2} and ${i} are identical)`,
+      params: ({ params: { i, j: j2 } }) => (0, codegen_1._)`{i: ${i}, j: ${j2}}`
     };
     var def = {
       keyword: "uniqueItems",
@@ -32862,15 +32862,15 @@ var require_uniqueItems = __commonJS({
         cxt.ok(valid);
         function validateUniqueItems() {
           const i = gen.let("i", (0, codegen_1._)`${data}.length`);
-          const j = gen.let("j");
-          cxt.setParams({ i, j });
+          const j2 = gen.let("j");
+          cxt.setParams({ i, j: j2 });
           gen.assign(valid, true);
-          gen.if((0, codegen_1._)`${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j));
+          gen.if((0, codegen_1._)`${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j2));
         }
         function canOptimize() {
           return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
         }
-        function loopN(i, j) {
+        function loopN(i, j2) {
           const item = gen.name("item");
           const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it2.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
@@ -32880,16 +32880,16 @@ var require_uniqueItems = __commonJS({
             if (itemTypes.length > 1)
               gen.if((0, codegen_1._)`typeof ${item} == "string"`, (0, codegen_1._)`${item} += "_"`);
             gen.if((0, codegen_1._)`typeof ${indices}[${item}] == "number"`, () => {
-              gen.assign(j, (0, codegen_1._)`${indices}[${item}]`);
+              gen.assign(j2, (0, codegen_1._)`${indices}[${item}]`);
               cxt.error();
               gen.assign(valid, false).break();
             }).code((0, codegen_1._)`${indices}[${item}] = ${i}`);
           });
         }
-        function loopN2(i, j) {
+        function loopN2(i, j2) {
           const eql = (0, util_1.useFunc)(gen, equal_1.default);
           const outer = gen.name("outer");
-          gen.label(outer).for((0, codegen_1._)`;${i}--;`, () => gen.for((0, codegen_1._)`${j} = ${i}; ${j}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i}], ${data}[${j}])`, () => {
+          gen.label(outer).for((0, codegen_1._)`;${i}--;`, () => gen.for((0, codegen_1._)`${j2} = ${i}; ${j2}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i}], ${data}[${j2}])`, () => {
             cxt.error();
             gen.assign(valid, false).break(outer);
           })));
@@ -34970,9 +34970,9 @@ var require_light = __commonJS({
           this.Events = new Events$1(this);
           this._length = 0;
           this._lists = (function() {
-            var j, ref, results;
+            var j2, ref, results;
             results = [];
-            for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+            for (i = j2 = 1, ref = num_priorities; 1 <= ref ? j2 <= ref : j2 >= ref; i = 1 <= ref ? ++j2 : --j2) {
               results.push(new DLList$1((() => {
                 return this.incr();
               }), (() => {
@@ -35008,9 +35008,9 @@ var require_light = __commonJS({
           });
         }
         getFirst(arr = this._lists) {
-          var j, len, list3;
-          for (j = 0, len = arr.length; j < len; j++) {
-            list3 = arr[j];
+          var j2, len, list3;
+          for (j2 = 0, len = arr.length; j2 < len; j2++) {
+            list3 = arr[j2];
             if (list3.length > 0) {
               return list3;
             }
@@ -35100,7 +35100,7 @@ var require_light = __commonJS({
           }
           return this.Events.trigger("scheduled", { args: this.args, options: this.options });
         }
-        async doExecute(chained, clearGlobalState, run2, free) {
+        async doExecute(chained2, clearGlobalState, run2, free) {
           var error2, eventInfo, passed;
           if (this.retryCount === 0) {
             this._assertStatus("RUNNING");
@@ -35111,7 +35111,7 @@ var require_light = __commonJS({
           eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
           this.Events.trigger("executing", eventInfo);
           try {
-            passed = await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
+            passed = await (chained2 != null ? chained2.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
             if (clearGlobalState()) {
               this.doDone(eventInfo);
               await free(this.options, eventInfo);
@@ -36343,9 +36343,9 @@ var require_Queues = __commonJS({
         this.Events = new Events2(this);
         this._length = 0;
         this._lists = function() {
-          var j, ref, results;
+          var j2, ref, results;
           results = [];
-          for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+          for (i = j2 = 1, ref = num_priorities; 1 <= ref ? j2 <= ref : j2 >= ref; i = 1 <= ref ? ++j2 : --j2) {
             results.push(new DLList(() => {
               return this.incr();
             }, () => {
@@ -36381,9 +36381,9 @@ var require_Queues = __commonJS({
         });
       }
       getFirst(arr = this._lists) {
-        var j, len, list3;
-        for (j = 0, len = arr.length; j < len; j++) {
-          list3 = arr[j];
+        var j2, len, list3;
+        for (j2 = 0, len = arr.length; j2 < len; j2++) {
+          list3 = arr[j2];
           if (list3.length > 0) {
             return list3;
           }
@@ -36539,7 +36539,7 @@ var require_Job = __commonJS({
           options: this.options
         });
       }
-      doExecute(chained, clearGlobalState, run2, free) {
+      doExecute(chained2, clearGlobalState, run2, free) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           var error2, eventInfo, passed;
@@ -36556,7 +36556,7 @@ var require_Job = __commonJS({
           };
           _this.Events.trigger("executing", eventInfo);
           try {
-            passed = yield chained != null ? chained.schedule(_this.options, _this.task, ..._this.args) : _this.task(..._this.args);
+            passed = yield chained2 != null ? chained2.schedule(_this.options, _this.task, ..._this.args) : _this.task(..._this.args);
             if (clearGlobalState()) {
               _this.doDone(eventInfo);
               yield free(_this.options, eventInfo);
@@ -43706,14 +43706,21 @@ var oneShot = crypto2.hash;
 function sha256(data) {
   return oneShot ? oneShot("sha256", data, "hex") : createHash("sha256").update(data).digest("hex");
 }
+function contentDigest(entry) {
+  const { hash: _hash, sig: _sig, ...rest } = entry;
+  return sha256(canonicalize(rest));
+}
+function chained(draft, head) {
+  return { v: AUDIT_FORMAT, seq: (head?.seq ?? 0) + 1, ...draft, prev: head?.hash ?? GENESIS };
+}
 function seal(draft, head) {
-  const unsealed2 = {
-    v: AUDIT_FORMAT,
-    seq: (head?.seq ?? 0) + 1,
-    ...draft,
-    prev: head?.hash ?? GENESIS
-  };
+  const unsealed2 = chained(draft, head);
   return { ...unsealed2, hash: entryHash(unsealed2) };
+}
+async function sealSigned(draft, head, signer) {
+  const unsealed2 = chained(draft, head);
+  const signed = { ...unsealed2, sig: await signer.sign(contentDigest(unsealed2)) };
+  return { ...signed, hash: entryHash(signed) };
 }
 function serialise(entry) {
   return `${canonicalize(entry)}
@@ -43916,83 +43923,83 @@ function yamlFix(code2) {
 var precompiled_exports = {};
 __export(precompiled_exports, {
   assets: () => assets,
-  h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => tr,
-  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => _t,
-  h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Ct,
-  h13c84a71857fe561e8d2f9b4b0d7c420803b2b5050acf96b92f57d928a3a7e1d: () => Pt,
-  h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Tt,
-  h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Ft,
-  h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => Ut,
-  h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => sr,
-  h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => Kt,
-  h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => qt,
-  h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => er,
-  h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => Xt,
-  h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => Qt,
-  h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => Jt,
-  h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Rt,
-  h8031aee67d828fa9555c1e5370891539a2e35a2c359d5421de4cae0407538775: () => Vt,
-  h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Zt,
-  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => zt,
-  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => Ot,
-  h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => Yt,
-  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => Lt,
-  had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Et,
-  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => Nt,
-  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => St,
-  hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Ht,
-  hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => Bt,
-  hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Mt,
-  hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => Gt,
-  hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Dt,
-  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => $t,
-  he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Wt,
-  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => jt,
-  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => xt,
-  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => It
+  h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => ir,
+  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => Nt,
+  h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Wt,
+  h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Vt,
+  h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Ct,
+  h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => Xt,
+  h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => ar,
+  h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => Bt,
+  h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => jt,
+  h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => rr,
+  h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => sr,
+  h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => er,
+  h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => Ut,
+  h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Ht,
+  h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Mt,
+  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => $t,
+  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => zt,
+  h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => Kt,
+  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => It,
+  had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Ft,
+  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => Tt,
+  hb1dbd064e86c3fb55181cbee1e14d5e5fee1486403e208b44d21bc63ae53495c: () => Ot,
+  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => _t,
+  hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Yt,
+  hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => tr,
+  hc9f7b728d759b19004990a80264fff552a197b445b58c7c369931422549cb83f: () => Rt,
+  hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Jt,
+  hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => Qt,
+  hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Zt,
+  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => Dt,
+  he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Gt,
+  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => xt,
+  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => Lt,
+  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => Et
 });
 var _e = (r, a) => () => {
   try {
     return a || r((a = { exports: {} }).exports, a), a.exports;
-  } catch (T) {
-    throw a = 0, T;
+  } catch (I) {
+    throw a = 0, I;
   }
 };
 var Ue = _e((Le) => {
   "use strict";
   Object.defineProperty(Le, "__esModule", { value: true });
   function Ge(r) {
-    let a = r.length, T = 0, I = 0, D;
-    for (; I < a; ) T++, D = r.charCodeAt(I++), D >= 55296 && D <= 56319 && I < a && (D = r.charCodeAt(I), (D & 64512) === 56320 && I++);
-    return T;
+    let a = r.length, I = 0, T = 0, D;
+    for (; T < a; ) I++, D = r.charCodeAt(T++), D >= 55296 && D <= 56319 && T < a && (D = r.charCodeAt(T), (D & 64512) === 56320 && T++);
+    return I;
   }
   Le.default = Ge;
   Ge.code = 'require("ajv/dist/runtime/ucs2length").default';
 });
-var Qe = _e((bt, Ke) => {
+var Qe = _e((Pt, Ke) => {
   "use strict";
-  Ke.exports = function r(a, T) {
-    if (a === T) return true;
-    if (a && T && typeof a == "object" && typeof T == "object") {
-      if (a.constructor !== T.constructor) return false;
-      var I, D, e;
+  Ke.exports = function r(a, I) {
+    if (a === I) return true;
+    if (a && I && typeof a == "object" && typeof I == "object") {
+      if (a.constructor !== I.constructor) return false;
+      var T, D, e;
       if (Array.isArray(a)) {
-        if (I = a.length, I != T.length) return false;
-        for (D = I; D-- !== 0; ) if (!r(a[D], T[D])) return false;
+        if (T = a.length, T != I.length) return false;
+        for (D = T; D-- !== 0; ) if (!r(a[D], I[D])) return false;
         return true;
       }
-      if (a.constructor === RegExp) return a.source === T.source && a.flags === T.flags;
-      if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === T.valueOf();
-      if (a.toString !== Object.prototype.toString) return a.toString() === T.toString();
-      if (e = Object.keys(a), I = e.length, I !== Object.keys(T).length) return false;
-      for (D = I; D-- !== 0; ) if (!Object.prototype.hasOwnProperty.call(T, e[D])) return false;
-      for (D = I; D-- !== 0; ) {
+      if (a.constructor === RegExp) return a.source === I.source && a.flags === I.flags;
+      if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === I.valueOf();
+      if (a.toString !== Object.prototype.toString) return a.toString() === I.toString();
+      if (e = Object.keys(a), T = e.length, T !== Object.keys(I).length) return false;
+      for (D = T; D-- !== 0; ) if (!Object.prototype.hasOwnProperty.call(I, e[D])) return false;
+      for (D = T; D-- !== 0; ) {
         var t = e[D];
-        if (!r(a[t], T[t])) return false;
+        if (!r(a[t], I[t])) return false;
       }
       return true;
     }
-    return a !== a && T !== T;
+    return a !== a && I !== I;
   };
 });
 var Be = _e(($e) => {
@@ -44002,14 +44009,14 @@ var Be = _e(($e) => {
   Xe.code = 'require("ajv/dist/runtime/equal").default';
   $e.default = Xe;
 });
-var Fe = _e((be) => {
+var Ze = _e((be) => {
   "use strict";
   Object.defineProperty(be, "__esModule", { value: true });
   be.formatNames = be.fastFormats = be.fullFormats = void 0;
   function we(r, a) {
     return { validate: r, compare: a };
   }
-  be.fullFormats = { date: we(rs, Ee), time: we(Te(true), Ve), "date-time": we(es(true), is), "iso-time": we(Te(), as), "iso-date-time": we(es(), ps), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: Qs, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: at2, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: Xs, int32: { type: "number", validate: st }, int64: { type: "number", validate: tt }, float: { type: "number", validate: ts }, double: { type: "number", validate: ts }, password: true, binary: true };
+  be.fullFormats = { date: we(rs, Ee), time: we(Ie(true), Ve), "date-time": we(es(true), is), "iso-time": we(Ie(), as), "iso-date-time": we(es(), ps), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: Qs, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: at2, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: Xs, int32: { type: "number", validate: st }, int64: { type: "number", validate: tt }, float: { type: "number", validate: ts }, double: { type: "number", validate: ts }, password: true, binary: true };
   be.fastFormats = { ...be.fullFormats, date: we(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, Ee), time: we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, Ve), "date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, is), "iso-time": we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, as), "iso-date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, ps), uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i, "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i, email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i };
   be.formatNames = Object.keys(be.fullFormats);
   function Js(r) {
@@ -44019,18 +44026,18 @@ var Fe = _e((be) => {
   function rs(r) {
     let a = Ys.exec(r);
     if (!a) return false;
-    let T = +a[1], I = +a[2], D = +a[3];
-    return I >= 1 && I <= 12 && D >= 1 && D <= (I === 2 && Js(T) ? 29 : Gs[I]);
+    let I = +a[1], T = +a[2], D = +a[3];
+    return T >= 1 && T <= 12 && D >= 1 && D <= (T === 2 && Js(I) ? 29 : Gs[T]);
   }
   function Ee(r, a) {
     if (r && a) return r > a ? 1 : r < a ? -1 : 0;
   }
-  var Ie = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
-  function Te(r) {
-    return function(T) {
-      let I = Ie.exec(T);
-      if (!I) return false;
-      let D = +I[1], e = +I[2], t = +I[3], s = I[4], i = I[5] === "-" ? -1 : 1, o = +(I[6] || 0), m = +(I[7] || 0);
+  var Te = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+  function Ie(r) {
+    return function(I) {
+      let T = Te.exec(I);
+      if (!T) return false;
+      let D = +T[1], e = +T[2], t = +T[3], s = T[4], i = T[5] === "-" ? -1 : 1, o = +(T[6] || 0), m = +(T[7] || 0);
       if (o > 23 || m > 59 || r && !s) return false;
       if (D <= 23 && e <= 59 && t < 60) return true;
       let n = e - m * i, p = D - o * i - (n < 0 ? 1 : 0);
@@ -44039,31 +44046,31 @@ var Fe = _e((be) => {
   }
   function Ve(r, a) {
     if (!(r && a)) return;
-    let T = (/* @__PURE__ */ new Date("2020-01-01T" + r)).valueOf(), I = (/* @__PURE__ */ new Date("2020-01-01T" + a)).valueOf();
-    if (T && I) return T - I;
+    let I = (/* @__PURE__ */ new Date("2020-01-01T" + r)).valueOf(), T = (/* @__PURE__ */ new Date("2020-01-01T" + a)).valueOf();
+    if (I && T) return I - T;
   }
   function as(r, a) {
     if (!(r && a)) return;
-    let T = Ie.exec(r), I = Ie.exec(a);
-    if (T && I) return r = T[1] + T[2] + T[3], a = I[1] + I[2] + I[3], r > a ? 1 : r < a ? -1 : 0;
+    let I = Te.exec(r), T = Te.exec(a);
+    if (I && T) return r = I[1] + I[2] + I[3], a = T[1] + T[2] + T[3], r > a ? 1 : r < a ? -1 : 0;
   }
   var De = /t|\s/i;
   function es(r) {
-    let a = Te(r);
-    return function(I) {
-      let D = I.split(De);
+    let a = Ie(r);
+    return function(T) {
+      let D = T.split(De);
       return D.length === 2 && rs(D[0]) && a(D[1]);
     };
   }
   function is(r, a) {
     if (!(r && a)) return;
-    let T = new Date(r).valueOf(), I = new Date(a).valueOf();
-    if (T && I) return T - I;
+    let I = new Date(r).valueOf(), T = new Date(a).valueOf();
+    if (I && T) return I - T;
   }
   function ps(r, a) {
     if (!(r && a)) return;
-    let [T, I] = r.split(De), [D, e] = a.split(De), t = Ee(T, D);
-    if (t !== void 0) return t || Ve(I, e);
+    let [I, T] = r.split(De), [D, e] = a.split(De), t = Ee(I, D);
+    if (t !== void 0) return t || Ve(T, e);
   }
   var Us = /\/|:/, Ks = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
   function Qs(r) {
@@ -44093,10 +44100,10 @@ var Fe = _e((be) => {
     }
   }
 });
-var Pt = ds;
-var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", minLength: 1, description: "Deployment environment; absent: every environment and pull requests." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["count"], properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var Ot = ds;
+var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", minLength: 1, description: "Deployment environment; absent: every environment and pull requests." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["count"], properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, signers: { type: "array", description: "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.", items: { type: "object", additionalProperties: false, required: ["key", "role"], properties: { key: { type: "string", pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", description: `The public key, "ssh-ed25519 AAAA\u2026 [comment]" (aims-gate keygen prints it; a person's is their .pub file).` }, role: { enum: ["gate", "app", "person"] }, name: { type: "string", minLength: 1, description: "Whose key it is, as reports show it." }, until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", description: "Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted." } } } }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
 var fe = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
-var ue = Object.prototype.hasOwnProperty;
+var he = Object.prototype.hasOwnProperty;
 var _ = Ue().default;
 var le = Be().default;
 var it = new RegExp("^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", "u");
@@ -44106,11 +44113,13 @@ var nt = new RegExp("^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", "u");
 var ot = new RegExp("^[^\\s~^:?\\\\]+$", "u");
 var mt = new RegExp("^[0-9a-f]{7,40}$", "u");
 var lt = new RegExp("^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", "u");
-var ct = new RegExp("^https?://[^\\s]+$", "u");
-var dt = new RegExp("^[A-Za-z0-9._-]+$", "u");
-var ut = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
-var Ae = Fe().fullFormats.date;
-function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var ct = new RegExp("^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", "u");
+var dt = new RegExp("^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", "u");
+var ht = new RegExp("^https?://[^\\s]+$", "u");
+var ut = new RegExp("^[A-Za-z0-9._-]+$", "u");
+var yt = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
+var Ae = Ze().fullFormats.date;
+function ds(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0, s = t, i = true, o = t, m = t, n = t;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     let w;
@@ -44128,8 +44137,8 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   if (t = s, e !== null && (s ? e.length = s : e = null), c) {
     let w = t;
     if (r && typeof r == "object" && !Array.isArray(r) && r.systems === void 0) {
-      let u = { instancePath: a, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: "systems" }, message: "must have required property 'systems'", schema: l.then.required, parentSchema: l.then, data: r };
-      e === null ? e = [u] : e.push(u), t++;
+      let h = { instancePath: a, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: "systems" }, message: "must have required property 'systems'", schema: l.then.required, parentSchema: l.then, data: r };
+      e === null ? e = [h] : e.push(h), t++;
     }
     var c = w === t;
     i = c;
@@ -44139,7 +44148,7 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     e === null ? e = [w] : e.push(w), t++;
   }
   if (r && typeof r == "object" && !Array.isArray(r)) {
-    for (let w in r) if (!ue.call(l.properties, w)) {
+    for (let w in r) if (!he.call(l.properties, w)) {
       let d = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: w }, message: "must NOT have additional properties", schema: false, parentSchema: l, data: r };
       e === null ? e = [d] : e.push(d), t++;
     }
@@ -44178,285 +44187,285 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.systems;
       if (Array.isArray(w)) {
         if (w.length < 1) {
-          let u = { instancePath: a + "/systems", schemaPath: "#/properties/systems/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems, data: w };
-          e === null ? e = [u] : e.push(u), t++;
+          let h = { instancePath: a + "/systems", schemaPath: "#/properties/systems/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems, data: w };
+          e === null ? e = [h] : e.push(h), t++;
         }
         let d = w.length;
-        for (let u = 0; u < d; u++) {
-          let y = w[u], g = t, b = false, E = t;
-          if (typeof y == "string") {
-            if (_(y) < 1) {
-              let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+        for (let h = 0; h < d; h++) {
+          let u = w[h], y = t, g = false, E = t;
+          if (typeof u == "string") {
+            if (_(u) < 1) {
+              let x = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: u };
               e === null ? e = [x] : e.push(x), t++;
             }
           } else {
-            let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+            let x = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: u };
             e === null ? e = [x] : e.push(x), t++;
           }
-          var h = E === t;
-          if (b = b || h, !b) {
+          var f = E === t;
+          if (g = g || f, !g) {
             let x = t;
-            if (y && typeof y == "object" && !Array.isArray(y)) {
-              if (y.path === void 0) {
-                let S = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+            if (u && typeof u == "object" && !Array.isArray(u)) {
+              if (u.path === void 0) {
+                let S = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: u };
                 e === null ? e = [S] : e.push(S), t++;
               }
-              for (let S in y) if (!(S === "path" || S === "documents" || S === "watch" || S === "governance")) {
-                let v = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: S }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: y };
-                e === null ? e = [v] : e.push(v), t++;
+              for (let S in u) if (!(S === "path" || S === "documents" || S === "watch" || S === "governance")) {
+                let b = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: S }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: u };
+                e === null ? e = [b] : e.push(b), t++;
               }
-              if (y.path !== void 0) {
-                let S = y.path;
+              if (u.path !== void 0) {
+                let S = u.path;
                 if (typeof S == "string") {
                   if (_(S) < 1) {
-                    let v = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+                    let b = { instancePath: a + "/systems/" + h + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/systems/" + h + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
-              if (y.documents !== void 0) {
-                let S = y.documents;
+              if (u.documents !== void 0) {
+                let S = u.documents;
                 if (S && typeof S == "object" && !Array.isArray(S)) {
-                  for (let v in S) if (!(v === "model-card" || v === "risk-assessment" || v === "impact-assessment")) {
-                    let Z = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
-                    e === null ? e = [Z] : e.push(Z), t++;
+                  for (let b in S) if (!(b === "model-card" || b === "risk-assessment" || b === "impact-assessment")) {
+                    let F = { instancePath: a + "/systems/" + h + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: b }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
+                    e === null ? e = [F] : e.push(F), t++;
                   }
                   if (S["model-card"] !== void 0) {
-                    let v = S["model-card"], Z = t, Q = false, ve = t;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: v };
+                    let b = S["model-card"], F = t, Q = false, ve = t;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let B = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: b };
                         e === null ? e = [B] : e.push(B), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: v };
+                      let B = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: b };
                       e === null ? e = [B] : e.push(B), t++;
                     }
-                    var j = ve === t;
-                    if (Q = Q || j, !Q) {
+                    var z = ve === t;
+                    if (Q = Q || z, !Q) {
                       let B = t;
-                      if (Array.isArray(v)) {
-                        if (v.length < 1) {
-                          let ie = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: v };
+                      if (Array.isArray(b)) {
+                        if (b.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: b };
                           e === null ? e = [ie] : e.push(ie), t++;
                         }
-                        let he = v.length;
-                        for (let ie = 0; ie < he; ie++) {
-                          let ye = v[ie];
+                        let ue = b.length;
+                        for (let ie = 0; ie < ue; ie++) {
+                          let ye = b[ie];
                           if (typeof ye == "string") {
                             if (_(ye) < 1) {
-                              let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                              let de = { instancePath: a + "/systems/" + h + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
                               e === null ? e = [de] : e.push(de), t++;
                             }
                           } else {
-                            let de = { instancePath: a + "/systems/" + u + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                            let de = { instancePath: a + "/systems/" + h + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
                             e === null ? e = [de] : e.push(de), t++;
                           }
                         }
                       } else {
-                        let he = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: v };
-                        e === null ? e = [he] : e.push(he), t++;
+                        let ue = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: b };
+                        e === null ? e = [ue] : e.push(ue), t++;
                       }
-                      var j = B === t;
-                      Q = Q || j;
+                      var z = B === t;
+                      Q = Q || z;
                     }
-                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    if (Q) t = F, e !== null && (F ? e.length = F : e = null);
                     else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: v };
+                      let B = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: b };
                       e === null ? e = [B] : e.push(B), t++;
                     }
                   }
                   if (S["risk-assessment"] !== void 0) {
-                    let v = S["risk-assessment"], Z = t, Q = false, ve = t;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: v };
+                    let b = S["risk-assessment"], F = t, Q = false, ve = t;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let B = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: b };
                         e === null ? e = [B] : e.push(B), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: v };
+                      let B = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: b };
                       e === null ? e = [B] : e.push(B), t++;
                     }
-                    var f = ve === t;
-                    if (Q = Q || f, !Q) {
+                    var v = ve === t;
+                    if (Q = Q || v, !Q) {
                       let B = t;
-                      if (Array.isArray(v)) {
-                        if (v.length < 1) {
-                          let ie = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: v };
+                      if (Array.isArray(b)) {
+                        if (b.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: b };
                           e === null ? e = [ie] : e.push(ie), t++;
                         }
-                        let he = v.length;
-                        for (let ie = 0; ie < he; ie++) {
-                          let ye = v[ie];
+                        let ue = b.length;
+                        for (let ie = 0; ie < ue; ie++) {
+                          let ye = b[ie];
                           if (typeof ye == "string") {
                             if (_(ye) < 1) {
-                              let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                              let de = { instancePath: a + "/systems/" + h + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
                               e === null ? e = [de] : e.push(de), t++;
                             }
                           } else {
-                            let de = { instancePath: a + "/systems/" + u + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                            let de = { instancePath: a + "/systems/" + h + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
                             e === null ? e = [de] : e.push(de), t++;
                           }
                         }
                       } else {
-                        let he = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: v };
-                        e === null ? e = [he] : e.push(he), t++;
+                        let ue = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: b };
+                        e === null ? e = [ue] : e.push(ue), t++;
                       }
-                      var f = B === t;
-                      Q = Q || f;
+                      var v = B === t;
+                      Q = Q || v;
                     }
-                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    if (Q) t = F, e !== null && (F ? e.length = F : e = null);
                     else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: v };
+                      let B = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: b };
                       e === null ? e = [B] : e.push(B), t++;
                     }
                   }
                   if (S["impact-assessment"] !== void 0) {
-                    let v = S["impact-assessment"], Z = t, Q = false, ve = t;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: v };
+                    let b = S["impact-assessment"], F = t, Q = false, ve = t;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let B = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: b };
                         e === null ? e = [B] : e.push(B), t++;
                       }
                     } else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: v };
+                      let B = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: b };
                       e === null ? e = [B] : e.push(B), t++;
                     }
                     var L = ve === t;
                     if (Q = Q || L, !Q) {
                       let B = t;
-                      if (Array.isArray(v)) {
-                        if (v.length < 1) {
-                          let ie = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: v };
+                      if (Array.isArray(b)) {
+                        if (b.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: b };
                           e === null ? e = [ie] : e.push(ie), t++;
                         }
-                        let he = v.length;
-                        for (let ie = 0; ie < he; ie++) {
-                          let ye = v[ie];
+                        let ue = b.length;
+                        for (let ie = 0; ie < ue; ie++) {
+                          let ye = b[ie];
                           if (typeof ye == "string") {
                             if (_(ye) < 1) {
-                              let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                              let de = { instancePath: a + "/systems/" + h + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
                               e === null ? e = [de] : e.push(de), t++;
                             }
                           } else {
-                            let de = { instancePath: a + "/systems/" + u + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                            let de = { instancePath: a + "/systems/" + h + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
                             e === null ? e = [de] : e.push(de), t++;
                           }
                         }
                       } else {
-                        let he = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: v };
-                        e === null ? e = [he] : e.push(he), t++;
+                        let ue = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: b };
+                        e === null ? e = [ue] : e.push(ue), t++;
                       }
                       var L = B === t;
                       Q = Q || L;
                     }
-                    if (Q) t = Z, e !== null && (Z ? e.length = Z : e = null);
+                    if (Q) t = F, e !== null && (F ? e.length = F : e = null);
                     else {
-                      let B = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: v };
+                      let B = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: b };
                       e === null ? e = [B] : e.push(B), t++;
                     }
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/systems/" + h + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
-              if (y.watch !== void 0) {
-                let S = y.watch;
+              if (u.watch !== void 0) {
+                let S = u.watch;
                 if (Array.isArray(S)) {
-                  let v = S.length;
-                  for (let Z = 0; Z < v; Z++) {
-                    let Q = S[Z];
+                  let b = S.length;
+                  for (let F = 0; F < b; F++) {
+                    let Q = S[F];
                     if (typeof Q == "string") {
                       if (_(Q) < 1) {
-                        let ve = { instancePath: a + "/systems/" + u + "/watch/" + Z, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
+                        let ve = { instancePath: a + "/systems/" + h + "/watch/" + F, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
                         e === null ? e = [ve] : e.push(ve), t++;
                       }
                     } else {
-                      let ve = { instancePath: a + "/systems/" + u + "/watch/" + Z, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.watch.items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
+                      let ve = { instancePath: a + "/systems/" + h + "/watch/" + F, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.watch.items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
                       e === null ? e = [ve] : e.push(ve), t++;
                     }
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/systems/" + h + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
-              if (y.governance !== void 0) {
-                let S = y.governance;
+              if (u.governance !== void 0) {
+                let S = u.governance;
                 if (S && typeof S == "object" && !Array.isArray(S)) {
-                  for (let v in S) if (!(v === "system" || v === "owner" || v === "version" || v === "status" || v === "tier")) {
-                    let Z = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
-                    e === null ? e = [Z] : e.push(Z), t++;
+                  for (let b in S) if (!(b === "system" || b === "owner" || b === "version" || b === "status" || b === "tier")) {
+                    let F = { instancePath: a + "/systems/" + h + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: b }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
+                    e === null ? e = [F] : e.push(F), t++;
                   }
                   if (S.system !== void 0) {
-                    let v = S.system;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let Z = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: v };
-                        e === null ? e = [Z] : e.push(Z), t++;
+                    let b = S.system;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let F = { instancePath: a + "/systems/" + h + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: b };
+                        e === null ? e = [F] : e.push(F), t++;
                       }
                     } else {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                      let F = { instancePath: a + "/systems/" + h + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
                     }
                   }
                   if (S.owner !== void 0) {
-                    let v = S.owner;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let Z = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: v };
-                        e === null ? e = [Z] : e.push(Z), t++;
+                    let b = S.owner;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let F = { instancePath: a + "/systems/" + h + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: b };
+                        e === null ? e = [F] : e.push(F), t++;
                       }
                     } else {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                      let F = { instancePath: a + "/systems/" + h + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
                     }
                   }
                   if (S.version !== void 0) {
-                    let v = S.version;
-                    if (typeof v == "string") {
-                      if (_(v) < 1) {
-                        let Z = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: v };
-                        e === null ? e = [Z] : e.push(Z), t++;
+                    let b = S.version;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let F = { instancePath: a + "/systems/" + h + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: b };
+                        e === null ? e = [F] : e.push(F), t++;
                       }
                     } else {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                      let F = { instancePath: a + "/systems/" + h + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
                     }
                   }
                   if (S.status !== void 0) {
-                    let v = S.status;
-                    if (!(v === "development" || v === "validation" || v === "production" || v === "deprecated" || v === "retired")) {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                    let b = S.status;
+                    if (!(b === "development" || b === "validation" || b === "production" || b === "deprecated" || b === "retired")) {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
                     }
                   }
                   if (S.tier !== void 0) {
-                    let v = S.tier;
-                    if (!(v === "minimal" || v === "limited" || v === "high" || v === "prohibited")) {
-                      let Z = { instancePath: a + "/systems/" + u + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: v };
-                      e === null ? e = [Z] : e.push(Z), t++;
+                    let b = S.tier;
+                    if (!(b === "minimal" || b === "limited" || b === "high" || b === "prohibited")) {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
                     }
                   }
                 } else {
-                  let v = { instancePath: a + "/systems/" + u + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/systems/" + h + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
             } else {
-              let S = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+              let S = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: u };
               e === null ? e = [S] : e.push(S), t++;
             }
-            var h = x === t;
-            b = b || h;
+            var f = x === t;
+            g = g || f;
           }
-          if (b) t = g, e !== null && (g ? e.length = g : e = null);
+          if (g) t = y, e !== null && (y ? e.length = y : e = null);
           else {
-            let x = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: y };
+            let x = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: u };
             e === null ? e = [x] : e.push(x), t++;
           }
         }
@@ -44469,23 +44478,23 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.documents;
       if (w && typeof w == "object" && !Array.isArray(w)) {
         for (let d in w) if (!(d === "model-card" || d === "risk-assessment" || d === "impact-assessment")) {
-          let u = { instancePath: a + "/documents", schemaPath: "#/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.documents, data: w };
-          e === null ? e = [u] : e.push(u), t++;
+          let h = { instancePath: a + "/documents", schemaPath: "#/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.documents, data: w };
+          e === null ? e = [h] : e.push(h), t++;
         }
         if (w["model-card"] !== void 0) {
-          let d = w["model-card"], u = t, y = false, g = t;
+          let d = w["model-card"], h = t, u = false, y = t;
           if (typeof d == "string") {
             if (_(d) < 1) {
-              let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
-              e === null ? e = [b] : e.push(b), t++;
+              let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+              e === null ? e = [g] : e.push(g), t++;
             }
           } else {
-            let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
-          var k = g === t;
-          if (y = y || k, !y) {
-            let b = t;
+          var k = y === t;
+          if (u = u || k, !u) {
+            let g = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let P = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
@@ -44496,41 +44505,41 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 let S = d[P];
                 if (typeof S == "string") {
                   if (_(S) < 1) {
-                    let v = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+                    let b = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
             } else {
               let x = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
               e === null ? e = [x] : e.push(x), t++;
             }
-            var k = b === t;
-            y = y || k;
+            var k = g === t;
+            u = u || k;
           }
-          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
           else {
-            let b = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
         }
         if (w["risk-assessment"] !== void 0) {
-          let d = w["risk-assessment"], u = t, y = false, g = t;
+          let d = w["risk-assessment"], h = t, u = false, y = t;
           if (typeof d == "string") {
             if (_(d) < 1) {
-              let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
-              e === null ? e = [b] : e.push(b), t++;
+              let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+              e === null ? e = [g] : e.push(g), t++;
             }
           } else {
-            let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
-          var q = g === t;
-          if (y = y || q, !y) {
-            let b = t;
+          var q = y === t;
+          if (u = u || q, !u) {
+            let g = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let P = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
@@ -44541,41 +44550,41 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 let S = d[P];
                 if (typeof S == "string") {
                   if (_(S) < 1) {
-                    let v = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+                    let b = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
             } else {
               let x = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
               e === null ? e = [x] : e.push(x), t++;
             }
-            var q = b === t;
-            y = y || q;
+            var q = g === t;
+            u = u || q;
           }
-          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
           else {
-            let b = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
         }
         if (w["impact-assessment"] !== void 0) {
-          let d = w["impact-assessment"], u = t, y = false, g = t;
+          let d = w["impact-assessment"], h = t, u = false, y = t;
           if (typeof d == "string") {
             if (_(d) < 1) {
-              let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
-              e === null ? e = [b] : e.push(b), t++;
+              let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+              e === null ? e = [g] : e.push(g), t++;
             }
           } else {
-            let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
-          var A = g === t;
-          if (y = y || A, !y) {
-            let b = t;
+          var A = y === t;
+          if (u = u || A, !u) {
+            let g = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let P = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
@@ -44586,25 +44595,25 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 let S = d[P];
                 if (typeof S == "string") {
                   if (_(S) < 1) {
-                    let v = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+                    let b = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
             } else {
               let x = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
               e === null ? e = [x] : e.push(x), t++;
             }
-            var A = b === t;
-            y = y || A;
+            var A = g === t;
+            u = u || A;
           }
-          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
           else {
-            let b = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
         }
       } else {
@@ -44616,16 +44625,16 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.watch;
       if (Array.isArray(w)) {
         let d = w.length;
-        for (let u = 0; u < d; u++) {
-          let y = w[u];
-          if (typeof y == "string") {
-            if (_(y) < 1) {
-              let g = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (typeof u == "string") {
+            if (_(u) < 1) {
+              let y = { instancePath: a + "/watch/" + h, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
             }
           } else {
-            let g = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let y = { instancePath: a + "/watch/" + h, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
           }
         }
       } else {
@@ -44637,23 +44646,23 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.rules;
       if (Array.isArray(w)) {
         let d = w.length;
-        for (let u = 0; u < d; u++) {
-          let y = w[u];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.kind === void 0) {
-              let g = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: y };
-              e === null ? e = [g] : e.push(g), t++;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.kind === void 0) {
+              let y = { instancePath: a + "/rules/" + h, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: u };
+              e === null ? e = [y] : e.push(y), t++;
             }
-            if (y.kind !== void 0) {
-              let g = y.kind;
-              if (!(g === "document-valid" || g === "required-document" || g === "fields" || g === "governance" || g === "sections" || g === "risk-register" || g === "freshness" || g === "consistency" || g === "change-coupling" || g === "metric")) {
-                let b = { instancePath: a + "/rules/" + u + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+            if (u.kind !== void 0) {
+              let y = u.kind;
+              if (!(y === "document-valid" || y === "required-document" || y === "fields" || y === "governance" || y === "sections" || y === "risk-register" || y === "freshness" || y === "consistency" || y === "change-coupling" || y === "metric")) {
+                let g = { instancePath: a + "/rules/" + h + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
           } else {
-            let g = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let y = { instancePath: a + "/rules/" + h, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: u };
+            e === null ? e = [y] : e.push(y), t++;
           }
         }
       } else {
@@ -44665,61 +44674,61 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.overrides;
       if (w && typeof w == "object" && !Array.isArray(w)) {
         for (let d in w) {
-          let u = t;
+          let h = t;
           if (typeof d == "string" && !ge.test(d)) {
-            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: d, propertyName: d };
-            e === null ? e = [y] : e.push(y), t++;
+            let u = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: d, propertyName: d };
+            e === null ? e = [u] : e.push(u), t++;
           }
-          var O = u === t;
+          var O = h === t;
           if (!O) {
-            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: w };
-            e === null ? e = [y] : e.push(y), t++;
+            let u = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: w };
+            e === null ? e = [u] : e.push(u), t++;
           }
         }
         for (let d in w) {
-          let u = w[d], y = t, g = true, b = t;
-          if (u && typeof u == "object" && !Array.isArray(u)) {
+          let h = w[d], u = t, y = true, g = t;
+          if (h && typeof h == "object" && !Array.isArray(h)) {
             let E;
-            if (u.disabled === void 0 && (E = "disabled")) {
+            if (h.disabled === void 0 && (E = "disabled")) {
               let x = {};
               e === null ? e = [x] : e.push(x), t++;
             }
           }
-          var se = b === t;
-          if (t = y, e !== null && (y ? e.length = y : e = null), se) {
+          var se = g === t;
+          if (t = u, e !== null && (u ? e.length = u : e = null), se) {
             let E = t;
-            if (u && typeof u == "object" && !Array.isArray(u) && u.reason === void 0) {
-              let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: u };
+            if (h && typeof h == "object" && !Array.isArray(h) && h.reason === void 0) {
+              let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: h };
               e === null ? e = [P] : e.push(P), t++;
             }
             var se = E === t;
-            g = se;
+            y = se;
           }
-          if (!g) {
-            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.overrides.additionalProperties.if, parentSchema: l.properties.overrides.additionalProperties, data: u };
+          if (!y) {
+            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.overrides.additionalProperties.if, parentSchema: l.properties.overrides.additionalProperties, data: h };
             e === null ? e = [E] : e.push(E), t++;
           }
-          if (u && typeof u == "object" && !Array.isArray(u)) {
-            for (let E in u) if (!(E === "severity" || E === "disabled" || E === "reason")) {
-              let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: E }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.overrides.additionalProperties, data: u };
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            for (let E in h) if (!(E === "severity" || E === "disabled" || E === "reason")) {
+              let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: E }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.overrides.additionalProperties, data: h };
               e === null ? e = [x] : e.push(x), t++;
             }
-            if (u.severity !== void 0) {
-              let E = u.severity;
+            if (h.severity !== void 0) {
+              let E = h.severity;
               if (!(E === "major" || E === "minor" || E === "observation")) {
                 let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/severity", schemaPath: "#/properties/overrides/additionalProperties/properties/severity/enum", keyword: "enum", params: { allowedValues: l.properties.overrides.additionalProperties.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: l.properties.overrides.additionalProperties.properties.severity.enum, parentSchema: l.properties.overrides.additionalProperties.properties.severity, data: E };
                 e === null ? e = [x] : e.push(x), t++;
               }
             }
-            if (u.disabled !== void 0) {
-              let E = u.disabled;
+            if (h.disabled !== void 0) {
+              let E = h.disabled;
               if (E !== true) {
                 let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/disabled", schemaPath: "#/properties/overrides/additionalProperties/properties/disabled/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: l.properties.overrides.additionalProperties.properties.disabled, data: E };
                 e === null ? e = [x] : e.push(x), t++;
               }
             }
-            if (u.reason !== void 0) {
-              let E = u.reason;
+            if (h.reason !== void 0) {
+              let E = h.reason;
               if (typeof E == "string") {
                 if (_(E) < 1) {
                   let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: E };
@@ -44731,7 +44740,7 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
               }
             }
           } else {
-            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: u };
+            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: h };
             e === null ? e = [E] : e.push(E), t++;
           }
         }
@@ -44744,96 +44753,96 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.waivers;
       if (Array.isArray(w)) {
         let d = w.length;
-        for (let u = 0; u < d; u++) {
-          let y = w[u];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.rule === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.rule === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.system === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.reason === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.approver === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.expires === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "rule" || y === "system" || y === "reason" || y === "approver" || y === "expires")) {
+              let g = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: u };
               e === null ? e = [g] : e.push(g), t++;
             }
-            if (y.system === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
-            }
-            if (y.reason === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
-            }
-            if (y.approver === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
-            }
-            if (y.expires === void 0) {
-              let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [g] : e.push(g), t++;
-            }
-            for (let g in y) if (!(g === "rule" || g === "system" || g === "reason" || g === "approver" || g === "expires")) {
-              let b = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: y };
-              e === null ? e = [b] : e.push(b), t++;
-            }
-            if (y.rule !== void 0) {
-              let g = y.rule;
-              if (typeof g == "string") {
-                if (!ge.test(g)) {
-                  let b = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            if (u.rule !== void 0) {
+              let y = u.rule;
+              if (typeof y == "string") {
+                if (!ge.test(y)) {
+                  let g = { instancePath: a + "/waivers/" + h + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.rule.type, parentSchema: l.properties.waivers.items.properties.rule, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/waivers/" + h + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.rule.type, parentSchema: l.properties.waivers.items.properties.rule, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.system !== void 0) {
-              let g = y.system;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            if (u.system !== void 0) {
+              let y = u.system;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/waivers/" + h + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/system", schemaPath: "#/properties/waivers/items/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.system.type, parentSchema: l.properties.waivers.items.properties.system, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/waivers/" + h + "/system", schemaPath: "#/properties/waivers/items/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.system.type, parentSchema: l.properties.waivers.items.properties.system, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.reason !== void 0) {
-              let g = y.reason;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            if (u.reason !== void 0) {
+              let y = u.reason;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/waivers/" + h + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.reason.type, parentSchema: l.properties.waivers.items.properties.reason, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/waivers/" + h + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.reason.type, parentSchema: l.properties.waivers.items.properties.reason, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.approver !== void 0) {
-              let g = y.approver;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            if (u.approver !== void 0) {
+              let y = u.approver;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/waivers/" + h + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.approver.type, parentSchema: l.properties.waivers.items.properties.approver, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/waivers/" + h + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.approver.type, parentSchema: l.properties.waivers.items.properties.approver, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.expires !== void 0) {
-              let g = y.expires;
-              if (typeof g == "string") {
-                if (!Ae.validate(g)) {
-                  let b = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            if (u.expires !== void 0) {
+              let y = u.expires;
+              if (typeof y == "string") {
+                if (!Ae.validate(y)) {
+                  let g = { instancePath: a + "/waivers/" + h + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/waivers/" + u + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.expires.type, parentSchema: l.properties.waivers.items.properties.expires, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/waivers/" + h + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.expires.type, parentSchema: l.properties.waivers.items.properties.expires, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
           } else {
-            let g = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
           }
         }
       } else {
@@ -44852,76 +44861,76 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.approvals;
       if (Array.isArray(w)) {
         let d = w.length;
-        for (let u = 0; u < d; u++) {
-          let y = w[u];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.require === void 0) {
-              let g = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: y };
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.require === void 0) {
+              let y = { instancePath: a + "/approvals/" + h, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "environment" || y === "tiers" || y === "require" || y === "allow-stale")) {
+              let g = { instancePath: a + "/approvals/" + h, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: u };
               e === null ? e = [g] : e.push(g), t++;
             }
-            for (let g in y) if (!(g === "environment" || g === "tiers" || g === "require" || g === "allow-stale")) {
-              let b = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: g }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: y };
-              e === null ? e = [b] : e.push(b), t++;
-            }
-            if (y.environment !== void 0) {
-              let g = y.environment;
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.approvals.items.properties.environment, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            if (u.environment !== void 0) {
+              let y = u.environment;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/approvals/" + h + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.approvals.items.properties.environment, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/approvals/" + u + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.environment.type, parentSchema: l.properties.approvals.items.properties.environment, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/approvals/" + h + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.environment.type, parentSchema: l.properties.approvals.items.properties.environment, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.tiers !== void 0) {
-              let g = y.tiers;
-              if (Array.isArray(g)) {
-                if (g.length < 1) {
-                  let E = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: g };
+            if (u.tiers !== void 0) {
+              let y = u.tiers;
+              if (Array.isArray(y)) {
+                if (y.length < 1) {
+                  let E = { instancePath: a + "/approvals/" + h + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: y };
                   e === null ? e = [E] : e.push(E), t++;
                 }
-                let b = g.length;
-                for (let E = 0; E < b; E++) {
-                  let x = g[E];
+                let g = y.length;
+                for (let E = 0; E < g; E++) {
+                  let x = y[E];
                   if (!(x === "minimal" || x === "limited" || x === "high" || x === "prohibited")) {
-                    let P = { instancePath: a + "/approvals/" + u + "/tiers/" + E, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: x };
+                    let P = { instancePath: a + "/approvals/" + h + "/tiers/" + E, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: x };
                     e === null ? e = [P] : e.push(P), t++;
                   }
                 }
               } else {
-                let b = { instancePath: a + "/approvals/" + u + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.tiers.type, parentSchema: l.properties.approvals.items.properties.tiers, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/approvals/" + h + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.tiers.type, parentSchema: l.properties.approvals.items.properties.tiers, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.require !== void 0) {
-              let g = y.require;
-              if (Array.isArray(g)) {
-                if (g.length < 1) {
-                  let E = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.require, data: g };
+            if (u.require !== void 0) {
+              let y = u.require;
+              if (Array.isArray(y)) {
+                if (y.length < 1) {
+                  let E = { instancePath: a + "/approvals/" + h + "/require", schemaPath: "#/properties/approvals/items/properties/require/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.require, data: y };
                   e === null ? e = [E] : e.push(E), t++;
                 }
-                let b = g.length;
-                for (let E = 0; E < b; E++) {
-                  let x = g[E];
+                let g = y.length;
+                for (let E = 0; E < g; E++) {
+                  let x = y[E];
                   if (x && typeof x == "object" && !Array.isArray(x)) {
                     if (x.count === void 0) {
-                      let P = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.required, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                      let P = { instancePath: a + "/approvals/" + h + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.required, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
                       e === null ? e = [P] : e.push(P), t++;
                     }
                     for (let P in x) if (!(P === "count" || P === "users" || P === "teams")) {
-                      let S = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: P }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                      let S = { instancePath: a + "/approvals/" + h + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: P }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
                       e === null ? e = [S] : e.push(S), t++;
                     }
                     if (x.count !== void 0) {
                       let P = x.count;
                       if (!(typeof P == "number" && !(P % 1) && !isNaN(P) && isFinite(P))) {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
                         e === null ? e = [S] : e.push(S), t++;
                       }
                       if (typeof P == "number" && isFinite(P) && (P < 1 || isNaN(P))) {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
                         e === null ? e = [S] : e.push(S), t++;
                       }
                     }
@@ -44929,20 +44938,20 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                       let P = x.users;
                       if (Array.isArray(P)) {
                         let S = P.length;
-                        for (let v = 0; v < S; v++) {
-                          let Z = P[v];
-                          if (typeof Z == "string") {
-                            if (!pt.test(Z)) {
-                              let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9-]+(\\[bot\\])?$"', schema: "^[A-Za-z0-9-]+(\\[bot\\])?$", parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: Z };
+                        for (let b = 0; b < S; b++) {
+                          let F = P[b];
+                          if (typeof F == "string") {
+                            if (!pt.test(F)) {
+                              let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/users/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9-]+(\\[bot\\])?$"', schema: "^[A-Za-z0-9-]+(\\[bot\\])?$", parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: F };
                               e === null ? e = [Q] : e.push(Q), t++;
                             }
                           } else {
-                            let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.users.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: Z };
+                            let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/users/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.users.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: F };
                             e === null ? e = [Q] : e.push(Q), t++;
                           }
                         }
                       } else {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/users", schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.users.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users, data: P };
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/users", schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.users.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users, data: P };
                         e === null ? e = [S] : e.push(S), t++;
                       }
                     }
@@ -44950,43 +44959,43 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                       let P = x.teams;
                       if (Array.isArray(P)) {
                         let S = P.length;
-                        for (let v = 0; v < S; v++) {
-                          let Z = P[v];
-                          if (typeof Z == "string") {
-                            if (!nt.test(Z)) {
-                              let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, message: 'must match pattern "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$"', schema: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: Z };
+                        for (let b = 0; b < S; b++) {
+                          let F = P[b];
+                          if (typeof F == "string") {
+                            if (!nt.test(F)) {
+                              let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/teams/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, message: 'must match pattern "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$"', schema: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: F };
                               e === null ? e = [Q] : e.push(Q), t++;
                             }
                           } else {
-                            let Q = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams/" + v, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.teams.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: Z };
+                            let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/teams/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.teams.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: F };
                             e === null ? e = [Q] : e.push(Q), t++;
                           }
                         }
                       } else {
-                        let S = { instancePath: a + "/approvals/" + u + "/require/" + E + "/teams", schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.teams.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams, data: P };
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/teams", schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.teams.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams, data: P };
                         e === null ? e = [S] : e.push(S), t++;
                       }
                     }
                   } else {
-                    let P = { instancePath: a + "/approvals/" + u + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.type, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                    let P = { instancePath: a + "/approvals/" + h + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.type, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
                     e === null ? e = [P] : e.push(P), t++;
                   }
                 }
               } else {
-                let b = { instancePath: a + "/approvals/" + u + "/require", schemaPath: "#/properties/approvals/items/properties/require/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.type, parentSchema: l.properties.approvals.items.properties.require, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/approvals/" + h + "/require", schemaPath: "#/properties/approvals/items/properties/require/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.type, parentSchema: l.properties.approvals.items.properties.require, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y["allow-stale"] !== void 0) {
-              let g = y["allow-stale"];
-              if (typeof g != "boolean") {
-                let b = { instancePath: a + "/approvals/" + u + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: g };
-                e === null ? e = [b] : e.push(b), t++;
+            if (u["allow-stale"] !== void 0) {
+              let y = u["allow-stale"];
+              if (typeof y != "boolean") {
+                let g = { instancePath: a + "/approvals/" + h + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
           } else {
-            let g = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: y };
-            e === null ? e = [g] : e.push(g), t++;
+            let y = { instancePath: a + "/approvals/" + h, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
           }
         }
       } else {
@@ -44998,48 +45007,48 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.release;
       if (w && typeof w == "object" && !Array.isArray(w)) {
         for (let d in w) if (!(d === "branches" || d === "baseline")) {
-          let u = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: w };
-          e === null ? e = [u] : e.push(u), t++;
+          let h = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: w };
+          e === null ? e = [h] : e.push(h), t++;
         }
         if (w.branches !== void 0) {
           let d = w.branches;
           if (Array.isArray(d)) {
             if (d.length < 1) {
-              let y = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: d };
-              e === null ? e = [y] : e.push(y), t++;
+              let u = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: d };
+              e === null ? e = [u] : e.push(u), t++;
             }
-            let u = d.length;
-            for (let y = 0; y < u; y++) {
-              let g = d[y];
-              if (typeof g == "string") {
-                if (_(g) < 1) {
-                  let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+            let h = d.length;
+            for (let u = 0; u < h; u++) {
+              let y = d[u];
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/release/branches/" + u, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
-                if (!ot.test(g)) {
-                  let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: g };
-                  e === null ? e = [b] : e.push(b), t++;
+                if (!ot.test(y)) {
+                  let g = { instancePath: a + "/release/branches/" + u, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let b = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: g };
-                e === null ? e = [b] : e.push(b), t++;
+                let g = { instancePath: a + "/release/branches/" + u, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: y };
+                e === null ? e = [g] : e.push(g), t++;
               }
             }
           } else {
-            let u = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.release.properties.branches.type, parentSchema: l.properties.release.properties.branches, data: d };
-            e === null ? e = [u] : e.push(u), t++;
+            let h = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.release.properties.branches.type, parentSchema: l.properties.release.properties.branches, data: d };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (w.baseline !== void 0) {
           let d = w.baseline;
           if (typeof d == "string") {
             if (!mt.test(d)) {
-              let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,40}$" }, message: 'must match pattern "^[0-9a-f]{7,40}$"', schema: "^[0-9a-f]{7,40}$", parentSchema: l.properties.release.properties.baseline, data: d };
-              e === null ? e = [u] : e.push(u), t++;
+              let h = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,40}$" }, message: 'must match pattern "^[0-9a-f]{7,40}$"', schema: "^[0-9a-f]{7,40}$", parentSchema: l.properties.release.properties.baseline, data: d };
+              e === null ? e = [h] : e.push(h), t++;
             }
           } else {
-            let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.baseline.type, parentSchema: l.properties.release.properties.baseline, data: d };
-            e === null ? e = [u] : e.push(u), t++;
+            let h = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.baseline.type, parentSchema: l.properties.release.properties.baseline, data: d };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
       } else {
@@ -45051,18 +45060,18 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.enforce;
       if (w && typeof w == "object" && !Array.isArray(w)) {
         for (let d in w) if (!(d === "rules" || d === "fail-on")) {
-          let u = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.enforce, data: w };
-          e === null ? e = [u] : e.push(u), t++;
+          let h = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.enforce, data: w };
+          e === null ? e = [h] : e.push(h), t++;
         }
         if (w.rules !== void 0) {
-          let d = w.rules, u = t, y = false, g = t;
+          let d = w.rules, h = t, u = false, y = t;
           if (d !== "all") {
-            let b = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
-          var me = g === t;
-          if (y = y || me, !y) {
-            let b = t;
+          var me = y === t;
+          if (u = u || me, !u) {
+            let g = t;
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let P = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
@@ -45073,32 +45082,32 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 let S = d[P];
                 if (typeof S == "string") {
                   if (!ge.test(S)) {
-                    let v = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
-                    e === null ? e = [v] : e.push(v), t++;
+                    let b = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
                   }
                 } else {
-                  let v = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
-                  e === null ? e = [v] : e.push(v), t++;
+                  let b = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
                 }
               }
             } else {
               let x = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.enforce.properties.rules.anyOf[1].type, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
               e === null ? e = [x] : e.push(x), t++;
             }
-            var me = b === t;
-            y = y || me;
+            var me = g === t;
+            u = u || me;
           }
-          if (y) t = u, e !== null && (u ? e.length = u : e = null);
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
           else {
-            let b = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
-            e === null ? e = [b] : e.push(b), t++;
+            let g = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
+            e === null ? e = [g] : e.push(g), t++;
           }
         }
         if (w["fail-on"] !== void 0) {
           let d = w["fail-on"];
           if (typeof d != "boolean") {
-            let u = { instancePath: a + "/enforce/fail-on", schemaPath: "#/properties/enforce/properties/fail-on/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.enforce.properties["fail-on"].type, parentSchema: l.properties.enforce.properties["fail-on"], data: d };
-            e === null ? e = [u] : e.push(u), t++;
+            let h = { instancePath: a + "/enforce/fail-on", schemaPath: "#/properties/enforce/properties/fail-on/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.enforce.properties["fail-on"].type, parentSchema: l.properties.enforce.properties["fail-on"], data: d };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
       } else {
@@ -45118,10 +45127,82 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), t++;
       }
     }
+    if (r.signers !== void 0) {
+      let w = r.signers;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.key === void 0) {
+              let y = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.role === void 0) {
+              let y = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "role" }, message: "must have required property 'role'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "key" || y === "role" || y === "name" || y === "until")) {
+              let g = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.signers.items, data: u };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (u.key !== void 0) {
+              let y = u.key;
+              if (typeof y == "string") {
+                if (!ct.test(y)) {
+                  let g = { instancePath: a + "/signers/" + h + "/key", schemaPath: "#/properties/signers/items/properties/key/pattern", keyword: "pattern", params: { pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$" }, message: 'must match pattern "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$"', schema: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", parentSchema: l.properties.signers.items.properties.key, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/signers/" + h + "/key", schemaPath: "#/properties/signers/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.signers.items.properties.key.type, parentSchema: l.properties.signers.items.properties.key, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.role !== void 0) {
+              let y = u.role;
+              if (!(y === "gate" || y === "app" || y === "person")) {
+                let g = { instancePath: a + "/signers/" + h + "/role", schemaPath: "#/properties/signers/items/properties/role/enum", keyword: "enum", params: { allowedValues: l.properties.signers.items.properties.role.enum }, message: "must be equal to one of the allowed values", schema: l.properties.signers.items.properties.role.enum, parentSchema: l.properties.signers.items.properties.role, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.name !== void 0) {
+              let y = u.name;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/signers/" + h + "/name", schemaPath: "#/properties/signers/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.signers.items.properties.name, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/signers/" + h + "/name", schemaPath: "#/properties/signers/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.signers.items.properties.name.type, parentSchema: l.properties.signers.items.properties.name, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.until !== void 0) {
+              let y = u.until;
+              if (typeof y == "string") {
+                if (!dt.test(y)) {
+                  let g = { instancePath: a + "/signers/" + h + "/until", schemaPath: "#/properties/signers/items/properties/until/pattern", keyword: "pattern", params: { pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$" }, message: 'must match pattern "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$"', schema: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", parentSchema: l.properties.signers.items.properties.until, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/signers/" + h + "/until", schemaPath: "#/properties/signers/items/properties/until/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.signers.items.properties.until.type, parentSchema: l.properties.signers.items.properties.until, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let y = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.signers.items.type, parentSchema: l.properties.signers.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/signers", schemaPath: "#/properties/signers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.signers.type, parentSchema: l.properties.signers, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
     if (r["timestamp-authority"] !== void 0) {
       let w = r["timestamp-authority"];
       if (typeof w == "string") {
-        if (!ct.test(w)) {
+        if (!ht.test(w)) {
           let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/pattern", keyword: "pattern", params: { pattern: "^https?://[^\\s]+$" }, message: 'must match pattern "^https?://[^\\s]+$"', schema: "^https?://[^\\s]+$", parentSchema: l.properties["timestamp-authority"], data: w };
           e === null ? e = [d] : e.push(d), t++;
         }
@@ -45134,26 +45215,26 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r.app;
       if (w && typeof w == "object" && !Array.isArray(w)) {
         for (let d in w) if (!(d === "without-config" || d === "audit-repository")) {
-          let u = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: w };
-          e === null ? e = [u] : e.push(u), t++;
+          let h = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: w };
+          e === null ? e = [h] : e.push(h), t++;
         }
         if (w["without-config"] !== void 0) {
           let d = w["without-config"];
           if (!(d === "neutral" || d === "skip" || d === "org-defaults")) {
-            let u = { instancePath: a + "/app/without-config", schemaPath: "#/properties/app/properties/without-config/enum", keyword: "enum", params: { allowedValues: l.properties.app.properties["without-config"].enum }, message: "must be equal to one of the allowed values", schema: l.properties.app.properties["without-config"].enum, parentSchema: l.properties.app.properties["without-config"], data: d };
-            e === null ? e = [u] : e.push(u), t++;
+            let h = { instancePath: a + "/app/without-config", schemaPath: "#/properties/app/properties/without-config/enum", keyword: "enum", params: { allowedValues: l.properties.app.properties["without-config"].enum }, message: "must be equal to one of the allowed values", schema: l.properties.app.properties["without-config"].enum, parentSchema: l.properties.app.properties["without-config"], data: d };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
         if (w["audit-repository"] !== void 0) {
           let d = w["audit-repository"];
           if (typeof d == "string") {
-            if (!dt.test(d)) {
-              let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+$" }, message: 'must match pattern "^[A-Za-z0-9._-]+$"', schema: "^[A-Za-z0-9._-]+$", parentSchema: l.properties.app.properties["audit-repository"], data: d };
-              e === null ? e = [u] : e.push(u), t++;
+            if (!ut.test(d)) {
+              let h = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+$" }, message: 'must match pattern "^[A-Za-z0-9._-]+$"', schema: "^[A-Za-z0-9._-]+$", parentSchema: l.properties.app.properties["audit-repository"], data: d };
+              e === null ? e = [h] : e.push(h), t++;
             }
           } else {
-            let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.app.properties["audit-repository"].type, parentSchema: l.properties.app.properties["audit-repository"], data: d };
-            e === null ? e = [u] : e.push(u), t++;
+            let h = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.app.properties["audit-repository"].type, parentSchema: l.properties.app.properties["audit-repository"], data: d };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
       } else {
@@ -45165,87 +45246,87 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let w = r["statement-of-applicability"];
       if (w && typeof w == "object" && !Array.isArray(w)) {
         for (let d in w) {
-          let u = t;
+          let h = t;
           if (!(d === "A.2.2" || d === "A.2.3" || d === "A.2.4" || d === "A.3.2" || d === "A.3.3" || d === "A.4.2" || d === "A.4.3" || d === "A.4.4" || d === "A.4.5" || d === "A.4.6" || d === "A.5.2" || d === "A.5.3" || d === "A.5.4" || d === "A.5.5" || d === "A.6.1.2" || d === "A.6.1.3" || d === "A.6.2.2" || d === "A.6.2.3" || d === "A.6.2.4" || d === "A.6.2.5" || d === "A.6.2.6" || d === "A.6.2.7" || d === "A.6.2.8" || d === "A.7.2" || d === "A.7.3" || d === "A.7.4" || d === "A.7.5" || d === "A.7.6" || d === "A.8.2" || d === "A.8.3" || d === "A.8.4" || d === "A.8.5" || d === "A.9.2" || d === "A.9.3" || d === "A.9.4" || d === "A.10.2" || d === "A.10.3" || d === "A.10.4")) {
-            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: d, propertyName: d };
-            e === null ? e = [y] : e.push(y), t++;
+            let u = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: d, propertyName: d };
+            e === null ? e = [u] : e.push(u), t++;
           }
-          var ae = u === t;
+          var ae = h === t;
           if (!ae) {
-            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: w };
-            e === null ? e = [y] : e.push(y), t++;
+            let u = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: w };
+            e === null ? e = [u] : e.push(u), t++;
           }
         }
         for (let d in w) {
-          let u = w[d];
-          if (u && typeof u == "object" && !Array.isArray(u)) {
-            if (u.applicable === void 0) {
-              let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
+          let h = w[d];
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.applicable === void 0) {
+              let u = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+            if (h.justification === void 0) {
+              let u = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "justification" }, message: "must have required property 'justification'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+            for (let u in h) if (!(u === "applicable" || u === "justification" || u === "evidence" || u === "events")) {
+              let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: u }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
               e === null ? e = [y] : e.push(y), t++;
             }
-            if (u.justification === void 0) {
-              let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "justification" }, message: "must have required property 'justification'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
-              e === null ? e = [y] : e.push(y), t++;
-            }
-            for (let y in u) if (!(y === "applicable" || y === "justification" || y === "evidence" || y === "events")) {
-              let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
-              e === null ? e = [g] : e.push(g), t++;
-            }
-            if (u.applicable !== void 0) {
-              let y = u.applicable;
-              if (typeof y != "boolean") {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+            if (h.applicable !== void 0) {
+              let u = h.applicable;
+              if (typeof u != "boolean") {
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: u };
+                e === null ? e = [y] : e.push(y), t++;
               }
             }
-            if (u.justification !== void 0) {
-              let y = u.justification;
-              if (typeof y == "string") {
-                if (_(y) < 1) {
-                  let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
-                  e === null ? e = [g] : e.push(g), t++;
+            if (h.justification !== void 0) {
+              let u = h.justification;
+              if (typeof u == "string") {
+                if (_(u) < 1) {
+                  let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: u };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               } else {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: u };
+                e === null ? e = [y] : e.push(y), t++;
               }
             }
-            if (u.evidence !== void 0) {
-              let y = u.evidence;
-              if (Array.isArray(y)) {
-                let g = y.length;
-                for (let b = 0; b < g; b++) {
-                  let E = y[b];
+            if (h.evidence !== void 0) {
+              let u = h.evidence;
+              if (Array.isArray(u)) {
+                let y = u.length;
+                for (let g = 0; g < y; g++) {
+                  let E = u[g];
                   if (typeof E == "string") {
                     if (_(E) < 1) {
-                      let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + b, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
+                      let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + g, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
                       e === null ? e = [x] : e.push(x), t++;
                     }
                   } else {
-                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + b, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
+                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + g, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
                     e === null ? e = [x] : e.push(x), t++;
                   }
                 }
               } else {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: u };
+                e === null ? e = [y] : e.push(y), t++;
               }
             }
-            if (u.events !== void 0) {
-              let y = u.events;
-              if (Array.isArray(y)) {
-                let g = y.length;
-                for (let x = 0; x < g; x++) {
-                  let P = y[x], S = t, v = false, Z = t;
+            if (h.events !== void 0) {
+              let u = h.events;
+              if (Array.isArray(u)) {
+                let y = u.length;
+                for (let x = 0; x < y; x++) {
+                  let P = u[x], S = t, b = false, F = t;
                   if (!(P === "system.registered" || P === "documents.changed" || P === "evaluated" || P === "approval.given" || P === "approval.withdrawn" || P === "deployment.approved" || P === "deployment.rejected" || P === "waiver.applied" || P === "waiver.expired" || P === "model.retrained" || P === "monitoring.alert" || P === "incident" || P === "system.retired" || P === "nonconformity.opened" || P === "nonconformity.updated" || P === "nonconformity.closed" || P === "corrective-action.planned" || P === "corrective-action.completed")) {
                     let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/0/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0], data: P };
                     e === null ? e = [Q] : e.push(Q), t++;
                   }
-                  var ce = Z === t;
-                  if (v = v || ce, !v) {
+                  var ce = F === t;
+                  if (b = b || ce, !b) {
                     let Q = t;
                     if (typeof P == "string") {
-                      if (!ut.test(P)) {
+                      if (!yt.test(P)) {
                         let B = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^custom\\.[a-z0-9][a-z0-9-]{0,62}$"', schema: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: P };
                         e === null ? e = [B] : e.push(B), t++;
                       }
@@ -45254,30 +45335,30 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                       e === null ? e = [B] : e.push(B), t++;
                     }
                     var ce = Q === t;
-                    v = v || ce;
+                    b = b || ce;
                   }
-                  if (v) t = S, e !== null && (S ? e.length = S : e = null);
+                  if (b) t = S, e !== null && (S ? e.length = S : e = null);
                   else {
                     let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items, data: P };
                     e === null ? e = [Q] : e.push(Q), t++;
                   }
                 }
-                let b = y.length, E;
-                if (b > 1) {
-                  e: for (; b--; ) for (E = b; E--; ) if (le(y[b], y[E])) {
-                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: b, j: E }, message: "must NOT have duplicate items (items ## " + E + " and " + b + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                let g = u.length, E;
+                if (g > 1) {
+                  e: for (; g--; ) for (E = g; E--; ) if (le(u[g], u[E])) {
+                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: g, j: E }, message: "must NOT have duplicate items (items ## " + E + " and " + g + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: u };
                     e === null ? e = [x] : e.push(x), t++;
                     break e;
                   }
                 }
               } else {
-                let g = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
-                e === null ? e = [g] : e.push(g), t++;
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: u };
+                e === null ? e = [y] : e.push(y), t++;
               }
             }
           } else {
-            let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
-            e === null ? e = [y] : e.push(y), t++;
+            let u = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+            e === null ? e = [u] : e.push(u), t++;
           }
         }
       } else {
@@ -45291,10 +45372,10 @@ function ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return ds.errors = e, t === 0;
 }
-var qt = us;
+var jt = hs;
 var ne = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate policy pack", type: "object", additionalProperties: false, required: ["id", "title", "rules"], properties: { $schema: { type: "string" }, id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" }, title: { type: "string" }, description: { type: "string" }, version: { type: "string" }, extends: { type: "string", description: "A built-in pack, e.g. iso42001-baseline." }, rules: { type: "array", items: { $ref: "#/definitions/rule" } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
-var ht = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
-function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var ft = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
+function hs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45323,7 +45404,7 @@ function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
-        if (!ht.test(s)) {
+        if (!ft.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: ne.properties.id, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
@@ -45392,11 +45473,11 @@ function us(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ne.type, parentSchema: ne, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return us.errors = e, t === 0;
+  return hs.errors = e, t === 0;
 }
-var St = hs;
+var _t = us;
 var W = { type: "object", description: "The document parses and matches its published JSON Schema (types, allowed values, no unknown keys).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "document-valid" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
-function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function us(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45427,7 +45508,7 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: W.required, parentSchema: W, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(W.properties, s)) {
+    for (let s in r) if (!he.call(W.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -45554,11 +45635,11 @@ function hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.type, parentSchema: W, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
-  return hs.errors = e, t === 0;
+  return us.errors = e, t === 0;
 }
-var Ot = ys;
+var zt = ys;
 var J = { type: "object", description: "The system has this document; with `when`, only where the condition holds (e.g. high risk tier).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "required-document" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
-function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function ys(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45589,7 +45670,7 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: J.required, parentSchema: J, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(J.properties, s)) {
+    for (let s in r) if (!he.call(J.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -45718,9 +45799,9 @@ function ys(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return ys.errors = e, t === 0;
 }
-var jt = fs3;
+var xt = fs3;
 var C = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
-function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function fs3(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45755,7 +45836,7 @@ function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, ro
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property 'schema'", schema: C.required, parentSchema: C, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(C.properties, s)) {
+    for (let s in r) if (!he.call(C.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: C, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -45891,9 +45972,9 @@ function fs3(r, { instancePath: a = "", parentData: T, parentDataProperty: I, ro
   }
   return fs3.errors = e, t === 0;
 }
-var _t = gs;
+var Nt = gs;
 var M = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
-function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function gs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -45924,7 +46005,7 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "facts" }, message: "must have required property 'facts'", schema: M.required, parentSchema: M, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(M.properties, s)) {
+    for (let s in r) if (!he.call(M.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: M, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -46074,9 +46155,9 @@ function gs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return gs.errors = e, t === 0;
 }
-var xt = vs;
+var Lt = vs;
 var $ = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
-function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function vs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -46107,7 +46188,7 @@ function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: $.required, parentSchema: $, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
-    for (let i in r) if (!ue.call($.properties, i)) {
+    for (let i in r) if (!he.call($.properties, i)) {
       let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: $, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
@@ -46156,8 +46237,8 @@ function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let p = 0; p < o; p++) {
           let c = i[p];
           if (!(c === "A.2.2" || c === "A.2.3" || c === "A.2.4" || c === "A.3.2" || c === "A.3.3" || c === "A.4.2" || c === "A.4.3" || c === "A.4.4" || c === "A.4.5" || c === "A.4.6" || c === "A.5.2" || c === "A.5.3" || c === "A.5.4" || c === "A.5.5" || c === "A.6.1.2" || c === "A.6.1.3" || c === "A.6.2.2" || c === "A.6.2.3" || c === "A.6.2.4" || c === "A.6.2.5" || c === "A.6.2.6" || c === "A.6.2.7" || c === "A.6.2.8" || c === "A.7.2" || c === "A.7.3" || c === "A.7.4" || c === "A.7.5" || c === "A.7.6" || c === "A.8.2" || c === "A.8.3" || c === "A.8.4" || c === "A.8.5" || c === "A.9.2" || c === "A.9.3" || c === "A.9.4" || c === "A.10.2" || c === "A.10.3" || c === "A.10.4")) {
-            let h = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         let m = i.length, n;
@@ -46180,8 +46261,8 @@ function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         for (let p = 0; p < o; p++) {
           let c = i[p];
           if (!(c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "7.5" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.2" || c === "10.2")) {
-            let h = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         let m = i.length, n;
@@ -46232,19 +46313,19 @@ function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
         }
         let o = i.length;
         for (let m = 0; m < o; m++) {
-          let n = i[m], p = t, c = false, h = t;
+          let n = i[m], p = t, c = false, f = t;
           if (typeof n == "string") {
             if (_(n) < 1) {
-              let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[0], data: n };
-              e === null ? e = [j] : e.push(j), t++;
+              let z = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[0], data: n };
+              e === null ? e = [z] : e.push(z), t++;
             }
           } else {
-            let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[0].type, parentSchema: $.properties.sections.items.anyOf[0], data: n };
-            e === null ? e = [j] : e.push(j), t++;
+            let z = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[0].type, parentSchema: $.properties.sections.items.anyOf[0], data: n };
+            e === null ? e = [z] : e.push(z), t++;
           }
-          var s = h === t;
+          var s = f === t;
           if (c = c || s, !c) {
-            let j = t;
+            let z = t;
             if (n && typeof n == "object" && !Array.isArray(n)) {
               if (n.name === void 0) {
                 let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: $.properties.sections.items.anyOf[1].required, parentSchema: $.properties.sections.items.anyOf[1], data: n };
@@ -46337,13 +46418,13 @@ function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
               let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.sections.items.anyOf[1].type, parentSchema: $.properties.sections.items.anyOf[1], data: n };
               e === null ? e = [L] : e.push(L), t++;
             }
-            var s = j === t;
+            var s = z === t;
             c = c || s;
           }
           if (c) t = p, e !== null && (p ? e.length = p : e = null);
           else {
-            let j = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: $.properties.sections.items.anyOf, parentSchema: $.properties.sections.items, data: n };
-            e === null ? e = [j] : e.push(j), t++;
+            let z = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: $.properties.sections.items.anyOf, parentSchema: $.properties.sections.items, data: n };
+            e === null ? e = [z] : e.push(z), t++;
           }
         }
       } else {
@@ -46368,9 +46449,9 @@ function vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return vs.errors = e, t === 0;
 }
-var zt = ws;
+var $t = ws;
 var H = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
-function ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function ws(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -46401,7 +46482,7 @@ function ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: H.required, parentSchema: H, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(H.properties, s)) {
+    for (let s in r) if (!he.call(H.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: H, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -46542,10 +46623,10 @@ function ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return ws.errors = e, t === 0;
 }
-var Nt = bs;
+var Tt = bs;
 var V = { type: "object", description: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "field"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "freshness" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, field: { type: "string", pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", description: 'Dotted path to the date; "[]" after a key means each item of that list.' }, "not-past": { const: true }, "max-age-days": { type: "integer", minimum: 1 } }, anyOf: [{ required: ["not-past"] }, { required: ["max-age-days"] }] };
-var yt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
-function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var gt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
+function bs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0, s = t, i = false, o = t;
   if (r && typeof r == "object" && !Array.isArray(r) && r["not-past"] === void 0) {
     let n = { instancePath: a, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "not-past" }, message: "must have required property 'not-past'", schema: V.anyOf[0].required, parentSchema: V.anyOf[0], data: r };
@@ -46599,7 +46680,7 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "field" }, message: "must have required property 'field'", schema: V.required, parentSchema: V, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
-    for (let n in r) if (!ue.call(V.properties, n)) {
+    for (let n in r) if (!he.call(V.properties, n)) {
       let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: V, data: r };
       e === null ? e = [p] : e.push(p), t++;
     }
@@ -46645,18 +46726,18 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = r.controls;
       if (Array.isArray(n)) {
         let p = n.length;
-        for (let j = 0; j < p; j++) {
-          let f = n[j];
-          if (!(f === "A.2.2" || f === "A.2.3" || f === "A.2.4" || f === "A.3.2" || f === "A.3.3" || f === "A.4.2" || f === "A.4.3" || f === "A.4.4" || f === "A.4.5" || f === "A.4.6" || f === "A.5.2" || f === "A.5.3" || f === "A.5.4" || f === "A.5.5" || f === "A.6.1.2" || f === "A.6.1.3" || f === "A.6.2.2" || f === "A.6.2.3" || f === "A.6.2.4" || f === "A.6.2.5" || f === "A.6.2.6" || f === "A.6.2.7" || f === "A.6.2.8" || f === "A.7.2" || f === "A.7.3" || f === "A.7.4" || f === "A.7.5" || f === "A.7.6" || f === "A.8.2" || f === "A.8.3" || f === "A.8.4" || f === "A.8.5" || f === "A.9.2" || f === "A.9.3" || f === "A.9.4" || f === "A.10.2" || f === "A.10.3" || f === "A.10.4")) {
-            let L = { instancePath: a + "/controls/" + j, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: V.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.controls.items.enum, parentSchema: V.properties.controls.items, data: f };
+        for (let z = 0; z < p; z++) {
+          let v = n[z];
+          if (!(v === "A.2.2" || v === "A.2.3" || v === "A.2.4" || v === "A.3.2" || v === "A.3.3" || v === "A.4.2" || v === "A.4.3" || v === "A.4.4" || v === "A.4.5" || v === "A.4.6" || v === "A.5.2" || v === "A.5.3" || v === "A.5.4" || v === "A.5.5" || v === "A.6.1.2" || v === "A.6.1.3" || v === "A.6.2.2" || v === "A.6.2.3" || v === "A.6.2.4" || v === "A.6.2.5" || v === "A.6.2.6" || v === "A.6.2.7" || v === "A.6.2.8" || v === "A.7.2" || v === "A.7.3" || v === "A.7.4" || v === "A.7.5" || v === "A.7.6" || v === "A.8.2" || v === "A.8.3" || v === "A.8.4" || v === "A.8.5" || v === "A.9.2" || v === "A.9.3" || v === "A.9.4" || v === "A.10.2" || v === "A.10.3" || v === "A.10.4")) {
+            let L = { instancePath: a + "/controls/" + z, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: V.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.controls.items.enum, parentSchema: V.properties.controls.items, data: v };
             e === null ? e = [L] : e.push(L), t++;
           }
         }
-        let c = n.length, h;
+        let c = n.length, f;
         if (c > 1) {
-          e: for (; c--; ) for (h = c; h--; ) if (le(n[c], n[h])) {
-            let j = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.controls, data: n };
-            e === null ? e = [j] : e.push(j), t++;
+          e: for (; c--; ) for (f = c; f--; ) if (le(n[c], n[f])) {
+            let z = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: c, j: f }, message: "must NOT have duplicate items (items ## " + f + " and " + c + " are identical)", schema: true, parentSchema: V.properties.controls, data: n };
+            e === null ? e = [z] : e.push(z), t++;
             break e;
           }
         }
@@ -46669,18 +46750,18 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = r.clauses;
       if (Array.isArray(n)) {
         let p = n.length;
-        for (let j = 0; j < p; j++) {
-          let f = n[j];
-          if (!(f === "6.1.2" || f === "6.1.3" || f === "6.1.4" || f === "7.5" || f === "8.2" || f === "8.3" || f === "8.4" || f === "9.2" || f === "10.2")) {
-            let L = { instancePath: a + "/clauses/" + j, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: V.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.clauses.items.enum, parentSchema: V.properties.clauses.items, data: f };
+        for (let z = 0; z < p; z++) {
+          let v = n[z];
+          if (!(v === "6.1.2" || v === "6.1.3" || v === "6.1.4" || v === "7.5" || v === "8.2" || v === "8.3" || v === "8.4" || v === "9.2" || v === "10.2")) {
+            let L = { instancePath: a + "/clauses/" + z, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: V.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.clauses.items.enum, parentSchema: V.properties.clauses.items, data: v };
             e === null ? e = [L] : e.push(L), t++;
           }
         }
-        let c = n.length, h;
+        let c = n.length, f;
         if (c > 1) {
-          e: for (; c--; ) for (h = c; h--; ) if (le(n[c], n[h])) {
-            let j = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: c, j: h }, message: "must NOT have duplicate items (items ## " + h + " and " + c + " are identical)", schema: true, parentSchema: V.properties.clauses, data: n };
-            e === null ? e = [j] : e.push(j), t++;
+          e: for (; c--; ) for (f = c; f--; ) if (le(n[c], n[f])) {
+            let z = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: c, j: f }, message: "must NOT have duplicate items (items ## " + f + " and " + c + " are identical)", schema: true, parentSchema: V.properties.clauses, data: n };
+            e === null ? e = [z] : e.push(z), t++;
             break e;
           }
         }
@@ -46725,7 +46806,7 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.field !== void 0) {
       let n = r.field;
       if (typeof n == "string") {
-        if (!yt.test(n)) {
+        if (!gt.test(n)) {
           let p = { instancePath: a + "/field", schemaPath: "#/properties/field/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$" }, message: 'must match pattern "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$"', schema: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", parentSchema: V.properties.field, data: n };
           e === null ? e = [p] : e.push(p), t++;
         }
@@ -46758,9 +46839,9 @@ function bs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return bs.errors = e, t === 0;
 }
-var Lt = ks;
+var It = ks;
 var Y = { type: "object", description: "The documents agree: `system` (same system id as the folder), `version` (same version), `tier` (model card and risk assessment give the same tier), `mitigations` (impact mitigations name existing risk ids).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "consistency" }, check: { enum: ["system", "version", "tier", "mitigations"] } } };
-function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function ks(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -46791,7 +46872,7 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: Y.required, parentSchema: Y, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(Y.properties, s)) {
+    for (let s in r) if (!he.call(Y.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Y, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -46920,9 +47001,9 @@ function ks(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return ks.errors = e, t === 0;
 }
-var $t = As;
+var Dt = As;
 var G = { type: "object", description: "When files matching the system's `watch` patterns change (code, weights, training config), this document is updated in the same change.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "change-coupling" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
-function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function As(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -46953,7 +47034,7 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: G.required, parentSchema: G, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(G.properties, s)) {
+    for (let s in r) if (!he.call(G.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: G, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -47082,9 +47163,9 @@ function As(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return As.errors = e, t === 0;
 }
-var It = Ps;
+var Et = Ps;
 var R = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
-function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ps(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -47115,7 +47196,7 @@ function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property 'metric'", schema: R.required, parentSchema: R, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(R.properties, s)) {
+    for (let s in r) if (!he.call(R.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -47282,12 +47363,12 @@ function Ps(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Ps.errors = e, t === 0;
 }
-var Tt = qs;
+var Vt = qs;
 var N = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:model-card:1", title: "aims-gate model card metadata", description: "The YAML front matter of a Hugging Face style model card (README.md / MODEL_CARD.md), or a whole model card written as YAML/JSON with its sections under `sections`. Hugging Face metadata keys are kept as they are; the governance keys they lack live under `governance`.", type: "object", properties: { $schema: { type: "string" }, governance: { $ref: "#/definitions/governance" }, license: { type: "string", description: "SPDX identifier or Hugging Face license id, e.g. apache-2.0." }, license_name: { type: "string" }, license_link: { type: "string" }, language: { $ref: "#/definitions/stringOrStrings" }, library_name: { type: "string" }, tags: { $ref: "#/definitions/stringOrStrings" }, datasets: { $ref: "#/definitions/stringOrStrings", description: "Training datasets (Hugging Face ids or names)." }, metrics: { $ref: "#/definitions/stringOrStrings" }, base_model: { $ref: "#/definitions/stringOrStrings" }, base_model_relation: { type: "string" }, pipeline_tag: { type: "string" }, inference: { type: ["boolean", "object"] }, "model-index": { type: "array", description: "Evaluation results, as in the Hugging Face model card spec.", items: { type: "object", required: ["name", "results"], properties: { name: { type: "string" }, results: { type: "array", items: { type: "object", required: ["task", "metrics"], properties: { task: { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } }, dataset: { type: "object", required: ["type", "name"], properties: { type: { type: "string" }, name: { type: "string" }, config: { type: "string" }, split: { type: "string" }, revision: { type: "string" } } }, metrics: { type: "array", items: { type: "object", required: ["type", "value"], properties: { type: { type: "string", description: "Metric id, e.g. accuracy, f1, demographic_parity_difference." }, value: { type: ["number", "string"], description: 'A number, or text as the Hub allows: "0.91", "91.2%", "245.37 +/- 48.64".' }, name: { type: "string" }, config: { type: "string" }, verified: { type: "boolean" } } } } } } } } } }, sections: { type: "object", description: 'Only in a model card written as YAML/JSON: section title \u2192 text, e.g. "Out-of-Scope Use": "\u2026".', additionalProperties: { type: "string" } } }, definitions: { stringOrStrings: { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] }, governance: { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } } } };
 var oe = { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } };
 var X = { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] };
 var je = new RegExp("^x-", "u");
-function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function qs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.$schema !== void 0) {
@@ -47301,76 +47382,76 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let p = r.governance;
       if (p && typeof p == "object" && !Array.isArray(p)) {
         for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || je.test(c))) {
-          let h = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: oe, data: p };
-          e === null ? e = [h] : e.push(h), t++;
+          let f = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: oe, data: p };
+          e === null ? e = [f] : e.push(f), t++;
         }
         if (p.system !== void 0) {
           let c = p.system;
           if (typeof c == "string") {
             if (_(c) < 1) {
-              let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.system, data: c };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.system, data: c };
+              e === null ? e = [f] : e.push(f), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.system.type, parentSchema: oe.properties.system, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.system.type, parentSchema: oe.properties.system, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (p.version !== void 0) {
           let c = p.version;
           if (typeof c == "string") {
             if (_(c) < 1) {
-              let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.version, data: c };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.version, data: c };
+              e === null ? e = [f] : e.push(f), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.version.type, parentSchema: oe.properties.version, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.version.type, parentSchema: oe.properties.version, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (p.owner !== void 0) {
           let c = p.owner;
           if (typeof c == "string") {
             if (_(c) < 1) {
-              let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.owner, data: c };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.owner, data: c };
+              e === null ? e = [f] : e.push(f), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.owner.type, parentSchema: oe.properties.owner, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.owner.type, parentSchema: oe.properties.owner, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (p.status !== void 0) {
           let c = p.status;
           if (!(c === "development" || c === "validation" || c === "production" || c === "deprecated" || c === "retired")) {
-            let h = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: oe.properties.status.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.status.enum, parentSchema: oe.properties.status, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: oe.properties.status.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.status.enum, parentSchema: oe.properties.status, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (p.tier !== void 0) {
           let c = p.tier;
           if (!(c === "minimal" || c === "limited" || c === "high" || c === "prohibited")) {
-            let h = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.tier.enum, parentSchema: oe.properties.tier, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.tier.enum, parentSchema: oe.properties.tier, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (p.contact !== void 0) {
           let c = p.contact;
           if (typeof c != "string") {
-            let h = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.contact.type, parentSchema: oe.properties.contact, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.contact.type, parentSchema: oe.properties.contact, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (p.retired_on !== void 0) {
           let c = p.retired_on;
           if (typeof c == "string") {
             if (!Ae.validate(c)) {
-              let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: oe.properties.retired_on, data: c };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: oe.properties.retired_on, data: c };
+              e === null ? e = [f] : e.push(f), t++;
             }
           } else {
-            let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.retired_on.type, parentSchema: oe.properties.retired_on, data: c };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.retired_on.type, parentSchema: oe.properties.retired_on, data: c };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
       } else {
@@ -47400,14 +47481,14 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
     if (r.language !== void 0) {
-      let p = r.language, c = t, h = false, j = t;
+      let p = r.language, c = t, f = false, z = t;
       if (typeof p != "string") {
-        let f = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
-      var s = j === t;
-      if (h = h || s, !h) {
-        let f = t;
+      var s = z === t;
+      if (f = f || s, !f) {
+        let v = t;
         if (Array.isArray(p)) {
           let k = p.length;
           for (let q = 0; q < k; q++) {
@@ -47421,13 +47502,13 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let k = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [k] : e.push(k), t++;
         }
-        var s = f === t;
-        h = h || s;
+        var s = v === t;
+        f = f || s;
       }
-      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let f = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
     }
     if (r.library_name !== void 0) {
@@ -47438,14 +47519,14 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
     if (r.tags !== void 0) {
-      let p = r.tags, c = t, h = false, j = t;
+      let p = r.tags, c = t, f = false, z = t;
       if (typeof p != "string") {
-        let f = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
-      var i = j === t;
-      if (h = h || i, !h) {
-        let f = t;
+      var i = z === t;
+      if (f = f || i, !f) {
+        let v = t;
         if (Array.isArray(p)) {
           let k = p.length;
           for (let q = 0; q < k; q++) {
@@ -47459,24 +47540,24 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let k = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [k] : e.push(k), t++;
         }
-        var i = f === t;
-        h = h || i;
+        var i = v === t;
+        f = f || i;
       }
-      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let f = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
     }
     if (r.datasets !== void 0) {
-      let p = r.datasets, c = t, h = false, j = t;
+      let p = r.datasets, c = t, f = false, z = t;
       if (typeof p != "string") {
-        let f = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
-      var o = j === t;
-      if (h = h || o, !h) {
-        let f = t;
+      var o = z === t;
+      if (f = f || o, !f) {
+        let v = t;
         if (Array.isArray(p)) {
           let k = p.length;
           for (let q = 0; q < k; q++) {
@@ -47490,24 +47571,24 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let k = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [k] : e.push(k), t++;
         }
-        var o = f === t;
-        h = h || o;
+        var o = v === t;
+        f = f || o;
       }
-      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let f = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
     }
     if (r.metrics !== void 0) {
-      let p = r.metrics, c = t, h = false, j = t;
+      let p = r.metrics, c = t, f = false, z = t;
       if (typeof p != "string") {
-        let f = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
-      var m = j === t;
-      if (h = h || m, !h) {
-        let f = t;
+      var m = z === t;
+      if (f = f || m, !f) {
+        let v = t;
         if (Array.isArray(p)) {
           let k = p.length;
           for (let q = 0; q < k; q++) {
@@ -47521,24 +47602,24 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let k = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [k] : e.push(k), t++;
         }
-        var m = f === t;
-        h = h || m;
+        var m = v === t;
+        f = f || m;
       }
-      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let f = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
     }
     if (r.base_model !== void 0) {
-      let p = r.base_model, c = t, h = false, j = t;
+      let p = r.base_model, c = t, f = false, z = t;
       if (typeof p != "string") {
-        let f = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
-      var n = j === t;
-      if (h = h || n, !h) {
-        let f = t;
+      var n = z === t;
+      if (f = f || n, !f) {
+        let v = t;
         if (Array.isArray(p)) {
           let k = p.length;
           for (let q = 0; q < k; q++) {
@@ -47552,13 +47633,13 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let k = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [k] : e.push(k), t++;
         }
-        var n = f === t;
-        h = h || n;
+        var n = v === t;
+        f = f || n;
       }
-      if (h) t = c, e !== null && (c ? e.length = c : e = null);
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let f = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
-        e === null ? e = [f] : e.push(f), t++;
+        let v = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
       }
     }
     if (r.base_model_relation !== void 0) {
@@ -47586,62 +47667,62 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let p = r["model-index"];
       if (Array.isArray(p)) {
         let c = p.length;
-        for (let h = 0; h < c; h++) {
-          let j = p[h];
-          if (j && typeof j == "object" && !Array.isArray(j)) {
-            if (j.name === void 0) {
-              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: j };
-              e === null ? e = [f] : e.push(f), t++;
+        for (let f = 0; f < c; f++) {
+          let z = p[f];
+          if (z && typeof z == "object" && !Array.isArray(z)) {
+            if (z.name === void 0) {
+              let v = { instancePath: a + "/model-index/" + f, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: z };
+              e === null ? e = [v] : e.push(v), t++;
             }
-            if (j.results === void 0) {
-              let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property 'results'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: j };
-              e === null ? e = [f] : e.push(f), t++;
+            if (z.results === void 0) {
+              let v = { instancePath: a + "/model-index/" + f, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property 'results'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: z };
+              e === null ? e = [v] : e.push(v), t++;
             }
-            if (j.name !== void 0) {
-              let f = j.name;
-              if (typeof f != "string") {
-                let L = { instancePath: a + "/model-index/" + h + "/name", schemaPath: "#/properties/model-index/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.name, data: f };
+            if (z.name !== void 0) {
+              let v = z.name;
+              if (typeof v != "string") {
+                let L = { instancePath: a + "/model-index/" + f + "/name", schemaPath: "#/properties/model-index/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.name, data: v };
                 e === null ? e = [L] : e.push(L), t++;
               }
             }
-            if (j.results !== void 0) {
-              let f = j.results;
-              if (Array.isArray(f)) {
-                let L = f.length;
+            if (z.results !== void 0) {
+              let v = z.results;
+              if (Array.isArray(v)) {
+                let L = v.length;
                 for (let k = 0; k < L; k++) {
-                  let q = f[k];
+                  let q = v[k];
                   if (q && typeof q == "object" && !Array.isArray(q)) {
                     if (q.task === void 0) {
-                      let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "task" }, message: "must have required property 'task'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                      let A = { instancePath: a + "/model-index/" + f + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "task" }, message: "must have required property 'task'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
                       e === null ? e = [A] : e.push(A), t++;
                     }
                     if (q.metrics === void 0) {
-                      let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                      let A = { instancePath: a + "/model-index/" + f + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
                       e === null ? e = [A] : e.push(A), t++;
                     }
                     if (q.task !== void 0) {
                       let A = q.task;
                       if (A && typeof A == "object" && !Array.isArray(A)) {
                         if (A.type === void 0) {
-                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                          let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
                           e === null ? e = [O] : e.push(O), t++;
                         }
                         if (A.type !== void 0) {
                           let O = A.type;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.name !== void 0) {
                           let O = A.name;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                       } else {
-                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                        let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
                         e === null ? e = [O] : e.push(O), t++;
                       }
                     }
@@ -47649,50 +47730,50 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                       let A = q.dataset;
                       if (A && typeof A == "object" && !Array.isArray(A)) {
                         if (A.type === void 0) {
-                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                           e === null ? e = [O] : e.push(O), t++;
                         }
                         if (A.name === void 0) {
-                          let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                           e === null ? e = [O] : e.push(O), t++;
                         }
                         if (A.type !== void 0) {
                           let O = A.type;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.name !== void 0) {
                           let O = A.name;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.config !== void 0) {
                           let O = A.config;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.split !== void 0) {
                           let O = A.split;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                         if (A.revision !== void 0) {
                           let O = A.revision;
                           if (typeof O != "string") {
-                            let se = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
                             e === null ? e = [se] : e.push(se), t++;
                           }
                         }
                       } else {
-                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                        let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                         e === null ? e = [O] : e.push(O), t++;
                       }
                     }
@@ -47704,71 +47785,71 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                           let me = A[se];
                           if (me && typeof me == "object" && !Array.isArray(me)) {
                             if (me.type === void 0) {
-                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                              let ae = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
                               e === null ? e = [ae] : e.push(ae), t++;
                             }
                             if (me.value === void 0) {
-                              let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property 'value'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                              let ae = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property 'value'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
                               e === null ? e = [ae] : e.push(ae), t++;
                             }
                             if (me.type !== void 0) {
                               let ae = me.type;
                               if (typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type, data: ae };
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type, data: ae };
                                 e === null ? e = [ce] : e.push(ce), t++;
                               }
                             }
                             if (me.value !== void 0) {
                               let ae = me.value;
                               if (!(typeof ae == "number" && isFinite(ae)) && typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/value", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/value/type", keyword: "type", params: { type: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type }, message: "must be number,string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value, data: ae };
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/value", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/value/type", keyword: "type", params: { type: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type }, message: "must be number,string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value, data: ae };
                                 e === null ? e = [ce] : e.push(ce), t++;
                               }
                             }
                             if (me.name !== void 0) {
                               let ae = me.name;
                               if (typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name, data: ae };
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name, data: ae };
                                 e === null ? e = [ce] : e.push(ce), t++;
                               }
                             }
                             if (me.config !== void 0) {
                               let ae = me.config;
                               if (typeof ae != "string") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config, data: ae };
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config, data: ae };
                                 e === null ? e = [ce] : e.push(ce), t++;
                               }
                             }
                             if (me.verified !== void 0) {
                               let ae = me.verified;
                               if (typeof ae != "boolean") {
-                                let ce = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se + "/verified", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/verified/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified, data: ae };
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/verified", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/verified/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified, data: ae };
                                 e === null ? e = [ce] : e.push(ce), t++;
                               }
                             }
                           } else {
-                            let ae = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                            let ae = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
                             e === null ? e = [ae] : e.push(ae), t++;
                           }
                         }
                       } else {
-                        let O = { instancePath: a + "/model-index/" + h + "/results/" + k + "/metrics", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics, data: A };
+                        let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics, data: A };
                         e === null ? e = [O] : e.push(O), t++;
                       }
                     }
                   } else {
-                    let A = { instancePath: a + "/model-index/" + h + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.type, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                    let A = { instancePath: a + "/model-index/" + f + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.type, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
                     e === null ? e = [A] : e.push(A), t++;
                   }
                 }
               } else {
-                let L = { instancePath: a + "/model-index/" + h + "/results", schemaPath: "#/properties/model-index/items/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.type, parentSchema: N.properties["model-index"].items.properties.results, data: f };
+                let L = { instancePath: a + "/model-index/" + f + "/results", schemaPath: "#/properties/model-index/items/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.type, parentSchema: N.properties["model-index"].items.properties.results, data: v };
                 e === null ? e = [L] : e.push(L), t++;
               }
             }
           } else {
-            let f = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.type, parentSchema: N.properties["model-index"].items, data: j };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/model-index/" + f, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.type, parentSchema: N.properties["model-index"].items, data: z };
+            e === null ? e = [v] : e.push(v), t++;
           }
         }
       } else {
@@ -47779,10 +47860,10 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     if (r.sections !== void 0) {
       let p = r.sections;
       if (p && typeof p == "object" && !Array.isArray(p)) for (let c in p) {
-        let h = p[c];
-        if (typeof h != "string") {
-          let j = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: h };
-          e === null ? e = [j] : e.push(j), t++;
+        let f = p[c];
+        if (typeof f != "string") {
+          let z = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: f };
+          e === null ? e = [z] : e.push(z), t++;
         }
       }
       else {
@@ -47796,12 +47877,12 @@ function qs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return qs.errors = e, t === 0;
 }
-var Dt = Ss;
-var F = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:risk-assessment:1", title: "aims-gate risk assessment", description: "The risk register of one AI system (ISO/IEC 42001 clauses 6.1.2 and 8.2). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "tier", "scale", "risks"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system assessed. Quote it: "2.1".' }, date: { type: "string", format: "date", description: "When this assessment was made (YYYY-MM-DD)." }, assessor: { type: "string" }, next_review: { type: "string", format: "date" }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Overall risk tier (EU AI Act style)." }, tier_rationale: { type: "string" }, scale: { type: "object", description: "How likelihood and impact are rated: a number N (ratings 1..N) or the ordered labels.", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/scaleAxis" }, impact: { $ref: "#/definitions/scaleAxis" }, high: { type: "number", minimum: 1, description: "Residual scores at or above this are high and need acceptance." } } }, risks: { type: "array", items: { $ref: "#/definitions/risk" } }, acceptance: { type: "object", description: "Sign-off of the residual risk that remains.", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" }, statement: { type: "string" } } } }, definitions: { scaleAxis: { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] }, rating: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." }, risk: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } } } };
+var Zt = Ss;
+var Z = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:risk-assessment:1", title: "aims-gate risk assessment", description: "The risk register of one AI system (ISO/IEC 42001 clauses 6.1.2 and 8.2). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "tier", "scale", "risks"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system assessed. Quote it: "2.1".' }, date: { type: "string", format: "date", description: "When this assessment was made (YYYY-MM-DD)." }, assessor: { type: "string" }, next_review: { type: "string", format: "date" }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Overall risk tier (EU AI Act style)." }, tier_rationale: { type: "string" }, scale: { type: "object", description: "How likelihood and impact are rated: a number N (ratings 1..N) or the ordered labels.", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/scaleAxis" }, impact: { $ref: "#/definitions/scaleAxis" }, high: { type: "number", minimum: 1, description: "Residual scores at or above this are high and need acceptance." } } }, risks: { type: "array", items: { $ref: "#/definitions/risk" } }, acceptance: { type: "object", description: "Sign-off of the residual risk that remains.", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" }, statement: { type: "string" } } } }, definitions: { scaleAxis: { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] }, rating: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." }, risk: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } } } };
 var pe = { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] };
 var K = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } };
 var re = { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." };
-function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function xe(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -47820,7 +47901,7 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: K.required, parentSchema: K, data: r };
       e === null ? e = [n] : e.push(n), t++;
     }
-    for (let n in r) if (!(ue.call(K.properties, n) || je.test(n))) {
+    for (let n in r) if (!(he.call(K.properties, n) || je.test(n))) {
       let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: r };
       e === null ? e = [p] : e.push(p), t++;
     }
@@ -47863,18 +47944,18 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
     if (r.likelihood !== void 0) {
-      let n = r.likelihood, p = t, c = false, h = t;
+      let n = r.likelihood, p = t, c = false, f = t;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
-        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let z = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
       }
       if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
-        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let z = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
       }
-      var s = h === t;
+      var s = f === t;
       if (c = c || s, !c) {
-        let j = t;
+        let z = t;
         if (typeof n == "string") {
           if (_(n) < 1) {
             let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
@@ -47884,28 +47965,28 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
           e === null ? e = [L] : e.push(L), t++;
         }
-        var s = j === t;
+        var s = z === t;
         c = c || s;
       }
       if (c) t = p, e !== null && (p ? e.length = p : e = null);
       else {
-        let j = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let z = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [z] : e.push(z), t++;
       }
     }
     if (r.impact !== void 0) {
-      let n = r.impact, p = t, c = false, h = t;
+      let n = r.impact, p = t, c = false, f = t;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
-        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let z = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
       }
       if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
-        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let z = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
       }
-      var i = h === t;
+      var i = f === t;
       if (c = c || i, !c) {
-        let j = t;
+        let z = t;
         if (typeof n == "string") {
           if (_(n) < 1) {
             let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: n };
@@ -47915,13 +47996,13 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: n };
           e === null ? e = [L] : e.push(L), t++;
         }
-        var i = j === t;
+        var i = z === t;
         c = c || i;
       }
       if (c) t = p, e !== null && (p ? e.length = p : e = null);
       else {
-        let j = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
-        e === null ? e = [j] : e.push(j), t++;
+        let z = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [z] : e.push(z), t++;
       }
     }
     if (r.score !== void 0) {
@@ -47943,10 +48024,10 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       if (Array.isArray(n)) {
         let p = n.length;
         for (let c = 0; c < p; c++) {
-          let h = n[c];
-          if (typeof h != "string") {
-            let j = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.controls.items.type, parentSchema: K.properties.controls.items, data: h };
-            e === null ? e = [j] : e.push(j), t++;
+          let f = n[c];
+          if (typeof f != "string") {
+            let z = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.controls.items.type, parentSchema: K.properties.controls.items, data: f };
+            e === null ? e = [z] : e.push(z), t++;
           }
         }
       } else {
@@ -47970,18 +48051,18 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           e === null ? e = [c] : e.push(c), t++;
         }
         if (n.likelihood !== void 0) {
-          let p = n.likelihood, c = t, h = false, j = t;
+          let p = n.likelihood, c = t, f = false, z = t;
           if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
-            let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
           }
           if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
-            let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
           }
-          var o = j === t;
-          if (h = h || o, !h) {
-            let f = t;
+          var o = z === t;
+          if (f = f || o, !f) {
+            let v = t;
             if (typeof p == "string") {
               if (_(p) < 1) {
                 let k = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
@@ -47991,28 +48072,28 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
               let k = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
               e === null ? e = [k] : e.push(k), t++;
             }
-            var o = f === t;
-            h = h || o;
+            var o = v === t;
+            f = f || o;
           }
-          if (h) t = c, e !== null && (c ? e.length = c : e = null);
+          if (f) t = c, e !== null && (c ? e.length = c : e = null);
           else {
-            let f = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
+            e === null ? e = [v] : e.push(v), t++;
           }
         }
         if (n.impact !== void 0) {
-          let p = n.impact, c = t, h = false, j = t;
+          let p = n.impact, c = t, f = false, z = t;
           if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
-            let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
           }
           if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
-            let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
           }
-          var m = j === t;
-          if (h = h || m, !h) {
-            let f = t;
+          var m = z === t;
+          if (f = f || m, !f) {
+            let v = t;
             if (typeof p == "string") {
               if (_(p) < 1) {
                 let k = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: re.anyOf[1], data: p };
@@ -48022,13 +48103,13 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
               let k = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: re.anyOf[1].type, parentSchema: re.anyOf[1], data: p };
               e === null ? e = [k] : e.push(k), t++;
             }
-            var m = f === t;
-            h = h || m;
+            var m = v === t;
+            f = f || m;
           }
-          if (h) t = c, e !== null && (c ? e.length = c : e = null);
+          if (f) t = c, e !== null && (c ? e.length = c : e = null);
           else {
-            let f = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
-            e === null ? e = [f] : e.push(f), t++;
+            let v = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
+            e === null ? e = [v] : e.push(v), t++;
           }
         }
         if (n.score !== void 0) {
@@ -48073,35 +48154,35 @@ function ze(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
     let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.type, parentSchema: K, data: r };
     e === null ? e = [n] : e.push(n), t++;
   }
-  return ze.errors = e, t === 0;
+  return xe.errors = e, t === 0;
 }
-function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ss(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.system === void 0) {
-      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: F.required, parentSchema: F, data: r };
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
     if (r.tier === void 0) {
-      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: F.required, parentSchema: F, data: r };
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
     if (r.scale === void 0) {
-      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scale" }, message: "must have required property 'scale'", schema: F.required, parentSchema: F, data: r };
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scale" }, message: "must have required property 'scale'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
     if (r.risks === void 0) {
-      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "risks" }, message: "must have required property 'risks'", schema: F.required, parentSchema: F, data: r };
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "risks" }, message: "must have required property 'risks'", schema: Z.required, parentSchema: Z, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
-    for (let o in r) if (!(ue.call(F.properties, o) || je.test(o))) {
-      let m = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: o }, message: "must NOT have additional properties", schema: false, parentSchema: F, data: r };
+    for (let o in r) if (!(he.call(Z.properties, o) || je.test(o))) {
+      let m = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: o }, message: "must NOT have additional properties", schema: false, parentSchema: Z, data: r };
       e === null ? e = [m] : e.push(m), t++;
     }
     if (r.$schema !== void 0) {
       let o = r.$schema;
       if (typeof o != "string") {
-        let m = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.$schema.type, parentSchema: F.properties.$schema, data: o };
+        let m = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.$schema.type, parentSchema: Z.properties.$schema, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48109,11 +48190,11 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.system;
       if (typeof o == "string") {
         if (_(o) < 1) {
-          let m = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.system, data: o };
+          let m = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.system, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
       } else {
-        let m = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.system.type, parentSchema: F.properties.system, data: o };
+        let m = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.system.type, parentSchema: Z.properties.system, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48121,11 +48202,11 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.version;
       if (typeof o == "string") {
         if (_(o) < 1) {
-          let m = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.version, data: o };
+          let m = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.version, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
       } else {
-        let m = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.version.type, parentSchema: F.properties.version, data: o };
+        let m = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.version.type, parentSchema: Z.properties.version, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48133,18 +48214,18 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.date;
       if (typeof o == "string") {
         if (!Ae.validate(o)) {
-          let m = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.date, data: o };
+          let m = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Z.properties.date, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
       } else {
-        let m = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.date.type, parentSchema: F.properties.date, data: o };
+        let m = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.date.type, parentSchema: Z.properties.date, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
     if (r.assessor !== void 0) {
       let o = r.assessor;
       if (typeof o != "string") {
-        let m = { instancePath: a + "/assessor", schemaPath: "#/properties/assessor/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.assessor.type, parentSchema: F.properties.assessor, data: o };
+        let m = { instancePath: a + "/assessor", schemaPath: "#/properties/assessor/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.assessor.type, parentSchema: Z.properties.assessor, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48152,25 +48233,25 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.next_review;
       if (typeof o == "string") {
         if (!Ae.validate(o)) {
-          let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.next_review, data: o };
+          let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Z.properties.next_review, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
       } else {
-        let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.next_review.type, parentSchema: F.properties.next_review, data: o };
+        let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.next_review.type, parentSchema: Z.properties.next_review, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
     if (r.tier !== void 0) {
       let o = r.tier;
       if (!(o === "minimal" || o === "limited" || o === "high" || o === "prohibited")) {
-        let m = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: F.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: F.properties.tier.enum, parentSchema: F.properties.tier, data: o };
+        let m = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Z.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.tier.enum, parentSchema: Z.properties.tier, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
     if (r.tier_rationale !== void 0) {
       let o = r.tier_rationale;
       if (typeof o != "string") {
-        let m = { instancePath: a + "/tier_rationale", schemaPath: "#/properties/tier_rationale/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.tier_rationale.type, parentSchema: F.properties.tier_rationale, data: o };
+        let m = { instancePath: a + "/tier_rationale", schemaPath: "#/properties/tier_rationale/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.tier_rationale.type, parentSchema: Z.properties.tier_rationale, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48178,36 +48259,36 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.scale;
       if (o && typeof o == "object" && !Array.isArray(o)) {
         if (o.likelihood === void 0) {
-          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: F.properties.scale.required, parentSchema: F.properties.scale, data: o };
+          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: Z.properties.scale.required, parentSchema: Z.properties.scale, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
         if (o.impact === void 0) {
-          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: F.properties.scale.required, parentSchema: F.properties.scale, data: o };
+          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: Z.properties.scale.required, parentSchema: Z.properties.scale, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
         for (let m in o) if (!(m === "likelihood" || m === "impact" || m === "high")) {
-          let n = { instancePath: a + "/scale", schemaPath: "#/properties/scale/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: F.properties.scale, data: o };
+          let n = { instancePath: a + "/scale", schemaPath: "#/properties/scale/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: Z.properties.scale, data: o };
           e === null ? e = [n] : e.push(n), t++;
         }
         if (o.likelihood !== void 0) {
           let m = o.likelihood, n = t, p = false, c = t;
           if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
-            let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
+            e === null ? e = [f] : e.push(f), t++;
           }
           if (typeof m == "number" && isFinite(m)) {
             if (m > 10 || isNaN(m)) {
-              let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
             }
             if (m < 2 || isNaN(m)) {
-              let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
             }
           }
           var s = c === t;
           if (p = p || s, !p) {
-            let h = t;
+            let f = t;
             if (Array.isArray(m)) {
               if (m.length > 10) {
                 let q = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
@@ -48217,8 +48298,8 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 let q = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
                 e === null ? e = [q] : e.push(q), t++;
               }
-              let f = m.length;
-              for (let q = 0; q < f; q++) {
+              let v = m.length;
+              for (let q = 0; q < v; q++) {
                 let A = m[q];
                 if (typeof A != "string") {
                   let O = { instancePath: a + "/scale/likelihood/" + q, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
@@ -48242,37 +48323,37 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 }
               }
             } else {
-              let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
-              e === null ? e = [f] : e.push(f), t++;
+              let v = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
+              e === null ? e = [v] : e.push(v), t++;
             }
-            var s = h === t;
+            var s = f === t;
             p = p || s;
           }
           if (p) t = n, e !== null && (n ? e.length = n : e = null);
           else {
-            let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (o.impact !== void 0) {
           let m = o.impact, n = t, p = false, c = t;
           if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
-            let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
+            e === null ? e = [f] : e.push(f), t++;
           }
           if (typeof m == "number" && isFinite(m)) {
             if (m > 10 || isNaN(m)) {
-              let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
             }
             if (m < 2 || isNaN(m)) {
-              let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
-              e === null ? e = [h] : e.push(h), t++;
+              let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
             }
           }
           var i = c === t;
           if (p = p || i, !p) {
-            let h = t;
+            let f = t;
             if (Array.isArray(m)) {
               if (m.length > 10) {
                 let q = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: pe.anyOf[1], data: m };
@@ -48282,8 +48363,8 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 let q = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: pe.anyOf[1], data: m };
                 e === null ? e = [q] : e.push(q), t++;
               }
-              let f = m.length;
-              for (let q = 0; q < f; q++) {
+              let v = m.length;
+              for (let q = 0; q < v; q++) {
                 let A = m[q];
                 if (typeof A != "string") {
                   let O = { instancePath: a + "/scale/impact/" + q, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: pe.anyOf[1].items.type, parentSchema: pe.anyOf[1].items, data: A };
@@ -48307,32 +48388,32 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
                 }
               }
             } else {
-              let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
-              e === null ? e = [f] : e.push(f), t++;
+              let v = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
+              e === null ? e = [v] : e.push(v), t++;
             }
-            var i = h === t;
+            var i = f === t;
             p = p || i;
           }
           if (p) t = n, e !== null && (n ? e.length = n : e = null);
           else {
-            let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
-            e === null ? e = [h] : e.push(h), t++;
+            let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
+            e === null ? e = [f] : e.push(f), t++;
           }
         }
         if (o.high !== void 0) {
           let m = o.high;
           if (typeof m == "number" && isFinite(m)) {
             if (m < 1 || isNaN(m)) {
-              let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: F.properties.scale.properties.high, data: m };
+              let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: Z.properties.scale.properties.high, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
           } else {
-            let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: F.properties.scale.properties.high.type, parentSchema: F.properties.scale.properties.high, data: m };
+            let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Z.properties.scale.properties.high.type, parentSchema: Z.properties.scale.properties.high, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
       } else {
-        let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.properties.scale.type, parentSchema: F.properties.scale, data: o };
+        let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.scale.type, parentSchema: Z.properties.scale, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48340,9 +48421,9 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.risks;
       if (Array.isArray(o)) {
         let m = o.length;
-        for (let n = 0; n < m; n++) ze(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: D }) || (e = e === null ? ze.errors : e.concat(ze.errors), t = e.length);
+        for (let n = 0; n < m; n++) xe(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: D }) || (e = e === null ? xe.errors : e.concat(xe.errors), t = e.length);
       } else {
-        let m = { instancePath: a + "/risks", schemaPath: "#/properties/risks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: F.properties.risks.type, parentSchema: F.properties.risks, data: o };
+        let m = { instancePath: a + "/risks", schemaPath: "#/properties/risks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.risks.type, parentSchema: Z.properties.risks, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
@@ -48350,33 +48431,33 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let o = r.acceptance;
       if (o && typeof o == "object" && !Array.isArray(o)) {
         if (o.approver === void 0) {
-          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: F.properties.acceptance.required, parentSchema: F.properties.acceptance, data: o };
+          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: Z.properties.acceptance.required, parentSchema: Z.properties.acceptance, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
         if (o.date === void 0) {
-          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: F.properties.acceptance.required, parentSchema: F.properties.acceptance, data: o };
+          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: Z.properties.acceptance.required, parentSchema: Z.properties.acceptance, data: o };
           e === null ? e = [m] : e.push(m), t++;
         }
         for (let m in o) if (!(m === "approver" || m === "role" || m === "date" || m === "statement")) {
-          let n = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: F.properties.acceptance, data: o };
+          let n = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: Z.properties.acceptance, data: o };
           e === null ? e = [n] : e.push(n), t++;
         }
         if (o.approver !== void 0) {
           let m = o.approver;
           if (typeof m == "string") {
             if (_(m) < 1) {
-              let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: F.properties.acceptance.properties.approver, data: m };
+              let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.acceptance.properties.approver, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
           } else {
-            let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.approver.type, parentSchema: F.properties.acceptance.properties.approver, data: m };
+            let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.approver.type, parentSchema: Z.properties.acceptance.properties.approver, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
         if (o.role !== void 0) {
           let m = o.role;
           if (typeof m != "string") {
-            let n = { instancePath: a + "/acceptance/role", schemaPath: "#/properties/acceptance/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.role.type, parentSchema: F.properties.acceptance.properties.role, data: m };
+            let n = { instancePath: a + "/acceptance/role", schemaPath: "#/properties/acceptance/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.role.type, parentSchema: Z.properties.acceptance.properties.role, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
@@ -48384,37 +48465,37 @@ function Ss(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let m = o.date;
           if (typeof m == "string") {
             if (!Ae.validate(m)) {
-              let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: F.properties.acceptance.properties.date, data: m };
+              let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Z.properties.acceptance.properties.date, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
           } else {
-            let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.date.type, parentSchema: F.properties.acceptance.properties.date, data: m };
+            let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.date.type, parentSchema: Z.properties.acceptance.properties.date, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
         if (o.statement !== void 0) {
           let m = o.statement;
           if (typeof m != "string") {
-            let n = { instancePath: a + "/acceptance/statement", schemaPath: "#/properties/acceptance/properties/statement/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: F.properties.acceptance.properties.statement.type, parentSchema: F.properties.acceptance.properties.statement, data: m };
+            let n = { instancePath: a + "/acceptance/statement", schemaPath: "#/properties/acceptance/properties/statement/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.statement.type, parentSchema: Z.properties.acceptance.properties.statement, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
       } else {
-        let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.properties.acceptance.type, parentSchema: F.properties.acceptance, data: o };
+        let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.acceptance.type, parentSchema: Z.properties.acceptance, data: o };
         e === null ? e = [m] : e.push(m), t++;
       }
     }
   } else {
-    let o = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: F.type, parentSchema: F, data: r };
+    let o = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.type, parentSchema: Z, data: r };
     e === null ? e = [o] : e.push(o), t++;
   }
   return Ss.errors = e, t === 0;
 }
-var Et = Os;
+var Ft = Os;
 var U = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:impact-assessment:1", title: "aims-gate impact assessment", description: "AI system impact assessment in the style of ISO/IEC 42005 (ISO/IEC 42001 A.5). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "scope", "intended_uses", "impacts"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1, description: 'Quote it: "2.1".' }, date: { type: "string", format: "date" }, scope: { type: "string", minLength: 1, description: "What the assessment covers: system, deployment context, geography." }, intended_uses: { $ref: "#/definitions/strings" }, foreseeable_misuse: { $ref: "#/definitions/strings" }, stakeholders: { $ref: "#/definitions/strings" }, affected_groups: { $ref: "#/definitions/strings" }, impacts: { type: "array", items: { $ref: "#/definitions/impact" } }, human_oversight: { type: "string", description: "Who can intervene, how, and when." }, monitoring: { type: "string" }, reassessment_triggers: { $ref: "#/definitions/strings" }, next_review: { type: "string", format: "date" }, approval: { type: "object", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" } } } }, definitions: { strings: { type: "array", items: { type: "string", minLength: 1 } }, impact: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } } } };
 var te = { type: "array", items: { type: "string", minLength: 1 } };
 var ee = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } };
-function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ne(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
@@ -48433,7 +48514,7 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: ee.required, parentSchema: ee, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!(ue.call(ee.properties, s) || je.test(s))) {
+    for (let s in r) if (!(he.call(ee.properties, s) || je.test(s))) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: ee, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -48565,7 +48646,7 @@ function Ne(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Ne.errors = e, t === 0;
 }
-function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Os(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.system === void 0) {
@@ -48584,7 +48665,7 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: U.required, parentSchema: U, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!(ue.call(U.properties, s) || je.test(s))) {
+    for (let s in r) if (!(he.call(U.properties, s) || je.test(s))) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
@@ -48841,97 +48922,98 @@ function Os(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Os.errors = e, t === 0;
 }
-var Vt = js;
-var z = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first).", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
-var ft = Fe().fullFormats["date-time"];
-var gt = new RegExp("^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", "u");
-var Ze = new RegExp("^[0-9a-f]{64}$", "u");
-function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Rt = js;
+var j = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first); sig (optional) = the writer's signature.", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, sig: { description: "The writer's signature: an SSHSIG blob (ssh-keygen -Y sign, namespace aims-gate, sha512) in base64 without its armour, over the 64 hex digits of the SHA-256 of the entry's canonical JSON without hash and sig. hash covers it.", type: "string", pattern: "^[A-Za-z0-9+/]+={0,2}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
+var vt = Ze().fullFormats["date-time"];
+var wt = new RegExp("^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", "u");
+var Fe = new RegExp("^[0-9a-f]{64}$", "u");
+var bt = new RegExp("^[A-Za-z0-9+/]+={0,2}$", "u");
+function js(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.v === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "v" }, message: "must have required property 'v'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "v" }, message: "must have required property 'v'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.seq === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seq" }, message: "must have required property 'seq'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seq" }, message: "must have required property 'seq'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.time === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "time" }, message: "must have required property 'time'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "time" }, message: "must have required property 'time'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.type === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.actor === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "actor" }, message: "must have required property 'actor'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "actor" }, message: "must have required property 'actor'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.subject === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.details === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "details" }, message: "must have required property 'details'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "details" }, message: "must have required property 'details'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.evidence === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "evidence" }, message: "must have required property 'evidence'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "evidence" }, message: "must have required property 'evidence'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.prev === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "prev" }, message: "must have required property 'prev'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "prev" }, message: "must have required property 'prev'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.hash === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "hash" }, message: "must have required property 'hash'", schema: z.required, parentSchema: z, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "hash" }, message: "must have required property 'hash'", schema: j.required, parentSchema: j, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
-    for (let s in r) if (!ue.call(z.properties, s)) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: z, data: r };
+    for (let s in r) if (!he.call(j.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: j, data: r };
       e === null ? e = [i] : e.push(i), t++;
     }
     if (r.v !== void 0) {
       let s = r.v;
       if (s !== 1) {
-        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: z.properties.v, data: s };
+        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: j.properties.v, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.seq !== void 0) {
       let s = r.seq;
       if (!(typeof s == "number" && !(s % 1) && !isNaN(s) && isFinite(s))) {
-        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.seq.type, parentSchema: z.properties.seq, data: s };
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: j.properties.seq.type, parentSchema: j.properties.seq, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
       if (typeof s == "number" && isFinite(s) && (s < 1 || isNaN(s))) {
-        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: z.properties.seq, data: s };
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: j.properties.seq, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.time !== void 0) {
       let s = r.time;
       if (typeof s == "string") {
-        if (!ft.validate(s)) {
-          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: z.properties.time, data: s };
+        if (!vt.validate(s)) {
+          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: j.properties.time, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.time.type, parentSchema: z.properties.time, data: s };
+        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.time.type, parentSchema: j.properties.time, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.type !== void 0) {
       let s = r.type;
       if (typeof s == "string") {
-        if (!gt.test(s)) {
-          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: z.properties.type, data: s };
+        if (!wt.test(s)) {
+          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: j.properties.type, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.type.type, parentSchema: z.properties.type, data: s };
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.type.type, parentSchema: j.properties.type, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -48939,48 +49021,48 @@ function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = r.actor;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         if (s.login === void 0) {
-          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: z.properties.actor.required, parentSchema: z.properties.actor, data: s };
+          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: j.properties.actor.required, parentSchema: j.properties.actor, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
         for (let i in s) if (!(i === "login" || i === "id" || i === "via" || i === "run")) {
-          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.actor, data: s };
+          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: j.properties.actor, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.login !== void 0) {
           let i = s.login;
           if (typeof i == "string") {
             if (_(i) < 1) {
-              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: z.properties.actor.properties.login, data: i };
+              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: j.properties.actor.properties.login, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
           } else {
-            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.login.type, parentSchema: z.properties.actor.properties.login, data: i };
+            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.actor.properties.login.type, parentSchema: j.properties.actor.properties.login, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.id !== void 0) {
           let i = s.id;
           if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.actor.properties.id.type, parentSchema: z.properties.actor.properties.id, data: i };
+            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: j.properties.actor.properties.id.type, parentSchema: j.properties.actor.properties.id, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.via !== void 0) {
           let i = s.via;
           if (!(i === "github" || i === "typed")) {
-            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: z.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: z.properties.actor.properties.via.enum, parentSchema: z.properties.actor.properties.via, data: i };
+            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: j.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: j.properties.actor.properties.via.enum, parentSchema: j.properties.actor.properties.via, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.run !== void 0) {
           let i = s.run;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.run.type, parentSchema: z.properties.actor.properties.run, data: i };
+            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.actor.properties.run.type, parentSchema: j.properties.actor.properties.run, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.actor.type, parentSchema: z.properties.actor, data: s };
+        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.actor.type, parentSchema: j.properties.actor, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -48988,60 +49070,60 @@ function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       let s = r.subject;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         for (let i in s) if (!(i === "repository" || i === "system" || i === "commit" || i === "ref" || i === "environment" || i === "pullRequest")) {
-          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.subject, data: s };
+          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: j.properties.subject, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.repository !== void 0) {
           let i = s.repository;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.repository.type, parentSchema: z.properties.subject.properties.repository, data: i };
+            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.repository.type, parentSchema: j.properties.subject.properties.repository, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.system !== void 0) {
           let i = s.system;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.system.type, parentSchema: z.properties.subject.properties.system, data: i };
+            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.system.type, parentSchema: j.properties.subject.properties.system, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.commit !== void 0) {
           let i = s.commit;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.commit.type, parentSchema: z.properties.subject.properties.commit, data: i };
+            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.commit.type, parentSchema: j.properties.subject.properties.commit, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.ref !== void 0) {
           let i = s.ref;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.ref.type, parentSchema: z.properties.subject.properties.ref, data: i };
+            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.ref.type, parentSchema: j.properties.subject.properties.ref, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.environment !== void 0) {
           let i = s.environment;
           if (typeof i != "string") {
-            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.environment.type, parentSchema: z.properties.subject.properties.environment, data: i };
+            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.environment.type, parentSchema: j.properties.subject.properties.environment, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.pullRequest !== void 0) {
           let i = s.pullRequest;
           if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.subject.properties.pullRequest.type, parentSchema: z.properties.subject.properties.pullRequest, data: i };
+            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: j.properties.subject.properties.pullRequest.type, parentSchema: j.properties.subject.properties.pullRequest, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.subject.type, parentSchema: z.properties.subject, data: s };
+        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.subject.type, parentSchema: j.properties.subject, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.details !== void 0) {
       let s = r.details;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.details.type, parentSchema: z.properties.details, data: s };
+        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.details.type, parentSchema: j.properties.details, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
@@ -49053,79 +49135,91 @@ function js(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
           let m = s[o];
           if (m && typeof m == "object" && !Array.isArray(m)) {
             if (m.path === void 0) {
-              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: z.properties.evidence.items.required, parentSchema: z.properties.evidence.items, data: m };
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: j.properties.evidence.items.required, parentSchema: j.properties.evidence.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
             if (m.sha256 === void 0) {
-              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "sha256" }, message: "must have required property 'sha256'", schema: z.properties.evidence.items.required, parentSchema: z.properties.evidence.items, data: m };
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "sha256" }, message: "must have required property 'sha256'", schema: j.properties.evidence.items.required, parentSchema: j.properties.evidence.items, data: m };
               e === null ? e = [n] : e.push(n), t++;
             }
             for (let n in m) if (!(n === "path" || n === "sha256")) {
-              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.evidence.items, data: m };
+              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: j.properties.evidence.items, data: m };
               e === null ? e = [p] : e.push(p), t++;
             }
             if (m.path !== void 0) {
               let n = m.path;
               if (typeof n != "string") {
-                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.path.type, parentSchema: z.properties.evidence.items.properties.path, data: n };
+                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.evidence.items.properties.path.type, parentSchema: j.properties.evidence.items.properties.path, data: n };
                 e === null ? e = [p] : e.push(p), t++;
               }
             }
             if (m.sha256 !== void 0) {
               let n = m.sha256;
               if (typeof n == "string") {
-                if (!Ze.test(n)) {
-                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                if (!Fe.test(n)) {
+                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: j.properties.evidence.items.properties.sha256, data: n };
                   e === null ? e = [p] : e.push(p), t++;
                 }
               } else {
-                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.sha256.type, parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.evidence.items.properties.sha256.type, parentSchema: j.properties.evidence.items.properties.sha256, data: n };
                 e === null ? e = [p] : e.push(p), t++;
               }
             }
           } else {
-            let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.evidence.items.type, parentSchema: z.properties.evidence.items, data: m };
+            let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.evidence.items.type, parentSchema: j.properties.evidence.items, data: m };
             e === null ? e = [n] : e.push(n), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: z.properties.evidence.type, parentSchema: z.properties.evidence, data: s };
+        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: j.properties.evidence.type, parentSchema: j.properties.evidence, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.prev !== void 0) {
       let s = r.prev;
       if (typeof s == "string") {
-        if (!Ze.test(s)) {
-          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.prev, data: s };
+        if (!Fe.test(s)) {
+          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: j.properties.prev, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.prev.type, parentSchema: z.properties.prev, data: s };
+        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.prev.type, parentSchema: j.properties.prev, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.sig !== void 0) {
+      let s = r.sig;
+      if (typeof s == "string") {
+        if (!bt.test(s)) {
+          let i = { instancePath: a + "/sig", schemaPath: "#/properties/sig/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]+={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]+={0,2}$"', schema: "^[A-Za-z0-9+/]+={0,2}$", parentSchema: j.properties.sig, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/sig", schemaPath: "#/properties/sig/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.sig.type, parentSchema: j.properties.sig, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.hash !== void 0) {
       let s = r.hash;
       if (typeof s == "string") {
-        if (!Ze.test(s)) {
-          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.hash, data: s };
+        if (!Fe.test(s)) {
+          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: j.properties.hash, data: s };
           e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.hash.type, parentSchema: z.properties.hash, data: s };
+        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.hash.type, parentSchema: j.properties.hash, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
-    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.type, parentSchema: z, data: r };
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.type, parentSchema: j, data: r };
     e === null ? e = [s] : e.push(s), t++;
   }
   return js.errors = e, t === 0;
 }
-var Ft = _s;
+var Ct = _s;
 var Re = { required: ["license"], properties: { license: { minLength: 1 } } };
-function _s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function _s(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.license === void 0) {
@@ -49142,9 +49236,9 @@ function _s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return _s.errors = e, t === 0;
 }
-var Zt = xs;
+var Mt = zs;
 var ns = { properties: { status: { not: { const: "retired" } } } };
-function xs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function zs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.status !== void 0) {
     let i = r.status, o = t, m = t;
@@ -49158,34 +49252,34 @@ function xs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       e === null ? e = [n] : e.push(n), t++;
     } else t = o, e !== null && (o ? e.length = o : e = null);
   }
-  return xs.errors = e, t === 0;
+  return zs.errors = e, t === 0;
 }
-var Rt = zs;
-var xe = { required: ["datasets"], properties: { datasets: { minLength: 1, minItems: 1 } } };
-function zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+var Ht = xs;
+var ze = { required: ["datasets"], properties: { datasets: { minLength: 1, minItems: 1 } } };
+function xs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.datasets === void 0) {
-      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "datasets" }, message: "must have required property 'datasets'", schema: xe.required, parentSchema: xe, data: r };
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "datasets" }, message: "must have required property 'datasets'", schema: ze.required, parentSchema: ze, data: r };
       e === null ? e = [s] : e.push(s), t++;
     }
     if (r.datasets !== void 0) {
       let s = r.datasets;
       if (typeof s == "string" && _(s) < 1) {
-        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: xe.properties.datasets, data: s };
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ze.properties.datasets, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
       if (Array.isArray(s) && s.length < 1) {
-        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: xe.properties.datasets, data: s };
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: ze.properties.datasets, data: s };
         e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
-  return zs.errors = e, t === 0;
+  return xs.errors = e, t === 0;
 }
-var Ct = Ns;
+var Wt = Ns;
 var Se = { required: ["tier"], properties: { tier: { enum: ["high", "prohibited"] } } };
-function Ns(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ns(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
@@ -49202,9 +49296,9 @@ function Ns(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Ns.errors = e, t === 0;
 }
-var Mt = Ls;
+var Jt = Ls;
 var Ce = { required: ["model-index"], properties: { "model-index": { minItems: 1 } } };
-function Ls(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ls(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r["model-index"] === void 0) {
@@ -49221,9 +49315,9 @@ function Ls(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Ls.errors = e, t === 0;
 }
-var Ht = $s;
+var Yt = $s;
 var Me = { required: ["status"], properties: { status: { const: "retired" } } };
-function $s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function $s(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.status === void 0) {
@@ -49240,9 +49334,9 @@ function $s(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return $s.errors = e, t === 0;
 }
-var Wt = Is;
+var Gt = Ts;
 var os5 = { properties: { governance: { required: ["retired_on"] } } };
-function Is(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ts(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
     let s = r.governance;
@@ -49251,11 +49345,11 @@ function Is(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       e === null ? e = [i] : e.push(i), t++;
     }
   }
-  return Is.errors = e, t === 0;
+  return Ts.errors = e, t === 0;
 }
-var Jt = Ts;
+var Ut = Is;
 var He = { required: ["tier"], properties: { tier: { const: "prohibited" } } };
-function Ts(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Is(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
@@ -49270,11 +49364,11 @@ function Ts(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
   }
-  return Ts.errors = e, t === 0;
+  return Is.errors = e, t === 0;
 }
-var Yt = Ds;
+var Kt = Ds;
 var ms = { properties: { governance: { properties: { status: { not: { enum: ["validation", "production"] } } } } } };
-function Ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ds(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
     let i = r.governance;
@@ -49293,9 +49387,9 @@ function Ds(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Ds.errors = e, t === 0;
 }
-var Gt = Es;
+var Qt = Es;
 var ke = { required: ["tier", "status"], properties: { tier: { enum: ["high", "prohibited"] }, status: { not: { const: "retired" } } } };
-function Es(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Es(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
@@ -49328,9 +49422,9 @@ function Es(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Es.errors = e, t === 0;
 }
-var Ut = Vs;
+var Xt = Vs;
 var We = { required: ["tier"], properties: { tier: { const: "limited" } } };
-function Vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Vs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
@@ -49347,9 +49441,9 @@ function Vs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Vs.errors = e, t === 0;
 }
-var Kt = Fs;
+var Bt = Zs;
 var Pe = { required: ["affected_groups", "impacts"], properties: { affected_groups: { minItems: 1 }, impacts: { minItems: 1 } } };
-function Fs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Zs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.affected_groups === void 0) {
@@ -49375,21 +49469,21 @@ function Fs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
       }
     }
   }
-  return Fs.errors = e, t === 0;
+  return Zs.errors = e, t === 0;
 }
-var Qt = Zs;
+var er = Fs;
 var Oe = { properties: { impacts: { items: { if: { required: ["type", "severity"], properties: { type: { const: "harm" }, severity: { enum: ["high", "critical"] } } }, then: { required: ["mitigations"], properties: { mitigations: { minItems: 1 } } } } } } };
-function Zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Fs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
     let o = r.impacts;
     if (Array.isArray(o)) {
       let m = o.length;
       for (let n = 0; n < m; n++) {
-        let p = o[n], c = t, h = true, j = t;
+        let p = o[n], c = t, f = true, z = t;
         if (p && typeof p == "object" && !Array.isArray(p)) {
-          let f;
-          if (p.type === void 0 && (f = "type") || p.severity === void 0 && (f = "severity")) {
+          let v;
+          if (p.type === void 0 && (v = "type") || p.severity === void 0 && (v = "severity")) {
             let L = {};
             e === null ? e = [L] : e.push(L), t++;
           } else {
@@ -49411,9 +49505,9 @@ function Zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
             } else var s = true;
           }
         }
-        var i = j === t;
+        var i = z === t;
         if (t = c, e !== null && (c ? e.length = c : e = null), i) {
-          let f = t;
+          let v = t;
           if (p && typeof p == "object" && !Array.isArray(p)) {
             if (p.mitigations === void 0) {
               let k = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: Oe.properties.impacts.items.then.required, parentSchema: Oe.properties.impacts.items.then, data: p };
@@ -49427,21 +49521,21 @@ function Zs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
               }
             }
           }
-          var i = f === t;
-          h = i;
+          var i = v === t;
+          f = i;
         }
-        if (!h) {
-          let f = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: Oe.properties.impacts.items.if, parentSchema: Oe.properties.impacts.items, data: p };
-          e === null ? e = [f] : e.push(f), t++;
+        if (!f) {
+          let v = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: Oe.properties.impacts.items.if, parentSchema: Oe.properties.impacts.items, data: p };
+          e === null ? e = [v] : e.push(v), t++;
         }
       }
     }
   }
-  return Zs.errors = e, t === 0;
+  return Fs.errors = e, t === 0;
 }
-var Xt = Rs;
+var sr = Rs;
 var ls = { properties: { impacts: { items: { required: ["societal"] } } } };
-function Rs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Rs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
     let s = r.impacts;
@@ -49458,9 +49552,9 @@ function Rs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Rs.errors = e, t === 0;
 }
-var Bt = Cs;
+var tr = Cs;
 var Je = { required: ["foreseeable_misuse"], properties: { foreseeable_misuse: { minItems: 1 } } };
-function Cs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Cs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.foreseeable_misuse === void 0) {
@@ -49477,9 +49571,9 @@ function Cs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Cs.errors = e, t === 0;
 }
-var er = Ms;
+var rr = Ms;
 var Ye = { required: ["human_oversight"], properties: { human_oversight: { minLength: 1 } } };
-function Ms(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ms(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.human_oversight === void 0) {
@@ -49496,9 +49590,9 @@ function Ms(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Ms.errors = e, t === 0;
 }
-var sr = Hs;
+var ar = Hs;
 var qe = { required: ["monitoring", "reassessment_triggers"], properties: { monitoring: { minLength: 1 }, reassessment_triggers: { minItems: 1 } } };
-function Hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Hs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.monitoring === void 0) {
@@ -49526,9 +49620,9 @@ function Hs(r, { instancePath: a = "", parentData: T, parentDataProperty: I, roo
   }
   return Hs.errors = e, t === 0;
 }
-var tr = Ws;
+var ir = Ws;
 var cs = { required: ["approval"] };
-function Ws(r, { instancePath: a = "", parentData: T, parentDataProperty: I, rootData: D = r } = {}) {
+function Ws(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.approval === void 0) {
     let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property 'approval'", schema: cs.required, parentSchema: cs, data: r };
@@ -49862,11 +49956,11 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
       if (pad) {
         const need = width - c.length;
         if (need > 0) {
-          const z2 = new Array(need + 1).join("0");
+          const z = new Array(need + 1).join("0");
           if (i < 0) {
-            c = "-" + z2 + c.slice(1);
+            c = "-" + z + c.slice(1);
           } else {
-            c = z2 + c;
+            c = z + c;
           }
         }
       }
@@ -49962,8 +50056,8 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       }
       values = [];
       let valuesLength = 0;
-      outer: for (let j = 0; j < n.length; j++) {
-        const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+      outer: for (let j2 = 0; j2 < n.length; j2++) {
+        const expanded = expand_(n[j2], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
         if (budget.remaining < 0) {
           return literal();
         }
@@ -51019,9 +51113,9 @@ var Minimatch = class {
   preprocess(globParts) {
     if (this.options.noglobstar) {
       for (const partset of globParts) {
-        for (let j = 0; j < partset.length; j++) {
-          if (partset[j] === "**") {
-            partset[j] = "*";
+        for (let j2 = 0; j2 < partset.length; j2++) {
+          if (partset[j2] === "**") {
+            partset[j2] = "*";
           }
         }
       }
@@ -51197,11 +51291,11 @@ var Minimatch = class {
   // ^-- not valid because ** doens't follow symlinks
   secondPhasePreProcess(globParts) {
     for (let i = 0; i < globParts.length - 1; i++) {
-      for (let j = i + 1; j < globParts.length; j++) {
-        const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
+      for (let j2 = i + 1; j2 < globParts.length; j2++) {
+        const matched = this.partsMatch(globParts[i], globParts[j2], !this.preserveMultipleSlashes);
         if (matched) {
           globParts[i] = [];
-          globParts[j] = matched;
+          globParts[j2] = matched;
           break;
         }
       }
@@ -51771,12 +51865,12 @@ function getDecodeCache(exclude) {
   }
   return cache2;
 }
-function decode(string, exclude) {
+function decode(string2, exclude) {
   if (typeof exclude !== "string") {
     exclude = decode.defaultChars;
   }
   const cache2 = getDecodeCache(exclude);
-  return string.replace(/(%[a-f0-9]{2})+/gi, function(seq) {
+  return string2.replace(/(%[a-f0-9]{2})+/gi, function(seq) {
     let result2 = "";
     for (let i = 0, l2 = seq.length; i < l2; i += 3) {
       const b1 = parseInt(seq.slice(i + 1, i + 3), 16);
@@ -51857,7 +51951,7 @@ function getEncodeCache(exclude) {
   }
   return cache2;
 }
-function encode(string, exclude, keepEscaped) {
+function encode(string2, exclude, keepEscaped) {
   if (typeof exclude !== "string") {
     keepEscaped = exclude;
     exclude = encode.defaultChars;
@@ -51867,11 +51961,11 @@ function encode(string, exclude, keepEscaped) {
   }
   const cache2 = getEncodeCache(exclude);
   let result2 = "";
-  for (let i = 0, l2 = string.length; i < l2; i++) {
-    const code2 = string.charCodeAt(i);
+  for (let i = 0, l2 = string2.length; i < l2; i++) {
+    const code2 = string2.charCodeAt(i);
     if (keepEscaped && code2 === 37 && i + 2 < l2) {
-      if (/^[0-9a-f]{2}$/i.test(string.slice(i + 1, i + 3))) {
-        result2 += string.slice(i, i + 3);
+      if (/^[0-9a-f]{2}$/i.test(string2.slice(i + 1, i + 3))) {
+        result2 += string2.slice(i, i + 3);
         i += 2;
         continue;
       }
@@ -51882,9 +51976,9 @@ function encode(string, exclude, keepEscaped) {
     }
     if (code2 >= 55296 && code2 <= 57343) {
       if (code2 >= 55296 && code2 <= 56319 && i + 1 < l2) {
-        const nextCode = string.charCodeAt(i + 1);
+        const nextCode = string2.charCodeAt(i + 1);
         if (nextCode >= 56320 && nextCode <= 57343) {
-          result2 += encodeURIComponent(string[i] + string[i + 1]);
+          result2 += encodeURIComponent(string2[i] + string2[i + 1]);
           i++;
           continue;
         }
@@ -51892,7 +51986,7 @@ function encode(string, exclude, keepEscaped) {
       result2 += "%EF%BF%BD";
       continue;
     }
-    result2 += encodeURIComponent(string[i]);
+    result2 += encodeURIComponent(string2[i]);
   }
   return result2;
 }
@@ -52036,11 +52130,11 @@ Url.prototype.parse = function(url, slashesDenoteHost) {
         }
         if (!part.match(hostnamePartPattern)) {
           let newpart = "";
-          for (let j = 0, k = part.length; j < k; j++) {
-            if (part.charCodeAt(j) > 127) {
+          for (let j2 = 0, k = part.length; j2 < k; j2++) {
+            if (part.charCodeAt(j2) > 127) {
               newpart += "x";
             } else {
-              newpart += part[j];
+              newpart += part[j2];
             }
           }
           if (!newpart.match(hostnamePartPattern)) {
@@ -52709,9 +52803,9 @@ function replaceEntityPattern(match3, name) {
     }
     return match3;
   }
-  const decoded = decodeHTML(match3);
-  if (decoded !== match3) {
-    return decoded;
+  const decoded2 = decodeHTML(match3);
+  if (decoded2 !== match3) {
+    return decoded2;
   }
   return match3;
 }
@@ -53458,11 +53552,11 @@ function linkify(state) {
   if (!state.md.options.linkify) {
     return;
   }
-  for (let j = 0, l2 = blockTokens.length; j < l2; j++) {
-    if (blockTokens[j].type !== "inline" || !state.md.linkify.pretest(blockTokens[j].content)) {
+  for (let j2 = 0, l2 = blockTokens.length; j2 < l2; j2++) {
+    if (blockTokens[j2].type !== "inline" || !state.md.linkify.pretest(blockTokens[j2].content)) {
       continue;
     }
-    const tokens = blockTokens[j].children;
+    const tokens = blockTokens[j2].children;
     const replacements = [];
     let htmlLinkLevel = 0;
     for (let i = tokens.length - 1; i >= 0; i--) {
@@ -53561,7 +53655,7 @@ function linkify(state) {
           newTokens[newTokenIndex++] = tokens[i];
         }
       }
-      blockTokens[j].children = newTokens;
+      blockTokens[j2].children = newTokens;
     }
   }
 }
@@ -53661,19 +53755,19 @@ function applyReplacements(str, replacements) {
   return result2 + str.slice(lastPos);
 }
 function process_inlines(tokens, state) {
-  let j;
+  let j2;
   const stack = [];
   const heads = { single: -1, double: -1 };
   const replacements = {};
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const thisLevel = tokens[i].level;
-    for (j = stack.length - 1; j >= 0; j--) {
-      if (stack[j].level <= thisLevel) {
+    for (j2 = stack.length - 1; j2 >= 0; j2--) {
+      if (stack[j2].level <= thisLevel) {
         break;
       }
     }
-    truncateStack(stack, heads, j + 1);
+    truncateStack(stack, heads, j2 + 1);
     if (token.type !== "text") {
       continue;
     }
@@ -53695,10 +53789,10 @@ function process_inlines(tokens, state) {
         if (t.index - 1 >= 0) {
           lastChar = text3.charCodeAt(t.index - 1);
         } else {
-          for (j = i - 1; j >= 0; j--) {
-            if (tokens[j].type === "softbreak" || tokens[j].type === "hardbreak") break;
-            if (!tokens[j].content) continue;
-            lastChar = tokens[j].content.charCodeAt(tokens[j].content.length - 1);
+          for (j2 = i - 1; j2 >= 0; j2--) {
+            if (tokens[j2].type === "softbreak" || tokens[j2].type === "hardbreak") break;
+            if (!tokens[j2].content) continue;
+            lastChar = tokens[j2].content.charCodeAt(tokens[j2].content.length - 1);
             break;
           }
         }
@@ -53706,10 +53800,10 @@ function process_inlines(tokens, state) {
         if (pos < max) {
           nextChar = text3.charCodeAt(pos);
         } else {
-          for (j = i + 1; j < tokens.length; j++) {
-            if (tokens[j].type === "softbreak" || tokens[j].type === "hardbreak") break;
-            if (!tokens[j].content) continue;
-            nextChar = tokens[j].content.charCodeAt(0);
+          for (j2 = i + 1; j2 < tokens.length; j2++) {
+            if (tokens[j2].type === "softbreak" || tokens[j2].type === "hardbreak") break;
+            if (!tokens[j2].content) continue;
+            nextChar = tokens[j2].content.charCodeAt(0);
             break;
           }
         }
@@ -53747,9 +53841,9 @@ function process_inlines(tokens, state) {
           continue;
         }
         if (canClose) {
-          j = isSingle ? heads.single : heads.double;
-          if (j >= 0 && stack[j].level === thisLevel) {
-            const item = stack[j];
+          j2 = isSingle ? heads.single : heads.double;
+          if (j2 >= 0 && stack[j2].level === thisLevel) {
+            const item = stack[j2];
             let openQuote;
             let closeQuote;
             if (isSingle) {
@@ -53761,7 +53855,7 @@ function process_inlines(tokens, state) {
             }
             addReplacement(replacements, i, t.index, closeQuote);
             addReplacement(replacements, item.tokenIdx, item.contentPos, openQuote);
-            truncateStack(stack, heads, j);
+            truncateStack(stack, heads, j2);
             continue OUTER;
           }
         }
@@ -53808,9 +53902,9 @@ function text_join(state) {
   let curr, last;
   const blockTokens = state.tokens;
   const l2 = blockTokens.length;
-  for (let j = 0; j < l2; j++) {
-    if (blockTokens[j].type !== "inline") continue;
-    const tokens = blockTokens[j].children;
+  for (let j2 = 0; j2 < l2; j2++) {
+    if (blockTokens[j2].type !== "inline") continue;
+    const tokens = blockTokens[j2].children;
     const max = tokens.length;
     for (curr = 0; curr < max; curr++) {
       if (tokens[curr].type === "text_special") {
@@ -55645,14 +55739,14 @@ function postProcess(state, delimiters) {
   }
   while (loneMarkers.length) {
     const i = loneMarkers.pop();
-    let j = i + 1;
-    while (j < state.tokens.length && state.tokens[j].type === "s_close") {
-      j++;
+    let j2 = i + 1;
+    while (j2 < state.tokens.length && state.tokens[j2].type === "s_close") {
+      j2++;
     }
-    j--;
-    if (i !== j) {
-      token = state.tokens[j];
-      state.tokens[j] = state.tokens[i];
+    j2--;
+    if (i !== j2) {
+      token = state.tokens[j2];
+      state.tokens[j2] = state.tokens[i];
       state.tokens[i] = token;
     }
   }
@@ -56141,11 +56235,11 @@ function entity(state, silent) {
   } else {
     const match3 = state.src.slice(pos).match(NAMED_RE);
     if (match3) {
-      const decoded = decodeHTMLStrict(match3[0]);
-      if (decoded !== match3[0]) {
+      const decoded2 = decodeHTMLStrict(match3[0]);
+      if (decoded2 !== match3[0]) {
         if (!silent) {
           const token = state.push("text_special", "", 0);
-          token.content = decoded;
+          token.content = decoded2;
           token.markup = match3[0];
           token.info = "entity";
         }
@@ -56713,24 +56807,24 @@ LinkifyIt.prototype.match = function match2(text3) {
       });
     }
   }
-  const indexes = [0, 0, 0];
+  const indexes2 = [0, 0, 0];
   let lastIndex = 0;
   for (; ; ) {
     const candidates = [
-      type_schemed[indexes[0]],
-      type_fuzzy_email[indexes[1]],
-      type_fuzzy_link[indexes[2]]
+      type_schemed[indexes2[0]],
+      type_fuzzy_email[indexes2[1]],
+      type_fuzzy_link[indexes2[2]]
     ];
     const candidate = choose(choose(candidates[0], candidates[1]), candidates[2]);
     if (!candidate) {
       break;
     }
     if (candidate === candidates[0]) {
-      indexes[0]++;
+      indexes2[0]++;
     } else if (candidate === candidates[1]) {
-      indexes[1]++;
+      indexes2[1]++;
     } else {
-      indexes[2]++;
+      indexes2[2]++;
     }
     if (candidate.index < lastIndex) {
       continue;
@@ -57446,9 +57540,9 @@ function mergeGovernance(layers) {
   return facts;
 }
 function parseGovernanceFile(bytes) {
-  const decoded = decodeText(bytes);
-  if ("problem" in decoded) return decoded;
-  const parsed = parseData(decoded.text);
+  const decoded2 = decodeText(bytes);
+  if ("problem" in decoded2) return decoded2;
+  const parsed = parseData(decoded2.text);
   if ("problem" in parsed) return parsed;
   return { governance: governanceOf(parsed.data.value) };
 }
@@ -57669,11 +57763,11 @@ function editDistance(a, b) {
   let previous = Array.from({ length: b.length + 1 }, (_2, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+    for (let j2 = 1; j2 <= b.length; j2++) {
+      current[j2] = Math.min(
+        previous[j2] + 1,
+        current[j2 - 1] + 1,
+        previous[j2 - 1] + (a[i - 1] === b[j2 - 1] ? 0 : 1)
       );
     }
     previous = current;
@@ -57779,14 +57873,14 @@ var SCHEMA_FILES = {
   "impact-assessment": "schemas/impact-assessment.schema.json"
 };
 function loadDocument(kind, path2, bytes) {
-  const decoded = decodeText(bytes);
-  if ("problem" in decoded) return { kind, path: path2, problem: decoded.problem };
+  const decoded2 = decodeText(bytes);
+  if ("problem" in decoded2) return { kind, path: path2, problem: decoded2.problem };
   if (kind === "model-card") {
-    const card = parseModelCard(path2, decoded.text);
+    const card = parseModelCard(path2, decoded2.text);
     if ("problem" in card) return { kind, path: path2, problem: card.problem };
     return { kind, path: path2, ...card, violations: validate(kind, card.data), locate: card.data.locate };
   }
-  const parsed = parseData(decoded.text);
+  const parsed = parseData(decoded2.text);
   if ("problem" in parsed) return { kind, path: path2, problem: parsed.problem };
   const { data } = parsed;
   if (!record(data.value)) {
@@ -57847,6 +57941,240 @@ var ConfigError = class _ConfigError extends Error {
   fix: ${p.fix}`).join("\n");
   }
 };
+
+// src/audit/signature.ts
+import {
+  createHash as createHash4,
+  createPrivateKey,
+  createPublicKey,
+  sign as signData,
+  verify as verifyData
+} from "node:crypto";
+var NAMESPACE = "aims-gate";
+var GATE_ONLY_TYPES = [
+  "deployment.approved",
+  "deployment.rejected",
+  "approval.given",
+  "approval.withdrawn"
+];
+function isGateOnly(type) {
+  return GATE_ONLY_TYPES.includes(type);
+}
+function claimsGate(entry) {
+  return isGateOnly(entry.type) || entry.type === "evaluated" && entry.subject?.environment !== void 0;
+}
+function isGateKey(check) {
+  return check.status === "signed" && (check.key.role === "gate" || check.key.role === "app");
+}
+var KEY_TYPE = "ssh-ed25519";
+var MAGIC = Buffer.from("SSHSIG");
+var SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+var string = (value) => {
+  const bytes = typeof value === "string" ? Buffer.from(value) : value;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+var keyBlob = (raw) => Buffer.concat([string(KEY_TYPE), string(raw)]);
+function fingerprintOf(blob) {
+  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+var Reader = class {
+  constructor(bytes) {
+    this.bytes = bytes;
+  }
+  bytes;
+  at = 0;
+  raw(length) {
+    if (this.at + length > this.bytes.length) throw new Error("it ends early");
+    const out = this.bytes.subarray(this.at, this.at + length);
+    this.at += length;
+    return out;
+  }
+  uint32() {
+    return this.raw(4).readUInt32BE(0);
+  }
+  string() {
+    return this.raw(this.uint32());
+  }
+  end() {
+    if (this.at !== this.bytes.length) throw new Error("it has bytes after its end");
+  }
+};
+function ed25519Raw(blob) {
+  const reader = new Reader(blob);
+  const type = reader.string().toString("latin1");
+  if (type !== KEY_TYPE)
+    throw new Error(`it is a ${printableName(type)} key; aims-gate signs with ssh-ed25519 only`);
+  const raw = reader.string();
+  reader.end();
+  if (raw.length !== 32) throw new Error("its Ed25519 key is not 32 bytes");
+  return raw;
+}
+var printableName = (name) => JSON.stringify(name.slice(0, 40));
+function parsePublicKey(line) {
+  const [type, data] = line.trim().split(/\s+/);
+  if (type !== KEY_TYPE)
+    throw new Error(
+      `a signer's key must be an ssh-ed25519 public key ("ssh-ed25519 AAAA\u2026", as in a .pub file), not one starting ${printableName(type ?? "")}`
+    );
+  if (!data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data))
+    throw new Error("the key after ssh-ed25519 is not base64");
+  const blob = Buffer.from(data, "base64");
+  try {
+    return keyOf(blob, ed25519Raw(blob));
+  } catch (error2) {
+    throw new Error(`the ssh-ed25519 key is damaged: ${error2.message}`);
+  }
+}
+var keyOf = (blob, raw) => ({
+  blob,
+  fingerprint: fingerprintOf(blob),
+  object: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" })
+});
+function signedData(namespace, hashAlgorithm, message) {
+  return Buffer.concat([
+    MAGIC,
+    string(namespace),
+    string(""),
+    string(hashAlgorithm),
+    string(createHash4(hashAlgorithm).update(message).digest())
+  ]);
+}
+function sshsig(publicBlob, signature) {
+  const version = Buffer.alloc(4);
+  version.writeUInt32BE(1);
+  return Buffer.concat([
+    MAGIC,
+    version,
+    string(publicBlob),
+    string(NAMESPACE),
+    string(""),
+    string("sha512"),
+    string(Buffer.concat([string(KEY_TYPE), string(signature)]))
+  ]);
+}
+function ed25519Signer(privateKeyPem) {
+  const pem = privateKeyPem.includes("\n") ? privateKeyPem : privateKeyPem.replace(/\\n/g, "\n");
+  const kind = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+  const use = 'use an unencrypted Ed25519 key in PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), as aims-gate keygen or openssl genpkey -algorithm ed25519 writes';
+  if (kind === "OPENSSH PRIVATE KEY")
+    throw new Error(
+      `the signing key is an OpenSSH private key: ${use} (people sign their own entries with an SSH key through aims-gate record --sign-with)`
+    );
+  if (kind !== "PRIVATE KEY")
+    throw new Error(`the signing key is ${kind ? `a PEM "${kind}"` : "not PEM"}: ${use}`);
+  let key;
+  try {
+    key = createPrivateKey({ key: pem, format: "pem" });
+  } catch {
+    throw new Error(`the signing key cannot be read: ${use}`);
+  }
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new Error(`the signing key is ${key.asymmetricKeyType ?? "not an asymmetric"} key: ${use}`);
+  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  const blob = keyBlob(spki.subarray(SPKI_PREFIX.length));
+  return {
+    publicKey: `${KEY_TYPE} ${blob.toString("base64")}`,
+    sign: async (digest) => sshsig(blob, signData(null, signedData(NAMESPACE, "sha512", digest), key)).toString("base64")
+  };
+}
+var decoded = /* @__PURE__ */ new Map();
+function publicKeyOfBlob(base64, blob) {
+  let known2 = decoded.get(base64);
+  if (!known2) {
+    try {
+      known2 = keyOf(blob, ed25519Raw(blob));
+    } catch (error2) {
+      known2 = error2;
+    }
+    if (decoded.size > 256) decoded.clear();
+    decoded.set(base64, known2);
+  }
+  if (known2 instanceof Error) throw known2;
+  return known2;
+}
+var indexes = /* @__PURE__ */ new WeakMap();
+function indexOf(trusted) {
+  let index = indexes.get(trusted);
+  if (!index) {
+    index = /* @__PURE__ */ new Map();
+    for (const key of trusted) {
+      const data = key.key.trim().split(/\s+/)[1] ?? "";
+      const blob = Buffer.from(data, "base64").toString("base64");
+      index.set(blob, [...index.get(blob) ?? [], key]);
+    }
+    indexes.set(trusted, index);
+  }
+  return index;
+}
+function lastTrusted(until) {
+  return /^\d{4}-\d\d-\d\d$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
+}
+function checkSignature(sig, digest, time, trusted) {
+  let key;
+  let signature;
+  let namespace;
+  let hashAlgorithm;
+  let blob64;
+  try {
+    if (typeof sig !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) throw new Error("it is not base64");
+    const reader = new Reader(Buffer.from(sig, "base64"));
+    if (!reader.raw(6).equals(MAGIC)) throw new Error("it is not an SSHSIG signature");
+    const version = reader.uint32();
+    if (version !== 1) throw new Error(`its SSHSIG version is ${version}, not 1`);
+    const blob = reader.string();
+    namespace = reader.string().toString("latin1");
+    reader.string();
+    hashAlgorithm = reader.string().toString("latin1");
+    const inner = new Reader(reader.string());
+    reader.end();
+    const type = inner.string().toString("latin1");
+    signature = inner.string();
+    inner.end();
+    blob64 = blob.toString("base64");
+    key = publicKeyOfBlob(blob64, blob);
+    if (type !== KEY_TYPE) throw new Error(`its signature is of type ${printableName(type)}`);
+    if (signature.length !== 64) throw new Error("its Ed25519 signature is not 64 bytes");
+  } catch (error2) {
+    return { status: "invalid", reason: `the signature is damaged: ${error2.message}` };
+  }
+  if (namespace !== NAMESPACE)
+    return {
+      status: "invalid",
+      reason: `the signature was made for ${printableName(namespace)}, not for aims-gate entries (namespace ${NAMESPACE})`
+    };
+  if (hashAlgorithm !== "sha512" && hashAlgorithm !== "sha256")
+    return { status: "invalid", reason: `the signature uses the hash ${printableName(hashAlgorithm)}` };
+  if (!verifyData(null, signedData(namespace, hashAlgorithm, digest), key.object, signature))
+    return {
+      status: "invalid",
+      reason: `the signature by ${key.fingerprint} does not match the entry: it was changed after it was signed, or the signature was taken from another entry`
+    };
+  const candidates = indexOf(trusted).get(blob64) ?? [];
+  if (!candidates.length)
+    return {
+      status: "untrusted",
+      fingerprint: key.fingerprint,
+      reason: `signed by ${key.fingerprint}, a key the trusted configuration does not list under signers`
+    };
+  const at2 = time === void 0 ? Number.NaN : Date.parse(time);
+  const current = candidates.find((k) => k.until === void 0 || at2 <= lastTrusted(k.until));
+  if (!current)
+    return {
+      status: "untrusted",
+      fingerprint: key.fingerprint,
+      reason: `signed by ${key.fingerprint} (${describeKey(candidates[0])}), which was trusted only until ${candidates.map((k) => k.until).join(", ")}; this entry is dated ${time ?? "(no time)"}`
+    };
+  return { status: "signed", key: current, fingerprint: key.fingerprint };
+}
+function signerOf(entry, trusted) {
+  if (entry.sig === void 0) return { status: "unsigned" };
+  return checkSignature(entry.sig, contentDigest(entry), entry.time, trusted);
+}
+function describeKey(key) {
+  return `${key.role} key${key.name ? ` ${key.name}` : ""}`;
+}
 
 // src/rules/types.ts
 function at(doc, pointer) {
@@ -58573,7 +58901,7 @@ function configSchema(rule = ruleSchema()) {
       _extends: {
         type: "string",
         pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$",
-        description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere."
+        description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere."
       },
       extends: {
         type: "string",
@@ -58743,6 +59071,29 @@ function configSchema(rule = ruleSchema()) {
         // The branch must be the log's alone: never the default branch, a release branch or a protected one.
         description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none."
       },
+      signers: {
+        type: "array",
+        description: "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.",
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["key", "role"],
+          properties: {
+            key: {
+              type: "string",
+              pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$",
+              description: `The public key, "ssh-ed25519 AAAA\u2026 [comment]" (aims-gate keygen prints it; a person's is their .pub file).`
+            },
+            role: { enum: ["gate", "app", "person"] },
+            name: { type: "string", minLength: 1, description: "Whose key it is, as reports show it." },
+            until: {
+              type: "string",
+              pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$",
+              description: "Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted."
+            }
+          }
+        }
+      },
       "timestamp-authority": {
         type: "string",
         pattern: "^https?://[^\\s]+$",
@@ -58858,7 +59209,7 @@ function applies(when, facts) {
 // src/policy/load.ts
 var CONFIG_PATH = ".github/aims-gate.yml";
 var DEFAULT_PACK = "iso42001-baseline";
-var ADDITIVE = /* @__PURE__ */ new Set(["rules", "waivers", "approvals"]);
+var ADDITIVE = /* @__PURE__ */ new Set(["rules", "waivers", "approvals", "signers"]);
 function mergeConfigs(configs) {
   const merged = {};
   for (const config2 of configs) {
@@ -58944,10 +59295,10 @@ var DEFAULT_WATCH = [
 async function readYaml(source, path2, label2 = path2) {
   const read = await source.read(path2, LIMITS.maxFileBytes);
   if ("missing" in read) return void 0;
-  const decoded = "tooLarge" in read ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: "Shorten it." } } : decodeText(read.bytes);
-  if ("problem" in decoded)
-    throw new ConfigError(label2, void 0, decoded.problem.message, decoded.problem.fix);
-  const parsed = parseData(decoded.text);
+  const decoded2 = "tooLarge" in read ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: "Shorten it." } } : decodeText(read.bytes);
+  if ("problem" in decoded2)
+    throw new ConfigError(label2, void 0, decoded2.problem.message, decoded2.problem.fix);
+  const parsed = parseData(decoded2.text);
   if ("problem" in parsed)
     throw new ConfigError(label2, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
   if (parsed.data.value === null || parsed.data.value === void 0) return { ...parsed.data, value: {} };
@@ -59012,6 +59363,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     await checkAgainst(configSchema(RULE_ENVELOPE), org2, label2);
     layers.unshift({ data: org2, path: label2 });
   }
+  for (const layer of layers) checkSigners(layer);
   const org = layers.length > 1 ? layers[0] : void 0;
   const enforce = org?.data.value?.enforce;
   const packs = [];
@@ -59103,10 +59455,26 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     ...config2["timestamp-authority"] ? { timestampAuthority: config2["timestamp-authority"] } : {},
     applicability: config2["statement-of-applicability"] ?? {},
     approvals: config2.approvals ?? [],
+    signers: config2.signers ?? [],
     app: config2.app ?? {},
     release: config2.release ?? {},
     ...enforce?.["fail-on"] ? { failOnFloor: org.data.value["fail-on"] ?? "major" } : {}
   };
+}
+function checkSigners(layer) {
+  const signers = layer.data.value.signers ?? [];
+  for (const [i, signer] of signers.entries()) {
+    try {
+      parsePublicKey(signer.key);
+    } catch (error2) {
+      throw new ConfigError(
+        layer.path,
+        layer.data.locate(["signers", i, "key"]).line,
+        `signers[${i}]: ${error2.message}`,
+        "Paste the whole public line, as aims-gate keygen prints it or a .pub file holds it: ssh-ed25519 AAAA\u2026 [comment]."
+      );
+    }
+  }
 }
 function isLayerRule(layers, id) {
   return layers.some(
@@ -59588,15 +59956,15 @@ function controlResults(policy, findings, appliedTo) {
 }
 
 // src/fingerprint.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { basename } from "node:path";
 function findingFingerprint(finding) {
-  return createHash4("sha256").update(
+  return createHash5("sha256").update(
     `${finding.rule}\0${finding.system ?? ""}\0${finding.path ?? ""}\0${finding.message.replace(/\d+/g, "#")}`
   ).digest("hex").slice(0, 32);
 }
 function nonconformityKey(finding) {
-  return createHash4("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
+  return createHash5("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
 }
 
 // src/audit/events.ts
@@ -59676,12 +60044,12 @@ var AppendConflict = class extends Error {
   actual;
 };
 var jittered = (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1e3, 20 * 2 ** attempt)));
-async function record2(store, draft, { attempts = 30, backoff = jittered } = {}) {
+async function record2(store, draft, { attempts = 30, backoff = jittered, signer } = {}) {
   const problem = draftProblem(draft);
   if (problem) throw new Error(problem);
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
-    const entry = seal(draft, head);
+    const entry = signer ? await sealSigned(draft, head, signer) : seal(draft, head);
     try {
       return { entry, checkpoint: await store.append(entry, head) };
     } catch (error2) {
@@ -60397,6 +60765,16 @@ function isEntryShaped(entry) {
 
 // src/audit/verify.ts
 import { isAscii as isAscii2 } from "node:buffer";
+var MAX_FAILURES = 100;
+function signatureProblem(seq, type, gate, check) {
+  if (gate && !isGateKey(check)) {
+    const what = isGateOnly(type) ? "a gate decision" : "the gate's evaluation of a deployment";
+    const why = check.status === "signed" ? `signed by the ${describeKey(check.key)}, ${check.fingerprint}, which is no gate or app key` : check.status === "untrusted" ? check.reason : check.status === "invalid" ? check.reason : "it is unsigned";
+    return `entry ${seq} claims to be ${what} (${type}) but is not signed by a gate key (${why}): forged, or written by something other than the gate`;
+  }
+  if (check.status === "invalid") return `entry ${seq} has a signature that does not hold: ${check.reason}`;
+  return void 0;
+}
 var ENTRY_SCHEMA = "schemas/audit-entry.schema.json";
 var validateEntry;
 function readLink(text3, line) {
@@ -60449,8 +60827,10 @@ function parsedLink(text3, line) {
       seq: entry.seq
     };
   }
+  parsedEntries.set(entry, true);
   return entry;
 }
+var parsedEntries = /* @__PURE__ */ new WeakMap();
 var bytesOf = (text3) => Buffer.from(text3, "latin1");
 var HASH_BYTES = bytesOf(HASH_MEMBER);
 var PREV_BYTES = bytesOf(PREV_MEMBER);
@@ -60511,8 +60891,61 @@ function sealedBytes(line) {
     seq,
     prev: line.toString("latin1", prevAt + PREV_BYTES.length, seqAt),
     hash,
-    ...time ? { time } : {}
+    ...time ? { time } : {},
+    at: at2,
+    prevAt,
+    seqEnd
   };
+}
+var SIG_BYTES = bytesOf(',"sig":"');
+var SUBJECT_BYTES = bytesOf(',"subject":{');
+var TYPE_BYTES = bytesOf(',"type":"');
+var ENVIRONMENT_BYTES = bytesOf('"environment":');
+var BACKSLASH = 92;
+function firstAt(line, member, from, to) {
+  const at2 = line.indexOf(member, from);
+  return at2 === -1 || at2 + member.length > to ? -1 : at2;
+}
+function bytesSigner(line, link2, trusted) {
+  const { at: at2, prevAt, seqEnd } = link2;
+  const typeAt = lastAt(line, TYPE_BYTES);
+  if (typeAt === -1) return void 0;
+  const typeStart = typeAt + TYPE_BYTES.length;
+  let typeEnd = typeStart;
+  while (typeEnd < line.length && line[typeEnd] !== QUOTE)
+    if (line[typeEnd++] === BACKSLASH) return void 0;
+  const type = line.toString("latin1", typeStart, typeEnd);
+  let sig;
+  let subjectAt = seqEnd;
+  if (bytesAt(line, seqEnd, SIG_BYTES)) {
+    const sigEnd = line.indexOf(QUOTE, seqEnd + SIG_BYTES.length);
+    sig = line.toString("latin1", seqEnd + SIG_BYTES.length, sigEnd);
+    subjectAt = sigEnd + 1;
+  }
+  if (!bytesAt(line, subjectAt, SUBJECT_BYTES)) return void 0;
+  const timeAt = lastAt(line, TIME_BYTES);
+  const subjectEnd = timeAt === -1 ? typeAt : timeAt;
+  if (line.indexOf(BACKSLASH, subjectAt) !== -1 && line.indexOf(BACKSLASH, subjectAt) < subjectEnd)
+    return void 0;
+  const gate = isGateOnly(type) || type === "evaluated" && firstAt(line, ENVIRONMENT_BYTES, subjectAt, subjectEnd) !== -1;
+  if (sig === void 0)
+    return gate ? void 0 : { check: { status: "unsigned" }, gate, type };
+  const shift = prevAt - at2;
+  const sigFrom = seqEnd - shift;
+  const sigTo = subjectAt - shift;
+  const length = line.length - shift;
+  unsealed.copyWithin(sigFrom, sigTo, length);
+  const digest = sha256(unsealed.subarray(0, length - (sigTo - sigFrom)));
+  return { check: checkSignature(sig, digest, link2.time, trusted), gate, type };
+}
+function parsedSigner(entry, trusted) {
+  let parsed;
+  try {
+    parsed = typeof entry === "string" ? JSON.parse(entry) : entry;
+  } catch {
+    return { check: { status: "invalid", reason: "the line is not JSON" }, gate: false, type: "" };
+  }
+  return { check: signerOf(parsed, trusted), gate: claimsGate(parsed), type: String(parsed.type) };
 }
 var FIELDS = [
   [4, 45, 9999],
@@ -60539,12 +60972,58 @@ function inOrderAsText(time) {
   }
   return true;
 }
-function blockLink(line, ascii, number2) {
-  if (ascii || isAscii2(line)) return sealedBytes(line) ?? parsedLink(line.toString("latin1"), number2);
-  return readLink(line.toString("utf8"), number2);
+function blockLink(line, ascii, number2, trusted) {
+  if (ascii || isAscii2(line)) {
+    const fast = sealedBytes(line);
+    if (fast)
+      return trusted ? {
+        link: fast,
+        signed: bytesSigner(line, fast, trusted) ?? parsedSigner(line.toString("latin1"), trusted)
+      } : { link: fast };
+    return textLink(line.toString("latin1"), number2, trusted, parsedLink);
+  }
+  return textLink(line.toString("utf8"), number2, trusted, readLink);
 }
-async function verifyLog(lines, checkpoint) {
+function textLink(text3, number2, trusted, read) {
+  const link2 = read(text3, number2);
+  if (!trusted || "problem" in link2) return { link: link2 };
+  return { link: link2, signed: parsedSigner(parsedEntries.has(link2) ? link2 : text3, trusted) };
+}
+async function verifyLog(lines, checkpoint, { trusted, perEntry = false } = {}) {
   await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
+  const signatures = trusted ? { ok: true, signers: [], failures: [], failed: 0, ...perEntry ? { entries: [] } : {} } : void 0;
+  const bySigner = /* @__PURE__ */ new Map();
+  const count = (seq, { check, gate, type }) => {
+    const signer = check.status === "signed" ? `${describeKey(check.key)} (${check.fingerprint})` : check.status === "untrusted" ? `untrusted key ${check.fingerprint}` : check.status === "invalid" ? "bad signature" : "unsigned";
+    let counted = bySigner.get(signer);
+    if (!counted) {
+      counted = {
+        signer,
+        status: check.status,
+        ..."fingerprint" in check ? { fingerprint: check.fingerprint } : {},
+        entries: 0
+      };
+      bySigner.set(signer, counted);
+      signatures.signers.push(counted);
+    }
+    counted.entries++;
+    const problem = signatureProblem(seq, type, gate, check);
+    if (problem) {
+      signatures.ok = false;
+      if (signatures.failed++ < MAX_FAILURES) signatures.failures.push({ line, seq, reason: problem });
+    }
+    if (!perEntry && checkpoint?.seq !== seq) return;
+    const entry = {
+      seq,
+      status: check.status,
+      gate,
+      ..."fingerprint" in check ? { fingerprint: check.fingerprint } : {},
+      ...check.status === "signed" ? { role: check.key.role, ...check.key.name ? { name: check.key.name } : {} } : {},
+      ...check.status === "invalid" || check.status === "untrusted" ? { reason: check.reason } : {}
+    };
+    signatures.entries?.push(entry);
+    if (checkpoint?.seq === seq) signatures.checkpoint = entry;
+  };
   let line = 0;
   let head;
   let checkpointSeen = false;
@@ -60557,7 +61036,8 @@ async function verifyLog(lines, checkpoint) {
     head,
     problem: { line, seq, reason },
     checkpoint: checkpoint ? "failed" : "not-given",
-    warnings
+    warnings,
+    ...signatures ? { signatures } : {}
   });
   const chain = (read) => {
     if ("problem" in read) return fail(read.problem, read.seq);
@@ -60604,16 +61084,22 @@ async function verifyLog(lines, checkpoint) {
       for (let start = 0; start < batch.length; ) {
         const end = batch.indexOf(LINE_FEED2, start);
         line++;
-        const failed = chain(blockLink(batch.subarray(start, end), ascii, line));
+        const read = blockLink(batch.subarray(start, end), ascii, line, trusted);
+        const failed = chain(read.link);
         if (failed) return failed;
+        if (read.signed) count(read.link.seq, read.signed);
         start = end + 1;
       }
       continue;
     }
     for (const text3 of batch) {
       line++;
-      const failed = typeof text3 === "string" ? chain(readLink(text3, line)) : fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      if (typeof text3 !== "string")
+        return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      const read = textLink(text3, line, trusted, readLink);
+      const failed = chain(read.link);
       if (failed) return failed;
+      if (read.signed) count(read.link.seq, read.signed);
     }
   }
   if (checkpoint && !checkpointSeen) {
@@ -60627,7 +61113,8 @@ async function verifyLog(lines, checkpoint) {
     entries: head?.seq ?? 0,
     head,
     checkpoint: checkpoint ? "matched" : "not-given",
-    warnings
+    warnings,
+    ...signatures ? { signatures } : {}
   };
 }
 
@@ -61316,7 +61803,7 @@ async function gateDeployment(github, repository, { commit, environment }, optio
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, ...where } = context3;
+  const { writer, signer, ...where } = context3;
   const drafts = [
     ...evaluation ? evaluationEvents(evaluation, where) : [],
     deploymentEvent(
@@ -61351,7 +61838,7 @@ async function recordDeployment(store, decision, context3) {
     )
   ];
   try {
-    const checkpoint = await recordAll(store, drafts);
+    const checkpoint = await recordAll(store, drafts, signer ? { signer } : void 0);
     return { decision, ...checkpoint ? { checkpoint } : {} };
   } catch (error2) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${error2.message}`;
@@ -62055,15 +62542,27 @@ async function run() {
     const token = getInput("token", { required: true });
     setSecret(token);
     const github = createGitHub({ token, baseUrl: process.env.GITHUB_API_URL });
-    if (mode === "pr-check") await prCheck(github);
-    else if (mode === "deploy-gate") await deployGate(github);
-    else if (mode === "record") await recordEvent(github);
+    const signer = signingKey();
+    if (mode === "pr-check") await prCheck(github, signer);
+    else if (mode === "deploy-gate") await deployGate(github, signer);
+    else if (mode === "record") await recordEvent(github, signer);
     else throw new Error(`mode must be pr-check, deploy-gate or record, not "${mode}"`);
   } catch (error2) {
     const message = error2.message ?? String(error2);
     setFailed(
       mode === "deploy-gate" ? `Deployment rejected: aims-gate could not decide, so it fails closed. ${message}` : `aims-gate: ${message}`
     );
+  }
+}
+function signingKey() {
+  const pem = getInput("signing-key");
+  if (!pem) return void 0;
+  setSecret(pem);
+  for (const line of pem.split(/\r?\n|\\n/)) if (line && !line.startsWith("-----")) setSecret(line);
+  try {
+    return ed25519Signer(pem);
+  } catch (error2) {
+    throw new Error(`signing-key: ${error2.message}`);
   }
 }
 function inputs() {
@@ -62087,7 +62586,7 @@ var actor = () => ({
   ...Number.isSafeInteger(context2.runId) ? { run: runUrl() } : {}
 });
 var runUrl = () => `${context2.serverUrl}/${repositoryName()}/actions/runs/${context2.runId}`;
-async function prCheck(github) {
+async function prCheck(github, signer) {
   const pr = context2.payload.pull_request;
   if (!pr)
     throw new Error(`pr-check runs on pull_request events; this run was triggered by ${context2.eventName}`);
@@ -62107,14 +62606,19 @@ async function prCheck(github) {
   await append(
     github,
     storeFor(options2.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
-    evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject })
+    evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject }),
+    signer
   );
   if (evaluation.verdict === "fail") setFailed(verdictLine(evaluation));
 }
-async function deployGate(github) {
+async function deployGate(github, signer) {
   const environment = getInput("environment");
   if (!environment)
     throw new Error("deploy-gate needs the environment input: the environment this job deploys to");
+  if (!signer)
+    warning(
+      "aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it (nor will aims-gate verify). Pass an environment secret holding the gate's key (aims-gate keygen) as signing-key, and list its public key under signers."
+    );
   const options2 = inputs();
   const commit = getInput("commit") || context2.sha;
   const history = (log) => historyStoreFor(options2.auditLog ?? log.auditLog, github, context2.repo, log.releaseBranches);
@@ -62137,7 +62641,8 @@ async function deployGate(github) {
     time: (/* @__PURE__ */ new Date()).toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },
-    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`
+    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`,
+    ...signer ? { signer } : {}
   });
   if (recorded.problem) warning(recorded.problem);
   if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec, commit);
@@ -62146,29 +62651,40 @@ async function deployGate(github) {
   if (final.approved) info(`Deployment to ${environment} approved: ${final.reason}`);
   else setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
 }
-async function recordEvent(github) {
+async function recordEvent(github, signer) {
   const spec = getInput("audit-log") || "branch:aims-audit-log";
   const store = storeFor(spec, github);
   if (!store) throw new Error("record mode needs an audit log: set audit-log to branch:NAME or file:PATH");
   const parsed = parseDetails(getMultilineInput("details"));
   if ("bad" in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = getInput("system", { required: true });
-  await append(github, store, [
-    {
-      type: getInput("event-type", { required: true }),
-      time: (/* @__PURE__ */ new Date()).toISOString(),
-      actor: actor(),
-      subject: {
-        repository: repositoryName(),
-        system,
-        commit: context2.sha,
-        ref: context2.ref,
-        ...getInput("environment") ? { environment: getInput("environment") } : {}
-      },
-      details: parsed.details,
-      evidence: []
-    }
-  ]);
+  const type = getInput("event-type", { required: true });
+  const environment = getInput("environment");
+  if (claimsGate({ type, subject: environment ? { environment } : {} }))
+    throw new Error(
+      `record mode does not record ${type}${type === "evaluated" ? " for an environment" : ""}: only deploy-gate writes the gate's decisions and evaluations`
+    );
+  await append(
+    github,
+    store,
+    [
+      {
+        type,
+        time: (/* @__PURE__ */ new Date()).toISOString(),
+        actor: actor(),
+        subject: {
+          repository: repositoryName(),
+          system,
+          commit: context2.sha,
+          ref: context2.ref,
+          ...environment ? { environment } : {}
+        },
+        details: parsed.details,
+        evidence: []
+      }
+    ],
+    signer
+  );
 }
 async function report(evaluation, sarifFile, approvals) {
   const { shown, hidden } = annotationsOf(evaluation);
@@ -62190,9 +62706,9 @@ ${approvals}`).write();
   setOutput("findings", JSON.stringify(findingCounts(evaluation)));
   setOutput("systems", JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
-async function append(github, store, drafts) {
+async function append(github, store, drafts, signer) {
   if (!store) return;
-  const checkpoint = await recordAll(store, drafts);
+  const checkpoint = await recordAll(store, drafts, signer ? { signer } : void 0);
   if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
 async function showCheckpoint(github, checkpoint, where, commit) {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { signerFromEnvironment } from '../app/signing.js';
 import {
   type AuditEntry,
   contentDigest,
@@ -223,6 +224,30 @@ describe('keys', () => {
       { key: gate.publicKey, role: 'person', name: 'old@example.com', until: '2026-11-30T23:59:59.999Z' },
     ]);
     expect(() => parseAllowedSigners('who ssh-ed25519 AAAA', 'f')).toThrow(/^f:1: /);
+  });
+});
+
+describe("the App's key from its environment", () => {
+  it('AIMS_GATE_SIGNING_KEY, or a file named by AIMS_GATE_SIGNING_KEY_FILE; neither: unsigned', () => {
+    const key = pem();
+    expect(signerFromEnvironment({ AIMS_GATE_SIGNING_KEY: key })?.publicKey).toBe(
+      ed25519Signer(key).publicKey,
+    );
+    const file = join(tempDir(), 'app.pem');
+    writeFileSync(file, key, { mode: 0o600 });
+    expect(signerFromEnvironment({ AIMS_GATE_SIGNING_KEY_FILE: file })?.publicKey).toBe(
+      ed25519Signer(key).publicKey,
+    );
+    expect(signerFromEnvironment({})).toBeUndefined();
+    expect(() =>
+      signerFromEnvironment({ AIMS_GATE_SIGNING_KEY: key, AIMS_GATE_SIGNING_KEY_FILE: file }),
+    ).toThrow(/not both/);
+    expect(() => signerFromEnvironment({ AIMS_GATE_SIGNING_KEY_FILE: `${file}.missing` })).toThrow(
+      /cannot be read \(ENOENT\)/,
+    );
+    expect(() => signerFromEnvironment({ AIMS_GATE_SIGNING_KEY: 'oops' })).toThrow(
+      /^AIMS_GATE_SIGNING_KEY: the signing key is not PEM/,
+    );
   });
 });
 

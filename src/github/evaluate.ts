@@ -1,6 +1,7 @@
 import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
+import type { Signer } from '../audit/signature.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
 import { type DeploymentVerdict, isReleaseBranch, judgeChangeSet } from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
@@ -212,11 +213,18 @@ export type LogSettings = Pick<Evaluation['policy'], 'auditLog' | 'releaseBranch
 export async function recordDeployment(
   store: AuditStore | undefined,
   decision: DeploymentDecision,
-  context: { time: string; actor: Actor; subject: Subject; writer: string },
+  context: {
+    time: string;
+    actor: Actor;
+    subject: Subject;
+    writer: string;
+    /** The gate's key (the Action's signing-key, the App's): without it the entries are unsigned, and no gate trusts them. */
+    signer?: Signer;
+  },
 ): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, ...where } = context;
+  const { writer, signer, ...where } = context;
   const drafts = [
     ...(evaluation ? evaluationEvents(evaluation, where) : []),
     deploymentEvent(
@@ -253,7 +261,7 @@ export async function recordDeployment(
     ),
   ];
   try {
-    const checkpoint = await recordAll(store, drafts);
+    const checkpoint = await recordAll(store, drafts, signer ? { signer } : undefined);
     return { decision, ...(checkpoint ? { checkpoint } : {}) };
   } catch (error) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${(error as Error).message}`;
