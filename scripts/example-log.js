@@ -1,27 +1,18 @@
 // Writes examples/ml-platform/.aims-gate/audit-log.jsonl: a year in the life of the example's AI systems,
 // recorded through the same code as `aims-gate record` (run after `npm run build`). Prints its checkpoint.
-// The gate's entries are signed with the EXAMPLE ONLY gate key below, the fairness review with the governance
-// lead's EXAMPLE ONLY key; their public halves are under `signers` in examples/ml-platform/.github/aims-gate.yml.
-import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+// The gate's entries are signed with the EXAMPLE ONLY gate key, the fairness review with the governance lead's
+// (examples/EXAMPLE-ONLY-keys); their public halves are under `signers` in examples/ml-platform/.github/aims-gate.yml.
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatCheckpoint } from '../lib/audit/entry.js';
 import { FileStore } from '../lib/audit/file-store.js';
 import { ed25519Signer, isGateOnly } from '../lib/audit/signature.js';
 import { record } from '../lib/audit/store.js';
 
-/**
- * EXAMPLE ONLY: an Ed25519 key derived from a public phrase, so anyone can re-create the example, and anyone
- * can forge with it. Never list these keys in a real configuration.
- */
-function exampleKey(phrase) {
-  const seed = createHash('sha256').update(`aims-gate EXAMPLE ONLY key: ${phrase}`).digest();
-  const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
-  return ed25519Signer(
-    `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64')}\n-----END PRIVATE KEY-----\n`,
-  );
-}
-const gateKey = exampleKey('production deploy gate');
+/** EXAMPLE ONLY keys, published in examples/EXAMPLE-ONLY-keys: anyone can forge with them. */
+const exampleKey = (name) =>
+  ed25519Signer(readFileSync(new URL(`../examples/EXAMPLE-ONLY-keys/${name}.pem`, import.meta.url), 'utf8'));
+const gateKey = exampleKey('gate');
 const leadKey = exampleKey('gov-lead');
 
 const path = fileURLToPath(new URL('../examples/ml-platform/.aims-gate/audit-log.jsonl', import.meta.url));

@@ -356,6 +356,16 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
       chain: true,
       signatures: { ok: false, failures: [{ seq: 21, line: 21 }] },
     });
+    // The auditor's report never shows it as a gate decision: marked, named, and the report fails.
+    const report = cli(['report', '--today', '2026-11-03'], dir);
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain('1 entry FAILED: it claims to be the gate');
+    expect(report.stdout).toMatch(
+      /^\| 21 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
+    );
+    expect(report.stdout).toMatch(
+      /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
+    );
     // Signed with a key of its own making: still no gate key the configuration lists.
     const stranger = ed25519Signer(
       generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
