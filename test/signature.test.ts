@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -310,6 +310,30 @@ describe.runIf(hasSshKeygen)('interoperates with ssh-keygen', () => {
     )[1];
     expect(check.status === 'signed' && check.fingerprint).toBe(fingerprint);
   });
+
+  it.runIf(spawnSync('jq', ['--version']).error === undefined)(
+    "the README's recipe checks an entry of the example's log with jq, sha256sum and ssh-keygen alone",
+    () => {
+      const dir = tempDir();
+      const example = join(import.meta.dirname, '..', 'examples', 'ml-platform');
+      const config = readFileSync(join(example, '.github', 'aims-gate.yml'), 'utf8');
+      const key = /key: (ssh-ed25519 \S+) EXAMPLE-ONLY\n {4}role: gate/.exec(config)![1];
+      const log = join(example, '.aims-gate', 'audit-log.jsonl');
+      const seq =
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('"deployment.approved"')) + 1;
+      const recipe = `
+        line=$(sed -n ${seq}p "${log}")
+        echo 'gate namespaces="aims-gate" ${key}' > allowed_signers
+        { echo '-----BEGIN SSH SIGNATURE-----'; printf %s "$line" | jq -r .sig | fold -w 70;
+          echo '-----END SSH SIGNATURE-----'; } > entry.sig
+        printf %s "$line" | jq -cjS 'del(.hash, .sig)' | sha256sum | cut -c1-64 | tr -d '\\n' |
+          ssh-keygen -Y verify -f allowed_signers -I gate -n aims-gate -s entry.sig`;
+      const out = execFileSync('bash', ['-c', recipe], { cwd: dir, encoding: 'utf8' });
+      expect(out).toMatch(/^Good "aims-gate" signature for gate with ED25519 key SHA256:/);
+    },
+  );
 
   it('says plainly when the key cannot sign', async () => {
     const dir = tempDir();
