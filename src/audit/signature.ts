@@ -7,7 +7,7 @@ import {
   sign as signData,
   verify as verifyData,
 } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { type AuditEntry, contentDigest } from './entry.js';
 
 /**
@@ -230,10 +230,13 @@ export function armour(sig: string): string {
  * A person's signer: their own SSH key, through `ssh-keygen -Y sign -n aims-gate -f FILE` (which asks for
  * the passphrase, or uses the agent). FILE.pub beside it gives the public key.
  */
-export async function sshKeygenSigner(keyFile: string, command = 'ssh-keygen'): Promise<Signer> {
-  const pub = await readFile(`${keyFile}.pub`, 'utf8').catch(() => {
+export function sshKeygenSigner(keyFile: string, command = 'ssh-keygen'): Signer {
+  let pub: string;
+  try {
+    pub = readFileSync(`${keyFile}.pub`, 'utf8');
+  } catch {
     throw new Error(`${keyFile}.pub: no such file; ssh-keygen -y -f ${keyFile} > ${keyFile}.pub writes it`);
-  });
+  }
   try {
     parsePublicKey(pub);
   } catch (error) {

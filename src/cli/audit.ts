@@ -133,7 +133,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
   const problem = draftProblem(draft);
   if (problem) throw new UsageError(problem);
   await knownSystem(root, store, values.system);
-  const signer = values['sign-with'] ? await personSigner(values['sign-with']) : undefined;
+  const signer = values['sign-with'] ? personSigner(values['sign-with']) : undefined;
   const { entry, checkpoint } = await recordEvent(store, draft, signer ? { signer } : {});
   io.out(
     `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
@@ -150,9 +150,9 @@ export async function record(argv: string[], io: Output): Promise<number> {
 }
 
 /** A person's key for --sign-with: an SSH key ssh-keygen signs with; every failure a usage error before anything is written. */
-async function personSigner(keyFile: string): Promise<Signer> {
+function personSigner(keyFile: string): Signer {
   try {
-    return await sshKeygenSigner(keyFile);
+    return sshKeygenSigner(keyFile);
   } catch (error) {
     throw new UsageError(`--sign-with ${(error as Error).message}`);
   }
