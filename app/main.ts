@@ -33,10 +33,6 @@ try {
   console.error(`aims-gate: ${(error as Error).message}`);
   process.exit(2);
 }
-if (!signer)
-  probot.log.warn(
-    "no AIMS_GATE_SIGNING_KEY: the App's entries are written unsigned, and no deployment decision (the App's nor the Action's) will trust them; aims-gate keygen --role app makes a key",
-  );
 const app = aimsGateApp({
   ...(signer ? { signer } : {}),
   concurrency: whole('AIMS_GATE_CONCURRENCY', 4),
@@ -51,6 +47,11 @@ const { url, stop } = await startServer(app, probot, {
   host: env.HOST ?? '0.0.0.0',
 });
 probot.log.info(`aims-gate listening on ${url} (queue: ${env.REDIS_URL ? 'Redis' : 'in this process'})`);
+// Said once the logger is up (Probot sets it up with the server).
+if (!signer)
+  probot.log.warn(
+    "no AIMS_GATE_SIGNING_KEY: the App's entries are written unsigned, and no deployment decision (the App's nor the Action's) will trust them; aims-gate keygen --role app makes a key",
+  );
 
 // Graceful shutdown: stop taking webhooks, finish the tasks under way (their check runs and protection-rule
 // answers must not be left hanging); on Redis the waiting ones stay for the other instances.

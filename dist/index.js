@@ -58096,16 +58096,16 @@ function publicKeyOfBlob(base64, blob) {
 }
 var indexes = /* @__PURE__ */ new WeakMap();
 function indexOf(trusted) {
-  let index = indexes.get(trusted);
-  if (!index) {
-    index = /* @__PURE__ */ new Map();
-    for (const key of trusted) {
-      const data = key.key.trim().split(/\s+/)[1] ?? "";
-      const blob = Buffer.from(data, "base64").toString("base64");
-      index.set(blob, [...index.get(blob) ?? [], key]);
-    }
-    indexes.set(trusted, index);
+  const cached = indexes.get(trusted);
+  if (cached && cached.keys.length === trusted.length && cached.keys.every((k, i) => k === trusted[i]))
+    return cached.index;
+  const index = /* @__PURE__ */ new Map();
+  for (const key of trusted) {
+    const data = key.key.trim().split(/\s+/)[1] ?? "";
+    const blob = Buffer.from(data, "base64").toString("base64");
+    index.set(blob, [...index.get(blob) ?? [], key]);
   }
+  indexes.set(trusted, { keys: [...trusted], index });
   return index;
 }
 function lastTrusted(until) {

@@ -366,6 +366,10 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
     expect(report.stdout).toMatch(
       /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
     );
+    // Nor does the inventory take it for the last deployment.
+    expect(cli(['inventory', '--today', '2026-11-03'], dir).stderr).toContain(
+      "aims-gate: 1 entry claims to be the gate's without a gate key's signature, and was left out; run aims-gate verify\n",
+    );
     // Signed with a key of its own making: still no gate key the configuration lists.
     const stranger = ed25519Signer(
       generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
@@ -487,7 +491,7 @@ describe('aims-gate record, verify, log and report', () => {
     const verified = cli(['verify', '--checkpoint', checkpoint!], dir);
     expect(verified).toMatchObject({
       code: 0,
-      stdout: `✔ .aims-gate/audit-log.jsonl: intact, 2 entries, head ${checkpoint}; checkpoint matched, at entry 2, which no gate key signed: it proves something only if it was kept where the log's writers cannot reach (a commit status the App created, an anchor, a ticket)\n  2 unsigned: unverified, anyone who can write the log could have written them\n`,
+      stdout: `✔ .aims-gate/audit-log.jsonl: intact, 2 entries, head ${checkpoint}; checkpoint matched, at entry 2, which no gate key signed: it proves something only if it was kept where the log's writers cannot reach (a commit status the App created, an anchor, a ticket)\n`,
     });
     const listed = cli(['log', '--system', 'credit-scoring'], dir).stdout.trim().split('\n');
     expect(listed).toHaveLength(2);

@@ -120,6 +120,16 @@ describe('signed entries', () => {
     expect(check.status === 'untrusted' && check.reason).toMatch(/does not list under signers/);
   });
 
+  it('a list of keys changed after use is read again', async () => {
+    const entry = await signed();
+    const keys: TrustedKey[] = [];
+    expect(signerOf(entry, keys).status).toBe('untrusted');
+    keys.push(trusted[0]!);
+    expect(signerOf(entry, keys).status).toBe('signed');
+    keys[0] = { key: other.publicKey, role: 'gate' };
+    expect(signerOf(entry, keys).status).toBe('untrusted');
+  });
+
   it('a rotated key signs until its day, not after', async () => {
     const rotated: TrustedKey[] = [{ key: gate.publicKey, role: 'gate', until: '2026-11-02' }];
     expect(signerOf(await signed(), rotated).status).toBe('signed');

@@ -303,21 +303,24 @@ function publicKeyOfBlob(base64: string, blob: Buffer): PublicKey {
   return known;
 }
 
-/** The trusted keys by the base64 of their blob, computed once per list. */
-const indexes = new WeakMap<readonly TrustedKey[], Map<string, TrustedKey[]>>();
+/** The trusted keys by the base64 of their blob, computed once per list (again if the list was changed since). */
+const indexes = new WeakMap<
+  readonly TrustedKey[],
+  { keys: TrustedKey[]; index: Map<string, TrustedKey[]> }
+>();
 
 function indexOf(trusted: readonly TrustedKey[]): Map<string, TrustedKey[]> {
-  let index = indexes.get(trusted);
-  if (!index) {
-    index = new Map();
-    for (const key of trusted) {
-      const data = key.key.trim().split(/\s+/)[1] ?? '';
-      // Canonical base64 of the decoded blob: the same key written with or without padding is one key.
-      const blob = Buffer.from(data, 'base64').toString('base64');
-      index.set(blob, [...(index.get(blob) ?? []), key]);
-    }
-    indexes.set(trusted, index);
+  const cached = indexes.get(trusted);
+  if (cached && cached.keys.length === trusted.length && cached.keys.every((k, i) => k === trusted[i]))
+    return cached.index;
+  const index = new Map<string, TrustedKey[]>();
+  for (const key of trusted) {
+    const data = key.key.trim().split(/\s+/)[1] ?? '';
+    // Canonical base64 of the decoded blob: the same key written with or without padding is one key.
+    const blob = Buffer.from(data, 'base64').toString('base64');
+    index.set(blob, [...(index.get(blob) ?? []), key]);
   }
+  indexes.set(trusted, { keys: [...trusted], index });
   return index;
 }
 

@@ -181,6 +181,8 @@ export async function trustedSigners(
 
 /** What verify says of the signers: entries per signer, then each failure (the first 100). */
 export function signatureLines(signatures: SignatureReport, trusted: readonly TrustedKey[]): string[] {
+  // A log nobody signs, under a config that names no key, reads as it always did.
+  if (!trusted.length && signatures.ok && signatures.signers.every((s) => s.status === 'unsigned')) return [];
   const order = ['signed', 'untrusted', 'invalid', 'unsigned'];
   const lines = [...signatures.signers]
     .sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))

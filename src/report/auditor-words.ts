@@ -76,7 +76,9 @@ export function eventDetails(entry: AuditEntry): string {
 export function verificationSentence(report: Pick<AuditorReport, 'log'>): { ok: boolean; text: string } {
   const chain = chainSentence(report);
   const signatures = report.log.verification?.ok ? report.log.verification.signatures : undefined;
-  const signed = signatures ? signatureSentence(signatures) : undefined;
+  // Nothing signed and nothing claimed: a log as it always was, said as before.
+  const quiet = signatures?.ok && signatures.signers.every((s) => s.status === 'unsigned');
+  const signed = signatures && !quiet ? signatureSentence(signatures) : undefined;
   const withSigners = signed ? { ok: chain.ok && signatures!.ok, text: `${chain.text} ${signed}` } : chain;
   const anchors = report.log.anchors;
   if (!anchors) return withSigners;
