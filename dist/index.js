@@ -61096,7 +61096,7 @@ async function verifyLog(lines, checkpoint, { trusted, perEntry = false } = {}) 
       line++;
       if (typeof text3 !== "string")
         return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
-      const read = textLink(text3, line, trusted, readLink);
+      const read = trusted ? blockLink(Buffer.from(text3), false, line, trusted) : textLink(text3, line, trusted, readLink);
       const failed = chain(read.link);
       if (failed) return failed;
       if (read.signed) count(read.link.seq, read.signed);

@@ -65,6 +65,7 @@ Commands:
       -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
       --since DATE         list only events from DATE (registers and figures still read the whole log)
       --tsa-cert FILE      check the log's RFC 3161 anchors against this TSA (or CA) certificate
+      --allowed-signers FILE  people's SSH keys (git's allowed_signers), trusted as people's signatures
 
 Every command takes -h, --help.
 
