@@ -9,6 +9,7 @@ import {
   parseDetails,
 } from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
+import { claimsGate, ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
 import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
@@ -38,9 +39,10 @@ export async function run(): Promise<void> {
     const token = core.getInput('token', { required: true });
     core.setSecret(token);
     const github = createGitHub({ token, baseUrl: process.env.GITHUB_API_URL });
-    if (mode === 'pr-check') await prCheck(github);
-    else if (mode === 'deploy-gate') await deployGate(github);
-    else if (mode === 'record') await recordEvent(github);
+    const signer = signingKey();
+    if (mode === 'pr-check') await prCheck(github, signer);
+    else if (mode === 'deploy-gate') await deployGate(github, signer);
+    else if (mode === 'record') await recordEvent(github, signer);
     else throw new Error(`mode must be pr-check, deploy-gate or record, not "${mode}"`);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
@@ -49,6 +51,23 @@ export async function run(): Promise<void> {
         ? `Deployment rejected: aims-gate could not decide, so it fails closed. ${message}`
         : `aims-gate: ${message}`,
     );
+  }
+}
+
+/**
+ * The gate's signing key, from the signing-key input (an environment secret: GitHub gives it only to a job
+ * that passed the environment's protection). Masked in the log, line by line as the runner masks secrets; a
+ * key that is set but unusable stops the run (a deployment gate then rejects), never a silent unsigned entry.
+ */
+function signingKey(): Signer | undefined {
+  const pem = core.getInput('signing-key');
+  if (!pem) return undefined;
+  core.setSecret(pem);
+  for (const line of pem.split(/\r?\n|\\n/)) if (line && !line.startsWith('-----')) core.setSecret(line);
+  try {
+    return ed25519Signer(pem);
+  } catch (error) {
+    throw new Error(`signing-key: ${(error as Error).message}`);
   }
 }
 
@@ -81,7 +100,7 @@ const actor = (): Actor => ({
 
 const runUrl = () => `${context.serverUrl}/${repositoryName()}/actions/runs/${context.runId}`;
 
-async function prCheck(github: GitHub): Promise<void> {
+async function prCheck(github: GitHub, signer: Signer | undefined): Promise<void> {
   const pr = context.payload.pull_request as PullRequestFacts | undefined;
   if (!pr)
     throw new Error(`pr-check runs on pull_request events; this run was triggered by ${context.eventName}`);
@@ -102,14 +121,19 @@ async function prCheck(github: GitHub): Promise<void> {
     github,
     storeFor(options.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
     evaluationEvents(evaluation, { time: new Date().toISOString(), actor: actor(), subject }),
+    signer,
   );
   if (evaluation.verdict === 'fail') core.setFailed(verdictLine(evaluation));
 }
 
-async function deployGate(github: GitHub): Promise<void> {
+async function deployGate(github: GitHub, signer: Signer | undefined): Promise<void> {
   const environment = core.getInput('environment');
   if (!environment)
     throw new Error('deploy-gate needs the environment input: the environment this job deploys to');
+  if (!signer)
+    core.warning(
+      "aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it (nor will aims-gate verify). Pass an environment secret holding the gate's key (aims-gate keygen) as signing-key, and list its public key under signers.",
+    );
   const options = inputs();
   const commit = core.getInput('commit') || context.sha;
   // The gate reads its past approvals from the log it records to.
@@ -137,6 +161,7 @@ async function deployGate(github: GitHub): Promise<void> {
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },
     writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? runUrl() : '(the runner set no GITHUB_RUN_ID)'}`,
+    ...(signer ? { signer } : {}),
   });
   if (recorded.problem) core.warning(recorded.problem);
   if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec!, commit);
@@ -146,29 +171,41 @@ async function deployGate(github: GitHub): Promise<void> {
   else core.setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
 }
 
-async function recordEvent(github: GitHub): Promise<void> {
+async function recordEvent(github: GitHub, signer: Signer | undefined): Promise<void> {
   const spec = core.getInput('audit-log') || 'branch:aims-audit-log';
   const store = storeFor(spec, github);
   if (!store) throw new Error('record mode needs an audit log: set audit-log to branch:NAME or file:PATH');
   const parsed = parseDetails(core.getMultilineInput('details'));
   if ('bad' in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = core.getInput('system', { required: true });
-  await append(github, store, [
-    {
-      type: core.getInput('event-type', { required: true }) as EventDraft['type'],
-      time: new Date().toISOString(),
-      actor: actor(),
-      subject: {
-        repository: repositoryName(),
-        system,
-        commit: context.sha,
-        ref: context.ref,
-        ...(core.getInput('environment') ? { environment: core.getInput('environment') } : {}),
+  const type = core.getInput('event-type', { required: true }) as EventDraft['type'];
+  const environment = core.getInput('environment');
+  // What only the gate writes cannot be recorded by hand, least of all signed with the gate's key.
+  if (claimsGate({ type, subject: environment ? { environment } : {} }))
+    throw new Error(
+      `record mode does not record ${type}${type === 'evaluated' ? ' for an environment' : ''}: only deploy-gate writes the gate's decisions and evaluations`,
+    );
+  await append(
+    github,
+    store,
+    [
+      {
+        type,
+        time: new Date().toISOString(),
+        actor: actor(),
+        subject: {
+          repository: repositoryName(),
+          system,
+          commit: context.sha,
+          ref: context.ref,
+          ...(environment ? { environment } : {}),
+        },
+        details: parsed.details,
+        evidence: [],
       },
-      details: parsed.details,
-      evidence: [],
-    },
-  ]);
+    ],
+    signer,
+  );
 }
 
 /** Job summary, annotations (most severe first; the runner shows 10 per level), SARIF, and outputs. */
@@ -197,9 +234,14 @@ async function report(
 }
 
 /** Appends events, then prints, outputs and publishes the checkpoint; with no audit log configured, does nothing. */
-async function append(github: GitHub, store: AuditStore | undefined, drafts: EventDraft[]): Promise<void> {
+async function append(
+  github: GitHub,
+  store: AuditStore | undefined,
+  drafts: EventDraft[],
+  signer: Signer | undefined,
+): Promise<void> {
   if (!store) return;
-  const checkpoint = await recordAll(store, drafts);
+  const checkpoint = await recordAll(store, drafts, signer ? { signer } : undefined);
   if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
 

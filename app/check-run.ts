@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Checkpoint } from '../src/audit/entry.js';
 import { evaluationEvents } from '../src/audit/events.js';
+import type { Signer } from '../src/audit/signature.js';
 import { recordAll } from '../src/audit/store.js';
 import { ConfigError } from '../src/errors.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
@@ -38,6 +39,8 @@ export interface CheckRequest {
   today: string;
   /** A retry after a failure: a run an earlier try left in progress on the head is completed, not left. */
   retry?: boolean;
+  /** The App's signing key: the evaluations it records are signed. */
+  signer?: Signer | undefined;
 }
 
 /**
@@ -231,7 +234,7 @@ async function recordEvaluation(
   });
   let checkpoint: Checkpoint | undefined;
   try {
-    checkpoint = await recordAll(store, drafts);
+    checkpoint = await recordAll(store, drafts, request.signer ? { signer: request.signer } : undefined);
   } catch (error) {
     // The check stands; the log's gap is reported where an operator looks.
     request.log.error({ err: error, store: store.label }, 'could not record the evaluation in the audit log');

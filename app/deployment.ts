@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
+import type { Signer } from '../src/audit/signature.js';
 import { recordAll } from '../src/audit/store.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
@@ -29,6 +30,8 @@ export interface ProtectionRequest {
   /** Where the decision is kept between tries, so a retry repeats it instead of deciding (and logging) again. */
   ledger: Pick<WorkQueue, 'remember' | 'recall'>;
   delays?: number[];
+  /** The App's signing key: its decisions are signed, or no gate trusts them later. */
+  signer?: Signer | undefined;
 }
 
 interface Answer {
@@ -128,6 +131,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
       actor: task.actor,
       subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
       writer: `aims-gate App, installation ${task.installation}`,
+      ...(request.signer ? { signer: request.signer } : {}),
     });
     if (recorded.problem) log.error(recorded.problem);
     checkpoint = recorded.checkpoint;
@@ -154,6 +158,7 @@ export interface ReviewRequest {
   github: GitHub;
   task: ReviewTask;
   log: Logger;
+  signer?: Signer | undefined;
 }
 
 /** A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision. */
@@ -183,6 +188,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
         },
       }),
     ),
+    request.signer ? { signer: request.signer } : undefined,
   );
   if (checkpoint)
     await publishCheckpoint(github, repository, task.commit, checkpoint, (problem) =>

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApplicationFunctionOptions, type Context, type Probot, ProbotOctokit } from 'probot';
+import type { Signer } from '../src/audit/signature.js';
 import type { GitHub } from '../src/github/octokit.js';
 import { readLimiter } from '../src/github/read-limiter.js';
 import { runCheck } from './check-run.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   reconcileEvery?: number;
   /** Bytes of webhook bodies read at once, all requests together (default 100 MiB); past it, 503. */
   bodyBudget?: number;
+  /** The App's signing key (app/signing.ts): every entry it writes is signed with it. */
+  signer?: Signer;
 }
 
 /**
@@ -87,7 +90,7 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
     switch (task.kind) {
       case 'check':
-        return runCheck({ github, task, log, today: today(), retry: attempt > 0 });
+        return runCheck({ github, task, log, today: today(), retry: attempt > 0, signer: options.signer });
       case 'protection':
         return void (await answerProtectionRule({
           github,
@@ -95,10 +98,11 @@ export function aimsGateApp(options: AppOptions = {}) {
           log,
           today: today(),
           ledger: queue,
+          signer: options.signer,
           ...(options.answerDelays ? { delays: options.answerDelays } : {}),
         }));
       case 'review':
-        return recordDeploymentReview({ github, task, log });
+        return recordDeploymentReview({ github, task, log, signer: options.signer });
     }
   }
 

@@ -1,10 +1,11 @@
 // Starts the App: `npm run app` (after `npm run build`). Configured from the environment (README, "Running
 // the App in production"): Probot's APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, LOG_LEVEL,
 // GHE_HOST; and PORT, HOST, REDIS_URL, AIMS_GATE_CONCURRENCY, AIMS_GATE_QUEUE, AIMS_GATE_RECONCILE_MINUTES,
-// AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS.
+// AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS, AIMS_GATE_SIGNING_KEY or AIMS_GATE_SIGNING_KEY_FILE.
 import { createProbot, run } from 'probot';
 import { AppOctokit, aimsGateApp } from './index.js';
 import { startServer } from './server.js';
+import { signerFromEnvironment } from './signing.js';
 
 const env = process.env;
 if (!env.APP_ID) {
@@ -25,7 +26,15 @@ function whole(name: string, fallback: number, least = 1): number {
   return value;
 }
 
+let signer: ReturnType<typeof signerFromEnvironment>;
+try {
+  signer = signerFromEnvironment(env);
+} catch (error) {
+  console.error(`aims-gate: ${(error as Error).message}`);
+  process.exit(2);
+}
 const app = aimsGateApp({
+  ...(signer ? { signer } : {}),
   concurrency: whole('AIMS_GATE_CONCURRENCY', 4),
   capacity: whole('AIMS_GATE_QUEUE', 1000),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
@@ -38,6 +47,11 @@ const { url, stop } = await startServer(app, probot, {
   host: env.HOST ?? '0.0.0.0',
 });
 probot.log.info(`aims-gate listening on ${url} (queue: ${env.REDIS_URL ? 'Redis' : 'in this process'})`);
+// Said once the logger is up (Probot sets it up with the server).
+if (!signer)
+  probot.log.warn(
+    "no AIMS_GATE_SIGNING_KEY: the App's entries are written unsigned, and no deployment decision (the App's nor the Action's) will trust them; aims-gate keygen --role app makes a key",
+  );
 
 // Graceful shutdown: stop taking webhooks, finish the tasks under way (their check runs and protection-rule
 // answers must not be left hanging); on Redis the waiting ones stay for the other instances.

@@ -130,6 +130,12 @@ console.log(
   `  peak RSS of verify: ${small.maxRssMiB.toFixed(0)} MiB for ${(LOG_ENTRIES / 10).toLocaleString('en')} entries, ${Math.max(...rounds.map((r) => r.verified.maxRssMiB)).toFixed(0)} MiB for ${LOG_ENTRIES.toLocaleString('en')} (flat is the aim)`,
 );
 
+// Signed entries: per entry, in one process on the same entries, against a bare SHA-256 of each line.
+const signing = step('signing', '-', String(Number(process.env.BENCH_SIGNED_ENTRIES ?? 20_000)));
+console.log(
+  `  signed entries (${signing.entries.toLocaleString('en')}, ${signing.lineBytes} bytes a line, Ed25519 in SSHSIG): sign ${signing.signUs.toFixed(1)} µs, verify (chain + signature) ${signing.verifyUs.toFixed(1)} µs, bare SHA-256 of the line ${signing.shaUs.toFixed(2)} µs per entry; ratios sign / SHA-256 ${(signing.signUs / signing.shaUs).toFixed(0)}, verify / SHA-256 ${(signing.verifyUs / signing.shaUs).toFixed(0)}`,
+);
+
 const reported = step('report', bigLog);
 console.log(
   `  HTML report of the example with the ${LOG_ENTRIES.toLocaleString('en')}-entry log: ${(reported.ms / 1000).toFixed(1)} s, ${(reported.reportBytes / 1024).toFixed(0)} KiB (v1: 258 MB), peak RSS ${reported.maxRssMiB.toFixed(0)} MiB`,

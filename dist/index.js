@@ -248,8 +248,8 @@ var require_tunnel = __commonJS({
         var overrides = arguments[i];
         if (typeof overrides === "object") {
           var keys = Object.keys(overrides);
-          for (var j = 0, keyLen = keys.length; j < keyLen; ++j) {
-            var k = keys[j];
+          for (var j2 = 0, keyLen = keys.length; j2 < keyLen; ++j2) {
+            var k = keys[j2];
             if (overrides[k] !== void 0) {
               target[k] = overrides[k];
             }
@@ -3406,19 +3406,19 @@ var require_data_url = __commonJS({
     function percentDecode(input) {
       const length = input.length;
       const output = new Uint8Array(length);
-      let j = 0;
+      let j2 = 0;
       for (let i = 0; i < length; ++i) {
         const byte = input[i];
         if (byte !== 37) {
-          output[j++] = byte;
+          output[j2++] = byte;
         } else if (byte === 37 && !(isHexCharByte(input[i + 1]) && isHexCharByte(input[i + 2]))) {
-          output[j++] = 37;
+          output[j2++] = 37;
         } else {
-          output[j++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
+          output[j2++] = hexByteToNumber(input[i + 1]) << 4 | hexByteToNumber(input[i + 2]);
           i += 2;
         }
       }
-      return length === j ? output : output.subarray(0, j);
+      return length === j2 ? output : output.subarray(0, j2);
     }
     function parseMIMEType(input) {
       input = removeHTTPWhitespace(input, true, true);
@@ -10834,8 +10834,8 @@ var require_mock_utils = __commonJS({
         const value = data[key];
         const name = Buffer.from(`${key}`);
         if (Array.isArray(value)) {
-          for (let j = 0; j < value.length; ++j) {
-            result2.push(name, Buffer.from(`${value[j]}`));
+          for (let j2 = 0; j2 < value.length; ++j2) {
+            result2.push(name, Buffer.from(`${value[j2]}`));
           }
         } else {
           result2.push(name, Buffer.from(`${value}`));
@@ -11958,10 +11958,10 @@ var require_headers = __commonJS({
     }
     function headerValueNormalize(potentialValue) {
       let i = 0;
-      let j = potentialValue.length;
-      while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j - 1))) --j;
-      while (j > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
-      return i === 0 && j === potentialValue.length ? potentialValue : potentialValue.substring(i, j);
+      let j2 = potentialValue.length;
+      while (j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(j2 - 1))) --j2;
+      while (j2 > i && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i))) ++i;
+      return i === 0 && j2 === potentialValue.length ? potentialValue : potentialValue.substring(i, j2);
     }
     function fill(headers, object) {
       if (Array.isArray(object)) {
@@ -12140,7 +12140,11 @@ var require_headers = __commonJS({
           const firstValue = iterator2.next().value;
           array[0] = [firstValue[0], firstValue[1].value];
           assert(firstValue[1].value !== null);
+<<<<<<< HEAD
           for (let i = 1, j = 0, right = 0, left = 0, pivot = 0, x2, value; i < size; ++i) {
+=======
+          for (let i = 1, j2 = 0, right = 0, left = 0, pivot = 0, x, value; i < size; ++i) {
+>>>>>>> signing
             value = iterator2.next().value;
             x2 = array[i] = [value[0], value[1].value];
             assert(x2[1] !== null);
@@ -12155,9 +12159,9 @@ var require_headers = __commonJS({
               }
             }
             if (i !== pivot) {
-              j = i;
-              while (j > left) {
-                array[j] = array[--j];
+              j2 = i;
+              while (j2 > left) {
+                array[j2] = array[--j2];
               }
               array[left] = x2;
             }
@@ -12300,8 +12304,8 @@ var require_headers = __commonJS({
         for (let i = 0; i < names.length; ++i) {
           const { 0: name, 1: value } = names[i];
           if (name === "set-cookie") {
-            for (let j = 0; j < cookies.length; ++j) {
-              headers.push([name, cookies[j]]);
+            for (let j2 = 0; j2 < cookies.length; ++j2) {
+              headers.push([name, cookies[j2]]);
             }
           } else {
             headers.push([name, value]);
@@ -19267,9 +19271,9 @@ var require_lib = __commonJS({
     var __importStar = exports2 && exports2.__importStar || /* @__PURE__ */ (function() {
       var ownKeys = function(o) {
         ownKeys = Object.getOwnPropertyNames || function(o2) {
-          var ar = [];
-          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
-          return ar;
+          var ar2 = [];
+          for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar2[ar2.length] = k;
+          return ar2;
         };
         return ownKeys(o);
       };
@@ -20968,12 +20972,12 @@ var require_foldFlowLines = __commonJS({
                 ch = text3[i += 1];
                 overflow = true;
               }
-              const j = i > escEnd + 1 ? i - 2 : escStart - 1;
-              if (escapedFolds[j])
+              const j2 = i > escEnd + 1 ? i - 2 : escStart - 1;
+              if (escapedFolds[j2])
                 return text3;
-              folds.push(j);
-              escapedFolds[j] = true;
-              end = j + endStep;
+              folds.push(j2);
+              escapedFolds[j2] = true;
+              end = j2 + endStep;
               split = void 0;
             } else {
               overflow = true;
@@ -22215,7 +22219,7 @@ var require_string = __commonJS({
   "node_modules/yaml/dist/schema/common/string.js"(exports2) {
     "use strict";
     var stringifyString = require_stringifyString();
-    var string = {
+    var string2 = {
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
@@ -22225,7 +22229,7 @@ var require_string = __commonJS({
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
       }
     };
-    exports2.string = string;
+    exports2.string = string2;
   }
 });
 
@@ -22396,14 +22400,14 @@ var require_schema = __commonJS({
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var bool = require_bool();
     var float = require_float();
     var int = require_int();
     var schema = [
       map.map,
       seq.seq,
-      string.string,
+      string2.string,
       _null.nullTag,
       bool.boolTag,
       int.intOct,
@@ -23050,7 +23054,7 @@ var require_schema3 = __commonJS({
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var binary = require_binary();
     var bool = require_bool2();
     var float = require_float2();
@@ -23063,7 +23067,7 @@ var require_schema3 = __commonJS({
     var schema = [
       map.map,
       seq.seq,
-      string.string,
+      string2.string,
       _null.nullTag,
       bool.trueTag,
       bool.falseTag,
@@ -23094,7 +23098,7 @@ var require_tags = __commonJS({
     var map = require_map();
     var _null = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var bool = require_bool();
     var float = require_float();
     var int = require_int();
@@ -23109,7 +23113,7 @@ var require_tags = __commonJS({
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
-      ["failsafe", [map.map, seq.seq, string.string]],
+      ["failsafe", [map.map, seq.seq, string2.string]],
       ["json", schema$1.schema],
       ["yaml11", schema$2.schema],
       ["yaml-1.1", schema$2.schema]
@@ -23188,7 +23192,7 @@ var require_Schema = __commonJS({
     var identity = require_identity();
     var map = require_map();
     var seq = require_seq();
-    var string = require_string();
+    var string2 = require_string();
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
@@ -23199,7 +23203,7 @@ var require_Schema = __commonJS({
         this.tags = tags.getTags(customTags, this.name, merge2);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity.SCALAR, { value: string2.string });
         Object.defineProperty(this, identity.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
@@ -25252,9 +25256,9 @@ var require_cst_scalar = __commonJS({
       switch (source[0]) {
         case "|":
         case ">": {
-          const he = source.indexOf("\n");
-          const head = source.substring(0, he);
-          const body = source.substring(he + 1) + "\n";
+          const he2 = source.indexOf("\n");
+          const head = source.substring(0, he2);
+          const body = source.substring(he2 + 1) + "\n";
           const props = [
             { type: "block-scalar-header", offset, indent, source: head }
           ];
@@ -25315,9 +25319,9 @@ var require_cst_scalar = __commonJS({
       }
     }
     function setBlockScalarValue(token, source) {
-      const he = source.indexOf("\n");
-      const head = source.substring(0, he);
-      const body = source.substring(he + 1) + "\n";
+      const he2 = source.indexOf("\n");
+      const head = source.substring(0, he2);
+      const body = source.substring(he2 + 1) + "\n";
       if (token.type === "block-scalar") {
         const header = token.props[0];
         if (header.type !== "block-scalar-header")
@@ -27310,14 +27314,14 @@ var require_punycode = __commonJS({
       const encoded = map(labels, callback).join(".");
       return result2 + encoded;
     }
-    function ucs2decode(string) {
+    function ucs2decode(string2) {
       const output = [];
       let counter = 0;
-      const length = string.length;
+      const length = string2.length;
       while (counter < length) {
-        const value = string.charCodeAt(counter++);
+        const value = string2.charCodeAt(counter++);
         if (value >= 55296 && value <= 56319 && counter < length) {
-          const extra = string.charCodeAt(counter++);
+          const extra = string2.charCodeAt(counter++);
           if ((extra & 64512) == 56320) {
             output.push(((value & 1023) << 10) + (extra & 1023) + 65536);
           } else {
@@ -27365,11 +27369,11 @@ var require_punycode = __commonJS({
       if (basic < 0) {
         basic = 0;
       }
-      for (let j = 0; j < basic; ++j) {
-        if (input.charCodeAt(j) >= 128) {
+      for (let j2 = 0; j2 < basic; ++j2) {
+        if (input.charCodeAt(j2) >= 128) {
           error2("not-basic");
         }
-        output.push(input.charCodeAt(j));
+        output.push(input.charCodeAt(j2));
       }
       for (let index = basic > 0 ? basic + 1 : 0; index < inputLength; ) {
         const oldi = i;
@@ -27466,13 +27470,13 @@ var require_punycode = __commonJS({
       return output.join("");
     };
     var toUnicode = function(input) {
-      return mapDomain(input, function(string) {
-        return regexPunycode.test(string) ? decode2(string.slice(4).toLowerCase()) : string;
+      return mapDomain(input, function(string2) {
+        return regexPunycode.test(string2) ? decode2(string2.slice(4).toLowerCase()) : string2;
       });
     };
     var toASCII = function(input) {
-      return mapDomain(input, function(string) {
-        return regexNonASCII.test(string) ? "xn--" + encode2(string) : string;
+      return mapDomain(input, function(string2) {
+        return regexNonASCII.test(string2) ? "xn--" + encode2(string2) : string2;
       });
     };
     var punycode2 = {
@@ -30855,9 +30859,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decodeUnreserved && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decodeUnreserved && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -30877,9 +30881,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decoded !== "." && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decoded2 !== "." && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -31004,9 +31008,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -32843,8 +32847,8 @@ var require_uniqueItems = __commonJS({
     var util_1 = require_util9();
     var equal_1 = require_equal();
     var error2 = {
-      message: ({ params: { i, j } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j} and ${i} are identical)`,
-      params: ({ params: { i, j } }) => (0, codegen_1._)`{i: ${i}, j: ${j}}`
+      message: ({ params: { i, j: j2 } }) => (0, codegen_1.str)`must NOT have duplicate items (items ## ${j2} and ${i} are identical)`,
+      params: ({ params: { i, j: j2 } }) => (0, codegen_1._)`{i: ${i}, j: ${j2}}`
     };
     var def = {
       keyword: "uniqueItems",
@@ -32862,15 +32866,15 @@ var require_uniqueItems = __commonJS({
         cxt.ok(valid);
         function validateUniqueItems() {
           const i = gen.let("i", (0, codegen_1._)`${data}.length`);
-          const j = gen.let("j");
-          cxt.setParams({ i, j });
+          const j2 = gen.let("j");
+          cxt.setParams({ i, j: j2 });
           gen.assign(valid, true);
-          gen.if((0, codegen_1._)`${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j));
+          gen.if((0, codegen_1._)`${i} > 1`, () => (canOptimize() ? loopN : loopN2)(i, j2));
         }
         function canOptimize() {
           return itemTypes.length > 0 && !itemTypes.some((t) => t === "object" || t === "array");
         }
-        function loopN(i, j) {
+        function loopN(i, j2) {
           const item = gen.name("item");
           const wrongType = (0, dataType_1.checkDataTypes)(itemTypes, item, it2.opts.strictNumbers, dataType_1.DataType.Wrong);
           const indices = gen.const("indices", (0, codegen_1._)`{}`);
@@ -32880,16 +32884,16 @@ var require_uniqueItems = __commonJS({
             if (itemTypes.length > 1)
               gen.if((0, codegen_1._)`typeof ${item} == "string"`, (0, codegen_1._)`${item} += "_"`);
             gen.if((0, codegen_1._)`typeof ${indices}[${item}] == "number"`, () => {
-              gen.assign(j, (0, codegen_1._)`${indices}[${item}]`);
+              gen.assign(j2, (0, codegen_1._)`${indices}[${item}]`);
               cxt.error();
               gen.assign(valid, false).break();
             }).code((0, codegen_1._)`${indices}[${item}] = ${i}`);
           });
         }
-        function loopN2(i, j) {
+        function loopN2(i, j2) {
           const eql = (0, util_1.useFunc)(gen, equal_1.default);
           const outer = gen.name("outer");
-          gen.label(outer).for((0, codegen_1._)`;${i}--;`, () => gen.for((0, codegen_1._)`${j} = ${i}; ${j}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i}], ${data}[${j}])`, () => {
+          gen.label(outer).for((0, codegen_1._)`;${i}--;`, () => gen.for((0, codegen_1._)`${j2} = ${i}; ${j2}--;`, () => gen.if((0, codegen_1._)`${eql}(${data}[${i}], ${data}[${j2}])`, () => {
             cxt.error();
             gen.assign(valid, false).break(outer);
           })));
@@ -34970,9 +34974,9 @@ var require_light = __commonJS({
           this.Events = new Events$1(this);
           this._length = 0;
           this._lists = (function() {
-            var j, ref, results;
+            var j2, ref, results;
             results = [];
-            for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+            for (i = j2 = 1, ref = num_priorities; 1 <= ref ? j2 <= ref : j2 >= ref; i = 1 <= ref ? ++j2 : --j2) {
               results.push(new DLList$1((() => {
                 return this.incr();
               }), (() => {
@@ -35008,9 +35012,9 @@ var require_light = __commonJS({
           });
         }
         getFirst(arr = this._lists) {
-          var j, len, list3;
-          for (j = 0, len = arr.length; j < len; j++) {
-            list3 = arr[j];
+          var j2, len, list3;
+          for (j2 = 0, len = arr.length; j2 < len; j2++) {
+            list3 = arr[j2];
             if (list3.length > 0) {
               return list3;
             }
@@ -35100,7 +35104,7 @@ var require_light = __commonJS({
           }
           return this.Events.trigger("scheduled", { args: this.args, options: this.options });
         }
-        async doExecute(chained, clearGlobalState, run2, free) {
+        async doExecute(chained2, clearGlobalState, run2, free) {
           var error2, eventInfo, passed;
           if (this.retryCount === 0) {
             this._assertStatus("RUNNING");
@@ -35111,7 +35115,7 @@ var require_light = __commonJS({
           eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
           this.Events.trigger("executing", eventInfo);
           try {
-            passed = await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
+            passed = await (chained2 != null ? chained2.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
             if (clearGlobalState()) {
               this.doDone(eventInfo);
               await free(this.options, eventInfo);
@@ -36343,9 +36347,9 @@ var require_Queues = __commonJS({
         this.Events = new Events2(this);
         this._length = 0;
         this._lists = function() {
-          var j, ref, results;
+          var j2, ref, results;
           results = [];
-          for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
+          for (i = j2 = 1, ref = num_priorities; 1 <= ref ? j2 <= ref : j2 >= ref; i = 1 <= ref ? ++j2 : --j2) {
             results.push(new DLList(() => {
               return this.incr();
             }, () => {
@@ -36381,9 +36385,9 @@ var require_Queues = __commonJS({
         });
       }
       getFirst(arr = this._lists) {
-        var j, len, list3;
-        for (j = 0, len = arr.length; j < len; j++) {
-          list3 = arr[j];
+        var j2, len, list3;
+        for (j2 = 0, len = arr.length; j2 < len; j2++) {
+          list3 = arr[j2];
           if (list3.length > 0) {
             return list3;
           }
@@ -36539,7 +36543,7 @@ var require_Job = __commonJS({
           options: this.options
         });
       }
-      doExecute(chained, clearGlobalState, run2, free) {
+      doExecute(chained2, clearGlobalState, run2, free) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           var error2, eventInfo, passed;
@@ -36556,7 +36560,7 @@ var require_Job = __commonJS({
           };
           _this.Events.trigger("executing", eventInfo);
           try {
-            passed = yield chained != null ? chained.schedule(_this.options, _this.task, ..._this.args) : _this.task(..._this.args);
+            passed = yield chained2 != null ? chained2.schedule(_this.options, _this.task, ..._this.args) : _this.task(..._this.args);
             if (clearGlobalState()) {
               _this.doDone(eventInfo);
               yield free(_this.options, eventInfo);
@@ -43706,14 +43710,21 @@ var oneShot = crypto2.hash;
 function sha256(data) {
   return oneShot ? oneShot("sha256", data, "hex") : createHash("sha256").update(data).digest("hex");
 }
+function contentDigest(entry) {
+  const { hash: _hash, sig: _sig, ...rest } = entry;
+  return sha256(canonicalize(rest));
+}
+function chained(draft, head) {
+  return { v: AUDIT_FORMAT, seq: (head?.seq ?? 0) + 1, ...draft, prev: head?.hash ?? GENESIS };
+}
 function seal(draft, head) {
-  const unsealed2 = {
-    v: AUDIT_FORMAT,
-    seq: (head?.seq ?? 0) + 1,
-    ...draft,
-    prev: head?.hash ?? GENESIS
-  };
+  const unsealed2 = chained(draft, head);
   return { ...unsealed2, hash: entryHash(unsealed2) };
+}
+async function sealSigned(draft, head, signer) {
+  const unsealed2 = chained(draft, head);
+  const signed = { ...unsealed2, sig: await signer.sign(contentDigest(unsealed2)) };
+  return { ...signed, hash: entryHash(signed) };
 }
 function serialise(entry) {
   return `${canonicalize(entry)}
@@ -43916,6 +43927,7 @@ function yamlFix(code2) {
 var precompiled_exports = {};
 __export(precompiled_exports, {
   assets: () => assets,
+<<<<<<< HEAD
   h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => pt,
   h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => Lr,
   h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Jr,
@@ -43950,25 +43962,76 @@ __export(precompiled_exports, {
   he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => Nr,
   he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => $r,
   he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => Vr
+=======
+  h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => ir,
+  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => Nt,
+  h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Wt,
+  h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Vt,
+  h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Ct,
+  h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => Xt,
+  h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => ar,
+  h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => Bt,
+  h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => jt,
+  h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => rr,
+  h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => sr,
+  h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => er,
+  h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => Ut,
+  h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Ht,
+  h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Mt,
+  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => $t,
+  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => zt,
+  h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => Kt,
+  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => It,
+  had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Ft,
+  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => Tt,
+  hb1dbd064e86c3fb55181cbee1e14d5e5fee1486403e208b44d21bc63ae53495c: () => Ot,
+  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => _t,
+  hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Yt,
+  hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => tr,
+  hc9f7b728d759b19004990a80264fff552a197b445b58c7c369931422549cb83f: () => Rt,
+  hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Jt,
+  hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => Qt,
+  hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Zt,
+  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => Dt,
+  he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Gt,
+  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => xt,
+  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => Lt,
+  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => Et
+>>>>>>> signing
 });
 var xe = (t, a) => () => {
   try {
+<<<<<<< HEAD
     return a || t((a = { exports: {} }).exports, a), a.exports;
   } catch (D) {
     throw a = 0, D;
+=======
+    return a || r((a = { exports: {} }).exports, a), a.exports;
+  } catch (I) {
+    throw a = 0, I;
+>>>>>>> signing
   }
 };
 var Qe = xe((Ie) => {
   "use strict";
+<<<<<<< HEAD
   Object.defineProperty(Ie, "__esModule", { value: true });
   function Ke(t) {
     let a = t.length, D = 0, I = 0, E;
     for (; I < a; ) D++, E = t.charCodeAt(I++), E >= 55296 && E <= 56319 && I < a && (E = t.charCodeAt(I), (E & 64512) === 56320 && I++);
     return D;
+=======
+  Object.defineProperty(Le, "__esModule", { value: true });
+  function Ge(r) {
+    let a = r.length, I = 0, T = 0, D;
+    for (; T < a; ) I++, D = r.charCodeAt(T++), D >= 55296 && D <= 56319 && T < a && (D = r.charCodeAt(T), (D & 64512) === 56320 && T++);
+    return I;
+>>>>>>> signing
   }
   Ie.default = Ke;
   Ke.code = 'require("ajv/dist/runtime/ucs2length").default';
 });
+<<<<<<< HEAD
 var Be = xe((qr, Xe) => {
   "use strict";
   Xe.exports = function t(a, D) {
@@ -43993,6 +44056,32 @@ var Be = xe((qr, Xe) => {
       return true;
     }
     return a !== a && D !== D;
+=======
+var Qe = _e((Pt, Ke) => {
+  "use strict";
+  Ke.exports = function r(a, I) {
+    if (a === I) return true;
+    if (a && I && typeof a == "object" && typeof I == "object") {
+      if (a.constructor !== I.constructor) return false;
+      var T, D, e;
+      if (Array.isArray(a)) {
+        if (T = a.length, T != I.length) return false;
+        for (D = T; D-- !== 0; ) if (!r(a[D], I[D])) return false;
+        return true;
+      }
+      if (a.constructor === RegExp) return a.source === I.source && a.flags === I.flags;
+      if (a.valueOf !== Object.prototype.valueOf) return a.valueOf() === I.valueOf();
+      if (a.toString !== Object.prototype.toString) return a.toString() === I.toString();
+      if (e = Object.keys(a), T = e.length, T !== Object.keys(I).length) return false;
+      for (D = T; D-- !== 0; ) if (!Object.prototype.hasOwnProperty.call(I, e[D])) return false;
+      for (D = T; D-- !== 0; ) {
+        var t = e[D];
+        if (!r(a[t], I[t])) return false;
+      }
+      return true;
+    }
+    return a !== a && I !== I;
+>>>>>>> signing
   };
 });
 var ss = xe((Te) => {
@@ -44002,29 +44091,47 @@ var ss = xe((Te) => {
   es.code = 'require("ajv/dist/runtime/equal").default';
   Te.default = es;
 });
+<<<<<<< HEAD
 var Ze = xe((ke) => {
+=======
+var Ze = _e((be) => {
+>>>>>>> signing
   "use strict";
   Object.defineProperty(ke, "__esModule", { value: true });
   ke.formatNames = ke.fastFormats = ke.fullFormats = void 0;
   function be(t, a) {
     return { validate: t, compare: a };
   }
+<<<<<<< HEAD
   ke.fullFormats = { date: be(is, Ce), time: be(Ee(true), Fe), "date-time": be(rs(true), ns), "iso-time": be(Ee(), ps), "iso-date-time": be(rs(), os5), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: er, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: nr, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: sr, int32: { type: "number", validate: ar }, int64: { type: "number", validate: ir }, float: { type: "number", validate: as }, double: { type: "number", validate: as }, password: true, binary: true };
   ke.fastFormats = { ...ke.fullFormats, date: be(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, Ce), time: be(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, Fe), "date-time": be(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, ns), "iso-time": be(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, ps), "iso-date-time": be(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, os5), uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i, "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i, email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i };
   ke.formatNames = Object.keys(ke.fullFormats);
   function Us(t) {
     return t % 4 === 0 && (t % 100 !== 0 || t % 400 === 0);
+=======
+  be.fullFormats = { date: we(rs, Ee), time: we(Ie(true), Ve), "date-time": we(es(true), is), "iso-time": we(Ie(), as), "iso-date-time": we(es(), ps), duration: /^P(?!$)((\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?|(\d+W)?)$/, uri: Qs, "uri-reference": /^(?:[a-z][a-z0-9+\-.]*:)?(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'"()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'"()*+,;=:@]|%[0-9a-f]{2})*)*)?(?:\?(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'"()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i, "uri-template": /^(?:(?:[^\x00-\x20"'<>%\\^`{|}]|%[0-9a-f]{2})|\{[+#./;?&=,!@|]?(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?(?:,(?:[a-z0-9_]|%[0-9a-f]{2})+(?::[1-9][0-9]{0,3}|\*)?)*\})*$/i, url: /^(?:https?|ftp):\/\/(?:\S+(?::\S*)?@)?(?:(?!(?:10|127)(?:\.\d{1,3}){3})(?!(?:169\.254|192\.168)(?:\.\d{1,3}){2})(?!172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2})(?:[1-9]\d?|1\d\d|2[01]\d|22[0-3])(?:\.(?:1?\d{1,2}|2[0-4]\d|25[0-5])){2}(?:\.(?:[1-9]\d?|1\d\d|2[0-4]\d|25[0-4]))|(?:(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)(?:\.(?:[a-z0-9\u{00a1}-\u{ffff}]+-)*[a-z0-9\u{00a1}-\u{ffff}]+)*(?:\.(?:[a-z\u{00a1}-\u{ffff}]{2,})))(?::\d{2,5})?(?:\/[^\s]*)?$/iu, email: /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i, hostname: /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i, ipv4: /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/, ipv6: /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i, regex: at2, uuid: /^(?:urn:uuid:)?[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "json-pointer": /^(?:\/(?:[^~/]|~0|~1)*)*$/, "json-pointer-uri-fragment": /^#(?:\/(?:[a-z0-9_\-.!$&'()*+,;:=@]|%[0-9a-f]{2}|~0|~1)*)*$/i, "relative-json-pointer": /^(?:0|[1-9][0-9]*)(?:#|(?:\/(?:[^~/]|~0|~1)*)*)$/, byte: Xs, int32: { type: "number", validate: st }, int64: { type: "number", validate: tt }, float: { type: "number", validate: ts }, double: { type: "number", validate: ts }, password: true, binary: true };
+  be.fastFormats = { ...be.fullFormats, date: we(/^\d\d\d\d-[0-1]\d-[0-3]\d$/, Ee), time: we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, Ve), "date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\dt(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)$/i, is), "iso-time": we(/^(?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, as), "iso-date-time": we(/^\d\d\d\d-[0-1]\d-[0-3]\d[t\s](?:[0-2]\d:[0-5]\d:[0-5]\d|23:59:60)(?:\.\d+)?(?:z|[+-]\d\d(?::?\d\d)?)?$/i, ps), uri: /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/)?[^\s]*$/i, "uri-reference": /^(?:(?:[a-z][a-z0-9+\-.]*:)?\/?\/)?(?:[^\\\s#][^\s#]*)?(?:#[^\\\s]*)?$/i, email: /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i };
+  be.formatNames = Object.keys(be.fullFormats);
+  function Js(r) {
+    return r % 4 === 0 && (r % 100 !== 0 || r % 400 === 0);
+>>>>>>> signing
   }
   var Ks = /^(\d\d\d\d)-(\d\d)-(\d\d)$/, Qs = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   function is(t) {
     let a = Ks.exec(t);
     if (!a) return false;
+<<<<<<< HEAD
     let D = +a[1], I = +a[2], E = +a[3];
     return I >= 1 && I <= 12 && E >= 1 && E <= (I === 2 && Us(D) ? 29 : Qs[I]);
+=======
+    let I = +a[1], T = +a[2], D = +a[3];
+    return T >= 1 && T <= 12 && D >= 1 && D <= (T === 2 && Js(I) ? 29 : Gs[T]);
+>>>>>>> signing
   }
   function Ce(t, a) {
     if (t && a) return t > a ? 1 : t < a ? -1 : 0;
   }
+<<<<<<< HEAD
   var De = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
   function Ee(t) {
     return function(D) {
@@ -44064,6 +44171,47 @@ var Ze = xe((ke) => {
     if (!(t && a)) return;
     let [D, I] = t.split(Ve), [E, e] = a.split(Ve), r = Ce(D, E);
     if (r !== void 0) return r || Fe(I, e);
+=======
+  var Te = /^(\d\d):(\d\d):(\d\d(?:\.\d+)?)(z|([+-])(\d\d)(?::?(\d\d))?)?$/i;
+  function Ie(r) {
+    return function(I) {
+      let T = Te.exec(I);
+      if (!T) return false;
+      let D = +T[1], e = +T[2], t = +T[3], s = T[4], i = T[5] === "-" ? -1 : 1, o = +(T[6] || 0), m = +(T[7] || 0);
+      if (o > 23 || m > 59 || r && !s) return false;
+      if (D <= 23 && e <= 59 && t < 60) return true;
+      let n = e - m * i, p = D - o * i - (n < 0 ? 1 : 0);
+      return (p === 23 || p === -1) && (n === 59 || n === -1) && t < 61;
+    };
+  }
+  function Ve(r, a) {
+    if (!(r && a)) return;
+    let I = (/* @__PURE__ */ new Date("2020-01-01T" + r)).valueOf(), T = (/* @__PURE__ */ new Date("2020-01-01T" + a)).valueOf();
+    if (I && T) return I - T;
+  }
+  function as(r, a) {
+    if (!(r && a)) return;
+    let I = Te.exec(r), T = Te.exec(a);
+    if (I && T) return r = I[1] + I[2] + I[3], a = T[1] + T[2] + T[3], r > a ? 1 : r < a ? -1 : 0;
+  }
+  var De = /t|\s/i;
+  function es(r) {
+    let a = Ie(r);
+    return function(T) {
+      let D = T.split(De);
+      return D.length === 2 && rs(D[0]) && a(D[1]);
+    };
+  }
+  function is(r, a) {
+    if (!(r && a)) return;
+    let I = new Date(r).valueOf(), T = new Date(a).valueOf();
+    if (I && T) return I - T;
+  }
+  function ps(r, a) {
+    if (!(r && a)) return;
+    let [I, T] = r.split(De), [D, e] = a.split(De), t = Ee(I, D);
+    if (t !== void 0) return t || Ve(T, e);
+>>>>>>> signing
   }
   var Xs = /\/|:/, Bs = /^(?:[a-z][a-z0-9+\-.]*:)(?:\/?\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:]|%[0-9a-f]{2})*@)?(?:\[(?:(?:(?:(?:[0-9a-f]{1,4}:){6}|::(?:[0-9a-f]{1,4}:){5}|(?:[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){4}|(?:(?:[0-9a-f]{1,4}:){0,1}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){3}|(?:(?:[0-9a-f]{1,4}:){0,2}[0-9a-f]{1,4})?::(?:[0-9a-f]{1,4}:){2}|(?:(?:[0-9a-f]{1,4}:){0,3}[0-9a-f]{1,4})?::[0-9a-f]{1,4}:|(?:(?:[0-9a-f]{1,4}:){0,4}[0-9a-f]{1,4})?::)(?:[0-9a-f]{1,4}:[0-9a-f]{1,4}|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?))|(?:(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})?::[0-9a-f]{1,4}|(?:(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{1,4})?::)|[Vv][0-9a-f]+\.[a-z0-9\-._~!$&'()*+,;=:]+)\]|(?:(?:25[0-5]|2[0-4]\d|[01]?\d\d?)\.){3}(?:25[0-5]|2[0-4]\d|[01]?\d\d?)|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*)(?::\d*)?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*|\/(?:(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)?|(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})+(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*)(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
   function er(t) {
@@ -44093,6 +44241,7 @@ var Ze = xe((ke) => {
     }
   }
 });
+<<<<<<< HEAD
 var jr = hs;
 var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", description: "Deployment environment; absent: every environment and pull requests. A deployment to an environment no rule names is rejected: list one deployed without approvals with require: []." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", description: "Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.", items: { anyOf: [{ type: "object", additionalProperties: false, required: ["count"], description: "{ count: N } with optional users and teams", properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } }, { type: "object", additionalProperties: false, required: ["codeowners"], description: "{ codeowners: true }", properties: { codeowners: { const: true, description: "Every changed path needs an approval from one of its code owners, in the CODEOWNERS file of the pull request's base (of the default branch, for a deployment). Paths no line owns need none, as on GitHub." } } }] } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } }, if: { properties: { require: { maxItems: 0 } } }, then: { required: ["environment"] } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
 var ge = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
@@ -44116,12 +44265,39 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   if (t && typeof t == "object" && !Array.isArray(t)) {
     let v;
     if (t._extends === void 0 && (v = "_extends")) {
+=======
+var Ot = ds;
+var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", minLength: 1, description: "Deployment environment; absent: every environment and pull requests." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", minItems: 1, items: { type: "object", additionalProperties: false, required: ["count"], properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, signers: { type: "array", description: "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.", items: { type: "object", additionalProperties: false, required: ["key", "role"], properties: { key: { type: "string", pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", description: `The public key, "ssh-ed25519 AAAA\u2026 [comment]" (aims-gate keygen prints it; a person's is their .pub file).` }, role: { enum: ["gate", "app", "person"] }, name: { type: "string", minLength: 1, description: "Whose key it is, as reports show it." }, until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", description: "Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted." } } } }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var fe = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
+var he = Object.prototype.hasOwnProperty;
+var _ = Ue().default;
+var le = Be().default;
+var it = new RegExp("^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", "u");
+var ge = new RegExp("^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", "u");
+var pt = new RegExp("^[A-Za-z0-9-]+(\\[bot\\])?$", "u");
+var nt = new RegExp("^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", "u");
+var ot = new RegExp("^[^\\s~^:?\\\\]+$", "u");
+var mt = new RegExp("^[0-9a-f]{7,40}$", "u");
+var lt = new RegExp("^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", "u");
+var ct = new RegExp("^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", "u");
+var dt = new RegExp("^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", "u");
+var ht = new RegExp("^https?://[^\\s]+$", "u");
+var ut = new RegExp("^[A-Za-z0-9._-]+$", "u");
+var yt = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
+var Ae = Ze().fullFormats.date;
+function ds(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0, s = t, i = true, o = t, m = t, n = t;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    let w;
+    if (r._extends === void 0 && (w = "_extends")) {
+>>>>>>> signing
       let d = {};
       e === null ? e = [d] : e.push(d), r++;
     }
   }
   var p = n === r;
   if (p) {
+<<<<<<< HEAD
     let v = {};
     e === null ? e = [v] : e.push(v), r++;
   } else r = m, e !== null && (m ? e.length = m : e = null);
@@ -44131,6 +44307,17 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t && typeof t == "object" && !Array.isArray(t) && t.systems === void 0) {
       let u = { instancePath: a, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: "systems" }, message: "must have required property 'systems'", schema: l.then.required, parentSchema: l.then, data: t };
       e === null ? e = [u] : e.push(u), r++;
+=======
+    let w = {};
+    e === null ? e = [w] : e.push(w), t++;
+  } else t = m, e !== null && (m ? e.length = m : e = null);
+  var c = o === t;
+  if (t = s, e !== null && (s ? e.length = s : e = null), c) {
+    let w = t;
+    if (r && typeof r == "object" && !Array.isArray(r) && r.systems === void 0) {
+      let h = { instancePath: a, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: "systems" }, message: "must have required property 'systems'", schema: l.then.required, parentSchema: l.then, data: r };
+      e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
     }
     var c = v === r;
     i = c;
@@ -44139,10 +44326,17 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     let v = { instancePath: a, schemaPath: "#/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.if, parentSchema: l, data: t };
     e === null ? e = [v] : e.push(v), r++;
   }
+<<<<<<< HEAD
   if (t && typeof t == "object" && !Array.isArray(t)) {
     for (let v in t) if (!fe.call(l.properties, v)) {
       let d = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: v }, message: "must NOT have additional properties", schema: false, parentSchema: l, data: t };
       e === null ? e = [d] : e.push(d), r++;
+=======
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    for (let w in r) if (!he.call(l.properties, w)) {
+      let d = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: w }, message: "must NOT have additional properties", schema: false, parentSchema: l, data: r };
+      e === null ? e = [d] : e.push(d), t++;
+>>>>>>> signing
     }
     if (t.$schema !== void 0) {
       let v = t.$schema;
@@ -44175,6 +44369,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.systems !== void 0) {
       let v = t.systems;
       if (Array.isArray(v)) {
@@ -44350,10 +44545,188 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                       } else {
                         let se = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: f };
                         e === null ? e = [se] : e.push(se), r++;
+=======
+    if (r.systems !== void 0) {
+      let w = r.systems;
+      if (Array.isArray(w)) {
+        if (w.length < 1) {
+          let h = { instancePath: a + "/systems", schemaPath: "#/properties/systems/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems, data: w };
+          e === null ? e = [h] : e.push(h), t++;
+        }
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h], y = t, g = false, E = t;
+          if (typeof u == "string") {
+            if (_(u) < 1) {
+              let x = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: u };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+          } else {
+            let x = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: u };
+            e === null ? e = [x] : e.push(x), t++;
+          }
+          var f = E === t;
+          if (g = g || f, !g) {
+            let x = t;
+            if (u && typeof u == "object" && !Array.isArray(u)) {
+              if (u.path === void 0) {
+                let S = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: u };
+                e === null ? e = [S] : e.push(S), t++;
+              }
+              for (let S in u) if (!(S === "path" || S === "documents" || S === "watch" || S === "governance")) {
+                let b = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: S }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: u };
+                e === null ? e = [b] : e.push(b), t++;
+              }
+              if (u.path !== void 0) {
+                let S = u.path;
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let b = { instancePath: a + "/systems/" + h + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
+                  }
+                } else {
+                  let b = { instancePath: a + "/systems/" + h + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+              if (u.documents !== void 0) {
+                let S = u.documents;
+                if (S && typeof S == "object" && !Array.isArray(S)) {
+                  for (let b in S) if (!(b === "model-card" || b === "risk-assessment" || b === "impact-assessment")) {
+                    let F = { instancePath: a + "/systems/" + h + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: b }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
+                    e === null ? e = [F] : e.push(F), t++;
+                  }
+                  if (S["model-card"] !== void 0) {
+                    let b = S["model-card"], F = t, Q = false, ve = t;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let B = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: b };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: b };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var z = ve === t;
+                    if (Q = Q || z, !Q) {
+                      let B = t;
+                      if (Array.isArray(b)) {
+                        if (b.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: b };
+                          e === null ? e = [ie] : e.push(ie), t++;
+                        }
+                        let ue = b.length;
+                        for (let ie = 0; ie < ue; ie++) {
+                          let ye = b[ie];
+                          if (typeof ye == "string") {
+                            if (_(ye) < 1) {
+                              let de = { instancePath: a + "/systems/" + h + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                              e === null ? e = [de] : e.push(de), t++;
+                            }
+                          } else {
+                            let de = { instancePath: a + "/systems/" + h + "/documents/model-card/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ye };
+                            e === null ? e = [de] : e.push(de), t++;
+                          }
+                        }
+                      } else {
+                        let ue = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: b };
+                        e === null ? e = [ue] : e.push(ue), t++;
+                      }
+                      var z = B === t;
+                      Q = Q || z;
+                    }
+                    if (Q) t = F, e !== null && (F ? e.length = F : e = null);
+                    else {
+                      let B = { instancePath: a + "/systems/" + h + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: b };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                  }
+                  if (S["risk-assessment"] !== void 0) {
+                    let b = S["risk-assessment"], F = t, Q = false, ve = t;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let B = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: b };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: b };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var v = ve === t;
+                    if (Q = Q || v, !Q) {
+                      let B = t;
+                      if (Array.isArray(b)) {
+                        if (b.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: b };
+                          e === null ? e = [ie] : e.push(ie), t++;
+                        }
+                        let ue = b.length;
+                        for (let ie = 0; ie < ue; ie++) {
+                          let ye = b[ie];
+                          if (typeof ye == "string") {
+                            if (_(ye) < 1) {
+                              let de = { instancePath: a + "/systems/" + h + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                              e === null ? e = [de] : e.push(de), t++;
+                            }
+                          } else {
+                            let de = { instancePath: a + "/systems/" + h + "/documents/risk-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ye };
+                            e === null ? e = [de] : e.push(de), t++;
+                          }
+                        }
+                      } else {
+                        let ue = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: b };
+                        e === null ? e = [ue] : e.push(ue), t++;
+                      }
+                      var v = B === t;
+                      Q = Q || v;
+                    }
+                    if (Q) t = F, e !== null && (F ? e.length = F : e = null);
+                    else {
+                      let B = { instancePath: a + "/systems/" + h + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: b };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                  }
+                  if (S["impact-assessment"] !== void 0) {
+                    let b = S["impact-assessment"], F = t, Q = false, ve = t;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let B = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: b };
+                        e === null ? e = [B] : e.push(B), t++;
+                      }
+                    } else {
+                      let B = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: b };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                    var L = ve === t;
+                    if (Q = Q || L, !Q) {
+                      let B = t;
+                      if (Array.isArray(b)) {
+                        if (b.length < 1) {
+                          let ie = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: b };
+                          e === null ? e = [ie] : e.push(ie), t++;
+                        }
+                        let ue = b.length;
+                        for (let ie = 0; ie < ue; ie++) {
+                          let ye = b[ie];
+                          if (typeof ye == "string") {
+                            if (_(ye) < 1) {
+                              let de = { instancePath: a + "/systems/" + h + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                              e === null ? e = [de] : e.push(de), t++;
+                            }
+                          } else {
+                            let de = { instancePath: a + "/systems/" + h + "/documents/impact-assessment/" + ie, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ye };
+                            e === null ? e = [de] : e.push(de), t++;
+                          }
+                        }
+                      } else {
+                        let ue = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: b };
+                        e === null ? e = [ue] : e.push(ue), t++;
+>>>>>>> signing
                       }
                       var L = T === r;
                       ee = ee || L;
                     }
+<<<<<<< HEAD
                     if (ee) r = Z, e !== null && (Z ? e.length = Z : e = null);
                     else {
                       let T = { instancePath: a + "/systems/" + u + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: f };
@@ -44459,6 +44832,113 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           else {
             let q = { instancePath: a + "/systems/" + u, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: y };
             e === null ? e = [q] : e.push(q), r++;
+=======
+                    if (Q) t = F, e !== null && (F ? e.length = F : e = null);
+                    else {
+                      let B = { instancePath: a + "/systems/" + h + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: b };
+                      e === null ? e = [B] : e.push(B), t++;
+                    }
+                  }
+                } else {
+                  let b = { instancePath: a + "/systems/" + h + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+              if (u.watch !== void 0) {
+                let S = u.watch;
+                if (Array.isArray(S)) {
+                  let b = S.length;
+                  for (let F = 0; F < b; F++) {
+                    let Q = S[F];
+                    if (typeof Q == "string") {
+                      if (_(Q) < 1) {
+                        let ve = { instancePath: a + "/systems/" + h + "/watch/" + F, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
+                        e === null ? e = [ve] : e.push(ve), t++;
+                      }
+                    } else {
+                      let ve = { instancePath: a + "/systems/" + h + "/watch/" + F, schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.watch.items.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch.items, data: Q };
+                      e === null ? e = [ve] : e.push(ve), t++;
+                    }
+                  }
+                } else {
+                  let b = { instancePath: a + "/systems/" + h + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+              if (u.governance !== void 0) {
+                let S = u.governance;
+                if (S && typeof S == "object" && !Array.isArray(S)) {
+                  for (let b in S) if (!(b === "system" || b === "owner" || b === "version" || b === "status" || b === "tier")) {
+                    let F = { instancePath: a + "/systems/" + h + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: b }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
+                    e === null ? e = [F] : e.push(F), t++;
+                  }
+                  if (S.system !== void 0) {
+                    let b = S.system;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let F = { instancePath: a + "/systems/" + h + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: b };
+                        e === null ? e = [F] : e.push(F), t++;
+                      }
+                    } else {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
+                    }
+                  }
+                  if (S.owner !== void 0) {
+                    let b = S.owner;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let F = { instancePath: a + "/systems/" + h + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: b };
+                        e === null ? e = [F] : e.push(F), t++;
+                      }
+                    } else {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
+                    }
+                  }
+                  if (S.version !== void 0) {
+                    let b = S.version;
+                    if (typeof b == "string") {
+                      if (_(b) < 1) {
+                        let F = { instancePath: a + "/systems/" + h + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: b };
+                        e === null ? e = [F] : e.push(F), t++;
+                      }
+                    } else {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
+                    }
+                  }
+                  if (S.status !== void 0) {
+                    let b = S.status;
+                    if (!(b === "development" || b === "validation" || b === "production" || b === "deprecated" || b === "retired")) {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
+                    }
+                  }
+                  if (S.tier !== void 0) {
+                    let b = S.tier;
+                    if (!(b === "minimal" || b === "limited" || b === "high" || b === "prohibited")) {
+                      let F = { instancePath: a + "/systems/" + h + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: b };
+                      e === null ? e = [F] : e.push(F), t++;
+                    }
+                  }
+                } else {
+                  let b = { instancePath: a + "/systems/" + h + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+                }
+              }
+            } else {
+              let S = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: u };
+              e === null ? e = [S] : e.push(S), t++;
+            }
+            var f = x === t;
+            g = g || f;
+          }
+          if (g) t = y, e !== null && (y ? e.length = y : e = null);
+          else {
+            let x = { instancePath: a + "/systems/" + h, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: u };
+            e === null ? e = [x] : e.push(x), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -44466,6 +44946,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.documents !== void 0) {
       let v = t.documents;
       if (v && typeof v == "object" && !Array.isArray(v)) {
@@ -44487,11 +44968,35 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var b = w === r;
           if (y = y || b, !y) {
             let k = r;
+=======
+    if (r.documents !== void 0) {
+      let w = r.documents;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "model-card" || d === "risk-assessment" || d === "impact-assessment")) {
+          let h = { instancePath: a + "/documents", schemaPath: "#/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.documents, data: w };
+          e === null ? e = [h] : e.push(h), t++;
+        }
+        if (w["model-card"] !== void 0) {
+          let d = w["model-card"], h = t, u = false, y = t;
+          if (typeof d == "string") {
+            if (_(d) < 1) {
+              let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+          } else {
+            let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+          var k = y === t;
+          if (u = u || k, !u) {
+            let g = t;
+>>>>>>> signing
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let j = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
                 e === null ? e = [j] : e.push(j), r++;
               }
+<<<<<<< HEAD
               let q = d.length;
               for (let j = 0; j < q; j++) {
                 let P = d[j];
@@ -44503,12 +45008,26 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 } else {
                   let f = { instancePath: a + "/documents/model-card/" + j, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: P };
                   e === null ? e = [f] : e.push(f), r++;
+=======
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let b = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
+                  }
+                } else {
+                  let b = { instancePath: a + "/documents/model-card/" + P, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+>>>>>>> signing
                 }
               }
             } else {
               let q = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1], data: d };
               e === null ? e = [q] : e.push(q), r++;
             }
+<<<<<<< HEAD
             var b = k === r;
             y = y || b;
           }
@@ -44532,11 +45051,37 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var S = w === r;
           if (y = y || S, !y) {
             let k = r;
+=======
+            var k = g === t;
+            u = u || k;
+          }
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
+          else {
+            let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+        }
+        if (w["risk-assessment"] !== void 0) {
+          let d = w["risk-assessment"], h = t, u = false, y = t;
+          if (typeof d == "string") {
+            if (_(d) < 1) {
+              let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+          } else {
+            let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+          var q = y === t;
+          if (u = u || q, !u) {
+            let g = t;
+>>>>>>> signing
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let j = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
                 e === null ? e = [j] : e.push(j), r++;
               }
+<<<<<<< HEAD
               let q = d.length;
               for (let j = 0; j < q; j++) {
                 let P = d[j];
@@ -44548,12 +45093,26 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 } else {
                   let f = { instancePath: a + "/documents/risk-assessment/" + j, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: P };
                   e === null ? e = [f] : e.push(f), r++;
+=======
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let b = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
+                  }
+                } else {
+                  let b = { instancePath: a + "/documents/risk-assessment/" + P, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+>>>>>>> signing
                 }
               }
             } else {
               let q = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1], data: d };
               e === null ? e = [q] : e.push(q), r++;
             }
+<<<<<<< HEAD
             var S = k === r;
             y = y || S;
           }
@@ -44577,11 +45136,37 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var A = w === r;
           if (y = y || A, !y) {
             let k = r;
+=======
+            var q = g === t;
+            u = u || q;
+          }
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
+          else {
+            let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+        }
+        if (w["impact-assessment"] !== void 0) {
+          let d = w["impact-assessment"], h = t, u = false, y = t;
+          if (typeof d == "string") {
+            if (_(d) < 1) {
+              let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+          } else {
+            let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+          var A = y === t;
+          if (u = u || A, !u) {
+            let g = t;
+>>>>>>> signing
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let j = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
                 e === null ? e = [j] : e.push(j), r++;
               }
+<<<<<<< HEAD
               let q = d.length;
               for (let j = 0; j < q; j++) {
                 let P = d[j];
@@ -44593,12 +45178,26 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 } else {
                   let f = { instancePath: a + "/documents/impact-assessment/" + j, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: P };
                   e === null ? e = [f] : e.push(f), r++;
+=======
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (_(S) < 1) {
+                    let b = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
+                  }
+                } else {
+                  let b = { instancePath: a + "/documents/impact-assessment/" + P, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+>>>>>>> signing
                 }
               }
             } else {
               let q = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1], data: d };
               e === null ? e = [q] : e.push(q), r++;
             }
+<<<<<<< HEAD
             var A = k === r;
             y = y || A;
           }
@@ -44606,6 +45205,15 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           else {
             let k = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
             e === null ? e = [k] : e.push(k), r++;
+=======
+            var A = g === t;
+            u = u || A;
+          }
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
+          else {
+            let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -44613,6 +45221,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.watch !== void 0) {
       let v = t.watch;
       if (Array.isArray(v)) {
@@ -44627,6 +45236,22 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let w = { instancePath: a + "/watch/" + u, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: y };
             e === null ? e = [w] : e.push(w), r++;
+=======
+    if (r.watch !== void 0) {
+      let w = r.watch;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (typeof u == "string") {
+            if (_(u) < 1) {
+              let y = { instancePath: a + "/watch/" + h, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+          } else {
+            let y = { instancePath: a + "/watch/" + h, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -44634,6 +45259,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.rules !== void 0) {
       let v = t.rules;
       if (Array.isArray(v)) {
@@ -44655,6 +45281,29 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let w = { instancePath: a + "/rules/" + u, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ge.type, parentSchema: ge, data: y };
             e === null ? e = [w] : e.push(w), r++;
+=======
+    if (r.rules !== void 0) {
+      let w = r.rules;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.kind === void 0) {
+              let y = { instancePath: a + "/rules/" + h, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: fe.required, parentSchema: fe, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.kind !== void 0) {
+              let y = u.kind;
+              if (!(y === "document-valid" || y === "required-document" || y === "fields" || y === "governance" || y === "sections" || y === "risk-register" || y === "freshness" || y === "consistency" || y === "change-coupling" || y === "metric")) {
+                let g = { instancePath: a + "/rules/" + h + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: fe.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: fe.properties.kind.enum, parentSchema: fe.properties.kind, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let y = { instancePath: a + "/rules/" + h, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: fe.type, parentSchema: fe, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -44662,6 +45311,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.overrides !== void 0) {
       let v = t.overrides;
       if (v && typeof v == "object" && !Array.isArray(v)) {
@@ -44725,6 +45375,71 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 if (z(X) < 1) {
                   let q = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: X };
                   e === null ? e = [q] : e.push(q), r++;
+=======
+    if (r.overrides !== void 0) {
+      let w = r.overrides;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) {
+          let h = t;
+          if (typeof d == "string" && !ge.test(d)) {
+            let u = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: d, propertyName: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+          var O = h === t;
+          if (!O) {
+            let u = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: w };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+        for (let d in w) {
+          let h = w[d], u = t, y = true, g = t;
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            let E;
+            if (h.disabled === void 0 && (E = "disabled")) {
+              let x = {};
+              e === null ? e = [x] : e.push(x), t++;
+            }
+          }
+          var se = g === t;
+          if (t = u, e !== null && (u ? e.length = u : e = null), se) {
+            let E = t;
+            if (h && typeof h == "object" && !Array.isArray(h) && h.reason === void 0) {
+              let P = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: h };
+              e === null ? e = [P] : e.push(P), t++;
+            }
+            var se = E === t;
+            y = se;
+          }
+          if (!y) {
+            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.overrides.additionalProperties.if, parentSchema: l.properties.overrides.additionalProperties, data: h };
+            e === null ? e = [E] : e.push(E), t++;
+          }
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            for (let E in h) if (!(E === "severity" || E === "disabled" || E === "reason")) {
+              let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: E }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.overrides.additionalProperties, data: h };
+              e === null ? e = [x] : e.push(x), t++;
+            }
+            if (h.severity !== void 0) {
+              let E = h.severity;
+              if (!(E === "major" || E === "minor" || E === "observation")) {
+                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/severity", schemaPath: "#/properties/overrides/additionalProperties/properties/severity/enum", keyword: "enum", params: { allowedValues: l.properties.overrides.additionalProperties.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: l.properties.overrides.additionalProperties.properties.severity.enum, parentSchema: l.properties.overrides.additionalProperties.properties.severity, data: E };
+                e === null ? e = [x] : e.push(x), t++;
+              }
+            }
+            if (h.disabled !== void 0) {
+              let E = h.disabled;
+              if (E !== true) {
+                let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/disabled", schemaPath: "#/properties/overrides/additionalProperties/properties/disabled/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: l.properties.overrides.additionalProperties.properties.disabled, data: E };
+                e === null ? e = [x] : e.push(x), t++;
+              }
+            }
+            if (h.reason !== void 0) {
+              let E = h.reason;
+              if (typeof E == "string") {
+                if (_(E) < 1) {
+                  let x = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: E };
+                  e === null ? e = [x] : e.push(x), t++;
+>>>>>>> signing
                 }
               } else {
                 let q = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/reason", schemaPath: "#/properties/overrides/additionalProperties/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.overrides.additionalProperties.properties.reason.type, parentSchema: l.properties.overrides.additionalProperties.properties.reason, data: X };
@@ -44732,8 +45447,13 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               }
             }
           } else {
+<<<<<<< HEAD
             let X = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: u };
             e === null ? e = [X] : e.push(X), r++;
+=======
+            let E = { instancePath: a + "/overrides/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.overrides.additionalProperties.type, parentSchema: l.properties.overrides.additionalProperties, data: h };
+            e === null ? e = [E] : e.push(E), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -44741,6 +45461,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.waivers !== void 0) {
       let v = t.waivers;
       if (Array.isArray(v)) {
@@ -44835,6 +45556,102 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let w = { instancePath: a + "/waivers/" + u, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: y };
             e === null ? e = [w] : e.push(w), r++;
+=======
+    if (r.waivers !== void 0) {
+      let w = r.waivers;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.rule === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.system === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.reason === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.approver === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.expires === void 0) {
+              let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "rule" || y === "system" || y === "reason" || y === "approver" || y === "expires")) {
+              let g = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: u };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (u.rule !== void 0) {
+              let y = u.rule;
+              if (typeof y == "string") {
+                if (!ge.test(y)) {
+                  let g = { instancePath: a + "/waivers/" + h + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/waivers/" + h + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.rule.type, parentSchema: l.properties.waivers.items.properties.rule, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.system !== void 0) {
+              let y = u.system;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/waivers/" + h + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/waivers/" + h + "/system", schemaPath: "#/properties/waivers/items/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.system.type, parentSchema: l.properties.waivers.items.properties.system, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.reason !== void 0) {
+              let y = u.reason;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/waivers/" + h + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/waivers/" + h + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.reason.type, parentSchema: l.properties.waivers.items.properties.reason, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.approver !== void 0) {
+              let y = u.approver;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/waivers/" + h + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/waivers/" + h + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.approver.type, parentSchema: l.properties.waivers.items.properties.approver, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.expires !== void 0) {
+              let y = u.expires;
+              if (typeof y == "string") {
+                if (!Ae.validate(y)) {
+                  let g = { instancePath: a + "/waivers/" + h + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/waivers/" + h + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.waivers.items.properties.expires.type, parentSchema: l.properties.waivers.items.properties.expires, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let y = { instancePath: a + "/waivers/" + h, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -44849,6 +45666,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.approvals !== void 0) {
       let v = t.approvals;
       if (Array.isArray(v)) {
@@ -45036,6 +45854,147 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let q = { instancePath: a + "/approvals/" + u, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: y };
             e === null ? e = [q] : e.push(q), r++;
+=======
+    if (r.approvals !== void 0) {
+      let w = r.approvals;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.require === void 0) {
+              let y = { instancePath: a + "/approvals/" + h, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "environment" || y === "tiers" || y === "require" || y === "allow-stale")) {
+              let g = { instancePath: a + "/approvals/" + h, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: u };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (u.environment !== void 0) {
+              let y = u.environment;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/approvals/" + h + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.approvals.items.properties.environment, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/approvals/" + h + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.environment.type, parentSchema: l.properties.approvals.items.properties.environment, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.tiers !== void 0) {
+              let y = u.tiers;
+              if (Array.isArray(y)) {
+                if (y.length < 1) {
+                  let E = { instancePath: a + "/approvals/" + h + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: y };
+                  e === null ? e = [E] : e.push(E), t++;
+                }
+                let g = y.length;
+                for (let E = 0; E < g; E++) {
+                  let x = y[E];
+                  if (!(x === "minimal" || x === "limited" || x === "high" || x === "prohibited")) {
+                    let P = { instancePath: a + "/approvals/" + h + "/tiers/" + E, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: x };
+                    e === null ? e = [P] : e.push(P), t++;
+                  }
+                }
+              } else {
+                let g = { instancePath: a + "/approvals/" + h + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.tiers.type, parentSchema: l.properties.approvals.items.properties.tiers, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.require !== void 0) {
+              let y = u.require;
+              if (Array.isArray(y)) {
+                if (y.length < 1) {
+                  let E = { instancePath: a + "/approvals/" + h + "/require", schemaPath: "#/properties/approvals/items/properties/require/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.require, data: y };
+                  e === null ? e = [E] : e.push(E), t++;
+                }
+                let g = y.length;
+                for (let E = 0; E < g; E++) {
+                  let x = y[E];
+                  if (x && typeof x == "object" && !Array.isArray(x)) {
+                    if (x.count === void 0) {
+                      let P = { instancePath: a + "/approvals/" + h + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.required, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                      e === null ? e = [P] : e.push(P), t++;
+                    }
+                    for (let P in x) if (!(P === "count" || P === "users" || P === "teams")) {
+                      let S = { instancePath: a + "/approvals/" + h + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: P }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                      e === null ? e = [S] : e.push(S), t++;
+                    }
+                    if (x.count !== void 0) {
+                      let P = x.count;
+                      if (!(typeof P == "number" && !(P % 1) && !isNaN(P) && isFinite(P))) {
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                      if (typeof P == "number" && isFinite(P) && (P < 1 || isNaN(P))) {
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/properties/count/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: l.properties.approvals.items.properties.require.items.properties.count, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                    }
+                    if (x.users !== void 0) {
+                      let P = x.users;
+                      if (Array.isArray(P)) {
+                        let S = P.length;
+                        for (let b = 0; b < S; b++) {
+                          let F = P[b];
+                          if (typeof F == "string") {
+                            if (!pt.test(F)) {
+                              let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/users/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" }, message: 'must match pattern "^[A-Za-z0-9-]+(\\[bot\\])?$"', schema: "^[A-Za-z0-9-]+(\\[bot\\])?$", parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: F };
+                              e === null ? e = [Q] : e.push(Q), t++;
+                            }
+                          } else {
+                            let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/users/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.users.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users.items, data: F };
+                            e === null ? e = [Q] : e.push(Q), t++;
+                          }
+                        }
+                      } else {
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/users", schemaPath: "#/properties/approvals/items/properties/require/items/properties/users/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.users.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.users, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                    }
+                    if (x.teams !== void 0) {
+                      let P = x.teams;
+                      if (Array.isArray(P)) {
+                        let S = P.length;
+                        for (let b = 0; b < S; b++) {
+                          let F = P[b];
+                          if (typeof F == "string") {
+                            if (!nt.test(F)) {
+                              let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/teams/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, message: 'must match pattern "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$"', schema: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$", parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: F };
+                              e === null ? e = [Q] : e.push(Q), t++;
+                            }
+                          } else {
+                            let Q = { instancePath: a + "/approvals/" + h + "/require/" + E + "/teams/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.approvals.items.properties.require.items.properties.teams.items.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams.items, data: F };
+                            e === null ? e = [Q] : e.push(Q), t++;
+                          }
+                        }
+                      } else {
+                        let S = { instancePath: a + "/approvals/" + h + "/require/" + E + "/teams", schemaPath: "#/properties/approvals/items/properties/require/items/properties/teams/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.items.properties.teams.type, parentSchema: l.properties.approvals.items.properties.require.items.properties.teams, data: P };
+                        e === null ? e = [S] : e.push(S), t++;
+                      }
+                    }
+                  } else {
+                    let P = { instancePath: a + "/approvals/" + h + "/require/" + E, schemaPath: "#/properties/approvals/items/properties/require/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.type, parentSchema: l.properties.approvals.items.properties.require.items, data: x };
+                    e === null ? e = [P] : e.push(P), t++;
+                  }
+                }
+              } else {
+                let g = { instancePath: a + "/approvals/" + h + "/require", schemaPath: "#/properties/approvals/items/properties/require/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.approvals.items.properties.require.type, parentSchema: l.properties.approvals.items.properties.require, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u["allow-stale"] !== void 0) {
+              let y = u["allow-stale"];
+              if (typeof y != "boolean") {
+                let g = { instancePath: a + "/approvals/" + h + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let y = { instancePath: a + "/approvals/" + h, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -45043,17 +46002,27 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.release !== void 0) {
       let v = t.release;
       if (v && typeof v == "object" && !Array.isArray(v)) {
         for (let d in v) if (!(d === "branches" || d === "baseline")) {
           let u = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: v };
           e === null ? e = [u] : e.push(u), r++;
+=======
+    if (r.release !== void 0) {
+      let w = r.release;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "branches" || d === "baseline")) {
+          let h = { instancePath: a + "/release", schemaPath: "#/properties/release/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.release, data: w };
+          e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
         }
         if (v.branches !== void 0) {
           let d = v.branches;
           if (Array.isArray(d)) {
             if (d.length < 1) {
+<<<<<<< HEAD
               let y = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: d };
               e === null ? e = [y] : e.push(y), r++;
             }
@@ -45077,11 +46046,37 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let u = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.release.properties.branches.type, parentSchema: l.properties.release.properties.branches, data: d };
             e === null ? e = [u] : e.push(u), r++;
+=======
+              let u = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: d };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+            let h = d.length;
+            for (let u = 0; u < h; u++) {
+              let y = d[u];
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/release/branches/" + u, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+                if (!ot.test(y)) {
+                  let g = { instancePath: a + "/release/branches/" + u, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/release/branches/" + u, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let h = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.release.properties.branches.type, parentSchema: l.properties.release.properties.branches, data: d };
+            e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
           }
         }
         if (v.baseline !== void 0) {
           let d = v.baseline;
           if (typeof d == "string") {
+<<<<<<< HEAD
             if (!ur.test(d)) {
               let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,40}$" }, message: 'must match pattern "^[0-9a-f]{7,40}$"', schema: "^[0-9a-f]{7,40}$", parentSchema: l.properties.release.properties.baseline, data: d };
               e === null ? e = [u] : e.push(u), r++;
@@ -45089,6 +46084,15 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let u = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.baseline.type, parentSchema: l.properties.release.properties.baseline, data: d };
             e === null ? e = [u] : e.push(u), r++;
+=======
+            if (!mt.test(d)) {
+              let h = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{7,40}$" }, message: 'must match pattern "^[0-9a-f]{7,40}$"', schema: "^[0-9a-f]{7,40}$", parentSchema: l.properties.release.properties.baseline, data: d };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          } else {
+            let h = { instancePath: a + "/release/baseline", schemaPath: "#/properties/release/properties/baseline/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.baseline.type, parentSchema: l.properties.release.properties.baseline, data: d };
+            e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -45096,6 +46100,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.enforce !== void 0) {
       let v = t.enforce;
       if (v && typeof v == "object" && !Array.isArray(v)) {
@@ -45112,11 +46117,30 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var ue = w === r;
           if (y = y || ue, !y) {
             let k = r;
+=======
+    if (r.enforce !== void 0) {
+      let w = r.enforce;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "rules" || d === "fail-on")) {
+          let h = { instancePath: a + "/enforce", schemaPath: "#/properties/enforce/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.enforce, data: w };
+          e === null ? e = [h] : e.push(h), t++;
+        }
+        if (w.rules !== void 0) {
+          let d = w.rules, h = t, u = false, y = t;
+          if (d !== "all") {
+            let g = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: d };
+            e === null ? e = [g] : e.push(g), t++;
+          }
+          var me = y === t;
+          if (u = u || me, !u) {
+            let g = t;
+>>>>>>> signing
             if (Array.isArray(d)) {
               if (d.length < 1) {
                 let j = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
                 e === null ? e = [j] : e.push(j), r++;
               }
+<<<<<<< HEAD
               let q = d.length;
               for (let j = 0; j < q; j++) {
                 let P = d[j];
@@ -45128,12 +46152,26 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 } else {
                   let f = { instancePath: a + "/enforce/rules/" + j, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: P };
                   e === null ? e = [f] : e.push(f), r++;
+=======
+              let x = d.length;
+              for (let P = 0; P < x; P++) {
+                let S = d[P];
+                if (typeof S == "string") {
+                  if (!ge.test(S)) {
+                    let b = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
+                    e === null ? e = [b] : e.push(b), t++;
+                  }
+                } else {
+                  let b = { instancePath: a + "/enforce/rules/" + P, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: S };
+                  e === null ? e = [b] : e.push(b), t++;
+>>>>>>> signing
                 }
               }
             } else {
               let q = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.enforce.properties.rules.anyOf[1].type, parentSchema: l.properties.enforce.properties.rules.anyOf[1], data: d };
               e === null ? e = [q] : e.push(q), r++;
             }
+<<<<<<< HEAD
             var ue = k === r;
             y = y || ue;
           }
@@ -45141,13 +46179,27 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           else {
             let k = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
             e === null ? e = [k] : e.push(k), r++;
+=======
+            var me = g === t;
+            u = u || me;
+          }
+          if (u) t = h, e !== null && (h ? e.length = h : e = null);
+          else {
+            let g = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: d };
+            e === null ? e = [g] : e.push(g), t++;
+>>>>>>> signing
           }
         }
         if (v["fail-on"] !== void 0) {
           let d = v["fail-on"];
           if (typeof d != "boolean") {
+<<<<<<< HEAD
             let u = { instancePath: a + "/enforce/fail-on", schemaPath: "#/properties/enforce/properties/fail-on/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.enforce.properties["fail-on"].type, parentSchema: l.properties.enforce.properties["fail-on"], data: d };
             e === null ? e = [u] : e.push(u), r++;
+=======
+            let h = { instancePath: a + "/enforce/fail-on", schemaPath: "#/properties/enforce/properties/fail-on/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.enforce.properties["fail-on"].type, parentSchema: l.properties.enforce.properties["fail-on"], data: d };
+            e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -45167,35 +46219,131 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t["timestamp-authority"] !== void 0) {
       let v = t["timestamp-authority"];
       if (typeof v == "string") {
         if (!yr.test(v)) {
           let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/pattern", keyword: "pattern", params: { pattern: "^https?://[^\\s]+$" }, message: 'must match pattern "^https?://[^\\s]+$"', schema: "^https?://[^\\s]+$", parentSchema: l.properties["timestamp-authority"], data: v };
           e === null ? e = [d] : e.push(d), r++;
+=======
+    if (r.signers !== void 0) {
+      let w = r.signers;
+      if (Array.isArray(w)) {
+        let d = w.length;
+        for (let h = 0; h < d; h++) {
+          let u = w[h];
+          if (u && typeof u == "object" && !Array.isArray(u)) {
+            if (u.key === void 0) {
+              let y = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (u.role === void 0) {
+              let y = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "role" }, message: "must have required property 'role'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: u };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            for (let y in u) if (!(y === "key" || y === "role" || y === "name" || y === "until")) {
+              let g = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.signers.items, data: u };
+              e === null ? e = [g] : e.push(g), t++;
+            }
+            if (u.key !== void 0) {
+              let y = u.key;
+              if (typeof y == "string") {
+                if (!ct.test(y)) {
+                  let g = { instancePath: a + "/signers/" + h + "/key", schemaPath: "#/properties/signers/items/properties/key/pattern", keyword: "pattern", params: { pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$" }, message: 'must match pattern "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$"', schema: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", parentSchema: l.properties.signers.items.properties.key, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/signers/" + h + "/key", schemaPath: "#/properties/signers/items/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.signers.items.properties.key.type, parentSchema: l.properties.signers.items.properties.key, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.role !== void 0) {
+              let y = u.role;
+              if (!(y === "gate" || y === "app" || y === "person")) {
+                let g = { instancePath: a + "/signers/" + h + "/role", schemaPath: "#/properties/signers/items/properties/role/enum", keyword: "enum", params: { allowedValues: l.properties.signers.items.properties.role.enum }, message: "must be equal to one of the allowed values", schema: l.properties.signers.items.properties.role.enum, parentSchema: l.properties.signers.items.properties.role, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.name !== void 0) {
+              let y = u.name;
+              if (typeof y == "string") {
+                if (_(y) < 1) {
+                  let g = { instancePath: a + "/signers/" + h + "/name", schemaPath: "#/properties/signers/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.signers.items.properties.name, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/signers/" + h + "/name", schemaPath: "#/properties/signers/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.signers.items.properties.name.type, parentSchema: l.properties.signers.items.properties.name, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+            if (u.until !== void 0) {
+              let y = u.until;
+              if (typeof y == "string") {
+                if (!dt.test(y)) {
+                  let g = { instancePath: a + "/signers/" + h + "/until", schemaPath: "#/properties/signers/items/properties/until/pattern", keyword: "pattern", params: { pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$" }, message: 'must match pattern "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$"', schema: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", parentSchema: l.properties.signers.items.properties.until, data: y };
+                  e === null ? e = [g] : e.push(g), t++;
+                }
+              } else {
+                let g = { instancePath: a + "/signers/" + h + "/until", schemaPath: "#/properties/signers/items/properties/until/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.signers.items.properties.until.type, parentSchema: l.properties.signers.items.properties.until, data: y };
+                e === null ? e = [g] : e.push(g), t++;
+              }
+            }
+          } else {
+            let y = { instancePath: a + "/signers/" + h, schemaPath: "#/properties/signers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.signers.items.type, parentSchema: l.properties.signers.items, data: u };
+            e === null ? e = [y] : e.push(y), t++;
+          }
+        }
+      } else {
+        let d = { instancePath: a + "/signers", schemaPath: "#/properties/signers/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.signers.type, parentSchema: l.properties.signers, data: w };
+        e === null ? e = [d] : e.push(d), t++;
+      }
+    }
+    if (r["timestamp-authority"] !== void 0) {
+      let w = r["timestamp-authority"];
+      if (typeof w == "string") {
+        if (!ht.test(w)) {
+          let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/pattern", keyword: "pattern", params: { pattern: "^https?://[^\\s]+$" }, message: 'must match pattern "^https?://[^\\s]+$"', schema: "^https?://[^\\s]+$", parentSchema: l.properties["timestamp-authority"], data: w };
+          e === null ? e = [d] : e.push(d), t++;
+>>>>>>> signing
         }
       } else {
         let d = { instancePath: a + "/timestamp-authority", schemaPath: "#/properties/timestamp-authority/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["timestamp-authority"].type, parentSchema: l.properties["timestamp-authority"], data: v };
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t.app !== void 0) {
       let v = t.app;
       if (v && typeof v == "object" && !Array.isArray(v)) {
         for (let d in v) if (!(d === "without-config" || d === "audit-repository")) {
           let u = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: v };
           e === null ? e = [u] : e.push(u), r++;
+=======
+    if (r.app !== void 0) {
+      let w = r.app;
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) if (!(d === "without-config" || d === "audit-repository")) {
+          let h = { instancePath: a + "/app", schemaPath: "#/properties/app/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: d }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.app, data: w };
+          e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
         }
         if (v["without-config"] !== void 0) {
           let d = v["without-config"];
           if (!(d === "neutral" || d === "skip" || d === "org-defaults")) {
+<<<<<<< HEAD
             let u = { instancePath: a + "/app/without-config", schemaPath: "#/properties/app/properties/without-config/enum", keyword: "enum", params: { allowedValues: l.properties.app.properties["without-config"].enum }, message: "must be equal to one of the allowed values", schema: l.properties.app.properties["without-config"].enum, parentSchema: l.properties.app.properties["without-config"], data: d };
             e === null ? e = [u] : e.push(u), r++;
+=======
+            let h = { instancePath: a + "/app/without-config", schemaPath: "#/properties/app/properties/without-config/enum", keyword: "enum", params: { allowedValues: l.properties.app.properties["without-config"].enum }, message: "must be equal to one of the allowed values", schema: l.properties.app.properties["without-config"].enum, parentSchema: l.properties.app.properties["without-config"], data: d };
+            e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
           }
         }
         if (v["audit-repository"] !== void 0) {
           let d = v["audit-repository"];
           if (typeof d == "string") {
+<<<<<<< HEAD
             if (!fr.test(d)) {
               let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+$" }, message: 'must match pattern "^[A-Za-z0-9._-]+$"', schema: "^[A-Za-z0-9._-]+$", parentSchema: l.properties.app.properties["audit-repository"], data: d };
               e === null ? e = [u] : e.push(u), r++;
@@ -45203,6 +46351,15 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let u = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.app.properties["audit-repository"].type, parentSchema: l.properties.app.properties["audit-repository"], data: d };
             e === null ? e = [u] : e.push(u), r++;
+=======
+            if (!ut.test(d)) {
+              let h = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9._-]+$" }, message: 'must match pattern "^[A-Za-z0-9._-]+$"', schema: "^[A-Za-z0-9._-]+$", parentSchema: l.properties.app.properties["audit-repository"], data: d };
+              e === null ? e = [h] : e.push(h), t++;
+            }
+          } else {
+            let h = { instancePath: a + "/app/audit-repository", schemaPath: "#/properties/app/properties/audit-repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.app.properties["audit-repository"].type, parentSchema: l.properties.app.properties["audit-repository"], data: d };
+            e === null ? e = [h] : e.push(h), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -45210,6 +46367,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [d] : e.push(d), r++;
       }
     }
+<<<<<<< HEAD
     if (t["statement-of-applicability"] !== void 0) {
       let v = t["statement-of-applicability"];
       if (v && typeof v == "object" && !Array.isArray(v)) {
@@ -45297,29 +46455,134 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                       if (!gr.test(j)) {
                         let T = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + q, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^custom\\.[a-z0-9][a-z0-9-]{0,62}$"', schema: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: j };
                         e === null ? e = [T] : e.push(T), r++;
+=======
+    if (r["statement-of-applicability"] !== void 0) {
+      let w = r["statement-of-applicability"];
+      if (w && typeof w == "object" && !Array.isArray(w)) {
+        for (let d in w) {
+          let h = t;
+          if (!(d === "A.2.2" || d === "A.2.3" || d === "A.2.4" || d === "A.3.2" || d === "A.3.3" || d === "A.4.2" || d === "A.4.3" || d === "A.4.4" || d === "A.4.5" || d === "A.4.6" || d === "A.5.2" || d === "A.5.3" || d === "A.5.4" || d === "A.5.5" || d === "A.6.1.2" || d === "A.6.1.3" || d === "A.6.2.2" || d === "A.6.2.3" || d === "A.6.2.4" || d === "A.6.2.5" || d === "A.6.2.6" || d === "A.6.2.7" || d === "A.6.2.8" || d === "A.7.2" || d === "A.7.3" || d === "A.7.4" || d === "A.7.5" || d === "A.7.6" || d === "A.8.2" || d === "A.8.3" || d === "A.8.4" || d === "A.8.5" || d === "A.9.2" || d === "A.9.3" || d === "A.9.4" || d === "A.10.2" || d === "A.10.3" || d === "A.10.4")) {
+            let u = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: d, propertyName: d };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+          var ae = h === t;
+          if (!ae) {
+            let u = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: d }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: w };
+            e === null ? e = [u] : e.push(u), t++;
+          }
+        }
+        for (let d in w) {
+          let h = w[d];
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.applicable === void 0) {
+              let u = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+            if (h.justification === void 0) {
+              let u = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "justification" }, message: "must have required property 'justification'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+              e === null ? e = [u] : e.push(u), t++;
+            }
+            for (let u in h) if (!(u === "applicable" || u === "justification" || u === "evidence" || u === "events")) {
+              let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: u }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+              e === null ? e = [y] : e.push(y), t++;
+            }
+            if (h.applicable !== void 0) {
+              let u = h.applicable;
+              if (typeof u != "boolean") {
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: u };
+                e === null ? e = [y] : e.push(y), t++;
+              }
+            }
+            if (h.justification !== void 0) {
+              let u = h.justification;
+              if (typeof u == "string") {
+                if (_(u) < 1) {
+                  let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: u };
+                  e === null ? e = [y] : e.push(y), t++;
+                }
+              } else {
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: u };
+                e === null ? e = [y] : e.push(y), t++;
+              }
+            }
+            if (h.evidence !== void 0) {
+              let u = h.evidence;
+              if (Array.isArray(u)) {
+                let y = u.length;
+                for (let g = 0; g < y; g++) {
+                  let E = u[g];
+                  if (typeof E == "string") {
+                    if (_(E) < 1) {
+                      let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + g, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
+                      e === null ? e = [x] : e.push(x), t++;
+                    }
+                  } else {
+                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + g, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: E };
+                    e === null ? e = [x] : e.push(x), t++;
+                  }
+                }
+              } else {
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: u };
+                e === null ? e = [y] : e.push(y), t++;
+              }
+            }
+            if (h.events !== void 0) {
+              let u = h.events;
+              if (Array.isArray(u)) {
+                let y = u.length;
+                for (let x = 0; x < y; x++) {
+                  let P = u[x], S = t, b = false, F = t;
+                  if (!(P === "system.registered" || P === "documents.changed" || P === "evaluated" || P === "approval.given" || P === "approval.withdrawn" || P === "deployment.approved" || P === "deployment.rejected" || P === "waiver.applied" || P === "waiver.expired" || P === "model.retrained" || P === "monitoring.alert" || P === "incident" || P === "system.retired" || P === "nonconformity.opened" || P === "nonconformity.updated" || P === "nonconformity.closed" || P === "corrective-action.planned" || P === "corrective-action.completed")) {
+                    let Q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/0/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0], data: P };
+                    e === null ? e = [Q] : e.push(Q), t++;
+                  }
+                  var ce = F === t;
+                  if (b = b || ce, !b) {
+                    let Q = t;
+                    if (typeof P == "string") {
+                      if (!yt.test(P)) {
+                        let B = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + x, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/pattern", keyword: "pattern", params: { pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$" }, message: 'must match pattern "^custom\\.[a-z0-9][a-z0-9-]{0,62}$"', schema: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: P };
+                        e === null ? e = [B] : e.push(B), t++;
+>>>>>>> signing
                       }
                     } else {
                       let T = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + q, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1].type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[1], data: j };
                       e === null ? e = [T] : e.push(T), r++;
                     }
+<<<<<<< HEAD
                     var $e = ee === r;
                     f = f || $e;
                   }
                   if (f) r = P, e !== null && (P ? e.length = P : e = null);
+=======
+                    var ce = Q === t;
+                    b = b || ce;
+                  }
+                  if (b) t = S, e !== null && (S ? e.length = S : e = null);
+>>>>>>> signing
                   else {
                     let ee = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + q, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items, data: j };
                     e === null ? e = [ee] : e.push(ee), r++;
                   }
                 }
+<<<<<<< HEAD
                 let k = y.length, X;
                 if (k > 1) {
                   e: for (; k--; ) for (X = k; X--; ) if (de(y[k], y[X])) {
                     let q = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: k, j: X }, message: "must NOT have duplicate items (items ## " + X + " and " + k + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
                     e === null ? e = [q] : e.push(q), r++;
+=======
+                let g = u.length, E;
+                if (g > 1) {
+                  e: for (; g--; ) for (E = g; E--; ) if (le(u[g], u[E])) {
+                    let x = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: g, j: E }, message: "must NOT have duplicate items (items ## " + E + " and " + g + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: u };
+                    e === null ? e = [x] : e.push(x), t++;
+>>>>>>> signing
                     break e;
                   }
                 }
               } else {
+<<<<<<< HEAD
                 let w = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
                 e === null ? e = [w] : e.push(w), r++;
               }
@@ -45327,6 +46590,15 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: u };
             e === null ? e = [y] : e.push(y), r++;
+=======
+                let y = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: u };
+                e === null ? e = [y] : e.push(y), t++;
+              }
+            }
+          } else {
+            let u = { instancePath: a + "/statement-of-applicability/" + d.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: h };
+            e === null ? e = [u] : e.push(u), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -45340,6 +46612,7 @@ function hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return hs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var _r = ys;
 var me = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate policy pack", type: "object", additionalProperties: false, required: ["id", "title", "rules"], properties: { $schema: { type: "string" }, id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" }, title: { type: "string" }, description: { type: "string" }, version: { type: "string" }, extends: { type: "string", description: "A built-in pack, e.g. iso42001-baseline." }, rules: { type: "array", items: { $ref: "#/definitions/rule" } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
 var vr = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
@@ -45349,6 +46622,17 @@ function ys(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.id === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: me.required, parentSchema: me, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var jt = hs;
+var ne = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate policy pack", type: "object", additionalProperties: false, required: ["id", "title", "rules"], properties: { $schema: { type: "string" }, id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*$" }, title: { type: "string" }, description: { type: "string" }, version: { type: "string" }, extends: { type: "string", description: "A built-in pack, e.g. iso42001-baseline." }, rules: { type: "array", items: { $ref: "#/definitions/rule" } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var ft = new RegExp("^[a-z0-9][a-z0-9-]*$", "u");
+function hs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: ne.required, parentSchema: ne, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.title === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: me.required, parentSchema: me, data: t };
@@ -45372,9 +46656,15 @@ function ys(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.id !== void 0) {
       let s = t.id;
       if (typeof s == "string") {
+<<<<<<< HEAD
         if (!vr.test(s)) {
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: me.properties.id, data: s };
           e === null ? e = [i] : e.push(i), r++;
+=======
+        if (!ft.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: ne.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
         }
       } else {
         let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.id.type, parentSchema: me.properties.id, data: s };
@@ -45441,6 +46731,7 @@ function ys(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: me.type, parentSchema: me, data: t };
     e === null ? e = [s] : e.push(s), r++;
   }
+<<<<<<< HEAD
   return ys.errors = e, r === 0;
 }
 var xr = fs3;
@@ -45451,6 +46742,18 @@ function fs3(t, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
     if (t.id === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: W.required, parentSchema: W, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+  return hs.errors = e, t === 0;
+}
+var _t = us;
+var W = { type: "object", description: "The document parses and matches its published JSON Schema (types, allowed values, no unknown keys).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "document-valid" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+function us(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: W.required, parentSchema: W, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.title === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: W.required, parentSchema: W, data: t };
@@ -45476,9 +46779,15 @@ function fs3(t, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: W.required, parentSchema: W, data: t };
       e === null ? e = [s] : e.push(s), r++;
     }
+<<<<<<< HEAD
     for (let s in t) if (!fe.call(W.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+    for (let s in r) if (!he.call(W.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.id !== void 0) {
       let s = t.id;
@@ -45603,6 +46912,7 @@ function fs3(t, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.type, parentSchema: W, data: t };
     e === null ? e = [s] : e.push(s), r++;
   }
+<<<<<<< HEAD
   return fs3.errors = e, r === 0;
 }
 var zr = gs;
@@ -45613,6 +46923,18 @@ function gs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.id === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: J.required, parentSchema: J, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+  return us.errors = e, t === 0;
+}
+var zt = ys;
+var J = { type: "object", description: "The system has this document; with `when`, only where the condition holds (e.g. high risk tier).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "required-document" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+function ys(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: J.required, parentSchema: J, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.title === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: J.required, parentSchema: J, data: t };
@@ -45638,9 +46960,15 @@ function gs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: J.required, parentSchema: J, data: t };
       e === null ? e = [s] : e.push(s), r++;
     }
+<<<<<<< HEAD
     for (let s in t) if (!fe.call(J.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+    for (let s in r) if (!he.call(J.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.id !== void 0) {
       let s = t.id;
@@ -45767,6 +47095,7 @@ function gs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return gs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Nr = vs;
 var R = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
 function vs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -45775,6 +47104,16 @@ function vs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.id === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: R.required, parentSchema: R, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var xt = fs3;
+var C = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
+function fs3(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: C.required, parentSchema: C, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.title === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: R.required, parentSchema: R, data: t };
@@ -45804,14 +47143,1384 @@ function vs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "schema" }, message: "must have required property 'schema'", schema: R.required, parentSchema: R, data: t };
       e === null ? e = [s] : e.push(s), r++;
     }
+<<<<<<< HEAD
     for (let s in t) if (!fe.call(R.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+    for (let s in r) if (!he.call(C.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: C, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.id !== void 0) {
       let s = t.id;
       if (typeof s == "string") {
+<<<<<<< HEAD
         if (!we.test(s)) {
+=======
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: C.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.id.type, parentSchema: C.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.title.type, parentSchema: C.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.description.type, parentSchema: C.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: C.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: C.properties.severity.enum, parentSchema: C.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: C.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.controls.items.enum, parentSchema: C.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.controls.type, parentSchema: C.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: C.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: C.properties.clauses.items.enum, parentSchema: C.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: C.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.clauses.type, parentSchema: C.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.remedy.type, parentSchema: C.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.when.type, parentSchema: C.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "fields") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "fields" }, message: "must be equal to constant", schema: "fields", parentSchema: C.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let s = r.document;
+      if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: C.properties.document.enum }, message: "must be equal to one of the allowed values", schema: C.properties.document.enum, parentSchema: C.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.schema !== void 0) {
+      let s = r.schema;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/schema", schemaPath: "#/properties/schema/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.schema.type, parentSchema: C.properties.schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.type, parentSchema: C, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return fs3.errors = e, t === 0;
+}
+var Nt = gs;
+var M = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
+function gs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.facts === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "facts" }, message: "must have required property 'facts'", schema: M.required, parentSchema: M, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(M.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: M, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: M.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.id.type, parentSchema: M.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.title.type, parentSchema: M.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.description.type, parentSchema: M.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: M.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: M.properties.severity.enum, parentSchema: M.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: M.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.controls.items.enum, parentSchema: M.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.controls.type, parentSchema: M.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: M.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.clauses.items.enum, parentSchema: M.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.clauses.type, parentSchema: M.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.remedy.type, parentSchema: M.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.properties.when.type, parentSchema: M.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "governance") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "governance" }, message: "must be equal to constant", schema: "governance", parentSchema: M.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.facts !== void 0) {
+      let s = r.facts;
+      if (Array.isArray(s)) {
+        if (s.length < 1) {
+          let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: M.properties.facts, data: s };
+          e === null ? e = [n] : e.push(n), t++;
+        }
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "system" || p === "owner" || p === "version" || p === "status" || p === "tier")) {
+            let c = { instancePath: a + "/facts/" + n, schemaPath: "#/properties/facts/items/enum", keyword: "enum", params: { allowedValues: M.properties.facts.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.facts.items.enum, parentSchema: M.properties.facts.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: M.properties.facts, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/facts", schemaPath: "#/properties/facts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.facts.type, parentSchema: M.properties.facts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.type, parentSchema: M, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return gs.errors = e, t === 0;
+}
+var Lt = vs;
+var $ = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
+function vs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.title === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.kind === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.severity === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.controls === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.remedy === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.sections === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    for (let i in r) if (!he.call($.properties, i)) {
+      let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: $, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.id !== void 0) {
+      let i = r.id;
+      if (typeof i == "string") {
+        if (!ge.test(i)) {
+          let o = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: $.properties.id, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.id.type, parentSchema: $.properties.id, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let i = r.title;
+      if (typeof i == "string") {
+        if (_(i) < 1) {
+          let o = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.title, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.title.type, parentSchema: $.properties.title, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let i = r.description;
+      if (typeof i != "string") {
+        let o = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.description.type, parentSchema: $.properties.description, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let i = r.severity;
+      if (!(i === "major" || i === "minor" || i === "observation")) {
+        let o = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: $.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: $.properties.severity.enum, parentSchema: $.properties.severity, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let i = r.controls;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "A.2.2" || c === "A.2.3" || c === "A.2.4" || c === "A.3.2" || c === "A.3.3" || c === "A.4.2" || c === "A.4.3" || c === "A.4.4" || c === "A.4.5" || c === "A.4.6" || c === "A.5.2" || c === "A.5.3" || c === "A.5.4" || c === "A.5.5" || c === "A.6.1.2" || c === "A.6.1.3" || c === "A.6.2.2" || c === "A.6.2.3" || c === "A.6.2.4" || c === "A.6.2.5" || c === "A.6.2.6" || c === "A.6.2.7" || c === "A.6.2.8" || c === "A.7.2" || c === "A.7.3" || c === "A.7.4" || c === "A.7.5" || c === "A.7.6" || c === "A.8.2" || c === "A.8.3" || c === "A.8.4" || c === "A.8.5" || c === "A.9.2" || c === "A.9.3" || c === "A.9.4" || c === "A.10.2" || c === "A.10.3" || c === "A.10.4")) {
+            let f = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+        }
+        let m = i.length, n;
+        if (m > 1) {
+          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
+            let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.controls, data: i };
+            e === null ? e = [p] : e.push(p), t++;
+            break e;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.controls.type, parentSchema: $.properties.controls, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let i = r.clauses;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "7.5" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.2" || c === "10.2")) {
+            let f = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+        }
+        let m = i.length, n;
+        if (m > 1) {
+          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
+            let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.clauses, data: i };
+            e === null ? e = [p] : e.push(p), t++;
+            break e;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.clauses.type, parentSchema: $.properties.clauses, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let i = r.remedy;
+      if (typeof i == "string") {
+        if (_(i) < 1) {
+          let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.remedy, data: i };
+          e === null ? e = [o] : e.push(o), t++;
+        }
+      } else {
+        let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.remedy.type, parentSchema: $.properties.remedy, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let i = r.when;
+      if (!(i && typeof i == "object" && !Array.isArray(i))) {
+        let o = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.when.type, parentSchema: $.properties.when, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let i = r.kind;
+      if (i !== "sections") {
+        let o = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "sections" }, message: "must be equal to constant", schema: "sections", parentSchema: $.properties.kind, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r.sections !== void 0) {
+      let i = r.sections;
+      if (Array.isArray(i)) {
+        if (i.length < 1) {
+          let m = { instancePath: a + "/sections", schemaPath: "#/properties/sections/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: $.properties.sections, data: i };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        let o = i.length;
+        for (let m = 0; m < o; m++) {
+          let n = i[m], p = t, c = false, f = t;
+          if (typeof n == "string") {
+            if (_(n) < 1) {
+              let z = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[0], data: n };
+              e === null ? e = [z] : e.push(z), t++;
+            }
+          } else {
+            let z = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[0].type, parentSchema: $.properties.sections.items.anyOf[0], data: n };
+            e === null ? e = [z] : e.push(z), t++;
+          }
+          var s = f === t;
+          if (c = c || s, !c) {
+            let z = t;
+            if (n && typeof n == "object" && !Array.isArray(n)) {
+              if (n.name === void 0) {
+                let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: $.properties.sections.items.anyOf[1].required, parentSchema: $.properties.sections.items.anyOf[1], data: n };
+                e === null ? e = [L] : e.push(L), t++;
+              }
+              for (let L in n) if (!(L === "name" || L === "aliases" || L === "patterns" || L === "keys")) {
+                let k = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: L }, message: "must NOT have additional properties", schema: false, parentSchema: $.properties.sections.items.anyOf[1], data: n };
+                e === null ? e = [k] : e.push(k), t++;
+              }
+              if (n.name !== void 0) {
+                let L = n.name;
+                if (typeof L == "string") {
+                  if (_(L) < 1) {
+                    let k = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.name, data: L };
+                    e === null ? e = [k] : e.push(k), t++;
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/name", schemaPath: "#/properties/sections/items/anyOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.name.type, parentSchema: $.properties.sections.items.anyOf[1].properties.name, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+              if (n.aliases !== void 0) {
+                let L = n.aliases;
+                if (Array.isArray(L)) {
+                  let k = L.length;
+                  for (let q = 0; q < k; q++) {
+                    let A = L[q];
+                    if (typeof A == "string") {
+                      if (_(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/aliases/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/aliases/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.aliases.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/aliases", schemaPath: "#/properties/sections/items/anyOf/1/properties/aliases/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.aliases.type, parentSchema: $.properties.sections.items.anyOf[1].properties.aliases, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+              if (n.patterns !== void 0) {
+                let L = n.patterns;
+                if (Array.isArray(L)) {
+                  let k = L.length;
+                  for (let q = 0; q < k; q++) {
+                    let A = L[q];
+                    if (typeof A == "string") {
+                      if (_(A) > 100) {
+                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/maxLength", keyword: "maxLength", params: { limit: 100 }, message: "must NOT have more than 100 characters", schema: 100, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                      if (_(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/patterns/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.patterns.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/patterns", schemaPath: "#/properties/sections/items/anyOf/1/properties/patterns/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.patterns.type, parentSchema: $.properties.sections.items.anyOf[1].properties.patterns, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+              if (n.keys !== void 0) {
+                let L = n.keys;
+                if (Array.isArray(L)) {
+                  let k = L.length;
+                  for (let q = 0; q < k; q++) {
+                    let A = L[q];
+                    if (typeof A == "string") {
+                      if (_(A) < 1) {
+                        let O = { instancePath: a + "/sections/" + m + "/keys/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[1].properties.keys.items, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    } else {
+                      let O = { instancePath: a + "/sections/" + m + "/keys/" + q, schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.sections.items.anyOf[1].properties.keys.items.type, parentSchema: $.properties.sections.items.anyOf[1].properties.keys.items, data: A };
+                      e === null ? e = [O] : e.push(O), t++;
+                    }
+                  }
+                } else {
+                  let k = { instancePath: a + "/sections/" + m + "/keys", schemaPath: "#/properties/sections/items/anyOf/1/properties/keys/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.items.anyOf[1].properties.keys.type, parentSchema: $.properties.sections.items.anyOf[1].properties.keys, data: L };
+                  e === null ? e = [k] : e.push(k), t++;
+                }
+              }
+            } else {
+              let L = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.sections.items.anyOf[1].type, parentSchema: $.properties.sections.items.anyOf[1], data: n };
+              e === null ? e = [L] : e.push(L), t++;
+            }
+            var s = z === t;
+            c = c || s;
+          }
+          if (c) t = p, e !== null && (p ? e.length = p : e = null);
+          else {
+            let z = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: $.properties.sections.items.anyOf, parentSchema: $.properties.sections.items, data: n };
+            e === null ? e = [z] : e.push(z), t++;
+          }
+        }
+      } else {
+        let o = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.type, parentSchema: $.properties.sections, data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+    if (r["min-length"] !== void 0) {
+      let i = r["min-length"];
+      if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: $.properties["min-length"].type, parentSchema: $.properties["min-length"], data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+      if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: $.properties["min-length"], data: i };
+        e === null ? e = [o] : e.push(o), t++;
+      }
+    }
+  } else {
+    let i = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.type, parentSchema: $, data: r };
+    e === null ? e = [i] : e.push(i), t++;
+  }
+  return vs.errors = e, t === 0;
+}
+var $t = ws;
+var H = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
+function ws(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.check === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: H.required, parentSchema: H, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(H.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: H, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: H.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.id.type, parentSchema: H.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.title.type, parentSchema: H.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.description.type, parentSchema: H.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: H.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: H.properties.severity.enum, parentSchema: H.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: H.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.controls.items.enum, parentSchema: H.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: H.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.controls.type, parentSchema: H.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: H.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.clauses.items.enum, parentSchema: H.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: H.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.clauses.type, parentSchema: H.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.remedy.type, parentSchema: H.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.properties.when.type, parentSchema: H.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "risk-register") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "risk-register" }, message: "must be equal to constant", schema: "risk-register", parentSchema: H.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.check !== void 0) {
+      let s = r.check;
+      if (!(s === "scores" || s === "residual" || s === "acceptance" || s === "ownership")) {
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: H.properties.check.enum }, message: "must be equal to one of the allowed values", schema: H.properties.check.enum, parentSchema: H.properties.check, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.threshold !== void 0) {
+      let s = r.threshold;
+      if (typeof s == "number" && isFinite(s)) {
+        if (s < 1 || isNaN(s)) {
+          let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: H.properties.threshold, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: H.properties.threshold.type, parentSchema: H.properties.threshold, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.type, parentSchema: H, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return ws.errors = e, t === 0;
+}
+var Tt = bs;
+var V = { type: "object", description: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "field"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "freshness" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, field: { type: "string", pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", description: 'Dotted path to the date; "[]" after a key means each item of that list.' }, "not-past": { const: true }, "max-age-days": { type: "integer", minimum: 1 } }, anyOf: [{ required: ["not-past"] }, { required: ["max-age-days"] }] };
+var gt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
+function bs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0, s = t, i = false, o = t;
+  if (r && typeof r == "object" && !Array.isArray(r) && r["not-past"] === void 0) {
+    let n = { instancePath: a, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "not-past" }, message: "must have required property 'not-past'", schema: V.anyOf[0].required, parentSchema: V.anyOf[0], data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  var m = o === t;
+  if (i = i || m, !i) {
+    let n = t;
+    if (r && typeof r == "object" && !Array.isArray(r) && r["max-age-days"] === void 0) {
+      let c = { instancePath: a, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "max-age-days" }, message: "must have required property 'max-age-days'", schema: V.anyOf[1].required, parentSchema: V.anyOf[1], data: r };
+      e === null ? e = [c] : e.push(c), t++;
+    }
+    var m = n === t;
+    i = i || m;
+  }
+  if (i) t = s, e !== null && (s ? e.length = s : e = null);
+  else {
+    let n = { instancePath: a, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: V.anyOf, parentSchema: V, data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.title === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.kind === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.severity === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.controls === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.remedy === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.document === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    if (r.field === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "field" }, message: "must have required property 'field'", schema: V.required, parentSchema: V, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+    }
+    for (let n in r) if (!he.call(V.properties, n)) {
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: V, data: r };
+      e === null ? e = [p] : e.push(p), t++;
+    }
+    if (r.id !== void 0) {
+      let n = r.id;
+      if (typeof n == "string") {
+        if (!ge.test(n)) {
+          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: V.properties.id, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.id.type, parentSchema: V.properties.id, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let n = r.title;
+      if (typeof n == "string") {
+        if (_(n) < 1) {
+          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: V.properties.title, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.title.type, parentSchema: V.properties.title, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let n = r.description;
+      if (typeof n != "string") {
+        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.description.type, parentSchema: V.properties.description, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let n = r.severity;
+      if (!(n === "major" || n === "minor" || n === "observation")) {
+        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: V.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: V.properties.severity.enum, parentSchema: V.properties.severity, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let n = r.controls;
+      if (Array.isArray(n)) {
+        let p = n.length;
+        for (let z = 0; z < p; z++) {
+          let v = n[z];
+          if (!(v === "A.2.2" || v === "A.2.3" || v === "A.2.4" || v === "A.3.2" || v === "A.3.3" || v === "A.4.2" || v === "A.4.3" || v === "A.4.4" || v === "A.4.5" || v === "A.4.6" || v === "A.5.2" || v === "A.5.3" || v === "A.5.4" || v === "A.5.5" || v === "A.6.1.2" || v === "A.6.1.3" || v === "A.6.2.2" || v === "A.6.2.3" || v === "A.6.2.4" || v === "A.6.2.5" || v === "A.6.2.6" || v === "A.6.2.7" || v === "A.6.2.8" || v === "A.7.2" || v === "A.7.3" || v === "A.7.4" || v === "A.7.5" || v === "A.7.6" || v === "A.8.2" || v === "A.8.3" || v === "A.8.4" || v === "A.8.5" || v === "A.9.2" || v === "A.9.3" || v === "A.9.4" || v === "A.10.2" || v === "A.10.3" || v === "A.10.4")) {
+            let L = { instancePath: a + "/controls/" + z, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: V.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.controls.items.enum, parentSchema: V.properties.controls.items, data: v };
+            e === null ? e = [L] : e.push(L), t++;
+          }
+        }
+        let c = n.length, f;
+        if (c > 1) {
+          e: for (; c--; ) for (f = c; f--; ) if (le(n[c], n[f])) {
+            let z = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: c, j: f }, message: "must NOT have duplicate items (items ## " + f + " and " + c + " are identical)", schema: true, parentSchema: V.properties.controls, data: n };
+            e === null ? e = [z] : e.push(z), t++;
+            break e;
+          }
+        }
+      } else {
+        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: V.properties.controls.type, parentSchema: V.properties.controls, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let n = r.clauses;
+      if (Array.isArray(n)) {
+        let p = n.length;
+        for (let z = 0; z < p; z++) {
+          let v = n[z];
+          if (!(v === "6.1.2" || v === "6.1.3" || v === "6.1.4" || v === "7.5" || v === "8.2" || v === "8.3" || v === "8.4" || v === "9.2" || v === "10.2")) {
+            let L = { instancePath: a + "/clauses/" + z, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: V.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: V.properties.clauses.items.enum, parentSchema: V.properties.clauses.items, data: v };
+            e === null ? e = [L] : e.push(L), t++;
+          }
+        }
+        let c = n.length, f;
+        if (c > 1) {
+          e: for (; c--; ) for (f = c; f--; ) if (le(n[c], n[f])) {
+            let z = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: c, j: f }, message: "must NOT have duplicate items (items ## " + f + " and " + c + " are identical)", schema: true, parentSchema: V.properties.clauses, data: n };
+            e === null ? e = [z] : e.push(z), t++;
+            break e;
+          }
+        }
+      } else {
+        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: V.properties.clauses.type, parentSchema: V.properties.clauses, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let n = r.remedy;
+      if (typeof n == "string") {
+        if (_(n) < 1) {
+          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: V.properties.remedy, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.remedy.type, parentSchema: V.properties.remedy, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let n = r.when;
+      if (!(n && typeof n == "object" && !Array.isArray(n))) {
+        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: V.properties.when.type, parentSchema: V.properties.when, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let n = r.kind;
+      if (n !== "freshness") {
+        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "freshness" }, message: "must be equal to constant", schema: "freshness", parentSchema: V.properties.kind, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let n = r.document;
+      if (!(n === "model-card" || n === "risk-assessment" || n === "impact-assessment")) {
+        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: V.properties.document.enum }, message: "must be equal to one of the allowed values", schema: V.properties.document.enum, parentSchema: V.properties.document, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r.field !== void 0) {
+      let n = r.field;
+      if (typeof n == "string") {
+        if (!gt.test(n)) {
+          let p = { instancePath: a + "/field", schemaPath: "#/properties/field/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$" }, message: 'must match pattern "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$"', schema: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", parentSchema: V.properties.field, data: n };
+          e === null ? e = [p] : e.push(p), t++;
+        }
+      } else {
+        let p = { instancePath: a + "/field", schemaPath: "#/properties/field/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: V.properties.field.type, parentSchema: V.properties.field, data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r["not-past"] !== void 0) {
+      let n = r["not-past"];
+      if (n !== true) {
+        let p = { instancePath: a + "/not-past", schemaPath: "#/properties/not-past/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: V.properties["not-past"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+    if (r["max-age-days"] !== void 0) {
+      let n = r["max-age-days"];
+      if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
+        let p = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: V.properties["max-age-days"].type, parentSchema: V.properties["max-age-days"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+      if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
+        let p = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: V.properties["max-age-days"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
+      }
+    }
+  } else {
+    let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: V.type, parentSchema: V, data: r };
+    e === null ? e = [n] : e.push(n), t++;
+  }
+  return bs.errors = e, t === 0;
+}
+var It = ks;
+var Y = { type: "object", description: "The documents agree: `system` (same system id as the folder), `version` (same version), `tier` (model card and risk assessment give the same tier), `mitigations` (impact mitigations name existing risk ids).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "consistency" }, check: { enum: ["system", "version", "tier", "mitigations"] } } };
+function ks(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.check === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "check" }, message: "must have required property 'check'", schema: Y.required, parentSchema: Y, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(Y.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Y, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Y.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.id.type, parentSchema: Y.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.title.type, parentSchema: Y.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.description.type, parentSchema: Y.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Y.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.severity.enum, parentSchema: Y.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: Y.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.controls.items.enum, parentSchema: Y.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Y.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.controls.type, parentSchema: Y.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: Y.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.clauses.items.enum, parentSchema: Y.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: Y.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.clauses.type, parentSchema: Y.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.remedy.type, parentSchema: Y.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.properties.when.type, parentSchema: Y.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "consistency") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "consistency" }, message: "must be equal to constant", schema: "consistency", parentSchema: Y.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.check !== void 0) {
+      let s = r.check;
+      if (!(s === "system" || s === "version" || s === "tier" || s === "mitigations")) {
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: Y.properties.check.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.check.enum, parentSchema: Y.properties.check, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.type, parentSchema: Y, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return ks.errors = e, t === 0;
+}
+var Dt = As;
+var G = { type: "object", description: "When files matching the system's `watch` patterns change (code, weights, training config), this document is updated in the same change.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "change-coupling" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+function As(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.document === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "document" }, message: "must have required property 'document'", schema: G.required, parentSchema: G, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(G.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: G, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: G.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.id.type, parentSchema: G.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.title !== void 0) {
+      let s = r.title;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.title.type, parentSchema: G.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.description !== void 0) {
+      let s = r.description;
+      if (typeof s != "string") {
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.description.type, parentSchema: G.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.severity !== void 0) {
+      let s = r.severity;
+      if (!(s === "major" || s === "minor" || s === "observation")) {
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: G.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: G.properties.severity.enum, parentSchema: G.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.controls !== void 0) {
+      let s = r.controls;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: G.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.controls.items.enum, parentSchema: G.properties.controls.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: G.properties.controls, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.controls.type, parentSchema: G.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.clauses !== void 0) {
+      let s = r.clauses;
+      if (Array.isArray(s)) {
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: G.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.clauses.items.enum, parentSchema: G.properties.clauses.items, data: p };
+            e === null ? e = [c] : e.push(c), t++;
+          }
+        }
+        let o = s.length, m;
+        if (o > 1) {
+          e: for (; o--; ) for (m = o; m--; ) if (le(s[o], s[m])) {
+            let n = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: o, j: m }, message: "must NOT have duplicate items (items ## " + m + " and " + o + " are identical)", schema: true, parentSchema: G.properties.clauses, data: s };
+            e === null ? e = [n] : e.push(n), t++;
+            break e;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.clauses.type, parentSchema: G.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.remedy !== void 0) {
+      let s = r.remedy;
+      if (typeof s == "string") {
+        if (_(s) < 1) {
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.remedy.type, parentSchema: G.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.when !== void 0) {
+      let s = r.when;
+      if (!(s && typeof s == "object" && !Array.isArray(s))) {
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.properties.when.type, parentSchema: G.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.kind !== void 0) {
+      let s = r.kind;
+      if (s !== "change-coupling") {
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "change-coupling" }, message: "must be equal to constant", schema: "change-coupling", parentSchema: G.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.document !== void 0) {
+      let s = r.document;
+      if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: G.properties.document.enum }, message: "must be equal to one of the allowed values", schema: G.properties.document.enum, parentSchema: G.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.type, parentSchema: G, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+  }
+  return As.errors = e, t === 0;
+}
+var Et = Ps;
+var R = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
+function Ps(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.title === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.kind === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.severity === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.controls === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.remedy === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.metric === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "metric" }, message: "must have required property 'metric'", schema: R.required, parentSchema: R, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(R.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+    }
+    if (r.id !== void 0) {
+      let s = r.id;
+      if (typeof s == "string") {
+        if (!ge.test(s)) {
+>>>>>>> signing
           let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: R.properties.id, data: s };
           e === null ? e = [i] : e.push(i), r++;
         }
@@ -45940,6 +48649,7 @@ function vs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return vs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Lr = ws;
 var M = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
 function ws(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -45987,6 +48697,21 @@ function ws(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.id.type, parentSchema: M.properties.id, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+var Vt = qs;
+var N = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:model-card:1", title: "aims-gate model card metadata", description: "The YAML front matter of a Hugging Face style model card (README.md / MODEL_CARD.md), or a whole model card written as YAML/JSON with its sections under `sections`. Hugging Face metadata keys are kept as they are; the governance keys they lack live under `governance`.", type: "object", properties: { $schema: { type: "string" }, governance: { $ref: "#/definitions/governance" }, license: { type: "string", description: "SPDX identifier or Hugging Face license id, e.g. apache-2.0." }, license_name: { type: "string" }, license_link: { type: "string" }, language: { $ref: "#/definitions/stringOrStrings" }, library_name: { type: "string" }, tags: { $ref: "#/definitions/stringOrStrings" }, datasets: { $ref: "#/definitions/stringOrStrings", description: "Training datasets (Hugging Face ids or names)." }, metrics: { $ref: "#/definitions/stringOrStrings" }, base_model: { $ref: "#/definitions/stringOrStrings" }, base_model_relation: { type: "string" }, pipeline_tag: { type: "string" }, inference: { type: ["boolean", "object"] }, "model-index": { type: "array", description: "Evaluation results, as in the Hugging Face model card spec.", items: { type: "object", required: ["name", "results"], properties: { name: { type: "string" }, results: { type: "array", items: { type: "object", required: ["task", "metrics"], properties: { task: { type: "object", required: ["type"], properties: { type: { type: "string" }, name: { type: "string" } } }, dataset: { type: "object", required: ["type", "name"], properties: { type: { type: "string" }, name: { type: "string" }, config: { type: "string" }, split: { type: "string" }, revision: { type: "string" } } }, metrics: { type: "array", items: { type: "object", required: ["type", "value"], properties: { type: { type: "string", description: "Metric id, e.g. accuracy, f1, demographic_parity_difference." }, value: { type: ["number", "string"], description: 'A number, or text as the Hub allows: "0.91", "91.2%", "245.37 +/- 48.64".' }, name: { type: "string" }, config: { type: "string" }, verified: { type: "boolean" } } } } } } } } } }, sections: { type: "object", description: 'Only in a model card written as YAML/JSON: section title \u2192 text, e.g. "Out-of-Scope Use": "\u2026".', additionalProperties: { type: "string" } } }, definitions: { stringOrStrings: { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] }, governance: { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } } } };
+var oe = { type: "object", description: "Governance facts the Hugging Face spec lacks.", additionalProperties: false, patternProperties: { "^x-": {} }, properties: { system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system this card describes. Quote it: "2.1".' }, owner: { type: "string", minLength: 1, description: "Accountable owner: a person or team handle." }, status: { enum: ["development", "validation", "production", "deprecated", "retired"], description: "Lifecycle status." }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Risk tier (EU AI Act style)." }, contact: { type: "string" }, retired_on: { type: "string", format: "date" } } };
+var X = { anyOf: [{ type: "string" }, { type: "array", items: { type: ["string", "number"] } }] };
+var je = new RegExp("^x-", "u");
+function qs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.$schema !== void 0) {
+      let p = r.$schema;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.$schema.type, parentSchema: N.properties.$schema, data: p };
+        e === null ? e = [c] : e.push(c), t++;
+>>>>>>> signing
       }
     }
     if (t.title !== void 0) {
@@ -47349,13 +50074,20 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.governance !== void 0) {
       let p = t.governance;
       if (p && typeof p == "object" && !Array.isArray(p)) {
+<<<<<<< HEAD
         for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || _e.test(c))) {
           let h = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: le, data: p };
           e === null ? e = [h] : e.push(h), r++;
+=======
+        for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || je.test(c))) {
+          let f = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: oe, data: p };
+          e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
         }
         if (p.system !== void 0) {
           let c = p.system;
           if (typeof c == "string") {
+<<<<<<< HEAD
             if (z(c) < 1) {
               let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: le.properties.system, data: c };
               e === null ? e = [h] : e.push(h), r++;
@@ -47363,11 +50095,21 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let h = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: le.properties.system.type, parentSchema: le.properties.system, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            if (_(c) < 1) {
+              let f = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.system, data: c };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+          } else {
+            let f = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.system.type, parentSchema: oe.properties.system, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (p.version !== void 0) {
           let c = p.version;
           if (typeof c == "string") {
+<<<<<<< HEAD
             if (z(c) < 1) {
               let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: le.properties.version, data: c };
               e === null ? e = [h] : e.push(h), r++;
@@ -47375,11 +50117,21 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let h = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: le.properties.version.type, parentSchema: le.properties.version, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            if (_(c) < 1) {
+              let f = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.version, data: c };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+          } else {
+            let f = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.version.type, parentSchema: oe.properties.version, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (p.owner !== void 0) {
           let c = p.owner;
           if (typeof c == "string") {
+<<<<<<< HEAD
             if (z(c) < 1) {
               let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: le.properties.owner, data: c };
               e === null ? e = [h] : e.push(h), r++;
@@ -47387,32 +50139,57 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let h = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: le.properties.owner.type, parentSchema: le.properties.owner, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            if (_(c) < 1) {
+              let f = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: oe.properties.owner, data: c };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+          } else {
+            let f = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.owner.type, parentSchema: oe.properties.owner, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (p.status !== void 0) {
           let c = p.status;
           if (!(c === "development" || c === "validation" || c === "production" || c === "deprecated" || c === "retired")) {
+<<<<<<< HEAD
             let h = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: le.properties.status.enum }, message: "must be equal to one of the allowed values", schema: le.properties.status.enum, parentSchema: le.properties.status, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: oe.properties.status.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.status.enum, parentSchema: oe.properties.status, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (p.tier !== void 0) {
           let c = p.tier;
           if (!(c === "minimal" || c === "limited" || c === "high" || c === "prohibited")) {
+<<<<<<< HEAD
             let h = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: le.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: le.properties.tier.enum, parentSchema: le.properties.tier, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: oe.properties.tier.enum, parentSchema: oe.properties.tier, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (p.contact !== void 0) {
           let c = p.contact;
           if (typeof c != "string") {
+<<<<<<< HEAD
             let h = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: le.properties.contact.type, parentSchema: le.properties.contact, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.contact.type, parentSchema: oe.properties.contact, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (p.retired_on !== void 0) {
           let c = p.retired_on;
           if (typeof c == "string") {
+<<<<<<< HEAD
             if (!Pe.validate(c)) {
               let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: le.properties.retired_on, data: c };
               e === null ? e = [h] : e.push(h), r++;
@@ -47420,6 +50197,15 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let h = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: le.properties.retired_on.type, parentSchema: le.properties.retired_on, data: c };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            if (!Ae.validate(c)) {
+              let f = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: oe.properties.retired_on, data: c };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+          } else {
+            let f = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.properties.retired_on.type, parentSchema: oe.properties.retired_on, data: c };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -47448,6 +50234,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [c] : e.push(c), r++;
       }
     }
+<<<<<<< HEAD
     if (t.language !== void 0) {
       let p = t.language, c = r, h = false, _ = r;
       if (typeof p != "string") {
@@ -47457,6 +50244,17 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var s = _ === r;
       if (h = h || s, !h) {
         let g = r;
+=======
+    if (r.language !== void 0) {
+      let p = r.language, c = t, f = false, z = t;
+      if (typeof p != "string") {
+        let v = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+      var s = z === t;
+      if (f = f || s, !f) {
+        let v = t;
+>>>>>>> signing
         if (Array.isArray(p)) {
           let b = p.length;
           for (let S = 0; S < b; S++) {
@@ -47470,6 +50268,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let b = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.anyOf[1].type, parentSchema: Q.anyOf[1], data: p };
           e === null ? e = [b] : e.push(b), r++;
         }
+<<<<<<< HEAD
         var s = g === r;
         h = h || s;
       }
@@ -47477,6 +50276,15 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       else {
         let g = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: Q.anyOf, parentSchema: Q, data: p };
         e === null ? e = [g] : e.push(g), r++;
+=======
+        var s = v === t;
+        f = f || s;
+      }
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let v = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
+>>>>>>> signing
       }
     }
     if (t.library_name !== void 0) {
@@ -47486,6 +50294,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [c] : e.push(c), r++;
       }
     }
+<<<<<<< HEAD
     if (t.tags !== void 0) {
       let p = t.tags, c = r, h = false, _ = r;
       if (typeof p != "string") {
@@ -47495,6 +50304,17 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var i = _ === r;
       if (h = h || i, !h) {
         let g = r;
+=======
+    if (r.tags !== void 0) {
+      let p = r.tags, c = t, f = false, z = t;
+      if (typeof p != "string") {
+        let v = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+      var i = z === t;
+      if (f = f || i, !f) {
+        let v = t;
+>>>>>>> signing
         if (Array.isArray(p)) {
           let b = p.length;
           for (let S = 0; S < b; S++) {
@@ -47508,6 +50328,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let b = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.anyOf[1].type, parentSchema: Q.anyOf[1], data: p };
           e === null ? e = [b] : e.push(b), r++;
         }
+<<<<<<< HEAD
         var i = g === r;
         h = h || i;
       }
@@ -47526,6 +50347,26 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var o = _ === r;
       if (h = h || o, !h) {
         let g = r;
+=======
+        var i = v === t;
+        f = f || i;
+      }
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let v = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+    }
+    if (r.datasets !== void 0) {
+      let p = r.datasets, c = t, f = false, z = t;
+      if (typeof p != "string") {
+        let v = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+      var o = z === t;
+      if (f = f || o, !f) {
+        let v = t;
+>>>>>>> signing
         if (Array.isArray(p)) {
           let b = p.length;
           for (let S = 0; S < b; S++) {
@@ -47539,6 +50380,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let b = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.anyOf[1].type, parentSchema: Q.anyOf[1], data: p };
           e === null ? e = [b] : e.push(b), r++;
         }
+<<<<<<< HEAD
         var o = g === r;
         h = h || o;
       }
@@ -47557,6 +50399,26 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var m = _ === r;
       if (h = h || m, !h) {
         let g = r;
+=======
+        var o = v === t;
+        f = f || o;
+      }
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let v = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+    }
+    if (r.metrics !== void 0) {
+      let p = r.metrics, c = t, f = false, z = t;
+      if (typeof p != "string") {
+        let v = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+      var m = z === t;
+      if (f = f || m, !f) {
+        let v = t;
+>>>>>>> signing
         if (Array.isArray(p)) {
           let b = p.length;
           for (let S = 0; S < b; S++) {
@@ -47570,6 +50432,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let b = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.anyOf[1].type, parentSchema: Q.anyOf[1], data: p };
           e === null ? e = [b] : e.push(b), r++;
         }
+<<<<<<< HEAD
         var m = g === r;
         h = h || m;
       }
@@ -47588,6 +50451,26 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var n = _ === r;
       if (h = h || n, !h) {
         let g = r;
+=======
+        var m = v === t;
+        f = f || m;
+      }
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let v = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+    }
+    if (r.base_model !== void 0) {
+      let p = r.base_model, c = t, f = false, z = t;
+      if (typeof p != "string") {
+        let v = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
+        e === null ? e = [v] : e.push(v), t++;
+      }
+      var n = z === t;
+      if (f = f || n, !f) {
+        let v = t;
+>>>>>>> signing
         if (Array.isArray(p)) {
           let b = p.length;
           for (let S = 0; S < b; S++) {
@@ -47601,6 +50484,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let b = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.anyOf[1].type, parentSchema: Q.anyOf[1], data: p };
           e === null ? e = [b] : e.push(b), r++;
         }
+<<<<<<< HEAD
         var n = g === r;
         h = h || n;
       }
@@ -47608,6 +50492,15 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       else {
         let g = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: Q.anyOf, parentSchema: Q, data: p };
         e === null ? e = [g] : e.push(g), r++;
+=======
+        var n = v === t;
+        f = f || n;
+      }
+      if (f) t = c, e !== null && (c ? e.length = c : e = null);
+      else {
+        let v = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
+        e === null ? e = [v] : e.push(v), t++;
+>>>>>>> signing
       }
     }
     if (t.base_model_relation !== void 0) {
@@ -47635,6 +50528,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       let p = t["model-index"];
       if (Array.isArray(p)) {
         let c = p.length;
+<<<<<<< HEAD
         for (let h = 0; h < c; h++) {
           let _ = p[h];
           if (_ && typeof _ == "object" && !Array.isArray(_)) {
@@ -47667,24 +50561,69 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     if (S.metrics === void 0) {
                       let A = { instancePath: a + "/model-index/" + h + "/results/" + b, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: S };
                       e === null ? e = [A] : e.push(A), r++;
+=======
+        for (let f = 0; f < c; f++) {
+          let z = p[f];
+          if (z && typeof z == "object" && !Array.isArray(z)) {
+            if (z.name === void 0) {
+              let v = { instancePath: a + "/model-index/" + f, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: z };
+              e === null ? e = [v] : e.push(v), t++;
+            }
+            if (z.results === void 0) {
+              let v = { instancePath: a + "/model-index/" + f, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "results" }, message: "must have required property 'results'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: z };
+              e === null ? e = [v] : e.push(v), t++;
+            }
+            if (z.name !== void 0) {
+              let v = z.name;
+              if (typeof v != "string") {
+                let L = { instancePath: a + "/model-index/" + f + "/name", schemaPath: "#/properties/model-index/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.name, data: v };
+                e === null ? e = [L] : e.push(L), t++;
+              }
+            }
+            if (z.results !== void 0) {
+              let v = z.results;
+              if (Array.isArray(v)) {
+                let L = v.length;
+                for (let k = 0; k < L; k++) {
+                  let q = v[k];
+                  if (q && typeof q == "object" && !Array.isArray(q)) {
+                    if (q.task === void 0) {
+                      let A = { instancePath: a + "/model-index/" + f + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "task" }, message: "must have required property 'task'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                      e === null ? e = [A] : e.push(A), t++;
+                    }
+                    if (q.metrics === void 0) {
+                      let A = { instancePath: a + "/model-index/" + f + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/required", keyword: "required", params: { missingProperty: "metrics" }, message: "must have required property 'metrics'", schema: N.properties["model-index"].items.properties.results.items.required, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                      e === null ? e = [A] : e.push(A), t++;
+>>>>>>> signing
                     }
                     if (S.task !== void 0) {
                       let A = S.task;
                       if (A && typeof A == "object" && !Array.isArray(A)) {
                         if (A.type === void 0) {
+<<<<<<< HEAD
                           let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
                           e === null ? e = [O] : e.push(O), r++;
+=======
+                          let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.task.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                          e === null ? e = [O] : e.push(O), t++;
+>>>>>>> signing
                         }
                         if (A.type !== void 0) {
                           let O = A.type;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
                             e === null ? e = [te] : e.push(te), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.type, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+>>>>>>> signing
                           }
                         }
                         if (A.name !== void 0) {
                           let O = A.name;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
                             e === null ? e = [te] : e.push(te), r++;
                           }
@@ -47692,50 +50631,89 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                       } else {
                         let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
                         e === null ? e = [O] : e.push(O), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task.properties.name, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                      } else {
+                        let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/task", schemaPath: "#/properties/model-index/items/properties/results/items/properties/task/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.task.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.task, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+>>>>>>> signing
                       }
                     }
                     if (S.dataset !== void 0) {
                       let A = S.dataset;
                       if (A && typeof A == "object" && !Array.isArray(A)) {
                         if (A.type === void 0) {
+<<<<<<< HEAD
                           let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                           e === null ? e = [O] : e.push(O), r++;
                         }
                         if (A.name === void 0) {
                           let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                           e === null ? e = [O] : e.push(O), r++;
+=======
+                          let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          e === null ? e = [O] : e.push(O), t++;
+                        }
+                        if (A.name === void 0) {
+                          let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                          e === null ? e = [O] : e.push(O), t++;
+>>>>>>> signing
                         }
                         if (A.type !== void 0) {
                           let O = A.type;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
                             e === null ? e = [te] : e.push(te), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.type, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+>>>>>>> signing
                           }
                         }
                         if (A.name !== void 0) {
                           let O = A.name;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
                             e === null ? e = [te] : e.push(te), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.name, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+>>>>>>> signing
                           }
                         }
                         if (A.config !== void 0) {
                           let O = A.config;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
                             e === null ? e = [te] : e.push(te), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.config, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+>>>>>>> signing
                           }
                         }
                         if (A.split !== void 0) {
                           let O = A.split;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
                             e === null ? e = [te] : e.push(te), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/split", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/split/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.split, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+>>>>>>> signing
                           }
                         }
                         if (A.revision !== void 0) {
                           let O = A.revision;
                           if (typeof O != "string") {
+<<<<<<< HEAD
                             let te = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
                             e === null ? e = [te] : e.push(te), r++;
                           }
@@ -47743,12 +50721,22 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                       } else {
                         let O = { instancePath: a + "/model-index/" + h + "/results/" + b + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
                         e === null ? e = [O] : e.push(O), r++;
+=======
+                            let se = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset/revision", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/properties/revision/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset.properties.revision, data: O };
+                            e === null ? e = [se] : e.push(se), t++;
+                          }
+                        }
+                      } else {
+                        let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/dataset", schemaPath: "#/properties/model-index/items/properties/results/items/properties/dataset/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.dataset.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.dataset, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+>>>>>>> signing
                       }
                     }
                     if (S.metrics !== void 0) {
                       let A = S.metrics;
                       if (Array.isArray(A)) {
                         let O = A.length;
+<<<<<<< HEAD
                         for (let te = 0; te < O; te++) {
                           let ce = A[te];
                           if (ce && typeof ce == "object" && !Array.isArray(ce)) {
@@ -47818,6 +50806,77 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let g = { instancePath: a + "/model-index/" + h, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.type, parentSchema: N.properties["model-index"].items, data: _ };
             e === null ? e = [g] : e.push(g), r++;
+=======
+                        for (let se = 0; se < O; se++) {
+                          let me = A[se];
+                          if (me && typeof me == "object" && !Array.isArray(me)) {
+                            if (me.type === void 0) {
+                              let ae = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                              e === null ? e = [ae] : e.push(ae), t++;
+                            }
+                            if (me.value === void 0) {
+                              let ae = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/required", keyword: "required", params: { missingProperty: "value" }, message: "must have required property 'value'", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.required, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                              e === null ? e = [ae] : e.push(ae), t++;
+                            }
+                            if (me.type !== void 0) {
+                              let ae = me.type;
+                              if (typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/type", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.type, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.value !== void 0) {
+                              let ae = me.value;
+                              if (!(typeof ae == "number" && isFinite(ae)) && typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/value", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/value/type", keyword: "type", params: { type: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type }, message: "must be number,string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.value, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.name !== void 0) {
+                              let ae = me.name;
+                              if (typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/name", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.name, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.config !== void 0) {
+                              let ae = me.config;
+                              if (typeof ae != "string") {
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/config", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/config/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.config, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                            if (me.verified !== void 0) {
+                              let ae = me.verified;
+                              if (typeof ae != "boolean") {
+                                let ce = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se + "/verified", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/properties/verified/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.properties.verified, data: ae };
+                                e === null ? e = [ce] : e.push(ce), t++;
+                              }
+                            }
+                          } else {
+                            let ae = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics/" + se, schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.items.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics.items, data: me };
+                            e === null ? e = [ae] : e.push(ae), t++;
+                          }
+                        }
+                      } else {
+                        let O = { instancePath: a + "/model-index/" + f + "/results/" + k + "/metrics", schemaPath: "#/properties/model-index/items/properties/results/items/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.items.properties.metrics.type, parentSchema: N.properties["model-index"].items.properties.results.items.properties.metrics, data: A };
+                        e === null ? e = [O] : e.push(O), t++;
+                      }
+                    }
+                  } else {
+                    let A = { instancePath: a + "/model-index/" + f + "/results/" + k, schemaPath: "#/properties/model-index/items/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.properties.results.items.type, parentSchema: N.properties["model-index"].items.properties.results.items, data: q };
+                    e === null ? e = [A] : e.push(A), t++;
+                  }
+                }
+              } else {
+                let L = { instancePath: a + "/model-index/" + f + "/results", schemaPath: "#/properties/model-index/items/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].items.properties.results.type, parentSchema: N.properties["model-index"].items.properties.results, data: v };
+                e === null ? e = [L] : e.push(L), t++;
+              }
+            }
+          } else {
+            let v = { instancePath: a + "/model-index/" + f, schemaPath: "#/properties/model-index/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties["model-index"].items.type, parentSchema: N.properties["model-index"].items, data: z };
+            e === null ? e = [v] : e.push(v), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -47828,10 +50887,17 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.sections !== void 0) {
       let p = t.sections;
       if (p && typeof p == "object" && !Array.isArray(p)) for (let c in p) {
+<<<<<<< HEAD
         let h = p[c];
         if (typeof h != "string") {
           let _ = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: h };
           e === null ? e = [_] : e.push(_), r++;
+=======
+        let f = p[c];
+        if (typeof f != "string") {
+          let z = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: f };
+          e === null ? e = [z] : e.push(z), t++;
+>>>>>>> signing
         }
       }
       else {
@@ -47845,6 +50911,7 @@ function Os(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Os.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Fr = js;
 var C = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:risk-assessment:1", title: "aims-gate risk assessment", description: "The risk register of one AI system (ISO/IEC 42001 clauses 6.1.2 and 8.2). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "tier", "scale", "risks"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system assessed. Quote it: "2.1".' }, date: { type: "string", format: "date", description: "When this assessment was made (YYYY-MM-DD)." }, assessor: { type: "string" }, next_review: { type: "string", format: "date" }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Overall risk tier (EU AI Act style)." }, tier_rationale: { type: "string" }, scale: { type: "object", description: "How likelihood and impact are rated: a number N (ratings 1..N) or the ordered labels.", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/scaleAxis" }, impact: { $ref: "#/definitions/scaleAxis" }, high: { type: "number", minimum: 1, description: "Residual scores at or above this are high and need acceptance." } } }, risks: { type: "array", items: { $ref: "#/definitions/risk" } }, acceptance: { type: "object", description: "Sign-off of the residual risk that remains.", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" }, statement: { type: "string" } } } }, definitions: { scaleAxis: { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] }, rating: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." }, risk: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } } } };
 var oe = { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] };
@@ -47856,6 +50923,19 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.id === void 0) {
       let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: K.required, parentSchema: K, data: t };
       e === null ? e = [n] : e.push(n), r++;
+=======
+var Zt = Ss;
+var Z = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:risk-assessment:1", title: "aims-gate risk assessment", description: "The risk register of one AI system (ISO/IEC 42001 clauses 6.1.2 and 8.2). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "tier", "scale", "risks"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1, description: "Id of the AI system; the same in all three documents." }, version: { type: "string", minLength: 1, description: 'Version of the system assessed. Quote it: "2.1".' }, date: { type: "string", format: "date", description: "When this assessment was made (YYYY-MM-DD)." }, assessor: { type: "string" }, next_review: { type: "string", format: "date" }, tier: { enum: ["minimal", "limited", "high", "prohibited"], description: "Overall risk tier (EU AI Act style)." }, tier_rationale: { type: "string" }, scale: { type: "object", description: "How likelihood and impact are rated: a number N (ratings 1..N) or the ordered labels.", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/scaleAxis" }, impact: { $ref: "#/definitions/scaleAxis" }, high: { type: "number", minimum: 1, description: "Residual scores at or above this are high and need acceptance." } } }, risks: { type: "array", items: { $ref: "#/definitions/risk" } }, acceptance: { type: "object", description: "Sign-off of the residual risk that remains.", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" }, statement: { type: "string" } } } }, definitions: { scaleAxis: { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] }, rating: { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." }, risk: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } } } };
+var pe = { anyOf: [{ type: "integer", minimum: 2, maximum: 10 }, { type: "array", minItems: 2, maxItems: 10, uniqueItems: true, items: { type: "string" } }] };
+var K = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "title", "likelihood", "impact"], properties: { id: { type: "string", minLength: 1, description: "Stable id, e.g. R-001; impact assessments link mitigations to it." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, category: { type: "string" }, likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number", description: "Inherent score = likelihood \xD7 impact." }, treatment: { enum: ["avoid", "mitigate", "transfer", "accept"] }, controls: { type: "array", items: { type: "string" }, description: "Measures that treat the risk." }, residual: { type: "object", additionalProperties: false, required: ["likelihood", "impact"], properties: { likelihood: { $ref: "#/definitions/rating" }, impact: { $ref: "#/definitions/rating" }, score: { type: "number" } } }, owner: { type: "string", description: "Person or team accountable for the risk." }, status: { enum: ["open", "treating", "treated", "accepted", "closed"] }, review_date: { type: "string", format: "date" } } };
+var re = { anyOf: [{ type: "integer", minimum: 1 }, { type: "string", minLength: 1 }], description: "A number on the declared scale, or one of its labels." };
+function xe(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: K.required, parentSchema: K, data: r };
+      e === null ? e = [n] : e.push(n), t++;
+>>>>>>> signing
     }
     if (t.title === void 0) {
       let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: K.required, parentSchema: K, data: t };
@@ -47869,9 +50949,15 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       let n = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: K.required, parentSchema: K, data: t };
       e === null ? e = [n] : e.push(n), r++;
     }
+<<<<<<< HEAD
     for (let n in t) if (!(fe.call(K.properties, n) || _e.test(n))) {
       let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: t };
       e === null ? e = [p] : e.push(p), r++;
+=======
+    for (let n in r) if (!(he.call(K.properties, n) || je.test(n))) {
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: r };
+      e === null ? e = [p] : e.push(p), t++;
+>>>>>>> signing
     }
     if (t.id !== void 0) {
       let n = t.id;
@@ -47911,6 +50997,7 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         e === null ? e = [p] : e.push(p), r++;
       }
     }
+<<<<<<< HEAD
     if (t.likelihood !== void 0) {
       let n = t.likelihood, p = r, c = false, h = r;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
@@ -47924,6 +51011,21 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var s = h === r;
       if (c = c || s, !c) {
         let _ = r;
+=======
+    if (r.likelihood !== void 0) {
+      let n = r.likelihood, p = t, c = false, f = t;
+      if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
+        let z = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
+      }
+      if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
+        let z = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
+      }
+      var s = f === t;
+      if (c = c || s, !c) {
+        let z = t;
+>>>>>>> signing
         if (typeof n == "string") {
           if (z(n) < 1) {
             let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: n };
@@ -47933,11 +51035,16 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let L = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: n };
           e === null ? e = [L] : e.push(L), r++;
         }
+<<<<<<< HEAD
         var s = _ === r;
+=======
+        var s = z === t;
+>>>>>>> signing
         c = c || s;
       }
       if (c) r = p, e !== null && (p ? e.length = p : e = null);
       else {
+<<<<<<< HEAD
         let _ = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: n };
         e === null ? e = [_] : e.push(_), r++;
       }
@@ -47955,6 +51062,25 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       var i = h === r;
       if (c = c || i, !c) {
         let _ = r;
+=======
+        let z = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [z] : e.push(z), t++;
+      }
+    }
+    if (r.impact !== void 0) {
+      let n = r.impact, p = t, c = false, f = t;
+      if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
+        let z = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
+      }
+      if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
+        let z = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: n };
+        e === null ? e = [z] : e.push(z), t++;
+      }
+      var i = f === t;
+      if (c = c || i, !c) {
+        let z = t;
+>>>>>>> signing
         if (typeof n == "string") {
           if (z(n) < 1) {
             let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: n };
@@ -47964,13 +51090,22 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: n };
           e === null ? e = [L] : e.push(L), r++;
         }
+<<<<<<< HEAD
         var i = _ === r;
+=======
+        var i = z === t;
+>>>>>>> signing
         c = c || i;
       }
       if (c) r = p, e !== null && (p ? e.length = p : e = null);
       else {
+<<<<<<< HEAD
         let _ = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: n };
         e === null ? e = [_] : e.push(_), r++;
+=======
+        let z = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: n };
+        e === null ? e = [z] : e.push(z), t++;
+>>>>>>> signing
       }
     }
     if (t.score !== void 0) {
@@ -47992,10 +51127,17 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(n)) {
         let p = n.length;
         for (let c = 0; c < p; c++) {
+<<<<<<< HEAD
           let h = n[c];
           if (typeof h != "string") {
             let _ = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.controls.items.type, parentSchema: K.properties.controls.items, data: h };
             e === null ? e = [_] : e.push(_), r++;
+=======
+          let f = n[c];
+          if (typeof f != "string") {
+            let z = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.controls.items.type, parentSchema: K.properties.controls.items, data: f };
+            e === null ? e = [z] : e.push(z), t++;
+>>>>>>> signing
           }
         }
       } else {
@@ -48019,6 +51161,7 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           e === null ? e = [c] : e.push(c), r++;
         }
         if (n.likelihood !== void 0) {
+<<<<<<< HEAD
           let p = n.likelihood, c = r, h = false, _ = r;
           if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
             let g = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: p };
@@ -48031,6 +51174,20 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var o = _ === r;
           if (h = h || o, !h) {
             let g = r;
+=======
+          let p = n.likelihood, c = t, f = false, z = t;
+          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
+            let v = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
+          }
+          if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
+            let v = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
+          }
+          var o = z === t;
+          if (f = f || o, !f) {
+            let v = t;
+>>>>>>> signing
             if (typeof p == "string") {
               if (z(p) < 1) {
                 let b = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: p };
@@ -48040,6 +51197,7 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               let b = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: p };
               e === null ? e = [b] : e.push(b), r++;
             }
+<<<<<<< HEAD
             var o = g === r;
             h = h || o;
           }
@@ -48062,6 +51220,30 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var m = _ === r;
           if (h = h || m, !h) {
             let g = r;
+=======
+            var o = v === t;
+            f = f || o;
+          }
+          if (f) t = c, e !== null && (c ? e.length = c : e = null);
+          else {
+            let v = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
+            e === null ? e = [v] : e.push(v), t++;
+          }
+        }
+        if (n.impact !== void 0) {
+          let p = n.impact, c = t, f = false, z = t;
+          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
+            let v = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: re.anyOf[0].type, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
+          }
+          if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
+            let v = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: re.anyOf[0], data: p };
+            e === null ? e = [v] : e.push(v), t++;
+          }
+          var m = z === t;
+          if (f = f || m, !f) {
+            let v = t;
+>>>>>>> signing
             if (typeof p == "string") {
               if (z(p) < 1) {
                 let b = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: p };
@@ -48071,6 +51253,7 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               let b = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: p };
               e === null ? e = [b] : e.push(b), r++;
             }
+<<<<<<< HEAD
             var m = g === r;
             h = h || m;
           }
@@ -48078,6 +51261,15 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           else {
             let g = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: p };
             e === null ? e = [g] : e.push(g), r++;
+=======
+            var m = v === t;
+            f = f || m;
+          }
+          if (f) t = c, e !== null && (c ? e.length = c : e = null);
+          else {
+            let v = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: re.anyOf, parentSchema: re, data: p };
+            e === null ? e = [v] : e.push(v), t++;
+>>>>>>> signing
           }
         }
         if (n.score !== void 0) {
@@ -48122,6 +51314,7 @@ function Ne(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     let n = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.type, parentSchema: K, data: t };
     e === null ? e = [n] : e.push(n), r++;
   }
+<<<<<<< HEAD
   return Ne.errors = e, r === 0;
 }
 function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -48146,17 +51339,49 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     for (let o in t) if (!(fe.call(C.properties, o) || _e.test(o))) {
       let m = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: o }, message: "must NOT have additional properties", schema: false, parentSchema: C, data: t };
       e === null ? e = [m] : e.push(m), r++;
+=======
+  return xe.errors = e, t === 0;
+}
+function Ss(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.system === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: Z.required, parentSchema: Z, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.tier === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Z.required, parentSchema: Z, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.scale === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scale" }, message: "must have required property 'scale'", schema: Z.required, parentSchema: Z, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    if (r.risks === void 0) {
+      let o = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "risks" }, message: "must have required property 'risks'", schema: Z.required, parentSchema: Z, data: r };
+      e === null ? e = [o] : e.push(o), t++;
+    }
+    for (let o in r) if (!(he.call(Z.properties, o) || je.test(o))) {
+      let m = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: o }, message: "must NOT have additional properties", schema: false, parentSchema: Z, data: r };
+      e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
     }
     if (t.$schema !== void 0) {
       let o = t.$schema;
       if (typeof o != "string") {
+<<<<<<< HEAD
         let m = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.$schema.type, parentSchema: C.properties.$schema, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        let m = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.$schema.type, parentSchema: Z.properties.$schema, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.system !== void 0) {
       let o = t.system;
       if (typeof o == "string") {
+<<<<<<< HEAD
         if (z(o) < 1) {
           let m = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.system, data: o };
           e === null ? e = [m] : e.push(m), r++;
@@ -48164,11 +51389,21 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let m = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.system.type, parentSchema: C.properties.system, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        if (_(o) < 1) {
+          let m = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.system, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.system.type, parentSchema: Z.properties.system, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.version !== void 0) {
       let o = t.version;
       if (typeof o == "string") {
+<<<<<<< HEAD
         if (z(o) < 1) {
           let m = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.version, data: o };
           e === null ? e = [m] : e.push(m), r++;
@@ -48176,11 +51411,21 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let m = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.version.type, parentSchema: C.properties.version, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        if (_(o) < 1) {
+          let m = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.version, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.version.type, parentSchema: Z.properties.version, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.date !== void 0) {
       let o = t.date;
       if (typeof o == "string") {
+<<<<<<< HEAD
         if (!Pe.validate(o)) {
           let m = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: C.properties.date, data: o };
           e === null ? e = [m] : e.push(m), r++;
@@ -48188,18 +51433,33 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let m = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.date.type, parentSchema: C.properties.date, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        if (!Ae.validate(o)) {
+          let m = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Z.properties.date, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.date.type, parentSchema: Z.properties.date, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.assessor !== void 0) {
       let o = t.assessor;
       if (typeof o != "string") {
+<<<<<<< HEAD
         let m = { instancePath: a + "/assessor", schemaPath: "#/properties/assessor/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.assessor.type, parentSchema: C.properties.assessor, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        let m = { instancePath: a + "/assessor", schemaPath: "#/properties/assessor/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.assessor.type, parentSchema: Z.properties.assessor, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.next_review !== void 0) {
       let o = t.next_review;
       if (typeof o == "string") {
+<<<<<<< HEAD
         if (!Pe.validate(o)) {
           let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: C.properties.next_review, data: o };
           e === null ? e = [m] : e.push(m), r++;
@@ -48207,26 +51467,46 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.next_review.type, parentSchema: C.properties.next_review, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        if (!Ae.validate(o)) {
+          let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Z.properties.next_review, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+      } else {
+        let m = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.next_review.type, parentSchema: Z.properties.next_review, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.tier !== void 0) {
       let o = t.tier;
       if (!(o === "minimal" || o === "limited" || o === "high" || o === "prohibited")) {
+<<<<<<< HEAD
         let m = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: C.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: C.properties.tier.enum, parentSchema: C.properties.tier, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        let m = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Z.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.tier.enum, parentSchema: Z.properties.tier, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.tier_rationale !== void 0) {
       let o = t.tier_rationale;
       if (typeof o != "string") {
+<<<<<<< HEAD
         let m = { instancePath: a + "/tier_rationale", schemaPath: "#/properties/tier_rationale/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.tier_rationale.type, parentSchema: C.properties.tier_rationale, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        let m = { instancePath: a + "/tier_rationale", schemaPath: "#/properties/tier_rationale/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.tier_rationale.type, parentSchema: Z.properties.tier_rationale, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.scale !== void 0) {
       let o = t.scale;
       if (o && typeof o == "object" && !Array.isArray(o)) {
         if (o.likelihood === void 0) {
+<<<<<<< HEAD
           let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: C.properties.scale.required, parentSchema: C.properties.scale, data: o };
           e === null ? e = [m] : e.push(m), r++;
         }
@@ -48237,10 +51517,23 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         for (let m in o) if (!(m === "likelihood" || m === "impact" || m === "high")) {
           let n = { instancePath: a + "/scale", schemaPath: "#/properties/scale/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: C.properties.scale, data: o };
           e === null ? e = [n] : e.push(n), r++;
+=======
+          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: Z.properties.scale.required, parentSchema: Z.properties.scale, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        if (o.impact === void 0) {
+          let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: Z.properties.scale.required, parentSchema: Z.properties.scale, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        for (let m in o) if (!(m === "likelihood" || m === "impact" || m === "high")) {
+          let n = { instancePath: a + "/scale", schemaPath: "#/properties/scale/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: Z.properties.scale, data: o };
+          e === null ? e = [n] : e.push(n), t++;
+>>>>>>> signing
         }
         if (o.likelihood !== void 0) {
           let m = o.likelihood, n = r, p = false, c = r;
           if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
+<<<<<<< HEAD
             let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: oe.anyOf[0].type, parentSchema: oe.anyOf[0], data: m };
             e === null ? e = [h] : e.push(h), r++;
           }
@@ -48252,11 +51545,28 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             if (m < 2 || isNaN(m)) {
               let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: oe.anyOf[0], data: m };
               e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+          if (typeof m == "number" && isFinite(m)) {
+            if (m > 10 || isNaN(m)) {
+              let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+            if (m < 2 || isNaN(m)) {
+              let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
             }
           }
           var s = c === r;
           if (p = p || s, !p) {
+<<<<<<< HEAD
             let h = r;
+=======
+            let f = t;
+>>>>>>> signing
             if (Array.isArray(m)) {
               if (m.length > 10) {
                 let S = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: oe.anyOf[1], data: m };
@@ -48266,9 +51576,15 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 let S = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: oe.anyOf[1], data: m };
                 e === null ? e = [S] : e.push(S), r++;
               }
+<<<<<<< HEAD
               let g = m.length;
               for (let S = 0; S < g; S++) {
                 let A = m[S];
+=======
+              let v = m.length;
+              for (let q = 0; q < v; q++) {
+                let A = m[q];
+>>>>>>> signing
                 if (typeof A != "string") {
                   let O = { instancePath: a + "/scale/likelihood/" + S, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.anyOf[1].items.type, parentSchema: oe.anyOf[1].items, data: A };
                   e === null ? e = [O] : e.push(O), r++;
@@ -48291,21 +51607,34 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 }
               }
             } else {
+<<<<<<< HEAD
               let g = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: oe.anyOf[1].type, parentSchema: oe.anyOf[1], data: m };
               e === null ? e = [g] : e.push(g), r++;
             }
             var s = h === r;
+=======
+              let v = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
+              e === null ? e = [v] : e.push(v), t++;
+            }
+            var s = f === t;
+>>>>>>> signing
             p = p || s;
           }
           if (p) r = n, e !== null && (n ? e.length = n : e = null);
           else {
+<<<<<<< HEAD
             let h = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: oe.anyOf, parentSchema: oe, data: m };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (o.impact !== void 0) {
           let m = o.impact, n = r, p = false, c = r;
           if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
+<<<<<<< HEAD
             let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: oe.anyOf[0].type, parentSchema: oe.anyOf[0], data: m };
             e === null ? e = [h] : e.push(h), r++;
           }
@@ -48317,11 +51646,28 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             if (m < 2 || isNaN(m)) {
               let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: oe.anyOf[0], data: m };
               e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: pe.anyOf[0].type, parentSchema: pe.anyOf[0], data: m };
+            e === null ? e = [f] : e.push(f), t++;
+          }
+          if (typeof m == "number" && isFinite(m)) {
+            if (m > 10 || isNaN(m)) {
+              let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/maximum", keyword: "maximum", params: { comparison: "<=", limit: 10 }, message: "must be <= 10", schema: 10, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
+            }
+            if (m < 2 || isNaN(m)) {
+              let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 2 }, message: "must be >= 2", schema: 2, parentSchema: pe.anyOf[0], data: m };
+              e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
             }
           }
           var i = c === r;
           if (p = p || i, !p) {
+<<<<<<< HEAD
             let h = r;
+=======
+            let f = t;
+>>>>>>> signing
             if (Array.isArray(m)) {
               if (m.length > 10) {
                 let S = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/maxItems", keyword: "maxItems", params: { limit: 10 }, message: "must NOT have more than 10 items", schema: 10, parentSchema: oe.anyOf[1], data: m };
@@ -48331,9 +51677,15 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 let S = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/minItems", keyword: "minItems", params: { limit: 2 }, message: "must NOT have fewer than 2 items", schema: 2, parentSchema: oe.anyOf[1], data: m };
                 e === null ? e = [S] : e.push(S), r++;
               }
+<<<<<<< HEAD
               let g = m.length;
               for (let S = 0; S < g; S++) {
                 let A = m[S];
+=======
+              let v = m.length;
+              for (let q = 0; q < v; q++) {
+                let A = m[q];
+>>>>>>> signing
                 if (typeof A != "string") {
                   let O = { instancePath: a + "/scale/impact/" + S, schemaPath: "#/definitions/scaleAxis/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: oe.anyOf[1].items.type, parentSchema: oe.anyOf[1].items, data: A };
                   e === null ? e = [O] : e.push(O), r++;
@@ -48356,22 +51708,35 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 }
               }
             } else {
+<<<<<<< HEAD
               let g = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: oe.anyOf[1].type, parentSchema: oe.anyOf[1], data: m };
               e === null ? e = [g] : e.push(g), r++;
             }
             var i = h === r;
+=======
+              let v = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: pe.anyOf[1].type, parentSchema: pe.anyOf[1], data: m };
+              e === null ? e = [v] : e.push(v), t++;
+            }
+            var i = f === t;
+>>>>>>> signing
             p = p || i;
           }
           if (p) r = n, e !== null && (n ? e.length = n : e = null);
           else {
+<<<<<<< HEAD
             let h = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: oe.anyOf, parentSchema: oe, data: m };
             e === null ? e = [h] : e.push(h), r++;
+=======
+            let f = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: pe.anyOf, parentSchema: pe, data: m };
+            e === null ? e = [f] : e.push(f), t++;
+>>>>>>> signing
           }
         }
         if (o.high !== void 0) {
           let m = o.high;
           if (typeof m == "number" && isFinite(m)) {
             if (m < 1 || isNaN(m)) {
+<<<<<<< HEAD
               let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: C.properties.scale.properties.high, data: m };
               e === null ? e = [n] : e.push(n), r++;
             }
@@ -48383,22 +51748,43 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.properties.scale.type, parentSchema: C.properties.scale, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+              let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: Z.properties.scale.properties.high, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/scale/high", schemaPath: "#/properties/scale/properties/high/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Z.properties.scale.properties.high.type, parentSchema: Z.properties.scale.properties.high, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let m = { instancePath: a + "/scale", schemaPath: "#/properties/scale/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.scale.type, parentSchema: Z.properties.scale, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.risks !== void 0) {
       let o = t.risks;
       if (Array.isArray(o)) {
         let m = o.length;
+<<<<<<< HEAD
         for (let n = 0; n < m; n++) Ne(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: E }) || (e = e === null ? Ne.errors : e.concat(Ne.errors), r = e.length);
       } else {
         let m = { instancePath: a + "/risks", schemaPath: "#/properties/risks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: C.properties.risks.type, parentSchema: C.properties.risks, data: o };
         e === null ? e = [m] : e.push(m), r++;
+=======
+        for (let n = 0; n < m; n++) xe(o[n], { instancePath: a + "/risks/" + n, parentData: o, parentDataProperty: n, rootData: D }) || (e = e === null ? xe.errors : e.concat(xe.errors), t = e.length);
+      } else {
+        let m = { instancePath: a + "/risks", schemaPath: "#/properties/risks/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.risks.type, parentSchema: Z.properties.risks, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+>>>>>>> signing
       }
     }
     if (t.acceptance !== void 0) {
       let o = t.acceptance;
       if (o && typeof o == "object" && !Array.isArray(o)) {
         if (o.approver === void 0) {
+<<<<<<< HEAD
           let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: C.properties.acceptance.required, parentSchema: C.properties.acceptance, data: o };
           e === null ? e = [m] : e.push(m), r++;
         }
@@ -48409,10 +51795,23 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         for (let m in o) if (!(m === "approver" || m === "role" || m === "date" || m === "statement")) {
           let n = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: C.properties.acceptance, data: o };
           e === null ? e = [n] : e.push(n), r++;
+=======
+          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: Z.properties.acceptance.required, parentSchema: Z.properties.acceptance, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        if (o.date === void 0) {
+          let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: Z.properties.acceptance.required, parentSchema: Z.properties.acceptance, data: o };
+          e === null ? e = [m] : e.push(m), t++;
+        }
+        for (let m in o) if (!(m === "approver" || m === "role" || m === "date" || m === "statement")) {
+          let n = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: m }, message: "must NOT have additional properties", schema: false, parentSchema: Z.properties.acceptance, data: o };
+          e === null ? e = [n] : e.push(n), t++;
+>>>>>>> signing
         }
         if (o.approver !== void 0) {
           let m = o.approver;
           if (typeof m == "string") {
+<<<<<<< HEAD
             if (z(m) < 1) {
               let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: C.properties.acceptance.properties.approver, data: m };
               e === null ? e = [n] : e.push(n), r++;
@@ -48420,18 +51819,33 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.acceptance.properties.approver.type, parentSchema: C.properties.acceptance.properties.approver, data: m };
             e === null ? e = [n] : e.push(n), r++;
+=======
+            if (_(m) < 1) {
+              let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.acceptance.properties.approver, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/acceptance/approver", schemaPath: "#/properties/acceptance/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.approver.type, parentSchema: Z.properties.acceptance.properties.approver, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+>>>>>>> signing
           }
         }
         if (o.role !== void 0) {
           let m = o.role;
           if (typeof m != "string") {
+<<<<<<< HEAD
             let n = { instancePath: a + "/acceptance/role", schemaPath: "#/properties/acceptance/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.acceptance.properties.role.type, parentSchema: C.properties.acceptance.properties.role, data: m };
             e === null ? e = [n] : e.push(n), r++;
+=======
+            let n = { instancePath: a + "/acceptance/role", schemaPath: "#/properties/acceptance/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.role.type, parentSchema: Z.properties.acceptance.properties.role, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+>>>>>>> signing
           }
         }
         if (o.date !== void 0) {
           let m = o.date;
           if (typeof m == "string") {
+<<<<<<< HEAD
             if (!Pe.validate(m)) {
               let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: C.properties.acceptance.properties.date, data: m };
               e === null ? e = [n] : e.push(n), r++;
@@ -48439,11 +51853,21 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.acceptance.properties.date.type, parentSchema: C.properties.acceptance.properties.date, data: m };
             e === null ? e = [n] : e.push(n), r++;
+=======
+            if (!Ae.validate(m)) {
+              let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Z.properties.acceptance.properties.date, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+          } else {
+            let n = { instancePath: a + "/acceptance/date", schemaPath: "#/properties/acceptance/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.date.type, parentSchema: Z.properties.acceptance.properties.date, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+>>>>>>> signing
           }
         }
         if (o.statement !== void 0) {
           let m = o.statement;
           if (typeof m != "string") {
+<<<<<<< HEAD
             let n = { instancePath: a + "/acceptance/statement", schemaPath: "#/properties/acceptance/properties/statement/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: C.properties.acceptance.properties.statement.type, parentSchema: C.properties.acceptance.properties.statement, data: m };
             e === null ? e = [n] : e.push(n), r++;
           }
@@ -48456,9 +51880,24 @@ function js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   } else {
     let o = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: C.type, parentSchema: C, data: t };
     e === null ? e = [o] : e.push(o), r++;
+=======
+            let n = { instancePath: a + "/acceptance/statement", schemaPath: "#/properties/acceptance/properties/statement/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.acceptance.properties.statement.type, parentSchema: Z.properties.acceptance.properties.statement, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let m = { instancePath: a + "/acceptance", schemaPath: "#/properties/acceptance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.acceptance.type, parentSchema: Z.properties.acceptance, data: o };
+        e === null ? e = [m] : e.push(m), t++;
+      }
+    }
+  } else {
+    let o = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.type, parentSchema: Z, data: r };
+    e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
   }
   return js.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Zr = _s;
 var U = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:impact-assessment:1", title: "aims-gate impact assessment", description: "AI system impact assessment in the style of ISO/IEC 42005 (ISO/IEC 42001 A.5). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "scope", "intended_uses", "impacts"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1, description: 'Quote it: "2.1".' }, date: { type: "string", format: "date" }, scope: { type: "string", minLength: 1, description: "What the assessment covers: system, deployment context, geography." }, intended_uses: { $ref: "#/definitions/strings" }, foreseeable_misuse: { $ref: "#/definitions/strings" }, stakeholders: { $ref: "#/definitions/strings" }, affected_groups: { $ref: "#/definitions/strings" }, impacts: { type: "array", items: { $ref: "#/definitions/impact" } }, human_oversight: { type: "string", description: "Who can intervene, how, and when." }, monitoring: { type: "string" }, reassessment_triggers: { $ref: "#/definitions/strings" }, next_review: { type: "string", format: "date" }, approval: { type: "object", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" } } } }, definitions: { strings: { type: "array", items: { type: "string", minLength: 1 } }, impact: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } } } };
 var ae = { type: "array", items: { type: "string", minLength: 1 } };
@@ -48469,6 +51908,18 @@ function Le(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.id === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: re.required, parentSchema: re, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var Ft = Os;
+var U = { $schema: "http://json-schema.org/draft-07/schema#", $id: "urn:aims-gate:schema:impact-assessment:1", title: "aims-gate impact assessment", description: "AI system impact assessment in the style of ISO/IEC 42005 (ISO/IEC 42001 A.5). Keys starting with x- are free for your own use.", type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["system", "scope", "intended_uses", "impacts"], properties: { $schema: { type: "string" }, system: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1, description: 'Quote it: "2.1".' }, date: { type: "string", format: "date" }, scope: { type: "string", minLength: 1, description: "What the assessment covers: system, deployment context, geography." }, intended_uses: { $ref: "#/definitions/strings" }, foreseeable_misuse: { $ref: "#/definitions/strings" }, stakeholders: { $ref: "#/definitions/strings" }, affected_groups: { $ref: "#/definitions/strings" }, impacts: { type: "array", items: { $ref: "#/definitions/impact" } }, human_oversight: { type: "string", description: "Who can intervene, how, and when." }, monitoring: { type: "string" }, reassessment_triggers: { $ref: "#/definitions/strings" }, next_review: { type: "string", format: "date" }, approval: { type: "object", additionalProperties: false, required: ["approver", "date"], properties: { approver: { type: "string", minLength: 1 }, role: { type: "string" }, date: { type: "string", format: "date" } } } }, definitions: { strings: { type: "array", items: { type: "string", minLength: 1 } }, impact: { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } } } };
+var te = { type: "array", items: { type: "string", minLength: 1 } };
+var ee = { type: "object", additionalProperties: false, patternProperties: { "^x-": {} }, required: ["id", "description", "type", "severity"], properties: { id: { type: "string", minLength: 1 }, description: { type: "string", minLength: 1 }, type: { enum: ["benefit", "harm"] }, affected_groups: { $ref: "#/definitions/strings" }, severity: { enum: ["negligible", "low", "medium", "high", "critical"] }, likelihood: { enum: ["rare", "unlikely", "possible", "likely", "almost-certain"] }, reversibility: { enum: ["reversible", "partially-reversible", "irreversible"] }, rights_affected: { $ref: "#/definitions/strings" }, societal: { type: "boolean", description: "True when the impact reaches society at large, not only individuals (A.5.5)." }, mitigations: { type: "array", description: "Ids of risks in the risk assessment whose treatment mitigates this impact.", items: { type: "string", minLength: 1 } } } };
+function Ne(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.id === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: ee.required, parentSchema: ee, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.description === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "description" }, message: "must have required property 'description'", schema: re.required, parentSchema: re, data: t };
@@ -48482,9 +51933,15 @@ function Le(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: re.required, parentSchema: re, data: t };
       e === null ? e = [s] : e.push(s), r++;
     }
+<<<<<<< HEAD
     for (let s in t) if (!(fe.call(re.properties, s) || _e.test(s))) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: re, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+    for (let s in r) if (!(he.call(ee.properties, s) || je.test(s))) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: ee, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.id !== void 0) {
       let s = t.id;
@@ -48614,12 +52071,21 @@ function Le(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Le.errors = e, r === 0;
 }
+<<<<<<< HEAD
 function _s(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
   let e = null, r = 0;
   if (t && typeof t == "object" && !Array.isArray(t)) {
     if (t.system === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: U.required, parentSchema: U, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+function Os(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.system === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: U.required, parentSchema: U, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.scope === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "scope" }, message: "must have required property 'scope'", schema: U.required, parentSchema: U, data: t };
@@ -48633,9 +52099,15 @@ function _s(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: U.required, parentSchema: U, data: t };
       e === null ? e = [s] : e.push(s), r++;
     }
+<<<<<<< HEAD
     for (let s in t) if (!(fe.call(U.properties, s) || _e.test(s))) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+    for (let s in r) if (!(he.call(U.properties, s) || je.test(s))) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.$schema !== void 0) {
       let s = t.$schema;
@@ -48890,6 +52362,7 @@ function _s(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return _s.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Rr = xs;
 var x = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first).", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
 var br = Ze().fullFormats["date-time"];
@@ -48941,28 +52414,97 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     for (let s in t) if (!fe.call(x.properties, s)) {
       let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: x, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+var Rt = js;
+var j = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate audit log entry (format 1)", description: "One line of the audit log. hash = SHA-256 (hex) of the RFC 8785 canonical JSON of the entry without hash; prev = hash of the entry before (64 zeros for the first); sig (optional) = the writer's signature.", type: "object", additionalProperties: false, required: ["v", "seq", "time", "type", "actor", "subject", "details", "evidence", "prev", "hash"], properties: { v: { const: 1 }, seq: { type: "integer", minimum: 1 }, time: { type: "string", format: "date-time" }, type: { type: "string", pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, actor: { type: "object", additionalProperties: false, required: ["login"], properties: { login: { type: "string", minLength: 1 }, id: { type: "integer" }, via: { description: "How the login is known: github (GitHub said who: a workflow run's actor, a webhook's sender), typed (given on a command line or the machine's user: nobody vouched for it). Absent in entries written before aims-gate 0.2.", enum: ["github", "typed"] }, run: { description: "With via github from a workflow run: the run's URL.", type: "string" } } }, subject: { type: "object", additionalProperties: false, properties: { repository: { type: "string" }, system: { type: "string" }, commit: { type: "string" }, ref: { type: "string" }, environment: { type: "string" }, pullRequest: { type: "integer" } } }, details: { type: "object" }, evidence: { type: "array", items: { type: "object", additionalProperties: false, required: ["path", "sha256"], properties: { path: { type: "string" }, sha256: { type: "string", pattern: "^[0-9a-f]{64}$" } } } }, prev: { type: "string", pattern: "^[0-9a-f]{64}$" }, sig: { description: "The writer's signature: an SSHSIG blob (ssh-keygen -Y sign, namespace aims-gate, sha512) in base64 without its armour, over the 64 hex digits of the SHA-256 of the entry's canonical JSON without hash and sig. hash covers it.", type: "string", pattern: "^[A-Za-z0-9+/]+={0,2}$" }, hash: { type: "string", pattern: "^[0-9a-f]{64}$" } } };
+var vt = Ze().fullFormats["date-time"];
+var wt = new RegExp("^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", "u");
+var Fe = new RegExp("^[0-9a-f]{64}$", "u");
+var bt = new RegExp("^[A-Za-z0-9+/]+={0,2}$", "u");
+function js(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.v === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "v" }, message: "must have required property 'v'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.seq === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "seq" }, message: "must have required property 'seq'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.time === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "time" }, message: "must have required property 'time'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.type === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "type" }, message: "must have required property 'type'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.actor === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "actor" }, message: "must have required property 'actor'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.subject === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "subject" }, message: "must have required property 'subject'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.details === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "details" }, message: "must have required property 'details'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.evidence === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "evidence" }, message: "must have required property 'evidence'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.prev === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "prev" }, message: "must have required property 'prev'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.hash === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "hash" }, message: "must have required property 'hash'", schema: j.required, parentSchema: j, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    for (let s in r) if (!he.call(j.properties, s)) {
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: j, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.v !== void 0) {
       let s = t.v;
       if (s !== 1) {
+<<<<<<< HEAD
         let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: x.properties.v, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: j.properties.v, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.seq !== void 0) {
       let s = t.seq;
       if (!(typeof s == "number" && !(s % 1) && !isNaN(s) && isFinite(s))) {
+<<<<<<< HEAD
         let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: x.properties.seq.type, parentSchema: x.properties.seq, data: s };
         e === null ? e = [i] : e.push(i), r++;
       }
       if (typeof s == "number" && isFinite(s) && (s < 1 || isNaN(s))) {
         let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: x.properties.seq, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: j.properties.seq.type, parentSchema: j.properties.seq, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+      if (typeof s == "number" && isFinite(s) && (s < 1 || isNaN(s))) {
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: j.properties.seq, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.time !== void 0) {
       let s = t.time;
       if (typeof s == "string") {
+<<<<<<< HEAD
         if (!br.validate(s)) {
           let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: x.properties.time, data: s };
           e === null ? e = [i] : e.push(i), r++;
@@ -48970,11 +52512,21 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.time.type, parentSchema: x.properties.time, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+        if (!vt.validate(s)) {
+          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: j.properties.time, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.time.type, parentSchema: j.properties.time, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.type !== void 0) {
       let s = t.type;
       if (typeof s == "string") {
+<<<<<<< HEAD
         if (!kr.test(s)) {
           let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: x.properties.type, data: s };
           e === null ? e = [i] : e.push(i), r++;
@@ -48982,22 +52534,41 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.type.type, parentSchema: x.properties.type, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+        if (!wt.test(s)) {
+          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: j.properties.type, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.type.type, parentSchema: j.properties.type, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.actor !== void 0) {
       let s = t.actor;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         if (s.login === void 0) {
+<<<<<<< HEAD
           let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: x.properties.actor.required, parentSchema: x.properties.actor, data: s };
           e === null ? e = [i] : e.push(i), r++;
         }
         for (let i in s) if (!(i === "login" || i === "id" || i === "via" || i === "run")) {
           let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: x.properties.actor, data: s };
           e === null ? e = [o] : e.push(o), r++;
+=======
+          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: j.properties.actor.required, parentSchema: j.properties.actor, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+        for (let i in s) if (!(i === "login" || i === "id" || i === "via" || i === "run")) {
+          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: j.properties.actor, data: s };
+          e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
         }
         if (s.login !== void 0) {
           let i = s.login;
           if (typeof i == "string") {
+<<<<<<< HEAD
             if (z(i) < 1) {
               let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: x.properties.actor.properties.login, data: i };
               e === null ? e = [o] : e.push(o), r++;
@@ -49005,25 +52576,45 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           } else {
             let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.actor.properties.login.type, parentSchema: x.properties.actor.properties.login, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            if (_(i) < 1) {
+              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: j.properties.actor.properties.login, data: i };
+              e === null ? e = [o] : e.push(o), t++;
+            }
+          } else {
+            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.actor.properties.login.type, parentSchema: j.properties.actor.properties.login, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.id !== void 0) {
           let i = s.id;
           if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+<<<<<<< HEAD
             let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: x.properties.actor.properties.id.type, parentSchema: x.properties.actor.properties.id, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: j.properties.actor.properties.id.type, parentSchema: j.properties.actor.properties.id, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.via !== void 0) {
           let i = s.via;
           if (!(i === "github" || i === "typed")) {
+<<<<<<< HEAD
             let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: x.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: x.properties.actor.properties.via.enum, parentSchema: x.properties.actor.properties.via, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: j.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: j.properties.actor.properties.via.enum, parentSchema: j.properties.actor.properties.via, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.run !== void 0) {
           let i = s.run;
           if (typeof i != "string") {
+<<<<<<< HEAD
             let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.actor.properties.run.type, parentSchema: x.properties.actor.properties.run, data: i };
             e === null ? e = [o] : e.push(o), r++;
           }
@@ -49031,53 +52622,93 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.actor.type, parentSchema: x.properties.actor, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.actor.properties.run.type, parentSchema: j.properties.actor.properties.run, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.actor.type, parentSchema: j.properties.actor, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.subject !== void 0) {
       let s = t.subject;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         for (let i in s) if (!(i === "repository" || i === "system" || i === "commit" || i === "ref" || i === "environment" || i === "pullRequest")) {
+<<<<<<< HEAD
           let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: x.properties.subject, data: s };
           e === null ? e = [o] : e.push(o), r++;
+=======
+          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: j.properties.subject, data: s };
+          e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
         }
         if (s.repository !== void 0) {
           let i = s.repository;
           if (typeof i != "string") {
+<<<<<<< HEAD
             let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.repository.type, parentSchema: x.properties.subject.properties.repository, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.repository.type, parentSchema: j.properties.subject.properties.repository, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.system !== void 0) {
           let i = s.system;
           if (typeof i != "string") {
+<<<<<<< HEAD
             let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.system.type, parentSchema: x.properties.subject.properties.system, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.system.type, parentSchema: j.properties.subject.properties.system, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.commit !== void 0) {
           let i = s.commit;
           if (typeof i != "string") {
+<<<<<<< HEAD
             let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.commit.type, parentSchema: x.properties.subject.properties.commit, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.commit.type, parentSchema: j.properties.subject.properties.commit, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.ref !== void 0) {
           let i = s.ref;
           if (typeof i != "string") {
+<<<<<<< HEAD
             let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.ref.type, parentSchema: x.properties.subject.properties.ref, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.ref.type, parentSchema: j.properties.subject.properties.ref, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.environment !== void 0) {
           let i = s.environment;
           if (typeof i != "string") {
+<<<<<<< HEAD
             let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.subject.properties.environment.type, parentSchema: x.properties.subject.properties.environment, data: i };
             e === null ? e = [o] : e.push(o), r++;
+=======
+            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.subject.properties.environment.type, parentSchema: j.properties.subject.properties.environment, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+>>>>>>> signing
           }
         }
         if (s.pullRequest !== void 0) {
           let i = s.pullRequest;
           if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+<<<<<<< HEAD
             let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: x.properties.subject.properties.pullRequest.type, parentSchema: x.properties.subject.properties.pullRequest, data: i };
             e === null ? e = [o] : e.push(o), r++;
           }
@@ -49085,13 +52716,27 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.subject.type, parentSchema: x.properties.subject, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: j.properties.subject.properties.pullRequest.type, parentSchema: j.properties.subject.properties.pullRequest, data: i };
+            e === null ? e = [o] : e.push(o), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.subject.type, parentSchema: j.properties.subject, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.details !== void 0) {
       let s = t.details;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
+<<<<<<< HEAD
         let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.properties.details.type, parentSchema: x.properties.details, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.details.type, parentSchema: j.properties.details, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.evidence !== void 0) {
@@ -49102,6 +52747,7 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let m = s[o];
           if (m && typeof m == "object" && !Array.isArray(m)) {
             if (m.path === void 0) {
+<<<<<<< HEAD
               let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: x.properties.evidence.items.required, parentSchema: x.properties.evidence.items, data: m };
               e === null ? e = [n] : e.push(n), r++;
             }
@@ -49112,17 +52758,35 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             for (let n in m) if (!(n === "path" || n === "sha256")) {
               let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: x.properties.evidence.items, data: m };
               e === null ? e = [p] : e.push(p), r++;
+=======
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: j.properties.evidence.items.required, parentSchema: j.properties.evidence.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+            if (m.sha256 === void 0) {
+              let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/required", keyword: "required", params: { missingProperty: "sha256" }, message: "must have required property 'sha256'", schema: j.properties.evidence.items.required, parentSchema: j.properties.evidence.items, data: m };
+              e === null ? e = [n] : e.push(n), t++;
+            }
+            for (let n in m) if (!(n === "path" || n === "sha256")) {
+              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: j.properties.evidence.items, data: m };
+              e === null ? e = [p] : e.push(p), t++;
+>>>>>>> signing
             }
             if (m.path !== void 0) {
               let n = m.path;
               if (typeof n != "string") {
+<<<<<<< HEAD
                 let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.evidence.items.properties.path.type, parentSchema: x.properties.evidence.items.properties.path, data: n };
                 e === null ? e = [p] : e.push(p), r++;
+=======
+                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.evidence.items.properties.path.type, parentSchema: j.properties.evidence.items.properties.path, data: n };
+                e === null ? e = [p] : e.push(p), t++;
+>>>>>>> signing
               }
             }
             if (m.sha256 !== void 0) {
               let n = m.sha256;
               if (typeof n == "string") {
+<<<<<<< HEAD
                 if (!Re.test(n)) {
                   let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: x.properties.evidence.items.properties.sha256, data: n };
                   e === null ? e = [p] : e.push(p), r++;
@@ -49140,11 +52804,31 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: x.properties.evidence.type, parentSchema: x.properties.evidence, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+                if (!Fe.test(n)) {
+                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: j.properties.evidence.items.properties.sha256, data: n };
+                  e === null ? e = [p] : e.push(p), t++;
+                }
+              } else {
+                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.evidence.items.properties.sha256.type, parentSchema: j.properties.evidence.items.properties.sha256, data: n };
+                e === null ? e = [p] : e.push(p), t++;
+              }
+            }
+          } else {
+            let n = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.properties.evidence.items.type, parentSchema: j.properties.evidence.items, data: m };
+            e === null ? e = [n] : e.push(n), t++;
+          }
+        }
+      } else {
+        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: j.properties.evidence.type, parentSchema: j.properties.evidence, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.prev !== void 0) {
       let s = t.prev;
       if (typeof s == "string") {
+<<<<<<< HEAD
         if (!Re.test(s)) {
           let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: x.properties.prev, data: s };
           e === null ? e = [i] : e.push(i), r++;
@@ -49152,11 +52836,33 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       } else {
         let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: x.properties.prev.type, parentSchema: x.properties.prev, data: s };
         e === null ? e = [i] : e.push(i), r++;
+=======
+        if (!Fe.test(s)) {
+          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: j.properties.prev, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.prev.type, parentSchema: j.properties.prev, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+    if (r.sig !== void 0) {
+      let s = r.sig;
+      if (typeof s == "string") {
+        if (!bt.test(s)) {
+          let i = { instancePath: a + "/sig", schemaPath: "#/properties/sig/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]+={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]+={0,2}$"', schema: "^[A-Za-z0-9+/]+={0,2}$", parentSchema: j.properties.sig, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/sig", schemaPath: "#/properties/sig/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.sig.type, parentSchema: j.properties.sig, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
       }
     }
     if (t.hash !== void 0) {
       let s = t.hash;
       if (typeof s == "string") {
+<<<<<<< HEAD
         if (!Re.test(s)) {
           let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: x.properties.hash, data: s };
           e === null ? e = [i] : e.push(i), r++;
@@ -49169,9 +52875,24 @@ function xs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   } else {
     let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: x.type, parentSchema: x, data: t };
     e === null ? e = [s] : e.push(s), r++;
+=======
+        if (!Fe.test(s)) {
+          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: j.properties.hash, data: s };
+          e === null ? e = [i] : e.push(i), t++;
+        }
+      } else {
+        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: j.properties.hash.type, parentSchema: j.properties.hash, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  } else {
+    let s = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: j.type, parentSchema: j, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
   }
   return xs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Mr = zs;
 var Me = { required: ["license"], properties: { license: { minLength: 1 } } };
 function zs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49180,6 +52901,16 @@ function zs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.license === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "license" }, message: "must have required property 'license'", schema: Me.required, parentSchema: Me, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var Ct = _s;
+var Re = { required: ["license"], properties: { license: { minLength: 1 } } };
+function _s(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.license === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "license" }, message: "must have required property 'license'", schema: Re.required, parentSchema: Re, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.license !== void 0) {
       let s = t.license;
@@ -49191,12 +52922,21 @@ function zs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return zs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Hr = Ns;
 var ms = { properties: { status: { not: { const: "retired" } } } };
 function Ns(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
   let e = null, r = 0;
   if (t && typeof t == "object" && !Array.isArray(t) && t.status !== void 0) {
     let i = t.status, o = r, m = r;
+=======
+var Mt = zs;
+var ns = { properties: { status: { not: { const: "retired" } } } };
+function zs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.status !== void 0) {
+    let i = r.status, o = t, m = t;
+>>>>>>> signing
     if (i !== "retired") {
       let n = {};
       e === null ? e = [n] : e.push(n), r++;
@@ -49207,6 +52947,7 @@ function Ns(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [n] : e.push(n), r++;
     } else r = o, e !== null && (o ? e.length = o : e = null);
   }
+<<<<<<< HEAD
   return Ns.errors = e, r === 0;
 }
 var Wr = Ls;
@@ -49240,6 +52981,41 @@ function $s(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.tier === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Oe.required, parentSchema: Oe, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+  return zs.errors = e, t === 0;
+}
+var Ht = xs;
+var ze = { required: ["datasets"], properties: { datasets: { minLength: 1, minItems: 1 } } };
+function xs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.datasets === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "datasets" }, message: "must have required property 'datasets'", schema: ze.required, parentSchema: ze, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+    }
+    if (r.datasets !== void 0) {
+      let s = r.datasets;
+      if (typeof s == "string" && _(s) < 1) {
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ze.properties.datasets, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+      if (Array.isArray(s) && s.length < 1) {
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: ze.properties.datasets, data: s };
+        e === null ? e = [i] : e.push(i), t++;
+      }
+    }
+  }
+  return xs.errors = e, t === 0;
+}
+var Wt = Ns;
+var Se = { required: ["tier"], properties: { tier: { enum: ["high", "prohibited"] } } };
+function Ns(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Se.required, parentSchema: Se, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.tier !== void 0) {
       let s = t.tier;
@@ -49251,6 +53027,7 @@ function $s(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return $s.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Yr = Is;
 var He = { required: ["model-index"], properties: { "model-index": { minItems: 1 } } };
 function Is(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49259,6 +53036,16 @@ function Is(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t["model-index"] === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "model-index" }, message: "must have required property 'model-index'", schema: He.required, parentSchema: He, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var Jt = Ls;
+var Ce = { required: ["model-index"], properties: { "model-index": { minItems: 1 } } };
+function Ls(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r["model-index"] === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "model-index" }, message: "must have required property 'model-index'", schema: Ce.required, parentSchema: Ce, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t["model-index"] !== void 0) {
       let s = t["model-index"];
@@ -49270,6 +53057,7 @@ function Is(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Is.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Gr = Ts;
 var We = { required: ["status"], properties: { status: { const: "retired" } } };
 function Ts(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49278,6 +53066,16 @@ function Ts(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.status === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: We.required, parentSchema: We, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var Yt = $s;
+var Me = { required: ["status"], properties: { status: { const: "retired" } } };
+function $s(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.status === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Me.required, parentSchema: Me, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.status !== void 0) {
       let s = t.status;
@@ -49289,17 +53087,27 @@ function Ts(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Ts.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Ur = Ds;
 var ls = { properties: { governance: { required: ["retired_on"] } } };
 function Ds(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
   let e = null, r = 0;
   if (t && typeof t == "object" && !Array.isArray(t) && t.governance !== void 0) {
     let s = t.governance;
+=======
+var Gt = Ts;
+var os5 = { properties: { governance: { required: ["retired_on"] } } };
+function Ts(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
+    let s = r.governance;
+>>>>>>> signing
     if (s && typeof s == "object" && !Array.isArray(s) && s.retired_on === void 0) {
       let i = { instancePath: a + "/governance", schemaPath: "#/properties/governance/required", keyword: "required", params: { missingProperty: "retired_on" }, message: "must have required property 'retired_on'", schema: ls.properties.governance.required, parentSchema: ls.properties.governance, data: s };
       e === null ? e = [i] : e.push(i), r++;
     }
   }
+<<<<<<< HEAD
   return Ds.errors = e, r === 0;
 }
 var Kr = Es;
@@ -49310,6 +53118,18 @@ function Es(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.tier === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Je.required, parentSchema: Je, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+  return Ts.errors = e, t === 0;
+}
+var Ut = Is;
+var He = { required: ["tier"], properties: { tier: { const: "prohibited" } } };
+function Is(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: He.required, parentSchema: He, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.tier !== void 0) {
       let s = t.tier;
@@ -49319,6 +53139,7 @@ function Es(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       }
     }
   }
+<<<<<<< HEAD
   return Es.errors = e, r === 0;
 }
 var Qr = Vs;
@@ -49327,6 +53148,16 @@ function Vs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   let e = null, r = 0;
   if (t && typeof t == "object" && !Array.isArray(t) && t.governance !== void 0) {
     let i = t.governance;
+=======
+  return Is.errors = e, t === 0;
+}
+var Kt = Ds;
+var ms = { properties: { governance: { properties: { status: { not: { enum: ["validation", "production"] } } } } } };
+function Ds(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
+    let i = r.governance;
+>>>>>>> signing
     if (i && typeof i == "object" && !Array.isArray(i) && i.status !== void 0) {
       let o = i.status, m = r, n = r;
       if (!(o === "validation" || o === "production")) {
@@ -49342,6 +53173,7 @@ function Vs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Vs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Xr = Cs;
 var Ae = { required: ["tier", "status"], properties: { tier: { enum: ["high", "prohibited"] }, status: { not: { const: "retired" } } } };
 function Cs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49350,6 +53182,16 @@ function Cs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.tier === void 0) {
       let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Ae.required, parentSchema: Ae, data: t };
       e === null ? e = [i] : e.push(i), r++;
+=======
+var Qt = Es;
+var ke = { required: ["tier", "status"], properties: { tier: { enum: ["high", "prohibited"] }, status: { not: { const: "retired" } } } };
+function Es(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: ke.required, parentSchema: ke, data: r };
+      e === null ? e = [i] : e.push(i), t++;
+>>>>>>> signing
     }
     if (t.status === void 0) {
       let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Ae.required, parentSchema: Ae, data: t };
@@ -49377,6 +53219,7 @@ function Cs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Cs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var Br = Fs;
 var Ye = { required: ["tier"], properties: { tier: { const: "limited" } } };
 function Fs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49385,6 +53228,16 @@ function Fs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.tier === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Ye.required, parentSchema: Ye, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var Xt = Vs;
+var We = { required: ["tier"], properties: { tier: { const: "limited" } } };
+function Vs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.tier === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: We.required, parentSchema: We, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.tier !== void 0) {
       let s = t.tier;
@@ -49396,6 +53249,7 @@ function Fs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Fs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var et = Zs;
 var qe = { required: ["affected_groups", "impacts"], properties: { affected_groups: { minItems: 1 }, impacts: { minItems: 1 } } };
 function Zs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49404,6 +53258,16 @@ function Zs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.affected_groups === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "affected_groups" }, message: "must have required property 'affected_groups'", schema: qe.required, parentSchema: qe, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var Bt = Zs;
+var Pe = { required: ["affected_groups", "impacts"], properties: { affected_groups: { minItems: 1 }, impacts: { minItems: 1 } } };
+function Zs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.affected_groups === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "affected_groups" }, message: "must have required property 'affected_groups'", schema: Pe.required, parentSchema: Pe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.impacts === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "impacts" }, message: "must have required property 'impacts'", schema: qe.required, parentSchema: qe, data: t };
@@ -49424,6 +53288,7 @@ function Zs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       }
     }
   }
+<<<<<<< HEAD
   return Zs.errors = e, r === 0;
 }
 var st = Rs;
@@ -49439,6 +53304,23 @@ function Rs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         if (p && typeof p == "object" && !Array.isArray(p)) {
           let g;
           if (p.type === void 0 && (g = "type") || p.severity === void 0 && (g = "severity")) {
+=======
+  return Zs.errors = e, t === 0;
+}
+var er = Fs;
+var Oe = { properties: { impacts: { items: { if: { required: ["type", "severity"], properties: { type: { const: "harm" }, severity: { enum: ["high", "critical"] } } }, then: { required: ["mitigations"], properties: { mitigations: { minItems: 1 } } } } } } };
+function Fs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
+    let o = r.impacts;
+    if (Array.isArray(o)) {
+      let m = o.length;
+      for (let n = 0; n < m; n++) {
+        let p = o[n], c = t, f = true, z = t;
+        if (p && typeof p == "object" && !Array.isArray(p)) {
+          let v;
+          if (p.type === void 0 && (v = "type") || p.severity === void 0 && (v = "severity")) {
+>>>>>>> signing
             let L = {};
             e === null ? e = [L] : e.push(L), r++;
           } else {
@@ -49460,9 +53342,15 @@ function Rs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             } else var s = true;
           }
         }
+<<<<<<< HEAD
         var i = _ === r;
         if (r = c, e !== null && (c ? e.length = c : e = null), i) {
           let g = r;
+=======
+        var i = z === t;
+        if (t = c, e !== null && (c ? e.length = c : e = null), i) {
+          let v = t;
+>>>>>>> signing
           if (p && typeof p == "object" && !Array.isArray(p)) {
             if (p.mitigations === void 0) {
               let b = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: je.properties.impacts.items.then.required, parentSchema: je.properties.impacts.items.then, data: p };
@@ -49476,16 +53364,26 @@ function Rs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               }
             }
           }
+<<<<<<< HEAD
           var i = g === r;
           h = i;
         }
         if (!h) {
           let g = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: je.properties.impacts.items.if, parentSchema: je.properties.impacts.items, data: p };
           e === null ? e = [g] : e.push(g), r++;
+=======
+          var i = v === t;
+          f = i;
+        }
+        if (!f) {
+          let v = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: Oe.properties.impacts.items.if, parentSchema: Oe.properties.impacts.items, data: p };
+          e === null ? e = [v] : e.push(v), t++;
+>>>>>>> signing
         }
       }
     }
   }
+<<<<<<< HEAD
   return Rs.errors = e, r === 0;
 }
 var rt = Ms;
@@ -49494,6 +53392,16 @@ function Ms(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   let e = null, r = 0;
   if (t && typeof t == "object" && !Array.isArray(t) && t.impacts !== void 0) {
     let s = t.impacts;
+=======
+  return Fs.errors = e, t === 0;
+}
+var sr = Rs;
+var ls = { properties: { impacts: { items: { required: ["societal"] } } } };
+function Rs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
+    let s = r.impacts;
+>>>>>>> signing
     if (Array.isArray(s)) {
       let i = s.length;
       for (let o = 0; o < i; o++) {
@@ -49507,6 +53415,7 @@ function Ms(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Ms.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var tt = Hs;
 var Ge = { required: ["foreseeable_misuse"], properties: { foreseeable_misuse: { minItems: 1 } } };
 function Hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49515,6 +53424,16 @@ function Hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.foreseeable_misuse === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "foreseeable_misuse" }, message: "must have required property 'foreseeable_misuse'", schema: Ge.required, parentSchema: Ge, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var tr = Cs;
+var Je = { required: ["foreseeable_misuse"], properties: { foreseeable_misuse: { minItems: 1 } } };
+function Cs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.foreseeable_misuse === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "foreseeable_misuse" }, message: "must have required property 'foreseeable_misuse'", schema: Je.required, parentSchema: Je, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.foreseeable_misuse !== void 0) {
       let s = t.foreseeable_misuse;
@@ -49526,6 +53445,7 @@ function Hs(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Hs.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var at = Ws;
 var Ue = { required: ["human_oversight"], properties: { human_oversight: { minLength: 1 } } };
 function Ws(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49534,6 +53454,16 @@ function Ws(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.human_oversight === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "human_oversight" }, message: "must have required property 'human_oversight'", schema: Ue.required, parentSchema: Ue, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var rr = Ms;
+var Ye = { required: ["human_oversight"], properties: { human_oversight: { minLength: 1 } } };
+function Ms(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.human_oversight === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "human_oversight" }, message: "must have required property 'human_oversight'", schema: Ye.required, parentSchema: Ye, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.human_oversight !== void 0) {
       let s = t.human_oversight;
@@ -49545,6 +53475,7 @@ function Ws(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Ws.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var it = Js;
 var Se = { required: ["monitoring", "reassessment_triggers"], properties: { monitoring: { minLength: 1 }, reassessment_triggers: { minItems: 1 } } };
 function Js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49553,6 +53484,16 @@ function Js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (t.monitoring === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "monitoring" }, message: "must have required property 'monitoring'", schema: Se.required, parentSchema: Se, data: t };
       e === null ? e = [s] : e.push(s), r++;
+=======
+var ar = Hs;
+var qe = { required: ["monitoring", "reassessment_triggers"], properties: { monitoring: { minLength: 1 }, reassessment_triggers: { minItems: 1 } } };
+function Hs(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r)) {
+    if (r.monitoring === void 0) {
+      let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "monitoring" }, message: "must have required property 'monitoring'", schema: qe.required, parentSchema: qe, data: r };
+      e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
     }
     if (t.reassessment_triggers === void 0) {
       let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "reassessment_triggers" }, message: "must have required property 'reassessment_triggers'", schema: Se.required, parentSchema: Se, data: t };
@@ -49575,6 +53516,7 @@ function Js(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   }
   return Js.errors = e, r === 0;
 }
+<<<<<<< HEAD
 var pt = Ys;
 var us = { required: ["approval"] };
 function Ys(t, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: E = t } = {}) {
@@ -49582,6 +53524,15 @@ function Ys(t, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   if (t && typeof t == "object" && !Array.isArray(t) && t.approval === void 0) {
     let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property 'approval'", schema: us.required, parentSchema: us, data: t };
     e === null ? e = [s] : e.push(s), r++;
+=======
+var ir = Ws;
+var cs = { required: ["approval"] };
+function Ws(r, { instancePath: a = "", parentData: I, parentDataProperty: T, rootData: D = r } = {}) {
+  let e = null, t = 0;
+  if (r && typeof r == "object" && !Array.isArray(r) && r.approval === void 0) {
+    let s = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "approval" }, message: "must have required property 'approval'", schema: cs.required, parentSchema: cs, data: r };
+    e === null ? e = [s] : e.push(s), t++;
+>>>>>>> signing
   }
   return Ys.errors = e, r === 0;
 }
@@ -49911,11 +53862,11 @@ function expandSequence(body, isAlphaSequence, max, maxLength, budget) {
       if (pad) {
         const need = width - c.length;
         if (need > 0) {
-          const z2 = new Array(need + 1).join("0");
+          const z = new Array(need + 1).join("0");
           if (i < 0) {
-            c = "-" + z2 + c.slice(1);
+            c = "-" + z + c.slice(1);
           } else {
-            c = z2 + c;
+            c = z + c;
           }
         }
       }
@@ -50011,8 +53962,8 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       }
       values = [];
       let valuesLength = 0;
-      outer: for (let j = 0; j < n.length; j++) {
-        const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
+      outer: for (let j2 = 0; j2 < n.length; j2++) {
+        const expanded = expand_(n[j2], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
         if (budget.remaining < 0) {
           return literal();
         }
@@ -51068,9 +55019,9 @@ var Minimatch = class {
   preprocess(globParts) {
     if (this.options.noglobstar) {
       for (const partset of globParts) {
-        for (let j = 0; j < partset.length; j++) {
-          if (partset[j] === "**") {
-            partset[j] = "*";
+        for (let j2 = 0; j2 < partset.length; j2++) {
+          if (partset[j2] === "**") {
+            partset[j2] = "*";
           }
         }
       }
@@ -51246,11 +55197,11 @@ var Minimatch = class {
   // ^-- not valid because ** doens't follow symlinks
   secondPhasePreProcess(globParts) {
     for (let i = 0; i < globParts.length - 1; i++) {
-      for (let j = i + 1; j < globParts.length; j++) {
-        const matched = this.partsMatch(globParts[i], globParts[j], !this.preserveMultipleSlashes);
+      for (let j2 = i + 1; j2 < globParts.length; j2++) {
+        const matched = this.partsMatch(globParts[i], globParts[j2], !this.preserveMultipleSlashes);
         if (matched) {
           globParts[i] = [];
-          globParts[j] = matched;
+          globParts[j2] = matched;
           break;
         }
       }
@@ -51820,12 +55771,12 @@ function getDecodeCache(exclude) {
   }
   return cache2;
 }
-function decode(string, exclude) {
+function decode(string2, exclude) {
   if (typeof exclude !== "string") {
     exclude = decode.defaultChars;
   }
   const cache2 = getDecodeCache(exclude);
-  return string.replace(/(%[a-f0-9]{2})+/gi, function(seq) {
+  return string2.replace(/(%[a-f0-9]{2})+/gi, function(seq) {
     let result2 = "";
     for (let i = 0, l2 = seq.length; i < l2; i += 3) {
       const b1 = parseInt(seq.slice(i + 1, i + 3), 16);
@@ -51906,7 +55857,7 @@ function getEncodeCache(exclude) {
   }
   return cache2;
 }
-function encode(string, exclude, keepEscaped) {
+function encode(string2, exclude, keepEscaped) {
   if (typeof exclude !== "string") {
     keepEscaped = exclude;
     exclude = encode.defaultChars;
@@ -51916,11 +55867,11 @@ function encode(string, exclude, keepEscaped) {
   }
   const cache2 = getEncodeCache(exclude);
   let result2 = "";
-  for (let i = 0, l2 = string.length; i < l2; i++) {
-    const code2 = string.charCodeAt(i);
+  for (let i = 0, l2 = string2.length; i < l2; i++) {
+    const code2 = string2.charCodeAt(i);
     if (keepEscaped && code2 === 37 && i + 2 < l2) {
-      if (/^[0-9a-f]{2}$/i.test(string.slice(i + 1, i + 3))) {
-        result2 += string.slice(i, i + 3);
+      if (/^[0-9a-f]{2}$/i.test(string2.slice(i + 1, i + 3))) {
+        result2 += string2.slice(i, i + 3);
         i += 2;
         continue;
       }
@@ -51931,9 +55882,9 @@ function encode(string, exclude, keepEscaped) {
     }
     if (code2 >= 55296 && code2 <= 57343) {
       if (code2 >= 55296 && code2 <= 56319 && i + 1 < l2) {
-        const nextCode = string.charCodeAt(i + 1);
+        const nextCode = string2.charCodeAt(i + 1);
         if (nextCode >= 56320 && nextCode <= 57343) {
-          result2 += encodeURIComponent(string[i] + string[i + 1]);
+          result2 += encodeURIComponent(string2[i] + string2[i + 1]);
           i++;
           continue;
         }
@@ -51941,7 +55892,7 @@ function encode(string, exclude, keepEscaped) {
       result2 += "%EF%BF%BD";
       continue;
     }
-    result2 += encodeURIComponent(string[i]);
+    result2 += encodeURIComponent(string2[i]);
   }
   return result2;
 }
@@ -52085,11 +56036,11 @@ Url.prototype.parse = function(url, slashesDenoteHost) {
         }
         if (!part.match(hostnamePartPattern)) {
           let newpart = "";
-          for (let j = 0, k = part.length; j < k; j++) {
-            if (part.charCodeAt(j) > 127) {
+          for (let j2 = 0, k = part.length; j2 < k; j2++) {
+            if (part.charCodeAt(j2) > 127) {
               newpart += "x";
             } else {
-              newpart += part[j];
+              newpart += part[j2];
             }
           }
           if (!newpart.match(hostnamePartPattern)) {
@@ -52758,9 +56709,9 @@ function replaceEntityPattern(match3, name) {
     }
     return match3;
   }
-  const decoded = decodeHTML(match3);
-  if (decoded !== match3) {
-    return decoded;
+  const decoded2 = decodeHTML(match3);
+  if (decoded2 !== match3) {
+    return decoded2;
   }
   return match3;
 }
@@ -53507,11 +57458,11 @@ function linkify(state) {
   if (!state.md.options.linkify) {
     return;
   }
-  for (let j = 0, l2 = blockTokens.length; j < l2; j++) {
-    if (blockTokens[j].type !== "inline" || !state.md.linkify.pretest(blockTokens[j].content)) {
+  for (let j2 = 0, l2 = blockTokens.length; j2 < l2; j2++) {
+    if (blockTokens[j2].type !== "inline" || !state.md.linkify.pretest(blockTokens[j2].content)) {
       continue;
     }
-    const tokens = blockTokens[j].children;
+    const tokens = blockTokens[j2].children;
     const replacements = [];
     let htmlLinkLevel = 0;
     for (let i = tokens.length - 1; i >= 0; i--) {
@@ -53610,7 +57561,7 @@ function linkify(state) {
           newTokens[newTokenIndex++] = tokens[i];
         }
       }
-      blockTokens[j].children = newTokens;
+      blockTokens[j2].children = newTokens;
     }
   }
 }
@@ -53710,19 +57661,19 @@ function applyReplacements(str, replacements) {
   return result2 + str.slice(lastPos);
 }
 function process_inlines(tokens, state) {
-  let j;
+  let j2;
   const stack = [];
   const heads = { single: -1, double: -1 };
   const replacements = {};
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     const thisLevel = tokens[i].level;
-    for (j = stack.length - 1; j >= 0; j--) {
-      if (stack[j].level <= thisLevel) {
+    for (j2 = stack.length - 1; j2 >= 0; j2--) {
+      if (stack[j2].level <= thisLevel) {
         break;
       }
     }
-    truncateStack(stack, heads, j + 1);
+    truncateStack(stack, heads, j2 + 1);
     if (token.type !== "text") {
       continue;
     }
@@ -53744,10 +57695,10 @@ function process_inlines(tokens, state) {
         if (t.index - 1 >= 0) {
           lastChar = text3.charCodeAt(t.index - 1);
         } else {
-          for (j = i - 1; j >= 0; j--) {
-            if (tokens[j].type === "softbreak" || tokens[j].type === "hardbreak") break;
-            if (!tokens[j].content) continue;
-            lastChar = tokens[j].content.charCodeAt(tokens[j].content.length - 1);
+          for (j2 = i - 1; j2 >= 0; j2--) {
+            if (tokens[j2].type === "softbreak" || tokens[j2].type === "hardbreak") break;
+            if (!tokens[j2].content) continue;
+            lastChar = tokens[j2].content.charCodeAt(tokens[j2].content.length - 1);
             break;
           }
         }
@@ -53755,10 +57706,10 @@ function process_inlines(tokens, state) {
         if (pos < max) {
           nextChar = text3.charCodeAt(pos);
         } else {
-          for (j = i + 1; j < tokens.length; j++) {
-            if (tokens[j].type === "softbreak" || tokens[j].type === "hardbreak") break;
-            if (!tokens[j].content) continue;
-            nextChar = tokens[j].content.charCodeAt(0);
+          for (j2 = i + 1; j2 < tokens.length; j2++) {
+            if (tokens[j2].type === "softbreak" || tokens[j2].type === "hardbreak") break;
+            if (!tokens[j2].content) continue;
+            nextChar = tokens[j2].content.charCodeAt(0);
             break;
           }
         }
@@ -53796,9 +57747,9 @@ function process_inlines(tokens, state) {
           continue;
         }
         if (canClose) {
-          j = isSingle ? heads.single : heads.double;
-          if (j >= 0 && stack[j].level === thisLevel) {
-            const item = stack[j];
+          j2 = isSingle ? heads.single : heads.double;
+          if (j2 >= 0 && stack[j2].level === thisLevel) {
+            const item = stack[j2];
             let openQuote;
             let closeQuote;
             if (isSingle) {
@@ -53810,7 +57761,7 @@ function process_inlines(tokens, state) {
             }
             addReplacement(replacements, i, t.index, closeQuote);
             addReplacement(replacements, item.tokenIdx, item.contentPos, openQuote);
-            truncateStack(stack, heads, j);
+            truncateStack(stack, heads, j2);
             continue OUTER;
           }
         }
@@ -53857,9 +57808,9 @@ function text_join(state) {
   let curr, last;
   const blockTokens = state.tokens;
   const l2 = blockTokens.length;
-  for (let j = 0; j < l2; j++) {
-    if (blockTokens[j].type !== "inline") continue;
-    const tokens = blockTokens[j].children;
+  for (let j2 = 0; j2 < l2; j2++) {
+    if (blockTokens[j2].type !== "inline") continue;
+    const tokens = blockTokens[j2].children;
     const max = tokens.length;
     for (curr = 0; curr < max; curr++) {
       if (tokens[curr].type === "text_special") {
@@ -55694,14 +59645,14 @@ function postProcess(state, delimiters) {
   }
   while (loneMarkers.length) {
     const i = loneMarkers.pop();
-    let j = i + 1;
-    while (j < state.tokens.length && state.tokens[j].type === "s_close") {
-      j++;
+    let j2 = i + 1;
+    while (j2 < state.tokens.length && state.tokens[j2].type === "s_close") {
+      j2++;
     }
-    j--;
-    if (i !== j) {
-      token = state.tokens[j];
-      state.tokens[j] = state.tokens[i];
+    j2--;
+    if (i !== j2) {
+      token = state.tokens[j2];
+      state.tokens[j2] = state.tokens[i];
       state.tokens[i] = token;
     }
   }
@@ -56190,11 +60141,11 @@ function entity(state, silent) {
   } else {
     const match3 = state.src.slice(pos).match(NAMED_RE);
     if (match3) {
-      const decoded = decodeHTMLStrict(match3[0]);
-      if (decoded !== match3[0]) {
+      const decoded2 = decodeHTMLStrict(match3[0]);
+      if (decoded2 !== match3[0]) {
         if (!silent) {
           const token = state.push("text_special", "", 0);
-          token.content = decoded;
+          token.content = decoded2;
           token.markup = match3[0];
           token.info = "entity";
         }
@@ -56762,24 +60713,24 @@ LinkifyIt.prototype.match = function match2(text3) {
       });
     }
   }
-  const indexes = [0, 0, 0];
+  const indexes2 = [0, 0, 0];
   let lastIndex = 0;
   for (; ; ) {
     const candidates = [
-      type_schemed[indexes[0]],
-      type_fuzzy_email[indexes[1]],
-      type_fuzzy_link[indexes[2]]
+      type_schemed[indexes2[0]],
+      type_fuzzy_email[indexes2[1]],
+      type_fuzzy_link[indexes2[2]]
     ];
     const candidate = choose(choose(candidates[0], candidates[1]), candidates[2]);
     if (!candidate) {
       break;
     }
     if (candidate === candidates[0]) {
-      indexes[0]++;
+      indexes2[0]++;
     } else if (candidate === candidates[1]) {
-      indexes[1]++;
+      indexes2[1]++;
     } else {
-      indexes[2]++;
+      indexes2[2]++;
     }
     if (candidate.index < lastIndex) {
       continue;
@@ -57495,9 +61446,9 @@ function mergeGovernance(layers) {
   return facts;
 }
 function parseGovernanceFile(bytes) {
-  const decoded = decodeText(bytes);
-  if ("problem" in decoded) return decoded;
-  const parsed = parseData(decoded.text);
+  const decoded2 = decodeText(bytes);
+  if ("problem" in decoded2) return decoded2;
+  const parsed = parseData(decoded2.text);
   if ("problem" in parsed) return parsed;
   return { governance: governanceOf(parsed.data.value) };
 }
@@ -57718,11 +61669,11 @@ function editDistance(a, b) {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+    for (let j2 = 1; j2 <= b.length; j2++) {
+      current[j2] = Math.min(
+        previous[j2] + 1,
+        current[j2 - 1] + 1,
+        previous[j2 - 1] + (a[i - 1] === b[j2 - 1] ? 0 : 1)
       );
     }
     previous = current;
@@ -57828,14 +61779,14 @@ var SCHEMA_FILES = {
   "impact-assessment": "schemas/impact-assessment.schema.json"
 };
 function loadDocument(kind, path2, bytes) {
-  const decoded = decodeText(bytes);
-  if ("problem" in decoded) return { kind, path: path2, problem: decoded.problem };
+  const decoded2 = decodeText(bytes);
+  if ("problem" in decoded2) return { kind, path: path2, problem: decoded2.problem };
   if (kind === "model-card") {
-    const card = parseModelCard(path2, decoded.text);
+    const card = parseModelCard(path2, decoded2.text);
     if ("problem" in card) return { kind, path: path2, problem: card.problem };
     return { kind, path: path2, ...card, violations: validate(kind, card.data), locate: card.data.locate };
   }
-  const parsed = parseData(decoded.text);
+  const parsed = parseData(decoded2.text);
   if ("problem" in parsed) return { kind, path: path2, problem: parsed.problem };
   const { data } = parsed;
   if (!record(data.value)) {
@@ -57896,6 +61847,240 @@ var ConfigError = class _ConfigError extends Error {
   fix: ${p.fix}`).join("\n");
   }
 };
+
+// src/audit/signature.ts
+import {
+  createHash as createHash4,
+  createPrivateKey,
+  createPublicKey,
+  sign as signData,
+  verify as verifyData
+} from "node:crypto";
+var NAMESPACE = "aims-gate";
+var GATE_ONLY_TYPES = [
+  "deployment.approved",
+  "deployment.rejected",
+  "approval.given",
+  "approval.withdrawn"
+];
+function isGateOnly(type) {
+  return GATE_ONLY_TYPES.includes(type);
+}
+function claimsGate(entry) {
+  return isGateOnly(entry.type) || entry.type === "evaluated" && entry.subject?.environment !== void 0;
+}
+function isGateKey(check) {
+  return check.status === "signed" && (check.key.role === "gate" || check.key.role === "app");
+}
+var KEY_TYPE = "ssh-ed25519";
+var MAGIC = Buffer.from("SSHSIG");
+var SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+var string = (value) => {
+  const bytes = typeof value === "string" ? Buffer.from(value) : value;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+};
+var keyBlob = (raw) => Buffer.concat([string(KEY_TYPE), string(raw)]);
+function fingerprintOf(blob) {
+  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+var Reader = class {
+  constructor(bytes) {
+    this.bytes = bytes;
+  }
+  bytes;
+  at = 0;
+  raw(length) {
+    if (this.at + length > this.bytes.length) throw new Error("it ends early");
+    const out = this.bytes.subarray(this.at, this.at + length);
+    this.at += length;
+    return out;
+  }
+  uint32() {
+    return this.raw(4).readUInt32BE(0);
+  }
+  string() {
+    return this.raw(this.uint32());
+  }
+  end() {
+    if (this.at !== this.bytes.length) throw new Error("it has bytes after its end");
+  }
+};
+function ed25519Raw(blob) {
+  const reader = new Reader(blob);
+  const type = reader.string().toString("latin1");
+  if (type !== KEY_TYPE)
+    throw new Error(`it is a ${printableName(type)} key; aims-gate signs with ssh-ed25519 only`);
+  const raw = reader.string();
+  reader.end();
+  if (raw.length !== 32) throw new Error("its Ed25519 key is not 32 bytes");
+  return raw;
+}
+var printableName = (name) => JSON.stringify(name.slice(0, 40));
+function parsePublicKey(line) {
+  const [type, data] = line.trim().split(/\s+/);
+  if (type !== KEY_TYPE)
+    throw new Error(
+      `a signer's key must be an ssh-ed25519 public key ("ssh-ed25519 AAAA\u2026", as in a .pub file), not one starting ${printableName(type ?? "")}`
+    );
+  if (!data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data))
+    throw new Error("the key after ssh-ed25519 is not base64");
+  const blob = Buffer.from(data, "base64");
+  try {
+    return keyOf(blob, ed25519Raw(blob));
+  } catch (error2) {
+    throw new Error(`the ssh-ed25519 key is damaged: ${error2.message}`);
+  }
+}
+var keyOf = (blob, raw) => ({
+  blob,
+  fingerprint: fingerprintOf(blob),
+  object: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" })
+});
+function signedData(namespace, hashAlgorithm, message) {
+  return Buffer.concat([
+    MAGIC,
+    string(namespace),
+    string(""),
+    string(hashAlgorithm),
+    string(createHash4(hashAlgorithm).update(message).digest())
+  ]);
+}
+function sshsig(publicBlob, signature) {
+  const version = Buffer.alloc(4);
+  version.writeUInt32BE(1);
+  return Buffer.concat([
+    MAGIC,
+    version,
+    string(publicBlob),
+    string(NAMESPACE),
+    string(""),
+    string("sha512"),
+    string(Buffer.concat([string(KEY_TYPE), string(signature)]))
+  ]);
+}
+function ed25519Signer(privateKeyPem) {
+  const pem = privateKeyPem.includes("\n") ? privateKeyPem : privateKeyPem.replace(/\\n/g, "\n");
+  const kind = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1];
+  const use = 'use an unencrypted Ed25519 key in PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), as aims-gate keygen or openssl genpkey -algorithm ed25519 writes';
+  if (kind === "OPENSSH PRIVATE KEY")
+    throw new Error(
+      `the signing key is an OpenSSH private key: ${use} (people sign their own entries with an SSH key through aims-gate record --sign-with)`
+    );
+  if (kind !== "PRIVATE KEY")
+    throw new Error(`the signing key is ${kind ? `a PEM "${kind}"` : "not PEM"}: ${use}`);
+  let key;
+  try {
+    key = createPrivateKey({ key: pem, format: "pem" });
+  } catch {
+    throw new Error(`the signing key cannot be read: ${use}`);
+  }
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new Error(`the signing key is ${key.asymmetricKeyType ?? "not an asymmetric"} key: ${use}`);
+  const spki = createPublicKey(key).export({ format: "der", type: "spki" });
+  const blob = keyBlob(spki.subarray(SPKI_PREFIX.length));
+  return {
+    publicKey: `${KEY_TYPE} ${blob.toString("base64")}`,
+    sign: async (digest) => sshsig(blob, signData(null, signedData(NAMESPACE, "sha512", digest), key)).toString("base64")
+  };
+}
+var decoded = /* @__PURE__ */ new Map();
+function publicKeyOfBlob(base64, blob) {
+  let known2 = decoded.get(base64);
+  if (!known2) {
+    try {
+      known2 = keyOf(blob, ed25519Raw(blob));
+    } catch (error2) {
+      known2 = error2;
+    }
+    if (decoded.size > 256) decoded.clear();
+    decoded.set(base64, known2);
+  }
+  if (known2 instanceof Error) throw known2;
+  return known2;
+}
+var indexes = /* @__PURE__ */ new WeakMap();
+function indexOf(trusted) {
+  const cached = indexes.get(trusted);
+  if (cached && cached.keys.length === trusted.length && cached.keys.every((k, i) => k === trusted[i]))
+    return cached.index;
+  const index = /* @__PURE__ */ new Map();
+  for (const key of trusted) {
+    const data = key.key.trim().split(/\s+/)[1] ?? "";
+    const blob = Buffer.from(data, "base64").toString("base64");
+    index.set(blob, [...index.get(blob) ?? [], key]);
+  }
+  indexes.set(trusted, { keys: [...trusted], index });
+  return index;
+}
+function lastTrusted(until) {
+  return /^\d{4}-\d\d-\d\d$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
+}
+function checkSignature(sig, digest, time, trusted) {
+  let key;
+  let signature;
+  let namespace;
+  let hashAlgorithm;
+  let blob64;
+  try {
+    if (typeof sig !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) throw new Error("it is not base64");
+    const reader = new Reader(Buffer.from(sig, "base64"));
+    if (!reader.raw(6).equals(MAGIC)) throw new Error("it is not an SSHSIG signature");
+    const version = reader.uint32();
+    if (version !== 1) throw new Error(`its SSHSIG version is ${version}, not 1`);
+    const blob = reader.string();
+    namespace = reader.string().toString("latin1");
+    reader.string();
+    hashAlgorithm = reader.string().toString("latin1");
+    const inner = new Reader(reader.string());
+    reader.end();
+    const type = inner.string().toString("latin1");
+    signature = inner.string();
+    inner.end();
+    blob64 = blob.toString("base64");
+    key = publicKeyOfBlob(blob64, blob);
+    if (type !== KEY_TYPE) throw new Error(`its signature is of type ${printableName(type)}`);
+    if (signature.length !== 64) throw new Error("its Ed25519 signature is not 64 bytes");
+  } catch (error2) {
+    return { status: "invalid", reason: `the signature is damaged: ${error2.message}` };
+  }
+  if (namespace !== NAMESPACE)
+    return {
+      status: "invalid",
+      reason: `the signature was made for ${printableName(namespace)}, not for aims-gate entries (namespace ${NAMESPACE})`
+    };
+  if (hashAlgorithm !== "sha512" && hashAlgorithm !== "sha256")
+    return { status: "invalid", reason: `the signature uses the hash ${printableName(hashAlgorithm)}` };
+  if (!verifyData(null, signedData(namespace, hashAlgorithm, digest), key.object, signature))
+    return {
+      status: "invalid",
+      reason: `the signature by ${key.fingerprint} does not match the entry: it was changed after it was signed, or the signature was taken from another entry`
+    };
+  const candidates = indexOf(trusted).get(blob64) ?? [];
+  if (!candidates.length)
+    return {
+      status: "untrusted",
+      fingerprint: key.fingerprint,
+      reason: `signed by ${key.fingerprint}, a key the trusted configuration does not list under signers`
+    };
+  const at2 = time === void 0 ? Number.NaN : Date.parse(time);
+  const current = candidates.find((k) => k.until === void 0 || at2 <= lastTrusted(k.until));
+  if (!current)
+    return {
+      status: "untrusted",
+      fingerprint: key.fingerprint,
+      reason: `signed by ${key.fingerprint} (${describeKey(candidates[0])}), which was trusted only until ${candidates.map((k) => k.until).join(", ")}; this entry is dated ${time ?? "(no time)"}`
+    };
+  return { status: "signed", key: current, fingerprint: key.fingerprint };
+}
+function signerOf(entry, trusted) {
+  if (entry.sig === void 0) return { status: "unsigned" };
+  return checkSignature(entry.sig, contentDigest(entry), entry.time, trusted);
+}
+function describeKey(key) {
+  return `${key.role} key${key.name ? ` ${key.name}` : ""}`;
+}
 
 // src/rules/types.ts
 function at2(doc, pointer) {
@@ -58622,7 +62807,7 @@ function configSchema(rule = ruleSchema()) {
       _extends: {
         type: "string",
         pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$",
-        description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere."
+        description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere."
       },
       extends: {
         type: "string",
@@ -58817,6 +63002,29 @@ function configSchema(rule = ruleSchema()) {
         // The branch must be the log's alone: never the default branch, a release branch or a protected one.
         description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none."
       },
+      signers: {
+        type: "array",
+        description: "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.",
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["key", "role"],
+          properties: {
+            key: {
+              type: "string",
+              pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$",
+              description: `The public key, "ssh-ed25519 AAAA\u2026 [comment]" (aims-gate keygen prints it; a person's is their .pub file).`
+            },
+            role: { enum: ["gate", "app", "person"] },
+            name: { type: "string", minLength: 1, description: "Whose key it is, as reports show it." },
+            until: {
+              type: "string",
+              pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$",
+              description: "Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted."
+            }
+          }
+        }
+      },
       "timestamp-authority": {
         type: "string",
         pattern: "^https?://[^\\s]+$",
@@ -58932,7 +63140,7 @@ function applies(when, facts) {
 // src/policy/load.ts
 var CONFIG_PATH = ".github/aims-gate.yml";
 var DEFAULT_PACK = "iso42001-baseline";
-var ADDITIVE = /* @__PURE__ */ new Set(["rules", "waivers", "approvals"]);
+var ADDITIVE = /* @__PURE__ */ new Set(["rules", "waivers", "approvals", "signers"]);
 function mergeConfigs(configs) {
   const merged = {};
   for (const config2 of configs) {
@@ -59018,10 +63226,10 @@ var DEFAULT_WATCH = [
 async function readYaml(source, path2, label2 = path2) {
   const read = await source.read(path2, LIMITS.maxFileBytes);
   if ("missing" in read) return void 0;
-  const decoded = "tooLarge" in read ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: "Shorten it." } } : decodeText(read.bytes);
-  if ("problem" in decoded)
-    throw new ConfigError(label2, void 0, decoded.problem.message, decoded.problem.fix);
-  const parsed = parseData(decoded.text);
+  const decoded2 = "tooLarge" in read ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: "Shorten it." } } : decodeText(read.bytes);
+  if ("problem" in decoded2)
+    throw new ConfigError(label2, void 0, decoded2.problem.message, decoded2.problem.fix);
+  const parsed = parseData(decoded2.text);
   if ("problem" in parsed)
     throw new ConfigError(label2, parsed.problem.line, parsed.problem.message, parsed.problem.fix);
   if (parsed.data.value === null || parsed.data.value === void 0) return { ...parsed.data, value: {} };
@@ -59086,6 +63294,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     await checkAgainst(configSchema(RULE_ENVELOPE), org2, label2);
     layers.unshift({ data: org2, path: label2 });
   }
+  for (const layer of layers) checkSigners(layer);
   const org = layers.length > 1 ? layers[0] : void 0;
   const enforce = org?.data.value?.enforce;
   const packs = [];
@@ -59177,10 +63386,26 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     ...config2["timestamp-authority"] ? { timestampAuthority: config2["timestamp-authority"] } : {},
     applicability: config2["statement-of-applicability"] ?? {},
     approvals: config2.approvals ?? [],
+    signers: config2.signers ?? [],
     app: config2.app ?? {},
     release: config2.release ?? {},
     ...enforce?.["fail-on"] ? { failOnFloor: org.data.value["fail-on"] ?? "major" } : {}
   };
+}
+function checkSigners(layer) {
+  const signers = layer.data.value.signers ?? [];
+  for (const [i, signer] of signers.entries()) {
+    try {
+      parsePublicKey(signer.key);
+    } catch (error2) {
+      throw new ConfigError(
+        layer.path,
+        layer.data.locate(["signers", i, "key"]).line,
+        `signers[${i}]: ${error2.message}`,
+        "Paste the whole public line, as aims-gate keygen prints it or a .pub file holds it: ssh-ed25519 AAAA\u2026 [comment]."
+      );
+    }
+  }
 }
 function isLayerRule(layers, id) {
   return layers.some(
@@ -59662,15 +63887,15 @@ function controlResults(policy, findings, appliedTo) {
 }
 
 // src/fingerprint.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 import { basename } from "node:path";
 function findingFingerprint(finding) {
-  return createHash4("sha256").update(
+  return createHash5("sha256").update(
     `${finding.rule}\0${finding.system ?? ""}\0${finding.path ?? ""}\0${finding.message.replace(/\d+/g, "#")}`
   ).digest("hex").slice(0, 32);
 }
 function nonconformityKey(finding) {
-  return createHash4("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
+  return createHash5("sha256").update(`${finding.rule}\0${finding.system ?? ""}\0${finding.path ? basename(finding.path) : ""}`).digest("hex").slice(0, 32);
 }
 
 // src/audit/events.ts
@@ -59750,12 +63975,12 @@ var AppendConflict = class extends Error {
   actual;
 };
 var jittered = (attempt) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1e3, 20 * 2 ** attempt)));
-async function record2(store, draft, { attempts = 30, backoff = jittered } = {}) {
+async function record2(store, draft, { attempts = 30, backoff = jittered, signer } = {}) {
   const problem = draftProblem(draft);
   if (problem) throw new Error(problem);
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
-    const entry = seal(draft, head);
+    const entry = signer ? await sealSigned(draft, head, signer) : seal(draft, head);
     try {
       return { entry, checkpoint: await store.append(entry, head) };
     } catch (error2) {
@@ -60780,6 +65005,16 @@ function isEntryShaped(entry) {
 
 // src/audit/verify.ts
 import { isAscii as isAscii2 } from "node:buffer";
+var MAX_FAILURES = 100;
+function signatureProblem(seq, type, gate, check) {
+  if (gate && !isGateKey(check)) {
+    const what = isGateOnly(type) ? "a gate decision" : "the gate's evaluation of a deployment";
+    const why = check.status === "signed" ? `signed by the ${describeKey(check.key)}, ${check.fingerprint}, which is no gate or app key` : check.status === "untrusted" ? check.reason : check.status === "invalid" ? check.reason : "it is unsigned";
+    return `entry ${seq} claims to be ${what} (${type}) but is not signed by a gate key (${why}): forged, or written by something other than the gate`;
+  }
+  if (check.status === "invalid") return `entry ${seq} has a signature that does not hold: ${check.reason}`;
+  return void 0;
+}
 var ENTRY_SCHEMA = "schemas/audit-entry.schema.json";
 var validateEntry;
 function readLink(text3, line) {
@@ -60832,8 +65067,10 @@ function parsedLink(text3, line) {
       seq: entry.seq
     };
   }
+  parsedEntries.set(entry, true);
   return entry;
 }
+var parsedEntries = /* @__PURE__ */ new WeakMap();
 var bytesOf = (text3) => Buffer.from(text3, "latin1");
 var HASH_BYTES = bytesOf(HASH_MEMBER);
 var PREV_BYTES = bytesOf(PREV_MEMBER);
@@ -60894,8 +65131,61 @@ function sealedBytes(line) {
     seq,
     prev: line.toString("latin1", prevAt + PREV_BYTES.length, seqAt),
     hash,
-    ...time ? { time } : {}
+    ...time ? { time } : {},
+    at: at2,
+    prevAt,
+    seqEnd
   };
+}
+var SIG_BYTES = bytesOf(',"sig":"');
+var SUBJECT_BYTES = bytesOf(',"subject":{');
+var TYPE_BYTES = bytesOf(',"type":"');
+var ENVIRONMENT_BYTES = bytesOf('"environment":');
+var BACKSLASH = 92;
+function firstAt(line, member, from, to) {
+  const at2 = line.indexOf(member, from);
+  return at2 === -1 || at2 + member.length > to ? -1 : at2;
+}
+function bytesSigner(line, link2, trusted) {
+  const { at: at2, prevAt, seqEnd } = link2;
+  const typeAt = lastAt(line, TYPE_BYTES);
+  if (typeAt === -1) return void 0;
+  const typeStart = typeAt + TYPE_BYTES.length;
+  let typeEnd = typeStart;
+  while (typeEnd < line.length && line[typeEnd] !== QUOTE)
+    if (line[typeEnd++] === BACKSLASH) return void 0;
+  const type = line.toString("latin1", typeStart, typeEnd);
+  let sig;
+  let subjectAt = seqEnd;
+  if (bytesAt(line, seqEnd, SIG_BYTES)) {
+    const sigEnd = line.indexOf(QUOTE, seqEnd + SIG_BYTES.length);
+    sig = line.toString("latin1", seqEnd + SIG_BYTES.length, sigEnd);
+    subjectAt = sigEnd + 1;
+  }
+  if (!bytesAt(line, subjectAt, SUBJECT_BYTES)) return void 0;
+  const timeAt = lastAt(line, TIME_BYTES);
+  const subjectEnd = timeAt === -1 ? typeAt : timeAt;
+  if (line.indexOf(BACKSLASH, subjectAt) !== -1 && line.indexOf(BACKSLASH, subjectAt) < subjectEnd)
+    return void 0;
+  const gate = isGateOnly(type) || type === "evaluated" && firstAt(line, ENVIRONMENT_BYTES, subjectAt, subjectEnd) !== -1;
+  if (sig === void 0)
+    return gate ? void 0 : { check: { status: "unsigned" }, gate, type };
+  const shift = prevAt - at2;
+  const sigFrom = seqEnd - shift;
+  const sigTo = subjectAt - shift;
+  const length = line.length - shift;
+  unsealed.copyWithin(sigFrom, sigTo, length);
+  const digest = sha256(unsealed.subarray(0, length - (sigTo - sigFrom)));
+  return { check: checkSignature(sig, digest, link2.time, trusted), gate, type };
+}
+function parsedSigner(entry, trusted) {
+  let parsed;
+  try {
+    parsed = typeof entry === "string" ? JSON.parse(entry) : entry;
+  } catch {
+    return { check: { status: "invalid", reason: "the line is not JSON" }, gate: false, type: "" };
+  }
+  return { check: signerOf(parsed, trusted), gate: claimsGate(parsed), type: String(parsed.type) };
 }
 var FIELDS = [
   [4, 45, 9999],
@@ -60922,12 +65212,58 @@ function inOrderAsText(time) {
   }
   return true;
 }
-function blockLink(line, ascii, number2) {
-  if (ascii || isAscii2(line)) return sealedBytes(line) ?? parsedLink(line.toString("latin1"), number2);
-  return readLink(line.toString("utf8"), number2);
+function blockLink(line, ascii, number2, trusted) {
+  if (ascii || isAscii2(line)) {
+    const fast = sealedBytes(line);
+    if (fast)
+      return trusted ? {
+        link: fast,
+        signed: bytesSigner(line, fast, trusted) ?? parsedSigner(line.toString("latin1"), trusted)
+      } : { link: fast };
+    return textLink(line.toString("latin1"), number2, trusted, parsedLink);
+  }
+  return textLink(line.toString("utf8"), number2, trusted, readLink);
 }
-async function verifyLog(lines, checkpoint) {
+function textLink(text3, number2, trusted, read) {
+  const link2 = read(text3, number2);
+  if (!trusted || "problem" in link2) return { link: link2 };
+  return { link: link2, signed: parsedSigner(parsedEntries.has(link2) ? link2 : text3, trusted) };
+}
+async function verifyLog(lines, checkpoint, { trusted, perEntry = false } = {}) {
   await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
+  const signatures = trusted ? { ok: true, signers: [], failures: [], failed: 0, ...perEntry ? { entries: [] } : {} } : void 0;
+  const bySigner = /* @__PURE__ */ new Map();
+  const count = (seq, { check, gate, type }) => {
+    const signer = check.status === "signed" ? `${describeKey(check.key)} (${check.fingerprint})` : check.status === "untrusted" ? `untrusted key ${check.fingerprint}` : check.status === "invalid" ? "bad signature" : "unsigned";
+    let counted = bySigner.get(signer);
+    if (!counted) {
+      counted = {
+        signer,
+        status: check.status,
+        ..."fingerprint" in check ? { fingerprint: check.fingerprint } : {},
+        entries: 0
+      };
+      bySigner.set(signer, counted);
+      signatures.signers.push(counted);
+    }
+    counted.entries++;
+    const problem = signatureProblem(seq, type, gate, check);
+    if (problem) {
+      signatures.ok = false;
+      if (signatures.failed++ < MAX_FAILURES) signatures.failures.push({ line, seq, reason: problem });
+    }
+    if (!perEntry && checkpoint?.seq !== seq) return;
+    const entry = {
+      seq,
+      status: check.status,
+      gate,
+      ..."fingerprint" in check ? { fingerprint: check.fingerprint } : {},
+      ...check.status === "signed" ? { role: check.key.role, ...check.key.name ? { name: check.key.name } : {} } : {},
+      ...check.status === "invalid" || check.status === "untrusted" ? { reason: check.reason } : {}
+    };
+    signatures.entries?.push(entry);
+    if (checkpoint?.seq === seq) signatures.checkpoint = entry;
+  };
   let line = 0;
   let head;
   let checkpointSeen = false;
@@ -60940,7 +65276,8 @@ async function verifyLog(lines, checkpoint) {
     head,
     problem: { line, seq, reason },
     checkpoint: checkpoint ? "failed" : "not-given",
-    warnings
+    warnings,
+    ...signatures ? { signatures } : {}
   });
   const chain = (read) => {
     if ("problem" in read) return fail(read.problem, read.seq);
@@ -60987,16 +65324,22 @@ async function verifyLog(lines, checkpoint) {
       for (let start = 0; start < batch.length; ) {
         const end = batch.indexOf(LINE_FEED2, start);
         line++;
-        const failed = chain(blockLink(batch.subarray(start, end), ascii, line));
+        const read = blockLink(batch.subarray(start, end), ascii, line, trusted);
+        const failed = chain(read.link);
         if (failed) return failed;
+        if (read.signed) count(read.link.seq, read.signed);
         start = end + 1;
       }
       continue;
     }
     for (const text3 of batch) {
       line++;
-      const failed = typeof text3 === "string" ? chain(readLink(text3, line)) : fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      if (typeof text3 !== "string")
+        return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      const read = trusted ? blockLink(Buffer.from(text3), false, line, trusted) : textLink(text3, line, trusted, readLink);
+      const failed = chain(read.link);
       if (failed) return failed;
+      if (read.signed) count(read.link.seq, read.signed);
     }
   }
   if (checkpoint && !checkpointSeen) {
@@ -61010,7 +65353,8 @@ async function verifyLog(lines, checkpoint) {
     entries: head?.seq ?? 0,
     head,
     checkpoint: checkpoint ? "matched" : "not-given",
-    warnings
+    warnings,
+    ...signatures ? { signatures } : {}
   };
 }
 
@@ -61931,7 +66275,11 @@ function entrySigner(_policy) {
 async function recordDeployment(store, decision, context3) {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
+<<<<<<< HEAD
   const { writer, ...where2 } = context3;
+=======
+  const { writer, signer, ...where } = context3;
+>>>>>>> signing
   const drafts = [
     ...evaluation ? evaluationEvents(evaluation, where2) : [],
     deploymentEvent(
@@ -61967,7 +66315,7 @@ async function recordDeployment(store, decision, context3) {
     )
   ];
   try {
-    const checkpoint = await recordAll(store, drafts);
+    const checkpoint = await recordAll(store, drafts, signer ? { signer } : void 0);
     return { decision, ...checkpoint ? { checkpoint } : {} };
   } catch (error2) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${error2.message}`;
@@ -62684,15 +67032,27 @@ async function run() {
     const token = getInput("token", { required: true });
     setSecret(token);
     const github = createGitHub({ token, baseUrl: process.env.GITHUB_API_URL });
-    if (mode === "pr-check") await prCheck(github);
-    else if (mode === "deploy-gate") await deployGate(github);
-    else if (mode === "record") await recordEvent(github);
+    const signer = signingKey();
+    if (mode === "pr-check") await prCheck(github, signer);
+    else if (mode === "deploy-gate") await deployGate(github, signer);
+    else if (mode === "record") await recordEvent(github, signer);
     else throw new Error(`mode must be pr-check, deploy-gate or record, not "${mode}"`);
   } catch (error2) {
     const message = error2.message ?? String(error2);
     setFailed(
       mode === "deploy-gate" ? `Deployment rejected: aims-gate could not decide, so it fails closed. ${message}` : `aims-gate: ${message}`
     );
+  }
+}
+function signingKey() {
+  const pem = getInput("signing-key");
+  if (!pem) return void 0;
+  setSecret(pem);
+  for (const line of pem.split(/\r?\n|\\n/)) if (line && !line.startsWith("-----")) setSecret(line);
+  try {
+    return ed25519Signer(pem);
+  } catch (error2) {
+    throw new Error(`signing-key: ${error2.message}`);
   }
 }
 function inputs() {
@@ -62716,7 +67076,7 @@ var actor = () => ({
   ...Number.isSafeInteger(context2.runId) ? { run: runUrl() } : {}
 });
 var runUrl = () => `${context2.serverUrl}/${repositoryName()}/actions/runs/${context2.runId}`;
-async function prCheck(github) {
+async function prCheck(github, signer) {
   const pr = context2.payload.pull_request;
   if (!pr)
     throw new Error(`pr-check runs on pull_request events; this run was triggered by ${context2.eventName}`);
@@ -62736,14 +67096,19 @@ async function prCheck(github) {
   await append(
     github,
     storeFor(options2.auditLog ?? evaluation.policy.auditLog, github, evaluation.policy.releaseBranches),
-    evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject })
+    evaluationEvents(evaluation, { time: (/* @__PURE__ */ new Date()).toISOString(), actor: actor(), subject }),
+    signer
   );
   if (evaluation.verdict === "fail") setFailed(verdictLine(evaluation));
 }
-async function deployGate(github) {
+async function deployGate(github, signer) {
   const environment = getInput("environment");
   if (!environment)
     throw new Error("deploy-gate needs the environment input: the environment this job deploys to");
+  if (!signer)
+    warning(
+      "aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it (nor will aims-gate verify). Pass an environment secret holding the gate's key (aims-gate keygen) as signing-key, and list its public key under signers."
+    );
   const options2 = inputs();
   const commit = getInput("commit") || context2.sha;
   const history = (log) => historyStoreFor(options2.auditLog ?? log.auditLog, github, context2.repo, log.releaseBranches);
@@ -62766,7 +67131,8 @@ async function deployGate(github) {
     time: (/* @__PURE__ */ new Date()).toISOString(),
     actor: actor(),
     subject: { repository: repositoryName(), commit, environment },
-    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`
+    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`,
+    ...signer ? { signer } : {}
   });
   if (recorded.problem) warning(recorded.problem);
   if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec, commit);
@@ -62775,29 +67141,40 @@ async function deployGate(github) {
   if (final.approved) info(`Deployment to ${environment} approved: ${final.reason}`);
   else setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
 }
-async function recordEvent(github) {
+async function recordEvent(github, signer) {
   const spec = getInput("audit-log") || "branch:aims-audit-log";
   const store = storeFor(spec, github);
   if (!store) throw new Error("record mode needs an audit log: set audit-log to branch:NAME or file:PATH");
   const parsed = parseDetails(getMultilineInput("details"));
   if ("bad" in parsed) throw new Error(`details takes one key=value per line, not "${parsed.bad}"`);
   const system = getInput("system", { required: true });
-  await append(github, store, [
-    {
-      type: getInput("event-type", { required: true }),
-      time: (/* @__PURE__ */ new Date()).toISOString(),
-      actor: actor(),
-      subject: {
-        repository: repositoryName(),
-        system,
-        commit: context2.sha,
-        ref: context2.ref,
-        ...getInput("environment") ? { environment: getInput("environment") } : {}
-      },
-      details: parsed.details,
-      evidence: []
-    }
-  ]);
+  const type = getInput("event-type", { required: true });
+  const environment = getInput("environment");
+  if (claimsGate({ type, subject: environment ? { environment } : {} }))
+    throw new Error(
+      `record mode does not record ${type}${type === "evaluated" ? " for an environment" : ""}: only deploy-gate writes the gate's decisions and evaluations`
+    );
+  await append(
+    github,
+    store,
+    [
+      {
+        type,
+        time: (/* @__PURE__ */ new Date()).toISOString(),
+        actor: actor(),
+        subject: {
+          repository: repositoryName(),
+          system,
+          commit: context2.sha,
+          ref: context2.ref,
+          ...environment ? { environment } : {}
+        },
+        details: parsed.details,
+        evidence: []
+      }
+    ],
+    signer
+  );
 }
 async function report(evaluation, sarifFile, approvals) {
   const { shown, hidden } = annotationsOf(evaluation);
@@ -62819,9 +67196,9 @@ ${approvals}`).write();
   setOutput("findings", JSON.stringify(findingCounts(evaluation)));
   setOutput("systems", JSON.stringify(evaluation.systems.map((s) => s.id)));
 }
-async function append(github, store, drafts) {
+async function append(github, store, drafts, signer) {
   if (!store) return;
-  const checkpoint = await recordAll(store, drafts);
+  const checkpoint = await recordAll(store, drafts, signer ? { signer } : void 0);
   if (checkpoint) await showCheckpoint(github, checkpoint, store.label, drafts.at(-1)?.subject.commit);
 }
 async function showCheckpoint(github, checkpoint, where2, commit) {

@@ -1,10 +1,19 @@
 // Writes examples/ml-platform/.aims-gate/audit-log.jsonl: a year in the life of the example's AI systems,
 // recorded through the same code as `aims-gate record` (run after `npm run build`). Prints its checkpoint.
-import { rmSync } from 'node:fs';
+// The gate's entries are signed with the EXAMPLE ONLY gate key, the fairness review with the governance lead's
+// (examples/EXAMPLE-ONLY-keys); their public halves are under `signers` in examples/ml-platform/.github/aims-gate.yml.
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatCheckpoint } from '../lib/audit/entry.js';
 import { FileStore } from '../lib/audit/file-store.js';
+import { ed25519Signer, isGateOnly } from '../lib/audit/signature.js';
 import { record } from '../lib/audit/store.js';
+
+/** EXAMPLE ONLY keys, published in examples/EXAMPLE-ONLY-keys: anyone can forge with them. */
+const exampleKey = (name) =>
+  ed25519Signer(readFileSync(new URL(`../examples/EXAMPLE-ONLY-keys/${name}.pem`, import.meta.url), 'utf8'));
+const gateKey = exampleKey('gate');
+const leadKey = exampleKey('gov-lead');
 
 const path = fileURLToPath(new URL('../examples/ml-platform/.aims-gate/audit-log.jsonl', import.meta.url));
 rmSync(path, { force: true });
@@ -165,22 +174,28 @@ events.sort((a, b) => a[0].localeCompare(b[0]));
 let checkpoint;
 for (const [time, type, system, login, { ref, ...details }, pullRequest, environment] of events) {
   if (details.nc) details.nc = ncIds.get(details.nc);
-  ({ checkpoint } = await record(store, {
-    type,
-    time: new Date(time).toISOString(),
-    actor: { login },
-    subject: {
-      repository,
-      system,
-      ...(pullRequest ? { pullRequest } : {}),
-      ...(environment ? { environment } : {}),
+  const signer = isGateOnly(type) ? gateKey : type === 'custom.fairness-review' ? leadKey : undefined;
+  ({ checkpoint } = await record(
+    store,
+    {
+      type,
+      time: new Date(time).toISOString(),
+      actor: { login },
+      subject: {
+        repository,
+        system,
+        ...(pullRequest ? { pullRequest } : {}),
+        ...(environment ? { environment } : {}),
+      },
+      details,
+      evidence:
+        type === 'evaluated' || type === 'deployment.approved'
+          ? [{ path: `models/${system}/MODEL_CARD.md`, sha256: digest('1') }]
+          : [],
     },
-    details,
-    evidence:
-      type === 'evaluated' || type === 'deployment.approved'
-        ? [{ path: `models/${system}/MODEL_CARD.md`, sha256: digest('1') }]
-        : [],
-  }));
+    signer ? { signer } : {},
+  ));
   if (ref) ncIds.set(ref, `NC-${checkpoint.seq}`);
 }
 console.log(`wrote ${events.length} entries to ${path}\ncheckpoint ${formatCheckpoint(checkpoint)}`);
+console.log(`signers (EXAMPLE ONLY keys):\n  gate: ${gateKey.publicKey}\n  gov-lead: ${leadKey.publicKey}`);

@@ -1,7 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ed25519Signer, signerOf } from '../src/audit/signature.js';
 import { verifyLog } from '../src/audit/verify.js';
 import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
@@ -253,6 +255,53 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       );
     });
 
+    it('signs what it records with the signing-key input, never showing the key; without one it warns', async () => {
+      const pem = generateKeyPairSync('ed25519')
+        .privateKey.export({ format: 'pem', type: 'pkcs8' })
+        .toString();
+      const trusted = [{ key: ed25519Signer(pem).publicKey, role: 'gate' as const }];
+      const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead', 'hubot'] });
+      const signed = await action({
+        mode: 'deploy-gate',
+        environment: 'production',
+        commit: pr.mergeCommit!,
+        'audit-log': 'branch:aims-audit-log',
+        'signing-key': pem,
+      });
+      expect(signed.code).toBe(0);
+      // Masked: the runner takes ::add-mask:: and hides the value wherever else it would appear.
+      const body = pem.split('\n')[1]!;
+      expect(signed.stdout).toContain(`::add-mask::${body}\n`);
+      expect(
+        signed.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n'),
+      ).not.toContain(body);
+      expect(signed.stdout).not.toContain('no signing-key');
+      const { entries } = await auditEntries();
+      expect(entries.slice(1).map((e) => [e.type, signerOf(e, trusted).status])).toEqual([
+        ['evaluated', 'signed'],
+        ['deployment.approved', 'signed'],
+      ]);
+      const unsigned = await gate(pr.mergeCommit!);
+      expect(unsigned.stdout).toContain(
+        "::warning::aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it",
+      );
+      expect((await auditEntries()).entries.at(-1)!.sig).toBeUndefined();
+      // A key that cannot sign stops the gate: a rejection, not an unsigned approval.
+      const bad = await action({
+        mode: 'deploy-gate',
+        environment: 'production',
+        commit: pr.mergeCommit!,
+        'signing-key': 'not a key',
+      });
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain(
+        '::error::Deployment rejected: aims-gate could not decide, so it fails closed. signing-key: the signing key is not PEM',
+      );
+    });
+
     it('rejects a merge into a branch the attacker made, and never writes the log onto main', async () => {
       const main = github.history('main');
       const pr = history.pullRequest({
@@ -337,6 +386,15 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     const bad = await action({ mode: 'record', 'event-type': 'model.deleted', system: 'credit-scoring' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('::error::aims-gate: "model.deleted" is not an event type');
+    // What only the gate writes cannot be recorded, and so never signed with its key by a workflow.
+    const forged = await action({
+      mode: 'record',
+      'event-type': 'deployment.approved',
+      system: 'credit-scoring',
+    });
+    expect(forged.stdout).toContain(
+      '::error::aims-gate: record mode does not record deployment.approved: only deploy-gate writes the gate',
+    );
     expect((await auditEntries()).entries).toHaveLength(1);
   });
 

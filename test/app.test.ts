@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
 import { APP_AUDIT_BRANCH } from '../app/settings.js';
+import { ed25519Signer, signerOf } from '../src/audit/signature.js';
 import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
@@ -438,8 +440,8 @@ describe('the deployment protection rule', () => {
   }
   afterEach(() => fake.stop());
 
-  async function protect(sha: string, id: string): Promise<Json> {
-    const { gate, probot } = app({}, fake.url);
+  async function protect(sha: string, id: string, options: Parameters<typeof app>[0] = {}): Promise<Json> {
+    const { gate, probot } = app(options, fake.url);
     await probot.load(gate);
     await probot.receive({ id, name: 'deployment_protection_rule', payload: requested(sha) as never });
     await gate.queue.idle();
@@ -471,13 +473,18 @@ describe('the deployment protection rule', () => {
     history.deployed(history.head());
     const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
     // The log has no earlier approval to start from: the first commit, pushed without a pull request, rejects.
-    expect(await protect(pr.mergeCommit!, 'dpr-log')).toMatchObject({ state: 'rejected' });
+    const signer = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    );
+    expect(await protect(pr.mergeCommit!, 'dpr-log', { signer })).toMatchObject({ state: 'rejected' });
     const decision = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
       .at(-1);
     expect(decision).toMatchObject({ type: 'deployment.rejected', subject: { commit: pr.mergeCommit } });
+    // Signed with the App's key: what a later decision, and verify, trust.
+    expect(signerOf(decision, [{ key: signer.publicKey, role: 'app' }])).toMatchObject({ status: 'signed' });
     expect(fake.statuses).toEqual([
       {
         sha: pr.mergeCommit,

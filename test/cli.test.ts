@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -12,7 +13,9 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conformantRepo, EXAMPLE, IMPACT } from './helpers.js';
+import { type AuditEntry, type EventDraft, seal, sealSigned, serialise } from '../src/audit/entry.js';
+import { ed25519Signer, type Signer } from '../src/audit/signature.js';
+import { conformantRepo, EXAMPLE, IMPACT, readTree } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
@@ -298,6 +301,161 @@ describe('aims-gate init and explain', () => {
   });
 });
 
+describe('signed entries: verify trusts only the keys the configuration lists', () => {
+  const exampleLog = () => readFileSync(join(EXAMPLE, '.aims-gate/audit-log.jsonl'), 'utf8');
+  /** A copy of the example repository, its log ending with `extra` lines. */
+  const exampleCopy = (extra = '') => {
+    const dir = tempRepo(readTree(EXAMPLE));
+    writeFileSync(join(dir, '.aims-gate/audit-log.jsonl'), exampleLog() + extra);
+    return dir;
+  };
+  /** A deployment.approved appended by someone who can push: perfectly chained, unsigned or signed by `signer`. */
+  const forged = async (signer?: Signer) => {
+    const last = JSON.parse(exampleLog().trimEnd().split('\n').at(-1)!) as AuditEntry;
+    const draft: EventDraft = {
+      type: 'deployment.approved',
+      time: '2026-11-02T08:00:00.000Z',
+      actor: { login: 'aims-gate[bot]' },
+      subject: { repository: 'acme/ml-platform', commit: 'f'.repeat(40), environment: 'production' },
+      details: {
+        by: 'aims-gate',
+        reason: 'all approvals given',
+        writer: 'aims-gate Action, workflow run https://github.com/acme/ml-platform/actions/runs/1',
+      },
+      evidence: [],
+    };
+    const head = { seq: last.seq, hash: last.hash };
+    return serialise(signer ? await sealSigned(draft, head, signer) : seal(draft, head));
+  };
+
+  it('the example verifies, its gate entries signed by the gate key its config lists', () => {
+    const { code, stdout } = cli(['verify', EXAMPLE]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^ {2}4 signed by the gate key production deploy gate \(EXAMPLE ONLY\) \(SHA256:[A-Za-z0-9+/]{43}\)$/m,
+    );
+    expect(stdout).toMatch(/^ {2}1 signed by the person key gov-lead \(EXAMPLE ONLY\)/m);
+    const json = JSON.parse(cli(['verify', EXAMPLE, '-f', 'json']).stdout);
+    expect(json).toMatchObject({ ok: true, chain: true, signatures: { ok: true, failed: 0 } });
+    expect(json.signatures.entries).toHaveLength(20);
+    expect(json.signatures.entries.filter((e: { role?: string }) => e.role === 'gate')).toHaveLength(4);
+  });
+
+  it('a forged, re-chained gate decision appended to the example log: exit 1, the entry named', async () => {
+    const dir = exampleCopy(await forged());
+    const { code, stdout } = cli(['verify'], dir);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /^✖ \.aims-gate\/audit-log\.jsonl: intact, 21 entries, .*; 1 entry not written by whom it claims$/m,
+    );
+    expect(stdout).toContain(
+      '✖ entry 21 claims to be a gate decision (deployment.approved) but is not signed by a gate key (it is unsigned): forged, or written by something other than the gate\n',
+    );
+    expect(JSON.parse(cli(['verify', '-f', 'json'], dir).stdout)).toMatchObject({
+      ok: false,
+      chain: true,
+      signatures: { ok: false, failures: [{ seq: 21, line: 21 }] },
+    });
+    // The auditor's report never shows it as a gate decision: marked, named, and the report fails.
+    const report = cli(['report', '--today', '2026-11-03'], dir);
+    expect(report.code).toBe(1);
+    expect(report.stdout).toContain('1 entry FAILED: it claims to be the gate');
+    expect(report.stdout).toMatch(
+      /^\| 21 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
+    );
+    expect(report.stdout).toMatch(
+      /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
+    );
+    // Nor does the inventory take it for the last deployment.
+    expect(cli(['inventory', '--today', '2026-11-03'], dir).stderr).toContain(
+      "aims-gate: 1 entry claims to be the gate's without a gate key's signature, and was left out; run aims-gate verify\n",
+    );
+    // Signed with a key of its own making: still no gate key the configuration lists.
+    const stranger = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    );
+    const signed = cli(['verify'], exampleCopy(await forged(stranger)));
+    expect(signed.code).toBe(1);
+    expect(signed.stdout).toMatch(
+      /✖ entry 21 claims to be a gate decision .*a key the trusted configuration does not list under signers/,
+    );
+  });
+
+  it('keygen writes a key only the user reads, never over another, and prints the line to list', () => {
+    const dir = tempRepo({});
+    const key = join(dir, 'gate.pem');
+    const made = cli(['keygen', '-o', key, '--name', 'prod gate'], dir);
+    expect(made.code).toBe(0);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(readFileSync(key, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(made.stdout).toMatch(
+      /^signers:\n {2}- key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\S+\n {4}role: gate\n {4}name: "prod gate"\n$/m,
+    );
+    expect(made.stdout).not.toContain('PRIVATE KEY');
+    expect(cli(['keygen', '-o', key], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('exists: keygen never overwrites a key'),
+    });
+    const printed = cli(['keygen', '--role', 'app'], dir);
+    expect(printed.stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
+    expect(printed.stderr).toContain('role: app');
+    expect(cli(['keygen', '--role', 'person'], dir)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--role must be one of gate, app'),
+    });
+  });
+
+  it.runIf(spawnSync('ssh-keygen', ['-?']).error === undefined)(
+    'record --sign-with signs through ssh-keygen; verify trusts the person through --allowed-signers',
+    () => {
+      const dir = tempRepo(conformantRepo());
+      const key = join(dir, 'id_ed25519');
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'li', '-f', key]);
+      const recorded = cli(
+        [
+          'record',
+          '--type',
+          'custom.fairness-review',
+          '--system',
+          'credit-scoring',
+          '--actor',
+          'li',
+          '--sign-with',
+          key,
+        ],
+        dir,
+      );
+      expect(recorded.code).toBe(0);
+      expect(recorded.stderr).toMatch(
+        /signed with SHA256:\S+, which \.github\/aims-gate\.yml does not list under signers/,
+      );
+      expect(cli(['verify'], dir).stdout).toMatch(
+        /^ {2}1 signed by an untrusted key SHA256:\S+, which the configuration does not list$/m,
+      );
+      writeFileSync(
+        join(dir, 'allowed_signers'),
+        `li@example.com namespaces="aims-gate" ${readFileSync(`${key}.pub`, 'utf8')}`,
+      );
+      const trusted = cli(['verify', '--allowed-signers', 'allowed_signers'], dir);
+      expect(trusted.code).toBe(0);
+      expect(trusted.stdout).toMatch(/^ {2}1 signed by the person key li@example\.com \(SHA256:/m);
+      expect(
+        cli(
+          ['record', '--type', 'incident', '--system', 'credit-scoring', '--sign-with', join(dir, 'nokey')],
+          dir,
+        ),
+      ).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--sign-with'),
+      });
+      expect(cli(['verify', '--allowed-signers', 'missing'], dir)).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--allowed-signers missing: no such file'),
+      });
+    },
+  );
+});
+
 describe('aims-gate record, verify, log and report', () => {
   it('records events, verifies the chain against the checkpoint, and lists them', () => {
     const dir = tempRepo(conformantRepo());
@@ -333,7 +491,7 @@ describe('aims-gate record, verify, log and report', () => {
     const verified = cli(['verify', '--checkpoint', checkpoint!], dir);
     expect(verified).toMatchObject({
       code: 0,
-      stdout: `✔ .aims-gate/audit-log.jsonl: intact, 2 entries, head ${checkpoint}; checkpoint matched\n`,
+      stdout: `✔ .aims-gate/audit-log.jsonl: intact, 2 entries, head ${checkpoint}; checkpoint matched, at entry 2, which no gate key signed: it proves something only if it was kept where the log's writers cannot reach (a commit status the App created, an anchor, a ticket)\n`,
     });
     const listed = cli(['log', '--system', 'credit-scoring'], dir).stdout.trim().split('\n');
     expect(listed).toHaveLength(2);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { type EvaluationInput, evaluate } from '../src/evaluate.js';
 import { MemorySource } from '../src/source.js';
 import type { Evaluation, Finding } from '../src/types.js';
@@ -70,4 +71,9 @@ export function seeded(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The example's EXAMPLE ONLY gate key (published in examples/EXAMPLE-ONLY-keys), which its config lists. */
+export function exampleGateSigner(): Signer {
+  return ed25519Signer(readFileSync(join(EXAMPLE, '..', 'EXAMPLE-ONLY-keys', 'gate.pem'), 'utf8'));
 }

@@ -7,7 +7,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../src/audit/file-store.js';
 import { record } from '../src/audit/store.js';
-import { EXAMPLE } from './helpers.js';
+import { EXAMPLE, exampleGateSigner } from './helpers.js';
 
 // Debian's chromium: .ci/run installs it. The test fails (not skips) without it: the report must be seen working.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -119,9 +119,12 @@ describe('the HTML report in a real Chromium', () => {
     await page.selectOption('#filter-type', 'approval.given');
     expect(await page.textContent('#event-count')).toBe('2 of 20 events');
     // The example's approvals were typed in, not taken from GitHub: shown as unverified.
+    // The gate kept them, and signed them: its key is the one the example's config lists.
     expect(await page.locator('#timeline tr.event:visible td:nth-child(5)').allTextContents()).toEqual([
-      'dana-w (unverified)',
-      'gov-lead (unverified)',
+      expect.stringMatching(
+        /^dana-w \(unverified\), signed by the gate key production deploy gate \(EXAMPLE ONLY\) \(SHA256:/,
+      ),
+      expect.stringMatching(/^gov-lead \(unverified\), signed by the gate key/),
     ]);
     await page.selectOption('#filter-system', '');
     await page.selectOption('#filter-type', 'deployment.rejected');
@@ -134,22 +137,26 @@ describe('the HTML report in a real Chromium', () => {
     cpSync(EXAMPLE, repo, { recursive: true });
     const store = new FileStore(join(repo, '.aims-gate/audit-log.jsonl'));
     const gate = (time: string, environment: string, approved: boolean) =>
-      record(store, {
-        type: approved ? 'deployment.approved' : 'deployment.rejected',
-        time,
-        actor: { login: 'release-bot', id: 7, via: 'github' },
-        subject: { repository: 'acme/ml-platform', commit: 'c0ffee'.repeat(6).slice(0, 40), environment },
-        details: {
-          reason: approved ? 'approved' : 'missing an approval',
-          by: 'aims-gate',
-          writer: 'aims-gate Action, workflow run https://github.com/acme/ml-platform/actions/runs/9',
-          systems: ['credit-scoring', 'churn-predictor'],
-          pullRequests: ['#41'],
-          approvers: ['dana'],
-          roles: ['#41 risk owner: dana'],
+      record(
+        store,
+        {
+          type: approved ? 'deployment.approved' : 'deployment.rejected',
+          time,
+          actor: { login: 'release-bot', id: 7, via: 'github' },
+          subject: { repository: 'acme/ml-platform', commit: 'c0ffee'.repeat(6).slice(0, 40), environment },
+          details: {
+            reason: approved ? 'approved' : 'missing an approval',
+            by: 'aims-gate',
+            writer: 'aims-gate Action, workflow run https://github.com/acme/ml-platform/actions/runs/9',
+            systems: ['credit-scoring', 'churn-predictor'],
+            pullRequests: ['#41'],
+            approvers: ['dana'],
+            roles: ['#41 risk owner: dana'],
+          },
+          evidence: [],
         },
-        evidence: [],
-      });
+        { signer: exampleGateSigner() },
+      );
     await gate('2026-10-20T10:00:00Z', 'staging', true);
     await gate('2026-10-21T10:00:00Z', 'production', false);
     const { code, file } = htmlReport(repo, 'registers.html');
@@ -164,9 +171,9 @@ describe('the HTML report in a real Chromium', () => {
       'NC-13',
     ]);
     expect(await page.textContent('#count-overdue .value')).toBe('1');
-    // One row per system a decision ships: 2 from the example (typed in, not the gate's) + 2 decisions × 2 systems.
+    // One row per system a decision ships: 2 from the example + 2 decisions × 2 systems, all signed by the gate key.
     expect(await page.locator('#deployments tr.deployment').count()).toBe(6);
-    expect(await page.locator('#deployments tr.not-gate').count()).toBe(2);
+    expect(await page.locator('#deployments tr.not-gate, #deployments tr.forged').count()).toBe(0);
     await page.selectOption('#filter-environment', 'staging');
     expect(
       await page.locator('#deployments tr.deployment:visible td:nth-child(3)').allTextContents(),

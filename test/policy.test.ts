@@ -86,6 +86,19 @@ describe('configuration errors name the file, the line and the fix', () => {
     });
   });
 
+  it('a signer whose key is not an ssh-ed25519 public key, or is damaged', async () => {
+    const rsa = await configError(
+      'systems: [models/*]\nsigners:\n  - role: gate\n    key: ssh-rsa AAAAB3NzaC1yc2E\n',
+    );
+    expect(rsa).toMatchObject({ path: '.github/aims-gate.yml', line: 4 });
+    const damaged = await configError(
+      'systems: [models/*]\nsigners:\n  - role: gate\n    key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n',
+    );
+    expect(damaged).toMatchObject({ path: '.github/aims-gate.yml', line: 4 });
+    expect(damaged.message).toContain('signers[0]: the ssh-ed25519 key is damaged');
+    expect(damaged.fix).toContain('ssh-ed25519 AAAA');
+  });
+
   it('an unknown top-level key, with the key that was meant', async () => {
     const error = await configError('systems: [models/*]\nwaviers: []\n');
     expect(error).toMatchObject({
@@ -345,6 +358,26 @@ overrides:
       'iso42001-baseline',
       '.github:.github/aims-gate.yml',
       '.github/aims-gate.yml',
+    ]);
+  });
+
+  it('signers add up: the organisation’s keys stay trusted under a repository’s own', async () => {
+    const ORG_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF9RTgy1DYGGWdTftLYl7sNtC4q75ZvkB4Doc74kLYDx org';
+    const REPO_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJlAFjwrhkyJY0+qI10M7HYcANv8ZmrU3I120CVMIgsG';
+    const orgWithKey = new MemorySource(
+      { '.github/aims-gate.yml': `${ORG}signers:\n  - { key: ${ORG_KEY}, role: app, name: the App }\n` },
+      'acme/.github',
+    );
+    const policy = await loadPolicy(
+      new MemorySource({
+        '.github/aims-gate.yml': `${REPO}signers:\n  - key: ${REPO_KEY}\n    role: gate\n    until: 2026-12-01\n`,
+      }),
+      undefined,
+      { extendsFrom: () => orgWithKey },
+    );
+    expect(policy.signers).toEqual([
+      { key: ORG_KEY, role: 'app', name: 'the App' },
+      { key: REPO_KEY, role: 'gate', until: '2026-12-01' },
     ]);
   });
 

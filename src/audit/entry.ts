@@ -90,6 +90,11 @@ export interface AuditEntry extends EventDraft {
   v: typeof AUDIT_FORMAT;
   seq: number;
   prev: string;
+  /**
+   * The writer's signature of the entry's content digest (signature.ts): an SSHSIG blob in base64. Covered
+   * by `hash`, so removing or swapping it breaks the chain.
+   */
+  sig?: string;
   hash: string;
 }
 
@@ -118,15 +123,40 @@ export function sha256(data: string | Uint8Array): string {
   return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
 }
 
+/**
+ * What a signature signs: SHA-256 over the canonical JSON of the entry without `hash` and `sig`, so it binds
+ * the sequence number, `prev` and the content.
+ */
+export function contentDigest(
+  entry: Omit<AuditEntry, 'hash' | 'sig'> & { hash?: string; sig?: string },
+): string {
+  const { hash: _hash, sig: _sig, ...rest } = entry;
+  return sha256(canonicalize(rest) as string);
+}
+
+/** Chains a draft after `head` (undefined for an empty log): sequence number and `prev`, not yet hashed. */
+function chained(draft: EventDraft, head: Checkpoint | undefined): Omit<AuditEntry, 'hash'> {
+  return { v: AUDIT_FORMAT, seq: (head?.seq ?? 0) + 1, ...draft, prev: head?.hash ?? GENESIS };
+}
+
 /** Chains a draft after `head` (undefined for an empty log): sequence number, `prev`, then `hash`. */
 export function seal(draft: EventDraft, head: Checkpoint | undefined): AuditEntry {
-  const unsealed: Omit<AuditEntry, 'hash'> = {
-    v: AUDIT_FORMAT,
-    seq: (head?.seq ?? 0) + 1,
-    ...draft,
-    prev: head?.hash ?? GENESIS,
-  };
+  const unsealed = chained(draft, head);
   return { ...unsealed, hash: entryHash(unsealed) };
+}
+
+/**
+ * seal, signed: the entry is chained, its content digest signed, and only then hashed, so that `hash`
+ * covers the signature.
+ */
+export async function sealSigned(
+  draft: EventDraft,
+  head: Checkpoint | undefined,
+  signer: { sign(digest: string): Promise<string> },
+): Promise<AuditEntry> {
+  const unsealed = chained(draft, head);
+  const signed = { ...unsealed, sig: await signer.sign(contentDigest(unsealed)) };
+  return { ...signed, hash: entryHash(signed) };
 }
 
 /** One JSON line, canonical, so that the bytes on disk are the bytes that were hashed (plus `hash`). */

@@ -1,4 +1,12 @@
-import { type AuditEntry, type Checkpoint, draftProblem, type EventDraft, seal } from './entry.js';
+import {
+  type AuditEntry,
+  type Checkpoint,
+  draftProblem,
+  type EventDraft,
+  seal,
+  sealSigned,
+} from './entry.js';
+import type { Signer } from './signature.js';
 
 /** Another writer appended first: the caller re-reads the head, re-seals its entry and tries again. */
 export type LogLine = string | { torn: string };
@@ -40,6 +48,8 @@ export interface AppendOptions {
   attempts?: number;
   /** Waits before a retry; jittered by the caller's choice. Tests pass a no-op. */
   backoff?: (attempt: number) => Promise<void>;
+  /** Signs each entry (the gate's, the App's or a person's key); re-signed on every retry, as seq and prev change. */
+  signer?: Signer;
 }
 
 const jittered = (attempt: number) =>
@@ -52,13 +62,13 @@ const jittered = (attempt: number) =>
 export async function record(
   store: AuditStore,
   draft: EventDraft,
-  { attempts = 30, backoff = jittered }: AppendOptions = {},
+  { attempts = 30, backoff = jittered, signer }: AppendOptions = {},
 ): Promise<{ entry: AuditEntry; checkpoint: Checkpoint }> {
   const problem = draftProblem(draft);
   if (problem) throw new Error(problem);
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
-    const entry = seal(draft, head);
+    const entry = signer ? await sealSigned(draft, head, signer) : seal(draft, head);
     try {
       return { entry, checkpoint: await store.append(entry, head) };
     } catch (error) {

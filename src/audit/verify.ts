@@ -3,6 +3,16 @@ import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { compileSchema, prepareSchemas } from '../schema.js';
 import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
+import {
+  checkSignature,
+  claimsGate,
+  describeKey,
+  isGateKey,
+  isGateOnly,
+  type SignerCheck,
+  signerOf,
+  type TrustedKey,
+} from './signature.js';
 import type { LogBatch } from './store.js';
 
 export interface VerifyProblem {
@@ -25,6 +35,70 @@ export interface VerifyResult {
    * (a writer's clock set back, or an entry backdated before it was sealed). The first 10.
    */
   warnings: string[];
+  /** Who signed the entries, when verifyLog was given the trusted keys. */
+  signatures?: SignatureReport;
+}
+
+export interface VerifyOptions {
+  /**
+   * The trusted configuration's keys (`signers`, and an allowed_signers file's): with them, each entry's
+   * signer is checked, and an entry that claims to be the gate's must be signed by a gate or app key.
+   */
+  trusted?: readonly TrustedKey[];
+  /** Keep each entry's signer (verify --format json); otherwise only the counts per signer. */
+  perEntry?: boolean;
+}
+
+/** One entry's signer, as verify reports it. */
+export interface EntrySigner {
+  seq: number;
+  status: SignerCheck['status'];
+  /** Whether the entry claims to be the gate's (signature.ts, claimsGate). */
+  gate: boolean;
+  fingerprint?: string;
+  role?: TrustedKey['role'];
+  name?: string;
+  reason?: string;
+}
+
+export interface SignatureReport {
+  /** No entry claims to be the gate's without a gate key's signature, and no signature fails. */
+  ok: boolean;
+  /** Entries per signer, in order of first appearance (`unsigned` for those with no signature). */
+  signers: { signer: string; status: SignerCheck['status']; fingerprint?: string; entries: number }[];
+  /** The first 100 failures: each names its entry and why. */
+  failures: VerifyProblem[];
+  /** How many entries failed in all. */
+  failed: number;
+  /** With perEntry: every entry's signer. */
+  entries?: EntrySigner[];
+  /** The signer of the entry the checkpoint names, when one was given and reached. */
+  checkpoint?: EntrySigner;
+}
+
+const MAX_FAILURES = 100;
+
+/** Why a checked entry fails, or undefined: a gate claim without a gate key, or a signature that does not hold. */
+export function signatureProblem(
+  seq: number,
+  type: string,
+  gate: boolean,
+  check: SignerCheck,
+): string | undefined {
+  if (gate && !isGateKey(check)) {
+    const what = isGateOnly(type) ? 'a gate decision' : "the gate's evaluation of a deployment";
+    const why =
+      check.status === 'signed'
+        ? `signed by the ${describeKey(check.key)}, ${check.fingerprint}, which is no gate or app key`
+        : check.status === 'untrusted'
+          ? check.reason
+          : check.status === 'invalid'
+            ? check.reason
+            : 'it is unsigned';
+    return `entry ${seq} claims to be ${what} (${type}) but is not signed by a gate key (${why}): forged, or written by something other than the gate`;
+  }
+  if (check.status === 'invalid') return `entry ${seq} has a signature that does not hold: ${check.reason}`;
+  return undefined;
 }
 
 const ENTRY_SCHEMA = 'schemas/audit-entry.schema.json';
@@ -36,6 +110,12 @@ interface Link {
   prev: string;
   hash: string;
   time?: string;
+  /** Read from the bytes (sealedBytes): where the hash member starts and the one after it, and seq ends. */
+  at?: number;
+  prevAt?: number;
+  seqEnd?: number;
+  /** Parsed (parsedLink): the entry itself. */
+  type?: string;
 }
 
 /**
@@ -104,8 +184,12 @@ function parsedLink(text: string, line: number): Link | { problem: string; seq?:
       seq: entry.seq,
     };
   }
+  parsedEntries.set(entry, true);
   return entry;
 }
+
+/** Links that are whole parsed entries (parsedLink), whose signer is read from the object. */
+const parsedEntries = new WeakMap<object, true>();
 
 const bytesOf = (text: string) => Buffer.from(text, 'latin1');
 const HASH_BYTES = bytesOf(HASH_MEMBER);
@@ -183,7 +267,86 @@ function sealedBytes(line: Buffer): Link | undefined {
     prev: line.toString('latin1', prevAt + PREV_BYTES.length, seqAt),
     hash,
     ...(time ? { time } : {}),
+    at,
+    prevAt,
+    seqEnd,
   };
+}
+
+const SIG_BYTES = bytesOf(',"sig":"');
+const SUBJECT_BYTES = bytesOf(',"subject":{');
+const TYPE_BYTES = bytesOf(',"type":"');
+const ENVIRONMENT_BYTES = bytesOf('"environment":');
+const BACKSLASH = 0x5c;
+
+/** Where `member` first is in line[from, to), or -1. */
+function firstAt(line: Buffer, member: Buffer, from: number, to: number): number {
+  const at = line.indexOf(member, from);
+  return at === -1 || at + member.length > to ? -1 : at;
+}
+
+/**
+ * The signer of a line sealedBytes just read (its bytes without the hash member still in `unsealed`), from
+ * its bytes: canonical JSON puts `sig` right after `seq`, then `subject`; only `time`, `type` and `v` follow.
+ * The content digest is the line without its hash and sig members. Undefined where the line is not as
+ * `serialise` writes it, or holds an escape where it is read: then it is parsed, so both ways agree.
+ */
+function bytesSigner(
+  line: Buffer,
+  link: Link,
+  trusted: readonly TrustedKey[],
+): { check: SignerCheck; gate: boolean; type: string } | undefined {
+  const { at, prevAt, seqEnd } = link as Required<Link>;
+  const typeAt = lastAt(line, TYPE_BYTES);
+  if (typeAt === -1) return undefined;
+  const typeStart = typeAt + TYPE_BYTES.length;
+  let typeEnd = typeStart;
+  while (typeEnd < line.length && line[typeEnd] !== QUOTE)
+    if (line[typeEnd++] === BACKSLASH) return undefined;
+  const type = line.toString('latin1', typeStart, typeEnd);
+  let sig: string | undefined;
+  let subjectAt = seqEnd;
+  if (bytesAt(line, seqEnd, SIG_BYTES)) {
+    const sigEnd = line.indexOf(QUOTE, seqEnd + SIG_BYTES.length);
+    sig = line.toString('latin1', seqEnd + SIG_BYTES.length, sigEnd);
+    subjectAt = sigEnd + 1;
+  }
+  if (!bytesAt(line, subjectAt, SUBJECT_BYTES)) return undefined;
+  const timeAt = lastAt(line, TIME_BYTES);
+  const subjectEnd = timeAt === -1 ? typeAt : timeAt;
+  // A key or value escaped in the subject could read otherwise when parsed: parsed instead.
+  if (line.indexOf(BACKSLASH, subjectAt) !== -1 && line.indexOf(BACKSLASH, subjectAt) < subjectEnd)
+    return undefined;
+  // A subject's values are strings and numbers, where a quote is always escaped: these bytes are its key.
+  const gate =
+    isGateOnly(type) ||
+    (type === 'evaluated' && firstAt(line, ENVIRONMENT_BYTES, subjectAt, subjectEnd) !== -1);
+  if (sig === undefined)
+    // Unsigned, as the bytes show it; a gate's claim without a signature is parsed, so that a sig moved
+    // out of its canonical place is still judged as a reader of the entry would judge it.
+    return gate ? undefined : { check: { status: 'unsigned' }, gate, type };
+  // `unsealed` holds the line without its hash member: the sig member cut out too leaves the content.
+  const shift = prevAt - at;
+  const sigFrom = seqEnd - shift;
+  const sigTo = subjectAt - shift;
+  const length = line.length - shift;
+  unsealed.copyWithin(sigFrom, sigTo, length);
+  const digest = sha256(unsealed.subarray(0, length - (sigTo - sigFrom)));
+  return { check: checkSignature(sig, digest, link.time, trusted), gate, type };
+}
+
+/** The signer of a parsed entry, or of a line as its text. */
+function parsedSigner(
+  entry: AuditEntry | string,
+  trusted: readonly TrustedKey[],
+): { check: SignerCheck; gate: boolean; type: string } {
+  let parsed: AuditEntry;
+  try {
+    parsed = typeof entry === 'string' ? (JSON.parse(entry) as AuditEntry) : entry;
+  } catch {
+    return { check: { status: 'invalid', reason: 'the line is not JSON' }, gate: false, type: '' };
+  }
+  return { check: signerOf(parsed, trusted), gate: claimsGate(parsed), type: String(parsed.type) };
 }
 
 /** Where each field of `YYYY-MM-DDTHH:MM:SS.sssZ` stops, with its largest value; the rest are digits. */
@@ -219,10 +382,41 @@ function inOrderAsText(time: string): boolean {
   return true;
 }
 
-/** The link of one line of a block, read from its bytes where it is ASCII, else as its text as ever. */
-function blockLink(line: Buffer, ascii: boolean, number: number): Link | { problem: string; seq?: number } {
-  if (ascii || isAscii(line)) return sealedBytes(line) ?? parsedLink(line.toString('latin1'), number);
-  return readLink(line.toString('utf8'), number);
+type Signed = { check: SignerCheck; gate: boolean; type: string };
+
+/**
+ * The link of one line of a block, read from its bytes where it is ASCII, else as its text as ever; with
+ * trusted keys, its signer too.
+ */
+function blockLink(
+  line: Buffer,
+  ascii: boolean,
+  number: number,
+  trusted: readonly TrustedKey[] | undefined,
+): { link: Link | { problem: string; seq?: number }; signed?: Signed } {
+  if (ascii || isAscii(line)) {
+    const fast = sealedBytes(line);
+    if (fast)
+      return trusted
+        ? {
+            link: fast,
+            signed: bytesSigner(line, fast, trusted) ?? parsedSigner(line.toString('latin1'), trusted),
+          }
+        : { link: fast };
+    return textLink(line.toString('latin1'), number, trusted, parsedLink);
+  }
+  return textLink(line.toString('utf8'), number, trusted, readLink);
+}
+
+function textLink(
+  text: string,
+  number: number,
+  trusted: readonly TrustedKey[] | undefined,
+  read: (text: string, line: number) => Link | { problem: string; seq?: number },
+): { link: Link | { problem: string; seq?: number }; signed?: Signed } {
+  const link = read(text, number);
+  if (!trusted || 'problem' in link) return { link };
+  return { link, signed: parsedSigner(parsedEntries.has(link) ? (link as AuditEntry) : text, trusted) };
 }
 
 /**
@@ -233,8 +427,54 @@ function blockLink(line: Buffer, ascii: boolean, number: number): Link | { probl
 export async function verifyLog(
   lines: AsyncIterable<LogBatch>,
   checkpoint?: Checkpoint,
+  { trusted, perEntry = false }: VerifyOptions = {},
 ): Promise<VerifyResult> {
   await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
+  const signatures: SignatureReport | undefined = trusted
+    ? { ok: true, signers: [], failures: [], failed: 0, ...(perEntry ? { entries: [] } : {}) }
+    : undefined;
+  const bySigner = new Map<string, SignatureReport['signers'][number]>();
+  /** Counts the signer of the entry just chained, and keeps its failure. */
+  const count = (seq: number, { check, gate, type }: Signed) => {
+    const signer =
+      check.status === 'signed'
+        ? `${describeKey(check.key)} (${check.fingerprint})`
+        : check.status === 'untrusted'
+          ? `untrusted key ${check.fingerprint}`
+          : check.status === 'invalid'
+            ? 'bad signature'
+            : 'unsigned';
+    let counted = bySigner.get(signer);
+    if (!counted) {
+      counted = {
+        signer,
+        status: check.status,
+        ...('fingerprint' in check ? { fingerprint: check.fingerprint } : {}),
+        entries: 0,
+      };
+      bySigner.set(signer, counted);
+      signatures!.signers.push(counted);
+    }
+    counted.entries++;
+    const problem = signatureProblem(seq, type, gate, check);
+    if (problem) {
+      signatures!.ok = false;
+      if (signatures!.failed++ < MAX_FAILURES) signatures!.failures.push({ line, seq, reason: problem });
+    }
+    if (!perEntry && checkpoint?.seq !== seq) return;
+    const entry: EntrySigner = {
+      seq,
+      status: check.status,
+      gate,
+      ...('fingerprint' in check ? { fingerprint: check.fingerprint } : {}),
+      ...(check.status === 'signed'
+        ? { role: check.key.role, ...(check.key.name ? { name: check.key.name } : {}) }
+        : {}),
+      ...(check.status === 'invalid' || check.status === 'untrusted' ? { reason: check.reason } : {}),
+    };
+    signatures!.entries?.push(entry);
+    if (checkpoint?.seq === seq) signatures!.checkpoint = entry;
+  };
   let line = 0;
   let head: Checkpoint | undefined;
   let checkpointSeen = false;
@@ -248,6 +488,7 @@ export async function verifyLog(
     problem: { line, seq, reason },
     checkpoint: checkpoint ? 'failed' : 'not-given',
     warnings,
+    ...(signatures ? { signatures } : {}),
   });
   /** Chains the link of the line just read after the head; the failure, if it does not. */
   const chain = (read: Link | { problem: string; seq?: number }): VerifyResult | undefined => {
@@ -301,19 +542,25 @@ export async function verifyLog(
       for (let start = 0; start < batch.length; ) {
         const end = batch.indexOf(LINE_FEED, start);
         line++;
-        const failed = chain(blockLink(batch.subarray(start, end), ascii, line));
+        const read = blockLink(batch.subarray(start, end), ascii, line, trusted);
+        const failed = chain(read.link);
         if (failed) return failed;
+        if (read.signed) count((read.link as Link).seq, read.signed);
         start = end + 1;
       }
       continue;
     }
     for (const text of batch) {
       line++;
-      const failed =
-        typeof text === 'string'
-          ? chain(readLink(text, line))
-          : fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      if (typeof text !== 'string')
+        return fail(`line ${line} is incomplete: a write was cut off before its end (a torn line)`);
+      // With keys, a line is read as its bytes, as a file's are: a signed line is checked without parsing it.
+      const read = trusted
+        ? blockLink(Buffer.from(text), false, line, trusted)
+        : textLink(text, line, trusted, readLink);
+      const failed = chain(read.link);
       if (failed) return failed;
+      if (read.signed) count((read.link as Link).seq, read.signed);
     }
   }
   if (checkpoint && !checkpointSeen) {
@@ -328,5 +575,6 @@ export async function verifyLog(
     head,
     checkpoint: checkpoint ? 'matched' : 'not-given',
     warnings,
+    ...(signatures ? { signatures } : {}),
   };
 }

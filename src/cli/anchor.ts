@@ -12,7 +12,7 @@ import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
 import { timestampQuery, tokenOfResponse } from '../audit/timestamp.js';
 import { readCertificates } from '../audit/token.js';
-import { type VerifyResult, verifyLog } from '../audit/verify.js';
+import { type VerifyOptions, type VerifyResult, verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { plural } from '../report/words.js';
@@ -132,11 +132,12 @@ export async function verifyAnchored(
   store: FileStore,
   checkpoint: Checkpoint | undefined,
   trusted: X509Certificate[] | undefined,
+  signers?: VerifyOptions,
 ): Promise<{ result: VerifyResult; anchors: AnchorReport[]; held: ReturnType<typeof anchorVerdict> }> {
   const stored = await readAnchors(anchorsPath(store.path));
   const anchored = new Map<number, string>();
   const wanted = stored.flatMap((a) => ('checkpoint' in a ? [a.checkpoint.seq] : []));
-  const result = await verifyLog(keepLines(store.blocks(), wanted, anchored), checkpoint);
+  const result = await verifyLog(keepLines(store.blocks(), wanted, anchored), checkpoint, signers);
   const anchors = checkAnchors(stored, result, anchored, trusted);
   return {
     result,

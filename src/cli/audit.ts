@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import {
   draftProblem,
@@ -11,8 +12,17 @@ import {
 } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
 import { readEntries } from '../audit/read.js';
+import {
+  ed25519Signer,
+  parseAllowedSigners,
+  type Signer,
+  signerOf,
+  signerWords,
+  sshKeygenSigner,
+  type TrustedKey,
+} from '../audit/signature.js';
 import { record as recordEvent } from '../audit/store.js';
-import { verifyLog } from '../audit/verify.js';
+import { type SignatureReport, verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { takeInventory } from '../inventory.js';
@@ -88,6 +98,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
     environment: { type: 'string' },
     actor: { type: 'string' },
     log: { type: 'string' },
+    'sign-with': { type: 'string' },
   });
   if (!values.type)
     throw new UsageError(
@@ -122,30 +133,113 @@ export async function record(argv: string[], io: Output): Promise<number> {
   const problem = draftProblem(draft);
   if (problem) throw new UsageError(problem);
   await knownSystem(root, store, values.system);
-  const { entry, checkpoint } = await recordEvent(store, draft);
+  const signer = values['sign-with'] ? personSigner(values['sign-with']) : undefined;
+  const { entry, checkpoint } = await recordEvent(store, draft, signer ? { signer } : {});
   io.out(
     `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
   );
+  if (signer) {
+    const check = signerOf(entry, (await loadPolicy(new LocalSource(root))).signers);
+    io.err(
+      check.status === 'signed'
+        ? `aims-gate: ${signerWords(check)}\n`
+        : `aims-gate: signed with ${'fingerprint' in check ? check.fingerprint : 'the key'}, which .github/aims-gate.yml does not list under signers: until it does (role: person), verify shows the entry as signed by an untrusted key\n`,
+    );
+  }
   return 0;
 }
 
+/** A person's key for --sign-with: an SSH key ssh-keygen signs with; every failure a usage error before anything is written. */
+function personSigner(keyFile: string): Signer {
+  try {
+    return sshKeygenSigner(keyFile);
+  } catch (error) {
+    throw new UsageError(`--sign-with ${(error as Error).message}`);
+  }
+}
+
 /**
- * aims-gate verify: exit 0 only for an intact chain that reaches --checkpoint when one is given, and holds
- * the checkpoints its anchors timestamped (with --tsa-cert, signed by that TSA: at least one must be).
+ * The keys verify and the report trust: the config's `signers` (the folder's, or --config), and the people
+ * of a git allowed_signers file (--allowed-signers), who are people whatever the file says of them.
+ */
+export async function trustedSigners(
+  root: string,
+  config: string | undefined,
+  allowedSignersFile: string | undefined,
+): Promise<TrustedKey[]> {
+  const { signers } = await loadPolicy(new LocalSource(root), config);
+  if (allowedSignersFile === undefined) return signers;
+  const text = await readFile(allowedSignersFile, 'utf8').catch(() => {
+    throw new UsageError(`--allowed-signers ${allowedSignersFile}: no such file`);
+  });
+  try {
+    return [...signers, ...parseAllowedSigners(text, allowedSignersFile)];
+  } catch (error) {
+    throw new UsageError(`--allowed-signers: ${(error as Error).message}`);
+  }
+}
+
+/** What verify says of the signers: entries per signer, then each failure (the first 100). */
+export function signatureLines(signatures: SignatureReport, trusted: readonly TrustedKey[]): string[] {
+  // A log nobody signs, under a config that names no key, reads as it always did.
+  if (!trusted.length && signatures.ok && signatures.signers.every((s) => s.status === 'unsigned')) return [];
+  const order = ['signed', 'untrusted', 'invalid', 'unsigned'];
+  const lines = [...signatures.signers]
+    .sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))
+    .map((s) => {
+      const n = s.entries.toLocaleString('en');
+      if (s.status === 'signed') return `  ${n} signed by the ${printable(s.signer)}`;
+      if (s.status === 'untrusted')
+        return `  ${n} signed by an ${s.signer}, which the configuration does not list`;
+      if (s.status === 'invalid') return `  ${n} with a signature that does not hold`;
+      return `  ${n} unsigned: unverified, anyone who can write the log could have written them`;
+    });
+  if (!signatures.ok && !trusted.some((k) => k.role === 'gate' || k.role === 'app'))
+    lines.push(
+      "  ! the configuration lists no gate or app key under signers: no entry can be shown to be the gate's (aims-gate keygen makes one)",
+    );
+  lines.push(...signatures.failures.map((f) => `✖ ${printable(f.reason)}`));
+  if (signatures.failed > signatures.failures.length)
+    lines.push(`✖ … and ${(signatures.failed - signatures.failures.length).toLocaleString('en')} more`);
+  return lines;
+}
+
+/** What a matched checkpoint is worth: the entry it names, signed by the gate or not. */
+function checkpointWords(signatures: SignatureReport | undefined): string {
+  const at = signatures?.checkpoint;
+  if (!at) return '; checkpoint matched';
+  if (at.status === 'signed' && (at.role === 'gate' || at.role === 'app'))
+    return `; checkpoint matched, at an entry signed by the ${at.role} key${at.name ? ` ${at.name}` : ''}`;
+  return `; checkpoint matched, at entry ${at.seq}, which no gate key signed: it proves something only if it was kept where the log's writers cannot reach (a commit status the App created, an anchor, a ticket)`;
+}
+
+/**
+ * aims-gate verify: exit 0 only for an intact chain that reaches --checkpoint when one is given, holds the
+ * checkpoints its anchors timestamped (with --tsa-cert, signed by that TSA: at least one must be), and
+ * whose entries that claim to be the gate's are signed by a gate key the configuration lists.
  */
 export async function verify(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     log: { type: 'string' },
     checkpoint: { type: 'string' },
     'tsa-cert': { type: 'string' },
+    config: { type: 'string', short: 'c' },
+    'allowed-signers': { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
   });
   const checkpoint = checkpointOption(values.checkpoint);
   const format = choice('format', values.format, ['text', 'json']);
   const trusted = await tsaCertificates(values['tsa-cert']);
-  const store = await existingLog(locate(positionals[0]).root, values.log);
-  const { result, anchors: reports, held: anchorsHeld } = await verifyAnchored(store, checkpoint, trusted);
-  const ok = result.ok && anchorsHeld.ok;
+  const root = locate(positionals[0]).root;
+  const keys = await trustedSigners(root, values.config, values['allowed-signers']);
+  const store = await existingLog(root, values.log);
+  const {
+    result,
+    anchors: reports,
+    held: anchorsHeld,
+  } = await verifyAnchored(store, checkpoint, trusted, { trusted: keys, perEntry: format === 'json' });
+  const signatures = result.signatures!;
+  const ok = result.ok && anchorsHeld.ok && signatures.ok;
   if (format === 'json') {
     io.out(
       `${JSON.stringify({ log: store.path, ...result, ok, chain: result.ok, anchors: reports }, null, 2)}\n`,
@@ -154,11 +248,13 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
     const proven =
       result.checkpoint === 'matched'
-        ? '; checkpoint matched'
+        ? checkpointWords(signatures)
         : anchorsHeld.proven
           ? ''
           : ' (a chain its writer could have re-hashed whole: pass --checkpoint, or --tsa-cert for its anchors, to prove it was not)';
-    io.out(`✔ ${shown(store.path)}: intact, ${plural(result.entries, 'entry')}${head}${proven}\n`);
+    io.out(
+      `${signatures.ok ? '✔' : '✖'} ${shown(store.path)}: intact, ${plural(result.entries, 'entry')}${head}${proven}${signatures.ok ? '' : `; ${plural(signatures.failed, 'entry')} not written by whom ${signatures.failed === 1 ? 'it claims' : 'they claim'}`}\n`,
+    );
   } else {
     const { seq, line, reason } = result.problem!;
     io.out(
@@ -167,9 +263,57 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   }
   for (const text of format === 'json'
     ? []
-    : [...anchorsHeld.lines, ...result.warnings.map((w) => `  ! ${w}`)])
+    : [
+        ...(result.ok ? signatureLines(signatures, keys) : []),
+        ...anchorsHeld.lines,
+        ...result.warnings.map((w) => `  ! ${w}`),
+      ])
     io.out(`${text}\n`);
   return ok ? 0 : 1;
+}
+
+/**
+ * aims-gate keygen: a new Ed25519 key for the gate or the App, in PKCS#8 PEM, and the public line to list
+ * under `signers`. The private key goes to --output (created with mode 0600, never over an existing file) or
+ * to standard output, for a secret store; the public line and where it goes to the other stream.
+ */
+export async function keygen(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    output: { type: 'string', short: 'o' },
+    role: { type: 'string', default: 'gate' },
+    name: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`keygen takes no arguments, not "${positionals[0]}"`);
+  const role = choice('role', values.role, ['gate', 'app']);
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const { publicKey } = ed25519Signer(pem);
+  const listing = `signers:\n  - key: ${publicKey}\n    role: ${role}\n${values.name ? `    name: ${JSON.stringify(values.name)}\n` : ''}`;
+  const where =
+    role === 'gate'
+      ? "an environment secret of the deployment environment, passed to the Action's signing-key input"
+      : "the App's AIMS_GATE_SIGNING_KEY (or a file named by AIMS_GATE_SIGNING_KEY_FILE)";
+  if (!values.output) {
+    io.out(pem);
+    io.err(
+      `aims-gate: keep the private key above secret, in ${where}; list its public key in .github/aims-gate.yml:\n${listing}`,
+    );
+    return 0;
+  }
+  try {
+    await writeFile(values.output, pem, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'EEXIST'
+        ? `--output ${values.output} exists: keygen never overwrites a key; choose another file`
+        : `cannot write ${values.output} (${code}): choose another --output`,
+    );
+  }
+  io.out(
+    `wrote the private key to ${values.output} (mode 0600): keep it secret, in ${where}, then delete the file\nlist its public key in .github/aims-gate.yml:\n${listing}`,
+  );
+  return 0;
 }
 
 /** aims-gate log: lists events, newest last, filtered by system, type and date. */

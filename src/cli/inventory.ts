@@ -1,9 +1,11 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
+import { claimsGate, isGateKey, signerOf } from '../audit/signature.js';
 import { evaluate } from '../evaluate.js';
 import { inventoryCsv, inventoryRows } from '../report/inventory-export.js';
 import { printable } from '../report/printable.js';
 import { LocalSource } from '../sources/local.js';
+import { trustedSigners } from './audit.js';
 import { fileStoreFor, givenLogExists, locate, refuseNothing } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
@@ -25,11 +27,18 @@ export async function inventory(argv: string[], io: Output): Promise<number> {
   });
   const entries: AuditEntry[] = [];
   let bad = 0;
+  let forged = 0;
+  const signers = await trustedSigners(root, values.config, undefined);
   let found = false;
   if (evaluation.policy.auditLog.startsWith('file:') || values.log) {
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
     found = await givenLogExists(store, values.log);
-    if (found) for await (const entry of readEntries(store, {}, () => bad++)) entries.push(entry);
+    if (found)
+      for await (const entry of readEntries(store, {}, () => bad++)) {
+        // A deployment no gate key signed is no deployment: it would show a commit as deployed that nobody approved.
+        if (claimsGate(entry) && !isGateKey(signerOf(entry, signers))) forged++;
+        else entries.push(entry);
+      }
   }
   refuseNothing(root, evaluation, found);
   const rows = inventoryRows(evaluation, entries);
@@ -45,5 +54,9 @@ export async function inventory(argv: string[], io: Output): Promise<number> {
           .join('')}${r.warning ? `  ! ${r.warning}` : ''}\n`,
       );
   if (bad) io.err(`aims-gate: ${bad} line(s) of the log are not audit entries; run aims-gate verify\n`);
+  if (forged)
+    io.err(
+      `aims-gate: ${forged} entr${forged === 1 ? 'y claims' : 'ies claim'} to be the gate's without a gate key's signature, and ${forged === 1 ? 'was' : 'were'} left out; run aims-gate verify\n`,
+    );
   return 0;
 }

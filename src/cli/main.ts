@@ -30,8 +30,12 @@ Commands:
       --system ID          the AI system it is about
       --detail KEY=VALUE   repeatable; --evidence PATH (repeatable) records a file's SHA-256
       --environment NAME, --actor LOGIN, --log PATH
-  verify [dir]           Verify the audit log's hash chain, and the anchors beside it (<log>.anchors)
+      --sign-with KEY      sign the entry with your SSH key (ssh-ed25519), through ssh-keygen -Y sign
+  verify [dir]           Verify the audit log's hash chain, the anchors beside it (<log>.anchors), and who
+                           signed each entry: one that claims to be the gate's must be signed by a gate key
       --checkpoint SEQ:HASH  also prove nothing was removed from its end or rewritten
+      -c, --config PATH    the configuration whose signers are trusted (default .github/aims-gate.yml)
+      --allowed-signers FILE  people's SSH keys, in git's allowed_signers format (principals → login)
       --tsa-cert FILE      the timestamp authority's certificate, or its CA's (PEM): the anchors must be
                            signed by it, and at least one must be
       --log PATH, -f, --format text|json
@@ -39,6 +43,10 @@ Commands:
                            kept beside the log, in <log>.anchors
       --tsa URL            the timestamp authority (default: the config's timestamp-authority)
       --timeout SECONDS    how long to wait for its answer (default 30); --log PATH
+  keygen                 A new Ed25519 signing key for the gate or the App (PKCS#8 PEM), and its public line
+                           to list under signers in .github/aims-gate.yml
+      -o, --output FILE    write the private key to FILE (mode 0600, never over a file); default standard output
+      --role gate|app      the role to list it with (default gate); --name NAME
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
   nonconformity [sub]    The nonconformity register (alias nc): list (the default) [--all] [-f json] [--today DATE];
                            NC-<hex> ones come from recorded checks and close themselves when fixed; or
@@ -57,6 +65,7 @@ Commands:
       -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
       --since DATE         list only events from DATE (registers and figures still read the whole log)
       --tsa-cert FILE      check the log's RFC 3161 anchors against this TSA (or CA) certificate
+      --allowed-signers FILE  people's SSH keys (git's allowed_signers), trusted as people's signatures
 
 Every command takes -h, --help.
 
@@ -87,6 +96,7 @@ const COMMANDS = [
   'verify',
   'anchor',
   'log',
+  'keygen',
   'merge-log',
   'nonconformity',
   'nc',
@@ -149,6 +159,8 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await (await import('./anchor.js')).anchor(rest, io);
       case 'log':
         return await (await import('./audit.js')).log(rest, io);
+      case 'keygen':
+        return await (await import('./audit.js')).keygen(rest, io);
       case 'report':
         return await (await import('./report.js')).report(rest, io);
       case 'inventory':

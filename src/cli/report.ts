@@ -6,6 +6,7 @@ import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import { LocalSource } from '../sources/local.js';
 import { tsaCertificates, verifyAnchored } from './anchor.js';
+import { trustedSigners } from './audit.js';
 import { fileStoreFor, givenLogExists, locate, refuseNothing, shown, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand, today } from './options.js';
@@ -21,6 +22,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
     today: { type: 'string' },
     since: { type: 'string' },
     'tsa-cert': { type: 'string' },
+    'allowed-signers': { type: 'string' },
   });
   const trusted = await tsaCertificates(values['tsa-cert']);
   const since = dateOption('since', values.since);
@@ -41,7 +43,8 @@ export async function report(argv: string[], io: Output): Promise<number> {
   const found = await givenLogExists(store, values.log);
   refuseNothing(root, evaluation, found);
   const entries: AuditEntry[] = [];
-  const verified = found ? await verifyAnchored(store, checkpoint, trusted) : undefined;
+  const keys = await trustedSigners(root, values.config, values['allowed-signers']);
+  const verified = found ? await verifyAnchored(store, checkpoint, trusted, { trusted: keys }) : undefined;
   const verification = verified?.result;
   const badLines: number[] = [];
   if (found)
@@ -68,6 +71,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
       ...(since ? { since } : {}),
     },
     generated: new Date().toISOString(),
+    trusted: keys,
   });
   const rendered = format === 'html' ? renderAuditorHtml(model) : renderAuditorMarkdown(model);
   if (values.output) {
@@ -76,5 +80,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
   } else {
     io.out(rendered);
   }
-  return verification && !(verification.ok && verified!.held.ok) ? 1 : 0;
+  return verification && !(verification.ok && verified!.held.ok && verification.signatures?.ok !== false)
+    ? 1
+    : 0;
 }

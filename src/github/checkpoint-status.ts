@@ -1,4 +1,5 @@
-import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
+import { type AuditEntry, type Checkpoint, formatCheckpoint, parseCheckpoint } from '../audit/entry.js';
+import { isGateKey, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
 import type { GitHub } from './octokit.js';
 import type { Repository } from './pull-request.js';
 
@@ -36,4 +37,70 @@ export async function publishCheckpoint(
       `the audit log's checkpoint ${formatCheckpoint(checkpoint)} is recorded, but could not be published as a commit status on ${commit.slice(0, 7)}: ${(error as Error).message}`,
     );
   }
+}
+
+/** An `aims-gate/audit-checkpoint` status as GitHub keeps it: the checkpoint it states, who created it, when. */
+export interface CheckpointStatus {
+  checkpoint: Checkpoint;
+  /** The creator's login (`<slug>[bot]` for an App, `github-actions[bot]` for any workflow's token); null if GitHub gives none. */
+  creator: string | null;
+  createdAt: string;
+}
+
+/** The checkpoint statuses of a commit, newest first, as GitHub lists them (a description not SEQ:HASH is left out). */
+export async function readCheckpointStatuses(
+  github: GitHub,
+  repository: Repository,
+  commit: string,
+): Promise<CheckpointStatus[]> {
+  const statuses = await github.paginate(github.rest.repos.listCommitStatusesForRef, {
+    ...repository,
+    ref: commit,
+    per_page: 100,
+  });
+  return statuses.flatMap((s) => {
+    const checkpoint = s.context === CHECKPOINT_CONTEXT ? parseCheckpoint(s.description ?? '') : undefined;
+    return checkpoint ? [{ checkpoint, creator: s.creator?.login ?? null, createdAt: s.created_at }] : [];
+  });
+}
+
+/**
+ * Which checkpoint status to believe. Anyone who can push can post a status with any description; GitHub
+ * says only who created it. So a status counts when
+ * - its creator is the App (`appLogin`, its `<slug>[bot]`): nobody else posts as the App; or
+ * - the entry it names is in the log with that hash and signed by a gate key: a forged status over a
+ *   rewritten log names an entry whose signature fails, or one the gate really signed, which the rewrite
+ *   kept. The Action's statuses are created by github-actions[bot], as any workflow's are: they count this
+ *   way only.
+ * A status description holds 140 characters: a signature (~240 in SSHSIG) does not fit, hence the second way.
+ * Of those that count, the highest sequence number wins: a status naming an older entry cannot hide the
+ * entries after it. Undefined when none counts.
+ */
+export function trustedCheckpoint(
+  statuses: CheckpointStatus[],
+  {
+    appLogin,
+    entryAt,
+    trusted,
+  }: {
+    appLogin?: string;
+    /** The log's entry at a sequence number, where the caller has it. */
+    entryAt: (seq: number) => AuditEntry | undefined;
+    trusted: readonly TrustedKey[];
+  },
+): { checkpoint: Checkpoint; why: string } | undefined {
+  let best: { checkpoint: Checkpoint; why: string } | undefined;
+  for (const status of statuses) {
+    const { checkpoint } = status;
+    if (best && checkpoint.seq <= best.checkpoint.seq) continue;
+    if (appLogin && status.creator?.toLowerCase() === appLogin.toLowerCase()) {
+      best = { checkpoint, why: `created by the App (${appLogin}) at ${status.createdAt}` };
+      continue;
+    }
+    const entry = entryAt(checkpoint.seq);
+    if (entry?.hash !== checkpoint.hash) continue;
+    const check = signerOf(entry, trusted);
+    if (isGateKey(check)) best = { checkpoint, why: `entry ${checkpoint.seq} is ${signerWords(check)}` };
+  }
+  return best;
 }

@@ -1,6 +1,8 @@
 import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
+import type { Signer } from '../audit/signature.js';
+import { describeKey, isGateKey, signerOf, signerWords } from '../audit/signature.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
 import {
   type DeploymentVerdict,
@@ -232,11 +234,17 @@ export async function gateDeployment(
 }
 
 /**
- * Who signed a log entry, by the trusted config's keys.
- * TODO(signing): replaced by the signature check of src/audit/signature.ts when it lands.
+ * Who signed a log entry, by the trusted config's keys (the default branch's and the organisation's): an
+ * entry counts as the gate's only under a valid signature by a gate or App key.
  */
-function entrySigner(_policy: Policy): EntrySigner {
-  return (entry) => ({ gate: entry.details.by === 'aims-gate', who: 'aims-gate' });
+function entrySigner(policy: Policy): EntrySigner {
+  return (entry) => {
+    const check = signerOf(entry, policy.signers);
+    return {
+      gate: isGateKey(check),
+      who: check.status === 'signed' ? `the ${describeKey(check.key)}` : signerWords(check),
+    };
+  };
 }
 
 /** What choosing an audit store needs of a config: where it logs, and the branches a log must never be. */
@@ -250,11 +258,18 @@ export type LogSettings = Pick<Evaluation['policy'], 'auditLog' | 'releaseBranch
 export async function recordDeployment(
   store: AuditStore | undefined,
   decision: DeploymentDecision,
-  context: { time: string; actor: Actor; subject: Subject; writer: string },
+  context: {
+    time: string;
+    actor: Actor;
+    subject: Subject;
+    writer: string;
+    /** The gate's key (the Action's signing-key, the App's): without it the entries are unsigned, and no gate trusts them. */
+    signer?: Signer;
+  },
 ): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, ...where } = context;
+  const { writer, signer, ...where } = context;
   const drafts = [
     ...(evaluation ? evaluationEvents(evaluation, where) : []),
     deploymentEvent(
@@ -292,7 +307,7 @@ export async function recordDeployment(
     ),
   ];
   try {
-    const checkpoint = await recordAll(store, drafts);
+    const checkpoint = await recordAll(store, drafts, signer ? { signer } : undefined);
     return { decision, ...(checkpoint ? { checkpoint } : {}) };
   } catch (error) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${(error as Error).message}`;

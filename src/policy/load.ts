@@ -1,5 +1,6 @@
 import type { ApprovalRule } from '../approvals.js';
 import { readYamlAsset } from '../assets.js';
+import { parsePublicKey, type TrustedKey } from '../audit/signature.js';
 import type { Governance } from '../documents/types.js';
 import { ConfigError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -39,6 +40,8 @@ export interface Policy {
   timestampAuthority?: string;
   applicability: Record<string, Applicability>;
   approvals: ApprovalRule[];
+  /** The keys of trusted writers of the audit log (`signers`), the organisation's and the repository's. */
+  signers: TrustedKey[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
   /** What the deployment gate trusts (meaningful in the default branch's config). */
@@ -60,8 +63,8 @@ interface Layer {
   path: string;
 }
 
-/** Lists that add up across `_extends`: an organisation's rules, waivers and approvals stay a floor. */
-const ADDITIVE = new Set(['rules', 'waivers', 'approvals']);
+/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals and signers stay a floor. */
+const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers']);
 
 /** Merges configs, outermost first: objects key by key, ADDITIVE lists concatenated, otherwise the last wins. */
 function mergeConfigs(configs: Record<string, unknown>[]): Record<string, unknown> {
@@ -288,6 +291,7 @@ export async function loadPolicy(
     await checkAgainst(configSchema(RULE_ENVELOPE), org, label);
     layers.unshift({ data: org, path: label });
   }
+  for (const layer of layers) checkSigners(layer);
   const org = layers.length > 1 ? layers[0]! : undefined;
   const enforce = (org?.data.value as { enforce?: Enforce } | undefined)?.enforce;
   const packs: string[] = [];
@@ -402,12 +406,30 @@ export async function loadPolicy(
     ...(config['timestamp-authority'] ? { timestampAuthority: config['timestamp-authority'] as string } : {}),
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
+    signers: (config.signers as TrustedKey[] | undefined) ?? [],
     app: (config.app as AppSettings | undefined) ?? {},
     release: (config.release as ReleaseSettings | undefined) ?? {},
     ...(enforce?.['fail-on']
       ? { failOnFloor: ((org!.data.value as Record<string, unknown>)['fail-on'] as Severity) ?? 'major' }
       : {}),
   };
+}
+
+/** Each signer's key must be one: a damaged key is a config error at its line, not an entry that never verifies. */
+function checkSigners(layer: Layer): void {
+  const signers = (layer.data.value as { signers?: TrustedKey[] }).signers ?? [];
+  for (const [i, signer] of signers.entries()) {
+    try {
+      parsePublicKey(signer.key);
+    } catch (error) {
+      throw new ConfigError(
+        layer.path,
+        layer.data.locate(['signers', i, 'key']).line,
+        `signers[${i}]: ${(error as Error).message}`,
+        'Paste the whole public line, as aims-gate keygen prints it or a .pub file holds it: ssh-ed25519 AAAA… [comment].',
+      );
+    }
+  }
 }
 
 function isLayerRule(layers: Layer[], id: string): boolean {

@@ -124,7 +124,7 @@ export function configSchema(rule: object = ruleSchema()): object {
         type: 'string',
         pattern: '^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$',
         description:
-          "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers and approvals add up; the repository's value wins elsewhere.",
+          "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere.",
       },
       extends: {
         type: 'string',
@@ -330,6 +330,32 @@ export function configSchema(rule: object = ruleSchema()): object {
         // The branch must be the log's alone: never the default branch, a release branch or a protected one.
         description:
           'Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none.',
+      },
+      signers: {
+        type: 'array',
+        description:
+          "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.",
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'role'],
+          properties: {
+            key: {
+              type: 'string',
+              pattern: '^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$',
+              description:
+                'The public key, "ssh-ed25519 AAAA… [comment]" (aims-gate keygen prints it; a person\'s is their .pub file).',
+            },
+            role: { enum: ['gate', 'app', 'person'] },
+            name: { type: 'string', minLength: 1, description: 'Whose key it is, as reports show it.' },
+            until: {
+              type: 'string',
+              pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$',
+              description:
+                'Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted.',
+            },
+          },
+        },
       },
       'timestamp-authority': {
         type: 'string',

@@ -3,10 +3,10 @@ import { type ApplicabilityRow, applicabilitySummary } from './applicability.js'
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
-  actorWords,
   applicabilitySentence,
   deploymentWords,
   earlierSentence,
+  entryActorWords,
   eventDetails,
   eventLabel,
   evidenceEntryWords,
@@ -146,7 +146,7 @@ ${
     : `<table><thead><tr><th>#</th><th>Time (UTC)</th><th>System</th><th>Environment</th><th>Decision</th><th>Commit</th><th>Pull requests</th><th>Approvers in their roles</th><th>Evaluation</th><th>Written by</th></tr></thead><tbody>${report.deployments
         .map((d) => {
           const words = deploymentWords(d);
-          return `<tr class="deployment ${d.decision}${d.seq >= unproven ? ' unproven' : ''}${d.writer ? '' : ' not-gate'}" data-system="${esc(d.system)}" data-environment="${esc(d.environment)}"><td>${d.seq}${d.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(d.time)}</td><td>${esc(d.system)}</td><td>${esc(d.environment)}</td><td>${d.decision}</td><td><code title="${esc(d.commit ?? '')}">${esc(words.commit)}</code></td><td>${esc(d.pullRequests.join(', ') || '—')}</td><td>${esc(words.roles)}</td><td>${esc(words.evaluation)}</td><td>${esc(words.writer)}</td></tr>`;
+          return `<tr class="deployment ${d.decision}${d.seq >= unproven ? ' unproven' : ''}${d.forged ? ' forged' : d.writer || d.signer ? '' : ' not-gate'}" data-system="${esc(d.system)}" data-environment="${esc(d.environment)}"><td>${d.seq}${d.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(d.time)}</td><td>${esc(d.system)}</td><td>${esc(d.environment)}</td><td>${d.decision}</td><td><code title="${esc(d.commit ?? '')}">${esc(words.commit)}</code></td><td>${esc(d.pullRequests.join(', ') || '—')}</td><td>${esc(words.roles)}</td><td>${esc(words.evaluation)}</td><td>${esc(words.writer)}</td></tr>`;
         })
         .join('')}</tbody></table>`
 }
@@ -159,14 +159,14 @@ ${report.systems
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
 <h3>${esc(s.id)}${s.summary ? '' : ' <small>(no longer in the repository)</small>'}</h3>
 ${s.earlier ? `<p class="note">${esc(earlierSentence(s))}</p>` : ''}
-${s.events.length ? eventTable(s.events, unproven) : '<p class="empty">No recorded events.</p>'}
+${s.events.length ? eventTable(report, s.events, unproven) : '<p class="empty">No recorded events.</p>'}
 </section>`,
   )
   .join('\n')}
 </section>
 ${
   report.approvals.length
-    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${eventTable(report.approvals, unproven)}\n</section>\n`
+    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${eventTable(report, report.approvals, unproven)}\n</section>\n`
     : ''
 }
 <section id="findings">
@@ -236,11 +236,15 @@ function soaRow(r: ApplicabilityRow): string {
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
-function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): string {
+function eventTable(
+  report: Pick<AuditorReport, 'signatures'>,
+  events: AuditEntry[],
+  unproven = Number.POSITIVE_INFINITY,
+): string {
   return `<table class="events"><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>System</th><th>Actor</th><th>Details</th></tr></thead><tbody>${events
     .map(
       (e) =>
-        `<tr class="event${e.seq >= unproven ? ' unproven' : ''}" data-type="${esc(e.type)}" data-system="${esc(e.subject?.system ?? '')}"><td>${e.seq}${e.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(e.time)}</td><td>${esc(eventLabel(e.type))}</td><td>${esc(e.subject.system ?? '—')}</td><td>${esc(actorWords(e.actor))}</td><td>${esc(eventDetails(e))}</td></tr>`,
+        `<tr class="event${e.seq >= unproven ? ' unproven' : ''}${report.signatures?.[e.seq]?.forged ? ' forged' : ''}" data-type="${esc(e.type)}" data-system="${esc(e.subject?.system ?? '')}"><td>${e.seq}${e.seq >= unproven ? ` <span class="mark">${UNPROVEN_MARK}</span>` : ''}</td><td>${esc(e.time)}</td><td>${esc(eventLabel(e.type))}</td><td>${esc(e.subject.system ?? '—')}</td><td>${esc(entryActorWords(report, e))}</td><td>${esc(eventDetails(e))}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 }
@@ -313,6 +317,7 @@ ul.evidence { margin: 0; padding-left: 16px; } .evidence .more { color: #59636e;
 .note { color: #59636e; } .bad-lines { color: #9a6700; font-weight: 600; }
 tr.nc.overdue td { background: #ffebe9; } tr.nc.closed { color: #59636e; } tr.deployment.rejected td:nth-child(5) { color: #cf222e; font-weight: 600; }
 tr.not-gate td:last-child { color: #9a6700; }
+tr.forged td { color: #cf222e; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; } .chart { margin: 0; } .chart text { font-size: 10px; fill: #59636e; }
 .bar.s0, .key.s0 { fill: #0969da; color: #0969da; } .bar.s1, .key.s1 { fill: #1a7f37; color: #1a7f37; } .bar.s2, .key.s2 { fill: #bf8700; color: #bf8700; }
 @media print {

@@ -2,11 +2,11 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
-  actorWords,
   applicabilitySentence,
   deploymentWords,
   type EvidenceItem,
   earlierSentence,
+  entryActorWords,
   eventDetails,
   eventLabel,
   evidenceEntryWords,
@@ -104,12 +104,12 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     out.push(`### ${cell(system.id)}${system.summary ? '' : ' (no longer in the repository)'}`, '');
     if (system.earlier) out.push(`_${earlierSentence(system)}_`, '');
     if (system.events.length === 0) out.push('_No recorded events._', '');
-    else out.push(...eventTable(system.events, unprovenFrom(report)), '');
+    else out.push(...eventTable(report, system.events, unprovenFrom(report)), '');
   }
 
   if (report.approvals.length) {
     out.push('## 6a. Approvals recorded outside a gate decision', '');
-    out.push(...eventTable(report.approvals, unprovenFrom(report)), '');
+    out.push(...eventTable(report, report.approvals, unprovenFrom(report)), '');
   }
 
   out.push('## 7. Open findings by control', '');
@@ -162,13 +162,17 @@ function evidenceMarkdown(item: EvidenceItem): string {
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */
-function eventTable(events: AuditEntry[], unproven = Number.POSITIVE_INFINITY): string[] {
+function eventTable(
+  report: Pick<AuditorReport, 'signatures'>,
+  events: AuditEntry[],
+  unproven = Number.POSITIVE_INFINITY,
+): string[] {
   return [
     '| # | Time (UTC) | Event | System | Actor | Details |',
     '|--:|---|---|---|---|---|',
     ...events.map(
       (e) =>
-        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${cell(e.time)} | ${cell(eventLabel(e.type))} | ${cell(e.subject.system ?? '—')} | ${cell(actorWords(e.actor))} | ${cell(eventDetails(e))} |`,
+        `| ${e.seq}${e.seq >= unproven ? ` ${UNPROVEN_MARK}` : ''} | ${cell(e.time)} | ${cell(eventLabel(e.type))} | ${cell(e.subject.system ?? '—')} | ${cell(entryActorWords(report, e))} | ${cell(eventDetails(e))} |`,
     ),
   ];
 }

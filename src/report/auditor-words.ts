@@ -2,6 +2,7 @@ import type { AnchorReport } from '../audit/anchors.js';
 import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
 import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
+import type { SignatureReport } from '../audit/verify.js';
 import {
   type ApplicabilityRow,
   applicabilitySummary,
@@ -74,9 +75,35 @@ export function eventDetails(entry: AuditEntry): string {
 
 export function verificationSentence(report: Pick<AuditorReport, 'log'>): { ok: boolean; text: string } {
   const chain = chainSentence(report);
+  const signatures = report.log.verification?.ok ? report.log.verification.signatures : undefined;
+  // Nothing signed and nothing claimed: a log as it always was, said as before.
+  const quiet = signatures?.ok && signatures.signers.every((s) => s.status === 'unsigned');
+  const signed = signatures && !quiet ? signatureSentence(signatures) : undefined;
+  const withSigners = signed ? { ok: chain.ok && signatures!.ok, text: `${chain.text} ${signed}` } : chain;
   const anchors = report.log.anchors;
-  if (!anchors) return chain;
-  return { ok: chain.ok && anchors.ok, text: `${chain.text} ${anchorSentence(anchors)}` };
+  if (!anchors) return withSigners;
+  return { ok: withSigners.ok && anchors.ok, text: `${withSigners.text} ${anchorSentence(anchors)}` };
+}
+
+/** Who signed the log's entries, and which claim to be the gate's without a gate key's signature. */
+function signatureSentence(signatures: SignatureReport): string {
+  const counts = signatures.signers
+    .map((s) =>
+      s.status === 'signed'
+        ? `${s.entries} signed by the ${s.signer}`
+        : s.status === 'unsigned'
+          ? `${s.entries} unsigned (unverified: anyone who could write the log could have written them)`
+          : s.status === 'untrusted'
+            ? `${s.entries} signed by an ${s.signer} the configuration does not list`
+            : `${s.entries} with a signature that does not hold`,
+    )
+    .join('; ');
+  const failed = signatures.failures.map((f) => f.seq);
+  return `Signers: ${counts || 'no entries'}.${
+    signatures.ok
+      ? ''
+      : ` ${plural(signatures.failed, 'entry')} FAILED: ${signatures.failed === 1 ? 'it claims' : 'they claim'} to be the gate's without a gate key's signature, or carry a signature that does not hold (entry ${failed.slice(0, 10).join(', ')}${signatures.failed > 10 ? ', …' : ''}); ${signatures.failed === 1 ? 'it is' : 'they are'} marked FORGED below and count as no gate decision.`
+  }`;
 }
 
 /** Exactly which anchors were verified, against what, and which failed and why. */
@@ -200,6 +227,18 @@ export function deploymentWords(d: DeploymentRow): {
     commit: d.commit ? d.commit.slice(0, 12) : '—',
     roles: d.roles.join('; ') || d.approvers.join(', ') || '—',
     evaluation: d.evaluation ? `entry ${d.evaluation}` : '—',
-    writer: d.writer ?? `not the gate: recorded by ${d.actor}, no writer named`,
+    writer: d.forged
+      ? `FORGED: not signed by a gate key (${d.signer}); it names ${d.writer ? `as its writer ${d.writer}` : 'no writer'}, recorded as by ${d.actor}`
+      : d.signer
+        ? `${d.writer ?? 'the gate, no run named'}; ${d.signer}`
+        : (d.writer ?? `not the gate: recorded by ${d.actor}, no writer named`),
   };
+}
+
+/** Who an entry says did it, and who signed it where the report knows: a gate claim no gate key signed is FORGED. */
+export function entryActorWords(report: Pick<AuditorReport, 'signatures'>, entry: AuditEntry): string {
+  const signed = report.signatures?.[entry.seq];
+  if (!signed) return actorWords(entry.actor);
+  if (signed.forged) return `FORGED: ${actorWords(entry.actor)}, not signed by a gate key (${signed.signer})`;
+  return `${actorWords(entry.actor)}, ${signed.signer}`;
 }

@@ -1,12 +1,13 @@
 import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
+import { claimsGate, type TrustedKey } from '../audit/signature.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
 import type { Evaluation, Finding, SystemSummary, WaiverResult } from '../types.js';
 import { type ApplicabilityRow, applicabilityRows } from './applicability.js';
-import { type DeploymentRow, deploymentRegister } from './deployments.js';
+import { type DeploymentRow, deploymentRegister, gateSignature } from './deployments.js';
 import { type Kpis, kpis } from './kpis.js';
 import { openFindings } from './words.js';
 
@@ -43,6 +44,11 @@ export interface AuditorReport {
   applicability: ApplicabilityRow[];
   eventTypes: string[];
   totalEvents: number;
+  /**
+   * Who signed each listed entry that is signed or claims to be the gate's, by sequence number, where the
+   * report was given the trusted keys: `forged` for a claim no gate key signed.
+   */
+  signatures?: Record<number, { signer: string; forged: boolean }>;
 }
 
 /**
@@ -82,10 +88,18 @@ export function buildAuditorReport(input: {
   entries: AuditEntry[];
   log: AuditorReport['log'];
   generated: string;
+  /** The configuration's signers: with them, each gate decision shows who signed it, and forgeries are marked. */
+  trusted?: readonly TrustedKey[];
 }): AuditorReport {
-  const { evaluation, entries } = input;
+  const { evaluation, trusted } = input;
+  // A gate decision no gate key signed is shown as forged, and neither counted nor cited as evidence.
+  const forged = new Set<number>();
+  if (trusted)
+    for (const entry of input.entries)
+      if (claimsGate(entry) && gateSignature(entry, trusted).forged) forged.add(entry.seq);
+  const entries = forged.size ? input.entries.filter((e) => !forged.has(e.seq)) : input.entries;
   const since = input.log.since;
-  const listed = since ? entries.filter((e) => e.time >= since) : entries;
+  const listed = since ? input.entries.filter((e) => e.time >= since) : input.entries;
   const bySystem = groupBy(listed, (entry) => entry.subject.system ?? '(no system)');
   const known = new Set(evaluation.systems.map((s) => s.id));
   const systemCount = new Set([...known, ...bySystem.keys()]).size;
@@ -104,7 +118,7 @@ export function buildAuditorReport(input: {
   ];
   const open = openFindings(evaluation);
   const register = nonconformityRegister(entries);
-  const deployments = deploymentRegister(entries);
+  const deployments = deploymentRegister(input.entries, trusted);
   const listedDeployments = since ? deployments.filter((d) => d.time >= since) : deployments;
   const freshness = new Set(evaluation.rules.filter((r) => r.kind === 'freshness').map((r) => r.id));
   return {
@@ -120,10 +134,15 @@ export function buildAuditorReport(input: {
       .filter((nc) => !nc.closed || !since || nc.closed.time >= since)
       .map((nc) => described(nc, evaluation)),
     registerProblems: register.problems,
-    kpis: kpis(entries, register, deployments, {
-      today: evaluation.today,
-      overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
-    }),
+    kpis: kpis(
+      entries,
+      register,
+      deployments.filter((d) => !d.forged),
+      {
+        today: evaluation.today,
+        overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
+      },
+    ),
     findingsByControl: evaluation.controls
       .map((c) => ({
         control: c.control,
@@ -133,7 +152,29 @@ export function buildAuditorReport(input: {
       .filter((c) => c.findings.length > 0),
     waivers: evaluation.waivers,
     applicability: applicabilityRows(evaluation, input.log, entries),
-    eventTypes: [...new Set(entries.map((e) => e.type))].sort(),
-    totalEvents: entries.length,
+    eventTypes: [...new Set(input.entries.map((e) => e.type))].sort(),
+    totalEvents: input.entries.length,
+    ...(trusted
+      ? {
+          signatures: signaturesOf(
+            [...systems.flatMap((s) => s.events), ...listed.filter((e) => e.type.startsWith('approval.'))],
+            trusted,
+          ),
+        }
+      : {}),
   };
+}
+
+/** Who signed the entries the report lists: those signed, and every one that claims to be the gate's. */
+function signaturesOf(
+  listed: AuditEntry[],
+  trusted: readonly TrustedKey[],
+): NonNullable<AuditorReport['signatures']> {
+  const out: NonNullable<AuditorReport['signatures']> = {};
+  for (const entry of listed)
+    if (entry.sig !== undefined || claimsGate(entry)) {
+      const signed = gateSignature(entry, trusted);
+      out[entry.seq] = { signer: signed.signer, forged: claimsGate(entry) && signed.forged };
+    }
+  return out;
 }

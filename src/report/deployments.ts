@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { isGateKey, type SignerCheck, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
 
 /** One gate decision for one AI system and environment: a line of the deployment register. */
 export interface DeploymentRow {
@@ -18,6 +19,19 @@ export interface DeploymentRow {
   actor: string;
   /** The evaluation of this system at this commit the decision rests on, where the log has it. */
   evaluation?: number;
+  /** Who signed it, in words, where the report was given the trusted keys. */
+  signer?: string;
+  /** Not signed by a gate or app key the configuration lists: no gate decision, whatever it says. */
+  forged?: boolean;
+}
+
+/** Who signed an entry that claims to be the gate's, and whether that makes it a forgery. */
+export function gateSignature(
+  entry: AuditEntry,
+  trusted: readonly TrustedKey[],
+): { signer: string; forged: boolean } {
+  const check: SignerCheck = signerOf(entry, trusted);
+  return { signer: signerWords(check), forged: !isGateKey(check) };
 }
 
 const strings = (value: unknown): string[] =>
@@ -27,7 +41,10 @@ const strings = (value: unknown): string[] =>
  * The deployment register: every `deployment.*` decision, once per AI system it ships (a gate decision
  * lists the systems its change set touches), linked to the evaluation of that system at that commit.
  */
-export function deploymentRegister(entries: Iterable<AuditEntry>): DeploymentRow[] {
+export function deploymentRegister(
+  entries: Iterable<AuditEntry>,
+  trusted?: readonly TrustedKey[],
+): DeploymentRow[] {
   const rows: DeploymentRow[] = [];
   const evaluations = new Map<string, number>();
   for (const entry of entries) {
@@ -35,6 +52,7 @@ export function deploymentRegister(entries: Iterable<AuditEntry>): DeploymentRow
     if (entry.type === 'evaluated' && subject.system && subject.commit)
       evaluations.set(`${subject.system}\0${subject.commit}`, entry.seq);
     if (entry.type !== 'deployment.approved' && entry.type !== 'deployment.rejected') continue;
+    const signed = trusted ? gateSignature(entry, trusted) : undefined;
     const listed = strings(details.systems);
     const systems = listed.length ? listed : [subject.system ?? '(not recorded)'];
     for (const system of systems) {
@@ -53,6 +71,7 @@ export function deploymentRegister(entries: Iterable<AuditEntry>): DeploymentRow
         ...(typeof details.writer === 'string' ? { writer: details.writer } : {}),
         actor: entry.actor.login,
         ...(evaluation ? { evaluation } : {}),
+        ...(signed ?? {}),
       });
     }
   }
