@@ -18,7 +18,7 @@ import { createGitHub } from '../src/github/octokit.js';
 import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
 import { answer, type Json, postWebhook, privateKey, startAppServer, TestOctokit } from './probot.js';
-import { approvedInLog, RepositoryHistory } from './repository-history.js';
+import { approvedInLog, RepositoryHistory, TEST_GATE } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
@@ -428,8 +428,11 @@ describe('the deployment protection rule', () => {
     await deployed(history.head());
   });
 
-  /** The gate's config with the App's log, where its signed approvals say what production runs. */
-  const LOGGED = CONFIG.replace('audit-log: none\n', '');
+  /** The gate's config with the App's log, where its signed approvals say what production runs, and the App's key. */
+  const LOGGED = CONFIG.replace(
+    'audit-log: none\n',
+    `signers:\n  - { key: ${TEST_GATE.publicKey}, role: app, name: the test App }\n`,
+  );
   /** A deployment the App approved before: in GitHub's deployments and in its log. */
   async function deployed(commit: string) {
     history.deployed(commit);

@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/audit/memory-store.js';
+import { ed25519Signer } from '../src/audit/signature.js';
 import type { AuditStore } from '../src/audit/store.js';
 import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
@@ -540,6 +542,25 @@ describe('the deployment gate against a reviewer’s attacks', () => {
           'the decision could not be recorded in the audit log a log that refuses writes: 403 Resource not accessible by integration',
       });
     });
+  });
+
+  it('a forged approval appended to the log, chained but not signed by a gate key, is not believed', async () => {
+    const pushed = rm.push('main', retrain, 'evil, unreviewed');
+    const stranger = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    );
+    // Unsigned, and signed by a key nobody listed: each names the pushed commit as approved, "nothing new".
+    await approvedInLog(log, 'acme/ml-platform', pushed, 'production', rm.head(), null);
+    await approvedInLog(log, 'acme/ml-platform', pushed, 'production', rm.head(), stranger);
+    const decision = await gate(pushed);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain(
+      `${short(pushed)} "evil, unreviewed" was pushed without a pull request`,
+    );
+    // The change set still starts at the gate's own signed approval, entry 1.
+    expect(decision.verdict!.problems.join('; ')).toMatch(
+      /audit log entry 1, signed by the gate key the test gate\)/,
+    );
   });
 
   it('an empty or moved log while GitHub remembers deployments is a rejection that says what to do', async () => {

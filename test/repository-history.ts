@@ -1,11 +1,20 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ed25519Signer, type Signer } from '../src/audit/signature.js';
 import type { AuditStore } from '../src/audit/store.js';
 import { recordDeployment } from '../src/github/evaluate.js';
 import type { FakeGitHub, FakePull } from './fake-github.js';
 
 type Files = Record<string, string>;
 
+/** The tests' gate key, made afresh in each process: the key the trusted config lists and the gate signs with. */
+export const TEST_GATE: Signer = ed25519Signer(
+  generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+);
+
 /** A trusted config for the gate: one approval for production, and the governance team's for high risk. */
 export const GATE_CONFIG = `systems: [models/*]
+signers:
+  - { key: ${TEST_GATE.publicKey}, role: gate, name: the test gate }
 audit-log: none
 approvals:
   - environment: production
@@ -15,13 +24,17 @@ approvals:
     require: [{ count: 1, teams: [acme/ai-governance] }]
 `;
 
-/** The gate's own approval of `commit` in a log, as recordDeployment writes it: where the next change set starts. */
+/**
+ * The gate's own approval of `commit` in a log, as recordDeployment writes it, signed by `signer`: where the
+ * next change set starts, and `config`, the default branch's commit whose config judged it.
+ */
 export function approvedInLog(
   log: AuditStore,
   repository: string,
   commit: string,
   environment = 'production',
   config?: string,
+  signer: Signer | null = TEST_GATE,
 ) {
   return recordDeployment(
     log,
@@ -31,6 +44,7 @@ export function approvedInLog(
       actor: { login: 'aims-gate' },
       subject: { repository, commit, environment },
       writer: 'aims-gate Action, workflow run in a test',
+      ...(signer ? { signer } : {}),
     },
   );
 }
