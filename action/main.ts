@@ -15,10 +15,9 @@ import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
   checkPullRequest,
-  gateDeployment,
+  decideDeployment,
   type LogSettings,
   type PullRequestFacts,
-  recordDeployment,
 } from '../src/github/evaluate.js';
 import { createGitHub, type GitHub } from '../src/github/octokit.js';
 import { annotationsOf } from '../src/report/annotations.js';
@@ -128,47 +127,47 @@ async function prCheck(github: GitHub, signer: Signer | undefined): Promise<void
 
 async function deployGate(github: GitHub, signer: Signer | undefined): Promise<void> {
   const environment = core.getInput('environment');
-  if (!environment)
-    throw new Error('deploy-gate needs the environment input: the environment this job deploys to');
   if (!signer)
     core.warning(
       "aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it (nor will aims-gate verify). Pass an environment secret holding the gate's key (aims-gate keygen) as signing-key, and list its public key under signers.",
     );
-  const options = inputs();
   const commit = core.getInput('commit') || context.sha;
-  // The gate reads its past approvals from the log it records to.
-  const history = (log: LogSettings) =>
-    historyStoreFor(options.auditLog ?? log.auditLog, github, context.repo, log.releaseBranches);
-  const decision = await gateDeployment(
-    github,
-    context.repo,
-    { commit, environment },
-    { ...options, history },
-  );
+  let sarifFile: string | undefined;
+  const recorded = await decideDeployment(github, context.repo, {
+    commit,
+    environment,
+    prepare: async () => {
+      const options = inputs();
+      sarifFile = options.sarifFile;
+      // The gate reads its past approvals from the log it records to: the input's, else the trusted config's.
+      const history = (log: LogSettings) =>
+        historyStoreFor(options.auditLog ?? log.auditLog, github, context.repo, log.releaseBranches);
+      const store = (policy: LogSettings | undefined) => {
+        const spec = options.auditLog ?? policy?.auditLog;
+        return spec ? storeFor(spec, github, policy?.releaseBranches) : undefined;
+      };
+      return { options: { ...options, history }, store };
+    },
+    record: {
+      time: new Date().toISOString(),
+      actor: actor(),
+      writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? runUrl() : '(the runner set no GITHUB_RUN_ID)'}`,
+      ...(signer ? { signer } : {}),
+    },
+  });
+  const { decision, store, checkpoint, problem } = recorded;
   const { evaluation, verdict } = decision;
   if (evaluation && verdict)
     await report(
       evaluation,
-      options.sarifFile,
+      sarifFile,
       renderChangeSet(verdict, `### What this deployment to ${environment} ships`),
     );
-
-  // The input's log, else the config's; a gate that failed before reading the config records only to the input's.
-  const spec = options.auditLog ?? evaluation?.policy.auditLog;
-  const store = spec ? storeFor(spec, github, evaluation?.policy.releaseBranches) : undefined;
-  const recorded = await recordDeployment(store, decision, {
-    time: new Date().toISOString(),
-    actor: actor(),
-    subject: { repository: repositoryName(), commit, environment },
-    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? runUrl() : '(the runner set no GITHUB_RUN_ID)'}`,
-    ...(signer ? { signer } : {}),
-  });
-  if (recorded.problem) core.warning(recorded.problem);
-  if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec!, commit);
-  const final = recorded.decision;
-  core.setOutput('verdict', final.approved ? 'approved' : 'rejected');
-  if (final.approved) core.info(`Deployment to ${environment} approved: ${final.reason}`);
-  else core.setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
+  if (problem) core.warning(problem);
+  if (checkpoint && store) await showCheckpoint(github, checkpoint, store.label, commit);
+  core.setOutput('verdict', decision.approved ? 'approved' : 'rejected');
+  if (decision.approved) core.info(`Deployment to ${environment} approved: ${decision.reason}`);
+  else core.setFailed(`Deployment to ${environment || '(no environment)'} rejected: ${decision.reason}`);
 }
 
 async function recordEvent(github: GitHub, signer: Signer | undefined): Promise<void> {

@@ -4,12 +4,7 @@ import { deploymentEvent } from '../src/audit/events.js';
 import type { Signer } from '../src/audit/signature.js';
 import { recordAll } from '../src/audit/store.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
-import {
-  type DeploymentDecision,
-  gateDeployment,
-  type LogSettings,
-  recordDeployment,
-} from '../src/github/evaluate.js';
+import { decideDeployment, type LogSettings } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { WorkQueue } from './queue.js';
 import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
@@ -110,38 +105,27 @@ async function post(request: ProtectionRequest, answer: Answer): Promise<Answer[
 async function decide(request: ProtectionRequest): Promise<Answer> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
-  const { commit, environment } = task;
-  let decision: DeploymentDecision;
-  let checkpoint: Answer['checkpoint'];
-  try {
-    const org = await orgDefaults(github, repository.owner);
-    const settings = org.settings;
-    // The gate reads its past approvals from the store it records to: the next change set starts there.
-    const store = (log: LogSettings) => appAuditStore(github, repository, log, settings);
-    decision = commit
-      ? await gateDeployment(
-          github,
-          repository,
-          { commit, environment },
-          { today: request.today, history: store },
-        )
-      : { approved: false, reason: 'the event names no commit to deploy' };
-    const recorded = await recordDeployment(store(decision.evaluation?.policy ?? APP_AUDIT_LOG), decision, {
+  const { environment } = task;
+  const { decision, checkpoint, problem } = await decideDeployment(github, repository, {
+    commit: task.commit,
+    environment,
+    prepare: async () => {
+      // The organisation's settings say where the log is: unreadable, the gate fails closed.
+      const { settings } = await orgDefaults(github, repository.owner);
+      // The gate reads its past approvals from the store it records to: the next change set starts there.
+      const store = (policy: LogSettings | undefined) =>
+        appAuditStore(github, repository, policy ?? APP_AUDIT_LOG, settings);
+      return { options: { today: request.today, history: store }, store };
+    },
+    record: {
       time: new Date().toISOString(),
       actor: task.actor,
-      subject: { repository: `${repository.owner}/${repository.repo}`, commit: commit ?? '', environment },
       writer: `aims-gate App, installation ${task.installation}`,
       ...(request.signer ? { signer: request.signer } : {}),
-    });
-    if (recorded.problem) log.error(recorded.problem);
-    checkpoint = recorded.checkpoint;
-    decision = recorded.decision;
-  } catch (error) {
-    // The organisation's settings could not be read: no trusted place to judge or record in, so no approval.
-    const reason = `aims-gate could not decide, so it fails closed: ${(error as Error).message}`;
-    log.error({ err: error }, reason);
-    decision = { approved: false, reason };
-  }
+    },
+  });
+  if (problem) log.error(problem);
+  if (!decision.approved && /^aims-gate could not decide/.test(decision.reason)) log.error(decision.reason);
   const state = decision.approved ? 'approved' : 'rejected';
   return {
     state,

@@ -60738,15 +60738,21 @@ function trustedFiles(policy) {
 }
 var HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 function environmentProblem(environment, rules) {
+  const named = environmentNameProblem(environment);
+  if (named) return named;
+  const name = environment.trim();
+  if (!rules.some((rule) => inEnvironment(rule, name))) {
+    const named2 = [...new Set(rules.flatMap((r) => r.environment ? [r.environment] : []))];
+    return `no approval rule names the environment "${name}"${named2.length ? ` (the trusted config names ${named2.join(", ")})` : ""}: add its approvals to the default branch\u2019s config, or list it with "require: []" to deploy to it without approvals`;
+  }
+  return void 0;
+}
+function environmentNameProblem(environment) {
   const name = environment.trim();
   if (!name)
     return "the deployment names no environment: aims-gate judges a deployment by the approvals its environment requires, so it needs the environment\u2019s name";
   if (HIDDEN.test(name))
     return `the environment name "${visible(environment)}" holds control or invisible characters: rename the environment in the repository\u2019s settings`;
-  if (!rules.some((rule) => inEnvironment(rule, name))) {
-    const named = [...new Set(rules.flatMap((r) => r.environment ? [r.environment] : []))];
-    return `no approval rule names the environment "${name}"${named.length ? ` (the trusted config names ${named.join(", ")})` : ""}: add its approvals to the default branch\u2019s config, or list it with "require: []" to deploy to it without approvals`;
-  }
   return void 0;
 }
 function visible(name) {
@@ -62342,8 +62348,33 @@ function extendsFrom(github, owner) {
     return new GitHubSource(github, { owner: org, repo, commit: "HEAD" }, target);
   };
 }
-async function gateDeployment(github, repository, { commit, environment }, options2) {
+async function decideDeployment(github, repository, run2) {
+  const { commit, environment } = run2;
   try {
+    const named = environmentNameProblem(environment);
+    if (named) return { decision: { approved: false, reason: named } };
+    if (!commit) return { decision: { approved: false, reason: "the deployment names no commit to judge" } };
+    const ready = await run2.prepare();
+    const decision = await judgeDeployment(github, repository, { commit, environment }, ready.options).catch(
+      (error2) => ({ approved: false, reason: couldNotDecide(error2) })
+    );
+    const store = ready.store(decision.evaluation?.policy);
+    const recorded = await recordDeployment(store, decision, {
+      ...run2.record,
+      subject: {
+        repository: `${repository.owner}/${repository.repo}`,
+        commit,
+        environment: environment.trim()
+      }
+    });
+    return { ...recorded, ...store ? { store } : {} };
+  } catch (error2) {
+    return { decision: { approved: false, reason: couldNotDecide(error2) } };
+  }
+}
+var couldNotDecide = (error2) => `aims-gate could not decide, so it fails closed: ${error2.message ?? String(error2)}`;
+async function judgeDeployment(github, repository, { commit, environment }, options2) {
+  {
     const facts = await repositoryFacts(github, repository);
     const load = { extendsFrom: extendsFrom(github, repository.owner) };
     const defaultHead = new GitHubSource(
@@ -62416,11 +62447,6 @@ async function gateDeployment(github, repository, { commit, environment }, optio
       since: set2.since?.commit,
       config: facts.defaultHead,
       ...tier ? { tier } : {}
-    };
-  } catch (error2) {
-    return {
-      approved: false,
-      reason: `aims-gate could not decide, so it fails closed: ${error2.message ?? String(error2)}`
     };
   }
 }
@@ -63260,43 +63286,45 @@ async function prCheck(github, signer) {
 }
 async function deployGate(github, signer) {
   const environment = getInput("environment");
-  if (!environment)
-    throw new Error("deploy-gate needs the environment input: the environment this job deploys to");
   if (!signer)
     warning(
       "aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it (nor will aims-gate verify). Pass an environment secret holding the gate's key (aims-gate keygen) as signing-key, and list its public key under signers."
     );
-  const options2 = inputs();
   const commit = getInput("commit") || context2.sha;
-  const history = (log) => historyStoreFor(options2.auditLog ?? log.auditLog, github, context2.repo, log.releaseBranches);
-  const decision = await gateDeployment(
-    github,
-    context2.repo,
-    { commit, environment },
-    { ...options2, history }
-  );
+  let sarifFile;
+  const recorded = await decideDeployment(github, context2.repo, {
+    commit,
+    environment,
+    prepare: async () => {
+      const options2 = inputs();
+      sarifFile = options2.sarifFile;
+      const history = (log) => historyStoreFor(options2.auditLog ?? log.auditLog, github, context2.repo, log.releaseBranches);
+      const store2 = (policy) => {
+        const spec = options2.auditLog ?? policy?.auditLog;
+        return spec ? storeFor(spec, github, policy?.releaseBranches) : void 0;
+      };
+      return { options: { ...options2, history }, store: store2 };
+    },
+    record: {
+      time: (/* @__PURE__ */ new Date()).toISOString(),
+      actor: actor(),
+      writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`,
+      ...signer ? { signer } : {}
+    }
+  });
+  const { decision, store, checkpoint, problem } = recorded;
   const { evaluation, verdict } = decision;
   if (evaluation && verdict)
     await report(
       evaluation,
-      options2.sarifFile,
+      sarifFile,
       renderChangeSet(verdict, `### What this deployment to ${environment} ships`)
     );
-  const spec = options2.auditLog ?? evaluation?.policy.auditLog;
-  const store = spec ? storeFor(spec, github, evaluation?.policy.releaseBranches) : void 0;
-  const recorded = await recordDeployment(store, decision, {
-    time: (/* @__PURE__ */ new Date()).toISOString(),
-    actor: actor(),
-    subject: { repository: repositoryName(), commit, environment },
-    writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context2.runId) ? runUrl() : "(the runner set no GITHUB_RUN_ID)"}`,
-    ...signer ? { signer } : {}
-  });
-  if (recorded.problem) warning(recorded.problem);
-  if (recorded.checkpoint) await showCheckpoint(github, recorded.checkpoint, spec, commit);
-  const final = recorded.decision;
-  setOutput("verdict", final.approved ? "approved" : "rejected");
-  if (final.approved) info(`Deployment to ${environment} approved: ${final.reason}`);
-  else setFailed(`Deployment to ${environment} rejected: ${final.reason}`);
+  if (problem) warning(problem);
+  if (checkpoint && store) await showCheckpoint(github, checkpoint, store.label, commit);
+  setOutput("verdict", decision.approved ? "approved" : "rejected");
+  if (decision.approved) info(`Deployment to ${environment} approved: ${decision.reason}`);
+  else setFailed(`Deployment to ${environment || "(no environment)"} rejected: ${decision.reason}`);
 }
 async function recordEvent(github, signer) {
   const spec = getInput("audit-log") || "branch:aims-audit-log";

@@ -226,15 +226,23 @@ const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
  * like a guarded name and match none).
  */
 export function environmentProblem(environment: string, rules: ApprovalRule[]): string | undefined {
+  const named = environmentNameProblem(environment);
+  if (named) return named;
+  const name = environment.trim();
+  if (!rules.some((rule) => inEnvironment(rule, name))) {
+    const named = [...new Set(rules.flatMap((r) => (r.environment ? [r.environment] : [])))];
+    return `no approval rule names the environment "${name}"${named.length ? ` (the trusted config names ${named.join(', ')})` : ''}: add its approvals to the default branch’s config, or list it with "require: []" to deploy to it without approvals`;
+  }
+  return undefined;
+}
+
+/** Why a name is no environment's at all (empty, or hiding characters), before any rule is read. */
+export function environmentNameProblem(environment: string): string | undefined {
   const name = environment.trim();
   if (!name)
     return 'the deployment names no environment: aims-gate judges a deployment by the approvals its environment requires, so it needs the environment’s name';
   if (HIDDEN.test(name))
     return `the environment name "${visible(environment)}" holds control or invisible characters: rename the environment in the repository’s settings`;
-  if (!rules.some((rule) => inEnvironment(rule, name))) {
-    const named = [...new Set(rules.flatMap((r) => (r.environment ? [r.environment] : [])))];
-    return `no approval rule names the environment "${name}"${named.length ? ` (the trusted config names ${named.join(', ')})` : ''}: add its approvals to the default branch’s config, or list it with "require: []" to deploy to it without approvals`;
-  }
   return undefined;
 }
 

@@ -9,12 +9,14 @@ import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
-import { approvedInLog, RepositoryHistory, review } from './repository-history.js';
+import { approvedInLog, RepositoryHistory, review, TEST_GATE, TEST_GATE_KEY } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
 const CONFIG = `systems: [models/*]
 audit-log: branch:aims-audit-log
+signers:
+  - { key: ${TEST_GATE.publicKey}, role: gate, name: the test gate }
 approvals:
   - tiers: [high, prohibited]
     require: [{ count: 1, teams: [acme/ai-governance] }]
@@ -175,14 +177,21 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         repo: 'Hello-World',
         branch: 'aims-audit-log',
       });
-      await approvedInLog(store, opened.repository.full_name, history.head());
+      await approvedInLog(store, opened.repository.full_name, history.head(), 'production', history.head());
     });
     const retrain = (files: Record<string, string>) => ({
       ...files,
       'models/credit-scoring/train.py': '# v2\n',
     });
+    /** The gate as a deploying job runs it, with the gate's key from an environment secret. */
     const gate = (commit: string, auditLog = 'branch:aims-audit-log') =>
-      action({ mode: 'deploy-gate', environment: 'production', commit, 'audit-log': auditLog });
+      action({
+        mode: 'deploy-gate',
+        environment: 'production',
+        commit,
+        'audit-log': auditLog,
+        'signing-key': TEST_GATE_KEY,
+      });
 
     it('rejects approvals an attacker would fake, records the rejection, and says what is missing', async () => {
       const pr = history.pullRequest({
@@ -251,7 +260,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       // The gate's own approval in the log is where the next change set starts: nothing new.
       const again = await gate(pr.mergeCommit!);
       expect(again.stdout).toMatch(
-        /approved: nothing new since the last approved deployment to production \(\w{7}, audit log entry 3\)/,
+        /approved: nothing new since the last approved deployment to production \(\w{7}, audit log entry 3, signed by the gate key the test gate\)/,
       );
     });
 
@@ -284,7 +293,12 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
         ['evaluated', 'signed'],
         ['deployment.approved', 'signed'],
       ]);
-      const unsigned = await gate(pr.mergeCommit!);
+      const unsigned = await action({
+        mode: 'deploy-gate',
+        environment: 'production',
+        commit: pr.mergeCommit!,
+        'audit-log': 'branch:aims-audit-log',
+      });
       expect(unsigned.stdout).toContain(
         "::warning::aims-gate: no signing-key: this decision is recorded unsigned, and the gate's next deployment decision will not trust it",
       );

@@ -6,10 +6,12 @@ import type { FakeGitHub, FakePull } from './fake-github.js';
 
 type Files = Record<string, string>;
 
-/** The tests' gate key, made afresh in each process: the key the trusted config lists and the gate signs with. */
-export const TEST_GATE: Signer = ed25519Signer(
-  generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-);
+/** The tests' gate key (PKCS#8 PEM), made afresh in each process: the key the trusted config lists. */
+export const TEST_GATE_KEY = generateKeyPairSync('ed25519').privateKey.export({
+  type: 'pkcs8',
+  format: 'pem',
+}) as string;
+export const TEST_GATE: Signer = ed25519Signer(TEST_GATE_KEY);
 
 /** A trusted config for the gate: one approval for production, and the governance team's for high risk. */
 export const GATE_CONFIG = `systems: [models/*]

@@ -6,6 +6,7 @@ import { describeKey, isGateKey, signerOf, signerWords } from '../audit/signatur
 import { type AuditStore, recordAll } from '../audit/store.js';
 import {
   type DeploymentVerdict,
+  environmentNameProblem,
   environmentProblem,
   isReleaseBranch,
   judgeChangeSet,
@@ -134,21 +135,99 @@ export interface GateOptions extends EvaluationOptions {
   history?: (policy: LogSettings) => AuditStore | undefined;
 }
 
+/** What one run of the gate needs: the deployment, how to get ready, and who records the decision. */
+export interface DeploymentRun {
+  commit: string | undefined;
+  environment: string;
+  /**
+   * What the gate reads before it judges (the Action's inputs, the App's organisation settings), and where it
+   * records: the log the trusted policy names (`policy` absent when the gate failed before reading it).
+   */
+  prepare: () => Promise<{
+    options: GateOptions;
+    store: (policy: LogSettings | undefined) => AuditStore | undefined;
+  }>;
+  record: { time: string; actor: Actor; writer: string; signer?: Signer };
+}
+
+export interface RecordedDecision {
+  decision: DeploymentDecision;
+  /** The log written to, and its checkpoint after the decision. */
+  store?: AuditStore;
+  checkpoint?: { seq: number; hash: string };
+  /** Why the decision could not be recorded (then it is no approval). */
+  problem?: string;
+}
+
 /**
- * Whether `commit` may be deployed to `environment`, judged by what is trusted: the config, policy and
- * approval rules on the head of the default branch (never those of a pull request or of the commit), the
- * release branches it names, and the gate's own signed history. The documents at the commit must pass that
- * policy, and every commit since the last approved deployment, and every change to the trusted config, must
- * have come through an approved pull request (src/deployment.ts owns each of these rules; this only gathers
- * the facts). The one fail-closed boundary: any error is a rejection that says why.
+ * The deployment gate's one fail-closed boundary, for the Action and the App alike: gets ready, judges and
+ * records. Whatever fails (an input, the organisation's settings, GitHub, the log) ends in a rejection that
+ * says why, recorded where the log could still be found; an approval that cannot be recorded is not given.
  */
+export async function decideDeployment(
+  github: GitHub,
+  repository: Repository,
+  run: DeploymentRun,
+): Promise<RecordedDecision> {
+  const { commit, environment } = run;
+  try {
+    const named = environmentNameProblem(environment);
+    if (named) return { decision: { approved: false, reason: named } };
+    if (!commit) return { decision: { approved: false, reason: 'the deployment names no commit to judge' } };
+    const ready = await run.prepare();
+    const decision = await judgeDeployment(github, repository, { commit, environment }, ready.options).catch(
+      (error: Error): DeploymentDecision => ({ approved: false, reason: couldNotDecide(error) }),
+    );
+    const store = ready.store(decision.evaluation?.policy);
+    const recorded = await recordDeployment(store, decision, {
+      ...run.record,
+      subject: {
+        repository: `${repository.owner}/${repository.repo}`,
+        commit,
+        environment: environment.trim(),
+      },
+    });
+    return { ...recorded, ...(store ? { store } : {}) };
+  } catch (error) {
+    return { decision: { approved: false, reason: couldNotDecide(error as Error) } };
+  }
+}
+
+const couldNotDecide = (error: Error) =>
+  `aims-gate could not decide, so it fails closed: ${error.message ?? String(error)}`;
+
+/** The decision alone, recorded nowhere (tests, the bench): the same boundary. */
 export async function gateDeployment(
   github: GitHub,
   repository: Repository,
   { commit, environment }: { commit: string; environment: string },
   options: GateOptions,
 ): Promise<DeploymentDecision> {
-  try {
+  const { decision } = await decideDeployment(github, repository, {
+    commit,
+    environment,
+    prepare: async () => ({ options, store: () => undefined }),
+    record: { time: new Date().toISOString(), actor: { login: 'aims-gate' }, writer: 'aims-gate' },
+  });
+  return decision;
+}
+
+/**
+ * Whether `commit` may be deployed to `environment`, judged by what is trusted: the config, policy and
+ * approval rules on the head of the default branch (never those of a pull request or of the commit), the
+ * release branches it names, and the gate's own signed history. The documents at the commit must pass that
+ * policy, and every commit since the last approved deployment, and every change to the trusted config, must
+ * have come through an approved pull request (src/deployment.ts owns each of these rules; this only gathers
+ * the facts). It throws where it cannot decide: `decideDeployment` is the boundary that turns that into a
+ * rejection.
+ */
+async function judgeDeployment(
+  github: GitHub,
+  repository: Repository,
+  { commit, environment }: { commit: string; environment: string },
+  options: GateOptions,
+): Promise<DeploymentDecision> {
+  {
     const facts = await repositoryFacts(github, repository);
     const load = { extendsFrom: extendsFrom(github, repository.owner) };
     const defaultHead = new GitHubSource(
@@ -224,11 +303,6 @@ export async function gateDeployment(
       since: set.since?.commit,
       config: facts.defaultHead,
       ...(tier ? { tier } : {}),
-    };
-  } catch (error) {
-    return {
-      approved: false,
-      reason: `aims-gate could not decide, so it fails closed: ${(error as Error).message ?? String(error)}`,
     };
   }
 }
