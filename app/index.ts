@@ -266,11 +266,18 @@ export function aimsGateApp(options: AppOptions = {}) {
       await enqueue(context, checkTask(context, { number, head: { sha: head } }, explain));
   }
 
-  /** One sweep at a time: a slow one is not overtaken by the next. */
+  /**
+   * One sweep at a time: a slow one is not overtaken by the next. Each first queues again the tasks a dead
+   * process left stored without a job (Redis), then asks GitHub what webhooks missed.
+   */
   let sweeping: ReturnType<typeof reconcile> | undefined;
   async function reconcileNow() {
     await ready;
-    sweeping ??= reconcile({ probot: probot!, queue, log: probot!.log }).finally(() => {
+    sweeping ??= (async () => {
+      const orphans = (await queue.requeueOrphans?.()) ?? 0;
+      if (orphans) probot!.log.warn({ orphans }, `requeued ${orphans} tasks left without a job`);
+      return reconcile({ probot: probot!, queue, log: probot!.log });
+    })().finally(() => {
       sweeping = undefined;
     });
     return sweeping;
