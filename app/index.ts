@@ -73,6 +73,16 @@ export function aimsGateApp(options: AppOptions = {}) {
         url: options.redisUrl,
         ...(options.queueName ? { name: options.queueName } : {}),
         ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
+        // What waited in Redis is gone: ask GitHub at once what is unchecked or unanswered.
+        onDataLoss: () => {
+          probot?.log.error(
+            'Redis lost its data (restarted without persistence, or flushed): reconciling with GitHub now',
+          );
+          void (sweeping ?? Promise.resolve())
+            .catch(() => {})
+            .then(() => reconcileNow())
+            .catch((error) => probot?.log.error({ err: error }, 'reconciliation failed'));
+        },
       })
     : new MemoryQueue(runTask, { ...queueOptions, capacity });
 

@@ -12,7 +12,9 @@ if (!env.APP_ID) {
   await run(() => {});
   await new Promise(() => {});
 }
-const probot = createProbot({ overrides: { Octokit: AppOctokit } });
+// Probot would pace writes through Bottleneck on REDIS_URL; that limiter fails for good once Redis restarts
+// empty (ERR UNKNOWN_CLIENT, SGrondin/bottleneck#212). Writes are paced in each process instead.
+const probot = createProbot({ overrides: { Octokit: AppOctokit, redisConfig: undefined } });
 /** A whole number from the environment, or its default; anything else stops the App with what to set. */
 function whole(name: string, fallback: number, least = 1): number {
   const text = env[name];

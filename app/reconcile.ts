@@ -74,8 +74,12 @@ export async function reconcile({
   return done;
 }
 
-/** A check run in progress this long was left by a try that died: its pull request is checked again. */
-const STALE_RUN_MS = 15 * 60_000;
+/**
+ * A check run in progress this long was left by a try that died (the App now creates its runs completed;
+ * an older version, or another writer, left this one): its pull request is checked again. No evaluation
+ * takes this long: a task holds its lock for 30 s and is taken over when its process dies.
+ */
+export const STALE_RUN_MS = 2 * 60_000;
 
 type Where = { installation: number; owner: string; repo: string };
 
