@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
@@ -16,8 +15,6 @@ import type { ProtectionTask, ReviewTask } from './tasks.js';
 
 /** GitHub keeps a protection rule's comment to 1,024 characters. */
 const MAX_COMMENT = 1024;
-/** Milliseconds before each retry of posting the answer (then the task fails and the queue retries it). */
-export const ANSWER_DELAYS = [1_000, 2_000, 4_000, 8_000, 16_000];
 /** How long the decision given for a workflow run is kept: GitHub waits at most 30 days for an answer. */
 const DECISION_SECONDS = 30 * 24 * 3600;
 
@@ -28,7 +25,6 @@ export interface ProtectionRequest {
   today: string;
   /** Where the decision is kept between tries, so a retry repeats it instead of deciding (and logging) again. */
   ledger: Pick<WorkQueue, 'remember' | 'recall'>;
-  delays?: number[];
 }
 
 interface Answer {
@@ -68,38 +64,37 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
   return state;
 }
 
-/** Posts the answer, retrying what may pass on a later try; GitHub's refusal of the answer itself is final. */
+/**
+ * Posts the answer once. The Octokit retries a 5xx and waits out a rate limit (app/octokit.ts); what still
+ * fails, fails the task, and the queue's retry posts the kept decision again. One retry layer per error: a
+ * loop here multiplied the plugin's tries (a 5xx was sent about 24 times). GitHub's refusal of the answer
+ * itself (the run was answered or cancelled) is final.
+ */
 async function post(request: ProtectionRequest, answer: Answer): Promise<Answer['state']> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
-
-  const delays = request.delays ?? ANSWER_DELAYS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
-        ...repository,
-        run_id: task.run,
-        environment_name: task.environment,
-        state: answer.state,
-        comment: answer.comment,
-      });
-      log.info(
-        { environment: task.environment, commit: task.commit, state: answer.state, delivered: true, attempt },
-        answer.comment,
-      );
-      return answer.state;
-    } catch (error) {
-      const status = (error as { status?: number }).status ?? 0;
-      // GitHub refusing the answer itself (the run was answered or cancelled): trying again cannot help.
-      const final = status >= 400 && status < 500 && status !== 429 && status !== 403;
-      log.error(
-        { err: error, environment: task.environment, state: answer.state, delivered: false, attempt },
-        final ? 'GitHub refused the protection-rule answer' : 'could not post the protection-rule answer',
-      );
-      if (final) return answer.state;
-      if (attempt >= delays.length) throw error; // the queue retries the task, which posts the kept decision
-      await sleep(delays[attempt]);
-    }
+  try {
+    await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
+      ...repository,
+      run_id: task.run,
+      environment_name: task.environment,
+      state: answer.state,
+      comment: answer.comment,
+    });
+    log.info(
+      { environment: task.environment, commit: task.commit, state: answer.state, delivered: true },
+      answer.comment,
+    );
+    return answer.state;
+  } catch (error) {
+    const status = (error as { status?: number }).status ?? 0;
+    const final = status >= 400 && status < 500 && status !== 429 && status !== 403;
+    log.error(
+      { err: error, environment: task.environment, state: answer.state, delivered: false },
+      final ? 'GitHub refused the protection-rule answer' : 'could not post the protection-rule answer',
+    );
+    if (final) return answer.state;
+    throw error; // the queue retries the task, which posts the kept decision
   }
 }
 

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApplicationFunctionOptions, type Context, type Probot, ProbotOctokit } from 'probot';
+import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { GitHub } from '../src/github/octokit.js';
-import { readLimiter } from '../src/github/read-limiter.js';
 import { runCheck } from './check-run.js';
 import { answerProtectionRule, recordDeploymentReview } from './deployment.js';
 import { MemoryQueue, type QueueOptions, type WorkQueue } from './queue.js';
@@ -24,19 +23,13 @@ export interface AppOptions {
   lockDuration?: number;
   /** Milliseconds before each retry of a failed task. */
   retryDelays?: number[];
-  /** Milliseconds before each retry of posting a protection-rule answer GitHub did not take. */
-  answerDelays?: number[];
   /** Milliseconds between reconciliations (0: only when asked); the first runs at start. */
   reconcileEvery?: number;
   /** Bytes of webhook bodies read at once, all requests together (default 100 MiB); past it, 503. */
   bodyBudget?: number;
 }
 
-/**
- * Probot's Octokit (retries; writes paced a second apart per installation, across instances when REDIS_URL
- * is set) with GraphQL reads paced by GitHub's limits for reads instead (src/github/read-limiter.ts).
- */
-export const AppOctokit = ProbotOctokit.plugin(readLimiter);
+export { AppOctokit } from './octokit.js';
 
 /** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -105,7 +98,6 @@ export function aimsGateApp(options: AppOptions = {}) {
           log,
           today: today(),
           ledger: queue,
-          ...(options.answerDelays ? { delays: options.answerDelays } : {}),
         }));
       case 'review':
         return recordDeploymentReview({ github, task, log });

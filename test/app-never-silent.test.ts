@@ -5,7 +5,7 @@ import { taskKey } from '../app/tasks.js';
 import { appGitHub, opened, openPullRequest, PR, REPO } from './app-github.js';
 import type { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
-import { postWebhook, startAppServer } from './probot.js';
+import { FastOctokit, postWebhook, startAppServer } from './probot.js';
 import { RepositoryHistory } from './repository-history.js';
 import { webhook } from './webhooks.js';
 
@@ -34,7 +34,6 @@ async function start(options: Parameters<typeof aimsGateApp>[0] = {}) {
   gate = aimsGateApp({
     today: () => '2026-11-01',
     retryDelays: [20, 20],
-    answerDelays: [10, 10, 10],
     ...options,
   });
   ({ url, stop } = await startAppServer(gate, SECRET, fake.url));
@@ -217,6 +216,52 @@ function installed() {
   fake.answer('GET', `${REPO}/pulls`, []);
 }
 
+describe("GitHub's rate limits and server errors", () => {
+  it('a 403 secondary limit, a 429 and a 502 are waited out and retried: no false red check', async () => {
+    gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [] });
+    ({ url, stop } = await startAppServer(gate, SECRET, fake.url, { Octokit: FastOctokit }));
+    const prs = Array.from({ length: 6 }, (_, i) => openPullRequest(fake, i + 20, files));
+    // One request in three meets one of GitHub's faults.
+    const faults = [
+      'secondary-rate-limit',
+      'none',
+      'none',
+      '429',
+      'none',
+      'none',
+      '502',
+      'none',
+      'none',
+    ] as const;
+    for (let i = 0; i < 10; i++) fake.fail(...faults);
+    for (const [i, { body }] of prs.entries())
+      expect((await postWebhook(url, 'pull_request', `limits-${i}`, body, SECRET)).status).toBe(200);
+    await gate.queue.idle();
+    for (const { head } of prs) expect(runsOn(head).map((r) => r.conclusion)).toEqual(['success']);
+    expect(fake.pendingFaults).toBe(0); // every fault was met
+  });
+
+  it('a 5xx is tried by one layer only: four sends of the answer, not two dozen', async () => {
+    fake.answer('POST', `${REPO}/actions/runs/77/deployment_protection_rule`, {});
+    fake.broken.push(/deployment_protection_rule$/);
+    gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [] });
+    ({ url, stop } = await startAppServer(gate, SECRET, fake.url, { Octokit: FastOctokit }));
+    await send('deployment_protection_rule', {
+      action: 'requested',
+      environment: 'production',
+      event: 'push',
+      deployment_callback_url: `https://api.github.com${REPO}/actions/runs/77/deployment_protection_rule`,
+      deployment: { ...webhook('deployment', 'created').deployment, sha: PR.head.sha },
+      repository: opened.repository,
+      sender: opened.sender,
+      installation: opened.installation,
+    });
+    await gate.queue.idle();
+    // The retry plugin's three retries, and no task retry (retryDelays: []).
+    expect(fake.requests.filter((r) => r.endsWith('/runs/77/deployment_protection_rule'))).toHaveLength(4);
+  });
+});
+
 describe('the deployment protection rule is always answered, once', () => {
   const ANSWER = `POST ${REPO}/actions/runs/1234/deployment_protection_rule`;
   function requested(sha: string) {
@@ -257,12 +302,13 @@ describe('the deployment protection rule is always answered, once', () => {
   });
 
   it('posting failing past every retry fails the task; its retry posts the decision already made', async () => {
-    fake.flaky.push({ route: /deployment_protection_rule$/, times: 5 });
-    await start({ answerDelays: [5, 5], retryDelays: [10, 10] });
+    fake.flaky.push({ route: /deployment_protection_rule$/, times: 3 });
+    await start({ retryDelays: [10, 10, 10] });
     await send('deployment_protection_rule', requested(head));
     await gate.queue.idle();
-    // 3 tries, then the task's retry: 2 more failures and the answer.
-    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(6);
+    // One post per try of the task (the Octokit's retry plugin is the only other layer, off here): the
+    // task's three retries post the kept decision, the last one taken.
+    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(4);
     expect(fake.bodies.filter((b) => b.request === ANSWER)).toHaveLength(1);
     expect(decisions()).toHaveLength(1);
   });

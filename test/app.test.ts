@@ -571,7 +571,7 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       const health = await fetch(`${url}/health`);
       expect(await health.json()).toEqual({
         status: 'ok',
-        queue: { running: 0, waiting: 0 },
+        queue: { running: 0, waiting: 0, oldestSeconds: 0 },
         store: { kind: 'memory', reachable: true },
       });
     } finally {
