@@ -104,9 +104,19 @@ export function aimsGateApp(options: AppOptions = {}) {
     }
   }
 
-  /** Queues a task for the event; a replayed delivery is ignored, one the queue cannot keep fails the webhook. */
+  /**
+   * Queues a task for the event; a replayed delivery is ignored. One the queue cannot keep (Redis away, the
+   * memory queue full, shutting down) fails the webhook with 503, so GitHub's redelivery is taken.
+   */
   async function enqueue(context: Context, task: Task): Promise<void> {
-    const scheduled = await queue.schedule(task, context.id);
+    let scheduled: Awaited<ReturnType<WorkQueue['schedule']>>;
+    try {
+      scheduled = await queue.schedule(task, context.id);
+    } catch (error) {
+      throw Object.assign(new Error(`the task could not be queued: ${(error as Error).message}`), {
+        status: 503,
+      });
+    }
     if (scheduled !== 'queued') context.log.debug({ task: taskKey(task) }, scheduled);
   }
 
@@ -214,6 +224,7 @@ export function aimsGateApp(options: AppOptions = {}) {
   async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && path === WEBHOOK_PATH) {
+      watch(req, res);
       const length = Number(req.headers['content-length']);
       if (req.headers['content-length'] === undefined || !Number.isSafeInteger(length) || length < 0)
         return refuse(res, 411, 'a webhook must say its Content-Length');
@@ -235,6 +246,36 @@ export function aimsGateApp(options: AppOptions = {}) {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Every webhook refused (4xx, 5xx) is logged once, at warn, with its delivery id, event and the reason
+   * given to GitHub (the webhooks library's own error line, which carried the payload, is dropped: app/log.ts).
+   */
+  function watch(req: IncomingMessage, res: ServerResponse): void {
+    let reason = '';
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      if (res.statusCode >= 400 && (typeof args[0] === 'string' || Buffer.isBuffer(args[0])))
+        reason = String(args[0]).slice(0, 500);
+      return end(...args);
+    }) as typeof res.end;
+    res.once('finish', () => {
+      if (res.statusCode < 400) return;
+      let said = reason;
+      try {
+        said = JSON.parse(reason).error ?? reason;
+      } catch {}
+      probot?.log.warn(
+        {
+          id: req.headers['x-github-delivery'],
+          webhook: req.headers['x-github-event'],
+          status: res.statusCode,
+          reason: said,
+        },
+        `webhook refused (${res.statusCode}): ${said}`,
+      );
+    });
   }
 
   /** One check task per pull request; the handler keeps only what the task needs, never the event. */

@@ -4,6 +4,7 @@
 // AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS.
 import { createProbot, run } from 'probot';
 import { AppOctokit, aimsGateApp } from './index.js';
+import { appLogger } from './log.js';
 import { startServer } from './server.js';
 
 const env = process.env;
@@ -14,7 +15,8 @@ if (!env.APP_ID) {
 }
 // Probot would pace writes through Bottleneck on REDIS_URL; that limiter fails for good once Redis restarts
 // empty (ERR UNKNOWN_CLIENT, SGrondin/bottleneck#212). Writes are paced in each process instead.
-const probot = createProbot({ overrides: { Octokit: AppOctokit, redisConfig: undefined } });
+const log = await appLogger({ level: env.LOG_LEVEL || 'info', format: env.LOG_FORMAT || 'pretty' });
+const probot = createProbot({ overrides: { Octokit: AppOctokit, redisConfig: undefined, log } });
 /** A whole number from the environment, or its default; anything else stops the App with what to set. */
 function whole(name: string, fallback: number, least = 1): number {
   const text = env[name];
