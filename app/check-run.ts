@@ -48,7 +48,10 @@ export interface CheckRequest {
  * so. Only when GitHub takes no check run at all does the task fail, and the queue retries it. Config comes
  * from the base branch, or the organisation's defaults when the repository has none and it says so.
  */
-export async function runCheck(request: CheckRequest): Promise<void> {
+/** What a check came to: its conclusion, `skipped` (no check run), or `error` (completed saying why). */
+export type CheckOutcome = 'success' | 'failure' | 'neutral' | 'skipped' | 'error';
+
+export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
   let pr: PullRequestFacts & { state: string };
@@ -65,7 +68,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
   }
   if (pr.state !== 'open') {
     log.info({ pullRequest: pr.number, state: pr.state }, 'the pull request is no longer open: no check');
-    return;
+    return 'skipped';
   }
 
   let settings: OrgDefaults | Error;
@@ -84,7 +87,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
   const without = org?.settings['without-config'] ?? 'neutral';
   if (org && !configured && !(config instanceof Error) && without === 'skip') {
     log.info('no .github/aims-gate.yml and the organisation skips such repositories: no check');
-    return;
+    return 'skipped';
   }
 
   const run = await startRun(github, repository, pr.head.sha, request.retry);
@@ -93,7 +96,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
     if (config instanceof Error) throw config;
     if (!configured && without !== 'org-defaults') {
       await run.complete('neutral', 'aims-gate is not set up here', HOW_TO_START);
-      return;
+      return 'neutral';
     }
     const { evaluation, approval } = await checkPullRequest(github, repository, pr, {
       today: request.today,
@@ -113,6 +116,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
       title,
     );
     await recordEvaluation(request, pr, evaluation, settings.settings);
+    return evaluation.verdict === 'pass' ? 'success' : 'failure';
   } catch (error) {
     const configError = error instanceof ConfigError;
     // A ConfigError names the file, the line and the fix.
@@ -125,6 +129,7 @@ export async function runCheck(request: CheckRequest): Promise<void> {
         ? `The configuration cannot be used, so nothing was checked:\n\n\`\`\`\n${message}\n\`\`\`\n\nFix it on the base branch (or in the organisation's \`.github\` repository), then use **Re-run**.`
         : couldNot(message),
     );
+    return 'error';
   }
 }
 

@@ -3,6 +3,7 @@ import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { GitHub } from '../src/github/octokit.js';
 import { runCheck } from './check-run.js';
 import { answerProtectionRule, recordDeploymentReview } from './deployment.js';
+import { appMetrics } from './metrics.js';
 import { MemoryQueue, type QueueOptions, type WorkQueue } from './queue.js';
 import { reconcile } from './reconcile.js';
 import { RedisQueue } from './redis-queue.js';
@@ -27,6 +28,10 @@ export interface AppOptions {
   reconcileEvery?: number;
   /** Bytes of webhook bodies read at once, all requests together (default 100 MiB); past it, 503. */
   bodyBudget?: number;
+  /** Milliseconds the tasks under way may take to finish at shutdown (default 60 s); then they are handed back. */
+  shutdownGrace?: number;
+  /** Seconds the oldest waiting task may wait before /health/ready says work is not progressing (600). */
+  stuckAfter?: number;
 }
 
 export { AppOctokit } from './octokit.js';
@@ -52,6 +57,7 @@ export function aimsGateApp(options: AppOptions = {}) {
   /** Bytes of webhook bodies being read now, and how many may be. */
   let reading = 0;
   const bodyBudget = options.bodyBudget ?? 4 * MAX_WEBHOOK_BYTES;
+  const stuckAfter = options.stuckAfter ?? 600;
 
   const queueOptions: QueueOptions = {
     concurrency,
@@ -71,15 +77,28 @@ export function aimsGateApp(options: AppOptions = {}) {
           probot?.log.error(
             'Redis lost its data (restarted without persistence, or flushed): reconciling with GitHub now',
           );
-          void (sweeping ?? Promise.resolve())
-            .catch(() => {})
-            .then(() => reconcileNow())
-            .catch((error) => probot?.log.error({ err: error }, 'reconciliation failed'));
+          metrics.dataLoss.inc();
+          void (sweeping ?? Promise.resolve()).catch(() => {}).then(() => sweep('data-loss'));
         },
       })
     : new MemoryQueue(runTask, { ...queueOptions, capacity });
+  const metrics = appMetrics(queue);
+  /** Set by close(): /health/ready then answers 503, so a load balancer stops sending webhooks here. */
+  let closing = false;
 
+  /** Runs a task, counted and timed for /metrics by its kind and outcome. */
   async function runTask(task: Task, attempt: number): Promise<void> {
+    const stop = metrics.latency.startTimer({ kind: task.kind });
+    let outcome = 'error';
+    try {
+      outcome = await perform(task, attempt);
+    } finally {
+      stop();
+      metrics.evaluations.inc({ kind: task.kind, outcome });
+    }
+  }
+
+  async function perform(task: Task, attempt: number): Promise<string> {
     await ready;
     const github = (await probot!.auth(task.installation)) as unknown as GitHub;
     // Every line carries the delivery id (as Probot's own lines do), the repository and the task.
@@ -92,15 +111,10 @@ export function aimsGateApp(options: AppOptions = {}) {
       case 'check':
         return runCheck({ github, task, log, today: today(), retry: attempt > 0 });
       case 'protection':
-        return void (await answerProtectionRule({
-          github,
-          task,
-          log,
-          today: today(),
-          ledger: queue,
-        }));
+        return answerProtectionRule({ github, task, log, today: today(), ledger: queue });
       case 'review':
-        return recordDeploymentReview({ github, task, log });
+        await recordDeploymentReview({ github, task, log });
+        return 'recorded';
     }
   }
 
@@ -209,10 +223,8 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
 
     if (options.reconcileEvery) {
-      const sweep = () =>
-        void reconcileNow().catch((error) => app.log.error({ err: error }, 'reconciliation failed'));
-      sweep();
-      timer = setInterval(sweep, options.reconcileEvery);
+      void sweep('start');
+      timer = setInterval(() => void sweep('schedule'), options.reconcileEvery);
       timer.unref();
     }
   };
@@ -239,10 +251,35 @@ export function aimsGateApp(options: AppOptions = {}) {
       });
       return false;
     }
-    if (req.method === 'GET' && path === '/health') {
+    if (req.method !== 'GET') return false;
+    if (path === '/health/live') {
+      // The process answers: nothing else, so a Redis outage does not get every replica restarted.
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return true;
+    }
+    if (path === '/health/ready' || path === '/health') {
       const health = await queue.health();
-      res.writeHead(health.store.reachable ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: health.store.reachable ? 'ok' : 'unavailable', ...health }));
+      const problems = [
+        ...(closing ? ['shutting down'] : []),
+        ...(health.store.reachable ? [] : [`the queue's store does not answer: ${health.store.error}`]),
+        ...(health.queue.oldestSeconds > stuckAfter
+          ? [`a task has waited ${Math.round(health.queue.oldestSeconds)} s: work is not progressing`]
+          : []),
+      ];
+      res.writeHead(problems.length ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: problems.length ? 'unavailable' : 'ok',
+          ...(problems.length ? { problems } : {}),
+          ...health,
+          limiter: { writes: 'paced in this process', reads: 'paced in this process' },
+        }),
+      );
+      return true;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
       return true;
     }
     return false;
@@ -261,6 +298,10 @@ export function aimsGateApp(options: AppOptions = {}) {
       return end(...args);
     }) as typeof res.end;
     res.once('finish', () => {
+      metrics.webhooks.inc({
+        event: String(req.headers['x-github-event'] ?? ''),
+        status: String(res.statusCode),
+      });
       if (res.statusCode < 400) return;
       let said = reason;
       try {
@@ -309,26 +350,49 @@ export function aimsGateApp(options: AppOptions = {}) {
       await enqueue(context, checkTask(context, { number, head: { sha: head } }, explain));
   }
 
+  /** A sweep started by the App itself: counted, and its failure logged (the next one tries again). */
+  async function sweep(trigger: 'start' | 'schedule' | 'data-loss'): Promise<void> {
+    try {
+      await reconcileNow(trigger);
+    } catch (error) {
+      probot?.log.error({ err: error }, 'reconciliation failed');
+    }
+  }
+
   /**
    * One sweep at a time: a slow one is not overtaken by the next. Each first queues again the tasks a dead
    * process left stored without a job (Redis), then asks GitHub what webhooks missed.
    */
   let sweeping: ReturnType<typeof reconcile> | undefined;
-  async function reconcileNow() {
+  async function reconcileNow(trigger = 'request') {
     await ready;
     sweeping ??= (async () => {
       const orphans = (await queue.requeueOrphans?.()) ?? 0;
       if (orphans) probot!.log.warn({ orphans }, `requeued ${orphans} tasks left without a job`);
       return reconcile({ probot: probot!, queue, log: probot!.log });
-    })().finally(() => {
-      sweeping = undefined;
-    });
+    })().then(
+      (done) => {
+        metrics.reconciliations.inc({ trigger, result: done.errors.length ? 'partial' : 'ok' });
+        return done;
+      },
+      (error) => {
+        metrics.reconciliations.inc({ trigger, result: 'failed' });
+        throw error;
+      },
+    );
+    void sweeping
+      .finally(() => {
+        sweeping = undefined;
+      })
+      .catch(() => {});
     return sweeping;
   }
 
-  async function close(): Promise<void> {
+  /** Stops sweeping and taking tasks; those under way get `grace` ms, then go back to the queue (Redis). */
+  async function close(grace = options.shutdownGrace ?? 60_000): Promise<void> {
+    closing = true;
     if (timer) clearInterval(timer);
-    await queue.close();
+    await queue.close(grace);
   }
 
   return Object.assign(app, { queue, reconcile: reconcileNow, close });

@@ -1,7 +1,7 @@
 // Starts the App: `npm run app` (after `npm run build`). Configured from the environment (README, "Running
 // the App in production"): Probot's APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, LOG_LEVEL,
 // GHE_HOST; and PORT, HOST, REDIS_URL, AIMS_GATE_CONCURRENCY, AIMS_GATE_QUEUE, AIMS_GATE_RECONCILE_MINUTES,
-// AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS.
+// AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS, AIMS_GATE_SHUTDOWN_SECONDS, LOG_FORMAT.
 import { createProbot, run } from 'probot';
 import { AppOctokit, aimsGateApp } from './index.js';
 import { appLogger } from './log.js';
@@ -43,12 +43,14 @@ const { url, stop } = await startServer(app, probot, {
 });
 probot.log.info(`aims-gate listening on ${url} (queue: ${env.REDIS_URL ? 'Redis' : 'in this process'})`);
 
-// Graceful shutdown: stop taking webhooks, finish the tasks under way (their check runs and protection-rule
-// answers must not be left hanging); on Redis the waiting ones stay for the other instances.
+// Graceful shutdown: stop taking webhooks, give the tasks under way AIMS_GATE_SHUTDOWN_SECONDS to finish,
+// hand the rest back to the queue (on Redis another instance takes them at once); the waiting ones stay.
+const grace = whole('AIMS_GATE_SHUTDOWN_SECONDS', 60, 0) * 1000;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, async () => {
-    probot.log.info(`${signal}: finishing the tasks under way`);
-    await stop();
+    probot.log.info(`${signal}: finishing the tasks under way (at most ${grace / 1000} s)`);
+    await stop(grace);
+    probot.log.info('stopped');
     process.exit(0);
   });
 }

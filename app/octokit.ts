@@ -3,6 +3,7 @@ import type { Octokit } from '@octokit/core';
 import type { Logger } from 'pino';
 import { ProbotOctokit } from 'probot';
 import { readLimiter } from '../src/github/read-limiter.js';
+import { countingFetch } from './metrics.js';
 
 /** Tries of one request that GitHub asked to retry later (a secondary limit, a 429). */
 const RATE_LIMIT_RETRIES = 3;
@@ -50,6 +51,7 @@ export const AppOctokit = ProbotOctokit.plugin(readLimiter, retryAfter429).defau
   // biome-ignore lint/suspicious/noExplicitAny: Octokit's options, as Probot passes them
   (options: any) => ({
     ...options,
+    request: { ...options.request, fetch: countingFetch(options.request?.fetch) },
     retry: { ...options.retry, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {
       ...options.throttle,

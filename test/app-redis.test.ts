@@ -56,8 +56,8 @@ describe('the App on Redis (BullMQ)', () => {
       await instances[0]!.gate.queue.idle();
       for (const { head } of prs) expect(completed(head), head).toHaveLength(1);
       expect(fake.checkRuns.size).toBe(12);
-      const health = await (await fetch(`${instances[1]!.url}/health`)).json();
-      expect(health).toEqual({
+      const health = await (await fetch(`${instances[1]!.url}/health/ready`)).json();
+      expect(health).toMatchObject({
         status: 'ok',
         queue: { running: 0, waiting: 0, oldestSeconds: 0 },
         store: { kind: 'redis', reachable: true },
@@ -92,16 +92,17 @@ describe('the App on Redis (BullMQ)', () => {
     }
   });
 
-  it('answers 503 on /health and fails the webhook (so GitHub redelivers) while Redis is unreachable', async () => {
+  it('while Redis is unreachable: not ready (503), still live, and a webhook gets 503 (GitHub redelivers)', async () => {
     const gate = aimsGateApp({ redisUrl: 'redis://127.0.0.1:1', queueName: `down-${++queues}` });
     const { url, stop } = await startAppServer(gate, SECRET, fake.url);
     try {
-      const health = await fetch(`${url}/health`);
+      const health = await fetch(`${url}/health/ready`);
       expect(health.status).toBe(503);
       expect(((await health.json()) as Json).store).toMatchObject({ kind: 'redis', reachable: false });
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
       const { body } = pullRequest(3);
       const answer = await postWebhook(url, 'pull_request', 'lost?', body, SECRET);
-      expect(answer.status).toBeGreaterThanOrEqual(500);
+      expect(answer.status).toBe(503);
     } finally {
       await stop();
     }

@@ -545,7 +545,7 @@ describe('the App manifest (app.yml)', () => {
 });
 
 describe("the App's HTTP server on 127.0.0.1", () => {
-  it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
+  it('processes a webhook with a correct signature, rejects a wrong one, and answers /health and /metrics', async () => {
     seed();
     const gate = aimsGateApp({ today: () => '2026-11-01' });
     const { stop, url } = await startAppServer(gate, SECRET);
@@ -568,12 +568,23 @@ describe("the App's HTTP server on 127.0.0.1", () => {
         conclusion: 'success',
       });
 
-      const health = await fetch(`${url}/health`);
+      const health = await fetch(`${url}/health/ready`);
       expect(await health.json()).toEqual({
         status: 'ok',
         queue: { running: 0, waiting: 0, oldestSeconds: 0 },
         store: { kind: 'memory', reachable: true },
+        limiter: { writes: 'paced in this process', reads: 'paced in this process' },
       });
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('aims_gate_evaluations_total{kind="check",outcome="success"} 1');
+      expect(metrics).toContain('aims_gate_webhooks_total{event="pull_request",status="200"} 1');
+      expect(metrics).toContain('aims_gate_webhooks_total{event="pull_request",status="400"} 1');
+      expect(metrics).toMatch(/aims_gate_evaluation_seconds_count\{kind="check"\} 1/);
+      expect(metrics).toMatch(/aims_gate_github_requests_total\{method="POST",status="201"\} \d+/);
+      expect(metrics).toContain('aims_gate_queue_tasks{state="waiting"} 0');
+      expect(metrics).toContain('aims_gate_queue_oldest_waiting_seconds 0');
     } finally {
       await stop();
     }
