@@ -87,18 +87,18 @@ export function aimsGateApp(options: AppOptions = {}) {
   let closing = false;
 
   /** Runs a task, counted and timed for /metrics by its kind and outcome. */
-  async function runTask(task: Task, attempt: number): Promise<void> {
+  async function runTask(task: Task): Promise<void> {
     const stop = metrics.latency.startTimer({ kind: task.kind });
     let outcome = 'error';
     try {
-      outcome = await perform(task, attempt);
+      outcome = await perform(task);
     } finally {
       stop();
       metrics.evaluations.inc({ kind: task.kind, outcome });
     }
   }
 
-  async function perform(task: Task, attempt: number): Promise<string> {
+  async function perform(task: Task): Promise<string> {
     await ready;
     const github = (await probot!.auth(task.installation)) as unknown as GitHub;
     // Every line carries the delivery id (as Probot's own lines do), the repository and the task.
@@ -109,7 +109,7 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
     switch (task.kind) {
       case 'check':
-        return runCheck({ github, task, log, today: today(), retry: attempt > 0 });
+        return runCheck({ github, task, log, today: today() });
       case 'protection':
         return answerProtectionRule({ github, task, log, today: today(), ledger: queue });
       case 'review':

@@ -27,6 +27,8 @@ export interface WorkQueue {
    * running are handed back (Redis), or are dropped (memory: reconciliation finds them again).
    */
   close(grace?: number): Promise<void>;
+  /** Whether a task with this key (app/tasks.ts) waits or runs: a sweep leaves what is under way alone. */
+  has(key: string): Promise<boolean>;
   /** Tasks a dead process left stored without a job, queued again (Redis); how many. */
   requeueOrphans?(): Promise<number>;
   remember(key: string, value: string, seconds: number): Promise<void>;
@@ -78,6 +80,10 @@ export class MemoryQueue implements WorkQueue {
     const scheduled = this.enqueue(task, 0);
     if (seen) this.seen(seen);
     return scheduled;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.waiting.has(key) || this.running.has(key);
   }
 
   async health(): Promise<QueueHealth> {

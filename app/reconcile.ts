@@ -3,7 +3,7 @@ import type { Probot } from 'probot';
 import type { GitHub } from '../src/github/octokit.js';
 import { CHECK_NAME } from './check-run.js';
 import type { WorkQueue } from './queue.js';
-import type { Task } from './tasks.js';
+import { type Task, taskKey } from './tasks.js';
 
 export interface Reconciliation {
   installations: number;
@@ -58,6 +58,9 @@ export async function reconcile({
             ...(await uncheckedPullRequests(github, where, me?.id ?? 0)),
           ];
           for (const task of tasks) {
+            // Under way (a webhook's task waits or runs): its check is coming; queueing it again would not
+            // add one (tasks coalesce), but counting it would say it was missed.
+            if (task.kind === 'check' && (await queue.has(taskKey(task)))) continue;
             await queue.schedule(task);
             if (task.kind === 'protection') done.deployments++;
             else done.pullRequests++;

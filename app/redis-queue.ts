@@ -115,6 +115,11 @@ export class RedisQueue implements WorkQueue {
     return results[0]![1] as Scheduled;
   }
 
+  async has(key: string): Promise<boolean> {
+    // The task is deleted only after it ran: stored means waiting or running.
+    return (await this.redis.exists(this.taskKey(key))) === 1;
+  }
+
   /** Reachable and writable (a key written and expired), the depth, and how long the oldest task has waited. */
   async health(): Promise<QueueHealth> {
     try {

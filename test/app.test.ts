@@ -174,25 +174,26 @@ function evaluation(
     .reply(200, tree);
 }
 
-function checkRuns(scope: nock.Scope, updates = 1) {
-  scope
-    .post(`${REPO}/check-runs`)
-    .reply(
-      201,
-      answer((body, uri) => {
-        record('POST check-runs')(uri, body);
-        return { id: 42 };
-      }),
-    )
-    .patch(`${REPO}/check-runs/42`)
-    .times(updates)
-    .reply(
-      200,
-      answer((body, uri) => {
-        record('PATCH check-runs/42')(uri, body);
-        return { id: 42 };
-      }),
-    );
+/** The check run, created completed (one write); `updates`: the further annotations GitHub is sent. */
+function checkRuns(scope: nock.Scope, updates = 0) {
+  scope.post(`${REPO}/check-runs`).reply(
+    201,
+    answer((body, uri) => {
+      record('POST check-runs')(uri, body);
+      return { id: 42 };
+    }),
+  );
+  if (updates)
+    scope
+      .patch(`${REPO}/check-runs/42`)
+      .times(updates)
+      .reply(
+        200,
+        answer((body, uri) => {
+          record('PATCH check-runs/42')(uri, body);
+          return { id: 42 };
+        }),
+      );
 }
 
 function seed(head: Record<string, string> = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG }) {
@@ -201,16 +202,18 @@ function seed(head: Record<string, string> = { ...conformantRepo(), '.github/aim
 }
 
 describe('the GitHub App, with probot.receive and GitHub answered by nock', () => {
-  it('runs a check on a pull request: in progress at once, then success with a summary', async () => {
+  it('runs a check on a pull request: one write, the check run created completed with a summary', async () => {
     seed();
     const scope = github();
     checkRuns(scope);
     evaluation(scope);
     await deliver('pull_request', opened, 'delivery-1');
 
-    const [create, complete] = calls.filter((c) => c.request.includes('check-runs'));
-    expect(create!.body).toMatchObject({ name: 'aims-gate', head_sha: PR.head.sha, status: 'in_progress' });
+    const [complete, ...more] = calls.filter((c) => c.request.includes('check-runs'));
+    expect(more).toEqual([]);
     expect(complete!.body).toMatchObject({
+      name: 'aims-gate',
+      head_sha: PR.head.sha,
       status: 'completed',
       output: { title: 'PASS: no findings (fails on: major)' },
       conclusion: 'success',
@@ -225,9 +228,8 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     expect(calls.map((c) => c.request)).toEqual([
       'POST /graphql .github',
       'POST /graphql Hello-World',
-      'POST check-runs',
       'POST /graphql Hello-World',
-      'PATCH check-runs/42',
+      'POST check-runs',
     ]);
     // Every log line of the delivery carries its id and the repository.
     const lines = logs.filter((l) => l.id === 'delivery-1');
@@ -239,20 +241,18 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
   it('fails the check on a major nonconformity, with annotations most severe first', async () => {
     seed(broken({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }));
     const scope = github();
-    checkRuns(scope, 2);
+    checkRuns(scope);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
     await deliver('pull_request', opened, 'd2');
-    const [annotations, complete] = calls
-      .filter((c) => c.request === 'PATCH check-runs/42')
-      .map((c) => c.body as Json);
-    expect(annotations.output.annotations[0]).toMatchObject({
+    const [complete] = calls.filter((c) => c.request === 'POST check-runs').map((c) => c.body as Json);
+    expect(complete.output.annotations[0]).toMatchObject({
       path: 'models/credit-scoring/risk-assessment.yml',
       start_line: 19,
       annotation_level: 'failure',
       title: 'major nonconformity: risk.scores (A.6.1.3)',
     });
-    expect(annotations.status).toBeUndefined();
     expect(complete).toMatchObject({
+      status: 'completed',
       conclusion: 'failure',
       output: { title: 'FAIL: 1 major nonconformity (fails on: major)' },
     });
@@ -267,10 +267,10 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     clicked.requested_action = { identifier: 'explain' };
     clicked.check_run.pull_requests = [{ number: 2, head: PR.head, base: PR.base }];
     const scope = github();
-    checkRuns(scope, 2);
+    checkRuns(scope);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
     await deliver('check_run', clicked, 'explain-1');
-    const complete = calls.filter((c) => c.request === 'PATCH check-runs/42').at(-1)!.body as Json;
+    const complete = calls.filter((c) => c.request === 'POST check-runs').at(-1)!.body as Json;
     expect(complete.conclusion).toBe('failure');
     expect(complete.output.text).toContain('#### `risk.scores`');
     expect(complete.output.text).toContain('A.6.1.3');
@@ -282,7 +282,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const scope = github();
     checkRuns(scope);
     await deliver('pull_request', opened, 'd3');
-    const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
+    const complete = calls.find((c) => c.request === 'POST check-runs')!.body as Json;
     expect(complete).toMatchObject({
       conclusion: 'neutral',
       output: { title: 'aims-gate is not set up here' },
@@ -298,14 +298,14 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     expect(calls.map((c) => c.request)).toEqual(['POST /graphql .github', 'POST /graphql Hello-World']);
   });
 
-  it('completes the check with the error when GitHub fails mid-evaluation, instead of leaving it in progress', async () => {
+  it('completes the check with the error when GitHub fails mid-evaluation', async () => {
     seed();
     const scope = github();
     checkRuns(scope);
     scope.get(`${REPO}/pulls/2/files`).query(true).reply(502, { message: 'Bad Gateway' });
     scope.get(`${REPO}/pulls/2/reviews`).query(true).reply(200, []);
     await deliver('pull_request', opened, 'd5');
-    const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
+    const complete = calls.find((c) => c.request === 'POST check-runs')!.body as Json;
     expect(complete).toMatchObject({
       status: 'completed',
       conclusion: 'failure',
@@ -326,7 +326,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
       .times(2)
       .reply(200, { ...PR, head: { ...PR.head, sha: heads[49] } });
     let evaluations = 0;
-    // Count evaluations where they start: the check-run creation, one per evaluation.
+    // Count evaluations where they end: the check run's creation, one per evaluation.
     scope
       .post(`${REPO}/check-runs`)
       .times(2)
@@ -337,10 +337,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
           calls.push({ request: 'POST check-runs', body });
           return { id: 42 };
         }),
-      )
-      .patch(`${REPO}/check-runs/42`)
-      .times(2)
-      .reply(200, { id: 42 });
+      );
     for (const sha of heads) commits[sha] = commits[PR.head.sha]!;
     // Each evaluation asks the organisation's defaults, the base config, then the documents.
     scope.post('/graphql').times(6).reply(200, blobs());
@@ -564,7 +561,7 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       const signed = await postWebhook(url, 'pull_request', 'http-2', body, SECRET);
       expect(signed.status).toBe(200);
       await gate.queue.idle();
-      expect(calls.find((c) => c.request === 'PATCH check-runs/42')!.body).toMatchObject({
+      expect(calls.find((c) => c.request === 'POST check-runs')!.body).toMatchObject({
         conclusion: 'success',
       });
 
@@ -625,7 +622,7 @@ describe('the App and the Action on the same commit', () => {
       await probot.receive({ id: 'same-1', name: 'pull_request', payload: opened });
       await gate.queue.idle();
 
-      const completed = fake.bodies.filter((b) => b.request === `PATCH ${REPO}/check-runs/42`).at(-1)!.body;
+      const completed = fake.bodies.filter((b) => b.request === `POST ${REPO}/check-runs`).at(-1)!.body;
       expect(completed.conclusion).toBe(action.outputs.verdict === 'pass' ? 'success' : 'failure');
       // The same sentence heads the Action's job summary and the App's check run.
       expect(action.summary).toContain(

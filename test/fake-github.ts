@@ -342,10 +342,13 @@ export class FakeGitHub {
     }
     if (method === 'POST' && route === '/check-runs') {
       const id = this.checkRuns.size + 1;
+      // As GitHub does: a conclusion given at creation makes the run completed.
       this.checkRuns.set(id, {
         head_sha: body.head_sha,
-        status: body.status ?? 'queued',
+        status: body.conclusion ? 'completed' : (body.status ?? 'queued'),
         started_at: body.started_at ?? null,
+        ...(body.conclusion ? { conclusion: body.conclusion } : {}),
+        ...(body.output ? { output: body.output } : {}),
       });
       send(res, 201, { id, head_sha: body.head_sha });
       return;
