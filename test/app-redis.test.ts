@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
 import { appGitHub, openPullRequest, REPO } from './app-github.js';
+import { startAppProcess } from './app-process.js';
 import type { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
 import { type Json, postWebhook, privateKey, startAppServer } from './probot.js';
@@ -107,6 +108,40 @@ describe('the App on Redis (BullMQ)', () => {
       await stop();
     }
   });
+});
+
+describe('SIGTERM', () => {
+  it('stops taking work, and hands back a task still running after the grace period: another process runs it at once', async () => {
+    const env = { REDIS_URL: redis.url, AIMS_GATE_QUEUE_NAME: 'sigterm', AIMS_GATE_SHUTDOWN_SECONDS: '1' };
+    const a = await startAppProcess(fake.url, env);
+    const { head, body } = pullRequest(60);
+    // The evaluation outlasts the grace period.
+    fake.slow.push({ route: /\/pulls\/60\/files$/, ms: 4_000 });
+    expect((await postWebhook(a.url, 'pull_request', 'sigterm-1', body, 'app-process')).status).toBe(200);
+    for (let waited = 0; !fake.requests.some((r) => r.endsWith('/60/files')) && waited < 20_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const began = Date.now();
+    a.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => a.child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(a.output()).toContain('finishing the tasks under way (at most 1 s)');
+    expect(completed(head)).toEqual([]);
+
+    // Handed back, not left to its 30 s lock: the next process runs it well within that.
+    const b = await startAppProcess(fake.url, env);
+    try {
+      const start = Date.now();
+      for (let waited = 0; completed(head).length === 0 && waited < 20_000; waited += 100)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(completed(head)).toHaveLength(1);
+      expect(Date.now() - start).toBeLessThan(20_000);
+      // Nothing left in progress: every run GitHub holds for the head is completed.
+      expect([...fake.checkRuns.values()].filter((r) => r.status !== 'completed')).toEqual([]);
+    } finally {
+      b.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 describe('Redis restarted without persistence', () => {
