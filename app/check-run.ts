@@ -58,6 +58,14 @@ export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
   let pr: PullRequestFacts & { state: string };
   try {
     ({ data: pr } = await github.rest.pulls.get({ ...repository, pull_number: task.pullRequest }));
+    const group = task.mergeGroup;
+    // In a merge queue: the commit judged is the group's head, against the group's base.
+    if (group)
+      pr = {
+        ...pr,
+        base: { ...pr.base, sha: group.base, ref: group.baseRef },
+        head: { ...pr.head, sha: task.head, ref: group.headRef },
+      };
   } catch (error) {
     await complete(
       github,

@@ -171,6 +171,25 @@ export function aimsGateApp(options: AppOptions = {}) {
         explain,
       );
     });
+    // A merge queue asks for the required checks on the group's head commit: without this, a required
+    // aims-gate check would never report there, and the queue would wait until it timed out.
+    app.on('merge_group.checks_requested', async (context) => {
+      const group = context.payload.merge_group;
+      // GitHub names the group's branch gh-readonly-queue/<base>/pr-<number>-<sha>: its latest pull request.
+      const number = /\/pr-(\d+)-[0-9a-f]+$/.exec(group.head_ref)?.[1];
+      if (!number) {
+        context.log.error(
+          { ref: group.head_ref },
+          'a merge group whose branch names no pull request: no check',
+        );
+        return;
+      }
+      const strip = (ref: string) => ref.replace(/^refs\/heads\//, '');
+      await enqueue(context, {
+        ...checkTask(context, { number: Number(number), head: { sha: group.head_sha } }),
+        mergeGroup: { base: group.base_sha, baseRef: strip(group.base_ref), headRef: strip(group.head_ref) },
+      });
+    });
     app.on('deployment_protection_rule.requested', async (context) => {
       const { payload } = context;
       const run = /\/actions\/runs\/(\d+)\/deployment_protection_rule/.exec(

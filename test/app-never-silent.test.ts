@@ -216,6 +216,28 @@ function installed() {
   fake.answer('GET', `${REPO}/pulls`, []);
 }
 
+describe('merge queues', () => {
+  it("checks a merge group's head commit (GitHub's real merge_group payload), against its base", async () => {
+    await start();
+    const group = webhook('merge_group', 'checks_requested');
+    const head = fake.seed(files, 'e'.repeat(40));
+    group.repository = opened.repository;
+    group.installation = opened.installation;
+    group.merge_group = {
+      ...group.merge_group,
+      head_sha: head,
+      head_ref: `refs/heads/gh-readonly-queue/master/pr-2-${PR.head.sha}`,
+      base_sha: PR.base.sha,
+      base_ref: 'refs/heads/master',
+    };
+    await send('merge_group', group);
+    await gate.queue.idle();
+    expect(runsOn(head)).toMatchObject([{ status: 'completed', conclusion: 'success' }]);
+    // Its own check: the pull request's head got none from it.
+    expect(runsOn(PR.head.sha)).toEqual([]);
+  });
+});
+
 describe("GitHub's rate limits and server errors", () => {
   it('a 403 secondary limit, a 429 and a 502 are waited out and retried: no false red check', async () => {
     gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [] });
