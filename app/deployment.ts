@@ -2,13 +2,18 @@ import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
+import { repositoryFacts } from '../src/github/change-set.js';
 import {
   type DeploymentDecision,
+  extendsFrom,
   gateDeployment,
   type LogSettings,
   recordDeployment,
 } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
+import type { Repository } from '../src/github/pull-request.js';
+import { GitHubSource } from '../src/github/source.js';
+import { loadPolicy } from '../src/policy/load.js';
 import type { WorkQueue } from './queue.js';
 import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
 import type { ProtectionTask, ReviewTask } from './tasks.js';
@@ -151,12 +156,21 @@ export interface ReviewRequest {
   log: Logger;
 }
 
-/** A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision. */
+/**
+ * A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision: in
+ * the same log as the gate's own decisions, the one the config on the default branch names (the trusted
+ * revision the gate reads too), or nowhere when it says `audit-log: none`. With no config there, the App's
+ * branch, as the gate's rejection for want of a config is recorded.
+ */
 export async function recordDeploymentReview(request: ReviewRequest): Promise<void> {
   const { github, task } = request;
   const repository = { owner: task.owner, repo: task.repo };
   const settings = (await orgDefaults(github, repository.owner)).settings;
-  const store = appAuditStore(github, repository, APP_AUDIT_LOG, settings);
+  const store = appAuditStore(github, repository, await configuredLog(github, repository), settings);
+  if (!store) {
+    request.log.info({ state: task.state }, 'audit-log: none, so the reviewer decision is not recorded');
+    return;
+  }
   const time = new Date().toISOString();
   const decision = {
     approved: task.state === 'approved',
@@ -166,7 +180,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     writer: `aims-gate App, installation ${task.installation}, from a deployment_review webhook`,
   };
   const checkpoint = await recordAll(
-    store!,
+    store,
     task.environments.map((environment) =>
       deploymentEvent(decision, {
         time,
@@ -183,4 +197,18 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     await publishCheckpoint(github, repository, task.commit, checkpoint, (problem) =>
       request.log.warn(problem),
     );
+}
+
+/** The audit log the config on the default branch names (with its release branches); the App's without one. */
+async function configuredLog(github: GitHub, repository: Repository): Promise<LogSettings> {
+  const facts = await repositoryFacts(github, repository);
+  const trusted = new GitHubSource(
+    github,
+    { ...repository, commit: facts.defaultHead },
+    `the default branch ${facts.defaultBranch}`,
+  );
+  const policy = await loadPolicy(trusted, undefined, { extendsFrom: extendsFrom(github, repository.owner) });
+  return policy.configPath
+    ? { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] }
+    : APP_AUDIT_LOG;
 }

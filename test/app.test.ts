@@ -641,7 +641,11 @@ describe('the App and the Action on the same commit', () => {
 });
 
 describe('deployment reviews by people', () => {
-  it('records an environment reviewer’s approval in the repository’s audit log', async () => {
+  it.each([
+    ['no config on the default branch: the App’s branch', undefined, 'aims-audit-log'],
+    ['the log the config names, as the gate’s own decisions', 'audit-log: branch:governance\n', 'governance'],
+    ['audit-log: none: nowhere', 'audit-log: none\n', undefined],
+  ])('records an environment reviewer’s approval: %s', async (_name, config, branch) => {
     const requested = webhook('deployment_review', 'requested');
     const {
       workflow_job_run: job,
@@ -669,11 +673,28 @@ describe('deployment reviews by people', () => {
         token: 'ghs_installation',
         expires_at: '2099-01-01T00:00:00Z',
       });
+      // The default branch, with the config the gate reads (or none).
+      fake.defaultBranch = 'main';
+      fake.branch(
+        'main',
+        fake.seed(
+          config ? { '.github/aims-gate.yml': `systems: [models/*]\n${config}` } : { 'README.md': '#' },
+        ),
+      );
       const { gate, probot } = app({}, fake.url);
       await probot.load(gate);
       await probot.receive({ id: 'review-1', name: 'deployment_review', payload: payload as never });
       await gate.queue.idle();
-      const [entry] = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
+      if (!branch) {
+        expect(fake.requests.filter((r) => !r.startsWith('GET') && !/graphql|access_tokens/.test(r))).toEqual(
+          [],
+        );
+        return;
+      }
+      expect(
+        fake.file(branch === 'governance' ? 'aims-audit-log' : 'governance', 'audit-log.jsonl'),
+      ).toBeUndefined();
+      const [entry] = (fake.file(branch, 'audit-log.jsonl') ?? '')
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l));
