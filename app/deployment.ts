@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import { recordAll } from '../src/audit/store.js';
-import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import { repositoryFacts } from '../src/github/change-set.js';
+import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
   type DeploymentDecision,
   extendsFrom,

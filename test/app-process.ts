@@ -12,7 +12,7 @@ const APP = new URL('../lib/app.js', import.meta.url).pathname;
 export async function startAppProcess(
   github: string,
   env: Record<string, string> = {},
-  app = APP,
+  { app = APP, cwd }: { app?: string; cwd?: string } = {},
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   if (!existsSync(app)) throw new Error(`${app} is missing: npm run build (npm test builds first)`);
   const child = spawn(process.execPath, [app], {
@@ -31,6 +31,7 @@ export async function startAppProcess(
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
   });
   let out = '';
   child.stdout!.on('data', (chunk) => {
