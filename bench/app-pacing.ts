@@ -35,7 +35,9 @@ async function run(pacing: boolean) {
   await probot.load(gate);
   const begin = performance.now();
   await Promise.all(
-    payloads.map((payload, n) => probot.receive({ id: `paced-${n}`, name: 'pull_request', payload } as never)),
+    payloads.map((payload, n) =>
+      probot.receive({ id: `paced-${n}`, name: 'pull_request', payload } as never),
+    ),
   );
   await gate.queue.idle();
   const seconds = (performance.now() - begin) / 1000;
