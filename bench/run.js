@@ -199,6 +199,11 @@ console.log(
   `  heap in use after GC every 250 of ${memory.evaluations.toLocaleString('en')} check runs against the fake GitHub over HTTP: ${memory.heapMiB.join(', ')} MiB (flat is the aim)`,
 );
 
+const unsigned = JSON.parse(time([await bundled('app-unsigned')]).stdout);
+console.log(
+  `  ${unsigned.bodies} unsigned ${unsigned.bodyMiB} MB webhook bodies at once at lib/app.js: RSS ${unsigned.rssMiB.start} → peak ${unsigned.rssMiB.peak} → ${unsigned.rssMiB.after} MiB after; ${unsigned.logBytes.toLocaleString('en')} bytes logged (aim: under 1 MiB); answers ${unsigned.answers.join(' ')}`,
+);
+
 // The App as several instances run it: 2 processes on one redis-server, one killed half-way.
 console.log('\nGitHub App on Redis: 2 processes sharing one redis-server, GitHub faked on 127.0.0.1');
 const shared = JSON.parse(time([await bundled('app-redis'), await bundled('app-instance')]).stdout);
