@@ -52,7 +52,8 @@ const DELIVERY_SECONDS = 7 * 24 * 3600;
  * key, so a second add while it waits or runs is a no-op). The job runs whatever task the key holds when it
  * starts, and again if a newer one arrived while it ran, so a burst coalesces across instances. The task is
  * deleted only after it ran, so a process killed mid-task hands it back: BullMQ sees the stalled job and
- * another process runs it. A delivery id is stored with NX, so a replayed webhook is ignored everywhere.
+ * another process runs it. A delivery id is stored with NX, so a replayed webhook is ignored everywhere; the
+ * delivery id, the task and the job are written in one MULTI, so no crash leaves one without the others.
  */
 export class RedisQueue implements WorkQueue {
   private readonly redis: Redis;
@@ -98,12 +99,13 @@ export class RedisQueue implements WorkQueue {
     // One delivery may ask for several tasks (a check suite of several pull requests): each is one delivery.
     const deliveryKey = `${this.prefix}delivery:${delivery} ${key}`;
     const stored = JSON.stringify({ task, at: Date.now(), nonce: Math.random() });
-    // The job is added in the same transaction even for a duplicate: adding it again is a no-op while it
-    // exists (its id is the key's), and a job for a task already done finds nothing and ends.
     // With Redis away, BullMQ's client waits for it without end: fail at once (the webhook gets 503).
     if (['reconnecting', 'close', 'end'].includes(this.redis.status))
       throw new Error(`Redis is not reachable (${this.redis.status})`);
     const client = await withTimeout(this.queue.backend.client, 2_000);
+    // The job is added in the same transaction even for a duplicate: adding it again is a no-op while it
+    // exists (its id is the key's), a job for a task already done finds nothing and ends, and one for a
+    // task stored without a job (left by an older version) runs it.
     const multi = (client as unknown as Redis).multi();
     multi.eval(SCHEDULE, 2, deliveryKey, this.taskKey(key), delivery ? '1' : '', DELIVERY_SECONDS, stored);
     const added = this.job(key).addJob(multi as never);
