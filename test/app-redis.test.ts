@@ -178,6 +178,10 @@ describe('Redis restarted without persistence', () => {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(prs.filter(({ head }) => completed(head).length === 0)).toEqual([]);
+      // Reported where an operator looks (and logged at error).
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('aims_gate_redis_data_loss_total 1');
+      expect(metrics).toMatch(/aims_gate_reconciliations_total\{trigger="data-loss",result="ok"\} 1/);
     } finally {
       await stop();
       await own.stop();
