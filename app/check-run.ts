@@ -37,29 +37,43 @@ export interface CheckRequest {
   task: CheckTask;
   log: Logger;
   today: string;
-  /** A retry after a failure: a run an earlier try left in progress on the head is completed, not left. */
-  retry?: boolean;
   /** The App's signing key: the evaluations it records are signed. */
   signer?: Signer | undefined;
 }
 
 /**
  * One check run for one pull request's current head, read from GitHub when the task starts: a late event
- * for an older head checks the newest one. Created in progress, then completed with a conclusion, a summary
- * (per system, per control, approvals) and annotations, most severe first. Never silent: a configuration
+ * for an older head checks the newest one. Created once the verdict is known, already completed, with a
+ * conclusion, a summary (per system, per control, approvals) and its first 50 annotations, most severe
+ * first: one write per evaluation, so an installation's writes, paced a second apart, allow about one
+ * evaluation a second (creating it in progress and completing it later took two). Nothing is ever left
+ * in progress. A task from a sweep (no delivery) finds a completed run on the head and does nothing. Never silent: a configuration
  * that cannot be used, or a GitHub failure before or during the evaluation, completes a check run that says
  * so. Only when GitHub takes no check run at all does the task fail, and the queue retries it. Config comes
  * from the base branch, or the organisation's defaults when the repository has none and it says so.
  */
-export async function runCheck(request: CheckRequest): Promise<void> {
+/** What a check came to: its conclusion, `skipped` (no check run), or `error` (completed saying why). */
+export type CheckOutcome = 'success' | 'failure' | 'neutral' | 'skipped' | 'error';
+
+export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
   let pr: PullRequestFacts & { state: string };
   try {
     ({ data: pr } = await github.rest.pulls.get({ ...repository, pull_number: task.pullRequest }));
+    const group = task.mergeGroup;
+    // In a merge queue: the commit judged is the group's head, against the group's base.
+    if (group)
+      pr = {
+        ...pr,
+        base: { ...pr.base, sha: group.base, ref: group.baseRef },
+        head: { ...pr.head, sha: task.head, ref: group.headRef },
+      };
   } catch (error) {
-    const run = await startRun(github, repository, task.head, request.retry);
-    await run.complete(
+    await complete(
+      github,
+      repository,
+      task.head,
       'failure',
       'aims-gate could not read this pull request',
       couldNot(`GitHub did not give the pull request: ${(error as Error).message}`),
@@ -68,7 +82,12 @@ export async function runCheck(request: CheckRequest): Promise<void> {
   }
   if (pr.state !== 'open') {
     log.info({ pullRequest: pr.number, state: pr.state }, 'the pull request is no longer open: no check');
-    return;
+    return 'skipped';
+  }
+  // Queued by a sweep: another process's sweep, or a webhook meanwhile, may have checked this head already.
+  if (!task.delivery && (await checked(github, repository, pr.head.sha))) {
+    log.info({ head: pr.head.sha }, 'already checked on this head: nothing to do');
+    return 'skipped';
   }
 
   let settings: OrgDefaults | Error;
@@ -87,16 +106,16 @@ export async function runCheck(request: CheckRequest): Promise<void> {
   const without = org?.settings['without-config'] ?? 'neutral';
   if (org && !configured && !(config instanceof Error) && without === 'skip') {
     log.info('no .github/aims-gate.yml and the organisation skips such repositories: no check');
-    return;
+    return 'skipped';
   }
 
-  const run = await startRun(github, repository, pr.head.sha, request.retry);
+  const head = pr.head.sha;
   try {
     if (settings instanceof Error) throw settings;
     if (config instanceof Error) throw config;
     if (!configured && without !== 'org-defaults') {
-      await run.complete('neutral', 'aims-gate is not set up here', HOW_TO_START);
-      return;
+      await complete(github, repository, head, 'neutral', 'aims-gate is not set up here', HOW_TO_START);
+      return 'neutral';
     }
     const { evaluation, approval } = await checkPullRequest(github, repository, pr, {
       today: request.today,
@@ -105,8 +124,8 @@ export async function runCheck(request: CheckRequest): Promise<void> {
     const title = verdictLine(evaluation);
     const summary = `${renderMarkdown(evaluation)}\n${renderApprovals(approval, '### Approvals (shown, not blocking on pull requests)')}`;
     const text = task.explain ? renderExplanations(evaluation) : undefined;
-    await annotate(github, repository, run.id, evaluation, title, summary);
-    await run.complete(evaluation.verdict === 'pass' ? 'success' : 'failure', title, summary, text);
+    const conclusion = evaluation.verdict === 'pass' ? 'success' : 'failure';
+    await complete(github, repository, head, conclusion, title, summary, text, annotationsFor(evaluation));
     log.info(
       {
         verdict: evaluation.verdict,
@@ -116,79 +135,92 @@ export async function runCheck(request: CheckRequest): Promise<void> {
       title,
     );
     await recordEvaluation(request, pr, evaluation, settings.settings);
+    return evaluation.verdict === 'pass' ? 'success' : 'failure';
   } catch (error) {
     const configError = error instanceof ConfigError;
     // A ConfigError names the file, the line and the fix.
     const message = configError ? error.toString() : (error as Error).message;
     log.error({ err: error }, 'evaluation failed');
-    await run.complete(
+    await complete(
+      github,
+      repository,
+      head,
       'failure',
       configError ? 'aims-gate: configuration error' : 'aims-gate could not evaluate this pull request',
       configError
         ? `The configuration cannot be used, so nothing was checked:\n\n\`\`\`\n${message}\n\`\`\`\n\nFix it on the base branch (or in the organisation's \`.github\` repository), then use **Re-run**.`
         : couldNot(message),
     );
+    return 'error';
   }
 }
 
 const couldNot = (message: string) =>
   `aims-gate stopped before a verdict: ${message}\n\nUse **Re-run** to try again; if this persists, the App's logs have the details.`;
 
-/**
- * A check run in progress on `head`, and the one way to complete it. On a retry, the run an earlier try
- * made and could not complete is taken up again, so none stays in progress for ever.
- */
-async function startRun(github: GitHub, repository: Repository, head: string, retry = false) {
-  const left = retry
-    ? (
-        await github.rest.checks.listForRef({
-          ...repository,
-          ref: head,
-          check_name: CHECK_NAME,
-          status: 'in_progress',
-          filter: 'latest',
-        })
-      ).data.check_runs[0]
-    : undefined;
-  const { data } = left
-    ? { data: left }
-    : await github.rest.checks.create({
-        ...repository,
-        name: CHECK_NAME,
-        head_sha: head,
-        status: 'in_progress',
-        started_at: new Date().toISOString(),
-      });
-  return {
-    id: data.id,
-    complete: (
-      conclusion: 'success' | 'failure' | 'neutral',
-      title: string,
-      summary: string,
-      text?: string,
-    ) =>
-      github.rest.checks.update({
-        ...repository,
-        check_run_id: data.id,
-        status: 'completed',
-        conclusion,
-        completed_at: new Date().toISOString(),
-        output: { title, summary: clip(summary), ...(text ? { text: clip(text) } : {}) },
-        actions: ACTIONS,
-      }),
-  };
-}
+type Annotation = {
+  path: string;
+  start_line: number;
+  end_line: number;
+  start_column?: number;
+  end_column?: number;
+  annotation_level: 'failure' | 'warning' | 'notice';
+  title: string;
+  message: string;
+};
 
-/** Annotations in batches of 50 while the run is in progress; the completing update then sets the conclusion. */
-async function annotate(
+/**
+ * The check run on `head`, created completed: one write. Annotations past GitHub's 50 a request are added
+ * by updates of the completed run (GitHub appends them), a write for each further 50.
+ */
+async function complete(
   github: GitHub,
   repository: Repository,
-  runId: number,
-  evaluation: Evaluation,
+  head: string,
+  conclusion: 'success' | 'failure' | 'neutral',
   title: string,
   summary: string,
+  text?: string,
+  annotations: Annotation[] = [],
 ): Promise<void> {
-  const annotations = annotationsOf(evaluation, Number.POSITIVE_INFINITY)
+  const output = { title, summary: clip(summary) };
+  const now = new Date().toISOString();
+  const { data } = await github.rest.checks.create({
+    ...repository,
+    name: CHECK_NAME,
+    head_sha: head,
+    status: 'completed',
+    conclusion,
+    completed_at: now,
+    output: {
+      ...output,
+      ...(text ? { text: clip(text) } : {}),
+      ...(annotations.length ? { annotations: annotations.slice(0, ANNOTATIONS_PER_REQUEST) } : {}),
+    },
+    actions: ACTIONS,
+  });
+  for (let i = ANNOTATIONS_PER_REQUEST; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+    await github.rest.checks.update({
+      ...repository,
+      check_run_id: data.id,
+      output: { ...output, annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST) },
+    });
+}
+
+/** Whether this App's check already completed on `head`. */
+async function checked(github: GitHub, repository: Repository, head: string): Promise<boolean> {
+  const { data } = await github.rest.checks.listForRef({
+    ...repository,
+    ref: head,
+    check_name: CHECK_NAME,
+    filter: 'latest',
+  });
+  return data.check_runs.some((run) => run.status === 'completed');
+}
+
+/** The findings as annotations on files, most severe first. */
+function annotationsFor(evaluation: Evaluation): Annotation[] {
+  return annotationsOf(evaluation, Number.POSITIVE_INFINITY)
     .shown.filter((a) => a.file)
     .map((a) => ({
       path: a.file!,
@@ -199,17 +231,6 @@ async function annotate(
       title: a.title,
       message: a.message,
     }));
-  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) {
-    await github.rest.checks.update({
-      ...repository,
-      check_run_id: runId,
-      output: {
-        title,
-        summary: clip(summary),
-        annotations: annotations.slice(i, i + ANNOTATIONS_PER_REQUEST),
-      },
-    });
-  }
 }
 
 async function recordEvaluation(

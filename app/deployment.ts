@@ -1,19 +1,20 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { deploymentEvent } from '../src/audit/events.js';
 import type { Signer } from '../src/audit/signature.js';
 import { recordAll } from '../src/audit/store.js';
+import { repositoryFacts } from '../src/github/change-set.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
-import { decideDeployment, type LogSettings } from '../src/github/evaluate.js';
+import { decideDeployment, extendsFrom, type LogSettings } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
+import type { Repository } from '../src/github/pull-request.js';
+import { GitHubSource } from '../src/github/source.js';
+import { loadPolicy } from '../src/policy/load.js';
 import type { WorkQueue } from './queue.js';
 import { APP_AUDIT_LOG, appAuditStore, orgDefaults } from './settings.js';
 import type { ProtectionTask, ReviewTask } from './tasks.js';
 
 /** GitHub keeps a protection rule's comment to 1,024 characters. */
 const MAX_COMMENT = 1024;
-/** Milliseconds before each retry of posting the answer (then the task fails and the queue retries it). */
-export const ANSWER_DELAYS = [1_000, 2_000, 4_000, 8_000, 16_000];
 /** How long the decision given for a workflow run is kept: GitHub waits at most 30 days for an answer. */
 const DECISION_SECONDS = 30 * 24 * 3600;
 
@@ -24,7 +25,6 @@ export interface ProtectionRequest {
   today: string;
   /** Where the decision is kept between tries, so a retry repeats it instead of deciding (and logging) again. */
   ledger: Pick<WorkQueue, 'remember' | 'recall'>;
-  delays?: number[];
   /** The App's signing key: its decisions are signed, or no gate trusts them later. */
   signer?: Signer | undefined;
 }
@@ -66,38 +66,37 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
   return state;
 }
 
-/** Posts the answer, retrying what may pass on a later try; GitHub's refusal of the answer itself is final. */
+/**
+ * Posts the answer once. The Octokit retries a 5xx and waits out a rate limit (app/octokit.ts); what still
+ * fails, fails the task, and the queue's retry posts the kept decision again. One retry layer per error: a
+ * loop here multiplied the plugin's tries (a 5xx was sent about 24 times). GitHub's refusal of the answer
+ * itself (the run was answered or cancelled) is final.
+ */
 async function post(request: ProtectionRequest, answer: Answer): Promise<Answer['state']> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
-
-  const delays = request.delays ?? ANSWER_DELAYS;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
-        ...repository,
-        run_id: task.run,
-        environment_name: task.environment,
-        state: answer.state,
-        comment: answer.comment,
-      });
-      log.info(
-        { environment: task.environment, commit: task.commit, state: answer.state, delivered: true, attempt },
-        answer.comment,
-      );
-      return answer.state;
-    } catch (error) {
-      const status = (error as { status?: number }).status ?? 0;
-      // GitHub refusing the answer itself (the run was answered or cancelled): trying again cannot help.
-      const final = status >= 400 && status < 500 && status !== 429 && status !== 403;
-      log.error(
-        { err: error, environment: task.environment, state: answer.state, delivered: false, attempt },
-        final ? 'GitHub refused the protection-rule answer' : 'could not post the protection-rule answer',
-      );
-      if (final) return answer.state;
-      if (attempt >= delays.length) throw error; // the queue retries the task, which posts the kept decision
-      await sleep(delays[attempt]);
-    }
+  try {
+    await github.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
+      ...repository,
+      run_id: task.run,
+      environment_name: task.environment,
+      state: answer.state,
+      comment: answer.comment,
+    });
+    log.info(
+      { environment: task.environment, commit: task.commit, state: answer.state, delivered: true },
+      answer.comment,
+    );
+    return answer.state;
+  } catch (error) {
+    const status = (error as { status?: number }).status ?? 0;
+    const final = status >= 400 && status < 500 && status !== 429 && status !== 403;
+    log.error(
+      { err: error, environment: task.environment, state: answer.state, delivered: false },
+      final ? 'GitHub refused the protection-rule answer' : 'could not post the protection-rule answer',
+    );
+    if (final) return answer.state;
+    throw error; // the queue retries the task, which posts the kept decision
   }
 }
 
@@ -145,12 +144,21 @@ export interface ReviewRequest {
   signer?: Signer | undefined;
 }
 
-/** A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision. */
+/**
+ * A human environment reviewer's decision (`deployment_review`), so the log shows every gate decision: in
+ * the same log as the gate's own decisions, the one the config on the default branch names (the trusted
+ * revision the gate reads too), or nowhere when it says `audit-log: none`. With no config there, the App's
+ * branch, as the gate's rejection for want of a config is recorded.
+ */
 export async function recordDeploymentReview(request: ReviewRequest): Promise<void> {
   const { github, task } = request;
   const repository = { owner: task.owner, repo: task.repo };
   const settings = (await orgDefaults(github, repository.owner)).settings;
-  const store = appAuditStore(github, repository, APP_AUDIT_LOG, settings);
+  const store = appAuditStore(github, repository, await configuredLog(github, repository), settings);
+  if (!store) {
+    request.log.info({ state: task.state }, 'audit-log: none, so the reviewer decision is not recorded');
+    return;
+  }
   const time = new Date().toISOString();
   const decision = {
     approved: task.state === 'approved',
@@ -160,7 +168,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     writer: `aims-gate App, installation ${task.installation}, from a deployment_review webhook`,
   };
   const checkpoint = await recordAll(
-    store!,
+    store,
     task.environments.map((environment) =>
       deploymentEvent(decision, {
         time,
@@ -178,4 +186,18 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     await publishCheckpoint(github, repository, task.commit, checkpoint, (problem) =>
       request.log.warn(problem),
     );
+}
+
+/** The audit log the config on the default branch names (with its release branches); the App's without one. */
+async function configuredLog(github: GitHub, repository: Repository): Promise<LogSettings> {
+  const facts = await repositoryFacts(github, repository);
+  const trusted = new GitHubSource(
+    github,
+    { ...repository, commit: facts.defaultHead },
+    `the default branch ${facts.defaultBranch}`,
+  );
+  const policy = await loadPolicy(trusted, undefined, { extendsFrom: extendsFrom(github, repository.owner) });
+  return policy.configPath
+    ? { auditLog: policy.auditLog, releaseBranches: policy.release.branches ?? [] }
+    : APP_AUDIT_LOG;
 }

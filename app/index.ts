@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApplicationFunctionOptions, type Context, type Probot, ProbotOctokit } from 'probot';
+import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { Signer } from '../src/audit/signature.js';
 import type { GitHub } from '../src/github/octokit.js';
-import { readLimiter } from '../src/github/read-limiter.js';
 import { runCheck } from './check-run.js';
 import { answerProtectionRule, recordDeploymentReview } from './deployment.js';
+import { appMetrics } from './metrics.js';
 import { MemoryQueue, type QueueOptions, type WorkQueue } from './queue.js';
 import { reconcile } from './reconcile.js';
 import { RedisQueue } from './redis-queue.js';
@@ -25,21 +25,19 @@ export interface AppOptions {
   lockDuration?: number;
   /** Milliseconds before each retry of a failed task. */
   retryDelays?: number[];
-  /** Milliseconds before each retry of posting a protection-rule answer GitHub did not take. */
-  answerDelays?: number[];
   /** Milliseconds between reconciliations (0: only when asked); the first runs at start. */
   reconcileEvery?: number;
   /** Bytes of webhook bodies read at once, all requests together (default 100 MiB); past it, 503. */
   bodyBudget?: number;
   /** The App's signing key (app/signing.ts): every entry it writes is signed with it. */
   signer?: Signer;
+  /** Milliseconds the tasks under way may take to finish at shutdown (default 60 s); then they are handed back. */
+  shutdownGrace?: number;
+  /** Seconds the oldest waiting task may wait before /health/ready says work is not progressing (600). */
+  stuckAfter?: number;
 }
 
-/**
- * Probot's Octokit (retries; writes paced a second apart per installation, across instances when REDIS_URL
- * is set) with GraphQL reads paced by GitHub's limits for reads instead (src/github/read-limiter.ts).
- */
-export const AppOctokit = ProbotOctokit.plugin(readLimiter);
+export { AppOctokit } from './octokit.js';
 
 /** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
@@ -62,6 +60,7 @@ export function aimsGateApp(options: AppOptions = {}) {
   /** Bytes of webhook bodies being read now, and how many may be. */
   let reading = 0;
   const bodyBudget = options.bodyBudget ?? 4 * MAX_WEBHOOK_BYTES;
+  const stuckAfter = options.stuckAfter ?? 600;
 
   const queueOptions: QueueOptions = {
     concurrency,
@@ -76,10 +75,33 @@ export function aimsGateApp(options: AppOptions = {}) {
         url: options.redisUrl,
         ...(options.queueName ? { name: options.queueName } : {}),
         ...(options.lockDuration ? { lockDuration: options.lockDuration } : {}),
+        // What waited in Redis is gone: ask GitHub at once what is unchecked or unanswered.
+        onDataLoss: () => {
+          probot?.log.error(
+            'Redis lost its data (restarted without persistence, or flushed): reconciling with GitHub now',
+          );
+          metrics.dataLoss.inc();
+          void (sweeping ?? Promise.resolve()).catch(() => {}).then(() => sweep('data-loss'));
+        },
       })
     : new MemoryQueue(runTask, { ...queueOptions, capacity });
+  const metrics = appMetrics(queue);
+  /** Set by close(): /health/ready then answers 503, so a load balancer stops sending webhooks here. */
+  let closing = false;
 
-  async function runTask(task: Task, attempt: number): Promise<void> {
+  /** Runs a task, counted and timed for /metrics by its kind and outcome. */
+  async function runTask(task: Task): Promise<void> {
+    const stop = metrics.latency.startTimer({ kind: task.kind });
+    let outcome = 'error';
+    try {
+      outcome = await perform(task);
+    } finally {
+      stop();
+      metrics.evaluations.inc({ kind: task.kind, outcome });
+    }
+  }
+
+  async function perform(task: Task): Promise<string> {
     await ready;
     const github = (await probot!.auth(task.installation)) as unknown as GitHub;
     // Every line carries the delivery id (as Probot's own lines do), the repository and the task.
@@ -90,25 +112,35 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
     switch (task.kind) {
       case 'check':
-        return runCheck({ github, task, log, today: today(), retry: attempt > 0, signer: options.signer });
+        return runCheck({ github, task, log, today: today(), signer: options.signer });
       case 'protection':
-        return void (await answerProtectionRule({
+        return answerProtectionRule({
           github,
           task,
           log,
           today: today(),
           ledger: queue,
           signer: options.signer,
-          ...(options.answerDelays ? { delays: options.answerDelays } : {}),
-        }));
+        });
       case 'review':
-        return recordDeploymentReview({ github, task, log, signer: options.signer });
+        await recordDeploymentReview({ github, task, log, signer: options.signer });
+        return 'recorded';
     }
   }
 
-  /** Queues a task for the event; a replayed delivery is ignored, one the queue cannot keep fails the webhook. */
+  /**
+   * Queues a task for the event; a replayed delivery is ignored. One the queue cannot keep (Redis away, the
+   * memory queue full, shutting down) fails the webhook with 503, so GitHub's redelivery is taken.
+   */
   async function enqueue(context: Context, task: Task): Promise<void> {
-    const scheduled = await queue.schedule(task, context.id);
+    let scheduled: Awaited<ReturnType<WorkQueue['schedule']>>;
+    try {
+      scheduled = await queue.schedule(task, context.id);
+    } catch (error) {
+      throw Object.assign(new Error(`the task could not be queued: ${(error as Error).message}`), {
+        status: 503,
+      });
+    }
     if (scheduled !== 'queued') context.log.debug({ task: taskKey(task) }, scheduled);
   }
 
@@ -148,6 +180,25 @@ export function aimsGateApp(options: AppOptions = {}) {
         context.payload.check_run.head_sha,
         explain,
       );
+    });
+    // A merge queue asks for the required checks on the group's head commit: without this, a required
+    // aims-gate check would never report there, and the queue would wait until it timed out.
+    app.on('merge_group.checks_requested', async (context) => {
+      const group = context.payload.merge_group;
+      // GitHub names the group's branch gh-readonly-queue/<base>/pr-<number>-<sha>: its latest pull request.
+      const number = /\/pr-(\d+)-[0-9a-f]+$/.exec(group.head_ref)?.[1];
+      if (!number) {
+        context.log.error(
+          { ref: group.head_ref },
+          'a merge group whose branch names no pull request: no check',
+        );
+        return;
+      }
+      const strip = (ref: string) => ref.replace(/^refs\/heads\//, '');
+      await enqueue(context, {
+        ...checkTask(context, { number: Number(number), head: { sha: group.head_sha } }),
+        mergeGroup: { base: group.base_sha, baseRef: strip(group.base_ref), headRef: strip(group.head_ref) },
+      });
     });
     app.on('deployment_protection_rule.requested', async (context) => {
       const { payload } = context;
@@ -201,10 +252,8 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
 
     if (options.reconcileEvery) {
-      const sweep = () =>
-        void reconcileNow().catch((error) => app.log.error({ err: error }, 'reconciliation failed'));
-      sweep();
-      timer = setInterval(sweep, options.reconcileEvery);
+      void sweep('start');
+      timer = setInterval(() => void sweep('schedule'), options.reconcileEvery);
       timer.unref();
     }
   };
@@ -216,6 +265,7 @@ export function aimsGateApp(options: AppOptions = {}) {
   async function guard(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && path === WEBHOOK_PATH) {
+      watch(req, res);
       const length = Number(req.headers['content-length']);
       if (req.headers['content-length'] === undefined || !Number.isSafeInteger(length) || length < 0)
         return refuse(res, 411, 'a webhook must say its Content-Length');
@@ -230,13 +280,72 @@ export function aimsGateApp(options: AppOptions = {}) {
       });
       return false;
     }
-    if (req.method === 'GET' && path === '/health') {
+    if (req.method !== 'GET') return false;
+    if (path === '/health/live') {
+      // The process answers: nothing else, so a Redis outage does not get every replica restarted.
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return true;
+    }
+    if (path === '/health/ready' || path === '/health') {
       const health = await queue.health();
-      res.writeHead(health.store.reachable ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: health.store.reachable ? 'ok' : 'unavailable', ...health }));
+      const problems = [
+        ...(closing ? ['shutting down'] : []),
+        ...(health.store.reachable ? [] : [`the queue's store does not answer: ${health.store.error}`]),
+        ...(health.queue.oldestSeconds > stuckAfter
+          ? [`a task has waited ${Math.round(health.queue.oldestSeconds)} s: work is not progressing`]
+          : []),
+      ];
+      res.writeHead(problems.length ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: problems.length ? 'unavailable' : 'ok',
+          ...(problems.length ? { problems } : {}),
+          ...health,
+          limiter: { writes: 'paced in this process', reads: 'paced in this process' },
+        }),
+      );
+      return true;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(await metrics.registry.metrics());
       return true;
     }
     return false;
+  }
+
+  /**
+   * Every webhook refused (4xx, 5xx) is logged once, at warn, with its delivery id, event and the reason
+   * given to GitHub (the webhooks library's own error line, which carried the payload, is dropped: app/log.ts).
+   */
+  function watch(req: IncomingMessage, res: ServerResponse): void {
+    let reason = '';
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      if (res.statusCode >= 400 && (typeof args[0] === 'string' || Buffer.isBuffer(args[0])))
+        reason = String(args[0]).slice(0, 500);
+      return end(...args);
+    }) as typeof res.end;
+    res.once('finish', () => {
+      metrics.webhooks.inc({
+        event: String(req.headers['x-github-event'] ?? ''),
+        status: String(res.statusCode),
+      });
+      if (res.statusCode < 400) return;
+      let said = reason;
+      try {
+        said = JSON.parse(reason).error ?? reason;
+      } catch {}
+      probot?.log.warn(
+        {
+          id: req.headers['x-github-delivery'],
+          webhook: req.headers['x-github-event'],
+          status: res.statusCode,
+          reason: said,
+        },
+        `webhook refused (${res.statusCode}): ${said}`,
+      );
+    });
   }
 
   /** One check task per pull request; the handler keeps only what the task needs, never the event. */
@@ -270,19 +379,49 @@ export function aimsGateApp(options: AppOptions = {}) {
       await enqueue(context, checkTask(context, { number, head: { sha: head } }, explain));
   }
 
-  /** One sweep at a time: a slow one is not overtaken by the next. */
+  /** A sweep started by the App itself: counted, and its failure logged (the next one tries again). */
+  async function sweep(trigger: 'start' | 'schedule' | 'data-loss'): Promise<void> {
+    try {
+      await reconcileNow(trigger);
+    } catch (error) {
+      probot?.log.error({ err: error }, 'reconciliation failed');
+    }
+  }
+
+  /**
+   * One sweep at a time: a slow one is not overtaken by the next. Each first queues again the tasks a dead
+   * process left stored without a job (Redis), then asks GitHub what webhooks missed.
+   */
   let sweeping: ReturnType<typeof reconcile> | undefined;
-  async function reconcileNow() {
+  async function reconcileNow(trigger = 'request') {
     await ready;
-    sweeping ??= reconcile({ probot: probot!, queue, log: probot!.log }).finally(() => {
-      sweeping = undefined;
-    });
+    sweeping ??= (async () => {
+      const orphans = (await queue.requeueOrphans?.()) ?? 0;
+      if (orphans) probot!.log.warn({ orphans }, `requeued ${orphans} tasks left without a job`);
+      return reconcile({ probot: probot!, queue, log: probot!.log });
+    })().then(
+      (done) => {
+        metrics.reconciliations.inc({ trigger, result: done.errors.length ? 'partial' : 'ok' });
+        return done;
+      },
+      (error) => {
+        metrics.reconciliations.inc({ trigger, result: 'failed' });
+        throw error;
+      },
+    );
+    void sweeping
+      .finally(() => {
+        sweeping = undefined;
+      })
+      .catch(() => {});
     return sweeping;
   }
 
-  async function close(): Promise<void> {
+  /** Stops sweeping and taking tasks; those under way get `grace` ms, then go back to the queue (Redis). */
+  async function close(grace = options.shutdownGrace ?? 60_000): Promise<void> {
+    closing = true;
     if (timer) clearInterval(timer);
-    await queue.close();
+    await queue.close(grace);
   }
 
   return Object.assign(app, { queue, reconcile: reconcileNow, close });

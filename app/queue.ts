@@ -5,7 +5,7 @@ export type Scheduled = 'queued' | 'coalesced' | 'duplicate';
 
 export interface QueueHealth {
   /** Tasks running (here) and waiting (everywhere the queue reaches). */
-  queue: { running: number; waiting: number };
+  queue: { running: number; waiting: number; oldestSeconds: number };
   /** Where the queue lives, and whether it answers. */
   store: { kind: 'memory' | 'redis'; reachable: boolean; error?: string };
 }
@@ -22,8 +22,15 @@ export interface WorkQueue {
   health(): Promise<QueueHealth>;
   /** Resolves when no task runs or waits (for tests and benchmarks). */
   idle(): Promise<void>;
-  /** Stops taking tasks and finishes those under way; the rest stay queued (Redis) or are dropped (memory). */
-  close(): Promise<void>;
+  /**
+   * Stops taking tasks and lets those under way finish for `grace` ms; the rest stay queued and those still
+   * running are handed back (Redis), or are dropped (memory: reconciliation finds them again).
+   */
+  close(grace?: number): Promise<void>;
+  /** Whether a task with this key (app/tasks.ts) waits or runs: a sweep leaves what is under way alone. */
+  has(key: string): Promise<boolean>;
+  /** Tasks a dead process left stored without a job, queued again (Redis); how many. */
+  requeueOrphans?(): Promise<number>;
   remember(key: string, value: string, seconds: number): Promise<void>;
   recall(key: string): Promise<string | undefined>;
 }
@@ -53,7 +60,7 @@ const DELIVERIES_KEPT = 10_000;
 export class MemoryQueue implements WorkQueue {
   private readonly running = new Set<string>();
   /** Waiting tasks by key, in arrival order of their key; a later task for a key replaces the earlier. */
-  private readonly waiting = new Map<string, { task: Task; attempt: number }>();
+  private readonly waiting = new Map<string, { task: Task; attempt: number; at: number }>();
   private readonly retrying = new Set<ReturnType<typeof setTimeout>>();
   private readonly deliveries = new Set<string>();
   private readonly facts = new Map<string, { value: string; until: number }>();
@@ -75,9 +82,17 @@ export class MemoryQueue implements WorkQueue {
     return scheduled;
   }
 
+  async has(key: string): Promise<boolean> {
+    return this.waiting.has(key) || this.running.has(key);
+  }
+
   async health(): Promise<QueueHealth> {
     return {
-      queue: { running: this.running.size, waiting: this.waiting.size + this.retrying.size },
+      queue: {
+        running: this.running.size,
+        waiting: this.waiting.size + this.retrying.size,
+        oldestSeconds: this.oldest ? (Date.now() - this.oldest) / 1000 : 0,
+      },
       store: { kind: 'memory', reachable: true },
     };
   }
@@ -87,12 +102,18 @@ export class MemoryQueue implements WorkQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  async close(): Promise<void> {
+  async close(grace = 60_000): Promise<void> {
     this.closed = true;
     for (const timer of this.retrying) clearTimeout(timer);
     this.retrying.clear();
     this.waiting.clear();
-    if (this.running.size) await this.idle();
+    if (this.running.size)
+      await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, grace).unref())]);
+  }
+
+  /** When the task waiting longest was queued (tasks wait in arrival order of their key). */
+  private get oldest(): number | undefined {
+    return this.waiting.values().next().value?.at;
   }
 
   async remember(key: string, value: string, seconds: number): Promise<void> {
@@ -112,7 +133,7 @@ export class MemoryQueue implements WorkQueue {
       throw new Error(
         `aims-gate is busy: ${this.waiting.size} tasks are waiting; redeliver this webhook later`,
       );
-    this.waiting.set(key, { task, attempt });
+    this.waiting.set(key, { task, attempt, at: Date.now() });
     this.pump();
     return replaced ? 'coalesced' : 'queued';
   }

@@ -3,7 +3,7 @@ import type { Probot } from 'probot';
 import type { GitHub } from '../src/github/octokit.js';
 import { CHECK_NAME } from './check-run.js';
 import type { WorkQueue } from './queue.js';
-import type { Task } from './tasks.js';
+import { type Task, taskKey } from './tasks.js';
 
 export interface Reconciliation {
   installations: number;
@@ -58,6 +58,9 @@ export async function reconcile({
             ...(await uncheckedPullRequests(github, where, me?.id ?? 0)),
           ];
           for (const task of tasks) {
+            // Under way (a webhook's task waits or runs): its check is coming; queueing it again would not
+            // add one (tasks coalesce), but counting it would say it was missed.
+            if (task.kind === 'check' && (await queue.has(taskKey(task)))) continue;
             await queue.schedule(task);
             if (task.kind === 'protection') done.deployments++;
             else done.pullRequests++;
@@ -74,8 +77,12 @@ export async function reconcile({
   return done;
 }
 
-/** A check run in progress this long was left by a try that died: its pull request is checked again. */
-const STALE_RUN_MS = 15 * 60_000;
+/**
+ * A check run in progress this long was left by a try that died (the App now creates its runs completed;
+ * an older version, or another writer, left this one): its pull request is checked again. No evaluation
+ * takes this long: a task holds its lock for 30 s and is taken over when its process dies.
+ */
+export const STALE_RUN_MS = 2 * 60_000;
 
 type Where = { installation: number; owner: string; repo: string };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Job, Queue, Worker } from 'bullmq';
+import { Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   type QueueHealth,
@@ -21,7 +21,23 @@ export interface RedisQueueOptions extends QueueOptions {
   lockDuration?: number;
   /** Set false to enqueue only (a process that answers webhooks and runs nothing). */
   work?: boolean;
+  /**
+   * Called at each step of a task's way through Redis, in order: `scheduled` (the delivery, the task and its
+   * job are stored), `ran` (the task ran), `deleted` (the task that ran is deleted), `completed` (its job is
+   * removed). Tests kill a process there to show no step loses a task.
+   */
+  step?: (name: 'scheduled' | 'ran' | 'deleted' | 'completed', key: string) => void;
+  /** Redis lost its data (restarted without persistence, flushed, failed over to an empty replica). */
+  onDataLoss?: () => void;
 }
+
+/**
+ * Marks the delivery seen (NX: a replay anywhere is ignored) and stores the task, run inside the same MULTI as
+ * the job's creation, so a process killed at any point leaves all three or none. A duplicate stores nothing.
+ */
+const SCHEDULE = `if ARGV[1] ~= '' and not redis.call('set', KEYS[1], '1', 'EX', ARGV[2], 'NX') then return 'duplicate' end
+if redis.call('set', KEYS[2], ARGV[3], 'GET') then return 'coalesced' end
+return 'queued'`;
 
 /** Deletes a key only while it still holds the value read: a newer task stored meanwhile stays. */
 const DELETE_IF_UNCHANGED = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
@@ -36,7 +52,8 @@ const DELIVERY_SECONDS = 7 * 24 * 3600;
  * key, so a second add while it waits or runs is a no-op). The job runs whatever task the key holds when it
  * starts, and again if a newer one arrived while it ran, so a burst coalesces across instances. The task is
  * deleted only after it ran, so a process killed mid-task hands it back: BullMQ sees the stalled job and
- * another process runs it. A delivery id is stored with NX, so a replayed webhook is ignored everywhere.
+ * another process runs it. A delivery id is stored with NX, so a replayed webhook is ignored everywhere; the
+ * delivery id, the task and the job are written in one MULTI, so no crash leaves one without the others.
  */
 export class RedisQueue implements WorkQueue {
   private readonly redis: Redis;
@@ -44,6 +61,14 @@ export class RedisQueue implements WorkQueue {
   private worker?: Worker;
   private readonly prefix: string;
   private running = 0;
+  /** The data-loss marker as this process last read it (see checkMarker). */
+  private marker?: string;
+  private readonly watch: ReturnType<typeof setInterval>;
+  /** Resolves when shutdown's grace period is over: the tasks still running are handed back. */
+  private handBack!: () => void;
+  private readonly handedBack = new Promise<'handed back'>((resolve) => {
+    this.handBack = () => resolve('handed back');
+  });
 
   constructor(
     private readonly run: RunTask,
@@ -59,42 +84,67 @@ export class RedisQueue implements WorkQueue {
     });
     this.queue.on('error', () => {});
     if (options.work !== false) this.startWorker(name);
+    // At start and after each reconnection: tasks a dead process left without a job, and lost data.
+    const look = () => {
+      void this.checkMarker().catch(() => {});
+      if (options.work !== false) void this.requeueOrphans().catch(() => {});
+    };
+    this.redis.on('ready', look);
+    this.watch = setInterval(() => void this.checkMarker().catch(() => {}), 5_000);
+    this.watch.unref();
   }
 
   async schedule(task: Task, delivery?: string): Promise<Scheduled> {
+    const key = taskKey(task);
     // One delivery may ask for several tasks (a check suite of several pull requests): each is one delivery.
-    const deliveryKey = `${this.prefix}delivery:${delivery} ${taskKey(task)}`;
-    if (delivery && !(await this.redis.set(deliveryKey, '1', 'EX', DELIVERY_SECONDS, 'NX')))
-      return 'duplicate';
-    try {
-      const key = taskKey(task);
-      const stored = JSON.stringify({ task, at: Date.now(), nonce: Math.random() });
-      const previous = await this.redis.set(this.taskKey(key), stored, 'GET');
-      await this.add(key);
-      return previous ? 'coalesced' : 'queued';
-    } catch (error) {
-      // Not kept: forget the delivery, so GitHub's redelivery is taken.
-      if (delivery) await this.redis.del(deliveryKey).catch(() => {});
-      throw error;
-    }
+    const deliveryKey = `${this.prefix}delivery:${delivery} ${key}`;
+    const stored = JSON.stringify({ task, at: Date.now(), nonce: Math.random() });
+    // With Redis away, BullMQ's client waits for it without end: fail at once (the webhook gets 503).
+    if (['reconnecting', 'close', 'end'].includes(this.redis.status))
+      throw new Error(`Redis is not reachable (${this.redis.status})`);
+    const client = await withTimeout(this.queue.backend.client, 2_000);
+    // The job is added in the same transaction even for a duplicate: adding it again is a no-op while it
+    // exists (its id is the key's), a job for a task already done finds nothing and ends, and one for a
+    // task stored without a job (left by an older version) runs it.
+    const multi = (client as unknown as Redis).multi();
+    multi.eval(SCHEDULE, 2, deliveryKey, this.taskKey(key), delivery ? '1' : '', DELIVERY_SECONDS, stored);
+    const added = this.job(key).addJob(multi as never);
+    const results = await withTimeout(multi.exec(), 5_000);
+    await added.catch(() => {}); // its error, if any, is the transaction's, read below
+    if (!results) throw new Error('Redis discarded the transaction that queues the task');
+    for (const [error] of results) if (error) throw error;
+    this.options.step?.('scheduled', key);
+    return results[0]![1] as Scheduled;
   }
 
+  async has(key: string): Promise<boolean> {
+    // The task is deleted only after it ran: stored means waiting or running.
+    return (await this.redis.exists(this.taskKey(key))) === 1;
+  }
+
+  /** Reachable and writable (a key written and expired), the depth, and how long the oldest task has waited. */
   async health(): Promise<QueueHealth> {
     try {
-      const counts = await withTimeout(
-        this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+      const [counts, oldest] = await withTimeout(
+        Promise.all([
+          this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
+          this.queue.getJobs(['wait', 'prioritized'], 0, 0, true),
+          this.redis.set(`${this.prefix}health`, String(Date.now()), 'PX', 10_000),
+        ]),
         2_000,
       );
+      const since = oldest[0]?.timestamp;
       return {
         queue: {
           running: this.running,
           waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0),
+          oldestSeconds: since ? Math.max(0, (Date.now() - since) / 1000) : 0,
         },
         store: { kind: 'redis', reachable: true },
       };
     } catch (error) {
       return {
-        queue: { running: this.running, waiting: 0 },
+        queue: { running: this.running, waiting: 0, oldestSeconds: 0 },
         store: { kind: 'redis', reachable: false, error: (error as Error).message },
       };
     }
@@ -109,27 +159,24 @@ export class RedisQueue implements WorkQueue {
   }
 
   /**
-   * BullMQ's close waits for the tasks under way; the waiting ones stay in Redis for the other processes. With
-   * Redis gone it would wait forever: after `closeWithin` ms (inside a usual 30 s kill grace period) the
-   * tasks still held are left to their locks, which expire, and another process takes them over.
+   * Stops taking tasks and lets those under way finish for `grace` ms; a task still running then is handed
+   * back to the queue at once (its job moved back to waiting; its task was never deleted), so another process
+   * runs it without waiting for its lock to expire. The waiting tasks stay in Redis for the other processes.
+   * With Redis gone nothing can be handed back: the locks expire and another process takes the tasks over.
    */
-  async close(closeWithin = 25_000): Promise<void> {
-    const limit = this.redis.status === 'ready' ? closeWithin : 100;
-    const within = (promise: Promise<unknown> | undefined) =>
-      withTimeout(promise ?? Promise.resolve(), limit).catch(() => {});
-    await within(this.worker?.close());
-    await within(this.queue.close());
-    await within(this.worker?.disconnect());
-    await within(this.queue.disconnect());
+  async close(grace = 60_000): Promise<void> {
+    const reachable = this.redis.status === 'ready';
+    const within = (promise: Promise<unknown> | undefined, ms: number) =>
+      withTimeout(promise ?? Promise.resolve(), ms).catch(() => {});
+    const closing = this.worker?.close();
+    if (reachable) await within(closing, grace);
+    this.handBack();
+    await within(closing, reachable ? 5_000 : 100);
+    clearInterval(this.watch);
+    await within(this.queue.close(), reachable ? 5_000 : 100);
+    await within(this.worker?.disconnect(), 1_000);
+    await within(this.queue.disconnect(), 1_000);
     this.redis.disconnect();
-  }
-
-  async remember(key: string, value: string, seconds: number): Promise<void> {
-    await this.redis.set(`${this.prefix}fact:${key}`, value, 'EX', seconds);
-  }
-
-  async recall(key: string): Promise<string | undefined> {
-    return (await this.redis.get(`${this.prefix}fact:${key}`)) ?? undefined;
   }
 
   /** Keys whose task is stored but has no job: left by a process that died between two steps. */
@@ -141,8 +188,7 @@ export class RedisQueue implements WorkQueue {
       cursor = next;
       for (const stored of keys) {
         const key = stored.slice(`${this.prefix}task:`.length);
-        const job = await this.queue.getJob(jobId(key));
-        if (!job) {
+        if (!(await this.queue.getJob(jobId(key)))) {
           await this.add(key);
           requeued++;
         }
@@ -151,13 +197,39 @@ export class RedisQueue implements WorkQueue {
     return requeued;
   }
 
+  /**
+   * Whether Redis lost its data since this process last looked: a marker written once (NX) is gone, or
+   * another process has written a new one. Checked at start, after each reconnection and every few seconds;
+   * a loss is reported to `onDataLoss` (the App logs it and reconciles at once).
+   */
+  async checkMarker(): Promise<boolean> {
+    const key = `${this.prefix}marker`;
+    const fresh = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    await this.redis.set(key, fresh, 'NX');
+    const now = await this.redis.get(key);
+    const lost = this.marker !== undefined && now !== this.marker;
+    this.marker = now ?? undefined;
+    if (lost) this.options.onDataLoss?.();
+    return lost;
+  }
+
+  async remember(key: string, value: string, seconds: number): Promise<void> {
+    await this.redis.set(`${this.prefix}fact:${key}`, value, 'EX', seconds);
+  }
+
+  async recall(key: string): Promise<string | undefined> {
+    return (await this.redis.get(`${this.prefix}fact:${key}`)) ?? undefined;
+  }
+
   private taskKey(key: string): string {
     return `${this.prefix}task:${key}`;
   }
 
-  private add(key: string): Promise<Job> {
+  /** The one job of a key: its id derives from the key, so adding it while it waits or runs is a no-op. */
+  private job(key: string): Job {
     const delays = this.options.retryDelays ?? RETRY_DELAYS;
-    return this.queue.add(
+    return new Job(
+      this.queue,
       'task',
       { key },
       {
@@ -167,13 +239,18 @@ export class RedisQueue implements WorkQueue {
         removeOnComplete: true,
         removeOnFail: true,
       },
+      jobId(key),
     );
+  }
+
+  private async add(key: string): Promise<void> {
+    await this.job(key).addJob((await this.queue.backend.client) as never);
   }
 
   private startWorker(name: string): void {
     const delays = this.options.retryDelays ?? RETRY_DELAYS;
     const lockDuration = this.options.lockDuration ?? 30_000;
-    this.worker = new Worker('tasks', (job: Job<{ key: string }>) => this.process(job), {
+    this.worker = new Worker('tasks', (job: Job<{ key: string }>, token) => this.process(job, token), {
       connection: connect(this.options.url, null),
       prefix: name,
       concurrency: this.options.concurrency,
@@ -186,6 +263,7 @@ export class RedisQueue implements WorkQueue {
     this.worker.on('error', () => {});
     // A task stored after the job's last read and before its removal would have no job: add one now.
     this.worker.on('completed', (job) => {
+      this.options.step?.('completed', job.data.key);
       void this.redis
         .exists(this.taskKey(job.data.key))
         .then((left) => (left ? this.add(job.data.key) : undefined))
@@ -217,19 +295,31 @@ export class RedisQueue implements WorkQueue {
     return true;
   }
 
-  /** Runs the task the key holds, and again while a newer one arrived during the run (at most 10 rounds). */
-  private async process(job: Job<{ key: string }>): Promise<void> {
+  /**
+   * Runs the task the key holds, and again while a newer one arrived during the run (at most 10 rounds). At
+   * shutdown, a task still running after the grace period is handed back: its job goes back to waiting (the
+   * task itself is deleted only after it ran), and BullMQ is told the job moved on its own.
+   */
+  private async process(job: Job<{ key: string }>, token?: string): Promise<void> {
     const stored = this.taskKey(job.data.key);
     for (let round = 0; round < 10; round++) {
       const raw = await this.redis.get(stored);
       if (!raw) return;
       this.running++;
       try {
-        await this.run(JSON.parse(raw).task as Task, job.attemptsMade);
+        const ran = this.run(JSON.parse(raw).task as Task, job.attemptsMade).then(() => 'ran' as const);
+        if ((await Promise.race([ran, this.handedBack])) === 'handed back') {
+          ran.catch(() => {}); // the process is stopping; the task runs again elsewhere
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
       } finally {
         this.running--;
       }
-      if (await this.done(stored, raw)) return;
+      this.options.step?.('ran', job.data.key);
+      const deleted = await this.done(stored, raw);
+      this.options.step?.('deleted', job.data.key);
+      if (deleted) return;
     }
   }
 }

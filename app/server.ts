@@ -13,7 +13,7 @@ export async function startServer(
   app: ReturnType<typeof aimsGateApp>,
   probot: Probot,
   { port = 3000, host = '0.0.0.0' }: { port?: number; host?: string } = {},
-): Promise<{ server: Server; url: string; stop: () => Promise<void> }> {
+): Promise<{ server: Server; url: string; stop: (grace?: number) => Promise<void> }> {
   const middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
   const server = createServer((req, res) => {
     void middleware(req, res, () => {
@@ -28,11 +28,16 @@ export async function startServer(
     server.listen(port, host, resolve);
   });
   const address = server.address() as AddressInfo;
-  const stop = async () => {
-    // Stop taking webhooks, then let the queue finish what runs (Redis keeps what waits for the others).
-    await new Promise((resolve) => server.close(resolve));
+  /**
+   * Stops taking connections (and /health/ready says so), lets the tasks under way finish for `grace` ms,
+   * hands the rest back to the queue (Redis keeps what waits for the other processes), then closes.
+   */
+  const stop = async (grace?: number) => {
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    await app.close(grace);
     server.closeAllConnections();
-    await app.close();
+    await closed;
   };
   return { server, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`, stop };
 }

@@ -23,6 +23,11 @@ export interface CheckTask extends InRepository {
   head: string;
   explain?: boolean;
   actor: Actor;
+  /**
+   * A merge queue's group (`merge_group` event): the check goes on the group's head commit (`head`), judged
+   * against its base, with the changed files and reviews of the pull request the group's head names.
+   */
+  mergeGroup?: { base: string; baseRef: string; headRef: string };
 }
 
 /** Decide a deployment waiting on the App's protection rule, record the decision, and answer GitHub. */
@@ -56,7 +61,10 @@ export function taskKey(task: Task): string {
   const repository = `${task.owner}/${task.repo}`.toLowerCase();
   switch (task.kind) {
     case 'check':
-      return `check ${repository}#${task.pullRequest}`;
+      // A merge group's check is its own: it never coalesces with its pull request's, nor with another group.
+      return task.mergeGroup
+        ? `check ${repository} merge group ${task.head}`
+        : `check ${repository}#${task.pullRequest}`;
     case 'protection':
       return `protection ${repository} run ${task.run} ${task.environment.toLowerCase()}`;
     case 'review':

@@ -196,7 +196,6 @@ const ms = (p) => `p50 ${p.p50.toFixed(0)} ms, p99 ${p.p99.toFixed(0)} ms`;
 console.log(
   `  ${app.webhooks.toLocaleString('en')} pull_request webhooks, ${app.evaluations.toLocaleString('en')} evaluations in ${app.seconds.toFixed(1)} s: ${app.perSecond.toFixed(1)} evaluations/s (4 at a time)`,
 );
-console.log(`  one evaluation (check run created → completed): ${ms(app.evaluation)}`);
 console.log(`  delivery → completed check run, queueing included: ${ms(app.endToEnd)}`);
 console.log(
   `  GitHub requests per evaluation: ${app.requestsPerEvaluation.toFixed(2)}; peak RSS ${app.peakRssMiB.toFixed(0)} MiB (nock keeps every request it intercepts)`,
@@ -204,6 +203,11 @@ console.log(
 const memory = JSON.parse(time(['--expose-gc', await bundled('app-memory')]).stdout);
 console.log(
   `  heap in use after GC every 250 of ${memory.evaluations.toLocaleString('en')} check runs against the fake GitHub over HTTP: ${memory.heapMiB.join(', ')} MiB (flat is the aim)`,
+);
+
+const unsigned = JSON.parse(time([await bundled('app-unsigned')]).stdout);
+console.log(
+  `  ${unsigned.bodies} unsigned ${unsigned.bodyMiB} MB webhook bodies at once at lib/app.js: RSS ${unsigned.rssMiB.start} → peak ${unsigned.rssMiB.peak} → ${unsigned.rssMiB.after} MiB after; ${unsigned.logBytes.toLocaleString('en')} bytes logged (aim: under 1 MiB); answers ${unsigned.answers.join(' ')}`,
 );
 
 // The App as several instances run it: 2 processes on one redis-server, one killed half-way.
@@ -218,6 +222,13 @@ console.log(
 console.log(
   `  GitHub requests per evaluation: ${shared.requestsPerEvaluation.toFixed(2)}; peak RSS ${shared.peakRssMiB.killed.toFixed(0)} MiB (killed), ${shared.peakRssMiB.survivor.toFixed(0)} MiB (survivor)`,
 );
+const paced = JSON.parse(time([await bundled('app-pacing')]).stdout);
+const pacing = (p) =>
+  `${p.perSecond.toFixed(2)} evaluations/s, ${p.requestsPerEvaluation.toFixed(1)} GitHub requests and ${p.writesPerEvaluation.toFixed(1)} writes per evaluation`;
+console.log(
+  `  one installation, ${paced.pullRequests} pull requests, GitHub's write pacing ON (what operators see): ${pacing(paced.pacingOn)} (aim: at least 0.9/s)`,
+);
+console.log(`  the same with write pacing OFF (the App's own ceiling): ${pacing(paced.pacingOff)}`);
 const limiter = JSON.parse(time([await bundled('app-limiter')]).stdout);
 console.log(
   `  ${limiter.pullRequests} pull requests of one installation, throttling on (writes a second apart): ${limiter.v1.seconds.toFixed(1)} s with GraphQL reads paced as writes (v1), ${limiter.limiter.seconds.toFixed(1)} s with the read limiter: ${(limiter.v1.seconds / limiter.limiter.seconds).toFixed(1)}× faster`,

@@ -5,7 +5,7 @@ import { taskKey } from '../app/tasks.js';
 import { appGitHub, opened, openPullRequest, PR, REPO } from './app-github.js';
 import type { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
-import { postWebhook, startAppServer } from './probot.js';
+import { FastOctokit, postWebhook, startAppServer } from './probot.js';
 import { RepositoryHistory } from './repository-history.js';
 import { webhook } from './webhooks.js';
 
@@ -34,7 +34,6 @@ async function start(options: Parameters<typeof aimsGateApp>[0] = {}) {
   gate = aimsGateApp({
     today: () => '2026-11-01',
     retryDelays: [20, 20],
-    answerDelays: [10, 10, 10],
     ...options,
   });
   ({ url, stop } = await startAppServer(gate, SECRET, fake.url));
@@ -119,8 +118,8 @@ describe('every pull-request event ends in a completed check run', () => {
     await start({ retryDelays: [10, 10] });
     await send('pull_request', opened);
     await gate.queue.idle();
-    // A try and two retries.
-    expect(fake.requests.filter((r) => r.startsWith('POST') && r.endsWith('/check-runs'))).toHaveLength(3);
+    // A try and two retries, each sending the verdict and then the failure that says why.
+    expect(fake.requests.filter((r) => r.startsWith('POST') && r.endsWith('/check-runs'))).toHaveLength(6);
     expect(fake.checkRuns.size).toBe(0);
 
     fake.broken.length = 0;
@@ -136,14 +135,14 @@ describe('every pull-request event ends in a completed check run', () => {
 });
 
 describe('what a second pair of eyes found (each was silent or lost work)', () => {
-  it('a check run GitHub would not complete is completed by the retry, not left in progress beside a new one', async () => {
-    fake.flaky.push({ route: /^PATCH .*\/check-runs\/\d+$/, times: 2 });
+  it('a check run is never left in progress: it is created completed, in one write', async () => {
     await start();
     await send('pull_request', opened);
     await gate.queue.idle();
     expect([...fake.checkRuns.values()].map((r) => [r.head_sha, r.status, r.conclusion])).toEqual([
       [PR.head.sha, 'completed', 'success'],
     ]);
+    expect(fake.requests.filter((r) => r.includes('/check-runs'))).toEqual([`POST ${REPO}/check-runs`]);
   });
 
   it('a check suite of two pull requests re-runs both; one from a fork (GitHub lists none) is found by its head', async () => {
@@ -217,6 +216,74 @@ function installed() {
   fake.answer('GET', `${REPO}/pulls`, []);
 }
 
+describe('merge queues', () => {
+  it("checks a merge group's head commit (GitHub's real merge_group payload), against its base", async () => {
+    await start();
+    const group = webhook('merge_group', 'checks_requested');
+    const head = fake.seed(files, 'e'.repeat(40));
+    group.repository = opened.repository;
+    group.installation = opened.installation;
+    group.merge_group = {
+      ...group.merge_group,
+      head_sha: head,
+      head_ref: `refs/heads/gh-readonly-queue/master/pr-2-${PR.head.sha}`,
+      base_sha: PR.base.sha,
+      base_ref: 'refs/heads/master',
+    };
+    await send('merge_group', group);
+    await gate.queue.idle();
+    expect(runsOn(head)).toMatchObject([{ status: 'completed', conclusion: 'success' }]);
+    // Its own check: the pull request's head got none from it.
+    expect(runsOn(PR.head.sha)).toEqual([]);
+  });
+});
+
+describe("GitHub's rate limits and server errors", () => {
+  it('a 403 secondary limit, a 429 and a 502 are waited out and retried: no false red check', async () => {
+    gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [] });
+    ({ url, stop } = await startAppServer(gate, SECRET, fake.url, { Octokit: FastOctokit }));
+    const prs = Array.from({ length: 6 }, (_, i) => openPullRequest(fake, i + 20, files));
+    // One request in three meets one of GitHub's faults.
+    const faults = [
+      'secondary-rate-limit',
+      'none',
+      'none',
+      '429',
+      'none',
+      'none',
+      '502',
+      'none',
+      'none',
+    ] as const;
+    for (let i = 0; i < 10; i++) fake.fail(...faults);
+    for (const [i, { body }] of prs.entries())
+      expect((await postWebhook(url, 'pull_request', `limits-${i}`, body, SECRET)).status).toBe(200);
+    await gate.queue.idle();
+    for (const { head } of prs) expect(runsOn(head).map((r) => r.conclusion)).toEqual(['success']);
+    expect(fake.pendingFaults).toBe(0); // every fault was met
+  });
+
+  it('a 5xx is tried by one layer only: four sends of the answer, not two dozen', async () => {
+    fake.answer('POST', `${REPO}/actions/runs/77/deployment_protection_rule`, {});
+    fake.broken.push(/deployment_protection_rule$/);
+    gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [] });
+    ({ url, stop } = await startAppServer(gate, SECRET, fake.url, { Octokit: FastOctokit }));
+    await send('deployment_protection_rule', {
+      action: 'requested',
+      environment: 'production',
+      event: 'push',
+      deployment_callback_url: `https://api.github.com${REPO}/actions/runs/77/deployment_protection_rule`,
+      deployment: { ...webhook('deployment', 'created').deployment, sha: PR.head.sha },
+      repository: opened.repository,
+      sender: opened.sender,
+      installation: opened.installation,
+    });
+    await gate.queue.idle();
+    // The retry plugin's three retries, and no task retry (retryDelays: []).
+    expect(fake.requests.filter((r) => r.endsWith('/runs/77/deployment_protection_rule'))).toHaveLength(4);
+  });
+});
+
 describe('the deployment protection rule is always answered, once', () => {
   const ANSWER = `POST ${REPO}/actions/runs/1234/deployment_protection_rule`;
   function requested(sha: string) {
@@ -257,12 +324,13 @@ describe('the deployment protection rule is always answered, once', () => {
   });
 
   it('posting failing past every retry fails the task; its retry posts the decision already made', async () => {
-    fake.flaky.push({ route: /deployment_protection_rule$/, times: 5 });
-    await start({ answerDelays: [5, 5], retryDelays: [10, 10] });
+    fake.flaky.push({ route: /deployment_protection_rule$/, times: 3 });
+    await start({ retryDelays: [10, 10, 10] });
     await send('deployment_protection_rule', requested(head));
     await gate.queue.idle();
-    // 3 tries, then the task's retry: 2 more failures and the answer.
-    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(6);
+    // One post per try of the task (the Octokit's retry plugin is the only other layer, off here): the
+    // task's three retries post the kept decision, the last one taken.
+    expect(fake.requests.filter((r) => r === ANSWER)).toHaveLength(4);
     expect(fake.bodies.filter((b) => b.request === ANSWER)).toHaveLength(1);
     expect(decisions()).toHaveLength(1);
   });

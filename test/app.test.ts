@@ -179,25 +179,26 @@ function evaluation(
     .reply(200, tree);
 }
 
-function checkRuns(scope: nock.Scope, updates = 1) {
-  scope
-    .post(`${REPO}/check-runs`)
-    .reply(
-      201,
-      answer((body, uri) => {
-        record('POST check-runs')(uri, body);
-        return { id: 42 };
-      }),
-    )
-    .patch(`${REPO}/check-runs/42`)
-    .times(updates)
-    .reply(
-      200,
-      answer((body, uri) => {
-        record('PATCH check-runs/42')(uri, body);
-        return { id: 42 };
-      }),
-    );
+/** The check run, created completed (one write); `updates`: the further annotations GitHub is sent. */
+function checkRuns(scope: nock.Scope, updates = 0) {
+  scope.post(`${REPO}/check-runs`).reply(
+    201,
+    answer((body, uri) => {
+      record('POST check-runs')(uri, body);
+      return { id: 42 };
+    }),
+  );
+  if (updates)
+    scope
+      .patch(`${REPO}/check-runs/42`)
+      .times(updates)
+      .reply(
+        200,
+        answer((body, uri) => {
+          record('PATCH check-runs/42')(uri, body);
+          return { id: 42 };
+        }),
+      );
 }
 
 function seed(head: Record<string, string> = { ...conformantRepo(), '.github/aims-gate.yml': CONFIG }) {
@@ -206,16 +207,18 @@ function seed(head: Record<string, string> = { ...conformantRepo(), '.github/aim
 }
 
 describe('the GitHub App, with probot.receive and GitHub answered by nock', () => {
-  it('runs a check on a pull request: in progress at once, then success with a summary', async () => {
+  it('runs a check on a pull request: one write, the check run created completed with a summary', async () => {
     seed();
     const scope = github();
     checkRuns(scope);
     evaluation(scope);
     await deliver('pull_request', opened, 'delivery-1');
 
-    const [create, complete] = calls.filter((c) => c.request.includes('check-runs'));
-    expect(create!.body).toMatchObject({ name: 'aims-gate', head_sha: PR.head.sha, status: 'in_progress' });
+    const [complete, ...more] = calls.filter((c) => c.request.includes('check-runs'));
+    expect(more).toEqual([]);
     expect(complete!.body).toMatchObject({
+      name: 'aims-gate',
+      head_sha: PR.head.sha,
       status: 'completed',
       output: { title: 'PASS: no findings (fails on: major)' },
       conclusion: 'success',
@@ -230,9 +233,8 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     expect(calls.map((c) => c.request)).toEqual([
       'POST /graphql .github',
       'POST /graphql Hello-World',
-      'POST check-runs',
       'POST /graphql Hello-World',
-      'PATCH check-runs/42',
+      'POST check-runs',
     ]);
     // Every log line of the delivery carries its id and the repository.
     const lines = logs.filter((l) => l.id === 'delivery-1');
@@ -244,20 +246,18 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
   it('fails the check on a major nonconformity, with annotations most severe first', async () => {
     seed(broken({ ...conformantRepo(), '.github/aims-gate.yml': CONFIG }));
     const scope = github();
-    checkRuns(scope, 2);
+    checkRuns(scope);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
     await deliver('pull_request', opened, 'd2');
-    const [annotations, complete] = calls
-      .filter((c) => c.request === 'PATCH check-runs/42')
-      .map((c) => c.body as Json);
-    expect(annotations.output.annotations[0]).toMatchObject({
+    const [complete] = calls.filter((c) => c.request === 'POST check-runs').map((c) => c.body as Json);
+    expect(complete.output.annotations[0]).toMatchObject({
       path: 'models/credit-scoring/risk-assessment.yml',
       start_line: 19,
       annotation_level: 'failure',
       title: 'major nonconformity: risk.scores (A.6.1.3)',
     });
-    expect(annotations.status).toBeUndefined();
     expect(complete).toMatchObject({
+      status: 'completed',
       conclusion: 'failure',
       output: { title: 'FAIL: 1 major nonconformity (fails on: major)' },
     });
@@ -272,10 +272,10 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     clicked.requested_action = { identifier: 'explain' };
     clicked.check_run.pull_requests = [{ number: 2, head: PR.head, base: PR.base }];
     const scope = github();
-    checkRuns(scope, 2);
+    checkRuns(scope);
     evaluation(scope, { files: ['models/credit-scoring/risk-assessment.yml'] });
     await deliver('check_run', clicked, 'explain-1');
-    const complete = calls.filter((c) => c.request === 'PATCH check-runs/42').at(-1)!.body as Json;
+    const complete = calls.filter((c) => c.request === 'POST check-runs').at(-1)!.body as Json;
     expect(complete.conclusion).toBe('failure');
     expect(complete.output.text).toContain('#### `risk.scores`');
     expect(complete.output.text).toContain('A.6.1.3');
@@ -287,7 +287,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     const scope = github();
     checkRuns(scope);
     await deliver('pull_request', opened, 'd3');
-    const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
+    const complete = calls.find((c) => c.request === 'POST check-runs')!.body as Json;
     expect(complete).toMatchObject({
       conclusion: 'neutral',
       output: { title: 'aims-gate is not set up here' },
@@ -303,14 +303,14 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     expect(calls.map((c) => c.request)).toEqual(['POST /graphql .github', 'POST /graphql Hello-World']);
   });
 
-  it('completes the check with the error when GitHub fails mid-evaluation, instead of leaving it in progress', async () => {
+  it('completes the check with the error when GitHub fails mid-evaluation', async () => {
     seed();
     const scope = github();
     checkRuns(scope);
     scope.get(`${REPO}/pulls/2/files`).query(true).reply(502, { message: 'Bad Gateway' });
     scope.get(`${REPO}/pulls/2/reviews`).query(true).reply(200, []);
     await deliver('pull_request', opened, 'd5');
-    const complete = calls.find((c) => c.request === 'PATCH check-runs/42')!.body as Json;
+    const complete = calls.find((c) => c.request === 'POST check-runs')!.body as Json;
     expect(complete).toMatchObject({
       status: 'completed',
       conclusion: 'failure',
@@ -331,7 +331,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
       .times(2)
       .reply(200, { ...PR, head: { ...PR.head, sha: heads[49] } });
     let evaluations = 0;
-    // Count evaluations where they start: the check-run creation, one per evaluation.
+    // Count evaluations where they end: the check run's creation, one per evaluation.
     scope
       .post(`${REPO}/check-runs`)
       .times(2)
@@ -342,10 +342,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
           calls.push({ request: 'POST check-runs', body });
           return { id: 42 };
         }),
-      )
-      .patch(`${REPO}/check-runs/42`)
-      .times(2)
-      .reply(200, { id: 42 });
+      );
     for (const sha of heads) commits[sha] = commits[PR.head.sha]!;
     // Each evaluation asks the organisation's defaults, the base config, then the documents.
     scope.post('/graphql').times(6).reply(200, blobs());
@@ -577,7 +574,7 @@ describe('the App manifest (app.yml)', () => {
 });
 
 describe("the App's HTTP server on 127.0.0.1", () => {
-  it('processes a webhook with a correct signature, rejects a wrong one, and answers /health', async () => {
+  it('processes a webhook with a correct signature, rejects a wrong one, and answers /health and /metrics', async () => {
     seed();
     const gate = aimsGateApp({ today: () => '2026-11-01' });
     const { stop, url } = await startAppServer(gate, SECRET);
@@ -596,16 +593,27 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       const signed = await postWebhook(url, 'pull_request', 'http-2', body, SECRET);
       expect(signed.status).toBe(200);
       await gate.queue.idle();
-      expect(calls.find((c) => c.request === 'PATCH check-runs/42')!.body).toMatchObject({
+      expect(calls.find((c) => c.request === 'POST check-runs')!.body).toMatchObject({
         conclusion: 'success',
       });
 
-      const health = await fetch(`${url}/health`);
+      const health = await fetch(`${url}/health/ready`);
       expect(await health.json()).toEqual({
         status: 'ok',
-        queue: { running: 0, waiting: 0 },
+        queue: { running: 0, waiting: 0, oldestSeconds: 0 },
         store: { kind: 'memory', reachable: true },
+        limiter: { writes: 'paced in this process', reads: 'paced in this process' },
       });
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('aims_gate_evaluations_total{kind="check",outcome="success"} 1');
+      expect(metrics).toContain('aims_gate_webhooks_total{event="pull_request",status="200"} 1');
+      expect(metrics).toContain('aims_gate_webhooks_total{event="pull_request",status="400"} 1');
+      expect(metrics).toMatch(/aims_gate_evaluation_seconds_count\{kind="check"\} 1/);
+      expect(metrics).toMatch(/aims_gate_github_requests_total\{method="POST",status="201"\} \d+/);
+      expect(metrics).toContain('aims_gate_queue_tasks{state="waiting"} 0');
+      expect(metrics).toContain('aims_gate_queue_oldest_waiting_seconds 0');
     } finally {
       await stop();
     }
@@ -646,7 +654,7 @@ describe('the App and the Action on the same commit', () => {
       await probot.receive({ id: 'same-1', name: 'pull_request', payload: opened });
       await gate.queue.idle();
 
-      const completed = fake.bodies.filter((b) => b.request === `PATCH ${REPO}/check-runs/42`).at(-1)!.body;
+      const completed = fake.bodies.filter((b) => b.request === `POST ${REPO}/check-runs`).at(-1)!.body;
       expect(completed.conclusion).toBe(action.outputs.verdict === 'pass' ? 'success' : 'failure');
       // The same sentence heads the Action's job summary and the App's check run.
       expect(action.summary).toContain(
@@ -665,7 +673,12 @@ describe('the App and the Action on the same commit', () => {
 });
 
 describe('deployment reviews by people', () => {
-  it('records an environment reviewer’s approval in the repository’s audit log', async () => {
+  let reviewSchema: ReturnType<Ajv['compile']> | undefined;
+  it.each([
+    ['no config on the default branch: the App’s branch', undefined, 'aims-audit-log'],
+    ['the log the config names, as the gate’s own decisions', 'audit-log: branch:governance\n', 'governance'],
+    ['audit-log: none: nowhere', 'audit-log: none\n', undefined],
+  ])('records an environment reviewer’s approval: %s', async (_name, config, branch) => {
     const requested = webhook('deployment_review', 'requested');
     const {
       workflow_job_run: job,
@@ -681,11 +694,14 @@ describe('deployment reviews by people', () => {
       comment: 'Model card and risk sign-off reviewed.',
       workflow_job_runs: [job],
     };
-    const ajv = new Ajv({ strict: false });
-    addFormats(ajv);
-    ajv.addSchema(webhookSchemas as object, 'webhooks');
-    const validate = ajv.getSchema('webhooks#/definitions/deployment_review$approved')!;
-    expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
+    // GitHub's schema for the event, compiled once (seconds) for the three cases.
+    reviewSchema ??= (() => {
+      const ajv = new Ajv({ strict: false });
+      addFormats(ajv);
+      ajv.addSchema(webhookSchemas as object, 'webhooks');
+      return ajv.getSchema('webhooks#/definitions/deployment_review$approved')!;
+    })();
+    expect(reviewSchema(payload), JSON.stringify(reviewSchema.errors)).toBe(true);
 
     const fake = await new FakeGitHub(requested.repository.full_name).start();
     try {
@@ -693,11 +709,28 @@ describe('deployment reviews by people', () => {
         token: 'ghs_installation',
         expires_at: '2099-01-01T00:00:00Z',
       });
+      // The default branch, with the config the gate reads (or none).
+      fake.defaultBranch = 'main';
+      fake.branch(
+        'main',
+        fake.seed(
+          config ? { '.github/aims-gate.yml': `systems: [models/*]\n${config}` } : { 'README.md': '#' },
+        ),
+      );
       const { gate, probot } = app({}, fake.url);
       await probot.load(gate);
       await probot.receive({ id: 'review-1', name: 'deployment_review', payload: payload as never });
       await gate.queue.idle();
-      const [entry] = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
+      if (!branch) {
+        expect(fake.requests.filter((r) => !r.startsWith('GET') && !/graphql|access_tokens/.test(r))).toEqual(
+          [],
+        );
+        return;
+      }
+      expect(
+        fake.file(branch === 'governance' ? 'aims-audit-log' : 'governance', 'audit-log.jsonl'),
+      ).toBeUndefined();
+      const [entry] = (fake.file(branch, 'audit-log.jsonl') ?? '')
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l));

@@ -10,6 +10,12 @@ type Json = any;
  * trees on base_tree, commits, and refs whose non-forced update must be a fast forward (else 422).
  * Faults can be queued: a 500, a secondary rate limit (403 with retry-after), a dropped connection.
  */
+/**
+ * A fault for the next request: a 500 or 502, a dropped connection, a secondary rate limit as GitHub sends it
+ * (403 with retry-after), a 429 with retry-after and no word of which limit; or none (the usual answer).
+ */
+export type Fault = '500' | '502' | 'secondary-rate-limit' | '429' | 'drop' | 'none';
+
 export class FakeGitHub {
   readonly requests: string[] = [];
   /** The body of every request that has one, in order. */
@@ -19,7 +25,7 @@ export class FakeGitHub {
   private readonly trees = new Map<string, { path: string; mode: string; type: string; sha: string }[]>();
   private readonly commits = new Map<string, { tree: string; parents: string[]; message: string }>();
   private readonly refs = new Map<string, string>();
-  private readonly faults: ('500' | 'secondary-rate-limit' | 'drop')[] = [];
+  private readonly faults: Fault[] = [];
   private server?: Server;
   url = '';
 
@@ -91,7 +97,7 @@ export class FakeGitHub {
     return this.faults.length;
   }
 
-  fail(...faults: ('500' | 'secondary-rate-limit' | 'drop')[]): void {
+  fail(...faults: Fault[]): void {
     this.faults.push(...faults);
   }
 
@@ -146,6 +152,8 @@ export class FakeGitHub {
     const fault = this.faults.shift();
     if (fault === 'drop') return void req.socket.destroy();
     if (fault === '500') return send(res, 500, { message: 'Server Error' });
+    if (fault === '502') return send(res, 502, { message: 'Bad Gateway' });
+    if (fault === '429') return send(res, 429, { message: 'Too Many Requests' }, { 'retry-after': '1' });
     if (fault === 'secondary-rate-limit') {
       return send(
         res,
@@ -342,10 +350,13 @@ export class FakeGitHub {
     }
     if (method === 'POST' && route === '/check-runs') {
       const id = this.checkRuns.size + 1;
+      // As GitHub does: a conclusion given at creation makes the run completed.
       this.checkRuns.set(id, {
         head_sha: body.head_sha,
-        status: body.status ?? 'queued',
+        status: body.conclusion ? 'completed' : (body.status ?? 'queued'),
         started_at: body.started_at ?? null,
+        ...(body.conclusion ? { conclusion: body.conclusion } : {}),
+        ...(body.output ? { output: body.output } : {}),
       });
       send(res, 201, { id, head_sha: body.head_sha });
       return;

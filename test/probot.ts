@@ -1,5 +1,6 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
+import Bottleneck from 'bottleneck';
 import pino from 'pino';
 import { Probot } from 'probot';
 import { AppOctokit, type aimsGateApp } from '../app/index.js';
@@ -28,6 +29,20 @@ export const TestOctokit = AppOctokit.defaults((options: Json) => ({
 }));
 
 /**
+ * The App's Octokit as in production (retries, rate limits waited out, writes paced), with a second lasting
+ * a millisecond: GitHub's retry-after of 1 s and the pacing of writes take no time in a test.
+ */
+export const FastOctokit = AppOctokit.defaults((options: Json) => ({
+  ...options,
+  retry: { ...options.retry, retryAfterBaseValue: 1 },
+  throttle: {
+    ...options.throttle,
+    retryAfterBaseValue: 1,
+    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 1 }),
+  },
+}));
+
+/**
  * A nock reply function from one taking the JSON body: nock 15.0.2 hands reply functions the Fetch Request
  * (its README still shows `(uri, body)`), and treats a two-parameter function as callback-style.
  */
@@ -46,14 +61,14 @@ export async function startAppServer(
   app: ReturnType<typeof aimsGateApp>,
   secret: string,
   baseUrl?: string,
+  { Octokit = TestOctokit, log = pino({ level: 'silent' }) }: { Octokit?: Json; log?: pino.Logger } = {},
 ): Promise<{ stop: () => Promise<void>; url: string }> {
-  const log = pino({ level: 'silent' });
   const probot = new Probot({
     appId: 1,
     privateKey,
     secret,
     log,
-    Octokit: TestOctokit,
+    Octokit,
     ...(baseUrl ? { baseUrl } : {}),
   });
   const { url, stop } = await startServer(app, probot, { port: 0, host: '127.0.0.1' });
