@@ -145,6 +145,8 @@ export interface DeploymentHistory {
     commit?: string;
     /** The default branch's commit whose config judged it. */
     config?: string;
+    /** Whose decision it records: `aims-gate` for the gate's own (an environment reviewer's is no judgement of the change set). */
+    by?: string;
     /** Who signed the entry, in words; `gate` when a trusted gate or App key did, the only case that counts. */
     signer: { gate: boolean; who: string };
   }[];
@@ -169,6 +171,7 @@ export function startingPoints(
   for (const entry of history.approvals) {
     if (
       !entry.signer.gate ||
+      entry.by !== 'aims-gate' ||
       !entry.commit ||
       entry.repository?.toLowerCase() !== repository.toLowerCase() ||
       !entry.environment ||

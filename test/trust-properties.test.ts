@@ -181,6 +181,7 @@ describe('the trust rules, as properties', () => {
           environment: fc.constantFrom('production', 'Production ', 'staging'),
           commit: fc.constantFrom(sha(1), sha(2)),
           signer: fc.record({ gate: fc.boolean(), who: fc.constant('key') }),
+          by: fc.constantFrom('aims-gate', 'aims-gate', 'environment reviewer'),
         }),
         { maxLength: 5 },
       ),
@@ -204,6 +205,7 @@ describe('the trust rules, as properties', () => {
         const signed = facts.approvals.filter(
           (a) =>
             a.signer.gate &&
+            a.by === 'aims-gate' &&
             a.repository.toLowerCase() === 'acme/ml' &&
             a.environment.trim().toLowerCase() === 'production',
         );

@@ -119,6 +119,7 @@ export async function deploymentHistory(
       ...(subject.environment ? { environment: subject.environment } : {}),
       ...(subject.commit ? { commit: subject.commit } : {}),
       ...(typeof details.config === 'string' ? { config: details.config } : {}),
+      ...(typeof details.by === 'string' ? { by: details.by } : {}),
       signer: signer(entry),
     });
   }
