@@ -165,11 +165,16 @@ console.log(
 for (const [route, n] of Object.entries(prCheck.byRoute))
   console.log(`    ${String(n).padStart(2)} × ${route}`);
 const deploy = JSON.parse(time([await bundled('deploy-gate')]).stdout);
+// Before signed history and judged config (commit 410d37d), the same decision made 36 requests: it started from
+// GitHub's deployments, which anyone can create, and did not read a log or the default branch's config history.
 console.log(
-  `  deploy-gate of a deployment shipping ${deploy.pullRequests} merged PRs touching ${deploy.systems} systems: ${deploy.requests} API requests (aim: a constant plus at most one per PR), ${deploy.ms.toFixed(0)} ms`,
+  `  deploy decision for a deployment shipping ${deploy.pullRequests} merged PRs touching ${deploy.systems} systems: ${deploy.decision.requests} API requests (aim: a constant plus at most one per PR; 36 before the signed log and the judged config, goal at most 10% more), ${deploy.decision.ms.toFixed(0)} ms`,
 );
-for (const [route, n] of Object.entries(deploy.byRoute))
+for (const [route, n] of Object.entries(deploy.decision.byRoute))
   console.log(`    ${String(n).padStart(2)} × ${route}`);
+console.log(
+  `  the Action's whole deploy-gate run (decision, then its ${deploy.systems + 1} signed entries written to the log branch): ${deploy.action.requests} API requests, ${deploy.action.writes} of them writes, ${deploy.action.ms.toFixed(0)} ms`,
+);
 const bundleBytes = statSync(join(ROOT, 'dist/index.js')).size;
 console.log(`  bundle: ${(bundleBytes / 1024).toFixed(0)} KiB, one file`);
 // With no token the Action loads, parses its inputs and stops: the cost of starting it on a runner.

@@ -60144,10 +60144,33 @@ async function record2(store, draft, { attempts = 30, backoff = jittered, signer
     }
   }
 }
-async function recordAll(store, drafts, options2) {
-  let checkpoint;
-  for (const draft of drafts) checkpoint = (await record2(store, draft, options2)).checkpoint;
-  return checkpoint;
+async function recordAll(store, drafts, options2 = {}) {
+  if (!store.appendBatch || drafts.length < 2) {
+    let checkpoint;
+    for (const draft of drafts) checkpoint = (await record2(store, draft, options2)).checkpoint;
+    return checkpoint;
+  }
+  for (const draft of drafts) {
+    const problem = draftProblem(draft);
+    if (problem) throw new Error(problem);
+  }
+  const { attempts = 30, backoff = jittered, signer } = options2;
+  for (let attempt = 1; ; attempt++) {
+    const head = await store.head();
+    const entries = [];
+    let at2 = head;
+    for (const draft of drafts) {
+      const entry = signer ? await sealSigned(draft, at2, signer) : seal(draft, at2);
+      entries.push(entry);
+      at2 = { seq: entry.seq, hash: entry.hash };
+    }
+    try {
+      return await store.appendBatch(entries, head);
+    } catch (error2) {
+      if (!(error2 instanceof AppendConflict) || attempt >= attempts) throw error2;
+      await backoff(attempt);
+    }
+  }
 }
 
 // src/github/audit-log.ts
@@ -60711,7 +60734,7 @@ function startingPoints(history) {
   const { environment, repository } = history;
   const points = [];
   for (const entry of history.approvals) {
-    if (!entry.signer.gate || !entry.commit || entry.repository?.toLowerCase() !== repository.toLowerCase() || !entry.environment || !sameEnvironment(entry.environment, environment))
+    if (!entry.signer.gate || entry.by !== "aims-gate" || !entry.commit || entry.repository?.toLowerCase() !== repository.toLowerCase() || !entry.environment || !sameEnvironment(entry.environment, environment))
       continue;
     points.unshift({
       commit: entry.commit,
@@ -60912,7 +60935,142 @@ function firstLine(message) {
   return line.length > 60 ? `${line.slice(0, 59)}\u2026` : line;
 }
 
+// src/github/source.ts
+var RepositoryNotFound = class extends Error {
+  constructor(repository) {
+    super(`the repository ${repository} does not exist or cannot be read with this token`);
+    this.repository = repository;
+    this.name = "RepositoryNotFound";
+  }
+  repository;
+};
+var BATCH = 250;
+var GitHubSource = class {
+  constructor(github, at2, label2 = at2.commit.slice(0, 7)) {
+    this.github = github;
+    this.at = at2;
+    this.label = label2;
+    this.blobs = BlobReader.of(github, at2);
+  }
+  github;
+  at;
+  label;
+  tree;
+  reads = /* @__PURE__ */ new Map();
+  blobs;
+  async list() {
+    return [...(await this.entries()).keys()];
+  }
+  /** Each file's blob SHA: two revisions differ exactly where these do (one tree call, shared with list). */
+  async blobShas() {
+    return new Map([...await this.entries()].map(([path2, entry]) => [path2, entry.sha]));
+  }
+  /** Reads are pinned to one commit, so each path is fetched once however often it is asked for. */
+  read(path2, maxBytes) {
+    const key = `${maxBytes}:${path2}`;
+    let result2 = this.reads.get(key);
+    if (!result2) {
+      result2 = this.fetch(path2, maxBytes);
+      this.reads.set(key, result2);
+    }
+    return result2;
+  }
+  async fetch(path2, maxBytes) {
+    if (this.tree) {
+      const entry = (await this.tree).get(path2);
+      if (!entry) return { missing: true };
+      if (entry.size > maxBytes) return { tooLarge: entry.size };
+    }
+    const blob = await this.blobs.read(`${this.at.commit}:${path2}`);
+    if (!blob) return { missing: true };
+    if (blob.byteSize > maxBytes || blob.isTruncated) return { tooLarge: blob.byteSize };
+    if (blob.isBinary || blob.text === null) return { bytes: await this.binaryBlob(blob.oid) };
+    return { bytes: new TextEncoder().encode(blob.text) };
+  }
+  entries() {
+    this.tree ??= this.github.rest.git.getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: "true" }).then(({ data }) => {
+      if (data.truncated) {
+        throw new Error(
+          `the file tree of ${this.at.owner}/${this.at.repo}@${this.label} is too large for the API to list in one response`
+        );
+      }
+      return new Map(
+        data.tree.filter((item) => item.type === "blob" && item.path).map((item) => [item.path, { size: item.size ?? 0, sha: item.sha ?? "" }])
+      );
+    });
+    return this.tree;
+  }
+  async binaryBlob(sha) {
+    const { data } = await this.github.rest.git.getBlob({
+      owner: this.at.owner,
+      repo: this.at.repo,
+      file_sha: sha
+    });
+    return Buffer.from(data.content, "base64");
+  }
+};
+var BlobReader = class _BlobReader {
+  constructor(github, owner, repo) {
+    this.github = github;
+    this.owner = owner;
+    this.repo = repo;
+  }
+  github;
+  owner;
+  repo;
+  static readers = /* @__PURE__ */ new WeakMap();
+  pending = [];
+  static of(github, { owner, repo }) {
+    const byRepo = _BlobReader.readers.get(github) ?? /* @__PURE__ */ new Map();
+    _BlobReader.readers.set(github, byRepo);
+    const key = `${owner}/${repo}`;
+    const reader = byRepo.get(key) ?? new _BlobReader(github, owner, repo);
+    byRepo.set(key, reader);
+    return reader;
+  }
+  read(expression) {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ expression, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+  async flush() {
+    const batch = this.pending;
+    this.pending = [];
+    await Promise.all(
+      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
+        const part = batch.slice(n * BATCH, (n + 1) * BATCH);
+        try {
+          const blobs = await this.fetch(part.map((p) => p.expression));
+          for (const [i, item] of part.entries()) item.resolve(blobs[i] ?? null);
+        } catch (error2) {
+          for (const item of part) item.reject(error2);
+        }
+      })
+    );
+  }
+  /** One GraphQL request for many blobs; expressions travel as variables, never spliced into the query. */
+  async fetch(expressions) {
+    const variables = { owner: this.owner, repo: this.repo };
+    const fields2 = expressions.map((expression, i) => {
+      variables[`e${i}`] = expression;
+      return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
+    });
+    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
+    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
+    const name = `${this.owner}/${this.repo}`;
+    const data = await this.github.graphql(query, variables).catch((error2) => {
+      throw error2.errors?.some((e) => e.type === "NOT_FOUND") ? new RepositoryNotFound(name) : error2;
+    });
+    if (!data.repository) throw new RepositoryNotFound(name);
+    return expressions.map((_, i) => {
+      const object = data.repository[`f${i}`];
+      return object?.oid ? object : null;
+    });
+  }
+};
+
 // src/github/branch-store.ts
+var GRAPHQL_TEXT = 512 * 1024;
 function refFormatProblem(branch) {
   if (branch === "" || branch === "@") return 'is empty or "@"';
   if (branch.startsWith("-")) return 'starts with "-"';
@@ -60955,6 +61113,10 @@ var BranchStore = class {
     return this.seen.head;
   }
   async append(entry, expected) {
+    return this.appendBatch([entry], expected);
+  }
+  /** Several entries, chained in order after `expected`, in one commit: one compare-and-swap for them all. */
+  async appendBatch(entries, expected) {
     this.dedicated ??= this.checkDedicated();
     await this.dedicated;
     const state = this.seen?.head?.hash === expected?.hash ? this.seen : await this.read();
@@ -60965,7 +61127,7 @@ var BranchStore = class {
     const blob = await git.createBlob({
       owner,
       repo,
-      content: state.text + serialise(entry),
+      content: state.text + entries.map(serialise).join(""),
       encoding: "utf-8"
     });
     const tree = await git.createTree({
@@ -60974,10 +61136,11 @@ var BranchStore = class {
       ...state.tree ? { base_tree: state.tree } : {},
       tree: [{ path: this.path, mode: "100644", type: "blob", sha: blob.data.sha }]
     });
+    const [first, last] = [entries[0], entries.at(-1)];
     const commit = await git.createCommit({
       owner,
       repo,
-      message: `audit: ${entry.type}${entry.subject.system ? ` ${entry.subject.system}` : ""} (entry ${entry.seq})`,
+      message: entries.length === 1 ? `audit: ${first.type}${first.subject.system ? ` ${first.subject.system}` : ""} (entry ${first.seq})` : `audit: ${last.type}${last.subject.system ? ` ${last.subject.system}` : ""} and ${entries.length - 1} more (entries ${first.seq}\u2013${last.seq})`,
       tree: tree.data.sha,
       parents: state.commit ? [state.commit] : []
     });
@@ -60989,10 +61152,13 @@ var BranchStore = class {
       if (error2.status === 422) throw new AppendConflict();
       throw error2;
     }
-    return { seq: entry.seq, hash: entry.hash };
+    return { seq: last.seq, hash: last.hash };
   }
   async *lines() {
-    const { text: text3 } = await this.read();
+    const { owner, repo, branch } = this.at;
+    const source = new GitHubSource(this.github, { owner, repo, commit: `refs/heads/${branch}` }, this.label);
+    const read = await source.read(this.path, GRAPHQL_TEXT);
+    const text3 = "bytes" in read ? new TextDecoder().decode(read.bytes) : "missing" in read ? "" : (await this.read()).text;
     const lines = text3.split("\n");
     const last = lines.pop();
     if (last) lines.push({ torn: last });
@@ -61750,140 +61916,6 @@ async function judgeReviews(github, at2, approvals, where2, pr2) {
   });
 }
 
-// src/github/source.ts
-var RepositoryNotFound = class extends Error {
-  constructor(repository) {
-    super(`the repository ${repository} does not exist or cannot be read with this token`);
-    this.repository = repository;
-    this.name = "RepositoryNotFound";
-  }
-  repository;
-};
-var BATCH = 250;
-var GitHubSource = class {
-  constructor(github, at2, label2 = at2.commit.slice(0, 7)) {
-    this.github = github;
-    this.at = at2;
-    this.label = label2;
-    this.blobs = BlobReader.of(github, at2);
-  }
-  github;
-  at;
-  label;
-  tree;
-  reads = /* @__PURE__ */ new Map();
-  blobs;
-  async list() {
-    return [...(await this.entries()).keys()];
-  }
-  /** Each file's blob SHA: two revisions differ exactly where these do (one tree call, shared with list). */
-  async blobShas() {
-    return new Map([...await this.entries()].map(([path2, entry]) => [path2, entry.sha]));
-  }
-  /** Reads are pinned to one commit, so each path is fetched once however often it is asked for. */
-  read(path2, maxBytes) {
-    const key = `${maxBytes}:${path2}`;
-    let result2 = this.reads.get(key);
-    if (!result2) {
-      result2 = this.fetch(path2, maxBytes);
-      this.reads.set(key, result2);
-    }
-    return result2;
-  }
-  async fetch(path2, maxBytes) {
-    if (this.tree) {
-      const entry = (await this.tree).get(path2);
-      if (!entry) return { missing: true };
-      if (entry.size > maxBytes) return { tooLarge: entry.size };
-    }
-    const blob = await this.blobs.read(`${this.at.commit}:${path2}`);
-    if (!blob) return { missing: true };
-    if (blob.byteSize > maxBytes || blob.isTruncated) return { tooLarge: blob.byteSize };
-    if (blob.isBinary || blob.text === null) return { bytes: await this.binaryBlob(blob.oid) };
-    return { bytes: new TextEncoder().encode(blob.text) };
-  }
-  entries() {
-    this.tree ??= this.github.rest.git.getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: "true" }).then(({ data }) => {
-      if (data.truncated) {
-        throw new Error(
-          `the file tree of ${this.at.owner}/${this.at.repo}@${this.label} is too large for the API to list in one response`
-        );
-      }
-      return new Map(
-        data.tree.filter((item) => item.type === "blob" && item.path).map((item) => [item.path, { size: item.size ?? 0, sha: item.sha ?? "" }])
-      );
-    });
-    return this.tree;
-  }
-  async binaryBlob(sha) {
-    const { data } = await this.github.rest.git.getBlob({
-      owner: this.at.owner,
-      repo: this.at.repo,
-      file_sha: sha
-    });
-    return Buffer.from(data.content, "base64");
-  }
-};
-var BlobReader = class _BlobReader {
-  constructor(github, owner, repo) {
-    this.github = github;
-    this.owner = owner;
-    this.repo = repo;
-  }
-  github;
-  owner;
-  repo;
-  static readers = /* @__PURE__ */ new WeakMap();
-  pending = [];
-  static of(github, { owner, repo }) {
-    const byRepo = _BlobReader.readers.get(github) ?? /* @__PURE__ */ new Map();
-    _BlobReader.readers.set(github, byRepo);
-    const key = `${owner}/${repo}`;
-    const reader = byRepo.get(key) ?? new _BlobReader(github, owner, repo);
-    byRepo.set(key, reader);
-    return reader;
-  }
-  read(expression) {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ expression, resolve, reject }) === 1) setImmediate(() => void this.flush());
-    });
-  }
-  async flush() {
-    const batch = this.pending;
-    this.pending = [];
-    await Promise.all(
-      Array.from({ length: Math.ceil(batch.length / BATCH) }, async (_, n) => {
-        const part = batch.slice(n * BATCH, (n + 1) * BATCH);
-        try {
-          const blobs = await this.fetch(part.map((p) => p.expression));
-          for (const [i, item] of part.entries()) item.resolve(blobs[i] ?? null);
-        } catch (error2) {
-          for (const item of part) item.reject(error2);
-        }
-      })
-    );
-  }
-  /** One GraphQL request for many blobs; expressions travel as variables, never spliced into the query. */
-  async fetch(expressions) {
-    const variables = { owner: this.owner, repo: this.repo };
-    const fields2 = expressions.map((expression, i) => {
-      variables[`e${i}`] = expression;
-      return `f${i}: object(expression: $e${i}) { ... on Blob { oid byteSize isBinary isTruncated text } }`;
-    });
-    const declarations = expressions.map((_, i) => `$e${i}: String!`).join(", ");
-    const query = `query ($owner: String!, $repo: String!, ${declarations}) { repository(owner: $owner, name: $repo) { ${fields2.join(" ")} } }`;
-    const name = `${this.owner}/${this.repo}`;
-    const data = await this.github.graphql(query, variables).catch((error2) => {
-      throw error2.errors?.some((e) => e.type === "NOT_FOUND") ? new RepositoryNotFound(name) : error2;
-    });
-    if (!data.repository) throw new RepositoryNotFound(name);
-    return expressions.map((_, i) => {
-      const object = data.repository[`f${i}`];
-      return object?.oid ? object : null;
-    });
-  }
-};
-
 // src/github/change-set.ts
 var REPOSITORY_QUERY = `query ($owner: String!, $repo: String!) {
   repository(owner: $owner, name: $repo) {
@@ -61934,6 +61966,7 @@ async function deploymentHistory(facts, where2, log, signer) {
       ...subject.environment ? { environment: subject.environment } : {},
       ...subject.commit ? { commit: subject.commit } : {},
       ...typeof details.config === "string" ? { config: details.config } : {},
+      ...typeof details.by === "string" ? { by: details.by } : {},
       signer: signer(entry)
     });
   }

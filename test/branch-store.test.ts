@@ -1,11 +1,13 @@
 import Bottleneck from 'bottleneck';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventDraft } from '../src/audit/entry.js';
-import { record } from '../src/audit/store.js';
+import { signerOf } from '../src/audit/signature.js';
+import { record, recordAll } from '../src/audit/store.js';
 import { verifyLog } from '../src/audit/verify.js';
 import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
+import { TEST_GATE } from './repository-history.js';
 
 let github: FakeGitHub;
 beforeEach(async () => {
@@ -42,6 +44,40 @@ const fast = {
 };
 
 describe('the git-branch audit store, against a Git Data API on 127.0.0.1', () => {
+  it('records a batch in one commit, chained and signed, and re-seals it all when another writer won', async () => {
+    const log = store();
+    await record(log, draft(0), fast);
+    const writes = () => github.requests.filter((r) => r.startsWith('POST') || r.startsWith('PATCH')).length;
+    const before = writes();
+    // A second writer appends while the batch is being sealed: the batch's first try loses the race.
+    let raced = false;
+    const racing = {
+      ...fast,
+      signer: {
+        publicKey: TEST_GATE.publicKey,
+        sign: async (digest: string) => {
+          if (!raced) {
+            raced = true;
+            await record(store(), draft(99), fast);
+          }
+          return TEST_GATE.sign(digest);
+        },
+      },
+    };
+    const checkpoint = await recordAll(log, [draft(1), draft(2), draft(3)], racing);
+    expect(checkpoint?.seq).toBe(5);
+    // The race's entry, then the batch's first try (3 writes, refused at the ref), then the batch in one commit.
+    expect(github.history('aims-audit-log')).toBe(3);
+    expect(writes() - before).toBe(4 + 4 + 4);
+    const lines = (github.file('aims-audit-log', 'audit-log.jsonl') ?? '').trim().split('\n');
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.details.n)).toEqual([0, 99, 1, 2, 3]);
+    expect(
+      entries.slice(2).map((e) => signerOf(e, [{ key: TEST_GATE.publicKey, role: 'gate' }]).status),
+    ).toEqual(['signed', 'signed', 'signed']);
+    expect((await verifyLog(log.lines())).ok).toBe(true);
+  });
+
   it('creates the branch with the first entry and appends a commit per entry', async () => {
     const log = store();
     expect(await log.head()).toBeUndefined();

@@ -685,7 +685,9 @@ export class FakeGitHub {
           : { oid: id('blob', Buffer.from(text)), bytes: Buffer.from(text) };
       });
     }
-    return blobQueryAnswer(query, variables, (commit, path) => {
+    return blobQueryAnswer(query, variables, (revision, path) => {
+      // A commit, or a branch as refs/heads/NAME (the audit log read at its branch's head).
+      const commit = this.resolve(revision.replace(/^refs\/heads\//, '')) ?? revision;
       const entries = this.trees.get(this.commits.get(commit)?.tree ?? '') ?? [];
       const entry = entries.find((e) => e.path === path);
       if (entry) return { oid: entry.sha, bytes: this.blobs.get(entry.sha)! };

@@ -2,6 +2,10 @@ import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from '.
 import { AppendConflict, type AuditStore, type LogLine } from '../audit/store.js';
 import { isReleaseBranch } from '../deployment.js';
 import type { GitHub } from './octokit.js';
+import { GitHubSource } from './source.js';
+
+/** GraphQL gives a blob's text up to 512 KiB. */
+const GRAPHQL_TEXT = 512 * 1024;
 
 export interface BranchLocation {
   owner: string;
@@ -77,6 +81,11 @@ export class BranchStore implements AuditStore {
   }
 
   async append(entry: AuditEntry, expected: Checkpoint | undefined): Promise<Checkpoint> {
+    return this.appendBatch([entry], expected);
+  }
+
+  /** Several entries, chained in order after `expected`, in one commit: one compare-and-swap for them all. */
+  async appendBatch(entries: AuditEntry[], expected: Checkpoint | undefined): Promise<Checkpoint> {
     this.dedicated ??= this.checkDedicated();
     await this.dedicated;
     const state = this.seen?.head?.hash === expected?.hash ? this.seen! : await this.read();
@@ -87,7 +96,7 @@ export class BranchStore implements AuditStore {
     const blob = await git.createBlob({
       owner,
       repo,
-      content: state.text + serialise(entry),
+      content: state.text + entries.map(serialise).join(''),
       encoding: 'utf-8',
     });
     const tree = await git.createTree({
@@ -96,10 +105,14 @@ export class BranchStore implements AuditStore {
       ...(state.tree ? { base_tree: state.tree } : {}),
       tree: [{ path: this.path, mode: '100644', type: 'blob', sha: blob.data.sha }],
     });
+    const [first, last] = [entries[0]!, entries.at(-1)!];
     const commit = await git.createCommit({
       owner,
       repo,
-      message: `audit: ${entry.type}${entry.subject.system ? ` ${entry.subject.system}` : ''} (entry ${entry.seq})`,
+      message:
+        entries.length === 1
+          ? `audit: ${first.type}${first.subject.system ? ` ${first.subject.system}` : ''} (entry ${first.seq})`
+          : `audit: ${last.type}${last.subject.system ? ` ${last.subject.system}` : ''} and ${entries.length - 1} more (entries ${first.seq}–${last.seq})`,
       tree: tree.data.sha,
       parents: state.commit ? [state.commit] : [],
     });
@@ -112,11 +125,21 @@ export class BranchStore implements AuditStore {
       if ((error as { status?: number }).status === 422) throw new AppendConflict();
       throw error;
     }
-    return { seq: entry.seq, hash: entry.hash };
+    return { seq: last.seq, hash: last.hash };
   }
 
   async *lines(): AsyncIterable<LogLine[]> {
-    const { text } = await this.read();
+    // One GraphQL read of the log at the branch's head (a reader needs no commit to append to); a log past what
+    // GraphQL gives as text is read through the Git Data API.
+    const { owner, repo, branch } = this.at;
+    const source = new GitHubSource(this.github, { owner, repo, commit: `refs/heads/${branch}` }, this.label);
+    const read = await source.read(this.path, GRAPHQL_TEXT);
+    const text =
+      'bytes' in read
+        ? new TextDecoder().decode(read.bytes)
+        : 'missing' in read
+          ? ''
+          : (await this.read()).text;
     const lines: LogLine[] = text.split('\n');
     const last = lines.pop() as string;
     if (last) lines.push({ torn: last });
