@@ -11,12 +11,7 @@ import { gateDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from '../test/fake-github.js';
 import { conformantRepo } from '../test/helpers.js';
-import {
-  approvedInLog,
-  GATE_CONFIG,
-  RepositoryHistory,
-  TEST_GATE_KEY,
-} from '../test/repository-history.js';
+import { approvedInLog, GATE_CONFIG, RepositoryHistory, TEST_GATE_KEY } from '../test/repository-history.js';
 import { runAction } from '../test/run-action.js';
 
 const SYSTEMS = 10;
