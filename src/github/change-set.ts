@@ -3,7 +3,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import type { AuditStore, LogLine } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
-import { ownerTeams, readCodeowners } from '../codeowners.js';
+import { CODEOWNERS_PATHS, ownerTeams, readCodeowners } from '../codeowners.js';
 import { limited } from '../concurrency.js';
 import {
   type ChangeSet,
@@ -327,12 +327,14 @@ export async function changeSetOf(
 
   const trusted = request.deployed.find((d) => d.commit === commit && d.trusted);
   // Changes to the trusted config since the config that judged the last approved deployment, wherever merged.
-  const configSince = request.deployed[0]?.config ?? policy.release.baseline;
+  const judgedConfig = request.deployed[0]?.config;
+  const configSince = judgedConfig ?? policy.release.baseline;
   const config = await configChangesOf(github, at, {
     branch: request.defaultBranch,
     head: request.defaultHead,
     files: trustedFiles(policy),
     ...(configSince ? { since: configSince } : {}),
+    judged: judgedConfig !== undefined,
   });
   // Only the gate's own record proves this very commit was approved; GitHub's deployment may be forged.
   const { since, range } = trusted
@@ -427,6 +429,18 @@ export async function changeSetOf(
     ...pullRequests.flatMap((pr) => (pr.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? []))),
     ...(codeowners?.codeowners ? ownerTeams(codeowners.codeowners, [...new Set(files.flat())]) : []),
   ];
+  // A pull request that changes CODEOWNERS is judged by the owners before its change, as GitHub judges it: the
+  // owners it writes would otherwise approve it.
+  const ownersBefore = await Promise.all(
+    nodes.map((node, i) =>
+      codeowners && isRelease(node) && files[i]!.some((f) => CODEOWNERS_PATHS.includes(f))
+        ? readCodeowners(
+            new GitHubSource(github, { ...at, commit: node.baseRefOid }, `the base of #${node.number}`),
+          )
+        : undefined,
+    ),
+  );
+  more.push(...ownersBefore.flatMap((o, i) => (o?.codeowners ? ownerTeams(o.codeowners, files[i]!) : [])));
   const missing = more.filter((team) => !(team.toLowerCase() in members.members));
   const extra = missing.length ? (await teamMembers(github, missing)).members : {};
   const known = { ...members.members, ...extra };
@@ -444,7 +458,10 @@ export async function changeSetOf(
       ...(codeowners && isRelease(nodes[i]!)
         ? {
             codeowners: {
-              ...(codeowners.codeowners ? { file: codeowners.codeowners } : { problem: codeowners.problem }),
+              ...((owners) =>
+                owners.codeowners ? { file: owners.codeowners } : { problem: owners.problem })(
+                ownersBefore[i] ?? codeowners,
+              ),
               paths: files[i]!,
               complete: true,
             },
@@ -485,9 +502,9 @@ const MAX_CONFIG_COMMITS = 100;
 async function configChangesOf(
   github: GitHub,
   at: Repository,
-  request: { branch: string; head: string; files: string[]; since?: string },
+  request: { branch: string; head: string; files: string[]; since?: string; judged?: boolean },
 ): Promise<{ since: string; commits: { sha: string; message: string }[] }> {
-  const { branch, head, files, since } = request;
+  const { branch, head, files, since, judged } = request;
   const what = since ? `${short(since)}, whose config judged the last approved deployment` : 'its start';
   if (since === head) return { since: what, commits: [] };
   let inRange: ((sha: string) => Promise<boolean>) | undefined;
@@ -496,10 +513,16 @@ async function configChangesOf(
       if ((error as { status?: number }).status === 404) return undefined;
       throw error;
     });
-    // Diverged is fine (a baseline on another branch): the range is what the head has and `since` has not.
     if (!range)
       throw new Error(
         `${short(since)}, where the trusted config was last judged, is not in ${at.owner}/${at.repo} (a rewritten history): the changes to the trusted config since cannot be traced`,
+      );
+    // A baseline may be on another branch (the range is then what the head has and it has not); but the config
+    // that judged the last deployment must still be in the default branch's history: a force-push back past it
+    // would bring back a config (a key, a log, weaker rules) that its judged changes replaced.
+    if (judged && range.status !== 'ahead' && range.status !== 'identical')
+      throw new Error(
+        `the default branch ${branch} no longer holds ${short(since)}, whose config judged the last approved deployment (its history was rewritten, ${range.status}): restore it, and keep force-pushes off ${branch} with branch protection`,
       );
     const changed = range.files ?? [];
     // GitHub lists at most 300 files of a compare: fewer, and none of them config, means no config change.
