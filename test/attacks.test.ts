@@ -7,7 +7,7 @@ import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
-import { approvedInLog, GATE_CONFIG, RepositoryHistory, review, TEST_GATE } from './repository-history.js';
+import { approvedInLog, GATE_CONFIG, RepositoryHistory, TEST_GATE } from './repository-history.js';
 
 /**
  * A security review of the deployment gate as an attacker with write access to the repository (push to any
@@ -294,6 +294,64 @@ describe('new attacks on signed history', () => {
     expect(decision.reason).toContain(`${short(evil)} "straight to main" was pushed without a pull request`);
     // The start is the older genuine approval (entry 1): #10 is judged again, and passes.
     expect(decision.verdict!.pullRequests.map((p) => p.number)).toEqual([10]);
+  });
+});
+
+describe('new attacks on the config-change tracking', () => {
+  // Found: configChangesOf asks GitHub's compare (three-dot: from the merge base) which files changed between the
+  // config that judged the last deployment and main's head, and takes "diverged" as fine. Force-push main back
+  // to before an approved config change: the merge base is older than that change, so the diff from it shows
+  // no config file, and the older, weaker config is trusted again, unjudged.
+  it.fails('SUCCEEDS: force-pushing main to before an approved tightening brings the old rules back', async () => {
+    // The start: main's config asks for one approval only, at every tier.
+    const weak = repo.pullRequest({
+      number: 20,
+      change: withConfig((c) => c.replace(/  - environment: production\n    tiers:[^\n]*\n    require:[^\n]*\n/, '')),
+      approvers: ['alice', 'gov-lead'],
+    });
+    await deploy(weak.mergeCommit!);
+    // The team tightens it (the governance team for high risk), approved by everyone, and deploys it.
+    const strict = repo.pullRequest({ number: 21, change: withConfig(() => CONFIG), approvers: ['alice', 'gov-lead'] });
+    await deploy(strict.mergeCommit!);
+    // 1. Force-push main back to before the tightening (no branch protection against force pushes).
+    fake.branch('main', weak.mergeCommit!);
+    // 2. A high-risk change, approved by alice alone, merged: the rules at its base are the weak ones too.
+    const evil = repo.pullRequest({ number: 22, change: retrain, approvers: ['alice'] });
+    // 3. Deploy it: the compare from #21's merge to main's head is "diverged", its diff (from the merge base)
+    //    holds no config file, so the weak config judges and approves.
+    const decision = await gate(evil.mergeCommit!);
+    expect(decision.approved).toBe(false);
+  });
+
+  it('a force-push that drops the judged config commit entirely (gone from the repository) fails closed', async () => {
+    const strict = repo.pullRequest({ number: 23, change: (f) => ({ ...f, 'README.md': 'y\n' }), approvers: ['alice'] });
+    await deploy(strict.mergeCommit!);
+    // The entry names a config commit GitHub no longer has (garbage-collected after a rewrite).
+    await approvedInLog(log, 'acme/ml-platform', strict.mergeCommit!, 'production', 'f'.repeat(40));
+    const decision = await gate(strict.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain('a rewritten history');
+  });
+
+  it('an unapproved change to a policy pack the config extends is judged like the config', async () => {
+    const pack = repo.pullRequest({
+      number: 24,
+      change: (f) => ({
+        ...withConfig((c) => `extends: ./policies/team.yml\n${c}`)(f),
+        'policies/team.yml': 'id: team\ntitle: Team\nversion: "1"\ndescription: ours\nextends: iso42001-baseline\nrules: []\n',
+      }),
+      approvers: ['alice', 'gov-lead'],
+    });
+    await deploy(pack.mergeCommit!);
+    repo.pullRequest({
+      number: 25,
+      change: (f) => ({ ...f, 'policies/team.yml': 'id: team\ntitle: Team\nversion: "2"\ndescription: ours\nrules: []\n' }),
+      approvers: ['alice'],
+    });
+    const fix = repo.pullRequest({ number: 26, change: (f) => ({ ...f, 'README.md': 'z\n' }), approvers: ['alice'] });
+    const decision = await gate(fix.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain('#25 (changes the aims-gate configuration or a policy pack');
   });
 });
 
