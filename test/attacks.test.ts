@@ -1,8 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type AuditEntry, type EventDraft, sealSigned } from '../src/audit/entry.js';
+import { deploymentEvent } from '../src/audit/events.js';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import { ed25519Signer, type Signer } from '../src/audit/signature.js';
-import type { AuditStore } from '../src/audit/store.js';
+import { type AuditStore, recordAll } from '../src/audit/store.js';
+import { trustedCheckpoint } from '../src/github/checkpoint-status.js';
 import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
@@ -353,6 +356,82 @@ describe('new attacks on the config-change tracking', () => {
     expect(decision.approved).toBe(false);
     expect(decision.reason).toContain('#25 (changes the aims-gate configuration or a policy pack');
   });
+});
+
+describe('new attacks on the App’s entries and the checkpoint statuses', () => {
+  it('an environment reviewer’s approval, signed by the App, is no approval of the change set', async () => {
+    const app = newKey();
+    const pr = repo.pullRequest({ number: 30, change: listKey(app, 'app'), approvers: ['alice', 'gov-lead'] });
+    await deploy(pr.mergeCommit!);
+    const evil = repo.push('main', retrain, 'straight to main');
+    // A reviewer with the environment's reviewer role approves the run in GitHub's UI: the App records it.
+    await recordAll(
+      log,
+      [
+        deploymentEvent(
+          { approved: true, reason: 'lgtm', by: 'environment reviewer' },
+          {
+            time: '2026-11-21T00:00:00Z',
+            actor: { login: 'gov-lead', via: 'github' },
+            subject: { repository: 'acme/ml-platform', commit: evil, environment: 'production' },
+          },
+        ),
+      ],
+      { signer: app },
+    );
+    const decision = await gate(evil);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain(`${short(evil)} "straight to main" was pushed without a pull request`);
+  });
+
+  it('a forged checkpoint status (any creator) over a rewritten log names no gate-signed entry: not believed', async () => {
+    const [, two] = await checkpointLog();
+    const forged = await sealSigned(note(), two, newKey());
+    expect(
+      trustedCheckpoint([status(forged, 'mallory')], { entryAt: () => forged, trusted: GATE_KEYS }),
+    ).toBeUndefined();
+  });
+
+  // Found: trustedCheckpoint skips a status whose entry is not in the log at hand. Truncate the log branch back to
+  // a gate-signed entry (dropping a rejection, an incident, a later decision): the genuine status naming the
+  // dropped entry is skipped in silence, and the older status is "the" checkpoint, so verify reports a match.
+  // (Also: README says "the gate applies the same rule (trustedCheckpoint)", but nothing in src/, app/ or
+  // action/ calls it: no code reads the statuses.)
+  it.fails('SUCCEEDS: a log truncated back to a gate-signed entry still "matches" its checkpoint statuses', async () => {
+    const entries = await checkpointLog();
+    const [, two, three] = entries as [AuditEntry, AuditEntry, AuditEntry];
+    const truncatedTo = [entries[0]!, two]; // the log branch force-pushed back: entry 3 is gone
+    const statuses = [status(three, 'github-actions[bot]'), status(two, 'github-actions[bot]')];
+    const believed = trustedCheckpoint(statuses, {
+      entryAt: (seq) => truncatedTo[seq - 1],
+      trusted: GATE_KEYS,
+    });
+    // What should happen: a status naming an entry past the log's end is at least reported, never skipped.
+    expect(believed).toBeUndefined();
+  });
+});
+
+/** The gate's key as the trusted config lists it. */
+const GATE_KEYS = [{ key: TEST_GATE.publicKey, role: 'gate' as const }];
+const note = (): EventDraft => ({
+  type: 'deployment.rejected',
+  time: '2026-11-02T10:00:00.000Z',
+  actor: { login: 'aims-gate' },
+  subject: { repository: 'acme/ml-platform', commit: 'a'.repeat(40), environment: 'production' },
+  details: {},
+  evidence: [],
+});
+/** Three entries signed by the gate: 1 and 2 approvals, 3 a rejection the attacker wants gone. */
+async function checkpointLog(): Promise<AuditEntry[]> {
+  const one = await sealSigned({ ...note(), type: 'deployment.approved' }, undefined, TEST_GATE);
+  const two = await sealSigned({ ...note(), type: 'deployment.approved' }, one, TEST_GATE);
+  const three = await sealSigned(note(), two, TEST_GATE);
+  return [one, two, three];
+}
+const status = (entry: AuditEntry, creator: string) => ({
+  checkpoint: { seq: entry.seq, hash: entry.hash },
+  creator,
+  createdAt: '2026-11-02T10:00:01Z',
 });
 
 /** A log holding its lines up to the `entries`-th deployment approval (what a force-push of the log branch leaves). */
