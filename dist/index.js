@@ -62098,12 +62098,14 @@ async function changeSetOf(github, at2, request2) {
   };
   if (!branch) return base;
   const trusted = request2.deployed.find((d) => d.commit === commit && d.trusted);
-  const configSince = request2.deployed[0]?.config ?? policy.release.baseline;
+  const judgedConfig = request2.deployed[0]?.config;
+  const configSince = judgedConfig ?? policy.release.baseline;
   const config2 = await configChangesOf(github, at2, {
     branch: request2.defaultBranch,
     head: request2.defaultHead,
     files: trustedFiles(policy),
-    ...configSince ? { since: configSince } : {}
+    ...configSince ? { since: configSince } : {},
+    judged: judgedConfig !== void 0
   });
   const { since, range: range2 } = trusted ? { since: trusted, range: { commits: [], total: 0 } } : await changeSetStart(github, at2, commit, [
     ...request2.deployed.filter((d) => d.commit !== commit),
@@ -62170,6 +62172,14 @@ async function changeSetOf(github, at2, request2) {
     ...pullRequests.flatMap((pr2) => (pr2.rules ?? []).flatMap((r) => r.require.flatMap((g) => g.teams ?? []))),
     ...codeowners?.codeowners ? ownerTeams(codeowners.codeowners, [...new Set(files.flat())]) : []
   ];
+  const ownersBefore = await Promise.all(
+    nodes.map(
+      (node, i) => codeowners && isRelease(node) && files[i].some((f) => CODEOWNERS_PATHS.includes(f)) ? readCodeowners(
+        new GitHubSource(github, { ...at2, commit: node.baseRefOid }, `the base of #${node.number}`)
+      ) : void 0
+    )
+  );
+  more.push(...ownersBefore.flatMap((o, i) => o?.codeowners ? ownerTeams(o.codeowners, files[i]) : []));
   const missing = more.filter((team) => !(team.toLowerCase() in members.members));
   const extra = missing.length ? (await teamMembers(github, missing)).members : {};
   const known2 = { ...members.members, ...extra };
@@ -62186,7 +62196,9 @@ async function changeSetOf(github, at2, request2) {
       // A release pull request's files are all listed (filesOf fails closed otherwise).
       ...codeowners && isRelease(nodes[i]) ? {
         codeowners: {
-          ...codeowners.codeowners ? { file: codeowners.codeowners } : { problem: codeowners.problem },
+          ...((owners) => owners.codeowners ? { file: owners.codeowners } : { problem: owners.problem })(
+            ownersBefore[i] ?? codeowners
+          ),
           paths: files[i],
           complete: true
         }
@@ -62213,7 +62225,7 @@ async function changeSetOf(github, at2, request2) {
 }
 var MAX_CONFIG_COMMITS = 100;
 async function configChangesOf(github, at2, request2) {
-  const { branch, head, files, since } = request2;
+  const { branch, head, files, since, judged } = request2;
   const what = since ? `${short2(since)}, whose config judged the last approved deployment` : "its start";
   if (since === head) return { since: what, commits: [] };
   let inRange;
@@ -62225,6 +62237,10 @@ async function configChangesOf(github, at2, request2) {
     if (!range2)
       throw new Error(
         `${short2(since)}, where the trusted config was last judged, is not in ${at2.owner}/${at2.repo} (a rewritten history): the changes to the trusted config since cannot be traced`
+      );
+    if (judged && range2.status !== "ahead" && range2.status !== "identical")
+      throw new Error(
+        `the default branch ${branch} no longer holds ${short2(since)}, whose config judged the last approved deployment (its history was rewritten, ${range2.status}): restore it, and keep force-pushes off ${branch} with branch protection`
       );
     const changed = range2.files ?? [];
     if (changed.length < 300 && !changed.some((f) => files.includes(f.filename) || files.includes(f.previous_filename ?? "")))

@@ -301,11 +301,10 @@ describe('new attacks on signed history', () => {
 });
 
 describe('new attacks on the config-change tracking', () => {
-  // Found: configChangesOf asks GitHub's compare (three-dot: from the merge base) which files changed between the
-  // config that judged the last deployment and main's head, and takes "diverged" as fine. Force-push main back
-  // to before an approved config change: the merge base is older than that change, so the diff from it shows
-  // no config file, and the older, weaker config is trusted again, unjudged.
-  it.fails('SUCCEEDS: force-pushing main to before an approved tightening brings the old rules back', async () => {
+  // Found, and refused since: configChangesOf took a "diverged" compare as fine. Force-push main back to before an
+  // approved config change: the merge base is older than that change, so the diff from it showed no config
+  // file, and the older, weaker config was trusted again, unjudged. The judged config must now be an ancestor.
+  it('force-pushing main to before an approved tightening does not bring the old rules back', async () => {
     // The start: main's config asks for one approval only, at every tier.
     const weak = repo.pullRequest({
       number: 20,
@@ -327,9 +326,12 @@ describe('new attacks on the config-change tracking', () => {
     // 2. A high-risk change, approved by alice alone, merged: the rules at its base are the weak ones too.
     const evil = repo.pullRequest({ number: 22, change: retrain, approvers: ['alice'] });
     // 3. Deploy it: the compare from #21's merge to main's head is "diverged", its diff (from the merge base)
-    //    holds no config file, so the weak config judges and approves.
+    //    holds no config file, so the weak config judged and approved.
     const decision = await gate(evil.mergeCommit!);
     expect(decision.approved).toBe(false);
+    expect(decision.reason).toMatch(
+      /^aims-gate could not decide, so it fails closed: the default branch main no longer holds \w{7}, whose config judged the last approved deployment \(its history was rewritten, diverged\)/,
+    );
   });
 
   it('a force-push that drops the judged config commit entirely (gone from the repository) fails closed', async () => {
@@ -478,7 +480,8 @@ describe('new attacks on CODEOWNERS and the release branches’ configs', () => 
   // judged by the owners it writes. GitHub judges a pull request by the CODEOWNERS of its base: there, the old
   // owners must approve the change of owners. Two writers (or one with a second account that can push) take
   // over every path a codeowners rule protects.
-  it.fails('SUCCEEDS: a pull request that makes its own approver the owner of everything is judged by the new CODEOWNERS', async () => {
+  // Refused since: a pull request that changes CODEOWNERS is judged by the owners at its base.
+  it('a pull request that makes its own approver the owner of everything is judged by the owners before it', async () => {
     // A common policy: one approval, and the code owners of what changed (no team rule besides).
     const config = `${CONFIG.replace(/ {2}- environment: production\n {4}tiers:[^\n]*\n {4}require:[^\n]*\n/, '')}  - environment: production\n    require: [{ codeowners: true }]\n`;
     repo = new RepositoryHistory(fake, {
@@ -497,6 +500,8 @@ describe('new attacks on CODEOWNERS and the release branches’ configs', () => 
     });
     const decision = await gate(takeover.mergeCommit!);
     expect(decision.approved).toBe(false);
+    expect(decision.reason).toContain('#50');
+    expect(decision.reason).toContain('@security-lead');
   });
 
   it('a key listed only in a release branch’s config, or in the deployed commit’s, is not trusted', async () => {
