@@ -59542,6 +59542,7 @@ async function loadPolicy(source, configPath = CONFIG_PATH, { extendsFrom: exten
     applicability: config2["statement-of-applicability"] ?? {},
     approvals: config2.approvals ?? [],
     signers: config2.signers ?? [],
+    floorSigners: org?.data.value?.signers ?? [],
     app: config2.app ?? {},
     release: config2.release ?? {},
     ...enforce?.["fail-on"] ? { failOnFloor: org.data.value["fail-on"] ?? "major" } : {}
@@ -60740,7 +60741,7 @@ function startingPoints(history) {
       commit: entry.commit,
       what: `the last approved deployment to ${environment} (${entry.commit.slice(0, 7)}, audit log entry ${entry.seq}, signed by ${entry.signer.who})`,
       trusted: true,
-      ...entry.config ? { config: entry.config } : {}
+      ...entry.config && entry.signer.anchored ? { config: entry.config } : {}
     });
   }
   if (points.length || history.baseline) return { points };
@@ -62456,7 +62457,9 @@ async function judgeDeployment(github, repository, { commit, environment }, opti
         ...policy.release.baseline ? { baseline: policy.release.baseline } : {}
       },
       store,
-      entrySigner(policy)
+      // The organisation's keys anchor the repository's config; where the organisation's config is the trusted
+      // one (the App's defaults), every key it lists does.
+      entrySigner(policy, trusted === defaultHead ? policy.floorSigners : policy.signers)
     );
     const start = startingPoints(history);
     if ("problem" in start) return { approved: false, reason: start.problem };
@@ -62499,12 +62502,13 @@ async function judgeDeployment(github, repository, { commit, environment }, opti
     };
   }
 }
-function entrySigner(policy) {
+function entrySigner(policy, anchors) {
   return (entry) => {
     const check = signerOf(entry, policy.signers);
     return {
       gate: isGateKey(check),
-      who: check.status === "signed" ? `the ${describeKey(check.key)}` : signerWords(check)
+      who: check.status === "signed" ? `the ${describeKey(check.key)}` : signerWords(check),
+      anchored: check.status === "signed" && anchors.some((a) => a.key === check.key.key)
     };
   };
 }

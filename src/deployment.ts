@@ -147,8 +147,12 @@ export interface DeploymentHistory {
     config?: string;
     /** Whose decision it records: `aims-gate` for the gate's own (an environment reviewer's is no judgement of the change set). */
     by?: string;
-    /** Who signed the entry, in words; `gate` when a trusted gate or App key did, the only case that counts. */
-    signer: { gate: boolean; who: string };
+    /**
+     * Who signed the entry, in words; `gate` when a trusted gate or App key did, the only case that counts;
+     * `anchored` when that key is listed where the repository's writers cannot list one (the organisation's
+     * config), so that the entry can also say which config was judged.
+     */
+    signer: { gate: boolean; who: string; anchored?: boolean };
   }[];
   /** How many deployments to any environment GitHub records, by environment (anyone with write access can make one). */
   deployments: { environment: string; commit: string }[];
@@ -158,7 +162,10 @@ export interface DeploymentHistory {
 
 /**
  * Where the change set may start, newest first: only the gate's own approvals, signed by a trusted gate key,
- * say what production runs. An entry anyone could append (unsigned, or signed by another key) and a GitHub
+ * say what production runs. Only an approval signed by an anchored key (the organisation's) also says which
+ * config judged it: a key the repository's own config lists could have been listed by the very change to the
+ * config that its entry would exempt from judging, so the config is then judged from the baseline (or its
+ * start) instead. An entry anyone could append (unsigned, or signed by another key) and a GitHub
  * deployment any workflow can create say nothing. Where GitHub remembers deployments to the environment but
  * the log holds no signed approval (a new or moved log, an old unsigned one), the gate does not start afresh
  * from an unknown state: it rejects, unless the trusted config names a baseline, judged with the change set.
@@ -182,7 +189,7 @@ export function startingPoints(
       commit: entry.commit,
       what: `the last approved deployment to ${environment} (${entry.commit.slice(0, 7)}, audit log entry ${entry.seq}, signed by ${entry.signer.who})`,
       trusted: true,
-      ...(entry.config ? { config: entry.config } : {}),
+      ...(entry.config && entry.signer.anchored ? { config: entry.config } : {}),
     });
   }
   if (points.length || history.baseline) return { points };

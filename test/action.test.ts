@@ -9,14 +9,13 @@ import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo, edit } from './helpers.js';
-import { approvedInLog, RepositoryHistory, review, TEST_GATE, TEST_GATE_KEY } from './repository-history.js';
+import { approvedInLog, ORG_CONFIG, RepositoryHistory, review, TEST_GATE_KEY } from './repository-history.js';
 import { runAction } from './run-action.js';
 import { webhook } from './webhooks.js';
 
-const CONFIG = `systems: [models/*]
+const CONFIG = `_extends: .github
+systems: [models/*]
 audit-log: branch:aims-audit-log
-signers:
-  - { key: ${TEST_GATE.publicKey}, role: gate, name: the test gate }
 approvals:
   - tiers: [high, prohibited]
     require: [{ count: 1, teams: [acme/ai-governance] }]
@@ -34,6 +33,7 @@ let github: FakeGitHub;
 let dir: string;
 beforeEach(async () => {
   github = await new FakeGitHub(opened.repository.full_name).start();
+  github.organisation.set('.github/aims-gate.yml', ORG_CONFIG); // lists the gate's key
   dir = mkdtempSync(join(tmpdir(), 'aims-action-'));
   github.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'gov-lead', id: 7 }]);
 });

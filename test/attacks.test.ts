@@ -57,10 +57,12 @@ const withConfig = (change: (config: string) => string) => (files: Record<string
   '.github/aims-gate.yml': change(files['.github/aims-gate.yml']!),
 });
 /** The config with one more key listed under `signers`. */
+/** Lists a key under the repository's own `signers` (the gate's key is the organisation's). */
 const listKey = (key: Signer, role = 'gate') =>
-  withConfig((c) =>
-    c.replace('signers:\n', `signers:\n  - { key: ${key.publicKey}, role: ${role}, name: ci }\n`),
-  );
+  withConfig((c) => {
+    const line = `  - { key: ${key.publicKey}, role: ${role}, name: ci }\n`;
+    return c.includes('signers:\n') ? c.replace('signers:\n', `signers:\n${line}`) : `${c}signers:\n${line}`;
+  });
 const short = (sha: string) => sha.slice(0, 7);
 
 beforeEach(async () => {
@@ -169,10 +171,12 @@ describe('issue 20’s ten attacks, redone against signed history', () => {
 });
 
 describe('new attacks on signed history', () => {
-  // Found: the keys that decide which log entries are the gate's come from the default branch's head, the very
-  // config whose changes the gate is meant to judge. The signed entry then says which config judged it
-  // (`details.config`): the attacker names the head, so the config change that listed their key is never judged.
-  it.fails('SUCCEEDS: listing your own key under signers on main (unapproved) and signing a "nothing new" entry', async () => {
+  // Found, and refused since: the keys that decide which log entries are the gate's came from the default
+  // branch's head, the very config whose changes the gate is meant to judge, and the signed entry said which
+  // config judged it: the attacker named the head, so the change that listed their key was never judged. Now only
+  // an entry signed by a key the organisation lists (where the repository's writers cannot) says which config
+  // judged it; the repository's own keys' entries have the config judged from the baseline or the start.
+  it('listing your own key under signers on main (unapproved) and signing a "nothing new" entry', async () => {
     const attacker = newKey();
     // 1. One direct push to main (no pull request, no review): the backdoor and the attacker's key, role gate.
     const evil = repo.push('main', (f) => listKey(attacker)(retrain(f)), 'tidy up');
@@ -184,7 +188,7 @@ describe('new attacks on signed history', () => {
     expect(decision.approved).toBe(false);
   });
 
-  it.fails('SUCCEEDS: the same through an unapproved pull request merged into main, deploying release/1', async () => {
+  it('the same through an unapproved pull request merged into main, deploying release/1', async () => {
     const attacker = newKey();
     fake.branch('release/1', repo.head());
     const evil = repo.push('release/1', retrain, 'hotfix');

@@ -13,10 +13,18 @@ export const TEST_GATE_KEY = generateKeyPairSync('ed25519').privateKey.export({
 }) as string;
 export const TEST_GATE: Signer = ed25519Signer(TEST_GATE_KEY);
 
-/** A trusted config for the gate: one approval for production, and the governance team's for high risk. */
-export const GATE_CONFIG = `systems: [models/*]
+/**
+ * The organisation's config (its .github repository), which lists the gate's key: a key listed there, where the
+ * repository's writers cannot list their own, anchors what the gate's entries say of the repository's config.
+ */
+export const ORG_CONFIG = `systems: [models/*]
 signers:
   - { key: ${TEST_GATE.publicKey}, role: gate, name: the test gate }
+`;
+
+/** A trusted config for the gate: one approval for production, and the governance team's for high risk. */
+export const GATE_CONFIG = `_extends: .github
+systems: [models/*]
 audit-log: none
 approvals:
   - environment: production
@@ -73,6 +81,9 @@ export class RepositoryHistory {
     readonly github: FakeGitHub,
     initial: Files,
   ) {
+    // The organisation's config, where the gate's key is listed, unless a test's organisation says otherwise.
+    if (!github.organisation.has('.github/aims-gate.yml'))
+      github.organisation.set('.github/aims-gate.yml', ORG_CONFIG);
     const root = this.commit(initial, [], 'initial commit');
     github.branch('main', root);
   }

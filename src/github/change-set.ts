@@ -79,7 +79,7 @@ export async function repositoryFacts(github: GitHub, at: Repository): Promise<R
 }
 
 /** Who signed an entry, as the trust rules read it: `gate` only for a valid signature by a trusted gate or App key. */
-export type EntrySigner = (entry: AuditEntry) => { gate: boolean; who: string };
+export type EntrySigner = (entry: AuditEntry) => DeploymentHistory['approvals'][number]['signer'];
 
 /**
  * What the gate's log and GitHub say was deployed before (src/deployment.ts decides what of it counts). The

@@ -2,7 +2,7 @@ import type { ApprovalResult } from '../approvals.js';
 import type { Actor, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import type { Signer } from '../audit/signature.js';
-import { describeKey, isGateKey, signerOf, signerWords } from '../audit/signature.js';
+import { describeKey, isGateKey, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
 import { type AuditStore, recordAll } from '../audit/store.js';
 import {
   type DeploymentVerdict,
@@ -262,7 +262,9 @@ async function judgeDeployment(
         ...(policy.release.baseline ? { baseline: policy.release.baseline } : {}),
       },
       store,
-      entrySigner(policy),
+      // The organisation's keys anchor the repository's config; where the organisation's config is the trusted
+      // one (the App's defaults), every key it lists does.
+      entrySigner(policy, trusted === defaultHead ? policy.floorSigners : policy.signers),
     );
     const start = startingPoints(history);
     if ('problem' in start) return { approved: false, reason: start.problem };
@@ -311,12 +313,13 @@ async function judgeDeployment(
  * Who signed a log entry, by the trusted config's keys (the default branch's and the organisation's): an
  * entry counts as the gate's only under a valid signature by a gate or App key.
  */
-function entrySigner(policy: Policy): EntrySigner {
+function entrySigner(policy: Policy, anchors: TrustedKey[]): EntrySigner {
   return (entry) => {
     const check = signerOf(entry, policy.signers);
     return {
       gate: isGateKey(check),
       who: check.status === 'signed' ? `the ${describeKey(check.key)}` : signerWords(check),
+      anchored: check.status === 'signed' && anchors.some((a) => a.key === check.key.key),
     };
   };
 }

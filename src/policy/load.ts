@@ -42,6 +42,11 @@ export interface Policy {
   approvals: ApprovalRule[];
   /** The keys of trusted writers of the audit log (`signers`), the organisation's and the repository's. */
   signers: TrustedKey[];
+  /**
+   * The organisation's keys alone (its config under `_extends`): listed where a repository's writers cannot
+   * list their own, so an entry they sign can vouch for the repository's config (src/deployment.ts).
+   */
+  floorSigners: TrustedKey[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
   /** What the deployment gate trusts (meaningful in the default branch's config). */
@@ -407,6 +412,7 @@ export async function loadPolicy(
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     signers: (config.signers as TrustedKey[] | undefined) ?? [],
+    floorSigners: (org?.data.value as { signers?: TrustedKey[] } | undefined)?.signers ?? [],
     app: (config.app as AppSettings | undefined) ?? {},
     release: (config.release as ReleaseSettings | undefined) ?? {},
     ...(enforce?.['fail-on']
