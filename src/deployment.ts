@@ -152,7 +152,7 @@ export interface DeploymentHistory {
      * `anchored` when that key is listed where the repository's writers cannot list one (the organisation's
      * config), so that the entry can also say which config was judged.
      */
-    signer: { gate: boolean; who: string; anchored?: boolean };
+    signer: { gate: boolean; who: string; anchored?: boolean; rotated?: boolean };
   }[];
   /** How many deployments to any environment GitHub records, by environment (anyone with write access can make one). */
   deployments: { environment: string; commit: string }[];
@@ -175,8 +175,14 @@ export function startingPoints(
 ): { points: StartingPoint[] } | { problem: string } {
   const { environment, repository } = history;
   const points: StartingPoint[] = [];
+  // A rotated-out key checks against the entry's own time, which its holder writes: once a current key has
+  // signed, an entry by a rotated key after it is a backdated one, whatever its time says.
+  let current = false;
   for (const entry of history.approvals) {
+    const backdated = current && entry.signer.rotated;
+    if (entry.signer.gate && !entry.signer.rotated) current = true;
     if (
+      backdated ||
       !entry.signer.gate ||
       entry.by !== 'aims-gate' ||
       !entry.commit ||

@@ -10,7 +10,14 @@ import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
-import { approvedInLog, GATE_CONFIG, RepositoryHistory, review, TEST_GATE } from './repository-history.js';
+import {
+  approvedInLog,
+  GATE_CONFIG,
+  ORG_CONFIG,
+  RepositoryHistory,
+  review,
+  TEST_GATE,
+} from './repository-history.js';
 
 /**
  * A security review of the deployment gate as an attacker with write access to the repository (push to any
@@ -227,20 +234,24 @@ describe('new attacks on signed history', () => {
     expect(decision.reason).toContain('was pushed without a pull request');
   });
 
-  // Found: `until` is compared with the entry's own `time`, which its signer writes. Whoever holds a rotated-out
-  // key (the reason it was rotated) backdates a new entry and the gate trusts it, even after entries signed by
-  // the new key. README says to remove a leaked key; the gate could refuse this on its own (see the report).
-  it.fails('SUCCEEDS: a rotated-out key signs a backdated approval appended after the new key’s entries', async () => {
+  // Found, and refused since: `until` is compared with the entry's own `time`, which its signer writes. Whoever
+  // holds a rotated-out key backdated a new entry and the gate trusted it, even after entries signed by the new
+  // key. Now an entry by a rotated key after one by a current key is not believed (README: still remove a leaked
+  // key rather than rotate it: before the new key's first entry, the old one's backdated entries still count).
+  it('a rotated-out key signs a backdated approval appended after the new key’s entries', async () => {
     const current = newKey();
-    // The approved rotation: the old key (TEST_GATE) until 2026-11-01, the new one after.
+    // The rotation, in the organisation's config where the gate's keys are: the old key (TEST_GATE) until
+    // 2026-11-01, the new one after.
+    fake.organisation.set(
+      '.github/aims-gate.yml',
+      ORG_CONFIG.replace(
+        'role: gate, name: the test gate }',
+        `role: gate, name: old, until: '2026-11-01' }\n  - { key: ${current.publicKey}, role: gate, name: new }`,
+      ),
+    );
     const rotate = repo.pullRequest({
       number: 8,
-      change: withConfig((c) =>
-        c.replace(
-          'role: gate, name: the test gate }',
-          `role: gate, name: old, until: '2026-11-01' }\n  - { key: ${current.publicKey}, role: gate, name: new }`,
-        ),
-      ),
+      change: (f) => ({ ...f, 'README.md': 'rotated\n' }),
       approvers: ['alice', 'gov-lead'],
     });
     repo.deployed(rotate.mergeCommit!);
@@ -269,6 +280,8 @@ describe('new attacks on signed history', () => {
     );
     const decision = await gate(evil);
     expect(decision.approved).toBe(false);
+    // The genuine entry, by the new key, is believed: the attack is the backdated one alone.
+    expect(decision.reason).not.toContain('could not decide');
   });
 
   it('a genuine signed approval for another environment, or another repository, is no starting point', async () => {

@@ -320,6 +320,7 @@ function entrySigner(policy: Policy, anchors: TrustedKey[]): EntrySigner {
       gate: isGateKey(check),
       who: check.status === 'signed' ? `the ${describeKey(check.key)}` : signerWords(check),
       anchored: check.status === 'signed' && anchors.some((a) => a.key === check.key.key),
+      rotated: check.status === 'signed' && check.key.until !== undefined,
     };
   };
 }
