@@ -12,6 +12,7 @@ import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
 import { closest } from './schema.js';
+import { loadStatement } from './soa.js';
 import type { Source } from './source.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
@@ -115,6 +116,10 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
+  const statement = await loadStatement(input.source, policy);
+  for (const p of statement.problems)
+    notices.push(`${statement.path}${p.line ? `:${p.line}` : ''}: ${p.message}. ${p.fix}`);
+
   const findings: Finding[] = [];
   const summaries: SystemSummary[] = [];
   /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
@@ -212,9 +217,9 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       configSource: policySource.label,
       auditLog: policy.auditLog,
       releaseBranches: policy.release.branches ?? [],
-      applicability: policy.applicability,
       approvals: policy.approvals,
     },
+    statement,
     rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
     systems: summaries,
     ...(changedSystems ? { changedSystems } : {}),
@@ -331,6 +336,15 @@ function summarise(
     changed: system.facts.changed,
     documents: Object.fromEntries(location.present.map((kind) => [kind, location.paths[kind]])),
     evidence: digests,
+    ...(risk?.kind === 'risk-assessment'
+      ? {
+          risks: risk.risks.map((r) => ({
+            ...(r.id ? { id: r.id } : {}),
+            ...(r.treatment ? { treatment: r.treatment } : {}),
+            controls: r.controls,
+          })),
+        }
+      : {}),
     counts: { major: 0, minor: 0, observation: 0 },
     waived: 0,
     checks: 0,
