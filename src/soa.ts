@@ -282,16 +282,22 @@ export function justificationWords(control: DeclaredControl): string {
  */
 export interface SoaHistoryFacts {
   /** The last commit that changed the file, or undefined when the history does not have the file. */
-  commit?: { sha: string; author: string; date: string };
+  commit?: { sha: string; author?: string; date?: string };
   /** Where the history was read: e.g. "git log of HEAD", "main on GitHub". */
   where: string;
-  /** The pull request that brought that commit, where the history can say (GitHub). undefined: not known. */
+  /** The working copy differs from that commit (locally): the version read is not the one committed. */
+  modified?: boolean;
+  /**
+   * The pull request that brought that commit, where the history can say (GitHub); null: none did (a push);
+   * undefined: not known (a git log does not record reviews).
+   */
   pullRequest?: {
     number: number;
-    mergedBy?: string;
-    /** Every review, in order: the latest review of each reviewer counts. */
-    reviews: { user: string; state: string; commit?: string }[];
+    /** Its head when merged: an approval of an earlier commit did not see what was merged. */
+    head?: string;
     author?: string;
+    /** Every review, in order: the latest decision of each reviewer counts. */
+    reviews: { user: string; state: string; commit?: string }[];
   } | null;
 }
 
@@ -301,46 +307,58 @@ export interface SoaApproval {
   changedBy?: string;
   changedAt?: string;
   pullRequest?: number;
-  /** Who approved the pull request (latest review of each reviewer is APPROVED, and not its author). */
+  /** Who approved the pull request: latest decision APPROVED, on its merged head, and not its author. */
   approvedBy: string[];
   /** In words, with "not known" where the history cannot say. */
   summary: string;
 }
 
+/** What the trusted history says of the SoA's version and approval: a pure decision over gathered facts. */
 export function soaApproval(facts: SoaHistoryFacts): SoaApproval {
   const { commit, where } = facts;
   if (!commit)
     return {
       where,
       approvedBy: [],
-      summary: `Version and approval not known: the file has no commit in the ${where} (uncommitted, or the history is not there).`,
+      summary: `Version and approval not known: the file has no commit in the ${where} (not committed, or that history is not there).`,
     };
-  const base = { where, commit: commit.sha, changedBy: commit.author, changedAt: commit.date };
-  const changed = `Last changed in ${commit.sha.slice(0, 12)} by ${commit.author} on ${commit.date.slice(0, 10)} (${where})`;
+  const base = {
+    where,
+    commit: commit.sha,
+    ...(commit.author ? { changedBy: commit.author } : {}),
+    ...(commit.date ? { changedAt: commit.date } : {}),
+  };
+  const changed = `Last changed in ${commit.sha.slice(0, 12)} by ${commit.author ?? 'an author not known'} on ${commit.date?.slice(0, 10) ?? 'a date not known'} (${where})`;
+  const modified = facts.modified
+    ? ' The working copy differs from that commit: the SoA read here is not the committed, approved one.'
+    : '';
   if (facts.pullRequest === undefined)
     return {
       ...base,
       approvedBy: [],
-      summary: `${changed}; its approval is not known (a git log does not record reviews).`,
+      summary: `${changed}; who approved it is not known (a git log does not record reviews).${modified}`,
     };
   if (facts.pullRequest === null)
     return {
       ...base,
       approvedBy: [],
-      summary: `${changed}, pushed without a pull request: not approved through review.`,
+      summary: `${changed}, pushed without a pull request: no one approved it through review.${modified}`,
     };
   const pr = facts.pullRequest;
-  const latest = new Map<string, string>();
-  for (const review of pr.reviews) if (review.state !== 'COMMENTED') latest.set(review.user, review.state);
-  const approvedBy = [...latest]
-    .filter(([user, state]) => state === 'APPROVED' && user !== pr.author)
-    .map(([user]) => user)
-    .sort();
+  const latest = new Map<string, { state: string; commit?: string }>();
+  for (const review of pr.reviews)
+    if (review.state !== 'COMMENTED' && review.state !== 'PENDING') latest.set(review.user, review);
+  const approving = [...latest].filter(([user, r]) => r.state === 'APPROVED' && user !== pr.author);
+  const onHead = approving.filter(([, r]) => !pr.head || !r.commit || r.commit === pr.head);
+  const approvedBy = onHead.map(([user]) => user).sort();
+  const stale = approving.length - onHead.length;
   return {
     ...base,
     pullRequest: pr.number,
     approvedBy,
-    summary: `${changed}, through pull request #${pr.number}${approvedBy.length ? `, approved by ${approvedBy.join(', ')}` : ', which no one but its author approved'}.`,
+    summary: `${changed}, through pull request #${pr.number}${
+      approvedBy.length ? `, approved by ${approvedBy.join(', ')}` : ', which no one but its author approved'
+    }${stale ? ` (${stale} approval${stale === 1 ? '' : 's'} of an earlier commit not counted)` : ''}.${modified}`,
   };
 }
 

@@ -302,6 +302,10 @@ describe('aims-gate init and explain', () => {
     const report = cli(['report'], dir);
     expect(report.stdout).toContain('38 controls: 38 declared applicable');
     expect(report.stdout).toContain('⚠ Declared applicable without a justification of need');
+    // Not in a git repository: its version and approval are said to be not known.
+    expect(report.stdout).toContain(
+      'Version and approval not known: the file has no commit in the git log of HEAD',
+    );
   });
 
   it('explain shows a rule with its controls and remedy, and lists all rules', () => {
