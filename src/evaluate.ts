@@ -104,11 +104,13 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
-  const [documents, changedSystems] = await Promise.all([
+  // The SoA is read with the documents: over the GitHub API, in the same batched request.
+  const [documents, changedSystems, statement] = await Promise.all([
     Promise.all(inScope.map((system) => readDocuments(input.source, system, system.present))),
     input.baseSource
       ? changeTiers(input.baseSource, input.source, changed ?? files, policy.systems)
       : undefined,
+    loadStatement(input.source, policy),
   ]);
   for (const gone of changedSystems?.filter((s) => s.removed && s.base) ?? []) {
     notices.push(
@@ -116,7 +118,6 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
-  const statement = await loadStatement(input.source, policy);
   for (const p of statement.problems)
     notices.push(`${statement.path}${p.line ? `:${p.line}` : ''}: ${p.message}. ${p.fix}`);
 
