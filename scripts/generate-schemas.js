@@ -2,10 +2,12 @@
 // (the package's schemas as standalone validators, its YAML data files parsed) from those (run after `npm run build`).
 import { writeFileSync } from 'node:fs';
 import { configSchema, policySchema } from '../lib/policy/schema.js';
+import { soaSchema } from '../lib/soa.js';
 
 for (const [file, schema] of [
   ['schemas/policy.schema.json', policySchema()],
   ['schemas/config.schema.json', configSchema()],
+  ['schemas/statement-of-applicability.schema.json', soaSchema()],
 ]) {
   writeFileSync(new URL(`../${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
   console.log(`wrote ${file}`);

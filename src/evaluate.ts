@@ -12,6 +12,7 @@ import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
 import { closest } from './schema.js';
+import { loadStatement } from './soa.js';
 import type { Source } from './source.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
@@ -103,17 +104,22 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
-  const [documents, changedSystems] = await Promise.all([
+  // The SoA is read with the documents: over the GitHub API, in the same batched request.
+  const [documents, changedSystems, statement] = await Promise.all([
     Promise.all(inScope.map((system) => readDocuments(input.source, system, system.present))),
     input.baseSource
       ? changeTiers(input.baseSource, input.source, changed ?? files, policy.systems)
       : undefined,
+    loadStatement(input.source, policy),
   ]);
   for (const gone of changedSystems?.filter((s) => s.removed && s.base) ?? []) {
     notices.push(
       `This change removes ${gone.id} (${gone.basePath}) from the inventory or deletes the documents that state its tier; its base tier ${gone.base} still applies.`,
     );
   }
+
+  for (const p of statement.problems)
+    notices.push(`${statement.path}${p.line ? `:${p.line}` : ''}: ${p.message}. ${p.fix}`);
 
   const findings: Finding[] = [];
   const summaries: SystemSummary[] = [];
@@ -212,9 +218,9 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       configSource: policySource.label,
       auditLog: policy.auditLog,
       releaseBranches: policy.release.branches ?? [],
-      applicability: policy.applicability,
       approvals: policy.approvals,
     },
+    statement,
     rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
     systems: summaries,
     ...(changedSystems ? { changedSystems } : {}),
@@ -331,6 +337,15 @@ function summarise(
     changed: system.facts.changed,
     documents: Object.fromEntries(location.present.map((kind) => [kind, location.paths[kind]])),
     evidence: digests,
+    ...(risk?.kind === 'risk-assessment'
+      ? {
+          risks: risk.risks.map((r) => ({
+            ...(r.id ? { id: r.id } : {}),
+            ...(r.treatment ? { treatment: r.treatment } : {}),
+            controls: r.controls,
+          })),
+        }
+      : {}),
     counts: { major: 0, minor: 0, observation: 0 },
     waived: 0,
     checks: 0,

@@ -10,6 +10,7 @@ import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './pol
 import { RULE_KINDS } from './rules/index.js';
 import { schemaKey } from './schema.js';
 import { createAjv } from './schema-compiler.js';
+import { soaSchema } from './soa.js';
 import type { Pointer } from './types.js';
 
 // ajv's standalone module is CommonJS; under NodeNext its default export arrives wrapped.
@@ -40,6 +41,7 @@ export function packageSchemas(): object[] {
     ...[...Object.values(SCHEMA_FILES), 'schemas/audit-entry.schema.json'].map((file) =>
       readJsonAsset<object>(file),
     ),
+    soaSchema(),
     ...rules.flatMap((rule) => [rule.when, rule.schema].filter((schema) => schema !== undefined)),
   ];
 }

@@ -1,4 +1,5 @@
 import type { ApprovalRule } from './approvals.js';
+import type { Statement } from './soa.js';
 import type { ChangedSystem } from './tiers.js';
 
 /** Plain data passed between the stages of one evaluation. Tests build these by hand. */
@@ -71,6 +72,8 @@ export interface SystemSummary {
   documents: Partial<Record<DocumentKind, string>>;
   /** SHA-256 of each document as read: what an audit entry cites as evidence. */
   evidence: { path: string; sha256: string }[];
+  /** The risk register's risks: their ids, treatments and the controls each treatment cites. */
+  risks?: { id?: string; treatment?: string; controls: string[] }[];
   counts: Record<Severity, number>;
   waived: number;
   /** How many rules ran on the system (those their `when` did not exclude). */
@@ -124,14 +127,11 @@ export interface Evaluation {
     auditLog: string;
     /** The config's release branches (names or globs); empty: the default branch alone. */
     releaseBranches: string[];
-    /** The config's Statement of Applicability entries, by control. */
-    applicability: Record<
-      string,
-      { applicable: boolean; justification: string; evidence?: string[]; events?: string[] }
-    >;
     /** The config's approval requirements, for the pull-request check and the deployment gate. */
     approvals: ApprovalRule[];
   };
+  /** The organisation's Statement of Applicability, as declared (the tool never decides applicability). */
+  statement: Statement;
   rules: RuleSummary[];
   systems: SystemSummary[];
   /** With a base revision: the systems the change touches on either side, by id, with both tiers. */

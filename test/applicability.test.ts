@@ -71,14 +71,17 @@ describe('the Statement of Applicability as it really is', () => {
     expect(automatic).toEqual(
       expect.arrayContaining(['A.6.2.5', 'A.6.2.6', 'A.6.2.8', 'A.8.3', 'A.8.4', 'A.4.4', 'A.7.4', 'A.7.6']),
     );
+    // The example's SoA declares every control: 37 applicable, A.10.4 excluded. Twelve it declares
+    // implemented have open findings (or an open NC): each is flagged.
     expect(applicabilitySummary(soa.applicability)).toEqual({
       controls: 38,
-      automatic: 30,
-      declared: 4,
-      unevidenced: 0,
+      applicable: 37,
       excluded: 1,
-      flagged: 0,
-      notAddressed: 3,
+      notDeclared: 0,
+      automatic: 30,
+      unevidenced: 7,
+      flagged: 12,
+      flags: 12,
     });
     // Every automatically evidenced control names a document it ran on or a log entry, never a bare count.
     for (const row of soa.applicability.filter((r) => r.automatic))
@@ -94,16 +97,16 @@ describe('the Statement of Applicability as it really is', () => {
       appliedTo: ['credit-scoring'],
     });
     expect(row.rules).toContainEqual({ id: 'card.evaluation', appliedTo: expect.any(Array) });
-    expect(row.justification).toContain(
+    expect(row.tested).toContain(
       'by card.evaluation-results, fairness.parity (where tier is high or prohibited) on 1 of 3 AI systems: credit-scoring',
     );
-    expect(row.justification).toContain(
+    expect(row.tested).toContain(
       'by quality.accuracy (where status is production) on 2 of 3 AI systems: churn-predictor, credit-scoring',
     );
-    expect(row.justification).toMatch(/^Checked by card\.evaluation on 3 of 3 AI systems;/);
-    for (const r of soa.applicability) expect(r.justification).not.toContain('every AI system');
+    expect(row.tested).toMatch(/^Checked by card\.evaluation on 3 of 3 AI systems;/);
+    for (const r of soa.applicability) expect(r.tested).not.toContain('every AI system');
     // A rule that ran nowhere evidences nothing, and says why.
-    expect(rowOf(soa, 'A.6.2.3').justification).toContain(
+    expect(rowOf(soa, 'A.6.2.3').tested).toContain(
       'change.model-card (where status is not retired) on none of the 3 AI systems (it judges changes, and no change was judged here)',
     );
   });
@@ -167,11 +170,13 @@ describe('the Statement of Applicability as it really is', () => {
     const decision = gateDecision();
     const withDecision = rowOf(report(evaluation, [decision]), 'A.6.2.5');
     expect(withDecision).toMatchObject({
-      applicable: 'yes',
+      // The repository declares no SoA: the evidence is shown all the same, and the control flagged undeclared.
+      applicable: 'not declared',
       automatic: true,
       status: 'conformant',
       entries: [{ seq: 1, type: 'deployment.approved', system: 'credit-scoring' }],
-      justification: expect.stringContaining(
+      flags: ['Not declared in the Statement of Applicability: every Annex A control must be.'],
+      tested: expect.stringContaining(
         'The audit log records 1 entry that evidences it (deployment approved).',
       ),
     });
@@ -213,25 +218,36 @@ statement-of-applicability:
 `,
     };
     files[CARD] = files[CARD]!.replace('## Evaluation', '## Notes');
-    const soa = report(await run(files), []);
+    const evaluation = await run(files);
+    // The deprecated config map still reads, as the organisation's declaration, with a notice to move it.
+    expect(evaluation.notices.join('\n')).toContain(
+      'statement-of-applicability map in .github/aims-gate.yml is deprecated',
+    );
+    const soa = report(evaluation, []);
     const flagged = rowOf(soa, 'A.6.2.4');
-    expect(flagged).toMatchObject({ applicable: 'no', status: 'flagged' });
-    expect(flagged.justification).toBe(
-      'We verify nothing ourselves. Yet 1 open finding cites it; card.evaluation, card.evaluation-results ran on 1 AI system here: review the exclusion.',
-    );
-    expect(rowOf(soa, 'A.10.4')).toMatchObject({ applicable: 'no', status: 'excluded' });
-    expect(applicabilitySummary(soa.applicability)).toMatchObject({ flagged: 1, excluded: 1 });
+    expect(flagged).toMatchObject({
+      applicable: 'no',
+      justification: 'Excluded: We verify nothing ourselves.',
+    });
+    expect(flagged.flags).toEqual([
+      'Declared not applicable, yet 1 open finding cites it.',
+      'Declared not applicable, yet card.evaluation, card.evaluation-results ran on 1 AI system here.',
+    ]);
+    expect(rowOf(soa, 'A.10.4')).toMatchObject({ applicable: 'no', status: 'excluded', flags: [] });
+    expect(applicabilitySummary(soa.applicability)).toMatchObject({
+      flagged: 37,
+      excluded: 2,
+      notDeclared: 36,
+    });
     const markdown = renderAuditorMarkdown(soa);
-    expect(markdown).toContain(
-      '1 excluded, 1 flagged (excluded, yet findings, rules or log entries say it applies)',
-    );
+    expect(markdown).toContain("Declared in the config's deprecated statement-of-applicability map");
     expect(markdown).toMatch(
-      /\| A\.6\.2\.4 AI system verification .* \| flagged: excluded, yet it applies \|/,
+      /\| A\.6\.2\.4 AI system verification .* \| ⚠ Declared not applicable, yet 1 open finding cites it\.<br>⚠ Declared not applicable, yet card\.evaluation/,
     );
     const html = renderAuditorHtml(soa);
-    expect(html).toContain('<tr data-control="A.6.2.4" data-status="flagged"');
+    expect(html).toContain('<tr data-control="A.6.2.4" data-applicable="no" data-flags="2"');
     expect(html).toContain(
-      '<div class="card" id="count-flagged"><span class="value">1</span><span class="label">',
+      '<div class="card" id="count-flagged"><span class="value">37</span><span class="label">',
     );
   });
 
@@ -239,7 +255,7 @@ statement-of-applicability:
     // The conformant repository has no prohibited system: the one rule citing A.9.3 ran nowhere.
     const soa = report(await run(conformantRepo()), []);
     expect(rowOf(soa, 'A.9.3')).toMatchObject({
-      applicable: 'yes',
+      applicable: 'not declared',
       status: 'not-evaluated',
       automatic: false,
       missing: 'card.prohibited-not-deployed ran on no AI system.',

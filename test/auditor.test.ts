@@ -42,12 +42,16 @@ describe("the auditor's report", () => {
     expect(row('A.5.3').rules.map((r) => r.id)).toEqual(
       expect.arrayContaining(['impact.required', 'impact.valid', 'impact.mitigations-exist']),
     );
-    // Organisational controls: the config's applicability, justification and evidence.
+    // Organisational controls: the organisation's SoA declares them, with owner, status and evidence.
     expect(row('A.2.2')).toMatchObject({
       applicable: 'yes',
-      status: 'declared',
+      declared: { status: 'implemented', owner: '@acme/ai-governance' },
+      justification:
+        'Regulatory requirement: EU AI Act Art. 17 quality management system for high-risk AI (credit-scoring).',
+      status: 'no evidence',
       automatic: false,
       evidence: ['https://intranet.acme.example/policies/ai-policy-v2.pdf'],
+      flags: [],
     });
     expect(row('A.10.4')).toMatchObject({
       applicable: 'no',
@@ -62,18 +66,13 @@ describe("the auditor's report", () => {
       evidence: ['.aims-gate/audit-log.jsonl'],
       entries: [{ seq: 7, type: 'evaluated', system: 'credit-scoring' }],
     });
-    // Neither a rule, the log nor the config: shown as not addressed, with what is missing.
-    expect(row('A.8.5')).toMatchObject({
-      applicable: 'not addressed',
-      status: 'not addressed',
-      rules: [],
-      missing: 'No rule of the policy cites it and the config does not declare it.',
-    });
-    expect(report.applicability.filter((r) => r.status === 'not addressed').map((r) => r.control)).toEqual([
-      'A.8.5',
-      'A.10.2',
-      'A.10.3',
-    ]);
+    // What the auditor found "not addressed" is the organisation's to declare, and it does.
+    for (const control of ['A.8.5', 'A.10.2', 'A.10.3'])
+      expect(row(control)).toMatchObject({ applicable: 'yes', rules: [], flags: [] });
+    expect(row('A.8.5').missing).toBe(
+      'No rule of the policy cites it: aims-gate cannot check the evidence the SoA names.',
+    );
+    expect(report.applicability.filter((r) => r.applicable === 'not declared')).toEqual([]);
   });
 
   it('has the timeline per system, the gate decisions and the open findings by control', async () => {
@@ -127,7 +126,7 @@ describe("the auditor's report", () => {
     }
     expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 20 entries.');
     expect(markdown).toContain(
-      '| A.10.4 Customers<br>_A.10 Third-party and customer relationships_ | no | Acme provides no AI systems to customers; all AI systems are used internally. | — | excluded (not applicable) |',
+      '| A.10.4 Customers<br>_A.10 Third-party and customer relationships_ | not applicable | Excluded: Acme provides no AI systems to customers; all AI systems are used internally. | — | — | excluded, and no evidence says otherwise | — |',
     );
     expect(markdown).toMatch(
       /\| credit-scoring \| `models\/credit-scoring` \| @acme\/risk-ml \| high \| production \| 3\.2\.0 \| `models\/credit-scoring\/impact-assessment\.yml` [0-9a-f]{12}…/,

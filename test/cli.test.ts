@@ -235,6 +235,19 @@ describe('aims-gate init and explain', () => {
     expect(findings).toContain(
       'card.intended-use: the "Out-of-Scope Use" section is empty or holds only placeholders',
     );
+    // A starting Statement of Applicability: every control, planned, and each TODO flagged as unfinished.
+    const soa = readFileSync(join(dir, 'governance/statement-of-applicability.yml'), 'utf8');
+    expect(soa.match(/^ {2}A\.\d+(\.\d+)+: # /gm)).toHaveLength(38);
+    expect(soa.match(/^ {4}status: planned$/gm)).toHaveLength(38);
+    expect(soa).toContain('  A.10.3: # Suppliers\n    applicable: true\n');
+    expect(soa).toContain(
+      '$schema=https://unpkg.com/aims-gate@0/schemas/statement-of-applicability.schema.json',
+    );
+    const notices: string[] = JSON.parse(check.stdout).notices;
+    expect(notices).toContain(
+      'governance/statement-of-applicability.yml:7: organisation is unfinished: "TODO: your organisation". Replace the TODO with the answer (who owns it, which risk, treatment or requirement needs it).',
+    );
+    expect(notices.filter((n) => n.includes('owner is unfinished'))).toHaveLength(38);
     // Again: nothing is written over, and it says so.
     const card = readFileSync(join(dir, 'models/churn/MODEL_CARD.md'), 'utf8');
     const again = cli(['init', 'models/churn'], dir);
@@ -268,6 +281,30 @@ describe('aims-gate init and explain', () => {
     expect(outside.code).toBe(0);
     expect(outside.stderr).toContain(
       'services/scorer is not a system folder by the `systems` patterns of .github/aims-gate.yml (models/*), so check will not see it: add "services/*" to systems',
+    );
+  });
+
+  it('init --soa writes the Statement of Applicability alone, where the config says, and never over one', () => {
+    const dir = tempRepo({
+      '.github/aims-gate.yml': 'systems: [models/*]\nstatement-of-applicability: docs/soa.yml\n',
+    });
+    const first = cli(['init', '--soa'], dir);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('wrote docs/soa.yml');
+    const written = readFileSync(join(dir, 'docs/soa.yml'), 'utf8');
+    expect(written).toContain('organisation: "TODO: your organisation"');
+    const again = cli(['init', '--soa'], dir);
+    expect(again.stdout).toContain('kept docs/soa.yml (already there)');
+    expect(readFileSync(join(dir, 'docs/soa.yml'), 'utf8')).toBe(written);
+    // A system's init leaves it be; the report: every control declared, none yet justified by a need.
+    expect(cli(['init', 'models/churn'], dir).stdout).not.toContain('soa.yml');
+    expect(readFileSync(join(dir, 'docs/soa.yml'), 'utf8')).toBe(written);
+    const report = cli(['report'], dir);
+    expect(report.stdout).toContain('38 controls: 38 declared applicable');
+    expect(report.stdout).toContain('⚠ Declared applicable without a justification of need');
+    // Not in a git repository: its version and approval are said to be not known.
+    expect(report.stdout).toContain(
+      'Version and approval not known: the file has no commit in the git log of HEAD',
     );
   });
 

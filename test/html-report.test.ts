@@ -67,11 +67,20 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.textContent('#count-events .value')).toBe('20');
     expect(await page.textContent('#count-major .value')).toBe('4');
     expect(await page.locator('#soa tbody tr').count()).toBe(38);
-    expect(await page.locator('#soa tr[data-status="not addressed"]').count()).toBe(3);
+    expect(await page.locator('#soa tr[data-applicable="not declared"]').count()).toBe(0);
+    expect(await page.locator('#soa tr[data-applicable="no"]').count()).toBe(1);
     expect(await page.locator('#soa tr[data-automatic="true"]').count()).toBe(30);
     expect(await page.textContent('#count-evidenced .value')).toBe('30');
-    expect(await page.textContent('#count-flagged .value')).toBe('0');
-    expect(await page.textContent('#soa-summary')).toContain('38 controls: 30 evidenced');
+    expect(await page.textContent('#count-flagged .value')).toBe('12');
+    expect(await page.textContent('#soa-summary')).toContain(
+      '38 controls: 37 declared applicable (30 of them evidenced',
+    );
+    expect(await page.textContent('#soa-document')).toContain(
+      'governance/statement-of-applicability.yml, version 2.1, Acme Lending Ltd',
+    );
+    expect(await page.locator('#soa tr[data-control="A.5.3"] li.flag').textContent()).toBe(
+      'Declared implemented, yet 1 open finding cites it and 1 open nonconformity (NC-19).',
+    );
     expect(await page.textContent('#event-count')).toBe('20 of 20 events');
     await page.close();
   });
@@ -95,7 +104,7 @@ describe('the HTML report in a real Chromium', () => {
       /^SHA-256 [0-9a-f]{64}$/,
     );
     const quality = page.locator('#soa tr[data-control="A.7.4"]');
-    expect(await quality.locator('td').nth(2).textContent()).toBe(
+    expect(await quality.locator('td').nth(3).textContent()).toBe(
       'Checked by card.data-quality (where tier is high or prohibited) on 1 of 3 AI systems: credit-scoring.',
     );
     expect(await quality.locator('li.document code').textContent()).toBe(

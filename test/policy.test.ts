@@ -143,7 +143,7 @@ statement-of-applicability:
   A.9.3: { applicable: true, justification: Reviewed., events: [custom.fairness-review, incident] }
 `;
     const policy = await loadPolicy(new MemorySource({ '.github/aims-gate.yml': config }));
-    expect(policy.applicability['A.9.3']?.events).toEqual(['custom.fairness-review', 'incident']);
+    expect(policy.applicability?.['A.9.3']?.events).toEqual(['custom.fairness-review', 'incident']);
   });
 
   it('a rule with a parameter its kind does not take', async () => {

@@ -5,6 +5,7 @@ import { loadPolicy } from '../policy/load.js';
 import { conditionInWords } from '../policy/when.js';
 import { acceptedHeadings, type SectionSpec, sectionSpec } from '../rules/sections.js';
 import { closest } from '../schema.js';
+import { justificationWords, loadStatement } from '../soa.js';
 import { LocalSource } from '../sources/local.js';
 import { locate } from './context.js';
 import type { Output } from './main.js';
@@ -13,7 +14,8 @@ import { parseCommand } from './options.js';
 /** Explains one rule (title, controls, remedy), a built-in check or a control, or lists the rules. */
 export async function explain(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseCommand(argv, { config: { type: 'string', short: 'c' } });
-  const policy = await loadPolicy(new LocalSource(locate().root), values.config);
+  const source = new LocalSource(locate().root);
+  const policy = await loadPolicy(source, values.config);
   if (positionals.length > 1)
     throw new UsageError(`explain takes one id, not ${positionals.length}: ${positionals.join(' ')}`);
   // A control typed in lower case (a.6.2.5) is the control.
@@ -37,7 +39,7 @@ export async function explain(argv: string[], io: Output): Promise<number> {
   if (!rule && controlTitle(id) !== id) {
     // A control or clause a finding cites: its title, and what here evidences it.
     const citing = policy.rules.filter((r) => r.controls.includes(id) || r.clauses?.includes(id));
-    const declared = policy.applicability[id];
+    const declared = (await loadStatement(source, policy)).controls[id];
     const logged = [
       ...(LOG_EVIDENCE[id] ?? (id === EVENT_LOG_CONTROL ? ['the audit log itself, verified'] : [])),
       ...(declared?.events ?? []),
@@ -45,7 +47,7 @@ export async function explain(argv: string[], io: Output): Promise<number> {
     io.out(
       `${id}: ${controlTitle(id)} (ISO/IEC 42001)\n${
         declared
-          ? `  declared  ${declared.applicable ? 'applicable' : 'not applicable'}: ${declared.justification}\n`
+          ? `  declared  ${declared.applicable ? 'applicable' : 'not applicable'}${declared.status ? `, ${declared.status}` : ''}${declared.owner ? `, owner ${declared.owner}` : ''}: ${declared.justification.exclusion ?? justificationWords(declared)}\n`
           : ''
       }${
         citing.length

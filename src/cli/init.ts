@@ -3,9 +3,11 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { readAsset } from '../assets.js';
 import { anchorsPath } from '../audit/anchors.js';
+import { annexA } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { foldersOf } from '../inventory.js';
 import { CONFIG_PATH, DEFAULT_AUDIT_LOG, DEFAULT_DOCUMENTS, loadPolicy } from '../policy/load.js';
+import { DEFAULT_SOA_PATH, startingStatement } from '../soa.js';
 import { LocalSource } from '../sources/local.js';
 import { type DocumentKind, RISK_TIERS, type RiskTier } from '../types.js';
 import { locate } from './context.js';
@@ -27,10 +29,16 @@ const TEMPLATES: { kind: DocumentKind; name: string; schema: string }[] = [
  * all the same, with a warning that says what to add, since `check` would not see it.
  */
 export async function init(argv: string[], io: Output): Promise<number> {
-  const { values, positionals } = parseCommand(argv, { tier: { type: 'string', default: 'high' } });
+  const { values, positionals } = parseCommand(argv, {
+    tier: { type: 'string', default: 'high' },
+    soa: { type: 'boolean', default: false },
+  });
   const [target] = positionals;
+  if (values.soa && positionals.length === 0) return initSoa(io);
   if (!target || positionals.length > 1)
-    throw new UsageError('init takes one system folder, e.g. aims-gate init models/churn');
+    throw new UsageError(
+      'init takes one system folder, e.g. aims-gate init models/churn (or --soa alone: the Statement of Applicability)',
+    );
   if (!RISK_TIERS.includes(values.tier as RiskTier))
     throw new UsageError(`--tier must be one of ${RISK_TIERS.join(', ')}`);
   const { root } = locate('.');
@@ -69,6 +77,8 @@ export async function init(argv: string[], io: Output): Promise<number> {
   }
   const configFile = join(root, CONFIG_PATH);
   if (!configured) writes.push([configFile, fill(readAsset('templates/aims-gate.yml'), configFile)]);
+  const soaFile = join(root, policy?.soaPath ?? DEFAULT_SOA_PATH);
+  if (!(await exists(soaFile))) writes.push([soaFile, soaTemplate(root, soaFile)]);
   const attributes = join(root, '.gitattributes');
   const log = DEFAULT_AUDIT_LOG.slice('file:'.length);
   const mergeLines = `${log} merge=aims-gate-log\n${anchorsPath(log)} merge=aims-gate-log\n`;
@@ -101,6 +111,32 @@ export async function init(argv: string[], io: Output): Promise<number> {
     writes.length
       ? `\nFill in the documents, then run: npx aims-gate check ${here}\n`
       : `\n${path} has every document already: npx aims-gate check ${here}\n`,
+  );
+  return 0;
+}
+
+/** The organisation's starting Statement of Applicability: every Annex A control, planned, with TODOs. */
+function soaTemplate(root: string, file: string): string {
+  const schema = 'statement-of-applicability';
+  const published = `https://unpkg.com/aims-gate@0/schemas/${schema}.schema.json`;
+  return startingStatement(annexA().controls, schemaLink(root, file, schema, published));
+}
+
+/** aims-gate init --soa: the Statement of Applicability alone, where the config says (never over one). */
+async function initSoa(io: Output): Promise<number> {
+  const { root } = locate('.');
+  const policy = (await exists(join(root, CONFIG_PATH)))
+    ? await loadPolicy(new LocalSource(root))
+    : undefined;
+  const file = join(root, policy?.soaPath ?? DEFAULT_SOA_PATH);
+  if (await exists(file)) {
+    io.out(`kept ${relative(process.cwd(), file)} (already there)\n`);
+    return 0;
+  }
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, soaTemplate(root, file), { flag: 'wx' });
+  io.out(
+    `wrote ${relative(process.cwd(), file)}\n\nDeclare each control (applicable, and the risk, treatment or requirement that needs it; its owner and status), replace every TODO, and merge it through a reviewed pull request.\n`,
   );
   return 0;
 }

@@ -4,6 +4,8 @@ import { evaluate } from '../evaluate.js';
 import { buildAuditorReport } from '../report/auditor.js';
 import { renderAuditorHtml } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
+import { soaApproval } from '../soa.js';
+import { fileHistoryInGit } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { tsaCertificates, verifyAnchored } from './anchor.js';
 import { trustedSigners } from './audit.js';
@@ -50,6 +52,10 @@ export async function report(argv: string[], io: Output): Promise<number> {
   if (found)
     for await (const entry of readEntries(store, {}, (line) => badLines.push(line))) entries.push(entry);
 
+  // The SoA's version and approval from the history of the file, as committed (never from what it says).
+  const { statement } = evaluation;
+  if (statement.found && statement.from === 'file')
+    statement.approval = soaApproval(await fileHistoryInGit(root, statement.path));
   const model = buildAuditorReport({
     evaluation,
     entries,

@@ -234,7 +234,7 @@ interface PullNode {
 }
 
 /** The pull requests GitHub associates with each commit, with their reviews and own commits, batched. */
-async function pullRequestsOf(
+export async function pullRequestsOf(
   github: GitHub,
   at: Repository,
   shas: string[],

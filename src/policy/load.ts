@@ -8,6 +8,7 @@ import { decodeText } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import type { RuleDefinition } from '../rules/index.js';
 import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
+import { DEFAULT_SOA_PATH } from '../soa.js';
 import type { Source } from '../source.js';
 import { type DocumentKind, SEVERITIES, type Severity, type Waiver } from '../types.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
@@ -38,7 +39,10 @@ export interface Policy {
   auditLog: string;
   /** The RFC 3161 timestamp authority that anchors the log's checkpoints. */
   timestampAuthority?: string;
-  applicability: Record<string, Applicability>;
+  /** Where the organisation's Statement of Applicability is (a path from the repository's root). */
+  soaPath: string;
+  /** The deprecated config map of the SoA, when the config still has one (read as the declaration). */
+  applicability?: Record<string, Applicability>;
   approvals: ApprovalRule[];
   /** The keys of trusted writers of the audit log (`signers`), the organisation's and the repository's. */
   signers: TrustedKey[];
@@ -171,7 +175,27 @@ export interface AppSettings {
   'audit-repository'?: string;
 }
 
-/** A control's entry in the Statement of Applicability, as the config declares it. */
+/**
+ * The SoA is a file the organisation owns (a path, or the default). The config map it once was still reads,
+ * as the organisation's declaration, with a notice to move it: its free-text justifications name no risk,
+ * treatment or requirement, and the report says so.
+ */
+function soaOf(
+  value: unknown,
+  configPath: string,
+  notices: string[],
+): Pick<Policy, 'soaPath' | 'applicability'> {
+  if (typeof value === 'string') return { soaPath: trimSlashes(value) };
+  if (value && typeof value === 'object') {
+    notices.push(
+      `The statement-of-applicability map in ${configPath} is deprecated: move it to ${DEFAULT_SOA_PATH} (aims-gate init --soa writes one with every control) and give each control its risk, treatment or requirement.`,
+    );
+    return { soaPath: DEFAULT_SOA_PATH, applicability: value as Record<string, Applicability> };
+  }
+  return { soaPath: DEFAULT_SOA_PATH };
+}
+
+/** A control's entry in the deprecated config map of the Statement of Applicability. */
 export interface Applicability {
   applicable: boolean;
   justification: string;
@@ -409,7 +433,7 @@ export async function loadPolicy(
     failOn: (config['fail-on'] as Policy['failOn'] | undefined) ?? 'major',
     auditLog: (config['audit-log'] as string | undefined) ?? DEFAULT_AUDIT_LOG,
     ...(config['timestamp-authority'] ? { timestampAuthority: config['timestamp-authority'] as string } : {}),
-    applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
+    ...soaOf(config['statement-of-applicability'], configPath, notices),
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     signers: (config.signers as TrustedKey[] | undefined) ?? [],
     floorSigners: (org?.data.value as { signers?: TrustedKey[] } | undefined)?.signers ?? [],

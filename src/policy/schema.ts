@@ -1,6 +1,7 @@
 import { CUSTOM_TYPE, EVENT_TYPES } from '../audit/entry.js';
 import { annexA } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
+import { DEFAULT_SOA_PATH } from '../soa.js';
 import { DOCUMENT_KINDS, FAIL_ON, LIFECYCLE_STATUSES, RISK_TIERS, SEVERITIES } from '../types.js';
 
 /**
@@ -383,42 +384,56 @@ export function configSchema(rule: object = ruleSchema()): object {
         },
       },
       'statement-of-applicability': {
-        type: 'object',
-        description:
-          'Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.',
-        propertyNames: { enum: Object.keys(annexA().controls) },
-        additionalProperties: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['applicable', 'justification'],
-          properties: {
-            applicable: { type: 'boolean' },
-            justification: { type: 'string', minLength: 1 },
-            evidence: {
-              type: 'array',
-              items: { type: 'string', minLength: 1 },
-              description: 'Documents or links that evidence the control.',
-            },
-            events: {
-              type: 'array',
-              uniqueItems: true,
-              items: {
-                anyOf: [
-                  { enum: Object.keys(EVENT_TYPES) },
-                  {
-                    type: 'string',
-                    pattern: CUSTOM_TYPE.source,
-                    description: 'custom.<name> (lower case, digits, dashes)',
-                  },
-                ],
-              },
-              description:
-                'Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded.',
-            },
+        anyOf: [
+          {
+            type: 'string',
+            pattern: '^[^/.][^:]*.ya?ml$',
+            description: `Where the organisation's Statement of Applicability is, from the repository's root (default ${DEFAULT_SOA_PATH}): a YAML file per schemas/statement-of-applicability.schema.json.`,
           },
-        },
+          legacySoa(),
+        ],
       },
     },
     definitions: { rule },
+  };
+}
+
+function legacySoa() {
+  return {
+    type: 'object',
+    deprecated: true,
+    description:
+      'Deprecated: the Statement of Applicability as a map in the config. Move it to its own file (a path here; aims-gate init --soa writes one).',
+    propertyNames: { enum: Object.keys(annexA().controls) },
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['applicable', 'justification'],
+      properties: {
+        applicable: { type: 'boolean' },
+        justification: { type: 'string', minLength: 1 },
+        evidence: {
+          type: 'array',
+          items: { type: 'string', minLength: 1 },
+          description: 'Documents or links that evidence the control.',
+        },
+        events: {
+          type: 'array',
+          uniqueItems: true,
+          items: {
+            anyOf: [
+              { enum: Object.keys(EVENT_TYPES) },
+              {
+                type: 'string',
+                pattern: CUSTOM_TYPE.source,
+                description: 'custom.<name> (lower case, digits, dashes)',
+              },
+            ],
+          },
+          description:
+            'Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded.',
+        },
+      },
+    },
   };
 }

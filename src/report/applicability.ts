@@ -3,9 +3,11 @@ import type { VerifyResult } from '../audit/verify.js';
 import { annexA, EVENT_LOG_CONTROL, LOG_EVIDENCE } from '../controls.js';
 import { groupBy } from '../group.js';
 import { conditionInWords } from '../policy/when.js';
+import { type DeclaredControl, justificationWords, justifiesNeed, type SoaStatus } from '../soa.js';
 import {
   type ControlStatus,
   type Evaluation,
+  type Finding,
   type RuleSummary,
   SEVERITIES,
   type SystemSummary,
@@ -14,13 +16,16 @@ import { eventLabel } from './auditor-words.js';
 import { openFindings, plural } from './words.js';
 
 /**
- * The Statement of Applicability: per Annex A control, whether it applies and why, as the evaluation and the
- * audit log show it — which rules ran on which systems, the documents (path and SHA-256) and log entries
- * (sequence numbers) that evidence it — and, where nothing does, what is missing. A claim the evidence does
- * not carry is never made: a rule limited by tier says so, a rule that ran nowhere evidences nothing.
+ * The Statement of Applicability as the organisation declares it (its own file: applicability, the need,
+ * status, owner), beside the tool's evidence per Annex A control — which rules ran on which systems, the
+ * documents (path and SHA-256) and log entries (sequence numbers) that evidence it — and every disagreement
+ * between the two, flagged. The tool never decides applicability: a control not declared is said to be so.
+ * A claim the evidence does not carry is never made: a rule limited by tier says so, a rule that ran nowhere
+ * evidences nothing.
  */
 
-export type ApplicabilityStatus = ControlStatus | 'excluded' | 'flagged' | 'declared' | 'not addressed';
+/** What the tool's evidence says of a control: a finding's grade, conformant, or why it says nothing. */
+export type ApplicabilityStatus = ControlStatus | 'excluded' | 'no evidence';
 
 /** A rule citing the control: where it applies (its `when` in words) and the AI systems it ran on. */
 export interface RuleScope {
@@ -50,8 +55,14 @@ export interface ApplicabilityRow {
   /** The narrowest objective the control serves (A.6 has the sub-objectives A.6.1 and A.6.2). */
   objectiveId: string;
   objective: string;
-  applicable: 'yes' | 'no' | 'not addressed';
+  /** As the organisation's SoA declares it. */
+  applicable: 'yes' | 'no' | 'not declared';
+  /** The declared need (risks, treatments, requirements) or reason for exclusion, in words. */
   justification: string;
+  /** The declared implementation status, owner and version of the row's declaration. */
+  declared?: { status?: SoaStatus; owner?: string; line: number };
+  /** How the tool tested it: the rules, and the log. */
+  tested: string;
   rules: RuleScope[];
   /** The documents the rules ran on, with their SHA-256 as read: at most MAX_LISTED, then how many more. */
   documents: EvidenceDocument[];
@@ -66,6 +77,14 @@ export interface ApplicabilityRow {
   /** What would evidence it and is not there; absent when the control is evidenced or excluded. */
   missing?: string;
   status: ApplicabilityStatus;
+  /** Where the declaration and the evidence disagree: each one for the auditor to look at. */
+  flags: string[];
+}
+
+/** What the report knows of the open nonconformities: their ids and the controls they cite. */
+export interface OpenNonconformity {
+  id: string;
+  controls: string[];
 }
 
 interface LogInput {
@@ -87,6 +106,7 @@ export function applicabilityRows(
   evaluation: Evaluation,
   log: LogInput,
   entries: AuditEntry[],
+  openNonconformities: OpenNonconformity[] = [],
 ): ApplicabilityRow[] {
   const { controls } = annexA();
   const unproven = log.verification && !log.verification.ok ? log.verification.problem?.seq : undefined;
@@ -94,10 +114,24 @@ export function applicabilityRows(
   const byType = groupBy(proven, (e) => e.type);
   const open = openFindings(evaluation);
   const systems = new Map(evaluation.systems.map((s) => [s.id, s]));
-  const context: Context = { evaluation, log, entries, proven, byType, systems, unproven };
-  return Object.keys(controls).map((control) =>
-    controlRow(control, context, open.filter((f) => f.controls.includes(control)).length),
-  );
+  const risks = evaluation.systems.flatMap((s) => (s.risks ?? []).map((risk) => ({ ...risk, system: s.id })));
+  const context: Context = {
+    evaluation,
+    log,
+    entries,
+    proven,
+    byType,
+    systems,
+    unproven,
+    risks,
+    open,
+    riskIds: new Set(risks.map((r) => r.id).filter((id) => id !== undefined)),
+  };
+  return Object.keys(controls).map((control) => {
+    const row = controlRow(control, context);
+    const ncs = openNonconformities.filter((nc) => nc.controls.includes(control)).map((nc) => nc.id);
+    return { ...row, flags: disagreements(row, evaluation.statement.controls[control], context, ncs) };
+  });
 }
 
 interface Context {
@@ -109,11 +143,71 @@ interface Context {
   byType: Map<string, AuditEntry[]>;
   systems: Map<string, SystemSummary>;
   unproven?: number;
+  /** Every risk of every risk register, with its system. */
+  risks: { id?: string; treatment?: string; controls: string[]; system: string }[];
+  riskIds: Set<string>;
+  /** The open findings (not waived): what a control declared implemented must not have. */
+  open: Finding[];
 }
 
-function controlRow(control: string, context: Context, openFindings: number): ApplicabilityRow {
+/** Every way the declaration and the evidence disagree about one control, in words. */
+function disagreements(
+  row: Omit<ApplicabilityRow, 'flags'>,
+  declared: DeclaredControl | undefined,
+  context: Context,
+  openNcs: string[],
+): string[] {
+  if (!declared) return ['Not declared in the Statement of Applicability: every Annex A control must be.'];
+  const flags: string[] = [];
+  const openCount = context.open.filter((f) => f.controls.includes(row.control)).length;
+  if (declared.applicable) {
+    if (!justifiesNeed(declared))
+      flags.push('Declared applicable without a justification of need: no risk, treatment or requirement.');
+    const unknown = declared.justification.risks.filter((id) => !context.riskIds.has(id));
+    if (unknown.length)
+      flags.push(`Cites ${plural(unknown.length, 'risk')} no risk register here has: ${unknown.join(', ')}.`);
+    if (declared.status === 'implemented' && (openCount > 0 || openNcs.length > 0))
+      flags.push(
+        `Declared implemented, yet ${[
+          openCount ? `${plural(openCount, 'open finding')} ${openCount === 1 ? 'cites' : 'cite'} it` : '',
+          openNcs.length ? `${plural(openNcs.length, 'open nonconformity')} (${openNcs.join(', ')})` : '',
+        ]
+          .filter(Boolean)
+          .join(' and ')}.`,
+      );
+    return flags;
+  }
+  const treating = context.risks.filter((r) => r.controls.includes(row.control));
+  if (treating.length)
+    flags.push(
+      `Declared not applicable, yet a risk treatment cites it: ${treating
+        .map((r) => `${r.id ?? 'a risk'} of ${r.system}${r.treatment ? ` (${r.treatment})` : ''}`)
+        .join(', ')}.`,
+    );
+  if (openCount > 0 || openNcs.length > 0)
+    flags.push(
+      `Declared not applicable, yet ${[
+        openCount ? `${plural(openCount, 'open finding')} ${openCount === 1 ? 'cites' : 'cite'} it` : '',
+        openNcs.length ? `open nonconformities cite it (${openNcs.join(', ')})` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')}.`,
+    );
+  const ran = row.rules.filter((r) => r.appliedTo.length > 0);
+  if (ran.length > 0)
+    flags.push(
+      `Declared not applicable, yet ${ran.map((r) => r.id).join(', ')} ran on ${plural(new Set(ran.flatMap((r) => r.appliedTo)).size, 'AI system')} here.`,
+    );
+  if (row.entries.length > 0 && row.control !== EVENT_LOG_CONTROL)
+    flags.push(
+      `Declared not applicable, yet the audit log records ${plural(row.entries.length + row.moreEntries, 'entry')} that evidence it.`,
+    );
+  return flags;
+}
+
+function controlRow(control: string, context: Context): Omit<ApplicabilityRow, 'flags'> {
   const { evaluation, log } = context;
-  const declared = evaluation.policy.applicability[control];
+  const declared = evaluation.statement.controls[control];
   const total = evaluation.systems.length;
   const rules = evaluation.rules.filter((r) => r.controls.includes(control));
   const ran = rules.filter((r) => r.appliedTo.length > 0);
@@ -133,15 +227,41 @@ function controlRow(control: string, context: Context, openFindings: number): Ap
     appliedTo: r.appliedTo,
     ...(r.kind === CHANGE_KIND ? { judgesChanges: true as const } : {}),
   }));
-  const said = [
-    declared?.justification,
+  const tested = [
     scopes.length ? rulesSentence(scopes, total) : undefined,
     isLog ? logSentence(context, total) : loggedSentence(logged),
   ].filter((s): s is string => Boolean(s));
-  const row = {
+  // A log that fails verification, or its anchors, is a major nonconformity of the very control it evidences.
+  const status: ApplicabilityStatus =
+    isLog && log.found && log.verification && !(log.verification.ok && (log.anchors?.ok ?? true))
+      ? 'major'
+      : ran.length > 0 || logEvidences
+        ? (worst ?? 'conformant')
+        : declared && !declared.applicable
+          ? 'excluded'
+          : rules.length > 0
+            ? 'not-evaluated'
+            : 'no evidence';
+  const missing =
+    automatic || (declared && !declared.applicable)
+      ? undefined
+      : missingSentence(control, { rules, ran, types, context, declared });
+  return {
     control,
     title: annexA().controls[control]!,
     ...objectiveOf(control),
+    applicable: declared ? (declared.applicable ? 'yes' : 'no') : 'not declared',
+    justification: declared ? justificationWords(declared) : '',
+    ...(declared
+      ? {
+          declared: {
+            ...(declared.status ? { status: declared.status } : {}),
+            ...(declared.owner ? { owner: declared.owner } : {}),
+            line: declared.line,
+          },
+        }
+      : {}),
+    tested: tested.join(' '),
     rules: scopes,
     documents: documents.slice(0, MAX_LISTED),
     moreDocuments: Math.max(0, documents.length - MAX_LISTED),
@@ -153,46 +273,6 @@ function controlRow(control: string, context: Context, openFindings: number): Ap
     moreEntries: Math.max(0, logged.length - MAX_LISTED),
     evidence: [...(declared?.evidence ?? []), ...(isLog && log.found ? [log.path] : [])],
     automatic,
-  };
-
-  if (declared && !declared.applicable) {
-    // Excluded, yet something says it applies: the exclusion is what an auditor must look at first.
-    const contrary = [
-      openFindings > 0
-        ? `${plural(openFindings, 'open finding')} ${openFindings === 1 ? 'cites' : 'cite'} it`
-        : undefined,
-      ran.length > 0
-        ? `${ran.map((r) => r.id).join(', ')} ran on ${plural(new Set(ran.flatMap((r) => r.appliedTo)).size, 'AI system')} here`
-        : undefined,
-      logEvidences && !isLog
-        ? `the audit log records ${plural(logged.length, 'entry')} that evidence it`
-        : undefined,
-    ].filter(Boolean);
-    return {
-      ...row,
-      applicable: 'no',
-      justification: contrary.length
-        ? `${declared.justification} Yet ${contrary.join('; ')}: review the exclusion.`
-        : declared.justification,
-      status: contrary.length ? 'flagged' : 'excluded',
-    };
-  }
-  // A log that fails verification, or its anchors, is a major nonconformity of the very control it evidences.
-  const status: ApplicabilityStatus =
-    isLog && log.found && log.verification && !(log.verification.ok && (log.anchors?.ok ?? true))
-      ? 'major'
-      : ran.length > 0 || logEvidences
-        ? (worst ?? 'conformant')
-        : declared
-          ? 'declared'
-          : rules.length > 0
-            ? 'not-evaluated'
-            : 'not addressed';
-  const missing = automatic ? undefined : missingSentence(control, { rules, ran, types, context, declared });
-  return {
-    ...row,
-    applicable: status === 'not addressed' ? 'not addressed' : 'yes',
-    justification: said.join(' '),
     ...(missing ? { missing } : {}),
     status,
   };
@@ -292,7 +372,7 @@ function missingSentence(
     ran: RuleSummary[];
     types: string[];
     context: Context;
-    declared: Evaluation['policy']['applicability'][string] | undefined;
+    declared: DeclaredControl | undefined;
   },
 ): string {
   const { rules, ran, types, context } = facts;
@@ -312,8 +392,12 @@ function missingSentence(
       `No ${types.join(', ')} entry in the audit log${after ? ` before its verification break (${after} after it cannot be relied on)` : ''}.`,
     );
   }
-  if (rules.length === 0 && types.length === 0 && !facts.declared)
-    parts.push('No rule of the policy cites it and the config does not declare it.');
+  if (rules.length === 0 && types.length === 0)
+    parts.push(
+      facts.declared?.evidence.length
+        ? 'No rule of the policy cites it: aims-gate cannot check the evidence the SoA names.'
+        : 'No rule of the policy cites it and the SoA names no evidence.',
+    );
   return parts.join(' ');
 }
 
@@ -322,11 +406,12 @@ export function applicabilitySummary(rows: ApplicabilityRow[]) {
   const count = (test: (r: ApplicabilityRow) => boolean) => rows.filter(test).length;
   return {
     controls: rows.length,
+    applicable: count((r) => r.applicable === 'yes'),
+    excluded: count((r) => r.applicable === 'no'),
+    notDeclared: count((r) => r.applicable === 'not declared'),
     automatic: count((r) => r.automatic && r.applicable === 'yes'),
-    declared: count((r) => r.status === 'declared'),
-    unevidenced: count((r) => r.applicable === 'yes' && !r.automatic && r.status !== 'declared'),
-    excluded: count((r) => r.status === 'excluded'),
-    flagged: count((r) => r.status === 'flagged'),
-    notAddressed: count((r) => r.status === 'not addressed'),
+    unevidenced: count((r) => r.applicable === 'yes' && !r.automatic),
+    flagged: count((r) => r.flags.length > 0),
+    flags: rows.reduce((n, r) => n + r.flags.length, 0),
   };
 }

@@ -4,6 +4,7 @@ import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
+  declaredWords,
   deploymentWords,
   earlierSentence,
   entryActorWords,
@@ -14,7 +15,9 @@ import {
   logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
+  statementHeader,
   UNPROVEN_MARK,
+  undeclaredControls,
   unprovenFrom,
   verificationSentence,
 } from './auditor-words.js';
@@ -204,9 +207,13 @@ ${
 
 <section id="soa">
 <h2>Statement of Applicability — ISO/IEC 42001:2023 Annex A</h2>
+<div id="soa-document">${statementHeader(report.evaluation.statement)
+    .map((line) => `<p>${esc(line)}</p>`)
+    .join('')}</div>
 <p id="soa-summary">${esc(applicabilitySentence(report.applicability))}</p>
+${undeclaredControls(report.applicability).length ? `<p id="soa-undeclared"><strong>Not declared (${undeclaredControls(report.applicability).length}):</strong> ${undeclaredControls(report.applicability).join(', ')}</p>` : ''}
 <table>
-<thead><tr><th>Control</th><th>Applicable</th><th>Justification</th><th>Evidence</th><th>Status</th></tr></thead>
+<thead><tr><th>Control</th><th>Declared</th><th>Justification of need</th><th>Tested by aims-gate</th><th>Evidence</th><th>Evidence says</th><th>Disagreements</th></tr></thead>
 <tbody>
 ${report.applicability.map(soaRow).join('\n')}
 </tbody>
@@ -232,7 +239,7 @@ function soaRow(r: ApplicabilityRow): string {
     items.length ? `<ul class="evidence">${items.join('')}</ul>` : '',
     r.missing ? `<p class="missing"><strong>Missing:</strong> ${esc(r.missing)}</p>` : '',
   ].join('');
-  return `<tr data-control="${r.control}" data-status="${r.status}" data-automatic="${r.automatic}"><td><strong>${r.control}</strong> ${esc(r.title)}<br><small class="objective">${esc(r.objectiveId)} ${esc(r.objective)}</small></td><td>${r.applicable}</td><td>${esc(r.justification) || '—'}</td><td>${evidence || '—'}</td><td class="status ${r.status.replace(/ /g, '-')}">${APPLICABILITY_STATUS[r.status]}</td></tr>`;
+  return `<tr data-control="${r.control}" data-applicable="${r.applicable}" data-flags="${r.flags.length}" data-status="${r.status}" data-automatic="${r.automatic}"><td><strong>${r.control}</strong> ${esc(r.title)}<br><small class="objective">${esc(r.objectiveId)} ${esc(r.objective)}</small></td><td>${esc(declaredWords(r))}</td><td>${esc(r.justification) || '—'}</td><td>${esc(r.tested) || '—'}</td><td>${evidence || '—'}</td><td class="status ${r.status.replace(/ /g, '-')}">${APPLICABILITY_STATUS[r.status]}</td><td class="flags">${r.flags.length ? `<ul>${r.flags.map((f) => `<li class="flag">${esc(f)}</li>`).join('')}</ul>` : '—'}</td></tr>`;
 }
 
 /** Events, each entry from a verification break on marked: the chain no longer vouches for them. */

@@ -3,6 +3,7 @@ import type { AuditorReport } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
+  declaredWords,
   deploymentWords,
   type EvidenceItem,
   earlierSentence,
@@ -14,7 +15,9 @@ import {
   logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
+  statementHeader,
   UNPROVEN_MARK,
+  undeclaredControls,
   unprovenFrom,
   verificationSentence,
 } from './auditor-words.js';
@@ -135,15 +138,21 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   out.push('');
 
   out.push('## 9. Statement of Applicability (ISO/IEC 42001:2023 Annex A)', '');
+  for (const line of statementHeader(report.evaluation.statement)) out.push(cell(line), '');
   out.push(applicabilitySentence(report.applicability), '');
-  out.push('| Control | Applicable | Justification | Evidence | Status |', '|---|---|---|---|---|');
+  const undeclared = undeclaredControls(report.applicability);
+  if (undeclared.length) out.push(`**Not declared (${undeclared.length}):** ${undeclared.join(', ')}`, '');
+  out.push(
+    '| Control | Declared | Justification of need | Tested by aims-gate | Evidence | Evidence says | Disagreements |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const row of report.applicability) {
     const evidence = [
       ...evidenceItems(row).map(evidenceMarkdown),
       ...(row.missing ? [`**Missing:** ${cell(row.missing)}`] : []),
     ];
     out.push(
-      `| ${row.control} ${cell(row.title)}<br>_${row.objectiveId} ${cell(row.objective)}_ | ${row.applicable} | ${cell(row.justification) || '—'} | ${evidence.join('<br>') || '—'} | ${APPLICABILITY_STATUS[row.status]} |`,
+      `| ${row.control} ${cell(row.title)}<br>_${row.objectiveId} ${cell(row.objective)}_ | ${cell(declaredWords(row))} | ${cell(row.justification) || '—'} | ${cell(row.tested) || '—'} | ${evidence.join('<br>') || '—'} | ${APPLICABILITY_STATUS[row.status]} | ${row.flags.map((f) => `⚠ ${cell(f)}`).join('<br>') || '—'} |`,
     );
   }
   return `${out.join('\n')}\n`;

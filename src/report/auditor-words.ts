@@ -3,6 +3,7 @@ import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
 import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
 import type { SignatureReport } from '../audit/verify.js';
+import type { Statement } from '../soa.js';
 import {
   type ApplicabilityRow,
   applicabilitySummary,
@@ -16,16 +17,50 @@ import { CONTROL_STATUS_WORDS, plural } from './words.js';
 /** Words both auditor renderers use, so the Markdown and HTML reports say the same thing. */
 export const APPLICABILITY_STATUS: Record<ApplicabilityRow['status'], string> = {
   ...CONTROL_STATUS_WORDS,
-  excluded: 'excluded (not applicable)',
-  flagged: 'flagged: excluded, yet it applies',
-  declared: 'evidenced outside the repository',
-  'not addressed': 'not addressed',
+  excluded: 'excluded, and no evidence says otherwise',
+  'no evidence': 'no evidence aims-gate checks',
 };
 
 /** The Statement of Applicability in one sentence, above its table. */
 export function applicabilitySentence(rows: ApplicabilityRow[]): string {
   const n = applicabilitySummary(rows);
-  return `${n.controls} controls: ${n.automatic} evidenced by the documents checked or the audit log, ${n.declared} by a statement in the config alone, ${n.unevidenced} applicable but not evidenced, ${n.excluded} excluded, ${n.flagged} flagged (excluded, yet findings, rules or log entries say it applies), ${n.notAddressed} not addressed.`;
+  return `${n.controls} controls: ${n.applicable} declared applicable (${n.automatic} of them evidenced by the documents checked or the audit log, ${n.unevidenced} not), ${n.excluded} declared not applicable, ${n.notDeclared} not declared; ${plural(n.flagged, 'control')} flagged where the declaration and the evidence disagree.`;
+}
+
+/** The controls the SoA leaves out, by id: every Annex A control must be declared. */
+export function undeclaredControls(rows: ApplicabilityRow[]): string[] {
+  return rows.filter((r) => r.applicable === 'not declared').map((r) => r.control);
+}
+
+/** The declared status and owner of a row, in words. */
+export function declaredWords(row: ApplicabilityRow): string {
+  if (!row.declared) return 'not declared';
+  const applicable = row.applicable === 'yes' ? 'applicable' : 'not applicable';
+  return [applicable, row.declared.status, row.declared.owner ? `owner ${row.declared.owner}` : '']
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The SoA document itself: where, whose, which version, approved by whom, and what is wrong with it. */
+export function statementHeader(statement: Statement): string[] {
+  const lines: string[] = [];
+  if (statement.from === 'config')
+    lines.push(
+      `Declared in the config's deprecated statement-of-applicability map (${statement.path}), not in a Statement of Applicability file: no organisation, scope, version or justification of need.`,
+    );
+  else if (!statement.found)
+    lines.push(
+      `No Statement of Applicability at ${statement.path}: the organisation declares none, so no control is declared (aims-gate init --soa writes a starting one).`,
+    );
+  else
+    lines.push(
+      `The organisation's Statement of Applicability: ${statement.path}${statement.version ? `, version ${statement.version}` : ''}${statement.organisation ? `, ${statement.organisation}` : ''}${statement.scope ? `; scope: ${statement.scope}` : ''}.`,
+    );
+  if (statement.found && statement.from === 'file')
+    lines.push(statement.approval?.summary ?? 'Version and approval: not known (no history was read).');
+  for (const p of statement.problems)
+    lines.push(`Problem: ${statement.path}${p.line ? `:${p.line}` : ''}: ${p.message}.`);
+  return lines;
 }
 
 /** A log entry cited as evidence: "#7 evaluated against policy, credit-scoring". */

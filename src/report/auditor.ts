@@ -151,7 +151,12 @@ export function buildAuditorReport(input: {
       }))
       .filter((c) => c.findings.length > 0),
     waivers: evaluation.waivers,
-    applicability: applicabilityRows(evaluation, input.log, entries),
+    applicability: applicabilityRows(
+      evaluation,
+      input.log,
+      entries,
+      register.nonconformities.filter((nc) => !nc.closed),
+    ),
     eventTypes: [...new Set(input.entries.map((e) => e.type))].sort(),
     totalEvents: input.entries.length,
     ...(trusted

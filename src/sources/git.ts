@@ -1,4 +1,5 @@
 import { promisify } from 'node:util';
+import type { SoaHistoryFacts } from '../soa.js';
 import type { ReadResult, Source } from '../source.js';
 
 // node:child_process loads net and dgram with it: imported when git first runs, not by every check.
@@ -108,4 +109,29 @@ export async function changedSince(root: string, base: string): Promise<string[]
 
 async function folderPrefix(root: string): Promise<string> {
   return (await git(root, ['rev-parse', '--show-prefix'])).trim();
+}
+
+/**
+ * The facts of a file's version from the local git history: the last commit of HEAD that changed it, and
+ * whether the working copy differs from it. A git log records no reviews: who approved it is not known here.
+ * Outside a git repository, or for a file git has never seen, there is no commit.
+ */
+export async function fileHistoryInGit(root: string, path: string): Promise<SoaHistoryFacts> {
+  const where = 'git log of HEAD';
+  const inRepo = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).then(
+    () => true,
+    () => false,
+  );
+  if (!inRepo) return { where };
+  const [log, status] = await Promise.all([
+    git(root, ['log', '-1', '--format=%H%x00%an%x00%cI', 'HEAD', '--', path]),
+    git(root, ['status', '--porcelain', '--', path]),
+  ]);
+  const [sha, author, date] = log.trim().split('\0');
+  if (!sha) return { where };
+  return {
+    where,
+    commit: { sha, ...(author ? { author } : {}), ...(date ? { date } : {}) },
+    ...(status.trim() ? { modified: true } : {}),
+  };
 }
