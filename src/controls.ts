@@ -22,6 +22,11 @@ export function controlIds(): string[] {
   return Object.keys(annexA().controls);
 }
 
+/** ISO/IEC 42001 management-system clauses 4.1 to 10.2, in the standard's order, from reference/. */
+export function clauseIds(): string[] {
+  return Object.keys(annexA().clauses);
+}
+
 export function controlTitle(id: string): string {
   return annexA().controls[id] ?? annexA().clauses[id] ?? id;
 }
