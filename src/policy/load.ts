@@ -42,6 +42,8 @@ export interface Policy {
   approvals: ApprovalRule[];
   /** The keys of trusted writers of the audit log (`signers`), the organisation's and the repository's. */
   signers: TrustedKey[];
+  /** The internal audit programme (clause 9.2), the organisation's and the repository's. */
+  audits: PlannedAudit[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
   /** What the deployment gate trusts (meaningful in the default branch's config). */
@@ -50,6 +52,16 @@ export interface Policy {
   failOnFloor?: Severity | 'never';
   /** What the evaluation should tell the user about its configuration. */
   notices: string[];
+}
+
+/** One audit of the internal audit programme (`audits`). */
+export interface PlannedAudit {
+  id: string;
+  scope: { systems?: string[]; controls?: string[]; clauses?: string[] };
+  criteria: string;
+  /** YYYY-MM-DD */
+  planned: string;
+  auditor: string;
 }
 
 export interface PolicyOptions {
@@ -63,8 +75,8 @@ interface Layer {
   path: string;
 }
 
-/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals and signers stay a floor. */
-const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers']);
+/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals, signers and audits stay a floor. */
+const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers', 'audits']);
 
 /** Merges configs, outermost first: objects key by key, ADDITIVE lists concatenated, otherwise the last wins. */
 function mergeConfigs(configs: Record<string, unknown>[]): Record<string, unknown> {
@@ -407,12 +419,31 @@ export async function loadPolicy(
     applicability: (config['statement-of-applicability'] as Policy['applicability'] | undefined) ?? {},
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     signers: (config.signers as TrustedKey[] | undefined) ?? [],
+    audits: uniqueAudits(layers, (config.audits as PlannedAudit[] | undefined) ?? []),
     app: (config.app as AppSettings | undefined) ?? {},
     release: (config.release as ReleaseSettings | undefined) ?? {},
     ...(enforce?.['fail-on']
       ? { failOnFloor: ((org!.data.value as Record<string, unknown>)['fail-on'] as Severity) ?? 'major' }
       : {}),
   };
+}
+
+/** An audit id names one audit: a second one of the same id (here or across _extends) is a config error. */
+function uniqueAudits(layers: Layer[], audits: PlannedAudit[]): PlannedAudit[] {
+  const seen = new Set<string>();
+  for (const [i, audit] of audits.entries()) {
+    if (seen.has(audit.id)) {
+      const at = locate(layers, ['audits', i, 'id']);
+      throw new ConfigError(
+        at.path,
+        at.line,
+        `audits[${i}]: a second audit with id ${audit.id}`,
+        'give each audit of the programme its own id',
+      );
+    }
+    seen.add(audit.id);
+  }
+  return audits;
 }
 
 /** Each signer's key must be one: a damaged key is a config error at its line, not an entry that never verifies. */
