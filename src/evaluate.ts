@@ -214,6 +214,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       releaseBranches: policy.release.branches ?? [],
       applicability: policy.applicability,
       approvals: policy.approvals,
+      audits: policy.audits,
     },
     rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
     systems: summaries,

@@ -3,7 +3,11 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXAMPLE } from './helpers.js';
+import { AUDIT_FORMAT, type AuditEntry } from '../src/audit/entry.js';
+import { buildAuditorReport } from '../src/report/auditor.js';
+import { renderAuditorHtml } from '../src/report/auditor-html.js';
+import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
+import { EXAMPLE, readTree, run } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
@@ -178,5 +182,119 @@ describe('organisation events and the internal audit programme', { timeout: 120_
       expect(result.stderr).toContain('aims-gate.yml');
       expect(result.stderr).toMatch(message);
     }
+  });
+});
+
+function entry(seq: number, type: string, details: AuditEntry['details'], time: string): AuditEntry {
+  return {
+    v: AUDIT_FORMAT,
+    seq,
+    time,
+    type: type as AuditEntry['type'],
+    actor: { login: 'gov-lead', via: 'typed' },
+    subject: {},
+    details,
+    evidence: [],
+    prev: '0'.repeat(64),
+    hash: '0'.repeat(64),
+  };
+}
+
+describe("the auditor report's clauses 4 to 10", () => {
+  it('says per clause what the log evidences, by entry, and what it does not; planned audits against performed', async () => {
+    const evaluation = await run(readTree(EXAMPLE), { today: '2026-12-01' });
+    evaluation.policy.audits = [
+      {
+        id: 'IA-1',
+        scope: { systems: ['credit-scoring'], clauses: ['8.2'] },
+        criteria: 'clauses 8 and 9',
+        planned: '2026-10-15',
+        auditor: '@acme/internal-audit',
+      },
+      {
+        id: 'IA-2',
+        scope: { clauses: ['9.3'] },
+        criteria: 'management review',
+        planned: '2026-11-20',
+        auditor: 'x',
+      },
+      { id: 'IA-3', scope: { clauses: ['7.5'] }, criteria: 'documents', planned: '2027-02-01', auditor: 'x' },
+    ];
+    const entries = [
+      entry(
+        1,
+        'management.review',
+        { attendees: 'CEO', inputs: 'audits', decisions: 'none' },
+        '2026-11-01T10:00:00Z',
+      ),
+      entry(2, 'audit.planned', { audit: 'IA-1' }, '2026-09-01T10:00:00Z'),
+      entry(
+        3,
+        'audit.performed',
+        { audit: 'IA-1', auditor: '@acme/internal-audit', findings: 'NC-4' },
+        '2026-10-16T10:00:00Z',
+      ),
+      entry(
+        4,
+        'nonconformity.opened',
+        { grade: 'minor', source: 'internal-audit', title: 't', clauses: ['9.2'] },
+        '2026-10-16T11:00:00Z',
+      ),
+      entry(5, 'audit.performed', { audit: 'IA-9', findings: 'none' }, '2026-10-17T10:00:00Z'),
+    ];
+    const report = buildAuditorReport({
+      evaluation,
+      entries,
+      log: {
+        path: 'log',
+        found: true,
+        checkpointGiven: false,
+        verification: { ok: true, entries: 5, warnings: [] } as never,
+      },
+      generated: '2026-12-01T00:00:00.000Z',
+    });
+    const clause = (id: string) => report.clauses.clauses.find((c) => c.clause === id)!;
+    expect(report.clauses.clauses.map((c) => c.clause)).toEqual(
+      expect.arrayContaining(['4.1', '9.3', '10.2']),
+    );
+    expect(clause('9.3')).toMatchObject({ evidenced: true, entries: { count: 1, latest: [{ seq: 1 }] } });
+    expect(clause('9.2')).toMatchObject({
+      evidenced: true,
+      entries: { count: 3 },
+      nonconformities: [{ id: 'NC-4', open: true }],
+    });
+    expect(clause('5.2')).toMatchObject({ evidenced: false, types: ['policy.approved'] });
+    expect(clause('4.1')).toMatchObject({ evidenced: false, types: [] });
+    // Risk assessment is evidenced by the documents the baseline's rules check.
+    expect(clause('6.1.2').rules.length).toBeGreaterThan(0);
+    expect(report.clauses.programme.map((p) => [p.audit.id, Boolean(p.performed), p.overdue])).toEqual([
+      ['IA-1', true, false],
+      ['IA-2', false, true],
+      ['IA-3', false, false],
+    ]);
+    expect(report.clauses.unplanned).toEqual([{ seq: 5, audit: 'IA-9' }]);
+
+    const markdown = renderAuditorMarkdown(report);
+    expect(markdown).toContain('## 10. Management system, clauses 4 to 10 (ISO/IEC 42001:2023)');
+    expect(markdown).toContain('| 9.3 Management review | log #1 management.review | — | — |');
+    expect(markdown).toContain('| 5.2 AI policy | — | no policy.approved entry in the log | — |');
+    expect(markdown).toMatch(
+      /\| 4\.1 Understanding the organization and its context \| — \| nothing in the repository or its log evidences it/,
+    );
+    expect(markdown).toContain(
+      '| 9.2 Internal audit | log #2 audit.planned, #3 audit.performed, #5 audit.performed | — | NC-4 (open) |',
+    );
+    expect(markdown).toContain(
+      '| IA-1 | system credit-scoring, clause 8.2 | clauses 8 and 9 | 2026-10-15 | @acme/internal-audit | performed 2026-10-16 (entry 3) by @acme/internal-audit (as typed, unsigned); findings: NC-4 |',
+    );
+    expect(markdown).toContain(
+      '| IA-2 | clause 9.3 | management review | 2026-11-20 | x | **OVERDUE: not performed** |',
+    );
+    expect(markdown).toContain('| IA-3 | clause 7.5 | documents | 2027-02-01 | x | not yet performed |');
+    expect(markdown).toContain('- ⚠ entry 5 records audit IA-9, which the programme does not plan');
+    const html = renderAuditorHtml(report);
+    expect(html).toContain('<section id="clauses">');
+    expect(html).toContain('<tr data-audit="IA-2" data-overdue="true">');
+    expect(html).toContain('<tr data-clause="9.3" data-evidenced="true">');
   });
 });

@@ -9,7 +9,10 @@ import { type ParsedData, parseData } from '../parse/yaml.js';
 import type { RuleDefinition } from '../rules/index.js';
 import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
 import type { Source } from '../source.js';
-import { type DocumentKind, SEVERITIES, type Severity, type Waiver } from '../types.js';
+import { type DocumentKind, type PlannedAudit, SEVERITIES, type Severity, type Waiver } from '../types.js';
+
+export type { PlannedAudit } from '../types.js';
+
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
 import { simpleCondition } from './when.js';
 
@@ -52,16 +55,6 @@ export interface Policy {
   failOnFloor?: Severity | 'never';
   /** What the evaluation should tell the user about its configuration. */
   notices: string[];
-}
-
-/** One audit of the internal audit programme (`audits`). */
-export interface PlannedAudit {
-  id: string;
-  scope: { systems?: string[]; controls?: string[]; clauses?: string[] };
-  criteria: string;
-  /** YYYY-MM-DD */
-  planned: string;
-  auditor: string;
 }
 
 export interface PolicyOptions {

@@ -7,6 +7,7 @@ import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
 import type { Evaluation, Finding, SystemSummary, WaiverResult } from '../types.js';
 import { type ApplicabilityRow, applicabilityRows } from './applicability.js';
+import { type ClauseReport, clauseReport } from './clauses.js';
 import { type DeploymentRow, deploymentRegister, gateSignature } from './deployments.js';
 import { type Kpis, kpis } from './kpis.js';
 import { openFindings } from './words.js';
@@ -42,6 +43,8 @@ export interface AuditorReport {
   findingsByControl: { control: string; title: string; findings: Finding[] }[];
   waivers: WaiverResult[];
   applicability: ApplicabilityRow[];
+  /** Clauses 4 to 10 and the internal audit programme, as the log and the documents evidence them. */
+  clauses: ClauseReport;
   eventTypes: string[];
   totalEvents: number;
   /**
@@ -152,6 +155,7 @@ export function buildAuditorReport(input: {
       .filter((c) => c.findings.length > 0),
     waivers: evaluation.waivers,
     applicability: applicabilityRows(evaluation, input.log, entries),
+    clauses: clauseReport(evaluation, entries, register.nonconformities),
     eventTypes: [...new Set(input.entries.map((e) => e.type))].sort(),
     totalEvents: input.entries.length,
     ...(trusted
