@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,8 +29,11 @@ function repoWithProgramme(): string {
   const repo = mkdtempSync(join(tmpdir(), 'aims-clauses-'));
   temps.push(repo);
   cpSync(EXAMPLE, repo, { recursive: true });
+  // The example's own programme is replaced by one made for these tests.
+  const config = join(repo, '.github/aims-gate.yml');
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^audits:\n(?: .*\n)+/m, ''));
   appendFileSync(
-    join(repo, '.github/aims-gate.yml'),
+    config,
     `audits:
   - id: IA-1
     scope: { systems: [credit-scoring], clauses: ["8.2", "9.1"] }

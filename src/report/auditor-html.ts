@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { type ApplicabilityRow, applicabilitySummary } from './applicability.js';
-import type { AuditorReport } from './auditor.js';
+import { type AuditorReport, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -164,7 +164,7 @@ ${
 ${report.systems
   .map(
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
-<h3>${esc(s.id)}${s.summary ? '' : ' <small>(no longer in the repository)</small>'}</h3>
+<h3>${esc(s.id)}${timelineNote(s) ? ` <small>(${timelineNote(s)})</small>` : ''}</h3>
 ${s.earlier ? `<p class="note">${esc(earlierSentence(s))}</p>` : ''}
 ${s.events.length ? eventTable(report, s.events, unproven) : '<p class="empty">No recorded events.</p>'}
 </section>`,

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit/entry.js';
-import type { AuditorReport } from './auditor.js';
+import { type AuditorReport, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -108,7 +108,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
 
   out.push(`## 6. Timeline per system (${report.totalEvents} events)`, '');
   for (const system of report.systems) {
-    out.push(`### ${cell(system.id)}${system.summary ? '' : ' (no longer in the repository)'}`, '');
+    out.push(`### ${cell(system.id)}${timelineNote(system) ? ` (${timelineNote(system)})` : ''}`, '');
     if (system.earlier) out.push(`_${earlierSentence(system)}_`, '');
     if (system.events.length === 0) out.push('_No recorded events._', '');
     else out.push(...eventTable(report, system.events, unprovenFrom(report)), '');

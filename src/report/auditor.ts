@@ -60,6 +60,15 @@ export interface AuditorReport {
  * a few megabytes a browser opens at once.
  */
 export const TIMELINE_LIMIT = 100;
+/** The timeline of entries about no AI system: the management system's own (reviews, audits, policy). */
+export const ORGANISATION = '(organisation)';
+/** Why a timeline has no system in the repository: the organisation's, or a system since removed. */
+export const timelineNote = (system: { id: string; summary?: unknown }): string =>
+  system.summary
+    ? ''
+    : system.id === ORGANISATION
+      ? 'the management system, no AI system'
+      : 'no longer in the repository';
 const TIMELINE_BUDGET = 5_000;
 export const DEPLOYMENT_LIMIT = 500;
 
@@ -103,7 +112,7 @@ export function buildAuditorReport(input: {
   const entries = forged.size ? input.entries.filter((e) => !forged.has(e.seq)) : input.entries;
   const since = input.log.since;
   const listed = since ? input.entries.filter((e) => e.time >= since) : input.entries;
-  const bySystem = groupBy(listed, (entry) => entry.subject.system ?? '(no system)');
+  const bySystem = groupBy(listed, (entry) => entry.subject.system ?? ORGANISATION);
   const known = new Set(evaluation.systems.map((s) => s.id));
   const systemCount = new Set([...known, ...bySystem.keys()]).size;
   const limit = Math.max(3, Math.min(TIMELINE_LIMIT, Math.floor(TIMELINE_BUDGET / Math.max(1, systemCount))));
