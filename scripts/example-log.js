@@ -206,7 +206,8 @@ const events = [
     'gov-lead',
     {
       attendees: 'CEO, CTO, AI governance lead, head of risk',
-      inputs: 'internal audit IA-2026-1 and its nonconformity, the drift incident, deployment figures, AI objectives',
+      inputs:
+        'internal audit IA-2026-1 and its nonconformity, the drift incident, deployment figures, AI objectives',
       decisions: 'set measurable targets for the AI objectives by 2026-12; fund a second internal auditor',
     },
   ],
