@@ -43930,39 +43930,39 @@ var precompiled_exports = {};
 __export(precompiled_exports, {
   assets: () => assets,
   h015913a94e79e5546129e87157848fc34f1f7f5c8f96491e18d039509ab30b9e: () => lr,
+  h082eeb77ee3eb22c4c27bd2f80fd67e0e2bc0c3de126133c7d98a1bac90855aa: () => Dt,
   h0ded84a02e18caaeaf5cc08eb8f4984967e4ec5385adebb470ebe0254faca51f: () => Kt,
-  h1733c87f9aed5485127386f18c17ee8298412ecfc92c4d61c71e50932f556246: () => Ft,
   h1e0ddff8009f54dd727a013d10ac4ddadf42d6f55e29d8dfb9aa79ef518afaad: () => Mt,
   h2773c5de09ddf8a752876f9b2a0b439f379e1a7ffe99570eb936a8912a15362e: () => Yt,
-  h280988f860ec91e661cecbf09e7b65abb44598e93bcc3cb5a407f1ed464465e9: () => Zt,
   h2977eb9be4ce2ce54c49afb52d111166f4821b3ac4aec5d80c06d024017e18be: () => rr,
   h30141b03b675214d81a423a555c817cd07a24265415d493344eb56bbca1fd11e: () => mr,
   h3222654872b667d41144c52595ecaac59c983ad653de926361c7865677ea3832: () => ar,
   h36f3574f192c7009561a11676703d3a8a31185e789291679998d135d85d31430: () => Lt,
-  h3e24a552252a17b4f0af4cf17a3998baa9683d3db05c2eb6b40f61cd7a778859: () => $t,
   h411144f0e72cc6e8697937ec2b1f6ddcc8e4c3da78a516b6434f58fe30b7af6d: () => or,
   h494bc083509b07cd9590d084508ada25ff0f545ea5669e26745d4ea164c509cf: () => pr,
   h65c8e92df99856a421f1d7824de8831c4fd644e384202820bd0b6494dc4fede4: () => ir,
   h6d248c464d2a32af3f189d3b2df31f3a8155e9b855b087e1fbd9882d0476c460: () => er,
   h794f3c9f60b4a0ae8b4db31b7c5263a2407f17a8a87234e62437863cc9a2ce80: () => Ut,
   h88b9aa1245bcd88b7b8b0d5a40d093da7e1c2b20eb3a5da6e40c6a410e228dd0: () => Gt,
-  h8bf632b5202cc3b313b7c2f7fc51bbb63f3f2b7054d6c477cc930dd9cd28d7f1: () => Nt,
-  h8da8259515f9ef61377161cf26eb349318a9e1d91657821bd53040458fb95046: () => Et,
-  h91966ee6ab04f0b4785d3d9a33e7a0be91962cf6b5af3a12c899965ac810c972: () => Tt,
-  h97c72fd8b5a4233476c3edcb9b62355ad7077923e68f05708f8eda132ea6572d: () => Rt,
+  h8f6f97453b0f55d364cda387bbb0e891d478757b6529c5e396126e65cd488af0: () => Vt,
+  h9a37f42974bd0aae53e6a9903ade0f39be844806c82f86ca554af127d6bb87f5: () => It,
   h9fae6ab8d35fe46fffdbb61c5cd7e74311e65331006dbd53b505ae9ca42f2b18: () => sr,
+  ha59903a51a4f0af156258dee2a9235089c72eefbdcc154899f8302eac76539a5: () => Ct,
+  ha8a4af4cf059f9353b0ae3863826a4016e210a6f568b8362843eb30cc9251a9d: () => Nt,
   had8a3cc0ffd0654b2f7ab406eaf4786d985f516512e31f85fafdc9ac05c1b4fa: () => Wt,
-  hb9368ae2106fe08070b24c296902376d5642f6c67ab8f7e42ce963f34e40e780: () => It,
+  haedaa5496f7fc6107c12161a61e63e27b334589099c0802985b2d606ee437a8a: () => Zt,
+  hb3328b54118b55a2343b62f6ecf7e7dc1225df78bc2c37d25f1b698a9e9953de: () => $t,
   hbb9253816c768a38da63459e1c3b38d0a7c7119fcc5d8846d42dbc232d26c9f6: () => Xt,
   hc4222d56ed796395babc131b2b4c360e0a3438e6a1122a66e4d7fc443590243d: () => nr,
-  hc6adad603b146c9a5ae356e8c14598038cb4f538c378624c64f7a3985898d0f8: () => Vt,
   hc9f7b728d759b19004990a80264fff552a197b445b58c7c369931422549cb83f: () => Jt,
   hcbd2c1aa7b384984fa30ec11e4d26e8ea01924a07367bfdc0df4b7cfbde64917: () => Qt,
-  hd1fc0f58ddc158a267030925c7187d9897c7bfa4c3904c6ef0fdaa211659bcd4: () => Dt,
   hd8d15c943085a33ea6196766bb676b2a11d6fd532c59e0b1833853b973ddf1fa: () => tr,
   hdc2b7b7644b08258cb6d989ac01dd8d00e5a48188dd195fb3be7283fe2b38b5c: () => Ht,
+  hdcea92af824b93da7917cd9bd229165eaeccb2630f93050e54aef3a69f6bebd4: () => Ft,
   he2291ac49f1bf95d6fe9ba9e53f3423cd6237fa75d188ea7aecb2bec651ef9a4: () => Bt,
-  hf82cd0bf2305584c7b0d29bae474c6c42d8fd67ed1b9d3ce746aa294bdd34cb4: () => Ct
+  he5618af3cf13bfaee8353036cf6b3707852ca6187d50900d43277747a347dfb5: () => Tt,
+  he632c15039700c43f2b9cb1869ba51ec1a2486f981c2793ba23f1c9ffbabd467: () => Et,
+  he9aeb6a6444f8a41bce7df2b1be1249bc65abffc357a9c2660488ba9781f2b06: () => Rt
 });
 var ze = (r, a) => () => {
   try {
@@ -44043,11 +44043,11 @@ var Fe = ze((be) => {
     return function(D) {
       let I = De.exec(D);
       if (!I) return false;
-      let V = +I[1], e = +I[2], t = +I[3], s = I[4], p = I[5] === "-" ? -1 : 1, o = +(I[6] || 0), m = +(I[7] || 0);
+      let V = +I[1], e = +I[2], t = +I[3], s = I[4], i = I[5] === "-" ? -1 : 1, o = +(I[6] || 0), m = +(I[7] || 0);
       if (o > 23 || m > 59 || r && !s) return false;
       if (V <= 23 && e <= 59 && t < 60) return true;
-      let n = e - m * p, i = V - o * p - (n < 0 ? 1 : 0);
-      return (i === 23 || i === -1) && (n === 59 || n === -1) && t < 61;
+      let n = e - m * i, p = V - o * i - (n < 0 ? 1 : 0);
+      return (p === 23 || p === -1) && (n === 59 || n === -1) && t < 61;
     };
   }
   function Ce(r, a) {
@@ -44107,7 +44107,7 @@ var Fe = ze((be) => {
   }
 });
 var Nt = hs;
-var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", description: "Deployment environment; absent: every environment and pull requests. A deployment to an environment no rule names is rejected: list one deployed without approvals with require: []." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", description: "Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.", items: { anyOf: [{ type: "object", additionalProperties: false, required: ["count"], description: "{ count: N } with optional users and teams", properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } }, { type: "object", additionalProperties: false, required: ["codeowners"], description: "{ codeowners: true }", properties: { codeowners: { const: true, description: "Every changed path needs an approval from one of its code owners, in the CODEOWNERS file of the pull request's base (of the default branch, for a deployment). Paths no line owns need none, as on GitHub." } } }] } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } }, if: { properties: { require: { maxItems: 0 } } }, then: { required: ["environment"] } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, audits: { type: "array", description: "The internal audit programme (ISO/IEC 42001 clause 9.2): each audit with its scope, criteria, planned date and auditor. aims-gate record --type audit.planned / audit.performed --detail audit=ID records it, copying what is planned here; an auditor who owns a system audited is refused. Audits add up across _extends.", items: { type: "object", additionalProperties: false, required: ["id", "scope", "criteria", "planned", "auditor"], properties: { id: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description: "The audit's id, e.g. IA-2026-2, as entries and reports name it." }, scope: { type: "object", additionalProperties: false, minProperties: 1, description: "What is audited: AI systems (ids), Annex A controls, management-system clauses.", properties: { systems: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", minLength: 1 } }, controls: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] } }, clauses: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] } } } }, criteria: { type: "string", minLength: 1, description: 'What the audit judges against, e.g. "ISO/IEC 42001:2023 clauses 8 and 9; AI policy v3".' }, planned: { type: "string", format: "date", description: "The day it is planned for (YYYY-MM-DD)." }, auditor: { type: "string", minLength: 1, description: "Who audits (a GitHub login): never the owner of a system in scope." } } } }, signers: { type: "array", description: "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.", items: { type: "object", additionalProperties: false, required: ["key", "role"], properties: { key: { type: "string", pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", description: `The public key, "ssh-ed25519 AAAA\u2026 [comment]" (aims-gate keygen prints it; a person's is their .pub file).` }, role: { enum: ["gate", "app", "person"] }, name: { type: "string", minLength: 1, description: "Whose key it is, as reports show it." }, until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", description: "Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted." } } } }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed", "management.review", "audit.planned", "audit.performed", "objective.reviewed", "policy.approved"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
+var l = { $schema: "http://json-schema.org/draft-07/schema#", title: "aims-gate configuration (.github/aims-gate.yml)", type: "object", additionalProperties: false, if: { not: { required: ["_extends"] } }, then: { required: ["systems"] }, properties: { $schema: { type: "string" }, _extends: { type: "string", pattern: "^([A-Za-z0-9-]+/)?[A-Za-z0-9._-]+$", description: "GitHub App and Action: start from .github/aims-gate.yml in this repository of the owner (e.g. .github) or in owner/repo. Objects merge key by key; rules, waivers, approvals and signers add up; the repository's value wins elsewhere." }, extends: { type: "string", minLength: 1, description: "Policy pack to start from: a built-in name (default iso42001-baseline) or a repository path such as ./policies/org.yml." }, systems: { type: "array", minItems: 1, description: "Where AI systems live: folder globs such as models/*.", items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 } }, governance: { type: "object", additionalProperties: false, description: "The system's governance facts, where its model card (published to the Hub, say) carries none; the card's own, then a governance.yml beside it, come first.", properties: { system: { type: "string", minLength: 1 }, owner: { type: "string", minLength: 1 }, version: { type: "string", minLength: 1 }, status: { enum: ["development", "validation", "production", "deprecated", "retired"] }, tier: { enum: ["minimal", "limited", "high", "prohibited"] } } } } }] } }, documents: { type: "object", additionalProperties: false, properties: { "model-card": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the model-card inside a system folder; the first that exists is used." }, "risk-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the risk-assessment inside a system folder; the first that exists is used." }, "impact-assessment": { anyOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string", minLength: 1 } }], description: "File name(s) of the impact-assessment inside a system folder; the first that exists is used." } } }, watch: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs, relative to a system folder, whose change counts as a change to the model (code, weights, training config)." }, rules: { type: "array", items: { $ref: "#/definitions/rule" }, description: "Rules added to the pack." }, overrides: { type: "object", description: "Per rule id: a new severity, or disabled with a reason.", propertyNames: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, additionalProperties: { type: "object", additionalProperties: false, properties: { severity: { enum: ["major", "minor", "observation"] }, disabled: { const: true }, reason: { type: "string", minLength: 1 } }, if: { required: ["disabled"] }, then: { required: ["reason"] } } }, waivers: { type: "array", items: { type: "object", additionalProperties: false, required: ["rule", "system", "reason", "approver", "expires"], properties: { rule: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, system: { type: "string", minLength: 1, description: "System id or folder path." }, reason: { type: "string", minLength: 1 }, approver: { type: "string", minLength: 1 }, expires: { type: "string", format: "date" } } } }, "fail-on": { enum: ["major", "minor", "never"], description: "Lowest severity that fails the check (default major)." }, approvals: { type: "array", description: "Who must approve, by deployment environment and risk tier. Every rule that matches must be satisfied; a group counts distinct approvers other than the author.", items: { type: "object", additionalProperties: false, required: ["require"], properties: { environment: { type: "string", pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", description: "Deployment environment; absent: every environment and pull requests. A deployment to an environment no rule names is rejected: list one deployed without approvals with require: []." }, tiers: { type: "array", minItems: 1, items: { enum: ["minimal", "limited", "high", "prohibited"] }, description: "Risk tiers the rule applies to; absent: all." }, require: { type: "array", description: "Approval groups, all required. Empty ([]) only with an environment: that environment is deployed without approvals, by decision.", items: { anyOf: [{ type: "object", additionalProperties: false, required: ["count"], description: "{ count: N } with optional users and teams", properties: { count: { type: "integer", minimum: 1 }, users: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+(\\[bot\\])?$" } }, teams: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9-]+/[A-Za-z0-9_.-]+$" }, description: "org/team-slug" } } }, { type: "object", additionalProperties: false, required: ["codeowners"], description: "{ codeowners: true }", properties: { codeowners: { const: true, description: "Every changed path needs an approval from one of its code owners, in the CODEOWNERS file of the pull request's base (of the default branch, for a deployment). Paths no line owns need none, as on GitHub." } } }] } }, "allow-stale": { type: "boolean", description: "Count approvals of earlier commits (default false)." } }, if: { properties: { require: { maxItems: 0 } } }, then: { required: ["environment"] } } }, release: { type: "object", additionalProperties: false, description: "What the deployment gate trusts, read from the default branch's config: the branches a deployed commit must be on, and where history judged before aims-gate began ends.", properties: { branches: { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\s~^:?\\\\]+$" }, description: "Release branches, by name or glob such as release/* (default: the default branch). Deployments must come from one of them, through pull requests merged into one of them." }, baseline: { type: "string", pattern: "^[0-9a-f]{7,40}$", description: "A commit whose history the gate accepts as already judged: the first deployment to an environment is judged from here (otherwise from the start, at most 250 commits)." } } }, enforce: { type: "object", additionalProperties: false, description: "In the organisation's config (read through _extends): a floor no repository can lower. Enforced rules cannot be disabled, waived or made less severe, and a repository's fail-on cannot be laxer. Approval requirements always add up.", properties: { rules: { anyOf: [{ const: "all" }, { type: "array", minItems: 1, items: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" } }], description: "Rule ids, or all: every rule of the organisation's pack and its own rules." }, "fail-on": { type: "boolean", description: "The organisation's fail-on is the laxest allowed." } } }, "audit-log": { type: "string", pattern: "^(file:.+|branch:[A-Za-z0-9._/-]+|none)$", description: "Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none." }, audits: { type: "array", description: "The internal audit programme (ISO/IEC 42001 clause 9.2): each audit with its scope, criteria, planned date and auditor. aims-gate record --type audit.planned / audit.performed --detail audit=ID records it, copying what is planned here; an auditor who owns a system audited is refused. Audits add up across _extends.", items: { type: "object", additionalProperties: false, required: ["id", "scope", "criteria", "planned", "auditor"], properties: { id: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description: "The audit's id, e.g. IA-2026-2, as entries and reports name it." }, scope: { type: "object", additionalProperties: false, minProperties: 1, description: "What is audited: AI systems (ids), Annex A controls, management-system clauses.", properties: { systems: { type: "array", minItems: 1, uniqueItems: true, items: { type: "string", minLength: 1 } }, controls: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] } }, clauses: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] } } } }, criteria: { type: "string", minLength: 1, description: 'What the audit judges against, e.g. "ISO/IEC 42001:2023 clauses 8 and 9; AI policy v3".' }, planned: { type: "string", format: "date", description: "The day it is planned for (YYYY-MM-DD)." }, auditor: { type: "string", minLength: 1, description: "Who audits (a GitHub login): never the owner of a system in scope." } } } }, signers: { type: "array", description: "The keys of trusted writers of the audit log, each with its role: gate (the Action's key), app (the GitHub App's), person (someone who signs what they record). Entries the gate writes (deployment and approval decisions, its evaluations) count only when signed by a gate or app key listed here. Keep a rotated key listed, with until, so that its entries stay verifiable. Signers add up across _extends.", items: { type: "object", additionalProperties: false, required: ["key", "role"], properties: { key: { type: "string", pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", description: `The public key, "ssh-ed25519 AAAA\u2026 [comment]" (aims-gate keygen prints it; a person's is their .pub file).` }, role: { enum: ["gate", "app", "person"] }, name: { type: "string", minLength: 1, description: "Whose key it is, as reports show it." }, until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", description: "Rotated out: entries signed with this key and dated after this day (UTC, through its end) or time are not trusted." } } } }, "timestamp-authority": { type: "string", pattern: "^https?://[^\\s]+$", description: "The RFC 3161 timestamp authority (its URL) that `aims-gate anchor` asks to timestamp the audit log's checkpoints, so that they can be verified without trusting whoever writes the log." }, app: { type: "object", additionalProperties: false, description: "GitHub App settings, read from the organisation's .github repository (.github/aims-gate.yml there).", properties: { "without-config": { enum: ["neutral", "skip", "org-defaults"], description: "What a repository without its own .github/aims-gate.yml gets: a neutral check that says how to start (default), no check, or a check by this configuration." }, "audit-repository": { type: "string", pattern: "^[A-Za-z0-9._-]+$", description: "A repository of the organisation that keeps every repository's audit log: one branch, one file and one chain per source repository." } } }, "statement-of-applicability": { type: "object", description: "Per Annex A control: whether it applies, why, and where its evidence is. Needed for controls no rule evidences (organisational ones); a control with neither is reported as not addressed.", propertyNames: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, additionalProperties: { type: "object", additionalProperties: false, required: ["applicable", "justification"], properties: { applicable: { type: "boolean" }, justification: { type: "string", minLength: 1 }, evidence: { type: "array", items: { type: "string", minLength: 1 }, description: "Documents or links that evidence the control." }, events: { type: "array", uniqueItems: true, items: { anyOf: [{ enum: ["system.registered", "documents.changed", "evaluated", "approval.given", "approval.withdrawn", "deployment.approved", "deployment.rejected", "waiver.applied", "waiver.expired", "model.retrained", "monitoring.alert", "incident", "system.retired", "nonconformity.opened", "nonconformity.updated", "nonconformity.closed", "corrective-action.planned", "corrective-action.completed", "management.review", "audit.planned", "audit.performed", "objective.reviewed", "policy.approved"] }, { type: "string", pattern: "^custom\\.[a-z0-9][a-z0-9-]{0,62}$", description: "custom.<name> (lower case, digits, dashes)" }] }, description: "Audit-log event types whose entries evidence the control, e.g. [custom.fairness-review]: the report cites their sequence numbers, or says none was recorded." } } } } }, definitions: { rule: { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } } } };
 var ge = { type: "object", required: ["kind"], properties: { kind: { enum: ["document-valid", "required-document", "fields", "governance", "sections", "risk-register", "freshness", "consistency", "change-coupling", "metric"] } } };
 var fe = Object.prototype.hasOwnProperty;
 var _ = Qe().default;
@@ -44128,7 +44128,7 @@ var wt = new RegExp("^[A-Za-z0-9._-]+$", "u");
 var At = new RegExp("^custom\\.[a-z0-9][a-z0-9-]{0,62}$", "u");
 var ke = Fe().fullFormats.date;
 function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
-  let e = null, t = 0, s = t, p = true, o = t, m = t, n = t;
+  let e = null, t = 0, s = t, i = true, o = t, m = t, n = t;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     let A;
     if (r._extends === void 0 && (A = "_extends")) {
@@ -44136,8 +44136,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [u] : e.push(u), t++;
     }
   }
-  var i = n === t;
-  if (i) {
+  var p = n === t;
+  if (p) {
     let A = {};
     e === null ? e = [A] : e.push(A), t++;
   } else t = m, e !== null && (m ? e.length = m : e = null);
@@ -44149,9 +44149,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [d] : e.push(d), t++;
     }
     var c = A === t;
-    p = c;
+    i = c;
   }
-  if (!p) {
+  if (!i) {
     let A = { instancePath: a, schemaPath: "#/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.if, parentSchema: l, data: r };
     e === null ? e = [A] : e.push(A), t++;
   }
@@ -44200,69 +44200,69 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         }
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d], f = t, g = false, F = t;
-          if (typeof y == "string") {
-            if (_(y) < 1) {
-              let k = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+          let h = A[d], f = t, g = false, F = t;
+          if (typeof h == "string") {
+            if (_(h) < 1) {
+              let k = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[0], data: h };
               e === null ? e = [k] : e.push(k), t++;
             }
           } else {
-            let k = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: y };
+            let k = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[0], data: h };
             e === null ? e = [k] : e.push(k), t++;
           }
           var v = F === t;
           if (g = g || v, !g) {
             let k = t;
-            if (y && typeof y == "object" && !Array.isArray(y)) {
-              if (y.path === void 0) {
-                let b = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+            if (h && typeof h == "object" && !Array.isArray(h)) {
+              if (h.path === void 0) {
+                let b = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'", schema: l.properties.systems.items.anyOf[1].required, parentSchema: l.properties.systems.items.anyOf[1], data: h };
                 e === null ? e = [b] : e.push(b), t++;
               }
-              for (let b in y) if (!(b === "path" || b === "documents" || b === "watch" || b === "governance")) {
-                let h = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: b }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: y };
-                e === null ? e = [h] : e.push(h), t++;
+              for (let b in h) if (!(b === "path" || b === "documents" || b === "watch" || b === "governance")) {
+                let y = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: b }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1], data: h };
+                e === null ? e = [y] : e.push(y), t++;
               }
-              if (y.path !== void 0) {
-                let b = y.path;
+              if (h.path !== void 0) {
+                let b = h.path;
                 if (typeof b == "string") {
                   if (_(b) < 1) {
-                    let h = { instancePath: a + "/systems/" + d + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: b };
-                    e === null ? e = [h] : e.push(h), t++;
+                    let y = { instancePath: a + "/systems/" + d + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: b };
+                    e === null ? e = [y] : e.push(y), t++;
                   }
                 } else {
-                  let h = { instancePath: a + "/systems/" + d + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/systems/" + d + "/path", schemaPath: "#/properties/systems/items/anyOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.path.type, parentSchema: l.properties.systems.items.anyOf[1].properties.path, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
-              if (y.documents !== void 0) {
-                let b = y.documents;
+              if (h.documents !== void 0) {
+                let b = h.documents;
                 if (b && typeof b == "object" && !Array.isArray(b)) {
-                  for (let h in b) if (!(h === "model-card" || h === "risk-assessment" || h === "impact-assessment")) {
-                    let E = { instancePath: a + "/systems/" + d + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: h }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: b };
+                  for (let y in b) if (!(y === "model-card" || y === "risk-assessment" || y === "impact-assessment")) {
+                    let E = { instancePath: a + "/systems/" + d + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: b };
                     e === null ? e = [E] : e.push(E), t++;
                   }
                   if (b["model-card"] !== void 0) {
-                    let h = b["model-card"], E = t, ee = false, ve = t;
-                    if (typeof h == "string") {
-                      if (_(h) < 1) {
-                        let T = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: h };
+                    let y = b["model-card"], E = t, ee = false, ve = t;
+                    if (typeof y == "string") {
+                      if (_(y) < 1) {
+                        let T = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: y };
                         e === null ? e = [T] : e.push(T), t++;
                       }
                     } else {
-                      let T = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: h };
+                      let T = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[0], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
                     var x = ve === t;
                     if (ee = ee || x, !ee) {
                       let T = t;
-                      if (Array.isArray(h)) {
-                        if (h.length < 1) {
-                          let B = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: h };
+                      if (Array.isArray(y)) {
+                        if (y.length < 1) {
+                          let B = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: y };
                           e === null ? e = [B] : e.push(B), t++;
                         }
-                        let se = h.length;
+                        let se = y.length;
                         for (let B = 0; B < se; B++) {
-                          let ne = h[B];
+                          let ne = y[B];
                           if (typeof ne == "string") {
                             if (_(ne) < 1) {
                               let ye = { instancePath: a + "/systems/" + d + "/documents/model-card/" + B, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].items, data: ne };
@@ -44274,7 +44274,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                           }
                         }
                       } else {
-                        let se = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: h };
+                        let se = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf[1], data: y };
                         e === null ? e = [se] : e.push(se), t++;
                       }
                       var x = T === t;
@@ -44282,32 +44282,32 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                     if (ee) t = E, e !== null && (E ? e.length = E : e = null);
                     else {
-                      let T = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: h };
+                      let T = { instancePath: a + "/systems/" + d + "/documents/model-card", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["model-card"], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
                   }
                   if (b["risk-assessment"] !== void 0) {
-                    let h = b["risk-assessment"], E = t, ee = false, ve = t;
-                    if (typeof h == "string") {
-                      if (_(h) < 1) {
-                        let T = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: h };
+                    let y = b["risk-assessment"], E = t, ee = false, ve = t;
+                    if (typeof y == "string") {
+                      if (_(y) < 1) {
+                        let T = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: y };
                         e === null ? e = [T] : e.push(T), t++;
                       }
                     } else {
-                      let T = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: h };
+                      let T = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[0], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
                     var w = ve === t;
                     if (ee = ee || w, !ee) {
                       let T = t;
-                      if (Array.isArray(h)) {
-                        if (h.length < 1) {
-                          let B = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: h };
+                      if (Array.isArray(y)) {
+                        if (y.length < 1) {
+                          let B = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: y };
                           e === null ? e = [B] : e.push(B), t++;
                         }
-                        let se = h.length;
+                        let se = y.length;
                         for (let B = 0; B < se; B++) {
-                          let ne = h[B];
+                          let ne = y[B];
                           if (typeof ne == "string") {
                             if (_(ne) < 1) {
                               let ye = { instancePath: a + "/systems/" + d + "/documents/risk-assessment/" + B, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].items, data: ne };
@@ -44319,7 +44319,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                           }
                         }
                       } else {
-                        let se = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: h };
+                        let se = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf[1], data: y };
                         e === null ? e = [se] : e.push(se), t++;
                       }
                       var w = T === t;
@@ -44327,32 +44327,32 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                     if (ee) t = E, e !== null && (E ? e.length = E : e = null);
                     else {
-                      let T = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: h };
+                      let T = { instancePath: a + "/systems/" + d + "/documents/risk-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["risk-assessment"], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
                   }
                   if (b["impact-assessment"] !== void 0) {
-                    let h = b["impact-assessment"], E = t, ee = false, ve = t;
-                    if (typeof h == "string") {
-                      if (_(h) < 1) {
-                        let T = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: h };
+                    let y = b["impact-assessment"], E = t, ee = false, ve = t;
+                    if (typeof y == "string") {
+                      if (_(y) < 1) {
+                        let T = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: y };
                         e === null ? e = [T] : e.push(T), t++;
                       }
                     } else {
-                      let T = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: h };
+                      let T = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[0], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
                     var L = ve === t;
                     if (ee = ee || L, !ee) {
                       let T = t;
-                      if (Array.isArray(h)) {
-                        if (h.length < 1) {
-                          let B = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: h };
+                      if (Array.isArray(y)) {
+                        if (y.length < 1) {
+                          let B = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: y };
                           e === null ? e = [B] : e.push(B), t++;
                         }
-                        let se = h.length;
+                        let se = y.length;
                         for (let B = 0; B < se; B++) {
-                          let ne = h[B];
+                          let ne = y[B];
                           if (typeof ne == "string") {
                             if (_(ne) < 1) {
                               let ye = { instancePath: a + "/systems/" + d + "/documents/impact-assessment/" + B, schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].items, data: ne };
@@ -44364,7 +44364,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                           }
                         }
                       } else {
-                        let se = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: h };
+                        let se = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf[1], data: y };
                         e === null ? e = [se] : e.push(se), t++;
                       }
                       var L = T === t;
@@ -44372,20 +44372,20 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                     if (ee) t = E, e !== null && (E ? e.length = E : e = null);
                     else {
-                      let T = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: h };
+                      let T = { instancePath: a + "/systems/" + d + "/documents/impact-assessment", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.systems.items.anyOf[1].properties.documents.properties["impact-assessment"], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
                   }
                 } else {
-                  let h = { instancePath: a + "/systems/" + d + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/systems/" + d + "/documents", schemaPath: "#/properties/systems/items/anyOf/1/properties/documents/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.documents.type, parentSchema: l.properties.systems.items.anyOf[1].properties.documents, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
-              if (y.watch !== void 0) {
-                let b = y.watch;
+              if (h.watch !== void 0) {
+                let b = h.watch;
                 if (Array.isArray(b)) {
-                  let h = b.length;
-                  for (let E = 0; E < h; E++) {
+                  let y = b.length;
+                  for (let E = 0; E < y; E++) {
                     let ee = b[E];
                     if (typeof ee == "string") {
                       if (_(ee) < 1) {
@@ -44398,74 +44398,74 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                   }
                 } else {
-                  let h = { instancePath: a + "/systems/" + d + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/systems/" + d + "/watch", schemaPath: "#/properties/systems/items/anyOf/1/properties/watch/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties.systems.items.anyOf[1].properties.watch.type, parentSchema: l.properties.systems.items.anyOf[1].properties.watch, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
-              if (y.governance !== void 0) {
-                let b = y.governance;
+              if (h.governance !== void 0) {
+                let b = h.governance;
                 if (b && typeof b == "object" && !Array.isArray(b)) {
-                  for (let h in b) if (!(h === "system" || h === "owner" || h === "version" || h === "status" || h === "tier")) {
-                    let E = { instancePath: a + "/systems/" + d + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: h }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: b };
+                  for (let y in b) if (!(y === "system" || y === "owner" || y === "version" || y === "status" || y === "tier")) {
+                    let E = { instancePath: a + "/systems/" + d + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: b };
                     e === null ? e = [E] : e.push(E), t++;
                   }
                   if (b.system !== void 0) {
-                    let h = b.system;
-                    if (typeof h == "string") {
-                      if (_(h) < 1) {
-                        let E = { instancePath: a + "/systems/" + d + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: h };
+                    let y = b.system;
+                    if (typeof y == "string") {
+                      if (_(y) < 1) {
+                        let E = { instancePath: a + "/systems/" + d + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: y };
                         e === null ? e = [E] : e.push(E), t++;
                       }
                     } else {
-                      let E = { instancePath: a + "/systems/" + d + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: h };
+                      let E = { instancePath: a + "/systems/" + d + "/governance/system", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.system.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.system, data: y };
                       e === null ? e = [E] : e.push(E), t++;
                     }
                   }
                   if (b.owner !== void 0) {
-                    let h = b.owner;
-                    if (typeof h == "string") {
-                      if (_(h) < 1) {
-                        let E = { instancePath: a + "/systems/" + d + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: h };
+                    let y = b.owner;
+                    if (typeof y == "string") {
+                      if (_(y) < 1) {
+                        let E = { instancePath: a + "/systems/" + d + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: y };
                         e === null ? e = [E] : e.push(E), t++;
                       }
                     } else {
-                      let E = { instancePath: a + "/systems/" + d + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: h };
+                      let E = { instancePath: a + "/systems/" + d + "/governance/owner", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.owner, data: y };
                       e === null ? e = [E] : e.push(E), t++;
                     }
                   }
                   if (b.version !== void 0) {
-                    let h = b.version;
-                    if (typeof h == "string") {
-                      if (_(h) < 1) {
-                        let E = { instancePath: a + "/systems/" + d + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: h };
+                    let y = b.version;
+                    if (typeof y == "string") {
+                      if (_(y) < 1) {
+                        let E = { instancePath: a + "/systems/" + d + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: y };
                         e === null ? e = [E] : e.push(E), t++;
                       }
                     } else {
-                      let E = { instancePath: a + "/systems/" + d + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: h };
+                      let E = { instancePath: a + "/systems/" + d + "/governance/version", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.version.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.version, data: y };
                       e === null ? e = [E] : e.push(E), t++;
                     }
                   }
                   if (b.status !== void 0) {
-                    let h = b.status;
-                    if (!(h === "development" || h === "validation" || h === "production" || h === "deprecated" || h === "retired")) {
-                      let E = { instancePath: a + "/systems/" + d + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: h };
+                    let y = b.status;
+                    if (!(y === "development" || y === "validation" || y === "production" || y === "deprecated" || y === "retired")) {
+                      let E = { instancePath: a + "/systems/" + d + "/governance/status", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/status/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.status.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.status, data: y };
                       e === null ? e = [E] : e.push(E), t++;
                     }
                   }
                   if (b.tier !== void 0) {
-                    let h = b.tier;
-                    if (!(h === "minimal" || h === "limited" || h === "high" || h === "prohibited")) {
-                      let E = { instancePath: a + "/systems/" + d + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: h };
+                    let y = b.tier;
+                    if (!(y === "minimal" || y === "limited" || y === "high" || y === "prohibited")) {
+                      let E = { instancePath: a + "/systems/" + d + "/governance/tier", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier.enum, parentSchema: l.properties.systems.items.anyOf[1].properties.governance.properties.tier, data: y };
                       e === null ? e = [E] : e.push(E), t++;
                     }
                   }
                 } else {
-                  let h = { instancePath: a + "/systems/" + d + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/systems/" + d + "/governance", schemaPath: "#/properties/systems/items/anyOf/1/properties/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].properties.governance.type, parentSchema: l.properties.systems.items.anyOf[1].properties.governance, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
             } else {
-              let b = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: y };
+              let b = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.systems.items.anyOf[1].type, parentSchema: l.properties.systems.items.anyOf[1], data: h };
               e === null ? e = [b] : e.push(b), t++;
             }
             var v = k === t;
@@ -44473,7 +44473,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
           if (g) t = f, e !== null && (f ? e.length = f : e = null);
           else {
-            let k = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: y };
+            let k = { instancePath: a + "/systems/" + d, schemaPath: "#/properties/systems/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.systems.items.anyOf, parentSchema: l.properties.systems.items, data: h };
             e === null ? e = [k] : e.push(k), t++;
           }
         }
@@ -44490,7 +44490,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           e === null ? e = [d] : e.push(d), t++;
         }
         if (A["model-card"] !== void 0) {
-          let u = A["model-card"], d = t, y = false, f = t;
+          let u = A["model-card"], d = t, h = false, f = t;
           if (typeof u == "string") {
             if (_(u) < 1) {
               let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[0], data: u };
@@ -44501,7 +44501,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             e === null ? e = [g] : e.push(g), t++;
           }
           var P = f === t;
-          if (y = y || P, !y) {
+          if (h = h || P, !h) {
             let g = t;
             if (Array.isArray(u)) {
               if (u.length < 1) {
@@ -44513,12 +44513,12 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 let b = u[q];
                 if (typeof b == "string") {
                   if (_(b) < 1) {
-                    let h = { instancePath: a + "/documents/model-card/" + q, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: b };
-                    e === null ? e = [h] : e.push(h), t++;
+                    let y = { instancePath: a + "/documents/model-card/" + q, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: b };
+                    e === null ? e = [y] : e.push(y), t++;
                   }
                 } else {
-                  let h = { instancePath: a + "/documents/model-card/" + q, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/documents/model-card/" + q, schemaPath: "#/properties/documents/properties/model-card/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["model-card"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["model-card"].anyOf[1].items, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
             } else {
@@ -44526,16 +44526,16 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [k] : e.push(k), t++;
             }
             var P = g === t;
-            y = y || P;
+            h = h || P;
           }
-          if (y) t = d, e !== null && (d ? e.length = d : e = null);
+          if (h) t = d, e !== null && (d ? e.length = d : e = null);
           else {
             let g = { instancePath: a + "/documents/model-card", schemaPath: "#/properties/documents/properties/model-card/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["model-card"].anyOf, parentSchema: l.properties.documents.properties["model-card"], data: u };
             e === null ? e = [g] : e.push(g), t++;
           }
         }
         if (A["risk-assessment"] !== void 0) {
-          let u = A["risk-assessment"], d = t, y = false, f = t;
+          let u = A["risk-assessment"], d = t, h = false, f = t;
           if (typeof u == "string") {
             if (_(u) < 1) {
               let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[0], data: u };
@@ -44546,7 +44546,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             e === null ? e = [g] : e.push(g), t++;
           }
           var O = f === t;
-          if (y = y || O, !y) {
+          if (h = h || O, !h) {
             let g = t;
             if (Array.isArray(u)) {
               if (u.length < 1) {
@@ -44558,12 +44558,12 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 let b = u[q];
                 if (typeof b == "string") {
                   if (_(b) < 1) {
-                    let h = { instancePath: a + "/documents/risk-assessment/" + q, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: b };
-                    e === null ? e = [h] : e.push(h), t++;
+                    let y = { instancePath: a + "/documents/risk-assessment/" + q, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: b };
+                    e === null ? e = [y] : e.push(y), t++;
                   }
                 } else {
-                  let h = { instancePath: a + "/documents/risk-assessment/" + q, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/documents/risk-assessment/" + q, schemaPath: "#/properties/documents/properties/risk-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["risk-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["risk-assessment"].anyOf[1].items, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
             } else {
@@ -44571,16 +44571,16 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [k] : e.push(k), t++;
             }
             var O = g === t;
-            y = y || O;
+            h = h || O;
           }
-          if (y) t = d, e !== null && (d ? e.length = d : e = null);
+          if (h) t = d, e !== null && (d ? e.length = d : e = null);
           else {
             let g = { instancePath: a + "/documents/risk-assessment", schemaPath: "#/properties/documents/properties/risk-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["risk-assessment"].anyOf, parentSchema: l.properties.documents.properties["risk-assessment"], data: u };
             e === null ? e = [g] : e.push(g), t++;
           }
         }
         if (A["impact-assessment"] !== void 0) {
-          let u = A["impact-assessment"], d = t, y = false, f = t;
+          let u = A["impact-assessment"], d = t, h = false, f = t;
           if (typeof u == "string") {
             if (_(u) < 1) {
               let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[0], data: u };
@@ -44591,7 +44591,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             e === null ? e = [g] : e.push(g), t++;
           }
           var S = f === t;
-          if (y = y || S, !y) {
+          if (h = h || S, !h) {
             let g = t;
             if (Array.isArray(u)) {
               if (u.length < 1) {
@@ -44603,12 +44603,12 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 let b = u[q];
                 if (typeof b == "string") {
                   if (_(b) < 1) {
-                    let h = { instancePath: a + "/documents/impact-assessment/" + q, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: b };
-                    e === null ? e = [h] : e.push(h), t++;
+                    let y = { instancePath: a + "/documents/impact-assessment/" + q, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: b };
+                    e === null ? e = [y] : e.push(y), t++;
                   }
                 } else {
-                  let h = { instancePath: a + "/documents/impact-assessment/" + q, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/documents/impact-assessment/" + q, schemaPath: "#/properties/documents/properties/impact-assessment/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.documents.properties["impact-assessment"].anyOf[1].items.type, parentSchema: l.properties.documents.properties["impact-assessment"].anyOf[1].items, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
             } else {
@@ -44616,9 +44616,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [k] : e.push(k), t++;
             }
             var S = g === t;
-            y = y || S;
+            h = h || S;
           }
-          if (y) t = d, e !== null && (d ? e.length = d : e = null);
+          if (h) t = d, e !== null && (d ? e.length = d : e = null);
           else {
             let g = { instancePath: a + "/documents/impact-assessment", schemaPath: "#/properties/documents/properties/impact-assessment/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.documents.properties["impact-assessment"].anyOf, parentSchema: l.properties.documents.properties["impact-assessment"], data: u };
             e === null ? e = [g] : e.push(g), t++;
@@ -44634,14 +44634,14 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(A)) {
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d];
-          if (typeof y == "string") {
-            if (_(y) < 1) {
-              let f = { instancePath: a + "/watch/" + d, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: y };
+          let h = A[d];
+          if (typeof h == "string") {
+            if (_(h) < 1) {
+              let f = { instancePath: a + "/watch/" + d, schemaPath: "#/properties/watch/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.watch.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
           } else {
-            let f = { instancePath: a + "/watch/" + d, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: y };
+            let f = { instancePath: a + "/watch/" + d, schemaPath: "#/properties/watch/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.watch.items.type, parentSchema: l.properties.watch.items, data: h };
             e === null ? e = [f] : e.push(f), t++;
           }
         }
@@ -44655,21 +44655,21 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(A)) {
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.kind === void 0) {
-              let f = { instancePath: a + "/rules/" + d, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: ge.required, parentSchema: ge, data: y };
+          let h = A[d];
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.kind === void 0) {
+              let f = { instancePath: a + "/rules/" + d, schemaPath: "#/definitions/rule/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: ge.required, parentSchema: ge, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.kind !== void 0) {
-              let f = y.kind;
+            if (h.kind !== void 0) {
+              let f = h.kind;
               if (!(f === "document-valid" || f === "required-document" || f === "fields" || f === "governance" || f === "sections" || f === "risk-register" || f === "freshness" || f === "consistency" || f === "change-coupling" || f === "metric")) {
                 let g = { instancePath: a + "/rules/" + d + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: ge.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: ge.properties.kind.enum, parentSchema: ge.properties.kind, data: f };
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
           } else {
-            let f = { instancePath: a + "/rules/" + d, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ge.type, parentSchema: ge, data: y };
+            let f = { instancePath: a + "/rules/" + d, schemaPath: "#/definitions/rule/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ge.type, parentSchema: ge, data: h };
             e === null ? e = [f] : e.push(f), t++;
           }
         }
@@ -44684,17 +44684,17 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         for (let u in A) {
           let d = t;
           if (typeof u == "string" && !we.test(u)) {
-            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: u, propertyName: u };
-            e === null ? e = [y] : e.push(y), t++;
+            let h = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.overrides.propertyNames, data: u, propertyName: u };
+            e === null ? e = [h] : e.push(h), t++;
           }
           var j = d === t;
           if (!j) {
-            let y = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: u }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: A };
-            e === null ? e = [y] : e.push(y), t++;
+            let h = { instancePath: a + "/overrides", schemaPath: "#/properties/overrides/propertyNames", keyword: "propertyNames", params: { propertyName: u }, message: "property name must be valid", schema: l.properties.overrides.propertyNames, parentSchema: l.properties.overrides, data: A };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
         for (let u in A) {
-          let d = A[u], y = t, f = true, g = t;
+          let d = A[u], h = t, f = true, g = t;
           if (d && typeof d == "object" && !Array.isArray(d)) {
             let F;
             if (d.disabled === void 0 && (F = "disabled")) {
@@ -44703,7 +44703,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             }
           }
           var re = g === t;
-          if (t = y, e !== null && (y ? e.length = y : e = null), re) {
+          if (t = h, e !== null && (h ? e.length = h : e = null), re) {
             let F = t;
             if (d && typeof d == "object" && !Array.isArray(d) && d.reason === void 0) {
               let q = { instancePath: a + "/overrides/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/overrides/additionalProperties/then/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.overrides.additionalProperties.then.required, parentSchema: l.properties.overrides.additionalProperties.then, data: d };
@@ -44762,34 +44762,34 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(A)) {
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.rule === void 0) {
-              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+          let h = A[d];
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.rule === void 0) {
+              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "rule" }, message: "must have required property 'rule'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.system === void 0) {
-              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+            if (h.system === void 0) {
+              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "system" }, message: "must have required property 'system'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.reason === void 0) {
-              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+            if (h.reason === void 0) {
+              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "reason" }, message: "must have required property 'reason'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.approver === void 0) {
-              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+            if (h.approver === void 0) {
+              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.expires === void 0) {
-              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: y };
+            if (h.expires === void 0) {
+              let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/required", keyword: "required", params: { missingProperty: "expires" }, message: "must have required property 'expires'", schema: l.properties.waivers.items.required, parentSchema: l.properties.waivers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            for (let f in y) if (!(f === "rule" || f === "system" || f === "reason" || f === "approver" || f === "expires")) {
-              let g = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: f }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: y };
+            for (let f in h) if (!(f === "rule" || f === "system" || f === "reason" || f === "approver" || f === "expires")) {
+              let g = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: f }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.waivers.items, data: h };
               e === null ? e = [g] : e.push(g), t++;
             }
-            if (y.rule !== void 0) {
-              let f = y.rule;
+            if (h.rule !== void 0) {
+              let f = h.rule;
               if (typeof f == "string") {
                 if (!we.test(f)) {
                   let g = { instancePath: a + "/waivers/" + d + "/rule", schemaPath: "#/properties/waivers/items/properties/rule/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.waivers.items.properties.rule, data: f };
@@ -44800,8 +44800,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.system !== void 0) {
-              let f = y.system;
+            if (h.system !== void 0) {
+              let f = h.system;
               if (typeof f == "string") {
                 if (_(f) < 1) {
                   let g = { instancePath: a + "/waivers/" + d + "/system", schemaPath: "#/properties/waivers/items/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.system, data: f };
@@ -44812,8 +44812,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.reason !== void 0) {
-              let f = y.reason;
+            if (h.reason !== void 0) {
+              let f = h.reason;
               if (typeof f == "string") {
                 if (_(f) < 1) {
                   let g = { instancePath: a + "/waivers/" + d + "/reason", schemaPath: "#/properties/waivers/items/properties/reason/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.reason, data: f };
@@ -44824,8 +44824,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.approver !== void 0) {
-              let f = y.approver;
+            if (h.approver !== void 0) {
+              let f = h.approver;
               if (typeof f == "string") {
                 if (_(f) < 1) {
                   let g = { instancePath: a + "/waivers/" + d + "/approver", schemaPath: "#/properties/waivers/items/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.waivers.items.properties.approver, data: f };
@@ -44836,8 +44836,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.expires !== void 0) {
-              let f = y.expires;
+            if (h.expires !== void 0) {
+              let f = h.expires;
               if (typeof f == "string") {
                 if (!ke.validate(f)) {
                   let g = { instancePath: a + "/waivers/" + d + "/expires", schemaPath: "#/properties/waivers/items/properties/expires/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.waivers.items.properties.expires, data: f };
@@ -44849,7 +44849,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               }
             }
           } else {
-            let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: y };
+            let f = { instancePath: a + "/waivers/" + d, schemaPath: "#/properties/waivers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.waivers.items.type, parentSchema: l.properties.waivers.items, data: h };
             e === null ? e = [f] : e.push(f), t++;
           }
         }
@@ -44870,9 +44870,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(A)) {
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d], f = t, g = true, F = t;
-          if (y && typeof y == "object" && !Array.isArray(y) && y.require !== void 0) {
-            let k = y.require;
+          let h = A[d], f = t, g = true, F = t;
+          if (h && typeof h == "object" && !Array.isArray(h) && h.require !== void 0) {
+            let k = h.require;
             if (Array.isArray(k) && k.length > 0) {
               let q = {};
               e === null ? e = [q] : e.push(q), t++;
@@ -44881,28 +44881,28 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           var de = F === t;
           if (t = f, e !== null && (f ? e.length = f : e = null), de) {
             let k = t;
-            if (y && typeof y == "object" && !Array.isArray(y) && y.environment === void 0) {
-              let b = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/then/required", keyword: "required", params: { missingProperty: "environment" }, message: "must have required property 'environment'", schema: l.properties.approvals.items.then.required, parentSchema: l.properties.approvals.items.then, data: y };
+            if (h && typeof h == "object" && !Array.isArray(h) && h.environment === void 0) {
+              let b = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/then/required", keyword: "required", params: { missingProperty: "environment" }, message: "must have required property 'environment'", schema: l.properties.approvals.items.then.required, parentSchema: l.properties.approvals.items.then, data: h };
               e === null ? e = [b] : e.push(b), t++;
             }
             var de = k === t;
             g = de;
           }
           if (!g) {
-            let k = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.approvals.items.if, parentSchema: l.properties.approvals.items, data: y };
+            let k = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: l.properties.approvals.items.if, parentSchema: l.properties.approvals.items, data: h };
             e === null ? e = [k] : e.push(k), t++;
           }
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.require === void 0) {
-              let k = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: y };
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.require === void 0) {
+              let k = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/required", keyword: "required", params: { missingProperty: "require" }, message: "must have required property 'require'", schema: l.properties.approvals.items.required, parentSchema: l.properties.approvals.items, data: h };
               e === null ? e = [k] : e.push(k), t++;
             }
-            for (let k in y) if (!(k === "environment" || k === "tiers" || k === "require" || k === "allow-stale")) {
-              let q = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: k }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: y };
+            for (let k in h) if (!(k === "environment" || k === "tiers" || k === "require" || k === "allow-stale")) {
+              let q = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: k }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items, data: h };
               e === null ? e = [q] : e.push(q), t++;
             }
-            if (y.environment !== void 0) {
-              let k = y.environment;
+            if (h.environment !== void 0) {
+              let k = h.environment;
               if (typeof k == "string") {
                 if (!mt.test(k)) {
                   let q = { instancePath: a + "/approvals/" + d + "/environment", schemaPath: "#/properties/approvals/items/properties/environment/pattern", keyword: "pattern", params: { pattern: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$" }, message: 'must match pattern "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$"', schema: "^[^\\s\\p{Cc}\\p{Cf}](?:[^\\p{Cc}\\p{Cf}]*[^\\s\\p{Cc}\\p{Cf}])?$", parentSchema: l.properties.approvals.items.properties.environment, data: k };
@@ -44913,8 +44913,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [q] : e.push(q), t++;
               }
             }
-            if (y.tiers !== void 0) {
-              let k = y.tiers;
+            if (h.tiers !== void 0) {
+              let k = h.tiers;
               if (Array.isArray(k)) {
                 if (k.length < 1) {
                   let b = { instancePath: a + "/approvals/" + d + "/tiers", schemaPath: "#/properties/approvals/items/properties/tiers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.approvals.items.properties.tiers, data: k };
@@ -44922,9 +44922,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 }
                 let q = k.length;
                 for (let b = 0; b < q; b++) {
-                  let h = k[b];
-                  if (!(h === "minimal" || h === "limited" || h === "high" || h === "prohibited")) {
-                    let E = { instancePath: a + "/approvals/" + d + "/tiers/" + b, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: h };
+                  let y = k[b];
+                  if (!(y === "minimal" || y === "limited" || y === "high" || y === "prohibited")) {
+                    let E = { instancePath: a + "/approvals/" + d + "/tiers/" + b, schemaPath: "#/properties/approvals/items/properties/tiers/items/enum", keyword: "enum", params: { allowedValues: l.properties.approvals.items.properties.tiers.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.approvals.items.properties.tiers.items.enum, parentSchema: l.properties.approvals.items.properties.tiers.items, data: y };
                     e === null ? e = [E] : e.push(E), t++;
                   }
                 }
@@ -44933,23 +44933,23 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [q] : e.push(q), t++;
               }
             }
-            if (y.require !== void 0) {
-              let k = y.require;
+            if (h.require !== void 0) {
+              let k = h.require;
               if (Array.isArray(k)) {
                 let q = k.length;
                 for (let b = 0; b < q; b++) {
-                  let h = k[b], E = t, ee = false, ve = t;
-                  if (h && typeof h == "object" && !Array.isArray(h)) {
-                    if (h.count === void 0) {
-                      let T = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.anyOf[0].required, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0], data: h };
+                  let y = k[b], E = t, ee = false, ve = t;
+                  if (y && typeof y == "object" && !Array.isArray(y)) {
+                    if (y.count === void 0) {
+                      let T = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/required", keyword: "required", params: { missingProperty: "count" }, message: "must have required property 'count'", schema: l.properties.approvals.items.properties.require.items.anyOf[0].required, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0], data: y };
                       e === null ? e = [T] : e.push(T), t++;
                     }
-                    for (let T in h) if (!(T === "count" || T === "users" || T === "teams")) {
-                      let he = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: T }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0], data: h };
+                    for (let T in y) if (!(T === "count" || T === "users" || T === "teams")) {
+                      let he = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: T }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0], data: y };
                       e === null ? e = [he] : e.push(he), t++;
                     }
-                    if (h.count !== void 0) {
-                      let T = h.count;
+                    if (y.count !== void 0) {
+                      let T = y.count;
                       if (!(typeof T == "number" && !(T % 1) && !isNaN(T) && isFinite(T))) {
                         let he = { instancePath: a + "/approvals/" + d + "/require/" + b + "/count", schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/properties/count/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: l.properties.approvals.items.properties.require.items.anyOf[0].properties.count.type, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0].properties.count, data: T };
                         e === null ? e = [he] : e.push(he), t++;
@@ -44959,8 +44959,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                         e === null ? e = [he] : e.push(he), t++;
                       }
                     }
-                    if (h.users !== void 0) {
-                      let T = h.users;
+                    if (y.users !== void 0) {
+                      let T = y.users;
                       if (Array.isArray(T)) {
                         let he = T.length;
                         for (let se = 0; se < he; se++) {
@@ -44980,8 +44980,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                         e === null ? e = [he] : e.push(he), t++;
                       }
                     }
-                    if (h.teams !== void 0) {
-                      let T = h.teams;
+                    if (y.teams !== void 0) {
+                      let T = y.teams;
                       if (Array.isArray(T)) {
                         let he = T.length;
                         for (let se = 0; se < he; se++) {
@@ -45002,30 +45002,30 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                       }
                     }
                   } else {
-                    let T = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.anyOf[0].type, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0], data: h };
+                    let T = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/0/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.anyOf[0].type, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[0], data: y };
                     e === null ? e = [T] : e.push(T), t++;
                   }
                   var pe = ve === t;
                   if (ee = ee || pe, !ee) {
                     let T = t;
-                    if (h && typeof h == "object" && !Array.isArray(h)) {
-                      if (h.codeowners === void 0) {
-                        let se = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/required", keyword: "required", params: { missingProperty: "codeowners" }, message: "must have required property 'codeowners'", schema: l.properties.approvals.items.properties.require.items.anyOf[1].required, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1], data: h };
+                    if (y && typeof y == "object" && !Array.isArray(y)) {
+                      if (y.codeowners === void 0) {
+                        let se = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/required", keyword: "required", params: { missingProperty: "codeowners" }, message: "must have required property 'codeowners'", schema: l.properties.approvals.items.properties.require.items.anyOf[1].required, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1], data: y };
                         e === null ? e = [se] : e.push(se), t++;
                       }
-                      for (let se in h) if (se !== "codeowners") {
-                        let B = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: se }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1], data: h };
+                      for (let se in y) if (se !== "codeowners") {
+                        let B = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: se }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1], data: y };
                         e === null ? e = [B] : e.push(B), t++;
                       }
-                      if (h.codeowners !== void 0) {
-                        let se = h.codeowners;
+                      if (y.codeowners !== void 0) {
+                        let se = y.codeowners;
                         if (se !== true) {
                           let B = { instancePath: a + "/approvals/" + d + "/require/" + b + "/codeowners", schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/properties/codeowners/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1].properties.codeowners, data: se };
                           e === null ? e = [B] : e.push(B), t++;
                         }
                       }
                     } else {
-                      let se = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.anyOf[1].type, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1], data: h };
+                      let se = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.properties.require.items.anyOf[1].type, parentSchema: l.properties.approvals.items.properties.require.items.anyOf[1], data: y };
                       e === null ? e = [se] : e.push(se), t++;
                     }
                     var pe = T === t;
@@ -45033,7 +45033,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                   }
                   if (ee) t = E, e !== null && (E ? e.length = E : e = null);
                   else {
-                    let T = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.approvals.items.properties.require.items.anyOf, parentSchema: l.properties.approvals.items.properties.require.items, data: h };
+                    let T = { instancePath: a + "/approvals/" + d + "/require/" + b, schemaPath: "#/properties/approvals/items/properties/require/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.approvals.items.properties.require.items.anyOf, parentSchema: l.properties.approvals.items.properties.require.items, data: y };
                     e === null ? e = [T] : e.push(T), t++;
                   }
                 }
@@ -45042,15 +45042,15 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [q] : e.push(q), t++;
               }
             }
-            if (y["allow-stale"] !== void 0) {
-              let k = y["allow-stale"];
+            if (h["allow-stale"] !== void 0) {
+              let k = h["allow-stale"];
               if (typeof k != "boolean") {
                 let q = { instancePath: a + "/approvals/" + d + "/allow-stale", schemaPath: "#/properties/approvals/items/properties/allow-stale/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties.approvals.items.properties["allow-stale"].type, parentSchema: l.properties.approvals.items.properties["allow-stale"], data: k };
                 e === null ? e = [q] : e.push(q), t++;
               }
             }
           } else {
-            let k = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: y };
+            let k = { instancePath: a + "/approvals/" + d, schemaPath: "#/properties/approvals/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.approvals.items.type, parentSchema: l.properties.approvals.items, data: h };
             e === null ? e = [k] : e.push(k), t++;
           }
         }
@@ -45070,23 +45070,23 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let u = A.branches;
           if (Array.isArray(u)) {
             if (u.length < 1) {
-              let y = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: u };
-              e === null ? e = [y] : e.push(y), t++;
+              let h = { instancePath: a + "/release/branches", schemaPath: "#/properties/release/properties/branches/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: l.properties.release.properties.branches, data: u };
+              e === null ? e = [h] : e.push(h), t++;
             }
             let d = u.length;
-            for (let y = 0; y < d; y++) {
-              let f = u[y];
+            for (let h = 0; h < d; h++) {
+              let f = u[h];
               if (typeof f == "string") {
                 if (_(f) < 1) {
-                  let g = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: f };
+                  let g = { instancePath: a + "/release/branches/" + h, schemaPath: "#/properties/release/properties/branches/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.release.properties.branches.items, data: f };
                   e === null ? e = [g] : e.push(g), t++;
                 }
                 if (!dt.test(f)) {
-                  let g = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: f };
+                  let g = { instancePath: a + "/release/branches/" + h, schemaPath: "#/properties/release/properties/branches/items/pattern", keyword: "pattern", params: { pattern: "^[^\\s~^:?\\\\]+$" }, message: 'must match pattern "^[^\\s~^:?\\\\]+$"', schema: "^[^\\s~^:?\\\\]+$", parentSchema: l.properties.release.properties.branches.items, data: f };
                   e === null ? e = [g] : e.push(g), t++;
                 }
               } else {
-                let g = { instancePath: a + "/release/branches/" + y, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: f };
+                let g = { instancePath: a + "/release/branches/" + h, schemaPath: "#/properties/release/properties/branches/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.release.properties.branches.items.type, parentSchema: l.properties.release.properties.branches.items, data: f };
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
@@ -45120,13 +45120,13 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           e === null ? e = [d] : e.push(d), t++;
         }
         if (A.rules !== void 0) {
-          let u = A.rules, d = t, y = false, f = t;
+          let u = A.rules, d = t, h = false, f = t;
           if (u !== "all") {
             let g = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf/0/const", keyword: "const", params: { allowedValue: "all" }, message: "must be equal to constant", schema: "all", parentSchema: l.properties.enforce.properties.rules.anyOf[0], data: u };
             e === null ? e = [g] : e.push(g), t++;
           }
           var ue = f === t;
-          if (y = y || ue, !y) {
+          if (h = h || ue, !h) {
             let g = t;
             if (Array.isArray(u)) {
               if (u.length < 1) {
@@ -45138,12 +45138,12 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 let b = u[q];
                 if (typeof b == "string") {
                   if (!we.test(b)) {
-                    let h = { instancePath: a + "/enforce/rules/" + q, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: b };
-                    e === null ? e = [h] : e.push(h), t++;
+                    let y = { instancePath: a + "/enforce/rules/" + q, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: b };
+                    e === null ? e = [y] : e.push(y), t++;
                   }
                 } else {
-                  let h = { instancePath: a + "/enforce/rules/" + q, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: b };
-                  e === null ? e = [h] : e.push(h), t++;
+                  let y = { instancePath: a + "/enforce/rules/" + q, schemaPath: "#/properties/enforce/properties/rules/anyOf/1/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.enforce.properties.rules.anyOf[1].items.type, parentSchema: l.properties.enforce.properties.rules.anyOf[1].items, data: b };
+                  e === null ? e = [y] : e.push(y), t++;
                 }
               }
             } else {
@@ -45151,9 +45151,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [k] : e.push(k), t++;
             }
             var ue = g === t;
-            y = y || ue;
+            h = h || ue;
           }
-          if (y) t = d, e !== null && (d ? e.length = d : e = null);
+          if (h) t = d, e !== null && (d ? e.length = d : e = null);
           else {
             let g = { instancePath: a + "/enforce/rules", schemaPath: "#/properties/enforce/properties/rules/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties.enforce.properties.rules.anyOf, parentSchema: l.properties.enforce.properties.rules, data: u };
             e === null ? e = [g] : e.push(g), t++;
@@ -45188,34 +45188,34 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(A)) {
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.id === void 0) {
-              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: y };
+          let h = A[d];
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.id === void 0) {
+              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.scope === void 0) {
-              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "scope" }, message: "must have required property 'scope'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: y };
+            if (h.scope === void 0) {
+              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "scope" }, message: "must have required property 'scope'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.criteria === void 0) {
-              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "criteria" }, message: "must have required property 'criteria'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: y };
+            if (h.criteria === void 0) {
+              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "criteria" }, message: "must have required property 'criteria'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.planned === void 0) {
-              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "planned" }, message: "must have required property 'planned'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: y };
+            if (h.planned === void 0) {
+              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "planned" }, message: "must have required property 'planned'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.auditor === void 0) {
-              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "auditor" }, message: "must have required property 'auditor'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: y };
+            if (h.auditor === void 0) {
+              let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/required", keyword: "required", params: { missingProperty: "auditor" }, message: "must have required property 'auditor'", schema: l.properties.audits.items.required, parentSchema: l.properties.audits.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            for (let f in y) if (!(f === "id" || f === "scope" || f === "criteria" || f === "planned" || f === "auditor")) {
-              let g = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: f }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.audits.items, data: y };
+            for (let f in h) if (!(f === "id" || f === "scope" || f === "criteria" || f === "planned" || f === "auditor")) {
+              let g = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: f }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.audits.items, data: h };
               e === null ? e = [g] : e.push(g), t++;
             }
-            if (y.id !== void 0) {
-              let f = y.id;
+            if (h.id !== void 0) {
+              let f = h.id;
               if (typeof f == "string") {
                 if (!yt.test(f)) {
                   let g = { instancePath: a + "/audits/" + d + "/id", schemaPath: "#/properties/audits/items/properties/id/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"', schema: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", parentSchema: l.properties.audits.items.properties.id, data: f };
@@ -45226,8 +45226,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.scope !== void 0) {
-              let f = y.scope;
+            if (h.scope !== void 0) {
+              let f = h.scope;
               if (f && typeof f == "object" && !Array.isArray(f)) {
                 if (Object.keys(f).length < 1) {
                   let g = { instancePath: a + "/audits/" + d + "/scope", schemaPath: "#/properties/audits/items/properties/scope/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: l.properties.audits.items.properties.scope, data: f };
@@ -45246,14 +45246,14 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                     let F = g.length;
                     for (let b = 0; b < F; b++) {
-                      let h = g[b];
-                      if (typeof h == "string") {
-                        if (_(h) < 1) {
-                          let E = { instancePath: a + "/audits/" + d + "/scope/systems/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/systems/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.audits.items.properties.scope.properties.systems.items, data: h };
+                      let y = g[b];
+                      if (typeof y == "string") {
+                        if (_(y) < 1) {
+                          let E = { instancePath: a + "/audits/" + d + "/scope/systems/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/systems/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.audits.items.properties.scope.properties.systems.items, data: y };
                           e === null ? e = [E] : e.push(E), t++;
                         }
                       } else {
-                        let E = { instancePath: a + "/audits/" + d + "/scope/systems/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/systems/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.audits.items.properties.scope.properties.systems.items.type, parentSchema: l.properties.audits.items.properties.scope.properties.systems.items, data: h };
+                        let E = { instancePath: a + "/audits/" + d + "/scope/systems/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/systems/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties.audits.items.properties.scope.properties.systems.items.type, parentSchema: l.properties.audits.items.properties.scope.properties.systems.items, data: y };
                         e === null ? e = [E] : e.push(E), t++;
                       }
                     }
@@ -45261,15 +45261,15 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     if (k > 1) {
                       let b = {};
                       for (; k--; ) {
-                        let h = g[k];
-                        if (typeof h == "string") {
-                          if (typeof b[h] == "number") {
-                            q = b[h];
+                        let y = g[k];
+                        if (typeof y == "string") {
+                          if (typeof b[y] == "number") {
+                            q = b[y];
                             let E = { instancePath: a + "/audits/" + d + "/scope/systems", schemaPath: "#/properties/audits/items/properties/scope/properties/systems/uniqueItems", keyword: "uniqueItems", params: { i: k, j: q }, message: "must NOT have duplicate items (items ## " + q + " and " + k + " are identical)", schema: true, parentSchema: l.properties.audits.items.properties.scope.properties.systems, data: g };
                             e === null ? e = [E] : e.push(E), t++;
                             break;
                           }
-                          b[h] = k;
+                          b[y] = k;
                         }
                       }
                     }
@@ -45287,9 +45287,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                     let F = g.length;
                     for (let b = 0; b < F; b++) {
-                      let h = g[b];
-                      if (!(h === "A.2.2" || h === "A.2.3" || h === "A.2.4" || h === "A.3.2" || h === "A.3.3" || h === "A.4.2" || h === "A.4.3" || h === "A.4.4" || h === "A.4.5" || h === "A.4.6" || h === "A.5.2" || h === "A.5.3" || h === "A.5.4" || h === "A.5.5" || h === "A.6.1.2" || h === "A.6.1.3" || h === "A.6.2.2" || h === "A.6.2.3" || h === "A.6.2.4" || h === "A.6.2.5" || h === "A.6.2.6" || h === "A.6.2.7" || h === "A.6.2.8" || h === "A.7.2" || h === "A.7.3" || h === "A.7.4" || h === "A.7.5" || h === "A.7.6" || h === "A.8.2" || h === "A.8.3" || h === "A.8.4" || h === "A.8.5" || h === "A.9.2" || h === "A.9.3" || h === "A.9.4" || h === "A.10.2" || h === "A.10.3" || h === "A.10.4")) {
-                        let E = { instancePath: a + "/audits/" + d + "/scope/controls/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/controls/items/enum", keyword: "enum", params: { allowedValues: l.properties.audits.items.properties.scope.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.audits.items.properties.scope.properties.controls.items.enum, parentSchema: l.properties.audits.items.properties.scope.properties.controls.items, data: h };
+                      let y = g[b];
+                      if (!(y === "A.2.2" || y === "A.2.3" || y === "A.2.4" || y === "A.3.2" || y === "A.3.3" || y === "A.4.2" || y === "A.4.3" || y === "A.4.4" || y === "A.4.5" || y === "A.4.6" || y === "A.5.2" || y === "A.5.3" || y === "A.5.4" || y === "A.5.5" || y === "A.6.1.2" || y === "A.6.1.3" || y === "A.6.2.2" || y === "A.6.2.3" || y === "A.6.2.4" || y === "A.6.2.5" || y === "A.6.2.6" || y === "A.6.2.7" || y === "A.6.2.8" || y === "A.7.2" || y === "A.7.3" || y === "A.7.4" || y === "A.7.5" || y === "A.7.6" || y === "A.8.2" || y === "A.8.3" || y === "A.8.4" || y === "A.8.5" || y === "A.9.2" || y === "A.9.3" || y === "A.9.4" || y === "A.10.2" || y === "A.10.3" || y === "A.10.4")) {
+                        let E = { instancePath: a + "/audits/" + d + "/scope/controls/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/controls/items/enum", keyword: "enum", params: { allowedValues: l.properties.audits.items.properties.scope.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.audits.items.properties.scope.properties.controls.items.enum, parentSchema: l.properties.audits.items.properties.scope.properties.controls.items, data: y };
                         e === null ? e = [E] : e.push(E), t++;
                       }
                     }
@@ -45315,9 +45315,9 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                     }
                     let F = g.length;
                     for (let b = 0; b < F; b++) {
-                      let h = g[b];
-                      if (!(h === "4.1" || h === "4.2" || h === "4.3" || h === "4.4" || h === "5.1" || h === "5.2" || h === "5.3" || h === "6.1.1" || h === "6.1.2" || h === "6.1.3" || h === "6.1.4" || h === "6.2" || h === "6.3" || h === "7.1" || h === "7.2" || h === "7.3" || h === "7.4" || h === "7.5" || h === "8.1" || h === "8.2" || h === "8.3" || h === "8.4" || h === "9.1" || h === "9.2" || h === "9.3" || h === "10.1" || h === "10.2")) {
-                        let E = { instancePath: a + "/audits/" + d + "/scope/clauses/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: l.properties.audits.items.properties.scope.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.audits.items.properties.scope.properties.clauses.items.enum, parentSchema: l.properties.audits.items.properties.scope.properties.clauses.items, data: h };
+                      let y = g[b];
+                      if (!(y === "6.1.2" || y === "6.1.3" || y === "6.1.4" || y === "7.5" || y === "8.2" || y === "8.3" || y === "8.4" || y === "9.2" || y === "10.2")) {
+                        let E = { instancePath: a + "/audits/" + d + "/scope/clauses/" + b, schemaPath: "#/properties/audits/items/properties/scope/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: l.properties.audits.items.properties.scope.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: l.properties.audits.items.properties.scope.properties.clauses.items.enum, parentSchema: l.properties.audits.items.properties.scope.properties.clauses.items, data: y };
                         e === null ? e = [E] : e.push(E), t++;
                       }
                     }
@@ -45339,8 +45339,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.criteria !== void 0) {
-              let f = y.criteria;
+            if (h.criteria !== void 0) {
+              let f = h.criteria;
               if (typeof f == "string") {
                 if (_(f) < 1) {
                   let g = { instancePath: a + "/audits/" + d + "/criteria", schemaPath: "#/properties/audits/items/properties/criteria/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.audits.items.properties.criteria, data: f };
@@ -45351,8 +45351,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.planned !== void 0) {
-              let f = y.planned;
+            if (h.planned !== void 0) {
+              let f = h.planned;
               if (typeof f == "string") {
                 if (!ke.validate(f)) {
                   let g = { instancePath: a + "/audits/" + d + "/planned", schemaPath: "#/properties/audits/items/properties/planned/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: l.properties.audits.items.properties.planned, data: f };
@@ -45363,8 +45363,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.auditor !== void 0) {
-              let f = y.auditor;
+            if (h.auditor !== void 0) {
+              let f = h.auditor;
               if (typeof f == "string") {
                 if (_(f) < 1) {
                   let g = { instancePath: a + "/audits/" + d + "/auditor", schemaPath: "#/properties/audits/items/properties/auditor/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.audits.items.properties.auditor, data: f };
@@ -45376,7 +45376,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               }
             }
           } else {
-            let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.audits.items.type, parentSchema: l.properties.audits.items, data: y };
+            let f = { instancePath: a + "/audits/" + d, schemaPath: "#/properties/audits/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.audits.items.type, parentSchema: l.properties.audits.items, data: h };
             e === null ? e = [f] : e.push(f), t++;
           }
         }
@@ -45390,22 +45390,22 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       if (Array.isArray(A)) {
         let u = A.length;
         for (let d = 0; d < u; d++) {
-          let y = A[d];
-          if (y && typeof y == "object" && !Array.isArray(y)) {
-            if (y.key === void 0) {
-              let f = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: y };
+          let h = A[d];
+          if (h && typeof h == "object" && !Array.isArray(h)) {
+            if (h.key === void 0) {
+              let f = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "key" }, message: "must have required property 'key'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            if (y.role === void 0) {
-              let f = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "role" }, message: "must have required property 'role'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: y };
+            if (h.role === void 0) {
+              let f = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/required", keyword: "required", params: { missingProperty: "role" }, message: "must have required property 'role'", schema: l.properties.signers.items.required, parentSchema: l.properties.signers.items, data: h };
               e === null ? e = [f] : e.push(f), t++;
             }
-            for (let f in y) if (!(f === "key" || f === "role" || f === "name" || f === "until")) {
-              let g = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: f }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.signers.items, data: y };
+            for (let f in h) if (!(f === "key" || f === "role" || f === "name" || f === "until")) {
+              let g = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: f }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties.signers.items, data: h };
               e === null ? e = [g] : e.push(g), t++;
             }
-            if (y.key !== void 0) {
-              let f = y.key;
+            if (h.key !== void 0) {
+              let f = h.key;
               if (typeof f == "string") {
                 if (!ft.test(f)) {
                   let g = { instancePath: a + "/signers/" + d + "/key", schemaPath: "#/properties/signers/items/properties/key/pattern", keyword: "pattern", params: { pattern: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$" }, message: 'must match pattern "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$"', schema: "^ssh-ed25519 [A-Za-z0-9+/]+={0,2}( .*)?$", parentSchema: l.properties.signers.items.properties.key, data: f };
@@ -45416,15 +45416,15 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.role !== void 0) {
-              let f = y.role;
+            if (h.role !== void 0) {
+              let f = h.role;
               if (!(f === "gate" || f === "app" || f === "person")) {
                 let g = { instancePath: a + "/signers/" + d + "/role", schemaPath: "#/properties/signers/items/properties/role/enum", keyword: "enum", params: { allowedValues: l.properties.signers.items.properties.role.enum }, message: "must be equal to one of the allowed values", schema: l.properties.signers.items.properties.role.enum, parentSchema: l.properties.signers.items.properties.role, data: f };
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.name !== void 0) {
-              let f = y.name;
+            if (h.name !== void 0) {
+              let f = h.name;
               if (typeof f == "string") {
                 if (_(f) < 1) {
                   let g = { instancePath: a + "/signers/" + d + "/name", schemaPath: "#/properties/signers/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties.signers.items.properties.name, data: f };
@@ -45435,8 +45435,8 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                 e === null ? e = [g] : e.push(g), t++;
               }
             }
-            if (y.until !== void 0) {
-              let f = y.until;
+            if (h.until !== void 0) {
+              let f = h.until;
               if (typeof f == "string") {
                 if (!gt.test(f)) {
                   let g = { instancePath: a + "/signers/" + d + "/until", schemaPath: "#/properties/signers/items/properties/until/pattern", keyword: "pattern", params: { pattern: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$" }, message: 'must match pattern "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$"', schema: "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z)?$", parentSchema: l.properties.signers.items.properties.until, data: f };
@@ -45448,7 +45448,7 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               }
             }
           } else {
-            let f = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.signers.items.type, parentSchema: l.properties.signers.items, data: y };
+            let f = { instancePath: a + "/signers/" + d, schemaPath: "#/properties/signers/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties.signers.items.type, parentSchema: l.properties.signers.items, data: h };
             e === null ? e = [f] : e.push(f), t++;
           }
         }
@@ -45506,55 +45506,55 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         for (let u in A) {
           let d = t;
           if (!(u === "A.2.2" || u === "A.2.3" || u === "A.2.4" || u === "A.3.2" || u === "A.3.3" || u === "A.4.2" || u === "A.4.3" || u === "A.4.4" || u === "A.4.5" || u === "A.4.6" || u === "A.5.2" || u === "A.5.3" || u === "A.5.4" || u === "A.5.5" || u === "A.6.1.2" || u === "A.6.1.3" || u === "A.6.2.2" || u === "A.6.2.3" || u === "A.6.2.4" || u === "A.6.2.5" || u === "A.6.2.6" || u === "A.6.2.7" || u === "A.6.2.8" || u === "A.7.2" || u === "A.7.3" || u === "A.7.4" || u === "A.7.5" || u === "A.7.6" || u === "A.8.2" || u === "A.8.3" || u === "A.8.4" || u === "A.8.5" || u === "A.9.2" || u === "A.9.3" || u === "A.9.4" || u === "A.10.2" || u === "A.10.3" || u === "A.10.4")) {
-            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: u, propertyName: u };
-            e === null ? e = [y] : e.push(y), t++;
+            let h = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].propertyNames.enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].propertyNames.enum, parentSchema: l.properties["statement-of-applicability"].propertyNames, data: u, propertyName: u };
+            e === null ? e = [h] : e.push(h), t++;
           }
           var Gs = d === t;
           if (!Gs) {
-            let y = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: u }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: A };
-            e === null ? e = [y] : e.push(y), t++;
+            let h = { instancePath: a + "/statement-of-applicability", schemaPath: "#/properties/statement-of-applicability/propertyNames", keyword: "propertyNames", params: { propertyName: u }, message: "property name must be valid", schema: l.properties["statement-of-applicability"].propertyNames, parentSchema: l.properties["statement-of-applicability"], data: A };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
         for (let u in A) {
           let d = A[u];
           if (d && typeof d == "object" && !Array.isArray(d)) {
             if (d.applicable === void 0) {
-              let y = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
-              e === null ? e = [y] : e.push(y), t++;
+              let h = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "applicable" }, message: "must have required property 'applicable'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
+              e === null ? e = [h] : e.push(h), t++;
             }
             if (d.justification === void 0) {
-              let y = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "justification" }, message: "must have required property 'justification'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
-              e === null ? e = [y] : e.push(y), t++;
+              let h = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/required", keyword: "required", params: { missingProperty: "justification" }, message: "must have required property 'justification'", schema: l.properties["statement-of-applicability"].additionalProperties.required, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
+              e === null ? e = [h] : e.push(h), t++;
             }
-            for (let y in d) if (!(y === "applicable" || y === "justification" || y === "evidence" || y === "events")) {
-              let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: y }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
+            for (let h in d) if (!(h === "applicable" || h === "justification" || h === "evidence" || h === "events")) {
+              let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: h }, message: "must NOT have additional properties", schema: false, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
               e === null ? e = [f] : e.push(f), t++;
             }
             if (d.applicable !== void 0) {
-              let y = d.applicable;
-              if (typeof y != "boolean") {
-                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: y };
+              let h = d.applicable;
+              if (typeof h != "boolean") {
+                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/applicable", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/applicable/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.applicable, data: h };
                 e === null ? e = [f] : e.push(f), t++;
               }
             }
             if (d.justification !== void 0) {
-              let y = d.justification;
-              if (typeof y == "string") {
-                if (_(y) < 1) {
-                  let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
+              let h = d.justification;
+              if (typeof h == "string") {
+                if (_(h) < 1) {
+                  let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: h };
                   e === null ? e = [f] : e.push(f), t++;
                 }
               } else {
-                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: y };
+                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/justification", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/justification/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: l.properties["statement-of-applicability"].additionalProperties.properties.justification.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.justification, data: h };
                 e === null ? e = [f] : e.push(f), t++;
               }
             }
             if (d.evidence !== void 0) {
-              let y = d.evidence;
-              if (Array.isArray(y)) {
-                let f = y.length;
+              let h = d.evidence;
+              if (Array.isArray(h)) {
+                let f = h.length;
                 for (let g = 0; g < f; g++) {
-                  let F = y[g];
+                  let F = h[g];
                   if (typeof F == "string") {
                     if (_(F) < 1) {
                       let k = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence/" + g, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.items, data: F };
@@ -45566,22 +45566,22 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                   }
                 }
               } else {
-                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: y };
+                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/evidence", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.evidence, data: h };
                 e === null ? e = [f] : e.push(f), t++;
               }
             }
             if (d.events !== void 0) {
-              let y = d.events;
-              if (Array.isArray(y)) {
-                let f = y.length;
+              let h = d.events;
+              if (Array.isArray(h)) {
+                let f = h.length;
                 for (let k = 0; k < f; k++) {
-                  let q = y[k], b = t, h = false, E = t;
+                  let q = h[k], b = t, y = false, E = t;
                   if (!(q === "system.registered" || q === "documents.changed" || q === "evaluated" || q === "approval.given" || q === "approval.withdrawn" || q === "deployment.approved" || q === "deployment.rejected" || q === "waiver.applied" || q === "waiver.expired" || q === "model.retrained" || q === "monitoring.alert" || q === "incident" || q === "system.retired" || q === "nonconformity.opened" || q === "nonconformity.updated" || q === "nonconformity.closed" || q === "corrective-action.planned" || q === "corrective-action.completed" || q === "management.review" || q === "audit.planned" || q === "audit.performed" || q === "objective.reviewed" || q === "policy.approved")) {
                     let ee = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + k, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf/0/enum", keyword: "enum", params: { allowedValues: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum }, message: "must be equal to one of the allowed values", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0].enum, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf[0], data: q };
                     e === null ? e = [ee] : e.push(ee), t++;
                   }
                   var $e = E === t;
-                  if (h = h || $e, !h) {
+                  if (y = y || $e, !y) {
                     let ee = t;
                     if (typeof q == "string") {
                       if (!At.test(q)) {
@@ -45593,30 +45593,30 @@ function hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
                       e === null ? e = [T] : e.push(T), t++;
                     }
                     var $e = ee === t;
-                    h = h || $e;
+                    y = y || $e;
                   }
-                  if (h) t = b, e !== null && (b ? e.length = b : e = null);
+                  if (y) t = b, e !== null && (b ? e.length = b : e = null);
                   else {
                     let ee = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/events/" + k, schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items.anyOf, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events.items, data: q };
                     e === null ? e = [ee] : e.push(ee), t++;
                   }
                 }
-                let g = y.length, F;
+                let g = h.length, F;
                 if (g > 1) {
-                  e: for (; g--; ) for (F = g; F--; ) if (le(y[g], y[F])) {
-                    let k = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: g, j: F }, message: "must NOT have duplicate items (items ## " + F + " and " + g + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                  e: for (; g--; ) for (F = g; F--; ) if (le(h[g], h[F])) {
+                    let k = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/uniqueItems", keyword: "uniqueItems", params: { i: g, j: F }, message: "must NOT have duplicate items (items ## " + F + " and " + g + " are identical)", schema: true, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: h };
                     e === null ? e = [k] : e.push(k), t++;
                     break e;
                   }
                 }
               } else {
-                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: y };
+                let f = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1") + "/events", schemaPath: "#/properties/statement-of-applicability/additionalProperties/properties/events/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: l.properties["statement-of-applicability"].additionalProperties.properties.events.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties.properties.events, data: h };
                 e === null ? e = [f] : e.push(f), t++;
               }
             }
           } else {
-            let y = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
-            e === null ? e = [y] : e.push(y), t++;
+            let h = { instancePath: a + "/statement-of-applicability/" + u.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/statement-of-applicability/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: l.properties["statement-of-applicability"].additionalProperties.type, parentSchema: l.properties["statement-of-applicability"].additionalProperties, data: d };
+            e === null ? e = [h] : e.push(h), t++;
           }
         }
       } else {
@@ -45649,61 +45649,61 @@ function ys(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!(s === "$schema" || s === "id" || s === "title" || s === "description" || s === "version" || s === "extends" || s === "rules")) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: me, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: me, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.$schema !== void 0) {
       let s = r.$schema;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.$schema.type, parentSchema: me.properties.$schema, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.$schema.type, parentSchema: me.properties.$schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!bt.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: me.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*$"', schema: "^[a-z0-9][a-z0-9-]*$", parentSchema: me.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.id.type, parentSchema: me.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.id.type, parentSchema: me.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.title.type, parentSchema: me.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.title.type, parentSchema: me.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.description.type, parentSchema: me.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.description.type, parentSchema: me.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.version !== void 0) {
       let s = r.version;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.version.type, parentSchema: me.properties.version, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.version.type, parentSchema: me.properties.version, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.extends !== void 0) {
       let s = r.extends;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/extends", schemaPath: "#/properties/extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.extends.type, parentSchema: me.properties.extends, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/extends", schemaPath: "#/properties/extends/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: me.properties.extends.type, parentSchema: me.properties.extends, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.rules !== void 0) {
       let s = r.rules;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (m && typeof m == "object" && !Array.isArray(m)) {
             if (m.kind === void 0) {
@@ -45713,8 +45713,8 @@ function ys(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             if (m.kind !== void 0) {
               let n = m.kind;
               if (!(n === "document-valid" || n === "required-document" || n === "fields" || n === "governance" || n === "sections" || n === "risk-register" || n === "freshness" || n === "consistency" || n === "change-coupling" || n === "metric")) {
-                let i = { instancePath: a + "/rules/" + o + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: ge.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: ge.properties.kind.enum, parentSchema: ge.properties.kind, data: n };
-                e === null ? e = [i] : e.push(i), t++;
+                let p = { instancePath: a + "/rules/" + o + "/kind", schemaPath: "#/definitions/rule/properties/kind/enum", keyword: "enum", params: { allowedValues: ge.properties.kind.enum }, message: "must be equal to one of the allowed values", schema: ge.properties.kind.enum, parentSchema: ge.properties.kind, data: n };
+                e === null ? e = [p] : e.push(p), t++;
               }
             }
           } else {
@@ -45723,8 +45723,8 @@ function ys(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: me.properties.rules.type, parentSchema: me.properties.rules, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/rules", schemaPath: "#/properties/rules/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: me.properties.rules.type, parentSchema: me.properties.rules, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -45734,7 +45734,7 @@ function ys(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return ys.errors = e, t === 0;
 }
 var $t = fs3;
-var J = { type: "object", description: "The document parses and matches its published JSON Schema (types, allowed values, no unknown keys).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "document-valid" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+var J = { type: "object", description: "The document parses and matches its published JSON Schema (types, allowed values, no unknown keys).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "document-valid" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
 function fs3(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -45767,55 +45767,55 @@ function fs3(r, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(J.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: J, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: J.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: J.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.id.type, parentSchema: J.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.id.type, parentSchema: J.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.title.type, parentSchema: J.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.title.type, parentSchema: J.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.description.type, parentSchema: J.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.description.type, parentSchema: J.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: J.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: J.properties.severity.enum, parentSchema: J.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: J.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: J.properties.severity.enum, parentSchema: J.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: J.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: J.properties.controls.items.enum, parentSchema: J.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: J.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: J.properties.controls.items.enum, parentSchema: J.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -45828,18 +45828,18 @@ function fs3(r, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: J.properties.controls.type, parentSchema: J.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: J.properties.controls.type, parentSchema: J.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: J.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: J.properties.clauses.items.enum, parentSchema: J.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: J.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: J.properties.clauses.items.enum, parentSchema: J.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -45852,41 +45852,41 @@ function fs3(r, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: J.properties.clauses.type, parentSchema: J.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: J.properties.clauses.type, parentSchema: J.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: J.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.remedy.type, parentSchema: J.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: J.properties.remedy.type, parentSchema: J.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: J.properties.when.type, parentSchema: J.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: J.properties.when.type, parentSchema: J.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "document-valid") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "document-valid" }, message: "must be equal to constant", schema: "document-valid", parentSchema: J.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "document-valid" }, message: "must be equal to constant", schema: "document-valid", parentSchema: J.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.document !== void 0) {
       let s = r.document;
       if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
-        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: J.properties.document.enum }, message: "must be equal to one of the allowed values", schema: J.properties.document.enum, parentSchema: J.properties.document, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: J.properties.document.enum }, message: "must be equal to one of the allowed values", schema: J.properties.document.enum, parentSchema: J.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -45896,7 +45896,7 @@ function fs3(r, { instancePath: a = "", parentData: D, parentDataProperty: I, ro
   return fs3.errors = e, t === 0;
 }
 var It = gs;
-var Y = { type: "object", description: "The system has this document; with `when`, only where the condition holds (e.g. high risk tier).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "required-document" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+var Y = { type: "object", description: "The system has this document; with `when`, only where the condition holds (e.g. high risk tier).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "required-document" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
 function gs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -45929,55 +45929,55 @@ function gs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(Y.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Y, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: Y, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Y.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Y.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.id.type, parentSchema: Y.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.id.type, parentSchema: Y.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.title.type, parentSchema: Y.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.title.type, parentSchema: Y.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.description.type, parentSchema: Y.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.description.type, parentSchema: Y.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Y.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.severity.enum, parentSchema: Y.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Y.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.severity.enum, parentSchema: Y.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: Y.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.controls.items.enum, parentSchema: Y.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: Y.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.controls.items.enum, parentSchema: Y.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -45990,18 +45990,18 @@ function gs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.controls.type, parentSchema: Y.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.controls.type, parentSchema: Y.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: Y.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.clauses.items.enum, parentSchema: Y.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: Y.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.clauses.items.enum, parentSchema: Y.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46014,41 +46014,41 @@ function gs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.clauses.type, parentSchema: Y.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Y.properties.clauses.type, parentSchema: Y.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Y.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.remedy.type, parentSchema: Y.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Y.properties.remedy.type, parentSchema: Y.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.properties.when.type, parentSchema: Y.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Y.properties.when.type, parentSchema: Y.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "required-document") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "required-document" }, message: "must be equal to constant", schema: "required-document", parentSchema: Y.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "required-document" }, message: "must be equal to constant", schema: "required-document", parentSchema: Y.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.document !== void 0) {
       let s = r.document;
       if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
-        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: Y.properties.document.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.document.enum, parentSchema: Y.properties.document, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: Y.properties.document.enum }, message: "must be equal to one of the allowed values", schema: Y.properties.document.enum, parentSchema: Y.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -46058,7 +46058,7 @@ function gs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return gs.errors = e, t === 0;
 }
 var Tt = vs;
-var M = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
+var M = { type: "object", description: "The document's data (a Markdown card's front matter) matches a JSON Schema fragment: required fields, allowed values.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "schema"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "fields" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, schema: { type: "object" } } };
 function vs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -46095,55 +46095,55 @@ function vs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(M.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: M, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: M, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: M.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: M.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.id.type, parentSchema: M.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.id.type, parentSchema: M.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.title.type, parentSchema: M.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.title.type, parentSchema: M.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.description.type, parentSchema: M.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.description.type, parentSchema: M.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: M.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: M.properties.severity.enum, parentSchema: M.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: M.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: M.properties.severity.enum, parentSchema: M.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: M.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.controls.items.enum, parentSchema: M.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: M.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.controls.items.enum, parentSchema: M.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46156,18 +46156,18 @@ function vs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.controls.type, parentSchema: M.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.controls.type, parentSchema: M.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: M.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.clauses.items.enum, parentSchema: M.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: M.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: M.properties.clauses.items.enum, parentSchema: M.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46180,48 +46180,48 @@ function vs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.clauses.type, parentSchema: M.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: M.properties.clauses.type, parentSchema: M.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: M.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.remedy.type, parentSchema: M.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: M.properties.remedy.type, parentSchema: M.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.properties.when.type, parentSchema: M.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.properties.when.type, parentSchema: M.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "fields") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "fields" }, message: "must be equal to constant", schema: "fields", parentSchema: M.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "fields" }, message: "must be equal to constant", schema: "fields", parentSchema: M.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.document !== void 0) {
       let s = r.document;
       if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
-        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: M.properties.document.enum }, message: "must be equal to one of the allowed values", schema: M.properties.document.enum, parentSchema: M.properties.document, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: M.properties.document.enum }, message: "must be equal to one of the allowed values", schema: M.properties.document.enum, parentSchema: M.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.schema !== void 0) {
       let s = r.schema;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/schema", schemaPath: "#/properties/schema/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.properties.schema.type, parentSchema: M.properties.schema, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/schema", schemaPath: "#/properties/schema/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: M.properties.schema.type, parentSchema: M.properties.schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -46231,7 +46231,7 @@ function vs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return vs.errors = e, t === 0;
 }
 var Dt = ws;
-var H = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
+var H = { type: "object", description: "The system's governance facts are stated, in the model card's `governance:` front matter, a governance.yml beside it, or its entry under `systems` in the config.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "facts"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "governance" }, facts: { type: "array", minItems: 1, uniqueItems: true, items: { enum: ["system", "owner", "version", "status", "tier"] }, description: "The facts required, e.g. [system, owner, version, status, tier]." } } };
 function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -46264,55 +46264,55 @@ function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(H.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: H, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: H, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: H.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: H.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.id.type, parentSchema: H.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.id.type, parentSchema: H.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.title.type, parentSchema: H.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.title.type, parentSchema: H.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.description.type, parentSchema: H.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.description.type, parentSchema: H.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: H.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: H.properties.severity.enum, parentSchema: H.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: H.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: H.properties.severity.enum, parentSchema: H.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: H.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.controls.items.enum, parentSchema: H.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: H.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.controls.items.enum, parentSchema: H.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46325,18 +46325,18 @@ function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.controls.type, parentSchema: H.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.controls.type, parentSchema: H.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: H.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.clauses.items.enum, parentSchema: H.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: H.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.clauses.items.enum, parentSchema: H.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46349,34 +46349,34 @@ function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.clauses.type, parentSchema: H.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.clauses.type, parentSchema: H.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: H.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.remedy.type, parentSchema: H.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: H.properties.remedy.type, parentSchema: H.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.properties.when.type, parentSchema: H.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: H.properties.when.type, parentSchema: H.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "governance") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "governance" }, message: "must be equal to constant", schema: "governance", parentSchema: H.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "governance" }, message: "must be equal to constant", schema: "governance", parentSchema: H.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.facts !== void 0) {
@@ -46386,11 +46386,11 @@ function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let n = { instancePath: a + "/facts", schemaPath: "#/properties/facts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: H.properties.facts, data: s };
           e === null ? e = [n] : e.push(n), t++;
         }
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "system" || i === "owner" || i === "version" || i === "status" || i === "tier")) {
-            let c = { instancePath: a + "/facts/" + n, schemaPath: "#/properties/facts/items/enum", keyword: "enum", params: { allowedValues: H.properties.facts.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.facts.items.enum, parentSchema: H.properties.facts.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "system" || p === "owner" || p === "version" || p === "status" || p === "tier")) {
+            let c = { instancePath: a + "/facts/" + n, schemaPath: "#/properties/facts/items/enum", keyword: "enum", params: { allowedValues: H.properties.facts.items.enum }, message: "must be equal to one of the allowed values", schema: H.properties.facts.items.enum, parentSchema: H.properties.facts.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46403,8 +46403,8 @@ function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/facts", schemaPath: "#/properties/facts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.facts.type, parentSchema: H.properties.facts, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/facts", schemaPath: "#/properties/facts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: H.properties.facts.type, parentSchema: H.properties.facts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -46414,164 +46414,164 @@ function ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return ws.errors = e, t === 0;
 }
 var Et = As;
-var $ = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
+var $ = { type: "object", description: 'The model card has these sections, each with real content, not placeholders: found by heading at any level (case, punctuation and "[optional]" ignored) or by a bold label opening a paragraph, under the name or any alias or heading pattern the rule gives, or stated under one of its front-matter keys.', additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "sections"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "sections" }, sections: { type: "array", minItems: 1, items: { anyOf: [{ type: "string", minLength: 1 }, { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, aliases: { type: "array", items: { type: "string", minLength: 1 } }, patterns: { type: "array", items: { type: "string", minLength: 1, maxLength: 100 }, description: 'Globs over the heading lower-cased with punctuation dropped, e.g. "*out of scope*".' }, keys: { type: "array", items: { type: "string", minLength: 1 }, description: "Front-matter keys that say the same, e.g. [library_name]: a card that gives one a value needs no section." } } }] } }, "min-length": { type: "integer", minimum: 1, description: "Fewest characters of real content (default 1)." } } };
 function As(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.id === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "id" }, message: "must have required property 'id'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.title === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "title" }, message: "must have required property 'title'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.kind === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "kind" }, message: "must have required property 'kind'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.severity === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "severity" }, message: "must have required property 'severity'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.controls === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "controls" }, message: "must have required property 'controls'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.remedy === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "remedy" }, message: "must have required property 'remedy'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.sections === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: $.required, parentSchema: $, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "sections" }, message: "must have required property 'sections'", schema: $.required, parentSchema: $, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
-    for (let p in r) if (!fe.call($.properties, p)) {
-      let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: $, data: r };
+    for (let i in r) if (!fe.call($.properties, i)) {
+      let o = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: $, data: r };
       e === null ? e = [o] : e.push(o), t++;
     }
     if (r.id !== void 0) {
-      let p = r.id;
-      if (typeof p == "string") {
-        if (!we.test(p)) {
-          let o = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: $.properties.id, data: p };
+      let i = r.id;
+      if (typeof i == "string") {
+        if (!we.test(i)) {
+          let o = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: $.properties.id, data: i };
           e === null ? e = [o] : e.push(o), t++;
         }
       } else {
-        let o = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.id.type, parentSchema: $.properties.id, data: p };
+        let o = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.id.type, parentSchema: $.properties.id, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.title !== void 0) {
-      let p = r.title;
-      if (typeof p == "string") {
-        if (_(p) < 1) {
-          let o = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.title, data: p };
+      let i = r.title;
+      if (typeof i == "string") {
+        if (_(i) < 1) {
+          let o = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.title, data: i };
           e === null ? e = [o] : e.push(o), t++;
         }
       } else {
-        let o = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.title.type, parentSchema: $.properties.title, data: p };
+        let o = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.title.type, parentSchema: $.properties.title, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.description !== void 0) {
-      let p = r.description;
-      if (typeof p != "string") {
-        let o = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.description.type, parentSchema: $.properties.description, data: p };
+      let i = r.description;
+      if (typeof i != "string") {
+        let o = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.description.type, parentSchema: $.properties.description, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.severity !== void 0) {
-      let p = r.severity;
-      if (!(p === "major" || p === "minor" || p === "observation")) {
-        let o = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: $.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: $.properties.severity.enum, parentSchema: $.properties.severity, data: p };
+      let i = r.severity;
+      if (!(i === "major" || i === "minor" || i === "observation")) {
+        let o = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: $.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: $.properties.severity.enum, parentSchema: $.properties.severity, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.controls !== void 0) {
-      let p = r.controls;
-      if (Array.isArray(p)) {
-        let o = p.length;
-        for (let i = 0; i < o; i++) {
-          let c = p[i];
+      let i = r.controls;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
           if (!(c === "A.2.2" || c === "A.2.3" || c === "A.2.4" || c === "A.3.2" || c === "A.3.3" || c === "A.4.2" || c === "A.4.3" || c === "A.4.4" || c === "A.4.5" || c === "A.4.6" || c === "A.5.2" || c === "A.5.3" || c === "A.5.4" || c === "A.5.5" || c === "A.6.1.2" || c === "A.6.1.3" || c === "A.6.2.2" || c === "A.6.2.3" || c === "A.6.2.4" || c === "A.6.2.5" || c === "A.6.2.6" || c === "A.6.2.7" || c === "A.6.2.8" || c === "A.7.2" || c === "A.7.3" || c === "A.7.4" || c === "A.7.5" || c === "A.7.6" || c === "A.8.2" || c === "A.8.3" || c === "A.8.4" || c === "A.8.5" || c === "A.9.2" || c === "A.9.3" || c === "A.9.4" || c === "A.10.2" || c === "A.10.3" || c === "A.10.4")) {
-            let v = { instancePath: a + "/controls/" + i, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
+            let v = { instancePath: a + "/controls/" + p, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: $.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.controls.items.enum, parentSchema: $.properties.controls.items, data: c };
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        let m = p.length, n;
+        let m = i.length, n;
         if (m > 1) {
-          e: for (; m--; ) for (n = m; n--; ) if (le(p[m], p[n])) {
-            let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.controls, data: p };
-            e === null ? e = [i] : e.push(i), t++;
+          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
+            let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.controls, data: i };
+            e === null ? e = [p] : e.push(p), t++;
             break e;
           }
         }
       } else {
-        let o = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.controls.type, parentSchema: $.properties.controls, data: p };
+        let o = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.controls.type, parentSchema: $.properties.controls, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.clauses !== void 0) {
-      let p = r.clauses;
-      if (Array.isArray(p)) {
-        let o = p.length;
-        for (let i = 0; i < o; i++) {
-          let c = p[i];
-          if (!(c === "4.1" || c === "4.2" || c === "4.3" || c === "4.4" || c === "5.1" || c === "5.2" || c === "5.3" || c === "6.1.1" || c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "6.2" || c === "6.3" || c === "7.1" || c === "7.2" || c === "7.3" || c === "7.4" || c === "7.5" || c === "8.1" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.1" || c === "9.2" || c === "9.3" || c === "10.1" || c === "10.2")) {
-            let v = { instancePath: a + "/clauses/" + i, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
+      let i = r.clauses;
+      if (Array.isArray(i)) {
+        let o = i.length;
+        for (let p = 0; p < o; p++) {
+          let c = i[p];
+          if (!(c === "6.1.2" || c === "6.1.3" || c === "6.1.4" || c === "7.5" || c === "8.2" || c === "8.3" || c === "8.4" || c === "9.2" || c === "10.2")) {
+            let v = { instancePath: a + "/clauses/" + p, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: $.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: $.properties.clauses.items.enum, parentSchema: $.properties.clauses.items, data: c };
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        let m = p.length, n;
+        let m = i.length, n;
         if (m > 1) {
-          e: for (; m--; ) for (n = m; n--; ) if (le(p[m], p[n])) {
-            let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.clauses, data: p };
-            e === null ? e = [i] : e.push(i), t++;
+          e: for (; m--; ) for (n = m; n--; ) if (le(i[m], i[n])) {
+            let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/uniqueItems", keyword: "uniqueItems", params: { i: m, j: n }, message: "must NOT have duplicate items (items ## " + n + " and " + m + " are identical)", schema: true, parentSchema: $.properties.clauses, data: i };
+            e === null ? e = [p] : e.push(p), t++;
             break e;
           }
         }
       } else {
-        let o = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.clauses.type, parentSchema: $.properties.clauses, data: p };
+        let o = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.clauses.type, parentSchema: $.properties.clauses, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.remedy !== void 0) {
-      let p = r.remedy;
-      if (typeof p == "string") {
-        if (_(p) < 1) {
-          let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.remedy, data: p };
+      let i = r.remedy;
+      if (typeof i == "string") {
+        if (_(i) < 1) {
+          let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.remedy, data: i };
           e === null ? e = [o] : e.push(o), t++;
         }
       } else {
-        let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.remedy.type, parentSchema: $.properties.remedy, data: p };
+        let o = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: $.properties.remedy.type, parentSchema: $.properties.remedy, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.when !== void 0) {
-      let p = r.when;
-      if (!(p && typeof p == "object" && !Array.isArray(p))) {
-        let o = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.when.type, parentSchema: $.properties.when, data: p };
+      let i = r.when;
+      if (!(i && typeof i == "object" && !Array.isArray(i))) {
+        let o = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.properties.when.type, parentSchema: $.properties.when, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.kind !== void 0) {
-      let p = r.kind;
-      if (p !== "sections") {
-        let o = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "sections" }, message: "must be equal to constant", schema: "sections", parentSchema: $.properties.kind, data: p };
+      let i = r.kind;
+      if (i !== "sections") {
+        let o = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "sections" }, message: "must be equal to constant", schema: "sections", parentSchema: $.properties.kind, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.sections !== void 0) {
-      let p = r.sections;
-      if (Array.isArray(p)) {
-        if (p.length < 1) {
-          let m = { instancePath: a + "/sections", schemaPath: "#/properties/sections/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: $.properties.sections, data: p };
+      let i = r.sections;
+      if (Array.isArray(i)) {
+        if (i.length < 1) {
+          let m = { instancePath: a + "/sections", schemaPath: "#/properties/sections/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: $.properties.sections, data: i };
           e === null ? e = [m] : e.push(m), t++;
         }
-        let o = p.length;
+        let o = i.length;
         for (let m = 0; m < o; m++) {
-          let n = p[m], i = t, c = false, v = t;
+          let n = i[m], p = t, c = false, v = t;
           if (typeof n == "string") {
             if (_(n) < 1) {
               let x = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: $.properties.sections.items.anyOf[0], data: n };
@@ -46679,36 +46679,36 @@ function As(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             var s = x === t;
             c = c || s;
           }
-          if (c) t = i, e !== null && (i ? e.length = i : e = null);
+          if (c) t = p, e !== null && (p ? e.length = p : e = null);
           else {
             let x = { instancePath: a + "/sections/" + m, schemaPath: "#/properties/sections/items/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: $.properties.sections.items.anyOf, parentSchema: $.properties.sections.items, data: n };
             e === null ? e = [x] : e.push(x), t++;
           }
         }
       } else {
-        let o = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.type, parentSchema: $.properties.sections, data: p };
+        let o = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: $.properties.sections.type, parentSchema: $.properties.sections, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r["min-length"] !== void 0) {
-      let p = r["min-length"];
-      if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
-        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: $.properties["min-length"].type, parentSchema: $.properties["min-length"], data: p };
+      let i = r["min-length"];
+      if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: $.properties["min-length"].type, parentSchema: $.properties["min-length"], data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
-      if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
-        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: $.properties["min-length"], data: p };
+      if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
+        let o = { instancePath: a + "/min-length", schemaPath: "#/properties/min-length/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: $.properties["min-length"], data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
   } else {
-    let p = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.type, parentSchema: $, data: r };
-    e === null ? e = [p] : e.push(p), t++;
+    let i = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: $.type, parentSchema: $, data: r };
+    e === null ? e = [i] : e.push(i), t++;
   }
   return As.errors = e, t === 0;
 }
 var Vt = bs;
-var W = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
+var W = { type: "object", description: "Risk register checks: `scores` (score = likelihood \xD7 impact on the declared scale), `residual` (residual rated and \u2264 inherent), `acceptance` (high or accepted residual risk is signed off), `ownership` (every risk has a unique id, an owner and a treatment).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "risk-register" }, check: { enum: ["scores", "residual", "acceptance", "ownership"] }, threshold: { type: "number", minimum: 1, description: "For `acceptance`: residual scores at or above this need sign-off (default: the scale's `high`, else 60% of the maximum score)." } } };
 function bs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -46741,55 +46741,55 @@ function bs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(W.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: W, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: W.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: W.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.id.type, parentSchema: W.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.id.type, parentSchema: W.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.title.type, parentSchema: W.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.title.type, parentSchema: W.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.description.type, parentSchema: W.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.description.type, parentSchema: W.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: W.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: W.properties.severity.enum, parentSchema: W.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: W.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: W.properties.severity.enum, parentSchema: W.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: W.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: W.properties.controls.items.enum, parentSchema: W.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: W.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: W.properties.controls.items.enum, parentSchema: W.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46802,18 +46802,18 @@ function bs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: W.properties.controls.type, parentSchema: W.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: W.properties.controls.type, parentSchema: W.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: W.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: W.properties.clauses.items.enum, parentSchema: W.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: W.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: W.properties.clauses.items.enum, parentSchema: W.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -46826,53 +46826,53 @@ function bs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: W.properties.clauses.type, parentSchema: W.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: W.properties.clauses.type, parentSchema: W.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: W.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.remedy.type, parentSchema: W.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: W.properties.remedy.type, parentSchema: W.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.properties.when.type, parentSchema: W.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: W.properties.when.type, parentSchema: W.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "risk-register") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "risk-register" }, message: "must be equal to constant", schema: "risk-register", parentSchema: W.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "risk-register" }, message: "must be equal to constant", schema: "risk-register", parentSchema: W.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.check !== void 0) {
       let s = r.check;
       if (!(s === "scores" || s === "residual" || s === "acceptance" || s === "ownership")) {
-        let p = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: W.properties.check.enum }, message: "must be equal to one of the allowed values", schema: W.properties.check.enum, parentSchema: W.properties.check, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: W.properties.check.enum }, message: "must be equal to one of the allowed values", schema: W.properties.check.enum, parentSchema: W.properties.check, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.threshold !== void 0) {
       let s = r.threshold;
       if (typeof s == "number" && isFinite(s)) {
         if (s < 1 || isNaN(s)) {
-          let p = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: W.properties.threshold, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: W.properties.threshold, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: W.properties.threshold.type, parentSchema: W.properties.threshold, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/threshold", schemaPath: "#/properties/threshold/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: W.properties.threshold.type, parentSchema: W.properties.threshold, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -46882,25 +46882,25 @@ function bs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return bs.errors = e, t === 0;
 }
 var Zt = ks;
-var Z = { type: "object", description: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "field"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "freshness" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, field: { type: "string", pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", description: 'Dotted path to the date; "[]" after a key means each item of that list.' }, "not-past": { const: true }, "max-age-days": { type: "integer", minimum: 1 } }, anyOf: [{ required: ["not-past"] }, { required: ["max-age-days"] }] };
+var Z = { type: "object", description: "A date in the document (e.g. `next_review`, or `risks[].review_date` for each risk) is not in the past (`not-past: true`), or is at most `max-age-days` old (and not in the future: the date something was done).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document", "field"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "freshness" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] }, field: { type: "string", pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", description: 'Dotted path to the date; "[]" after a key means each item of that list.' }, "not-past": { const: true }, "max-age-days": { type: "integer", minimum: 1 } }, anyOf: [{ required: ["not-past"] }, { required: ["max-age-days"] }] };
 var kt = new RegExp("^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", "u");
 function ks(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
-  let e = null, t = 0, s = t, p = false, o = t;
+  let e = null, t = 0, s = t, i = false, o = t;
   if (r && typeof r == "object" && !Array.isArray(r) && r["not-past"] === void 0) {
     let n = { instancePath: a, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "not-past" }, message: "must have required property 'not-past'", schema: Z.anyOf[0].required, parentSchema: Z.anyOf[0], data: r };
     e === null ? e = [n] : e.push(n), t++;
   }
   var m = o === t;
-  if (p = p || m, !p) {
+  if (i = i || m, !i) {
     let n = t;
     if (r && typeof r == "object" && !Array.isArray(r) && r["max-age-days"] === void 0) {
       let c = { instancePath: a, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "max-age-days" }, message: "must have required property 'max-age-days'", schema: Z.anyOf[1].required, parentSchema: Z.anyOf[1], data: r };
       e === null ? e = [c] : e.push(c), t++;
     }
     var m = n === t;
-    p = p || m;
+    i = i || m;
   }
-  if (p) t = s, e !== null && (s ? e.length = s : e = null);
+  if (i) t = s, e !== null && (s ? e.length = s : e = null);
   else {
     let n = { instancePath: a, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: Z.anyOf, parentSchema: Z, data: r };
     e === null ? e = [n] : e.push(n), t++;
@@ -46939,52 +46939,52 @@ function ks(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [n] : e.push(n), t++;
     }
     for (let n in r) if (!fe.call(Z.properties, n)) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: Z, data: r };
-      e === null ? e = [i] : e.push(i), t++;
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: Z, data: r };
+      e === null ? e = [p] : e.push(p), t++;
     }
     if (r.id !== void 0) {
       let n = r.id;
       if (typeof n == "string") {
         if (!we.test(n)) {
-          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Z.properties.id, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: Z.properties.id, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.id.type, parentSchema: Z.properties.id, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.id.type, parentSchema: Z.properties.id, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.title !== void 0) {
       let n = r.title;
       if (typeof n == "string") {
         if (_(n) < 1) {
-          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.title, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.title, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.title.type, parentSchema: Z.properties.title, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.title.type, parentSchema: Z.properties.title, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.description !== void 0) {
       let n = r.description;
       if (typeof n != "string") {
-        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.description.type, parentSchema: Z.properties.description, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.description.type, parentSchema: Z.properties.description, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.severity !== void 0) {
       let n = r.severity;
       if (!(n === "major" || n === "minor" || n === "observation")) {
-        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Z.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.severity.enum, parentSchema: Z.properties.severity, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: Z.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.severity.enum, parentSchema: Z.properties.severity, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.controls !== void 0) {
       let n = r.controls;
       if (Array.isArray(n)) {
-        let i = n.length;
-        for (let x = 0; x < i; x++) {
+        let p = n.length;
+        for (let x = 0; x < p; x++) {
           let w = n[x];
           if (!(w === "A.2.2" || w === "A.2.3" || w === "A.2.4" || w === "A.3.2" || w === "A.3.3" || w === "A.4.2" || w === "A.4.3" || w === "A.4.4" || w === "A.4.5" || w === "A.4.6" || w === "A.5.2" || w === "A.5.3" || w === "A.5.4" || w === "A.5.5" || w === "A.6.1.2" || w === "A.6.1.3" || w === "A.6.2.2" || w === "A.6.2.3" || w === "A.6.2.4" || w === "A.6.2.5" || w === "A.6.2.6" || w === "A.6.2.7" || w === "A.6.2.8" || w === "A.7.2" || w === "A.7.3" || w === "A.7.4" || w === "A.7.5" || w === "A.7.6" || w === "A.8.2" || w === "A.8.3" || w === "A.8.4" || w === "A.8.5" || w === "A.9.2" || w === "A.9.3" || w === "A.9.4" || w === "A.10.2" || w === "A.10.3" || w === "A.10.4")) {
             let L = { instancePath: a + "/controls/" + x, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: Z.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.controls.items.enum, parentSchema: Z.properties.controls.items, data: w };
@@ -47000,17 +47000,17 @@ function ks(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.controls.type, parentSchema: Z.properties.controls, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.controls.type, parentSchema: Z.properties.controls, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.clauses !== void 0) {
       let n = r.clauses;
       if (Array.isArray(n)) {
-        let i = n.length;
-        for (let x = 0; x < i; x++) {
+        let p = n.length;
+        for (let x = 0; x < p; x++) {
           let w = n[x];
-          if (!(w === "4.1" || w === "4.2" || w === "4.3" || w === "4.4" || w === "5.1" || w === "5.2" || w === "5.3" || w === "6.1.1" || w === "6.1.2" || w === "6.1.3" || w === "6.1.4" || w === "6.2" || w === "6.3" || w === "7.1" || w === "7.2" || w === "7.3" || w === "7.4" || w === "7.5" || w === "8.1" || w === "8.2" || w === "8.3" || w === "8.4" || w === "9.1" || w === "9.2" || w === "9.3" || w === "10.1" || w === "10.2")) {
+          if (!(w === "6.1.2" || w === "6.1.3" || w === "6.1.4" || w === "7.5" || w === "8.2" || w === "8.3" || w === "8.4" || w === "9.2" || w === "10.2")) {
             let L = { instancePath: a + "/clauses/" + x, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: Z.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.clauses.items.enum, parentSchema: Z.properties.clauses.items, data: w };
             e === null ? e = [L] : e.push(L), t++;
           }
@@ -47024,71 +47024,71 @@ function ks(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.clauses.type, parentSchema: Z.properties.clauses, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Z.properties.clauses.type, parentSchema: Z.properties.clauses, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.remedy !== void 0) {
       let n = r.remedy;
       if (typeof n == "string") {
         if (_(n) < 1) {
-          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.remedy, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Z.properties.remedy, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.remedy.type, parentSchema: Z.properties.remedy, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.remedy.type, parentSchema: Z.properties.remedy, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.when !== void 0) {
       let n = r.when;
       if (!(n && typeof n == "object" && !Array.isArray(n))) {
-        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.when.type, parentSchema: Z.properties.when, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Z.properties.when.type, parentSchema: Z.properties.when, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.kind !== void 0) {
       let n = r.kind;
       if (n !== "freshness") {
-        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "freshness" }, message: "must be equal to constant", schema: "freshness", parentSchema: Z.properties.kind, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "freshness" }, message: "must be equal to constant", schema: "freshness", parentSchema: Z.properties.kind, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.document !== void 0) {
       let n = r.document;
       if (!(n === "model-card" || n === "risk-assessment" || n === "impact-assessment")) {
-        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: Z.properties.document.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.document.enum, parentSchema: Z.properties.document, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: Z.properties.document.enum }, message: "must be equal to one of the allowed values", schema: Z.properties.document.enum, parentSchema: Z.properties.document, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.field !== void 0) {
       let n = r.field;
       if (typeof n == "string") {
         if (!kt.test(n)) {
-          let i = { instancePath: a + "/field", schemaPath: "#/properties/field/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$" }, message: 'must match pattern "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$"', schema: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", parentSchema: Z.properties.field, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/field", schemaPath: "#/properties/field/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$" }, message: 'must match pattern "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$"', schema: "^[A-Za-z0-9_-]+(\\[\\])?(\\.[A-Za-z0-9_-]+(\\[\\])?)*$", parentSchema: Z.properties.field, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/field", schemaPath: "#/properties/field/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.field.type, parentSchema: Z.properties.field, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/field", schemaPath: "#/properties/field/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Z.properties.field.type, parentSchema: Z.properties.field, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r["not-past"] !== void 0) {
       let n = r["not-past"];
       if (n !== true) {
-        let i = { instancePath: a + "/not-past", schemaPath: "#/properties/not-past/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: Z.properties["not-past"], data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/not-past", schemaPath: "#/properties/not-past/const", keyword: "const", params: { allowedValue: true }, message: "must be equal to constant", schema: true, parentSchema: Z.properties["not-past"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r["max-age-days"] !== void 0) {
       let n = r["max-age-days"];
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
-        let i = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: Z.properties["max-age-days"].type, parentSchema: Z.properties["max-age-days"], data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: Z.properties["max-age-days"].type, parentSchema: Z.properties["max-age-days"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
       if (typeof n == "number" && isFinite(n) && (n < 1 || isNaN(n))) {
-        let i = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: Z.properties["max-age-days"], data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/max-age-days", schemaPath: "#/properties/max-age-days/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: Z.properties["max-age-days"], data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
   } else {
@@ -47098,7 +47098,7 @@ function ks(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return ks.errors = e, t === 0;
 }
 var Ct = Ps;
-var G = { type: "object", description: "The documents agree: `system` (same system id as the folder), `version` (same version), `tier` (model card and risk assessment give the same tier), `mitigations` (impact mitigations name existing risk ids).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "consistency" }, check: { enum: ["system", "version", "tier", "mitigations"] } } };
+var G = { type: "object", description: "The documents agree: `system` (same system id as the folder), `version` (same version), `tier` (model card and risk assessment give the same tier), `mitigations` (impact mitigations name existing risk ids).", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "check"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "consistency" }, check: { enum: ["system", "version", "tier", "mitigations"] } } };
 function Ps(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -47131,55 +47131,55 @@ function Ps(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(G.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: G, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: G, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: G.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: G.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.id.type, parentSchema: G.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.id.type, parentSchema: G.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.title.type, parentSchema: G.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.title.type, parentSchema: G.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.description.type, parentSchema: G.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.description.type, parentSchema: G.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: G.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: G.properties.severity.enum, parentSchema: G.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: G.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: G.properties.severity.enum, parentSchema: G.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: G.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.controls.items.enum, parentSchema: G.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: G.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.controls.items.enum, parentSchema: G.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -47192,18 +47192,18 @@ function Ps(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.controls.type, parentSchema: G.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.controls.type, parentSchema: G.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: G.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.clauses.items.enum, parentSchema: G.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: G.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: G.properties.clauses.items.enum, parentSchema: G.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -47216,41 +47216,41 @@ function Ps(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.clauses.type, parentSchema: G.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: G.properties.clauses.type, parentSchema: G.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: G.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.remedy.type, parentSchema: G.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: G.properties.remedy.type, parentSchema: G.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.properties.when.type, parentSchema: G.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: G.properties.when.type, parentSchema: G.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "consistency") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "consistency" }, message: "must be equal to constant", schema: "consistency", parentSchema: G.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "consistency" }, message: "must be equal to constant", schema: "consistency", parentSchema: G.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.check !== void 0) {
       let s = r.check;
       if (!(s === "system" || s === "version" || s === "tier" || s === "mitigations")) {
-        let p = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: G.properties.check.enum }, message: "must be equal to one of the allowed values", schema: G.properties.check.enum, parentSchema: G.properties.check, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/check", schemaPath: "#/properties/check/enum", keyword: "enum", params: { allowedValues: G.properties.check.enum }, message: "must be equal to one of the allowed values", schema: G.properties.check.enum, parentSchema: G.properties.check, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -47260,7 +47260,7 @@ function Ps(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return Ps.errors = e, t === 0;
 }
 var Ft = qs;
-var U = { type: "object", description: "When files matching the system's `watch` patterns change (code, weights, training config), this document is updated in the same change.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "change-coupling" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
+var U = { type: "object", description: "When files matching the system's `watch` patterns change (code, weights, training config), this document is updated in the same change.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "document"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "change-coupling" }, document: { enum: ["model-card", "risk-assessment", "impact-assessment"] } } };
 function qs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -47293,55 +47293,55 @@ function qs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(U.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: U, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: U.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: U.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.id.type, parentSchema: U.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.id.type, parentSchema: U.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.title.type, parentSchema: U.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.title.type, parentSchema: U.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.description.type, parentSchema: U.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.description.type, parentSchema: U.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: U.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: U.properties.severity.enum, parentSchema: U.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: U.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: U.properties.severity.enum, parentSchema: U.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: U.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: U.properties.controls.items.enum, parentSchema: U.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: U.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: U.properties.controls.items.enum, parentSchema: U.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -47354,18 +47354,18 @@ function qs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: U.properties.controls.type, parentSchema: U.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: U.properties.controls.type, parentSchema: U.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: U.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: U.properties.clauses.items.enum, parentSchema: U.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: U.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: U.properties.clauses.items.enum, parentSchema: U.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -47378,41 +47378,41 @@ function qs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: U.properties.clauses.type, parentSchema: U.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: U.properties.clauses.type, parentSchema: U.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: U.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.remedy.type, parentSchema: U.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: U.properties.remedy.type, parentSchema: U.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: U.properties.when.type, parentSchema: U.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: U.properties.when.type, parentSchema: U.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "change-coupling") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "change-coupling" }, message: "must be equal to constant", schema: "change-coupling", parentSchema: U.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "change-coupling" }, message: "must be equal to constant", schema: "change-coupling", parentSchema: U.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.document !== void 0) {
       let s = r.document;
       if (!(s === "model-card" || s === "risk-assessment" || s === "impact-assessment")) {
-        let p = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: U.properties.document.enum }, message: "must be equal to one of the allowed values", schema: U.properties.document.enum, parentSchema: U.properties.document, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/document", schemaPath: "#/properties/document/enum", keyword: "enum", params: { allowedValues: U.properties.document.enum }, message: "must be equal to one of the allowed values", schema: U.properties.document.enum, parentSchema: U.properties.document, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -47422,7 +47422,7 @@ function qs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   return qs.errors = e, t === 0;
 }
 var Rt = Ss;
-var R = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["4.1", "4.2", "4.3", "4.4", "5.1", "5.2", "5.3", "6.1.1", "6.1.2", "6.1.3", "6.1.4", "6.2", "6.3", "7.1", "7.2", "7.3", "7.4", "7.5", "8.1", "8.2", "8.3", "8.4", "9.1", "9.2", "9.3", "10.1", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
+var R = { type: "object", description: "A metric in the model card's `model-index` (matched by `metric` type, optionally `dataset`) is within `min`/`max`; with `required` (default true) it must be reported.", additionalProperties: false, required: ["id", "title", "kind", "severity", "controls", "remedy", "metric"], properties: { id: { type: "string", pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", description: "Stable id, e.g. card.intended-use." }, title: { type: "string", minLength: 1 }, description: { type: "string" }, severity: { enum: ["major", "minor", "observation"], description: "major nonconformity (blocks), minor nonconformity, or observation." }, controls: { type: "array", uniqueItems: true, items: { enum: ["A.2.2", "A.2.3", "A.2.4", "A.3.2", "A.3.3", "A.4.2", "A.4.3", "A.4.4", "A.4.5", "A.4.6", "A.5.2", "A.5.3", "A.5.4", "A.5.5", "A.6.1.2", "A.6.1.3", "A.6.2.2", "A.6.2.3", "A.6.2.4", "A.6.2.5", "A.6.2.6", "A.6.2.7", "A.6.2.8", "A.7.2", "A.7.3", "A.7.4", "A.7.5", "A.7.6", "A.8.2", "A.8.3", "A.8.4", "A.8.5", "A.9.2", "A.9.3", "A.9.4", "A.10.2", "A.10.3", "A.10.4"] }, description: "ISO/IEC 42001 Annex A controls this rule evidences." }, clauses: { type: "array", uniqueItems: true, items: { enum: ["6.1.2", "6.1.3", "6.1.4", "7.5", "8.2", "8.3", "8.4", "9.2", "10.2"] }, description: "ISO/IEC 42001 management-system clauses this rule evidences." }, remedy: { type: "string", minLength: 1, description: "What the user should write to fix a finding." }, when: { type: "object", description: "JSON Schema over the system's facts {id, path, tier, status, changed, documents}; the rule applies only where it matches." }, kind: { const: "metric" }, metric: { type: "string", minLength: 1, description: "Metric type, e.g. accuracy or demographic_parity_difference." }, dataset: { type: "string", minLength: 1 }, min: { type: "number" }, max: { type: "number" }, required: { type: "boolean" } } };
 function Ss(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
@@ -47455,55 +47455,55 @@ function Ss(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(R.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: R, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (!we.test(s)) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: R.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/pattern", keyword: "pattern", params: { pattern: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$" }, message: 'must match pattern "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$"', schema: "^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*$", parentSchema: R.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.id.type, parentSchema: R.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.id.type, parentSchema: R.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.title !== void 0) {
       let s = r.title;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.title, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.title, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.title.type, parentSchema: R.properties.title, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.title.type, parentSchema: R.properties.title, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.description.type, parentSchema: R.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.description.type, parentSchema: R.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "major" || s === "minor" || s === "observation")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: R.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: R.properties.severity.enum, parentSchema: R.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: R.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: R.properties.severity.enum, parentSchema: R.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.controls !== void 0) {
       let s = r.controls;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "A.2.2" || i === "A.2.3" || i === "A.2.4" || i === "A.3.2" || i === "A.3.3" || i === "A.4.2" || i === "A.4.3" || i === "A.4.4" || i === "A.4.5" || i === "A.4.6" || i === "A.5.2" || i === "A.5.3" || i === "A.5.4" || i === "A.5.5" || i === "A.6.1.2" || i === "A.6.1.3" || i === "A.6.2.2" || i === "A.6.2.3" || i === "A.6.2.4" || i === "A.6.2.5" || i === "A.6.2.6" || i === "A.6.2.7" || i === "A.6.2.8" || i === "A.7.2" || i === "A.7.3" || i === "A.7.4" || i === "A.7.5" || i === "A.7.6" || i === "A.8.2" || i === "A.8.3" || i === "A.8.4" || i === "A.8.5" || i === "A.9.2" || i === "A.9.3" || i === "A.9.4" || i === "A.10.2" || i === "A.10.3" || i === "A.10.4")) {
-            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: R.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.controls.items.enum, parentSchema: R.properties.controls.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "A.2.2" || p === "A.2.3" || p === "A.2.4" || p === "A.3.2" || p === "A.3.3" || p === "A.4.2" || p === "A.4.3" || p === "A.4.4" || p === "A.4.5" || p === "A.4.6" || p === "A.5.2" || p === "A.5.3" || p === "A.5.4" || p === "A.5.5" || p === "A.6.1.2" || p === "A.6.1.3" || p === "A.6.2.2" || p === "A.6.2.3" || p === "A.6.2.4" || p === "A.6.2.5" || p === "A.6.2.6" || p === "A.6.2.7" || p === "A.6.2.8" || p === "A.7.2" || p === "A.7.3" || p === "A.7.4" || p === "A.7.5" || p === "A.7.6" || p === "A.8.2" || p === "A.8.3" || p === "A.8.4" || p === "A.8.5" || p === "A.9.2" || p === "A.9.3" || p === "A.9.4" || p === "A.10.2" || p === "A.10.3" || p === "A.10.4")) {
+            let c = { instancePath: a + "/controls/" + n, schemaPath: "#/properties/controls/items/enum", keyword: "enum", params: { allowedValues: R.properties.controls.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.controls.items.enum, parentSchema: R.properties.controls.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -47516,18 +47516,18 @@ function Ss(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.controls.type, parentSchema: R.properties.controls, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.controls.type, parentSchema: R.properties.controls, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.clauses !== void 0) {
       let s = r.clauses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let n = 0; n < p; n++) {
-          let i = s[n];
-          if (!(i === "4.1" || i === "4.2" || i === "4.3" || i === "4.4" || i === "5.1" || i === "5.2" || i === "5.3" || i === "6.1.1" || i === "6.1.2" || i === "6.1.3" || i === "6.1.4" || i === "6.2" || i === "6.3" || i === "7.1" || i === "7.2" || i === "7.3" || i === "7.4" || i === "7.5" || i === "8.1" || i === "8.2" || i === "8.3" || i === "8.4" || i === "9.1" || i === "9.2" || i === "9.3" || i === "10.1" || i === "10.2")) {
-            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: R.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.clauses.items.enum, parentSchema: R.properties.clauses.items, data: i };
+        let i = s.length;
+        for (let n = 0; n < i; n++) {
+          let p = s[n];
+          if (!(p === "6.1.2" || p === "6.1.3" || p === "6.1.4" || p === "7.5" || p === "8.2" || p === "8.3" || p === "8.4" || p === "9.2" || p === "10.2")) {
+            let c = { instancePath: a + "/clauses/" + n, schemaPath: "#/properties/clauses/items/enum", keyword: "enum", params: { allowedValues: R.properties.clauses.items.enum }, message: "must be equal to one of the allowed values", schema: R.properties.clauses.items.enum, parentSchema: R.properties.clauses.items, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
@@ -47540,79 +47540,79 @@ function Ss(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.clauses.type, parentSchema: R.properties.clauses, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/clauses", schemaPath: "#/properties/clauses/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: R.properties.clauses.type, parentSchema: R.properties.clauses, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.remedy !== void 0) {
       let s = r.remedy;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.remedy, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.remedy, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.remedy.type, parentSchema: R.properties.remedy, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/remedy", schemaPath: "#/properties/remedy/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.remedy.type, parentSchema: R.properties.remedy, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.when !== void 0) {
       let s = r.when;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.properties.when.type, parentSchema: R.properties.when, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/when", schemaPath: "#/properties/when/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: R.properties.when.type, parentSchema: R.properties.when, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.kind !== void 0) {
       let s = r.kind;
       if (s !== "metric") {
-        let p = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "metric" }, message: "must be equal to constant", schema: "metric", parentSchema: R.properties.kind, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/kind", schemaPath: "#/properties/kind/const", keyword: "const", params: { allowedValue: "metric" }, message: "must be equal to constant", schema: "metric", parentSchema: R.properties.kind, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.metric !== void 0) {
       let s = r.metric;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.metric, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.metric, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.metric.type, parentSchema: R.properties.metric, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/metric", schemaPath: "#/properties/metric/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.metric.type, parentSchema: R.properties.metric, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.dataset !== void 0) {
       let s = r.dataset;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.dataset, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: R.properties.dataset, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.dataset.type, parentSchema: R.properties.dataset, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/dataset", schemaPath: "#/properties/dataset/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: R.properties.dataset.type, parentSchema: R.properties.dataset, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.min !== void 0) {
       let s = r.min;
       if (!(typeof s == "number" && isFinite(s))) {
-        let p = { instancePath: a + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.min.type, parentSchema: R.properties.min, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/min", schemaPath: "#/properties/min/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.min.type, parentSchema: R.properties.min, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.max !== void 0) {
       let s = r.max;
       if (!(typeof s == "number" && isFinite(s))) {
-        let p = { instancePath: a + "/max", schemaPath: "#/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.max.type, parentSchema: R.properties.max, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/max", schemaPath: "#/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: R.properties.max.type, parentSchema: R.properties.max, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.required !== void 0) {
       let s = r.required;
       if (typeof s != "boolean") {
-        let p = { instancePath: a + "/required", schemaPath: "#/properties/required/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: R.properties.required.type, parentSchema: R.properties.required, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/required", schemaPath: "#/properties/required/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: R.properties.required.type, parentSchema: R.properties.required, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -47630,21 +47630,21 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.$schema !== void 0) {
-      let i = r.$schema;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.$schema.type, parentSchema: N.properties.$schema, data: i };
+      let p = r.$schema;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.$schema.type, parentSchema: N.properties.$schema, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.governance !== void 0) {
-      let i = r.governance;
-      if (i && typeof i == "object" && !Array.isArray(i)) {
-        for (let c in i) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || _e.test(c))) {
-          let v = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: ce, data: i };
+      let p = r.governance;
+      if (p && typeof p == "object" && !Array.isArray(p)) {
+        for (let c in p) if (!(c === "system" || c === "version" || c === "owner" || c === "status" || c === "tier" || c === "contact" || c === "retired_on" || _e.test(c))) {
+          let v = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: c }, message: "must NOT have additional properties", schema: false, parentSchema: ce, data: p };
           e === null ? e = [v] : e.push(v), t++;
         }
-        if (i.system !== void 0) {
-          let c = i.system;
+        if (p.system !== void 0) {
+          let c = p.system;
           if (typeof c == "string") {
             if (_(c) < 1) {
               let v = { instancePath: a + "/governance/system", schemaPath: "#/definitions/governance/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ce.properties.system, data: c };
@@ -47655,8 +47655,8 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        if (i.version !== void 0) {
-          let c = i.version;
+        if (p.version !== void 0) {
+          let c = p.version;
           if (typeof c == "string") {
             if (_(c) < 1) {
               let v = { instancePath: a + "/governance/version", schemaPath: "#/definitions/governance/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ce.properties.version, data: c };
@@ -47667,8 +47667,8 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        if (i.owner !== void 0) {
-          let c = i.owner;
+        if (p.owner !== void 0) {
+          let c = p.owner;
           if (typeof c == "string") {
             if (_(c) < 1) {
               let v = { instancePath: a + "/governance/owner", schemaPath: "#/definitions/governance/properties/owner/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ce.properties.owner, data: c };
@@ -47679,29 +47679,29 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        if (i.status !== void 0) {
-          let c = i.status;
+        if (p.status !== void 0) {
+          let c = p.status;
           if (!(c === "development" || c === "validation" || c === "production" || c === "deprecated" || c === "retired")) {
             let v = { instancePath: a + "/governance/status", schemaPath: "#/definitions/governance/properties/status/enum", keyword: "enum", params: { allowedValues: ce.properties.status.enum }, message: "must be equal to one of the allowed values", schema: ce.properties.status.enum, parentSchema: ce.properties.status, data: c };
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        if (i.tier !== void 0) {
-          let c = i.tier;
+        if (p.tier !== void 0) {
+          let c = p.tier;
           if (!(c === "minimal" || c === "limited" || c === "high" || c === "prohibited")) {
             let v = { instancePath: a + "/governance/tier", schemaPath: "#/definitions/governance/properties/tier/enum", keyword: "enum", params: { allowedValues: ce.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: ce.properties.tier.enum, parentSchema: ce.properties.tier, data: c };
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        if (i.contact !== void 0) {
-          let c = i.contact;
+        if (p.contact !== void 0) {
+          let c = p.contact;
           if (typeof c != "string") {
             let v = { instancePath: a + "/governance/contact", schemaPath: "#/definitions/governance/properties/contact/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ce.properties.contact.type, parentSchema: ce.properties.contact, data: c };
             e === null ? e = [v] : e.push(v), t++;
           }
         }
-        if (i.retired_on !== void 0) {
-          let c = i.retired_on;
+        if (p.retired_on !== void 0) {
+          let c = p.retired_on;
           if (typeof c == "string") {
             if (!ke.validate(c)) {
               let v = { instancePath: a + "/governance/retired_on", schemaPath: "#/definitions/governance/properties/retired_on/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: ce.properties.retired_on, data: c };
@@ -47713,51 +47713,51 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let c = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ce.type, parentSchema: ce, data: i };
+        let c = { instancePath: a + "/governance", schemaPath: "#/definitions/governance/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: ce.type, parentSchema: ce, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.license !== void 0) {
-      let i = r.license;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/license", schemaPath: "#/properties/license/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license.type, parentSchema: N.properties.license, data: i };
+      let p = r.license;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/license", schemaPath: "#/properties/license/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license.type, parentSchema: N.properties.license, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.license_name !== void 0) {
-      let i = r.license_name;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/license_name", schemaPath: "#/properties/license_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_name.type, parentSchema: N.properties.license_name, data: i };
+      let p = r.license_name;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/license_name", schemaPath: "#/properties/license_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_name.type, parentSchema: N.properties.license_name, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.license_link !== void 0) {
-      let i = r.license_link;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/license_link", schemaPath: "#/properties/license_link/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_link.type, parentSchema: N.properties.license_link, data: i };
+      let p = r.license_link;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/license_link", schemaPath: "#/properties/license_link/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.license_link.type, parentSchema: N.properties.license_link, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.language !== void 0) {
-      let i = r.language, c = t, v = false, x = t;
-      if (typeof i != "string") {
-        let w = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: i };
+      let p = r.language, c = t, v = false, x = t;
+      if (typeof p != "string") {
+        let w = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
       var s = x === t;
       if (v = v || s, !v) {
         let w = t;
-        if (Array.isArray(i)) {
-          let P = i.length;
+        if (Array.isArray(p)) {
+          let P = p.length;
           for (let O = 0; O < P; O++) {
-            let S = i[O];
+            let S = p[O];
             if (typeof S != "string" && !(typeof S == "number" && isFinite(S))) {
               let j = { instancePath: a + "/language/" + O, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: S };
               e === null ? e = [j] : e.push(j), t++;
             }
           }
         } else {
-          let P = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: i };
+          let P = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [P] : e.push(P), t++;
         }
         var s = w === t;
@@ -47765,68 +47765,68 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       }
       if (v) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let w = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: i };
+        let w = { instancePath: a + "/language", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
     }
     if (r.library_name !== void 0) {
-      let i = r.library_name;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/library_name", schemaPath: "#/properties/library_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.library_name.type, parentSchema: N.properties.library_name, data: i };
+      let p = r.library_name;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/library_name", schemaPath: "#/properties/library_name/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.library_name.type, parentSchema: N.properties.library_name, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.tags !== void 0) {
-      let i = r.tags, c = t, v = false, x = t;
-      if (typeof i != "string") {
-        let w = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: i };
+      let p = r.tags, c = t, v = false, x = t;
+      if (typeof p != "string") {
+        let w = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
-      var p = x === t;
-      if (v = v || p, !v) {
+      var i = x === t;
+      if (v = v || i, !v) {
         let w = t;
-        if (Array.isArray(i)) {
-          let P = i.length;
+        if (Array.isArray(p)) {
+          let P = p.length;
           for (let O = 0; O < P; O++) {
-            let S = i[O];
+            let S = p[O];
             if (typeof S != "string" && !(typeof S == "number" && isFinite(S))) {
               let j = { instancePath: a + "/tags/" + O, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: S };
               e === null ? e = [j] : e.push(j), t++;
             }
           }
         } else {
-          let P = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: i };
+          let P = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [P] : e.push(P), t++;
         }
-        var p = w === t;
-        v = v || p;
+        var i = w === t;
+        v = v || i;
       }
       if (v) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let w = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: i };
+        let w = { instancePath: a + "/tags", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
     }
     if (r.datasets !== void 0) {
-      let i = r.datasets, c = t, v = false, x = t;
-      if (typeof i != "string") {
-        let w = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: i };
+      let p = r.datasets, c = t, v = false, x = t;
+      if (typeof p != "string") {
+        let w = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
       var o = x === t;
       if (v = v || o, !v) {
         let w = t;
-        if (Array.isArray(i)) {
-          let P = i.length;
+        if (Array.isArray(p)) {
+          let P = p.length;
           for (let O = 0; O < P; O++) {
-            let S = i[O];
+            let S = p[O];
             if (typeof S != "string" && !(typeof S == "number" && isFinite(S))) {
               let j = { instancePath: a + "/datasets/" + O, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: S };
               e === null ? e = [j] : e.push(j), t++;
             }
           }
         } else {
-          let P = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: i };
+          let P = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [P] : e.push(P), t++;
         }
         var o = w === t;
@@ -47834,30 +47834,30 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       }
       if (v) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let w = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: i };
+        let w = { instancePath: a + "/datasets", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
     }
     if (r.metrics !== void 0) {
-      let i = r.metrics, c = t, v = false, x = t;
-      if (typeof i != "string") {
-        let w = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: i };
+      let p = r.metrics, c = t, v = false, x = t;
+      if (typeof p != "string") {
+        let w = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
       var m = x === t;
       if (v = v || m, !v) {
         let w = t;
-        if (Array.isArray(i)) {
-          let P = i.length;
+        if (Array.isArray(p)) {
+          let P = p.length;
           for (let O = 0; O < P; O++) {
-            let S = i[O];
+            let S = p[O];
             if (typeof S != "string" && !(typeof S == "number" && isFinite(S))) {
               let j = { instancePath: a + "/metrics/" + O, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: S };
               e === null ? e = [j] : e.push(j), t++;
             }
           }
         } else {
-          let P = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: i };
+          let P = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [P] : e.push(P), t++;
         }
         var m = w === t;
@@ -47865,30 +47865,30 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       }
       if (v) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let w = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: i };
+        let w = { instancePath: a + "/metrics", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
     }
     if (r.base_model !== void 0) {
-      let i = r.base_model, c = t, v = false, x = t;
-      if (typeof i != "string") {
-        let w = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: i };
+      let p = r.base_model, c = t, v = false, x = t;
+      if (typeof p != "string") {
+        let w = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: X.anyOf[0].type, parentSchema: X.anyOf[0], data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
       var n = x === t;
       if (v = v || n, !v) {
         let w = t;
-        if (Array.isArray(i)) {
-          let P = i.length;
+        if (Array.isArray(p)) {
+          let P = p.length;
           for (let O = 0; O < P; O++) {
-            let S = i[O];
+            let S = p[O];
             if (typeof S != "string" && !(typeof S == "number" && isFinite(S))) {
               let j = { instancePath: a + "/base_model/" + O, schemaPath: "#/definitions/stringOrStrings/anyOf/1/items/type", keyword: "type", params: { type: X.anyOf[1].items.type }, message: "must be string,number", schema: X.anyOf[1].items.type, parentSchema: X.anyOf[1].items, data: S };
               e === null ? e = [j] : e.push(j), t++;
             }
           }
         } else {
-          let P = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: i };
+          let P = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: X.anyOf[1].type, parentSchema: X.anyOf[1], data: p };
           e === null ? e = [P] : e.push(P), t++;
         }
         var n = w === t;
@@ -47896,37 +47896,37 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       }
       if (v) t = c, e !== null && (c ? e.length = c : e = null);
       else {
-        let w = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: i };
+        let w = { instancePath: a + "/base_model", schemaPath: "#/definitions/stringOrStrings/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: X.anyOf, parentSchema: X, data: p };
         e === null ? e = [w] : e.push(w), t++;
       }
     }
     if (r.base_model_relation !== void 0) {
-      let i = r.base_model_relation;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/base_model_relation", schemaPath: "#/properties/base_model_relation/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.base_model_relation.type, parentSchema: N.properties.base_model_relation, data: i };
+      let p = r.base_model_relation;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/base_model_relation", schemaPath: "#/properties/base_model_relation/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.base_model_relation.type, parentSchema: N.properties.base_model_relation, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.pipeline_tag !== void 0) {
-      let i = r.pipeline_tag;
-      if (typeof i != "string") {
-        let c = { instancePath: a + "/pipeline_tag", schemaPath: "#/properties/pipeline_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.pipeline_tag.type, parentSchema: N.properties.pipeline_tag, data: i };
+      let p = r.pipeline_tag;
+      if (typeof p != "string") {
+        let c = { instancePath: a + "/pipeline_tag", schemaPath: "#/properties/pipeline_tag/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.pipeline_tag.type, parentSchema: N.properties.pipeline_tag, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.inference !== void 0) {
-      let i = r.inference;
-      if (typeof i != "boolean" && !(i && typeof i == "object" && !Array.isArray(i))) {
-        let c = { instancePath: a + "/inference", schemaPath: "#/properties/inference/type", keyword: "type", params: { type: N.properties.inference.type }, message: "must be boolean,object", schema: N.properties.inference.type, parentSchema: N.properties.inference, data: i };
+      let p = r.inference;
+      if (typeof p != "boolean" && !(p && typeof p == "object" && !Array.isArray(p))) {
+        let c = { instancePath: a + "/inference", schemaPath: "#/properties/inference/type", keyword: "type", params: { type: N.properties.inference.type }, message: "must be boolean,object", schema: N.properties.inference.type, parentSchema: N.properties.inference, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r["model-index"] !== void 0) {
-      let i = r["model-index"];
-      if (Array.isArray(i)) {
-        let c = i.length;
+      let p = r["model-index"];
+      if (Array.isArray(p)) {
+        let c = p.length;
         for (let v = 0; v < c; v++) {
-          let x = i[v];
+          let x = p[v];
           if (x && typeof x == "object" && !Array.isArray(x)) {
             if (x.name === void 0) {
               let w = { instancePath: a + "/model-index/" + v, schemaPath: "#/properties/model-index/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'", schema: N.properties["model-index"].items.required, parentSchema: N.properties["model-index"].items, data: x };
@@ -48111,27 +48111,27 @@ function Os(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let c = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].type, parentSchema: N.properties["model-index"], data: i };
+        let c = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: N.properties["model-index"].type, parentSchema: N.properties["model-index"], data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
     if (r.sections !== void 0) {
-      let i = r.sections;
-      if (i && typeof i == "object" && !Array.isArray(i)) for (let c in i) {
-        let v = i[c];
+      let p = r.sections;
+      if (p && typeof p == "object" && !Array.isArray(p)) for (let c in p) {
+        let v = p[c];
         if (typeof v != "string") {
           let x = { instancePath: a + "/sections/" + c.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/sections/additionalProperties/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: N.properties.sections.additionalProperties.type, parentSchema: N.properties.sections.additionalProperties, data: v };
           e === null ? e = [x] : e.push(x), t++;
         }
       }
       else {
-        let c = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties.sections.type, parentSchema: N.properties.sections, data: i };
+        let c = { instancePath: a + "/sections", schemaPath: "#/properties/sections/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.properties.sections.type, parentSchema: N.properties.sections, data: p };
         e === null ? e = [c] : e.push(c), t++;
       }
     }
   } else {
-    let i = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.type, parentSchema: N, data: r };
-    e === null ? e = [i] : e.push(i), t++;
+    let p = { instancePath: a, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: N.type, parentSchema: N, data: r };
+    e === null ? e = [p] : e.push(p), t++;
   }
   return Os.errors = e, t === 0;
 }
@@ -48160,49 +48160,49 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [n] : e.push(n), t++;
     }
     for (let n in r) if (!(fe.call(Q.properties, n) || _e.test(n))) {
-      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: Q, data: r };
-      e === null ? e = [i] : e.push(i), t++;
+      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: Q, data: r };
+      e === null ? e = [p] : e.push(p), t++;
     }
     if (r.id !== void 0) {
       let n = r.id;
       if (typeof n == "string") {
         if (_(n) < 1) {
-          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Q.properties.id, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Q.properties.id, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.id.type, parentSchema: Q.properties.id, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.id.type, parentSchema: Q.properties.id, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.title !== void 0) {
       let n = r.title;
       if (typeof n == "string") {
         if (_(n) < 1) {
-          let i = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Q.properties.title, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/title", schemaPath: "#/properties/title/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Q.properties.title, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.title.type, parentSchema: Q.properties.title, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/title", schemaPath: "#/properties/title/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.title.type, parentSchema: Q.properties.title, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.description !== void 0) {
       let n = r.description;
       if (typeof n != "string") {
-        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.description.type, parentSchema: Q.properties.description, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.description.type, parentSchema: Q.properties.description, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.category !== void 0) {
       let n = r.category;
       if (typeof n != "string") {
-        let i = { instancePath: a + "/category", schemaPath: "#/properties/category/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.category.type, parentSchema: Q.properties.category, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/category", schemaPath: "#/properties/category/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.category.type, parentSchema: Q.properties.category, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.likelihood !== void 0) {
-      let n = r.likelihood, i = t, c = false, v = t;
+      let n = r.likelihood, p = t, c = false, v = t;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
         let x = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: n };
         e === null ? e = [x] : e.push(x), t++;
@@ -48226,14 +48226,14 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         var s = x === t;
         c = c || s;
       }
-      if (c) t = i, e !== null && (i ? e.length = i : e = null);
+      if (c) t = p, e !== null && (p ? e.length = p : e = null);
       else {
         let x = { instancePath: a + "/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: n };
         e === null ? e = [x] : e.push(x), t++;
       }
     }
     if (r.impact !== void 0) {
-      let n = r.impact, i = t, c = false, v = t;
+      let n = r.impact, p = t, c = false, v = t;
       if (!(typeof n == "number" && !(n % 1) && !isNaN(n) && isFinite(n))) {
         let x = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: n };
         e === null ? e = [x] : e.push(x), t++;
@@ -48242,8 +48242,8 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
         let x = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: ie.anyOf[0], data: n };
         e === null ? e = [x] : e.push(x), t++;
       }
-      var p = v === t;
-      if (c = c || p, !c) {
+      var i = v === t;
+      if (c = c || i, !c) {
         let x = t;
         if (typeof n == "string") {
           if (_(n) < 1) {
@@ -48254,10 +48254,10 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           let L = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: n };
           e === null ? e = [L] : e.push(L), t++;
         }
-        var p = x === t;
-        c = c || p;
+        var i = x === t;
+        c = c || i;
       }
-      if (c) t = i, e !== null && (i ? e.length = i : e = null);
+      if (c) t = p, e !== null && (p ? e.length = p : e = null);
       else {
         let x = { instancePath: a + "/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: n };
         e === null ? e = [x] : e.push(x), t++;
@@ -48266,22 +48266,22 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.score !== void 0) {
       let n = r.score;
       if (!(typeof n == "number" && isFinite(n))) {
-        let i = { instancePath: a + "/score", schemaPath: "#/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Q.properties.score.type, parentSchema: Q.properties.score, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/score", schemaPath: "#/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Q.properties.score.type, parentSchema: Q.properties.score, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.treatment !== void 0) {
       let n = r.treatment;
       if (!(n === "avoid" || n === "mitigate" || n === "transfer" || n === "accept")) {
-        let i = { instancePath: a + "/treatment", schemaPath: "#/properties/treatment/enum", keyword: "enum", params: { allowedValues: Q.properties.treatment.enum }, message: "must be equal to one of the allowed values", schema: Q.properties.treatment.enum, parentSchema: Q.properties.treatment, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/treatment", schemaPath: "#/properties/treatment/enum", keyword: "enum", params: { allowedValues: Q.properties.treatment.enum }, message: "must be equal to one of the allowed values", schema: Q.properties.treatment.enum, parentSchema: Q.properties.treatment, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.controls !== void 0) {
       let n = r.controls;
       if (Array.isArray(n)) {
-        let i = n.length;
-        for (let c = 0; c < i; c++) {
+        let p = n.length;
+        for (let c = 0; c < p; c++) {
           let v = n[c];
           if (typeof v != "string") {
             let x = { instancePath: a + "/controls/" + c, schemaPath: "#/properties/controls/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.controls.items.type, parentSchema: Q.properties.controls.items, data: v };
@@ -48289,45 +48289,45 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let i = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.properties.controls.type, parentSchema: Q.properties.controls, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/controls", schemaPath: "#/properties/controls/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: Q.properties.controls.type, parentSchema: Q.properties.controls, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.residual !== void 0) {
       let n = r.residual;
       if (n && typeof n == "object" && !Array.isArray(n)) {
         if (n.likelihood === void 0) {
-          let i = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: Q.properties.residual.required, parentSchema: Q.properties.residual, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "likelihood" }, message: "must have required property 'likelihood'", schema: Q.properties.residual.required, parentSchema: Q.properties.residual, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
         if (n.impact === void 0) {
-          let i = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: Q.properties.residual.required, parentSchema: Q.properties.residual, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/required", keyword: "required", params: { missingProperty: "impact" }, message: "must have required property 'impact'", schema: Q.properties.residual.required, parentSchema: Q.properties.residual, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
-        for (let i in n) if (!(i === "likelihood" || i === "impact" || i === "score")) {
-          let c = { instancePath: a + "/residual", schemaPath: "#/properties/residual/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: Q.properties.residual, data: n };
+        for (let p in n) if (!(p === "likelihood" || p === "impact" || p === "score")) {
+          let c = { instancePath: a + "/residual", schemaPath: "#/properties/residual/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: Q.properties.residual, data: n };
           e === null ? e = [c] : e.push(c), t++;
         }
         if (n.likelihood !== void 0) {
-          let i = n.likelihood, c = t, v = false, x = t;
-          if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-            let w = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: i };
+          let p = n.likelihood, c = t, v = false, x = t;
+          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
+            let w = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: p };
             e === null ? e = [w] : e.push(w), t++;
           }
-          if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
-            let w = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: ie.anyOf[0], data: i };
+          if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
+            let w = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: ie.anyOf[0], data: p };
             e === null ? e = [w] : e.push(w), t++;
           }
           var o = x === t;
           if (v = v || o, !v) {
             let w = t;
-            if (typeof i == "string") {
-              if (_(i) < 1) {
-                let P = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: i };
+            if (typeof p == "string") {
+              if (_(p) < 1) {
+                let P = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: p };
                 e === null ? e = [P] : e.push(P), t++;
               }
             } else {
-              let P = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: i };
+              let P = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: p };
               e === null ? e = [P] : e.push(P), t++;
             }
             var o = w === t;
@@ -48335,30 +48335,30 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
           if (v) t = c, e !== null && (c ? e.length = c : e = null);
           else {
-            let w = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: i };
+            let w = { instancePath: a + "/residual/likelihood", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: p };
             e === null ? e = [w] : e.push(w), t++;
           }
         }
         if (n.impact !== void 0) {
-          let i = n.impact, c = t, v = false, x = t;
-          if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
-            let w = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: i };
+          let p = n.impact, c = t, v = false, x = t;
+          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
+            let w = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: ie.anyOf[0].type, parentSchema: ie.anyOf[0], data: p };
             e === null ? e = [w] : e.push(w), t++;
           }
-          if (typeof i == "number" && isFinite(i) && (i < 1 || isNaN(i))) {
-            let w = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: ie.anyOf[0], data: i };
+          if (typeof p == "number" && isFinite(p) && (p < 1 || isNaN(p))) {
+            let w = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/0/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: ie.anyOf[0], data: p };
             e === null ? e = [w] : e.push(w), t++;
           }
           var m = x === t;
           if (v = v || m, !v) {
             let w = t;
-            if (typeof i == "string") {
-              if (_(i) < 1) {
-                let P = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: i };
+            if (typeof p == "string") {
+              if (_(p) < 1) {
+                let P = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: ie.anyOf[1], data: p };
                 e === null ? e = [P] : e.push(P), t++;
               }
             } else {
-              let P = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: i };
+              let P = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf/1/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: ie.anyOf[1].type, parentSchema: ie.anyOf[1], data: p };
               e === null ? e = [P] : e.push(P), t++;
             }
             var m = w === t;
@@ -48366,46 +48366,46 @@ function Ne(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
           if (v) t = c, e !== null && (c ? e.length = c : e = null);
           else {
-            let w = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: i };
+            let w = { instancePath: a + "/residual/impact", schemaPath: "#/definitions/rating/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: ie.anyOf, parentSchema: ie, data: p };
             e === null ? e = [w] : e.push(w), t++;
           }
         }
         if (n.score !== void 0) {
-          let i = n.score;
-          if (!(typeof i == "number" && isFinite(i))) {
-            let c = { instancePath: a + "/residual/score", schemaPath: "#/properties/residual/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Q.properties.residual.properties.score.type, parentSchema: Q.properties.residual.properties.score, data: i };
+          let p = n.score;
+          if (!(typeof p == "number" && isFinite(p))) {
+            let c = { instancePath: a + "/residual/score", schemaPath: "#/properties/residual/properties/score/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: Q.properties.residual.properties.score.type, parentSchema: Q.properties.residual.properties.score, data: p };
             e === null ? e = [c] : e.push(c), t++;
           }
         }
       } else {
-        let i = { instancePath: a + "/residual", schemaPath: "#/properties/residual/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Q.properties.residual.type, parentSchema: Q.properties.residual, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/residual", schemaPath: "#/properties/residual/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: Q.properties.residual.type, parentSchema: Q.properties.residual, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.owner !== void 0) {
       let n = r.owner;
       if (typeof n != "string") {
-        let i = { instancePath: a + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.owner.type, parentSchema: Q.properties.owner, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/owner", schemaPath: "#/properties/owner/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.owner.type, parentSchema: Q.properties.owner, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.status !== void 0) {
       let n = r.status;
       if (!(n === "open" || n === "treating" || n === "treated" || n === "accepted" || n === "closed")) {
-        let i = { instancePath: a + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: Q.properties.status.enum }, message: "must be equal to one of the allowed values", schema: Q.properties.status.enum, parentSchema: Q.properties.status, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: Q.properties.status.enum }, message: "must be equal to one of the allowed values", schema: Q.properties.status.enum, parentSchema: Q.properties.status, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
     if (r.review_date !== void 0) {
       let n = r.review_date;
       if (typeof n == "string") {
         if (!ke.validate(n)) {
-          let i = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Q.properties.review_date, data: n };
-          e === null ? e = [i] : e.push(i), t++;
+          let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: Q.properties.review_date, data: n };
+          e === null ? e = [p] : e.push(p), t++;
         }
       } else {
-        let i = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.review_date.type, parentSchema: Q.properties.review_date, data: n };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/review_date", schemaPath: "#/properties/review_date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: Q.properties.review_date.type, parentSchema: Q.properties.review_date, data: n };
+        e === null ? e = [p] : e.push(p), t++;
       }
     }
   } else {
@@ -48529,7 +48529,7 @@ function js(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           e === null ? e = [n] : e.push(n), t++;
         }
         if (o.likelihood !== void 0) {
-          let m = o.likelihood, n = t, i = false, c = t;
+          let m = o.likelihood, n = t, p = false, c = t;
           if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
             let v = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: oe.anyOf[0].type, parentSchema: oe.anyOf[0], data: m };
             e === null ? e = [v] : e.push(v), t++;
@@ -48545,7 +48545,7 @@ function js(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             }
           }
           var s = c === t;
-          if (i = i || s, !i) {
+          if (p = p || s, !p) {
             let v = t;
             if (Array.isArray(m)) {
               if (m.length > 10) {
@@ -48585,16 +48585,16 @@ function js(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [w] : e.push(w), t++;
             }
             var s = v === t;
-            i = i || s;
+            p = p || s;
           }
-          if (i) t = n, e !== null && (n ? e.length = n : e = null);
+          if (p) t = n, e !== null && (n ? e.length = n : e = null);
           else {
             let v = { instancePath: a + "/scale/likelihood", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: oe.anyOf, parentSchema: oe, data: m };
             e === null ? e = [v] : e.push(v), t++;
           }
         }
         if (o.impact !== void 0) {
-          let m = o.impact, n = t, i = false, c = t;
+          let m = o.impact, n = t, p = false, c = t;
           if (!(typeof m == "number" && !(m % 1) && !isNaN(m) && isFinite(m))) {
             let v = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/0/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: oe.anyOf[0].type, parentSchema: oe.anyOf[0], data: m };
             e === null ? e = [v] : e.push(v), t++;
@@ -48609,8 +48609,8 @@ function js(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [v] : e.push(v), t++;
             }
           }
-          var p = c === t;
-          if (i = i || p, !i) {
+          var i = c === t;
+          if (p = p || i, !p) {
             let v = t;
             if (Array.isArray(m)) {
               if (m.length > 10) {
@@ -48649,10 +48649,10 @@ function js(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               let w = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf/1/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: oe.anyOf[1].type, parentSchema: oe.anyOf[1], data: m };
               e === null ? e = [w] : e.push(w), t++;
             }
-            var p = v === t;
-            i = i || p;
+            var i = v === t;
+            p = p || i;
           }
-          if (i) t = n, e !== null && (n ? e.length = n : e = null);
+          if (p) t = n, e !== null && (n ? e.length = n : e = null);
           else {
             let v = { instancePath: a + "/scale/impact", schemaPath: "#/definitions/scaleAxis/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: oe.anyOf, parentSchema: oe, data: m };
             e === null ? e = [v] : e.push(v), t++;
@@ -48773,45 +48773,45 @@ function Le(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!(fe.call(te.properties, s) || _e.test(s))) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: te, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: te, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.id !== void 0) {
       let s = r.id;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.properties.id, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/id", schemaPath: "#/properties/id/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.properties.id, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.properties.id.type, parentSchema: te.properties.id, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/id", schemaPath: "#/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.properties.id.type, parentSchema: te.properties.id, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.description !== void 0) {
       let s = r.description;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/description", schemaPath: "#/properties/description/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.properties.description, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/description", schemaPath: "#/properties/description/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: te.properties.description, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.properties.description.type, parentSchema: te.properties.description, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: te.properties.description.type, parentSchema: te.properties.description, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.type !== void 0) {
       let s = r.type;
       if (!(s === "benefit" || s === "harm")) {
-        let p = { instancePath: a + "/type", schemaPath: "#/properties/type/enum", keyword: "enum", params: { allowedValues: te.properties.type.enum }, message: "must be equal to one of the allowed values", schema: te.properties.type.enum, parentSchema: te.properties.type, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/enum", keyword: "enum", params: { allowedValues: te.properties.type.enum }, message: "must be equal to one of the allowed values", schema: te.properties.type.enum, parentSchema: te.properties.type, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.affected_groups !== void 0) {
       let s = r.affected_groups;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -48824,36 +48824,36 @@ function Le(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/affected_groups", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.severity !== void 0) {
       let s = r.severity;
       if (!(s === "negligible" || s === "low" || s === "medium" || s === "high" || s === "critical")) {
-        let p = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: te.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: te.properties.severity.enum, parentSchema: te.properties.severity, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/severity", schemaPath: "#/properties/severity/enum", keyword: "enum", params: { allowedValues: te.properties.severity.enum }, message: "must be equal to one of the allowed values", schema: te.properties.severity.enum, parentSchema: te.properties.severity, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.likelihood !== void 0) {
       let s = r.likelihood;
       if (!(s === "rare" || s === "unlikely" || s === "possible" || s === "likely" || s === "almost-certain")) {
-        let p = { instancePath: a + "/likelihood", schemaPath: "#/properties/likelihood/enum", keyword: "enum", params: { allowedValues: te.properties.likelihood.enum }, message: "must be equal to one of the allowed values", schema: te.properties.likelihood.enum, parentSchema: te.properties.likelihood, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/likelihood", schemaPath: "#/properties/likelihood/enum", keyword: "enum", params: { allowedValues: te.properties.likelihood.enum }, message: "must be equal to one of the allowed values", schema: te.properties.likelihood.enum, parentSchema: te.properties.likelihood, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.reversibility !== void 0) {
       let s = r.reversibility;
       if (!(s === "reversible" || s === "partially-reversible" || s === "irreversible")) {
-        let p = { instancePath: a + "/reversibility", schemaPath: "#/properties/reversibility/enum", keyword: "enum", params: { allowedValues: te.properties.reversibility.enum }, message: "must be equal to one of the allowed values", schema: te.properties.reversibility.enum, parentSchema: te.properties.reversibility, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/reversibility", schemaPath: "#/properties/reversibility/enum", keyword: "enum", params: { allowedValues: te.properties.reversibility.enum }, message: "must be equal to one of the allowed values", schema: te.properties.reversibility.enum, parentSchema: te.properties.reversibility, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.rights_affected !== void 0) {
       let s = r.rights_affected;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -48866,22 +48866,22 @@ function Le(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/rights_affected", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/rights_affected", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.societal !== void 0) {
       let s = r.societal;
       if (typeof s != "boolean") {
-        let p = { instancePath: a + "/societal", schemaPath: "#/properties/societal/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: te.properties.societal.type, parentSchema: te.properties.societal, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/societal", schemaPath: "#/properties/societal/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: te.properties.societal.type, parentSchema: te.properties.societal, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.mitigations !== void 0) {
       let s = r.mitigations;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -48894,8 +48894,8 @@ function Le(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/mitigations", schemaPath: "#/properties/mitigations/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.properties.mitigations.type, parentSchema: te.properties.mitigations, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/mitigations", schemaPath: "#/properties/mitigations/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: te.properties.mitigations.type, parentSchema: te.properties.mitigations, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -48924,69 +48924,69 @@ function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!(fe.call(K.properties, s) || _e.test(s))) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: K, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.$schema !== void 0) {
       let s = r.$schema;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.$schema.type, parentSchema: K.properties.$schema, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/$schema", schemaPath: "#/properties/%24schema/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.$schema.type, parentSchema: K.properties.$schema, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.system !== void 0) {
       let s = r.system;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.system, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/system", schemaPath: "#/properties/system/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.system, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.system.type, parentSchema: K.properties.system, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/system", schemaPath: "#/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.system.type, parentSchema: K.properties.system, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.version !== void 0) {
       let s = r.version;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.version, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/version", schemaPath: "#/properties/version/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.version, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.version.type, parentSchema: K.properties.version, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/version", schemaPath: "#/properties/version/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.version.type, parentSchema: K.properties.version, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.date !== void 0) {
       let s = r.date;
       if (typeof s == "string") {
         if (!ke.validate(s)) {
-          let p = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.date, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/date", schemaPath: "#/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.date, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.date.type, parentSchema: K.properties.date, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/date", schemaPath: "#/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.date.type, parentSchema: K.properties.date, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.scope !== void 0) {
       let s = r.scope;
       if (typeof s == "string") {
         if (_(s) < 1) {
-          let p = { instancePath: a + "/scope", schemaPath: "#/properties/scope/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.scope, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/scope", schemaPath: "#/properties/scope/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.scope, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/scope", schemaPath: "#/properties/scope/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.scope.type, parentSchema: K.properties.scope, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/scope", schemaPath: "#/properties/scope/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.scope.type, parentSchema: K.properties.scope, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.intended_uses !== void 0) {
       let s = r.intended_uses;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -48999,15 +48999,15 @@ function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/intended_uses", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/intended_uses", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.foreseeable_misuse !== void 0) {
       let s = r.foreseeable_misuse;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -49020,15 +49020,15 @@ function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.stakeholders !== void 0) {
       let s = r.stakeholders;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -49041,15 +49041,15 @@ function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/stakeholders", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/stakeholders", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.affected_groups !== void 0) {
       let s = r.affected_groups;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -49062,39 +49062,39 @@ function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/affected_groups", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.impacts !== void 0) {
       let s = r.impacts;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) Le(s[o], { instancePath: a + "/impacts/" + o, parentData: s, parentDataProperty: o, rootData: V }) || (e = e === null ? Le.errors : e.concat(Le.errors), t = e.length);
+        let i = s.length;
+        for (let o = 0; o < i; o++) Le(s[o], { instancePath: a + "/impacts/" + o, parentData: s, parentDataProperty: o, rootData: V }) || (e = e === null ? Le.errors : e.concat(Le.errors), t = e.length);
       } else {
-        let p = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: K.properties.impacts.type, parentSchema: K.properties.impacts, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: K.properties.impacts.type, parentSchema: K.properties.impacts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.human_oversight !== void 0) {
       let s = r.human_oversight;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.human_oversight.type, parentSchema: K.properties.human_oversight, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.human_oversight.type, parentSchema: K.properties.human_oversight, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.monitoring !== void 0) {
       let s = r.monitoring;
       if (typeof s != "string") {
-        let p = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.monitoring.type, parentSchema: K.properties.monitoring, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.monitoring.type, parentSchema: K.properties.monitoring, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.reassessment_triggers !== void 0) {
       let s = r.reassessment_triggers;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (typeof m == "string") {
             if (_(m) < 1) {
@@ -49107,71 +49107,71 @@ function _s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/reassessment_triggers", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/reassessment_triggers", schemaPath: "#/definitions/strings/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: ae.type, parentSchema: ae, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.next_review !== void 0) {
       let s = r.next_review;
       if (typeof s == "string") {
         if (!ke.validate(s)) {
-          let p = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.next_review, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.next_review, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.next_review.type, parentSchema: K.properties.next_review, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/next_review", schemaPath: "#/properties/next_review/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.next_review.type, parentSchema: K.properties.next_review, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.approval !== void 0) {
       let s = r.approval;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         if (s.approver === void 0) {
-          let p = { instancePath: a + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: K.properties.approval.required, parentSchema: K.properties.approval, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "approver" }, message: "must have required property 'approver'", schema: K.properties.approval.required, parentSchema: K.properties.approval, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
         if (s.date === void 0) {
-          let p = { instancePath: a + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: K.properties.approval.required, parentSchema: K.properties.approval, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/approval", schemaPath: "#/properties/approval/required", keyword: "required", params: { missingProperty: "date" }, message: "must have required property 'date'", schema: K.properties.approval.required, parentSchema: K.properties.approval, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
-        for (let p in s) if (!(p === "approver" || p === "role" || p === "date")) {
-          let o = { instancePath: a + "/approval", schemaPath: "#/properties/approval/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: K.properties.approval, data: s };
+        for (let i in s) if (!(i === "approver" || i === "role" || i === "date")) {
+          let o = { instancePath: a + "/approval", schemaPath: "#/properties/approval/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: K.properties.approval, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.approver !== void 0) {
-          let p = s.approver;
-          if (typeof p == "string") {
-            if (_(p) < 1) {
-              let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.approval.properties.approver, data: p };
+          let i = s.approver;
+          if (typeof i == "string") {
+            if (_(i) < 1) {
+              let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: K.properties.approval.properties.approver, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
           } else {
-            let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.approval.properties.approver.type, parentSchema: K.properties.approval.properties.approver, data: p };
+            let o = { instancePath: a + "/approval/approver", schemaPath: "#/properties/approval/properties/approver/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.approval.properties.approver.type, parentSchema: K.properties.approval.properties.approver, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.role !== void 0) {
-          let p = s.role;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/approval/role", schemaPath: "#/properties/approval/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.approval.properties.role.type, parentSchema: K.properties.approval.properties.role, data: p };
+          let i = s.role;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/approval/role", schemaPath: "#/properties/approval/properties/role/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.approval.properties.role.type, parentSchema: K.properties.approval.properties.role, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.date !== void 0) {
-          let p = s.date;
-          if (typeof p == "string") {
-            if (!ke.validate(p)) {
-              let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.approval.properties.date, data: p };
+          let i = s.date;
+          if (typeof i == "string") {
+            if (!ke.validate(i)) {
+              let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/format", keyword: "format", params: { format: "date" }, message: 'must match format "date"', schema: "date", parentSchema: K.properties.approval.properties.date, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
           } else {
-            let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.approval.properties.date.type, parentSchema: K.properties.approval.properties.date, data: p };
+            let o = { instancePath: a + "/approval/date", schemaPath: "#/properties/approval/properties/date/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: K.properties.approval.properties.date.type, parentSchema: K.properties.approval.properties.date, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let p = { instancePath: a + "/approval", schemaPath: "#/properties/approval/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.properties.approval.type, parentSchema: K.properties.approval, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/approval", schemaPath: "#/properties/approval/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: K.properties.approval.type, parentSchema: K.properties.approval, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -49230,166 +49230,166 @@ function zs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
       e === null ? e = [s] : e.push(s), t++;
     }
     for (let s in r) if (!fe.call(z.properties, s)) {
-      let p = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: z, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: s }, message: "must NOT have additional properties", schema: false, parentSchema: z, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.v !== void 0) {
       let s = r.v;
       if (s !== 1) {
-        let p = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: z.properties.v, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/v", schemaPath: "#/properties/v/const", keyword: "const", params: { allowedValue: 1 }, message: "must be equal to constant", schema: 1, parentSchema: z.properties.v, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.seq !== void 0) {
       let s = r.seq;
       if (!(typeof s == "number" && !(s % 1) && !isNaN(s) && isFinite(s))) {
-        let p = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.seq.type, parentSchema: z.properties.seq, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.seq.type, parentSchema: z.properties.seq, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
       if (typeof s == "number" && isFinite(s) && (s < 1 || isNaN(s))) {
-        let p = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: z.properties.seq, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/seq", schemaPath: "#/properties/seq/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: z.properties.seq, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.time !== void 0) {
       let s = r.time;
       if (typeof s == "string") {
         if (!Pt.validate(s)) {
-          let p = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: z.properties.time, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/time", schemaPath: "#/properties/time/format", keyword: "format", params: { format: "date-time" }, message: 'must match format "date-time"', schema: "date-time", parentSchema: z.properties.time, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.time.type, parentSchema: z.properties.time, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/time", schemaPath: "#/properties/time/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.time.type, parentSchema: z.properties.time, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.type !== void 0) {
       let s = r.type;
       if (typeof s == "string") {
         if (!qt.test(s)) {
-          let p = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: z.properties.type, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/type", schemaPath: "#/properties/type/pattern", keyword: "pattern", params: { pattern: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$" }, message: 'must match pattern "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$"', schema: "^([a-z]+(-[a-z]+)*(\\.[a-z]+)?|custom\\.[a-z0-9][a-z0-9-]{0,62})$", parentSchema: z.properties.type, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.type.type, parentSchema: z.properties.type, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/type", schemaPath: "#/properties/type/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.type.type, parentSchema: z.properties.type, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.actor !== void 0) {
       let s = r.actor;
       if (s && typeof s == "object" && !Array.isArray(s)) {
         if (s.login === void 0) {
-          let p = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: z.properties.actor.required, parentSchema: z.properties.actor, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/required", keyword: "required", params: { missingProperty: "login" }, message: "must have required property 'login'", schema: z.properties.actor.required, parentSchema: z.properties.actor, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
-        for (let p in s) if (!(p === "login" || p === "id" || p === "via" || p === "run")) {
-          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.actor, data: s };
+        for (let i in s) if (!(i === "login" || i === "id" || i === "via" || i === "run")) {
+          let o = { instancePath: a + "/actor", schemaPath: "#/properties/actor/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.actor, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.login !== void 0) {
-          let p = s.login;
-          if (typeof p == "string") {
-            if (_(p) < 1) {
-              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: z.properties.actor.properties.login, data: p };
+          let i = s.login;
+          if (typeof i == "string") {
+            if (_(i) < 1) {
+              let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: z.properties.actor.properties.login, data: i };
               e === null ? e = [o] : e.push(o), t++;
             }
           } else {
-            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.login.type, parentSchema: z.properties.actor.properties.login, data: p };
+            let o = { instancePath: a + "/actor/login", schemaPath: "#/properties/actor/properties/login/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.login.type, parentSchema: z.properties.actor.properties.login, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.id !== void 0) {
-          let p = s.id;
-          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
-            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.actor.properties.id.type, parentSchema: z.properties.actor.properties.id, data: p };
+          let i = s.id;
+          if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+            let o = { instancePath: a + "/actor/id", schemaPath: "#/properties/actor/properties/id/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.actor.properties.id.type, parentSchema: z.properties.actor.properties.id, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.via !== void 0) {
-          let p = s.via;
-          if (!(p === "github" || p === "typed")) {
-            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: z.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: z.properties.actor.properties.via.enum, parentSchema: z.properties.actor.properties.via, data: p };
+          let i = s.via;
+          if (!(i === "github" || i === "typed")) {
+            let o = { instancePath: a + "/actor/via", schemaPath: "#/properties/actor/properties/via/enum", keyword: "enum", params: { allowedValues: z.properties.actor.properties.via.enum }, message: "must be equal to one of the allowed values", schema: z.properties.actor.properties.via.enum, parentSchema: z.properties.actor.properties.via, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.run !== void 0) {
-          let p = s.run;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.run.type, parentSchema: z.properties.actor.properties.run, data: p };
+          let i = s.run;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/actor/run", schemaPath: "#/properties/actor/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.actor.properties.run.type, parentSchema: z.properties.actor.properties.run, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let p = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.actor.type, parentSchema: z.properties.actor, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/actor", schemaPath: "#/properties/actor/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.actor.type, parentSchema: z.properties.actor, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.subject !== void 0) {
       let s = r.subject;
       if (s && typeof s == "object" && !Array.isArray(s)) {
-        for (let p in s) if (!(p === "repository" || p === "system" || p === "commit" || p === "ref" || p === "environment" || p === "pullRequest")) {
-          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: p }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.subject, data: s };
+        for (let i in s) if (!(i === "repository" || i === "system" || i === "commit" || i === "ref" || i === "environment" || i === "pullRequest")) {
+          let o = { instancePath: a + "/subject", schemaPath: "#/properties/subject/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: i }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.subject, data: s };
           e === null ? e = [o] : e.push(o), t++;
         }
         if (s.repository !== void 0) {
-          let p = s.repository;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.repository.type, parentSchema: z.properties.subject.properties.repository, data: p };
+          let i = s.repository;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/repository", schemaPath: "#/properties/subject/properties/repository/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.repository.type, parentSchema: z.properties.subject.properties.repository, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.system !== void 0) {
-          let p = s.system;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.system.type, parentSchema: z.properties.subject.properties.system, data: p };
+          let i = s.system;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/system", schemaPath: "#/properties/subject/properties/system/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.system.type, parentSchema: z.properties.subject.properties.system, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.commit !== void 0) {
-          let p = s.commit;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.commit.type, parentSchema: z.properties.subject.properties.commit, data: p };
+          let i = s.commit;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/commit", schemaPath: "#/properties/subject/properties/commit/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.commit.type, parentSchema: z.properties.subject.properties.commit, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.ref !== void 0) {
-          let p = s.ref;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.ref.type, parentSchema: z.properties.subject.properties.ref, data: p };
+          let i = s.ref;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/ref", schemaPath: "#/properties/subject/properties/ref/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.ref.type, parentSchema: z.properties.subject.properties.ref, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.environment !== void 0) {
-          let p = s.environment;
-          if (typeof p != "string") {
-            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.environment.type, parentSchema: z.properties.subject.properties.environment, data: p };
+          let i = s.environment;
+          if (typeof i != "string") {
+            let o = { instancePath: a + "/subject/environment", schemaPath: "#/properties/subject/properties/environment/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.subject.properties.environment.type, parentSchema: z.properties.subject.properties.environment, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
         if (s.pullRequest !== void 0) {
-          let p = s.pullRequest;
-          if (!(typeof p == "number" && !(p % 1) && !isNaN(p) && isFinite(p))) {
-            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.subject.properties.pullRequest.type, parentSchema: z.properties.subject.properties.pullRequest, data: p };
+          let i = s.pullRequest;
+          if (!(typeof i == "number" && !(i % 1) && !isNaN(i) && isFinite(i))) {
+            let o = { instancePath: a + "/subject/pullRequest", schemaPath: "#/properties/subject/properties/pullRequest/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: z.properties.subject.properties.pullRequest.type, parentSchema: z.properties.subject.properties.pullRequest, data: i };
             e === null ? e = [o] : e.push(o), t++;
           }
         }
       } else {
-        let p = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.subject.type, parentSchema: z.properties.subject, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/subject", schemaPath: "#/properties/subject/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.subject.type, parentSchema: z.properties.subject, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.details !== void 0) {
       let s = r.details;
       if (!(s && typeof s == "object" && !Array.isArray(s))) {
-        let p = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.details.type, parentSchema: z.properties.details, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/details", schemaPath: "#/properties/details/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: z.properties.details.type, parentSchema: z.properties.details, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.evidence !== void 0) {
       let s = r.evidence;
       if (Array.isArray(s)) {
-        let p = s.length;
-        for (let o = 0; o < p; o++) {
+        let i = s.length;
+        for (let o = 0; o < i; o++) {
           let m = s[o];
           if (m && typeof m == "object" && !Array.isArray(m)) {
             if (m.path === void 0) {
@@ -49401,26 +49401,26 @@ function zs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
               e === null ? e = [n] : e.push(n), t++;
             }
             for (let n in m) if (!(n === "path" || n === "sha256")) {
-              let i = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.evidence.items, data: m };
-              e === null ? e = [i] : e.push(i), t++;
+              let p = { instancePath: a + "/evidence/" + o, schemaPath: "#/properties/evidence/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: n }, message: "must NOT have additional properties", schema: false, parentSchema: z.properties.evidence.items, data: m };
+              e === null ? e = [p] : e.push(p), t++;
             }
             if (m.path !== void 0) {
               let n = m.path;
               if (typeof n != "string") {
-                let i = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.path.type, parentSchema: z.properties.evidence.items.properties.path, data: n };
-                e === null ? e = [i] : e.push(i), t++;
+                let p = { instancePath: a + "/evidence/" + o + "/path", schemaPath: "#/properties/evidence/items/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.path.type, parentSchema: z.properties.evidence.items.properties.path, data: n };
+                e === null ? e = [p] : e.push(p), t++;
               }
             }
             if (m.sha256 !== void 0) {
               let n = m.sha256;
               if (typeof n == "string") {
                 if (!Re.test(n)) {
-                  let i = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.evidence.items.properties.sha256, data: n };
-                  e === null ? e = [i] : e.push(i), t++;
+                  let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                  e === null ? e = [p] : e.push(p), t++;
                 }
               } else {
-                let i = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.sha256.type, parentSchema: z.properties.evidence.items.properties.sha256, data: n };
-                e === null ? e = [i] : e.push(i), t++;
+                let p = { instancePath: a + "/evidence/" + o + "/sha256", schemaPath: "#/properties/evidence/items/properties/sha256/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.evidence.items.properties.sha256.type, parentSchema: z.properties.evidence.items.properties.sha256, data: n };
+                e === null ? e = [p] : e.push(p), t++;
               }
             }
           } else {
@@ -49429,44 +49429,44 @@ function zs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
           }
         }
       } else {
-        let p = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: z.properties.evidence.type, parentSchema: z.properties.evidence, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/evidence", schemaPath: "#/properties/evidence/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: z.properties.evidence.type, parentSchema: z.properties.evidence, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.prev !== void 0) {
       let s = r.prev;
       if (typeof s == "string") {
         if (!Re.test(s)) {
-          let p = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.prev, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.prev, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.prev.type, parentSchema: z.properties.prev, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/prev", schemaPath: "#/properties/prev/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.prev.type, parentSchema: z.properties.prev, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.sig !== void 0) {
       let s = r.sig;
       if (typeof s == "string") {
         if (!St.test(s)) {
-          let p = { instancePath: a + "/sig", schemaPath: "#/properties/sig/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]+={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]+={0,2}$"', schema: "^[A-Za-z0-9+/]+={0,2}$", parentSchema: z.properties.sig, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/sig", schemaPath: "#/properties/sig/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9+/]+={0,2}$" }, message: 'must match pattern "^[A-Za-z0-9+/]+={0,2}$"', schema: "^[A-Za-z0-9+/]+={0,2}$", parentSchema: z.properties.sig, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/sig", schemaPath: "#/properties/sig/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.sig.type, parentSchema: z.properties.sig, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/sig", schemaPath: "#/properties/sig/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.sig.type, parentSchema: z.properties.sig, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.hash !== void 0) {
       let s = r.hash;
       if (typeof s == "string") {
         if (!Re.test(s)) {
-          let p = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.hash, data: s };
-          e === null ? e = [p] : e.push(p), t++;
+          let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/pattern", keyword: "pattern", params: { pattern: "^[0-9a-f]{64}$" }, message: 'must match pattern "^[0-9a-f]{64}$"', schema: "^[0-9a-f]{64}$", parentSchema: z.properties.hash, data: s };
+          e === null ? e = [i] : e.push(i), t++;
         }
       } else {
-        let p = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.hash.type, parentSchema: z.properties.hash, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/hash", schemaPath: "#/properties/hash/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: z.properties.hash.type, parentSchema: z.properties.hash, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   } else {
@@ -49487,8 +49487,8 @@ function xs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.license !== void 0) {
       let s = r.license;
       if (typeof s == "string" && _(s) < 1) {
-        let p = { instancePath: a + "/license", schemaPath: "#/properties/license/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Me.properties.license, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/license", schemaPath: "#/properties/license/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Me.properties.license, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49499,14 +49499,14 @@ var ms = { properties: { status: { not: { const: "retired" } } } };
 function Ns(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.status !== void 0) {
-    let p = r.status, o = t, m = t;
-    if (p !== "retired") {
+    let i = r.status, o = t, m = t;
+    if (i !== "retired") {
       let n = {};
       e === null ? e = [n] : e.push(n), t++;
     }
     var s = m === t;
     if (s) {
-      let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ms.properties.status.not, parentSchema: ms.properties.status, data: p };
+      let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: ms.properties.status.not, parentSchema: ms.properties.status, data: i };
       e === null ? e = [n] : e.push(n), t++;
     } else t = o, e !== null && (o ? e.length = o : e = null);
   }
@@ -49524,12 +49524,12 @@ function Ls(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.datasets !== void 0) {
       let s = r.datasets;
       if (typeof s == "string" && _(s) < 1) {
-        let p = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: xe.properties.datasets, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: xe.properties.datasets, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
       if (Array.isArray(s) && s.length < 1) {
-        let p = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: xe.properties.datasets, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/datasets", schemaPath: "#/properties/datasets/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: xe.properties.datasets, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49547,8 +49547,8 @@ function $s(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.tier !== void 0) {
       let s = r.tier;
       if (!(s === "high" || s === "prohibited")) {
-        let p = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Oe.properties.tier.enum, parentSchema: Oe.properties.tier, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Oe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Oe.properties.tier.enum, parentSchema: Oe.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49566,8 +49566,8 @@ function Is(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r["model-index"] !== void 0) {
       let s = r["model-index"];
       if (Array.isArray(s) && s.length < 1) {
-        let p = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: He.properties["model-index"], data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/model-index", schemaPath: "#/properties/model-index/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: He.properties["model-index"], data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49585,8 +49585,8 @@ function Ts(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.status !== void 0) {
       let s = r.status;
       if (s !== "retired") {
-        let p = { instancePath: a + "/status", schemaPath: "#/properties/status/const", keyword: "const", params: { allowedValue: "retired" }, message: "must be equal to constant", schema: "retired", parentSchema: We.properties.status, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/status", schemaPath: "#/properties/status/const", keyword: "const", params: { allowedValue: "retired" }, message: "must be equal to constant", schema: "retired", parentSchema: We.properties.status, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49599,8 +49599,8 @@ function Ds(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
     let s = r.governance;
     if (s && typeof s == "object" && !Array.isArray(s) && s.retired_on === void 0) {
-      let p = { instancePath: a + "/governance", schemaPath: "#/properties/governance/required", keyword: "required", params: { missingProperty: "retired_on" }, message: "must have required property 'retired_on'", schema: ls.properties.governance.required, parentSchema: ls.properties.governance, data: s };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a + "/governance", schemaPath: "#/properties/governance/required", keyword: "required", params: { missingProperty: "retired_on" }, message: "must have required property 'retired_on'", schema: ls.properties.governance.required, parentSchema: ls.properties.governance, data: s };
+      e === null ? e = [i] : e.push(i), t++;
     }
   }
   return Ds.errors = e, t === 0;
@@ -49617,8 +49617,8 @@ function Es(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.tier !== void 0) {
       let s = r.tier;
       if (s !== "prohibited") {
-        let p = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "prohibited" }, message: "must be equal to constant", schema: "prohibited", parentSchema: Je.properties.tier, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "prohibited" }, message: "must be equal to constant", schema: "prohibited", parentSchema: Je.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49629,17 +49629,17 @@ var cs = { properties: { governance: { properties: { status: { not: { enum: ["va
 function Vs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, rootData: V = r } = {}) {
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r) && r.governance !== void 0) {
-    let p = r.governance;
-    if (p && typeof p == "object" && !Array.isArray(p) && p.status !== void 0) {
-      let o = p.status, m = t, n = t;
+    let i = r.governance;
+    if (i && typeof i == "object" && !Array.isArray(i) && i.status !== void 0) {
+      let o = i.status, m = t, n = t;
       if (!(o === "validation" || o === "production")) {
-        let i = {};
-        e === null ? e = [i] : e.push(i), t++;
+        let p = {};
+        e === null ? e = [p] : e.push(p), t++;
       }
       var s = n === t;
       if (s) {
-        let i = { instancePath: a + "/governance/status", schemaPath: "#/properties/governance/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: cs.properties.governance.properties.status.not, parentSchema: cs.properties.governance.properties.status, data: o };
-        e === null ? e = [i] : e.push(i), t++;
+        let p = { instancePath: a + "/governance/status", schemaPath: "#/properties/governance/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: cs.properties.governance.properties.status.not, parentSchema: cs.properties.governance.properties.status, data: o };
+        e === null ? e = [p] : e.push(p), t++;
       } else t = m, e !== null && (m ? e.length = m : e = null);
     }
   }
@@ -49651,29 +49651,29 @@ function Zs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   let e = null, t = 0;
   if (r && typeof r == "object" && !Array.isArray(r)) {
     if (r.tier === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Pe.required, parentSchema: Pe, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "tier" }, message: "must have required property 'tier'", schema: Pe.required, parentSchema: Pe, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.status === void 0) {
-      let p = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Pe.required, parentSchema: Pe, data: r };
-      e === null ? e = [p] : e.push(p), t++;
+      let i = { instancePath: a, schemaPath: "#/required", keyword: "required", params: { missingProperty: "status" }, message: "must have required property 'status'", schema: Pe.required, parentSchema: Pe, data: r };
+      e === null ? e = [i] : e.push(i), t++;
     }
     if (r.tier !== void 0) {
-      let p = r.tier;
-      if (!(p === "high" || p === "prohibited")) {
-        let o = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Pe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Pe.properties.tier.enum, parentSchema: Pe.properties.tier, data: p };
+      let i = r.tier;
+      if (!(i === "high" || i === "prohibited")) {
+        let o = { instancePath: a + "/tier", schemaPath: "#/properties/tier/enum", keyword: "enum", params: { allowedValues: Pe.properties.tier.enum }, message: "must be equal to one of the allowed values", schema: Pe.properties.tier.enum, parentSchema: Pe.properties.tier, data: i };
         e === null ? e = [o] : e.push(o), t++;
       }
     }
     if (r.status !== void 0) {
-      let p = r.status, o = t, m = t;
-      if (p !== "retired") {
+      let i = r.status, o = t, m = t;
+      if (i !== "retired") {
         let n = {};
         e === null ? e = [n] : e.push(n), t++;
       }
       var s = m === t;
       if (s) {
-        let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: Pe.properties.status.not, parentSchema: Pe.properties.status, data: p };
+        let n = { instancePath: a + "/status", schemaPath: "#/properties/status/not", keyword: "not", params: {}, message: "must NOT be valid", schema: Pe.properties.status.not, parentSchema: Pe.properties.status, data: i };
         e === null ? e = [n] : e.push(n), t++;
       } else t = o, e !== null && (o ? e.length = o : e = null);
     }
@@ -49692,8 +49692,8 @@ function Cs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.tier !== void 0) {
       let s = r.tier;
       if (s !== "limited") {
-        let p = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "limited" }, message: "must be equal to constant", schema: "limited", parentSchema: Ye.properties.tier, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/tier", schemaPath: "#/properties/tier/const", keyword: "const", params: { allowedValue: "limited" }, message: "must be equal to constant", schema: "limited", parentSchema: Ye.properties.tier, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49715,15 +49715,15 @@ function Fs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.affected_groups !== void 0) {
       let s = r.affected_groups;
       if (Array.isArray(s) && s.length < 1) {
-        let p = { instancePath: a + "/affected_groups", schemaPath: "#/properties/affected_groups/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.affected_groups, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/affected_groups", schemaPath: "#/properties/affected_groups/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.affected_groups, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.impacts !== void 0) {
       let s = r.impacts;
       if (Array.isArray(s) && s.length < 1) {
-        let p = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.impacts, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/impacts", schemaPath: "#/properties/impacts/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: qe.properties.impacts, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49738,23 +49738,23 @@ function Rs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (Array.isArray(o)) {
       let m = o.length;
       for (let n = 0; n < m; n++) {
-        let i = o[n], c = t, v = true, x = t;
-        if (i && typeof i == "object" && !Array.isArray(i)) {
+        let p = o[n], c = t, v = true, x = t;
+        if (p && typeof p == "object" && !Array.isArray(p)) {
           let w;
-          if (i.type === void 0 && (w = "type") || i.severity === void 0 && (w = "severity")) {
+          if (p.type === void 0 && (w = "type") || p.severity === void 0 && (w = "severity")) {
             let L = {};
             e === null ? e = [L] : e.push(L), t++;
           } else {
-            if (i.type !== void 0) {
+            if (p.type !== void 0) {
               let L = t;
-              if (i.type !== "harm") {
+              if (p.type !== "harm") {
                 let P = {};
                 e === null ? e = [P] : e.push(P), t++;
               }
               var s = L === t;
             } else var s = true;
-            if (s) if (i.severity !== void 0) {
-              let L = i.severity, P = t;
+            if (s) if (p.severity !== void 0) {
+              let L = p.severity, P = t;
               if (!(L === "high" || L === "critical")) {
                 let S = {};
                 e === null ? e = [S] : e.push(S), t++;
@@ -49763,27 +49763,27 @@ function Rs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
             } else var s = true;
           }
         }
-        var p = x === t;
-        if (t = c, e !== null && (c ? e.length = c : e = null), p) {
+        var i = x === t;
+        if (t = c, e !== null && (c ? e.length = c : e = null), i) {
           let w = t;
-          if (i && typeof i == "object" && !Array.isArray(i)) {
-            if (i.mitigations === void 0) {
-              let P = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: je.properties.impacts.items.then.required, parentSchema: je.properties.impacts.items.then, data: i };
+          if (p && typeof p == "object" && !Array.isArray(p)) {
+            if (p.mitigations === void 0) {
+              let P = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/then/required", keyword: "required", params: { missingProperty: "mitigations" }, message: "must have required property 'mitigations'", schema: je.properties.impacts.items.then.required, parentSchema: je.properties.impacts.items.then, data: p };
               e === null ? e = [P] : e.push(P), t++;
             }
-            if (i.mitigations !== void 0) {
-              let P = i.mitigations;
+            if (p.mitigations !== void 0) {
+              let P = p.mitigations;
               if (Array.isArray(P) && P.length < 1) {
                 let O = { instancePath: a + "/impacts/" + n + "/mitigations", schemaPath: "#/properties/impacts/items/then/properties/mitigations/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: je.properties.impacts.items.then.properties.mitigations, data: P };
                 e === null ? e = [O] : e.push(O), t++;
               }
             }
           }
-          var p = w === t;
-          v = p;
+          var i = w === t;
+          v = i;
         }
         if (!v) {
-          let w = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: je.properties.impacts.items.if, parentSchema: je.properties.impacts.items, data: i };
+          let w = { instancePath: a + "/impacts/" + n, schemaPath: "#/properties/impacts/items/if", keyword: "if", params: { failingKeyword: "then" }, message: 'must match "then" schema', schema: je.properties.impacts.items.if, parentSchema: je.properties.impacts.items, data: p };
           e === null ? e = [w] : e.push(w), t++;
         }
       }
@@ -49798,8 +49798,8 @@ function Ms(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
   if (r && typeof r == "object" && !Array.isArray(r) && r.impacts !== void 0) {
     let s = r.impacts;
     if (Array.isArray(s)) {
-      let p = s.length;
-      for (let o = 0; o < p; o++) {
+      let i = s.length;
+      for (let o = 0; o < i; o++) {
         let m = s[o];
         if (m && typeof m == "object" && !Array.isArray(m) && m.societal === void 0) {
           let n = { instancePath: a + "/impacts/" + o, schemaPath: "#/properties/impacts/items/required", keyword: "required", params: { missingProperty: "societal" }, message: "must have required property 'societal'", schema: ds.properties.impacts.items.required, parentSchema: ds.properties.impacts.items, data: m };
@@ -49822,8 +49822,8 @@ function Hs(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.foreseeable_misuse !== void 0) {
       let s = r.foreseeable_misuse;
       if (Array.isArray(s) && s.length < 1) {
-        let p = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/properties/foreseeable_misuse/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Ge.properties.foreseeable_misuse, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/foreseeable_misuse", schemaPath: "#/properties/foreseeable_misuse/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Ge.properties.foreseeable_misuse, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49841,8 +49841,8 @@ function Ws(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.human_oversight !== void 0) {
       let s = r.human_oversight;
       if (typeof s == "string" && _(s) < 1) {
-        let p = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Ue.properties.human_oversight, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/human_oversight", schemaPath: "#/properties/human_oversight/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Ue.properties.human_oversight, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49864,15 +49864,15 @@ function Js(r, { instancePath: a = "", parentData: D, parentDataProperty: I, roo
     if (r.monitoring !== void 0) {
       let s = r.monitoring;
       if (typeof s == "string" && _(s) < 1) {
-        let p = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Se.properties.monitoring, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/monitoring", schemaPath: "#/properties/monitoring/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters", schema: 1, parentSchema: Se.properties.monitoring, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
     if (r.reassessment_triggers !== void 0) {
       let s = r.reassessment_triggers;
       if (Array.isArray(s) && s.length < 1) {
-        let p = { instancePath: a + "/reassessment_triggers", schemaPath: "#/properties/reassessment_triggers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Se.properties.reassessment_triggers, data: s };
-        e === null ? e = [p] : e.push(p), t++;
+        let i = { instancePath: a + "/reassessment_triggers", schemaPath: "#/properties/reassessment_triggers/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: Se.properties.reassessment_triggers, data: s };
+        e === null ? e = [i] : e.push(i), t++;
       }
     }
   }
@@ -49894,8 +49894,8 @@ var assets = {
     "data": `{"value":{"id":"iso42001-baseline","title":"ISO/IEC 42001:2023 baseline","version":"1","description":"Documentation, risk, impact and change controls for every AI system in the repository.","rules":[{"id":"card.required","title":"Every AI system has a model card","kind":"required-document","document":"model-card","severity":"major","controls":["A.6.2.7","A.8.2"],"clauses":["7.5"],"remedy":"Add a model card (MODEL_CARD.md) to the system folder; \`npx aims-gate init <folder>\` writes one to fill in."},{"id":"card.valid","title":"The model card parses and its metadata matches the schema","kind":"document-valid","document":"model-card","severity":"major","controls":["A.6.2.7"],"clauses":["7.5"],"remedy":"Fix the front matter as the message says; schemas/model-card.schema.json lists the keys."},{"id":"card.governance","title":"The system's id, owner, version, lifecycle status and risk tier are stated","kind":"governance","facts":["system","owner","version","status","tier"],"severity":"major","controls":["A.3.2","A.6.2.7"],"remedy":"State them once: governance: {system: <id>, owner: <team>, version: \\"1.0\\", status: development|validation|production|retired, tier: minimal|limited|high|prohibited} in the model card's front matter, the same keys in governance.yml beside it, or under governance: in the system's entry in .github/aims-gate.yml."},{"id":"card.license","title":"The model card states the model's license","kind":"fields","document":"model-card","schema":{"required":["license"],"properties":{"license":{"minLength":1}}},"severity":"minor","controls":["A.8.2"],"remedy":"Add \\"license:\\" to the front matter (an SPDX id such as apache-2.0, or \\"other\\" with license_name)."},{"id":"card.intended-use","title":"The model card states intended and out-of-scope uses","kind":"sections","sections":[{"name":"Direct Use","aliases":["Uses","Intended Use","Intended Uses","Intended uses & limitations","Intended use and limitations","Uses and limitations","Use cases","Primary intended uses"],"patterns":["intended use*","*intended use*","direct use*"]},{"name":"Out-of-Scope Use","aliases":["Out-of-scope use cases","Misuse and Out-of-Scope Use","Misuse, Malicious Use, and Out-of-Scope Use","Misuse and malicious use","Prohibited uses","Limitations on use","Not intended for"],"patterns":["*out of scope*","*misuse*","*prohibited use*","*not intended*","*unintended use*"]}],"severity":"major","controls":["A.9.4","A.8.2"],"remedy":"Under \\"Uses\\", write who the model is for and what it may be used for (\\"Direct Use\\"), and what it must not be used for (\\"Out-of-Scope Use\\")."},{"id":"card.limitations","title":"The model card describes bias, risks and limitations","kind":"sections","sections":[{"name":"Bias, Risks, and Limitations","aliases":["Limitations and Bias","Limitations and Biases","Limitations","Bias","Biases","Risks","Risks and Limitations","Ethical Considerations","Ethical Considerations and Limitations","Ethical Statement","Caveats and Recommendations","Known Limitations","Known Issues","Bias and Robustness","Fairness"],"patterns":["*limitation*","*bias*","*risk*","*ethic*","*caveat*","*fairness*"]}],"severity":"major","controls":["A.8.2","A.6.2.7"],"remedy":"In \\"Bias, Risks, and Limitations\\", describe known failure modes, groups the model serves worse, and what users should do about it."},{"id":"card.training-data","title":"The model card documents its training data and where it came from","kind":"sections","sections":[{"name":"Training Data","aliases":["Training and evaluation data","Training Dataset","Training Datasets","Dataset","Datasets","Data","Pretraining Data","Training corpus","The training data","Training data and setup","Data sources"],"patterns":["*training data*","*train* dataset*","*pretraining data*","*training corpus*","dataset*","data"]}],"severity":"minor","controls":["A.7.2","A.7.3","A.7.5","A.4.3"],"when":{"properties":{"status":{"not":{"const":"retired"}}}},"remedy":"In \\"Training Data\\", name the datasets, their source and licence, and how they were selected; link to a data card if there is one."},{"id":"card.datasets","title":"The model card lists its datasets in the metadata","kind":"fields","document":"model-card","schema":{"required":["datasets"],"properties":{"datasets":{"minLength":1,"minItems":1}}},"severity":"observation","controls":["A.7.5","A.4.3"],"remedy":"Add \\"datasets:\\" to the front matter with the ids or names of the training datasets."},{"id":"card.evaluation","title":"The model card describes how the model was evaluated","kind":"sections","sections":[{"name":"Evaluation","aliases":["Evaluation Results","Eval results","Results","Benchmarks","Benchmark","Performance","Metrics","Evaluation metrics","Test results","Testing Data","Factors & Metrics","Validation metrics","Training results","Model performance","Accuracy"],"patterns":["*evaluat*","*result*","*benchmark*","*performance*","*metric*","*accuracy*"]}],"severity":"major","controls":["A.6.2.4"],"remedy":"In \\"Evaluation\\", give the test data, the metrics and the results, including results per group where fairness matters."},{"id":"card.evaluation-results","title":"A high-risk system reports its evaluation results as model-index metrics","kind":"fields","document":"model-card","schema":{"required":["model-index"],"properties":{"model-index":{"minItems":1}}},"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.6.2.4"],"remedy":"Add \\"model-index:\\" to the front matter with task, dataset and metrics (type and value), as in the Hugging Face model card spec."},{"id":"card.training-procedure","title":"A high-risk system's model card describes how the model was trained","kind":"sections","sections":[{"name":"Training Procedure","aliases":["Training hyperparameters","Hyperparameters","Training setup","Training configuration","Training regime","Fine-tuning","Finetuning","Fine-tuning details","Pretraining","Training","Model training","Methodology"],"patterns":["*training procedure*","*hyperparameter*","*training setup*","*fine tuning*","*finetuning*","*training config*","*training regime*","*pre training*","*pretraining*"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.6.2.3"],"remedy":"In \\"Training Procedure\\", describe how the model was built and trained (method, hyperparameters, how they were chosen), so the model can be reproduced and reviewed."},{"id":"card.software","title":"A high-risk system's model card names the software it was built with","kind":"sections","sections":[{"name":"Software","aliases":["Framework versions","Frameworks","Framework","Libraries","Software dependencies","Dependencies","Environment","Environments"],"patterns":["*framework version*","*software*","*librar*","*dependenc*"],"keys":["library_name"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.4.4","A.4.2"],"remedy":"Name the libraries and tools the model was built with, and their versions, in a \\"Software\\" section, or the main one as \\"library_name:\\" in the front matter."},{"id":"card.data-preparation","title":"A high-risk system's model card describes how its data was prepared","kind":"sections","sections":[{"name":"Preprocessing","aliases":["Data preparation","Data preprocessing","Data processing","Data cleaning","Feature engineering","Labelling","Labeling","Annotation"],"patterns":["*preprocess*","*data preparation*","*data processing*","*data cleaning*","*feature engineering*","*labelling*","*labeling*","*annotation*"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.7.6"],"remedy":"In \\"Preprocessing\\", describe how the data was prepared (cleaning, labelling, feature engineering, what was excluded and why)."},{"id":"card.data-quality","title":"A high-risk system's model card states how the quality of its data was checked","kind":"sections","sections":[{"name":"Data Quality","aliases":["Data quality checks","Data validation","Data quality and bias","Known data issues"],"patterns":["*data quality*","*data validation*","*data issues*","*data gaps*"]}],"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"minor","controls":["A.7.4"],"remedy":"In \\"Data Quality\\", state the quality requirements the data had to meet (completeness, accuracy, representativeness, bias) and how they were checked."},{"id":"card.contact","title":"The model card says where to report concerns","kind":"sections","sections":[{"name":"Model Card Contact","aliases":["Contact","Contact information","Contact us","Contacts","Questions","Feedback","Feedback and questions","Where to send questions or comments about the model","Support","Issues","Reporting issues"],"patterns":["*contact*","*questions*","*feedback*","*report* issue*"]}],"severity":"observation","controls":["A.3.3","A.8.3"],"remedy":"In \\"Model Card Contact\\", give a channel (team alias, issue tracker) for reporting concerns and incidents."},{"id":"card.environmental-impact","title":"The model card states the compute used","kind":"sections","sections":[{"name":"Environmental Impact","aliases":["Carbon Emissions","Carbon Footprint","CO2 Emissions","Compute Infrastructure","Hardware","Training hardware","Compute","Energy consumption"],"patterns":["*environmental*","*carbon*","*emission*","*co2*","*compute infrastructure*","*hardware*","*energy*"]}],"severity":"observation","controls":["A.4.5","A.4.2"],"when":{"properties":{"status":{"not":{"const":"retired"}}}},"remedy":"In \\"Environmental Impact\\", give hardware, hours used and, if known, the estimated emissions."},{"id":"card.retirement","title":"A retired system records when it was retired","kind":"fields","document":"model-card","schema":{"properties":{"governance":{"required":["retired_on"]}}},"when":{"required":["status"],"properties":{"status":{"const":"retired"}}},"severity":"minor","controls":["A.6.2.7"],"remedy":"Add \\"retired_on: YYYY-MM-DD\\" under governance in the front matter."},{"id":"card.prohibited-not-deployed","title":"A system in the prohibited tier is not deployed","kind":"fields","document":"model-card","schema":{"properties":{"governance":{"properties":{"status":{"not":{"enum":["validation","production"]}}}}}},"when":{"required":["tier"],"properties":{"tier":{"const":"prohibited"}}},"severity":"major","controls":["A.5.2","A.6.2.5","A.9.3"],"remedy":"A prohibited AI practice must not be put into service; set governance.status to development or retired, or re-assess the tier."},{"id":"risk.required","title":"Every AI system has a risk assessment","kind":"required-document","document":"risk-assessment","severity":"major","controls":["A.6.1.3"],"clauses":["6.1.2","8.2"],"remedy":"Add risk-assessment.yml to the system folder; \`npx aims-gate init <folder>\` writes one to fill in."},{"id":"risk.valid","title":"The risk assessment parses and matches the schema","kind":"document-valid","document":"risk-assessment","severity":"major","controls":["A.6.1.3"],"clauses":["7.5","6.1.2"],"remedy":"Fix the risk assessment as the message says; schemas/risk-assessment.schema.json lists the keys."},{"id":"risk.scores","title":"Risk scores are likelihood \xD7 impact on the declared scale","kind":"risk-register","check":"scores","severity":"major","controls":["A.6.1.3"],"clauses":["6.1.2","8.2"],"remedy":"Rate likelihood and impact on the declared scale and set score to their product."},{"id":"risk.residual","title":"Every treated risk has a residual rating no higher than its inherent one","kind":"risk-register","check":"residual","severity":"major","controls":["A.6.1.3"],"clauses":["6.1.3","8.3"],"remedy":"Add \\"residual:\\" with likelihood, impact and score after treatment; it cannot exceed the inherent score."},{"id":"risk.acceptance","title":"High or accepted residual risk is signed off","kind":"risk-register","check":"acceptance","severity":"major","controls":["A.3.2"],"clauses":["6.1.3","8.3"],"remedy":"Add \\"acceptance: {approver: <name>, role: <role>, date: YYYY-MM-DD}\\" signed by the risk owner's management."},{"id":"risk.ownership","title":"Every risk has a unique id, an owner and a treatment","kind":"risk-register","check":"ownership","severity":"minor","controls":["A.3.2"],"clauses":["6.1.2"],"remedy":"Give each risk an \\"owner:\\" (person or team) and a \\"treatment:\\" (avoid, mitigate, transfer or accept)."},{"id":"risk.review-due","title":"No risk is past its review date","kind":"freshness","document":"risk-assessment","field":"risks[].review_date","not-past":true,"when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.2.6"],"clauses":["8.2"],"remedy":"Review the risk, update its rating if needed, and set a new review_date."},{"id":"risk.next-review","title":"The risk assessment's next review is not overdue","kind":"freshness","document":"risk-assessment","field":"next_review","not-past":true,"when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.2.6"],"clauses":["8.2"],"remedy":"Review the assessment and set next_review to the date of the next planned review."},{"id":"risk.age","title":"A high-risk system's risk assessment is at most a year old","kind":"freshness","document":"risk-assessment","field":"date","max-age-days":365,"when":{"required":["tier","status"],"properties":{"tier":{"enum":["high","prohibited"]},"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.1.3"],"clauses":["8.2"],"remedy":"Re-assess the risks of this system and update the assessment's date."},{"id":"impact.required","title":"A high-risk system has an impact assessment","kind":"required-document","document":"impact-assessment","when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"major","controls":["A.5.2","A.5.3"],"clauses":["6.1.4","8.4"],"remedy":"Add impact-assessment.yml to the system folder; \`npx aims-gate init <folder>\` writes one to fill in."},{"id":"impact.recommended","title":"A limited-risk system has an impact assessment","kind":"required-document","document":"impact-assessment","when":{"required":["tier"],"properties":{"tier":{"const":"limited"}}},"severity":"observation","controls":["A.5.2"],"remedy":"Consider an impact assessment (impact-assessment.yml) for this system; it becomes required if the tier rises to high."},{"id":"impact.valid","title":"The impact assessment parses and matches the schema","kind":"document-valid","document":"impact-assessment","severity":"major","controls":["A.5.3"],"clauses":["7.5"],"remedy":"Fix the impact assessment as the message says; schemas/impact-assessment.schema.json lists the keys."},{"id":"impact.individuals","title":"The impact assessment names affected groups and assesses impacts on them","kind":"fields","document":"impact-assessment","schema":{"required":["affected_groups","impacts"],"properties":{"affected_groups":{"minItems":1},"impacts":{"minItems":1}}},"severity":"major","controls":["A.5.4"],"remedy":"List the affected groups and, under impacts, each benefit or harm to them with its severity."},{"id":"impact.harms-mitigated","title":"Every high or critical harm is linked to a mitigating risk treatment","kind":"fields","document":"impact-assessment","schema":{"properties":{"impacts":{"items":{"if":{"required":["type","severity"],"properties":{"type":{"const":"harm"},"severity":{"enum":["high","critical"]}}},"then":{"required":["mitigations"],"properties":{"mitigations":{"minItems":1}}}}}}},"severity":"major","controls":["A.5.4"],"clauses":["6.1.4"],"remedy":"Under the harm, add \\"mitigations:\\" with the ids of the risks (in risk-assessment.yml) whose treatment reduces it."},{"id":"impact.mitigations-exist","title":"Mitigations name risks that exist in the risk register","kind":"consistency","check":"mitigations","severity":"major","controls":["A.5.3"],"clauses":["6.1.4"],"remedy":"Use risk ids from risk-assessment.yml in mitigations, or add the missing risks there."},{"id":"impact.societal","title":"Each impact says whether it reaches society at large","kind":"fields","document":"impact-assessment","schema":{"properties":{"impacts":{"items":{"required":["societal"]}}}},"severity":"minor","controls":["A.5.5"],"remedy":"Add \\"societal: true\\" or \\"societal: false\\" to each impact."},{"id":"impact.misuse","title":"The impact assessment considers foreseeable misuse","kind":"fields","document":"impact-assessment","schema":{"required":["foreseeable_misuse"],"properties":{"foreseeable_misuse":{"minItems":1}}},"severity":"minor","controls":["A.9.4","A.5.4"],"remedy":"List under foreseeable_misuse the ways the system could be misused or used beyond its intended purpose."},{"id":"impact.oversight","title":"The impact assessment describes human oversight","kind":"fields","document":"impact-assessment","schema":{"required":["human_oversight"],"properties":{"human_oversight":{"minLength":1}}},"severity":"major","controls":["A.9.2"],"remedy":"Describe in human_oversight who can review, override or stop the system's decisions, and how."},{"id":"impact.monitoring","title":"The impact assessment defines monitoring and re-assessment triggers","kind":"fields","document":"impact-assessment","schema":{"required":["monitoring","reassessment_triggers"],"properties":{"monitoring":{"minLength":1},"reassessment_triggers":{"minItems":1}}},"severity":"minor","controls":["A.6.2.6"],"remedy":"Describe monitoring in production and list the events that trigger a new assessment (retraining, new data, incidents)."},{"id":"impact.approval","title":"A high-risk system's impact assessment is approved","kind":"fields","document":"impact-assessment","schema":{"required":["approval"]},"when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"major","controls":["A.5.3","A.3.2"],"remedy":"Add \\"approval: {approver: <name>, role: <role>, date: YYYY-MM-DD}\\" once the assessment has been reviewed."},{"id":"impact.next-review","title":"The impact assessment's next review is not overdue","kind":"freshness","document":"impact-assessment","field":"next_review","not-past":true,"when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.5.2"],"clauses":["8.4"],"remedy":"Review the impact assessment and set next_review to the date of the next planned review."},{"id":"docs.system-id","title":"All documents name the same system","kind":"consistency","check":"system","severity":"major","controls":["A.6.2.7"],"remedy":"Use the same system id in the model card (governance.system), the risk assessment and the impact assessment."},{"id":"docs.version","title":"All documents describe the same version","kind":"consistency","check":"version","severity":"minor","controls":["A.6.2.7"],"remedy":"Re-assess for the new version and update the version in every document."},{"id":"docs.tier","title":"The model card and the risk assessment give the same risk tier","kind":"consistency","check":"tier","severity":"minor","controls":["A.6.2.7"],"clauses":["6.1.2"],"remedy":"Align the tiers; the higher one applies until they agree."},{"id":"change.model-card","title":"A change to the model updates its model card","kind":"change-coupling","document":"model-card","when":{"properties":{"status":{"not":{"const":"retired"}}}},"severity":"minor","controls":["A.6.2.3","A.6.2.7"],"remedy":"Update the model card in this change (version, training details, evaluation results) to describe the changed model."},{"id":"change.risk-assessment","title":"A change to a high-risk model revisits its risk assessment","kind":"change-coupling","document":"risk-assessment","when":{"required":["tier"],"properties":{"tier":{"enum":["high","prohibited"]}}},"severity":"observation","controls":["A.6.2.3"],"clauses":["8.2"],"remedy":"Review the risk assessment for this change and update it (ratings, review dates), even if only to record the review."}]},"positions":[["[]",[9,1]],["[\\"id\\"]",[9,5]],["[\\"title\\"]",[10,8]],["[\\"version\\"]",[11,10]],["[\\"description\\"]",[12,14]],["[\\"rules\\"]",[15,3]],["[\\"rules\\",\\"0\\"]",[15,5]],["[\\"rules\\",\\"0\\",\\"id\\"]",[15,9]],["[\\"rules\\",\\"0\\",\\"title\\"]",[16,12]],["[\\"rules\\",\\"0\\",\\"kind\\"]",[17,11]],["[\\"rules\\",\\"0\\",\\"document\\"]",[18,15]],["[\\"rules\\",\\"0\\",\\"severity\\"]",[19,15]],["[\\"rules\\",\\"0\\",\\"controls\\"]",[20,15]],["[\\"rules\\",\\"0\\",\\"controls\\",\\"0\\"]",[20,16]],["[\\"rules\\",\\"0\\",\\"controls\\",\\"1\\"]",[20,25]],["[\\"rules\\",\\"0\\",\\"clauses\\"]",[21,14]],["[\\"rules\\",\\"0\\",\\"clauses\\",\\"0\\"]",[21,15]],["[\\"rules\\",\\"0\\",\\"remedy\\"]",[22,13]],["[\\"rules\\",\\"1\\"]",[24,5]],["[\\"rules\\",\\"1\\",\\"id\\"]",[24,9]],["[\\"rules\\",\\"1\\",\\"title\\"]",[25,12]],["[\\"rules\\",\\"1\\",\\"kind\\"]",[26,11]],["[\\"rules\\",\\"1\\",\\"document\\"]",[27,15]],["[\\"rules\\",\\"1\\",\\"severity\\"]",[28,15]],["[\\"rules\\",\\"1\\",\\"controls\\"]",[29,15]],["[\\"rules\\",\\"1\\",\\"controls\\",\\"0\\"]",[29,16]],["[\\"rules\\",\\"1\\",\\"clauses\\"]",[30,14]],["[\\"rules\\",\\"1\\",\\"clauses\\",\\"0\\"]",[30,15]],["[\\"rules\\",\\"1\\",\\"remedy\\"]",[31,13]],["[\\"rules\\",\\"2\\"]",[33,5]],["[\\"rules\\",\\"2\\",\\"id\\"]",[33,9]],["[\\"rules\\",\\"2\\",\\"title\\"]",[34,12]],["[\\"rules\\",\\"2\\",\\"kind\\"]",[35,11]],["[\\"rules\\",\\"2\\",\\"facts\\"]",[36,12]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"0\\"]",[36,13]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"1\\"]",[36,21]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"2\\"]",[36,28]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"3\\"]",[36,37]],["[\\"rules\\",\\"2\\",\\"facts\\",\\"4\\"]",[36,45]],["[\\"rules\\",\\"2\\",\\"severity\\"]",[37,15]],["[\\"rules\\",\\"2\\",\\"controls\\"]",[38,15]],["[\\"rules\\",\\"2\\",\\"controls\\",\\"0\\"]",[38,16]],["[\\"rules\\",\\"2\\",\\"controls\\",\\"1\\"]",[38,23]],["[\\"rules\\",\\"2\\",\\"remedy\\"]",[39,13]],["[\\"rules\\",\\"3\\"]",[41,5]],["[\\"rules\\",\\"3\\",\\"id\\"]",[41,9]],["[\\"rules\\",\\"3\\",\\"title\\"]",[42,12]],["[\\"rules\\",\\"3\\",\\"kind\\"]",[43,11]],["[\\"rules\\",\\"3\\",\\"document\\"]",[44,15]],["[\\"rules\\",\\"3\\",\\"schema\\"]",[46,7]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"required\\"]",[46,17]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"required\\",\\"0\\"]",[46,18]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"properties\\"]",[47,19]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"properties\\",\\"license\\"]",[47,30]],["[\\"rules\\",\\"3\\",\\"schema\\",\\"properties\\",\\"license\\",\\"minLength\\"]",[47,43]],["[\\"rules\\",\\"3\\",\\"severity\\"]",[48,15]],["[\\"rules\\",\\"3\\",\\"controls\\"]",[51,15]],["[\\"rules\\",\\"3\\",\\"controls\\",\\"0\\"]",[51,16]],["[\\"rules\\",\\"3\\",\\"remedy\\"]",[52,13]],["[\\"rules\\",\\"4\\"]",[54,5]],["[\\"rules\\",\\"4\\",\\"id\\"]",[54,9]],["[\\"rules\\",\\"4\\",\\"title\\"]",[55,12]],["[\\"rules\\",\\"4\\",\\"kind\\"]",[56,11]],["[\\"rules\\",\\"4\\",\\"sections\\"]",[60,7]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\"]",[60,9]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"name\\"]",[60,15]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[61,18]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[61,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[61,25]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[61,39]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[61,54]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[61,85]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[61,115]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[61,137]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[61,148]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[62,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[62,20]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[62,37]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[62,55]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\"]",[63,9]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"name\\"]",[63,15]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\"]",[64,18]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"0\\"]",[64,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"1\\"]",[64,43]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"2\\"]",[64,72]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"3\\"]",[64,119]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"4\\"]",[64,145]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"5\\"]",[64,162]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"aliases\\",\\"6\\"]",[64,182]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\"]",[65,19]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"0\\"]",[65,20]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"1\\"]",[65,38]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"2\\"]",[65,50]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"3\\"]",[65,70]],["[\\"rules\\",\\"4\\",\\"sections\\",\\"1\\",\\"patterns\\",\\"4\\"]",[65,88]],["[\\"rules\\",\\"4\\",\\"severity\\"]",[66,15]],["[\\"rules\\",\\"4\\",\\"controls\\"]",[67,15]],["[\\"rules\\",\\"4\\",\\"controls\\",\\"0\\"]",[67,16]],["[\\"rules\\",\\"4\\",\\"controls\\",\\"1\\"]",[67,23]],["[\\"rules\\",\\"4\\",\\"remedy\\"]",[68,13]],["[\\"rules\\",\\"5\\"]",[70,5]],["[\\"rules\\",\\"5\\",\\"id\\"]",[70,9]],["[\\"rules\\",\\"5\\",\\"title\\"]",[71,12]],["[\\"rules\\",\\"5\\",\\"kind\\"]",[72,11]],["[\\"rules\\",\\"5\\",\\"sections\\"]",[74,7]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\"]",[74,9]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"name\\"]",[74,15]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[75,18]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[75,19]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[75,41]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[75,65]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[75,78]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[75,84]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[75,92]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[75,99]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[75,122]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[75,146]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[75,186]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[75,205]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"11\\"]",[75,234]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"12\\"]",[75,253]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"13\\"]",[75,267]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"14\\"]",[75,288]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[76,19]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[76,20]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[76,36]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[76,46]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[76,56]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[76,67]],["[\\"rules\\",\\"5\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[76,79]],["[\\"rules\\",\\"5\\",\\"severity\\"]",[77,15]],["[\\"rules\\",\\"5\\",\\"controls\\"]",[78,15]],["[\\"rules\\",\\"5\\",\\"controls\\",\\"0\\"]",[78,16]],["[\\"rules\\",\\"5\\",\\"controls\\",\\"1\\"]",[78,23]],["[\\"rules\\",\\"5\\",\\"remedy\\"]",[79,13]],["[\\"rules\\",\\"6\\"]",[81,5]],["[\\"rules\\",\\"6\\",\\"id\\"]",[81,9]],["[\\"rules\\",\\"6\\",\\"title\\"]",[82,12]],["[\\"rules\\",\\"6\\",\\"kind\\"]",[83,11]],["[\\"rules\\",\\"6\\",\\"sections\\"]",[85,7]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\"]",[85,9]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"name\\"]",[85,15]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[86,18]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[86,19]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[86,49]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[86,67]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[86,86]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[86,95]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[86,105]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[86,111]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[86,129]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[86,146]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[86,165]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[86,190]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[87,19]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[87,20]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[87,39]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[87,59]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[87,81]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[87,102]],["[\\"rules\\",\\"6\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[87,114]],["[\\"rules\\",\\"6\\",\\"severity\\"]",[88,15]],["[\\"rules\\",\\"6\\",\\"controls\\"]",[90,15]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"0\\"]",[90,16]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"1\\"]",[90,23]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"2\\"]",[90,30]],["[\\"rules\\",\\"6\\",\\"controls\\",\\"3\\"]",[90,37]],["[\\"rules\\",\\"6\\",\\"when\\"]",[91,11]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\"]",[91,25]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\",\\"status\\"]",[91,35]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[91,42]],["[\\"rules\\",\\"6\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[91,51]],["[\\"rules\\",\\"6\\",\\"remedy\\"]",[92,13]],["[\\"rules\\",\\"7\\"]",[94,5]],["[\\"rules\\",\\"7\\",\\"id\\"]",[94,9]],["[\\"rules\\",\\"7\\",\\"title\\"]",[95,12]],["[\\"rules\\",\\"7\\",\\"kind\\"]",[96,11]],["[\\"rules\\",\\"7\\",\\"document\\"]",[97,15]],["[\\"rules\\",\\"7\\",\\"schema\\"]",[99,7]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"required\\"]",[99,17]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"required\\",\\"0\\"]",[99,18]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\"]",[100,19]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\",\\"datasets\\"]",[100,31]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\",\\"datasets\\",\\"minLength\\"]",[100,44]],["[\\"rules\\",\\"7\\",\\"schema\\",\\"properties\\",\\"datasets\\",\\"minItems\\"]",[100,57]],["[\\"rules\\",\\"7\\",\\"severity\\"]",[101,15]],["[\\"rules\\",\\"7\\",\\"controls\\"]",[104,15]],["[\\"rules\\",\\"7\\",\\"controls\\",\\"0\\"]",[104,16]],["[\\"rules\\",\\"7\\",\\"controls\\",\\"1\\"]",[104,23]],["[\\"rules\\",\\"7\\",\\"remedy\\"]",[105,13]],["[\\"rules\\",\\"8\\"]",[107,5]],["[\\"rules\\",\\"8\\",\\"id\\"]",[107,9]],["[\\"rules\\",\\"8\\",\\"title\\"]",[108,12]],["[\\"rules\\",\\"8\\",\\"kind\\"]",[109,11]],["[\\"rules\\",\\"8\\",\\"sections\\"]",[111,7]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\"]",[111,9]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"name\\"]",[111,15]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[112,18]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[112,19]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[112,39]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[112,53]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[112,62]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[112,74]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[112,85]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[112,98]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[112,107]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[112,127]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[112,141]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[112,155]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"11\\"]",[112,174]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"12\\"]",[112,194]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"13\\"]",[112,212]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"14\\"]",[112,231]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[113,19]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[113,20]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[113,33]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[113,45]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[113,60]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[113,77]],["[\\"rules\\",\\"8\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[113,89]],["[\\"rules\\",\\"8\\",\\"severity\\"]",[114,15]],["[\\"rules\\",\\"8\\",\\"controls\\"]",[115,15]],["[\\"rules\\",\\"8\\",\\"controls\\",\\"0\\"]",[115,16]],["[\\"rules\\",\\"8\\",\\"remedy\\"]",[116,13]],["[\\"rules\\",\\"9\\"]",[118,5]],["[\\"rules\\",\\"9\\",\\"id\\"]",[118,9]],["[\\"rules\\",\\"9\\",\\"title\\"]",[119,12]],["[\\"rules\\",\\"9\\",\\"kind\\"]",[120,11]],["[\\"rules\\",\\"9\\",\\"document\\"]",[121,15]],["[\\"rules\\",\\"9\\",\\"schema\\"]",[123,7]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"required\\"]",[123,17]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"required\\",\\"0\\"]",[123,18]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"properties\\"]",[124,19]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"properties\\",\\"model-index\\"]",[124,34]],["[\\"rules\\",\\"9\\",\\"schema\\",\\"properties\\",\\"model-index\\",\\"minItems\\"]",[124,46]],["[\\"rules\\",\\"9\\",\\"when\\"]",[125,11]],["[\\"rules\\",\\"9\\",\\"when\\",\\"required\\"]",[125,23]],["[\\"rules\\",\\"9\\",\\"when\\",\\"required\\",\\"0\\"]",[125,24]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\"]",[125,43]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\"]",[125,51]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[125,59]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[125,60]],["[\\"rules\\",\\"9\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[125,66]],["[\\"rules\\",\\"9\\",\\"severity\\"]",[126,15]],["[\\"rules\\",\\"9\\",\\"controls\\"]",[127,15]],["[\\"rules\\",\\"9\\",\\"controls\\",\\"0\\"]",[127,16]],["[\\"rules\\",\\"9\\",\\"remedy\\"]",[128,13]],["[\\"rules\\",\\"10\\"]",[133,5]],["[\\"rules\\",\\"10\\",\\"id\\"]",[133,9]],["[\\"rules\\",\\"10\\",\\"title\\"]",[134,12]],["[\\"rules\\",\\"10\\",\\"kind\\"]",[135,11]],["[\\"rules\\",\\"10\\",\\"sections\\"]",[137,7]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\"]",[137,9]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"name\\"]",[137,15]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[138,18]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[138,19]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[138,45]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[138,62]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[138,78]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[138,102]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[138,119]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[138,132]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[138,144]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[138,165]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[138,178]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[138,188]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"11\\"]",[138,204]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[139,19]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[139,20]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[139,44]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[139,64]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[139,84]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[139,101]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[139,117]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"6\\"]",[139,138]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"7\\"]",[139,159]],["[\\"rules\\",\\"10\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"8\\"]",[139,177]],["[\\"rules\\",\\"10\\",\\"when\\"]",[140,11]],["[\\"rules\\",\\"10\\",\\"when\\",\\"required\\"]",[140,23]],["[\\"rules\\",\\"10\\",\\"when\\",\\"required\\",\\"0\\"]",[140,24]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\"]",[140,43]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\"]",[140,51]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[140,59]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[140,60]],["[\\"rules\\",\\"10\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[140,66]],["[\\"rules\\",\\"10\\",\\"severity\\"]",[141,15]],["[\\"rules\\",\\"10\\",\\"controls\\"]",[142,15]],["[\\"rules\\",\\"10\\",\\"controls\\",\\"0\\"]",[142,16]],["[\\"rules\\",\\"10\\",\\"remedy\\"]",[143,13]],["[\\"rules\\",\\"11\\"]",[145,5]],["[\\"rules\\",\\"11\\",\\"id\\"]",[145,9]],["[\\"rules\\",\\"11\\",\\"title\\"]",[146,12]],["[\\"rules\\",\\"11\\",\\"kind\\"]",[147,11]],["[\\"rules\\",\\"11\\",\\"sections\\"]",[149,7]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\"]",[149,9]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"name\\"]",[149,15]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[150,18]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[150,19]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[150,39]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[150,51]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[150,62]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[150,73]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[150,96]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[150,110]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[150,123]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[151,19]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[151,20]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[151,43]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[151,57]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[151,69]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"keys\\"]",[152,15]],["[\\"rules\\",\\"11\\",\\"sections\\",\\"0\\",\\"keys\\",\\"0\\"]",[152,16]],["[\\"rules\\",\\"11\\",\\"when\\"]",[153,11]],["[\\"rules\\",\\"11\\",\\"when\\",\\"required\\"]",[153,23]],["[\\"rules\\",\\"11\\",\\"when\\",\\"required\\",\\"0\\"]",[153,24]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\"]",[153,43]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\"]",[153,51]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[153,59]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[153,60]],["[\\"rules\\",\\"11\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[153,66]],["[\\"rules\\",\\"11\\",\\"severity\\"]",[154,15]],["[\\"rules\\",\\"11\\",\\"controls\\"]",[155,15]],["[\\"rules\\",\\"11\\",\\"controls\\",\\"0\\"]",[155,16]],["[\\"rules\\",\\"11\\",\\"controls\\",\\"1\\"]",[155,23]],["[\\"rules\\",\\"11\\",\\"remedy\\"]",[156,13]],["[\\"rules\\",\\"12\\"]",[158,5]],["[\\"rules\\",\\"12\\",\\"id\\"]",[158,9]],["[\\"rules\\",\\"12\\",\\"title\\"]",[159,12]],["[\\"rules\\",\\"12\\",\\"kind\\"]",[160,11]],["[\\"rules\\",\\"12\\",\\"sections\\"]",[162,7]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\"]",[162,9]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"name\\"]",[162,15]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[163,18]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[163,19]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[163,37]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[163,57]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[163,74]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[163,89]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[163,110]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[163,121]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[163,131]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[164,19]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[164,20]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[164,36]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[164,58]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[164,79]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[164,98]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[164,123]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"6\\"]",[164,138]],["[\\"rules\\",\\"12\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"7\\"]",[164,152]],["[\\"rules\\",\\"12\\",\\"when\\"]",[165,11]],["[\\"rules\\",\\"12\\",\\"when\\",\\"required\\"]",[165,23]],["[\\"rules\\",\\"12\\",\\"when\\",\\"required\\",\\"0\\"]",[165,24]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\"]",[165,43]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\"]",[165,51]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[165,59]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[165,60]],["[\\"rules\\",\\"12\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[165,66]],["[\\"rules\\",\\"12\\",\\"severity\\"]",[166,15]],["[\\"rules\\",\\"12\\",\\"controls\\"]",[167,15]],["[\\"rules\\",\\"12\\",\\"controls\\",\\"0\\"]",[167,16]],["[\\"rules\\",\\"12\\",\\"remedy\\"]",[168,13]],["[\\"rules\\",\\"13\\"]",[170,5]],["[\\"rules\\",\\"13\\",\\"id\\"]",[170,9]],["[\\"rules\\",\\"13\\",\\"title\\"]",[171,12]],["[\\"rules\\",\\"13\\",\\"kind\\"]",[172,11]],["[\\"rules\\",\\"13\\",\\"sections\\"]",[174,7]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\"]",[174,9]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"name\\"]",[174,15]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[175,18]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[175,19]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[175,40]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[175,57]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[175,80]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[176,19]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[176,20]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[176,38]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[176,59]],["[\\"rules\\",\\"13\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[176,76]],["[\\"rules\\",\\"13\\",\\"when\\"]",[177,11]],["[\\"rules\\",\\"13\\",\\"when\\",\\"required\\"]",[177,23]],["[\\"rules\\",\\"13\\",\\"when\\",\\"required\\",\\"0\\"]",[177,24]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\"]",[177,43]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\"]",[177,51]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[177,59]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[177,60]],["[\\"rules\\",\\"13\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[177,66]],["[\\"rules\\",\\"13\\",\\"severity\\"]",[178,15]],["[\\"rules\\",\\"13\\",\\"controls\\"]",[179,15]],["[\\"rules\\",\\"13\\",\\"controls\\",\\"0\\"]",[179,16]],["[\\"rules\\",\\"13\\",\\"remedy\\"]",[180,13]],["[\\"rules\\",\\"14\\"]",[182,5]],["[\\"rules\\",\\"14\\",\\"id\\"]",[182,9]],["[\\"rules\\",\\"14\\",\\"title\\"]",[183,12]],["[\\"rules\\",\\"14\\",\\"kind\\"]",[184,11]],["[\\"rules\\",\\"14\\",\\"sections\\"]",[186,7]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\"]",[186,9]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"name\\"]",[186,15]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[187,18]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[187,19]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[187,28]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[187,49]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[187,61]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[187,71]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[187,82]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[187,92]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[187,116]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"8\\"]",[187,169]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"9\\"]",[187,178]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"10\\"]",[187,186]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[188,19]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[188,20]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[188,33]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[188,48]],["[\\"rules\\",\\"14\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[188,62]],["[\\"rules\\",\\"14\\",\\"severity\\"]",[189,15]],["[\\"rules\\",\\"14\\",\\"controls\\"]",[193,15]],["[\\"rules\\",\\"14\\",\\"controls\\",\\"0\\"]",[193,16]],["[\\"rules\\",\\"14\\",\\"controls\\",\\"1\\"]",[193,23]],["[\\"rules\\",\\"14\\",\\"remedy\\"]",[194,13]],["[\\"rules\\",\\"15\\"]",[196,5]],["[\\"rules\\",\\"15\\",\\"id\\"]",[196,9]],["[\\"rules\\",\\"15\\",\\"title\\"]",[197,12]],["[\\"rules\\",\\"15\\",\\"kind\\"]",[198,11]],["[\\"rules\\",\\"15\\",\\"sections\\"]",[200,7]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\"]",[200,9]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"name\\"]",[200,15]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\"]",[201,18]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"0\\"]",[201,19]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"1\\"]",[201,37]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"2\\"]",[201,55]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"3\\"]",[201,70]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"4\\"]",[201,94]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"5\\"]",[201,104]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"6\\"]",[201,123]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"aliases\\",\\"7\\"]",[201,132]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\"]",[202,19]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"0\\"]",[202,20]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"1\\"]",[202,39]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"2\\"]",[202,51]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"3\\"]",[202,65]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"4\\"]",[202,74]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"5\\"]",[202,102]],["[\\"rules\\",\\"15\\",\\"sections\\",\\"0\\",\\"patterns\\",\\"6\\"]",[202,116]],["[\\"rules\\",\\"15\\",\\"severity\\"]",[203,15]],["[\\"rules\\",\\"15\\",\\"controls\\"]",[205,15]],["[\\"rules\\",\\"15\\",\\"controls\\",\\"0\\"]",[205,16]],["[\\"rules\\",\\"15\\",\\"controls\\",\\"1\\"]",[205,23]],["[\\"rules\\",\\"15\\",\\"when\\"]",[206,11]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\"]",[206,25]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\",\\"status\\"]",[206,35]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[206,42]],["[\\"rules\\",\\"15\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[206,51]],["[\\"rules\\",\\"15\\",\\"remedy\\"]",[207,13]],["[\\"rules\\",\\"16\\"]",[209,5]],["[\\"rules\\",\\"16\\",\\"id\\"]",[209,9]],["[\\"rules\\",\\"16\\",\\"title\\"]",[210,12]],["[\\"rules\\",\\"16\\",\\"kind\\"]",[211,11]],["[\\"rules\\",\\"16\\",\\"document\\"]",[212,15]],["[\\"rules\\",\\"16\\",\\"schema\\"]",[214,7]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\"]",[214,19]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\",\\"governance\\"]",[214,33]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"required\\"]",[214,45]],["[\\"rules\\",\\"16\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"required\\",\\"0\\"]",[214,46]],["[\\"rules\\",\\"16\\",\\"when\\"]",[215,11]],["[\\"rules\\",\\"16\\",\\"when\\",\\"required\\"]",[215,23]],["[\\"rules\\",\\"16\\",\\"when\\",\\"required\\",\\"0\\"]",[215,24]],["[\\"rules\\",\\"16\\",\\"when\\",\\"properties\\"]",[215,45]],["[\\"rules\\",\\"16\\",\\"when\\",\\"properties\\",\\"status\\"]",[215,55]],["[\\"rules\\",\\"16\\",\\"when\\",\\"properties\\",\\"status\\",\\"const\\"]",[215,64]],["[\\"rules\\",\\"16\\",\\"severity\\"]",[216,15]],["[\\"rules\\",\\"16\\",\\"controls\\"]",[217,15]],["[\\"rules\\",\\"16\\",\\"controls\\",\\"0\\"]",[217,16]],["[\\"rules\\",\\"16\\",\\"remedy\\"]",[218,13]],["[\\"rules\\",\\"17\\"]",[220,5]],["[\\"rules\\",\\"17\\",\\"id\\"]",[220,9]],["[\\"rules\\",\\"17\\",\\"title\\"]",[221,12]],["[\\"rules\\",\\"17\\",\\"kind\\"]",[222,11]],["[\\"rules\\",\\"17\\",\\"document\\"]",[223,15]],["[\\"rules\\",\\"17\\",\\"schema\\"]",[225,7]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\"]",[225,19]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\"]",[225,33]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\"]",[225,47]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\"]",[225,57]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\"]",[225,64]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\",\\"enum\\"]",[225,72]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\",\\"enum\\",\\"0\\"]",[225,73]],["[\\"rules\\",\\"17\\",\\"schema\\",\\"properties\\",\\"governance\\",\\"properties\\",\\"status\\",\\"not\\",\\"enum\\",\\"1\\"]",[225,85]],["[\\"rules\\",\\"17\\",\\"when\\"]",[226,11]],["[\\"rules\\",\\"17\\",\\"when\\",\\"required\\"]",[226,23]],["[\\"rules\\",\\"17\\",\\"when\\",\\"required\\",\\"0\\"]",[226,24]],["[\\"rules\\",\\"17\\",\\"when\\",\\"properties\\"]",[226,43]],["[\\"rules\\",\\"17\\",\\"when\\",\\"properties\\",\\"tier\\"]",[226,51]],["[\\"rules\\",\\"17\\",\\"when\\",\\"properties\\",\\"tier\\",\\"const\\"]",[226,60]],["[\\"rules\\",\\"17\\",\\"severity\\"]",[227,15]],["[\\"rules\\",\\"17\\",\\"controls\\"]",[228,15]],["[\\"rules\\",\\"17\\",\\"controls\\",\\"0\\"]",[228,16]],["[\\"rules\\",\\"17\\",\\"controls\\",\\"1\\"]",[228,23]],["[\\"rules\\",\\"17\\",\\"controls\\",\\"2\\"]",[228,32]],["[\\"rules\\",\\"17\\",\\"remedy\\"]",[229,13]],["[\\"rules\\",\\"18\\"]",[232,5]],["[\\"rules\\",\\"18\\",\\"id\\"]",[232,9]],["[\\"rules\\",\\"18\\",\\"title\\"]",[233,12]],["[\\"rules\\",\\"18\\",\\"kind\\"]",[234,11]],["[\\"rules\\",\\"18\\",\\"document\\"]",[235,15]],["[\\"rules\\",\\"18\\",\\"severity\\"]",[236,15]],["[\\"rules\\",\\"18\\",\\"controls\\"]",[237,15]],["[\\"rules\\",\\"18\\",\\"controls\\",\\"0\\"]",[237,16]],["[\\"rules\\",\\"18\\",\\"clauses\\"]",[238,14]],["[\\"rules\\",\\"18\\",\\"clauses\\",\\"0\\"]",[238,15]],["[\\"rules\\",\\"18\\",\\"clauses\\",\\"1\\"]",[238,24]],["[\\"rules\\",\\"18\\",\\"remedy\\"]",[239,13]],["[\\"rules\\",\\"19\\"]",[241,5]],["[\\"rules\\",\\"19\\",\\"id\\"]",[241,9]],["[\\"rules\\",\\"19\\",\\"title\\"]",[242,12]],["[\\"rules\\",\\"19\\",\\"kind\\"]",[243,11]],["[\\"rules\\",\\"19\\",\\"document\\"]",[244,15]],["[\\"rules\\",\\"19\\",\\"severity\\"]",[245,15]],["[\\"rules\\",\\"19\\",\\"controls\\"]",[246,15]],["[\\"rules\\",\\"19\\",\\"controls\\",\\"0\\"]",[246,16]],["[\\"rules\\",\\"19\\",\\"clauses\\"]",[247,14]],["[\\"rules\\",\\"19\\",\\"clauses\\",\\"0\\"]",[247,15]],["[\\"rules\\",\\"19\\",\\"clauses\\",\\"1\\"]",[247,22]],["[\\"rules\\",\\"19\\",\\"remedy\\"]",[248,13]],["[\\"rules\\",\\"20\\"]",[250,5]],["[\\"rules\\",\\"20\\",\\"id\\"]",[250,9]],["[\\"rules\\",\\"20\\",\\"title\\"]",[251,12]],["[\\"rules\\",\\"20\\",\\"kind\\"]",[252,11]],["[\\"rules\\",\\"20\\",\\"check\\"]",[253,12]],["[\\"rules\\",\\"20\\",\\"severity\\"]",[254,15]],["[\\"rules\\",\\"20\\",\\"controls\\"]",[255,15]],["[\\"rules\\",\\"20\\",\\"controls\\",\\"0\\"]",[255,16]],["[\\"rules\\",\\"20\\",\\"clauses\\"]",[256,14]],["[\\"rules\\",\\"20\\",\\"clauses\\",\\"0\\"]",[256,15]],["[\\"rules\\",\\"20\\",\\"clauses\\",\\"1\\"]",[256,24]],["[\\"rules\\",\\"20\\",\\"remedy\\"]",[257,13]],["[\\"rules\\",\\"21\\"]",[259,5]],["[\\"rules\\",\\"21\\",\\"id\\"]",[259,9]],["[\\"rules\\",\\"21\\",\\"title\\"]",[260,12]],["[\\"rules\\",\\"21\\",\\"kind\\"]",[261,11]],["[\\"rules\\",\\"21\\",\\"check\\"]",[262,12]],["[\\"rules\\",\\"21\\",\\"severity\\"]",[263,15]],["[\\"rules\\",\\"21\\",\\"controls\\"]",[264,15]],["[\\"rules\\",\\"21\\",\\"controls\\",\\"0\\"]",[264,16]],["[\\"rules\\",\\"21\\",\\"clauses\\"]",[265,14]],["[\\"rules\\",\\"21\\",\\"clauses\\",\\"0\\"]",[265,15]],["[\\"rules\\",\\"21\\",\\"clauses\\",\\"1\\"]",[265,24]],["[\\"rules\\",\\"21\\",\\"remedy\\"]",[266,13]],["[\\"rules\\",\\"22\\"]",[268,5]],["[\\"rules\\",\\"22\\",\\"id\\"]",[268,9]],["[\\"rules\\",\\"22\\",\\"title\\"]",[269,12]],["[\\"rules\\",\\"22\\",\\"kind\\"]",[270,11]],["[\\"rules\\",\\"22\\",\\"check\\"]",[271,12]],["[\\"rules\\",\\"22\\",\\"severity\\"]",[272,15]],["[\\"rules\\",\\"22\\",\\"controls\\"]",[273,15]],["[\\"rules\\",\\"22\\",\\"controls\\",\\"0\\"]",[273,16]],["[\\"rules\\",\\"22\\",\\"clauses\\"]",[274,14]],["[\\"rules\\",\\"22\\",\\"clauses\\",\\"0\\"]",[274,15]],["[\\"rules\\",\\"22\\",\\"clauses\\",\\"1\\"]",[274,24]],["[\\"rules\\",\\"22\\",\\"remedy\\"]",[275,13]],["[\\"rules\\",\\"23\\"]",[277,5]],["[\\"rules\\",\\"23\\",\\"id\\"]",[277,9]],["[\\"rules\\",\\"23\\",\\"title\\"]",[278,12]],["[\\"rules\\",\\"23\\",\\"kind\\"]",[279,11]],["[\\"rules\\",\\"23\\",\\"check\\"]",[280,12]],["[\\"rules\\",\\"23\\",\\"severity\\"]",[281,15]],["[\\"rules\\",\\"23\\",\\"controls\\"]",[282,15]],["[\\"rules\\",\\"23\\",\\"controls\\",\\"0\\"]",[282,16]],["[\\"rules\\",\\"23\\",\\"clauses\\"]",[283,14]],["[\\"rules\\",\\"23\\",\\"clauses\\",\\"0\\"]",[283,15]],["[\\"rules\\",\\"23\\",\\"remedy\\"]",[284,13]],["[\\"rules\\",\\"24\\"]",[286,5]],["[\\"rules\\",\\"24\\",\\"id\\"]",[286,9]],["[\\"rules\\",\\"24\\",\\"title\\"]",[287,12]],["[\\"rules\\",\\"24\\",\\"kind\\"]",[288,11]],["[\\"rules\\",\\"24\\",\\"document\\"]",[289,15]],["[\\"rules\\",\\"24\\",\\"field\\"]",[290,12]],["[\\"rules\\",\\"24\\",\\"not-past\\"]",[291,15]],["[\\"rules\\",\\"24\\",\\"when\\"]",[292,11]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\"]",[292,25]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\",\\"status\\"]",[292,35]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[292,42]],["[\\"rules\\",\\"24\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[292,51]],["[\\"rules\\",\\"24\\",\\"severity\\"]",[293,15]],["[\\"rules\\",\\"24\\",\\"controls\\"]",[294,15]],["[\\"rules\\",\\"24\\",\\"controls\\",\\"0\\"]",[294,16]],["[\\"rules\\",\\"24\\",\\"clauses\\"]",[295,14]],["[\\"rules\\",\\"24\\",\\"clauses\\",\\"0\\"]",[295,15]],["[\\"rules\\",\\"24\\",\\"remedy\\"]",[296,13]],["[\\"rules\\",\\"25\\"]",[298,5]],["[\\"rules\\",\\"25\\",\\"id\\"]",[298,9]],["[\\"rules\\",\\"25\\",\\"title\\"]",[299,12]],["[\\"rules\\",\\"25\\",\\"kind\\"]",[300,11]],["[\\"rules\\",\\"25\\",\\"document\\"]",[301,15]],["[\\"rules\\",\\"25\\",\\"field\\"]",[302,12]],["[\\"rules\\",\\"25\\",\\"not-past\\"]",[303,15]],["[\\"rules\\",\\"25\\",\\"when\\"]",[304,11]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\"]",[304,25]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\",\\"status\\"]",[304,35]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[304,42]],["[\\"rules\\",\\"25\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[304,51]],["[\\"rules\\",\\"25\\",\\"severity\\"]",[305,15]],["[\\"rules\\",\\"25\\",\\"controls\\"]",[306,15]],["[\\"rules\\",\\"25\\",\\"controls\\",\\"0\\"]",[306,16]],["[\\"rules\\",\\"25\\",\\"clauses\\"]",[307,14]],["[\\"rules\\",\\"25\\",\\"clauses\\",\\"0\\"]",[307,15]],["[\\"rules\\",\\"25\\",\\"remedy\\"]",[308,13]],["[\\"rules\\",\\"26\\"]",[310,5]],["[\\"rules\\",\\"26\\",\\"id\\"]",[310,9]],["[\\"rules\\",\\"26\\",\\"title\\"]",[311,12]],["[\\"rules\\",\\"26\\",\\"kind\\"]",[312,11]],["[\\"rules\\",\\"26\\",\\"document\\"]",[313,15]],["[\\"rules\\",\\"26\\",\\"field\\"]",[314,12]],["[\\"rules\\",\\"26\\",\\"max-age-days\\"]",[315,19]],["[\\"rules\\",\\"26\\",\\"when\\"]",[317,7]],["[\\"rules\\",\\"26\\",\\"when\\",\\"required\\"]",[318,19]],["[\\"rules\\",\\"26\\",\\"when\\",\\"required\\",\\"0\\"]",[318,20]],["[\\"rules\\",\\"26\\",\\"when\\",\\"required\\",\\"1\\"]",[318,26]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\"]",[319,21]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\"]",[319,29]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[319,37]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[319,38]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[319,44]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"status\\"]",[319,67]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[319,74]],["[\\"rules\\",\\"26\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[319,83]],["[\\"rules\\",\\"26\\",\\"severity\\"]",[321,15]],["[\\"rules\\",\\"26\\",\\"controls\\"]",[322,15]],["[\\"rules\\",\\"26\\",\\"controls\\",\\"0\\"]",[322,16]],["[\\"rules\\",\\"26\\",\\"clauses\\"]",[323,14]],["[\\"rules\\",\\"26\\",\\"clauses\\",\\"0\\"]",[323,15]],["[\\"rules\\",\\"26\\",\\"remedy\\"]",[324,13]],["[\\"rules\\",\\"27\\"]",[327,5]],["[\\"rules\\",\\"27\\",\\"id\\"]",[327,9]],["[\\"rules\\",\\"27\\",\\"title\\"]",[328,12]],["[\\"rules\\",\\"27\\",\\"kind\\"]",[329,11]],["[\\"rules\\",\\"27\\",\\"document\\"]",[330,15]],["[\\"rules\\",\\"27\\",\\"when\\"]",[331,11]],["[\\"rules\\",\\"27\\",\\"when\\",\\"required\\"]",[331,23]],["[\\"rules\\",\\"27\\",\\"when\\",\\"required\\",\\"0\\"]",[331,24]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\"]",[331,43]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\"]",[331,51]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[331,59]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[331,60]],["[\\"rules\\",\\"27\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[331,66]],["[\\"rules\\",\\"27\\",\\"severity\\"]",[332,15]],["[\\"rules\\",\\"27\\",\\"controls\\"]",[333,15]],["[\\"rules\\",\\"27\\",\\"controls\\",\\"0\\"]",[333,16]],["[\\"rules\\",\\"27\\",\\"controls\\",\\"1\\"]",[333,23]],["[\\"rules\\",\\"27\\",\\"clauses\\"]",[334,14]],["[\\"rules\\",\\"27\\",\\"clauses\\",\\"0\\"]",[334,15]],["[\\"rules\\",\\"27\\",\\"clauses\\",\\"1\\"]",[334,24]],["[\\"rules\\",\\"27\\",\\"remedy\\"]",[335,13]],["[\\"rules\\",\\"28\\"]",[337,5]],["[\\"rules\\",\\"28\\",\\"id\\"]",[337,9]],["[\\"rules\\",\\"28\\",\\"title\\"]",[338,12]],["[\\"rules\\",\\"28\\",\\"kind\\"]",[339,11]],["[\\"rules\\",\\"28\\",\\"document\\"]",[340,15]],["[\\"rules\\",\\"28\\",\\"when\\"]",[341,11]],["[\\"rules\\",\\"28\\",\\"when\\",\\"required\\"]",[341,23]],["[\\"rules\\",\\"28\\",\\"when\\",\\"required\\",\\"0\\"]",[341,24]],["[\\"rules\\",\\"28\\",\\"when\\",\\"properties\\"]",[341,43]],["[\\"rules\\",\\"28\\",\\"when\\",\\"properties\\",\\"tier\\"]",[341,51]],["[\\"rules\\",\\"28\\",\\"when\\",\\"properties\\",\\"tier\\",\\"const\\"]",[341,60]],["[\\"rules\\",\\"28\\",\\"severity\\"]",[342,15]],["[\\"rules\\",\\"28\\",\\"controls\\"]",[343,15]],["[\\"rules\\",\\"28\\",\\"controls\\",\\"0\\"]",[343,16]],["[\\"rules\\",\\"28\\",\\"remedy\\"]",[344,13]],["[\\"rules\\",\\"29\\"]",[346,5]],["[\\"rules\\",\\"29\\",\\"id\\"]",[346,9]],["[\\"rules\\",\\"29\\",\\"title\\"]",[347,12]],["[\\"rules\\",\\"29\\",\\"kind\\"]",[348,11]],["[\\"rules\\",\\"29\\",\\"document\\"]",[349,15]],["[\\"rules\\",\\"29\\",\\"severity\\"]",[350,15]],["[\\"rules\\",\\"29\\",\\"controls\\"]",[351,15]],["[\\"rules\\",\\"29\\",\\"controls\\",\\"0\\"]",[351,16]],["[\\"rules\\",\\"29\\",\\"clauses\\"]",[352,14]],["[\\"rules\\",\\"29\\",\\"clauses\\",\\"0\\"]",[352,15]],["[\\"rules\\",\\"29\\",\\"remedy\\"]",[353,13]],["[\\"rules\\",\\"30\\"]",[355,5]],["[\\"rules\\",\\"30\\",\\"id\\"]",[355,9]],["[\\"rules\\",\\"30\\",\\"title\\"]",[356,12]],["[\\"rules\\",\\"30\\",\\"kind\\"]",[357,11]],["[\\"rules\\",\\"30\\",\\"document\\"]",[358,15]],["[\\"rules\\",\\"30\\",\\"schema\\"]",[360,7]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"required\\"]",[360,17]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"required\\",\\"0\\"]",[360,18]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"required\\",\\"1\\"]",[360,35]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\"]",[362,9]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"affected_groups\\"]",[362,26]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"affected_groups\\",\\"minItems\\"]",[362,38]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"impacts\\"]",[363,18]],["[\\"rules\\",\\"30\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"minItems\\"]",[363,30]],["[\\"rules\\",\\"30\\",\\"severity\\"]",[364,15]],["[\\"rules\\",\\"30\\",\\"controls\\"]",[365,15]],["[\\"rules\\",\\"30\\",\\"controls\\",\\"0\\"]",[365,16]],["[\\"rules\\",\\"30\\",\\"remedy\\"]",[366,13]],["[\\"rules\\",\\"31\\"]",[368,5]],["[\\"rules\\",\\"31\\",\\"id\\"]",[368,9]],["[\\"rules\\",\\"31\\",\\"title\\"]",[369,12]],["[\\"rules\\",\\"31\\",\\"kind\\"]",[370,11]],["[\\"rules\\",\\"31\\",\\"document\\"]",[371,15]],["[\\"rules\\",\\"31\\",\\"schema\\"]",[373,7]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\"]",[374,9]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\"]",[375,11]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\"]",[376,13]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\"]",[377,15]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"required\\"]",[377,25]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"required\\",\\"0\\"]",[377,26]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"required\\",\\"1\\"]",[377,32]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\"]",[378,27]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"type\\"]",[378,35]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"type\\",\\"const\\"]",[378,44]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\"]",[378,62]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\",\\"enum\\"]",[378,70]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\",\\"enum\\",\\"0\\"]",[378,71]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"if\\",\\"properties\\",\\"severity\\",\\"enum\\",\\"1\\"]",[378,77]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\"]",[380,15]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"required\\"]",[380,25]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"required\\",\\"0\\"]",[380,26]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"properties\\"]",[381,27]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"properties\\",\\"mitigations\\"]",[381,42]],["[\\"rules\\",\\"31\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"then\\",\\"properties\\",\\"mitigations\\",\\"minItems\\"]",[381,54]],["[\\"rules\\",\\"31\\",\\"severity\\"]",[382,15]],["[\\"rules\\",\\"31\\",\\"controls\\"]",[383,15]],["[\\"rules\\",\\"31\\",\\"controls\\",\\"0\\"]",[383,16]],["[\\"rules\\",\\"31\\",\\"clauses\\"]",[384,14]],["[\\"rules\\",\\"31\\",\\"clauses\\",\\"0\\"]",[384,15]],["[\\"rules\\",\\"31\\",\\"remedy\\"]",[385,13]],["[\\"rules\\",\\"32\\"]",[387,5]],["[\\"rules\\",\\"32\\",\\"id\\"]",[387,9]],["[\\"rules\\",\\"32\\",\\"title\\"]",[388,12]],["[\\"rules\\",\\"32\\",\\"kind\\"]",[389,11]],["[\\"rules\\",\\"32\\",\\"check\\"]",[390,12]],["[\\"rules\\",\\"32\\",\\"severity\\"]",[391,15]],["[\\"rules\\",\\"32\\",\\"controls\\"]",[392,15]],["[\\"rules\\",\\"32\\",\\"controls\\",\\"0\\"]",[392,16]],["[\\"rules\\",\\"32\\",\\"clauses\\"]",[393,14]],["[\\"rules\\",\\"32\\",\\"clauses\\",\\"0\\"]",[393,15]],["[\\"rules\\",\\"32\\",\\"remedy\\"]",[394,13]],["[\\"rules\\",\\"33\\"]",[396,5]],["[\\"rules\\",\\"33\\",\\"id\\"]",[396,9]],["[\\"rules\\",\\"33\\",\\"title\\"]",[397,12]],["[\\"rules\\",\\"33\\",\\"kind\\"]",[398,11]],["[\\"rules\\",\\"33\\",\\"document\\"]",[399,15]],["[\\"rules\\",\\"33\\",\\"schema\\"]",[401,7]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\"]",[401,19]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\"]",[401,30]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\"]",[401,39]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"required\\"]",[401,51]],["[\\"rules\\",\\"33\\",\\"schema\\",\\"properties\\",\\"impacts\\",\\"items\\",\\"required\\",\\"0\\"]",[401,52]],["[\\"rules\\",\\"33\\",\\"severity\\"]",[402,15]],["[\\"rules\\",\\"33\\",\\"controls\\"]",[403,15]],["[\\"rules\\",\\"33\\",\\"controls\\",\\"0\\"]",[403,16]],["[\\"rules\\",\\"33\\",\\"remedy\\"]",[404,13]],["[\\"rules\\",\\"34\\"]",[406,5]],["[\\"rules\\",\\"34\\",\\"id\\"]",[406,9]],["[\\"rules\\",\\"34\\",\\"title\\"]",[407,12]],["[\\"rules\\",\\"34\\",\\"kind\\"]",[408,11]],["[\\"rules\\",\\"34\\",\\"document\\"]",[409,15]],["[\\"rules\\",\\"34\\",\\"schema\\"]",[411,7]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"required\\"]",[411,17]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"required\\",\\"0\\"]",[411,18]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"properties\\"]",[412,19]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"properties\\",\\"foreseeable_misuse\\"]",[412,41]],["[\\"rules\\",\\"34\\",\\"schema\\",\\"properties\\",\\"foreseeable_misuse\\",\\"minItems\\"]",[412,53]],["[\\"rules\\",\\"34\\",\\"severity\\"]",[413,15]],["[\\"rules\\",\\"34\\",\\"controls\\"]",[414,15]],["[\\"rules\\",\\"34\\",\\"controls\\",\\"0\\"]",[414,16]],["[\\"rules\\",\\"34\\",\\"controls\\",\\"1\\"]",[414,23]],["[\\"rules\\",\\"34\\",\\"remedy\\"]",[415,13]],["[\\"rules\\",\\"35\\"]",[417,5]],["[\\"rules\\",\\"35\\",\\"id\\"]",[417,9]],["[\\"rules\\",\\"35\\",\\"title\\"]",[418,12]],["[\\"rules\\",\\"35\\",\\"kind\\"]",[419,11]],["[\\"rules\\",\\"35\\",\\"document\\"]",[420,15]],["[\\"rules\\",\\"35\\",\\"schema\\"]",[422,7]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"required\\"]",[422,17]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"required\\",\\"0\\"]",[422,18]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"properties\\"]",[423,19]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"properties\\",\\"human_oversight\\"]",[423,38]],["[\\"rules\\",\\"35\\",\\"schema\\",\\"properties\\",\\"human_oversight\\",\\"minLength\\"]",[423,51]],["[\\"rules\\",\\"35\\",\\"severity\\"]",[424,15]],["[\\"rules\\",\\"35\\",\\"controls\\"]",[425,15]],["[\\"rules\\",\\"35\\",\\"controls\\",\\"0\\"]",[425,16]],["[\\"rules\\",\\"35\\",\\"remedy\\"]",[426,13]],["[\\"rules\\",\\"36\\"]",[428,5]],["[\\"rules\\",\\"36\\",\\"id\\"]",[428,9]],["[\\"rules\\",\\"36\\",\\"title\\"]",[429,12]],["[\\"rules\\",\\"36\\",\\"kind\\"]",[430,11]],["[\\"rules\\",\\"36\\",\\"document\\"]",[431,15]],["[\\"rules\\",\\"36\\",\\"schema\\"]",[433,7]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"required\\"]",[433,17]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"required\\",\\"0\\"]",[433,18]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"required\\",\\"1\\"]",[433,30]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\"]",[434,19]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"monitoring\\"]",[434,33]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"monitoring\\",\\"minLength\\"]",[434,46]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"reassessment_triggers\\"]",[434,74]],["[\\"rules\\",\\"36\\",\\"schema\\",\\"properties\\",\\"reassessment_triggers\\",\\"minItems\\"]",[434,86]],["[\\"rules\\",\\"36\\",\\"severity\\"]",[435,15]],["[\\"rules\\",\\"36\\",\\"controls\\"]",[436,15]],["[\\"rules\\",\\"36\\",\\"controls\\",\\"0\\"]",[436,16]],["[\\"rules\\",\\"36\\",\\"remedy\\"]",[437,13]],["[\\"rules\\",\\"37\\"]",[439,5]],["[\\"rules\\",\\"37\\",\\"id\\"]",[439,9]],["[\\"rules\\",\\"37\\",\\"title\\"]",[440,12]],["[\\"rules\\",\\"37\\",\\"kind\\"]",[441,11]],["[\\"rules\\",\\"37\\",\\"document\\"]",[442,15]],["[\\"rules\\",\\"37\\",\\"schema\\"]",[443,13]],["[\\"rules\\",\\"37\\",\\"schema\\",\\"required\\"]",[443,25]],["[\\"rules\\",\\"37\\",\\"schema\\",\\"required\\",\\"0\\"]",[443,26]],["[\\"rules\\",\\"37\\",\\"when\\"]",[444,11]],["[\\"rules\\",\\"37\\",\\"when\\",\\"required\\"]",[444,23]],["[\\"rules\\",\\"37\\",\\"when\\",\\"required\\",\\"0\\"]",[444,24]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\"]",[444,43]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\"]",[444,51]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[444,59]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[444,60]],["[\\"rules\\",\\"37\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[444,66]],["[\\"rules\\",\\"37\\",\\"severity\\"]",[445,15]],["[\\"rules\\",\\"37\\",\\"controls\\"]",[446,15]],["[\\"rules\\",\\"37\\",\\"controls\\",\\"0\\"]",[446,16]],["[\\"rules\\",\\"37\\",\\"controls\\",\\"1\\"]",[446,23]],["[\\"rules\\",\\"37\\",\\"remedy\\"]",[447,13]],["[\\"rules\\",\\"38\\"]",[449,5]],["[\\"rules\\",\\"38\\",\\"id\\"]",[449,9]],["[\\"rules\\",\\"38\\",\\"title\\"]",[450,12]],["[\\"rules\\",\\"38\\",\\"kind\\"]",[451,11]],["[\\"rules\\",\\"38\\",\\"document\\"]",[452,15]],["[\\"rules\\",\\"38\\",\\"field\\"]",[453,12]],["[\\"rules\\",\\"38\\",\\"not-past\\"]",[454,15]],["[\\"rules\\",\\"38\\",\\"when\\"]",[455,11]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\"]",[455,25]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\",\\"status\\"]",[455,35]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[455,42]],["[\\"rules\\",\\"38\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[455,51]],["[\\"rules\\",\\"38\\",\\"severity\\"]",[456,15]],["[\\"rules\\",\\"38\\",\\"controls\\"]",[457,15]],["[\\"rules\\",\\"38\\",\\"controls\\",\\"0\\"]",[457,16]],["[\\"rules\\",\\"38\\",\\"clauses\\"]",[458,14]],["[\\"rules\\",\\"38\\",\\"clauses\\",\\"0\\"]",[458,15]],["[\\"rules\\",\\"38\\",\\"remedy\\"]",[459,13]],["[\\"rules\\",\\"39\\"]",[462,5]],["[\\"rules\\",\\"39\\",\\"id\\"]",[462,9]],["[\\"rules\\",\\"39\\",\\"title\\"]",[463,12]],["[\\"rules\\",\\"39\\",\\"kind\\"]",[464,11]],["[\\"rules\\",\\"39\\",\\"check\\"]",[465,12]],["[\\"rules\\",\\"39\\",\\"severity\\"]",[466,15]],["[\\"rules\\",\\"39\\",\\"controls\\"]",[467,15]],["[\\"rules\\",\\"39\\",\\"controls\\",\\"0\\"]",[467,16]],["[\\"rules\\",\\"39\\",\\"remedy\\"]",[468,13]],["[\\"rules\\",\\"40\\"]",[470,5]],["[\\"rules\\",\\"40\\",\\"id\\"]",[470,9]],["[\\"rules\\",\\"40\\",\\"title\\"]",[471,12]],["[\\"rules\\",\\"40\\",\\"kind\\"]",[472,11]],["[\\"rules\\",\\"40\\",\\"check\\"]",[473,12]],["[\\"rules\\",\\"40\\",\\"severity\\"]",[474,15]],["[\\"rules\\",\\"40\\",\\"controls\\"]",[475,15]],["[\\"rules\\",\\"40\\",\\"controls\\",\\"0\\"]",[475,16]],["[\\"rules\\",\\"40\\",\\"remedy\\"]",[476,13]],["[\\"rules\\",\\"41\\"]",[478,5]],["[\\"rules\\",\\"41\\",\\"id\\"]",[478,9]],["[\\"rules\\",\\"41\\",\\"title\\"]",[479,12]],["[\\"rules\\",\\"41\\",\\"kind\\"]",[480,11]],["[\\"rules\\",\\"41\\",\\"check\\"]",[481,12]],["[\\"rules\\",\\"41\\",\\"severity\\"]",[482,15]],["[\\"rules\\",\\"41\\",\\"controls\\"]",[483,15]],["[\\"rules\\",\\"41\\",\\"controls\\",\\"0\\"]",[483,16]],["[\\"rules\\",\\"41\\",\\"clauses\\"]",[484,14]],["[\\"rules\\",\\"41\\",\\"clauses\\",\\"0\\"]",[484,15]],["[\\"rules\\",\\"41\\",\\"remedy\\"]",[485,13]],["[\\"rules\\",\\"42\\"]",[488,5]],["[\\"rules\\",\\"42\\",\\"id\\"]",[488,9]],["[\\"rules\\",\\"42\\",\\"title\\"]",[489,12]],["[\\"rules\\",\\"42\\",\\"kind\\"]",[490,11]],["[\\"rules\\",\\"42\\",\\"document\\"]",[491,15]],["[\\"rules\\",\\"42\\",\\"when\\"]",[492,11]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\"]",[492,25]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\",\\"status\\"]",[492,35]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\"]",[492,42]],["[\\"rules\\",\\"42\\",\\"when\\",\\"properties\\",\\"status\\",\\"not\\",\\"const\\"]",[492,51]],["[\\"rules\\",\\"42\\",\\"severity\\"]",[493,15]],["[\\"rules\\",\\"42\\",\\"controls\\"]",[494,15]],["[\\"rules\\",\\"42\\",\\"controls\\",\\"0\\"]",[494,16]],["[\\"rules\\",\\"42\\",\\"controls\\",\\"1\\"]",[494,25]],["[\\"rules\\",\\"42\\",\\"remedy\\"]",[495,13]],["[\\"rules\\",\\"43\\"]",[497,5]],["[\\"rules\\",\\"43\\",\\"id\\"]",[497,9]],["[\\"rules\\",\\"43\\",\\"title\\"]",[498,12]],["[\\"rules\\",\\"43\\",\\"kind\\"]",[499,11]],["[\\"rules\\",\\"43\\",\\"document\\"]",[500,15]],["[\\"rules\\",\\"43\\",\\"when\\"]",[501,11]],["[\\"rules\\",\\"43\\",\\"when\\",\\"required\\"]",[501,23]],["[\\"rules\\",\\"43\\",\\"when\\",\\"required\\",\\"0\\"]",[501,24]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\"]",[501,43]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\"]",[501,51]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\"]",[501,59]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"0\\"]",[501,60]],["[\\"rules\\",\\"43\\",\\"when\\",\\"properties\\",\\"tier\\",\\"enum\\",\\"1\\"]",[501,66]],["[\\"rules\\",\\"43\\",\\"severity\\"]",[502,15]],["[\\"rules\\",\\"43\\",\\"controls\\"]",[503,15]],["[\\"rules\\",\\"43\\",\\"controls\\",\\"0\\"]",[503,16]],["[\\"rules\\",\\"43\\",\\"clauses\\"]",[504,14]],["[\\"rules\\",\\"43\\",\\"clauses\\",\\"0\\"]",[504,15]],["[\\"rules\\",\\"43\\",\\"remedy\\"]",[505,13]]]}`
   },
   "reference/iso42001-annex-a.yml": {
-    "sha256": "f73e7db03b09eeef1b98674f7faf8895161a32288cd608bef40322e441f0523e",
-    "data": '{"value":{"objectives":{"A.2":"Policies related to AI","A.3":"Internal organization","A.4":"Resources for AI systems","A.5":"Assessing impacts of AI systems","A.6":"AI system life cycle","A.6.1":"Management guidance for AI system development","A.6.2":"AI system life cycle","A.7":"Data for AI systems","A.8":"Information for interested parties of AI systems","A.9":"Use of AI systems","A.10":"Third-party and customer relationships"},"controls":{"A.2.2":"AI policy","A.2.3":"Alignment with other organizational policies","A.2.4":"Review of the AI policy","A.3.2":"AI roles and responsibilities","A.3.3":"Reporting of concerns","A.4.2":"Resource documentation","A.4.3":"Data resources","A.4.4":"Tooling resources","A.4.5":"System and computing resources","A.4.6":"Human resources","A.5.2":"AI system impact assessment process","A.5.3":"Documentation of AI system impact assessments","A.5.4":"Assessing AI system impact on individuals or groups of individuals","A.5.5":"Assessing societal impacts of AI systems","A.6.1.2":"Objectives for responsible development of AI system","A.6.1.3":"Processes for responsible AI system design and development","A.6.2.2":"AI system requirements and specification","A.6.2.3":"Documentation of AI system design and development","A.6.2.4":"AI system verification and validation","A.6.2.5":"AI system deployment","A.6.2.6":"AI system operation and monitoring","A.6.2.7":"AI system technical documentation","A.6.2.8":"AI system recording of event logs","A.7.2":"Data for development and enhancement of AI system","A.7.3":"Acquisition of data","A.7.4":"Quality of data for AI systems","A.7.5":"Data provenance","A.7.6":"Data preparation","A.8.2":"System documentation and information for users","A.8.3":"External reporting","A.8.4":"Communication of incidents","A.8.5":"Information for interested parties","A.9.2":"Processes for responsible use of AI systems","A.9.3":"Objectives for responsible use of AI system","A.9.4":"Intended use of the AI system","A.10.2":"Allocating responsibilities","A.10.3":"Suppliers","A.10.4":"Customers"},"clauses":{"4.1":"Understanding the organization and its context","4.2":"Understanding the needs and expectations of interested parties","4.3":"Determining the scope of the AI management system","4.4":"AI management system","5.1":"Leadership and commitment","5.2":"AI policy","5.3":"Roles, responsibilities and authorities","6.1.1":"Actions to address risks and opportunities (general)","6.1.2":"AI risk assessment","6.1.3":"AI risk treatment (includes the Statement of Applicability)","6.1.4":"AI system impact assessment","6.2":"AI objectives and planning to achieve them","6.3":"Planning of changes","7.1":"Resources","7.2":"Competence","7.3":"Awareness","7.4":"Communication","7.5":"Documented information","8.1":"Operational planning and control","8.2":"AI risk assessment (operation)","8.3":"AI risk treatment (operation)","8.4":"AI system impact assessment (operation)","9.1":"Monitoring, measurement, analysis and evaluation","9.2":"Internal audit","9.3":"Management review","10.1":"Continual improvement","10.2":"Nonconformity and corrective action"}},"positions":[["[]",[5,1]],["[\\"objectives\\"]",[6,3]],["[\\"objectives\\",\\"A.2\\"]",[6,8]],["[\\"objectives\\",\\"A.3\\"]",[7,8]],["[\\"objectives\\",\\"A.4\\"]",[8,8]],["[\\"objectives\\",\\"A.5\\"]",[9,8]],["[\\"objectives\\",\\"A.6\\"]",[10,8]],["[\\"objectives\\",\\"A.6.1\\"]",[11,10]],["[\\"objectives\\",\\"A.6.2\\"]",[12,10]],["[\\"objectives\\",\\"A.7\\"]",[13,8]],["[\\"objectives\\",\\"A.8\\"]",[14,8]],["[\\"objectives\\",\\"A.9\\"]",[15,8]],["[\\"objectives\\",\\"A.10\\"]",[16,9]],["[\\"controls\\"]",[18,3]],["[\\"controls\\",\\"A.2.2\\"]",[18,10]],["[\\"controls\\",\\"A.2.3\\"]",[19,10]],["[\\"controls\\",\\"A.2.4\\"]",[20,10]],["[\\"controls\\",\\"A.3.2\\"]",[21,10]],["[\\"controls\\",\\"A.3.3\\"]",[22,10]],["[\\"controls\\",\\"A.4.2\\"]",[23,10]],["[\\"controls\\",\\"A.4.3\\"]",[24,10]],["[\\"controls\\",\\"A.4.4\\"]",[25,10]],["[\\"controls\\",\\"A.4.5\\"]",[26,10]],["[\\"controls\\",\\"A.4.6\\"]",[27,10]],["[\\"controls\\",\\"A.5.2\\"]",[28,10]],["[\\"controls\\",\\"A.5.3\\"]",[29,10]],["[\\"controls\\",\\"A.5.4\\"]",[30,10]],["[\\"controls\\",\\"A.5.5\\"]",[31,10]],["[\\"controls\\",\\"A.6.1.2\\"]",[32,12]],["[\\"controls\\",\\"A.6.1.3\\"]",[33,12]],["[\\"controls\\",\\"A.6.2.2\\"]",[34,12]],["[\\"controls\\",\\"A.6.2.3\\"]",[35,12]],["[\\"controls\\",\\"A.6.2.4\\"]",[36,12]],["[\\"controls\\",\\"A.6.2.5\\"]",[37,12]],["[\\"controls\\",\\"A.6.2.6\\"]",[38,12]],["[\\"controls\\",\\"A.6.2.7\\"]",[39,12]],["[\\"controls\\",\\"A.6.2.8\\"]",[40,12]],["[\\"controls\\",\\"A.7.2\\"]",[41,10]],["[\\"controls\\",\\"A.7.3\\"]",[42,10]],["[\\"controls\\",\\"A.7.4\\"]",[43,10]],["[\\"controls\\",\\"A.7.5\\"]",[44,10]],["[\\"controls\\",\\"A.7.6\\"]",[45,10]],["[\\"controls\\",\\"A.8.2\\"]",[46,10]],["[\\"controls\\",\\"A.8.3\\"]",[47,10]],["[\\"controls\\",\\"A.8.4\\"]",[48,10]],["[\\"controls\\",\\"A.8.5\\"]",[49,10]],["[\\"controls\\",\\"A.9.2\\"]",[50,10]],["[\\"controls\\",\\"A.9.3\\"]",[51,10]],["[\\"controls\\",\\"A.9.4\\"]",[52,10]],["[\\"controls\\",\\"A.10.2\\"]",[53,11]],["[\\"controls\\",\\"A.10.3\\"]",[54,11]],["[\\"controls\\",\\"A.10.4\\"]",[55,11]],["[\\"clauses\\"]",[59,3]],["[\\"clauses\\",\\"4.1\\"]",[59,10]],["[\\"clauses\\",\\"4.2\\"]",[60,10]],["[\\"clauses\\",\\"4.3\\"]",[61,10]],["[\\"clauses\\",\\"4.4\\"]",[62,10]],["[\\"clauses\\",\\"5.1\\"]",[63,10]],["[\\"clauses\\",\\"5.2\\"]",[64,10]],["[\\"clauses\\",\\"5.3\\"]",[65,10]],["[\\"clauses\\",\\"6.1.1\\"]",[66,12]],["[\\"clauses\\",\\"6.1.2\\"]",[67,12]],["[\\"clauses\\",\\"6.1.3\\"]",[68,12]],["[\\"clauses\\",\\"6.1.4\\"]",[69,12]],["[\\"clauses\\",\\"6.2\\"]",[70,10]],["[\\"clauses\\",\\"6.3\\"]",[71,10]],["[\\"clauses\\",\\"7.1\\"]",[72,10]],["[\\"clauses\\",\\"7.2\\"]",[73,10]],["[\\"clauses\\",\\"7.3\\"]",[74,10]],["[\\"clauses\\",\\"7.4\\"]",[75,10]],["[\\"clauses\\",\\"7.5\\"]",[76,10]],["[\\"clauses\\",\\"8.1\\"]",[77,10]],["[\\"clauses\\",\\"8.2\\"]",[78,10]],["[\\"clauses\\",\\"8.3\\"]",[79,10]],["[\\"clauses\\",\\"8.4\\"]",[80,10]],["[\\"clauses\\",\\"9.1\\"]",[81,10]],["[\\"clauses\\",\\"9.2\\"]",[82,10]],["[\\"clauses\\",\\"9.3\\"]",[83,10]],["[\\"clauses\\",\\"10.1\\"]",[84,11]],["[\\"clauses\\",\\"10.2\\"]",[85,11]]]}'
+    "sha256": "d3def119c6192c1f3c2e47d856e7d4bdb0077632580a518e51f7e17ceca39d8f",
+    "data": '{"value":{"objectives":{"A.2":"Policies related to AI","A.3":"Internal organization","A.4":"Resources for AI systems","A.5":"Assessing impacts of AI systems","A.6":"AI system life cycle","A.6.1":"Management guidance for AI system development","A.6.2":"AI system life cycle","A.7":"Data for AI systems","A.8":"Information for interested parties of AI systems","A.9":"Use of AI systems","A.10":"Third-party and customer relationships"},"controls":{"A.2.2":"AI policy","A.2.3":"Alignment with other organizational policies","A.2.4":"Review of the AI policy","A.3.2":"AI roles and responsibilities","A.3.3":"Reporting of concerns","A.4.2":"Resource documentation","A.4.3":"Data resources","A.4.4":"Tooling resources","A.4.5":"System and computing resources","A.4.6":"Human resources","A.5.2":"AI system impact assessment process","A.5.3":"Documentation of AI system impact assessments","A.5.4":"Assessing AI system impact on individuals or groups of individuals","A.5.5":"Assessing societal impacts of AI systems","A.6.1.2":"Objectives for responsible development of AI system","A.6.1.3":"Processes for responsible AI system design and development","A.6.2.2":"AI system requirements and specification","A.6.2.3":"Documentation of AI system design and development","A.6.2.4":"AI system verification and validation","A.6.2.5":"AI system deployment","A.6.2.6":"AI system operation and monitoring","A.6.2.7":"AI system technical documentation","A.6.2.8":"AI system recording of event logs","A.7.2":"Data for development and enhancement of AI system","A.7.3":"Acquisition of data","A.7.4":"Quality of data for AI systems","A.7.5":"Data provenance","A.7.6":"Data preparation","A.8.2":"System documentation and information for users","A.8.3":"External reporting","A.8.4":"Communication of incidents","A.8.5":"Information for interested parties","A.9.2":"Processes for responsible use of AI systems","A.9.3":"Objectives for responsible use of AI system","A.9.4":"Intended use of the AI system","A.10.2":"Allocating responsibilities","A.10.3":"Suppliers","A.10.4":"Customers"},"clauses":{"6.1.2":"AI risk assessment","6.1.3":"AI risk treatment (includes the Statement of Applicability)","6.1.4":"AI system impact assessment","7.5":"Documented information","8.2":"AI risk assessment (operation)","8.3":"AI risk treatment (operation)","8.4":"AI system impact assessment (operation)","9.2":"Internal audit","10.2":"Nonconformity and corrective action"}},"positions":[["[]",[5,1]],["[\\"objectives\\"]",[6,3]],["[\\"objectives\\",\\"A.2\\"]",[6,8]],["[\\"objectives\\",\\"A.3\\"]",[7,8]],["[\\"objectives\\",\\"A.4\\"]",[8,8]],["[\\"objectives\\",\\"A.5\\"]",[9,8]],["[\\"objectives\\",\\"A.6\\"]",[10,8]],["[\\"objectives\\",\\"A.6.1\\"]",[11,10]],["[\\"objectives\\",\\"A.6.2\\"]",[12,10]],["[\\"objectives\\",\\"A.7\\"]",[13,8]],["[\\"objectives\\",\\"A.8\\"]",[14,8]],["[\\"objectives\\",\\"A.9\\"]",[15,8]],["[\\"objectives\\",\\"A.10\\"]",[16,9]],["[\\"controls\\"]",[18,3]],["[\\"controls\\",\\"A.2.2\\"]",[18,10]],["[\\"controls\\",\\"A.2.3\\"]",[19,10]],["[\\"controls\\",\\"A.2.4\\"]",[20,10]],["[\\"controls\\",\\"A.3.2\\"]",[21,10]],["[\\"controls\\",\\"A.3.3\\"]",[22,10]],["[\\"controls\\",\\"A.4.2\\"]",[23,10]],["[\\"controls\\",\\"A.4.3\\"]",[24,10]],["[\\"controls\\",\\"A.4.4\\"]",[25,10]],["[\\"controls\\",\\"A.4.5\\"]",[26,10]],["[\\"controls\\",\\"A.4.6\\"]",[27,10]],["[\\"controls\\",\\"A.5.2\\"]",[28,10]],["[\\"controls\\",\\"A.5.3\\"]",[29,10]],["[\\"controls\\",\\"A.5.4\\"]",[30,10]],["[\\"controls\\",\\"A.5.5\\"]",[31,10]],["[\\"controls\\",\\"A.6.1.2\\"]",[32,12]],["[\\"controls\\",\\"A.6.1.3\\"]",[33,12]],["[\\"controls\\",\\"A.6.2.2\\"]",[34,12]],["[\\"controls\\",\\"A.6.2.3\\"]",[35,12]],["[\\"controls\\",\\"A.6.2.4\\"]",[36,12]],["[\\"controls\\",\\"A.6.2.5\\"]",[37,12]],["[\\"controls\\",\\"A.6.2.6\\"]",[38,12]],["[\\"controls\\",\\"A.6.2.7\\"]",[39,12]],["[\\"controls\\",\\"A.6.2.8\\"]",[40,12]],["[\\"controls\\",\\"A.7.2\\"]",[41,10]],["[\\"controls\\",\\"A.7.3\\"]",[42,10]],["[\\"controls\\",\\"A.7.4\\"]",[43,10]],["[\\"controls\\",\\"A.7.5\\"]",[44,10]],["[\\"controls\\",\\"A.7.6\\"]",[45,10]],["[\\"controls\\",\\"A.8.2\\"]",[46,10]],["[\\"controls\\",\\"A.8.3\\"]",[47,10]],["[\\"controls\\",\\"A.8.4\\"]",[48,10]],["[\\"controls\\",\\"A.8.5\\"]",[49,10]],["[\\"controls\\",\\"A.9.2\\"]",[50,10]],["[\\"controls\\",\\"A.9.3\\"]",[51,10]],["[\\"controls\\",\\"A.9.4\\"]",[52,10]],["[\\"controls\\",\\"A.10.2\\"]",[53,11]],["[\\"controls\\",\\"A.10.3\\"]",[54,11]],["[\\"controls\\",\\"A.10.4\\"]",[55,11]],["[\\"clauses\\"]",[58,3]],["[\\"clauses\\",\\"6.1.2\\"]",[58,12]],["[\\"clauses\\",\\"6.1.3\\"]",[59,12]],["[\\"clauses\\",\\"6.1.4\\"]",[60,12]],["[\\"clauses\\",\\"7.5\\"]",[61,10]],["[\\"clauses\\",\\"8.2\\"]",[62,10]],["[\\"clauses\\",\\"8.3\\"]",[63,10]],["[\\"clauses\\",\\"8.4\\"]",[64,10]],["[\\"clauses\\",\\"9.2\\"]",[65,10]],["[\\"clauses\\",\\"10.2\\"]",[66,11]]]}'
   }
 };
 

@@ -194,9 +194,9 @@ const events = [
     {
       audit: 'IA-2026-2',
       auditor: 'internal-auditor',
-      criteria: 'ISO/IEC 42001:2023 clauses 9.1 to 10.2',
+      criteria: 'ISO/IEC 42001:2023 clauses 9.2 and 10.2',
       planned: '2026-12-10',
-      clauses: ['9.1', '9.3', '10.2'],
+      clauses: ['9.2', '10.2'],
     },
   ],
   [
@@ -219,8 +219,8 @@ const events = [
     {
       grade: 'minor',
       source: 'management-review',
-      title: 'AI objectives have no measurable targets, so their achievement cannot be evaluated',
-      clauses: ['6.2', '9.1'],
+      title: 'No internal audit of the nonconformity process (10.2) was performed this year',
+      clauses: ['9.2'],
       owner: 'gov-lead',
       due: '2026-12-31',
     },

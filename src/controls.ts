@@ -22,7 +22,7 @@ export function controlIds(): string[] {
   return Object.keys(annexA().controls);
 }
 
-/** ISO/IEC 42001 management-system clauses 4.1 to 10.2, in the standard's order, from reference/. */
+/** The ISO/IEC 42001 management-system clauses the reference lists, in the standard's order. */
 export function clauseIds(): string[] {
   return Object.keys(annexA().clauses);
 }

@@ -322,7 +322,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
         '--clause',
         '9.2',
         '--clause',
-        '9.3',
+        '10.2',
         '--control',
         'A.2.4',
       ],
@@ -365,7 +365,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       ],
       [
         ['nc', 'open', '--title', 'x', '--source', 'internal-audit', '--clause', '9.4'],
-        '--clause 9.4 is no ISO/IEC 42001 management-system clause (4.1 to 10.2',
+        '--clause 9.4 is no ISO/IEC 42001 management-system clause of the reference (6.1.2, 6.1.3',
       ],
       [['nc', 'update', 'NC-19', '--clause', '11.1'], '--clause 11.1 is no ISO/IEC 42001'],
       [['nc', 'open', '--title', 'x', '--source', 'incident', '--system', 'nosuch'], 'no AI system'],

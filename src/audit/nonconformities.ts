@@ -56,7 +56,7 @@ export interface Nonconformity {
   title: string;
   system?: string;
   controls: string[];
-  /** Management-system clauses (4.1 to 10.2) it cites: an internal audit's finding is often against one. */
+  /** Management-system clauses (those the reference lists) it cites: an internal audit's finding is often against one. */
   clauses: string[];
   /** The finding's rule and key (src/fingerprint.ts), for one opened by an evaluation. */
   rule?: string;
