@@ -1,7 +1,8 @@
 // Writes examples/ml-platform/.aims-gate/audit-log.jsonl: a year in the life of the example's AI systems,
 // recorded through the same code as `aims-gate record` (run after `npm run build`). Prints its checkpoint.
-// The gate's entries are signed with the EXAMPLE ONLY gate key, the fairness review with the governance lead's
-// (examples/EXAMPLE-ONLY-keys); their public halves are under `signers` in examples/ml-platform/.github/aims-gate.yml.
+// The gate's entries are signed with the EXAMPLE ONLY gate key, the fairness and management reviews with the
+// governance lead's (examples/EXAMPLE-ONLY-keys); their public halves are under `signers` in
+// examples/ml-platform/.github/aims-gate.yml.
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatCheckpoint } from '../lib/audit/entry.js';
@@ -167,6 +168,63 @@ const events = [
     'li',
     { nc: '@audit', rootCause: 'Risk R-7 was merged into R-2 without updating the impact assessment' },
   ],
+  // The management system's own events (clauses 4 to 10), of no one AI system: the internal audit programme
+  // (audits: in the config) carried out by an auditor who owns neither system, a management review, and a
+  // nonconformity against a clause. The details of an audit entry are the programme's, as `record` copies them.
+  [
+    '2026-10-21T09:00:00Z',
+    'audit.performed',
+    undefined,
+    'internal-auditor',
+    {
+      audit: 'IA-2026-1',
+      findings: '@audit',
+      auditor: 'internal-auditor',
+      criteria: 'ISO/IEC 42001:2023 clauses 8.2 to 8.4; Annex A.5 and A.6.2; the AI policy v2',
+      planned: '2026-10-15',
+      systems: ['credit-scoring', 'churn-predictor'],
+      clauses: ['8.2', '8.3', '8.4'],
+    },
+  ],
+  [
+    '2026-10-22T10:00:00Z',
+    'audit.planned',
+    undefined,
+    'gov-lead',
+    {
+      audit: 'IA-2026-2',
+      auditor: 'internal-auditor',
+      criteria: 'ISO/IEC 42001:2023 clauses 9.2 and 10.2',
+      planned: '2026-12-10',
+      clauses: ['9.2', '10.2'],
+    },
+  ],
+  [
+    '2026-10-28T15:00:00Z',
+    'management.review',
+    undefined,
+    'gov-lead',
+    {
+      attendees: 'CEO, CTO, AI governance lead, head of risk',
+      inputs:
+        'internal audit IA-2026-1 and its nonconformity, the drift incident, deployment figures, AI objectives',
+      decisions: 'set measurable targets for the AI objectives by 2026-12; fund a second internal auditor',
+    },
+  ],
+  [
+    '2026-10-28T16:00:00Z',
+    'nonconformity.opened',
+    undefined,
+    'gov-lead',
+    {
+      grade: 'minor',
+      source: 'management-review',
+      title: 'No internal audit of the nonconformity process (10.2) was performed this year',
+      clauses: ['9.2'],
+      owner: 'gov-lead',
+      due: '2026-12-31',
+    },
+  ],
 ];
 const ncIds = new Map();
 // In the order they happened, as a log is written.
@@ -174,7 +232,13 @@ events.sort((a, b) => a[0].localeCompare(b[0]));
 let checkpoint;
 for (const [time, type, system, login, { ref, ...details }, pullRequest, environment] of events) {
   if (details.nc) details.nc = ncIds.get(details.nc);
-  const signer = isGateOnly(type) ? gateKey : type === 'custom.fairness-review' ? leadKey : undefined;
+  if (details.findings) details.findings = ncIds.get(details.findings);
+  // The governance lead signs what they record as themselves: a fairness review, the management review.
+  const signer = isGateOnly(type)
+    ? gateKey
+    : type === 'custom.fairness-review' || type === 'management.review'
+      ? leadKey
+      : undefined;
   ({ checkpoint } = await record(
     store,
     {
@@ -183,7 +247,7 @@ for (const [time, type, system, login, { ref, ...details }, pullRequest, environ
       actor: { login },
       subject: {
         repository,
-        system,
+        ...(system ? { system } : {}),
         ...(pullRequest ? { pullRequest } : {}),
         ...(environment ? { environment } : {}),
       },

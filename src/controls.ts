@@ -22,6 +22,11 @@ export function controlIds(): string[] {
   return Object.keys(annexA().controls);
 }
 
+/** The ISO/IEC 42001 management-system clauses the reference lists, in the standard's order. */
+export function clauseIds(): string[] {
+  return Object.keys(annexA().clauses);
+}
+
 export function controlTitle(id: string): string {
   return annexA().controls[id] ?? annexA().clauses[id] ?? id;
 }

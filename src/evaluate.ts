@@ -219,6 +219,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       auditLog: policy.auditLog,
       releaseBranches: policy.release.branches ?? [],
       approvals: policy.approvals,
+      audits: policy.audits,
     },
     statement,
     rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),

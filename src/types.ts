@@ -115,6 +115,16 @@ export interface RuleSummary {
   appliedTo: string[];
 }
 
+/** One audit of the internal audit programme (`audits`). */
+export interface PlannedAudit {
+  id: string;
+  scope: { systems?: string[]; controls?: string[]; clauses?: string[] };
+  criteria: string;
+  /** YYYY-MM-DD */
+  planned: string;
+  auditor: string;
+}
+
 export interface Evaluation {
   verdict: Verdict;
   failOn: Severity | 'never';
@@ -129,6 +139,8 @@ export interface Evaluation {
     releaseBranches: string[];
     /** The config's approval requirements, for the pull-request check and the deployment gate. */
     approvals: ApprovalRule[];
+    /** The internal audit programme (config `audits`): what the report compares with the audits performed. */
+    audits: PlannedAudit[];
   };
   /** The organisation's Statement of Applicability, as declared (the tool never decides applicability). */
   statement: Statement;

@@ -307,6 +307,40 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     });
   });
 
+  it('opens a nonconformity of the organisation against a management-system clause', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
+    temps.push(repo);
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const opened = cli(
+      [
+        'nc',
+        'open',
+        '--title',
+        'No internal audit programme',
+        '--source',
+        'external-audit',
+        '--clause',
+        '9.2',
+        '--clause',
+        '10.2',
+        '--control',
+        'A.2.4',
+      ],
+      repo,
+    );
+    expect(opened.code).toBe(0);
+    const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
+    expect(cli(['nc', 'update', id, '--clause', '9.2'], repo).code).toBe(0);
+    const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout).nonconformities;
+    expect(listed.find((n: { id: string }) => n.id === id)).toMatchObject({
+      clauses: ['9.2'],
+      controls: ['A.2.4'],
+    });
+    expect(cli(['nc', 'list'], repo).stdout).toContain(
+      `${id}  major  (organisation)  No internal audit programme [A.2.4, clause 9.2]`,
+    );
+  });
+
   it('refuses what it cannot record truthfully: exit 2, nothing written', () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
@@ -321,6 +355,19 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
         ['nc', 'open', '--title', 'x', '--source', 'incident', '--control', 'A.6.1.1'],
         'no ISO/IEC 42001 Annex A control',
       ],
+      [
+        ['nc', 'open', '--title', 'x', '--source', 'internal-audit', '--control', '9.2'],
+        '9.2 is a management-system clause, not an Annex A control; cite it with --clause 9.2',
+      ],
+      [
+        ['nc', 'open', '--title', 'x', '--source', 'internal-audit', '--clause', 'A.8.3'],
+        'A.8.3 is an Annex A control, not a clause; cite it with --control A.8.3',
+      ],
+      [
+        ['nc', 'open', '--title', 'x', '--source', 'internal-audit', '--clause', '9.4'],
+        '--clause 9.4 is no ISO/IEC 42001 management-system clause of the reference (6.1.2, 6.1.3',
+      ],
+      [['nc', 'update', 'NC-19', '--clause', '11.1'], '--clause 11.1 is no ISO/IEC 42001'],
       [['nc', 'open', '--title', 'x', '--source', 'incident', '--system', 'nosuch'], 'no AI system'],
       [['nc', 'open', '--title', 'x', '--source', 'incident', '--due', 'soon'], '--due must be a date'],
       [['nc', 'update', 'NC-404', '--owner', 'x'], 'NC-404 is no nonconformity'],

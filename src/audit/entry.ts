@@ -4,7 +4,10 @@ import canonicalize from 'canonicalize';
 /** Format version of an audit entry; `verify` refuses versions it does not know. */
 export const AUDIT_FORMAT = 1;
 
-/** Life cycle events of an AI system (ISO/IEC 42001 A.6.2.8), plus `custom.*` types recorded from pipelines. */
+/**
+ * Life cycle events of an AI system (ISO/IEC 42001 A.6.2.8), events of the management system itself (clauses 4
+ * to 10, no system), plus `custom.*` types recorded from pipelines.
+ */
 export const EVENT_TYPES = {
   'system.registered': 'AI system registered',
   'documents.changed': 'governance documents changed',
@@ -24,6 +27,12 @@ export const EVENT_TYPES = {
   'nonconformity.closed': 'nonconformity closed',
   'corrective-action.planned': 'corrective action planned',
   'corrective-action.completed': 'corrective action completed',
+  // The organisation's, about no one AI system (organisation.ts says what each needs).
+  'management.review': 'management review',
+  'audit.planned': 'internal audit planned',
+  'audit.performed': 'internal audit performed',
+  'objective.reviewed': 'AI objective reviewed',
+  'policy.approved': 'AI policy approved',
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES | `custom.${string}`;

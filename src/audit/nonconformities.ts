@@ -56,6 +56,8 @@ export interface Nonconformity {
   title: string;
   system?: string;
   controls: string[];
+  /** Management-system clauses (those the reference lists) it cites: an internal audit's finding is often against one. */
+  clauses: string[];
   /** The finding's rule and key (src/fingerprint.ts), for one opened by an evaluation. */
   rule?: string;
   key?: string;
@@ -179,6 +181,7 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
               title: `${finding.rule} on ${system}`,
               system,
               controls: [],
+              clauses: [],
               rule: finding.rule,
               key: finding.key,
               opened: mark(entry),
@@ -227,6 +230,7 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         title: text(details.title) ?? '(no title)',
         ...(system ? { system } : {}),
         controls: list(details.controls),
+        clauses: list(details.clauses),
         opened: mark(entry),
         ...(text(details.owner) ? { owner: text(details.owner) } : {}),
         ...(day(details.due) ? { due: day(details.due) } : {}),
@@ -267,6 +271,7 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         if (text(details.rootCause)) nc.rootCause = text(details.rootCause);
         if (text(details.title)) nc.title = text(details.title)!;
         if (details.controls !== undefined) nc.controls = list(details.controls);
+        if (details.clauses !== undefined) nc.clauses = list(details.clauses);
         defaultDue(nc);
         break;
       }

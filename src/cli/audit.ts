@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import {
+  type Details,
   draftProblem,
   EVENT_TYPES,
   type EventDraft,
@@ -11,6 +12,13 @@ import {
   sha256,
 } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
+import {
+  isOrganisationEvent,
+  ORGANISATION_EVENTS,
+  type OrganisationEvent,
+  type Owned,
+  organisationDetails,
+} from '../audit/organisation.js';
 import { readEntries } from '../audit/read.js';
 import {
   ed25519Signer,
@@ -104,8 +112,15 @@ export async function record(argv: string[], io: Output): Promise<number> {
     throw new UsageError(
       `record needs --type: one of ${Object.keys(EVENT_TYPES).join(', ')}, or custom.<name>`,
     );
-  if (!values.system)
-    throw new UsageError('record needs --system: the id of the AI system the event is about');
+  const organisational = isOrganisationEvent(values.type);
+  if (organisational && values.system)
+    throw new UsageError(
+      `${values.type} is an event of the organisation's management system, not of one AI system: record it without --system${values.type.startsWith('audit.') ? " (the audit's scope, in the programme, names the systems it covers)" : ''}`,
+    );
+  if (!organisational && !values.system)
+    throw new UsageError(
+      `record needs --system: the id of the AI system the event is about (only ${Object.keys(ORGANISATION_EVENTS).join(', ')} are the organisation's, with no system)`,
+    );
   const writer = WRITTEN_BY[values.type];
   if (writer)
     throw new UsageError(
@@ -116,28 +131,35 @@ export async function record(argv: string[], io: Output): Promise<number> {
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
   const evidence = await evidenceOf(root, values.evidence);
   const { actor, subject } = await whoAndWhere(root, values.actor);
+  const details = organisational
+    ? await organisationEvent(root, values.type as OrganisationEvent, parsed.details, io)
+    : parsed.details;
   const draft: EventDraft = {
     type: values.type as EventDraft['type'],
     time: new Date().toISOString(),
     actor,
     subject: {
       ...subject,
-      system: values.system,
+      ...(values.system ? { system: values.system } : {}),
       ...(values.environment ? { environment: values.environment } : {}),
     },
-    details: parsed.details,
+    details,
     evidence,
   };
   const store = await logFor(root, values.log);
   // Checked before anything is written (record checks again): an invalid event leaves the log as it was.
   const problem = draftProblem(draft);
   if (problem) throw new UsageError(problem);
-  await knownSystem(root, store, values.system);
+  if (values.system) await knownSystem(root, store, values.system);
   const signer = values['sign-with'] ? personSigner(values['sign-with']) : undefined;
   const { entry, checkpoint } = await recordEvent(store, draft, signer ? { signer } : {});
   io.out(
-    `recorded entry ${entry.seq} (${entry.type}, ${values.system}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
+    `recorded entry ${entry.seq} (${entry.type}, ${values.system ?? 'the organisation'}) in ${shown(store.path)}\ncheckpoint ${formatCheckpoint(checkpoint)}\n`,
   );
+  if (entry.type === 'audit.performed' && !signer)
+    io.err(
+      `aims-gate: the auditor (${details.auditor}) and who recorded this (${actor.login}) are as typed, which nobody vouched for: an auditor who signs the entry (--sign-with their SSH key, listed under signers with role person) is shown as its author\n`,
+    );
   if (signer) {
     const check = signerOf(entry, (await loadPolicy(new LocalSource(root))).signers);
     io.err(
@@ -147,6 +169,46 @@ export async function record(argv: string[], io: Output): Promise<number> {
     );
   }
   return 0;
+}
+
+/**
+ * An organisation event's details, checked: for an audit, against the programme and the owners of the systems
+ * it covers (their governance facts' owner). Refused before anything is written.
+ */
+async function organisationEvent(
+  root: string,
+  type: OrganisationEvent,
+  given: Details,
+  io: Output,
+): Promise<Details> {
+  const source = new LocalSource(root);
+  const { audits } = await loadPolicy(source);
+  const needsOwners = type === 'audit.planned' || type === 'audit.performed';
+  const systems = needsOwners
+    ? (await evaluate({ source, today: new Date().toISOString().slice(0, 10) })).systems
+    : [];
+  const unowned: string[] = [];
+  const result = organisationDetails(type, given, audits, (audit) => {
+    const owned: Owned[] = [];
+    for (const id of audit.scope.systems ?? []) {
+      const system = systems.find((s) => s.id === id || s.path === id);
+      if (!system)
+        throw new UsageError(
+          `audit ${audit.id} covers system ${id}, which is no AI system of this repository: its owner cannot be checked against the auditor; correct the programme's scope`,
+        );
+      if (system.owner) owned.push({ what: `system ${system.id}`, owner: system.owner });
+      else unowned.push(`system ${system.id}`);
+    }
+    // Annex A controls have no owner in the configuration: only the systems' owners can be checked.
+    unowned.push(...(audit.scope.controls ?? []).map((c) => `control ${c}`));
+    return owned;
+  });
+  if ('problem' in result) throw new UsageError(result.problem);
+  if (unowned.length)
+    io.err(
+      `aims-gate: no owner is declared for ${unowned.join(', ')}: the auditor's independence of ${unowned.length === 1 ? 'it' : 'them'} was not checked\n`,
+    );
+  return result.details;
 }
 
 /** A person's key for --sign-with: an SSH key ssh-keygen signs with; every failure a usage error before anything is written. */

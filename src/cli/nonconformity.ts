@@ -11,8 +11,9 @@ import {
 import { readEntries } from '../audit/read.js';
 import { record as recordEvent } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
-import { controlIds } from '../controls.js';
+import { clauseIds, controlIds } from '../controls.js';
 import { UsageError } from '../errors.js';
+import { citedWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
 import { evidenceOf, knownSystem } from './audit.js';
@@ -26,8 +27,8 @@ type Subcommand = (typeof SUBCOMMANDS)[number];
 /** The options each subcommand takes besides --log, --evidence and --actor: any other is refused, never dropped. */
 const TAKES: Record<Subcommand, string[]> = {
   list: ['all', 'format', 'today'],
-  open: ['title', 'grade', 'source', 'system', 'control', 'owner', 'due'],
-  update: ['grade', 'owner', 'due', 'reason', 'root-cause', 'title', 'control'],
+  open: ['title', 'grade', 'source', 'system', 'control', 'clause', 'owner', 'due'],
+  update: ['grade', 'owner', 'due', 'reason', 'root-cause', 'title', 'control', 'clause'],
   action: ['action', 'owner', 'due'],
   done: ['action'],
   close: ['note'],
@@ -87,7 +88,28 @@ function line(nc: Nonconformity, day: string): string {
     ? `closed ${nc.closed.time.slice(0, 10)} after ${plural(daysOpen(nc, day), 'day')}`
     : `open since ${nc.opened.time.slice(0, 10)}, ${due}${isOverdue(nc, day) ? ' OVERDUE' : ''}`;
   const actions = nc.actions.filter((a) => !a.completed).length;
-  return `${nc.id}  ${nc.grade}  ${nc.system ?? '(organisation)'}  ${nc.title}\n    ${nc.source}, ${state}, owner ${nc.owner ?? 'none'}${nc.rootCause ? `, root cause: ${nc.rootCause}` : ''}${actions ? `, ${plural(actions, 'corrective action')} open` : ''}\n`;
+  return `${nc.id}  ${nc.grade}  ${nc.system ?? '(organisation)'}  ${nc.title}${citedWords(nc)}\n    ${nc.source}, ${state}, owner ${nc.owner ?? 'none'}${nc.rootCause ? `, root cause: ${nc.rootCause}` : ''}${actions ? `, ${plural(actions, 'corrective action')} open` : ''}\n`;
+}
+
+/**
+ * What a nonconformity cites: Annex A controls (--control A.8.3) and management-system clauses (--clause 9.2),
+ * each checked against the reference; one given under the other option is refused with the right one.
+ */
+function citations(controls: string[], clauses: string[]): void {
+  for (const control of controls)
+    if (!controlIds().includes(control))
+      throw new UsageError(
+        clauseIds().includes(control)
+          ? `--control ${control}: ${control} is a management-system clause, not an Annex A control; cite it with --clause ${control}`
+          : `--control ${control} is no ISO/IEC 42001 Annex A control (A.2.2 to A.10.4)`,
+      );
+  for (const clause of clauses)
+    if (!clauseIds().includes(clause))
+      throw new UsageError(
+        controlIds().includes(clause)
+          ? `--clause ${clause}: ${clause} is an Annex A control, not a clause; cite it with --control ${clause}`
+          : `--clause ${clause} is no ISO/IEC 42001 management-system clause of the reference (${clauseIds().join(', ')})`,
+      );
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters refused in what is recorded
@@ -116,6 +138,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     source: { type: 'string' },
     system: { type: 'string' },
     control: { type: 'string', multiple: true, default: [] },
+    clause: { type: 'string', multiple: true, default: [] },
     owner: { type: 'string' },
     due: { type: 'string' },
     reason: { type: 'string' },
@@ -139,9 +162,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
   const store = await logFor(root, values.log);
   dateOption('due', values.due);
   if (values.grade) choice('grade', values.grade, NC_GRADES);
-  for (const control of values.control)
-    if (!controlIds().includes(control))
-      throw new UsageError(`--control ${control} is no ISO/IEC 42001 Annex A control (A.2.2 to A.10.4)`);
+  citations(values.control, values.clause);
 
   if (subcommand === 'list') {
     const day = today(values.today);
@@ -187,6 +208,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
           source: values.source,
           title: values.title,
           ...(values.control.length ? { controls: values.control } : {}),
+          ...(values.clause.length ? { clauses: values.clause } : {}),
           ...optional({ owner: values.owner, due: values.due }),
         },
       };
@@ -208,14 +230,19 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
         title: values.title,
         reason: values.reason,
       });
-      if (!Object.keys(changes).length && !values.control.length)
+      if (!Object.keys(changes).length && !values.control.length && !values.clause.length)
         throw new UsageError(
-          'nonconformity update needs something to change: --owner, --due, --grade, --root-cause, --title or --control',
+          'nonconformity update needs something to change: --owner, --due, --grade, --root-cause, --title, --control or --clause',
         );
       draft = {
         type: 'nonconformity.updated',
         system: nc.system,
-        details: { nc: nc.id, ...changes, ...(values.control.length ? { controls: values.control } : {}) },
+        details: {
+          nc: nc.id,
+          ...changes,
+          ...(values.control.length ? { controls: values.control } : {}),
+          ...(values.clause.length ? { clauses: values.clause } : {}),
+        },
       };
       break;
     }

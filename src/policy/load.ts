@@ -10,7 +10,10 @@ import type { RuleDefinition } from '../rules/index.js';
 import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
 import { DEFAULT_SOA_PATH } from '../soa.js';
 import type { Source } from '../source.js';
-import { type DocumentKind, SEVERITIES, type Severity, type Waiver } from '../types.js';
+import { type DocumentKind, type PlannedAudit, SEVERITIES, type Severity, type Waiver } from '../types.js';
+
+export type { PlannedAudit } from '../types.js';
+
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
 import { simpleCondition } from './when.js';
 
@@ -51,6 +54,8 @@ export interface Policy {
    * list their own, so an entry they sign can vouch for the repository's config (src/deployment.ts).
    */
   floorSigners: TrustedKey[];
+  /** The internal audit programme (clause 9.2), the organisation's and the repository's. */
+  audits: PlannedAudit[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
   /** What the deployment gate trusts (meaningful in the default branch's config). */
@@ -72,8 +77,8 @@ interface Layer {
   path: string;
 }
 
-/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals and signers stay a floor. */
-const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers']);
+/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals, signers and audits stay a floor. */
+const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers', 'audits']);
 
 /** Merges configs, outermost first: objects key by key, ADDITIVE lists concatenated, otherwise the last wins. */
 function mergeConfigs(configs: Record<string, unknown>[]): Record<string, unknown> {
@@ -437,12 +442,31 @@ export async function loadPolicy(
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     signers: (config.signers as TrustedKey[] | undefined) ?? [],
     floorSigners: (org?.data.value as { signers?: TrustedKey[] } | undefined)?.signers ?? [],
+    audits: uniqueAudits(layers, (config.audits as PlannedAudit[] | undefined) ?? []),
     app: (config.app as AppSettings | undefined) ?? {},
     release: (config.release as ReleaseSettings | undefined) ?? {},
     ...(enforce?.['fail-on']
       ? { failOnFloor: ((org!.data.value as Record<string, unknown>)['fail-on'] as Severity) ?? 'major' }
       : {}),
   };
+}
+
+/** An audit id names one audit: a second one of the same id (here or across _extends) is a config error. */
+function uniqueAudits(layers: Layer[], audits: PlannedAudit[]): PlannedAudit[] {
+  const seen = new Set<string>();
+  for (const [i, audit] of audits.entries()) {
+    if (seen.has(audit.id)) {
+      const at = locate(layers, ['audits', i, 'id']);
+      throw new ConfigError(
+        at.path,
+        at.line,
+        `audits[${i}]: a second audit with id ${audit.id}`,
+        'give each audit of the programme its own id',
+      );
+    }
+    seen.add(audit.id);
+  }
+  return audits;
 }
 
 /** Each signer's key must be one: a damaged key is a config error at its line, not an entry that never verifies. */

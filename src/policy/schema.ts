@@ -332,6 +332,65 @@ export function configSchema(rule: object = ruleSchema()): object {
         description:
           'Where lifecycle events go: file:PATH (default file:.aims-gate/audit-log.jsonl), branch:NAME (GitHub), or none.',
       },
+      audits: {
+        type: 'array',
+        description:
+          'The internal audit programme (ISO/IEC 42001 clause 9.2): each audit with its scope, criteria, planned date and auditor. aims-gate record --type audit.planned / audit.performed --detail audit=ID records it, copying what is planned here; an auditor who owns a system audited is refused. Audits add up across _extends.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'scope', 'criteria', 'planned', 'auditor'],
+          properties: {
+            id: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+              description: "The audit's id, e.g. IA-2026-2, as entries and reports name it.",
+            },
+            scope: {
+              type: 'object',
+              additionalProperties: false,
+              minProperties: 1,
+              description: 'What is audited: AI systems (ids), Annex A controls, management-system clauses.',
+              properties: {
+                systems: {
+                  type: 'array',
+                  minItems: 1,
+                  uniqueItems: true,
+                  items: { type: 'string', minLength: 1 },
+                },
+                controls: {
+                  type: 'array',
+                  minItems: 1,
+                  uniqueItems: true,
+                  items: { enum: Object.keys(annexA().controls) },
+                },
+                clauses: {
+                  type: 'array',
+                  minItems: 1,
+                  uniqueItems: true,
+                  items: { enum: Object.keys(annexA().clauses) },
+                },
+              },
+            },
+            criteria: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'What the audit judges against, e.g. "ISO/IEC 42001:2023 clauses 8 and 9; AI policy v3".',
+            },
+            planned: {
+              type: 'string',
+              format: 'date',
+              description: 'The day it is planned for (YYYY-MM-DD).',
+            },
+            auditor: {
+              type: 'string',
+              minLength: 1,
+              description: 'Who audits (a GitHub login): never the owner of a system in scope.',
+            },
+          },
+        },
+      },
       signers: {
         type: 'array',
         description:

@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { type ApplicabilityRow, applicabilitySummary } from './applicability.js';
-import type { AuditorReport } from './auditor.js';
+import { type AuditorReport, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -21,6 +21,13 @@ import {
   unprovenFrom,
   verificationSentence,
 } from './auditor-words.js';
+import {
+  type ClauseReport,
+  clauseEvidenceWords,
+  clauseGapWords,
+  nonconformityWordsOfClause,
+  programmeWords,
+} from './clauses.js';
 import { escapeHtml as esc } from './escape.js';
 import { location, openFindings, SEVERITY_WORDS } from './words.js';
 
@@ -160,7 +167,7 @@ ${
 ${report.systems
   .map(
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
-<h3>${esc(s.id)}${s.summary ? '' : ' <small>(no longer in the repository)</small>'}</h3>
+<h3>${esc(s.id)}${timelineNote(s) ? ` <small>(${timelineNote(s)})</small>` : ''}</h3>
 ${s.earlier ? `<p class="note">${esc(earlierSentence(s))}</p>` : ''}
 ${s.events.length ? eventTable(report, s.events, unproven) : '<p class="empty">No recorded events.</p>'}
 </section>`,
@@ -219,10 +226,49 @@ ${report.applicability.map(soaRow).join('\n')}
 </tbody>
 </table>
 </section>
-
+${clausesHtml(report.clauses)}
 <script>${SCRIPT}</script>
 </body>
 </html>
+`;
+}
+
+/** Clauses 4 to 10: what evidences each, what does not; then the internal audit programme, overdue audits marked. */
+function clausesHtml(report: ClauseReport): string {
+  const evidenced = report.clauses.filter((c) => c.evidenced).length;
+  const rows = report.clauses
+    .map(
+      (c) =>
+        `<tr data-clause="${esc(c.clause)}" data-evidenced="${c.evidenced}"><td><strong>${esc(c.clause)}</strong> ${esc(c.title)}</td><td>${esc(clauseEvidenceWords(c)) || '—'}</td><td class="missing">${esc(clauseGapWords(c)) || '—'}</td><td>${esc(nonconformityWordsOfClause(c)) || '—'}</td></tr>`,
+    )
+    .join('\n');
+  const programme = report.programme.length
+    ? `<table><thead><tr><th>Audit</th><th>Scope</th><th>Criteria</th><th>Planned</th><th>Auditor (planned)</th><th>State</th></tr></thead><tbody>${report.programme
+        .map((row) => {
+          const words = programmeWords(row);
+          return `<tr data-audit="${esc(row.audit.id)}" data-overdue="${row.overdue}"><td>${esc(row.audit.id)}</td><td>${esc(words.scope)}</td><td>${esc(row.audit.criteria)}</td><td>${esc(row.audit.planned)}</td><td>${esc(row.audit.auditor)}</td><td${row.overdue ? ' class="status major"' : ''}>${esc(words.state)}</td></tr>`;
+        })
+        .join('')}</tbody></table>`
+    : '<p class="empty">No internal audit programme: the configuration plans no audits (audits:).</p>';
+  const unplanned = report.unplanned
+    .map(
+      (u) =>
+        `<p class="missing">Entry ${u.seq} records audit ${esc(u.audit)}, which the programme does not plan.</p>`,
+    )
+    .join('');
+  return `
+<section id="clauses">
+<h2>Management system — ISO/IEC 42001:2023 clauses 4 to 10</h2>
+<p>${evidenced} of ${report.clauses.length} clauses are evidenced by the audit log or the documents checked; the others are not evidenced here, which says nothing of evidence kept elsewhere.</p>
+<table>
+<thead><tr><th>Clause</th><th>Evidenced by</th><th>Not evidenced</th><th>Nonconformities</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<h3>Internal audit programme (clause 9.2)</h3>
+${programme}${unplanned}
+</section>
 `;
 }
 

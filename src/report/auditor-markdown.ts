@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit/entry.js';
-import type { AuditorReport } from './auditor.js';
+import { type AuditorReport, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -21,6 +21,13 @@ import {
   unprovenFrom,
   verificationSentence,
 } from './auditor-words.js';
+import {
+  type ClauseReport,
+  clauseEvidenceWords,
+  clauseGapWords,
+  nonconformityWordsOfClause,
+  programmeWords,
+} from './clauses.js';
 import { cell, inline } from './escape.js';
 import { location, SEVERITY_WORDS } from './words.js';
 
@@ -104,7 +111,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
 
   out.push(`## 6. Timeline per system (${report.totalEvents} events)`, '');
   for (const system of report.systems) {
-    out.push(`### ${cell(system.id)}${system.summary ? '' : ' (no longer in the repository)'}`, '');
+    out.push(`### ${cell(system.id)}${timelineNote(system) ? ` (${timelineNote(system)})` : ''}`, '');
     if (system.earlier) out.push(`_${earlierSentence(system)}_`, '');
     if (system.events.length === 0) out.push('_No recorded events._', '');
     else out.push(...eventTable(report, system.events, unprovenFrom(report)), '');
@@ -155,7 +162,43 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
       `| ${row.control} ${cell(row.title)}<br>_${row.objectiveId} ${cell(row.objective)}_ | ${cell(declaredWords(row))} | ${cell(row.justification) || '—'} | ${cell(row.tested) || '—'} | ${evidence.join('<br>') || '—'} | ${APPLICABILITY_STATUS[row.status]} | ${row.flags.map((f) => `⚠ ${cell(f)}`).join('<br>') || '—'} |`,
     );
   }
+  out.push('', ...clausesMarkdown(report.clauses));
   return `${out.join('\n')}\n`;
+}
+
+/** Clauses 4 to 10: what evidences each, what does not; then the internal audit programme. */
+function clausesMarkdown(report: ClauseReport): string[] {
+  const evidenced = report.clauses.filter((c) => c.evidenced).length;
+  const out = [
+    '## 10. Management system, clauses 4 to 10 (ISO/IEC 42001:2023)',
+    '',
+    `${evidenced} of ${report.clauses.length} clauses are evidenced by the audit log or the documents checked; the others are not evidenced here, which says nothing of evidence kept elsewhere.`,
+    '',
+    '| Clause | Evidenced by | Not evidenced | Nonconformities |',
+    '|---|---|---|---|',
+    ...report.clauses.map(
+      (c) =>
+        `| ${c.clause} ${cell(c.title)} | ${cell(clauseEvidenceWords(c)) || '—'} | ${cell(clauseGapWords(c)) || '—'} | ${cell(nonconformityWordsOfClause(c)) || '—'} |`,
+    ),
+    '',
+    '### Internal audit programme (clause 9.2)',
+    '',
+  ];
+  if (!report.programme.length)
+    out.push('_No internal audit programme: the configuration plans no audits (audits:)._', '');
+  else
+    out.push(
+      '| Audit | Scope | Criteria | Planned | Auditor (planned) | State |',
+      '|---|---|---|---|---|---|',
+      ...report.programme.map((row) => {
+        const words = programmeWords(row);
+        return `| ${cell(row.audit.id)} | ${cell(words.scope)} | ${cell(row.audit.criteria)} | ${row.audit.planned} | ${cell(row.audit.auditor)} | ${row.overdue ? '**' : ''}${cell(words.state)}${row.overdue ? '**' : ''} |`;
+      }),
+      '',
+    );
+  for (const u of report.unplanned)
+    out.push(`- ⚠ entry ${u.seq} records audit ${cell(u.audit)}, which the programme does not plan`);
+  return out;
 }
 
 /** A nonconformity an entry after a verification break changed: the chain no longer vouches for its state. */

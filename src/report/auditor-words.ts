@@ -234,7 +234,7 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
   state: string;
 } {
   return {
-    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${nc.controls.length ? ` [${nc.controls.join(', ')}]` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}`,
+    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}`,
     since: `${nc.opened.time.slice(0, 10)} (entry ${nc.opened.seq})`,
     due: nc.due
       ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.dueReason ? ` (moved: ${nc.dueReason})` : ''}${nc.overdue ? ' OVERDUE' : ''}`
@@ -276,4 +276,10 @@ export function entryActorWords(report: Pick<AuditorReport, 'signatures'>, entry
   if (!signed) return actorWords(entry.actor);
   if (signed.forged) return `FORGED: ${actorWords(entry.actor)}, not signed by a gate key (${signed.signer})`;
   return `${actorWords(entry.actor)}, ${signed.signer}`;
+}
+
+/** What a nonconformity cites, " [A.8.3, clause 9.2]", or nothing. */
+export function citedWords(nc: { controls: string[]; clauses?: string[] }): string {
+  const cited = [...nc.controls, ...(nc.clauses ?? []).map((c) => `clause ${c}`)];
+  return cited.length ? ` [${cited.join(', ')}]` : '';
 }

@@ -7,6 +7,7 @@ import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
 import type { Evaluation, Finding, SystemSummary, WaiverResult } from '../types.js';
 import { type ApplicabilityRow, applicabilityRows } from './applicability.js';
+import { type ClauseReport, clauseReport } from './clauses.js';
 import { type DeploymentRow, deploymentRegister, gateSignature } from './deployments.js';
 import { type Kpis, kpis } from './kpis.js';
 import { openFindings } from './words.js';
@@ -42,6 +43,8 @@ export interface AuditorReport {
   findingsByControl: { control: string; title: string; findings: Finding[] }[];
   waivers: WaiverResult[];
   applicability: ApplicabilityRow[];
+  /** Clauses 4 to 10 and the internal audit programme, as the log and the documents evidence them. */
+  clauses: ClauseReport;
   eventTypes: string[];
   totalEvents: number;
   /**
@@ -57,6 +60,15 @@ export interface AuditorReport {
  * a few megabytes a browser opens at once.
  */
 export const TIMELINE_LIMIT = 100;
+/** The timeline of entries about no AI system: the management system's own (reviews, audits, policy). */
+export const ORGANISATION = '(organisation)';
+/** Why a timeline has no system in the repository: the organisation's, or a system since removed. */
+export const timelineNote = (system: { id: string; summary?: unknown }): string =>
+  system.summary
+    ? ''
+    : system.id === ORGANISATION
+      ? 'the management system, no AI system'
+      : 'no longer in the repository';
 const TIMELINE_BUDGET = 5_000;
 export const DEPLOYMENT_LIMIT = 500;
 
@@ -100,7 +112,7 @@ export function buildAuditorReport(input: {
   const entries = forged.size ? input.entries.filter((e) => !forged.has(e.seq)) : input.entries;
   const since = input.log.since;
   const listed = since ? input.entries.filter((e) => e.time >= since) : input.entries;
-  const bySystem = groupBy(listed, (entry) => entry.subject.system ?? '(no system)');
+  const bySystem = groupBy(listed, (entry) => entry.subject.system ?? ORGANISATION);
   const known = new Set(evaluation.systems.map((s) => s.id));
   const systemCount = new Set([...known, ...bySystem.keys()]).size;
   const limit = Math.max(3, Math.min(TIMELINE_LIMIT, Math.floor(TIMELINE_BUDGET / Math.max(1, systemCount))));
@@ -157,6 +169,7 @@ export function buildAuditorReport(input: {
       entries,
       register.nonconformities.filter((nc) => !nc.closed),
     ),
+    clauses: clauseReport(evaluation, entries, register.nonconformities),
     eventTypes: [...new Set(input.entries.map((e) => e.type))].sort(),
     totalEvents: input.entries.length,
     ...(trusted
