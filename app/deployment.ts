@@ -105,7 +105,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
   const { environment } = task;
-  const { decision, checkpoint, problem } = await decideDeployment(github, repository, {
+  const { decision, checkpoint, problem, error } = await decideDeployment(github, repository, {
     commit: task.commit,
     environment,
     prepare: async () => {
@@ -124,7 +124,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
     },
   });
   if (problem) log.error(problem);
-  if (!decision.approved && /^aims-gate could not decide/.test(decision.reason)) log.error(decision.reason);
+  if (error) log.error({ err: error }, decision.reason);
   const state = decision.approved ? 'approved' : 'rejected';
   return {
     state,

@@ -63336,8 +63336,12 @@ async function decideDeployment(github, repository, run2) {
     if (named) return { decision: { approved: false, reason: named } };
     if (!commit) return { decision: { approved: false, reason: "the deployment names no commit to judge" } };
     const ready = await run2.prepare();
+    let failure;
     const decision = await judgeDeployment(github, repository, { commit, environment }, ready.options).catch(
-      (error2) => ({ approved: false, reason: couldNotDecide(error2) })
+      (error2) => {
+        failure = error2;
+        return { approved: false, reason: couldNotDecide(error2) };
+      }
     );
     const store = ready.store(decision.evaluation?.policy);
     const recorded = await recordDeployment(store, decision, {
@@ -63348,9 +63352,9 @@ async function decideDeployment(github, repository, run2) {
         environment: environment.trim()
       }
     });
-    return { ...recorded, ...store ? { store } : {} };
+    return { ...recorded, ...store ? { store } : {}, ...failure ? { error: failure } : {} };
   } catch (error2) {
-    return { decision: { approved: false, reason: couldNotDecide(error2) } };
+    return { decision: { approved: false, reason: couldNotDecide(error2) }, error: error2 };
   }
 }
 var couldNotDecide = (error2) => `aims-gate could not decide, so it fails closed: ${error2.message ?? String(error2)}`;

@@ -157,6 +157,8 @@ export interface RecordedDecision {
   checkpoint?: { seq: number; hash: string };
   /** Why the decision could not be recorded (then it is no approval). */
   problem?: string;
+  /** What made the gate fail closed, for an operator's log (the reason already says it in words). */
+  error?: Error;
 }
 
 /**
@@ -175,8 +177,12 @@ export async function decideDeployment(
     if (named) return { decision: { approved: false, reason: named } };
     if (!commit) return { decision: { approved: false, reason: 'the deployment names no commit to judge' } };
     const ready = await run.prepare();
+    let failure: Error | undefined;
     const decision = await judgeDeployment(github, repository, { commit, environment }, ready.options).catch(
-      (error: Error): DeploymentDecision => ({ approved: false, reason: couldNotDecide(error) }),
+      (error: Error): DeploymentDecision => {
+        failure = error;
+        return { approved: false, reason: couldNotDecide(error) };
+      },
     );
     const store = ready.store(decision.evaluation?.policy);
     const recorded = await recordDeployment(store, decision, {
@@ -187,9 +193,9 @@ export async function decideDeployment(
         environment: environment.trim(),
       },
     });
-    return { ...recorded, ...(store ? { store } : {}) };
+    return { ...recorded, ...(store ? { store } : {}), ...(failure ? { error: failure } : {}) };
   } catch (error) {
-    return { decision: { approved: false, reason: couldNotDecide(error as Error) } };
+    return { decision: { approved: false, reason: couldNotDecide(error as Error) }, error: error as Error };
   }
 }
 
