@@ -12,7 +12,7 @@ export const BUILT_IN_CHECKS = {
       'Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes.',
   },
   'inventory.governance-file': {
-    title: "A system's governance.yml can be read",
+    title: "A system's governance.yml can be read and matches its schema (schemas/governance.schema.json)",
     severity: 'major',
     remedy: 'Fix the file as the finding says (its line and the fix are given), or remove it.',
   },

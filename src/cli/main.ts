@@ -1,4 +1,5 @@
 import { ConfigError, UsageError } from '../errors.js';
+import { closest } from '../spelling.js';
 import { VERSION } from '../version.js';
 
 export const USAGE = `Usage: aims-gate <command> [options]
@@ -117,7 +118,10 @@ export function commandUsage(command: string): string {
 function argumentProblem(error: Error): string {
   const option = /'(-[^']*)'/.exec(error.message)?.[1];
   const code = (error as { code?: string }).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? ''}`.trim();
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const suggestion = (error as { suggestion?: string }).suggestion;
+    return `unknown option ${option ?? ''}`.trim() + (suggestion ? ` (did you mean ${suggestion}?)` : '');
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
     return /does not take an argument/.test(error.message)
       ? `${option ?? 'an option'} takes no value`
@@ -178,8 +182,10 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
       case 'help':
         io.out(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        const near = closest(command, COMMANDS);
+        throw new UsageError(`unknown command "${command}"${near ? ` (did you mean "${near}"?)` : ''}`);
+      }
     }
   } catch (error) {
     if (error instanceof ConfigError) {
