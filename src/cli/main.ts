@@ -22,8 +22,11 @@ Commands:
   test [dir]             Run the policy against fixture repositories (default policy-tests/), each with an
                            expect.yml of the findings it must produce, as conftest verify does
       -c, --config PATH    configuration under test (default .github/aims-gate.yml)
-  init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites)
-      --tier TIER          minimal | limited | high | prohibited (default high)
+  init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites); . for a
+                           repository that is one model (the Hub's layout): a card without governance keys
+                           gets a governance.yml beside it
+      --tier TIER          minimal | limited | high | prohibited (default: the card's, else high)
+      --impact-assessment  write one even where the tier does not require it (limited, minimal)
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
       -c, --config PATH    configuration whose rules to explain
   record [dir]           Append a lifecycle event to the audit log
