@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEntry, type EventDraft, sealSigned } from '../src/audit/entry.js';
+import { type AuditEntry, type Checkpoint, type EventDraft, sealSigned } from '../src/audit/entry.js';
 import { deploymentEvent } from '../src/audit/events.js';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import { ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
+import { verifyLog } from '../src/audit/verify.js';
 import { trustedCheckpoint } from '../src/github/checkpoint-status.js';
 import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
@@ -433,12 +434,11 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
     ).toBeUndefined();
   });
 
-  // Found: trustedCheckpoint skips a status whose entry is not in the log at hand. Truncate the log branch back to
-  // a gate-signed entry (dropping a rejection, an incident, a later decision): the genuine status naming the
-  // dropped entry is skipped in silence, and the older status is "the" checkpoint, so verify reports a match.
-  // (Also: README says "the gate applies the same rule (trustedCheckpoint)", but nothing in src/, app/ or
-  // action/ calls it: no code reads the statuses.)
-  it.fails('SUCCEEDS: a log truncated back to a gate-signed entry still "matches" its checkpoint statuses', async () => {
+  // Found: trustedCheckpoint skipped a status whose entry is not in the log at hand. Truncate the log branch back
+  // to a gate-signed entry (dropping a rejection, an incident, a later decision): the genuine status naming the
+  // dropped entry was skipped in silence, and the older status was "the" checkpoint, so verify reported a match.
+  // Now that status is believed, unverified, and the truncated log does not reach it.
+  it('a log truncated back to a gate-signed entry no longer "matches": the status past its end is the checkpoint', async () => {
     const entries = await checkpointLog();
     const [, two, three] = entries as [AuditEntry, AuditEntry, AuditEntry];
     const truncatedTo = [entries[0]!, two]; // the log branch force-pushed back: entry 3 is gone
@@ -447,8 +447,13 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
       entryAt: (seq) => truncatedTo[seq - 1],
       trusted: GATE_KEYS,
     });
-    // What should happen: a status naming an entry past the log's end is at least reported, never skipped.
-    expect(believed).toBeUndefined();
+    expect(believed?.checkpoint).toEqual({ seq: 3, hash: three.hash });
+    expect(believed?.why).toMatch(/^names entry 3, past the end of the log at hand .*truncated, or the status is forged$/);
+    const store = new MemoryStore();
+    let head: Checkpoint | undefined;
+    for (const entry of truncatedTo) head = await store.append(entry, head);
+    const verified = await verifyLog(store.lines(), believed!.checkpoint);
+    expect(verified.ok).toBe(false);
   });
 });
 
