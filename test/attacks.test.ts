@@ -448,7 +448,9 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
       trusted: GATE_KEYS,
     });
     expect(believed?.checkpoint).toEqual({ seq: 3, hash: three.hash });
-    expect(believed?.why).toMatch(/^names entry 3, past the end of the log at hand .*truncated, or the status is forged$/);
+    expect(believed?.why).toMatch(
+      /^names entry 3, past the end of the log at hand .*truncated, or the status is forged$/,
+    );
     const store = new MemoryStore();
     let head: Checkpoint | undefined;
     for (const entry of truncatedTo) head = await store.append(entry, head);
