@@ -195,6 +195,9 @@ function controlMarkdown(control: DocumentControl): string[] {
   ];
 }
 
+/** A line to write on, in the printed copy. */
+const LINE = '_'.repeat(28);
+
 /** Blank lines to sign: a name typed in (--prepared-by) is not a signature, so those cells stay blank. */
 function signOffMarkdown(control: DocumentControl): string[] {
   return [
@@ -204,7 +207,7 @@ function signOffMarkdown(control: DocumentControl): string[] {
     '|---|---|---|---|',
     ...SIGN_OFF.map(({ role }) => {
       const name = control.signOff.find((s) => s.role === role)?.name;
-      return `| ${role} | ${name ? cell(name) : '&nbsp;'.repeat(24)} | ${'&nbsp;'.repeat(24)} | ${'&nbsp;'.repeat(12)} |`;
+      return `| ${role} | ${name ? cell(name) : LINE} | ${LINE} | ${LINE.slice(0, 12)} |`;
     }),
     '',
     `_Document id ${control.id}. A copy whose id differs was made from other inputs._`,
