@@ -467,7 +467,7 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
       /^\| `(review-minutes\.txt|governance\/evidence\/management-review-2026-10-28\.md)` \|.*\| \*\*(MISSING|CHANGED)/m,
     );
     expect(section).toContain(
-      '| `review-minutes.txt` | ' + digest + ' | #25 | **MISSING from the working tree** |',
+      `| \`review-minutes.txt\` | ${digest} | #25 | **MISSING from the working tree** |`,
     );
     // A file outside the repository cannot be checked later: record refuses it.
     const outside = join(tmpdir(), `aims-outside-${process.pid}.txt`);
