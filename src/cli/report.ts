@@ -15,7 +15,7 @@ import {
   SIGN_OFF,
   treeWords,
 } from '../report/control.js';
-import { printPdf } from '../report/pdf.js';
+import { findChromium, printPdf } from '../report/pdf.js';
 import { soaApproval } from '../soa.js';
 import { fileHistoryInGit, workingTree } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
@@ -62,6 +62,8 @@ export async function report(argv: string[], io: Output): Promise<number> {
     throw new UsageError(
       `report -f ${format} writes a file: pass -o report.${format}${format === 'html' ? ' (or pipe it: aims-gate report -f html > report.html)' : ''}`,
     );
+  // Before any work: a PDF with no browser to print it is said at once.
+  const chromium = format === 'pdf' ? findChromium() : undefined;
   const trusted = await tsaCertificates(values['tsa-cert']);
   const checkpoint = checkpointOption(values.checkpoint);
 
@@ -146,6 +148,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
   const rendered =
     format === 'pdf'
       ? await printPdf(html!, {
+          chromium,
           header: { left: reportTitle({ ...control, id: '' }), right: control.id },
           footer: `${control.id} · ${'unknown' in control.tree ? 'no commit' : `commit ${control.tree.commit.slice(0, 12)}`} · aims-gate ${VERSION} · generated ${generated}`,
           ...(clean ? {} : { warning: 'DRAFT: not the commit' }),

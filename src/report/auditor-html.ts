@@ -448,6 +448,7 @@ tr.evidence-file.missing td.state, tr.evidence-file.changed td.state, tr.evidenc
 @media print {
   .filters { display: none; } body { max-width: none; padding: 0; font-size: 11px; }
   section { break-inside: auto; } tr { break-inside: avoid; } h2 { break-after: avoid; } .banner { break-inside: avoid; }
+  .card, table.control, table.sign-off { break-inside: avoid; }
 }`;
 
 const SCRIPT = `
