@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { evaluate } from '../src/evaluate.js';
+import { MemorySource } from '../src/source.js';
 import { EXAMPLE } from './helpers.js';
 
 /**
@@ -224,6 +226,28 @@ describe('a Hub repository that is one model (issue 23, item 3)', () => {
     const outside = cli(['init', '..'], dir);
     expect(outside.code).toBe(2);
     expect(outside.stderr).toContain('or . for the repository itself');
+  });
+});
+
+describe('the id of a system at the root, on any source', () => {
+  /** Files as the GitHub API reads them: the source knows the repository's name, not a folder. */
+  class NamedSource extends MemorySource {
+    readonly repository = 'sentiment-model';
+  }
+  const ids = async (files: Record<string, string>) =>
+    (await evaluate({ source: new NamedSource(files), today: '2026-11-01' })).systems.map((s) => s.id);
+
+  it('is the model_name, else the model-index name, else the repository name', async () => {
+    const config = { '.github/aims-gate.yml': 'systems: ["."]\n' };
+    expect(await ids({ ...config, 'README.md': '---\nmodel_name: imdb-v3\n---\n# x\n' })).toEqual([
+      'imdb-v3',
+    ]);
+    expect(await ids({ ...config, 'README.md': HUB_CARD })).toEqual(['distilbert-imdb']);
+    expect(await ids({ ...config, 'README.md': '# no front matter\n' })).toEqual(['sentiment-model']);
+    // What the facts state wins over every name.
+    expect(await ids({ ...config, 'README.md': HUB_CARD, 'governance.yml': 'system: nlp-1\n' })).toEqual([
+      'nlp-1',
+    ]);
   });
 });
 
