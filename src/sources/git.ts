@@ -22,7 +22,7 @@ export async function git(cwd: string, args: string[]): Promise<string> {
  * `cat-file --batch` for contents. For `aims-gate check --base REF`.
  */
 export class GitSource implements Source {
-  private tree?: Promise<Map<string, { object: string; size: number }>>;
+  private tree?: Promise<Map<string, { object: string; size: number; link: boolean }>>;
 
   /**
    * @param root the folder being checked, anywhere inside a git work tree
@@ -54,12 +54,13 @@ export class GitSource implements Source {
 
   private entries() {
     this.tree ??= git(this.root, ['ls-tree', '-r', '-l', '-z', '--full-tree', this.revision]).then((out) => {
-      const map = new Map<string, { object: string; size: number }>();
+      const map = new Map<string, { object: string; size: number; link: boolean }>();
       for (const line of out.split('\0')) {
-        const match = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.+)$/.exec(line);
-        const [, object, size, path] = match ?? [];
+        const match = /^(\d+) blob ([0-9a-f]+)\s+(\d+)\t(.+)$/.exec(line);
+        const [, mode, object, size, path] = match ?? [];
         if (object && path?.startsWith(this.prefix)) {
-          map.set(path.slice(this.prefix.length), { object, size: Number(size) });
+          // Mode 120000 is a symbolic link: its blob is the path it points to, not a document.
+          map.set(path.slice(this.prefix.length), { object, size: Number(size), link: mode === '120000' });
         }
       }
       return map;
@@ -74,6 +75,7 @@ export class GitSource implements Source {
   async read(path: string, maxBytes: number): Promise<ReadResult> {
     const entry = (await this.entries()).get(path);
     if (!entry) return { missing: true };
+    if (entry.link) return { notFile: 'a symbolic link' };
     if (entry.size > maxBytes) return { tooLarge: entry.size };
     return { bytes: await catBlob(this.root, entry.object) };
   }
