@@ -195,6 +195,9 @@ for (const [shape, bySize] of Object.entries(parse)) {
   );
 }
 
+// 5b. Hostile YAML: alias expansion, nesting and size bounds, each shape in its own process.
+console.log(`\n${time([join(ROOT, 'bench/hostile-yaml.js')]).stdout.trimEnd()}`);
+
 // 4. The App: 1,000 signed webhooks through its real HTTP server, GitHub answered at once by nock.
 console.log('\nGitHub App (Probot, real HTTP server on 127.0.0.1, GitHub answered by nock with no latency)');
 const app = JSON.parse(time([await bundled('app')]).stdout);

@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -827,6 +828,26 @@ describe('aims-gate validate', () => {
       0,
       'valid: .github/aims-gate.yml, 8 documents of 3 AI systems\n',
     ]);
+  });
+
+  it('refuses a symbolic link or a FIFO in place of a document, by name', () => {
+    const files = conformantRepo();
+    const repo = tempRepo(files);
+    const card = join(repo, 'models/credit-scoring/MODEL_CARD.md');
+    rmSync(card);
+    writeFileSync(join(repo, 'card-elsewhere.md'), files['models/credit-scoring/MODEL_CARD.md']!);
+    symlinkSync('../../card-elsewhere.md', card);
+    const risk = join(repo, 'models/credit-scoring/risk-assessment.yml');
+    rmSync(risk);
+    execFileSync('mkfifo', [risk]); // a reader that opened it would wait forever
+    const { code, stdout } = cli(['validate'], repo);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'models/credit-scoring/MODEL_CARD.md: cannot be read: the path is a symbolic link, not a regular file',
+    );
+    expect(stdout).toContain(
+      'models/credit-scoring/risk-assessment.yml: cannot be read: the path is a FIFO (named pipe), not a regular file',
+    );
   });
 });
 
