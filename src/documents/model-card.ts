@@ -42,8 +42,11 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
     }
     data = { ...data, value: data.value === null ? {} : withoutEmpty(data.value) };
   }
+  // "##\u00a0Evaluation Results" is a heading where the Hub renders one: the space after the marks may be any
+  // Unicode space. Each is one UTF-16 unit, as the space that replaces it, so offsets and lines stay.
+  const body = front.body.replace(UNICODE_SPACE_AFTER_MARKS, '$1 ');
   // One linear count before parsing: every heading costs markdown-it three tokens.
-  const headings = front.body.match(/^ {0,3}#{1,6}(?=[ \t\n]|$)/gm)?.length ?? 0;
+  const headings = body.match(/^ {0,3}#{1,6}(?=[ \t\n]|$)/gm)?.length ?? 0;
   if (headings > LIMITS.maxHeadings) {
     return {
       problem: {
@@ -57,9 +60,12 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
     format: 'markdown',
     data,
     ...metadataParts(data.value),
-    sections: markdownSections(front.body, front.bodyLine),
+    sections: markdownSections(body, front.bodyLine),
   };
 }
+
+/** Heading marks followed by a no-break or other Unicode space, which CommonMark does not count as one. */
+const UNICODE_SPACE_AFTER_MARKS = /^( {0,3}#{1,6})[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gm;
 
 function parseDataCard(source: string): CardParts | { problem: Problem } {
   const parsed = parseData(source);
@@ -160,7 +166,28 @@ function countLines(s: string): number {
 
 function metadataParts(value: unknown): Pick<CardParts, 'governance' | 'metrics'> {
   const meta = record(value) ?? {};
-  return { governance: governanceOf(meta.governance), metrics: metricsOf(meta['model-index']) };
+  const stated = governanceOf(meta.governance);
+  const governance = { ...topLevelGovernance(meta) };
+  for (const [fact, v] of Object.entries(stated))
+    if (v !== undefined) Object.assign(governance, { [fact]: v });
+  return { governance, metrics: metricsOf(meta['model-index']) };
+}
+
+/**
+ * Governance facts a card states outside `governance:`, under keys the Hub's card spec does not have but
+ * other formats do (the MinBZK system card's `status` and `owners`): read where the value is one aims-gate
+ * knows; `governance:` wins where both say. The governance rule points at one it could not read.
+ */
+export function topLevelGovernance(meta: Record<string, unknown>): Governance {
+  const owners = list(meta.owners).map((o) =>
+    typeof o === 'string' ? text(o) : (text(record(o)?.name) ?? text(record(o)?.email)),
+  );
+  const owner = text(meta.owner) ?? owners.find((o) => o !== undefined);
+  const status = oneOf(
+    typeof meta.status === 'string' ? meta.status.toLowerCase() : undefined,
+    LIFECYCLE_STATUSES,
+  );
+  return { ...(owner ? { owner } : {}), ...(status ? { status } : {}) };
 }
 
 /** The governance facts a mapping states: each of the wrong type reads as absent. */
