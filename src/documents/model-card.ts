@@ -1,4 +1,5 @@
 import MarkdownIt from 'markdown-it';
+import { importDocument } from '../formats/index.js';
 import { LIMITS } from '../limits.js';
 import type { Problem } from '../parse/problem.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
@@ -6,7 +7,7 @@ import { LIFECYCLE_STATUSES, RISK_TIERS } from '../types.js';
 import { list, metricValue, oneOf, record, text, withoutEmpty } from './fields.js';
 import type { Governance, Metric, ModelCard, Section } from './types.js';
 
-type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics'>;
+type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics' | 'imported'>;
 
 // Block structure only: headings, paragraphs, code. Inline markup is not parsed (a label is read by a bounded
 // pattern instead), which keeps hostile inline input such as 1 MB of "[[" linear and cheap.
@@ -68,8 +69,11 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
 const UNICODE_SPACE_AFTER_MARKS = /^( {0,3}#{1,6})[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gm;
 
 function parseDataCard(source: string): CardParts | { problem: Problem } {
-  const parsed = parseData(source);
-  if ('problem' in parsed) return parsed;
+  const read = parseData(source);
+  if ('problem' in read) return read;
+  // A card in another format (a MinBZK system card) is read through its importer.
+  const imported = importDocument('model-card', read.data);
+  const parsed = imported ? { data: imported.data } : read;
   const card = record(parsed.data.value);
   if (!card) {
     return {
@@ -85,14 +89,20 @@ function parseDataCard(source: string): CardParts | { problem: Problem } {
     const content = typeof body === 'string' ? meaningfulText(body) : '';
     sections.set(sectionKey(title), { title, line: parsed.data.locate(['sections', title]).line, content });
   }
-  return { format: 'data', data: parsed.data, ...metadataParts(parsed.data.value), sections };
+  return {
+    format: 'data',
+    data: parsed.data,
+    ...metadataParts(parsed.data.value),
+    sections,
+    ...(imported ? { imported: imported.imported } : {}),
+  };
 }
 
 /**
  * Front matter as huggingface_hub finds it: after any leading blank lines or whitespace, a line "---", then
  * YAML, then a closing "---" (or "...") line. BOM and CRLF are gone already (decodeText).
  */
-function splitFrontMatter(
+export function splitFrontMatter(
   source: string,
 ): { yaml?: string; yamlLine?: number; body: string; bodyLine: number } | { problem: Problem } {
   const open = /^\s*?---[ \t]*\n/.exec(source);
