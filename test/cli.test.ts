@@ -241,8 +241,10 @@ describe('aims-gate init and explain', () => {
     expect(soa.match(/^ {2}A\.\d+(\.\d+)+: # /gm)).toHaveLength(38);
     expect(soa.match(/^ {4}status: planned$/gm)).toHaveLength(38);
     expect(soa).toContain('  A.10.3: # Suppliers\n    applicable: true\n');
-    expect(soa).toContain(
-      '$schema=https://unpkg.com/aims-gate@0/schemas/statement-of-applicability.schema.json',
+    // The editor's schema is the installed package's copy: resolvable offline, once the package is installed.
+    expect(soa).toContain('$schema=../node_modules/aims-gate/schemas/statement-of-applicability.schema.json');
+    expect(readFileSync(join(dir, '.github/aims-gate.yml'), 'utf8')).toContain(
+      '$schema=../node_modules/aims-gate/schemas/config.schema.json',
     );
     const notices: string[] = JSON.parse(check.stdout).notices;
     expect(notices).toContain(

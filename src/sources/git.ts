@@ -137,3 +137,35 @@ export async function fileHistoryInGit(root: string, path: string): Promise<SoaH
     ...(status.trim() ? { modified: true } : {}),
   };
 }
+
+/**
+ * What the report names as its source: the commit checked out at `root` and the files under `root` that differ
+ * from it (modified, staged, deleted or untracked; `ignore` lists paths from `root` that are no input of it, such
+ * as the log, whose chain vouches for it, and the report being written). Outside a git work tree: why not known.
+ */
+export async function workingTree(
+  root: string,
+  ignore: readonly string[] = [],
+): Promise<{ commit: string; changes: string[] } | { unknown: string }> {
+  const commit = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).then(
+    (out) => out.trim(),
+    () => undefined,
+  );
+  if (!commit) return { unknown: 'not a git work tree with a commit: no commit vouches for what was read' };
+  const [status, prefix] = await Promise.all([
+    git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']),
+    folderPrefix(root),
+  ]);
+  // -z: "XY path\0", and a rename's original path as one more field, which is skipped.
+  const fields = status.split('\0');
+  const changes = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field.length < 4) continue;
+    if (field[0] === 'R' || field[0] === 'C') i++;
+    const path = field.slice(3);
+    if (path.startsWith(prefix)) changes.add(path.slice(prefix.length));
+  }
+  for (const path of ignore) changes.delete(path);
+  return { commit, changes: [...changes].sort() };
+}
