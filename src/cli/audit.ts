@@ -39,7 +39,7 @@ import { actorWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
-import { tsaCertificates, verifyAnchored } from './anchor.js';
+import { datedBeforeAnchorLines, tsaCertificates, verifyAnchored } from './anchor.js';
 import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
@@ -304,7 +304,18 @@ export async function verify(argv: string[], io: Output): Promise<number> {
   const ok = result.ok && anchorsHeld.ok && signatures.ok;
   if (format === 'json') {
     io.out(
-      `${JSON.stringify({ log: store.path, ...result, ok, chain: result.ok, anchors: reports }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          log: store.path,
+          ...result,
+          ok,
+          chain: result.ok,
+          anchors: reports,
+          ...(trusted && reports.length ? { tsaRevocation: 'not checked' } : {}),
+        },
+        null,
+        2,
+      )}\n`,
     );
   } else if (result.ok) {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
@@ -328,6 +339,7 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     : [
         ...(result.ok ? signatureLines(signatures, keys) : []),
         ...anchorsHeld.lines,
+        ...datedBeforeAnchorLines(result),
         ...result.warnings.map((w) => `  ! ${w}`),
       ])
     io.out(`${text}\n`);
