@@ -22,6 +22,7 @@ import { CONTROL_STATUS_WORDS, plural } from './words.js';
 /** Words both auditor renderers use, so the Markdown and HTML reports say the same thing. */
 export const APPLICABILITY_STATUS: Record<ApplicabilityRow['status'], string> = {
   ...CONTROL_STATUS_WORDS,
+  documented: 'documented: the text is there; what it says is for the auditor to judge',
   excluded: 'excluded, and no evidence says otherwise',
   'no evidence': 'no evidence aims-gate checks',
 };

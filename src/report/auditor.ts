@@ -1,7 +1,7 @@
 import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
-import { claimsGate, type TrustedKey } from '../audit/signature.js';
+import { claimsGate, isGateKey, signerOf, type TrustedKey } from '../audit/signature.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
@@ -110,6 +110,10 @@ export function buildAuditorReport(input: {
     for (const entry of input.entries)
       if (claimsGate(entry) && gateSignature(entry, trusted).forged) forged.add(entry.seq);
   const entries = forged.size ? input.entries.filter((e) => !forged.has(e.seq)) : input.entries;
+  // Written by the gate: signed by a gate or app key the configuration lists (a gate claim is, once not forged).
+  const gateWritten = (entry: AuditEntry) =>
+    trusted !== undefined &&
+    (claimsGate(entry) ? !forged.has(entry.seq) : isGateKey(signerOf(entry, trusted)));
   const since = input.log.since;
   const listed = since ? input.entries.filter((e) => e.time >= since) : input.entries;
   const bySystem = groupBy(listed, (entry) => entry.subject.system ?? ORGANISATION);
@@ -168,6 +172,7 @@ export function buildAuditorReport(input: {
       input.log,
       entries,
       register.nonconformities.filter((nc) => !nc.closed),
+      gateWritten,
     ),
     clauses: clauseReport(evaluation, entries, register.nonconformities),
     eventTypes: [...new Set(input.entries.map((e) => e.type))].sort(),

@@ -10,6 +10,7 @@ export const SEVERITY_WORDS: Record<Severity, string> = {
 
 export const CONTROL_STATUS_WORDS: Record<ControlStatus, string> = {
   conformant: 'conformant',
+  documented: 'documented',
   observation: 'observation',
   minor: 'minor nonconformity',
   major: 'major nonconformity',
@@ -47,12 +48,19 @@ export function verdictLine(evaluation: Evaluation): string {
 }
 
 export function controlCounts(evaluation: Evaluation): string {
-  const order: ControlStatus[] = ['conformant', 'observation', 'minor', 'major', 'not-evaluated'];
+  const order: ControlStatus[] = [
+    'conformant',
+    'documented',
+    'observation',
+    'minor',
+    'major',
+    'not-evaluated',
+  ];
   return order
     .map((status) => [status, evaluation.controls.filter((c) => c.status === status).length] as const)
     .filter(([, n]) => n > 0)
     .map(([status, n]) =>
-      status === 'not-evaluated' || status === 'conformant'
+      status === 'not-evaluated' || status === 'conformant' || status === 'documented'
         ? `${n} ${CONTROL_STATUS_WORDS[status]}`
         : plural(n, CONTROL_STATUS_WORDS[status]),
     )
