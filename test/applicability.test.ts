@@ -228,7 +228,11 @@ statement-of-applicability:
   A.10.4: { applicable: false, justification: No customers. }
 `,
     };
-    files[CARD] = files[CARD]!.replace('## Evaluation', '## Notes');
+    // No evaluation section and no model-index metrics (either satisfies card.evaluation): two findings.
+    files[CARD] = files[CARD]!.replace('## Evaluation', '## Notes').replace(
+      /^model-index:[\s\S]*?(?=^---)/m,
+      '',
+    );
     const evaluation = await run(files);
     // The deprecated config map still reads, as the organisation's declaration, with a notice to move it.
     expect(evaluation.notices.join('\n')).toContain(
@@ -241,7 +245,7 @@ statement-of-applicability:
       justification: 'Excluded: We verify nothing ourselves.',
     });
     expect(flagged.flags).toEqual([
-      'Declared not applicable, yet 1 open finding cites it.',
+      'Declared not applicable, yet 2 open findings cite it.',
       'Declared not applicable, yet card.evaluation, card.evaluation-results ran on 1 AI system here.',
     ]);
     expect(rowOf(soa, 'A.10.4')).toMatchObject({ applicable: 'no', status: 'excluded', flags: [] });
@@ -253,7 +257,7 @@ statement-of-applicability:
     const markdown = renderAuditorMarkdown(soa);
     expect(markdown).toContain("Declared in the config's deprecated statement-of-applicability map");
     expect(markdown).toMatch(
-      /\| A\.6\.2\.4 AI system verification .* \| ⚠ Declared not applicable, yet 1 open finding cites it\.<br>⚠ Declared not applicable, yet card\.evaluation/,
+      /\| A\.6\.2\.4 AI system verification .* \| ⚠ Declared not applicable, yet 2 open findings cite it\.<br>⚠ Declared not applicable, yet card\.evaluation/,
     );
     const html = renderAuditorHtml(soa);
     expect(html).toContain('<tr data-control="A.6.2.4" data-applicable="no" data-flags="2"');
