@@ -16,7 +16,7 @@ import { unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
-import { loadStatement } from './soa.js';
+import { loadStatement, statementNotices } from './soa.js';
 import type { Source } from './source.js';
 import { closest } from './spelling.js';
 import { changeTiers, highestTier } from './tiers.js';
@@ -124,8 +124,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
-  for (const p of statement.problems)
-    notices.push(`${statement.path}${p.line ? `:${p.line}` : ''}: ${p.message}. ${p.fix}`);
+  notices.push(...statementNotices(statement));
 
   const findings: Finding[] = [];
   const summaries: SystemSummary[] = [];

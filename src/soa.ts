@@ -41,7 +41,8 @@ export interface DeclaredControl {
   line: number;
 }
 
-export type SoaProblem = Problem;
+/** `unfinished`: a TODO `init` wrote that only the organisation can answer (not a schema error). */
+export type SoaProblem = Problem & { unfinished?: true };
 
 /** The SoA as read: what it declares, and what is wrong with it (file and line). */
 export interface Statement {
@@ -181,6 +182,7 @@ export function readStatement(path: string, bytes: Uint8Array | undefined): Stat
         ...data.locate(pointer),
         message: `${pointer.join('.')} is unfinished: "${value.slice(0, 80)}"`,
         fix: 'Replace the TODO with the answer (who owns it, which risk, treatment or requirement needs it).',
+        unfinished: true,
       });
     else if (value && typeof value === 'object')
       for (const [key, child] of Object.entries(value))
@@ -203,6 +205,21 @@ export function readStatement(path: string, bytes: Uint8Array | undefined): Stat
     controls,
     problems,
   };
+}
+
+/**
+ * The SoA's problems as notices: each schema problem at its line, and the TODOs `init` wrote listed while they
+ * are few, then counted in one line (a fresh SoA has two per control, which would bury every finding).
+ */
+export function statementNotices({ path, problems }: Statement, listed = 3): string[] {
+  const at = (p: SoaProblem) => `${path}${p.line ? `:${p.line}` : ''}: ${p.message}. ${p.fix}`;
+  const unfinished = problems.filter((p) => p.unfinished);
+  const notices = problems.filter((p) => !p.unfinished).map(at);
+  if (unfinished.length <= listed) return [...notices, ...unfinished.map(at)];
+  return [
+    ...notices,
+    `${path}: ${unfinished.length} answers are unfinished (TODO), the first at line ${unfinished[0]!.line ?? 1}; \`aims-gate validate\` lists them all. Replace each TODO with the organisation's answer before the SoA goes to an auditor.`,
+  ];
 }
 
 const START = `Start from the template: npx aims-gate init --soa writes ${DEFAULT_SOA_PATH} with every Annex A control.`;

@@ -401,7 +401,7 @@ describe('one vocabulary: controls and findings are counted in different words (
     const { stdout } = cli(['check', EXAMPLE, '--today', '2026-11-01'], tmpdir());
     const lines = stdout.trimEnd().split('\n');
     expect(lines.find((l) => l.startsWith('Controls'))).toBe(
-      'Controls (ISO/IEC 42001 Annex A): 14 conformant, 8 with minor findings, 4 with major findings, 12 not evaluated',
+      'Controls (ISO/IEC 42001 Annex A): 2 conformant, 13 documented, 8 with minor findings, 4 with major findings, 11 not evaluated',
     );
     expect(lines.at(-1)).toBe('FAIL: findings: 4 major, 9 minor (fails on: major)');
   });

@@ -41,12 +41,20 @@ export async function validate(argv: string[], io: Output): Promise<number> {
     ),
   );
   for (const f of problems) io.out(`${location(f)}: ${f.message}\n  fix: ${f.remedy}\n`);
+  // The Statement of Applicability: a schema problem makes it invalid; a TODO init wrote is listed, unfinished.
+  const { statement } = evaluation;
+  const soa = statement.problems.filter((p) => !p.unfinished);
+  for (const p of statement.problems)
+    io.out(
+      `${p.unfinished ? 'note: ' : ''}${statement.path}${p.line ? `:${p.line}` : ''}: ${p.message}\n  fix: ${p.fix}\n`,
+    );
+  const invalid = problems.length + soa.length;
   const documents = evaluation.systems.reduce((n, s) => n + Object.keys(s.documents).length, 0);
   const what = `${evaluation.policy.configPath ?? 'the default configuration'}, ${plural(documents, 'document')} of ${plural(evaluation.systems.length, 'AI system')}`;
+  const unfinished = statement.problems.length - soa.length;
+  const todo = unfinished ? ` (${plural(unfinished, 'unfinished answer')} in ${statement.path})` : '';
   io.out(
-    problems.length
-      ? `invalid: ${plural(problems.length, 'problem')}, checking ${what}\n`
-      : `valid: ${what}\n`,
+    invalid ? `invalid: ${plural(invalid, 'problem')}, checking ${what}${todo}\n` : `valid: ${what}${todo}\n`,
   );
-  return problems.length ? 1 : 0;
+  return invalid ? 1 : 0;
 }
