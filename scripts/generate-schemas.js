@@ -1,5 +1,6 @@
-// Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds, then src/precompiled.js
-// (the package's schemas as standalone validators, its YAML data files parsed) from those (run after `npm run build`).
+// Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds, then
+// generated/precompiled.js (the package's schemas as standalone validators, its YAML data files parsed) from
+// those (run after `npm run build`).
 import { writeFileSync } from 'node:fs';
 import { configSchema, policySchema } from '../lib/policy/schema.js';
 import { soaSchema } from '../lib/soa.js';
@@ -15,5 +16,5 @@ for (const [file, schema] of [
 
 // Imported after the schemas are written: it reads them.
 const { precompiledSource } = await import('../lib/precompile.js');
-writeFileSync(new URL('../src/precompiled.js', import.meta.url), await precompiledSource());
-console.log('wrote src/precompiled.js');
+writeFileSync(new URL('../generated/precompiled.js', import.meta.url), await precompiledSource());
+console.log('wrote generated/precompiled.js');
