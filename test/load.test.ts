@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -14,38 +16,7 @@ function node(code: string): string {
   return result.stdout.trim();
 }
 
-describe('the CLI bundle (lib/cli.cjs) and its code cache, from `npm run build`', () => {
-  const script = (code: string, cache: string) => `
-    import { readFileSync } from 'node:fs';
-    import { BUNDLE, CODE_CACHE, bundleScript } from './lib/cli/load.cjs';
-    const script = bundleScript(${code}, ${cache});
-    console.log(JSON.stringify({ rejected: script.cachedDataRejected ?? 'not given' }));`;
-
-  it("is loaded with V8's code cache, which V8 accepts", () => {
-    expect(JSON.parse(node(script('readFileSync(BUNDLE)', 'readFileSync(CODE_CACHE)')))).toEqual({
-      rejected: false,
-    });
-  });
-
-  it('is never given the cache of another build, even one of the same length', () => {
-    const other = "Buffer.from(readFileSync(BUNDLE, 'latin1').replace('aims-gate', 'aims-gafe'), 'latin1')";
-    expect(JSON.parse(node(script(other, 'readFileSync(CODE_CACHE)')))).toEqual({ rejected: 'not given' });
-  });
-
-  it('is never given a damaged cache: a byte flipped anywhere in it, which V8 would read unchecked', () => {
-    for (const at of [40, 1000, 50_000])
-      expect(
-        JSON.parse(
-          node(
-            script(
-              'readFileSync(BUNDLE)',
-              `(() => { const c = readFileSync(CODE_CACHE); c[${at}] ^= 1; return c; })()`,
-            ),
-          ),
-        ),
-      ).toEqual({ rejected: 'not given' });
-  });
-
+describe('the CLI bundle (lib/cli.cjs), from `npm run build`', () => {
   it('runs the same commands as the modules it is built from', () => {
     const run = (from: string) =>
       node(`
@@ -54,9 +25,37 @@ describe('the CLI bundle (lib/cli.cjs) and its code cache, from `npm run build`'
         const io = { out: (t) => out.push(t), err: (t) => out.push(t), color: false };
         const code = await main(['check', 'examples/ml-platform', '--today', '2026-11-01', '--format', 'json'], io);
         console.log(JSON.stringify({ code, out: out.join('') }));`);
-    const bundled = run("import { loadMain } from './lib/cli/load.cjs'; const main = await loadMain();");
+    const bundled = run("import { main } from './lib/cli.cjs';");
     const modules = run("import { main } from './lib/cli/main.js';");
     expect(JSON.parse(bundled)).toEqual(JSON.parse(modules));
     expect(JSON.parse(bundled).code).toBe(1);
+  });
+
+  it('is what bin/aims-gate.js runs, and a broken or missing one is an error naming it, never a fallback', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aims-gate-bin-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'lib'));
+    for (const file of ['aims-gate.js', 'package.json'])
+      copyFileSync(join(ROOT, 'bin', file), join(dir, 'bin', file));
+    const bin = () =>
+      spawnSync(process.execPath, [join(dir, 'bin/aims-gate.js'), '--version'], { encoding: 'utf8' });
+
+    const missing = bin();
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("Cannot find module '../lib/cli.cjs'");
+
+    // A build cut short: the file is there, its end is not.
+    writeFileSync(join(dir, 'lib/cli.cjs'), 'exports.main = async function main(args) {\n');
+    const broken = bin();
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(join(dir, 'lib/cli.cjs'));
+    expect(broken.stderr).toContain('SyntaxError');
+
+    writeFileSync(
+      join(dir, 'lib/cli.cjs'),
+      'exports.main = async (args) => (console.log(args.join(" ")), 0);\n',
+    );
+    expect(bin()).toMatchObject({ status: 0, stdout: '--version\n' });
   });
 });
