@@ -8,12 +8,12 @@ import { promisify } from 'node:util';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEntry, type EventDraft, entryHash, serialise } from '../src/audit/entry.js';
-import { FileStore } from '../src/audit/file-store.js';
-import { recordAll } from '../src/audit/store.js';
-import { LocalTsa } from './local-tsa.js';
+import { type AuditEntry, type EventDraft, entryHash, serialise } from '../../src/audit/entry.js';
+import { FileStore } from '../../src/audit/file-store.js';
+import { recordAll } from '../../src/audit/store.js';
+import { LocalTsa } from '../local-tsa.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 
 /**
  * The CLI in a subprocess, asynchronously: the timestamp authority answers from this process, which a

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { appGitHub } from './app-github.js';
-import { startAppProcess } from './app-process.js';
+import { appGitHub } from '../app-github.js';
+import { startAppProcess } from '../app-process.js';
 
 // What the Dockerfile does, here, where Docker does not run: the package as npm publishes it, installed
 // for production only in a clean folder, started, and ready.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'aims-package-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
