@@ -21,7 +21,7 @@ export async function run() {
   );
   const unsigned = json([await bundled('app-unsigned')]);
   console.log(
-    `  ${unsigned.bodies} unsigned ${unsigned.bodyMiB} MB webhook bodies at once at lib/app.js: RSS ${unsigned.rssMiB.start} → peak ${unsigned.rssMiB.peak} → ${unsigned.rssMiB.after} MiB after; ${unsigned.logBytes.toLocaleString('en')} bytes logged (aim: under 1 MiB); answers ${unsigned.answers.join(' ')}`,
+    `  ${unsigned.bodies} unsigned ${unsigned.bodyMiB} MB webhook bodies at once at app/lib/app.js: RSS ${unsigned.rssMiB.start} → peak ${unsigned.rssMiB.peak} → ${unsigned.rssMiB.after} MiB after; ${unsigned.logBytes.toLocaleString('en')} bytes logged (aim: under 1 MiB); answers ${unsigned.answers.join(' ')}`,
   );
 
   // The App as several instances run it: 2 processes on one redis-server, one killed half-way.

@@ -3,7 +3,7 @@
 // a new one is one file and one line in BENCHES. Without names, all run, in this order.
 import { describeEnvironment } from './lib.js';
 
-const BENCHES = ['startup', 'check', 'audit-log', 'action', 'card-parser', 'app'];
+const BENCHES = ['startup', 'check', 'audit-log', 'action', 'card-parser', 'hostile-yaml', 'app'];
 
 const names = process.argv.slice(2);
 const unknown = names.filter((name) => !BENCHES.includes(name));
