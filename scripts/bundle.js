@@ -1,5 +1,5 @@
 // Builds the Action's single ESM file, dist/index.js, that action.yml runs on node24 runners.
-// `npm test` rebuilds it in memory and compares (test/dist.test.ts), so the committed bundle is never stale.
+// `npm test` rebuilds it in memory and compares (test/integration/dist.test.ts), so the committed bundle is never stale.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';

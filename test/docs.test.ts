@@ -2,7 +2,6 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a build script in JavaScript, without declarations
 import { PAGE, updated } from '../scripts/action-docs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
