@@ -1,7 +1,12 @@
 import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
-import { controlIds, controlTitle } from './controls.js';
-import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
+import { cleanStatus, controlIds, controlTitle } from './controls.js';
+import {
+  type GovernanceFile,
+  readGovernanceFile,
+  systemGovernance,
+  systemId,
+} from './documents/governance.js';
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { ConfigError } from './errors.js';
@@ -11,9 +16,9 @@ import { unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
-import { closest } from './schema.js';
 import { loadStatement } from './soa.js';
 import type { Source } from './source.js';
+import { closest } from './spelling.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
@@ -21,6 +26,7 @@ import {
   type DocumentKind,
   type Evaluation,
   type Finding,
+  RISK_TIERS,
   type RiskTier,
   type RuleSummary,
   SEVERITIES,
@@ -125,7 +131,9 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   const summaries: SystemSummary[] = [];
   /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
   const appliedTo = new Map<string, string[]>(policy.rules.map((r) => [r.id, []]));
-  const contexts = inScope.map((location, i) => systemContext(location, documents[i]!, changed));
+  const contexts = inScope.map((location, i) =>
+    systemContext(location, documents[i]!, changed, input.source.repository),
+  );
   const named = new Map<string, number>();
   for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
   for (const context of contexts) {
@@ -165,17 +173,34 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     summaries.push(summary);
   });
   inScope.forEach((_location, i) => {
+    for (const kind of DOCUMENT_KINDS) {
+      const doc = documents[i]![kind];
+      if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summaries[i]!.id));
+    }
     const file = documents[i]!.governanceFile;
-    if (file && 'problem' in file)
+    if (!file) return;
+    // A key its schema does not know states nothing: `teir: high` leaves the tier unstated, so it is said here.
+    const problems =
+      'problem' in file
+        ? [
+            {
+              ...file.problem,
+              line: file.problem.line ?? 1,
+              message: `cannot be read: ${file.problem.message}`,
+            },
+          ]
+        : file.violations;
+    for (const problem of problems)
       findings.push({
         rule: 'inventory.governance-file',
         severity: BUILT_IN_CHECKS['inventory.governance-file'].severity,
         controls: [],
         system: summaries[i]!.id,
         path: file.path,
-        line: file.problem.line ?? 1,
-        message: `cannot be read: ${file.problem.message}`,
-        remedy: file.problem.fix,
+        line: problem.line,
+        ...(problem.column ? { column: problem.column } : {}),
+        message: problem.message,
+        remedy: problem.fix,
       });
   });
   for (const orphan of inventory.orphans.filter((o) => !scope || o.path.startsWith(`${scope}/`))) {
@@ -239,7 +264,18 @@ export function summariseRule(rule: RuleDefinition): Omit<RuleSummary, 'appliedT
   const documents = [
     ...new Set([...reads, ...(typeof rule.document === 'string' ? [rule.document as DocumentKind] : [])]),
   ];
-  return { id, title, kind, severity, controls, clauses, remedy, documents, ...(when ? { when } : {}) };
+  return {
+    id,
+    title,
+    kind,
+    severity,
+    controls,
+    clauses,
+    remedy,
+    documents,
+    ...(when ? { when } : {}),
+    ...(RULE_KINDS.get(kind)!.presenceOnly?.(rule) ? { presenceOnly: true as const } : {}),
+  };
 }
 
 export function blocks(severity: Severity, failOn: Severity | 'never'): boolean {
@@ -275,10 +311,36 @@ async function readDocuments(
   return loaded;
 }
 
+/** What an importer mapped from where, what it could not map, and how many answers the original gives. */
+function importedFinding(doc: GovernanceDocument, system: string): Finding {
+  const { format, mapped, unmapped, answers } = doc.imported!;
+  const fields = [...new Set(mapped.map((m) => String(m.to[0])))];
+  const from = (field: string) =>
+    [...new Set(mapped.filter((m) => m.to[0] === field && m.from.length).map((m) => m.from.join('.')))]
+      .slice(0, 3)
+      .join(', ');
+  const listed = (names: string[]) =>
+    names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
+  const answered = answers.filter((a) => a.answer !== undefined).length;
+  return {
+    rule: 'document.imported',
+    severity: BUILT_IN_CHECKS['document.imported'].severity,
+    controls: [],
+    system,
+    path: doc.path,
+    line: 1,
+    message: `read as ${format}: ${fields.map((f) => (from(f) ? `${f} from ${from(f)}` : f)).join('; ') || 'nothing mapped'}${
+      answers.length ? `; ${answered} of ${answers.length} questions answered` : ''
+    }${unmapped.length ? `; not mapped: ${listed(unmapped)}` : ''}`,
+    remedy: BUILT_IN_CHECKS['document.imported'].remedy,
+  };
+}
+
 function systemContext(
   location: SystemLocation,
   loaded: LoadedDocuments,
   changed: string[] | undefined,
+  repository: string | undefined,
 ): SystemContext {
   const documents: SystemContext['documents'] = {};
   const unreadable: SystemContext['unreadable'] = {};
@@ -294,12 +356,24 @@ function systemContext(
     loaded.governanceFile,
     location.governance,
   );
+  // An imported assessment that rates impact (Canada's AIA level) states the tier where nothing else does.
+  const impact = documents['impact-assessment'];
+  const rated = impact?.imported ? (impact.data.value as Record<string, unknown>)['x-tier'] : undefined;
+  if (merged.values.tier === undefined && RISK_TIERS.includes(rated as RiskTier)) {
+    merged.values.tier = rated as RiskTier;
+    merged.from.tier = `${impact!.path} (${impact!.imported!.format})`;
+  }
   const governance = merged.values;
   const prefix = folderPrefix(location.path);
   return {
     governance: merged,
     facts: {
-      id: governance.system ?? location.name,
+      id: systemId(
+        governance.system,
+        location.path,
+        card?.kind === 'model-card' ? card : undefined,
+        repository,
+      ),
       path: location.path,
       status: governance.status,
       changed: changed ? true : undefined,
@@ -443,18 +517,19 @@ function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** Per Annex A control: the worst open finding of the rules citing it, or conformant if they ran clean. */
+/** Per Annex A control: the worst open finding of the rules citing it, or what they evidence if they ran clean. */
 function controlResults(
   policy: Policy,
   findings: Finding[],
   appliedTo: Map<string, string[]>,
 ): ControlResult[] {
   return controlIds().map((control) => {
-    const rules = policy.rules.filter((r) => r.controls.includes(control)).map((r) => r.id);
+    const citing = policy.rules.filter((r) => r.controls.includes(control));
+    const rules = citing.map((r) => r.id);
     const open = findings.filter((f) => !f.waiver && f.controls.includes(control));
     const worst = SEVERITIES.find((s) => open.some((f) => f.severity === s));
-    const status =
-      worst ?? (rules.some((id) => appliedTo.get(id)!.length > 0) ? 'conformant' : 'not-evaluated');
+    const ran = citing.filter((r) => appliedTo.get(r.id)!.length > 0).map(summariseRule);
+    const status = worst ?? (ran.length > 0 ? cleanStatus(ran) : 'not-evaluated');
     return { control, title: controlTitle(control), status, rules, findings: open.length };
   });
 }

@@ -1,3 +1,4 @@
+import type { Imported } from '../formats/index.js';
 import type { Problem } from '../parse/problem.js';
 import type { ParsedData } from '../parse/yaml.js';
 import type { SchemaViolation } from '../schema.js';
@@ -12,6 +13,8 @@ export interface DocumentBase<K extends DocumentKind> {
   violations: SchemaViolation[];
   /** Line of a value in the file; falls back to the nearest ancestor. */
   locate(pointer: Pointer): Position;
+  /** Set when the document is in another format (src/formats/): what was mapped from where, what was not. */
+  imported?: Imported;
 }
 
 export interface Governance {
@@ -49,6 +52,8 @@ export interface Metric {
 export interface ModelCard extends DocumentBase<'model-card'> {
   format: 'markdown' | 'data';
   governance: Governance;
+  /** The model's name as the Hub's metadata gives it (`model_name`, else the first `model-index` name). */
+  name?: string;
   /** Sections by normalised title (see `sectionKey`). */
   sections: Map<string, Section>;
   metrics: Metric[];
