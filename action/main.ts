@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import * as core from '@actions/core';
-import { context } from '@actions/github';
 import {
   type Actor,
   type Checkpoint,
@@ -27,6 +26,10 @@ import { renderSarif } from '../src/report/sarif.js';
 import { findingCounts, verdictLine } from '../src/report/words.js';
 import { type Evaluation, FAIL_ON, type Severity } from '../src/types.js';
 import { VERSION } from '../src/version.js';
+import { type RunContext, runContext } from './context.js';
+
+/** The workflow run, read when the Action starts (inside its error boundary: an unreadable event fails it). */
+let context: RunContext;
 
 /**
  * The GitHub Action: reads its inputs, calls the core and the GitHub adapters, writes outputs, summary and
@@ -35,6 +38,7 @@ import { VERSION } from '../src/version.js';
 export async function run(): Promise<void> {
   const mode = core.getInput('mode') || 'pr-check';
   try {
+    context = runContext();
     const token = core.getInput('token', { required: true });
     core.setSecret(token);
     const github = createGitHub({ token, baseUrl: process.env.GITHUB_API_URL });

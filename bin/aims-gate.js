@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json says so): an ES module entry costs Node its ESM loader, some 10 ms of every start.
-const { loadMain } = require('../lib/cli/load.cjs');
+const { enableCompileCache } = require('node:module');
+
+// Node 22.1 and later keep V8's compiled code of the bundle on disk between runs (in the temporary folder, or
+// NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it off); older Nodes compile it at each start.
+enableCompileCache?.();
+
+// The CLI as one file (`npm run build`, scripts/build-cli.js). No fallback: a missing or broken bundle is an
+// error that names it, not a slower CLI that hides a broken build.
+const { main } = require('../lib/cli.cjs');
 
 // A reader that stops early (`aims-gate log | head -2`) is not an error: end quietly, as other tools do.
 process.stdout.on('error', (error) => {
@@ -8,8 +16,6 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
-loadMain()
-  .then((main) => main(process.argv.slice(2)))
-  .then((code) => {
-    process.exitCode = code;
-  });
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -22,6 +22,7 @@ if (process.argv.includes('--stamp')) {
 
 const inputs = [
   'src',
+  'generated',
   'app',
   'scripts/build-cli.js',
   'tsconfig.json',

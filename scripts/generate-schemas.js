@@ -1,6 +1,6 @@
 // Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds, governance.schema.json
-// from the model card's, then src/precompiled.js
-// (the package's schemas as standalone validators, its YAML data files parsed) from those (run after `npm run build`).
+// from the model card's, then generated/precompiled.js (the package's schemas as standalone validators, its YAML
+// data files parsed) from those (run after `npm run build`).
 import { writeFileSync } from 'node:fs';
 import { governanceSchema } from '../lib/documents/governance.js';
 import { configSchema, policySchema } from '../lib/policy/schema.js';
@@ -18,5 +18,5 @@ for (const [file, schema] of [
 
 // Imported after the schemas are written: it reads them.
 const { precompiledSource } = await import('../lib/precompile.js');
-writeFileSync(new URL('../src/precompiled.js', import.meta.url), await precompiledSource());
-console.log('wrote src/precompiled.js');
+writeFileSync(new URL('../generated/precompiled.js', import.meta.url), await precompiledSource());
+console.log('wrote generated/precompiled.js');

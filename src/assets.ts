@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assets } from '../generated/precompiled.js';
 import type { Problem } from './parse/problem.js';
 import { type ParsedData, parseData } from './parse/yaml.js';
-import { assets } from './precompiled.js';
 import type { Pointer, Position } from './types.js';
 
 /**
@@ -47,7 +47,7 @@ const precompiledAssets = assets as Record<string, { sha256: string; data: strin
 
 /**
  * A YAML data file of the package, parsed. Parsing the baseline pack and the Annex A reference cost a
- * noticeable part of every start: src/precompiled.js holds them parsed, used only while the file's text is
+ * noticeable part of every start: generated/precompiled.js holds them parsed, used only while the file's text is
  * the one they were parsed from. Each call returns values of its own, which the caller may change.
  */
 export function readYamlAsset(relativePath: string): { data: ParsedData } | { problem: Problem } {

@@ -68,7 +68,7 @@ function positions(data: ParsedData): [string, number[]][] {
 }
 
 /**
- * The text of src/precompiled.js: Ajv standalone validators of packageSchemas(), each exported under its
+ * The text of generated/precompiled.js: Ajv standalone validators of packageSchemas(), each exported under its
  * schemaKey, and the YAML data files parsed, each with the SHA-256 of the text it was parsed from.
  */
 export async function precompiledSource(): Promise<string> {

@@ -6,7 +6,7 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 /**
  * Ajv as aims-gate configures it, for compiling at run time and for `npm run schemas`, which generates the
- * standalone validators of src/precompiled.js with the same options: both must report the same errors.
+ * standalone validators of generated/precompiled.js with the same options: both must report the same errors.
  */
 export function createAjv(options: Options = {}): Ajv {
   // Strict about unknown keywords (a typo in a policy fragment is an error), lenient about omitted `type`s,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as precompiled from '../generated/precompiled.js';
 import type { ParsedData } from './parse/yaml.js';
-import * as precompiled from './precompiled.js';
 import { closest } from './spelling.js';
 import type { Pointer, Position } from './types.js';
 
@@ -12,7 +12,7 @@ export function schemaKey(json: string): string {
 
 /**
  * The schemas aims-gate ships with (document, policy and config schemas, the baseline pack's conditions)
- * come precompiled (src/precompiled.js, from `npm run schemas`): compiling them with Ajv at each start cost
+ * come precompiled (generated/precompiled.js, from `npm run schemas`): compiling them with Ajv at each start cost
  * most of a check's time. Ajv itself is loaded only for a schema that is not there, such as a condition a
  * repository's own policy writes.
  */

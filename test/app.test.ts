@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import webhookSchemas from '@octokit/webhooks-schemas' with { type: 'json' };
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import nock from 'nock';
 import pino from 'pino';
 import { Probot } from 'probot';
@@ -20,10 +18,8 @@ import { conformantRepo, edit } from './helpers.js';
 import { answer, type Json, postWebhook, privateKey, startAppServer, TestOctokit } from './probot.js';
 import { approvedInLog, RepositoryHistory } from './repository-history.js';
 import { runAction } from './run-action.js';
-import { webhook } from './webhooks.js';
+import { webhook, webhookSchema } from './webhooks.js';
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 const API = 'https://api.github.com';
 const SECRET = 'webhook-secret';
 const CONFIG = `systems: [models/*]
@@ -377,12 +373,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
 });
 
 describe('the deployment protection rule', () => {
-  const validate = (() => {
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema(webhookSchemas as object, 'webhooks');
-    return ajv.getSchema('webhooks#/definitions/deployment_protection_rule$requested')!;
-  })();
+  const validate = webhookSchema('deployment_protection_rule$requested', { allErrors: true });
 
   /** GitHub sends no example of this event: one built from real parts that validates against its schema. */
   function requested(sha = PR.head.sha) {
@@ -670,7 +661,7 @@ describe('the App and the Action on the same commit', () => {
 });
 
 describe('deployment reviews by people', () => {
-  let reviewSchema: ReturnType<Ajv['compile']> | undefined;
+  let reviewSchema: ValidateFunction | undefined;
   it.each([
     ['no config on the default branch: the App’s branch', undefined, 'aims-audit-log'],
     ['the log the config names, as the gate’s own decisions', 'audit-log: branch:governance\n', 'governance'],
@@ -691,13 +682,8 @@ describe('deployment reviews by people', () => {
       comment: 'Model card and risk sign-off reviewed.',
       workflow_job_runs: [job],
     };
-    // GitHub's schema for the event, compiled once (seconds) for the three cases.
-    reviewSchema ??= (() => {
-      const ajv = new Ajv({ strict: false });
-      addFormats(ajv);
-      ajv.addSchema(webhookSchemas as object, 'webhooks');
-      return ajv.getSchema('webhooks#/definitions/deployment_review$approved')!;
-    })();
+    // GitHub's schema for the event, compiled once for the three cases.
+    reviewSchema ??= webhookSchema('deployment_review$approved');
     expect(reviewSchema(payload), JSON.stringify(reviewSchema.errors)).toBe(true);
 
     const fake = await new FakeGitHub(requested.repository.full_name).start();

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -339,42 +338,6 @@ describe('the file store', () => {
     expect(await verifyLog(store.lines())).toMatchObject({ ok: true, entries: 3 });
     expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
     expect(existsSync(`${path}.torn`)).toBe(false);
-  });
-
-  it('loses nothing when several processes append at once', async () => {
-    const path = tempLog();
-    const writers = 6;
-    const each = 20;
-    const script = `
-      const { FileStore } = await import(${JSON.stringify(new URL('../lib/audit/file-store.js', import.meta.url).href)});
-      const { record } = await import(${JSON.stringify(new URL('../lib/audit/store.js', import.meta.url).href)});
-      const store = new FileStore(process.argv[1]);
-      for (let i = 0; i < ${each}; i++) {
-        await record(store, { type: 'custom.load-test', time: new Date().toISOString(), actor: { login: 'writer-' + process.argv[2] },
-          subject: { system: 's' }, details: { i }, evidence: [] });
-      }`;
-    const codes = await Promise.all(
-      Array.from(
-        { length: writers },
-        (_, w) =>
-          new Promise<number | null>((resolve) =>
-            spawn(process.execPath, ['--input-type=module', '-e', script, path, String(w)], {
-              stdio: 'inherit',
-            }).on('close', resolve),
-          ),
-      ),
-    );
-    expect(codes).toEqual(Array(writers).fill(0));
-    const store = new FileStore(path);
-    expect(await verifyLog(store.lines())).toMatchObject({ ok: true, entries: writers * each });
-    const seen = readFileSync(path, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const entry = JSON.parse(line) as AuditEntry;
-        return `${entry.actor.login}/${entry.details.i}`;
-      });
-    expect(new Set(seen).size).toBe(writers * each);
   });
 });
 

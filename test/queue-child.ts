@@ -1,4 +1,4 @@
-// A process running the App's Redis queue, for test/app-queue-kill.test.ts: it schedules TASKS tasks (one
+// A process running the App's Redis queue, for test/integration/app-queue-kill.test.ts: it schedules TASKS tasks (one
 // delivery each), runs them (a task's run is recorded in the Redis set `<QUEUE_NAME>:ran`), and kills itself
 // with SIGKILL at the first time a task reaches the step KILL_AT. Bundled by the test with esbuild.
 import { Redis } from 'ioredis';

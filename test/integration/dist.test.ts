@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bundle, OUTFILE } from '../scripts/bundle.js';
+import { bundle, OUTFILE } from '../../scripts/bundle.js';
 
 describe('dist/index.js', () => {
   it('is the bundle of the current sources (run `npm run bundle` and commit it)', async () => {

@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_NAMES, findChromium, templates } from '../src/report/pdf.js';
-import { VERSION } from '../src/version.js';
-import { EXAMPLE } from './helpers.js';
+import { CHROMIUM_NAMES, findChromium, templates } from '../../src/report/pdf.js';
+import { VERSION } from '../../src/version.js';
+import { EXAMPLE } from '../helpers.js';
 
 // Debian's chromium prints the PDF, and poppler-utils reads it back (.ci/run installs both). The test fails
 // (not skips) without them: the PDF must be seen working.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const dir = mkdtempSync(join(tmpdir(), 'aims-pdf-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,16 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../src/evaluate.js';
-import { MemorySource } from '../src/source.js';
-import { EXAMPLE } from './helpers.js';
+import { evaluate } from '../../src/evaluate.js';
+import { MemorySource } from '../../src/source.js';
+import { EXAMPLE } from '../helpers.js';
 
 /**
  * A new user's first runs (issue 23): a Hugging Face Hub repository that is one model, a governance.yml typed
  * by hand, commands typed wrong, and a CI job's shallow clone. The built CLI, in real git repositories.
  */
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 
 function cli(args: string[], cwd: string) {
@@ -286,10 +286,10 @@ describe('governance.yml has a schema (issue 23, item 4)', () => {
 
   it('is published in schemas/, the model card’s governance keys as top-level keys', () => {
     const schema = JSON.parse(
-      readFileSync(join(import.meta.dirname, '..', 'schemas', 'governance.schema.json'), 'utf8'),
+      readFileSync(join(import.meta.dirname, '..', '..', 'schemas', 'governance.schema.json'), 'utf8'),
     );
     const card = JSON.parse(
-      readFileSync(join(import.meta.dirname, '..', 'schemas', 'model-card.schema.json'), 'utf8'),
+      readFileSync(join(import.meta.dirname, '..', '..', 'schemas', 'model-card.schema.json'), 'utf8'),
     );
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties)).toEqual([

@@ -3,15 +3,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ed25519Signer, signerOf } from '../src/audit/signature.js';
-import { verifyLog } from '../src/audit/verify.js';
-import { BranchStore } from '../src/github/branch-store.js';
-import { createGitHub } from '../src/github/octokit.js';
-import { FakeGitHub } from './fake-github.js';
-import { conformantRepo, edit } from './helpers.js';
-import { approvedInLog, ORG_CONFIG, RepositoryHistory, review, TEST_GATE_KEY } from './repository-history.js';
-import { runAction } from './run-action.js';
-import { webhook } from './webhooks.js';
+import { ed25519Signer, signerOf } from '../../src/audit/signature.js';
+import { verifyLog } from '../../src/audit/verify.js';
+import { BranchStore } from '../../src/github/branch-store.js';
+import { createGitHub } from '../../src/github/octokit.js';
+import { FakeGitHub } from '../fake-github.js';
+import { conformantRepo, edit } from '../helpers.js';
+import {
+  approvedInLog,
+  ORG_CONFIG,
+  RepositoryHistory,
+  review,
+  TEST_GATE_KEY,
+} from '../repository-history.js';
+import { runAction } from '../run-action.js';
+import { webhook } from '../webhooks.js';
 
 const CONFIG = `_extends: .github
 systems: [models/*]

@@ -5,13 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisQueue } from '../app/redis-queue.js';
-import { type CheckTask, taskKey } from '../app/tasks.js';
-import { startRedis } from './redis.js';
+import { RedisQueue } from '../../app/redis-queue.js';
+import { type CheckTask, taskKey } from '../../app/tasks.js';
+import { startRedis } from '../redis.js';
 
 // A process running the queue is killed (SIGKILL) at each step a task goes through on Redis; GitHub then
 // redelivers what was not answered, and another process takes over. No task may be lost at any step.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = join(ROOT, 'node_modules/.cache/aims-gate-test/queue-child.mjs');
 const TASKS = 3;
 

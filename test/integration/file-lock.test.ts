@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { AuditEntry, EventDraft } from '../src/audit/entry.js';
-import { FileStore } from '../src/audit/file-store.js';
-import { record } from '../src/audit/store.js';
-import { verifyLog } from '../src/audit/verify.js';
-import { conformantRepo } from './helpers.js';
+import type { AuditEntry, EventDraft } from '../../src/audit/entry.js';
+import { FileStore } from '../../src/audit/file-store.js';
+import { record } from '../../src/audit/store.js';
+import { verifyLog } from '../../src/audit/verify.js';
+import { conformantRepo } from '../helpers.js';
 
 /*
  * The file store's lock, between real processes: each child is node running the built store (lib/), or the
@@ -27,8 +27,8 @@ import { conformantRepo } from './helpers.js';
  * own lock(), private to TypeScript only) and keeps it until it is killed, as a crash would leave it.
  */
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
-const lib = (file: string) => JSON.stringify(new URL(`../lib/audit/${file}`, import.meta.url).href);
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
+const lib = (file: string) => JSON.stringify(new URL(`../../lib/audit/${file}`, import.meta.url).href);
 
 /** Appends `each` entries. */
 const WRITER = `

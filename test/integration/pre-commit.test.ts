@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { EXAMPLE } from './helpers.js';
+import { EXAMPLE } from '../helpers.js';
 
 // .pre-commit-hooks.yaml as a user's pre-commit runs it: `pre-commit try-repo` clones this repository, installs it
 // the way language: node does (npm install, which builds; npm pack; npm install -g of the tarball) and runs the
 // hooks on a model repository. Debian's pre-commit (.ci/run installs it). Slow: an integration test.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const preCommit = spawnSync('pre-commit', ['--version'], { encoding: 'utf8' });
 const missing = preCommit.error
   ? 'pre-commit is not installed (apt-get install pre-commit; .ci/run does)'

@@ -3,15 +3,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AuditEntry, draftProblem, type EventDraft, seal, sealSigned } from '../src/audit/entry.js';
-import { deploymentEvent } from '../src/audit/events.js';
-import { ed25519Signer, type Signer, type TrustedKey } from '../src/audit/signature.js';
-import { annexA } from '../src/controls.js';
-import { buildAuditorReport } from '../src/report/auditor.js';
-import { renderAuditorHtml } from '../src/report/auditor-html.js';
-import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
-import type { Evaluation } from '../src/types.js';
-import { CARD, conformantRepo, EXAMPLE, edit, exampleGateSigner, findingsOf, run } from './helpers.js';
+import { type AuditEntry, draftProblem, type EventDraft, seal, sealSigned } from '../../src/audit/entry.js';
+import { deploymentEvent } from '../../src/audit/events.js';
+import { ed25519Signer, type Signer, type TrustedKey } from '../../src/audit/signature.js';
+import { annexA } from '../../src/controls.js';
+import { buildAuditorReport } from '../../src/report/auditor.js';
+import { renderAuditorHtml } from '../../src/report/auditor-html.js';
+import { renderAuditorMarkdown } from '../../src/report/auditor-markdown.js';
+import type { Evaluation } from '../../src/types.js';
+import { CARD, conformantRepo, EXAMPLE, edit, exampleGateSigner, findingsOf, run } from '../helpers.js';
 
 /**
  * Evidence mapped to the controls it is evidence of (issue 22, item 7): A.6.2.8 from each system's own event
@@ -20,7 +20,7 @@ import { CARD, conformantRepo, EXAMPLE, edit, exampleGateSigner, findingsOf, run
  */
 
 const LOG = '.aims-gate/audit-log.jsonl';
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });
@@ -235,7 +235,7 @@ describe('section-presence checks say "documented", never "conformant"', () => {
 
   it('names only controls and titles of the shared Annex A reference', async () => {
     const reference = readFileSync(
-      join(import.meta.dirname, '..', 'reference', 'iso42001-annex-a.yml'),
+      join(import.meta.dirname, '..', '..', 'reference', 'iso42001-annex-a.yml'),
       'utf8',
     );
     const soa = report(await run(conformantRepo()), []);

@@ -14,11 +14,11 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AuditEntry, type EventDraft, seal, sealSigned, serialise } from '../src/audit/entry.js';
-import { ed25519Signer, type Signer } from '../src/audit/signature.js';
-import { conformantRepo, EXAMPLE, IMPACT, readTree } from './helpers.js';
+import { type AuditEntry, type EventDraft, seal, sealSigned, serialise } from '../../src/audit/entry.js';
+import { ed25519Signer, type Signer } from '../../src/audit/signature.js';
+import { conformantRepo, EXAMPLE, IMPACT, readTree } from '../helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 
 /** Runs the built CLI as a user would, in a subprocess. */

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStore } from '../src/audit/file-store.js';
-import { record } from '../src/audit/store.js';
-import { EXAMPLE, exampleGateSigner } from './helpers.js';
+import { FileStore } from '../../src/audit/file-store.js';
+import { record } from '../../src/audit/store.js';
+import { EXAMPLE, exampleGateSigner } from '../helpers.js';
 
 // Debian's chromium: .ci/run installs it. The test fails (not skips) without it: the report must be seen working.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const dir = mkdtempSync(join(tmpdir(), 'aims-html-'));
 let browser: Browser;
 

@@ -3,11 +3,11 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AUDIT_FORMAT, type AuditEntry } from '../src/audit/entry.js';
-import { nonconformityRegister } from '../src/audit/nonconformities.js';
-import { EXAMPLE } from './helpers.js';
+import { AUDIT_FORMAT, type AuditEntry } from '../../src/audit/entry.js';
+import { nonconformityRegister } from '../../src/audit/nonconformities.js';
+import { EXAMPLE } from '../helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });

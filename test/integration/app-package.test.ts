@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { appGitHub } from './app-github.js';
-import { startAppProcess } from './app-process.js';
+import { appGitHub } from '../app-github.js';
+import { startAppProcess } from '../app-process.js';
 
 // What the Dockerfile does, here, where Docker does not run: the two packages as npm packs them, laid out as
 // in the repository (aims-gate, then the App package in app/), the App's dependencies installed for
 // production only in a clean folder, started, and ready.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'aims-package-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

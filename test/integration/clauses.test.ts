@@ -3,14 +3,14 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AUDIT_FORMAT, type AuditEntry } from '../src/audit/entry.js';
-import { buildAuditorReport } from '../src/report/auditor.js';
-import { renderAuditorHtml } from '../src/report/auditor-html.js';
-import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
-import { clauseGapWords, clauseReport } from '../src/report/clauses.js';
-import { EXAMPLE, readTree, run } from './helpers.js';
+import { AUDIT_FORMAT, type AuditEntry } from '../../src/audit/entry.js';
+import { buildAuditorReport } from '../../src/report/auditor.js';
+import { renderAuditorHtml } from '../../src/report/auditor-html.js';
+import { renderAuditorMarkdown } from '../../src/report/auditor-markdown.js';
+import { clauseGapWords, clauseReport } from '../../src/report/clauses.js';
+import { EXAMPLE, readTree, run } from '../helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });

@@ -13,12 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLE } from './helpers.js';
+import { EXAMPLE } from '../helpers.js';
 
 // The CLI package as its users get it: packed as npm publishes it, installed with an empty npm cache, and the
 // install route the README gives (a tarball kept in the repository) followed through a fresh clone. Slow (it
 // packs and installs for real): an integration test.
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'node_modules/.bin');
 const work = mkdtempSync(join(tmpdir(), 'aims-cli-package-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

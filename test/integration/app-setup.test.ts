@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { freePort } from './probot.js';
+import { freePort } from '../probot.js';
 
 // Registering the App (`npm run app` with no APP_ID): the manifest the setup page posts to GitHub takes its
 // webhook URL from WEBHOOK_URL, and the App says so (app.yml's example.com URL used to win).
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let child: ChildProcess | undefined;
 const work = mkdtempSync(join(tmpdir(), 'aims-setup-'));
 afterEach(() => {

@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appGitHub, openPullRequest } from './app-github.js';
-import { startAppProcess } from './app-process.js';
-import type { FakeGitHub } from './fake-github.js';
-import { conformantRepo } from './helpers.js';
-import { postWebhook } from './probot.js';
+import { appGitHub, openPullRequest } from '../app-github.js';
+import { startAppProcess } from '../app-process.js';
+import type { FakeGitHub } from '../fake-github.js';
+import { conformantRepo } from '../helpers.js';
+import { postWebhook } from '../probot.js';
 
 // The App's log as an operator reads it, from a real `node app/lib/app.js` with LOG_FORMAT=json.
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };

@@ -9,17 +9,17 @@ import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { TimeStampResp } from '@peculiar/asn1-tsp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datedBeforeAnchorWords } from '../src/audit/anchors.js';
-import { type AuditEntry, type EventDraft, entryHash, serialise } from '../src/audit/entry.js';
-import { FileStore } from '../src/audit/file-store.js';
-import { recordAll } from '../src/audit/store.js';
-import { timestampQuery, tokenOfResponse } from '../src/audit/timestamp.js';
-import { readCertificates, TokenError, verifyToken } from '../src/audit/token.js';
-import { verifyLog } from '../src/audit/verify.js';
-import { post } from '../src/cli/timestamp-authority.js';
-import { LocalTsa, validityFrom } from './local-tsa.js';
+import { datedBeforeAnchorWords } from '../../src/audit/anchors.js';
+import { type AuditEntry, type EventDraft, entryHash, serialise } from '../../src/audit/entry.js';
+import { FileStore } from '../../src/audit/file-store.js';
+import { recordAll } from '../../src/audit/store.js';
+import { timestampQuery, tokenOfResponse } from '../../src/audit/timestamp.js';
+import { readCertificates, TokenError, verifyToken } from '../../src/audit/token.js';
+import { verifyLog } from '../../src/audit/verify.js';
+import { post } from '../../src/cli/timestamp-authority.js';
+import { LocalTsa, validityFrom } from '../local-tsa.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 
 /**
  * The CLI in a subprocess, asynchronously: the timestamp authority answers from this process, which a

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { aimsGateApp } from '../app/index.js';
-import { appGitHub, openPullRequest, REPO } from './app-github.js';
-import { startAppProcess } from './app-process.js';
-import type { FakeGitHub } from './fake-github.js';
-import { conformantRepo } from './helpers.js';
-import { type Json, postWebhook, privateKey, startAppServer } from './probot.js';
-import { startRedis } from './redis.js';
+import { aimsGateApp } from '../../app/index.js';
+import { appGitHub, openPullRequest, REPO } from '../app-github.js';
+import { startAppProcess } from '../app-process.js';
+import type { FakeGitHub } from '../fake-github.js';
+import { conformantRepo } from '../helpers.js';
+import { type Json, postWebhook, privateKey, startAppServer } from '../probot.js';
+import { startRedis } from '../redis.js';
 
 // The durable queue on a real redis-server: several App instances share it, a replay is processed once, and
 // an instance killed mid-burst loses nothing.
@@ -190,7 +190,7 @@ describe('Redis restarted without persistence', () => {
 });
 
 describe('App processes on Redis, one killed mid-burst', () => {
-  const APP = new URL('../app/lib/app.js', import.meta.url).pathname;
+  const APP = new URL('../../app/lib/app.js', import.meta.url).pathname;
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');

@@ -1,0 +1,103 @@
+// What every bench module shares: one environment for every process it times, and the ways it times them.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import nodeModule from 'node:module';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Generated inputs and bundled bench scripts (git-ignored). */
+export const WORK = join(ROOT, '.bench');
+export const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+/**
+ * The environment of every process a bench starts, both sides of every ratio alike. NODE_EXTRA_CA_CERTS is
+ * cleared: with it Node reads and parses a bundle of certificates at each start, which made `node -e 0` three
+ * times slower here, and a floor slowed so makes any start-up ratio look better than it is.
+ */
+export const ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name !== 'NODE_EXTRA_CA_CERTS'),
+);
+
+/** One process, timed from spawn to exit. Exit 1 (findings) is a result; anything else is an error. */
+export function time(args, { env = ENV, cwd = ROOT } = {}) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return { ms, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A JSON-printing bench script's one line, parsed. */
+export const json = (args, options) => JSON.parse(time(args, options).stdout);
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const ms = (value) => `${value.toFixed(0).padStart(6)} ms`;
+
+/** Median wall time of RUNS runs after one to warm the file cache (and Node's compile cache, where it has one). */
+export function measure(label, args, options) {
+  time(args, options);
+  const samples = Array.from({ length: RUNS }, () => time(args, options).ms);
+  console.log(
+    `  ${label.padEnd(46)} median ${ms(median(samples))}  (min ${Math.min(...samples).toFixed(0)}, max ${Math.max(...samples).toFixed(0)}, ${RUNS} runs)`,
+  );
+  return median(samples);
+}
+
+/**
+ * A command against its floor, run in turns (floor, command, floor, command…) with the same environment, so
+ * that a busy spell of a shared machine weighs on both alike. Prints both medians and their ratio.
+ */
+export function ratio(label, { floor, command, options, aim }) {
+  time(floor.args, options);
+  time(command.args, options);
+  const floors = [];
+  const commands = [];
+  for (let i = 0; i < RUNS; i++) {
+    floors.push(time(floor.args, options).ms);
+    commands.push(time(command.args, options).ms);
+  }
+  const value = median(commands) / median(floors);
+  console.log(`  ${floor.label.padEnd(46)} median ${ms(median(floors))}`);
+  console.log(`  ${command.label.padEnd(46)} median ${ms(median(commands))}`);
+  console.log(
+    `  ${label}: ${value.toFixed(2)}×  (medians of ${RUNS} paired runs${aim ? `; aim: at most ${aim}` : ''})`,
+  );
+  return { floor: median(floors), command: median(commands), ratio: value };
+}
+
+/** Bundles a TypeScript bench script (it may share the tests' fake GitHub) into .bench/ and returns its path. */
+export async function bundled(name) {
+  const outfile = join(WORK, `${name}.mjs`);
+  await build({
+    entryPoints: [join(ROOT, `bench/${name}.ts`)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** Where the figures come from: printed first, so that a ratio is never read without its machine. */
+export function describeEnvironment() {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const compileCache = typeof nodeModule.enableCompileCache === 'function';
+  const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+  return [
+    `aims-gate ${version} benchmarks · node ${process.version} (${process.platform}-${process.arch}) · ${RUNS} runs each`,
+    `machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at the start`,
+    `every timed process: NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'cleared (it was set)' : 'not set'}; NODE_OPTIONS ${ENV.NODE_OPTIONS ? `"${ENV.NODE_OPTIONS}"` : 'not set'}; Node's module compile cache ${compileCache ? 'enabled by bin/aims-gate.js' : 'not in this Node (22.1 and later have it): each start compiles'}`,
+  ].join('\n');
+}
