@@ -129,7 +129,7 @@ export function buildAuditorReport(input: {
     ...[...bySystem].filter(([id]) => !known.has(id)).map(([id, events]) => ({ id, ...latest(events) })),
   ];
   const open = openFindings(evaluation);
-  const register = nonconformityRegister(entries);
+  const register = nonconformityRegister(entries, trusted ? { trusted } : {});
   const deployments = deploymentRegister(input.entries, trusted);
   const listedDeployments = since ? deployments.filter((d) => d.time >= since) : deployments;
   const freshness = new Set(evaluation.rules.filter((r) => r.kind === 'freshness').map((r) => r.id));
@@ -153,6 +153,12 @@ export function buildAuditorReport(input: {
       {
         today: evaluation.today,
         overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
+        findings: {
+          major: open.filter((f) => f.severity === 'major').length,
+          minor: open.filter((f) => f.severity === 'minor').length,
+          observation: open.filter((f) => f.severity === 'observation').length,
+        },
+        objectives: evaluation.policy.objectives ?? [],
       },
     ),
     findingsByControl: evaluation.controls

@@ -18,6 +18,9 @@ const CLAUSE_EVENTS: Record<string, readonly string[]> = (() => {
     '10.2': [
       'nonconformity.opened',
       'nonconformity.updated',
+      'nonconformity.regraded',
+      'nonconformity.reviewed',
+      'nonconformity.linked',
       'nonconformity.closed',
       'corrective-action.planned',
       'corrective-action.completed',
