@@ -7,7 +7,7 @@ import type { GovernanceDocument, UnreadableDocument } from './documents/types.j
 import { ConfigError } from './errors.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
-import { tooLarge } from './parse/text.js';
+import { unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
@@ -261,8 +261,8 @@ async function readDocuments(
       const path = system.paths[kind];
       const read = await source.read(path, LIMITS.maxFileBytes);
       if ('missing' in read) return;
-      if ('tooLarge' in read) {
-        loaded[kind] = { kind, path, problem: tooLarge(read.tooLarge) };
+      if (!('bytes' in read)) {
+        loaded[kind] = { kind, path, problem: unreadableFile(read) };
         return;
       }
       loaded[kind] = loadDocument(kind, path, read.bytes);

@@ -150,7 +150,7 @@ export async function existingLog(root: string, log: string | undefined): Promis
 }
 
 /** Writes `--output FILE`; a folder that does not exist, or one that cannot be written, is said plainly. */
-export async function writeOutput(file: string, text: string): Promise<void> {
+export async function writeOutput(file: string, text: string | Uint8Array): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (error) {
