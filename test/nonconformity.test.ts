@@ -496,6 +496,59 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     });
   });
 
+  it('refuses a review or a closure its action owner signs; one signed by someone else is shown verified', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
+    temps.push(repo);
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const config = join(repo, '.github/aims-gate.yml');
+    let signers = '';
+    for (const login of ['dana', 'quality']) {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', login, '-f', join(repo, login)]);
+      const pub = readFileSync(join(repo, `${login}.pub`), 'utf8')
+        .trim()
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
+      signers += `  - key: ${pub}\n    role: person\n    name: ${login}\n`;
+    }
+    writeFileSync(config, readFileSync(config, 'utf8').replace('signers:\n', `signers:\n${signers}`));
+    const opened = cli(
+      [
+        'nc',
+        'open',
+        '--title',
+        'Drift unanswered',
+        '--source',
+        'incident',
+        '--grade',
+        'minor',
+        '--owner',
+        'dana',
+      ],
+      repo,
+    );
+    const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
+    expect(cli(['nc', 'root-cause', id, '--cause', 'Alerts went to a mailbox'], repo).code).toBe(0);
+    const review = ['nc', 'review', id, '--effective', 'yes', '--note', 'six weeks clean', '--sign-with'];
+    expect(cli([...review, join(repo, 'dana')], repo)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        `dana owns the action of ${id}: someone other than the action owner reviews`,
+      ),
+    });
+    expect(cli([...review, join(repo, 'quality')], repo).code).toBe(0);
+    writeFileSync(join(repo, 'pager.md'), 'paged');
+    const close = ['nc', 'close', id, '--note', 'paged since', '--evidence', 'pager.md', '--sign-with'];
+    expect(cli([...close, join(repo, 'dana')], repo)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'closed by its action owner dana, who signed it: someone else must close it',
+      ),
+    });
+    expect(cli([...close, join(repo, 'quality')], repo).code).toBe(0);
+    expect(cli(['nc', 'list', '--all'], repo).stdout).toContain('by quality (signed; not the action owner)');
+  });
+
   it('opens a nonconformity of the organisation against a management-system clause', () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
