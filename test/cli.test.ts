@@ -401,7 +401,7 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
     expect(report.code).toBe(1);
     expect(report.stdout).toContain('1 entry FAILED: it claims to be the gate');
     expect(report.stdout).toMatch(
-      /^\| 25 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
+      /^\| 37 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
     );
     expect(report.stdout).toMatch(
       /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
