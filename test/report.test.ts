@@ -17,8 +17,11 @@ import addFormatsModule from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/audit/entry.js';
+import { FileStore } from '../src/audit/file-store.js';
+import { readEntries } from '../src/audit/read.js';
 import { report as reportCommand } from '../src/cli/report.js';
 import { UsageError } from '../src/errors.js';
+import { buildAuditorReport } from '../src/report/auditor.js';
 import { FORMATS } from '../src/report/index.js';
 import { inventoryCsv, inventoryRows } from '../src/report/inventory-export.js';
 import type { Evaluation } from '../src/types.js';
@@ -480,6 +483,39 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('is outside the repository');
   }, 120_000);
+
+  it("stands as at the period's end: what happened after it is not read", async () => {
+    const evaluation = await example();
+    const entries: AuditEntry[] = [];
+    for await (const entry of readEntries(new FileStore(join(EXAMPLE, '.aims-gate/audit-log.jsonl'))))
+      entries.push(entry);
+    const build = (log: { since?: string; until?: string }) =>
+      buildAuditorReport({
+        evaluation,
+        entries,
+        log: { path: 'log', found: true, checkpointGiven: false, ...log },
+        generated: '2026-11-02T00:00:00.000Z',
+      });
+    const whole = build({});
+    const august = build({ since: '2026-08-01', until: '2026-08-31' });
+    // The drift nonconformity opened in August and closed in September: open at August's end.
+    const drift = august.nonconformities.find((nc) => nc.title?.startsWith('Drift reached customers'));
+    expect(drift?.closed).toBeUndefined();
+    expect(whole.nonconformities.find((nc) => nc.id === drift?.id)?.closed).toBeDefined();
+    // August's events only (alert, incident, NC opened, action planned), counted and listed.
+    expect(august.totalEvents).toBe(4);
+    expect(august.eventTypes).toEqual([
+      'corrective-action.planned',
+      'incident',
+      'monitoring.alert',
+      'nonconformity.opened',
+    ]);
+    expect(august.systems.flatMap((s) => s.events).every((e) => e.time.startsWith('2026-08'))).toBe(true);
+    expect(august.deployments).toEqual([]);
+    // The figures run to the period's month and start at its first.
+    expect(august.kpis.months.map((m) => m.month)).toEqual(['2026-08']);
+    expect(whole.totalEvents).toBe(entries.length);
+  });
 
   it('never writes a PDF, or HTML to a terminal, without -o', async () => {
     const io = { out: () => {}, err: () => {}, color: false, terminal: true };

@@ -1,4 +1,5 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { anchorsPath } from '../audit/anchors.js';
 import { type AuditEntry, formatCheckpoint } from '../audit/entry.js';
 import { checkEvidence, EvidenceIndex, fileDigest } from '../audit/evidence.js';
 import { readEntries } from '../audit/read.js';
@@ -104,7 +105,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
     evaluation,
     logPath: found ? store.path : undefined,
     firstEntry: entries[0]?.time,
-    ignore: [store.path, ...(values.output ? [resolve(values.output)] : [])],
+    ignore: [store.path, anchorsPath(store.path), ...(values.output ? [resolve(values.output)] : [])],
     period: { since, until: until ?? evaluation.today },
     checkpoint: checkpoint ? formatCheckpoint(checkpoint) : undefined,
     generated,
@@ -173,7 +174,10 @@ async function documentControl(input: {
   evaluation: Awaited<ReturnType<typeof evaluate>>;
   logPath?: string;
   firstEntry?: string;
-  /** Files that are no input of the report: the log (its chain vouches for it) and the report itself. */
+  /**
+   * Files that are no input of the report: the log and its anchors (the chain and the timestamps vouch for them,
+   * and both grow by design), and the report itself.
+   */
   ignore: string[];
   period: { since?: string; until: string };
   checkpoint?: string;
@@ -188,10 +192,11 @@ async function documentControl(input: {
     .map((path) => path.split(sep).join('/'));
   const configPath = join(root, evaluation.policy.configPath ?? '.github/aims-gate.yml');
   const soa = statement.found && statement.from === 'file' ? statement.path : undefined;
-  const [tree, where, log, config, soaDigest] = await Promise.all([
+  const [tree, where, log, anchors, config, soaDigest] = await Promise.all([
     workingTree(root, inside),
     whoAndWhere(root),
     input.logPath ? fileDigest(input.logPath) : undefined,
+    input.logPath ? fileDigest(anchorsPath(input.logPath)) : undefined,
     fileDigest(configPath),
     soa ? fileDigest(join(root, soa)) : undefined,
   ]);
@@ -199,6 +204,7 @@ async function documentControl(input: {
   if (soa && soaDigest) documents.push({ path: soa, sha256: soaDigest });
   const inputs: ControlInputs = {
     ...(log ? { log } : {}),
+    ...(anchors ? { anchors } : {}),
     ...(config ? { config } : {}),
     documents: documentsDigest(documents),
     ...('unknown' in tree

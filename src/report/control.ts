@@ -35,6 +35,8 @@ export interface DocumentControl {
 export interface ControlInputs {
   /** SHA-256 of the log file's bytes; absent where there is no log. */
   log?: string;
+  /** SHA-256 of the log's anchors (`<log>.anchors`), where it has any: they decide what verification says. */
+  anchors?: string;
   /** SHA-256 of the configuration file; absent for the default configuration. */
   config?: string;
   /** SHA-256 of the documents read, as "sha256 path" lines (the commit does not cover an edited one). */
@@ -97,6 +99,7 @@ export function controlRows(control: DocumentControl): [label: string, value: st
     ['Working tree', treeWords(control).text],
     ['Generated', `${control.generated} by aims-gate ${control.version}`],
     ['Audit log (SHA-256)', inputs.log ?? 'no log'],
+    ...(inputs.anchors ? [['Its anchors (SHA-256)', inputs.anchors] as [string, string]] : []),
     ['Configuration (SHA-256)', inputs.config ?? 'none: the default configuration'],
     ['Documents read (SHA-256 of their digests)', inputs.documents],
   ];
