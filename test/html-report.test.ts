@@ -259,12 +259,12 @@ describe('the HTML report in a real Chromium', () => {
     expect(await row('Period')).toBe('2026-10-01 to 2026-10-31');
     expect(await row('Organisation')).toBe('Acme Lending Ltd');
     expect(await row('Generated')).toMatch(/ by aims-gate 0\.1\.0$/);
-    // Only October's seven events are counted and listed.
-    expect(await page.textContent('#count-events .value')).toBe('7');
-    expect(await page.textContent('#event-count')).toBe('7 of 7 events');
+    // Only October's nineteen events are counted and listed.
+    expect(await page.textContent('#count-events .value')).toBe('19');
+    expect(await page.textContent('#event-count')).toBe('19 of 19 events');
     // The files the log cites, with the digest it recorded and what the working tree holds now.
     const evidence = page.locator('#evidence tr.evidence-file');
-    expect(await evidence.count()).toBe(5);
+    expect(await evidence.count()).toBe(10);
     const audit = evidence.filter({ hasText: 'governance/evidence/internal-audit-IA-2026-1.md' });
     expect(await audit.getAttribute('data-state')).toBe('matches');
     expect(await audit.locator('.digest').textContent()).toMatch(/^[0-9a-f]{64}$/);
