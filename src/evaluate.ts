@@ -1,7 +1,12 @@
 import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
 import { controlIds, controlTitle } from './controls.js';
-import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
+import {
+  type GovernanceFile,
+  readGovernanceFile,
+  systemGovernance,
+  systemId,
+} from './documents/governance.js';
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { ConfigError } from './errors.js';
@@ -11,9 +16,9 @@ import { unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
-import { closest } from './schema.js';
 import { loadStatement } from './soa.js';
 import type { Source } from './source.js';
+import { closest } from './spelling.js';
 import { changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
@@ -126,7 +131,9 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
   const summaries: SystemSummary[] = [];
   /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
   const appliedTo = new Map<string, string[]>(policy.rules.map((r) => [r.id, []]));
-  const contexts = inScope.map((location, i) => systemContext(location, documents[i]!, changed));
+  const contexts = inScope.map((location, i) =>
+    systemContext(location, documents[i]!, changed, input.source.repository),
+  );
   const named = new Map<string, number>();
   for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
   for (const context of contexts) {
@@ -171,16 +178,29 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summaries[i]!.id));
     }
     const file = documents[i]!.governanceFile;
-    if (file && 'problem' in file)
+    if (!file) return;
+    // A key its schema does not know states nothing: `teir: high` leaves the tier unstated, so it is said here.
+    const problems =
+      'problem' in file
+        ? [
+            {
+              ...file.problem,
+              line: file.problem.line ?? 1,
+              message: `cannot be read: ${file.problem.message}`,
+            },
+          ]
+        : file.violations;
+    for (const problem of problems)
       findings.push({
         rule: 'inventory.governance-file',
         severity: BUILT_IN_CHECKS['inventory.governance-file'].severity,
         controls: [],
         system: summaries[i]!.id,
         path: file.path,
-        line: file.problem.line ?? 1,
-        message: `cannot be read: ${file.problem.message}`,
-        remedy: file.problem.fix,
+        line: problem.line,
+        ...(problem.column ? { column: problem.column } : {}),
+        message: problem.message,
+        remedy: problem.fix,
       });
   });
   for (const orphan of inventory.orphans.filter((o) => !scope || o.path.startsWith(`${scope}/`))) {
@@ -310,6 +330,7 @@ function systemContext(
   location: SystemLocation,
   loaded: LoadedDocuments,
   changed: string[] | undefined,
+  repository: string | undefined,
 ): SystemContext {
   const documents: SystemContext['documents'] = {};
   const unreadable: SystemContext['unreadable'] = {};
@@ -337,7 +358,12 @@ function systemContext(
   return {
     governance: merged,
     facts: {
-      id: governance.system ?? location.name,
+      id: systemId(
+        governance.system,
+        location.path,
+        card?.kind === 'model-card' ? card : undefined,
+        repository,
+      ),
       path: location.path,
       status: governance.status,
       changed: changed ? true : undefined,

@@ -65,9 +65,7 @@ describe('aims-gate check', () => {
     expect(stdout).toContain(
       'models/legacy-recommender  legacy-recommender · v0.9.3 · tier minimal · retired',
     );
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe(
-      'FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)',
-    );
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('FAIL: findings: 4 major, 9 minor (fails on: major)');
   });
 
   it('exits 0 on a conformant repository', () => {
@@ -123,7 +121,7 @@ describe('aims-gate check', () => {
       expect(stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
     expect(cli(['check', '--formt', 'json']).stderr).toBe(
-      'aims-gate check: unknown option --formt\nRun "aims-gate check --help" for usage.\n',
+      'aims-gate check: unknown option --formt (did you mean --format?)\nRun "aims-gate check --help" for usage.\n',
     );
   });
 
@@ -216,7 +214,7 @@ describe('aims-gate check --base', () => {
 describe('aims-gate init and explain', () => {
   it('init writes the three documents and a config; check then lists what to fill in', () => {
     const dir = tempRepo({});
-    const init = cli(['init', 'models/churn', '--tier', 'limited'], dir);
+    const init = cli(['init', 'models/churn'], dir);
     expect(init.code).toBe(0);
     for (const file of [
       'models/churn/MODEL_CARD.md',
@@ -271,6 +269,7 @@ describe('aims-gate init and explain', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('kept models/churn/README.md (already there)');
     expect(stdout).toContain('wrote churn/risk-assessment.yml');
+    expect(stdout).toContain('wrote churn/governance.yml'); // the card states no governance facts
     expect(stdout).toContain('then run: npx aims-gate check churn\n'); // as typed from models/
     expect(existsSync(join(dir, 'models/churn/MODEL_CARD.md'))).toBe(false);
     expect(readFileSync(join(dir, 'models/churn/README.md'), 'utf8')).toBe('# my own card\n');
