@@ -1,6 +1,6 @@
 import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
-import { controlIds, controlTitle } from './controls.js';
+import { cleanStatus, controlIds, controlTitle } from './controls.js';
 import {
   type GovernanceFile,
   readGovernanceFile,
@@ -265,7 +265,18 @@ export function summariseRule(rule: RuleDefinition): Omit<RuleSummary, 'appliedT
   const documents = [
     ...new Set([...reads, ...(typeof rule.document === 'string' ? [rule.document as DocumentKind] : [])]),
   ];
-  return { id, title, kind, severity, controls, clauses, remedy, documents, ...(when ? { when } : {}) };
+  return {
+    id,
+    title,
+    kind,
+    severity,
+    controls,
+    clauses,
+    remedy,
+    documents,
+    ...(when ? { when } : {}),
+    ...(RULE_KINDS.get(kind)!.presenceOnly?.(rule) ? { presenceOnly: true as const } : {}),
+  };
 }
 
 export function blocks(severity: Severity, failOn: Severity | 'never'): boolean {
@@ -507,18 +518,19 @@ function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** Per Annex A control: the worst open finding of the rules citing it, or conformant if they ran clean. */
+/** Per Annex A control: the worst open finding of the rules citing it, or what they evidence if they ran clean. */
 function controlResults(
   policy: Policy,
   findings: Finding[],
   appliedTo: Map<string, string[]>,
 ): ControlResult[] {
   return controlIds().map((control) => {
-    const rules = policy.rules.filter((r) => r.controls.includes(control)).map((r) => r.id);
+    const citing = policy.rules.filter((r) => r.controls.includes(control));
+    const rules = citing.map((r) => r.id);
     const open = findings.filter((f) => !f.waiver && f.controls.includes(control));
     const worst = SEVERITIES.find((s) => open.some((f) => f.severity === s));
-    const status =
-      worst ?? (rules.some((id) => appliedTo.get(id)!.length > 0) ? 'conformant' : 'not-evaluated');
+    const ran = citing.filter((r) => appliedTo.get(r.id)!.length > 0).map(summariseRule);
+    const status = worst ?? (ran.length > 0 ? cleanStatus(ran) : 'not-evaluated');
     return { control, title: controlTitle(control), status, rules, findings: open.length };
   });
 }

@@ -480,7 +480,15 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
       expect(trusted.stdout).toMatch(/^ {2}1 signed by the person key li@example\.com \(SHA256:/m);
       expect(
         cli(
-          ['record', '--type', 'incident', '--system', 'credit-scoring', '--sign-with', join(dir, 'nokey')],
+          [
+            'record',
+            '--type',
+            'monitoring.alert',
+            '--system',
+            'credit-scoring',
+            '--sign-with',
+            join(dir, 'nokey'),
+          ],
           dir,
         ),
       ).toMatchObject({
@@ -582,7 +590,7 @@ describe('aims-gate record, verify, log and report', () => {
       stderr: expect.stringContaining('--checkpoint takes SEQ:HASH'),
     });
     const unwritable = cli(
-      ['record', '--type', 'incident', '--system', 's', '--log', '/proc/aims/log.jsonl'],
+      ['record', '--type', 'monitoring.alert', '--system', 's', '--log', '/proc/aims/log.jsonl'],
       dir,
     );
     expect(unwritable.code).toBe(2);
@@ -979,15 +987,24 @@ describe('record writes only what a person may write (issue 13)', () => {
     ]);
     expect(forged.code).toBe(2);
     expect(forged.stderr).toContain('deployment.approved is written only by the deployment gate');
-    const typo = cli(['record', repo, '--log', log, '--type', 'incident', '--system', 'credit-scorin']);
+    const typo = cli([
+      'record',
+      repo,
+      '--log',
+      log,
+      '--type',
+      'model.retrained',
+      '--system',
+      'credit-scorin',
+    ]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
       '--system credit-scorin is no AI system of this repository (credit-scoring)',
     );
     expect(existsSync(log)).toBe(false);
-    expect(cli(['record', repo, '--log', log, '--type', 'incident', '--system', 'credit-scoring']).code).toBe(
-      0,
-    );
+    expect(
+      cli(['record', repo, '--log', log, '--type', 'model.retrained', '--system', 'credit-scoring']).code,
+    ).toBe(0);
     // Retired and removed from the repository: the log still knows it.
     rmSync(join(repo, 'models/credit-scoring'), { recursive: true });
     expect(

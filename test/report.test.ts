@@ -161,7 +161,7 @@ describe('formats for other CIs: compact, github, junit', () => {
       'models/churn-predictor/risk-assessment.yml:15:12: major risk.scores: risk R-1: score 12 is not likelihood × impact (3 × 3 = 9) [churn-predictor]',
     );
     expect(lines.at(-2)).toBe(
-      '93 checks (46 rules on 3 AI systems): 82 passed, 11 failed; 14 findings, 1 waived',
+      '95 checks (47 rules on 3 AI systems): 84 passed, 11 failed; 14 findings, 1 waived',
     );
     expect(lines.at(-1)).toBe('FAIL: findings: 4 major, 9 minor (fails on: major)');
     expect(FORMATS.compact(await hostile()).split('\n')[0]).toContain('bad\\n::error::forged');

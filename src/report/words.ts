@@ -10,6 +10,7 @@ export const SEVERITY_WORDS: Record<Severity, string> = {
 
 export const CONTROL_STATUS_WORDS: Record<ControlStatus, string> = {
   conformant: 'conformant',
+  documented: 'documented',
   observation: 'observation',
   minor: 'minor nonconformity',
   major: 'major nonconformity',
@@ -50,16 +51,24 @@ export function verdictLine(evaluation: Evaluation): string {
   return `${evaluation.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${summary} (fails on: ${evaluation.failOn})`;
 }
 
-/** Controls by their worst open finding: "14 conformant, 8 with minor findings, 12 not evaluated". */
+/** Controls by their worst open finding: "2 conformant, 13 documented, 8 with minor findings, 12 not evaluated". */
 export function controlCounts(evaluation: Evaluation): string {
   const words: Record<ControlStatus, string> = {
     conformant: 'conformant',
+    documented: 'documented',
     observation: 'with observations',
     minor: 'with minor findings',
     major: 'with major findings',
     'not-evaluated': 'not evaluated',
   };
-  const order: ControlStatus[] = ['conformant', 'observation', 'minor', 'major', 'not-evaluated'];
+  const order: ControlStatus[] = [
+    'conformant',
+    'documented',
+    'observation',
+    'minor',
+    'major',
+    'not-evaluated',
+  ];
   return order
     .map((status) => [status, evaluation.controls.filter((c) => c.status === status).length] as const)
     .filter(([, n]) => n > 0)
