@@ -7,9 +7,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatCheckpoint } from '../lib/audit/entry.js';
+import { evaluationEvents } from '../lib/audit/events.js';
 import { FileStore } from '../lib/audit/file-store.js';
 import { ed25519Signer, isGateOnly } from '../lib/audit/signature.js';
 import { record } from '../lib/audit/store.js';
+import { evaluate } from '../lib/evaluate.js';
+import { nonconformityKey } from '../lib/fingerprint.js';
+import { LocalSource } from '../lib/sources/local.js';
 
 /** EXAMPLE ONLY keys, published in examples/EXAMPLE-ONLY-keys: anyone can forge with them. */
 const exampleKey = (name) =>
@@ -21,6 +25,8 @@ const path = fileURLToPath(new URL('../examples/ml-platform/.aims-gate/audit-log
 rmSync(path, { force: true });
 const store = new FileStore(path);
 const repository = 'acme/ml-platform';
+/** The commit the recorded checks judged (the example is no repository of its own). */
+const COMMIT = '9c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d';
 // Evidence as `record --evidence` keeps it: the file's path in the repository and the SHA-256 of its bytes now,
 // which `aims-gate verify --evidence` checks (edit one of these files, and run this script again).
 const evidence = (...paths) =>
@@ -240,6 +246,7 @@ const events = [
     undefined,
     'gov-lead',
     {
+      ref: '@clause',
       grade: 'minor',
       source: 'management-review',
       title: 'No internal audit of the nonconformity process (10.2) was performed this year',
@@ -248,18 +255,165 @@ const events = [
       due: '2026-12-31',
     },
   ],
+  // The register as clause 10.2 asks, appended after the entries above so that their numbers stay. Recorded
+  // evaluations of both systems in production (check --record on main): each open major or minor finding opens
+  // a nonconformity owned by the system's owner (its governance facts). credit-scoring's risk register then
+  // had a stale version, fixed the next day; the correction is reviewed by the governance lead, not its owner,
+  // which closes it. The drift nonconformity's closure above lacked a root cause and a review, so it did not
+  // count; it gets both and is closed again, signed by the governance lead. The internal audit's
+  // nonconformity is linked with the gate's for the same defect; an observation is kept apart.
+  [
+    '2026-10-29T08:00:00Z',
+    'evaluated',
+    'credit-scoring',
+    'ci-bot',
+    { '@evaluate': '2026-10-29', '@stale': 'models/credit-scoring/risk-assessment.yml' },
+  ],
+  ['2026-10-29T08:01:00Z', 'evaluated', 'churn-predictor', 'ci-bot', { '@evaluate': '2026-10-29' }],
+  [
+    '2026-10-29T10:00:00Z',
+    'nonconformity.updated',
+    'credit-scoring',
+    'dana',
+    {
+      nc: '@stale',
+      rootCause: 'The risk register is versioned by hand and was not bumped with the model card',
+    },
+  ],
+  [
+    '2026-10-29T10:30:00Z',
+    'nonconformity.updated',
+    'credit-scoring',
+    'dana',
+    {
+      nc: '@drift',
+      rootCause: 'Drift alerts went to a mailbox nobody on call reads; retraining had no PSI gate',
+    },
+  ],
+  ['2026-10-30T08:00:00Z', 'evaluated', 'credit-scoring', 'ci-bot', { '@evaluate': '2026-10-30' }],
+  [
+    '2026-10-30T11:00:00Z',
+    'nonconformity.reviewed',
+    'credit-scoring',
+    'gov-lead',
+    {
+      '@sign': 'lead',
+      nc: '@stale',
+      effective: true,
+      note: 'Versions now checked in CI (docs.version); the next check found none stale',
+    },
+  ],
+  [
+    '2026-10-30T11:10:00Z',
+    'nonconformity.reviewed',
+    'credit-scoring',
+    'gov-lead',
+    {
+      '@sign': 'lead',
+      nc: '@drift',
+      effective: true,
+      note: 'Six weeks of alerts, each paged and answered within the hour; two retrainings stopped at PSI 0.2',
+    },
+  ],
+  [
+    '2026-10-30T11:20:00Z',
+    'nonconformity.closed',
+    'credit-scoring',
+    'gov-lead',
+    { '@sign': 'lead', nc: '@drift', note: 'Root cause removed and the correction found effective' },
+  ],
+  [
+    '2026-10-30T15:00:00Z',
+    'nonconformity.linked',
+    'churn-predictor',
+    'internal-auditor',
+    { nc: '@audit', with: '@gate:impact.mitigations-exist:churn-predictor:impact-assessment.yml' },
+  ],
+  [
+    '2026-10-30T16:00:00Z',
+    'nonconformity.regraded',
+    undefined,
+    'gov-lead',
+    {
+      '@sign': 'lead',
+      nc: '@clause',
+      grade: 'major',
+      reason: 'A second year without an audit of 10.2: the process is not audited at all',
+    },
+  ],
+  [
+    '2026-10-31T09:00:00Z',
+    'nonconformity.opened',
+    'credit-scoring',
+    'internal-auditor',
+    {
+      grade: 'observation',
+      source: 'internal-audit',
+      title: 'Fairness review notes do not say which data slices were compared',
+      controls: ['A.6.2.4'],
+      owner: '@acme/risk-ml',
+    },
+  ],
+  [
+    '2026-10-31T10:00:00Z',
+    'objective.reviewed',
+    undefined,
+    'gov-lead',
+    {
+      '@sign': 'lead',
+      objective: 'OBJ-3',
+      target: 'Every high-risk system has a fairness review each quarter',
+      result: 'met',
+    },
+  ],
 ];
 const ncIds = new Map();
+const source = new LocalSource(fileURLToPath(new URL('../examples/ml-platform', import.meta.url)));
+/** The "evaluated" entry `check --record` writes for one system, as of `day`; `stale` adds a finding since fixed. */
+async function evaluated(system, day, stale) {
+  const evaluation = await evaluate({ source, today: day });
+  const summary = evaluation.systems.find((s) => s.id === system);
+  const findings = evaluation.findings.filter((f) => f.system === system);
+  if (stale) {
+    findings.push({
+      rule: 'docs.version',
+      severity: 'minor',
+      system,
+      path: stale,
+      line: 3,
+      message: 'version 2.0.0 differs from the model card (2.1.0)',
+      controls: ['A.6.2.7'],
+    });
+    summary.counts = { ...summary.counts, minor: summary.counts.minor + 1 };
+  }
+  const [draft] = evaluationEvents(
+    { ...evaluation, systems: [summary], findings },
+    { time: '', actor: { login: 'ci-bot' }, subject: {} },
+  );
+  return { details: draft.details, evidence: draft.evidence };
+}
 // In the order they happened, as a log is written.
 events.sort((a, b) => a[0].localeCompare(b[0]));
 let checkpoint;
-for (const [time, type, system, login, { ref, ...details }, pullRequest, environment] of events) {
-  if (details.nc) details.nc = ncIds.get(details.nc);
+for (const [time, type, system, login, given, pullRequest, environment] of events) {
+  const { ref, '@sign': sign, '@evaluate': day, '@stale': stale, ...details } = given;
+  // `@gate:RULE:SYSTEM:FILE` names the nonconformity an evaluation opened for that rule on that document.
+  const idOf = (name) => {
+    if (!name.startsWith('@gate:')) return ncIds.get(name);
+    const [, rule, of, path] = name.split(':');
+    return `NC-${nonconformityKey({ rule, system: of, path }).slice(0, 12)}`;
+  };
+  if (details.nc) details.nc = idOf(details.nc);
+  if (details.with) details.with = idOf(details.with);
   if (details.findings) details.findings = ncIds.get(details.findings);
-  // The governance lead signs what they record as themselves: a fairness review, the management review.
+  const fromCheck = day ? await evaluated(system, day, stale) : undefined;
+  if (stale)
+    ncIds.set('@stale', `NC-${nonconformityKey({ rule: 'docs.version', system, path: stale }).slice(0, 12)}`);
+  // The governance lead signs what they record as themselves: a fairness review, the management review,
+  // effectiveness reviews and closures (proving they are not the action's owner).
   const signer = isGateOnly(type)
     ? gateKey
-    : type === 'custom.fairness-review' || type === 'management.review'
+    : type === 'custom.fairness-review' || type === 'management.review' || sign === 'lead'
       ? leadKey
       : undefined;
   ({ checkpoint } = await record(
@@ -273,12 +427,17 @@ for (const [time, type, system, login, { ref, ...details }, pullRequest, environ
         ...(system ? { system } : {}),
         ...(pullRequest ? { pullRequest } : {}),
         ...(environment ? { environment } : {}),
+        ...(fromCheck ? { commit: COMMIT, ref: 'refs/heads/main' } : {}),
       },
-      details,
-      evidence: evidence(
-        ...(type === 'evaluated' || type === 'deployment.approved' ? [`models/${system}/MODEL_CARD.md`] : []),
-        ...(ATTACHED[type] ?? []),
-      ),
+      details: fromCheck?.details ?? details,
+      evidence:
+        fromCheck?.evidence ??
+        evidence(
+          ...(type === 'evaluated' || type === 'deployment.approved'
+            ? [`models/${system}/MODEL_CARD.md`]
+            : []),
+          ...(ATTACHED[type] ?? []),
+        ),
     },
     signer ? { signer } : {},
   ));

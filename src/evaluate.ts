@@ -244,6 +244,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       releaseBranches: policy.release.branches ?? [],
       approvals: policy.approvals,
       audits: policy.audits,
+      objectives: policy.objectives,
     },
     statement,
     rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),

@@ -131,6 +131,37 @@ export interface PlannedAudit {
   auditor: string;
 }
 
+/**
+ * What an AI objective (clause 6.2, config `objectives`) is measured by: figures the report computes from the
+ * log and the documents, or `reviewed`, the result management recorded (`record --type objective.reviewed`).
+ */
+export const OBJECTIVE_METRICS = {
+  'open-nonconformities': 'nonconformities open today (observations are none)',
+  'open-major-nonconformities': 'major nonconformities open today',
+  'overdue-nonconformities': 'nonconformities open past their due date',
+  'median-days-to-close': 'median days from opening to a closure that counts, every nonconformity',
+  'median-days-to-close-manual': 'median days to close, nonconformities opened by hand (audits, incidents)',
+  'median-days-to-close-automatic': 'median days to close, nonconformities the gate opened from findings',
+  'open-findings': "findings open in today's evaluation (not waived)",
+  'open-major-findings': "major findings open in today's evaluation (not waived)",
+  'overdue-reviews': 'documents past their review date',
+  'rejected-deployments': 'deployments the gate rejected in the last twelve months',
+  reviewed:
+    'the result of the latest objective.reviewed entry naming the objective: met, partly met or missed',
+} as const;
+
+export type ObjectiveMetric = keyof typeof OBJECTIVE_METRICS;
+
+/** An AI objective with its target (config `objectives`, clause 6.2). */
+export interface Objective {
+  id: string;
+  title: string;
+  metric: ObjectiveMetric;
+  /** A bound on the figure, or (metric `reviewed`) the target in words, as management set it. */
+  target: { max: number } | { min: number } | string;
+  owner?: string;
+}
+
 export interface Evaluation {
   verdict: Verdict;
   failOn: Severity | 'never';
@@ -147,6 +178,8 @@ export interface Evaluation {
     approvals: ApprovalRule[];
     /** The internal audit programme (config `audits`): what the report compares with the audits performed. */
     audits: PlannedAudit[];
+    /** The AI objectives with their targets (config `objectives`, clause 6.2): the report says met or missed. */
+    objectives: Objective[];
   };
   /** The organisation's Statement of Applicability, as declared (the tool never decides applicability). */
   statement: Statement;

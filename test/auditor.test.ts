@@ -82,7 +82,7 @@ describe("the auditor's report", () => {
 
   it('has the timeline per system, the gate decisions and the open findings by control', async () => {
     const report = await exampleReport();
-    expect(report.totalEvents).toBe(24);
+    expect(report.totalEvents).toBe(36);
     const credit = report.systems.find((s) => s.id === 'credit-scoring')!;
     expect(credit.events.map((e) => e.type)).toEqual([
       'system.registered',
@@ -99,6 +99,14 @@ describe("the auditor's report", () => {
       'corrective-action.completed',
       'nonconformity.closed',
       'custom.fairness-review',
+      'evaluated',
+      'nonconformity.updated',
+      'nonconformity.updated',
+      'evaluated',
+      'nonconformity.reviewed',
+      'nonconformity.reviewed',
+      'nonconformity.closed',
+      'nonconformity.opened',
     ]);
     expect(report.approvals.map((e) => e.actor.login)).toEqual(['dana-w', 'gov-lead']);
     expect(report.deployments.map((d) => `${d.decision} ${d.system} ${d.environment}`)).toEqual([
@@ -119,9 +127,10 @@ describe("the auditor's report", () => {
       '## 1. Audit log verification',
       '## 2. AI system inventory',
       '## 3. Figures for management review',
-      '## 4. Nonconformity register (2 open, 1 closed)',
+      '## 4. Nonconformity register (14 open, 2 closed)',
+      '### Observations (no nonconformities: no due date, not counted)',
       '## 5. Deployment register',
-      '## 6. Timeline per system (24 events)',
+      '## 6. Timeline per system (36 events)',
       '## 6a. Approvals recorded outside a gate decision',
       '## 7. Open findings by control',
       '## 8. Waivers',
@@ -129,7 +138,7 @@ describe("the auditor's report", () => {
     ]) {
       expect(markdown).toContain(heading);
     }
-    expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 24 entries.');
+    expect(markdown).toContain('✅ The hash chain of .aims-gate/audit-log.jsonl is intact: 36 entries.');
     expect(markdown).toContain(
       '| A.10.4 Customers<br>_A.10 Third-party and customer relationships_ | not applicable | Excluded: Acme provides no AI systems to customers; all AI systems are used internally. | — | — | excluded, and no evidence says otherwise | — |',
     );

@@ -36,6 +36,8 @@ export function evaluationEvents(
         tier: system.tier ?? null,
         status: system.status ?? null,
         version: system.version ?? null,
+        // Who owns the system by its governance facts: the owner of the nonconformities its findings open.
+        owner: system.owner ?? null,
         findings: { ...system.counts, waived: system.waived },
         findingsDigest: sha256(canonicalize(findings) as string),
         ...nonconformityFacts(evaluation, system.id),

@@ -1,5 +1,7 @@
 import type { Severity } from '../types.js';
 import type { AuditEntry, Evidence } from './entry.js';
+import { loginKey } from './organisation.js';
+import { signerOf, type TrustedKey } from './signature.js';
 
 /**
  * The nonconformity register (ISO/IEC 42001 clause 10.2), replayed from the audit log. Nothing is kept
@@ -8,12 +10,19 @@ import type { AuditEntry, Evidence } from './entry.js';
  * When a finding becomes a nonconformity: a finding is a proposal until it reaches a system in operation.
  * A major or minor finding that is not waived, in an evaluation of a system whose status is production or
  * deprecated, recorded outside a pull request (`check --record` of a clean, committed tree, the deployment
- * gate), opens a nonconformity of that grade, one per rule and document. It closes itself at the first such
- * evaluation that no longer finds it at any grade, saying whether it was fixed, waived, or its rule disabled,
- * or at an evaluation whose documents say the system is retired; it cannot be closed by hand, and a `record`ed
- * retirement does not close it. Observations never open one by themselves. Anything else (an internal or
- * external audit's finding, an incident, a complaint) is opened by hand with `aims-gate nonconformity open`,
- * at any grade, and closed by hand with its closure evidence.
+ * gate), opens a nonconformity of that grade, one per rule and document, owned by the system's owner as the
+ * evaluation recorded it (its governance facts). The first such evaluation that no longer finds it at any grade
+ * (fixed, waived, its rule disabled, or the system retired) marks it corrected; anything else (an internal or
+ * external audit's finding, an incident, a complaint) is opened by hand with `aims-gate nonconformity open` and
+ * closed by hand.
+ *
+ * What 10.2 asks before a closure counts, for both kinds: a root cause, the corrective actions done, and an
+ * effectiveness review that found them effective, by someone other than the action owner. A finding's
+ * nonconformity closes when it is both corrected and so reviewed; a closure by hand that lacks any of it is
+ * refused (it stays open, and the register says why). Where the trusted configuration lists a person's key,
+ * a signed entry proves who reviewed or closed: signed by the action owner it does not count; typed by the
+ * action owner, unsigned, it counts and is flagged. Observations are kept in the same log but are no
+ * nonconformities: no due date, no closure conditions, never counted as nonconformities.
  */
 
 export const NC_GRADES = ['major', 'minor', 'observation'] as const satisfies readonly Severity[];
@@ -38,6 +47,20 @@ export interface LogMark {
   by: string;
 }
 
+/**
+ * Who reviewed or closed, against the action owners: `verified` signed by a person's key the configuration
+ * trusts, not an owner; `unverified` unsigned (or signed by no trusted person's key), not an owner as typed;
+ * `owner` an action owner, signed (`signed`) or as typed.
+ */
+export interface Independence {
+  status: 'verified' | 'unverified' | 'owner';
+  signed: boolean;
+  /** The person, as the signature's key names them or as typed. */
+  who: string;
+  /** Owners that are teams: their members cannot be compared offline. */
+  teams: string[];
+}
+
 export interface CorrectiveAction {
   action: string;
   owner?: string;
@@ -46,7 +69,20 @@ export interface CorrectiveAction {
   completed?: LogMark;
 }
 
-export type Closure = LogMark & { note: string; evidence: Evidence[] };
+export type Closure = LogMark & { note: string; evidence: Evidence[]; independence?: Independence };
+
+export type Review = LogMark & {
+  effective: boolean;
+  note: string;
+  evidence: Evidence[];
+  independence: Independence;
+};
+
+export interface Regrade extends LogMark {
+  from: Severity;
+  to: Severity;
+  reason: string;
+}
 
 export interface Nonconformity {
   /** NC-<seq> for one opened by hand (the entry that opened it), NC-<12 hex> for a finding's (its key). */
@@ -62,13 +98,25 @@ export interface Nonconformity {
   rule?: string;
   key?: string;
   opened: LogMark;
+  /** A finding's: found again after it was corrected or closed; reviews before it no longer count. */
+  reopened?: LogMark;
   owner?: string;
   due?: string;
   /** The due date is the default for its grade, not one somebody set. */
   dueByDefault: boolean;
   rootCause?: string;
   actions: CorrectiveAction[];
+  /** Effectiveness reviews (10.2 d), in order: the latest since it was (re)opened is the one that counts. */
+  reviews: Review[];
+  /** Each change of grade, with its reason. */
+  regrades: Regrade[];
+  /** A finding's: the evaluation that no longer finds it, while its closure waits for a root cause or review. */
+  corrected?: LogMark & { note: string };
   closed?: Closure;
+  /** Closures that did not count, each with what was missing: it stayed open. */
+  refusedClosures: (LogMark & { reasons: string[] })[];
+  /** Nonconformities about the same defect (a finding's and the audit's, say), both ways. */
+  links: string[];
   /** Why the due date was moved, when it was. */
   dueReason?: string;
   /** Closures before the nonconformity came back (a finding found again). */
@@ -82,6 +130,12 @@ export interface Register {
   /** Entries that name a nonconformity the log does not know, or are otherwise unusable: shown, never dropped. */
   problems: string[];
 }
+
+/** An observation: in the register, but no nonconformity (no due date, no closure conditions, not counted). */
+export const isObservation = (nc: Pick<Nonconformity, 'grade'>): boolean => nc.grade === 'observation';
+
+/** Opened by an evaluation (the gate, `check --record`), not by a person. */
+export const isAutomatic = (nc: Pick<Nonconformity, 'source'>): boolean => nc.source === 'check';
 
 const mark = (entry: AuditEntry): LogMark => ({ seq: entry.seq, time: entry.time, by: entry.actor.login });
 
@@ -106,6 +160,12 @@ export function addDays(day: string, days: number): string {
 }
 
 function defaultDue(nc: Nonconformity): void {
+  // An observation asks for nothing by a date: whatever was set goes with its grade.
+  if (isObservation(nc)) {
+    nc.due = undefined;
+    nc.dueByDefault = false;
+    return;
+  }
   if (nc.due && !nc.dueByDefault) return;
   const days = DEFAULT_DAYS_TO_DUE[nc.grade];
   nc.due = days === undefined ? undefined : addDays(nc.opened.time, days);
@@ -135,17 +195,116 @@ const day = (value: unknown): string | undefined => {
   return t && DATE.test(t) && new Date(`${t}T00:00:00Z`).toISOString().startsWith(t) ? t : undefined;
 };
 
-/** Replays the log into the register. Entries must be in log order. */
-export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
+/** An owner that is a team (`@org/team`): who belongs to it is GitHub's to say, not the log's. */
+const isTeam = (owner: string) => owner.includes('/');
+
+/**
+ * The logins a trusted person's key stands for: the words of its name, without a parenthesised comment,
+ * e.g. "gov-lead (EXAMPLE ONLY)" → gov-lead, or the principals of an allowed_signers line ("alice,alice@corp").
+ */
+export function keyLogins(key: TrustedKey): string[] {
+  return (key.name ?? '')
+    .replace(/\([^)]*\)/g, ' ')
+    .split(/[\s,]+/)
+    .map(loginKey)
+    .filter(Boolean);
+}
+
+/** The action owners of a nonconformity: its owner and those of its corrective actions. */
+export function actionOwners(nc: Pick<Nonconformity, 'owner' | 'actions'>): string[] {
+  return [...new Set([nc.owner, ...nc.actions.map((a) => a.owner)].filter((o): o is string => Boolean(o)))];
+}
+
+/**
+ * Who wrote an entry against the action owners: `person`, the trusted person's key that signed it, or else the
+ * login as typed. A team owner is never matched (its members are GitHub's to say): it is listed instead.
+ */
+export function judgeIndependence(
+  writer: { person?: TrustedKey; login: string },
+  owners: readonly string[],
+): Independence {
+  const logins = writer.person ? keyLogins(writer.person) : [loginKey(writer.login)];
+  const owner = owners.filter((o) => !isTeam(o)).find((o) => logins.includes(loginKey(o)));
+  return {
+    status: owner ? 'owner' : writer.person ? 'verified' : 'unverified',
+    signed: Boolean(writer.person),
+    who: writer.person?.name ?? writer.login,
+    teams: owners.filter(isTeam),
+  };
+}
+
+/** Who wrote `entry`, as a trusted person's signature proves or as typed, set against the action owners. */
+export function independenceOf(
+  entry: AuditEntry,
+  owners: readonly string[],
+  trusted: readonly TrustedKey[] | undefined,
+): Independence {
+  const check = trusted && entry.sig !== undefined ? signerOf(entry, trusted) : undefined;
+  const person = check?.status === 'signed' && check.key.role === 'person' ? check.key : undefined;
+  return judgeIndependence({ ...(person ? { person } : {}), login: entry.actor.login }, owners);
+}
+
+/** The review that counts: the latest since the nonconformity was (re)opened, unless its owner signed it. */
+export function latestReview(nc: Nonconformity): Review | undefined {
+  const since = nc.reopened?.seq ?? nc.opened.seq;
+  return nc.reviews
+    .filter((r) => r.seq > since && !(r.independence.status === 'owner' && r.independence.signed))
+    .at(-1);
+}
+
+/**
+ * What a closure still lacks (10.2 c–e): a root cause, corrective actions done, an effectiveness review that
+ * found them effective; and, for the one who closes, not to be a signed action owner. Empty: it may close.
+ */
+export function closureGaps(nc: Nonconformity, closer?: Independence): string[] {
+  if (isObservation(nc)) return [];
+  const gaps: string[] = [];
+  if (!nc.rootCause) gaps.push('no root cause recorded');
+  const pending = nc.actions.filter((a) => !a.completed).length;
+  if (pending) gaps.push(`${pending} corrective action${pending === 1 ? '' : 's'} not done`);
+  const review = latestReview(nc);
+  if (!review) gaps.push('no effectiveness review');
+  else if (!review.effective)
+    gaps.push(`the effectiveness review in entry ${review.seq} found the correction not effective`);
+  else {
+    const done = Math.max(0, ...nc.actions.map((a) => a.completed?.seq ?? 0));
+    if (done > review.seq)
+      gaps.push(`the effectiveness review in entry ${review.seq} came before a corrective action was done`);
+  }
+  if (closer?.status === 'owner' && closer.signed)
+    gaps.push(`closed by its action owner ${closer.who}, who signed it: someone else must close it`);
+  return gaps;
+}
+
+/** Replays the log into the register. Entries must be in log order; `trusted` judges who signed what. */
+export function nonconformityRegister(
+  entries: Iterable<AuditEntry>,
+  options: { trusted?: readonly TrustedKey[] } = {},
+): Register {
   const byId = new Map<string, Nonconformity>();
   const problems: string[] = [];
-  /** Open nonconformities of findings, by system: what the next evaluation of that system may close. */
+  /** Open nonconformities of findings, by system: what the next evaluation of that system may correct. */
   const openOfSystem = new Map<string, Set<string>>();
+  /** Findings' nonconformities whose owner somebody set by hand: the system's owner no longer follows. */
+  const ownerByHand = new Set<string>();
 
-  const closeFinding = (nc: Nonconformity, entry: AuditEntry, note: string) => {
-    nc.closed = { ...mark(entry), note, evidence: entry.evidence };
-    nc.history.push(entry.seq);
+  /** A corrected finding's nonconformity closes once nothing is missing; the entry that completes it closes it. */
+  const closeIfReviewed = (nc: Nonconformity, entry: AuditEntry) => {
+    if (!nc.corrected || nc.closed) return;
+    const review = latestReview(nc);
+    if (closureGaps(nc).length) return;
+    nc.closed = {
+      ...(entry.seq === nc.corrected.seq ? nc.corrected : mark(entry)),
+      note: `${nc.corrected.note}; effective per the review in entry ${review!.seq}`,
+      evidence: entry.evidence,
+      independence: review!.independence,
+    };
     openOfSystem.get(nc.system!)?.delete(nc.id);
+  };
+
+  const link = (a: Nonconformity, b: Nonconformity) => {
+    if (!a.links.includes(b.id)) a.links.push(b.id);
+    if (!b.links.includes(a.id)) b.links.push(a.id);
   };
 
   for (const entry of entries) {
@@ -156,6 +315,7 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
       if (!system || !entry.subject.commit || fromPullRequest(entry) || !Array.isArray(details.open))
         continue;
       const status = String(details.status);
+      const owner = text(details.owner);
       const open = details.open.map(openFinding).filter((f) => f !== undefined);
       if (open.length !== details.open.length)
         problems.push(
@@ -168,10 +328,16 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
           if (finding.severity === 'observation') continue;
           const id = `NC-${finding.key.slice(0, 12)}`;
           const known = byId.get(id);
-          if (known && !known.closed) continue;
+          if (known && !known.closed && !known.corrected) {
+            if (owner && !ownerByHand.has(id)) known.owner = owner;
+            continue;
+          }
           if (known) {
-            known.earlierClosures.push(known.closed!);
+            if (known.closed) known.earlierClosures.push(known.closed);
             known.closed = undefined;
+            known.corrected = undefined;
+            known.reopened = mark(entry);
+            if (owner && !ownerByHand.has(id)) known.owner = owner;
             known.history.push(entry.seq);
           } else {
             const nc: Nonconformity = {
@@ -185,8 +351,13 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
               rule: finding.rule,
               key: finding.key,
               opened: mark(entry),
+              ...(owner ? { owner } : {}),
               dueByDefault: false,
               actions: [],
+              reviews: [],
+              regrades: [],
+              refusedClosures: [],
+              links: [],
               earlierClosures: [],
               history: [entry.seq],
             };
@@ -195,7 +366,7 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
           }
           openOfSystem.set(system, (openOfSystem.get(system) ?? new Set()).add(id));
         }
-      // Only an evaluation of a system in operation that ran and did not find it closes a finding's
+      // Only an evaluation of a system in operation that ran and did not find it corrects a finding's
       // nonconformity (one of a system put back into development proves nothing fixed), or one whose documents
       // say the system is retired.
       if (!IN_OPERATION.has(status) && status !== 'retired') continue;
@@ -203,22 +374,21 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
       const disabled = new Set(strings(details.disabled));
       for (const id of [...(openOfSystem.get(system) ?? [])]) {
         const nc = byId.get(id)!;
-        if (status === 'retired')
-          closeFinding(
-            nc,
-            entry,
-            `the system's documents say it is retired (evaluation in entry ${entry.seq})`,
-          );
-        else if (found.has(id)) continue;
-        else if (waived.has(nc.key!))
-          closeFinding(nc, entry, `waived: the evaluation in entry ${entry.seq} finds it under a waiver`);
-        else if (disabled.has(nc.rule!))
-          closeFinding(
-            nc,
-            entry,
-            `no longer checked: the configuration evaluated in entry ${entry.seq} disables ${nc.rule}`,
-          );
-        else closeFinding(nc, entry, `no longer found by the evaluation in entry ${entry.seq}`);
+        if (nc.corrected) continue;
+        const note =
+          status === 'retired'
+            ? `the system's documents say it is retired (evaluation in entry ${entry.seq})`
+            : found.has(id)
+              ? undefined
+              : waived.has(nc.key!)
+                ? `waived: the evaluation in entry ${entry.seq} finds it under a waiver`
+                : disabled.has(nc.rule!)
+                  ? `no longer checked: the configuration evaluated in entry ${entry.seq} disables ${nc.rule}`
+                  : `no longer found by the evaluation in entry ${entry.seq}`;
+        if (!note) continue;
+        nc.corrected = { ...mark(entry), note };
+        nc.history.push(entry.seq);
+        closeIfReviewed(nc, entry);
       }
       continue;
     }
@@ -236,11 +406,22 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         ...(day(details.due) ? { due: day(details.due) } : {}),
         dueByDefault: false,
         actions: [],
+        reviews: [],
+        regrades: [],
+        refusedClosures: [],
+        links: [],
         earlierClosures: [],
         history: [entry.seq],
       };
+      if (isObservation(nc) && nc.due)
+        problems.push(`entry ${entry.seq} gives observation ${nc.id} a due date: an observation has none`);
       defaultDue(nc);
       byId.set(nc.id, nc);
+      for (const other of list(details.links)) {
+        const known = byId.get(other);
+        if (known && known !== nc) link(nc, known);
+        else problems.push(`entry ${entry.seq} links ${nc.id} with ${other}, which the log does not know`);
+      }
       continue;
     }
     if (!entry.type.startsWith('nonconformity.') && !entry.type.startsWith('corrective-action.')) continue;
@@ -253,15 +434,27 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
       continue;
     }
     nc.history.push(entry.seq);
+    const regrade = (to: Severity | undefined, reason: string | undefined) => {
+      if (!to || to === nc.grade) return;
+      if (isAutomatic(nc))
+        problems.push(`entry ${entry.seq} regrades ${nc.id}; a finding's nonconformity has its rule's grade`);
+      else if (!reason)
+        problems.push(
+          `entry ${entry.seq} regrades ${nc.id} from ${nc.grade} to ${to} without a reason: not applied`,
+        );
+      else {
+        nc.regrades.push({ ...mark(entry), from: nc.grade, to, reason });
+        nc.grade = to;
+      }
+    };
     switch (entry.type) {
       case 'nonconformity.updated': {
-        const g = grade(details.grade);
-        if (g && nc.source === 'check')
-          problems.push(
-            `entry ${entry.seq} regrades ${nc.id}; a finding's nonconformity has its rule's grade`,
-          );
-        else if (g) nc.grade = g;
-        if (text(details.owner)) nc.owner = text(details.owner);
+        // A regrade here (before `nonconformity.regraded` existed) counts only with its reason.
+        regrade(grade(details.grade), text(details.gradeReason) ?? text(details.reason));
+        if (text(details.owner)) {
+          nc.owner = text(details.owner);
+          ownerByHand.add(nc.id);
+        }
         if (day(details.due)) {
           nc.due = day(details.due);
           nc.dueByDefault = false;
@@ -273,6 +466,38 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         if (details.controls !== undefined) nc.controls = list(details.controls);
         if (details.clauses !== undefined) nc.clauses = list(details.clauses);
         defaultDue(nc);
+        closeIfReviewed(nc, entry);
+        break;
+      }
+      case 'nonconformity.regraded':
+        if (!grade(details.grade))
+          problems.push(`entry ${entry.seq} regrades ${nc.id} to no grade (${NC_GRADES.join(', ')})`);
+        regrade(grade(details.grade), text(details.reason));
+        defaultDue(nc);
+        break;
+      case 'nonconformity.reviewed': {
+        const review: Review = {
+          ...mark(entry),
+          effective: details.effective === true,
+          note: text(details.note) ?? '',
+          evidence: entry.evidence,
+          independence: independenceOf(entry, actionOwners(nc), options.trusted),
+        };
+        nc.reviews.push(review);
+        if (review.independence.status === 'owner' && review.independence.signed)
+          problems.push(
+            `entry ${entry.seq} reviews ${nc.id} by its action owner ${review.independence.who}, who signed it: the review does not count`,
+          );
+        closeIfReviewed(nc, entry);
+        break;
+      }
+      case 'nonconformity.linked': {
+        const other = byId.get(text(details.with) ?? '');
+        if (other && other !== nc) link(nc, other);
+        else
+          problems.push(
+            `entry ${entry.seq} links ${nc.id} with ${text(details.with) ?? 'nothing'}, which the log does not know`,
+          );
         break;
       }
       case 'corrective-action.planned':
@@ -290,17 +515,37 @@ export function nonconformityRegister(entries: Iterable<AuditEntry>): Register {
         if (action) action.completed = mark(entry);
         else
           problems.push(`entry ${entry.seq} completes a corrective action of ${nc.id} that was not planned`);
+        closeIfReviewed(nc, entry);
         break;
       }
-      case 'nonconformity.closed':
-        if (nc.source === 'check') {
+      case 'nonconformity.closed': {
+        if (isAutomatic(nc)) {
           problems.push(
-            `entry ${entry.seq} closes ${nc.id} by hand; a finding's nonconformity closes only when an evaluation no longer finds it`,
+            `entry ${entry.seq} closes ${nc.id} by hand; a finding's nonconformity closes when an evaluation no longer finds it and its correction was reviewed`,
           );
           break;
         }
-        nc.closed = { ...mark(entry), note: text(details.note) ?? '', evidence: entry.evidence };
+        if (nc.closed) {
+          problems.push(`entry ${entry.seq} closes ${nc.id}, closed already in entry ${nc.closed.seq}`);
+          break;
+        }
+        const independence = independenceOf(entry, actionOwners(nc), options.trusted);
+        const gaps = closureGaps(nc, independence);
+        if (gaps.length) {
+          nc.refusedClosures.push({ ...mark(entry), reasons: gaps });
+          problems.push(
+            `entry ${entry.seq} closes ${nc.id} without what a closure needs (${gaps.join('; ')}): that closure does not count`,
+          );
+          break;
+        }
+        nc.closed = {
+          ...mark(entry),
+          note: text(details.note) ?? '',
+          evidence: entry.evidence,
+          independence,
+        };
         break;
+      }
       default:
         problems.push(`entry ${entry.seq} has type ${entry.type}, which the register does not know`);
     }

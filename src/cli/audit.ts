@@ -62,6 +62,9 @@ const WRITTEN_BY: Record<string, string> = {
   evaluated: 'aims-gate check --record and the gate',
   'nonconformity.opened': 'aims-gate nonconformity open, which checks what it records',
   'nonconformity.updated': 'aims-gate nonconformity update',
+  'nonconformity.regraded': 'aims-gate nonconformity regrade',
+  'nonconformity.reviewed': 'aims-gate nonconformity review',
+  'nonconformity.linked': 'aims-gate nonconformity link',
   'nonconformity.closed': 'aims-gate nonconformity close',
   'corrective-action.planned': 'aims-gate nonconformity action',
   'corrective-action.completed': 'aims-gate nonconformity done',
@@ -225,7 +228,7 @@ async function organisationEvent(
 }
 
 /** A person's key for --sign-with: an SSH key ssh-keygen signs with; every failure a usage error before anything is written. */
-function personSigner(keyFile: string): Signer {
+export function personSigner(keyFile: string): Signer {
   try {
     return sshKeygenSigner(keyFile);
   } catch (error) {

@@ -55,13 +55,18 @@ Commands:
       --role gate|app      the role to list it with (default gate); --name NAME
   log [dir]              List audit events: --system ID, --type TYPE, --since DATE, --log PATH, -f, --format
   nonconformity [sub]    The nonconformity register (alias nc): list (the default) [--all] [-f json] [--today DATE];
-                           NC-<hex> ones come from recorded checks and close themselves when fixed; or
-                           open --title T --source S [--grade G] [--system ID] [--control A.x.y] [--owner @o] [--due D]
-                           update NC-ID [--owner] [--due D --reason T] [--grade] [--root-cause T] [--title] [--control]
+                           NC-<hex> ones come from recorded checks, owned by the system's owner; or
+                           open --title T --source S [--grade G] [--system ID] [--control A.x.y] [--clause 9.2]
+                             [--owner @o] [--due D] [--link NC-ID]
+                           update NC-ID [--owner] [--due D --reason T] [--title] [--control] [--clause]
+                           regrade NC-ID --grade G --reason T;  root-cause NC-ID --cause T
                            action NC-ID --action T [--owner] [--due];  done NC-ID [--action T]
-                           close NC-ID --note T --evidence FILE  (only those opened by hand)
+                           review NC-ID --effective yes|no --note T  (not by the action owner)
+                           link NC-ID NC-ID;  close NC-ID --note T --evidence FILE  (root cause, actions
+                             done, an effective review; not by the action owner; a finding's closes itself)
                            S: internal-audit | external-audit | incident | complaint | management-review
-                           G: major | minor | observation; all take --log PATH, --evidence PATH, --actor LOGIN
+                           G: major | minor | observation (no due date; no nonconformity); all take --log PATH,
+                           --evidence PATH, --actor LOGIN, --sign-with KEY (a person's key under signers proves who)
   merge-log %O %A %B %P  git merge driver for the in-repository log: refuses to interleave two chains, says what to do
   inventory [dir]        The AI systems in scope, reconciled with the audit log: owner, tier, status, documents,
                            last evaluation and last deployment per environment

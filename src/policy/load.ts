@@ -11,7 +11,14 @@ import { compileSchema, prepareSchemas, schemaProblem, validateData } from '../s
 import { DEFAULT_SOA_PATH } from '../soa.js';
 import type { Source } from '../source.js';
 import { closest } from '../spelling.js';
-import { type DocumentKind, type PlannedAudit, SEVERITIES, type Severity, type Waiver } from '../types.js';
+import {
+  type DocumentKind,
+  type Objective,
+  type PlannedAudit,
+  SEVERITIES,
+  type Severity,
+  type Waiver,
+} from '../types.js';
 
 export type { PlannedAudit } from '../types.js';
 
@@ -57,6 +64,8 @@ export interface Policy {
   floorSigners: TrustedKey[];
   /** The internal audit programme (clause 9.2), the organisation's and the repository's. */
   audits: PlannedAudit[];
+  /** The AI objectives with their targets (clause 6.2), the organisation's and the repository's. */
+  objectives: Objective[];
   /** GitHub App settings (meaningful in the organisation's .github repository). */
   app: AppSettings;
   /** What the deployment gate trusts (meaningful in the default branch's config). */
@@ -78,8 +87,8 @@ interface Layer {
   path: string;
 }
 
-/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals, signers and audits stay a floor. */
-const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers', 'audits']);
+/** Lists that add up across `_extends`: an organisation's rules, waivers, approvals, signers, audits and objectives stay a floor. */
+const ADDITIVE = new Set(['rules', 'waivers', 'approvals', 'signers', 'audits', 'objectives']);
 
 /** Merges configs, outermost first: objects key by key, ADDITIVE lists concatenated, otherwise the last wins. */
 function mergeConfigs(configs: Record<string, unknown>[]): Record<string, unknown> {
@@ -440,7 +449,8 @@ export async function loadPolicy(
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     signers: (config.signers as TrustedKey[] | undefined) ?? [],
     floorSigners: (org?.data.value as { signers?: TrustedKey[] } | undefined)?.signers ?? [],
-    audits: uniqueAudits(layers, (config.audits as PlannedAudit[] | undefined) ?? []),
+    audits: uniqueIds(layers, 'audits', (config.audits as PlannedAudit[] | undefined) ?? []),
+    objectives: uniqueIds(layers, 'objectives', (config.objectives as Objective[] | undefined) ?? []),
     app: (config.app as AppSettings | undefined) ?? {},
     release: (config.release as ReleaseSettings | undefined) ?? {},
     ...(enforce?.['fail-on']
@@ -449,22 +459,23 @@ export async function loadPolicy(
   };
 }
 
-/** An audit id names one audit: a second one of the same id (here or across _extends) is a config error. */
-function uniqueAudits(layers: Layer[], audits: PlannedAudit[]): PlannedAudit[] {
+/** An id names one audit, one objective: a second one of the same id (here or across _extends) is a config error. */
+function uniqueIds<T extends { id: string }>(layers: Layer[], key: 'audits' | 'objectives', items: T[]): T[] {
   const seen = new Set<string>();
-  for (const [i, audit] of audits.entries()) {
-    if (seen.has(audit.id)) {
-      const at = locate(layers, ['audits', i, 'id']);
+  const what = key === 'audits' ? 'audit' : 'objective';
+  for (const [i, item] of items.entries()) {
+    if (seen.has(item.id)) {
+      const at = locate(layers, [key, i, 'id']);
       throw new ConfigError(
         at.path,
         at.line,
-        `audits[${i}]: a second audit with id ${audit.id}`,
-        'give each audit of the programme its own id',
+        `${key}[${i}]: a second ${what} with id ${item.id}`,
+        `give each ${what} its own id`,
       );
     }
-    seen.add(audit.id);
+    seen.add(item.id);
   }
-  return audits;
+  return items;
 }
 
 /** Each signer's key must be one: a damaged key is a config error at its line, not an entry that never verifies. */

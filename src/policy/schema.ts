@@ -2,7 +2,14 @@ import { CUSTOM_TYPE, EVENT_TYPES } from '../audit/entry.js';
 import { annexA } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
 import { DEFAULT_SOA_PATH } from '../soa.js';
-import { DOCUMENT_KINDS, FAIL_ON, LIFECYCLE_STATUSES, RISK_TIERS, SEVERITIES } from '../types.js';
+import {
+  DOCUMENT_KINDS,
+  FAIL_ON,
+  LIFECYCLE_STATUSES,
+  OBJECTIVE_METRICS,
+  RISK_TIERS,
+  SEVERITIES,
+} from '../types.js';
 
 /**
  * The policy-pack and config schemas are built from the rule kinds, so a new kind documents itself.
@@ -389,6 +396,55 @@ export function configSchema(rule: object = ruleSchema()): object {
               description: 'Who audits (a GitHub login): never the owner of a system in scope.',
             },
           },
+        },
+      },
+      objectives: {
+        type: 'array',
+        description:
+          "The AI objectives (ISO/IEC 42001 clause 6.2), each measurable with a target: the auditor's report shows each as met or missed, from figures it computes (metric) or, for metric reviewed, from the latest objective.reviewed entry naming it. Objectives add up across _extends.",
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'title', 'metric', 'target'],
+          properties: {
+            id: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+              description:
+                "The objective's id, e.g. OBJ-1, as reports and objective.reviewed entries name it.",
+            },
+            title: { type: 'string', minLength: 1, description: 'What the organisation means to achieve.' },
+            metric: {
+              enum: Object.keys(OBJECTIVE_METRICS),
+              description: `How it is measured: ${Object.entries(OBJECTIVE_METRICS)
+                .map(([id, words]) => `${id} (${words})`)
+                .join('; ')}.`,
+            },
+            target: {
+              anyOf: [
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['max'],
+                  properties: { max: { type: 'number', minimum: 0 } },
+                },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['min'],
+                  properties: { min: { type: 'number', minimum: 0 } },
+                },
+                { type: 'string', minLength: 1 },
+              ],
+              description:
+                'The target: { max: N } (met at N or below) or { min: N } (met at N or above); for metric reviewed, the target in words.',
+            },
+            owner: { type: 'string', minLength: 1, description: 'Who is accountable for it.' },
+          },
+          if: { properties: { metric: { const: 'reviewed' } } },
+          // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+          then: { properties: { target: { type: 'string' } } },
+          else: { properties: { target: { type: 'object' } } },
         },
       },
       signers: {

@@ -11,6 +11,7 @@ import {
   type Finding,
   type RuleSummary,
   SEVERITIES,
+  type Severity,
   type SystemSummary,
 } from '../types.js';
 import { eventLabel } from './auditor-words.js';
@@ -82,10 +83,11 @@ export interface ApplicabilityRow {
   flags: string[];
 }
 
-/** What the report knows of the open nonconformities: their ids and the controls they cite. */
+/** What the report knows of the open nonconformities and observations: ids, the controls they cite, grades. */
 export interface OpenNonconformity {
   id: string;
   controls: string[];
+  grade?: Severity;
 }
 
 interface LogInput {
@@ -133,9 +135,30 @@ export function applicabilityRows(
   };
   return Object.keys(controls).map((control) => {
     const row = controlRow(control, context);
-    const ncs = openNonconformities.filter((nc) => nc.controls.includes(control)).map((nc) => nc.id);
-    return { ...row, flags: disagreements(row, evaluation.statement.controls[control], context, ncs) };
+    const citing = openNonconformities.filter((nc) => nc.controls.includes(control));
+    const ncs = citing.filter((nc) => nc.grade !== 'observation').map((nc) => nc.id);
+    const register = citing.length
+      ? `Open in the nonconformity register: ${citing.map((nc) => `${nc.id} (${nc.grade ?? 'major'})`).join(', ')}.`
+      : '';
+    return {
+      ...row,
+      tested: [row.tested, register].filter(Boolean).join(' '),
+      status: withRegister(row.status, citing),
+      flags: disagreements(row, evaluation.statement.controls[control], context, ncs),
+    };
   });
+}
+
+/**
+ * A control's status with the register's open entries against it: a nonconformity opened by hand (an audit's
+ * finding, an incident) is evidence too, so a control with an open minor one is a minor nonconformity however
+ * clean its documents, and one with an open observation is no better than an observation.
+ */
+function withRegister(status: ApplicabilityStatus, citing: OpenNonconformity[]): ApplicabilityStatus {
+  const worst = SEVERITIES.find((s) => citing.some((nc) => (nc.grade ?? 'major') === s));
+  if (!worst) return status;
+  const rank = SEVERITIES.indexOf(status as Severity);
+  return rank === -1 || SEVERITIES.indexOf(worst) < rank ? worst : status;
 }
 
 interface Context {

@@ -1,9 +1,11 @@
 import type { AuditEntry } from '../audit/entry.js';
-import { type ApplicabilityRow, applicabilitySummary } from './applicability.js';
+import { isObservation } from '../audit/nonconformities.js';
+import type { ApplicabilityRow } from './applicability.js';
 import { type AuditorReport, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
+  closureSentence,
   declaredWords,
   deploymentWords,
   earlierSentence,
@@ -15,7 +17,9 @@ import {
   logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
+  objectiveWords,
   statementHeader,
+  summaryTiles,
   UNPROVEN_MARK,
   undeclaredControls,
   unprovenFrom,
@@ -39,7 +43,8 @@ import {
   treeWords,
 } from './control.js';
 import { escapeHtml as esc } from './escape.js';
-import { location, openFindings, SEVERITY_WORDS } from './words.js';
+import type { ObjectiveResult } from './kpis.js';
+import { location, SEVERITY_WORDS } from './words.js';
 
 /**
  * The auditor's report as one self-contained HTML file: inline style and script, a Content-Security-Policy
@@ -48,13 +53,11 @@ import { location, openFindings, SEVERITY_WORDS } from './words.js';
 export function renderAuditorHtml(report: AuditorReport): string {
   const { evaluation } = report;
   const verification = verificationSentence(report);
-  const open = openFindings(evaluation);
-  const count = (s: string) => open.filter((f) => f.severity === s).length;
-  const soaCount = (status: string) => report.applicability.filter((r) => r.applicable === status).length;
-  const soa = applicabilitySummary(report.applicability);
   const systemIds = report.systems.map((s) => s.id);
   const environments = [...new Set(report.deployments.map((d) => d.environment))].sort();
-  const openNcs = report.nonconformities.filter((nc) => !nc.closed);
+  const ncs = report.nonconformities.filter((nc) => !isObservation(nc));
+  const observations = report.nonconformities.filter(isObservation);
+  const openNcs = ncs.filter((nc) => !nc.closed);
   const unproven = unprovenFrom(report) ?? Number.POSITIVE_INFINITY;
   const { kpis } = report;
 
@@ -81,17 +84,9 @@ ${report.control ? controlHtml(report.control) : ''}
 </section>
 
 <section id="summary" class="cards">
-${card('systems', evaluation.systems.length, 'AI systems')}
-${card('events', report.totalEvents, 'lifecycle events')}
-${card('major', count('major'), 'major nonconformities')}
-${card('minor', count('minor'), 'minor nonconformities')}
-${card('observations', count('observation'), 'observations')}
-${card('nonconformities', openNcs.length, 'open nonconformities')}
-${card('overdue', report.kpis.overdueNonconformities, 'overdue nonconformities')}
-${card('applicable', soaCount('yes'), 'controls applicable')}
-${card('evidenced', soa.automatic, 'controls evidenced automatically')}
-${card('flagged', soa.flagged, 'controls flagged')}
-${card('not-addressed', soaCount('not addressed'), 'controls not addressed')}
+${summaryTiles(report)
+  .map((t) => card(t.id, t.value, t.label))
+  .join('\n')}
 </section>
 
 <nav class="filters">
@@ -125,10 +120,11 @@ ${evaluation.systems
 
 <section id="kpis">
 <h2>Figures for management review</h2>
-<p>Nonconformities closed: ${kpis.daysToClose.closed}${kpis.daysToClose.median === undefined ? '' : `, in ${kpis.daysToClose.median} days (median), ${kpis.daysToClose.mean} (mean)`} · overdue nonconformities: ${kpis.overdueNonconformities} · overdue reviews: ${kpis.overdueReviews}</p>
+<p id="closures">${esc(closureSentence(kpis))}</p>
+${objectivesHtml(kpis.objectives)}
 <div class="charts">
 ${barChart('Findings at month end', kpis.months, [{ name: 'findings', values: kpis.months.map((m) => m.findings) }])}
-${barChart('Nonconformities', kpis.months, [
+${barChart('Nonconformities (observations apart)', kpis.months, [
   { name: 'opened', values: kpis.months.map((m) => m.opened) },
   { name: 'closed', values: kpis.months.map((m) => m.closed) },
   { name: 'open', values: kpis.months.map((m) => m.open) },
@@ -141,12 +137,12 @@ ${barChart('Deployment decisions', kpis.months, [
 </section>
 
 <section id="nonconformities">
-<h2>Nonconformity register <small>(${openNcs.length} open, ${report.nonconformities.length - openNcs.length} closed)</small></h2>
+<h2>Nonconformity register <small>(${openNcs.length} open, ${ncs.length - openNcs.length} closed)</small></h2>
 <p class="note">${esc(NONCONFORMITY_RULE)}</p>
 ${
-  report.nonconformities.length === 0
+  ncs.length === 0
     ? '<p class="empty">No nonconformities recorded.</p>'
-    : `<table><thead><tr><th>Id</th><th>Grade</th><th>System</th><th>Nonconformity</th><th>Source</th><th>Since</th><th>Owner</th><th>Due</th><th>Corrective action</th><th>State</th></tr></thead><tbody>${report.nonconformities
+    : `<table><thead><tr><th>Id</th><th>Grade</th><th>System</th><th>Nonconformity</th><th>Source</th><th>Since</th><th>Owner</th><th>Due</th><th>Corrective action and review</th><th>State</th></tr></thead><tbody>${ncs
         .map((nc) => {
           const words = nonconformityWords(nc);
           const after = nc.history.some((seq) => seq >= unproven);
@@ -155,6 +151,17 @@ ${
         .join('')}</tbody></table>`
 }
 ${report.registerProblems.map((p) => `<p class="bad-lines">⚠ ${esc(p)}</p>`).join('\n')}
+<h3 id="observations">Observations <small>(no nonconformities: no due date, not counted)</small></h3>
+${
+  observations.length === 0
+    ? '<p class="empty">No observations recorded.</p>'
+    : `<table><thead><tr><th>Id</th><th>System</th><th>Observation</th><th>Source</th><th>Since</th><th>Owner</th><th>State</th></tr></thead><tbody>${observations
+        .map((nc) => {
+          const words = nonconformityWords(nc);
+          return `<tr class="observation${nc.closed ? ' closed' : ''}" data-system="${esc(nc.system ?? '')}"><td>${esc(nc.id)}</td><td>${esc(nc.system ?? '(organisation)')}</td><td>${esc(words.title)}</td><td>${esc(nc.source)}</td><td>${esc(words.since)}</td><td>${esc(nc.owner ?? '—')}</td><td>${esc(words.state)}</td></tr>`;
+        })
+        .join('')}</tbody></table>`
+}
 </section>
 
 <section id="deployments">
@@ -243,6 +250,18 @@ ${report.control ? signOffHtml(report.control) : ''}
 </body>
 </html>
 `;
+}
+
+/** The AI objectives (clause 6.2) against their targets: met, MISSED, or not measured. */
+function objectivesHtml(results: ObjectiveResult[]): string {
+  if (!results.length)
+    return '<p class="empty" id="objectives">No AI objectives with targets: the configuration sets none (objectives:).</p>';
+  return `<table id="objectives"><thead><tr><th>AI objective (clause 6.2)</th><th>Measured by</th><th>Target</th><th>Measured</th><th>Status</th></tr></thead><tbody>${results
+    .map((r) => {
+      const words = objectiveWords(r);
+      return `<tr data-objective="${esc(r.objective.id)}" data-status="${r.status}"><td>${esc(words.objective)}</td><td>${esc(words.metric)}</td><td>${esc(words.target)}</td><td>${esc(words.measured)}</td><td class="status ${r.status === 'met' ? 'conformant' : r.status === 'missed' ? 'major' : 'not-evaluated'}">${esc(words.status)}</td></tr>`;
+    })
+    .join('')}</tbody></table>`;
 }
 
 /** The report's title: its organisation and document id, so that a printed or saved copy names itself. */

@@ -1,8 +1,10 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { isObservation } from '../audit/nonconformities.js';
 import { type AuditorReport, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
+  closureSentence,
   declaredWords,
   deploymentWords,
   type EvidenceItem,
@@ -15,7 +17,9 @@ import {
   logNotes,
   NONCONFORMITY_RULE,
   nonconformityWords,
+  objectiveWords,
   statementHeader,
+  summaryTiles,
   UNPROVEN_MARK,
   undeclaredControls,
   unprovenFrom,
@@ -71,8 +75,25 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   const { kpis } = report;
   out.push('## 3. Figures for management review', '');
   out.push(
-    `Nonconformities closed: ${kpis.daysToClose.closed}${kpis.daysToClose.median === undefined ? '' : `, in ${kpis.daysToClose.median} days (median), ${kpis.daysToClose.mean} (mean)`} · overdue nonconformities: ${kpis.overdueNonconformities} · overdue reviews: ${kpis.overdueReviews}`,
+    summaryTiles(report)
+      .map((t) => `${t.value} ${t.label}`)
+      .join(' · '),
     '',
+    closureSentence(kpis),
+    '',
+  );
+  if (kpis.objectives.length)
+    out.push(
+      '| AI objective (clause 6.2) | Measured by | Target | Measured | Status |',
+      '|---|---|---|---|---|',
+      ...kpis.objectives.map((r) => {
+        const words = objectiveWords(r);
+        return `| ${cell(words.objective)} | ${cell(words.metric)} | ${cell(words.target)} | ${cell(words.measured)} | ${r.status === 'missed' ? '**MISSED**' : words.status} |`;
+      }),
+      '',
+    );
+  else out.push('_No AI objectives with targets: the configuration sets none (objectives:)._', '');
+  out.push(
     '| Month | Findings | Nonconformities opened | closed | open at month end | Deployments approved | rejected |',
     '|---|--:|--:|--:|--:|--:|--:|',
     ...kpis.months.map(
@@ -82,7 +103,8 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     '',
   );
 
-  const ncs = report.nonconformities;
+  const ncs = report.nonconformities.filter((nc) => !isObservation(nc));
+  const observations = report.nonconformities.filter(isObservation);
   const openNcs = ncs.filter((nc) => !nc.closed);
   out.push(
     `## 4. Nonconformity register (${openNcs.length} open, ${ncs.length - openNcs.length} closed)`,
@@ -92,7 +114,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
   if (ncs.length === 0) out.push('_No nonconformities recorded._', '');
   else
     out.push(
-      '| Id | Grade | System | Nonconformity | Source | Since | Owner | Due | Corrective action | State |',
+      '| Id | Grade | System | Nonconformity | Source | Since | Owner | Due | Corrective action and review | State |',
       '|---|---|---|---|---|---|---|---|---|---|',
       ...ncs.map((nc) => {
         const words = nonconformityWords(nc);
@@ -101,6 +123,19 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
       '',
     );
   for (const problem of report.registerProblems) out.push(`- ⚠ ${cell(problem)}`);
+  if (report.registerProblems.length) out.push('');
+  out.push('### Observations (no nonconformities: no due date, not counted)', '');
+  if (observations.length === 0) out.push('_No observations recorded._', '');
+  else
+    out.push(
+      '| Id | System | Observation | Source | Since | Owner | State |',
+      '|---|---|---|---|---|---|---|',
+      ...observations.map((nc) => {
+        const words = nonconformityWords(nc);
+        return `| ${cell(nc.id)} | ${cell(nc.system ?? '(organisation)')} | ${cell(words.title)} | ${cell(nc.source)} | ${cell(words.since)} | ${cell(nc.owner ?? '—')} | ${cell(words.state)} |`;
+      }),
+      '',
+    );
 
   out.push('## 5. Deployment register', '');
   if (report.earlierDeployments)

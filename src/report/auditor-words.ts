@@ -6,9 +6,15 @@ import {
 } from '../audit/anchors.js';
 import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
-import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
+import {
+  closureGaps,
+  DEFAULT_DAYS_TO_DUE,
+  type Independence,
+  latestReview,
+} from '../audit/nonconformities.js';
 import type { SignatureReport } from '../audit/verify.js';
 import type { Statement } from '../soa.js';
+import { OBJECTIVE_METRICS } from '../types.js';
 import {
   type ApplicabilityRow,
   applicabilitySummary,
@@ -17,6 +23,7 @@ import {
 } from './applicability.js';
 import type { AuditorReport } from './auditor.js';
 import type { DeploymentRow } from './deployments.js';
+import type { ClosureFigures, Kpis, ObjectiveResult } from './kpis.js';
 import { CONTROL_STATUS_WORDS, plural } from './words.js';
 
 /** Words both auditor renderers use, so the Markdown and HTML reports say the same thing. */
@@ -244,8 +251,8 @@ export function earlierSentence(system: { id: string; earlier: number }): string
   return `${plural(system.earlier, 'earlier event')} not listed: aims-gate log --system ${system.id} lists them all.`;
 }
 
-/** When a finding becomes a nonconformity, as the report states it. */
-export const NONCONFORMITY_RULE = `A finding becomes a nonconformity when it is major or minor, not waived, and found on a system in production or deprecated by an evaluation recorded outside a pull request; it closes when such an evaluation no longer finds it. Audit findings, incidents and complaints are opened and closed by hand (aims-gate nonconformity). Due dates default to ${DEFAULT_DAYS_TO_DUE.major} days (major) and ${DEFAULT_DAYS_TO_DUE.minor} days (minor) from opening.`;
+/** When a finding becomes a nonconformity, and when any closes, as the report states it. */
+export const NONCONFORMITY_RULE = `A finding becomes a nonconformity when it is major or minor, not waived, and found on a system in production or deprecated by an evaluation recorded outside a pull request; its owner is the system's owner by its governance facts. Audit findings, incidents and complaints are opened by hand (aims-gate nonconformity). Either kind closes only with a root cause, its corrective actions done and an effectiveness review that found them effective, reviewed and closed by someone other than the action owner (a signature by a key the configuration trusts proves who; an unsigned one is unverified); a finding's closes when, besides, an evaluation no longer finds it. A closure without these does not count: the nonconformity stays open. Due dates default to ${DEFAULT_DAYS_TO_DUE.major} days (major) and ${DEFAULT_DAYS_TO_DUE.minor} days (minor) from opening; observations are listed apart, have no due date and are no nonconformities.`;
 
 export function nonconformityWords(nc: AuditorReport['nonconformities'][number]): {
   title: string;
@@ -254,22 +261,108 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
   actions: string;
   state: string;
 } {
+  const review = latestReview(nc);
+  const refused = nc.refusedClosures.at(-1);
+  const regrades = nc.regrades.map(
+    (r) => ` Regraded ${r.from} → ${r.to} by ${r.by} (entry ${r.seq}): ${r.reason}.`,
+  );
   return {
-    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}`,
+    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.links.length ? ` Linked with ${nc.links.join(', ')}.` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}${regrades.join('')}`,
     since: `${nc.opened.time.slice(0, 10)} (entry ${nc.opened.seq})`,
     due: nc.due
       ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.dueReason ? ` (moved: ${nc.dueReason})` : ''}${nc.overdue ? ' OVERDUE' : ''}`
       : '—',
     actions:
-      nc.actions
-        .map(
+      [
+        ...nc.actions.map(
           (a) =>
             `${a.action}${a.owner ? ` (${a.owner})` : ''}${a.completed ? `, done ${a.completed.time.slice(0, 10)}` : a.due ? `, due ${a.due}` : ''}`,
-        )
-        .join('; ') || '—',
+        ),
+        ...(review
+          ? [
+              `effectiveness reviewed ${review.time.slice(0, 10)} (entry ${review.seq}) by ${independenceWords(review.independence)}: ${review.effective ? 'effective' : 'NOT effective'}${review.note ? `, ${review.note}` : ''}`,
+            ]
+          : []),
+      ].join('; ') || '—',
     state: nc.closed
-      ? `closed ${nc.closed.time.slice(0, 10)} (entry ${nc.closed.seq}): ${nc.closed.note}${nc.closed.evidence.length ? `; evidence ${nc.closed.evidence.map((e) => `${e.path} ${e.sha256.slice(0, 12)}…`).join(', ')}` : ''}`
-      : `open${nc.earlierClosures.length ? `, found again after ${plural(nc.earlierClosures.length, 'closure')} (last ${nc.earlierClosures.at(-1)!.time.slice(0, 10)}, entry ${nc.earlierClosures.at(-1)!.seq})` : ''}`,
+      ? `closed ${nc.closed.time.slice(0, 10)} (entry ${nc.closed.seq})${nc.closed.independence ? ` by ${independenceWords(nc.closed.independence)}` : ''}: ${nc.closed.note}${nc.closed.evidence.length ? `; evidence ${nc.closed.evidence.map((e) => `${e.path} ${e.sha256.slice(0, 12)}…`).join(', ')}` : ''}`
+      : [
+          'open',
+          nc.earlierClosures.length
+            ? `found again after ${plural(nc.earlierClosures.length, 'closure')} (last ${nc.earlierClosures.at(-1)!.time.slice(0, 10)}, entry ${nc.earlierClosures.at(-1)!.seq})`
+            : '',
+          nc.corrected ? `corrected (${nc.corrected.note}), not closed: ${closureGaps(nc).join('; ')}` : '',
+          refused
+            ? `closure not effective: the closure in entry ${refused.seq} does not count (${refused.reasons.join('; ')})`
+            : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
+  };
+}
+
+/** The summary tiles, one number each, worded for what they count: findings are never called nonconformities. */
+export function summaryTiles(report: AuditorReport): { id: string; value: number; label: string }[] {
+  const { kpis } = report;
+  const soa = applicabilitySummary(report.applicability);
+  const met = kpis.objectives.filter((o) => o.status === 'met').length;
+  return [
+    { id: 'systems', value: report.evaluation.systems.length, label: 'AI systems' },
+    { id: 'events', value: report.totalEvents, label: 'lifecycle events' },
+    { id: 'major', value: kpis.findings.major, label: 'open major findings' },
+    { id: 'minor', value: kpis.findings.minor, label: 'open minor findings' },
+    { id: 'observations', value: kpis.findings.observation, label: 'findings graded observation' },
+    { id: 'nonconformities', value: kpis.nonconformities.open, label: 'open nonconformities (register)' },
+    { id: 'nc-major', value: kpis.nonconformities.major, label: 'of them major' },
+    { id: 'nc-minor', value: kpis.nonconformities.minor, label: 'of them minor' },
+    { id: 'overdue', value: kpis.overdueNonconformities, label: 'overdue nonconformities' },
+    { id: 'register-observations', value: kpis.observations, label: 'open observations (register)' },
+    ...(kpis.objectives.length
+      ? [{ id: 'objectives-met', value: met, label: `of ${kpis.objectives.length} AI objectives met` }]
+      : []),
+    {
+      id: 'applicable',
+      value: report.applicability.filter((r) => r.applicable === 'yes').length,
+      label: 'controls applicable',
+    },
+    { id: 'evidenced', value: soa.automatic, label: 'controls evidenced automatically' },
+    { id: 'flagged', value: soa.flagged, label: 'controls flagged' },
+    {
+      id: 'not-addressed',
+      value: report.applicability.filter((r) => r.applicable === 'not declared').length,
+      label: 'controls not declared',
+    },
+  ];
+}
+
+/** Days to close, for the nonconformities the gate opened and for those opened by hand, apart. */
+export function closureSentence(kpis: Kpis): string {
+  const part = (f: ClosureFigures, what: string) =>
+    `${what}: ${f.closed} closed${f.median === undefined ? '' : `, in ${f.median} days (median), ${f.mean} (mean)`}`;
+  return `Closures that count (root cause, actions done, effectiveness reviewed) — ${part(kpis.daysToClose.automatic, 'nonconformities the gate opened from findings')}; ${part(kpis.daysToClose.manual, 'opened by hand (audits, incidents, complaints)')} · overdue nonconformities: ${kpis.overdueNonconformities} · overdue reviews: ${kpis.overdueReviews}`;
+}
+
+/** An objective against its target, in words both renderers show. */
+export function objectiveWords(result: ObjectiveResult): {
+  objective: string;
+  metric: string;
+  target: string;
+  measured: string;
+  status: string;
+} {
+  const { objective } = result;
+  const target = objective.target;
+  return {
+    objective: `${objective.id} ${objective.title}${objective.owner ? ` (owner ${objective.owner})` : ''}`,
+    metric: `${objective.metric}: ${OBJECTIVE_METRICS[objective.metric]}`,
+    target:
+      typeof target === 'string'
+        ? target
+        : 'max' in target
+          ? `at most ${target.max}`
+          : `at least ${target.min}`,
+    measured: result.basis,
+    status: result.status === 'met' ? 'met' : result.status === 'missed' ? 'MISSED' : 'not measured',
   };
 }
 
@@ -297,6 +390,16 @@ export function entryActorWords(report: Pick<AuditorReport, 'signatures'>, entry
   if (!signed) return actorWords(entry.actor);
   if (signed.forged) return `FORGED: ${actorWords(entry.actor)}, not signed by a gate key (${signed.signer})`;
   return `${actorWords(entry.actor)}, ${signed.signer}`;
+}
+
+/** Who reviewed or closed, and whether the log proves them independent of the action: "gov-lead (signed; not the action owner)". */
+export function independenceWords(i: Independence): string {
+  const teams = i.teams.length ? `; the owning team ${i.teams.join(', ')} was not checked` : '';
+  if (i.status === 'owner')
+    return `${i.who}, its own action owner (${i.signed ? 'signed: it does not count' : 'as typed, unsigned: flagged'})`;
+  return i.status === 'verified'
+    ? `${i.who} (signed; not the action owner${teams})`
+    : `${i.who} (unverified: unsigned${teams})`;
 }
 
 /** What a nonconformity cites, " [A.8.3, clause 9.2]", or nothing. */

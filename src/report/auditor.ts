@@ -157,7 +157,7 @@ export function buildAuditorReport(input: {
     ...[...bySystem].filter(([id]) => !known.has(id)).map(([id, events]) => ({ id, ...latest(events) })),
   ];
   const open = openFindings(evaluation);
-  const register = nonconformityRegister(entries);
+  const register = nonconformityRegister(entries, trusted ? { trusted } : {});
   const deployments = deploymentRegister(read, trusted);
   const listedDeployments = since ? deployments.filter((d) => inPeriod(d.time, { since })) : deployments;
   // Problems first: a missing or changed file is what an auditor looks for.
@@ -197,6 +197,12 @@ export function buildAuditorReport(input: {
           // The twelve months to the period's end.
           today: until ?? evaluation.today,
           overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
+          findings: {
+            major: open.filter((f) => f.severity === 'major').length,
+            minor: open.filter((f) => f.severity === 'minor').length,
+            observation: open.filter((f) => f.severity === 'observation').length,
+          },
+          objectives: evaluation.policy.objectives ?? [],
         },
       ),
     ),

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit/entry.js';
-import type { Nonconformity } from '../audit/nonconformities.js';
+import { isObservation, type Nonconformity } from '../audit/nonconformities.js';
 import { ORGANISATION_EVENTS } from '../audit/organisation.js';
 import { annexA } from '../controls.js';
 import type { Evaluation, PlannedAudit } from '../types.js';
@@ -18,6 +18,9 @@ const CLAUSE_EVENTS: Record<string, readonly string[]> = (() => {
     '10.2': [
       'nonconformity.opened',
       'nonconformity.updated',
+      'nonconformity.regraded',
+      'nonconformity.reviewed',
+      'nonconformity.linked',
       'nonconformity.closed',
       'corrective-action.planned',
       'corrective-action.completed',
@@ -79,8 +82,9 @@ export function clauseReport(
         id: r.id,
         findings: evaluation.findings.filter((f) => f.rule === r.id && !f.waiver).length,
       }));
+    // Observations are no nonconformities: the register lists them apart.
     const ncs = nonconformities
-      .filter((nc) => nc.clauses.includes(clause))
+      .filter((nc) => nc.clauses.includes(clause) && !isObservation(nc))
       .map((nc) => ({ id: nc.id, open: !nc.closed }))
       .sort((a, b) => Number(b.open) - Number(a.open));
     return {

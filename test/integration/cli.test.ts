@@ -373,10 +373,10 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
     expect(stdout).toMatch(
       /^ {2}4 signed by the gate key production deploy gate \(EXAMPLE ONLY\) \(SHA256:[A-Za-z0-9+/]{43}\)$/m,
     );
-    expect(stdout).toMatch(/^ {2}2 signed by the person key gov-lead \(EXAMPLE ONLY\)/m);
+    expect(stdout).toMatch(/^ {2}7 signed by the person key gov-lead \(EXAMPLE ONLY\)/m);
     const json = JSON.parse(cli(['verify', EXAMPLE, '-f', 'json']).stdout);
     expect(json).toMatchObject({ ok: true, chain: true, signatures: { ok: true, failed: 0 } });
-    expect(json.signatures.entries).toHaveLength(24);
+    expect(json.signatures.entries).toHaveLength(36);
     expect(json.signatures.entries.filter((e: { role?: string }) => e.role === 'gate')).toHaveLength(4);
   });
 
@@ -385,22 +385,22 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
     const { code, stdout } = cli(['verify'], dir);
     expect(code).toBe(1);
     expect(stdout).toMatch(
-      /^✖ \.aims-gate\/audit-log\.jsonl: intact, 25 entries, .*; 1 entry not written by whom it claims$/m,
+      /^✖ \.aims-gate\/audit-log\.jsonl: intact, 37 entries, .*; 1 entry not written by whom it claims$/m,
     );
     expect(stdout).toContain(
-      '✖ entry 25 claims to be a gate decision (deployment.approved) but is not signed by a gate key (it is unsigned): forged, or written by something other than the gate\n',
+      '✖ entry 37 claims to be a gate decision (deployment.approved) but is not signed by a gate key (it is unsigned): forged, or written by something other than the gate\n',
     );
     expect(JSON.parse(cli(['verify', '-f', 'json'], dir).stdout)).toMatchObject({
       ok: false,
       chain: true,
-      signatures: { ok: false, failures: [{ seq: 25, line: 25 }] },
+      signatures: { ok: false, failures: [{ seq: 37, line: 37 }] },
     });
     // The auditor's report never shows it as a gate decision: marked, named, and the report fails.
     const report = cli(['report', '--today', '2026-11-03'], dir);
     expect(report.code).toBe(1);
     expect(report.stdout).toContain('1 entry FAILED: it claims to be the gate');
     expect(report.stdout).toMatch(
-      /^\| 25 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
+      /^\| 37 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
     );
     expect(report.stdout).toMatch(
       /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
@@ -416,7 +416,7 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
     const signed = cli(['verify'], exampleCopy(await forged(stranger)));
     expect(signed.code).toBe(1);
     expect(signed.stdout).toMatch(
-      /✖ entry 25 claims to be a gate decision .*a key the trusted configuration does not list under signers/,
+      /✖ entry 37 claims to be a gate decision .*a key the trusted configuration does not list under signers/,
     );
   });
 
@@ -1072,7 +1072,7 @@ describe('aims-gate inventory (issue 13)', () => {
       status: 'production',
       owner: '@acme/risk-ml',
       present: ['model-card', 'risk-assessment', 'impact-assessment'],
-      lastEvaluation: '2026-06-15 pass',
+      lastEvaluation: '2026-10-30 pass',
       lastDeployment: { production: expect.stringMatching(/^2026-06-21/) },
       warning: '',
     });

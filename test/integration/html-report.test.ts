@@ -64,7 +64,7 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.getAttribute('#verification', 'data-verified')).toBe('true');
     expect(await page.textContent('#verification strong')).toBe('✔ Audit log intact');
     expect(await page.textContent('#count-systems .value')).toBe('3');
-    expect(await page.textContent('#count-events .value')).toBe('24');
+    expect(await page.textContent('#count-events .value')).toBe('36');
     expect(await page.textContent('#count-major .value')).toBe('4');
     expect(await page.locator('#soa tbody tr').count()).toBe(38);
     expect(await page.locator('#soa tr[data-applicable="not declared"]').count()).toBe(0);
@@ -81,7 +81,7 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.locator('#soa tr[data-control="A.5.3"] li.flag').textContent()).toBe(
       'Declared implemented, yet 1 open finding cites it and 1 open nonconformity (NC-19).',
     );
-    expect(await page.textContent('#event-count')).toBe('24 of 24 events');
+    expect(await page.textContent('#event-count')).toBe('36 of 36 events');
     await page.close();
   });
 
@@ -122,11 +122,11 @@ describe('the HTML report in a real Chromium', () => {
   it('filters the timeline by system and by event type', async () => {
     const { page } = await open(join(dir, 'report.html'));
     await page.selectOption('#filter-system', 'credit-scoring');
-    expect(await page.textContent('#event-count')).toBe('14 of 24 events');
+    expect(await page.textContent('#event-count')).toBe('22 of 36 events');
     expect(await page.locator('.system-timeline:visible').count()).toBe(1);
     expect(await page.locator('#inventory tbody tr:visible').count()).toBe(1);
     await page.selectOption('#filter-type', 'approval.given');
-    expect(await page.textContent('#event-count')).toBe('2 of 24 events');
+    expect(await page.textContent('#event-count')).toBe('2 of 36 events');
     // The example's approvals were typed in, not taken from GitHub: shown as unverified.
     // The gate kept them, and signed them: its key is the one the example's config lists.
     expect(await page.locator('#timeline tr.event:visible td:nth-child(5)').allTextContents()).toEqual([
@@ -137,7 +137,7 @@ describe('the HTML report in a real Chromium', () => {
     ]);
     await page.selectOption('#filter-system', '');
     await page.selectOption('#filter-type', 'deployment.rejected');
-    expect(await page.textContent('#event-count')).toBe('1 of 24 events');
+    expect(await page.textContent('#event-count')).toBe('1 of 36 events');
     await page.close();
   });
 
@@ -172,12 +172,14 @@ describe('the HTML report in a real Chromium', () => {
     expect(code).toBe(0);
     const { page, requests } = await open(file);
     expect(requests).toEqual([pathToFileURL(file).href]);
-    // The internal audit's nonconformity is open and past its due date; the incident's is closed.
+    // The internal audit's nonconformity is open and past its due date; the incident's is closed, and so is the
+    // gate's that was corrected and reviewed.
     expect(await page.locator('#nonconformities tr.nc.overdue td:first-child').allTextContents()).toEqual([
       'NC-19',
     ]);
     expect(await page.locator('#nonconformities tr.nc.closed td:first-child').allTextContents()).toEqual([
       'NC-13',
+      'NC-0f326e4a2fca',
     ]);
     expect(await page.textContent('#count-overdue .value')).toBe('1');
     // One row per system a decision ships: 2 from the example + 2 decisions × 2 systems, all signed by the gate key.
@@ -209,9 +211,9 @@ describe('the HTML report in a real Chromium', () => {
     expect(code).toBe(1);
     const { page } = await open(file);
     expect(await page.textContent('#verification .bad-lines')).toContain(
-      '1 line of the log is no audit entry (line 25)',
+      '1 line of the log is no audit entry (line 37)',
     );
-    expect(await page.textContent('#count-events .value')).toBe('24');
+    expect(await page.textContent('#count-events .value')).toBe('36');
     await page.close();
   });
 
@@ -257,12 +259,12 @@ describe('the HTML report in a real Chromium', () => {
     expect(await row('Period')).toBe('2026-10-01 to 2026-10-31');
     expect(await row('Organisation')).toBe('Acme Lending Ltd');
     expect(await row('Generated')).toMatch(/ by aims-gate 0\.1\.0$/);
-    // Only October's seven events are counted and listed.
-    expect(await page.textContent('#count-events .value')).toBe('7');
-    expect(await page.textContent('#event-count')).toBe('7 of 7 events');
+    // Only October's nineteen events are counted and listed.
+    expect(await page.textContent('#count-events .value')).toBe('19');
+    expect(await page.textContent('#event-count')).toBe('19 of 19 events');
     // The files the log cites, with the digest it recorded and what the working tree holds now.
     const evidence = page.locator('#evidence tr.evidence-file');
-    expect(await evidence.count()).toBe(5);
+    expect(await evidence.count()).toBe(10);
     const audit = evidence.filter({ hasText: 'governance/evidence/internal-audit-IA-2026-1.md' });
     expect(await audit.getAttribute('data-state')).toBe('matches');
     expect(await audit.locator('.digest').textContent()).toMatch(/^[0-9a-f]{64}$/);

@@ -1,10 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AUDIT_FORMAT, type AuditEntry } from '../../src/audit/entry.js';
-import { nonconformityRegister } from '../../src/audit/nonconformities.js';
+import { MemoryStore } from '../../src/audit/memory-store.js';
+import { closureGaps, isObservation, nonconformityRegister } from '../../src/audit/nonconformities.js';
+import { ed25519Signer, type Signer, type TrustedKey } from '../../src/audit/signature.js';
+import { record } from '../../src/audit/store.js';
 import { EXAMPLE } from '../helpers.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
@@ -42,19 +46,34 @@ const OBS = `${'c'.repeat(32)} observation card.license`;
 const evaluated = (status: string, open: string[], extra = {}) =>
   entry('evaluated', 'churn', { status, open }, { commit: 'c0ffee', ...extra });
 
+/** What closes a nonconformity (10.2): its root cause, an effective review by someone else, then `more`. */
+const reviewed = (nc: string, by = 'auditor', effective = true) => [
+  entry('nonconformity.updated', 'churn', { nc, rootCause: 'no check in CI' }),
+  {
+    ...entry('nonconformity.reviewed', 'churn', { nc, effective, note: 'checked a month of runs' }),
+    actor: { login: by },
+  },
+];
+
 describe('the nonconformity register, replayed from the log', () => {
-  it('opens a nonconformity for a major or minor finding on a system in operation, and closes it when fixed', () => {
+  it('opens a nonconformity for a major or minor finding on a system in operation, owned by the system’s owner', () => {
     seq = 0;
     const register = nonconformityRegister([
       evaluated('development', [A]), // 1: not in operation: a finding, not a nonconformity
       evaluated('production', [A, B, OBS], { pullRequest: 7 }), // 2: a pull request proposes; nothing opens
       evaluated('production', [A, B], { ref: 'refs/pull/7/merge' }), // 3: so does its merge ref in CI
       evaluated('production', [A, B], { commit: undefined }), // 4: no commit: not of a committed tree
-      evaluated('production', [A, B, OBS]), // 5: opens two (the observation does not)
-      evaluated('production', [B]), // 6: A fixed
-      evaluated('production', [A, B]), // 7: A found again
-      entry('system.retired', 'churn', {}), // 8: a recorded retirement closes nothing
-      evaluated('retired', [A, B]), // 9: documents that say retired close what is open
+      entry(
+        'evaluated',
+        'churn',
+        { status: 'production', open: [A, B, OBS], owner: '@acme/ml' },
+        { commit: 'c0ffee' },
+      ), // 5: opens two (the observation does not)
+      evaluated('production', [B]), // 6: A corrected, not closed: no root cause, no review
+      ...reviewed('NC-aaaaaaaaaaaa'), // 7, 8: now it closes, at the review
+      evaluated('production', [A, B]), // 9: A found again: the review no longer counts
+      entry('system.retired', 'churn', {}), // 10: a recorded retirement closes nothing
+      evaluated('retired', [A, B]), // 11: documents that say retired correct what is open
     ]);
     expect(register.problems).toEqual([]);
     const [a, b] = register.nonconformities;
@@ -65,18 +84,35 @@ describe('the nonconformity register, replayed from the log', () => {
       source: 'check',
       rule: 'risk.scores',
       system: 'churn',
+      owner: '@acme/ml',
       opened: { seq: 5 },
-      earlierClosures: [{ seq: 6, note: 'no longer found by the evaluation in entry 6' }],
-      history: [5, 6, 7, 9],
-      closed: { seq: 9, note: "the system's documents say it is retired (evaluation in entry 9)" },
+      reopened: { seq: 9 },
+      earlierClosures: [
+        {
+          seq: 8,
+          note: 'no longer found by the evaluation in entry 6; effective per the review in entry 8',
+          independence: { status: 'unverified', who: 'auditor', teams: ['@acme/ml'] },
+        },
+      ],
+      history: [5, 6, 7, 8, 9, 11],
+      corrected: { seq: 11, note: "the system's documents say it is retired (evaluation in entry 11)" },
       dueByDefault: true,
     });
+    // Found again, it needs a new review: corrected by the retirement, it is not closed.
+    expect(a!.closed).toBeUndefined();
+    expect(closureGaps(a!)).toEqual(['no effectiveness review']);
     // Due 30 days after opening for a major one, 90 for a minor one.
     expect(a!.due).toBe('2026-03-16');
-    expect(b).toMatchObject({ id: 'NC-bbbbbbbbbbbb', grade: 'minor', due: '2026-05-15', closed: { seq: 9 } });
+    expect(b).toMatchObject({
+      id: 'NC-bbbbbbbbbbbb',
+      grade: 'minor',
+      due: '2026-05-15',
+      corrected: { seq: 11 },
+    });
+    expect(b!.closed).toBeUndefined();
   });
 
-  it('says why a finding closed: fixed, waived, or its rule disabled; a downgrade to an observation keeps it open', () => {
+  it('says why a finding was corrected: fixed, waived, or its rule disabled; a downgrade to an observation keeps it open', () => {
     seq = 0;
     const key = (c: string) => c.repeat(32);
     const { nonconformities } = nonconformityRegister([
@@ -89,7 +125,7 @@ describe('the nonconformity register, replayed from the log', () => {
         { commit: 'c0ffee' },
       ),
     ]);
-    expect(nonconformities.map((n) => [n.id, n.closed?.seq, n.closed?.note])).toEqual([
+    expect(nonconformities.map((n) => [n.id, n.corrected?.seq, n.corrected?.note])).toEqual([
       ['NC-aaaaaaaaaaaa', 3, 'no longer found by the evaluation in entry 3'],
       ['NC-bbbbbbbbbbbb', 2, 'no longer found by the evaluation in entry 2'],
       ['NC-dddddddddddd', 2, 'no longer found by the evaluation in entry 2'],
@@ -104,11 +140,12 @@ describe('the nonconformity register, replayed from the log', () => {
         { commit: 'c0ffee' },
       ),
     ]).nonconformities;
-    expect(again.map((n) => n.closed?.note)).toEqual([
+    expect(again.map((n) => n.corrected?.note)).toEqual([
       'no longer found by the evaluation in entry 2',
       'waived: the evaluation in entry 2 finds it under a waiver',
       'no longer checked: the configuration evaluated in entry 2 disables risk.ownership',
     ]);
+    expect(again.every((n) => !n.closed)).toBe(true);
   });
 
   it('an evaluation of a system out of operation proves nothing fixed; an old evaluation without findings is skipped', () => {
@@ -121,10 +158,11 @@ describe('the nonconformity register, replayed from the log', () => {
     ]);
     expect(nonconformities).toHaveLength(1);
     expect(nonconformities[0]!.closed).toBeUndefined();
+    expect(nonconformities[0]!.corrected).toBeUndefined();
     expect(problems).toEqual(['entry 4 lists findings that are not "KEY SEVERITY RULE": those were skipped']);
   });
 
-  it('keeps one opened by hand through its update, corrective action and closure', () => {
+  it('keeps one opened by hand through its regrade, root cause, corrective action, review and closure', () => {
     seq = 0;
     const { nonconformities, problems } = nonconformityRegister([
       entry('nonconformity.opened', 'churn', {
@@ -134,37 +172,136 @@ describe('the nonconformity register, replayed from the log', () => {
         controls: ['A.6.2.4'],
         owner: '@ml',
       }),
-      entry('nonconformity.updated', 'churn', {
-        nc: 'NC-1',
-        grade: 'major',
-        rootCause: 'nobody owned it',
-        due: '2026-12-01',
-      }),
+      entry('nonconformity.updated', 'churn', { nc: 'NC-1', grade: 'major', due: '2026-12-01' }), // 2: no reason
+      entry('nonconformity.regraded', 'churn', { nc: 'NC-1', grade: 'major', reason: 'customers affected' }),
+      entry('nonconformity.updated', 'churn', { nc: 'NC-1', rootCause: 'nobody owned it' }),
       entry('corrective-action.planned', 'churn', { nc: 'NC-1', action: 'add bias tests', owner: 'li' }),
+      {
+        ...entry('nonconformity.closed', 'churn', { nc: 'NC-1', note: 'too early' }),
+        actor: { login: 'gov' },
+      },
       entry('corrective-action.completed', 'churn', { nc: 'NC-1' }),
-      entry('nonconformity.closed', 'churn', { nc: 'NC-1', note: 'tests run in CI' }),
+      {
+        ...entry('nonconformity.reviewed', 'churn', {
+          nc: 'NC-1',
+          effective: true,
+          note: 'tests fail on bias',
+        }),
+        actor: { login: 'gov' },
+      },
+      {
+        ...entry('nonconformity.closed', 'churn', { nc: 'NC-1', note: 'tests run in CI' }),
+        actor: { login: 'gov' },
+      },
       entry('nonconformity.updated', undefined, { nc: 'NC-99', owner: 'x' }),
       entry('corrective-action.completed', 'churn', { nc: 'NC-1' }),
     ]);
     expect(nonconformities[0]).toMatchObject({
       id: 'NC-1',
       grade: 'major',
+      regrades: [{ seq: 3, from: 'minor', to: 'major', reason: 'customers affected' }],
       source: 'internal-audit',
       controls: ['A.6.2.4'],
       owner: '@ml',
       due: '2026-12-01',
       dueByDefault: false,
       rootCause: 'nobody owned it',
-      actions: [{ action: 'add bias tests', owner: 'li', planned: { seq: 3 }, completed: { seq: 4 } }],
-      closed: { seq: 5, note: 'tests run in CI' },
+      actions: [{ action: 'add bias tests', owner: 'li', planned: { seq: 5 }, completed: { seq: 7 } }],
+      refusedClosures: [{ seq: 6, reasons: ['1 corrective action not done', 'no effectiveness review'] }],
+      reviews: [{ seq: 8, effective: true, independence: { status: 'unverified', who: 'gov' } }],
+      closed: { seq: 9, note: 'tests run in CI', independence: { status: 'unverified', who: 'gov' } },
     });
     expect(problems).toEqual([
-      'entry 6 (nonconformity.updated) names NC-99, which the log does not know',
-      'entry 7 completes a corrective action of NC-1 that was not planned',
+      'entry 2 regrades NC-1 from minor to major without a reason: not applied',
+      'entry 6 closes NC-1 without what a closure needs (1 corrective action not done; no effectiveness review): that closure does not count',
+      'entry 10 (nonconformity.updated) names NC-99, which the log does not know',
+      'entry 11 completes a corrective action of NC-1 that was not planned',
     ]);
   });
 
-  it('refuses, as a problem shown, to close a finding’s nonconformity by hand', () => {
+  it('counts no closure nor review its action owner signed; flags one its owner typed; a failed review keeps it open', async () => {
+    const pem = (): string =>
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const li = ed25519Signer(pem());
+    const gov = ed25519Signer(pem());
+    const trusted: TrustedKey[] = [
+      { key: li.publicKey, role: 'person', name: 'li (ML engineer)' },
+      { key: gov.publicKey, role: 'person', name: 'gov-lead' },
+    ];
+    const store = new MemoryStore();
+    const write = (type: string, details: AuditEntry['details'], signer?: Signer, login = 'someone') =>
+      record(
+        store,
+        {
+          type: type as AuditEntry['type'],
+          time: '2026-10-01T10:00:00.000Z',
+          actor: { login },
+          subject: { system: 'churn' },
+          details,
+          evidence: [],
+        },
+        signer ? { signer } : {},
+      );
+    await write('nonconformity.opened', { grade: 'minor', source: 'incident', title: 'drift', owner: 'li' });
+    await write('nonconformity.updated', { nc: 'NC-1', rootCause: 'no alert' });
+    await write('nonconformity.reviewed', { nc: 'NC-1', effective: true, note: 'mine' }, li); // 3: owner, signed
+    await write('nonconformity.reviewed', { nc: 'NC-1', effective: false, note: 'alerts still lost' }, gov); // 4
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, gov); // 5: the review said not effective
+    await write('nonconformity.reviewed', { nc: 'NC-1', effective: true, note: 'a month clean' }, gov); // 6
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, li); // 7: signed by the owner
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, undefined, '@Li'); // 8: typed as the owner
+    const entries = store.text.map((line) => JSON.parse(line) as AuditEntry);
+    const { nonconformities, problems } = nonconformityRegister(entries, { trusted });
+    expect(problems).toEqual([
+      'entry 3 reviews NC-1 by its action owner li (ML engineer), who signed it: the review does not count',
+      'entry 5 closes NC-1 without what a closure needs (the effectiveness review in entry 4 found the correction not effective): that closure does not count',
+      'entry 7 closes NC-1 without what a closure needs (closed by its action owner li (ML engineer), who signed it: someone else must close it): that closure does not count',
+    ]);
+    expect(nonconformities[0]!.closed).toMatchObject({
+      seq: 8,
+      independence: { status: 'owner', signed: false, who: '@Li' },
+    });
+    expect(nonconformities[0]!.reviews.map((r) => r.independence.status)).toEqual([
+      'owner',
+      'verified',
+      'verified',
+    ]);
+    // Without the trusted keys nobody is proven: the owner's signed close is only the typed login's.
+    expect(nonconformityRegister(entries).nonconformities[0]!.closed?.seq).toBe(7);
+  });
+
+  it('keeps observations apart: no due date, no closure conditions; links a manual and an automatic one', () => {
+    seq = 0;
+    const { nonconformities, problems } = nonconformityRegister([
+      evaluated('production', [A]), // 1
+      entry('nonconformity.opened', 'churn', {
+        grade: 'observation',
+        source: 'internal-audit',
+        title: 'review notes are terse',
+        due: '2026-12-01',
+      }), // 2
+      entry('nonconformity.opened', 'churn', {
+        grade: 'major',
+        source: 'internal-audit',
+        title: 'scores unexplained',
+        links: ['NC-aaaaaaaaaaaa', 'NC-77'],
+      }), // 3
+      entry('nonconformity.linked', 'churn', { nc: 'NC-2', with: 'NC-3' }), // 4
+      entry('nonconformity.closed', 'churn', { nc: 'NC-2', note: 'noted' }), // 5
+    ]);
+    expect(problems).toEqual([
+      'entry 2 gives observation NC-2 a due date: an observation has none',
+      'entry 3 links NC-3 with NC-77, which the log does not know',
+    ]);
+    const [auto, observation, manual] = nonconformities;
+    expect(observation).toMatchObject({ grade: 'observation', closed: { seq: 5 }, links: ['NC-3'] });
+    expect(observation!.due).toBeUndefined();
+    expect(isObservation(observation!)).toBe(true);
+    expect(manual!.links).toEqual(['NC-aaaaaaaaaaaa', 'NC-2']);
+    expect(auto!.links).toEqual(['NC-3']);
+  });
+
+  it('refuses, as a problem shown, to close a finding’s nonconformity by hand or to regrade it', () => {
     seq = 0;
     const { nonconformities, problems } = nonconformityRegister([
       evaluated('production', [A]),
@@ -172,13 +309,14 @@ describe('the nonconformity register, replayed from the log', () => {
       entry('nonconformity.updated', 'churn', {
         nc: 'NC-aaaaaaaaaaaa',
         grade: 'observation',
+        reason: 'minor really',
         due: '2099-02-30',
       }),
     ]);
     expect(nonconformities[0]).toMatchObject({ grade: 'major', due: '2026-02-09' });
     expect(nonconformities[0]!.closed).toBeUndefined();
     expect(problems).toEqual([
-      "entry 2 closes NC-aaaaaaaaaaaa by hand; a finding's nonconformity closes only when an evaluation no longer finds it",
+      "entry 2 closes NC-aaaaaaaaaaaa by hand; a finding's nonconformity closes when an evaluation no longer finds it and its correction was reviewed",
       "entry 3 regrades NC-aaaaaaaaaaaa; a finding's nonconformity has its rule's grade",
       'entry 3 gives NC-aaaaaaaaaaaa a due date that is no date (YYYY-MM-DD)',
     ]);
@@ -248,18 +386,39 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     commitAll(repo, 'the assessment back in git');
     cli(['check', '--record'], repo);
     const after = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
-    const closed = after.filter((n: { closed?: unknown }) => n.closed);
-    expect(closed.map((n: { rule: string }) => n.rule)).toEqual(['docs.version', 'docs.version']);
-    expect(closed[0].closed.note).toMatch(/^no longer found by the evaluation in entry \d+$/);
+    // Corrected, not closed: a closure needs a root cause and an effectiveness review (10.2).
+    const corrected = after.filter((n: { corrected?: unknown }) => n.corrected);
+    expect(corrected.map((n: { rule: string }) => n.rule)).toEqual(['docs.version', 'docs.version']);
+    expect(corrected[0].corrected.note).toMatch(/^no longer found by the evaluation in entry \d+$/);
+    expect(corrected[0]).toMatchObject({ owner: '@acme/growth-ml' });
+    expect(after.filter((n: { closed?: unknown }) => n.closed)).toEqual([]);
     expect(cli(['nc', 'close', version[0].id, '--note', 'x', '--evidence', 'README.md'], repo)).toMatchObject(
       {
         code: 2,
+        stderr: expect.stringContaining('it closes when a recorded evaluation'),
       },
     );
-    const openOne = after.find((n: { closed?: unknown }) => !n.closed);
-    expect(cli(['nc', 'close', openOne.id, '--note', 'x', '--evidence', 'models'], repo).stderr).toContain(
-      'it closes itself when a recorded evaluation',
-    );
+    expect(cli(['nc', 'root-cause', version[0].id, '--cause', 'Versions bumped by hand'], repo).code).toBe(0);
+    expect(
+      cli(
+        [
+          'nc',
+          'review',
+          version[0].id,
+          '--effective',
+          'yes',
+          '--note',
+          'versions match',
+          '--actor',
+          'auditor',
+        ],
+        repo,
+      ).code,
+    ).toBe(0);
+    const reviewed = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
+    expect(reviewed.find((n: { id: string }) => n.id === version[0].id).closed).toMatchObject({
+      independence: { status: 'unverified', who: 'auditor', teams: ['@acme/growth-ml'] },
+    });
 
     // By hand: an internal audit's finding, through its corrective action to closure with evidence.
     const opened = cli(
@@ -285,19 +444,49 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     expect(opened.stdout).toMatch(/\ncheckpoint \d+:[0-9a-f]{64}\n$/);
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
     expect(
-      cli(['nc', 'action', id, '--action', 'Record reviews in the log', '--due', '2026-12-01'], repo).code,
+      cli(
+        [
+          'nc',
+          'action',
+          id,
+          '--action',
+          'Record reviews in the log',
+          '--due',
+          '2026-12-01',
+          '--owner',
+          'dana',
+        ],
+        repo,
+      ).code,
     ).toBe(0);
-    expect(cli(['nc', 'update', id, '--root-cause', 'No template for reviews'], repo).code).toBe(0);
-    expect(cli(['nc', 'done', id], repo).code).toBe(0);
+    expect(cli(['nc', 'update', id, '--grade', 'major'], repo).stderr).toContain(
+      `aims-gate nc regrade ${id} --grade major --reason TEXT`,
+    );
+    expect(cli(['nc', 'regrade', id, '--grade', 'major'], repo).stderr).toContain('--reason');
+    expect(cli(['nc', 'regrade', id, '--grade', 'major', '--reason', 'customers affected'], repo).code).toBe(
+      0,
+    );
     writeFileSync(join(repo, 'review.md'), 'reviewed');
+    const close = ['nc', 'close', id, '--note', 'Reviews recorded since November', '--evidence', 'review.md'];
+    expect(cli(close, repo).stderr).toContain(
+      `cannot close yet (10.2): no root cause recorded (aims-gate nc root-cause ${id} --cause TEXT); 1 corrective action not done (aims-gate nc done ${id}); no effectiveness review (aims-gate nc review ${id} --effective yes --note TEXT, by someone other than the action owner)`,
+    );
+    expect(cli(['nc', 'root-cause', id, '--cause', 'No template for reviews'], repo).code).toBe(0);
+    expect(cli(['nc', 'done', id], repo).code).toBe(0);
     expect(
-      cli(['nc', 'close', id, '--note', 'Reviews recorded since November', '--evidence', 'review.md'], repo)
-        .code,
+      cli(
+        ['nc', 'review', id, '--effective', 'yes', '--note', 'two reviews logged', '--actor', 'gov-lead'],
+        repo,
+      ).code,
     ).toBe(0);
+    // The action's owner, as typed: recorded and flagged (signed by them, it would be refused).
+    const own = cli([...close, '--actor', 'dana'], repo);
+    expect(own.code).toBe(0);
+    expect(own.stderr).toContain('dana is an action owner');
     const text = cli(['nc', 'list', '--all', '--today', '2026-11-30'], repo).stdout;
-    expect(text).toContain(`${id}  minor  credit-scoring  No record of the fairness review`);
+    expect(text).toContain(`${id}  major  credit-scoring  No record of the fairness review`);
     expect(text).toMatch(
-      /internal-audit, closed \d{4}-\d\d-\d\d after 0 days, owner @acme\/risk-ml, root cause: No template for reviews/,
+      /internal-audit, closed \d{4}-\d\d-\d\d after 0 days by dana, its own action owner \(as typed, unsigned: flagged\), owner @acme\/risk-ml, root cause: No template for reviews/,
     );
     const log = cli(['log', '--type', 'nonconformity.closed', '-f', 'json'], repo).stdout;
     expect(JSON.parse(log)).toMatchObject({
@@ -305,6 +494,59 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       evidence: [{ path: 'review.md' }],
       actor: { via: 'typed' },
     });
+  });
+
+  it('refuses a review or a closure its action owner signs; one signed by someone else is shown verified', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
+    temps.push(repo);
+    cpSync(EXAMPLE, repo, { recursive: true });
+    const config = join(repo, '.github/aims-gate.yml');
+    let signers = '';
+    for (const login of ['dana', 'quality']) {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', login, '-f', join(repo, login)]);
+      const pub = readFileSync(join(repo, `${login}.pub`), 'utf8')
+        .trim()
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
+      signers += `  - key: ${pub}\n    role: person\n    name: ${login}\n`;
+    }
+    writeFileSync(config, readFileSync(config, 'utf8').replace('signers:\n', `signers:\n${signers}`));
+    const opened = cli(
+      [
+        'nc',
+        'open',
+        '--title',
+        'Drift unanswered',
+        '--source',
+        'incident',
+        '--grade',
+        'minor',
+        '--owner',
+        'dana',
+      ],
+      repo,
+    );
+    const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
+    expect(cli(['nc', 'root-cause', id, '--cause', 'Alerts went to a mailbox'], repo).code).toBe(0);
+    const review = ['nc', 'review', id, '--effective', 'yes', '--note', 'six weeks clean', '--sign-with'];
+    expect(cli([...review, join(repo, 'dana')], repo)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        `dana owns the action of ${id}: someone other than the action owner reviews`,
+      ),
+    });
+    expect(cli([...review, join(repo, 'quality')], repo).code).toBe(0);
+    writeFileSync(join(repo, 'pager.md'), 'paged');
+    const close = ['nc', 'close', id, '--note', 'paged since', '--evidence', 'pager.md', '--sign-with'];
+    expect(cli([...close, join(repo, 'dana')], repo)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        'closed by its action owner dana, who signed it: someone else must close it',
+      ),
+    });
+    expect(cli([...close, join(repo, 'quality')], repo).code).toBe(0);
+    expect(cli(['nc', 'list', '--all'], repo).stdout).toContain('by quality (signed; not the action owner)');
   });
 
   it('opens a nonconformity of the organisation against a management-system clause', () => {
@@ -371,7 +613,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       [['nc', 'open', '--title', 'x', '--source', 'incident', '--system', 'nosuch'], 'no AI system'],
       [['nc', 'open', '--title', 'x', '--source', 'incident', '--due', 'soon'], '--due must be a date'],
       [['nc', 'update', 'NC-404', '--owner', 'x'], 'NC-404 is no nonconformity'],
-      [['nc', 'update', 'NC-13', '--owner', 'x'], 'NC-13 was closed in entry 17'],
+      [['nc', 'update', 'NC-13', '--owner', 'x'], 'NC-13 was closed in entry 32'],
       [['nc', 'done', 'NC-19'], 'has no planned corrective action'],
       [['nc', 'close', 'NC-19', '--note', 'x'], '--evidence'],
       [['nc', 'frobnicate'], 'nonconformity has no subcommand "frobnicate"'],

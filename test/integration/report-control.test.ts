@@ -68,9 +68,9 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(row(stdout, 'Generated')).toMatch(/^\d{4}-\d\d-\d\dT\S+Z by aims-gate 0\.1\.0$/);
     expect(row(stdout, 'Audit log (SHA-256)')).toMatch(/^[0-9a-f]{64}$/);
     expect(stdout).not.toContain('Draft');
-    // Seven events from October: the heading counts those, not the log's 24.
-    expect(stdout).toContain('## 6. Timeline per system (7 events)');
-    expect(stdout).not.toMatch(/\| 2026-09-/);
+    // Nineteen events from October: the heading counts those, not the log's 36.
+    expect(stdout).toContain('## 6. Timeline per system (19 events)');
+    expect(stdout).not.toMatch(/^\| \d+ \| 2026-09-/m);
     // The figures' months run to the period's end, from its first.
     expect(stdout).toMatch(/\| 2026-10 \| \d+ \|/);
     expect(stdout).not.toMatch(/\| 2026-(09|11) \| \d+ \|/);
@@ -153,20 +153,20 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
     const listed = cli(['report', '--today', '2026-11-01'], dir).stdout;
     expect(listed).toContain('## 11. Evidence files cited by the log');
-    expect(listed).toContain(`| \`review-minutes.txt\` | ${digest} | #25 | matches |`);
+    expect(listed).toContain(`| \`review-minutes.txt\` | ${digest} | #37 | matches |`);
     expect(listed).toContain('| `governance/evidence/internal-audit-IA-2026-1.md` |');
     expect(cli(['verify', '--evidence'], dir)).toMatchObject({ code: 0 });
     expect(cli(['verify', '--evidence'], dir).stdout).toContain(
-      '✔ evidence: 6 files as the log last recorded them',
+      '✔ evidence: 11 files as the log last recorded them',
     );
 
     unlinkSync(join(dir, 'review-minutes.txt'));
     appendFileSync(join(dir, 'governance/evidence/management-review-2026-10-28.md'), 'edited\n');
     const verified = cli(['verify', '--evidence'], dir);
     expect(verified.code).toBe(1);
-    expect(verified.stdout).toContain('✖ evidence: 2 files of 6 not as the log last recorded them');
+    expect(verified.stdout).toContain('✖ evidence: 2 files of 11 not as the log last recorded them');
     expect(verified.stdout).toContain(
-      `✖ review-minutes.txt (entry 25): missing, where the log recorded SHA-256 ${digest}`,
+      `✖ review-minutes.txt (entry 37): missing, where the log recorded SHA-256 ${digest}`,
     );
     expect(verified.stdout).toMatch(
       /✖ governance\/evidence\/management-review-2026-10-28\.md \(entry \d+\): changed, its SHA-256 is now [0-9a-f]{64} where the log recorded [0-9a-f]{64}/,
@@ -186,7 +186,7 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
       /^\| `(review-minutes\.txt|governance\/evidence\/management-review-2026-10-28\.md)` \|.*\| \*\*(MISSING|CHANGED)/m,
     );
     expect(section).toContain(
-      `| \`review-minutes.txt\` | ${digest} | #25 | **MISSING from the working tree** |`,
+      `| \`review-minutes.txt\` | ${digest} | #37 | **MISSING from the working tree** |`,
     );
     // A file outside the repository cannot be checked later: record refuses it.
     const outside = join(tmpdir(), `aims-outside-${process.pid}.txt`);
