@@ -136,10 +136,10 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     said.set(text, text);
     return text;
   };
-  const judge = (location: SystemLocation, loaded: LoadedDocuments, id?: string) =>
-    judgeSystem(policy, location, loaded, { changed, today: input.today, baseTiers, id, once });
+  const judge = (location: SystemLocation, read: ReadDocuments, id?: string) =>
+    judgeSystem(policy, location, read(), { changed, today: input.today, baseTiers, id, once });
   const judged: JudgedSystem[] = new Array(inScope.length);
-  let wave: Promise<LoadedDocuments[]> | undefined = Promise.resolve(firstWave);
+  let wave: Promise<ReadDocuments[]> | undefined = Promise.resolve(firstWave);
   for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
     const loaded = await wave;
     // The next wave is read while this one is judged.
@@ -317,33 +317,43 @@ function judgeSystem(
   return { summary, findings, applied };
 }
 
+/**
+ * A system's documents as read. They are parsed when the system is judged, so that each parsed tree lives and
+ * dies within one system's judging, never waiting in memory for the reads of others.
+ */
+type ReadDocuments = () => LoadedDocuments;
+
 async function readDocuments(
   source: Source,
   system: SystemLocation,
   kinds: DocumentKind[],
-): Promise<LoadedDocuments> {
-  const loaded: LoadedDocuments = { digests: [] };
+): Promise<ReadDocuments> {
   await prepareDocumentSchemas();
   // Asked for with the documents, so a GitHub source reads them in one request.
   const sidecar = readGovernanceFile(source, system.path);
-  await Promise.all(
+  const reads = await Promise.all(
     kinds.map(async (kind) => {
       const path = system.paths[kind];
-      const read = await source.read(path, LIMITS.maxFileBytes);
-      if ('missing' in read) return;
-      if ('tooLarge' in read) {
-        loaded[kind] = { kind, path, problem: tooLarge(read.tooLarge) };
-        return;
-      }
-      loaded[kind] = loadDocument(kind, path, read.bytes);
-      loaded.digests!.push({ path, sha256: sha256(read.bytes) });
+      return { kind, path, read: await source.read(path, LIMITS.maxFileBytes) };
     }),
   );
   const file = await sidecar;
-  if (file) loaded.governanceFile = file;
-  if (file?.bytes) loaded.digests!.push({ path: file.path, sha256: sha256(file.bytes) });
-  loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
-  return loaded;
+  return () => {
+    const loaded: LoadedDocuments = { digests: [] };
+    for (const { kind, path, read } of reads) {
+      if ('missing' in read) continue;
+      if ('tooLarge' in read) {
+        loaded[kind] = { kind, path, problem: tooLarge(read.tooLarge) };
+        continue;
+      }
+      loaded[kind] = loadDocument(kind, path, read.bytes);
+      loaded.digests!.push({ path, sha256: sha256(read.bytes) });
+    }
+    if (file) loaded.governanceFile = file;
+    if (file?.bytes) loaded.digests!.push({ path: file.path, sha256: sha256(file.bytes) });
+    loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
+    return loaded;
+  };
 }
 
 function systemContext(

@@ -8,7 +8,7 @@ import {
   type Nonconformity,
   nonconformityRegister,
 } from '../audit/nonconformities.js';
-import { readEntries } from '../audit/read.js';
+import { readEntriesSync } from '../audit/read.js';
 import { record as recordEvent } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
 import { clauseIds, controlIds } from '../controls.js';
@@ -47,11 +47,10 @@ async function brokenReason(store: FileStore): Promise<string | undefined> {
 
 /** The register, and whether the log it is read from verifies. */
 async function registerOf(store: FileStore) {
-  const entries = [];
   if (!(await store.exists())) return { ...nonconformityRegister([]), found: false, broken: undefined };
   const broken = await brokenReason(store);
-  for await (const entry of readEntries(store)) entries.push(entry);
-  return { ...nonconformityRegister(entries), found: true, broken };
+  // Streamed through the register: a log of a million entries costs the memory of its nonconformities.
+  return { ...nonconformityRegister(readEntriesSync(store)), found: true, broken };
 }
 
 /** Nothing is written on a log that fails verification. */
