@@ -1,4 +1,4 @@
-// Starts the App: `npm run app` (after `npm run build`). Configured from the environment (README, "Running
+// Starts the App: `npm run app` (after `npm run build`). Configured from the environment (docs/app.md, "Running
 // the App in production"): Probot's APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, LOG_LEVEL,
 // GHE_HOST; and PORT, HOST, REDIS_URL, AIMS_GATE_CONCURRENCY, AIMS_GATE_QUEUE, AIMS_GATE_RECONCILE_MINUTES,
 // AIMS_GATE_QUEUE_NAME, AIMS_GATE_LOCK_MS, AIMS_GATE_SHUTDOWN_SECONDS, LOG_FORMAT, AIMS_GATE_SIGNING_KEY or

@@ -1,4 +1,4 @@
-// Ten unsigned 24 MB webhook bodies at once at a real `node lib/app.js` (JSON logs): the App's peak and
+// Ten unsigned 24 MB webhook bodies at once at a real `node app/lib/app.js` (JSON logs): the App's peak and
 // settled resident memory (from /proc), and the bytes it logged. Prints one JSON line. (v1 logged 75 MB
 // per body and peaked at 741 MiB.)
 import { readFileSync } from 'node:fs';

@@ -195,6 +195,9 @@ for (const [shape, bySize] of Object.entries(parse)) {
   );
 }
 
+// 5b. Hostile YAML: alias expansion, nesting and size bounds, each shape in its own process.
+console.log(`\n${time([join(ROOT, 'bench/hostile-yaml.js')]).stdout.trimEnd()}`);
+
 // 4. The App: 1,000 signed webhooks through its real HTTP server, GitHub answered at once by nock.
 console.log('\nGitHub App (Probot, real HTTP server on 127.0.0.1, GitHub answered by nock with no latency)');
 const app = JSON.parse(time([await bundled('app')]).stdout);
@@ -213,7 +216,7 @@ console.log(
 
 const unsigned = JSON.parse(time([await bundled('app-unsigned')]).stdout);
 console.log(
-  `  ${unsigned.bodies} unsigned ${unsigned.bodyMiB} MB webhook bodies at once at lib/app.js: RSS ${unsigned.rssMiB.start} → peak ${unsigned.rssMiB.peak} → ${unsigned.rssMiB.after} MiB after; ${unsigned.logBytes.toLocaleString('en')} bytes logged (aim: under 1 MiB); answers ${unsigned.answers.join(' ')}`,
+  `  ${unsigned.bodies} unsigned ${unsigned.bodyMiB} MB webhook bodies at once at app/lib/app.js: RSS ${unsigned.rssMiB.start} → peak ${unsigned.rssMiB.peak} → ${unsigned.rssMiB.after} MiB after; ${unsigned.logBytes.toLocaleString('en')} bytes logged (aim: under 1 MiB); answers ${unsigned.answers.join(' ')}`,
 );
 
 // The App as several instances run it: 2 processes on one redis-server, one killed half-way.

@@ -3,6 +3,7 @@
 // The gate's entries are signed with the EXAMPLE ONLY gate key, the fairness and management reviews with the
 // governance lead's (examples/EXAMPLE-ONLY-keys); their public halves are under `signers` in
 // examples/ml-platform/.github/aims-gate.yml.
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatCheckpoint } from '../lib/audit/entry.js';
@@ -20,7 +21,22 @@ const path = fileURLToPath(new URL('../examples/ml-platform/.aims-gate/audit-log
 rmSync(path, { force: true });
 const store = new FileStore(path);
 const repository = 'acme/ml-platform';
-const digest = (c) => c.repeat(64);
+// Evidence as `record --evidence` keeps it: the file's path in the repository and the SHA-256 of its bytes now,
+// which `aims-gate verify --evidence` checks (edit one of these files, and run this script again).
+const evidence = (...paths) =>
+  paths.map((path) => ({
+    path,
+    sha256: createHash('sha256')
+      .update(readFileSync(new URL(`../examples/ml-platform/${path}`, import.meta.url)))
+      .digest('hex'),
+  }));
+/** The files attached to events by type: the records an auditor asks to see behind them. */
+const ATTACHED = {
+  'audit.performed': ['governance/evidence/internal-audit-IA-2026-1.md'],
+  'management.review': ['governance/evidence/management-review-2026-10-28.md'],
+  'custom.fairness-review': ['governance/evidence/fairness-review-2026-10.md'],
+  'nonconformity.closed': ['governance/evidence/drift-gate-verification.md'],
+};
 const events = [
   ['2025-03-02T09:12:00Z', 'system.registered', 'legacy-recommender', 'maria', { tier: 'minimal' }],
   [
@@ -252,10 +268,10 @@ for (const [time, type, system, login, { ref, ...details }, pullRequest, environ
         ...(environment ? { environment } : {}),
       },
       details,
-      evidence:
-        type === 'evaluated' || type === 'deployment.approved'
-          ? [{ path: `models/${system}/MODEL_CARD.md`, sha256: digest('1') }]
-          : [],
+      evidence: evidence(
+        ...(type === 'evaluated' || type === 'deployment.approved' ? [`models/${system}/MODEL_CARD.md`] : []),
+        ...(ATTACHED[type] ?? []),
+      ),
     },
     signer ? { signer } : {},
   ));

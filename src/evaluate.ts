@@ -8,7 +8,7 @@ import { ConfigError } from './errors.js';
 import { groupBy } from './group.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
-import { tooLarge } from './parse/text.js';
+import { unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
@@ -342,8 +342,8 @@ async function readDocuments(
     const loaded: LoadedDocuments = { digests: [] };
     for (const { kind, path, read } of reads) {
       if ('missing' in read) continue;
-      if ('tooLarge' in read) {
-        loaded[kind] = { kind, path, problem: tooLarge(read.tooLarge) };
+      if (!('bytes' in read)) {
+        loaded[kind] = { kind, path, problem: unreadableFile(read) };
         continue;
       }
       loaded[kind] = loadDocument(kind, path, read.bytes);

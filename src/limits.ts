@@ -5,8 +5,21 @@
 export const LIMITS = {
   /** Largest governance document or config file read, in bytes. Real documents are a few kilobytes. */
   maxFileBytes: 1024 * 1024,
-  /** YAML aliases resolved per document; anchors and aliases have no business in governance documents. */
-  maxAliasCount: 20,
+  /**
+   * Scalars, aliases, flow collections and list items one YAML or JSON document may write, counted by a
+   * linear pre-scan before anything is parsed: the YAML library's trees cost 1 to 1.5 KiB per node, so
+   * this keeps one document's parse near 40 MiB (bench/hostile-yaml.js). Of 2,511 Hub cards, one front
+   * matter (1,000 features of widget sample data) writes more; the next largest writes 530, the MinBZK
+   * AIIA instrument about 5,000.
+   */
+  maxYamlNodes: 25_000,
+  /**
+   * Nodes and scalar text of a document once its aliases are written out: what anything that walks the
+   * parsed value (schema validation, rules, reports) pays. A template aliased once per question (the
+   * MinBZK IAMA and AIIA instruments) stays far below; aliases of aliases ("billion laughs") do not.
+   */
+  maxExpandedNodes: 200_000,
+  maxExpandedBytes: 8 * 1024 * 1024,
   /** Deepest nesting of maps and lists in a YAML or JSON document. */
   maxDepth: 24,
   /** How many `extends` a policy chain may follow. */

@@ -1,7 +1,7 @@
 import { controlIds } from './controls.js';
 import { LIMITS } from './limits.js';
 import type { Problem } from './parse/problem.js';
-import { decodeText } from './parse/text.js';
+import { decodeText, unreadableFile } from './parse/text.js';
 import { parseData } from './parse/yaml.js';
 import type { Policy } from './policy/load.js';
 import { compileSchema, prepareSchemas, validateData } from './schema.js';
@@ -405,5 +405,6 @@ export async function loadStatement(source: Source, policy: Policy): Promise<Sta
       message: `the Statement of Applicability is ${read.tooLarge} bytes, more than aims-gate reads`,
       fix: 'Keep it to its declarations; put long evidence in the files it references.',
     });
+  if ('notFile' in read) statement.problems.push(unreadableFile(read));
   return statement;
 }

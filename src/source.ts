@@ -4,11 +4,20 @@ export interface Source {
   readonly label: string;
   /** Every file path (POSIX, relative to the repository root). */
   list(): Promise<string[]>;
-  /** One file; files larger than `maxBytes` are not read at all. */
+  /** One file; files larger than `maxBytes`, and what is not a regular file, are not read at all. */
   read(path: string, maxBytes: number): Promise<ReadResult>;
 }
 
-export type ReadResult = { bytes: Uint8Array } | { missing: true } | { tooLarge: number };
+/**
+ * What reading one path gave. `notFile` says what stands there instead of a regular file ("a symbolic
+ * link", "a FIFO (named pipe)", …): a document's path must hold the document itself, never something that
+ * points elsewhere or blocks the reader.
+ */
+export type ReadResult =
+  | { bytes: Uint8Array }
+  | { missing: true }
+  | { tooLarge: number }
+  | { notFile: string };
 
 /** A Source over files held in memory: for tests, and for anything that already has the bytes. */
 export class MemorySource implements Source {

@@ -91,7 +91,7 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
       const at = reads.findIndex((read) => !('missing' in read));
       const read = reads[at];
       if (!read || 'missing' in read) return { present: false };
-      if ('tooLarge' in read) return { present: true };
+      if (!('bytes' in read)) return { present: true };
       const doc = loadDocument(kind, names[at]!, read.bytes);
       if (!isReadable(doc)) return { present: true };
       return doc.kind === 'model-card'

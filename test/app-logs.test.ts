@@ -6,7 +6,7 @@ import type { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
 import { postWebhook } from './probot.js';
 
-// The App's log as an operator reads it, from a real `node lib/app.js` with LOG_FORMAT=json.
+// The App's log as an operator reads it, from a real `node app/lib/app.js` with LOG_FORMAT=json.
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
 let fake: FakeGitHub;
 let child: ChildProcess | undefined;

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { privateKey } from './probot.js';
 
-const APP = new URL('../lib/app.js', import.meta.url).pathname;
+const APP = new URL('../app/lib/app.js', import.meta.url).pathname;
 
 /**
- * `node lib/app.js` as production runs it, with GitHub at `github` (as GitHub Enterprise Server) and the
+ * `node app/lib/app.js` as production runs it, with GitHub at `github` (as GitHub Enterprise Server) and the
  * environment given: on a port the OS chooses, JSON logs. Resolves once it listens; `output()` is all it
  * wrote so far (stdout and stderr).
  */

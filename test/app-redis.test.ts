@@ -190,7 +190,7 @@ describe('Redis restarted without persistence', () => {
 });
 
 describe('App processes on Redis, one killed mid-burst', () => {
-  const APP = new URL('../lib/app.js', import.meta.url).pathname;
+  const APP = new URL('../app/lib/app.js', import.meta.url).pathname;
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
@@ -198,7 +198,7 @@ describe('App processes on Redis, one killed mid-burst', () => {
 
   /** `npm run app` as production runs it, pointed at the fake GitHub (as GitHub Enterprise) and Redis. */
   async function instance(name: string): Promise<{ child: ChildProcess; url: string }> {
-    if (!existsSync(APP)) throw new Error('lib/app.js is missing: npm run build (npm test builds first)');
+    if (!existsSync(APP)) throw new Error('app/lib/app.js is missing: npm run build (npm test builds first)');
     const child = spawn(process.execPath, [APP], {
       env: {
         PATH: process.env.PATH,

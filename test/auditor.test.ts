@@ -203,7 +203,7 @@ describe('the auditor report of a large log', () => {
     expect(report.deployments).toHaveLength(500);
     expect(report.earlierDeployments).toBe(100);
     expect(renderAuditorHtml(report)).toContain('100 earlier ones are in the log');
-    // Only what happened since a date is listed; the figures still count the whole log.
+    // Only what happened since a date is listed and counted; the figures are whole months from its month on.
     const since = build('2026-01-21');
     expect(since.deployments.every((d) => d.time >= '2026-01-21')).toBe(true);
     expect(since.deployments.length).toBeLessThan(report.deployments.length);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadDocument } from '../src/documents/index.js';
 import { LIMITS } from '../src/limits.js';
@@ -7,7 +8,7 @@ import { CARD, conformantRepo, findingsOf, IMPACT, RISK, run } from './helpers.j
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 describe('untrusted YAML', () => {
-  it('refuses an alias bomb before expanding it', () => {
+  it('refuses an alias bomb by what it expands to, before anything walks the expansion', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++)
       bomb.push(
@@ -16,8 +17,90 @@ describe('untrusted YAML', () => {
           .join(',')}]`,
       );
     const result = parseData(bomb.join('\n'));
+    // 9 × 9 × … grows past the node bound at the sixth level (9^6 = 531,441 strings).
     expect(result).toMatchObject({
-      problem: { message: `the document uses more than ${LIMITS.maxAliasCount} YAML aliases`, line: 4 },
+      problem: {
+        message: `the document's YAML aliases expand it to more than ${LIMITS.maxExpandedNodes.toLocaleString('en')} nodes`,
+        line: 6,
+      },
+    });
+  });
+
+  it('reads a template aliased once per question, as the MinBZK instruments do by design', () => {
+    const questions = Array.from({ length: 200 }, (_, i) => `  - question: q${i}\n    template: *card`);
+    const text = `template: &card\n  question: "$QUESTION"\n  answer: "$ANSWER"\ntasks:\n${questions.join('\n')}\n`;
+    const result = parseData(text);
+    if (!('data' in result)) throw new Error(result.problem.message);
+    const tasks = (result.data.value as { tasks: { template: unknown }[] }).tasks;
+    expect(tasks[199]!.template).toEqual({ question: '$QUESTION', answer: '$ANSWER' });
+  });
+
+  it('reads the real MinBZK IAMA and AIIA instruments', () => {
+    for (const name of ['iama', 'aiia']) {
+      const path = `../shared/corpus/formats/minbzk-task-registry__${name}-instrument.yaml`;
+      let text: string;
+      try {
+        text = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+      } catch {
+        continue; // the shared corpus is outside the repository; CI has the fixture test above
+      }
+      expect(parseData(text)).toHaveProperty('data');
+    }
+  });
+
+  it('refuses an alias inside the value it names', () => {
+    expect(parseData('a: &a\n  b: *a\n')).toMatchObject({
+      problem: {
+        line: 2,
+        message: 'the alias *a is inside the value it names, so that value would contain itself',
+      },
+    });
+  });
+
+  it('keeps "__proto__" and "constructor" as own keys, and reads keys as text', () => {
+    const result = parseData('__proto__: {polluted: 1}\nconstructor: 2\n1: one\n~: none\n');
+    if (!('data' in result)) throw new Error('expected data');
+    const value = result.data.value as Record<string, unknown>;
+    expect(Object.keys(value).sort()).toEqual(['', '1', '__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a thousand levels of nesting, in every shape, naming the limit', () => {
+    const n = 1000;
+    let block = '';
+    for (let i = 0; i < n; i++) block += `${' '.repeat(i)}k:\n`;
+    const shapes = {
+      flow: `${'['.repeat(n)}${']'.repeat(n)}`,
+      block: `${block}${' '.repeat(n)}v\n`,
+      dashes: `${'- '.repeat(n)}x\n`,
+      list: Array.from({ length: n }, (_, i) => `${'  '.repeat(i)}- `).join('\n'),
+    };
+    for (const text of Object.values(shapes)) {
+      expect(parseData(text)).toMatchObject({
+        problem: {
+          message: `the document nests deeper than ${LIMITS.maxDepth} levels`,
+          fix: expect.stringContaining('Flatten'),
+        },
+      });
+    }
+  });
+
+  it('reads nesting up to the limit in block style', () => {
+    let text = '';
+    // maxDepth - 2 mappings, then a list of mappings: maxDepth collections, and a block scalar indented deeper.
+    for (let i = 0; i < LIMITS.maxDepth - 2; i++) text += `${'  '.repeat(i)}k${i}:\n`;
+    text += `${'  '.repeat(LIMITS.maxDepth - 2)}- a: |\n${'  '.repeat(LIMITS.maxDepth + 2)}deep text\n${'  '.repeat(LIMITS.maxDepth + 6)}more\n`;
+    expect(parseData(text)).toHaveProperty('data');
+  });
+
+  it('refuses a document of more nodes than the limit before parsing it', () => {
+    const text = `[${'1,'.repeat(LIMITS.maxYamlNodes)}1]`;
+    expect(parseData(text)).toMatchObject({
+      problem: {
+        line: 1,
+        message: expect.stringContaining(`more than ${LIMITS.maxYamlNodes.toLocaleString('en')} YAML nodes`),
+      },
     });
   });
 
@@ -64,6 +147,26 @@ describe('untrusted files', () => {
     ).toMatchObject({
       problem: { message: 'the file is not valid UTF-8 text' },
     });
+  });
+
+  it('tells UTF-16 and UTF-32 text, with or without a byte-order mark, to be saved as UTF-8', () => {
+    const text = 'system: x\n';
+    const utf16le = new Uint8Array(Buffer.from(`\ufeff${text}`, 'utf16le'));
+    const utf16be = new Uint8Array(Buffer.from(text, 'utf16le').swap16());
+    const utf32le = new Uint8Array(text.length * 4);
+    for (let i = 0; i < text.length; i++) utf32le[i * 4] = text.charCodeAt(i);
+    for (const [encoding, input] of [
+      ['UTF-16 (little-endian)', utf16le],
+      ['UTF-16 (big-endian)', utf16be],
+      ['UTF-32 (little-endian)', utf32le],
+    ] as const) {
+      expect(loadDocument('risk-assessment', 'r.yml', input)).toMatchObject({
+        problem: {
+          message: `the file is ${encoding} text; aims-gate reads UTF-8`,
+          fix: expect.stringContaining('Save the document as UTF-8'),
+        },
+      });
+    }
   });
 
   it('accepts CRLF line ends and a byte-order mark', () => {

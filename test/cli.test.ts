@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -240,8 +241,10 @@ describe('aims-gate init and explain', () => {
     expect(soa.match(/^ {2}A\.\d+(\.\d+)+: # /gm)).toHaveLength(38);
     expect(soa.match(/^ {4}status: planned$/gm)).toHaveLength(38);
     expect(soa).toContain('  A.10.3: # Suppliers\n    applicable: true\n');
-    expect(soa).toContain(
-      '$schema=https://unpkg.com/aims-gate@0/schemas/statement-of-applicability.schema.json',
+    // The editor's schema is the installed package's copy: resolvable offline, once the package is installed.
+    expect(soa).toContain('$schema=../node_modules/aims-gate/schemas/statement-of-applicability.schema.json');
+    expect(readFileSync(join(dir, '.github/aims-gate.yml'), 'utf8')).toContain(
+      '$schema=../node_modules/aims-gate/schemas/config.schema.json',
     );
     const notices: string[] = JSON.parse(check.stdout).notices;
     expect(notices).toContain(
@@ -825,6 +828,26 @@ describe('aims-gate validate', () => {
       0,
       'valid: .github/aims-gate.yml, 8 documents of 3 AI systems\n',
     ]);
+  });
+
+  it('refuses a symbolic link or a FIFO in place of a document, by name', () => {
+    const files = conformantRepo();
+    const repo = tempRepo(files);
+    const card = join(repo, 'models/credit-scoring/MODEL_CARD.md');
+    rmSync(card);
+    writeFileSync(join(repo, 'card-elsewhere.md'), files['models/credit-scoring/MODEL_CARD.md']!);
+    symlinkSync('../../card-elsewhere.md', card);
+    const risk = join(repo, 'models/credit-scoring/risk-assessment.yml');
+    rmSync(risk);
+    execFileSync('mkfifo', [risk]); // a reader that opened it would wait forever
+    const { code, stdout } = cli(['validate'], repo);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'models/credit-scoring/MODEL_CARD.md: cannot be read: the path is a symbolic link, not a regular file',
+    );
+    expect(stdout).toContain(
+      'models/credit-scoring/risk-assessment.yml: cannot be read: the path is a FIFO (named pipe), not a regular file',
+    );
   });
 });
 

@@ -819,7 +819,7 @@ describe('approvals at the deployment gate, as GitHub counts them', () => {
     });
   });
 
-  it('the pusher of the last commit approving does not count: a force push, or the final head’s committer', async () => {
+  it('the pusher of the last commit approving does not count: a force push, or the push GitHub’s activity records', async () => {
     const forced = repo.pullRequest({ number: 61, change: retrain, approvers: ['alice', 'gov-lead'] });
     forced.forcePush = { by: 'gov-lead', to: forced.head };
     const decision = await gate(forced.mergeCommit!);
@@ -828,12 +828,12 @@ describe('approvals at the deployment gate, as GitHub counts them', () => {
       login: 'gov-lead',
       reason: `force-pushed the final head ${short(forced.head)}: GitHub does not count an approval by whoever pushed last`,
     });
-    // A force push that an ordinary push followed says nothing of who pushed last; the committer then does.
-    forced.forcePush = { by: 'gov-lead', to: forced.commits[0]! };
-    forced.people = { [forced.head]: { authors: ['dev'], committer: 'gov-lead' } };
+    // A force push that an ordinary push followed says nothing of who pushed last; GitHub's activity does.
+    forced.forcePush = { by: 'alice', to: forced.commits[0]! };
+    forced.pushedBy = 'gov-lead';
     expect(ignoredOf(await gate(forced.mergeCommit!), 61)).toContainEqual({
       login: 'gov-lead',
-      reason: `committed the final head ${short(forced.head)}, so most likely pushed it: GitHub does not count an approval by whoever pushed last`,
+      reason: `pushed the final head ${short(forced.head)} (GitHub's repository activity): GitHub does not count an approval by whoever pushed last`,
     });
   });
 

@@ -187,6 +187,8 @@ export class FakeGitHub {
       this.statuses.push({ sha: status[1]!, ...body });
       return send(res, 201, { id: this.statuses.length, ...body });
     }
+    if (req.method === 'GET' && pathname === `${repo}/activity`)
+      return this.page(res, url, this.activity(url.searchParams.get('ref') ?? ''));
     if (req.method === 'GET') {
       const history = this.historyRoute(res, url, pathname.slice(repo.length));
       if (pathname.startsWith(repo) && history) return;
@@ -611,6 +613,8 @@ export class FakeGitHub {
       repository[alias!] = {
         number: pull.number,
         headRefOid: pull.head,
+        headRefName: pull.headRefName ?? `pr-${pull.number}`,
+        headRepository: { nameWithOwner: this.repository },
         commits: {
           totalCount: pull.commits.length,
           nodes: pull.commits.slice(0, 100).map((oid) => this.commitNode(pull, oid)),
@@ -634,6 +638,37 @@ export class FakeGitHub {
       };
     }
     return { data: { repository } };
+  }
+
+  /**
+   * The repository's activity on a branch, newest first, as GET /repos/{owner}/{repo}/activity lists it: the
+   * pushes of pull requests' head branches (`refs/heads/pr-N` unless named), by whoever GitHub authenticated.
+   */
+  private activity(ref: string): unknown[] {
+    const branch = ref.replace(/^refs\/heads\//, '');
+    const pushes = [...this.pulls.values()]
+      .filter((pull) => (pull.headRefName ?? `pr-${pull.number}`) === branch)
+      .flatMap((pull) => {
+        const force = pull.forcePush && {
+          after: pull.forcePush.to,
+          activity_type: 'force_push',
+          actor: pull.forcePush.by,
+        };
+        // A force push that left the branch at the head was its last push; otherwise an ordinary push followed.
+        if (force && force.after === pull.head) return [force];
+        const push = { after: pull.head, activity_type: 'push', actor: pull.pushedBy ?? pull.author };
+        return [...(pull.pushedBy === null ? [] : [push]), ...(force ? [force] : [])];
+      });
+    return pushes.map((push, i) => ({
+      id: i + 1,
+      node_id: `RA_${i + 1}`,
+      before: '0'.repeat(40),
+      after: push.after,
+      ref: `refs/heads/${branch}`,
+      timestamp: '2026-11-20T09:00:00Z',
+      activity_type: push.activity_type,
+      actor: { login: push.actor, type: 'User' },
+    }));
   }
 
   private graphql({ query, variables }: { query: string; variables: Record<string, string> }): unknown {
@@ -731,6 +766,13 @@ export interface FakePull {
   people?: Record<string, { authors?: (string | null)[]; committer?: string | null }>;
   /** The last force push to its head branch, if any: who, and the commit it left the branch at. */
   forcePush?: { by: string; to: string };
+  /** Its head branch's name (`pr-N` by default). */
+  headRefName?: string;
+  /**
+   * Who pushed its final head, as GitHub's repository activity records it (by default its author; null: the
+   * activity records no push of the head).
+   */
+  pushedBy?: string | null;
 }
 
 function id(kind: string, content: unknown): string {

@@ -224,6 +224,68 @@ describe('the HTML report in a real Chromium', () => {
     await page.close();
   });
 
+  it('names what it is: document control, the period it counts, evidence files with digests, lines to sign', async () => {
+    const file = join(dir, 'controlled.html');
+    const made = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'report',
+        EXAMPLE,
+        '-f',
+        'html',
+        '-o',
+        file,
+        '--today',
+        '2026-11-01',
+        '--since',
+        '2026-10-01',
+        '--until',
+        '2026-10-31',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(made.status).toBe(0);
+    const { page, requests } = await open(file);
+    expect(requests).toEqual([pathToFileURL(file).href]);
+    const id = await page.getAttribute('#control', 'data-document-id');
+    expect(id).toMatch(/^AGR-[0-9A-F]{16}$/);
+    expect(await page.title()).toBe(`AI management system audit report — Acme Lending Ltd — ${id}`);
+    const row = (label: string) => page.textContent(`#control th:text-is("${label}") + td`);
+    const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: EXAMPLE, encoding: 'utf8' }).stdout.trim();
+    expect(await row('Commit')).toBe(commit);
+    expect(await row('Period')).toBe('2026-10-01 to 2026-10-31');
+    expect(await row('Organisation')).toBe('Acme Lending Ltd');
+    expect(await row('Generated')).toMatch(/ by aims-gate 0\.1\.0$/);
+    // Only October's seven events are counted and listed.
+    expect(await page.textContent('#count-events .value')).toBe('7');
+    expect(await page.textContent('#event-count')).toBe('7 of 7 events');
+    // The files the log cites, with the digest it recorded and what the working tree holds now.
+    const evidence = page.locator('#evidence tr.evidence-file');
+    expect(await evidence.count()).toBe(5);
+    const audit = evidence.filter({ hasText: 'governance/evidence/internal-audit-IA-2026-1.md' });
+    expect(await audit.getAttribute('data-state')).toBe('matches');
+    expect(await audit.locator('.digest').textContent()).toMatch(/^[0-9a-f]{64}$/);
+    // Lines to sign for each role, blank: a signature is made on paper or a signed copy, not typed in.
+    expect(await page.locator('#sign-off tbody tr').allTextContents()).toEqual([
+      'Prepared by',
+      'Reviewed by',
+      'Approved by',
+    ]);
+    await page.close();
+
+    // A copy outside git: no commit vouches for it, and the report says so before anything else.
+    const loose = join(dir, 'loose');
+    cpSync(EXAMPLE, loose, { recursive: true });
+    const { file: draft } = htmlReport(loose, 'loose.html');
+    const opened = await open(draft);
+    expect(await opened.page.textContent('#draft strong')).toBe(
+      '⚠ Draft: no commit vouches for what was read',
+    );
+    expect(await opened.page.getAttribute('#control', 'data-clean')).toBe('false');
+    await opened.page.close();
+  }, 60_000);
+
   it('shows a tampered log as failed verification', async () => {
     const repo = join(dir, 'tampered');
     cpSync(EXAMPLE, repo, { recursive: true });

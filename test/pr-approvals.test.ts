@@ -68,13 +68,16 @@ describe('the pull-request check counts approvals as GitHub does', () => {
     });
   });
 
-  it('what GitHub knows of the approvers and the commits costs one GraphQL query, and none when nobody approved', async () => {
+  it('what GitHub knows of the approvers, the commits and the last push costs one GraphQL query and one activity page, and none when nobody approved', async () => {
     const pull = opened(CONFIG, {}, []);
     await check(pull);
     const without = [...fake.requests];
     pull.reviews = [review('alice', pull.head), review('gov-lead', pull.head)];
     await check(pull);
-    expect(fake.requests.length).toBe(without.length + 1);
+    expect(fake.requests.length).toBe(without.length + 2);
+    expect(fake.requests.filter((r) => r.endsWith('/activity'))).toEqual([
+      'GET /repos/acme/ml-platform/activity',
+    ]);
     expect(graphqlRequests()).toBe(without.filter((r) => r === 'POST /graphql').length + 1);
   });
 
@@ -91,7 +94,7 @@ describe('the pull-request check counts approvals as GitHub does', () => {
     );
   });
 
-  it('whoever force-pushed the final head, or committed it, and any co-author do not count', async () => {
+  it('whoever force-pushed or pushed the final head, any committer and any co-author do not count', async () => {
     const pull = opened();
     pull.forcePush = { by: 'gov-lead', to: pull.head };
     expect((await check(pull)).ignored).toContainEqual({
@@ -108,7 +111,7 @@ describe('the pull-request check counts approvals as GitHub does', () => {
     expect(approval.ignored).toEqual([
       {
         login: 'alice',
-        reason: `committed the final head ${pull.head.slice(0, 7)}, so most likely pushed it: GitHub does not count an approval by whoever pushed last`,
+        reason: `committed ${pull.head.slice(0, 7)} in this pull request`,
       },
       {
         login: 'gov-lead',

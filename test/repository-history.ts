@@ -120,6 +120,7 @@ export class RepositoryHistory {
     author = 'dev',
     approvers = [],
     reviews,
+    pushedBy,
   }: {
     number: number;
     into?: string;
@@ -130,6 +131,8 @@ export class RepositoryHistory {
     author?: string;
     approvers?: string[];
     reviews?: (head: string, own: string[]) => unknown[];
+    /** Who pushed the final head, as GitHub's repository activity records it (by default the author). */
+    pushedBy?: string | null;
   }): FakePull {
     const baseSha = this.tip(into);
     const before = this.files.get(baseSha)!;
@@ -153,6 +156,7 @@ export class RepositoryHistory {
       reviews: reviews ? reviews(head, own) : approvers.map((login) => review(login, head)),
       commits: own,
       files: changedPaths(before, after),
+      ...(pushedBy !== undefined ? { pushedBy } : {}),
     };
     if (state === 'merged') {
       const tip = this.tip(into);

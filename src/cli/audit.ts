@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
   type Details,
   draftProblem,
@@ -11,6 +11,13 @@ import {
   parseDetails,
   sha256,
 } from '../audit/entry.js';
+import {
+  type CheckedFile,
+  checkEvidence,
+  EvidenceIndex,
+  evidenceProblems,
+  evidenceProblemWords,
+} from '../audit/evidence.js';
 import type { FileStore } from '../audit/file-store.js';
 import {
   isOrganisationEvent,
@@ -91,7 +98,13 @@ export function evidenceOf(root: string, files: string[]): Promise<Evidence[]> {
       const bytes = await readFile(full).catch(() => {
         throw new UsageError(`--evidence ${given}: no such file`);
       });
-      return { path: relative(root, full).split(sep).join('/'), sha256: sha256(bytes) };
+      const path = relative(root, full).split(sep).join('/');
+      // verify --evidence reads a cited file only inside the repository: one outside could not be checked.
+      if (path.startsWith('../') || path === '..' || isAbsolute(path))
+        throw new UsageError(
+          `--evidence ${given} is outside the repository (${root}): keep evidence in it, so that verify --evidence can check it`,
+        );
+      return { path, sha256: sha256(bytes) };
     }),
   );
 }
@@ -288,6 +301,7 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     config: { type: 'string', short: 'c' },
     'allowed-signers': { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
+    evidence: { type: 'boolean', default: false },
   });
   const checkpoint = checkpointOption(values.checkpoint);
   const format = choice('format', values.format, ['text', 'json']);
@@ -301,10 +315,23 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     held: anchorsHeld,
   } = await verifyAnchored(store, checkpoint, trusted, { trusted: keys, perEntry: format === 'json' });
   const signatures = result.signatures!;
-  const ok = result.ok && anchorsHeld.ok && signatures.ok;
+  const evidence = values.evidence ? await citedEvidence(root, store) : undefined;
+  const problems = evidence ? evidenceProblems(evidence) : [];
+  const ok = result.ok && anchorsHeld.ok && signatures.ok && !problems.length;
   if (format === 'json') {
     io.out(
-      `${JSON.stringify({ log: store.path, ...result, ok, chain: result.ok, anchors: reports }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          log: store.path,
+          ...result,
+          ok,
+          chain: result.ok,
+          anchors: reports,
+          ...(evidence ? { evidence: { ok: !problems.length, files: evidence } } : {}),
+        },
+        null,
+        2,
+      )}\n`,
     );
   } else if (result.ok) {
     const head = result.head ? `, head ${formatCheckpoint(result.head)}` : '';
@@ -329,9 +356,32 @@ export async function verify(argv: string[], io: Output): Promise<number> {
         ...(result.ok ? signatureLines(signatures, keys) : []),
         ...anchorsHeld.lines,
         ...result.warnings.map((w) => `  ! ${w}`),
+        ...(evidence ? evidenceLines(evidence, problems) : []),
       ])
     io.out(`${text}\n`);
   return ok ? 0 : 1;
+}
+
+/** Every file the log cites as evidence, each version against the working tree. */
+async function citedEvidence(root: string, store: FileStore): Promise<CheckedFile[]> {
+  const index = new EvidenceIndex();
+  for await (const entry of readEntries(store)) index.add(entry);
+  return checkEvidence(root, index.files());
+}
+
+/** verify --evidence: one line of totals, then each file that is not what the log last recorded, by name. */
+function evidenceLines(files: readonly CheckedFile[], problems: readonly CheckedFile[]): string[] {
+  const latest = files.filter((f) => f.latest).length;
+  const superseded = files.filter((f) => f.state === 'superseded').length;
+  const earlier = superseded ? ` (${plural(superseded, 'earlier version')} superseded by later entries)` : '';
+  if (!problems.length)
+    return [
+      `✔ evidence: ${latest ? `${plural(latest, 'file')} as the log last recorded them${earlier}` : 'no entry cites a file'}`,
+    ];
+  return [
+    `✖ evidence: ${plural(problems.length, 'file')} of ${latest} not as the log last recorded ${problems.length === 1 ? 'it' : 'them'}${earlier}`,
+    ...problems.map((f) => `✖ ${printable(evidenceProblemWords(f))}`),
+  ];
 }
 
 /**

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { readAsset } from '../assets.js';
@@ -61,8 +60,8 @@ export async function init(argv: string[], io: Output): Promise<number> {
       .replaceAll('{{today}}', today)
       .replaceAll('{{next_review}}', nextReview)
       .replaceAll('{{systems}}', `${posix.dirname(path) === '.' ? path : `${posix.dirname(path)}/*`}`)
-      .replace(/https:\/\/unpkg\.com\/aims-gate@0\/schemas\/[\w-]+\.schema\.json/g, (link) =>
-        schemaLink(root, file, schema ?? link.split('/').at(-1)!.replace('.schema.json', ''), link),
+      .replace(/(?:\.\.\/)*node_modules\/aims-gate\/schemas\/([\w-]+)\.schema\.json/g, (_, name: string) =>
+        schemaLink(root, file, schema ?? name),
       );
 
   const writes: [string, string][] = [];
@@ -117,9 +116,7 @@ export async function init(argv: string[], io: Output): Promise<number> {
 
 /** The organisation's starting Statement of Applicability: every Annex A control, planned, with TODOs. */
 function soaTemplate(root: string, file: string): string {
-  const schema = 'statement-of-applicability';
-  const published = `https://unpkg.com/aims-gate@0/schemas/${schema}.schema.json`;
-  return startingStatement(annexA().controls, schemaLink(root, file, schema, published));
+  return startingStatement(annexA().controls, schemaLink(root, file, 'statement-of-applicability'));
 }
 
 /** aims-gate init --soa: the Statement of Applicability alone, where the config says (never over one). */
@@ -142,12 +139,13 @@ async function initSoa(io: Output): Promise<number> {
 }
 
 /**
- * The editor's schema link: the copy in the installed package (node_modules/aims-gate/schemas), relative to
- * the file, when the repository has it installed; the published one otherwise.
+ * The editor's schema link: the copy in the package the repository installs (node_modules/aims-gate/schemas),
+ * relative to the file as yaml-language-server reads it. It resolves offline, and it is the schema of the
+ * version the repository pins; there is no published copy to point at instead.
  */
-function schemaLink(root: string, file: string, schema: string, published: string): string {
+function schemaLink(root: string, file: string, schema: string): string {
   const installed = join(root, 'node_modules/aims-gate/schemas', `${schema}.schema.json`);
-  return existsSync(installed) ? relative(dirname(file), installed).split(/[\\/]/).join('/') : published;
+  return relative(dirname(file), installed).split(/[\\/]/).join('/');
 }
 
 async function firstExisting(folder: string, names: string[]): Promise<string | undefined> {

@@ -38,6 +38,8 @@ Commands:
       --allowed-signers FILE  people's SSH keys, in git's allowed_signers format (principals → login)
       --tsa-cert FILE      the timestamp authority's certificate, or its CA's (PEM): the anchors must be
                            signed by it, and at least one must be
+      --evidence           also check that every file the log cites as evidence is still there with the
+                           digest the log recorded last for it (missing and changed files are named)
       --log PATH, -f, --format text|json
   anchor [dir]           Timestamp the audit log's head with an RFC 3161 timestamp authority; the token is
                            kept beside the log, in <log>.anchors
@@ -62,8 +64,12 @@ Commands:
       -f, --format FORMAT  text | csv | json (default text); --log PATH, --today DATE
   report [dir]           The auditor's report: verification, inventory, figures, nonconformity and deployment
                            registers, timelines, findings, SoA
-      -f, --format markdown|html, -o, --output FILE, --log PATH, --checkpoint SEQ:HASH, --today DATE
-      --since DATE         list only events from DATE (registers and figures still read the whole log)
+      -f, --format markdown|html|pdf, -o, --output FILE (a PDF, or HTML from a terminal, needs one), --log PATH,
+      --checkpoint SEQ:HASH, --today DATE
+      --since DATE, --until DATE  the period reported on: events listed and counted within it, registers and
+                           figures as at its end (default: from the log's start to today)
+      --require-clean      refuse when files under the folder differ from the commit (else: a draft, flagged)
+      --prepared-by, --reviewed-by, --approved-by NAME  names for the sign-off (signature and date stay blank)
       --tsa-cert FILE      check the log's RFC 3161 anchors against this TSA (or CA) certificate
       --allowed-signers FILE  people's SSH keys (git's allowed_signers), trusted as people's signatures
 
@@ -78,12 +84,15 @@ export interface Output {
   err(text: string): void;
   /** Whether standard output is a terminal that shows colour. */
   color: boolean;
+  /** Whether standard output is a terminal (a report file is not for one); absent: it is not. */
+  terminal?: boolean;
 }
 
 const processOutput: Output = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+  terminal: Boolean(process.stdout.isTTY),
 };
 
 const COMMANDS = [

@@ -1,7 +1,7 @@
 import { folderPrefix } from '../inventory.js';
 import { LIMITS } from '../limits.js';
 import type { Problem } from '../parse/problem.js';
-import { decodeText, tooLarge } from '../parse/text.js';
+import { decodeText, unreadableFile } from '../parse/text.js';
 import { parseData } from '../parse/yaml.js';
 import type { Source } from '../source.js';
 import { governanceOf } from './model-card.js';
@@ -56,7 +56,7 @@ export async function readGovernanceFile(
   const path = folderPrefix(folder) + GOVERNANCE_FILE;
   const read = await source.read(path, LIMITS.maxFileBytes);
   if ('missing' in read) return undefined;
-  if ('tooLarge' in read) return { path, problem: tooLarge(read.tooLarge) };
+  if (!('bytes' in read)) return { path, problem: unreadableFile(read) };
   return { path, bytes: read.bytes, ...parseGovernanceFile(read.bytes) };
 }
 

@@ -73,6 +73,10 @@ export async function readCheckpointStatuses(
  *   kept. The Action's statuses are created by github-actions[bot], as any workflow's are: they count this
  *   way only.
  * A status description holds 140 characters: a signature (~240 in SSHSIG) does not fit, hence the second way.
+ * A status naming an entry past the end of the log at hand counts too, unverified: it is either a forgery or
+ * the mark of a log truncated after it (a rejection, an incident, a later decision dropped), and skipping it
+ * would let the truncated log "match" an older status. Believed, it makes verify fail (the log does not reach
+ * it), which is the right answer for both.
  * Of those that count, the highest sequence number wins: a status naming an older entry cannot hide the
  * entries after it. Undefined when none counts.
  */
@@ -98,7 +102,14 @@ export function trustedCheckpoint(
       continue;
     }
     const entry = entryAt(checkpoint.seq);
-    if (entry?.hash !== checkpoint.hash) continue;
+    if (!entry) {
+      best = {
+        checkpoint,
+        why: `names entry ${checkpoint.seq}, past the end of the log at hand (created by ${status.creator ?? 'an unknown creator'} at ${status.createdAt}): the log was truncated, or the status is forged`,
+      };
+      continue;
+    }
+    if (entry.hash !== checkpoint.hash) continue;
     const check = signerOf(entry, trusted);
     if (isGateKey(check)) best = { checkpoint, why: `entry ${checkpoint.seq} is ${signerWords(check)}` };
   }

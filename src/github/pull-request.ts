@@ -114,16 +114,17 @@ export async function everyNode<T>(
 }
 
 /**
- * Who wrote and who pushed a pull request's commits, in GraphQL. GitHub records no pusher for a commit (the
- * REST and GraphQL `pushedDate` are gone); what it does record:
- * - a force push's `actor` (HeadRefForcePushedEvent): when the force push left the branch at the final head,
- *   that person pushed last, for certain;
+ * Who wrote and who pushed a pull request's commits. Git lets a pusher write any author and committer, so who
+ * pushed is read from what GitHub itself recorded:
+ * - the repository's activity (REST `GET /repos/{owner}/{repo}/activity`): every push, force push and branch
+ *   creation of the head branch, with the authenticated `actor` who made it. The newest one that left the
+ *   branch at the final head names who pushed last, for certain. When GitHub does not say (no such activity,
+ *   or the head repository's activity cannot be read), who may not approve is unknown, and the approval judge
+ *   fails closed: guessing the pusher from the head's committer is what an attacker who writes "Alice" there
+ *   counts on.
+ * - a force push's `actor` (HeadRefForcePushedEvent, in GraphQL), the same fact seen from the pull request;
  * - each commit's authors, `Co-authored-by` trailers included, and its committer, as GitHub users (matched by
- *   the e-mail addresses in the commit). Whoever pushed an ordinary (not forced) last push is usually its
- *   head commit's committer, but git lets the pusher write any name there.
- * What is not covered: someone who pushes, without force, commits whose author and committer name other
- * people, and then approves. GitHub's own branch protection "Require approval of the most recent reviewable
- * push" knows the pusher and closes that: the README says to turn it on.
+ *   the e-mail addresses in the commit): they wrote the change, so they do not approve it either.
  */
 const COMMIT_FIELDS =
   'commit { oid authors(first: 10) { totalCount nodes { user { login } } } committer { user { login } } }';
@@ -142,6 +143,9 @@ interface CommitNode {
 interface PushNode {
   number: number;
   headRefOid: string;
+  headRefName: string;
+  /** Null when the fork it came from was deleted. */
+  headRepository: { nameWithOwner: string } | null;
   commits: { totalCount: number; nodes: CommitNode[] };
   timelineItems: {
     nodes: ({ actor: { login: string } | null; afterCommit: { oid: string } | null } | null)[];
@@ -184,7 +188,7 @@ export async function pushFactsOf(
     const variables: Record<string, string | number> = { owner: at.owner, repo: at.repo };
     const fields = batch.map((number, i) => {
       variables[`p${i}`] = number;
-      return `p${i}: pullRequest(number: $p${i}) { number headRefOid
+      return `p${i}: pullRequest(number: $p${i}) { number headRefOid headRefName headRepository { nameWithOwner }
         commits(first: 100) { totalCount nodes { ${COMMIT_FIELDS} } } ${FORCE_PUSH} ${reviews} }`;
     });
     const declarations = batch.map((_, i) => `$p${i}: Int!`).join(', ');
@@ -197,7 +201,7 @@ export async function pushFactsOf(
       batch.map(async (number, i) => {
         const node = repository?.[`p${i}`];
         if (!node) throw new Error(`#${number} of ${at.owner}/${at.repo} cannot be read`);
-        const [commits, approvals] = await Promise.all([
+        const [commits, approvals, pusher] = await Promise.all([
           node.commits.totalCount > node.commits.nodes.length
             ? everyNode<CommitNode>(github, at, number, 'commits', COMMIT_FIELDS)
             : node.commits.nodes,
@@ -210,9 +214,10 @@ export async function pushFactsOf(
                 APPROVER_FIELDS,
               )
             : node.reviews?.nodes,
+          lastPusher(github, node),
         ]);
         facts.set(number, {
-          ...pushFactsFrom(node, commits),
+          ...pushFactsFrom(node, commits, pusher),
           ...(approvals
             ? {
                 canPush: new Map(
@@ -229,7 +234,48 @@ export async function pushFactsOf(
   return facts;
 }
 
-function pushFactsFrom(node: PushNode, commits: CommitNode[]): PushFacts {
+/** Activities read per head branch before giving up: 1,000 pushes to one pull request's branch. */
+const ACTIVITY_PAGES = 10;
+
+/**
+ * Who made the newest push (or force push, or branch creation) that left the pull request's head branch at its
+ * final head, as the head repository's activity records it; otherwise why that is unknown.
+ */
+async function lastPusher(github: GitHub, node: PushNode): Promise<{ login: string } | { unknown: string }> {
+  const head = node.headRefOid;
+  const where = node.headRepository?.nameWithOwner;
+  const unknown = (why: string) => ({
+    unknown: `GitHub ${why}, so who pushed the final head ${short(head)} of #${node.number}, who may not approve it, is unknown`,
+  });
+  if (!where) return unknown('no longer has the repository #' + node.number + ' came from');
+  const [owner, repo] = where.split('/') as [string, string];
+  try {
+    let page = 0;
+    for await (const { data } of github.paginate.iterator(github.rest.repos.listActivities, {
+      owner,
+      repo,
+      ref: `refs/heads/${node.headRefName}`,
+      per_page: 100,
+    })) {
+      // Newest first: the first that left the branch at the head is the last push of it.
+      const push = data.find((a) => a.after === head && a.activity_type !== 'branch_deletion');
+      if (push)
+        return push.actor
+          ? { login: push.actor.login }
+          : unknown(`names no actor for the push of ${short(head)}`);
+      if (++page >= ACTIVITY_PAGES) break;
+    }
+    return unknown(`records no push of ${where}'s branch ${node.headRefName} that left it at ${short(head)}`);
+  } catch (error) {
+    return unknown(`did not show ${where}'s activity (${(error as Error).message})`);
+  }
+}
+
+function pushFactsFrom(
+  node: PushNode,
+  commits: CommitNode[],
+  pusher: { login: string } | { unknown: string },
+): PushFacts {
   const excluded = new Map<string, Excluded>();
   const unknown: string[] = [];
   const exclude = (login: string, reason: string) => {
@@ -242,15 +288,14 @@ function pushFactsFrom(node: PushNode, commits: CommitNode[]): PushFacts {
       last.actor.login,
       `force-pushed the final head ${short(head)}: GitHub does not count an approval by whoever pushed last`,
     );
-  // The final head first: its committer most likely pushed it, and is named for that.
-  const ordered = [...commits].sort((a, b) => Number(b.commit.oid === head) - Number(a.commit.oid === head));
-  for (const { commit } of ordered) {
+  if ('login' in pusher)
+    exclude(
+      pusher.login,
+      `pushed the final head ${short(head)} (GitHub's repository activity): GitHub does not count an approval by whoever pushed last`,
+    );
+  else unknown.push(pusher.unknown);
+  for (const { commit } of commits) {
     const sha = short(commit.oid);
-    if (commit.oid === head && commit.committer?.user)
-      exclude(
-        commit.committer.user.login,
-        `committed the final head ${sha}, so most likely pushed it: GitHub does not count an approval by whoever pushed last`,
-      );
     for (const author of commit.authors.nodes)
       if (author.user) exclude(author.user.login, `is an author or co-author of ${sha} in this pull request`);
     if (commit.committer?.user) exclude(commit.committer.user.login, `committed ${sha} in this pull request`);

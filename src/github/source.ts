@@ -36,7 +36,7 @@ const BATCH = 250;
  * decides, and GitHub truncates what it sends of a large blob.
  */
 export class GitHubSource implements Source {
-  private tree?: Promise<Map<string, { size: number; sha: string }>>;
+  private tree?: Promise<Map<string, { size: number; sha: string; link: boolean }>>;
   private readonly reads = new Map<string, Promise<ReadResult>>();
   private readonly blobs: BlobReader;
 
@@ -72,6 +72,7 @@ export class GitHubSource implements Source {
     if (this.tree) {
       const entry = (await this.tree).get(path);
       if (!entry) return { missing: true };
+      if (entry.link) return { notFile: 'a symbolic link' };
       if (entry.size > maxBytes) return { tooLarge: entry.size };
     }
     const blob = await this.blobs.read(`${this.at.commit}:${path}`);
@@ -82,7 +83,7 @@ export class GitHubSource implements Source {
     return { bytes: new TextEncoder().encode(blob.text) };
   }
 
-  private entries(): Promise<Map<string, { size: number; sha: string }>> {
+  private entries(): Promise<Map<string, { size: number; sha: string; link: boolean }>> {
     this.tree ??= this.github.rest.git
       .getTree({ owner: this.at.owner, repo: this.at.repo, tree_sha: this.at.commit, recursive: 'true' })
       .then(({ data }) => {
@@ -95,7 +96,11 @@ export class GitHubSource implements Source {
         return new Map(
           data.tree
             .filter((item) => item.type === 'blob' && item.path)
-            .map((item) => [item.path!, { size: item.size ?? 0, sha: item.sha ?? '' }]),
+            // Mode 120000 is a symbolic link: its blob is the path it points to, not a document.
+            .map((item) => [
+              item.path!,
+              { size: item.size ?? 0, sha: item.sha ?? '', link: item.mode === '120000' },
+            ]),
         );
       });
     return this.tree;

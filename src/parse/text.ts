@@ -5,10 +5,20 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Turns the bytes of an untrusted file into text with LF line ends, or says why it cannot.
- * Binary content (a NUL byte, invalid UTF-8) and oversize files are refused before any parser sees them.
+ * Binary content (a NUL byte, invalid UTF-8) and oversize files are refused before any parser sees them;
+ * text in UTF-16 or UTF-32 is told to be saved as UTF-8.
  */
 export function decodeText(bytes: Uint8Array): { text: string } | { problem: Problem } {
   if (bytes.byteLength > LIMITS.maxFileBytes) return { problem: tooLarge(bytes.byteLength) };
+  const wide = wideEncoding(bytes);
+  if (wide) {
+    return {
+      problem: {
+        message: `the file is ${wide} text; aims-gate reads UTF-8`,
+        fix: 'Save the document as UTF-8 (in most editors: "Save with encoding" or "Reopen with encoding", then UTF-8).',
+      },
+    };
+  }
   if (bytes.indexOf(0) !== -1) {
     return {
       problem: {
@@ -28,6 +38,33 @@ export function decodeText(bytes: Uint8Array): { text: string } | { problem: Pro
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   return { text };
+}
+
+/** Why a path that exists could not be read: too large, or not a regular file. */
+export function unreadableFile(read: { tooLarge: number } | { notFile: string }): Problem {
+  if ('tooLarge' in read) return tooLarge(read.tooLarge);
+  return {
+    message: `the path is ${read.notFile}, not a regular file`,
+    fix: 'Commit the document itself at this path (copy the file the link points to); aims-gate does not follow links or read pipes and devices.',
+  };
+}
+
+/**
+ * UTF-16 or UTF-32, told by a byte-order mark or, without one, by where the NUL bytes of the first
+ * (ASCII) character fall: the detection YAML 1.2 specifies (section 5.2).
+ */
+function wideEncoding(b: Uint8Array): string | undefined {
+  const [b0, b1, b2, b3] = [b[0], b[1], b[2], b[3]];
+  if (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) return 'UTF-32 (big-endian)';
+  if (b0 === 0xff && b1 === 0xfe && b2 === 0 && b3 === 0) return 'UTF-32 (little-endian)';
+  if (b0 === 0xfe && b1 === 0xff) return 'UTF-16 (big-endian)';
+  if (b0 === 0xff && b1 === 0xfe) return 'UTF-16 (little-endian)';
+  if (b.length < 4) return undefined;
+  if (b0 === 0 && b1 === 0 && b2 === 0 && b3 !== 0) return 'UTF-32 (big-endian)';
+  if (b0 !== 0 && b1 === 0 && b2 === 0 && b3 === 0) return 'UTF-32 (little-endian)';
+  if (b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0) return 'UTF-16 (big-endian)';
+  if (b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) return 'UTF-16 (little-endian)';
+  return undefined;
 }
 
 export function tooLarge(size: number): Problem {

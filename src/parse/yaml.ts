@@ -1,6 +1,5 @@
 import {
   type Document,
-  isAlias,
   isCollection,
   isMap,
   isNode,
@@ -12,6 +11,7 @@ import {
 } from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Pointer, Position } from '../types.js';
+import { expand, prescan } from './bounds.js';
 import type { Problem } from './problem.js';
 
 /** A parsed YAML or JSON document that still knows where each of its values came from. */
@@ -23,10 +23,19 @@ export interface ParsedData {
 
 /**
  * Parses untrusted YAML or JSON (JSON is YAML 1.2) with the core schema only: no custom tags, no
- * duplicate keys, bounded aliases and depth. `lineOffset` shifts reported lines, for front matter
- * that starts below line 1.
+ * duplicate keys, bounded size, depth and alias expansion (each bound checked before the work it
+ * bounds is done: see bounds.ts). `lineOffset` shifts reported lines, for front matter that starts
+ * below line 1.
  */
 export function parseData(text: string, lineOffset = 0): { data: ParsedData } | { problem: Problem } {
+  const early = prescan(text);
+  if (early) {
+    const before = text.slice(0, early.offset);
+    const line = before.split('\n').length;
+    return {
+      problem: { line: line + lineOffset, column: early.offset - before.lastIndexOf('\n'), ...early.problem },
+    };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -52,19 +61,9 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
   }
   const structural = checkStructure(doc);
   if (structural) return { problem: { ...position(structural.offset), ...structural.problem } };
-
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-  } catch (error) {
-    return {
-      problem: {
-        line: 1 + lineOffset,
-        message: `the document cannot be resolved: ${(error as Error).message}`,
-        fix: 'Write values out in full instead of using YAML anchors and aliases.',
-      },
-    };
-  }
+  const expanded = expand(doc);
+  if ('problem' in expanded) return { problem: { ...position(expanded.offset), ...expanded.problem } };
+  const { value } = expanded;
 
   return {
     data: {
@@ -80,9 +79,8 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
   };
 }
 
-/** Alias count and nesting depth, checked on the syntax tree before anything is expanded. */
+/** Keys that are collections, repeated keys and nesting depth, checked on the syntax tree. */
 function checkStructure(doc: Document): { offset: number; problem: Problem } | undefined {
-  let aliases = 0;
   let found: { offset: number; problem: Problem } | undefined;
   visit(doc, (_key, node, path) => {
     if (isPair(node) && !isScalar(node.key)) {
@@ -109,16 +107,6 @@ function checkStructure(doc: Document): { offset: number; problem: Problem } | u
         };
         return visit.BREAK;
       }
-    }
-    if (isAlias(node) && ++aliases > LIMITS.maxAliasCount) {
-      found = {
-        offset: node.range?.[0] ?? 0,
-        problem: {
-          message: `the document uses more than ${LIMITS.maxAliasCount} YAML aliases`,
-          fix: 'Write values out in full instead of using YAML anchors and aliases.',
-        },
-      };
-      return visit.BREAK;
     }
     // `path` holds the ancestors (documents, pairs, collections); only collections nest.
     if (isCollection(node) && path.filter(isCollection).length >= LIMITS.maxDepth) {

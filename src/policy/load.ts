@@ -4,7 +4,7 @@ import { parsePublicKey, type TrustedKey } from '../audit/signature.js';
 import type { Governance } from '../documents/types.js';
 import { ConfigError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { decodeText } from '../parse/text.js';
+import { decodeText, unreadableFile } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import type { RuleDefinition } from '../rules/index.js';
 import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
@@ -236,10 +236,7 @@ export const DEFAULT_WATCH = [
 async function readYaml(source: Source, path: string, label = path): Promise<ParsedData | undefined> {
   const read = await source.read(path, LIMITS.maxFileBytes);
   if ('missing' in read) return undefined;
-  const decoded =
-    'tooLarge' in read
-      ? { problem: { message: `the file is ${read.tooLarge} bytes, over the limit`, fix: 'Shorten it.' } }
-      : decodeText(read.bytes);
+  const decoded = 'bytes' in read ? decodeText(read.bytes) : { problem: unreadableFile(read) };
   if ('problem' in decoded)
     throw new ConfigError(label, undefined, decoded.problem.message, decoded.problem.fix);
   const parsed = parseData(decoded.text);

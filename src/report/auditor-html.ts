@@ -28,6 +28,16 @@ import {
   nonconformityWordsOfClause,
   programmeWords,
 } from './clauses.js';
+import {
+  CONTROL_NOTE,
+  controlRows,
+  type DocumentControl,
+  evidenceEntriesWords,
+  evidenceSentence,
+  evidenceStateWords,
+  SIGN_OFF,
+  treeWords,
+} from './control.js';
 import { escapeHtml as esc } from './escape.js';
 import { location, openFindings, SEVERITY_WORDS } from './words.js';
 
@@ -54,7 +64,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>AI management system audit report</title>
+<title>${esc(reportTitle(report.control))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
@@ -62,7 +72,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
 <h1>AI management system audit report</h1>
 <p class="meta">Generated ${esc(report.generated)} · documents evaluated as of ${esc(report.today)} · policy ${esc(evaluation.policy.id)}</p>
 </header>
-
+${report.control ? controlHtml(report.control) : ''}
 <section id="verification" class="banner ${verification.ok ? 'ok' : 'failed'}" data-verified="${verification.ok}">
 <strong>${verification.ok ? '✔ Audit log intact' : '✖ Audit log verification failed'}</strong>
 <p>${esc(verification.text)}</p>${logNotes(report)
@@ -227,9 +237,68 @@ ${report.applicability.map(soaRow).join('\n')}
 </table>
 </section>
 ${clausesHtml(report.clauses)}
+${report.evidence ? evidenceHtml(report.evidence, report.moreEvidence) : ''}
+${report.control ? signOffHtml(report.control) : ''}
 <script>${SCRIPT}</script>
 </body>
 </html>
+`;
+}
+
+/** The report's title: its organisation and document id, so that a printed or saved copy names itself. */
+export function reportTitle(control: DocumentControl | undefined): string {
+  return ['AI management system audit report', control?.organisation, control?.id]
+    .filter(Boolean)
+    .join(' — ');
+}
+
+/** Document control: what the report is about and made from; a working tree that is not the commit, in red. */
+function controlHtml(control: DocumentControl): string {
+  const tree = treeWords(control);
+  const draft = tree.clean
+    ? ''
+    : `<section id="draft" class="banner failed"><strong>⚠ Draft: ${'unknown' in control.tree ? 'no commit vouches for what was read' : 'the working tree differs from the commit'}</strong><p>${esc(tree.text)}</p></section>\n`;
+  return `${draft}<section id="control" data-document-id="${esc(control.id)}" data-clean="${tree.clean}">
+<h2>Document control</h2>
+<table class="control"><tbody>
+${controlRows(control)
+  .map(([label, value]) => `<tr><th scope="row">${esc(label)}</th><td>${esc(value)}</td></tr>`)
+  .join('\n')}
+</tbody></table>
+<p class="note">${esc(CONTROL_NOTE)}</p>
+</section>
+`;
+}
+
+/** Blank lines to sign: a name typed in (--prepared-by) is not a signature, so those cells stay blank. */
+function signOffHtml(control: DocumentControl): string {
+  return `<section id="sign-off">
+<h2>Approval of this report</h2>
+<table class="sign-off"><thead><tr><th>Role</th><th>Name</th><th>Signature</th><th>Date</th></tr></thead><tbody>
+${SIGN_OFF.map(({ role }) => {
+  const name = control.signOff.find((s) => s.role === role)?.name;
+  return `<tr><th scope="row">${esc(role)}</th><td class="line">${esc(name ?? '')}</td><td class="line"></td><td class="line"></td></tr>`;
+}).join('\n')}
+</tbody></table>
+<p class="note">Document id ${esc(control.id)}. A copy whose id differs was made from other inputs.</p>
+</section>
+`;
+}
+
+/** The files entries cite, with the digest the log recorded and whether the working tree still has it. */
+function evidenceHtml(files: NonNullable<AuditorReport['evidence']>, more = 0): string {
+  const rows = files
+    .map(
+      (f) =>
+        `<tr class="evidence-file ${f.state}" data-state="${f.state}"><td><code>${esc(f.path)}</code></td><td><span class="digest" title="SHA-256 ${f.sha256}">${f.sha256}</span></td><td>${esc(evidenceEntriesWords(f))}</td><td class="state">${esc(evidenceStateWords(f))}</td></tr>`,
+    )
+    .join('\n');
+  return `
+<section id="evidence">
+<h2>Evidence files cited by the log</h2>
+<p>${esc(evidenceSentence(files, more))}</p>
+${files.length ? `<table><thead><tr><th>File</th><th>SHA-256 as recorded</th><th>Cited by</th><th>In the working tree</th></tr></thead><tbody>\n${rows}\n</tbody></table>` : '<p class="empty">No entry cites a file.</p>'}
+</section>
 `;
 }
 
@@ -373,9 +442,13 @@ tr.not-gate td:last-child { color: #9a6700; }
 tr.forged td { color: #cf222e; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; } .chart { margin: 0; } .chart text { font-size: 10px; fill: #59636e; }
 .bar.s0, .key.s0 { fill: #0969da; color: #0969da; } .bar.s1, .key.s1 { fill: #1a7f37; color: #1a7f37; } .bar.s2, .key.s2 { fill: #bf8700; color: #bf8700; }
+.control th { width: 220px; background: #f6f8fa; } .control td { word-break: break-all; }
+.sign-off td.line { height: 32px; border-bottom: 1px solid #1f2328; min-width: 120px; }
+tr.evidence-file.missing td.state, tr.evidence-file.changed td.state, tr.evidence-file.refused td.state { color: #cf222e; font-weight: 600; }
 @media print {
   .filters { display: none; } body { max-width: none; padding: 0; font-size: 11px; }
   section { break-inside: auto; } tr { break-inside: avoid; } h2 { break-after: avoid; } .banner { break-inside: avoid; }
+  .card, table.control, table.sign-off { break-inside: avoid; }
 }`;
 
 const SCRIPT = `

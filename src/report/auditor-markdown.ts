@@ -28,6 +28,16 @@ import {
   nonconformityWordsOfClause,
   programmeWords,
 } from './clauses.js';
+import {
+  CONTROL_NOTE,
+  controlRows,
+  type DocumentControl,
+  evidenceEntriesWords,
+  evidenceSentence,
+  evidenceStateWords,
+  SIGN_OFF,
+  treeWords,
+} from './control.js';
 import { cell, inline } from './escape.js';
 import { location, SEVERITY_WORDS } from './words.js';
 
@@ -41,6 +51,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     `Generated ${report.generated} · documents evaluated as of ${report.today} · policy ${cell(evaluation.policy.id)}`,
     '',
   );
+  if (report.control) out.push(...controlMarkdown(report.control));
   out.push('## 1. Audit log verification', '', `${verification.ok ? '✅' : '❌'} ${verification.text}`, '');
   for (const note of logNotes(report)) out.push(`⚠ ${inline(note)}`, '');
 
@@ -163,7 +174,64 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     );
   }
   out.push('', ...clausesMarkdown(report.clauses));
+  if (report.evidence) out.push('', ...evidenceFilesMarkdown(report.evidence, report.moreEvidence));
+  if (report.control) out.push('', ...signOffMarkdown(report.control));
   return `${out.join('\n')}\n`;
+}
+
+/** Document control: what the report is about and made from; a working tree that is not the commit, first. */
+function controlMarkdown(control: DocumentControl): string[] {
+  const tree = treeWords(control);
+  return [
+    ...(tree.clean ? [] : [`> ⚠ **Draft.** Working tree ${inline(tree.text)}`, '']),
+    '## Document control',
+    '',
+    '| | |',
+    '|---|---|',
+    ...controlRows(control).map(([label, value]) => `| ${label} | ${cell(value)} |`),
+    '',
+    `_${CONTROL_NOTE}_`,
+    '',
+  ];
+}
+
+/** A line to write on, in the printed copy. */
+const LINE = '_'.repeat(28);
+
+/** Blank lines to sign: a name typed in (--prepared-by) is not a signature, so those cells stay blank. */
+function signOffMarkdown(control: DocumentControl): string[] {
+  return [
+    '## Approval of this report',
+    '',
+    '| Role | Name | Signature | Date |',
+    '|---|---|---|---|',
+    ...SIGN_OFF.map(({ role }) => {
+      const name = control.signOff.find((s) => s.role === role)?.name;
+      return `| ${role} | ${name ? cell(name) : LINE} | ${LINE} | ${LINE.slice(0, 12)} |`;
+    }),
+    '',
+    `_Document id ${control.id}. A copy whose id differs was made from other inputs._`,
+  ];
+}
+
+/** The files entries cite, with the digest the log recorded and whether the working tree still has it. */
+function evidenceFilesMarkdown(files: NonNullable<AuditorReport['evidence']>, more = 0): string[] {
+  return [
+    '## 11. Evidence files cited by the log',
+    '',
+    evidenceSentence(files, more),
+    '',
+    ...(files.length
+      ? [
+          '| File | SHA-256 as recorded | Cited by | In the working tree |',
+          '|---|---|---|---|',
+          ...files.map(
+            (f) =>
+              `| \`${cell(f.path)}\` | ${f.sha256} | ${evidenceEntriesWords(f)} | ${f.state === 'matches' || f.state === 'superseded' ? '' : '**'}${cell(evidenceStateWords(f))}${f.state === 'matches' || f.state === 'superseded' ? '' : '**'} |`,
+          ),
+        ]
+      : ['_No entry cites a file._']),
+  ];
 }
 
 /** Clauses 4 to 10: what evidences each, what does not; then the internal audit programme. */

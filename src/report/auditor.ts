@@ -1,5 +1,6 @@
 import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
+import type { CheckedFile } from '../audit/evidence.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
 import { claimsGate, type TrustedKey } from '../audit/signature.js';
 import type { VerifyResult } from '../audit/verify.js';
@@ -8,6 +9,7 @@ import { groupBy } from '../group.js';
 import type { Evaluation, Finding, SystemSummary, WaiverResult } from '../types.js';
 import { type ApplicabilityRow, applicabilityRows } from './applicability.js';
 import { type ClauseReport, clauseReport } from './clauses.js';
+import type { DocumentControl } from './control.js';
 import { type DeploymentRow, deploymentRegister, gateSignature } from './deployments.js';
 import { type Kpis, kpis } from './kpis.js';
 import { openFindings } from './words.js';
@@ -17,6 +19,12 @@ export type { ApplicabilityRow } from './applicability.js';
 export interface AuditorReport {
   generated: string;
   today: string;
+  /** What makes it controlled documented information: id, organisation, period, commit, sign-off. */
+  control?: DocumentControl;
+  /** The files entries cite as evidence to the period's end, each against the working tree; problems first. */
+  evidence?: CheckedFile[];
+  /** How many cited file versions are not listed: only EVIDENCE_LIMIT are. */
+  moreEvidence?: number;
   log: {
     path: string;
     found: boolean;
@@ -24,8 +32,12 @@ export interface AuditorReport {
     checkpointGiven: boolean;
     /** Lines of the log that are no entries: reported, never skipped silently. */
     badLines?: number[];
-    /** Only entries at or after this date are listed (the registers and figures still read the whole log). */
+    /**
+     * The period, dates inclusive: only entries within it are listed and counted; the registers and figures
+     * stand as at `until` (entries after it are not read).
+     */
     since?: string;
+    until?: string;
     /** The log's RFC 3161 anchors as verify checked them; `trusted`: against a TSA certificate the auditor gave. */
     anchors?: { reports: AnchorReport[]; ok: boolean; trusted: boolean };
   };
@@ -45,6 +57,7 @@ export interface AuditorReport {
   applicability: ApplicabilityRow[];
   /** Clauses 4 to 10 and the internal audit programme, as the log and the documents evidence them. */
   clauses: ClauseReport;
+  /** Event types and the number of events within the period. */
   eventTypes: string[];
   totalEvents: number;
   /**
@@ -71,6 +84,13 @@ export const timelineNote = (system: { id: string; summary?: unknown }): string 
       : 'no longer in the repository';
 const TIMELINE_BUDGET = 5_000;
 export const DEPLOYMENT_LIMIT = 500;
+export const EVIDENCE_LIMIT = 500;
+
+/** Whether a time (ISO, or a date) falls within the period, whose bounds are dates and inclusive. */
+export function inPeriod(time: string, period: { since?: string; until?: string }): boolean {
+  const day = time.slice(0, 10);
+  return (!period.since || day >= period.since) && (!period.until || day <= period.until);
+}
 
 /**
  * A nonconformity with what today's evaluation says of it: a finding's controls and title come from its rule,
@@ -102,16 +122,20 @@ export function buildAuditorReport(input: {
   generated: string;
   /** The configuration's signers: with them, each gate decision shows who signed it, and forgeries are marked. */
   trusted?: readonly TrustedKey[];
+  control?: DocumentControl;
+  evidence?: CheckedFile[];
 }): AuditorReport {
   const { evaluation, trusted } = input;
+  const { since, until } = input.log;
+  // As at the period's end: what happened after it is not read at all.
+  const read = until ? input.entries.filter((e) => inPeriod(e.time, { until })) : input.entries;
   // A gate decision no gate key signed is shown as forged, and neither counted nor cited as evidence.
   const forged = new Set<number>();
   if (trusted)
-    for (const entry of input.entries)
+    for (const entry of read)
       if (claimsGate(entry) && gateSignature(entry, trusted).forged) forged.add(entry.seq);
-  const entries = forged.size ? input.entries.filter((e) => !forged.has(e.seq)) : input.entries;
-  const since = input.log.since;
-  const listed = since ? input.entries.filter((e) => e.time >= since) : input.entries;
+  const entries = forged.size ? read.filter((e) => !forged.has(e.seq)) : read;
+  const listed = since ? read.filter((e) => inPeriod(e.time, { since })) : read;
   const bySystem = groupBy(listed, (entry) => entry.subject.system ?? ORGANISATION);
   const known = new Set(evaluation.systems.map((s) => s.id));
   const systemCount = new Set([...known, ...bySystem.keys()]).size;
@@ -130,12 +154,25 @@ export function buildAuditorReport(input: {
   ];
   const open = openFindings(evaluation);
   const register = nonconformityRegister(entries);
-  const deployments = deploymentRegister(input.entries, trusted);
-  const listedDeployments = since ? deployments.filter((d) => d.time >= since) : deployments;
+  const deployments = deploymentRegister(read, trusted);
+  const listedDeployments = since ? deployments.filter((d) => inPeriod(d.time, { since })) : deployments;
+  // Problems first: a missing or changed file is what an auditor looks for.
+  const evidence = [...(input.evidence ?? [])].sort(
+    (a, b) =>
+      Number(a.state === 'matches' || a.state === 'superseded') -
+      Number(b.state === 'matches' || b.state === 'superseded'),
+  );
   const freshness = new Set(evaluation.rules.filter((r) => r.kind === 'freshness').map((r) => r.id));
   return {
     generated: input.generated,
     today: evaluation.today,
+    ...(input.control ? { control: input.control } : {}),
+    ...(input.evidence
+      ? {
+          evidence: evidence.slice(0, EVIDENCE_LIMIT),
+          moreEvidence: Math.max(0, evidence.length - EVIDENCE_LIMIT),
+        }
+      : {}),
     log: input.log,
     evaluation,
     systems,
@@ -143,17 +180,21 @@ export function buildAuditorReport(input: {
     deployments: listedDeployments.slice(-DEPLOYMENT_LIMIT),
     earlierDeployments: Math.max(0, listedDeployments.length - DEPLOYMENT_LIMIT),
     nonconformities: register.nonconformities
-      .filter((nc) => !nc.closed || !since || nc.closed.time >= since)
+      .filter((nc) => !nc.closed || inPeriod(nc.closed.time, { since }))
       .map((nc) => described(nc, evaluation)),
     registerProblems: register.problems,
-    kpis: kpis(
-      entries,
-      register,
-      deployments.filter((d) => !d.forged),
-      {
-        today: evaluation.today,
-        overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
-      },
+    kpis: monthsSince(
+      since,
+      kpis(
+        entries,
+        register,
+        deployments.filter((d) => !d.forged),
+        {
+          // The twelve months to the period's end.
+          today: until ?? evaluation.today,
+          overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
+        },
+      ),
     ),
     findingsByControl: evaluation.controls
       .map((c) => ({
@@ -170,8 +211,8 @@ export function buildAuditorReport(input: {
       register.nonconformities.filter((nc) => !nc.closed),
     ),
     clauses: clauseReport(evaluation, entries, register.nonconformities),
-    eventTypes: [...new Set(input.entries.map((e) => e.type))].sort(),
-    totalEvents: input.entries.length,
+    eventTypes: [...new Set(listed.map((e) => e.type))].sort(),
+    totalEvents: listed.length,
     ...(trusted
       ? {
           signatures: signaturesOf(
@@ -181,6 +222,11 @@ export function buildAuditorReport(input: {
         }
       : {}),
   };
+}
+
+/** The figures' months from the period's first (whole months: a month the period starts in is shown whole). */
+function monthsSince(since: string | undefined, figures: Kpis): Kpis {
+  return since ? { ...figures, months: figures.months.filter((m) => m.month >= since.slice(0, 7)) } : figures;
 }
 
 /** Who signed the entries the report lists: those signed, and every one that claims to be the gate's. */

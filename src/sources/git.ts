@@ -22,7 +22,7 @@ export async function git(cwd: string, args: string[]): Promise<string> {
  * `cat-file --batch` for contents. For `aims-gate check --base REF`.
  */
 export class GitSource implements Source {
-  private tree?: Promise<Map<string, { object: string; size: number }>>;
+  private tree?: Promise<Map<string, { object: string; size: number; link: boolean }>>;
 
   /**
    * @param root the folder being checked, anywhere inside a git work tree
@@ -54,12 +54,13 @@ export class GitSource implements Source {
 
   private entries() {
     this.tree ??= git(this.root, ['ls-tree', '-r', '-l', '-z', '--full-tree', this.revision]).then((out) => {
-      const map = new Map<string, { object: string; size: number }>();
+      const map = new Map<string, { object: string; size: number; link: boolean }>();
       for (const line of out.split('\0')) {
-        const match = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.+)$/.exec(line);
-        const [, object, size, path] = match ?? [];
+        const match = /^(\d+) blob ([0-9a-f]+)\s+(\d+)\t(.+)$/.exec(line);
+        const [, mode, object, size, path] = match ?? [];
         if (object && path?.startsWith(this.prefix)) {
-          map.set(path.slice(this.prefix.length), { object, size: Number(size) });
+          // Mode 120000 is a symbolic link: its blob is the path it points to, not a document.
+          map.set(path.slice(this.prefix.length), { object, size: Number(size), link: mode === '120000' });
         }
       }
       return map;
@@ -74,6 +75,7 @@ export class GitSource implements Source {
   async read(path: string, maxBytes: number): Promise<ReadResult> {
     const entry = (await this.entries()).get(path);
     if (!entry) return { missing: true };
+    if (entry.link) return { notFile: 'a symbolic link' };
     if (entry.size > maxBytes) return { tooLarge: entry.size };
     return { bytes: await catBlob(this.root, entry.object) };
   }
@@ -134,4 +136,36 @@ export async function fileHistoryInGit(root: string, path: string): Promise<SoaH
     commit: { sha, ...(author ? { author } : {}), ...(date ? { date } : {}) },
     ...(status.trim() ? { modified: true } : {}),
   };
+}
+
+/**
+ * What the report names as its source: the commit checked out at `root` and the files under `root` that differ
+ * from it (modified, staged, deleted or untracked; `ignore` lists paths from `root` that are no input of it, such
+ * as the log, whose chain vouches for it, and the report being written). Outside a git work tree: why not known.
+ */
+export async function workingTree(
+  root: string,
+  ignore: readonly string[] = [],
+): Promise<{ commit: string; changes: string[] } | { unknown: string }> {
+  const commit = await git(root, ['rev-parse', '--verify', '--quiet', 'HEAD']).then(
+    (out) => out.trim(),
+    () => undefined,
+  );
+  if (!commit) return { unknown: 'not a git work tree with a commit: no commit vouches for what was read' };
+  const [status, prefix] = await Promise.all([
+    git(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']),
+    folderPrefix(root),
+  ]);
+  // -z: "XY path\0", and a rename's original path as one more field, which is skipped.
+  const fields = status.split('\0');
+  const changes = new Set<string>();
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field.length < 4) continue;
+    if (field[0] === 'R' || field[0] === 'C') i++;
+    const path = field.slice(3);
+    if (path.startsWith(prefix)) changes.add(path.slice(prefix.length));
+  }
+  for (const path of ignore) changes.delete(path);
+  return { commit, changes: [...changes].sort() };
 }

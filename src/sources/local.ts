@@ -18,6 +18,24 @@ const SKIPPED = new Set([
   '.tox',
 ]);
 
+/**
+ * What stands at a path instead of a regular file, in words for a message; undefined for a file or folder.
+ * Such paths are listed (a document's name holding one is then refused by name), never read or followed.
+ */
+export function specialFile(entry: {
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isBlockDevice(): boolean;
+  isCharacterDevice(): boolean;
+}): string | undefined {
+  if (entry.isSymbolicLink()) return 'a symbolic link';
+  if (entry.isFIFO()) return 'a FIFO (named pipe)';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'a device';
+  return undefined;
+}
+
 /** The files of a folder on disk: the working tree, for `aims-gate check`. Symlinks are not followed. */
 export class LocalSource implements Source {
   readonly label: string;
@@ -37,7 +55,8 @@ export class LocalSource implements Source {
         entries.map(async (entry) => {
           const full = join(dir, entry.name);
           if (entry.isDirectory() && !SKIPPED.has(entry.name)) await walk(full);
-          else if (entry.isFile()) files.push(relative(this.root, full).split(sep).join('/'));
+          else if (entry.isFile() || specialFile(entry))
+            files.push(relative(this.root, full).split(sep).join('/'));
         }),
       );
     };
@@ -51,6 +70,8 @@ export class LocalSource implements Source {
     try {
       return await opening(async () => {
         const stat = await lstat(full);
+        const special = specialFile(stat);
+        if (special) return { notFile: special };
         if (!stat.isFile()) return { missing: true };
         if (stat.size > maxBytes) return { tooLarge: stat.size };
         const handle = await open(full, 'r');
