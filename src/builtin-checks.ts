@@ -11,6 +11,12 @@ export const BUILT_IN_CHECKS = {
     remedy:
       'Add its folder to `systems` in .github/aims-gate.yml, or move it into the folder of the system it describes.',
   },
+  'document.imported': {
+    title: 'A document in another format is read through its importer, and says what could not be mapped',
+    severity: 'observation',
+    remedy:
+      "Nothing to fix for the fields that were mapped; state what could not be mapped (approver, severity, tier) in aims-gate's own document, or accept that the assessment does not say it. docs/formats.md lists each mapping.",
+  },
   'inventory.governance-file': {
     title: "A system's governance.yml can be read",
     severity: 'major',

@@ -22,6 +22,7 @@ import {
   type DocumentKind,
   type Evaluation,
   type Finding,
+  RISK_TIERS,
   type RiskTier,
   type RuleSummary,
   SEVERITIES,
@@ -302,6 +303,10 @@ function judgeSystem(
       });
     }
   }
+  for (const kind of DOCUMENT_KINDS) {
+    const doc = loaded[kind];
+    if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summary.id));
+  }
   const file = loaded.governanceFile;
   if (file && 'problem' in file)
     findings.push({
@@ -356,6 +361,31 @@ async function readDocuments(
   };
 }
 
+/** What an importer mapped from where, what it could not map, and how many answers the original gives. */
+function importedFinding(doc: GovernanceDocument, system: string): Finding {
+  const { format, mapped, unmapped, answers } = doc.imported!;
+  const fields = [...new Set(mapped.map((m) => String(m.to[0])))];
+  const from = (field: string) =>
+    [...new Set(mapped.filter((m) => m.to[0] === field && m.from.length).map((m) => m.from.join('.')))]
+      .slice(0, 3)
+      .join(', ');
+  const listed = (names: string[]) =>
+    names.length > 12 ? `${names.slice(0, 12).join(', ')} and ${names.length - 12} more` : names.join(', ');
+  const answered = answers.filter((a) => a.answer !== undefined).length;
+  return {
+    rule: 'document.imported',
+    severity: BUILT_IN_CHECKS['document.imported'].severity,
+    controls: [],
+    system,
+    path: doc.path,
+    line: 1,
+    message: `read as ${format}: ${fields.map((f) => (from(f) ? `${f} from ${from(f)}` : f)).join('; ') || 'nothing mapped'}${
+      answers.length ? `; ${answered} of ${answers.length} questions answered` : ''
+    }${unmapped.length ? `; not mapped: ${listed(unmapped)}` : ''}`,
+    remedy: BUILT_IN_CHECKS['document.imported'].remedy,
+  };
+}
+
 function systemContext(
   location: SystemLocation,
   loaded: LoadedDocuments,
@@ -375,6 +405,13 @@ function systemContext(
     loaded.governanceFile,
     location.governance,
   );
+  // An imported assessment that rates impact (Canada's AIA level) states the tier where nothing else does.
+  const impact = documents['impact-assessment'];
+  const rated = impact?.imported ? (impact.data.value as Record<string, unknown>)['x-tier'] : undefined;
+  if (merged.values.tier === undefined && RISK_TIERS.includes(rated as RiskTier)) {
+    merged.values.tier = rated as RiskTier;
+    merged.from.tier = `${impact!.path} (${impact!.imported!.format})`;
+  }
   const governance = merged.values;
   const prefix = folderPrefix(location.path);
   return {

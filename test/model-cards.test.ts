@@ -343,3 +343,61 @@ rules:
     );
   });
 });
+
+describe('card accuracy on real cards (issue 25)', () => {
+  it('metric values in model-index are evaluation results, an empty model-index is not', async () => {
+    const withMetrics = `---
+model-index:
+  - name: demo
+    results:
+      - task: { type: text-classification }
+        dataset: { name: imdb, type: imdb }
+        metrics:
+          - { type: accuracy, value: 0.91 }
+---
+# Demo
+`;
+    expect(await messages(withMetrics, 'card.evaluation')).toEqual([]);
+    const empty = '---\nmodel-index:\n  - name: demo\n    results: []\n---\n# Demo\n';
+    expect(await messages(empty, 'card.evaluation')).toEqual(['the model card has no "Evaluation" section']);
+  });
+
+  it('a heading whose marks are followed by a no-break or other Unicode space is a heading', () => {
+    const sections = card(
+      '#\u00a0Demo\n\n##\u00a0 Evaluation Results\n\nAccuracy 0.91.\n\n##\u2002Uses\n\nRanking.\n',
+    ).sections;
+    expect(sections.get('evaluation results')).toMatchObject({ line: 3, content: 'Accuracy 0.91.' });
+    expect(sections.get('uses')).toMatchObject({ line: 7, content: 'Ranking.' });
+  });
+
+  it('a heading that describes the dataset counts as training data', async () => {
+    for (const heading of [
+      'How I created this model and the underlying dataset',
+      'Model and data descriptions',
+      'Datasets and preprocessing',
+    ]) {
+      const text = `## ${heading}\n\nTweets from 2021, labelled by three annotators.\n`;
+      expect(await messages(text, 'card.training-data')).toEqual([]);
+    }
+  });
+
+  it('reads status and owners outside governance:, and points at a status it cannot read', async () => {
+    const read = card(
+      '---\nstatus: Production\nowners:\n  - name: Piet van Haaren\n    role: Manager\ngovernance: { system: woz }\n---\n# Demo\n',
+    );
+    expect(read.governance).toMatchObject({ system: 'woz', owner: 'Piet van Haaren', status: 'production' });
+    const inner = card('---\nstatus: production\ngovernance: { status: retired }\n---\n# Demo\n');
+    expect(inner.governance.status).toBe('retired'); // governance: wins where both say
+    const [finding] = findingsOf(
+      await check(
+        '---\nstatus: ontwikkeling\ngovernance: { system: woz, owner: t, version: "1", tier: high }\n---\n# Demo\n',
+      ),
+      'card.governance',
+    );
+    expect(finding).toMatchObject({
+      line: 2,
+      message:
+        'no status for this system in its model card, models/demo/governance.yml or the config (the front matter\'s top-level status: "ontwikkeling" is not one aims-gate can read: a lifecycle status is one of development, validation, production, deprecated, retired)',
+    });
+  });
+});

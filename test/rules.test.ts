@@ -132,13 +132,13 @@ describe('sections', () => {
     const files = edit(
       conformantRepo(),
       CARD,
-      /## Evaluation\n\n[^#]*/,
-      '## Evaluation\n\n<!-- Describe the evaluation -->\n- **Testing data:** [More Information Needed]\n\n',
+      /## Bias, Risks, and Limitations\n\n[^#]*/,
+      '## Bias, Risks, and Limitations\n\n<!-- Describe the limitations -->\n- **Known failure modes:** [More Information Needed]\n\n',
     );
-    const [finding] = findingsOf(await run(files), 'card.evaluation');
+    const [finding] = findingsOf(await run(files), 'card.limitations');
     expect(finding).toMatchObject({
-      message: 'the "Evaluation" section is empty or holds only placeholders',
-      line: 78,
+      message: 'the "Bias, Risks, and Limitations" section is empty or holds only placeholders',
+      line: 50,
     });
   });
 

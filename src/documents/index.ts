@@ -1,12 +1,14 @@
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
+import { withCatalogue } from '../formats/finos-risk.js';
+import { importDocument } from '../formats/index.js';
 import { decodeText } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import { compileSchema, prepareSchemas, validateData } from '../schema.js';
 import type { DocumentKind } from '../types.js';
 import { record } from './fields.js';
 import { normaliseImpactAssessment } from './impact-assessment.js';
-import { parseModelCard } from './model-card.js';
+import { parseModelCard, splitFrontMatter } from './model-card.js';
 import { normaliseRiskAssessment } from './risk-assessment.js';
 import type { GovernanceDocument, UnreadableDocument } from './types.js';
 
@@ -37,9 +39,14 @@ export function loadDocument(
     return { kind, path, ...card, violations: validate(kind, card.data), locate: card.data.locate };
   }
 
-  const parsed = parseData(decoded.text);
+  // A risk or impact assessment may be Markdown with front matter (a FINOS catalogue entry): its front matter
+  // is the data, its body what an importer reads besides.
+  const front = /\.(md|markdown)$/i.test(path) ? splitFrontMatter(decoded.text) : undefined;
+  if (front && 'problem' in front) return { kind, path, problem: front.problem };
+  const parsed = front ? parseData(front.yaml ?? '', (front.yamlLine ?? 1) - 1) : parseData(decoded.text);
   if ('problem' in parsed) return { kind, path, problem: parsed.problem };
-  const { data } = parsed;
+  const imported = importDocument(kind, parsed.data, front?.body);
+  const data = imported?.data ?? withCatalogue(kind, parsed.data);
   if (!record(data.value)) {
     return {
       kind,
@@ -51,7 +58,13 @@ export function loadDocument(
       },
     };
   }
-  const base = { path, data, violations: validate(kind, data), locate: data.locate };
+  const base = {
+    path,
+    data,
+    violations: validate(kind, data),
+    locate: data.locate,
+    ...(imported ? { imported: imported.imported } : {}),
+  };
   return kind === 'risk-assessment'
     ? { kind, ...base, ...normaliseRiskAssessment(data) }
     : { kind, ...base, ...normaliseImpactAssessment(data) };

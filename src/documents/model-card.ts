@@ -1,4 +1,5 @@
 import MarkdownIt from 'markdown-it';
+import { importDocument } from '../formats/index.js';
 import { LIMITS } from '../limits.js';
 import type { Problem } from '../parse/problem.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
@@ -6,7 +7,7 @@ import { LIFECYCLE_STATUSES, RISK_TIERS } from '../types.js';
 import { list, metricValue, oneOf, record, text, withoutEmpty } from './fields.js';
 import type { Governance, Metric, ModelCard, Section } from './types.js';
 
-type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics'>;
+type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics' | 'imported'>;
 
 // Block structure only: headings, paragraphs, code. Inline markup is not parsed (a label is read by a bounded
 // pattern instead), which keeps hostile inline input such as 1 MB of "[[" linear and cheap.
@@ -42,8 +43,11 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
     }
     data = { ...data, value: data.value === null ? {} : withoutEmpty(data.value) };
   }
+  // "##\u00a0Evaluation Results" is a heading where the Hub renders one: the space after the marks may be any
+  // Unicode space. Each is one UTF-16 unit, as the space that replaces it, so offsets and lines stay.
+  const body = front.body.replace(UNICODE_SPACE_AFTER_MARKS, '$1 ');
   // One linear count before parsing: every heading costs markdown-it three tokens.
-  const headings = front.body.match(/^ {0,3}#{1,6}(?=[ \t\n]|$)/gm)?.length ?? 0;
+  const headings = body.match(/^ {0,3}#{1,6}(?=[ \t\n]|$)/gm)?.length ?? 0;
   if (headings > LIMITS.maxHeadings) {
     return {
       problem: {
@@ -57,13 +61,19 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
     format: 'markdown',
     data,
     ...metadataParts(data.value),
-    sections: markdownSections(front.body, front.bodyLine),
+    sections: markdownSections(body, front.bodyLine),
   };
 }
 
+/** Heading marks followed by a no-break or other Unicode space, which CommonMark does not count as one. */
+const UNICODE_SPACE_AFTER_MARKS = /^( {0,3}#{1,6})[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gm;
+
 function parseDataCard(source: string): CardParts | { problem: Problem } {
-  const parsed = parseData(source);
-  if ('problem' in parsed) return parsed;
+  const read = parseData(source);
+  if ('problem' in read) return read;
+  // A card in another format (a MinBZK system card) is read through its importer.
+  const imported = importDocument('model-card', read.data);
+  const parsed = imported ? { data: imported.data } : read;
   const card = record(parsed.data.value);
   if (!card) {
     return {
@@ -79,14 +89,20 @@ function parseDataCard(source: string): CardParts | { problem: Problem } {
     const content = typeof body === 'string' ? meaningfulText(body) : '';
     sections.set(sectionKey(title), { title, line: parsed.data.locate(['sections', title]).line, content });
   }
-  return { format: 'data', data: parsed.data, ...metadataParts(parsed.data.value), sections };
+  return {
+    format: 'data',
+    data: parsed.data,
+    ...metadataParts(parsed.data.value),
+    sections,
+    ...(imported ? { imported: imported.imported } : {}),
+  };
 }
 
 /**
  * Front matter as huggingface_hub finds it: after any leading blank lines or whitespace, a line "---", then
  * YAML, then a closing "---" (or "...") line. BOM and CRLF are gone already (decodeText).
  */
-function splitFrontMatter(
+export function splitFrontMatter(
   source: string,
 ): { yaml?: string; yamlLine?: number; body: string; bodyLine: number } | { problem: Problem } {
   const open = /^\s*?---[ \t]*\n/.exec(source);
@@ -160,7 +176,28 @@ function countLines(s: string): number {
 
 function metadataParts(value: unknown): Pick<CardParts, 'governance' | 'metrics'> {
   const meta = record(value) ?? {};
-  return { governance: governanceOf(meta.governance), metrics: metricsOf(meta['model-index']) };
+  const stated = governanceOf(meta.governance);
+  const governance = { ...topLevelGovernance(meta) };
+  for (const [fact, v] of Object.entries(stated))
+    if (v !== undefined) Object.assign(governance, { [fact]: v });
+  return { governance, metrics: metricsOf(meta['model-index']) };
+}
+
+/**
+ * Governance facts a card states outside `governance:`, under keys the Hub's card spec does not have but
+ * other formats do (the MinBZK system card's `status` and `owners`): read where the value is one aims-gate
+ * knows; `governance:` wins where both say. The governance rule points at one it could not read.
+ */
+export function topLevelGovernance(meta: Record<string, unknown>): Governance {
+  const owners = list(meta.owners).map((o) =>
+    typeof o === 'string' ? text(o) : (text(record(o)?.name) ?? text(record(o)?.email)),
+  );
+  const owner = text(meta.owner) ?? owners.find((o) => o !== undefined);
+  const status = oneOf(
+    typeof meta.status === 'string' ? meta.status.toLowerCase() : undefined,
+    LIFECYCLE_STATUSES,
+  );
+  return { ...(owner ? { owner } : {}), ...(status ? { status } : {}) };
 }
 
 /** The governance facts a mapping states: each of the wrong type reads as absent. */

@@ -1,3 +1,4 @@
+import type { Imported } from '../formats/index.js';
 import type { Problem } from '../parse/problem.js';
 import type { ParsedData } from '../parse/yaml.js';
 import type { SchemaViolation } from '../schema.js';
@@ -12,6 +13,8 @@ export interface DocumentBase<K extends DocumentKind> {
   violations: SchemaViolation[];
   /** Line of a value in the file; falls back to the nearest ancestor. */
   locate(pointer: Pointer): Position;
+  /** Set when the document is in another format (src/formats/): what was mapped from where, what was not. */
+  imported?: Imported;
 }
 
 export interface Governance {

@@ -7,12 +7,18 @@ import {
   isScalar,
   LineCounter,
   parseDocument,
+  type ScalarTag,
   visit,
 } from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Pointer, Position } from '../types.js';
 import { expand, prescan } from './bounds.js';
 import type { Problem } from './problem.js';
+
+const INCLUDE: ScalarTag = {
+  tag: '!include',
+  resolve: (path: string) => `!include ${path}`,
+};
 
 /** A parsed YAML or JSON document that still knows where each of its values came from. */
 export interface ParsedData {
@@ -42,7 +48,8 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     // The library compares each key with every earlier one (quadratic: 18 s for a 1 MiB mapping);
     // checkStructure finds repeated keys in one pass instead.
     uniqueKeys: false,
-    customTags: [],
+    // MinBZK system cards pull in files with !include: read as the text "!include <path>", never followed.
+    customTags: [INCLUDE],
     strict: true,
     logLevel: 'error',
   });

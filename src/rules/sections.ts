@@ -31,18 +31,33 @@ export function acceptedHeadings(spec: SectionSpec): string {
     .join(', or ');
 }
 
-/** Whether the card's front matter gives one of the spec's keys a value (not empty, not an empty list). */
+/**
+ * Whether the card's front matter gives one of the spec's keys a value (not empty, not an empty list). A key
+ * may be a path through lists and mappings, "*" standing for any item: `model-index.*.results.*.metrics.*.value`
+ * is stated by a card with one metric value, not by a model-index whose results are empty.
+ */
 function statedInMetadata(card: ModelCard, spec: SectionSpec): boolean {
-  const meta = card.data.value;
-  if (typeof meta !== 'object' || meta === null) return false;
-  return (spec.keys ?? []).some((key) => {
-    const value = (meta as Record<string, unknown>)[key];
-    return Array.isArray(value)
-      ? value.length > 0
-      : typeof value === 'string'
-        ? value.trim() !== ''
-        : value != null;
-  });
+  return (spec.keys ?? []).some((key) => valuesAt([card.data.value], key.split('.')).some(isStated));
+}
+
+function valuesAt(values: unknown[], path: string[]): unknown[] {
+  let at = values;
+  for (const segment of path) {
+    at = at.flatMap((value) => {
+      if (typeof value !== 'object' || value === null) return [];
+      if (segment !== '*') return [(value as Record<string, unknown>)[segment]];
+      return Array.isArray(value) ? value : Object.values(value);
+    });
+  }
+  return at;
+}
+
+function isStated(value: unknown): boolean {
+  return Array.isArray(value)
+    ? value.length > 0
+    : typeof value === 'string'
+      ? value.trim() !== ''
+      : value != null;
 }
 
 /**

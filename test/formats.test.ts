@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Evaluation } from '../src/types.js';
+import { conformantRepo, findingsOf, run } from './helpers.js';
+
+/**
+ * Real formats in a system folder: fixtures written here in the shapes MinBZK/amt, MinBZK/task-registry,
+ * canada-ca/aia-eia-js and finos/ai-governance-framework publish (the originals are in ../shared/corpus).
+ */
+const DIR = 'models/credit-scoring';
+const withFile = (name: string, text: string) => {
+  const files = conformantRepo();
+  if (name.startsWith('impact')) delete files[`${DIR}/impact-assessment.yml`];
+  if (name.startsWith('risk')) delete files[`${DIR}/risk-assessment.yml`];
+  return run({ ...files, [`${DIR}/${name}`]: text });
+};
+const unknownKeys = (e: Evaluation) => e.findings.filter((f) => /unknown key/.test(f.message));
+
+const FILLED_IAMA = `name: IAMA
+urn: "urn:nl:aivt:ir:iama:1.0"
+date: "2025-03-25"
+contents:
+  - question: "Licht uw voorstel voor het gebruik/de inzet van een algoritme toe. Wat is de aanleiding hiervoor geweest?"
+    urn: "urn:nl:aivt:ir:iama:1.0:1.1.1"
+    answer: "Wachttijden voor WOZ-bezwaren lopen op."
+    remarks: Remark
+    authors:
+      - name: "John Doe"
+    timestamp: "2024-04-17T12:03:23Z"
+  - question: "Wat is het doel dat bereikt dient te worden met de inzet van het algoritme?"
+    urn: "urn:nl:aivt:ir:iama:1.0:1.2.1"
+    answer: "Bezwaren binnen zes weken afhandelen."
+  - question: "Welke grondrechten worden geraakt door de inzet van het algoritme?"
+    urn: "urn:nl:aivt:ir:iama:1.0:4.1.1"
+    answer: "Gelijke behandeling: wijken met oudere woningen kunnen systematisch hoger getaxeerd worden."
+  - question: "Welke rol speelt de mens in de beslissing?"
+    urn: "urn:nl:aivt:ir:iama:1.0:3.2.1"
+    answer: "Een taxateur controleert elke waarde voor verzending."
+  - question: "Welke mitigerende maatregelen worden genomen?"
+    urn: "urn:nl:aivt:ir:iama:1.0:4.8.1"
+    answer: "Steekproef van 5% per wijk."
+`;
+
+describe('importers, recognised by content', () => {
+  it('reads a filled MinBZK IAMA as an impact assessment, answers and line numbers kept', async () => {
+    const evaluation = await withFile('impact-assessment.yml', FILLED_IAMA);
+    expect(unknownKeys(evaluation)).toEqual([]);
+    const [imported] = findingsOf(evaluation, 'document.imported');
+    expect(imported!.message).toMatch(
+      /^read as MinBZK IAMA: system from name; date from date; scope from contents\.0\.answer/,
+    );
+    expect(imported!.message).toContain('5 of 5 questions answered');
+    // Findings about its content, at the line of the answer they come from.
+    const severity = findingsOf(evaluation, 'impact.valid').find((f) => /severity/.test(f.message));
+    expect(severity).toMatchObject({ line: 17 });
+  });
+
+  it('reads the MinBZK instruments as published, without an alias refusal', async () => {
+    for (const name of ['iama', 'aiia']) {
+      let text: string;
+      try {
+        text = readFileSync(
+          `${import.meta.dirname}/../../shared/corpus/formats/minbzk-task-registry__${name}-instrument.yaml`,
+          'utf8',
+        );
+      } catch {
+        continue;
+      }
+      const evaluation = await withFile('impact-assessment.yml', text);
+      expect(
+        findingsOf(evaluation, 'impact.valid').filter((f) => /cannot be read|unknown key/.test(f.message)),
+      ).toEqual([]);
+      expect(findingsOf(evaluation, 'document.imported')[0]!.message).toMatch(
+        new RegExp(`^read as MinBZK ${name.toUpperCase()}: .*0 of \\d+ questions answered`),
+      );
+    }
+  });
+
+  it('reads a Canada AIA: impact level, mitigations, original answers', async () => {
+    const answers = {
+      projectDetailsTitle: 'Benefit triage',
+      projectDetailsDescription: 'Ranks applications for review.',
+      businessDrivers3: 'Faster decisions for applicants.',
+      businessDrivers5: 'item1-2',
+      riskProfile1: 'item1-3',
+      riskProfile2: 'item2-4',
+      dataQualityDesign1: 'item1-3',
+      consultationDesign6: 'item1-3',
+      someNewQuestion: 'x',
+    };
+    const evaluation = await withFile('impact-assessment.json', JSON.stringify(answers, null, 2));
+    expect(unknownKeys(evaluation)).toEqual([]);
+    const [imported] = findingsOf(evaluation, 'document.imported');
+    expect(imported!.message).toContain('read as Canada AIA');
+    expect(imported!.message).toContain('not mapped: someNewQuestion');
+    // 3 + 4 + 2 of 167 risk points: level I, the tier the system did not state elsewhere.
+    const files = conformantRepo();
+    delete files[`${DIR}/impact-assessment.yml`];
+    files[`${DIR}/MODEL_CARD.md`] = files[`${DIR}/MODEL_CARD.md`]!.replace(/\n\s*tier: \w+/, '');
+    files[`${DIR}/risk-assessment.yml`] = files[`${DIR}/risk-assessment.yml`]!.replace(/^tier: \w+\n/m, '');
+    const untiered = await run({ ...files, [`${DIR}/impact-assessment.json`]: JSON.stringify(answers) });
+    expect(untiered.systems[0]!.tier).toBe('minimal');
+  });
+
+  it('reads a FINOS catalogue risk entry (Markdown with front matter) as a risk', async () => {
+    const entry = `---\nsequence: 16\ntitle: Bias and Discrimination\nlayout: risk\ntype: OP\nrelated_risks:\n  - ri-19\n---\n\n## Summary\n\nAI systems can disadvantage protected groups.\n\n## Description\n\nMore.\n`;
+    const files = conformantRepo();
+    delete files[`${DIR}/risk-assessment.yml`];
+    const evaluation = await run({
+      ...files,
+      [`${DIR}/risk-assessment.md`]: entry,
+      '.github/aims-gate.yml':
+        'systems:\n  - path: models/*\n    documents: { risk-assessment: risk-assessment.md }\n',
+    });
+    expect(
+      findingsOf(evaluation, 'risk.valid').filter((f) => /cannot be read|unknown key/.test(f.message)),
+    ).toEqual([]);
+    expect(findingsOf(evaluation, 'document.imported')[0]!.message).toMatch(
+      /^read as FINOS AI governance framework risk: risks from sequence, title, type/,
+    );
+  });
+
+  it('a risk register that cites finos:ri-16 gets its title and summary', async () => {
+    const files = conformantRepo();
+    const risk = files[`${DIR}/risk-assessment.yml`]!.replace(
+      /- id: R-1\n(\s+)title: [^\n]*\n/,
+      '- id: finos:ri-16\n',
+    );
+    const evaluation = await run({ ...files, [`${DIR}/risk-assessment.yml`]: risk });
+    expect(findingsOf(evaluation, 'risk.valid').filter((f) => /title/.test(f.message))).toEqual([]);
+  });
+
+  it('reads a MinBZK system card as a model card with its governance facts', async () => {
+    const card = `version: "0.1a10"\nprovenance:\n  git_commit_hash: 3eb1f1b\nname: "Waarderen WOZ-objecten"\ninstruments:\n  - urn: "urn:nl:aivt:tr:iama:1.0"\nowners:\n  - organization: "Gemeente Oirschot"\n    name: "Piet van Haaren"\nstatus: "ontwikkeling"\npublication_category: "Hoog-risico AI"\ndescription: "Het bepalen van de WOZ-waarde."\nrisk_management: "Ratio-analyses per wijk."\nused_data: "WOZ-waarde, bouwjaar, adres."\nassessments:\n  - !include assessments/iama.yaml\n`;
+    const files = conformantRepo();
+    delete files[`${DIR}/MODEL_CARD.md`];
+    const evaluation = await run({
+      ...files,
+      [`${DIR}/system_card.yaml`]: card,
+      '.github/aims-gate.yml':
+        'systems:\n  - path: models/*\n    documents: { model-card: system_card.yaml }\n',
+    });
+    expect(unknownKeys(evaluation)).toEqual([]);
+    const system = evaluation.systems[0]!;
+    expect(system).toMatchObject({ id: 'Waarderen WOZ-objecten', tier: 'high' });
+    expect(findingsOf(evaluation, 'document.imported')[0]!.message).toContain(
+      'not mapped: instruments, assessments',
+    );
+  });
+});
