@@ -5,8 +5,11 @@
 // Usage: node bench/check-scale.js DIR [check|inventory]
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+
 // AIMS_GATE_LIB: another build of lib/ to measure (before and after a change, on the same inputs).
-const { main } = await import(process.env.AIMS_GATE_LIB ? `${process.env.AIMS_GATE_LIB}/cli/main.js` : '../lib/cli/main.js');
+const { main } = await import(
+  process.env.AIMS_GATE_LIB ? `${process.env.AIMS_GATE_LIB}/cli/main.js` : '../lib/cli/main.js'
+);
 
 const [dir, command = 'check'] = process.argv.slice(2);
 const outPath = `${dir}.${command}.json`;

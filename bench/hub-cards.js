@@ -39,6 +39,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const start = performance.now();
   const sample = generateHubRepo(dir, Number(n), corpus);
   console.log(
-    JSON.stringify({ dir, systems: Number(n), corpusCards: sample, ms: Math.round(performance.now() - start) }),
+    JSON.stringify({
+      dir,
+      systems: Number(n),
+      corpusCards: sample,
+      ms: Math.round(performance.now() - start),
+    }),
   );
 }
