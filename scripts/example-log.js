@@ -108,7 +108,14 @@ const events = [
     'incident',
     'credit-scoring',
     'dana',
-    { summary: 'Score drift after rate change', severity: 'medium', status: 'resolved' },
+    {
+      summary: 'Score drift after rate change',
+      severity: 'medium',
+      status: 'resolved',
+      // Communication of incidents (A.8.4): who was told, and when; `record` refuses an incident without them.
+      informed: 'affected applicants (letter), the credit risk committee, the national supervisor',
+      informedAt: '2026-08-04',
+    },
   ],
   [
     '2026-09-12T10:00:00Z',

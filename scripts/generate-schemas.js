@@ -1,6 +1,8 @@
-// Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds, then src/precompiled.js
+// Writes schemas/policy.schema.json and schemas/config.schema.json from the rule kinds, governance.schema.json
+// from the model card's, then src/precompiled.js
 // (the package's schemas as standalone validators, its YAML data files parsed) from those (run after `npm run build`).
 import { writeFileSync } from 'node:fs';
+import { governanceSchema } from '../lib/documents/governance.js';
 import { configSchema, policySchema } from '../lib/policy/schema.js';
 import { soaSchema } from '../lib/soa.js';
 
@@ -8,6 +10,7 @@ for (const [file, schema] of [
   ['schemas/policy.schema.json', policySchema()],
   ['schemas/config.schema.json', configSchema()],
   ['schemas/statement-of-applicability.schema.json', soaSchema()],
+  ['schemas/governance.schema.json', governanceSchema()],
 ]) {
   writeFileSync(new URL(`../${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
   console.log(`wrote ${file}`);

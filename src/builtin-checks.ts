@@ -18,7 +18,7 @@ export const BUILT_IN_CHECKS = {
       "Nothing to fix for the fields that were mapped; state what could not be mapped (approver, severity, tier) in aims-gate's own document, or accept that the assessment does not say it. docs/formats.md lists each mapping.",
   },
   'inventory.governance-file': {
-    title: "A system's governance.yml can be read",
+    title: "A system's governance.yml can be read and matches its schema (schemas/governance.schema.json)",
     severity: 'major',
     remedy: 'Fix the file as the finding says (its line and the fix are given), or remove it.',
   },

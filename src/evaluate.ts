@@ -1,7 +1,12 @@
 import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
-import { controlIds, controlTitle } from './controls.js';
-import { type GovernanceFile, readGovernanceFile, systemGovernance } from './documents/governance.js';
+import { cleanStatus, controlIds, controlTitle } from './controls.js';
+import {
+  type GovernanceFile,
+  readGovernanceFile,
+  systemGovernance,
+  systemId,
+} from './documents/governance.js';
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { ConfigError } from './errors.js';
@@ -12,9 +17,9 @@ import { unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
-import { closest } from './schema.js';
 import { loadStatement } from './soa.js';
 import type { Source } from './source.js';
+import { closest } from './spelling.js';
 import { type ChangedSystem, changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
@@ -138,7 +143,14 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     return text;
   };
   const judge = (location: SystemLocation, read: ReadDocuments, id?: string) =>
-    judgeSystem(policy, location, read(), { changed, today: input.today, baseTiers, id, once });
+    judgeSystem(policy, location, read(), {
+      changed,
+      today: input.today,
+      baseTiers,
+      id,
+      once,
+      repository: input.source.repository,
+    });
   const judged: JudgedSystem[] = new Array(inScope.length);
   let wave: Promise<ReadDocuments[]> | undefined = Promise.resolve(firstWave);
   for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
@@ -230,7 +242,18 @@ export function summariseRule(rule: RuleDefinition): Omit<RuleSummary, 'appliedT
   const documents = [
     ...new Set([...reads, ...(typeof rule.document === 'string' ? [rule.document as DocumentKind] : [])]),
   ];
-  return { id, title, kind, severity, controls, clauses, remedy, documents, ...(when ? { when } : {}) };
+  return {
+    id,
+    title,
+    kind,
+    severity,
+    controls,
+    clauses,
+    remedy,
+    documents,
+    ...(when ? { when } : {}),
+    ...(RULE_KINDS.get(kind)!.presenceOnly?.(rule) ? { presenceOnly: true as const } : {}),
+  };
 }
 
 export function blocks(severity: Severity, failOn: Severity | 'never'): boolean {
@@ -274,9 +297,10 @@ function judgeSystem(
     id?: string;
     /** The one copy of a text that many findings share. */
     once: (text: string) => string;
+    repository: string | undefined;
   },
 ): JudgedSystem {
-  const system = systemContext(location, loaded, options.changed);
+  const system = systemContext(location, loaded, options.changed, options.repository);
   if (options.id !== undefined) system.facts.id = options.id;
   const before = options.baseTiers?.(system.facts.id, location.path);
   const summary = summarise(system, location, loaded.digests ?? [], before?.base);
@@ -308,16 +332,29 @@ function judgeSystem(
     if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summary.id));
   }
   const file = loaded.governanceFile;
-  if (file && 'problem' in file)
+  // A key its schema does not know states nothing: `teir: high` leaves the tier unstated, so it is said here.
+  const problems = !file
+    ? []
+    : 'problem' in file
+      ? [
+          {
+            ...file.problem,
+            line: file.problem.line ?? 1,
+            message: `cannot be read: ${file.problem.message}`,
+          },
+        ]
+      : file.violations;
+  for (const problem of problems)
     findings.push({
       rule: 'inventory.governance-file',
       severity: BUILT_IN_CHECKS['inventory.governance-file'].severity,
       controls: [],
       system: summary.id,
-      path: file.path,
-      line: file.problem.line ?? 1,
-      message: `cannot be read: ${file.problem.message}`,
-      remedy: file.problem.fix,
+      path: file!.path,
+      line: problem.line,
+      ...(problem.column ? { column: problem.column } : {}),
+      message: problem.message,
+      remedy: problem.fix,
     });
   return { summary, findings, applied };
 }
@@ -390,6 +427,7 @@ function systemContext(
   location: SystemLocation,
   loaded: LoadedDocuments,
   changed: string[] | undefined,
+  repository: string | undefined,
 ): SystemContext {
   const documents: SystemContext['documents'] = {};
   const unreadable: SystemContext['unreadable'] = {};
@@ -417,7 +455,12 @@ function systemContext(
   return {
     governance: merged,
     facts: {
-      id: governance.system ?? location.name,
+      id: systemId(
+        governance.system,
+        location.path,
+        card?.kind === 'model-card' ? card : undefined,
+        repository,
+      ),
       path: location.path,
       status: governance.status,
       changed: changed ? true : undefined,
@@ -568,7 +611,7 @@ function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** Per Annex A control: the worst open finding of the rules citing it, or conformant if they ran clean. */
+/** Per Annex A control: the worst open finding of the rules citing it, or what they evidence if they ran clean. */
 function controlResults(
   policy: Policy,
   findings: Finding[],
@@ -586,11 +629,12 @@ function controlResults(
     }
   }
   return controlIds().map((control) => {
-    const rules = policy.rules.filter((r) => r.controls.includes(control)).map((r) => r.id);
+    const citing = policy.rules.filter((r) => r.controls.includes(control));
+    const rules = citing.map((r) => r.id);
     const found = open.get(control);
+    const ran = citing.filter((r) => appliedTo.get(r.id)!.length > 0).map(summariseRule);
     const status =
-      (found && SEVERITIES[found.worst]) ??
-      (rules.some((id) => appliedTo.get(id)!.length > 0) ? 'conformant' : 'not-evaluated');
+      (found && SEVERITIES[found.worst]) ?? (ran.length > 0 ? cleanStatus(ran) : 'not-evaluated');
     return { control, title: controlTitle(control), status, rules, findings: found?.count ?? 0 };
   });
 }

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { build } from 'esbuild';
 import { PACKAGE_ROOT, pointerKey, readAsset, readJsonAsset, sha256Text } from './assets.js';
+import { GOVERNANCE_SCHEMA } from './documents/governance.js';
 import { SCHEMA_FILES } from './documents/index.js';
 import { type ParsedData, parseData } from './parse/yaml.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './policy/schema.js';
@@ -38,7 +39,7 @@ export function packageSchemas(): object[] {
     configSchema(RULE_ENVELOPE),
     policySchema(RULE_ENVELOPE),
     ...[...RULE_KINDS.keys()].map(ruleKindSchema),
-    ...[...Object.values(SCHEMA_FILES), 'schemas/audit-entry.schema.json'].map((file) =>
+    ...[...Object.values(SCHEMA_FILES), GOVERNANCE_SCHEMA, 'schemas/audit-entry.schema.json'].map((file) =>
       readJsonAsset<object>(file),
     ),
     soaSchema(),

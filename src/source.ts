@@ -2,6 +2,11 @@
 export interface Source {
   /** How messages name this revision, e.g. "working tree" or "origin/main". */
   readonly label: string;
+  /**
+   * The repository's name (its folder, or its name on GitHub): the id of an AI system at the repository's
+   * root whose documents state none, as a Hub repository is one model.
+   */
+  readonly repository?: string;
   /** Every file path (POSIX, relative to the repository root). */
   list(): Promise<string[]>;
   /** One file; files larger than `maxBytes`, and what is not a regular file, are not read at all. */

@@ -1,4 +1,4 @@
-import { readGovernanceFile, systemGovernance } from './documents/governance.js';
+import { readGovernanceFile, systemGovernance, systemId } from './documents/governance.js';
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import { folderPrefix, foldersOf } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -80,7 +80,6 @@ export async function changeTiers(
 async function readSide(source: Source, folder: string, pattern: SystemPattern): Promise<Side> {
   const prefix = folderPrefix(folder);
   await prepareDocumentSchemas();
-  const name = folder === '.' ? '.' : folder.slice(folder.lastIndexOf('/') + 1);
   // The governance.yml beside the documents is asked for with them, so it travels in the same request.
   const sidecarRead = readGovernanceFile(source, folder);
   const [card, risk] = await Promise.all(
@@ -95,7 +94,7 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
       const doc = loadDocument(kind, names[at]!, read.bytes);
       if (!isReadable(doc)) return { present: true };
       return doc.kind === 'model-card'
-        ? { present: true, tier: doc.governance.tier, id: doc.governance.system }
+        ? { present: true, tier: doc.governance.tier, id: doc.governance.system, name: doc.name }
         : { present: true, tier: doc.kind === 'risk-assessment' ? doc.tier : undefined };
     }),
   );
@@ -107,7 +106,7 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
     pattern.governance,
   ).values;
   return {
-    id: facts.system ?? name,
+    id: systemId(facts.system, folder, card as { name?: string }, source.repository),
     path: folder,
     tier: highestTier([card!.tier, risk!.tier, facts.tier]),
     documented: card!.present || risk!.present || sidecar !== undefined,

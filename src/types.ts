@@ -56,7 +56,11 @@ export interface Finding {
   waiver?: Waiver;
 }
 
-export type ControlStatus = 'conformant' | 'observation' | 'minor' | 'major' | 'not-evaluated';
+/**
+ * A control's status from the checks citing it: the worst open finding; conformant when checks that judge
+ * what the documents say ran clean; documented when only checks that see that something is written did.
+ */
+export type ControlStatus = 'conformant' | 'documented' | 'observation' | 'minor' | 'major' | 'not-evaluated';
 export type Verdict = 'pass' | 'fail';
 
 export interface SystemSummary {
@@ -106,6 +110,8 @@ export interface RuleSummary {
   remedy: string;
   /** The documents the rule looks at: what evidences its controls in a Statement of Applicability. */
   documents: DocumentKind[];
+  /** It sees only that something is written, not what it says (RuleKind.presenceOnly). */
+  presenceOnly?: true;
   /** The rule's condition over the system's facts; absent: it applies to every AI system. */
   when?: object;
   /**

@@ -99,7 +99,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     // The token appears once, in the command that tells the runner to mask it, and nowhere else.
     expect(stdout.split('ghs_secret_token')).toHaveLength(2);
     expect(stdout).toContain('::add-mask::ghs_secret_token\n');
-    expect(summary).toContain('## aims-gate: ✅ PASS: 1 minor nonconformity, 1 observation');
+    expect(summary).toContain('## aims-gate: ✅ PASS: findings: 1 minor, 1 observation');
     expect(summary).toContain(
       'This change edits .github/aims-gate.yml; it was judged by the configuration in the base branch master.',
     );
@@ -163,7 +163,7 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     expect(stdout).toMatch(
       /::error title=major nonconformity%3A risk\.scores \(A\.6\.1\.3\),file=models\/credit-scoring\/risk-assessment\.yml,line=19,col=12::risk R-001: score 15/,
     );
-    expect(stdout).toContain('::error::FAIL: 1 major nonconformity');
+    expect(stdout).toContain('::error::FAIL: findings: 1 major');
     expect(outputs.verdict).toBe('fail');
   });
 

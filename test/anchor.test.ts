@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
+import { TimeStampResp } from '@peculiar/asn1-tsp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datedBeforeAnchorWords } from '../src/audit/anchors.js';
 import { type AuditEntry, type EventDraft, entryHash, serialise } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { recordAll } from '../src/audit/store.js';
-import { LocalTsa } from './local-tsa.js';
+import { timestampQuery, tokenOfResponse } from '../src/audit/timestamp.js';
+import { readCertificates, TokenError, verifyToken } from '../src/audit/token.js';
+import { verifyLog } from '../src/audit/verify.js';
+import { post } from '../src/cli/timestamp-authority.js';
+import { LocalTsa, validityFrom } from './local-tsa.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'aims-gate.js');
 
@@ -115,7 +121,8 @@ describe('aims-gate anchor and verify --tsa-cert, against a local RFC 3161 autho
       expect(verified.code).toBe(0);
       expect(verified.stdout).toBe(
         `✔ .aims-gate/audit-log.jsonl: intact, 3 entries, head 3:${head!.hash}\n` +
-          `✔ anchor 3:${head!.hash.slice(0, 12)}… (.aims-gate/audit-log.jsonl.anchors:1): verified, timestamped ${/timestamped (\S+)/.exec(anchored.stdout)![1]} by CN=Alpha TSA\n`,
+          `✔ anchor 3:${head!.hash.slice(0, 12)}… (.aims-gate/audit-log.jsonl.anchors:1): verified, timestamped ${/timestamped (\S+)/.exec(anchored.stdout)![1]} by CN=Alpha TSA\n` +
+          `  TSA certificate chain checked at each token's time: ${cert === alpha.caCert ? 'CN=Alpha TSA ← CN=Alpha Root CA' : 'CN=Alpha TSA'}. Revocation is not checked (offline: no CRL or OCSP is fetched), so a TSA certificate revoked before its token's time would still pass.\n`,
       );
     }
     const json = JSON.parse((await cli(['verify', '--tsa-cert', alpha.caCert, '-f', 'json'], dir)).stdout);
@@ -207,7 +214,7 @@ describe('aims-gate anchor and verify --tsa-cert, against a local RFC 3161 autho
     const wrong = await cli(['verify', '--tsa-cert', alpha.caCert], dir);
     expect(wrong.code).toBe(1);
     expect(wrong.stdout).toContain(
-      ': wrong certificate: the token is signed by CN=Beta TSA (issued by CN=Beta Root CA), which is neither the given TSA certificate nor issued by it',
+      ': wrong certificate: the token is signed by CN=Beta TSA (issued by CN=Beta Root CA), which is neither the given TSA certificate nor issued by it; the chain the token carries, CN=Beta TSA ← CN=Beta Root CA, reaches no given certificate either',
     );
 
     // The same TSTInfo signed by a certificate Alpha's CA issued for something else.
@@ -383,3 +390,187 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** A token from `tsa` for checkpoint `seq`, asked in this process. */
+async function tokenFrom(tsa: LocalTsa, seq = 1) {
+  const query = timestampQuery({ seq, hash: 'a'.repeat(64) });
+  return tokenOfResponse(await post(tsa.url, query.der, 10), query).token;
+}
+
+const certificate = (path: string) => readCertificates(readFileSync(path));
+
+describe('the TSA certificate chain, checked at the token time (RFC 3161 B.4, B.5)', {
+  timeout: 90_000,
+}, () => {
+  it('follows a chain through an intermediate CA the token carries up to the given root, each valid at genTime', async () => {
+    const chained = await new LocalTsa('Gamma', { intermediate: true }).start();
+    try {
+      const token = await tokenFrom(chained);
+      const facts = verifyToken(token, certificate(chained.caCert));
+      expect(facts.chain).toEqual(['CN=Gamma TSA', 'CN=Gamma Intermediate CA', 'CN=Gamma Root CA']);
+      expect(facts.accuracy).toBe(1000); // accuracy = secs:1
+      // The intermediate itself may be what the auditor trusts; another root may not.
+      expect(verifyToken(token, certificate(join(chained.dir, 'intermediate.pem'))).chain).toEqual([
+        'CN=Gamma TSA',
+        'CN=Gamma Intermediate CA',
+      ]);
+      expect(() => verifyToken(token, certificate(alpha.caCert))).toThrow(
+        'wrong certificate: the token is signed by CN=Gamma TSA (issued by CN=Gamma Intermediate CA), which is neither the given TSA certificate nor issued by it; the chain the token carries, CN=Gamma TSA ← CN=Gamma Intermediate CA ← CN=Gamma Root CA, reaches no given certificate either',
+      );
+    } finally {
+      await chained.stop();
+    }
+  });
+
+  it('refuses a token whose signer, or a CA of its chain, was expired or not yet valid at genTime', async () => {
+    const cases: [string, ConstructorParameters<typeof LocalTsa>[1], RegExp][] = [
+      [
+        'Expired',
+        { validity: validityFrom(-400, 365) },
+        /^the signing certificate CN=Expired TSA was expired at \S+ \(valid \S+ to \S+\)$/,
+      ],
+      [
+        'Early',
+        { validity: validityFrom(30, 365) },
+        /^the signing certificate CN=Early TSA was not yet valid at \S+ \(valid \S+ to \S+\)$/,
+      ],
+      [
+        'Lapsed',
+        { intermediate: validityFrom(-400, 365) },
+        /^the certificate chain does not hold at the token's time: the CA certificate CN=Lapsed Intermediate CA was expired at /,
+      ],
+    ];
+    for (const [name, options, message] of cases) {
+      const tsa = await new LocalTsa(name, options).start();
+      try {
+        // The TSA signs with it all the same: the token is only refused when it is verified.
+        const query = timestampQuery({ seq: 1, hash: 'a'.repeat(64) });
+        const answer = AsnConvert.parse(await post(tsa.url, query.der, 10), TimeStampResp);
+        const token = new Uint8Array(AsnConvert.serialize(answer.timeStampToken!));
+        const refusal = () => verifyToken(token, certificate(tsa.caCert));
+        expect(refusal).toThrow(TokenError);
+        expect(refusal).toThrow(message);
+      } finally {
+        await tsa.stop();
+      }
+    }
+  });
+
+  it('verify says which chain was checked, and that revocation is not; and refuses an expired TSA certificate', async () => {
+    const { dir } = await repository(2);
+    expect((await cli(['anchor'], dir)).code).toBe(0);
+    const verified = await cli(['verify', '--tsa-cert', alpha.caCert], dir);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(
+      'verified, timestamped ', // then: by CN=Alpha TSA
+    );
+    expect(verified.stdout).toContain(
+      "  TSA certificate chain checked at each token's time: CN=Alpha TSA ← CN=Alpha Root CA. Revocation is not checked (offline: no CRL or OCSP is fetched), so a TSA certificate revoked before its token's time would still pass.",
+    );
+    const json = JSON.parse((await cli(['verify', '--tsa-cert', alpha.caCert, '-f', 'json'], dir)).stdout);
+    expect(json).toMatchObject({
+      anchors: [{ status: 'verified', chain: ['CN=Alpha TSA', 'CN=Alpha Root CA'] }],
+      tsaRevocation: 'not checked',
+    });
+
+    const expired = await new LocalTsa('Stale', { validity: validityFrom(-400, 365) }).start();
+    try {
+      const stale = await repository(2, expired.url);
+      // anchor reads the token before it keeps it: an expired signer is refused there already.
+      const refused = await cli(['anchor'], stale.dir);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /sent a token that does not hold: the signing certificate CN=Stale TSA was expired at \S+ \(valid /,
+      );
+    } finally {
+      await expired.stop();
+    }
+  });
+});
+
+describe('entries dated before an anchor that precedes them (7.5.3)', { timeout: 90_000 }, () => {
+  const dated = (seq: number, time: string): EventDraft => ({ ...draft(seq), time });
+
+  it('flags, by sequence number, entries after an anchored entry that claim an earlier time than its token', async () => {
+    const store = new FileStore(join(mkdtempSync(join(tmpdir(), 'aims-dated-')), 'log.jsonl'));
+    temps.push(join(store.path, '..'));
+    await recordAll(store, [
+      dated(1, '2026-12-01T10:00:00.000Z'),
+      dated(2, '2026-12-07T09:00:00.000Z'),
+      dated(3, '2026-11-20T10:00:00.000Z'), // after the anchor of 2, dated November
+      dated(4, '2026-12-07T11:59:59.500Z'), // within the token's accuracy of it: not flagged
+      dated(5, '2026-12-08T10:00:00.000Z'),
+    ]);
+    const [, second] = entriesOf(store.path);
+    const anchor = {
+      seq: 2,
+      hash: second!.hash,
+      genTime: '2026-12-07T12:00:00.000Z',
+      accuracy: 1000,
+      authority: 'CN=Alpha TSA',
+    };
+    const result = await verifyLog(store.blocks(), undefined, { anchors: [anchor] });
+    expect(result.ok).toBe(true);
+    expect(result.datedBeforeAnchor).toEqual({
+      count: 1,
+      entries: [
+        {
+          seq: 3,
+          time: '2026-11-20T10:00:00.000Z',
+          anchor: 2,
+          genTime: anchor.genTime,
+          authority: 'CN=Alpha TSA',
+        },
+      ],
+    });
+    expect(datedBeforeAnchorWords(result.datedBeforeAnchor!.entries[0]!)).toBe(
+      "entry 3 is dated 2026-11-20T10:00:00.000Z, 17 days before the anchor of entry 2 (timestamped 2026-12-07T12:00:00.000Z by CN=Alpha TSA) that precedes it in the log: it was written after that anchor, so its date cannot be true (backdated, or the writer's clock was wrong)",
+    );
+    // An anchor counts only where the chain holds the entry it timestamps: one for another hash proves no time.
+    const elsewhere = await verifyLog(store.blocks(), undefined, {
+      anchors: [{ ...anchor, hash: 'f'.repeat(64) }],
+    });
+    expect(elsewhere.datedBeforeAnchor).toEqual({ count: 0, entries: [] });
+    // The latest anchor reached sets the bar; entries before the anchored one are not judged by it.
+    const later = await verifyLog(store.blocks(), undefined, {
+      anchors: [
+        { ...anchor, seq: 1, hash: entriesOf(store.path)[0]!.hash, genTime: '2026-12-01T10:00:01.000Z' },
+        anchor,
+      ],
+    });
+    expect(later.datedBeforeAnchor!.entries.map((d) => [d.seq, d.anchor])).toEqual([[3, 2]]);
+  });
+
+  it('verify and the report name them, with the TSA time, against a real anchor; verify still exits 0', async () => {
+    const { dir, log } = await repository(2);
+    expect((await cli(['anchor'], dir)).code).toBe(0);
+    // The TSA says now (December); the next entries claim November.
+    await recordAll(new FileStore(log), [
+      dated(3, '2026-11-02T10:00:00.000Z'),
+      dated(4, '2026-11-03T10:00:00.000Z'),
+    ]);
+    await recordAll(new FileStore(log), [dated(5, new Date(Date.now() + 60_000).toISOString())]);
+    const verified = await cli(['verify', '--tsa-cert', alpha.caCert], dir);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(
+      /\n {2}! entry 3 is dated 2026-11-02T10:00:00\.000Z, \d+ days before the anchor of entry 2 \(timestamped \S+ by CN=Alpha TSA\) that precedes it in the log: it was written after that anchor, so its date cannot be true/,
+    );
+    expect(verified.stdout).toContain('  ! entry 4 is dated 2026-11-03T10:00:00.000Z');
+    expect(verified.stdout).not.toContain('! entry 5 is dated');
+    const json = JSON.parse((await cli(['verify', '--tsa-cert', alpha.caCert, '-f', 'json'], dir)).stdout);
+    expect(json.datedBeforeAnchor).toMatchObject({
+      count: 2,
+      entries: [
+        { seq: 3, anchor: 2 },
+        { seq: 4, anchor: 2 },
+      ],
+    });
+    const report = await cli(['report', '--tsa-cert', alpha.caCert], dir);
+    expect(report.stdout).toContain(
+      '⚠ 2 entries are dated before an RFC 3161 anchor that precedes them in the log, so their dates cannot be true: entry 3, 4.',
+    );
+    expect(report.stdout).toContain(
+      "TSA certificate chain checked at each token's time: CN=Alpha TSA ← CN=Alpha Root CA. Revocation is not checked",
+    );
+  });
+});

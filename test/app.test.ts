@@ -259,7 +259,7 @@ describe('the GitHub App, with probot.receive and GitHub answered by nock', () =
     expect(complete).toMatchObject({
       status: 'completed',
       conclusion: 'failure',
-      output: { title: 'FAIL: 1 major nonconformity (fails on: major)' },
+      output: { title: 'FAIL: findings: 1 major (fails on: major)' },
     });
   });
 

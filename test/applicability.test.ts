@@ -2,18 +2,21 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type AuditEntry, seal } from '../src/audit/entry.js';
+import { type AuditEntry, seal, sealSigned } from '../src/audit/entry.js';
 import { deploymentEvent } from '../src/audit/events.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { readEntries } from '../src/audit/read.js';
+import type { Signer, TrustedKey } from '../src/audit/signature.js';
 import type { VerifyResult } from '../src/audit/verify.js';
 import { verifyLog } from '../src/audit/verify.js';
+import { loadPolicy } from '../src/policy/load.js';
 import { applicabilitySummary } from '../src/report/applicability.js';
 import { buildAuditorReport } from '../src/report/auditor.js';
 import { renderAuditorHtml } from '../src/report/auditor-html.js';
 import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
+import { LocalSource } from '../src/sources/local.js';
 import type { Evaluation } from '../src/types.js';
-import { CARD, conformantRepo, EXAMPLE, IMPACT, readTree, run } from './helpers.js';
+import { CARD, conformantRepo, EXAMPLE, exampleGateSigner, IMPACT, readTree, run } from './helpers.js';
 
 const LOG = '.aims-gate/audit-log.jsonl';
 const CHURN_IMPACT = 'models/churn-predictor/impact-assessment.yml';
@@ -30,37 +33,43 @@ async function exampleEntries(): Promise<AuditEntry[]> {
   return entries;
 }
 
-function report(evaluation: Evaluation, entries: AuditEntry[], verification = intact(entries.length)) {
+function report(
+  evaluation: Evaluation,
+  entries: AuditEntry[],
+  verification = intact(entries.length),
+  trusted?: TrustedKey[],
+) {
   return buildAuditorReport({
     evaluation,
     entries,
     log: { path: LOG, found: true, verification, checkpointGiven: false },
     generated: '2026-11-02T00:00:00.000Z',
+    ...(trusted ? { trusted } : {}),
   });
 }
 
+/** The example's report, with the keys its configuration trusts (its gate's, its governance lead's). */
 async function example() {
   const store = new FileStore(join(EXAMPLE, LOG));
   const entries = await exampleEntries();
-  return report(await run(readTree(EXAMPLE)), entries, await verifyLog(store.lines()));
+  const { signers } = await loadPolicy(new LocalSource(EXAMPLE));
+  return report(await run(readTree(EXAMPLE)), entries, await verifyLog(store.lines()), signers);
 }
 
 const rowOf = (r: ReturnType<typeof report>, control: string) =>
   r.applicability.find((row) => row.control === control)!;
 
-/** One gate decision, as the deployment gate writes it, sealed as the first entry of a log. */
-function gateDecision(): AuditEntry {
-  return seal(
-    deploymentEvent(
-      { approved: true, reason: '2 of 2 approvals', systems: ['credit-scoring'] },
-      {
-        time: '2026-10-01T10:00:00.000Z',
-        actor: { login: 'aims-gate[bot]' },
-        subject: { repository: 'acme/ml', system: 'credit-scoring', environment: 'production' },
-      },
-    ),
-    undefined,
+/** One gate decision, as the deployment gate writes it, sealed as the first entry of a log: signed, when given a key. */
+async function gateDecision(signer?: Signer): Promise<AuditEntry> {
+  const draft = deploymentEvent(
+    { approved: true, reason: '2 of 2 approvals', systems: ['credit-scoring'] },
+    {
+      time: '2026-10-01T10:00:00.000Z',
+      actor: { login: 'aims-gate[bot]' },
+      subject: { repository: 'acme/ml', system: 'credit-scoring', environment: 'production' },
+    },
   );
+  return signer ? sealSigned(draft, undefined, signer) : seal(draft, undefined);
 }
 
 describe('the Statement of Applicability as it really is', () => {
@@ -167,8 +176,10 @@ describe('the Statement of Applicability as it really is', () => {
 
   it('evidences A.6.2.5 from the gate’s decision in the log, and says what is missing without one', async () => {
     const evaluation = await run(conformantRepo());
-    const decision = gateDecision();
-    const withDecision = rowOf(report(evaluation, [decision]), 'A.6.2.5');
+    const gate = exampleGateSigner();
+    const decision = await gateDecision(gate);
+    const trusted: TrustedKey[] = [{ key: gate.publicKey, role: 'gate' }];
+    const withDecision = rowOf(report(evaluation, [decision], undefined, trusted), 'A.6.2.5');
     expect(withDecision).toMatchObject({
       // The repository declares no SoA: the evidence is shown all the same, and the control flagged undeclared.
       applicable: 'not declared',
@@ -217,7 +228,11 @@ statement-of-applicability:
   A.10.4: { applicable: false, justification: No customers. }
 `,
     };
-    files[CARD] = files[CARD]!.replace('## Evaluation', '## Notes');
+    // No evaluation section and no model-index metrics (either satisfies card.evaluation): two findings.
+    files[CARD] = files[CARD]!.replace('## Evaluation', '## Notes').replace(
+      /^model-index:[\s\S]*?(?=^---)/m,
+      '',
+    );
     const evaluation = await run(files);
     // The deprecated config map still reads, as the organisation's declaration, with a notice to move it.
     expect(evaluation.notices.join('\n')).toContain(
@@ -230,7 +245,7 @@ statement-of-applicability:
       justification: 'Excluded: We verify nothing ourselves.',
     });
     expect(flagged.flags).toEqual([
-      'Declared not applicable, yet 1 open finding cites it.',
+      'Declared not applicable, yet 2 open findings cite it.',
       'Declared not applicable, yet card.evaluation, card.evaluation-results ran on 1 AI system here.',
     ]);
     expect(rowOf(soa, 'A.10.4')).toMatchObject({ applicable: 'no', status: 'excluded', flags: [] });
@@ -242,7 +257,7 @@ statement-of-applicability:
     const markdown = renderAuditorMarkdown(soa);
     expect(markdown).toContain("Declared in the config's deprecated statement-of-applicability map");
     expect(markdown).toMatch(
-      /\| A\.6\.2\.4 AI system verification .* \| ⚠ Declared not applicable, yet 1 open finding cites it\.<br>⚠ Declared not applicable, yet card\.evaluation/,
+      /\| A\.6\.2\.4 AI system verification .* \| ⚠ Declared not applicable, yet 2 open findings cite it\.<br>⚠ Declared not applicable, yet card\.evaluation/,
     );
     const html = renderAuditorHtml(soa);
     expect(html).toContain('<tr data-control="A.6.2.4" data-applicable="no" data-flags="2"');

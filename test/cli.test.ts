@@ -65,9 +65,7 @@ describe('aims-gate check', () => {
     expect(stdout).toContain(
       'models/legacy-recommender  legacy-recommender · v0.9.3 · tier minimal · retired',
     );
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe(
-      'FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)',
-    );
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('FAIL: findings: 4 major, 9 minor (fails on: major)');
   });
 
   it('exits 0 on a conformant repository', () => {
@@ -123,7 +121,7 @@ describe('aims-gate check', () => {
       expect(stderr, args.join(' ')).not.toMatch(/\n\s+at /);
     }
     expect(cli(['check', '--formt', 'json']).stderr).toBe(
-      'aims-gate check: unknown option --formt\nRun "aims-gate check --help" for usage.\n',
+      'aims-gate check: unknown option --formt (did you mean --format?)\nRun "aims-gate check --help" for usage.\n',
     );
   });
 
@@ -216,7 +214,7 @@ describe('aims-gate check --base', () => {
 describe('aims-gate init and explain', () => {
   it('init writes the three documents and a config; check then lists what to fill in', () => {
     const dir = tempRepo({});
-    const init = cli(['init', 'models/churn', '--tier', 'limited'], dir);
+    const init = cli(['init', 'models/churn'], dir);
     expect(init.code).toBe(0);
     for (const file of [
       'models/churn/MODEL_CARD.md',
@@ -271,6 +269,7 @@ describe('aims-gate init and explain', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('kept models/churn/README.md (already there)');
     expect(stdout).toContain('wrote churn/risk-assessment.yml');
+    expect(stdout).toContain('wrote churn/governance.yml'); // the card states no governance facts
     expect(stdout).toContain('then run: npx aims-gate check churn\n'); // as typed from models/
     expect(existsSync(join(dir, 'models/churn/MODEL_CARD.md'))).toBe(false);
     expect(readFileSync(join(dir, 'models/churn/README.md'), 'utf8')).toBe('# my own card\n');
@@ -481,7 +480,15 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
       expect(trusted.stdout).toMatch(/^ {2}1 signed by the person key li@example\.com \(SHA256:/m);
       expect(
         cli(
-          ['record', '--type', 'incident', '--system', 'credit-scoring', '--sign-with', join(dir, 'nokey')],
+          [
+            'record',
+            '--type',
+            'monitoring.alert',
+            '--system',
+            'credit-scoring',
+            '--sign-with',
+            join(dir, 'nokey'),
+          ],
           dir,
         ),
       ).toMatchObject({
@@ -583,7 +590,7 @@ describe('aims-gate record, verify, log and report', () => {
       stderr: expect.stringContaining('--checkpoint takes SEQ:HASH'),
     });
     const unwritable = cli(
-      ['record', '--type', 'incident', '--system', 's', '--log', '/proc/aims/log.jsonl'],
+      ['record', '--type', 'monitoring.alert', '--system', 's', '--log', '/proc/aims/log.jsonl'],
       dir,
     );
     expect(unwritable.code).toBe(2);
@@ -980,15 +987,24 @@ describe('record writes only what a person may write (issue 13)', () => {
     ]);
     expect(forged.code).toBe(2);
     expect(forged.stderr).toContain('deployment.approved is written only by the deployment gate');
-    const typo = cli(['record', repo, '--log', log, '--type', 'incident', '--system', 'credit-scorin']);
+    const typo = cli([
+      'record',
+      repo,
+      '--log',
+      log,
+      '--type',
+      'model.retrained',
+      '--system',
+      'credit-scorin',
+    ]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
       '--system credit-scorin is no AI system of this repository (credit-scoring)',
     );
     expect(existsSync(log)).toBe(false);
-    expect(cli(['record', repo, '--log', log, '--type', 'incident', '--system', 'credit-scoring']).code).toBe(
-      0,
-    );
+    expect(
+      cli(['record', repo, '--log', log, '--type', 'model.retrained', '--system', 'credit-scoring']).code,
+    ).toBe(0);
     // Retired and removed from the repository: the log still knows it.
     rmSync(join(repo, 'models/credit-scoring'), { recursive: true });
     expect(

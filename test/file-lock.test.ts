@@ -214,7 +214,7 @@ describe('the audit log lock, between processes', () => {
       writeFileSync(join(repo, path), text);
     }
     const log = join(repo, '.aims-gate', 'audit-log.jsonl');
-    const event = ['record', '--type', 'incident', '--system', 'credit-scoring'];
+    const event = ['record', '--type', 'monitoring.alert', '--system', 'credit-scoring'];
     expect(await cli(event, repo)).toMatchObject({ code: 0, stderr: '' });
     const before = readFileSync(log);
     const held = await holder(log);

@@ -17,11 +17,26 @@ const openssl = (cwd: string, words: string, ...args: string[]) =>
  */
 export type TsaMode = 'ok' | 'http-500' | 'garbage' | 'hang' | 'replay';
 
+/** A certificate's validity, as `openssl ca` takes it: YYYYMMDDHHMMSSZ. */
+export interface Validity {
+  from: string;
+  to: string;
+}
+
+/** A validity period as `openssl ca` takes it, `days` from now (negative: in the past), `length` days long. */
+export function validityFrom(days: number, length: number): Validity {
+  const at = (d: number) => new Date(Date.now() + d * 86_400_000).toISOString().replace(/[-:T]|\.\d+/g, '');
+  return { from: at(days), to: at(days + length) };
+}
+
 /**
  * A real RFC 3161 timestamp authority on 127.0.0.1: Debian's `openssl ts -reply` behind a small HTTP server,
  * with its own CA and a TSA certificate made for it (critical extendedKeyUsage timeStamping), in a temporary
  * folder. `key` picks the keys' algorithm, so both RSA and ECDSA signatures are verified; `digests` the
  * message digests it accepts (one without sha256 makes it refuse aims-gate's requests, as a TSA does).
+ * `validity` dates the TSA's certificate (one expired, or not yet valid, when the TSA signs: `openssl ts`
+ * signs with it all the same); `intermediate` puts a CA between the root and the TSA, valid when given, and
+ * carried in the tokens, as real TSAs do.
  */
 export class LocalTsa {
   readonly dir = mkdtempSync(join(tmpdir(), 'aims-tsa-'));
@@ -35,7 +50,12 @@ export class LocalTsa {
 
   constructor(
     readonly name: string,
-    private readonly options: { key?: 'rsa' | 'ec'; digests?: string } = {},
+    private readonly options: {
+      key?: 'rsa' | 'ec';
+      digests?: string;
+      validity?: Validity;
+      intermediate?: Validity | true;
+    } = {},
   ) {}
 
   /** openssl req's options for a new key of the TSA's algorithm. */
@@ -64,7 +84,29 @@ export class LocalTsa {
       '-subj',
       `/CN=${this.name} Root CA`,
     );
-    await this.issue('tsa', `/CN=${this.name} TSA`, 'critical,timeStamping');
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(
+      join(dir, 'ca.cnf'),
+      `[ ca ]\ndefault_ca = local\n[ local ]\ndatabase = ${dir}/index.txt\nnew_certs_dir = ${dir}\nserial = ${dir}/ca.srl\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[ any ]\ncommonName = supplied\n`,
+    );
+    writeFileSync(join(dir, 'ca.srl'), '1000\n');
+    const { intermediate, validity } = this.options;
+    if (intermediate)
+      await this.issue('intermediate', `/CN=${this.name} Intermediate CA`, undefined, {
+        ca: true,
+        ...(intermediate === true ? {} : { validity: intermediate }),
+      });
+    await this.issue('tsa', `/CN=${this.name} TSA`, 'critical,timeStamping', {
+      ...(intermediate ? { issuer: 'intermediate' } : {}),
+      ...(validity ? { validity } : {}),
+    });
+    // The certificates the token carries beside the TSA's: its chain up to the root.
+    writeFileSync(
+      join(dir, 'chain.pem'),
+      (intermediate ? [readFileSync(join(dir, 'intermediate.pem'), 'utf8')] : [])
+        .concat(readFileSync(join(dir, 'ca.pem'), 'utf8'))
+        .join(''),
+    );
     writeFileSync(join(dir, 'tsaserial'), '01\n');
     writeFileSync(
       join(dir, 'tsa.cnf'),
@@ -75,7 +117,7 @@ dir = ${dir}
 serial = $dir/tsaserial
 crypto_device = builtin
 signer_cert = $dir/tsa.pem
-certs = $dir/ca.pem
+certs = $dir/chain.pem
 signer_key = $dir/tsa.key
 signer_digest = sha256
 default_policy = 1.3.6.1.4.1.99999.1
@@ -116,12 +158,18 @@ ess_cert_id_alg = sha256
 
   /**
    * A certificate issued by this TSA's CA (files `<name>.pem`, `<name>.key`), with the extended key usage
-   * given (none: omitted): a certificate from the right CA that is no TSA's.
+   * given (none: omitted): a certificate from the right CA that is no TSA's. `issuer` names another CA of
+   * this folder; `ca` makes a CA certificate; `validity` dates it (through `openssl ca`, which takes dates).
    */
-  async issue(name: string, subject: string, extendedKeyUsage?: string): Promise<string> {
+  async issue(
+    name: string,
+    subject: string,
+    extendedKeyUsage?: string,
+    { issuer = 'ca', ca = false, validity }: { issuer?: string; ca?: boolean; validity?: Validity } = {},
+  ): Promise<string> {
     writeFileSync(
       join(this.dir, `${name}.ext`),
-      `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n${extendedKeyUsage ? `extendedKeyUsage=${extendedKeyUsage}\n` : ''}subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n`,
+      `${ca ? 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign' : 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature'}\n${extendedKeyUsage ? `extendedKeyUsage=${extendedKeyUsage}\n` : ''}subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n`,
     );
     await openssl(
       this.dir,
@@ -132,7 +180,8 @@ ess_cert_id_alg = sha256
     );
     await openssl(
       this.dir,
-      `x509 -req -in ${name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out ${name}.pem -days 3650 -extfile ${name}.ext`,
+      `ca -batch -notext -config ca.cnf -cert ${issuer}.pem -keyfile ${issuer}.key -in ${name}.csr -out ${name}.pem -extfile ${name}.ext`,
+      ...(validity ? ['-startdate', validity.from, '-enddate', validity.to] : ['-days', '3650']),
     );
     return join(this.dir, `${name}.pem`);
   }

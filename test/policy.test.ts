@@ -442,7 +442,7 @@ rules:
         ".github/aims-gate.yml:6: lowering enforced rule card.intended-use from major to observation is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
         ".github/aims-gate.yml:9: a waiver of enforced rule risk.scores for credit-scoring is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
         ".github/aims-gate.yml:2: fail-on: never is below the organisation's floor (.github:.github/aims-gate.yml enforces it); it was not applied.",
-        ".github/aims-gate.yml: extends ./policies/lax.yml leaves out the enforced rules card.required, card.valid, card.governance, card.license and 40 more; the organisation's pack iso42001-baseline applies instead.",
+        ".github/aims-gate.yml: extends ./policies/lax.yml leaves out the enforced rules card.required, card.valid, card.governance, card.license and 41 more; the organisation's pack iso42001-baseline applies instead.",
       ]);
     });
 

@@ -106,9 +106,7 @@ describe('text', () => {
     expect(text).toContain(
       '  ✖ major  risk.scores  models/churn-predictor/risk-assessment.yml:15:12\n      risk R-1: score 12 is not likelihood × impact (3 × 3 = 9)',
     );
-    expect(text.trimEnd().split('\n').at(-1)).toBe(
-      'FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)',
-    );
+    expect(text.trimEnd().split('\n').at(-1)).toBe('FAIL: findings: 4 major, 9 minor (fails on: major)');
     expect(FORMATS.text(evaluation, { ...options, color: true })).toContain('\x1b[31m✖ major\x1b[39m');
   });
 });
@@ -163,9 +161,9 @@ describe('formats for other CIs: compact, github, junit', () => {
       'models/churn-predictor/risk-assessment.yml:15:12: major risk.scores: risk R-1: score 12 is not likelihood × impact (3 × 3 = 9) [churn-predictor]',
     );
     expect(lines.at(-2)).toBe(
-      '93 checks (46 rules on 3 AI systems): 82 passed, 11 failed; 14 findings, 1 waived',
+      '95 checks (47 rules on 3 AI systems): 84 passed, 11 failed; 14 findings, 1 waived',
     );
-    expect(lines.at(-1)).toBe('FAIL: 4 major nonconformities, 9 minor nonconformities (fails on: major)');
+    expect(lines.at(-1)).toBe('FAIL: findings: 4 major, 9 minor (fails on: major)');
     expect(FORMATS.compact(await hostile()).split('\n')[0]).toContain('bad\\n::error::forged');
   });
 

@@ -1,11 +1,12 @@
 import type { X509Certificate } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { printableText } from '../report/printable.js';
+import { plural } from '../report/words.js';
 import { type Checkpoint, formatCheckpoint, HASH } from './entry.js';
 import type { LogBatch } from './store.js';
 import { checkpointDigest } from './timestamp.js';
-import { TokenError, verifyToken } from './token.js';
-import type { VerifyResult } from './verify.js';
+import { TokenError, type TokenFacts, verifyToken } from './token.js';
+import type { AnchorTime, DatedBeforeAnchor, VerifyResult } from './verify.js';
 
 /**
  * Anchors: timestamp tokens for checkpoints, kept beside the log in `<log>.anchors`, one JSON line each:
@@ -130,6 +131,8 @@ export interface AnchorReport {
   /** The token's time and signer, once it reads. */
   genTime?: string;
   authority?: string;
+  /** With a TSA certificate given: the signer's chain up to it (subjects, signer first), valid at genTime. */
+  chain?: string[];
   /**
    * verified: signed by the given TSA certificate, for the entry the log has at that seq; matched: the same
    * without a TSA certificate to check the signer against; failed: see reason; unchecked: the chain breaks
@@ -139,34 +142,73 @@ export interface AnchorReport {
   reason?: string;
 }
 
+/** An anchor line with its token checked (readTokens): what the token proves, or why it fails. */
+export interface CheckedToken {
+  report: AnchorReport;
+  checkpoint?: Checkpoint;
+  facts?: TokenFacts;
+}
+
 /**
- * Each anchor checked twice: its token (see verifyToken; against `trusted` when given) must timestamp its
- * checkpoint, and its checkpoint must be in the log (the entry at that seq has that hash). `verification` is
- * the log's, and `entries` the text of the lines at the anchored seqs that keepLines collected during it.
+ * Each anchor's token checked on its own (see verifyToken; against `trusted` when given): it must timestamp
+ * its checkpoint. Done before the log is read, so that the log's one pass can hold its entries' dates
+ * against the times of the tokens that hold (anchorTimes).
  */
-export function checkAnchors(
-  anchors: StoredAnchor[],
-  verification: VerifyResult,
-  entries: ReadonlyMap<number, string>,
-  trusted?: X509Certificate[],
-): AnchorReport[] {
+export function readTokens(anchors: StoredAnchor[], trusted?: X509Certificate[]): CheckedToken[] {
   return anchors.map((anchor) => {
-    if ('problem' in anchor) return { line: anchor.line, status: 'failed', reason: anchor.problem };
+    if ('problem' in anchor)
+      return { report: { line: anchor.line, status: 'failed', reason: anchor.problem } };
     const { checkpoint, line } = anchor;
     const report: AnchorReport = { line, ...checkpoint, tsa: anchor.tsa, status: 'failed' };
     try {
       const facts = verifyToken(anchor.token, trusted);
       report.genTime = facts.genTime.toISOString();
       report.authority = facts.tsa;
+      if (facts.chain) report.chain = facts.chain;
       if (!facts.imprint.equals(checkpointDigest(checkpoint)))
         return {
-          ...report,
-          reason: `imprint mismatch: the token timestamps another digest than that of checkpoint ${formatCheckpoint(checkpoint)} (the anchor line was edited, or holds another checkpoint's token)`,
+          report: {
+            ...report,
+            reason: `imprint mismatch: the token timestamps another digest than that of checkpoint ${formatCheckpoint(checkpoint)} (the anchor line was edited, or holds another checkpoint's token)`,
+          },
         };
+      return { report, checkpoint, facts };
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
-      return { ...report, reason: error.message };
+      return { report: { ...report, reason: error.message } };
     }
+  });
+}
+
+/** The tokens that hold, as verifyLog takes them to date the entries after them. */
+export function anchorTimes(tokens: CheckedToken[]): AnchorTime[] {
+  return tokens.flatMap(({ checkpoint, facts }) =>
+    checkpoint && facts
+      ? [
+          {
+            ...checkpoint,
+            genTime: facts.genTime.toISOString(),
+            ...(facts.accuracy ? { accuracy: facts.accuracy } : {}),
+            authority: facts.tsa,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * Each anchor whose token holds (readTokens) checked against the log: its checkpoint must be in it (the entry
+ * at that seq has that hash). `verification` is the log's, and `entries` the text of the lines at the
+ * anchored seqs that keepLines collected during it.
+ */
+export function checkAnchors(
+  tokens: CheckedToken[],
+  verification: VerifyResult,
+  entries: ReadonlyMap<number, string>,
+  trusted?: X509Certificate[],
+): AnchorReport[] {
+  return tokens.map(({ report, checkpoint, facts }) => {
+    if (!checkpoint || !facts) return report;
     const problem = againstChain(checkpoint, verification, entries, report.genTime!);
     if (problem === 'unchecked')
       return {
@@ -177,6 +219,28 @@ export function checkAnchors(
     if (problem) return { ...report, reason: problem };
     return { ...report, status: trusted ? 'verified' : 'matched' };
   });
+}
+
+/** What the chain check of a verified anchor covers, and what it does not: said by verify and the report. */
+export const TSA_CHAIN_WORDS = "TSA certificate chain checked at each token's time:";
+export const REVOCATION_WORDS =
+  "Revocation is not checked (offline: no CRL or OCSP is fetched), so a TSA certificate revoked before its token's time would still pass.";
+
+/** How long, in the largest whole unit: "17 days", "3 hours", "40 s". */
+function span(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+  ];
+  for (const [size, unit] of units) if (ms >= size) return plural(Math.floor(ms / size), unit);
+  return `${Math.max(1, Math.round(ms / 1000))} s`;
+}
+
+/** An entry dated before an anchor that precedes it, in words: what verify and the report say of it. */
+export function datedBeforeAnchorWords(d: DatedBeforeAnchor): string {
+  const gap = span(Date.parse(d.genTime) - Date.parse(d.time));
+  return `entry ${d.seq} is dated ${d.time}, ${gap} before the anchor of entry ${d.anchor} (timestamped ${d.genTime} by ${d.authority}) that precedes it in the log: it was written after that anchor, so its date cannot be true (backdated, or the writer's clock was wrong)`;
 }
 
 /** Whether the log holds the anchored checkpoint; why not, or 'unchecked' where the chain broke first. */

@@ -37,6 +37,27 @@ export const EVENT_TYPES = {
 
 export type EventType = keyof typeof EVENT_TYPES | `custom.${string}`;
 
+/**
+ * Details an event of an AI system cannot be recorded without, each with what it says. An incident says who
+ * was informed of it and when: communicating an incident (A.8.4) is informing people, which recording it is not.
+ * (The organisation's events have theirs in organisation.ts.)
+ */
+export const REQUIRED_DETAILS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  incident: {
+    informed: 'who was informed of it (users, customers, a regulator, ...)',
+    informedAt: 'when they were informed: YYYY-MM-DD, or an ISO 8601 time',
+  },
+};
+
+/** The required details an event lacks (REQUIRED_DETAILS): empty when it has them all. */
+export function missingDetails(type: string, details: Details | null | undefined): string[] {
+  const required = Object.hasOwn(REQUIRED_DETAILS, type) ? REQUIRED_DETAILS[type]! : {};
+  return Object.keys(required).filter((key) => {
+    const value = details?.[key];
+    return typeof value !== 'string' || value.trim() === '';
+  });
+}
+
 export const CUSTOM_TYPE = /^custom\.[a-z0-9][a-z0-9-]{0,62}$/;
 export const DETAIL_KEY = /^[a-zA-Z][a-zA-Z0-9_.-]{0,63}$/;
 export const HASH = /^[0-9a-f]{64}$/;
@@ -202,6 +223,16 @@ export function draftProblem(draft: EventDraft): string | undefined {
     return `"${draft.type}" is not an event type: use one of ${Object.keys(EVENT_TYPES).join(', ')}, or custom.<name> (lower case, digits, dashes)`;
   }
   if (!draft.actor.login) return 'the event has no actor';
+  const missing = missingDetails(draft.type, draft.details);
+  if (missing.length)
+    return `${draft.type === 'incident' ? 'an incident must say who was informed of it, and when (A.8.4, Communication of incidents)' : `${draft.type} needs more details`}: add ${missing.map((key) => `--detail ${key}=… (${REQUIRED_DETAILS[draft.type]![key]})`).join(', ')}`;
+  if (draft.type === 'incident') {
+    const when = String(draft.details.informedAt).trim();
+    if (!/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(when) || Number.isNaN(Date.parse(when)))
+      return `--detail informedAt must be a date (YYYY-MM-DD) or an ISO 8601 time, not "${when}"`;
+    if (when.slice(0, 10) > draft.time.slice(0, 10))
+      return `--detail informedAt=${when} is after the day this incident is recorded (${draft.time.slice(0, 10)}): record who was informed once they were`;
+  }
   for (const key of Object.keys(draft.details)) {
     if (!DETAIL_KEY.test(key))
       return `detail key "${key}" must start with a letter and use only letters, digits, "_", "." and "-"`;

@@ -41,6 +41,13 @@ export interface TokenFacts {
   /** The SHA-256 digest the authority timestamped. */
   imprint: Buffer;
   nonce?: Buffer;
+  /** How far genTime may be from the true time, in milliseconds, as the token states it (RFC 3161 accuracy). */
+  accuracy?: number;
+  /**
+   * With trusted certificates: the path from the signer up to the trusted certificate it ends at (subjects,
+   * signer first), each one valid at genTime.
+   */
+  chain?: string[];
 }
 
 export const OID = {
@@ -175,14 +182,24 @@ export function verifyToken(der: Uint8Array, trusted?: X509Certificate[]): Token
   if (!good)
     throw new TokenError(`bad signature: the token is not signed by the key of ${subjectOf(signing.x509)}`);
 
-  if (trusted) trustedSigner(signing, trusted);
   timestampingCertificate(signing, tstInfo.genTime);
+  const chain = trusted ? trustedChain(signing, carried, trusted, tstInfo.genTime) : undefined;
+  const { accuracy } = tstInfo;
   return {
     genTime: tstInfo.genTime,
     tsa: subjectOf(signing.x509),
     serial: Buffer.from(tstInfo.serialNumber).toString('hex'),
     imprint: Buffer.from(tstInfo.messageImprint.hashedMessage.buffer),
     ...(tstInfo.nonce ? { nonce: Buffer.from(tstInfo.nonce) } : {}),
+    ...(accuracy
+      ? {
+          accuracy:
+            (accuracy.seconds ?? 0) * 1000 +
+            (accuracy.millis ?? 0) +
+            Math.ceil((accuracy.micros ?? 0) / 1000),
+        }
+      : {}),
+    ...(chain ? { chain: chain.map(subjectOf) } : {}),
   };
 }
 
@@ -254,14 +271,66 @@ function identifies(sid: SignerIdentifier, cert: Cert): boolean {
   return Buffer.from(id).equals(Buffer.from(sid.subjectKeyIdentifier.buffer));
 }
 
-/** The signer must be a given certificate, or be issued (and signed) by a given CA certificate. */
-function trustedSigner(signing: Cert, trusted: X509Certificate[]): void {
-  if (trusted.some((t) => t.fingerprint256 === signing.x509.fingerprint256)) return;
-  const issuer = trusted.find((t) => t.ca && signing.x509.checkIssued(t) && signing.x509.verify(t.publicKey));
-  if (!issuer)
-    throw new TokenError(
-      `wrong certificate: the token is signed by ${subjectOf(signing.x509)} (issued by ${printableText(signing.x509.issuer.split('\n').join(', '))}), which is neither the given TSA certificate nor issued by it`,
+/** Certificates between the signer and a trusted one: RFC 5280 allows a few; more is no real TSA's chain. */
+const MAX_CHAIN = 5;
+
+/**
+ * The signer's path to a trusted certificate, checked at the token's time as RFC 3161 Appendix B (B.4, B.5)
+ * asks: the signer is a given certificate, or each certificate on the path is issued and signed by the next
+ * (a CA certificate carried in the token, or a given one, where the path ends), and every one of them,
+ * the given one included, was valid at genTime. Valid at genTime, not now: a token outlives its TSA's
+ * certificate, as sigstore/timestamp-authority#1384 settled for its verifier.
+ *
+ * Revocation is not checked, as that verifier does not check it either: verification is offline (no CRL or
+ * OCSP is fetched), so a TSA certificate revoked before genTime, after a key compromise, still passes.
+ * verify and the report say so wherever an anchor is verified.
+ */
+function trustedChain(
+  signing: Cert,
+  carried: Cert[],
+  trusted: X509Certificate[],
+  genTime: Date,
+): X509Certificate[] {
+  const path = [signing.x509];
+  for (let current = signing.x509; ; ) {
+    if (trusted.some((t) => t.fingerprint256 === current.fingerprint256)) break;
+    const issuedBy = (c: X509Certificate) => c.ca && current.checkIssued(c) && current.verify(c.publicKey);
+    const root = trusted.find(issuedBy);
+    if (root) {
+      path.push(root);
+      break;
+    }
+    const intermediate = carried.find(
+      (c) => !path.some((p) => p.fingerprint256 === c.x509.fingerprint256) && issuedBy(c.x509),
     );
+    if (!intermediate || path.length > MAX_CHAIN)
+      throw new TokenError(
+        `wrong certificate: the token is signed by ${subjectOf(signing.x509)} (issued by ${issuerOf(signing.x509)}), which is neither the given TSA certificate nor issued by it${path.length > 1 ? `; the chain the token carries, ${path.map(subjectOf).join(' ← ')}, reaches no given certificate either` : ''}`,
+      );
+    current = intermediate.x509;
+    path.push(current);
+  }
+  for (const [i, certificate] of path.entries()) {
+    const problem = invalidAt(certificate, genTime);
+    if (problem)
+      throw new TokenError(
+        `the certificate chain does not hold at the token's time: ${i === path.length - 1 ? 'the given certificate' : 'the CA certificate'} ${problem}`,
+      );
+  }
+  return path;
+}
+
+function issuerOf(certificate: X509Certificate): string {
+  return printableText(certificate.issuer.split('\n').join(', '));
+}
+
+/** Why a certificate was not valid at `time`, in words, or undefined. */
+function invalidAt(certificate: X509Certificate, time: Date): string | undefined {
+  const at = time.getTime();
+  const from = Date.parse(certificate.validFrom);
+  const to = Date.parse(certificate.validTo);
+  if (at >= from && at <= to) return undefined;
+  return `${subjectOf(certificate)} was ${at < from ? 'not yet valid' : 'expired'} at ${time.toISOString()} (valid ${new Date(from).toISOString()} to ${new Date(to).toISOString()})`;
 }
 
 function timestampingCertificate(signing: Cert, genTime: Date): void {
@@ -271,9 +340,6 @@ function timestampingCertificate(signing: Cert, genTime: Date): void {
     throw new TokenError(
       `${subjectOf(signing.x509)} is not a timestamping certificate: it lacks the critical extended key usage timeStamping`,
     );
-  const time = genTime.getTime();
-  if (time < Date.parse(signing.x509.validFrom) || time > Date.parse(signing.x509.validTo))
-    throw new TokenError(
-      `${subjectOf(signing.x509)} was not valid at the token's time ${genTime.toISOString()} (valid ${signing.x509.validFrom} to ${signing.x509.validTo})`,
-    );
+  const problem = invalidAt(signing.x509, genTime);
+  if (problem) throw new TokenError(`the signing certificate ${problem}`);
 }

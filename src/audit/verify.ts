@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
+import { groupBy } from '../group.js';
 import { compileSchema, prepareSchemas } from '../schema.js';
 import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
 import {
@@ -37,7 +38,34 @@ export interface VerifyResult {
   warnings: string[];
   /** Who signed the entries, when verifyLog was given the trusted keys. */
   signatures?: SignatureReport;
+  /**
+   * With anchors given: the entries dated before an anchor that precedes them in the log, which were
+   * written after the TSA saw that anchor's entry, so their date cannot be true. The first MAX_DATED.
+   */
+  datedBeforeAnchor?: { count: number; entries: DatedBeforeAnchor[] };
 }
+
+/** An anchor whose token holds, as the chain needs it: the entry it timestamps, and when. */
+export interface AnchorTime {
+  seq: number;
+  hash: string;
+  /** The token's genTime (ISO 8601) and its accuracy in milliseconds, as the token states them. */
+  genTime: string;
+  accuracy?: number;
+  authority: string;
+}
+
+/** An entry dated before the time of an anchor earlier in the chain. */
+export interface DatedBeforeAnchor {
+  seq: number;
+  time: string;
+  /** The anchor it follows: the entry it timestamps, when, and by whom. */
+  anchor: number;
+  genTime: string;
+  authority: string;
+}
+
+const MAX_DATED = 100;
 
 export interface VerifyOptions {
   /**
@@ -47,6 +75,11 @@ export interface VerifyOptions {
   trusted?: readonly TrustedKey[];
   /** Keep each entry's signer (verify --format json); otherwise only the counts per signer. */
   perEntry?: boolean;
+  /**
+   * The anchors whose tokens hold (anchors.ts, readTokens): once the chain reaches the entry an anchor
+   * timestamps, with the hash it timestamps, every later entry dated before that anchor's time is flagged.
+   */
+  anchors?: readonly AnchorTime[];
 }
 
 /** One entry's signer, as verify reports it. */
@@ -427,7 +460,7 @@ function textLink(
 export async function verifyLog(
   lines: AsyncIterable<LogBatch>,
   checkpoint?: Checkpoint,
-  { trusted, perEntry = false }: VerifyOptions = {},
+  { trusted, perEntry = false, anchors }: VerifyOptions = {},
 ): Promise<VerifyResult> {
   await prepareSchemas([readJsonAsset(ENTRY_SCHEMA)]);
   const signatures: SignatureReport | undefined = trusted
@@ -481,6 +514,12 @@ export async function verifyLog(
   let lastTime: string | undefined;
   let lastPlain = false;
   const warnings: string[] = [];
+  const anchored = anchors ? groupBy(anchors, (a) => a.seq) : undefined;
+  const dated: NonNullable<VerifyResult['datedBeforeAnchor']> | undefined = anchors
+    ? { count: 0, entries: [] }
+    : undefined;
+  /** The latest time an anchor the chain has reached proves, less its accuracy: no later entry is older. */
+  let floor: { limit: number; anchor: AnchorTime } | undefined;
   const fail = (reason: string, seq = (head?.seq ?? 0) + 1): VerifyResult => ({
     ok: false,
     entries: head?.seq ?? 0,
@@ -489,6 +528,7 @@ export async function verifyLog(
     checkpoint: checkpoint ? 'failed' : 'not-given',
     warnings,
     ...(signatures ? { signatures } : {}),
+    ...(dated ? { datedBeforeAnchor: dated } : {}),
   });
   /** Chains the link of the line just read after the head; the failure, if it does not. */
   const chain = (read: Link | { problem: string; seq?: number }): VerifyResult | undefined => {
@@ -522,6 +562,21 @@ export async function verifyLog(
         );
       lastTime = entry.time;
       lastPlain = plain;
+    }
+    if (anchored) {
+      if (floor && entry.time && Date.parse(entry.time) < floor.limit && dated!.count++ < MAX_DATED)
+        dated!.entries.push({
+          seq: entry.seq,
+          time: entry.time,
+          anchor: floor.anchor.seq,
+          genTime: floor.anchor.genTime,
+          authority: floor.anchor.authority,
+        });
+      // An anchor counts once the chain holds the very entry it timestamps (as checkAnchors requires).
+      for (const anchor of anchored.get(entry.seq) ?? []) {
+        const limit = Date.parse(anchor.genTime) - (anchor.accuracy ?? 0);
+        if (anchor.hash === entry.hash && !(floor && floor.limit >= limit)) floor = { limit, anchor };
+      }
     }
     head = { seq: entry.seq, hash: entry.hash };
     if (checkpoint && entry.seq === checkpoint.seq) {
@@ -576,5 +631,6 @@ export async function verifyLog(
     checkpoint: checkpoint ? 'matched' : 'not-given',
     warnings,
     ...(signatures ? { signatures } : {}),
+    ...(dated ? { datedBeforeAnchor: dated } : {}),
   };
 }

@@ -3,10 +3,15 @@ import { readFile } from 'node:fs/promises';
 import {
   type AnchorReport,
   anchorsPath,
+  anchorTimes,
   appendAnchor,
   checkAnchors,
+  datedBeforeAnchorWords,
   keepLines,
+  REVOCATION_WORDS,
   readAnchors,
+  readTokens,
+  TSA_CHAIN_WORDS,
 } from '../audit/anchors.js';
 import { type Checkpoint, formatCheckpoint } from '../audit/entry.js';
 import type { FileStore } from '../audit/file-store.js';
@@ -120,8 +125,24 @@ export function anchorVerdict(
     lines.push(
       `  entries ${anchoredTo + 1}–${entries} come after the last anchor: run aims-gate anchor to cover them`,
     );
+  const chains = [...new Set(held.flatMap((r) => (r.chain ? [r.chain.join(' ← ')] : [])))];
+  if (chains.length) lines.push(`  ${TSA_CHAIN_WORDS} ${chains.join('; ')}. ${REVOCATION_WORDS}`);
   const ok = failed === 0 && (!trusted || reports.some((r) => r.status === 'verified'));
   return { ok, lines, proven };
+}
+
+/** The entries dated before an anchor that precedes them: at most `shown` lines, then how many more. */
+export function datedBeforeAnchorLines(result: VerifyResult, shown = 10): string[] {
+  const dated = result.datedBeforeAnchor;
+  if (!dated?.count) return [];
+  return [
+    ...dated.entries.slice(0, shown).map((d) => `  ! ${datedBeforeAnchorWords(d)}`),
+    ...(dated.count > shown
+      ? [
+          `  ! … and ${(dated.count - shown).toLocaleString('en')} more entries dated before an anchor that precedes them (verify -f json lists the first ${dated.entries.length})`,
+        ]
+      : []),
+  ];
 }
 
 /**
@@ -137,8 +158,12 @@ export async function verifyAnchored(
   const stored = await readAnchors(anchorsPath(store.path));
   const anchored = new Map<number, string>();
   const wanted = stored.flatMap((a) => ('checkpoint' in a ? [a.checkpoint.seq] : []));
-  const result = await verifyLog(keepLines(store.blocks(), wanted, anchored), checkpoint, signers);
-  const anchors = checkAnchors(stored, result, anchored, trusted);
+  const tokens = readTokens(stored, trusted);
+  const result = await verifyLog(keepLines(store.blocks(), wanted, anchored), checkpoint, {
+    ...signers,
+    ...(stored.length ? { anchors: anchorTimes(tokens) } : {}),
+  });
+  const anchors = checkAnchors(tokens, result, anchored, trusted);
   return {
     result,
     anchors,

@@ -46,7 +46,7 @@ import { actorWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
 import { LocalSource } from '../sources/local.js';
-import { tsaCertificates, verifyAnchored } from './anchor.js';
+import { datedBeforeAnchorLines, tsaCertificates, verifyAnchored } from './anchor.js';
 import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
 import { checkpointOption, choice, dateOption, parseCommand } from './options.js';
@@ -327,6 +327,7 @@ export async function verify(argv: string[], io: Output): Promise<number> {
           ok,
           chain: result.ok,
           anchors: reports,
+          ...(trusted && reports.length ? { tsaRevocation: 'not checked' } : {}),
           ...(evidence ? { evidence: { ok: !problems.length, files: evidence } } : {}),
         },
         null,
@@ -355,6 +356,7 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     : [
         ...(result.ok ? signatureLines(signatures, keys) : []),
         ...anchorsHeld.lines,
+        ...datedBeforeAnchorLines(result),
         ...result.warnings.map((w) => `  ! ${w}`),
         ...(evidence ? evidenceLines(evidence, problems) : []),
       ])

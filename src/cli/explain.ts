@@ -1,12 +1,13 @@
+import { REQUIRED_DETAILS } from '../audit/entry.js';
 import { BUILT_IN_CHECKS } from '../builtin-checks.js';
-import { controlTitle, EVENT_LOG_CONTROL, LOG_EVIDENCE } from '../controls.js';
+import { controlTitle, EVENT_LOG_CONTROL, GATE_WRITTEN_CONTROLS, LOG_EVIDENCE } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { loadPolicy } from '../policy/load.js';
 import { conditionInWords } from '../policy/when.js';
 import { acceptedHeadings, type SectionSpec, sectionSpec } from '../rules/sections.js';
-import { closest } from '../schema.js';
 import { justificationWords, loadStatement } from '../soa.js';
 import { LocalSource } from '../sources/local.js';
+import { closest } from '../spelling.js';
 import { locate } from './context.js';
 import type { Output } from './main.js';
 import { parseCommand } from './options.js';
@@ -40,10 +41,16 @@ export async function explain(argv: string[], io: Output): Promise<number> {
     // A control or clause a finding cites: its title, and what here evidences it.
     const citing = policy.rules.filter((r) => r.controls.includes(id) || r.clauses?.includes(id));
     const declared = (await loadStatement(source, policy)).controls[id];
+    const types = [...(LOG_EVIDENCE[id] ?? []), ...(declared?.events ?? [])];
+    // Said as the report counts them: with the details their type requires, and only the gate's where it must be.
     const logged = [
-      ...(LOG_EVIDENCE[id] ?? (id === EVENT_LOG_CONTROL ? ['the audit log itself, verified'] : [])),
-      ...(declared?.events ?? []),
+      ...types.map((t) => {
+        const details = Object.keys(REQUIRED_DETAILS[t] ?? {});
+        return details.length ? `${t} (saying ${details.join(', ')})` : t;
+      }),
+      ...(id === EVENT_LOG_CONTROL ? ['the governance log, verified, as supporting evidence only'] : []),
     ];
+    if (types.length && GATE_WRITTEN_CONTROLS.has(id)) logged.push('each signed by a gate or app key');
     io.out(
       `${id}: ${controlTitle(id)} (ISO/IEC 42001)\n${
         declared

@@ -1,4 +1,5 @@
 import { ConfigError, UsageError } from '../errors.js';
+import { closest } from '../spelling.js';
 import { VERSION } from '../version.js';
 
 export const USAGE = `Usage: aims-gate <command> [options]
@@ -21,8 +22,11 @@ Commands:
   test [dir]             Run the policy against fixture repositories (default policy-tests/), each with an
                            expect.yml of the findings it must produce, as conftest verify does
       -c, --config PATH    configuration under test (default .github/aims-gate.yml)
-  init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites)
-      --tier TIER          minimal | limited | high | prohibited (default high)
+  init <system-path>     Add the model card, risk and impact assessment a system lacks (never overwrites); . for a
+                           repository that is one model (the Hub's layout): a card without governance keys
+                           gets a governance.yml beside it
+      --tier TIER          minimal | limited | high | prohibited (default: the card's, else high)
+      --impact-assessment  write one even where the tier does not require it (limited, minimal)
   explain [rule-id]      What a rule checks, the controls it evidences and how to fix it
       -c, --config PATH    configuration whose rules to explain
   record [dir]           Append a lifecycle event to the audit log
@@ -126,7 +130,10 @@ export function commandUsage(command: string): string {
 function argumentProblem(error: Error): string {
   const option = /'(-[^']*)'/.exec(error.message)?.[1];
   const code = (error as { code?: string }).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option ?? ''}`.trim();
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const suggestion = (error as { suggestion?: string }).suggestion;
+    return `unknown option ${option ?? ''}`.trim() + (suggestion ? ` (did you mean ${suggestion}?)` : '');
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
     return /does not take an argument/.test(error.message)
       ? `${option ?? 'an option'} takes no value`
@@ -187,8 +194,10 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
       case 'help':
         io.out(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        const near = closest(command, COMMANDS);
+        throw new UsageError(`unknown command "${command}"${near ? ` (did you mean "${near}"?)` : ''}`);
+      }
     }
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Checkpoint, parseCheckpoint } from '../audit/entry.js';
 import { date } from '../documents/fields.js';
 import { UsageError } from '../errors.js';
+import { closest } from '../spelling.js';
 
 /** Checks of option values shared by the commands: each failure is a usage error that says what to pass. */
 
@@ -40,7 +41,21 @@ export function parseCommand<const T extends NonNullable<ParseArgsConfig['option
   argv: string[],
   options: T,
 ): ReturnType<typeof parseArgs<CommandConfig<T>>> {
-  const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  let parsed: ReturnType<typeof parseArgs<CommandConfig<T>>>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    // A misspelt option gets the nearest the command knows; main's error boundary says it.
+    const typed = /'(--[^'=]+)'/.exec((error as Error).message)?.[1];
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && typed) {
+      const near = closest(
+        typed,
+        Object.keys(options).map((name) => `--${name}`),
+      );
+      if (near) Object.assign(error as Error, { suggestion: near });
+    }
+    throw error;
+  }
   // `--log ""` (an unset variable in a script) would otherwise mean "no --log": the default, silently.
   for (const [name, value] of Object.entries(parsed.values))
     if ([value].flat().includes('')) throw new UsageError(`--${name} needs a value, not an empty one`);

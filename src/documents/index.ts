@@ -7,6 +7,7 @@ import { type ParsedData, parseData } from '../parse/yaml.js';
 import { compileSchema, prepareSchemas, validateData } from '../schema.js';
 import type { DocumentKind } from '../types.js';
 import { record } from './fields.js';
+import { GOVERNANCE_SCHEMA } from './governance.js';
 import { normaliseImpactAssessment } from './impact-assessment.js';
 import { parseModelCard, splitFrontMatter } from './model-card.js';
 import { normaliseRiskAssessment } from './risk-assessment.js';
@@ -73,9 +74,11 @@ export function loadDocument(
 const validators = new Map<DocumentKind, ValidateFunction>();
 let prepared: Promise<void> | undefined;
 
-/** Loads Ajv before loadDocument if a document schema changed since `npm run schemas` precompiled it. */
+/** Loads Ajv before loadDocument (or a governance.yml is read) if a document schema changed since `npm run schemas` precompiled it. */
 export function prepareDocumentSchemas(): Promise<void> {
-  prepared ??= prepareSchemas(Object.values(SCHEMA_FILES).map((file) => readJsonAsset(file)));
+  prepared ??= prepareSchemas(
+    [...Object.values(SCHEMA_FILES), GOVERNANCE_SCHEMA].map((file) => readJsonAsset(file)),
+  );
   return prepared;
 }
 

@@ -7,7 +7,10 @@ import { LIFECYCLE_STATUSES, RISK_TIERS } from '../types.js';
 import { list, metricValue, oneOf, record, text, withoutEmpty } from './fields.js';
 import type { Governance, Metric, ModelCard, Section } from './types.js';
 
-type CardParts = Pick<ModelCard, 'format' | 'data' | 'governance' | 'sections' | 'metrics' | 'imported'>;
+type CardParts = Pick<
+  ModelCard,
+  'format' | 'data' | 'governance' | 'name' | 'sections' | 'metrics' | 'imported'
+>;
 
 // Block structure only: headings, paragraphs, code. Inline markup is not parsed (a label is read by a bounded
 // pattern instead), which keeps hostile inline input such as 1 MB of "[[" linear and cheap.
@@ -174,13 +177,15 @@ function countLines(s: string): number {
   return n;
 }
 
-function metadataParts(value: unknown): Pick<CardParts, 'governance' | 'metrics'> {
+function metadataParts(value: unknown): Pick<CardParts, 'governance' | 'name' | 'metrics'> {
   const meta = record(value) ?? {};
   const stated = governanceOf(meta.governance);
   const governance = { ...topLevelGovernance(meta) };
   for (const [fact, v] of Object.entries(stated))
     if (v !== undefined) Object.assign(governance, { [fact]: v });
-  return { governance, metrics: metricsOf(meta['model-index']) };
+  // huggingface_hub's ModelCardData.model_name, which it also writes as the name of the model-index.
+  const name = text(meta.model_name) ?? text(record(list(meta['model-index'])[0])?.name);
+  return { governance, ...(name ? { name } : {}), metrics: metricsOf(meta['model-index']) };
 }
 
 /**

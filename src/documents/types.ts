@@ -52,6 +52,8 @@ export interface Metric {
 export interface ModelCard extends DocumentBase<'model-card'> {
   format: 'markdown' | 'data';
   governance: Governance;
+  /** The model's name as the Hub's metadata gives it (`model_name`, else the first `model-index` name). */
+  name?: string;
   /** Sections by normalised title (see `sectionKey`). */
   sections: Map<string, Section>;
   metrics: Metric[];

@@ -48,6 +48,10 @@ export class GitHubSource implements Source {
     this.blobs = BlobReader.of(github, at);
   }
 
+  get repository(): string {
+    return this.at.repo;
+  }
+
   async list(): Promise<string[]> {
     return [...(await this.entries()).keys()];
   }

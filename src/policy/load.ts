@@ -7,9 +7,10 @@ import { LIMITS } from '../limits.js';
 import { decodeText, unreadableFile } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import type { RuleDefinition } from '../rules/index.js';
-import { closest, compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
+import { compileSchema, prepareSchemas, schemaProblem, validateData } from '../schema.js';
 import { DEFAULT_SOA_PATH } from '../soa.js';
 import type { Source } from '../source.js';
+import { closest } from '../spelling.js';
 import { type DocumentKind, type PlannedAudit, SEVERITIES, type Severity, type Waiver } from '../types.js';
 
 export type { PlannedAudit } from '../types.js';

@@ -1,6 +1,7 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { missingDetails } from '../audit/entry.js';
 import type { VerifyResult } from '../audit/verify.js';
-import { annexA, EVENT_LOG_CONTROL, LOG_EVIDENCE } from '../controls.js';
+import { annexA, cleanStatus, EVENT_LOG_CONTROL, GATE_WRITTEN_CONTROLS, LOG_EVIDENCE } from '../controls.js';
 import { groupBy } from '../group.js';
 import { conditionInWords } from '../policy/when.js';
 import { type DeclaredControl, justificationWords, justifiesNeed, type SoaStatus } from '../soa.js';
@@ -107,6 +108,8 @@ export function applicabilityRows(
   log: LogInput,
   entries: AuditEntry[],
   openNonconformities: OpenNonconformity[] = [],
+  /** Whether the gate wrote an entry (a gate or app key signed it): none did, without the trusted keys. */
+  gateWritten: (entry: AuditEntry) => boolean = () => false,
 ): ApplicabilityRow[] {
   const { controls } = annexA();
   const unproven = log.verification && !log.verification.ok ? log.verification.problem?.seq : undefined;
@@ -126,6 +129,7 @@ export function applicabilityRows(
     risks,
     open,
     riskIds: new Set(risks.map((r) => r.id).filter((id) => id !== undefined)),
+    gateWritten,
   };
   return Object.keys(controls).map((control) => {
     const row = controlRow(control, context);
@@ -148,6 +152,7 @@ interface Context {
   riskIds: Set<string>;
   /** The open findings (not waived): what a control declared implemented must not have. */
   open: Finding[];
+  gateWritten: (entry: AuditEntry) => boolean;
 }
 
 /** Every way the declaration and the evidence disagree about one control, in words. */
@@ -214,8 +219,8 @@ function controlRow(control: string, context: Context): Omit<ApplicabilityRow, '
   const documents = ruleDocuments(ran, context.systems);
   const isLog = control === EVENT_LOG_CONTROL;
   const types = [...(LOG_EVIDENCE[control] ?? []), ...(declared?.events ?? [])];
-  const logged = isLog ? latestEvaluatedPerSystem(context.byType) : entriesOf(types, context.byType);
-  const logEvidences = isLog ? log.found && context.proven.length > 0 : logged.length > 0;
+  const { counted: logged, refused } = loggedEvidence(control, types, context);
+  const logEvidences = logged.length > 0;
   const automatic = documents.length > 0 || logEvidences;
   const worst = SEVERITIES.find((s) =>
     evaluation.findings.some((f) => !f.waiver && f.severity === s && f.controls.includes(control)),
@@ -230,13 +235,14 @@ function controlRow(control: string, context: Context): Omit<ApplicabilityRow, '
   const tested = [
     scopes.length ? rulesSentence(scopes, total) : undefined,
     isLog ? logSentence(context, total) : loggedSentence(logged),
+    refused,
   ].filter((s): s is string => Boolean(s));
-  // A log that fails verification, or its anchors, is a major nonconformity of the very control it evidences.
+  // A log that fails verification, or its anchors, is a major nonconformity of the record keeping it supports.
   const status: ApplicabilityStatus =
     isLog && log.found && log.verification && !(log.verification.ok && (log.anchors?.ok ?? true))
       ? 'major'
       : ran.length > 0 || logEvidences
-        ? (worst ?? 'conformant')
+        ? (worst ?? cleanStatus(ran, logEvidences))
         : declared && !declared.applicable
           ? 'excluded'
           : rules.length > 0
@@ -271,7 +277,10 @@ function controlRow(control: string, context: Context): Omit<ApplicabilityRow, '
       ...(subject?.system ? { system: subject.system } : {}),
     })),
     moreEntries: Math.max(0, logged.length - MAX_LISTED),
-    evidence: [...(declared?.evidence ?? []), ...(isLog && log.found ? [log.path] : [])],
+    evidence: [
+      ...(declared?.evidence ?? []),
+      ...(isLog && log.found ? [`${log.path} (the governance log: supporting evidence only)`] : []),
+    ],
     automatic,
     ...(missing ? { missing } : {}),
     status,
@@ -306,15 +315,38 @@ function ruleDocuments(rules: RuleSummary[], systems: Map<string, SystemSummary>
   return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([path, sha256]) => ({ path, sha256 }));
 }
 
-function entriesOf(types: string[], byType: Map<string, AuditEntry[]>): AuditEntry[] {
-  return types.flatMap((t) => byType.get(t) ?? []).sort((a, b) => a.seq - b.seq);
-}
-
-/** The latest `evaluated` entry of each system: the record that its documents, by digest, were checked. */
-function latestEvaluatedPerSystem(byType: Map<string, AuditEntry[]>): AuditEntry[] {
-  const latest = new Map<string, AuditEntry>();
-  for (const entry of byType.get('evaluated') ?? []) latest.set(entry.subject?.system ?? '', entry);
-  return [...latest.values()].sort((a, b) => a.seq - b.seq);
+/**
+ * The entries of `types` that evidence the control, and, in a sentence, those that do not: an entry without the
+ * details its type requires (an incident that says not who was informed, and when), and, for a control only the
+ * gate's entries evidence, one no gate or app key signed.
+ */
+function loggedEvidence(
+  control: string,
+  types: string[],
+  context: Context,
+): { counted: AuditEntry[]; refused?: string } {
+  const all = types.flatMap((t) => context.byType.get(t) ?? []).sort((a, b) => a.seq - b.seq);
+  const incomplete = all.filter((e) => missingDetails(e.type, e.details).length > 0);
+  const complete = incomplete.length
+    ? all.filter((e) => missingDetails(e.type, e.details).length === 0)
+    : all;
+  const gateOnly = GATE_WRITTEN_CONTROLS.has(control);
+  const notGate = gateOnly ? complete.filter((e) => !context.gateWritten(e)) : [];
+  const counted = notGate.length ? complete.filter((e) => context.gateWritten(e)) : complete;
+  const seqs = (list: AuditEntry[]) =>
+    `${list
+      .slice(0, MAX_LISTED)
+      .map((e) => `#${e.seq}`)
+      .join(', ')}${list.length > MAX_LISTED ? ', …' : ''}`;
+  const parts = [
+    notGate.length
+      ? `${plural(notGate.length, 'entry')} (${seqs(notGate)}) ${notGate.length === 1 ? 'is' : 'are'} not the gate's: unsigned, or signed by a key that is no gate or app key the configuration lists, so ${notGate.length === 1 ? 'it evidences' : 'they evidence'} nothing here.`
+      : '',
+    incomplete.length
+      ? `${plural(incomplete.length, 'entry')} (${seqs(incomplete)}) ${incomplete.length === 1 ? 'lacks' : 'lack'} the details ${incomplete.length === 1 ? 'its' : 'their'} type requires (${[...new Set(incomplete.flatMap((e) => missingDetails(e.type, e.details)))].join(', ')}), so ${incomplete.length === 1 ? 'it evidences' : 'they evidence'} nothing here.`
+      : '',
+  ].filter(Boolean);
+  return { counted, ...(parts.length ? { refused: parts.join(' ') } : {}) };
 }
 
 /** "Checked by a, b on 3 of 3 AI systems; by c (where tier is high or prohibited) on 1 of 3: credit-scoring." */
@@ -361,7 +393,7 @@ function logSentence(context: Context, total: number): string | undefined {
     unproven !== undefined
       ? ` Its verification failed at entry ${unproven}: the entries from there on cannot be relied on.`
       : '';
-  return `Lifecycle events are recorded in a hash-chained audit log: ${plural(entries.length, 'entry')}, on ${inRepository} of the ${plural(total, 'AI system')} in the repository${gone ? ` and ${gone} no longer in it` : ''}.${broken}`;
+  return `Supporting evidence, not the systems' own event logs: their lifecycle events are recorded in a hash-chained governance log, ${plural(entries.length, 'entry')}, on ${inRepository} of the ${plural(total, 'AI system')} in the repository${gone ? ` and ${gone} no longer in it` : ''}.${broken}`;
 }
 
 /** What would evidence a control that nothing here evidences. */
@@ -382,14 +414,17 @@ function missingSentence(
   if (ran.length > 0) parts.push(`${ran.map((r) => r.id).join(', ')} found no document to judge.`);
   if (control === EVENT_LOG_CONTROL) {
     parts.push(
-      context.log.found
-        ? 'The audit log holds no entry the chain vouches for.'
-        : `No audit log at ${context.log.path}.`,
+      "No AI system's documents state its own event logging (what it logs in operation, where, for how long): the governance log only supports this control.",
     );
   } else if (types.length > 0) {
-    const after = context.entries.filter((e) => types.includes(e.type)).length;
+    const { unproven } = context;
+    const after =
+      unproven === undefined
+        ? 0
+        : context.entries.filter((e) => e.seq >= unproven && types.includes(e.type)).length;
+    const some = context.proven.some((e) => types.includes(e.type));
     parts.push(
-      `No ${types.join(', ')} entry in the audit log${after ? ` before its verification break (${after} after it cannot be relied on)` : ''}.`,
+      `No ${types.join(', ')} entry in the audit log${some ? ' that evidences it' : ''}${after ? ` before its verification break (${after} after it cannot be relied on)` : ''}.`,
     );
   }
   if (rules.length === 0 && types.length === 0)

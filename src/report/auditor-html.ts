@@ -433,7 +433,7 @@ th { background: #f6f8fa; } .events td:nth-child(2) { white-space: nowrap; } cod
 tr.unproven { background: #fff8c5; } .mark { color: #9a6700; font-weight: 600; white-space: nowrap; }
 .sev, .tier { padding: 0 6px; border-radius: 10px; font-size: 12px; }
 .sev.major, .tier.prohibited, .status.major { background: #ffebe9; } .sev.minor, .tier.high, .status.minor { background: #fff8c5; }
-.sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.not-addressed, .status.flagged { background: #ffebe9; font-weight: 600; }
+.sev.observation, .status.observation { background: #ddf4ff; } .status.conformant { background: #dafbe1; } .status.documented { background: #eef6ee; } .status.not-addressed, .status.flagged { background: #ffebe9; font-weight: 600; }
 ul.evidence { margin: 0; padding-left: 16px; } .evidence .more { color: #59636e; list-style: none; } .missing { margin: 4px 0 0; color: #9a6700; } .objective { color: #59636e; }
 [hidden] { display: none !important; }
 .note { color: #59636e; } .bad-lines { color: #9a6700; font-weight: 600; }

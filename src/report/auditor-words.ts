@@ -1,4 +1,9 @@
-import type { AnchorReport } from '../audit/anchors.js';
+import {
+  type AnchorReport,
+  datedBeforeAnchorWords,
+  REVOCATION_WORDS,
+  TSA_CHAIN_WORDS,
+} from '../audit/anchors.js';
 import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
 import { DEFAULT_DAYS_TO_DUE } from '../audit/nonconformities.js';
@@ -17,6 +22,7 @@ import { CONTROL_STATUS_WORDS, plural } from './words.js';
 /** Words both auditor renderers use, so the Markdown and HTML reports say the same thing. */
 export const APPLICABILITY_STATUS: Record<ApplicabilityRow['status'], string> = {
   ...CONTROL_STATUS_WORDS,
+  documented: 'documented: the text is there; what it says is for the auditor to judge',
   excluded: 'excluded, and no evidence says otherwise',
   'no evidence': 'no evidence aims-gate checks',
 };
@@ -158,6 +164,8 @@ function anchorSentence(anchors: NonNullable<AuditorReport['log']['anchors']>): 
     ),
     ...failed.map((r) => `Anchor on line ${r.line} (${named(r)}) FAILED: ${r.reason}.`),
   ];
+  const chains = [...new Set(verified.flatMap((r) => (r.chain ? [r.chain.join(' ← ')] : [])))];
+  if (chains.length) parts.push(`${TSA_CHAIN_WORDS} ${chains.join('; ')}. ${REVOCATION_WORDS}`);
   if (anchors.trusted && verified.length === 0)
     parts.push(
       anchors.reports.length
@@ -206,10 +214,23 @@ export function actorWords(actor: Actor): string {
   return `${actor.login} (${actor.via === 'typed' ? 'typed: unverified' : 'unverified'})`;
 }
 
-/** What else an auditor must know of the log: lines that are no entry, and time running backwards. */
+/**
+ * What else an auditor must know of the log: lines that are no entry, entries dated before an anchor that
+ * precedes them (by sequence number), and time running backwards.
+ */
 export function logNotes(report: Pick<AuditorReport, 'log'>): string[] {
   const bad = report.log.badLines ?? [];
+  const dated = report.log.verification?.datedBeforeAnchor;
   return [
+    ...(dated?.count
+      ? [
+          `${plural(dated.count, 'entry')} ${dated.count === 1 ? 'is' : 'are'} dated before an RFC 3161 anchor that precedes ${dated.count === 1 ? 'it' : 'them'} in the log, so ${dated.count === 1 ? 'its date' : 'their dates'} cannot be true: entry ${dated.entries
+            .slice(0, 20)
+            .map((d) => d.seq)
+            .join(', ')}${dated.count > 20 ? ', …' : ''}.`,
+          ...dated.entries.slice(0, 10).map((d) => `${datedBeforeAnchorWords(d)}.`),
+        ]
+      : []),
     ...(bad.length
       ? [
           `${plural(bad.length, 'line')} of the log ${bad.length === 1 ? 'is' : 'are'} no audit entry (line ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ', …' : ''}): not shown; a line can chain and still not be an entry (written by hand, or sealed by a script).`,

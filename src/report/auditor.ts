@@ -2,7 +2,7 @@ import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { CheckedFile } from '../audit/evidence.js';
 import { isOverdue, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
-import { claimsGate, type TrustedKey } from '../audit/signature.js';
+import { claimsGate, isGateKey, signerOf, type TrustedKey } from '../audit/signature.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { nonconformityKey } from '../fingerprint.js';
 import { groupBy } from '../group.js';
@@ -135,6 +135,10 @@ export function buildAuditorReport(input: {
     for (const entry of read)
       if (claimsGate(entry) && gateSignature(entry, trusted).forged) forged.add(entry.seq);
   const entries = forged.size ? read.filter((e) => !forged.has(e.seq)) : read;
+  // Written by the gate: signed by a gate or app key the configuration lists (a gate claim is, once not forged).
+  const gateWritten = (entry: AuditEntry) =>
+    trusted !== undefined &&
+    (claimsGate(entry) ? !forged.has(entry.seq) : isGateKey(signerOf(entry, trusted)));
   const listed = since ? read.filter((e) => inPeriod(e.time, { since })) : read;
   const bySystem = groupBy(listed, (entry) => entry.subject.system ?? ORGANISATION);
   const known = new Set(evaluation.systems.map((s) => s.id));
@@ -209,6 +213,7 @@ export function buildAuditorReport(input: {
       input.log,
       entries,
       register.nonconformities.filter((nc) => !nc.closed),
+      gateWritten,
     ),
     clauses: clauseReport(evaluation, entries, register.nonconformities),
     eventTypes: [...new Set(listed.map((e) => e.type))].sort(),

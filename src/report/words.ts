@@ -10,6 +10,7 @@ export const SEVERITY_WORDS: Record<Severity, string> = {
 
 export const CONTROL_STATUS_WORDS: Record<ControlStatus, string> = {
   conformant: 'conformant',
+  documented: 'documented',
   observation: 'observation',
   minor: 'minor nonconformity',
   major: 'major nonconformity',
@@ -35,27 +36,43 @@ export function findingCounts(evaluation: Evaluation): Record<Severity | 'waived
   return counts;
 }
 
+/**
+ * The verdict counts findings, and `controlCounts` counts controls: different things, so never the same
+ * words (a control with three minor findings is one control, and "8 minor nonconformities" beside "9 minor
+ * nonconformities" read as a contradiction). "Nonconformity" is left to the register, which tracks them.
+ */
 export function verdictLine(evaluation: Evaluation): string {
   const counts = findingCounts(evaluation);
+  // Open (unwaived) findings by severity; the totals line counts them all, waived ones included.
   const parts = (['major', 'minor', 'observation'] as const)
     .filter((s) => counts[s] > 0)
-    .map((s) => plural(counts[s], SEVERITY_WORDS[s]));
-  const summary = parts.length ? parts.join(', ') : 'no findings';
-  return evaluation.verdict === 'pass'
-    ? `PASS: ${summary} (fails on: ${evaluation.failOn})`
-    : `FAIL: ${summary} (fails on: ${evaluation.failOn})`;
+    .map((s) => (s === 'observation' ? plural(counts[s], 'observation') : `${counts[s]} ${s}`));
+  const summary = parts.length ? `findings: ${parts.join(', ')}` : 'no findings';
+  return `${evaluation.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${summary} (fails on: ${evaluation.failOn})`;
 }
 
+/** Controls by their worst open finding: "2 conformant, 13 documented, 8 with minor findings, 12 not evaluated". */
 export function controlCounts(evaluation: Evaluation): string {
-  const order: ControlStatus[] = ['conformant', 'observation', 'minor', 'major', 'not-evaluated'];
+  const words: Record<ControlStatus, string> = {
+    conformant: 'conformant',
+    documented: 'documented',
+    observation: 'with observations',
+    minor: 'with minor findings',
+    major: 'with major findings',
+    'not-evaluated': 'not evaluated',
+  };
+  const order: ControlStatus[] = [
+    'conformant',
+    'documented',
+    'observation',
+    'minor',
+    'major',
+    'not-evaluated',
+  ];
   return order
     .map((status) => [status, evaluation.controls.filter((c) => c.status === status).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([status, n]) =>
-      status === 'not-evaluated' || status === 'conformant'
-        ? `${n} ${CONTROL_STATUS_WORDS[status]}`
-        : plural(n, CONTROL_STATUS_WORDS[status]),
-    )
+    .map(([status, n]) => `${n} ${words[status]}`)
     .join(', ');
 }
 

@@ -14,6 +14,7 @@ export const fields: RuleKind = {
     properties: { document: documentParam, schema: { type: 'object' } },
     required: ['document', 'schema'],
   },
+  presenceOnly: (rule) => presenceSchema(rule.schema),
   reads: (rule) => [documentKindOf(rule)],
   evaluate(rule, system) {
     const doc = system.documents[documentKindOf(rule)];
@@ -27,3 +28,29 @@ export const fields: RuleKind = {
     }));
   },
 };
+
+/** Keywords that ask only that something is there: a key, a non-empty string or list. */
+const PRESENCE_KEYWORDS = new Set([
+  'required',
+  'properties',
+  'items',
+  'minLength',
+  'minItems',
+  'type',
+  'description',
+]);
+
+/**
+ * Whether a schema asks only that fields are there and not empty (required keys, minLength, minItems, down
+ * through properties and items), so that a document passes it with any words at all. A schema that says
+ * anything of the values (enum, const, not, if/then, pattern, a minimum) judges what they say.
+ */
+export function presenceSchema(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
+  return Object.entries(schema).every(([keyword, value]) => {
+    if (!PRESENCE_KEYWORDS.has(keyword)) return false;
+    if (keyword === 'properties')
+      return typeof value === 'object' && value !== null && Object.values(value).every(presenceSchema);
+    return keyword === 'items' ? presenceSchema(value) : true;
+  });
+}

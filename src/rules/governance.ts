@@ -19,6 +19,7 @@ export const governance: RuleKind = {
     },
     required: ['facts'],
   },
+  presenceOnly: () => true,
   reads: () => ['model-card'],
   evaluate(rule, system) {
     const missing = (rule.facts as (typeof GOVERNANCE_FACTS)[number][]).filter(

@@ -6,6 +6,7 @@ export const requiredDocument: RuleKind = {
   kind: 'required-document',
   summary: 'The system has this document; with `when`, only where the condition holds (e.g. high risk tier).',
   params: { properties: { document: documentParam }, required: ['document'] },
+  presenceOnly: () => true,
   reads: () => [],
   evaluate(rule, system) {
     const kind = documentKindOf(rule);

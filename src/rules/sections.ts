@@ -138,6 +138,7 @@ export const sections: RuleKind = {
     },
     required: ['sections'],
   },
+  presenceOnly: () => true,
   reads: () => ['model-card'],
   evaluate(rule, system) {
     const card = documentOf(system, 'model-card');

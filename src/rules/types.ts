@@ -71,6 +71,11 @@ export interface RuleKind {
   params: { properties: Record<string, object>; required?: string[]; anyOf?: object[] };
   /** The documents this rule reads; when one of them exists but cannot be read, the rule cannot run. */
   reads(rule: RuleDefinition): DocumentKind[];
+  /**
+   * Whether the check sees only that something is written (a document, a section with text, a field with a
+   * value), never what it says: what such checks alone evidence is "documented", not "conformant".
+   */
+  presenceOnly?(rule: RuleDefinition): boolean;
   evaluate(rule: RuleDefinition, system: SystemContext, env: RuleEnvironment): RuleOutcome;
 }
 

@@ -1,6 +1,8 @@
+import { basename, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { SoaHistoryFacts } from '../soa.js';
 import type { ReadResult, Source } from '../source.js';
+import { closest } from '../spelling.js';
 
 // node:child_process loads net and dgram with it: imported when git first runs, not by every check.
 const childProcess = () => import('node:child_process');
@@ -38,16 +40,18 @@ export class GitSource implements Source {
     return this.revision;
   }
 
+  get repository(): string {
+    return basename(resolve(this.root));
+  }
+
   static async resolve(root: string, revision: string): Promise<GitSource> {
     await git(root, ['rev-parse', '--git-dir']).catch(() => {
       throw new Error(
         `${root} is not in a git repository, so there is no "${revision}" to compare with: drop --base, or run it in a clone`,
       );
     });
-    await git(root, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(() => {
-      throw new Error(
-        `"${revision}" is not a commit in this repository (try origin/main, and fetch it first)`,
-      );
+    await git(root, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`]).catch(async () => {
+      throw new Error(await missingRevision(root, revision));
     });
     return new GitSource(root, revision, await folderPrefix(root));
   }
@@ -99,7 +103,16 @@ async function catBlob(cwd: string, object: string): Promise<Uint8Array> {
  * and untracked files, the way a pull request would show them once pushed.
  */
 export async function changedSince(root: string, base: string): Promise<string[]> {
-  const mergeBase = (await git(root, ['merge-base', base, 'HEAD'])).trim();
+  const mergeBase = (
+    await git(root, ['merge-base', base, 'HEAD']).catch(async () => {
+      // git says nothing when there is no common commit: what it means, and what to do, depends on the clone.
+      throw new Error(
+        (await isShallow(root))
+          ? `${base} and HEAD have no common commit in this shallow clone, so what the branch changes cannot be told. ${await fetchHistory(root, base)}`
+          : `${base} and HEAD have no common commit (unrelated histories), so what the branch changes cannot be told: pass the branch it was made from as --base`,
+      );
+    })
+  ).trim();
   const [diff, untracked] = await Promise.all([
     git(root, ['diff', '--name-only', '-z', '--no-renames', mergeBase]),
     git(root, ['ls-files', '--others', '--exclude-standard', '--full-name', '-z']),
@@ -107,6 +120,57 @@ export async function changedSince(root: string, base: string): Promise<string[]
   const prefix = await folderPrefix(root);
   const files = [...diff.split('\0'), ...untracked.split('\0')].filter((file) => file?.startsWith(prefix));
   return [...new Set(files.map((file) => file.slice(prefix.length)))].sort();
+}
+
+/**
+ * What a shallow clone (CI's default: actions/checkout fetches one commit) needs to compare with a base: the
+ * history, and the base's branch where it is a remote's, which a single-branch clone does not fetch.
+ */
+async function fetchHistory(root: string, revision?: string): Promise<string> {
+  const remote = revision && (await remoteBranch(root, revision));
+  const fetch = remote
+    ? `git fetch --unshallow ${remote.remote} +refs/heads/${remote.branch}:refs/remotes/${revision}`
+    : 'git fetch --unshallow';
+  return `In GitHub Actions, set \`fetch-depth: 0\` on actions/checkout; elsewhere, run: ${fetch}`;
+}
+
+async function isShallow(root: string): Promise<boolean> {
+  return git(root, ['rev-parse', '--is-shallow-repository']).then(
+    (out) => out.trim() === 'true',
+    () => false,
+  );
+}
+
+/** "origin/main" as a remote and its branch, where the repository has that remote. */
+async function remoteBranch(
+  root: string,
+  revision: string,
+): Promise<{ remote: string; branch: string } | undefined> {
+  const remotes = await git(root, ['remote']).catch(() => '');
+  const remote = remotes.split('\n').find((name) => name && revision.startsWith(`${name}/`));
+  return remote ? { remote, branch: revision.slice(remote.length + 1) } : undefined;
+}
+
+/**
+ * Why a --base revision is not here, and what to do: a shallow clone needs its history; a branch of a remote
+ * needs fetching; a typo gets the nearest name git knows. Never "try origin/main" to one who typed it.
+ */
+async function missingRevision(root: string, revision: string): Promise<string> {
+  const missing = `"${revision}" is not a commit in this repository`;
+  if (await isShallow(root))
+    return `"${revision}" is not in this shallow clone, which holds the latest commits only. ${await fetchHistory(root, revision)}`;
+  const refs = await git(root, [
+    'for-each-ref',
+    '--format=%(refname:short)',
+    'refs/heads',
+    'refs/remotes',
+    'refs/tags',
+  ]).catch(() => '');
+  const near = closest(revision, refs.split('\n').filter(Boolean));
+  if (near) return `${missing} (did you mean ${near}?)`;
+  const remote = await remoteBranch(root, revision);
+  if (remote) return `${missing}: fetch it first (git fetch ${remote.remote} ${remote.branch})`;
+  return `${missing}: name a branch, tag or commit (git branch -a lists the branches)`;
 }
 
 async function folderPrefix(root: string): Promise<string> {

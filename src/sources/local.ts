@@ -1,5 +1,5 @@
 import { lstat, open, readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { gate } from '../concurrency.js';
 import type { ReadResult, Source } from '../source.js';
 
@@ -39,12 +39,14 @@ export function specialFile(entry: {
 /** The files of a folder on disk: the working tree, for `aims-gate check`. Symlinks are not followed. */
 export class LocalSource implements Source {
   readonly label: string;
+  readonly repository: string;
 
   constructor(
     readonly root: string,
     label = 'working tree',
   ) {
     this.label = label;
+    this.repository = basename(resolve(root));
   }
 
   async list(): Promise<string[]> {
