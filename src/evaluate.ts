@@ -10,6 +10,7 @@ import {
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { ConfigError } from './errors.js';
+import { groupBy } from './group.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
 import { unreadableFile } from './parse/text.js';
@@ -19,7 +20,7 @@ import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/ind
 import { loadStatement, statementNotices } from './soa.js';
 import type { Source } from './source.js';
 import { closest } from './spelling.js';
-import { changeTiers, highestTier } from './tiers.js';
+import { type ChangedSystem, changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
   DOCUMENT_KINDS,
@@ -110,9 +111,14 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     );
   }
 
-  // The SoA is read with the documents: over the GitHub API, in the same batched request.
-  const [documents, changedSystems, statement] = await Promise.all([
-    Promise.all(inScope.map((system) => readDocuments(input.source, system, system.present))),
+  // Systems are read, judged and let go a wave at a time: memory holds the documents of two waves, not of the
+  // repository. The first wave is read with the base's tiers and the SoA: over the GitHub API, one batched request.
+  const readWave = (from: number) =>
+    Promise.all(
+      inScope.slice(from, from + SYSTEMS_AT_ONCE).map((s) => readDocuments(input.source, s, s.present)),
+    );
+  const [firstWave, changedSystems, statement] = await Promise.all([
+    readWave(0),
     input.baseSource
       ? changeTiers(input.baseSource, input.source, changed ?? files, policy.systems)
       : undefined,
@@ -126,82 +132,54 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
 
   notices.push(...statementNotices(statement));
 
+  const baseTiers = changedSystems && firstOf(changedSystems);
+  // Most findings say what others say (the same section missing from thousands of cards): kept once each.
+  const said = new Map<string, string>();
+  const once = (text: string) => {
+    const known = said.get(text);
+    if (known !== undefined) return known;
+    said.set(text, text);
+    return text;
+  };
+  const judge = (location: SystemLocation, read: ReadDocuments, id?: string) =>
+    judgeSystem(policy, location, read(), {
+      changed,
+      today: input.today,
+      baseTiers,
+      id,
+      once,
+      repository: input.source.repository,
+    });
+  const judged: JudgedSystem[] = new Array(inScope.length);
+  let wave: Promise<ReadDocuments[]> | undefined = Promise.resolve(firstWave);
+  for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
+    const loaded = await wave;
+    // The next wave is read while this one is judged.
+    wave = from + SYSTEMS_AT_ONCE < inScope.length ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
+    loaded.forEach((documents, k) => {
+      judged[from + k] = judge(inScope[from + k]!, documents);
+    });
+  }
+  // Findings, waivers and reports key on the id; where two folders share one, the folder path tells them apart.
+  // The few systems concerned are read and judged again under their path, which a rule's `when` may test.
+  const named = new Map<string, number>();
+  for (const j of judged) named.set(j.summary.id, (named.get(j.summary.id) ?? 0) + 1);
+  for (const [i, j] of judged.entries()) {
+    if (named.get(j.summary.id)! < 2) continue;
+    notices.push(`Two AI systems are named "${j.summary.id}"; ${j.summary.path} is reported by its path.`);
+    const location = inScope[i]!;
+    judged[i] = judge(location, await readDocuments(input.source, location, location.present), location.path);
+  }
+
   const findings: Finding[] = [];
   const summaries: SystemSummary[] = [];
   /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
   const appliedTo = new Map<string, string[]>(policy.rules.map((r) => [r.id, []]));
-  const contexts = inScope.map((location, i) =>
-    systemContext(location, documents[i]!, changed, input.source.repository),
-  );
-  const named = new Map<string, number>();
-  for (const c of contexts) named.set(c.facts.id, (named.get(c.facts.id) ?? 0) + 1);
-  for (const context of contexts) {
-    // Findings, waivers and reports key on the id; where two folders share one, the folder path tells them apart.
-    if (named.get(context.facts.id)! > 1) {
-      notices.push(
-        `Two AI systems are named "${context.facts.id}"; ${context.facts.path} is reported by its path.`,
-      );
-      context.facts.id = context.facts.path;
-    }
+  for (const j of judged) {
+    summaries.push(j.summary);
+    for (const rule of j.applied) appliedTo.get(rule)!.push(j.summary.id);
+    for (const finding of j.findings) findings.push(finding);
   }
-  inScope.forEach((location, i) => {
-    const system = contexts[i]!;
-    const before = changedSystems?.find((c) => c.id === system.facts.id || c.path === location.path);
-    const summary = summarise(system, location, documents[i]!.digests ?? [], before?.base);
-    system.facts.tier = summary.tier;
-    for (const rule of policy.rules) {
-      const outcome = runRule(rule, system, input.today);
-      if (outcome === 'not-applicable') continue;
-      summary.checks++;
-      if (outcome === 'unreadable') summary.skipped++;
-      else appliedTo.get(rule.id)!.push(summary.id);
-      for (const violation of outcome === 'unreadable' ? [] : outcome) {
-        findings.push({
-          rule: rule.id,
-          severity: rule.severity,
-          controls: rule.controls,
-          system: summary.id,
-          path: violation.path,
-          line: violation.line,
-          column: violation.column,
-          message: violation.message,
-          remedy: violation.remedy ?? rule.remedy,
-        });
-      }
-    }
-    summaries.push(summary);
-  });
-  inScope.forEach((_location, i) => {
-    for (const kind of DOCUMENT_KINDS) {
-      const doc = documents[i]![kind];
-      if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summaries[i]!.id));
-    }
-    const file = documents[i]!.governanceFile;
-    if (!file) return;
-    // A key its schema does not know states nothing: `teir: high` leaves the tier unstated, so it is said here.
-    const problems =
-      'problem' in file
-        ? [
-            {
-              ...file.problem,
-              line: file.problem.line ?? 1,
-              message: `cannot be read: ${file.problem.message}`,
-            },
-          ]
-        : file.violations;
-    for (const problem of problems)
-      findings.push({
-        rule: 'inventory.governance-file',
-        severity: BUILT_IN_CHECKS['inventory.governance-file'].severity,
-        controls: [],
-        system: summaries[i]!.id,
-        path: file.path,
-        line: problem.line,
-        ...(problem.column ? { column: problem.column } : {}),
-        message: problem.message,
-        remedy: problem.fix,
-      });
-  });
   for (const orphan of inventory.orphans.filter((o) => !scope || o.path.startsWith(`${scope}/`))) {
     findings.push({
       rule: 'inventory.orphan-document',
@@ -282,33 +260,142 @@ export function blocks(severity: Severity, failOn: Severity | 'never'): boolean 
   return failOn !== 'never' && SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(failOn);
 }
 
+/** What is kept of a system once it is judged: its summary and findings; its documents are let go. */
+interface JudgedSystem {
+  summary: SystemSummary;
+  findings: Finding[];
+  /** The rules that ran on it with a readable document. */
+  applied: string[];
+}
+
+/** Documents of this many systems are read at once (a GitHub source reads a wave in one batched request). */
+const SYSTEMS_AT_ONCE = 64;
+
+/** `items.find((i) => i.id === id || i.path === path)`, answered in constant time: for one look-up per system. */
+function firstOf<T extends { id: string; path?: string }>(
+  items: T[],
+): (id: string, path: string) => T | undefined {
+  const byId = new Map<string, number>();
+  const byPath = new Map<string, number>();
+  items.forEach((item, i) => {
+    if (!byId.has(item.id)) byId.set(item.id, i);
+    if (item.path !== undefined && !byPath.has(item.path)) byPath.set(item.path, i);
+  });
+  return (id, path) =>
+    items[Math.min(byId.get(id) ?? Number.POSITIVE_INFINITY, byPath.get(path) ?? Number.POSITIVE_INFINITY)];
+}
+
+/** One system's rules, run on its documents; `id` overrides the system's own where two systems share it. */
+function judgeSystem(
+  policy: Policy,
+  location: SystemLocation,
+  loaded: LoadedDocuments,
+  options: {
+    changed?: string[];
+    today: string;
+    baseTiers?: (id: string, path: string) => ChangedSystem | undefined;
+    id?: string;
+    /** The one copy of a text that many findings share. */
+    once: (text: string) => string;
+    repository: string | undefined;
+  },
+): JudgedSystem {
+  const system = systemContext(location, loaded, options.changed, options.repository);
+  if (options.id !== undefined) system.facts.id = options.id;
+  const before = options.baseTiers?.(system.facts.id, location.path);
+  const summary = summarise(system, location, loaded.digests ?? [], before?.base);
+  system.facts.tier = summary.tier;
+  const findings: Finding[] = [];
+  const applied: string[] = [];
+  for (const rule of policy.rules) {
+    const outcome = runRule(rule, system, options.today);
+    if (outcome === 'not-applicable') continue;
+    summary.checks++;
+    if (outcome === 'unreadable') summary.skipped++;
+    else applied.push(rule.id);
+    for (const violation of outcome === 'unreadable' ? [] : outcome) {
+      findings.push({
+        rule: rule.id,
+        severity: rule.severity,
+        controls: rule.controls,
+        system: summary.id,
+        path: violation.path,
+        line: violation.line,
+        column: violation.column,
+        message: options.once(violation.message),
+        remedy: options.once(violation.remedy ?? rule.remedy),
+      });
+    }
+  }
+  for (const kind of DOCUMENT_KINDS) {
+    const doc = loaded[kind];
+    if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summary.id));
+  }
+  const file = loaded.governanceFile;
+  // A key its schema does not know states nothing: `teir: high` leaves the tier unstated, so it is said here.
+  const problems = !file
+    ? []
+    : 'problem' in file
+      ? [
+          {
+            ...file.problem,
+            line: file.problem.line ?? 1,
+            message: `cannot be read: ${file.problem.message}`,
+          },
+        ]
+      : file.violations;
+  for (const problem of problems)
+    findings.push({
+      rule: 'inventory.governance-file',
+      severity: BUILT_IN_CHECKS['inventory.governance-file'].severity,
+      controls: [],
+      system: summary.id,
+      path: file!.path,
+      line: problem.line,
+      ...(problem.column ? { column: problem.column } : {}),
+      message: problem.message,
+      remedy: problem.fix,
+    });
+  return { summary, findings, applied };
+}
+
+/**
+ * A system's documents as read. They are parsed when the system is judged, so that each parsed tree lives and
+ * dies within one system's judging, never waiting in memory for the reads of others.
+ */
+type ReadDocuments = () => LoadedDocuments;
+
 async function readDocuments(
   source: Source,
   system: SystemLocation,
   kinds: DocumentKind[],
-): Promise<LoadedDocuments> {
-  const loaded: LoadedDocuments = { digests: [] };
+): Promise<ReadDocuments> {
   await prepareDocumentSchemas();
   // Asked for with the documents, so a GitHub source reads them in one request.
   const sidecar = readGovernanceFile(source, system.path);
-  await Promise.all(
+  const reads = await Promise.all(
     kinds.map(async (kind) => {
       const path = system.paths[kind];
-      const read = await source.read(path, LIMITS.maxFileBytes);
-      if ('missing' in read) return;
-      if (!('bytes' in read)) {
-        loaded[kind] = { kind, path, problem: unreadableFile(read) };
-        return;
-      }
-      loaded[kind] = loadDocument(kind, path, read.bytes);
-      loaded.digests!.push({ path, sha256: sha256(read.bytes) });
+      return { kind, path, read: await source.read(path, LIMITS.maxFileBytes) };
     }),
   );
   const file = await sidecar;
-  if (file) loaded.governanceFile = file;
-  if (file?.bytes) loaded.digests!.push({ path: file.path, sha256: sha256(file.bytes) });
-  loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
-  return loaded;
+  return () => {
+    const loaded: LoadedDocuments = { digests: [] };
+    for (const { kind, path, read } of reads) {
+      if ('missing' in read) continue;
+      if (!('bytes' in read)) {
+        loaded[kind] = { kind, path, problem: unreadableFile(read) };
+        continue;
+      }
+      loaded[kind] = loadDocument(kind, path, read.bytes);
+      loaded.digests!.push({ path, sha256: sha256(read.bytes) });
+    }
+    if (file) loaded.governanceFile = file;
+    if (file?.bytes) loaded.digests!.push({ path: file.path, sha256: sha256(file.bytes) });
+    loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
+    return loaded;
+  };
 }
 
 /** What an importer mapped from where, what it could not map, and how many answers the original gives. */
@@ -455,10 +542,14 @@ function applyWaivers(
   systems: SystemSummary[],
   today: string,
 ): WaiverResult[] {
+  if (policy.waivers.length === 0) return [];
+  // Indexed once, so that a waiver per system costs no pass over every finding.
+  const byRuleAndSystem = groupBy(findings, (f) => `${f.rule}\0${f.system ?? ''}`);
+  const named = firstOf(systems);
   return policy.waivers.map((waiver) => {
     const expired = waiver.expires < today;
-    const system = systems.find((s) => s.id === waiver.system || s.path === waiver.system);
-    const covered = findings.filter((f) => f.rule === waiver.rule && system && f.system === system.id);
+    const system = named(waiver.system, waiver.system);
+    const covered = system ? (byRuleAndSystem.get(`${waiver.rule}\0${system.id}`) ?? []) : [];
     if (!expired) for (const finding of covered) finding.waiver = waiver;
     return {
       ...waiver,
@@ -507,13 +598,16 @@ function countFindings(systems: SystemSummary[], findings: Finding[]): void {
   }
 }
 
+/** Compares as `localeCompare` does, without building a collator for each of a sort's million comparisons. */
+const collator = new Intl.Collator();
+
 function compareFindings(a: Finding, b: Finding): number {
   return (
-    (a.system ?? '~').localeCompare(b.system ?? '~') ||
+    collator.compare(a.system ?? '~', b.system ?? '~') ||
     SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
-    (a.path ?? '').localeCompare(b.path ?? '') ||
+    collator.compare(a.path ?? '', b.path ?? '') ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    a.rule.localeCompare(b.rule)
+    collator.compare(a.rule, b.rule)
   );
 }
 
@@ -523,13 +617,24 @@ function controlResults(
   findings: Finding[],
   appliedTo: Map<string, string[]>,
 ): ControlResult[] {
+  // One pass over the findings: per control, how many are open and the worst of them.
+  const open = new Map<string, { count: number; worst: number }>();
+  for (const f of findings) {
+    if (f.waiver) continue;
+    for (const control of f.controls) {
+      const seen = open.get(control) ?? { count: 0, worst: SEVERITIES.length };
+      seen.count++;
+      seen.worst = Math.min(seen.worst, SEVERITIES.indexOf(f.severity));
+      open.set(control, seen);
+    }
+  }
   return controlIds().map((control) => {
     const citing = policy.rules.filter((r) => r.controls.includes(control));
     const rules = citing.map((r) => r.id);
-    const open = findings.filter((f) => !f.waiver && f.controls.includes(control));
-    const worst = SEVERITIES.find((s) => open.some((f) => f.severity === s));
+    const found = open.get(control);
     const ran = citing.filter((r) => appliedTo.get(r.id)!.length > 0).map(summariseRule);
-    const status = worst ?? (ran.length > 0 ? cleanStatus(ran) : 'not-evaluated');
-    return { control, title: controlTitle(control), status, rules, findings: open.length };
+    const status =
+      (found && SEVERITIES[found.worst]) ?? (ran.length > 0 ? cleanStatus(ran) : 'not-evaluated');
+    return { control, title: controlTitle(control), status, rules, findings: found?.count ?? 0 };
   });
 }

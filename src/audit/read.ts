@@ -1,5 +1,5 @@
 import type { AuditEntry } from './entry.js';
-import type { AuditStore } from './store.js';
+import type { AuditStore, LogLine } from './store.js';
 
 export interface EntryFilter {
   system?: string;
@@ -14,27 +14,45 @@ export async function* readEntries(
   filter: EntryFilter = {},
   onBadLine: (line: number, text: string) => void = () => {},
 ): AsyncIterable<AuditEntry> {
-  let line = 0;
-  for await (const batch of store.lines())
-    for (const text of batch) {
-      line++;
-      if (typeof text !== 'string') {
-        onBadLine(line, text.torn);
-        continue;
-      }
-      let entry: AuditEntry;
-      try {
-        entry = JSON.parse(text) as AuditEntry;
-        if (!isEntryShaped(entry)) throw new Error('not an entry');
-      } catch {
-        onBadLine(line, text);
-        continue;
-      }
-      if (filter.system && entry.subject?.system !== filter.system) continue;
-      if (filter.type && entry.type !== filter.type) continue;
-      if (filter.since && entry.time < filter.since) continue;
-      yield entry;
+  const at = { line: 0 };
+  for await (const batch of store.lines()) yield* entriesOf(batch, at, filter, onBadLine);
+}
+
+/** The same, read synchronously (FileStore.linesSync): a log streamed through a fold that is no async function. */
+export function* readEntriesSync(
+  store: { linesSync(): Iterable<LogLine[]> },
+  filter: EntryFilter = {},
+  onBadLine: (line: number, text: string) => void = () => {},
+): Generator<AuditEntry> {
+  const at = { line: 0 };
+  for (const batch of store.linesSync()) yield* entriesOf(batch, at, filter, onBadLine);
+}
+
+function* entriesOf(
+  batch: LogLine[],
+  at: { line: number },
+  filter: EntryFilter,
+  onBadLine: (line: number, text: string) => void,
+): Generator<AuditEntry> {
+  for (const text of batch) {
+    const line = ++at.line;
+    if (typeof text !== 'string') {
+      onBadLine(line, text.torn);
+      continue;
     }
+    let entry: AuditEntry;
+    try {
+      entry = JSON.parse(text) as AuditEntry;
+      if (!isEntryShaped(entry)) throw new Error('not an entry');
+    } catch {
+      onBadLine(line, text);
+      continue;
+    }
+    if (filter.system && entry.subject?.system !== filter.system) continue;
+    if (filter.type && entry.type !== filter.type) continue;
+    if (filter.since && entry.time < filter.since) continue;
+    yield entry;
+  }
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

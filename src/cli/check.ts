@@ -4,7 +4,7 @@ import { evaluationEvents } from '../audit/events.js';
 import { recordAll } from '../audit/store.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
-import { FORMATS, type Format } from '../report/index.js';
+import { batched, FORMATS, type Format, renderChunks } from '../report/index.js';
 import { withoutWorkflowCommands } from '../report/printable.js';
 import { plural, verdictLine } from '../report/words.js';
 import { changedSince, GitSource, git } from '../sources/git.js';
@@ -118,17 +118,14 @@ export async function check(argv: string[], io: Output): Promise<number> {
     );
   }
 
-  const rendered = FORMATS[format](evaluation, { color: io.color && !values.output, version: VERSION });
+  const chunks = renderChunks(format, evaluation, { color: io.color && !values.output, version: VERSION });
   if (values.output) {
-    await writeOutput(values.output, rendered);
+    await writeOutput(values.output, batched(chunks));
     io.err(`aims-gate: wrote ${format} to ${values.output}\n${verdictLine(evaluation)}\n`);
   } else {
     // In GitHub Actions, the runner reads workflow commands from the log: a finding's text must not be one.
-    io.out(
-      process.env.GITHUB_ACTIONS === 'true' && (format === 'text' || format === 'markdown')
-        ? withoutWorkflowCommands(rendered, randomUUID())
-        : rendered,
-    );
+    const fenced = process.env.GITHUB_ACTIONS === 'true' && (format === 'text' || format === 'markdown');
+    for (const text of batched(fenced ? withoutWorkflowCommands(chunks, randomUUID()) : chunks)) io.out(text);
   }
   return evaluation.verdict === 'pass' ? 0 : 1;
 }

@@ -149,8 +149,11 @@ export async function existingLog(root: string, log: string | undefined): Promis
   return store;
 }
 
-/** Writes `--output FILE`; a folder that does not exist, or one that cannot be written, is said plainly. */
-export async function writeOutput(file: string, text: string | Uint8Array): Promise<void> {
+/**
+ * Writes `--output FILE`, whole or in pieces as they are made; a folder that does not exist, or one that cannot be
+ * written, is said plainly.
+ */
+export async function writeOutput(file: string, text: string | Uint8Array | Iterable<string>): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (error) {

@@ -1,8 +1,7 @@
-import type { AuditEntry } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { claimsGate, isGateKey, signerOf } from '../audit/signature.js';
 import { evaluate } from '../evaluate.js';
-import { inventoryCsv, inventoryRows } from '../report/inventory-export.js';
+import { InventoryLog, inventoryCsv, inventoryRows } from '../report/inventory-export.js';
 import { printable } from '../report/printable.js';
 import { LocalSource } from '../sources/local.js';
 import { trustedSigners } from './audit.js';
@@ -25,7 +24,7 @@ export async function inventory(argv: string[], io: Output): Promise<number> {
     configPath: values.config,
     today: today(values.today),
   });
-  const entries: AuditEntry[] = [];
+  const entries = new InventoryLog();
   let bad = 0;
   let forged = 0;
   const signers = await trustedSigners(root, values.config, undefined);
@@ -37,7 +36,7 @@ export async function inventory(argv: string[], io: Output): Promise<number> {
       for await (const entry of readEntries(store, {}, () => bad++)) {
         // A deployment no gate key signed is no deployment: it would show a commit as deployed that nobody approved.
         if (claimsGate(entry) && !isGateKey(signerOf(entry, signers))) forged++;
-        else entries.push(entry);
+        else entries.add(entry);
       }
   }
   refuseNothing(root, evaluation, found);

@@ -13,7 +13,7 @@ import {
   type Nonconformity,
   nonconformityRegister,
 } from '../audit/nonconformities.js';
-import { readEntries } from '../audit/read.js';
+import { readEntriesSync } from '../audit/read.js';
 import type { TrustedKey } from '../audit/signature.js';
 import { record as recordEvent } from '../audit/store.js';
 import { verifyLog } from '../audit/verify.js';
@@ -68,11 +68,10 @@ async function brokenReason(store: FileStore): Promise<string | undefined> {
 
 /** The register, and whether the log it is read from verifies; `trusted` judges who signed reviews and closures. */
 async function registerOf(store: FileStore, trusted: readonly TrustedKey[]) {
-  const entries = [];
   if (!(await store.exists())) return { ...nonconformityRegister([]), found: false, broken: undefined };
   const broken = await brokenReason(store);
-  for await (const entry of readEntries(store)) entries.push(entry);
-  return { ...nonconformityRegister(entries, { trusted }), found: true, broken };
+  // Streamed through the register: a log of a million entries costs the memory of its nonconformities.
+  return { ...nonconformityRegister(readEntriesSync(store), { trusted }), found: true, broken };
 }
 
 /** Nothing is written on a log that fails verification. */

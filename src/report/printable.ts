@@ -26,6 +26,12 @@ export function printable<T>(value: T): T {
  * Output a GitHub Actions runner reads for workflow commands, wrapped so that it reads none: the runner stops
  * at `::stop-commands::TOKEN` and resumes at `::TOKEN::` (a token nobody could have written into the text).
  */
-export function withoutWorkflowCommands(text: string, token: string): string {
-  return `::stop-commands::${token}\n${text}${text.endsWith('\n') ? '' : '\n'}::${token}::\n`;
+export function* withoutWorkflowCommands(chunks: Iterable<string>, token: string): Generator<string> {
+  yield `::stop-commands::${token}\n`;
+  let last = '';
+  for (const chunk of chunks) {
+    if (chunk) last = chunk;
+    yield chunk;
+  }
+  yield `${last.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }

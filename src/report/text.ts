@@ -1,4 +1,5 @@
 import type { Evaluation, Finding, Severity } from '../types.js';
+import { printable, printableText } from './printable.js';
 import {
   bySystem,
   controlCounts,
@@ -23,19 +24,25 @@ const COLOR: Record<Severity | 'ok' | 'dim' | 'bold', [number, number]> = {
   bold: [1, 22],
 };
 
-/** For a terminal: findings grouped by system, worst first, each with where, what and how to fix it. */
-export function renderText(evaluation: Evaluation, { color }: TextOptions): string {
+/**
+ * For a terminal: findings grouped by system, worst first, each with where, what and how to fix it. Made a system
+ * at a time, each string made printable as it is written, so a large repository never sits in memory twice.
+ */
+export function* textChunks(evaluation: Evaluation, { color }: TextOptions): Generator<string> {
   const paint = (style: keyof typeof COLOR, s: string) =>
     color ? `\x1b[${COLOR[style][0]}m${s}\x1b[${COLOR[style][1]}m` : s;
-  const lines: string[] = [];
-  lines.push(
-    `aims-gate · ${plural(evaluation.systems.length, 'AI system')} · policy ${evaluation.policy.id} (from ${evaluation.policy.configSource}) · as of ${evaluation.today}`,
-  );
-  for (const notice of evaluation.notices) lines.push(paint('dim', `note: ${notice}`));
+  const out = (lines: string[]) => `${lines.join('\n')}\n`;
+  const policy = printable(evaluation.policy);
+  yield out([
+    `aims-gate · ${plural(evaluation.systems.length, 'AI system')} · policy ${policy.id} (from ${policy.configSource}) · as of ${printableText(evaluation.today)}`,
+    ...evaluation.notices.map((notice) => paint('dim', `note: ${printableText(notice)}`)),
+  ]);
 
   const groups = bySystem(evaluation.findings);
 
-  for (const system of evaluation.systems) {
+  for (const raw of evaluation.systems) {
+    const system = printable(raw);
+    const lines: string[] = [];
     const facts = [
       system.version && `v${system.version}`,
       system.tier && `tier ${system.tier}`,
@@ -46,25 +53,29 @@ export function renderText(evaluation: Evaluation, { color }: TextOptions): stri
       .join(' · ');
     lines.push('', `${paint('bold', system.path)}  ${system.id}${facts ? ` · ${facts}` : ''}`);
     if (system.tierNote) lines.push(`  ${paint('minor', `tier: ${system.tierNote}`)}`);
-    const findings = groups.get(system.id) ?? [];
+    const findings = groups.get(raw.id) ?? [];
     if (findings.length === 0) lines.push(`  ${paint('ok', '✔ no findings')}`);
-    for (const f of findings) lines.push(...findingLines(f, paint));
+    for (const f of findings) lines.push(...findingLines(printable(f), paint));
+    yield out(lines);
   }
   const loose = groups.get(undefined) ?? [];
-  if (loose.length) {
-    lines.push('', paint('bold', 'Outside any AI system'));
-    for (const f of loose) lines.push(...findingLines(f, paint));
-  }
+  if (loose.length)
+    yield out([
+      '',
+      paint('bold', 'Outside any AI system'),
+      ...loose.flatMap((f) => findingLines(printable(f), paint)),
+    ]);
 
-  lines.push('', `Controls (ISO/IEC 42001 Annex A): ${controlCounts(evaluation)}`);
   const { waivers, disabled } = setAsideLines(evaluation);
-  lines.push(...waivers, ...disabled.map((line) => paint('dim', line)));
-  lines.push(
+  yield out([
+    '',
+    `Controls (ISO/IEC 42001 Annex A): ${controlCounts(evaluation)}`,
+    ...waivers.map(printableText),
+    ...disabled.map((line) => paint('dim', printableText(line))),
     '',
     paint('dim', totalsLine(evaluation)),
-    paint(evaluation.verdict === 'pass' ? 'ok' : 'major', verdictLine(evaluation)),
-  );
-  return `${lines.join('\n')}\n`;
+    paint(evaluation.verdict === 'pass' ? 'ok' : 'major', printableText(verdictLine(evaluation))),
+  ]);
 }
 
 function findingLines(

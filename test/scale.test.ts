@@ -1,0 +1,152 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../src/audit/entry.js';
+import { FileStore } from '../src/audit/file-store.js';
+import { readEntries, readEntriesSync } from '../src/audit/read.js';
+import { jsonChunks, renderChunks } from '../src/report/index.js';
+import { InventoryLog, inventoryRows } from '../src/report/inventory-export.js';
+import { CARD, conformantRepo, EXAMPLE, readTree, run } from './helpers.js';
+
+/** A repository of `n` systems c0 … c(n-1), each the example's conformant system, some with a defect. */
+function manySystems(n: number): Record<string, string> {
+  const base = conformantRepo();
+  const files: Record<string, string> = { '.github/aims-gate.yml': 'systems: [models/*]\n' };
+  for (let i = 0; i < n; i++)
+    for (const [path, text] of Object.entries(base)) {
+      if (!path.startsWith('models/credit-scoring/')) continue;
+      let content = text.replaceAll('credit-scoring', `c${i}`);
+      // Every third card lacks its limitations: findings on some systems, not all.
+      if (path === CARD && i % 3 === 0) content = content.replace(/## Bias, Risks, and Limitations[^#]*/, '');
+      files[path.replace('credit-scoring', `c${i}`)] = content;
+    }
+  return files;
+}
+
+describe('evaluation system by system (issue 24)', () => {
+  it('judges each system as it would be judged alone, across several waves of reads, in a fixed order', async () => {
+    const files = manySystems(150);
+    const all = await run(files);
+    expect(all.systems).toHaveLength(150);
+    for (const i of [0, 1, 64, 65, 128, 149]) {
+      const alone = await run({
+        '.github/aims-gate.yml': files['.github/aims-gate.yml']!,
+        ...Object.fromEntries(Object.entries(files).filter(([p]) => p.startsWith(`models/c${i}/`))),
+      });
+      expect(all.findings.filter((f) => f.system === `c${i}`)).toEqual(alone.findings);
+      expect(all.systems.find((s) => s.id === `c${i}`)).toEqual(alone.systems[0]);
+    }
+    expect(all.findings.some((f) => f.system === 'c0')).toBe(true);
+    // Read again, the same evaluation: the order does not depend on which read finished first.
+    expect(await run(files)).toEqual(all);
+  });
+
+  it('reports two systems that share an id by their paths, judged again under them', async () => {
+    const files = manySystems(2);
+    const card = files['models/c1/MODEL_CARD.md']!.replace(/system: c1/, 'system: c0');
+    const evaluation = await run({ ...files, 'models/c1/MODEL_CARD.md': card });
+    expect(evaluation.systems.map((s) => s.id)).toEqual(['models/c0', 'models/c1']);
+    expect(evaluation.findings.map((f) => f.system)).toContain('models/c0');
+    expect(evaluation.findings.every((f) => f.system?.startsWith('models/'))).toBe(true);
+    expect(evaluation.notices.filter((n) => n.startsWith('Two AI systems'))).toHaveLength(2);
+  });
+});
+
+describe('output written as it is made', () => {
+  it('gives the bytes JSON.stringify gives, a system or finding at a time', async () => {
+    const evaluation = await run(readTree(EXAMPLE));
+    const chunks = [...jsonChunks(evaluation)];
+    expect(chunks.join('')).toBe(`${JSON.stringify(evaluation, null, 2)}\n`);
+    expect(chunks.length).toBeGreaterThan(evaluation.findings.length);
+    const empty = { ...evaluation, findings: [], systems: [], changedSystems: undefined };
+    expect([...jsonChunks(empty)].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
+  });
+
+  it('writes text a system at a time, every string made printable', async () => {
+    const evaluation = await run(readTree(EXAMPLE));
+    evaluation.systems[0]!.owner = 'evil\x1b[2J\n::error::forged';
+    const chunks = [...renderChunks('text', evaluation, { color: false, version: 'x' })];
+    expect(chunks.length).toBeGreaterThan(evaluation.systems.length);
+    const text = chunks.join('');
+    expect(text).toContain('owner evil\\u001b[2J\\n::error::forged');
+    expect(text).not.toContain('\x1b');
+  });
+});
+
+describe('inventory, linear and in natural order', () => {
+  it('lists systems as a person reads them: c2 before c10', async () => {
+    const rows = inventoryRows(await run(manySystems(12)), []);
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 12 }, (_, i) => `c${i}`));
+  });
+
+  it('keeps per system only the latest of each kind of entry, as a replay of the whole log would', async () => {
+    const evaluation = await run(manySystems(2));
+    let seq = 0;
+    const entry = (type: string, subject: Record<string, string>, details: Record<string, unknown> = {}) =>
+      ({
+        seq: ++seq,
+        type,
+        time: `2026-0${Math.min(9, seq)}-01T00:00:00Z`,
+        actor: { login: 'ci' },
+        subject,
+        details,
+        evidence: [],
+      }) as unknown as AuditEntry;
+    const entries = [
+      entry('evaluated', { system: 'c0' }, { verdict: 'fail' }),
+      entry(
+        'deployment.approved',
+        { environment: 'production', commit: 'a'.repeat(40) },
+        { systems: ['c1'] },
+      ),
+      entry('deployment.approved', { environment: 'staging', commit: 'b'.repeat(40) }),
+      entry('evaluated', { system: 'c0' }, { verdict: 'pass' }),
+      entry('deployment.approved', { system: 'c0', environment: 'production', commit: 'c'.repeat(40) }),
+      entry('system.retired', { system: 'gone' }),
+    ];
+    const log = new InventoryLog();
+    for (const e of entries) log.add(e);
+    const rows = inventoryRows(evaluation, log);
+    expect(rows).toEqual(inventoryRows(evaluation, entries));
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    expect(byId.c0!.lastEvaluation).toBe('2026-04-01 pass');
+    // Environments in the order of their first deployment: staging (entry 3) before production (entry 5).
+    expect(Object.entries(byId.c0!.lastDeployment)).toEqual([
+      ['staging', '2026-03-01 bbbbbbb'],
+      ['production', '2026-05-01 ccccccc'],
+    ]);
+    expect(Object.entries(byId.c1!.lastDeployment)).toEqual([
+      ['production', '2026-02-01 aaaaaaa'],
+      ['staging', '2026-03-01 bbbbbbb'],
+    ]);
+    expect(byId.gone).toMatchObject({ status: 'retired', warning: 'retired: known only from the log' });
+  });
+});
+
+describe('the log read as a stream', () => {
+  it('reads the same entries synchronously as asynchronously, lines across blocks and a torn last line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aims-gate-scale-'));
+    const path = join(dir, 'log.jsonl');
+    const line = (seq: number) =>
+      JSON.stringify({
+        seq,
+        type: 'evaluated',
+        time: '2026-01-01T00:00:00Z',
+        actor: { login: 'ci' },
+        subject: { system: `s${seq}` },
+        details: { note: 'é'.repeat(seq) },
+        evidence: [],
+      });
+    writeFileSync(path, `${[1, 2, 3, 4, 5].map(line).join('\n')}\nnot json\n{"seq": 7, "ty`);
+    const store = new FileStore(path, { blockSize: 16 });
+    const bad: number[] = [];
+    const streamed: AuditEntry[] = [];
+    for await (const e of readEntries(store, {}, (n) => bad.push(n))) streamed.push(e);
+    const badSync: number[] = [];
+    expect([...readEntriesSync(store, {}, (n) => badSync.push(n))]).toEqual(streamed);
+    expect(streamed.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(badSync).toEqual(bad);
+    expect(bad).toEqual([6, 7]);
+  });
+});
