@@ -245,10 +245,15 @@ describe('aims-gate init and explain', () => {
       '$schema=../node_modules/aims-gate/schemas/config.schema.json',
     );
     const notices: string[] = JSON.parse(check.stdout).notices;
-    expect(notices).toContain(
-      'governance/statement-of-applicability.yml:7: organisation is unfinished: "TODO: your organisation". Replace the TODO with the answer (who owns it, which risk, treatment or requirement needs it).',
+    // Counted in one notice, not one per TODO (they would bury the findings); validate lists each.
+    expect(notices.filter((n) => n.includes('statement-of-applicability'))).toEqual([
+      "governance/statement-of-applicability.yml: 78 answers are unfinished (TODO), the first at line 7; `aims-gate validate` lists them all. Replace each TODO with the organisation's answer before the SoA goes to an auditor.",
+    ]);
+    const listed = cli(['validate'], dir).stdout;
+    expect(listed).toContain(
+      'note: governance/statement-of-applicability.yml:7: organisation is unfinished: "TODO: your organisation"\n  fix: Replace the TODO with the answer',
     );
-    expect(notices.filter((n) => n.includes('owner is unfinished'))).toHaveLength(38);
+    expect(listed.match(/owner is unfinished/g)).toHaveLength(38);
     // Again: nothing is written over, and it says so.
     const card = readFileSync(join(dir, 'models/churn/MODEL_CARD.md'), 'utf8');
     const again = cli(['init', 'models/churn'], dir);

@@ -41,7 +41,7 @@ it.skipIf(missing)(
     expect(output).not.toContain('An unexpected error has occurred');
     expect(output).toMatch(/^aims-gate validate\.+Passed$/m);
     expect(output).toMatch(/^aims-gate check\.+Failed$/m); // the example has findings on purpose
-    expect(output).toContain('FAIL: 4 major nonconformities');
+    expect(output).toContain('FAIL: findings: 4 major, 9 minor');
     expect(run.status).toBe(1);
   },
   600_000,
