@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,23 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/evaluate.js';
 import { MemorySource } from '../../src/source.js';
 import { EXAMPLE } from '../helpers.js';
+import { cli } from './cli-process.js';
 
 /**
  * A new user's first runs (issue 23): a Hugging Face Hub repository that is one model, a governance.yml typed
  * by hand, commands typed wrong, and a CI job's shallow clone. The built CLI, in real git repositories.
  */
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
-
-function cli(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync(

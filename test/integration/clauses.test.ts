@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,21 +8,12 @@ import { renderAuditorHtml } from '../../src/report/auditor-html.js';
 import { renderAuditorMarkdown } from '../../src/report/auditor-markdown.js';
 import { clauseGapWords, clauseReport } from '../../src/report/clauses.js';
 import { EXAMPLE, readTree, run } from '../helpers.js';
+import { cli } from './cli-process.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });
 });
-
-function cli(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** The example with a two-audit programme: one by the owner of a system it covers. */
 function repoWithProgramme(): string {

@@ -17,19 +17,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditEntry, type EventDraft, seal, sealSigned, serialise } from '../../src/audit/entry.js';
 import { ed25519Signer, type Signer } from '../../src/audit/signature.js';
 import { conformantRepo, EXAMPLE, IMPACT, readTree } from '../helpers.js';
+import { BIN, cli } from './cli-process.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
-
-/** Runs the built CLI as a user would, in a subprocess. */
-function cli(args: string[], cwd = process.cwd()) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 function tempRepo(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'aims-gate-'));

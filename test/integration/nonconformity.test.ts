@@ -10,8 +10,8 @@ import { closureGaps, isObservation, nonconformityRegister } from '../../src/aud
 import { ed25519Signer, type Signer, type TrustedKey } from '../../src/audit/signature.js';
 import { record } from '../../src/audit/store.js';
 import { EXAMPLE } from '../helpers.js';
+import { cli } from './cli-process.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const temps: string[] = [];
 afterAll(() => {
   for (const dir of temps) rmSync(dir, { recursive: true, force: true });
@@ -329,15 +329,6 @@ function commitAll(repo: string, message: string): void {
   if (!existsSync(join(repo, '.git'))) git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', message);
-}
-
-function cli(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '' },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 // A person's whole flow, one command at a time: a dozen processes or more, slow on a loaded 2-core machine.

@@ -18,21 +18,13 @@ import { report as reportCommand } from '../../src/cli/report.js';
 import { UsageError } from '../../src/errors.js';
 import { buildAuditorReport } from '../../src/report/auditor.js';
 import { EXAMPLE, readTree, run } from '../helpers.js';
+import { cli } from './cli-process.js';
 
 describe('the controlled report (ISO/IEC 42001 7.5)', () => {
-  const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
   const temps: string[] = [];
   afterAll(() => {
     for (const dir of temps) rmSync(dir, { recursive: true, force: true });
   });
-  const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => {
-    const result = spawnSync(process.execPath, [BIN, ...args], {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', ...env },
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
   const git = (cwd: string, ...args: string[]) => {
     const result = spawnSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], {
       cwd,

@@ -6,22 +6,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_NAMES, findChromium, templates } from '../../src/report/pdf.js';
 import { VERSION } from '../../src/version.js';
 import { EXAMPLE } from '../helpers.js';
+import { cli as run } from './cli-process.js';
 
 // Debian's chromium prints the PDF, and poppler-utils reads it back (.ci/run installs both). The test fails
 // (not skips) without them: the PDF must be seen working.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
 const dir = mkdtempSync(join(tmpdir(), 'aims-pdf-'));
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', AIMS_GATE_CHROMIUM: CHROMIUM, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  run(args, process.cwd(), { AIMS_GATE_CHROMIUM: CHROMIUM, ...env });
 
 function poppler(tool: string, args: string[]): string {
   const result = spawnSync(tool, args, { encoding: 'utf8' });
