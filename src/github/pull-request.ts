@@ -247,7 +247,7 @@ async function lastPusher(github: GitHub, node: PushNode): Promise<{ login: stri
   const unknown = (why: string) => ({
     unknown: `GitHub ${why}, so who pushed the final head ${short(head)} of #${node.number}, who may not approve it, is unknown`,
   });
-  if (!where) return unknown('no longer has the repository #' + node.number + ' came from');
+  if (!where) return unknown(`no longer has the repository #${node.number} came from`);
   const [owner, repo] = where.split('/') as [string, string];
   try {
     let page = 0;
