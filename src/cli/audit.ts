@@ -17,6 +17,7 @@ import {
   EvidenceIndex,
   evidenceProblems,
   evidenceProblemWords,
+  supersededWords,
 } from '../audit/evidence.js';
 import type { FileStore } from '../audit/file-store.js';
 import {
@@ -148,8 +149,9 @@ export async function record(argv: string[], io: Output): Promise<number> {
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
   const evidence = await evidenceOf(root, values.evidence);
   const { actor, subject } = await whoAndWhere(root, values.actor);
+  const store = await logFor(root, values.log);
   const details = organisational
-    ? await organisationEvent(root, values.type as OrganisationEvent, parsed.details, io)
+    ? await organisationEvent(root, store, values.type as OrganisationEvent, parsed.details, io)
     : parsed.details;
   const draft: EventDraft = {
     type: values.type as EventDraft['type'],
@@ -163,7 +165,6 @@ export async function record(argv: string[], io: Output): Promise<number> {
     details,
     evidence,
   };
-  const store = await logFor(root, values.log);
   // Checked before anything is written (record checks again): an invalid event leaves the log as it was.
   const problem = draftProblem(draft);
   if (problem) throw new UsageError(problem);
@@ -194,6 +195,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
  */
 async function organisationEvent(
   root: string,
+  store: FileStore,
   type: OrganisationEvent,
   given: Details,
   io: Output,
@@ -227,6 +229,13 @@ async function organisationEvent(
     return owned;
   });
   if ('problem' in result) throw new UsageError(result.problem);
+  // An audit is performed once: its results stand as recorded, and a re-audit is a new audit of the programme.
+  if (type === 'audit.performed' && (await store.exists()))
+    for await (const entry of readEntries(store))
+      if (entry.type === 'audit.performed' && entry.details.audit === result.details.audit)
+        throw new UsageError(
+          `audit ${result.details.audit} was performed in entry ${entry.seq}: its results stand as recorded; plan a follow-up audit under a new id in the programme (audits in .github/aims-gate.yml) to audit again`,
+        );
   if (unowned.length)
     io.err(
       `aims-gate: no owner is declared for ${unowned.join(', ')}: the auditor's independence of ${unowned.length === 1 ? 'it' : 'them'} was not checked\n`,
@@ -383,16 +392,24 @@ async function citedEvidence(root: string, store: FileStore): Promise<CheckedFil
 
 /** verify --evidence: one line of totals, then each file that is not what the log last recorded, by name. */
 function evidenceLines(files: readonly CheckedFile[], problems: readonly CheckedFile[]): string[] {
-  const latest = files.filter((f) => f.latest).length;
-  const superseded = files.filter((f) => f.state === 'superseded').length;
-  const earlier = superseded ? ` (${plural(superseded, 'earlier version')} superseded by later entries)` : '';
+  const superseded = files.filter((f) => f.state === 'superseded');
+  const held = files.length - superseded.length;
+  const earlier = superseded.length
+    ? ` (${plural(superseded.length, 'earlier version')} of documents superseded by later evaluations)`
+    : '';
+  // Each superseded version by name: who revised a document is part of the evidence, not a footnote.
+  const revised = superseded.map(
+    (f) => `  ${printable(`${f.path} ${f.sha256.slice(0, 12)}…: ${supersededWords(f)}`)}`,
+  );
   if (!problems.length)
     return [
-      `✔ evidence: ${latest ? `${plural(latest, 'file')} as the log last recorded them${earlier}` : 'no entry cites a file'}`,
+      `✔ evidence: ${held ? `${plural(held, 'file')} as the log recorded them${earlier}` : 'no entry cites a file'}`,
+      ...revised,
     ];
   return [
-    `✖ evidence: ${plural(problems.length, 'file')} of ${latest} not as the log last recorded ${problems.length === 1 ? 'it' : 'them'}${earlier}`,
+    `✖ evidence: ${plural(problems.length, 'file')} of ${held} not as the log recorded ${problems.length === 1 ? 'it' : 'them'}${earlier}`,
     ...problems.map((f) => `✖ ${printable(evidenceProblemWords(f))}`),
+    ...revised,
   ];
 }
 

@@ -98,7 +98,7 @@ export async function report(argv: string[], io: Output): Promise<number> {
   // The SoA's version and approval from the history of the file, as committed (never from what it says).
   const { statement } = evaluation;
   if (statement.found && statement.from === 'file')
-    statement.approval = soaApproval(await fileHistoryInGit(root, statement.path));
+    statement.approval = soaApproval(await fileHistoryInGit(root, statement.path), statement.version);
   const generated = new Date().toISOString();
   const control = await documentControl({
     root,

@@ -64,7 +64,8 @@ export interface AuditorReport {
    * Who signed each listed entry that is signed or claims to be the gate's, by sequence number, where the
    * report was given the trusted keys: `forged` for a claim no gate key signed.
    */
-  signatures?: Record<number, { signer: string; forged: boolean }>;
+  /** `vouched`: signed by a trusted person's key naming the entry's login, so the login is no longer merely typed. */
+  signatures?: Record<number, { signer: string; forged: boolean; vouched: boolean }>;
 }
 
 /**
@@ -249,7 +250,11 @@ function signaturesOf(
   for (const entry of listed)
     if (entry.sig !== undefined || claimsGate(entry)) {
       const signed = gateSignature(entry, trusted);
-      out[entry.seq] = { signer: signed.signer, forged: claimsGate(entry) && signed.forged };
+      out[entry.seq] = {
+        signer: signed.signer,
+        forged: claimsGate(entry) && signed.forged,
+        vouched: signed.vouched,
+      };
     }
   return out;
 }

@@ -1,4 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { keyLogins } from '../audit/nonconformities.js';
+import { loginKey } from '../audit/organisation.js';
 import { isGateKey, type SignerCheck, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
 
 /** One gate decision for one AI system and environment: a line of the deployment register. */
@@ -29,9 +31,14 @@ export interface DeploymentRow {
 export function gateSignature(
   entry: AuditEntry,
   trusted: readonly TrustedKey[],
-): { signer: string; forged: boolean } {
+): { signer: string; forged: boolean; vouched: boolean } {
   const check: SignerCheck = signerOf(entry, trusted);
-  return { signer: signerWords(check), forged: !isGateKey(check) };
+  // A trusted person's key that names the entry's login vouches for who wrote it; a gate key, only that it kept it.
+  const vouched =
+    check.status === 'signed' &&
+    check.key.role === 'person' &&
+    keyLogins(check.key).includes(loginKey(entry.actor.login));
+  return { signer: signerWords(check), forged: !isGateKey(check), vouched };
 }
 
 const strings = (value: unknown): string[] =>

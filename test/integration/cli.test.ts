@@ -398,7 +398,11 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
       /^\| 37 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
     );
     expect(report.stdout).toMatch(
-      /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
+      /^\| 10 \| .*\| 9c1d2e3f4a5b \| #412 \| .*\| https:\/\/github\.com\/acme\/ml-platform\/actions\/runs\/9876543210; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
+    );
+    // A trusted person's key naming the entry's login vouches for it: no longer "typed: unverified".
+    expect(report.stdout).toMatch(
+      /^\| 23 \| .*\| management review \| — \| gov-lead, signed by the person key gov-lead \(EXAMPLE ONLY\)/m,
     );
     // Nor does the inventory take it for the last deployment.
     expect(cli(['inventory', '--today', '2026-11-03'], dir).stderr).toContain(
