@@ -35,8 +35,8 @@ export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
     // Vitest's default is one worker fewer than the cores: one on a two-core CI runner, every file in turn.
-    // One a core. Not isolate: false for the fast project: @octokit/plugin-throttling keeps its limiters at
-    // module level, so one file's secondary rate limit would carry into the next file's (docs/testing.md).
+    // One a core. Not isolate: false for the fast project: files would share module state (the limiters
+    // @octokit/plugin-throttling keeps at module level, for one), and two App tests failed so (docs/testing.md).
     maxWorkers: availableParallelism(),
     sequence: { sequencer: LongestFirst },
     projects: [
