@@ -388,7 +388,7 @@ async function readDocuments(
         loaded[kind] = { kind, path, problem: unreadableFile(read) };
         continue;
       }
-      loaded[kind] = loadDocument(kind, path, read.bytes);
+      loaded[kind] = loadDocument(kind, path, read.bytes, system.formats?.[kind]);
       loaded.digests!.push({ path, sha256: sha256(read.bytes) });
     }
     if (file) loaded.governanceFile = file;

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.js';
+import { loadPolicy } from '../src/policy/load.js';
+import { MemorySource } from '../src/source.js';
 import type { Evaluation } from '../src/types.js';
 import { conformantRepo, findingsOf, run } from './helpers.js';
 
@@ -41,6 +44,18 @@ contents:
     answer: "Steekproef van 5% per wijk."
 `;
 
+/** A Canada AIA completed in the tool: answers by question name (eight of its questions, one it does not have). */
+const AIA_ANSWERS = {
+  projectDetailsTitle: 'Benefit triage',
+  projectDetailsDescription: 'Ranks applications for review.',
+  businessDrivers3: 'Faster decisions for applicants.',
+  businessDrivers5: 'item1-2',
+  riskProfile1: 'item1-3',
+  riskProfile2: 'item2-4',
+  dataQualityDesign1: 'item1-3',
+  consultationDesign6: 'item1-3',
+};
+
 describe('importers, recognised by content', () => {
   it('reads a filled MinBZK IAMA as an impact assessment, answers and line numbers kept', async () => {
     const evaluation = await withFile('impact-assessment.yml', FILLED_IAMA);
@@ -77,17 +92,7 @@ describe('importers, recognised by content', () => {
   });
 
   it('reads a Canada AIA: impact level, mitigations, original answers', async () => {
-    const answers = {
-      projectDetailsTitle: 'Benefit triage',
-      projectDetailsDescription: 'Ranks applications for review.',
-      businessDrivers3: 'Faster decisions for applicants.',
-      businessDrivers5: 'item1-2',
-      riskProfile1: 'item1-3',
-      riskProfile2: 'item2-4',
-      dataQualityDesign1: 'item1-3',
-      consultationDesign6: 'item1-3',
-      someNewQuestion: 'x',
-    };
+    const answers = { ...AIA_ANSWERS, someNewQuestion: 'x' };
     const evaluation = await withFile('impact-assessment.json', JSON.stringify(answers, null, 2));
     expect(unknownKeys(evaluation)).toEqual([]);
     const [imported] = findingsOf(evaluation, 'document.imported');
@@ -146,5 +151,74 @@ describe('importers, recognised by content', () => {
     expect(findingsOf(evaluation, 'document.imported')[0]!.message).toContain(
       'not mapped: instruments, assessments',
     );
+  });
+});
+
+describe('a format the config names', () => {
+  const named = (documents: string, files: Record<string, string>) => {
+    const repo = conformantRepo();
+    delete repo[`${DIR}/impact-assessment.yml`];
+    return run({
+      ...repo,
+      ...files,
+      '.github/aims-gate.yml': `systems: [models/*]\ndocuments:\n${documents}`,
+    });
+  };
+
+  it('reads the file in that format, under any name', async () => {
+    const evaluation = await named('  impact-assessment: { path: iama.yaml, format: minbzk-iama }\n', {
+      [`${DIR}/iama.yaml`]: FILLED_IAMA,
+    });
+    expect(unknownKeys(evaluation)).toEqual([]);
+    expect(findingsOf(evaluation, 'document.imported')[0]!.message).toMatch(/^read as MinBZK IAMA: /);
+  });
+
+  it('a file not in the named format is a finding that names the config line and the format it is in', async () => {
+    const evaluation = await named(
+      '  impact-assessment:\n    path: impact-assessment.json\n    format: minbzk-iama\n',
+      { [`${DIR}/impact-assessment.json`]: JSON.stringify(AIA_ANSWERS, null, 2) },
+    );
+    const [finding] = findingsOf(evaluation, 'impact.valid');
+    expect(finding).toMatchObject({ path: `${DIR}/impact-assessment.json`, line: 1 });
+    expect(finding!.message).toBe(
+      'cannot be read: it is not a MinBZK IAMA, as .github/aims-gate.yml:5 says it is: a MinBZK IAMA has `urn: urn:nl:aivt:tr:iama:…` (or `urn:nl:aivt:ir:iama:…`) with a `tasks:` or `contents:` list; this file reads as Canada Algorithmic Impact Assessment',
+    );
+    expect(finding!.remedy).toContain('Set `format: canada-aia` at .github/aims-gate.yml:5');
+    // Nothing is guessed: the rules that read it do not run on a document the config says is something else.
+    expect(findingsOf(evaluation, 'document.imported')).toEqual([]);
+  });
+
+  it("format: aims-gate reads the file as aims-gate's own, never imported", async () => {
+    const evaluation = await named('  impact-assessment: { path: iama.yaml, format: aims-gate }\n', {
+      [`${DIR}/iama.yaml`]: FILLED_IAMA,
+    });
+    expect(findingsOf(evaluation, 'document.imported')).toEqual([]);
+    expect(unknownKeys(evaluation).length).toBeGreaterThan(0);
+  });
+
+  it('an unknown format name is a config error with a suggestion, at its line', async () => {
+    const error = await loadPolicy(
+      new MemorySource({
+        '.github/aims-gate.yml':
+          'systems:\n  - path: models/*\n    documents:\n      impact-assessment: { path: iama.yml, format: minbzk-iam }\n',
+      }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toBe(
+      '.github/aims-gate.yml:4: systems[0].documents.impact-assessment.format must be one of: aims-gate, minbzk-iama, minbzk-aiia, canada-aia\n  fix: Did you mean "minbzk-iama"?',
+    );
+  });
+
+  it("a system entry's own document names drop the format the top level names for that kind", async () => {
+    const policy = await loadPolicy(
+      new MemorySource({
+        '.github/aims-gate.yml':
+          'systems:\n  - models/*\n  - path: services/*\n    documents: { impact-assessment: aia.json }\ndocuments:\n  impact-assessment: { path: iama.yml, format: minbzk-iama }\n',
+      }),
+    );
+    expect(policy.systems.map((s) => s.formats?.['impact-assessment']?.id)).toEqual([
+      'minbzk-iama',
+      undefined,
+    ]);
   });
 });

@@ -227,6 +227,29 @@ describe('hostile cards are refused by limits, never parsed slowly', () => {
       message: 'cannot be read: the card has 5,001 headings, more than the 5,000 aims-gate reads',
     });
   });
+
+  // skops writes three example rows of every feature into `widget:` (one Hub card: 6,000 features, 24,000 lines).
+  const features = (key: string) =>
+    Array.from({ length: 7000 }, (_, i) => `    x${i}:\n    - 0.0\n    - 0.0\n    - 0.0\n`)
+      .join('')
+      .replace(/^/, key);
+  const tabular = (big: string) =>
+    `---\nlibrary_name: sklearn\n${big}license: mit\nlicense_name: [x]\n---\n\n# Model description\n\nA passive-aggressive classifier.\n`;
+
+  it('a tabular card whose widget examples pass the node bound is read without them, lines kept', async () => {
+    const text = tabular(features('widget:\n  structuredData:\n'));
+    const evaluation = await check(text);
+    const valid = findingsOf(evaluation, 'card.valid');
+    // The finding about a key after the widget is at that key's own line.
+    expect(valid.map((f) => [f.line, f.message])).toEqual([
+      [text.split('\n').indexOf('license_name: [x]') + 1, 'license_name must be a string'],
+    ]);
+  });
+
+  it('the node bound still refuses as many nodes anywhere else in the front matter', async () => {
+    const [finding] = findingsOf(await check(tabular(features('examples:\n  rows:\n'))), 'card.valid');
+    expect(finding!.message).toMatch(/^cannot be read: the document has more than 25,000 YAML nodes/);
+  });
 });
 
 describe('front matter as huggingface_hub reads it', () => {
