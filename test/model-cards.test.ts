@@ -131,6 +131,26 @@ describe("a high-risk system's development and data", () => {
   });
 });
 
+describe('datasets in the metadata', () => {
+  const agent = (env: string) =>
+    `---\ntags: [reinforcement-learning]\nmodel-index:\n- name: q-FrozenLake\n  results:\n  - task:\n      type: reinforcement-learning\n      name: reinforcement-learning\n    dataset:\n      name: ${env}\n      type: ${env}\n    metrics:\n    - type: mean_reward\n      value: 1.00 +/- 0.00\n---\n\n# Q-Learning agent playing FrozenLake-v1\n`;
+
+  it('a reinforcement-learning agent names its environment, as the Hub records it, not a dataset', async () => {
+    expect(await messages(agent('FrozenLake-v1'), 'card.datasets')).toEqual([]);
+    // With no environment named, the card names no data source at all.
+    expect(await messages(agent('""'), 'card.datasets')).toEqual([
+      'the document is missing the required key "datasets"',
+    ]);
+  });
+
+  it('a card trained on data still lists its datasets, whatever its model-index evaluates on', async () => {
+    const trainer = `---\nlicense: mit\nmodel-index:\n- name: m\n  results:\n  - task: { type: text-classification }\n    dataset: { name: imdb, type: imdb }\n    metrics: [{ type: accuracy, value: 0.9 }]\n---\n\n# m\n`;
+    expect(await messages(trainer, 'card.datasets')).toEqual([
+      'the document is missing the required key "datasets"',
+    ]);
+  });
+});
+
 describe('metadata that stands for a section', () => {
   const config = `systems: [models/*]
 rules:
