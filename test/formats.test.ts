@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { loadPolicy } from '../src/policy/load.js';
+import { buildAuditorReport } from '../src/report/auditor.js';
+import { renderAuditorHtml } from '../src/report/auditor-html.js';
+import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import { textChunks } from '../src/report/text.js';
 import { MemorySource } from '../src/source.js';
 import type { Evaluation } from '../src/types.js';
 import { conformantRepo, findingsOf, run } from './helpers.js';
@@ -220,5 +225,57 @@ describe('a format the config names', () => {
       'minbzk-iama',
       undefined,
     ]);
+  });
+});
+
+describe('what was mapped from where, in findings and the reports', () => {
+  it('a finding about an imported answer quotes it; the reports list each mapping with the original text', async () => {
+    const evaluation = await withFile('impact-assessment.yml', FILLED_IAMA);
+    const severity = findingsOf(evaluation, 'impact.valid').find((f) => /severity/.test(f.message))!;
+    expect(severity.original).toBe(
+      'Welke grondrechten worden geraakt door de inzet van het algoritme? — answered: "Gelijke behandeling: wijken met oudere woningen kunnen systematisch hoger getaxeerd worden."',
+    );
+    const [imported] = evaluation.systems[0]!.imports!;
+    expect(imported).toMatchObject({
+      path: `${DIR}/impact-assessment.yml`,
+      format: 'MinBZK IAMA',
+      questions: 5,
+      answered: 5,
+      unmapped: [],
+    });
+    expect(imported!.mapped).toContainEqual({
+      to: 'impacts[0].description',
+      from: 'contents[2].answer',
+      line: 17,
+      text: 'Gelijke behandeling: wijken met oudere woningen kunnen systematisch hoger getaxeerd worden.',
+    });
+    expect([...textChunks(evaluation, { color: false })].join('')).toContain(
+      'as written: Welke grondrechten worden geraakt',
+    );
+    expect(renderMarkdown(evaluation)).toContain('_As written:_ Welke grondrechten');
+    const report = buildAuditorReport({
+      evaluation,
+      entries: [],
+      log: { path: '.aims-gate/audit-log.jsonl', found: false, checkpointGiven: false },
+      generated: '2026-11-02T00:00:00.000Z',
+    });
+    const markdown = renderAuditorMarkdown(report);
+    expect(markdown).toContain(
+      `**credit-scoring**, \`${DIR}/impact-assessment.yml\`: read as MinBZK IAMA; 5 of 5 questions answered; every field mapped`,
+    );
+    expect(markdown).toContain(
+      '| `impacts[0].description` | `contents[2].answer (line 17)` | Gelijke behandeling: wijken met oudere woningen kunnen systematisch hoger getaxeerd worden. |',
+    );
+    expect(renderAuditorHtml(report)).toContain(
+      '<td><code>impacts[0].description</code></td><td><code>contents[2].answer (line 17)</code></td>',
+    );
+  });
+
+  it('names every field the import could not map', async () => {
+    const evaluation = await withFile(
+      'impact-assessment.json',
+      JSON.stringify({ ...AIA_ANSWERS, someNewQuestion: 'x' }, null, 2),
+    );
+    expect(evaluation.systems[0]!.imports![0]!.unmapped).toEqual(['someNewQuestion']);
   });
 });

@@ -1,6 +1,7 @@
 import type { Problem } from '../parse/problem.js';
 import type { ParsedData } from '../parse/yaml.js';
-import type { DocumentKind, Pointer } from '../types.js';
+import { describePointer } from '../schema.js';
+import type { DocumentKind, ImportSummary, Pointer } from '../types.js';
 import { canadaAia } from './canada-aia.js';
 import { finosRisk } from './finos-risk.js';
 import { minbzkAiia, minbzkIama } from './minbzk-assessment.js';
@@ -46,6 +47,14 @@ export function importDocument(
   const importer = named ?? recognised;
   if (!importer) return undefined;
   const imported = importer.map(fields, body);
+  // Where each original field is, and what it says: what `explain` and the reports show beside the mapping.
+  for (const m of imported.mapped) {
+    if (!m.from.length) continue;
+    m.line = data.locate(m.from).line;
+    const original = valueAt(fields, m.from);
+    if (typeof original === 'string' || typeof original === 'number') m.text = String(original);
+  }
+  for (const a of imported.answers) a.line = data.locate(a.from).line;
   // Each mapped field, and each of its parents (at the first field mapped into it), to where it came from.
   const from = new Map<string, Pointer>();
   for (const m of imported.mapped) {
@@ -75,4 +84,43 @@ function notInFormat(named: Importer, format: DeclaredFormat, instead: Importer 
       ? `Set \`format: ${instead.id}\` at ${format.at}, or replace the file with the ${named.name}.`
       : `Check that this is the file the config means; if it is in aims-gate's own format, set \`format: ${OWN_FORMAT}\` at ${format.at} or remove \`format:\` there.`,
   };
+}
+
+function valueAt(value: unknown, pointer: Pointer): unknown {
+  let at = value;
+  for (const key of pointer) at = (at as Record<string | number, unknown> | undefined)?.[key];
+  return at;
+}
+
+/** Long answers are cut here in summaries and findings: the file has the whole text, at the line given. */
+const QUOTE_LIMIT = 240;
+
+function quote(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > QUOTE_LIMIT ? `${flat.slice(0, QUOTE_LIMIT - 1)}…` : flat;
+}
+
+/** What an import mapped from where, with the original text, for `explain` and the reports. */
+export function summariseImport(path: string, imported: Imported): ImportSummary {
+  return {
+    path,
+    format: imported.format,
+    mapped: imported.mapped.map((m) => ({
+      to: describePointer(m.to),
+      from: m.from.length ? describePointer(m.from) : '(derived)',
+      ...(m.line !== undefined && m.from.length ? { line: m.line } : {}),
+      ...(m.text !== undefined ? { text: quote(m.text) } : {}),
+    })),
+    questions: imported.answers.length,
+    answered: imported.answers.filter((a) => a.answer !== undefined).length,
+    unmapped: imported.unmapped,
+  };
+}
+
+/** The original question and answer at a line of an imported document, as a finding there quotes them. */
+export function originalAt(imported: Imported, line: number | undefined): string | undefined {
+  const answer = imported.answers.find((a) => a.line === line && a.answer !== undefined);
+  if (answer) return `${quote(answer.question)} — answered: "${quote(answer.answer!)}"`;
+  const field = imported.mapped.find((m) => m.line === line && m.text !== undefined);
+  return field ? `${describePointer(field.from)}: "${quote(field.text!)}"` : undefined;
 }

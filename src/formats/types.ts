@@ -6,6 +6,8 @@ export interface Answer {
   /** The answer as written; undefined where the form is not filled in (a template's "$ANSWER"). */
   answer?: string;
   from: Pointer;
+  /** The answer's line in the original file (filled in by importDocument). */
+  line?: number;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface Answer {
 export interface Imported {
   format: string;
   value: Record<string, unknown>;
-  mapped: { to: Pointer; from: Pointer }[];
+  /** `line` and `text` (the original value, where it is text) are filled in by importDocument. */
+  mapped: { to: Pointer; from: Pointer; line?: number; text?: string }[];
   unmapped: string[];
   answers: Answer[];
 }
