@@ -75,6 +75,39 @@ describe('importers, recognised by content', () => {
     expect(severity).toMatchObject({ line: 17 });
   });
 
+  it('the FINOS risk entry as published (ri-16) gives findings about its content, and none about its form', async () => {
+    let text: string;
+    try {
+      text = readFileSync(
+        `${import.meta.dirname}/../../shared/corpus/formats/finos-aigf__ri-16_bias-and-discrimination.md`,
+        'utf8',
+      );
+    } catch {
+      return;
+    }
+    const files = conformantRepo();
+    delete files[`${DIR}/risk-assessment.yml`];
+    const evaluation = await run({
+      ...files,
+      [`${DIR}/risk-assessment.md`]: text,
+      '.github/aims-gate.yml':
+        'systems:\n  - path: models/*\n    documents: { risk-assessment: { path: risk-assessment.md, format: finos-risk } }\n',
+    });
+    const own = evaluation.findings.filter((f) => f.path === `${DIR}/risk-assessment.md`);
+    expect(own.filter((f) => /unknown key|cannot be read|alias/.test(f.message))).toEqual([]);
+    // What a catalogue entry does not say and a register must: the rating, the owner, the treatment.
+    expect(own.map((f) => f.message)).toEqual(
+      expect.arrayContaining([
+        'risk finos:ri-16 has no residual rating',
+        'risk finos:ri-16 has no owner and no treatment',
+      ]),
+    );
+    expect(evaluation.systems[0]!.imports![0]).toMatchObject({
+      format: 'FINOS AI governance framework risk',
+      unmapped: expect.arrayContaining(['doc-status', 'eu-ai-act_references']),
+    });
+  });
+
   it('reads the MinBZK instruments as published, without an alias refusal', async () => {
     for (const name of ['iama', 'aiia']) {
       let text: string;

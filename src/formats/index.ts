@@ -105,12 +105,25 @@ export function summariseImport(path: string, imported: Imported): ImportSummary
   return {
     path,
     format: imported.format,
-    mapped: imported.mapped.map((m) => ({
-      to: describePointer(m.to),
-      from: m.from.length ? describePointer(m.from) : '(derived)',
-      ...(m.line !== undefined && m.from.length ? { line: m.line } : {}),
-      ...(m.text !== undefined ? { text: quote(m.text) } : {}),
-    })),
+    mapped: imported.mapped.map((m) => {
+      if (m.from.length)
+        return {
+          to: describePointer(m.to),
+          from: describePointer(m.from),
+          ...(m.line !== undefined ? { line: m.line } : {}),
+          ...(m.text !== undefined ? { text: quote(m.text) } : {}),
+        };
+      // Worked out from the whole document (Canada's impact level from every answer, FINOS's summary from
+      // its Markdown): the value aims-gate took is what there is to show.
+      const derived = valueAt(imported.value, m.to);
+      return {
+        to: describePointer(m.to),
+        from: '(worked out from the whole document)',
+        ...(typeof derived === 'string' || typeof derived === 'number'
+          ? { text: quote(String(derived)) }
+          : {}),
+      };
+    }),
     questions: imported.answers.length,
     answered: imported.answers.filter((a) => a.answer !== undefined).length,
     unmapped: imported.unmapped,
@@ -119,8 +132,7 @@ export function summariseImport(path: string, imported: Imported): ImportSummary
 
 /** The original question and answer at a line of an imported document, as a finding there quotes them. */
 export function originalAt(imported: Imported, line: number | undefined): string | undefined {
+  // Answers only: a finding about the document as a whole sits at its first line, where a field may be too.
   const answer = imported.answers.find((a) => a.line === line && a.answer !== undefined);
-  if (answer) return `${quote(answer.question)} — answered: "${quote(answer.answer!)}"`;
-  const field = imported.mapped.find((m) => m.line === line && m.text !== undefined);
-  return field ? `${describePointer(field.from)}: "${quote(field.text!)}"` : undefined;
+  return answer ? `${quote(answer.question)} — answered: "${quote(answer.answer!)}"` : undefined;
 }
