@@ -22,6 +22,16 @@ const withFile = (name: string, text: string) => {
   if (name.startsWith('risk')) delete files[`${DIR}/risk-assessment.yml`];
   return run({ ...files, [`${DIR}/${name}`]: text });
 };
+/** A FINOS entry as the system's risk assessment, under the `documents:` given. */
+const riskEntry = (text: string, documents: string) => {
+  const files = conformantRepo();
+  delete files[`${DIR}/risk-assessment.yml`];
+  return run({
+    ...files,
+    [`${DIR}/risk-assessment.md`]: text,
+    '.github/aims-gate.yml': `systems:\n  - path: models/*\n    documents: ${documents}\n`,
+  });
+};
 const unknownKeys = (e: Evaluation) => e.findings.filter((f) => /unknown key/.test(f.message));
 
 const FILLED_IAMA = `name: IAMA
@@ -85,14 +95,10 @@ describe('importers, recognised by content', () => {
     } catch {
       return;
     }
-    const files = conformantRepo();
-    delete files[`${DIR}/risk-assessment.yml`];
-    const evaluation = await run({
-      ...files,
-      [`${DIR}/risk-assessment.md`]: text,
-      '.github/aims-gate.yml':
-        'systems:\n  - path: models/*\n    documents: { risk-assessment: { path: risk-assessment.md, format: finos-risk } }\n',
-    });
+    const evaluation = await riskEntry(
+      text,
+      '{ risk-assessment: { path: risk-assessment.md, format: finos-risk } }',
+    );
     const own = evaluation.findings.filter((f) => f.path === `${DIR}/risk-assessment.md`);
     expect(own.filter((f) => /unknown key|cannot be read|alias/.test(f.message))).toEqual([]);
     // What a catalogue entry does not say and a register must: the rating, the owner, the treatment.
@@ -147,14 +153,7 @@ describe('importers, recognised by content', () => {
 
   it('reads a FINOS catalogue risk entry (Markdown with front matter) as a risk', async () => {
     const entry = `---\nsequence: 16\ntitle: Bias and Discrimination\nlayout: risk\ntype: OP\nrelated_risks:\n  - ri-19\n---\n\n## Summary\n\nAI systems can disadvantage protected groups.\n\n## Description\n\nMore.\n`;
-    const files = conformantRepo();
-    delete files[`${DIR}/risk-assessment.yml`];
-    const evaluation = await run({
-      ...files,
-      [`${DIR}/risk-assessment.md`]: entry,
-      '.github/aims-gate.yml':
-        'systems:\n  - path: models/*\n    documents: { risk-assessment: risk-assessment.md }\n',
-    });
+    const evaluation = await riskEntry(entry, '{ risk-assessment: risk-assessment.md }');
     expect(
       findingsOf(evaluation, 'risk.valid').filter((f) => /cannot be read|unknown key/.test(f.message)),
     ).toEqual([]);
