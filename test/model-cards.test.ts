@@ -35,6 +35,7 @@ describe('sections by meaning', () => {
     // Grown from the corpus's cards that drew a "has no" finding while saying it under another heading.
     ['### Training corpora and preprocessing', 'card.training-data'],
     ['## Disclaimer', 'card.limitations'],
+    ['* source languages: fr\n* dataset: opus', 'card.training-data'],
     ['## Team Members', 'card.contact'],
     ['## Citing & Authors', 'card.contact'],
     ['# Share your Results and Reach us on [Discord](https://discord.gg/x)!', 'card.contact'],

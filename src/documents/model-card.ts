@@ -293,7 +293,11 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
         start: i,
       });
     }
-    const label = token.type === 'paragraph_open' ? labelOf(tokens[i + 1]) : undefined;
+    const label =
+      token.type === 'paragraph_open'
+        ? (labelOf(tokens[i + 1]) ??
+          (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined))
+        : undefined;
     if (label) labels.push({ title: label, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
   });
   // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
@@ -364,6 +368,17 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
       ?.replace(/[:\s]+$/, '')
       .trim() || undefined
   );
+}
+
+/**
+ * A list item that opens with a plain "Label: value", as templates write facts in a list: Helsinki-NLP's 95
+ * OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data. Words and
+ * spaces only, at most 30 characters, so a sentence with a colon in it is no label.
+ */
+const LIST_LABEL = /^([\p{L}][\p{L} -]{0,29}?)\s*:\s+\S/u;
+
+function listLabelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
+  return inline?.type === 'inline' ? LIST_LABEL.exec(inline.content)?.[1]?.trim() : undefined;
 }
 
 /** "## Bias, Risks, and Limitations [optional]" and "bias, risks and limitations" have the same key. */
