@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDocument } from '../src/documents/index.js';
 import { parseModelCard } from '../src/documents/model-card.js';
 import type { ModelCard } from '../src/documents/types.js';
+import { presenceSchema } from '../src/rules/fields.js';
 import { findingsOf, run } from './helpers.js';
 
 /**
@@ -148,6 +149,13 @@ describe('datasets in the metadata', () => {
     expect(await messages(agent('""'), 'card.datasets')).toEqual([
       'the document is missing the required key "datasets"',
     ]);
+  });
+
+  it('still asks only that something is written: its controls are documented, not conformant', () => {
+    const schema = { if: { required: ['a'] }, else: { required: ['b'], properties: { b: { minItems: 1 } } } };
+    expect(presenceSchema(schema)).toBe(true);
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a JSON Schema keyword here.
+    expect(presenceSchema({ ...schema, then: { properties: { a: { const: 1 } } } })).toBe(false);
   });
 
   it('a card trained on data still lists its datasets, whatever its model-index evaluates on', async () => {
