@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { isObservation } from '../audit/nonconformities.js';
+import type { SystemSummary } from '../types.js';
 import type { ApplicabilityRow } from './applicability.js';
 import { type AuditorReport, timelineNote } from './auditor.js';
 import {
@@ -44,7 +45,7 @@ import {
 } from './control.js';
 import { escapeHtml as esc } from './escape.js';
 import type { ObjectiveResult } from './kpis.js';
-import { location, SEVERITY_WORDS } from './words.js';
+import { importOrigin, importSentence, location, SEVERITY_WORDS } from './words.js';
 
 /**
  * The auditor's report as one self-contained HTML file: inline style and script, a Content-Security-Policy
@@ -116,6 +117,7 @@ ${evaluation.systems
   .join('\n')}
 </tbody>
 </table>
+${importsHtml(evaluation.systems)}
 </section>
 
 <section id="kpis">
@@ -207,7 +209,7 @@ ${
             `<h3>${esc(c.control)} ${esc(c.title)}</h3><ul>${c.findings
               .map(
                 (f) =>
-                  `<li data-system="${esc(f.system ?? '')}"><span class="sev ${f.severity}">${SEVERITY_WORDS[f.severity]}</span> <code>${esc(f.rule)}</code> ${esc(f.system ?? '')} at <code>${esc(location(f))}</code>: ${esc(f.message)}</li>`,
+                  `<li data-system="${esc(f.system ?? '')}"><span class="sev ${f.severity}">${SEVERITY_WORDS[f.severity]}</span> <code>${esc(f.rule)}</code> ${esc(f.system ?? '')} at <code>${esc(location(f))}</code>: ${esc(f.message)}${f.original ? ` <q class="original">as written: ${esc(f.original)}</q>` : ''}</li>`,
               )
               .join('')}</ul>`,
         )
@@ -499,3 +501,20 @@ const SCRIPT = `
   type.addEventListener('change', apply);
   environment.addEventListener('change', apply);
 })();`;
+
+/** Each document read through an importer: what was mapped from where, the original text, what was not mapped. */
+function importsHtml(systems: SystemSummary[]): string {
+  const imports = systems.flatMap((s) => (s.imports ?? []).map((imp) => ({ system: s.id, imp })));
+  if (!imports.length) return '';
+  return `<h3>Documents in other formats</h3>
+<p>Read through an importer: each aims-gate field, the original field it came from, and the original text.</p>
+${imports
+  .map(
+    ({ system, imp }) =>
+      `<div class="import" data-system="${esc(system)}"><p><strong>${esc(system)}</strong>, <code>${esc(imp.path)}</code>: ${esc(importSentence(imp))}</p>
+<table><thead><tr><th>aims-gate field</th><th>From</th><th>As written</th></tr></thead><tbody>
+${imp.mapped.map((row) => `<tr><td><code>${esc(row.to)}</code></td><td><code>${esc(importOrigin(row))}</code></td><td>${esc(row.text ?? '—')}</td></tr>`).join('\n')}
+</tbody></table></div>`,
+  )
+  .join('\n')}`;
+}

@@ -43,7 +43,7 @@ import {
   treeWords,
 } from './control.js';
 import { cell, inline } from './escape.js';
-import { location, SEVERITY_WORDS } from './words.js';
+import { importOrigin, importSentence, location, SEVERITY_WORDS } from './words.js';
 
 /** The auditor's report as Markdown: verification, inventory, timelines, approvals, findings, SoA. */
 export function renderAuditorMarkdown(report: AuditorReport): string {
@@ -71,6 +71,22 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     );
   }
   out.push('');
+  const imports = evaluation.systems.flatMap((s) => (s.imports ?? []).map((imp) => ({ system: s.id, imp })));
+  if (imports.length) {
+    out.push(
+      '### Documents in other formats',
+      '',
+      'Read through an importer: each aims-gate field, the original field it came from, and the original text.',
+      '',
+    );
+    for (const { system, imp } of imports) {
+      out.push(`**${cell(system)}**, \`${cell(imp.path)}\`: ${inline(importSentence(imp))}`, '');
+      out.push('| aims-gate field | From | As written |', '|---|---|---|');
+      for (const row of imp.mapped)
+        out.push(`| \`${cell(row.to)}\` | \`${cell(importOrigin(row))}\` | ${cell(row.text ?? '—')} |`);
+      out.push('');
+    }
+  }
 
   const { kpis } = report;
   out.push('## 3. Figures for management review', '');
@@ -174,7 +190,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     out.push(`- **${c.control} ${cell(c.title)}**`);
     for (const f of c.findings)
       out.push(
-        `  - ${SEVERITY_WORDS[f.severity]} \`${f.rule}\` (${cell(f.system ?? '—')}) at \`${location(f)}\`: ${cell(f.message)}`,
+        `  - ${SEVERITY_WORDS[f.severity]} \`${f.rule}\` (${cell(f.system ?? '—')}) at \`${location(f)}\`: ${cell(f.message)}${f.original ? ` (as written: ${cell(f.original)})` : ''}`,
       );
   }
   out.push('');

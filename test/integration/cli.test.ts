@@ -333,6 +333,34 @@ describe('aims-gate init and explain', () => {
     );
     expect(cli(['explain', 'A.6.2.5', 'A.8.4']).stderr).toContain('explain takes one id, not 2');
   });
+
+  it('explain of a document in another format shows what was mapped from where', () => {
+    const files = conformantRepo();
+    delete files[IMPACT];
+    const dir = tempRepo({
+      ...files,
+      '.github/aims-gate.yml':
+        'systems: [models/*]\ndocuments:\n  impact-assessment: { path: iama.yaml, format: minbzk-iama }\n',
+      'models/credit-scoring/iama.yaml': `name: IAMA\nurn: "urn:nl:aivt:ir:iama:1.0"\ncontents:\n  - question: "Welke grondrechten worden geraakt?"\n    urn: "urn:nl:aivt:ir:iama:1.0:4.1.1"\n    answer: "Gelijke behandeling."\n  - question: "Wie leest mee?"\n    answer: "Niemand."\n`,
+    });
+    const explained = cli(['explain', 'models/credit-scoring/iama.yaml'], dir);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toBe(
+      [
+        "models/credit-scoring/iama.yaml: the system's impact assessment (format: minbzk-iama, .github/aims-gate.yml:3)",
+        '  read as MinBZK IAMA; 2 of 2 questions answered; not mapped: contents[1] (2)',
+        '  mapped (aims-gate field  ←  original field (line): as written):',
+        '    system                  ←  name (line 1): IAMA',
+        '    impacts[0].id           ←  contents[0].answer (line 6): Gelijke behandeling.',
+        '    impacts[0].type         ←  contents[0].answer (line 6): Gelijke behandeling.',
+        '    impacts[0].description  ←  contents[0].answer (line 6): Gelijke behandeling.',
+        '',
+      ].join('\n'),
+    );
+    expect(cli(['explain', 'models/credit-scoring/MODEL_CARD.md'], dir).stdout).toContain(
+      "read in aims-gate's own format: no importer recognises it",
+    );
+  });
 });
 
 describe('signed entries: verify trusts only the keys the configuration lists', () => {
