@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { sha256 } from '../audit/entry.js';
 import { evaluate } from '../evaluate.js';
 import { LIMITS } from '../limits.js';
-import { loadPolicy } from '../policy/load.js';
 import type { Source } from '../source.js';
 import type { Evaluation } from '../types.js';
 import { gatherFacts, type SystemFacts } from './facts.js';
@@ -49,21 +48,27 @@ export async function exportFacts(
     commitTime?: string;
     serverUrl?: string;
     configPath?: string;
+    /** The commit whose config judged (the gate's default-branch head); default: `commit`. */
+    policyCommit?: string;
     today: string;
     now?: Date;
     uuid?: string;
   },
+  /** The gate's own evaluation, with the config that judged it (its trusted revision): not evaluated again. */
+  judged?: { evaluation: Evaluation; policySource: Source },
 ): Promise<Exported> {
-  const evaluation = await evaluate({ source, configPath: where.configPath, today: where.today });
-  const policy = await loadPolicy(source, where.configPath);
-  const systems = await gatherFacts(source, evaluation, policy);
+  const evaluation =
+    judged?.evaluation ?? (await evaluate({ source, configPath: where.configPath, today: where.today }));
+  const systems = await gatherFacts(source, evaluation);
   const repositoryUrl = /^[^/\s]+\/[^/\s]+$/.test(where.repository)
     ? `${where.serverUrl ?? 'https://github.com'}/${where.repository}`
     : undefined;
-  const at = (path: string) =>
-    repositoryUrl && where.commit ? `${repositoryUrl}/blob/${where.commit}/${path}` : path;
+  const at = (path: string, commit = where.commit) =>
+    repositoryUrl && commit ? `${repositoryUrl}/blob/${commit}/${path}` : path;
   const configPath = evaluation.policy.configPath;
-  const config = configPath ? await source.read(configPath, LIMITS.maxFileBytes) : undefined;
+  const config = configPath
+    ? await (judged?.policySource ?? source).read(configPath, LIMITS.maxFileBytes)
+    : undefined;
   return {
     evaluation,
     systems,
@@ -76,11 +81,13 @@ export async function exportFacts(
       ...(where.commitTime ? { commitTime: where.commitTime } : {}),
       policy: {
         // No config file: the built-in baseline judged, named by its pack.
-        uri: configPath ? at(configPath) : `aims-gate:${evaluation.policy.id}`,
+        uri: configPath
+          ? at(configPath, where.policyCommit ?? where.commit)
+          : `aims-gate:${evaluation.policy.id}`,
         ...(config && 'bytes' in config ? { sha256: sha256(config.bytes) } : {}),
       },
       verdict: evaluation.verdict,
-      fileUrl: at,
+      fileUrl: (path) => at(path),
     },
   };
 }

@@ -2,9 +2,9 @@ import { type Json, list, record, text, texts } from '../documents/fields.js';
 import { isReadable, loadDocument } from '../documents/index.js';
 import type { ImpactAssessment, Metric, ModelCard, RiskAssessment } from '../documents/types.js';
 import { LIMITS } from '../limits.js';
-import type { Policy } from '../policy/load.js';
+import { loadPolicy, type Policy } from '../policy/load.js';
 import { findSection, type SectionSpec, sectionSpec } from '../rules/sections.js';
-import type { Source } from '../source.js';
+import { MemorySource, type Source } from '../source.js';
 import type { DocumentKind, Evaluation, RiskTier, SystemSummary } from '../types.js';
 
 /**
@@ -51,7 +51,10 @@ export interface DatasetFacts {
   declaredIn: string;
 }
 
-/** The section specs the policy gives for what the export reads, by rule id; the template's name when the rule is off. */
+/**
+ * The section specs the baseline pack gives for what the export reads, by rule id. The baseline's, not the
+ * repository's config: an export reads the same headings wherever it runs, the gate's trusted config or none.
+ */
 const READ = {
   uses: ['card.intended-use', 0, 'Direct Use'],
   outOfScope: ['card.intended-use', 1, 'Out-of-Scope Use'],
@@ -65,12 +68,12 @@ function specOf(policy: Policy, [rule, index, name]: readonly [string, number, s
   return sections?.[index] ? sectionSpec(sections[index]) : { name };
 }
 
+let baseline: Promise<Policy> | undefined;
+
 /** Reads each evaluated system's documents again (the evaluation keeps only digests) and gathers its facts. */
-export async function gatherFacts(
-  source: Source,
-  evaluation: Evaluation,
-  policy: Policy,
-): Promise<SystemFacts[]> {
+export async function gatherFacts(source: Source, evaluation: Evaluation): Promise<SystemFacts[]> {
+  baseline ??= loadPolicy(new MemorySource({}));
+  const policy = await baseline;
   const facts: SystemFacts[] = [];
   for (const system of evaluation.systems) {
     const docs: Partial<Record<DocumentKind, { doc: ReturnType<typeof loadDocument>; text: string }>> = {};
