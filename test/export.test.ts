@@ -18,8 +18,9 @@ import {
 import { exportFacts } from '../src/export/context.js';
 import { cycloneDx } from '../src/export/cyclonedx.js';
 import { spdx } from '../src/export/spdx.js';
+import { MemorySource } from '../src/source.js';
 import { LocalSource } from '../src/sources/local.js';
-import { EXAMPLE, TODAY } from './helpers.js';
+import { conformantRepo, EXAMPLE, TODAY } from './helpers.js';
 import { spdxProblems } from './spdx-model.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the exported JSON, read field by field
@@ -101,6 +102,23 @@ describe('CycloneDX 1.6', () => {
     bom.components[0]!.modelCard.riskTier = 'high';
     expect(await strict.validate(JSON.stringify(bom))).not.toBeNull();
   });
+});
+
+it('a card in another format (a MinBZK system card, YAML) exports as well, its sections as their values', async () => {
+  const files: Record<string, string> = conformantRepo();
+  delete files['models/credit-scoring/MODEL_CARD.md'];
+  files['models/credit-scoring/system_card.yaml'] =
+    `name: "Waarderen WOZ-objecten"\nowners:\n  - organization: "Gemeente Oirschot"\nstatus: "ontwikkeling"\npublication_category: "Hoog-risico AI"\ndescription: "Het bepalen van de WOZ-waarde."\nrisk_management: "Ratio-analyses per wijk."\nused_data: "WOZ-waarde, bouwjaar, adres."\n`;
+  files['.github/aims-gate.yml'] =
+    'systems:\n  - path: models/*\n    documents: { model-card: system_card.yaml }\n';
+  const { systems, context } = await exportFacts(new MemorySource(files), {
+    repository: 'gemeente/woz',
+    today: TODAY,
+  });
+  expect(systems[0]).toMatchObject({ id: 'Waarderen WOZ-objecten', tier: 'high' });
+  expect(systems[0]!.training).toBe('WOZ-waarde, bouwjaar, adres.');
+  expect(await strict.validate(JSON.stringify(cycloneDx(systems, context)))).toBeNull();
+  expect(spdxProblems(spdx(systems, context) as { '@graph': unknown[] })).toEqual([]);
 });
 
 describe('SPDX 3.0.1', () => {

@@ -109,7 +109,10 @@ export function systemFacts(
   const section = (what: keyof typeof READ) => {
     if (!card) return undefined;
     const found = findSection(card.card, specOf(policy, READ[what]));
-    return found && found.content !== '' ? rawSection(card.text, card.card, found.line) : undefined;
+    if (!found || found.content === '') return undefined;
+    if (card.card.format === 'markdown') return rawSection(card.text, card.card, found.line);
+    // A card in YAML or JSON (an imported system card) has no headings to cut at: its section is a value.
+    return text(record(meta.sections)?.[found.title]) ?? found.content;
   };
   const ia = (impact ? record(impact.data.value) : undefined) ?? {};
   const riskTitles = new Map(
