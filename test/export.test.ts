@@ -357,6 +357,17 @@ describe('aims-gate export and verify-attestation', () => {
     expect(report).toMatchObject({ ok: false, signer: 'gate key test gate' });
     expect(report.statement.subject[0].digest.gitCommit).toBe(commit);
     expect(report.statement.subject[1].digest.sha256).toBe(sha256(readFileSync(join(dir, 'bom.cdx.json'))));
+    // Without the repository: the gate's public key alone.
+    writeFileSync(join(dir, 'gate.pub'), `${ed25519Signer(pem).publicKey} gate\n`);
+    const keyed = io();
+    expect(
+      await main(['verify-attestation', envelopeFile, '--key', join(dir, 'gate.pub')], keyed.output),
+    ).toBe(1);
+    expect(keyed.out.join('')).toMatch(/FAILED/);
+    writeFileSync(join(dir, 'other.pub'), `${newSigner().publicKey}\n`);
+    const other = io();
+    await main(['verify-attestation', envelopeFile, '--key', join(dir, 'other.pub')], other.output);
+    expect(other.out.join('')).toMatch(/does not hold for any gate or app key/);
   });
 
   it('says what --format intoto needs', async () => {

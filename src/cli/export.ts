@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { sha256 } from '../audit/entry.js';
-import { ed25519Signer } from '../audit/signature.js';
+import { ed25519Signer, parsePublicKey, type TrustedKey } from '../audit/signature.js';
 import { UsageError } from '../errors.js';
 import { requiredTier } from '../evaluate.js';
 import {
@@ -102,6 +102,26 @@ export async function exportCommand(argv: string[], io: Output): Promise<number>
   return 0;
 }
 
+/**
+ * The gate keys of a file, one `ssh-ed25519 AAAA…` line each (a .pub file, or the keys copied from `signers`):
+ * where an admission check runs without the repository.
+ */
+async function gateKeys(file: string): Promise<TrustedKey[]> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`--key ${file}: no such file`);
+  });
+  const lines = text.split(/\r?\n/).map((l) => l.replace(/^\s*-?\s*(key:\s*)?/, '').trim());
+  const keys = lines.filter((l) => l && !l.startsWith('#'));
+  return keys.map((key, i) => {
+    try {
+      parsePublicKey(key);
+    } catch (error) {
+      throw new UsageError(`--key ${file}: key ${i + 1}: ${(error as Error).message}`);
+    }
+    return { key, role: 'gate' as const };
+  });
+}
+
 async function signerFrom(file: string) {
   const pem = await readFile(file, 'utf8').catch(() => {
     throw new UsageError(`--signing-key ${file}: no such file`);
@@ -123,8 +143,11 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     tier: { type: 'string' },
     commit: { type: 'string' },
     dir: { type: 'string' },
+    key: { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
   });
+  if (values.key && (values.dir || values.config))
+    throw new UsageError('--key names the trusted gate keys itself: leave out --dir and --config');
   const format = choice('format', values.format, ['text', 'json']);
   const file = positionals[0];
   if (!file || positionals.length > 1)
@@ -133,7 +156,9 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   const text = await readFile(file, 'utf8').catch(() => {
     throw new UsageError(`${file}: no such file`);
   });
-  const trusted = await trustedSigners(locate(values.dir).root, values.config, undefined);
+  const trusted = values.key
+    ? await gateKeys(values.key)
+    : await trustedSigners(locate(values.dir).root, values.config, undefined);
   const check = checkAttestation(text, trusted);
   const problem = check.ok
     ? requirementProblem(check.statement, {
