@@ -121,6 +121,24 @@ it('a card in another format (a MinBZK system card, YAML) exports as well, its s
   expect(spdxProblems(spdx(systems, context) as { '@graph': unknown[] })).toEqual([]);
 });
 
+it('exports sections as written: with their subsections, a code block whole, punctuation kept', async () => {
+  const files: Record<string, string> = conformantRepo();
+  files['models/credit-scoring/MODEL_CARD.md'] = files['models/credit-scoring/MODEL_CARD.md']!.replace(
+    /## Bias, Risks, and Limitations[\s\S]*?(?=## Training Details)/,
+    '## Bias, Risks, and Limitations\n\nScores for under-25s are less reliable.\n\n### Recommendations\n\nRe-check declines of under-25s.\n\n',
+  ).replace(
+    /### Training Data\n[\s\S]*?(?=### Preprocessing)/,
+    '### Training Data\n\nLoan applications, 2019–2025:\n\n```sh\n# not a heading\nmake extract\n```\n\n',
+  );
+  const { systems } = await exportFacts(new MemorySource(files), { repository: 'acme/ml', today: TODAY });
+  expect(systems[0]!.limitations).toEqual([
+    'Scores for under-25s are less reliable.\n\n### Recommendations\n\nRe-check declines of under-25s.',
+  ]);
+  expect(systems[0]!.training).toBe(
+    'Loan applications, 2019–2025:\n\n```sh\n# not a heading\nmake extract\n```',
+  );
+});
+
 describe('SPDX 3.0.1', () => {
   it('the example meets the SPDX 3.0.1 model: every class, required property, cardinality and vocabulary', async () => {
     const { systems, context } = await exampleFacts();

@@ -1,6 +1,6 @@
 import { type Json, list, record, text, texts } from '../documents/fields.js';
 import { isReadable, loadDocument } from '../documents/index.js';
-import type { ImpactAssessment, Metric, ModelCard, RiskAssessment } from '../documents/types.js';
+import type { ImpactAssessment, Metric, ModelCard, RiskAssessment, Section } from '../documents/types.js';
 import { LIMITS } from '../limits.js';
 import { loadPolicy, type Policy } from '../policy/load.js';
 import { findSection, type SectionSpec, sectionSpec } from '../rules/sections.js';
@@ -110,7 +110,7 @@ export function systemFacts(
     if (!card) return undefined;
     const found = findSection(card.card, specOf(policy, READ[what]));
     if (!found || found.content === '') return undefined;
-    if (card.card.format === 'markdown') return rawSection(card.text, card.card, found.line);
+    if (card.card.format === 'markdown') return rawSection(card.text, card.card, found);
     // A card in YAML or JSON (an imported system card) has no headings to cut at: its section is a value.
     return text(record(meta.sections)?.[found.title]) ?? found.content;
   };
@@ -187,26 +187,39 @@ function kindOf(system: SystemSummary, path: string): DocumentKind | 'governance
   return (found?.[0] as DocumentKind | undefined) ?? 'governance';
 }
 
+/** The level of an ATX heading line (1 to 6), or undefined for any other line. */
+function headingLevel(line: string | undefined): number | undefined {
+  return /^ {0,3}(#{1,6})(?:\s|$)/u.exec((line ?? '').replace(/\u00a0/g, ' '))?.[1]?.length;
+}
+
 /**
- * A section's text as the author wrote it: the lines under its heading up to the next heading, or, for a
- * bold label ("- **Model type:** XGBoost"), the rest of its paragraph. The cleaned text the checks judge
- * drops punctuation, which an export must not.
+ * A section's text as the author wrote it: the lines under its heading up to the next heading of its level or
+ * above (its subsections with it), or, where only its own text counts (`found.own`: its subsections are other
+ * sections the export reads), up to its first subheading; for a bold label ("- **Model type:** XGBoost"), the
+ * rest of its line. The cleaned text the checks judge drops punctuation, which an export must not. Headings are
+ * the card's parsed ones, so a "# comment" in a code block ends nothing.
  */
-function rawSection(source: string, card: ModelCard, line: number): string | undefined {
+function rawSection(source: string, card: ModelCard, found: Section): string | undefined {
   const lines = source.split(/\r?\n/);
-  const at = lines[line - 1] ?? '';
-  if (!/^ {0,3}#{1,6}(\s|$)/u.test(at.replace(/\u00a0/g, ' '))) {
-    const labelled = /^\s*(?:[-*+]\s+)?(?:\*\*|__)[^*_\n]{1,60}?(?:\*\*|__)\s*:?\s*(.*)$/.exec(at)?.[1];
+  const level = headingLevel(lines[found.line - 1]);
+  if (level === undefined) {
+    const labelled = /^\s*(?:[-*+]\s+)?(?:\*\*|__)[^*_\n]{1,60}?(?:\*\*|__)\s*:?\s*(.*)$/.exec(
+      lines[found.line - 1] ?? '',
+    )?.[1];
     return labelled?.trim() || undefined;
   }
+  const ownOnly = found.own !== undefined && found.content === found.own;
   const next = Math.min(
     ...[...card.sections.values()]
       .map((s) => s.line)
-      .filter((l) => l > line && /^ {0,3}#{1,6}(\s|$)/u.test((lines[l - 1] ?? '').replace(/\u00a0/g, ' '))),
+      .filter((l) => {
+        const other = headingLevel(lines[l - 1]);
+        return l > found.line && other !== undefined && (ownOnly || other <= level);
+      }),
     lines.length + 1,
   );
   const body = lines
-    .slice(line, next - 1)
+    .slice(found.line, next - 1)
     .join('\n')
     .replace(/<!--[\s\S]*?-->/g, '')
     .trim();
