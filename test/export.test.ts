@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
@@ -138,6 +138,30 @@ it('exports sections as written: with their subsections, a code block whole, pun
     'Loan applications, 2019–2025:\n\n```sh\n# not a heading\nmake extract\n```',
   );
 });
+
+/** The shared corpus of 2,511 Hub cards, where this checkout sits beside it (skipped elsewhere). */
+const HUB_CARDS = join(import.meta.dirname, '..', '..', 'shared', 'corpus', 'hub-model-cards');
+
+it.skipIf(!existsSync(HUB_CARDS))(
+  'real Hub cards (every 20th of the corpus) export valid CycloneDX and SPDX',
+  async () => {
+    const files: Record<string, string> = { '.github/aims-gate.yml': 'systems: [models/*]\n' };
+    const names = readdirSync(HUB_CARDS)
+      .sort()
+      .filter((_, i) => i % 20 === 0);
+    for (const [i, name] of names.entries())
+      files[`models/card-${i}/README.md`] = readFileSync(join(HUB_CARDS, name), 'utf8');
+    const { systems, context } = await exportFacts(new MemorySource(files), {
+      repository: 'corpus/hub',
+      commit: 'c'.repeat(40),
+      today: TODAY,
+    });
+    expect(systems).toHaveLength(names.length);
+    expect(systems.filter((s) => s.metrics.length).length).toBeGreaterThan(0);
+    expect(await strict.validate(JSON.stringify(cycloneDx(systems, context)))).toBeNull();
+    expect(spdxProblems(spdx(systems, context) as { '@graph': unknown[] })).toEqual([]);
+  },
+);
 
 describe('SPDX 3.0.1', () => {
   it('the example meets the SPDX 3.0.1 model: every class, required property, cardinality and vocabulary', async () => {
