@@ -295,6 +295,15 @@ describe('the signed verification summary', () => {
       reason: expect.stringMatching(/trusted only until 2026-10-31/),
     });
     expect(verifyAttestation('not json', trusted).ok).toBe(false);
+    // URL-safe base64, which DSSE allows, reads the same.
+    const envelope = signStatement(statement, gate);
+    const urlSafe = (b64: string) => b64.replace(/\+/g, '-').replace(/\//g, '_');
+    const safe = {
+      ...envelope,
+      payload: urlSafe(envelope.payload),
+      signatures: [{ ...envelope.signatures[0]!, sig: urlSafe(envelope.signatures[0]!.sig) }],
+    };
+    expect(verifyAttestation(JSON.stringify(safe), trusted).ok).toBe(true);
   });
 
   it('says what an admission policy asks: passed, at a tier or above, for a commit', () => {

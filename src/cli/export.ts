@@ -182,7 +182,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     );
   } else {
     const about = statement
-      ? `${statement.subject.map((s) => s.digest?.gitCommit ?? s.name).join(', ')}: ${statement.predicate.verificationResult} ${statement.predicate.verifiedLevels.join(', ')} at ${statement.predicate.timeVerified}`
+      ? `${statement.subject.map((s) => s.digest?.gitCommit ?? s.name).join(', ')}: ${[statement.predicate.verificationResult, ...statement.predicate.verifiedLevels.filter((l) => l !== 'FAILED')].join(' ')} at ${statement.predicate.timeVerified}`
       : file;
     io.out(
       problem

@@ -149,7 +149,8 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
       ok: false,
       reason: `its payloadType is ${JSON.stringify(envelope.payloadType)}, not ${PAYLOAD_TYPE}`,
     };
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(envelope.payload))
+  // DSSE allows standard or URL-safe base64; Node reads both.
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(envelope.payload))
     return { ok: false, reason: 'its payload is not base64' };
   const payload = Buffer.from(envelope.payload, 'base64');
   let statement: Statement;
@@ -173,7 +174,7 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
   const at = Date.parse(statement.predicate.timeVerified);
   const reasons: string[] = [];
   for (const signature of envelope.signatures) {
-    if (typeof signature?.sig !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(signature.sig)) {
+    if (typeof signature?.sig !== 'string' || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(signature.sig)) {
       reasons.push('a signature is not base64');
       continue;
     }
