@@ -4,6 +4,8 @@
 //   node bench/audit-log.js verify PATH       verify the chain (streaming)
 //   node bench/audit-log.js sha256 PATH       a plain SHA-256 over the same bytes: the floor
 //   node bench/audit-log.js report PATH       the auditor's HTML report of the example with this log
+//   node bench/audit-log.js cli PATH CMD ARG… aims-gate CMD ARG… on the example with this log (--log PATH), its
+//                                             output written to /dev/null as to a file: `report -f md`, `nc`, …
 //   node bench/audit-log.js signing - N       per entry, in this process, on the same N entries: signing, verifying
 //                                             the signed log, and a bare SHA-256 of each line (µs each, medians)
 // Each prints one JSON line: { ms, entries, maxRssMiB }.
@@ -81,6 +83,31 @@ if (command === 'generate') {
   if (code !== 0) throw new Error(`report exited ${code}`);
   const { statSync } = await import('node:fs');
   reportBytes = statSync(out).size;
+} else if (command === 'cli') {
+  // A command as the CLI runs it, its standard output going to a file (/dev/null) a write at a time, as
+  // `aims-gate log > file` does: what it holds is what it keeps, not what a pipe's reader has not read yet.
+  const { main } = await import('../lib/cli/main.js');
+  const example = fileURLToPath(new URL('../examples/ml-platform', import.meta.url));
+  const fd = openSync('/dev/null', 'w');
+  let bytes = 0;
+  const io = {
+    out(text) {
+      bytes += Buffer.byteLength(text);
+      writeSync(fd, text);
+    },
+    err(text) {
+      if (process.env.BENCH_VERBOSE) process.stderr.write(text);
+    },
+    color: false,
+  };
+  const [name, ...rest] = process.argv.slice(4);
+  const code = await main(
+    [name, ...(name === 'nc' ? ['list', example] : [example]), ...rest, '--log', path],
+    io,
+  );
+  if (code !== 0 && code !== 1) throw new Error(`${name} exited ${code}`);
+  closeSync(fd);
+  reportBytes = bytes;
 } else if (command === 'signing') {
   // The same entries, signed by one gate key: what a gate-written log is.
   const signer = ed25519Signer(

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import type { AuditEntry } from './entry.js';
 
@@ -34,31 +33,111 @@ export interface CheckedFile extends CitedFile {
   now?: string;
 }
 
-/** Collects the cited files while entries stream past: memory grows with distinct versions, not with entries. */
+/** Versions of one file kept: the latest cited. An earlier one is counted as superseded, not kept. */
+export const VERSIONS_KEPT = 10;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DIGEST = 32;
+
+/**
+ * The versions of one cited file, in numbers: a digest in hex as its 32 bytes in a buffer (one written as no
+ * SHA-256 hex is kept as written), the first and last entries citing it, how many do, and when it was cited
+ * last among them. A citation allocates nothing the heap would keep.
+ */
+class Versions {
+  digests = Buffer.alloc(DIGEST);
+  readonly written: (string | undefined)[] = [];
+  readonly first: number[] = [];
+  readonly last: number[] = [];
+  readonly entries: number[] = [];
+  readonly tick: number[] = [];
+
+  constructor(readonly path: string) {}
+
+  /** The slot of the digest in `scratch` (hex) or `sha256` (not hex), or -1. */
+  find(hex: boolean, scratch: Buffer, sha256: string): number {
+    for (let i = 0; i < this.first.length; i++)
+      if (
+        hex
+          ? this.written[i] === undefined &&
+            scratch.compare(this.digests, i * DIGEST, (i + 1) * DIGEST, 0, DIGEST) === 0
+          : this.written[i] === sha256
+      )
+        return i;
+    return -1;
+  }
+
+  /** A slot for a new version: a free one, or that of the version cited least recently (returned as `evicted`). */
+  slot(): { at: number; evicted: boolean } {
+    const used = this.first.length;
+    if (used < VERSIONS_KEPT) {
+      if (this.digests.length < (used + 1) * DIGEST) {
+        const grown = Buffer.alloc(Math.min(VERSIONS_KEPT, used * 2) * DIGEST);
+        this.digests.copy(grown);
+        this.digests = grown;
+      }
+      return { at: used, evicted: false };
+    }
+    return { at: this.tick.indexOf(Math.min(...this.tick)), evicted: true };
+  }
+
+  sha256(i: number): string {
+    return this.written[i] ?? this.digests.toString('hex', i * DIGEST, (i + 1) * DIGEST);
+  }
+}
+
+/**
+ * Collects the cited files while entries stream past: per file, its VERSIONS_KEPT versions cited last (the
+ * latest among them), so that memory grows with the files, not with the entries (an evaluation per commit
+ * cites a new version of the same card each time). A version cited again after VERSIONS_KEPT others of its
+ * file is counted from there on.
+ */
 export class EvidenceIndex {
-  private readonly versions = new Map<string, CitedFile>();
-  private readonly latest = new Map<string, CitedFile>();
+  private readonly paths = new Map<string, Versions>();
+  private readonly scratch = Buffer.alloc(DIGEST);
+  private ticks = 0;
+  /** Versions not kept: superseded, every one (the latest is always kept). */
+  omitted = 0;
 
   add(entry: Pick<AuditEntry, 'seq' | 'evidence'>): void {
     for (const { path, sha256 } of entry.evidence ?? []) {
-      const key = `${sha256} ${path}`;
-      let cited = this.versions.get(key);
-      if (!cited) {
-        cited = { path, sha256, first: entry.seq, last: entry.seq, entries: 0, latest: false };
-        this.versions.set(key, cited);
+      let versions = this.paths.get(path);
+      if (!versions) {
+        versions = new Versions(path);
+        this.paths.set(path, versions);
       }
-      cited.last = entry.seq;
-      cited.entries++;
-      const before = this.latest.get(path);
-      if (!before || before.last <= entry.seq) this.latest.set(path, cited);
+      const hex = SHA256_HEX.test(sha256);
+      if (hex) this.scratch.write(sha256, 'hex');
+      let i = versions.find(hex, this.scratch, sha256);
+      if (i === -1) {
+        const { at, evicted } = versions.slot();
+        if (evicted) this.omitted++;
+        i = at;
+        if (hex) this.scratch.copy(versions.digests, i * DIGEST);
+        versions.written[i] = hex ? undefined : sha256;
+        versions.first[i] = entry.seq;
+        versions.entries[i] = 0;
+      }
+      versions.last[i] = entry.seq;
+      versions.entries[i]!++;
+      versions.tick[i] = this.ticks++;
     }
   }
 
-  /** Every version cited, by path, the latest of each marked. */
+  /** Every version kept, by path, the latest (the one cited last) of each marked. */
   files(): CitedFile[] {
-    const latest = new Set(this.latest.values());
-    return [...this.versions.values()]
-      .map((cited) => ({ ...cited, latest: latest.has(cited) }))
+    return [...this.paths.values()]
+      .flatMap((versions) => {
+        const latest = versions.tick.indexOf(Math.max(...versions.tick));
+        return versions.first.map((first, i) => ({
+          path: versions.path,
+          sha256: versions.sha256(i),
+          first,
+          last: versions.last[i]!,
+          entries: versions.entries[i]!,
+          latest: i === latest,
+        }));
+      })
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.first - b.first));
   }
 }
@@ -69,15 +148,28 @@ export function citedFiles(entries: Iterable<Pick<AuditEntry, 'seq' | 'evidence'
   return index.files();
 }
 
-/** A file's SHA-256, read as a stream (evidence may be a large export); undefined where there is no file. */
+/**
+ * A file's SHA-256, read a block at a time into one buffer (evidence may be a large export, and the report
+ * digests its log of a million entries: a stream's new buffer per chunk was 40 MiB of a report's peak);
+ * undefined where there is no file.
+ */
 export async function fileDigest(path: string): Promise<string | undefined> {
   const hash = createHash('sha256');
+  let handle: FileHandle | undefined;
   try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    handle = await open(path, 'r');
+    const block = Buffer.allocUnsafe(1 << 16);
+    for (;;) {
+      const { bytesRead } = await handle.read(block, 0, block.length, null);
+      if (bytesRead === 0) break;
+      hash.update(block.subarray(0, bytesRead));
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
     throw error;
+  } finally {
+    await handle?.close();
   }
   return hash.digest('hex');
 }

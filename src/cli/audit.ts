@@ -318,7 +318,8 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     held: anchorsHeld,
   } = await verifyAnchored(store, checkpoint, trusted, { trusted: keys, perEntry: format === 'json' });
   const signatures = result.signatures!;
-  const evidence = values.evidence ? await citedEvidence(root, store) : undefined;
+  const cited = values.evidence ? await citedEvidence(root, store) : undefined;
+  const evidence = cited?.files;
   const problems = evidence ? evidenceProblems(evidence) : [];
   const ok = result.ok && anchorsHeld.ok && signatures.ok && !problems.length;
   if (format === 'json') {
@@ -331,7 +332,9 @@ export async function verify(argv: string[], io: Output): Promise<number> {
           chain: result.ok,
           anchors: reports,
           ...(trusted && reports.length ? { tsaRevocation: 'not checked' } : {}),
-          ...(evidence ? { evidence: { ok: !problems.length, files: evidence } } : {}),
+          ...(cited
+            ? { evidence: { ok: !problems.length, files: cited.files, supersededNotListed: cited.omitted } }
+            : {}),
         },
         null,
         2,
@@ -361,23 +364,32 @@ export async function verify(argv: string[], io: Output): Promise<number> {
         ...anchorsHeld.lines,
         ...datedBeforeAnchorLines(result),
         ...result.warnings.map((w) => `  ! ${w}`),
-        ...(evidence ? evidenceLines(evidence, problems) : []),
+        ...(cited ? evidenceLines(cited, problems) : []),
       ])
     io.out(`${text}\n`);
   return ok ? 0 : 1;
 }
 
-/** Every file the log cites as evidence, each version against the working tree. */
-async function citedEvidence(root: string, store: FileStore): Promise<CheckedFile[]> {
+/**
+ * Every file the log cites as evidence, each version kept against the working tree, and how many earlier
+ * versions were not kept (EvidenceIndex: superseded, each).
+ */
+async function citedEvidence(
+  root: string,
+  store: FileStore,
+): Promise<{ files: CheckedFile[]; omitted: number }> {
   const index = new EvidenceIndex();
   for await (const entry of readEntries(store)) index.add(entry);
-  return checkEvidence(root, index.files());
+  return { files: await checkEvidence(root, index.files()), omitted: index.omitted };
 }
 
 /** verify --evidence: one line of totals, then each file that is not what the log last recorded, by name. */
-function evidenceLines(files: readonly CheckedFile[], problems: readonly CheckedFile[]): string[] {
+function evidenceLines(
+  { files, omitted }: { files: readonly CheckedFile[]; omitted: number },
+  problems: readonly CheckedFile[],
+): string[] {
   const latest = files.filter((f) => f.latest).length;
-  const superseded = files.filter((f) => f.state === 'superseded').length;
+  const superseded = files.filter((f) => f.state === 'superseded').length + omitted;
   const earlier = superseded ? ` (${plural(superseded, 'earlier version')} superseded by later entries)` : '';
   if (!problems.length)
     return [
