@@ -2,10 +2,9 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { anchorsPath } from '../audit/anchors.js';
 import { formatCheckpoint } from '../audit/entry.js';
 import { checkEvidence, EvidenceIndex, fileDigest } from '../audit/evidence.js';
-import { readEntries } from '../audit/read.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
-import { AuditorFold, inPeriod } from '../report/auditor.js';
+import { AuditorFold, foldLog, inPeriod } from '../report/auditor.js';
 import { renderAuditorHtml, reportTitle } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import {
@@ -112,20 +111,17 @@ export async function report(argv: string[], io: Output): Promise<number> {
   // The files the log cites, to the period's end: each is checked against the working tree below.
   const cited = new EvidenceIndex();
   let firstEntry: string | undefined;
-  // An entry at a time: the report keeps what it shows, never the log. The first pass folds every entry and
-  // notes the lines of those it lists; the second parses those lines alone.
-  if (found) {
-    const at = { line: 0 };
-    for await (const entry of readEntries(store, {}, (line) => badLines.push(line), at)) {
-      firstEntry ??= entry.time;
-      fold.add(entry, at.line);
-      if (inPeriod(entry.time, { until })) cited.add(entry);
-    }
-    const lines = fold.wanted();
-    const again = { line: 0 };
-    if (lines.size)
-      for await (const entry of readEntries(store, { lines }, undefined, again)) fold.keep(again.line, entry);
-  }
+  // An entry at a time: the report keeps what it shows, never the log.
+  if (found)
+    await foldLog(
+      store,
+      fold,
+      (entry) => {
+        firstEntry ??= entry.time;
+        if (inPeriod(entry.time, { until })) cited.add(entry);
+      },
+      (line) => badLines.push(line),
+    );
   const evidence = await checkEvidence(root, cited.files());
 
   // The SoA's version and approval from the history of the file, as committed (never from what it says).

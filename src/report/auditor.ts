@@ -2,7 +2,9 @@ import type { AnchorReport } from '../audit/anchors.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { CheckedFile } from '../audit/evidence.js';
 import { isOverdue, type Nonconformity, registerFold } from '../audit/nonconformities.js';
+import { readEntries } from '../audit/read.js';
 import { claimsGate, isGateKey, signerOf, type TrustedKey } from '../audit/signature.js';
+import type { AuditStore } from '../audit/store.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { nonconformityKey } from '../fingerprint.js';
 import type { Evaluation, Finding, SystemSummary, WaiverResult } from '../types.js';
@@ -330,6 +332,27 @@ export class AuditorFold {
         : {}),
     };
   }
+}
+
+/**
+ * A stored log read into the fold: a first pass folds every entry (`onEntry` sees each too), a second parses
+ * only the lines of the entries the report lists.
+ */
+export async function foldLog(
+  store: Pick<AuditStore, 'lines'>,
+  fold: AuditorFold,
+  onEntry: (entry: AuditEntry) => void = () => {},
+  onBadLine?: (line: number) => void,
+): Promise<void> {
+  const at = { line: 0 };
+  for await (const entry of readEntries(store, {}, onBadLine, at)) {
+    onEntry(entry);
+    fold.add(entry, at.line);
+  }
+  const lines = fold.wanted();
+  const again = { line: 0 };
+  if (lines.size)
+    for await (const entry of readEntries(store, { lines }, undefined, again)) fold.keep(again.line, entry);
 }
 
 /** The report of a log already read (a test's entries, an array): the fold, over them. */
