@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { isObservation, type Nonconformity } from '../audit/nonconformities.js';
 import { ORGANISATION_EVENTS } from '../audit/organisation.js';
-import { annexA } from '../controls.js';
+import { clauses as clauseTitles, evidencesClause } from '../controls.js';
 import type { Evaluation, PlannedAudit } from '../types.js';
 import { Tail } from './tail.js';
 
@@ -65,6 +65,13 @@ export interface ClauseReport {
   earlierUnplanned: number;
 }
 
+/** One row per clause (4.1 to 10.2); what cites a subclause (6.1.2, 9.2.2) is shown on its clause's row. */
+const clauseRows = () => Object.entries(clauseTitles()).filter(([clause]) => clause.split('.').length === 2);
+
+/** The event types whose entries evidence a clause's row: those of the clause and of its subclauses. */
+const typesOf = (clause: string): string[] =>
+  Object.entries(CLAUSE_EVENTS).flatMap(([cited, types]) => (evidencesClause(cited, clause) ? types : []));
+
 /** Unplanned audits listed: the latest; the count says how many there are in all. */
 const UNPLANNED_LISTED = 100;
 
@@ -86,9 +93,9 @@ export class ClauseFold {
   private readonly known: Set<string>;
 
   constructor(private readonly evaluation: Evaluation) {
-    for (const clause of Object.keys(annexA().clauses)) {
+    for (const [clause] of clauseRows()) {
       this.evidence.set(clause, new Tail(LISTED));
-      for (const type of CLAUSE_EVENTS[clause] ?? [])
+      for (const type of new Set(typesOf(clause)))
         this.clausesOf.set(type, [...(this.clausesOf.get(type) ?? []), clause]);
     }
     this.known = new Set(evaluation.policy.audits.map((a) => a.id));
@@ -106,18 +113,18 @@ export class ClauseFold {
 
   report(nonconformities: readonly Nonconformity[]): ClauseReport {
     const { evaluation } = this;
-    const clauses = Object.entries(annexA().clauses).map(([clause, title]): ClauseRow => {
-      const types = CLAUSE_EVENTS[clause] ?? [];
+    const clauses = clauseRows().map(([clause, title]): ClauseRow => {
+      const types = typesOf(clause);
       const evidence = this.evidence.get(clause)!;
       const rules = evaluation.rules
-        .filter((r) => r.clauses.includes(clause) && r.appliedTo.length)
+        .filter((r) => r.clauses.some((c) => evidencesClause(c, clause)) && r.appliedTo.length)
         .map((r) => ({
           id: r.id,
           findings: evaluation.findings.filter((f) => f.rule === r.id && !f.waiver).length,
         }));
       // Observations are no nonconformities: the register lists them apart.
       const ncs = nonconformities
-        .filter((nc) => nc.clauses.includes(clause) && !isObservation(nc))
+        .filter((nc) => nc.clauses.some((c) => evidencesClause(c, clause)) && !isObservation(nc))
         .map((nc) => ({ id: nc.id, open: !nc.closed }))
         .sort((a, b) => Number(b.open) - Number(a.open));
       return {
