@@ -134,7 +134,7 @@ describe('the register in the auditor’s report (10.2)', () => {
       prev: '0'.repeat(64),
       hash: '0'.repeat(64),
     } as AuditEntry;
-    const figures = kpis([review], nonconformityRegister([]), [], {
+    const figures = kpis([review], nonconformityRegister([]), {
       today: '2026-11-01',
       overdueReviews: 2,
       findings: { major: 1, minor: 2, observation: 3 },

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import type { AuditEntry } from './entry.js';
 
@@ -55,54 +54,148 @@ export interface CheckedFile extends CitedFile {
   now?: string;
 }
 
-/** Collects the cited files while entries stream past: memory grows with distinct versions, not with entries. */
+/**
+ * Versions of one file kept: the latest cited, and every version a record cites (each must still be there). An
+ * earlier document version, superseded, is counted, not kept.
+ */
+export const VERSIONS_KEPT = 10;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DIGEST = 32;
+
+/**
+ * The versions of one cited file, in numbers: a digest in hex as its 32 bytes in a buffer (one written as no
+ * SHA-256 hex is kept as written), the first and last entries citing it, how many do, whether a record does,
+ * and when it was cited last among them; and the latest version an evaluation or documentation change cites,
+ * with that entry. A citation allocates nothing the heap would keep.
+ */
+class Versions {
+  digests = Buffer.alloc(DIGEST);
+  readonly written: (string | undefined)[] = [];
+  readonly first: number[] = [];
+  readonly last: number[] = [];
+  readonly entries: number[] = [];
+  readonly record: boolean[] = [];
+  readonly tick: number[] = [];
+  judged = -1;
+  judgedBy?: Superseder;
+
+  constructor(readonly path: string) {}
+
+  /** The slot of the digest in `scratch` (hex) or `sha256` (not hex), or -1. */
+  find(hex: boolean, scratch: Buffer, sha256: string): number {
+    for (let i = 0; i < this.first.length; i++)
+      if (
+        hex
+          ? this.written[i] === undefined &&
+            scratch.compare(this.digests, i * DIGEST, (i + 1) * DIGEST, 0, DIGEST) === 0
+          : this.written[i] === sha256
+      )
+        return i;
+    return -1;
+  }
+
+  /**
+   * A slot for a new version: a free one, or that of the document version cited least recently (returned as
+   * `evicted`); a record's version and the latest judged are never evicted, so past VERSIONS_KEPT of those
+   * the slots grow (records are people's acts: few).
+   */
+  slot(): { at: number; evicted: boolean } {
+    const used = this.first.length;
+    let oldest = -1;
+    if (used >= VERSIONS_KEPT)
+      for (let i = 0; i < used; i++)
+        if (!this.record[i] && i !== this.judged && (oldest === -1 || this.tick[i]! < this.tick[oldest]!))
+          oldest = i;
+    if (oldest !== -1) return { at: oldest, evicted: true };
+    if (this.digests.length < (used + 1) * DIGEST) {
+      const grown = Buffer.alloc(Math.max(used + 1, used * 2) * DIGEST);
+      this.digests.copy(grown);
+      this.digests = grown;
+    }
+    return { at: used, evicted: false };
+  }
+
+  sha256(i: number): string {
+    return this.written[i] ?? this.digests.toString('hex', i * DIGEST, (i + 1) * DIGEST);
+  }
+}
+
+/**
+ * Collects the cited files while entries stream past: per file, its VERSIONS_KEPT versions cited last (the
+ * latest among them) and every version a record cites, so that memory grows with the files, not with the
+ * entries (an evaluation per commit cites a new version of the same card each time). A document version cited
+ * again after VERSIONS_KEPT others of its file is counted from there on.
+ */
 export class EvidenceIndex {
-  private readonly versions = new Map<string, CitedFile>();
-  /** Per path, the latest version an evaluation or documentation change cites, and that entry. */
-  private readonly judged = new Map<string, { cited: CitedFile; by: Superseder }>();
+  private readonly paths = new Map<string, Versions>();
+  private readonly scratch = Buffer.alloc(DIGEST);
+  private ticks = 0;
+  /** Document versions not kept: superseded, every one (the latest and records' are always kept). */
+  omitted = 0;
 
   add(
     entry: Pick<AuditEntry, 'seq' | 'evidence'> & Partial<Pick<AuditEntry, 'type' | 'actor' | 'sig'>>,
   ): void {
     const judging = JUDGING_DOCUMENTS.has(entry.type ?? '');
     for (const { path, sha256 } of entry.evidence ?? []) {
-      const key = `${sha256} ${path}`;
-      let cited = this.versions.get(key);
-      if (!cited) {
-        cited = { path, sha256, first: entry.seq, last: entry.seq, entries: 0, record: false, latest: false };
-        this.versions.set(key, cited);
+      let versions = this.paths.get(path);
+      if (!versions) {
+        versions = new Versions(path);
+        this.paths.set(path, versions);
       }
-      cited.last = entry.seq;
-      cited.entries++;
-      if (!judging) {
-        cited.record = true;
-        continue;
+      const hex = SHA256_HEX.test(sha256);
+      if (hex) this.scratch.write(sha256, 'hex');
+      let i = versions.find(hex, this.scratch, sha256);
+      if (i === -1) {
+        const { at, evicted } = versions.slot();
+        if (evicted) this.omitted++;
+        i = at;
+        if (hex) this.scratch.copy(versions.digests, i * DIGEST);
+        versions.written[i] = hex ? undefined : sha256;
+        versions.first[i] = entry.seq;
+        versions.entries[i] = 0;
+        versions.record[i] = false;
       }
-      const before = this.judged.get(path);
-      if (!before || before.by.seq <= entry.seq)
-        this.judged.set(path, {
-          cited,
-          by: {
-            seq: entry.seq,
-            type: entry.type ?? '',
-            login: entry.actor?.login ?? 'unknown',
-            signed: entry.sig !== undefined,
-          },
-        });
+      versions.last[i] = entry.seq;
+      versions.entries[i]!++;
+      versions.tick[i] = this.ticks++;
+      if (!judging) versions.record[i] = true;
+      else if (!versions.judgedBy || versions.judgedBy.seq <= entry.seq) {
+        versions.judged = i;
+        versions.judgedBy = {
+          seq: entry.seq,
+          type: entry.type ?? '',
+          login: entry.actor?.login ?? 'unknown',
+          signed: entry.sig !== undefined,
+        };
+      }
     }
   }
 
-  /** Every version cited, by path; a document's latest marked, an earlier one with the entry superseding it. */
+  /**
+   * Every version kept, by path: a document's latest marked (the latest judged, or the one cited last where no
+   * evaluation cites the file), an earlier document version with the entry superseding it.
+   */
   files(): CitedFile[] {
-    return [...this.versions.values()]
-      .map((cited): CitedFile => {
-        const judged = this.judged.get(cited.path);
-        const latest = !judged || judged.cited === cited;
-        return {
-          ...cited,
-          latest,
-          ...(latest || cited.record || !judged ? {} : { supersededBy: judged.by }),
-        };
+    return [...this.paths.values()]
+      .flatMap((versions) => {
+        const latest =
+          versions.judged !== -1 ? versions.judged : versions.tick.indexOf(Math.max(...versions.tick));
+        return versions.first.map(
+          (first, i): CitedFile => ({
+            path: versions.path,
+            sha256: versions.sha256(i),
+            first,
+            last: versions.last[i]!,
+            entries: versions.entries[i]!,
+            record: versions.record[i]!,
+            latest: i === latest,
+            ...(i !== latest && !versions.record[i] && versions.judgedBy
+              ? { supersededBy: versions.judgedBy }
+              : {}),
+          }),
+        );
       })
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.first - b.first));
   }
@@ -116,15 +209,28 @@ export function citedFiles(
   return index.files();
 }
 
-/** A file's SHA-256, read as a stream (evidence may be a large export); undefined where there is no file. */
+/**
+ * A file's SHA-256, read a block at a time into one buffer (evidence may be a large export, and the report
+ * digests its log of a million entries: a stream's new buffer per chunk was 40 MiB of a report's peak);
+ * undefined where there is no file.
+ */
 export async function fileDigest(path: string): Promise<string | undefined> {
   const hash = createHash('sha256');
+  let handle: FileHandle | undefined;
   try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    handle = await open(path, 'r');
+    const block = Buffer.allocUnsafe(1 << 16);
+    for (;;) {
+      const { bytesRead } = await handle.read(block, 0, block.length, null);
+      if (bytesRead === 0) break;
+      hash.update(block.subarray(0, bytesRead));
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
     throw error;
+  } finally {
+    await handle?.close();
   }
   return hash.digest('hex');
 }

@@ -334,7 +334,8 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     held: anchorsHeld,
   } = await verifyAnchored(store, checkpoint, trusted, { trusted: keys, perEntry: format === 'json' });
   const signatures = result.signatures!;
-  const evidence = values.evidence ? await citedEvidence(root, store) : undefined;
+  const cited = values.evidence ? await citedEvidence(root, store) : undefined;
+  const evidence = cited?.files;
   const problems = evidence ? evidenceProblems(evidence) : [];
   const ok = result.ok && anchorsHeld.ok && signatures.ok && !problems.length;
   if (format === 'json') {
@@ -347,7 +348,9 @@ export async function verify(argv: string[], io: Output): Promise<number> {
           chain: result.ok,
           anchors: reports,
           ...(trusted && reports.length ? { tsaRevocation: 'not checked' } : {}),
-          ...(evidence ? { evidence: { ok: !problems.length, files: evidence } } : {}),
+          ...(cited
+            ? { evidence: { ok: !problems.length, files: cited.files, supersededNotListed: cited.omitted } }
+            : {}),
         },
         null,
         2,
@@ -377,30 +380,46 @@ export async function verify(argv: string[], io: Output): Promise<number> {
         ...anchorsHeld.lines,
         ...datedBeforeAnchorLines(result),
         ...result.warnings.map((w) => `  ! ${w}`),
-        ...(evidence ? evidenceLines(evidence, problems) : []),
+        ...(cited ? evidenceLines(cited, problems) : []),
       ])
     io.out(`${text}\n`);
   return ok ? 0 : 1;
 }
 
-/** Every file the log cites as evidence, each version against the working tree. */
-async function citedEvidence(root: string, store: FileStore): Promise<CheckedFile[]> {
+/**
+ * Every file the log cites as evidence, each version kept against the working tree, and how many earlier
+ * versions were not kept (EvidenceIndex: superseded, each).
+ */
+async function citedEvidence(
+  root: string,
+  store: FileStore,
+): Promise<{ files: CheckedFile[]; omitted: number }> {
   const index = new EvidenceIndex();
   for await (const entry of readEntries(store)) index.add(entry);
-  return checkEvidence(root, index.files());
+  return { files: await checkEvidence(root, index.files()), omitted: index.omitted };
 }
 
+/** Superseded versions verify --evidence names: the latest; the report lists the rest. */
+const SUPERSEDED_LISTED = 20;
+
 /** verify --evidence: one line of totals, then each file that is not what the log last recorded, by name. */
-function evidenceLines(files: readonly CheckedFile[], problems: readonly CheckedFile[]): string[] {
+function evidenceLines(
+  { files, omitted }: { files: readonly CheckedFile[]; omitted: number },
+  problems: readonly CheckedFile[],
+): string[] {
   const superseded = files.filter((f) => f.state === 'superseded');
   const held = files.length - superseded.length;
-  const earlier = superseded.length
-    ? ` (${plural(superseded.length, 'earlier version')} of documents superseded by later evaluations)`
+  const count = superseded.length + omitted;
+  const earlier = count
+    ? ` (${plural(count, 'earlier version')} of documents superseded by later evaluations)`
     : '';
-  // Each superseded version by name: who revised a document is part of the evidence, not a footnote.
-  const revised = superseded.map(
-    (f) => `  ${printable(`${f.path} ${f.sha256.slice(0, 12)}…: ${supersededWords(f)}`)}`,
-  );
+  // Superseded versions by name, the latest first: who revised a document is part of the evidence.
+  const revised = superseded
+    .toSorted((a, b) => b.last - a.last)
+    .slice(0, SUPERSEDED_LISTED)
+    .map((f) => `  ${printable(`${f.path} ${f.sha256.slice(0, 12)}…: ${supersededWords(f)}`)}`);
+  if (count > revised.length)
+    revised.push(`  and ${plural(count - revised.length, 'earlier version')} more (the report lists them)`);
   if (!problems.length)
     return [
       `✔ evidence: ${held ? `${plural(held, 'file')} as the log recorded them${earlier}` : 'no entry cites a file'}`,

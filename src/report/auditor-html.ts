@@ -2,7 +2,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import { isObservation } from '../audit/nonconformities.js';
 import type { SystemSummary } from '../types.js';
 import type { ApplicabilityRow } from './applicability.js';
-import { type AuditorReport, timelineNote } from './auditor.js';
+import { type AuditorReport, earlierApprovalsWords, timelineBoundWords, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -30,6 +30,7 @@ import {
   type ClauseReport,
   clauseEvidenceWords,
   clauseGapWords,
+  earlierUnplannedWords,
   nonconformityWordsOfClause,
   programmeWords,
 } from './clauses.js';
@@ -55,6 +56,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
   const { evaluation } = report;
   const verification = verificationSentence(report);
   const systemIds = report.systems.map((s) => s.id);
+  const listedEvents = report.systems.reduce((n, s) => n + s.events.length, 0);
   const environments = [...new Set(report.deployments.map((d) => d.environment))].sort();
   const ncs = report.nonconformities.filter((nc) => !isObservation(nc));
   const observations = report.nonconformities.filter(isObservation);
@@ -94,7 +96,7 @@ ${summaryTiles(report)
 <label>System <select id="filter-system"><option value="">All systems</option>${systemIds.map((id) => `<option value="${esc(id)}">${esc(id)}</option>`).join('')}</select></label>
 <label>Event type <select id="filter-type"><option value="">All types</option>${report.eventTypes.map((t) => `<option value="${esc(t)}">${esc(eventLabel(t))}</option>`).join('')}</select></label>
 <label>Environment <select id="filter-environment"><option value="">All environments</option>${environments.map((e) => `<option value="${esc(e)}">${esc(e)}</option>`).join('')}</select></label>
-<span id="event-count" aria-live="polite">${report.totalEvents} of ${report.totalEvents} events</span>
+<span id="event-count" aria-live="polite">${listedEvents} of ${listedEvents} events</span>
 </nav>
 
 <section id="inventory">
@@ -182,7 +184,7 @@ ${
 </section>
 
 <section id="timeline">
-<h2>Timeline per system</h2>
+<h2>Timeline per system</h2>${timelineBoundWords(report) ? `\n<p class="note">${esc(timelineBoundWords(report))}</p>` : ''}
 ${report.systems
   .map(
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
@@ -195,7 +197,7 @@ ${s.events.length ? eventTable(report, s.events, unproven) : '<p class="empty">N
 </section>
 ${
   report.approvals.length
-    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${eventTable(report, report.approvals, unproven)}\n</section>\n`
+    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${report.earlierApprovals ? `<p class="note">${esc(earlierApprovalsWords(report))}</p>\n` : ''}${eventTable(report, report.approvals, unproven)}\n</section>\n`
     : ''
 }
 <section id="findings">
@@ -346,6 +348,7 @@ function clausesHtml(report: ClauseReport): string {
         `<p class="missing">Entry ${u.seq} records audit ${esc(u.audit)}, which the programme does not plan.</p>`,
     )
     .join('');
+  const earlier = earlierUnplannedWords(report);
   return `
 <section id="clauses">
 <h2>Management system — ISO/IEC 42001:2023 clauses 4 to 10</h2>
@@ -357,7 +360,7 @@ ${rows}
 </tbody>
 </table>
 <h3>Internal audit programme (clause 9.2)</h3>
-${programme}${unplanned}
+${programme}${unplanned}${earlier ? `<p class="missing">${esc(earlier)}</p>` : ''}
 </section>
 `;
 }

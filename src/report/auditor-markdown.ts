@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { isObservation } from '../audit/nonconformities.js';
-import { type AuditorReport, timelineNote } from './auditor.js';
+import { type AuditorReport, earlierApprovalsWords, timelineBoundWords, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -29,6 +29,7 @@ import {
   type ClauseReport,
   clauseEvidenceWords,
   clauseGapWords,
+  earlierUnplannedWords,
   nonconformityWordsOfClause,
   programmeWords,
 } from './clauses.js';
@@ -172,6 +173,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     );
 
   out.push(`## 6. Timeline per system (${report.totalEvents} events)`, '');
+  if (timelineBoundWords(report)) out.push(`_${cell(timelineBoundWords(report))}_`, '');
   for (const system of report.systems) {
     out.push(`### ${cell(system.id)}${timelineNote(system) ? ` (${timelineNote(system)})` : ''}`, '');
     if (system.earlier) out.push(`_${earlierSentence(system)}_`, '');
@@ -181,6 +183,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
 
   if (report.approvals.length) {
     out.push('## 6a. Approvals recorded outside a gate decision', '');
+    if (report.earlierApprovals) out.push(`_${earlierApprovalsWords(report)}_`, '');
     out.push(...eventTable(report, report.approvals, unprovenFrom(report)), '');
   }
 
@@ -317,6 +320,7 @@ function clausesMarkdown(report: ClauseReport): string[] {
     );
   for (const u of report.unplanned)
     out.push(`- ⚠ entry ${u.seq} records audit ${cell(u.audit)}, which the programme does not plan`);
+  if (report.earlierUnplanned) out.push(`- ⚠ ${cell(earlierUnplannedWords(report))}`);
   return out;
 }
 
