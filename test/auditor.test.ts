@@ -113,8 +113,11 @@ describe("the auditor's report", () => {
       'approved credit-scoring production',
       'rejected churn-predictor production',
     ]);
-    // Written by `record` in the example, not by the gate: the register says so.
-    expect(report.deployments.every((d) => d.writer === undefined)).toBe(true);
+    // Written as the gate writes them: each names the workflow run that wrote it.
+    expect(report.deployments.map((d) => d.writer)).toEqual([
+      'https://github.com/acme/ml-platform/actions/runs/9876543210',
+      'https://github.com/acme/ml-platform/actions/runs/9912345678',
+    ]);
     expect(
       report.findingsByControl.find((c) => c.control === 'A.6.1.3')?.findings.map((f) => f.rule),
     ).toEqual(['risk.scores', 'risk.residual']);

@@ -146,8 +146,8 @@ describe('the register in the auditor’s report (10.2)', () => {
       ],
     });
     expect(figures.objectives.map((o) => [o.status, o.basis])).toEqual([
-      ['met', '6 as of today'],
-      ['missed', '2 as of today'],
+      ['met', '6 as of 2026-11-01'],
+      ['missed', '2 as of 2026-11-01'],
       ['not measured', 'no nonconformity of that kind has closed yet'],
       ['missed', 'objective.reviewed in entry 1 (2026-10-01): partly met'],
     ]);

@@ -301,21 +301,21 @@ describe('the bounded collections a fold keeps', () => {
     const sha = (n: number) => createHash('sha256').update(String(n)).digest('hex');
     let seq = 0;
     for (let v = 1; v <= VERSIONS_KEPT + 5; v++)
-      index.add({ seq: ++seq, evidence: [{ path: 'card.md', sha256: sha(v) }] });
+      index.add({ seq: ++seq, type: 'evaluated', evidence: [{ path: 'card.md', sha256: sha(v) }] });
     // Version 1 again: it was dropped, so it counts from here; a digest that is no SHA-256 hex is kept as written.
-    index.add({ seq: ++seq, evidence: [{ path: 'card.md', sha256: sha(1) }] });
+    index.add({ seq: ++seq, type: 'evaluated', evidence: [{ path: 'card.md', sha256: sha(1) }] });
     index.add({ seq: ++seq, evidence: [{ path: 'other.md', sha256: 'NOT-HEX' }] });
     index.add({ seq: ++seq, evidence: [{ path: 'other.md', sha256: 'NOT-HEX' }] });
     const files = index.files();
     const card = files.filter((f) => f.path === 'card.md');
     expect(card).toHaveLength(VERSIONS_KEPT);
     expect(card.filter((f) => f.latest)).toEqual([
-      { path: 'card.md', sha256: sha(1), first: 16, last: 16, entries: 1, latest: true },
+      { path: 'card.md', sha256: sha(1), first: 16, last: 16, entries: 1, record: false, latest: true },
     ]);
     expect(card.map((f) => f.sha256)).not.toContain(sha(6));
     expect(index.omitted).toBe(6);
     expect(files.filter((f) => f.path === 'other.md')).toEqual([
-      { path: 'other.md', sha256: 'NOT-HEX', first: 17, last: 18, entries: 2, latest: true },
+      { path: 'other.md', sha256: 'NOT-HEX', first: 17, last: 18, entries: 2, record: true, latest: true },
     ]);
   });
 });

@@ -20,6 +20,7 @@ import {
   supersededWords,
 } from '../audit/evidence.js';
 import type { FileStore } from '../audit/file-store.js';
+import { actionOwners, type Nonconformity, nonconformityRegister } from '../audit/nonconformities.js';
 import {
   isOrganisationEvent,
   ORGANISATION_EVENTS,
@@ -27,7 +28,7 @@ import {
   type Owned,
   organisationDetails,
 } from '../audit/organisation.js';
-import { readEntries } from '../audit/read.js';
+import { readEntries, readEntriesSync } from '../audit/read.js';
 import {
   ed25519Signer,
   parseAllowedSigners,
@@ -39,6 +40,7 @@ import {
 } from '../audit/signature.js';
 import { record as recordEvent } from '../audit/store.js';
 import { type SignatureReport, verifyLog } from '../audit/verify.js';
+import { evidencesClause } from '../controls.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { takeInventory } from '../inventory.js';
@@ -207,8 +209,19 @@ async function organisationEvent(
   const systems = needsOwners
     ? (await evaluate({ source, today: new Date().toISOString().slice(0, 10) })).systems
     : [];
-  // A control's owner is the one the organisation's SoA declares.
+  // A control's owner is the one the organisation's SoA declares; a nonconformity's, the register's.
   const statement = needsOwners ? await loadStatement(source, policy) : undefined;
+  const register =
+    needsOwners && (await store.exists())
+      ? nonconformityRegister(readEntriesSync(store), {
+          trusted: await trustedSigners(root, undefined, undefined),
+        })
+      : undefined;
+  /** Who owns what an audit of a clause or control covers: nonconformities citing it, and for 6.2 the objectives. */
+  const ownersOfCited = (covers: (nc: Nonconformity) => boolean, what: string): Owned[] =>
+    (register?.nonconformities ?? [])
+      .filter(covers)
+      .flatMap((nc) => actionOwners(nc).map((owner) => ({ what: `${nc.id} (${what})`, owner })));
   const unowned: string[] = [];
   const result = organisationDetails(type, given, audits, (audit) => {
     const owned: Owned[] = [];
@@ -225,6 +238,15 @@ async function organisationEvent(
       const owner = statement?.controls[id]?.owner;
       if (owner) owned.push({ what: `control ${id} (${statement.path})`, owner });
       else unowned.push(`control ${id}`);
+      owned.push(...ownersOfCited((nc) => nc.controls.includes(id), `control ${id}`));
+    }
+    for (const clause of audit.scope.clauses ?? []) {
+      const covered = (cited: string) => evidencesClause(cited, clause) || evidencesClause(clause, cited);
+      owned.push(...ownersOfCited((nc) => nc.clauses.some(covered), `clause ${clause}`));
+      if (covered('6.2'))
+        for (const objective of policy.objectives ?? [])
+          if (objective.owner)
+            owned.push({ what: `objective ${objective.id} (clause 6.2)`, owner: objective.owner });
     }
     return owned;
   });

@@ -109,6 +109,8 @@ export const MAX_LISTED = 5;
 interface ControlEvidence {
   /** The entries that evidence it: the latest MAX_LISTED, and how many. */
   counted: Tail<EvidenceEntry>;
+  /** Of those counted, how many a key the configuration trusts signed: only they make a control conformant. */
+  signed: number;
   /** Their types, in the order the log first has them. */
   kinds: Set<string>;
   /** Entries of its types that are not the gate's (for a control only the gate's evidence): the first few. */
@@ -139,11 +141,17 @@ export class ApplicabilityFold {
     private readonly log: LogInput,
     /** Whether the gate wrote an entry (a gate or app key signed it): none did, without the trusted keys. */
     private readonly gateWritten: (entry: AuditEntry) => boolean = () => false,
+    /**
+     * Whether a key the configuration trusts signed an entry. An unsigned entry documents (anyone who can write
+     * the log could have typed it); only a signed one makes a control conformant. Not given: not judged.
+     */
+    private readonly trustedSigned?: (entry: AuditEntry) => boolean,
   ) {
     this.unproven = log.verification && !log.verification.ok ? log.verification.problem?.seq : undefined;
     for (const control of Object.keys(annexA().controls)) {
       this.evidence.set(control, {
         counted: new Tail(MAX_LISTED),
+        signed: 0,
         kinds: new Set(),
         notGate: new Head(MAX_LISTED),
         incomplete: new Head(MAX_LISTED),
@@ -163,6 +171,7 @@ export class ApplicabilityFold {
     if (!controls) return;
     const proven = this.unproven === undefined || entry.seq < this.unproven;
     const missing = proven ? missingDetails(entry.type, entry.details) : [];
+    let signed: boolean | undefined;
     for (const control of controls) {
       const evidence = this.evidence.get(control)!;
       if (!proven) {
@@ -182,6 +191,8 @@ export class ApplicabilityFold {
           ...(entry.subject?.system ? { system: entry.subject.system } : {}),
         });
         evidence.kinds.add(entry.type);
+        signed ??= !this.trustedSigned || this.trustedSigned(entry);
+        if (signed) evidence.signed++;
       }
     }
   }
@@ -356,7 +367,7 @@ function controlRow(control: string, context: Context): Omit<ApplicabilityRow, '
     isLog && log.found && log.verification && !(log.verification.ok && (log.anchors?.ok ?? true))
       ? 'major'
       : ran.length > 0 || logEvidences
-        ? (worst ?? cleanStatus(ran, logEvidences))
+        ? (worst ?? cleanStatus(ran, logged.signed > 0))
         : declared && !declared.applicable
           ? 'excluded'
           : rules.length > 0
@@ -476,7 +487,8 @@ function loggedSentence(logged: ControlEvidence): string | undefined {
   const { count } = logged.counted;
   if (count === 0) return undefined;
   const kinds = [...logged.kinds].map(eventLabel);
-  return `The audit log records ${plural(count, 'entry')} that ${count === 1 ? 'evidences' : 'evidence'} it (${kinds.join(', ')}).`;
+  const unsigned = count - logged.signed;
+  return `The audit log records ${plural(count, 'entry')} that ${count === 1 ? 'evidences' : 'evidence'} it (${kinds.join(', ')})${unsigned ? `; ${unsigned === count ? (count === 1 ? 'it is' : 'all are') : `${unsigned} are`} unsigned, which documents and proves nothing of who did it` : ''}.`;
 }
 
 /** A.6.2.8: the log itself, as good as its verification, and how many systems it covers. */

@@ -113,6 +113,14 @@ export function earlierApprovalsWords(report: AuditorReport): string {
 
 export const EVIDENCE_LIMIT = 500;
 
+/**
+ * The day a report's registers and figures stand at: the period's end, or the evaluation's day where the period
+ * runs past it. What is overdue, and each objective's figure, is judged then, never later.
+ */
+export function asOfPeriodEnd(today: string, until: string | undefined): string {
+  return until && until < today ? until : today;
+}
+
 /** Whether a time (ISO, or a date) falls within the period, whose bounds are dates and inclusive. */
 export function inPeriod(time: string, period: { since?: string; until?: string }): boolean {
   const day = time.slice(0, 10);
@@ -123,7 +131,11 @@ export function inPeriod(time: string, period: { since?: string; until?: string 
  * A nonconformity with what today's evaluation says of it: a finding's controls and title come from its rule,
  * and while it is open, its message.
  */
-function described(nc: Nonconformity, evaluation: Evaluation): AuditorReport['nonconformities'][number] {
+function described(
+  nc: Nonconformity,
+  evaluation: Evaluation,
+  asOf: string,
+): AuditorReport['nonconformities'][number] {
   const rule = nc.rule ? evaluation.rules.find((r) => r.id === nc.rule) : undefined;
   const messages = nc.key
     ? evaluation.findings
@@ -134,7 +146,7 @@ function described(nc: Nonconformity, evaluation: Evaluation): AuditorReport['no
     ...nc,
     ...(rule ? { title: `${rule.title} (${rule.id})`, controls: rule.controls } : {}),
     ...(messages.length && !nc.closed ? { message: messages.join('; ') } : {}),
-    overdue: isOverdue(nc, evaluation.today),
+    overdue: isOverdue(nc, asOf),
   };
 }
 
@@ -180,8 +192,13 @@ export class AuditorFold {
     this.deploymentRegister = new DeploymentRegister();
     // The twelve months to the period's end.
     this.kpis = new KpiFold(input.log.until ?? evaluation.today, evaluation.policy.objectives ?? []);
-    this.applicability = new ApplicabilityFold(evaluation, input.log, (entry) => this.gateWritten(entry));
-    this.clauses = new ClauseFold(evaluation);
+    this.applicability = new ApplicabilityFold(
+      evaluation,
+      input.log,
+      (entry) => this.gateWritten(entry),
+      (entry) => trusted !== undefined && signerOf(entry, trusted).status === 'signed',
+    );
+    this.clauses = new ClauseFold(evaluation, asOfPeriodEnd(evaluation.today, input.log.until));
     this.known = new Set(evaluation.systems.map((s) => s.id));
     this.lowerLimit(this.known.size);
     for (const id of this.known) this.timelines.set(id, new Ring(this.limit));
@@ -261,6 +278,7 @@ export class AuditorFold {
   report(extra: Pick<ReportInput, 'control' | 'evidence' | 'omittedEvidence'> = {}): AuditorReport {
     const { evaluation, trusted } = this.input;
     const { since, until } = this.input.log;
+    const asOf = asOfPeriodEnd(evaluation.today, until);
     const entries = (ring: Ring) => ring.list().map(([line]) => this.entryAt(line!));
     const systems = [
       ...evaluation.systems.map((summary) => ({ summary, id: summary.id })),
@@ -302,12 +320,12 @@ export class AuditorFold {
       earlierDeployments: this.deployments.earlier,
       nonconformities: register.nonconformities
         .filter((nc) => !nc.closed || inPeriod(nc.closed.time, { since }))
-        .map((nc) => described(nc, evaluation)),
+        .map((nc) => described(nc, evaluation, asOf)),
       registerProblems: register.problems,
       kpis: monthsSince(
         since,
         this.kpis.kpis(register, {
-          today: until ?? evaluation.today,
+          today: asOf,
           overdueReviews: open.filter((f) => freshness.has(f.rule)).length,
           findings: {
             major: open.filter((f) => f.severity === 'major').length,

@@ -51,7 +51,10 @@ export interface ClauseRow {
 export interface ProgrammeRow {
   audit: PlannedAudit;
   planned?: { seq: number; time: string };
+  /** The first performance: an audit is performed once, and its results stand as first recorded. */
   performed?: { seq: number; time: string; auditor: string; findings: string; signed: boolean };
+  /** Later entries recording the same audit again (refused by record; written another way): shown, never taken. */
+  repeated: { seq: number; findings: string }[];
   /** Not performed and its planned day is past. */
   overdue: boolean;
 }
@@ -89,10 +92,15 @@ export class ClauseFold {
   private readonly evidence = new Map<string, Tail<Listed>>();
   private readonly planned = new Map<string, AuditEntry>();
   private readonly performed = new Map<string, AuditEntry>();
+  private readonly repeated = new Map<string, { seq: number; findings: string }[]>();
   private readonly unplanned = new Tail<{ seq: number; audit: string }>(UNPLANNED_LISTED);
   private readonly known: Set<string>;
 
-  constructor(private readonly evaluation: Evaluation) {
+  /** `asOf`: the day the programme is judged at (the period's end), for what is overdue. */
+  constructor(
+    private readonly evaluation: Evaluation,
+    private readonly asOf = evaluation.today,
+  ) {
     for (const [clause] of clauseRows()) {
       this.evidence.set(clause, new Tail(LISTED));
       for (const type of new Set(typesOf(clause)))
@@ -106,8 +114,13 @@ export class ClauseFold {
       this.evidence.get(clause)!.push({ seq: entry.seq, type: entry.type, time: entry.time });
     if (entry.type !== 'audit.planned' && entry.type !== 'audit.performed') return;
     const audit = String(entry.details.audit);
-    if (this.known.has(audit))
-      (entry.type === 'audit.planned' ? this.planned : this.performed).set(audit, entry);
+    if (this.known.has(audit) && entry.type === 'audit.planned') this.planned.set(audit, entry);
+    else if (this.known.has(audit) && !this.performed.has(audit)) this.performed.set(audit, entry);
+    else if (this.known.has(audit))
+      this.repeated.set(audit, [
+        ...(this.repeated.get(audit) ?? []),
+        { seq: entry.seq, findings: String(entry.details.findings ?? '') },
+      ]);
     else if (entry.type === 'audit.performed') this.unplanned.push({ seq: entry.seq, audit });
   }
 
@@ -155,7 +168,8 @@ export class ClauseFold {
               },
             }
           : {}),
-        overdue: !performed && audit.planned < evaluation.today,
+        repeated: this.repeated.get(audit.id) ?? [],
+        overdue: !performed && audit.planned < this.asOf,
       };
     });
     return {
@@ -224,7 +238,7 @@ export function programmeWords(row: ProgrammeRow): { scope: string; state: strin
       ...(scope.clauses ?? []).map((c) => `clause ${c}`),
     ].join(', '),
     state: performed
-      ? `performed ${performed.time.slice(0, 10)} (entry ${performed.seq}) by ${performed.auditor}${performed.signed ? '' : ' (as typed, unsigned)'}; findings: ${performed.findings || '—'}`
+      ? `performed ${performed.time.slice(0, 10)} (entry ${performed.seq}) by ${performed.auditor}${performed.signed ? '' : ' (as typed, unsigned)'}; findings: ${performed.findings || '—'}${row.repeated.map((r) => `; ⚠ entry ${r.seq} records it again (findings: ${r.findings || '—'}), which does not replace these results`).join('')}`
       : `${row.overdue ? 'OVERDUE: not performed' : 'not yet performed'}${row.planned ? ` (planning recorded in entry ${row.planned.seq})` : ''}`,
   };
 }

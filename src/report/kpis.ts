@@ -209,7 +209,7 @@ export class KpiFold {
     return {
       ...result,
       objectives: this.objectives.map((objective) =>
-        measure(objective, result, this.reviews.get(objective.id)),
+        measure(objective, result, this.reviews.get(objective.id), context.today),
       ),
     };
   }
@@ -243,6 +243,8 @@ function measure(
   figures: Omit<Kpis, 'objectives'>,
   /** Its latest objective.reviewed entry. */
   review: AuditEntry | undefined,
+  /** The day the figures stand at: the period's end, or today. */
+  asOf: string,
 ): ObjectiveResult {
   if (objective.metric === 'reviewed') {
     if (!review)
@@ -281,7 +283,7 @@ function measure(
       : typeof target === 'object'
         ? value >= target.min
         : false;
-  return { objective, value, status: met ? 'met' : 'missed', basis: `${value} as of today` };
+  return { objective, value, status: met ? 'met' : 'missed', basis: `${value} as of ${asOf}` };
 }
 
 /** Findings of an evaluation (major, minor and observation), counts that are no count read as none. */

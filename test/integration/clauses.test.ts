@@ -139,6 +139,19 @@ describe('organisation events and the internal audit programme', { timeout: 120_
     );
     expect(review.code).toBe(0);
     expect(review.stdout).toMatch(/^recorded entry \d+ \(management\.review, the organisation\)/);
+    // An audit of clause 9.2 covers the nonconformities citing it: their owner is no independent auditor.
+    expect(
+      cli(
+        [
+          ...['record', '--type', 'audit.performed', '--detail', 'audit=IA-1'],
+          ...['--detail', 'auditor=gov-lead', '--detail', 'findings=none'],
+        ],
+        repo,
+      ),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('gov-lead cannot audit IA-1: they own NC-24 (clause 9.2)'),
+    });
     const performed = cli(
       ['record', '--type', 'audit.performed', '--detail', 'audit=IA-1', '--detail', 'findings=NC-19'],
       repo,
@@ -262,6 +275,8 @@ describe("the auditor report's clauses 4 to 10", () => {
         '2026-10-16T11:00:00Z',
       ),
       entry(5, 'audit.performed', { audit: 'IA-9', findings: 'none' }, '2026-10-17T10:00:00Z'),
+      // Recorded again (record refuses it; a log may hold it): shown, never replacing the first results.
+      entry(6, 'audit.performed', { audit: 'IA-1', findings: 'none' }, '2026-10-18T10:00:00Z'),
     ];
     const report = buildAuditorReport({
       evaluation,
@@ -283,7 +298,7 @@ describe("the auditor report's clauses 4 to 10", () => {
     expect(clause('10.2')).toMatchObject({ evidenced: true, entries: { count: 1, latest: [{ seq: 4 }] } });
     expect(clause('9.2')).toMatchObject({
       evidenced: true,
-      entries: { count: 3 },
+      entries: { count: 4 },
       nonconformities: [{ id: 'NC-4', open: true }],
     });
     // Nothing in the log for it: what would evidence it is named.
@@ -305,10 +320,10 @@ describe("the auditor report's clauses 4 to 10", () => {
       '| 10.2 Nonconformity and corrective action | log #4 nonconformity.opened | — | — |',
     );
     expect(markdown).toContain(
-      '| 9.2 Internal audit | log #2 audit.planned, #3 audit.performed, #5 audit.performed | — | NC-4 (open) |',
+      '| 9.2 Internal audit | log #2 audit.planned, #3 audit.performed, #5 audit.performed, #6 audit.performed | — | NC-4 (open) |',
     );
     expect(markdown).toContain(
-      '| IA-1 | system credit-scoring, clause 8.2 | clauses 8 and 9 | 2026-10-15 | @acme/internal-audit | performed 2026-10-16 (entry 3) by @acme/internal-audit (as typed, unsigned); findings: NC-4 |',
+      '| IA-1 | system credit-scoring, clause 8.2 | clauses 8 and 9 | 2026-10-15 | @acme/internal-audit | performed 2026-10-16 (entry 3) by @acme/internal-audit (as typed, unsigned); findings: NC-4; ⚠ entry 6 records it again (findings: none), which does not replace these results |',
     );
     expect(markdown).toContain(
       '| IA-2 | clause 10.2 | management review | 2026-11-20 | x | **OVERDUE: not performed** |',

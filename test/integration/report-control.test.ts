@@ -241,6 +241,17 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     // The figures run to the period's month and start at its first.
     expect(august.kpis.months.map((m) => m.month)).toEqual(['2026-08']);
     expect(whole.totalEvents).toBe(entries.length);
+    // Overdue as at the period's end, in the register, the figures and the objectives alike.
+    const october = build({ until: '2026-10-31' });
+    const nc19 = october.nonconformities.find((nc) => nc.id === 'NC-19')!;
+    expect(nc19).toMatchObject({ due: '2026-10-31', overdue: false });
+    expect(whole.nonconformities.find((nc) => nc.id === 'NC-19')).toMatchObject({ overdue: true });
+    expect(october.kpis.overdueNonconformities).toBe(
+      october.nonconformities.filter((nc) => nc.overdue).length,
+    );
+    const measured = october.kpis.objectives.filter((o) => o.basis.includes(' as of '));
+    expect(measured.length).toBeGreaterThan(0);
+    expect(measured.every((o) => o.basis.endsWith('as of 2026-10-31'))).toBe(true);
   });
 
   it('never writes a PDF, or HTML to a terminal, without -o', async () => {
