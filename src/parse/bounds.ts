@@ -11,11 +11,10 @@ export interface Exceeded {
 const FLATTEN = 'Flatten the structure: governance documents need only a few levels of nesting.';
 
 /**
- * Counts, token by token as the lexer makes them (parseData feeds each to the parser only after this has
- * seen it), how many nodes the document writes (scalars, aliases, flow collections and list items) and how
- * deep it nests. The YAML library's syntax tree costs about half a kilobyte per token and its composer
- * recurses once per level (a thousand levels overflow the stack), so both are bounded before the
- * document is composed; the parser's own tree of a refused document stops at the bound.
+ * Counts, token by token as the lexer makes them (parseData parses none before the last is counted), how many
+ * nodes the document writes (scalars, aliases, flow collections and list items) and how deep it nests. The
+ * YAML library's syntax tree costs about half a kilobyte per token and its composer recurses once per level
+ * (a thousand levels overflow the stack), so both are bounded here, where a token costs only its string.
  *
  * Depth is estimated from indentation (a stack of the indents of lines that start content), dashes
  * that open a list inside a list item on the same line ("- - x"), and open flow brackets. The estimate

@@ -41,18 +41,21 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
   const lineCounter = new LineCounter();
   let exceeded: Exceeded | undefined;
   const quoted = new Map<number, string>();
-  // The library's parseDocument, with the text lexed once: each token is counted (TokenBounds) before the
-  // parser sees it, and the syntax tree's long double-quoted strings are resolved (resolveQuoted) before the
-  // composer builds the document.
+  // The library's parseDocument, with the text lexed once: each token is counted (TokenBounds) before
+  // anything is parsed (a syntax tree costs half a kilobyte a token: a refused document builds none), then
+  // the parser takes the tokens kept, and the tree's long double-quoted strings are resolved (resolveQuoted)
+  // before the composer builds the document.
   function* documents(): Generator<CST.Token> {
-    const parser = new Parser(lineCounter.addNewLine);
     const bounds = new TokenBounds();
-    lineCounter.addNewLine(0);
+    const lexemes: string[] = [];
     for (const lexeme of new Lexer().lex(text)) {
       exceeded = bounds.next(lexeme);
       if (exceeded) return;
-      yield* quotedResolved(parser.next(lexeme));
+      lexemes.push(lexeme);
     }
+    const parser = new Parser(lineCounter.addNewLine);
+    lineCounter.addNewLine(0);
+    for (const lexeme of lexemes) yield* quotedResolved(parser.next(lexeme));
     yield* quotedResolved(parser.end());
   }
   function* quotedResolved(tokens: Generator<CST.Token>): Generator<CST.Token> {
