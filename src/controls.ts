@@ -3,10 +3,10 @@ import { readYamlAsset } from './assets.js';
 interface AnnexA {
   objectives: Record<string, string>;
   controls: Record<string, string>;
-  clauses: Record<string, string>;
 }
 
 let annex: AnnexA | undefined;
+let clauseTitles: Record<string, string> | undefined;
 
 /** ISO/IEC 42001:2023 Annex A: the 38 controls (A.2.2–A.10.4) and their titles, from reference/. */
 export function annexA(): AnnexA {
@@ -22,13 +22,27 @@ export function controlIds(): string[] {
   return Object.keys(annexA().controls);
 }
 
-/** The ISO/IEC 42001 management-system clauses the reference lists, in the standard's order. */
+/** ISO/IEC 42001:2023 clauses 4.1 to 10.2 with their subclauses and titles, in the standard's order. */
+export function clauses(): Record<string, string> {
+  if (!clauseTitles) {
+    const parsed = readYamlAsset('reference/iso42001-clauses.yml');
+    if ('problem' in parsed) throw new Error(`reference/iso42001-clauses.yml: ${parsed.problem.message}`);
+    clauseTitles = (parsed.data.value as { clauses: Record<string, string> }).clauses;
+  }
+  return clauseTitles;
+}
+
 export function clauseIds(): string[] {
-  return Object.keys(annexA().clauses);
+  return Object.keys(clauses());
+}
+
+/** Whether evidence citing `cited` evidences `clause`: itself, or one of its subclauses (6.1.2 evidences 6.1). */
+export function evidencesClause(cited: string, clause: string): boolean {
+  return cited === clause || cited.startsWith(`${clause}.`);
 }
 
 export function controlTitle(id: string): string {
-  return annexA().controls[id] ?? annexA().clauses[id] ?? id;
+  return annexA().controls[id] ?? clauses()[id] ?? id;
 }
 
 /**

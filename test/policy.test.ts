@@ -51,6 +51,27 @@ describe('the ISO/IEC 42001 baseline pack', () => {
       expect(parse(sharedText)).toEqual(parse(readAsset('reference/iso42001-annex-a.yml')));
   });
 
+  it('lists every clause 4.1 to 10.2, with the subclauses, and each clause the shared reference names', () => {
+    const { clauses } = parse(readAsset('reference/iso42001-clauses.yml')) as { clauses: Record<string, string> };
+    const ids = Object.keys(clauses);
+    expect(ids.filter((id) => id.split('.').length === 2)).toEqual([
+      ...['4.1', '4.2', '4.3', '4.4', '5.1', '5.2', '5.3', '6.1', '6.2', '6.3'],
+      ...['7.1', '7.2', '7.3', '7.4', '7.5', '8.1', '8.2', '8.3', '8.4', '9.1', '9.2', '9.3', '10.1', '10.2'],
+    ]);
+    expect(clauses).toMatchObject({
+      '6.1.3': 'AI risk treatment',
+      '9.2.2': 'Internal audit programme',
+      '9.3': 'Management review',
+      '10.1': 'Continual improvement',
+      '10.2': 'Nonconformity and corrective action',
+    });
+    // A subclause follows its clause, as in the standard's table of contents.
+    for (const id of ids.filter((i) => i.split('.').length === 3))
+      expect(ids.indexOf(id), id).toBeGreaterThan(ids.indexOf(id.split('.').slice(0, 2).join('.')));
+    const shared = parse(readAsset('reference/iso42001-annex-a.yml')) as { clauses: Record<string, string> };
+    for (const id of Object.keys(shared.clauses)) expect(ids, id).toContain(id);
+  });
+
   it('has rules that each cite real Annex A controls and carry a remedy', () => {
     expect(pack.rules.length).toBeGreaterThan(30);
     for (const rule of pack.rules) {

@@ -21,7 +21,10 @@ import { signerOf, type TrustedKey } from './signature.js';
  * nonconformity closes when it is both corrected and so reviewed; a closure by hand that lacks any of it is
  * refused (it stays open, and the register says why). Where the trusted configuration lists a person's key,
  * a signed entry proves who reviewed or closed: signed by the action owner it does not count; typed by the
- * action owner, unsigned, it counts and is flagged. Observations are kept in the same log but are no
+ * action owner, unsigned, it counts and is flagged; where it lists any person's key, identities are verified, so an
+ * unsigned review or closure does not count at all. A nonconformity opened by hand is its raiser's finding: what
+ * it is about (grade, title, citations, owner) changes only with a reason, never by an action owner, present or
+ * past, and the register keeps what it first said. Observations are kept in the same log but are no
  * nonconformities: no due date, no closure conditions, never counted as nonconformities.
  */
 
@@ -76,12 +79,23 @@ export type Review = LogMark & {
   note: string;
   evidence: Evidence[];
   independence: Independence;
+  /** Not signed by its action owner, nor unsigned where the configuration verifies persons. */
+  counts: boolean;
 };
 
 export interface Regrade extends LogMark {
   from: Severity;
   to: Severity;
   reason: string;
+}
+
+/** What a nonconformity opened by hand is about: what its raiser found, and whose it is. */
+export interface Substance {
+  grade: Severity;
+  title: string;
+  controls: string[];
+  clauses: string[];
+  owner?: string;
 }
 
 export interface Nonconformity {
@@ -101,10 +115,16 @@ export interface Nonconformity {
   /** A finding's: found again after it was corrected or closed; reviews before it no longer count. */
   reopened?: LogMark;
   owner?: string;
+  /** Who owned it before: an owner who hands it on is no more independent of it. */
+  formerOwners: string[];
+  /** One opened by hand: what it said when opened, shown beside what it says now when that differs. */
+  original?: Substance;
   due?: string;
   /** The due date is the default for its grade, not one somebody set. */
   dueByDefault: boolean;
   rootCause?: string;
+  /** The entry that recorded the root cause (the latest, when it was restated). */
+  rootCauseAt?: LogMark;
   actions: CorrectiveAction[];
   /** Effectiveness reviews (10.2 d), in order: the latest since it was (re)opened is the one that counts. */
   reviews: Review[];
@@ -210,9 +230,41 @@ export function keyLogins(key: TrustedKey): string[] {
     .filter(Boolean);
 }
 
-/** The action owners of a nonconformity: its owner and those of its corrective actions. */
-export function actionOwners(nc: Pick<Nonconformity, 'owner' | 'actions'>): string[] {
-  return [...new Set([nc.owner, ...nc.actions.map((a) => a.owner)].filter((o): o is string => Boolean(o)))];
+/** The action owners of a nonconformity: its owner, those before, and the owners of its corrective actions. */
+export function actionOwners(nc: Pick<Nonconformity, 'owner' | 'formerOwners' | 'actions'>): string[] {
+  return [
+    ...new Set(
+      [nc.owner, ...nc.formerOwners, ...nc.actions.map((a) => a.owner)].filter((o): o is string =>
+        Boolean(o),
+      ),
+    ),
+  ];
+}
+
+/** Whether the configuration lists any person's key: then who reviewed or closed is proven, or not believed. */
+export const verifiesPersons = (trusted: readonly TrustedKey[] | undefined): boolean =>
+  Boolean(trusted?.some((k) => k.role === 'person'));
+
+/**
+ * Why `writer` may not change what a nonconformity opened by hand is about (its grade, title, citations or
+ * owner), or undefined: it needs a reason; an action owner, present or past, may not (an auditee who downgrades
+ * or rewords an auditor's finding, or hands it to someone else, is not independent of it), though they may make
+ * it graver (`graver`); and where the configuration verifies persons, only a trusted person's signature says who.
+ */
+export function substanceChangeRefusal(
+  nc: Nonconformity,
+  writer: Independence,
+  reason: string | undefined,
+  personsVerified: boolean,
+  graver = false,
+): string | undefined {
+  if (!reason)
+    return `changes what ${nc.id} is about (its grade, title, citations or owner) without a reason`;
+  if (writer.status === 'owner' && !graver)
+    return `is by ${writer.who}, an action owner of ${nc.id}: what a nonconformity is about is changed by the one who raised it or someone independent of its owners`;
+  if (personsVerified && !writer.signed)
+    return `changes what ${nc.id} is about unsigned, while the configuration verifies persons by their keys: sign it (--sign-with)`;
+  return undefined;
 }
 
 /**
@@ -244,22 +296,23 @@ export function independenceOf(
   return judgeIndependence({ ...(person ? { person } : {}), login: entry.actor.login }, owners);
 }
 
-/** The review that counts: the latest since the nonconformity was (re)opened, unless its owner signed it. */
+/** The review that counts: the latest since the nonconformity was (re)opened that counts at all. */
 export function latestReview(nc: Nonconformity): Review | undefined {
   const since = nc.reopened?.seq ?? nc.opened.seq;
-  return nc.reviews
-    .filter((r) => r.seq > since && !(r.independence.status === 'owner' && r.independence.signed))
-    .at(-1);
+  return nc.reviews.filter((r) => r.seq > since && r.counts).at(-1);
 }
 
 /**
- * What a closure still lacks (10.2 c–e): a root cause, corrective actions done, an effectiveness review that
- * found them effective; and, for the one who closes, not to be a signed action owner. Empty: it may close.
+ * What a closure still lacks (10.2 c–e): a root cause, corrective actions done (one opened by hand needs one at
+ * least; a finding's is corrected by the change that fixed it), an effectiveness review that found them
+ * effective; and, for the one who closes, not to be a signed action owner nor, where the configuration verifies
+ * persons, unsigned. Empty: it may close.
  */
-export function closureGaps(nc: Nonconformity, closer?: Independence): string[] {
+export function closureGaps(nc: Nonconformity, closer?: Independence, personsVerified = false): string[] {
   if (isObservation(nc)) return [];
   const gaps: string[] = [];
   if (!nc.rootCause) gaps.push('no root cause recorded');
+  if (!isAutomatic(nc) && !nc.actions.length) gaps.push('no corrective action recorded');
   const pending = nc.actions.filter((a) => !a.completed).length;
   if (pending) gaps.push(`${pending} corrective action${pending === 1 ? '' : 's'} not done`);
   const review = latestReview(nc);
@@ -273,6 +326,10 @@ export function closureGaps(nc: Nonconformity, closer?: Independence): string[] 
   }
   if (closer?.status === 'owner' && closer.signed)
     gaps.push(`closed by its action owner ${closer.who}, who signed it: someone else must close it`);
+  else if (closer && personsVerified && !closer.signed)
+    gaps.push(
+      'closed unsigned, while the configuration verifies persons by their keys: who closed it is not known',
+    );
   return gaps;
 }
 
@@ -283,6 +340,7 @@ export function nonconformityRegister(
 ): Register {
   const byId = new Map<string, Nonconformity>();
   const problems: string[] = [];
+  const personsVerified = verifiesPersons(options.trusted);
   /** Open nonconformities of findings, by system: what the next evaluation of that system may correct. */
   const openOfSystem = new Map<string, Set<string>>();
   /** Findings' nonconformities whose owner somebody set by hand: the system's owner no longer follows. */
@@ -292,7 +350,8 @@ export function nonconformityRegister(
   const closeIfReviewed = (nc: Nonconformity, entry: AuditEntry) => {
     if (!nc.corrected || nc.closed) return;
     const review = latestReview(nc);
-    if (closureGaps(nc).length) return;
+    if (closureGaps(nc, undefined, personsVerified).length) return;
+    causeAfterActions(nc, entry);
     nc.closed = {
       ...(entry.seq === nc.corrected.seq ? nc.corrected : mark(entry)),
       note: `${nc.corrected.note}; effective per the review in entry ${review!.seq}`,
@@ -300,6 +359,21 @@ export function nonconformityRegister(
       independence: review!.independence,
     };
     openOfSystem.get(nc.system!)?.delete(nc.id);
+  };
+
+  const setOwner = (nc: Nonconformity, owner: string) => {
+    if (nc.owner && loginKey(nc.owner) !== loginKey(owner) && !nc.formerOwners.includes(nc.owner))
+      nc.formerOwners.push(nc.owner);
+    nc.owner = owner;
+  };
+
+  /** 10.2 b before c: a cause found only after every action was done means the actions did not start from it. */
+  const causeAfterActions = (nc: Nonconformity, entry: AuditEntry) => {
+    const done = nc.actions.map((a) => a.completed?.seq ?? 0);
+    if (nc.rootCauseAt && done.length && Math.max(...done) < nc.rootCauseAt.seq)
+      problems.push(
+        `entry ${entry.seq} closes ${nc.id}, whose root cause (entry ${nc.rootCauseAt.seq}) was recorded after its corrective actions were done (last in entry ${Math.max(...done)}): they were not planned from the cause`,
+      );
   };
 
   const link = (a: Nonconformity, b: Nonconformity) => {
@@ -329,7 +403,7 @@ export function nonconformityRegister(
           const id = `NC-${finding.key.slice(0, 12)}`;
           const known = byId.get(id);
           if (known && !known.closed && !known.corrected) {
-            if (owner && !ownerByHand.has(id)) known.owner = owner;
+            if (owner && !ownerByHand.has(id)) setOwner(known, owner);
             continue;
           }
           if (known) {
@@ -337,7 +411,7 @@ export function nonconformityRegister(
             known.closed = undefined;
             known.corrected = undefined;
             known.reopened = mark(entry);
-            if (owner && !ownerByHand.has(id)) known.owner = owner;
+            if (owner && !ownerByHand.has(id)) setOwner(known, owner);
             known.history.push(entry.seq);
           } else {
             const nc: Nonconformity = {
@@ -352,6 +426,7 @@ export function nonconformityRegister(
               key: finding.key,
               opened: mark(entry),
               ...(owner ? { owner } : {}),
+              formerOwners: [],
               dueByDefault: false,
               actions: [],
               reviews: [],
@@ -403,6 +478,7 @@ export function nonconformityRegister(
         clauses: list(details.clauses),
         opened: mark(entry),
         ...(text(details.owner) ? { owner: text(details.owner) } : {}),
+        formerOwners: [],
         ...(day(details.due) ? { due: day(details.due) } : {}),
         dueByDefault: false,
         actions: [],
@@ -415,6 +491,7 @@ export function nonconformityRegister(
       };
       if (isObservation(nc) && nc.due)
         problems.push(`entry ${entry.seq} gives observation ${nc.id} a due date: an observation has none`);
+      nc.original = substanceOf(nc);
       defaultDue(nc);
       byId.set(nc.id, nc);
       for (const other of list(details.links)) {
@@ -434,6 +511,18 @@ export function nonconformityRegister(
       continue;
     }
     nc.history.push(entry.seq);
+    /** Whether this entry may change what a nonconformity opened by hand is about; why not goes to the problems. */
+    const mayChangeSubstance = (reason: string | undefined, graver = false): boolean => {
+      const refusal = substanceChangeRefusal(
+        nc,
+        independenceOf(entry, actionOwners(nc), options.trusted),
+        reason,
+        personsVerified,
+        graver,
+      );
+      if (refusal) problems.push(`entry ${entry.seq} ${refusal}: not applied`);
+      return !refusal;
+    };
     const regrade = (to: Severity | undefined, reason: string | undefined) => {
       if (!to || to === nc.grade) return;
       if (isAutomatic(nc))
@@ -442,8 +531,8 @@ export function nonconformityRegister(
         problems.push(
           `entry ${entry.seq} regrades ${nc.id} from ${nc.grade} to ${to} without a reason: not applied`,
         );
-      else {
-        nc.regrades.push({ ...mark(entry), from: nc.grade, to, reason });
+      else if (mayChangeSubstance(reason, isGraver(to, nc.grade))) {
+        nc.regrades.push({ ...mark(entry), from: nc.grade, to, reason: reason as string });
         nc.grade = to;
       }
     };
@@ -451,9 +540,20 @@ export function nonconformityRegister(
       case 'nonconformity.updated': {
         // A regrade here (before `nonconformity.regraded` existed) counts only with its reason.
         regrade(grade(details.grade), text(details.gradeReason) ?? text(details.reason));
-        if (text(details.owner)) {
-          nc.owner = text(details.owner);
-          ownerByHand.add(nc.id);
+        const changesSubstance =
+          text(details.owner) !== undefined ||
+          text(details.title) !== undefined ||
+          details.controls !== undefined ||
+          details.clauses !== undefined;
+        // A finding's nonconformity is about its rule on its system: only its owner can be set by hand.
+        if (changesSubstance && (isAutomatic(nc) || mayChangeSubstance(text(details.reason)))) {
+          if (text(details.owner)) {
+            setOwner(nc, text(details.owner)!);
+            ownerByHand.add(nc.id);
+          }
+          if (text(details.title)) nc.title = text(details.title)!;
+          if (details.controls !== undefined) nc.controls = list(details.controls);
+          if (details.clauses !== undefined) nc.clauses = list(details.clauses);
         }
         if (day(details.due)) {
           nc.due = day(details.due);
@@ -461,10 +561,10 @@ export function nonconformityRegister(
           if (text(details.reason)) nc.dueReason = text(details.reason);
         } else if (details.due !== undefined)
           problems.push(`entry ${entry.seq} gives ${nc.id} a due date that is no date (YYYY-MM-DD)`);
-        if (text(details.rootCause)) nc.rootCause = text(details.rootCause);
-        if (text(details.title)) nc.title = text(details.title)!;
-        if (details.controls !== undefined) nc.controls = list(details.controls);
-        if (details.clauses !== undefined) nc.clauses = list(details.clauses);
+        if (text(details.rootCause)) {
+          nc.rootCause = text(details.rootCause);
+          nc.rootCauseAt = mark(entry);
+        }
         defaultDue(nc);
         closeIfReviewed(nc, entry);
         break;
@@ -476,17 +576,24 @@ export function nonconformityRegister(
         defaultDue(nc);
         break;
       case 'nonconformity.reviewed': {
-        const review: Review = {
+        const independence = independenceOf(entry, actionOwners(nc), options.trusted);
+        const byOwner = independence.status === 'owner' && independence.signed;
+        const unsigned = personsVerified && !independence.signed;
+        nc.reviews.push({
           ...mark(entry),
           effective: details.effective === true,
           note: text(details.note) ?? '',
           evidence: entry.evidence,
-          independence: independenceOf(entry, actionOwners(nc), options.trusted),
-        };
-        nc.reviews.push(review);
-        if (review.independence.status === 'owner' && review.independence.signed)
+          independence,
+          counts: !byOwner && !unsigned,
+        });
+        if (byOwner)
           problems.push(
-            `entry ${entry.seq} reviews ${nc.id} by its action owner ${review.independence.who}, who signed it: the review does not count`,
+            `entry ${entry.seq} reviews ${nc.id} by its action owner ${independence.who}, who signed it: the review does not count`,
+          );
+        else if (unsigned)
+          problems.push(
+            `entry ${entry.seq} reviews ${nc.id} unsigned, while the configuration verifies persons by their keys: the review does not count`,
           );
         closeIfReviewed(nc, entry);
         break;
@@ -530,7 +637,7 @@ export function nonconformityRegister(
           break;
         }
         const independence = independenceOf(entry, actionOwners(nc), options.trusted);
-        const gaps = closureGaps(nc, independence);
+        const gaps = closureGaps(nc, independence, personsVerified);
         if (gaps.length) {
           nc.refusedClosures.push({ ...mark(entry), reasons: gaps });
           problems.push(
@@ -538,6 +645,7 @@ export function nonconformityRegister(
           );
           break;
         }
+        causeAfterActions(nc, entry);
         nc.closed = {
           ...mark(entry),
           note: text(details.note) ?? '',
@@ -551,6 +659,32 @@ export function nonconformityRegister(
     }
   }
   return { nonconformities: [...byId.values()], problems };
+}
+
+const GRAVITY: Record<Severity, number> = { major: 3, minor: 2, observation: 1 };
+/** Whether grade `to` is graver than `from`: raising a finding needs no independence, lowering it does. */
+export const isGraver = (to: Severity, from: Severity): boolean => (GRAVITY[to] ?? 0) > (GRAVITY[from] ?? 0);
+
+const substanceOf = (nc: Nonconformity): Substance => ({
+  grade: nc.grade,
+  title: nc.title,
+  controls: [...nc.controls],
+  clauses: [...nc.clauses],
+  ...(nc.owner ? { owner: nc.owner } : {}),
+});
+
+/** What a nonconformity opened by hand first said, where it differs from what it says now: "grade major, title …". */
+export function changedSubstance(nc: Nonconformity): string[] {
+  if (!nc.original) return [];
+  const now = substanceOf(nc);
+  const was = nc.original;
+  const out: string[] = [];
+  if (was.grade !== now.grade) out.push(`grade ${was.grade}`);
+  if (was.title !== now.title) out.push(`title "${was.title}"`);
+  if (was.controls.join() !== now.controls.join()) out.push(`controls ${was.controls.join(', ') || 'none'}`);
+  if (was.clauses.join() !== now.clauses.join()) out.push(`clauses ${was.clauses.join(', ') || 'none'}`);
+  if (was.owner !== now.owner) out.push(`owner ${was.owner ?? 'none'}`);
+  return out;
 }
 
 export function isOverdue(nc: Nonconformity, today: string): boolean {

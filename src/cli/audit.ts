@@ -45,6 +45,7 @@ import { loadPolicy } from '../policy/load.js';
 import { actorWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
+import { loadStatement } from '../soa.js';
 import { LocalSource } from '../sources/local.js';
 import { datedBeforeAnchorLines, tsaCertificates, verifyAnchored } from './anchor.js';
 import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
@@ -198,11 +199,14 @@ async function organisationEvent(
   io: Output,
 ): Promise<Details> {
   const source = new LocalSource(root);
-  const { audits } = await loadPolicy(source);
+  const policy = await loadPolicy(source);
+  const { audits } = policy;
   const needsOwners = type === 'audit.planned' || type === 'audit.performed';
   const systems = needsOwners
     ? (await evaluate({ source, today: new Date().toISOString().slice(0, 10) })).systems
     : [];
+  // A control's owner is the one the organisation's SoA declares.
+  const statement = needsOwners ? await loadStatement(source, policy) : undefined;
   const unowned: string[] = [];
   const result = organisationDetails(type, given, audits, (audit) => {
     const owned: Owned[] = [];
@@ -215,8 +219,11 @@ async function organisationEvent(
       if (system.owner) owned.push({ what: `system ${system.id}`, owner: system.owner });
       else unowned.push(`system ${system.id}`);
     }
-    // Annex A controls have no owner in the configuration: only the systems' owners can be checked.
-    unowned.push(...(audit.scope.controls ?? []).map((c) => `control ${c}`));
+    for (const id of audit.scope.controls ?? []) {
+      const owner = statement?.controls[id]?.owner;
+      if (owner) owned.push({ what: `control ${id} (${statement.path})`, owner });
+      else unowned.push(`control ${id}`);
+    }
     return owned;
   });
   if ('problem' in result) throw new UsageError(result.problem);

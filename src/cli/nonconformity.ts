@@ -2,9 +2,11 @@ import { type EventDraft, type EventType, formatCheckpoint } from '../audit/entr
 import type { FileStore } from '../audit/file-store.js';
 import {
   actionOwners,
+  changedSubstance,
   closureGaps,
   daysOpen,
   isAutomatic,
+  isGraver,
   isObservation,
   isOverdue,
   judgeIndependence,
@@ -12,6 +14,8 @@ import {
   NC_SOURCES,
   type Nonconformity,
   nonconformityRegister,
+  substanceChangeRefusal,
+  verifiesPersons,
 } from '../audit/nonconformities.js';
 import { readEntriesSync } from '../audit/read.js';
 import type { TrustedKey } from '../audit/signature.js';
@@ -22,6 +26,7 @@ import { UsageError } from '../errors.js';
 import { citedWords, independenceWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
+import type { Severity } from '../types.js';
 import { evidenceOf, knownSystem, personSigner, trustedSigners } from './audit.js';
 import { locate, logFor, shown, whoAndWhere } from './context.js';
 import type { Output } from './main.js';
@@ -110,6 +115,7 @@ function openOne(
 function remedyOf(gap: string, id: string): string {
   if (gap.startsWith('no root cause')) return `aims-gate nc root-cause ${id} --cause TEXT`;
   if (gap.includes('not done')) return `aims-gate nc done ${id}`;
+  if (gap.startsWith('no corrective action')) return `aims-gate nc action ${id} --action TEXT, then nc done`;
   if (gap.includes('effectiveness review'))
     return `aims-gate nc review ${id} --effective yes --note TEXT, by someone other than the action owner`;
   return 'someone other than the action owner closes it, signing with --sign-with';
@@ -122,7 +128,8 @@ function line(nc: Nonconformity, day: string): string {
     ? `closed ${nc.closed.time.slice(0, 10)} after ${plural(daysOpen(nc, day), 'day')}${nc.closed.independence ? ` by ${independenceWords(nc.closed.independence)}` : ''}`
     : `open since ${nc.opened.time.slice(0, 10)}, ${isObservation(nc) ? 'an observation' : due}${isOverdue(nc, day) ? ' OVERDUE' : ''}${nc.corrected ? `, corrected (${nc.corrected.note}) and waiting for: ${closureGaps(nc).join('; ')}` : ''}${refused ? `, its closure in entry ${refused.seq} did not count (${refused.reasons.join('; ')})` : ''}`;
   const actions = nc.actions.filter((a) => !a.completed).length;
-  return `${nc.id}  ${nc.grade}  ${nc.system ?? '(organisation)'}  ${nc.title}${citedWords(nc)}\n    ${nc.source}, ${state}, owner ${nc.owner ?? 'none'}${nc.rootCause ? `, root cause: ${nc.rootCause}` : ''}${actions ? `, ${plural(actions, 'corrective action')} open` : ''}${nc.links.length ? `, linked with ${nc.links.join(', ')}` : ''}\n`;
+  const was = changedSubstance(nc);
+  return `${nc.id}  ${nc.grade}  ${nc.system ?? '(organisation)'}  ${nc.title}${citedWords(nc)}\n    ${nc.source}, ${state}, owner ${nc.owner ?? 'none'}${nc.rootCause ? `, root cause: ${nc.rootCause}` : ''}${actions ? `, ${plural(actions, 'corrective action')} open` : ''}${nc.links.length ? `, linked with ${nc.links.join(', ')}` : ''}${was.length ? `; when opened: ${was.join(', ')}` : ''}\n`;
 }
 
 /**
@@ -142,7 +149,7 @@ function citations(controls: string[], clauses: string[]): void {
       throw new UsageError(
         controlIds().includes(clause)
           ? `--clause ${clause}: ${clause} is an Annex A control, not a clause; cite it with --control ${clause}`
-          : `--clause ${clause} is no ISO/IEC 42001 management-system clause of the reference (${clauseIds().join(', ')})`,
+          : `--clause ${clause} is no ISO/IEC 42001:2023 clause (4.1 to 10.2, with subclauses such as 9.2.2)`,
       );
 }
 
@@ -203,6 +210,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
   if (values.effective) choice('effective', values.effective, ['yes', 'no']);
   citations(values.control, values.clause);
   const trusted = await trustedSigners(root, undefined, undefined);
+  const personsVerified = verifiesPersons(trusted);
 
   if (subcommand === 'list') {
     const day = today(values.today);
@@ -286,6 +294,11 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
           throw new UsageError('a due date moves with a --reason, which the register shows beside it');
         if (values.due && isObservation(nc))
           throw new UsageError(`${nc.id} is an observation, which has no due date`);
+        if (
+          !isAutomatic(nc) &&
+          (values.owner || values.title || values.control.length || values.clause.length)
+        )
+          refuseSubstanceChange(nc, writer, values.reason, personsVerified);
         const changes = optional({
           owner: values.owner,
           due: values.due,
@@ -314,6 +327,13 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
             `${nc.id} is a finding of ${nc.rule}: its grade is its rule's severity, which the policy sets`,
           );
         if (values.grade === nc.grade) throw new UsageError(`${nc.id} is ${nc.grade} already`);
+        refuseSubstanceChange(
+          nc,
+          writer,
+          values.reason,
+          personsVerified,
+          isGraver(values.grade as Severity, nc.grade),
+        );
         draft = about('nonconformity.regraded', { grade: values.grade, reason: values.reason });
         break;
       case 'root-cause':
@@ -350,6 +370,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
           throw new UsageError(
             `${independence.who} owns the action of ${nc.id}: someone other than the action owner reviews whether it was effective`,
           );
+        if (personsVerified && !independence.signed) throw new UsageError(unsignedRefusal('review'));
         if (independence.status === 'owner')
           io.err(
             `aims-gate: ${actor.login} is an action owner of ${nc.id}: the register flags a review by its own action owner\n`,
@@ -382,7 +403,8 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
         if (!values.evidence.length && !isObservation(nc))
           throw new UsageError('nonconformity close needs --evidence FILE: what shows it was corrected');
         const independence = judgeIndependence(writer, actionOwners(nc));
-        const gaps = closureGaps(nc, independence);
+        if (personsVerified && !independence.signed) throw new UsageError(unsignedRefusal('closure'));
+        const gaps = closureGaps(nc, independence, personsVerified);
         if (gaps.length)
           throw new UsageError(
             `${nc.id} cannot close yet (10.2): ${gaps.map((g) => `${g} (${remedyOf(g, nc.id)})`).join('; ')}`,
@@ -419,6 +441,31 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     );
   return 0;
 }
+
+/** Refuses, before anything is written, a change to what a nonconformity is about that the register would not apply. */
+function refuseSubstanceChange(
+  nc: Nonconformity,
+  writer: { person?: TrustedKey; login: string },
+  reason: string | undefined,
+  personsVerified: boolean,
+  graver = false,
+): void {
+  if (!reason)
+    throw new UsageError(
+      `what ${nc.id} is about (its grade, title, citations or owner) changes with a --reason, which the register shows beside what it first said`,
+    );
+  const refusal = substanceChangeRefusal(
+    nc,
+    judgeIndependence(writer, actionOwners(nc)),
+    reason,
+    personsVerified,
+    graver,
+  );
+  if (refusal) throw new UsageError(`this change ${refusal}`);
+}
+
+const unsignedRefusal = (what: string) =>
+  `the configuration lists persons' keys (signers with role person), so a ${what} counts only signed by one: add --sign-with KEY, the private half of your listed key`;
 
 /** The key's base64 body, which names it whatever its comment. */
 const keyBody = (key: string) => key.trim().split(/\s+/)[1] ?? '';

@@ -1,5 +1,5 @@
 import { CUSTOM_TYPE, EVENT_TYPES } from '../audit/entry.js';
-import { annexA } from '../controls.js';
+import { annexA, clauseIds } from '../controls.js';
 import { RULE_KINDS } from '../rules/index.js';
 import { DEFAULT_SOA_PATH } from '../soa.js';
 import {
@@ -35,7 +35,7 @@ const common = () => ({
   clauses: {
     type: 'array',
     uniqueItems: true,
-    items: { enum: Object.keys(annexA().clauses) },
+    items: { enum: clauseIds() },
     description: 'ISO/IEC 42001 management-system clauses this rule evidences.',
   },
   remedy: { type: 'string', minLength: 1, description: 'What the user should write to fix a finding.' },
@@ -375,7 +375,7 @@ export function configSchema(rule: object = ruleSchema()): object {
                   type: 'array',
                   minItems: 1,
                   uniqueItems: true,
-                  items: { enum: Object.keys(annexA().clauses) },
+                  items: { enum: clauseIds() },
                 },
               },
             },

@@ -7,6 +7,7 @@ import {
 import type { Actor, AuditEntry } from '../audit/entry.js';
 import { EVENT_TYPES, formatCheckpoint } from '../audit/entry.js';
 import {
+  changedSubstance,
   closureGaps,
   DEFAULT_DAYS_TO_DUE,
   type Independence,
@@ -263,11 +264,12 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
 } {
   const review = latestReview(nc);
   const refused = nc.refusedClosures.at(-1);
+  const was = changedSubstance(nc);
   const regrades = nc.regrades.map(
     (r) => ` Regraded ${r.from} → ${r.to} by ${r.by} (entry ${r.seq}): ${r.reason}.`,
   );
   return {
-    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.links.length ? ` Linked with ${nc.links.join(', ')}.` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}${regrades.join('')}`,
+    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.links.length ? ` Linked with ${nc.links.join(', ')}.` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}${regrades.join('')}${was.length ? ` When opened: ${was.join(', ')}.` : ''}`,
     since: `${nc.opened.time.slice(0, 10)} (entry ${nc.opened.seq})`,
     due: nc.due
       ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.dueReason ? ` (moved: ${nc.dueReason})` : ''}${nc.overdue ? ' OVERDUE' : ''}`

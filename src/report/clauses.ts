@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { isObservation, type Nonconformity } from '../audit/nonconformities.js';
 import { ORGANISATION_EVENTS } from '../audit/organisation.js';
-import { annexA } from '../controls.js';
+import { clauses as clauseTitles, evidencesClause } from '../controls.js';
 import type { Evaluation, PlannedAudit } from '../types.js';
 
 /**
@@ -73,18 +73,22 @@ export function clauseReport(
     if (list) list.push(entry);
     else byType.set(entry.type, [entry]);
   }
-  const clauses = Object.entries(annexA().clauses).map(([clause, title]): ClauseRow => {
-    const types = CLAUSE_EVENTS[clause] ?? [];
+  // One row per clause (4.1 to 10.2); what cites a subclause (6.1.2, 9.2.2) is shown on its clause's row.
+  const rows = Object.entries(clauseTitles()).filter(([clause]) => clause.split('.').length === 2);
+  const clauses = rows.map(([clause, title]): ClauseRow => {
+    const types = Object.entries(CLAUSE_EVENTS).flatMap(([cited, t]) =>
+      evidencesClause(cited, clause) ? t : [],
+    );
     const evidence = types.flatMap((t) => byType.get(t) ?? []).sort((a, b) => a.seq - b.seq);
     const rules = evaluation.rules
-      .filter((r) => r.clauses.includes(clause) && r.appliedTo.length)
+      .filter((r) => r.clauses.some((c) => evidencesClause(c, clause)) && r.appliedTo.length)
       .map((r) => ({
         id: r.id,
         findings: evaluation.findings.filter((f) => f.rule === r.id && !f.waiver).length,
       }));
     // Observations are no nonconformities: the register lists them apart.
     const ncs = nonconformities
-      .filter((nc) => nc.clauses.includes(clause) && !isObservation(nc))
+      .filter((nc) => nc.clauses.some((c) => evidencesClause(c, clause)) && !isObservation(nc))
       .map((nc) => ({ id: nc.id, open: !nc.closed }))
       .sort((a, b) => Number(b.open) - Number(a.open));
     return {

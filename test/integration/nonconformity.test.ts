@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AUDIT_FORMAT, type AuditEntry } from '../../src/audit/entry.js';
 import { MemoryStore } from '../../src/audit/memory-store.js';
-import { closureGaps, isObservation, nonconformityRegister } from '../../src/audit/nonconformities.js';
+import {
+  actionOwners,
+  changedSubstance,
+  closureGaps,
+  isObservation,
+  nonconformityRegister,
+} from '../../src/audit/nonconformities.js';
 import { ed25519Signer, type Signer, type TrustedKey } from '../../src/audit/signature.js';
 import { record } from '../../src/audit/store.js';
 import { EXAMPLE } from '../helpers.js';
@@ -219,9 +225,10 @@ describe('the nonconformity register, replayed from the log', () => {
     ]);
   });
 
-  it('counts no closure nor review its action owner signed; flags one its owner typed; a failed review keeps it open', async () => {
-    const pem = (): string =>
-      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const pem = (): string =>
+    generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+  it('counts no closure nor review its action owner signed, nor an unsigned one where persons are verified; a failed review keeps it open', async () => {
     const li = ed25519Signer(pem());
     const gov = ed25519Signer(pem());
     const trusted: TrustedKey[] = [
@@ -244,30 +251,87 @@ describe('the nonconformity register, replayed from the log', () => {
       );
     await write('nonconformity.opened', { grade: 'minor', source: 'incident', title: 'drift', owner: 'li' });
     await write('nonconformity.updated', { nc: 'NC-1', rootCause: 'no alert' });
-    await write('nonconformity.reviewed', { nc: 'NC-1', effective: true, note: 'mine' }, li); // 3: owner, signed
-    await write('nonconformity.reviewed', { nc: 'NC-1', effective: false, note: 'alerts still lost' }, gov); // 4
-    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, gov); // 5: the review said not effective
-    await write('nonconformity.reviewed', { nc: 'NC-1', effective: true, note: 'a month clean' }, gov); // 6
-    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, li); // 7: signed by the owner
-    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, undefined, '@Li'); // 8: typed as the owner
+    await write('corrective-action.planned', { nc: 'NC-1', action: 'page on-call', owner: 'li' }); // 3
+    await write('corrective-action.completed', { nc: 'NC-1', action: 'page on-call' }); // 4
+    await write('nonconformity.reviewed', { nc: 'NC-1', effective: true, note: 'mine' }, li); // 5: owner, signed
+    await write('nonconformity.reviewed', { nc: 'NC-1', effective: false, note: 'alerts still lost' }, gov); // 6
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, gov); // 7: the review said not effective
+    await write('nonconformity.reviewed', { nc: 'NC-1', effective: true, note: 'a month clean' }, gov); // 8
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, li); // 9: signed by the owner
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, undefined, '@Li'); // 10: typed, unsigned
+    await write('nonconformity.closed', { nc: 'NC-1', note: 'done' }, gov); // 11: signed by someone else
     const entries = store.text.map((line) => JSON.parse(line) as AuditEntry);
     const { nonconformities, problems } = nonconformityRegister(entries, { trusted });
     expect(problems).toEqual([
-      'entry 3 reviews NC-1 by its action owner li (ML engineer), who signed it: the review does not count',
-      'entry 5 closes NC-1 without what a closure needs (the effectiveness review in entry 4 found the correction not effective): that closure does not count',
-      'entry 7 closes NC-1 without what a closure needs (closed by its action owner li (ML engineer), who signed it: someone else must close it): that closure does not count',
+      'entry 5 reviews NC-1 by its action owner li (ML engineer), who signed it: the review does not count',
+      'entry 7 closes NC-1 without what a closure needs (the effectiveness review in entry 6 found the correction not effective): that closure does not count',
+      'entry 9 closes NC-1 without what a closure needs (closed by its action owner li (ML engineer), who signed it: someone else must close it): that closure does not count',
+      // The configuration lists persons' keys: an unsigned closure proves nobody, whoever it names.
+      'entry 10 closes NC-1 without what a closure needs (closed unsigned, while the configuration verifies persons by their keys: who closed it is not known): that closure does not count',
     ]);
     expect(nonconformities[0]!.closed).toMatchObject({
-      seq: 8,
-      independence: { status: 'owner', signed: false, who: '@Li' },
+      seq: 11,
+      independence: { status: 'verified', signed: true, who: 'gov-lead' },
     });
-    expect(nonconformities[0]!.reviews.map((r) => r.independence.status)).toEqual([
-      'owner',
-      'verified',
-      'verified',
+    expect(nonconformities[0]!.reviews.map((r) => [r.independence.status, r.counts])).toEqual([
+      ['owner', false],
+      ['verified', true],
+      ['verified', true],
     ]);
     // Without the trusted keys nobody is proven: the owner's signed close is only the typed login's.
-    expect(nonconformityRegister(entries).nonconformities[0]!.closed?.seq).toBe(7);
+    expect(nonconformityRegister(entries).nonconformities[0]!.closed?.seq).toBe(9);
+  });
+
+  it('lets no action owner, present or past, rewrite what an auditor found; keeps what it first said', async () => {
+    const alice = ed25519Signer(pem());
+    const bob = ed25519Signer(pem());
+    const trusted: TrustedKey[] = [
+      { key: alice.publicKey, role: 'person', name: 'alice' },
+      { key: bob.publicKey, role: 'person', name: 'bob' },
+    ];
+    const store = new MemoryStore();
+    const write = (type: string, details: AuditEntry['details'], signer?: Signer) =>
+      record(
+        store,
+        {
+          type: type as AuditEntry['type'],
+          time: '2026-10-01T10:00:00.000Z',
+          actor: { login: 'someone' },
+          subject: {},
+          details,
+          evidence: [],
+        },
+        signer ? { signer } : {},
+      );
+    const opened = { grade: 'major', source: 'external-audit', title: 'No review', controls: ['A.5.3'] };
+    await write('nonconformity.opened', { ...opened, owner: 'bob' }, alice); // 1: the auditor raises it
+    await write(
+      'nonconformity.updated',
+      { nc: 'NC-1', title: 'Wording', controls: ['A.4.6'], reason: 'r' },
+      bob,
+    ); // 2
+    await write('nonconformity.regraded', { nc: 'NC-1', grade: 'observation', reason: 'we disagree' }, bob); // 3
+    await write('nonconformity.updated', { nc: 'NC-1', owner: 'alice', reason: 'handing on' }, bob); // 4
+    await write('nonconformity.updated', { nc: 'NC-1', owner: 'alice', reason: 'auditee asked' }); // 5: unsigned
+    await write('nonconformity.updated', { nc: 'NC-1', title: 'No review of A.5.3' }, alice); // 6: no reason
+    await write('nonconformity.updated', { nc: 'NC-1', owner: 'carol', reason: 'team change' }, alice); // 7
+    await write('nonconformity.regraded', { nc: 'NC-1', grade: 'minor', reason: 'partly in place' }, alice); // 8
+    const entries = store.text.map((line) => JSON.parse(line) as AuditEntry);
+    const { nonconformities, problems } = nonconformityRegister(entries, { trusted });
+    const owner =
+      'bob, an action owner of NC-1: what a nonconformity is about is changed by the one who raised it or someone independent of its owners: not applied';
+    expect(problems).toEqual([
+      `entry 2 is by ${owner}`,
+      `entry 3 is by ${owner}`,
+      `entry 4 is by ${owner}`,
+      'entry 5 changes what NC-1 is about unsigned, while the configuration verifies persons by their keys: sign it (--sign-with): not applied',
+      'entry 6 changes what NC-1 is about (its grade, title, citations or owner) without a reason: not applied',
+    ]);
+    const nc = nonconformities[0]!;
+    expect(nc).toMatchObject({ title: 'No review', controls: ['A.5.3'], grade: 'minor', owner: 'carol' });
+    // bob handed it on: he is still no independent reviewer or closer of it.
+    expect(actionOwners(nc)).toEqual(['carol', 'bob']);
+    expect(changedSubstance(nc)).toEqual(['grade major', 'owner bob']);
   });
 
   it('keeps observations apart: no due date, no closure conditions; links a manual and an automatic one', () => {
@@ -331,6 +395,15 @@ function commitAll(repo: string, message: string): void {
   git('commit', '-qm', message);
 }
 
+/** The example's config without its person's key: nobody's identity is verified, what is typed is believed and flagged. */
+function withoutPersons(repo: string): void {
+  const config = join(repo, '.github/aims-gate.yml');
+  writeFileSync(
+    config,
+    readFileSync(config, 'utf8').replace(/\n {2}- key: [^\n]+\n {4}role: person\n[^\n]+/, ''),
+  );
+}
+
 // A person's whole flow, one command at a time: a dozen processes or more, slow on a loaded 2-core machine.
 describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
   it('opens from recorded checks, closes when the check no longer finds it, and takes hand-made ones to closure', () => {
@@ -338,6 +411,9 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
     rmSync(join(repo, '.aims-gate'), { recursive: true });
+    // No person's key listed: who reviews and closes is as typed, unverified, and flagged (the flow signed by
+    // persons is the next test's).
+    withoutPersons(repo);
     commitAll(repo, 'init');
     expect(cli(['check', '--record'], repo).code).toBe(1);
     const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout);
@@ -520,7 +596,14 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     );
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
     expect(cli(['nc', 'root-cause', id, '--cause', 'Alerts went to a mailbox'], repo).code).toBe(0);
+    expect(cli(['nc', 'action', id, '--action', 'Page on-call', '--owner', 'dana'], repo).code).toBe(0);
+    expect(cli(['nc', 'done', id], repo).code).toBe(0);
     const review = ['nc', 'review', id, '--effective', 'yes', '--note', 'six weeks clean', '--sign-with'];
+    // The config lists persons' keys: a review nobody signed proves nobody, whoever it names.
+    expect(cli([...review.slice(0, -1), '--actor', 'quality'], repo)).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('a review counts only signed by one: add --sign-with KEY'),
+    });
     expect(cli([...review, join(repo, 'dana')], repo)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(
@@ -544,6 +627,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
+    withoutPersons(repo);
     const opened = cli(
       [
         'nc',
@@ -563,15 +647,20 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     );
     expect(opened.code).toBe(0);
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
-    expect(cli(['nc', 'update', id, '--clause', '9.2'], repo).code).toBe(0);
+    // What it is about changes with a reason, shown beside what it first said.
+    expect(cli(['nc', 'update', id, '--clause', '9.2.2'], repo).stderr).toContain(
+      `what ${id} is about (its grade, title, citations or owner) changes with a --reason`,
+    );
+    expect(cli(['nc', 'update', id, '--clause', '9.2.2', '--reason', 'the programme'], repo).code).toBe(0);
     const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout).nonconformities;
     expect(listed.find((n: { id: string }) => n.id === id)).toMatchObject({
-      clauses: ['9.2'],
+      clauses: ['9.2.2'],
       controls: ['A.2.4'],
     });
     expect(cli(['nc', 'list'], repo).stdout).toContain(
-      `${id}  major  (organisation)  No internal audit programme [A.2.4, clause 9.2]`,
+      `${id}  major  (organisation)  No internal audit programme [A.2.4, clause 9.2.2]`,
     );
+    expect(cli(['nc', 'list'], repo).stdout).toContain('; when opened: clauses 9.2, 10.2');
   });
 
   it('refuses what it cannot record truthfully: exit 2, nothing written', () => {
@@ -598,7 +687,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       ],
       [
         ['nc', 'open', '--title', 'x', '--source', 'internal-audit', '--clause', '9.4'],
-        '--clause 9.4 is no ISO/IEC 42001 management-system clause of the reference (6.1.2, 6.1.3',
+        '--clause 9.4 is no ISO/IEC 42001:2023 clause (4.1 to 10.2',
       ],
       [['nc', 'update', 'NC-19', '--clause', '11.1'], '--clause 11.1 is no ISO/IEC 42001'],
       [['nc', 'open', '--title', 'x', '--source', 'incident', '--system', 'nosuch'], 'no AI system'],
