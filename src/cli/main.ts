@@ -147,14 +147,16 @@ function argumentProblem(error: Error): string {
 
 /**
  * A command's module. One that cannot be loaded is a broken build or install, never a finding: said as such,
- * with the file and line where it broke (a SyntaxError's stack names them; its message does not).
+ * with the file and line where it broke (the first line of a SyntaxError's stack; its message does not name
+ * them, and the rest of that stack repeats a minified line of the bundle).
  */
 async function load<T>(module: Promise<T>): Promise<T> {
   try {
     return await module;
   } catch (error) {
+    const where = /^(?:\/|[A-Za-z]:\\|file:).*:\d+$/m.exec((error as Error).stack ?? '')?.[0];
     throw new Error(
-      `cannot load the CLI's code (a broken build or install: npm run build)\n${(error as Error).stack}`,
+      `cannot load the CLI's code (a broken build or install: npm run build)\n${where ? `${where}: ` : ''}${String(error)}`,
     );
   }
 }
