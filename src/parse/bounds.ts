@@ -1,4 +1,4 @@
-import { CST, type Document, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { CST, type Document, isAlias, isMap, isScalar, isSeq, Lexer, type Node } from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Problem } from './problem.js';
 
@@ -11,44 +11,43 @@ export interface Exceeded {
 const FLATTEN = 'Flatten the structure: governance documents need only a few levels of nesting.';
 
 /**
- * Counts, token by token as the lexer makes them (parseData parses none before the last is counted), how many
- * nodes the document writes (scalars, aliases, flow collections and list items) and how deep it nests. The
- * YAML library's syntax tree costs about half a kilobyte per token and its composer recurses once per level
- * (a thousand levels overflow the stack), so both are bounded here, where a token costs only its string.
+ * One pass over the lexer's tokens, before the parser builds anything: how many nodes the document
+ * writes (scalars, aliases, flow collections and list items) and how deep it nests. The YAML library's syntax tree costs about half a kilobyte per token and
+ * its parser recurses once per level (a thousand levels overflow the stack), so both are bounded here,
+ * where a token costs only its string and nothing is kept.
  *
  * Depth is estimated from indentation (a stack of the indents of lines that start content), dashes
  * that open a list inside a list item on the same line ("- - x"), and open flow brackets. The estimate
  * can count a scalar on its own more-indented line as one more level, so it refuses only past
  * `maxDepth + 1`; the exact depth is then checked on the parsed tree.
  */
-export class TokenBounds {
-  private nodes = 0;
-  private offset = 0;
-  private flow = 0;
-  private lineStart = true;
-  private indent = 0;
-  private lineDepth = 0;
-  private scalarNext = false;
-  private readonly indents: number[] = [];
-
-  /** Takes the lexer's next token; what was passed, if this token passes a bound. */
-  next(token: string): Exceeded | undefined {
-    const at = this.offset;
-    this.offset += token.length;
-    if (this.scalarNext) {
+export function prescan(text: string): { exceeded: Exceeded } | { longQuoted: boolean } {
+  let longQuoted = false;
+  let nodes = 0;
+  let offset = 0;
+  let flow = 0;
+  let lineStart = true;
+  let indent = 0;
+  let lineDepth = 0;
+  let scalarNext = false;
+  const indents: number[] = [];
+  for (const token of new Lexer().lex(text)) {
+    const at = offset;
+    offset += token.length;
+    if (scalarNext) {
       // The text of a plain or block scalar follows its marker; it may start with spaces.
-      this.scalarNext = false;
-      return undefined;
+      scalarNext = false;
+      continue;
     }
     const type = token === CST.SCALAR ? 'scalar' : CST.tokenType(token);
     switch (type) {
       case 'newline':
-        this.lineStart = true;
-        this.indent = 0;
-        return undefined;
+        lineStart = true;
+        indent = 0;
+        continue;
       case 'space':
-        if (this.lineStart) this.indent = token.length;
-        return undefined;
+        if (lineStart) indent = token.length;
+        continue;
       case 'comment':
       case 'byte-order-mark':
       case 'doc-mode':
@@ -61,41 +60,46 @@ export class TokenBounds {
       case 'comma':
       case 'map-value-ind': // a pair's key and value are counted, not its colon
       case null:
-        return undefined;
+        continue;
     }
+    if (token[0] === '"' && token.length >= QUOTED_VALUE) longQuoted = true;
     if (type === 'scalar') {
-      this.scalarNext = true;
-      this.offset -= token.length; // the marker is not in the source
+      scalarNext = true;
+      offset -= token.length; // the marker is not in the source
     }
-    if (++this.nodes > LIMITS.maxYamlNodes) {
+    if (++nodes > LIMITS.maxYamlNodes) {
       return {
-        offset: at,
-        problem: {
-          message: `the document has more than ${LIMITS.maxYamlNodes.toLocaleString('en')} YAML nodes (keys, values and list items)`,
-          fix: 'Keep the document to its governance content; move large data (evaluation dumps, datasets) elsewhere and link to it.',
+        exceeded: {
+          offset: at,
+          problem: {
+            message: `the document has more than ${LIMITS.maxYamlNodes.toLocaleString('en')} YAML nodes (keys, values and list items)`,
+            fix: 'Keep the document to its governance content; move large data (evaluation dumps, datasets) elsewhere and link to it.',
+          },
         },
       };
     }
-    if (this.lineStart) {
-      this.lineStart = false;
-      if (this.flow === 0) {
-        while (this.indents.length > 0 && this.indents.at(-1)! >= this.indent) this.indents.pop();
-        this.indents.push(this.indent);
+    if (lineStart) {
+      lineStart = false;
+      if (flow === 0) {
+        while (indents.length > 0 && indents.at(-1)! >= indent) indents.pop();
+        indents.push(indent);
       }
-      this.lineDepth = this.indents.length;
+      lineDepth = indents.length;
     } else if (type === 'seq-item-ind' || type === 'explicit-key-ind') {
-      this.lineDepth++; // "- - x": a list inside a list item, on one line
+      lineDepth++; // "- - x": a list inside a list item, on one line
     }
-    if (type === 'flow-seq-start' || type === 'flow-map-start') this.flow++;
-    else if ((type === 'flow-seq-end' || type === 'flow-map-end') && this.flow > 0) this.flow--;
-    if (this.lineDepth + this.flow > LIMITS.maxDepth + 1) {
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if ((type === 'flow-seq-end' || type === 'flow-map-end') && flow > 0) flow--;
+    if (lineDepth + flow > LIMITS.maxDepth + 1) {
       return {
-        offset: at,
-        problem: { message: `the document nests deeper than ${LIMITS.maxDepth} levels`, fix: FLATTEN },
+        exceeded: {
+          offset: at,
+          problem: { message: `the document nests deeper than ${LIMITS.maxDepth} levels`, fix: FLATTEN },
+        },
       };
     }
-    return undefined;
   }
+  return { longQuoted };
 }
 
 /** What a node expands to: its value, and its size with every alias written out. */
@@ -197,7 +201,7 @@ export function expand(
   return exceeded ?? { value };
 }
 
-/** A double-quoted value at least this long is resolved here; a key, at least this long (past YAML's own 1,024 for implicit keys). */
+/** A double-quoted value at least this long is resolved by resolveQuoted; a key, at least this long (past YAML's own 1,024 for implicit keys). */
 const QUOTED_VALUE = 16;
 const QUOTED_KEY = 1025;
 
@@ -234,8 +238,16 @@ const ESCAPES: Record<string, string> = {
  * alone, at its place, and reports it as it would have.
  */
 export function resolveQuoted(document: CST.Document, resolved: Map<number, string>): void {
-  const take = (token: CST.Token | undefined, props: CST.SourceToken[][], shortest: number) => {
-    if (token?.type !== 'double-quoted-scalar' || token.source.length < shortest) return;
+  const take = (token: CST.Token | null | undefined, props: CST.SourceToken[][], shortest: number) => {
+    if (!token) return;
+    if ('items' in token) {
+      for (const item of token.items) {
+        take(item.key, [item.start], QUOTED_KEY);
+        take(item.value, [item.start, item.sep ?? []], QUOTED_VALUE);
+      }
+      return;
+    }
+    if (token.type !== 'double-quoted-scalar' || token.source.length < shortest) return;
     if (props.some((tokens) => tokens.some((t) => t.type === 'tag'))) return;
     const result = doubleQuoted(token.source);
     if (result === undefined) return;
@@ -247,12 +259,8 @@ export function resolveQuoted(document: CST.Document, resolved: Map<number, stri
       token.source = `"${token.source.substr(result.at, result.length)}"`;
     }
   };
-  // The document's own value is visited as an item too.
-  CST.visit(document, (item) => {
-    const start = item.start ?? [];
-    take(item.key ?? undefined, [start], QUOTED_KEY);
-    take(item.value, [start, item.sep ?? []], QUOTED_VALUE);
-  });
+  // Depth is bounded (TokenBounds), so the recursion is shallow.
+  take(document.value, [document.start], QUOTED_VALUE);
 }
 
 /**

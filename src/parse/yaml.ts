@@ -7,7 +7,6 @@ import {
   isNode,
   isPair,
   isScalar,
-  Lexer,
   LineCounter,
   Parser,
   type ScalarTag,
@@ -16,7 +15,7 @@ import {
 } from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Pointer, Position } from '../types.js';
-import { type Exceeded, expand, resolveQuoted, TokenBounds } from './bounds.js';
+import { expand, prescan, resolveQuoted } from './bounds.js';
 import type { Problem } from './problem.js';
 
 const INCLUDE: ScalarTag = {
@@ -38,32 +37,26 @@ export interface ParsedData {
  * below line 1.
  */
 export function parseData(text: string, lineOffset = 0): { data: ParsedData } | { problem: Problem } {
-  const lineCounter = new LineCounter();
-  let exceeded: Exceeded | undefined;
-  const quoted = new Map<number, string>();
-  // The library's parseDocument, with the text lexed once: each token is counted (TokenBounds) before
-  // anything is parsed (a syntax tree costs half a kilobyte a token: a refused document builds none), then
-  // the parser takes the tokens kept, and the tree's long double-quoted strings are resolved (resolveQuoted)
-  // before the composer builds the document.
-  function* documents(): Generator<CST.Token> {
-    const bounds = new TokenBounds();
-    const lexemes: string[] = [];
-    for (const lexeme of new Lexer().lex(text)) {
-      exceeded = bounds.next(lexeme);
-      if (exceeded) return;
-      lexemes.push(lexeme);
-    }
-    const parser = new Parser(lineCounter.addNewLine);
-    lineCounter.addNewLine(0);
-    for (const lexeme of lexemes) yield* quotedResolved(parser.next(lexeme));
-    yield* quotedResolved(parser.end());
+  const scan = prescan(text);
+  if ('exceeded' in scan) {
+    const early = scan.exceeded;
+    const before = text.slice(0, early.offset);
+    const line = before.split('\n').length;
+    return {
+      problem: { line: line + lineOffset, column: early.offset - before.lastIndexOf('\n'), ...early.problem },
+    };
   }
-  function* quotedResolved(tokens: Generator<CST.Token>): Generator<CST.Token> {
+  // The library's parseDocument, with the syntax tree's long double-quoted strings resolved (resolveQuoted)
+  // before the composer builds the document.
+  const lineCounter = new LineCounter();
+  const quoted = new Map<number, string>();
+  function* resolved(tokens: Generator<CST.Token>): Generator<CST.Token> {
     for (const token of tokens) {
       if (token.type === 'document') resolveQuoted(token, quoted);
       yield token;
     }
   }
+  const tokens = new Parser(lineCounter.addNewLine).parse(text);
   const composer = new Composer({
     lineCounter,
     // The library compares each key with every earlier one (quadratic: 18 s for a 1 MiB mapping);
@@ -75,7 +68,7 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     logLevel: 'error',
   });
   let doc: Document.Parsed | undefined;
-  for (const next of composer.compose(documents(), true, text.length)) {
+  for (const next of composer.compose(scan.longQuoted ? resolved(tokens) : tokens, true, text.length)) {
     if (doc) {
       // As parseDocument does: a second document is an error of the first.
       doc.errors.push(
@@ -88,17 +81,6 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
       break;
     }
     doc = next;
-  }
-  if (exceeded) {
-    const before = text.slice(0, exceeded.offset);
-    const line = before.split('\n').length;
-    return {
-      problem: {
-        line: line + lineOffset,
-        column: exceeded.offset - before.lastIndexOf('\n'),
-        ...exceeded.problem,
-      },
-    };
   }
   // compose() ends with a document, an empty one for an empty text.
   doc = doc!;
@@ -116,8 +98,9 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     return { problem: { ...at, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
   }
   // A scalar's value: resolveQuoted's for the long double-quoted ones the composer was given empty.
-  const scalarValue = (node: unknown) =>
-    isScalar(node) ? (quoted.get(node.range?.[0] ?? -1) ?? node.value) : node;
+  const scalarValue = scan.longQuoted
+    ? (node: unknown) => (isScalar(node) ? (quoted.get(node.range?.[0] ?? -1) ?? node.value) : node)
+    : (node: unknown) => (isScalar(node) ? node.value : node);
   const structural = checkStructure(doc, scalarValue);
   if (structural) return { problem: { ...position(structural.offset), ...structural.problem } };
   const expanded = expand(doc, scalarValue);
