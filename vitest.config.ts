@@ -1,4 +1,29 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The integration files that take longest (docs/testing.md has the measured times), started first: with no
+ * cache of earlier durations (a fresh clone, CI) Vitest starts the largest files first, and pre-commit's,
+ * a short file whose one test installs the package, would be left to run alone at the end.
+ */
+const LONGEST = [
+  'test/integration/pre-commit.test.ts',
+  'test/integration/cli.test.ts',
+  'test/integration/action.test.ts',
+  'test/integration/nonconformity.test.ts',
+  'test/integration/anchor.test.ts',
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const at = LONGEST.findIndex((path) => spec.moduleId.endsWith(`/${path}`));
+      return at === -1 ? LONGEST.length : at;
+    };
+    return (await super.sort(files)).sort((a, b) => rank(a) - rank(b)); // stable: the rest keep their order
+  }
+}
 
 /**
  * Two projects, both run by `npm test`. `fast` (`npm run test:fast`) is the unit and in-process tests, to run
@@ -9,6 +34,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
+    // Vitest's default is one worker fewer than the cores: one on a two-core CI runner, every file in turn.
+    // One a core. Not isolate: false for the fast project: files would share module state (the limiters
+    // @octokit/plugin-throttling keeps at module level, for one), and two App tests failed so (docs/testing.md).
+    maxWorkers: availableParallelism(),
+    sequence: { sequencer: LongestFirst },
     projects: [
       {
         extends: true,

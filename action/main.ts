@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import {
   type Actor,
@@ -10,6 +11,7 @@ import {
 import { evaluationEvents } from '../src/audit/events.js';
 import { claimsGate, ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
+import { ATTESTATION_FILE, attestDecision, BOM_FILE } from '../src/export/gate.js';
 import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
@@ -19,6 +21,7 @@ import {
   type PullRequestFacts,
 } from '../src/github/evaluate.js';
 import { createGitHub, type GitHub } from '../src/github/octokit.js';
+import { GitHubSource } from '../src/github/source.js';
 import { annotationsOf } from '../src/report/annotations.js';
 import { renderApprovals, renderChangeSet } from '../src/report/approvals.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -170,8 +173,54 @@ async function deployGate(github: GitHub, signer: Signer | undefined): Promise<v
   if (problem) core.warning(problem);
   if (checkpoint && store) await showCheckpoint(github, checkpoint, store.label, commit);
   core.setOutput('verdict', decision.approved ? 'approved' : 'rejected');
+  if (decision.approved && evaluation && signer && commit)
+    await attest(github, signer, commit, environment, decision);
   if (decision.approved) core.info(`Deployment to ${environment} approved: ${decision.reason}`);
   else core.setFailed(`Deployment to ${environment || '(no environment)'} rejected: ${decision.reason}`);
+}
+
+/**
+ * An approved deployment's BOM and its signed verification summary, as files beside the run (RUNNER_TEMP) and
+ * as the bom-path and attestation-path outputs: what a later step pushes to a registry or an admission
+ * controller. A failure here warns and leaves the approval standing: the decision is already recorded.
+ */
+async function attest(
+  github: GitHub,
+  signer: Signer,
+  commit: string,
+  environment: string,
+  decision: Awaited<ReturnType<typeof decideDeployment>>['decision'],
+): Promise<void> {
+  try {
+    const at = (sha: string) => new GitHubSource(github, { ...context.repo, commit: sha });
+    const made = await attestDecision({
+      source: at(commit),
+      policySource: decision.config ? at(decision.config) : at(commit),
+      evaluation: decision.evaluation!,
+      repository: repositoryName(),
+      serverUrl: context.serverUrl,
+      commit,
+      ...(decision.config ? { policyCommit: decision.config } : {}),
+      environment,
+      approved: decision.approved,
+      ...(decision.tier ? { tier: decision.tier } : {}),
+      signer,
+      today: inputs().today,
+    });
+    const dir = join(process.env.RUNNER_TEMP ?? process.env.GITHUB_WORKSPACE ?? '.', 'aims-gate');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, BOM_FILE), made.bom);
+    await writeFile(join(dir, ATTESTATION_FILE), `${JSON.stringify(made.envelope)}\n`);
+    core.setOutput('bom-path', join(dir, BOM_FILE));
+    core.setOutput('attestation-path', join(dir, ATTESTATION_FILE));
+    core.info(
+      `Signed verification summary: ${made.statement.predicate.verificationResult} ${made.statement.predicate.verifiedLevels.join(', ')}, key ${made.envelope.signatures[0]!.keyid}`,
+    );
+  } catch (error) {
+    core.warning(
+      `aims-gate: the deployment is approved, but its attestation could not be written: ${(error as Error).message}`,
+    );
+  }
 }
 
 async function recordEvent(github: GitHub, signer: Signer | undefined): Promise<void> {

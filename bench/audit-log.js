@@ -3,7 +3,8 @@
 //   node bench/audit-log.js append PATH N     append N entries through the file store (lock, tail read, fsync each)
 //   node bench/audit-log.js verify PATH       verify the chain (streaming)
 //   node bench/audit-log.js sha256 PATH       a plain SHA-256 over the same bytes: the floor
-//   node bench/audit-log.js report PATH       the auditor's HTML report of the example with this log
+//   node bench/audit-log.js cli PATH CMD ARG… aims-gate CMD ARG… on the example with this log (--log PATH), its
+//                                             output written to /dev/null as to a file: `report -f html`, `nc`, …
 //   node bench/audit-log.js signing - N       per entry, in this process, on the same N entries: signing, verifying
 //                                             the signed log, and a bare SHA-256 of each line (µs each, medians)
 // Each prints one JSON line: { ms, entries, maxRssMiB }.
@@ -41,7 +42,7 @@ const draft = (i) => ({
 
 const start = performance.now();
 let entries = 0;
-let reportBytes;
+let outputBytes;
 if (command === 'generate') {
   rmSync(path, { force: true });
   const fd = openSync(path, 'w');
@@ -68,19 +69,31 @@ if (command === 'generate') {
   const result = await verifyLog(new FileStore(path).blocks());
   if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.problem)}`);
   entries = result.entries;
-} else if (command === 'report') {
-  // The auditor's HTML report of the example's documents with this log: its time, peak memory and size.
+} else if (command === 'cli') {
+  // A command as the CLI runs it, its standard output going to a file (/dev/null) a write at a time, as
+  // `aims-gate log > file` does: what it holds is what it keeps, not what a pipe's reader has not read yet.
   const { main } = await import('../lib/cli/main.js');
-  const out = `${path}.html`;
   const example = fileURLToPath(new URL('../examples/ml-platform', import.meta.url));
-  const silent = { out() {}, err() {}, color: false };
+  const fd = openSync('/dev/null', 'w');
+  let bytes = 0;
+  const io = {
+    out(text) {
+      bytes += Buffer.byteLength(text);
+      writeSync(fd, text);
+    },
+    err(text) {
+      if (process.env.BENCH_VERBOSE) process.stderr.write(text);
+    },
+    color: false,
+  };
+  const [name, ...rest] = process.argv.slice(4);
   const code = await main(
-    ['report', example, '--log', path, '--format', 'html', '--output', out, '--today', '2026-11-01'],
-    silent,
+    [name, ...(name === 'nc' ? ['list', example] : [example]), ...rest, '--log', path],
+    io,
   );
-  if (code !== 0) throw new Error(`report exited ${code}`);
-  const { statSync } = await import('node:fs');
-  reportBytes = statSync(out).size;
+  if (code !== 0 && code !== 1) throw new Error(`${name} exited ${code}`);
+  closeSync(fd);
+  outputBytes = bytes;
 } else if (command === 'signing') {
   // The same entries, signed by one gate key: what a gate-written log is.
   const signer = ed25519Signer(
@@ -148,4 +161,4 @@ if (command === 'generate') {
   throw new Error(`unknown command ${command}`);
 }
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, entries, maxRssMiB: process.resourceUsage().maxRSS / 1024, reportBytes }));
+console.log(JSON.stringify({ ms, entries, maxRssMiB: process.resourceUsage().maxRSS / 1024, outputBytes }));

@@ -30,6 +30,7 @@ const CHUNK_OF = {
   'cli/report.ts': 'cli-log',
   'cli/inventory.ts': 'cli-log',
   'cli/nonconformity.ts': 'cli-log',
+  'cli/export.ts': 'cli-log',
   'schema-compiler.ts': 'cli-ajv',
 };
 /** Modules whose one copy every file shares (their classes are tested with instanceof). */
@@ -52,6 +53,9 @@ const chunks = (own) => ({
         pluginData: 'resolved',
       });
       const module = resolved.path.slice(SRC.length);
+      // A command added to main.ts must be given its file here, or it would be bundled into the entry.
+      if (args.kind === 'dynamic-import' && args.importer.endsWith('cli/main.ts') && !CHUNK_OF[module])
+        throw new Error(`scripts/build-cli.js: ${module} is imported by main.ts but has no file in CHUNK_OF`);
       const chunk = SHARED[module] ?? (args.kind === 'dynamic-import' ? CHUNK_OF[module] : undefined);
       if (!chunk || chunk === own) return undefined;
       return { path: `./${chunk}.cjs`, external: true };

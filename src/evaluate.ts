@@ -10,6 +10,7 @@ import {
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import type { GovernanceDocument, UnreadableDocument } from './documents/types.js';
 import { ConfigError } from './errors.js';
+import { originalAt, summariseImport } from './formats/index.js';
 import { groupBy } from './group.js';
 import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
 import { LIMITS } from './limits.js';
@@ -329,7 +330,15 @@ function judgeSystem(
   }
   for (const kind of DOCUMENT_KINDS) {
     const doc = loaded[kind];
-    if (doc && isReadable(doc) && doc.imported) findings.push(importedFinding(doc, summary.id));
+    if (!doc || !isReadable(doc) || !doc.imported) continue;
+    // A finding about an imported document quotes the original answer at its line.
+    for (const finding of findings) {
+      if (finding.path !== doc.path) continue;
+      const original = originalAt(doc.imported, finding.line);
+      if (original) finding.original = original;
+    }
+    summary.imports = [...(summary.imports ?? []), summariseImport(doc.path, doc.imported)];
+    findings.push(importedFinding(doc, summary.id));
   }
   const file = loaded.governanceFile;
   // A key its schema does not know states nothing: `teir: high` leaves the tier unstated, so it is said here.
@@ -388,7 +397,7 @@ async function readDocuments(
         loaded[kind] = { kind, path, problem: unreadableFile(read) };
         continue;
       }
-      loaded[kind] = loadDocument(kind, path, read.bytes);
+      loaded[kind] = loadDocument(kind, path, read.bytes, system.formats?.[kind]);
       loaded.digests!.push({ path, sha256: sha256(read.bytes) });
     }
     if (file) loaded.governanceFile = file;

@@ -9,6 +9,8 @@ export interface SystemLocation {
   /** Folder name; the model card may give the system another id. */
   name: string;
   paths: Record<DocumentKind, string>;
+  /** The formats its config entry names for its documents. */
+  formats?: SystemPattern['formats'];
   present: DocumentKind[];
   watch: string[];
   /** The governance facts its config entry states. */
@@ -52,6 +54,7 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
         path: folder,
         name: folder.split('/').pop()!,
         paths,
+        ...(pattern.formats && Object.keys(pattern.formats).length ? { formats: pattern.formats } : {}),
         present,
         watch: pattern.watch,
         ...(pattern.governance ? { governance: pattern.governance } : {}),

@@ -95,7 +95,7 @@ export function validateData(
   const violations: SchemaViolation[] = [];
   const seen = new Set<string>();
   for (const error of relevantErrors(validate.errors ?? [])) {
-    const explained = explain(error, at);
+    const explained = explain(error, at, value);
     const key = `${explained.pointer.join('/')}|${explained.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -105,12 +105,27 @@ export function validateData(
   return violations;
 }
 
-/** An anyOf failure explains itself better than the failures of each of its branches. */
+/**
+ * An anyOf failure explains itself better than the failures of each of its branches, unless a branch got as
+ * far as the value's insides (a mapping with one wrong key): then what is wrong inside is the one to say.
+ */
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const inside = (e: ErrorObject, path: string) => e.instancePath.startsWith(`${path}/`);
+  const anyOfPaths = new Set(
+    errors
+      .filter((e) => e.keyword === 'anyOf')
+      .map((e) => e.instancePath)
+      .filter((path) => !errors.some((e) => inside(e, path))),
+  );
+  const deeper = new Set(
+    errors.filter((e) => e.keyword === 'anyOf' && !anyOfPaths.has(e.instancePath)).map((e) => e.instancePath),
+  );
   // An if/then failure says only 'must match "then" schema'; the errors of the `then` itself say what.
   return errors.filter(
-    (e) => e.keyword !== 'if' && (e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath)),
+    (e) =>
+      e.keyword !== 'if' &&
+      !deeper.has(e.instancePath) &&
+      (e.keyword === 'anyOf' || !anyOfPaths.has(e.instancePath)),
   );
 }
 
@@ -130,7 +145,11 @@ export function describePointer(pointer: Pointer): string {
   return pointer.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function explain(error: ErrorObject, at: Pointer): { pointer: Pointer; message: string; fix: string } {
+function explain(
+  error: ErrorObject,
+  at: Pointer,
+  root: unknown,
+): { pointer: Pointer; message: string; fix: string } {
   const pointer = [...at, ...pointerOf(error.instancePath)];
   const where = describePointer(pointer);
   const params = error.params as Record<string, unknown>;
@@ -166,10 +185,14 @@ function explain(error: ErrorObject, at: Pointer): { pointer: Pointer; message: 
       };
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
+      let value = root;
+      for (const key of pointerOf(error.instancePath))
+        value = (value as Record<string | number, unknown> | undefined)?.[key];
+      const near = typeof value === 'string' ? closest(value, allowed) : undefined;
       return {
         pointer,
         message: `${where} must be one of: ${allowed.join(', ')}`,
-        fix: `Use one of: ${allowed.join(', ')}.`,
+        fix: near ? `Did you mean "${near}"?` : `Use one of: ${allowed.join(', ')}.`,
       };
     }
     case 'format':

@@ -1,4 +1,5 @@
 import { controlIds } from './controls.js';
+import { matches } from './glob.js';
 import { LIMITS } from './limits.js';
 import type { Problem } from './parse/problem.js';
 import { decodeText, unreadableFile } from './parse/text.js';
@@ -196,6 +197,15 @@ export function readStatement(path: string, bytes: Uint8Array | undefined): Stat
     if (!known.has(id) || !entry || typeof entry !== 'object') continue;
     controls[id] = declared(entry as Record<string, unknown>, data.locate(['controls', id]).line ?? 0);
   }
+  // A control that does not apply is not implemented or planned: a status there contradicts the exclusion.
+  for (const [id, control] of Object.entries(controls))
+    if (!control.applicable && control.status)
+      problems.push({
+        line: control.line,
+        message: `${id} is declared not applicable, yet its status is ${control.status}`,
+        fix: `Remove status from ${id}, or declare it applicable with the risk, treatment or requirement that needs it.`,
+      });
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
   return {
     ...empty,
@@ -304,6 +314,8 @@ export interface SoaHistoryFacts {
   where: string;
   /** The working copy differs from that commit (locally): the version read is not the one committed. */
   modified?: boolean;
+  /** The `version:` the file states at that commit, and at the commit before it (locally). */
+  versions?: { committed?: string; parent?: string };
   /**
    * The pull request that brought that commit, where the history can say (GitHub); null: none did (a push);
    * undefined: not known (a git log does not record reviews).
@@ -330,8 +342,11 @@ export interface SoaApproval {
   summary: string;
 }
 
-/** What the trusted history says of the SoA's version and approval: a pure decision over gathered facts. */
-export function soaApproval(facts: SoaHistoryFacts): SoaApproval {
+/**
+ * What the trusted history says of the SoA's version and approval: a pure decision over gathered facts.
+ * `current` is the version the file read states: a change under an unchanged version is flagged (7.5.2).
+ */
+export function soaApproval(facts: SoaHistoryFacts, current?: string): SoaApproval {
   const { commit, where } = facts;
   if (!commit)
     return {
@@ -346,9 +361,12 @@ export function soaApproval(facts: SoaHistoryFacts): SoaApproval {
     ...(commit.date ? { changedAt: commit.date } : {}),
   };
   const changed = `Last changed in ${commit.sha.slice(0, 12)} by ${commit.author ?? 'an author not known'} on ${commit.date?.slice(0, 10) ?? 'a date not known'} (${where})`;
-  const modified = facts.modified
-    ? ' The working copy differs from that commit: the SoA read here is not the committed, approved one.'
-    : '';
+  const { committed, parent } = facts.versions ?? {};
+  const modified = `${
+    facts.modified
+      ? ` The working copy differs from that commit: the SoA read here is not the committed, approved one${current !== undefined && current === committed ? `, and it still states version ${current}: a changed SoA needs a new version` : ''}.`
+      : ''
+  }${committed !== undefined && committed === parent ? ` That commit changed it without a new version (${committed}, as before it): a changed SoA needs a new version.` : ''}`;
   if (facts.pullRequest === undefined)
     return {
       ...base,
@@ -415,7 +433,12 @@ export async function loadStatement(source: Source, policy: Policy): Promise<Sta
     return statementFromConfig(policy.configPath ?? 'the config', policy.applicability);
   await prepareSchemas([soaSchema()]);
   const read = await source.read(policy.soaPath, LIMITS.maxFileBytes);
-  if ('bytes' in read) return readStatement(policy.soaPath, read.bytes);
+  if ('bytes' in read) {
+    const statement = readStatement(policy.soaPath, read.bytes);
+    statement.problems.push(...(await missingEvidence(statement, source)));
+    statement.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    return statement;
+  }
   const statement = readStatement(policy.soaPath, undefined);
   if ('tooLarge' in read)
     statement.problems.push({
@@ -424,4 +447,26 @@ export async function loadStatement(source: Source, policy: Policy): Promise<Sta
     });
   if ('notFile' in read) statement.problems.push(unreadableFile(read));
   return statement;
+}
+
+/**
+ * The SoA's evidence that points into the repository, where nothing is there: a path (or glob) an item names,
+ * `.github/CODEOWNERS` or `models/*\/governance.yml owners`; an id (ISMS-POL-001) or a link is not checked here.
+ */
+async function missingEvidence(statement: Statement, source: Source): Promise<SoaProblem[]> {
+  const pointers = Object.entries(statement.controls).flatMap(([id, control]) =>
+    control.evidence.flatMap((item) => {
+      const path = item.trim().split(/\s+/)[0] ?? '';
+      return path.includes('/') && !/^[a-z][a-z0-9+.-]*:/i.test(path) ? [{ id, control, item, path }] : [];
+    }),
+  );
+  if (!pointers.length) return [];
+  const files = await source.list();
+  return pointers
+    .filter(({ path }) => !files.some((file) => file === path || matches(file, path, { dot: true })))
+    .map(({ id, control, item, path }) => ({
+      line: control.line,
+      message: `${id} cites "${item}" as evidence, but ${path} is not in the repository`,
+      fix: `Add ${path}, correct the path, or cite evidence kept elsewhere by its id or link.`,
+    }));
 }

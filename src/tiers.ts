@@ -91,7 +91,7 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
       const read = reads[at];
       if (!read || 'missing' in read) return { present: false };
       if (!('bytes' in read)) return { present: true };
-      const doc = loadDocument(kind, names[at]!, read.bytes);
+      const doc = loadDocument(kind, names[at]!, read.bytes, pattern.formats?.[kind]);
       if (!isReadable(doc)) return { present: true };
       return doc.kind === 'model-card'
         ? { present: true, tier: doc.governance.tier, id: doc.governance.system, name: doc.name }

@@ -52,8 +52,27 @@ export interface Finding {
   column?: number;
   message: string;
   remedy: string;
+  /**
+   * In a document read through an importer, the original question and answer at the finding's line, as its
+   * format wrote them: what the finding is about, in the words the team wrote (not part of its fingerprint).
+   */
+  original?: string;
   /** Set when a valid waiver covers this finding: it is reported but does not block. */
   waiver?: Waiver;
+}
+
+/** A document read through an importer: what was mapped from where, the original answers, what was not mapped. */
+export interface ImportSummary {
+  path: string;
+  /** The format's name, e.g. "MinBZK IAMA". */
+  format: string;
+  /** Each aims-gate field filled, from the original field (and its line), with the original text there. */
+  mapped: { to: string; from: string; line?: number; text?: string }[];
+  /** The assessment's questions, and how many of them are answered. */
+  questions: number;
+  answered: number;
+  /** Every original field with no place in aims-gate's model. */
+  unmapped: string[];
 }
 
 /**
@@ -76,6 +95,8 @@ export interface SystemSummary {
   documents: Partial<Record<DocumentKind, string>>;
   /** SHA-256 of each document as read: what an audit entry cites as evidence. */
   evidence: { path: string; sha256: string }[];
+  /** The documents read through an importer (another organisation's format), and what was mapped from where. */
+  imports?: ImportSummary[];
   /** The risk register's risks: their ids, treatments and the controls each treatment cites. */
   risks?: { id?: string; treatment?: string; controls: string[] }[];
   counts: Record<Severity, number>;

@@ -42,7 +42,16 @@ describe('the register in the auditor’s report (10.2)', () => {
     // The incident's: its first closure lacked a root cause and a review, so it did not count.
     expect(nc('NC-13')).toMatchObject({
       rootCause: expect.stringContaining('mailbox'),
-      refusedClosures: [{ seq: 17, reasons: ['no root cause recorded', 'no effectiveness review', expect.stringContaining('closed unsigned')] }],
+      refusedClosures: [
+        {
+          seq: 17,
+          reasons: [
+            'no root cause recorded',
+            'no effectiveness review',
+            expect.stringContaining('closed unsigned'),
+          ],
+        },
+      ],
       closed: {
         seq: 32,
         independence: { status: 'verified', signed: true, who: 'gov-lead (EXAMPLE ONLY)' },
@@ -125,7 +134,7 @@ describe('the register in the auditor’s report (10.2)', () => {
       prev: '0'.repeat(64),
       hash: '0'.repeat(64),
     } as AuditEntry;
-    const figures = kpis([review], nonconformityRegister([]), [], {
+    const figures = kpis([review], nonconformityRegister([]), {
       today: '2026-11-01',
       overdueReviews: 2,
       findings: { major: 1, minor: 2, observation: 3 },

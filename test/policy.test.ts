@@ -52,7 +52,9 @@ describe('the ISO/IEC 42001 baseline pack', () => {
   });
 
   it('lists every clause 4.1 to 10.2, with the subclauses, and each clause the shared reference names', () => {
-    const { clauses } = parse(readAsset('reference/iso42001-clauses.yml')) as { clauses: Record<string, string> };
+    const { clauses } = parse(readAsset('reference/iso42001-clauses.yml')) as {
+      clauses: Record<string, string>;
+    };
     const ids = Object.keys(clauses);
     expect(ids.filter((id) => id.split('.').length === 2)).toEqual([
       ...['4.1', '4.2', '4.3', '4.4', '5.1', '5.2', '5.3', '6.1', '6.2', '6.3'],

@@ -74,12 +74,29 @@ describe('facts from a real git history', () => {
     git('commit', '-qm', 'something else');
     const sha = execFileSync('git', ['rev-parse', 'HEAD~1'], { cwd: dir, encoding: 'utf8' }).trim();
     const facts = await fileHistoryInGit(dir, SOA);
-    expect(facts).toMatchObject({ where: 'git log of HEAD', commit: { sha, author: 'Gov Lead' } });
+    expect(facts).toMatchObject({
+      where: 'git log of HEAD',
+      commit: { sha, author: 'Gov Lead' },
+      versions: { committed: '1.0' },
+    });
     expect(facts.modified).toBeUndefined();
     writeFileSync(join(dir, SOA), 'version: "1.1"\n');
     const edited = await fileHistoryInGit(dir, SOA);
     expect(edited.modified).toBe(true);
-    expect(soaApproval(edited).summary).toContain('The working copy differs from that commit');
+    expect(soaApproval(edited, '1.1').summary).toContain('The working copy differs from that commit');
+    expect(soaApproval(edited, '1.1').summary).not.toContain('needs a new version');
+    // A change that keeps the version, in the working copy or committed, is flagged (7.5.2).
+    writeFileSync(join(dir, SOA), 'version: "1.0"\nscope: wider\n');
+    expect(soaApproval(await fileHistoryInGit(dir, SOA), '1.0').summary).toContain(
+      'and it still states version 1.0: a changed SoA needs a new version',
+    );
+    git('commit', '-qam', 'SoA wider, same version');
+    expect(soaApproval(await fileHistoryInGit(dir, SOA), '1.0').summary).toContain(
+      'That commit changed it without a new version (1.0, as before it)',
+    );
+    writeFileSync(join(dir, SOA), 'version: "1.1"\nscope: wider\n');
+    git('commit', '-qam', 'SoA 1.1');
+    expect(soaApproval(await fileHistoryInGit(dir, SOA), '1.1').summary).not.toContain('new version');
     expect(await fileHistoryInGit(dir, 'governance/none.yml')).toEqual({ where: 'git log of HEAD' });
   });
 });

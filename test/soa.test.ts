@@ -80,6 +80,25 @@ describe("the organisation's Statement of Applicability file", () => {
     expect(readStatement(SOA, bytes('a: [\n')).problems).toHaveLength(1);
   });
 
+  it('refuses a status on a control declared not applicable, and evidence paths the repository does not have', async () => {
+    const text = soaText({
+      'A.10.4':
+        '  A.10.4: { applicable: false, justification: { exclusion: no customers }, status: implemented }',
+      'A.3.2':
+        '  A.3.2: { applicable: true, justification: { risks: [R-1] }, status: implemented, owner: a, evidence: [.github/CODEOWNERS, "models/*/risk-assessment.yml owners", ISMS-POL-1, "https://x.example/a/b"] }',
+    });
+    expect(readStatement(SOA, bytes(text)).problems.map((p) => [p.line, p.message])).toEqual([
+      [42, 'A.10.4 is declared not applicable, yet its status is implemented'],
+    ]);
+    const evaluation = await run({ ...conformantRepo(), [SOA]: text });
+    const notices = evaluation.notices.filter((n) => n.startsWith(`${SOA}:`));
+    // The glob matches the repository's risk registers; the id and the link are not paths.
+    expect(notices.map((n) => n.split('. ')[0])).toEqual([
+      `${SOA}:8: A.3.2 cites ".github/CODEOWNERS" as evidence, but .github/CODEOWNERS is not in the repository`,
+      `${SOA}:42: A.10.4 is declared not applicable, yet its status is implemented`,
+    ]);
+  });
+
   it("a check names the SoA's problems with file and line in its notices", async () => {
     const files = {
       ...conformantRepo(),

@@ -338,6 +338,20 @@ export function nonconformityRegister(
   entries: Iterable<AuditEntry>,
   options: { trusted?: readonly TrustedKey[] } = {},
 ): Register {
+  const fold = registerFold(options);
+  for (const entry of entries) fold.add(entry);
+  return fold.register();
+}
+
+/**
+ * The register as a fold over the log, an entry at a time in log order: what a reader that streams the log
+ * for more than the register (the auditor's report) feeds as it reads. It holds the nonconformities, never
+ * the entries.
+ */
+export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}): {
+  add(entry: AuditEntry): void;
+  register(): Register;
+} {
   const byId = new Map<string, Nonconformity>();
   const problems: string[] = [];
   const personsVerified = verifiesPersons(options.trusted);
@@ -381,13 +395,12 @@ export function nonconformityRegister(
     if (!b.links.includes(a.id)) b.links.push(a.id);
   };
 
-  for (const entry of entries) {
+  const add = (entry: AuditEntry): void => {
     const details = entry.details ?? {};
     const system = entry.subject?.system;
     if (entry.type === 'evaluated') {
       // An evaluation names the commit it judged; one with none (not of a git work tree) proves nothing.
-      if (!system || !entry.subject.commit || fromPullRequest(entry) || !Array.isArray(details.open))
-        continue;
+      if (!system || !entry.subject.commit || fromPullRequest(entry) || !Array.isArray(details.open)) return;
       const status = String(details.status);
       const owner = text(details.owner);
       const open = details.open.map(openFinding).filter((f) => f !== undefined);
@@ -444,7 +457,7 @@ export function nonconformityRegister(
       // Only an evaluation of a system in operation that ran and did not find it corrects a finding's
       // nonconformity (one of a system put back into development proves nothing fixed), or one whose documents
       // say the system is retired.
-      if (!IN_OPERATION.has(status) && status !== 'retired') continue;
+      if (!IN_OPERATION.has(status) && status !== 'retired') return;
       const waived = new Set(strings(details.waived));
       const disabled = new Set(strings(details.disabled));
       for (const id of [...(openOfSystem.get(system) ?? [])]) {
@@ -465,7 +478,7 @@ export function nonconformityRegister(
         nc.history.push(entry.seq);
         closeIfReviewed(nc, entry);
       }
-      continue;
+      return;
     }
     if (entry.type === 'nonconformity.opened') {
       const nc: Nonconformity = {
@@ -499,16 +512,16 @@ export function nonconformityRegister(
         if (known && known !== nc) link(nc, known);
         else problems.push(`entry ${entry.seq} links ${nc.id} with ${other}, which the log does not know`);
       }
-      continue;
+      return;
     }
-    if (!entry.type.startsWith('nonconformity.') && !entry.type.startsWith('corrective-action.')) continue;
+    if (!entry.type.startsWith('nonconformity.') && !entry.type.startsWith('corrective-action.')) return;
     const id = text(details.nc);
     const nc = id ? byId.get(id) : undefined;
     if (!nc) {
       problems.push(
         `entry ${entry.seq} (${entry.type}) names ${id ?? 'no nonconformity'}, which the log does not know`,
       );
-      continue;
+      return;
     }
     nc.history.push(entry.seq);
     /** Whether this entry may change what a nonconformity opened by hand is about; why not goes to the problems. */
@@ -657,8 +670,8 @@ export function nonconformityRegister(
       default:
         problems.push(`entry ${entry.seq} has type ${entry.type}, which the register does not know`);
     }
-  }
-  return { nonconformities: [...byId.values()], problems };
+  };
+  return { add, register: () => ({ nonconformities: [...byId.values()], problems }) };
 }
 
 const GRAVITY: Record<Severity, number> = { major: 3, minor: 2, observation: 1 };

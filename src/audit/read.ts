@@ -6,6 +6,16 @@ export interface EntryFilter {
   type?: string;
   /** YYYY-MM-DD or an ISO time: entries at or after it. */
   since?: string;
+  /**
+   * Only the entries on these lines (from 1), the others not even parsed: a second pass fetching the few
+   * entries a first pass chose to list.
+   */
+  lines?: ReadonlySet<number>;
+}
+
+/** Where a reader is: the line of the entry it yielded last (from 1), for a caller that notes it. */
+export interface ReadPosition {
+  line: number;
 }
 
 /** The entries of a log that match a filter; lines that are not entries are passed to `onBadLine`, not dropped silently. */
@@ -13,8 +23,8 @@ export async function* readEntries(
   store: Pick<AuditStore, 'lines'>,
   filter: EntryFilter = {},
   onBadLine: (line: number, text: string) => void = () => {},
+  at: ReadPosition = { line: 0 },
 ): AsyncIterable<AuditEntry> {
-  const at = { line: 0 };
   for await (const batch of store.lines()) yield* entriesOf(batch, at, filter, onBadLine);
 }
 
@@ -36,6 +46,7 @@ function* entriesOf(
 ): Generator<AuditEntry> {
   for (const text of batch) {
     const line = ++at.line;
+    if (filter.lines && !filter.lines.has(line)) continue;
     if (typeof text !== 'string') {
       onBadLine(line, text.torn);
       continue;

@@ -37,6 +37,11 @@ export interface Signer {
   publicKey: string;
   /** The `sig` of an entry whose content digest is `digest` (64 hex digits). */
   sign(digest: string): Promise<string>;
+  /**
+   * A plain Ed25519 signature of `data` (a DSSE envelope's PAE, src/export/attestation.ts). Only the gate's and
+   * the App's PEM keys have one: ssh-keygen signs SSHSIG blobs alone.
+   */
+  signBytes?(data: Uint8Array): Buffer;
 }
 
 export type SignerCheck =
@@ -211,6 +216,7 @@ export function ed25519Signer(privateKeyPem: string): Signer {
     publicKey: `${KEY_TYPE} ${blob.toString('base64')}`,
     sign: async (digest) =>
       sshsig(blob, signData(null, signedData(NAMESPACE, 'sha512', digest), key)).toString('base64'),
+    signBytes: (data) => signData(null, data, key),
   };
 }
 
@@ -325,7 +331,7 @@ function indexOf(trusted: readonly TrustedKey[]): Map<string, TrustedKey[]> {
 }
 
 /** The last instant a key was trusted: a date means through the end of that day, UTC. */
-function lastTrusted(until: string): number {
+export function lastTrusted(until: string): number {
   return /^\d{4}-\d\d-\d\d$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
 }
 

@@ -17,6 +17,7 @@ import {
   EvidenceIndex,
   evidenceProblems,
   evidenceProblemWords,
+  supersededWords,
 } from '../audit/evidence.js';
 import type { FileStore } from '../audit/file-store.js';
 import {
@@ -148,8 +149,9 @@ export async function record(argv: string[], io: Output): Promise<number> {
   if ('bad' in parsed) throw new UsageError(`--detail takes key=value, not "${parsed.bad}"`);
   const evidence = await evidenceOf(root, values.evidence);
   const { actor, subject } = await whoAndWhere(root, values.actor);
+  const store = await logFor(root, values.log);
   const details = organisational
-    ? await organisationEvent(root, values.type as OrganisationEvent, parsed.details, io)
+    ? await organisationEvent(root, store, values.type as OrganisationEvent, parsed.details, io)
     : parsed.details;
   const draft: EventDraft = {
     type: values.type as EventDraft['type'],
@@ -163,7 +165,6 @@ export async function record(argv: string[], io: Output): Promise<number> {
     details,
     evidence,
   };
-  const store = await logFor(root, values.log);
   // Checked before anything is written (record checks again): an invalid event leaves the log as it was.
   const problem = draftProblem(draft);
   if (problem) throw new UsageError(problem);
@@ -194,6 +195,7 @@ export async function record(argv: string[], io: Output): Promise<number> {
  */
 async function organisationEvent(
   root: string,
+  store: FileStore,
   type: OrganisationEvent,
   given: Details,
   io: Output,
@@ -227,6 +229,13 @@ async function organisationEvent(
     return owned;
   });
   if ('problem' in result) throw new UsageError(result.problem);
+  // An audit is performed once: its results stand as recorded, and a re-audit is a new audit of the programme.
+  if (type === 'audit.performed' && (await store.exists()))
+    for await (const entry of readEntries(store))
+      if (entry.type === 'audit.performed' && entry.details.audit === result.details.audit)
+        throw new UsageError(
+          `audit ${result.details.audit} was performed in entry ${entry.seq}: its results stand as recorded; plan a follow-up audit under a new id in the programme (audits in .github/aims-gate.yml) to audit again`,
+        );
   if (unowned.length)
     io.err(
       `aims-gate: no owner is declared for ${unowned.join(', ')}: the auditor's independence of ${unowned.length === 1 ? 'it' : 'them'} was not checked\n`,
@@ -325,7 +334,8 @@ export async function verify(argv: string[], io: Output): Promise<number> {
     held: anchorsHeld,
   } = await verifyAnchored(store, checkpoint, trusted, { trusted: keys, perEntry: format === 'json' });
   const signatures = result.signatures!;
-  const evidence = values.evidence ? await citedEvidence(root, store) : undefined;
+  const cited = values.evidence ? await citedEvidence(root, store) : undefined;
+  const evidence = cited?.files;
   const problems = evidence ? evidenceProblems(evidence) : [];
   const ok = result.ok && anchorsHeld.ok && signatures.ok && !problems.length;
   if (format === 'json') {
@@ -338,7 +348,9 @@ export async function verify(argv: string[], io: Output): Promise<number> {
           chain: result.ok,
           anchors: reports,
           ...(trusted && reports.length ? { tsaRevocation: 'not checked' } : {}),
-          ...(evidence ? { evidence: { ok: !problems.length, files: evidence } } : {}),
+          ...(cited
+            ? { evidence: { ok: !problems.length, files: cited.files, supersededNotListed: cited.omitted } }
+            : {}),
         },
         null,
         2,
@@ -368,31 +380,55 @@ export async function verify(argv: string[], io: Output): Promise<number> {
         ...anchorsHeld.lines,
         ...datedBeforeAnchorLines(result),
         ...result.warnings.map((w) => `  ! ${w}`),
-        ...(evidence ? evidenceLines(evidence, problems) : []),
+        ...(cited ? evidenceLines(cited, problems) : []),
       ])
     io.out(`${text}\n`);
   return ok ? 0 : 1;
 }
 
-/** Every file the log cites as evidence, each version against the working tree. */
-async function citedEvidence(root: string, store: FileStore): Promise<CheckedFile[]> {
+/**
+ * Every file the log cites as evidence, each version kept against the working tree, and how many earlier
+ * versions were not kept (EvidenceIndex: superseded, each).
+ */
+async function citedEvidence(
+  root: string,
+  store: FileStore,
+): Promise<{ files: CheckedFile[]; omitted: number }> {
   const index = new EvidenceIndex();
   for await (const entry of readEntries(store)) index.add(entry);
-  return checkEvidence(root, index.files());
+  return { files: await checkEvidence(root, index.files()), omitted: index.omitted };
 }
 
+/** Superseded versions verify --evidence names: the latest; the report lists the rest. */
+const SUPERSEDED_LISTED = 20;
+
 /** verify --evidence: one line of totals, then each file that is not what the log last recorded, by name. */
-function evidenceLines(files: readonly CheckedFile[], problems: readonly CheckedFile[]): string[] {
-  const latest = files.filter((f) => f.latest).length;
-  const superseded = files.filter((f) => f.state === 'superseded').length;
-  const earlier = superseded ? ` (${plural(superseded, 'earlier version')} superseded by later entries)` : '';
+function evidenceLines(
+  { files, omitted }: { files: readonly CheckedFile[]; omitted: number },
+  problems: readonly CheckedFile[],
+): string[] {
+  const superseded = files.filter((f) => f.state === 'superseded');
+  const held = files.length - superseded.length;
+  const count = superseded.length + omitted;
+  const earlier = count
+    ? ` (${plural(count, 'earlier version')} of documents superseded by later evaluations)`
+    : '';
+  // Superseded versions by name, the latest first: who revised a document is part of the evidence.
+  const revised = superseded
+    .toSorted((a, b) => b.last - a.last)
+    .slice(0, SUPERSEDED_LISTED)
+    .map((f) => `  ${printable(`${f.path} ${f.sha256.slice(0, 12)}…: ${supersededWords(f)}`)}`);
+  if (count > revised.length)
+    revised.push(`  and ${plural(count - revised.length, 'earlier version')} more (the report lists them)`);
   if (!problems.length)
     return [
-      `✔ evidence: ${latest ? `${plural(latest, 'file')} as the log last recorded them${earlier}` : 'no entry cites a file'}`,
+      `✔ evidence: ${held ? `${plural(held, 'file')} as the log recorded them${earlier}` : 'no entry cites a file'}`,
+      ...revised,
     ];
   return [
-    `✖ evidence: ${plural(problems.length, 'file')} of ${latest} not as the log last recorded ${problems.length === 1 ? 'it' : 'them'}${earlier}`,
+    `✖ evidence: ${plural(problems.length, 'file')} of ${held} not as the log recorded ${problems.length === 1 ? 'it' : 'them'}${earlier}`,
     ...problems.map((f) => `✖ ${printable(evidenceProblemWords(f))}`),
+    ...revised,
   ];
 }
 

@@ -70,6 +70,18 @@ Commands:
   inventory [dir]        The AI systems in scope, reconciled with the audit log: owner, tier, status, documents,
                            last evaluation and last deployment per environment
       -f, --format FORMAT  text | csv | json (default text); --log PATH, --today DATE
+  export [dir]           The AI systems in a standard form: a CycloneDX 1.6 ML-BOM (a modelCard per system), an
+                           SPDX 3.0.1 document (an AIPackage per system), or the commit's verdict as an in-toto
+                           statement with an SLSA verification summary, signed with the gate key (docs/export.md)
+      -f, --format cyclonedx|spdx|intoto  (default cyclonedx); -o, --output FILE; -c, --config PATH; --today DATE
+      --revision REF       describe a commit, read with git (intoto: default HEAD; the others: the working tree)
+      --signing-key FILE   intoto: the gate's Ed25519 key (PKCS#8 PEM, aims-gate keygen), listed under signers
+      --bom FILE           intoto: name this BOM, by its SHA-256, as a second subject of the statement
+  verify-attestation FILE  Check a signed statement: its DSSE signature by a gate or app key listed under signers,
+                           trusted at its time; exit 0 only when it holds and says what is required
+      --tier TIER          require approval at TIER or a higher tier;  --commit SHA  require this commit
+      --dir DIR, -c, --config PATH  whose signers are trusted (default the repository here); -f, --format text|json
+      --key FILE           trust the gate keys in FILE (ssh-ed25519 lines) instead: no repository needed
   report [dir]           The auditor's report: verification, inventory, figures, nonconformity and deployment
                            registers, timelines, findings, SoA
       -f, --format markdown|html|pdf, -o, --output FILE (a PDF, or HTML from a terminal, needs one), --log PATH,
@@ -119,6 +131,8 @@ const COMMANDS = [
   'nc',
   'inventory',
   'report',
+  'export',
+  'verify-attestation',
 ];
 
 /** A command's lines of the usage: its own help. */
@@ -201,6 +215,10 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
         return await (await load(import('./report.js'))).report(rest, io);
       case 'inventory':
         return await (await load(import('./inventory.js'))).inventory(rest, io);
+      case 'export':
+        return await (await load(import('./export.js'))).exportCommand(rest, io);
+      case 'verify-attestation':
+        return await (await load(import('./export.js'))).verifyAttestation(rest, io);
       case 'nonconformity':
       case 'nc':
         return await (await load(import('./nonconformity.js'))).nonconformity(rest, io);

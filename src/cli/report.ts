@@ -1,11 +1,10 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { anchorsPath } from '../audit/anchors.js';
-import { type AuditEntry, formatCheckpoint } from '../audit/entry.js';
+import { formatCheckpoint } from '../audit/entry.js';
 import { checkEvidence, EvidenceIndex, fileDigest } from '../audit/evidence.js';
-import { readEntries } from '../audit/read.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
-import { buildAuditorReport, inPeriod } from '../report/auditor.js';
+import { AuditorFold, foldLog, inPeriod } from '../report/auditor.js';
 import { renderAuditorHtml, reportTitle } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import {
@@ -81,47 +80,13 @@ export async function report(argv: string[], io: Output): Promise<number> {
   );
   const found = await givenLogExists(store, values.log);
   refuseNothing(root, evaluation, found);
-  const entries: AuditEntry[] = [];
   const keys = await trustedSigners(root, values.config, values['allowed-signers']);
   const verified = found ? await verifyAnchored(store, checkpoint, trusted, { trusted: keys }) : undefined;
   const verification = verified?.result;
   const badLines: number[] = [];
-  // The files the log cites, to the period's end: each is checked against the working tree below.
-  const cited = new EvidenceIndex();
-  if (found)
-    for await (const entry of readEntries(store, {}, (line) => badLines.push(line))) {
-      entries.push(entry);
-      if (inPeriod(entry.time, { until })) cited.add(entry);
-    }
-  const evidence = await checkEvidence(root, cited.files());
-
-  // The SoA's version and approval from the history of the file, as committed (never from what it says).
-  const { statement } = evaluation;
-  if (statement.found && statement.from === 'file')
-    statement.approval = soaApproval(await fileHistoryInGit(root, statement.path));
   const generated = new Date().toISOString();
-  const control = await documentControl({
-    root,
+  const fold = new AuditorFold({
     evaluation,
-    logPath: found ? store.path : undefined,
-    firstEntry: entries[0]?.time,
-    ignore: [store.path, anchorsPath(store.path), ...(values.output ? [resolve(values.output)] : [])],
-    period: { since, until: until ?? evaluation.today },
-    checkpoint: checkpoint ? formatCheckpoint(checkpoint) : undefined,
-    generated,
-    signOff: SIGN_OFF.map(({ role, option }) => ({
-      role,
-      ...(values[option] ? { name: values[option] } : {}),
-    })),
-  });
-  const clean = treeWords(control).clean;
-  if (values['require-clean'] && !clean)
-    throw new UsageError(
-      `--require-clean: the working tree is ${treeWords(control).text.replace(/; this report.*/, '')}; commit or stash the changes, or leave out --require-clean for a draft`,
-    );
-  const model = buildAuditorReport({
-    evaluation,
-    entries,
     log: {
       path: shown(store.path),
       found,
@@ -142,9 +107,47 @@ export async function report(argv: string[], io: Output): Promise<number> {
     },
     generated,
     trusted: keys,
-    control,
-    evidence,
   });
+  // The files the log cites, to the period's end: each is checked against the working tree below.
+  const cited = new EvidenceIndex();
+  let firstEntry: string | undefined;
+  // An entry at a time: the report keeps what it shows, never the log.
+  if (found)
+    await foldLog(
+      store,
+      fold,
+      (entry) => {
+        firstEntry ??= entry.time;
+        if (inPeriod(entry.time, { until })) cited.add(entry);
+      },
+      (line) => badLines.push(line),
+    );
+  const evidence = await checkEvidence(root, cited.files());
+
+  // The SoA's version and approval from the history of the file, as committed (never from what it says).
+  const { statement } = evaluation;
+  if (statement.found && statement.from === 'file')
+    statement.approval = soaApproval(await fileHistoryInGit(root, statement.path), statement.version);
+  const control = await documentControl({
+    root,
+    evaluation,
+    logPath: found ? store.path : undefined,
+    firstEntry,
+    ignore: [store.path, anchorsPath(store.path), ...(values.output ? [resolve(values.output)] : [])],
+    period: { since, until: until ?? evaluation.today },
+    checkpoint: checkpoint ? formatCheckpoint(checkpoint) : undefined,
+    generated,
+    signOff: SIGN_OFF.map(({ role, option }) => ({
+      role,
+      ...(values[option] ? { name: values[option] } : {}),
+    })),
+  });
+  const clean = treeWords(control).clean;
+  if (values['require-clean'] && !clean)
+    throw new UsageError(
+      `--require-clean: the working tree is ${treeWords(control).text.replace(/; this report.*/, '')}; commit or stash the changes, or leave out --require-clean for a draft`,
+    );
+  const model = fold.report({ control, evidence, omittedEvidence: cited.omitted });
   const html = format === 'markdown' ? undefined : renderAuditorHtml(model);
   const rendered =
     format === 'pdf'

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { withCatalogue } from '../formats/finos-risk.js';
-import { importDocument } from '../formats/index.js';
+import { type DeclaredFormat, importDocument } from '../formats/index.js';
 import { decodeText } from '../parse/text.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import { compileSchema, prepareSchemas, validateData } from '../schema.js';
@@ -30,12 +30,13 @@ export function loadDocument(
   kind: DocumentKind,
   path: string,
   bytes: Uint8Array,
+  format?: DeclaredFormat,
 ): GovernanceDocument | UnreadableDocument {
   const decoded = decodeText(bytes);
   if ('problem' in decoded) return { kind, path, problem: decoded.problem };
 
   if (kind === 'model-card') {
-    const card = parseModelCard(path, decoded.text);
+    const card = parseModelCard(path, decoded.text, format);
     if ('problem' in card) return { kind, path, problem: card.problem };
     return { kind, path, ...card, violations: validate(kind, card.data), locate: card.data.locate };
   }
@@ -46,7 +47,8 @@ export function loadDocument(
   if (front && 'problem' in front) return { kind, path, problem: front.problem };
   const parsed = front ? parseData(front.yaml ?? '', (front.yamlLine ?? 1) - 1) : parseData(decoded.text);
   if ('problem' in parsed) return { kind, path, problem: parsed.problem };
-  const imported = importDocument(kind, parsed.data, front?.body);
+  const imported = importDocument(kind, parsed.data, front?.body, format);
+  if (imported && 'problem' in imported) return { kind, path, problem: imported.problem };
   const data = imported?.data ?? withCatalogue(kind, parsed.data);
   if (!record(data.value)) {
     return {

@@ -1,6 +1,7 @@
 import MarkdownIt from 'markdown-it';
-import { importDocument } from '../formats/index.js';
+import { type DeclaredFormat, importDocument, OWN_FORMAT } from '../formats/index.js';
 import { LIMITS } from '../limits.js';
+import { prescan } from '../parse/bounds.js';
 import type { Problem } from '../parse/problem.js';
 import { type ParsedData, parseData } from '../parse/yaml.js';
 import { LIFECYCLE_STATUSES, RISK_TIERS } from '../types.js';
@@ -17,9 +18,17 @@ type CardParts = Pick<
 const markdown = new MarkdownIt('commonmark');
 markdown.core.ruler.disable(['inline', 'text_join']);
 
-/** Parses a model card: Markdown with optional YAML front matter, or the same content as YAML/JSON. */
-export function parseModelCard(path: string, source: string): CardParts | { problem: Problem } {
-  return /\.(md|markdown)$/i.test(path) ? parseMarkdownCard(source) : parseDataCard(source);
+/**
+ * Parses a model card: Markdown with optional YAML front matter, or the same content as YAML/JSON. A card the
+ * config says is in another format (a MinBZK system card, which is YAML) is read as data whatever its name.
+ */
+export function parseModelCard(
+  path: string,
+  source: string,
+  format?: DeclaredFormat,
+): CardParts | { problem: Problem } {
+  const other = format !== undefined && format.id !== OWN_FORMAT;
+  return /\.(md|markdown)$/i.test(path) && !other ? parseMarkdownCard(source) : parseDataCard(source, format);
 }
 
 function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
@@ -28,6 +37,15 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
   let data: ParsedData = { value: {}, locate: () => ({ line: 1 }) };
   if (front.yaml !== undefined) {
     let parsed = parseData(front.yaml, front.yamlLine! - 1);
+    // The Hub's `widget:` holds example inputs for its inference widget, never governance: a tabular card's
+    // (skops writes three rows of every feature) can pass the node bound alone. Only then is it left out,
+    // blanked line for line so every other line keeps its number; the bound still holds for the rest.
+    const scan = 'problem' in parsed ? prescan(front.yaml) : undefined;
+    if (scan && 'exceeded' in scan && scan.exceeded.bound === 'nodes') {
+      const rest = withoutWidget(front.yaml);
+      const retried = rest === front.yaml ? parsed : parseData(rest, front.yamlLine! - 1);
+      if (!('problem' in retried)) parsed = retried;
+    }
     if ('problem' in parsed) {
       // PyYAML, and so the Hub, reads quoted strings whose later lines are indented less than their key.
       const lenient = parseData(reindentQuoted(front.yaml), front.yamlLine! - 1);
@@ -71,11 +89,12 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
 /** Heading marks followed by a no-break or other Unicode space, which CommonMark does not count as one. */
 const UNICODE_SPACE_AFTER_MARKS = /^( {0,3}#{1,6})[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gm;
 
-function parseDataCard(source: string): CardParts | { problem: Problem } {
+function parseDataCard(source: string, format?: DeclaredFormat): CardParts | { problem: Problem } {
   const read = parseData(source);
   if ('problem' in read) return read;
   // A card in another format (a MinBZK system card) is read through its importer.
-  const imported = importDocument('model-card', read.data);
+  const imported = importDocument('model-card', read.data, undefined, format);
+  if (imported && 'problem' in imported) return imported;
   const parsed = imported ? { data: imported.data } : read;
   const card = record(parsed.data.value);
   if (!card) {
@@ -136,6 +155,17 @@ const QUOTED_VALUE = /^([ \t]*(?:- +)*(?:[^\s'"#-][^#]*?:[ \t]+)?(?:- +)?)(["'])
  * YAML with the continuation lines of multi-line quoted strings indented past the line that opened them,
  * as YAML 1.2 requires and PyYAML does not. Only spaces are added, so every line keeps its number. One pass.
  */
+/** Front matter with its top-level `widget:` entry blanked (its value ends at the next top-level key). */
+function withoutWidget(yaml: string): string {
+  const lines = yaml.split('\n');
+  const start = lines.findIndex((line) => /^widget\s*:/.test(line));
+  if (start < 0) return yaml;
+  let end = start + 1;
+  // A top-level key's block value is indented, or a list written at column 0 ("- text: …"), or blank.
+  while (end < lines.length && /^(?:[ \t#]|-(?:[ \t]|$)|$)/.test(lines[end]!)) end++;
+  return [...lines.slice(0, start), ...lines.slice(start, end).map(() => ''), ...lines.slice(end)].join('\n');
+}
+
 export function reindentQuoted(yaml: string): string {
   const lines = yaml.split('\n');
   let open: { quote: string; indent: number } | undefined;
@@ -264,7 +294,11 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
         start: i,
       });
     }
-    const label = token.type === 'paragraph_open' ? labelOf(tokens[i + 1]) : undefined;
+    const label =
+      token.type === 'paragraph_open'
+        ? (labelOf(tokens[i + 1]) ??
+          (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined))
+        : undefined;
     if (label) labels.push({ title: label, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
   });
   // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
@@ -335,6 +369,17 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
       ?.replace(/[:\s]+$/, '')
       .trim() || undefined
   );
+}
+
+/**
+ * A list item that opens with a plain "Label: value", as templates write facts in a list: Helsinki-NLP's 95
+ * OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data. Words and
+ * spaces only, at most 30 characters, so a sentence with a colon in it is no label.
+ */
+const LIST_LABEL = /^([\p{L}][\p{L} -]{0,29}?)\s*:\s+\S/u;
+
+function listLabelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
+  return inline?.type === 'inline' ? LIST_LABEL.exec(inline.content)?.[1]?.trim() : undefined;
 }
 
 /** "## Bias, Risks, and Limitations [optional]" and "bias, risks and limitations" have the same key. */

@@ -97,6 +97,8 @@ export const canadaAia: Importer = {
   id: 'canada-aia',
   name: 'Canada Algorithmic Impact Assessment',
   kind: 'impact-assessment',
+  expects:
+    'answers keyed by the questions of the AIA questionnaire (at least five, e.g. `projectDetailsTitle`, `riskProfile1`)',
   recognise,
   map,
 };

@@ -61,6 +61,7 @@ export const finosRisk: Importer & { map: typeof map } = {
   id: 'finos-risk',
   name: 'FINOS AI governance framework risk',
   kind: 'risk-assessment',
+  expects: 'front matter with `layout: risk`, a number `sequence` and a `title`',
   recognise: (value) => recognise(record(value) ?? {}),
   map,
 };

@@ -33,16 +33,15 @@ const INSTRUMENT_KEYS = [
   'template',
 ];
 
-function recognise(value: Record<string, unknown>): boolean {
-  return (
-    typeof value.urn === 'string' &&
-    URN.test(value.urn) &&
-    (Array.isArray(value.tasks) || Array.isArray(value.contents))
-  );
+/** Which instrument a document is, by its URN, when it has the questions list of one. */
+function instrumentOf(value: Record<string, unknown>): string | undefined {
+  if (typeof value.urn !== 'string' || !(Array.isArray(value.tasks) || Array.isArray(value.contents)))
+    return undefined;
+  return URN.exec(value.urn)?.[1];
 }
 
 function map(value: Record<string, unknown>): Imported {
-  const instrument = URN.exec(value.urn as string)![1]!;
+  const instrument = instrumentOf(value)!;
   const out = new Mapping();
   const answers: Answer[] = [];
   const unmapped: string[] = [];
@@ -109,10 +108,17 @@ function map(value: Record<string, unknown>): Imported {
   };
 }
 
-export const minbzkAssessment: Importer = {
-  id: 'minbzk-assessment',
-  name: 'MinBZK IAMA or AIIA',
-  kind: 'impact-assessment',
-  recognise,
-  map,
-};
+/** One importer per instrument, so the config can name the one it expects (`format: minbzk-iama`). */
+function importerOf(name: 'iama' | 'aiia'): Importer {
+  return {
+    id: `minbzk-${name}`,
+    name: `MinBZK ${name.toUpperCase()}`,
+    kind: 'impact-assessment',
+    expects: `\`urn: urn:nl:aivt:tr:${name}:…\` (or \`urn:nl:aivt:ir:${name}:…\`) with a \`tasks:\` or \`contents:\` list`,
+    recognise: (value) => instrumentOf(value) === name,
+    map,
+  };
+}
+
+export const minbzkIama = importerOf('iama');
+export const minbzkAiia = importerOf('aiia');

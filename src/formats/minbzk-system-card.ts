@@ -99,6 +99,8 @@ export const minbzkSystemCard: Importer = {
   id: 'minbzk-system-card',
   name: 'MinBZK system card',
   kind: 'model-card',
+  expects:
+    'a `name`, a list of `owners` and one of `instruments`, `publication_category`, `upl`, `goal_and_impact`',
   recognise,
   map,
 };

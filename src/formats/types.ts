@@ -6,6 +6,8 @@ export interface Answer {
   /** The answer as written; undefined where the form is not filled in (a template's "$ANSWER"). */
   answer?: string;
   from: Pointer;
+  /** The answer's line in the original file (filled in by importDocument). */
+  line?: number;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface Answer {
 export interface Imported {
   format: string;
   value: Record<string, unknown>;
-  mapped: { to: Pointer; from: Pointer }[];
+  /** `line` and `text` (the original value, where it is text) are filled in by importDocument. */
+  mapped: { to: Pointer; from: Pointer; line?: number; text?: string }[];
   unmapped: string[];
   answers: Answer[];
 }
@@ -28,9 +31,12 @@ export interface Importer {
   /** The format's name in messages, e.g. "MinBZK IAMA". */
   name: string;
   kind: DocumentKind;
+  /** What `recognise` looks for, in words: said when the config names this format and the file is not in it. */
+  expects: string;
   /** Whether a parsed document is in this format, by its content. */
   recognise(value: Record<string, unknown>): boolean;
-  map(value: Record<string, unknown>): Imported;
+  /** `body` is the Markdown after the front matter, for a format that keeps its text there. */
+  map(value: Record<string, unknown>, body?: string): Imported;
 }
 
 /** A record of where each field came from, written as the importer fills them in. */
@@ -60,4 +66,12 @@ export function answerText(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
   return trimmed === '' || /^\$[A-Z_.]+$/.test(trimmed) ? undefined : trimmed;
+}
+
+/** A format the config names for a document kind (`documents: { kind: { path, format } }`), and where. */
+export interface DeclaredFormat {
+  /** An importer's id, or `aims-gate`: the document is in aims-gate's own format, never imported. */
+  id: string;
+  /** Where the config says so, "path:line", for the message when the file is not in that format. */
+  at: string;
 }

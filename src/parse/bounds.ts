@@ -5,6 +5,8 @@ import type { Problem } from './problem.js';
 /** Where in the text a bound was passed (an offset), and what to tell the user. */
 export interface Exceeded {
   offset: number;
+  /** Set when the bound passed is the number of nodes written (a card can then leave out its widget data). */
+  bound?: 'nodes';
   problem: Problem;
 }
 
@@ -71,6 +73,7 @@ export function prescan(text: string): { exceeded: Exceeded } | { longQuoted: bo
       return {
         exceeded: {
           offset: at,
+          bound: 'nodes',
           problem: {
             message: `the document has more than ${LIMITS.maxYamlNodes.toLocaleString('en')} YAML nodes (keys, values and list items)`,
             fix: 'Keep the document to its governance content; move large data (evaluation dumps, datasets) elsewhere and link to it.',

@@ -22,6 +22,7 @@ import {
 
 export type { PlannedAudit } from '../types.js';
 
+import type { DeclaredFormat } from '../formats/index.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './schema.js';
 import { simpleCondition } from './when.js';
 
@@ -31,6 +32,8 @@ export const DEFAULT_PACK = 'iso42001-baseline';
 export interface SystemPattern {
   path: string;
   documents: Record<DocumentKind, string[]>;
+  /** The formats the config names (`documents: { kind: { path, format } }`): these are not guessed. */
+  formats?: Partial<Record<DocumentKind, DeclaredFormat>>;
   watch: string[];
   /** Governance facts the config states for the systems of this entry. */
   governance?: Governance;
@@ -417,22 +420,28 @@ export async function loadPolicy(
   }
 
   const documents = { ...DEFAULT_DOCUMENTS, ...namesOf(config.documents) };
+  const formats = formatsOf(layers, ['documents'], config.documents);
   const watch = (config.watch as string[] | undefined) ?? DEFAULT_WATCH;
   const systems = (
     config.systems as (
       | string
       | { path: string; documents?: unknown; watch?: string[]; governance?: Governance }
     )[]
-  ).map((entry) =>
-    typeof entry === 'string'
-      ? { path: trimSlashes(entry), documents, watch }
-      : {
-          path: trimSlashes(entry.path),
-          documents: { ...documents, ...namesOf(entry.documents) },
-          watch: entry.watch ?? watch,
-          ...(entry.governance ? { governance: entry.governance } : {}),
-        },
-  );
+  ).map((entry, i): SystemPattern => {
+    if (typeof entry === 'string') return { path: trimSlashes(entry), documents, watch, formats };
+    // An entry's own document names replace the top level's, and with them the format named there.
+    const own = namesOf(entry.documents);
+    const inherited = Object.fromEntries(
+      Object.entries(formats).filter(([kind]) => !(kind in own)),
+    ) as SystemPattern['formats'];
+    return {
+      path: trimSlashes(entry.path),
+      documents: { ...documents, ...own },
+      formats: { ...inherited, ...formatsOf(layers, ['systems', i, 'documents'], entry.documents) },
+      watch: entry.watch ?? watch,
+      ...(entry.governance ? { governance: entry.governance } : {}),
+    };
+  });
 
   return {
     packs,
@@ -588,13 +597,30 @@ function addRule(rules: Map<string, RuleDefinition>, raw: object, origin: RuleDe
   rules.set(rule.id, rule);
 }
 
+type DocumentEntry = string | string[] | { path: string | string[]; format?: string };
+
 function namesOf(value: unknown): Partial<Record<DocumentKind, string[]>> {
   return Object.fromEntries(
-    Object.entries((value ?? {}) as Record<string, string | string[]>).map(([k, v]) => [
-      k,
-      typeof v === 'string' ? [v] : v,
-    ]),
+    Object.entries((value ?? {}) as Record<string, DocumentEntry>).map(([k, v]) => {
+      const names = typeof v === 'object' && !Array.isArray(v) ? v.path : v;
+      return [k, typeof names === 'string' ? [names] : names];
+    }),
   );
+}
+
+/** The formats a `documents:` mapping names, each with the config line that names it. */
+function formatsOf(
+  layers: Layer[],
+  at: (string | number)[],
+  value: unknown,
+): Partial<Record<DocumentKind, DeclaredFormat>> {
+  const formats: Partial<Record<DocumentKind, DeclaredFormat>> = {};
+  for (const [kind, entry] of Object.entries((value ?? {}) as Record<string, DocumentEntry>)) {
+    if (typeof entry !== 'object' || Array.isArray(entry) || !entry.format) continue;
+    const where = locate(layers, [...at, kind, 'format']);
+    formats[kind as DocumentKind] = { id: entry.format, at: `${where.path}:${where.line ?? 1}` };
+  }
+  return formats;
 }
 
 function trimSlashes(path: string): string {

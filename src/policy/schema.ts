@@ -1,5 +1,6 @@
 import { CUSTOM_TYPE, EVENT_TYPES } from '../audit/entry.js';
 import { annexA, clauseIds } from '../controls.js';
+import { formatNames, OWN_FORMAT } from '../formats/index.js';
 import { RULE_KINDS } from '../rules/index.js';
 import { DEFAULT_SOA_PATH } from '../soa.js';
 import {
@@ -99,6 +100,14 @@ export function policySchema(rule: object = ruleSchema()): object {
   };
 }
 
+const fileNames = {
+  anyOf: [
+    { type: 'string', minLength: 1 },
+    { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+  ],
+  description: 'a file name or a list of file names',
+};
+
 const documentNames = {
   type: 'object',
   additionalProperties: false,
@@ -107,10 +116,22 @@ const documentNames = {
       kind,
       {
         anyOf: [
-          { type: 'string', minLength: 1 },
-          { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+          fileNames,
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['path'],
+            properties: {
+              path: fileNames,
+              format: {
+                enum: formatNames(kind),
+                description: `The format the ${kind} is written in, so it is not guessed from its content: ${OWN_FORMAT} (aims-gate's own) or an importer's.`,
+              },
+            },
+            description: `{ path: file name(s), format: ${formatNames(kind).join(' | ')} }`,
+          },
         ],
-        description: `File name(s) of the ${kind} inside a system folder; the first that exists is used.`,
+        description: `File name(s) of the ${kind} inside a system folder (the first that exists is used), or { path, format }.`,
       },
     ]),
   ),

@@ -15,6 +15,7 @@ import {
   type SystemSummary,
 } from '../types.js';
 import { eventLabel } from './auditor-words.js';
+import { Head, Tail } from './tail.js';
 import { openFindings, plural } from './words.js';
 
 /**
@@ -104,49 +105,138 @@ const CHANGE_KIND = 'change-coupling';
 /** Documents and log entries listed per control: enough to sample, short enough to read. */
 export const MAX_LISTED = 5;
 
-/** All 38 Annex A controls, none dropped: a control nothing addresses is said to be so. */
+/** What the log holds of one control's event types, kept as it is read. */
+interface ControlEvidence {
+  /** The entries that evidence it: the latest MAX_LISTED, and how many. */
+  counted: Tail<EvidenceEntry>;
+  /** Their types, in the order the log first has them. */
+  kinds: Set<string>;
+  /** Entries of its types that are not the gate's (for a control only the gate's evidence): the first few. */
+  notGate: Head<number>;
+  /** Entries of its types without the details their type requires: the first few, and the details missing. */
+  incomplete: Head<number>;
+  missing: Set<string>;
+  /** Entries of its types the chain vouches for, and those after a verification break. */
+  proven: number;
+  after: number;
+}
+
+/**
+ * The Statement of Applicability, a log entry at a time: per control, how many entries evidence it, the latest
+ * few, and the first few that do not count and why; how many entries the log has and the systems they name.
+ * Memory grows with the controls and the systems, never with the entries. Fed only entries the report counts
+ * (no forged gate decision), in log order.
+ */
+export class ApplicabilityFold {
+  private readonly unproven: number | undefined;
+  private readonly controlsOf = new Map<string, string[]>();
+  private readonly evidence = new Map<string, ControlEvidence>();
+  private total = 0;
+  private readonly logSystems = new Set<string>();
+
+  constructor(
+    private readonly evaluation: Evaluation,
+    private readonly log: LogInput,
+    /** Whether the gate wrote an entry (a gate or app key signed it): none did, without the trusted keys. */
+    private readonly gateWritten: (entry: AuditEntry) => boolean = () => false,
+  ) {
+    this.unproven = log.verification && !log.verification.ok ? log.verification.problem?.seq : undefined;
+    for (const control of Object.keys(annexA().controls)) {
+      this.evidence.set(control, {
+        counted: new Tail(MAX_LISTED),
+        kinds: new Set(),
+        notGate: new Head(MAX_LISTED),
+        incomplete: new Head(MAX_LISTED),
+        missing: new Set(),
+        proven: 0,
+        after: 0,
+      });
+      for (const type of new Set(evidenceTypes(control, evaluation)))
+        this.controlsOf.set(type, [...(this.controlsOf.get(type) ?? []), control]);
+    }
+  }
+
+  add(entry: AuditEntry): void {
+    this.total++;
+    if (entry.subject?.system !== undefined) this.logSystems.add(entry.subject.system);
+    const controls = this.controlsOf.get(entry.type);
+    if (!controls) return;
+    const proven = this.unproven === undefined || entry.seq < this.unproven;
+    const missing = proven ? missingDetails(entry.type, entry.details) : [];
+    for (const control of controls) {
+      const evidence = this.evidence.get(control)!;
+      if (!proven) {
+        evidence.after++;
+        continue;
+      }
+      evidence.proven++;
+      if (missing.length) {
+        evidence.incomplete.push(entry.seq);
+        for (const detail of missing) evidence.missing.add(detail);
+      } else if (GATE_WRITTEN_CONTROLS.has(control) && !this.gateWritten(entry))
+        evidence.notGate.push(entry.seq);
+      else {
+        evidence.counted.push({
+          seq: entry.seq,
+          type: entry.type,
+          ...(entry.subject?.system ? { system: entry.subject.system } : {}),
+        });
+        evidence.kinds.add(entry.type);
+      }
+    }
+  }
+
+  /** All 38 Annex A controls, none dropped: a control nothing addresses is said to be so. */
+  rows(openNonconformities: OpenNonconformity[] = []): ApplicabilityRow[] {
+    const { evaluation, log } = this;
+    const risks = evaluation.systems.flatMap((s) =>
+      (s.risks ?? []).map((risk) => ({ ...risk, system: s.id })),
+    );
+    const context: Context = {
+      evaluation,
+      log,
+      total: this.total,
+      logSystems: this.logSystems,
+      evidence: this.evidence,
+      systems: new Map(evaluation.systems.map((s) => [s.id, s])),
+      ...(this.unproven === undefined ? {} : { unproven: this.unproven }),
+      risks,
+      open: openFindings(evaluation),
+      riskIds: new Set(risks.map((r) => r.id).filter((id) => id !== undefined)),
+    };
+    return Object.keys(annexA().controls).map((control) => {
+      const row = controlRow(control, context);
+      const citing = openNonconformities.filter((nc) => nc.controls.includes(control));
+      const ncs = citing.filter((nc) => nc.grade !== 'observation').map((nc) => nc.id);
+      const register = citing.length
+        ? `Open in the nonconformity register: ${citing.map((nc) => `${nc.id} (${nc.grade ?? 'major'})`).join(', ')}.`
+        : '';
+      return {
+        ...row,
+        tested: [row.tested, register].filter(Boolean).join(' '),
+        status: withRegister(row.status, citing),
+        flags: disagreements(row, evaluation.statement.controls[control], context, ncs),
+      };
+    });
+  }
+}
+
+/** The event types whose entries evidence a control: the tool's mapping, and what the organisation's SoA adds. */
+function evidenceTypes(control: string, evaluation: Evaluation): string[] {
+  return [...(LOG_EVIDENCE[control] ?? []), ...(evaluation.statement.controls[control]?.events ?? [])];
+}
+
+/** The Statement of Applicability of a log already read (a test's few entries): the fold, over them. */
 export function applicabilityRows(
   evaluation: Evaluation,
   log: LogInput,
-  entries: AuditEntry[],
+  entries: Iterable<AuditEntry>,
   openNonconformities: OpenNonconformity[] = [],
-  /** Whether the gate wrote an entry (a gate or app key signed it): none did, without the trusted keys. */
-  gateWritten: (entry: AuditEntry) => boolean = () => false,
+  gateWritten?: (entry: AuditEntry) => boolean,
 ): ApplicabilityRow[] {
-  const { controls } = annexA();
-  const unproven = log.verification && !log.verification.ok ? log.verification.problem?.seq : undefined;
-  const proven = unproven === undefined ? entries : entries.filter((e) => e.seq < unproven);
-  const byType = groupBy(proven, (e) => e.type);
-  const open = openFindings(evaluation);
-  const systems = new Map(evaluation.systems.map((s) => [s.id, s]));
-  const risks = evaluation.systems.flatMap((s) => (s.risks ?? []).map((risk) => ({ ...risk, system: s.id })));
-  const context: Context = {
-    evaluation,
-    log,
-    entries,
-    proven,
-    byType,
-    systems,
-    unproven,
-    risks,
-    open,
-    riskIds: new Set(risks.map((r) => r.id).filter((id) => id !== undefined)),
-    gateWritten,
-  };
-  return Object.keys(controls).map((control) => {
-    const row = controlRow(control, context);
-    const citing = openNonconformities.filter((nc) => nc.controls.includes(control));
-    const ncs = citing.filter((nc) => nc.grade !== 'observation').map((nc) => nc.id);
-    const register = citing.length
-      ? `Open in the nonconformity register: ${citing.map((nc) => `${nc.id} (${nc.grade ?? 'major'})`).join(', ')}.`
-      : '';
-    return {
-      ...row,
-      tested: [row.tested, register].filter(Boolean).join(' '),
-      status: withRegister(row.status, citing),
-      flags: disagreements(row, evaluation.statement.controls[control], context, ncs),
-    };
-  });
+  const fold = new ApplicabilityFold(evaluation, log, gateWritten);
+  for (const entry of entries) fold.add(entry);
+  return fold.rows(openNonconformities);
 }
 
 /**
@@ -164,18 +254,18 @@ function withRegister(status: ApplicabilityStatus, citing: OpenNonconformity[]):
 interface Context {
   evaluation: Evaluation;
   log: LogInput;
-  entries: AuditEntry[];
-  /** The entries the chain vouches for: all of them, or those before a verification break. */
-  proven: AuditEntry[];
-  byType: Map<string, AuditEntry[]>;
+  /** How many entries the report counts, and the systems they name. */
+  total: number;
+  logSystems: Set<string>;
+  evidence: Map<string, ControlEvidence>;
   systems: Map<string, SystemSummary>;
+  /** The first entry a verification break leaves unproven. */
   unproven?: number;
   /** Every risk of every risk register, with its system. */
   risks: { id?: string; treatment?: string; controls: string[]; system: string }[];
   riskIds: Set<string>;
   /** The open findings (not waived): what a control declared implemented must not have. */
   open: Finding[];
-  gateWritten: (entry: AuditEntry) => boolean;
 }
 
 /** Every way the declaration and the evidence disagree about one control, in words. */
@@ -241,9 +331,10 @@ function controlRow(control: string, context: Context): Omit<ApplicabilityRow, '
   const ran = rules.filter((r) => r.appliedTo.length > 0);
   const documents = ruleDocuments(ran, context.systems);
   const isLog = control === EVENT_LOG_CONTROL;
-  const types = [...(LOG_EVIDENCE[control] ?? []), ...(declared?.events ?? [])];
-  const { counted: logged, refused } = loggedEvidence(control, types, context);
-  const logEvidences = logged.length > 0;
+  const types = evidenceTypes(control, evaluation);
+  const logged = context.evidence.get(control)!;
+  const refused = refusedSentence(logged);
+  const logEvidences = logged.counted.count > 0;
   const automatic = documents.length > 0 || logEvidences;
   const worst = SEVERITIES.find((s) =>
     evaluation.findings.some((f) => !f.waiver && f.severity === s && f.controls.includes(control)),
@@ -294,12 +385,8 @@ function controlRow(control: string, context: Context): Omit<ApplicabilityRow, '
     rules: scopes,
     documents: documents.slice(0, MAX_LISTED),
     moreDocuments: Math.max(0, documents.length - MAX_LISTED),
-    entries: logged.slice(-MAX_LISTED).map(({ seq, type, subject }) => ({
-      seq,
-      type,
-      ...(subject?.system ? { system: subject.system } : {}),
-    })),
-    moreEntries: Math.max(0, logged.length - MAX_LISTED),
+    entries: logged.counted.list(),
+    moreEntries: logged.counted.earlier,
     evidence: [
       ...(declared?.evidence ?? []),
       ...(isLog && log.found ? [`${log.path} (the governance log: supporting evidence only)`] : []),
@@ -339,37 +426,23 @@ function ruleDocuments(rules: RuleSummary[], systems: Map<string, SystemSummary>
 }
 
 /**
- * The entries of `types` that evidence the control, and, in a sentence, those that do not: an entry without the
- * details its type requires (an incident that says not who was informed, and when), and, for a control only the
- * gate's entries evidence, one no gate or app key signed.
+ * In a sentence, the entries of a control's types that do not evidence it: an entry without the details its
+ * type requires (an incident that says not who was informed, and when), and, for a control only the gate's
+ * entries evidence, one no gate or app key signed.
  */
-function loggedEvidence(
-  control: string,
-  types: string[],
-  context: Context,
-): { counted: AuditEntry[]; refused?: string } {
-  const all = types.flatMap((t) => context.byType.get(t) ?? []).sort((a, b) => a.seq - b.seq);
-  const incomplete = all.filter((e) => missingDetails(e.type, e.details).length > 0);
-  const complete = incomplete.length
-    ? all.filter((e) => missingDetails(e.type, e.details).length === 0)
-    : all;
-  const gateOnly = GATE_WRITTEN_CONTROLS.has(control);
-  const notGate = gateOnly ? complete.filter((e) => !context.gateWritten(e)) : [];
-  const counted = notGate.length ? complete.filter((e) => context.gateWritten(e)) : complete;
-  const seqs = (list: AuditEntry[]) =>
-    `${list
-      .slice(0, MAX_LISTED)
-      .map((e) => `#${e.seq}`)
-      .join(', ')}${list.length > MAX_LISTED ? ', …' : ''}`;
+function refusedSentence(evidence: ControlEvidence): string | undefined {
+  const seqs = (list: Head<number>) =>
+    `${list.items.map((seq) => `#${seq}`).join(', ')}${list.count > list.items.length ? ', …' : ''}`;
+  const { notGate, incomplete } = evidence;
   const parts = [
-    notGate.length
-      ? `${plural(notGate.length, 'entry')} (${seqs(notGate)}) ${notGate.length === 1 ? 'is' : 'are'} not the gate's: unsigned, or signed by a key that is no gate or app key the configuration lists, so ${notGate.length === 1 ? 'it evidences' : 'they evidence'} nothing here.`
+    notGate.count
+      ? `${plural(notGate.count, 'entry')} (${seqs(notGate)}) ${notGate.count === 1 ? 'is' : 'are'} not the gate's: unsigned, or signed by a key that is no gate or app key the configuration lists, so ${notGate.count === 1 ? 'it evidences' : 'they evidence'} nothing here.`
       : '',
-    incomplete.length
-      ? `${plural(incomplete.length, 'entry')} (${seqs(incomplete)}) ${incomplete.length === 1 ? 'lacks' : 'lack'} the details ${incomplete.length === 1 ? 'its' : 'their'} type requires (${[...new Set(incomplete.flatMap((e) => missingDetails(e.type, e.details)))].join(', ')}), so ${incomplete.length === 1 ? 'it evidences' : 'they evidence'} nothing here.`
+    incomplete.count
+      ? `${plural(incomplete.count, 'entry')} (${seqs(incomplete)}) ${incomplete.count === 1 ? 'lacks' : 'lack'} the details ${incomplete.count === 1 ? 'its' : 'their'} type requires (${[...evidence.missing].join(', ')}), so ${incomplete.count === 1 ? 'it evidences' : 'they evidence'} nothing here.`
       : '',
   ].filter(Boolean);
-  return { counted, ...(parts.length ? { refused: parts.join(' ') } : {}) };
+  return parts.length ? parts.join(' ') : undefined;
 }
 
 /** "Checked by a, b on 3 of 3 AI systems; by c (where tier is high or prohibited) on 1 of 3: credit-scoring." */
@@ -399,24 +472,25 @@ function names(ids: string[]): string {
   return ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
 }
 
-function loggedSentence(logged: AuditEntry[]): string | undefined {
-  if (logged.length === 0) return undefined;
-  const kinds = [...new Set(logged.map((e) => e.type))].map(eventLabel);
-  return `The audit log records ${plural(logged.length, 'entry')} that ${logged.length === 1 ? 'evidences' : 'evidence'} it (${kinds.join(', ')}).`;
+function loggedSentence(logged: ControlEvidence): string | undefined {
+  const { count } = logged.counted;
+  if (count === 0) return undefined;
+  const kinds = [...logged.kinds].map(eventLabel);
+  return `The audit log records ${plural(count, 'entry')} that ${count === 1 ? 'evidences' : 'evidence'} it (${kinds.join(', ')}).`;
 }
 
 /** A.6.2.8: the log itself, as good as its verification, and how many systems it covers. */
 function logSentence(context: Context, total: number): string | undefined {
-  const { log, entries, unproven } = context;
+  const { log, unproven } = context;
   if (!log.found) return undefined;
-  const logged = new Set(entries.map((e) => e.subject?.system).filter((id) => id !== undefined));
+  const logged = context.logSystems;
   const inRepository = [...logged].filter((id) => context.systems.has(id)).length;
   const gone = logged.size - inRepository;
   const broken =
     unproven !== undefined
       ? ` Its verification failed at entry ${unproven}: the entries from there on cannot be relied on.`
       : '';
-  return `Supporting evidence, not the systems' own event logs: their lifecycle events are recorded in a hash-chained governance log, ${plural(entries.length, 'entry')}, on ${inRepository} of the ${plural(total, 'AI system')} in the repository${gone ? ` and ${gone} no longer in it` : ''}.${broken}`;
+  return `Supporting evidence, not the systems' own event logs: their lifecycle events are recorded in a hash-chained governance log, ${plural(context.total, 'entry')}, on ${inRepository} of the ${plural(total, 'AI system')} in the repository${gone ? ` and ${gone} no longer in it` : ''}.${broken}`;
 }
 
 /** What would evidence a control that nothing here evidences. */
@@ -440,12 +514,8 @@ function missingSentence(
       "No AI system's documents state its own event logging (what it logs in operation, where, for how long): the governance log only supports this control.",
     );
   } else if (types.length > 0) {
-    const { unproven } = context;
-    const after =
-      unproven === undefined
-        ? 0
-        : context.entries.filter((e) => e.seq >= unproven && types.includes(e.type)).length;
-    const some = context.proven.some((e) => types.includes(e.type));
+    const { after, proven } = context.evidence.get(control)!;
+    const some = proven > 0;
     parts.push(
       `No ${types.join(', ')} entry in the audit log${some ? ' that evidences it' : ''}${after ? ` before its verification break (${after} after it cannot be relied on)` : ''}.`,
     );

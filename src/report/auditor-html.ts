@@ -1,7 +1,8 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { isObservation } from '../audit/nonconformities.js';
+import type { SystemSummary } from '../types.js';
 import type { ApplicabilityRow } from './applicability.js';
-import { type AuditorReport, timelineNote } from './auditor.js';
+import { type AuditorReport, earlierApprovalsWords, timelineBoundWords, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -29,6 +30,7 @@ import {
   type ClauseReport,
   clauseEvidenceWords,
   clauseGapWords,
+  earlierUnplannedWords,
   nonconformityWordsOfClause,
   programmeWords,
 } from './clauses.js';
@@ -44,7 +46,7 @@ import {
 } from './control.js';
 import { escapeHtml as esc } from './escape.js';
 import type { ObjectiveResult } from './kpis.js';
-import { location, SEVERITY_WORDS } from './words.js';
+import { importOrigin, importSentence, location, SEVERITY_WORDS } from './words.js';
 
 /**
  * The auditor's report as one self-contained HTML file: inline style and script, a Content-Security-Policy
@@ -54,6 +56,7 @@ export function renderAuditorHtml(report: AuditorReport): string {
   const { evaluation } = report;
   const verification = verificationSentence(report);
   const systemIds = report.systems.map((s) => s.id);
+  const listedEvents = report.systems.reduce((n, s) => n + s.events.length, 0);
   const environments = [...new Set(report.deployments.map((d) => d.environment))].sort();
   const ncs = report.nonconformities.filter((nc) => !isObservation(nc));
   const observations = report.nonconformities.filter(isObservation);
@@ -93,7 +96,7 @@ ${summaryTiles(report)
 <label>System <select id="filter-system"><option value="">All systems</option>${systemIds.map((id) => `<option value="${esc(id)}">${esc(id)}</option>`).join('')}</select></label>
 <label>Event type <select id="filter-type"><option value="">All types</option>${report.eventTypes.map((t) => `<option value="${esc(t)}">${esc(eventLabel(t))}</option>`).join('')}</select></label>
 <label>Environment <select id="filter-environment"><option value="">All environments</option>${environments.map((e) => `<option value="${esc(e)}">${esc(e)}</option>`).join('')}</select></label>
-<span id="event-count" aria-live="polite">${report.totalEvents} of ${report.totalEvents} events</span>
+<span id="event-count" aria-live="polite">${listedEvents} of ${listedEvents} events</span>
 </nav>
 
 <section id="inventory">
@@ -116,6 +119,7 @@ ${evaluation.systems
   .join('\n')}
 </tbody>
 </table>
+${importsHtml(evaluation.systems)}
 </section>
 
 <section id="kpis">
@@ -180,7 +184,7 @@ ${
 </section>
 
 <section id="timeline">
-<h2>Timeline per system</h2>
+<h2>Timeline per system</h2>${timelineBoundWords(report) ? `\n<p class="note">${esc(timelineBoundWords(report))}</p>` : ''}
 ${report.systems
   .map(
     (s) => `<section class="system-timeline" data-system="${esc(s.id)}">
@@ -193,7 +197,7 @@ ${s.events.length ? eventTable(report, s.events, unproven) : '<p class="empty">N
 </section>
 ${
   report.approvals.length
-    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${eventTable(report, report.approvals, unproven)}\n</section>\n`
+    ? `\n<section id="gates">\n<h2>Approvals recorded outside a gate decision</h2>\n${report.earlierApprovals ? `<p class="note">${esc(earlierApprovalsWords(report))}</p>\n` : ''}${eventTable(report, report.approvals, unproven)}\n</section>\n`
     : ''
 }
 <section id="findings">
@@ -207,7 +211,7 @@ ${
             `<h3>${esc(c.control)} ${esc(c.title)}</h3><ul>${c.findings
               .map(
                 (f) =>
-                  `<li data-system="${esc(f.system ?? '')}"><span class="sev ${f.severity}">${SEVERITY_WORDS[f.severity]}</span> <code>${esc(f.rule)}</code> ${esc(f.system ?? '')} at <code>${esc(location(f))}</code>: ${esc(f.message)}</li>`,
+                  `<li data-system="${esc(f.system ?? '')}"><span class="sev ${f.severity}">${SEVERITY_WORDS[f.severity]}</span> <code>${esc(f.rule)}</code> ${esc(f.system ?? '')} at <code>${esc(location(f))}</code>: ${esc(f.message)}${f.original ? ` <q class="original">as written: ${esc(f.original)}</q>` : ''}</li>`,
               )
               .join('')}</ul>`,
         )
@@ -344,6 +348,7 @@ function clausesHtml(report: ClauseReport): string {
         `<p class="missing">Entry ${u.seq} records audit ${esc(u.audit)}, which the programme does not plan.</p>`,
     )
     .join('');
+  const earlier = earlierUnplannedWords(report);
   return `
 <section id="clauses">
 <h2>Management system — ISO/IEC 42001:2023 clauses 4 to 10</h2>
@@ -355,7 +360,7 @@ ${rows}
 </tbody>
 </table>
 <h3>Internal audit programme (clause 9.2)</h3>
-${programme}${unplanned}
+${programme}${unplanned}${earlier ? `<p class="missing">${esc(earlier)}</p>` : ''}
 </section>
 `;
 }
@@ -499,3 +504,20 @@ const SCRIPT = `
   type.addEventListener('change', apply);
   environment.addEventListener('change', apply);
 })();`;
+
+/** Each document read through an importer: what was mapped from where, the original text, what was not mapped. */
+function importsHtml(systems: SystemSummary[]): string {
+  const imports = systems.flatMap((s) => (s.imports ?? []).map((imp) => ({ system: s.id, imp })));
+  if (!imports.length) return '';
+  return `<h3>Documents in other formats</h3>
+<p>Read through an importer: each aims-gate field, the original field it came from, and the original text.</p>
+${imports
+  .map(
+    ({ system, imp }) =>
+      `<div class="import" data-system="${esc(system)}"><p><strong>${esc(system)}</strong>, <code>${esc(imp.path)}</code>: ${esc(importSentence(imp))}</p>
+<table><thead><tr><th>aims-gate field</th><th>From</th><th>As written</th></tr></thead><tbody>
+${imp.mapped.map((row) => `<tr><td><code>${esc(row.to)}</code></td><td><code>${esc(importOrigin(row))}</code></td><td>${esc(row.text ?? '—')}</td></tr>`).join('\n')}
+</tbody></table></div>`,
+  )
+  .join('\n')}`;
+}

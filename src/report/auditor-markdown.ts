@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
 import { isObservation } from '../audit/nonconformities.js';
-import { type AuditorReport, timelineNote } from './auditor.js';
+import { type AuditorReport, earlierApprovalsWords, timelineBoundWords, timelineNote } from './auditor.js';
 import {
   APPLICABILITY_STATUS,
   applicabilitySentence,
@@ -29,6 +29,7 @@ import {
   type ClauseReport,
   clauseEvidenceWords,
   clauseGapWords,
+  earlierUnplannedWords,
   nonconformityWordsOfClause,
   programmeWords,
 } from './clauses.js';
@@ -43,7 +44,7 @@ import {
   treeWords,
 } from './control.js';
 import { cell, inline } from './escape.js';
-import { location, SEVERITY_WORDS } from './words.js';
+import { importOrigin, importSentence, location, SEVERITY_WORDS } from './words.js';
 
 /** The auditor's report as Markdown: verification, inventory, timelines, approvals, findings, SoA. */
 export function renderAuditorMarkdown(report: AuditorReport): string {
@@ -71,6 +72,22 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     );
   }
   out.push('');
+  const imports = evaluation.systems.flatMap((s) => (s.imports ?? []).map((imp) => ({ system: s.id, imp })));
+  if (imports.length) {
+    out.push(
+      '### Documents in other formats',
+      '',
+      'Read through an importer: each aims-gate field, the original field it came from, and the original text.',
+      '',
+    );
+    for (const { system, imp } of imports) {
+      out.push(`**${cell(system)}**, \`${cell(imp.path)}\`: ${inline(importSentence(imp))}`, '');
+      out.push('| aims-gate field | From | As written |', '|---|---|---|');
+      for (const row of imp.mapped)
+        out.push(`| \`${cell(row.to)}\` | \`${cell(importOrigin(row))}\` | ${cell(row.text ?? '—')} |`);
+      out.push('');
+    }
+  }
 
   const { kpis } = report;
   out.push('## 3. Figures for management review', '');
@@ -156,6 +173,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     );
 
   out.push(`## 6. Timeline per system (${report.totalEvents} events)`, '');
+  if (timelineBoundWords(report)) out.push(`_${cell(timelineBoundWords(report))}_`, '');
   for (const system of report.systems) {
     out.push(`### ${cell(system.id)}${timelineNote(system) ? ` (${timelineNote(system)})` : ''}`, '');
     if (system.earlier) out.push(`_${earlierSentence(system)}_`, '');
@@ -165,6 +183,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
 
   if (report.approvals.length) {
     out.push('## 6a. Approvals recorded outside a gate decision', '');
+    if (report.earlierApprovals) out.push(`_${earlierApprovalsWords(report)}_`, '');
     out.push(...eventTable(report, report.approvals, unprovenFrom(report)), '');
   }
 
@@ -174,7 +193,7 @@ export function renderAuditorMarkdown(report: AuditorReport): string {
     out.push(`- **${c.control} ${cell(c.title)}**`);
     for (const f of c.findings)
       out.push(
-        `  - ${SEVERITY_WORDS[f.severity]} \`${f.rule}\` (${cell(f.system ?? '—')}) at \`${location(f)}\`: ${cell(f.message)}`,
+        `  - ${SEVERITY_WORDS[f.severity]} \`${f.rule}\` (${cell(f.system ?? '—')}) at \`${location(f)}\`: ${cell(f.message)}${f.original ? ` (as written: ${cell(f.original)})` : ''}`,
       );
   }
   out.push('');
@@ -301,6 +320,7 @@ function clausesMarkdown(report: ClauseReport): string[] {
     );
   for (const u of report.unplanned)
     out.push(`- ⚠ entry ${u.seq} records audit ${cell(u.audit)}, which the programme does not plan`);
+  if (report.earlierUnplanned) out.push(`- ⚠ ${cell(earlierUnplannedWords(report))}`);
   return out;
 }
 

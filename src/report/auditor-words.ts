@@ -391,6 +391,7 @@ export function entryActorWords(report: Pick<AuditorReport, 'signatures'>, entry
   const signed = report.signatures?.[entry.seq];
   if (!signed) return actorWords(entry.actor);
   if (signed.forged) return `FORGED: ${actorWords(entry.actor)}, not signed by a gate key (${signed.signer})`;
+  if (signed.vouched) return `${entry.actor.login}, ${signed.signer}`;
   return `${actorWords(entry.actor)}, ${signed.signer}`;
 }
 

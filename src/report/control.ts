@@ -1,6 +1,6 @@
 import canonicalize from 'canonicalize';
 import { sha256 } from '../audit/entry.js';
-import type { CheckedFile } from '../audit/evidence.js';
+import { type CheckedFile, supersededWords } from '../audit/evidence.js';
 
 /**
  * The auditor's report as controlled documented information (ISO/IEC 42001 7.5.2, 7.5.3): what it is about
@@ -115,7 +115,7 @@ export function evidenceStateWords(file: CheckedFile): string {
     case 'matches':
       return 'matches';
     case 'superseded':
-      return 'superseded: a later entry cites another version';
+      return supersededWords(file);
     case 'missing':
       return 'MISSING from the working tree';
     case 'changed':

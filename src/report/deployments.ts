@@ -1,4 +1,6 @@
 import type { AuditEntry } from '../audit/entry.js';
+import { keyLogins } from '../audit/nonconformities.js';
+import { loginKey } from '../audit/organisation.js';
 import { isGateKey, type SignerCheck, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
 
 /** One gate decision for one AI system and environment: a line of the deployment register. */
@@ -29,51 +31,71 @@ export interface DeploymentRow {
 export function gateSignature(
   entry: AuditEntry,
   trusted: readonly TrustedKey[],
-): { signer: string; forged: boolean } {
+): { signer: string; forged: boolean; vouched: boolean } {
   const check: SignerCheck = signerOf(entry, trusted);
-  return { signer: signerWords(check), forged: !isGateKey(check) };
+  // A trusted person's key that names the entry's login vouches for who wrote it; a gate key, only that it kept it.
+  const vouched =
+    check.status === 'signed' &&
+    check.key.role === 'person' &&
+    keyLogins(check.key).includes(loginKey(entry.actor.login));
+  return { signer: signerWords(check), forged: !isGateKey(check), vouched };
 }
 
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
+const isDecision = (entry: AuditEntry) =>
+  entry.type === 'deployment.approved' || entry.type === 'deployment.rejected';
+
+/** The systems a decision ships: those it lists (a gate decision lists its change set's), or its subject's. */
+function shipped(entry: AuditEntry): string[] {
+  const listed = strings(entry.details?.systems);
+  return listed.length ? listed : [entry.subject?.system ?? '(not recorded)'];
+}
+
 /**
- * The deployment register: every `deployment.*` decision, once per AI system it ships (a gate decision
- * lists the systems its change set touches), linked to the evaluation of that system at that commit.
+ * The deployment register, read a decision at a time: every `deployment.*` decision, once per AI system it
+ * ships, linked to the evaluation of that system at that commit. Fed the log in order, it keeps only the
+ * latest evaluation of each system and commit, never the decisions: for each it gives the evaluations its rows
+ * link to, and the reader keeps what it lists (deploymentRow makes a row of the entry again).
  */
-export function deploymentRegister(
-  entries: Iterable<AuditEntry>,
-  trusted?: readonly TrustedKey[],
-): DeploymentRow[] {
-  const rows: DeploymentRow[] = [];
-  const evaluations = new Map<string, number>();
-  for (const entry of entries) {
-    const { subject = {}, details = {} } = entry;
+export class DeploymentRegister {
+  private readonly evaluations = new Map<string, number>();
+
+  /** Per row of a decision (a system it ships), the evaluation it links to, 0 for none; empty for any other entry. */
+  add(entry: AuditEntry): number[] {
+    const { subject = {} } = entry;
     if (entry.type === 'evaluated' && subject.system && subject.commit)
-      evaluations.set(`${subject.system}\0${subject.commit}`, entry.seq);
-    if (entry.type !== 'deployment.approved' && entry.type !== 'deployment.rejected') continue;
-    const signed = trusted ? gateSignature(entry, trusted) : undefined;
-    const listed = strings(details.systems);
-    const systems = listed.length ? listed : [subject.system ?? '(not recorded)'];
-    for (const system of systems) {
-      const evaluation = subject.commit ? evaluations.get(`${system}\0${subject.commit}`) : undefined;
-      rows.push({
-        seq: entry.seq,
-        time: entry.time,
-        system,
-        environment: subject.environment ?? '(not recorded)',
-        decision: entry.type === 'deployment.approved' ? 'approved' : 'rejected',
-        ...(subject.commit ? { commit: subject.commit } : {}),
-        pullRequests: strings(details.pullRequests),
-        approvers: strings(details.approvers),
-        roles: strings(details.roles),
-        reason: typeof details.reason === 'string' ? details.reason : '',
-        ...(typeof details.writer === 'string' ? { writer: details.writer } : {}),
-        actor: entry.actor.login,
-        ...(evaluation ? { evaluation } : {}),
-        ...(signed ?? {}),
-      });
-    }
+      this.evaluations.set(`${subject.system}\0${subject.commit}`, entry.seq);
+    if (!isDecision(entry)) return [];
+    return shipped(entry).map((system) =>
+      subject.commit ? (this.evaluations.get(`${system}\0${subject.commit}`) ?? 0) : 0,
+    );
   }
-  return rows;
+}
+
+/** Row `index` of a decision (the index-th system it ships), linked to `evaluation` (0: none) as DeploymentRegister gave it. */
+export function deploymentRow(
+  entry: AuditEntry,
+  index: number,
+  evaluation: number,
+  trusted?: readonly TrustedKey[],
+): DeploymentRow {
+  const { subject = {}, details = {} } = entry;
+  return {
+    seq: entry.seq,
+    time: entry.time,
+    system: shipped(entry)[index]!,
+    environment: subject.environment ?? '(not recorded)',
+    decision: entry.type === 'deployment.approved' ? 'approved' : 'rejected',
+    ...(subject.commit ? { commit: subject.commit } : {}),
+    pullRequests: strings(details.pullRequests),
+    approvers: strings(details.approvers),
+    roles: strings(details.roles),
+    reason: typeof details.reason === 'string' ? details.reason : '',
+    ...(typeof details.writer === 'string' ? { writer: details.writer } : {}),
+    actor: entry.actor.login,
+    ...(evaluation ? { evaluation } : {}),
+    ...(trusted ? gateSignature(entry, trusted) : {}),
+  };
 }

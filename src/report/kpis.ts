@@ -8,7 +8,6 @@ import {
   type Register,
 } from '../audit/nonconformities.js';
 import type { Objective, Severity } from '../types.js';
-import type { DeploymentRow } from './deployments.js';
 
 /**
  * The management review's figures (ISO/IEC 42001 clauses 9.1, 9.3), from the log, each counting what its name
@@ -90,11 +89,142 @@ function closureFigures(ncs: readonly Nonconformity[], today: string): ClosureFi
   };
 }
 
-/** The figures of the last twelve months, each as it stood at the month's end, and today's. */
+/**
+ * The figures, a log entry at a time: per system, the latest evaluation before the twelve months and in each
+ * of them; per month, the deployment decisions; per objective, its latest review. Memory grows with the
+ * systems, never with the entries. Fed only entries the report counts (no forged gate decision).
+ */
+export class KpiFold {
+  private readonly months: string[];
+  private readonly index: Map<string, number>;
+  /**
+   * Per system: slot 0 the latest evaluation before the first month, slot i the latest in month i, each as its
+   * time (ms; NaN for none) then, KPI_MONTHS + 1 further on, its findings. Numbers in one array per system:
+   * an evaluation read allocates nothing the heap would keep.
+   */
+  private readonly evaluations = new Map<string, Float64Array>();
+  private readonly decisions: Record<'approved' | 'rejected', number[]>;
+  private readonly reviews = new Map<string, AuditEntry>();
+
+  constructor(
+    today: string,
+    private readonly objectives: readonly Objective[] = [],
+  ) {
+    this.months = lastMonths(today, KPI_MONTHS);
+    this.index = new Map(this.months.map((month, i) => [month, i + 1]));
+    this.decisions = { approved: this.months.map(() => 0), rejected: this.months.map(() => 0) };
+  }
+
+  add(entry: AuditEntry): void {
+    const month = monthOf(entry.time);
+    if (entry.type === 'evaluated' && entry.subject.system && entry.subject.pullRequest === undefined) {
+      // In time order, whatever order the log has them in (a writer's clock may have been off); of equal
+      // times, the later in the log.
+      const slot = month < this.months[0]! ? 0 : this.index.get(month);
+      if (slot === undefined) return;
+      let slots = this.evaluations.get(entry.subject.system);
+      if (!slots) {
+        slots = new Float64Array(2 * (KPI_MONTHS + 1)).fill(Number.NaN);
+        this.evaluations.set(entry.subject.system, slots);
+      }
+      const time = Date.parse(entry.time);
+      if (!(slots[slot]! > time)) {
+        slots[slot] = time;
+        slots[slot + KPI_MONTHS + 1] = findingsOf(entry.details.findings);
+      }
+    } else if (entry.type === 'deployment.approved' || entry.type === 'deployment.rejected') {
+      const slot = this.index.get(month);
+      if (slot !== undefined)
+        this.decisions[entry.type === 'deployment.approved' ? 'approved' : 'rejected'][slot - 1]!++;
+    } else if (entry.type === 'objective.reviewed') {
+      const id = entry.details.objective;
+      if (this.objectives.some((o) => o.id === id)) this.reviews.set(String(id), entry);
+    }
+  }
+
+  /** The figures of the last twelve months, each as it stood at the month's end, and today's. */
+  kpis(
+    register: Register,
+    context: { today: string; overdueReviews: number; findings: Record<Severity, number> },
+  ): Kpis {
+    const figures = new Map<string, MonthFigures>(
+      this.months.map((month, i) => [
+        month,
+        {
+          month,
+          // Findings as of each month's end: the latest evaluation of each system so far, carried forward.
+          findings: [...this.evaluations.values()].reduce(
+            (sum, slots) => sum + latestFindings(slots, i + 1),
+            0,
+          ),
+          opened: 0,
+          closed: 0,
+          open: 0,
+          approved: this.decisions.approved[i]!,
+          rejected: this.decisions.rejected[i]!,
+        },
+      ]),
+    );
+    const months = this.months;
+    const ncs = register.nonconformities.filter((nc) => !isObservation(nc));
+    for (const nc of ncs) {
+      const opened = figures.get(monthOf(nc.opened.time));
+      if (opened) opened.opened++;
+      // A finding found again after it closed was closed more than once: each closure counts.
+      for (const closure of [...nc.earlierClosures, ...(nc.closed ? [nc.closed] : [])]) {
+        const closed = figures.get(monthOf(closure.time));
+        if (closed) closed.closed++;
+      }
+      const end = nc.closed ? monthOf(nc.closed.time) : undefined;
+      for (const month of months)
+        if (monthOf(nc.opened.time) <= month && (end === undefined || end > month))
+          figures.get(month)!.open++;
+    }
+    const open = ncs.filter((nc) => !nc.closed);
+    const overdue = open.filter((nc) => isOverdue(nc, context.today)).length;
+    const result: Omit<Kpis, 'objectives'> = {
+      months: [...figures.values()],
+      findings: context.findings,
+      nonconformities: {
+        open: open.length,
+        major: open.filter((nc) => nc.grade === 'major').length,
+        minor: open.filter((nc) => nc.grade === 'minor').length,
+        overdue,
+      },
+      observations: register.nonconformities.filter((nc) => isObservation(nc) && !nc.closed).length,
+      daysToClose: {
+        automatic: closureFigures(
+          ncs.filter((nc) => isAutomatic(nc)),
+          context.today,
+        ),
+        manual: closureFigures(
+          ncs.filter((nc) => !isAutomatic(nc)),
+          context.today,
+        ),
+        all: closureFigures(ncs, context.today),
+      },
+      overdueNonconformities: overdue,
+      overdueReviews: context.overdueReviews,
+    };
+    return {
+      ...result,
+      objectives: this.objectives.map((objective) =>
+        measure(objective, result, this.reviews.get(objective.id)),
+      ),
+    };
+  }
+}
+
+/** The findings of a system's latest evaluation in slot `slot` or before (0: none). */
+function latestFindings(slots: Float64Array, slot: number): number {
+  for (let i = slot; i >= 0; i--) if (!Number.isNaN(slots[i]!)) return slots[i + KPI_MONTHS + 1]!;
+  return 0;
+}
+
+/** The figures of a log already read (a test's few entries): the fold, over them. */
 export function kpis(
-  entries: readonly AuditEntry[],
+  entries: Iterable<AuditEntry>,
   register: Register,
-  deployments: readonly DeploymentRow[],
   context: {
     today: string;
     overdueReviews: number;
@@ -102,86 +232,19 @@ export function kpis(
     objectives?: readonly Objective[];
   },
 ): Kpis {
-  const months = lastMonths(context.today, KPI_MONTHS);
-  const figures = new Map<string, MonthFigures>(
-    months.map((month) => [
-      month,
-      { month, findings: 0, opened: 0, closed: 0, open: 0, approved: 0, rejected: 0 },
-    ]),
-  );
-  // Findings as of each month's end: the latest evaluation of each system so far, carried forward. In time
-  // order, whatever order the log has them in (a writer's clock may have been off).
-  const evaluations = entries
-    .filter((e) => e.type === 'evaluated' && e.subject.system && e.subject.pullRequest === undefined)
-    .sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
-  const latest = new Map<string, number>();
-  let next = 0;
-  for (const month of months) {
-    for (; next < evaluations.length && monthOf(evaluations[next]!.time) <= month; next++) {
-      const e = evaluations[next]!;
-      latest.set(e.subject.system!, findingsOf(e.details.findings));
-    }
-    figures.get(month)!.findings = [...latest.values()].reduce((a, b) => a + b, 0);
-  }
-  const ncs = register.nonconformities.filter((nc) => !isObservation(nc));
-  for (const nc of ncs) {
-    const opened = figures.get(monthOf(nc.opened.time));
-    if (opened) opened.opened++;
-    // A finding found again after it closed was closed more than once: each closure counts.
-    for (const closure of [...nc.earlierClosures, ...(nc.closed ? [nc.closed] : [])]) {
-      const closed = figures.get(monthOf(closure.time));
-      if (closed) closed.closed++;
-    }
-    const end = nc.closed ? monthOf(nc.closed.time) : undefined;
-    for (const month of months)
-      if (monthOf(nc.opened.time) <= month && (end === undefined || end > month)) figures.get(month)!.open++;
-  }
-  for (const row of new Map(deployments.map((d) => [d.seq, d])).values()) {
-    const month = figures.get(monthOf(row.time));
-    if (month) month[row.decision]++;
-  }
-  const open = ncs.filter((nc) => !nc.closed);
-  const overdue = open.filter((nc) => isOverdue(nc, context.today)).length;
-  const result: Omit<Kpis, 'objectives'> = {
-    months: [...figures.values()],
-    findings: context.findings,
-    nonconformities: {
-      open: open.length,
-      major: open.filter((nc) => nc.grade === 'major').length,
-      minor: open.filter((nc) => nc.grade === 'minor').length,
-      overdue,
-    },
-    observations: register.nonconformities.filter((nc) => isObservation(nc) && !nc.closed).length,
-    daysToClose: {
-      automatic: closureFigures(
-        ncs.filter((nc) => isAutomatic(nc)),
-        context.today,
-      ),
-      manual: closureFigures(
-        ncs.filter((nc) => !isAutomatic(nc)),
-        context.today,
-      ),
-      all: closureFigures(ncs, context.today),
-    },
-    overdueNonconformities: overdue,
-    overdueReviews: context.overdueReviews,
-  };
-  return {
-    ...result,
-    objectives: (context.objectives ?? []).map((objective) => measure(objective, result, entries)),
-  };
+  const fold = new KpiFold(context.today, context.objectives);
+  for (const entry of entries) fold.add(entry);
+  return fold.kpis(register, context);
 }
 
 /** One objective against its target: the figure it names, or management's recorded review of it. */
 function measure(
   objective: Objective,
   figures: Omit<Kpis, 'objectives'>,
-  entries: readonly AuditEntry[],
+  /** Its latest objective.reviewed entry. */
+  review: AuditEntry | undefined,
 ): ObjectiveResult {
   if (objective.metric === 'reviewed') {
-    const review = entries
-      .filter((e) => e.type === 'objective.reviewed' && e.details.objective === objective.id)
-      .at(-1);
     if (!review)
       return {
         objective,

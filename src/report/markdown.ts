@@ -87,6 +87,7 @@ function findingItem(f: Finding): string {
   return [
     `- ${ICON[f.severity]} **${SEVERITY_WORDS[f.severity]}** \`${f.rule}\`${where ? ` at \`${where}\`` : ''}${waived}  `,
     `  ${inline(f.message)}  `,
+    ...(f.original ? [`  _As written:_ ${inline(f.original)}  `] : []),
     `  _Fix:_ ${inline(f.remedy)}${f.controls.length ? ` _(${f.controls.join(', ')})_` : ''}`,
   ].join('\n');
 }

@@ -88,7 +88,7 @@ function result(f: Finding, ruleIndex: number): Result {
     ruleId: f.rule,
     ruleIndex,
     level: LEVEL[f.severity],
-    message: { text: `${f.message}. Fix: ${f.remedy}` },
+    message: { text: `${f.message}.${f.original ? ` As written: ${f.original}.` : ''} Fix: ${f.remedy}` },
     ...(f.path
       ? {
           locations: [

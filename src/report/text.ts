@@ -86,6 +86,7 @@ function findingLines(
   return [
     head,
     `      ${f.message}`,
+    ...(f.original ? [`      ${paint('dim', `as written: ${f.original}`)}`] : []),
     `      ${paint('dim', `fix: ${f.remedy}`)}`,
     ...(f.controls.length ? [`      ${paint('dim', `controls: ${f.controls.join(', ')}`)}`] : []),
     ...(f.waiver

@@ -1,5 +1,5 @@
 import { groupBy } from '../group.js';
-import type { ControlStatus, Evaluation, Finding, Severity } from '../types.js';
+import type { ControlStatus, Evaluation, Finding, ImportSummary, Severity } from '../types.js';
 
 /** The words every output uses, so a terminal, a PR comment and a report say the same thing. */
 export const SEVERITY_WORDS: Record<Severity, string> = {
@@ -128,4 +128,16 @@ export function contextLines(evaluation: Evaluation): string[] {
 export function totalsLine(evaluation: Evaluation): string {
   const t = totals(evaluation);
   return `${plural(t.checks, 'check')} (${plural(t.rules, 'rule')} on ${plural(t.systems, 'AI system')}): ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped (a document they read cannot be read)` : ''}; ${plural(t.findings, 'finding')}, ${t.waived} waived`;
+}
+
+/** An imported document in one sentence: its format, its answers, and every field that could not be mapped. */
+export function importSentence(imp: ImportSummary): string {
+  const answers = imp.questions ? `; ${imp.answered} of ${imp.questions} questions answered` : '';
+  const unmapped = imp.unmapped.length ? `; not mapped: ${imp.unmapped.join(', ')}` : '; every field mapped';
+  return `read as ${imp.format}${answers}${unmapped}`;
+}
+
+/** Where a mapped field came from: the original field and its line. */
+export function importOrigin(row: ImportSummary['mapped'][number]): string {
+  return `${row.from}${row.line !== undefined ? ` (line ${row.line})` : ''}`;
 }

@@ -43,11 +43,15 @@ const PRESENCE_KEYWORDS = new Set([
 /**
  * Whether a schema asks only that fields are there and not empty (required keys, minLength, minItems, down
  * through properties and items), so that a document passes it with any words at all. A schema that says
- * anything of the values (enum, const, not, if/then, pattern, a minimum) judges what they say.
+ * anything of the values (enum, const, not, pattern, a minimum) judges what they say. An `if` only chooses
+ * which of `then` and `else` applies (card.datasets: an agent names its environment instead of datasets), so
+ * such a schema asks for presence when both of them do.
  */
 export function presenceSchema(schema: unknown): boolean {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return false;
   return Object.entries(schema).every(([keyword, value]) => {
+    if (keyword === 'if') return true;
+    if (keyword === 'then' || keyword === 'else') return presenceSchema(value);
     if (!PRESENCE_KEYWORDS.has(keyword)) return false;
     if (keyword === 'properties')
       return typeof value === 'object' && value !== null && Object.values(value).every(presenceSchema);

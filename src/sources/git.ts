@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { parseData } from '../parse/yaml.js';
 import type { SoaHistoryFacts } from '../soa.js';
 import type { ReadResult, Source } from '../source.js';
 import { closest } from '../spelling.js';
@@ -195,11 +196,27 @@ export async function fileHistoryInGit(root: string, path: string): Promise<SoaH
   ]);
   const [sha, author, date] = log.trim().split('\0');
   if (!sha) return { where };
+  // The version the file states at that commit and just before it: a change that kept it is flagged.
+  const [committed, parent] = await Promise.all([
+    versionAt(root, `${sha}:./${path}`),
+    versionAt(root, `${sha}^:./${path}`),
+  ]);
   return {
     where,
     commit: { sha, ...(author ? { author } : {}), ...(date ? { date } : {}) },
     ...(status.trim() ? { modified: true } : {}),
+    versions: { ...(committed ? { committed } : {}), ...(parent ? { parent } : {}) },
   };
+}
+
+/** The top-level `version:` of a YAML file at a git revision ("SHA:./path"); undefined where there is none. */
+async function versionAt(root: string, revision: string): Promise<string | undefined> {
+  const text = await git(root, ['show', revision]).catch(() => undefined);
+  if (text === undefined) return undefined;
+  const parsed = parseData(text);
+  if ('problem' in parsed) return undefined;
+  const version = (parsed.data.value as { version?: unknown } | null)?.version;
+  return typeof version === 'string' || typeof version === 'number' ? String(version) : undefined;
 }
 
 /**

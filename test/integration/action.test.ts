@@ -2,9 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/audit/entry.js';
 import { ed25519Signer, signerOf } from '../../src/audit/signature.js';
 import { verifyLog } from '../../src/audit/verify.js';
+import { verifyAttestation } from '../../src/export/attestation.js';
 import { BranchStore } from '../../src/github/branch-store.js';
 import { createGitHub } from '../../src/github/octokit.js';
 import { FakeGitHub } from '../fake-github.js';
@@ -14,6 +17,7 @@ import {
   ORG_CONFIG,
   RepositoryHistory,
   review,
+  TEST_GATE,
   TEST_GATE_KEY,
 } from '../repository-history.js';
 import { runAction } from '../run-action.js';
@@ -268,6 +272,24 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       expect(again.stdout).toMatch(
         /approved: nothing new since the last approved deployment to production \(\w{7}, audit log entry 3, signed by the gate key the test gate\)/,
       );
+    });
+
+    it('an approval writes the deployed commit’s BOM and the signed verification summary (bom-path, attestation-path)', async () => {
+      const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead', 'hubot'] });
+      const { code, outputs } = await gate(pr.mergeCommit!);
+      expect(code).toBe(0);
+      const bom = readFileSync(outputs['bom-path']!, 'utf8');
+      expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(bom)).toBeNull();
+      const check = verifyAttestation(readFileSync(outputs['attestation-path']!, 'utf8'), [
+        { key: TEST_GATE.publicKey, role: 'gate' },
+      ]);
+      expect(check).toMatchObject({
+        ok: true,
+        statement: {
+          subject: [{ digest: { gitCommit: pr.mergeCommit } }, { digest: { sha256: sha256(bom) } }],
+          predicate: { verificationResult: 'PASSED', verifiedLevels: ['AIMS_GATE_TIER_HIGH'] },
+        },
+      });
     });
 
     it('signs what it records with the signing-key input, never showing the key; without one it warns', async () => {

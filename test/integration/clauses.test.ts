@@ -36,6 +36,11 @@ function repoWithProgramme(): string {
     criteria: Risk treatment of the systems in production
     planned: 2026-11-20
     auditor: "@acme/risk-ml"
+  - id: IA-3
+    scope: { controls: [A.5.3, A.5.4] }
+    criteria: Impact assessments
+    planned: 2026-12-01
+    auditor: "@acme/risk-ml"
 `,
   );
   return repo;
@@ -81,7 +86,7 @@ describe('organisation events and the internal audit programme', { timeout: 120_
       ],
       [
         ['record', '--type', 'audit.performed', '--detail', 'audit=IA-9', '--detail', 'findings=none'],
-        '--detail audit=IA-9 is no audit of the programme (IA-1, IA-2)',
+        '--detail audit=IA-9 is no audit of the programme (IA-1, IA-2, IA-3)',
       ],
       [
         ['record', '--type', 'audit.planned', '--detail', 'audit=IA-1', '--detail', 'criteria=whatever'],
@@ -152,6 +157,28 @@ describe('organisation events and the internal audit programme', { timeout: 120_
       planned: '2026-10-15',
       systems: ['credit-scoring'],
       clauses: ['8.2', '9.2'],
+    });
+    // Performed once: a second record would hide the first one's results.
+    expect(
+      cli(
+        ['record', '--type', 'audit.performed', '--detail', 'audit=IA-1', '--detail', 'findings=none'],
+        repo,
+      ),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('audit IA-1 was performed in entry'),
+    });
+    // Controls are owned where the organisation's SoA says: its owner of A.5.4 cannot audit it.
+    expect(
+      cli(
+        ['record', '--type', 'audit.performed', '--detail', 'audit=IA-3', '--detail', 'findings=none'],
+        repo,
+      ),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(
+        '@acme/risk-ml cannot audit IA-3: they own control A.5.4 (governance/statement-of-applicability.yml)',
+      ),
     });
     expect(
       cli(

@@ -333,6 +333,34 @@ describe('aims-gate init and explain', () => {
     );
     expect(cli(['explain', 'A.6.2.5', 'A.8.4']).stderr).toContain('explain takes one id, not 2');
   });
+
+  it('explain of a document in another format shows what was mapped from where', () => {
+    const files = conformantRepo();
+    delete files[IMPACT];
+    const dir = tempRepo({
+      ...files,
+      '.github/aims-gate.yml':
+        'systems: [models/*]\ndocuments:\n  impact-assessment: { path: iama.yaml, format: minbzk-iama }\n',
+      'models/credit-scoring/iama.yaml': `name: IAMA\nurn: "urn:nl:aivt:ir:iama:1.0"\ncontents:\n  - question: "Welke grondrechten worden geraakt?"\n    urn: "urn:nl:aivt:ir:iama:1.0:4.1.1"\n    answer: "Gelijke behandeling."\n  - question: "Wie leest mee?"\n    answer: "Niemand."\n`,
+    });
+    const explained = cli(['explain', 'models/credit-scoring/iama.yaml'], dir);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toBe(
+      [
+        "models/credit-scoring/iama.yaml: the system's impact assessment (format: minbzk-iama, .github/aims-gate.yml:3)",
+        '  read as MinBZK IAMA; 2 of 2 questions answered; not mapped: contents[1] (2)',
+        '  mapped (aims-gate field  ←  original field (line): as written):',
+        '    system                  ←  name (line 1): IAMA',
+        '    impacts[0].id           ←  contents[0].answer (line 6): Gelijke behandeling.',
+        '    impacts[0].type         ←  contents[0].answer (line 6): Gelijke behandeling.',
+        '    impacts[0].description  ←  contents[0].answer (line 6): Gelijke behandeling.',
+        '',
+      ].join('\n'),
+    );
+    expect(cli(['explain', 'models/credit-scoring/MODEL_CARD.md'], dir).stdout).toContain(
+      "read in aims-gate's own format: no importer recognises it",
+    );
+  });
 });
 
 describe('signed entries: verify trusts only the keys the configuration lists', () => {
@@ -398,7 +426,11 @@ describe('signed entries: verify trusts only the keys the configuration lists', 
       /^\| 37 \| 2026-11-02T08:00:00\.000Z \| .*\| FORGED: not signed by a gate key \(unsigned\); it names as its writer aims-gate Action/m,
     );
     expect(report.stdout).toMatch(
-      /^\| 10 \| .*\| the gate, no run named; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
+      /^\| 10 \| .*\| 9c1d2e3f4a5b \| #412 \| .*\| https:\/\/github\.com\/acme\/ml-platform\/actions\/runs\/9876543210; signed by the gate key production deploy gate \(EXAMPLE ONLY\)/m,
+    );
+    // A trusted person's key naming the entry's login vouches for it: no longer "typed: unverified".
+    expect(report.stdout).toMatch(
+      /^\| 23 \| .*\| management review \| — \| gov-lead, signed by the person key gov-lead \(EXAMPLE ONLY\)/m,
     );
     // Nor does the inventory take it for the last deployment.
     expect(cli(['inventory', '--today', '2026-11-03'], dir).stderr).toContain(

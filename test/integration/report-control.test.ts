@@ -149,14 +149,14 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(listed).toContain('| `governance/evidence/internal-audit-IA-2026-1.md` |');
     expect(cli(['verify', '--evidence'], dir)).toMatchObject({ code: 0 });
     expect(cli(['verify', '--evidence'], dir).stdout).toContain(
-      '✔ evidence: 11 files as the log last recorded them',
+      '✔ evidence: 11 files as the log recorded them',
     );
 
     unlinkSync(join(dir, 'review-minutes.txt'));
     appendFileSync(join(dir, 'governance/evidence/management-review-2026-10-28.md'), 'edited\n');
     const verified = cli(['verify', '--evidence'], dir);
     expect(verified.code).toBe(1);
-    expect(verified.stdout).toContain('✖ evidence: 2 files of 11 not as the log last recorded them');
+    expect(verified.stdout).toContain('✖ evidence: 2 files of 11 not as the log recorded them');
     expect(verified.stdout).toContain(
       `✖ review-minutes.txt (entry 37): missing, where the log recorded SHA-256 ${digest}`,
     );
@@ -179,6 +179,24 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     );
     expect(section).toContain(
       `| \`review-minutes.txt\` | ${digest} | #37 | **MISSING from the working tree** |`,
+    );
+    // A record's evidence is kept as it was: an entry citing the edited minutes does not launder them.
+    expect(
+      cli(
+        [
+          'record',
+          '--type',
+          'custom.note',
+          '--system',
+          'credit-scoring',
+          '--evidence',
+          'governance/evidence/management-review-2026-10-28.md',
+        ],
+        dir,
+      ).code,
+    ).toBe(0);
+    expect(cli(['verify', '--evidence'], dir).stdout).toMatch(
+      /✖ governance\/evidence\/management-review-2026-10-28\.md \(entry 23\): changed/,
     );
     // A file outside the repository cannot be checked later: record refuses it.
     const outside = join(tmpdir(), `aims-outside-${process.pid}.txt`);

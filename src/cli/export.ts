@@ -1,0 +1,194 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { sha256 } from '../audit/entry.js';
+import { ed25519Signer, parsePublicKey, type TrustedKey } from '../audit/signature.js';
+import { UsageError } from '../errors.js';
+import { requiredTier } from '../evaluate.js';
+import {
+  verifyAttestation as checkAttestation,
+  requirementProblem,
+  signStatement,
+  verificationSummary,
+} from '../export/attestation.js';
+import { exportFacts, utcSeconds } from '../export/context.js';
+import { cycloneDx } from '../export/cyclonedx.js';
+import { spdx } from '../export/spdx.js';
+import { printable } from '../report/printable.js';
+import { GitSource, git } from '../sources/git.js';
+import { LocalSource } from '../sources/local.js';
+import { RISK_TIERS } from '../types.js';
+import { trustedSigners } from './audit.js';
+import { locate, noSystemsFound, whoAndWhere, writeOutput } from './context.js';
+import type { Output } from './main.js';
+import { choice, parseCommand, today } from './options.js';
+
+/**
+ * aims-gate export: the repository's AI systems as a CycloneDX 1.6 ML-BOM or an SPDX 3.0.1 document, or the
+ * commit's verdict as a signed in-toto verification summary (docs/export.md).
+ */
+export async function exportCommand(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    format: { type: 'string', short: 'f', default: 'cyclonedx' },
+    output: { type: 'string', short: 'o' },
+    config: { type: 'string', short: 'c' },
+    today: { type: 'string' },
+    revision: { type: 'string' },
+    'signing-key': { type: 'string' },
+    bom: { type: 'string' },
+  });
+  const format = choice('format', values.format, ['cyclonedx', 'spdx', 'intoto']);
+  if (format !== 'intoto' && (values['signing-key'] || values.bom))
+    throw new UsageError('--signing-key and --bom go with --format intoto');
+  if (format === 'intoto' && !values['signing-key'])
+    throw new UsageError(
+      "--format intoto needs --signing-key FILE: the gate's Ed25519 key in PKCS#8 PEM (aims-gate keygen), listed under signers",
+    );
+  const { root, scope } = locate(positionals[0]);
+  if (scope)
+    throw new UsageError(`export describes the whole repository: run it at ${root}, not in ${scope}`);
+  const { subject } = await whoAndWhere(root);
+  // A signed statement vouches for a commit, so it is made from the commit, never from edited files.
+  const revision = values.revision ?? (format === 'intoto' ? subject.commit : undefined);
+  if (format === 'intoto' && !revision)
+    throw new UsageError('--format intoto attests a commit: run it in a git repository, or pass --revision');
+  const source = revision ? await GitSource.resolve(root, revision) : new LocalSource(root);
+  const commit = revision ? (await git(root, ['rev-parse', `${revision}^{commit}`])).trim() : subject.commit;
+  const commitTime = commit
+    ? await git(root, ['log', '-1', '--format=%cI', commit]).then(
+        (out) => utcSeconds(new Date(out.trim())),
+        () => undefined,
+      )
+    : undefined;
+  // Signing needs the key before the work: a wrong key is said at once.
+  const signer = values['signing-key'] ? await signerFrom(values['signing-key']) : undefined;
+  const { evaluation, systems, context } = await exportFacts(source, {
+    repository: subject.repository ?? basename(root),
+    ...(commit ? { commit } : {}),
+    ...(commitTime ? { commitTime } : {}),
+    ...(process.env.GITHUB_SERVER_URL ? { serverUrl: process.env.GITHUB_SERVER_URL } : {}),
+    ...(values.config ? { configPath: values.config } : {}),
+    today: today(values.today),
+  });
+  if (!systems.length) throw new UsageError(noSystemsFound(root, undefined, evaluation.policy.configPath));
+  let text: string;
+  if (format === 'intoto') {
+    const bom = values.bom
+      ? await readFile(values.bom).catch(() => {
+          throw new UsageError(`--bom ${values.bom}: no such file`);
+        })
+      : undefined;
+    const tier = requiredTier(evaluation);
+    const statement = verificationSummary({
+      repository: context.repository,
+      ...(context.repositoryUrl ? { repositoryUrl: context.repositoryUrl } : {}),
+      commit: commit!,
+      ...(bom ? { bom: { name: basename(values.bom!), sha256: sha256(bom) } } : {}),
+      ...(tier ? { tier } : {}),
+      passed: evaluation.verdict === 'pass',
+      policy: context.policy,
+      time: context.time,
+    });
+    const envelope = signStatement(statement, signer!);
+    text = `${JSON.stringify(envelope)}\n`;
+    io.err(
+      `aims-gate: ${commit!.slice(0, 12)} ${statement.predicate.verificationResult} at ${tier ? `tier ${tier}` : 'no tier'}, signed by ${envelope.signatures[0]!.keyid}\n`,
+    );
+  } else {
+    const document = format === 'cyclonedx' ? cycloneDx(systems, context) : spdx(systems, context);
+    text = `${JSON.stringify(document, null, 2)}\n`;
+  }
+  if (values.output) await writeOutput(values.output, text);
+  else io.out(text);
+  return 0;
+}
+
+/**
+ * The gate keys of a file, one `ssh-ed25519 AAAA…` line each (a .pub file, or the keys copied from `signers`):
+ * where an admission check runs without the repository.
+ */
+async function gateKeys(file: string): Promise<TrustedKey[]> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`--key ${file}: no such file`);
+  });
+  const lines = text.split(/\r?\n/).map((l) => l.replace(/^\s*-?\s*(key:\s*)?/, '').trim());
+  const keys = lines.filter((l) => l && !l.startsWith('#'));
+  return keys.map((key, i) => {
+    try {
+      parsePublicKey(key);
+    } catch (error) {
+      throw new UsageError(`--key ${file}: key ${i + 1}: ${(error as Error).message}`);
+    }
+    return { key, role: 'gate' as const };
+  });
+}
+
+async function signerFrom(file: string) {
+  const pem = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`--signing-key ${file}: no such file`);
+  });
+  try {
+    return ed25519Signer(pem);
+  } catch (error) {
+    throw new UsageError(`--signing-key ${file}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * aims-gate verify-attestation FILE: the envelope is signed by a gate or App key the configuration lists under
+ * signers, and (with --tier, --commit) says what an admission policy requires. Exit 0 only when all hold.
+ */
+export async function verifyAttestation(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseCommand(argv, {
+    config: { type: 'string', short: 'c' },
+    tier: { type: 'string' },
+    commit: { type: 'string' },
+    dir: { type: 'string' },
+    key: { type: 'string' },
+    format: { type: 'string', short: 'f', default: 'text' },
+  });
+  if (values.key && (values.dir || values.config))
+    throw new UsageError('--key names the trusted gate keys itself: leave out --dir and --config');
+  const format = choice('format', values.format, ['text', 'json']);
+  const file = positionals[0];
+  if (!file || positionals.length > 1)
+    throw new UsageError('verify-attestation takes one file: the DSSE envelope export --format intoto wrote');
+  const tier = values.tier === undefined ? undefined : choice('tier', values.tier, RISK_TIERS);
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new UsageError(`${file}: no such file`);
+  });
+  const trusted = values.key
+    ? await gateKeys(values.key)
+    : await trustedSigners(locate(values.dir).root, values.config, undefined);
+  const check = checkAttestation(text, trusted);
+  const problem = check.ok
+    ? requirementProblem(check.statement, {
+        ...(tier ? { tier } : {}),
+        ...(values.commit ? { commit: values.commit } : {}),
+      })
+    : check.reason;
+  const statement = check.statement;
+  if (format === 'json') {
+    io.out(
+      `${JSON.stringify(
+        {
+          ok: !problem,
+          ...(problem ? { problem } : {}),
+          ...(check.ok ? { signer: check.signer, fingerprint: check.fingerprint } : {}),
+          ...(statement ? { statement } : {}),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else {
+    const about = statement
+      ? `${statement.subject.map((s) => s.digest?.gitCommit ?? s.name).join(', ')}: ${[statement.predicate.verificationResult, ...statement.predicate.verifiedLevels.filter((l) => l !== 'FAILED')].join(' ')} at ${statement.predicate.timeVerified}`
+      : file;
+    io.out(
+      problem
+        ? `✖ ${printable(about)}\n✖ ${printable(problem)}\n`
+        : `✔ ${printable(about)}, signed by the ${check.ok ? `${check.signer} (${check.fingerprint})` : ''}\n`,
+    );
+  }
+  return problem ? 1 : 0;
+}
