@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import { loadDocument } from '../src/documents/index.js';
 import { LIMITS } from '../src/limits.js';
 import { parseData } from '../src/parse/yaml.js';
@@ -126,6 +128,38 @@ describe('untrusted YAML', () => {
   it('refuses a key that is a collection (an unquoted template placeholder)', () => {
     expect(parseData('a: 1\nsystem: {{name}}\n')).toMatchObject({
       problem: { line: 2, column: 10, message: 'a key is a list or mapping, not plain text' },
+    });
+  });
+
+  it('reads long double-quoted strings as the YAML library does: escapes, folded lines, invalid escapes', () => {
+    // parseData resolves them itself (the library builds them a character at a time: 60 MiB for 1 MiB).
+    // Pieces of a double-quoted string; each line break is followed by indentation, as YAML requires there.
+    const piece = fc.constantFrom(
+      ...['a', 'é', ' ', '\t', "'", '#', ': ', '\n  ', '\r\n  ', '  \n  ', '\n\n  ', '\t\n  '],
+      ...['\\n', '\\t', '\\"', '\\\\', '\\/', '\\0', '\\x41', '\\u00e9', '\\U0001F600', '\\N', '\\_', '\\ '],
+      ...['\\\n   ', '\\\r\n  '],
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 20, maxLength: 80 }), fc.boolean(), (pieces, asKey) => {
+        const quoted = `"${'x'.repeat(asKey ? 1030 : 16)}${pieces.join('')}"`;
+        const text = asKey ? `? ${quoted}\n: 1\nother: 2\n` : `a: ${quoted}\nb: [${quoted}, 2]\n`;
+        const result = parseData(text);
+        const library = parseDocument(text, { uniqueKeys: false });
+        expect(library.errors).toEqual([]);
+        expect('data' in result && result.data.value).toEqual(library.toJS());
+      }),
+    );
+    // An invalid escape is the library's error, at the escape's line.
+    const invalid = `a: "${'x'.repeat(40)}\n  more text \\q and more"\n`;
+    expect(parseData(invalid)).toMatchObject({
+      problem: { line: 2, column: 13, message: 'invalid YAML: invalid escape sequence \\q' },
+    });
+    expect(parseData(`a: "${'x'.repeat(40)} \\x4"\n`)).toMatchObject({
+      problem: { line: 1, message: 'invalid YAML: invalid escape sequence \\x4"' },
+    });
+    // A tagged string is the tag's to read.
+    expect(parseData(`a: !include "${'p/'.repeat(20)}x.yml"\n`)).toMatchObject({
+      data: { value: { a: `!include ${'p/'.repeat(20)}x.yml` } },
     });
   });
 

@@ -1,6 +1,5 @@
 import { ConfigError, UsageError } from '../errors.js';
 import { closest } from '../spelling.js';
-import { VERSION } from '../version.js';
 
 export const USAGE = `Usage: aims-gate <command> [options]
 
@@ -161,6 +160,22 @@ function argumentProblem(error: Error): string {
 }
 
 /**
+ * A command's module. One that cannot be loaded is a broken build or install, never a finding: said as such,
+ * with the file and line where it broke (the first line of a SyntaxError's stack; its message does not name
+ * them, and the rest of that stack repeats a minified line of the bundle).
+ */
+async function load<T>(module: Promise<T>): Promise<T> {
+  try {
+    return await module;
+  } catch (error) {
+    const where = /^(?:\/|[A-Za-z]:\\|file:).*:\d+$/m.exec((error as Error).stack ?? '')?.[0];
+    throw new Error(
+      `cannot load the CLI's code (a broken build or install: npm run build)\n${where ? `${where}: ` : ''}${String(error)}`,
+    );
+  }
+}
+
+/**
  * The CLI's one error boundary: every failure becomes a message and an exit code, never a stack trace.
  * Each command's module is imported when it runs: a check does not load what anchoring or the auditor's
  * report need (ASN.1, HTML), which every start would pay for.
@@ -175,41 +190,41 @@ export async function main(argv: string[], io: Output = processOutput): Promise<
   try {
     switch (command) {
       case 'check':
-        return await (await import('./check.js')).check(rest, io);
+        return await (await load(import('./check.js'))).check(rest, io);
       case 'init':
-        return await (await import('./init.js')).init(rest, io);
+        return await (await load(import('./init.js'))).init(rest, io);
       case 'validate':
-        return await (await import('./validate.js')).validate(rest, io);
+        return await (await load(import('./validate.js'))).validate(rest, io);
       case 'test':
-        return await (await import('./test.js')).test(rest, io);
+        return await (await load(import('./test.js'))).test(rest, io);
       case 'merge-log':
-        return await (await import('./merge-log.js')).mergeLog(rest, io);
+        return await (await load(import('./merge-log.js'))).mergeLog(rest, io);
       case 'explain':
-        return await (await import('./explain.js')).explain(rest, io);
+        return await (await load(import('./explain.js'))).explain(rest, io);
       case 'record':
-        return await (await import('./audit.js')).record(rest, io);
+        return await (await load(import('./audit.js'))).record(rest, io);
       case 'verify':
-        return await (await import('./audit.js')).verify(rest, io);
+        return await (await load(import('./audit.js'))).verify(rest, io);
       case 'anchor':
-        return await (await import('./anchor.js')).anchor(rest, io);
+        return await (await load(import('./anchor.js'))).anchor(rest, io);
       case 'log':
-        return await (await import('./audit.js')).log(rest, io);
+        return await (await load(import('./audit.js'))).log(rest, io);
       case 'keygen':
-        return await (await import('./audit.js')).keygen(rest, io);
+        return await (await load(import('./audit.js'))).keygen(rest, io);
       case 'report':
-        return await (await import('./report.js')).report(rest, io);
+        return await (await load(import('./report.js'))).report(rest, io);
       case 'inventory':
-        return await (await import('./inventory.js')).inventory(rest, io);
+        return await (await load(import('./inventory.js'))).inventory(rest, io);
       case 'export':
-        return await (await import('./export.js')).exportCommand(rest, io);
+        return await (await load(import('./export.js'))).exportCommand(rest, io);
       case 'verify-attestation':
-        return await (await import('./export.js')).verifyAttestation(rest, io);
+        return await (await load(import('./export.js'))).verifyAttestation(rest, io);
       case 'nonconformity':
       case 'nc':
-        return await (await import('./nonconformity.js')).nonconformity(rest, io);
+        return await (await load(import('./nonconformity.js'))).nonconformity(rest, io);
       case '--version':
       case '-v':
-        io.out(`${VERSION}\n`);
+        io.out(`${(await load(import('../version.js'))).VERSION}\n`);
         return 0;
       case undefined:
       case '--help':

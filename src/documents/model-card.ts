@@ -40,7 +40,8 @@ function parseMarkdownCard(source: string): CardParts | { problem: Problem } {
     // The Hub's `widget:` holds example inputs for its inference widget, never governance: a tabular card's
     // (skops writes three rows of every feature) can pass the node bound alone. Only then is it left out,
     // blanked line for line so every other line keeps its number; the bound still holds for the rest.
-    if ('problem' in parsed && prescan(front.yaml)?.bound === 'nodes') {
+    const scan = 'problem' in parsed ? prescan(front.yaml) : undefined;
+    if (scan && 'exceeded' in scan && scan.exceeded.bound === 'nodes') {
       const rest = withoutWidget(front.yaml);
       const retried = rest === front.yaml ? parsed : parseData(rest, front.yamlLine! - 1);
       if (!('problem' in retried)) parsed = retried;

@@ -1,4 +1,6 @@
 import {
+  Composer,
+  type CST,
   type Document,
   isCollection,
   isMap,
@@ -6,13 +8,14 @@ import {
   isPair,
   isScalar,
   LineCounter,
-  parseDocument,
+  Parser,
   type ScalarTag,
   visit,
+  YAMLParseError,
 } from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Pointer, Position } from '../types.js';
-import { expand, prescan } from './bounds.js';
+import { expand, prescan, resolveQuoted } from './bounds.js';
 import type { Problem } from './problem.js';
 
 const INCLUDE: ScalarTag = {
@@ -34,16 +37,27 @@ export interface ParsedData {
  * below line 1.
  */
 export function parseData(text: string, lineOffset = 0): { data: ParsedData } | { problem: Problem } {
-  const early = prescan(text);
-  if (early) {
+  const scan = prescan(text);
+  if ('exceeded' in scan) {
+    const early = scan.exceeded;
     const before = text.slice(0, early.offset);
     const line = before.split('\n').length;
     return {
       problem: { line: line + lineOffset, column: early.offset - before.lastIndexOf('\n'), ...early.problem },
     };
   }
+  // The library's parseDocument, with the syntax tree's long double-quoted strings resolved (resolveQuoted)
+  // before the composer builds the document.
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  const quoted = new Map<number, string>();
+  function* resolved(tokens: Generator<CST.Token>): Generator<CST.Token> {
+    for (const token of tokens) {
+      if (token.type === 'document') resolveQuoted(token, quoted);
+      yield token;
+    }
+  }
+  const tokens = new Parser(lineCounter.addNewLine).parse(text);
+  const composer = new Composer({
     lineCounter,
     // The library compares each key with every earlier one (quadratic: 18 s for a 1 MiB mapping);
     // checkStructure finds repeated keys in one pass instead.
@@ -53,6 +67,23 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     strict: true,
     logLevel: 'error',
   });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(scan.longQuoted ? resolved(tokens) : tokens, true, text.length)) {
+    if (doc) {
+      // As parseDocument does: a second document is an error of the first.
+      doc.errors.push(
+        new YAMLParseError(
+          next.range.slice(0, 2) as [number, number],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
+      break;
+    }
+    doc = next;
+  }
+  // compose() ends with a document, an empty one for an empty text.
+  doc = doc!;
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: line + lineOffset, column: col };
@@ -66,9 +97,13 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     const at = position(first.pos[0] >= end ? Math.max(0, end - 1) : first.pos[0]);
     return { problem: { ...at, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
   }
-  const structural = checkStructure(doc);
+  // A scalar's value: resolveQuoted's for the long double-quoted ones the composer was given empty.
+  const scalarValue = scan.longQuoted
+    ? (node: unknown) => (isScalar(node) ? (quoted.get(node.range?.[0] ?? -1) ?? node.value) : node)
+    : (node: unknown) => (isScalar(node) ? node.value : node);
+  const structural = checkStructure(doc, scalarValue);
   if (structural) return { problem: { ...position(structural.offset), ...structural.problem } };
-  const expanded = expand(doc);
+  const expanded = expand(doc, scalarValue);
   if ('problem' in expanded) return { problem: { ...position(expanded.offset), ...expanded.problem } };
   const { value } = expanded;
 
@@ -87,7 +122,10 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
 }
 
 /** Keys that are collections, repeated keys and nesting depth, checked on the syntax tree. */
-function checkStructure(doc: Document): { offset: number; problem: Problem } | undefined {
+function checkStructure(
+  doc: Document,
+  scalarValue: (node: unknown) => unknown,
+): { offset: number; problem: Problem } | undefined {
   let found: { offset: number; problem: Problem } | undefined;
   visit(doc, (_key, node, path) => {
     if (isPair(node) && !isScalar(node.key)) {
@@ -103,7 +141,7 @@ function checkStructure(doc: Document): { offset: number; problem: Problem } | u
     if (isMap(node)) {
       const keys = new Set<unknown>();
       for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        const key = scalarValue(pair.key);
         if (!keys.has(key)) {
           keys.add(key);
           continue;

@@ -58,4 +58,26 @@ describe('the CLI bundle (lib/cli.cjs), from `npm run build`', () => {
     );
     expect(bin()).toMatchObject({ status: 0, stdout: '--version\n' });
   });
+
+  it("loads a command's file when the command runs, and a broken one is an error naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aims-gate-chunk-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'lib'));
+    for (const file of ['aims-gate.js', 'package.json'])
+      copyFileSync(join(ROOT, 'bin', file), join(dir, 'bin', file));
+    for (const file of ['cli.cjs', 'cli-errors.cjs'])
+      copyFileSync(join(ROOT, 'lib', file), join(dir, 'lib', file));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(dir, 'bin/aims-gate.js'), ...args], { encoding: 'utf8' });
+
+    // Usage needs only the entry: the commands' files are not read.
+    expect(run('--help')).toMatchObject({ status: 0 });
+    writeFileSync(join(dir, 'lib/cli-check.cjs'), 'exports.check = async function check(args) {\n');
+    const broken = run('check', '.');
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain("cannot load the CLI's code");
+    expect(broken.stderr).toContain(join(dir, 'lib/cli-check.cjs'));
+    expect(broken.stderr).toContain('SyntaxError');
+  });
 });

@@ -74,12 +74,13 @@ describe('the packed CLI (aims-gate)', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
     const outside = files.filter(
       (file) =>
-        !/^package\/(bin\/[\w.-]+|lib\/cli\.cjs|(policies|schemas|reference|templates)\/[\w.-]+(\/[\w.-]+)*|package\.json|README\.md|LICENSE)$/.test(
+        !/^package\/(bin\/[\w.-]+|lib\/cli(-\w+)?\.cjs|(policies|schemas|reference|templates)\/[\w.-]+(\/[\w.-]+)*|package\.json|README\.md|LICENSE)$/.test(
           file,
         ),
     );
     expect(outside).toEqual([]);
     expect(files).toContain('package/lib/cli.cjs');
+    expect(files).toContain('package/lib/cli-check.cjs');
     expect(files).toContain('package/schemas/config.schema.json');
   });
 
