@@ -96,6 +96,7 @@ export interface Substance {
   controls: string[];
   clauses: string[];
   owner?: string;
+  due?: string;
 }
 
 export interface Nonconformity {
@@ -246,8 +247,8 @@ export const verifiesPersons = (trusted: readonly TrustedKey[] | undefined): boo
   Boolean(trusted?.some((k) => k.role === 'person'));
 
 /**
- * Why `writer` may not change what a nonconformity opened by hand is about (its grade, title, citations or
- * owner), or undefined: it needs a reason; an action owner, present or past, may not (an auditee who downgrades
+ * Why `writer` may not change what a nonconformity opened by hand is about (its grade, title, citations,
+ * owner or due date), or undefined: it needs a reason; an action owner, present or past, may not (an auditee who downgrades
  * or rewords an auditor's finding, or hands it to someone else, is not independent of it), though they may make
  * it graver (`graver`); and where the configuration verifies persons, only a trusted person's signature says who.
  */
@@ -259,7 +260,7 @@ export function substanceChangeRefusal(
   graver = false,
 ): string | undefined {
   if (!reason)
-    return `changes what ${nc.id} is about (its grade, title, citations or owner) without a reason`;
+    return `changes what ${nc.id} is about (its grade, title, citations, owner or due date) without a reason`;
   if (writer.status === 'owner' && !graver)
     return `is by ${writer.who}, an action owner of ${nc.id}: what a nonconformity is about is changed by the one who raised it or someone independent of its owners`;
   if (personsVerified && !writer.signed)
@@ -504,8 +505,8 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
       };
       if (isObservation(nc) && nc.due)
         problems.push(`entry ${entry.seq} gives observation ${nc.id} a due date: an observation has none`);
-      nc.original = substanceOf(nc);
       defaultDue(nc);
+      nc.original = substanceOf(nc);
       byId.set(nc.id, nc);
       for (const other of list(details.links)) {
         const known = byId.get(other);
@@ -568,11 +569,14 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
           if (details.controls !== undefined) nc.controls = list(details.controls);
           if (details.clauses !== undefined) nc.clauses = list(details.clauses);
         }
-        if (day(details.due)) {
-          nc.due = day(details.due);
+        const due = day(details.due);
+        // A later due date decides when it counts as overdue: the raiser's call, or an independent person's; an
+        // owner may only bring it forward.
+        if (due && mayChangeSubstance(text(details.reason), nc.due !== undefined && due < nc.due)) {
+          nc.due = due;
           nc.dueByDefault = false;
           if (text(details.reason)) nc.dueReason = text(details.reason);
-        } else if (details.due !== undefined)
+        } else if (!due && details.due !== undefined)
           problems.push(`entry ${entry.seq} gives ${nc.id} a due date that is no date (YYYY-MM-DD)`);
         if (text(details.rootCause)) {
           nc.rootCause = text(details.rootCause);
@@ -684,6 +688,7 @@ const substanceOf = (nc: Nonconformity): Substance => ({
   controls: [...nc.controls],
   clauses: [...nc.clauses],
   ...(nc.owner ? { owner: nc.owner } : {}),
+  ...(nc.due ? { due: nc.due } : {}),
 });
 
 /** What a nonconformity opened by hand first said, where it differs from what it says now: "grade major, title …". */
@@ -697,6 +702,7 @@ export function changedSubstance(nc: Nonconformity): string[] {
   if (was.controls.join() !== now.controls.join()) out.push(`controls ${was.controls.join(', ') || 'none'}`);
   if (was.clauses.join() !== now.clauses.join()) out.push(`clauses ${was.clauses.join(', ') || 'none'}`);
   if (was.owner !== now.owner) out.push(`owner ${was.owner ?? 'none'}`);
+  if (was.due !== now.due) out.push(`due ${was.due ?? 'none'}`);
   return out;
 }
 

@@ -253,6 +253,8 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
     if (!values.source)
       throw new UsageError(`nonconformity open needs --source: one of ${MANUAL_SOURCES.join(', ')}`);
     choice('source', values.source, MANUAL_SOURCES);
+    if (values.due && values.due < new Date().toISOString().slice(0, 10))
+      throw new UsageError(`--due ${values.due} is past: a nonconformity opened today is due today or later`);
     if (values.grade === 'observation' && values.due)
       throw new UsageError(
         'an observation has no due date (it is no nonconformity): leave out --due, or open it as minor or major',
@@ -294,6 +296,15 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
           throw new UsageError('a due date moves with a --reason, which the register shows beside it');
         if (values.due && isObservation(nc))
           throw new UsageError(`${nc.id} is an observation, which has no due date`);
+        // A later due date decides when it counts as overdue: not the action owner's to grant themselves.
+        if (values.due)
+          refuseSubstanceChange(
+            nc,
+            writer,
+            values.reason,
+            personsVerified,
+            nc.due !== undefined && values.due < nc.due,
+          );
         if (
           !isAutomatic(nc) &&
           (values.owner || values.title || values.control.length || values.clause.length)
@@ -452,7 +463,7 @@ function refuseSubstanceChange(
 ): void {
   if (!reason)
     throw new UsageError(
-      `what ${nc.id} is about (its grade, title, citations or owner) changes with a --reason, which the register shows beside what it first said`,
+      `what ${nc.id} is about (its grade, title, citations, owner or due date) changes with a --reason, which the register shows beside what it first said`,
     );
   const refusal = substanceChangeRefusal(
     nc,

@@ -209,8 +209,9 @@ describe('the nonconformity register, replayed from the log', () => {
       source: 'internal-audit',
       controls: ['A.6.2.4'],
       owner: '@ml',
-      due: '2026-12-01',
-      dueByDefault: false,
+      // Entry 2's due date came without a reason: the default for a major one stands.
+      due: '2026-02-09',
+      dueByDefault: true,
       rootCause: 'nobody owned it',
       actions: [{ action: 'add bias tests', owner: 'li', planned: { seq: 5 }, completed: { seq: 7 } }],
       refusedClosures: [{ seq: 6, reasons: ['1 corrective action not done', 'no effectiveness review'] }],
@@ -219,6 +220,7 @@ describe('the nonconformity register, replayed from the log', () => {
     });
     expect(problems).toEqual([
       'entry 2 regrades NC-1 from minor to major without a reason: not applied',
+      'entry 2 changes what NC-1 is about (its grade, title, citations, owner or due date) without a reason: not applied',
       'entry 6 closes NC-1 without what a closure needs (1 corrective action not done; no effectiveness review): that closure does not count',
       'entry 10 (nonconformity.updated) names NC-99, which the log does not know',
       'entry 11 completes a corrective action of NC-1 that was not planned',
@@ -316,6 +318,8 @@ describe('the nonconformity register, replayed from the log', () => {
     await write('nonconformity.updated', { nc: 'NC-1', title: 'No review of A.5.3' }, alice); // 6: no reason
     await write('nonconformity.updated', { nc: 'NC-1', owner: 'carol', reason: 'team change' }, alice); // 7
     await write('nonconformity.regraded', { nc: 'NC-1', grade: 'minor', reason: 'partly in place' }, alice); // 8
+    await write('nonconformity.updated', { nc: 'NC-1', due: '2030-01-01', reason: 'busy' }, bob); // 9: later
+    await write('nonconformity.updated', { nc: 'NC-1', due: '2026-11-30', reason: 'follow-up' }, alice); // 10
     const entries = store.text.map((line) => JSON.parse(line) as AuditEntry);
     const { nonconformities, problems } = nonconformityRegister(entries, { trusted });
     const owner =
@@ -325,13 +329,21 @@ describe('the nonconformity register, replayed from the log', () => {
       `entry 3 is by ${owner}`,
       `entry 4 is by ${owner}`,
       'entry 5 changes what NC-1 is about unsigned, while the configuration verifies persons by their keys: sign it (--sign-with): not applied',
-      'entry 6 changes what NC-1 is about (its grade, title, citations or owner) without a reason: not applied',
+      'entry 6 changes what NC-1 is about (its grade, title, citations, owner or due date) without a reason: not applied',
+      // A later due date is not the owner's to grant: it decides when the nonconformity counts as overdue.
+      `entry 9 is by ${owner}`,
     ]);
     const nc = nonconformities[0]!;
-    expect(nc).toMatchObject({ title: 'No review', controls: ['A.5.3'], grade: 'minor', owner: 'carol' });
+    expect(nc).toMatchObject({
+      title: 'No review',
+      controls: ['A.5.3'],
+      grade: 'minor',
+      owner: 'carol',
+      due: '2026-11-30',
+    });
     // bob handed it on: he is still no independent reviewer or closer of it.
     expect(actionOwners(nc)).toEqual(['carol', 'bob']);
-    expect(changedSubstance(nc)).toEqual(['grade major', 'owner bob']);
+    expect(changedSubstance(nc)).toEqual(['grade major', 'owner bob', 'due 2026-10-31']);
   });
 
   it('keeps observations apart: no due date, no closure conditions; links a manual and an automatic one', () => {
@@ -649,7 +661,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
     // What it is about changes with a reason, shown beside what it first said.
     expect(cli(['nc', 'update', id, '--clause', '9.2.2'], repo).stderr).toContain(
-      `what ${id} is about (its grade, title, citations or owner) changes with a --reason`,
+      `what ${id} is about (its grade, title, citations, owner or due date) changes with a --reason`,
     );
     expect(cli(['nc', 'update', id, '--clause', '9.2.2', '--reason', 'the programme'], repo).code).toBe(0);
     const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout).nonconformities;
