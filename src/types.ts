@@ -157,14 +157,14 @@ export interface PlannedAudit {
  * log and the documents, or `reviewed`, the result management recorded (`record --type objective.reviewed`).
  */
 export const OBJECTIVE_METRICS = {
-  'open-nonconformities': 'nonconformities open today (observations are none)',
-  'open-major-nonconformities': 'major nonconformities open today',
+  'open-nonconformities': "nonconformities open at the period's end (observations are none)",
+  'open-major-nonconformities': "major nonconformities open at the period's end",
   'overdue-nonconformities': 'nonconformities open past their due date',
   'median-days-to-close': 'median days from opening to a closure that counts, every nonconformity',
   'median-days-to-close-manual': 'median days to close, nonconformities opened by hand (audits, incidents)',
   'median-days-to-close-automatic': 'median days to close, nonconformities the gate opened from findings',
-  'open-findings': "findings open in today's evaluation (not waived)",
-  'open-major-findings': "major findings open in today's evaluation (not waived)",
+  'open-findings': 'findings open in the evaluation (not waived)',
+  'open-major-findings': 'major findings open in the evaluation (not waived)',
   'overdue-reviews': 'documents past their review date',
   'rejected-deployments': 'deployments the gate rejected in the last twelve months',
   reviewed:

@@ -4,7 +4,7 @@ import { formatCheckpoint } from '../audit/entry.js';
 import { checkEvidence, EvidenceIndex, fileDigest } from '../audit/evidence.js';
 import { UsageError } from '../errors.js';
 import { evaluate } from '../evaluate.js';
-import { AuditorFold, foldLog, inPeriod } from '../report/auditor.js';
+import { AuditorFold, asOfPeriodEnd, foldLog, inPeriod } from '../report/auditor.js';
 import { renderAuditorHtml, reportTitle } from '../report/auditor-html.js';
 import { renderAuditorMarkdown } from '../report/auditor-markdown.js';
 import {
@@ -71,7 +71,9 @@ export async function report(argv: string[], io: Output): Promise<number> {
   const evaluation = await evaluate({
     source: new LocalSource(root),
     configPath: values.config,
-    today: today(values.today),
+    // A past period is judged as at its end: the documents too (a review date passes or not by then), unless
+    // --today says otherwise.
+    today: values.today ? today(values.today) : asOfPeriodEnd(today(undefined), until),
   });
   const store = fileStoreFor(
     root,

@@ -254,6 +254,13 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(measured.every((o) => o.basis.endsWith('as of 2026-10-31'))).toBe(true);
   });
 
+  it("evaluates the documents as at a past period's end, unless --today says otherwise", () => {
+    const past = cli(['report', '--until', '2026-10-31', EXAMPLE], process.cwd());
+    expect(past.stdout).toContain('documents evaluated as of 2026-10-31');
+    const given = cli(['report', '--until', '2026-10-31', '--today', '2026-11-15', EXAMPLE], process.cwd());
+    expect(given.stdout).toContain('documents evaluated as of 2026-11-15');
+  }, 120_000);
+
   it('never writes a PDF, or HTML to a terminal, without -o', async () => {
     const io = { out: () => {}, err: () => {}, color: false, terminal: true };
     await expect(reportCommand(['-f', 'html', EXAMPLE], io)).rejects.toThrow(UsageError);
