@@ -123,7 +123,7 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
     input.baseSource
       ? changeTiers(input.baseSource, input.source, changed ?? files, policy.systems)
       : undefined,
-    loadStatement(input.source, policy),
+    loadStatement(input.source, policy, files),
   ]);
   for (const gone of changedSystems?.filter((s) => s.removed && s.base) ?? []) {
     notices.push(

@@ -426,16 +426,21 @@ export function startingStatement(titles: Record<string, string>, schemaLink: st
 
 /**
  * The organisation's Statement of Applicability as the judged revision has it: its own file, or the config's
- * deprecated map. A missing file is no error here: the report says every control is undeclared.
+ * deprecated map. A missing file is no error here: the report says every control is undeclared. `files`, the
+ * revision's listing where the caller has it, spares a second walk of the tree to check evidence paths.
  */
-export async function loadStatement(source: Source, policy: Policy): Promise<Statement> {
+export async function loadStatement(
+  source: Source,
+  policy: Policy,
+  files?: readonly string[],
+): Promise<Statement> {
   if (policy.applicability)
     return statementFromConfig(policy.configPath ?? 'the config', policy.applicability);
   await prepareSchemas([soaSchema()]);
   const read = await source.read(policy.soaPath, LIMITS.maxFileBytes);
   if ('bytes' in read) {
     const statement = readStatement(policy.soaPath, read.bytes);
-    statement.problems.push(...(await missingEvidence(statement, source)));
+    statement.problems.push(...(await missingEvidence(statement, async () => files ?? source.list())));
     statement.problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     return statement;
   }
@@ -453,7 +458,10 @@ export async function loadStatement(source: Source, policy: Policy): Promise<Sta
  * The SoA's evidence that points into the repository, where nothing is there: a path (or glob) an item names,
  * `.github/CODEOWNERS` or `models/*\/governance.yml owners`; an id (ISMS-POL-001) or a link is not checked here.
  */
-async function missingEvidence(statement: Statement, source: Source): Promise<SoaProblem[]> {
+async function missingEvidence(
+  statement: Statement,
+  listing: () => Promise<readonly string[]>,
+): Promise<SoaProblem[]> {
   const pointers = Object.entries(statement.controls).flatMap(([id, control]) =>
     control.evidence.flatMap((item) => {
       const path = item.trim().split(/\s+/)[0] ?? '';
@@ -461,7 +469,7 @@ async function missingEvidence(statement: Statement, source: Source): Promise<So
     }),
   );
   if (!pointers.length) return [];
-  const files = await source.list();
+  const files = await listing();
   return pointers
     .filter(({ path }) => !files.some((file) => file === path || matches(file, path, { dot: true })))
     .map(({ id, control, item, path }) => ({

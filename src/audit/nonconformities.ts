@@ -546,7 +546,7 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
           `entry ${entry.seq} regrades ${nc.id} from ${nc.grade} to ${to} without a reason: not applied`,
         );
       else if (mayChangeSubstance(reason, isGraver(to, nc.grade))) {
-        nc.regrades.push({ ...mark(entry), from: nc.grade, to, reason: reason as string });
+        nc.regrades.push({ ...mark(entry), from: nc.grade, to, reason });
         nc.grade = to;
       }
     };
@@ -572,7 +572,7 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
         const due = day(details.due);
         // A later due date decides when it counts as overdue: the raiser's call, or an independent person's; an
         // owner may only bring it forward.
-        if (due && mayChangeSubstance(text(details.reason), nc.due !== undefined && due < nc.due)) {
+        if (due && mayChangeSubstance(text(details.reason), isSooner(due, nc))) {
           nc.due = due;
           nc.dueByDefault = false;
           if (text(details.reason)) nc.dueReason = text(details.reason);
@@ -679,6 +679,10 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
 }
 
 const GRAVITY: Record<Severity, number> = { major: 3, minor: 2, observation: 1 };
+/** Whether `due` brings a nonconformity's due date forward: an owner may, as they may make it graver. */
+export const isSooner = (due: string, nc: Pick<Nonconformity, 'due'>): boolean =>
+  nc.due !== undefined && due < nc.due;
+
 /** Whether grade `to` is graver than `from`: raising a finding needs no independence, lowering it does. */
 export const isGraver = (to: Severity, from: Severity): boolean => (GRAVITY[to] ?? 0) > (GRAVITY[from] ?? 0);
 

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import {
+  type AuditEntry,
   type Details,
   draftProblem,
   EVENT_TYPES,
@@ -48,7 +49,6 @@ import { loadPolicy } from '../policy/load.js';
 import { actorWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
-import { loadStatement } from '../soa.js';
 import { LocalSource } from '../sources/local.js';
 import { datedBeforeAnchorLines, tsaCertificates, verifyAnchored } from './anchor.js';
 import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
@@ -202,18 +202,26 @@ async function organisationEvent(
   given: Details,
   io: Output,
 ): Promise<Details> {
-  const source = new LocalSource(root);
-  const policy = await loadPolicy(source);
-  const { audits } = policy;
   const needsOwners = type === 'audit.planned' || type === 'audit.performed';
-  const systems = needsOwners
-    ? (await evaluate({ source, today: new Date().toISOString().slice(0, 10) })).systems
-    : [];
-  // A control's owner is the one the organisation's SoA declares; a nonconformity's, the register's.
-  const statement = needsOwners ? await loadStatement(source, policy) : undefined;
+  // Only an audit is checked against owners: a system's (its governance facts), a control's (the organisation's
+  // SoA, as the evaluation read it), a nonconformity's (the register).
+  const evaluation = needsOwners
+    ? await evaluate({ source: new LocalSource(root), today: new Date().toISOString().slice(0, 10) })
+    : undefined;
+  const { audits = [], objectives = [] } = evaluation?.policy ?? {};
+  const systems = evaluation?.systems ?? [];
+  const statement = evaluation?.statement;
+  // The log is read once: for the register, and for an earlier performance of the same audit.
+  let performedIn: number | undefined;
+  const entries = function* (all: Iterable<AuditEntry>) {
+    for (const entry of all) {
+      if (entry.type === 'audit.performed' && entry.details.audit === given.audit) performedIn ??= entry.seq;
+      yield entry;
+    }
+  };
   const register =
     needsOwners && (await store.exists())
-      ? nonconformityRegister(readEntriesSync(store), {
+      ? nonconformityRegister(entries(readEntriesSync(store)), {
           trusted: await trustedSigners(root, undefined, undefined),
         })
       : undefined;
@@ -244,7 +252,7 @@ async function organisationEvent(
       const covered = (cited: string) => evidencesClause(cited, clause) || evidencesClause(clause, cited);
       owned.push(...ownersOfCited((nc) => nc.clauses.some(covered), `clause ${clause}`));
       if (covered('6.2'))
-        for (const objective of policy.objectives ?? [])
+        for (const objective of objectives)
           if (objective.owner)
             owned.push({ what: `objective ${objective.id} (clause 6.2)`, owner: objective.owner });
     }
@@ -252,12 +260,10 @@ async function organisationEvent(
   });
   if ('problem' in result) throw new UsageError(result.problem);
   // An audit is performed once: its results stand as recorded, and a re-audit is a new audit of the programme.
-  if (type === 'audit.performed' && (await store.exists()))
-    for await (const entry of readEntries(store))
-      if (entry.type === 'audit.performed' && entry.details.audit === result.details.audit)
-        throw new UsageError(
-          `audit ${result.details.audit} was performed in entry ${entry.seq}: its results stand as recorded; plan a follow-up audit under a new id in the programme (audits in .github/aims-gate.yml) to audit again`,
-        );
+  if (type === 'audit.performed' && performedIn !== undefined)
+    throw new UsageError(
+      `audit ${result.details.audit} was performed in entry ${performedIn}: its results stand as recorded; plan a follow-up audit under a new id in the programme (audits in .github/aims-gate.yml) to audit again`,
+    );
   if (unowned.length)
     io.err(
       `aims-gate: no owner is declared for ${unowned.join(', ')}: the auditor's independence of ${unowned.length === 1 ? 'it' : 'them'} was not checked\n`,

@@ -9,6 +9,7 @@ import {
   isGraver,
   isObservation,
   isOverdue,
+  isSooner,
   judgeIndependence,
   NC_GRADES,
   NC_SOURCES,
@@ -298,13 +299,7 @@ export async function nonconformity(argv: string[], io: Output): Promise<number>
           throw new UsageError(`${nc.id} is an observation, which has no due date`);
         // A later due date decides when it counts as overdue: not the action owner's to grant themselves.
         if (values.due)
-          refuseSubstanceChange(
-            nc,
-            writer,
-            values.reason,
-            personsVerified,
-            nc.due !== undefined && values.due < nc.due,
-          );
+          refuseSubstanceChange(nc, writer, values.reason, personsVerified, isSooner(values.due, nc));
         if (
           !isAutomatic(nc) &&
           (values.owner || values.title || values.control.length || values.clause.length)

@@ -3,7 +3,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { CheckedFile } from '../audit/evidence.js';
 import { isOverdue, type Nonconformity, registerFold } from '../audit/nonconformities.js';
 import { readEntries } from '../audit/read.js';
-import { claimsGate, isGateKey, signerOf, type TrustedKey } from '../audit/signature.js';
+import { claimsGate, isGateKey, type SignerCheck, signerOf, type TrustedKey } from '../audit/signature.js';
 import type { AuditStore } from '../audit/store.js';
 import type { VerifyResult } from '../audit/verify.js';
 import { nonconformityKey } from '../fingerprint.js';
@@ -196,7 +196,7 @@ export class AuditorFold {
       evaluation,
       input.log,
       (entry) => this.gateWritten(entry),
-      (entry) => trusted !== undefined && signerOf(entry, trusted).status === 'signed',
+      (entry) => trusted !== undefined && this.signerCheck(entry, trusted).status === 'signed',
     );
     this.clauses = new ClauseFold(evaluation, asOfPeriodEnd(evaluation.today, input.log.until));
     this.known = new Set(evaluation.systems.map((s) => s.id));
@@ -207,7 +207,14 @@ export class AuditorFold {
   /** Written by the gate: signed by a gate or app key the configuration lists (a gate claim is, once not forged). */
   private gateWritten(entry: AuditEntry): boolean {
     const { trusted } = this.input;
-    return trusted !== undefined && (claimsGate(entry) || isGateKey(signerOf(entry, trusted)));
+    return trusted !== undefined && (claimsGate(entry) || isGateKey(this.signerCheck(entry, trusted)));
+  }
+
+  /** The entry being folded, checked once: several parts ask who signed it, and each check is an Ed25519 verify. */
+  private signed?: { entry: AuditEntry; check: SignerCheck };
+  private signerCheck(entry: AuditEntry, trusted: readonly TrustedKey[]): SignerCheck {
+    if (this.signed?.entry !== entry) this.signed = { entry, check: signerOf(entry, trusted) };
+    return this.signed.check;
   }
 
   /** Each system lists fewer events as systems are found, so that all list at most TIMELINE_BUDGET together. */
@@ -231,7 +238,7 @@ export class AuditorFold {
     if (until && !inPeriod(entry.time, { until })) return;
     const { trusted } = this.input;
     // A gate decision no gate key signed is shown as forged, and neither counted nor cited as evidence.
-    const forged = trusted !== undefined && claimsGate(entry) && gateSignature(entry, trusted).forged;
+    const forged = trusted !== undefined && claimsGate(entry) && !isGateKey(this.signerCheck(entry, trusted));
     const listed = !since || inPeriod(entry.time, { since });
     const rows = this.deploymentRegister.add(entry);
     if (listed) for (let i = 0; i < rows.length; i++) this.deployments.push(line, i, rows[i]);
