@@ -16,7 +16,7 @@ import {
 import { ed25519Signer, type Signer, type TrustedKey } from '../../src/audit/signature.js';
 import { record } from '../../src/audit/store.js';
 import { EXAMPLE } from '../helpers.js';
-import { cli } from './cli-process.js';
+import { cli, expectRefusedUnwritten } from './cli-process.js';
 
 const temps: string[] = [];
 afterAll(() => {
@@ -714,12 +714,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
         'aims-gate nonconformity close',
       ],
     ] as const;
-    for (const [args, message] of refused) {
-      const result = cli([...args], repo);
-      expect({ args, code: result.code }).toEqual({ args, code: 2 });
-      expect(result.stderr).toContain(message);
-    }
-    expect(readFileSync(log, 'utf8')).toBe(before);
+    expectRefusedUnwritten(refused, repo, log);
     // Nothing is written on a log that fails verification, a new nonconformity included.
     const tampered = before.replace('"credit-scoring"', '"credit-scorinG"');
     writeFileSync(log, tampered);
