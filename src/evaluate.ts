@@ -21,18 +21,22 @@ import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/ind
 import { loadStatement, statementNotices } from './soa.js';
 import type { Source } from './source.js';
 import { closest } from './spelling.js';
+import { addToTally, collectEvaluation, emptyTally } from './stream.js';
 import { type ChangedSystem, changeTiers, highestTier } from './tiers.js';
 import {
   type ControlResult,
   DOCUMENT_KINDS,
   type DocumentKind,
   type Evaluation,
+  type EvaluationStream,
+  type EvaluationTail,
   type Finding,
   RISK_TIERS,
   type RiskTier,
   type RuleSummary,
   SEVERITIES,
   type Severity,
+  type SystemResult,
   type SystemSummary,
   type WaiverResult,
 } from './types.js';
@@ -65,8 +69,17 @@ type LoadedDocuments = Partial<Record<DocumentKind, GovernanceDocument | Unreada
   governanceFile?: GovernanceFile;
 };
 
-/** One run of the whole flow: policy → inventory → documents → findings → waivers → verdict. */
+/** One run of the whole flow, taken whole: policy → inventory → documents → findings → waivers → verdict. */
 export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
+  return collectEvaluation(await evaluateStream(input));
+}
+
+/**
+ * One run of the whole flow, made system by system: each system's result (summary and findings, waivers applied)
+ * is given as it is judged, in path order, then the findings outside any system; what the verdict, the
+ * per-control results and the waivers need is counted on the way, so nothing holds every finding.
+ */
+export async function evaluateStream(input: EvaluationInput): Promise<EvaluationStream> {
   const policySource = input.policySource ?? input.source;
   const policy = await loadPolicy(policySource, input.configPath, {
     ...(input.extendsFrom ? { extendsFrom: input.extendsFrom } : {}),
@@ -133,6 +146,10 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
 
   notices.push(...statementNotices(statement));
 
+  let failOn = input.failOn ?? policy.failOn;
+  const laxerFailOn = policy.failOnFloor && laxer(failOn, policy.failOnFloor) ? failOn : undefined;
+  if (laxerFailOn) failOn = policy.failOnFloor!;
+
   const baseTiers = changedSystems && firstOf(changedSystems);
   // Most findings say what others say (the same section missing from thousands of cards): kept once each.
   const said = new Map<string, string>();
@@ -151,89 +168,119 @@ export async function evaluate(input: EvaluationInput): Promise<Evaluation> {
       once,
       repository: input.source.repository,
     });
-  const judged: JudgedSystem[] = new Array(inScope.length);
-  let wave: Promise<ReadDocuments[]> | undefined = Promise.resolve(firstWave);
-  for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
-    const loaded = await wave;
-    // The next wave is read while this one is judged.
-    wave = from + SYSTEMS_AT_ONCE < inScope.length ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
-    loaded.forEach((documents, k) => {
-      judged[from + k] = judge(inScope[from + k]!, documents);
-    });
-  }
-  // Findings, waivers and reports key on the id; where two folders share one, the folder path tells them apart.
-  // The few systems concerned are read and judged again under their path, which a rule's `when` may test.
-  const named = new Map<string, number>();
-  for (const j of judged) named.set(j.summary.id, (named.get(j.summary.id) ?? 0) + 1);
-  for (const [i, j] of judged.entries()) {
-    if (named.get(j.summary.id)! < 2) continue;
-    notices.push(`Two AI systems are named "${j.summary.id}"; ${j.summary.path} is reported by its path.`);
-    const location = inScope[i]!;
-    judged[i] = judge(location, await readDocuments(input.source, location, location.present), location.path);
-  }
 
-  const findings: Finding[] = [];
-  const summaries: SystemSummary[] = [];
+  // What is kept as systems are judged: the ids taken, the systems each rule ran on, counts and tallies.
+  /** Each id taken, with the folder of the system that took it. */
+  const named = new Map<string, string>();
   /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
   const appliedTo = new Map<string, string[]>(policy.rules.map((r) => [r.id, []]));
-  for (const j of judged) {
-    summaries.push(j.summary);
-    for (const rule of j.applied) appliedTo.get(rule)!.push(j.summary.id);
-    for (const finding of j.findings) findings.push(finding);
-  }
-  for (const orphan of inventory.orphans.filter((o) => !scope || o.path.startsWith(`${scope}/`))) {
-    findings.push({
-      rule: 'inventory.orphan-document',
-      severity: BUILT_IN_CHECKS['inventory.orphan-document'].severity,
-      controls: [],
-      path: orphan.path,
-      line: 1,
-      message: `this ${orphan.kind.replace('-', ' ')} is in no declared AI system folder`,
-      remedy: BUILT_IN_CHECKS['inventory.orphan-document'].remedy,
-    });
+  const waiving = waiversAsJudged(policy, input.today);
+  const open = new Map<string, { count: number; worst: number }>();
+  const tally = emptyTally();
+  let blocking = false;
+  const taken = (result: SystemResult): SystemResult => {
+    result.findings.sort(compareFindings);
+    if (result.summary) countFindings(result.summary, result.findings);
+    addToTally(tally, result);
+    for (const f of result.findings) {
+      if (f.waiver) continue;
+      blocking ||= blocks(f.severity, failOn);
+      // Per control: how many open findings cite it, and the worst of them.
+      for (const control of f.controls) {
+        const seen = open.get(control) ?? { count: 0, worst: SEVERITIES.length };
+        seen.count++;
+        seen.worst = Math.min(seen.worst, SEVERITIES.indexOf(f.severity));
+        open.set(control, seen);
+      }
+    }
+    return result;
+  };
+
+  let tail: EvaluationTail | undefined;
+  async function* results(): AsyncGenerator<SystemResult> {
+    let wave: Promise<ReadDocuments[]> | undefined = Promise.resolve(firstWave);
+    for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
+      const loaded: ReadDocuments[] = await wave;
+      // The next wave is read while this one is judged and written.
+      wave = from + SYSTEMS_AT_ONCE < inScope.length ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
+      for (const [k, documents] of loaded.entries()) {
+        const location = inScope[from + k]!;
+        let judged = judge(location, documents);
+        // Findings, waivers and reports key on the id. Where a second folder states an id already taken (the
+        // first has been written), it is judged again under its path, which a rule's `when` may test.
+        const first = named.get(judged.summary.id);
+        if (first !== undefined) {
+          notices.push(
+            `Two AI systems are named "${judged.summary.id}"; ${first} keeps the name, ${location.path} is reported by its path.`,
+          );
+          judged = judge(location, documents, location.path);
+        }
+        named.set(judged.summary.id, location.path);
+        for (const rule of judged.applied) appliedTo.get(rule)!.push(judged.summary.id);
+        waiving.apply(judged.summary, judged.findings);
+        yield taken({ summary: judged.summary, findings: judged.findings });
+      }
+    }
+    const orphans: Finding[] = inventory.orphans
+      .filter((o) => !scope || o.path.startsWith(`${scope}/`))
+      .map((orphan) => ({
+        rule: 'inventory.orphan-document',
+        severity: BUILT_IN_CHECKS['inventory.orphan-document'].severity,
+        controls: [],
+        path: orphan.path,
+        line: 1,
+        message: `this ${orphan.kind.replace('-', ' ')} is in no declared AI system folder`,
+        remedy: BUILT_IN_CHECKS['inventory.orphan-document'].remedy,
+      }));
+    if (orphans.length) yield taken({ findings: orphans });
+
+    const waivers = waiving.results();
+    for (const w of waivers.filter((w) => w.status === 'expired')) {
+      notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
+    }
+    notices.push(
+      ...idleWaivers(policy, [
+        ...named.keys(),
+        ...inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]),
+      ]),
+    );
+    if (laxerFailOn)
+      notices.push(`fail-on ${laxerFailOn} is laxer than the organisation enforces; ${failOn} applies.`);
+    tail = {
+      verdict: blocking ? 'fail' : 'pass',
+      failOn,
+      rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
+      controls: controlResults(policy, open, appliedTo),
+      waivers,
+      notices,
+      disabled: policy.disabled,
+      tally,
+    };
   }
 
-  const waivers = applyWaivers(findings, policy, summaries, input.today);
-  for (const w of waivers.filter((w) => w.status === 'expired')) {
-    notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
-  }
-  notices.push(
-    ...idleWaivers(policy, [
-      ...summaries.flatMap((s) => [s.id, s.path]),
-      ...inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]),
-    ]),
-  );
-  findings.sort(compareFindings);
-  countFindings(summaries, findings);
-
-  let failOn = input.failOn ?? policy.failOn;
-  if (policy.failOnFloor && laxer(failOn, policy.failOnFloor)) {
-    notices.push(`fail-on ${failOn} is laxer than the organisation enforces; ${policy.failOnFloor} applies.`);
-    failOn = policy.failOnFloor;
-  }
   return {
-    verdict: findings.some((f) => !f.waiver && blocks(f.severity, failOn)) ? 'fail' : 'pass',
-    failOn,
-    today: input.today,
-    policy: {
-      id: policy.packs.join(' + '),
-      configPath: policy.configPath,
-      configSource: policySource.label,
-      auditLog: policy.auditLog,
-      releaseBranches: policy.release.branches ?? [],
-      approvals: policy.approvals,
-      audits: policy.audits,
-      objectives: policy.objectives,
+    head: {
+      failOn,
+      today: input.today,
+      policy: {
+        id: policy.packs.join(' + '),
+        configPath: policy.configPath,
+        configSource: policySource.label,
+        auditLog: policy.auditLog,
+        releaseBranches: policy.release.branches ?? [],
+        approvals: policy.approvals,
+        audits: policy.audits,
+        objectives: policy.objectives,
+      },
+      statement,
+      ...(changedSystems ? { changedSystems } : {}),
+      systems: inScope.length,
     },
-    statement,
-    rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
-    systems: summaries,
-    ...(changedSystems ? { changedSystems } : {}),
-    findings,
-    controls: controlResults(policy, findings, appliedTo),
-    waivers,
-    notices,
-    disabled: policy.disabled,
+    results: results(),
+    tail: () => {
+      if (!tail) throw new Error('the evaluation is not over: take every result before its tail');
+      return tail;
+    },
   };
 }
 
@@ -545,27 +592,32 @@ function runRule(rule: RuleDefinition, system: SystemContext, today: string) {
   ];
 }
 
-function applyWaivers(
-  findings: Finding[],
-  policy: Policy,
-  systems: SystemSummary[],
-  today: string,
-): WaiverResult[] {
-  if (policy.waivers.length === 0) return [];
-  // Indexed once, so that a waiver per system costs no pass over every finding.
-  const byRuleAndSystem = groupBy(findings, (f) => `${f.rule}\0${f.system ?? ''}`);
-  const named = firstOf(systems);
-  return policy.waivers.map((waiver) => {
-    const expired = waiver.expires < today;
-    const system = named(waiver.system, waiver.system);
-    const covered = system ? (byRuleAndSystem.get(`${waiver.rule}\0${system.id}`) ?? []) : [];
-    if (!expired) for (const finding of covered) finding.waiver = waiver;
-    return {
-      ...waiver,
-      status: expired ? 'expired' : covered.length > 0 ? 'applied' : 'unused',
-      findings: covered.length,
-    };
-  });
+/**
+ * Waivers applied as systems are judged: each to the first system, in path order, whose id or folder it names
+ * (as a look-up in the whole list would find), and there to that system's findings of its rule.
+ */
+function waiversAsJudged(policy: Policy, today: string) {
+  const byName = groupBy(policy.waivers.keys(), (i) => policy.waivers[i]!.system);
+  const covered: (number | undefined)[] = policy.waivers.map(() => undefined);
+  return {
+    apply(system: SystemSummary, findings: Finding[]): void {
+      for (const name of new Set([system.id, system.path]))
+        for (const i of byName.get(name) ?? []) {
+          if (covered[i] !== undefined) continue;
+          const waiver = policy.waivers[i]!;
+          const own = findings.filter((f) => f.rule === waiver.rule);
+          covered[i] = own.length;
+          if (waiver.expires >= today) for (const finding of own) finding.waiver = waiver;
+        }
+    },
+    results(): WaiverResult[] {
+      return policy.waivers.map((waiver, i) => {
+        const findings = covered[i] ?? 0;
+        const status = waiver.expires < today ? 'expired' : findings > 0 ? 'applied' : 'unused';
+        return { ...waiver, status, findings };
+      });
+    },
+  };
 }
 
 /**
@@ -597,11 +649,8 @@ function idleWaivers(policy: Policy, systems: string[]): string[] {
   });
 }
 
-function countFindings(systems: SystemSummary[], findings: Finding[]): void {
-  const byId = new Map(systems.map((s) => [s.id, s]));
+function countFindings(summary: SystemSummary, findings: Finding[]): void {
   for (const finding of findings) {
-    const summary = finding.system ? byId.get(finding.system) : undefined;
-    if (!summary) continue;
     if (finding.waiver) summary.waived++;
     else summary.counts[finding.severity]++;
   }
@@ -623,20 +672,9 @@ function compareFindings(a: Finding, b: Finding): number {
 /** Per Annex A control: the worst open finding of the rules citing it, or what they evidence if they ran clean. */
 function controlResults(
   policy: Policy,
-  findings: Finding[],
+  open: Map<string, { count: number; worst: number }>,
   appliedTo: Map<string, string[]>,
 ): ControlResult[] {
-  // One pass over the findings: per control, how many are open and the worst of them.
-  const open = new Map<string, { count: number; worst: number }>();
-  for (const f of findings) {
-    if (f.waiver) continue;
-    for (const control of f.controls) {
-      const seen = open.get(control) ?? { count: 0, worst: SEVERITIES.length };
-      seen.count++;
-      seen.worst = Math.min(seen.worst, SEVERITIES.indexOf(f.severity));
-      open.set(control, seen);
-    }
-  }
   return controlIds().map((control) => {
     const citing = policy.rules.filter((r) => r.controls.includes(control));
     const rules = citing.map((r) => r.id);

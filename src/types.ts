@@ -216,3 +216,51 @@ export interface Evaluation {
   /** Rules switched off by the config, each with the reason given. */
   disabled: { id: string; reason: string }[];
 }
+
+/**
+ * One system's part of an evaluation, made as it is judged: its summary (counts included) and its findings,
+ * sorted, with waivers applied. Without a summary: the findings outside any AI system, which come last.
+ */
+export interface SystemResult {
+  summary?: SystemSummary;
+  findings: Finding[];
+}
+
+/** What is known of an evaluation before any system is judged. */
+export type EvaluationHead = Pick<
+  Evaluation,
+  'failOn' | 'today' | 'policy' | 'statement' | 'changedSystems'
+> & {
+  /** How many AI systems will be judged. */
+  systems: number;
+};
+
+/** What every output's closing lines count: made as systems are judged, so no format needs every finding. */
+export interface Tally {
+  systems: number;
+  /** Findings, waived ones included. */
+  findings: number;
+  /** Open findings by severity. */
+  open: Record<Severity, number>;
+  waived: number;
+  /** Rule checks (a rule on a system), those that failed (an open finding) and those skipped (unreadable document). */
+  checks: number;
+  failed: number;
+  skipped: number;
+}
+
+/** What is known once every system is judged. */
+export type EvaluationTail = Pick<
+  Evaluation,
+  'verdict' | 'failOn' | 'rules' | 'controls' | 'waivers' | 'notices' | 'disabled'
+> & { tally: Tally };
+
+/**
+ * An evaluation as it is made: the head, each system's result in path order (then the findings outside any
+ * system), and the tail, which `tail()` gives once every result has been taken.
+ */
+export interface EvaluationStream {
+  head: EvaluationHead;
+  results: AsyncIterable<SystemResult> | Iterable<SystemResult>;
+  tail(): EvaluationTail;
+}
