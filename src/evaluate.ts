@@ -275,6 +275,7 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
       statement,
       ...(changedSystems ? { changedSystems } : {}),
       systems: inScope.length,
+      ruleIds: policy.rules.map((r) => r.id),
     },
     results: results(),
     tail: () => {

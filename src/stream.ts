@@ -82,6 +82,7 @@ export function streamOf(evaluation: Evaluation): EvaluationStream {
       statement,
       ...(changedSystems ? { changedSystems } : {}),
       systems: evaluation.systems.length,
+      ruleIds: rules.map((r) => r.id),
     },
     results: resultsOf(evaluation),
     tail: () => ({
@@ -106,7 +107,7 @@ export async function collectEvaluation(stream: EvaluationStream): Promise<Evalu
     for (const f of own) findings.push(f);
   }
   const { tally: _, ...tail }: EvaluationTail = stream.tail();
-  const { systems: __, changedSystems, ...head } = stream.head;
+  const { changedSystems, ...head } = stream.head;
   return {
     verdict: tail.verdict,
     failOn: tail.failOn,

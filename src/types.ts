@@ -233,6 +233,8 @@ export type EvaluationHead = Pick<
 > & {
   /** How many AI systems will be judged. */
   systems: number;
+  /** The rules in force, in order (the tail gives each with the systems it ran on). */
+  ruleIds: string[];
 };
 
 /** What every output's closing lines count: made as systems are judged, so no format needs every finding. */

@@ -5,8 +5,8 @@ import { loadPolicy } from '../src/policy/load.js';
 import { buildAuditorReport } from '../src/report/auditor.js';
 import { renderAuditorHtml } from '../src/report/auditor-html.js';
 import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
+import { FORMATS } from '../src/report/index.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { textChunks } from '../src/report/text.js';
 import { MemorySource } from '../src/source.js';
 import type { Evaluation } from '../src/types.js';
 import { conformantRepo, findingsOf, run } from './helpers.js';
@@ -281,9 +281,7 @@ describe('what was mapped from where, in findings and the reports', () => {
       line: 17,
       text: 'Gelijke behandeling: wijken met oudere woningen kunnen systematisch hoger getaxeerd worden.',
     });
-    expect([...textChunks(evaluation, { color: false })].join('')).toContain(
-      'as written: Welke grondrechten worden geraakt',
-    );
+    expect(FORMATS.text(evaluation)).toContain('as written: Welke grondrechten worden geraakt');
     expect(renderMarkdown(evaluation)).toContain('_As written:_ Welke grondrechten');
     const report = buildAuditorReport({
       evaluation,

@@ -5,9 +5,13 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { readEntries, readEntriesSync } from '../src/audit/read.js';
-import { jsonChunks, renderChunks } from '../src/report/index.js';
+import { evaluateStream } from '../src/evaluate.js';
+import { FORMATS, type Format, renderChunks } from '../src/report/index.js';
 import { InventoryLog, inventoryRows } from '../src/report/inventory-export.js';
-import { CARD, conformantRepo, EXAMPLE, readTree, run } from './helpers.js';
+import { MemorySource } from '../src/source.js';
+import { streamOf } from '../src/stream.js';
+import type { EvaluationStream } from '../src/types.js';
+import { CARD, conformantRepo, EXAMPLE, readTree, run, TODAY } from './helpers.js';
 
 /** A repository of `n` systems c0 … c(n-1), each the example's conformant system, some with a defect. */
 function manySystems(n: number): Record<string, string> {
@@ -56,19 +60,69 @@ describe('evaluation system by system (issue 24)', () => {
 });
 
 describe('output written as it is made', () => {
-  it('gives the bytes JSON.stringify gives, a system or finding at a time', async () => {
-    const evaluation = await run(readTree(EXAMPLE));
-    const chunks = [...jsonChunks(evaluation)];
-    expect(chunks.join('')).toBe(`${JSON.stringify(evaluation, null, 2)}\n`);
-    expect(chunks.length).toBeGreaterThan(evaluation.findings.length);
-    const empty = { ...evaluation, findings: [], systems: [], changedSystems: undefined };
-    expect([...jsonChunks(empty)].join('')).toBe(`${JSON.stringify(empty, null, 2)}\n`);
+  const options = { color: false, version: 'x' };
+  const rendered = async (format: Format, stream: EvaluationStream) => {
+    const chunks: string[] = [];
+    for await (const chunk of renderChunks(format, stream, options)) chunks.push(chunk);
+    return chunks;
+  };
+
+  it('writes JSON as JSON.stringify does, the findings as each system is judged, the systems after them', async () => {
+    // 100 systems: their part of the JSON, over 64 KiB, is put aside in a temporary file until the findings end.
+    const files = manySystems(100);
+    const evaluation = await run(files);
+    const {
+      verdict,
+      failOn,
+      today,
+      policy,
+      statement,
+      rules,
+      systems,
+      findings,
+      controls,
+      waivers,
+      notices,
+    } = evaluation;
+    const ordered = {
+      failOn,
+      today,
+      policy,
+      statement,
+      findings,
+      systems,
+      rules,
+      controls,
+      waivers,
+      notices,
+      disabled: evaluation.disabled,
+      verdict,
+    };
+    const chunks = await rendered(
+      'json',
+      await evaluateStream({ source: new MemorySource(files, 'head'), today: TODAY }),
+    );
+    expect(chunks.join('')).toBe(`${JSON.stringify(ordered, null, 2)}\n`);
+    expect(chunks.length).toBeGreaterThan(findings.length);
+    // A whole evaluation gives the same bytes.
+    expect(FORMATS.json(evaluation)).toBe(chunks.join(''));
+    const empty = { ...evaluation, findings: [], systems: [] };
+    expect(JSON.parse(FORMATS.json(empty))).toEqual(JSON.parse(JSON.stringify(empty)));
+  });
+
+  it('writes every format from the stream as from the whole evaluation', async () => {
+    const files = readTree(EXAMPLE);
+    const evaluation = await run(files);
+    for (const format of Object.keys(FORMATS) as Format[]) {
+      const stream = await evaluateStream({ source: new MemorySource(files, 'head'), today: TODAY });
+      expect((await rendered(format, stream)).join(''), format).toBe(FORMATS[format](evaluation, options));
+    }
   });
 
   it('writes text a system at a time, every string made printable', async () => {
     const evaluation = await run(readTree(EXAMPLE));
     evaluation.systems[0]!.owner = 'evil\x1b[2J\n::error::forged';
-    const chunks = [...renderChunks('text', evaluation, { color: false, version: 'x' })];
+    const chunks = await rendered('text', streamOf(evaluation));
     expect(chunks.length).toBeGreaterThan(evaluation.systems.length);
     const text = chunks.join('');
     expect(text).toContain('owner evil\\u001b[2J\\n::error::forged');

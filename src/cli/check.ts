@@ -3,12 +3,13 @@ import { formatCheckpoint } from '../audit/entry.js';
 import { evaluationEvents } from '../audit/events.js';
 import { recordAll } from '../audit/store.js';
 import { UsageError } from '../errors.js';
-import { evaluate } from '../evaluate.js';
+import { evaluateStream } from '../evaluate.js';
 import { batched, FORMATS, type Format, renderChunks } from '../report/index.js';
 import { withoutWorkflowCommands } from '../report/printable.js';
 import { plural, verdictLine } from '../report/words.js';
 import { changedSince, GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
+import { collectEvaluation, streamOf } from '../stream.js';
 import { type Evaluation, FAIL_ON } from '../types.js';
 import { VERSION } from '../version.js';
 import { fileStoreFor, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
@@ -88,7 +89,7 @@ export async function check(argv: string[], io: Output): Promise<number> {
   if (values.record) await recordable(root, values);
   const source = new LocalSource(root);
   const base = values.base ? await GitSource.resolve(root, values.base) : undefined;
-  const evaluation = await evaluate({
+  const judging = await evaluateStream({
     source,
     policySource: base,
     baseSource: base,
@@ -99,13 +100,17 @@ export async function check(argv: string[], io: Output): Promise<number> {
     failOn,
   });
   // Nothing checked is not a pass: a wrong folder, or patterns that match nothing, must not look green.
-  if (evaluation.systems.length === 0 && !base && !values['allow-empty']) {
+  if (judging.head.systems === 0 && !base && !values['allow-empty']) {
     throw new UsageError(
-      `${noSystemsFound(root, scope, evaluation.policy.configPath)}; --allow-empty passes anyway`,
+      `${noSystemsFound(root, scope, judging.head.policy.configPath)}; --allow-empty passes anyway`,
     );
   }
 
+  // Each system is written as it is judged. A record needs every system's evidence and findings before
+  // anything is written: the evaluation is taken whole.
+  let output = judging;
   if (values.record) {
+    const evaluation = await collectEvaluation(judging);
     await committedEvidence(root, evaluation);
     const store = fileStoreFor(root, values.log, evaluation.policy.auditLog);
     const { actor, subject } = await whoAndWhere(root);
@@ -116,16 +121,18 @@ export async function check(argv: string[], io: Output): Promise<number> {
     io.err(
       `aims-gate: recorded ${plural(evaluation.systems.length, '"evaluated" event')} in ${shown(store.path)}${checkpoint ? `; checkpoint ${formatCheckpoint(checkpoint)}` : ''}\n`,
     );
+    output = streamOf(evaluation);
   }
 
-  const chunks = renderChunks(format, evaluation, { color: io.color && !values.output, version: VERSION });
+  const chunks = renderChunks(format, output, { color: io.color && !values.output, version: VERSION });
   if (values.output) {
     await writeOutput(values.output, batched(chunks));
-    io.err(`aims-gate: wrote ${format} to ${values.output}\n${verdictLine(evaluation)}\n`);
+    io.err(`aims-gate: wrote ${format} to ${values.output}\n${verdictLine(output.tail())}\n`);
   } else {
     // In GitHub Actions, the runner reads workflow commands from the log: a finding's text must not be one.
     const fenced = process.env.GITHUB_ACTIONS === 'true' && (format === 'text' || format === 'markdown');
-    for (const text of batched(fenced ? withoutWorkflowCommands(chunks, randomUUID()) : chunks)) io.out(text);
+    for await (const text of batched(fenced ? withoutWorkflowCommands(chunks, randomUUID()) : chunks))
+      io.out(text);
   }
-  return evaluation.verdict === 'pass' ? 0 : 1;
+  return output.tail().verdict === 'pass' ? 0 : 1;
 }

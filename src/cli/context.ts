@@ -153,7 +153,10 @@ export async function existingLog(root: string, log: string | undefined): Promis
  * Writes `--output FILE`, whole or in pieces as they are made; a folder that does not exist, or one that cannot be
  * written, is said plainly.
  */
-export async function writeOutput(file: string, text: string | Uint8Array | Iterable<string>): Promise<void> {
+export async function writeOutput(
+  file: string,
+  text: string | Uint8Array | Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
   try {
     await writeFile(file, text);
   } catch (error) {

@@ -1,48 +1,78 @@
-import type { Evaluation } from '../types.js';
-import { renderCompact } from './compact.js';
-import { renderGithub } from './github.js';
+import { collectEvaluation, streamOf } from '../stream.js';
+import type { Evaluation, EvaluationStream } from '../types.js';
+import { compactWriter } from './compact.js';
+import { githubWriter } from './github.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { printable } from './printable.js';
-import { renderSarif } from './sarif.js';
-import { textChunks } from './text.js';
+import { sarifWriter } from './sarif.js';
+import { Spill } from './spill.js';
+import { textWriter } from './text.js';
+import { nestedJson, type Writer, write } from './writer.js';
 
 export interface RenderOptions {
   color: boolean;
   version: string;
 }
 
+/** A format that needs the whole evaluation before its first line (the verdict heads a PR comment). */
+type Whole = (e: Evaluation, o: RenderOptions) => string;
+
 /**
- * Every output format, by name: each is a pure function of the evaluation and never re-evaluates. Text,
- * Markdown, compact and github show every string with its control characters escaped (JSON and SARIF escape
- * them already; JUnit does its own).
+ * Every output format, by name: each makes its output from the evaluation and never re-evaluates. Text, JSON,
+ * SARIF, compact and github are written as systems are judged; Markdown and JUnit take the evaluation whole.
+ * Text, Markdown, compact and github show every string with its control characters escaped (JSON and SARIF
+ * escape them already; JUnit does its own).
  */
-export const FORMATS = {
-  text: (e: Evaluation, o: RenderOptions) => [...textChunks(e, o)].join(''),
-  json: (e: Evaluation) => [...jsonChunks(e)].join(''),
-  markdown: (e: Evaluation) => renderMarkdown(printable(e)),
-  sarif: (e: Evaluation, o: RenderOptions) => renderSarif(e, o.version),
-  compact: (e: Evaluation) => renderCompact(printable(e)),
-  github: (e: Evaluation) => renderGithub(printable(e)),
-  junit: (e: Evaluation) => renderJunit(e),
+const WRITERS = {
+  text: (o: RenderOptions): Writer => textWriter(o),
+  json: (): Writer => jsonWriter(),
+  markdown: ((e) => renderMarkdown(printable(e))) satisfies Whole,
+  sarif: (o: RenderOptions): Writer => sarifWriter(o.version),
+  compact: (): Writer => compactWriter(),
+  github: (): Writer => githubWriter(),
+  junit: ((e) => renderJunit(e)) satisfies Whole,
 } as const;
 
-export type Format = keyof typeof FORMATS;
+export type Format = keyof typeof WRITERS;
+
+const isWhole = (format: Format) => format === 'markdown' || format === 'junit';
+
+/** Each format as a function of a whole evaluation (the CLI writes them from the stream: `renderChunks`). */
+export const FORMATS = Object.fromEntries(
+  (Object.keys(WRITERS) as Format[]).map((format) => [
+    format,
+    (e: Evaluation, o: RenderOptions = { color: false, version: '' }) =>
+      isWhole(format)
+        ? (WRITERS[format] as Whole)(e, o)
+        : [...write((WRITERS[format] as (o: RenderOptions) => Writer)(o), streamOf(e))].join(''),
+  ]),
+) as Record<Format, (e: Evaluation, o?: RenderOptions) => string>;
 
 /**
- * A format's output in pieces, to be written as they are made: text and JSON a system or a finding at a time
- * (a repository of 25,000 systems renders to hundreds of megabytes), the others whole.
+ * A format's output in pieces, each written as it is made: a system's part as soon as it is judged (a repository
+ * of 25,000 systems renders to hundreds of megabytes, and its findings are not held to the end). Markdown and
+ * JUnit collect the evaluation first.
  */
-export function renderChunks(format: Format, e: Evaluation, o: RenderOptions): Iterable<string> {
-  if (format === 'text') return textChunks(e, o);
-  if (format === 'json') return jsonChunks(e);
-  return [FORMATS[format](e, o)];
+export async function* renderChunks(
+  format: Format,
+  stream: EvaluationStream,
+  o: RenderOptions,
+): AsyncGenerator<string> {
+  if (isWhole(format)) {
+    yield (WRITERS[format] as Whole)(await collectEvaluation(stream), o);
+    return;
+  }
+  const writer = (WRITERS[format] as (o: RenderOptions) => Writer)(o);
+  yield* writer.head(stream.head);
+  for await (const result of stream.results) yield* writer.system(result);
+  yield* writer.tail(stream.tail());
 }
 
 /** Pieces joined into writes of about 64 KiB: one write per finding would cost more than making it. */
-export function* batched(chunks: Iterable<string>, size = 1 << 16): Generator<string> {
+export async function* batched(chunks: AsyncIterable<string>, size = 1 << 16): AsyncGenerator<string> {
   let pending = '';
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     pending += chunk;
     if (pending.length >= size) {
       yield pending;
@@ -52,32 +82,46 @@ export function* batched(chunks: Iterable<string>, size = 1 << 16): Generator<st
   if (pending) yield pending;
 }
 
-/** Arrays of the evaluation that grow with the repository: written an item at a time. */
-const LONG = new Set(['systems', 'findings', 'rules']);
-
 /**
- * `JSON.stringify(evaluation, null, 2)` and a line end, the same bytes, made an item at a time. JSON escapes
- * every line end inside a string, so indenting each item's lines by its depth is exact.
+ * The evaluation as JSON, `JSON.stringify(…, null, 2)` and a line end, with its keys in the order they become
+ * known: what the policy and the base say, the findings (written as each system is judged, by system in path
+ * order), the systems (put aside as they are judged, written after the findings), then the rules that ran, the
+ * per-control results, the waivers, the notices, the disabled rules and the verdict. JSON escapes every line
+ * end inside a string, so indenting each item's lines by its depth is exact.
  */
-export function* jsonChunks(evaluation: Evaluation): Generator<string> {
-  const nested = (value: unknown, indent: string) =>
-    JSON.stringify(value, null, 2).replaceAll('\n', `\n${indent}`);
-  // As JSON.stringify: a key whose value is undefined is left out.
-  const keys = Object.entries(evaluation).filter(([, v]) => v !== undefined);
-  yield '{';
-  for (const [n, [key, value]] of keys.entries()) {
-    const head = `${n ? ',' : ''}\n  ${JSON.stringify(key)}: `;
-    if (!LONG.has(key) || !Array.isArray(value) || value.length === 0) {
-      yield head + nested(value, '  ');
-      continue;
-    }
-    yield `${head}[`;
-    for (const [i, item] of value.entries()) yield `${i ? ',' : ''}\n    ${nested(item, '    ')}`;
-    yield '\n  ]';
+export function jsonWriter(): Writer {
+  const systems = new Spill();
+  let systemCount = 0;
+  let findingCount = 0;
+  let keys = 0;
+  const key = (name: string) => `${keys++ ? ',' : ''}\n  ${JSON.stringify(name)}: `;
+  const item = (n: number, value: unknown) => `${n ? ',' : ''}\n    ${nestedJson(value, '    ')}`;
+  function* array(name: string, items: unknown[]): Generator<string> {
+    yield `${key(name)}[`;
+    for (const [i, value] of items.entries()) yield item(i, value);
+    yield items.length ? '\n  ]' : ']';
   }
-  yield keys.length ? '\n}\n' : '}\n';
-}
-
-export function isFormat(name: string): name is Format {
-  return Object.hasOwn(FORMATS, name);
+  return {
+    *head({ systems: _, ruleIds: __, ...head }) {
+      yield '{';
+      // As JSON.stringify: a key whose value is undefined is left out.
+      for (const [name, value] of Object.entries(head))
+        if (value !== undefined) yield `${key(name)}${nestedJson(value, '  ')}`;
+      yield `${key('findings')}[`;
+    },
+    *system({ summary, findings }) {
+      for (const finding of findings) yield item(findingCount++, finding);
+      if (summary) systems.write(item(systemCount++, summary));
+    },
+    *tail({ verdict, rules, controls, waivers, notices, disabled }) {
+      yield findingCount ? '\n  ]' : ']';
+      yield `${key('systems')}[`;
+      yield* systems.read();
+      yield systemCount ? '\n  ]' : ']';
+      yield* array('rules', rules);
+      for (const [name, value] of Object.entries({ controls, waivers, notices, disabled, verdict }))
+        yield `${key(name)}${nestedJson(value, '  ')}`;
+      yield '\n}\n';
+    },
+  };
 }

@@ -26,10 +26,13 @@ export function printable<T>(value: T): T {
  * Output a GitHub Actions runner reads for workflow commands, wrapped so that it reads none: the runner stops
  * at `::stop-commands::TOKEN` and resumes at `::TOKEN::` (a token nobody could have written into the text).
  */
-export function* withoutWorkflowCommands(chunks: Iterable<string>, token: string): Generator<string> {
+export async function* withoutWorkflowCommands(
+  chunks: AsyncIterable<string>,
+  token: string,
+): AsyncGenerator<string> {
   yield `::stop-commands::${token}\n`;
   let last = '';
-  for (const chunk of chunks) {
+  for await (const chunk of chunks) {
     if (chunk) last = chunk;
     yield chunk;
   }

@@ -1,7 +1,9 @@
-import type { Log, ReportingDescriptor, Result } from 'sarif';
+import type { ReportingDescriptor, Result, Run } from 'sarif';
 import { findingFingerprint } from '../fingerprint.js';
+import { streamOf } from '../stream.js';
 import type { Evaluation, Finding, RuleSummary, Severity } from '../types.js';
 import { SEVERITY_WORDS } from './words.js';
+import { nestedJson, type Writer, write } from './writer.js';
 
 const LEVEL: Record<Severity, Result.level> = { major: 'error', minor: 'warning', observation: 'note' };
 /**
@@ -14,49 +16,63 @@ const PROBLEM_SEVERITY: Record<Severity, string> = {
   observation: 'recommendation',
 };
 
-/** SARIF 2.1.0 for GitHub code scanning: one rule per policy rule, one result per finding. */
+/** The SARIF of a whole evaluation (the Action's code-scanning upload). */
 export function renderSarif(evaluation: Evaluation, version: string): string {
-  const rules = evaluation.rules;
-  const extra = [...new Set(evaluation.findings.map((f) => f.rule))].filter(
-    (id) => !rules.some((r) => r.id === id),
-  );
-  const descriptors: ReportingDescriptor[] = [
-    ...rules.map(descriptor),
-    ...extra.map((id) => {
-      const f = evaluation.findings.find((x) => x.rule === id)!;
-      return descriptor({
-        id,
-        title: id,
-        kind: 'inventory',
-        severity: f.severity,
-        controls: f.controls,
-        clauses: [],
-        remedy: f.remedy,
-        documents: [],
-      });
-    }),
-  ];
-  const index = new Map(descriptors.map((d, i) => [d.id, i]));
-  const log: Log = {
-    version: '2.1.0',
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'aims-gate',
-            version,
-            semanticVersion: version,
-            informationUri: 'https://github.com/aims-gate/aims-gate',
-            rules: descriptors,
-          },
+  return [...write(sarifWriter(version), streamOf(evaluation))].join('');
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one rule per policy rule, one result per finding. Results are written as
+ * each system is judged, before the tool and its rules (JSON's keys have no order): a rule no policy defines (an
+ * inventory check) is described from its first finding, the one thing kept of them.
+ */
+export function sarifWriter(version: string): Writer {
+  const index = new Map<string, number>();
+  /** Rules outside the policy, in the order they were first found, each with its first finding. */
+  const extra: Finding[] = [];
+  let results = 0;
+  return {
+    *head(head) {
+      for (const id of head.ruleIds) index.set(id, index.size);
+      yield `{\n  "version": "2.1.0",\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json",\n  "runs": [\n    {\n      "automationDetails": ${nestedJson({ id: 'aims-gate/' }, '      ')},\n      "results": [`;
+    },
+    *system({ findings }) {
+      for (const f of findings) {
+        if (!index.has(f.rule)) {
+          index.set(f.rule, index.size);
+          extra.push(f);
+        }
+        yield `${results++ ? ',' : ''}\n        ${nestedJson(result(f, index.get(f.rule)!), '        ')}`;
+      }
+    },
+    *tail(tail) {
+      const descriptors: ReportingDescriptor[] = [
+        ...tail.rules.map(descriptor),
+        ...extra.map((f) =>
+          descriptor({
+            id: f.rule,
+            title: f.rule,
+            kind: 'inventory',
+            severity: f.severity,
+            controls: f.controls,
+            clauses: [],
+            remedy: f.remedy,
+            documents: [],
+          }),
+        ),
+      ];
+      const tool: Run['tool'] = {
+        driver: {
+          name: 'aims-gate',
+          version,
+          semanticVersion: version,
+          informationUri: 'https://github.com/aims-gate/aims-gate',
+          rules: descriptors,
         },
-        automationDetails: { id: 'aims-gate/' },
-        results: evaluation.findings.map((f) => result(f, index.get(f.rule)!)),
-      },
-    ],
+      };
+      yield `${results ? '\n      ]' : ']'},\n      "tool": ${nestedJson(tool, '      ')}\n    }\n  ]\n}\n`;
+    },
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
 }
 
 function descriptor(rule: Omit<RuleSummary, 'appliedTo'>): ReportingDescriptor {

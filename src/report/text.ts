@@ -1,14 +1,7 @@
-import type { Evaluation, Finding, Severity } from '../types.js';
+import type { Finding, Severity } from '../types.js';
 import { printable, printableText } from './printable.js';
-import {
-  bySystem,
-  controlCounts,
-  location,
-  plural,
-  setAsideLines,
-  totalsLine,
-  verdictLine,
-} from './words.js';
+import { controlCounts, location, plural, setAsideLines, totalsLine, verdictLine } from './words.js';
+import type { Writer } from './writer.js';
 
 export interface TextOptions {
   color: boolean;
@@ -25,57 +18,57 @@ const COLOR: Record<Severity | 'ok' | 'dim' | 'bold', [number, number]> = {
 };
 
 /**
- * For a terminal: findings grouped by system, worst first, each with where, what and how to fix it. Made a system
- * at a time, each string made printable as it is written, so a large repository never sits in memory twice.
+ * For a terminal: findings grouped by system, worst first, each with where, what and how to fix it; then the
+ * notes, the controls, what was set aside, the totals and the verdict. Written a system at a time as each is
+ * judged, each string made printable as it is written, so a large repository never sits in memory.
  */
-export function* textChunks(evaluation: Evaluation, { color }: TextOptions): Generator<string> {
+export function textWriter({ color }: TextOptions): Writer {
   const paint = (style: keyof typeof COLOR, s: string) =>
     color ? `\x1b[${COLOR[style][0]}m${s}\x1b[${COLOR[style][1]}m` : s;
-  const out = (lines: string[]) => `${lines.join('\n')}\n`;
-  const policy = printable(evaluation.policy);
-  yield out([
-    `aims-gate · ${plural(evaluation.systems.length, 'AI system')} · policy ${policy.id} (from ${policy.configSource}) · as of ${printableText(evaluation.today)}`,
-    ...evaluation.notices.map((notice) => paint('dim', `note: ${printableText(notice)}`)),
-  ]);
-
-  const groups = bySystem(evaluation.findings);
-
-  for (const raw of evaluation.systems) {
-    const system = printable(raw);
-    const lines: string[] = [];
-    const facts = [
-      system.version && `v${system.version}`,
-      system.tier && `tier ${system.tier}`,
-      system.status,
-      system.owner && `owner ${system.owner}`,
-    ]
-      .filter(Boolean)
-      .join(' · ');
-    lines.push('', `${paint('bold', system.path)}  ${system.id}${facts ? ` · ${facts}` : ''}`);
-    if (system.tierNote) lines.push(`  ${paint('minor', `tier: ${system.tierNote}`)}`);
-    const findings = groups.get(raw.id) ?? [];
-    if (findings.length === 0) lines.push(`  ${paint('ok', '✔ no findings')}`);
-    for (const f of findings) lines.push(...findingLines(printable(f), paint));
-    yield out(lines);
-  }
-  const loose = groups.get(undefined) ?? [];
-  if (loose.length)
-    yield out([
-      '',
-      paint('bold', 'Outside any AI system'),
-      ...loose.flatMap((f) => findingLines(printable(f), paint)),
-    ]);
-
-  const { waivers, disabled } = setAsideLines(evaluation);
-  yield out([
-    '',
-    `Controls (ISO/IEC 42001 Annex A): ${controlCounts(evaluation)}`,
-    ...waivers.map(printableText),
-    ...disabled.map((line) => paint('dim', printableText(line))),
-    '',
-    paint('dim', totalsLine(evaluation)),
-    paint(evaluation.verdict === 'pass' ? 'ok' : 'major', printableText(verdictLine(evaluation))),
-  ]);
+  const out = (lines: string[]) => [`${lines.join('\n')}\n`];
+  return {
+    head(head) {
+      const policy = printable(head.policy);
+      return out([
+        `aims-gate · ${plural(head.systems, 'AI system')} · policy ${policy.id} (from ${policy.configSource}) · as of ${printableText(head.today)}`,
+      ]);
+    },
+    system({ summary, findings }) {
+      if (!summary)
+        return out([
+          '',
+          paint('bold', 'Outside any AI system'),
+          ...findings.flatMap((f) => findingLines(printable(f), paint)),
+        ]);
+      const system = printable(summary);
+      const facts = [
+        system.version && `v${system.version}`,
+        system.tier && `tier ${system.tier}`,
+        system.status,
+        system.owner && `owner ${system.owner}`,
+      ]
+        .filter(Boolean)
+        .join(' · ');
+      const lines = ['', `${paint('bold', system.path)}  ${system.id}${facts ? ` · ${facts}` : ''}`];
+      if (system.tierNote) lines.push(`  ${paint('minor', `tier: ${system.tierNote}`)}`);
+      if (findings.length === 0) lines.push(`  ${paint('ok', '✔ no findings')}`);
+      for (const f of findings) lines.push(...findingLines(printable(f), paint));
+      return out(lines);
+    },
+    tail(tail) {
+      const { waivers, disabled } = setAsideLines(tail);
+      return out([
+        '',
+        ...tail.notices.map((notice) => paint('dim', `note: ${printableText(notice)}`)),
+        `Controls (ISO/IEC 42001 Annex A): ${controlCounts(tail)}`,
+        ...waivers.map(printableText),
+        ...disabled.map((line) => paint('dim', printableText(line))),
+        '',
+        paint('dim', totalsLine(tail)),
+        paint(tail.verdict === 'pass' ? 'ok' : 'major', printableText(verdictLine(tail))),
+      ]);
+    },
+  };
 }
 
 function findingLines(

@@ -1,5 +1,21 @@
 import { groupBy } from '../group.js';
-import type { ControlStatus, Evaluation, Finding, ImportSummary, Severity } from '../types.js';
+import { tallyOf } from '../stream.js';
+import type {
+  ControlStatus,
+  Evaluation,
+  EvaluationTail,
+  Finding,
+  ImportSummary,
+  Severity,
+  Tally,
+} from '../types.js';
+
+/** An evaluation's closing facts: a whole evaluation, or the tail of one written as it was made. */
+export type Closing = Evaluation | EvaluationTail;
+
+function tallied(evaluation: Closing): Tally {
+  return 'tally' in evaluation ? evaluation.tally : tallyOf(evaluation);
+}
 
 /** The words every output uses, so a terminal, a PR comment and a report say the same thing. */
 export const SEVERITY_WORDS: Record<Severity, string> = {
@@ -30,10 +46,9 @@ export function openFindings(evaluation: Evaluation): Finding[] {
 }
 
 /** Open findings by severity, and how many are waived. */
-export function findingCounts(evaluation: Evaluation): Record<Severity | 'waived', number> {
-  const counts = { major: 0, minor: 0, observation: 0, waived: 0 };
-  for (const f of evaluation.findings) counts[f.waiver ? 'waived' : f.severity]++;
-  return counts;
+export function findingCounts(evaluation: Closing): Record<Severity | 'waived', number> {
+  const { open, waived } = tallied(evaluation);
+  return { ...open, waived };
 }
 
 /**
@@ -41,7 +56,7 @@ export function findingCounts(evaluation: Evaluation): Record<Severity | 'waived
  * words (a control with three minor findings is one control, and "8 minor nonconformities" beside "9 minor
  * nonconformities" read as a contradiction). "Nonconformity" is left to the register, which tracks them.
  */
-export function verdictLine(evaluation: Evaluation): string {
+export function verdictLine(evaluation: Closing): string {
   const counts = findingCounts(evaluation);
   // Open (unwaived) findings by severity; the totals line counts them all, waived ones included.
   const parts = (['major', 'minor', 'observation'] as const)
@@ -52,7 +67,7 @@ export function verdictLine(evaluation: Evaluation): string {
 }
 
 /** Controls by their worst open finding: "2 conformant, 13 documented, 8 with minor findings, 12 not evaluated". */
-export function controlCounts(evaluation: Evaluation): string {
+export function controlCounts(evaluation: Closing): string {
   const words: Record<ControlStatus, string> = {
     conformant: 'conformant',
     documented: 'documented',
@@ -81,35 +96,27 @@ export function bySystem(findings: Finding[]): Map<string | undefined, Finding[]
   return groupBy(findings, (f) => f.system);
 }
 
-/** The checks that failed, as "system rule": a rule with an open finding on a system (waived ones pass). */
-export function failedChecks(evaluation: Evaluation): Set<string> {
-  return new Set(
-    evaluation.findings.filter((f) => f.system && !f.waiver).map((f) => `${f.system} ${f.rule}`),
-  );
-}
-
 /**
- * What ran, as conftest counts it: rule checks (a rule on a system), how many passed, failed, or were skipped
- * (a document they read cannot be read: they did not look, so they did not pass), findings, waivers.
+ * What ran, as conftest counts it: rule checks (a rule on a system), how many passed, failed (an open finding
+ * of the rule on the system; waived ones pass), or were skipped (a document they read cannot be read: they did
+ * not look, so they did not pass), findings, waivers.
  */
-export function totals(evaluation: Evaluation) {
-  const checks = evaluation.systems.reduce((n, s) => n + s.checks, 0);
-  const skipped = evaluation.systems.reduce((n, s) => n + s.skipped, 0);
-  const failed = failedChecks(evaluation).size;
+export function totals(evaluation: Closing) {
+  const { systems, checks, failed, skipped, findings, waived } = tallied(evaluation);
   return {
     rules: evaluation.rules.length,
-    systems: evaluation.systems.length,
+    systems,
     checks,
     passed: Math.max(0, checks - failed - skipped),
     failed,
     skipped,
-    findings: evaluation.findings.length,
-    waived: evaluation.findings.filter((f) => f.waiver).length,
+    findings,
+    waived,
   };
 }
 
 /** What the policy set aside, said in every format: each waiver (applied, expired, unused) and disabled rule. */
-export function setAsideLines(evaluation: Evaluation): { waivers: string[]; disabled: string[] } {
+export function setAsideLines(evaluation: Closing): { waivers: string[]; disabled: string[] } {
   return {
     waivers: evaluation.waivers.map(
       (w) =>
@@ -120,12 +127,12 @@ export function setAsideLines(evaluation: Evaluation): { waivers: string[]; disa
 }
 
 /** Notes, waivers and disabled rules, as lines of plain text for the one-line-per-finding formats. */
-export function contextLines(evaluation: Evaluation): string[] {
+export function contextLines(evaluation: Closing): string[] {
   const { waivers, disabled } = setAsideLines(evaluation);
   return [...evaluation.notices.map((notice) => `note: ${notice}`), ...waivers, ...disabled];
 }
 
-export function totalsLine(evaluation: Evaluation): string {
+export function totalsLine(evaluation: Closing): string {
   const t = totals(evaluation);
   return `${plural(t.checks, 'check')} (${plural(t.rules, 'rule')} on ${plural(t.systems, 'AI system')}): ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped (a document they read cannot be read)` : ''}; ${plural(t.findings, 'finding')}, ${t.waived} waived`;
 }
