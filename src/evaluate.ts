@@ -127,9 +127,11 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
 
   // Systems are read, judged and let go a wave at a time: memory holds the documents of two waves, not of the
   // repository. The first wave is read with the base's tiers and the SoA: over the GitHub API, one batched request.
+  // Each system's location is let go once it is judged: nothing the stream keeps grows with the inventory.
+  const pending: (SystemLocation | undefined)[] = [...inScope];
   const readWave = (from: number) =>
     Promise.all(
-      inScope.slice(from, from + SYSTEMS_AT_ONCE).map((s) => readDocuments(input.source, s, s.present)),
+      pending.slice(from, from + SYSTEMS_AT_ONCE).map((s) => readDocuments(input.source, s!, s!.present)),
     );
   const [firstWave, changedSystems, statement] = await Promise.all([
     readWave(0),
@@ -150,12 +152,32 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
   const laxerFailOn = policy.failOnFloor && laxer(failOn, policy.failOnFloor) ? failOn : undefined;
   if (laxerFailOn) failOn = policy.failOnFloor!;
 
+  const orphans: Finding[] = inventory.orphans
+    .filter((o) => !scope || o.path.startsWith(`${scope}/`))
+    .map((orphan) => ({
+      rule: 'inventory.orphan-document',
+      severity: BUILT_IN_CHECKS['inventory.orphan-document'].severity,
+      controls: [],
+      path: orphan.path,
+      line: 1,
+      message: `this ${orphan.kind.replace('-', ' ')} is in no declared AI system folder`,
+      remedy: BUILT_IN_CHECKS['inventory.orphan-document'].remedy,
+    }));
+  // The systems' ids and folders (in scope or not) that a waiver names or nearly names: whether each waiver's
+  // system exists, and what it may have meant, without keeping every name.
+  const waived = [...new Set(policy.waivers.map((w) => w.system))];
+  const near = (name: string) => waived.length > 0 && closest(name, waived) !== undefined;
+  const known = new Set(inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]).filter(near));
+  const systemCount = inScope.length;
+
   const baseTiers = changedSystems && firstOf(changedSystems);
-  // Most findings say what others say (the same section missing from thousands of cards): kept once each.
+  // Most findings say what others say (the same section missing from thousands of cards): kept once each where
+  // findings are held (a whole evaluation). The texts remembered are bounded: many name their file, said once.
   const said = new Map<string, string>();
   const once = (text: string) => {
     const known = said.get(text);
     if (known !== undefined) return known;
+    if (said.size >= SAID_TEXTS) said.clear();
     said.set(text, text);
     return text;
   };
@@ -202,9 +224,10 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
     for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
       const loaded: ReadDocuments[] = await wave;
       // The next wave is read while this one is judged and written.
-      wave = from + SYSTEMS_AT_ONCE < inScope.length ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
+      wave = from + SYSTEMS_AT_ONCE < systemCount ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
       for (const [k, documents] of loaded.entries()) {
-        const location = inScope[from + k]!;
+        const location = pending[from + k]!;
+        pending[from + k] = undefined;
         let judged = judge(location, documents);
         // Findings, waivers and reports key on the id. Where a second folder states an id already taken (the
         // first has been written), it is judged again under its path, which a rule's `when` may test.
@@ -216,34 +239,19 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
           judged = judge(location, documents, location.path);
         }
         named.set(judged.summary.id, location.path);
+        if (near(judged.summary.id)) known.add(judged.summary.id);
         for (const rule of judged.applied) appliedTo.get(rule)!.push(judged.summary.id);
         waiving.apply(judged.summary, judged.findings);
         yield taken({ summary: judged.summary, findings: judged.findings });
       }
     }
-    const orphans: Finding[] = inventory.orphans
-      .filter((o) => !scope || o.path.startsWith(`${scope}/`))
-      .map((orphan) => ({
-        rule: 'inventory.orphan-document',
-        severity: BUILT_IN_CHECKS['inventory.orphan-document'].severity,
-        controls: [],
-        path: orphan.path,
-        line: 1,
-        message: `this ${orphan.kind.replace('-', ' ')} is in no declared AI system folder`,
-        remedy: BUILT_IN_CHECKS['inventory.orphan-document'].remedy,
-      }));
     if (orphans.length) yield taken({ findings: orphans });
 
     const waivers = waiving.results();
     for (const w of waivers.filter((w) => w.status === 'expired')) {
       notices.push(`The waiver of ${w.rule} for ${w.system} expired on ${w.expires} and no longer applies.`);
     }
-    notices.push(
-      ...idleWaivers(policy, [
-        ...named.keys(),
-        ...inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]),
-      ]),
-    );
+    notices.push(...idleWaivers(policy, known));
     if (laxerFailOn)
       notices.push(`fail-on ${laxerFailOn} is laxer than the organisation enforces; ${failOn} applies.`);
     tail = {
@@ -274,7 +282,7 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
       },
       statement,
       ...(changedSystems ? { changedSystems } : {}),
-      systems: inScope.length,
+      systems: systemCount,
       ruleIds: policy.rules.map((r) => r.id),
     },
     results: results(),
@@ -316,6 +324,9 @@ interface JudgedSystem {
   /** The rules that ran on it with a readable document. */
   applied: string[];
 }
+
+/** Texts of findings remembered to be shared: the common ones come back within this many, the rest are one-offs. */
+const SAID_TEXTS = 4096;
 
 /** Documents of this many systems are read at once (a GitHub source reads a wave in one batched request). */
 const SYSTEMS_AT_ONCE = 64;
@@ -623,13 +634,12 @@ function waiversAsJudged(policy: Policy, today: string) {
 
 /**
  * Waivers that waive nothing because of what they name, most often a typo: a rule no pack defines or one
- * disabled here, or a system that is nowhere (`systems`: every id and folder known, outside this check's
- * scope too).
+ * disabled here, or a system that is nowhere (`known`: the ids and folders, outside this check's scope too,
+ * that a waiver names or nearly names).
  */
-function idleWaivers(policy: Policy, systems: string[]): string[] {
+function idleWaivers(policy: Policy, known: Set<string>): string[] {
   const rules = policy.rules.map((r) => r.id);
   const disabled = policy.disabled.map((d) => d.id);
-  const known = new Set(systems);
   return policy.waivers.flatMap((w) => {
     const said: string[] = [];
     if (disabled.includes(w.rule))
