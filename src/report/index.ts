@@ -64,8 +64,9 @@ export async function* renderChunks(
     return;
   }
   const writer = (WRITERS[format] as (o: RenderOptions) => Writer)(o);
-  yield* writer.head(stream.head);
-  for await (const result of stream.results) yield* writer.system(result);
+  // A piece per system, not per finding: each piece passes through async generators, and their promises cost.
+  yield [...writer.head(stream.head)].join('');
+  for await (const result of stream.results) yield [...writer.system(result)].join('');
   yield* writer.tail(stream.tail());
 }
 
