@@ -458,4 +458,67 @@ model-index:
         'no status for this system in its model card, models/demo/governance.yml or the config (the front matter\'s top-level status: "ontwikkeling" is not one aims-gate can read: a lifecycle status is one of development, validation, production, deprecated, retired)',
     });
   });
+
+  // Excerpts of the cards of the judged sample (docs/card-accuracy.md) whose findings were false.
+  it('a lead-in line ending in a colon titles the list or table under it (Trainer and other cards)', async () => {
+    // GItaf/roberta-base-roberta-base-finetuned-mbti-0912-weight0: the Trainer's evaluation, no results table.
+    const trainer = `# roberta-base-finetuned-mbti
+
+This model is a fine-tuned version of [roberta-base](https://huggingface.co/roberta-base) on the None dataset.
+It achieves the following results on the evaluation set:
+- eval_loss: 4.1338
+- step: 0
+
+## Training and evaluation data
+
+More information needed
+`;
+    expect(await messages(trainer, 'card.evaluation')).toEqual([]);
+    expect(
+      card(trainer).sections.get('it achieves the following results on the evaluation set'),
+    ).toMatchObject({
+      line: 4,
+      content: 'eval loss: 4.1338\nstep: 0',
+    });
+    // NtDNlp/sentence-embedding-vietnamese: a lead-in over a results table, with or without a blank line.
+    const table =
+      '#EmbeddingSimilarityEvaluator: Evaluating the model on STS.en-en.txt dataset in epoch 2 after 26000 steps:\n\n| Type | Pearson | Spearman |\n| --- | --- | --- |\n| Cosine | 0.7650 | 0.8095 |\n';
+    expect(await messages(table, 'card.evaluation')).toEqual([]);
+    expect(await messages(table.replace('\n\n', '\n'), 'card.evaluation')).toEqual([]);
+    // Rocketknight1/distilroberta-base-finetuned-wikitext2: the Trainer writes the line without results too.
+    const nothing = trainer.replace('- eval_loss: 4.1338\n- step: 0\n', '\n');
+    expect(await messages(nothing, 'card.evaluation')).toEqual([
+      'the "Training and evaluation data" section is empty or holds only placeholders',
+    ]);
+  });
+
+  it('the compute used, as AutoTrain and the Hub template state it without the heading', async () => {
+    // lehiko/autotrain-hamantest-2444675858: a list label with a unit in brackets, and co2_eq_emissions.
+    const autotrain = `---
+co2_eq_emissions:
+  emissions: 0.36899783929655716
+---
+
+# Model Trained Using AutoTrain
+
+- Problem type: Binary Classification
+- CO2 Emissions (in grams): 0.3690
+`;
+    expect(await messages(autotrain, 'card.environmental-impact')).toEqual([]);
+    expect(card(autotrain).sections.get('co2 emissions in grams')).toMatchObject({
+      line: 9,
+      content: 'CO2 Emissions (in grams): 0.3690',
+    });
+    const body = autotrain.slice(autotrain.indexOf('#'));
+    expect(await messages(body, 'card.environmental-impact')).toEqual([]);
+    expect(await messages('---\nco2_eq_emissions: 12.5\n---\n# Demo\n', 'card.environmental-impact')).toEqual(
+      [],
+    );
+    // Kamtera/persian-tts-female-glow_tts: the template's labels, kept without their heading.
+    const labels = '# Demo\n\n- **Hours used:** 10\n- **Cloud Provider:** kaggle\n';
+    expect(await messages(labels, 'card.environmental-impact')).toEqual([]);
+    expect(
+      await messages('# Demo\n\n- **Hours used:** [More Information Needed]\n', 'card.environmental-impact'),
+    ).toEqual(['the "Hours used" section is empty or holds only placeholders']);
+  });
 });

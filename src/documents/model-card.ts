@@ -284,7 +284,9 @@ function metricsOf(modelIndex: unknown): Metric[] {
 function markdownSections(body: string, bodyLine: number): Map<string, Section> {
   const tokens = markdown.parse(body, {});
   const headings: { level: number; title: string; line: number; start: number }[] = [];
-  const labels: { title: string; line: number; start: number }[] = [];
+  // A label's section runs to the next boundary, unless it says where it ends (a lead-in holds its list).
+  const labels: { title: string; line: number; start: number; content?: string }[] = [];
+  const listEnds = listCloses(tokens);
   tokens.forEach((token, i) => {
     if (token.type === 'heading_open') {
       headings.push({
@@ -300,6 +302,10 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
           (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined))
         : undefined;
     if (label) labels.push({ title: label, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
+    if (token.type === 'paragraph_open') {
+      const leadIn = leadInOf(tokens, i, listEnds);
+      if (leadIn) labels.push({ ...leadIn, line: (token.map?.[0] ?? 0) + leadIn.line + bodyLine, start: i });
+    }
   });
   // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
   const ends = headings.map(() => tokens.length);
@@ -338,13 +344,70 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
   let next = 0;
   for (const label of labels) {
     while (boundaries[next]! <= label.start) next++;
-    add(label.title, label.line, label.start + 1, boundaries[next]!);
+    const key = sectionKey(label.title);
+    if (label.content === undefined) add(label.title, label.line, label.start + 1, boundaries[next]!);
+    else if (!sections.has(key))
+      sections.set(key, { title: label.title, line: label.line, content: meaningfulText(label.content) });
   }
   return sections;
 }
 
+type Tokens = ReturnType<typeof markdown.parse>;
+
+/** For each list's opening token, the index of its closing one: one pass with a stack. */
+function listCloses(tokens: Tokens): Map<number, number> {
+  const ends = new Map<number, number>();
+  const open: number[] = [];
+  tokens.forEach((token, i) => {
+    if (token.type === 'bullet_list_open' || token.type === 'ordered_list_open') open.push(i);
+    else if (token.type === 'bullet_list_close' || token.type === 'ordered_list_close')
+      ends.set(open.pop()!, i);
+  });
+  return ends;
+}
+
+/** A line ending in a colon that introduces a list or a table: at most 120 characters. */
+const LEAD_IN = /^[^\n]{1,119}:$/;
+
+/**
+ * A lead-in: the line ending in a colon that introduces the list or table after it, which it titles as a
+ * heading would. The Trainer's card writes its evaluation so ("It achieves the following results on the
+ * evaluation set:" over "- eval_loss: 4.13"), and so do other cards ("Evaluating the model on STS…:" over a
+ * table). A table is a paragraph of "|" lines to CommonMark, after the lead-in or inside its paragraph. A
+ * lead-in with nothing under it is no section: the Trainer writes the line even when it has no results.
+ */
+function leadInOf(
+  tokens: Tokens,
+  at: number,
+  listEnds: Map<number, number>,
+): { title: string; line: number; content: string } | undefined {
+  const inline = tokens[at + 1];
+  if (inline?.type !== 'inline') return undefined;
+  const lines = inline.content.split('\n');
+  // Inside the paragraph: a lead-in line followed by table rows.
+  const row = lines.findIndex(
+    (line, k) => k > 0 && line.trimStart().startsWith('|') && LEAD_IN.test(lines[k - 1]!.trim()),
+  );
+  if (row > 0)
+    return {
+      title: lines[row - 1]!.trim().slice(0, -1),
+      line: row - 1,
+      content: lines.slice(row).join('\n'),
+    };
+  const last = lines.at(-1)!.trim();
+  if (!LEAD_IN.test(last)) return undefined;
+  const next = at + 3; // after paragraph_open, inline, paragraph_close
+  const block = tokens[next];
+  let content: string | undefined;
+  if (block?.type === 'bullet_list_open' || block?.type === 'ordered_list_open')
+    content = textOf(tokens, next, listEnds.get(next) ?? next);
+  else if (block?.type === 'paragraph_open' && tokens[next + 1]?.content.trimStart().startsWith('|'))
+    content = tokens[next + 1]!.content;
+  return content === undefined ? undefined : { title: last.slice(0, -1), line: lines.length - 1, content };
+}
+
 /** The text of the blocks between two token indexes; a label's own words are left out of its content. */
-function textOf(tokens: ReturnType<typeof markdown.parse>, from: number, to: number): string {
+function textOf(tokens: Tokens, from: number, to: number): string {
   const parts: string[] = [];
   for (let i = from; i < to; i++) {
     const token = tokens[i]!;
@@ -373,10 +436,11 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
 
 /**
  * A list item that opens with a plain "Label: value", as templates write facts in a list: Helsinki-NLP's 95
- * OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data. Words and
- * spaces only, at most 30 characters, so a sentence with a colon in it is no label.
+ * OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data. Words, digits and
+ * spaces only, at most 30 characters, so a sentence with a colon in it is no label; a unit in brackets may
+ * follow, as AutoTrain writes "- CO2 Emissions (in grams): 0.3690".
  */
-const LIST_LABEL = /^([\p{L}][\p{L} -]{0,29}?)\s*:\s+\S/u;
+const LIST_LABEL = /^([\p{L}][\p{L}\p{N} -]{0,29}?(?:\s*\([^()\n]{1,30}\))?)\s*:\s+\S/u;
 
 function listLabelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
   return inline?.type === 'inline' ? LIST_LABEL.exec(inline.content)?.[1]?.trim() : undefined;
