@@ -521,4 +521,32 @@ co2_eq_emissions:
       await messages('# Demo\n\n- **Hours used:** [More Information Needed]\n', 'card.environmental-impact'),
     ).toEqual(['the "Hours used" section is empty or holds only placeholders']);
   });
+
+  it('a paragraph that is only a short label and its colon is a heading written as text', async () => {
+    // K024/mt5-zh-ja-en-trimmed: the training data under "Training data:", as a code block of corpus names.
+    const text =
+      '# mt5\n\nTraining data:\n```\nwikimedia-en-ja\nted2020-en-zh\n```\n\nLicense: CC BY-NC-SA 4.0\n';
+    expect(await messages(text, 'card.training-data')).toEqual([]);
+    // JorisCos/ConvTasNet_Libri2Mix_sepnoisy_8k: a longer line inside it is no label, so it stays in the section.
+    const results = 'Results:\n\nOn Libri2Mix min test set :\n```yml\nsi_sdr: 9.944\n```\n';
+    expect(await messages(results, 'card.evaluation')).toEqual([]);
+    // kukuhtw/ganjarpranowo: six words over a gallery is a sentence, not a heading.
+    expect(
+      await messages(
+        'Sample results pictures of this concept:\n\n![0](https://example.org/0.jpeg)\n',
+        'card.evaluation',
+      ),
+    ).toEqual(['the model card has no "Evaluation" section']);
+    expect(await messages('To evaluate, run:\n```\npython eval.py\n```\n', 'card.evaluation')).toEqual([
+      'the model card has no "Evaluation" section',
+    ]);
+  });
+
+  it('a subheading title is no content: a Results section holding only placeholders and "### Summary" is empty', async () => {
+    // Niceforo/teste: the Hub template with its placeholders left in.
+    const text = '# Evaluation\n\n## Results\n\n[More Information Needed]\n\n### Summary\n\n';
+    expect(await messages(text, 'card.evaluation')).toEqual([
+      'the "Evaluation" section is empty or holds only placeholders',
+    ]);
+  });
 });

@@ -296,16 +296,16 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
         start: i,
       });
     }
+    if (token.type !== 'paragraph_open') return;
+    const line = (token.map?.[0] ?? 0) + bodyLine;
+    // A lead-in first: where it is also a bare label ("Training data:" over a list), its list is its section.
+    const leadIn = leadInOf(tokens, i, listEnds);
+    if (leadIn) labels.push({ ...leadIn, line: line + leadIn.line, start: i });
     const label =
-      token.type === 'paragraph_open'
-        ? (labelOf(tokens[i + 1]) ??
-          (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined))
-        : undefined;
-    if (label) labels.push({ title: label, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
-    if (token.type === 'paragraph_open') {
-      const leadIn = leadInOf(tokens, i, listEnds);
-      if (leadIn) labels.push({ ...leadIn, line: (token.map?.[0] ?? 0) + leadIn.line + bodyLine, start: i });
-    }
+      labelOf(tokens[i + 1]) ??
+      bareLabelOf(tokens[i + 1]) ??
+      (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined);
+    if (label) labels.push({ title: label, line, start: i });
   });
   // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
   const ends = headings.map(() => tokens.length);
@@ -411,7 +411,8 @@ function textOf(tokens: Tokens, from: number, to: number): string {
   const parts: string[] = [];
   for (let i = from; i < to; i++) {
     const token = tokens[i]!;
-    if (token.type === 'inline') {
+    // A subheading's title is no content: "## Results" holding only "### Summary" says nothing.
+    if (token.type === 'inline' && tokens[i - 1]?.type !== 'heading_open') {
       const label = LABEL.exec(token.content);
       parts.push(label ? token.content.slice(label[0].length).replace(/^[:\s]+/, '') : token.content);
     } else if (token.type === 'fence' || token.type === 'code_block' || token.type === 'html_block') {
@@ -432,6 +433,19 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
       ?.replace(/[:\s]+$/, '')
       .trim() || undefined
   );
+}
+
+/**
+ * A paragraph that is only a label and its colon ("Training data:" over a code block of dataset names): a
+ * heading written as text. At most four words (letters, digits, hyphens, brackets) and 40 characters, as headings
+ * are: "To evaluate, run:" over a command, "Sample results pictures of this concept:" over images and "On Libri2Mix
+ * min test set:" inside a Results section are no labels.
+ */
+const BARE_LABEL = /^([\p{L}][\p{L}\p{N}()-]*(?: [\p{L}\p{N}()-]+){0,3})\s*:$/u;
+
+function bareLabelOf(inline: Tokens[number] | undefined): string | undefined {
+  const text = inline?.type === 'inline' ? inline.content.trim() : '';
+  return text.length <= 41 ? BARE_LABEL.exec(text)?.[1] : undefined;
 }
 
 /**
