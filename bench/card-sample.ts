@@ -46,15 +46,18 @@ export function draw(count: number, of: number, from: number): number[] {
 
 /** Words a reader looks for when a section is said to be missing, by the section's name. */
 const HINTS: Record<string, RegExp> = {
-  'Direct Use': /intended|\buse (?:it|this|the model)|can be used|is (?:meant|designed) for|how to use/i,
+  'Direct Use':
+    /intended|\buse (?:it|this|the model)|can be used|is (?:meant|designed) for|how to use|use case|used for|purpose/i,
   'Out-of-Scope Use':
-    /not (?:be )?(?:intended|suitable|meant|designed)|should not|must not|out.of.scope|misuse|prohibit|do not use/i,
+    /not (?:be )?(?:intended|suitable|meant|designed|allowed)|should not|must not|out.of.scope|misuse|prohibit|do not use|can't use|cannot use|forbidden/i,
   'Bias, Risks, and Limitations':
-    /limitation|bias|risk|warning|caveat|disclaimer|not suitable|ethic|harm|toxic|offensive/i,
-  'Training Data': /dataset|trained on|fine-?tuned on|training data|corpus|corpora|data ?set/i,
-  Evaluation: /evaluat|accuracy|\bf1\b|score|result|benchmark|metric|perplexity|\bloss\b|bleu|wer\b/i,
-  'Model Card Contact': /contact|e-?mail|discord|twitter|issue|question|feedback/i,
-  'Environmental Impact': /\bgpu|\btpu|hardware|carbon|co2|emission|hours|a100|v100|t4\b/i,
+    /limitation|bias|risk|warning|caveat|disclaimer|not suitable|ethic|harm|toxic|offensive|issue|problem|may not|tends to|fail/i,
+  'Training Data': /dataset|trained on|fine-?tuned on|training data|corpus|corpora|data ?set|trained with/i,
+  Evaluation:
+    /evaluat|accuracy|\bf1\b|f-score|score|result|benchmark|metric|perplexity|\bloss\b|bleu|rouge|\bwer\b/i,
+  'Model Card Contact':
+    /contact|e-?mail|discord|twitter|issue|question|feedback|credit|created by|author|maintain|reach|support|@/i,
+  'Environmental Impact': /\bgpu|\btpu|hardware|carbon|co2|emission|hours|a100|v100|\bt4\b|compute/i,
   'Event Logging': /\blog(?:s|ging)?\b/i,
 };
 

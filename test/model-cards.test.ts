@@ -549,4 +549,37 @@ co2_eq_emissions:
       'the "Evaluation" section is empty or holds only placeholders',
     ]);
   });
+
+  it('a key-value table row is a label: spaCy states its author and corpora so, Intel its uses', async () => {
+    // spacy/pt_core_news_lg: the metadata table of every spaCy card.
+    const spacy = `| Feature | Description |
+| --- | --- |
+| **Name** | \`pt_core_news_lg\` |
+| **Sources** | [UD Portuguese Bosque v2.8](https://github.com/UniversalDependencies/UD_Portuguese-Bosque) (Rademaker, Alexandre) |
+| **License** | \`CC BY-SA 4.0\` |
+| **Author** | [Explosion](https://explosion.ai) |
+`;
+    expect(await messages(spacy, 'card.training-data')).toEqual([]);
+    expect(await messages(spacy, 'card.contact')).toEqual([]);
+    expect(card(spacy).sections.get('author')).toMatchObject({
+      line: 6,
+      content: '[Explosion](https://explosion.ai)',
+    });
+    // A spaCy card that left them out says "n/a": an empty section, not a written one.
+    const none = spacy.replace(/\| \*\*Sources\*\* \|[^\n]*/, '| **Sources** | n/a |');
+    expect(await messages(none, 'card.training-data')).toEqual([
+      'the "Sources" section is empty or holds only placeholders',
+    ]);
+    // Intel/distilbert-base-uncased-sparse-90-unstructured-pruneofa: the model card template as tables.
+    const intel = `| Intended Use | Description |
+| ----------- | ----------- |
+| Primary intended uses | This is a general sparse language model, to be fine-tuned for language tasks. |
+| Out-of-scope uses |  The model should not be used to intentionally create hostile or alienating environments for people.|
+`;
+    expect(await messages(intel, 'card.intended-use')).toEqual([]);
+    // A header row names columns, and a row of more than two cells is data, not a label.
+    expect(await messages('| Limitations | x |\n| --- | --- |\n| a | b |\n', 'card.limitations')).toEqual([
+      'the model card has no "Bias, Risks, and Limitations" section',
+    ]);
+  });
 });

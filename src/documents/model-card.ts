@@ -17,6 +17,9 @@ type CardParts = Pick<
 // pattern instead), which keeps hostile inline input such as 1 MB of "[[" linear and cheap.
 const markdown = new MarkdownIt('commonmark');
 markdown.core.ruler.disable(['inline', 'text_join']);
+// GFM tables, as the Hub renders them: a key-value row ("| **Author** | [Explosion](…) |") is a label. markdown-it
+// bounds the cells it fills in for short rows, so a hostile table stays linear.
+markdown.enable('table');
 
 /**
  * Parses a model card: Markdown with optional YAML front matter, or the same content as YAML/JSON. A card the
@@ -286,7 +289,7 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
   const headings: { level: number; title: string; line: number; start: number }[] = [];
   // A label's section runs to the next boundary, unless it says where it ends (a lead-in holds its list).
   const labels: { title: string; line: number; start: number; content?: string }[] = [];
-  const listEnds = listCloses(tokens);
+  const listEnds = blockCloses(tokens);
   tokens.forEach((token, i) => {
     if (token.type === 'heading_open') {
       headings.push({
@@ -295,6 +298,10 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
         line: (token.map?.[0] ?? 0) + bodyLine,
         start: i,
       });
+    }
+    if (token.type === 'tr_open') {
+      const row = keyValueOf(tokens, i);
+      if (row) labels.push({ ...row, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
     }
     if (token.type !== 'paragraph_open') return;
     const line = (token.map?.[0] ?? 0) + bodyLine;
@@ -354,16 +361,34 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
 
 type Tokens = ReturnType<typeof markdown.parse>;
 
-/** For each list's opening token, the index of its closing one: one pass with a stack. */
-function listCloses(tokens: Tokens): Map<number, number> {
+/** For each list's or table's opening token, the index of its closing one: one pass with a stack. */
+function blockCloses(tokens: Tokens): Map<number, number> {
   const ends = new Map<number, number>();
   const open: number[] = [];
   tokens.forEach((token, i) => {
-    if (token.type === 'bullet_list_open' || token.type === 'ordered_list_open') open.push(i);
-    else if (token.type === 'bullet_list_close' || token.type === 'ordered_list_close')
-      ends.set(open.pop()!, i);
+    if (/^(?:bullet_list|ordered_list|table)_open$/.test(token.type)) open.push(i);
+    else if (/^(?:bullet_list|ordered_list|table)_close$/.test(token.type)) ends.set(open.pop()!, i);
   });
   return ends;
+}
+
+/**
+ * A table row of two cells whose first is a label: spaCy's cards state their author and training corpora so
+ * ("| **Author** | [Explosion](https://explosion.ai) |", "| **Sources** | [OntoNotes 5](…) |"), and metric
+ * tables their values ("| Accuracy | 0.91 |"). Body rows only: a header row names columns, not facts.
+ */
+function keyValueOf(tokens: Tokens, at: number): { title: string; content: string } | undefined {
+  const [key, value] = [tokens[at + 2], tokens[at + 5]];
+  if (
+    tokens[at + 1]?.type !== 'td_open' ||
+    tokens[at + 4]?.type !== 'td_open' ||
+    tokens[at + 7]?.type !== 'tr_close'
+  )
+    return undefined;
+  const text = key?.content.trim() ?? '';
+  const title =
+    LABEL.exec(text)?.[0] === text ? LABEL.exec(text)![2]!.replace(/:$/, '') : bareLabelOf(key, '');
+  return title ? { title, content: value?.content ?? '' } : undefined;
 }
 
 /** A line ending in a colon that introduces a list or a table: at most 120 characters. */
@@ -399,7 +424,7 @@ function leadInOf(
   const next = at + 3; // after paragraph_open, inline, paragraph_close
   const block = tokens[next];
   let content: string | undefined;
-  if (block?.type === 'bullet_list_open' || block?.type === 'ordered_list_open')
+  if (/^(?:bullet_list|ordered_list|table)_open$/.test(block?.type ?? ''))
     content = textOf(tokens, next, listEnds.get(next) ?? next);
   else if (block?.type === 'paragraph_open' && tokens[next + 1]?.content.trimStart().startsWith('|'))
     content = tokens[next + 1]!.content;
@@ -443,9 +468,10 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
  */
 const BARE_LABEL = /^([\p{L}][\p{L}\p{N}()-]*(?: [\p{L}\p{N}()-]+){0,3})\s*:$/u;
 
-function bareLabelOf(inline: Tokens[number] | undefined): string | undefined {
+function bareLabelOf(inline: Tokens[number] | undefined, colon = ':'): string | undefined {
   const text = inline?.type === 'inline' ? inline.content.trim() : '';
-  return text.length <= 41 ? BARE_LABEL.exec(text)?.[1] : undefined;
+  if (text.length > 41 || !text.endsWith(colon)) return undefined;
+  return BARE_LABEL.exec(colon ? text : `${text}:`)?.[1];
 }
 
 /**
