@@ -582,4 +582,30 @@ co2_eq_emissions:
       'the model card has no "Bias, Risks, and Limitations" section',
     ]);
   });
+
+  it('a one-line paragraph "Label: value" of up to three words is a label, as in a list', async () => {
+    // tadejmagajna/flair-sl-pos: the result on its own line.
+    const flair =
+      '## Slovene PoS Tagging for Flair\n\nTrained on the Slovenian UD Treebank.\n\nF-score (micro): **94,96**\n';
+    expect(await messages(flair, 'card.evaluation')).toEqual([]);
+    // CZWin32768/xlm-align and inovex/multi2convai-logistics-de-logreg-ft: an address to write to.
+    expect(await messages('# Demo\n\nContact: chizewen@outlook.com\n', 'card.contact')).toEqual([]);
+    expect(await messages('# Demo\n\n- mailto: info@multi2conv.ai\n', 'card.contact')).toEqual([]);
+    // huggingnft/etherbears: a sentence with a colon is no label.
+    expect(
+      await messages(
+        'Check results with Space: [link](https://huggingface.co/spaces/x).\n',
+        'card.evaluation',
+      ),
+    ).toEqual(['the model card has no "Evaluation" section']);
+  });
+
+  it("the Hub's note that it wrote the card says nothing of limitations", async () => {
+    // MIT/ast-finetuned-audioset-14-14-0.443
+    const text =
+      'Disclaimer: The team releasing Audio Spectrogram Transformer did not write a model card for this model so this model card has been written by the Hugging Face team.\n';
+    expect(await messages(text, 'card.limitations')).toEqual([
+      'the "Disclaimer" section is empty or holds only placeholders',
+    ]);
+  });
 });

@@ -311,7 +311,11 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
     const label =
       labelOf(tokens[i + 1]) ??
       bareLabelOf(tokens[i + 1]) ??
-      (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined);
+      (tokens[i - 1]?.type === 'list_item_open'
+        ? listLabelOf(tokens[i + 1])
+        : tokens[i + 1]?.content.includes('\n')
+          ? undefined
+          : paragraphLabelOf(tokens[i + 1]));
     if (label) labels.push({ title: label, line, start: i });
   });
   // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
@@ -475,12 +479,20 @@ function bareLabelOf(inline: Tokens[number] | undefined, colon = ':'): string | 
 }
 
 /**
- * A list item that opens with a plain "Label: value", as templates write facts in a list: Helsinki-NLP's 95
- * OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data. Words, digits and
+ * A list item, or a paragraph of one line (see paragraphLabelOf), that opens with a plain "Label: value", as
+ * templates write facts:
+ * Helsinki-NLP's 95 OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data,
+ * Flair's cards "F-score (micro): **94,96**". Words, digits and
  * spaces only, at most 30 characters, so a sentence with a colon in it is no label; a unit in brackets may
  * follow, as AutoTrain writes "- CO2 Emissions (in grams): 0.3690".
  */
 const LIST_LABEL = /^([\p{L}][\p{L}\p{N} -]{0,29}?(?:\s*\([^()\n]{1,30}\))?)\s*:\s+\S/u;
+
+/** Outside a list, where sentences with a colon are common, at most three words ("Check results with Space:" is none). */
+function paragraphLabelOf(inline: Tokens[number] | undefined): string | undefined {
+  const label = listLabelOf(inline);
+  return label && label.replace(/\s*\(.*\)$/, '').split(/\s+/).length <= 3 ? label : undefined;
+}
 
 function listLabelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
   return inline?.type === 'inline' ? LIST_LABEL.exec(inline.content)?.[1]?.trim() : undefined;
@@ -507,12 +519,20 @@ const BRACKETED = new RegExp(
 const PLACEHOLDER_LINE = new RegExp(`^(?:[^:]{1,60}:\\s*)?(?:${PLACEHOLDER_PHRASES})[.!…]*$`, 'i');
 
 /**
+ * The Hub's note on a card it wrote for another team's model, under "Disclaimer": it says who wrote the card,
+ * nothing of the model's limitations (8 cards of the corpus).
+ */
+const NO_CARD_WRITTEN =
+  /the team releasing [^\n]{1,80}? did not write a model card for this model,? so this model card has been written by the hugging face team\.?/gi;
+
+/**
  * What a section really says: without HTML comments, template placeholders (bracketed or a line's whole
  * value), and label lines left empty ("- **Developed by:** [More Information Needed]" says nothing).
  */
 export function meaningfulText(raw: string): string {
   return withoutComments(raw)
     .replace(BRACKETED, '')
+    .replace(NO_CARD_WRITTEN, '')
     .replace(HTML_TAG, ' ')
     .split('\n')
     .map((line) => line.replace(/[*_`#>|-]/g, ' ').trim())
