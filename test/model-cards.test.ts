@@ -608,4 +608,15 @@ co2_eq_emissions:
       'the "Disclaimer" section is empty or holds only placeholders',
     ]);
   });
+
+  it('the OpenRAIL terms a Stable Diffusion card lists are its out-of-scope uses', async () => {
+    // NiteStormz/ProtoThing_200
+    const text = `## License
+
+The CreativeML OpenRAIL License specifies: 
+1. You can't use the model to deliberately produce nor share illegal or harmful outputs or content
+2. The authors claims no rights on the outputs you generate
+`;
+    expect(await messages(text, 'card.intended-use')).toEqual(['the model card has no "Direct Use" section']);
+  });
 });
