@@ -13,7 +13,7 @@ import { claimsGate, ed25519Signer, type Signer } from '../src/audit/signature.j
 import { type AuditStore, recordAll } from '../src/audit/store.js';
 import { ATTESTATION_FILE, BOM_FILE } from '../src/export/gate.js';
 import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
-import { publishCheckpoint } from '../src/github/checkpoint-status.js';
+import { publishAttestation, publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
   type AttachedAttestation,
   checkPullRequest,
@@ -175,7 +175,20 @@ async function deployGate(github: GitHub, signer: Signer | undefined): Promise<v
   if (checkpoint && store) await showCheckpoint(github, checkpoint, store.label, commit);
   core.setOutput('verdict', decision.approved ? 'approved' : 'rejected');
   if (recorded.attestationProblem) core.warning(`aims-gate: ${recorded.attestationProblem}`);
-  if (recorded.attestation) await writeAttestation(recorded.attestation);
+  if (recorded.attestation && commit) {
+    await writeAttestation(recorded.attestation);
+    await publishAttestation(
+      github,
+      context.repo,
+      commit,
+      {
+        environment: environment.trim(),
+        digest: recorded.attestation.digests.attestation,
+        ...(recorded.attestation.urls ? { url: recorded.attestation.urls.attestation } : {}),
+      },
+      (problem) => core.warning(`aims-gate: ${problem}`),
+    );
+  }
   if (decision.approved) core.info(`Deployment to ${environment} approved: ${decision.reason}`);
   else core.setFailed(`Deployment to ${environment || '(no environment)'} rejected: ${decision.reason}`);
 }

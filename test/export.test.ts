@@ -207,7 +207,7 @@ describe('SPDX 3.0.1', () => {
       (e) => e.type === 'Relationship' && e.from === credit.spdxId && e.relationshipType === 'testedOn',
     );
     for (const to of tested?.to ?? [])
-      expect(document['@graph'].find((e) => e.spdxId === to).type).toBe('dataset_DatasetPackage');
+      expect(document['@graph'].find((e) => e.spdxId === to)?.type).toBe('dataset_DatasetPackage');
     expect(unstatedOfDatasets(document).length).toBeGreaterThan(0);
     const creation = document['@graph'].find((e) => e.type === 'CreationInfo')!;
     expect(creation.created).toBe('2026-11-01T09:30:00Z');

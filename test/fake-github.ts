@@ -129,7 +129,13 @@ export class FakeGitHub {
   >();
 
   /** Commit statuses made by POST /statuses/{sha}, in order: GitHub keeps every one. */
-  readonly statuses: { sha: string; state: string; context: string; description?: string }[] = [];
+  readonly statuses: {
+    sha: string;
+    state: string;
+    context: string;
+    description?: string;
+    target_url?: string;
+  }[] = [];
   /** Answer POST /statuses as GitHub answers a token without `statuses: write`. */
   statusesForbidden = false;
 
