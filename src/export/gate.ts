@@ -6,19 +6,16 @@ import { highestTier, requiredTier } from '../evaluate.js';
 import type { Source } from '../source.js';
 import type { Evaluation, RiskTier } from '../types.js';
 import { type Envelope, type Statement, signStatement, verificationSummary } from './attestation.js';
-import { exportFacts } from './context.js';
+import { type ExportContext, exportFacts } from './context.js';
 import { cycloneDx } from './cyclonedx.js';
 
 /** The file name the BOM is written under and named by in the statement's subject. */
 export const BOM_FILE = 'aims-gate-bom.cdx.json';
 export const ATTESTATION_FILE = 'aims-gate-attestation.dsse.json';
 
-/**
- * What the deployment gate attaches to a decision: the deployed commit's CycloneDX BOM, from the gate's own
- * evaluation, and the decision as a signed verification summary whose subjects are the commit and that BOM.
- */
-export async function attestDecision(input: {
-  /** The deployed commit's files, and the trusted revision whose config judged them. */
+/** What a BOM of what the gate judged is made from: the commit's files and the evaluation that judged them. */
+export interface Judged {
+  /** The commit's files, and the trusted revision whose config judged them. */
   source: Source;
   policySource: Source;
   evaluation: Evaluation;
@@ -26,13 +23,14 @@ export async function attestDecision(input: {
   serverUrl?: string;
   commit: string;
   policyCommit?: string;
-  environment: string;
-  approved: boolean;
-  /** The change set's tier, besides the systems' (a change that removes a high-risk system is judged high). */
-  tier?: RiskTier;
-  signer: Signer;
   today: string;
-}): Promise<Attestation> {
+}
+
+/**
+ * The CycloneDX BOM of a commit the gate (or the App's check) judged, from that evaluation, as the file's text;
+ * with the export context the statement reuses.
+ */
+export async function judgedBom(input: Judged): Promise<{ bom: string; context: ExportContext }> {
   const { systems, context } = await exportFacts(
     input.source,
     {
@@ -44,7 +42,23 @@ export async function attestDecision(input: {
     },
     { evaluation: input.evaluation, policySource: input.policySource },
   );
-  const bom = `${JSON.stringify(cycloneDx(systems, context), null, 2)}\n`;
+  return { bom: `${JSON.stringify(cycloneDx(systems, context), null, 2)}\n`, context };
+}
+
+/**
+ * What the deployment gate attaches to a decision: the deployed commit's CycloneDX BOM, from the gate's own
+ * evaluation, and the decision as a signed verification summary whose subjects are the commit and that BOM.
+ */
+export async function attestDecision(
+  input: Judged & {
+    environment: string;
+    approved: boolean;
+    /** The change set's tier, besides the systems' (a change that removes a high-risk system is judged high). */
+    tier?: RiskTier;
+    signer: Signer;
+  },
+): Promise<Attestation> {
+  const { bom, context } = await judgedBom(input);
   const tier = highestTier([input.tier, requiredTier(input.evaluation)]);
   const statement = verificationSummary({
     repository: context.repository,
@@ -76,7 +90,7 @@ export function envelopeFile(envelope: Envelope): string {
 }
 
 /** A SHA-256 digest as the log writes it: `sha256:<hex>`. */
-const digest = (data: string | Uint8Array) => `sha256:${sha256(data)}`;
+export const digestOf = (data: string | Uint8Array) => `sha256:${sha256(data)}`;
 
 /**
  * What a `deployment.approved` entry records of what the gate attached to it: the SHA-256 of the BOM, of the
@@ -91,9 +105,9 @@ export function attestationDigests(made: Attestation): {
   attestationPayload: string;
 } {
   return {
-    bom: digest(made.bom),
-    attestation: digest(made.file),
-    attestationPayload: digest(Buffer.from(made.envelope.payload, 'base64')),
+    bom: digestOf(made.bom),
+    attestation: digestOf(made.file),
+    attestationPayload: digestOf(Buffer.from(made.envelope.payload, 'base64')),
   };
 }
 
@@ -105,8 +119,13 @@ export function attestationDigests(made: Attestation): {
 export function attachments(made: Attestation): Record<'attestation' | 'bom', Attachment> {
   return {
     attestation: { path: `attestations/${sha256(made.file)}.intoto.jsonl`, content: made.file },
-    bom: { path: `attestations/${sha256(made.bom)}.cdx.json`, content: made.bom },
+    bom: bomAttachment(made.bom),
   };
+}
+
+/** A BOM kept beside the log: `attestations/<sha256>.cdx.json`, beside the attestations that name it. */
+export function bomAttachment(bom: string): Attachment {
+  return { path: `attestations/${sha256(bom)}.cdx.json`, content: bom };
 }
 
 /**
@@ -120,11 +139,11 @@ export function recordedIn(
   entries: readonly AuditEntry[],
   trusted: readonly TrustedKey[],
 ): { entry: AuditEntry; by: 'file' | 'payload'; signer: string } | { problem: string } {
-  const file = digest(text);
+  const file = digestOf(text);
   let payload: string | undefined;
   try {
     const envelope = JSON.parse(text) as Partial<Envelope>;
-    if (typeof envelope?.payload === 'string') payload = digest(Buffer.from(envelope.payload, 'base64'));
+    if (typeof envelope?.payload === 'string') payload = digestOf(Buffer.from(envelope.payload, 'base64'));
   } catch {}
   const naming = entries.flatMap((entry) => {
     if (entry.type !== 'deployment.approved') return [];

@@ -52,7 +52,12 @@ export async function checkPullRequest(
   repository: Repository,
   pr: PullRequestFacts,
   options: EvaluationOptions,
-): Promise<{ evaluation: Evaluation; approval: ApprovalResult }> {
+): Promise<{
+  evaluation: Evaluation;
+  approval: ApprovalResult;
+  /** What was judged: the head's files, and where the config that judged them was read. */
+  sources: { head: Source; policy: Source };
+}> {
   const base = new GitHubSource(
     github,
     { ...repository, commit: pr.base.sha },
@@ -100,7 +105,7 @@ export async function checkPullRequest(
       base,
     },
   );
-  return { evaluation, approval };
+  return { evaluation, approval, sources: { head, policy: options.policySource ?? base } };
 }
 
 /**
