@@ -169,6 +169,12 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
   const near = (name: string) => waived.length > 0 && closest(name, waived) !== undefined;
   const known = new Set(inventory.systems.flatMap((s) => [s.path, s.path.split('/').pop()!]).filter(near));
   const systemCount = inScope.length;
+  const folderName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  const sharedFolderNames = new Set(
+    [...groupBy(inScope, (s) => folderName(s.path))]
+      .filter(([, same]) => same.length > 1)
+      .map(([name]) => name),
+  );
 
   const baseTiers = changedSystems && firstOf(changedSystems);
   // Most findings say what others say (the same section missing from thousands of cards): kept once each where
@@ -233,12 +239,15 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
         const location = pending[from + k]!;
         pending[from + k] = undefined;
         let judged = judge(location, documents);
-        // Findings, waivers and reports key on the id. Where a second folder states an id already taken (the
-        // first has been written), it is judged again under its path, which a rule's `when` may test.
-        const first = named.get(judged.summary.id);
-        if (first !== undefined) {
+        // Findings, waivers and reports key on the id. Folders of one name (teams/a/churn, teams/b/churn) are
+        // known from the start: each is reported by its path. Where a folder states an id already taken (the
+        // first has been written), the later one is. Either is judged again under its path, which a rule's `when`
+        // may test.
+        const { id } = judged.summary;
+        const first = named.get(id);
+        if (first !== undefined || (sharedFolderNames.has(id) && id === folderName(location.path))) {
           notices.push(
-            `Two AI systems are named "${judged.summary.id}"; ${first} keeps the name, ${location.path} is reported by its path.`,
+            `Two AI systems are named "${id}"; ${first !== undefined ? `${first} keeps the name, ` : ''}${location.path} is reported by its path.`,
           );
           judged = judge(location, documents, location.path);
         }
