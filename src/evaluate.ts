@@ -230,8 +230,8 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
     for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
       const loaded: ReadDocuments[] = await wave;
       // A turn of the event loop per wave: a wave read while the last was judged is ready at once, and without a
-      // turn V8's own tasks (finishing a concurrent collection) wait, and its heap grows (357 MiB at 25,109
-      // systems against 207 MiB with the turn, bench/README.md).
+      // turn the tasks V8 posts to the loop (finishing a concurrent collection) likely wait while its heap grows:
+      // at 25,109 systems most runs peaked at 355-358 MiB without, 202-244 MiB with (bench/README.md).
       await new Promise((resolve) => setImmediate(resolve));
       // The next wave is read while this one is judged and written.
       wave = from + SYSTEMS_AT_ONCE < systemCount ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
