@@ -38,6 +38,9 @@ export default defineConfig({
     // One a core. Not isolate: false for the fast project: files would share module state (the limiters
     // @octokit/plugin-throttling keeps at module level, for one), and two App tests failed so (docs/testing.md).
     maxWorkers: availableParallelism(),
+    // A process a file (Vitest's default, said here because tests rely on it): test/cli-in-process.ts runs the
+    // CLI in the test's process, changing its folder and variables for the run, which no other file may share.
+    pool: 'forks',
     sequence: { sequencer: LongestFirst },
     projects: [
       {
