@@ -144,6 +144,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     config: { type: 'string', short: 'c' },
     tier: { type: 'string' },
     commit: { type: 'string' },
+    environment: { type: 'string' },
     dir: { type: 'string' },
     key: { type: 'string' },
     log: { type: 'string' },
@@ -167,6 +168,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     ? requirementProblem(check.statement, {
         ...(tier ? { tier } : {}),
         ...(values.commit ? { commit: values.commit } : {}),
+        ...(values.environment !== undefined ? { environment: values.environment } : {}),
       })
     : check.reason;
   // --log: the gate's signed entry for the decision names this very attestation by its digest.
