@@ -204,6 +204,8 @@ describe('what broke', () => {
     const run = await verify(file, '--key', gatePub(), '--log', log, '--environment', 'production');
     expect(run.code).toBe(1);
     expect(run.text).toMatch(/approved for staging, not for production/);
+    // Names compare as GitHub compares environments (and the gate's rules): without case, trimmed.
+    expect((await verify(file, '--key', gatePub(), '--log', log, '--environment', 'Staging')).code).toBe(0);
     // A statement that names no environment (export --format intoto in a pipeline) is no deployment approval.
     const none = await verify(
       write('no-env.json', attest(keys.gate!.signer, { environment: '' }).file),
@@ -278,16 +280,24 @@ describe('what broke', () => {
     expect(run.code).toBe(1);
   });
 
-  it.fails('an approval replayed after the gate later rejected the same commit for the same environment', async () => {
+  it('an approval replayed after the gate later rejected the same commit for the same environment', async () => {
     const made = attest(keys.gate!.signer);
     const log = join(dir, 'replay.jsonl');
     await record(log, made, { signer: keys.gate!.signer, time: '2026-11-21T09:00:00Z' });
+    const file = write('replayed.json', made.file);
+    // A rejection anyone could write (unsigned), or one for another environment, overrules nothing.
+    await record(log, undefined, { approved: false, time: '2026-11-22T09:00:00Z' });
+    await record(log, undefined, { signer: keys.gate!.signer, approved: false, environment: 'staging' });
+    expect((await verify(file, '--key', gatePub(), '--log', log)).code).toBe(0);
+    // The gate's own, for the same commit and environment (named as GitHub names it, in any case): its last word.
     await record(log, undefined, {
       signer: keys.gate!.signer,
       approved: false,
+      environment: 'Production',
       time: '2026-11-22T09:00:00Z',
     });
-    const run = await verify(write('replayed.json', made.file), '--key', gatePub(), '--log', log);
+    const run = await verify(file, '--key', gatePub(), '--log', log);
     expect(run.code).toBe(1);
+    expect(run.text).toMatch(/then rejected a{12} for production in entry 4 .*an approval it overruled/);
   });
 });

@@ -176,7 +176,9 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   if (values.log !== undefined && !problem) {
     const store = await existingLog(values.key ? process.cwd() : locate(values.dir).root, values.log);
     const entries: AuditEntry[] = [];
-    for await (const entry of readEntries(store, { type: 'deployment.approved' })) entries.push(entry);
+    // Rejections too: a later one for the same commit and environment overrules the approval (recordedIn).
+    for await (const entry of readEntries(store))
+      if (entry.type === 'deployment.approved' || entry.type === 'deployment.rejected') entries.push(entry);
     const found = recordedIn(text, entries, trusted);
     if ('problem' in found) problem = `${shown(store.path)}: ${found.problem}`;
     else recorded = found;

@@ -1,4 +1,5 @@
 import { verify as verifyData } from 'node:crypto';
+import { sameEnvironment } from '../approvals.js';
 import {
   describeKey,
   lastTrusted,
@@ -245,7 +246,11 @@ export function requirementProblem(
   // Each environment has its own approval rules (production's reviewers, not staging's): an approval for one
   // is no approval for another, and a statement that names none (export --format intoto) approved no deployment.
   const environment = statement.predicate[`${VERIFIER_ID}#environment`];
-  if (require.environment !== undefined && environment !== require.environment)
+  // Compared as GitHub and the gate's approval rules compare names: without case, trimmed.
+  if (
+    require.environment !== undefined &&
+    !(typeof environment === 'string' && sameEnvironment(environment, require.environment))
+  )
     return `it was approved for ${typeof environment === 'string' ? environment : 'no environment'}, not for ${require.environment}`;
   if (require.commit && !statement.subject.some((s) => s.digest?.gitCommit === require.commit))
     return `it is about ${
