@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type AuditEntry, sha256 } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
@@ -15,6 +15,7 @@ import { exportFacts, utcSeconds } from '../export/context.js';
 import { cycloneDx } from '../export/cyclonedx.js';
 import { envelopeFile, recordedIn } from '../export/gate.js';
 import { spdx } from '../export/spdx.js';
+import { LIMITS } from '../limits.js';
 import { printable } from '../report/printable.js';
 import { GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
@@ -157,8 +158,18 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   if (!file || positionals.length > 1)
     throw new UsageError('verify-attestation takes one file: the DSSE envelope export --format intoto wrote');
   const tier = values.tier === undefined ? undefined : choice('tier', values.tier, RISK_TIERS);
-  const text = await readFile(file, 'utf8').catch(() => {
+  // Bounded before it is read: an envelope is a few kilobytes, and a file of gigabytes (or a folder) given by
+  // mistake or on purpose is said plainly, not read whole into memory or reported as missing.
+  const info = await stat(file).catch(() => {
     throw new UsageError(`${file}: no such file`);
+  });
+  if (info.isDirectory()) throw new UsageError(`${file} is a folder: pass the DSSE envelope file`);
+  if (info.size > LIMITS.maxFileBytes)
+    throw new UsageError(
+      `${file} is ${info.size.toLocaleString('en')} bytes: a DSSE envelope is a few kilobytes, and more than ${LIMITS.maxFileBytes.toLocaleString('en')} is not read`,
+    );
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read it (${error.code ?? error.message})`);
   });
   const trusted = values.key
     ? await gateKeys(values.key)
