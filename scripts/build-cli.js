@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { asciiOnly, lazy } from './bundling.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = `${ROOT}src/`;
@@ -63,33 +64,6 @@ const chunks = (own) => ({
   },
 });
 
-/**
- * Libraries that a library of the bundle imports but a check seldom calls, and whose loading alone costs every
- * start: each is bundled behind stubs of the functions named here, and loaded (its top-level code run) at the
- * first call. markdown-it decodes HTML entities only in link references and inline text (aims-gate reads a
- * card's block structure only); `entities` builds its decoding tables from a 50 KB string when it is loaded.
- */
-const LAZY = { entities: { module: 'entities/lib/decode.js', names: ['decodeHTML', 'decodeHTMLStrict'] } };
-
-const lazy = {
-  name: 'lazy',
-  setup(builder) {
-    const filter = new RegExp(`^(${Object.keys(LAZY).join('|')})$`);
-    builder.onResolve({ filter }, (args) =>
-      args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' },
-    );
-    builder.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => ({
-      contents: [
-        'let loaded;',
-        `const library = () => (loaded ??= require(${JSON.stringify(LAZY[path].module)}));`,
-        ...LAZY[path].names.map((name) => `export const ${name} = (...args) => library().${name}(...args);`),
-      ].join('\n'),
-      resolveDir: ROOT,
-      loader: 'js',
-    }));
-  },
-};
-
 async function bundle(name, entry) {
   const result = await build({
     ...entry,
@@ -111,15 +85,7 @@ async function bundle(name, entry) {
     supported: { 'dynamic-import': false },
     plugins: [chunks(name), lazy],
   });
-  // esbuild leaves a few characters beyond ASCII in regular expressions; one is enough for V8 to hold the whole
-  // source two bytes a character, slower to decode and read. Escaped, they mean the same.
-  writeFileSync(
-    `${ROOT}lib/${name}.cjs`,
-    result.outputFiles[0].text.replace(
-      /[\u0080-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    ),
-  );
+  writeFileSync(`${ROOT}lib/${name}.cjs`, asciiOnly(result.outputFiles[0].text));
 }
 
 /** A file of several modules: one entry re-exporting each, so its importers find every export by name. */
