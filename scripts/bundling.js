@@ -4,12 +4,38 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Libraries that a library of the bundle imports but a check seldom calls, and whose loading alone costs every
- * start: each is bundled behind stubs of the functions named here, and loaded (its top-level code run) at the
- * first call. markdown-it decodes HTML entities only in link references and inline text (aims-gate reads a
- * card's block structure only); `entities` builds its decoding tables from a 50 KB string when it is loaded.
+ * Libraries that a library of the bundle loads but a check seldom uses, and whose loading alone costs every
+ * start: each is bundled behind a stub, and loaded (its top-level code run) when first used. `functions`: stubs
+ * of these named exports, loading it at the first call. `instance`: it exports a class, and the stub's instance
+ * makes the real one at the first use of one of its members.
  */
-const LAZY = { entities: { module: 'entities/lib/decode.js', names: ['decodeHTML', 'decodeHTMLStrict'] } };
+const LAZY = {
+  // markdown-it decodes HTML entities only in link references and inline text (aims-gate reads a card's block
+  // structure only); `entities` builds its decoding tables from a 50 KB string when it is loaded.
+  entities: { module: 'entities/lib/decode.js', functions: ['decodeHTML', 'decodeHTMLStrict'] },
+  // Each markdown-it makes a linkify-it, which compiles some thirty regular expressions, for its `linkify`
+  // option, which aims-gate leaves off.
+  'linkify-it': { module: 'linkify-it', instance: true },
+};
+
+const stub = ({ module, functions = [], instance }) =>
+  [
+    'let loaded;',
+    `const library = () => (loaded ??= require(${JSON.stringify(module)}));`,
+    ...functions.map((name) => `export const ${name} = (...args) => library().${name}(...args);`),
+    ...(instance
+      ? [
+          'export default function Lazy(...args) {',
+          '  let made;',
+          '  const real = () => (made ??= new (library())(...args));',
+          '  return new Proxy({}, {',
+          "    get: (_, key) => (typeof real()[key] === 'function' ? real()[key].bind(real()) : real()[key]),",
+          '    set: (_, key, value) => Reflect.set(real(), key, value),',
+          '  });',
+          '}',
+        ]
+      : []),
+  ].join('\n');
 
 export const lazy = {
   name: 'lazy',
@@ -19,11 +45,7 @@ export const lazy = {
       args.namespace === 'lazy' ? undefined : { path: args.path, namespace: 'lazy' },
     );
     builder.onLoad({ filter: /.*/, namespace: 'lazy' }, ({ path }) => ({
-      contents: [
-        'let loaded;',
-        `const library = () => (loaded ??= require(${JSON.stringify(LAZY[path].module)}));`,
-        ...LAZY[path].names.map((name) => `export const ${name} = (...args) => library().${name}(...args);`),
-      ].join('\n'),
+      contents: stub(LAZY[path]),
       resolveDir: ROOT,
       loader: 'js',
     }));
