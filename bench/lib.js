@@ -51,6 +51,25 @@ export function time(args, { env = ENV, cwd = ROOT } = {}) {
 /** A JSON-printing bench script's one line, parsed. */
 export const json = (args, options) => JSON.parse(time(args, options).stdout);
 
+/**
+ * BENCH_INSTRUCTIONS=1: ratios also counted in instructions executed (Valgrind's callgrind, every thread of the
+ * process), which a busy shared machine does not change as it changes wall time; some 100 times slower to run.
+ */
+export const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS === '1';
+
+/** The instructions one process executes, from spawn to exit, under callgrind. */
+export function instructions(args, { env = ENV, cwd = ROOT } = {}) {
+  const result = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', '--callgrind-out-file=/dev/null', NODE, ...args],
+    { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env },
+  );
+  const collected = /Collected : (\d+)/.exec(result.stderr ?? '');
+  if (!collected || (result.status !== 0 && result.status !== 1))
+    throw new Error(`valgrind ${args.join(' ')} exited ${result.status}: ${result.error ?? result.stderr}`);
+  return Number(collected[1]);
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -91,6 +110,13 @@ export function ratio(label, { floor, command, options, aim }) {
   console.log(
     `  ${label}: ${value.toFixed(2)}×  (medians of ${RUNS} paired runs${aim ? `; aim: at most ${aim}` : ''})`,
   );
+  if (INSTRUCTIONS) {
+    const pair = optionsOf();
+    const [base, counted] = [instructions(floor.args, pair), instructions(command.args, pair)];
+    console.log(
+      `  ${label} in instructions: ${(counted / base).toFixed(2)}×  (${(counted / 1e6).toFixed(0)} M against ${(base / 1e6).toFixed(0)} M, callgrind)`,
+    );
+  }
   return { floor: median(floors), command: median(commands), ratio: value };
 }
 
