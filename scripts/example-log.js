@@ -439,7 +439,8 @@ for (const [time, type, system, login, given, pullRequest, environment] of event
     {
       type,
       time: new Date(time).toISOString(),
-      actor: { login },
+      // The gate writes who GitHub said acted (a review's author, the bot); a person's CLI entry is as typed.
+      actor: signer === gateKey ? { login, via: 'github' } : { login },
       subject: {
         repository,
         ...(system ? { system } : {}),

@@ -87,6 +87,11 @@ describe('the register in the auditor’s report (10.2)', () => {
       'effectiveness reviewed 2026-10-30 (entry 31) by gov-lead (EXAMPLE ONLY) (signed; not the action owner',
     );
     expect(register).toContain('⚠ entry 17 closes NC-13 without what a closure needs');
+    // The example verifies persons (its config lists the governance lead's key): a root cause or an action typed
+    // in unsigned is shown as that, not as fact.
+    const nc13 = register.match(/\| NC-13 \|[^\n]*/)?.[0];
+    expect(nc13).toContain('retraining had no PSI gate (as typed by dana, unsigned) |');
+    expect(nc13).toContain('PSI over 0.2 (dana), done 2026-09-18 (as typed by dana, unsigned);');
   });
 
   it('counts findings and nonconformities with their own words, closures of each kind apart, objectives as met or missed', async () => {

@@ -48,6 +48,8 @@ export interface LogMark {
   seq: number;
   time: string;
   by: string;
+  /** Where the configuration verifies persons: the entry names its writer as typed, signed by no trusted person. */
+  unsigned?: true;
 }
 
 /**
@@ -356,6 +358,11 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
   const byId = new Map<string, Nonconformity>();
   const problems: string[] = [];
   const personsVerified = verifiesPersons(options.trusted);
+  /** A person's statement (a root cause, an action done) and whether a trusted key says who made it. */
+  const stated = (entry: AuditEntry): LogMark =>
+    personsVerified && !independenceOf(entry, [], options.trusted).signed
+      ? { ...mark(entry), unsigned: true }
+      : mark(entry);
   /** Open nonconformities of findings, by system: what the next evaluation of that system may correct. */
   const openOfSystem = new Map<string, Set<string>>();
   /** Findings' nonconformities whose owner somebody set by hand: the system's owner no longer follows. */
@@ -580,7 +587,7 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
           problems.push(`entry ${entry.seq} gives ${nc.id} a due date that is no date (YYYY-MM-DD)`);
         if (text(details.rootCause)) {
           nc.rootCause = text(details.rootCause);
-          nc.rootCauseAt = mark(entry);
+          nc.rootCauseAt = stated(entry);
         }
         defaultDue(nc);
         closeIfReviewed(nc, entry);
@@ -636,7 +643,7 @@ export function registerFold(options: { trusted?: readonly TrustedKey[] } = {}):
         const action = nc.actions.find(
           (a) => !a.completed && (!text(details.action) || a.action === text(details.action)),
         );
-        if (action) action.completed = mark(entry);
+        if (action) action.completed = stated(entry);
         else
           problems.push(`entry ${entry.seq} completes a corrective action of ${nc.id} that was not planned`);
         closeIfReviewed(nc, entry);

@@ -6,10 +6,16 @@ import { closest } from '../spelling.js';
 
 /** Checks of option values shared by the commands: each failure is a usage error that says what to pass. */
 
+/** Short names people type for a choice (`-f md`), accepted wherever the long one is. */
+const ALIASES: Record<string, string> = { md: 'markdown' };
+
 export function choice<T extends string>(option: string, value: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T))
-    throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, not "${value}"`);
-  return value as T;
+  const name = (allowed.includes(ALIASES[value] as T) ? ALIASES[value] : value) as T;
+  if (allowed.includes(name)) return name;
+  const suggestion = closest(value, [...allowed]);
+  throw new UsageError(
+    `--${option} must be one of ${allowed.join(', ')}, not "${value}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+  );
 }
 
 /** A calendar date written YYYY-MM-DD; `undefined` stays undefined. */

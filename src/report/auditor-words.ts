@@ -11,6 +11,7 @@ import {
   closureGaps,
   DEFAULT_DAYS_TO_DUE,
   type Independence,
+  type LogMark,
   latestReview,
 } from '../audit/nonconformities.js';
 import type { SignatureReport } from '../audit/verify.js';
@@ -269,7 +270,7 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
     (r) => ` Regraded ${r.from} → ${r.to} by ${r.by} (entry ${r.seq}): ${r.reason}.`,
   );
   return {
-    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.links.length ? ` Linked with ${nc.links.join(', ')}.` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}` : ''}${regrades.join('')}${was.length ? ` When opened: ${was.join(', ')}.` : ''}`,
+    title: `${nc.title}${nc.message ? `: ${nc.message}` : ''}${citedWords(nc)}${nc.links.length ? ` Linked with ${nc.links.join(', ')}.` : ''}${nc.rootCause ? ` Root cause: ${nc.rootCause}${typedWords(nc.rootCauseAt)}` : ''}${regrades.join('')}${was.length ? ` When opened: ${was.join(', ')}.` : ''}`,
     since: `${nc.opened.time.slice(0, 10)} (entry ${nc.opened.seq})`,
     due: nc.due
       ? `${nc.due}${nc.dueByDefault ? ' (default)' : ''}${nc.dueReason ? ` (moved: ${nc.dueReason})` : ''}${nc.overdue ? ' OVERDUE' : ''}`
@@ -278,7 +279,7 @@ export function nonconformityWords(nc: AuditorReport['nonconformities'][number])
       [
         ...nc.actions.map(
           (a) =>
-            `${a.action}${a.owner ? ` (${a.owner})` : ''}${a.completed ? `, done ${a.completed.time.slice(0, 10)}` : a.due ? `, due ${a.due}` : ''}`,
+            `${a.action}${a.owner ? ` (${a.owner})` : ''}${a.completed ? `, done ${a.completed.time.slice(0, 10)}${typedWords(a.completed)}` : a.due ? `, due ${a.due}` : ''}`,
         ),
         ...(review
           ? [
@@ -393,6 +394,11 @@ export function entryActorWords(report: Pick<AuditorReport, 'signatures'>, entry
   if (signed.forged) return `FORGED: ${actorWords(entry.actor)}, not signed by a gate key (${signed.signer})`;
   if (signed.vouched) return `${entry.actor.login}, ${signed.signer}`;
   return `${actorWords(entry.actor)}, ${signed.signer}`;
+}
+
+/** " (as typed by dana, unsigned)" for a person's statement no trusted key vouches for, where persons are verified. */
+export function typedWords(mark: LogMark | undefined): string {
+  return mark?.unsigned ? ` (as typed by ${mark.by}, unsigned)` : '';
 }
 
 /** Who reviewed or closed, and whether the log proves them independent of the action: "gov-lead (signed; not the action owner)". */

@@ -127,13 +127,13 @@ describe('the HTML report in a real Chromium', () => {
     expect(await page.locator('#inventory tbody tr:visible').count()).toBe(1);
     await page.selectOption('#filter-type', 'approval.given');
     expect(await page.textContent('#event-count')).toBe('2 of 36 events');
-    // The example's approvals were typed in, not taken from GitHub: shown as unverified.
-    // The gate kept them, and signed them: its key is the one the example's config lists.
+    // The gate took the approvers from GitHub (the reviews' authors) and signed what it wrote: its key is the
+    // one the example's config lists, so the names stand without "unverified".
     expect(await page.locator('#timeline tr.event:visible td:nth-child(5)').allTextContents()).toEqual([
       expect.stringMatching(
-        /^dana-w \(unverified\), signed by the gate key production deploy gate \(EXAMPLE ONLY\) \(SHA256:/,
+        /^dana-w, signed by the gate key production deploy gate \(EXAMPLE ONLY\) \(SHA256:/,
       ),
-      expect.stringMatching(/^gov-lead \(unverified\), signed by the gate key/),
+      expect.stringMatching(/^gov-lead, signed by the gate key/),
     ]);
     await page.selectOption('#filter-system', '');
     await page.selectOption('#filter-type', 'deployment.rejected');

@@ -82,6 +82,7 @@ describe('the packed CLI (aims-gate)', () => {
     expect(files).toContain('package/lib/cli.cjs');
     expect(files).toContain('package/lib/cli-check.cjs');
     expect(files).toContain('package/schemas/config.schema.json');
+    expect(files).toContain('package/LICENSE'); // the Apache-2.0 its package.json names
   });
 
   it('passes publint, and promises no import it cannot keep (no main, types or "." export)', () => {
