@@ -11,17 +11,17 @@ import {
 import { evaluationEvents } from '../src/audit/events.js';
 import { claimsGate, ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { type AuditStore, recordAll } from '../src/audit/store.js';
-import { ATTESTATION_FILE, attestDecision, BOM_FILE } from '../src/export/gate.js';
+import { ATTESTATION_FILE, BOM_FILE } from '../src/export/gate.js';
 import { auditStoreFor, historyStoreFor } from '../src/github/audit-log.js';
-import { publishCheckpoint } from '../src/github/checkpoint-status.js';
+import { publishAttestation, publishCheckpoint } from '../src/github/checkpoint-status.js';
 import {
+  type AttachedAttestation,
   checkPullRequest,
   decideDeployment,
   type LogSettings,
   type PullRequestFacts,
 } from '../src/github/evaluate.js';
 import { createGitHub, type GitHub } from '../src/github/octokit.js';
-import { GitHubSource } from '../src/github/source.js';
 import { annotationsOf } from '../src/report/annotations.js';
 import { renderApprovals, renderChangeSet } from '../src/report/approvals.js';
 import { renderMarkdown } from '../src/report/markdown.js';
@@ -161,6 +161,7 @@ async function deployGate(github: GitHub, signer: Signer | undefined): Promise<v
       writer: `aims-gate Action, workflow run ${Number.isSafeInteger(context.runId) ? runUrl() : '(the runner set no GITHUB_RUN_ID)'}`,
       ...(signer ? { signer } : {}),
     },
+    serverUrl: context.serverUrl,
   });
   const { decision, store, checkpoint, problem } = recorded;
   const { evaluation, verdict } = decision;
@@ -173,48 +174,41 @@ async function deployGate(github: GitHub, signer: Signer | undefined): Promise<v
   if (problem) core.warning(problem);
   if (checkpoint && store) await showCheckpoint(github, checkpoint, store.label, commit);
   core.setOutput('verdict', decision.approved ? 'approved' : 'rejected');
-  if (decision.approved && evaluation && signer && commit)
-    await attest(github, signer, commit, environment, decision);
+  if (recorded.attestationProblem) core.warning(`aims-gate: ${recorded.attestationProblem}`);
+  if (recorded.attestation && commit) {
+    await writeAttestation(recorded.attestation);
+    await publishAttestation(
+      github,
+      context.repo,
+      commit,
+      {
+        environment: environment.trim(),
+        digest: recorded.attestation.digests.attestation,
+        ...(recorded.attestation.urls ? { url: recorded.attestation.urls.attestation } : {}),
+      },
+      (problem) => core.warning(`aims-gate: ${problem}`),
+    );
+  }
   if (decision.approved) core.info(`Deployment to ${environment} approved: ${decision.reason}`);
   else core.setFailed(`Deployment to ${environment || '(no environment)'} rejected: ${decision.reason}`);
 }
 
 /**
- * An approved deployment's BOM and its signed verification summary, as files beside the run (RUNNER_TEMP) and
- * as the bom-path and attestation-path outputs: what a later step pushes to a registry or an admission
- * controller. A failure here warns and leaves the approval standing: the decision is already recorded.
+ * An approved deployment's BOM and its signed verification summary (made and recorded by the gate, their
+ * digests in its entry), as files beside the run (RUNNER_TEMP) and as the bom-path and attestation-path
+ * outputs: what a later step pushes to a registry or an admission controller. A failure here warns and leaves
+ * the approval standing: the decision is already recorded.
  */
-async function attest(
-  github: GitHub,
-  signer: Signer,
-  commit: string,
-  environment: string,
-  decision: Awaited<ReturnType<typeof decideDeployment>>['decision'],
-): Promise<void> {
+async function writeAttestation(made: AttachedAttestation): Promise<void> {
   try {
-    const at = (sha: string) => new GitHubSource(github, { ...context.repo, commit: sha });
-    const made = await attestDecision({
-      source: at(commit),
-      policySource: decision.config ? at(decision.config) : at(commit),
-      evaluation: decision.evaluation!,
-      repository: repositoryName(),
-      serverUrl: context.serverUrl,
-      commit,
-      ...(decision.config ? { policyCommit: decision.config } : {}),
-      environment,
-      approved: decision.approved,
-      ...(decision.tier ? { tier: decision.tier } : {}),
-      signer,
-      today: inputs().today,
-    });
     const dir = join(process.env.RUNNER_TEMP ?? process.env.GITHUB_WORKSPACE ?? '.', 'aims-gate');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, BOM_FILE), made.bom);
-    await writeFile(join(dir, ATTESTATION_FILE), `${JSON.stringify(made.envelope)}\n`);
+    await writeFile(join(dir, ATTESTATION_FILE), made.file);
     core.setOutput('bom-path', join(dir, BOM_FILE));
     core.setOutput('attestation-path', join(dir, ATTESTATION_FILE));
     core.info(
-      `Signed verification summary: ${made.statement.predicate.verificationResult} ${made.statement.predicate.verifiedLevels.join(', ')}, key ${made.envelope.signatures[0]!.keyid}`,
+      `Signed verification summary: ${made.statement.predicate.verificationResult} ${made.statement.predicate.verifiedLevels.join(', ')}, key ${made.envelope.signatures[0]!.keyid}; recorded as ${made.digests.attestation}${made.urls ? `, kept at ${made.urls.attestation}` : ''}`,
     );
   } catch (error) {
     core.warning(

@@ -4,6 +4,7 @@ import { evaluationEvents } from '../src/audit/events.js';
 import type { Signer } from '../src/audit/signature.js';
 import { recordAll } from '../src/audit/store.js';
 import { ConfigError } from '../src/errors.js';
+import { bomAttachment, digestOf, judgedBom } from '../src/export/gate.js';
 import { publishCheckpoint } from '../src/github/checkpoint-status.js';
 import { checkPullRequest, type PullRequestFacts } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
@@ -117,12 +118,29 @@ export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
       await complete(github, repository, head, 'neutral', 'aims-gate is not set up here', HOW_TO_START);
       return 'neutral';
     }
-    const { evaluation, approval } = await checkPullRequest(github, repository, pr, {
+    const { evaluation, approval, sources } = await checkPullRequest(github, repository, pr, {
       today: request.today,
       policySource: configured ? base : settings.source!, // the base's config is already read
     });
+    const bom = await judgedBom({
+      source: sources.head,
+      policySource: sources.policy,
+      evaluation,
+      repository: `${repository.owner}/${repository.repo}`,
+      commit: head,
+      ...(configured ? { policyCommit: pr.base.sha } : {}),
+      today: request.today,
+    }).then(
+      (made) => made.bom,
+      (error: Error) => {
+        log.warn({ err: error }, 'could not make the BOM of this head; the check goes on without it');
+        return undefined;
+      },
+    );
+    // Recorded before the check run is completed, so that the summary links only a BOM the log branch holds.
+    const kept = await recordEvaluation(request, pr, evaluation, settings.settings, bom);
     const title = verdictLine(evaluation);
-    const summary = `${renderMarkdown(evaluation)}\n${renderApprovals(approval, '### Approvals (shown, not blocking on pull requests)')}`;
+    const summary = `${renderMarkdown(evaluation)}\n${renderApprovals(approval, '### Approvals (shown, not blocking on pull requests)')}${bom ? bomSection(bom, kept) : ''}`;
     const text = task.explain ? renderExplanations(evaluation) : undefined;
     const conclusion = evaluation.verdict === 'pass' ? 'success' : 'failure';
     await complete(github, repository, head, conclusion, title, summary, text, annotationsFor(evaluation));
@@ -134,7 +152,6 @@ export async function runCheck(request: CheckRequest): Promise<CheckOutcome> {
       },
       title,
     );
-    await recordEvaluation(request, pr, evaluation, settings.settings);
     return evaluation.verdict === 'pass' ? 'success' : 'failure';
   } catch (error) {
     const configError = error instanceof ConfigError;
@@ -233,16 +250,22 @@ function annotationsFor(evaluation: Evaluation): Annotation[] {
     }));
 }
 
+/**
+ * Records the evaluation's entries, signed with the App's key, with the head's BOM kept beside them (a branch
+ * log: in their commit) and named by its digest in each. Returns the BOM's address where it was kept.
+ */
 async function recordEvaluation(
   request: CheckRequest,
   pr: PullRequestFacts,
   evaluation: Evaluation,
   settings: Parameters<typeof appAuditStore>[3],
-): Promise<void> {
+  bom: string | undefined,
+): Promise<string | undefined> {
   const { github, task } = request;
   const repository = { owner: task.owner, repo: task.repo };
   const store = appAuditStore(github, repository, evaluation.policy, settings);
-  if (!store) return;
+  if (!store) return undefined;
+  const file = bom && store.fileUrl ? bomAttachment(bom) : undefined;
   const drafts = evaluationEvents(evaluation, {
     time: new Date().toISOString(),
     actor: task.actor,
@@ -252,10 +275,14 @@ async function recordEvaluation(
       ref: pr.head.ref,
       pullRequest: pr.number,
     },
+    ...(file ? { attached: { bom: digestOf(file.content) } } : {}),
   });
   let checkpoint: Checkpoint | undefined;
   try {
-    checkpoint = await recordAll(store, drafts, request.signer ? { signer: request.signer } : undefined);
+    checkpoint = await recordAll(store, drafts, {
+      ...(request.signer ? { signer: request.signer } : {}),
+      ...(file ? { files: [file] } : {}),
+    });
   } catch (error) {
     // The check stands; the log's gap is reported where an operator looks.
     request.log.error({ err: error, store: store.label }, 'could not record the evaluation in the audit log');
@@ -264,6 +291,16 @@ async function recordEvaluation(
     await publishCheckpoint(github, repository, pr.head.sha, checkpoint, (problem) =>
       request.log.warn(problem),
     );
+  return checkpoint && file ? store.fileUrl!(file.path) : undefined;
+}
+
+/**
+ * The check run's word on the head's BOM: its digest, and where it is kept. No signed attestation: a pull
+ * request's check approves nothing for deployment, and a signed PASSED for its head is what an admission
+ * policy would take for the gate's approval; the deployment gate signs one when it approves a deployment.
+ */
+function bomSection(bom: string, url: string | undefined): string {
+  return `\n### Bill of materials\n\nThe CycloneDX 1.6 ML-BOM of this head (a \`machine-learning-model\` component with its model card per AI system): \`${digestOf(bom)}\`${url ? `, kept with this evaluation's entries on the audit log's branch: [${url.split('/').at(-1)}](${url})` : ' (not kept: this repository records no audit log the App writes to)'}. It is not an attestation: the deployment gate signs one, with the BOM it names, when it approves a deployment.\n`;
 }
 
 function clip(text: string): string {

@@ -3,7 +3,7 @@ import { deploymentEvent } from '../src/audit/events.js';
 import type { Signer } from '../src/audit/signature.js';
 import { recordAll } from '../src/audit/store.js';
 import { repositoryFacts } from '../src/github/change-set.js';
-import { publishCheckpoint } from '../src/github/checkpoint-status.js';
+import { publishAttestation, publishCheckpoint } from '../src/github/checkpoint-status.js';
 import { decideDeployment, extendsFrom, type LogSettings } from '../src/github/evaluate.js';
 import type { GitHub } from '../src/github/octokit.js';
 import type { Repository } from '../src/github/pull-request.js';
@@ -34,6 +34,8 @@ interface Answer {
   comment: string;
   /** The log's checkpoint after the decision's entry: published on the commit once GitHub has its answer. */
   checkpoint?: { seq: number; hash: string };
+  /** An approval's attestation, by the digest its entry records and its file beside the entry: published too. */
+  attestation?: { environment: string; digest: string; url?: string };
 }
 
 /**
@@ -61,6 +63,10 @@ export async function answerProtectionRule(request: ProtectionRequest): Promise<
   // After the answer, not before it: a deployment waits on the answer, never on a commit status.
   if (answer.checkpoint && task.commit)
     await publishCheckpoint(github, repository, task.commit, answer.checkpoint, (problem) =>
+      log.warn(problem),
+    );
+  if (answer.attestation && task.commit)
+    await publishAttestation(github, repository, task.commit, answer.attestation, (problem) =>
       log.warn(problem),
     );
   return state;
@@ -105,36 +111,53 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
   const { environment } = task;
-  const { decision, checkpoint, problem, error } = await decideDeployment(github, repository, {
-    commit: task.commit,
-    environment,
-    prepare: async () => {
-      // The organisation's settings say where the log is: unreadable, the gate fails closed.
-      const { settings } = await orgDefaults(github, repository.owner);
-      // The gate reads its past approvals from the store it records to: the next change set starts there.
-      const store = (policy: LogSettings | undefined) =>
-        appAuditStore(github, repository, policy ?? APP_AUDIT_LOG, settings);
-      return { options: { today: request.today, history: store }, store };
+  const { decision, checkpoint, problem, error, attestation, attestationProblem } = await decideDeployment(
+    github,
+    repository,
+    {
+      commit: task.commit,
+      environment,
+      prepare: async () => {
+        // The organisation's settings say where the log is: unreadable, the gate fails closed.
+        const { settings } = await orgDefaults(github, repository.owner);
+        // The gate reads its past approvals from the store it records to: the next change set starts there.
+        const store = (policy: LogSettings | undefined) =>
+          appAuditStore(github, repository, policy ?? APP_AUDIT_LOG, settings);
+        return { options: { today: request.today, history: store }, store };
+      },
+      record: {
+        time: new Date().toISOString(),
+        actor: task.actor,
+        writer: `aims-gate App, installation ${task.installation}`,
+        ...(request.signer ? { signer: request.signer } : {}),
+      },
     },
-    record: {
-      time: new Date().toISOString(),
-      actor: task.actor,
-      writer: `aims-gate App, installation ${task.installation}`,
-      ...(request.signer ? { signer: request.signer } : {}),
-    },
-  });
+  );
   if (problem) log.error(problem);
   if (error) log.error({ err: error }, decision.reason);
+  if (attestationProblem) log.error(attestationProblem);
   const state = decision.approved ? 'approved' : 'rejected';
+  const attached = attestation && {
+    environment: environment.trim(),
+    digest: attestation.digests.attestation,
+    ...(attestation.urls ? { url: attestation.urls.attestation } : {}),
+  };
   return {
     state,
-    comment: comment(`aims-gate ${state} the deployment to ${environment}: ${decision.reason}`),
+    comment: comment(
+      `aims-gate ${state} the deployment to ${environment}: ${decision.reason}`,
+      // Where the reviewers of the run look: the attestation, kept whole when the reason is cut.
+      attached ? ` Attestation ${attached.digest}${attached.url ? `: ${attached.url}` : ''}` : '',
+    ),
     ...(checkpoint ? { checkpoint } : {}),
+    ...(attached ? { attestation: attached } : {}),
   };
 }
 
-function comment(text: string): string {
-  return text.length <= MAX_COMMENT ? text : `${text.slice(0, MAX_COMMENT - 1)}…`;
+/** The comment, its text cut to GitHub's 1,024 characters and `tail` kept whole. */
+function comment(text: string, tail = ''): string {
+  const room = MAX_COMMENT - tail.length;
+  return `${text.length <= room ? text : `${text.slice(0, room - 1)}…`}${tail}`;
 }
 
 export interface ReviewRequest {

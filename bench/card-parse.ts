@@ -17,6 +17,11 @@ const SHAPES: Record<string, (bytes: number) => string> = {
   'quoted front matter': (n) =>
     `---\nwidget:\n- text: "${'word\n'.repeat(n / 5)}"\nlicense: mit\n---\n# Card\n`,
   brackets: (n) => '## Evaluation\n\n'.concat('[['.repeat(n / 2)),
+  // Key-value rows are labels (spaCy's and Intel's tables); a header row of many cells and short rows under it
+  // are what markdown-it bounds when it fills in the missing cells.
+  'table rows': (n) =>
+    '| Feature | Description |\n| --- | --- |\n'.concat('| **Author** | x |\n'.repeat(n / 18)),
+  'wide table': (n) => `${'| a '.repeat(n / 8)}|\n${'| - '.repeat(n / 8)}|\n${'|\n'.repeat(n / 4)}`,
   // The shape of a real Hub card (skops widgets): many small keys in the front matter. Bound by the yaml library.
   'large front matter': (n) =>
     `---\nwidget:\n${Array.from({ length: n / 24 }, (_, i) => `  x${i}:\n  - 0.0\n  - 0.0\n`).join('')}---\n# Card\n`,

@@ -10,7 +10,10 @@ import { Probot } from 'probot';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../app/index.js';
 import { APP_AUDIT_BRANCH } from '../app/settings.js';
+import { sha256 } from '../src/audit/entry.js';
 import { ed25519Signer, signerOf } from '../src/audit/signature.js';
+import { verifyAttestation } from '../src/export/attestation.js';
+import { recordedIn } from '../src/export/gate.js';
 import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { blobQueryAnswer, FakeGitHub } from './fake-github.js';
@@ -454,6 +457,45 @@ describe('the deployment protection rule', () => {
   it('approves when the governance team approved the final head', async () => {
     const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
     expect(await protect(pr.mergeCommit!, 'dpr-2')).toMatchObject({ state: 'approved' });
+  });
+
+  it('attaches an approval’s BOM and signed attestation: beside its entry on the log branch, named by digest in the entry, the comment and a status', async () => {
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
+    const signer = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    );
+    const given = await protect(pr.mergeCommit!, 'dpr-attest', { signer });
+    expect(given).toMatchObject({ state: 'approved' });
+    const entries = (fake.file('aims-audit-log', 'audit-log.jsonl') ?? '')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const decision = entries.at(-1);
+    expect(decision).toMatchObject({ type: 'deployment.approved', subject: { commit: pr.mergeCommit } });
+    const digest: string = decision.details.attestation;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const path = `attestations/${digest.slice('sha256:'.length)}.intoto.jsonl`;
+    const url = `https://github.com/${opened.repository.full_name}/blob/${APP_AUDIT_BRANCH}/${path}`;
+    const file = fake.file(APP_AUDIT_BRANCH, path)!;
+    expect(`sha256:${sha256(file)}`).toBe(digest);
+    expect(
+      fake.file(APP_AUDIT_BRANCH, `attestations/${decision.details.bom.slice(7)}.cdx.json`),
+    ).toBeDefined();
+    // The reviewers of the run read the digest and the link in the answer; the commit shows them as a status.
+    expect(given.comment.endsWith(` Attestation ${digest}: ${url}`)).toBe(true);
+    expect(fake.statuses.find((s) => s.context === 'aims-gate/attestation: production')).toMatchObject({
+      sha: pr.mergeCommit,
+      state: 'success',
+      description: digest,
+      target_url: url,
+    });
+    // Signed with the App's key, and tied by digest to the App's signed entry.
+    const trusted = [{ key: signer.publicKey, role: 'app' as const }];
+    expect(verifyAttestation(file, trusted)).toMatchObject({
+      ok: true,
+      statement: { predicate: { verificationResult: 'PASSED', verifiedLevels: ['AIMS_GATE_TIER_HIGH'] } },
+    });
+    expect(recordedIn(file, entries, trusted)).toMatchObject({ entry: { seq: decision.seq }, by: 'file' });
   });
 
   it('records its decision and publishes the log’s checkpoint on the deployed commit, after answering', async () => {

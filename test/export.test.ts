@@ -21,7 +21,7 @@ import { spdx } from '../src/export/spdx.js';
 import { MemorySource } from '../src/source.js';
 import { LocalSource } from '../src/sources/local.js';
 import { conformantRepo, EXAMPLE, TODAY } from './helpers.js';
-import { spdxProblems } from './spdx-model.js';
+import { spdxProblems, unstatedOfDatasets } from './spdx-model.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the exported JSON, read field by field
 type Json = Record<string, any>;
@@ -118,7 +118,10 @@ it('a card in another format (a MinBZK system card, YAML) exports as well, its s
   expect(systems[0]).toMatchObject({ id: 'Waarderen WOZ-objecten', tier: 'high' });
   expect(systems[0]!.training).toBe('WOZ-waarde, bouwjaar, adres.');
   expect(await strict.validate(JSON.stringify(cycloneDx(systems, context)))).toBeNull();
-  expect(spdxProblems(spdx(systems, context) as { '@graph': unknown[] })).toEqual([]);
+  {
+    const document = spdx(systems, context) as { '@graph': unknown[] };
+    expect(spdxProblems(document)).toEqual(unstatedOfDatasets(document));
+  }
 });
 
 it('exports sections as written: with their subsections, a code block whole, punctuation kept', async () => {
@@ -159,7 +162,10 @@ it.skipIf(!existsSync(HUB_CARDS))(
     expect(systems).toHaveLength(names.length);
     expect(systems.filter((s) => s.metrics.length).length).toBeGreaterThan(0);
     expect(await strict.validate(JSON.stringify(cycloneDx(systems, context)))).toBeNull();
-    expect(spdxProblems(spdx(systems, context) as { '@graph': unknown[] })).toEqual([]);
+    {
+      const document = spdx(systems, context) as { '@graph': unknown[] };
+      expect(spdxProblems(document)).toEqual(unstatedOfDatasets(document));
+    }
   },
 );
 
@@ -168,7 +174,7 @@ describe('SPDX 3.0.1', () => {
     const { systems, context } = await exampleFacts();
     const document = spdx(systems, context) as { '@context': string; '@graph': Json[] };
     expect(document['@context']).toBe('https://spdx.org/rdf/3.0.1/spdx-context.jsonld');
-    expect(spdxProblems(document)).toEqual([]);
+    expect(spdxProblems(document)).toEqual(unstatedOfDatasets(document));
     const packages = document['@graph'].filter((e) => e.type === 'ai_AIPackage');
     expect(packages.map((p) => p.name)).toEqual(['churn-predictor', 'credit-scoring', 'legacy-recommender']);
     const credit = packages.find((p) => p.name === 'credit-scoring')!;
@@ -190,9 +196,19 @@ describe('SPDX 3.0.1', () => {
     const trained = document['@graph'].find(
       (e) => e.type === 'Relationship' && e.from === credit.spdxId && e.relationshipType === 'trainedOn',
     )!;
-    expect(document['@graph'].find((e) => e.spdxId === trained.to[0])!.name).toBe(
-      'acme/loan-applications-2019-2025',
+    // A dataset is the Dataset profile's DatasetPackage, with what the card says of it and no more.
+    expect(document['@graph'].find((e) => e.spdxId === trained.to[0])).toMatchObject({
+      type: 'dataset_DatasetPackage',
+      name: 'acme/loan-applications-2019-2025',
+      software_primaryPurpose: 'data',
+      dataset_datasetType: ['noAssertion'],
+    });
+    const tested = document['@graph'].find(
+      (e) => e.type === 'Relationship' && e.from === credit.spdxId && e.relationshipType === 'testedOn',
     );
+    for (const to of tested?.to ?? [])
+      expect(document['@graph'].find((e) => e.spdxId === to)?.type).toBe('dataset_DatasetPackage');
+    expect(unstatedOfDatasets(document).length).toBeGreaterThan(0);
     const creation = document['@graph'].find((e) => e.type === 'CreationInfo')!;
     expect(creation.created).toBe('2026-11-01T09:30:00Z');
   });

@@ -129,7 +129,13 @@ export class FakeGitHub {
   >();
 
   /** Commit statuses made by POST /statuses/{sha}, in order: GitHub keeps every one. */
-  readonly statuses: { sha: string; state: string; context: string; description?: string }[] = [];
+  readonly statuses: {
+    sha: string;
+    state: string;
+    context: string;
+    description?: string;
+    target_url?: string;
+  }[] = [];
   /** Answer POST /statuses as GitHub answers a token without `statuses: write`. */
   statusesForbidden = false;
 
@@ -266,9 +272,17 @@ export class FakeGitHub {
         /^trees$/,
         (_, body) => {
           const base = body.base_tree ? (this.trees.get(body.base_tree) ?? []) : [];
+          // An entry with `content` instead of `sha`: GitHub writes the blob itself.
+          const given = body.tree.map(({ content, ...entry }: Json) => {
+            if (typeof content !== 'string') return entry;
+            const bytes = Buffer.from(content);
+            const sha = id('blob', bytes);
+            this.blobs.set(sha, bytes);
+            return { ...entry, sha };
+          });
           const entries = [
-            ...base.filter((e) => !body.tree.some((n: { path: string }) => n.path === e.path)),
-            ...body.tree,
+            ...base.filter((e) => !given.some((n: { path: string }) => n.path === e.path)),
+            ...given,
           ];
           const sha = id('tree', entries);
           this.trees.set(sha, entries);
@@ -455,7 +469,11 @@ export class FakeGitHub {
       return true;
     }
     if (route === '' && !this.answers.has(`GET /repos/${this.repository}`)) {
-      send(res, 200, { full_name: this.repository, default_branch: this.defaultBranch });
+      send(res, 200, {
+        full_name: this.repository,
+        html_url: `https://github.com/${this.repository}`,
+        default_branch: this.defaultBranch,
+      });
       return true;
     }
     match = /^\/branches\/(.+)$/.exec(route);

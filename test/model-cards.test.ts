@@ -458,4 +458,165 @@ model-index:
         'no status for this system in its model card, models/demo/governance.yml or the config (the front matter\'s top-level status: "ontwikkeling" is not one aims-gate can read: a lifecycle status is one of development, validation, production, deprecated, retired)',
     });
   });
+
+  // Excerpts of the cards of the judged sample (docs/card-accuracy.md) whose findings were false.
+  it('a lead-in line ending in a colon titles the list or table under it (Trainer and other cards)', async () => {
+    // GItaf/roberta-base-roberta-base-finetuned-mbti-0912-weight0: the Trainer's evaluation, no results table.
+    const trainer = `# roberta-base-finetuned-mbti
+
+This model is a fine-tuned version of [roberta-base](https://huggingface.co/roberta-base) on the None dataset.
+It achieves the following results on the evaluation set:
+- eval_loss: 4.1338
+- step: 0
+
+## Training and evaluation data
+
+More information needed
+`;
+    expect(await messages(trainer, 'card.evaluation')).toEqual([]);
+    expect(
+      card(trainer).sections.get('it achieves the following results on the evaluation set'),
+    ).toMatchObject({
+      line: 4,
+      content: 'eval loss: 4.1338\nstep: 0',
+    });
+    // NtDNlp/sentence-embedding-vietnamese: a lead-in over a results table, with or without a blank line.
+    const table =
+      '#EmbeddingSimilarityEvaluator: Evaluating the model on STS.en-en.txt dataset in epoch 2 after 26000 steps:\n\n| Type | Pearson | Spearman |\n| --- | --- | --- |\n| Cosine | 0.7650 | 0.8095 |\n';
+    expect(await messages(table, 'card.evaluation')).toEqual([]);
+    expect(await messages(table.replace('\n\n', '\n'), 'card.evaluation')).toEqual([]);
+    // Rocketknight1/distilroberta-base-finetuned-wikitext2: the Trainer writes the line without results too.
+    const nothing = trainer.replace('- eval_loss: 4.1338\n- step: 0\n', '\n');
+    expect(await messages(nothing, 'card.evaluation')).toEqual([
+      'the "Training and evaluation data" section is empty or holds only placeholders',
+    ]);
+  });
+
+  it('the compute used, as AutoTrain and the Hub template state it without the heading', async () => {
+    // lehiko/autotrain-hamantest-2444675858: a list label with a unit in brackets, and co2_eq_emissions.
+    const autotrain = `---
+co2_eq_emissions:
+  emissions: 0.36899783929655716
+---
+
+# Model Trained Using AutoTrain
+
+- Problem type: Binary Classification
+- CO2 Emissions (in grams): 0.3690
+`;
+    expect(await messages(autotrain, 'card.environmental-impact')).toEqual([]);
+    expect(card(autotrain).sections.get('co2 emissions in grams')).toMatchObject({
+      line: 9,
+      content: 'CO2 Emissions (in grams): 0.3690',
+    });
+    const body = autotrain.slice(autotrain.indexOf('#'));
+    expect(await messages(body, 'card.environmental-impact')).toEqual([]);
+    expect(await messages('---\nco2_eq_emissions: 12.5\n---\n# Demo\n', 'card.environmental-impact')).toEqual(
+      [],
+    );
+    // Kamtera/persian-tts-female-glow_tts: the template's labels, kept without their heading.
+    const labels = '# Demo\n\n- **Hours used:** 10\n- **Cloud Provider:** kaggle\n';
+    expect(await messages(labels, 'card.environmental-impact')).toEqual([]);
+    expect(
+      await messages('# Demo\n\n- **Hours used:** [More Information Needed]\n', 'card.environmental-impact'),
+    ).toEqual(['the "Hours used" section is empty or holds only placeholders']);
+  });
+
+  it('a paragraph that is only a short label and its colon is a heading written as text', async () => {
+    // K024/mt5-zh-ja-en-trimmed: the training data under "Training data:", as a code block of corpus names.
+    const text =
+      '# mt5\n\nTraining data:\n```\nwikimedia-en-ja\nted2020-en-zh\n```\n\nLicense: CC BY-NC-SA 4.0\n';
+    expect(await messages(text, 'card.training-data')).toEqual([]);
+    // JorisCos/ConvTasNet_Libri2Mix_sepnoisy_8k: a longer line inside it is no label, so it stays in the section.
+    const results = 'Results:\n\nOn Libri2Mix min test set :\n```yml\nsi_sdr: 9.944\n```\n';
+    expect(await messages(results, 'card.evaluation')).toEqual([]);
+    // kukuhtw/ganjarpranowo: six words over a gallery is a sentence, not a heading.
+    expect(
+      await messages(
+        'Sample results pictures of this concept:\n\n![0](https://example.org/0.jpeg)\n',
+        'card.evaluation',
+      ),
+    ).toEqual(['the model card has no "Evaluation" section']);
+    expect(await messages('To evaluate, run:\n```\npython eval.py\n```\n', 'card.evaluation')).toEqual([
+      'the model card has no "Evaluation" section',
+    ]);
+  });
+
+  it('a subheading title is no content: a Results section holding only placeholders and "### Summary" is empty', async () => {
+    // Niceforo/teste: the Hub template with its placeholders left in.
+    const text = '# Evaluation\n\n## Results\n\n[More Information Needed]\n\n### Summary\n\n';
+    expect(await messages(text, 'card.evaluation')).toEqual([
+      'the "Evaluation" section is empty or holds only placeholders',
+    ]);
+  });
+
+  it('a key-value table row is a label: spaCy states its author and corpora so, Intel its uses', async () => {
+    // spacy/pt_core_news_lg: the metadata table of every spaCy card.
+    const spacy = `| Feature | Description |
+| --- | --- |
+| **Name** | \`pt_core_news_lg\` |
+| **Sources** | [UD Portuguese Bosque v2.8](https://github.com/UniversalDependencies/UD_Portuguese-Bosque) (Rademaker, Alexandre) |
+| **License** | \`CC BY-SA 4.0\` |
+| **Author** | [Explosion](https://explosion.ai) |
+`;
+    expect(await messages(spacy, 'card.training-data')).toEqual([]);
+    expect(await messages(spacy, 'card.contact')).toEqual([]);
+    expect(card(spacy).sections.get('author')).toMatchObject({
+      line: 6,
+      content: '[Explosion](https://explosion.ai)',
+    });
+    // A spaCy card that left them out says "n/a": an empty section, not a written one.
+    const none = spacy.replace(/\| \*\*Sources\*\* \|[^\n]*/, '| **Sources** | n/a |');
+    expect(await messages(none, 'card.training-data')).toEqual([
+      'the "Sources" section is empty or holds only placeholders',
+    ]);
+    // Intel/distilbert-base-uncased-sparse-90-unstructured-pruneofa: the model card template as tables.
+    const intel = `| Intended Use | Description |
+| ----------- | ----------- |
+| Primary intended uses | This is a general sparse language model, to be fine-tuned for language tasks. |
+| Out-of-scope uses |  The model should not be used to intentionally create hostile or alienating environments for people.|
+`;
+    expect(await messages(intel, 'card.intended-use')).toEqual([]);
+    // A header row names columns, and a row of more than two cells is data, not a label.
+    expect(await messages('| Limitations | x |\n| --- | --- |\n| a | b |\n', 'card.limitations')).toEqual([
+      'the model card has no "Bias, Risks, and Limitations" section',
+    ]);
+  });
+
+  it('a one-line paragraph "Label: value" of up to three words is a label, as in a list', async () => {
+    // tadejmagajna/flair-sl-pos: the result on its own line.
+    const flair =
+      '## Slovene PoS Tagging for Flair\n\nTrained on the Slovenian UD Treebank.\n\nF-score (micro): **94,96**\n';
+    expect(await messages(flair, 'card.evaluation')).toEqual([]);
+    // CZWin32768/xlm-align and inovex/multi2convai-logistics-de-logreg-ft: an address to write to.
+    expect(await messages('# Demo\n\nContact: chizewen@outlook.com\n', 'card.contact')).toEqual([]);
+    expect(await messages('# Demo\n\n- mailto: info@multi2conv.ai\n', 'card.contact')).toEqual([]);
+    // huggingnft/etherbears: a sentence with a colon is no label.
+    expect(
+      await messages(
+        'Check results with Space: [link](https://huggingface.co/spaces/x).\n',
+        'card.evaluation',
+      ),
+    ).toEqual(['the model card has no "Evaluation" section']);
+  });
+
+  it("the Hub's note that it wrote the card says nothing of limitations", async () => {
+    // MIT/ast-finetuned-audioset-14-14-0.443
+    const text =
+      'Disclaimer: The team releasing Audio Spectrogram Transformer did not write a model card for this model so this model card has been written by the Hugging Face team.\n';
+    expect(await messages(text, 'card.limitations')).toEqual([
+      'the "Disclaimer" section is empty or holds only placeholders',
+    ]);
+  });
+
+  it('the OpenRAIL terms a Stable Diffusion card lists are its out-of-scope uses', async () => {
+    // NiteStormz/ProtoThing_200
+    const text = `## License
+
+The CreativeML OpenRAIL License specifies: 
+1. You can't use the model to deliberately produce nor share illegal or harmful outputs or content
+2. The authors claims no rights on the outputs you generate
+`;
+    expect(await messages(text, 'card.intended-use')).toEqual(['the model card has no "Direct Use" section']);
+  });
 });

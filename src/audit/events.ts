@@ -11,7 +11,13 @@ import { type Actor, type Details, type EventDraft, type Subject, sha256 } from 
  */
 export function evaluationEvents(
   evaluation: Evaluation,
-  context: { time: string; actor: Actor; subject: Subject },
+  context: {
+    time: string;
+    actor: Actor;
+    subject: Subject;
+    /** What was made of the evaluation and kept beside its entries (the App's BOM of a pull request), by digest. */
+    attached?: Details;
+  },
 ): EventDraft[] {
   return evaluation.systems.map((system) => {
     const findings = evaluation.findings
@@ -44,6 +50,7 @@ export function evaluationEvents(
         waivers: evaluation.waivers
           .filter((w) => w.system === system.id || w.system === system.path)
           .map((w) => `${w.rule} ${w.status} until ${w.expires}`),
+        ...context.attached,
       },
       evidence: system.evidence,
     };

@@ -41,12 +41,27 @@ export interface AuditStore {
    * Appends entries chained in order after `expected` in one step, where the store can (a branch: one commit
    * instead of one each, so a gate's decision and its evaluations cost four writes, not four each).
    */
-  appendBatch?(entries: AuditEntry[], expected: Checkpoint | undefined): Promise<Checkpoint>;
+  appendBatch?(
+    entries: AuditEntry[],
+    expected: Checkpoint | undefined,
+    files?: readonly Attachment[],
+  ): Promise<Checkpoint>;
+  /**
+   * Where a file kept beside the log is read (a branch log: the file on GitHub). Only a store that has it
+   * keeps the `files` given to `appendBatch`, in the same write as the entries.
+   */
+  fileUrl?(path: string): string;
   /**
    * The log's lines, in order, without line ends, in batches (one per block read: a line at a time would
    * cost more than hashing it); a last line with no line end comes as `torn`.
    */
   lines(): AsyncIterable<LogLine[]>;
+}
+
+/** A file kept beside the log's entries (a deployment's BOM and attestation), by its path from the log's folder. */
+export interface Attachment {
+  path: string;
+  content: string;
 }
 
 export interface AppendOptions {
@@ -55,6 +70,8 @@ export interface AppendOptions {
   backoff?: (attempt: number) => Promise<void>;
   /** Signs each entry (the gate's, the App's or a person's key); re-signed on every retry, as seq and prev change. */
   signer?: Signer;
+  /** Kept beside the entries, in the same write, by a store that keeps files (`fileUrl`); others ignore them. */
+  files?: readonly Attachment[];
 }
 
 const jittered = (attempt: number) =>
@@ -92,7 +109,8 @@ export async function recordAll(
   drafts: EventDraft[],
   options: AppendOptions = {},
 ): Promise<Checkpoint | undefined> {
-  if (!store.appendBatch || drafts.length < 2) {
+  const files = store.fileUrl ? (options.files ?? []) : [];
+  if (!store.appendBatch || (drafts.length < 2 && !files.length)) {
     let checkpoint: Checkpoint | undefined;
     for (const draft of drafts) checkpoint = (await record(store, draft, options)).checkpoint;
     return checkpoint;
@@ -112,7 +130,7 @@ export async function recordAll(
       at = { seq: entry.seq, hash: entry.hash };
     }
     try {
-      return await store.appendBatch(entries, head);
+      return await store.appendBatch(entries, head, files);
     } catch (error) {
       if (!(error instanceof AppendConflict) || attempt >= attempts) throw error;
       await backoff(attempt);

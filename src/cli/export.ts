@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { sha256 } from '../audit/entry.js';
+import { type AuditEntry, sha256 } from '../audit/entry.js';
+import { readEntries } from '../audit/read.js';
 import { ed25519Signer, parsePublicKey, type TrustedKey } from '../audit/signature.js';
 import { UsageError } from '../errors.js';
 import { requiredTier } from '../evaluate.js';
@@ -12,13 +13,15 @@ import {
 } from '../export/attestation.js';
 import { exportFacts, utcSeconds } from '../export/context.js';
 import { cycloneDx } from '../export/cyclonedx.js';
+import { envelopeFile, recordedIn } from '../export/gate.js';
 import { spdx } from '../export/spdx.js';
+import { LIMITS } from '../limits.js';
 import { printable } from '../report/printable.js';
 import { GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { RISK_TIERS } from '../types.js';
 import { trustedSigners } from './audit.js';
-import { locate, noSystemsFound, whoAndWhere, writeOutput } from './context.js';
+import { existingLog, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
@@ -89,7 +92,7 @@ export async function exportCommand(argv: string[], io: Output): Promise<number>
       time: context.time,
     });
     const envelope = signStatement(statement, signer!);
-    text = `${JSON.stringify(envelope)}\n`;
+    text = envelopeFile(envelope);
     io.err(
       `aims-gate: ${commit!.slice(0, 12)} ${statement.predicate.verificationResult} at ${tier ? `tier ${tier}` : 'no tier'}, signed by ${envelope.signatures[0]!.keyid}\n`,
     );
@@ -142,8 +145,10 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     config: { type: 'string', short: 'c' },
     tier: { type: 'string' },
     commit: { type: 'string' },
+    environment: { type: 'string' },
     dir: { type: 'string' },
     key: { type: 'string' },
+    log: { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
   });
   if (values.key && (values.dir || values.config))
@@ -153,19 +158,45 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   if (!file || positionals.length > 1)
     throw new UsageError('verify-attestation takes one file: the DSSE envelope export --format intoto wrote');
   const tier = values.tier === undefined ? undefined : choice('tier', values.tier, RISK_TIERS);
-  const text = await readFile(file, 'utf8').catch(() => {
+  // Bounded before it is read: an envelope is a few kilobytes, and a file of gigabytes (or a folder) given by
+  // mistake or on purpose is said plainly, not read whole into memory or reported as missing.
+  const info = await stat(file).catch(() => {
     throw new UsageError(`${file}: no such file`);
+  });
+  if (info.isDirectory()) throw new UsageError(`${file} is a folder: pass the DSSE envelope file`);
+  if (info.size > LIMITS.maxFileBytes)
+    throw new UsageError(
+      `${file} is ${info.size.toLocaleString('en')} bytes: a DSSE envelope is a few kilobytes, and more than ${LIMITS.maxFileBytes.toLocaleString('en')} is not read`,
+    );
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read it (${error.code ?? error.message})`);
   });
   const trusted = values.key
     ? await gateKeys(values.key)
     : await trustedSigners(locate(values.dir).root, values.config, undefined);
   const check = checkAttestation(text, trusted);
-  const problem = check.ok
+  let problem = check.ok
     ? requirementProblem(check.statement, {
         ...(tier ? { tier } : {}),
         ...(values.commit ? { commit: values.commit } : {}),
+        ...(values.environment !== undefined ? { environment: values.environment } : {}),
       })
     : check.reason;
+  // --log: the gate's signed entry for the decision names this very attestation by its digest.
+  let recorded: Exclude<ReturnType<typeof recordedIn>, { problem: string }> | undefined;
+  if (values.log !== undefined && !problem) {
+    const store = await existingLog(values.key ? process.cwd() : locate(values.dir).root, values.log);
+    const entries: AuditEntry[] = [];
+    // Rejections too: a later one for the same commit and environment overrules the approval (recordedIn).
+    for await (const entry of readEntries(store))
+      if (entry.type === 'deployment.approved' || entry.type === 'deployment.rejected') entries.push(entry);
+    const found = recordedIn(text, entries, trusted);
+    if ('problem' in found) problem = `${shown(store.path)}: ${found.problem}`;
+    else recorded = found;
+  }
+  const inLog = recorded
+    ? `; recorded by entry ${recorded.entry.seq} of the log (${recorded.by === 'file' ? 'this file' : 'the statement it signs'}), ${recorded.signer}`
+    : '';
   const statement = check.statement;
   if (format === 'json') {
     io.out(
@@ -174,6 +205,9 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
           ok: !problem,
           ...(problem ? { problem } : {}),
           ...(check.ok ? { signer: check.signer, fingerprint: check.fingerprint } : {}),
+          ...(recorded
+            ? { recorded: { seq: recorded.entry.seq, by: recorded.by, signer: recorded.signer } }
+            : {}),
           ...(statement ? { statement } : {}),
         },
         null,
@@ -187,7 +221,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     io.out(
       problem
         ? `✖ ${printable(about)}\n✖ ${printable(problem)}\n`
-        : `✔ ${printable(about)}, signed by the ${check.ok ? `${check.signer} (${check.fingerprint})` : ''}\n`,
+        : `✔ ${printable(about)}, signed by the ${check.ok ? `${check.signer} (${check.fingerprint})` : ''}${printable(inLog)}\n`,
     );
   }
   return problem ? 1 : 0;

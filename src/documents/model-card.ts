@@ -17,6 +17,9 @@ type CardParts = Pick<
 // pattern instead), which keeps hostile inline input such as 1 MB of "[[" linear and cheap.
 const markdown = new MarkdownIt('commonmark');
 markdown.core.ruler.disable(['inline', 'text_join']);
+// GFM tables, as the Hub renders them: a key-value row ("| **Author** | [Explosion](…) |") is a label. markdown-it
+// bounds the cells it fills in for short rows, so a hostile table stays linear.
+markdown.enable('table');
 
 /**
  * Parses a model card: Markdown with optional YAML front matter, or the same content as YAML/JSON. A card the
@@ -284,7 +287,9 @@ function metricsOf(modelIndex: unknown): Metric[] {
 function markdownSections(body: string, bodyLine: number): Map<string, Section> {
   const tokens = markdown.parse(body, {});
   const headings: { level: number; title: string; line: number; start: number }[] = [];
-  const labels: { title: string; line: number; start: number }[] = [];
+  // A label's section runs to the next boundary, unless it says where it ends (a lead-in holds its list).
+  const labels: { title: string; line: number; start: number; content?: string }[] = [];
+  const listEnds = blockCloses(tokens);
   tokens.forEach((token, i) => {
     if (token.type === 'heading_open') {
       headings.push({
@@ -294,12 +299,24 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
         start: i,
       });
     }
+    if (token.type === 'tr_open') {
+      const row = keyValueOf(tokens, i);
+      if (row) labels.push({ ...row, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
+    }
+    if (token.type !== 'paragraph_open') return;
+    const line = (token.map?.[0] ?? 0) + bodyLine;
+    // A lead-in first: where it is also a bare label ("Training data:" over a list), its list is its section.
+    const leadIn = leadInOf(tokens, i, listEnds);
+    if (leadIn) labels.push({ ...leadIn, line: line + leadIn.line, start: i });
     const label =
-      token.type === 'paragraph_open'
-        ? (labelOf(tokens[i + 1]) ??
-          (tokens[i - 1]?.type === 'list_item_open' ? listLabelOf(tokens[i + 1]) : undefined))
-        : undefined;
-    if (label) labels.push({ title: label, line: (token.map?.[0] ?? 0) + bodyLine, start: i });
+      labelOf(tokens[i + 1]) ??
+      bareLabelOf(tokens[i + 1]) ??
+      (tokens[i - 1]?.type === 'list_item_open'
+        ? listLabelOf(tokens[i + 1])
+        : tokens[i + 1]?.content.includes('\n')
+          ? undefined
+          : paragraphLabelOf(tokens[i + 1]));
+    if (label) labels.push({ title: label, line, start: i });
   });
   // Where each section ends: at the next heading of the same or a higher level, found in one pass with a stack.
   const ends = headings.map(() => tokens.length);
@@ -338,17 +355,93 @@ function markdownSections(body: string, bodyLine: number): Map<string, Section> 
   let next = 0;
   for (const label of labels) {
     while (boundaries[next]! <= label.start) next++;
-    add(label.title, label.line, label.start + 1, boundaries[next]!);
+    const key = sectionKey(label.title);
+    if (label.content === undefined) add(label.title, label.line, label.start + 1, boundaries[next]!);
+    else if (!sections.has(key))
+      sections.set(key, { title: label.title, line: label.line, content: meaningfulText(label.content) });
   }
   return sections;
 }
 
+type Tokens = ReturnType<typeof markdown.parse>;
+
+/** For each list's or table's opening token, the index of its closing one: one pass with a stack. */
+function blockCloses(tokens: Tokens): Map<number, number> {
+  const ends = new Map<number, number>();
+  const open: number[] = [];
+  tokens.forEach((token, i) => {
+    if (/^(?:bullet_list|ordered_list|table)_open$/.test(token.type)) open.push(i);
+    else if (/^(?:bullet_list|ordered_list|table)_close$/.test(token.type)) ends.set(open.pop()!, i);
+  });
+  return ends;
+}
+
+/**
+ * A table row of two cells whose first is a label: spaCy's cards state their author and training corpora so
+ * ("| **Author** | [Explosion](https://explosion.ai) |", "| **Sources** | [OntoNotes 5](…) |"), and metric
+ * tables their values ("| Accuracy | 0.91 |"). Body rows only: a header row names columns, not facts.
+ */
+function keyValueOf(tokens: Tokens, at: number): { title: string; content: string } | undefined {
+  const [key, value] = [tokens[at + 2], tokens[at + 5]];
+  if (
+    tokens[at + 1]?.type !== 'td_open' ||
+    tokens[at + 4]?.type !== 'td_open' ||
+    tokens[at + 7]?.type !== 'tr_close'
+  )
+    return undefined;
+  const text = key?.content.trim() ?? '';
+  const title =
+    LABEL.exec(text)?.[0] === text ? LABEL.exec(text)![2]!.replace(/:$/, '') : bareLabelOf(key, '');
+  return title ? { title, content: value?.content ?? '' } : undefined;
+}
+
+/** A line ending in a colon that introduces a list or a table: at most 120 characters. */
+const LEAD_IN = /^[^\n]{1,119}:$/;
+
+/**
+ * A lead-in: the line ending in a colon that introduces the list or table after it, which it titles as a
+ * heading would. The Trainer's card writes its evaluation so ("It achieves the following results on the
+ * evaluation set:" over "- eval_loss: 4.13"), and so do other cards ("Evaluating the model on STS…:" over a
+ * table). A table is a paragraph of "|" lines to CommonMark, after the lead-in or inside its paragraph. A
+ * lead-in with nothing under it is no section: the Trainer writes the line even when it has no results.
+ */
+function leadInOf(
+  tokens: Tokens,
+  at: number,
+  listEnds: Map<number, number>,
+): { title: string; line: number; content: string } | undefined {
+  const inline = tokens[at + 1];
+  if (inline?.type !== 'inline') return undefined;
+  const lines = inline.content.split('\n');
+  // Inside the paragraph: a lead-in line followed by table rows.
+  const row = lines.findIndex(
+    (line, k) => k > 0 && line.trimStart().startsWith('|') && LEAD_IN.test(lines[k - 1]!.trim()),
+  );
+  if (row > 0)
+    return {
+      title: lines[row - 1]!.trim().slice(0, -1),
+      line: row - 1,
+      content: lines.slice(row).join('\n'),
+    };
+  const last = lines.at(-1)!.trim();
+  if (!LEAD_IN.test(last)) return undefined;
+  const next = at + 3; // after paragraph_open, inline, paragraph_close
+  const block = tokens[next];
+  let content: string | undefined;
+  if (/^(?:bullet_list|ordered_list|table)_open$/.test(block?.type ?? ''))
+    content = textOf(tokens, next, listEnds.get(next) ?? next);
+  else if (block?.type === 'paragraph_open' && tokens[next + 1]?.content.trimStart().startsWith('|'))
+    content = tokens[next + 1]!.content;
+  return content === undefined ? undefined : { title: last.slice(0, -1), line: lines.length - 1, content };
+}
+
 /** The text of the blocks between two token indexes; a label's own words are left out of its content. */
-function textOf(tokens: ReturnType<typeof markdown.parse>, from: number, to: number): string {
+function textOf(tokens: Tokens, from: number, to: number): string {
   const parts: string[] = [];
   for (let i = from; i < to; i++) {
     const token = tokens[i]!;
-    if (token.type === 'inline') {
+    // A subheading's title is no content: "## Results" holding only "### Summary" says nothing.
+    if (token.type === 'inline' && tokens[i - 1]?.type !== 'heading_open') {
       const label = LABEL.exec(token.content);
       parts.push(label ? token.content.slice(label[0].length).replace(/^[:\s]+/, '') : token.content);
     } else if (token.type === 'fence' || token.type === 'code_block' || token.type === 'html_block') {
@@ -372,11 +465,34 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
 }
 
 /**
- * A list item that opens with a plain "Label: value", as templates write facts in a list: Helsinki-NLP's 95
- * OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data. Words and
- * spaces only, at most 30 characters, so a sentence with a colon in it is no label.
+ * A paragraph that is only a label and its colon ("Training data:" over a code block of dataset names): a
+ * heading written as text. At most four words (letters, digits, hyphens, brackets) and 40 characters, as headings
+ * are: "To evaluate, run:" over a command, "Sample results pictures of this concept:" over images and "On Libri2Mix
+ * min test set:" inside a Results section are no labels.
  */
-const LIST_LABEL = /^([\p{L}][\p{L} -]{0,29}?)\s*:\s+\S/u;
+const BARE_LABEL = /^([\p{L}][\p{L}\p{N}()-]*(?: [\p{L}\p{N}()-]+){0,3})\s*:$/u;
+
+function bareLabelOf(inline: Tokens[number] | undefined, colon = ':'): string | undefined {
+  const text = inline?.type === 'inline' ? inline.content.trim() : '';
+  if (text.length > 41 || !text.endsWith(colon)) return undefined;
+  return BARE_LABEL.exec(colon ? text : `${text}:`)?.[1];
+}
+
+/**
+ * A list item, or a paragraph of one line (see paragraphLabelOf), that opens with a plain "Label: value", as
+ * templates write facts:
+ * Helsinki-NLP's 95 OPUS-MT cards of the corpus say "* dataset: opus" and nothing else of their training data,
+ * Flair's cards "F-score (micro): **94,96**". Words, digits and
+ * spaces only, at most 30 characters, so a sentence with a colon in it is no label; a unit in brackets may
+ * follow, as AutoTrain writes "- CO2 Emissions (in grams): 0.3690".
+ */
+const LIST_LABEL = /^([\p{L}][\p{L}\p{N} -]{0,29}?(?:\s*\([^()\n]{1,30}\))?)\s*:\s+\S/u;
+
+/** Outside a list, where sentences with a colon are common, at most three words ("Check results with Space:" is none). */
+function paragraphLabelOf(inline: Tokens[number] | undefined): string | undefined {
+  const label = listLabelOf(inline);
+  return label && label.replace(/\s*\(.*\)$/, '').split(/\s+/).length <= 3 ? label : undefined;
+}
 
 function listLabelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
   return inline?.type === 'inline' ? LIST_LABEL.exec(inline.content)?.[1]?.trim() : undefined;
@@ -403,12 +519,20 @@ const BRACKETED = new RegExp(
 const PLACEHOLDER_LINE = new RegExp(`^(?:[^:]{1,60}:\\s*)?(?:${PLACEHOLDER_PHRASES})[.!…]*$`, 'i');
 
 /**
+ * The Hub's note on a card it wrote for another team's model, under "Disclaimer": it says who wrote the card,
+ * nothing of the model's limitations (8 cards of the corpus).
+ */
+const NO_CARD_WRITTEN =
+  /the team releasing [^\n]{1,80}? did not write a model card for this model,? so this model card has been written by the hugging face team\.?/gi;
+
+/**
  * What a section really says: without HTML comments, template placeholders (bracketed or a line's whole
  * value), and label lines left empty ("- **Developed by:** [More Information Needed]" says nothing).
  */
 export function meaningfulText(raw: string): string {
   return withoutComments(raw)
     .replace(BRACKETED, '')
+    .replace(NO_CARD_WRITTEN, '')
     .replace(HTML_TAG, ' ')
     .split('\n')
     .map((line) => line.replace(/[*_`#>|-]/g, ' ').trim())

@@ -12,9 +12,11 @@ export const SPDX_CONTEXT = 'https://spdx.org/rdf/3.0.1/spdx-context.jsonld';
  * governance documents as files with their SHA-256. test/export.test.ts checks it against the SPDX 3.0.1
  * model's own class definitions (docs/export.md says which, and what).
  *
- * Datasets are `software_Package`s with purpose `data`, not `dataset_DatasetPackage`s: the Dataset profile
- * requires a build time, a release time, an originator and a dataset type that a model card does not give,
- * and the export states nothing it does not know.
+ * Datasets are `dataset_DatasetPackage`s (the Dataset profile), the elements `trainedOn` and `testedOn` are
+ * meant to reach. A model card names a dataset and nothing more of it, and the export states nothing it does
+ * not know: its type is `noAssertion`, the model's own term for "not known", and the build time, release
+ * time, originator and download location the profile asks of a dataset are left out (SPDX 3.0.1 has no
+ * "unknown" for a time, and a Hub id is no address of the data's origin). docs/export.md says so.
  */
 export function spdx(systems: SystemFacts[], context: ExportContext): object {
   const base = `https://spdx.org/spdxdocs/aims-gate-${context.uuid}`;
@@ -98,9 +100,10 @@ export function spdx(systems: SystemFacts[], context: ExportContext): object {
     for (const dataset of system.datasets) {
       let id = datasets.get(dataset.id);
       if (!id) {
-        id = element('software_Package', `Dataset-${datasets.size + 1}`, {
+        id = element('dataset_DatasetPackage', `Dataset-${datasets.size + 1}`, {
           name: dataset.id,
           software_primaryPurpose: 'data',
+          dataset_datasetType: ['noAssertion'],
           comment: `Named in ${dataset.declaredIn}`,
         });
         datasets.set(dataset.id, id);

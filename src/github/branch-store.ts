@@ -1,5 +1,6 @@
+import { posix } from 'node:path';
 import { type AuditEntry, type Checkpoint, checkpointOfLine, serialise } from '../audit/entry.js';
-import { AppendConflict, type AuditStore, type LogLine } from '../audit/store.js';
+import { AppendConflict, type Attachment, type AuditStore, type LogLine } from '../audit/store.js';
 import { isReleaseBranch } from '../deployment.js';
 import type { GitHub } from './octokit.js';
 import { GitHubSource } from './source.js';
@@ -63,6 +64,8 @@ export class BranchStore implements AuditStore {
   private seen?: Snapshot;
   /** The check that the branch is the log's own, made once before the first write. */
   private dedicated?: Promise<void>;
+  /** The repository's address on GitHub, as GitHub gives it (`html_url`: GitHub Enterprise's too). */
+  private htmlUrl?: string;
 
   constructor(
     private readonly github: GitHub,
@@ -84,8 +87,27 @@ export class BranchStore implements AuditStore {
     return this.appendBatch([entry], expected);
   }
 
-  /** Several entries, chained in order after `expected`, in one commit: one compare-and-swap for them all. */
-  async appendBatch(entries: AuditEntry[], expected: Checkpoint | undefined): Promise<Checkpoint> {
+  /** A file kept beside the log, on the branch: its address on GitHub. */
+  fileUrl(path: string): string {
+    const { owner, repo, branch } = this.at;
+    const where = [...branch.split('/'), ...this.beside(path).split('/')].map(encodeURIComponent).join('/');
+    return `${this.htmlUrl ?? `https://github.com/${owner}/${repo}`}/blob/${where}`;
+  }
+
+  /** A path from the log's folder (a central audit repository keeps each repository's log in a folder). */
+  private beside(path: string): string {
+    return posix.join(posix.dirname(this.path), path);
+  }
+
+  /**
+   * Several entries, chained in order after `expected`, in one commit: one compare-and-swap for them all; and
+   * the files kept beside them, in that same commit, so that the log never names a file the branch lacks.
+   */
+  async appendBatch(
+    entries: AuditEntry[],
+    expected: Checkpoint | undefined,
+    files: readonly Attachment[] = [],
+  ): Promise<Checkpoint> {
     this.dedicated ??= this.checkDedicated();
     await this.dedicated;
     const state = this.seen?.head?.hash === expected?.hash ? this.seen! : await this.read();
@@ -99,11 +121,20 @@ export class BranchStore implements AuditStore {
       content: state.text + entries.map(serialise).join(''),
       encoding: 'utf-8',
     });
+    // Files go inline (`content`): GitHub makes their blobs with the tree, one request for them all.
     const tree = await git.createTree({
       owner,
       repo,
       ...(state.tree ? { base_tree: state.tree } : {}),
-      tree: [{ path: this.path, mode: '100644', type: 'blob', sha: blob.data.sha }],
+      tree: [
+        { path: this.path, mode: '100644', type: 'blob', sha: blob.data.sha },
+        ...files.map((f) => ({
+          path: this.beside(f.path),
+          mode: '100644' as const,
+          type: 'blob' as const,
+          content: f.content,
+        })),
+      ],
     });
     const [first, last] = [entries[0]!, entries.at(-1)!];
     const commit = await git.createCommit({
@@ -163,6 +194,7 @@ export class BranchStore implements AuditStore {
         throw error;
       }),
     ]);
+    this.htmlUrl = repository.data.html_url;
     if (repository.data.default_branch.toLowerCase() === branch.toLowerCase())
       throw new AuditBranchRefused(branch, `is the default branch of ${owner}/${repo}`);
     if (existing?.data.protected) throw new AuditBranchRefused(branch, 'is a protected branch');

@@ -39,6 +39,40 @@ export async function publishCheckpoint(
   }
 }
 
+/** The commit status that names an approval's attestation, per environment: `aims-gate/attestation: production`. */
+export const attestationContext = (environment: string) => `aims-gate/attestation: ${environment}`;
+
+/**
+ * Publishes an approved deployment's attestation on the deployed commit: a status whose description is the
+ * SHA-256 the log's entry records of the envelope file and whose link is the file beside the entry (a branch
+ * log). It shows where a release manager looks at a commit (its checks, the pull request that merged it),
+ * one per environment, and, like the checkpoint, GitHub keeps it with its creator and never edits it. A
+ * failure warns: the approval and its entry stand.
+ */
+export async function publishAttestation(
+  github: GitHub,
+  repository: Repository,
+  commit: string,
+  attestation: { environment: string; digest: string; url?: string },
+  warn: (problem: string) => void,
+): Promise<void> {
+  try {
+    await github.rest.repos.createCommitStatus({
+      ...repository,
+      sha: commit,
+      state: 'success',
+      context: attestationContext(attestation.environment),
+      // GitHub keeps 140 characters: the digest is 71.
+      description: attestation.digest,
+      ...(attestation.url ? { target_url: attestation.url } : {}),
+    });
+  } catch (error) {
+    warn(
+      `the attestation ${attestation.digest} is recorded, but could not be published as a commit status on ${commit.slice(0, 7)}: ${(error as Error).message}`,
+    );
+  }
+}
+
 /** An `aims-gate/audit-checkpoint` status as GitHub keeps it: the checkpoint it states, who created it, when. */
 export interface CheckpointStatus {
   checkpoint: Checkpoint;

@@ -13,6 +13,7 @@ import {
   startingPoints,
 } from '../deployment.js';
 import { evaluate, highestTier, requiredTier } from '../evaluate.js';
+import { type Attestation, attachments, attestationDigests, attestDecision } from '../export/gate.js';
 import { CONFIG_PATH, loadPolicy, type Policy } from '../policy/load.js';
 import { verdictLine } from '../report/words.js';
 import type { Source } from '../source.js';
@@ -51,7 +52,12 @@ export async function checkPullRequest(
   repository: Repository,
   pr: PullRequestFacts,
   options: EvaluationOptions,
-): Promise<{ evaluation: Evaluation; approval: ApprovalResult }> {
+): Promise<{
+  evaluation: Evaluation;
+  approval: ApprovalResult;
+  /** What was judged: the head's files, and where the config that judged them was read. */
+  sources: { head: Source; policy: Source };
+}> {
   const base = new GitHubSource(
     github,
     { ...repository, commit: pr.base.sha },
@@ -99,7 +105,7 @@ export async function checkPullRequest(
       base,
     },
   );
-  return { evaluation, approval };
+  return { evaluation, approval, sources: { head, policy: options.policySource ?? base } };
 }
 
 /**
@@ -126,6 +132,8 @@ export interface DeploymentDecision {
   /** The default branch's commit whose config judged it: the next decision judges the config's changes since. */
   config?: string;
   tier?: RiskTier;
+  /** What was judged: the deployed commit's files, and the trusted revision whose config judged them. */
+  sources?: { deployed: Source; policy: Source };
 }
 
 export interface GateOptions extends EvaluationOptions {
@@ -148,6 +156,15 @@ export interface DeploymentRun {
     store: (policy: LogSettings | undefined) => AuditStore | undefined;
   }>;
   record: { time: string; actor: Actor; writer: string; signer?: Signer };
+  /** Where the repository is browsed (GITHUB_SERVER_URL), for the addresses the BOM gives; default github.com. */
+  serverUrl?: string;
+}
+
+/** What an approval attaches: the BOM and signed statement, their digests in the entry, where they are kept. */
+export interface AttachedAttestation extends Attestation {
+  digests: ReturnType<typeof attestationDigests>;
+  /** Their addresses beside the log entry (a branch log keeps them in the entry's commit); absent: not kept there. */
+  urls?: { attestation: string; bom: string };
 }
 
 export interface RecordedDecision {
@@ -159,6 +176,10 @@ export interface RecordedDecision {
   problem?: string;
   /** What made the gate fail closed, for an operator's log (the reason already says it in words). */
   error?: Error;
+  /** An approval's BOM and signed statement (with a gate key that signs them), recorded with it. */
+  attestation?: AttachedAttestation;
+  /** Why an approval has none though the gate has a key: the approval stands, recorded without digests. */
+  attestationProblem?: string;
 }
 
 /**
@@ -185,6 +206,15 @@ export async function decideDeployment(
       },
     );
     const store = ready.store(decision.evaluation?.policy);
+    // Made before the entry, so that the entry can name it by its digests: the log then ties what an
+    // admission policy or Dependency-Track receives to this decision.
+    let attestationProblem: string | undefined;
+    const made = await attestApproval(repository, run, decision, ready.options.today).catch(
+      (error: Error) => {
+        attestationProblem = `the deployment is approved, but its BOM and attestation could not be made: ${error.message}`;
+        return undefined;
+      },
+    );
     const recorded = await recordDeployment(store, decision, {
       ...run.record,
       subject: {
@@ -192,11 +222,61 @@ export async function decideDeployment(
         commit,
         environment: environment.trim(),
       },
+      ...(made ? { attestation: made } : {}),
     });
-    return { ...recorded, ...(store ? { store } : {}), ...(failure ? { error: failure } : {}) };
+    // An approval that could not be recorded is none: its attestation is dropped with it.
+    const attestation =
+      made && recorded.decision.approved
+        ? {
+            ...made,
+            digests: attestationDigests(made),
+            ...(store?.fileUrl ? { urls: urlsOf(store, attachments(made)) } : {}),
+          }
+        : undefined;
+    return {
+      ...recorded,
+      ...(store ? { store } : {}),
+      ...(failure ? { error: failure } : {}),
+      ...(attestation ? { attestation } : {}),
+      ...(attestationProblem ? { attestationProblem } : {}),
+    };
   } catch (error) {
     return { decision: { approved: false, reason: couldNotDecide(error as Error) }, error: error as Error };
   }
+}
+
+const urlsOf = (store: AuditStore, files: ReturnType<typeof attachments>) => ({
+  attestation: store.fileUrl!(files.attestation.path),
+  bom: store.fileUrl!(files.bom.path),
+});
+
+/**
+ * An approval's BOM and signed verification summary (src/export/gate.ts), made from what the gate judged;
+ * none for a rejection, or where the gate's key signs no DSSE envelope (no key, an SSH key).
+ */
+async function attestApproval(
+  repository: Repository,
+  run: DeploymentRun,
+  decision: DeploymentDecision,
+  today: string,
+): Promise<Attestation | undefined> {
+  const signer = run.record.signer;
+  if (!decision.approved || !decision.evaluation || !decision.sources || !signer?.signBytes || !run.commit)
+    return undefined;
+  return attestDecision({
+    source: decision.sources.deployed,
+    policySource: decision.sources.policy,
+    evaluation: decision.evaluation,
+    repository: `${repository.owner}/${repository.repo}`,
+    ...(run.serverUrl ? { serverUrl: run.serverUrl } : {}),
+    commit: run.commit,
+    ...(decision.config ? { policyCommit: decision.config } : {}),
+    environment: run.environment.trim(),
+    approved: true,
+    ...(decision.tier ? { tier: decision.tier } : {}),
+    signer,
+    today,
+  });
 }
 
 const couldNotDecide = (error: Error) =>
@@ -311,6 +391,7 @@ async function judgeDeployment(
       since: set.since?.commit,
       config: facts.defaultHead,
       ...(tier ? { tier } : {}),
+      sources: { deployed: deployedSource, policy: trusted },
     };
   }
 }
@@ -349,11 +430,13 @@ export async function recordDeployment(
     writer: string;
     /** The gate's key (the Action's signing-key, the App's): without it the entries are unsigned, and no gate trusts them. */
     signer?: Signer;
+    /** The approval's BOM and statement: their digests go in the entry, the files beside it where the store keeps files. */
+    attestation?: Attestation;
   },
 ): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, signer, ...where } = context;
+  const { writer, signer, attestation, ...where } = context;
   const drafts = [
     ...(evaluation ? evaluationEvents(evaluation, where) : []),
     deploymentEvent(
@@ -371,6 +454,8 @@ export async function recordDeployment(
         ...(verdict ? { systems: verdict.systems } : {}),
         ...(decision.tier ? { tier: decision.tier } : {}),
         ...(evaluation ? { verdict: evaluation.verdict } : {}),
+        // What the gate attached, by SHA-256: an artifact downstream is tied to this signed entry.
+        ...(attestation && decision.approved ? attestationDigests(attestation) : {}),
         ...(verdict
           ? {
               approvers: [
@@ -391,7 +476,10 @@ export async function recordDeployment(
     ),
   ];
   try {
-    const checkpoint = await recordAll(store, drafts, signer ? { signer } : undefined);
+    const checkpoint = await recordAll(store, drafts, {
+      ...(signer ? { signer } : {}),
+      ...(attestation && decision.approved ? { files: Object.values(attachments(attestation)) } : {}),
+    });
     return { decision, ...(checkpoint ? { checkpoint } : {}) };
   } catch (error) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${(error as Error).message}`;

@@ -266,6 +266,8 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
       ]);
       expect(github.statuses).toMatchObject([
         { sha: pr.mergeCommit, context: 'aims-gate/audit-checkpoint', description: first.outputs.checkpoint },
+        // Signed with a key: the approval's attestation, on the same commit.
+        { sha: pr.mergeCommit, context: 'aims-gate/attestation: production' },
       ]);
       // The gate's own approval in the log is where the next change set starts: nothing new.
       const again = await gate(pr.mergeCommit!);
@@ -289,6 +291,20 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
           subject: [{ digest: { gitCommit: pr.mergeCommit } }, { digest: { sha256: sha256(bom) } }],
           predicate: { verificationResult: 'PASSED', verifiedLevels: ['AIMS_GATE_TIER_HIGH'] },
         },
+      });
+      // The signed approval names both files by digest; the log's branch keeps them beside it.
+      const attestation = readFileSync(outputs['attestation-path']!, 'utf8');
+      const approval = (await auditEntries()).entries.at(-1);
+      expect(approval).toMatchObject({
+        type: 'deployment.approved',
+        details: { bom: `sha256:${sha256(bom)}`, attestation: `sha256:${sha256(attestation)}` },
+      });
+      const kept = `attestations/${sha256(attestation)}.intoto.jsonl`;
+      expect(github.file('aims-audit-log', kept)).toBe(attestation);
+      expect(github.statuses.find((s) => s.context === 'aims-gate/attestation: production')).toMatchObject({
+        sha: pr.mergeCommit,
+        description: `sha256:${sha256(attestation)}`,
+        target_url: `https://github.com/${github.repository}/blob/aims-audit-log/${kept}`,
       });
     });
 
