@@ -27,6 +27,7 @@ const inputs = [
   'app',
   'scripts/build-app.js',
   'scripts/build-cli.js',
+  'scripts/bundling.js',
   'tsconfig.json',
   'tsconfig.build.json',
   'package.json',
