@@ -267,7 +267,7 @@ describe('what broke', () => {
     expect(run.code).toBe(1);
   });
 
-  it.fails('a gate-signed log line with a repeated key still verifies: a first-wins reader sees another digest', async () => {
+  it('a gate-signed log line with a repeated key: a first-wins reader would see another digest, so the log does not verify', async () => {
     // The entry's signature and hash are over the parsed entry (last value wins), not its bytes: a writer of the
     // log branch inserts a second "attestation" before the real one. aims-gate (and Go, jq, Python) read the
     // real digest; a reader that keeps the first (or refuses, as serde_json does) reads the inserted one.
@@ -282,9 +282,10 @@ describe('what broke', () => {
     expect(readFileSync(log, 'utf8')).toContain(`sha256:${'e'.repeat(64)}`);
     const run = await verify(write('repeated-entry.json', made.file), '--key', gatePub(), '--log', log);
     expect(run.code).toBe(1);
+    expect(run.text).toContain('does not verify (line 1 gives the key "attestation" twice');
   });
 
-  it.fails('a rotated-out key signs a statement and an entry dated before its until, appended today', async () => {
+  it('a rotated-out key signs a statement and an entry dated before its until, appended today: the entry it follows dates it', async () => {
     // The old key was rotated out (until 2026-06-30), for example because it leaked. Its holder dates both the
     // statement and the entry before the until; --log checks that one entry, not where it stands in the chain.
     const root = repoWith(
@@ -297,6 +298,7 @@ describe('what broke', () => {
     await record(log, made, { signer: keys.oldGate!.signer, commit: B, time: '2026-06-01T00:00:00Z' });
     const run = await verify(write('backdated.json', made.file), '--dir', root, '--log', log, '--commit', B);
     expect(run.code).toBe(1);
+    expect(run.text).toContain('is dated 2026-06-01T00:00:00Z, before entries it follows');
   });
 
   it('an approval replayed after the gate later rejected the same commit for the same environment', async () => {
