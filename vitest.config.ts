@@ -3,16 +3,18 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The integration files that take longest (docs/testing.md has the measured times), started first: with no
- * cache of earlier durations (a fresh clone, CI) Vitest starts the largest files first, and pre-commit's,
- * a short file whose one test installs the package, would be left to run alone at the end.
+ * The files that take longest (docs/testing.md has the measured times), started first: with no cache of earlier
+ * durations (a fresh clone, CI) Vitest starts the largest files first, and a short file with one long test
+ * (pre-commit's installs the package; branch-store's has 20 writers race) would be left to run alone at the end.
  */
 const LONGEST = [
-  'test/integration/pre-commit.test.ts',
-  'test/integration/cli.test.ts',
   'test/integration/action.test.ts',
-  'test/integration/nonconformity.test.ts',
-  'test/integration/anchor.test.ts',
+  'test/integration/pre-commit.test.ts',
+  'test/branch-store.test.ts',
+  'test/report-control.test.ts',
+  'test/integration/app-redis.test.ts',
+  'test/integration/file-lock.test.ts',
+  'test/integration/html-report.test.ts',
 ];
 
 class LongestFirst extends BaseSequencer {
@@ -38,6 +40,9 @@ export default defineConfig({
     // One a core. Not isolate: false for the fast project: files would share module state (the limiters
     // @octokit/plugin-throttling keeps at module level, for one), and two App tests failed so (docs/testing.md).
     maxWorkers: availableParallelism(),
+    // A process a file (Vitest's default, said here because tests rely on it): test/cli-in-process.ts runs the
+    // CLI in the test's process, changing its folder and variables for the run, which no other file may share.
+    pool: 'forks',
     sequence: { sequencer: LongestFirst },
     projects: [
       {

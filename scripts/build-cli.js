@@ -12,6 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { asciiOnly, lazy } from './bundling.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = `${ROOT}src/`;
@@ -82,17 +83,9 @@ async function bundle(name, entry) {
     write: false,
     // import() of a Node module would start Node's ES module loader too: require() it instead.
     supported: { 'dynamic-import': false },
-    plugins: [chunks(name)],
+    plugins: [chunks(name), lazy],
   });
-  // esbuild leaves a few characters beyond ASCII in regular expressions; one is enough for V8 to hold the whole
-  // source two bytes a character, slower to decode and read. Escaped, they mean the same.
-  writeFileSync(
-    `${ROOT}lib/${name}.cjs`,
-    result.outputFiles[0].text.replace(
-      /[\u0080-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    ),
-  );
+  writeFileSync(`${ROOT}lib/${name}.cjs`, asciiOnly(result.outputFiles[0].text));
 }
 
 /** A file of several modules: one entry re-exporting each, so its importers find every export by name. */

@@ -1,4 +1,5 @@
-// `npm start` builds only when a source changed since the last build: lib/.built records when that was.
+// `npm start` and `npm test` build only when a source changed since the last build: lib/.built records when that
+// was. In CI, `npm ci`'s prepare has just built, and `npm test` does not build again.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,9 @@ const inputs = [
   'src',
   'generated',
   'app',
+  'scripts/build-app.js',
   'scripts/build-cli.js',
+  'scripts/bundling.js',
   'tsconfig.json',
   'tsconfig.build.json',
   'package.json',

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { asciiOnly, lazy } from './bundling.js';
 
 export const OUTFILE = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
@@ -57,7 +58,7 @@ export async function bundle() {
     legalComments: 'none',
     // The modules' paths are in the bundle: as a fresh clone has them, even where node_modules is a symlink.
     preserveSymlinks: true,
-    plugins: [unusedHttpClient, nothingPrecompiled],
+    plugins: [unusedHttpClient, nothingPrecompiled, lazy],
     write: false,
     logLevel: 'warning',
     // Some dependencies are CommonJS and call require(): give the ESM bundle one.
@@ -65,7 +66,7 @@ export async function bundle() {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
-  return result.outputFiles[0].text;
+  return asciiOnly(result.outputFiles[0].text);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -48,9 +48,12 @@ const precompiledAssets = assets as Record<string, { sha256: string; data: strin
 /**
  * A YAML data file of the package, parsed. Parsing the baseline pack and the Annex A reference cost a
  * noticeable part of every start: generated/precompiled.js holds them parsed, used only while the file's text is
- * the one they were parsed from. Each call returns values of its own, which the caller may change.
+ * the one they were parsed from. Each call returns values of its own, which the caller may change. `precompiled`
+ * says the data came from there: `npm run schemas` checked a pack before storing it (src/precompile.ts).
  */
-export function readYamlAsset(relativePath: string): { data: ParsedData } | { problem: Problem } {
+export function readYamlAsset(
+  relativePath: string,
+): { data: ParsedData; precompiled?: true } | { problem: Problem } {
   return parsedAsset(relativePath, readAsset(relativePath));
 }
 
@@ -59,12 +62,16 @@ export function pointerKey(pointer: Pointer): string {
   return JSON.stringify(pointer.map(String));
 }
 
-export function parsedAsset(relativePath: string, text: string): { data: ParsedData } | { problem: Problem } {
+export function parsedAsset(
+  relativePath: string,
+  text: string,
+): { data: ParsedData; precompiled?: true } | { problem: Problem } {
   const entry = precompiledAssets[relativePath];
   if (!entry || entry.sha256 !== sha256Text(text)) return parseData(text);
   const { value, positions } = JSON.parse(entry.data) as { value: unknown; positions: [string, number[]][] };
   const at = new Map(positions);
   return {
+    precompiled: true,
     data: {
       value,
       locate(pointer): Position {

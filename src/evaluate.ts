@@ -1,5 +1,6 @@
 import { sha256 } from './audit/entry.js';
 import { BUILT_IN_CHECKS } from './builtin-checks.js';
+import { compareText } from './collate.js';
 import { cleanStatus, controlIds, controlTitle } from './controls.js';
 import {
   type GovernanceFile,
@@ -474,7 +475,7 @@ async function readDocuments(
     }
     if (file) loaded.governanceFile = file;
     if (file?.bytes) loaded.digests!.push({ path: file.path, sha256: sha256(file.bytes) });
-    loaded.digests!.sort((a, b) => a.path.localeCompare(b.path));
+    loaded.digests!.sort((a, b) => compareText(a.path, b.path));
     return loaded;
   };
 }
@@ -680,16 +681,13 @@ function countFindings(summary: SystemSummary, findings: Finding[]): void {
   }
 }
 
-/** Compares as `localeCompare` does, without building a collator for each of a sort's million comparisons. */
-const collator = new Intl.Collator();
-
 function compareFindings(a: Finding, b: Finding): number {
   return (
-    collator.compare(a.system ?? '~', b.system ?? '~') ||
+    compareText(a.system ?? '~', b.system ?? '~') ||
     SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
-    collator.compare(a.path ?? '', b.path ?? '') ||
+    compareText(a.path ?? '', b.path ?? '') ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    collator.compare(a.rule, b.rule)
+    compareText(a.rule, b.rule)
   );
 }
 

@@ -7,6 +7,7 @@ import { PACKAGE_ROOT, pointerKey, readAsset, readJsonAsset, sha256Text } from '
 import { GOVERNANCE_SCHEMA } from './documents/governance.js';
 import { SCHEMA_FILES } from './documents/index.js';
 import { type ParsedData, parseData } from './parse/yaml.js';
+import { checkPack } from './policy/load.js';
 import { configSchema, policySchema, RULE_ENVELOPE, ruleKindSchema } from './policy/schema.js';
 import { RULE_KINDS } from './rules/index.js';
 import { schemaKey } from './schema.js';
@@ -99,6 +100,8 @@ export async function precompiledSource(): Promise<string> {
   const assets: Record<string, { sha256: string; data: string }> = {};
   for (const path of yamlAssets()) {
     const data = parsed(path);
+    // A pack stored here is not checked again at run time (addPack): it is checked now, or nothing is written.
+    if (path.startsWith('policies/')) await checkPack(data, path);
     // Only what JSON carries unchanged can be stored as JSON.
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(data.value)), data.value)) continue;
     assets[path] = {

@@ -1,3 +1,4 @@
+import { compareText } from './collate.js';
 import { readGovernanceFile, systemGovernance, systemId } from './documents/governance.js';
 import { isReadable, loadDocument, prepareDocumentSchemas } from './documents/index.js';
 import { folderPrefix, foldersOf } from './inventory.js';
@@ -73,7 +74,7 @@ export async function changeTiers(
     // Documents deleted, or stripped of their tier, leave the base tier in force: say so as a removal.
     if (system.base && !system.head) system.removed = true;
   }
-  return [...systems.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...systems.values()].sort((a, b) => compareText(a.id, b.id));
 }
 
 /** A folder's id and stated tier at one revision, reading each document under its first name that exists. */

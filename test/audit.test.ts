@@ -11,6 +11,7 @@ import {
   formatCheckpoint,
   GENESIS,
   parseCheckpoint,
+  repeatedKey,
   seal,
 } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
@@ -357,5 +358,15 @@ describe('what the chain cannot prove wrong', () => {
     expect(result.warnings).toEqual([
       'entry 2 is dated 2026-01-15T00:00:00Z, before entry 1 (2026-03-01T00:00:00Z): time runs backwards here (a clock set back, or a backdated entry)',
     ]);
+  });
+});
+
+describe('repeatedKey (a JSON text that says two things)', () => {
+  it('finds a key an object gives twice, however it is escaped, at any depth, and nothing in arrays or values', () => {
+    expect(repeatedKey('{"a":1,"b":{"c":"x","c":"y"}}')).toBe('c');
+    expect(repeatedKey('{"a":1,"\\u0061":2}')).toBe('a');
+    expect(repeatedKey('{ "a" : "b:" , "b" : ["a","a"], "c": {"a": 1} }')).toBeUndefined();
+    expect(repeatedKey('{"s":"quote \\" and \\\\","s2":1}')).toBeUndefined();
+    expect(repeatedKey('[{"a":1},{"a":2}]')).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256 } from '../src/audit/entry.js';
+import { seal, serialise, sha256 } from '../src/audit/entry.js';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import { main, type Output } from '../src/cli/main.js';
 import { requirementProblem, verifyAttestation } from '../src/export/attestation.js';
@@ -202,14 +202,14 @@ describe('the gate records what it approved', () => {
       expect(missing.code).toBe(1);
       expect(missing.out).toMatch(/no deployment.approved entry of the log records it/);
 
-      // An entry anyone could append, copying the digest, is no record: it is not signed by a gate key.
-      const forged = {
-        ...entry,
-        seq: entry.seq + 1,
-        details: { ...entry.details, attestation: `sha256:${sha256(other.file)}` },
-      };
-      delete forged.sig;
-      writeFileSync(logFile, `${lines.join('\n')}\n${JSON.stringify(forged)}\n`);
+      // An entry anyone could append, copying the digest and chained as any writer chains, is no record: it is
+      // not signed by a gate key.
+      const { seq, prev, hash, sig, v, ...draft } = entry;
+      const forged = seal(
+        { ...draft, details: { ...entry.details, attestation: `sha256:${sha256(other.file)}` } },
+        { seq, hash },
+      );
+      writeFileSync(logFile, `${lines.join('\n')}\n${serialise(forged)}`);
       const copied = await verifyIt(unrecorded);
       expect(copied.code).toBe(1);
       expect(copied.out).toMatch(

@@ -5,6 +5,7 @@ import * as precompiled from '../generated/precompiled.js';
 import { parsedAsset, pointerKey, readAsset } from '../src/assets.js';
 import { parseModelCard } from '../src/documents/model-card.js';
 import { parseData } from '../src/parse/yaml.js';
+import { checkPack } from '../src/policy/load.js';
 import { packageSchemas, precompiledSource, yamlAssets } from '../src/precompile.js';
 import { compileSchema, prepareSchemas, schemaKey } from '../src/schema.js';
 import { createAjv } from '../src/schema-compiler.js';
@@ -131,6 +132,19 @@ describe('generated/precompiled.js', () => {
     expect(ahead.data.value).toEqual(now.data.value);
     expect((ahead.data.value as { title: string }).title).toBe('Changed');
     expect(ahead.data.locate(['rules', 0]).line).toBe(now.data.locate(['rules', 0]).line);
+    // Parsed now, so not known to be checked: the loader checks it (addPack).
+    expect('precompiled' in ahead).toBe(false);
+  });
+
+  it("holds only packs that pass the loader's check, which the loader then skips for them", async () => {
+    const packs = yamlAssets().filter((path) => path.startsWith('policies/'));
+    expect(packs.length).toBeGreaterThan(0);
+    for (const path of packs) {
+      const ahead = parsedAsset(path, readAsset(path));
+      if ('problem' in ahead) throw new Error(`${path} does not parse`);
+      expect(ahead.precompiled).toBe(true);
+      await checkPack(ahead.data, path);
+    }
   });
 
   it('is not used for a schema that changed since: Ajv compiles that one', async () => {

@@ -1,7 +1,14 @@
-import examples from '@octokit/webhooks-examples' with { type: 'json' };
-import schema from '@octokit/webhooks-schemas' with { type: 'json' };
+import { createRequire } from 'node:module';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+
+// GitHub's examples (4.3 MB of JSON) and schemas (630 KB), read by Node's own JSON.parse when a test first asks:
+// imported as modules, Vite turned them into JavaScript that each test file's import evaluated again, some
+// seconds a file.
+const require = createRequire(import.meta.url);
+const examples = () => require('@octokit/webhooks-examples') as { name: string; examples: Payload[] }[];
+const definitions = () =>
+  (require('@octokit/webhooks-schemas') as { definitions: Record<string, object> }).definitions;
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -11,7 +18,7 @@ type Payload = Record<string, unknown> & { action?: string };
 /** A real webhook payload from @octokit/webhooks-examples: the first of `event` with this action. */
 // biome-ignore lint/suspicious/noExplicitAny: payloads are read as GitHub sends them, field by field
 export function webhook(event: string, action?: string): any {
-  const found = (examples as unknown as { name: string; examples: Payload[] }[])
+  const found = examples()
     .find((e) => e.name === event)
     ?.examples.find((e) => action === undefined || e.action === action);
   if (!found) throw new Error(`@octokit/webhooks-examples has no ${event}${action ? `.${action}` : ''}`);
@@ -25,7 +32,7 @@ export function webhook(event: string, action?: string): any {
  * second here.
  */
 export function webhookSchema(definition: string, options: Options = {}): ValidateFunction {
-  const all = (schema as unknown as { definitions: Record<string, object> }).definitions;
+  const all = definitions();
   const used = new Set<string>();
   const next = [definition];
   for (let name = next.pop(); name !== undefined; name = next.pop()) {

@@ -247,3 +247,34 @@ export function draftProblem(draft: EventDraft): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The first key that one object of this JSON text repeats, or undefined. JSON.parse keeps a repeated key's last
+ * value; other readers keep the first or refuse, so a log line (or an envelope) with one says different things
+ * to different verifiers, and a signature over the parsed entry cannot tell. One linear pass over text that
+ * JSON.parse has accepted.
+ */
+export function repeatedKey(text: string): string | undefined {
+  /** For each open object its keys so far; undefined for an open array. */
+  const open: (Set<string> | undefined)[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = i + 1;
+      while (text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c /* \\ */ ? 2 : 1;
+      const keys = open.at(-1);
+      let next = end + 1;
+      while (/\s/.test(text[next] ?? '')) next++;
+      // A string followed by a colon is a key (a value is followed by a comma or a closing bracket).
+      if (keys && text.charCodeAt(next) === 0x3a /* : */) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string; // "\u0061" and "a" are one key
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = end;
+    } else if (c === 0x7b /* { */) open.push(new Set());
+    else if (c === 0x5b /* [ */) open.push(undefined);
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) open.pop();
+  }
+  return undefined;
+}

@@ -3,7 +3,15 @@ import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { groupBy } from '../group.js';
 import { compileSchema, prepareSchemas } from '../schema.js';
-import { AUDIT_FORMAT, type AuditEntry, type Checkpoint, entryHash, GENESIS, sha256 } from './entry.js';
+import {
+  AUDIT_FORMAT,
+  type AuditEntry,
+  type Checkpoint,
+  entryHash,
+  GENESIS,
+  repeatedKey,
+  sha256,
+} from './entry.js';
 import {
   checkSignature,
   claimsGate,
@@ -198,6 +206,13 @@ function parsedLink(text: string, line: number): Link | { problem: string; seq?:
   } catch {
     return { problem: `line ${line} is not JSON` };
   }
+  // Only here: a sealed line is canonical JSON, which has no repeated key.
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined)
+    return {
+      problem: `line ${line} gives the key "${repeated}" twice: a reader that keeps the first value reads another entry than the one its hash and signature cover`,
+      ...(Number.isSafeInteger(entry?.seq) ? { seq: entry.seq } : {}),
+    };
   if (entry === null || typeof entry !== 'object') return { problem: `line ${line} is not an audit entry` };
   if (entry.v !== AUDIT_FORMAT) {
     return {

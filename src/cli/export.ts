@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type AuditEntry, sha256 } from '../audit/entry.js';
 import { readEntries } from '../audit/read.js';
 import { ed25519Signer, parsePublicKey, type TrustedKey } from '../audit/signature.js';
+import { verifyLog } from '../audit/verify.js';
 import { UsageError } from '../errors.js';
 import { requiredTier } from '../evaluate.js';
 import {
@@ -15,6 +16,7 @@ import { exportFacts, utcSeconds } from '../export/context.js';
 import { cycloneDx } from '../export/cyclonedx.js';
 import { envelopeFile, recordedIn } from '../export/gate.js';
 import { spdx } from '../export/spdx.js';
+import { LIMITS } from '../limits.js';
 import { printable } from '../report/printable.js';
 import { GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
@@ -23,6 +25,9 @@ import { trustedSigners } from './audit.js';
 import { existingLog, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
+
+/** How far two writers' clocks may disagree before an entry dated before the one it follows is called backdated. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * aims-gate export: the repository's AI systems as a CycloneDX 1.6 ML-BOM or an SPDX 3.0.1 document, or the
@@ -144,6 +149,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     config: { type: 'string', short: 'c' },
     tier: { type: 'string' },
     commit: { type: 'string' },
+    environment: { type: 'string' },
     dir: { type: 'string' },
     key: { type: 'string' },
     log: { type: 'string' },
@@ -156,8 +162,18 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   if (!file || positionals.length > 1)
     throw new UsageError('verify-attestation takes one file: the DSSE envelope export --format intoto wrote');
   const tier = values.tier === undefined ? undefined : choice('tier', values.tier, RISK_TIERS);
-  const text = await readFile(file, 'utf8').catch(() => {
+  // Bounded before it is read: an envelope is a few kilobytes, and a file of gigabytes (or a folder) given by
+  // mistake or on purpose is said plainly, not read whole into memory or reported as missing.
+  const info = await stat(file).catch(() => {
     throw new UsageError(`${file}: no such file`);
+  });
+  if (info.isDirectory()) throw new UsageError(`${file} is a folder: pass the DSSE envelope file`);
+  if (info.size > LIMITS.maxFileBytes)
+    throw new UsageError(
+      `${file} is ${info.size.toLocaleString('en')} bytes: a DSSE envelope is a few kilobytes, and more than ${LIMITS.maxFileBytes.toLocaleString('en')} is not read`,
+    );
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read it (${error.code ?? error.message})`);
   });
   const trusted = values.key
     ? await gateKeys(values.key)
@@ -167,16 +183,35 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     ? requirementProblem(check.statement, {
         ...(tier ? { tier } : {}),
         ...(values.commit ? { commit: values.commit } : {}),
+        ...(values.environment !== undefined ? { environment: values.environment } : {}),
       })
     : check.reason;
   // --log: the gate's signed entry for the decision names this very attestation by its digest.
   let recorded: Exclude<ReturnType<typeof recordedIn>, { problem: string }> | undefined;
   if (values.log !== undefined && !problem) {
     const store = await existingLog(values.key ? process.cwd() : locate(values.dir).root, values.log);
+    // The chain first: a line edited, inserted or given a key twice (which readers resolve differently) is no
+    // record of anything. Signatures of other entries are verify's business; this entry's is checked below.
+    const chain = await verifyLog(store.lines());
     const entries: AuditEntry[] = [];
-    for await (const entry of readEntries(store, { type: 'deployment.approved' })) entries.push(entry);
-    const found = recordedIn(text, entries, trusted);
-    if ('problem' in found) problem = `${shown(store.path)}: ${found.problem}`;
+    /** Entries dated more than a clock's skew before one they follow: written later than they say. */
+    const backdated = new Set<number>();
+    let latest = Number.NEGATIVE_INFINITY;
+    // Rejections too: a later one for the same commit and environment overrules the approval (recordedIn).
+    for await (const entry of readEntries(store)) {
+      const time = Date.parse(entry.time);
+      if (time < latest - CLOCK_SKEW_MS) backdated.add(entry.seq);
+      latest = Math.max(latest, time);
+      if (entry.type === 'deployment.approved' || entry.type === 'deployment.rejected') entries.push(entry);
+    }
+    const found = chain.ok ? recordedIn(text, entries, trusted) : undefined;
+    if (!found)
+      problem = `${shown(store.path)} does not verify (${chain.problem?.reason}): run aims-gate verify`;
+    else if ('problem' in found) problem = `${shown(store.path)}: ${found.problem}`;
+    // A retired key's holder can still sign an entry dated before its until and append it today: the entries
+    // it follows say when it was written.
+    else if (backdated.has(found.entry.seq))
+      problem = `${shown(store.path)}: entry ${found.entry.seq}, which records this approval, is dated ${found.entry.time}, before entries it follows: it was written later than it says, so no key's until can vouch for it`;
     else recorded = found;
   }
   const inLog = recorded

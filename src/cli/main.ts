@@ -80,6 +80,7 @@ Commands:
   verify-attestation FILE  Check a signed statement: its DSSE signature by a gate or app key listed under signers,
                            trusted at its time; exit 0 only when it holds and says what is required
       --tier TIER          require approval at TIER or a higher tier;  --commit SHA  require this commit
+      --environment NAME   require the gate's approval for this deployment environment
       --dir DIR, -c, --config PATH  whose signers are trusted (default the repository here); -f, --format text|json
       --key FILE           trust the gate keys in FILE (ssh-ed25519 lines) instead: no repository needed
       --log PATH           require a deployment.approved entry of this log, signed by a gate key, naming it by digest

@@ -1,4 +1,5 @@
 import { verify as verifyData } from 'node:crypto';
+import { sameEnvironment } from '../approvals.js';
 import {
   describeKey,
   lastTrusted,
@@ -6,6 +7,7 @@ import {
   type Signer,
   type TrustedKey,
 } from '../audit/signature.js';
+import { parseData } from '../parse/yaml.js';
 import { RISK_TIERS, type RiskTier } from '../types.js';
 import { VERSION } from '../version.js';
 
@@ -136,6 +138,8 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
   } catch {
     return { ok: false, reason: 'it is not JSON: a DSSE envelope is one JSON object' };
   }
+  const envelopeShape = repeatedKey(text, 'envelope');
+  if (envelopeShape) return { ok: false, reason: envelopeShape };
   if (
     typeof envelope !== 'object' ||
     envelope === null ||
@@ -159,6 +163,8 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
   } catch {
     return { ok: false, reason: 'its payload is not JSON' };
   }
+  const payloadShape = repeatedKey(payload.toString('utf8'), 'payload');
+  if (payloadShape) return { ok: false, reason: payloadShape };
   const shape = statementProblem(statement);
   if (shape) return { ok: false, reason: shape };
   const signed = pae(envelope.payloadType, payload);
@@ -200,6 +206,20 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
   return { ok: false, statement, reason: reasons.join('; ') || 'it has no signature' };
 }
 
+/**
+ * Why JSON that JSON.parse read is still refused: a repeated key (or more nesting than any statement needs).
+ * JSON.parse keeps the last of a repeated key, as Go does; serde_json refuses it and other parsers keep the
+ * first, so an envelope `{"payload": X, "signatures": [sX], "payload": Y, "signatures": [sY]}` of two
+ * statements the gate signed is Y here (and, with --log, "recorded" by Y's entry) and X to a policy engine
+ * downstream. One reading only: such a file is refused (parseData: no repeated keys, bounded).
+ */
+function repeatedKey(text: string, what: 'envelope' | 'payload'): string | undefined {
+  const parsed = parseData(text);
+  if (!('problem' in parsed)) return undefined;
+  const { line = 1, message } = parsed.problem;
+  return `its ${what} ${/unique/.test(message) ? 'repeats a key' : 'is refused'} (line ${line}: ${message}): parsers differ on which value counts, so it has no one reading`;
+}
+
 function statementProblem(statement: Statement): string | undefined {
   if (statement?._type !== STATEMENT_TYPE) return `its statement's _type is not ${STATEMENT_TYPE}`;
   if (statement.predicateType !== VSA_TYPE) return `its predicateType is not ${VSA_TYPE}`;
@@ -215,14 +235,23 @@ function statementProblem(statement: Statement): string | undefined {
 
 /**
  * What an admission check asks of a verified statement: it passed, at `tier` or a higher one when given, for
- * `commit` when given. Undefined: it holds; else why not.
+ * `commit` and for the deployment `environment` when given. Undefined: it holds; else why not.
  */
 export function requirementProblem(
   statement: Statement,
-  require: { tier?: RiskTier; commit?: string },
+  require: { tier?: RiskTier; commit?: string; environment?: string },
 ): string | undefined {
   if (statement.predicate.verificationResult !== 'PASSED')
     return 'the gate judged it FAILED: it was not approved';
+  // Each environment has its own approval rules (production's reviewers, not staging's): an approval for one
+  // is no approval for another, and a statement that names none (export --format intoto) approved no deployment.
+  const environment = statement.predicate[`${VERIFIER_ID}#environment`];
+  // Compared as GitHub and the gate's approval rules compare names: without case, trimmed.
+  if (
+    require.environment !== undefined &&
+    !(typeof environment === 'string' && sameEnvironment(environment, require.environment))
+  )
+    return `it was approved for ${typeof environment === 'string' ? environment : 'no environment'}, not for ${require.environment}`;
   if (require.commit && !statement.subject.some((s) => s.digest?.gitCommit === require.commit))
     return `it is about ${
       statement.subject

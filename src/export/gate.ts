@@ -1,3 +1,4 @@
+import { sameEnvironment } from '../approvals.js';
 import type { AuditEntry } from '../audit/entry.js';
 import { sha256 } from '../audit/entry.js';
 import { isGateKey, type Signer, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
@@ -132,7 +133,8 @@ export function bomAttachment(bom: string): Attachment {
  * The `deployment.approved` entry of `entries` that recorded this envelope file, signed by a gate or App key
  * of `trusted`: by the file's bytes (`attestation`) or, where it was re-encoded, by the statement it signs
  * (`attestationPayload`). Else why none: no entry names it, or only entries no gate key signed (anyone who
- * can write the log can copy a digest into an entry of their own).
+ * can write the log can copy a digest into an entry of their own), or a later gate-signed rejection of the
+ * same commit and environment overruled it. `entries`: the log's deployment entries, approved and rejected.
  */
 export function recordedIn(
   text: string,
@@ -156,7 +158,28 @@ export function recordedIn(
     return by ? [{ entry, by, check: signerOf(entry, trusted) }] : [];
   });
   const signed = naming.find((n) => isGateKey(n.check));
-  if (signed) return { entry: signed.entry, by: signed.by, signer: signerWords(signed.check) };
+  if (signed) {
+    // An approval is the gate's word until it says otherwise: a later gate-signed rejection of the same commit
+    // for the same environment (an approval dismissed, the system's tier risen) is its last word, and an old
+    // envelope replayed to an admission check must not outlive it.
+    const { commit, environment } = signed.entry.subject ?? {};
+    const overruled = entries.find(
+      (e) =>
+        e.type === 'deployment.rejected' &&
+        e.seq > signed.entry.seq &&
+        e.subject?.commit === commit &&
+        (e.subject?.environment === environment ||
+          (e.subject?.environment !== undefined &&
+            environment !== undefined &&
+            sameEnvironment(e.subject.environment, environment))) &&
+        isGateKey(signerOf(e, trusted)),
+    );
+    if (overruled)
+      return {
+        problem: `the gate approved it in entry ${signed.entry.seq}, then rejected ${commit?.slice(0, 12) ?? 'the same commit'} for ${environment ?? 'the same environment'} in entry ${overruled.seq} (${overruled.time}): an approval it overruled`,
+      };
+    return { entry: signed.entry, by: signed.by, signer: signerWords(signed.check) };
+  }
   if (naming.length)
     return {
       problem: `the log's entry ${naming.map((n) => n.entry.seq).join(', ')} names it, but no gate or app key the configuration lists signed ${naming.length === 1 ? 'that entry' : 'those entries'} (${naming.map((n) => signerWords(n.check)).join('; ')})`,

@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,23 +16,8 @@ import { timestampQuery, tokenOfResponse } from '../../src/audit/timestamp.js';
 import { readCertificates, TokenError, verifyToken } from '../../src/audit/token.js';
 import { verifyLog } from '../../src/audit/verify.js';
 import { post } from '../../src/cli/timestamp-authority.js';
+import { cli } from '../cli-in-process.js';
 import { LocalTsa, validityFrom } from '../local-tsa.js';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
-
-/**
- * The CLI in a subprocess, asynchronously: the timestamp authority answers from this process, which a
- * blocking spawn would stall.
- */
-async function cli(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number];
-  return { code, stdout, stderr };
-}
 
 const draft = (n: number): EventDraft => ({
   type: 'model.retrained',
@@ -97,7 +81,7 @@ function rewrite(log: string, seq: number): void {
   writeFileSync(log, lines.join(''));
 }
 
-// Each test runs the CLI several times, a process each.
+// openssl answers each timestamp request, a process each.
 describe('aims-gate anchor and verify --tsa-cert, against a local RFC 3161 authority (openssl ts)', {
   timeout: 90_000,
 }, () => {

@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
 
 /** The built CLI's entry, as `npx aims-gate` runs it. */
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'aims-gate.js');
@@ -17,22 +15,4 @@ export function cli(args: string[], cwd = process.cwd(), env: NodeJS.ProcessEnv 
     env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', ...env },
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/**
- * Each command refused as a usage error (exit 2, its message on stderr) with the log at `log` left byte for byte
- * as it was: what cannot be recorded truthfully writes nothing.
- */
-export function expectRefusedUnwritten(
-  refused: readonly (readonly [readonly string[], string])[],
-  cwd: string,
-  log: string,
-): void {
-  const before = readFileSync(log, 'utf8');
-  for (const [args, message] of refused) {
-    const result = cli([...args], cwd);
-    expect({ args, code: result.code }).toEqual({ args, code: 2 });
-    expect(result.stderr).toContain(message);
-  }
-  expect(readFileSync(log, 'utf8')).toBe(before);
 }

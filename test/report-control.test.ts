@@ -11,14 +11,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../src/audit/entry.js';
-import { FileStore } from '../../src/audit/file-store.js';
-import { readEntries } from '../../src/audit/read.js';
-import { report as reportCommand } from '../../src/cli/report.js';
-import { UsageError } from '../../src/errors.js';
-import { buildAuditorReport } from '../../src/report/auditor.js';
-import { EXAMPLE, readTree, run } from '../helpers.js';
-import { cli } from './cli-process.js';
+import type { AuditEntry } from '../src/audit/entry.js';
+import { FileStore } from '../src/audit/file-store.js';
+import { readEntries } from '../src/audit/read.js';
+import { report as reportCommand } from '../src/cli/report.js';
+import { UsageError } from '../src/errors.js';
+import { buildAuditorReport } from '../src/report/auditor.js';
+import { cli } from './cli-in-process.js';
+import { EXAMPLE, readTree, run } from './helpers.js';
 
 describe('the controlled report (ISO/IEC 42001 7.5)', () => {
   const temps: string[] = [];
@@ -47,9 +47,9 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')} \\| (.*) \\|$`, 'm').exec(markdown)?.[1];
   const period = ['--today', '2026-11-01', '--since', '2026-10-01', '--until', '2026-10-31'];
 
-  it('names organisation, scope, period, repository, commit, tree, version, time and an id; counts only the period', () => {
+  it('names organisation, scope, period, repository, commit, tree, version, time and an id; counts only the period', async () => {
     const { dir, commit } = committedExample();
-    const { code, stdout } = cli(['report', ...period, '--prepared-by', 'Jo Quality'], dir);
+    const { code, stdout } = await cli(['report', ...period, '--prepared-by', 'Jo Quality'], dir);
     expect(code).toBe(0);
     expect(row(stdout, 'Document id')).toMatch(/^AGR-[0-9A-F]{16}$/);
     expect(row(stdout, 'Organisation')).toBe('Acme Lending Ltd');
@@ -71,44 +71,50 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(stdout).toMatch(/^\| Approved by \| _{28} \| _{28} \| _{12} \|$/m);
   }, 120_000);
 
-  it('gives the same id for the same inputs in every format, and another for another period or document', () => {
+  it('gives the same id for the same inputs in every format, and another for another period or document', async () => {
     const { dir } = committedExample();
-    const id = (args: string[]) => {
-      const out = cli(['report', ...period, ...args], dir);
+    const id = async (args: string[]) => {
+      const out = await cli(['report', ...period, ...args], dir);
       expect(out.code).toBe(0);
       return /AGR-[0-9A-F]{16}/.exec(out.stdout)?.[0];
     };
-    const first = id([]);
+    const first = await id([]);
     expect(first).toBeDefined();
-    expect(id([])).toBe(first);
-    expect(id(['-f', 'html'])).toBe(first);
-    expect(id(['--prepared-by', 'someone'])).toBe(first);
-    expect(id(['--since', '2026-09-01'])).not.toBe(first);
+    expect(await id([])).toBe(first);
+    expect(await id(['-f', 'html'])).toBe(first);
+    expect(await id(['--prepared-by', 'someone'])).toBe(first);
+    expect(await id(['--since', '2026-09-01'])).not.toBe(first);
     git(dir, 'commit', '-q', '--allow-empty', '-m', 'another commit');
-    expect(id([])).not.toBe(first);
+    expect(await id([])).not.toBe(first);
   }, 120_000);
 
-  it('flags a working tree that is not the commit, and --require-clean refuses it; the log and the report itself are not inputs', () => {
+  it('flags a working tree that is not the commit, and --require-clean refuses it; the log and the report itself are not inputs', async () => {
     const { dir } = committedExample();
     // Appending to the log is what the log is for; writing the report into the repository changes no input.
     expect(
-      cli(['record', '--type', 'model.retrained', '--system', 'credit-scoring', '--actor', 'ci-bot'], dir)
-        .code,
+      (
+        await cli(
+          ['record', '--type', 'model.retrained', '--system', 'credit-scoring', '--actor', 'ci-bot'],
+          dir,
+        )
+      ).code,
     ).toBe(0);
-    const inside = cli(['report', '--today', '2026-11-01', '--require-clean', '-o', 'report.md'], dir);
+    const inside = await cli(['report', '--today', '2026-11-01', '--require-clean', '-o', 'report.md'], dir);
     expect(inside).toMatchObject({ code: 0, stdout: '' });
-    expect(cli(['report', '--today', '2026-11-01', '--require-clean', '-o', 'report.md'], dir).code).toBe(0);
+    expect(
+      (await cli(['report', '--today', '2026-11-01', '--require-clean', '-o', 'report.md'], dir)).code,
+    ).toBe(0);
 
     unlinkSync(join(dir, 'report.md'));
     appendFileSync(join(dir, 'models/credit-scoring/MODEL_CARD.md'), '\nAn edit nobody committed.\n');
-    const draft = cli(['report', '--today', '2026-11-01'], dir);
+    const draft = await cli(['report', '--today', '2026-11-01'], dir);
     expect(draft.code).toBe(0);
     expect(draft.stdout).toMatch(
       /^> ⚠ \*\*Draft\.\*\* Working tree MODIFIED: 1 file differs from the commit/m,
     );
     expect(row(draft.stdout, 'Working tree')).toContain('models/credit-scoring/MODEL_CARD.md');
     expect(draft.stderr).toContain('aims-gate: a draft: working tree MODIFIED');
-    const refused = cli(['report', '--today', '2026-11-01', '--require-clean'], dir);
+    const refused = await cli(['report', '--today', '2026-11-01', '--require-clean'], dir);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toContain('models/credit-scoring/MODEL_CARD.md');
@@ -118,15 +124,15 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     const loose = mkdtempSync(join(tmpdir(), 'aims-loose-'));
     temps.push(loose);
     cpSync(EXAMPLE, loose, { recursive: true });
-    const unknown = cli(['report', '--today', '2026-11-01'], loose);
+    const unknown = await cli(['report', '--today', '2026-11-01'], loose);
     expect(row(unknown.stdout, 'Commit')).toBe('none');
-    expect(cli(['report', '--today', '2026-11-01', '--require-clean'], loose).code).toBe(2);
+    expect((await cli(['report', '--today', '2026-11-01', '--require-clean'], loose)).code).toBe(2);
   }, 120_000);
 
-  it('lists the evidence files the log cites with their digests, and verify --evidence names the missing and changed', () => {
+  it('lists the evidence files the log cites with their digests, and verify --evidence names the missing and changed', async () => {
     const { dir } = committedExample();
     writeFileSync(join(dir, 'review-minutes.txt'), 'Minutes of the model risk committee.\n');
-    const recorded = cli(
+    const recorded = await cli(
       [
         'record',
         '--type',
@@ -143,18 +149,18 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
       readFileSync(join(dir, '.aims-gate/audit-log.jsonl'), 'utf8').trim().split('\n').pop()!,
     ).evidence[0].sha256;
     expect(digest).toMatch(/^[0-9a-f]{64}$/);
-    const listed = cli(['report', '--today', '2026-11-01'], dir).stdout;
+    const listed = (await cli(['report', '--today', '2026-11-01'], dir)).stdout;
     expect(listed).toContain('## 11. Evidence files cited by the log');
     expect(listed).toContain(`| \`review-minutes.txt\` | ${digest} | #37 | matches |`);
     expect(listed).toContain('| `governance/evidence/internal-audit-IA-2026-1.md` |');
-    expect(cli(['verify', '--evidence'], dir)).toMatchObject({ code: 0 });
-    expect(cli(['verify', '--evidence'], dir).stdout).toContain(
+    expect(await cli(['verify', '--evidence'], dir)).toMatchObject({ code: 0 });
+    expect((await cli(['verify', '--evidence'], dir)).stdout).toContain(
       '✔ evidence: 11 files as the log recorded them',
     );
 
     unlinkSync(join(dir, 'review-minutes.txt'));
     appendFileSync(join(dir, 'governance/evidence/management-review-2026-10-28.md'), 'edited\n');
-    const verified = cli(['verify', '--evidence'], dir);
+    const verified = await cli(['verify', '--evidence'], dir);
     expect(verified.code).toBe(1);
     expect(verified.stdout).toContain('✖ evidence: 2 files of 11 not as the log recorded them');
     expect(verified.stdout).toContain(
@@ -163,7 +169,7 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(verified.stdout).toMatch(
       /✖ governance\/evidence\/management-review-2026-10-28\.md \(entry \d+\): changed, its SHA-256 is now [0-9a-f]{64} where the log recorded [0-9a-f]{64}/,
     );
-    const json = JSON.parse(cli(['verify', '--evidence', '-f', 'json'], dir).stdout);
+    const json = JSON.parse((await cli(['verify', '--evidence', '-f', 'json'], dir)).stdout);
     expect(json.ok).toBe(false);
     expect(
       json.evidence.files
@@ -172,7 +178,7 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
         .sort(),
     ).toEqual(['governance/evidence/management-review-2026-10-28.md', 'review-minutes.txt']);
     // The report shows them first, in capitals.
-    const report = cli(['report', '--today', '2026-11-01'], dir).stdout;
+    const report = (await cli(['report', '--today', '2026-11-01'], dir)).stdout;
     const section = report.slice(report.indexOf('## 11.'));
     expect(section).toMatch(
       /^\| `(review-minutes\.txt|governance\/evidence\/management-review-2026-10-28\.md)` \|.*\| \*\*(MISSING|CHANGED)/m,
@@ -182,27 +188,29 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     );
     // A record's evidence is kept as it was: an entry citing the edited minutes does not launder them.
     expect(
-      cli(
-        [
-          'record',
-          '--type',
-          'custom.note',
-          '--system',
-          'credit-scoring',
-          '--evidence',
-          'governance/evidence/management-review-2026-10-28.md',
-        ],
-        dir,
+      (
+        await cli(
+          [
+            'record',
+            '--type',
+            'custom.note',
+            '--system',
+            'credit-scoring',
+            '--evidence',
+            'governance/evidence/management-review-2026-10-28.md',
+          ],
+          dir,
+        )
       ).code,
     ).toBe(0);
-    expect(cli(['verify', '--evidence'], dir).stdout).toMatch(
+    expect((await cli(['verify', '--evidence'], dir)).stdout).toMatch(
       /✖ governance\/evidence\/management-review-2026-10-28\.md \(entry 23\): changed/,
     );
     // A file outside the repository cannot be checked later: record refuses it.
     const outside = join(tmpdir(), `aims-outside-${process.pid}.txt`);
     writeFileSync(outside, 'x');
     temps.push(outside);
-    const refused = cli(
+    const refused = await cli(
       ['record', '--type', 'custom.x', '--system', 'credit-scoring', '--evidence', outside],
       dir,
     );
@@ -254,10 +262,13 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
     expect(measured.every((o) => o.basis.endsWith('as of 2026-10-31'))).toBe(true);
   });
 
-  it("evaluates the documents as at a past period's end, unless --today says otherwise", () => {
-    const past = cli(['report', '--until', '2026-10-31', EXAMPLE], process.cwd());
+  it("evaluates the documents as at a past period's end, unless --today says otherwise", async () => {
+    const past = await cli(['report', '--until', '2026-10-31', EXAMPLE], process.cwd());
     expect(past.stdout).toContain('documents evaluated as of 2026-10-31');
-    const given = cli(['report', '--until', '2026-10-31', '--today', '2026-11-15', EXAMPLE], process.cwd());
+    const given = await cli(
+      ['report', '--until', '2026-10-31', '--today', '2026-11-15', EXAMPLE],
+      process.cwd(),
+    );
     expect(given.stdout).toContain('documents evaluated as of 2026-11-15');
   }, 120_000);
 
@@ -269,9 +280,12 @@ describe('the controlled report (ISO/IEC 42001 7.5)', () => {
       'report -f pdf writes a file: pass -o report.pdf',
     );
     // Into a pipe, HTML is what was asked for.
-    const piped = cli(['report', '-f', 'html', '--today', '2026-11-01', EXAMPLE], process.cwd());
+    const piped = await cli(['report', '-f', 'html', '--today', '2026-11-01', EXAMPLE], process.cwd());
     expect(piped.stdout).toMatch(/^<!doctype html>/);
-    const swapped = cli(['report', '--since', '2026-10-02', '--until', '2026-10-01', EXAMPLE], process.cwd());
+    const swapped = await cli(
+      ['report', '--since', '2026-10-02', '--until', '2026-10-01', EXAMPLE],
+      process.cwd(),
+    );
     expect(swapped).toMatchObject({ code: 2 });
     expect(swapped.stderr).toContain('--since 2026-10-02 is after --until 2026-10-01');
   }, 120_000);

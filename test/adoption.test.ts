@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/evaluate.js';
-import { MemorySource } from '../../src/source.js';
-import { EXAMPLE } from '../helpers.js';
-import { cli } from './cli-process.js';
+import { evaluate } from '../src/evaluate.js';
+import { MemorySource } from '../src/source.js';
+import { cli } from './cli-in-process.js';
+import { EXAMPLE } from './helpers.js';
 
 /**
  * A new user's first runs (issue 23): a Hugging Face Hub repository that is one model, a governance.yml typed
- * by hand, commands typed wrong, and a CI job's shallow clone. The built CLI, in real git repositories.
+ * by hand, commands typed wrong, and a CI job's shallow clone. The CLI's commands, in real git repositories.
  */
 
 const temps: string[] = [];
@@ -110,10 +110,10 @@ type Json = {
 };
 
 describe('a Hub repository that is one model (issue 23, item 3)', () => {
-  it('init . names the system from the card, writes governance.yml beside it, and never overwrites', () => {
+  it('init . names the system from the card, writes governance.yml beside it, and never overwrites', async () => {
     const dir = repository('imdb-sentiment', { 'README.md': HUB_CARD });
     git(dir, 'init', '-q');
-    const init = cli(['init', '.'], dir);
+    const init = await cli(['init', '.'], dir);
     expect([init.code, init.stderr]).toEqual([0, '']);
     expect(init.stdout).toContain('kept README.md (already there)');
     for (const file of [
@@ -132,7 +132,7 @@ describe('a Hub repository that is one model (issue 23, item 3)', () => {
     expect(readFileSync(join(dir, 'risk-assessment.yml'), 'utf8')).toContain('\nsystem: distilbert-imdb\n');
     expect(readFileSync(join(dir, '.github/aims-gate.yml'), 'utf8')).toContain('systems:\n  - "."\n');
 
-    const check = cli(['check', '--format', 'json'], dir);
+    const check = await cli(['check', '--format', 'json'], dir);
     expect(check.code).toBe(1);
     const { systems, findings } = JSON.parse(check.stdout) as Json;
     expect(systems.map((s) => [s.id, s.path, s.tier])).toEqual([['distilbert-imdb', '.', 'high']]);
@@ -143,14 +143,14 @@ describe('a Hub repository that is one model (issue 23, item 3)', () => {
       'no owner for this system in its model card, governance.yml or the config',
     ]);
 
-    const again = cli(['init', '.'], dir);
+    const again = await cli(['init', '.'], dir);
     expect(again.code).toBe(0);
     expect(again.stdout).not.toContain('wrote');
     expect(again.stdout).toContain('kept governance.yml');
     expect(readFileSync(join(dir, 'governance.yml'), 'utf8')).toBe(governance);
   });
 
-  it('without a model name the repository folder names it, and `systems: ["."]` gives that id, on both sides of a change', () => {
+  it('without a model name the repository folder names it, and `systems: ["."]` gives that id, on both sides of a change', async () => {
     const card = '---\nlicense: mit\n---\n# A model\n';
     const dir = repository('fraud-scorer', {
       'README.md': card,
@@ -159,47 +159,49 @@ describe('a Hub repository that is one model (issue 23, item 3)', () => {
     git(dir, 'init', '-q');
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'card');
-    const init = cli(['init', '.', '--tier', 'minimal'], dir);
+    const init = await cli(['init', '.', '--tier', 'minimal'], dir);
     expect(init.code).toBe(0);
     expect(readFileSync(join(dir, 'governance.yml'), 'utf8')).toContain('\nsystem: fraud-scorer\n');
     git(dir, 'checkout', '-qb', 'feature');
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'governance');
-    const check = cli(['check', '--base', 'main', '--format', 'json'], dir);
+    const check = await cli(['check', '--base', 'main', '--format', 'json'], dir);
     const { systems } = JSON.parse(check.stdout) as Json;
     expect(systems.map((s) => s.id)).toEqual(['fraud-scorer']);
 
     // No governance.yml and no name in the card: the folder's name still, never ".".
     rmSync(join(dir, 'governance.yml'));
-    const bare = JSON.parse(cli(['check', '--format', 'json'], dir).stdout) as Json;
+    const bare = JSON.parse((await cli(['check', '--format', 'json'], dir)).stdout) as Json;
     expect(bare.systems.map((s) => s.id)).toEqual(['fraud-scorer']);
   });
 
-  it('at limited or minimal tier init writes no impact assessment, and none is a blocking finding', () => {
+  it('at limited or minimal tier init writes no impact assessment, and none is a blocking finding', async () => {
     for (const tier of ['limited', 'minimal']) {
       const dir = repository('sentiment', { 'README.md': HUB_CARD });
-      const init = cli(['init', '.', '--tier', tier], dir);
+      const init = await cli(['init', '.', '--tier', tier], dir);
       expect(init.code).toBe(0);
       expect(init.stdout).toContain(
         `no impact-assessment.yml: at tier ${tier} the policy does not require an impact assessment (--impact-assessment writes one)`,
       );
       expect(existsSync(join(dir, 'impact-assessment.yml'))).toBe(false);
-      const { findings } = JSON.parse(cli(['check', '--format', 'json'], dir).stdout) as Json;
+      const { findings } = JSON.parse((await cli(['check', '--format', 'json'], dir)).stdout) as Json;
       const impact = findings.filter((f) => f.rule.startsWith('impact.'));
       expect(impact.map((f) => [f.rule, f.severity])).toEqual(
         tier === 'limited' ? [['impact.recommended', 'observation']] : [],
       );
-      expect(cli(['init', '.', '--impact-assessment'], dir).stdout).toContain('wrote impact-assessment.yml');
+      expect((await cli(['init', '.', '--impact-assessment'], dir)).stdout).toContain(
+        'wrote impact-assessment.yml',
+      );
     }
   });
 
-  it('init in a model folder keeps a card that states its facts, and takes its tier and id from it', () => {
+  it('init in a model folder keeps a card that states its facts, and takes its tier and id from it', async () => {
     const dir = repository('platform', {
       '.github/aims-gate.yml': 'systems: [models/*]\n',
       'models/churn/MODEL_CARD.md':
         '---\ngovernance:\n  system: churn-v2\n  owner: "@acme/ml"\n  version: "2.0"\n  status: production\n  tier: limited\n---\n# Churn\n',
     });
-    const init = cli(['init', 'models/churn', '--tier', 'high'], dir);
+    const init = await cli(['init', 'models/churn', '--tier', 'high'], dir);
     expect(init.code).toBe(0);
     expect(init.stderr).toBe(
       'aims-gate: warning: models/churn/MODEL_CARD.md states tier limited, so the documents say limited, not --tier high: change it there if it has changed\n',
@@ -211,10 +213,10 @@ describe('a Hub repository that is one model (issue 23, item 3)', () => {
     expect(risk).toContain('\ntier: limited\n');
   });
 
-  it('a folder outside the repository is refused, naming . as the way to init the repository itself', () => {
+  it('a folder outside the repository is refused, naming . as the way to init the repository itself', async () => {
     const dir = repository('one', { 'README.md': HUB_CARD });
     git(dir, 'init', '-q');
-    const outside = cli(['init', '..'], dir);
+    const outside = await cli(['init', '..'], dir);
     expect(outside.code).toBe(2);
     expect(outside.stderr).toContain('or . for the repository itself');
   });
@@ -243,19 +245,19 @@ describe('the id of a system at the root, on any source', () => {
 });
 
 describe('governance.yml has a schema (issue 23, item 4)', () => {
-  it('a misspelt key fails validate and check, with "did you mean"', () => {
+  it('a misspelt key fails validate and check, with "did you mean"', async () => {
     const dir = repository('typo', {
       'README.md': HUB_CARD,
       '.github/aims-gate.yml': 'systems: ["."]\n',
       'governance.yml':
         'system: distilbert-imdb\nowner: "@acme/nlp"\nversion: "1.0"\nstatus: development\nteir: high\n',
     });
-    const validate = cli(['validate'], dir);
+    const validate = await cli(['validate'], dir);
     expect(validate.code).toBe(1);
     expect(validate.stdout).toContain(
       'governance.yml:5:7: unknown key "teir" in the document\n  fix: Did you mean "tier"? Rename the key, or prefix it with "x-" to keep it as your own data.\n',
     );
-    const check = cli(['check', '--format', 'json'], dir);
+    const check = await cli(['check', '--format', 'json'], dir);
     expect(check.code).toBe(1);
     const { findings } = JSON.parse(check.stdout) as Json;
     expect(findings.filter((f) => f.path === 'governance.yml').map((f) => [f.rule, f.severity])).toEqual([
@@ -270,17 +272,17 @@ describe('governance.yml has a schema (issue 23, item 4)', () => {
       join(dir, 'governance.yml'),
       'system: distilbert-imdb\nowner: "@acme/nlp"\nversion: "1.0"\nstatus: live\ntier: high\nx-cost-centre: 42\n',
     );
-    expect(cli(['validate'], dir).stdout).toContain(
+    expect((await cli(['validate'], dir)).stdout).toContain(
       'governance.yml:4:9: status must be one of: development, validation, production, deprecated, retired',
     );
   });
 
   it('is published in schemas/, the model card’s governance keys as top-level keys', () => {
     const schema = JSON.parse(
-      readFileSync(join(import.meta.dirname, '..', '..', 'schemas', 'governance.schema.json'), 'utf8'),
+      readFileSync(join(import.meta.dirname, '..', 'schemas', 'governance.schema.json'), 'utf8'),
     );
     const card = JSON.parse(
-      readFileSync(join(import.meta.dirname, '..', '..', 'schemas', 'model-card.schema.json'), 'utf8'),
+      readFileSync(join(import.meta.dirname, '..', 'schemas', 'model-card.schema.json'), 'utf8'),
     );
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties)).toEqual([
@@ -291,19 +293,21 @@ describe('governance.yml has a schema (issue 23, item 4)', () => {
 });
 
 describe('"did you mean" for commands and options (issue 23, item 4)', () => {
-  it('names the nearest command or option, and none where nothing is near', () => {
+  it('names the nearest command or option, and none where nothing is near', async () => {
     const dir = tmpdir();
-    expect(cli(['chek'], dir).stderr).toBe(
+    expect((await cli(['chek'], dir)).stderr).toBe(
       'aims-gate: unknown command "chek" (did you mean "check"?)\nRun "aims-gate --help" for usage.\n',
     );
-    expect(cli(['check', '--formt', 'json'], dir).stderr.split('\n')[0]).toBe(
+    expect((await cli(['check', '--formt', 'json'], dir)).stderr.split('\n')[0]).toBe(
       'aims-gate check: unknown option --formt (did you mean --format?)',
     );
-    expect(cli(['init', '--teir', 'high', '.'], dir).stderr.split('\n')[0]).toBe(
+    expect((await cli(['init', '--teir', 'high', '.'], dir)).stderr.split('\n')[0]).toBe(
       'aims-gate init: unknown option --teir (did you mean --tier?)',
     );
-    expect(cli(['frobnicate'], dir).stderr.split('\n')[0]).toBe('aims-gate: unknown command "frobnicate"');
-    expect(cli(['check', '--nope'], dir).stderr.split('\n')[0]).toBe(
+    expect((await cli(['frobnicate'], dir)).stderr.split('\n')[0]).toBe(
+      'aims-gate: unknown command "frobnicate"',
+    );
+    expect((await cli(['check', '--nope'], dir)).stderr.split('\n')[0]).toBe(
       'aims-gate check: unknown option --nope',
     );
   });
@@ -326,12 +330,15 @@ describe('a CI job’s shallow clone (issue 23, item 5)', () => {
     return dir;
   }
 
-  it('says fetch-depth: 0 when the base is not in the clone, or has no common commit in it; then works', () => {
+  it('says fetch-depth: 0 when the base is not in the clone, or has no common commit in it; then works', async () => {
     const origin = upstream();
     const parent = dirname(origin);
     // actions/checkout's default: one commit of the branch under test, no other branch.
     git(parent, 'clone', '-q', '--depth', '1', '--branch', 'feature', `file://${origin}`, 'single');
-    const single = cli(['check', '--base', 'origin/main', '--today', '2026-11-01'], join(parent, 'single'));
+    const single = await cli(
+      ['check', '--base', 'origin/main', '--today', '2026-11-01'],
+      join(parent, 'single'),
+    );
     expect(single.code).toBe(2);
     expect(single.stderr).toBe(
       'aims-gate: "origin/main" is not in this shallow clone, which holds the latest commits only. In GitHub Actions, set `fetch-depth: 0` on actions/checkout; elsewhere, run: git fetch --unshallow origin +refs/heads/main:refs/remotes/origin/main\n',
@@ -351,7 +358,7 @@ describe('a CI job’s shallow clone (issue 23, item 5)', () => {
       `file://${origin}`,
       'tips',
     );
-    const tips = cli(['check', '--base', 'origin/main', '--today', '2026-11-01'], join(parent, 'tips'));
+    const tips = await cli(['check', '--base', 'origin/main', '--today', '2026-11-01'], join(parent, 'tips'));
     expect(tips.code).toBe(2);
     expect(tips.stderr).toContain('origin/main and HEAD have no common commit in this shallow clone');
     expect(tips.stderr).toContain('set `fetch-depth: 0` on actions/checkout');
@@ -366,7 +373,7 @@ describe('a CI job’s shallow clone (issue 23, item 5)', () => {
       'origin',
       '+refs/heads/main:refs/remotes/origin/main',
     );
-    const fetched = cli(
+    const fetched = await cli(
       ['check', '--base', 'origin/main', '--today', '2026-11-01', '--format', 'json'],
       join(parent, 'single'),
     );
@@ -374,22 +381,22 @@ describe('a CI job’s shallow clone (issue 23, item 5)', () => {
     expect((JSON.parse(fetched.stdout) as Json).systems.map((s) => s.id)).toEqual(['churn-predictor']);
   });
 
-  it('a base typed wrong gets the nearest ref; a remote branch not fetched gets the fetch command', () => {
+  it('a base typed wrong gets the nearest ref; a remote branch not fetched gets the fetch command', async () => {
     const origin = upstream();
-    expect(cli(['check', '--base', 'mian'], origin).stderr).toBe(
+    expect((await cli(['check', '--base', 'mian'], origin)).stderr).toBe(
       'aims-gate: "mian" is not a commit in this repository (did you mean main?)\n',
     );
     const parent = dirname(origin);
     git(parent, 'clone', '-q', '--single-branch', '--branch', 'feature', `file://${origin}`, 'full');
-    expect(cli(['check', '--base', 'origin/main'], join(parent, 'full')).stderr).toBe(
+    expect((await cli(['check', '--base', 'origin/main'], join(parent, 'full'))).stderr).toBe(
       'aims-gate: "origin/main" is not a commit in this repository: fetch it first (git fetch origin main)\n',
     );
   });
 });
 
 describe('one vocabulary: controls and findings are counted in different words (issue 23, item 5)', () => {
-  it('the controls line counts controls by their worst finding; the verdict counts findings', () => {
-    const { stdout } = cli(['check', EXAMPLE, '--today', '2026-11-01'], tmpdir());
+  it('the controls line counts controls by their worst finding; the verdict counts findings', async () => {
+    const { stdout } = await cli(['check', EXAMPLE, '--today', '2026-11-01'], tmpdir());
     const lines = stdout.trimEnd().split('\n');
     expect(lines.find((l) => l.startsWith('Controls'))).toBe(
       'Controls (ISO/IEC 42001 Annex A): 2 conformant, 13 documented, 8 with minor findings, 4 with major findings, 11 not evaluated',

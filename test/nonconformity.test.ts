@@ -4,19 +4,19 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AUDIT_FORMAT, type AuditEntry } from '../../src/audit/entry.js';
-import { MemoryStore } from '../../src/audit/memory-store.js';
+import { AUDIT_FORMAT, type AuditEntry } from '../src/audit/entry.js';
+import { MemoryStore } from '../src/audit/memory-store.js';
 import {
   actionOwners,
   changedSubstance,
   closureGaps,
   isObservation,
   nonconformityRegister,
-} from '../../src/audit/nonconformities.js';
-import { ed25519Signer, type Signer, type TrustedKey } from '../../src/audit/signature.js';
-import { record } from '../../src/audit/store.js';
-import { EXAMPLE } from '../helpers.js';
-import { cli, expectRefusedUnwritten } from './cli-process.js';
+} from '../src/audit/nonconformities.js';
+import { ed25519Signer, type Signer, type TrustedKey } from '../src/audit/signature.js';
+import { record } from '../src/audit/store.js';
+import { cli, expectRefusedUnwritten } from './cli-in-process.js';
+import { EXAMPLE } from './helpers.js';
 
 const temps: string[] = [];
 afterAll(() => {
@@ -416,9 +416,10 @@ function withoutPersons(repo: string): void {
   );
 }
 
-// A person's whole flow, one command at a time: a dozen processes or more, slow on a loaded 2-core machine.
+// A person's whole flow, one command at a time, each reading the repository and the log: seconds on a loaded
+// 2-core machine.
 describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
-  it('opens from recorded checks, closes when the check no longer finds it, and takes hand-made ones to closure', () => {
+  it('opens from recorded checks, closes when the check no longer finds it, and takes hand-made ones to closure', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
@@ -427,8 +428,8 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     // persons is the next test's).
     withoutPersons(repo);
     commitAll(repo, 'init');
-    expect(cli(['check', '--record'], repo).code).toBe(1);
-    const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout);
+    expect((await cli(['check', '--record'], repo)).code).toBe(1);
+    const listed = JSON.parse((await cli(['nc', 'list', '-f', 'json'], repo)).stdout);
     const version = listed.nonconformities.filter((n: { rule: string }) => n.rule === 'docs.version');
     // churn-predictor is in production: its findings are nonconformities; the others have none.
     expect(new Set(listed.nonconformities.map((n: { system: string }) => n.system))).toEqual(
@@ -447,7 +448,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       [['check', '--record', '--today', '2026-01-01'], '--today would backdate it'],
       [['check', '--record', '-c', 'lax.yml'], "the repository's own configuration"],
     ] as const)
-      expect(cli([...args], repo)).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+      expect(await cli([...args], repo)).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
     commitAll(repo, 'fix the versions');
     // A document git ignores is checked from disk, but is in no commit: not recorded either.
     writeFileSync(join(repo, '.gitignore'), 'impact-assessment.yml\n');
@@ -455,7 +456,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       cwd: repo,
     });
     commitAll(repo, 'keep an assessment out of git');
-    expect(cli(['check', '--record'], repo)).toMatchObject({
+    expect(await cli(['check', '--record'], repo)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(
         '--record records what is committed, and models/churn-predictor/impact-assessment.yml is in no commit (ignored, or never added)',
@@ -463,44 +464,50 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     });
     rmSync(join(repo, '.gitignore'));
     commitAll(repo, 'the assessment back in git');
-    cli(['check', '--record'], repo);
-    const after = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
+    await cli(['check', '--record'], repo);
+    const after = JSON.parse((await cli(['nc', 'list', '--all', '-f', 'json'], repo)).stdout).nonconformities;
     // Corrected, not closed: a closure needs a root cause and an effectiveness review (10.2).
     const corrected = after.filter((n: { corrected?: unknown }) => n.corrected);
     expect(corrected.map((n: { rule: string }) => n.rule)).toEqual(['docs.version', 'docs.version']);
     expect(corrected[0].corrected.note).toMatch(/^no longer found by the evaluation in entry \d+$/);
     expect(corrected[0]).toMatchObject({ owner: '@acme/growth-ml' });
     expect(after.filter((n: { closed?: unknown }) => n.closed)).toEqual([]);
-    expect(cli(['nc', 'close', version[0].id, '--note', 'x', '--evidence', 'README.md'], repo)).toMatchObject(
-      {
-        code: 2,
-        stderr: expect.stringContaining('it closes when a recorded evaluation'),
-      },
-    );
-    expect(cli(['nc', 'root-cause', version[0].id, '--cause', 'Versions bumped by hand'], repo).code).toBe(0);
     expect(
-      cli(
-        [
-          'nc',
-          'review',
-          version[0].id,
-          '--effective',
-          'yes',
-          '--note',
-          'versions match',
-          '--actor',
-          'auditor',
-        ],
-        repo,
+      await cli(['nc', 'close', version[0].id, '--note', 'x', '--evidence', 'README.md'], repo),
+    ).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('it closes when a recorded evaluation'),
+    });
+    expect(
+      (await cli(['nc', 'root-cause', version[0].id, '--cause', 'Versions bumped by hand'], repo)).code,
+    ).toBe(0);
+    expect(
+      (
+        await cli(
+          [
+            'nc',
+            'review',
+            version[0].id,
+            '--effective',
+            'yes',
+            '--note',
+            'versions match',
+            '--actor',
+            'auditor',
+          ],
+          repo,
+        )
       ).code,
     ).toBe(0);
-    const reviewed = JSON.parse(cli(['nc', 'list', '--all', '-f', 'json'], repo).stdout).nonconformities;
+    const reviewed = JSON.parse(
+      (await cli(['nc', 'list', '--all', '-f', 'json'], repo)).stdout,
+    ).nonconformities;
     expect(reviewed.find((n: { id: string }) => n.id === version[0].id).closed).toMatchObject({
       independence: { status: 'unverified', who: 'auditor', teams: ['@acme/growth-ml'] },
     });
 
     // By hand: an internal audit's finding, through its corrective action to closure with evidence.
-    const opened = cli(
+    const opened = await cli(
       [
         'nc',
         'open',
@@ -523,51 +530,55 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     expect(opened.stdout).toMatch(/\ncheckpoint \d+:[0-9a-f]{64}\n$/);
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
     expect(
-      cli(
-        [
-          'nc',
-          'action',
-          id,
-          '--action',
-          'Record reviews in the log',
-          '--due',
-          '2026-12-01',
-          '--owner',
-          'dana',
-        ],
-        repo,
+      (
+        await cli(
+          [
+            'nc',
+            'action',
+            id,
+            '--action',
+            'Record reviews in the log',
+            '--due',
+            '2026-12-01',
+            '--owner',
+            'dana',
+          ],
+          repo,
+        )
       ).code,
     ).toBe(0);
-    expect(cli(['nc', 'update', id, '--grade', 'major'], repo).stderr).toContain(
+    expect((await cli(['nc', 'update', id, '--grade', 'major'], repo)).stderr).toContain(
       `aims-gate nc regrade ${id} --grade major --reason TEXT`,
     );
-    expect(cli(['nc', 'regrade', id, '--grade', 'major'], repo).stderr).toContain('--reason');
-    expect(cli(['nc', 'regrade', id, '--grade', 'major', '--reason', 'customers affected'], repo).code).toBe(
-      0,
-    );
+    expect((await cli(['nc', 'regrade', id, '--grade', 'major'], repo)).stderr).toContain('--reason');
+    expect(
+      (await cli(['nc', 'regrade', id, '--grade', 'major', '--reason', 'customers affected'], repo)).code,
+    ).toBe(0);
     writeFileSync(join(repo, 'review.md'), 'reviewed');
     const close = ['nc', 'close', id, '--note', 'Reviews recorded since November', '--evidence', 'review.md'];
-    expect(cli(close, repo).stderr).toContain(
+    expect((await cli(close, repo)).stderr).toContain(
       `cannot close yet (10.2): no root cause recorded (aims-gate nc root-cause ${id} --cause TEXT); 1 corrective action not done (aims-gate nc done ${id}); no effectiveness review (aims-gate nc review ${id} --effective yes --note TEXT, by someone other than the action owner)`,
     );
-    expect(cli(['nc', 'root-cause', id, '--cause', 'No template for reviews'], repo).code).toBe(0);
-    expect(cli(['nc', 'done', id], repo).code).toBe(0);
+    expect((await cli(['nc', 'root-cause', id, '--cause', 'No template for reviews'], repo)).code).toBe(0);
+    expect((await cli(['nc', 'done', id], repo)).code).toBe(0);
     expect(
-      cli(
-        ['nc', 'review', id, '--effective', 'yes', '--note', 'two reviews logged', '--actor', 'gov-lead'],
-        repo,
+      (
+        await cli(
+          ['nc', 'review', id, '--effective', 'yes', '--note', 'two reviews logged', '--actor', 'gov-lead'],
+          repo,
+        )
       ).code,
     ).toBe(0);
     // The action's owner, as typed: recorded and flagged (signed by them, it would be refused).
-    const own = cli([...close, '--actor', 'dana'], repo);
+    const own = await cli([...close, '--actor', 'dana'], repo);
     expect(own.code).toBe(0);
     expect(own.stderr).toContain('dana is an action owner');
-    const text = cli(['nc', 'list', '--all', '--today', '2026-11-30'], repo).stdout;
+    const text = (await cli(['nc', 'list', '--all', '--today', '2026-11-30'], repo)).stdout;
     expect(text).toContain(`${id}  major  credit-scoring  No record of the fairness review`);
     expect(text).toMatch(
       /internal-audit, closed \d{4}-\d\d-\d\d after 0 days by dana, its own action owner \(as typed, unsigned: flagged\), owner @acme\/risk-ml, root cause: No template for reviews/,
     );
-    const log = cli(['log', '--type', 'nonconformity.closed', '-f', 'json'], repo).stdout;
+    const log = (await cli(['log', '--type', 'nonconformity.closed', '-f', 'json'], repo)).stdout;
     expect(JSON.parse(log)).toMatchObject({
       details: { nc: id, note: 'Reviews recorded since November' },
       evidence: [{ path: 'review.md' }],
@@ -575,7 +586,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     });
   });
 
-  it('refuses a review or a closure its action owner signs; one signed by someone else is shown verified', () => {
+  it('refuses a review or a closure its action owner signs; one signed by someone else is shown verified', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
@@ -591,7 +602,7 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       signers += `  - key: ${pub}\n    role: person\n    name: ${login}\n`;
     }
     writeFileSync(config, readFileSync(config, 'utf8').replace('signers:\n', `signers:\n${signers}`));
-    const opened = cli(
+    const opened = await cli(
       [
         'nc',
         'open',
@@ -607,40 +618,44 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
       repo,
     );
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
-    expect(cli(['nc', 'root-cause', id, '--cause', 'Alerts went to a mailbox'], repo).code).toBe(0);
-    expect(cli(['nc', 'action', id, '--action', 'Page on-call', '--owner', 'dana'], repo).code).toBe(0);
-    expect(cli(['nc', 'done', id], repo).code).toBe(0);
+    expect((await cli(['nc', 'root-cause', id, '--cause', 'Alerts went to a mailbox'], repo)).code).toBe(0);
+    expect((await cli(['nc', 'action', id, '--action', 'Page on-call', '--owner', 'dana'], repo)).code).toBe(
+      0,
+    );
+    expect((await cli(['nc', 'done', id], repo)).code).toBe(0);
     const review = ['nc', 'review', id, '--effective', 'yes', '--note', 'six weeks clean', '--sign-with'];
     // The config lists persons' keys: a review nobody signed proves nobody, whoever it names.
-    expect(cli([...review.slice(0, -1), '--actor', 'quality'], repo)).toMatchObject({
+    expect(await cli([...review.slice(0, -1), '--actor', 'quality'], repo)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('a review counts only signed by one: add --sign-with KEY'),
     });
-    expect(cli([...review, join(repo, 'dana')], repo)).toMatchObject({
+    expect(await cli([...review, join(repo, 'dana')], repo)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(
         `dana owns the action of ${id}: someone other than the action owner reviews`,
       ),
     });
-    expect(cli([...review, join(repo, 'quality')], repo).code).toBe(0);
+    expect((await cli([...review, join(repo, 'quality')], repo)).code).toBe(0);
     writeFileSync(join(repo, 'pager.md'), 'paged');
     const close = ['nc', 'close', id, '--note', 'paged since', '--evidence', 'pager.md', '--sign-with'];
-    expect(cli([...close, join(repo, 'dana')], repo)).toMatchObject({
+    expect(await cli([...close, join(repo, 'dana')], repo)).toMatchObject({
       code: 2,
       stderr: expect.stringContaining(
         'closed by its action owner dana, who signed it: someone else must close it',
       ),
     });
-    expect(cli([...close, join(repo, 'quality')], repo).code).toBe(0);
-    expect(cli(['nc', 'list', '--all'], repo).stdout).toContain('by quality (signed; not the action owner)');
+    expect((await cli([...close, join(repo, 'quality')], repo)).code).toBe(0);
+    expect((await cli(['nc', 'list', '--all'], repo)).stdout).toContain(
+      'by quality (signed; not the action owner)',
+    );
   });
 
-  it('opens a nonconformity of the organisation against a management-system clause', () => {
+  it('opens a nonconformity of the organisation against a management-system clause', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
     withoutPersons(repo);
-    const opened = cli(
+    const opened = await cli(
       [
         'nc',
         'open',
@@ -660,22 +675,24 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
     expect(opened.code).toBe(0);
     const id = /\(nonconformity\.opened, (NC-\d+)\)/.exec(opened.stdout)![1]!;
     // What it is about changes with a reason, shown beside what it first said.
-    expect(cli(['nc', 'update', id, '--clause', '9.2.2'], repo).stderr).toContain(
+    expect((await cli(['nc', 'update', id, '--clause', '9.2.2'], repo)).stderr).toContain(
       `what ${id} is about (its grade, title, citations, owner or due date) changes with a --reason`,
     );
-    expect(cli(['nc', 'update', id, '--clause', '9.2.2', '--reason', 'the programme'], repo).code).toBe(0);
-    const listed = JSON.parse(cli(['nc', 'list', '-f', 'json'], repo).stdout).nonconformities;
+    expect(
+      (await cli(['nc', 'update', id, '--clause', '9.2.2', '--reason', 'the programme'], repo)).code,
+    ).toBe(0);
+    const listed = JSON.parse((await cli(['nc', 'list', '-f', 'json'], repo)).stdout).nonconformities;
     expect(listed.find((n: { id: string }) => n.id === id)).toMatchObject({
       clauses: ['9.2.2'],
       controls: ['A.2.4'],
     });
-    expect(cli(['nc', 'list'], repo).stdout).toContain(
+    expect((await cli(['nc', 'list'], repo)).stdout).toContain(
       `${id}  major  (organisation)  No internal audit programme [A.2.4, clause 9.2.2]`,
     );
-    expect(cli(['nc', 'list'], repo).stdout).toContain('; when opened: clauses 9.2, 10.2');
+    expect((await cli(['nc', 'list'], repo)).stdout).toContain('; when opened: clauses 9.2, 10.2');
   });
 
-  it('refuses what it cannot record truthfully: exit 2, nothing written', () => {
+  it('refuses what it cannot record truthfully: exit 2, nothing written', async () => {
     const repo = mkdtempSync(join(tmpdir(), 'aims-nc-'));
     temps.push(repo);
     cpSync(EXAMPLE, repo, { recursive: true });
@@ -714,14 +731,14 @@ describe('aims-gate nonconformity', { timeout: 120_000 }, () => {
         'aims-gate nonconformity close',
       ],
     ] as const;
-    expectRefusedUnwritten(refused, repo, log);
+    await expectRefusedUnwritten(refused, repo, log);
     // Nothing is written on a log that fails verification, a new nonconformity included.
     const tampered = before.replace('"credit-scoring"', '"credit-scorinG"');
     writeFileSync(log, tampered);
-    const onTampered = cli(['nc', 'open', '--title', 'x', '--source', 'incident'], repo);
+    const onTampered = await cli(['nc', 'open', '--title', 'x', '--source', 'incident'], repo);
     expect(onTampered.code).toBe(2);
     expect(onTampered.stderr).toContain('fails verification at entry');
     expect(readFileSync(log, 'utf8')).toBe(tampered);
-    expect(cli(['nc', '--help'], repo).stdout).toMatch(/^Usage: aims-gate nonconformity/);
+    expect((await cli(['nc', '--help'], repo)).stdout).toMatch(/^Usage: aims-gate nonconformity/);
   });
 });

@@ -2,13 +2,13 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AUDIT_FORMAT, type AuditEntry } from '../../src/audit/entry.js';
-import { buildAuditorReport } from '../../src/report/auditor.js';
-import { renderAuditorHtml } from '../../src/report/auditor-html.js';
-import { renderAuditorMarkdown } from '../../src/report/auditor-markdown.js';
-import { clauseGapWords, clauseReport } from '../../src/report/clauses.js';
-import { EXAMPLE, readTree, run } from '../helpers.js';
-import { cli, expectRefusedUnwritten } from './cli-process.js';
+import { AUDIT_FORMAT, type AuditEntry } from '../src/audit/entry.js';
+import { buildAuditorReport } from '../src/report/auditor.js';
+import { renderAuditorHtml } from '../src/report/auditor-html.js';
+import { renderAuditorMarkdown } from '../src/report/auditor-markdown.js';
+import { clauseGapWords, clauseReport } from '../src/report/clauses.js';
+import { cli, expectRefusedUnwritten } from './cli-in-process.js';
+import { EXAMPLE, readTree, run } from './helpers.js';
 
 const temps: string[] = [];
 afterAll(() => {
@@ -46,9 +46,9 @@ function repoWithProgramme(): string {
   return repo;
 }
 
-// Each record is a process that reads the repository: slow on a loaded 2-core machine.
+// Each record reads the repository and the log: seconds on a loaded 2-core machine.
 describe('organisation events and the internal audit programme', { timeout: 120_000 }, () => {
-  it('refuses what cannot be recorded truthfully: exit 2, nothing written', () => {
+  it('refuses what cannot be recorded truthfully: exit 2, nothing written', async () => {
     const repo = repoWithProgramme();
     const log = join(repo, '.aims-gate/audit-log.jsonl');
     const review = [
@@ -112,12 +112,12 @@ describe('organisation events and the internal audit programme', { timeout: 120_
         'ACME/risk-ml cannot audit IA-1: they own system credit-scoring',
       ],
     ] as const;
-    expectRefusedUnwritten(refused, repo, log);
+    await expectRefusedUnwritten(refused, repo, log);
   });
 
-  it('records the organisation events without a system, an audit with its plan copied from the programme', () => {
+  it('records the organisation events without a system, an audit with its plan copied from the programme', async () => {
     const repo = repoWithProgramme();
-    const review = cli(
+    const review = await cli(
       [
         'record',
         '--type',
@@ -135,7 +135,7 @@ describe('organisation events and the internal audit programme', { timeout: 120_
     expect(review.stdout).toMatch(/^recorded entry \d+ \(management\.review, the organisation\)/);
     // An audit of clause 9.2 covers the nonconformities citing it: their owner is no independent auditor.
     expect(
-      cli(
+      await cli(
         [
           ...['record', '--type', 'audit.performed', '--detail', 'audit=IA-1'],
           ...['--detail', 'auditor=gov-lead', '--detail', 'findings=none'],
@@ -146,14 +146,16 @@ describe('organisation events and the internal audit programme', { timeout: 120_
       code: 2,
       stderr: expect.stringContaining('gov-lead cannot audit IA-1: they own NC-24 (clause 9.2)'),
     });
-    const performed = cli(
+    const performed = await cli(
       ['record', '--type', 'audit.performed', '--detail', 'audit=IA-1', '--detail', 'findings=NC-19'],
       repo,
     );
     expect(performed.code).toBe(0);
     expect(performed.stderr).toContain('the auditor (@acme/internal-audit) and who recorded this');
     expect(performed.stderr).toContain('are as typed, which nobody vouched for');
-    const entries = cli(['log', '--type', 'audit.performed', '-f', 'json'], repo).stdout.trim().split('\n');
+    const entries = (await cli(['log', '--type', 'audit.performed', '-f', 'json'], repo)).stdout
+      .trim()
+      .split('\n');
     const entry = JSON.parse(entries.at(-1)!);
     expect(entry.subject.system).toBeUndefined();
     expect(entry.details).toEqual({
@@ -167,7 +169,7 @@ describe('organisation events and the internal audit programme', { timeout: 120_
     });
     // Performed once: a second record would hide the first one's results.
     expect(
-      cli(
+      await cli(
         ['record', '--type', 'audit.performed', '--detail', 'audit=IA-1', '--detail', 'findings=none'],
         repo,
       ),
@@ -177,7 +179,7 @@ describe('organisation events and the internal audit programme', { timeout: 120_
     });
     // Controls are owned where the organisation's SoA says: its owner of A.5.4 cannot audit it.
     expect(
-      cli(
+      await cli(
         ['record', '--type', 'audit.performed', '--detail', 'audit=IA-3', '--detail', 'findings=none'],
         repo,
       ),
@@ -188,14 +190,16 @@ describe('organisation events and the internal audit programme', { timeout: 120_
       ),
     });
     expect(
-      cli(
-        ['record', '--type', 'policy.approved', '--detail', 'policy=AI policy', '--detail', 'version=3'],
-        repo,
+      (
+        await cli(
+          ['record', '--type', 'policy.approved', '--detail', 'policy=AI policy', '--detail', 'version=3'],
+          repo,
+        )
       ).code,
     ).toBe(0);
   });
 
-  it('refuses a programme with an unknown clause, or two audits of one id', () => {
+  it('refuses a programme with an unknown clause, or two audits of one id', async () => {
     for (const [clause, message] of [
       ['9.4', /clauses|9\.4/],
       ['9.2', /a second audit with id IA-1/],
@@ -205,7 +209,7 @@ describe('organisation events and the internal audit programme', { timeout: 120_
         join(repo, '.github/aims-gate.yml'),
         `  - { id: IA-1, scope: { clauses: ["${clause}"] }, criteria: c, planned: 2026-12-01, auditor: x }\n`,
       );
-      const result = cli(['check'], repo);
+      const result = await cli(['check'], repo);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('aims-gate.yml');
       expect(result.stderr).toMatch(message);
