@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AuditEntry, type EventDraft, seal, sealSigned, serialise } from '../src/audit/entry.js';
@@ -33,6 +33,11 @@ describe('aims-gate check', () => {
     expect(sarif.stdout).toBe('');
     expect(sarif.stderr).toContain(`wrote sarif to ${out}`);
     expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
+    // Written beside the target and renamed once whole, so nothing half-written is left behind either way.
+    expect(readdirSync(dir)).toEqual(['results.sarif']);
+    const folder = await cli(['check', EXAMPLE, '--today', '2026-11-01', '-f', 'sarif', '-o', dir]);
+    expect(folder).toMatchObject({ code: 2, stderr: expect.stringContaining('choose another --output') });
+    expect(readdirSync(dir)).toEqual(['results.sarif']);
   });
 
   it('--fail-on changes what blocks', async () => {

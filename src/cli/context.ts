@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Actor, Subject } from '../audit/entry.js';
@@ -157,9 +157,14 @@ export async function writeOutput(
   file: string,
   text: string | Uint8Array | Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
+  // Streamed output (check writes each system as it is judged) goes to a file beside the target, renamed over it
+  // only once whole: a check that fails half-way leaves no half a SARIF or JSON for the next step to upload.
+  const partial = `${file}.partial-${process.pid}`;
   try {
-    await writeFile(file, text);
+    await writeFile(partial, text);
+    await rename(partial, file);
   } catch (error) {
+    await rm(partial, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       throw new UsageError(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
