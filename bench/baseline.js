@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { parse } from 'yaml';
 
-const markdown = new MarkdownIt('commonmark');
+const markdown = new MarkdownIt('commonmark').enable('table'); // GFM tables, as the Hub renders cards
 const root = process.argv[2];
 const names = new Set(['MODEL_CARD.md', 'risk-assessment.yml', 'impact-assessment.yml']);
 let parsed = 0;

@@ -29,6 +29,7 @@ if (command === 'floor') {
   const { default: MarkdownIt } = await import('markdown-it');
   const markdown = new MarkdownIt('commonmark');
   markdown.core.ruler.disable(['inline', 'text_join']);
+  markdown.enable('table'); // GFM tables, as the Hub renders cards and aims-gate reads them
   const start = performance.now();
   const cpu = process.cpuUsage();
   let files = 0;
