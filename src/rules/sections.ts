@@ -82,15 +82,24 @@ export function findSection(
   return best;
 }
 
-const namesOf = new WeakMap<SectionSpec, Set<string>>();
+/** Per section of a rule: what each heading key seen so far means to it. */
+const meaningsOf = new WeakMap<SectionSpec, { names: Set<string>; known: Map<string, boolean> }>();
+/** Headings repeat across cards ("Training Data" thousands of times), but one-off ones are not kept forever. */
+const MEANINGS_KEPT = 4096;
 
 function means(key: string, spec: SectionSpec): boolean {
-  let names = namesOf.get(spec);
-  if (!names) {
-    names = new Set([spec.name, ...(spec.aliases ?? [])].map(sectionKey));
-    namesOf.set(spec, names);
+  let meanings = meaningsOf.get(spec);
+  if (!meanings) {
+    meanings = { names: new Set([spec.name, ...(spec.aliases ?? [])].map(sectionKey)), known: new Map() };
+    meaningsOf.set(spec, meanings);
   }
-  return names.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
+  let meant = meanings.known.get(key);
+  if (meant === undefined) {
+    meant = meanings.names.has(key) || (spec.patterns ?? []).some((p) => matches(key, p, { nocase: true }));
+    if (meanings.known.size >= MEANINGS_KEPT) meanings.known.clear();
+    meanings.known.set(key, meant);
+  }
+  return meant;
 }
 
 /** The model card has these sections, found by meaning (name, aliases, heading patterns), each with real content. */
