@@ -1,4 +1,5 @@
-import { lstat, open, readdir } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { gate } from '../concurrency.js';
 import type { ReadResult, Source } from '../source.js';
@@ -6,6 +7,9 @@ import type { ReadResult, Source } from '../source.js';
 /** Files and folders open at once, across every LocalSource of the process: far below any `ulimit -n`. */
 const FILES_AT_ONCE = 64;
 const opening = gate(FILES_AT_ONCE);
+/** Where the platform has them (not Windows, which then checks for a link with lstat first). */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
 
 const SKIPPED = new Set([
   '.git',
@@ -66,30 +70,39 @@ export class LocalSource implements Source {
     return files.sort();
   }
 
+  /**
+   * One document, in four system calls (open, fstat, read, close) made synchronously: a check has nothing else
+   * to do meanwhile, and each asynchronous call was a trip through libuv's thread pool (five a file with an
+   * lstat first, a tenth of a check of 2,000 cards). O_NOFOLLOW refuses a symbolic link where lstat found it, and
+   * O_NONBLOCK opens a FIFO without waiting for a writer, so fstat can name it before anything is read.
+   */
   async read(path: string, maxBytes: number): Promise<ReadResult> {
     if (path.split('/').includes('..')) return { missing: true };
     const full = join(this.root, path);
+    let fd: number;
     try {
-      return await opening(async () => {
-        const stat = await lstat(full);
-        const special = specialFile(stat);
-        if (special) return { notFile: special };
-        if (!stat.isFile()) return { missing: true };
-        if (stat.size > maxBytes) return { tooLarge: stat.size };
-        const handle = await open(full, 'r');
-        try {
-          return { bytes: await handle.readFile() };
-        } finally {
-          await handle.close();
-        }
-      });
+      if (!NO_FOLLOW && lstatSync(full).isSymbolicLink()) return { notFile: 'a symbolic link' };
+      fd = openSync(full, constants.O_RDONLY | NO_FOLLOW | NON_BLOCKING);
     } catch (error) {
-      if (
-        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
-        (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-      )
-        return { missing: true };
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') return { notFile: 'a symbolic link' };
+      if (code === 'ENXIO') return { notFile: 'a socket' };
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true };
       throw error;
+    }
+    try {
+      const stat = fstatSync(fd);
+      const special = specialFile(stat);
+      if (special) return { notFile: special };
+      if (!stat.isFile()) return { missing: true };
+      if (stat.size > maxBytes) return { tooLarge: stat.size };
+      const bytes = Buffer.allocUnsafe(stat.size);
+      let read = 0;
+      for (let n = 1; read < bytes.length && n > 0; read += n)
+        n = readSync(fd, bytes, read, bytes.length - read, read);
+      return { bytes: read === bytes.length ? bytes : bytes.subarray(0, read) };
+    } finally {
+      closeSync(fd);
     }
   }
 }
