@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PAGE, updated } from '../scripts/action-docs.js';
+import { cli } from './cli-in-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -47,6 +48,17 @@ function anchors(text: string): Set<string> {
 }
 
 describe('the documentation', () => {
+  it('what README says `npm start` prints is what it prints: each line shown is a line of the real output', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = readme.slice(readme.indexOf('What `npm start` prints'));
+    const block = shown.slice(shown.indexOf('```\n') + 4, shown.indexOf('\n```', shown.indexOf('```\n') + 4));
+    const { stdout } = await cli(['check', join(ROOT, 'examples/ml-platform'), '--today', '2026-11-01']);
+    const real = new Set(stdout.split('\n'));
+    const lines = block.split('\n').filter((line) => line.trim() !== '…');
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((line) => !real.has(line))).toEqual([]);
+  });
+
   it('README stays short enough to read in ten minutes: at most 450 lines', () => {
     expect(readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').length).toBeLessThanOrEqual(450);
   });
