@@ -1,6 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type AuditEntry, type EventDraft, seal, sealSigned, serialise } from '../src/audit/entry.js';
@@ -38,6 +47,11 @@ describe('aims-gate check', () => {
     const folder = await cli(['check', EXAMPLE, '--today', '2026-11-01', '-f', 'sarif', '-o', dir]);
     expect(folder).toMatchObject({ code: 2, stderr: expect.stringContaining('choose another --output') });
     expect(readdirSync(dir)).toEqual(['results.sarif']);
+    // A link is written through, not replaced by a file of its own.
+    symlinkSync(out, join(dir, 'latest.sarif'));
+    await cli(['check', EXAMPLE, '--today', '2026-11-01', '-f', 'json', '-o', join(dir, 'latest.sarif')]);
+    expect(lstatSync(join(dir, 'latest.sarif')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(out, 'utf8')).verdict).toBe('fail');
   });
 
   it('--fail-on changes what blocks', async () => {

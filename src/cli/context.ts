@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -158,13 +158,15 @@ export async function writeOutput(
   text: string | Uint8Array | Iterable<string> | AsyncIterable<string>,
 ): Promise<void> {
   // Streamed output (check writes each system as it is judged) goes to a file beside the target, renamed over it
-  // only once whole: a check that fails half-way leaves no half a SARIF or JSON for the next step to upload.
-  const partial = `${file}.partial-${process.pid}`;
+  // only once whole: a check that fails half-way leaves no half a SARIF or JSON for the next step to upload. Only
+  // a new or regular file is replaced so: /dev/stdout, a FIFO or a link is written through, as asked.
+  const target = lstatSync(file, { throwIfNoEntry: false });
+  const partial = !target || target.isFile() ? `${file}.partial-${process.pid}` : undefined;
   try {
-    await writeFile(partial, text);
-    await rename(partial, file);
+    await writeFile(partial ?? file, text);
+    if (partial) await rename(partial, file);
   } catch (error) {
-    await rm(partial, { force: true });
+    if (partial) await rm(partial, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
       throw new UsageError(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
