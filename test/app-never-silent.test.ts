@@ -243,7 +243,8 @@ describe("GitHub's rate limits and server errors", () => {
     gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [] });
     ({ url, stop } = await startAppServer(gate, SECRET, fake.url, { Octokit: FastOctokit }));
     const prs = Array.from({ length: 6 }, (_, i) => openPullRequest(fake, i + 20, files));
-    // One request in three meets one of GitHub's faults.
+    // One request in three meets one of GitHub's faults (a retried request meets the next one only by chance).
+    fake.spreadFaults = true;
     const faults = [
       'secondary-rate-limit',
       'none',

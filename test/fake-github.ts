@@ -101,6 +101,14 @@ export class FakeGitHub {
     this.faults.push(...faults);
   }
 
+  /**
+   * Faults spread over requests, as GitHub's are: a request sent again after meeting a fault is answered,
+   * so concurrent clients that retry in step cannot keep landing on the same request. Without it, faults
+   * are served in order to whatever comes next (to test how many tries a client makes).
+   */
+  spreadFaults = false;
+  private readonly faulted = new Set<string>();
+
   /** The content of a file at the head of a branch, as a client would clone it. */
   file(branch: string, path: string): string | undefined {
     const commit = this.refs.get(`heads/${branch}`);
@@ -155,7 +163,11 @@ export class FakeGitHub {
       return send(res, 500, { message: 'Server Error' });
     }
     if (this.broken.some((route) => route.test(request))) return send(res, 500, { message: 'Server Error' });
-    const fault = this.faults.shift();
+    const raw = req.method === 'GET' ? '' : await text(req);
+    const sent = `${request}${url.search} ${raw}`;
+    const retried = this.spreadFaults && this.faulted.delete(sent);
+    const fault = retried ? undefined : this.faults.shift();
+    if (this.spreadFaults && fault && fault !== 'none') this.faulted.add(sent);
     if (fault === 'drop') return void req.socket.destroy();
     if (fault === '500') return send(res, 500, { message: 'Server Error' });
     if (fault === '502') return send(res, 502, { message: 'Bad Gateway' });
@@ -171,7 +183,7 @@ export class FakeGitHub {
         { 'retry-after': '1' },
       );
     }
-    const body = req.method === 'GET' ? {} : JSON.parse((await text(req)) || '{}');
+    const body = req.method === 'GET' ? {} : JSON.parse(raw || '{}');
     // A GraphQL query is broken by what it asks for: its variables name the repository.
     if (
       body.variables &&
