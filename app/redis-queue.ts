@@ -108,9 +108,12 @@ export class RedisQueue implements WorkQueue {
     // task stored without a job (left by an older version) runs it.
     const multi = (client as unknown as Redis).multi();
     multi.eval(SCHEDULE, 2, deliveryKey, this.taskKey(key), delivery ? '1' : '', DELIVERY_SECONDS, stored);
-    const added = this.job(key).addJob(multi as never);
+    // Its error, if any, is the transaction's, read below (and caught now, in case exec times out first).
+    const added = this.job(key)
+      .addJob(multi as never)
+      .catch(() => {});
     const results = await withTimeout(multi.exec(), 5_000);
-    await added.catch(() => {}); // its error, if any, is the transaction's, read below
+    await added;
     if (!results) throw new Error('Redis discarded the transaction that queues the task');
     for (const [error] of results) if (error) throw error;
     this.options.step?.('scheduled', key);

@@ -453,15 +453,17 @@ async function readDocuments(
   kinds: DocumentKind[],
 ): Promise<ReadDocuments> {
   await prepareDocumentSchemas();
-  // Asked for with the documents, so a GitHub source reads them in one request.
-  const sidecar = readGovernanceFile(source, system.path);
-  const reads = await Promise.all(
-    kinds.map(async (kind) => {
-      const path = system.paths[kind];
-      return { kind, path, read: await source.read(path, LIMITS.maxFileBytes) };
-    }),
-  );
-  const file = await sidecar;
+  // Asked for with the documents, so a GitHub source reads them in one request; awaited together, so a
+  // failed request is one rejection, not a second one nobody awaits.
+  const [file, reads] = await Promise.all([
+    readGovernanceFile(source, system.path),
+    Promise.all(
+      kinds.map(async (kind) => {
+        const path = system.paths[kind];
+        return { kind, path, read: await source.read(path, LIMITS.maxFileBytes) };
+      }),
+    ),
+  ]);
   return () => {
     const loaded: LoadedDocuments = { digests: [] };
     for (const { kind, path, read } of reads) {

@@ -82,25 +82,26 @@ async function readSide(source: Source, folder: string, pattern: SystemPattern):
   const prefix = folderPrefix(folder);
   await prepareDocumentSchemas();
   // The governance.yml beside the documents is asked for with them, so it travels in the same request.
-  const sidecarRead = readGovernanceFile(source, folder);
-  const [card, risk] = await Promise.all(
-    (['model-card', 'risk-assessment'] as const).map(async (kind) => {
-      // Every name at once, so a GitHub source batches them into one request; the first that exists wins.
-      const names = pattern.documents[kind].map((file) => prefix + file);
-      const reads = await Promise.all(names.map((path) => source.read(path, LIMITS.maxFileBytes)));
-      const at = reads.findIndex((read) => !('missing' in read));
-      const read = reads[at];
-      if (!read || 'missing' in read) return { present: false };
-      if (!('bytes' in read)) return { present: true };
-      const doc = loadDocument(kind, names[at]!, read.bytes, pattern.formats?.[kind]);
-      if (!isReadable(doc)) return { present: true };
-      return doc.kind === 'model-card'
-        ? { present: true, tier: doc.governance.tier, id: doc.governance.system, name: doc.name }
-        : { present: true, tier: doc.kind === 'risk-assessment' ? doc.tier : undefined };
-    }),
-  );
+  const [sidecar, [card, risk]] = await Promise.all([
+    readGovernanceFile(source, folder),
+    Promise.all(
+      (['model-card', 'risk-assessment'] as const).map(async (kind) => {
+        // Every name at once, so a GitHub source batches them into one request; the first that exists wins.
+        const names = pattern.documents[kind].map((file) => prefix + file);
+        const reads = await Promise.all(names.map((path) => source.read(path, LIMITS.maxFileBytes)));
+        const at = reads.findIndex((read) => !('missing' in read));
+        const read = reads[at];
+        if (!read || 'missing' in read) return { present: false };
+        if (!('bytes' in read)) return { present: true };
+        const doc = loadDocument(kind, names[at]!, read.bytes, pattern.formats?.[kind]);
+        if (!isReadable(doc)) return { present: true };
+        return doc.kind === 'model-card'
+          ? { present: true, tier: doc.governance.tier, id: doc.governance.system, name: doc.name }
+          : { present: true, tier: doc.kind === 'risk-assessment' ? doc.tier : undefined };
+      }),
+    ),
+  ]);
   // The governance.yml and the config's entry state facts too, after the card's own.
-  const sidecar = await sidecarRead;
   const facts = systemGovernance(
     { path: 'model card', governance: { system: (card as { id?: string }).id, tier: card!.tier } },
     sidecar,

@@ -2,9 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { evaluate } from '../src/evaluate.js';
 import { createGitHub } from '../src/github/octokit.js';
 import { GitHubSource } from '../src/github/source.js';
+import { loadPolicy } from '../src/policy/load.js';
 import { MemorySource } from '../src/source.js';
+import { changeTiers } from '../src/tiers.js';
 import { FakeGitHub } from './fake-github.js';
-import { EXAMPLE, readTree, TODAY } from './helpers.js';
+import { conformantRepo, EXAMPLE, readTree, TODAY } from './helpers.js';
 
 let github: FakeGitHub;
 beforeEach(async () => {
@@ -74,5 +76,31 @@ describe('a repository read through the API at one commit', () => {
     github.truncateTrees = true;
     const source = new GitHubSource(client(), at(github.seed({ 'a.yml': 'a: 1' })));
     await expect(source.list()).rejects.toThrow('too large for the API to list in one response');
+  });
+
+  it('a read request that fails rejects the evaluation once, and leaves no rejection unhandled', async () => {
+    // In the App's process an unhandled rejection ends the process (Node's default), every queued check
+    // with it: CI once saw the governance.yml read, asked with the documents, rejected with nobody awaiting.
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const files = { ...conformantRepo(), 'models/credit-scoring/governance.yml': 'owner: ml-platform\n' };
+      const changed = Object.keys(files).filter((path) => path.startsWith('models/'));
+      const trusted = new MemorySource(files); // the policy is read, so the documents' reads are what fails
+      const policy = await loadPolicy(trusted);
+      github.broken.push(/^POST \/graphql$/);
+      // Judged as a pull request is, by its changed files, with no listing: every read is one GraphQL request.
+      const source = new GitHubSource(client(), at(github.seed(files)));
+      await expect(
+        evaluate({ source, policySource: trusted, changedFiles: changed, today: TODAY }),
+      ).rejects.toThrow('Server Error');
+      const head = new GitHubSource(client(), at(github.seed(files)));
+      await expect(changeTiers(trusted, head, changed, policy.systems)).rejects.toThrow('Server Error');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
   });
 });

@@ -147,6 +147,7 @@ async function print(cdp: DevTools, url: string, options: PdfOptions): Promise<B
   });
   await cdp.send('Page.enable', {}, sessionId);
   const loaded = cdp.once('Page.loadEventFired', sessionId);
+  loaded.catch(() => {}); // observed where it is awaited; a navigation that fails first must not leave it unhandled
   const navigated = await cdp.send<{ errorText?: string }>('Page.navigate', { url }, sessionId);
   if (navigated.errorText) throw new Error(`Chromium could not open the report: ${navigated.errorText}`);
   await loaded;
