@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,13 +77,24 @@ async function record(
 }
 
 /** A repository folder whose config lists `signers` (YAML lines). */
+/** A git repository whose main branch commits a configuration listing these signers. */
 function repoWith(name: string, signers: string): string {
   const root = join(dir, name);
   mkdirSync(join(root, '.github'), { recursive: true });
-  mkdirSync(join(root, '.git'), { recursive: true });
   writeFileSync(join(root, '.github/aims-gate.yml'), `systems: [models/*]\nsigners:\n${signers}`);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'signers');
   return root;
 }
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Release Manager',
+  GIT_AUTHOR_EMAIL: 'release@example.com',
+  GIT_COMMITTER_NAME: 'Release Manager',
+  GIT_COMMITTER_EMAIL: 'release@example.com',
+};
 
 async function verify(file: string, ...args: string[]) {
   const run = io();
@@ -140,7 +152,13 @@ describe('what held', () => {
       `  - { key: ${keys.gate!.signer.publicKey}, role: gate }\n  - { key: ${keys.person!.signer.publicKey}, role: person, name: alice }\n`,
     );
     for (const who of ['person', 'attacker']) {
-      const run = await verify(write(`${who}.json`, attest(keys[who]!.signer).file), '--dir', root);
+      const run = await verify(
+        write(`${who}.json`, attest(keys[who]!.signer).file),
+        '--dir',
+        root,
+        '--trusted-ref',
+        'main',
+      );
       expect(run.code).toBe(1);
       expect(run.text).toMatch(/does not hold for any gate or app key/);
     }
@@ -243,28 +261,39 @@ describe('what broke', () => {
     expect(inside.text).toMatch(/its payload repeats a key/);
   });
 
-  it.fails('the trust root is the working tree: a writer lists their own key as gate in the config and signs both', async () => {
-    // verify-attestation --dir reads signers from the checkout's .github/aims-gate.yml, with _extends left
-    // out (no GitHub): every key it trusts is one a writer of the repository can list, on any branch.
+  it("the trust root is never the working tree: a writer's branch lists their own key as gate and signs both", async () => {
+    // The protected branch lists the gate's key; the writer's checkout adds their own, with role gate.
     const root = repoWith(
       'writer-lists-own-key',
-      `  - { key: ${keys.gate!.signer.publicKey}, role: gate }\n  - { key: ${keys.attacker!.signer.publicKey}, role: gate, name: release automation }\n`,
+      `  - { key: ${keys.gate!.signer.publicKey}, role: gate }\n`,
     );
+    writeFileSync(
+      join(root, '.github/aims-gate.yml'),
+      `systems: [models/*]\nsigners:\n  - { key: ${keys.gate!.signer.publicKey}, role: gate }\n  - { key: ${keys.attacker!.signer.publicKey}, role: gate, name: release automation }\n`,
+    );
+    execFileSync('git', ['commit', '-qam', 'release automation key', '--no-verify'], {
+      cwd: root,
+      env: GIT_ENV,
+    });
     const made = attest(keys.attacker!.signer, { commit: B, tier: 'high' });
     const log = join(root, 'audit-log.jsonl');
     await record(log, made, { signer: keys.attacker!.signer, commit: B });
-    const run = await verify(
-      write('self-signed.json', made.file),
-      '--dir',
-      root,
-      '--log',
-      log,
-      '--tier',
-      'high',
-      '--commit',
-      B,
+    const file = write('self-signed.json', made.file);
+    const checks = ['--log', log, '--tier', 'high', '--commit', B];
+    // The configuration as the protected branch has it: the writer's key is not there.
+    const pinned = await verify(file, '--dir', root, '--trusted-ref', 'main~1', ...checks);
+    expect(pinned.code).toBe(1);
+    expect(pinned.text).toMatch(/does not hold for any gate or app key/);
+    // Without a trust root the check refuses to choose one, rather than read the checkout's.
+    const unpinned = await verify(file, '--dir', root, ...checks);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.text).toMatch(
+      /--trusted-ref REF reads the signers of the configuration committed at REF/,
     );
-    expect(run.code).toBe(1);
+    // A revision that is not there is said so, and nothing is trusted.
+    const missing = await verify(file, '--dir', root, '--trusted-ref', 'origin/main', ...checks);
+    expect(missing.code).toBe(2);
+    expect(missing.text).toMatch(/origin\/main/);
   });
 
   it('a gate-signed log line with a repeated key: a first-wins reader would see another digest, so the log does not verify', async () => {
@@ -296,7 +325,10 @@ describe('what broke', () => {
     await record(log, attest(keys.gate!.signer), { signer: keys.gate!.signer, time: '2026-11-21T09:00:00Z' });
     const made = attest(keys.oldGate!.signer, { commit: B, time: '2026-06-01T00:00:00Z' });
     await record(log, made, { signer: keys.oldGate!.signer, commit: B, time: '2026-06-01T00:00:00Z' });
-    const run = await verify(write('backdated.json', made.file), '--dir', root, '--log', log, '--commit', B);
+    const run = await verify(
+      write('backdated.json', made.file),
+      ...['--dir', root, '--trusted-ref', 'main', '--log', log, '--commit', B],
+    );
     expect(run.code).toBe(1);
     expect(run.text).toContain('is dated 2026-06-01T00:00:00Z, before entries it follows');
   });

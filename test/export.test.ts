@@ -416,10 +416,15 @@ describe('aims-gate export and verify-attestation', () => {
     expect(code).toBe(0);
     const check = io();
     // The example fails its own policy (it carries a blocking finding on purpose): signed, but not approved.
-    expect(await main(['verify-attestation', envelopeFile, '--dir', repo], check.output)).toBe(1);
+    expect(
+      await main(['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', 'HEAD'], check.output),
+    ).toBe(1);
     expect(check.out.join('')).toMatch(/the gate judged it FAILED/);
     const json = io();
-    await main(['verify-attestation', envelopeFile, '--dir', repo, '-f', 'json'], json.output);
+    await main(
+      ['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', 'HEAD', '-f', 'json'],
+      json.output,
+    );
     const report = JSON.parse(json.out.join(''));
     expect(report).toMatchObject({ ok: false, signer: 'gate key test gate' });
     expect(report.statement.subject[0].digest.gitCommit).toBe(commit);

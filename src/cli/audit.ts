@@ -49,6 +49,7 @@ import { loadPolicy } from '../policy/load.js';
 import { actorWords } from '../report/auditor-words.js';
 import { printable } from '../report/printable.js';
 import { plural } from '../report/words.js';
+import { GitSource } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { datedBeforeAnchorLines, tsaCertificates, verifyAnchored } from './anchor.js';
 import { existingLog, locate, logFor, shown, whoAndWhere } from './context.js';
@@ -288,8 +289,11 @@ export async function trustedSigners(
   root: string,
   config: string | undefined,
   allowedSignersFile: string | undefined,
+  revision?: string,
 ): Promise<TrustedKey[]> {
-  const { signers } = await loadPolicy(new LocalSource(root), config);
+  // At a revision: the configuration as committed there (a protected branch), not as the checkout has it.
+  const source = revision === undefined ? new LocalSource(root) : await GitSource.resolve(root, revision);
+  const { signers } = await loadPolicy(source, config);
   if (allowedSignersFile === undefined) return signers;
   const text = await readFile(allowedSignersFile, 'utf8').catch(() => {
     throw new UsageError(`--allowed-signers ${allowedSignersFile}: no such file`);

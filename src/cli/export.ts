@@ -152,11 +152,21 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     environment: { type: 'string' },
     dir: { type: 'string' },
     key: { type: 'string' },
+    'trusted-ref': { type: 'string' },
     log: { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
   });
-  if (values.key && (values.dir || values.config))
-    throw new UsageError('--key names the trusted gate keys itself: leave out --dir and --config');
+  const ref = values['trusted-ref'];
+  if (values.key && (values.dir || values.config || ref !== undefined))
+    throw new UsageError(
+      '--key names the trusted gate keys itself: leave out --dir, --config and --trusted-ref',
+    );
+  // An admission check believes a key only from where the change being admitted could not have put it: the
+  // working tree (any branch) lists whatever key its writer likes, with role gate.
+  if (!values.key && ref === undefined)
+    throw new UsageError(
+      "verify-attestation needs keys the checked change cannot choose: --trusted-ref REF reads the signers of the configuration committed at REF (a protected branch, e.g. origin/main), --key FILE takes the gate's public keys; the working tree's configuration is not trusted, anyone who can push a branch writes it",
+    );
   const format = choice('format', values.format, ['text', 'json']);
   const file = positionals[0];
   if (!file || positionals.length > 1)
@@ -177,7 +187,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   });
   const trusted = values.key
     ? await gateKeys(values.key)
-    : await trustedSigners(locate(values.dir).root, values.config, undefined);
+    : await trustedSigners(locate(values.dir).root, values.config, undefined, ref);
   const check = checkAttestation(text, trusted);
   let problem = check.ok
     ? requirementProblem(check.statement, {

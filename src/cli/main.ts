@@ -81,7 +81,9 @@ Commands:
                            trusted at its time; exit 0 only when it holds and says what is required
       --tier TIER          require approval at TIER or a higher tier;  --commit SHA  require this commit
       --environment NAME   require the gate's approval for this deployment environment
-      --dir DIR, -c, --config PATH  whose signers are trusted (default the repository here); -f, --format text|json
+      --trusted-ref REF    trust the signers of the configuration committed at REF (a protected branch, e.g.
+                           origin/main), never the working tree's;  --dir DIR, -c, --config PATH  which repository
+                           and configuration file;  -f, --format text|json
       --key FILE           trust the gate keys in FILE (ssh-ed25519 lines) instead: no repository needed
       --log PATH           require a deployment.approved entry of this log, signed by a gate key, naming it by digest
   report [dir]           The auditor's report: verification, inventory, figures, nonconformity and deployment
