@@ -1,0 +1,215 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditEntry, type EventDraft, seal, serialise, sha256 } from '../src/audit/entry.js';
+import { FileStore } from '../src/audit/file-store.js';
+import { ed25519Signer, type Signer } from '../src/audit/signature.js';
+import { main, type Output } from '../src/cli/main.js';
+import { signStatement, verificationSummary } from '../src/export/attestation.js';
+import { type Attestation, envelopeFile } from '../src/export/gate.js';
+import { trustedCheckpoint } from '../src/github/checkpoint-status.js';
+import { recordDeployment } from '../src/github/evaluate.js';
+
+/**
+ * Another round of attacks by someone with write access to the repository (push branches, push to the log
+ * branch, post statuses), against the real CLI with real keys and log files. `it.fails` marks a hole still open:
+ * the test asserts the secure behaviour, so it fails while the hole is there; drop `.fails` with the fix.
+ */
+
+const REPO = 'acme/ml-platform';
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+let dir: string;
+const gate: Signer = ed25519Signer(
+  generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+);
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const output: Output = { out: (t) => out.push(t), err: (t) => out.push(t), color: false };
+  const code = await main(args, output);
+  return { code, text: out.join('') };
+}
+
+/** The statement the gate attaches to an approval of `commit` for production, signed with its key. */
+function attest(commit = A): Attestation {
+  const statement = verificationSummary({
+    repository: REPO,
+    repositoryUrl: `https://github.com/${REPO}`,
+    commit,
+    tier: 'high',
+    passed: true,
+    policy: { uri: `https://github.com/${REPO}/blob/main/.github/aims-gate.yml` },
+    time: '2026-11-21T09:00:00Z',
+    environment: 'production',
+  });
+  const envelope = signStatement(statement, gate);
+  return { bom: '{}\n', statement, envelope, file: envelopeFile(envelope) };
+}
+
+/** The gate's decision on `commit` for production, as recordDeployment writes it, signed with the gate key. */
+async function record(
+  log: string,
+  o: { approved: boolean; commit: string; time: string; made?: Attestation },
+) {
+  await recordDeployment(
+    new FileStore(log),
+    { approved: o.approved, reason: o.approved ? 'approved' : 'rejected' },
+    {
+      time: o.time,
+      actor: { login: 'release-bot' },
+      subject: { repository: REPO, commit: o.commit, environment: 'production' },
+      writer: 'a test',
+      signer: gate,
+      ...(o.made ? { attestation: o.made } : {}),
+    },
+  );
+}
+
+const linesOf = (log: string) => readFileSync(log, 'utf8').trimEnd().split('\n');
+
+/** A line as the attacker writes it: `body` is an entry's JSON without its hash member, sealed over its bytes. */
+function sealBytes(body: string): string {
+  return body.replace(',"prev":"', `,"hash":"${sha256(body)}","prev":"`);
+}
+
+/** The JSON of an entry line without its hash member. */
+const withoutHash = (line: string) => line.replace(`"hash":"${(JSON.parse(line) as AuditEntry).hash}",`, '');
+
+/**
+ * A gate-signed line moved onto another chain. The chain is read from the line's bytes (verify's fast path:
+ * the first `prev` member after `hash`), the signature is checked on the parsed entry (JSON.parse keeps the last
+ * of a repeated key): a second `prev` before `v` holds the genuine one. One escaped character in the subject
+ * makes verify's byte reader hand the line to the parser, so verify with keys calls it signed too.
+ */
+function rechain(line: string, prev: string): string {
+  const entry = JSON.parse(line) as AuditEntry;
+  return sealBytes(
+    withoutHash(line)
+      .replace(`"prev":"${entry.prev}"`, `"prev":"${prev}"`)
+      .replace('"environment":"production"', '"environment":"pr\\u006fduction"')
+      .replace(/,"v":1}$/, `,"prev":"${entry.prev}","v":1}`),
+  );
+}
+
+const note = (time: string): EventDraft => ({
+  type: 'custom.note',
+  time,
+  actor: { login: 'attacker' },
+  subject: { repository: REPO },
+  details: {},
+  evidence: [],
+});
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'aims-round-'));
+  mkdirSync(join(dir, '.github'));
+  writeFileSync(
+    join(dir, '.github/aims-gate.yml'),
+    `systems: [models/*]\nsigners:\n  - { key: ${gate.publicKey}, role: gate }\n`,
+  );
+  writeFileSync(join(dir, 'gate.pub'), `${gate.publicKey}\n`);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the chain is read from the bytes, the signature from the parsed entry', () => {
+  it.fails('a gate rejection cut from the middle of the log, the gate-signed entries after it re-chained by a repeated prev: the overruled approval is admitted, verify says intact and signed', async () => {
+    // The gate approved A (with its attestation), then rejected A (say, an approval was dismissed), then
+    // approved B. A writer of the log branch replaces the rejection with an entry of their own, and moves the
+    // gate's approval of B onto it: its bytes chain (prev = the new entry's hash), its parsed entry (the last
+    // prev) is what the gate signed. "A signature covers the whole history before it (through prev)" no longer
+    // holds: the latest gate-signed entry vouches for a history the gate never wrote.
+    const log = join(dir, 'cut.jsonl');
+    const made = attest();
+    await record(log, { approved: true, commit: A, time: '2026-11-21T09:00:00Z', made });
+    await record(log, { approved: false, commit: A, time: '2026-11-22T09:00:00Z' });
+    await record(log, { approved: true, commit: B, time: '2026-11-23T09:00:00Z' });
+    const envelope = join(dir, 'overruled.dsse.json');
+    writeFileSync(envelope, made.file);
+    const before = await cli('verify-attestation', envelope, '--key', join(dir, 'gate.pub'), '--log', log);
+    expect(before.text).toContain('an approval it overruled');
+
+    const [first, , third] = linesOf(log);
+    const filler = seal(note('2026-11-22T09:00:00Z'), {
+      seq: 1,
+      hash: (JSON.parse(first!) as AuditEntry).hash,
+    });
+    const moved = rechain(third!, filler.hash);
+    writeFileSync(log, `${first}\n${serialise(filler)}${moved}\n`);
+    const head = `3:${(JSON.parse(moved) as AuditEntry).hash}`;
+    // A checkpoint status naming the moved entry counts under trustedCheckpoint's second rule (the Action's
+    // statuses are github-actions[bot]'s, as the attacker's are): the entry at that hash is "signed by a gate key".
+    const entries = linesOf(log).map((l) => JSON.parse(l) as AuditEntry);
+    const believed = trustedCheckpoint(
+      [
+        {
+          checkpoint: { seq: 3, hash: entries[2]!.hash },
+          creator: 'github-actions[bot]',
+          createdAt: '2026-11-24T00:00:00Z',
+        },
+      ],
+      { entryAt: (seq) => entries[seq - 1], trusted: [{ key: gate.publicKey, role: 'gate' }] },
+    );
+
+    const admitted = await cli('verify-attestation', envelope, '--key', join(dir, 'gate.pub'), '--log', log);
+    const verified = await cli('verify', dir, '--log', log, '--checkpoint', head);
+    expect({ admitted: admitted.code, verified: verified.code, believed }).toEqual({
+      admitted: 1,
+      verified: 1,
+      believed: undefined,
+    });
+  });
+
+  it.fails('a repeated key in a gate-signed line, its hash recomputed over the bytes: verify-attestation --log records it (the refusal of repeated keys is skipped)', async () => {
+    // attestation-attack.test.ts refuses this line when its hash is left alone (the parser path checks for
+    // repeated keys); re-hashed over its bytes it takes verify's fast path, which never looks. A reader that keeps
+    // the first value reads another digest than the one the gate signed.
+    const log = join(dir, 'repeated.jsonl');
+    const made = attest();
+    await record(log, { approved: true, commit: A, time: '2026-11-21T09:00:00Z', made });
+    const [line] = linesOf(log);
+    const forged = sealBytes(
+      withoutHash(line!).replace('"attestation":', `"attestation":"sha256:${'e'.repeat(64)}","attestation":`),
+    );
+    writeFileSync(log, `${forged}\n`);
+    const envelope = join(dir, 'repeated.dsse.json');
+    writeFileSync(envelope, made.file);
+    const run = await cli('verify-attestation', envelope, '--key', join(dir, 'gate.pub'), '--log', log);
+    expect(run.code).toBe(1);
+    expect(run.text).toContain('twice');
+  });
+
+  it.fails('an unsigned deployment.approved with a nested "type" member after its own: verify passes it, the report calls it FORGED', async () => {
+    // verify's byte reader takes the entry's type from the last `,"type":"` of the line, which canonical JSON
+    // puts last but one; a forged line adds an object after it holding a key "type". The bytes say custom.note
+    // (no gate claim, unsigned is fine), JSON.parse says deployment.approved: verify exits 0 over a forgery.
+    const log = join(dir, 'nested.jsonl');
+    await record(log, { approved: true, commit: A, time: '2026-11-21T09:00:00Z' });
+    const head = JSON.parse(linesOf(log)[0]!) as AuditEntry;
+    const forgedEntry = seal(
+      {
+        type: 'deployment.approved',
+        time: '2026-11-22T09:00:00Z',
+        actor: { login: 'aims-gate' },
+        subject: { repository: REPO, commit: B, environment: 'production' },
+        details: { by: 'aims-gate', reason: 'approved' },
+        evidence: [],
+      },
+      { seq: 1, hash: head.hash },
+    );
+    const forged = sealBytes(
+      withoutHash(serialise(forgedEntry).trimEnd()).replace(
+        /,"v":1}$/,
+        ',"w":{"a":0,"type":"custom.note"},"v":1}',
+      ),
+    );
+    writeFileSync(log, `${readFileSync(log, 'utf8')}${forged}\n`);
+    const report = await cli('report', dir, '--log', log, '-f', 'markdown');
+    expect(report.text).toContain('FORGED');
+    const run = await cli('verify', dir, '--log', log);
+    expect(run.code).toBe(1);
+    expect(run.text).toContain('entry 2 claims to be a gate decision');
+  });
+});
