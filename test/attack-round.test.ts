@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -211,5 +212,67 @@ describe('the chain is read from the bytes, the signature from the parsed entry'
     const run = await cli('verify', dir, '--log', log);
     expect(run.code).toBe(1);
     expect(run.text).toContain('entry 2 claims to be a gate decision');
+  });
+});
+
+describe('a statement is about one repository', () => {
+  it.fails('an approval the App signed for another repository of the organisation passes verify-attestation for this one', async () => {
+    // The App signs every installation's decisions with its one key, listed (role app) in the organisation's
+    // config that every repository extends. A writer who controls some other repository (a sandbox whose config
+    // lists production with `require: []`, or one they created) deploys their commit there, the App approves it
+    // and signs "PASSED, tier high, production" about git+https://github.com/acme/sandbox; they push the same
+    // commit to a branch of acme/ml-platform. Nothing checks the statement's repository: the admission check of
+    // ml-platform, run in its checkout as the docs say (--trusted-ref, --commit, --environment, --tier), admits it.
+    const root = join(dir, 'ml-platform');
+    mkdirSync(join(root, '.github'), { recursive: true });
+    writeFileSync(
+      join(root, '.github/aims-gate.yml'),
+      `systems: [models/*]\nsigners:\n  - { key: ${gate.publicKey}, role: app, name: the App }\n`,
+    );
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: root,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'r',
+          GIT_AUTHOR_EMAIL: 'r@x',
+          GIT_COMMITTER_NAME: 'r',
+          GIT_COMMITTER_EMAIL: 'r@x',
+        },
+      });
+    git('init', '-q', '-b', 'main');
+    git('remote', 'add', 'origin', 'https://github.com/acme/ml-platform.git');
+    git('add', '-A');
+    git('commit', '-qm', 'config');
+    const statement = verificationSummary({
+      repository: 'acme/sandbox',
+      repositoryUrl: 'https://github.com/acme/sandbox',
+      commit: A,
+      tier: 'high',
+      passed: true,
+      policy: { uri: 'https://github.com/acme/sandbox/blob/main/.github/aims-gate.yml' },
+      time: '2026-11-21T09:00:00Z',
+      environment: 'production',
+    });
+    const envelope = join(dir, 'sandbox.dsse.json');
+    writeFileSync(envelope, envelopeFile(signStatement(statement, gate)));
+    const run = await cli(
+      'verify-attestation',
+      envelope,
+      ...[
+        '--dir',
+        root,
+        '--trusted-ref',
+        'main',
+        '--commit',
+        A,
+        '--environment',
+        'production',
+        '--tier',
+        'high',
+      ],
+    );
+    expect(run.code).toBe(1);
+    expect(run.text).toContain('acme/sandbox');
   });
 });
