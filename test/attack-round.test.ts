@@ -3,15 +3,20 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditEntry, type EventDraft, seal, serialise, sha256 } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
+import { MemoryStore } from '../src/audit/memory-store.js';
 import { ed25519Signer, type Signer } from '../src/audit/signature.js';
 import { main, type Output } from '../src/cli/main.js';
 import { signStatement, verificationSummary } from '../src/export/attestation.js';
 import { type Attestation, envelopeFile } from '../src/export/gate.js';
 import { trustedCheckpoint } from '../src/github/checkpoint-status.js';
-import { recordDeployment } from '../src/github/evaluate.js';
+import { gateDeployment, recordDeployment } from '../src/github/evaluate.js';
+import { createGitHub } from '../src/github/octokit.js';
+import { FakeGitHub } from './fake-github.js';
+import { conformantRepo } from './helpers.js';
+import { approvedInLog, GATE_CONFIG, RepositoryHistory } from './repository-history.js';
 
 /**
  * Another round of attacks by someone with write access to the repository (push branches, push to the log
@@ -274,5 +279,54 @@ describe('a statement is about one repository', () => {
     );
     expect(run.code).toBe(1);
     expect(run.text).toContain('acme/sandbox');
+  });
+});
+
+describe('the deployment gate: which keys anchor the config', () => {
+  let fake: FakeGitHub;
+  let repo: RepositoryHistory;
+  let log: MemoryStore;
+  const gateOf = (commit: string) =>
+    gateDeployment(
+      createGitHub({ token: 't', baseUrl: fake.url, retries: 0, throttle: { enabled: false } }),
+      { owner: 'acme', repo: 'ml-platform' },
+      { commit, environment: 'production' },
+      { today: '2026-11-01', history: () => log },
+    );
+  beforeEach(async () => {
+    fake = await new FakeGitHub('acme/ml-platform').start();
+    fake.answer('GET', '/orgs/acme/teams/ai-governance/members', [{ login: 'gov-lead', id: 7 }]);
+    repo = new RepositoryHistory(fake, { ...conformantRepo(), '.github/aims-gate.yml': GATE_CONFIG });
+    log = new MemoryStore();
+    repo.deployed(repo.head());
+    await approvedInLog(log, 'acme/ml-platform', repo.head(), 'production', repo.head());
+  });
+  afterEach(() => fake.stop());
+
+  it.fails('a direct push to main that points _extends at the repository itself lists the attacker’s key as the organisation’s: their "nothing new" entry names that push as the judged config', async () => {
+    // Only a key of the organisation's config (the `_extends` layer, floorSigners) anchors an entry's `config`,
+    // because "the repository's writers cannot change" it. But which repository is the organisation's config is
+    // itself the repository's config: `_extends: ml-platform` (or any repository the writer controls) makes the
+    // repository's own `signers` the floor. One unreviewed push to main (the case the gate exists to catch)
+    // carries the backdoor, `_extends: ml-platform` and the attacker's key; an entry signed by that key approves
+    // the push and names it as the config that judged it, so no config change is left to judge: "nothing new".
+    const attacker = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    );
+    const evil = repo.push(
+      'main',
+      (f) => ({
+        ...f,
+        'models/credit-scoring/train.py': `${f['models/credit-scoring/train.py'] ?? ''}# backdoor\n`,
+        '.github/aims-gate.yml': `${f['.github/aims-gate.yml']!.replace('_extends: .github', '_extends: ml-platform')}signers:\n  - { key: ${attacker.publicKey}, role: gate, name: ci }\n`,
+      }),
+      'tidy up',
+    );
+    // GitHub reads `_extends` at the named repository's HEAD: here the same repository, whose HEAD is main.
+    fake.branch('HEAD', evil);
+    await approvedInLog(log, 'acme/ml-platform', evil, 'production', evil, attacker);
+    const decision = await gateOf(evil);
+    expect(decision.reason).not.toMatch(/^nothing new since/);
+    expect(decision.approved).toBe(false);
   });
 });
