@@ -330,3 +330,63 @@ describe('the deployment gate: which keys anchor the config', () => {
     expect(decision.approved).toBe(false);
   });
 });
+
+describe('the trusted revision is the one named', () => {
+  it.fails('a tag named origin/main, pushed by any writer, is what --trusted-ref origin/main reads: the attacker’s own key as gate', async () => {
+    // git resolves a short name by refs/<name>, refs/tags/<name>, refs/heads/<name>, then refs/remotes/<name>: a
+    // tag `origin/main` (or `main`, for --trusted-ref main) wins over the remote-tracking branch, with only a
+    // warning on stderr that aims-gate does not read. Anyone who can push can push a tag; a checkout that fetches
+    // tags (actions/checkout with fetch-depth: 0) has it. The tag names a commit whose config lists the attacker's
+    // key with role gate, and they sign their own approval with it.
+    const root = join(dir, 'tagged');
+    mkdirSync(join(root, '.github'), { recursive: true });
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: root,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 'r',
+          GIT_AUTHOR_EMAIL: 'r@x',
+          GIT_COMMITTER_NAME: 'r',
+          GIT_COMMITTER_EMAIL: 'r@x',
+        },
+      });
+    const config = (key: Signer) =>
+      writeFileSync(
+        join(root, '.github/aims-gate.yml'),
+        `systems: [models/*]\nsigners:\n  - { key: ${key.publicKey}, role: gate }\n`,
+      );
+    const attacker = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    );
+    git('init', '-q', '-b', 'main');
+    config(gate);
+    git('add', '-A');
+    git('commit', '-qm', 'the gate key');
+    // What a clone has after fetching: the default branch as a remote-tracking branch.
+    git('update-ref', 'refs/remotes/origin/main', 'HEAD');
+    git('checkout', '-qb', 'evil');
+    config(attacker);
+    git('commit', '-qam', 'my key');
+    git('tag', 'origin/main');
+    git('checkout', '-q', 'main');
+    const statement = verificationSummary({
+      repository: REPO,
+      repositoryUrl: `https://github.com/${REPO}`,
+      commit: B,
+      tier: 'high',
+      passed: true,
+      policy: { uri: `https://github.com/${REPO}/blob/main/.github/aims-gate.yml` },
+      time: '2026-11-21T09:00:00Z',
+      environment: 'production',
+    });
+    const envelope = join(dir, 'tagged.dsse.json');
+    writeFileSync(envelope, envelopeFile(signStatement(statement, attacker)));
+    const run = await cli(
+      'verify-attestation',
+      envelope,
+      ...['--dir', root, '--trusted-ref', 'origin/main', '--commit', B, '--environment', 'production'],
+    );
+    expect(run.code).not.toBe(0);
+  });
+});
