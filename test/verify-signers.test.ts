@@ -186,13 +186,9 @@ describe('verify checks who signed each entry', () => {
     const line = serialise(entry).trimEnd();
     // "deployment\u002eapproved" parses as deployment.approved: its canonical form is what was hashed and signed.
     const escaped = line.replace('"type":"deployment.approved"', '"type":"deployment\\u002eapproved"');
-    // The sig moved after the subject, and the hash made again over the new bytes.
+    // The sig moved after the subject: the same entry, its canonical hash kept.
     const { sig } = entry;
-    const movedBody = line
-      .replace(/,"hash":"[0-9a-f]{64}"/, '')
-      .replace(`,"sig":"${sig}"`, '')
-      .replace(',"time":', `,"sig":"${sig}","time":`);
-    const moved = movedBody.replace(',"prev":', `,"hash":"${sha256(movedBody)}","prev":`);
+    const moved = line.replace(`,"sig":"${sig}"`, '').replace(',"time":', `,"sig":"${sig}","time":`);
     for (const text of [escaped, moved]) {
       expect(text).not.toBe(line);
       const result = await verifyLog(
@@ -208,5 +204,16 @@ describe('verify checks who signed each entry', () => {
         entries: [{ seq: 1, status: 'signed', gate: true, role: 'gate' }],
       });
     }
+    // A hash made again over the moved bytes is no entry's hash: anyone can compute one over any bytes, so
+    // the bytes are read in place only when they are the canonical form, and otherwise parsed and re-hashed.
+    const body = moved.replace(/,"hash":"[0-9a-f]{64}"/, '');
+    const rehashed = body.replace(',"prev":', `,"hash":"${sha256(body)}","prev":`);
+    const result = await verifyLog(
+      (async function* () {
+        yield Buffer.from(`${rehashed}\n`);
+      })(),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.problem?.reason).toMatch(/entry 1 was changed after it was written/);
   });
 });

@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { groupBy } from '../group.js';
 import { compileSchema, prepareSchemas } from '../schema.js';
+import { canonicalEntryCheck } from './canonical.js';
 import {
   AUDIT_FORMAT,
   type AuditEntry,
@@ -144,6 +145,12 @@ export function signatureProblem(
 
 const ENTRY_SCHEMA = 'schemas/audit-entry.schema.json';
 let validateEntry: ValidateFunction | undefined;
+let canonicalCheck: ((bytes: Uint8Array) => boolean) | undefined;
+/** Canonical, with only the members an entry may have (the schema's): else parsed, and refused for the rest. */
+const isCanonical = (bytes: Uint8Array) =>
+  (canonicalCheck ??= canonicalEntryCheck(
+    Object.keys(readJsonAsset<{ properties: Record<string, unknown> }>(ENTRY_SCHEMA).properties),
+  ))(bytes);
 
 /** What the chain needs of one entry. */
 interface Link {
@@ -187,6 +194,7 @@ function sealedLink(text: string): Link | undefined {
   if (!text.startsWith(SEQ_MEMBER, seqAt) || !text.endsWith(`,"v":${AUDIT_FORMAT}}`)) return undefined;
   const hash = text.slice(at + HASH_MEMBER.length, prevAt - 1);
   if (sha256(text.slice(0, at) + text.slice(prevAt)) !== hash) return undefined;
+  if (!isCanonical(Buffer.from(text, 'utf8'))) return undefined;
   const seqEnd = text.indexOf(',', seqAt + SEQ_MEMBER.length);
   const seq = Number(text.slice(seqAt + SEQ_MEMBER.length, seqEnd));
   if (!Number.isSafeInteger(seq) || seq < 1) return undefined;
@@ -289,6 +297,8 @@ function sealedBytes(line: Buffer): Link | undefined {
   unsealed.copyWithin(at, prevAt, line.length);
   const hash = line.toString('latin1', at + HASH_BYTES.length, prevAt - 1);
   if (sha256(unsealed.subarray(0, length)) !== hash) return undefined;
+  // A hash anyone can compute says nothing of the bytes: only canonical bytes are read in place.
+  if (!isCanonical(line)) return undefined;
   // The same number as Number() of the text before the next comma, read from the digits canonical JSON writes.
   const digitsAt = seqAt + SEQ_BYTES.length;
   let seqEnd = digitsAt;

@@ -1,4 +1,10 @@
-import { type AuditEntry, type Checkpoint, formatCheckpoint, parseCheckpoint } from '../audit/entry.js';
+import {
+  type AuditEntry,
+  type Checkpoint,
+  entryHash,
+  formatCheckpoint,
+  parseCheckpoint,
+} from '../audit/entry.js';
 import { isGateKey, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
 import type { GitHub } from './octokit.js';
 import type { Repository } from './pull-request.js';
@@ -143,7 +149,9 @@ export function trustedCheckpoint(
       };
       continue;
     }
-    if (entry.hash !== checkpoint.hash) continue;
+    // Its own hash must hold for its content too: a line's bytes can claim a hash its parsed entry does not
+    // have (a repeated key: the bytes chain by one value, JSON.parse reads the other).
+    if (entry.hash !== checkpoint.hash || entryHash(entry) !== entry.hash) continue;
     const check = signerOf(entry, trusted);
     if (isGateKey(check)) best = { checkpoint, why: `entry ${checkpoint.seq} is ${signerWords(check)}` };
   }
