@@ -333,7 +333,7 @@ describe('the deployment gate: which keys anchor the config', () => {
 });
 
 describe('the trusted revision is the one named', () => {
-  it.fails('a tag named origin/main, pushed by any writer, is what --trusted-ref origin/main reads: the attacker’s own key as gate', async () => {
+  it('a tag named origin/main, pushed by any writer, is what --trusted-ref origin/main reads: the attacker’s own key as gate', async () => {
     // git resolves a short name by refs/<name>, refs/tags/<name>, refs/heads/<name>, then refs/remotes/<name>: a
     // tag `origin/main` (or `main`, for --trusted-ref main) wins over the remote-tracking branch, with only a
     // warning on stderr that aims-gate does not read. Anyone who can push can push a tag; a checkout that fetches

@@ -281,7 +281,8 @@ describe('what broke', () => {
     const file = write('self-signed.json', made.file);
     const checks = ['--log', log, '--tier', 'high', '--commit', B];
     // The configuration as the protected branch has it: the writer's key is not there.
-    const pinned = await verify(file, '--dir', root, '--trusted-ref', 'main~1', ...checks);
+    const protectedTip = execFileSync('git', ['rev-parse', 'main~1'], { cwd: root, encoding: 'utf8' }).trim();
+    const pinned = await verify(file, '--dir', root, '--trusted-ref', protectedTip, ...checks);
     expect(pinned.code).toBe(1);
     expect(pinned.text).toMatch(/does not hold for any gate or app key/);
     // Without a trust root the check refuses to choose one, rather than read the checkout's.
@@ -290,10 +291,14 @@ describe('what broke', () => {
     expect(unpinned.text).toMatch(
       /--trusted-ref REF reads the signers of the configuration committed at REF/,
     );
-    // A revision that is not there is said so, and nothing is trusted.
+    // A revision that is not there is said so, and nothing is trusted; nor is what the checkout can move.
     const missing = await verify(file, '--dir', root, '--trusted-ref', 'origin/main', ...checks);
     expect(missing.code).toBe(2);
-    expect(missing.text).toMatch(/origin\/main/);
+    expect(missing.text).toMatch(/"origin\/main" is no branch here/);
+    for (const movable of ['HEAD', 'main~1', 'refs/tags/v1']) {
+      const run = await verify(file, '--dir', root, '--trusted-ref', movable, ...checks);
+      expect(run.code, movable).toBe(2);
+    }
   });
 
   it('a gate-signed log line with a repeated key: a first-wins reader would see another digest, so the log does not verify', async () => {

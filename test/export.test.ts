@@ -417,12 +417,12 @@ describe('aims-gate export and verify-attestation', () => {
     const check = io();
     // The example fails its own policy (it carries a blocking finding on purpose): signed, but not approved.
     expect(
-      await main(['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', 'HEAD'], check.output),
+      await main(['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', commit], check.output),
     ).toBe(1);
     expect(check.out.join('')).toMatch(/the gate judged it FAILED/);
     const json = io();
     await main(
-      ['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', 'HEAD', '-f', 'json'],
+      ['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', commit, '-f', 'json'],
       json.output,
     );
     const report = JSON.parse(json.out.join(''));

@@ -292,7 +292,7 @@ export async function trustedSigners(
   revision?: string,
 ): Promise<TrustedKey[]> {
   // At a revision: the configuration as committed there (a protected branch), not as the checkout has it.
-  const source = revision === undefined ? new LocalSource(root) : await GitSource.resolve(root, revision);
+  const source = revision === undefined ? new LocalSource(root) : await GitSource.branch(root, revision);
   const { signers } = await loadPolicy(source, config);
   if (allowedSignersFile === undefined) return signers;
   const text = await readFile(allowedSignersFile, 'utf8').catch(() => {

@@ -57,6 +57,40 @@ export class GitSource implements Source {
     return new GitSource(root, revision, await folderPrefix(root));
   }
 
+  /**
+   * A branch's commit, for a trust root: `ref` must name a branch (refs/heads/…, refs/remotes/…), or be a
+   * full commit id. git resolves a short name by refs/tags/ before refs/heads/ and refs/remotes/, with only a
+   * warning, so a tag named `origin/main` that any writer can push would otherwise stand in for the branch:
+   * a short name that is also a tag is refused.
+   */
+  static async branch(root: string, ref: string): Promise<GitSource> {
+    if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(ref)) return GitSource.resolve(root, ref);
+    const commitOf = (name: string) =>
+      git(root, ['rev-parse', '--verify', '--quiet', `${name}^{commit}`]).then(
+        (out) => out.trim(),
+        () => '',
+      );
+    // A name, not an expression (main~1, main@{1}): what it names is the branch's tip and nothing else.
+    if (!/^[\w.\/-]+$/.test(ref) || ref.includes('..'))
+      throw new Error(`"${ref}" is not a branch name: the trust root is a protected branch or a commit id`);
+    const names = ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/remotes/${ref}`];
+    if (!ref.startsWith('refs/') && (await commitOf(`refs/tags/${ref}`)))
+      throw new Error(
+        `"${ref}" is also a tag, which anyone who can push can push: name the branch in full (refs/remotes/${ref} or refs/heads/${ref}) or give a commit id`,
+      );
+    if (!/^refs\/(heads|remotes)\//.test(names[0]!))
+      throw new Error(`"${ref}" is not a branch: the trust root is a protected branch or a commit id`);
+    for (const name of names) {
+      const commit = await commitOf(name);
+      // Pinned: every later read is of this commit, whatever the branch points at by then.
+      if (commit) return new GitSource(root, commit, (await GitSource.resolve(root, commit)).prefix);
+    }
+    // Not HEAD, not main~1: what the checkout or a tag can move is no trust root.
+    throw new Error(
+      `"${ref}" is no branch here (${names.join(', ')}): name a protected branch, fetched (git fetch origin ${ref.replace(/^(refs\/remotes\/)?origin\//, '')}), or a commit id`,
+    );
+  }
+
   private entries() {
     this.tree ??= git(this.root, ['ls-tree', '-r', '-l', '-z', '--full-tree', this.revision]).then((out) => {
       const map = new Map<string, { object: string; size: number; link: boolean }>();
