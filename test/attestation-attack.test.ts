@@ -98,7 +98,9 @@ const GIT_ENV = {
 
 async function verify(file: string, ...args: string[]) {
   const run = io();
-  const code = await main(['verify-attestation', file, ...args], run.output);
+  // The repository every statement here is about, as a workflow's GITHUB_REPOSITORY would give it.
+  const repository = args.includes('--repository') ? [] : ['--repository', REPO];
+  const code = await main(['verify-attestation', file, ...repository, ...args], run.output);
   return { code, text: run.text() };
 }
 

@@ -150,7 +150,12 @@ describe('the gate records what it approved', () => {
       const verifyIt = async (file: string) => {
         const run = io();
         const code = await main(
-          ['verify-attestation', file, '--key', join(dir, 'gate.pub'), '--log', logFile, '--tier', 'high'],
+          [
+            'verify-attestation',
+            file,
+            ...['--key', join(dir, 'gate.pub'), '--repository', 'acme/ml-platform'],
+            ...['--log', logFile, '--tier', 'high'],
+          ],
           run.output,
         );
         return { code, out: run.out.join('') };

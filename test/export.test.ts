@@ -417,12 +417,19 @@ describe('aims-gate export and verify-attestation', () => {
     const check = io();
     // The example fails its own policy (it carries a blocking finding on purpose): signed, but not approved.
     expect(
-      await main(['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', commit], check.output),
+      await main(
+        ['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', commit, '--repository', 'a/b'],
+        check.output,
+      ),
     ).toBe(1);
     expect(check.out.join('')).toMatch(/the gate judged it FAILED/);
     const json = io();
     await main(
-      ['verify-attestation', envelopeFile, '--dir', repo, '--trusted-ref', commit, '-f', 'json'],
+      [
+        'verify-attestation',
+        envelopeFile,
+        ...['--dir', repo, '--trusted-ref', commit, '--repository', 'a/b', '-f', 'json'],
+      ],
       json.output,
     );
     const report = JSON.parse(json.out.join(''));
@@ -433,12 +440,18 @@ describe('aims-gate export and verify-attestation', () => {
     writeFileSync(join(dir, 'gate.pub'), `${ed25519Signer(pem).publicKey} gate\n`);
     const keyed = io();
     expect(
-      await main(['verify-attestation', envelopeFile, '--key', join(dir, 'gate.pub')], keyed.output),
+      await main(
+        ['verify-attestation', envelopeFile, '--key', join(dir, 'gate.pub'), '--repository', 'a/b'],
+        keyed.output,
+      ),
     ).toBe(1);
     expect(keyed.out.join('')).toMatch(/FAILED/);
     writeFileSync(join(dir, 'other.pub'), `${newSigner().publicKey}\n`);
     const other = io();
-    await main(['verify-attestation', envelopeFile, '--key', join(dir, 'other.pub')], other.output);
+    await main(
+      ['verify-attestation', envelopeFile, '--key', join(dir, 'other.pub'), '--repository', 'a/b'],
+      other.output,
+    );
     expect(other.out.join('')).toMatch(/does not hold for any gate or app key/);
   });
 

@@ -84,6 +84,16 @@ export function locate(path = '.'): { root: string; scope?: string } {
   }
 }
 
+/** "owner/name" of the repository at `root` by its origin remote, if it has one GitHub-shaped. */
+export async function originRepository(root: string): Promise<string | undefined> {
+  return repositoryOf(
+    await git(root, ['remote', 'get-url', 'origin']).then(
+      (out) => out.trim(),
+      () => undefined,
+    ),
+  );
+}
+
 /** "owner/name" from a git remote URL (https or ssh). */
 function repositoryOf(remote: string | undefined): string | undefined {
   return remote?.match(/[:/]([^/:]+\/[^/]+?)(?:\.git)?$/)?.[1];

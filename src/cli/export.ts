@@ -22,7 +22,15 @@ import { GitSource, git } from '../sources/git.js';
 import { LocalSource } from '../sources/local.js';
 import { RISK_TIERS } from '../types.js';
 import { trustedSigners } from './audit.js';
-import { existingLog, locate, noSystemsFound, shown, whoAndWhere, writeOutput } from './context.js';
+import {
+  existingLog,
+  locate,
+  noSystemsFound,
+  originRepository,
+  shown,
+  whoAndWhere,
+  writeOutput,
+} from './context.js';
 import type { Output } from './main.js';
 import { choice, parseCommand, today } from './options.js';
 
@@ -153,6 +161,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
     dir: { type: 'string' },
     key: { type: 'string' },
     'trusted-ref': { type: 'string' },
+    repository: { type: 'string' },
     log: { type: 'string' },
     format: { type: 'string', short: 'f', default: 'text' },
   });
@@ -188,9 +197,19 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   const trusted = values.key
     ? await gateKeys(values.key)
     : await trustedSigners(locate(values.dir).root, values.config, undefined, ref);
+  // The repository it must be about: as given, the workflow's, or (with --trusted-ref) the checkout's origin.
+  const repository =
+    values.repository ??
+    process.env.GITHUB_REPOSITORY ??
+    (values.key ? undefined : await originRepository(locate(values.dir).root));
+  if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository))
+    throw new UsageError(
+      `verify-attestation needs the repository the statement must be about, as OWNER/NAME: --repository${repository ? ` (not "${repository}")` : ''}; GITHUB_REPOSITORY in a workflow, the origin remote with --trusted-ref`,
+    );
   const check = checkAttestation(text, trusted);
   let problem = check.ok
     ? requirementProblem(check.statement, {
+        repository,
         ...(tier ? { tier } : {}),
         ...(values.commit ? { commit: values.commit } : {}),
         ...(values.environment !== undefined ? { environment: values.environment } : {}),

@@ -81,6 +81,8 @@ Commands:
                            trusted at its time; exit 0 only when it holds and says what is required
       --tier TIER          require approval at TIER or a higher tier;  --commit SHA  require this commit
       --environment NAME   require the gate's approval for this deployment environment
+      --repository OWNER/NAME  the repository it must be about (default GITHUB_REPOSITORY, or the origin remote
+                           with --trusted-ref); required
       --trusted-ref REF    trust the signers of the configuration committed at REF (a protected branch, e.g.
                            origin/main), never the working tree's;  --dir DIR, -c, --config PATH  which repository
                            and configuration file;  -f, --format text|json

@@ -238,10 +238,17 @@ function statementProblem(statement: Statement): string | undefined {
  */
 export function requirementProblem(
   statement: Statement,
-  require: { tier?: RiskTier; commit?: string; environment?: string },
+  require: { tier?: RiskTier; commit?: string; environment?: string; repository?: string },
 ): string | undefined {
   if (statement.predicate.verificationResult !== 'PASSED')
     return 'the gate judged it FAILED: it was not approved';
+  // One key signs for every repository it gates (the App's, for a whole organisation): an approval of the same
+  // commit in another repository, with its own rules, is no approval here.
+  if (require.repository !== undefined) {
+    const about = statement.subject.filter((s) => s.digest?.gitCommit).map((s) => s.name);
+    if (!about.some((name) => repositoryOfSubject(name) === require.repository!.toLowerCase()))
+      return `it is about ${about.map((name) => repositoryOfSubject(name) ?? name).join(', ') || 'no repository'}, not ${require.repository}`;
+  }
   // Each environment has its own approval rules (production's reviewers, not staging's): an approval for one
   // is no approval for another, and a statement that names none (export --format intoto) approved no deployment.
   const environment = statement.predicate[`${VERIFIER_ID}#environment`];
@@ -265,4 +272,9 @@ export function requirementProblem(
       return `it was approved at ${judged ? `tier ${judged}` : 'no tier'}, not at tier ${require.tier} or above`;
   }
   return undefined;
+}
+
+/** "owner/name" (lowercase) of a subject named git+https://host/owner/name(.git), as verificationSummary names it. */
+function repositoryOfSubject(name: string): string | undefined {
+  return /^git\+https?:\/\/[^/]+\/([^/]+\/[^/]+?)(?:\.git)?$/.exec(name)?.[1]?.toLowerCase();
 }

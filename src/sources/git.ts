@@ -71,7 +71,7 @@ export class GitSource implements Source {
         () => '',
       );
     // A name, not an expression (main~1, main@{1}): what it names is the branch's tip and nothing else.
-    if (!/^[\w.\/-]+$/.test(ref) || ref.includes('..'))
+    if (!/^[\w./-]+$/.test(ref) || ref.includes('..'))
       throw new Error(`"${ref}" is not a branch name: the trust root is a protected branch or a commit id`);
     const names = ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/remotes/${ref}`];
     if (!ref.startsWith('refs/') && (await commitOf(`refs/tags/${ref}`)))
