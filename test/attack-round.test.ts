@@ -306,7 +306,7 @@ describe('the deployment gate: which keys anchor the config', () => {
   });
   afterEach(() => fake.stop());
 
-  it.fails('a direct push to main that points _extends at the repository itself lists the attacker’s key as the organisation’s: their "nothing new" entry names that push as the judged config', async () => {
+  it('a direct push to main that points _extends at the repository itself lists the attacker’s key as the organisation’s: their "nothing new" entry names that push as the judged config', async () => {
     // Only a key of the organisation's config (the `_extends` layer, floorSigners) anchors an entry's `config`,
     // because "the repository's writers cannot change" it. But which repository is the organisation's config is
     // itself the repository's config: `_extends: ml-platform` (or any repository the writer controls) makes the

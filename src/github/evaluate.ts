@@ -108,6 +108,14 @@ export async function checkPullRequest(
   return { evaluation, approval, sources: { head, policy: options.policySource ?? base } };
 }
 
+/** Whether `_extends` named the owner's own `.github` repository, which the repository's writers cannot write. */
+function isOrganisationConfig(target: string | undefined, owner: string): boolean {
+  return (
+    target !== undefined &&
+    (target.toLowerCase() === '.github' || target.toLowerCase() === `${owner}/.github`.toLowerCase())
+  );
+}
+
 /**
  * Where a config's `_extends: NAME` is read: `.github/aims-gate.yml` in the owner's repository NAME (usually
  * `.github`), or in OWNER/NAME, on its default branch, as other Probot apps read organisation-wide config.
@@ -349,8 +357,17 @@ async function judgeDeployment(
       },
       store,
       // The organisation's keys anchor the repository's config; where the organisation's config is the trusted
-      // one (the App's defaults), every key it lists does.
-      entrySigner(policy, trusted === defaultHead ? policy.floorSigners : policy.signers),
+      // one (the App's defaults), every key it lists does. The organisation's keys are those of its `.github`
+      // repository only: `_extends` is in the config being judged, and could name any repository a writer
+      // controls (this one, or another owner's) listing their own key.
+      entrySigner(
+        policy,
+        trusted !== defaultHead
+          ? policy.signers
+          : isOrganisationConfig(policy.extended, repository.owner)
+            ? policy.floorSigners
+            : [],
+      ),
     );
     const start = startingPoints(history);
     if ('problem' in start) return { approved: false, reason: start.problem };

@@ -65,6 +65,8 @@ export interface Policy {
    * list their own, so an entry they sign can vouch for the repository's config (src/deployment.ts).
    */
   floorSigners: TrustedKey[];
+  /** What `_extends` named, where it was read: floorSigners anchor only when it is the owner's `.github`. */
+  extended?: string;
   /** The internal audit programme (clause 9.2), the organisation's and the repository's. */
   audits: PlannedAudit[];
   /** The AI objectives with their targets (clause 6.2), the organisation's and the repository's. */
@@ -463,6 +465,7 @@ export async function loadPolicy(
     approvals: (config.approvals as ApprovalRule[] | undefined) ?? [],
     signers: (config.signers as TrustedKey[] | undefined) ?? [],
     floorSigners: (org?.data.value as { signers?: TrustedKey[] } | undefined)?.signers ?? [],
+    ...(org && target ? { extended: target } : {}),
     audits: uniqueIds(layers, 'audits', (config.audits as PlannedAudit[] | undefined) ?? []),
     objectives: uniqueIds(layers, 'objectives', (config.objectives as Objective[] | undefined) ?? []),
     app: (config.app as AppSettings | undefined) ?? {},
