@@ -34,7 +34,7 @@ describe('canonical entry bytes (RFC 8785), read in place only when exactly so',
       '{"a":1,"v":1,"w":{"type":"custom.note"}}', // a member entries do not have
       '{"a":1,"v":1}\n',
       '{"a":"raw \u0001 control","v":1}',
-      '{"details":' + '['.repeat(40) + ']'.repeat(40) + '}', // deeper than any entry: parsed instead
+      `{"details":${'['.repeat(40)}${']'.repeat(40)}}`, // deeper than any entry: parsed instead
     ];
     for (const text of refused) expect(check(bytes(text)), text).toBe(false);
   });

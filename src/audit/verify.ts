@@ -147,10 +147,12 @@ const ENTRY_SCHEMA = 'schemas/audit-entry.schema.json';
 let validateEntry: ValidateFunction | undefined;
 let canonicalCheck: ((bytes: Uint8Array) => boolean) | undefined;
 /** Canonical, with only the members an entry may have (the schema's): else parsed, and refused for the rest. */
-const isCanonical = (bytes: Uint8Array) =>
-  (canonicalCheck ??= canonicalEntryCheck(
+function isCanonical(bytes: Uint8Array): boolean {
+  canonicalCheck ??= canonicalEntryCheck(
     Object.keys(readJsonAsset<{ properties: Record<string, unknown> }>(ENTRY_SCHEMA).properties),
-  ))(bytes);
+  );
+  return canonicalCheck(bytes);
+}
 
 /** What the chain needs of one entry. */
 interface Link {
