@@ -1,0 +1,132 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appGitHub, openPullRequest, REPO } from '../app-github.js';
+import { startAppProcess } from '../app-process.js';
+import type { FakeGitHub } from '../fake-github.js';
+import { conformantRepo } from '../helpers.js';
+import { postWebhook } from '../probot.js';
+
+// The App as an operator meets it: `node app/lib/app.js` under faults (a hostile client, GitHub answering
+// badly, signals), each test a defect found that way and still open (it.fails asserts the right behaviour).
+const SECRET = 'app-process'; // startAppProcess's WEBHOOK_SECRET
+const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
+
+let fake: FakeGitHub;
+const children: ChildProcess[] = [];
+const sockets: Socket[] = [];
+const servers: Server[] = [];
+beforeEach(async () => {
+  fake = await appGitHub(files);
+});
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+  await fake.stop();
+});
+
+async function app(github = fake.url, env: Record<string, string> = {}) {
+  const started = await startAppProcess(github, env);
+  children.push(started.child);
+  return started;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function until(done: () => boolean, ms = 15_000): Promise<void> {
+  for (let waited = 0; !done() && waited < ms; waited += 50) await sleep(50);
+}
+const completed = (head: string) =>
+  [...fake.checkRuns.values()].filter((r) => r.head_sha === head && r.status === 'completed');
+
+/**
+ * GitHub behind a proxy on 127.0.0.1 that answers some requests itself (a truncated body, an HTML error page
+ * from a load balancer) and forwards the rest to the fake GitHub.
+ */
+async function proxy(
+  target: string,
+  intercept: (request: string) => { status: number; type: string; body: string } | undefined,
+): Promise<string> {
+  const server = createServer((req: IncomingMessage, res) => {
+    const path = new URL(req.url!, target).pathname.replace(/^\/api\/v3(?=\/)/, '');
+    const own = intercept(`${req.method} ${path}`);
+    if (own) {
+      res.writeHead(own.status, { 'content-type': own.type }).end(own.body);
+      return;
+    }
+    const forward = httpRequest(
+      `${target}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('a hostile client', () => {
+  it.fails('four connections that declare a 25 MB body and send none do not lock every webhook out', async () => {
+    const { url } = await app();
+    const { port } = new URL(url);
+    // What anyone who can reach the webhook URL can do, unsigned: headers only, then silence.
+    for (let i = 0; i < 4; i++) {
+      const socket = connect(Number(port), '127.0.0.1');
+      sockets.push(socket);
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `POST /api/github/webhooks HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nx-github-event: push\r\nx-github-delivery: hold-${i}\r\nx-hub-signature-256: sha256=${'0'.repeat(64)}\r\ncontent-length: ${25 * 1024 * 1024}\r\n\r\n{`,
+      );
+    }
+    await sleep(200);
+    const { body } = openPullRequest(fake, 2, files);
+    const answer = await postWebhook(url, 'pull_request', 'real-one', body, SECRET);
+    // GitHub does not redeliver a failed webhook on its own: a 503 here is a pull request left unchecked.
+    expect(answer.status).toBe(200);
+  });
+
+  it.fails('unsigned webhooks with made-up event names do not add a /metrics series each', async () => {
+    const { url } = await app();
+    for (let i = 0; i < 50; i++)
+      await fetch(`${url}/api/github/webhooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': `made-up-${i}-${'x'.repeat(200)}`,
+          'x-github-delivery': `junk-${i}`,
+          'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+        },
+        body: '{}',
+      });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const series = metrics.split('\n').filter((l) => l.startsWith('aims_gate_webhooks_total{'));
+    // Who wrote the header? Anyone: the series (and Prometheus's storage) grow without bound.
+    expect(series.length).toBeLessThan(5);
+  });
+});
+
+describe('GitHub answering badly', () => {
+  it.fails('a pull request read as a truncated JSON body (200) still ends in a completed check run', async () => {
+    const { head, body } = openPullRequest(fake, 3, files);
+    const github = await proxy(fake.url, (request) =>
+      request === `GET ${REPO}/pulls/3`
+        ? { status: 200, type: 'application/json; charset=utf-8', body: '{"url":"https://api.github.com/re' }
+        : undefined,
+    );
+    const { url, output } = await app(github);
+    expect((await postWebhook(url, 'pull_request', 'truncated', body, SECRET)).status).toBe(200);
+    await until(() => completed(head).length > 0 || /no longer open|gave up/.test(output()), 10_000);
+    // Octokit hands an unparseable JSON body back as a string: pr.state is undefined, "no longer open".
+    expect(completed(head)).toHaveLength(1);
+  });
+});
