@@ -2,11 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aimsGateApp } from '../../app/index.js';
+import { APP_AUDIT_BRANCH } from '../../app/settings.js';
 import { appGitHub, openPullRequest, REPO } from '../app-github.js';
 import { startAppProcess } from '../app-process.js';
-import type { FakeGitHub } from '../fake-github.js';
+import { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
-import { postWebhook } from '../probot.js';
+import { postWebhook, startAppServer } from '../probot.js';
+import { startRedis } from '../redis.js';
+import { webhook } from '../webhooks.js';
 
 // The App as an operator meets it: `node app/lib/app.js` under faults (a hostile client, GitHub answering
 // badly, signals), each test a defect found that way and still open (it.fails asserts the right behaviour).
@@ -50,10 +54,15 @@ const completed = (head: string) =>
 async function proxy(
   target: string,
   intercept: (request: string) => { status: number; type: string; body: string } | undefined,
+  {
+    delay = () => 0,
+    forwarded = () => {},
+  }: { delay?: (request: string) => number; forwarded?: (request: string) => void } = {},
 ): Promise<string> {
   const server = createServer((req: IncomingMessage, res) => {
     const path = new URL(req.url!, target).pathname.replace(/^\/api\/v3(?=\/)/, '');
-    const own = intercept(`${req.method} ${path}`);
+    const request = `${req.method} ${path}`;
+    const own = intercept(request);
     if (own) {
       res.writeHead(own.status, { 'content-type': own.type }).end(own.body);
       return;
@@ -62,8 +71,11 @@ async function proxy(
       `${target}${req.url}`,
       { method: req.method, headers: req.headers },
       (answer) => {
-        res.writeHead(answer.statusCode!, answer.headers);
-        answer.pipe(res);
+        forwarded(request);
+        setTimeout(() => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          answer.pipe(res);
+        }, delay(request));
       },
     );
     forward.on('error', () => res.destroy());
@@ -128,5 +140,83 @@ describe('GitHub answering badly', () => {
     await until(() => completed(head).length > 0 || /no longer open|gave up/.test(output()), 10_000);
     // Octokit hands an unparseable JSON body back as a string: pr.state is undefined, "no longer open".
     expect(completed(head)).toHaveLength(1);
+  });
+});
+
+/** A reviewer's approval as GitHub sends it (`deployment_review.approved`, built from its own example). */
+function reviewApproved() {
+  const requested = webhook('deployment_review', 'requested');
+  const { workflow_job_run: job, environment: _e, requestor: _r, reviewers: _v, ...rest } = requested;
+  const payload = { ...rest, action: 'approved', approver: requested.requestor, workflow_job_runs: [job] };
+  return { requested, body: JSON.stringify(payload) };
+}
+
+/** The review's repository on a fake GitHub: its default branch has no config, so the App's log branch. */
+async function reviewGitHub(): Promise<FakeGitHub> {
+  const { requested } = reviewApproved();
+  const github = await new FakeGitHub(requested.repository.full_name).start();
+  github.answer('POST', `/app/installations/${requested.installation.id}/access_tokens`, {
+    token: 'ghs_installation',
+    expires_at: '2099-01-01T00:00:00Z',
+  });
+  github.branch('main', github.seed({ 'README.md': '#' }));
+  return github;
+}
+const entries = (github: FakeGitHub) =>
+  (github.file(APP_AUDIT_BRANCH, 'audit-log.jsonl') ?? '').split('\n').filter(Boolean);
+
+describe('environment reviewers’ decisions', () => {
+  it.fails('one whose recording failed every retry is recorded when GitHub redelivers its webhook', async () => {
+    const github = await reviewGitHub();
+    const gate = aimsGateApp({ retryDelays: [10, 10] });
+    const server = await startAppServer(gate, SECRET, github.url);
+    try {
+      const { body } = reviewApproved();
+      // GitHub's Git Data API down for a while: every try of the task fails, and the queue gives up.
+      github.broken.push(/^POST .*\/git\//);
+      expect((await postWebhook(server.url, 'deployment_review', 'review-1', body, SECRET)).status).toBe(200);
+      await gate.queue.idle();
+      expect(entries(github)).toEqual([]);
+      // No sweep looks for reviewer decisions; an operator redelivers the webhook from the App's settings.
+      github.broken.length = 0;
+      expect((await postWebhook(server.url, 'deployment_review', 'review-1', body, SECRET)).status).toBe(200);
+      await gate.queue.idle();
+      expect(entries(github)).toHaveLength(1);
+    } finally {
+      await server.stop();
+      await github.stop();
+    }
+  });
+
+  it.fails('an App process killed while it records one, then another taking over: one entry in the log', async () => {
+    const redis = await startRedis();
+    const github = await reviewGitHub();
+    let written = false;
+    // The log's branch is written (GitHub has it), and the answer takes a while: the process dies meanwhile.
+    const slow = await proxy(github.url, () => undefined, {
+      delay: (request) => (/ \/repos\/.*\/git\/refs/.test(request) && !request.startsWith('GET') ? 5_000 : 0),
+      forwarded: (request) => {
+        if (/ \/repos\/.*\/git\/refs/.test(request) && !request.startsWith('GET')) written = true;
+      },
+    });
+    const env = { REDIS_URL: redis.url, AIMS_GATE_QUEUE_NAME: 'review-kill', AIMS_GATE_LOCK_MS: '1000' };
+    try {
+      const a = await app(slow, env);
+      const { body } = reviewApproved();
+      expect((await postWebhook(a.url, 'deployment_review', 'review-2', body, SECRET)).status).toBe(200);
+      await until(() => written);
+      a.child.kill('SIGKILL');
+      await new Promise((resolve) => a.child.once('exit', resolve));
+      expect(entries(github)).toHaveLength(1);
+
+      // Its lock expires after 1 s: the task is taken over and run again.
+      await app(github.url, env);
+      await until(() => entries(github).length > 1, 8_000);
+      // The same reviewer's same decision twice: the log says the deployment was approved twice.
+      expect(entries(github)).toHaveLength(1);
+    } finally {
+      await redis.stop();
+      await github.stop();
+    }
   });
 });
