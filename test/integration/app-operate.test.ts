@@ -143,6 +143,43 @@ describe('GitHub answering badly', () => {
   });
 });
 
+describe('what an operator reads', () => {
+  it.fails('at LOG_LEVEL=debug, no line carries the body of a request to GitHub', async () => {
+    const { url, output } = await app(fake.url, { LOG_LEVEL: 'debug' });
+    const { head, body } = openPullRequest(fake, 4, files);
+    expect((await postWebhook(url, 'pull_request', 'debug', body, SECRET)).status).toBe(200);
+    await until(() => completed(head).length > 0);
+    await until(() => output().includes('check-runs - 201'), 2_000);
+    const lines = output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const requests = lines.filter((line) => String(line.msg).startsWith('GitHub request: POST'));
+    expect(requests.length).toBeGreaterThan(0);
+    // Probot logs each request's parameters as the line's fields: the check run's summary, the GraphQL
+    // query, the audit entries' blobs; and the check run's `name` replaces the logger's.
+    for (const line of requests) {
+      expect(line).not.toHaveProperty('output');
+      expect(line).not.toHaveProperty('query');
+      expect(line).not.toHaveProperty('head_sha');
+    }
+  });
+
+  it.fails('/metrics counts each request to GitHub once', async () => {
+    const { url } = await app();
+    const { head, body } = openPullRequest(fake, 5, files);
+    expect((await postWebhook(url, 'pull_request', 'counted', body, SECRET)).status).toBe(200);
+    await until(() => completed(head).length > 0);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const counted = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('aims_gate_github_requests_total{'))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+    // Probot builds each installation's Octokit from the App's options, whose fetch already counts: twice.
+    expect(counted).toBe(fake.requests.length);
+  });
+});
+
 /** A reviewer's approval as GitHub sends it (`deployment_review.approved`, built from its own example). */
 function reviewApproved() {
   const requested = webhook('deployment_review', 'requested');
