@@ -53,7 +53,10 @@ const completed = (head: string) =>
  */
 async function proxy(
   target: string,
-  intercept: (request: string) => { status: number; type: string; body: string } | undefined,
+  intercept: (
+    request: string,
+    headers: IncomingMessage['headers'],
+  ) => { status: number; type: string; body: string } | undefined,
   {
     delay = () => 0,
     forwarded = () => {},
@@ -62,7 +65,7 @@ async function proxy(
   const server = createServer((req: IncomingMessage, res) => {
     const path = new URL(req.url!, target).pathname.replace(/^\/api\/v3(?=\/)/, '');
     const request = `${req.method} ${path}`;
-    const own = intercept(request);
+    const own = intercept(request, req.headers);
     if (own) {
       res.writeHead(own.status, { 'content-type': own.type }).end(own.body);
       return;
@@ -140,6 +143,33 @@ describe('GitHub answering badly', () => {
     await until(() => completed(head).length > 0 || /no longer open|gave up/.test(output()), 10_000);
     // Octokit hands an unparseable JSON body back as a string: pr.state is undefined, "no longer open".
     expect(completed(head)).toHaveLength(1);
+  });
+});
+
+describe('GitHub revoking a token', () => {
+  it.fails('an installation token GitHub revoked (401) is replaced: the next pull request is checked', async () => {
+    let revoked = false;
+    const github = await proxy(fake.url, (request, headers) =>
+      revoked && headers.authorization === 'token ghs_installation' && !request.includes('/access_tokens')
+        ? { status: 401, type: 'application/json', body: '{"message":"Bad credentials"}' }
+        : undefined,
+    );
+    const { url } = await app(github);
+    const first = openPullRequest(fake, 6, files);
+    expect((await postWebhook(url, 'pull_request', 'before', first.body, SECRET)).status).toBe(200);
+    await until(() => completed(first.head).length > 0);
+    // Suspending and unsuspending an installation, or secret scanning finding a token, revokes it; GitHub
+    // gives a new one on request.
+    revoked = true;
+    fake.answer('POST', '/app/installations/1/access_tokens', {
+      token: 'ghs_second',
+      expires_at: '2099-01-01T00:00:00Z',
+    });
+    const second = openPullRequest(fake, 7, files);
+    expect((await postWebhook(url, 'pull_request', 'after', second.body, SECRET)).status).toBe(200);
+    // The queue retries after 1 s and 5 s; Probot keeps the revoked token cached for 59 minutes.
+    await until(() => completed(second.head).length > 0, 8_000);
+    expect(completed(second.head)).toHaveLength(1);
   });
 });
 
