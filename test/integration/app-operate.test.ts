@@ -146,6 +146,30 @@ describe('GitHub answering badly', () => {
   });
 });
 
+describe('SIGTERM', () => {
+  it.fails('during the grace period the App answers /health/ready with 503, as docs/operating.md says', async () => {
+    const { child, url } = await app();
+    const { head, body } = openPullRequest(fake, 8, files);
+    // A task under way for 3 s: the App waits for it before it exits.
+    fake.slow.push({ route: /\/pulls\/8\/files$/, ms: 3_000 });
+    expect((await postWebhook(url, 'pull_request', 'draining', body, SECRET)).status).toBe(200);
+    await until(() => fake.requests.some((r) => r.endsWith('/pulls/8/files')));
+    child.kill('SIGTERM');
+    await sleep(200);
+    // A load balancer (or Kubernetes, whose endpoint removal lags SIGTERM) still sends here for a while: it
+    // must be told "not ready", and a webhook that still comes must get an answer GitHub shows as failed.
+    // The App closes its listener at once: both meet a refused connection (an ingress answers GitHub 502
+    // and does not retry a POST elsewhere).
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.status,
+      (error) => error.cause?.code,
+    );
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(completed(head)).toHaveLength(1);
+    expect(ready).toBe(503);
+  });
+});
+
 describe('GitHub revoking a token', () => {
   it.fails('an installation token GitHub revoked (401) is replaced: the next pull request is checked', async () => {
     let revoked = false;
