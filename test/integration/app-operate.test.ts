@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,13 +8,14 @@ import { appGitHub, openPullRequest, REPO } from '../app-github.js';
 import { startAppProcess } from '../app-process.js';
 import { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
-import { postWebhook, startAppServer } from '../probot.js';
+import { postWebhook, privateKey, startAppServer } from '../probot.js';
 import { startRedis } from '../redis.js';
 import { webhook } from '../webhooks.js';
 
 // The App as an operator meets it: `node app/lib/app.js` under faults (a hostile client, GitHub answering
 // badly, signals), each test a defect found that way and still open (it.fails asserts the right behaviour).
-const SECRET = 'app-process'; // startAppProcess's WEBHOOK_SECRET
+const SECRET = 'app-process';
+const APP = new URL('../../app/lib/app.js', import.meta.url).pathname; // startAppProcess's WEBHOOK_SECRET
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
 
 let fake: FakeGitHub;
@@ -216,6 +217,42 @@ describe('what an operator reads', () => {
       expect(line).not.toHaveProperty('output');
       expect(line).not.toHaveProperty('query');
       expect(line).not.toHaveProperty('head_sha');
+    }
+  });
+
+  it.fails('a LOG_FORMAT or LOG_LEVEL it cannot use stops the App at start, naming the variable', async () => {
+    // LOG_FORMAT=JSON (capitals) starts the App with human-readable lines: a JSON log pipeline takes none of
+    // them, silently. LOG_LEVEL=verbose ends it with pino's stack trace, which names no variable.
+    for (const [name, value] of [
+      ['LOG_FORMAT', 'JSON'],
+      ['LOG_LEVEL', 'verbose'],
+    ] as const) {
+      const child = spawn(process.execPath, [APP], {
+        env: {
+          PATH: process.env.PATH,
+          APP_ID: '1',
+          PRIVATE_KEY: privateKey,
+          WEBHOOK_SECRET: SECRET,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          AIMS_GATE_RECONCILE_MINUTES: '0',
+          [name]: value,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        out += chunk;
+      });
+      const code = await Promise.race([
+        new Promise((resolve) => child.once('exit', resolve)),
+        sleep(3_000).then(() => 'still running'),
+      ]);
+      expect({ name, code, named: out.includes(name) }).toEqual({ name, code: 2, named: true });
     }
   });
 
