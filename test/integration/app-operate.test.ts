@@ -8,7 +8,7 @@ import { appGitHub, openPullRequest, REPO } from '../app-github.js';
 import { startAppProcess } from '../app-process.js';
 import { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
-import { postWebhook, privateKey, startAppServer } from '../probot.js';
+import { FastOctokit, postWebhook, privateKey, startAppServer } from '../probot.js';
 import { startRedis } from '../redis.js';
 import { webhook } from '../webhooks.js';
 
@@ -195,6 +195,34 @@ describe('GitHub revoking a token', () => {
     // The queue retries after 1 s and 5 s; Probot keeps the revoked token cached for 59 minutes.
     await until(() => completed(second.head).length > 0, 8_000);
     expect(completed(second.head)).toHaveLength(1);
+  });
+});
+
+describe('GitHub refusing the check run for a while', () => {
+  it.fails('the evaluation it could not report is recorded in the audit log once, not once a try', async () => {
+    const logged = {
+      ...conformantRepo(),
+      '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: branch:aims-audit-log\n',
+    };
+    const github = await appGitHub(logged);
+    const gate = aimsGateApp({ today: () => '2026-11-01', retryDelays: [10, 10] });
+    const server = await startAppServer(gate, SECRET, github.url, { Octokit: FastOctokit });
+    try {
+      const { head, body } = openPullRequest(github, 9, logged);
+      // A 502 outage of the Checks API: the Octokit's four tries of each write, twice (the verdict, then the
+      // failure saying why), all fail; the queue's retry finds it over.
+      github.flaky.push({ route: /^POST .*\/check-runs$/, times: 8 });
+      expect((await postWebhook(server.url, 'pull_request', 'checks-down', body, SECRET)).status).toBe(200);
+      await gate.queue.idle();
+      expect([...github.checkRuns.values()].filter((r) => r.head_sha === head)).toHaveLength(1);
+      const evaluated = entries(github)
+        .map((line) => JSON.parse(line))
+        .filter((e) => e.subject?.commit === head);
+      expect(evaluated.filter((e) => e.type === evaluated[0].type)).toHaveLength(1);
+    } finally {
+      await server.stop();
+      await github.stop();
+    }
   });
 });
 
