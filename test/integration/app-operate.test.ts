@@ -4,7 +4,7 @@ import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../../app/index.js';
 import { APP_AUDIT_BRANCH } from '../../app/settings.js';
-import { appGitHub, openPullRequest, REPO } from '../app-github.js';
+import { appGitHub, opened, openPullRequest, PR, REPO } from '../app-github.js';
 import { startAppProcess } from '../app-process.js';
 import { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
@@ -320,6 +320,57 @@ async function reviewGitHub(): Promise<FakeGitHub> {
 }
 const entries = (github: FakeGitHub) =>
   (github.file(APP_AUDIT_BRANCH, 'audit-log.jsonl') ?? '').split('\n').filter(Boolean);
+
+/** A deployment waiting on the App's protection rule (GitHub sends no example: built from real parts). */
+function protectionRequested(sha: string): string {
+  const deployment = webhook('deployment', 'created');
+  return JSON.stringify({
+    action: 'requested',
+    environment: 'production',
+    event: 'push',
+    deployment_callback_url: `https://api.github.com${REPO}/actions/runs/1234/deployment_protection_rule`,
+    deployment: { ...deployment.deployment, sha, environment: 'production' },
+    pull_requests: [],
+    repository: opened.repository,
+    sender: opened.sender,
+    installation: { id: 1 },
+  });
+}
+
+describe('deployment protection rule', () => {
+  it.fails('an App process killed while it records its decision, then another taking over: one decision in the log', async () => {
+    const redis = await startRedis();
+    fake.branch('main', fake.seed({ 'README.md': '#' }));
+    fake.answer('POST', `${REPO}/actions/runs/1234/deployment_protection_rule`, {});
+    let written = false;
+    const writes = (request: string) => / \/repos\/.*\/git\/refs/.test(request) && !request.startsWith('GET');
+    const slow = await proxy(fake.url, () => undefined, {
+      delay: (request) => (writes(request) ? 5_000 : 0),
+      forwarded: (request) => {
+        if (writes(request)) written = true;
+      },
+    });
+    const env = { REDIS_URL: redis.url, AIMS_GATE_QUEUE_NAME: 'protection-kill', AIMS_GATE_LOCK_MS: '1000' };
+    try {
+      const a = await app(slow, env);
+      const body = protectionRequested(PR.head.sha);
+      expect((await postWebhook(a.url, 'deployment_protection_rule', 'dpr-1', body, SECRET)).status).toBe(
+        200,
+      );
+      await until(() => written);
+      a.child.kill('SIGKILL');
+      await new Promise((resolve) => a.child.once('exit', resolve));
+      expect(entries(fake)).toHaveLength(1);
+      // The decision is kept in Redis only after its entry is written: the process that takes the task over
+      // finds none, decides again, and writes a second decision for the same run and environment.
+      await app(fake.url, env);
+      await until(() => entries(fake).length > 1, 8_000);
+      expect(entries(fake)).toHaveLength(1);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
 
 describe('environment reviewers’ decisions', () => {
   it.fails('one whose recording failed every retry is recorded when GitHub redelivers its webhook', async () => {
