@@ -171,6 +171,33 @@ describe('SIGTERM', () => {
   });
 });
 
+describe('a backlog', () => {
+  it.fails('one the App works through steadily leaves it ready (every replica unready at once is an outage)', async () => {
+    // At scale: writes are paced a second apart per installation, so 700 pull requests queued at once (a
+    // sweep after Redis lost its data, a mass rebase) wait over the 600 s `stuckAfter`. Here 1 s, and tasks
+    // of about 0.6 s, one at a time.
+    const gate = aimsGateApp({ today: () => '2026-11-01', concurrency: 1, stuckAfter: 1 });
+    const server = await startAppServer(gate, SECRET, fake.url);
+    try {
+      fake.slow.push({ route: /\/pulls\/\d+\/files$/, ms: 600 });
+      const prs = Array.from({ length: 5 }, (_, i) => openPullRequest(fake, 20 + i, files));
+      for (const [i, { body }] of prs.entries())
+        expect((await postWebhook(server.url, 'pull_request', `backlog-${i}`, body, SECRET)).status).toBe(
+          200,
+        );
+      await until(() => completed(prs[1]!.head).length > 0);
+      await sleep(300);
+      // Work is progressing (a check run a second or so), yet every replica with such a backlog says 503: a
+      // load balancer then has no replica to send GitHub's webhooks to.
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(completed(prs[0]!.head)).toHaveLength(1);
+      expect(ready.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('GitHub revoking a token', () => {
   it.fails('an installation token GitHub revoked (401) is replaced: the next pull request is checked', async () => {
     let revoked = false;
