@@ -171,6 +171,38 @@ describe('SIGTERM', () => {
   });
 });
 
+describe('a webhook acknowledged', () => {
+  it.fails('only once its task is queued (DESIGN.md): a fork’s re-run is not answered 2xx and then dropped', async () => {
+    const gate = aimsGateApp({ today: () => '2026-11-01' });
+    const server = await startAppServer(gate, SECRET, fake.url);
+    try {
+      const { head } = openPullRequest(fake, 11, files);
+      // GitHub names no pull request on a check suite from a fork: the handler lists the open ones itself,
+      // before it answers. GitHub is slow, then fails.
+      fake.slow.push({ route: /^GET .*\/pulls$/, ms: 10_000 });
+      fake.broken.push(/^GET .*\/pulls$/);
+      const suite = webhook('check_suite', 'rerequested');
+      const body = JSON.stringify({
+        ...suite,
+        check_suite: { ...suite.check_suite, head_sha: head, pull_requests: [] },
+        repository: opened.repository,
+        installation: { id: 1 },
+      });
+      const answer = await postWebhook(server.url, 'check_suite', 'fork-rerun', body, SECRET);
+      // The webhooks middleware answers 202 once a handler has run 9 s; the handler then fails, and nothing
+      // is queued: GitHub shows the delivery as delivered, and the re-run the user asked for never happens.
+      await sleep(2_000);
+      await gate.queue.idle();
+      expect({ status: answer.status, checked: completed(head).length }).not.toEqual({
+        status: 202,
+        checked: 0,
+      });
+    } finally {
+      await server.stop();
+    }
+  }, 20_000);
+});
+
 describe('a backlog', () => {
   it.fails('one the App works through steadily leaves it ready (every replica unready at once is an outage)', async () => {
     // At scale: writes are paced a second apart per installation, so 700 pull requests queued at once (a
