@@ -3,6 +3,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../../app/index.js';
+import { RedisQueue } from '../../app/redis-queue.js';
 import { APP_AUDIT_BRANCH } from '../../app/settings.js';
 import { appGitHub, opened, openPullRequest, PR, REPO } from '../app-github.js';
 import { startAppProcess } from '../app-process.js';
@@ -201,6 +202,54 @@ describe('a webhook acknowledged', () => {
       await server.stop();
     }
   }, 20_000);
+});
+
+describe('a task the Redis queue gave up on', () => {
+  it.fails('stays given up: the next sweep or process start does not run it again', async () => {
+    const redis = await startRedis();
+    let runs = 0;
+    let gaveUp = 0;
+    const queue = new RedisQueue(
+      async () => {
+        runs++;
+        // What kills its process each time (a poison task) ends the same way, by maxStalledCount.
+        throw new Error('this task fails every time');
+      },
+      {
+        url: redis.url,
+        name: 'given-up',
+        concurrency: 1,
+        retryDelays: [10],
+        onGiveUp: () => {
+          gaveUp++;
+        },
+      },
+    );
+    try {
+      await queue.schedule(
+        {
+          kind: 'check',
+          installation: 1,
+          owner: 'acme',
+          repo: 'ml',
+          pullRequest: 1,
+          head: 'c'.repeat(40),
+          actor: { login: 'dev' },
+        },
+        'poison',
+      );
+      await until(() => gaveUp === 1);
+      expect(runs).toBe(2);
+      // Run by every sweep (AIMS_GATE_RECONCILE_MINUTES) and at every reconnection to Redis (a process start):
+      // the task was never deleted, its job was, so it is an "orphan", and runs its tries again, without end.
+      const requeued = await queue.requeueOrphans();
+      await sleep(300);
+      expect({ requeued, runs }).toEqual({ requeued: 0, runs: 2 });
+    } finally {
+      await queue.close(1_000);
+      await redis.stop();
+    }
+  });
 });
 
 describe('a backlog', () => {
