@@ -16,8 +16,17 @@ export async function startServer(
 ): Promise<{ server: Server; url: string; stop: (grace?: number) => Promise<void> }> {
   const middleware = await createNodeMiddleware(app, { probot, webhooksPath: WEBHOOK_PATH });
   const server = createServer((req, res) => {
-    void middleware(req, res, () => {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    Promise.resolve(
+      middleware(req, res, () => {
+        res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      }),
+    ).catch((error: unknown) => {
+      // A request the middleware could not answer is this request's failure, never the process's (an
+      // unhandled rejection would end it, and every task under way with it).
+      probot.log.error({ err: error }, 'a request failed before it was answered');
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal"}');
+      else res.destroy();
     });
   });
   // A client that sends a body slowly holds its share of the body budget (app/index.ts) only this long.

@@ -1,5 +1,6 @@
 import { verify as verifyData } from 'node:crypto';
 import { sameEnvironment } from '../approvals.js';
+import { repeatedKey } from '../audit/entry.js';
 import {
   describeKey,
   lastTrusted,
@@ -7,7 +8,6 @@ import {
   type Signer,
   type TrustedKey,
 } from '../audit/signature.js';
-import { parseData } from '../parse/yaml.js';
 import { RISK_TIERS, type RiskTier } from '../types.js';
 import { VERSION } from '../version.js';
 
@@ -138,7 +138,7 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
   } catch {
     return { ok: false, reason: 'it is not JSON: a DSSE envelope is one JSON object' };
   }
-  const envelopeShape = repeatedKey(text, 'envelope');
+  const envelopeShape = repeated(text, 'envelope');
   if (envelopeShape) return { ok: false, reason: envelopeShape };
   if (
     typeof envelope !== 'object' ||
@@ -163,7 +163,7 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
   } catch {
     return { ok: false, reason: 'its payload is not JSON' };
   }
-  const payloadShape = repeatedKey(payload.toString('utf8'), 'payload');
+  const payloadShape = repeated(payload.toString('utf8'), 'payload');
   if (payloadShape) return { ok: false, reason: payloadShape };
   const shape = statementProblem(statement);
   if (shape) return { ok: false, reason: shape };
@@ -207,17 +207,16 @@ export function verifyAttestation(text: string, trusted: readonly TrustedKey[]):
 }
 
 /**
- * Why JSON that JSON.parse read is still refused: a repeated key (or more nesting than any statement needs).
- * JSON.parse keeps the last of a repeated key, as Go does; serde_json refuses it and other parsers keep the
- * first, so an envelope `{"payload": X, "signatures": [sX], "payload": Y, "signatures": [sY]}` of two
- * statements the gate signed is Y here (and, with --log, "recorded" by Y's entry) and X to a policy engine
- * downstream. One reading only: such a file is refused (parseData: no repeated keys, bounded).
+ * Why JSON that JSON.parse read is still refused: a repeated key. JSON.parse keeps the last of a repeated key, as
+ * Go does; serde_json refuses it and other parsers keep the first, so an envelope `{"payload": X, "signatures":
+ * [sX], "payload": Y, "signatures": [sY]}` of two statements the gate signed is Y here (and, with --log,
+ * "recorded" by Y's entry) and X to a policy engine downstream. One reading only: such a file is refused.
  */
-function repeatedKey(text: string, what: 'envelope' | 'payload'): string | undefined {
-  const parsed = parseData(text);
-  if (!('problem' in parsed)) return undefined;
-  const { line = 1, message } = parsed.problem;
-  return `its ${what} ${/unique/.test(message) ? 'repeats a key' : 'is refused'} (line ${line}: ${message}): parsers differ on which value counts, so it has no one reading`;
+function repeated(text: string, what: 'envelope' | 'payload'): string | undefined {
+  const key = repeatedKey(text);
+  return key === undefined
+    ? undefined
+    : `its ${what} repeats a key (${JSON.stringify(key)}): parsers differ on which value counts, so it has no one reading`;
 }
 
 function statementProblem(statement: Statement): string | undefined {
