@@ -327,8 +327,11 @@ export function aimsGateApp(options: AppOptions = {}) {
       return end(...args);
     }) as typeof res.end;
     res.once('finish', () => {
+      // The event as the header names it only once the request was taken: anyone can send any header, and
+      // each new value would be a series of its own, without bound.
+      const event = String(req.headers['x-github-event'] ?? '');
       metrics.webhooks.inc({
-        event: String(req.headers['x-github-event'] ?? ''),
+        event: res.statusCode < 400 && /^[a-z_]{1,64}$/.test(event) ? event : 'refused',
         status: String(res.statusCode),
       });
       if (res.statusCode < 400) return;

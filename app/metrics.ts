@@ -15,7 +15,9 @@ export const githubRequests = new Counter({
 
 /** The fetch Octokit uses, counting each request into `githubRequests`. */
 export function countingFetch(fetch: typeof globalThis.fetch = globalThis.fetch): typeof globalThis.fetch {
-  return async (input, init) => {
+  // Probot builds each installation's Octokit from the App's options, whose fetch already counts: once is enough.
+  if (counting.has(fetch)) return fetch;
+  const counted: typeof globalThis.fetch = async (input, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
     try {
       const response = await fetch(input, init);
@@ -26,7 +28,10 @@ export function countingFetch(fetch: typeof globalThis.fetch = globalThis.fetch)
       throw error;
     }
   };
+  counting.add(counted);
+  return counted;
 }
+const counting = new WeakSet<typeof globalThis.fetch>();
 
 /** The App's Prometheus metrics (GET /metrics), one registry per App, with Node's own (memory, event loop). */
 export function appMetrics(queue: WorkQueue) {

@@ -639,7 +639,7 @@ describe("the App's HTTP server on 127.0.0.1", () => {
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toContain('aims_gate_evaluations_total{kind="check",outcome="success"} 1');
       expect(metrics).toContain('aims_gate_webhooks_total{event="pull_request",status="200"} 1');
-      expect(metrics).toContain('aims_gate_webhooks_total{event="pull_request",status="400"} 1');
+      expect(metrics).toContain('aims_gate_webhooks_total{event="refused",status="400"} 1');
       expect(metrics).toMatch(/aims_gate_evaluation_seconds_count\{kind="check"\} 1/);
       expect(metrics).toMatch(/aims_gate_github_requests_total\{method="POST",status="201"\} \d+/);
       expect(metrics).toContain('aims_gate_queue_tasks{state="waiting"} 0');

@@ -112,7 +112,7 @@ describe('a hostile client', () => {
     expect(answer.status).toBe(200);
   });
 
-  it.fails('unsigned webhooks with made-up event names do not add a /metrics series each', async () => {
+  it('unsigned webhooks with made-up event names do not add a /metrics series each', async () => {
     const { url } = await app();
     for (let i = 0; i < 50; i++)
       await fetch(`${url}/api/github/webhooks`, {
@@ -392,7 +392,7 @@ describe('what an operator reads', () => {
     }
   });
 
-  it.fails('/metrics counts each request to GitHub once', async () => {
+  it('/metrics counts each request to GitHub once', async () => {
     const { url } = await app();
     const { head, body } = openPullRequest(fake, 5, files);
     expect((await postWebhook(url, 'pull_request', 'counted', body, SECRET)).status).toBe(200);
