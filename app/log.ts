@@ -43,7 +43,11 @@ export async function appLogger(
         // The webhooks library logs each refused webhook as an error carrying its payload; the App's guard
         // logs every refusal at warn with its delivery id and reason (app/index.ts), so that line is dropped.
         logMethod(args, method) {
-          const [first] = args as unknown[];
+          const [first, message] = args as unknown[];
+          // Probot's request logging (at debug) puts each request's parameters in the line: check run summaries,
+          // GraphQL queries, audit entries. The method, path and status in its message are what an operator needs.
+          if (typeof message === 'string' && message.startsWith('GitHub request:'))
+            return method.call(this, message);
           const status = (first as { status?: number; errors?: { status?: number }[] } | undefined)?.status;
           const inner = (first as { errors?: { status?: number }[] } | undefined)?.errors?.[0]?.status;
           if (first instanceof Error && 'event' in first && refusal(status ?? inner)) return;

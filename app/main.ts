@@ -41,8 +41,21 @@ if (!env.APP_ID) {
 }
 // Probot would pace writes through Bottleneck on REDIS_URL; that limiter fails for good once Redis restarts
 // empty (ERR UNKNOWN_CLIENT, SGrondin/bottleneck#212). Writes are paced in each process instead.
-const log = await appLogger({ level: env.LOG_LEVEL || 'info', format: env.LOG_FORMAT || 'pretty' });
+const log = await appLogger({
+  level: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  format: oneOf('LOG_FORMAT', ['json', 'pretty'], 'pretty'),
+});
 const probot = createProbot({ overrides: { Octokit: AppOctokit, redisConfig: undefined, log } });
+/** One of `values` from the environment, or its default; anything else stops the App with what to set. */
+function oneOf(name: string, values: string[], fallback: string): string {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (values.includes(text)) return text;
+  // A JSON log pipeline fed pretty lines takes none of them, silently: said at start instead.
+  console.error(`aims-gate: ${name} must be one of ${values.join(', ')}, not "${text}"`);
+  process.exit(2);
+}
+
 /** A whole number from the environment, or its default; anything else stops the App with what to set. */
 function whole(name: string, fallback: number, least = 1): number {
   const text = env[name];
