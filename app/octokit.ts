@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Octokit } from '@octokit/core';
 import type { Logger } from 'pino';
 import { ProbotOctokit } from 'probot';
+import { wholeJson } from '../src/github/octokit.js';
 import { readLimiter } from '../src/github/read-limiter.js';
 import { countingFetch } from './metrics.js';
 
@@ -47,7 +48,7 @@ type ThrottleOptions = { method: string; url: string };
  * connections are the retry plugin's (three tries); 429 is taken out of its hands, so no error is retried
  * by two layers. GraphQL reads go around the write pacing, through src/github/read-limiter.ts.
  */
-export const AppOctokit = ProbotOctokit.plugin(readLimiter, retryAfter429).defaults(
+export const AppOctokit = ProbotOctokit.plugin(readLimiter, retryAfter429, wholeJson).defaults(
   // biome-ignore lint/suspicious/noExplicitAny: Octokit's options, as Probot passes them
   (options: any) => ({
     ...options,

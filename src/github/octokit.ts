@@ -7,7 +7,33 @@ import { readLimiter } from './read-limiter.js';
  * Octokit with the retry plugin (5xx, dropped connections), the throttling plugin (rate limits; writes
  * paced a second apart) and the read limiter (GraphQL queries paced by GitHub's limits for reads).
  */
-const GitHubClient = Octokit.plugin(retry, throttling, readLimiter);
+const GitHubClient = Octokit.plugin(retry, throttling, readLimiter, wholeJson);
+/**
+ * An Octokit plugin: an answer that says it is JSON but does not parse (cut short by a proxy, say) is an error.
+ * Octokit hands such a body back as a string, and a caller reading `data.state` of a string reads undefined:
+ * a pull request "no longer open", and no check run.
+ */
+export function wholeJson(octokit: {
+  hook: {
+    after: (
+      name: 'request',
+      hook: (
+        response: { data: unknown; headers: Record<string, unknown> },
+        options: { method: string; url: string },
+      ) => void,
+    ) => void;
+  };
+}): Record<string, never> {
+  octokit.hook.after('request', (response, options) => {
+    const type = String(response.headers['content-type'] ?? '');
+    if (/\bjson\b/i.test(type) && typeof response.data === 'string' && response.data !== '')
+      throw new Error(
+        `GitHub's answer to ${options.method} ${options.url} was cut short or is not JSON (${response.data.length} characters)`,
+      );
+  });
+  return {};
+}
+
 /** What the adapters use: the REST client (the plugins act on every request without adding methods used here). */
 export type GitHub = Octokit;
 
