@@ -41,6 +41,8 @@ export { AppOctokit } from './octokit.js';
 
 /** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/** Bytes a second below which a body being read gives up its share of the budget once it is spent. */
+const SLOWEST_BODY = 256 * 1024;
 export const WEBHOOK_PATH = '/api/github/webhooks';
 
 /**
@@ -60,6 +62,8 @@ export function aimsGateApp(options: AppOptions = {}) {
   /** Bytes of webhook bodies being read now, and how many may be. */
   let reading = 0;
   const bodyBudget = options.bodyBudget ?? 4 * MAX_WEBHOOK_BYTES;
+  /** Bodies being read: their declared length, and when and where on their socket they started. */
+  const bodies = new Set<{ req: IncomingMessage; length: number; start: number; from: number }>();
   const stuckAfter = options.stuckAfter ?? 600;
 
   const queueOptions: QueueOptions = {
@@ -258,6 +262,10 @@ export function aimsGateApp(options: AppOptions = {}) {
     }
   };
 
+  function release(body: { length: number } & object): void {
+    if (bodies.delete(body as never)) reading -= body.length;
+  }
+
   /**
    * Before Probot reads a webhook: a body over GitHub's limit is refused unread (413), one of unknown length
    * too (411; GitHub always sends Content-Length). Also `/health`: queue depth and whether its store answers.
@@ -272,12 +280,25 @@ export function aimsGateApp(options: AppOptions = {}) {
       if (length > MAX_WEBHOOK_BYTES)
         return refuse(res, 413, `a webhook body is at most ${MAX_WEBHOOK_BYTES} bytes (GitHub's limit)`);
       // Bodies are read whole before their signature can be checked: bound what all of them hold at once.
+      // Anyone can declare a large body and send nothing: when the budget is spent, a body arriving slower
+      // than SLOWEST_BODY gives its share up, so that stalled connections cannot keep GitHub's out.
+      if (reading + length > bodyBudget) {
+        const now = Date.now();
+        for (const body of bodies) {
+          if (reading + length <= bodyBudget) break;
+          const seconds = (now - body.start) / 1000;
+          if (seconds >= 0.1 && body.req.socket.bytesRead - body.from < seconds * SLOWEST_BODY) {
+            release(body);
+            body.req.socket.destroy();
+          }
+        }
+      }
       if (reading + length > bodyBudget)
         return refuse(res, 503, 'too many webhook bodies are being read; redeliver this webhook later');
+      const body = { req, length, start: Date.now(), from: req.socket.bytesRead };
+      bodies.add(body);
       reading += length;
-      res.once('close', () => {
-        reading -= length;
-      });
+      res.once('close', () => release(body));
       return false;
     }
     if (req.method !== 'GET') return false;

@@ -92,7 +92,7 @@ async function proxy(
 }
 
 describe('a hostile client', () => {
-  it.fails('four connections that declare a 25 MB body and send none do not lock every webhook out', async () => {
+  it('four connections that declare a 25 MB body and send none do not lock every webhook out', async () => {
     const { url } = await app();
     const { port } = new URL(url);
     // What anyone who can reach the webhook URL can do, unsigned: headers only, then silence.
