@@ -93,6 +93,9 @@ export function aimsGateApp(options: AppOptions = {}) {
   /** Set by close(): /health/ready then answers 503, so a load balancer stops sending webhooks here. */
   let closing = false;
 
+  /** When this process last finished a task: a backlog it works through is progress, not a stuck queue. */
+  let lastFinished = Date.now();
+
   /** Runs a task, counted and timed for /metrics by its kind and outcome. */
   async function runTask(task: Task): Promise<void> {
     const stop = metrics.latency.startTimer({ kind: task.kind });
@@ -101,6 +104,7 @@ export function aimsGateApp(options: AppOptions = {}) {
       outcome = await perform(task);
     } finally {
       stop();
+      lastFinished = Date.now();
       metrics.evaluations.inc({ kind: task.kind, outcome });
     }
   }
@@ -312,8 +316,12 @@ export function aimsGateApp(options: AppOptions = {}) {
       const problems = [
         ...(closing ? ['shutting down'] : []),
         ...(health.store.reachable ? [] : [`the queue's store does not answer: ${health.store.error}`]),
-        ...(health.queue.oldestSeconds > stuckAfter
-          ? [`a task has waited ${Math.round(health.queue.oldestSeconds)} s: work is not progressing`]
+        // Stuck: a task waiting long while none finished for as long. A long backlog worked through steadily
+        // (700 pull requests at a write a second) is not: every replica unready at once would be an outage.
+        ...(health.queue.oldestSeconds > stuckAfter && (Date.now() - lastFinished) / 1000 > stuckAfter
+          ? [
+              `a task has waited ${Math.round(health.queue.oldestSeconds)} s and none finished in ${Math.round((Date.now() - lastFinished) / 1000)} s: work is not progressing`,
+            ]
           : []),
       ];
       res.writeHead(problems.length ? 503 : 200, { 'content-type': 'application/json' });

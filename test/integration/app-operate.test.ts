@@ -253,7 +253,7 @@ describe('a task the Redis queue gave up on', () => {
 });
 
 describe('a backlog', () => {
-  it.fails('one the App works through steadily leaves it ready (every replica unready at once is an outage)', async () => {
+  it('one the App works through steadily leaves it ready (every replica unready at once is an outage)', async () => {
     // At scale: writes are paced a second apart per installation, so 700 pull requests queued at once (a
     // sweep after Redis lost its data, a mass rebase) wait over the 600 s `stuckAfter`. Here 1 s, and tasks
     // of about 0.6 s, one at a time.
@@ -273,6 +273,25 @@ describe('a backlog', () => {
       const ready = await fetch(`${server.url}/health/ready`);
       expect(completed(prs[0]!.head)).toHaveLength(1);
       expect(ready.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('a stuck queue', () => {
+  it('one where nothing finishes while a task waits makes the App not ready, saying why', async () => {
+    const gate = aimsGateApp({ today: () => '2026-11-01', concurrency: 1, stuckAfter: 1 });
+    const server = await startAppServer(gate, SECRET, fake.url);
+    try {
+      fake.slow.push({ route: /\/pulls\/\d+\/files$/, ms: 4_000 });
+      const prs = Array.from({ length: 2 }, (_, i) => openPullRequest(fake, 40 + i, files));
+      for (const [i, { body }] of prs.entries())
+        expect((await postWebhook(server.url, 'pull_request', `stuck-${i}`, body, SECRET)).status).toBe(200);
+      await sleep(2_500);
+      const ready = await fetch(`${server.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(JSON.stringify(await ready.json())).toMatch(/none finished in \d+ s: work is not progressing/);
     } finally {
       await server.stop();
     }
