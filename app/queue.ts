@@ -170,6 +170,8 @@ export class MemoryQueue implements WorkQueue {
     const delays = this.options.retryDelays ?? RETRY_DELAYS;
     if (attempt >= delays.length || this.closed) {
       this.options.onGiveUp?.(task, error);
+      // Given up: GitHub's redelivery of its webhook (an operator's, from the App's settings) runs it anew.
+      if (task.delivery) this.deliveries.delete(`${task.delivery} ${key}`);
       return;
     }
     const timer = setTimeout(() => {

@@ -274,9 +274,19 @@ export class RedisQueue implements WorkQueue {
     });
     this.worker.on('failed', (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        const stored = this.redis.get(this.taskKey(job.data.key));
-        void stored
-          .then((raw) => raw && this.options.onGiveUp?.(JSON.parse(raw).task, error))
+        const { key } = job.data;
+        void this.redis
+          .get(this.taskKey(key))
+          .then(async (raw) => {
+            if (!raw) return;
+            const { task } = JSON.parse(raw) as { task: Task };
+            this.options.onGiveUp?.(task, error);
+            // Given up for good: the stored task goes (else every sweep and process start would find it an
+            // orphan and run its tries again), unless a newer one came; and its delivery is forgotten, so that
+            // GitHub's redelivery of the webhook runs it anew.
+            await this.redis.eval(DELETE_IF_UNCHANGED, 1, this.taskKey(key), raw);
+            if (task.delivery) await this.redis.del(`${this.prefix}delivery:${task.delivery} ${key}`);
+          })
           .catch(() => {});
       }
     });
