@@ -42,9 +42,10 @@ export async function startServer(
    * hands the rest back to the queue (Redis keeps what waits for the other processes), then closes.
    */
   const stop = async (grace?: number) => {
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeIdleConnections();
+    // Still listening while the tasks under way finish: /health/ready answers 503 and a webhook 503, so a load
+    // balancer (Kubernetes' endpoint removal lags SIGTERM) is told "not ready", not met with a refused connection.
     await app.close(grace);
+    const closed = new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
     await closed;
   };

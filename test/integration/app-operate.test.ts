@@ -149,7 +149,7 @@ describe('GitHub answering badly', () => {
 });
 
 describe('SIGTERM', () => {
-  it.fails('during the grace period the App answers /health/ready with 503, as docs/operating.md says', async () => {
+  it('during the grace period the App answers /health/ready with 503, as docs/operating.md says', async () => {
     const { child, url } = await app();
     const { head, body } = openPullRequest(fake, 8, files);
     // A task under way for 3 s: the App waits for it before it exits.
