@@ -320,6 +320,7 @@ describe('GitHub revoking a token', () => {
     const second = openPullRequest(fake, 7, files);
     expect((await postWebhook(url, 'pull_request', 'after', second.body, SECRET)).status).toBe(200);
     // The queue retries after 1 s and 5 s; Probot keeps the revoked token cached for 59 minutes.
+    // auth-app first waits out 1 + 2 + 3 s for a token under 5 s old (GitHub's replication delay), as this one is.
     await until(() => completed(second.head).length > 0, 8_000);
     expect(completed(second.head)).toHaveLength(1);
   });
