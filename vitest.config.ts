@@ -10,6 +10,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const LONGEST = [
   'test/integration/action.test.ts',
   'test/integration/pre-commit.test.ts',
+  'test/integration/app-operate.test.ts',
   'test/branch-store.test.ts',
   'test/report-control.test.ts',
   'test/integration/app-redis.test.ts',
