@@ -41,6 +41,8 @@ export { AppOctokit } from './octokit.js';
 
 /** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/** How long a webhook's handler may take to list a fork's pull requests before it fails the delivery. */
+const LISTING_MS = 5_000;
 /** Bytes a second below which a body being read gives up its share of the budget once it is spent. */
 const SLOWEST_BODY = 256 * 1024;
 export const WEBHOOK_PATH = '/api/github/webhooks';
@@ -402,11 +404,29 @@ export function aimsGateApp(options: AppOptions = {}) {
    */
   async function recheck(context: Context, prs: { number: number }[], head: string, explain = false) {
     const github = context.octokit as unknown as GitHub;
-    const numbers = prs.length
-      ? prs.map((p) => p.number)
-      : (await github.paginate(github.rest.pulls.list, { ...context.repo(), state: 'open', per_page: 100 }))
-          .filter((p) => p.head.sha === head)
-          .map((p) => p.number);
+    // GitHub names no pull request for a fork's head: they are listed here, before the webhook is answered,
+    // within 5 s. Probot answers 202 once a handler has run 9 s, and a listing that failed after that would
+    // leave the re-run dropped behind a delivery GitHub shows as done; failed sooner, the delivery shows failed.
+    let numbers = prs.map((p) => p.number);
+    if (!prs.length) {
+      const listing = github.paginate(github.rest.pulls.list, {
+        ...context.repo(),
+        state: 'open',
+        per_page: 100,
+      });
+      listing.catch(() => {}); // raced below: a listing that fails after the deadline is no unhandled rejection
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      const open = await Promise.race([
+        listing,
+        new Promise<never>((_, reject) => {
+          deadline = setTimeout(
+            () => reject(new Error(`GitHub did not list the open pull requests in ${LISTING_MS / 1000} s`)),
+            LISTING_MS,
+          );
+        }),
+      ]).finally(() => clearTimeout(deadline));
+      numbers = open.filter((p) => p.head.sha === head).map((p) => p.number);
+    }
     for (const number of numbers)
       await enqueue(context, checkTask(context, { number, head: { sha: head } }, explain));
   }

@@ -173,7 +173,7 @@ describe('SIGTERM', () => {
 });
 
 describe('a webhook acknowledged', () => {
-  it.fails('only once its task is queued (DESIGN.md): a fork’s re-run is not answered 2xx and then dropped', async () => {
+  it('only once its task is queued (DESIGN.md): a fork’s re-run is not answered 2xx and then dropped', async () => {
     const gate = aimsGateApp({ today: () => '2026-11-01' });
     const server = await startAppServer(gate, SECRET, fake.url);
     try {
