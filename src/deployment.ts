@@ -232,8 +232,13 @@ export function trustedFiles(policy: {
   return [...new Set([...paths, ...(owners ? CODEOWNERS_PATHS : [])])];
 }
 
-/** Characters no environment name holds: controls, and format characters that show as nothing (zero-width, bidi). */
-const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/**
+ * Characters no environment name holds: controls, format characters that show as nothing (zero-width, bidi),
+ * what Unicode says to ignore when shown (Hangul fillers such as U+3164, variation selectors), and spaces other
+ * than the ASCII one (U+00A0, U+2000–U+200A, U+3000, the blank braille pattern U+2800).
+ */
+const HIDDEN =
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u2800\u3000]/u;
 
 /**
  * Why a deployment to `environment` cannot be judged at all, or undefined. Environments fail closed: one that

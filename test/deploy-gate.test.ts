@@ -452,6 +452,8 @@ describe('the deployment gate against a reviewer’s attacks', () => {
       ['', /^the deployment names no environment/],
       [' \t', /^the deployment names no environment/],
       ['production\u200b', /^the environment name "production\\u200b" holds control or invisible characters/],
+      ['prod\u3164uction', /^the environment name "prod\\u3164uction" holds control or invisible characters/],
+      ['production\u2800', /^the environment name "production\\u2800" holds control or invisible characters/],
       ['pro\u0000duction', /holds control or invisible characters/],
     ])('a deployment to %j is rejected', async (environment, reason) => {
       const decision = await gate(approvedDocs(), environment);
