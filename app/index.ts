@@ -307,7 +307,8 @@ export function aimsGateApp(options: AppOptions = {}) {
       res.once('close', () => release(body));
       return false;
     }
-    if (req.method !== 'GET') return false;
+    // HEAD as GET (Node sends no body for it): some load balancers' health checks use it.
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (path === '/health/live') {
       // The process answers: nothing else, so a Redis outage does not get every replica restarted.
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');

@@ -37,6 +37,8 @@ if (!env.APP_ID) {
     env: { ...process.env, WEBHOOK_PROXY_URL: undefined },
     ...(SmeeClient ? { SmeeClient } : {}),
   });
+  // As PID 1 in a container, a process that sets no handler ignores SIGTERM until it is killed.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));
   await new Promise(() => {});
 }
 // Probot would pace writes through Bottleneck on REDIS_URL; that limiter fails for good once Redis restarts

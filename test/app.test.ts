@@ -635,6 +635,8 @@ describe("the App's HTTP server on 127.0.0.1", () => {
         limiter: { writes: 'paced in this process', reads: 'paced in this process' },
       });
       expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      // HEAD as GET, for load balancers whose health checks use it.
+      expect((await fetch(`${url}/health/ready`, { method: 'HEAD' })).status).toBe(200);
 
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toContain('aims_gate_evaluations_total{kind="check",outcome="success"} 1');
