@@ -8,16 +8,29 @@
  * but for keys with escapes or non-ASCII characters and numbers that are not plain integers.
  */
 export function canonicalEntryCheck(topLevel: Iterable<string>): (bytes: Uint8Array) => boolean {
-  const keys = [...topLevel].map((key) => Buffer.from(key, 'latin1'));
+  // In the order the keys must come: each key the line gives is looked for from just past the last one found.
+  const keys = [...topLevel].sort().map((key) => Buffer.from(key, 'latin1'));
+  let next = 0;
   const allowed = (b: Uint8Array, from: number, to: number) => {
-    next: for (const key of keys) {
-      if (key.length !== to - from - 2) continue;
-      for (let i = 0; i < key.length; i++) if (b[from + 1 + i] !== key[i]) continue next;
-      return true;
+    for (; next < keys.length; next++) {
+      const key = keys[next]!;
+      const length = to - from - 2;
+      let order = 0;
+      for (let i = 0; i < Math.min(key.length, length) && order === 0; i++)
+        order = key[i]! - b[from + 1 + i]!;
+      if (order === 0) order = key.length - length;
+      if (order === 0) {
+        next++;
+        return true;
+      }
+      if (order > 0) return false; // past where it would be: not a member entries have
     }
     return false;
   };
-  return (bytes) => object(bytes, 0, 0, allowed) === bytes.length;
+  return (bytes) => {
+    next = 0;
+    return object(bytes, 0, 0, allowed) === bytes.length;
+  };
 }
 
 const QUOTE = 0x22;
