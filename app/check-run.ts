@@ -17,8 +17,9 @@ import { renderApprovals } from '../src/report/approvals.js';
 import { renderExplanations, renderMarkdown } from '../src/report/markdown.js';
 import { verdictLine } from '../src/report/words.js';
 import type { Evaluation } from '../src/types.js';
+import type { WorkQueue } from './queue.js';
 import { appAuditStore, type OrgDefaults, orgDefaults } from './settings.js';
-import type { CheckTask } from './tasks.js';
+import { type CheckTask, taskKey } from './tasks.js';
 
 export const CHECK_NAME = 'aims-gate';
 /** GitHub takes at most 50 annotations per request, and a summary of at most 65,535 characters. */
@@ -40,7 +41,12 @@ export interface CheckRequest {
   today: string;
   /** The App's signing key: the evaluations it records are signed. */
   signer?: Signer | undefined;
+  /** Where the queue keeps small facts: that a try of this task recorded its evaluation already. */
+  ledger?: Pick<WorkQueue, 'remember' | 'recall'>;
 }
+
+/** How long a recorded evaluation is remembered for the retries of its task (the queue's last is within it). */
+const RECORDED_SECONDS = 24 * 60 * 60;
 
 /**
  * One check run for one pull request's current head, read from GitHub when the task starts: a late event
@@ -265,6 +271,10 @@ async function recordEvaluation(
   const repository = { owner: task.owner, repo: task.repo };
   const store = appAuditStore(github, repository, evaluation.policy, settings);
   if (!store) return undefined;
+  // A retry of the task (its check run could not be written) evaluates again: recorded once, not once a try.
+  const once = `recorded ${taskKey(task)} ${pr.head.sha} ${task.delivery ?? ''}`;
+  const earlier = await request.ledger?.recall(once).catch(() => undefined);
+  if (earlier !== undefined) return earlier || undefined;
   const file = bom && store.fileUrl ? bomAttachment(bom) : undefined;
   const drafts = evaluationEvents(evaluation, {
     time: new Date().toISOString(),
@@ -291,7 +301,9 @@ async function recordEvaluation(
     await publishCheckpoint(github, repository, pr.head.sha, checkpoint, (problem) =>
       request.log.warn(problem),
     );
-  return checkpoint && file ? store.fileUrl!(file.path) : undefined;
+  const kept = checkpoint && file ? store.fileUrl!(file.path) : undefined;
+  if (checkpoint) await request.ledger?.remember(once, kept ?? '', RECORDED_SECONDS).catch(() => {});
+  return kept;
 }
 
 /**

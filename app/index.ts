@@ -122,7 +122,7 @@ export function aimsGateApp(options: AppOptions = {}) {
     });
     switch (task.kind) {
       case 'check':
-        return runCheck({ github, task, log, today: today(), signer: options.signer });
+        return runCheck({ github, task, log, today: today(), signer: options.signer, ledger: queue });
       case 'protection':
         return answerProtectionRule({
           github,
