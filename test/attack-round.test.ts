@@ -223,6 +223,24 @@ describe('the chain is read from the bytes, the signature from the parsed entry'
   });
 });
 
+describe('members read from the bytes are the entry’s own', () => {
+  it('a subject nesting its own hash, prev and seq: verify reads the top-level chain, as a parser does', async () => {
+    // Canonical bytes, members entries have: but the subject holds `"hash"`, `"prev"` and `"seq"` after the
+    // entry's own. A reader that finds the hash member by searching from the end found the subject's, a link that
+    // chains, while the entry itself (as JSON.parse reads it) names another previous entry.
+    const log = join(dir, 'nested-chain.jsonl');
+    await record(log, { approved: true, commit: A, time: '2026-11-21T09:00:00Z' });
+    const first = JSON.parse(linesOf(log)[0]!) as AuditEntry;
+    const head = `{"actor":{"login":"dev"},"details":{},"evidence":[],"hash":"${'e'.repeat(64)}","prev":"${'f'.repeat(64)}","seq":2,"subject":{"commit":"${B}"`;
+    const tail = `,"prev":"${first.hash}","seq":2,"system":"s"},"time":"2026-11-22T09:00:00Z","type":"custom.note","v":1}`;
+    const inner = sha256(head + tail);
+    writeFileSync(log, `${linesOf(log)[0]}\n${head},"hash":"${inner}"${tail}\n`);
+    const run = await cli('verify', dir, '--log', log);
+    expect(run.code).toBe(1);
+    expect(run.text).toMatch(/line 2|entry 2/);
+  });
+});
+
 describe('a statement is about one repository', () => {
   it('an approval the App signed for another repository of the organisation passes verify-attestation for this one', async () => {
     // The App signs every installation's decisions with its one key, listed (role app) in the organisation's

@@ -2,7 +2,8 @@ import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { canonicalEntryCheck } from '../src/audit/canonical.js';
 
-const check = canonicalEntryCheck(['a', 'b', 'details', 'v']);
+const entries = canonicalEntryCheck(['a', 'b', 'details', 'v']);
+const check = (bytes: Uint8Array) => entries.check(bytes);
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 const canonical = (value: unknown) => bytes(canonicalize(value) as string);
 
@@ -37,5 +38,14 @@ describe('canonical entry bytes (RFC 8785), read in place only when exactly so',
       `{"details":${'['.repeat(40)}${']'.repeat(40)}}`, // deeper than any entry: parsed instead
     ];
     for (const text of refused) expect(check(bytes(text)), text).toBe(false);
+  });
+
+  it('says where each top-level member starts, and that a nested one of the same name is none of them', () => {
+    const text = '{"a":{"v":2},"details":{"a":1},"v":1}';
+    expect(check(bytes(text))).toBe(true);
+    expect(entries.at('a')).toBe(1);
+    expect(entries.at('details')).toBe(text.indexOf('"details"'));
+    expect(entries.at('v')).toBe(text.lastIndexOf('"v"'));
+    expect(entries.at('b')).toBe(-1);
   });
 });

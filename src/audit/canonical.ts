@@ -7,9 +7,11 @@
  * a surrogate, more than 32 levels) is `false`, and the caller parses the line instead. One pass, no allocation
  * but for keys with escapes or non-ASCII characters and numbers that are not plain integers.
  */
-export function canonicalEntryCheck(topLevel: Iterable<string>): (bytes: Uint8Array) => boolean {
+export function canonicalEntryCheck(topLevel: Iterable<string>): CanonicalEntries {
   // In the order the keys must come: each key the line gives is looked for from just past the last one found.
-  const keys = [...topLevel].sort().map((key) => Buffer.from(key, 'latin1'));
+  const names = [...topLevel].sort();
+  const keys = names.map((key) => Buffer.from(key, 'latin1'));
+  const offsets = new Int32Array(keys.length);
   let next = 0;
   const allowed = (b: Uint8Array, from: number, to: number) => {
     for (; next < keys.length; next++) {
@@ -20,17 +22,39 @@ export function canonicalEntryCheck(topLevel: Iterable<string>): (bytes: Uint8Ar
         order = key[i]! - b[from + 1 + i]!;
       if (order === 0) order = key.length - length;
       if (order === 0) {
-        next++;
+        offsets[next++] = from;
         return true;
       }
       if (order > 0) return false; // past where it would be: not a member entries have
     }
     return false;
   };
-  return (bytes) => {
-    next = 0;
-    return object(bytes, 0, 0, allowed) === bytes.length;
+  return {
+    check(bytes) {
+      next = 0;
+      offsets.fill(-1);
+      return object(bytes, 0, 0, allowed) === bytes.length;
+    },
+    at(name) {
+      const slot = names.indexOf(name);
+      return slot === -1 ? -1 : offsets[slot]!;
+    },
+    slot: (name) => names.indexOf(name),
+    offsets,
   };
+}
+
+export interface CanonicalEntries {
+  /** Whether `bytes` are canonical, with top-level members only of the names given. */
+  check(bytes: Uint8Array): boolean;
+  /**
+   * Where the top-level member `name` starts (its key's opening quote) in the bytes last checked, or -1: a
+   * reader of bytes that finds a member by searching must find this one, not one nested in another member.
+   */
+  at(name: string): number;
+  /** For a reader of many lines: the slot of `name` in `offsets`, which `check` fills (-1: absent). */
+  slot(name: string): number;
+  readonly offsets: Int32Array;
 }
 
 const QUOTE = 0x22;

@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { readJsonAsset } from '../assets.js';
 import { groupBy } from '../group.js';
 import { compileSchema, prepareSchemas } from '../schema.js';
-import { canonicalEntryCheck } from './canonical.js';
+import { type CanonicalEntries, canonicalEntryCheck } from './canonical.js';
 import {
   AUDIT_FORMAT,
   type AuditEntry,
@@ -145,13 +145,32 @@ export function signatureProblem(
 
 const ENTRY_SCHEMA = 'schemas/audit-entry.schema.json';
 let validateEntry: ValidateFunction | undefined;
-let canonicalCheck: ((bytes: Uint8Array) => boolean) | undefined;
+let canonicalEntries: CanonicalEntries | undefined;
 /** Canonical, with only the members an entry may have (the schema's): else parsed, and refused for the rest. */
-function isCanonical(bytes: Uint8Array): boolean {
-  canonicalCheck ??= canonicalEntryCheck(
+function canonical(): CanonicalEntries {
+  canonicalEntries ??= canonicalEntryCheck(
     Object.keys(readJsonAsset<{ properties: Record<string, unknown> }>(ENTRY_SCHEMA).properties),
   );
-  return canonicalCheck(bytes);
+  return canonicalEntries;
+}
+
+/** The slots of the members a reader of bytes looks for, in the offsets `canonical().check` fills. */
+let members: Record<'hash' | 'prev' | 'seq' | 'time' | 'v' | 'type' | 'sig' | 'subject', number> | undefined;
+
+/**
+ * Whether the members a reader of bytes found by searching (at the offsets of their keys' opening quotes) are
+ * the entry's own, top-level, and those it did not find are absent: a nested `"hash"`, `"time"` or `"type"` in
+ * the subject or details would otherwise be read for the entry's.
+ */
+function topLevelAt(found: Partial<Record<keyof NonNullable<typeof members>, number>>): boolean {
+  const entries = canonical();
+  members ??= Object.fromEntries(
+    ['hash', 'prev', 'seq', 'time', 'v', 'type', 'sig', 'subject'].map((name) => [name, entries.slot(name)]),
+  ) as NonNullable<typeof members>;
+  const offsets = entries.offsets;
+  for (const name in found)
+    if (offsets[members[name as keyof typeof members]] !== found[name as keyof typeof found]) return false;
+  return true;
 }
 
 /** What the chain needs of one entry. */
@@ -196,12 +215,21 @@ function sealedLink(text: string): Link | undefined {
   if (!text.startsWith(SEQ_MEMBER, seqAt) || !text.endsWith(`,"v":${AUDIT_FORMAT}}`)) return undefined;
   const hash = text.slice(at + HASH_MEMBER.length, prevAt - 1);
   if (sha256(text.slice(0, at) + text.slice(prevAt)) !== hash) return undefined;
-  if (!isCanonical(Buffer.from(text, 'utf8'))) return undefined;
+  if (!canonical().check(Buffer.from(text, 'utf8'))) return undefined;
   const seqEnd = text.indexOf(',', seqAt + SEQ_MEMBER.length);
   const seq = Number(text.slice(seqAt + SEQ_MEMBER.length, seqEnd));
   if (!Number.isSafeInteger(seq) || seq < 1) return undefined;
   // Only type and v follow time, and no string can hold an unescaped quote: the last such member is the entry's.
   const timeAt = text.lastIndexOf(TIME_MEMBER);
+  const byte = (i: number) => Buffer.byteLength(text.slice(0, i));
+  const found = {
+    hash: byte(at) + 1,
+    prev: byte(prevAt) + 1,
+    seq: byte(seqAt) + 2,
+    time: timeAt === -1 ? -1 : byte(timeAt) + 1,
+    v: Buffer.byteLength(text) - 6,
+  };
+  if (!topLevelAt(found)) return undefined;
   const time =
     timeAt === -1
       ? undefined
@@ -300,7 +328,7 @@ function sealedBytes(line: Buffer): Link | undefined {
   const hash = line.toString('latin1', at + HASH_BYTES.length, prevAt - 1);
   if (sha256(unsealed.subarray(0, length)) !== hash) return undefined;
   // A hash anyone can compute says nothing of the bytes: only canonical bytes are read in place.
-  if (!isCanonical(line)) return undefined;
+  if (!canonical().check(line)) return undefined;
   // The same number as Number() of the text before the next comma, read from the digits canonical JSON writes.
   const digitsAt = seqAt + SEQ_BYTES.length;
   let seqEnd = digitsAt;
@@ -314,6 +342,14 @@ function sealedBytes(line: Buffer): Link | undefined {
   if (!digits) seq = Number(line.toString('latin1', digitsAt, seqEnd));
   if (!Number.isSafeInteger(seq) || seq < 1) return undefined;
   const timeAt = lastAt(line, TIME_BYTES);
+  const found = {
+    hash: at + 1,
+    prev: prevAt + 1,
+    seq: seqAt + 2,
+    time: timeAt === -1 ? -1 : timeAt + 1,
+    v: line.length - 6,
+  };
+  if (!topLevelAt(found)) return undefined;
   let time: string | undefined;
   if (timeAt !== -1) {
     const timeStart = timeAt + TIME_BYTES.length;
@@ -372,6 +408,9 @@ function bytesSigner(
     subjectAt = sigEnd + 1;
   }
   if (!bytesAt(line, subjectAt, SUBJECT_BYTES)) return undefined;
+  // Each found where a search finds it: it must be the entry's own member, as parsing reads it.
+  if (!topLevelAt({ type: typeAt + 1, sig: sig === undefined ? -1 : seqEnd + 1, subject: subjectAt + 1 }))
+    return undefined;
   const timeAt = lastAt(line, TIME_BYTES);
   const subjectEnd = timeAt === -1 ? typeAt : timeAt;
   // A key or value escaped in the subject could read otherwise when parsed: parsed instead.
