@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { createGitHub } from '../src/github/octokit.js';
 import { FakeGitHub } from './fake-github.js';
 import { conformantRepo } from './helpers.js';
 import { approvedInLog, GATE_CONFIG, RepositoryHistory } from './repository-history.js';
+import { git as gitIn } from './temp-repo.js';
 
 /**
  * Another round of attacks by someone with write access to the repository (push branches, push to the log
@@ -41,19 +41,19 @@ async function cli(...args: string[]) {
   return { code, text: out.join('') };
 }
 
-/** The statement the gate attaches to an approval of `commit` for production, signed with its key. */
-function attest(commit = A): Attestation {
+/** The statement the gate attaches to an approval of `commit` in `repository` for production, signed with `signer`. */
+function attest(commit = A, { repository = REPO, signer = gate } = {}): Attestation {
   const statement = verificationSummary({
-    repository: REPO,
-    repositoryUrl: `https://github.com/${REPO}`,
+    repository,
+    repositoryUrl: `https://github.com/${repository}`,
     commit,
     tier: 'high',
     passed: true,
-    policy: { uri: `https://github.com/${REPO}/blob/main/.github/aims-gate.yml` },
+    policy: { uri: `https://github.com/${repository}/blob/main/.github/aims-gate.yml` },
     time: '2026-11-21T09:00:00Z',
     environment: 'production',
   });
-  const envelope = signStatement(statement, gate);
+  const envelope = signStatement(statement, signer);
   return { bom: '{}\n', statement, envelope, file: envelopeFile(envelope) };
 }
 
@@ -255,33 +255,13 @@ describe('a statement is about one repository', () => {
       join(root, '.github/aims-gate.yml'),
       `systems: [models/*]\nsigners:\n  - { key: ${gate.publicKey}, role: app, name: the App }\n`,
     );
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: root,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 'r',
-          GIT_AUTHOR_EMAIL: 'r@x',
-          GIT_COMMITTER_NAME: 'r',
-          GIT_COMMITTER_EMAIL: 'r@x',
-        },
-      });
+    const git = (...args: string[]) => gitIn(root, ...args);
     git('init', '-q', '-b', 'main');
     git('remote', 'add', 'origin', 'https://github.com/acme/ml-platform.git');
     git('add', '-A');
     git('commit', '-qm', 'config');
-    const statement = verificationSummary({
-      repository: 'acme/sandbox',
-      repositoryUrl: 'https://github.com/acme/sandbox',
-      commit: A,
-      tier: 'high',
-      passed: true,
-      policy: { uri: 'https://github.com/acme/sandbox/blob/main/.github/aims-gate.yml' },
-      time: '2026-11-21T09:00:00Z',
-      environment: 'production',
-    });
     const envelope = join(dir, 'sandbox.dsse.json');
-    writeFileSync(envelope, envelopeFile(signStatement(statement, gate)));
+    writeFileSync(envelope, attest(A, { repository: 'acme/sandbox' }).file);
     const run = await cli(
       'verify-attestation',
       envelope,
@@ -361,17 +341,7 @@ describe('the trusted revision is the one named', () => {
     // key with role gate, and they sign their own approval with it.
     const root = join(dir, 'tagged');
     mkdirSync(join(root, '.github'), { recursive: true });
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: root,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 'r',
-          GIT_AUTHOR_EMAIL: 'r@x',
-          GIT_COMMITTER_NAME: 'r',
-          GIT_COMMITTER_EMAIL: 'r@x',
-        },
-      });
+    const git = (...args: string[]) => gitIn(root, ...args);
     const config = (key: Signer) =>
       writeFileSync(
         join(root, '.github/aims-gate.yml'),
@@ -391,18 +361,8 @@ describe('the trusted revision is the one named', () => {
     git('commit', '-qam', 'my key');
     git('tag', 'origin/main');
     git('checkout', '-q', 'main');
-    const statement = verificationSummary({
-      repository: REPO,
-      repositoryUrl: `https://github.com/${REPO}`,
-      commit: B,
-      tier: 'high',
-      passed: true,
-      policy: { uri: `https://github.com/${REPO}/blob/main/.github/aims-gate.yml` },
-      time: '2026-11-21T09:00:00Z',
-      environment: 'production',
-    });
     const envelope = join(dir, 'tagged.dsse.json');
-    writeFileSync(envelope, envelopeFile(signStatement(statement, attacker)));
+    writeFileSync(envelope, attest(B, { signer: attacker }).file);
     const run = await cli(
       'verify-attestation',
       envelope,

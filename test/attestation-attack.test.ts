@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { signStatement, verificationSummary } from '../src/export/attestation.js
 import { type Attestation, envelopeFile } from '../src/export/gate.js';
 import { recordDeployment } from '../src/github/evaluate.js';
 import type { RiskTier } from '../src/types.js';
+import { git } from './temp-repo.js';
 
 /**
  * What verify-attestation (and an admission policy after it) believes, tried by someone with write access to
@@ -82,19 +82,11 @@ function repoWith(name: string, signers: string): string {
   const root = join(dir, name);
   mkdirSync(join(root, '.github'), { recursive: true });
   writeFileSync(join(root, '.github/aims-gate.yml'), `systems: [models/*]\nsigners:\n${signers}`);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, env: GIT_ENV });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'signers');
+  git(root, 'init', '-q', '-b', 'main');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'signers');
   return root;
 }
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Release Manager',
-  GIT_AUTHOR_EMAIL: 'release@example.com',
-  GIT_COMMITTER_NAME: 'Release Manager',
-  GIT_COMMITTER_EMAIL: 'release@example.com',
-};
 
 async function verify(file: string, ...args: string[]) {
   const run = io();
@@ -273,17 +265,14 @@ describe('what broke', () => {
       join(root, '.github/aims-gate.yml'),
       `systems: [models/*]\nsigners:\n  - { key: ${keys.gate!.signer.publicKey}, role: gate }\n  - { key: ${keys.attacker!.signer.publicKey}, role: gate, name: release automation }\n`,
     );
-    execFileSync('git', ['commit', '-qam', 'release automation key', '--no-verify'], {
-      cwd: root,
-      env: GIT_ENV,
-    });
+    git(root, 'commit', '-qam', 'release automation key', '--no-verify');
     const made = attest(keys.attacker!.signer, { commit: B, tier: 'high' });
     const log = join(root, 'audit-log.jsonl');
     await record(log, made, { signer: keys.attacker!.signer, commit: B });
     const file = write('self-signed.json', made.file);
     const checks = ['--log', log, '--tier', 'high', '--commit', B];
     // The configuration as the protected branch has it: the writer's key is not there.
-    const protectedTip = execFileSync('git', ['rev-parse', 'main~1'], { cwd: root, encoding: 'utf8' }).trim();
+    const protectedTip = git(root, 'rev-parse', 'main~1').trim();
     const pinned = await verify(file, '--dir', root, '--trusted-ref', protectedTip, ...checks);
     expect(pinned.code).toBe(1);
     expect(pinned.text).toMatch(/does not hold for any gate or app key/);
