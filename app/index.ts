@@ -3,6 +3,7 @@ import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
 import type { Signer } from '../src/audit/signature.js';
 import type { GitHub } from '../src/github/octokit.js';
 import { runCheck } from './check-run.js';
+import { withTimeout } from './deadline.js';
 import { answerProtectionRule, recordDeploymentReview } from './deployment.js';
 import { appMetrics } from './metrics.js';
 import { MemoryQueue, type QueueOptions, type WorkQueue } from './queue.js';
@@ -410,22 +411,11 @@ export function aimsGateApp(options: AppOptions = {}) {
     // leave the re-run dropped behind a delivery GitHub shows as done; failed sooner, the delivery shows failed.
     let numbers = prs.map((p) => p.number);
     if (!prs.length) {
-      const listing = github.paginate(github.rest.pulls.list, {
-        ...context.repo(),
-        state: 'open',
-        per_page: 100,
-      });
-      listing.catch(() => {}); // raced below: a listing that fails after the deadline is no unhandled rejection
-      let deadline: ReturnType<typeof setTimeout> | undefined;
-      const open = await Promise.race([
-        listing,
-        new Promise<never>((_, reject) => {
-          deadline = setTimeout(
-            () => reject(new Error(`GitHub did not list the open pull requests in ${LISTING_MS / 1000} s`)),
-            LISTING_MS,
-          );
-        }),
-      ]).finally(() => clearTimeout(deadline));
+      const open = await withTimeout(
+        github.paginate(github.rest.pulls.list, { ...context.repo(), state: 'open', per_page: 100 }),
+        LISTING_MS,
+        'GitHub did not list the open pull requests',
+      );
       numbers = open.filter((p) => p.head.sha === head).map((p) => p.number);
     }
     for (const number of numbers)

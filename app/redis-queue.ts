@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { withTimeout } from './deadline.js';
 import {
   type QueueHealth,
   type QueueOptions,
@@ -102,7 +103,7 @@ export class RedisQueue implements WorkQueue {
     // With Redis away, BullMQ's client waits for it without end: fail at once (the webhook gets 503).
     if (['reconnecting', 'close', 'end'].includes(this.redis.status))
       throw new Error(`Redis is not reachable (${this.redis.status})`);
-    const client = await withTimeout(this.queue.backend.client, 2_000);
+    const client = await answered(this.queue.backend.client, 2_000);
     // The job is added in the same transaction even for a duplicate: adding it again is a no-op while it
     // exists (its id is the key's), a job for a task already done finds nothing and ends, and one for a
     // task stored without a job (left by an older version) runs it.
@@ -112,7 +113,7 @@ export class RedisQueue implements WorkQueue {
     const added = this.job(key)
       .addJob(multi as never)
       .catch(() => {});
-    const results = await withTimeout(multi.exec(), 5_000);
+    const results = await answered(multi.exec(), 5_000);
     await added;
     if (!results) throw new Error('Redis discarded the transaction that queues the task');
     for (const [error] of results) if (error) throw error;
@@ -128,7 +129,7 @@ export class RedisQueue implements WorkQueue {
   /** Reachable and writable (a key written and expired), the depth, and how long the oldest task has waited. */
   async health(): Promise<QueueHealth> {
     try {
-      const [counts, oldest] = await withTimeout(
+      const [counts, oldest] = await answered(
         Promise.all([
           this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized'),
           this.queue.getJobs(['wait', 'prioritized'], 0, 0, true),
@@ -170,7 +171,7 @@ export class RedisQueue implements WorkQueue {
   async close(grace = 60_000): Promise<void> {
     const reachable = this.redis.status === 'ready';
     const within = (promise: Promise<unknown> | undefined, ms: number) =>
-      withTimeout(promise ?? Promise.resolve(), ms).catch(() => {});
+      answered(promise ?? Promise.resolve(), ms).catch(() => {});
     const closing = this.worker?.close();
     if (reachable) await within(closing, grace);
     this.handBack();
@@ -352,10 +353,5 @@ function connect(url: string, maxRetriesPerRequest: number | null): Redis {
 /** BullMQ job ids may not contain ':'; a digest of the key is short and safe. */
 const jobId = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** A Redis command's answer, or an error once `ms` have passed without one. */
+const answered = <T>(promise: Promise<T>, ms: number) => withTimeout(promise, ms, 'no answer from Redis');
