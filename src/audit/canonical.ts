@@ -12,6 +12,7 @@ export function canonicalEntryCheck(topLevel: Iterable<string>): CanonicalEntrie
   const names = [...topLevel].sort();
   const keys = names.map((key) => Buffer.from(key, 'latin1'));
   const offsets = new Int32Array(keys.length);
+  const slots = new Map(names.map((name, slot) => [name, slot]));
   let next = 0;
   const allowed = (b: Uint8Array, from: number, to: number) => {
     for (; next < keys.length; next++) {
@@ -36,11 +37,9 @@ export function canonicalEntryCheck(topLevel: Iterable<string>): CanonicalEntrie
       return object(bytes, 0, 0, allowed) === bytes.length;
     },
     at(name) {
-      const slot = names.indexOf(name);
-      return slot === -1 ? -1 : offsets[slot]!;
+      const slot = slots.get(name);
+      return slot === undefined ? -1 : offsets[slot]!;
     },
-    slot: (name) => names.indexOf(name),
-    offsets,
   };
 }
 
@@ -52,9 +51,6 @@ export interface CanonicalEntries {
    * reader of bytes that finds a member by searching must find this one, not one nested in another member.
    */
   at(name: string): number;
-  /** For a reader of many lines: the slot of `name` in `offsets`, which `check` fills (-1: absent). */
-  slot(name: string): number;
-  readonly offsets: Int32Array;
 }
 
 const QUOTE = 0x22;

@@ -154,22 +154,14 @@ function canonical(): CanonicalEntries {
   return canonicalEntries;
 }
 
-/** The slots of the members a reader of bytes looks for, in the offsets `canonical().check` fills. */
-let members: Record<'hash' | 'prev' | 'seq' | 'time' | 'v' | 'type' | 'sig' | 'subject', number> | undefined;
-
 /**
  * Whether the members a reader of bytes found by searching (at the offsets of their keys' opening quotes) are
  * the entry's own, top-level, and those it did not find are absent: a nested `"hash"`, `"time"` or `"type"` in
  * the subject or details would otherwise be read for the entry's.
  */
-function topLevelAt(found: Partial<Record<keyof NonNullable<typeof members>, number>>): boolean {
+function topLevelAt(found: Record<string, number>): boolean {
   const entries = canonical();
-  members ??= Object.fromEntries(
-    ['hash', 'prev', 'seq', 'time', 'v', 'type', 'sig', 'subject'].map((name) => [name, entries.slot(name)]),
-  ) as NonNullable<typeof members>;
-  const offsets = entries.offsets;
-  for (const name in found)
-    if (offsets[members[name as keyof typeof members]] !== found[name as keyof typeof found]) return false;
+  for (const name in found) if (entries.at(name) !== found[name]) return false;
   return true;
 }
 

@@ -83,7 +83,7 @@ export class GitSource implements Source {
     for (const name of names) {
       const commit = await commitOf(name);
       // Pinned: every later read is of this commit, whatever the branch points at by then.
-      if (commit) return new GitSource(root, commit, (await GitSource.resolve(root, commit)).prefix);
+      if (commit) return new GitSource(root, commit, await folderPrefix(root));
     }
     // Not HEAD, not main~1: what the checkout or a tag can move is no trust root.
     throw new Error(
