@@ -42,6 +42,14 @@ export { AppOctokit } from './octokit.js';
 
 /** GitHub refuses to send a webhook payload over 25 MB: a larger body is not GitHub's, and is not read. */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+/** A webhook body being read: its declared length, and when and where on its socket it started. */
+interface Body {
+  req: IncomingMessage;
+  length: number;
+  start: number;
+  from: number;
+}
+
 /** How long a webhook's handler may take to list a fork's pull requests before it fails the delivery. */
 const LISTING_MS = 5_000;
 /** Bytes a second below which a body being read gives up its share of the budget once it is spent. */
@@ -65,8 +73,8 @@ export function aimsGateApp(options: AppOptions = {}) {
   /** Bytes of webhook bodies being read now, and how many may be. */
   let reading = 0;
   const bodyBudget = options.bodyBudget ?? 4 * MAX_WEBHOOK_BYTES;
-  /** Bodies being read: their declared length, and when and where on their socket they started. */
-  const bodies = new Set<{ req: IncomingMessage; length: number; start: number; from: number }>();
+  /** Bodies being read. */
+  const bodies = new Set<Body>();
   const stuckAfter = options.stuckAfter ?? 600;
 
   const queueOptions: QueueOptions = {
@@ -269,8 +277,8 @@ export function aimsGateApp(options: AppOptions = {}) {
     }
   };
 
-  function release(body: { length: number } & object): void {
-    if (bodies.delete(body as never)) reading -= body.length;
+  function release(body: Body): void {
+    if (bodies.delete(body)) reading -= body.length;
   }
 
   /**

@@ -24,9 +24,9 @@ export async function whoAndWhere(
       (out) => out.trim() || undefined,
       () => undefined,
     );
-  const [commit, remote, ref] = await Promise.all([
+  const [commit, origin, ref] = await Promise.all([
     env.GITHUB_SHA ?? fromGit(['rev-parse', 'HEAD']),
-    env.GITHUB_REPOSITORY ? undefined : fromGit(['remote', 'get-url', 'origin']),
+    env.GITHUB_REPOSITORY ? undefined : originRepository(root),
     env.GITHUB_REF ?? fromGit(['symbolic-ref', '-q', 'HEAD']),
   ]);
   // In a workflow run the runner sets who started it, and the entry names the run, where an auditor checks
@@ -50,7 +50,7 @@ export async function whoAndWhere(
       ? { login, ...(actorId ? { id: actorId } : {}), via: 'github', run }
       : { login, via: 'typed' },
     subject: {
-      repository: env.GITHUB_REPOSITORY ?? repositoryOf(remote) ?? basename(root),
+      repository: env.GITHUB_REPOSITORY ?? origin ?? basename(root),
       ...(commit ? { commit } : {}),
       ...(ref ? { ref } : {}),
       ...(pullRequest ? { pullRequest: Number(pullRequest) } : {}),

@@ -194,14 +194,16 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`${file}: cannot read it (${error.code ?? error.message})`);
   });
+  // With --key no repository is read: the log, if any, is found from here.
+  const root = values.key ? process.cwd() : locate(values.dir).root;
   const trusted = values.key
     ? await gateKeys(values.key)
-    : await trustedSigners(locate(values.dir).root, values.config, undefined, ref);
+    : await trustedSigners(root, values.config, undefined, ref);
   // The repository it must be about: as given, the workflow's, or (with --trusted-ref) the checkout's origin.
   const repository =
     values.repository ??
     process.env.GITHUB_REPOSITORY ??
-    (values.key ? undefined : await originRepository(locate(values.dir).root));
+    (values.key ? undefined : await originRepository(root));
   if (!repository || !/^[\w.-]+\/[\w.-]+$/.test(repository))
     throw new UsageError(
       `verify-attestation needs the repository the statement must be about, as OWNER/NAME: --repository${repository ? ` (not "${repository}")` : ''}; GITHUB_REPOSITORY in a workflow, the origin remote with --trusted-ref`,
@@ -218,7 +220,7 @@ export async function verifyAttestation(argv: string[], io: Output): Promise<num
   // --log: the gate's signed entry for the decision names this very attestation by its digest.
   let recorded: Exclude<ReturnType<typeof recordedIn>, { problem: string }> | undefined;
   if (values.log !== undefined && !problem) {
-    const store = await existingLog(values.key ? process.cwd() : locate(values.dir).root, values.log);
+    const store = await existingLog(root, values.log);
     // The chain first: a line edited, inserted or given a key twice (which readers resolve differently) is no
     // record of anything. Signatures of other entries are verify's business; this entry's is checked below.
     const chain = await verifyLog(store.lines());
