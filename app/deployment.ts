@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { AuditEntry } from '../src/audit/entry.js';
 import { deploymentEvent } from '../src/audit/events.js';
-import type { Signer } from '../src/audit/signature.js';
-import { recordAll } from '../src/audit/store.js';
+import { type Signer, signedBy } from '../src/audit/signature.js';
+import { recordOnce } from '../src/audit/store.js';
+import { attestationPath } from '../src/export/gate.js';
 import { repositoryFacts } from '../src/github/change-set.js';
 import { publishAttestation, publishCheckpoint } from '../src/github/checkpoint-status.js';
 import { decideDeployment, extendsFrom, type LogSettings } from '../src/github/evaluate.js';
@@ -111,10 +113,8 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
   const { environment } = task;
-  const { decision, checkpoint, problem, error, attestation, attestationProblem } = await decideDeployment(
-    github,
-    repository,
-    {
+  const { decision, checkpoint, problem, error, attestation, attestationProblem, earlier, store } =
+    await decideDeployment(github, repository, {
       commit: task.commit,
       environment,
       prepare: async () => {
@@ -129,19 +129,21 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
         time: new Date().toISOString(),
         actor: task.actor,
         writer: `aims-gate App, installation ${task.installation}`,
+        workflowRun: task.run,
         ...(request.signer ? { signer: request.signer } : {}),
       },
-    },
-  );
+    });
   if (problem) log.error(problem);
   if (error) log.error({ err: error }, decision.reason);
   if (attestationProblem) log.error(attestationProblem);
   const state = decision.approved ? 'approved' : 'rejected';
-  const attached = attestation && {
-    environment: environment.trim(),
-    digest: attestation.digests.attestation,
-    ...(attestation.urls ? { url: attestation.urls.attestation } : {}),
-  };
+  if (earlier) log.info({ environment, seq: earlier.seq }, 'the decision an earlier try recorded stands');
+  // The attestation an earlier try's decision names, kept beside it in the same commit.
+  const digest = attestation?.digests.attestation ?? earlierAttestation(earlier);
+  const url = attestation
+    ? attestation.urls?.attestation
+    : digest && store?.fileUrl?.(attestationPath(digest));
+  const attached = digest && { environment: environment.trim(), digest, ...(url ? { url } : {}) };
   return {
     state,
     comment: comment(
@@ -153,6 +155,11 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
     ...(attached ? { attestation: attached } : {}),
   };
 }
+
+const earlierAttestation = (entry: AuditEntry | undefined) =>
+  entry?.type === 'deployment.approved' && typeof entry.details.attestation === 'string'
+    ? entry.details.attestation
+    : undefined;
 
 /** The comment, its text cut to GitHub's 1,024 characters and `tail` kept whole. */
 function comment(text: string, tail = ''): string {
@@ -190,7 +197,17 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     workflowRun: task.run,
     writer: `aims-gate App, installation ${task.installation}, from a deployment_review webhook`,
   };
-  const checkpoint = await recordAll(
+  const type = decision.approved ? 'deployment.approved' : 'deployment.rejected';
+  // A process killed after its write leaves the task to another: the entries it wrote stand for the decision.
+  const recorded = (entry: AuditEntry) =>
+    entry.type === type &&
+    entry.details.by === decision.by &&
+    entry.details.workflowRun === task.run &&
+    entry.actor.login === task.reviewer.login &&
+    entry.subject.commit === task.commit &&
+    task.environments.includes(entry.subject.environment ?? '') &&
+    signedBy(entry, request.signer);
+  const { checkpoint } = await recordOnce(
     store,
     task.environments.map((environment) =>
       deploymentEvent(decision, {
@@ -203,6 +220,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
         },
       }),
     ),
+    recorded,
     request.signer ? { signer: request.signer } : undefined,
   );
   if (checkpoint)

@@ -38,6 +38,30 @@ function retryAfter429(octokit: Octokit, options: { retry?: { retryAfterBaseValu
   return {};
 }
 
+/**
+ * An installation token GitHub revoked (the installation suspended and restored, secret scanning finding the
+ * token) is answered 401 until it expires; auth-app keeps it cached for 59 minutes and only retries a 401 in
+ * the first 5 s of a token's life (GitHub's replication delay). So a 401 gets a new token, once, and the
+ * request is sent again with it. The App's own JWT requests (`/app/…`) are not an installation's.
+ */
+function refreshRevokedToken(octokit: Octokit) {
+  octokit.hook.wrap('request', async (request, options) => {
+    try {
+      return await request(options);
+    } catch (error) {
+      if ((error as HttpError).status !== 401 || String(options.url).startsWith('/app')) throw error;
+      const renewed = await octokit.auth({ type: 'installation', refresh: true }).catch(() => undefined);
+      if (!renewed) throw error;
+      (octokit.log as unknown as Logger).warn(
+        { request: `${options.method} ${options.url}` },
+        'GitHub refused the installation token (401): trying again with a new one',
+      );
+      return request(options);
+    }
+  });
+  return {};
+}
+
 type ThrottleOptions = { method: string; url: string };
 
 /**
@@ -48,10 +72,20 @@ type ThrottleOptions = { method: string; url: string };
  * connections are the retry plugin's (three tries); 429 is taken out of its hands, so no error is retried
  * by two layers. GraphQL reads go around the write pacing, through src/github/read-limiter.ts.
  */
-export const AppOctokit = ProbotOctokit.plugin(readLimiter, retryAfter429, wholeJson).defaults(
+export const AppOctokit = ProbotOctokit.plugin(
+  readLimiter,
+  retryAfter429,
+  wholeJson,
+  refreshRevokedToken,
+).defaults(
   // biome-ignore lint/suspicious/noExplicitAny: Octokit's options, as Probot passes them
   (options: any) => ({
     ...options,
+    // Probot gives auth-app a request without the API's address: a token it asks for outside a request (a
+    // refresh) would go to api.github.com, not to GitHub Enterprise Server.
+    ...(options.baseUrl && options.auth?.request
+      ? { auth: { ...options.auth, request: options.auth.request.defaults({ baseUrl: options.baseUrl }) } }
+      : {}),
     request: { ...options.request, fetch: countingFetch(options.request?.fetch) },
     retry: { ...options.retry, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     throttle: {

@@ -1,8 +1,8 @@
 import Bottleneck from 'bottleneck';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventDraft } from '../src/audit/entry.js';
-import { signerOf } from '../src/audit/signature.js';
-import { record, recordAll } from '../src/audit/store.js';
+import type { AuditEntry, EventDraft } from '../src/audit/entry.js';
+import { signedBy, signerOf } from '../src/audit/signature.js';
+import { record, recordAll, recordOnce } from '../src/audit/store.js';
 import { verifyLog } from '../src/audit/verify.js';
 import { BranchStore } from '../src/github/branch-store.js';
 import { createGitHub } from '../src/github/octokit.js';
@@ -103,6 +103,28 @@ describe('the git-branch audit store, against a Git Data API on 127.0.0.1', () =
       'POST /repos/acme/ml-platform/git/commits',
       'PATCH /repos/acme/ml-platform/git/refs/heads/aims-audit-log',
     ]);
+  });
+
+  it('writes a task’s entries once: a retry finds them, and a copy made without the writer’s key is no stand-in', async () => {
+    const signed = { ...fast, signer: TEST_GATE };
+    const mine = (entry: AuditEntry) => entry.details.n === 7 && signedBy(entry, TEST_GATE);
+    // Someone who can push to the branch copies the entry's content without the key, to keep it out of the log.
+    await record(store(), draft(7), fast);
+    const first = await recordOnce(store(), [draft(7)], mine, signed);
+    expect(first.earlier).toBeUndefined();
+    // The process died before it noted the write; the task's retry finds the entry and writes nothing.
+    const before = github.history('aims-audit-log');
+    const retried = await recordOnce(store(), [draft(7)], mine, signed);
+    expect(retried.earlier?.seq).toBe(2);
+    expect(retried.checkpoint).toEqual(first.checkpoint);
+    expect(github.history('aims-audit-log')).toBe(before);
+    // Two tries at once (a lock that expired while the first was still writing): one entry between them.
+    const racing = await Promise.all(
+      [1, 2].map(() => recordOnce(store(), [draft(8)], (e) => e.details.n === 8, fast)),
+    );
+    expect(racing.filter((r) => r.earlier)).toHaveLength(1);
+    const lines = (github.file('aims-audit-log', 'audit-log.jsonl') ?? '').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l).details.n)).toEqual([7, 7, 8]);
   });
 
   it('loses nothing when 20 writers race on the same branch', async () => {

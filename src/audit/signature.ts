@@ -408,6 +408,15 @@ export function signerOf(entry: AuditEntry, trusted: readonly TrustedKey[]): Sig
   return checkSignature(entry.sig, contentDigest(entry), entry.time, trusted);
 }
 
+/**
+ * Whether `signer` wrote the entry: signed by its key, or, with no key, unsigned. What a writer looks for when it
+ * finds its own earlier entries; the key is what keeps anyone else's copy from counting.
+ */
+export function signedBy(entry: AuditEntry, signer: Pick<Signer, 'publicKey'> | undefined): boolean {
+  if (!signer) return entry.sig === undefined;
+  return signerOf(entry, [{ key: signer.publicKey, role: 'app' }]).status === 'signed';
+}
+
 /** "gate key production deploy gate": a trusted key in words. */
 export function describeKey(key: TrustedKey): string {
   return `${key.role} key${key.name ? ` ${key.name}` : ''}`;

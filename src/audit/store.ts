@@ -6,6 +6,7 @@ import {
   seal,
   sealSigned,
 } from './entry.js';
+import { readEntries } from './read.js';
 import type { Signer } from './signature.js';
 
 /** Another writer appended first: the caller re-reads the head, re-seals its entry and tries again. */
@@ -74,6 +75,12 @@ export interface AppendOptions {
   files?: readonly Attachment[];
 }
 
+/** What recordOnce did: appended the drafts, or found `earlier`, an entry standing for them, and wrote nothing. */
+export interface Recorded {
+  checkpoint?: Checkpoint;
+  earlier?: AuditEntry;
+}
+
 const jittered = (attempt: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
 
@@ -109,19 +116,51 @@ export async function recordAll(
   drafts: EventDraft[],
   options: AppendOptions = {},
 ): Promise<Checkpoint | undefined> {
-  const files = store.fileUrl ? (options.files ?? []) : [];
-  if (!store.appendBatch || (drafts.length < 2 && !files.length)) {
-    let checkpoint: Checkpoint | undefined;
-    for (const draft of drafts) checkpoint = (await record(store, draft, options)).checkpoint;
-    return checkpoint;
-  }
+  return (await appendDrafts(store, drafts, options)).checkpoint;
+}
+
+/**
+ * recordAll for a task that may have run before: a process that died after its write, before it noted the
+ * write, leaves its entries in the log and its task to another process. An entry `done` matches stands for the
+ * drafts, and nothing is written. It is looked for after each read of the head, so that a writer that won the
+ * race meanwhile is found too: the compare-and-swap then refuses the append, and the next look finds it.
+ * Without `done`, recordAll.
+ */
+export function recordOnce(
+  store: AuditStore,
+  drafts: EventDraft[],
+  done: ((entry: AuditEntry) => boolean) | undefined,
+  options: AppendOptions = {},
+): Promise<Recorded> {
+  return appendDrafts(store, drafts, options, done);
+}
+
+async function appendDrafts(
+  store: AuditStore,
+  drafts: EventDraft[],
+  options: AppendOptions,
+  done?: (entry: AuditEntry) => boolean,
+): Promise<Recorded> {
+  if (!drafts.length) return {};
   for (const draft of drafts) {
     const problem = draftProblem(draft);
     if (problem) throw new Error(problem);
   }
+  const files = store.fileUrl ? (options.files ?? []) : [];
+  if (!store.appendBatch || (drafts.length < 2 && !files.length && !done)) {
+    // One entry at a time, each its own compare-and-swap: a store with no batches (a file, memory), or one
+    // entry with no earlier one to look for.
+    const earlier = done && (await lastEntry(store, done));
+    if (earlier) return { checkpoint: { seq: earlier.seq, hash: earlier.hash }, earlier };
+    let checkpoint: Checkpoint | undefined;
+    for (const draft of drafts) checkpoint = (await record(store, draft, options)).checkpoint;
+    return checkpoint ? { checkpoint } : {};
+  }
   const { attempts = 30, backoff = jittered, signer } = options;
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
+    const earlier = head && done && (await lastEntry(store, done));
+    if (earlier) return { checkpoint: { seq: earlier.seq, hash: earlier.hash }, earlier };
     const entries: AuditEntry[] = [];
     let at = head;
     for (const draft of drafts) {
@@ -130,10 +169,20 @@ export async function recordAll(
       at = { seq: entry.seq, hash: entry.hash };
     }
     try {
-      return await store.appendBatch(entries, head, files);
+      return { checkpoint: await store.appendBatch(entries, head, files) };
     } catch (error) {
       if (!(error instanceof AppendConflict) || attempt >= attempts) throw error;
       await backoff(attempt);
     }
   }
+}
+
+/** The log's last entry that `matches`, read through. */
+async function lastEntry(
+  store: AuditStore,
+  matches: (entry: AuditEntry) => boolean,
+): Promise<AuditEntry | undefined> {
+  let last: AuditEntry | undefined;
+  for await (const entry of readEntries(store)) if (matches(entry)) last = entry;
+  return last;
 }

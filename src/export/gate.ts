@@ -119,10 +119,14 @@ export function attestationDigests(made: Attestation): {
  */
 export function attachments(made: Attestation): Record<'attestation' | 'bom', Attachment> {
   return {
-    attestation: { path: `attestations/${sha256(made.file)}.intoto.jsonl`, content: made.file },
+    attestation: { path: attestationPath(digestOf(made.file)), content: made.file },
     bom: bomAttachment(made.bom),
   };
 }
+
+/** Where the attestation an entry names by its digest (`sha256:…`) is kept beside the log. */
+export const attestationPath = (digest: string) =>
+  `attestations/${digest.replace(/^sha256:/, '')}.intoto.jsonl`;
 
 /** A BOM kept beside the log: `attestations/<sha256>.cdx.json`, beside the attestations that name it. */
 export function bomAttachment(bom: string): Attachment {

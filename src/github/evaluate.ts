@@ -1,9 +1,16 @@
 import type { ApprovalResult } from '../approvals.js';
-import type { Actor, Subject } from '../audit/entry.js';
+import type { Actor, AuditEntry, Subject } from '../audit/entry.js';
 import { deploymentEvent, evaluationEvents } from '../audit/events.js';
 import type { Signer } from '../audit/signature.js';
-import { describeKey, isGateKey, signerOf, signerWords, type TrustedKey } from '../audit/signature.js';
-import { type AuditStore, recordAll } from '../audit/store.js';
+import {
+  describeKey,
+  isGateKey,
+  signedBy,
+  signerOf,
+  signerWords,
+  type TrustedKey,
+} from '../audit/signature.js';
+import { type AuditStore, recordOnce } from '../audit/store.js';
 import {
   type DeploymentVerdict,
   environmentNameProblem,
@@ -163,7 +170,17 @@ export interface DeploymentRun {
     options: GateOptions;
     store: (policy: LogSettings | undefined) => AuditStore | undefined;
   }>;
-  record: { time: string; actor: Actor; writer: string; signer?: Signer };
+  record: {
+    time: string;
+    actor: Actor;
+    writer: string;
+    signer?: Signer;
+    /**
+     * The workflow run whose protection rule asks (the App): one decision per run and environment, so a task
+     * retried after its process died finds the decision that process recorded, and that decision stands.
+     */
+    workflowRun?: number;
+  };
   /** Where the repository is browsed (GITHUB_SERVER_URL), for the addresses the BOM gives; default github.com. */
   serverUrl?: string;
 }
@@ -182,6 +199,8 @@ export interface RecordedDecision {
   checkpoint?: { seq: number; hash: string };
   /** Why the decision could not be recorded (then it is no approval). */
   problem?: string;
+  /** The decision an earlier try for the same workflow run recorded: it is the decision, and nothing new was written. */
+  earlier?: AuditEntry;
   /** What made the gate fail closed, for an operator's log (the reason already says it in words). */
   error?: Error;
   /** An approval's BOM and signed statement (with a gate key that signs them), recorded with it. */
@@ -232,12 +251,17 @@ export async function decideDeployment(
       },
       ...(made ? { attestation: made } : {}),
     });
-    // An approval that could not be recorded is none: its attestation is dropped with it.
+    // An approval that could not be recorded is none: its attestation is dropped with it; so is one made again
+    // for a decision recorded before, unless it is the one that decision names.
+    const digests = made && attestationDigests(made);
     const attestation =
-      made && recorded.decision.approved
+      made &&
+      digests &&
+      recorded.decision.approved &&
+      (!recorded.earlier || recorded.earlier.details.attestation === digests.attestation)
         ? {
             ...made,
-            digests: attestationDigests(made),
+            digests,
             ...(store?.fileUrl ? { urls: urlsOf(store, attachments(made)) } : {}),
           }
         : undefined;
@@ -449,11 +473,12 @@ export async function recordDeployment(
     signer?: Signer;
     /** The approval's BOM and statement: their digests go in the entry, the files beside it where the store keeps files. */
     attestation?: Attestation;
+    workflowRun?: number;
   },
-): Promise<{ decision: DeploymentDecision; checkpoint?: { seq: number; hash: string }; problem?: string }> {
+): Promise<Pick<RecordedDecision, 'decision' | 'checkpoint' | 'problem' | 'earlier'>> {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, signer, attestation, ...where } = context;
+  const { writer, signer, attestation, workflowRun, ...where } = context;
   const drafts = [
     ...(evaluation ? evaluationEvents(evaluation, where) : []),
     deploymentEvent(
@@ -464,6 +489,7 @@ export async function recordDeployment(
         by: 'aims-gate',
         // Which run of the gate wrote it (a workflow run, an App installation): where an auditor checks it.
         writer,
+        ...(workflowRun !== undefined ? { workflowRun } : {}),
         ...(decision.since ? { since: decision.since } : {}),
         ...(decision.config ? { config: decision.config } : {}),
         ...(verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {}),
@@ -492,11 +518,33 @@ export async function recordDeployment(
       where,
     ),
   ];
+  // The same run's decision, by the same key, for the same commit and environment.
+  const same = (entry: AuditEntry) =>
+    (entry.type === 'deployment.approved' || entry.type === 'deployment.rejected') &&
+    entry.details.by === 'aims-gate' &&
+    entry.details.workflowRun === workflowRun &&
+    entry.subject.commit === where.subject.commit &&
+    entry.subject.environment === where.subject.environment &&
+    signedBy(entry, signer);
   try {
-    const checkpoint = await recordAll(store, drafts, {
-      ...(signer ? { signer } : {}),
-      ...(attestation && decision.approved ? { files: Object.values(attachments(attestation)) } : {}),
-    });
+    const { checkpoint, earlier } = await recordOnce(
+      store,
+      drafts,
+      workflowRun === undefined ? undefined : same,
+      {
+        ...(signer ? { signer } : {}),
+        ...(attestation && decision.approved ? { files: Object.values(attachments(attestation)) } : {}),
+      },
+    );
+    if (earlier)
+      return {
+        decision: {
+          approved: earlier.type === 'deployment.approved',
+          reason: String(earlier.details.reason),
+        },
+        ...(checkpoint ? { checkpoint } : {}),
+        earlier,
+      };
     return { decision, ...(checkpoint ? { checkpoint } : {}) };
   } catch (error) {
     const problem = `the decision could not be recorded in the audit log ${store.label}: ${(error as Error).message}`;
