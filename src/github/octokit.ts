@@ -1,6 +1,7 @@
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck/light.js';
 import { readLimiter } from './read-limiter.js';
 
 /**
@@ -47,6 +48,11 @@ export interface ClientOptions {
   retryAfterBaseValue?: number;
   /** Extra throttle settings, e.g. a write limiter for tests. */
   throttle?: Record<string, unknown>;
+  /**
+   * Milliseconds between two writes: GitHub asks for one second (its secondary rate limits), the default. A
+   * GitHub Enterprise Server with rate limits turned off, or a test's fake API, may take them faster.
+   */
+  writeInterval?: number;
 }
 
 /**
@@ -60,6 +66,7 @@ export function createGitHub({
   retries = 3,
   retryAfterBaseValue = 1000,
   throttle = {},
+  writeInterval,
 }: ClientOptions = {}): GitHub {
   // Wait as long as GitHub asks (Retry-After), a bounded number of times.
   const retryRateLimit = (_retryAfter: number, options: { request: object }) =>
@@ -73,6 +80,9 @@ export function createGitHub({
       onRateLimit: retryRateLimit,
       onSecondaryRateLimit: retryRateLimit,
       retryAfterBaseValue,
+      ...(writeInterval === undefined
+        ? {}
+        : { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: writeInterval }) }),
       ...throttle,
     },
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },

@@ -53,13 +53,13 @@ afterEach(async () => {
 });
 
 /** The Action on the pull_request.opened payload, as the Codertocat who opened it. */
-const action = (inputs: Record<string, string>) =>
+const action = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
   runAction({
     api: github.url,
     dir,
     event: opened,
     inputs: { token: 'ghs_secret_token', today: '2026-11-01', ...inputs },
-    env: { GITHUB_ACTOR: 'Codertocat', GITHUB_SHA: PR.head.sha, GITHUB_REF: 'refs/pull/2/merge' },
+    env: { GITHUB_ACTOR: 'Codertocat', GITHUB_SHA: PR.head.sha, GITHUB_REF: 'refs/pull/2/merge', ...env },
   });
 
 async function auditEntries() {
@@ -452,6 +452,20 @@ describe('the bundled Action, run as a runner runs it, against a GitHub API on 1
     });
     expect(forged.stdout).toContain(
       '::error::aims-gate: record mode does not record deployment.approved: only deploy-gate writes the gate',
+    );
+    expect((await auditEntries()).entries).toHaveLength(1);
+  });
+
+  it('writes to GitHub a second apart, as GitHub asks, unless AIMS_GATE_WRITE_INTERVAL_MS says less', async () => {
+    const record = { mode: 'record', 'event-type': 'model.retrained', system: 'credit-scoring' };
+    // The entry's blob, tree, commit and branch, then the checkpoint's status: five writes, four waits.
+    const paced = await action(record, { AIMS_GATE_WRITE_INTERVAL_MS: '' });
+    expect(paced.code).toBe(0);
+    expect(paced.ms).toBeGreaterThan(3_500);
+    const bad = await action(record, { AIMS_GATE_WRITE_INTERVAL_MS: '2s' });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(
+      '::error::aims-gate: AIMS_GATE_WRITE_INTERVAL_MS must be a whole number of milliseconds from 0 to 1000, not "2s"',
     );
     expect((await auditEntries()).entries).toHaveLength(1);
   });
