@@ -11,7 +11,6 @@ import {
   LineCounter,
   Parser,
   type ScalarTag,
-  visit,
   YAMLParseError,
 } from 'yaml';
 import { LIMITS } from '../limits.js';
@@ -136,23 +135,29 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
   };
 }
 
-/** Keys that are collections, repeated keys and nesting depth, checked on the syntax tree. */
+/**
+ * Keys that are collections, repeated keys and nesting depth, checked on the syntax tree: the first problem in
+ * document order (a pair's key before its value). A walk of its own rather than the library's visit, which
+ * copies the path of ancestors at every node; aliases are not followed, and depth is bounded (TokenBounds).
+ */
 function checkStructure(
   doc: Document,
   scalarValue: (node: unknown) => unknown,
 ): { offset: number; problem: Problem } | undefined {
-  let found: { offset: number; problem: Problem } | undefined;
-  visit(doc, (_key, node, path) => {
-    if (isPair(node) && !isScalar(node.key)) {
-      found = {
-        offset: (isNode(node.key) && node.key.range?.[0]) || 0,
-        problem: {
-          message: 'a key is a list or mapping, not plain text',
-          fix: 'Write keys as plain text; a value that starts with "{" or "[" must be quoted, e.g. system: "{name}".',
-        },
-      };
-      return visit.BREAK;
+  /** `depth`: how many collections hold the node. */
+  const check = (node: unknown, depth: number): { offset: number; problem: Problem } | undefined => {
+    if (isPair(node)) {
+      if (!isScalar(node.key))
+        return {
+          offset: (isNode(node.key) && node.key.range?.[0]) || 0,
+          problem: {
+            message: 'a key is a list or mapping, not plain text',
+            fix: 'Write keys as plain text; a value that starts with "{" or "[" must be quoted, e.g. system: "{name}".',
+          },
+        };
+      return check(node.value, depth);
     }
+    if (!isCollection(node)) return undefined;
     if (isMap(node)) {
       const keys = new Set<unknown>();
       for (const pair of node.items) {
@@ -161,27 +166,27 @@ function checkStructure(
           keys.add(key);
           continue;
         }
-        found = {
+        return {
           offset: (isNode(pair.key) && pair.key.range?.[0]) || 0,
           problem: { message: 'invalid YAML: map keys must be unique', fix: yamlFix('DUPLICATE_KEY') },
         };
-        return visit.BREAK;
       }
     }
-    // `path` holds the ancestors (documents, pairs, collections); only collections nest.
-    if (isCollection(node) && path.filter(isCollection).length >= LIMITS.maxDepth) {
-      found = {
+    if (depth >= LIMITS.maxDepth)
+      return {
         offset: node.range?.[0] ?? 0,
         problem: {
           message: `the document nests deeper than ${LIMITS.maxDepth} levels`,
           fix: 'Flatten the structure: governance documents need only a few levels of nesting.',
         },
       };
-      return visit.BREAK;
+    for (const item of node.items) {
+      const found = check(item, depth + 1);
+      if (found) return found;
     }
     return undefined;
-  });
-  return found;
+  };
+  return check(doc.contents, 0);
 }
 
 function yamlMessage(code: string, message: string): string {
