@@ -6,6 +6,10 @@ const { enableCompileCache } = require('node:module');
 // NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1 turns it off); older Nodes compile it at each start.
 enableCompileCache?.();
 
+// The bundle is minified; a stack trace (AIMS_GATE_DEBUG) names the sources' files and lines through the source
+// map beside each file, read only then.
+if (process.env.AIMS_GATE_DEBUG) process.setSourceMapsEnabled(true);
+
 // The CLI as one file (`npm run build`, scripts/build-cli.js). No fallback: a missing or broken bundle is an
 // error that names it, not a slower CLI that hides a broken build.
 const { main } = require('../lib/cli.cjs');
