@@ -14,12 +14,6 @@ if (process.env.AIMS_GATE_DEBUG) process.setSourceMapsEnabled(true);
 // error that names it, not a slower CLI that hides a broken build.
 const { main } = require('../lib/cli.cjs');
 
-// A reader that stops early (`aims-gate log | head -2`) is not an error: end quietly, as other tools do.
-process.stdout.on('error', (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
-
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -1,3 +1,4 @@
+import { fstatSync, writeSync } from 'node:fs';
 import { ConfigError, UsageError } from '../errors.js';
 import { closest } from '../spelling.js';
 
@@ -114,11 +115,61 @@ export interface Output {
   terminal?: boolean;
 }
 
+/** A reader that stops early (`aims-gate log | head -2`) is not an error: end quietly, as other tools do. */
+function endQuietly(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+}
+
+/** Whether file descriptor `fd` is a character device (a terminal, /dev/null), or closed. */
+function characterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Standard output or error. Where it is a pipe or a file (CI's log, `| less`, the benches) it is written with
+ * writeSync: process.stdout would be a net.Socket there, whose modules cost some 8 ms of every start, and Node
+ * writes pipes and files synchronously on Linux anyway. Node's stream writes to a terminal or /dev/null, on
+ * Windows, and from a first write that a non-blocking descriptor refuses (EAGAIN) on.
+ */
+function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => void {
+  let direct = process.platform !== 'win32' && !characterDevice(fd);
+  let opened: NodeJS.WriteStream | undefined;
+  const streamed = () => {
+    if (!opened) {
+      opened = stream();
+      opened.on('error', endQuietly);
+    }
+    return opened;
+  };
+  return (text) => {
+    if (!direct) {
+      streamed().write(text);
+      return;
+    }
+    const bytes = Buffer.from(text);
+    let at = 0;
+    try {
+      while (at < bytes.length) at += writeSync(fd, bytes, at);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') endQuietly(error as NodeJS.ErrnoException);
+      direct = false;
+      streamed().write(bytes.subarray(at));
+    }
+  };
+}
+
+// A terminal is a character device: only then is process.stdout opened to ask.
+const terminal = characterDevice(1) && Boolean(process.stdout.isTTY);
 const processOutput: Output = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
-  terminal: Boolean(process.stdout.isTTY),
+  out: writer(1, () => process.stdout),
+  err: writer(2, () => process.stderr),
+  color: terminal && !process.env.NO_COLOR,
+  terminal,
 };
 
 const COMMANDS = [
