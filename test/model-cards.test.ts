@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDocument } from '../src/documents/index.js';
-import { parseModelCard } from '../src/documents/model-card.js';
+import { ASCII_CLASSES, meaningfulText, parseModelCard, sectionKey } from '../src/documents/model-card.js';
 import type { ModelCard } from '../src/documents/types.js';
 import { presenceSchema } from '../src/rules/fields.js';
 import { findingsOf, run } from './helpers.js';
@@ -250,6 +250,26 @@ describe('placeholders count as empty, bracketed or not', () => {
   it('an unclosed comment hides the rest, and real words next to a placeholder still count', async () => {
     expect(await messages('## Limitations\n\nNone known TBD <!-- draft', 'card.limitations')).toEqual([]);
     expect(await messages('## Limitations\n\n<b>Not for medical use.</b>', 'card.limitations')).toEqual([]);
+  });
+});
+
+describe('ASCII text is read with the Unicode classes spelled out, alike', () => {
+  it('each class spelled out matches the same ASCII characters as the class', () => {
+    for (const [unicode, spelled] of Object.entries(ASCII_CLASSES)) {
+      const classOf = new RegExp(`[${unicode}]`, 'u');
+      const spelledOut = new RegExp(`[${spelled}]`, 'u');
+      for (let code = 0; code < 128; code++) {
+        const char = String.fromCharCode(code);
+        expect(spelledOut.test(char), `${unicode} and ${JSON.stringify(char)}`).toBe(classOf.test(char));
+      }
+    }
+  });
+
+  it('text beyond ASCII keeps the Unicode classes', () => {
+    expect(sectionKey('Évaluation (données)')).toBe('évaluation données');
+    expect(sectionKey('Limitations [optional]')).toBe('limitations');
+    expect(meaningfulText('« — »\nRésultats : 0,91\n¿?')).toBe('Résultats : 0,91');
+    expect(meaningfulText('"..."\nAccuracy: 0.91\n(#)')).toBe('Accuracy: 0.91');
   });
 });
 

@@ -470,12 +470,13 @@ function labelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined):
  * are: "To evaluate, run:" over a command, "Sample results pictures of this concept:" over images and "On Libri2Mix
  * min test set:" inside a Results section are no labels.
  */
-const BARE_LABEL = /^([\p{L}][\p{L}\p{N}()-]*(?: [\p{L}\p{N}()-]+){0,3})\s*:$/u;
+const BARE_LABEL = forText(/^([\p{L}][\p{L}\p{N}()-]*(?: [\p{L}\p{N}()-]+){0,3})\s*:$/u);
 
 function bareLabelOf(inline: Tokens[number] | undefined, colon = ':'): string | undefined {
   const text = inline?.type === 'inline' ? inline.content.trim() : '';
   if (text.length > 41 || !text.endsWith(colon)) return undefined;
-  return BARE_LABEL.exec(colon ? text : `${text}:`)?.[1];
+  const label = colon ? text : `${text}:`;
+  return BARE_LABEL(label).exec(label)?.[1];
 }
 
 /**
@@ -486,7 +487,7 @@ function bareLabelOf(inline: Tokens[number] | undefined, colon = ':'): string | 
  * spaces only, at most 30 characters, so a sentence with a colon in it is no label; a unit in brackets may
  * follow, as AutoTrain writes "- CO2 Emissions (in grams): 0.3690".
  */
-const LIST_LABEL = /^([\p{L}][\p{L}\p{N} -]{0,29}?(?:\s*\([^()\n]{1,30}\))?)\s*:\s+\S/u;
+const LIST_LABEL = forText(/^([\p{L}][\p{L}\p{N} -]{0,29}?(?:\s*\([^()\n]{1,30}\))?)\s*:\s+\S/u);
 
 /** Outside a list, where sentences with a colon are common, at most three words ("Check results with Space:" is none). */
 function paragraphLabelOf(inline: Tokens[number] | undefined): string | undefined {
@@ -495,15 +496,49 @@ function paragraphLabelOf(inline: Tokens[number] | undefined): string | undefine
 }
 
 function listLabelOf(inline: ReturnType<typeof markdown.parse>[number] | undefined): string | undefined {
-  return inline?.type === 'inline' ? LIST_LABEL.exec(inline.content)?.[1]?.trim() : undefined;
+  if (inline?.type !== 'inline') return undefined;
+  // Only its first 30 characters are matched against letter and digit classes: the rest, against others.
+  return LIST_LABEL(inline.content.slice(0, 30)).exec(inline.content)?.[1]?.trim();
 }
+
+/**
+ * The \p{…} classes (letters, digits, punctuation) spelled out for ASCII text: each matches the same ASCII
+ * characters as its class (test/model-cards.test.ts checks every one).
+ */
+export const ASCII_CLASSES: Record<string, string> = {
+  '\\p{L}': 'A-Za-z',
+  '\\p{N}': '0-9',
+  '\\p{P}': '\\x21-\\x23\\x25-\\x2a\\x2c-\\x2f\\x3a-\\x3b\\x3f-\\x40\\x5b-\\x5d\\x5f\\x7b\\x7d',
+};
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * A pattern whose \p{…} classes sit inside brackets, for the text it is to match: itself, or for ASCII text (most
+ * cards) its twin with those classes spelled out (ASCII_CLASSES), which matches ASCII text alike. V8 compiles a
+ * \p{…} class from ICU's Unicode tables, some 30 M instructions in a check that meets the patterns here.
+ */
+function forText(pattern: RegExp): (text: string) => RegExp {
+  let ascii: RegExp | undefined;
+  return (text) => {
+    if (NON_ASCII.test(text)) return pattern;
+    ascii ??= new RegExp(
+      Object.entries(ASCII_CLASSES).reduce(
+        (source, [unicode, spelled]) => source.replaceAll(unicode, spelled),
+        pattern.source,
+      ),
+      pattern.flags,
+    );
+    return ascii;
+  };
+}
+const NOT_LETTER_OR_DIGIT = forText(/[^\p{L}\p{N}]+/u);
 
 /** "## Bias, Risks, and Limitations [optional]" and "bias, risks and limitations" have the same key. */
 export function sectionKey(title: string): string {
   return title
     .replace(/[[(]optional[\])]/gi, '')
     .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
+    .split(NOT_LETTER_OR_DIGIT(title))
     .filter(Boolean)
     .join(' ');
 }
@@ -537,8 +572,8 @@ export function meaningfulText(raw: string): string {
     .split('\n')
     .map((line) => line.replace(/[*_`#>|-]/g, ' ').trim())
     .filter((line) => {
-      const words = line.replace(EDGE_PUNCTUATION, '');
-      return /[\p{L}\p{N}]/u.test(words) && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(words);
+      const words = withoutEdgePunctuation(line);
+      return hasLetterOrDigit(words) && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(words);
     })
     .join('\n');
 }
@@ -546,7 +581,23 @@ export function meaningfulText(raw: string): string {
 /** Markup that says nothing by itself: tags (<br>, <details>), entities (&nbsp;). */
 const HTML_TAG = /<\/?[a-z][^<>]*>|&[a-z]+;|&#\d+;/gi;
 /** What a placeholder leaves around it once removed: "[TODO: fill in]." → "fill in", "(#)" → "". */
-const EDGE_PUNCTUATION = /^[\s\p{P}]+|[\s\p{P}]+$/gu;
+const EDGE_PUNCTUATION = forText(/^[\s\p{P}]+|[\s\p{P}]+$/gu);
+
+/**
+ * The text less the punctuation and spaces at its ends, those beyond ASCII only looked for where the ASCII ones
+ * end at a character beyond ASCII (a "—" or "«" may be punctuation).
+ */
+function withoutEdgePunctuation(text: string): string {
+  const trimmed = text.replace(EDGE_PUNCTUATION(''), ''); // the pattern for ASCII text
+  return NON_ASCII.test(trimmed.charAt(0)) || NON_ASCII.test(trimmed.charAt(trimmed.length - 1))
+    ? text.replace(EDGE_PUNCTUATION(text), '')
+    : trimmed;
+}
+
+/** Whether the text holds a letter or digit of any script, those beyond ASCII only looked for where none is ASCII. */
+function hasLetterOrDigit(text: string): boolean {
+  return /[A-Za-z0-9]/.test(text) || (NON_ASCII.test(text) && /[\p{L}\p{N}]/u.test(text));
+}
 
 /** Text without HTML comments, in one pass: an unclosed "<!--" hides the rest, as in a browser. */
 function withoutComments(text: string): string {
