@@ -50,7 +50,8 @@ interface Answer {
 export async function answerProtectionRule(request: ProtectionRequest): Promise<Answer['state']> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
-  const key = `decision ${task.owner}/${task.repo} run ${task.run} ${task.environment}`.toLowerCase();
+  const key =
+    `decision ${task.owner}/${task.repo} run ${task.run} deployment ${task.deployment ?? '-'} ${task.environment}`.toLowerCase();
   const kept = await request.ledger.recall(key);
   const answer: Answer = kept ? JSON.parse(kept) : await decide(request);
   if (!kept) {
@@ -130,6 +131,7 @@ async function decide(request: ProtectionRequest): Promise<Answer> {
         actor: task.actor,
         writer: `aims-gate App, installation ${task.installation}`,
         workflowRun: task.run,
+        ...(task.deployment !== undefined ? { deployment: task.deployment } : {}),
         ...(request.signer ? { signer: request.signer } : {}),
       },
     });

@@ -239,6 +239,7 @@ export function aimsGateApp(options: AppOptions = {}) {
         environment: payload.environment ?? '',
         ...(commit ? { commit } : {}),
         run: Number(run),
+        ...(payload.deployment?.id ? { deployment: payload.deployment.id } : {}),
         actor: actorOf(payload.sender),
       });
     });

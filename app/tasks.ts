@@ -37,6 +37,11 @@ export interface ProtectionTask extends InRepository {
   commit?: string;
   /** The workflow run waiting: GitHub's answer goes to it. */
   run: number;
+  /**
+   * The deployment GitHub made for this attempt of the job: a re-run makes another, which is decided again (the
+   * first attempt's answer may have been "could not decide" in a GitHub outage, or its approvals missing).
+   */
+  deployment?: number;
   actor: Actor;
 }
 

@@ -584,6 +584,36 @@ describe('the deployment protection rule', () => {
     expect(given?.state).toBe('rejected');
     expect(given?.comment).toContain('aims-gate could not decide, so it fails closed');
   });
+
+  it('a re-run of the job is decided again: the first attempt failed closed in an outage, the re-run is approved', async () => {
+    const pr = history.pullRequest({ number: 2, change: retrain, approvers: ['gov-lead'] });
+    const { gate, probot } = app({}, fake.url);
+    await probot.load(gate);
+    const attempt = async (id: string, deployment: number) => {
+      const payload = requested(pr.mergeCommit!);
+      payload.deployment.id = deployment;
+      await probot.receive({ id, name: 'deployment_protection_rule', payload: payload as never });
+      await gate.queue.idle();
+    };
+    fake.broken.push(/^GET \/repos\/[^/]+\/[^/]+\/compare\//);
+    await attempt('dpr-attempt-1', 1001);
+    fake.broken.length = 0;
+    // The same workflow run (1234), its job re-run: GitHub makes a new deployment for the new attempt.
+    await attempt('dpr-attempt-2', 1002);
+    const answers = fake.bodies
+      .filter((b) => b.request === `POST ${REPO}/actions/runs/1234/deployment_protection_rule`)
+      .map((b) => b.body.state);
+    expect(answers).toEqual(['rejected', 'approved']);
+    const decisions = (fake.file(APP_AUDIT_BRANCH, 'audit-log.jsonl') ?? '')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.details.deployment !== undefined);
+    expect(decisions.map((e) => [e.type, e.details.workflowRun, e.details.deployment])).toEqual([
+      ['deployment.rejected', 1234, 1001],
+      ['deployment.approved', 1234, 1002],
+    ]);
+  });
 });
 
 describe('the App manifest (app.yml)', () => {

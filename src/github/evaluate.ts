@@ -176,10 +176,12 @@ export interface DeploymentRun {
     writer: string;
     signer?: Signer;
     /**
-     * The workflow run whose protection rule asks (the App): one decision per run and environment, so a task
-     * retried after its process died finds the decision that process recorded, and that decision stands.
+     * The workflow run whose protection rule asks (the App), and the deployment GitHub made for the job's
+     * attempt: one decision per deployment, so a task retried after its process died finds the decision that
+     * process recorded, and that decision stands; a re-run of the job is a new deployment, decided again.
      */
     workflowRun?: number;
+    deployment?: number;
   };
   /** Where the repository is browsed (GITHUB_SERVER_URL), for the addresses the BOM gives; default github.com. */
   serverUrl?: string;
@@ -474,11 +476,12 @@ export async function recordDeployment(
     /** The approval's BOM and statement: their digests go in the entry, the files beside it where the store keeps files. */
     attestation?: Attestation;
     workflowRun?: number;
+    deployment?: number;
   },
 ): Promise<Pick<RecordedDecision, 'decision' | 'checkpoint' | 'problem' | 'earlier'>> {
   if (!store) return { decision };
   const { evaluation, verdict } = decision;
-  const { writer, signer, attestation, workflowRun, ...where } = context;
+  const { writer, signer, attestation, workflowRun, deployment, ...where } = context;
   const drafts = [
     ...(evaluation ? evaluationEvents(evaluation, where) : []),
     deploymentEvent(
@@ -490,6 +493,7 @@ export async function recordDeployment(
         // Which run of the gate wrote it (a workflow run, an App installation): where an auditor checks it.
         writer,
         ...(workflowRun !== undefined ? { workflowRun } : {}),
+        ...(deployment !== undefined ? { deployment } : {}),
         ...(decision.since ? { since: decision.since } : {}),
         ...(decision.config ? { config: decision.config } : {}),
         ...(verdict ? { pullRequests: verdict.pullRequests.map((p) => `#${p.number}`) } : {}),
@@ -518,11 +522,12 @@ export async function recordDeployment(
       where,
     ),
   ];
-  // The same run's decision, by the same key, for the same commit and environment.
+  // The same deployment's decision (workflow run, and GitHub's deployment for the job's attempt), by the same key.
   const same = (entry: AuditEntry) =>
     (entry.type === 'deployment.approved' || entry.type === 'deployment.rejected') &&
     entry.details.by === 'aims-gate' &&
     entry.details.workflowRun === workflowRun &&
+    entry.details.deployment === deployment &&
     entry.subject.commit === where.subject.commit &&
     entry.subject.environment === where.subject.environment &&
     signedBy(entry, signer);
