@@ -13,9 +13,15 @@ import type { GovernanceDocument, UnreadableDocument } from './documents/types.j
 import { ConfigError } from './errors.js';
 import { originalAt, summariseImport } from './formats/index.js';
 import { groupBy } from './group.js';
-import { folderPrefix, type SystemLocation, takeInventory } from './inventory.js';
+import {
+  folderPrefix,
+  locationOf,
+  type SystemFolder,
+  type SystemLocation,
+  takeInventory,
+} from './inventory.js';
 import { LIMITS } from './limits.js';
-import { unreadableFile } from './parse/text.js';
+import { ownCopy, unreadableFile } from './parse/text.js';
 import { laxer, loadPolicy, type Policy } from './policy/load.js';
 import { applies } from './policy/when.js';
 import { RULE_KINDS, type RuleDefinition, type SystemContext } from './rules/index.js';
@@ -128,11 +134,14 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
 
   // Systems are read, judged and let go a wave at a time: memory holds the documents of two waves, not of the
   // repository. The first wave is read with the base's tiers and the SoA: over the GitHub API, one batched request.
-  // Each system's location is let go once it is judged: nothing the stream keeps grows with the inventory.
-  const pending: (SystemLocation | undefined)[] = [...inScope];
+  // Each system's folder is let go once it is judged, and its location is made when it is read.
+  const pending: (SystemFolder | undefined)[] = [...inScope];
   const readWave = (from: number) =>
     Promise.all(
-      pending.slice(from, from + SYSTEMS_AT_ONCE).map((s) => readDocuments(input.source, s!, s!.present)),
+      pending.slice(from, from + SYSTEMS_AT_ONCE).map(async (folder) => {
+        const location = locationOf(folder!);
+        return { location, read: await readDocuments(input.source, location, location.present) };
+      }),
     );
   const [firstWave, changedSystems, statement] = await Promise.all([
     readWave(0),
@@ -198,11 +207,14 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
       repository: input.source.repository,
     });
 
-  // What is kept as systems are judged: the ids taken, the systems each rule ran on, counts and tallies.
+  // What is kept as systems are judged: the ids taken, the rules each system ran, counts and tallies. Each id is
+  // kept as its own copy: one stated in a document is a piece of that document's text (see ownCopy).
   /** Each id taken, with the folder of the system that took it. */
   const named = new Map<string, string>();
-  /** The systems each rule ran on (with or without findings): what it can vouch for in its controls. */
-  const appliedTo = new Map<string, string[]>(policy.rules.map((r) => [r.id, []]));
+  /** The systems' ids, in the order judged. */
+  const ids: string[] = [];
+  /** The rules each system ran (with or without findings): what each rule can vouch for in its controls. */
+  const ran = new RulesRan(policy.rules.length);
   const waiving = waiversAsJudged(policy, input.today);
   const open = new Map<string, { count: number; worst: number }>();
   const tally = emptyTally();
@@ -227,17 +239,16 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
 
   let tail: EvaluationTail | undefined;
   async function* results(): AsyncGenerator<SystemResult> {
-    let wave: Promise<ReadDocuments[]> | undefined = Promise.resolve(firstWave);
+    let wave: Promise<typeof firstWave> | undefined = Promise.resolve(firstWave);
     for (let from = 0; wave; from += SYSTEMS_AT_ONCE) {
-      const loaded: ReadDocuments[] = await wave;
+      const loaded = await wave;
       // A turn of the event loop per wave: a wave read while the last was judged is ready at once, and without a
       // turn the tasks V8 posts to the loop (finishing a concurrent collection) likely wait while its heap grows:
       // at 25,109 systems most runs peaked at 355-358 MiB without, 202-244 MiB with (bench/README.md).
       await new Promise((resolve) => setImmediate(resolve));
       // The next wave is read while this one is judged and written.
       wave = from + SYSTEMS_AT_ONCE < systemCount ? readWave(from + SYSTEMS_AT_ONCE) : undefined;
-      for (const [k, documents] of loaded.entries()) {
-        const location = pending[from + k]!;
+      for (const [k, { location, read: documents }] of loaded.entries()) {
         pending[from + k] = undefined;
         let judged = judge(location, documents);
         // Findings, waivers and reports key on the id. Folders of one name (teams/a/churn, teams/b/churn) are
@@ -252,9 +263,11 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
           );
           judged = judge(location, documents, location.path);
         }
-        named.set(judged.summary.id, location.path);
-        if (near(judged.summary.id)) known.add(judged.summary.id);
-        for (const rule of judged.applied) appliedTo.get(rule)!.push(judged.summary.id);
+        const kept = ownCopy(judged.summary.id);
+        named.set(kept, location.path);
+        ids.push(kept);
+        ran.add(judged.applied);
+        if (near(kept)) known.add(kept);
         waiving.apply(judged.summary, judged.findings);
         yield taken({ summary: judged.summary, findings: judged.findings });
       }
@@ -271,8 +284,15 @@ export async function evaluateStream(input: EvaluationInput): Promise<Evaluation
     tail = {
       verdict: blocking ? 'fail' : 'pass',
       failOn,
-      rules: policy.rules.map((rule) => ({ ...summariseRule(rule), appliedTo: appliedTo.get(rule.id)! })),
-      controls: controlResults(policy, open, appliedTo),
+      // Each rule's systems are listed when read, not kept: the JSON writes one rule at a time, and twelve lists
+      // of 25,109 ids held at once were a third of what the check held at its end (collectEvaluation keeps them).
+      rules: policy.rules.map((rule, r) => ({
+        ...summariseRule(rule),
+        get appliedTo() {
+          return ran.systems(r, ids);
+        },
+      })),
+      controls: controlResults(policy, open, (r) => ran.any(r)),
       waivers,
       notices,
       disabled: policy.disabled,
@@ -335,8 +355,52 @@ export function blocks(severity: Severity, failOn: Severity | 'never'): boolean 
 interface JudgedSystem {
   summary: SystemSummary;
   findings: Finding[];
-  /** The rules that ran on it with a readable document. */
-  applied: string[];
+  /** The rules that ran on it with a readable document, by their place in the policy. */
+  applied: number[];
+}
+
+/**
+ * Which rules each system ran, a bit per rule per system in the order the systems were judged: what
+ * `rules[].appliedTo` lists at the end. A list of ids per rule held a reference per rule and system, 130 bytes
+ * a system on the Hub cards; this holds 6.
+ */
+class RulesRan {
+  #bits = new Uint8Array(0);
+  #systems = 0;
+  readonly #width: number;
+  /** Whether each rule ran on any system. */
+  readonly #any: boolean[];
+
+  constructor(rules: number) {
+    this.#width = Math.ceil(rules / 8);
+    this.#any = new Array<boolean>(rules).fill(false);
+  }
+
+  /** The next system, which ran these rules (by their place in the policy). */
+  add(rules: number[]): void {
+    const at = this.#systems++ * this.#width;
+    if (at + this.#width > this.#bits.length) {
+      const grown = new Uint8Array(Math.max(64, 2 * this.#bits.length));
+      grown.set(this.#bits);
+      this.#bits = grown;
+    }
+    for (const r of rules) {
+      this.#bits[at + (r >> 3)]! |= 1 << (r & 7);
+      this.#any[r] = true;
+    }
+  }
+
+  /** The ids of the systems that ran the rule, in the order judged. */
+  systems(rule: number, ids: string[]): string[] {
+    const at = rule >> 3;
+    const bit = 1 << (rule & 7);
+    return ids.filter((_, system) => (this.#bits[system * this.#width + at]! & bit) !== 0);
+  }
+
+  /** Whether any system ran the rule. */
+  any(rule: number): boolean {
+    return this.#any[rule]!;
+  }
 }
 
 /** Texts of findings remembered to be shared: the common ones come back within this many, the rest are one-offs. */
@@ -380,13 +444,13 @@ function judgeSystem(
   const summary = summarise(system, location, loaded.digests ?? [], before?.base);
   system.facts.tier = summary.tier;
   const findings: Finding[] = [];
-  const applied: string[] = [];
-  for (const rule of policy.rules) {
+  const applied: number[] = [];
+  for (const [r, rule] of policy.rules.entries()) {
     const outcome = runRule(rule, system, options.today);
     if (outcome === 'not-applicable') continue;
     summary.checks++;
     if (outcome === 'unreadable') summary.skipped++;
-    else applied.push(rule.id);
+    else applied.push(r);
     for (const violation of outcome === 'unreadable' ? [] : outcome) {
       findings.push({
         rule: rule.id,
@@ -697,13 +761,13 @@ function compareFindings(a: Finding, b: Finding): number {
 function controlResults(
   policy: Policy,
   open: Map<string, { count: number; worst: number }>,
-  appliedTo: Map<string, string[]>,
+  ranAny: (rule: number) => boolean,
 ): ControlResult[] {
   return controlIds().map((control) => {
-    const citing = policy.rules.filter((r) => r.controls.includes(control));
-    const rules = citing.map((r) => r.id);
+    const citing = [...policy.rules.entries()].filter(([, r]) => r.controls.includes(control));
+    const rules = citing.map(([, r]) => r.id);
     const found = open.get(control);
-    const ran = citing.filter((r) => appliedTo.get(r.id)!.length > 0).map(summariseRule);
+    const ran = citing.filter(([r]) => ranAny(r)).map(([, rule]) => summariseRule(rule));
     const status =
       (found && SEVERITIES[found.worst]) ?? (ran.length > 0 ? cleanStatus(ran) : 'not-evaluated');
     return { control, title: controlTitle(control), status, rules, findings: found?.count ?? 0 };

@@ -1,5 +1,6 @@
 import type { Governance } from './documents/types.js';
 import { matches } from './glob.js';
+import { ownCopy } from './parse/text.js';
 import type { SystemPattern } from './policy/load.js';
 import { DOCUMENT_KINDS, type DocumentKind } from './types.js';
 
@@ -17,8 +18,24 @@ export interface SystemLocation {
   governance?: Governance;
 }
 
+/**
+ * A system folder as the inventory holds it until the system is read: its path, its config entry and which of
+ * its documents exist. A check holds every one from the inventory until its system is judged (25,000 Hub cards:
+ * 550 bytes each as a whole location, 110 as this), so its location is made when it is read (`locationOf`).
+ */
+export interface SystemFolder {
+  /** Its own copy: a piece cut from a listed file's path would keep that whole path alive. */
+  path: string;
+  pattern: SystemPattern;
+  /**
+   * Per document kind (DOCUMENT_KINDS' order), the index of the name found among the pattern's names for it, or
+   * -1: one array shared by every folder alike.
+   */
+  found: readonly number[];
+}
+
 export interface Inventory {
-  systems: SystemLocation[];
+  systems: SystemFolder[];
   /** Governance documents outside every system folder: they describe a system the config does not declare. */
   orphans: { path: string; kind: DocumentKind }[];
   /** Patterns that match no folder: most often a typo in the config. */
@@ -33,7 +50,8 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
     for (let i = file.lastIndexOf('/'); i > 0; i = file.lastIndexOf('/', i - 1))
       folders.add(file.slice(0, i));
   }
-  const systems = new Map<string, SystemLocation>();
+  const systems = new Map<string, SystemFolder>();
+  const alike = new Map<string, number[]>();
   const unmatched: string[] = [];
   for (const pattern of patterns) {
     const matches =
@@ -42,26 +60,35 @@ export function takeInventory(files: string[], patterns: SystemPattern[]): Inven
     for (const folder of matches.sort()) {
       if (systems.has(folder)) continue;
       const prefix = folderPrefix(folder);
-      const paths = {} as Record<DocumentKind, string>;
-      const present: DocumentKind[] = [];
-      for (const kind of DOCUMENT_KINDS) {
-        const names = pattern.documents[kind];
-        const found = names.find((name) => fileSet.has(prefix + name));
-        paths[kind] = prefix + (found ?? names[0]!);
-        if (found) present.push(kind);
-      }
-      systems.set(folder, {
-        path: folder,
-        name: folder.split('/').pop()!,
-        paths,
-        ...(pattern.formats && Object.keys(pattern.formats).length ? { formats: pattern.formats } : {}),
-        present,
-        watch: pattern.watch,
-        ...(pattern.governance ? { governance: pattern.governance } : {}),
-      });
+      const indexes = DOCUMENT_KINDS.map((kind) =>
+        pattern.documents[kind].findIndex((name) => fileSet.has(prefix + name)),
+      );
+      const key = indexes.join();
+      if (!alike.has(key)) alike.set(key, indexes);
+      systems.set(folder, { path: ownCopy(folder), pattern, found: alike.get(key)! });
     }
   }
   return { systems: [...systems.values()], orphans: findOrphans(files, patterns, systems), unmatched };
+}
+
+/** A system folder's location: where each of its documents is or should be, and what its config entry says. */
+export function locationOf({ path, pattern, found }: SystemFolder): SystemLocation {
+  const prefix = folderPrefix(path);
+  const paths = {} as Record<DocumentKind, string>;
+  const present: DocumentKind[] = [];
+  for (const [k, kind] of DOCUMENT_KINDS.entries()) {
+    paths[kind] = prefix + pattern.documents[kind][Math.max(0, found[k]!)]!;
+    if (found[k]! >= 0) present.push(kind);
+  }
+  return {
+    path,
+    name: path.split('/').pop()!,
+    paths,
+    ...(pattern.formats && Object.keys(pattern.formats).length ? { formats: pattern.formats } : {}),
+    present,
+    watch: pattern.watch,
+    ...(pattern.governance ? { governance: pattern.governance } : {}),
+  };
 }
 
 /** What the paths of a system folder start with: "" for the repository root ("."), else "folder/". */
@@ -95,7 +122,7 @@ export function foldersOf(paths: string[], patterns: SystemPattern[]): Map<strin
 }
 
 /** Files named like a risk or impact assessment (or a MODEL_CARD.md) that sit in no system folder. */
-function findOrphans(files: string[], patterns: SystemPattern[], systems: Map<string, SystemLocation>) {
+function findOrphans(files: string[], patterns: SystemPattern[], systems: Map<string, SystemFolder>) {
   const names = new Map<string, DocumentKind>();
   for (const pattern of patterns) {
     for (const kind of DOCUMENT_KINDS) {
@@ -103,7 +130,7 @@ function findOrphans(files: string[], patterns: SystemPattern[], systems: Map<st
       for (const name of pattern.documents[kind]) if (!/^readme\./i.test(name)) names.set(name, kind);
     }
   }
-  const owned = new Set([...systems.values()].flatMap((s) => Object.values(s.paths)));
+  const owned = new Set([...systems.values()].flatMap((s) => Object.values(locationOf(s).paths)));
   const orphans: Inventory['orphans'] = [];
   for (const file of files) {
     // Fixture repositories of `aims-gate test` hold documents on purpose, outside any system.

@@ -114,7 +114,8 @@ export async function collectEvaluation(stream: EvaluationStream): Promise<Evalu
     today: head.today,
     policy: head.policy,
     statement: head.statement,
-    rules: tail.rules,
+    // A rule's appliedTo is listed each time the stream's tail is read (evaluateStream): here, once.
+    rules: tail.rules.map((rule) => ({ ...rule })),
     systems,
     ...(changedSystems ? { changedSystems } : {}),
     findings,

@@ -6,6 +6,7 @@ import type { AuditEntry } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { readEntries, readEntriesSync } from '../src/audit/read.js';
 import { evaluateStream } from '../src/evaluate.js';
+import { ownCopy } from '../src/parse/text.js';
 import { FORMATS, type Format, renderChunks } from '../src/report/index.js';
 import { InventoryLog, inventoryRows } from '../src/report/inventory-export.js';
 import { MemorySource } from '../src/source.js';
@@ -56,6 +57,32 @@ describe('evaluation system by system (issue 24)', () => {
     expect(evaluation.notices.filter((n) => n.startsWith('Two AI systems'))).toEqual([
       'Two AI systems are named "c0"; models/c0 keeps the name, models/c1 is reported by its path.',
     ]);
+    // A rule's systems are kept as a bit per system and listed by id, the renamed one under its path.
+    const ran = evaluation.rules.filter((r) => r.appliedTo.length > 0);
+    expect(ran.length).toBeGreaterThan(0);
+    for (const rule of ran) expect(rule.appliedTo).toEqual(['c0', 'models/c1']);
+  });
+
+  it("lists each rule's systems in the order judged, the stream's tail as the whole evaluation", async () => {
+    const files = manySystems(70);
+    // The impact assessment of every fifth system is missing: rules that read it run on the others only.
+    for (let i = 0; i < 70; i += 5) delete files[`models/c${i}/impact-assessment.yml`];
+    const whole = await run(files);
+    const order = whole.systems.map((s) => s.id);
+    const lists = whole.rules.map((r) => r.appliedTo);
+    for (const list of lists) expect(list).toEqual(order.filter((id) => list.includes(id)));
+    expect(lists.some((list) => list.length === 70)).toBe(true);
+    expect(lists.some((list) => list.length > 0 && list.length < 70)).toBe(true);
+    const stream = await evaluateStream({ source: new MemorySource(files), today: TODAY });
+    for await (const _ of stream.results);
+    expect(stream.tail().rules.map((r) => r.appliedTo)).toEqual(lists);
+  });
+});
+
+describe('ownCopy', () => {
+  it('copies any text exactly, lone surrogates too', () => {
+    for (const text of ['', 'c0', 'models/a-rather-long-folder-name', 'na\u00efve \ud83d\ude00 \ud800 end'])
+      expect(ownCopy(text)).toBe(text);
   });
 });
 

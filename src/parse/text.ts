@@ -4,6 +4,15 @@ import type { Problem } from './problem.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * A copy of a string that shares nothing with the string it came from. V8 cuts a piece of 13 characters or more
+ * from a longer string as a reference to the whole (a "sliced string"), so an id cut from a document, kept to
+ * the end of a check, would keep the whole document alive. JSON's round trip is exact (lone surrogates too).
+ */
+export function ownCopy(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/**
  * Turns the bytes of an untrusted file into text with LF line ends, or says why it cannot.
  * Binary content (a NUL byte, invalid UTF-8) and oversize files are refused before any parser sees them;
  * text in UTF-16 or UTF-32 is told to be saved as UTF-8.

@@ -1,12 +1,7 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
-import { gate } from '../concurrency.js';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { ReadResult, Source } from '../source.js';
 
-/** Files and folders open at once, across every LocalSource of the process: far below any `ulimit -n`. */
-const FILES_AT_ONCE = 64;
-const opening = gate(FILES_AT_ONCE);
 /** Where the platform has them (not Windows, which then checks for a link with lstat first). */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
@@ -53,20 +48,22 @@ export class LocalSource implements Source {
     this.repository = basename(resolve(root));
   }
 
+  /**
+   * Every file's path from the root, with / between folders. Read folder by folder, synchronously, as `read`
+   * reads: one folder open at a time, and nothing waiting. Each folder read as its own task (64 at a time) made
+   * a task, a promise and a path for every folder before the first was read: listing 25,109 Hub cards peaked at
+   * 140 MiB RSS in 1.5 s, the highest point of a check of them with a tight heap; 68 MiB in 0.5 s so.
+   */
   async list(): Promise<string[]> {
     const files: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      const entries = await opening(() => readdir(dir, { withFileTypes: true }));
-      await Promise.all(
-        entries.map(async (entry) => {
-          const full = join(dir, entry.name);
-          if (entry.isDirectory() && !SKIPPED.has(entry.name)) await walk(full);
-          else if (entry.isFile() || specialFile(entry))
-            files.push(relative(this.root, full).split(sep).join('/'));
-        }),
-      );
+    const walk = (dir: string, prefix: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory() && !SKIPPED.has(entry.name))
+          walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+        else if (entry.isFile() || specialFile(entry)) files.push(prefix + entry.name);
+      }
     };
-    await walk(this.root);
+    walk(this.root, '');
     return files.sort();
   }
 
