@@ -1,6 +1,6 @@
 // Start-up, like for like: the CLI's check of the example and the Action's cold start, each against
 // `node -e 0` run in turns with it, with the same Node binary (NODE: `--node 24`) and the same environment.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV, ROOT, RUNTIME, ratio, WORK } from './lib.js';
 
@@ -38,6 +38,8 @@ export async function run() {
     // it read V8's code from there. Both are timed, apart: a fresh, empty cache folder for each pair, then one
     // folder filled by a run before the timed ones. NODE_COMPILE_CACHE is the same for `node -e 0`.
     const dirs = [];
+    // .bench/ is made by `--node VERSION`'s install, not by AIMS_BENCH_NODE=/path/to/node.
+    mkdirSync(WORK, { recursive: true });
     const fresh = () => {
       dirs.push(mkdtempSync(join(WORK, 'compile-cache-')));
       return { env: { ...BASE, NODE_COMPILE_CACHE: dirs.at(-1) } };
