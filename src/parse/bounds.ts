@@ -13,50 +13,43 @@ export interface Exceeded {
 const FLATTEN = 'Flatten the structure: governance documents need only a few levels of nesting.';
 
 /**
- * The lexer's tokens counted one at a time, before the parser builds anything from them: how many nodes the
- * document writes (scalars, aliases, flow collections and list items) and how deep it nests. The YAML library's
- * syntax tree costs about half a kilobyte per token and its composer recurses once per level (a thousand levels
- * overflow the stack), so both are bounded here, where a token costs only its string and nothing is kept.
- * parseData hands the parser each token this has counted (the text is lexed once); prescan counts a text alone.
+ * One pass over the lexer's tokens, before the parser builds anything: how many nodes the document
+ * writes (scalars, aliases, flow collections and list items) and how deep it nests. The YAML library's syntax tree costs about half a kilobyte per token and
+ * its parser recurses once per level (a thousand levels overflow the stack), so both are bounded here,
+ * where a token costs only its string and nothing is kept.
  *
  * Depth is estimated from indentation (a stack of the indents of lines that start content), dashes
  * that open a list inside a list item on the same line ("- - x"), and open flow brackets. The estimate
  * can count a scalar on its own more-indented line as one more level, so it refuses only past
  * `maxDepth + 1`; the exact depth is then checked on the parsed tree.
  */
-export class TokenBounds {
-  /** Whether a double-quoted scalar long enough for resolveQuoted has been seen. */
-  longQuoted = false;
-  /** The bound passed, once one is: no token after it is counted. */
-  exceeded: Exceeded | undefined;
-  private nodes = 0;
-  private offset = 0;
-  private flow = 0;
-  private lineStart = true;
-  private indent = 0;
-  private lineDepth = 0;
-  private scalarNext = false;
-  private readonly indents: number[] = [];
-
-  /** Counts the lexer's next token; false once a bound is passed (`exceeded` says which). */
-  count(token: string): boolean {
-    if (this.exceeded) return false;
-    const at = this.offset;
-    this.offset += token.length;
-    if (this.scalarNext) {
+export function prescan(text: string): { exceeded: Exceeded } | { longQuoted: boolean } {
+  let longQuoted = false;
+  let nodes = 0;
+  let offset = 0;
+  let flow = 0;
+  let lineStart = true;
+  let indent = 0;
+  let lineDepth = 0;
+  let scalarNext = false;
+  const indents: number[] = [];
+  for (const token of new Lexer().lex(text)) {
+    const at = offset;
+    offset += token.length;
+    if (scalarNext) {
       // The text of a plain or block scalar follows its marker; it may start with spaces.
-      this.scalarNext = false;
-      return true;
+      scalarNext = false;
+      continue;
     }
     const type = token === CST.SCALAR ? 'scalar' : CST.tokenType(token);
     switch (type) {
       case 'newline':
-        this.lineStart = true;
-        this.indent = 0;
-        return true;
+        lineStart = true;
+        indent = 0;
+        continue;
       case 'space':
-        if (this.lineStart) this.indent = token.length;
-        return true;
+        if (lineStart) indent = token.length;
+        continue;
       case 'comment':
       case 'byte-order-mark':
       case 'doc-mode':
@@ -69,52 +62,47 @@ export class TokenBounds {
       case 'comma':
       case 'map-value-ind': // a pair's key and value are counted, not its colon
       case null:
-        return true;
+        continue;
     }
-    if (token[0] === '"' && token.length >= QUOTED_VALUE) this.longQuoted = true;
+    if (token[0] === '"' && token.length >= QUOTED_VALUE) longQuoted = true;
     if (type === 'scalar') {
-      this.scalarNext = true;
-      this.offset -= token.length; // the marker is not in the source
+      scalarNext = true;
+      offset -= token.length; // the marker is not in the source
     }
-    if (++this.nodes > LIMITS.maxYamlNodes) {
-      this.exceeded = {
-        offset: at,
-        bound: 'nodes',
-        problem: {
-          message: `the document has more than ${LIMITS.maxYamlNodes.toLocaleString('en')} YAML nodes (keys, values and list items)`,
-          fix: 'Keep the document to its governance content; move large data (evaluation dumps, datasets) elsewhere and link to it.',
+    if (++nodes > LIMITS.maxYamlNodes) {
+      return {
+        exceeded: {
+          offset: at,
+          bound: 'nodes',
+          problem: {
+            message: `the document has more than ${LIMITS.maxYamlNodes.toLocaleString('en')} YAML nodes (keys, values and list items)`,
+            fix: 'Keep the document to its governance content; move large data (evaluation dumps, datasets) elsewhere and link to it.',
+          },
         },
       };
-      return false;
     }
-    if (this.lineStart) {
-      this.lineStart = false;
-      if (this.flow === 0) {
-        while (this.indents.length > 0 && this.indents.at(-1)! >= this.indent) this.indents.pop();
-        this.indents.push(this.indent);
+    if (lineStart) {
+      lineStart = false;
+      if (flow === 0) {
+        while (indents.length > 0 && indents.at(-1)! >= indent) indents.pop();
+        indents.push(indent);
       }
-      this.lineDepth = this.indents.length;
+      lineDepth = indents.length;
     } else if (type === 'seq-item-ind' || type === 'explicit-key-ind') {
-      this.lineDepth++; // "- - x": a list inside a list item, on one line
+      lineDepth++; // "- - x": a list inside a list item, on one line
     }
-    if (type === 'flow-seq-start' || type === 'flow-map-start') this.flow++;
-    else if ((type === 'flow-seq-end' || type === 'flow-map-end') && this.flow > 0) this.flow--;
-    if (this.lineDepth + this.flow > LIMITS.maxDepth + 1) {
-      this.exceeded = {
-        offset: at,
-        problem: { message: `the document nests deeper than ${LIMITS.maxDepth} levels`, fix: FLATTEN },
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if ((type === 'flow-seq-end' || type === 'flow-map-end') && flow > 0) flow--;
+    if (lineDepth + flow > LIMITS.maxDepth + 1) {
+      return {
+        exceeded: {
+          offset: at,
+          problem: { message: `the document nests deeper than ${LIMITS.maxDepth} levels`, fix: FLATTEN },
+        },
       };
-      return false;
     }
-    return true;
   }
-}
-
-/** TokenBounds over a whole text, for a caller that wants to know which bound it passes without parsing it. */
-export function prescan(text: string): { exceeded: Exceeded } | { longQuoted: boolean } {
-  const bounds = new TokenBounds();
-  for (const token of new Lexer().lex(text)) if (!bounds.count(token)) return { exceeded: bounds.exceeded! };
-  return { longQuoted: bounds.longQuoted };
+  return { longQuoted };
 }
 
 /** What a node expands to: its value, and its size with every alias written out. */

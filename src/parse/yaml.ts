@@ -7,7 +7,6 @@ import {
   isNode,
   isPair,
   isScalar,
-  Lexer,
   LineCounter,
   Parser,
   type ScalarTag,
@@ -15,7 +14,7 @@ import {
 } from 'yaml';
 import { LIMITS } from '../limits.js';
 import type { Pointer, Position } from '../types.js';
-import { expand, resolveQuoted, TokenBounds } from './bounds.js';
+import { expand, prescan, resolveQuoted } from './bounds.js';
 import type { Problem } from './problem.js';
 
 const INCLUDE: ScalarTag = {
@@ -37,29 +36,26 @@ export interface ParsedData {
  * below line 1.
  */
 export function parseData(text: string, lineOffset = 0): { data: ParsedData } | { problem: Problem } {
-  // The library's parseDocument, lexing the text once: each token is counted by TokenBounds before the parser
-  // is given it, so the parser and composer only ever see what is within the bounds (see bounds.ts), and the
-  // syntax tree's long double-quoted strings are resolved (resolveQuoted) before the composer builds the document.
+  const scan = prescan(text);
+  if ('exceeded' in scan) {
+    const early = scan.exceeded;
+    const before = text.slice(0, early.offset);
+    const line = before.split('\n').length;
+    return {
+      problem: { line: line + lineOffset, column: early.offset - before.lastIndexOf('\n'), ...early.problem },
+    };
+  }
+  // The library's parseDocument, with the syntax tree's long double-quoted strings resolved (resolveQuoted)
+  // before the composer builds the document.
   const lineCounter = new LineCounter();
-  const bounds = new TokenBounds();
-  const parser = new Parser(lineCounter.addNewLine);
   const quoted = new Map<number, string>();
-  // Read by hand, not with for-of, so that the composer's stopping at a second document does not close it.
-  const lexemes = new Lexer().lex(text);
-  function* tokens(): Generator<CST.Token> {
-    lineCounter.addNewLine(0);
-    for (let lexeme = lexemes.next(); !lexeme.done; lexeme = lexemes.next()) {
-      if (!bounds.count(lexeme.value)) return;
-      for (const token of parser.next(lexeme.value)) {
-        if (token.type === 'document' && bounds.longQuoted) resolveQuoted(token, quoted);
-        yield token;
-      }
-    }
-    for (const token of parser.end()) {
-      if (token.type === 'document' && bounds.longQuoted) resolveQuoted(token, quoted);
+  function* resolved(tokens: Generator<CST.Token>): Generator<CST.Token> {
+    for (const token of tokens) {
+      if (token.type === 'document') resolveQuoted(token, quoted);
       yield token;
     }
   }
+  const tokens = new Parser(lineCounter.addNewLine).parse(text);
   const composer = new Composer({
     lineCounter,
     // The library compares each key with every earlier one (quadratic: 18 s for a 1 MiB mapping);
@@ -71,8 +67,7 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     logLevel: 'error',
   });
   let doc: Document.Parsed | undefined;
-  for (const next of composer.compose(tokens(), true, text.length)) {
-    if (bounds.exceeded) break;
+  for (const next of composer.compose(scan.longQuoted ? resolved(tokens) : tokens, true, text.length)) {
     if (doc) {
       // As parseDocument does: a second document is an error of the first.
       doc.errors.push(
@@ -85,16 +80,6 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
       break;
     }
     doc = next;
-  }
-  // The rest of the text, past a second document, is within the bounds too, or the bound is the problem.
-  for (let lexeme = lexemes.next(); !lexeme.done && bounds.count(lexeme.value); lexeme = lexemes.next());
-  const early = bounds.exceeded;
-  if (early) {
-    const before = text.slice(0, early.offset);
-    const line = before.split('\n').length;
-    return {
-      problem: { line: line + lineOffset, column: early.offset - before.lastIndexOf('\n'), ...early.problem },
-    };
   }
   // compose() ends with a document, an empty one for an empty text.
   doc = doc!;
@@ -112,7 +97,7 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
     return { problem: { ...at, message: yamlMessage(first.code, first.message), fix: yamlFix(first.code) } };
   }
   // A scalar's value: resolveQuoted's for the long double-quoted ones the composer was given empty.
-  const scalarValue = quoted.size
+  const scalarValue = scan.longQuoted
     ? (node: unknown) => (isScalar(node) ? (quoted.get(node.range?.[0] ?? -1) ?? node.value) : node)
     : (node: unknown) => (isScalar(node) ? node.value : node);
   const structural = checkStructure(doc, scalarValue);
