@@ -7,12 +7,12 @@ export const LIMITS = {
   maxFileBytes: 1024 * 1024,
   /**
    * Scalars, aliases, flow collections and list items one YAML or JSON document may write, counted by a
-   * linear pre-scan before anything is parsed: the YAML library's trees cost 1 to 1.5 KiB per node, so
-   * this keeps one document's parse near 40 MiB (bench/hostile-yaml.js). Of 2,511 Hub cards, one front
-   * matter (1,000 features of widget sample data) writes more; the next largest writes 530, the MinBZK
-   * AIIA instrument about 5,000.
+   * linear pre-scan before anything is parsed: the YAML library's trees cost 1.5 to 2.5 KiB per node, so
+   * this keeps one document's parse under 50 MiB and 0.5 s (bench/hostile-yaml.js: 25,000 cost up to 56 MiB
+   * and 0.6 s). Of 2,511 Hub cards, one front matter (6,000 features of widget sample data) writes more;
+   * the next largest writes 530, the MinBZK AIIA instrument about 5,000.
    */
-  maxYamlNodes: 25_000,
+  maxYamlNodes: 20_000,
   /**
    * Nodes and scalar text of a document once its aliases are written out: what anything that walks the
    * parsed value (schema validation, rules, reports) pays. A template aliased once per question (the
