@@ -262,7 +262,7 @@ export function resolveQuoted(document: CST.Document, resolved: Map<number, stri
       token.source = `"${token.source.substr(result.at, result.length)}"`;
     }
   };
-  // Depth is bounded (TokenBounds), so the recursion is shallow.
+  // Depth is bounded (the pre-scan refused deeper documents), so the recursion is shallow.
   take(document.value, [document.start], QUOTED_VALUE);
 }
 

@@ -123,7 +123,8 @@ export function parseData(text: string, lineOffset = 0): { data: ParsedData } | 
 /**
  * Keys that are collections, repeated keys and nesting depth, checked on the syntax tree: the first problem in
  * document order (a pair's key before its value). A walk of its own rather than the library's visit, which
- * copies the path of ancestors at every node; aliases are not followed, and depth is bounded (TokenBounds).
+ * copies the path of ancestors at every node; aliases are not followed, and depth is bounded (the pre-scan
+ * refused deeper documents).
  */
 function checkStructure(
   doc: Document,
