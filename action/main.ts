@@ -70,8 +70,8 @@ export async function run(): Promise<void> {
  */
 function writeInterval(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms < 0 || ms > 1000)
+  const ms = /^\d{1,4}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(ms <= 1000))
     throw new Error(
       `AIMS_GATE_WRITE_INTERVAL_MS must be a whole number of milliseconds from 0 to 1000, not "${value}"`,
     );

@@ -50,11 +50,15 @@ interface Answer {
 export async function answerProtectionRule(request: ProtectionRequest): Promise<Answer['state']> {
   const { github, task, log } = request;
   const repository = { owner: task.owner, repo: task.repo };
+  // Kept per deployment: GitHub makes one for each attempt of the job, so a re-run is decided again. A task
+  // that names none (reconciliation found no deployment) is decided each time.
   const key =
-    `decision ${task.owner}/${task.repo} run ${task.run} deployment ${task.deployment ?? '-'} ${task.environment}`.toLowerCase();
-  const kept = await request.ledger.recall(key);
+    task.deployment === undefined
+      ? undefined
+      : `decision ${task.owner}/${task.repo} run ${task.run} deployment ${task.deployment} ${task.environment}`.toLowerCase();
+  const kept = key ? await request.ledger.recall(key) : undefined;
   const answer: Answer = kept ? JSON.parse(kept) : await decide(request);
-  if (!kept) {
+  if (key && !kept) {
     // Kept for a retry of the post; if it cannot be kept, the answer is posted all the same (a retry of the
     // whole task, which would decide again, is what keeping it avoids).
     await request.ledger
@@ -197,6 +201,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     reason: task.comment || `${task.state} by an environment reviewer`,
     by: 'environment reviewer',
     workflowRun: task.run,
+    ...(task.attempt !== undefined ? { runAttempt: task.attempt } : {}),
     writer: `aims-gate App, installation ${task.installation}, from a deployment_review webhook`,
   };
   const type = decision.approved ? 'deployment.approved' : 'deployment.rejected';
@@ -205,6 +210,7 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
     entry.type === type &&
     entry.details.by === decision.by &&
     entry.details.workflowRun === task.run &&
+    entry.details.runAttempt === task.attempt &&
     entry.actor.login === task.reviewer.login &&
     entry.subject.commit === task.commit &&
     task.environments.includes(entry.subject.environment ?? '') &&
@@ -222,7 +228,8 @@ export async function recordDeploymentReview(request: ReviewRequest): Promise<vo
         },
       }),
     ),
-    recorded,
+    // Without the App's key nothing in the log can be told to be its own: every try records.
+    request.signer ? recorded : undefined,
     request.signer ? { signer: request.signer } : undefined,
   );
   if (checkpoint)

@@ -258,6 +258,7 @@ export function aimsGateApp(options: AppOptions = {}) {
           : actorOf({ login: payload.sender.login }),
         ...(payload.comment ? { comment: payload.comment } : {}),
         run: payload.workflow_run?.id ?? 0,
+        ...(payload.workflow_run?.run_attempt ? { attempt: payload.workflow_run.run_attempt } : {}),
       });
     });
     app.on('installation', async (context) => {

@@ -120,12 +120,22 @@ async function waitingDeployments(github: GitHub, where: Where, appId: number): 
     for (const { environment } of pending) {
       if (!environment.name || !(await isGuarded(environment.name))) continue;
       const actor = run.triggering_actor ?? run.actor;
+      // The deployment GitHub made for the run's current attempt (the newest for its commit and environment):
+      // the decision is kept per deployment, as the webhook's task keeps it.
+      const { data: deployments } = await github.rest.repos.listDeployments({
+        owner,
+        repo,
+        sha: run.head_sha,
+        environment: environment.name,
+        per_page: 1,
+      });
       tasks.push({
         kind: 'protection',
         ...where,
         environment: environment.name,
         commit: run.head_sha,
         run: run.id,
+        ...(deployments[0] ? { deployment: deployments[0].id } : {}),
         actor: actor ? { login: actor.login, id: actor.id } : { login: 'aims-gate' },
       });
     }

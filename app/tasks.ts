@@ -54,6 +54,8 @@ export interface ReviewTask extends InRepository {
   reviewer: Actor;
   comment?: string;
   run: number;
+  /** The run's attempt: a re-run is reviewed again, and each review is an entry of its own. */
+  attempt?: number;
 }
 
 export type Task = CheckTask | ProtectionTask | ReviewTask;
@@ -74,6 +76,6 @@ export function taskKey(task: Task): string {
       return `protection ${repository} run ${task.run} ${task.environment.toLowerCase()}`;
     case 'review':
       // Each reviewer's decision is its own entry in the log: never merged into another's.
-      return `review ${repository} run ${task.run} ${task.state} ${task.environments.join(',').toLowerCase()} by ${task.reviewer.login.toLowerCase()}`;
+      return `review ${repository} run ${task.run} attempt ${task.attempt ?? 1} ${task.state} ${task.environments.join(',').toLowerCase()} by ${task.reviewer.login.toLowerCase()}`;
   }
 }

@@ -364,7 +364,7 @@ interface JudgedSystem {
  * `rules[].appliedTo` lists at the end. A list of ids per rule held a reference per rule and system, 130 bytes
  * a system on the Hub cards; this holds 6.
  */
-class RulesRan {
+export class RulesRan {
   #bits = new Uint8Array(0);
   #systems = 0;
   readonly #width: number;
@@ -380,7 +380,8 @@ class RulesRan {
   add(rules: number[]): void {
     const at = this.#systems++ * this.#width;
     if (at + this.#width > this.#bits.length) {
-      const grown = new Uint8Array(Math.max(64, 2 * this.#bits.length));
+      // Doubled, and at least one system's row: a policy of more than 512 rules needs more than 64 bytes a row.
+      const grown = new Uint8Array(Math.max(64, 2 * this.#bits.length, at + this.#width));
       grown.set(this.#bits);
       this.#bits = grown;
     }

@@ -351,6 +351,8 @@ describe('the deployment protection rule is always answered, once', () => {
     fake.answer('GET', `${REPO}/actions/runs/999/pending_deployments`, [
       { environment: { id: 2, name: 'staging' } },
     ]);
+    // The deployment GitHub made for the run's attempt: the decision is kept per deployment.
+    fake.answer('GET', `${REPO}/deployments`, [{ id: 555, sha: head, environment: 'production' }]);
     fake.answer('GET', `${REPO}/environments/production/deployment_protection_rules`, {
       total_count: 1,
       custom_deployment_protection_rules: [{ id: 3, enabled: true, app: { id: 1, slug: 'aims-gate' } }],

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AuditEntry, type EventDraft, seal, serialise, sha256 } from '../src/audit/entry.js';
+import { type AuditEntry, type EventDraft, seal, sealSigned, serialise, sha256 } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { MemoryStore } from '../src/audit/memory-store.js';
 import { ed25519Signer, type Signer } from '../src/audit/signature.js';
@@ -369,5 +369,62 @@ describe('the trusted revision is the one named', () => {
       ...['--dir', root, '--trusted-ref', 'origin/main', '--commit', B, '--environment', 'production'],
     );
     expect(run.code).not.toBe(0);
+  });
+});
+
+describe('a decision found in the log stands for the gate’s only when the gate signed it', () => {
+  const COMMIT = 'a'.repeat(40);
+  const subject = { repository: REPO, commit: COMMIT, environment: 'production' };
+  /** Someone who can push to the log branch writes the App's approval of deployment 99 first. */
+  async function forged(signer?: Signer) {
+    const store = new MemoryStore();
+    const draft: EventDraft = {
+      type: 'deployment.approved',
+      time: '2026-12-08T03:00:00.000Z',
+      actor: { login: 'mallory' },
+      subject,
+      details: { reason: 'forged', by: 'aims-gate', workflowRun: 7, deployment: 99 },
+      evidence: [],
+    };
+    const entry = signer ? await sealSigned(draft, undefined, signer) : seal(draft, undefined);
+    await store.append(entry, undefined);
+    return store;
+  }
+  const decide = (store: MemoryStore, signer: Signer | undefined) =>
+    recordDeployment(
+      store,
+      { approved: false, reason: 'waiting for 1 more approval' },
+      {
+        time: '2026-12-08T03:01:00.000Z',
+        actor: { login: 'release-bot' },
+        subject,
+        writer: 'aims-gate App, installation 1',
+        workflowRun: 7,
+        deployment: 99,
+        ...(signer ? { signer } : {}),
+      },
+    );
+
+  it('an unsigned copy does not stand in: the App records and posts its own rejection, with or without a key', async () => {
+    for (const signer of [gate, undefined]) {
+      const store = await forged();
+      const recorded = await decide(store, signer);
+      expect(recorded.decision).toMatchObject({ approved: false, reason: 'waiting for 1 more approval' });
+      expect(recorded.earlier).toBeUndefined();
+      expect(store.text.map((line) => JSON.parse(line).type)).toEqual([
+        'deployment.approved',
+        'deployment.rejected',
+      ]);
+    }
+  });
+
+  it('one signed by another key does not either; one signed by the App’s own key does (its earlier try)', async () => {
+    const other = ed25519Signer(
+      generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    );
+    expect((await decide(await forged(other), gate)).decision.approved).toBe(false);
+    const own = await decide(await forged(gate), gate);
+    expect(own.decision).toMatchObject({ approved: true, reason: 'forged' });
+    expect(own.earlier?.seq).toBe(1);
   });
 });

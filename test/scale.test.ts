@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/audit/entry.js';
 import { FileStore } from '../src/audit/file-store.js';
 import { readEntries, readEntriesSync } from '../src/audit/read.js';
-import { evaluateStream } from '../src/evaluate.js';
+import { evaluateStream, RulesRan } from '../src/evaluate.js';
 import { ownCopy } from '../src/parse/text.js';
 import { FORMATS, type Format, renderChunks } from '../src/report/index.js';
 import { InventoryLog, inventoryRows } from '../src/report/inventory-export.js';
@@ -76,6 +76,17 @@ describe('evaluation system by system (issue 24)', () => {
     const stream = await evaluateStream({ source: new MemorySource(files), today: TODAY });
     for await (const _ of stream.results);
     expect(stream.tail().rules.map((r) => r.appliedTo)).toEqual(lists);
+  });
+});
+
+describe('RulesRan', () => {
+  it('keeps every rule of a policy past 512 rules (more than 64 bytes a system)', () => {
+    const rules = 600;
+    const ran = new RulesRan(rules);
+    const all = Array.from({ length: rules }, (_, i) => i);
+    for (let system = 0; system < 3; system++) ran.add(all);
+    expect(ran.systems(599, ['a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
+    expect(ran.systems(0, ['a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
   });
 });
 

@@ -409,12 +409,13 @@ export function signerOf(entry: AuditEntry, trusted: readonly TrustedKey[]): Sig
 }
 
 /**
- * Whether `signer` wrote the entry: signed by its key, or, with no key, unsigned. What a writer looks for when it
- * finds its own earlier entries; the key is what keeps anyone else's copy from counting.
+ * Whether `signer` wrote the entry: signed by its key. What a writer looks for when it finds its own earlier
+ * entries; the key is what keeps anyone else's copy from counting, so a writer with no key finds none.
  */
 export function signedBy(entry: AuditEntry, signer: Pick<Signer, 'publicKey'> | undefined): boolean {
-  if (!signer) return entry.sig === undefined;
-  return signerOf(entry, [{ key: signer.publicKey, role: 'app' }]).status === 'signed';
+  return (
+    signer !== undefined && signerOf(entry, [{ key: signer.publicKey, role: 'app' }]).status === 'signed'
+  );
 }
 
 /** "gate key production deploy gate": a trusted key in words. */

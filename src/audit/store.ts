@@ -150,7 +150,7 @@ async function appendDrafts(
   if (!store.appendBatch || (drafts.length < 2 && !files.length && !done)) {
     // One entry at a time, each its own compare-and-swap: a store with no batches (a file, memory), or one
     // entry with no earlier one to look for.
-    const earlier = done && (await lastEntry(store, done));
+    const earlier = done && (await look(store, done, await store.head())).earlier;
     if (earlier) return { checkpoint: { seq: earlier.seq, hash: earlier.hash }, earlier };
     let checkpoint: Checkpoint | undefined;
     for (const draft of drafts) checkpoint = (await record(store, draft, options)).checkpoint;
@@ -159,8 +159,17 @@ async function appendDrafts(
   const { attempts = 30, backoff = jittered, signer } = options;
   for (let attempt = 1; ; attempt++) {
     const head = await store.head();
-    const earlier = head && done && (await lastEntry(store, done));
-    if (earlier) return { checkpoint: { seq: earlier.seq, hash: earlier.hash }, earlier };
+    const seen = head && done ? await look(store, done, head) : undefined;
+    if (seen?.earlier)
+      return { checkpoint: { seq: seen.earlier.seq, hash: seen.earlier.hash }, earlier: seen.earlier };
+    if (seen && !seen.reachedHead) {
+      // The read behind the head it followed (a store whose reads are served by a replica): it may lack the
+      // entry looked for, so it is read again rather than appended to.
+      if (attempt >= attempts)
+        throw new Error(`the audit log ${store.label} read does not reach its head (entry ${head!.seq})`);
+      await backoff(attempt);
+      continue;
+    }
     const entries: AuditEntry[] = [];
     let at = head;
     for (const draft of drafts) {
@@ -177,12 +186,20 @@ async function appendDrafts(
   }
 }
 
-/** The log's last entry that `matches`, read through. */
-async function lastEntry(
+/**
+ * The log's last entry that `matches`, read through; and whether the read reached `head` (what the append will
+ * compare against): a read that did not may have missed the entry.
+ */
+async function look(
   store: AuditStore,
   matches: (entry: AuditEntry) => boolean,
-): Promise<AuditEntry | undefined> {
-  let last: AuditEntry | undefined;
-  for await (const entry of readEntries(store)) if (matches(entry)) last = entry;
-  return last;
+  head: Checkpoint | undefined,
+): Promise<{ earlier?: AuditEntry; reachedHead: boolean }> {
+  let earlier: AuditEntry | undefined;
+  let reachedHead = head === undefined;
+  for await (const entry of readEntries(store)) {
+    if (matches(entry)) earlier = entry;
+    if (!reachedHead && entry.seq === head!.seq && entry.hash === head!.hash) reachedHead = true;
+  }
+  return { ...(earlier ? { earlier } : {}), reachedHead };
 }

@@ -134,10 +134,13 @@ function characterDevice(fd: number): boolean {
  * Standard output or error. Where it is a pipe or a file (CI's log, `| less`, the benches) it is written with
  * writeSync: process.stdout would be a net.Socket there, whose modules cost some 8 ms of every start, and Node
  * writes pipes and files synchronously on Linux anyway. Node's stream writes to a terminal or /dev/null, on
- * Windows, and from a first write that a non-blocking descriptor refuses (EAGAIN) on.
+ * Windows, and, for both, from a first write that a non-blocking descriptor refuses (EAGAIN) on.
  */
+/** Set once a descriptor refused a write: both go through Node's streams from then on, keeping their order. */
+let refused = false;
+
 function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => void {
-  let direct = process.platform !== 'win32' && !characterDevice(fd);
+  const direct = process.platform !== 'win32' && !characterDevice(fd);
   let opened: NodeJS.WriteStream | undefined;
   const streamed = () => {
     if (!opened) {
@@ -147,7 +150,7 @@ function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => 
     return opened;
   };
   return (text) => {
-    if (!direct) {
+    if (!direct || refused) {
       streamed().write(text);
       return;
     }
@@ -157,7 +160,7 @@ function writer(fd: 1 | 2, stream: () => NodeJS.WriteStream): (text: string) => 
       while (at < bytes.length) at += writeSync(fd, bytes, at);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') endQuietly(error as NodeJS.ErrnoException);
-      direct = false;
+      refused = true;
       streamed().write(bytes.subarray(at));
     }
   };

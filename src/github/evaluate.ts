@@ -531,16 +531,14 @@ export async function recordDeployment(
     entry.subject.commit === where.subject.commit &&
     entry.subject.environment === where.subject.environment &&
     signedBy(entry, signer);
+  // Only a deployment the gate signs for can stand for itself: anyone who can push to the log could write an
+  // unsigned entry, or one naming no deployment (a re-run is another deployment, decided again).
+  const once = deployment !== undefined && signer ? same : undefined;
   try {
-    const { checkpoint, earlier } = await recordOnce(
-      store,
-      drafts,
-      workflowRun === undefined ? undefined : same,
-      {
-        ...(signer ? { signer } : {}),
-        ...(attestation && decision.approved ? { files: Object.values(attachments(attestation)) } : {}),
-      },
-    );
+    const { checkpoint, earlier } = await recordOnce(store, drafts, once, {
+      ...(signer ? { signer } : {}),
+      ...(attestation && decision.approved ? { files: Object.values(attachments(attestation)) } : {}),
+    });
     if (earlier)
       return {
         decision: {

@@ -11,6 +11,7 @@ import { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
 import { FastOctokit, postWebhook, privateKey, startAppServer } from '../probot.js';
 import { startRedis } from '../redis.js';
+import { TEST_GATE_KEY } from '../repository-history.js';
 import { webhook } from '../webhooks.js';
 
 // The App as an operator meets it: `node app/lib/app.js` under faults (a hostile client, GitHub answering
@@ -478,7 +479,13 @@ describe('deployment protection rule', () => {
         if (writes(request)) written = true;
       },
     });
-    const env = { REDIS_URL: redis.url, AIMS_GATE_QUEUE_NAME: 'protection-kill', AIMS_GATE_LOCK_MS: '1000' };
+    // With the App's key: an entry only it could have signed stands for the decision (one anyone can write would not).
+    const env = {
+      REDIS_URL: redis.url,
+      AIMS_GATE_QUEUE_NAME: 'protection-kill',
+      AIMS_GATE_LOCK_MS: '1000',
+      AIMS_GATE_SIGNING_KEY: TEST_GATE_KEY,
+    };
     try {
       const a = await app(slow, env);
       const body = protectionRequested(PR.head.sha);
@@ -536,7 +543,12 @@ describe('environment reviewers’ decisions', () => {
         if (/ \/repos\/.*\/git\/refs/.test(request) && !request.startsWith('GET')) written = true;
       },
     });
-    const env = { REDIS_URL: redis.url, AIMS_GATE_QUEUE_NAME: 'review-kill', AIMS_GATE_LOCK_MS: '1000' };
+    const env = {
+      REDIS_URL: redis.url,
+      AIMS_GATE_QUEUE_NAME: 'review-kill',
+      AIMS_GATE_LOCK_MS: '1000',
+      AIMS_GATE_SIGNING_KEY: TEST_GATE_KEY,
+    };
     try {
       const a = await app(slow, env);
       const { body } = reviewApproved();
