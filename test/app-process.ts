@@ -6,14 +6,13 @@ const APP = new URL('../app/lib/app.js', import.meta.url).pathname;
 
 /**
  * `node app/lib/app.js` as production runs it, with GitHub at `github` (as GitHub Enterprise Server) and the
- * environment given: on a port the OS chooses, JSON logs. Resolves once it listens; `output()` is all it
- * wrote so far (stdout and stderr).
+ * environment given: on a port the OS chooses, JSON logs. `output()` is all it wrote so far (stdout and stderr).
  */
-export async function startAppProcess(
+export function spawnAppProcess(
   github: string,
   env: Record<string, string> = {},
   { app = APP, cwd }: { app?: string; cwd?: string } = {},
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+): { child: ChildProcess; output: () => string } {
   if (!existsSync(app)) throw new Error(`${app} is missing: npm run build (npm test builds first)`);
   const child = spawn(process.execPath, [app], {
     env: {
@@ -40,13 +39,23 @@ export async function startAppProcess(
   child.stderr!.on('data', (chunk) => {
     out += chunk;
   });
+  return { child, output: () => out };
+}
+
+/** spawnAppProcess, resolved once the App listens. */
+export async function startAppProcess(
+  github: string,
+  env: Record<string, string> = {},
+  options: { app?: string; cwd?: string } = {},
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const { child, output } = spawnAppProcess(github, env, options);
   const url = await new Promise<string>((resolve, reject) => {
     const look = () => {
-      const listening = /aims-gate listening on (http:\/\/[\d.:]+)/.exec(out);
+      const listening = /aims-gate listening on (http:\/\/[\d.:]+)/.exec(output());
       if (listening) resolve(listening[1]!);
     };
     child.stdout!.on('data', look);
-    child.once('exit', (code) => reject(new Error(`the App exited ${code}: ${out}`)));
+    child.once('exit', (code) => reject(new Error(`the App exited ${code}: ${output()}`)));
   });
-  return { child, url, output: () => out };
+  return { child, url, output };
 }

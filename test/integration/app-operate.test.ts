@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,18 +6,17 @@ import { aimsGateApp } from '../../app/index.js';
 import { RedisQueue } from '../../app/redis-queue.js';
 import { APP_AUDIT_BRANCH } from '../../app/settings.js';
 import { appGitHub, opened, openPullRequest, PR, REPO } from '../app-github.js';
-import { startAppProcess } from '../app-process.js';
+import { spawnAppProcess, startAppProcess } from '../app-process.js';
 import { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
-import { FastOctokit, postWebhook, privateKey, startAppServer } from '../probot.js';
+import { FastOctokit, postWebhook, startAppServer } from '../probot.js';
 import { startRedis } from '../redis.js';
 import { TEST_GATE_KEY } from '../repository-history.js';
 import { webhook } from '../webhooks.js';
 
 // The App as an operator meets it: `node app/lib/app.js` under faults (a hostile client, GitHub answering
 // badly, signals), each test a defect found that way, kept so that it stays fixed.
-const SECRET = 'app-process';
-const APP = new URL('../../app/lib/app.js', import.meta.url).pathname; // startAppProcess's WEBHOOK_SECRET
+const SECRET = 'app-process'; // startAppProcess's WEBHOOK_SECRET
 const files = { ...conformantRepo(), '.github/aims-gate.yml': 'systems: [models/*]\naudit-log: none\n' };
 
 let fake: FakeGitHub;
@@ -253,20 +252,34 @@ describe('a task the Redis queue gave up on', () => {
   });
 });
 
+/**
+ * An App that takes one task at a time and calls itself stuck after 1 s, each evaluation waiting `ms` on GitHub,
+ * and `count` pull requests (numbered from `first`) sent to it.
+ */
+async function backlogOf(ms: number, count: number, first: number) {
+  const gate = aimsGateApp({ today: () => '2026-11-01', concurrency: 1, stuckAfter: 1 });
+  const server = await startAppServer(gate, SECRET, fake.url);
+  try {
+    fake.slow.push({ route: /\/pulls\/\d+\/files$/, ms });
+    const prs = Array.from({ length: count }, (_, i) => openPullRequest(fake, first + i, files));
+    for (const [i, { body }] of prs.entries())
+      expect(
+        (await postWebhook(server.url, 'pull_request', `backlog-${first + i}`, body, SECRET)).status,
+      ).toBe(200);
+    return { server, prs };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
 describe('a backlog', () => {
   it('one the App works through steadily leaves it ready (every replica unready at once is an outage)', async () => {
     // At scale: writes are paced a second apart per installation, so 700 pull requests queued at once (a
     // sweep after Redis lost its data, a mass rebase) wait over the 600 s `stuckAfter`. Here 1 s, and tasks
     // of about 0.6 s, one at a time.
-    const gate = aimsGateApp({ today: () => '2026-11-01', concurrency: 1, stuckAfter: 1 });
-    const server = await startAppServer(gate, SECRET, fake.url);
+    const { server, prs } = await backlogOf(600, 5, 20);
     try {
-      fake.slow.push({ route: /\/pulls\/\d+\/files$/, ms: 600 });
-      const prs = Array.from({ length: 5 }, (_, i) => openPullRequest(fake, 20 + i, files));
-      for (const [i, { body }] of prs.entries())
-        expect((await postWebhook(server.url, 'pull_request', `backlog-${i}`, body, SECRET)).status).toBe(
-          200,
-        );
       await until(() => completed(prs[1]!.head).length > 0);
       await sleep(300);
       // Work is progressing (a check run a second or so), yet every replica with such a backlog says 503: a
@@ -282,13 +295,8 @@ describe('a backlog', () => {
 
 describe('a stuck queue', () => {
   it('one where nothing finishes while a task waits makes the App not ready, saying why', async () => {
-    const gate = aimsGateApp({ today: () => '2026-11-01', concurrency: 1, stuckAfter: 1 });
-    const server = await startAppServer(gate, SECRET, fake.url);
+    const { server } = await backlogOf(4_000, 2, 40);
     try {
-      fake.slow.push({ route: /\/pulls\/\d+\/files$/, ms: 4_000 });
-      const prs = Array.from({ length: 2 }, (_, i) => openPullRequest(fake, 40 + i, files));
-      for (const [i, { body }] of prs.entries())
-        expect((await postWebhook(server.url, 'pull_request', `stuck-${i}`, body, SECRET)).status).toBe(200);
       await sleep(2_500);
       const ready = await fetch(`${server.url}/health/ready`);
       expect(ready.status).toBe(503);
@@ -384,32 +392,13 @@ describe('what an operator reads', () => {
       ['LOG_FORMAT', 'JSON'],
       ['LOG_LEVEL', 'verbose'],
     ] as const) {
-      const child = spawn(process.execPath, [APP], {
-        env: {
-          PATH: process.env.PATH,
-          APP_ID: '1',
-          PRIVATE_KEY: privateKey,
-          WEBHOOK_SECRET: SECRET,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          AIMS_GATE_RECONCILE_MINUTES: '0',
-          [name]: value,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const { child, output } = spawnAppProcess(fake.url, { [name]: value });
       children.push(child);
-      let out = '';
-      child.stdout.on('data', (chunk) => {
-        out += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        out += chunk;
-      });
       const code = await Promise.race([
         new Promise((resolve) => child.once('exit', resolve)),
         sleep(3_000).then(() => 'still running'),
       ]);
-      expect({ name, code, named: out.includes(name) }).toEqual({ name, code: 2, named: true });
+      expect({ name, code, named: output().includes(name) }).toEqual({ name, code: 2, named: true });
     }
   });
 

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { aimsGateApp } from '../../app/index.js';
 import { appGitHub, openPullRequest, REPO } from '../app-github.js';
 import { startAppProcess } from '../app-process.js';
 import type { FakeGitHub } from '../fake-github.js';
 import { conformantRepo } from '../helpers.js';
-import { type Json, postWebhook, privateKey, startAppServer } from '../probot.js';
+import { type Json, postWebhook, startAppServer } from '../probot.js';
 import { startRedis } from '../redis.js';
 
 // The durable queue on a real redis-server: several App instances share it, a replay is processed once, and
@@ -190,7 +189,6 @@ describe('Redis restarted without persistence', () => {
 });
 
 describe('App processes on Redis, one killed mid-burst', () => {
-  const APP = new URL('../../app/lib/app.js', import.meta.url).pathname;
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
@@ -198,40 +196,14 @@ describe('App processes on Redis, one killed mid-burst', () => {
 
   /** `npm run app` as production runs it, pointed at the fake GitHub (as GitHub Enterprise) and Redis. */
   async function instance(name: string): Promise<{ child: ChildProcess; url: string }> {
-    if (!existsSync(APP)) throw new Error('app/lib/app.js is missing: npm run build (npm test builds first)');
-    const child = spawn(process.execPath, [APP], {
-      env: {
-        PATH: process.env.PATH,
-        APP_ID: '1',
-        PRIVATE_KEY: privateKey,
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: fake.url.replace('http://', ''),
-        GHE_PROTOCOL: 'http',
-        REDIS_URL: redis.url,
-        AIMS_GATE_QUEUE_NAME: name,
-        AIMS_GATE_LOCK_MS: '2000',
-        AIMS_GATE_RECONCILE_MINUTES: '0',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const started = await startAppProcess(fake.url, {
+      WEBHOOK_SECRET: SECRET,
+      REDIS_URL: redis.url,
+      AIMS_GATE_QUEUE_NAME: name,
+      AIMS_GATE_LOCK_MS: '2000',
     });
-    children.push(child);
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (chunk) => {
-        out += chunk;
-        const listening = /aims-gate listening on (http:\/\/[\d.:]+)/.exec(out);
-        if (listening) resolve(listening[1]!);
-      });
-      child.stderr!.on('data', (chunk) => {
-        out += chunk;
-      });
-      child.once('exit', (code) => reject(new Error(`the App exited ${code}: ${out}`)));
-    });
-    return { child, url };
+    children.push(started.child);
+    return started;
   }
 
   it('the other instance finishes every task, including those the killed one had started', async () => {
