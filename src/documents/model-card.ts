@@ -573,7 +573,9 @@ export function meaningfulText(raw: string): string {
     .map((line) => line.replace(/[*_`#>|-]/g, ' ').trim())
     .filter((line) => {
       const words = withoutEdgePunctuation(line);
-      return hasLetterOrDigit(words) && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(words);
+      return (
+        LETTER_OR_DIGIT(words).test(words) && !/^[^:]{1,60}:$/.test(line) && !PLACEHOLDER_LINE.test(words)
+      );
     })
     .join('\n');
 }
@@ -594,10 +596,8 @@ function withoutEdgePunctuation(text: string): string {
     : trimmed;
 }
 
-/** Whether the text holds a letter or digit of any script, those beyond ASCII only looked for where none is ASCII. */
-function hasLetterOrDigit(text: string): boolean {
-  return /[A-Za-z0-9]/.test(text) || (NON_ASCII.test(text) && /[\p{L}\p{N}]/u.test(text));
-}
+/** A letter or digit of any script. */
+const LETTER_OR_DIGIT = forText(/[\p{L}\p{N}]/u);
 
 /** Text without HTML comments, in one pass: an unclosed "<!--" hides the rest, as in a browser. */
 function withoutComments(text: string): string {

@@ -173,7 +173,9 @@ export interface DeploymentRun {
   record: {
     time: string;
     actor: Actor;
+    /** Which run of the gate writes (a workflow run, an App installation): where an auditor checks it. */
     writer: string;
+    /** The gate's key (the Action's signing-key, the App's): without it the entries are unsigned, and no gate trusts them. */
     signer?: Signer;
     /**
      * The workflow run whose protection rule asks (the App), and the deployment GitHub made for the job's
@@ -466,17 +468,10 @@ export type LogSettings = Pick<Evaluation['policy'], 'auditLog' | 'releaseBranch
 export async function recordDeployment(
   store: AuditStore | undefined,
   decision: DeploymentDecision,
-  context: {
-    time: string;
-    actor: Actor;
+  context: DeploymentRun['record'] & {
     subject: Subject;
-    writer: string;
-    /** The gate's key (the Action's signing-key, the App's): without it the entries are unsigned, and no gate trusts them. */
-    signer?: Signer;
     /** The approval's BOM and statement: their digests go in the entry, the files beside it where the store keeps files. */
     attestation?: Attestation;
-    workflowRun?: number;
-    deployment?: number;
   },
 ): Promise<Pick<RecordedDecision, 'decision' | 'checkpoint' | 'problem' | 'earlier'>> {
   if (!store) return { decision };
